@@ -1,0 +1,41 @@
+"""The records alert rules work on and produce, and the alerts errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+class AlertsError(Exception):
+    """Base of every error raised by the alerts stage."""
+
+
+class DeliveryError(AlertsError):
+    """An email could not be delivered now; it stays in the outbox and is retried."""
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """Counts of one brand's classified mentions in one time bucket [start, start + width)."""
+
+    start: datetime
+    total: int
+    detractors: int
+
+
+@dataclass(frozen=True)
+class Alert:
+    """An alert and why it fired: the window, observed versus expected counts, and the evidence."""
+
+    kind: str  # "spike" or "health"
+    brand: str | None
+    window_start: datetime
+    window_end: datetime
+    observed: float
+    expected: float
+    threshold: float
+    score: float | None
+    reason: str
+    source: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,77 @@
+"""Email transports: SMTP (STARTTLS, SSL or plain) and `.eml` files in a folder."""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import ssl
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from alerts.base import DeliveryError
+
+
+class FileTransport:
+    """Writes each email as an `.eml` file, for demos and for servers without SMTP."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def describe(self) -> str:
+        """Where the emails go, for summaries."""
+        return f"files in {self.folder}"
+
+    def send(self, message: bytes, sender: str, recipients: list[str], name: str) -> str:
+        """Write the message atomically as `<name>.eml`, readable by the owner only; return its path."""
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        target = self.folder / f"{name}.eml"
+        partial = self.folder / f".{name}.eml.partial"
+        try:
+            descriptor = os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(message)
+            os.replace(partial, target)
+        except OSError as exc:
+            raise DeliveryError(f"cannot write {target}: {exc.strerror}") from exc
+        return str(target)
+
+
+class SmtpTransport:
+    """Sends through an SMTP server; credentials come from the environment, never from the config file."""
+
+    def __init__(self, host: str, port: int, security: str, username: str | None, password: str | None, timeout: float = 30.0):
+        self.host, self.port, self.security = host, port, security
+        self._username, self._password, self._timeout = username, password, timeout
+
+    def describe(self) -> str:
+        """Where the emails go, for summaries."""
+        return f"SMTP {self.host}:{self.port}"
+
+    def _connect(self) -> smtplib.SMTP:
+        if self.security == "ssl":
+            return smtplib.SMTP_SSL(self.host, self.port, timeout=self._timeout, context=ssl.create_default_context())
+        client = smtplib.SMTP(self.host, self.port, timeout=self._timeout)
+        if self.security == "starttls":
+            client.starttls(context=ssl.create_default_context())
+        return client
+
+    def send(self, message: bytes, sender: str, recipients: list[str], name: str) -> str:
+        """Deliver the message to all recipients or raise `DeliveryError`."""
+        try:
+            with self._connect() as client:
+                if self._username:
+                    client.login(self._username, self._password or "")
+                refused = client.sendmail(sender, recipients, message)
+        except (OSError, smtplib.SMTPException) as exc:
+            # The exception text never holds the credentials; keep only its class and message.
+            raise DeliveryError(f"SMTP {self.host}:{self.port}: {type(exc).__name__}: {exc}") from exc
+        if refused:
+            raise DeliveryError(f"SMTP {self.host}:{self.port} refused {', '.join(sorted(refused))}")
+        return f"SMTP {self.host}:{self.port}"
+
+
+def retry_at(attempts: int, now: datetime, give_up_after: int = 60) -> datetime | None:
+    """When to try again after `attempts` failures: 30 s doubling up to 15 min; None once it is time to give up."""
+    if attempts >= give_up_after:
+        return None
+    return now + timedelta(seconds=min(30 * 2 ** min(attempts, 10), 900))

@@ -1,0 +1,3 @@
+from brandpulse.cli import cli
+
+cli()

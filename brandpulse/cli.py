@@ -1,0 +1,105 @@
+"""The `brandpulse` command line; the only place that prints and turns errors into exit codes."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+from brandpulse.config import DEFAULT_CONFIG
+from brandpulse.context import AppContext, pass_app
+from brandpulse.errors import domain_errors
+from brandpulse.summary import print_run_summary
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=DEFAULT_CONFIG,
+              envvar="BRANDPULSE_CONFIG", show_default=True, help="Configuration file (env BRANDPULSE_CONFIG).")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              envvar="BRANDPULSE_DB", help="SQLite store, overriding the config (env BRANDPULSE_DB).")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.version_option(package_name="brandpulse")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path, db_path: Path | None, verbose: int) -> None:
+    """brandpulse: self-hosted social listening with offline sentiment and spike alerts."""
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    ctx.obj = AppContext(config_path, db_path)
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Run every job once, print a summary and exit.")
+@pass_app
+def run(app: AppContext, once: bool) -> None:
+    """Run the service: collect, classify, evaluate alerts, deliver emails."""
+    pipeline = app.pipeline
+    with domain_errors():
+        if not once:
+            from brandpulse.scheduler import serve
+
+            click.echo(f"brandpulse running on {app.db_path}; Ctrl-C stops it.", err=True)
+            serve(pipeline)
+            return
+        collected = pipeline.collect(_now())
+        classified = pipeline.classify(_now())
+        fired = pipeline.evaluate_alerts(_now())
+        delivered = pipeline.deliver(_now())
+        print_run_summary(pipeline, collected, classified, fired, delivered)
+
+
+@cli.command()
+@click.argument("file", type=click.File("rb"))
+@click.option("--classify/--no-classify", default=True, show_default=True,
+              help="Classify the imported mentions that carry no label right away.")
+@pass_app
+def ingest(app: AppContext, file, classify: bool) -> None:
+    """Import mentions from a JSON Lines FILE (- for stdin); idempotent on (source, id)."""
+    with domain_errors():
+        report = app.pipeline.ingest(file, _now())
+        for error in report.errors:
+            click.echo(f"{file.name}: {error}", err=True)
+        classified = app.pipeline.classify(_now()) if classify else 0
+    click.echo(
+        f"{report.new} new, {report.duplicate} duplicate, {len(report.errors)} invalid line(s) skipped"
+        + (f", {report.without_brand} matched no brand" if report.without_brand else "")
+        + (f", {classified} classified" if classified else "")
+    )
+    if report.errors:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("file", type=click.File("r", encoding="utf-8", errors="replace"), default="-")
+@click.option("--batch", default=256, show_default=True, type=click.IntRange(1), help="Texts per model batch.")
+@pass_app
+def classify(app: AppContext, file, batch: int) -> None:
+    """Classify one text per line of FILE (stdin by default); print one JSON object per line."""
+    from sentiment import categorize
+
+    from brandpulse import factory
+
+    policy = factory.nps_policy(app.config)
+    with domain_errors():
+        model = app.pipeline.classifier()
+        lines: list[str] = []
+        for line in [*file, None]:
+            if line is not None:
+                lines.append(line.rstrip("\n"))
+            if lines and (line is None or len(lines) >= batch):
+                for result in model.classify(lines):
+                    click.echo(json.dumps({
+                        "label": result.label,
+                        "probs": dict(zip(("negative", "neutral", "positive"), (round(p, 4) for p in result.probs))),
+                        "score": round(result.score, 4),
+                        "category": categorize(result.label, result.confidence, None, policy),
+                    }))
+                lines.clear()
+

@@ -1,0 +1,193 @@
+"""Loading and validating `config.yaml`: every value is checked at start-up, secrets come from the environment."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+
+from brandpulse.timeparse import parse_duration
+
+DEFAULT_CONFIG = "config.yaml"
+
+
+class ConfigError(Exception):
+    """The configuration file is missing, unreadable or invalid."""
+
+
+def _duration(value: Any) -> Any:
+    return parse_duration(value) if isinstance(value, str) else value
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors: a typo must fail at launch, not be ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Recipients(Strict):
+    """Who receives which kind of email."""
+
+    alerts: list[str] = []
+    digest: list[str] = []
+
+
+class BrandConfig(Strict):
+    """A brand to listen for."""
+
+    name: str = Field(min_length=1)
+    keywords: list[str] = Field(min_length=1)
+    exclusions: list[str] = []
+    recipients: Recipients | None = None
+
+
+class ReplayCollectorConfig(Strict):
+    """Plays a JSON Lines recording; `demo` is the bundled synthetic data."""
+
+    type: Literal["replay"]
+    name: str = "replay"
+    path: str = "demo"
+    interval: Duration = timedelta(minutes=15)
+
+
+CollectorConfig = Annotated[ReplayCollectorConfig, Field(discriminator="type")]
+
+
+class SentimentConfig(Strict):
+    """Which model classifies mentions and how labels become NPS categories."""
+
+    model: str = "bundled"
+    device: str = "auto"
+    batch_size: int = Field(default=64, ge=1, le=4096)
+    confidence_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    rating_takes_precedence: bool = True
+    interval: Duration = timedelta(minutes=1)
+
+
+class SpikeConfig(Strict):
+    """Negative-spike rule."""
+
+    bucket: Duration = timedelta(hours=1)
+    min_count: int = Field(default=6, ge=1)
+    min_ratio: float = Field(default=3.0, ge=1.0)
+    min_share: float = Field(default=0.4, ge=0.0, le=1.0)
+    warmup_days: int = Field(default=2, ge=1)
+    cooldown: Duration = timedelta(hours=6)
+    lookback: Duration = timedelta(hours=24)
+
+
+class AlertsConfig(Strict):
+    """Alert rules and how often they run."""
+
+    interval: Duration = timedelta(minutes=5)
+    spike: SpikeConfig = SpikeConfig()
+
+
+class SmtpConfig(Strict):
+    """An SMTP server; the login comes from the environment variables named here."""
+
+    host: str
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username_env: str = "BRANDPULSE_SMTP_USERNAME"
+    password_env: str = "BRANDPULSE_SMTP_PASSWORD"
+    timeout: float = Field(default=30.0, gt=0)
+
+
+class EmailConfig(Strict):
+    """Sender, default recipients, and the transport: SMTP when configured, else `.eml` files."""
+
+    sender: str = "brandpulse@localhost"
+    recipients: Recipients = Recipients()
+    smtp: SmtpConfig | None = None
+    outbox_dir: Path = Path("outbox")
+    interval: Duration = timedelta(minutes=1)
+
+
+class StoreConfig(Strict):
+    """Where the mention store lives."""
+
+    path: Path = Path("brandpulse.db")
+
+
+class Config(Strict):
+    """The whole configuration; relative paths are resolved against the config file's folder."""
+
+    brands: list[BrandConfig] = Field(min_length=1)
+    collectors: list[CollectorConfig] = []
+    sentiment: SentimentConfig = SentimentConfig()
+    alerts: AlertsConfig = AlertsConfig()
+    email: EmailConfig = EmailConfig()
+    store: StoreConfig = StoreConfig()
+
+    @field_validator("brands")
+    @classmethod
+    def _unique_brands(cls, brands: list[BrandConfig]) -> list[BrandConfig]:
+        names = [b.name for b in brands]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"brand names must be unique; repeated: {', '.join(duplicates)}")
+        return brands
+
+    @field_validator("collectors")
+    @classmethod
+    def _unique_collectors(cls, collectors: list[Any]) -> list[Any]:
+        names = [c.name for c in collectors]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"collector names must be unique; repeated: {', '.join(duplicates)}")
+        return collectors
+
+    def recipients(self, brand: str | None, kind: Literal["alerts", "digest"]) -> list[str]:
+        """The brand's own recipients of `kind` when it has any, else the defaults."""
+        for item in self.brands:
+            if item.name == brand and item.recipients and getattr(item.recipients, kind):
+                return getattr(item.recipients, kind)
+        return getattr(self.email.recipients, kind)
+
+
+def _location(error: dict[str, Any]) -> str:
+    parts = [str(p) for p in error["loc"] if not (isinstance(p, str) and p in ("replay",))]
+    return ".".join(parts) or "(top level)"
+
+
+def _describe(exc: ValidationError, path: Path) -> str:
+    lines = [f"invalid configuration in {path}:"]
+    for error in exc.errors():
+        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+        lines.append(f"  {_location(error)}: {message}")
+    return "\n".join(lines)
+
+
+def _resolve(config: Config, base: Path) -> Config:
+    store = config.store.model_copy(update={"path": base / config.store.path})
+    email = config.email.model_copy(update={"outbox_dir": base / config.email.outbox_dir})
+    return config.model_copy(update={"store": store, "email": email})
+
+
+def load_config(path: str | Path) -> Config:
+    """Read, validate and resolve the configuration at `path`, or raise `ConfigError` saying what and where."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"configuration file {path} not found; pass --config PATH or set BRANDPULSE_CONFIG") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"configuration file {path} cannot be read: {exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"configuration file {path} is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"configuration file {path} must be a mapping of sections (brands, collectors, ...)")
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path)) from None
+    return _resolve(config, path.resolve().parent)

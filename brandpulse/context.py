@@ -1,0 +1,44 @@
+"""What every CLI command gets: the validated configuration, the database path and the pipeline."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import click
+
+from brandpulse.config import Config, ConfigError, load_config
+from brandpulse.pipeline import Pipeline
+
+
+@dataclass
+class AppContext:
+    """Global options, with the config loaded on first use so that `--help` never reads it."""
+
+    config_path: Path
+    db_override: Path | None
+    extras: dict[str, object] = field(default_factory=dict)
+
+    @cached_property
+    def config(self) -> Config:
+        """The validated config; an invalid one ends the program with exit code 2."""
+        try:
+            return load_config(self.config_path)
+        except ConfigError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(2)
+
+    @property
+    def db_path(self) -> Path:
+        """--db / BRANDPULSE_DB when given, else the config's store path."""
+        return self.db_override or self.config.store.path
+
+    @cached_property
+    def pipeline(self) -> Pipeline:
+        """The stages wired to this config and database."""
+        return Pipeline(self.config, self.db_path)
+
+
+pass_app = click.make_pass_decorator(AppContext)

@@ -1,0 +1,220 @@
+"""The jobs of the service, each one stage run once: collect, classify, evaluate alerts, deliver emails.
+
+Stages talk through the store's tables, so each job can run alone, in any order, any number of times.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import alerts.emails
+import alerts.spike
+import store.alerts
+import store.mentions
+import store.outbox
+import store.state
+from alerts.base import Alert, DeliveryError
+from alerts.transports import retry_at
+from brandpulse import factory
+from brandpulse.config import Config
+from collectors.base import CollectorError, Mention
+from collectors.brands import BrandMatcher
+from collectors.jsonl import LineError, parse_lines
+from sentiment.nps import categorize
+from store import open_db, transaction
+from store.timestamps import from_db, to_db
+
+log = logging.getLogger(__name__)
+
+CLASSIFY_BATCH = 512
+INGEST_BATCH = 5000
+ALERTS_WATERMARK = "alerts.evaluated_until"
+
+
+@dataclass
+class CollectReport:
+    """What one collection pass stored, and which collectors failed."""
+
+    new: int = 0
+    duplicate: int = 0
+    failures: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class IngestReport:
+    """What an import stored and which lines it rejected."""
+
+    new: int = 0
+    duplicate: int = 0
+    without_brand: int = 0
+    errors: list[LineError] = field(default_factory=list)
+
+
+@dataclass
+class DeliveryReport:
+    """Emails delivered (with where they went) and emails left for a retry."""
+
+    sent: list[str] = field(default_factory=list)
+    failed: int = 0
+
+
+class Pipeline:
+    """The stages wired to one configuration and one database."""
+
+    def __init__(self, config: Config, db_path: Path):
+        self.config = config
+        self.db_path = db_path
+        self._classifier: Any = None
+        self._queries = factory.brand_queries(config)
+        self._matcher = BrandMatcher(self._queries)
+        self._policy = factory.nps_policy(config)
+
+    def open(self):
+        """A fresh connection; each job uses its own, so jobs may run on different threads."""
+        return open_db(self.db_path)
+
+    def classifier(self) -> Any:
+        """The sentiment model, loaded on first use and kept."""
+        if self._classifier is None:
+            from sentiment.classifier import load_classifier
+
+            settings = self.config.sentiment
+            self._classifier = load_classifier(settings.model, settings.device, settings.batch_size)
+        return self._classifier
+
+    def _category_of(self, label: str, rating: int | None) -> str:
+        return categorize(label, None, rating, self._policy)
+
+    def collect(self, now: datetime, only: str | None = None) -> CollectReport:
+        """Run every collector (or the one named `only`) for every brand; a failing one is recorded and skipped."""
+        report = CollectReport()
+        db = self.open()
+        try:
+            for settings in self.config.collectors:
+                if only is not None and settings.name != only:
+                    continue
+                collector = factory.build_collector(settings, now)
+                for query in self._queries:
+                    state_name = f"{collector.name}:{query.brand}"
+                    try:
+                        result = collector.collect(query, store.state.collector_cursor(db, state_name))
+                    except CollectorError as exc:
+                        log.error("collector %s failed for %s: %s", collector.name, query.brand, exc)
+                        store.state.save_collector_error(db, state_name, str(exc), now)
+                        report.failures[state_name] = str(exc)
+                        continue
+                    saved = store.mentions.save_mentions(db, result.mentions, now, state_name, result.cursor, self._category_of)
+                    log.info("collector %s: %d new, %d duplicate for %s", collector.name, saved.new, saved.duplicate, query.brand)
+                    report.new += saved.new
+                    report.duplicate += saved.duplicate
+        finally:
+            db.close()
+        return report
+
+    def ingest(self, lines: Iterable[str | bytes], now: datetime) -> IngestReport:
+        """Import JSON Lines; invalid lines are reported, every valid line is kept."""
+        report = IngestReport()
+        db = self.open()
+        batch: list[Mention] = []
+
+        def flush() -> None:
+            saved = store.mentions.save_mentions(db, batch, now, category_of=self._category_of)
+            report.new += saved.new
+            report.duplicate += saved.duplicate
+            batch.clear()
+
+        try:
+            for item in parse_lines(lines):
+                if isinstance(item, LineError):
+                    report.errors.append(item)
+                    continue
+                if item.brand is None:
+                    item = replace(item, brand=self._matcher.brand_for(item.text))
+                    report.without_brand += item.brand is None
+                batch.append(item)
+                if len(batch) >= INGEST_BATCH:
+                    flush()
+            flush()
+        finally:
+            db.close()
+        return report
+
+    def classify(self, now: datetime) -> int:
+        """Classify every stored mention that has no sentiment yet; returns how many."""
+        done = 0
+        db = self.open()
+        try:
+            while pending := store.mentions.pending_classification(db, CLASSIFY_BATCH):
+                results = self.classifier().classify([p.text for p in pending])
+                rows = [
+                    (p.id, c, categorize(c.label, c.confidence, p.rating, self._policy))
+                    for p, c in zip(pending, results)
+                ]
+                done += store.mentions.save_classifications(db, rows, now)
+        finally:
+            db.close()
+        return done
+
+    def evaluate_alerts(self, now: datetime) -> list[Alert]:
+        """Evaluate the spike rule over the complete buckets since the last evaluation; queue an email per alert."""
+        spike = self.config.alerts.spike
+        width = spike.bucket
+        until = datetime.fromtimestamp(now.timestamp() // width.total_seconds() * width.total_seconds(), now.tzinfo)
+        rule = factory.spike_rule(self.config)
+        fired: list[Alert] = []
+        db = self.open()
+        try:
+            mark = store.state.get_value(db, ALERTS_WATERMARK)
+            evaluate_from = max(from_db(mark), until - spike.lookback) if mark else until - spike.lookback
+            if evaluate_from >= until:
+                return fired
+            history_from = evaluate_from - timedelta(days=rule.warmup_days + 7)
+            with transaction(db):
+                for query in self._queries:
+                    buckets = store.alerts.bucket_counts(db, query.brand, history_from, until, width)
+                    last_end = store.alerts.last_alert_end(db, query.brand, "spike")
+                    for alert in alerts.spike.detect_spikes(query.brand, buckets, evaluate_from, width, rule, last_end):
+                        fired.append(self._record_alert(db, alert, now))
+                store.state.set_value(db, ALERTS_WATERMARK, to_db(until))
+        finally:
+            db.close()
+        return fired
+
+    def _record_alert(self, db: Any, alert: Alert, now: datetime) -> Alert:
+        top = store.alerts.top_detractors(db, alert.brand, alert.window_start, alert.window_end)
+        alert = replace(alert, details={**alert.details, "top_mentions": top})
+        store.alerts.record_alert(db, alert, now)
+        recipients = self.config.recipients(alert.brand, "alerts")
+        if recipients:
+            message = alerts.emails.alert_email(alert, self.config.email.sender, recipients, top)
+            store.outbox.enqueue(db, "alert", alert.brand, message["Subject"], recipients, message.as_bytes(), now)
+        else:
+            log.warning("alert for %s fired but no alert recipients are configured", alert.brand)
+        log.warning("alert: %s: %s", alert.brand, alert.reason)
+        return alert
+
+    def deliver(self, now: datetime) -> DeliveryReport:
+        """Send every due email in the outbox; failures stay queued with a backoff."""
+        report = DeliveryReport()
+        transport = factory.email_transport(self.config)
+        db = self.open()
+        try:
+            for item in store.outbox.due(db, now):
+                name = f"{now.strftime('%Y%m%dT%H%M%S')}-{item.kind}-{item.id}"
+                try:
+                    where = transport.send(item.message, self.config.email.sender, item.recipients, name)
+                except DeliveryError as exc:
+                    log.error("email %d (%s) not delivered: %s", item.id, item.subject, exc)
+                    store.outbox.mark_failed(db, item.id, str(exc), retry_at(item.attempts + 1, now))
+                    report.failed += 1
+                    continue
+                store.outbox.mark_sent(db, item.id, where, now)
+                report.sent.append(where)
+        finally:
+            db.close()
+        return report

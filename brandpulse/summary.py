@@ -1,0 +1,38 @@
+"""The short report `brandpulse run --once` prints."""
+
+from __future__ import annotations
+
+import click
+
+import store.summary
+from alerts.base import Alert
+from brandpulse.pipeline import CollectReport, DeliveryReport, Pipeline
+from sentiment.nps import net_sentiment_score
+
+
+def _nss(row: dict) -> str:
+    categories = ["promoter"] * (row["promoters"] or 0) + ["passive"] * (row["passives"] or 0) + ["detractor"] * (row["detractors"] or 0)
+    score = net_sentiment_score(categories)
+    return "n/a" if score is None else f"{score:+.0f}"
+
+
+def print_run_summary(pipeline: Pipeline, collected: CollectReport, classified: int, fired: list[Alert], delivered: DeliveryReport) -> None:
+    """Mentions new/duplicate, categories and net sentiment per brand, alerts fired, where emails went."""
+    click.echo(f"Mentions:   {collected.new} new, {collected.duplicate} duplicate; {classified} classified")
+    for name, error in collected.failures.items():
+        click.echo(f"  collector {name} failed: {error}")
+    db = pipeline.open()
+    try:
+        totals = store.summary.category_totals(db)
+    finally:
+        db.close()
+    click.echo(f"{'Brand':<24}{'mentions':>9}{'promoters':>11}{'passives':>10}{'detractors':>12}{'NSS':>6}")
+    for row in totals:
+        click.echo(f"{row['brand']:<24}{row['mentions']:>9}{row['promoters'] or 0:>11}{row['passives'] or 0:>10}"
+                   f"{row['detractors'] or 0:>12}{_nss(row):>6}")
+    click.echo(f"Alerts:     {len(fired)} fired")
+    for alert in fired:
+        click.echo(f"  {alert.kind} {alert.brand} {alert.window_start:%Y-%m-%d %H:%M}Z: {alert.reason}")
+    where = ", ".join(sorted(set(delivered.sent))) if delivered.sent else "-"
+    click.echo(f"Emails:     {len(delivered.sent)} delivered, {delivered.failed} waiting for retry; {where}")
+    click.echo(f"Store:      {pipeline.db_path}")

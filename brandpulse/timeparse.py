@@ -1,0 +1,30 @@
+"""Durations such as `15m` or `7d`, and points in time given as ISO 8601 or relative to now."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_duration(value: str) -> timedelta:
+    """`30s`, `15m`, `1h`, `7d`, `2w` as a timedelta; ValueError naming the value otherwise."""
+    match = _DURATION.match(str(value))
+    if not match or float(match.group(1)) <= 0:
+        raise ValueError(f"{value!r} is not a duration such as 30s, 15m, 1h, 7d or 2w")
+    return timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
+
+
+def parse_moment(value: str, now: datetime) -> datetime:
+    """An ISO 8601 date or timestamp (UTC when no zone is given), or a duration meaning that long before `now`."""
+    try:
+        return now - parse_duration(value)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{value!r} is neither an ISO 8601 date/time nor a duration such as 24h or 7d") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

@@ -1,0 +1,5 @@
+"""Collectors: fetch brand mentions from sources and normalise them into `Mention` records."""
+
+from collectors.base import CollectResult, Collector, CollectorError, Mention
+
+__all__ = ["CollectResult", "Collector", "CollectorError", "Mention"]

@@ -1,0 +1,70 @@
+"""The collector contract: the `Mention` record, the `Collector` protocol and the collector errors.
+
+A collector is given a brand's query and the cursor it returned last time, and returns the
+normalised mentions published since then together with the new cursor. The store saves both in
+one transaction, so a crash between fetch and save re-fetches but never loses or duplicates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Protocol
+
+
+class CollectorError(Exception):
+    """Base of every error raised by a collector."""
+
+
+class MalformedItem(CollectorError):
+    """One item of a payload could not be turned into a mention; the others are still usable."""
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One post, comment or review about a brand, normalised across sources."""
+
+    source: str
+    external_id: str
+    text: str
+    created_at: datetime
+    brand: str | None = None
+    author: str | None = None
+    url: str | None = None
+    lang: str | None = None
+    rating: int | None = None
+    raw: dict[str, Any] | None = field(default=None, compare=False)
+    # Set when the mention arrives already classified by another tool (JSONL import).
+    label: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.created_at.tzinfo is None:
+            raise ValueError(f"created_at {self.created_at.isoformat()} has no time zone; use UTC")
+        object.__setattr__(self, "created_at", self.created_at.astimezone(timezone.utc))
+
+
+@dataclass(frozen=True)
+class BrandQuery:
+    """What a collector searches for on behalf of one brand."""
+
+    brand: str
+    keywords: tuple[str, ...]
+    exclusions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CollectResult:
+    """The mentions a collector returned and the cursor to resume from next time."""
+
+    mentions: list[Mention]
+    cursor: dict[str, Any] | None
+
+
+class Collector(Protocol):
+    """A source of mentions. `name` identifies its state (cursor, last run) in the store."""
+
+    name: str
+
+    def collect(self, query: BrandQuery, cursor: dict[str, Any] | None) -> CollectResult:
+        """Return the mentions for `query` published after `cursor`, and the new cursor."""
+        ...

@@ -1,0 +1,38 @@
+"""Assigning mentions to brands by keyword, honouring each brand's exclusions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from collectors.base import BrandQuery
+
+
+def _phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
+    # Word boundaries so that "lumo" does not match "columbo"; keywords may start with @ or #.
+    parts = [r"(?<!\w)" + re.escape(p.strip()) + r"(?!\w)" for p in phrases if p.strip()]
+    return re.compile("|".join(parts), re.IGNORECASE) if parts else None
+
+
+class BrandMatcher:
+    """Finds the first brand whose keywords occur in a text and whose exclusions do not."""
+
+    def __init__(self, queries: Iterable[BrandQuery]):
+        self._rules = [
+            (q.brand, _phrase_pattern(q.keywords), _phrase_pattern(q.exclusions)) for q in queries
+        ]
+
+    def matches(self, brand: str, text: str) -> bool:
+        """True when `text` mentions `brand` and none of its exclusions."""
+        return any(name == brand and self._hit(inc, exc, text) for name, inc, exc in self._rules)
+
+    def brand_for(self, text: str) -> str | None:
+        """The first configured brand that `text` mentions, or None."""
+        for name, include, exclude in self._rules:
+            if self._hit(include, exclude, text):
+                return name
+        return None
+
+    @staticmethod
+    def _hit(include: re.Pattern[str] | None, exclude: re.Pattern[str] | None, text: str) -> bool:
+        return bool(include and include.search(text)) and not (exclude and exclude.search(text))

@@ -1,0 +1,108 @@
+"""Parsing mentions from JSON Lines, the interchange format of `brandpulse ingest` and the replay collector."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from collectors.base import MalformedItem, Mention
+
+REQUIRED = ("source", "id", "text", "created_at")
+OPTIONAL = ("brand", "author", "url", "lang", "rating", "label")
+LABELS = ("negative", "neutral", "positive")
+
+
+@dataclass(frozen=True)
+class LineError:
+    """A line that could not be imported, with the reason."""
+
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+def parse_timestamp(value: Any, field: str = "created_at") -> datetime:
+    """Parse an ISO 8601 timestamp; a naive one is taken as UTC."""
+    if not isinstance(value, str):
+        raise MalformedItem(f"{field} must be an ISO 8601 string, got {value!r}")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise MalformedItem(f"{field} {value!r} is not an ISO 8601 timestamp") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed
+
+
+def _optional_str(record: dict[str, Any], key: str) -> str | None:
+    value = record.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise MalformedItem(f"{key} must be a string, got {value!r}")
+
+
+def _rating(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+        raise MalformedItem(f"rating must be an integer from 1 to 5, got {value!r}")
+    if not 1 <= value <= 5:
+        raise MalformedItem(f"rating must be from 1 to 5, got {value!r}")
+    return int(value)
+
+
+def mention_from_record(record: Any) -> Mention:
+    """Build a `Mention` from one decoded JSON object, or raise `MalformedItem` saying why not."""
+    if not isinstance(record, dict):
+        raise MalformedItem(f"expected a JSON object, got {type(record).__name__}")
+    missing = [key for key in REQUIRED if record.get(key) in (None, "")]
+    if missing:
+        raise MalformedItem(f"missing required field(s): {', '.join(missing)}")
+    unknown = sorted(set(record) - set(REQUIRED) - set(OPTIONAL))
+    if unknown:
+        raise MalformedItem(f"unknown field(s): {', '.join(unknown)}")
+    for key in ("source", "text"):
+        if not isinstance(record[key], str):
+            raise MalformedItem(f"{key} must be a string, got {record[key]!r}")
+    if not isinstance(record["id"], str | int) or isinstance(record["id"], bool):
+        raise MalformedItem(f"id must be a string or an integer, got {record['id']!r}")
+    label = _optional_str(record, "label")
+    if label is not None and label not in LABELS:
+        raise MalformedItem(f"label must be one of {', '.join(LABELS)}, got {label!r}")
+    return Mention(
+        source=record["source"],
+        external_id=str(record["id"]),
+        text=record["text"],
+        created_at=parse_timestamp(record["created_at"]),
+        brand=_optional_str(record, "brand"),
+        author=_optional_str(record, "author"),
+        url=_optional_str(record, "url"),
+        lang=_optional_str(record, "lang"),
+        rating=_rating(record.get("rating")),
+        label=label,
+        raw=record,
+    )
+
+
+def parse_lines(lines: Iterable[str | bytes]) -> Iterator[Mention | LineError]:
+    """Yield a `Mention` for every valid line and a `LineError` for every invalid one, in order."""
+    for number, line in enumerate(lines, start=1):
+        if isinstance(line, bytes):
+            try:
+                line = line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield LineError(number, f"not valid UTF-8 ({exc.reason} at byte {exc.start})")
+                continue
+        if not line.strip():
+            continue
+        try:
+            yield mention_from_record(json.loads(line))
+        except json.JSONDecodeError as exc:
+            yield LineError(number, f"not valid JSON ({exc.msg} at column {exc.colno})")
+        except (MalformedItem, ValueError) as exc:
+            yield LineError(number, str(exc))

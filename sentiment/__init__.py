@@ -1,0 +1,16 @@
+"""Sentiment: classify mention texts as negative / neutral / positive and map them to NPS categories."""
+
+from sentiment.base import LABELS, Classification, SentimentError
+from sentiment.classifier import load_classifier
+from sentiment.nps import CATEGORIES, NpsPolicy, categorize, net_sentiment_score
+
+__all__ = [
+    "CATEGORIES",
+    "LABELS",
+    "Classification",
+    "NpsPolicy",
+    "SentimentError",
+    "categorize",
+    "load_classifier",
+    "net_sentiment_score",
+]

@@ -1,0 +1,44 @@
+"""Mapping sentiment to NPS-like categories and the net sentiment score."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+CATEGORIES = ("detractor", "passive", "promoter")
+_BY_LABEL = {"negative": "detractor", "neutral": "passive", "positive": "promoter"}
+
+
+@dataclass(frozen=True)
+class NpsPolicy:
+    """How labels and star ratings become categories."""
+
+    # Below this probability of its label a mention counts as passive: unsure is not an opinion.
+    confidence_threshold: float = 0.5
+    # A review's stars say more about the customer than our reading of the text.
+    rating_takes_precedence: bool = True
+
+
+def category_for_rating(rating: int) -> str:
+    """5 stars -> promoter, 4 -> passive, 1-3 -> detractor (the NPS convention on a 5-point scale)."""
+    return "promoter" if rating >= 5 else "passive" if rating == 4 else "detractor"
+
+
+def categorize(label: str, confidence: float | None, rating: int | None, policy: NpsPolicy) -> str:
+    """The category of one mention from its label, the label's confidence and an optional star rating."""
+    if rating is not None and policy.rating_takes_precedence:
+        return category_for_rating(rating)
+    if confidence is not None and confidence < policy.confidence_threshold:
+        return "passive"
+    return _BY_LABEL[label]
+
+
+def net_sentiment_score(categories: Iterable[str]) -> float | None:
+    """%promoters - %detractors over a set of mentions (-100..+100), None for an empty set."""
+    counts = {name: 0 for name in CATEGORIES}
+    for category in categories:
+        counts[category] += 1
+    total = sum(counts.values())
+    if not total:
+        return None
+    return 100.0 * (counts["promoter"] - counts["detractor"]) / total

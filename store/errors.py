@@ -1,0 +1,5 @@
+"""The store's exception base."""
+
+
+class StoreError(Exception):
+    """Base of every error raised by the store."""

@@ -1,0 +1,102 @@
+"""Writing mentions and their classifications, and reading the ones still to classify."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlite_utils
+
+from collectors.base import Mention
+from sentiment.base import Classification
+from store.db import transaction
+from store.state import save_collector_success
+from store.timestamps import to_db
+
+IMPORTED_SCORE = {"negative": -1.0, "neutral": 0.0, "positive": 1.0}
+
+_INSERT = """
+INSERT INTO mentions (source, external_id, brand, author, url, text, created_at, lang, rating, raw,
+                      collected_at, label, score, category, provenance, classified_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (source, external_id) DO NOTHING
+"""
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """How many mentions were new and how many the store already had."""
+
+    new: int
+    duplicate: int
+
+
+@dataclass(frozen=True)
+class PendingMention:
+    """A stored mention that has no sentiment yet."""
+
+    id: int
+    text: str
+    rating: int | None
+
+
+def _row(mention: Mention, now: str, category_of: Callable[[str, int | None], str] | None) -> tuple[Any, ...]:
+    label = mention.label
+    imported = label is not None
+    return (
+        mention.source, mention.external_id, mention.brand, mention.author, mention.url, mention.text,
+        to_db(mention.created_at), mention.lang, mention.rating,
+        json.dumps(mention.raw, ensure_ascii=False, default=str) if mention.raw is not None else None,
+        now, label, IMPORTED_SCORE[label] if imported else None,
+        category_of(label, mention.rating) if imported and category_of else None,
+        "imported" if imported else None, now if imported else None,
+    )
+
+
+def save_mentions(
+    db: sqlite_utils.Database,
+    mentions: Sequence[Mention],
+    now: datetime,
+    collector: str | None = None,
+    cursor: dict[str, Any] | None = None,
+    category_of: Callable[[str, int | None], str] | None = None,
+) -> SaveResult:
+    """Insert new mentions (ignoring known (source, external_id)) and advance the collector's cursor, atomically.
+
+    Mentions that arrive with a label are stored as imported; `category_of(label, rating)` gives their category.
+    """
+    stamp = to_db(now)
+    with transaction(db):
+        # rowcount counts the rows inserted, not those the FTS triggers touch, nor ignored duplicates.
+        new = max(db.conn.executemany(_INSERT, (_row(m, stamp, category_of) for m in mentions)).rowcount, 0)
+        if collector is not None:
+            save_collector_success(db, collector, cursor, new, now)
+    return SaveResult(new=new, duplicate=len(mentions) - new)
+
+
+def pending_classification(db: sqlite_utils.Database, limit: int) -> list[PendingMention]:
+    """Up to `limit` mentions that have no label yet, oldest first."""
+    rows = db.execute("SELECT id, text, rating FROM mentions WHERE label IS NULL ORDER BY id LIMIT ?", [limit])
+    return [PendingMention(*row) for row in rows.fetchall()]
+
+
+def save_classifications(
+    db: sqlite_utils.Database, results: Iterable[tuple[int, Classification, str]], now: datetime
+) -> int:
+    """Store each (mention id, classification, category) with the model's provenance, in one transaction."""
+    stamp = to_db(now)
+    rows = [
+        (c.label, c.probs[0], c.probs[1], c.probs[2], c.score, category, c.model, c.model_version, stamp, mention_id)
+        for mention_id, c, category in results
+    ]
+    with transaction(db):
+        db.conn.executemany(
+            """UPDATE mentions SET label = ?, p_negative = ?, p_neutral = ?, p_positive = ?, score = ?,
+                   category = ?, model = ?, model_version = ?, provenance = 'model', classified_at = ?
+               WHERE id = ?""",
+            rows,
+        )
+    return len(rows)

@@ -1,0 +1,151 @@
+"""Versioned schema migrations, tracked in `PRAGMA user_version`, each applied in one transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+import sqlite_utils
+
+from store.errors import StoreError
+
+
+def _execute_script(db: sqlite_utils.Database, script: str) -> None:
+    # executescript() would COMMIT the migration's transaction first; run statement by statement.
+    statement = ""
+    for piece in script.split(";"):
+        statement += piece + ";"
+        if sqlite3.complete_statement(statement):
+            if statement.strip(" \n;"):
+                db.execute(statement)
+            statement = ""
+
+
+def m001_initial(db: sqlite_utils.Database) -> None:
+    """Mentions with sentiment and provenance, FTS, collector state, alerts, outbox, key-value state."""
+    _execute_script(
+        db,
+        """
+        CREATE TABLE mentions (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            external_id TEXT NOT NULL,
+            brand TEXT,
+            author TEXT,
+            url TEXT,
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            lang TEXT,
+            rating INTEGER CHECK (rating BETWEEN 1 AND 5),
+            amplification INTEGER NOT NULL DEFAULT 0,
+            raw TEXT,
+            collected_at TEXT NOT NULL,
+            label TEXT CHECK (label IN ('negative', 'neutral', 'positive')),
+            p_negative REAL,
+            p_neutral REAL,
+            p_positive REAL,
+            score REAL,
+            category TEXT CHECK (category IN ('detractor', 'passive', 'promoter')),
+            model TEXT,
+            model_version TEXT,
+            provenance TEXT CHECK (provenance IN ('model', 'imported')),
+            classified_at TEXT,
+            UNIQUE (source, external_id)
+        );
+        CREATE INDEX idx_mentions_brand_created ON mentions (brand, created_at);
+        CREATE INDEX idx_mentions_created ON mentions (created_at);
+        CREATE INDEX idx_mentions_category ON mentions (category, created_at);
+        CREATE INDEX idx_mentions_source ON mentions (source, created_at);
+        CREATE INDEX idx_mentions_unclassified ON mentions (id) WHERE label IS NULL;
+
+        CREATE VIRTUAL TABLE mentions_fts USING fts5 (text, content='mentions', content_rowid='id');
+        CREATE TRIGGER mentions_fts_insert AFTER INSERT ON mentions BEGIN
+            INSERT INTO mentions_fts (rowid, text) VALUES (new.id, new.text);
+        END;
+        CREATE TRIGGER mentions_fts_delete AFTER DELETE ON mentions BEGIN
+            INSERT INTO mentions_fts (mentions_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        END;
+        -- Only a change of text touches the index: classification updates every row once.
+        CREATE TRIGGER mentions_fts_update AFTER UPDATE OF text ON mentions BEGIN
+            INSERT INTO mentions_fts (mentions_fts, rowid, text) VALUES ('delete', old.id, old.text);
+            INSERT INTO mentions_fts (rowid, text) VALUES (new.id, new.text);
+        END;
+
+        CREATE TABLE collector_state (
+            name TEXT PRIMARY KEY,
+            cursor TEXT,
+            items INTEGER NOT NULL DEFAULT 0,
+            last_run_at TEXT,
+            last_success_at TEXT,
+            last_error TEXT,
+            last_error_at TEXT
+        );
+
+        CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('spike', 'health')),
+            brand TEXT,
+            source TEXT,
+            window_start TEXT NOT NULL,
+            window_end TEXT NOT NULL,
+            observed REAL NOT NULL,
+            expected REAL NOT NULL,
+            threshold REAL,
+            score REAL,
+            reason TEXT NOT NULL,
+            details TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX idx_alerts_brand ON alerts (brand, kind, window_end);
+
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            brand TEXT,
+            subject TEXT NOT NULL,
+            recipients TEXT NOT NULL,
+            message BLOB NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            next_attempt_at TEXT NOT NULL,
+            sent_at TEXT,
+            delivered_to TEXT,
+            last_error TEXT
+        );
+        CREATE INDEX idx_outbox_due ON outbox (status, next_attempt_at);
+
+        CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT);
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [m001_initial]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(db: sqlite_utils.Database, read_only: bool = False) -> None:
+    """Bring the schema up to `SCHEMA_VERSION`; refuse a database written by newer code."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"the database has schema version {version} but this brandpulse knows up to {SCHEMA_VERSION}; "
+            "upgrade brandpulse (pip install -U brandpulse) before using it"
+        )
+    if version == SCHEMA_VERSION:
+        return
+    if read_only:
+        raise StoreError(f"the database has schema version {version}; open it once read-write to upgrade it")
+    for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have migrated while we waited for the lock.
+            if db.execute("PRAGMA user_version").fetchone()[0] >= number:
+                db.execute("ROLLBACK")
+                continue
+            step(db)
+            db.execute(f"PRAGMA user_version = {number}")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")

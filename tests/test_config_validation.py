@@ -1,0 +1,60 @@
+from tests.conftest import write_config
+
+MINIMAL = "brands:\n  - name: Acme\n    keywords: [acme]\n"
+
+
+def test_unknown_key_stops_with_exit_2_naming_key_and_file(tmp_path, invoke):
+    path = write_config(tmp_path / "c.yaml", MINIMAL + "alerts:\n  spike:\n    min_cuont: 3\n")
+
+    result = invoke("--config", path, "run", "--once")
+
+    assert result.exit_code == 2
+    assert str(path) in result.output and "alerts.spike.min_cuont: unknown key" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_wrong_type_names_the_key(tmp_path, invoke):
+    path = write_config(tmp_path / "c.yaml", MINIMAL + "sentiment:\n  batch_size: lots\n")
+
+    result = invoke("--config", path, "run", "--once")
+
+    assert result.exit_code == 2
+    assert "sentiment.batch_size" in result.output
+
+
+def test_missing_value_names_the_key(tmp_path, invoke):
+    path = write_config(tmp_path / "c.yaml", "brands:\n  - name: Acme\n")
+
+    result = invoke("--config", path, "run", "--once")
+
+    assert result.exit_code == 2
+    assert "brands.0.keywords: Field required" in result.output
+
+
+def test_bad_duration_and_bad_yaml_are_explained(tmp_path, invoke):
+    bad_duration = write_config(tmp_path / "d.yaml", MINIMAL + "alerts:\n  interval: soon\n")
+    bad_yaml = write_config(tmp_path / "y.yaml", "brands: [\n")
+
+    assert "alerts.interval" in invoke("--config", bad_duration, "run", "--once").output
+    result = invoke("--config", bad_yaml, "run", "--once")
+    assert result.exit_code == 2 and "not valid YAML" in result.output
+
+
+def test_missing_config_file_says_how_to_point_at_one(tmp_path, invoke):
+    result = invoke("--config", tmp_path / "nope.yaml", "run", "--once")
+
+    assert result.exit_code == 2
+    assert "BRANDPULSE_CONFIG" in result.output
+
+
+def test_config_and_db_come_from_environment(tmp_path, invoke, monkeypatch):
+    path = write_config(tmp_path / "env.yaml", MINIMAL)
+    monkeypatch.setenv("BRANDPULSE_CONFIG", str(path))
+    monkeypatch.setenv("BRANDPULSE_DB", str(tmp_path / "elsewhere.db"))
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"source": "s", "id": 1, "text": "acme!", "created_at": "2026-01-01", "label": "neutral"}\n')
+
+    result = invoke("ingest", source)
+
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "elsewhere.db").exists()

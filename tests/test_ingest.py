@@ -1,0 +1,77 @@
+import json
+import sqlite3
+
+
+def _line(**fields):
+    return json.dumps(fields)
+
+
+def _write(path, lines):
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+GOOD = dict(source="forum", id="1", text="Pinebrook beans are great", created_at="2026-03-01T10:00:00Z", label="positive")
+
+
+def test_ingest_keeps_valid_lines_and_reports_invalid_ones_by_line_number(demo_dir, invoke):
+    source = _write(demo_dir / "in.jsonl", [
+        _line(**GOOD),
+        "{not json",
+        _line(**{**GOOD, "id": "2", "created_at": "yesterday"}),
+        _line(**{**GOOD, "id": "3", "rating": 9}),
+        _line(source="forum", id="4", created_at="2026-03-01T10:00:00Z"),
+        _line(**{**GOOD, "id": "5", "label": "meh"}),
+        _line(**{**GOOD, "id": "6", "text": "Pinebrook app crashed", "label": "negative", "rating": 2}),
+    ])
+
+    result = invoke("ingest", source, "--no-classify")
+
+    assert result.exit_code == 1
+    assert "line 2: not valid JSON" in result.output
+    assert "line 3: created_at 'yesterday' is not an ISO 8601 timestamp" in result.output
+    assert "line 4: rating must be from 1 to 5" in result.output
+    assert "line 5: missing required field(s): text" in result.output
+    assert "line 6: label must be one of" in result.output
+    rows = sqlite3.connect(demo_dir / "brandpulse.db").execute(
+        "SELECT external_id, label, provenance, category FROM mentions ORDER BY external_id").fetchall()
+    assert rows == [("1", "positive", "imported", "promoter"), ("6", "negative", "imported", "detractor")]
+
+
+def test_ingest_is_idempotent_on_source_and_id(demo_dir, invoke):
+    source = _write(demo_dir / "in.jsonl", [_line(**GOOD), _line(**{**GOOD, "source": "blog"})])
+
+    first = invoke("ingest", source, "--no-classify")
+    second = invoke("ingest", source, "--no-classify")
+
+    assert "2 new, 0 duplicate" in first.output
+    assert "0 new, 2 duplicate" in second.output
+
+
+def test_ingest_assigns_brands_from_keywords_and_honours_exclusions(demo_dir, invoke):
+    source = _write(demo_dir / "in.jsonl", [
+        _line(**{**GOOD, "id": "a", "text": "Loving my #pinebrook cold brew"}),
+        _line(**{**GOOD, "id": "b", "text": "Golf at Pinebrook Park today"}),
+        _line(**{**GOOD, "id": "c", "text": "Something else", "brand": "Other Co"}),
+    ])
+
+    result = invoke("ingest", source, "--no-classify")
+
+    assert "1 matched no brand" in result.output
+    brands = dict(sqlite3.connect(demo_dir / "brandpulse.db").execute("SELECT external_id, brand FROM mentions"))
+    assert brands == {"a": "Pinebrook Coffee", "b": None, "c": "Other Co"}
+
+
+def test_ingest_classifies_unlabelled_lines_but_keeps_imported_labels(demo_dir, invoke):
+    source = _write(demo_dir / "in.jsonl", [
+        _line(source="x", id="1", text="Worst service ever, I want a refund.", created_at="2026-03-01T10:00:00+01:00"),
+        _line(**{**GOOD, "id": "2", "text": "Worst service ever, I want a refund.", "label": "positive"}),
+    ])
+
+    invoke("ingest", source)
+
+    rows = dict((r[0], r[1:]) for r in sqlite3.connect(demo_dir / "brandpulse.db").execute(
+        "SELECT external_id, label, provenance, model, created_at FROM mentions"))
+    assert rows["1"][:2] == ("negative", "model") and rows["1"][2]
+    assert rows["1"][3] == "2026-03-01T09:00:00Z"
+    assert rows["2"][:3] == ("positive", "imported", None)

@@ -1,0 +1,45 @@
+import email
+import sqlite3
+from email import policy
+
+import pytest
+
+
+@pytest.mark.slow
+def test_run_once_stores_classified_demo_mentions_and_writes_the_spike_alert_email(demo_dir, invoke):
+    result = invoke("run", "--once")
+
+    assert result.exit_code == 0, result.output
+    conn = sqlite3.connect(demo_dir / "brandpulse.db")
+    total, unclassified = conn.execute("SELECT count(*), sum(category IS NULL) FROM mentions").fetchone()
+    assert total > 300 and unclassified == 0
+    categories = dict(conn.execute("SELECT category, count(*) FROM mentions GROUP BY category").fetchall())
+    assert set(categories) == {"promoter", "passive", "detractor"}
+    assert conn.execute("SELECT count(*) FROM mentions WHERE text LIKE '%Pinebrook Park%'").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM alerts WHERE kind = 'spike'").fetchone()[0] == 1
+    storm_rows = conn.execute(
+        "SELECT count(*) FROM mentions WHERE category = 'detractor' AND text LIKE '%charge%'"
+    ).fetchone()[0]
+    assert storm_rows >= 10
+
+    emails = list((demo_dir / "outbox").glob("*.eml"))
+    assert len(emails) == 1
+    message = email.message_from_bytes(emails[0].read_bytes(), policy=policy.default)
+    assert "Negative spike: Pinebrook Coffee" in message["Subject"]
+    assert message["To"] == "support@example.com"
+    assert "double" in message.get_body(("plain",)).get_content()
+    assert message.get_body(("html",)) is not None
+    assert "1 fired" in result.output and "outbox" in result.output
+
+
+@pytest.mark.slow
+def test_second_run_once_adds_no_duplicates_and_no_second_alert(demo_dir, invoke):
+    invoke("run", "--once")
+    result = invoke("run", "--once")
+
+    assert "0 new" in result.output
+    conn = sqlite3.connect(demo_dir / "brandpulse.db")
+    assert conn.execute("SELECT count(*) FROM mentions").fetchone()[0] == conn.execute(
+        "SELECT count(DISTINCT source || ':' || external_id) FROM mentions").fetchone()[0]
+    assert conn.execute("SELECT count(*) FROM alerts").fetchone()[0] == 1
+    assert len(list((demo_dir / "outbox").glob("*.eml"))) == 1

@@ -1,0 +1,63 @@
+import sqlite3
+import stat
+from datetime import datetime, timezone
+
+import pytest
+
+import store.mentions
+import store.state
+from collectors.base import Mention
+from store import StoreError, open_db
+from store.migrations import SCHEMA_VERSION
+
+NOW = datetime(2026, 3, 2, 12, tzinfo=timezone.utc)
+
+
+def _mention(external_id, text="Pinebrook!"):
+    return Mention(source="twitter", external_id=external_id, text=text, created_at=NOW, brand="B")
+
+
+def test_new_database_is_private_in_wal_mode_at_current_schema(db_path):
+    db = open_db(db_path)
+
+    assert stat.S_IMODE(db_path.stat().st_mode) == 0o600
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_database_from_newer_code_is_refused(db_path):
+    open_db(db_path).close()
+    conn = sqlite3.connect(db_path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+
+    with pytest.raises(StoreError, match="upgrade brandpulse"):
+        open_db(db_path)
+
+
+def test_mentions_and_cursor_commit_together(fresh_db):
+    result = store.mentions.save_mentions(fresh_db, [_mention("1"), _mention("2")], NOW, "c:B", {"since_id": "2"})
+
+    assert (result.new, result.duplicate) == (2, 0)
+    assert store.state.collector_cursor(fresh_db, "c:B") == {"since_id": "2"}
+
+
+def test_failed_save_leaves_neither_mentions_nor_cursor(fresh_db):
+    broken = Mention(source="twitter", external_id="3", text="x", created_at=NOW, rating=None)
+    object.__setattr__(broken, "rating", 9)  # violates the CHECK constraint half-way through the batch
+
+    with pytest.raises(sqlite3.IntegrityError):
+        store.mentions.save_mentions(fresh_db, [_mention("1"), broken], NOW, "c:B", {"since_id": "3"})
+
+    assert fresh_db.execute("SELECT count(*) FROM mentions").fetchone()[0] == 0
+    assert store.state.collector_cursor(fresh_db, "c:B") is None
+
+
+def test_full_text_index_follows_inserts_and_text_updates(fresh_db):
+    store.mentions.save_mentions(fresh_db, [_mention("1", "double charged again")], NOW)
+    search = "SELECT count(*) FROM mentions_fts WHERE mentions_fts MATCH ?"
+
+    assert fresh_db.execute(search, ["charged"]).fetchone()[0] == 1
+    fresh_db.execute("UPDATE mentions SET text = 'all good now'")
+    assert fresh_db.execute(search, ["charged"]).fetchone()[0] == 0
+    assert fresh_db.execute(search, ["good"]).fetchone()[0] == 1
