@@ -73,6 +73,7 @@ class Pipeline:
         self._queries = factory.brand_queries(config)
         self._matcher = BrandMatcher(self._queries)
         self._policy = factory.nps_policy(config)
+        self._disabled = factory.disabled_collectors(config)
 
     def open(self):
         """A fresh connection; each job uses its own, so jobs may run on different threads."""
@@ -96,9 +97,14 @@ class Pipeline:
         db = self.open()
         try:
             for settings in self.config.collectors:
-                if only is not None and settings.name != only:
+                if (only is not None and settings.name != only) or settings.name in self._disabled:
                     continue
-                collector = factory.build_collector(settings, now)
+                try:
+                    collector = factory.build_collector(settings, now)
+                except CollectorError as exc:
+                    log.error("collector %s cannot start: %s", settings.name, exc)
+                    report.failures[settings.name] = str(exc)
+                    continue
                 for query in self._queries:
                     state_name = f"{collector.name}:{query.brand}"
                     try:
