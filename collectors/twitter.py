@@ -10,9 +10,10 @@ nothing; when the sweep reaches `since_id`, the cursor becomes `{"since_id": new
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 import requests
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 
 SOURCE = "twitter"
 MAX_QUERY_LENGTH = 512
+TWITTER_EPOCH_MS = 1288834974657
 EXPANSIONS = ["author_id", "referenced_tweets.id", "referenced_tweets.id.author_id"]
 TWEET_FIELDS = ["created_at", "lang", "public_metrics", "author_id", "referenced_tweets", "conversation_id"]
 USER_FIELDS = ["username"]
@@ -31,7 +33,7 @@ USER_FIELDS = ["username"]
 
 def _term(phrase: str) -> str:
     phrase = phrase.strip()
-    if phrase[:1] in "@#$" and phrase[1:].replace("_", "").isalnum():
+    if re.fullmatch(r"[@#$]?\w+", phrase):
         return phrase
     return '"' + phrase.replace('"', "") + '"'
 
@@ -172,13 +174,15 @@ class TwitterCollector:
             raise CollectorError(f"twitter: access denied ({exc}); check TWITTER_BEARER_TOKEN and the app's access level") from exc
         except tweepy.TwitterServerError as exc:
             raise CollectorError(f"twitter: server error {exc}; the next run retries from the saved cursor") from exc
+        except requests.JSONDecodeError as exc:
+            raise CollectorError(f"twitter: the API returned a malformed payload ({exc})") from exc
         except tweepy.TweepyException as exc:
             raise CollectorError(f"twitter: request failed: {exc}") from exc
         except requests.Timeout as exc:
             raise CollectorError(f"twitter: the search request timed out ({exc.__class__.__name__}); the next run retries") from exc
         except requests.RequestException as exc:
             raise CollectorError(f"twitter: the search request failed: {exc}; the next run retries") from exc
-        except ValueError as exc:
+        except ValueError as exc:  # a body that is JSON but not what tweepy expects
             raise CollectorError(f"twitter: the API returned a malformed payload ({exc})") from exc
         if not isinstance(page, dict):
             raise CollectorError(f"twitter: the API returned a malformed payload (a {type(page).__name__}, not an object)")
@@ -209,13 +213,24 @@ class TwitterCollector:
         return tweet_to_mention(tweet, includes, brand)
 
 
+def snowflake_time(tweet_id: str) -> datetime:
+    """When a tweet was posted, read from its id (a snowflake: milliseconds since Twitter's epoch, shifted 22 bits)."""
+    if not tweet_id.isdigit():
+        raise MalformedItem(f"tweet id {tweet_id!r} is not numeric")
+    return datetime.fromtimestamp(((int(tweet_id) >> 22) + TWITTER_EPOCH_MS) / 1000, timezone.utc)
+
+
 def tweet_to_mention(tweet: dict[str, Any], includes: dict[str, Any], brand: str) -> Mention:
     """A `Mention` from one tweet object of the v2 API, or `MalformedItem` saying what is missing."""
     if not isinstance(tweet, dict) or not tweet.get("id") or not isinstance(tweet.get("text"), str):
         raise MalformedItem(f"tweet without id or text: {str(tweet)[:80]!r}")
     created = tweet.get("created_at")
-    if not isinstance(created, str):
-        raise MalformedItem(f"tweet {tweet['id']} has no created_at")
+    if created is None:
+        created_at = snowflake_time(str(tweet["id"]))
+    elif isinstance(created, str):
+        created_at = datetime.fromisoformat(created.replace("Z", "+00:00"))
+    else:
+        raise MalformedItem(f"tweet {tweet['id']} has created_at {created!r}, not a timestamp")
     users = {u.get("id"): u.get("username") for u in includes.get("users") or () if isinstance(u, dict)}
     author = users.get(tweet.get("author_id"))
     metrics = tweet.get("public_metrics") or {}
@@ -223,7 +238,7 @@ def tweet_to_mention(tweet: dict[str, Any], includes: dict[str, Any], brand: str
         source=SOURCE,
         external_id=str(tweet["id"]),
         text=tweet["text"],
-        created_at=datetime.fromisoformat(created.replace("Z", "+00:00")),
+        created_at=created_at,
         brand=brand,
         author=author,
         url=f"https://twitter.com/{author or 'i/web'}/status/{tweet['id']}",
