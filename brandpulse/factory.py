@@ -101,6 +101,8 @@ def _reddit(settings: RedditCollectorConfig, env: Mapping[str, str]) -> Collecto
     reddit = praw.Reddit(
         client_id=env.get("REDDIT_CLIENT_ID"), client_secret=env.get("REDDIT_CLIENT_SECRET"),
         user_agent=env.get("REDDIT_USER_AGENT"), check_for_updates=False, timeout=settings.timeout,
+        # The token request ignores `timeout` and waits 16 s unless the requestor is told too.
+        requestor_kwargs={"timeout": settings.timeout},
     )
     return RedditCollector(settings.name, reddit, settings.subreddits, settings.limit, settings.comments)
 

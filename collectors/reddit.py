@@ -128,7 +128,7 @@ class RedditCollector:
                 log.warning("reddit: skipping malformed item %s: %s", getattr(thing, "id", "?"), exc)
                 continue
             if not mark.is_new(mention.created_at, mention.external_id):
-                break  # listings are newest first: everything after this was read by an earlier run
+                continue  # read by an earlier run; not `break`: search results are not strictly newest first
             seen.append((mention.created_at, mention.external_id))
             if matcher.matches(brand, mention.text) and mention.external_id not in found:
                 found[mention.external_id] = mention
