@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import urljoin
 
 import requests
 
@@ -105,4 +106,5 @@ class FeedCollector:
                     f"{self.source}: {url} is not an RSS or Atom feed ({parsed.get('bozo_exception')}); check the url"
                 )
             yield list(parsed.entries)
-            url = next((link.get("href") for link in parsed.feed.get("links", ()) if link.get("rel") == "next"), None)
+            following = next((link.get("href") for link in parsed.feed.get("links", ()) if link.get("rel") == "next"), None)
+            url = urljoin(url, following) if following else None

@@ -49,11 +49,9 @@ def parse_page(body: str) -> tuple[list[Any], str | None]:
         raise CollectorError(f"googleplay: malformed reviews payload ({exc.__class__.__name__}: {body[:60]!r})") from exc
     if not results or not results[0]:
         return [], None
-    try:
-        token = results[-2][-1]
-    except (IndexError, TypeError):
-        token = None
-    return results[0], token if isinstance(token, str) else None
+    # The scraper reads the token at [-2][-1]; other clients at [1][1]: take the first [..., "token"] after the items.
+    token = next((part[-1] for part in results[1:] if isinstance(part, list) and part and isinstance(part[-1], str)), None)
+    return results[0], token
 
 
 def review_to_mention(item: Any, app_id: str, lang: str) -> Mention:
