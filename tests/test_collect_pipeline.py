@@ -101,3 +101,16 @@ def test_a_failing_collector_is_recorded_and_the_others_keep_running(tmp_path, s
 
     again = pipeline.collect(NOW)
     assert again.new == 0 and again.duplicate == 0
+
+
+def test_commented_collector_examples_in_the_shipped_config_are_valid(tmp_path):
+    import re
+
+    from tests.conftest import REPO
+
+    text = (REPO / "config.yaml").read_text(encoding="utf-8")
+    head, rest = text.split("collectors:", 1)
+    section, tail = rest.split("\nsentiment:", 1)
+    section = re.sub(r"\n  #     ", "\n      ", re.sub(r"\n  #   ", "\n    ", section.replace("  # - type", "  - type")))
+    config = load_config(write_config(tmp_path / "config.yaml", head + "collectors:" + section + "\nsentiment:" + tail))
+    assert [c.type for c in config.collectors] == ["replay", "twitter", "reddit", "appstore", "googleplay", "feed"]
