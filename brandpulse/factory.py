@@ -84,6 +84,8 @@ def _twitter(settings: TwitterCollectorConfig, env: Mapping[str, str]) -> Collec
     from collectors.http import with_timeout
     from collectors.twitter import TwitterCollector
 
+    # tweepy logs each request's headers at DEBUG, bearer token included: never let `-vv` print it.
+    logging.getLogger("tweepy.client").setLevel(max(logging.getLogger("tweepy.client").level, logging.INFO))
     client = tweepy.Client(bearer_token=env.get("TWITTER_BEARER_TOKEN"), return_type=dict, wait_on_rate_limit=False)
     with_timeout(client.session, settings.timeout)
     return TwitterCollector(

@@ -70,7 +70,6 @@ def submission_to_mention(thing: Any, brand: str) -> Mention:
     parents = fields.get("crosspost_parent_list")
     if isinstance(parents, list) and parents and isinstance(parents[0], dict):
         fields = parents[0]
-        return _mention(fields, _submission_text(fields), brand, int(fields.get("num_crossposts") or 0))
     return _mention(fields, _submission_text(fields), brand, int(fields.get("num_crossposts") or 0))
 
 

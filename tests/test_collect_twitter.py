@@ -189,3 +189,19 @@ def test_timeout_raises_a_collector_error(silent_proxy):
     with_timeout(client.session, 0.2)
     with pytest.raises(CollectorError, match="twitter: the search request timed out"):
         TwitterCollector("twitter", client).collect(BRAND, None)
+
+
+def test_cursor_older_than_the_search_window_restarts_without_since_id(caplog):
+    result, requests = run(OURS / "twitter_stale_cursor.yaml", cursor={"since_id": "1"})
+    assert requests[0]["since_id"] == "1" and "since_id" not in requests[1]
+    assert len(result.mentions) == 2 and "older than the 7-day search window" in caplog.text
+
+
+def test_factory_keeps_the_bearer_token_out_of_debug_logs():
+    import logging
+
+    from brandpulse import factory
+    from brandpulse.config import TwitterCollectorConfig
+
+    factory.build_collector(TwitterCollectorConfig(type="twitter"), datetime.now(timezone.utc), {"TWITTER_BEARER_TOKEN": "t"})
+    assert not logging.getLogger("tweepy.client").isEnabledFor(logging.DEBUG)

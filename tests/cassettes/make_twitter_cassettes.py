@@ -98,6 +98,14 @@ CASSETTES = {
         interaction(429, TOO_MANY, message="Too Many Requests"),
     ],
     "twitter_resume": [interaction(200, page(PAGE_2))],
+    # A since_id older than the 7-day window is refused with 400; the collector starts afresh without it.
+    "twitter_stale_cursor": [
+        interaction(400, {"errors": [{"parameters": {"since_id": ["1"]}, "message": "Invalid 'since_id':'1'. 'since_id' "
+                                      "must be a tweet id created after 2026-11-13T13:00:00Z."}],
+                          "title": "Invalid Request", "detail": "One or more parameters to your request was invalid.",
+                          "type": "https://api.twitter.com/2/problems/invalid-request"}, message="Bad Request"),
+        interaction(200, page(PAGE_2)),
+    ],
     "twitter_503": [interaction(503, UNAVAILABLE, message="Service Unavailable")],
     "twitter_malformed_payload": [interaction(200, "<html><body>Over capacity</body></html>", {"content-type": ["text/html"]})],
     "twitter_malformed_item": [interaction(200, page([{"id": snowflake("2026-11-20T12:30:00"), "lang": "en"}] + PAGE_2))],
