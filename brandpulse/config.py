@@ -127,11 +127,23 @@ class FeedCollectorConfig(Strict):
     timeout: float = Field(default=30.0, gt=0)
 
 
-COLLECTOR_TYPES = ("replay", "twitter", "reddit", "appstore", "googleplay", "feed")
+class MastodonCollectorConfig(Strict):
+    """Public hashtag timelines of one Mastodon server; MASTODON_ACCESS_TOKEN is used when set (optional)."""
+
+    type: Literal["mastodon"]
+    name: str = "mastodon"
+    interval: Duration = timedelta(minutes=15)
+    instance: str = Field(default="https://mastodon.social", pattern=r"^https?://")
+    hashtags: list[str] = []  # default: the brand's one-word keywords
+    max_pages: int = Field(default=5, ge=1)
+    timeout: float = Field(default=30.0, gt=0)
+
+
+COLLECTOR_TYPES = ("replay", "twitter", "reddit", "appstore", "googleplay", "feed", "mastodon")
 
 CollectorConfig = Annotated[
     ReplayCollectorConfig | TwitterCollectorConfig | RedditCollectorConfig | AppStoreCollectorConfig
-    | GooglePlayCollectorConfig | FeedCollectorConfig,
+    | GooglePlayCollectorConfig | FeedCollectorConfig | MastodonCollectorConfig,
     Field(discriminator="type"),
 ]
 

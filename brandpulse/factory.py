@@ -15,6 +15,7 @@ from brandpulse.config import (
     Config,
     FeedCollectorConfig,
     GooglePlayCollectorConfig,
+    MastodonCollectorConfig,
     RedditCollectorConfig,
     ReplayCollectorConfig,
     TwitterCollectorConfig,
@@ -75,6 +76,12 @@ def build_collector(settings: CollectorConfig, now: datetime, env: Mapping[str, 
 
         return FeedCollector(settings.name, settings.url, settings.source, settings.brand, settings.rating_field,
                              settings.max_pages, new_session(settings.timeout))
+    if isinstance(settings, MastodonCollectorConfig):
+        from collectors.http import new_session
+        from collectors.mastodon import MastodonCollector
+
+        return MastodonCollector(settings.name, settings.instance, settings.hashtags, settings.max_pages,
+                                 env.get("MASTODON_ACCESS_TOKEN"), new_session(settings.timeout))
     raise TypeError(f"no collector for {type(settings).__name__}")
 
 

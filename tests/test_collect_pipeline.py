@@ -113,4 +113,4 @@ def test_commented_collector_examples_in_the_shipped_config_are_valid(tmp_path):
     section, tail = rest.split("\nsentiment:", 1)
     section = re.sub(r"\n  #     ", "\n      ", re.sub(r"\n  #   ", "\n    ", section.replace("  # - type", "  - type")))
     config = load_config(write_config(tmp_path / "config.yaml", head + "collectors:" + section + "\nsentiment:" + tail))
-    assert [c.type for c in config.collectors] == ["replay", "twitter", "reddit", "appstore", "googleplay", "feed"]
+    assert [c.type for c in config.collectors] == ["replay", "twitter", "reddit", "appstore", "googleplay", "feed", "mastodon"]

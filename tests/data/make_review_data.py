@@ -3,7 +3,8 @@
 They are NOT captured from the live services: they follow the documented or observed layouts of Apple's
 customer-reviews JSON feed (itunes.apple.com/{country}/rss/customerreviews/page={n}/id={app}/sortby=mostrecent/json),
 Google Play's batchexecute `oCPfdb` answer (as parsed by google-play-scraper's field map), Atom with RFC 5005
-paging and RSS 2.0, with invented reviews of the fictional Pinebrook Coffee app.
+paging, RSS 2.0 and Mastodon's hashtag timeline (a JSON list of Status entities), with invented posts and reviews
+of the fictional Pinebrook Coffee app.
 """
 
 from __future__ import annotations
@@ -114,7 +115,25 @@ RSS = """<?xml version="1.0" encoding="UTF-8"?>
 </channel></rss>
 """
 
+def toot(n: int, created: str, content: str, reblogs: int = 0) -> dict:
+    """A status as documented at https://docs.joinmastodon.org/entities/Status/ (fields we read, and a few more)."""
+    return {"id": str(113500000000000000 + n), "created_at": created, "in_reply_to_id": None, "sensitive": False,
+            "spoiler_text": "", "visibility": "public", "language": "en",
+            "uri": f"https://social.example/users/u{n}/statuses/{n}", "url": f"https://social.example/@u{n}/{n}",
+            "replies_count": 0, "reblogs_count": reblogs, "favourites_count": 1, "content": content,
+            "account": {"id": str(n), "username": f"u{n}", "acct": f"u{n}@social.example", "display_name": f"U {n}"},
+            "tags": [{"name": "pinebrook", "url": "https://mastodon.example/tags/pinebrook"}]}
+
+
+MASTODON_NEW = [toot(3, "2026-11-20T12:00:00.000Z", '<p>Charged twice at <a href="#">#<span>pinebrook</span></a> again</p>', 4),
+                toot(2, "2026-11-20T11:00:00.000Z", "<p>Golf day at pinebrook park <a>#pinebrook</a></p>")]
+MASTODON_OLD = [toot(1, "2026-11-20T10:00:00.000Z", "<p>Lovely flat white<br>#pinebrook</p>")]
+
 FILES = {
+    "mastodon_newest.json": json.dumps(MASTODON_NEW + MASTODON_OLD, indent=1),
+    "mastodon_after_1.json": json.dumps(MASTODON_NEW, indent=1),
+    "mastodon_empty.json": "[]",
+    "mastodon_malformed_item.json": json.dumps([{"id": "113500000000000009", "content": None}] + MASTODON_OLD, indent=1),
     "appstore_page1.json": json.dumps(apple_feed(1, APPLE_1, last=3), indent=1),
     "appstore_page2.json": json.dumps(apple_feed(2, APPLE_2, last=3), indent=1),
     "appstore_page3.json": json.dumps(apple_feed(3, None, last=3), indent=1),
