@@ -99,12 +99,7 @@ class Pipeline:
             for settings in self.config.collectors:
                 if (only is not None and settings.name != only) or settings.name in self._disabled:
                     continue
-                try:
-                    collector = factory.build_collector(settings, now)
-                except CollectorError as exc:
-                    log.error("collector %s cannot start: %s", settings.name, exc)
-                    report.failures[settings.name] = str(exc)
-                    continue
+                collector = factory.build_collector(settings, now)
                 for query in self._queries:
                     state_name = f"{collector.name}:{query.brand}"
                     try:
