@@ -167,7 +167,7 @@ class TwitterCollector:
         except tweepy.TooManyRequests:
             raise
         except tweepy.BadRequest as exc:
-            if any(f"{key}" in str(m) for m in exc.api_messages for key in ("since_id", "until_id") if params.get(key)):
+            if any(key in str(m) for m in exc.api_messages for key in ("since_id", "until_id") if params.get(key)):
                 raise _StaleCursor() from exc
             raise CollectorError(f"twitter: the API refused query {text!r}: {exc}; fix the collector's query") from exc
         except (tweepy.Unauthorized, tweepy.Forbidden) as exc:
