@@ -16,13 +16,6 @@ def page_path(n: int) -> str:
     return f"/us/rss/customerreviews/page={n}/id={APP}/sortby=mostrecent/json"
 
 
-@pytest.fixture
-def server():
-    server = LocalServer()
-    yield server
-    server.close()
-
-
 def collector(server: LocalServer, timeout: float = 5.0, max_pages: int = 10) -> AppStoreCollector:
     return AppStoreCollector("appstore", APP, "us", "Pinebrook Coffee", server.url, max_pages, new_session(timeout))
 

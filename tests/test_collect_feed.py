@@ -11,13 +11,6 @@ BRAND = BrandQuery("Pinebrook Coffee", ("pinebrook",), ("pinebrook park",))
 ATOM = "application/atom+xml"
 
 
-@pytest.fixture
-def server():
-    server = LocalServer()
-    yield server
-    server.close()
-
-
 def collector(server: LocalServer, path: str, brand: str | None = "Pinebrook Coffee", timeout: float = 5.0):
     return FeedCollector("reviews", server.url + path, "trustpilot", brand, None, 5, new_session(timeout))
 

@@ -12,13 +12,6 @@ PATH = "/_/PlayStoreUi/data/batchexecute"
 BRAND = BrandQuery("Pinebrook Coffee", ("pinebrook",))
 
 
-@pytest.fixture
-def server():
-    server = LocalServer()
-    yield server
-    server.close()
-
-
 def collector(server: LocalServer, timeout: float = 5.0) -> GooglePlayCollector:
     return GooglePlayCollector("googleplay", "com.pinebrook.app", "en", "gb", "Pinebrook Coffee", server.url,
                                page_size=2, max_pages=5, session=new_session(timeout))

@@ -11,13 +11,6 @@ BRAND = BrandQuery("Pinebrook Coffee", ("pinebrook", "@pinebrookcoffee", "#pineb
 TAG = "/api/v1/timelines/tag/pinebrook"
 
 
-@pytest.fixture
-def server():
-    server = LocalServer()
-    yield server
-    server.close()
-
-
 def collector(server: LocalServer, timeout: float = 5.0, max_pages: int = 5) -> MastodonCollector:
     return MastodonCollector("mastodon", server.url, ["pinebrook"], max_pages, None, new_session(timeout))
 

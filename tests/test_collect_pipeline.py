@@ -13,7 +13,7 @@ from collectors.reddit import RedditCollector
 from collectors.twitter import TwitterCollector
 from store.state import collector_states
 from tests.conftest import write_config
-from tests.local_http import LocalServer, Reply
+from tests.local_http import Reply
 
 NOW = datetime(2026, 11, 20, 13, tzinfo=timezone.utc)
 APP = "1234567890"
@@ -23,13 +23,6 @@ brands:
     keywords: [pinebrook]
     exclusions: ["pinebrook park"]
 """
-
-
-@pytest.fixture
-def server():
-    server = LocalServer()
-    yield server
-    server.close()
 
 
 @pytest.fixture

@@ -1,6 +1,4 @@
 import json
-import socket
-import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -11,6 +9,7 @@ import vcr
 
 from collectors.base import BrandQuery, CollectorError
 from collectors.reddit import RedditCollector, search_query
+from tests.local_http import silent_proxy
 
 HERE = Path(__file__).resolve().parent
 SHARED_PRAW = HERE.parent.parent / "shared" / "data" / "cassettes" / "praw"
@@ -122,16 +121,6 @@ def test_malformed_item_is_skipped_and_a_crosspost_counts_as_its_original(caplog
 
 
 def test_timeout_raises_a_collector_error(monkeypatch):
-    server = socket.create_server(("127.0.0.1", 0))
-    held: list[socket.socket] = []
-    threading.Thread(target=lambda: [held.append(server.accept()[0]) for _ in range(8)], daemon=True).start()
-    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{server.getsockname()[1]}")
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
-    try:
-        with pytest.raises(CollectorError, match="reddit: request failed .*Timeout"):
-            RedditCollector("reddit", reddit(timeout=1, requestor_kwargs={"timeout": 0.2}), ("coffee",)).collect(BRAND, None)
-    finally:
-        for conn in held:
-            conn.close()
-        server.close()
+    client = reddit(timeout=1, requestor_kwargs={"timeout": 0.2})
+    with silent_proxy(monkeypatch), pytest.raises(CollectorError, match="reddit: request failed .*Timeout"):
+        RedditCollector("reddit", client, ("coffee",)).collect(BRAND, None)

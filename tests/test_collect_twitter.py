@@ -1,5 +1,3 @@
-import socket
-import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -12,6 +10,7 @@ from collectors.http import with_timeout
 from collectors.twitter import TwitterCollector, build_query
 from store.mentions import save_mentions
 from store.state import collector_cursor
+from tests.local_http import silent_proxy
 
 HERE = Path(__file__).resolve().parent
 SHARED_TWEEPY = HERE.parent.parent / "shared" / "data" / "cassettes" / "tweepy"
@@ -169,25 +168,10 @@ def test_malformed_tweet_is_skipped_and_the_rest_kept(caplog):
     assert int(result.cursor["since_id"]) > max(int(m.external_id) for m in result.mentions)
 
 
-@pytest.fixture
-def silent_proxy(monkeypatch):
-    """A proxy on 127.0.0.1 that accepts connections and never answers."""
-    server = socket.create_server(("127.0.0.1", 0))
-    held: list[socket.socket] = []
-    threading.Thread(target=lambda: [held.append(server.accept()[0]) for _ in range(8)], daemon=True).start()
-    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{server.getsockname()[1]}")
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
-    yield server
-    for conn in held:
-        conn.close()
-    server.close()
-
-
-def test_timeout_raises_a_collector_error(silent_proxy):
+def test_timeout_raises_a_collector_error(monkeypatch):
     client = tweepy.Client(bearer_token="test-token", return_type=dict)
     with_timeout(client.session, 0.2)
-    with pytest.raises(CollectorError, match="twitter: the search request timed out"):
+    with silent_proxy(monkeypatch), pytest.raises(CollectorError, match="twitter: the search request timed out"):
         TwitterCollector("twitter", client).collect(BRAND, None)
 
 
