@@ -120,6 +120,7 @@ class RedditCollector:
               mark: Watermark) -> tuple[list[Mention], Watermark]:
         found: dict[str, Mention] = {}
         seen: list[tuple[datetime, str]] = []
+        known = 0
         for thing in self._guarded(listing):
             try:
                 mention = convert(thing, brand)
@@ -127,10 +128,14 @@ class RedditCollector:
                 log.warning("reddit: skipping malformed item %s: %s", getattr(thing, "id", "?"), exc)
                 continue
             if not mark.is_new(mention.created_at, mention.external_id):
+                known += 1
                 continue  # read by an earlier run; not `break`: search results are not strictly newest first
             seen.append((mention.created_at, mention.external_id))
             if matcher.matches(brand, mention.text) and mention.external_id not in found:
                 found[mention.external_id] = mention
+        if mark.at is not None and not known and len(seen) >= self._limit:
+            log.warning("reddit: all %d items read were new; older ones may have been missed (raise limit or "
+                        "collect more often)", len(seen))
         return list(found.values()), mark.advance(seen)
 
     def _guarded(self, listing: Iterable[Any]) -> Iterator[Any]:

@@ -48,4 +48,8 @@ def collect_pages(
                 found[mention.external_id] = replace(mention, brand=query.brand)
         if reached_known:
             break
+    else:
+        if mark.at is not None and seen:
+            log.warning("%s: every page read was new; reviews older than %s may have been missed (raise max_pages "
+                        "or collect more often)", source, min(at for at, _ in seen).isoformat())
     return CollectResult(list(found.values()), mark.advance(seen).dump())

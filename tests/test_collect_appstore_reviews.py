@@ -91,3 +91,10 @@ def test_malformed_review_is_skipped_and_the_rest_kept(server, caplog):
     server.route(page_path(1), Reply.file("appstore_malformed_item.json"))
     result = collector(server, max_pages=1).collect(BRAND, None)
     assert [m.rating for m in result.mentions] == [1, 5] and "rating '9', not 1-5" in caplog.text
+
+
+def test_a_gap_longer_than_the_pages_read_is_logged(server, caplog):
+    serve_three_pages(server)
+    long_ago = {"at": "2026-01-01T00:00:00+00:00", "ids": ["1"]}
+    result = collector(server, max_pages=1).collect(BRAND, long_ago)
+    assert len(result.mentions) == 2 and "may have been missed (raise max_pages" in caplog.text
