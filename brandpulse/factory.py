@@ -39,12 +39,16 @@ CREDENTIALS = {
 }
 
 
+def missing_credentials(settings: CollectorConfig, env: Mapping[str, str] = os.environ) -> list[str]:
+    """The environment variables the collector needs and does not have (for `brandpulse status` too)."""
+    return [name for name in CREDENTIALS.get(settings.type, ()) if not env.get(name)]
+
+
 def disabled_collectors(config: Config, env: Mapping[str, str] = os.environ) -> dict[str, str]:
     """Collectors whose credentials are missing, with why; each is logged once, at start-up."""
     disabled = {}
     for settings in config.collectors:
-        missing = [name for name in CREDENTIALS.get(settings.type, ()) if not env.get(name)]
-        if missing:
+        if missing := missing_credentials(settings, env):
             disabled[settings.name] = f"set {', '.join(missing)} in the environment to enable it"
             log.warning("collector %s (%s) disabled: %s", settings.name, settings.type, disabled[settings.name])
     return disabled
