@@ -123,14 +123,16 @@ class RedditCollector:
         known = 0
         for thing in self._guarded(listing):
             try:
+                # The watermark follows the listing's own items: a new cross-post of an old original is new.
+                position = (_created(_fields(thing)), str(getattr(thing, "name", "")))
                 mention = convert(thing, brand)
             except (MalformedItem, KeyError, TypeError, ValueError) as exc:
                 log.warning("reddit: skipping malformed item %s: %s", getattr(thing, "id", "?"), exc)
                 continue
-            if not mark.is_new(mention.created_at, mention.external_id):
+            if not mark.is_new(*position):
                 known += 1
                 continue  # read by an earlier run; not `break`: search results are not strictly newest first
-            seen.append((mention.created_at, mention.external_id))
+            seen.append(position)
             if matcher.matches(brand, mention.text) and mention.external_id not in found:
                 found[mention.external_id] = mention
         if mark.at is not None and not known and len(seen) >= self._limit:

@@ -118,6 +118,7 @@ def test_malformed_item_is_skipped_and_a_crosspost_counts_as_its_original(caplog
     assert ids == ["t3_p3", "t3_p4"] and "skipping malformed item" in caplog.text
     original = next(m for m in result.mentions if m.external_id == "t3_p4")
     assert original.amplification == 5 and original.text.startswith("Pinebrook winter roast review")
+    assert result.cursor["submissions"]["ids"] == ["t3_p9"]  # the cross-post's own place in the listing
 
 
 def test_timeout_raises_a_collector_error(monkeypatch):
