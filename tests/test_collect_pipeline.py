@@ -107,3 +107,23 @@ def test_commented_collector_examples_in_the_shipped_config_are_valid(tmp_path):
     section = re.sub(r"\n  #     ", "\n      ", re.sub(r"\n  #   ", "\n    ", section.replace("  # - type", "  - type")))
     config = load_config(write_config(tmp_path / "config.yaml", head + "collectors:" + section + "\nsentiment:" + tail))
     assert [c.type for c in config.collectors] == ["replay", "twitter", "reddit", "appstore", "googleplay", "feed", "mastodon"]
+
+
+def test_twitter_through_the_pipeline_stores_mentions_and_cursor_together(tmp_path, monkeypatch):
+    import json
+
+    import vcr
+
+    from tests.conftest import REPO
+
+    monkeypatch.setenv("TWITTER_BEARER_TOKEN", "test-token")
+    config = config_with(tmp_path, "  - {type: twitter, name: x}\n")
+    pipeline = Pipeline(config, tmp_path / "db.sqlite")
+    replay = vcr.VCR(record_mode="none", match_on=["method", "path"], filter_headers=["authorization"])
+    with replay.use_cassette(str(REPO / "tests" / "cassettes" / "twitter_pagination.yaml")):
+        report = pipeline.collect(NOW)
+    db = pipeline.open()
+    state = {s["name"]: s for s in collector_states(db)}["x:Pinebrook Coffee"]
+    newest = db.execute("SELECT max(CAST(external_id AS INTEGER)) FROM mentions WHERE source = 'twitter'").fetchone()[0]
+    assert report.new == 5 and state["items"] == 5 and json.loads(state["cursor"]) == {"since_id": str(newest)}
+    assert db.execute("SELECT amplification FROM mentions WHERE text LIKE '%winter roast%'").fetchone() == (43,)
