@@ -69,11 +69,11 @@ class Pipeline:
     def __init__(self, config: Config, db_path: Path):
         self.config = config
         self.db_path = db_path
+        self._disabled = factory.disabled_collectors(config)
         self._classifier: Any = None
         self._queries = factory.brand_queries(config)
         self._matcher = BrandMatcher(self._queries)
         self._policy = factory.nps_policy(config)
-        self._disabled = factory.disabled_collectors(config)
 
     def open(self):
         """A fresh connection; each job uses its own, so jobs may run on different threads."""

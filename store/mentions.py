@@ -72,9 +72,9 @@ def save_mentions(
     with transaction(db):
         # rowcount counts the rows inserted, not those the FTS triggers touch, nor ignored duplicates.
         new = max(db.conn.executemany(_INSERT, (_row(m, stamp, category_of) for m in mentions)).rowcount, 0)
-        record_amplification(db, mentions)
         if collector is not None:
             save_collector_success(db, collector, cursor, new, now)
+        record_amplification(db, mentions)
     return SaveResult(new=new, duplicate=len(mentions) - new)
 
 
