@@ -93,9 +93,9 @@ def main() -> None:
             finally:
                 db.close()
         save_s, _ = best(args.repeat, save)
-        rows.append((f"save_mentions into a fresh SQLite ({len(result.mentions)})", save_s, base_s))
+        rows.append((f"save_mentions, fresh SQLite ({len(result.mentions)}) vs appstore baseline", save_s, base_s))
     server.close()
-    print(f"{'step':52} {'seconds':>8} {'mentions/s':>11} {'x baseline':>10}")
+    print(f"{'step (ratio: against the baseline above it)':52} {'seconds':>8} {'mentions/s':>11} {'x baseline':>10}")
     for name, seconds, baseline in rows:
         print(f"{name:52} {seconds:8.3f} {args.reviews / seconds:11.0f} {seconds / baseline:10.2f}")
 
