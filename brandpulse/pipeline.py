@@ -8,13 +8,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import alerts.emails
 import alerts.spike
 import store.alerts
+import store.brands
 import store.mentions
 import store.outbox
 import store.state
@@ -73,10 +74,16 @@ class Pipeline:
         self._queries = factory.brand_queries(config)
         self._matcher = BrandMatcher(self._queries)
         self._policy = factory.nps_policy(config)
+        self._brands_synced = False
 
     def open(self):
         """A fresh connection; each job uses its own, so jobs may run on different threads."""
-        return open_db(self.db_path)
+        db = open_db(self.db_path)
+        if not self._brands_synced:
+            # The first connection of the process records the configured brands for analysts.
+            store.brands.sync_brands(db, self._queries, datetime.now(timezone.utc))
+            self._brands_synced = True
+        return db
 
     def classifier(self) -> Any:
         """The sentiment model, loaded on first use and kept."""
