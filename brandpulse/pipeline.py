@@ -16,6 +16,7 @@ import alerts.emails
 import alerts.spike
 import store.alerts
 import store.brands
+import store.bulk
 import store.mentions
 import store.outbox
 import store.state
@@ -23,7 +24,7 @@ from alerts.base import Alert, DeliveryError
 from alerts.transports import retry_at
 from brandpulse import factory
 from brandpulse.config import Config
-from collectors.base import CollectorError, Mention
+from collectors.base import CollectorError
 from collectors.brands import BrandMatcher
 from collectors.jsonl import LineError, parse_lines
 from sentiment.nps import categorize
@@ -33,7 +34,7 @@ from store.timestamps import from_db, to_db
 log = logging.getLogger(__name__)
 
 CLASSIFY_BATCH = 512
-INGEST_BATCH = 5000
+INGEST_BATCH = 10_000
 ALERTS_WATERMARK = "alerts.evaluated_until"
 
 
@@ -127,26 +128,17 @@ class Pipeline:
         """Import JSON Lines; invalid lines are reported, every valid line is kept."""
         report = IngestReport()
         db = self.open()
-        batch: list[Mention] = []
-
-        def flush() -> None:
-            saved = store.mentions.save_mentions(db, batch, now, category_of=self._category_of)
-            report.new += saved.new
-            report.duplicate += saved.duplicate
-            batch.clear()
-
         try:
-            for item in parse_lines(lines):
-                if isinstance(item, LineError):
-                    report.errors.append(item)
-                    continue
-                if item.brand is None:
-                    item = replace(item, brand=self._matcher.brand_for(item.text))
-                    report.without_brand += item.brand is None
-                batch.append(item)
-                if len(batch) >= INGEST_BATCH:
-                    flush()
-            flush()
+            with store.bulk.BulkWriter(db, now, self._category_of, INGEST_BATCH) as writer:
+                for item in parse_lines(lines):
+                    if isinstance(item, LineError):
+                        report.errors.append(item)
+                        continue
+                    if item.brand is None:
+                        item = replace(item, brand=self._matcher.brand_for(item.text))
+                        report.without_brand += item.brand is None
+                    writer.add(item)
+            report.new, report.duplicate = writer.new, writer.duplicate
         finally:
             db.close()
         return report

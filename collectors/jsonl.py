@@ -85,7 +85,9 @@ def mention_from_record(record: Any) -> Mention:
         lang=_optional_str(record, "lang"),
         rating=_rating(record.get("rating")),
         label=label,
-        raw=record,
+        # No raw copy: every field a valid line may carry has its own column (unknown fields are refused),
+        # so a copy would only double the store's size and the import's cost.
+        raw=None,
     )
 
 

@@ -145,7 +145,6 @@ def m002_brands_migrations_indexes(db: sqlite_utils.Database) -> None:
         -- count without touching the table rows; it replaces the narrower (brand, created_at) index.
         DROP INDEX idx_mentions_brand_created;
         CREATE INDEX idx_mentions_brand_created ON mentions (brand, created_at, label, category);
-        CREATE INDEX idx_mentions_label ON mentions (label, created_at);
         """
     )
 

@@ -22,26 +22,16 @@ STATS_COLUMNS = (
 )
 
 
-def sentiment_stats(
-    db: sqlite_utils.Database,
-    by: str,
-    brand: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> list[dict[str, Any]]:
-    """One row per brand and bucket that has mentions; `nss` is %promoters - %detractors of the classified ones."""
+def stats_sql(
+    by: str, brand: str | None = None, since: datetime | None = None, until: datetime | None = None
+) -> tuple[str, dict[str, Any]]:
+    """The aggregate query behind `sentiment_stats`, and its parameters."""
     if by not in BUCKETS:
         raise StoreError(f"unknown bucket {by!r}; choose from {', '.join(BUCKETS)}")
-    clauses, params = [], {}
-    for clause, name, value in (
-        ("brand = :brand", "brand", brand),
-        ("created_at >= :since", "since", since and to_db(since)),
-        ("created_at < :until", "until", until and to_db(until)),
-    ):
-        if value is not None:
-            clauses.append(clause)
-            params[name] = value
-    where = " WHERE " + " AND ".join(clauses) if clauses else ""
+    filters = {"brand": brand, "since": since and to_db(since), "until": until and to_db(until)}
+    params = {name: value for name, value in filters.items() if value is not None}
+    clauses = {"brand": "brand = :brand", "since": "created_at >= :since", "until": "created_at < :until"}
+    where = " WHERE " + " AND ".join(clauses[name] for name in params) if params else ""
     sql = f"""
         SELECT brand, bucket, total, positive, neutral, negative, promoters, passives, detractors,
                round(100.0 * (promoters - detractors) / nullif(promoters + passives + detractors, 0), 1) AS nss
@@ -51,4 +41,16 @@ def sentiment_stats(
                      sum(category = 'passive') AS passives, sum(category = 'detractor') AS detractors
               FROM mentions{where} GROUP BY brand, bucket)
         ORDER BY brand, bucket"""
+    return sql, params
+
+
+def sentiment_stats(
+    db: sqlite_utils.Database,
+    by: str,
+    brand: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """One row per brand and bucket that has mentions; `nss` is %promoters - %detractors of the classified ones."""
+    sql, params = stats_sql(by, brand, since, until)
     return [dict(zip(STATS_COLUMNS, row)) for row in db.execute(sql, params).fetchall()]

@@ -61,8 +61,9 @@ def _check_search(db: Any, where: MentionFilter) -> None:
 @click.command()
 @filter_options
 @click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="At most this many mentions.")
-@click.option("--order", type=click.Choice(["newest", "oldest"]), default="newest", show_default=True,
-              help="By publication time.")
+@click.option("--order", type=click.Choice(["newest", "oldest", "relevance"]), default="newest", show_default=True,
+              help="By publication time; with --search by storage time (the same for collected mentions), "
+                   "or relevance (bm25, reads every match).")
 @click.option("--columns", type=COLUMNS, default=",".join(DEFAULT_COLUMNS), show_default=True,
               help=f"Comma-separated, from: {', '.join(MENTION_COLUMNS)}.")
 @format_option()
@@ -70,6 +71,8 @@ def _check_search(db: Any, where: MentionFilter) -> None:
 def query(app: AppContext, where: MentionFilter, limit: int, order: str, columns: tuple[str, ...], fmt: str) -> None:
     """Show stored mentions matching the filters, newest first."""
     _check_range(where)
+    if order == "relevance" and where.search is None:
+        raise click.BadParameter("relevance needs --search", param_hint="--order")
     with domain_errors():
         db = open_db(app.db_path, read_only=True)
         try:
