@@ -38,7 +38,7 @@ SOURCES = {"twitter": (35, 280), "reddit": (60, 1500), "appstore": (40, 700), "t
 DAYS = 90
 END = datetime(2026, 3, 1, tzinfo=timezone.utc)
 SEARCHES = ["refund", '"double charged"', "delayed OR cancelled", "app crash*", "customer service", "love",
-            "pinebrook", "terrible NEAR support", "wifi", "overdraft"]
+            "pinebrook", "NEAR(terrible support, 3)", "wifi", "overdraft"]
 PHRASES = {
     "negative": ["I want a refund", "double charged again", "flight delayed three hours", "the app crashes on login",
                  "customer service never answers", "terrible support", "my order was cancelled", "overdraft fee"],

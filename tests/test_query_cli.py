@@ -50,6 +50,7 @@ def test_query_json_lists_objects_with_the_documented_fields_newest_first(invoke
     (("--search", '"double charged" OR lovely', "--order", "oldest"), ["1", "2"]),
     (("--search", "refund", "--brand", "Pinebrook Coffee"), ["1"]),
     (("--limit", "2"), ["1", "2"]),
+    (("--brand", "Nobody"), []),
 ])
 def test_query_filters_select_exactly_the_matching_mentions(invoke, store_path, args, expected):
     assert [r["external_id"] for r in _json(invoke, store_path, "query", *args)] == expected
