@@ -126,23 +126,14 @@ class Config(Strict):
     email: EmailConfig = EmailConfig()
     store: StoreConfig = StoreConfig()
 
-    @field_validator("brands")
+    @field_validator("brands", "collectors")
     @classmethod
-    def _unique_brands(cls, brands: list[BrandConfig]) -> list[BrandConfig]:
-        names = [b.name for b in brands]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise ValueError(f"brand names must be unique; repeated: {', '.join(duplicates)}")
-        return brands
-
-    @field_validator("collectors")
-    @classmethod
-    def _unique_collectors(cls, collectors: list[Any]) -> list[Any]:
-        names = [c.name for c in collectors]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise ValueError(f"collector names must be unique; repeated: {', '.join(duplicates)}")
-        return collectors
+    def _unique_names(cls, items: list[Any], info: Any) -> list[Any]:
+        names = [item.name for item in items]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"{info.field_name} names must be unique; repeated: {', '.join(repeated)}")
+        return items
 
     def recipients(self, brand: str | None, kind: Literal["alerts", "digest"]) -> list[str]:
         """The brand's own recipients of `kind` when it has any, else the defaults."""

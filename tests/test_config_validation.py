@@ -58,3 +58,12 @@ def test_config_and_db_come_from_environment(tmp_path, invoke, monkeypatch):
 
     assert result.exit_code == 0, result.output
     assert (tmp_path / "elsewhere.db").exists()
+
+
+def test_repeated_brand_names_are_refused(tmp_path, invoke):
+    path = write_config(tmp_path / "c.yaml", MINIMAL + "  - name: Acme\n    keywords: [acme2]\n")
+
+    result = invoke("--config", path, "run", "--once")
+
+    assert result.exit_code == 2
+    assert "brands names must be unique; repeated: Acme" in result.output
