@@ -1,6 +1,6 @@
 """Seeding a real store with labelled mentions for the analyst-tool tests."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import store.mentions
 from collectors.base import Mention
@@ -24,7 +24,3 @@ def seed(path, mentions, now=None):
     store.mentions.save_mentions(db, mentions, now or datetime.now(timezone.utc), category_of=category_of)
     db.close()
     return path
-
-
-def hours_ago(now, hours):
-    return now - timedelta(hours=hours)

@@ -17,6 +17,7 @@ class Moment(click.ParamType):
     name = "moment"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
+        """The aware datetime `value` means, relative ones counted back from now."""
         if isinstance(value, datetime):
             return value
         try:
@@ -31,6 +32,7 @@ class Duration(click.ParamType):
     name = "duration"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> timedelta:
+        """The timedelta `value` means."""
         if isinstance(value, timedelta):
             return value
         try:
@@ -45,6 +47,7 @@ class Columns(click.ParamType):
     name = "columns"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> tuple[str, ...]:
+        """The column names, each checked against the mentions table."""
         if isinstance(value, tuple):
             return value
         try:
