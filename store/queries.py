@@ -26,7 +26,7 @@ ORDERS = {
     "stored": "m.id",
 }
 # A search walks the FTS index in rowid (storage) order and stops at the limit; sorting by created_at would
-# read every match first (a second per common word at a million mentions). Collectors store mentions as they
+# read every match first (about 150 ms per common word at a million mentions). Collectors store mentions as they
 # are published, so storage order is publication order but for back-filled imports.
 SEARCH_ORDERS = {
     "newest": "mentions_fts.rowid DESC",
