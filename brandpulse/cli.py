@@ -103,3 +103,13 @@ def classify(app: AppContext, file, batch: int) -> None:
                     }))
                 lines.clear()
 
+
+from brandpulse.commands.query import export, query  # noqa: E402
+from brandpulse.commands.sql import prune, sql  # noqa: E402
+from brandpulse.commands.stats import stats  # noqa: E402
+
+cli.add_command(query)
+cli.add_command(export)
+cli.add_command(stats)
+cli.add_command(sql)
+cli.add_command(prune)
