@@ -105,6 +105,7 @@ def classify(app: AppContext, file, batch: int) -> None:
 
 
 from brandpulse.commands.query import export, query  # noqa: E402
+from brandpulse.commands.sentiment import sentiment  # noqa: E402
 from brandpulse.commands.sql import prune, sql  # noqa: E402
 from brandpulse.commands.stats import stats  # noqa: E402
 
@@ -113,3 +114,4 @@ cli.add_command(export)
 cli.add_command(stats)
 cli.add_command(sql)
 cli.add_command(prune)
+cli.add_command(sentiment)

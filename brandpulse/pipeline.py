@@ -93,7 +93,8 @@ class Pipeline:
             from sentiment.classifier import load_classifier
 
             settings = self.config.sentiment
-            self._classifier = load_classifier(settings.model, settings.device, settings.batch_size)
+            self._classifier = load_classifier(settings.model, settings.device, settings.batch_size, settings.max_length,
+                                               settings.backend, settings.max_windows)
         return self._classifier
 
     def _category_of(self, label: str, rating: int | None) -> str:

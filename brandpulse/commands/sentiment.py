@@ -1,0 +1,112 @@
+"""`brandpulse sentiment train|eval|rescore`: reproduce, measure and re-apply the sentiment model."""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+from brandpulse.commands.options import MOMENT
+from brandpulse.context import AppContext, pass_app
+from brandpulse.errors import domain_errors
+
+DEFAULT_DATA = Path("../shared/data/tweeteval")
+RESCORE_PAGE = 256
+
+
+def _settings(app: AppContext):
+    """The config's sentiment section, or the defaults when there is no config file (train/eval need none)."""
+    from brandpulse.config import SentimentConfig
+
+    return app.config.sentiment if app.config_path.exists() else SentimentConfig()
+
+
+@click.group()
+def sentiment() -> None:
+    """Train, evaluate and re-apply the sentiment model."""
+
+
+@sentiment.command()
+@click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_DATA, show_default=True,
+              help="Folder with TweetEval train_text.txt and train_labels.txt.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Weights file to write (default: the bundled one, sentiment/weights/minilm-tweeteval.safetensors).")
+@click.option("--epochs", type=click.FloatRange(min=0.01), default=2.0, show_default=True)
+@click.option("--threads", type=click.IntRange(min=0), default=0, help="Torch threads (0: all cores).")
+def train(data: Path, out: Path | None, epochs: float, threads: int) -> None:
+    """Fine-tune MiniLM on TweetEval train (early stopping on a 5% dev split of it; val is never used)."""
+    from sentiment.classifier import bundled_weights
+    from sentiment.training import Recipe
+    from sentiment.training import train as run_training
+
+    with domain_errors():
+        if not (data / "train_text.txt").exists():
+            raise click.BadParameter(f"{data} has no train_text.txt; point --data at the TweetEval folder")
+        meta = run_training(data, out or bundled_weights(), Recipe(epochs=epochs, threads=threads),
+                            progress=lambda line: click.echo(line, err=True))
+    click.echo(f"best dev macro-recall {meta['dev_macro_recall']} at step {meta['best_step']}; "
+               f"{meta['minutes']} min; wrote {out or bundled_weights()}")
+
+
+@sentiment.command("eval")
+@click.option("--text", "text_file", type=click.Path(dir_okay=False, exists=True, path_type=Path), required=True,
+              help="One text per line.")
+@click.option("--labels", "label_file", type=click.Path(dir_okay=False, exists=True, path_type=Path), required=True,
+              help="One label per line: 0 negative, 1 neutral, 2 positive.")
+@click.option("--model", default=None, help="Model to evaluate (default: sentiment.model from the config).")
+@pass_app
+def evaluate(app: AppContext, text_file: Path, label_file: Path, model: str | None) -> None:
+    """Macro-averaged recall, macro-F1, accuracy, confusion matrix and throughput on a labelled file."""
+    from sentiment.base import LABELS
+    from sentiment.classifier import load_classifier
+    from sentiment.evaluation import format_scores, read_split, score
+
+    settings = _settings(app)
+    with domain_errors():
+        texts, gold = read_split(text_file, label_file)
+        started = time.perf_counter()
+        classifier = load_classifier(model or settings.model, settings.device, settings.batch_size,
+                                     settings.max_length, settings.backend, settings.max_windows)
+        loaded = time.perf_counter()
+        results = classifier.classify(texts)
+        done = time.perf_counter()
+        scores = score(gold, [LABELS.index(r.label) for r in results])
+    click.echo(f"model {classifier.name} {classifier.version} on {len(texts)} texts")
+    click.echo(format_scores(scores))
+    click.echo(f"throughput {len(texts) / (done - loaded):.0f} texts/s; load {loaded - started:.2f} s")
+
+
+@sentiment.command()
+@click.option("--since", type=MOMENT, help="Only mentions published at or after: ISO 8601 or a duration ago (30d).")
+@pass_app
+def rescore(app: AppContext, since: datetime | None) -> None:
+    """Re-classify stored mentions that an older or other model classified (imported labels are kept)."""
+    from sentiment.nps import categorize
+
+    import store.mentions
+    import store.rescore
+    from brandpulse import factory
+    from store import open_db
+
+    policy = factory.nps_policy(app.config)
+    with domain_errors():
+        classifier = app.pipeline.classifier()
+        db = open_db(app.db_path)
+        try:
+            total = store.rescore.count_stale(db, classifier.name, classifier.version, since)
+            after, done = 0, 0
+            with click.progressbar(length=total, label="rescoring", file=sys.stderr) as bar:
+                while page := store.rescore.stale_classifications(
+                    db, classifier.name, classifier.version, since, after, RESCORE_PAGE
+                ):
+                    results = classifier.classify([p.text for p in page])
+                    rows = [(p.id, c, categorize(c.label, c.confidence, p.rating, policy)) for p, c in zip(page, results)]
+                    done += store.mentions.save_classifications(db, rows, datetime.now(timezone.utc))
+                    after = page[-1].id
+                    bar.update(len(page))
+        finally:
+            db.close()
+    click.echo(f"{done} mention(s) re-classified with {classifier.name} {classifier.version}")

@@ -1,0 +1,30 @@
+"""Finding model-classified mentions whose classification came from another model or version."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlite_utils
+
+from store.mentions import PendingMention
+from store.timestamps import to_db
+
+# Imported labels come from the source and are kept; only our own model's output is re-scored.
+_STALE = """FROM mentions WHERE provenance = 'model' AND (model IS NOT ? OR model_version IS NOT ?)
+            AND (? IS NULL OR created_at >= ?)"""
+
+
+def count_stale(db: sqlite_utils.Database, model: str, version: str, since: datetime | None = None) -> int:
+    """How many mentions (created at or after `since`) were classified by a model other than `model` `version`."""
+    stamp = to_db(since) if since else None
+    return db.execute(f"SELECT count(*) {_STALE}", [model, version, stamp, stamp]).fetchone()[0]
+
+
+def stale_classifications(
+    db: sqlite_utils.Database, model: str, version: str, since: datetime | None, after_id: int, limit: int
+) -> list[PendingMention]:
+    """Up to `limit` such mentions with an id above `after_id`, by id, to re-classify in pages."""
+    stamp = to_db(since) if since else None
+    rows = db.execute(f"SELECT id, text, rating {_STALE} AND id > ? ORDER BY id LIMIT ?",
+                      [model, version, stamp, stamp, after_id, limit])
+    return [PendingMention(*row) for row in rows.fetchall()]
