@@ -154,7 +154,7 @@ class SentimentConfig(Strict):
     model: str = "bundled"
     device: str = "auto"
     backend: Literal["auto", "onnx", "torch"] = "auto"  # auto: ONNX Runtime int8 on CPU, torch on a GPU
-    batch_size: int = Field(default=64, ge=1, le=4096)
+    batch_size: int = Field(default=32, ge=1, le=4096)
     max_length: int = Field(default=128, ge=8, le=512)  # tokens per window; longer texts are cut into windows
     max_windows: int = Field(default=8, ge=1, le=64)  # windows read per text; the rest of a very long text is ignored
     confidence_threshold: float = Field(default=0.5, ge=0.0, le=1.0)

@@ -79,7 +79,7 @@ class TransformerClassifier:
     the text is ignored); its probabilities are the token-weighted mean over its windows.
     """
 
-    def __init__(self, tokenizer: Any, forward: Forward, name: str, version: str, batch_size: int = 64,
+    def __init__(self, tokenizer: Any, forward: Forward, name: str, version: str, batch_size: int = 32,
                  max_length: int = 128, max_windows: int = 8):
         self._tokenizer = tokenizer
         self._forward = forward
@@ -199,7 +199,7 @@ def _load_hf(model: str, device: str, batch_size: int, max_length: int, max_wind
                                  max_length, max_windows)
 
 
-def load_classifier(model: str = BUNDLED, device: str = "auto", batch_size: int = 64, max_length: int = 128,
+def load_classifier(model: str = BUNDLED, device: str = "auto", batch_size: int = 32, max_length: int = 128,
                     backend: str = "auto", max_windows: int = 8) -> TransformerClassifier:
     """Load the bundled model, or any Hugging Face sequence-classification model id or local path, offline.
 
