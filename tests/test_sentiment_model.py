@@ -1,0 +1,122 @@
+from datetime import datetime, timezone
+
+import pytest
+
+from collectors.base import Mention
+from sentiment import LABELS, Classification, load_classifier
+from store import open_db
+from store.mentions import save_classifications, save_mentions
+
+NOW = datetime(2026, 3, 2, 12, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="session")
+def bundled():
+    return load_classifier()
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory):
+    """A randomly initialised 1-layer BERT classifier whose labels are in an unusual order."""
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+
+    from sentiment.network import base_path
+
+    path = tmp_path_factory.mktemp("tiny")
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=30522, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=32, max_position_embeddings=64, num_labels=3,
+                        id2label={0: "POS", 1: "NEG", 2: "NEU"}, label2id={"POS": 0, "NEG": 1, "NEU": 2})
+    BertForSequenceClassification(config).save_pretrained(path)
+    AutoTokenizer.from_pretrained(base_path()).save_pretrained(path)
+    return path
+
+
+def test_sanity_sentences_get_the_obvious_labels(bundled):
+    results = bundled.classify(["I love this, thank you so much!", "The package arrives on Tuesday.",
+                                "Worst service ever, I want a refund."])
+    assert [r.label for r in results] == ["positive", "neutral", "negative"]
+    for r in results:
+        assert sum(r.probs) == pytest.approx(1, abs=1e-5)
+        assert r.confidence > 0.5
+
+
+def test_every_result_records_model_name_and_version(bundled):
+    (result,) = bundled.classify(["ok"])
+    assert result.model == "brandpulse-minilm-tweeteval"
+    assert result.model_version.startswith("1+")
+
+
+def test_long_review_is_read_in_windows_without_error(bundled):
+    review = "The staff were rude and the order was wrong. " * 400
+    (result,) = bundled.classify([review])
+    assert result.label == "negative"
+
+
+def test_empty_input_and_empty_text(bundled):
+    assert bundled.classify([]) == []
+    assert bundled.classify([""])[0].label in LABELS
+
+
+def test_pluggable_model_probabilities_follow_its_id2label(tiny_model):
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    classifier = load_classifier(str(tiny_model), device="cpu")
+    text = "some words for a random model"
+    (result,) = classifier.classify([text])
+    network = AutoModelForSequenceClassification.from_pretrained(tiny_model).eval()
+    with torch.inference_mode():
+        p = torch.softmax(network(**AutoTokenizer.from_pretrained(tiny_model)(text, return_tensors="pt")).logits[0], -1)
+    # The model's order is POS, NEG, NEU; ours is negative, neutral, positive.
+    assert result.probs == pytest.approx((p[1].item(), p[2].item(), p[0].item()), abs=1e-5)
+    assert result.model == str(tiny_model)
+
+
+def test_pluggable_model_caps_windows_of_a_long_text(tiny_model):
+    classifier = load_classifier(str(tiny_model), device="cpu", max_length=16, max_windows=3)
+    windows, owners = classifier._windows(["word " * 500, "short"])
+    assert owners == [0, 0, 0, 1]
+    assert all(len(w) <= 16 for w in windows)
+
+
+def test_unknown_model_names_the_model_and_the_way_out():
+    from sentiment import SentimentError
+
+    with pytest.raises(SentimentError, match="(?s)no-such/model.*bundled"):
+        load_classifier("no-such/model")
+
+
+def test_eval_prints_metrics_confusion_and_throughput(tmp_path, invoke, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "t.txt").write_text("I love it!\nIt is Tuesday.\nI hate it.\n", encoding="utf-8")
+    (tmp_path / "l.txt").write_text("2\n1\n0\n", encoding="utf-8")
+
+    result = invoke("sentiment", "eval", "--text", tmp_path / "t.txt", "--labels", tmp_path / "l.txt")
+
+    assert result.exit_code == 0
+    assert "macro-recall 100.00" in result.output
+    assert "confusion" in result.output and "texts/s" in result.output
+
+
+def test_rescore_reclassifies_other_models_output_but_keeps_imported_labels(demo_dir, db_path, invoke, tiny_model):
+    config = (demo_dir / "config.yaml").read_text(encoding="utf-8")
+    (demo_dir / "config.yaml").write_text(config.replace("model: bundled", f"model: {tiny_model}"), encoding="utf-8")
+    db = open_db(db_path)
+    old = Classification("positive", (0.1, 0.1, 0.8), "old-model", "0")
+    save_mentions(db, [Mention("jsonl", str(i), f"text {i}", NOW) for i in range(3)], NOW)
+    save_mentions(db, [Mention("jsonl", "imported", "labelled at source", NOW, label="negative")], NOW)
+    ids = [row[0] for row in db.execute("SELECT id FROM mentions WHERE provenance IS NULL ORDER BY id")]
+    save_classifications(db, [(i, old, "promoter") for i in ids], NOW)
+    db.close()
+
+    result = invoke("--db", db_path, "sentiment", "rescore")
+
+    assert result.exit_code == 0
+    assert "3 mention(s) re-classified" in result.output
+    db = open_db(db_path)
+    rows = db.execute("SELECT model, provenance FROM mentions ORDER BY id").fetchall()
+    assert rows == [(str(tiny_model), "model")] * 3 + [(None, "imported")]
+    db.close()
+    assert "0 mention(s)" in invoke("--db", db_path, "sentiment", "rescore").output
