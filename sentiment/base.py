@@ -1,7 +1,8 @@
-"""The classification record and the sentiment errors."""
+"""The classification record, the sentiment errors and the offline switch for Hugging Face libraries."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 LABELS = ("negative", "neutral", "positive")
@@ -29,3 +30,16 @@ class Classification:
     def confidence(self) -> float:
         """Probability of the chosen label."""
         return self.probs[LABELS.index(self.label)]
+
+
+def offline() -> None:
+    """Forbid Hugging Face hub downloads and silence its progress bars, before transformers loads anything."""
+    # Run-time downloads fail on air-gapped servers; make that a clear local error instead of a hang.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    # Weight-loading progress bars are noise in a service's logs.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()

@@ -11,7 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sentiment.base import LABELS, Classification, SentimentError
+from sentiment.base import LABELS, Classification, SentimentError, offline
 from sentiment.normalize import normalize
 
 log = logging.getLogger(__name__)
@@ -24,18 +24,6 @@ BACKENDS = ("auto", "onnx", "torch")
 WINDOW_OVERLAP = 16
 
 Forward = Callable[[Any, Any], Any]  # (input_ids, attention_mask) as int64 numpy arrays -> logits in LABELS order
-
-
-def _offline() -> None:
-    # Run-time downloads fail on air-gapped servers; make that a clear local error instead of a hang.
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    # Weight-loading progress bars are noise in a service's logs.
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()
-    hf_logging.set_verbosity_error()
 
 
 def _device(requested: str) -> str:
@@ -208,7 +196,7 @@ def load_classifier(model: str = BUNDLED, device: str = "auto", batch_size: int 
     """
     if backend not in BACKENDS:
         raise SentimentError(f"sentiment backend {backend!r} is unknown; use one of {', '.join(BACKENDS)}")
-    _offline()
+    offline()
     resolved = _device(device)
     log.info("loading sentiment model %s on %s", model, resolved)
     if model == BUNDLED:

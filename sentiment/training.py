@@ -101,7 +101,9 @@ def train(data_dir: Path, out: Path, recipe: Recipe = Recipe(), progress: Callab
     from transformers import AutoTokenizer
 
     from sentiment import network
+    from sentiment.base import offline
 
+    offline()
     torch.manual_seed(recipe.seed)
     if recipe.threads:
         torch.set_num_threads(recipe.threads)

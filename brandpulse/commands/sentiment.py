@@ -34,7 +34,7 @@ def sentiment() -> None:
               help="Folder with TweetEval train_text.txt and train_labels.txt.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Weights file to write (default: the bundled one, sentiment/weights/minilm-tweeteval.safetensors).")
-@click.option("--epochs", type=click.FloatRange(min=0.01), default=2.0, show_default=True)
+@click.option("--epochs", type=click.FloatRange(min=0.001), default=2.0, show_default=True)
 @click.option("--threads", type=click.IntRange(min=0), default=0, help="Torch threads (0: all cores).")
 def train(data: Path, out: Path | None, epochs: float, threads: int) -> None:
     """Fine-tune MiniLM on TweetEval train (early stopping on a 5% dev split of it; val is never used)."""
