@@ -43,11 +43,24 @@ def _brandpulse():
     return lambda texts: [LABELS.index(r.label) for r in model.classify(texts)]
 
 
+def _naive():
+    from sentiment import load_classifier
+
+    model = load_classifier(backend="torch")
+    # The reference point for speed: fp32 torch, one text per forward pass, no batching.
+    return lambda texts: [LABELS.index(model.classify([t])[0].label) for t in texts]
+
+
+NAIVE_TEXTS = 300  # the naive loop is slow; its speed is measured on the first tweets only
+
+
 def measure(system: str, data: Path, repeat: int) -> dict:
     """Load `system`, classify val `repeat` times; quality, best tweets/s, load s, peak RSS MB."""
     texts, gold = read_split(data / "val_text.txt", data / "val_labels.txt")
     started = time.perf_counter()
-    classify = {"brandpulse": _brandpulse, "vader": _vader}[system]()
+    classify = {"brandpulse": _brandpulse, "vader": _vader, "naive": _naive}[system]()
+    if system == "naive":
+        texts, gold = texts[:NAIVE_TEXTS], gold[:NAIVE_TEXTS]
     load = time.perf_counter() - started
     best = 0.0
     for _ in range(repeat):
@@ -63,13 +76,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("../shared/data/tweeteval"))
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--only", choices=["brandpulse", "vader"], help=argparse.SUPPRESS)
+    parser.add_argument("--only", choices=["brandpulse", "vader", "naive"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.only:
         print(json.dumps(measure(args.only, args.data, args.repeat)))
         return
     rows = []
-    for system in ("brandpulse", "vader"):
+    for system in ("brandpulse", "vader", "naive"):
         child = subprocess.run([sys.executable, __file__, "--only", system, "--data", str(args.data),
                                 "--repeat", str(args.repeat)], check=True, capture_output=True, text=True)
         rows.append(json.loads(child.stdout.strip().splitlines()[-1]))
@@ -78,9 +91,12 @@ def main() -> None:
     for r in rows:
         print(f"{r['system']:<11} {r['macro_recall']:>12.2f} {r['macro_f1']:>9.2f} {r['accuracy']:>9.2f} "
               f"{r['tweets_per_s']:>9.0f} {r['load_s']:>7.2f} {r['rss_mb']:>7.0f}")
-    ours, vader = rows
+    ours, vader, naive = rows
+    print(f"(naive: fp32 torch one tweet at a time, on the first {NAIVE_TEXTS} tweets, as a yardstick for the load on"
+          " the machine during this run)")
     print(f"brandpulse vs VADER: macro-recall {ours['macro_recall'] - vader['macro_recall']:+.2f} points, "
-          f"speed x{ours['tweets_per_s'] / vader['tweets_per_s']:.2f}")
+          f"speed x{ours['tweets_per_s'] / vader['tweets_per_s']:.2f}; vs the naive loop: "
+          f"speed x{ours['tweets_per_s'] / naive['tweets_per_s']:.1f}")
 
 
 if __name__ == "__main__":
