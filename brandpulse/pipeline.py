@@ -15,6 +15,7 @@ from typing import Any
 import alerts.emails
 import alerts.spike
 import store.alerts
+import store.jobs
 import store.mentions
 import store.outbox
 import store.state
@@ -77,6 +78,14 @@ class Pipeline:
     def open(self):
         """A fresh connection; each job uses its own, so jobs may run on different threads."""
         return open_db(self.db_path)
+
+    def record_job_run(self, job: str, started: datetime, finished: datetime, error: str | None = None) -> None:
+        """Record a job's run and outcome for `brandpulse status`."""
+        db = self.open()
+        try:
+            store.jobs.record_job_run(db, job, started, finished, error)
+        finally:
+            db.close()
 
     def classifier(self) -> Any:
         """The sentiment model, loaded on first use and kept."""

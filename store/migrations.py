@@ -120,7 +120,31 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [m001_initial]
+def m002_reserved(db: sqlite_utils.Database) -> None:
+    """Number 2 belongs to the store branch (issue 5); this placeholder is replaced when it lands."""
+
+
+def m003_job_runs(db: sqlite_utils.Database) -> None:
+    """The last run and outcome of every scheduled job, one row per job, for `brandpulse status`."""
+    _execute_script(
+        db,
+        """
+        CREATE TABLE job_runs (
+            job TEXT PRIMARY KEY,
+            runs INTEGER NOT NULL DEFAULT 0,
+            failures INTEGER NOT NULL DEFAULT 0,
+            last_started_at TEXT,
+            last_finished_at TEXT,
+            last_outcome TEXT CHECK (last_outcome IN ('ok', 'error')),
+            last_error TEXT,
+            last_success_at TEXT,
+            last_duration_s REAL
+        );
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [m001_initial, m002_reserved, m003_job_runs]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
