@@ -69,7 +69,7 @@ def build_scheduler(listed: Sequence[tuple[str, Work, timedelta]], record: Recor
     scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults=JOB_DEFAULTS, executors={"default": executor})
     start = _utcnow()
     for name, work, interval in listed:
-        scheduler.add_job(wrap_job(name, work, record), "interval", id=name, seconds=interval.total_seconds(), next_run_time=start)
+        scheduler.add_job(wrap_job(name, work, record), "interval", id=name, name=name, seconds=interval.total_seconds(), next_run_time=start)
         log.info("scheduled %s every %s", name, interval)
     return scheduler
 
