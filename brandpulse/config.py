@@ -175,6 +175,8 @@ def load_config(path: str | Path) -> Config:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"configuration file {path} is not valid YAML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"configuration file {path} is nested too deeply to be a brandpulse configuration") from None
     if not isinstance(data, dict):
         raise ConfigError(f"configuration file {path} must be a mapping of sections (brands, collectors, ...)")
     try:
