@@ -124,7 +124,16 @@ def classify(app: AppContext, file, batch: int) -> None:
                 lines.clear()
 
 
+from brandpulse.commands.query import export, query  # noqa: E402
+from brandpulse.commands.sql import prune, sql  # noqa: E402
+from brandpulse.commands.stats import stats  # noqa: E402
 
-from brandpulse.commands.status import status  # noqa: E402  (registered last: commands import cli's helpers)
+cli.add_command(query)
+cli.add_command(export)
+cli.add_command(stats)
+cli.add_command(sql)
+cli.add_command(prune)
+
+from brandpulse.commands.status import status  # noqa: E402
 
 cli.add_command(status)
