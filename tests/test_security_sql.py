@@ -9,6 +9,7 @@ SQL_METHODS = {"execute", "executemany", "executescript", "query"}
 ALLOWED = {
     ("store/db.py", "PRAGMA busy_timeout = "),     # int(BUSY_TIMEOUT_S * 1000), a constant
     ("store/migrations.py", "PRAGMA user_version = "),  # the migration's number
+    ("store/mentions.py", "DROP TRIGGER "),  # _FTS_TRIGGER, a constant trigger name
 }
 
 
@@ -58,3 +59,23 @@ def test_the_sql_scan_catches_fstring_format_and_percent_statements():
     offences = _offences("store/probe.py", sample)
 
     assert [o.split(":")[1] for o in offences] == ["2", "3", "4"]
+
+
+def test_brandpulse_sql_cannot_write_attach_or_load_extensions(tmp_path, invoke):
+    from tests.conftest import write_config
+
+    config = write_config(tmp_path / "c.yaml", "brands: [{name: Acme, keywords: [acme]}]\n")
+    invoke("--config", config, "ingest", "-", "--no-classify",
+           input='{"source": "x", "id": "1", "text": "acme", "created_at": "2026-03-01T10:00:00Z"}\n')
+    before = (tmp_path / "brandpulse.db").read_bytes()
+
+    results = [invoke("--config", config, "sql", statement) for statement in (
+        "DELETE FROM mentions",
+        f"ATTACH DATABASE '{tmp_path / 'elsewhere.db'}' AS elsewhere",
+        "SELECT load_extension('/tmp/evil.so')",
+        "PRAGMA journal_mode = DELETE",
+    )]
+
+    assert [r.exit_code for r in results] == [1, 1, 1, 1]
+    assert not (tmp_path / "elsewhere.db").exists()
+    assert (tmp_path / "brandpulse.db").read_bytes() == before
