@@ -12,7 +12,8 @@ import pytest
 from tests.conftest import write_config
 
 FEED, IMPORTED = 200, 1500
-ROUNDS = 12  # each round SIGKILLs one `run` and one `ingest`: 24 kills
+KILLS = 24  # a round SIGKILLs a `run` and an `ingest`, unless one finished first
+MAX_ROUNDS = 30
 
 
 def _jsonl(path, source, count, labelled_every=0):
@@ -55,10 +56,11 @@ sentiment: {{interval: 1s, device: cpu}}
 alerts: {{interval: 1s}}
 email: {{interval: 1s, recipients: {{alerts: [ops@example.com]}}}}
 """)
-    kills = 0
-    for _ in range(ROUNDS):
+    kills = rounds = 0
+    while kills < KILLS and rounds < MAX_ROUNDS:
+        rounds += 1
         service, ingest = _start(config, "run"), _start(config, "ingest", "--no-classify", imported)
-        kills += _kill_after(ingest, rng.uniform(0.2, 2.5))
+        kills += _kill_after(ingest, rng.uniform(0.2, 1.5))
         kills += _kill_after(service, rng.uniform(0.5, 5.0))
 
     finish_ingest = subprocess.run([sys.executable, "-m", "brandpulse", "--config", str(config), "ingest", imported],

@@ -84,6 +84,9 @@ def test_a_second_run_on_the_same_database_refuses_while_read_only_commands_keep
                                 capture_output=True, text=True, timeout=60)
         status = subprocess.run([sys.executable, "-m", "brandpulse", "--config", str(config), "status"],
                                 capture_output=True, text=True, timeout=60)
+        readers = [subprocess.run([sys.executable, "-m", "brandpulse", "--config", str(config), *command],
+                                  capture_output=True, text=True, timeout=60)
+                   for command in (["query"], ["stats"], ["sql", "SELECT count(*) AS n FROM mentions"])]
     finally:
         rest = _stop(service)
 
@@ -91,6 +94,7 @@ def test_a_second_run_on_the_same_database_refuses_while_read_only_commands_keep
     assert f"another brandpulse service (pid {service.pid}) is already running" in second.stderr
     assert "stop it first, or use --db for another store" in second.stderr
     assert status.returncode == 0 and "classify" in status.stdout
+    assert [r.returncode for r in readers] == [0, 0, 0], [r.stderr for r in readers]
     assert service.returncode == 0 and "stopped" in rest
 
 
