@@ -27,6 +27,8 @@ SECRETS = {
     "REDDIT_CLIENT_SECRET": "rd-secret-5ecret-C3",
     "REDDIT_USERNAME": "rd-user-5ecret-D4",
     "REDDIT_PASSWORD": "rd-pass-5ecret-E5",
+    "REDDIT_USER_AGENT": "rd-agent-5ecret-H8",
+    "MASTODON_ACCESS_TOKEN": "md-token-5ecret-I9",
     "BRANDPULSE_SMTP_USERNAME": "smtp-user-5ecret-F6",
     "BRANDPULSE_SMTP_PASSWORD": "smtp-pass-5ecret-G7",
 }

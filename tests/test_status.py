@@ -108,3 +108,13 @@ def test_json_logs_are_one_object_per_line(tmp_path):
     assert {"time", "level", "logger", "message"} <= set(events[0])
     assert any(e["message"] == "stopped" for e in events)
     assert all(line.startswith("{") for line in rest.splitlines() if line.strip())
+
+
+def test_status_names_collectors_disabled_for_missing_credentials(tmp_path, invoke, monkeypatch):
+    monkeypatch.delenv("TWITTER_BEARER_TOKEN", raising=False)
+    config = write_config(tmp_path / "c.yaml", CONFIG.replace("interval: 10m}]", "interval: 10m}, {type: twitter, name: tw}]"))
+    invoke("--config", config, "ingest", "-", "--no-classify", input="")
+
+    result = invoke("--config", config, "status")
+
+    assert "Collector tw is disabled: set TWITTER_BEARER_TOKEN in the environment to enable it" in result.output

@@ -34,7 +34,10 @@ def gather(app: AppContext) -> dict[str, Any]:
         collector.pop("cursor", None)  # opaque to people, and may be long
         ok = collector["last_success_at"] and (not collector["last_error_at"] or collector["last_success_at"] >= collector["last_error_at"])
         collector["last_outcome"] = "ok" if ok else "error"
-    return {"database": str(app.db_path), "jobs": schedule, "collectors": collectors, "backlog": backlog}
+    from brandpulse.factory import disabled_collectors
+
+    return {"database": str(app.db_path), "jobs": schedule, "collectors": collectors,
+            "disabled_collectors": disabled_collectors(app.config), "backlog": backlog}
 
 
 def _duration(seconds: float) -> str:
@@ -55,6 +58,8 @@ def _print_text(report: dict[str, Any]) -> None:
     for row in report["collectors"]:
         click.echo(f"{row['name']:<32}{row['last_run_at'] or 'never':<21}{row['last_outcome']:<8}{row['items']:>7}  "
                    f"{(row['last_error'] or '')[:80] if row['last_outcome'] == 'error' else ''}")
+    for name, why in report["disabled_collectors"].items():
+        click.echo(f"Collector {name} is disabled: {why}")
     backlog = report["backlog"]
     click.echo(f"Backlog: {backlog['unclassified']} unclassified mention(s), {backlog['emails_pending']} email(s) "
                f"waiting, {backlog['emails_failed']} given up")
