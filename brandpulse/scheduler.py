@@ -14,6 +14,7 @@ log = logging.getLogger(__name__)
 
 # One copy of a job at a time; a backlog of missed runs collapses into one; a late run still counts for 5 min.
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
+SIGNAL_POLL_S = 0.5
 
 Work = Callable[[datetime], object]
 Recorder = Callable[[str, datetime, datetime, "str | None"], None]
@@ -83,7 +84,10 @@ def serve(pipeline: Pipeline, stop: threading.Event | None = None) -> None:
     scheduler = build_scheduler(jobs(pipeline), pipeline.record_job_run)
     scheduler.start()
     log.info("brandpulse is running; Ctrl-C or SIGTERM stops it")
-    stop.wait()
+    # Short waits, not one endless one: the kernel may deliver SIGTERM to a worker thread, and Python runs the
+    # handler only once the main thread wakes up; an unbounded wait could then ignore SIGTERM for good.
+    while not stop.wait(SIGNAL_POLL_S):
+        pass
     log.info("stopping: waiting for running jobs to finish")
     scheduler.shutdown(wait=True)
     log.info("stopped")
