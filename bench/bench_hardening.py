@@ -1,6 +1,7 @@
 """What hardening costs per job run: recording a job's outcome, against the cheapest write (a state upsert).
 
-Run by hand: `python bench/bench_hardening.py [RUNS]`; prints per-call times and the ratio, measured in the same run.
+Run by hand from the repository root: `python -m bench.bench_hardening [RUNS]`; prints per-call times and
+the ratios against the baseline measured in the same run.
 """
 
 from __future__ import annotations
