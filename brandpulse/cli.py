@@ -103,3 +103,8 @@ def classify(app: AppContext, file, batch: int) -> None:
                     }))
                 lines.clear()
 
+
+
+from brandpulse.commands.alerts import alerts_group  # noqa: E402  (command groups register after the core commands)
+
+cli.add_command(alerts_group)
