@@ -108,3 +108,6 @@ def classify(app: AppContext, file, batch: int) -> None:
 from brandpulse.commands.alerts import alerts_group  # noqa: E402  (command groups register after the core commands)
 
 cli.add_command(alerts_group)
+from brandpulse.commands.digest import digest_command  # noqa: E402
+
+cli.add_command(digest_command)

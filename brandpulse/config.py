@@ -136,10 +136,10 @@ class DigestConfig(Strict):
     @field_validator("cron")
     @classmethod
     def _valid_cron(cls, value: str) -> str:
-        from apscheduler.triggers.cron import CronTrigger
+        from brandpulse.crontab import cron_trigger
 
         try:
-            CronTrigger.from_crontab(value)
+            cron_trigger(value)
         except ValueError as exc:
             raise ValueError(f"cron {value!r} is not a 5-field crontab expression such as '0 8 * * *': {exc}") from None
         return value

@@ -177,6 +177,17 @@ class Pipeline:
         finally:
             db.close()
 
+    def send_digest(self, now: datetime) -> list[str]:
+        """Queue yesterday's digest (in the digest's time zone) for every brand, once; the deliver job sends it."""
+        from brandpulse import digesting
+
+        db = self.open()
+        try:
+            day = digesting.previous_day(now, self.config.digest.timezone)
+            return digesting.queue(self.config, db, day, [q.brand for q in self._queries], now)
+        finally:
+            db.close()
+
     def deliver(self, now: datetime) -> DeliveryReport:
         """Send every due email in the outbox; failures stay queued with a backoff."""
         report = DeliveryReport()

@@ -46,6 +46,20 @@ def jobs(pipeline: Pipeline) -> list[tuple[str, Callable[[datetime], object], ti
     return listed
 
 
+def add_digest_job(scheduler, pipeline: Pipeline) -> None:
+    """The daily digest, at the config's cron expression in its time zone."""
+    from zoneinfo import ZoneInfo
+
+    from brandpulse.crontab import cron_trigger
+
+    digest = pipeline.config.digest
+    if not digest.enabled:
+        return
+    trigger = cron_trigger(digest.cron, ZoneInfo(digest.timezone))
+    scheduler.add_job(_job("digest", pipeline.send_digest), trigger, id="digest")
+    log.info("scheduled digest at '%s' (%s)", digest.cron, digest.timezone)
+
+
 def serve(pipeline: Pipeline, stop: threading.Event | None = None) -> None:
     """Start every job now and then at its interval; return after a clean shutdown on SIGINT/SIGTERM or `stop`."""
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -59,6 +73,7 @@ def serve(pipeline: Pipeline, stop: threading.Event | None = None) -> None:
     for name, work, interval in jobs(pipeline):
         scheduler.add_job(_job(name, work), "interval", id=name, seconds=interval.total_seconds(), next_run_time=start)
         log.info("scheduled %s every %s", name, interval)
+    add_digest_job(scheduler, pipeline)
     scheduler.start()
     log.info("brandpulse is running; Ctrl-C or SIGTERM stops it")
     stop.wait()
