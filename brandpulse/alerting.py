@@ -65,7 +65,9 @@ def detect(
     history_from = evaluate_from - timedelta(days=rule.history_days)
     first = store.alerts.first_mention_at(db, brand)
     # Hours before the first stored mention are unknown, not quiet: they must not count towards warm-up.
-    history_from = min(max(history_from, floor_to(first, width)), evaluate_from) if first else evaluate_from
+    history_from = max(history_from, floor_to(first, width)) if first else evaluate_from
+    if history_from >= until:
+        return [], storm, []
     buckets = store.alerts.bucket_counts(db, brand, history_from, until, width, source)
     fired, storm = alerts.spike.detect_spikes(brand, buckets, evaluate_from, width, rule, storm)
     return [replace(a, source=source) for a in fired], storm, buckets

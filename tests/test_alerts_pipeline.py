@@ -108,3 +108,34 @@ def test_source_that_goes_silent_raises_a_health_alert_to_support(tmp_path, invo
 
     assert [(a.kind, a.source) for a in fired] == [("health", "twitter")]
     assert pipeline.evaluate_alerts(START + 5 * 24 * HOUR + HOUR) == []
+
+
+def test_per_source_detection_names_the_source_that_spiked(tmp_path, invoke):
+    config = write_config(tmp_path / "config.yaml", CONFIG.format(extra="").replace(
+        "    lookback: 48h", "    lookback: 48h\n    per_source: true"))
+    storm = {STORM_HOUR: (1, 14)}
+    (tmp_path / "m.jsonl").write_text(stream(5) + stream(5, per_hour=(4, 1), storm=storm, source="reddit"), encoding="utf-8")
+    assert invoke("--config", config, "ingest", tmp_path / "m.jsonl", "--no-classify").exit_code == 0
+
+    fired = Pipeline(load_config(config), tmp_path / "brandpulse.db").evaluate_alerts(START + 5 * 24 * HOUR)
+
+    assert sorted((a.source or "", a.observed) for a in fired) == [("", 15.0), ("reddit", 14.0)]
+    reddit = next(a for a in fired if a.source == "reddit")
+    assert {m["source"] for m in reddit.details["top_mentions"]} == {"reddit"}
+
+
+def test_backtest_reports_what_hourly_live_runs_recorded(tmp_path, invoke):
+    storm = {2 * 24 + 9: (3, 15), STORM_HOUR: (4, 16), STORM_HOUR + 1: (2, 40)}
+    pipeline = _pipeline(tmp_path, invoke, storm)
+    since = START + 2 * 24 * HOUR
+
+    backtested = pipeline.backtest(since, START + 5 * 24 * HOUR)
+    live = []
+    for hour in range(1, 3 * 24 + 1):
+        live += pipeline.evaluate_alerts(since + hour * HOUR + timedelta(minutes=7))
+
+    def key(alert):
+        return (alert.kind, alert.window_start, alert.observed, alert.expected, alert.reason)
+
+    assert [key(a) for a in backtested] == [key(a) for a in live]
+    assert len(live) == 3  # two storms, the second one grown into an update
