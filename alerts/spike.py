@@ -155,7 +155,7 @@ def check_bucket(brand: str, index: SeriesIndex, bucket: Bucket, width: timedelt
         "min_ratio": {"required": rule.min_ratio, "observed": round(observed / expected, 2)},
         "min_share": {"required": rule.min_share, "observed": round(share, 3)},
         "p_value": {"required": rule.max_p_value, "observed": p_value},
-        "warmup": {"required_days": rule.warmup_days, "history_days": base.history_days},
+        "warmup_days": {"required": rule.warmup_days, "observed": base.history_days},
     }
     reason = (
         f"{observed} detractor mentions in {describe_width(width)} against {expected:.1f} expected at this hour and "

@@ -47,7 +47,7 @@ def test_alert_records_window_counts_p_value_and_every_guard_it_passed():
 
     assert alert.window_end - alert.window_start == HOUR
     assert alert.score == alert.details["p_value"] == poisson_upper_tail(15, 1.0)
-    assert set(alert.details["guards"]) == {"min_count", "min_ratio", "min_share", "p_value", "warmup"}
+    assert set(alert.details["guards"]) == {"min_count", "min_ratio", "min_share", "p_value", "warmup_days"}
     assert alert.details["guards"]["min_share"]["observed"] == 0.75
     assert alert.threshold == 6
 
