@@ -92,22 +92,22 @@ def in_cooldown(alert: Alert, last_end: datetime | None, rule: HealthRule) -> bo
 
 
 def check_health(
-    activities: Sequence[SourceActivity], statuses: Sequence[CollectorStatus], now: datetime,
+    activities: Sequence[SourceActivity | None], statuses: Sequence[CollectorStatus], now: datetime,
     rule: HealthRule, last_ends: dict[str, datetime],
 ) -> list[Alert]:
     """Every silence and failure alert due at `now`; `last_ends` maps a source to its last health alert's end."""
-    found = [check_silence(a, now, rule) for a in activities] + [check_failing(s, now, rule) for s in statuses]
+    found = [check_silence(a, now, rule) for a in activities if a is not None]
+    found += [check_failing(s, now, rule) for s in statuses]
     return [a for a in found if a is not None and not in_cooldown(a, last_ends.get(a.source or ""), rule)]
 
 
-def activity_at(source: str, counts: Sequence[int], index: int, width: timedelta, rule: HealthRule, days: int) -> SourceActivity:
-    """The activity of `source` in the silence window ending before bucket `index` of its bucket `counts`."""
+def activity_at(
+    source: str, counts: Sequence[int], index: int, width: timedelta, rule: HealthRule, days: int,
+) -> SourceActivity | None:
+    """The activity of `source` in the silence window ending before bucket `index` of its `counts`; None without one."""
     span = max(1, int(rule.silence / width))
+    if index < span:
+        return None
     per_day = int(timedelta(days=1) / width)
-    recent = sum(counts[max(0, index - span):index]) if index >= span else None
-    earlier = [
-        sum(counts[end - span:end])
-        for end in (index - back * per_day for back in range(1, days + 1))
-        if end - span >= 0
-    ]
-    return SourceActivity(source, recent if recent is not None else 1, earlier)
+    ends = (index - back * per_day for back in range(1, days + 1))
+    return SourceActivity(source, sum(counts[index - span:index]), [sum(counts[end - span:end]) for end in ends if end >= span])
