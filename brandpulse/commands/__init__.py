@@ -1,1 +1,1 @@
-"""CLI command groups, one module each, registered at the end of `brandpulse/cli.py`."""
+"""Command groups of the `brandpulse` CLI beyond the core jobs, one module per family."""
