@@ -8,11 +8,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import store.alerts
+import store.brands
+import store.bulk
 import store.mentions
 import store.outbox
 import store.state
@@ -20,7 +22,7 @@ from alerts.base import Alert, DeliveryError
 from alerts.transports import retry_at
 from brandpulse import factory
 from brandpulse.config import Config
-from collectors.base import CollectorError, Mention
+from collectors.base import CollectorError
 from collectors.brands import BrandMatcher
 from collectors.jsonl import LineError, parse_lines
 from sentiment.nps import categorize
@@ -29,7 +31,7 @@ from store import open_db
 log = logging.getLogger(__name__)
 
 CLASSIFY_BATCH = 512
-INGEST_BATCH = 5000
+INGEST_BATCH = 10_000
 
 
 @dataclass
@@ -69,10 +71,16 @@ class Pipeline:
         self._queries = factory.brand_queries(config)
         self._matcher = BrandMatcher(self._queries)
         self._policy = factory.nps_policy(config)
+        self._brands_synced = False
 
     def open(self):
         """A fresh connection; each job uses its own, so jobs may run on different threads."""
-        return open_db(self.db_path)
+        db = open_db(self.db_path)
+        if not self._brands_synced:
+            # The first connection of the process records the configured brands for analysts.
+            store.brands.sync_brands(db, self._queries, datetime.now(timezone.utc))
+            self._brands_synced = True
+        return db
 
     def classifier(self) -> Any:
         """The sentiment model, loaded on first use and kept."""
@@ -116,26 +124,17 @@ class Pipeline:
         """Import JSON Lines; invalid lines are reported, every valid line is kept."""
         report = IngestReport()
         db = self.open()
-        batch: list[Mention] = []
-
-        def flush() -> None:
-            saved = store.mentions.save_mentions(db, batch, now, category_of=self._category_of)
-            report.new += saved.new
-            report.duplicate += saved.duplicate
-            batch.clear()
-
         try:
-            for item in parse_lines(lines):
-                if isinstance(item, LineError):
-                    report.errors.append(item)
-                    continue
-                if item.brand is None:
-                    item = replace(item, brand=self._matcher.brand_for(item.text))
-                    report.without_brand += item.brand is None
-                batch.append(item)
-                if len(batch) >= INGEST_BATCH:
-                    flush()
-            flush()
+            with store.bulk.BulkWriter(db, now, self._category_of, INGEST_BATCH) as writer:
+                for item in parse_lines(lines):
+                    if isinstance(item, LineError):
+                        report.errors.append(item)
+                        continue
+                    if item.brand is None:
+                        item = replace(item, brand=self._matcher.brand_for(item.text))
+                        report.without_brand += item.brand is None
+                    writer.add(item)
+            report.new, report.duplicate = writer.new, writer.duplicate
         finally:
             db.close()
         return report

@@ -36,7 +36,10 @@ def open_db(path: str | Path, read_only: bool = False) -> sqlite_utils.Database:
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
         conn.execute("PRAGMA foreign_keys = ON")
-        if not read_only:
+        if read_only:
+            # mode=ro covers the main file; query_only also covers any database an ATTACH brings in.
+            conn.execute("PRAGMA query_only = ON")
+        else:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
         db = sqlite_utils.Database(conn)

@@ -17,6 +17,9 @@ from store.state import save_collector_success
 from store.timestamps import to_db
 
 IMPORTED_SCORE = {"negative": -1.0, "neutral": 0.0, "positive": 1.0}
+# From this many mentions on, a save indexes the text in one statement after the insert (see below).
+BULK_ROWS = 200
+_FTS_TRIGGER = "mentions_fts_insert"
 
 _INSERT = """
 INSERT INTO mentions (source, external_id, brand, author, url, text, created_at, lang, rating, raw,
@@ -56,6 +59,22 @@ def _row(mention: Mention, now: str, category_of: Callable[[str, int | None], st
     )
 
 
+def _insert_indexing_after(db: sqlite_utils.Database, rows: Iterable[tuple[Any, ...]]) -> int:
+    # FTS5 flushes its pending terms at every statement a trigger runs in, so indexing row by row costs about
+    # five times what one INSERT ... SELECT over the batch costs. Inside this transaction the insert trigger
+    # is set aside and restored as it was; a failure rolls both back, and no other writer can see the gap.
+    trigger = db.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", [_FTS_TRIGGER]).fetchone()
+    last_id = db.execute("SELECT coalesce(max(id), 0) FROM mentions").fetchone()[0]
+    if trigger:
+        db.execute(f"DROP TRIGGER {_FTS_TRIGGER}")
+    new = max(db.conn.executemany(_INSERT, rows).rowcount, 0)
+    if trigger:
+        # Without AUTOINCREMENT new rows take ids above the current maximum: exactly this batch's rows.
+        db.execute("INSERT INTO mentions_fts (rowid, text) SELECT id, text FROM mentions WHERE id > ?", [last_id])
+        db.execute(trigger[0])
+    return new
+
+
 def save_mentions(
     db: sqlite_utils.Database,
     mentions: Sequence[Mention],
@@ -69,9 +88,13 @@ def save_mentions(
     Mentions that arrive with a label are stored as imported; `category_of(label, rating)` gives their category.
     """
     stamp = to_db(now)
+    rows = (_row(m, stamp, category_of) for m in mentions)
     with transaction(db):
-        # rowcount counts the rows inserted, not those the FTS triggers touch, nor ignored duplicates.
-        new = max(db.conn.executemany(_INSERT, (_row(m, stamp, category_of) for m in mentions)).rowcount, 0)
+        if len(mentions) >= BULK_ROWS:
+            new = _insert_indexing_after(db, rows)
+        else:
+            # rowcount counts the rows inserted, not those the FTS triggers touch, nor ignored duplicates.
+            new = max(db.conn.executemany(_INSERT, rows).rowcount, 0)
         if collector is not None:
             save_collector_success(db, collector, cursor, new, now)
     return SaveResult(new=new, duplicate=len(mentions) - new)

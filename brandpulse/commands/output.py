@@ -1,0 +1,71 @@
+"""Writing result rows as an aligned table, CSV, a JSON list or JSON Lines, streaming where the format allows."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any, TextIO
+
+import click
+
+FORMATS = ("table", "csv", "json", "jsonl")
+TABLE_CELL = 60
+
+
+def format_option(default: str = "table", choices: Sequence[str] = FORMATS):
+    """The `--format` option shared by every analyst command."""
+    return click.option("--format", "fmt", type=click.Choice(list(choices)), default=default, show_default=True,
+                        help="Output format.")
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value)
+    text = " ".join(text.split())
+    return text if len(text) <= TABLE_CELL else text[: TABLE_CELL - 1] + "…"
+
+
+def _table(rows: Iterable[dict[str, Any]], columns: Sequence[str], out: TextIO) -> int:
+    # Column widths need every row: the table format is for screens, not for exports.
+    cells = [[_cell(row[c]) for c in columns] for row in rows]
+    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
+    out.write("  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip() + "\n")
+    out.write("  ".join("-" * w for w in widths) + "\n")
+    for row in cells:
+        out.write("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() + "\n")
+    return len(cells)
+
+
+def _csv(rows: Iterable[dict[str, Any]], columns: Sequence[str], out: TextIO) -> int:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    count = 0
+    for count, row in enumerate(rows, start=1):
+        writer.writerow([row[c] for c in columns])
+    return count
+
+
+def _json(rows: Iterable[dict[str, Any]], columns: Sequence[str], out: TextIO) -> int:
+    # Written element by element so that a JSON list streams like JSON Lines does.
+    count = 0
+    out.write("[")
+    for count, row in enumerate(rows, start=1):
+        out.write(("\n" if count == 1 else ",\n") + json.dumps({c: row[c] for c in columns}, ensure_ascii=False))
+    out.write("\n]\n" if count else "]\n")
+    return count
+
+
+def _jsonl(rows: Iterable[dict[str, Any]], columns: Sequence[str], out: TextIO) -> int:
+    count = 0
+    for count, row in enumerate(rows, start=1):
+        out.write(json.dumps({c: row[c] for c in columns}, ensure_ascii=False) + "\n")
+    return count
+
+
+WRITERS = {"table": _table, "csv": _csv, "json": _json, "jsonl": _jsonl}
+
+
+def write_rows(rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: str, out: TextIO | None = None) -> int:
+    """Write `rows` (dicts holding at least `columns`) in `fmt` to `out` (stdout by default); returns the count."""
+    return WRITERS[fmt](rows, columns, out or sys.stdout)

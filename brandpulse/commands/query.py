@@ -1,0 +1,108 @@
+"""`brandpulse query` and `brandpulse export`: reading mentions with filters and full-text search."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from brandpulse.commands.options import COLUMNS, MOMENT
+from brandpulse.commands.output import format_option, write_rows
+from brandpulse.context import AppContext, pass_app
+from brandpulse.errors import domain_errors
+from store import open_db
+from store.queries import DEFAULT_COLUMNS, MENTION_COLUMNS, MentionFilter, SearchSyntaxError, iter_mentions
+
+SCORE = click.FloatRange(-1.0, 1.0)
+
+
+def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The mention filters shared by `query` and `export`, gathered into one `MentionFilter` argument."""
+    options = [
+        click.option("--brand", help="Only this brand."),
+        click.option("--source", help="Only this source (twitter, reddit, appstore, ...)."),
+        click.option("--since", type=MOMENT, help="Published at or after: ISO 8601 or a duration ago (24h, 7d)."),
+        click.option("--until", type=MOMENT, help="Published before: ISO 8601 or a duration ago."),
+        click.option("--category", type=click.Choice(["promoter", "passive", "detractor"]), help="NPS category."),
+        click.option("--label", type=click.Choice(["positive", "neutral", "negative"]), help="Sentiment label."),
+        click.option("--search", help="Full-text search, FTS5 syntax: refund, \"double charged\", refund OR chargeback."),
+        click.option("--min-score", type=SCORE, help="Sentiment score at least (-1..1)."),
+        click.option("--max-score", type=SCORE, help="Sentiment score at most (-1..1)."),
+    ]
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        fields = ("brand", "source", "since", "until", "category", "label", "search", "min_score", "max_score")
+        kwargs["where"] = MentionFilter(**{name: kwargs.pop(name) for name in fields})
+        return command(*args, **kwargs)
+
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper
+
+
+def _check_range(where: MentionFilter) -> None:
+    if where.since and where.until and where.since >= where.until:
+        raise click.BadParameter(f"--since {where.since:%Y-%m-%dT%H:%M:%SZ} is not before --until "
+                                 f"{where.until:%Y-%m-%dT%H:%M:%SZ}", param_hint="--since/--until")
+
+
+def _check_search(db: Any, where: MentionFilter) -> None:
+    # An invalid search fails on the first row: find out before any output is written.
+    try:
+        next(iter_mentions(db, where, ("id",), order="stored", limit=1), None)
+    except SearchSyntaxError as exc:
+        raise click.BadParameter(str(exc), param_hint="--search") from None
+
+
+@click.command()
+@filter_options
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="At most this many mentions.")
+@click.option("--order", type=click.Choice(["newest", "oldest", "relevance"]), default="newest", show_default=True,
+              help="By publication time; with --search by storage time (the same for collected mentions), "
+                   "or relevance (bm25, reads every match).")
+@click.option("--columns", type=COLUMNS, default=",".join(DEFAULT_COLUMNS), show_default=True,
+              help=f"Comma-separated, from: {', '.join(MENTION_COLUMNS)}.")
+@format_option()
+@pass_app
+def query(app: AppContext, where: MentionFilter, limit: int, order: str, columns: tuple[str, ...], fmt: str) -> None:
+    """Show stored mentions matching the filters, newest first."""
+    _check_range(where)
+    if order == "relevance" and where.search is None:
+        raise click.BadParameter("relevance needs --search", param_hint="--order")
+    with domain_errors():
+        db = open_db(app.db_path, read_only=True)
+        try:
+            _check_search(db, where)
+            write_rows(iter_mentions(db, where, columns, order, limit), columns, fmt)
+        finally:
+            db.close()
+
+
+@click.command()
+@filter_options
+@click.option("--columns", type=COLUMNS, default=",".join(c for c in MENTION_COLUMNS if c != "raw"), show_default=True,
+              help="Comma-separated mention columns.")
+@format_option(default="jsonl", choices=("csv", "jsonl", "json"))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), default=None,
+              help="Write to this file instead of stdout.")
+@pass_app
+def export(app: AppContext, where: MentionFilter, columns: tuple[str, ...], fmt: str, output: Path | None) -> None:
+    """Stream every matching mention in storage order, in constant memory, whatever the store's size."""
+    _check_range(where)
+    with domain_errors():
+        db = open_db(app.db_path, read_only=True)
+        try:
+            rows = iter_mentions(db, where, columns, order="stored")
+            _check_search(db, where)
+            if output is None:
+                write_rows(rows, columns, fmt)
+                return
+            with output.open("w", encoding="utf-8", newline="") as out:
+                count = write_rows(rows, columns, fmt, out)
+            click.echo(f"{count} mention(s) written to {output}", err=True)
+        finally:
+            db.close()

@@ -1,0 +1,60 @@
+"""`brandpulse sql` (read-only SQL for analysts) and `brandpulse prune` (retention)."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta, timezone
+
+import click
+
+from brandpulse.commands.options import DURATION
+from brandpulse.commands.output import format_option, write_rows
+from brandpulse.context import AppContext, pass_app
+from brandpulse.errors import domain_errors
+from store import open_db
+from store.retention import count_older, prune_mentions
+from store.timestamps import to_db
+
+
+@click.command()
+@click.argument("statement")
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="A named parameter (:NAME).")
+@format_option()
+@pass_app
+def sql(app: AppContext, statement: str, params: tuple[str, ...], fmt: str) -> None:
+    """Run one SQL STATEMENT on a read-only connection: SQLite itself refuses any write."""
+    named = {}
+    for item in params:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--param")
+        named[name] = value
+    with domain_errors():
+        db = open_db(app.db_path, read_only=True)
+    try:
+        cursor = db.execute(statement, named)
+        columns = [d[0] for d in cursor.description or ()]
+        write_rows((dict(zip(columns, row)) for row in cursor), columns, fmt)
+    except sqlite3.Error as exc:
+        raise click.ClickException(f"SQL error: {exc}") from None
+    finally:
+        db.close()
+
+
+@click.command()
+@click.option("--older-than", "age", type=DURATION, required=True, help="Delete mentions published longer ago: 365d, 52w.")
+@click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")
+@pass_app
+def prune(app: AppContext, age: timedelta, dry_run: bool) -> None:
+    """Delete mentions published longer ago than --older-than (retention); alerts and emails stay."""
+    before = datetime.now(timezone.utc) - age
+    with domain_errors():
+        db = open_db(app.db_path)
+        try:
+            if dry_run:
+                click.echo(f"{count_older(db, before)} mention(s) published before {to_db(before)} would be deleted")
+                return
+            deleted = prune_mentions(db, before)
+        finally:
+            db.close()
+    click.echo(f"{deleted} mention(s) published before {to_db(before)} deleted")

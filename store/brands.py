@@ -1,0 +1,36 @@
+"""The `brands` table: the configured brands, synced at start-up so analysts can join on them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import sqlite_utils
+
+from collectors.base import BrandQuery
+from store.db import transaction
+from store.timestamps import to_db
+
+
+def sync_brands(db: sqlite_utils.Database, queries: Iterable[BrandQuery], now: datetime) -> None:
+    """Upsert every configured brand as active; brands no longer configured stay, marked inactive (their mentions remain)."""
+    stamp = to_db(now)
+    rows = [(q.brand, json.dumps(list(q.keywords)), json.dumps(list(q.exclusions)), stamp, stamp) for q in queries]
+    with transaction(db):
+        db.execute("UPDATE brands SET active = 0, updated_at = ? WHERE active = 1", [stamp])
+        db.conn.executemany(
+            """INSERT INTO brands (name, keywords, exclusions, active, first_seen_at, updated_at) VALUES (?, ?, ?, 1, ?, ?)
+               ON CONFLICT (name) DO UPDATE SET keywords = excluded.keywords, exclusions = excluded.exclusions,
+                   active = 1, updated_at = excluded.updated_at""",
+            rows,
+        )
+
+
+def list_brands(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Every brand the store knows, active ones first."""
+    return [
+        {**row, "keywords": json.loads(row["keywords"]), "exclusions": json.loads(row["exclusions"])}
+        for row in db.query("SELECT * FROM brands ORDER BY active DESC, name")
+    ]

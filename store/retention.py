@@ -1,0 +1,36 @@
+"""Retention: deleting old mentions in small transactions so the service keeps writing meanwhile."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import sqlite_utils
+
+from store.db import transaction
+from store.timestamps import to_db
+
+log = logging.getLogger(__name__)
+
+PRUNE_BATCH = 10_000
+
+
+def count_older(db: sqlite_utils.Database, before: datetime) -> int:
+    """How many mentions were published before `before`."""
+    return db.execute("SELECT count(*) FROM mentions WHERE created_at < ?", [to_db(before)]).fetchone()[0]
+
+
+def prune_mentions(db: sqlite_utils.Database, before: datetime, batch: int = PRUNE_BATCH) -> int:
+    """Delete mentions published before `before` (their FTS entries follow by trigger); returns how many."""
+    deleted = 0
+    while True:
+        with transaction(db):
+            # Batches keep each write lock short: collectors and the classifier wait at most one batch.
+            done = db.execute(
+                "DELETE FROM mentions WHERE id IN (SELECT id FROM mentions WHERE created_at < ? LIMIT ?)",
+                [to_db(before), batch],
+            ).rowcount
+        deleted += done
+        log.info("pruned %s mentions so far", deleted)
+        if done < batch:
+            return deleted

@@ -1,0 +1,191 @@
+import csv
+import io
+import json
+import sqlite3
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from tests.store_seed import mention, seed
+
+NOW = datetime.now(timezone.utc).replace(microsecond=0)
+
+
+@pytest.fixture
+def store_path(tmp_path):
+    return seed(tmp_path / "store.db", [
+        mention(1, "Pinebrook double charged me, I want a refund", NOW - timedelta(hours=1), "negative"),
+        mention(2, "Pinebrook latte is lovely", NOW - timedelta(hours=2), "positive", source="reddit"),
+        mention(3, "Pinebrook opens at 7", NOW - timedelta(days=10), "neutral"),
+        mention(4, "Northwind lost my bag, refund please", NOW - timedelta(hours=3), "negative", brand="Northwind"),
+        mention(5, "Pinebrook beans, four stars", NOW - timedelta(days=10, hours=1), "positive",
+                source="appstore", rating=4),
+    ])
+
+
+def _json(invoke, store_path, *args):
+    result = invoke("--db", store_path, *args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_query_json_lists_objects_with_the_documented_fields_newest_first(invoke, store_path):
+    rows = _json(invoke, store_path, "query")
+
+    assert [r["external_id"] for r in rows] == ["1", "2", "4", "3", "5"]
+    assert {"source", "external_id", "brand", "text", "created_at", "label", "score", "category", "url"} <= set(rows[0])
+    assert rows[0]["score"] == -1.0 and rows[0]["category"] == "detractor"
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (("--brand", "Northwind"), ["4"]),
+    (("--source", "reddit"), ["2"]),
+    (("--since", "1d"), ["1", "2", "4"]),
+    (("--until", "5d"), ["3", "5"]),
+    (("--label", "positive"), ["2", "5"]),
+    (("--category", "passive"), ["3", "5"]),
+    (("--min-score", "0.5"), ["2", "5"]),
+    (("--max-score", "-0.5"), ["1", "4"]),
+    (("--search", "refund"), ["4", "1"]),
+    (("--search", '"double charged" OR lovely', "--order", "oldest"), ["1", "2"]),
+    (("--search", "refund", "--brand", "Pinebrook Coffee"), ["1"]),
+    (("--limit", "2"), ["1", "2"]),
+    (("--brand", "Nobody"), []),
+])
+def test_query_filters_select_exactly_the_matching_mentions(invoke, store_path, args, expected):
+    assert [r["external_id"] for r in _json(invoke, store_path, "query", *args)] == expected
+
+
+def test_query_since_accepts_iso_dates(invoke, store_path):
+    since = (NOW - timedelta(days=11)).strftime("%Y-%m-%d")
+    until = (NOW - timedelta(days=5)).isoformat()
+
+    assert [r["external_id"] for r in _json(invoke, store_path, "query", "--since", since, "--until", until)] == ["3", "5"]
+
+
+def test_query_table_shows_headers_and_truncates_nothing_short(invoke, store_path):
+    result = invoke("--db", store_path, "query", "--brand", "Northwind", "--columns", "external_id,text")
+
+    assert result.output.splitlines()[0].split() == ["external_id", "text"]
+    assert "Northwind lost my bag, refund please" in result.output
+
+
+@pytest.mark.parametrize(("args", "named"), [
+    (("query", "--since", "last tuesday"), "--since"),
+    (("query", "--until", "2026-13-45"), "--until"),
+    (("query", "--format", "xml"), "--format"),
+    (("query", "--columns", "source,sentiment"), "--columns"),
+    (("query", "--search", '"unterminated'), "--search"),
+    (("query", "--min-score", "7"), "--min-score"),
+    (("query", "--order", "relevance"), "--order"),
+    (("stats", "--by", "month"), "--by"),
+    (("stats", "--since", "soon"), "--since"),
+    (("export", "--format", "table"), "--format"),
+    (("prune", "--older-than", "forever"), "--older-than"),
+])
+def test_bad_input_is_a_usage_error_naming_the_argument(invoke, store_path, args, named):
+    result = invoke("--db", store_path, *args)
+
+    assert result.exit_code == 2
+    assert named in result.output
+    assert "Traceback" not in result.output
+
+
+def test_stats_by_day_counts_labels_categories_and_nss_per_bucket(invoke, store_path):
+    rows = _json(invoke, store_path, "stats", "--brand", "Pinebrook Coffee", "--by", "day")
+
+    assert sum(r["total"] for r in rows) == 4
+    recent = [r for r in rows if r["bucket"] == (NOW - timedelta(hours=1)).strftime("%Y-%m-%d")]
+    if (NOW - timedelta(hours=2)).date() == (NOW - timedelta(hours=1)).date():
+        assert recent == [{"brand": "Pinebrook Coffee", "bucket": recent[0]["bucket"], "total": 2, "positive": 1,
+                           "neutral": 0, "negative": 1, "promoters": 1, "passives": 0, "detractors": 1, "nss": 0.0}]
+    old = [r for r in rows if r["bucket"] < (NOW - timedelta(days=5)).strftime("%Y-%m-%d")]
+    # The four-star review is a passive whatever its text says: 0 promoters, 2 passives of 2.
+    assert sum(r["passives"] for r in old) == 2 and all(r["nss"] == 0.0 for r in old)
+
+
+def test_stats_by_week_starts_buckets_on_monday(invoke, tmp_path):
+    sunday = datetime(2026, 3, 1, 23, tzinfo=timezone.utc)
+    path = seed(tmp_path / "w.db", [mention(1, "a", sunday, "positive"), mention(2, "b", sunday + timedelta(hours=2), "negative")])
+
+    rows = _json(invoke, path, "stats", "--by", "week")
+
+    assert [(r["bucket"], r["total"], r["nss"]) for r in rows] == [("2026-02-23", 1, 100.0), ("2026-03-02", 1, -100.0)]
+
+
+def test_stats_by_hour_within_a_window(invoke, tmp_path):
+    base = datetime(2026, 3, 2, 9, 15, tzinfo=timezone.utc)
+    path = seed(tmp_path / "h.db", [mention(i, "x", base + timedelta(minutes=20 * i), "neutral") for i in range(7)])
+
+    result = invoke("--db", path, "stats", "--by", "hour", "--since", "2026-03-02T10:00:00Z", "--format", "csv")
+
+    assert list(csv.reader(io.StringIO(result.output)))[1:] == [
+        ["Pinebrook Coffee", "2026-03-02T10:00:00Z", "3", "0", "3", "0", "0", "3", "0", "0.0"],
+        ["Pinebrook Coffee", "2026-03-02T11:00:00Z", "1", "0", "1", "0", "0", "1", "0", "0.0"],
+    ]
+
+
+def test_export_jsonl_streams_every_matching_mention_in_storage_order(invoke, store_path):
+    result = invoke("--db", store_path, "export", "--format", "jsonl", "--columns", "id,brand,text")
+
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert [r["id"] for r in rows] == [1, 2, 3, 4, 5]
+    assert set(rows[0]) == {"id", "brand", "text"}
+
+
+def test_export_csv_to_a_file_round_trips_text_with_commas_and_quotes(invoke, tmp_path):
+    text = 'Pinebrook, "the" best\nsecond line'
+    path = seed(tmp_path / "q.db", [mention(1, text, NOW, "positive")])
+
+    invoke("--db", path, "export", "--format", "csv", "-o", tmp_path / "out.csv")
+
+    rows = list(csv.DictReader((tmp_path / "out.csv").open(encoding="utf-8", newline="")))
+    assert [r["text"] for r in rows] == [text]
+
+
+def test_sql_runs_select_and_prints_json(invoke, store_path):
+    rows = _json(invoke, store_path, "sql", "SELECT brand, count(*) AS n FROM mentions WHERE label = :l GROUP BY brand ORDER BY brand",
+                 "-p", "l=negative")
+
+    assert rows == [{"brand": "Northwind", "n": 1}, {"brand": "Pinebrook Coffee", "n": 1}]
+
+
+@pytest.mark.parametrize("statement", [
+    "DELETE FROM mentions",
+    "UPDATE mentions SET text = 'x'",
+    "CREATE TABLE evil (x)",
+    "PRAGMA user_version = 99",
+    "INSERT INTO mentions_fts (mentions_fts) VALUES ('rebuild')",
+])
+def test_sql_write_is_refused_by_sqlite_without_traceback(invoke, store_path, statement):
+    result = invoke("--db", store_path, "sql", statement)
+
+    assert result.exit_code == 1
+    assert "readonly" in result.output or "read-only" in result.output or "query_only" in result.output
+    assert "Traceback" not in result.output
+    conn = sqlite3.connect(store_path)
+    assert conn.execute("SELECT count(*) FROM mentions").fetchone()[0] == 5
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+
+
+def test_sql_error_is_shown_without_traceback(invoke, store_path):
+    result = invoke("--db", store_path, "sql", "SELECT nope FROM mentions")
+
+    assert result.exit_code == 1
+    assert "no such column: nope" in result.output and "Traceback" not in result.output
+
+
+def test_prune_deletes_old_mentions_and_their_search_entries(invoke, store_path):
+    dry = invoke("--db", store_path, "prune", "--older-than", "7d", "--dry-run")
+    result = invoke("--db", store_path, "prune", "--older-than", "7d")
+
+    assert dry.output.startswith("2 mention(s)") and result.output.startswith("2 mention(s)")
+    conn = sqlite3.connect(store_path)
+    assert [r[0] for r in conn.execute("SELECT external_id FROM mentions ORDER BY id")] == ["1", "2", "4"]
+    assert conn.execute("SELECT count(*) FROM mentions_fts WHERE mentions_fts MATCH 'opens'").fetchone()[0] == 0
+
+
+def test_analyst_commands_on_a_missing_store_say_how_to_create_it(invoke, tmp_path):
+    result = invoke("--db", tmp_path / "none.db", "query")
+
+    assert result.exit_code == 1 and "does not exist" in result.output

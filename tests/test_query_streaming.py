@@ -1,0 +1,47 @@
+import io
+import tracemalloc
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from brandpulse.commands.output import write_rows
+from store import open_db
+from store.queries import MENTION_COLUMNS, MentionFilter, iter_mentions
+from tests.store_seed import mention, seed
+
+NOW = datetime(2026, 3, 2, 12, tzinfo=timezone.utc)
+
+
+class _Discard(io.TextIOBase):
+    def write(self, text):
+        return len(text)
+
+
+def _peak_bytes_exporting(path, fmt):
+    db = open_db(path, read_only=True)
+    tracemalloc.start()
+    count = write_rows(iter_mentions(db, MentionFilter(), MENTION_COLUMNS, order="stored"), MENTION_COLUMNS, fmt, _Discard())
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    db.close()
+    return count, peak
+
+
+@pytest.fixture(scope="module")
+def stores(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("streaming")
+    text = "Pinebrook cold brew " * 20
+    return {
+        size: seed(folder / f"{size}.db", [mention(i, text, NOW - timedelta(seconds=i), "neutral") for i in range(size)], NOW)
+        for size in (1_000, 10_000)
+    }
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "json"])
+def test_export_memory_does_not_grow_with_the_number_of_rows(stores, fmt):
+    small_count, small_peak = _peak_bytes_exporting(stores[1_000], fmt)
+    large_count, large_peak = _peak_bytes_exporting(stores[10_000], fmt)
+
+    assert (small_count, large_count) == (1_000, 10_000)
+    # 10x the rows (about 4 MB of text) in at most twice the memory: rows are never held together.
+    assert large_peak < 2 * small_peak + 64_000, (small_peak, large_peak)

@@ -1,0 +1,83 @@
+import sqlite3
+from datetime import datetime, timezone
+
+import pytest
+import sqlite_utils
+
+import store.brands
+from collectors.base import BrandQuery
+from store import StoreError, open_db
+from store.migrations import SCHEMA_VERSION, m001_initial
+
+NOW = datetime(2026, 3, 2, 12, tzinfo=timezone.utc)
+
+
+def _version_1_database(path):
+    conn = sqlite3.connect(path, isolation_level=None)
+    db = sqlite_utils.Database(conn)
+    db.execute("BEGIN")
+    m001_initial(db)
+    db.execute("PRAGMA user_version = 1")
+    db.execute(
+        """INSERT INTO mentions (source, external_id, brand, text, created_at, collected_at, label, category)
+           VALUES ('reddit', 'r1', 'B', 'the refund never came', '2026-01-05T10:00:00Z', '2026-01-05T10:05:00Z',
+                   'negative', 'detractor')""")
+    db.execute("COMMIT")
+    conn.close()
+
+
+def test_version_1_database_upgrades_in_place_keeping_rows_and_search(db_path):
+    _version_1_database(db_path)
+
+    db = open_db(db_path)
+
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert db.execute("SELECT external_id, label, category FROM mentions").fetchall() == [("r1", "negative", "detractor")]
+    assert db.execute("SELECT rowid FROM mentions_fts WHERE mentions_fts MATCH 'refund'").fetchall() == [(1,)]
+    assert [r[0] for r in db.execute("SELECT name FROM schema_migrations ORDER BY version")] == [
+        "m001_initial", "m002_brands_migrations_indexes"]
+    assert db["brands"].exists()
+
+
+def test_version_1_database_opened_read_only_asks_for_a_read_write_open(db_path):
+    _version_1_database(db_path)
+
+    with pytest.raises(StoreError, match="open it once read-write"):
+        open_db(db_path, read_only=True)
+
+
+def test_database_from_newer_code_is_refused_read_only_too(db_path):
+    open_db(db_path).close()
+    conn = sqlite3.connect(db_path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+
+    with pytest.raises(StoreError, match=f"schema version {SCHEMA_VERSION + 1}"):
+        open_db(db_path, read_only=True)
+
+
+def test_stats_and_spike_counts_are_answered_from_the_covering_index(fresh_db):
+    plan = fresh_db.execute(
+        """EXPLAIN QUERY PLAN SELECT count(*), sum(label = 'negative'), sum(category = 'detractor') FROM mentions
+           WHERE brand = 'B' AND created_at >= '2026-01-01' AND created_at < '2026-02-01'""").fetchall()
+
+    assert "COVERING INDEX idx_mentions_brand_created" in plan[0][3]
+
+
+def test_brand_sync_upserts_configured_brands_and_deactivates_removed_ones(fresh_db):
+    store.brands.sync_brands(fresh_db, [BrandQuery("A", ("a",)), BrandQuery("B", ("b",), ("b park",))], NOW)
+    store.brands.sync_brands(fresh_db, [BrandQuery("B", ("b", "#b"))], NOW)
+
+    brands = {b["name"]: b for b in store.brands.list_brands(fresh_db)}
+
+    assert (brands["A"]["active"], brands["B"]["active"]) == (0, 1)
+    assert brands["B"]["keywords"] == ["b", "#b"] and brands["B"]["exclusions"] == []
+
+
+def test_ingest_records_the_configured_brands(demo_dir, invoke):
+    (demo_dir / "in.jsonl").write_text("", encoding="utf-8")
+
+    invoke("ingest", demo_dir / "in.jsonl")
+
+    rows = sqlite3.connect(demo_dir / "brandpulse.db").execute("SELECT name, active FROM brands").fetchall()
+    assert rows == [("Pinebrook Coffee", 1)]
