@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from brandpulse.timeparse import parse_duration
 
@@ -56,7 +56,96 @@ class ReplayCollectorConfig(Strict):
     interval: Duration = timedelta(minutes=15)
 
 
-CollectorConfig = Annotated[ReplayCollectorConfig, Field(discriminator="type")]
+class TwitterCollectorConfig(Strict):
+    """Twitter/X recent search; the bearer token comes from TWITTER_BEARER_TOKEN."""
+
+    type: Literal["twitter"]
+    name: str = "twitter"
+    interval: Duration = timedelta(minutes=15)
+    lang: str | None = "en"
+    include_retweets: bool = False
+    queries: dict[str, str] = {}  # brand name -> boolean query replacing the one built from its keywords
+    page_size: int = Field(default=100, ge=10, le=100)
+    max_pages: int = Field(default=10, ge=1)
+    max_wait: Duration = timedelta(minutes=15)  # longest wait for a rate-limit reset before stopping the run
+    timeout: float = Field(default=30.0, gt=0)
+
+
+class RedditCollectorConfig(Strict):
+    """Reddit search (read-only); credentials come from REDDIT_CLIENT_ID / REDDIT_CLIENT_SECRET / REDDIT_USER_AGENT."""
+
+    type: Literal["reddit"]
+    name: str = "reddit"
+    interval: Duration = timedelta(minutes=15)
+    subreddits: list[str] = Field(default=["all"], min_length=1)
+    comments: bool = True
+    limit: int = Field(default=100, ge=1, le=1000)
+    timeout: int = Field(default=30, ge=1)
+
+
+class AppStoreCollectorConfig(Strict):
+    """Apple App Store reviews of one app in one country."""
+
+    type: Literal["appstore"]
+    name: str = "appstore"
+    interval: Duration = timedelta(hours=1)
+    app_id: str = Field(pattern=r"^\d+$")
+    country: str = Field(default="us", pattern=r"^[a-z]{2}$")
+    brand: str | None = None
+    max_pages: int = Field(default=10, ge=1, le=10)
+    base_url: str = "https://itunes.apple.com"
+    timeout: float = Field(default=30.0, gt=0)
+
+
+class GooglePlayCollectorConfig(Strict):
+    """Google Play reviews of one app in one language and country."""
+
+    type: Literal["googleplay"]
+    name: str = "googleplay"
+    interval: Duration = timedelta(hours=1)
+    app_id: str = Field(min_length=1)
+    lang: str = "en"
+    country: str = "us"
+    brand: str | None = None
+    page_size: int = Field(default=100, ge=1, le=200)
+    max_pages: int = Field(default=5, ge=1)
+    base_url: str = "https://play.google.com"
+    timeout: float = Field(default=30.0, gt=0)
+
+
+class FeedCollectorConfig(Strict):
+    """Any RSS or Atom feed; `source` names its mentions in the store."""
+
+    type: Literal["feed"]
+    name: str = "feed"
+    interval: Duration = timedelta(minutes=30)
+    url: str = Field(pattern=r"^https?://")
+    source: str = Field(default="feed", min_length=1)
+    brand: str | None = None
+    rating_field: str | None = None
+    max_pages: int = Field(default=5, ge=1)
+    timeout: float = Field(default=30.0, gt=0)
+
+
+class MastodonCollectorConfig(Strict):
+    """Public hashtag timelines of one Mastodon server; MASTODON_ACCESS_TOKEN is used when set (optional)."""
+
+    type: Literal["mastodon"]
+    name: str = "mastodon"
+    interval: Duration = timedelta(minutes=15)
+    instance: str = Field(default="https://mastodon.social", pattern=r"^https?://")
+    hashtags: list[str] = []  # default: the brand's one-word keywords
+    max_pages: int = Field(default=5, ge=1)
+    timeout: float = Field(default=30.0, gt=0)
+
+
+COLLECTOR_TYPES = ("replay", "twitter", "reddit", "appstore", "googleplay", "feed", "mastodon")
+
+CollectorConfig = Annotated[
+    ReplayCollectorConfig | TwitterCollectorConfig | RedditCollectorConfig | AppStoreCollectorConfig
+    | GooglePlayCollectorConfig | FeedCollectorConfig | MastodonCollectorConfig,
+    Field(discriminator="type"),
+]
 
 
 class SentimentConfig(Strict):
@@ -193,6 +282,16 @@ class Config(Strict):
             raise ValueError(f"{info.field_name} names must be unique; repeated: {', '.join(repeated)}")
         return items
 
+    @model_validator(mode="after")
+    def _collector_brands_exist(self) -> Config:
+        brands = {b.name for b in self.brands}
+        for item in self.collectors:
+            named = [getattr(item, "brand", None)] + list(getattr(item, "queries", {}))
+            unknown = sorted({n for n in named if n is not None and n not in brands})
+            if unknown:
+                raise ValueError(f"collector {item.name} names unknown brand(s): {', '.join(unknown)}")
+        return self
+
     def recipients(self, brand: str | None, kind: Literal["alerts", "digest"]) -> list[str]:
         """The brand's own recipients of `kind` when it has any, else the defaults."""
         for item in self.brands:
@@ -202,7 +301,7 @@ class Config(Strict):
 
 
 def _location(error: dict[str, Any]) -> str:
-    parts = [str(p) for p in error["loc"] if not (isinstance(p, str) and p in ("replay",))]
+    parts = [str(p) for p in error["loc"] if not (isinstance(p, str) and p in COLLECTOR_TYPES)]
     return ".".join(parts) or "(top level)"
 
 

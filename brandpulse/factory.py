@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from datetime import datetime
 
 from alerts.health import HealthRule
 from alerts.spike import SpikeRule
 from alerts.transports import FileTransport, SmtpTransport
-from brandpulse.config import CollectorConfig, Config, ReplayCollectorConfig
+from brandpulse.config import (
+    AppStoreCollectorConfig,
+    CollectorConfig,
+    Config,
+    FeedCollectorConfig,
+    GooglePlayCollectorConfig,
+    MastodonCollectorConfig,
+    RedditCollectorConfig,
+    ReplayCollectorConfig,
+    TwitterCollectorConfig,
+)
 from collectors.base import BrandQuery, Collector
 from collectors.replay import ReplayCollector
 from sentiment.nps import NpsPolicy
@@ -22,11 +33,92 @@ def brand_queries(config: Config) -> list[BrandQuery]:
     return [BrandQuery(b.name, tuple(b.keywords), tuple(b.exclusions)) for b in config.brands]
 
 
-def build_collector(settings: CollectorConfig, now: datetime) -> Collector:
-    """The collector a config entry describes."""
+# The environment variables each collector type needs; secrets never live in the config file.
+CREDENTIALS = {
+    "twitter": ("TWITTER_BEARER_TOKEN",),
+    "reddit": ("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET", "REDDIT_USER_AGENT"),
+}
+
+
+def missing_credentials(settings: CollectorConfig, env: Mapping[str, str] = os.environ) -> list[str]:
+    """The environment variables the collector needs and does not have (for `brandpulse status` too)."""
+    return [name for name in CREDENTIALS.get(settings.type, ()) if not env.get(name)]
+
+
+def disabled_collectors(config: Config, env: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """Collectors whose credentials are missing, with why; each is logged once, at start-up."""
+    disabled = {}
+    for settings in config.collectors:
+        if missing := missing_credentials(settings, env):
+            disabled[settings.name] = f"set {', '.join(missing)} in the environment to enable it"
+            log.warning("collector %s (%s) disabled: %s", settings.name, settings.type, disabled[settings.name])
+    return disabled
+
+
+def build_collector(settings: CollectorConfig, now: datetime, env: Mapping[str, str] = os.environ) -> Collector:
+    """The collector a config entry describes; credentials come from `env`."""
     if isinstance(settings, ReplayCollectorConfig):
         return ReplayCollector(settings.name, settings.path, now)
+    if isinstance(settings, TwitterCollectorConfig):
+        return _twitter(settings, env)
+    if isinstance(settings, RedditCollectorConfig):
+        return _reddit(settings, env)
+    if isinstance(settings, AppStoreCollectorConfig):
+        from collectors.appstore import AppStoreCollector
+        from collectors.http import new_session
+
+        return AppStoreCollector(settings.name, settings.app_id, settings.country, settings.brand, settings.base_url,
+                                 settings.max_pages, new_session(settings.timeout))
+    if isinstance(settings, GooglePlayCollectorConfig):
+        from collectors.googleplay import GooglePlayCollector
+        from collectors.http import new_session
+
+        return GooglePlayCollector(settings.name, settings.app_id, settings.lang, settings.country, settings.brand,
+                                   settings.base_url, settings.page_size, settings.max_pages, new_session(settings.timeout))
+    if isinstance(settings, FeedCollectorConfig):
+        from collectors.feed import FeedCollector
+        from collectors.http import new_session
+
+        return FeedCollector(settings.name, settings.url, settings.source, settings.brand, settings.rating_field,
+                             settings.max_pages, new_session(settings.timeout))
+    if isinstance(settings, MastodonCollectorConfig):
+        from collectors.http import new_session
+        from collectors.mastodon import MastodonCollector
+
+        return MastodonCollector(settings.name, settings.instance, settings.hashtags, settings.max_pages,
+                                 env.get("MASTODON_ACCESS_TOKEN"), new_session(settings.timeout))
     raise TypeError(f"no collector for {type(settings).__name__}")
+
+
+def _twitter(settings: TwitterCollectorConfig, env: Mapping[str, str]) -> Collector:
+    import tweepy
+
+    from collectors.http import with_timeout
+    from collectors.twitter import TwitterCollector
+
+    # tweepy logs each request's headers at DEBUG, bearer token included: never let `-vv` print it.
+    logging.getLogger("tweepy.client").setLevel(max(logging.getLogger("tweepy.client").level, logging.INFO))
+    client = tweepy.Client(bearer_token=env.get("TWITTER_BEARER_TOKEN"), return_type=dict, wait_on_rate_limit=False)
+    with_timeout(client.session, settings.timeout)
+    return TwitterCollector(
+        settings.name, client, lang=settings.lang, include_retweets=settings.include_retweets,
+        queries=settings.queries, page_size=settings.page_size, max_pages=settings.max_pages,
+        max_wait=settings.max_wait.total_seconds(),
+    )
+
+
+def _reddit(settings: RedditCollectorConfig, env: Mapping[str, str]) -> Collector:
+    import praw
+
+    from collectors.reddit import RedditCollector
+
+    reddit = praw.Reddit(
+        client_id=env.get("REDDIT_CLIENT_ID"), client_secret=env.get("REDDIT_CLIENT_SECRET"),
+        user_agent=env.get("REDDIT_USER_AGENT"), check_for_updates=False, timeout=settings.timeout,
+        # The token request ignores `timeout` and waits 16 s unless the requestor is told too.
+        requestor_kwargs={"timeout": settings.timeout},
+    )
+    return RedditCollector(settings.name, reddit, settings.subreddits, settings.limit, settings.comments)
 
 
 def nps_policy(config: Config) -> NpsPolicy:

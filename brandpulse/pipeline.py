@@ -67,6 +67,7 @@ class Pipeline:
     def __init__(self, config: Config, db_path: Path):
         self.config = config
         self.db_path = db_path
+        self._disabled = factory.disabled_collectors(config)
         self._classifier: Any = None
         self._queries = factory.brand_queries(config)
         self._matcher = BrandMatcher(self._queries)
@@ -100,7 +101,7 @@ class Pipeline:
         db = self.open()
         try:
             for settings in self.config.collectors:
-                if only is not None and settings.name != only:
+                if (only is not None and settings.name != only) or settings.name in self._disabled:
                     continue
                 collector = factory.build_collector(settings, now)
                 for query in self._queries:

@@ -36,6 +36,8 @@ class Mention:
     raw: dict[str, Any] | None = field(default=None, compare=False)
     # Set when the mention arrives already classified by another tool (JSONL import).
     label: str | None = None
+    # Retweets, quotes and cross-posts of this original seen at the source; they are not stored as mentions.
+    amplification: int = 0
 
     def __post_init__(self) -> None:
         if self.created_at.tzinfo is None:

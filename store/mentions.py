@@ -97,7 +97,17 @@ def save_mentions(
             new = max(db.conn.executemany(_INSERT, rows).rowcount, 0)
         if collector is not None:
             save_collector_success(db, collector, cursor, new, now)
+        record_amplification(db, mentions)
     return SaveResult(new=new, duplicate=len(mentions) - new)
+
+
+def record_amplification(db: sqlite_utils.Database, mentions: Iterable[Mention]) -> None:
+    """Raise each stored mention's amplification count to the latest one its source reported; call in a transaction."""
+    # Counts only grow at the source; MAX keeps a late re-read of an older page from lowering them.
+    db.conn.executemany(
+        "UPDATE mentions SET amplification = MAX(amplification, ?) WHERE source = ? AND external_id = ?",
+        [(m.amplification, m.source, m.external_id) for m in mentions if m.amplification > 0],
+    )
 
 
 def pending_classification(db: sqlite_utils.Database, limit: int) -> list[PendingMention]:

@@ -46,3 +46,13 @@ def invoke():
 def write_config(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def server():
+    """A real HTTP server on 127.0.0.1 serving canned answers (tests/local_http.py)."""
+    from tests.local_http import LocalServer
+
+    server = LocalServer()
+    yield server
+    server.close()

@@ -1,0 +1,92 @@
+"""Apple App Store customer reviews from the public per-app, per-country JSON feed (newest first, 10 pages)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import requests
+
+from collectors.base import BrandQuery, CollectorError, CollectResult, MalformedItem, Mention
+from collectors.http import fetch_json, new_session
+from collectors.reviews import collect_pages
+
+log = logging.getLogger(__name__)
+
+SOURCE = "appstore"
+BASE_URL = "https://itunes.apple.com"
+MAX_PAGES = 10  # the feed serves at most 10 pages of 50 reviews
+
+
+def _label(entry: dict[str, Any], key: str) -> Any:
+    value = entry.get(key)
+    return value.get("label") if isinstance(value, dict) else None
+
+
+def entry_to_mention(entry: Any, app_id: str, country: str) -> Mention:
+    """A `Mention` from one entry of the reviews feed, or `MalformedItem` saying what is wrong."""
+    if not isinstance(entry, dict):
+        raise MalformedItem(f"entry is a {type(entry).__name__}, not an object")
+    review_id, rating, updated = _label(entry, "id"), _label(entry, "im:rating"), _label(entry, "updated")
+    title, content = _label(entry, "title") or "", _label(entry, "content")
+    if not review_id or not isinstance(content, str) or not isinstance(updated, str):
+        raise MalformedItem(f"review {review_id!r} lacks id, content or updated")
+    if not str(rating).isdigit() or not 1 <= int(rating) <= 5:
+        raise MalformedItem(f"review {review_id} has rating {rating!r}, not 1-5")
+    author = entry.get("author") or {}
+    return Mention(
+        source=SOURCE,
+        external_id=str(review_id),
+        text=f"{title}\n\n{content}".strip(),
+        created_at=datetime.fromisoformat(updated.replace("Z", "+00:00")),
+        author=_label(author, "name") if isinstance(author, dict) else None,
+        url=f"https://apps.apple.com/{country}/app/id{app_id}?see-all=reviews",
+        lang=None,
+        rating=int(rating),
+        raw=entry,
+    )
+
+
+class AppStoreCollector:
+    """Reviews of one app in one country's App Store."""
+
+    source = SOURCE
+
+    def __init__(self, name: str, app_id: str, country: str = "us", brand: str | None = None,
+                 base_url: str = BASE_URL, max_pages: int = MAX_PAGES, session: requests.Session | None = None):
+        self.name = name
+        self._app_id = app_id
+        self._country = country
+        self._brand = brand
+        self._base_url = base_url.rstrip("/")
+        self._max_pages = max_pages
+        self._session = session or new_session()
+
+    def collect(self, query: BrandQuery, cursor: dict[str, Any] | None) -> CollectResult:
+        """The app's reviews published after the cursor."""
+        convert = lambda entry: entry_to_mention(entry, self._app_id, self._country)  # noqa: E731
+        return collect_pages(SOURCE, self._pages(), convert, query, self._brand, cursor)
+
+    def page_url(self, page: int) -> str:
+        """The feed URL of one page of the app's most recent reviews."""
+        return (f"{self._base_url}/{self._country}/rss/customerreviews/page={page}"
+                f"/id={self._app_id}/sortby=mostrecent/json")
+
+    def _pages(self) -> Iterator[list[Any]]:
+        for page in range(1, self._max_pages + 1):
+            url = self.page_url(page)
+            payload = fetch_json(self._session, SOURCE, url)
+            feed = payload.get("feed") if isinstance(payload, dict) else None
+            if not isinstance(feed, dict):
+                raise CollectorError(f"appstore: {url} returned no `feed` object; the payload is malformed")
+            entries = feed.get("entry") or []
+            # A page holding a single review is an object, not a list.
+            entries = [entries] if isinstance(entries, dict) else entries
+            if not isinstance(entries, list) or not entries:
+                return
+            yield entries
+            if not any(isinstance(link, dict) and (link.get("attributes") or {}).get("rel") == "next"
+                       for link in feed.get("link") or ()):
+                return

@@ -1,0 +1,121 @@
+"""Google Play reviews, newest first, through `google-play-scraper`'s request format and field map.
+
+The scraper's own `reviews()` swallows every error (a 503 and "no reviews" look the same) and cannot be pointed
+at another host, so this module sends the same request with `requests` (timeouts, status codes, a configurable
+base URL) and reuses the scraper's body builder and review field map to read the answer.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import ssl
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import Any
+
+import requests
+
+from collectors.base import BrandQuery, CollectorError, CollectResult, MalformedItem, Mention
+from collectors.http import fetch, new_session
+from collectors.reviews import collect_pages
+
+log = logging.getLogger(__name__)
+
+SOURCE = "googleplay"
+BASE_URL = "https://play.google.com"
+NEWEST = 2  # google_play_scraper.Sort.NEWEST
+
+
+def _scraper() -> Any:
+    # Importing google_play_scraper turns off TLS certificate checks for all of urllib; undo that.
+    context_factory = ssl._create_default_https_context
+    try:
+        from google_play_scraper.constants.element import ElementSpecs
+        from google_play_scraper.constants.regex import Regex
+        from google_play_scraper.constants.request import Formats
+    finally:
+        ssl._create_default_https_context = context_factory
+    return Formats.Reviews, Regex.REVIEWS, ElementSpecs.Review
+
+
+def parse_page(body: str) -> tuple[list[Any], str | None]:
+    """The raw review items and the next page's token from one batchexecute answer."""
+    _, pattern, _ = _scraper()
+    try:
+        envelope = json.loads(pattern.findall(body)[0])
+        results = json.loads(envelope[0][2])
+    except (IndexError, TypeError, ValueError) as exc:
+        raise CollectorError(f"googleplay: malformed reviews payload ({exc.__class__.__name__}: {body[:60]!r})") from exc
+    if not results or not results[0]:
+        return [], None
+    # The scraper reads the token at [-2][-1]; other clients at [1][1]: take the first [..., "token"] after the items.
+    token = next((part[-1] for part in results[1:] if isinstance(part, list) and part and isinstance(part[-1], str)), None)
+    return results[0], token
+
+
+def review_to_mention(item: Any, app_id: str, lang: str) -> Mention:
+    """A `Mention` from one raw review item, or `MalformedItem` saying what is wrong."""
+    _, _, spec = _scraper()
+    fields = {key: element.extract_content(item) for key, element in spec.items()}
+    review_id, content, score = fields["reviewId"], fields["content"], fields["score"]
+    try:
+        created = datetime.fromtimestamp(item[5][0], timezone.utc)
+    except (IndexError, TypeError, ValueError, OverflowError):
+        raise MalformedItem(f"review {review_id!r} has no timestamp") from None
+    if not review_id or not isinstance(content, str) or score not in (1, 2, 3, 4, 5):
+        raise MalformedItem(f"review {review_id!r} lacks id, text or a 1-5 score")
+    fields.pop("at", None), fields.pop("repliedAt", None)
+    return Mention(
+        source=SOURCE,
+        external_id=str(review_id),
+        text=content,
+        created_at=created,
+        author=fields["userName"],
+        url=f"https://play.google.com/store/apps/details?id={app_id}&reviewId={review_id}",
+        lang=lang,
+        rating=score,
+        raw=fields,
+    )
+
+
+class GooglePlayCollector:
+    """Reviews of one Android app in one language and country."""
+
+    source = SOURCE
+
+    def __init__(self, name: str, app_id: str, lang: str = "en", country: str = "us", brand: str | None = None,
+                 base_url: str = BASE_URL, page_size: int = 100, max_pages: int = 5,
+                 session: requests.Session | None = None):
+        self.name = name
+        self._app_id = app_id
+        self._lang = lang
+        self._country = country
+        self._brand = brand
+        self._base_url = base_url.rstrip("/")
+        self._page_size = page_size
+        self._max_pages = max_pages
+        self._session = session or new_session()
+
+    def collect(self, query: BrandQuery, cursor: dict[str, Any] | None) -> CollectResult:
+        """The app's reviews published after the cursor."""
+        convert = lambda item: review_to_mention(item, self._app_id, self._lang)  # noqa: E731
+        return collect_pages(SOURCE, self._pages(), convert, query, self._brand, cursor)
+
+    def _pages(self) -> Iterator[list[Any]]:
+        formats, _, _ = _scraper()
+        url = f"{self._base_url}/_/PlayStoreUi/data/batchexecute"
+        token = None
+        for _ in range(self._max_pages):
+            body = formats.build_body(self._app_id, NEWEST, self._page_size, "null", "null", token)
+            response = fetch(self._session, SOURCE, "POST", url, data=body,
+                             params={"hl": self._lang, "gl": self._country},
+                             headers={"content-type": "application/x-www-form-urlencoded"})
+            if "PlayGatewayError" in response.text:
+                raise CollectorError(f"googleplay: rate limited (PlayGatewayError) for {self._app_id}; the next run resumes")
+            items, token = parse_page(response.text)
+            if not items:
+                return
+            yield items
+            if token is None:
+                return

@@ -1,0 +1,79 @@
+"""HTTP for the collectors that speak plain HTTP: a session with a default timeout, errors mapped to `CollectorError`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from collectors.base import CollectorError
+
+DEFAULT_TIMEOUT_S = 30.0
+USER_AGENT = "brandpulse (+https://github.com/brandpulse/brandpulse)"
+
+
+class RateLimited(CollectorError):
+    """The source answered 429; the next run resumes from the saved cursor."""
+
+
+class TimeoutAdapter(HTTPAdapter):
+    """An adapter that applies a default timeout: `requests` waits forever unless told otherwise."""
+
+    def __init__(self, timeout: float = DEFAULT_TIMEOUT_S, **kwargs: Any):
+        self.timeout = timeout
+        super().__init__(**kwargs)
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        """Send `request`, with the default timeout when the caller gave none."""
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.timeout
+        return super().send(request, **kwargs)
+
+
+def with_timeout(session: requests.Session, timeout: float) -> requests.Session:
+    """Make every request of `session` time out after `timeout` seconds."""
+    adapter = TimeoutAdapter(timeout)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+def new_session(timeout: float = DEFAULT_TIMEOUT_S) -> requests.Session:
+    """A session with the brandpulse user agent and a default timeout."""
+    session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    return with_timeout(session, timeout)
+
+
+def _check_status(source: str, url: str, response: requests.Response) -> None:
+    if response.status_code == 429:
+        wait = response.headers.get("Retry-After", "unknown")
+        raise RateLimited(f"{source}: rate limited (HTTP 429, Retry-After {wait}) by {url}; the next run resumes")
+    if response.status_code >= 500:
+        raise CollectorError(f"{source}: server error HTTP {response.status_code} from {url}; the next run retries")
+    if response.status_code >= 400:
+        raise CollectorError(
+            f"{source}: HTTP {response.status_code} from {url}; check the collector's app id, country or url"
+        )
+
+
+def fetch(session: requests.Session, source: str, method: str, url: str, **kwargs: Any) -> requests.Response:
+    """Send one request; timeouts, connection errors and non-2xx answers become `CollectorError`s naming `source`."""
+    try:
+        response = session.request(method, url, **kwargs)
+    except requests.Timeout as exc:
+        raise CollectorError(f"{source}: {url} timed out ({exc.__class__.__name__}); the next run retries") from exc
+    except requests.RequestException as exc:
+        raise CollectorError(f"{source}: request to {url} failed: {exc}; the next run retries") from exc
+    _check_status(source, url, response)
+    return response
+
+
+def fetch_json(session: requests.Session, source: str, url: str, **kwargs: Any) -> Any:
+    """GET `url` and decode its JSON body, or raise `CollectorError` saying which source sent what."""
+    response = fetch(session, source, "GET", url, **kwargs)
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise CollectorError(f"{source}: {url} did not return JSON ({response.text[:80]!r}); the payload is malformed") from exc

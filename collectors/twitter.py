@@ -1,0 +1,248 @@
+"""Twitter/X recent search through `tweepy.Client.search_recent_tweets`, resumable with a `since_id` cursor.
+
+The endpoint pages from the newest tweet backwards. A run that stops half-way (rate limit, page budget) has the
+newest tweets but not the older ones between the saved `since_id` and the last page it read, so it must not move
+`since_id` yet. It saves a *sweep* instead: `until_id` (the oldest tweet read so far) and `newest_id`. The next run
+resumes the sweep with `since_id` and `until_id`, which needs no pagination token (tokens expire) and loses
+nothing; when the sweep reaches `since_id`, the cursor becomes `{"since_id": newest_id}`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+import requests
+import tweepy
+
+from collectors.base import BrandQuery, CollectorError, CollectResult, MalformedItem, Mention
+
+log = logging.getLogger(__name__)
+
+SOURCE = "twitter"
+MAX_QUERY_LENGTH = 512
+TWITTER_EPOCH_MS = 1288834974657
+EXPANSIONS = ["author_id", "referenced_tweets.id", "referenced_tweets.id.author_id"]
+TWEET_FIELDS = ["created_at", "lang", "public_metrics", "author_id", "referenced_tweets", "conversation_id"]
+USER_FIELDS = ["username"]
+
+
+def _term(phrase: str) -> str:
+    phrase = phrase.strip()
+    if re.fullmatch(r"[@#$]?\w+", phrase):
+        return phrase
+    return '"' + phrase.replace('"', "") + '"'
+
+
+def build_query(query: BrandQuery, lang: str | None = "en", include_retweets: bool = False) -> str:
+    """The search query for a brand: any keyword, none of the exclusions, no retweets, one language."""
+    terms = [_term(k) for k in query.keywords if k.strip()]
+    parts = [terms[0] if len(terms) == 1 else "(" + " OR ".join(terms) + ")"]
+    parts += ["-" + _term(e) for e in query.exclusions if e.strip()]
+    if not include_retweets:
+        parts.append("-is:retweet")
+    if lang:
+        parts.append(f"lang:{lang}")
+    return " ".join(parts)
+
+
+class _StaleCursor(Exception):
+    pass
+
+
+class TwitterCollector:
+    """Collects recent tweets for each brand; rate limits are waited out (bounded) or resumed next run."""
+
+    source = SOURCE
+
+    def __init__(
+        self,
+        name: str,
+        client: tweepy.Client,
+        *,
+        lang: str | None = "en",
+        include_retweets: bool = False,
+        queries: dict[str, str] | None = None,
+        page_size: int = 100,
+        max_pages: int = 10,
+        max_wait: float = 900.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+    ):
+        self.name = name
+        self._client = client
+        self._lang = lang
+        self._include_retweets = include_retweets
+        self._queries = queries or {}
+        self._page_size = page_size
+        self._max_pages = max_pages
+        self._max_wait = max_wait
+        self._sleep = sleep
+        self._clock = clock
+
+    def search_query(self, query: BrandQuery) -> str:
+        """The configured boolean query for the brand, else one built from its keywords and exclusions."""
+        text = self._queries.get(query.brand) or build_query(query, self._lang, self._include_retweets)
+        if len(text) > MAX_QUERY_LENGTH:
+            raise CollectorError(
+                f"twitter: the query for {query.brand} is {len(text)} characters, over the API's {MAX_QUERY_LENGTH}; "
+                f"set a shorter one under the collector's `queries: {{{query.brand!r}: ...}}`"
+            )
+        return text
+
+    def collect(self, query: BrandQuery, cursor: dict[str, Any] | None) -> CollectResult:
+        """Tweets for `query` newer than the cursor's `since_id` (or the rest of an unfinished sweep)."""
+        text = self.search_query(query)
+        try:
+            return self._sweep(query.brand, text, cursor or {})
+        except _StaleCursor:
+            # Recent search only reaches 7 days back; a cursor older than that is refused, so start afresh.
+            log.warning("twitter: cursor of %s for %s is older than the 7-day search window; starting afresh",
+                        self.name, query.brand)
+            return self._sweep(query.brand, text, {})
+
+    def _sweep(self, brand: str, text: str, cursor: dict[str, Any]) -> CollectResult:
+        since_id = cursor.get("since_id")
+        sweep = cursor.get("sweep") or {}
+        # until_id stays fixed for the whole run: a next_token is only valid with the parameters that made it.
+        until_id, newest = sweep.get("until_id"), sweep.get("newest_id")
+        oldest = until_id
+        found: dict[str, Mention] = {}
+        token = None
+        for _ in range(self._max_pages):
+            page = self._page(text, since_id, until_id, token)
+            if page is None:
+                break
+            data = page.get("data") or []
+            for tweet in data:
+                self._keep(found, tweet, page.get("includes") or {}, brand)
+            ids = [str(t.get("id")) for t in data if isinstance(t, dict) and str(t.get("id", "")).isdigit()]
+            if ids:
+                newest = max([*ids, *([newest] if newest else [])], key=int)
+                oldest = min([*ids, *([oldest] if oldest else [])], key=int)
+            token = (page.get("meta") or {}).get("next_token")
+            if not token:
+                return CollectResult(list(found.values()), {"since_id": newest or since_id})
+        if newest is None:
+            return CollectResult([], {"since_id": since_id} if since_id else None)
+        log.info("twitter: %s for %s stopped part-way; the next run resumes below id %s", self.name, brand, oldest)
+        return CollectResult(list(found.values()), {"since_id": since_id, "sweep": {"newest_id": newest, "until_id": oldest}})
+
+    def _page(self, text: str, since_id: str | None, until_id: str | None, token: str | None) -> dict[str, Any] | None:
+        """One page of results, or None when rate limited for longer than we are willing to wait."""
+        for attempt in range(3):
+            try:
+                return self._request(text, since_id, until_id, token)
+            except tweepy.TooManyRequests as exc:
+                wait = self._wait_for(exc)
+                if wait is None or attempt == 2:
+                    log.warning("twitter: %s rate limited (reset at %s); stopping, the next run resumes",
+                                self.name, exc.response.headers.get("x-rate-limit-reset"))
+                    return None
+                log.warning("twitter: %s rate limited; waiting %.0f s for the window to reset", self.name, wait)
+                self._sleep(wait)
+        return None
+
+    def _wait_for(self, exc: tweepy.TooManyRequests) -> float | None:
+        reset = exc.response.headers.get("x-rate-limit-reset")
+        if reset is None or not str(reset).isdigit():
+            return None
+        wait = max(int(reset) - self._clock(), 0) + 1
+        return wait if wait <= self._max_wait else None
+
+    def _request(self, text: str, since_id: str | None, until_id: str | None, token: str | None) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "max_results": self._page_size, "expansions": EXPANSIONS,
+            "tweet_fields": TWEET_FIELDS, "user_fields": USER_FIELDS,
+        }
+        for key, value in (("since_id", since_id), ("until_id", until_id), ("next_token", token)):
+            if value:
+                params[key] = value
+        try:
+            page = self._client.search_recent_tweets(text, **params)
+        except tweepy.TooManyRequests:
+            raise
+        except tweepy.BadRequest as exc:
+            if any(key in str(m) for m in exc.api_messages for key in ("since_id", "until_id") if params.get(key)):
+                raise _StaleCursor() from exc
+            raise CollectorError(f"twitter: the API refused query {text!r}: {exc}; fix the collector's query") from exc
+        except (tweepy.Unauthorized, tweepy.Forbidden) as exc:
+            raise CollectorError(f"twitter: access denied ({exc}); check TWITTER_BEARER_TOKEN and the app's access level") from exc
+        except tweepy.TwitterServerError as exc:
+            raise CollectorError(f"twitter: server error {exc}; the next run retries from the saved cursor") from exc
+        except requests.JSONDecodeError as exc:
+            raise CollectorError(f"twitter: the API returned a malformed payload ({exc})") from exc
+        except tweepy.TweepyException as exc:
+            raise CollectorError(f"twitter: request failed: {exc}") from exc
+        except requests.Timeout as exc:
+            raise CollectorError(f"twitter: the search request timed out ({exc.__class__.__name__}); the next run retries") from exc
+        except requests.RequestException as exc:
+            raise CollectorError(f"twitter: the search request failed: {exc}; the next run retries") from exc
+        except ValueError as exc:  # a body that is JSON but not what tweepy expects
+            raise CollectorError(f"twitter: the API returned a malformed payload ({exc})") from exc
+        if not isinstance(page, dict):
+            raise CollectorError(f"twitter: the API returned a malformed payload (a {type(page).__name__}, not an object)")
+        return page
+
+    def _keep(self, found: dict[str, Mention], tweet: Any, includes: dict[str, Any], brand: str) -> None:
+        try:
+            mention = self._mention(tweet, includes, brand)
+        except (MalformedItem, KeyError, TypeError, ValueError) as exc:
+            tweet_id = tweet.get("id") if isinstance(tweet, dict) else None
+            log.warning("twitter: skipping malformed tweet %s: %s", tweet_id, exc)
+            return
+        if mention is None:
+            return
+        known = found.get(mention.external_id)
+        if known is None or mention.amplification > known.amplification:
+            found[mention.external_id] = mention
+
+    def _mention(self, tweet: dict[str, Any], includes: dict[str, Any], brand: str) -> Mention | None:
+        original_id = next((r["id"] for r in tweet.get("referenced_tweets") or () if r.get("type") == "retweeted"), None)
+        if original_id is not None:
+            # A retweet counts once: as its original, which carries the amplification count.
+            original = next((t for t in includes.get("tweets") or () if t.get("id") == original_id), None)
+            if original is None:
+                log.debug("twitter: retweet %s of unavailable tweet %s skipped", tweet.get("id"), original_id)
+                return None
+            return self._mention(original, includes, brand)
+        return tweet_to_mention(tweet, includes, brand)
+
+
+def snowflake_time(tweet_id: str) -> datetime:
+    """When a tweet was posted, read from its id (a snowflake: milliseconds since Twitter's epoch, shifted 22 bits)."""
+    if not tweet_id.isdigit():
+        raise MalformedItem(f"tweet id {tweet_id!r} is not numeric")
+    return datetime.fromtimestamp(((int(tweet_id) >> 22) + TWITTER_EPOCH_MS) / 1000, timezone.utc)
+
+
+def tweet_to_mention(tweet: dict[str, Any], includes: dict[str, Any], brand: str) -> Mention:
+    """A `Mention` from one tweet object of the v2 API, or `MalformedItem` saying what is missing."""
+    if not isinstance(tweet, dict) or not tweet.get("id") or not isinstance(tweet.get("text"), str):
+        raise MalformedItem(f"tweet without id or text: {str(tweet)[:80]!r}")
+    created = tweet.get("created_at")
+    if created is None:
+        created_at = snowflake_time(str(tweet["id"]))
+    elif isinstance(created, str):
+        created_at = datetime.fromisoformat(created.replace("Z", "+00:00"))
+    else:
+        raise MalformedItem(f"tweet {tweet['id']} has created_at {created!r}, not a timestamp")
+    users = {u.get("id"): u.get("username") for u in includes.get("users") or () if isinstance(u, dict)}
+    author = users.get(tweet.get("author_id"))
+    metrics = tweet.get("public_metrics") or {}
+    return Mention(
+        source=SOURCE,
+        external_id=str(tweet["id"]),
+        text=tweet["text"],
+        created_at=created_at,
+        brand=brand,
+        author=author,
+        url=f"https://twitter.com/{author or 'i/web'}/status/{tweet['id']}",
+        lang=tweet.get("lang"),
+        raw=tweet,
+        amplification=int(metrics.get("retweet_count", 0)) + int(metrics.get("quote_count", 0)),
+    )

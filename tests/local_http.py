@@ -1,0 +1,105 @@
+"""A real HTTP server on 127.0.0.1 that serves canned answers per path, for the review and feed collectors."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@dataclass
+class Reply:
+    """One canned answer; `hang` keeps the connection open without answering until the server stops."""
+
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    hang: bool = False
+
+    @classmethod
+    def file(cls, name: str, content_type: str = "application/json", status: int = 200) -> Reply:
+        return cls(status, (DATA / name).read_bytes(), {"Content-Type": content_type})
+
+
+class LocalServer:
+    """Serves `routes[path]` answers in order (the last one repeats) and records every request path."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, list[Reply]] = {}
+        self.requests: list[tuple[str, str, bytes]] = []
+        self._served: dict[str, int] = defaultdict(int)
+        self._stop = threading.Event()
+        handler = self._handler()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        threading.Thread(target=self._httpd.serve_forever, args=(0.02,), daemon=True).start()
+
+    def route(self, path: str, *replies: Reply) -> None:
+        self.routes[path] = list(replies)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def _answer(self, method: str, path: str, body: bytes) -> Reply:
+        self.requests.append((method, path, body))
+        replies = self.routes.get(path) or self.routes.get(path.split("?")[0])
+        if not replies:
+            return Reply(404, b"not found", {"Content-Type": "text/plain"})
+        index = min(self._served[path], len(replies) - 1)
+        self._served[path] += 1
+        return replies[index]
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _reply(self, method: str) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                reply = server._answer(method, self.path, self.rfile.read(length) if length else b"")
+                if reply.hang:
+                    server._stop.wait()
+                    return
+                self.send_response(reply.status)
+                for key, value in reply.headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(reply.body)))
+                self.end_headers()
+                self.wfile.write(reply.body)
+
+            def do_GET(self) -> None:  # noqa: N802
+                self._reply("GET")
+
+            def do_POST(self) -> None:  # noqa: N802
+                self._reply("POST")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        return Handler
+
+
+@contextmanager
+def silent_proxy(monkeypatch) -> Iterator[None]:
+    """Route HTTPS through a proxy on 127.0.0.1 that accepts connections and never answers: a real timeout."""
+    server = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+    threading.Thread(target=lambda: [held.append(server.accept()[0]) for _ in range(8)], daemon=True).start()
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{server.getsockname()[1]}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    try:
+        yield
+    finally:
+        for conn in held:
+            conn.close()
+        server.close()

@@ -1,0 +1,100 @@
+from datetime import datetime, timezone
+
+import pytest
+
+from collectors.appstore import AppStoreCollector
+from collectors.base import BrandQuery, CollectorError
+from collectors.http import new_session
+from tests.local_http import LocalServer, Reply
+
+APP = "1234567890"
+BRAND = BrandQuery("Pinebrook Coffee", ("pinebrook",))
+OTHER = BrandQuery("Other Brand", ("other",))
+
+
+def page_path(n: int) -> str:
+    return f"/us/rss/customerreviews/page={n}/id={APP}/sortby=mostrecent/json"
+
+
+def collector(server: LocalServer, timeout: float = 5.0, max_pages: int = 10) -> AppStoreCollector:
+    return AppStoreCollector("appstore", APP, "us", "Pinebrook Coffee", server.url, max_pages, new_session(timeout))
+
+
+def serve_three_pages(server: LocalServer) -> None:
+    for n in (1, 2, 3):
+        server.route(page_path(n), Reply.file(f"appstore_page{n}.json"))
+
+
+def test_pages_are_read_until_an_empty_one_with_ratings_and_utc_times(server):
+    serve_three_pages(server)
+    result = collector(server).collect(BRAND, None)
+    assert [m.rating for m in result.mentions] == [1, 5, 3, 2]
+    assert [p for _, p, _ in server.requests] == [page_path(1), page_path(2), page_path(3)]
+    charged = result.mentions[0]
+    assert charged.text == "Charged twice\n\nThe Pinebrook app charged my card twice."
+    assert charged.created_at == datetime(2026, 11, 20, 11, 30, tzinfo=timezone.utc)
+    assert charged.author == "reviewer1" and charged.brand == "Pinebrook Coffee" and charged.source == "appstore"
+
+
+def test_rerun_with_the_cursor_returns_nothing_and_stops_after_the_first_page(server):
+    serve_three_pages(server)
+    first = collector(server).collect(BRAND, None)
+    server.requests.clear()
+    again = collector(server).collect(BRAND, first.cursor)
+    assert again.mentions == [] and again.cursor == first.cursor
+    assert [p for _, p, _ in server.requests] == [page_path(1)]
+
+
+def test_reviews_belong_only_to_the_configured_brand(server):
+    serve_three_pages(server)
+    assert collector(server).collect(OTHER, None).mentions == [] and server.requests == []
+
+
+def test_empty_feed_keeps_the_cursor(server):
+    server.route(page_path(1), Reply.file("appstore_page3.json"))
+    result = collector(server).collect(BRAND, None)
+    assert result.mentions == [] and result.cursor is None
+
+
+def test_rate_limit_raises_a_collector_error_naming_the_source(server):
+    server.route(page_path(1), Reply(429, b"", {"Retry-After": "60"}))
+    with pytest.raises(CollectorError, match=r"appstore: rate limited \(HTTP 429, Retry-After 60\)"):
+        collector(server).collect(BRAND, None)
+
+
+def test_server_error_on_a_later_page_raises_a_collector_error(server):
+    server.route(page_path(1), Reply.file("appstore_page1.json"))
+    server.route(page_path(2), Reply(503, b"busy"))
+    with pytest.raises(CollectorError, match="appstore: server error HTTP 503"):
+        collector(server).collect(BRAND, None)
+
+
+def test_timeout_raises_a_collector_error(server):
+    server.route(page_path(1), Reply(hang=True))
+    with pytest.raises(CollectorError, match="appstore: .* timed out"):
+        collector(server, timeout=0.2).collect(BRAND, None)
+
+
+def test_malformed_payload_raises_a_collector_error(server):
+    server.route(page_path(1), Reply(200, b"<html>maintenance</html>", {"Content-Type": "text/html"}))
+    with pytest.raises(CollectorError, match="appstore: .* did not return JSON"):
+        collector(server).collect(BRAND, None)
+
+
+def test_payload_without_a_feed_raises_a_collector_error(server):
+    server.route(page_path(1), Reply(200, b'{"errors": ["unknown app"]}'))
+    with pytest.raises(CollectorError, match="no `feed` object"):
+        collector(server).collect(BRAND, None)
+
+
+def test_malformed_review_is_skipped_and_the_rest_kept(server, caplog):
+    server.route(page_path(1), Reply.file("appstore_malformed_item.json"))
+    result = collector(server, max_pages=1).collect(BRAND, None)
+    assert [m.rating for m in result.mentions] == [1, 5] and "rating '9', not 1-5" in caplog.text
+
+
+def test_a_gap_longer_than_the_pages_read_is_logged(server, caplog):
+    serve_three_pages(server)
+    long_ago = {"at": "2026-01-01T00:00:00+00:00", "ids": ["1"]}
+    result = collector(server, max_pages=1).collect(BRAND, long_ago)
+    assert len(result.mentions) == 2 and "may have been missed (raise max_pages" in caplog.text

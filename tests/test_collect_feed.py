@@ -1,0 +1,81 @@
+from datetime import datetime, timezone
+
+import pytest
+
+from collectors.base import BrandQuery, CollectorError
+from collectors.feed import FeedCollector, entry_rating
+from collectors.http import new_session
+from tests.local_http import LocalServer, Reply
+
+BRAND = BrandQuery("Pinebrook Coffee", ("pinebrook",), ("pinebrook park",))
+ATOM = "application/atom+xml"
+
+
+def collector(server: LocalServer, path: str, brand: str | None = "Pinebrook Coffee", timeout: float = 5.0):
+    return FeedCollector("reviews", server.url + path, "trustpilot", brand, None, 5, new_session(timeout))
+
+
+def test_paged_atom_feed_is_followed_with_star_ratings_and_plain_text(server):
+    server.route("/reviews/atom", Reply.file("feed_page1.atom", ATOM))
+    server.route("/reviews/atom?page=2", Reply.file("feed_page2.atom", ATOM))
+    result = collector(server, "/reviews/atom").collect(BRAND, None)
+    assert [(m.rating, m.author) for m in result.mentions] == [(1, "Kim"), (5, "Lee"), (4, "Max")]
+    first = result.mentions[0]
+    assert first.text == "Double charge, no reply\n\nPinebrook took my money  twice ."
+    assert first.source == "trustpilot" and first.external_id == "urn:example:review:1"
+    assert first.created_at == datetime(2026, 11, 20, 12, tzinfo=timezone.utc)
+    assert first.url == "https://reviews.example.com/pinebrook/1"
+
+
+def test_rerun_with_the_cursor_stops_at_the_first_page_and_returns_nothing(server):
+    server.route("/reviews/atom", Reply.file("feed_page1.atom", ATOM))
+    server.route("/reviews/atom?page=2", Reply.file("feed_page2.atom", ATOM))
+    first = collector(server, "/reviews/atom").collect(BRAND, None)
+    server.requests.clear()
+    again = collector(server, "/reviews/atom").collect(BRAND, first.cursor)
+    assert again.mentions == [] and len(server.requests) == 1
+
+
+def test_forum_feed_without_brand_keeps_posts_that_mention_it_and_not_its_exclusions(server, caplog):
+    server.route("/forum.rss", Reply.file("feed_forum.rss", "application/rss+xml"))
+    result = collector(server, "/forum.rss", brand=None).collect(BRAND, None)
+    assert [m.url for m in result.mentions] == ["https://forum.example.com/t/11", "https://forum.example.com/t/14"]
+    assert result.mentions[0].rating == 2 and result.mentions[1].rating is None
+    assert "t/12 has no readable published or updated date" in caplog.text
+
+
+def test_rating_comes_from_a_named_field_or_the_title():
+    assert entry_rating({"review_rating": "4"}) == 4
+    assert entry_rating({"my_stars": "3.0"}, "my_stars") == 3
+    assert entry_rating({"title": "Rated 2 out of 5 by Kim"}) == 2
+    assert entry_rating({"title": "Top 5 coffee shops"}) is None
+
+
+def test_empty_feed_keeps_the_cursor(server):
+    server.route("/reviews/atom", Reply.file("feed_empty.atom", ATOM))
+    result = collector(server, "/reviews/atom").collect(BRAND, None)
+    assert result.mentions == [] and result.cursor is None
+
+
+def test_rate_limit_raises_a_collector_error(server):
+    server.route("/reviews/atom", Reply(429, b"slow down", {"Retry-After": "120"}))
+    with pytest.raises(CollectorError, match="trustpilot: rate limited"):
+        collector(server, "/reviews/atom").collect(BRAND, None)
+
+
+def test_server_error_raises_a_collector_error(server):
+    server.route("/reviews/atom", Reply(502, b"bad gateway"))
+    with pytest.raises(CollectorError, match="trustpilot: server error HTTP 502"):
+        collector(server, "/reviews/atom").collect(BRAND, None)
+
+
+def test_timeout_raises_a_collector_error(server):
+    server.route("/reviews/atom", Reply(hang=True))
+    with pytest.raises(CollectorError, match="trustpilot: .* timed out"):
+        collector(server, "/reviews/atom", timeout=0.2).collect(BRAND, None)
+
+
+def test_malformed_payload_raises_a_collector_error(server):
+    server.route("/reviews/atom", Reply(200, b"\x00\x01 definitely not xml <<<", {"Content-Type": "text/html"}))
+    with pytest.raises(CollectorError, match="trustpilot: .* is not an RSS or Atom feed"):
+        collector(server, "/reviews/atom").collect(BRAND, None)

@@ -1,0 +1,91 @@
+from datetime import datetime, timezone
+from urllib.parse import unquote
+
+import pytest
+
+from collectors.base import BrandQuery, CollectorError
+from collectors.googleplay import GooglePlayCollector
+from collectors.http import new_session
+from tests.local_http import LocalServer, Reply
+
+PATH = "/_/PlayStoreUi/data/batchexecute"
+BRAND = BrandQuery("Pinebrook Coffee", ("pinebrook",))
+
+
+def collector(server: LocalServer, timeout: float = 5.0) -> GooglePlayCollector:
+    return GooglePlayCollector("googleplay", "com.pinebrook.app", "en", "gb", "Pinebrook Coffee", server.url,
+                               page_size=2, max_pages=5, session=new_session(timeout))
+
+
+def page(name: str) -> Reply:
+    return Reply.file(name, "application/json; charset=utf-8")
+
+
+def test_pages_follow_the_continuation_token_and_keep_ratings(server):
+    server.route(PATH, page("googleplay_page1.txt"), page("googleplay_page2.txt"))
+    result = collector(server).collect(BRAND, None)
+    assert [(m.rating, m.text) for m in result.mentions] == [
+        (1, "Pinebrook app double charged me"), (4, "Good coffee, app is fine"), (2, "Login loop since the update")]
+    assert result.mentions[0].created_at == datetime.fromtimestamp(1795000000, timezone.utc)
+    (_, first_path, first_body), (_, _, second_body) = server.requests
+    assert "hl=en" in first_path and "gl=gb" in first_path
+    assert "com.pinebrook.app" in unquote(first_body.decode()) and "CsYBCsMBQUx4bWtT" in unquote(second_body.decode())
+
+
+def test_rerun_with_the_cursor_returns_nothing(server):
+    server.route(PATH, page("googleplay_page1.txt"), page("googleplay_page2.txt"), page("googleplay_page1.txt"))
+    first = collector(server).collect(BRAND, None)
+    again = collector(server).collect(BRAND, first.cursor)
+    assert again.mentions == [] and again.cursor == first.cursor
+
+
+def test_empty_result_keeps_the_cursor(server):
+    server.route(PATH, page("googleplay_empty.txt"))
+    result = collector(server).collect(BRAND, None)
+    assert result.mentions == [] and result.cursor is None
+
+
+def test_rate_limit_raises_a_collector_error(server):
+    server.route(PATH, Reply(429, b"", {"Retry-After": "30"}))
+    with pytest.raises(CollectorError, match="googleplay: rate limited"):
+        collector(server).collect(BRAND, None)
+
+
+def test_gateway_error_in_a_200_answer_counts_as_rate_limited(server):
+    server.route(PATH, Reply(200, b')]}\'\n\n[["er",null,null,null,null,429,null,null,null,7],'
+                                  b'["e",4,null,null,"com.google.play.gateway.proto.PlayGatewayError"]]'))
+    with pytest.raises(CollectorError, match="googleplay: rate limited"):
+        collector(server).collect(BRAND, None)
+
+
+def test_server_error_raises_a_collector_error(server):
+    server.route(PATH, Reply(500, b"oops"))
+    with pytest.raises(CollectorError, match="googleplay: server error HTTP 500"):
+        collector(server).collect(BRAND, None)
+
+
+def test_timeout_raises_a_collector_error(server):
+    server.route(PATH, Reply(hang=True))
+    with pytest.raises(CollectorError, match="googleplay: .* timed out"):
+        collector(server, timeout=0.2).collect(BRAND, None)
+
+
+def test_malformed_payload_raises_a_collector_error(server):
+    server.route(PATH, Reply(200, b"<!doctype html><title>Sorry</title>"))
+    with pytest.raises(CollectorError, match="googleplay: malformed reviews payload"):
+        collector(server).collect(BRAND, None)
+
+
+def test_malformed_review_is_skipped_and_the_rest_kept(server, caplog):
+    server.route(PATH, page("googleplay_malformed_item.txt"))
+    result = collector(server).collect(BRAND, None)
+    assert [m.external_id for m in result.mentions] == ["gp:AOqpTO003"] and "gp:broken" in caplog.text
+
+
+def test_importing_the_scraper_leaves_tls_verification_on():
+    import ssl
+
+    from collectors.googleplay import _scraper
+
+    _scraper()
+    assert ssl._create_default_https_context is ssl.create_default_context

@@ -1,0 +1,87 @@
+from datetime import datetime, timezone
+
+import pytest
+
+from collectors.base import BrandQuery, CollectorError
+from collectors.http import new_session
+from collectors.mastodon import MastodonCollector, hashtags_for
+from tests.local_http import LocalServer, Reply
+
+BRAND = BrandQuery("Pinebrook Coffee", ("pinebrook", "@pinebrookcoffee", "#pinebrook", "pinebrook coffee"), ("pinebrook park",))
+TAG = "/api/v1/timelines/tag/pinebrook"
+
+
+def collector(server: LocalServer, timeout: float = 5.0, max_pages: int = 5) -> MastodonCollector:
+    return MastodonCollector("mastodon", server.url, ["pinebrook"], max_pages, None, new_session(timeout))
+
+
+def test_hashtags_come_from_one_word_keywords():
+    assert hashtags_for(BRAND) == ["pinebrook", "pinebrookcoffee"]
+
+
+def test_first_run_takes_the_newest_page_and_keeps_brand_mentions_without_exclusions(server):
+    server.route(TAG, Reply.file("mastodon_newest.json"))
+    result = collector(server).collect(BRAND, None)
+    assert [m.text for m in result.mentions] == ["Charged twice at #pinebrook again", "Lovely flat white\n#pinebrook"]
+    charged = result.mentions[0]
+    assert charged.amplification == 4 and charged.author == "u3@social.example" and charged.brand == "Pinebrook Coffee"
+    assert charged.created_at == datetime(2026, 11, 20, 12, tzinfo=timezone.utc)
+    assert result.cursor == {"min_id": {"pinebrook": "113500000000000003"}} and len(server.requests) == 1
+
+
+def test_later_runs_read_from_min_id_and_stop_at_a_short_page(server):
+    server.route(TAG, Reply.file("mastodon_after_1.json"), Reply.file("mastodon_empty.json"))
+    result = collector(server).collect(BRAND, {"min_id": {"pinebrook": "113500000000000001"}})
+    assert [m.external_id for m in result.mentions] == ["https://social.example/users/u3/statuses/3"]
+    assert "min_id=113500000000000001" in server.requests[0][1] and len(server.requests) == 1
+    assert result.cursor == {"min_id": {"pinebrook": "113500000000000003"}}
+
+
+def test_empty_timeline_keeps_the_cursor(server):
+    server.route(TAG, Reply.file("mastodon_empty.json"))
+    result = collector(server).collect(BRAND, {"min_id": {"pinebrook": "5"}})
+    assert result.mentions == [] and result.cursor == {"min_id": {"pinebrook": "5"}}
+
+
+def test_rate_limit_raises_a_collector_error(server):
+    server.route(TAG, Reply(429, b'{"error":"Too many requests"}', {"Retry-After": "300"}))
+    with pytest.raises(CollectorError, match="mastodon: rate limited"):
+        collector(server).collect(BRAND, None)
+
+
+def test_server_error_raises_a_collector_error(server):
+    server.route(TAG, Reply(503, b"maintenance"))
+    with pytest.raises(CollectorError, match="mastodon: server error HTTP 503"):
+        collector(server).collect(BRAND, None)
+
+
+def test_timeout_raises_a_collector_error(server):
+    server.route(TAG, Reply(hang=True))
+    with pytest.raises(CollectorError, match="mastodon: .* timed out"):
+        collector(server, timeout=0.2).collect(BRAND, None)
+
+
+def test_malformed_payload_raises_a_collector_error(server):
+    server.route(TAG, Reply(200, b'{"error": "This method requires an authenticated user"}'))
+    with pytest.raises(CollectorError, match="not a list of statuses"):
+        collector(server).collect(BRAND, None)
+
+
+def test_malformed_status_is_skipped_and_the_rest_kept(server, caplog):
+    server.route(TAG, Reply.file("mastodon_malformed_item.json"))
+    result = collector(server).collect(BRAND, None)
+    assert [m.text for m in result.mentions] == ["Lovely flat white\n#pinebrook"] and "skipping malformed status" in caplog.text
+
+
+def test_full_pages_are_followed_forward_with_min_id(server):
+    import json
+
+    def status(n: int) -> dict:
+        return {"id": str(1000 + n), "created_at": "2026-11-20T12:00:00Z", "content": f"<p>#pinebrook {n}</p>",
+                "uri": f"https://social.example/s/{n}", "account": {"acct": "u"}}
+
+    full = [status(n) for n in range(40, 0, -1)]
+    server.route(TAG, Reply(200, json.dumps(full).encode()), Reply(200, json.dumps([status(41)]).encode()))
+    result = collector(server).collect(BRAND, {"min_id": {"pinebrook": "1000"}})
+    assert len(result.mentions) == 41 and "min_id=1040" in server.requests[1][1]
+    assert result.cursor == {"min_id": {"pinebrook": "1041"}}

@@ -1,0 +1,129 @@
+import logging
+from datetime import datetime, timezone
+
+import pytest
+
+from brandpulse import factory
+from brandpulse.config import ConfigError, load_config
+from brandpulse.pipeline import Pipeline
+from collectors.appstore import AppStoreCollector
+from collectors.feed import FeedCollector
+from collectors.googleplay import GooglePlayCollector
+from collectors.reddit import RedditCollector
+from collectors.twitter import TwitterCollector
+from store.state import collector_states
+from tests.conftest import write_config
+from tests.local_http import Reply
+
+NOW = datetime(2026, 11, 20, 13, tzinfo=timezone.utc)
+APP = "1234567890"
+BRANDS = """
+brands:
+  - name: Pinebrook Coffee
+    keywords: [pinebrook]
+    exclusions: ["pinebrook park"]
+"""
+
+
+@pytest.fixture
+def no_credentials(monkeypatch):
+    for name in ("TWITTER_BEARER_TOKEN", "REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET", "REDDIT_USER_AGENT"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def config_with(tmp_path, collectors: str):
+    return load_config(write_config(tmp_path / "config.yaml", BRANDS + "collectors:\n" + collectors))
+
+
+def test_every_collector_type_is_built_from_its_config_section(tmp_path):
+    config = config_with(tmp_path, """
+  - {type: twitter, name: x, queries: {Pinebrook Coffee: "pinebrook -is:retweet"}}
+  - {type: reddit, name: r, subreddits: [coffee, espresso]}
+  - {type: appstore, name: ios, app_id: "1234567890", country: gb, brand: Pinebrook Coffee}
+  - {type: googleplay, name: android, app_id: com.pinebrook.app, brand: Pinebrook Coffee}
+  - {type: feed, name: tp, url: "https://www.trustpilot.com/review/pinebrook.example/rss", source: trustpilot}
+""")
+    env = {"TWITTER_BEARER_TOKEN": "t", "REDDIT_CLIENT_ID": "i", "REDDIT_CLIENT_SECRET": "s", "REDDIT_USER_AGENT": "ua"}
+    built = [factory.build_collector(c, NOW, env) for c in config.collectors]
+    assert [type(c) for c in built] == [TwitterCollector, RedditCollector, AppStoreCollector, GooglePlayCollector, FeedCollector]
+    assert [c.name for c in built] == ["x", "r", "ios", "android", "tp"]
+    assert factory.disabled_collectors(config, env) == {}
+
+
+def test_collector_naming_an_unknown_brand_fails_at_start_up(tmp_path):
+    with pytest.raises(ConfigError, match="collector ios names unknown brand"):
+        config_with(tmp_path, '  - {type: appstore, name: ios, app_id: "1", brand: Pinebrok}\n')
+
+
+def test_unknown_collector_key_is_reported_with_its_location(tmp_path):
+    with pytest.raises(ConfigError, match=r"collectors\.0\.bearer_token: unknown key"):
+        config_with(tmp_path, "  - {type: twitter, bearer_token: do-not-put-secrets-here}\n")
+
+
+def test_missing_credentials_disable_the_collector_with_one_log_line(tmp_path, caplog, no_credentials):
+    config = config_with(tmp_path, "  - {type: twitter}\n  - {type: reddit}\n")
+    with caplog.at_level(logging.WARNING):
+        pipeline = Pipeline(config, tmp_path / "db.sqlite")
+        report = pipeline.collect(NOW)
+        pipeline.collect(NOW)
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines == [
+        "collector twitter (twitter) disabled: set TWITTER_BEARER_TOKEN in the environment to enable it",
+        "collector reddit (reddit) disabled: set REDDIT_CLIENT_ID, REDDIT_CLIENT_SECRET, REDDIT_USER_AGENT in the environment to enable it",
+    ]
+    assert report.new == 0 and report.failures == {}
+
+
+def test_a_failing_collector_is_recorded_and_the_others_keep_running(tmp_path, server):
+    for n in (1, 2, 3):
+        server.route(f"/us/rss/customerreviews/page={n}/id={APP}/sortby=mostrecent/json", Reply.file(f"appstore_page{n}.json"))
+    server.route("/feed", Reply(503, b"down"))
+    config = config_with(tmp_path, f"""
+  - {{type: feed, name: broken, url: "{server.url}/feed", timeout: 2}}
+  - {{type: appstore, name: ios, app_id: "{APP}", brand: Pinebrook Coffee, base_url: "{server.url}", timeout: 2}}
+""")
+    pipeline = Pipeline(config, tmp_path / "db.sqlite")
+    report = pipeline.collect(NOW)
+    assert report.new == 4 and list(report.failures) == ["broken:Pinebrook Coffee"]
+    states = {s["name"]: s for s in collector_states(pipeline.open())}
+    assert "HTTP 503" in states["broken:Pinebrook Coffee"]["last_error"]
+    assert states["broken:Pinebrook Coffee"]["last_success_at"] is None
+    ios = states["ios:Pinebrook Coffee"]
+    assert ios["items"] == 4 and ios["last_success_at"] == "2026-11-20T13:00:00Z" and ios["last_error"] is None
+    assert '"ids": ["10987650001"]' in ios["cursor"]
+
+    again = pipeline.collect(NOW)
+    assert again.new == 0 and again.duplicate == 0
+
+
+def test_commented_collector_examples_in_the_shipped_config_are_valid(tmp_path):
+    import re
+
+    from tests.conftest import REPO
+
+    text = (REPO / "config.yaml").read_text(encoding="utf-8")
+    head, rest = text.split("collectors:", 1)
+    section, tail = rest.split("\nsentiment:", 1)
+    section = re.sub(r"\n  #     ", "\n      ", re.sub(r"\n  #   ", "\n    ", section.replace("  # - type", "  - type")))
+    config = load_config(write_config(tmp_path / "config.yaml", head + "collectors:" + section + "\nsentiment:" + tail))
+    assert [c.type for c in config.collectors] == ["replay", "twitter", "reddit", "appstore", "googleplay", "feed", "mastodon"]
+
+
+def test_twitter_through_the_pipeline_stores_mentions_and_cursor_together(tmp_path, monkeypatch):
+    import json
+
+    import vcr
+
+    from tests.conftest import REPO
+
+    monkeypatch.setenv("TWITTER_BEARER_TOKEN", "test-token")
+    config = config_with(tmp_path, "  - {type: twitter, name: x}\n")
+    pipeline = Pipeline(config, tmp_path / "db.sqlite")
+    replay = vcr.VCR(record_mode="none", match_on=["method", "path"], filter_headers=["authorization"])
+    with replay.use_cassette(str(REPO / "tests" / "cassettes" / "twitter_pagination.yaml")):
+        report = pipeline.collect(NOW)
+    db = pipeline.open()
+    state = {s["name"]: s for s in collector_states(db)}["x:Pinebrook Coffee"]
+    newest = db.execute("SELECT max(CAST(external_id AS INTEGER)) FROM mentions WHERE source = 'twitter'").fetchone()[0]
+    assert report.new == 5 and state["items"] == 5 and json.loads(state["cursor"]) == {"since_id": str(newest)}
+    assert db.execute("SELECT amplification FROM mentions WHERE text LIKE '%winter roast%'").fetchone() == (43,)

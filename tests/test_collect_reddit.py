@@ -1,0 +1,127 @@
+import json
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import praw
+import pytest
+import vcr
+
+from collectors.base import BrandQuery, CollectorError
+from collectors.reddit import RedditCollector, search_query
+from tests.local_http import silent_proxy
+
+HERE = Path(__file__).resolve().parent
+SHARED_PRAW = HERE.parent.parent / "shared" / "data" / "cassettes" / "praw"
+OURS = HERE / "cassettes"
+BRAND = BrandQuery("Pinebrook Coffee", ("pinebrook", "@pinebrookcoffee"), ("pinebrook park",))
+SECRETS = {"<ACCESS_TOKEN>": "test-access-token", "<BASIC_AUTH>": "dGVzdDp0ZXN0", "<USER_AGENT>": "brandpulse-tests"}
+
+replay = vcr.VCR(record_mode="none", match_on=["method", "path"], serializer="json",
+                 filter_headers=["authorization"])
+
+
+@pytest.fixture(autouse=True)
+def no_sleep(monkeypatch):
+    """prawcore sleeps between retries and to respect rate limits; tests do not wait."""
+    slept: list[float] = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    return slept
+
+
+def cassette(tmp_path: Path, *parts: tuple[Path, list[int] | None]) -> Path:
+    """One cassette from interactions of several files, with the placeholders for secrets filled in."""
+    interactions = []
+    for path, picks in parts:
+        recorded = json.loads(path.read_text(encoding="utf-8"))["interactions"]
+        interactions += [recorded[i] for i in picks] if picks is not None else recorded
+    text = json.dumps({"interactions": interactions, "version": 1})
+    for placeholder, value in SECRETS.items():
+        text = text.replace(placeholder, value)
+    merged = tmp_path / "cassette.json"
+    merged.write_text(text, encoding="utf-8")
+    return merged
+
+
+def reddit(**config) -> praw.Reddit:
+    return praw.Reddit(client_id="test", client_secret="test", user_agent=SECRETS["<USER_AGENT>"],
+                       check_for_updates=False, **config)
+
+
+def run(path: Path, query=BRAND, cursor=None, subreddits=("coffee",), **options):
+    with replay.use_cassette(str(path)) as cass:
+        result = RedditCollector("reddit", reddit(), subreddits, **options).collect(query, cursor)
+    assert cass.all_played, f"{path.name}: not every recorded response was requested"
+    return result
+
+
+def test_search_query_quotes_keywords_and_excludes():
+    assert search_query(BRAND) == '("pinebrook" OR "pinebrookcoffee") NOT "pinebrook park"'
+
+
+def test_shared_recordings_give_matching_submissions_and_comments_and_a_rerun_gives_nothing_new(tmp_path):
+    recorded = cassette(tmp_path, (SHARED_PRAW / "TestSubreddit.test_search.json", [0, 1]),
+                        (SHARED_PRAW / "TestSubredditStreams.test_comments.json", [1]))
+    query = BrandQuery("PRAW", ("praw", "reddit"))
+    first = run(recorded, query, subreddits=("all",))
+    posts = [m for m in first.mentions if m.external_id.startswith("t3_")]
+    comments = [m for m in first.mentions if m.external_id.startswith("t1_")]
+    assert {"t3_3gpbiu", "t3_1qvzkd"} <= {m.external_id for m in posts}
+    assert comments and len(comments) < 100  # the 100 newest comments, only those that mention the brand
+    assert all("reddit" in m.text.lower() or "praw" in m.text.lower() for m in first.mentions)
+    praw_page = next(m for m in posts if m.external_id == "t3_1qvzkd")
+    assert praw_page.created_at == datetime.fromtimestamp(1384770349, timezone.utc)
+    assert praw_page.url.startswith("https://www.reddit.com/r/redditdev/comments/1qvzkd")
+    assert praw_page.source == "reddit" and praw_page.brand == "PRAW" and praw_page.author
+
+    again = run(recorded, query, cursor=json.loads(json.dumps(first.cursor)), subreddits=("all",))
+    assert again.mentions == [] and again.cursor == first.cursor
+
+
+def test_pagination_follows_after_and_keeps_matching_comments():
+    result = run(OURS / "reddit_pagination.json", limit=150)
+    ids = sorted(m.external_id for m in result.mentions)
+    assert ids == ["t1_c1", "t1_c3", "t3_p1", "t3_p2", "t3_p3"]
+    assert result.cursor["submissions"]["ids"] == ["t3_p1"] and result.cursor["comments"]["ids"] == ["t1_c1"]
+
+
+def test_cursor_returns_only_items_created_after_it():
+    cursor = {"submissions": {"at": datetime.fromtimestamp(1795000000 - 60, timezone.utc).isoformat(), "ids": ["t3_p2"]}}
+    result = run(OURS / "reddit_pagination.json", cursor=cursor, limit=150)
+    assert sorted(m.external_id for m in result.mentions if m.external_id.startswith("t3_")) == ["t3_p1"]
+
+
+def test_empty_result_keeps_the_cursor_empty():
+    result = run(OURS / "reddit_empty.json")
+    assert result.mentions == [] and result.cursor == {"submissions": None, "comments": None}
+
+
+def test_rate_limit_raises_a_collector_error_and_moves_nothing():
+    with pytest.raises(CollectorError, match="reddit: rate limited"):
+        run(OURS / "reddit_429.json")
+
+
+def test_server_error_is_retried_by_prawcore_then_raises_a_collector_error(no_sleep):
+    with pytest.raises(CollectorError, match="reddit: server error"):
+        run(OURS / "reddit_503.json")
+    assert len(no_sleep) >= 2
+
+
+def test_malformed_payload_raises_a_collector_error():
+    with pytest.raises(CollectorError, match="reddit: malformed payload"):
+        run(OURS / "reddit_malformed_payload.json")
+
+
+def test_malformed_item_is_skipped_and_a_crosspost_counts_as_its_original(caplog):
+    result = run(OURS / "reddit_malformed_item.json")
+    ids = sorted(m.external_id for m in result.mentions)
+    assert ids == ["t3_p3", "t3_p4"] and "skipping malformed item" in caplog.text
+    original = next(m for m in result.mentions if m.external_id == "t3_p4")
+    assert original.amplification == 5 and original.text.startswith("Pinebrook winter roast review")
+    assert result.cursor["submissions"]["ids"] == ["t3_p9"]  # the cross-post's own place in the listing
+
+
+def test_timeout_raises_a_collector_error(monkeypatch):
+    client = reddit(timeout=1, requestor_kwargs={"timeout": 0.2})
+    with silent_proxy(monkeypatch), pytest.raises(CollectorError, match="reddit: request failed .*Timeout"):
+        RedditCollector("reddit", client, ("coffee",)).collect(BRAND, None)

@@ -1,0 +1,191 @@
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+import tweepy
+import vcr
+
+from collectors.base import BrandQuery, CollectorError
+from collectors.http import with_timeout
+from collectors.twitter import TwitterCollector, build_query
+from store.mentions import save_mentions
+from store.state import collector_cursor
+from tests.local_http import silent_proxy
+
+HERE = Path(__file__).resolve().parent
+SHARED_TWEEPY = HERE.parent.parent / "shared" / "data" / "cassettes" / "tweepy"
+OURS = HERE / "cassettes"
+RESET = 1795000000
+BRAND = BrandQuery("Pinebrook Coffee", ("pinebrook", "@pinebrookcoffee", "#pinebrook"), ("pinebrook park",))
+
+
+
+def replaying(sent: list[dict[str, str]]) -> vcr.VCR:
+    """Replays cassettes; `sent` receives the query of every distinct request the client made."""
+
+    def note(request):
+        query = dict(request.query)
+        if query not in sent:
+            sent.append(query)
+        return request
+
+    return vcr.VCR(record_mode="none", match_on=["method", "path"], filter_headers=["authorization"],
+                   before_record_request=note)
+
+
+replay = replaying([])
+
+
+class FakeTime:
+    def __init__(self, now: float):
+        self.now = now
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def collector(clock: FakeTime | None = None, **options) -> TwitterCollector:
+    clock = clock or FakeTime(RESET - 60)
+    client = tweepy.Client(bearer_token="test-token", return_type=dict)
+    return TwitterCollector("twitter", client, sleep=clock.sleep, clock=clock.clock, **options)
+
+
+def run(cassette: Path, cursor=None, **options):
+    sent: list[dict[str, str]] = []
+    with replaying(sent).use_cassette(str(cassette)) as cass:
+        sent.clear()  # loading the cassette passed its recorded requests through the hook
+        result = collector(**options).collect(BRAND, cursor)
+    assert cass.all_played, f"{cassette.name}: not every recorded response was requested"
+    return result, sent
+
+
+def test_query_has_keywords_exclusions_no_retweets_and_language():
+    assert build_query(BRAND) == '(pinebrook OR @pinebrookcoffee OR #pinebrook) -"pinebrook park" -is:retweet lang:en'
+
+
+def test_query_override_from_config_replaces_the_built_query():
+    assert collector(queries={"Pinebrook Coffee": "pinebrook has:media"}).search_query(BRAND) == "pinebrook has:media"
+
+
+def test_too_long_query_is_refused_with_the_brand_named():
+    long_brand = BrandQuery("Long", tuple(f"keyword{i}" for i in range(80)))
+    with pytest.raises(CollectorError, match="query for Long is .* characters"):
+        collector().search_query(long_brand)
+
+
+def test_shared_recording_page_stops_at_page_budget_and_keeps_a_resumable_sweep():
+    result, requests = run(SHARED_TWEEPY / "test_client_search_recent_tweets.yaml", max_pages=1)
+    assert len(result.mentions) == 10
+    first = result.mentions[0]
+    # Those tweets carry no created_at: it comes from the snowflake id; the text holds the posting time.
+    posted = datetime.fromisoformat(first.text.split(" tweepy")[0]).replace(tzinfo=timezone.utc)
+    assert abs((first.created_at - posted).total_seconds()) < 5
+    assert result.cursor == {"since_id": None, "sweep": {"newest_id": "1578516068309794817", "until_id": "1578511538419212288"}}
+    sent = requests[0]
+    assert sent["query"] == build_query(BRAND) and "since_id" not in sent
+    assert sent["expansions"] == "author_id,referenced_tweets.id,referenced_tweets.id.author_id"
+    assert {"created_at", "lang", "public_metrics"} <= set(sent["tweet.fields"].split(","))
+
+
+def test_pages_are_followed_with_next_token_and_usernames_resolved():
+    result, requests = run(OURS / "twitter_pagination.yaml", cursor={"since_id": "1"})
+    assert requests[1]["next_token"] == "b26v89c19zqg8o3fpzbn1e0ffhxjiofzw6po136rvbnul"
+    assert all(r["since_id"] == "1" for r in requests)
+    texts = {m.text for m in result.mentions}
+    assert "pinebrook queue was 20 minutes again" in texts and "best latte in town, #pinebrook" in texts
+    charged = next(m for m in result.mentions if "charged" in m.text)
+    assert charged.author == "ada_drinks" and charged.url.endswith(f"/ada_drinks/status/{charged.external_id}")
+    assert charged.created_at == datetime(2026, 11, 20, 12, tzinfo=timezone.utc) and charged.lang == "en"
+    newest = max((m.external_id for m in result.mentions), key=int)
+    assert result.cursor == {"since_id": newest}
+
+
+def test_retweet_counts_once_as_its_original_with_amplification():
+    result, _ = run(OURS / "twitter_pagination.yaml")
+    assert not any(m.text.startswith("RT @") for m in result.mentions)
+    original = next(m for m in result.mentions if "winter roast" in m.text)
+    assert original.author == "pinebrookcoffee" and original.amplification == 43
+
+
+def test_amplification_is_stored_and_only_grows(fresh_db):
+    result, _ = run(OURS / "twitter_pagination.yaml")
+    now = datetime(2026, 11, 20, 13, tzinfo=timezone.utc)
+    save_mentions(fresh_db, result.mentions, now, "twitter:Pinebrook Coffee", result.cursor)
+    save_mentions(fresh_db, result.mentions, now, "twitter:Pinebrook Coffee", result.cursor)
+    rows = fresh_db.execute("SELECT external_id, amplification FROM mentions WHERE amplification > 0").fetchall()
+    assert rows == [(next(m.external_id for m in result.mentions if m.amplification), 43)]
+    assert fresh_db.execute("SELECT count(*) FROM mentions").fetchone()[0] == len(result.mentions)
+
+
+def test_empty_result_keeps_the_cursor():
+    result, _ = run(OURS / "twitter_empty.yaml", cursor={"since_id": "1855000000000000000"})
+    assert result.mentions == [] and result.cursor == {"since_id": "1855000000000000000"}
+
+
+def test_rate_limit_is_waited_out_until_the_reset_through_the_injected_sleep():
+    clock = FakeTime(RESET - 120)
+    with replay.use_cassette(str(OURS / "twitter_429_then_ok.yaml")):
+        result = collector(clock).collect(BRAND, None)
+    assert clock.slept == [121] and len(result.mentions) == 2
+
+
+def test_rate_limit_longer_than_max_wait_stops_and_the_next_run_loses_nothing(fresh_db):
+    clock = FakeTime(RESET - 3600)
+    state = "twitter:Pinebrook Coffee"
+    now = datetime(2026, 11, 20, 13, tzinfo=timezone.utc)
+    with replay.use_cassette(str(OURS / "twitter_429_midway.yaml")):
+        first = collector(clock, max_wait=600).collect(BRAND, {"since_id": "5"})
+    assert clock.slept == [] and len(first.mentions) == 2
+    assert first.cursor["since_id"] == "5" and first.cursor["sweep"]["until_id"] == min((m.external_id for m in first.mentions), key=int)
+    save_mentions(fresh_db, first.mentions, now, state, first.cursor)
+
+    second, requests = run(OURS / "twitter_resume.yaml", cursor=collector_cursor(fresh_db, state))
+    sent = requests[0]
+    assert sent["since_id"] == "5" and sent["until_id"] == first.cursor["sweep"]["until_id"]
+    assert len(second.mentions) == 2
+    assert second.cursor == {"since_id": first.cursor["sweep"]["newest_id"]}
+
+
+def test_server_error_raises_a_collector_error_naming_twitter():
+    with pytest.raises(CollectorError, match="twitter: server error 503"):
+        run(OURS / "twitter_503.yaml")
+
+
+def test_malformed_payload_raises_a_collector_error():
+    with pytest.raises(CollectorError, match="twitter: the API returned a malformed payload"):
+        run(OURS / "twitter_malformed_payload.yaml")
+
+
+def test_malformed_tweet_is_skipped_and_the_rest_kept(caplog):
+    result, _ = run(OURS / "twitter_malformed_item.yaml")
+    assert len(result.mentions) == 2 and "skipping malformed tweet" in caplog.text
+    # The bad tweet is still behind the cursor: it would fail the same way next time.
+    assert int(result.cursor["since_id"]) > max(int(m.external_id) for m in result.mentions)
+
+
+def test_timeout_raises_a_collector_error(monkeypatch):
+    client = tweepy.Client(bearer_token="test-token", return_type=dict)
+    with_timeout(client.session, 0.2)
+    with silent_proxy(monkeypatch), pytest.raises(CollectorError, match="twitter: the search request timed out"):
+        TwitterCollector("twitter", client).collect(BRAND, None)
+
+
+def test_cursor_older_than_the_search_window_restarts_without_since_id(caplog):
+    result, requests = run(OURS / "twitter_stale_cursor.yaml", cursor={"since_id": "1"})
+    assert requests[0]["since_id"] == "1" and "since_id" not in requests[1]
+    assert len(result.mentions) == 2 and "older than the 7-day search window" in caplog.text
+
+
+def test_factory_keeps_the_bearer_token_out_of_debug_logs():
+    import logging
+
+    from brandpulse import factory
+    from brandpulse.config import TwitterCollectorConfig
+
+    factory.build_collector(TwitterCollectorConfig(type="twitter"), datetime.now(timezone.utc), {"TWITTER_BEARER_TOKEN": "t"})
+    assert not logging.getLogger("tweepy.client").isEnabledFor(logging.DEBUG)
