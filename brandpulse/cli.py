@@ -127,13 +127,15 @@ def classify(app: AppContext, file, batch: int) -> None:
 from brandpulse.commands.query import export, query  # noqa: E402
 from brandpulse.commands.sql import prune, sql  # noqa: E402
 from brandpulse.commands.stats import stats  # noqa: E402
+from brandpulse.commands.status import status  # noqa: E402
+from brandpulse.commands.alerts import alerts_group  # noqa: E402
+from brandpulse.commands.digest import digest_command  # noqa: E402
 
 cli.add_command(query)
 cli.add_command(export)
 cli.add_command(stats)
 cli.add_command(sql)
 cli.add_command(prune)
-
-from brandpulse.commands.status import status  # noqa: E402
-
 cli.add_command(status)
+cli.add_command(alerts_group)
+cli.add_command(digest_command)

@@ -65,14 +65,28 @@ def build_scheduler(listed: Sequence[tuple[str, Work, timedelta]], record: Recor
     from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.schedulers.background import BackgroundScheduler
 
-    # One thread per job: a long classify pass can never hold up a collector or the deliveries.
-    executor = ThreadPoolExecutor(max_workers=max(len(listed), 1))
+    # One thread per job (and one for the digest): a long classify pass never holds up a collector or the deliveries.
+    executor = ThreadPoolExecutor(max_workers=len(listed) + 1)
     scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults=JOB_DEFAULTS, executors={"default": executor})
     start = _utcnow()
     for name, work, interval in listed:
         scheduler.add_job(wrap_job(name, work, record), "interval", id=name, name=name, seconds=interval.total_seconds(), next_run_time=start)
         log.info("scheduled %s every %s", name, interval)
     return scheduler
+
+
+def add_digest_job(scheduler, pipeline: Pipeline, record: Recorder | None = None) -> None:
+    """The daily digest, at the config's cron expression in its time zone."""
+    from zoneinfo import ZoneInfo
+
+    from brandpulse.crontab import cron_trigger
+
+    digest = pipeline.config.digest
+    if not digest.enabled:
+        return
+    trigger = cron_trigger(digest.cron, ZoneInfo(digest.timezone))
+    scheduler.add_job(wrap_job("digest", pipeline.send_digest, record), trigger, id="digest", name="digest")
+    log.info("scheduled digest at '%s' (%s)", digest.cron, digest.timezone)
 
 
 def serve(pipeline: Pipeline, stop: threading.Event | None = None) -> None:
@@ -82,6 +96,7 @@ def serve(pipeline: Pipeline, stop: threading.Event | None = None) -> None:
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stop.set())
     scheduler = build_scheduler(jobs(pipeline), pipeline.record_job_run)
+    add_digest_job(scheduler, pipeline, pipeline.record_job_run)
     scheduler.start()
     log.info("brandpulse is running; Ctrl-C or SIGTERM stops it")
     # Short waits, not one endless one: the kernel may deliver SIGTERM to a worker thread, and Python runs the
