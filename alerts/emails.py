@@ -1,8 +1,9 @@
-"""Composing alert emails: plain text and HTML from jinja2 templates, mention text escaped."""
+"""Composing emails: plain text and HTML from jinja2 templates (mention text escaped), charts inline by cid."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
@@ -11,12 +12,26 @@ import jinja2
 
 from alerts.base import Alert
 
+_LINE_BREAKS = re.compile(r"[\r\n]+")
+_WEB_LINK = re.compile(r"^https?://", re.IGNORECASE)
+
+
+def web_link(url: str | None) -> str | None:
+    """The URL when it is an http(s) link, else None: a mention's `javascript:` link must not become clickable."""
+    return url if url and _WEB_LINK.match(url) else None
+
+
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("alerts", "templates"),
     autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
     undefined=jinja2.StrictUndefined,
 )
-_LINE_BREAKS = re.compile(r"[\r\n]+")
+_ENV.filters["web_link"] = web_link
+
+
+def render(template: str, context: Mapping[str, Any]) -> str:
+    """One of the package's templates rendered with `context`."""
+    return _ENV.get_template(template).render(context)
 
 
 def header_safe(value: str) -> str:
@@ -25,15 +40,25 @@ def header_safe(value: str) -> str:
 
 
 def alert_subject(alert: Alert) -> str:
-    """Built from the configured brand name and counts only, never from mention text."""
+    """Built from the configured brand or source name and counts only, never from mention text."""
+    if alert.kind == "health":
+        return header_safe(f"[brandpulse] Collector health: {alert.source}")
+    update = " (update: growing)" if alert.details.get("update") else ""
     return header_safe(
-        f"[brandpulse] Negative spike: {alert.brand}, {alert.observed:g} detractor mentions "
-        f"(usually {alert.expected:g})"
+        f"[brandpulse] Negative spike{update}: {alert.brand}, {alert.observed:g} detractor mentions "
+        f"(usually {alert.expected:.1f})"
     )
 
 
-def build_message(subject: str, sender: str, recipients: list[str], text: str, html: str) -> EmailMessage:
-    """A multipart/alternative message with the given parts."""
+def new_cid() -> str:
+    """A Content-ID for an inline image, without its angle brackets (as the HTML's `cid:` reference wants it)."""
+    return make_msgid(domain="brandpulse.local")[1:-1]
+
+
+def build_message(
+    subject: str, sender: str, recipients: list[str], text: str, html: str, images: Mapping[str, bytes] | None = None,
+) -> EmailMessage:
+    """A multipart/alternative message; `images` (cid -> PNG) become related parts of the HTML."""
     message = EmailMessage()
     message["Subject"] = header_safe(subject)
     message["From"] = header_safe(sender)
@@ -42,13 +67,19 @@ def build_message(subject: str, sender: str, recipients: list[str], text: str, h
     message["Message-ID"] = make_msgid(domain="brandpulse.local")
     message.set_content(text)
     message.add_alternative(html, subtype="html")
+    html_part = message.get_payload()[1]
+    for cid, png in (images or {}).items():
+        html_part.add_related(png, "image", "png", cid=f"<{cid}>", filename=f"{cid.split('@')[0]}.png")
     return message
 
 
-def alert_email(alert: Alert, sender: str, recipients: list[str], top_mentions: list[dict[str, Any]]) -> EmailMessage:
-    """The email support staff receive for one alert."""
-    context = {"alert": alert, "mentions": top_mentions}
+def alert_email(
+    alert: Alert, sender: str, recipients: list[str], top_mentions: list[dict[str, Any]], chart_png: bytes | None = None,
+) -> EmailMessage:
+    """The email support staff receive for one alert: the explanation, the top mentions, a 48-hour chart."""
+    cid = new_cid() if chart_png else None
+    context = {"alert": alert, "mentions": top_mentions, "chart_cid": cid, "guards": alert.details.get("guards", {})}
     return build_message(
-        alert_subject(alert), sender, recipients,
-        _ENV.get_template("alert.txt").render(context), _ENV.get_template("alert.html").render(context),
+        alert_subject(alert), sender, recipients, render("alert.txt", context), render("alert.html", context),
+        {cid: chart_png} if cid and chart_png else None,
     )

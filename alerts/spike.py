@@ -1,18 +1,25 @@
 """Negative-spike detection over bucketed detractor counts.
 
-The baseline for a bucket is the median detractor count of the same hour of day on earlier days,
-so that a busy breakfast hour is not mistaken for a storm. An alert needs every guard to pass: a
-minimum count, a minimum ratio over the baseline, a minimum detractor share, and enough history.
+The expected count of a bucket respects time of day and day of week: the trimmed mean of the same
+time-of-day bucket on earlier days, scaled by how busy this weekday usually is compared with the
+average day (shrunk towards 1 while few weeks of history exist). An alert needs every guard to
+pass: a Poisson upper-tail p-value below `max_p_value`, a minimum count, a minimum ratio over the
+expected count, a minimum detractor share, and enough history (warm-up). Alerting buckets that
+follow one another within the cooldown form one storm: one alert, and an update when it grows.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from statistics import median
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 
 from alerts.base import Alert, Bucket
+
+DAY = timedelta(days=1)
+# Never expect less than this: a quiet hour is not evidence that a single complaint is a storm.
+MIN_EXPECTED = 0.5
 
 
 @dataclass(frozen=True)
@@ -20,10 +27,31 @@ class SpikeRule:
     """Thresholds and guards of the spike rule."""
 
     min_count: int = 6
-    min_ratio: float = 3.0
+    min_ratio: float = 2.0
     min_share: float = 0.4
     warmup_days: int = 2
     cooldown: timedelta = timedelta(hours=6)
+    max_p_value: float = 0.001
+    history_days: int = 28
+    growth: float = 2.0
+
+
+@dataclass(frozen=True)
+class Storm:
+    """The storm in progress for one brand: where its last alerting bucket ended and the count last reported."""
+
+    last_end: datetime
+    reported: float
+    alert_count: int = 1
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The expected count of a bucket and what it was computed from."""
+
+    expected: float
+    history_days: int
+    weekday_factor: float
 
 
 def describe_width(width: timedelta) -> str:
@@ -35,50 +63,140 @@ def describe_width(width: timedelta) -> str:
     return f"{seconds}s"
 
 
-def _baseline(history: Sequence[Bucket], bucket: Bucket) -> list[int]:
-    return [b.detractors for b in history if b.start.hour == bucket.start.hour and b.start < bucket.start]
+def poisson_upper_tail(observed: int, expected: float) -> float:
+    """P(X >= observed) for X ~ Poisson(expected)."""
+    if observed <= 0:
+        return 1.0
+    log_term = -expected  # log P(X = 0)
+    below = 0.0
+    for k in range(observed):
+        if k:
+            log_term += math.log(expected) - math.log(k)
+        below += math.exp(log_term)
+    return max(0.0, 1.0 - below) if below < 0.999 else _tail_sum(observed, expected)
 
 
-def check_bucket(brand: str, history: Sequence[Bucket], bucket: Bucket, width: timedelta, rule: SpikeRule) -> Alert | None:
-    """An alert when `bucket` is a negative spike against `history`, else None."""
-    same_hour = _baseline(history, bucket)
-    if len(same_hour) < rule.warmup_days:
+def _tail_sum(observed: int, expected: float) -> float:
+    # 1 - CDF loses precision when the CDF is close to 1; sum the (fast-shrinking) upper terms instead.
+    log_term = observed * math.log(expected) - expected - math.lgamma(observed + 1)
+    total, k = 0.0, observed
+    while True:
+        term = math.exp(log_term)
+        total += term
+        if term < total * 1e-12 or k > observed + 10000:
+            return total
+        k += 1
+        log_term += math.log(expected) - math.log(k)
+
+
+class SeriesIndex:
+    """Fast look-ups over one brand's buckets: by start time and by UTC day."""
+
+    def __init__(self, buckets: Sequence[Bucket]):
+        self.by_start = {b.start: b for b in buckets}
+        self.days: dict[date, int] = {}
+        for b in buckets:
+            self.days[b.start.date()] = self.days.get(b.start.date(), 0) + b.detractors
+        self.first = min(self.by_start) if buckets else None
+
+    def same_slot(self, start: datetime, days: int) -> list[int]:
+        """Detractor counts of the buckets starting at the same time of day on up to `days` earlier days."""
+        found = []
+        for back in range(1, days + 1):
+            bucket = self.by_start.get(start - back * DAY)
+            if bucket is not None:
+                found.append(bucket.detractors)
+        return found
+
+    def weekday_factor(self, day: date, days: int) -> float:
+        """How busy `day`'s weekday usually is against the average day, shrunk towards 1 by one pseudo-week."""
+        full_days = [day - timedelta(days=back) for back in range(1, days + 1)]
+        full_days = [d for d in full_days if d in self.days and self.first is not None and d > self.first.date()]
+        if len(full_days) < 7:
+            return 1.0
+        mean_day = sum(self.days[d] for d in full_days) / len(full_days)
+        same = [self.days[d] for d in full_days if d.weekday() == day.weekday()]
+        if mean_day <= 0:
+            return 1.0
+        return (sum(same) + mean_day) / (mean_day * (len(same) + 1))
+
+
+def trimmed_mean(values: Sequence[int]) -> float:
+    """The mean without the highest tenth (at least one value from five on), so that a past storm does not raise it."""
+    ordered = sorted(values)
+    drop = len(ordered) // 10 if len(ordered) >= 10 else (1 if len(ordered) >= 5 else 0)
+    kept = ordered[: len(ordered) - drop]
+    return sum(kept) / len(kept)
+
+
+def baseline(index: SeriesIndex, start: datetime, rule: SpikeRule) -> Baseline | None:
+    """The expected detractor count of the bucket starting at `start`, or None during warm-up."""
+    same_slot = index.same_slot(start, rule.history_days)
+    if len(same_slot) < rule.warmup_days:
         return None
-    expected = float(median(same_hour))
-    threshold = max(float(rule.min_count), rule.min_ratio * max(expected, 1.0))
-    share = bucket.detractors / bucket.total if bucket.total else 0.0
-    if bucket.detractors < threshold or share < rule.min_share:
+    factor = index.weekday_factor(start.date(), rule.history_days)
+    return Baseline(max(trimmed_mean(same_slot) * factor, MIN_EXPECTED), len(same_slot), factor)
+
+
+def check_bucket(brand: str, index: SeriesIndex, bucket: Bucket, width: timedelta, rule: SpikeRule) -> Alert | None:
+    """An alert when `bucket` is a negative spike against the history in `index`, else None."""
+    base = baseline(index, bucket.start, rule)
+    if base is None:
+        return None
+    expected = base.expected
+    observed = bucket.detractors
+    share = observed / bucket.total if bucket.total else 0.0
+    p_value = poisson_upper_tail(observed, expected)
+    threshold = max(float(rule.min_count), rule.min_ratio * expected)
+    if observed < threshold or share < rule.min_share or p_value > rule.max_p_value:
         return None
     guards = {
-        "min_count": rule.min_count, "min_ratio": rule.min_ratio, "min_share": rule.min_share,
-        "detractor_share": round(share, 3), "history_days": len(same_hour),
+        "min_count": {"required": rule.min_count, "observed": observed},
+        "min_ratio": {"required": rule.min_ratio, "observed": round(observed / expected, 2)},
+        "min_share": {"required": rule.min_share, "observed": round(share, 3)},
+        "p_value": {"required": rule.max_p_value, "observed": p_value},
+        "warmup_days": {"required": rule.warmup_days, "observed": base.history_days},
     }
     reason = (
-        f"{bucket.detractors} detractor mentions in {describe_width(width)} against a usual {expected:g} at this hour "
-        f"(threshold {threshold:g}, {share:.0%} of all mentions)"
+        f"{observed} detractor mentions in {describe_width(width)} against {expected:.1f} expected at this hour and "
+        f"weekday (threshold {threshold:.1f}, p={p_value:.2g}, {share:.0%} of all {bucket.total} mentions)"
     )
     return Alert(
         kind="spike", brand=brand, window_start=bucket.start, window_end=bucket.start + width,
-        observed=float(bucket.detractors), expected=expected, threshold=threshold,
-        score=bucket.detractors / max(expected, 1.0), reason=reason, details={"guards": guards},
+        observed=float(observed), expected=round(expected, 3), threshold=round(threshold, 3),
+        score=p_value, reason=reason,
+        details={"p_value": p_value, "weekday_factor": round(base.weekday_factor, 3), "guards": guards,
+                 "bucket_total": bucket.total, "bucket": describe_width(width)},
     )
+
+
+def group_storm(alert: Alert, storm: Storm | None, rule: SpikeRule) -> tuple[Alert | None, Storm]:
+    """Fold an alerting bucket into the storm in progress: a new alert, an update when it grew, or nothing."""
+    if storm is None or alert.window_start >= storm.last_end + rule.cooldown:
+        return alert, Storm(alert.window_end, alert.observed)
+    if alert.observed >= rule.growth * storm.reported:
+        update = replace(
+            alert, reason=f"storm growing (update {storm.alert_count}): {alert.reason}",
+            details={**alert.details, "update": storm.alert_count, "previously_reported": storm.reported},
+        )
+        return update, Storm(alert.window_end, alert.observed, storm.alert_count + 1)
+    return None, replace(storm, last_end=alert.window_end)
 
 
 def detect_spikes(
     brand: str, buckets: Sequence[Bucket], evaluate_from: datetime, width: timedelta,
-    rule: SpikeRule, last_alert_end: datetime | None,
-) -> list[Alert]:
-    """Alerts for the buckets starting at or after `evaluate_from`; one storm within a cooldown gives one alert."""
-    alerts: list[Alert] = []
-    for index, bucket in enumerate(buckets):
+    rule: SpikeRule, storm: Storm | None,
+) -> tuple[list[Alert], Storm | None]:
+    """Alerts for the buckets starting at or after `evaluate_from`, and the storm state to carry to the next run."""
+    index = SeriesIndex(buckets)
+    fired: list[Alert] = []
+    for bucket in buckets:
         if bucket.start < evaluate_from:
             continue
-        alert = check_bucket(brand, buckets[:index], bucket, width, rule)
-        if alert is None:
+        candidate = check_bucket(brand, index, bucket, width, rule)
+        if candidate is None:
             continue
-        if last_alert_end is not None and alert.window_start < last_alert_end + rule.cooldown:
-            last_alert_end = alert.window_end  # same storm: extend the group, send nothing new
-            continue
-        alerts.append(alert)
-        last_alert_end = alert.window_end
-    return alerts
+        alert, storm = group_storm(candidate, storm, rule)
+        if alert is not None:
+            fired.append(alert)
+    return fired, storm

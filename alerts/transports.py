@@ -39,9 +39,17 @@ class FileTransport:
 class SmtpTransport:
     """Sends through an SMTP server; credentials come from the environment, never from the config file."""
 
-    def __init__(self, host: str, port: int, security: str, username: str | None, password: str | None, timeout: float = 30.0):
+    def __init__(
+        self, host: str, port: int, security: str, username: str | None, password: str | None,
+        timeout: float = 30.0, ca_file: Path | None = None,
+    ):
         self.host, self.port, self.security = host, port, security
         self._username, self._password, self._timeout = username, password, timeout
+        self._ca_file = ca_file
+
+    def _tls(self) -> ssl.SSLContext:
+        # A private CA (ca_file) for servers with an in-house certificate; the system store otherwise.
+        return ssl.create_default_context(cafile=str(self._ca_file) if self._ca_file else None)
 
     def describe(self) -> str:
         """Where the emails go, for summaries."""
@@ -49,10 +57,10 @@ class SmtpTransport:
 
     def _connect(self) -> smtplib.SMTP:
         if self.security == "ssl":
-            return smtplib.SMTP_SSL(self.host, self.port, timeout=self._timeout, context=ssl.create_default_context())
+            return smtplib.SMTP_SSL(self.host, self.port, timeout=self._timeout, context=self._tls())
         client = smtplib.SMTP(self.host, self.port, timeout=self._timeout)
         if self.security == "starttls":
-            client.starttls(context=ssl.create_default_context())
+            client.starttls(context=self._tls())
         return client
 
     def send(self, message: bytes, sender: str, recipients: list[str], name: str) -> str:
@@ -66,7 +74,8 @@ class SmtpTransport:
             # The exception text never holds the credentials; keep only its class and message.
             raise DeliveryError(f"SMTP {self.host}:{self.port}: {type(exc).__name__}: {exc}") from exc
         if refused:
-            raise DeliveryError(f"SMTP {self.host}:{self.port} refused {', '.join(sorted(refused))}")
+            # The others got it: retrying would send them a duplicate, so report the refusals with the delivery.
+            return f"SMTP {self.host}:{self.port} (refused: {', '.join(sorted(refused))})"
         return f"SMTP {self.host}:{self.port}"
 
 

@@ -13,6 +13,7 @@ import click
 from brandpulse.config import DEFAULT_CONFIG
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
+from brandpulse.logging_setup import setup_logging
 from brandpulse.summary import print_run_summary
 
 
@@ -26,12 +27,14 @@ def _now() -> datetime:
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               envvar="BRANDPULSE_DB", help="SQLite store, overriding the config (env BRANDPULSE_DB).")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", envvar="BRANDPULSE_LOG_FORMAT",
+              show_default=True, help="One line per event, as text or JSON lines (env BRANDPULSE_LOG_FORMAT).")
 @click.version_option(package_name="brandpulse")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path, db_path: Path | None, verbose: int) -> None:
+def cli(ctx: click.Context, config_path: Path, db_path: Path | None, verbose: int, log_format: str) -> None:
     """brandpulse: self-hosted social listening with offline sentiment and spike alerts."""
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    setup_logging(level, log_format)
     ctx.obj = AppContext(config_path, db_path)
 
 
@@ -40,19 +43,36 @@ def cli(ctx: click.Context, config_path: Path, db_path: Path | None, verbose: in
 @pass_app
 def run(app: AppContext, once: bool) -> None:
     """Run the service: collect, classify, evaluate alerts, deliver emails."""
+    from store.lock import ServiceLock
+
     pipeline = app.pipeline
-    with domain_errors():
+    with domain_errors(), ServiceLock(app.db_path):
         if not once:
             from brandpulse.scheduler import serve
 
             click.echo(f"brandpulse running on {app.db_path}; Ctrl-C stops it.", err=True)
             serve(pipeline)
             return
-        collected = pipeline.collect(_now())
-        classified = pipeline.classify(_now())
-        fired = pipeline.evaluate_alerts(_now())
-        delivered = pipeline.deliver(_now())
+        # Recorded under the scheduler's job names, so that `status` reads the same either way.
+        collected = _timed(pipeline, [f"collect:{c.name}" for c in app.config.collectors], pipeline.collect)
+        classified = _timed(pipeline, ["classify"], pipeline.classify)
+        fired = _timed(pipeline, ["alerts"], pipeline.evaluate_alerts)
+        delivered = _timed(pipeline, ["deliver"], pipeline.deliver)
         print_run_summary(pipeline, collected, classified, fired, delivered)
+
+
+def _timed(pipeline, names: list[str], work):
+    """Run one job of `run --once` and record its outcome as the scheduler does; errors still end the command."""
+    started = _now()
+    error = None
+    try:
+        return work(started)
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        for name in names:
+            pipeline.record_job_run(name, started, _now(), error)
 
 
 @cli.command()
@@ -108,6 +128,9 @@ from brandpulse.commands.query import export, query  # noqa: E402
 from brandpulse.commands.sentiment import sentiment  # noqa: E402
 from brandpulse.commands.sql import prune, sql  # noqa: E402
 from brandpulse.commands.stats import stats  # noqa: E402
+from brandpulse.commands.status import status  # noqa: E402
+from brandpulse.commands.alerts import alerts_group  # noqa: E402
+from brandpulse.commands.digest import digest_command  # noqa: E402
 
 cli.add_command(query)
 cli.add_command(export)
@@ -115,3 +138,6 @@ cli.add_command(stats)
 cli.add_command(sql)
 cli.add_command(prune)
 cli.add_command(sentiment)
+cli.add_command(status)
+cli.add_command(alerts_group)
+cli.add_command(digest_command)

@@ -167,11 +167,34 @@ class SpikeConfig(Strict):
 
     bucket: Duration = timedelta(hours=1)
     min_count: int = Field(default=6, ge=1)
-    min_ratio: float = Field(default=3.0, ge=1.0)
+    min_ratio: float = Field(default=2.0, ge=1.0)
     min_share: float = Field(default=0.4, ge=0.0, le=1.0)
     warmup_days: int = Field(default=2, ge=1)
     cooldown: Duration = timedelta(hours=6)
     lookback: Duration = timedelta(hours=24)
+    max_p_value: float = Field(default=0.001, gt=0.0, le=1.0)
+    history_days: int = Field(default=28, ge=1, le=365)
+    growth: float = Field(default=2.0, gt=1.0)
+    per_source: bool = False
+
+    @field_validator("bucket")
+    @classmethod
+    def _divides_a_day(cls, value: timedelta) -> timedelta:
+        if timedelta(days=1) % value:
+            raise ValueError(f"bucket {value} must divide a day evenly (for example 15m, 30m, 1h, 2h)")
+        return value
+
+
+class HealthConfig(Strict):
+    """Collector-health alerts: a usually busy source gone silent, or a collector failing since its last success."""
+
+    enabled: bool = True
+    silence: Duration = timedelta(hours=6)
+    min_expected: float = Field(default=5.0, gt=0.0)
+    max_p_value: float = Field(default=0.001, gt=0.0, le=1.0)
+    history_days: int = Field(default=7, ge=1, le=90)
+    failing_for: Duration = timedelta(hours=1)
+    cooldown: Duration = timedelta(hours=24)
 
 
 class AlertsConfig(Strict):
@@ -179,6 +202,39 @@ class AlertsConfig(Strict):
 
     interval: Duration = timedelta(minutes=5)
     spike: SpikeConfig = SpikeConfig()
+    health: HealthConfig = HealthConfig()
+
+
+class DigestConfig(Strict):
+    """The daily digest: when it is sent (cron expression in `timezone`) and what it shows."""
+
+    enabled: bool = True
+    cron: str = "0 8 * * *"
+    timezone: str = "UTC"
+    top_mentions: int = Field(default=3, ge=0, le=20)
+    top_terms: int = Field(default=10, ge=0, le=50)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Europe/Paris or UTC") from None
+        return value
+
+    @field_validator("cron")
+    @classmethod
+    def _valid_cron(cls, value: str) -> str:
+        from brandpulse.crontab import cron_trigger
+
+        try:
+            cron_trigger(value)
+        except ValueError as exc:
+            raise ValueError(f"cron {value!r} is not a 5-field crontab expression such as '0 8 * * *': {exc}") from None
+        return value
 
 
 class SmtpConfig(Strict):
@@ -190,6 +246,7 @@ class SmtpConfig(Strict):
     username_env: str = "BRANDPULSE_SMTP_USERNAME"
     password_env: str = "BRANDPULSE_SMTP_PASSWORD"
     timeout: float = Field(default=30.0, gt=0)
+    ca_file: Path | None = None
 
 
 class EmailConfig(Strict):
@@ -216,6 +273,7 @@ class Config(Strict):
     sentiment: SentimentConfig = SentimentConfig()
     alerts: AlertsConfig = AlertsConfig()
     email: EmailConfig = EmailConfig()
+    digest: DigestConfig = DigestConfig()
     store: StoreConfig = StoreConfig()
 
     @field_validator("brands", "collectors")
@@ -261,6 +319,8 @@ def _describe(exc: ValidationError, path: Path) -> str:
 def _resolve(config: Config, base: Path) -> Config:
     store = config.store.model_copy(update={"path": base / config.store.path})
     email = config.email.model_copy(update={"outbox_dir": base / config.email.outbox_dir})
+    if email.smtp is not None and email.smtp.ca_file is not None:
+        email = email.model_copy(update={"smtp": email.smtp.model_copy(update={"ca_file": base / email.smtp.ca_file})})
     return config.model_copy(update={"store": store, "email": email})
 
 
@@ -277,6 +337,8 @@ def load_config(path: str | Path) -> Config:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"configuration file {path} is not valid YAML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"configuration file {path} is nested too deeply to be a brandpulse configuration") from None
     if not isinstance(data, dict):
         raise ConfigError(f"configuration file {path} must be a mapping of sections (brands, collectors, ...)")
     try:

@@ -7,6 +7,7 @@ import os
 from collections.abc import Mapping
 from datetime import datetime
 
+from alerts.health import HealthRule
 from alerts.spike import SpikeRule
 from alerts.transports import FileTransport, SmtpTransport
 from brandpulse.config import (
@@ -128,7 +129,16 @@ def nps_policy(config: Config) -> NpsPolicy:
 def spike_rule(config: Config) -> SpikeRule:
     """The spike rule the config asks for."""
     spike = config.alerts.spike
-    return SpikeRule(spike.min_count, spike.min_ratio, spike.min_share, spike.warmup_days, spike.cooldown)
+    return SpikeRule(
+        spike.min_count, spike.min_ratio, spike.min_share, spike.warmup_days, spike.cooldown,
+        spike.max_p_value, spike.history_days, spike.growth,
+    )
+
+
+def health_rule(config: Config) -> HealthRule:
+    """The collector-health rule the config asks for."""
+    health = config.alerts.health
+    return HealthRule(health.silence, health.min_expected, health.max_p_value, 3, health.failing_for, health.cooldown)
 
 
 def email_transport(config: Config) -> FileTransport | SmtpTransport:
@@ -138,5 +148,5 @@ def email_transport(config: Config) -> FileTransport | SmtpTransport:
         return FileTransport(config.email.outbox_dir)
     return SmtpTransport(
         smtp.host, smtp.port, smtp.security,
-        os.environ.get(smtp.username_env), os.environ.get(smtp.password_env), smtp.timeout,
+        os.environ.get(smtp.username_env), os.environ.get(smtp.password_env), smtp.timeout, smtp.ca_file,
     )

@@ -8,15 +8,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import alerts.emails
-import alerts.spike
 import store.alerts
 import store.brands
 import store.bulk
+import store.jobs
 import store.mentions
 import store.outbox
 import store.state
@@ -28,14 +27,12 @@ from collectors.base import CollectorError
 from collectors.brands import BrandMatcher
 from collectors.jsonl import LineError, parse_lines
 from sentiment.nps import categorize
-from store import open_db, transaction
-from store.timestamps import from_db, to_db
+from store import open_db
 
 log = logging.getLogger(__name__)
 
 CLASSIFY_BATCH = 512
 INGEST_BATCH = 10_000
-ALERTS_WATERMARK = "alerts.evaluated_until"
 
 
 @dataclass
@@ -86,6 +83,14 @@ class Pipeline:
             store.brands.sync_brands(db, self._queries, datetime.now(timezone.utc))
             self._brands_synced = True
         return db
+
+    def record_job_run(self, job: str, started: datetime, finished: datetime, error: str | None = None) -> None:
+        """Record a job's run and outcome for `brandpulse status`."""
+        db = self.open()
+        try:
+            store.jobs.record_job_run(db, job, started, finished, error)
+        finally:
+            db.close()
 
     def classifier(self) -> Any:
         """The sentiment model, loaded on first use and kept."""
@@ -162,42 +167,36 @@ class Pipeline:
         return done
 
     def evaluate_alerts(self, now: datetime) -> list[Alert]:
-        """Evaluate the spike rule over the complete buckets since the last evaluation; queue an email per alert."""
-        spike = self.config.alerts.spike
-        width = spike.bucket
-        until = datetime.fromtimestamp(now.timestamp() // width.total_seconds() * width.total_seconds(), now.tzinfo)
-        rule = factory.spike_rule(self.config)
-        fired: list[Alert] = []
+        """Spike alerts over the complete buckets since the last evaluation, then health alerts; queue their emails."""
+        from brandpulse import alerting
+
         db = self.open()
         try:
-            mark = store.state.get_value(db, ALERTS_WATERMARK)
-            evaluate_from = max(from_db(mark), until - spike.lookback) if mark else until - spike.lookback
-            if evaluate_from >= until:
-                return fired
-            history_from = evaluate_from - timedelta(days=rule.warmup_days + 7)
-            with transaction(db):
-                for query in self._queries:
-                    buckets = store.alerts.bucket_counts(db, query.brand, history_from, until, width)
-                    last_end = store.alerts.last_alert_end(db, query.brand, "spike")
-                    for alert in alerts.spike.detect_spikes(query.brand, buckets, evaluate_from, width, rule, last_end):
-                        fired.append(self._record_alert(db, alert, now))
-                store.state.set_value(db, ALERTS_WATERMARK, to_db(until))
+            return alerting.evaluate(self.config, self._queries, db, now)
         finally:
             db.close()
-        return fired
 
-    def _record_alert(self, db: Any, alert: Alert, now: datetime) -> Alert:
-        top = store.alerts.top_detractors(db, alert.brand, alert.window_start, alert.window_end)
-        alert = replace(alert, details={**alert.details, "top_mentions": top})
-        store.alerts.record_alert(db, alert, now)
-        recipients = self.config.recipients(alert.brand, "alerts")
-        if recipients:
-            message = alerts.emails.alert_email(alert, self.config.email.sender, recipients, top)
-            store.outbox.enqueue(db, "alert", alert.brand, message["Subject"], recipients, message.as_bytes(), now)
-        else:
-            log.warning("alert for %s fired but no alert recipients are configured", alert.brand)
-        log.warning("alert: %s: %s", alert.brand, alert.reason)
-        return alert
+    def backtest(self, since: datetime, until: datetime, brand: str | None = None) -> list[Alert]:
+        """The alerts detection would have raised over stored history, recording and sending nothing."""
+        from brandpulse import alerting
+
+        brands = [q.brand for q in self._queries if brand is None or q.brand == brand]
+        db = self.open()
+        try:
+            return alerting.backtest(self.config, brands, db, since, until)
+        finally:
+            db.close()
+
+    def send_digest(self, now: datetime) -> list[str]:
+        """Queue yesterday's digest (in the digest's time zone) for every brand, once; the deliver job sends it."""
+        from brandpulse import digesting
+
+        db = self.open()
+        try:
+            day = digesting.previous_day(now, self.config.digest.timezone)
+            return digesting.queue(self.config, db, day, [q.brand for q in self._queries], now)
+        finally:
+            db.close()
 
     def deliver(self, now: datetime) -> DeliveryReport:
         """Send every due email in the outbox; failures stay queued with a backoff."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 
 from brandpulse.pipeline import Pipeline
@@ -14,27 +14,41 @@ log = logging.getLogger(__name__)
 
 # One copy of a job at a time; a backlog of missed runs collapses into one; a late run still counts for 5 min.
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
+SIGNAL_POLL_S = 0.5
+
+Work = Callable[[datetime], object]
+Recorder = Callable[[str, datetime, datetime, "str | None"], None]
 
 
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _job(name: str, work: Callable[[datetime], object]) -> Callable[[], None]:
+def wrap_job(name: str, work: Work, record: Recorder | None = None, clock: Callable[[], datetime] = _utcnow) -> Callable[[], None]:
+    """The callable the scheduler runs: never raises (the next interval retries), records each run's outcome."""
+
     def run() -> None:
+        started = clock()
+        error = None
         try:
-            work(_utcnow())
-        except Exception:  # a failing job must not kill the service; the next run retries
+            work(started)
+        except Exception as exc:  # a failing job must not kill the service; the next run retries
+            error = f"{type(exc).__name__}: {exc}"
             log.exception("job %s failed", name)
+        if record is not None:
+            try:
+                record(name, started, clock(), error)
+            except Exception:  # losing a status row must not fail the job whose data is already committed
+                log.exception("cannot record the run of job %s", name)
 
     run.__name__ = name
     return run
 
 
-def jobs(pipeline: Pipeline) -> list[tuple[str, Callable[[datetime], object], timedelta]]:
+def jobs(pipeline: Pipeline) -> list[tuple[str, Work, timedelta]]:
     """Every job of the service with its interval."""
     config = pipeline.config
-    listed: list[tuple[str, Callable[[datetime], object], timedelta]] = [
+    listed: list[tuple[str, Work, timedelta]] = [
         (f"collect:{c.name}", lambda now, name=c.name: pipeline.collect(now, only=name), c.interval)
         for c in config.collectors
     ]
@@ -46,22 +60,49 @@ def jobs(pipeline: Pipeline) -> list[tuple[str, Callable[[datetime], object], ti
     return listed
 
 
-def serve(pipeline: Pipeline, stop: threading.Event | None = None) -> None:
-    """Start every job now and then at its interval; return after a clean shutdown on SIGINT/SIGTERM or `stop`."""
+def build_scheduler(listed: Sequence[tuple[str, Work, timedelta]], record: Recorder | None = None):
+    """A background scheduler running each job now and then at its interval, each on its own worker thread."""
+    from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.schedulers.background import BackgroundScheduler
 
+    # One thread per job (and one for the digest): a long classify pass never holds up a collector or the deliveries.
+    executor = ThreadPoolExecutor(max_workers=len(listed) + 1)
+    scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults=JOB_DEFAULTS, executors={"default": executor})
+    start = _utcnow()
+    for name, work, interval in listed:
+        scheduler.add_job(wrap_job(name, work, record), "interval", id=name, name=name, seconds=interval.total_seconds(), next_run_time=start)
+        log.info("scheduled %s every %s", name, interval)
+    return scheduler
+
+
+def add_digest_job(scheduler, pipeline: Pipeline, record: Recorder | None = None) -> None:
+    """The daily digest, at the config's cron expression in its time zone."""
+    from zoneinfo import ZoneInfo
+
+    from brandpulse.crontab import cron_trigger
+
+    digest = pipeline.config.digest
+    if not digest.enabled:
+        return
+    trigger = cron_trigger(digest.cron, ZoneInfo(digest.timezone))
+    scheduler.add_job(wrap_job("digest", pipeline.send_digest, record), trigger, id="digest", name="digest")
+    log.info("scheduled digest at '%s' (%s)", digest.cron, digest.timezone)
+
+
+def serve(pipeline: Pipeline, stop: threading.Event | None = None) -> None:
+    """Start every job now and then at its interval; return after a clean shutdown on SIGINT/SIGTERM or `stop`."""
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stop.set())
-    scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults=JOB_DEFAULTS)
-    start = _utcnow()
-    for name, work, interval in jobs(pipeline):
-        scheduler.add_job(_job(name, work), "interval", id=name, seconds=interval.total_seconds(), next_run_time=start)
-        log.info("scheduled %s every %s", name, interval)
+    scheduler = build_scheduler(jobs(pipeline), pipeline.record_job_run)
+    add_digest_job(scheduler, pipeline, pipeline.record_job_run)
     scheduler.start()
     log.info("brandpulse is running; Ctrl-C or SIGTERM stops it")
-    stop.wait()
+    # Short waits, not one endless one: the kernel may deliver SIGTERM to a worker thread, and Python runs the
+    # handler only once the main thread wakes up; an unbounded wait could then ignore SIGTERM for good.
+    while not stop.wait(SIGNAL_POLL_S):
+        pass
     log.info("stopping: waiting for running jobs to finish")
     scheduler.shutdown(wait=True)
     log.info("stopped")

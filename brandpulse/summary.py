@@ -32,7 +32,7 @@ def print_run_summary(pipeline: Pipeline, collected: CollectReport, classified: 
                    f"{row['detractors'] or 0:>12}{_nss(row):>6}")
     click.echo(f"Alerts:     {len(fired)} fired")
     for alert in fired:
-        click.echo(f"  {alert.kind} {alert.brand} {alert.window_start:%Y-%m-%d %H:%M}Z: {alert.reason}")
+        click.echo(f"  {alert.kind} {alert.brand or alert.source} {alert.window_start:%Y-%m-%d %H:%M}Z: {alert.reason}")
     where = ", ".join(sorted(set(delivered.sent))) if delivered.sent else "-"
     click.echo(f"Emails:     {len(delivered.sent)} delivered, {delivered.failed} waiting for retry; {where}")
     click.echo(f"Store:      {pipeline.db_path}")

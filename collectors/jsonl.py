@@ -106,5 +106,8 @@ def parse_lines(lines: Iterable[str | bytes]) -> Iterator[Mention | LineError]:
             yield mention_from_record(json.loads(line))
         except json.JSONDecodeError as exc:
             yield LineError(number, f"not valid JSON ({exc.msg} at column {exc.colno})")
+        except RecursionError:
+            # A few thousand nested brackets exhaust the parser's stack; no mention is shaped like that.
+            yield LineError(number, "JSON nested too deeply; a mention is one flat object")
         except (MalformedItem, ValueError) as exc:
             yield LineError(number, str(exc))

@@ -41,6 +41,10 @@ class ReplayCollector:
             return Path(self._path).read_text(encoding="utf-8").splitlines()
         except OSError as exc:
             raise CollectorError(f"replay file {self._path} cannot be read: {exc.strerror}") from exc
+        except UnicodeDecodeError as exc:
+            raise CollectorError(
+                f"replay file {self._path} is not valid UTF-8 ({exc.reason} at byte {exc.start}); re-encode it as UTF-8"
+            ) from None
 
     def _load(self) -> list[Mention]:
         parsed = list(parse_lines(self._read_lines()))

@@ -191,7 +191,8 @@ class TwitterCollector:
     def _keep(self, found: dict[str, Mention], tweet: Any, includes: dict[str, Any], brand: str) -> None:
         try:
             mention = self._mention(tweet, includes, brand)
-        except (MalformedItem, KeyError, TypeError, ValueError) as exc:
+        # AttributeError / OverflowError: odd shapes (a null in referenced_tweets, a 70-bit id) skip one tweet.
+        except (MalformedItem, KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
             tweet_id = tweet.get("id") if isinstance(tweet, dict) else None
             log.warning("twitter: skipping malformed tweet %s: %s", tweet_id, exc)
             return

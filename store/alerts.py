@@ -31,7 +31,9 @@ def last_alert_end(db: sqlite_utils.Database, brand: str, kind: str) -> datetime
     return from_db(row[0]) if row and row[0] else None
 
 
-def bucket_counts(db: sqlite_utils.Database, brand: str, since: datetime, until: datetime, width: timedelta) -> list[Bucket]:
+def bucket_counts(
+    db: sqlite_utils.Database, brand: str, since: datetime, until: datetime, width: timedelta, source: str | None = None,
+) -> list[Bucket]:
     """Classified-mention and detractor counts per bucket of `width` in [since, until), empty buckets included."""
     seconds = int(width.total_seconds())
     rows = db.execute(
@@ -39,8 +41,10 @@ def bucket_counts(db: sqlite_utils.Database, brand: str, since: datetime, until:
                   count(*), sum(category = 'detractor')
            FROM mentions
            WHERE brand = :brand AND created_at >= :since AND created_at < :until AND category IS NOT NULL
+                 AND (:source IS NULL OR source = :source)
            GROUP BY slot""",
-        {"origin": int(since.timestamp()), "width": seconds, "brand": brand, "since": to_db(since), "until": to_db(until)},
+        {"origin": int(since.timestamp()), "width": seconds, "brand": brand, "since": to_db(since),
+         "until": to_db(until), "source": source},
     ).fetchall()
     counts = {slot: (total, detractors) for slot, total, detractors in rows}
     slots = int((until - since).total_seconds()) // seconds
@@ -58,3 +62,47 @@ def top_detractors(db: sqlite_utils.Database, brand: str, start: datetime, end: 
             [brand, to_db(start), to_db(end), limit],
         )
     ]
+
+
+def brand_sources(db: sqlite_utils.Database, brand: str, since: datetime) -> list[str]:
+    """The sources that yielded mentions of `brand` since `since`."""
+    rows = db.execute(
+        "SELECT DISTINCT source FROM mentions WHERE brand = ? AND created_at >= ? ORDER BY source", [brand, to_db(since)]
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def source_bucket_counts(db: sqlite_utils.Database, since: datetime, until: datetime, width: timedelta) -> dict[str, list[int]]:
+    """Per source: mentions (classified or not) per bucket of `width` in [since, until), empty buckets included."""
+    seconds = int(width.total_seconds())
+    rows = db.execute(
+        """SELECT source, (CAST(strftime('%s', created_at) AS INTEGER) - :origin) / :width AS slot, count(*)
+           FROM mentions WHERE created_at >= :since AND created_at < :until GROUP BY source, slot""",
+        {"origin": int(since.timestamp()), "width": seconds, "since": to_db(since), "until": to_db(until)},
+    ).fetchall()
+    slots = int((until - since).total_seconds()) // seconds
+    counts: dict[str, list[int]] = {}
+    for source, slot, count in rows:
+        counts.setdefault(source, [0] * slots)[slot] = count
+    return counts
+
+
+def first_mention_at(db: sqlite_utils.Database, brand: str) -> datetime | None:
+    """When the oldest stored mention of `brand` was posted."""
+    row = db.execute("SELECT min(created_at) FROM mentions WHERE brand = ?", [brand]).fetchone()
+    return from_db(row[0]) if row and row[0] else None
+
+
+def last_health_ends(db: sqlite_utils.Database) -> dict[str, datetime]:
+    """Per source (or collector): the end of its latest health alert, for cooldowns."""
+    rows = db.execute("SELECT source, max(window_end) FROM alerts WHERE kind = 'health' GROUP BY source").fetchall()
+    return {source: from_db(end) for source, end in rows if source}
+
+
+def stored_alerts(db: sqlite_utils.Database, since: datetime, until: datetime) -> list[dict[str, Any]]:
+    """Recorded alerts whose window starts in [since, until), with their details decoded."""
+    rows = db.query(
+        "SELECT * FROM alerts WHERE window_start >= ? AND window_start < ? ORDER BY window_start, id",
+        [to_db(since), to_db(until)],
+    )
+    return [{**row, "details": json.loads(row["details"]) if row["details"] else {}} for row in rows]

@@ -22,6 +22,10 @@ def _create_private(path: Path) -> None:
     os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
 
 
+def _deny_attach(action: int, *_: object) -> int:
+    return sqlite3.SQLITE_DENY if action == sqlite3.SQLITE_ATTACH else sqlite3.SQLITE_OK
+
+
 def open_db(path: str | Path, read_only: bool = False) -> sqlite_utils.Database:
     """Open (creating and migrating when writable) the store at `path`."""
     path = Path(path)
@@ -39,6 +43,8 @@ def open_db(path: str | Path, read_only: bool = False) -> sqlite_utils.Database:
         if read_only:
             # mode=ro covers the main file; query_only also covers any database an ATTACH brings in.
             conn.execute("PRAGMA query_only = ON")
+            # ATTACH would still create an empty file at any path the statement names: refuse it outright.
+            conn.set_authorizer(_deny_attach)
         else:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,7 +47,20 @@ class PendingMention:
     rating: int | None
 
 
+# JSON may escape lone UTF-16 surrogates ("\\ud83d" of a split emoji); SQLite cannot encode them, and one such
+# character would fail the whole batch. They carry no text, so each becomes U+FFFD.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _clean(value: Any) -> Any:
+    return _SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value
+
+
 def _row(mention: Mention, now: str, category_of: Callable[[str, int | None], str] | None) -> tuple[Any, ...]:
+    return tuple(_clean(value) for value in _fields(mention, now, category_of))
+
+
+def _fields(mention: Mention, now: str, category_of: Callable[[str, int | None], str] | None) -> tuple[Any, ...]:
     label = mention.label
     imported = label is not None
     return (

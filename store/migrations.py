@@ -152,7 +152,29 @@ def m002_brands_migrations_indexes(db: sqlite_utils.Database) -> None:
     db.execute("INSERT INTO mentions_fts (mentions_fts, rank) VALUES ('automerge', 16)")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [m001_initial, m002_brands_migrations_indexes]
+def m003_job_runs(db: sqlite_utils.Database) -> None:
+    """The last run and outcome of every scheduled job, one row per job, for `brandpulse status`."""
+    _execute_script(
+        db,
+        """
+        CREATE TABLE job_runs (
+            job TEXT PRIMARY KEY,
+            runs INTEGER NOT NULL DEFAULT 0,
+            failures INTEGER NOT NULL DEFAULT 0,
+            last_started_at TEXT,
+            last_finished_at TEXT,
+            last_outcome TEXT CHECK (last_outcome IN ('ok', 'error')),
+            last_error TEXT,
+            last_success_at TEXT,
+            last_duration_s REAL
+        );
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    m001_initial, m002_brands_migrations_indexes, m003_job_runs,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from store.migrations import SCHEMA_VERSION
 from tests.store_seed import mention, seed
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
@@ -165,7 +166,7 @@ def test_sql_write_is_refused_by_sqlite_without_traceback(invoke, store_path, st
     assert "Traceback" not in result.output
     conn = sqlite3.connect(store_path)
     assert conn.execute("SELECT count(*) FROM mentions").fetchone()[0] == 5
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
 def test_sql_error_is_shown_without_traceback(invoke, store_path):

@@ -31,11 +31,11 @@ def test_version_1_database_upgrades_in_place_keeping_rows_and_search(db_path):
 
     db = open_db(db_path)
 
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     assert db.execute("SELECT external_id, label, category FROM mentions").fetchall() == [("r1", "negative", "detractor")]
     assert db.execute("SELECT rowid FROM mentions_fts WHERE mentions_fts MATCH 'refund'").fetchall() == [(1,)]
     assert [r[0] for r in db.execute("SELECT name FROM schema_migrations ORDER BY version")] == [
-        "m001_initial", "m002_brands_migrations_indexes"]
+        "m001_initial", "m002_brands_migrations_indexes", "m003_job_runs"]
     assert db["brands"].exists()
 
 

@@ -1,0 +1,113 @@
+"""Collector-health alerts: a source that normally yields mentions has gone silent, or a collector keeps failing.
+
+The composition root passes in what the store knows (per-source counts, collector state); these
+rules only judge it, with `now` given.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from alerts.base import Alert
+from alerts.spike import describe_width
+
+
+@dataclass(frozen=True)
+class HealthRule:
+    """When a silent source or a failing collector deserves an alert."""
+
+    silence: timedelta = timedelta(hours=6)
+    min_expected: float = 5.0
+    max_p_value: float = 0.001
+    min_history_days: int = 3
+    failing_for: timedelta = timedelta(hours=1)
+    cooldown: timedelta = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class SourceActivity:
+    """Mentions a source yielded in the window just ended, and in the same window on each earlier day."""
+
+    source: str
+    recent: int
+    earlier: Sequence[int]
+
+
+@dataclass(frozen=True)
+class CollectorStatus:
+    """What the store remembers of a collector's runs."""
+
+    name: str
+    brand: str | None
+    last_success_at: datetime | None
+    last_error_at: datetime | None
+    last_error: str | None
+
+
+def check_silence(activity: SourceActivity, window_end: datetime, rule: HealthRule) -> Alert | None:
+    """An alert when a source that usually yields mentions in this window yielded none."""
+    if activity.recent > 0 or len(activity.earlier) < rule.min_history_days:
+        return None
+    expected = sum(activity.earlier) / len(activity.earlier)
+    # Poisson: the chance of seeing nothing at all when `expected` mentions are usual.
+    p_value = math.exp(-expected)
+    if expected < rule.min_expected or p_value > rule.max_p_value:
+        return None
+    window = describe_width(rule.silence)
+    return Alert(
+        kind="health", brand=None, source=activity.source, window_start=window_end - rule.silence, window_end=window_end,
+        observed=0.0, expected=round(expected, 2), threshold=rule.min_expected, score=p_value,
+        reason=(f"source {activity.source} yielded no mentions in the last {window}, against {expected:.1f} usually "
+                f"in this window (p={p_value:.2g}); check its collector and credentials"),
+        details={"check": "silence", "p_value": p_value, "history_days": len(activity.earlier),
+                 "guards": {"min_expected": rule.min_expected, "max_p_value": rule.max_p_value}},
+    )
+
+
+def check_failing(status: CollectorStatus, now: datetime, rule: HealthRule) -> Alert | None:
+    """An alert when a collector's runs have failed since its last success, for longer than `failing_for`."""
+    if status.last_error_at is None:
+        return None
+    if status.last_success_at is not None and status.last_success_at >= status.last_error_at:
+        return None
+    since = status.last_success_at
+    if since is not None and now - since < rule.failing_for:
+        return None
+    last_ok = f"last success {since:%Y-%m-%d %H:%M}Z" if since else "no success yet"
+    return Alert(
+        kind="health", brand=status.brand, source=status.name, window_start=since or status.last_error_at,
+        window_end=now, observed=0.0, expected=1.0, threshold=None, score=None,
+        reason=f"collector {status.name} keeps failing ({last_ok}); last error: {status.last_error}",
+        details={"check": "failing", "last_error": status.last_error,
+                 "guards": {"failing_for": describe_width(rule.failing_for)}},
+    )
+
+
+def in_cooldown(alert: Alert, last_end: datetime | None, rule: HealthRule) -> bool:
+    """Whether an alert for the same source fired within the cooldown."""
+    return last_end is not None and alert.window_end < last_end + rule.cooldown
+
+
+def check_health(
+    activities: Sequence[SourceActivity | None], statuses: Sequence[CollectorStatus], now: datetime,
+    rule: HealthRule, last_ends: dict[str, datetime],
+) -> list[Alert]:
+    """Every silence and failure alert due at `now`; `last_ends` maps a source to its last health alert's end."""
+    found = [check_silence(a, now, rule) for a in activities if a is not None]
+    found += [check_failing(s, now, rule) for s in statuses]
+    return [a for a in found if a is not None and not in_cooldown(a, last_ends.get(a.source or ""), rule)]
+
+
+def activity_at(
+    source: str, counts: Sequence[int], index: int, width: timedelta, rule: HealthRule, days: int,
+) -> SourceActivity | None:
+    """The activity of `source` in the silence window ending before bucket `index` of its `counts`; None without one."""
+    span = max(1, int(rule.silence / width))
+    if index < span:
+        return None
+    per_day = int(timedelta(days=1) / width)
+    ends = (index - back * per_day for back in range(1, days + 1))
+    return SourceActivity(source, sum(counts[index - span:index]), [sum(counts[end - span:end]) for end in ends if end >= span])

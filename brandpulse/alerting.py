@@ -1,0 +1,197 @@
+"""Wiring the alert rules to the store: read bucketed counts and state, record alerts, queue their emails."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+import alerts.charts
+import alerts.emails
+import alerts.health
+import alerts.spike
+import store.alerts
+import store.outbox
+import store.state
+from alerts.base import Alert, Bucket
+from brandpulse import factory
+from brandpulse.config import Config
+from store import transaction
+from store.timestamps import from_db, to_db
+
+log = logging.getLogger(__name__)
+
+ALERTS_WATERMARK = "alerts.evaluated_until"
+CHART_SPAN = timedelta(hours=48)
+
+
+def floor_to(moment: datetime, width: timedelta) -> datetime:
+    """The start of the bucket of `width` holding `moment` (buckets aligned on the Unix epoch)."""
+    seconds = width.total_seconds()
+    return datetime.fromtimestamp(moment.timestamp() // seconds * seconds, moment.tzinfo)
+
+
+def _storm_key(brand: str, source: str | None) -> str:
+    return f"alerts.storm:{brand}" + (f":{source}" if source else "")
+
+
+def _load_storm(value: str | None) -> alerts.spike.Storm | None:
+    if not value:
+        return None
+    data = json.loads(value)
+    return alerts.spike.Storm(from_db(data["last_end"]), data["reported"], data.get("alert_count", 1))
+
+
+def _dump_storm(storm: alerts.spike.Storm) -> str:
+    return json.dumps({"last_end": to_db(storm.last_end), "reported": storm.reported, "alert_count": storm.alert_count})
+
+
+def spike_scopes(config: Config, db: Any, brand: str, since: datetime) -> list[str | None]:
+    """The brand as a whole (None), plus each of its sources when `per_source` is on."""
+    if not config.alerts.spike.per_source:
+        return [None]
+    return [None, *store.alerts.brand_sources(db, brand, since)]
+
+
+def detect(
+    config: Config, db: Any, brand: str, source: str | None, evaluate_from: datetime, until: datetime,
+    storm: alerts.spike.Storm | None,
+) -> tuple[list[Alert], alerts.spike.Storm | None, list[Bucket]]:
+    """Spike alerts of one brand (or one of its sources) for the buckets in [evaluate_from, until)."""
+    rule = factory.spike_rule(config)
+    width = config.alerts.spike.bucket
+    history_from = evaluate_from - timedelta(days=rule.history_days)
+    first = store.alerts.first_mention_at(db, brand)
+    # Hours before the first stored mention are unknown, not quiet: they must not count towards warm-up.
+    history_from = max(history_from, floor_to(first, width)) if first else evaluate_from
+    if history_from >= until:
+        return [], storm, []
+    buckets = store.alerts.bucket_counts(db, brand, history_from, until, width, source)
+    fired, storm = alerts.spike.detect_spikes(brand, buckets, evaluate_from, width, rule, storm)
+    return [replace(a, source=source) for a in fired], storm, buckets
+
+
+def with_evidence(db: Any, alert: Alert) -> Alert:
+    """The alert with its top detractor mentions (text, author, link) in its details."""
+    if alert.kind != "spike" or alert.brand is None:
+        return alert
+    top = store.alerts.top_detractors(db, alert.brand, alert.window_start, alert.window_end)
+    if alert.source:
+        top = [m for m in top if m["source"] == alert.source]
+    return replace(alert, details={**alert.details, "top_mentions": top})
+
+
+def health_alerts(config: Config, db: Any, until: datetime, now: datetime, statuses: bool = True) -> list[Alert]:
+    """Silent sources (from per-source counts up to `until`) and failing collectors (from their state)."""
+    settings = config.alerts.health
+    if not settings.enabled:
+        return []
+    rule = factory.health_rule(config)
+    width = config.alerts.spike.bucket
+    since = until - timedelta(days=settings.history_days) - rule.silence
+    counts = store.alerts.source_bucket_counts(db, since, until, width)
+    activities = [
+        alerts.health.activity_at(source, series, len(series), width, rule, settings.history_days)
+        for source, series in counts.items()
+    ]
+    return alerts.health.check_health(
+        activities, collector_statuses(db) if statuses else [], now, rule, store.alerts.last_health_ends(db),
+    )
+
+
+def collector_statuses(db: Any) -> list[alerts.health.CollectorStatus]:
+    """Every collector's state as the health rule reads it; state names are `collector:brand`."""
+    found = []
+    for row in store.state.collector_states(db):
+        name, _, brand = row["name"].partition(":")
+        found.append(alerts.health.CollectorStatus(
+            row["name"], brand or None,
+            from_db(row["last_success_at"]) if row["last_success_at"] else None,
+            from_db(row["last_error_at"]) if row["last_error_at"] else None,
+            row["last_error"],
+        ))
+    return found
+
+
+def record(config: Config, db: Any, alert: Alert, now: datetime, buckets: list[Bucket]) -> Alert:
+    """Store the alert with its evidence and queue its email with a chart of the last 48 hours."""
+    alert = with_evidence(db, alert)
+    store.alerts.record_alert(db, alert, now)
+    recipients = config.recipients(alert.brand, "alerts")
+    if not recipients:
+        log.warning("alert for %s fired but no alert recipients are configured", alert.brand or alert.source)
+        return alert
+    recent = [b for b in buckets if alert.window_end - CHART_SPAN <= b.start < alert.window_end]
+    chart = alerts.charts.buckets_chart(
+        recent, f"{alert.brand}: mentions per {alerts.spike.describe_width(config.alerts.spike.bucket)}, last 48 h",
+        [b for b in recent if b.start == alert.window_start],
+    ) if recent else None
+    message = alerts.emails.alert_email(
+        alert, config.email.sender, recipients, alert.details.get("top_mentions", []), chart,
+    )
+    store.outbox.enqueue(db, "alert", alert.brand, message["Subject"], recipients, message.as_bytes(), now)
+    log.warning("alert: %s: %s", alert.brand or alert.source, alert.reason)
+    return alert
+
+
+def evaluate(config: Config, queries: list[Any], db: Any, now: datetime) -> list[Alert]:
+    """Spike alerts over the complete buckets since the watermark, then health alerts; each batch in one transaction."""
+    spike = config.alerts.spike
+    until = floor_to(now, spike.bucket)
+    fired: list[Alert] = []
+    mark = store.state.get_value(db, ALERTS_WATERMARK)
+    evaluate_from = max(from_db(mark), until - spike.lookback) if mark else until - spike.lookback
+    if evaluate_from < until:
+        with transaction(db):
+            for query in queries:
+                for source in spike_scopes(config, db, query.brand, evaluate_from - timedelta(days=7)):
+                    key = _storm_key(query.brand, source)
+                    found, storm, buckets = detect(
+                        config, db, query.brand, source, evaluate_from, until, _load_storm(store.state.get_value(db, key)),
+                    )
+                    fired += [record(config, db, alert, now, buckets) for alert in found]
+                    if storm is not None:
+                        store.state.set_value(db, key, _dump_storm(storm))
+            store.state.set_value(db, ALERTS_WATERMARK, to_db(until))
+    with transaction(db):
+        fired += [record(config, db, alert, now, []) for alert in health_alerts(config, db, until, now)]
+    return fired
+
+
+def backtest(config: Config, brands: list[str], db: Any, since: datetime, until: datetime) -> list[Alert]:
+    """The alerts that would have fired had detection run live at the end of each bucket in [since, until)."""
+    width = config.alerts.spike.bucket
+    since, until = floor_to(since, width), floor_to(until, width)
+    found: list[Alert] = []
+    for brand in brands:
+        for source in spike_scopes(config, db, brand, since - timedelta(days=7)):
+            fired, _, _ = detect(config, db, brand, source, since, until, None)
+            found += [with_evidence(db, alert) for alert in fired]
+    found += replay_silence(config, db, since, until)
+    return sorted(found, key=lambda a: (a.window_end, a.kind, a.brand or "", a.source or ""))
+
+
+def replay_silence(config: Config, db: Any, since: datetime, until: datetime) -> list[Alert]:
+    """Silence alerts as the live rule would have raised them at each bucket end (collector failures leave no history)."""
+    settings = config.alerts.health
+    if not settings.enabled:
+        return []
+    rule = factory.health_rule(config)
+    width = config.alerts.spike.bucket
+    origin = since - timedelta(days=settings.history_days) - rule.silence
+    counts = store.alerts.source_bucket_counts(db, origin, until, width)
+    offset = int((since - origin) / width)
+    found: list[Alert] = []
+    last_ends: dict[str, datetime] = {}
+    for step in range(int((until - since) / width)):
+        end = since + (step + 1) * width
+        activities = [
+            alerts.health.activity_at(source, series, offset + step + 1, width, rule, settings.history_days)
+            for source, series in counts.items()
+        ]
+        for alert in alerts.health.check_health(activities, [], end, rule, last_ends):
+            last_ends[alert.source or ""] = alert.window_end
+            found.append(alert)
+    return found

@@ -1,0 +1,78 @@
+"""`brandpulse status`: the job schedule, the last run of every job and collector, and the backlog."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+import store.jobs
+import store.state
+from brandpulse.context import AppContext, pass_app
+from brandpulse.errors import domain_errors
+from store import open_db
+
+
+def _schedule(app: AppContext) -> list[dict[str, Any]]:
+    from brandpulse.scheduler import jobs
+
+    return [{"job": name, "every_s": interval.total_seconds()} for name, _, interval in jobs(app.pipeline)]
+
+
+def gather(app: AppContext) -> dict[str, Any]:
+    """Everything `status` shows, read through a read-only connection so that it works during a run."""
+    db = open_db(app.db_path, read_only=True)
+    try:
+        runs = {row["job"]: row for row in store.jobs.job_runs(db)}
+        collectors = store.state.collector_states(db)
+        backlog = store.jobs.backlog(db)
+    finally:
+        db.close()
+    schedule = [{**entry, **{k: v for k, v in runs.get(entry["job"], {}).items() if k != "job"}} for entry in _schedule(app)]
+    for collector in collectors:
+        collector.pop("cursor", None)  # opaque to people, and may be long
+        ok = collector["last_success_at"] and (not collector["last_error_at"] or collector["last_success_at"] >= collector["last_error_at"])
+        collector["last_outcome"] = "ok" if ok else "error"
+    from brandpulse.factory import disabled_collectors
+
+    return {"database": str(app.db_path), "jobs": schedule, "collectors": collectors,
+            "disabled_collectors": disabled_collectors(app.config), "backlog": backlog}
+
+
+def _duration(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
+
+
+def _print_text(report: dict[str, Any]) -> None:
+    click.echo(f"Store: {report['database']}")
+    click.echo(f"{'Job':<24}{'every':>7}  {'last run':<21}{'outcome':<8}{'runs':>6}{'failed':>7}  last error")
+    for job in report["jobs"]:
+        click.echo(f"{job['job']:<24}{_duration(job['every_s']):>7}  {job.get('last_started_at') or 'never':<21}"
+                   f"{job.get('last_outcome') or '-':<8}{job.get('runs', 0):>6}{job.get('failures', 0):>7}  "
+                   f"{(job.get('last_error') or '')[:80] if job.get('last_outcome') == 'error' else ''}")
+    click.echo(f"{'Collector':<32}{'last run':<21}{'outcome':<8}{'items':>7}  last error")
+    for row in report["collectors"]:
+        click.echo(f"{row['name']:<32}{row['last_run_at'] or 'never':<21}{row['last_outcome']:<8}{row['items']:>7}  "
+                   f"{(row['last_error'] or '')[:80] if row['last_outcome'] == 'error' else ''}")
+    for name, why in report["disabled_collectors"].items():
+        click.echo(f"Collector {name} is disabled: {why}")
+    backlog = report["backlog"]
+    click.echo(f"Backlog: {backlog['unclassified']} unclassified mention(s), {backlog['emails_pending']} email(s) "
+               f"waiting, {backlog['emails_failed']} given up")
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_app
+def status(app: AppContext, fmt: str) -> None:
+    """Show the job schedule, each job's and collector's last run and outcome, and the backlog."""
+    with domain_errors():
+        report = gather(app)
+    if fmt == "json":
+        click.echo(json.dumps(report, indent=2))
+    else:
+        _print_text(report)

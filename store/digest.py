@@ -1,0 +1,33 @@
+"""Reads for the daily digest: a day's classified mentions of a brand and per-day category counts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlite_utils
+
+from store.timestamps import to_db
+
+
+def classified_mentions(db: sqlite_utils.Database, brand: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Every classified mention of `brand` posted in [start, end): source, author, url, text, category, score."""
+    return [
+        dict(row)
+        for row in db.query(
+            """SELECT source, author, url, text, category, score, created_at FROM mentions
+               WHERE brand = ? AND created_at >= ? AND created_at < ? AND category IS NOT NULL
+               ORDER BY created_at, id""",
+            [brand, to_db(start), to_db(end)],
+        )
+    ]
+
+
+def category_counts(db: sqlite_utils.Database, brand: str, start: datetime, end: datetime) -> dict[str, int]:
+    """Promoters, passives and detractors of `brand` posted in [start, end)."""
+    rows = db.execute(
+        """SELECT category, count(*) FROM mentions
+           WHERE brand = ? AND created_at >= ? AND created_at < ? AND category IS NOT NULL GROUP BY category""",
+        [brand, to_db(start), to_db(end)],
+    ).fetchall()
+    return {"promoter": 0, "passive": 0, "detractor": 0, **dict(rows)}

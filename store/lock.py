@@ -1,0 +1,51 @@
+"""One writer service per database: an exclusive `flock` on `<db>.lock`, held for the life of the process."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+
+from store.errors import StoreError
+
+
+class StoreLocked(StoreError):
+    """Another process already runs the service on this database."""
+
+
+class ServiceLock:
+    """An exclusive, non-blocking lock; the kernel releases it when the process dies, even on SIGKILL."""
+
+    def __init__(self, db_path: str | Path):
+        self.path = Path(f"{db_path}.lock")
+        self._fd: int | None = None
+
+    def acquire(self) -> ServiceLock:
+        """Take the lock or raise `StoreLocked` naming the holder's pid and the lock file."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
+            os.close(fd)
+            raise StoreLocked(
+                f"another brandpulse service (pid {holder}) is already running on {str(self.path)[:-5]} "
+                f"(lock {self.path}); stop it first, or use --db for another store"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode("ascii"))
+        self._fd = fd
+        return self
+
+    def release(self) -> None:
+        """Give the lock back (the process ending does the same)."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> ServiceLock:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()

@@ -1,0 +1,50 @@
+from datetime import datetime, timedelta, timezone
+
+from alerts.health import CollectorStatus, HealthRule, SourceActivity, activity_at, check_health
+
+NOW = datetime(2026, 3, 9, 12, tzinfo=timezone.utc)
+HOUR = timedelta(hours=1)
+
+
+def test_usually_busy_source_that_goes_silent_raises_one_health_alert():
+    activity = SourceActivity("reddit", recent=0, earlier=[20, 25, 18, 22])
+
+    alerts = check_health([activity], [], NOW, HealthRule(), {})
+
+    assert len(alerts) == 1
+    assert alerts[0].kind == "health" and alerts[0].source == "reddit"
+    assert alerts[0].expected == 21.25 and alerts[0].observed == 0
+    assert "reddit" in alerts[0].reason and "no mentions" in alerts[0].reason
+
+
+def test_quiet_source_or_short_history_is_not_called_silent():
+    rule = HealthRule()
+    quiet = SourceActivity("appstore", recent=0, earlier=[1, 0, 2, 1])
+    new = SourceActivity("twitter", recent=0, earlier=[30, 30])
+
+    assert check_health([quiet, new], [], NOW, rule, {}) == []
+
+
+def test_silence_alert_within_cooldown_is_not_repeated():
+    activity = SourceActivity("reddit", recent=0, earlier=[20, 25, 18, 22])
+
+    assert check_health([activity], [], NOW, HealthRule(), {"reddit": NOW - 2 * HOUR}) == []
+
+
+def test_collector_failing_since_its_last_success_for_over_an_hour_raises_an_alert():
+    failing = CollectorStatus("twitter:Acme", "Acme", NOW - 3 * HOUR, NOW - 5 * 60 * timedelta(seconds=1), "HTTP 401")
+    recovered = CollectorStatus("reddit:Acme", "Acme", NOW - 60 * timedelta(seconds=1), NOW - HOUR, "timeout")
+    brief = CollectorStatus("feeds:Acme", "Acme", NOW - 10 * 60 * timedelta(seconds=1), NOW, "timeout")
+
+    alerts = check_health([], [failing, recovered, brief], NOW, HealthRule(), {})
+
+    assert [a.source for a in alerts] == ["twitter:Acme"]
+    assert "HTTP 401" in alerts[0].reason and alerts[0].brand == "Acme"
+
+
+def test_activity_at_sums_the_window_and_the_same_window_on_earlier_days():
+    counts = [1] * 24 * 3 + [0] * 6  # three busy days, then six empty hours
+    activity = activity_at("x", counts, len(counts), HOUR, HealthRule(silence=6 * HOUR), days=3)
+
+    assert activity.recent == 0
+    assert activity.earlier == [6, 6, 6]

@@ -1,0 +1,160 @@
+import email
+import json
+import sqlite3
+from datetime import timedelta
+from email import policy
+
+from brandpulse.config import load_config
+from brandpulse.pipeline import Pipeline
+from tests.alert_streams import CONFIG, HOUR, START, stream
+from tests.conftest import write_config
+
+STORM_HOUR = 4 * 24 + 14  # Friday 14:00
+
+
+def _pipeline(tmp_path, invoke, storm, extra=""):
+    config = write_config(tmp_path / "config.yaml", CONFIG.format(extra=extra))
+    (tmp_path / "mentions.jsonl").write_text(stream(5, storm=storm), encoding="utf-8")
+    result = invoke("--config", config, "ingest", tmp_path / "mentions.jsonl", "--no-classify")
+    assert result.exit_code == 0, result.output
+    return Pipeline(load_config(config), tmp_path / "brandpulse.db")
+
+
+def test_storm_is_recorded_with_its_evidence_and_queued_as_one_email_with_a_chart(tmp_path, invoke):
+    pipeline = _pipeline(tmp_path, invoke, {STORM_HOUR: (4, 16), STORM_HOUR + 1: (4, 18)})
+
+    fired = pipeline.evaluate_alerts(START + 5 * 24 * HOUR)
+
+    assert [a.window_start for a in fired] == [START + STORM_HOUR * HOUR]
+    conn = sqlite3.connect(tmp_path / "brandpulse.db")
+    row = conn.execute("SELECT kind, brand, observed, expected, threshold, score, details FROM alerts").fetchone()
+    assert row[:3] == ("spike", "Acme", 16.0) and row[3] == 1.0 and row[4] == 6.0 and row[5] < 1e-9
+    details = json.loads(row[6])
+    assert len(details["top_mentions"]) == 5
+    assert {"text", "author", "url"} <= set(details["top_mentions"][0])
+    (raw,) = conn.execute("SELECT message FROM outbox WHERE kind = 'alert'").fetchone()
+    message = email.message_from_bytes(raw, policy=policy.default)
+    assert message["To"] == "support@acme.test"
+    html = message.get_body(("html",))
+    images = [part for part in message.walk() if part.get_content_type() == "image/png"]
+    assert len(images) == 1 and images[0].get_content().startswith(b"\x89PNG")
+    assert f'cid:{images[0]["Content-ID"].strip("<>")}' in html.get_content()
+    assert "double charged" in message.get_body(("plain",)).get_content()
+
+
+def test_hourly_runs_through_a_long_storm_send_one_alert_and_no_duplicates_on_rerun(tmp_path, invoke):
+    storm = {STORM_HOUR + h: (4, 14) for h in range(8)}
+    pipeline = _pipeline(tmp_path, invoke, storm)
+    now = START + (STORM_HOUR - 2) * HOUR
+    pipeline.evaluate_alerts(now)
+
+    fired = []
+    for _ in range(12):
+        now += HOUR
+        fired += pipeline.evaluate_alerts(now)
+        fired += pipeline.evaluate_alerts(now + timedelta(minutes=5))
+
+    assert len(fired) == 1
+    assert sqlite3.connect(tmp_path / "brandpulse.db").execute("SELECT count(*) FROM outbox").fetchone()[0] == 1
+
+
+def test_mention_text_is_escaped_in_the_html_email(tmp_path, invoke):
+    pipeline = _pipeline(tmp_path, invoke, {STORM_HOUR: (2, 16)})
+    db = pipeline.open()
+    db.execute("UPDATE mentions SET text = '<script>alert(1)</script> acme', url = 'javascript:evil()' "
+               "WHERE created_at >= '2026-03-06T14:00:00Z'")
+    db.conn.commit()
+    db.close()
+
+    pipeline.evaluate_alerts(START + 5 * 24 * HOUR)
+
+    raw = sqlite3.connect(tmp_path / "brandpulse.db").execute("SELECT message FROM outbox").fetchone()[0]
+    html = email.message_from_bytes(raw, policy=policy.default).get_body(("html",)).get_content()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "javascript:" not in html
+
+
+def test_backtest_prints_the_alerts_as_json_lines_and_records_nothing(tmp_path, invoke):
+    _pipeline(tmp_path, invoke, {STORM_HOUR: (4, 16), 2 * 24 + 9: (3, 15)})
+
+    result = invoke("--config", tmp_path / "config.yaml", "alerts", "backtest",
+                    "--since", "2026-03-03T00:00:00Z", "--until", "2026-03-07", "--brand", "Acme")
+
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert [(a["kind"], a["brand"], a["window_start"], a["window_end"]) for a in lines] == [
+        ("spike", "Acme", "2026-03-04T09:00:00Z", "2026-03-04T10:00:00Z"),
+        ("spike", "Acme", "2026-03-06T14:00:00Z", "2026-03-06T15:00:00Z"),
+    ]
+    assert lines[1]["observed"] == 16 and lines[1]["expected"] == 1 and "16 detractor" in lines[1]["reason"]
+    conn = sqlite3.connect(tmp_path / "brandpulse.db")
+    assert conn.execute("SELECT count(*) FROM alerts").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0
+
+
+def test_backtest_rejects_an_unknown_brand(tmp_path, invoke):
+    _pipeline(tmp_path, invoke, {})
+
+    result = invoke("--config", tmp_path / "config.yaml", "alerts", "backtest", "--since", "1d",
+                    "--brand", "Nope")
+
+    assert result.exit_code == 2 and "unknown brand 'Nope'" in result.output
+
+
+def test_source_that_goes_silent_raises_a_health_alert_to_support(tmp_path, invoke):
+    pipeline = _pipeline(tmp_path, invoke, {h: (0, 0) for h in range(4 * 24 + 12, 5 * 24)})
+
+    fired = pipeline.evaluate_alerts(START + 5 * 24 * HOUR)
+
+    assert [(a.kind, a.source) for a in fired] == [("health", "twitter")]
+    assert pipeline.evaluate_alerts(START + 5 * 24 * HOUR + HOUR) == []
+
+
+def test_per_source_detection_names_the_source_that_spiked(tmp_path, invoke):
+    config = write_config(tmp_path / "config.yaml", CONFIG.format(extra="").replace(
+        "    lookback: 48h", "    lookback: 48h\n    per_source: true"))
+    storm = {STORM_HOUR: (1, 14)}
+    (tmp_path / "m.jsonl").write_text(stream(5) + stream(5, per_hour=(4, 1), storm=storm, source="reddit"), encoding="utf-8")
+    assert invoke("--config", config, "ingest", tmp_path / "m.jsonl", "--no-classify").exit_code == 0
+
+    fired = Pipeline(load_config(config), tmp_path / "brandpulse.db").evaluate_alerts(START + 5 * 24 * HOUR)
+
+    assert sorted((a.source or "", a.observed) for a in fired) == [("", 15.0), ("reddit", 14.0)]
+    reddit = next(a for a in fired if a.source == "reddit")
+    assert {m["source"] for m in reddit.details["top_mentions"]} == {"reddit"}
+
+
+def test_backtest_reports_what_hourly_live_runs_recorded(tmp_path, invoke):
+    storm = {2 * 24 + 9: (3, 15), STORM_HOUR: (4, 16), STORM_HOUR + 1: (2, 40)}
+    pipeline = _pipeline(tmp_path, invoke, storm)
+    since = START + 2 * 24 * HOUR
+
+    backtested = pipeline.backtest(since, START + 5 * 24 * HOUR)
+    live = []
+    for hour in range(1, 3 * 24 + 1):
+        live += pipeline.evaluate_alerts(since + hour * HOUR + timedelta(minutes=7))
+
+    def key(alert):
+        return (alert.kind, alert.window_start, alert.observed, alert.expected, alert.reason)
+
+    assert [key(a) for a in backtested] == [key(a) for a in live]
+    assert len(live) == 3  # two storms, the second one grown into an update
+
+
+def test_collector_failing_for_hours_raises_one_health_alert_to_the_brands_support(tmp_path, invoke):
+    import store.state
+    from store import transaction
+
+    pipeline = _pipeline(tmp_path, invoke, {})
+    now = START + 5 * 24 * HOUR
+    db = pipeline.open()
+    with transaction(db):
+        store.state.save_collector_success(db, "twitter:Acme", {"since_id": "9"}, 3, now - 5 * HOUR)
+        store.state.save_collector_error(db, "twitter:Acme", "HTTP 401 from api.twitter.com; check the bearer token", now)
+    db.close()
+
+    fired = pipeline.evaluate_alerts(now) + pipeline.evaluate_alerts(now + HOUR)
+
+    assert [(a.kind, a.brand, a.source) for a in fired] == [("health", "Acme", "twitter:Acme")]
+    subject, to = sqlite3.connect(tmp_path / "brandpulse.db").execute("SELECT subject, recipients FROM outbox").fetchone()
+    assert subject == "[brandpulse] Collector health: twitter:Acme" and json.loads(to) == ["support@acme.test"]

@@ -1,0 +1,105 @@
+import email
+import sqlite3
+from datetime import datetime, timezone
+from email import policy
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from brandpulse.config import load_config
+from brandpulse.pipeline import Pipeline
+from brandpulse.scheduler import add_digest_job
+from tests.alert_streams import CONFIG, stream
+from tests.conftest import write_config
+
+ROUTING = """
+digest:
+  cron: "30 7 * * 1-5"
+  timezone: Europe/Paris
+"""
+
+
+def _setup(tmp_path, invoke, extra=ROUTING):
+    config = write_config(tmp_path / "config.yaml", CONFIG.format(extra=extra))
+    # Nine days (Mon 2 Mar .. Tue 10 Mar UTC); on Tue 10 Mar the hours 9-11 UTC are a complaint storm.
+    storm = {8 * 24 + h: (1, 9) for h in (9, 10, 11)}
+    (tmp_path / "m.jsonl").write_text(stream(9, storm=storm) + stream(9, per_hour=(1, 0), source="reddit"), encoding="utf-8")
+    assert invoke("--config", config, "ingest", tmp_path / "m.jsonl", "--no-classify").exit_code == 0
+    return config
+
+
+def test_preview_writes_volume_categories_trend_terms_sources_and_a_chart(tmp_path, invoke):
+    config = _setup(tmp_path, invoke)
+
+    result = invoke("--config", config, "digest", "--date", "2026-03-10", "--preview", tmp_path / "out.html")
+
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "out.html").read_text()
+    # Paris day 10 Mar = 9 Mar 23:00 .. 10 Mar 23:00 UTC. Twitter: 21 h x (3 promoters, 1 detractor) + 3 storm
+    # hours x (1, 9) = 114; reddit: 24 promoters. NSS (90 - 48) / 138 = +30; the day before (96 - 24) / 120 = +60.
+    assert "<th align=\"left\">Mentions</th><td>138</td>" in html
+    assert "<td>90 / 0 / 48</td>" in html
+    assert "+30\n    (-30 vs previous day)" in html and "7-day average</th><td>+60</td>" in html
+    assert "charged (48), double (48)" in html and "acme" not in html.split("Frequent terms")[1].split("</p>")[0]
+    assert "<td>twitter</td><td>114</td><td>66</td><td>0</td><td>48</td><td>+16</td>" in html
+    assert "<td>reddit</td><td>24</td>" in html
+    assert "data:image/png;base64,iVBOR" in html
+    assert "double charged" in html.split("Top negative")[1].split("</ul>")[0]
+    assert sqlite3.connect(tmp_path / "brandpulse.db").execute("SELECT count(*) FROM outbox").fetchone()[0] == 0
+
+
+def test_send_routes_the_digest_to_the_brands_marketing_recipients_with_an_inline_chart(tmp_path, invoke):
+    config = _setup(tmp_path, invoke)
+    text = config.read_text().replace("keywords: [acme]", "keywords: [acme]\n    recipients: {digest: [brand-marketing@acme.test]}")
+    config.write_text(text)
+
+    result = invoke("--config", config, "digest", "--date", "2026-03-10", "--send")
+
+    assert result.exit_code == 0, result.output
+    (eml,) = (tmp_path / "outbox").glob("*.eml")
+    message = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
+    assert message["To"] == "brand-marketing@acme.test"
+    assert message["Subject"] == "[brandpulse] Daily digest 2026-03-10: Acme"
+    (image,) = [p for p in message.walk() if p.get_content_type() == "image/png"]
+    assert f'cid:{image["Content-ID"].strip("<>")}' in message.get_body(("html",)).get_content()
+    assert "Net sentiment: +30 (-30 vs previous day); 7-day average +60" in message.get_body(("plain",)).get_content()
+
+
+def test_scheduled_digest_covers_yesterday_in_the_time_zone_and_is_queued_once(tmp_path, invoke):
+    config = _setup(tmp_path, invoke)
+    pipeline = Pipeline(load_config(config), tmp_path / "brandpulse.db")
+    now = datetime(2026, 3, 11, 6, 30, tzinfo=timezone.utc)  # 07:30 in Paris
+
+    assert pipeline.send_digest(now) == ["Acme"]
+    assert pipeline.send_digest(now) == []
+    (subject,) = sqlite3.connect(tmp_path / "brandpulse.db").execute("SELECT subject FROM outbox").fetchone()
+    assert "2026-03-10" in subject
+
+
+def test_digest_job_fires_at_the_cron_time_in_the_configured_zone(tmp_path, invoke):
+    config = _setup(tmp_path, invoke)
+    scheduler = BackgroundScheduler(timezone=timezone.utc)
+    add_digest_job(scheduler, Pipeline(load_config(config), tmp_path / "brandpulse.db"))
+
+    trigger = scheduler.get_job("digest").trigger
+    friday_evening = datetime(2026, 3, 13, 18, tzinfo=timezone.utc)
+    fire = trigger.get_next_fire_time(None, friday_evening)
+
+    # Weekdays only, 07:30 Paris: the next one is Monday 16 March, 06:30 UTC.
+    assert fire.astimezone(timezone.utc) == datetime(2026, 3, 16, 6, 30, tzinfo=timezone.utc)
+
+
+def test_invalid_cron_or_time_zone_fails_at_start_up(tmp_path, invoke):
+    config = write_config(tmp_path / "config.yaml", CONFIG.format(extra="digest: {cron: '61 8 * * *', timezone: Mars/Olympus}"))
+
+    result = invoke("--config", config, "digest", "--date", "2026-03-10", "--preview", tmp_path / "x.html")
+
+    assert result.exit_code == 2
+    assert "digest.cron" in result.output and "digest.timezone" in result.output
+
+
+def test_crontab_weekday_numbers_mean_sunday_zero_as_in_cron():
+    from brandpulse.crontab import weekday_names
+
+    assert weekday_names("1-5") == "mon-fri"
+    assert weekday_names("0,6,7") == "sun,sat,sun"
+    assert weekday_names("*/2") == "*/2"

@@ -1,0 +1,174 @@
+import email
+import socket
+import sqlite3
+import ssl
+from datetime import datetime, timedelta, timezone
+from email import policy
+
+import pytest
+import trustme
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+import store.outbox
+from alerts.emails import build_message
+from brandpulse.config import load_config
+from brandpulse.pipeline import Pipeline
+from tests.conftest import write_config
+
+NOW = datetime(2026, 3, 9, 9, tzinfo=timezone.utc)
+USER, PASSWORD = "mailer", "s3cret-pw"
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps what it accepts, or answers RCPT/DATA with a chosen refusal."""
+
+    def __init__(self, rcpt_reply=None, data_reply=None):
+        self.messages, self.rcpt_reply, self.data_reply = [], rcpt_reply, data_reply
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.rcpt_reply:
+            return self.rcpt_reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.data_reply:
+            return self.data_reply
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 Message accepted"
+
+
+def _check_login(server, session, envelope, mechanism, auth_data):
+    ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (USER.encode(), PASSWORD.encode())
+    return AuthResult(success=ok)
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory):
+    """A throw-away CA, the CA file clients trust, and a server context with a certificate for 127.0.0.1."""
+    ca = trustme.CA()
+    ca_file = tmp_path_factory.mktemp("ca") / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    return ca_file, context
+
+
+def _server(handler, port, security, tls):
+    # aiosmtpd only counts STARTTLS as TLS for AUTH; an implicit-TLS (ssl) listener is encrypted anyway.
+    options = {"authenticator": _check_login, "auth_require_tls": security == "starttls",
+               "auth_exclude_mechanism": ["LOGIN"]}
+    if security == "starttls":
+        options.update(tls_context=tls[1], require_starttls=True)
+    elif security == "ssl":
+        options.update(ssl_context=tls[1], server_hostname="127.0.0.1")
+    controller = Controller(handler, hostname="127.0.0.1", port=port, **options)
+    controller.start()
+    return controller
+
+
+def _pipeline(tmp_path, monkeypatch, port, security, tls):
+    monkeypatch.setenv("BRANDPULSE_SMTP_USERNAME", USER)
+    monkeypatch.setenv("BRANDPULSE_SMTP_PASSWORD", PASSWORD)
+    config = write_config(tmp_path / "config.yaml", f"""
+brands: [{{name: Acme, keywords: [acme]}}]
+email:
+  sender: alerts@acme.test
+  smtp: {{host: 127.0.0.1, port: {port}, security: {security}, timeout: 5, ca_file: {tls[0]}}}
+""")
+    return Pipeline(load_config(config), tmp_path / "brandpulse.db")
+
+
+def _queue(pipeline, subject="Spike", now=NOW):
+    message = build_message(subject, "alerts@acme.test", ["support@acme.test"], "text body", "<p>html body</p>")
+    db = pipeline.open()
+    try:
+        return store.outbox.enqueue(db, "alert", "Acme", subject, ["support@acme.test"], message.as_bytes(), now)
+    finally:
+        db.close()
+
+
+def _outbox(tmp_path):
+    conn = sqlite3.connect(tmp_path / "brandpulse.db")
+    return conn.execute("SELECT status, attempts, next_attempt_at, last_error, delivered_to FROM outbox ORDER BY id").fetchall()
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_email_is_delivered_over_tls_with_the_login_from_the_environment(tmp_path, monkeypatch, tls, security):
+    inbox, port = Inbox(), _free_port()
+    controller = _server(inbox, port, security, tls)
+    try:
+        pipeline = _pipeline(tmp_path, monkeypatch, port, security, tls)
+        _queue(pipeline)
+        report = pipeline.deliver(NOW)
+    finally:
+        controller.stop()
+
+    assert report.sent == [f"SMTP 127.0.0.1:{port}"] and report.failed == 0
+    sender, recipients, content = inbox.messages[0]
+    assert (sender, recipients) == ("alerts@acme.test", ["support@acme.test"])
+    assert email.message_from_bytes(content, policy=policy.default)["Subject"] == "Spike"
+    assert _outbox(tmp_path)[0][:2] == ("sent", 1)
+
+
+@pytest.mark.parametrize("refusal", [{"rcpt_reply": "550 5.1.1 no such mailbox"}, {"data_reply": "451 4.3.0 try later"}])
+def test_refusing_server_leaves_the_email_pending_with_a_backoff(tmp_path, monkeypatch, tls, refusal):
+    inbox, port = Inbox(**refusal), _free_port()
+    controller = _server(inbox, port, "starttls", tls)
+    try:
+        pipeline = _pipeline(tmp_path, monkeypatch, port, "starttls", tls)
+        _queue(pipeline)
+        first = pipeline.deliver(NOW)
+        too_early = pipeline.deliver(NOW + timedelta(seconds=30))
+        inbox.rcpt_reply = inbox.data_reply = None  # the server accepts again
+        later = pipeline.deliver(NOW + timedelta(seconds=61))
+    finally:
+        controller.stop()
+
+    assert (first.failed, too_early.failed, len(too_early.sent)) == (1, 0, 0)
+    assert len(later.sent) == 1 and len(inbox.messages) == 1
+    assert _outbox(tmp_path)[0][:2] == ("sent", 2)
+
+
+def test_server_gone_for_an_hour_and_a_restart_lose_and_duplicate_nothing(tmp_path, monkeypatch, tls):
+    inbox, port = Inbox(), _free_port()
+    controller = _server(inbox, port, "starttls", tls)
+    pipeline = _pipeline(tmp_path, monkeypatch, port, "starttls", tls)
+    _queue(pipeline, "first")
+    assert len(pipeline.deliver(NOW).sent) == 1
+    controller.stop()  # the server goes away mid-run, with two more emails to send
+    _queue(pipeline, "second")
+    _queue(pipeline, "third")
+
+    attempts_while_down = 0
+    now = NOW
+    while now < NOW + timedelta(hours=1):
+        now += timedelta(minutes=1)
+        report = pipeline.deliver(now)
+        assert report.sent == []
+        attempts_while_down += report.failed
+    statuses = _outbox(tmp_path)
+    assert [s[0] for s in statuses] == ["sent", "pending", "pending"]
+    assert attempts_while_down < 2 * 60  # backoff: far fewer tries than the 60 runs
+
+    restarted = Pipeline(pipeline.config, pipeline.db_path)  # a new process, same store
+    controller = _server(inbox, port, "starttls", tls)
+    try:
+        delivered = []
+        for _ in range(20):
+            now += timedelta(minutes=1)
+            delivered += restarted.deliver(now).sent
+    finally:
+        controller.stop()
+
+    assert len(delivered) == 2
+    subjects = [email.message_from_bytes(m[2], policy=policy.default)["Subject"] for m in inbox.messages]
+    assert subjects == ["first", "second", "third"]
+    assert [s[0] for s in _outbox(tmp_path)] == ["sent", "sent", "sent"]

@@ -1,0 +1,145 @@
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from brandpulse.scheduler import JOB_DEFAULTS, build_scheduler, wrap_job
+from store import open_db
+from store.jobs import job_runs
+
+TICK = timedelta(seconds=0.05)
+WAIT_S = 20  # an upper bound for a failing test, never reached by a passing one
+
+
+@pytest.fixture
+def running():
+    schedulers = []
+
+    def start(listed, record=None):
+        scheduler = build_scheduler(listed, record)
+        scheduler.start()
+        schedulers.append(scheduler)
+        return scheduler
+
+    yield start
+    for scheduler in schedulers:
+        scheduler.shutdown(wait=False)
+
+
+def test_a_failing_job_is_retried_at_its_next_interval_until_it_succeeds(running):
+    calls, succeeded = [], threading.Event()
+
+    def flaky(now):
+        calls.append(now)
+        if len(calls) < 3:
+            raise ConnectionError("HTTP 503 from the API")
+        succeeded.set()
+
+    running([("collect:api", flaky, TICK)])
+
+    assert succeeded.wait(WAIT_S)
+    assert len(calls) == 3
+
+
+def test_the_scheduler_never_runs_two_copies_of_a_job(running):
+    active, most, lock, release = [0], [0], threading.Lock(), threading.Event()
+    entered = threading.Semaphore(0)
+
+    def slow(now):
+        with lock:
+            active[0] += 1
+            most[0] = max(most[0], active[0])
+        entered.release()
+        release.wait(WAIT_S)
+        with lock:
+            active[0] -= 1
+
+    others = threading.Event()
+    ticks = []
+
+    def witness(now):  # proves many intervals of the slow job went by while it was still running
+        ticks.append(now)
+        if len(ticks) >= 10:
+            others.set()
+
+    running([("classify", slow, TICK), ("alerts", witness, TICK)])
+    assert entered.acquire(timeout=WAIT_S)
+    assert others.wait(WAIT_S)
+    release.set()
+    assert entered.acquire(timeout=WAIT_S)  # after the release, it runs again: skipped runs were not lost forever
+
+    assert most[0] == 1
+
+
+def test_a_long_job_does_not_starve_the_other_jobs(running):
+    release = threading.Event()
+    delivered, collected = threading.Event(), threading.Event()
+    counts = {"deliver": 0, "collect": 0}
+
+    def count(name, done):
+        def work(now):
+            counts[name] += 1
+            if counts[name] >= 3:
+                done.set()
+        return work
+
+    running([
+        ("classify", lambda now: release.wait(WAIT_S), TICK),
+        ("deliver", count("deliver", delivered), TICK),
+        ("collect:demo", count("collect", collected), TICK),
+    ])
+
+    try:
+        assert delivered.wait(WAIT_S) and collected.wait(WAIT_S)
+    finally:
+        release.set()
+
+
+def test_every_scheduled_job_coalesces_missed_runs_runs_alone_and_tolerates_late_starts(running):
+    scheduler = running([("classify", lambda now: None, TICK), ("deliver", lambda now: None, TICK)])
+
+    settings = {(j.coalesce, j.max_instances, j.misfire_grace_time) for j in scheduler.get_jobs()}
+
+    assert settings == {(True, 1, 300)}
+    assert JOB_DEFAULTS["misfire_grace_time"] > 0
+
+
+def test_the_job_wrapper_records_each_outcome_and_never_raises(tmp_path):
+    db_path = tmp_path / "jobs.db"
+    clock = iter(datetime(2026, 3, 2, 9, 0, s, tzinfo=timezone.utc) for s in range(10))
+
+    def record(name, started, finished, error):
+        db = open_db(db_path)
+        try:
+            from store.jobs import record_job_run
+
+            record_job_run(db, name, started, finished, error)
+        finally:
+            db.close()
+
+    def boom(now):
+        raise TimeoutError("read timed out after 30 s")
+
+    wrap_job("collect:api", boom, record, lambda: next(clock))()
+    wrap_job("collect:api", lambda now: None, record, lambda: next(clock))()
+    wrap_job("collect:api", boom, record, lambda: next(clock))()
+
+    db = open_db(db_path)
+    (row,) = job_runs(db)
+    db.close()
+    assert (row["runs"], row["failures"], row["last_outcome"]) == (3, 2, "error")
+    assert row["last_error"] == "TimeoutError: read timed out after 30 s"
+    assert row["last_success_at"] == "2026-03-02T09:00:03Z"
+    assert row["last_started_at"] == "2026-03-02T09:00:04Z"
+
+
+def test_a_job_whose_run_cannot_be_recorded_still_completes(caplog):
+    done = []
+
+    def broken_record(*args):
+        raise OSError("disk full")
+
+    wrap_job("deliver", done.append, broken_record)()
+
+    assert len(done) == 1
+    assert "cannot record the run of job deliver" in caplog.text

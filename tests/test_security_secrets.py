@@ -1,0 +1,131 @@
+import email
+import os
+import stat
+from datetime import datetime, timezone
+from email import policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Sink
+from aiosmtpd.smtp import AuthResult
+from click.testing import CliRunner
+
+import store.outbox
+from alerts.base import Alert
+from alerts.emails import alert_email
+from alerts.transports import FileTransport
+from brandpulse.cli import cli
+from store import open_db, transaction
+from tests.conftest import write_config
+from tests.test_hardening_outages import _free_port
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+# Every environment variable the project reads a credential from (collectors of issue 4 included).
+SECRETS = {
+    "TWITTER_BEARER_TOKEN": "tw-bearer-5ecret-A1",
+    "REDDIT_CLIENT_ID": "rd-client-5ecret-B2",
+    "REDDIT_CLIENT_SECRET": "rd-secret-5ecret-C3",
+    "REDDIT_USERNAME": "rd-user-5ecret-D4",
+    "REDDIT_PASSWORD": "rd-pass-5ecret-E5",
+    "REDDIT_USER_AGENT": "rd-agent-5ecret-H8",
+    "MASTODON_ACCESS_TOKEN": "md-token-5ecret-I9",
+    "BRANDPULSE_SMTP_USERNAME": "smtp-user-5ecret-F6",
+    "BRANDPULSE_SMTP_PASSWORD": "smtp-pass-5ecret-G7",
+}
+
+
+@pytest.fixture
+def private_umask():
+    previous = os.umask(0o022)  # a typical server umask: group and others could read what we create
+    yield
+    os.umask(previous)
+
+
+def _mode(path):
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_the_database_and_its_wal_and_shm_files_are_readable_by_the_owner_only(tmp_path, private_umask):
+    path = tmp_path / "store" / "b.db"
+    db = open_db(path)
+    with transaction(db):
+        db.execute("INSERT INTO state (key, value) VALUES ('k', 'v')")
+
+    modes = {p.name: _mode(p) for p in path.parent.iterdir()}
+    db.close()
+
+    assert modes == {"b.db": 0o600, "b.db-wal": 0o600, "b.db-shm": 0o600}
+
+
+def test_the_outbox_folder_and_its_emails_are_readable_by_the_owner_only(tmp_path, private_umask):
+    written = FileTransport(tmp_path / "outbox").send(b"Subject: x\r\n\r\nbody", "a@b", ["c@d"], "mail-1")
+
+    assert _mode(tmp_path / "outbox") == 0o700
+    assert _mode(tmp_path / "outbox" / "mail-1.eml") == 0o600 and written.endswith("mail-1.eml")
+
+
+def _alert(brand="Acme"):
+    return Alert("spike", brand, NOW, NOW, 9, 1, 3, 4.0, "9 detractors, usually 1")
+
+
+def test_mention_text_is_escaped_in_the_html_email():
+    hostile = [{"source": "x", "author": "<b>eve</b>", "text": '<script>alert(1)</script><img src=x onerror="y">',
+                "url": "javascript:alert(1)", "created_at": "2026-03-02T08:00:00Z", "score": -0.9}]
+
+    message = alert_email(_alert(), "bp@example.com", ["ops@example.com"], hostile)
+    html = message.get_body(("html",)).get_content()
+
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<img" not in html and "<b>eve</b>" not in html
+
+
+def test_a_brand_name_with_line_breaks_cannot_inject_email_headers():
+    message = alert_email(_alert("Acme\r\nBcc: victim@example.com\r\n"), "bp@example.com\nCc: x@y",
+                          ["ops@example.com\r\nBcc: z@example.com"], [])
+
+    parsed = email.message_from_bytes(message.as_bytes(), policy=policy.default)
+
+    assert parsed["Bcc"] is None and parsed["Cc"] is None
+    assert "\n" not in parsed["Subject"] and parsed["Subject"].startswith("[brandpulse] Negative spike: Acme Bcc")
+
+
+def _scan(tmp_path, texts):
+    found = []
+    blobs = [("output", t) for t in texts]
+    blobs += [(p.name, p.read_bytes().decode("utf-8", "replace")) for p in tmp_path.rglob("*") if p.is_file()]
+    for where, blob in blobs:
+        found += [f"{name} in {where}" for name, value in SECRETS.items() if value in blob]
+    return found
+
+
+def _enqueue(path):
+    db = open_db(path)
+    with transaction(db):
+        store.outbox.enqueue(db, "alert", "Acme", "spike", ["ops@example.com"], b"Subject: s\r\n\r\nb\r\n", NOW)
+    db.close()
+
+
+def test_secrets_from_the_environment_never_reach_logs_database_outbox_or_error_messages(tmp_path, monkeypatch):
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+    port = _free_port()
+    server = Controller(Sink(), hostname="127.0.0.1", port=port, auth_require_tls=False,
+                        authenticator=lambda *args: AuthResult(success=False, handled=False))
+    base = "brands: [{name: Acme, keywords: [acme]}]\ncollectors: [{type: replay, name: feed, path: gone.jsonl}]\n"
+    smtp = write_config(tmp_path / "smtp.yaml", base + f"email: {{smtp: {{host: 127.0.0.1, port: {port}, security: none, timeout: 3}}}}\n")
+    files = write_config(tmp_path / "files.yaml", base)
+    _enqueue(tmp_path / "brandpulse.db")
+
+    server.start()
+    try:
+        # Rejected login: the error is recorded in the outbox, the email stays queued.
+        with_smtp = CliRunner().invoke(cli, ["-vv", "--config", smtp, "run", "--once"])
+    finally:
+        server.stop()
+    _enqueue(tmp_path / "brandpulse.db")  # the failed one waits for its backoff; this one goes out now
+    with_files = CliRunner().invoke(cli, ["-vv", "--log-format", "json", "--config", files, "run", "--once"])
+    errors = [str(r.exception) for r in (with_smtp, with_files) if r.exception]
+
+    assert "collector feed:Acme failed" in with_smtp.output and "AUTH" in with_smtp.output.upper()
+    assert list((tmp_path / "outbox").glob("*.eml")), "the second email should have gone to the outbox folder"
+    assert _scan(tmp_path, [with_smtp.output, with_files.output, *errors]) == []

@@ -1,0 +1,120 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import write_config
+
+CONFIG = """
+brands: [{name: Acme, keywords: [acme]}]
+collectors: [{type: replay, name: feed, path: missing.jsonl, interval: 10m}]
+sentiment: {interval: 2m}
+"""
+
+
+def test_status_shows_the_schedule_each_jobs_last_outcome_the_collectors_and_the_backlog(tmp_path, invoke):
+    config = write_config(tmp_path / "c.yaml", CONFIG)
+    invoke("--config", config, "run", "--once")  # its collector fails: the file is missing
+
+    result = invoke("--config", config, "status", "--format", "json")
+    report = json.loads(result.output)
+    jobs = {job["job"]: job for job in report["jobs"]}
+
+    assert result.exit_code == 0
+    assert list(jobs) == ["collect:feed", "classify", "alerts", "deliver"]
+    assert (jobs["collect:feed"]["every_s"], jobs["classify"]["every_s"]) == (600, 120)
+    assert jobs["collect:feed"]["last_outcome"] == "ok" and jobs["collect:feed"]["runs"] == 1
+    (collector,) = report["collectors"]
+    assert collector["name"] == "feed:Acme" and collector["last_outcome"] == "error"
+    assert "missing.jsonl cannot be read" in collector["last_error"]
+    assert report["backlog"]["emails_pending"] == 0
+
+
+def test_status_as_text_names_every_job_and_the_backlog(tmp_path, invoke):
+    config = write_config(tmp_path / "c.yaml", CONFIG)
+    invoke("--config", config, "ingest", "-", "--no-classify",
+           input='{"source": "x", "id": "1", "text": "acme", "created_at": "2026-03-01T10:00:00Z"}\n')
+
+    output = invoke("--config", config, "status").output
+
+    assert "collect:feed" in output and "10m" in output and "never" in output
+    assert "Backlog: 1 unclassified mention(s), 0 email(s) waiting, 0 given up" in output
+
+
+def test_status_on_a_missing_database_says_how_to_create_it(tmp_path):
+    from click.testing import CliRunner
+
+    from brandpulse.cli import cli
+
+    config = write_config(tmp_path / "c.yaml", CONFIG)
+    result = CliRunner().invoke(cli, ["--config", str(config), "status"])
+
+    assert result.exit_code == 1
+    assert "does not exist; run `brandpulse run --once`" in result.output
+
+
+def _start_service(config, *extra):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "brandpulse", "-v", *extra, "--config", str(config), "run"],
+        stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    lines = []
+    for line in process.stderr:  # the test times out if the service never comes up
+        lines.append(line)
+        if "is running" in line:
+            return process, lines
+    raise AssertionError("".join(lines))
+
+
+def _stop(process):
+    process.send_signal(signal.SIGTERM)
+    _, rest = process.communicate(timeout=30)
+    return rest
+
+
+@pytest.mark.slow
+def test_a_second_run_on_the_same_database_refuses_while_read_only_commands_keep_working(tmp_path):
+    config = write_config(tmp_path / "c.yaml", "brands: [{name: Acme, keywords: [acme]}]\n")
+    service, _ = _start_service(config)
+    try:
+        second = subprocess.run([sys.executable, "-m", "brandpulse", "--config", str(config), "run", "--once"],
+                                capture_output=True, text=True, timeout=60)
+        status = subprocess.run([sys.executable, "-m", "brandpulse", "--config", str(config), "status"],
+                                capture_output=True, text=True, timeout=60)
+        readers = [subprocess.run([sys.executable, "-m", "brandpulse", "--config", str(config), *command],
+                                  capture_output=True, text=True, timeout=60)
+                   for command in (["query"], ["stats"], ["sql", "SELECT count(*) AS n FROM mentions"])]
+    finally:
+        rest = _stop(service)
+
+    assert second.returncode == 1
+    assert f"another brandpulse service (pid {service.pid}) is already running" in second.stderr
+    assert "stop it first, or use --db for another store" in second.stderr
+    assert status.returncode == 0 and "classify" in status.stdout
+    assert [r.returncode for r in readers] == [0, 0, 0], [r.stderr for r in readers]
+    assert service.returncode == 0 and "stopped" in rest
+
+
+@pytest.mark.slow
+def test_json_logs_are_one_object_per_line(tmp_path):
+    config = write_config(tmp_path / "c.yaml", "brands: [{name: Acme, keywords: [acme]}]\n")
+    service, lines = _start_service(config, "--log-format", "json")
+    rest = _stop(service)
+
+    events = [json.loads(line) for line in [*lines, *rest.splitlines()] if line.startswith("{")]
+    assert {"time", "level", "logger", "message"} <= set(events[0])
+    assert any(e["message"] == "stopped" for e in events)
+    assert all(line.startswith("{") for line in rest.splitlines() if line.strip())
+
+
+def test_status_names_collectors_disabled_for_missing_credentials(tmp_path, invoke, monkeypatch):
+    monkeypatch.delenv("TWITTER_BEARER_TOKEN", raising=False)
+    config = write_config(tmp_path / "c.yaml", CONFIG.replace("interval: 10m}]", "interval: 10m}, {type: twitter, name: tw}]"))
+    invoke("--config", config, "ingest", "-", "--no-classify", input="")
+
+    result = invoke("--config", config, "status")
+
+    assert "Collector tw is disabled: set TWITTER_BEARER_TOKEN in the environment to enable it" in result.output
