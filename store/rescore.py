@@ -12,12 +12,14 @@ from store.timestamps import to_db
 # Imported labels come from the source and are kept; only our own model's output is re-scored.
 _STALE = """FROM mentions WHERE provenance = 'model' AND (model IS NOT ? OR model_version IS NOT ?)
             AND (? IS NULL OR created_at >= ?)"""
+_COUNT_STALE = "SELECT count(*) " + _STALE
+_PAGE_STALE = "SELECT id, text, rating " + _STALE + " AND id > ? ORDER BY id LIMIT ?"
 
 
 def count_stale(db: sqlite_utils.Database, model: str, version: str, since: datetime | None = None) -> int:
     """How many mentions (created at or after `since`) were classified by a model other than `model` `version`."""
     stamp = to_db(since) if since else None
-    return db.execute(f"SELECT count(*) {_STALE}", [model, version, stamp, stamp]).fetchone()[0]
+    return db.execute(_COUNT_STALE, [model, version, stamp, stamp]).fetchone()[0]
 
 
 def stale_classifications(
@@ -25,6 +27,5 @@ def stale_classifications(
 ) -> list[PendingMention]:
     """Up to `limit` such mentions with an id above `after_id`, by id, to re-classify in pages."""
     stamp = to_db(since) if since else None
-    rows = db.execute(f"SELECT id, text, rating {_STALE} AND id > ? ORDER BY id LIMIT ?",
-                      [model, version, stamp, stamp, after_id, limit])
+    rows = db.execute(_PAGE_STALE, [model, version, stamp, stamp, after_id, limit])
     return [PendingMention(*row) for row in rows.fetchall()]

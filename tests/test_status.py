@@ -24,7 +24,8 @@ def test_status_shows_the_schedule_each_jobs_last_outcome_the_collectors_and_the
     jobs = {job["job"]: job for job in report["jobs"]}
 
     assert result.exit_code == 0
-    assert list(jobs) == ["collect:feed", "classify", "alerts", "deliver"]
+    assert list(jobs) == ["collect:feed", "classify", "alerts", "deliver", "digest"]
+    assert (jobs["digest"]["cron"], jobs["digest"]["timezone"]) == ("0 8 * * *", "UTC")
     assert (jobs["collect:feed"]["every_s"], jobs["classify"]["every_s"]) == (600, 120)
     assert jobs["collect:feed"]["last_outcome"] == "ok" and jobs["collect:feed"]["runs"] == 1
     (collector,) = report["collectors"]
@@ -41,6 +42,7 @@ def test_status_as_text_names_every_job_and_the_backlog(tmp_path, invoke):
     output = invoke("--config", config, "status").output
 
     assert "collect:feed" in output and "10m" in output and "never" in output
+    assert "Job digest runs at '0 8 * * *' (UTC)" in output
     assert "Backlog: 1 unclassified mention(s), 0 email(s) waiting, 0 given up" in output
 
 

@@ -17,7 +17,11 @@ from store import open_db
 def _schedule(app: AppContext) -> list[dict[str, Any]]:
     from brandpulse.scheduler import jobs
 
-    return [{"job": name, "every_s": interval.total_seconds()} for name, _, interval in jobs(app.pipeline)]
+    listed = [{"job": name, "every_s": interval.total_seconds()} for name, _, interval in jobs(app.pipeline)]
+    digest = app.config.digest
+    if digest.enabled:
+        listed.append({"job": "digest", "cron": digest.cron, "timezone": digest.timezone})
+    return listed
 
 
 def gather(app: AppContext) -> dict[str, Any]:
@@ -51,13 +55,17 @@ def _print_text(report: dict[str, Any]) -> None:
     click.echo(f"Store: {report['database']}")
     click.echo(f"{'Job':<24}{'every':>7}  {'last run':<21}{'outcome':<8}{'runs':>6}{'failed':>7}  last error")
     for job in report["jobs"]:
-        click.echo(f"{job['job']:<24}{_duration(job['every_s']):>7}  {job.get('last_started_at') or 'never':<21}"
+        every = _duration(job["every_s"]) if "every_s" in job else "cron"
+        click.echo(f"{job['job']:<24}{every:>7}  {job.get('last_started_at') or 'never':<21}"
                    f"{job.get('last_outcome') or '-':<8}{job.get('runs', 0):>6}{job.get('failures', 0):>7}  "
                    f"{(job.get('last_error') or '')[:80] if job.get('last_outcome') == 'error' else ''}")
     click.echo(f"{'Collector':<32}{'last run':<21}{'outcome':<8}{'items':>7}  last error")
     for row in report["collectors"]:
         click.echo(f"{row['name']:<32}{row['last_run_at'] or 'never':<21}{row['last_outcome']:<8}{row['items']:>7}  "
                    f"{(row['last_error'] or '')[:80] if row['last_outcome'] == 'error' else ''}")
+    for job in report["jobs"]:
+        if "cron" in job:
+            click.echo(f"Job {job['job']} runs at '{job['cron']}' ({job['timezone']})")
     for name, why in report["disabled_collectors"].items():
         click.echo(f"Collector {name} is disabled: {why}")
     backlog = report["backlog"]
