@@ -63,7 +63,7 @@ def detect(
     rule = factory.spike_rule(config)
     width = config.alerts.spike.bucket
     history_from = evaluate_from - timedelta(days=rule.history_days)
-    first = store.alerts.first_mention_at(db, brand)
+    first = store.alerts.first_mention_at(db, brand, source)
     # Hours before the first stored mention are unknown, not quiet: they must not count towards warm-up.
     history_from = max(history_from, floor_to(first, width)) if first else evaluate_from
     if history_from >= until:
@@ -77,9 +77,7 @@ def with_evidence(db: Any, alert: Alert) -> Alert:
     """The alert with its top detractor mentions (text, author, link) in its details."""
     if alert.kind != "spike" or alert.brand is None:
         return alert
-    top = store.alerts.top_detractors(db, alert.brand, alert.window_start, alert.window_end)
-    if alert.source:
-        top = [m for m in top if m["source"] == alert.source]
+    top = store.alerts.top_detractors(db, alert.brand, alert.window_start, alert.window_end, alert.source)
     return replace(alert, details={**alert.details, "top_mentions": top})
 
 

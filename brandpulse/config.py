@@ -204,6 +204,14 @@ class AlertsConfig(Strict):
     spike: SpikeConfig = SpikeConfig()
     health: HealthConfig = HealthConfig()
 
+    @model_validator(mode="after")
+    def _silence_in_whole_buckets(self) -> "AlertsConfig":
+        # Silence is measured on the spike buckets' counts, so it must cover whole buckets.
+        if self.health.silence % self.spike.bucket:
+            raise ValueError(f"health.silence ({self.health.silence}) must be a whole number of spike.bucket "
+                             f"({self.spike.bucket})")
+        return self
+
 
 class DigestConfig(Strict):
     """The daily digest: when it is sent (cron expression in `timezone`) and what it shows."""

@@ -6,16 +6,44 @@ Tuesday to Saturday; numbers are translated to day names first.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-_DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-_NUMBER = re.compile(r"(?<![/\d])([0-7])(?!\d)")
+_DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
+
+
+def _day(token: str) -> int:
+    token = token.strip().lower()
+    if token.isdigit() and int(token) <= 7:
+        return int(token) % 7
+    if token[:3] in _DAYS:
+        return _DAYS.index(token[:3])
+    raise ValueError(f"day of week {token!r} is not 0-7 or a day name")
 
 
 def weekday_names(field: str) -> str:
-    """`1-5` -> `mon-fri`, `0,6` -> `sun,sat`; step values (`*/2`) are left alone."""
-    return _NUMBER.sub(lambda m: _DAYS[int(m.group(1))], field)
+    """A crontab day-of-week field as APScheduler day names: `1-5` -> `mon,tue,wed,thu,fri`, `*/2` -> `sun,tue,thu,sat`.
+
+    Days are listed one by one because APScheduler's own ranges and steps count from Monday.
+    """
+    if field == "*":
+        return field
+    days: set[int] = set()
+    for part in field.split(","):
+        span, _, step = part.partition("/")
+        if step and not step.isdigit() or step == "0":
+            raise ValueError(f"day of week step {step!r} is not a positive number")
+        if span == "*":
+            first, last = 0, 6
+        elif "-" in span:
+            first, last = (_day(t) for t in span.split("-", 1))
+            last = 7 if last == 0 else last  # `5-7` and `5-0` run to Sunday
+        else:
+            first = _day(span)
+            last = 6 if step else first  # `1/2` is every other day from Monday
+        if first > last:
+            raise ValueError(f"day of week range {span!r} runs backwards")
+        days.update(d % 7 for d in range(first, last + 1, int(step or 1)))
+    return ",".join(_DAYS[d] for d in sorted(days))
 
 
 def cron_trigger(expression: str, timezone: Any = None):

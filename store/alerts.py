@@ -25,12 +25,6 @@ def record_alert(db: sqlite_utils.Database, alert: Alert, now: datetime) -> int:
     return cursor.lastrowid
 
 
-def last_alert_end(db: sqlite_utils.Database, brand: str, kind: str) -> datetime | None:
-    """The end of the latest alert window of this kind for `brand`, for cooldowns."""
-    row = db.execute("SELECT max(window_end) FROM alerts WHERE brand = ? AND kind = ?", [brand, kind]).fetchone()
-    return from_db(row[0]) if row and row[0] else None
-
-
 def bucket_counts(
     db: sqlite_utils.Database, brand: str, since: datetime, until: datetime, width: timedelta, source: str | None = None,
 ) -> list[Bucket]:
@@ -51,15 +45,18 @@ def bucket_counts(
     return [Bucket(since + i * width, *counts.get(i, (0, 0))) for i in range(slots)]
 
 
-def top_detractors(db: sqlite_utils.Database, brand: str, start: datetime, end: datetime, limit: int = 5) -> list[dict[str, Any]]:
-    """The most negative detractor mentions of `brand` in [start, end)."""
+def top_detractors(
+    db: sqlite_utils.Database, brand: str, start: datetime, end: datetime, source: str | None = None, limit: int = 5,
+) -> list[dict[str, Any]]:
+    """The most negative detractor mentions of `brand` (from `source` if given) in [start, end)."""
     return [
         dict(row)
         for row in db.query(
             """SELECT source, author, text, url, created_at, score FROM mentions
                WHERE brand = ? AND created_at >= ? AND created_at < ? AND category = 'detractor'
+                     AND (? IS NULL OR source = ?)
                ORDER BY coalesce(score, 0), created_at LIMIT ?""",
-            [brand, to_db(start), to_db(end), limit],
+            [brand, to_db(start), to_db(end), source, source, limit],
         )
     ]
 
@@ -87,9 +84,10 @@ def source_bucket_counts(db: sqlite_utils.Database, since: datetime, until: date
     return counts
 
 
-def first_mention_at(db: sqlite_utils.Database, brand: str) -> datetime | None:
-    """When the oldest stored mention of `brand` was posted."""
-    row = db.execute("SELECT min(created_at) FROM mentions WHERE brand = ?", [brand]).fetchone()
+def first_mention_at(db: sqlite_utils.Database, brand: str, source: str | None = None) -> datetime | None:
+    """When the oldest stored mention of `brand` (from `source` if given) was posted."""
+    row = db.execute("SELECT min(created_at) FROM mentions WHERE brand = ? AND (? IS NULL OR source = ?)",
+                     [brand, source, source]).fetchone()
     return from_db(row[0]) if row and row[0] else None
 
 
@@ -97,12 +95,3 @@ def last_health_ends(db: sqlite_utils.Database) -> dict[str, datetime]:
     """Per source (or collector): the end of its latest health alert, for cooldowns."""
     rows = db.execute("SELECT source, max(window_end) FROM alerts WHERE kind = 'health' GROUP BY source").fetchall()
     return {source: from_db(end) for source, end in rows if source}
-
-
-def stored_alerts(db: sqlite_utils.Database, since: datetime, until: datetime) -> list[dict[str, Any]]:
-    """Recorded alerts whose window starts in [since, until), with their details decoded."""
-    rows = db.query(
-        "SELECT * FROM alerts WHERE window_start >= ? AND window_start < ? ORDER BY window_start, id",
-        [to_db(since), to_db(until)],
-    )
-    return [{**row, "details": json.loads(row["details"]) if row["details"] else {}} for row in rows]

@@ -122,6 +122,7 @@ def test_per_source_detection_names_the_source_that_spiked(tmp_path, invoke):
     assert sorted((a.source or "", a.observed) for a in fired) == [("", 15.0), ("reddit", 14.0)]
     reddit = next(a for a in fired if a.source == "reddit")
     assert {m["source"] for m in reddit.details["top_mentions"]} == {"reddit"}
+    assert len(reddit.details["top_mentions"]) == 5  # the source's own top five, not what is left of the brand's
 
 
 def test_backtest_reports_what_hourly_live_runs_recorded(tmp_path, invoke):

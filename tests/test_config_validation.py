@@ -67,3 +67,12 @@ def test_repeated_brand_names_are_refused(tmp_path, invoke):
 
     assert result.exit_code == 2
     assert "brands names must be unique; repeated: Acme" in result.output
+
+
+def test_a_silence_window_that_splits_an_alert_bucket_is_refused(tmp_path, invoke):
+    path = write_config(tmp_path / "c.yaml", MINIMAL + "alerts:\n  health:\n    silence: 90m\n")
+
+    result = invoke("--config", path, "run", "--once")
+
+    assert result.exit_code == 2
+    assert "alerts: " in result.output and "health.silence (1:30:00) must be a whole number of spike.bucket" in result.output

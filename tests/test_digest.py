@@ -100,6 +100,16 @@ def test_invalid_cron_or_time_zone_fails_at_start_up(tmp_path, invoke):
 def test_crontab_weekday_numbers_mean_sunday_zero_as_in_cron():
     from brandpulse.crontab import weekday_names
 
-    assert weekday_names("1-5") == "mon-fri"
-    assert weekday_names("0,6,7") == "sun,sat,sun"
-    assert weekday_names("*/2") == "*/2"
+    assert weekday_names("1-5") == "mon,tue,wed,thu,fri"
+    assert weekday_names("0,6,7") == "sun,sat"
+    assert weekday_names("*/2") == "sun,tue,thu,sat"
+    assert weekday_names("5-7") == "sun,fri,sat"
+
+
+def test_a_sunday_to_thursday_digest_skips_friday_and_saturday():
+    from brandpulse.crontab import cron_trigger
+
+    trigger = cron_trigger("0 8 * * 0-4", timezone.utc)
+    thursday_noon = datetime(2026, 3, 12, 12, tzinfo=timezone.utc)
+
+    assert trigger.get_next_fire_time(None, thursday_noon) == datetime(2026, 3, 15, 8, tzinfo=timezone.utc)
