@@ -16,6 +16,8 @@ from brandpulse.errors import domain_errors
 from brandpulse.logging_setup import setup_logging
 from brandpulse.summary import print_run_summary
 
+log = logging.getLogger(__name__)
+
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
@@ -71,8 +73,11 @@ def _timed(pipeline, names: list[str], work):
         error = f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        for name in names:
-            pipeline.record_job_run(name, started, _now(), error)
+        try:
+            for name in names:
+                pipeline.record_job_run(name, started, _now(), error)
+        except Exception:  # a lost status row must not hide the job's own outcome
+            log.exception("cannot record the run of %s", ", ".join(names))
 
 
 @cli.command()

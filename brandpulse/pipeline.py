@@ -23,6 +23,7 @@ from alerts.base import Alert, DeliveryError
 from alerts.transports import retry_at
 from brandpulse import factory
 from brandpulse.config import Config
+from brandpulse.logging_setup import mask, secret_values
 from collectors.base import CollectorError
 from collectors.brands import BrandMatcher
 from collectors.jsonl import LineError, parse_lines
@@ -88,7 +89,8 @@ class Pipeline:
         """Record a job's run and outcome for `brandpulse status`."""
         db = self.open()
         try:
-            store.jobs.record_job_run(db, job, started, finished, error)
+            # An exception's text may quote a credential (a URL, a header): stored errors are masked like logs.
+            store.jobs.record_job_run(db, job, started, finished, mask(error, secret_values()) if error else None)
         finally:
             db.close()
 
@@ -120,7 +122,7 @@ class Pipeline:
                         result = collector.collect(query, store.state.collector_cursor(db, state_name))
                     except CollectorError as exc:
                         log.error("collector %s failed for %s: %s", collector.name, query.brand, exc)
-                        store.state.save_collector_error(db, state_name, str(exc), now)
+                        store.state.save_collector_error(db, state_name, mask(str(exc), secret_values()), now)
                         report.failures[state_name] = str(exc)
                         continue
                     saved = store.mentions.save_mentions(db, result.mentions, now, state_name, result.cursor, self._category_of)

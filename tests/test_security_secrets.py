@@ -129,3 +129,19 @@ def test_secrets_from_the_environment_never_reach_logs_database_outbox_or_error_
     assert "collector feed:Acme failed" in with_smtp.output and "AUTH" in with_smtp.output.upper()
     assert list((tmp_path / "outbox").glob("*.eml")), "the second email should have gone to the outbox folder"
     assert _scan(tmp_path, [with_smtp.output, with_files.output, *errors]) == []
+
+
+def test_an_error_that_quotes_a_secret_is_stored_masked(tmp_path, monkeypatch):
+    secret = SECRETS["TWITTER_BEARER_TOKEN"]
+    monkeypatch.setenv("TWITTER_BEARER_TOKEN", secret)
+    # The replay file's name holds the secret, so the collector's error message quotes it.
+    config = write_config(tmp_path / "c.yaml", "brands: [{name: Acme, keywords: [acme]}]\n"
+                          f"collectors: [{{type: replay, name: feed, path: {secret}.jsonl}}]\n")
+
+    CliRunner().invoke(cli, ["--config", config, "run", "--once"])
+
+    db = open_db(tmp_path / "brandpulse.db")
+    (collector_error,) = [row[0] for row in db.execute("SELECT last_error FROM collector_state")]
+    job_errors = [row[0] for row in db.execute("SELECT last_error FROM job_runs WHERE last_error IS NOT NULL")]
+    assert "***.jsonl" in collector_error and secret not in collector_error
+    assert all(secret not in error for error in job_errors)
