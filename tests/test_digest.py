@@ -64,6 +64,21 @@ def test_send_routes_the_digest_to_the_brands_marketing_recipients_with_an_inlin
     assert "Net sentiment: +30 (-30 vs previous day); 7-day average +60" in message.get_body(("plain",)).get_content()
 
 
+def test_send_while_the_service_runs_only_queues_so_that_one_process_delivers(tmp_path, invoke):
+    from store.lock import ServiceLock
+
+    config = _setup(tmp_path, invoke)
+
+    with ServiceLock(tmp_path / "brandpulse.db"):  # what a running `brandpulse run` holds
+        result = invoke("--config", config, "digest", "--date", "2026-03-10", "--send")
+
+    assert result.exit_code == 0, result.output
+    assert "the running service delivers it" in result.output
+    assert not list((tmp_path / "outbox").glob("*.eml"))
+    (status,) = sqlite3.connect(tmp_path / "brandpulse.db").execute("SELECT status FROM outbox").fetchone()
+    assert status == "pending"
+
+
 def test_scheduled_digest_covers_yesterday_in_the_time_zone_and_is_queued_once(tmp_path, invoke):
     config = _setup(tmp_path, invoke)
     pipeline = Pipeline(load_config(config), tmp_path / "brandpulse.db")

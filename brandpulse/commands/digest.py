@@ -9,6 +9,7 @@ import click
 
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
+from store.lock import ServiceLock, StoreLocked
 
 
 @click.command("digest")
@@ -16,7 +17,8 @@ from brandpulse.errors import domain_errors
 @click.option("--brand", default=None, help="Only this configured brand.")
 @click.option("--preview", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the digest to this HTML file, sending nothing.")
-@click.option("--send", is_flag=True, help="Queue the digest in the outbox and deliver it now (again if already sent).")
+@click.option("--send", is_flag=True, help="Queue the digest in the outbox and deliver it now (again if already sent); "
+              "while the service runs, it delivers it.")
 @pass_app
 def digest_command(app: AppContext, day: datetime, brand: str | None, preview: Path | None, send: bool) -> None:
     """Build the daily digest of DATE: --preview writes it as HTML, --send emails it to the marketing recipients."""
@@ -41,6 +43,12 @@ def digest_command(app: AppContext, day: datetime, brand: str | None, preview: P
         finally:
             db.close()
         if send:
-            report = app.pipeline.deliver(datetime.now(timezone.utc))
+            try:
+                # Only one process may send from the outbox, or an email could go out twice.
+                with ServiceLock(app.db_path):
+                    report = app.pipeline.deliver(datetime.now(timezone.utc))
+            except StoreLocked:
+                click.echo(f"digest queued for {', '.join(queued) or 'no brand'}; the running service delivers it")
+                return
             click.echo(f"digest queued for {', '.join(queued) or 'no brand'}; {len(report.sent)} email(s) delivered, "
                        f"{report.failed} waiting for retry")
