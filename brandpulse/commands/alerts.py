@@ -10,14 +10,7 @@ import click
 from alerts.base import Alert
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
-from brandpulse.timeparse import parse_moment
-
-
-def _moment(value: str) -> datetime:
-    try:
-        return parse_moment(value, datetime.now(timezone.utc))
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+from brandpulse.commands.options import MOMENT, selected_brands
 
 
 def alert_json(alert: Alert) -> str:
@@ -37,18 +30,16 @@ def alerts_group() -> None:
 
 
 @alerts_group.command()
-@click.option("--since", required=True, help="Start, ISO 8601 (UTC when no zone) or a duration before now (7d).")
-@click.option("--until", default=None, help="End (exclusive), ISO 8601 or a duration before now; default: now.")
+@click.option("--since", required=True, type=MOMENT, help="Start, ISO 8601 (UTC when no zone) or a duration before now (7d).")
+@click.option("--until", default=None, type=MOMENT, help="End (exclusive), ISO 8601 or a duration before now; default: now.")
 @click.option("--brand", default=None, help="Only this configured brand.")
 @pass_app
-def backtest(app: AppContext, since: str, until: str | None, brand: str | None) -> None:
+def backtest(app: AppContext, since: datetime, until: datetime | None, brand: str | None) -> None:
     """Print, as JSON lines, the alerts that would have fired over [SINCE, UNTIL); records and sends nothing."""
-    start, end = _moment(since), _moment(until) if until else datetime.now(timezone.utc)
+    start, end = since, until or datetime.now(timezone.utc)
     if end <= start:
         raise click.BadParameter(f"--until {end.isoformat()} must be after --since {start.isoformat()}")
-    names = [b.name for b in app.config.brands]
-    if brand is not None and brand not in names:
-        raise click.BadParameter(f"unknown brand {brand!r}; configured brands: {', '.join(names)}", param_hint="--brand")
+    selected_brands([b.name for b in app.config.brands], brand)
     with domain_errors():
         for alert in app.pipeline.backtest(start, end, brand):
             click.echo(alert_json(alert))

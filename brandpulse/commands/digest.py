@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from brandpulse.context import AppContext, pass_app
+from brandpulse.commands.options import selected_brands
 from brandpulse.errors import domain_errors
 from store.lock import ServiceLock, StoreLocked
 
@@ -26,10 +27,7 @@ def digest_command(app: AppContext, day: datetime, brand: str | None, preview: P
 
     if not preview and not send:
         raise click.UsageError("give --preview FILE, --send, or both")
-    names = [b.name for b in app.config.brands]
-    if brand is not None and brand not in names:
-        raise click.BadParameter(f"unknown brand {brand!r}; configured brands: {', '.join(names)}", param_hint="--brand")
-    brands = [brand] if brand else names
+    brands = selected_brands([b.name for b in app.config.brands], brand)
     the_day: date = day.date()
     with domain_errors():
         db = app.pipeline.open()

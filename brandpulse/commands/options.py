@@ -1,4 +1,4 @@
-"""Option types shared by the analyst commands: moments in time, durations, column lists."""
+"""Option types shared by the commands: moments in time, durations, column lists, configured brands."""
 
 from __future__ import annotations
 
@@ -59,3 +59,12 @@ class Columns(click.ParamType):
 MOMENT = Moment()
 DURATION = Duration()
 COLUMNS = Columns()
+
+
+def selected_brands(names: list[str], brand: str | None) -> list[str]:
+    """The configured brands a `--brand` option selects (all when not given); an unknown one is a usage error."""
+    if brand is None:
+        return names
+    if brand not in names:
+        raise click.BadParameter(f"unknown brand {brand!r}; configured brands: {', '.join(names)}", param_hint="--brand")
+    return [brand]
