@@ -192,7 +192,7 @@ class HealthConfig(Strict):
     silence: Duration = timedelta(hours=6)
     min_expected: float = Field(default=5.0, gt=0.0)
     max_p_value: float = Field(default=0.001, gt=0.0, le=1.0)
-    history_days: int = Field(default=7, ge=1, le=90)
+    history_days: int = Field(default=7, ge=3, le=90)  # the silence test needs 3 days to compare with
     failing_for: Duration = timedelta(hours=1)
     cooldown: Duration = timedelta(hours=24)
 
