@@ -6,7 +6,7 @@ Stages talk through the store's tables, so each job can run alone, in any order,
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,6 +18,7 @@ import store.bulk
 import store.jobs
 import store.mentions
 import store.outbox
+import store.rescore
 import store.state
 from alerts.base import Alert, DeliveryError
 from alerts.transports import retry_at
@@ -158,15 +159,39 @@ class Pipeline:
         db = self.open()
         try:
             while pending := store.mentions.pending_classification(db, CLASSIFY_BATCH):
-                results = self.classifier().classify([p.text for p in pending])
-                rows = [
-                    (p.id, c, categorize(c.label, c.confidence, p.rating, self._policy))
-                    for p, c in zip(pending, results)
-                ]
-                done += store.mentions.save_classifications(db, rows, now)
+                done += self._classify_and_save(db, pending, now)
         finally:
             db.close()
         return done
+
+    def count_stale(self, since: datetime | None) -> int:
+        """How many stored mentions (published since `since`) another model or version classified."""
+        classifier = self.classifier()
+        db = self.open()
+        try:
+            return store.rescore.count_stale(db, classifier.name, classifier.version, since)
+        finally:
+            db.close()
+
+    def rescore(self, since: datetime | None, progress: Callable[[int], object] = lambda n: None) -> int:
+        """Re-classify what `count_stale` counts, page by page (imported labels are kept); returns how many."""
+        classifier = self.classifier()
+        done, after = 0, 0
+        db = self.open()
+        try:
+            while page := store.rescore.stale_classifications(db, classifier.name, classifier.version, since, after,
+                                                              CLASSIFY_BATCH):
+                done += self._classify_and_save(db, page, datetime.now(timezone.utc))
+                after = page[-1].id
+                progress(len(page))
+        finally:
+            db.close()
+        return done
+
+    def _classify_and_save(self, db: Any, pending: list[store.mentions.PendingMention], now: datetime) -> int:
+        results = self.classifier().classify([p.text for p in pending])
+        rows = [(p.id, c, categorize(c.label, c.confidence, p.rating, self._policy)) for p, c in zip(pending, results)]
+        return store.mentions.save_classifications(db, rows, now)
 
     def evaluate_alerts(self, now: datetime) -> list[Alert]:
         """Spike alerts over the complete buckets since the last evaluation, then health alerts; queue their emails."""

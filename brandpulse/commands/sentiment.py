@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -14,7 +14,6 @@ from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
 
 DEFAULT_DATA = Path("../shared/data/tweeteval")
-RESCORE_PAGE = 256
 
 
 def _settings(app: AppContext):
@@ -86,29 +85,8 @@ def evaluate(app: AppContext, text_file: Path, label_file: Path, model: str | No
 @pass_app
 def rescore(app: AppContext, since: datetime | None) -> None:
     """Re-classify stored mentions that an older or other model classified (imported labels are kept)."""
-    from sentiment.nps import categorize
-
-    import store.mentions
-    import store.rescore
-    from brandpulse import factory
-    from store import open_db
-
-    policy = factory.nps_policy(app.config)
     with domain_errors():
         classifier = app.pipeline.classifier()
-        db = open_db(app.db_path)
-        try:
-            total = store.rescore.count_stale(db, classifier.name, classifier.version, since)
-            after, done = 0, 0
-            with click.progressbar(length=total, label="rescoring", file=sys.stderr) as bar:
-                while page := store.rescore.stale_classifications(
-                    db, classifier.name, classifier.version, since, after, RESCORE_PAGE
-                ):
-                    results = classifier.classify([p.text for p in page])
-                    rows = [(p.id, c, categorize(c.label, c.confidence, p.rating, policy)) for p, c in zip(page, results)]
-                    done += store.mentions.save_classifications(db, rows, datetime.now(timezone.utc))
-                    after = page[-1].id
-                    bar.update(len(page))
-        finally:
-            db.close()
+        with click.progressbar(length=app.pipeline.count_stale(since), label="rescoring", file=sys.stderr) as bar:
+            done = app.pipeline.rescore(since, bar.update)
     click.echo(f"{done} mention(s) re-classified with {classifier.name} {classifier.version}")
