@@ -67,7 +67,7 @@ def onnx_forward(build_model: Any, key: str, threads: int | None = None) -> Any:
         raise SentimentError("onnxruntime is not installed; `pip install onnxruntime` or set sentiment.backend: torch") from exc
     path = cache_dir() / "sentiment" / f"{key}.{EXPORT_FORMAT}.onnx"
     if not path.exists():
-        log.warning("exporting the sentiment model to %s (once, about 15 s)", path)
+        log.warning("exporting the sentiment model to %s (once, about 10 s)", path)
         try:
             export_int8(build_model(), path)
         except OSError as exc:
