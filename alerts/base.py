@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 
@@ -39,3 +39,9 @@ class Alert:
     reason: str
     source: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+
+
+def floor_to(moment: datetime, width: timedelta) -> datetime:
+    """The start of the bucket of `width` holding `moment` (buckets aligned on the Unix epoch)."""
+    seconds = width.total_seconds()
+    return datetime.fromtimestamp(moment.timestamp() // seconds * seconds, moment.tzinfo)

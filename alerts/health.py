@@ -111,3 +111,22 @@ def activity_at(
     per_day = int(timedelta(days=1) / width)
     ends = (index - back * per_day for back in range(1, days + 1))
     return SourceActivity(source, sum(counts[index - span:index]), [sum(counts[end - span:end]) for end in ends if end >= span])
+
+
+def replay_silence(
+    counts: dict[str, Sequence[int]], first_end: datetime, steps: int, offset: int, width: timedelta, rule: HealthRule,
+    days: int,
+) -> list[Alert]:
+    """The silence alerts a live check at the end of each of `steps` buckets would have raised, cooldowns included.
+
+    `counts` are per-source bucket counts whose bucket `offset` ends at `first_end`.
+    """
+    found: list[Alert] = []
+    last_ends: dict[str, datetime] = {}
+    for step in range(steps):
+        end = first_end + step * width
+        activities = [activity_at(source, series, offset + step, width, rule, days) for source, series in counts.items()]
+        for alert in check_health(activities, [], end, rule, last_ends):
+            last_ends[alert.source or ""] = alert.window_end
+            found.append(alert)
+    return found

@@ -15,7 +15,7 @@ import alerts.spike
 import store.alerts
 import store.outbox
 import store.state
-from alerts.base import Alert, Bucket
+from alerts.base import Alert, Bucket, floor_to
 from brandpulse import factory
 from brandpulse.config import Config
 from store import transaction
@@ -25,12 +25,6 @@ log = logging.getLogger(__name__)
 
 ALERTS_WATERMARK = "alerts.evaluated_until"
 CHART_SPAN = timedelta(hours=48)
-
-
-def floor_to(moment: datetime, width: timedelta) -> datetime:
-    """The start of the bucket of `width` holding `moment` (buckets aligned on the Unix epoch)."""
-    seconds = width.total_seconds()
-    return datetime.fromtimestamp(moment.timestamp() // seconds * seconds, moment.tzinfo)
 
 
 def _storm_key(brand: str, source: str | None) -> str:
@@ -183,16 +177,6 @@ def replay_silence(config: Config, db: Any, since: datetime, until: datetime) ->
     if not settings.enabled:
         return []
     rule, width, origin, counts = _source_history(config, db, since, until)
-    offset = int((since - origin) / width)
-    found: list[Alert] = []
-    last_ends: dict[str, datetime] = {}
-    for step in range(int((until - since) / width)):
-        end = since + (step + 1) * width
-        activities = [
-            alerts.health.activity_at(source, series, offset + step + 1, width, rule, settings.history_days)
-            for source, series in counts.items()
-        ]
-        for alert in alerts.health.check_health(activities, [], end, rule, last_ends):
-            last_ends[alert.source or ""] = alert.window_end
-            found.append(alert)
-    return found
+    offset = int((since - origin) / width) + 1  # the bucket ending at since + width
+    return alerts.health.replay_silence(counts, since + width, int((until - since) / width), offset, width, rule,
+                                        settings.history_days)
