@@ -52,15 +52,25 @@ class PendingMention:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _clean(value: Any) -> Any:
-    return _SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value
+def _clean(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(_SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value for value in row)
+
+
+def _insert(db: sqlite_utils.Database, rows: list[tuple[Any, ...]]) -> int:
+    """Insert `rows` (ignoring known keys), returning how many were new; call in a transaction."""
+    # Surrogates are rare: rather than scanning every value of every row, a batch that fails to encode is
+    # undone to the savepoint and inserted again cleaned.
+    db.execute("SAVEPOINT insert_rows")
+    try:
+        new = db.conn.executemany(_INSERT, rows).rowcount
+    except UnicodeEncodeError:
+        db.execute("ROLLBACK TO insert_rows")
+        new = db.conn.executemany(_INSERT, [_clean(row) for row in rows]).rowcount
+    db.execute("RELEASE insert_rows")
+    return max(new, 0)
 
 
 def _row(mention: Mention, now: str, category_of: Callable[[str, int | None], str] | None) -> tuple[Any, ...]:
-    return tuple(_clean(value) for value in _fields(mention, now, category_of))
-
-
-def _fields(mention: Mention, now: str, category_of: Callable[[str, int | None], str] | None) -> tuple[Any, ...]:
     label = mention.label
     imported = label is not None
     return (
@@ -73,7 +83,7 @@ def _fields(mention: Mention, now: str, category_of: Callable[[str, int | None],
     )
 
 
-def _insert_indexing_after(db: sqlite_utils.Database, rows: Iterable[tuple[Any, ...]]) -> int:
+def _insert_indexing_after(db: sqlite_utils.Database, rows: list[tuple[Any, ...]]) -> int:
     # FTS5 flushes its pending terms at every statement a trigger runs in, so indexing row by row costs about
     # five times what one INSERT ... SELECT over the batch costs. Inside this transaction the insert trigger
     # is set aside and restored as it was; a failure rolls both back, and no other writer can see the gap.
@@ -81,7 +91,7 @@ def _insert_indexing_after(db: sqlite_utils.Database, rows: Iterable[tuple[Any, 
     last_id = db.execute("SELECT coalesce(max(id), 0) FROM mentions").fetchone()[0]
     if trigger:
         db.execute(f"DROP TRIGGER {_FTS_TRIGGER}")
-    new = max(db.conn.executemany(_INSERT, rows).rowcount, 0)
+    new = _insert(db, rows)
     if trigger:
         # Without AUTOINCREMENT new rows take ids above the current maximum: exactly this batch's rows.
         db.execute("INSERT INTO mentions_fts (rowid, text) SELECT id, text FROM mentions WHERE id > ?", [last_id])
@@ -102,13 +112,13 @@ def save_mentions(
     Mentions that arrive with a label are stored as imported; `category_of(label, rating)` gives their category.
     """
     stamp = to_db(now)
-    rows = (_row(m, stamp, category_of) for m in mentions)
+    rows = [_row(m, stamp, category_of) for m in mentions]
     with transaction(db):
         if len(mentions) >= BULK_ROWS:
             new = _insert_indexing_after(db, rows)
         else:
             # rowcount counts the rows inserted, not those the FTS triggers touch, nor ignored duplicates.
-            new = max(db.conn.executemany(_INSERT, rows).rowcount, 0)
+            new = _insert(db, rows)
         if collector is not None:
             save_collector_success(db, collector, cursor, new, now)
         record_amplification(db, mentions)
