@@ -39,6 +39,10 @@ class BulkWriter:
         self._thread = threading.Thread(target=self._run, name="brandpulse-bulk-writer", daemon=True)
 
     def __enter__(self) -> BulkWriter:
+        # A bulk import touches seven B-trees per row: a 64 MB page cache (instead of 2 MB) keeps their upper
+        # levels in memory, and checkpointing every 64 MB of WAL instead of every 4 MB batches the copying.
+        self._db.execute("PRAGMA cache_size = -65536")
+        self._db.execute("PRAGMA wal_autocheckpoint = 16384")
         self._thread.start()
         return self
 
