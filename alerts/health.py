@@ -45,6 +45,7 @@ class CollectorStatus:
     last_success_at: datetime | None
     last_error_at: datetime | None
     last_error: str | None
+    failing_since: datetime | None = None  # the first failure since the last success
 
 
 def check_silence(activity: SourceActivity, window_end: datetime, rule: HealthRule) -> Alert | None:
@@ -68,17 +69,19 @@ def check_silence(activity: SourceActivity, window_end: datetime, rule: HealthRu
 
 
 def check_failing(status: CollectorStatus, now: datetime, rule: HealthRule) -> Alert | None:
-    """An alert when a collector's runs have failed since its last success, for longer than `failing_for`."""
+    """An alert when every run of a collector has failed for longer than `failing_for` (since its first failure)."""
     if status.last_error_at is None:
         return None
     if status.last_success_at is not None and status.last_success_at >= status.last_error_at:
         return None
     since = status.last_success_at
-    if since is not None and now - since < rule.failing_for:
+    # Failing for `failing_for` since the first failure; a collector that never worked gets the same grace.
+    start = status.failing_since or since
+    if start is not None and now - start < rule.failing_for:
         return None
     last_ok = f"last success {since:%Y-%m-%d %H:%M}Z" if since else "no success yet"
     return Alert(
-        kind="health", brand=status.brand, source=status.name, window_start=since or status.last_error_at,
+        kind="health", brand=status.brand, source=status.name, window_start=start or status.last_error_at,
         window_end=now, observed=0.0, expected=1.0, threshold=None, score=None,
         reason=f"collector {status.name} keeps failing ({last_ok}); last error: {status.last_error}",
         details={"check": "failing", "last_error": status.last_error,

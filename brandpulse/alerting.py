@@ -109,6 +109,7 @@ def collector_statuses(db: Any) -> list[alerts.health.CollectorStatus]:
             from_db(row["last_success_at"]) if row["last_success_at"] else None,
             from_db(row["last_error_at"]) if row["last_error_at"] else None,
             row["last_error"],
+            from_db(row["failing_since"]) if row["failing_since"] else None,
         ))
     return found
 

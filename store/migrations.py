@@ -172,8 +172,20 @@ def m003_job_runs(db: sqlite_utils.Database) -> None:
     )
 
 
+def m004_collector_failing_since(db: sqlite_utils.Database) -> None:
+    """When each collector's current run of failures began (NULL while it works), for the health alert."""
+    _execute_script(
+        db,
+        """
+        ALTER TABLE collector_state ADD COLUMN failing_since TEXT;
+        UPDATE collector_state SET failing_since = last_error_at
+        WHERE last_error_at IS NOT NULL AND (last_success_at IS NULL OR last_success_at < last_error_at);
+        """
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    m001_initial, m002_brands_migrations_indexes, m003_job_runs,
+    m001_initial, m002_brands_migrations_indexes, m003_job_runs, m004_collector_failing_since,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -23,7 +23,7 @@ def save_collector_success(db: sqlite_utils.Database, name: str, cursor: dict[st
     db.execute(
         """INSERT INTO collector_state (name, cursor, items, last_run_at, last_success_at) VALUES (?, ?, ?, ?, ?)
            ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor, items = items + excluded.items,
-               last_run_at = excluded.last_run_at, last_success_at = excluded.last_success_at""",
+               last_run_at = excluded.last_run_at, last_success_at = excluded.last_success_at, failing_since = NULL""",
         [name, json.dumps(cursor) if cursor is not None else None, items, stamp, stamp],
     )
 
@@ -32,10 +32,11 @@ def save_collector_error(db: sqlite_utils.Database, name: str, error: str, now: 
     """Record a failed run; the cursor stays where the last stored data left it."""
     stamp = to_db(now)
     db.execute(
-        """INSERT INTO collector_state (name, last_run_at, last_error, last_error_at) VALUES (?, ?, ?, ?)
+        """INSERT INTO collector_state (name, last_run_at, last_error, last_error_at, failing_since) VALUES (?, ?, ?, ?, ?)
            ON CONFLICT (name) DO UPDATE SET last_run_at = excluded.last_run_at,
-               last_error = excluded.last_error, last_error_at = excluded.last_error_at""",
-        [name, stamp, error, stamp],
+               last_error = excluded.last_error, last_error_at = excluded.last_error_at,
+               failing_since = coalesce(collector_state.failing_since, excluded.failing_since)""",
+        [name, stamp, error, stamp, stamp],
     )
 
 

@@ -42,6 +42,33 @@ def test_collector_failing_since_its_last_success_for_over_an_hour_raises_an_ale
     assert "HTTP 401" in alerts[0].reason and alerts[0].brand == "Acme"
 
 
+def test_failing_is_timed_from_the_first_failure_even_without_any_success():
+    minutes = timedelta(minutes=1)
+    new_and_broken = CollectorStatus("twitter:Acme", "Acme", None, NOW, "HTTP 401", failing_since=NOW - 10 * minutes)
+    broken_for_hours = CollectorStatus("reddit:Acme", "Acme", None, NOW, "HTTP 401", failing_since=NOW - 2 * HOUR)
+    # A collector that runs every 6 hours failed once, just now: its old success does not make it "failing for long".
+    one_slow_failure = CollectorStatus("feed:Acme", "Acme", NOW - 6 * HOUR, NOW, "timeout", failing_since=NOW - minutes)
+
+    alerts = check_health([], [new_and_broken, broken_for_hours, one_slow_failure], NOW, HealthRule(), {})
+
+    assert [(a.source, a.window_start) for a in alerts] == [("reddit:Acme", NOW - 2 * HOUR)]
+    assert "no success yet" in alerts[0].reason
+
+
+def test_failing_since_starts_at_the_first_error_and_ends_with_a_success(tmp_path):
+    from store import open_db, transaction
+    from store.state import collector_states, save_collector_error, save_collector_success
+
+    db = open_db(tmp_path / "s.db")
+    with transaction(db):
+        save_collector_error(db, "twitter:Acme", "HTTP 503", NOW - HOUR)
+        save_collector_error(db, "twitter:Acme", "HTTP 503", NOW)
+    assert collector_states(db)[0]["failing_since"] == "2026-03-09T11:00:00Z"
+    with transaction(db):
+        save_collector_success(db, "twitter:Acme", None, 3, NOW)
+    assert collector_states(db)[0]["failing_since"] is None
+
+
 def test_activity_at_sums_the_window_and_the_same_window_on_earlier_days():
     counts = [1] * 24 * 3 + [0] * 6  # three busy days, then six empty hours
     activity = activity_at("x", counts, len(counts), HOUR, HealthRule(silence=6 * HOUR), days=3)

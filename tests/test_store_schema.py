@@ -22,6 +22,8 @@ def _version_1_database(path):
         """INSERT INTO mentions (source, external_id, brand, text, created_at, collected_at, label, category)
            VALUES ('reddit', 'r1', 'B', 'the refund never came', '2026-01-05T10:00:00Z', '2026-01-05T10:05:00Z',
                    'negative', 'detractor')""")
+    db.execute("""INSERT INTO collector_state (name, last_error, last_error_at)
+                  VALUES ('twitter:B', 'HTTP 401', '2026-01-05T09:00:00Z')""")
     db.execute("COMMIT")
     conn.close()
 
@@ -31,12 +33,14 @@ def test_version_1_database_upgrades_in_place_keeping_rows_and_search(db_path):
 
     db = open_db(db_path)
 
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     assert db.execute("SELECT external_id, label, category FROM mentions").fetchall() == [("r1", "negative", "detractor")]
     assert db.execute("SELECT rowid FROM mentions_fts WHERE mentions_fts MATCH 'refund'").fetchall() == [(1,)]
     assert [r[0] for r in db.execute("SELECT name FROM schema_migrations ORDER BY version")] == [
-        "m001_initial", "m002_brands_migrations_indexes", "m003_job_runs"]
+        "m001_initial", "m002_brands_migrations_indexes", "m003_job_runs", "m004_collector_failing_since"]
     assert db["brands"].exists()
+    # A collector failing at upgrade time is failing since its last error.
+    assert db.execute("SELECT failing_since FROM collector_state").fetchall() == [("2026-01-05T09:00:00Z",)]
 
 
 def test_version_1_database_opened_read_only_asks_for_a_read_write_open(db_path):
