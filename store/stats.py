@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import sqlite_utils
 
 from store.errors import StoreError
-from store.timestamps import to_db
+from store.timestamps import from_db, to_db
 
 # Timestamps are stored as 'YYYY-MM-DDTHH:MM:SSZ' text, so buckets are cheap string operations.
 BUCKETS = {
@@ -51,6 +51,51 @@ def sentiment_stats(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """One row per brand and bucket that has mentions; `nss` is %promoters - %detractors of the classified ones."""
+    """One row per brand and bucket, empty buckets included (zero counts, `nss` None), from `since` (or the brand's
+    first bucket) to `until` (or its last); `nss` is %promoters - %detractors of the classified mentions."""
     sql, params = stats_sql(by, brand, since, until)
-    return [dict(zip(STATS_COLUMNS, row)) for row in db.execute(sql, params).fetchall()]
+    rows = [dict(zip(STATS_COLUMNS, row)) for row in db.execute(sql, params).fetchall()]
+    return fill_empty_buckets(rows, by, [brand] if brand else [], since, until)
+
+
+_STEP = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(weeks=1)}
+
+
+def _bucket_of(moment: datetime, by: str) -> datetime:
+    moment = moment.astimezone(timezone.utc)
+    if by == "hour":
+        return moment.replace(minute=0, second=0, microsecond=0)
+    day = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    return day - timedelta(days=day.weekday()) if by == "week" else day
+
+
+def _label(bucket: datetime, by: str) -> str:
+    return to_db(bucket)[:13] + ":00:00Z" if by == "hour" else bucket.date().isoformat()
+
+
+def _parse_label(label: str) -> datetime:
+    return from_db(label) if "T" in label else datetime.fromisoformat(label).replace(tzinfo=timezone.utc)
+
+
+def fill_empty_buckets(
+    rows: list[dict[str, Any]], by: str, brands: list[str], since: datetime | None, until: datetime | None,
+) -> list[dict[str, Any]]:
+    """`rows` (sorted by brand and bucket) with a zero row for every empty bucket of each brand in the window."""
+    by_brand: dict[str, list[dict[str, Any]]] = {name: [] for name in brands}
+    for row in rows:
+        by_brand.setdefault(row["brand"], []).append(row)
+    filled = []
+    for brand, found in by_brand.items():
+        if not found and (since is None or until is None):
+            continue  # no data and no window: nothing to lay out
+        first = _bucket_of(since, by) if since else _parse_label(found[0]["bucket"])
+        last = _bucket_of(until - timedelta(microseconds=1), by) if until else _parse_label(found[-1]["bucket"])
+        known = {row["bucket"]: row for row in found}
+        bucket = first
+        while bucket <= last:
+            label = _label(bucket, by)
+            filled.append(known.get(label) or {"brand": brand, "bucket": label, "total": 0, "positive": 0,
+                                               "neutral": 0, "negative": 0, "promoters": 0, "passives": 0,
+                                               "detractors": 0, "nss": None})
+            bucket += _STEP[by]
+    return filled

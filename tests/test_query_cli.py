@@ -2,7 +2,7 @@ import csv
 import io
 import json
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -100,9 +100,14 @@ def test_stats_by_day_counts_labels_categories_and_nss_per_bucket(invoke, store_
     if (NOW - timedelta(hours=2)).date() == (NOW - timedelta(hours=1)).date():
         assert recent == [{"brand": "Pinebrook Coffee", "bucket": recent[0]["bucket"], "total": 2, "positive": 1,
                            "neutral": 0, "negative": 1, "promoters": 1, "passives": 0, "detractors": 1, "nss": 0.0}]
-    old = [r for r in rows if r["bucket"] < (NOW - timedelta(days=5)).strftime("%Y-%m-%d")]
+    old = [r for r in rows if r["total"] and r["bucket"] < (NOW - timedelta(days=5)).strftime("%Y-%m-%d")]
     # The four-star review is a passive whatever its text says: 0 promoters, 2 passives of 2.
     assert sum(r["passives"] for r in old) == 2 and all(r["nss"] == 0.0 for r in old)
+    # Every day from the first to the last is there, the quiet ones with zeros, so that a chart has no holes.
+    days = [date.fromisoformat(r["bucket"]) for r in rows]
+    assert days == [days[0] + timedelta(days=n) for n in range(len(days))]
+    quiet = [r for r in rows if not r["total"]]
+    assert quiet and all(r["detractors"] == 0 and r["nss"] is None for r in quiet)
 
 
 def test_stats_by_week_starts_buckets_on_monday(invoke, tmp_path):
@@ -112,6 +117,14 @@ def test_stats_by_week_starts_buckets_on_monday(invoke, tmp_path):
     rows = _json(invoke, path, "stats", "--by", "week")
 
     assert [(r["bucket"], r["total"], r["nss"]) for r in rows] == [("2026-02-23", 1, 100.0), ("2026-03-02", 1, -100.0)]
+
+
+def test_stats_over_a_window_without_mentions_lists_each_bucket_empty(invoke, store_path):
+    rows = _json(invoke, store_path, "stats", "--brand", "Pinebrook Coffee", "--by", "day",
+                 "--since", "2020-01-01", "--until", "2020-01-04")
+
+    assert [(r["bucket"], r["total"], r["nss"]) for r in rows] == [
+        ("2020-01-01", 0, None), ("2020-01-02", 0, None), ("2020-01-03", 0, None)]
 
 
 def test_stats_by_hour_within_a_window(invoke, tmp_path):
