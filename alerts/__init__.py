@@ -1,5 +1,5 @@
 """Alerts: detect negative spikes, compose alert emails and deliver them."""
 
-from alerts.base import Alert, AlertsError, Bucket
+from brandpulse.alerts.base import Alert, AlertsError, Bucket
 
 __all__ = ["Alert", "AlertsError", "Bucket"]

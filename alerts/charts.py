@@ -6,7 +6,7 @@ import io
 from collections.abc import Sequence
 from datetime import date
 
-from alerts.base import Bucket
+from brandpulse.alerts.base import Bucket
 
 SIZE_INCHES = (6.4, 2.4)
 DPI = 100

@@ -11,7 +11,7 @@ from datetime import date
 from email.message import EmailMessage
 from typing import Any
 
-from alerts.emails import build_message, new_cid, render
+from brandpulse.alerts.emails import build_message, new_cid, render
 
 _WORD = re.compile(r"[a-zA-Z][a-zA-Z'\-]{2,}")
 STOPWORDS = frozenset("""
@@ -97,7 +97,7 @@ def brand_digest(
 
 
 def _chart(digest: BrandDigest) -> bytes:
-    from alerts.charts import daily_chart
+    from brandpulse.alerts.charts import daily_chart
 
     days = [d for d, _ in digest.history]
     return daily_chart(

@@ -10,7 +10,7 @@ from typing import Any
 
 import jinja2
 
-from alerts.base import Alert
+from brandpulse.alerts.base import Alert
 
 _LINE_BREAKS = re.compile(r"[\r\n]+")
 _WEB_LINK = re.compile(r"^https?://", re.IGNORECASE)
@@ -22,7 +22,7 @@ def web_link(url: str | None) -> str | None:
 
 
 _ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("alerts", "templates"),
+    loader=jinja2.PackageLoader("brandpulse.alerts", "templates"),
     autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
     undefined=jinja2.StrictUndefined,
 )

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from alerts.base import Alert
-from alerts.spike import describe_width
+from brandpulse.alerts.base import Alert
+from brandpulse.alerts.spike import describe_width
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from alerts.base import Alert, Bucket
+from brandpulse.alerts.base import Alert, Bucket
 
 DAY = timedelta(days=1)
 # Never expect less than this: a quiet hour is not evidence that a single complaint is a storm.

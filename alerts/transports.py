@@ -8,7 +8,7 @@ import ssl
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from alerts.base import DeliveryError
+from brandpulse.alerts.base import DeliveryError
 
 
 class FileTransport:

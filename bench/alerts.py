@@ -21,8 +21,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from alerts.base import Bucket  # noqa: E402
-from alerts.spike import SpikeRule, detect_spikes  # noqa: E402
+from brandpulse.alerts.base import Bucket  # noqa: E402
+from brandpulse.alerts.spike import SpikeRule, detect_spikes  # noqa: E402
 
 HOUR = timedelta(hours=1)
 START = datetime(2026, 1, 5, tzinfo=timezone.utc)  # a Monday

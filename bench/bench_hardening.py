@@ -12,10 +12,10 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from store import open_db, transaction
-from store.jobs import record_job_run
-from store.lock import ServiceLock
-from store.state import set_value
+from brandpulse.store import open_db, transaction
+from brandpulse.store.jobs import record_job_run
+from brandpulse.store.lock import ServiceLock
+from brandpulse.store.state import set_value
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 

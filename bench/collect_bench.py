@@ -20,11 +20,11 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from collectors.appstore import AppStoreCollector  # noqa: E402
-from collectors.base import BrandQuery  # noqa: E402
-from collectors.feed import FeedCollector  # noqa: E402
-from store import open_db  # noqa: E402
-from store.mentions import save_mentions  # noqa: E402
+from brandpulse.collectors.appstore import AppStoreCollector  # noqa: E402
+from brandpulse.collectors.base import BrandQuery  # noqa: E402
+from brandpulse.collectors.feed import FeedCollector  # noqa: E402
+from brandpulse.store import open_db  # noqa: E402
+from brandpulse.store.mentions import save_mentions  # noqa: E402
 from tests.local_http import LocalServer, Reply  # noqa: E402
 
 APP = "1234567890"

@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sentiment.base import LABELS  # noqa: E402
-from sentiment.evaluation import read_split, score  # noqa: E402
+from brandpulse.sentiment.base import LABELS  # noqa: E402
+from brandpulse.sentiment.evaluation import read_split, score  # noqa: E402
 
 
 def _vader():
@@ -37,14 +37,14 @@ def _vader():
 
 
 def _brandpulse():
-    from sentiment import load_classifier
+    from brandpulse.sentiment import load_classifier
 
     model = load_classifier()
     return lambda texts: [LABELS.index(r.label) for r in model.classify(texts)]
 
 
 def _naive():
-    from sentiment import load_classifier
+    from brandpulse.sentiment import load_classifier
 
     model = load_classifier(backend="torch")
     # The reference point for speed: fp32 torch, one text per forward pass, no batching.

@@ -23,9 +23,9 @@ sys.path.insert(0, str(REPO))
 
 import sqlite_utils  # noqa: E402
 
-from store import open_db  # noqa: E402
-from store.queries import MentionFilter, iter_mentions  # noqa: E402
-from store.stats import sentiment_stats, stats_sql  # noqa: E402
+from brandpulse.store import open_db  # noqa: E402
+from brandpulse.store.queries import MentionFilter, iter_mentions  # noqa: E402
+from brandpulse.store.stats import sentiment_stats, stats_sql  # noqa: E402
 
 BRANDS = {
     "Pinebrook Coffee": ["pinebrook", "@pinebrookcoffee"],

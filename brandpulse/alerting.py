@@ -8,18 +8,18 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-import alerts.charts
-import alerts.emails
-import alerts.health
-import alerts.spike
-import store.alerts
-import store.outbox
-import store.state
-from alerts.base import Alert, Bucket, floor_to
+from brandpulse.alerts import charts as alerts_charts
+from brandpulse.alerts import emails as alerts_emails
+from brandpulse.alerts import health as alerts_health
+from brandpulse.alerts import spike as alerts_spike
+from brandpulse.store import alerts as store_alerts
+from brandpulse.store import outbox as store_outbox
+from brandpulse.store import state as store_state
+from brandpulse.alerts.base import Alert, Bucket, floor_to
 from brandpulse import factory
 from brandpulse.config import Config
-from store import transaction
-from store.timestamps import from_db, to_db
+from brandpulse.store import transaction
+from brandpulse.store.timestamps import from_db, to_db
 
 log = logging.getLogger(__name__)
 
@@ -31,14 +31,14 @@ def _storm_key(brand: str, source: str | None) -> str:
     return f"alerts.storm:{brand}" + (f":{source}" if source else "")
 
 
-def _load_storm(value: str | None) -> alerts.spike.Storm | None:
+def _load_storm(value: str | None) -> alerts_spike.Storm | None:
     if not value:
         return None
     data = json.loads(value)
-    return alerts.spike.Storm(from_db(data["last_end"]), data["reported"], data.get("alert_count", 1))
+    return alerts_spike.Storm(from_db(data["last_end"]), data["reported"], data.get("alert_count", 1))
 
 
-def _dump_storm(storm: alerts.spike.Storm) -> str:
+def _dump_storm(storm: alerts_spike.Storm) -> str:
     return json.dumps({"last_end": to_db(storm.last_end), "reported": storm.reported, "alert_count": storm.alert_count})
 
 
@@ -46,24 +46,24 @@ def spike_scopes(config: Config, db: Any, brand: str, since: datetime) -> list[s
     """The brand as a whole (None), plus each of its sources when `per_source` is on."""
     if not config.alerts.spike.per_source:
         return [None]
-    return [None, *store.alerts.brand_sources(db, brand, since)]
+    return [None, *store_alerts.brand_sources(db, brand, since)]
 
 
 def detect(
     config: Config, db: Any, brand: str, source: str | None, evaluate_from: datetime, until: datetime,
-    storm: alerts.spike.Storm | None,
-) -> tuple[list[Alert], alerts.spike.Storm | None, list[Bucket]]:
+    storm: alerts_spike.Storm | None,
+) -> tuple[list[Alert], alerts_spike.Storm | None, list[Bucket]]:
     """Spike alerts of one brand (or one of its sources) for the buckets in [evaluate_from, until)."""
     rule = factory.spike_rule(config)
     width = config.alerts.spike.bucket
     history_from = evaluate_from - timedelta(days=rule.history_days)
-    first = store.alerts.first_mention_at(db, brand, source)
+    first = store_alerts.first_mention_at(db, brand, source)
     # Hours before the first stored mention are unknown, not quiet: they must not count towards warm-up.
     history_from = max(history_from, floor_to(first, width)) if first else evaluate_from
     if history_from >= until:
         return [], storm, []
-    buckets = store.alerts.bucket_counts(db, brand, history_from, until, width, source)
-    fired, storm = alerts.spike.detect_spikes(brand, buckets, evaluate_from, width, rule, storm)
+    buckets = store_alerts.bucket_counts(db, brand, history_from, until, width, source)
+    fired, storm = alerts_spike.detect_spikes(brand, buckets, evaluate_from, width, rule, storm)
     return [replace(a, source=source) for a in fired], storm, buckets
 
 
@@ -71,7 +71,7 @@ def with_evidence(db: Any, alert: Alert) -> Alert:
     """The alert with its top detractor mentions (text, author, link) in its details."""
     if alert.kind != "spike" or alert.brand is None:
         return alert
-    top = store.alerts.top_detractors(db, alert.brand, alert.window_start, alert.window_end, alert.source)
+    top = store_alerts.top_detractors(db, alert.brand, alert.window_start, alert.window_end, alert.source)
     return replace(alert, details={**alert.details, "top_mentions": top})
 
 
@@ -81,7 +81,7 @@ def _source_history(config: Config, db: Any, since: datetime, until: datetime):
     rule = factory.health_rule(config)
     width = config.alerts.spike.bucket
     origin = since - timedelta(days=config.alerts.health.history_days) - rule.silence
-    return rule, width, origin, store.alerts.source_bucket_counts(db, origin, until, width)
+    return rule, width, origin, store_alerts.source_bucket_counts(db, origin, until, width)
 
 
 def health_alerts(config: Config, db: Any, until: datetime, now: datetime, statuses: bool = True) -> list[Alert]:
@@ -91,20 +91,20 @@ def health_alerts(config: Config, db: Any, until: datetime, now: datetime, statu
         return []
     rule, width, _, counts = _source_history(config, db, until, until)
     activities = [
-        alerts.health.activity_at(source, series, len(series), width, rule, settings.history_days)
+        alerts_health.activity_at(source, series, len(series), width, rule, settings.history_days)
         for source, series in counts.items()
     ]
-    return alerts.health.check_health(
-        activities, collector_statuses(db) if statuses else [], now, rule, store.alerts.last_health_ends(db),
+    return alerts_health.check_health(
+        activities, collector_statuses(db) if statuses else [], now, rule, store_alerts.last_health_ends(db),
     )
 
 
-def collector_statuses(db: Any) -> list[alerts.health.CollectorStatus]:
+def collector_statuses(db: Any) -> list[alerts_health.CollectorStatus]:
     """Every collector's state as the health rule reads it; state names are `collector:brand`."""
     found = []
-    for row in store.state.collector_states(db):
+    for row in store_state.collector_states(db):
         name, _, brand = row["name"].partition(":")
-        found.append(alerts.health.CollectorStatus(
+        found.append(alerts_health.CollectorStatus(
             row["name"], brand or None,
             from_db(row["last_success_at"]) if row["last_success_at"] else None,
             from_db(row["last_error_at"]) if row["last_error_at"] else None,
@@ -117,20 +117,20 @@ def collector_statuses(db: Any) -> list[alerts.health.CollectorStatus]:
 def record(config: Config, db: Any, alert: Alert, now: datetime, buckets: list[Bucket]) -> Alert:
     """Store the alert with its evidence and queue its email with a chart of the last 48 hours."""
     alert = with_evidence(db, alert)
-    store.alerts.record_alert(db, alert, now)
+    store_alerts.record_alert(db, alert, now)
     recipients = config.recipients(alert.brand, "alerts")
     if not recipients:
         log.warning("alert for %s fired but no alert recipients are configured", alert.brand or alert.source)
         return alert
     recent = [b for b in buckets if alert.window_end - CHART_SPAN <= b.start < alert.window_end]
-    chart = alerts.charts.buckets_chart(
-        recent, f"{alert.brand}: mentions per {alerts.spike.describe_width(config.alerts.spike.bucket)}, last 48 h",
+    chart = alerts_charts.buckets_chart(
+        recent, f"{alert.brand}: mentions per {alerts_spike.describe_width(config.alerts.spike.bucket)}, last 48 h",
         [b for b in recent if b.start == alert.window_start],
     ) if recent else None
-    message = alerts.emails.alert_email(
+    message = alerts_emails.alert_email(
         alert, config.email.sender, recipients, alert.details.get("top_mentions", []), chart,
     )
-    store.outbox.enqueue(db, "alert", alert.brand, message["Subject"], recipients, message.as_bytes(), now)
+    store_outbox.enqueue(db, "alert", alert.brand, message["Subject"], recipients, message.as_bytes(), now)
     log.warning("alert: %s: %s", alert.brand or alert.source, alert.reason)
     return alert
 
@@ -140,7 +140,7 @@ def evaluate(config: Config, queries: list[Any], db: Any, now: datetime) -> list
     spike = config.alerts.spike
     until = floor_to(now, spike.bucket)
     fired: list[Alert] = []
-    mark = store.state.get_value(db, ALERTS_WATERMARK)
+    mark = store_state.get_value(db, ALERTS_WATERMARK)
     evaluate_from = max(from_db(mark), until - spike.lookback) if mark else until - spike.lookback
     if evaluate_from < until:
         with transaction(db):
@@ -148,12 +148,12 @@ def evaluate(config: Config, queries: list[Any], db: Any, now: datetime) -> list
                 for source in spike_scopes(config, db, query.brand, evaluate_from - timedelta(days=7)):
                     key = _storm_key(query.brand, source)
                     found, storm, buckets = detect(
-                        config, db, query.brand, source, evaluate_from, until, _load_storm(store.state.get_value(db, key)),
+                        config, db, query.brand, source, evaluate_from, until, _load_storm(store_state.get_value(db, key)),
                     )
                     fired += [record(config, db, alert, now, buckets) for alert in found]
                     if storm is not None:
-                        store.state.set_value(db, key, _dump_storm(storm))
-            store.state.set_value(db, ALERTS_WATERMARK, to_db(until))
+                        store_state.set_value(db, key, _dump_storm(storm))
+            store_state.set_value(db, ALERTS_WATERMARK, to_db(until))
     with transaction(db):
         fired += [record(config, db, alert, now, []) for alert in health_alerts(config, db, until, now)]
     return fired
@@ -179,5 +179,5 @@ def replay_silence(config: Config, db: Any, since: datetime, until: datetime) ->
         return []
     rule, width, origin, counts = _source_history(config, db, since, until)
     offset = int((since - origin) / width) + 1  # the bucket ending at since + width
-    return alerts.health.replay_silence(counts, since + width, int((until - since) / width), offset, width, rule,
+    return alerts_health.replay_silence(counts, since + width, int((until - since) / width), offset, width, rule,
                                         settings.history_days)

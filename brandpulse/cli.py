@@ -45,7 +45,7 @@ def cli(ctx: click.Context, config_path: Path, db_path: Path | None, verbose: in
 @pass_app
 def run(app: AppContext, once: bool) -> None:
     """Run the service: collect, classify, evaluate alerts, deliver emails."""
-    from store.lock import ServiceLock
+    from brandpulse.store.lock import ServiceLock
 
     pipeline = app.pipeline
     with domain_errors(), ServiceLock(app.db_path):
@@ -107,7 +107,7 @@ def ingest(app: AppContext, file, classify: bool) -> None:
 @pass_app
 def classify(app: AppContext, file, batch: int) -> None:
     """Classify one text per line of FILE (stdin by default); print one JSON object per line."""
-    from sentiment import categorize
+    from brandpulse.sentiment import categorize
 
     from brandpulse import factory
 

@@ -7,12 +7,12 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import alerts.digest
-import store.digest
-import store.outbox
-import store.state
+from brandpulse.alerts import digest as alerts_digest
+from brandpulse.store import digest as store_digest
+from brandpulse.store import outbox as store_outbox
+from brandpulse.store import state as store_state
 from brandpulse.config import Config
-from store import transaction
+from brandpulse.store import transaction
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ def previous_day(now: datetime, zone: str) -> date:
     return now.astimezone(ZoneInfo(zone)).date() - timedelta(days=1)
 
 
-def build(config: Config, db: Any, day: date, brands: list[str]) -> list[alerts.digest.BrandDigest]:
+def build(config: Config, db: Any, day: date, brands: list[str]) -> list[alerts_digest.BrandDigest]:
     """One digest per brand for `day` (in the configured time zone)."""
     settings = config.digest
     found = []
@@ -39,9 +39,9 @@ def build(config: Config, db: Any, day: date, brands: list[str]) -> list[alerts.
         history = []
         for back in range(7, 0, -1):
             earlier = day - timedelta(days=back)
-            history.append((earlier, store.digest.category_counts(db, brand.name, *day_bounds(earlier, settings.timezone))))
-        mentions = store.digest.classified_mentions(db, brand.name, start, end)
-        found.append(alerts.digest.brand_digest(
+            history.append((earlier, store_digest.category_counts(db, brand.name, *day_bounds(earlier, settings.timezone))))
+        mentions = store_digest.classified_mentions(db, brand.name, start, end)
+        found.append(alerts_digest.brand_digest(
             brand.name, day, mentions, history, brand.keywords, settings.top_mentions, settings.top_terms,
         ))
     return found
@@ -49,7 +49,7 @@ def build(config: Config, db: Any, day: date, brands: list[str]) -> list[alerts.
 
 def preview(config: Config, db: Any, day: date, brands: list[str]) -> str:
     """The digest of `day` as a standalone HTML page."""
-    return alerts.digest.digest_preview(build(config, db, day, brands), day)
+    return alerts_digest.digest_preview(build(config, db, day, brands), day)
 
 
 def queue(config: Config, db: Any, day: date, brands: list[str], now: datetime, again: bool = False) -> list[str]:
@@ -62,10 +62,10 @@ def queue(config: Config, db: Any, day: date, brands: list[str], now: datetime, 
             log.warning("no digest recipients configured for %s", digest.brand)
             continue
         with transaction(db):
-            if store.state.get_value(db, key) and not again:
+            if store_state.get_value(db, key) and not again:
                 continue
-            message = alerts.digest.digest_email([digest], day, config.email.sender, recipients)
-            store.outbox.enqueue(db, "digest", digest.brand, message["Subject"], recipients, message.as_bytes(), now)
-            store.state.set_value(db, key, now.isoformat())
+            message = alerts_digest.digest_email([digest], day, config.email.sender, recipients)
+            store_outbox.enqueue(db, "digest", digest.brand, message["Subject"], recipients, message.as_bytes(), now)
+            store_state.set_value(db, key, now.isoformat())
         queued.append(digest.brand)
     return queued

@@ -7,10 +7,10 @@ from contextlib import contextmanager
 
 import click
 
-from alerts.base import AlertsError
-from collectors.base import CollectorError
-from sentiment.base import SentimentError
-from store.errors import StoreError
+from brandpulse.alerts.base import AlertsError
+from brandpulse.collectors.base import CollectorError
+from brandpulse.sentiment.base import SentimentError
+from brandpulse.store.errors import StoreError
 
 
 @contextmanager

@@ -7,9 +7,9 @@ import os
 from collections.abc import Mapping
 from datetime import datetime
 
-from alerts.health import HealthRule
-from alerts.spike import SpikeRule
-from alerts.transports import FileTransport, SmtpTransport
+from brandpulse.alerts.health import HealthRule
+from brandpulse.alerts.spike import SpikeRule
+from brandpulse.alerts.transports import FileTransport, SmtpTransport
 from brandpulse.config import (
     AppStoreCollectorConfig,
     CollectorConfig,
@@ -21,9 +21,9 @@ from brandpulse.config import (
     ReplayCollectorConfig,
     TwitterCollectorConfig,
 )
-from collectors.base import BrandQuery, Collector
-from collectors.replay import ReplayCollector
-from sentiment.nps import NpsPolicy
+from brandpulse.collectors.base import BrandQuery, Collector
+from brandpulse.collectors.replay import ReplayCollector
+from brandpulse.sentiment.nps import NpsPolicy
 
 log = logging.getLogger(__name__)
 
@@ -64,26 +64,26 @@ def build_collector(settings: CollectorConfig, now: datetime, env: Mapping[str, 
     if isinstance(settings, RedditCollectorConfig):
         return _reddit(settings, env)
     if isinstance(settings, AppStoreCollectorConfig):
-        from collectors.appstore import AppStoreCollector
-        from collectors.http import new_session
+        from brandpulse.collectors.appstore import AppStoreCollector
+        from brandpulse.collectors.http import new_session
 
         return AppStoreCollector(settings.name, settings.app_id, settings.country, settings.brand, settings.base_url,
                                  settings.max_pages, new_session(settings.timeout))
     if isinstance(settings, GooglePlayCollectorConfig):
-        from collectors.googleplay import GooglePlayCollector
-        from collectors.http import new_session
+        from brandpulse.collectors.googleplay import GooglePlayCollector
+        from brandpulse.collectors.http import new_session
 
         return GooglePlayCollector(settings.name, settings.app_id, settings.lang, settings.country, settings.brand,
                                    settings.base_url, settings.page_size, settings.max_pages, new_session(settings.timeout))
     if isinstance(settings, FeedCollectorConfig):
-        from collectors.feed import FeedCollector
-        from collectors.http import new_session
+        from brandpulse.collectors.feed import FeedCollector
+        from brandpulse.collectors.http import new_session
 
         return FeedCollector(settings.name, settings.url, settings.source, settings.brand, settings.rating_field,
                              settings.max_pages, new_session(settings.timeout))
     if isinstance(settings, MastodonCollectorConfig):
-        from collectors.http import new_session
-        from collectors.mastodon import MastodonCollector
+        from brandpulse.collectors.http import new_session
+        from brandpulse.collectors.mastodon import MastodonCollector
 
         return MastodonCollector(settings.name, settings.instance, settings.hashtags, settings.max_pages,
                                  env.get("MASTODON_ACCESS_TOKEN"), new_session(settings.timeout))
@@ -93,8 +93,8 @@ def build_collector(settings: CollectorConfig, now: datetime, env: Mapping[str, 
 def _twitter(settings: TwitterCollectorConfig, env: Mapping[str, str]) -> Collector:
     import tweepy
 
-    from collectors.http import with_timeout
-    from collectors.twitter import TwitterCollector
+    from brandpulse.collectors.http import with_timeout
+    from brandpulse.collectors.twitter import TwitterCollector
 
     # tweepy logs each request's headers at DEBUG, bearer token included: never let `-vv` print it.
     logging.getLogger("tweepy.client").setLevel(max(logging.getLogger("tweepy.client").level, logging.INFO))
@@ -110,7 +110,7 @@ def _twitter(settings: TwitterCollectorConfig, env: Mapping[str, str]) -> Collec
 def _reddit(settings: RedditCollectorConfig, env: Mapping[str, str]) -> Collector:
     import praw
 
-    from collectors.reddit import RedditCollector
+    from brandpulse.collectors.reddit import RedditCollector
 
     reddit = praw.Reddit(
         client_id=env.get("REDDIT_CLIENT_ID"), client_secret=env.get("REDDIT_CLIENT_SECRET"),

@@ -12,24 +12,24 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import store.alerts
-import store.brands
-import store.bulk
-import store.jobs
-import store.mentions
-import store.outbox
-import store.rescore
-import store.state
-from alerts.base import Alert, DeliveryError
-from alerts.transports import retry_at
+from brandpulse.store import alerts as store_alerts
+from brandpulse.store import brands as store_brands
+from brandpulse.store import bulk as store_bulk
+from brandpulse.store import jobs as store_jobs
+from brandpulse.store import mentions as store_mentions
+from brandpulse.store import outbox as store_outbox
+from brandpulse.store import rescore as store_rescore
+from brandpulse.store import state as store_state
+from brandpulse.alerts.base import Alert, DeliveryError
+from brandpulse.alerts.transports import retry_at
 from brandpulse import factory
 from brandpulse.config import Config
 from brandpulse.logging_setup import mask, secret_values
-from collectors.base import CollectorError
-from collectors.brands import BrandMatcher
-from collectors.jsonl import LineError, parse_lines
-from sentiment.nps import categorize
-from store import open_db
+from brandpulse.collectors.base import CollectorError
+from brandpulse.collectors.brands import BrandMatcher
+from brandpulse.collectors.jsonl import LineError, parse_lines
+from brandpulse.sentiment.nps import categorize
+from brandpulse.store import open_db
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class Pipeline:
         db = open_db(self.db_path)
         if not self._brands_synced:
             # The first connection of the process records the configured brands for analysts.
-            store.brands.sync_brands(db, self._queries, datetime.now(timezone.utc))
+            store_brands.sync_brands(db, self._queries, datetime.now(timezone.utc))
             self._brands_synced = True
         return db
 
@@ -91,14 +91,14 @@ class Pipeline:
         db = self.open()
         try:
             # An exception's text may quote a credential (a URL, a header): stored errors are masked like logs.
-            store.jobs.record_job_run(db, job, started, finished, mask(error, secret_values()) if error else None)
+            store_jobs.record_job_run(db, job, started, finished, mask(error, secret_values()) if error else None)
         finally:
             db.close()
 
     def classifier(self) -> Any:
         """The sentiment model, loaded on first use and kept."""
         if self._classifier is None:
-            from sentiment.classifier import load_classifier
+            from brandpulse.sentiment.classifier import load_classifier
 
             settings = self.config.sentiment
             self._classifier = load_classifier(settings.model, settings.device, settings.batch_size, settings.max_length,
@@ -120,13 +120,13 @@ class Pipeline:
                 for query in self._queries:
                     state_name = f"{collector.name}:{query.brand}"
                     try:
-                        result = collector.collect(query, store.state.collector_cursor(db, state_name))
+                        result = collector.collect(query, store_state.collector_cursor(db, state_name))
                     except CollectorError as exc:
                         log.error("collector %s failed for %s: %s", collector.name, query.brand, exc)
-                        store.state.save_collector_error(db, state_name, mask(str(exc), secret_values()), now)
+                        store_state.save_collector_error(db, state_name, mask(str(exc), secret_values()), now)
                         report.failures[state_name] = str(exc)
                         continue
-                    saved = store.mentions.save_mentions(db, result.mentions, now, state_name, result.cursor, self._category_of)
+                    saved = store_mentions.save_mentions(db, result.mentions, now, state_name, result.cursor, self._category_of)
                     log.info("collector %s: %d new, %d duplicate for %s", collector.name, saved.new, saved.duplicate, query.brand)
                     report.new += saved.new
                     report.duplicate += saved.duplicate
@@ -139,7 +139,7 @@ class Pipeline:
         report = IngestReport()
         db = self.open()
         try:
-            with store.bulk.BulkWriter(db, now, self._category_of, INGEST_BATCH) as writer:
+            with store_bulk.BulkWriter(db, now, self._category_of, INGEST_BATCH) as writer:
                 for item in parse_lines(lines):
                     if isinstance(item, LineError):
                         report.errors.append(item)
@@ -158,7 +158,7 @@ class Pipeline:
         done = 0
         db = self.open()
         try:
-            while pending := store.mentions.pending_classification(db, CLASSIFY_BATCH):
+            while pending := store_mentions.pending_classification(db, CLASSIFY_BATCH):
                 done += self._classify_and_save(db, pending, now)
         finally:
             db.close()
@@ -169,7 +169,7 @@ class Pipeline:
         classifier = self.classifier()
         db = self.open()
         try:
-            return store.rescore.count_stale(db, classifier.name, classifier.version, since)
+            return store_rescore.count_stale(db, classifier.name, classifier.version, since)
         finally:
             db.close()
 
@@ -179,7 +179,7 @@ class Pipeline:
         done, after = 0, 0
         db = self.open()
         try:
-            while page := store.rescore.stale_classifications(db, classifier.name, classifier.version, since, after,
+            while page := store_rescore.stale_classifications(db, classifier.name, classifier.version, since, after,
                                                               CLASSIFY_BATCH):
                 done += self._classify_and_save(db, page, datetime.now(timezone.utc))
                 after = page[-1].id
@@ -188,10 +188,10 @@ class Pipeline:
             db.close()
         return done
 
-    def _classify_and_save(self, db: Any, pending: list[store.mentions.PendingMention], now: datetime) -> int:
+    def _classify_and_save(self, db: Any, pending: list[store_mentions.PendingMention], now: datetime) -> int:
         results = self.classifier().classify([p.text for p in pending])
         rows = [(p.id, c, categorize(c.label, c.confidence, p.rating, self._policy)) for p, c in zip(pending, results)]
-        return store.mentions.save_classifications(db, rows, now)
+        return store_mentions.save_classifications(db, rows, now)
 
     def evaluate_alerts(self, now: datetime) -> list[Alert]:
         """Spike alerts over the complete buckets since the last evaluation, then health alerts; queue their emails."""
@@ -231,16 +231,16 @@ class Pipeline:
         transport = factory.email_transport(self.config)
         db = self.open()
         try:
-            for item in store.outbox.due(db, now):
+            for item in store_outbox.due(db, now):
                 name = f"{now.strftime('%Y%m%dT%H%M%S')}-{item.kind}-{item.id}"
                 try:
                     where = transport.send(item.message, self.config.email.sender, item.recipients, name)
                 except DeliveryError as exc:
                     log.error("email %d (%s) not delivered: %s", item.id, item.subject, exc)
-                    store.outbox.mark_failed(db, item.id, str(exc), retry_at(item.attempts + 1, now))
+                    store_outbox.mark_failed(db, item.id, str(exc), retry_at(item.attempts + 1, now))
                     report.failed += 1
                     continue
-                store.outbox.mark_sent(db, item.id, where, now)
+                store_outbox.mark_sent(db, item.id, where, now)
                 report.sent.append(where)
         finally:
             db.close()

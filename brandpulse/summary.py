@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-import store.summary
-from alerts.base import Alert
+from brandpulse.store import summary as store_summary
+from brandpulse.alerts.base import Alert
 from brandpulse.pipeline import CollectReport, DeliveryReport, Pipeline
-from sentiment.nps import net_sentiment_score
+from brandpulse.sentiment.nps import net_sentiment_score
 
 
 def _nss(row: dict) -> str:
@@ -23,7 +23,7 @@ def print_run_summary(pipeline: Pipeline, collected: CollectReport, classified: 
         click.echo(f"  collector {name} failed: {error}")
     db = pipeline.open()
     try:
-        totals = store.summary.category_totals(db)
+        totals = store_summary.category_totals(db)
     finally:
         db.close()
     click.echo(f"{'Brand':<24}{'mentions':>9}{'promoters':>11}{'passives':>10}{'detractors':>12}{'NSS':>6}")

@@ -9,9 +9,9 @@ from typing import Any
 
 import requests
 
-from collectors.base import BrandQuery, CollectorError, CollectResult, MalformedItem, Mention
-from collectors.http import fetch_json, new_session
-from collectors.reviews import collect_pages
+from brandpulse.collectors.base import BrandQuery, CollectorError, CollectResult, MalformedItem, Mention
+from brandpulse.collectors.http import fetch_json, new_session
+from brandpulse.collectors.reviews import collect_pages
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from collectors.base import BrandQuery
+from brandpulse.collectors.base import BrandQuery
 
 
 def _phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:

@@ -17,9 +17,9 @@ from urllib.parse import urljoin
 
 import requests
 
-from collectors.base import BrandQuery, CollectorError, CollectResult, MalformedItem, Mention
-from collectors.http import fetch, new_session
-from collectors.reviews import collect_pages
+from brandpulse.collectors.base import BrandQuery, CollectorError, CollectResult, MalformedItem, Mention
+from brandpulse.collectors.http import fetch, new_session
+from brandpulse.collectors.reviews import collect_pages
 
 log = logging.getLogger(__name__)
 

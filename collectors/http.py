@@ -7,7 +7,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
-from collectors.base import CollectorError
+from brandpulse.collectors.base import CollectorError
 
 DEFAULT_TIMEOUT_S = 30.0
 USER_AGENT = "brandpulse (+https://github.com/brandpulse/brandpulse)"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from collectors.base import MalformedItem, Mention
+from brandpulse.collectors.base import MalformedItem, Mention
 
 REQUIRED = ("source", "id", "text", "created_at")
 OPTIONAL = ("brand", "author", "url", "lang", "rating", "label")

@@ -16,9 +16,9 @@ from typing import Any
 
 import requests
 
-from collectors.base import BrandQuery, CollectorError, CollectResult, MalformedItem, Mention
-from collectors.brands import BrandMatcher
-from collectors.http import fetch_json, new_session
+from brandpulse.collectors.base import BrandQuery, CollectorError, CollectResult, MalformedItem, Mention
+from brandpulse.collectors.brands import BrandMatcher
+from brandpulse.collectors.http import fetch_json, new_session
 
 log = logging.getLogger(__name__)
 

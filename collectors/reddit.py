@@ -16,9 +16,9 @@ import praw
 import prawcore
 import requests
 
-from collectors.base import BrandQuery, CollectorError, CollectResult, MalformedItem, Mention
-from collectors.brands import BrandMatcher
-from collectors.watermark import Watermark
+from brandpulse.collectors.base import BrandQuery, CollectorError, CollectResult, MalformedItem, Mention
+from brandpulse.collectors.brands import BrandMatcher
+from brandpulse.collectors.watermark import Watermark
 
 log = logging.getLogger(__name__)
 

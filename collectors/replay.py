@@ -13,9 +13,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from collectors.base import BrandQuery, CollectorError, CollectResult, Mention
-from collectors.brands import BrandMatcher
-from collectors.jsonl import LineError, parse_lines
+from brandpulse.collectors.base import BrandQuery, CollectorError, CollectResult, Mention
+from brandpulse.collectors.brands import BrandMatcher
+from brandpulse.collectors.jsonl import LineError, parse_lines
 
 DEMO_FILE = "demo"
 
@@ -35,7 +35,7 @@ class ReplayCollector:
 
     def _read_lines(self) -> list[str]:
         if str(self._path) == DEMO_FILE:
-            demo = resources.files("collectors") / "data" / "demo_mentions.jsonl"
+            demo = resources.files("brandpulse.collectors") / "data" / "demo_mentions.jsonl"
             return demo.read_text(encoding="utf-8").splitlines()
         try:
             return Path(self._path).read_text(encoding="utf-8").splitlines()

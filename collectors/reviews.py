@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
-from collectors.base import BrandQuery, CollectResult, MalformedItem, Mention
-from collectors.brands import BrandMatcher
-from collectors.watermark import Watermark
+from brandpulse.collectors.base import BrandQuery, CollectResult, MalformedItem, Mention
+from brandpulse.collectors.brands import BrandMatcher
+from brandpulse.collectors.watermark import Watermark
 
 log = logging.getLogger(__name__)
 

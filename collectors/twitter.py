@@ -19,7 +19,7 @@ from typing import Any
 import requests
 import tweepy
 
-from collectors.base import BrandQuery, CollectorError, CollectResult, MalformedItem, Mention
+from brandpulse.collectors.base import BrandQuery, CollectorError, CollectResult, MalformedItem, Mention
 
 log = logging.getLogger(__name__)
 

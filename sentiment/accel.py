@@ -8,7 +8,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from sentiment.base import SentimentError
+from brandpulse.sentiment.base import SentimentError
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sentiment.base import LABELS, Classification, SentimentError, offline
-from sentiment.normalize import normalize
+from brandpulse.sentiment.base import LABELS, Classification, SentimentError, offline
+from brandpulse.sentiment.normalize import normalize
 
 log = logging.getLogger(__name__)
 
@@ -143,14 +143,14 @@ def _torch_forward(network: Any, device: str, order: list[int] | None = None) ->
 
 def bundled_weights() -> Path:
     """The committed fine-tuned parameters (their metadata is the .json next to them)."""
-    return Path(str(resources.files("sentiment") / "weights" / WEIGHTS_FILE))
+    return Path(str(resources.files("brandpulse.sentiment") / "weights" / WEIGHTS_FILE))
 
 
 def _load_bundled(device: str, backend: str, batch_size: int, max_length: int, max_windows: int,
                   weights: Path | None = None) -> TransformerClassifier:
     from transformers import AutoTokenizer
 
-    from sentiment import network
+    from brandpulse.sentiment import network
 
     weights = weights or bundled_weights()
     if not weights.exists():
@@ -161,7 +161,7 @@ def _load_bundled(device: str, backend: str, batch_size: int, max_length: int, m
     version = f"{meta.get('version', '0')}+{digest}"
     tokenizer = AutoTokenizer.from_pretrained(network.base_path())
     if backend == "onnx" or (backend == "auto" and device == "cpu"):
-        from sentiment.accel import onnx_forward
+        from brandpulse.sentiment.accel import onnx_forward
 
         forward = onnx_forward(lambda: network.load(weights, "eager"), f"{BUNDLED_NAME}-{digest}")
     else:

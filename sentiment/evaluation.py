@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sentiment.base import LABELS, SentimentError
+from brandpulse.sentiment.base import LABELS, SentimentError
 
 
 @dataclass(frozen=True)

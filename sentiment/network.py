@@ -97,7 +97,7 @@ def load(weights: Path, attn_implementation: str | None = None) -> MeanPoolClass
     result = model.load_state_dict(state, strict=False)
     missing = [name for name in result.missing_keys if name not in FROZEN and not name.startswith(UNUSED)]
     if missing or result.unexpected_keys:
-        from sentiment.base import SentimentError
+        from brandpulse.sentiment.base import SentimentError
 
         raise SentimentError(
             f"{weights} does not fit the MiniLM network (missing {missing[:3]}, unexpected "

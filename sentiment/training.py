@@ -10,8 +10,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from sentiment.evaluation import read_split, score
-from sentiment.normalize import normalize
+from brandpulse.sentiment.evaluation import read_split, score
+from brandpulse.sentiment.normalize import normalize
 
 log = logging.getLogger(__name__)
 
@@ -100,8 +100,8 @@ def train(data_dir: Path, out: Path, recipe: Recipe = Recipe(), progress: Callab
     import torch
     from transformers import AutoTokenizer
 
-    from sentiment import network
-    from sentiment.base import offline
+    from brandpulse.sentiment import network
+    from brandpulse.sentiment.base import offline
 
     offline()
     torch.manual_seed(recipe.seed)

@@ -1,6 +1,6 @@
 """Store: the SQLite mention store that every stage reads from and writes to."""
 
-from store.db import open_db, transaction
-from store.errors import StoreError
+from brandpulse.store.db import open_db, transaction
+from brandpulse.store.errors import StoreError
 
 __all__ = ["StoreError", "open_db", "transaction"]

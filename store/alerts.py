@@ -8,8 +8,8 @@ from typing import Any
 
 import sqlite_utils
 
-from alerts.base import Alert, Bucket
-from store.timestamps import from_db, to_db
+from brandpulse.alerts.base import Alert, Bucket
+from brandpulse.store.timestamps import from_db, to_db
 
 
 def record_alert(db: sqlite_utils.Database, alert: Alert, now: datetime) -> int:

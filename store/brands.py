@@ -9,9 +9,9 @@ from typing import Any
 
 import sqlite_utils
 
-from collectors.base import BrandQuery
-from store.db import transaction
-from store.timestamps import to_db
+from brandpulse.collectors.base import BrandQuery
+from brandpulse.store.db import transaction
+from brandpulse.store.timestamps import to_db
 
 
 def sync_brands(db: sqlite_utils.Database, queries: Iterable[BrandQuery], now: datetime) -> None:

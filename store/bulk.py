@@ -10,8 +10,8 @@ from types import TracebackType
 
 import sqlite_utils
 
-from collectors.base import Mention
-from store.mentions import SaveResult, save_mentions
+from brandpulse.collectors.base import Mention
+from brandpulse.store.mentions import SaveResult, save_mentions
 
 BULK_BATCH = 10_000
 

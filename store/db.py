@@ -10,8 +10,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from store.errors import StoreError
-from store.migrations import migrate
+from brandpulse.store.errors import StoreError
+from brandpulse.store.migrations import migrate
 
 BUSY_TIMEOUT_S = 30.0
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlite_utils
 
-from store.timestamps import to_db
+from brandpulse.store.timestamps import to_db
 
 
 def classified_mentions(db: sqlite_utils.Database, brand: str, start: datetime, end: datetime) -> list[dict[str, Any]]:

@@ -7,8 +7,8 @@ from typing import Any
 
 import sqlite_utils
 
-from store.db import transaction
-from store.timestamps import to_db
+from brandpulse.store.db import transaction
+from brandpulse.store.timestamps import to_db
 
 ERROR_LIMIT = 2000  # a traceback-sized error is noise in a status table
 

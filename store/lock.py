@@ -6,7 +6,7 @@ import fcntl
 import os
 from pathlib import Path
 
-from store.errors import StoreError
+from brandpulse.store.errors import StoreError
 
 
 class StoreLocked(StoreError):

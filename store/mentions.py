@@ -11,11 +11,11 @@ from typing import Any
 
 import sqlite_utils
 
-from collectors.base import Mention
-from sentiment.base import Classification
-from store.db import transaction
-from store.state import save_collector_success
-from store.timestamps import to_db
+from brandpulse.collectors.base import Mention
+from brandpulse.sentiment.base import Classification
+from brandpulse.store.db import transaction
+from brandpulse.store.state import save_collector_success
+from brandpulse.store.timestamps import to_db
 
 IMPORTED_SCORE = {"negative": -1.0, "neutral": 0.0, "positive": 1.0}
 # From this many mentions on, a save indexes the text in one statement after the insert (see below).

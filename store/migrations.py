@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import sqlite_utils
 
-from store.errors import StoreError
+from brandpulse.store.errors import StoreError
 
 
 def _execute_script(db: sqlite_utils.Database, script: str) -> None:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import sqlite_utils
 
-from store.timestamps import to_db
+from brandpulse.store.timestamps import to_db
 
 
 @dataclass(frozen=True)

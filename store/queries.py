@@ -10,8 +10,8 @@ from typing import Any
 
 import sqlite_utils
 
-from store.errors import StoreError
-from store.timestamps import to_db
+from brandpulse.store.errors import StoreError
+from brandpulse.store.timestamps import to_db
 
 MENTION_COLUMNS = (
     "id", "source", "external_id", "brand", "author", "url", "text", "created_at", "lang", "rating",

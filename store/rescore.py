@@ -6,8 +6,8 @@ from datetime import datetime
 
 import sqlite_utils
 
-from store.mentions import PendingMention
-from store.timestamps import to_db
+from brandpulse.store.mentions import PendingMention
+from brandpulse.store.timestamps import to_db
 
 # Imported labels come from the source and are kept; only our own model's output is re-scored.
 _STALE = """FROM mentions WHERE provenance = 'model' AND (model IS NOT ? OR model_version IS NOT ?)

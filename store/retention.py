@@ -7,8 +7,8 @@ from datetime import datetime
 
 import sqlite_utils
 
-from store.db import transaction
-from store.timestamps import to_db
+from brandpulse.store.db import transaction
+from brandpulse.store.timestamps import to_db
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlite_utils
 
-from store.timestamps import to_db
+from brandpulse.store.timestamps import to_db
 
 
 def collector_cursor(db: sqlite_utils.Database, name: str) -> dict[str, Any] | None:

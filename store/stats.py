@@ -7,8 +7,8 @@ from typing import Any
 
 import sqlite_utils
 
-from store.errors import StoreError
-from store.timestamps import from_db, to_db
+from brandpulse.store.errors import StoreError
+from brandpulse.store.timestamps import from_db, to_db
 
 # Timestamps are stored as 'YYYY-MM-DDTHH:MM:SSZ' text, so buckets are cheap string operations.
 BUCKETS = {

@@ -5,7 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 from brandpulse.cli import cli
-from store import open_db
+from brandpulse.store import open_db
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"

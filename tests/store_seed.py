@@ -2,10 +2,10 @@
 
 from datetime import datetime, timezone
 
-import store.mentions
-from collectors.base import Mention
-from sentiment.nps import NpsPolicy, categorize
-from store import open_db
+from brandpulse.store import mentions as store_mentions
+from brandpulse.collectors.base import Mention
+from brandpulse.sentiment.nps import NpsPolicy, categorize
+from brandpulse.store import open_db
 
 POLICY = NpsPolicy()
 
@@ -21,6 +21,6 @@ def mention(external_id, text, created_at, label, brand="Pinebrook Coffee", sour
 
 def seed(path, mentions, now=None):
     db = open_db(path)
-    store.mentions.save_mentions(db, mentions, now or datetime.now(timezone.utc), category_of=category_of)
+    store_mentions.save_mentions(db, mentions, now or datetime.now(timezone.utc), category_of=category_of)
     db.close()
     return path

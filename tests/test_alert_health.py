@@ -1,6 +1,6 @@
 from datetime import datetime, timedelta, timezone
 
-from alerts.health import CollectorStatus, HealthRule, SourceActivity, activity_at, check_health
+from brandpulse.alerts.health import CollectorStatus, HealthRule, SourceActivity, activity_at, check_health
 
 NOW = datetime(2026, 3, 9, 12, tzinfo=timezone.utc)
 HOUR = timedelta(hours=1)
@@ -56,8 +56,8 @@ def test_failing_is_timed_from_the_first_failure_even_without_any_success():
 
 
 def test_failing_since_starts_at_the_first_error_and_ends_with_a_success(tmp_path):
-    from store import open_db, transaction
-    from store.state import collector_states, save_collector_error, save_collector_success
+    from brandpulse.store import open_db, transaction
+    from brandpulse.store.state import collector_states, save_collector_error, save_collector_success
 
     db = open_db(tmp_path / "s.db")
     with transaction(db):

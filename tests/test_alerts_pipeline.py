@@ -143,15 +143,15 @@ def test_backtest_reports_what_hourly_live_runs_recorded(tmp_path, invoke):
 
 
 def test_collector_failing_for_hours_raises_one_health_alert_to_the_brands_support(tmp_path, invoke):
-    import store.state
-    from store import transaction
+    from brandpulse.store import state as store_state
+    from brandpulse.store import transaction
 
     pipeline = _pipeline(tmp_path, invoke, {})
     now = START + 5 * 24 * HOUR
     db = pipeline.open()
     with transaction(db):
-        store.state.save_collector_success(db, "twitter:Acme", {"since_id": "9"}, 3, now - 5 * HOUR)
-        store.state.save_collector_error(db, "twitter:Acme", "HTTP 401 from api.twitter.com; check the bearer token", now)
+        store_state.save_collector_success(db, "twitter:Acme", {"since_id": "9"}, 3, now - 5 * HOUR)
+        store_state.save_collector_error(db, "twitter:Acme", "HTTP 401 from api.twitter.com; check the bearer token", now)
     db.close()
 
     fired = pipeline.evaluate_alerts(now) + pipeline.evaluate_alerts(now + HOUR)

@@ -16,13 +16,23 @@ ALLOWED = {
 
 def _project_imports(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    names = set()
+    modules = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
+            modules.extend(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
-    return names & (set(STAGES) | {"brandpulse"})
+            modules.append(node.module)
+            if node.module == "brandpulse":
+                modules.extend(f"brandpulse.{alias.name}" for alias in node.names)
+    return {_project_part(module) for module in modules} - {None}
+
+
+def _project_part(module: str) -> str | None:
+    """'brandpulse.store.db' -> 'store'; the composition root -> 'brandpulse'; other libraries -> None."""
+    parts = module.split(".")
+    if parts[0] != "brandpulse":
+        return "bare " + parts[0] if parts[0] in STAGES else None
+    return parts[1] if len(parts) > 1 and parts[1] in STAGES else "brandpulse"
 
 
 @pytest.mark.parametrize("package", STAGES)
@@ -30,3 +40,10 @@ def test_stage_packages_import_only_what_the_pipeline_order_allows(package):
     for module in (REPO / package).rglob("*.py"):
         forbidden = _project_imports(module) - ALLOWED[package] - {package}
         assert not forbidden, f"{module.relative_to(REPO)} imports {sorted(forbidden)}"
+
+
+@pytest.mark.parametrize("package", (*STAGES, "brandpulse", "tests", "bench"))
+def test_every_import_names_the_single_brandpulse_package(package):
+    for module in (REPO / package).rglob("*.py"):
+        bare = {name for name in _project_imports(module) if name.startswith("bare ")}
+        assert not bare, f"{module.relative_to(REPO)} imports {sorted(bare)} outside brandpulse."

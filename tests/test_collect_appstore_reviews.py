@@ -2,9 +2,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from collectors.appstore import AppStoreCollector
-from collectors.base import BrandQuery, CollectorError
-from collectors.http import new_session
+from brandpulse.collectors.appstore import AppStoreCollector
+from brandpulse.collectors.base import BrandQuery, CollectorError
+from brandpulse.collectors.http import new_session
 from tests.local_http import LocalServer, Reply
 
 APP = "1234567890"

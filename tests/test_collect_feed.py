@@ -2,9 +2,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from collectors.base import BrandQuery, CollectorError
-from collectors.feed import FeedCollector, entry_rating
-from collectors.http import new_session
+from brandpulse.collectors.base import BrandQuery, CollectorError
+from brandpulse.collectors.feed import FeedCollector, entry_rating
+from brandpulse.collectors.http import new_session
 from tests.local_http import LocalServer, Reply
 
 BRAND = BrandQuery("Pinebrook Coffee", ("pinebrook",), ("pinebrook park",))

@@ -3,9 +3,9 @@ from urllib.parse import unquote
 
 import pytest
 
-from collectors.base import BrandQuery, CollectorError
-from collectors.googleplay import GooglePlayCollector
-from collectors.http import new_session
+from brandpulse.collectors.base import BrandQuery, CollectorError
+from brandpulse.collectors.googleplay import GooglePlayCollector
+from brandpulse.collectors.http import new_session
 from tests.local_http import LocalServer, Reply
 
 PATH = "/_/PlayStoreUi/data/batchexecute"
@@ -85,7 +85,7 @@ def test_malformed_review_is_skipped_and_the_rest_kept(server, caplog):
 def test_importing_the_scraper_leaves_tls_verification_on():
     import ssl
 
-    from collectors.googleplay import _scraper
+    from brandpulse.collectors.googleplay import _scraper
 
     _scraper()
     assert ssl._create_default_https_context is ssl.create_default_context

@@ -2,9 +2,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from collectors.base import BrandQuery, CollectorError
-from collectors.http import new_session
-from collectors.mastodon import MastodonCollector, hashtags_for
+from brandpulse.collectors.base import BrandQuery, CollectorError
+from brandpulse.collectors.http import new_session
+from brandpulse.collectors.mastodon import MastodonCollector, hashtags_for
 from tests.local_http import LocalServer, Reply
 
 BRAND = BrandQuery("Pinebrook Coffee", ("pinebrook", "@pinebrookcoffee", "#pinebrook", "pinebrook coffee"), ("pinebrook park",))

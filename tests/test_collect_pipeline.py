@@ -6,12 +6,12 @@ import pytest
 from brandpulse import factory
 from brandpulse.config import ConfigError, load_config
 from brandpulse.pipeline import Pipeline
-from collectors.appstore import AppStoreCollector
-from collectors.feed import FeedCollector
-from collectors.googleplay import GooglePlayCollector
-from collectors.reddit import RedditCollector
-from collectors.twitter import TwitterCollector
-from store.state import collector_states
+from brandpulse.collectors.appstore import AppStoreCollector
+from brandpulse.collectors.feed import FeedCollector
+from brandpulse.collectors.googleplay import GooglePlayCollector
+from brandpulse.collectors.reddit import RedditCollector
+from brandpulse.collectors.twitter import TwitterCollector
+from brandpulse.store.state import collector_states
 from tests.conftest import write_config
 from tests.local_http import Reply
 

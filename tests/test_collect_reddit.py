@@ -7,8 +7,8 @@ import praw
 import pytest
 import vcr
 
-from collectors.base import BrandQuery, CollectorError
-from collectors.reddit import RedditCollector, search_query
+from brandpulse.collectors.base import BrandQuery, CollectorError
+from brandpulse.collectors.reddit import RedditCollector, search_query
 from tests.local_http import silent_proxy
 
 HERE = Path(__file__).resolve().parent

@@ -5,11 +5,11 @@ import pytest
 import tweepy
 import vcr
 
-from collectors.base import BrandQuery, CollectorError
-from collectors.http import with_timeout
-from collectors.twitter import TwitterCollector, build_query
-from store.mentions import save_mentions
-from store.state import collector_cursor
+from brandpulse.collectors.base import BrandQuery, CollectorError
+from brandpulse.collectors.http import with_timeout
+from brandpulse.collectors.twitter import TwitterCollector, build_query
+from brandpulse.store.mentions import save_mentions
+from brandpulse.store.state import collector_cursor
 from tests.local_http import silent_proxy
 
 HERE = Path(__file__).resolve().parent

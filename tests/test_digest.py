@@ -65,7 +65,7 @@ def test_send_routes_the_digest_to_the_brands_marketing_recipients_with_an_inlin
 
 
 def test_send_while_the_service_runs_only_queues_so_that_one_process_delivers(tmp_path, invoke):
-    from store.lock import ServiceLock
+    from brandpulse.store.lock import ServiceLock
 
     config = _setup(tmp_path, invoke)
 

@@ -10,8 +10,8 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-import store.outbox
-from alerts.emails import build_message
+from brandpulse.store import outbox as store_outbox
+from brandpulse.alerts.emails import build_message
 from brandpulse.config import load_config
 from brandpulse.pipeline import Pipeline
 from tests.conftest import write_config
@@ -90,7 +90,7 @@ def _queue(pipeline, subject="Spike", now=NOW):
     message = build_message(subject, "alerts@acme.test", ["support@acme.test"], "text body", "<p>html body</p>")
     db = pipeline.open()
     try:
-        return store.outbox.enqueue(db, "alert", "Acme", subject, ["support@acme.test"], message.as_bytes(), now)
+        return store_outbox.enqueue(db, "alert", "Acme", subject, ["support@acme.test"], message.as_bytes(), now)
     finally:
         db.close()
 

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from collectors import appstore, feed, googleplay, mastodon, reddit, twitter
-from collectors.base import CollectorError, MalformedItem, Mention
+from brandpulse.collectors import appstore, feed, googleplay, mastodon, reddit, twitter
+from brandpulse.collectors.base import CollectorError, MalformedItem, Mention
 
 # What each collector's loop catches to skip one bad item with its reason (anything else fails the whole run,
 # and the same poison item would fail every later run too).

@@ -7,9 +7,9 @@ from hypothesis import strategies as st
 
 from brandpulse.config import Config, ConfigError, load_config
 from brandpulse.pipeline import Pipeline
-from collectors.base import BrandQuery, CollectorError, CollectResult, Mention
-from collectors.jsonl import LineError, parse_lines
-from collectors.replay import ReplayCollector
+from brandpulse.collectors.base import BrandQuery, CollectorError, CollectResult, Mention
+from brandpulse.collectors.jsonl import LineError, parse_lines
+from brandpulse.collectors.replay import ReplayCollector
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -5,11 +5,11 @@ from datetime import datetime, timedelta, timezone
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Sink
 
-import store.outbox
-from alerts.transports import retry_at
+from brandpulse.store import outbox as store_outbox
+from brandpulse.alerts.transports import retry_at
 from brandpulse.config import load_config
 from brandpulse.pipeline import Pipeline
-from store import open_db, transaction
+from brandpulse.store import open_db, transaction
 from tests.conftest import write_config
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -30,7 +30,7 @@ email:
     pipeline = Pipeline(load_config(config), tmp_path / "o.db")
     db = open_db(pipeline.db_path)
     with transaction(db):
-        store.outbox.enqueue(db, "alert", "Acme", "spike", ["ops@example.com"], b"Subject: spike\r\n\r\nbody\r\n", NOW)
+        store_outbox.enqueue(db, "alert", "Acme", "spike", ["ops@example.com"], b"Subject: spike\r\n\r\nbody\r\n", NOW)
     db.close()
     return pipeline
 

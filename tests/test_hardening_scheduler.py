@@ -4,8 +4,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from brandpulse.scheduler import build_scheduler, wrap_job
-from store import open_db
-from store.jobs import job_runs
+from brandpulse.store import open_db
+from brandpulse.store.jobs import job_runs
 
 TICK = timedelta(seconds=0.05)
 WAIT_S = 20  # an upper bound for a failing test, never reached by a passing one
@@ -110,7 +110,7 @@ def test_the_job_wrapper_records_each_outcome_and_never_raises(tmp_path):
     def record(name, started, finished, error):
         db = open_db(db_path)
         try:
-            from store.jobs import record_job_run
+            from brandpulse.store.jobs import record_job_run
 
             record_job_run(db, name, started, finished, error)
         finally:

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from store.migrations import SCHEMA_VERSION
+from brandpulse.store.migrations import SCHEMA_VERSION
 from tests.store_seed import mention, seed
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)

@@ -5,8 +5,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from brandpulse.commands.output import write_rows
-from store import open_db
-from store.queries import MENTION_COLUMNS, MentionFilter, iter_mentions
+from brandpulse.store import open_db
+from brandpulse.store.queries import MENTION_COLUMNS, MentionFilter, iter_mentions
 from tests.store_seed import mention, seed
 
 NOW = datetime(2026, 3, 2, 12, tzinfo=timezone.utc)

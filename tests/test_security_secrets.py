@@ -10,12 +10,12 @@ from aiosmtpd.handlers import Sink
 from aiosmtpd.smtp import AuthResult
 from click.testing import CliRunner
 
-import store.outbox
-from alerts.base import Alert
-from alerts.emails import alert_email
-from alerts.transports import FileTransport
+from brandpulse.store import outbox as store_outbox
+from brandpulse.alerts.base import Alert
+from brandpulse.alerts.emails import alert_email
+from brandpulse.alerts.transports import FileTransport
 from brandpulse.cli import cli
-from store import open_db, transaction
+from brandpulse.store import open_db, transaction
 from tests.conftest import write_config
 from tests.test_hardening_outages import _free_port
 
@@ -101,7 +101,7 @@ def _scan(tmp_path, texts):
 def _enqueue(path):
     db = open_db(path)
     with transaction(db):
-        store.outbox.enqueue(db, "alert", "Acme", "spike", ["ops@example.com"], b"Subject: s\r\n\r\nb\r\n", NOW)
+        store_outbox.enqueue(db, "alert", "Acme", "spike", ["ops@example.com"], b"Subject: s\r\n\r\nb\r\n", NOW)
     db.close()
 
 

@@ -1,9 +1,9 @@
 import pytest
 
-from sentiment import NpsPolicy, SentimentError, categorize, net_sentiment_score
-from sentiment.classifier import _label_index
-from sentiment.evaluation import read_split, score
-from sentiment.normalize import normalize
+from brandpulse.sentiment import NpsPolicy, SentimentError, categorize, net_sentiment_score
+from brandpulse.sentiment.classifier import _label_index
+from brandpulse.sentiment.evaluation import read_split, score
+from brandpulse.sentiment.normalize import normalize
 
 
 @pytest.mark.parametrize(

@@ -2,10 +2,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from collectors.base import Mention
-from sentiment import LABELS, Classification, load_classifier
-from store import open_db
-from store.mentions import save_classifications, save_mentions
+from brandpulse.collectors.base import Mention
+from brandpulse.sentiment import LABELS, Classification, load_classifier
+from brandpulse.store import open_db
+from brandpulse.store.mentions import save_classifications, save_mentions
 
 NOW = datetime(2026, 3, 2, 12, tzinfo=timezone.utc)
 
@@ -21,7 +21,7 @@ def tiny_model(tmp_path_factory):
     import torch
     from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
 
-    from sentiment.network import base_path
+    from brandpulse.sentiment.network import base_path
 
     path = tmp_path_factory.mktemp("tiny")
     torch.manual_seed(0)
@@ -82,7 +82,7 @@ def test_pluggable_model_caps_windows_of_a_long_text(tiny_model):
 
 
 def test_unknown_model_names_the_model_and_the_way_out():
-    from sentiment import SentimentError
+    from brandpulse.sentiment import SentimentError
 
     with pytest.raises(SentimentError, match="(?s)no-such/model.*bundled"):
         load_classifier("no-such/model")

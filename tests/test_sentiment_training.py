@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from sentiment import network
-from sentiment.training import Recipe, train
+from brandpulse.sentiment import network
+from brandpulse.sentiment.training import Recipe, train
 
 TEXTS = ["I love it, thank you!", "Great service, so happy", "The parcel comes on Tuesday.", "Opening hours are 9-5.",
          "Worst service ever, refund now", "This is awful and broken"] * 6

@@ -1,8 +1,8 @@
 import math
 from datetime import datetime, timedelta, timezone
 
-from alerts.base import Bucket
-from alerts.spike import SpikeRule, Storm, detect_spikes, poisson_upper_tail
+from brandpulse.alerts.base import Bucket
+from brandpulse.alerts.spike import SpikeRule, Storm, detect_spikes, poisson_upper_tail
 
 HOUR = timedelta(hours=1)
 START = datetime(2026, 3, 2, tzinfo=timezone.utc)  # a Monday

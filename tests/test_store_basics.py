@@ -4,11 +4,11 @@ from datetime import datetime, timezone
 
 import pytest
 
-import store.mentions
-import store.state
-from collectors.base import Mention
-from store import StoreError, open_db
-from store.migrations import SCHEMA_VERSION
+from brandpulse.store import mentions as store_mentions
+from brandpulse.store import state as store_state
+from brandpulse.collectors.base import Mention
+from brandpulse.store import StoreError, open_db
+from brandpulse.store.migrations import SCHEMA_VERSION
 
 NOW = datetime(2026, 3, 2, 12, tzinfo=timezone.utc)
 
@@ -36,10 +36,10 @@ def test_database_from_newer_code_is_refused(db_path):
 
 
 def test_mentions_and_cursor_commit_together(fresh_db):
-    result = store.mentions.save_mentions(fresh_db, [_mention("1"), _mention("2")], NOW, "c:B", {"since_id": "2"})
+    result = store_mentions.save_mentions(fresh_db, [_mention("1"), _mention("2")], NOW, "c:B", {"since_id": "2"})
 
     assert (result.new, result.duplicate) == (2, 0)
-    assert store.state.collector_cursor(fresh_db, "c:B") == {"since_id": "2"}
+    assert store_state.collector_cursor(fresh_db, "c:B") == {"since_id": "2"}
 
 
 def test_failed_save_leaves_neither_mentions_nor_cursor(fresh_db):
@@ -47,14 +47,14 @@ def test_failed_save_leaves_neither_mentions_nor_cursor(fresh_db):
     object.__setattr__(broken, "rating", 9)  # violates the CHECK constraint half-way through the batch
 
     with pytest.raises(sqlite3.IntegrityError):
-        store.mentions.save_mentions(fresh_db, [_mention("1"), broken], NOW, "c:B", {"since_id": "3"})
+        store_mentions.save_mentions(fresh_db, [_mention("1"), broken], NOW, "c:B", {"since_id": "3"})
 
     assert fresh_db.execute("SELECT count(*) FROM mentions").fetchone()[0] == 0
-    assert store.state.collector_cursor(fresh_db, "c:B") is None
+    assert store_state.collector_cursor(fresh_db, "c:B") is None
 
 
 def test_full_text_index_follows_inserts_and_text_updates(fresh_db):
-    store.mentions.save_mentions(fresh_db, [_mention("1", "double charged again")], NOW)
+    store_mentions.save_mentions(fresh_db, [_mention("1", "double charged again")], NOW)
     search = "SELECT count(*) FROM mentions_fts WHERE mentions_fts MATCH ?"
 
     assert fresh_db.execute(search, ["charged"]).fetchone()[0] == 1

@@ -3,9 +3,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-import store.mentions
-from collectors.base import Mention
-from store.bulk import BulkWriter
+from brandpulse.store import mentions as store_mentions
+from brandpulse.collectors.base import Mention
+from brandpulse.store.bulk import BulkWriter
 
 NOW = datetime(2026, 3, 2, 12, tzinfo=timezone.utc)
 TRIGGERS = "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
@@ -22,26 +22,26 @@ def _search(db, query):
 
 def test_bulk_save_indexes_every_new_row_once_and_restores_the_insert_trigger(fresh_db):
     triggers = fresh_db.execute(TRIGGERS).fetchall()
-    store.mentions.save_mentions(fresh_db, _mentions(3), NOW)  # row by row, through the trigger
-    batch = _mentions(store.mentions.BULK_ROWS + 10)  # overlaps the first three: duplicates are skipped
+    store_mentions.save_mentions(fresh_db, _mentions(3), NOW)  # row by row, through the trigger
+    batch = _mentions(store_mentions.BULK_ROWS + 10)  # overlaps the first three: duplicates are skipped
 
-    saved = store.mentions.save_mentions(fresh_db, batch, NOW)
+    saved = store_mentions.save_mentions(fresh_db, batch, NOW)
 
-    assert (saved.new, saved.duplicate) == (store.mentions.BULK_ROWS + 7, 3)
-    assert _search(fresh_db, "latte") == store.mentions.BULK_ROWS + 10
+    assert (saved.new, saved.duplicate) == (store_mentions.BULK_ROWS + 7, 3)
+    assert _search(fresh_db, "latte") == store_mentions.BULK_ROWS + 10
     assert _search(fresh_db, "w5") == 1
     assert fresh_db.execute(TRIGGERS).fetchall() == triggers
-    store.mentions.save_mentions(fresh_db, _mentions(1, start=10_000, word="espresso"), NOW)
+    store_mentions.save_mentions(fresh_db, _mentions(1, start=10_000, word="espresso"), NOW)
     assert _search(fresh_db, "espresso") == 1
 
 
 def test_failed_bulk_save_rolls_back_rows_index_and_trigger_change(fresh_db):
     triggers = fresh_db.execute(TRIGGERS).fetchall()
-    batch = _mentions(store.mentions.BULK_ROWS)
+    batch = _mentions(store_mentions.BULK_ROWS)
     object.__setattr__(batch[-1], "rating", 9)  # violates the CHECK constraint at the end of the batch
 
     with pytest.raises(sqlite3.IntegrityError):
-        store.mentions.save_mentions(fresh_db, batch, NOW)
+        store_mentions.save_mentions(fresh_db, batch, NOW)
 
     assert fresh_db.execute("SELECT count(*) FROM mentions").fetchone()[0] == 0
     assert _search(fresh_db, "latte") == 0

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from store.queries import MENTION_COLUMNS
+from brandpulse.store.queries import MENTION_COLUMNS
 from tests.store_seed import mention, seed
 
 METADATA = Path(__file__).resolve().parent.parent / "datasette-metadata.yml"

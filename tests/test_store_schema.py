@@ -4,10 +4,10 @@ from datetime import datetime, timezone
 import pytest
 import sqlite_utils
 
-import store.brands
-from collectors.base import BrandQuery
-from store import StoreError, open_db
-from store.migrations import SCHEMA_VERSION, m001_initial
+from brandpulse.store import brands as store_brands
+from brandpulse.collectors.base import BrandQuery
+from brandpulse.store import StoreError, open_db
+from brandpulse.store.migrations import SCHEMA_VERSION, m001_initial
 
 NOW = datetime(2026, 3, 2, 12, tzinfo=timezone.utc)
 
@@ -69,10 +69,10 @@ def test_stats_and_spike_counts_are_answered_from_the_covering_index(fresh_db):
 
 
 def test_brand_sync_upserts_configured_brands_and_deactivates_removed_ones(fresh_db):
-    store.brands.sync_brands(fresh_db, [BrandQuery("A", ("a",)), BrandQuery("B", ("b",), ("b park",))], NOW)
-    store.brands.sync_brands(fresh_db, [BrandQuery("B", ("b", "#b"))], NOW)
+    store_brands.sync_brands(fresh_db, [BrandQuery("A", ("a",)), BrandQuery("B", ("b",), ("b park",))], NOW)
+    store_brands.sync_brands(fresh_db, [BrandQuery("B", ("b", "#b"))], NOW)
 
-    brands = {b["name"]: b for b in store.brands.list_brands(fresh_db)}
+    brands = {b["name"]: b for b in store_brands.list_brands(fresh_db)}
 
     assert (brands["A"]["active"], brands["B"]["active"]) == (0, 1)
     assert brands["B"]["keywords"] == ["b", "#b"] and brands["B"]["exclusions"] == []

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import click
 
-from alerts.base import Alert
+from brandpulse.alerts.base import Alert
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
 from brandpulse.commands.options import MOMENT, selected_brands

@@ -10,7 +10,7 @@ import click
 from brandpulse.context import AppContext, pass_app
 from brandpulse.commands.options import selected_brands
 from brandpulse.errors import domain_errors
-from store.lock import ServiceLock, StoreLocked
+from brandpulse.store.lock import ServiceLock, StoreLocked
 
 
 @click.command("digest")

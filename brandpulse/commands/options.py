@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from brandpulse.timeparse import parse_duration, parse_moment
-from store.queries import QueryError, check_columns
+from brandpulse.store.queries import QueryError, check_columns
 
 
 class Moment(click.ParamType):

@@ -13,8 +13,8 @@ from brandpulse.commands.options import COLUMNS, MOMENT
 from brandpulse.commands.output import format_option, write_rows
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
-from store import open_db
-from store.queries import DEFAULT_COLUMNS, MENTION_COLUMNS, MentionFilter, SearchSyntaxError, iter_mentions
+from brandpulse.store import open_db
+from brandpulse.store.queries import DEFAULT_COLUMNS, MENTION_COLUMNS, MentionFilter, SearchSyntaxError, iter_mentions
 
 SCORE = click.FloatRange(-1.0, 1.0)
 

@@ -39,9 +39,9 @@ def sentiment() -> None:
               help="How many of MiniLM's 6 layers to keep (fewer: faster, less accurate).")
 def train(data: Path, out: Path | None, epochs: float, threads: int, layers: int) -> None:
     """Fine-tune MiniLM on TweetEval train (early stopping on a 5% dev split of it; val is never used)."""
-    from sentiment.classifier import bundled_weights
-    from sentiment.training import Recipe
-    from sentiment.training import train as run_training
+    from brandpulse.sentiment.classifier import bundled_weights
+    from brandpulse.sentiment.training import Recipe
+    from brandpulse.sentiment.training import train as run_training
 
     with domain_errors():
         if not (data / "train_text.txt").exists():
@@ -61,9 +61,9 @@ def train(data: Path, out: Path | None, epochs: float, threads: int, layers: int
 @pass_app
 def evaluate(app: AppContext, text_file: Path, label_file: Path, model: str | None) -> None:
     """Macro-averaged recall, macro-F1, accuracy, confusion matrix and throughput on a labelled file."""
-    from sentiment.base import LABELS
-    from sentiment.classifier import load_classifier
-    from sentiment.evaluation import format_scores, read_split, score
+    from brandpulse.sentiment.base import LABELS
+    from brandpulse.sentiment.classifier import load_classifier
+    from brandpulse.sentiment.evaluation import format_scores, read_split, score
 
     settings = _settings(app)
     with domain_errors():

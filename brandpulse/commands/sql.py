@@ -11,9 +11,9 @@ from brandpulse.commands.options import DURATION
 from brandpulse.commands.output import format_option, write_rows
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
-from store import open_db
-from store.retention import count_older, prune_mentions
-from store.timestamps import to_db
+from brandpulse.store import open_db
+from brandpulse.store.retention import count_older, prune_mentions
+from brandpulse.store.timestamps import to_db
 
 
 @click.command()

@@ -8,8 +8,8 @@ from brandpulse.commands.options import MOMENT
 from brandpulse.commands.output import format_option, write_rows
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
-from store import open_db
-from store.stats import BUCKETS, STATS_COLUMNS, sentiment_stats
+from brandpulse.store import open_db
+from brandpulse.store.stats import BUCKETS, STATS_COLUMNS, sentiment_stats
 
 
 @click.command()

@@ -7,11 +7,11 @@ from typing import Any
 
 import click
 
-import store.jobs
-import store.state
+from brandpulse.store import jobs as store_jobs
+from brandpulse.store import state as store_state
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
-from store import open_db
+from brandpulse.store import open_db
 
 
 def _schedule(app: AppContext) -> list[dict[str, Any]]:
@@ -28,9 +28,9 @@ def gather(app: AppContext) -> dict[str, Any]:
     """Everything `status` shows, read through a read-only connection so that it works during a run."""
     db = open_db(app.db_path, read_only=True)
     try:
-        runs = {row["job"]: row for row in store.jobs.job_runs(db)}
-        collectors = store.state.collector_states(db)
-        backlog = store.jobs.backlog(db)
+        runs = {row["job"]: row for row in store_jobs.job_runs(db)}
+        collectors = store_state.collector_states(db)
+        backlog = store_jobs.backlog(db)
     finally:
         db.close()
     schedule = [{**entry, **{k: v for k, v in runs.get(entry["job"], {}).items() if k != "job"}} for entry in _schedule(app)]
