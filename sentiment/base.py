@@ -14,12 +14,17 @@ class SentimentError(Exception):
 
 @dataclass(frozen=True)
 class Classification:
-    """A text's sentiment: the label, the three probabilities (negative, neutral, positive) and the model."""
+    """A text's sentiment: the label, the three probabilities (negative, neutral, positive) and the model.
+
+    `complaint` is the probability that the text is a complaint (0.5 is the decision threshold), None when the
+    model has no complaint head.
+    """
 
     label: str
     probs: tuple[float, float, float]
     model: str
     model_version: str
+    complaint: float | None = None
 
     @property
     def score(self) -> float:
