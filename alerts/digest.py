@@ -70,7 +70,7 @@ def _by_source(mentions: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         groups.setdefault(m["source"], Counter())[m["category"]] += 1
     return [
         {"source": s, "volume": sum(c.values()), "promoters": c["promoter"], "passives": c["passive"],
-         "detractors": c["detractor"], "nss": net_score(c)}
+         "detractors": c["detractor"], "unscored": c["unscored"], "nss": net_score(c)}
         for s, c in sorted(groups.items(), key=lambda item: -sum(item[1].values()))
     ]
 
@@ -86,7 +86,7 @@ def brand_digest(
     ranked = sorted(mentions, key=lambda m: m["score"] if m["score"] is not None else 0.0)
     return BrandDigest(
         brand=brand, day=day, volume=len(mentions),
-        counts={k: counts.get(k, 0) for k in ("promoter", "passive", "detractor")},
+        counts={k: counts.get(k, 0) for k in ("promoter", "passive", "detractor", "unscored")},
         nss=net_score(counts), nss_previous_day=earlier[-1] if earlier else None,
         nss_7d_average=sum(scored) / len(scored) if scored else None,
         top_positive=[m for m in reversed(ranked) if m["category"] == "promoter"][:top],

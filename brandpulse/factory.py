@@ -123,7 +123,8 @@ def _reddit(settings: RedditCollectorConfig, env: Mapping[str, str]) -> Collecto
 
 def nps_policy(config: Config) -> NpsPolicy:
     """The NPS mapping the config asks for."""
-    return NpsPolicy(config.sentiment.confidence_threshold, config.sentiment.rating_takes_precedence)
+    settings = config.sentiment
+    return NpsPolicy(settings.confidence_threshold, settings.rating_takes_precedence, settings.complaints_are_detractors)
 
 
 def spike_rule(config: Config) -> SpikeRule:
@@ -150,3 +151,18 @@ def email_transport(config: Config) -> FileTransport | SmtpTransport:
         smtp.host, smtp.port, smtp.security,
         os.environ.get(smtp.username_env), os.environ.get(smtp.password_env), smtp.timeout, smtp.ca_file,
     )
+
+
+def sentiment_router(config: Config):
+    """The configured models, one per language, behind a language detector; each model loads on first use."""
+    from brandpulse.sentiment.classifier import load_classifier
+    from brandpulse.sentiment.language import LanguageDetector
+    from brandpulse.sentiment.router import LanguageRouter
+
+    settings = config.sentiment
+
+    def load(model: str):
+        return load_classifier(model, settings.device, settings.batch_size, settings.max_length, settings.backend,
+                               settings.max_windows)
+
+    return LanguageRouter(settings.model_map(), load, LanguageDetector(settings.default_language))

@@ -28,6 +28,7 @@ from brandpulse.logging_setup import mask, secret_values
 from brandpulse.collectors.base import CollectorError
 from brandpulse.collectors.brands import BrandMatcher
 from brandpulse.collectors.jsonl import LineError, parse_lines
+from brandpulse.sentiment.language import language_tag
 from brandpulse.sentiment.nps import categorize
 from brandpulse.store import open_db
 
@@ -71,7 +72,7 @@ class Pipeline:
         self.config = config
         self.db_path = db_path
         self._disabled = factory.disabled_collectors(config)
-        self._classifier: Any = None
+        self._router: Any = None
         self._queries = factory.brand_queries(config)
         self._matcher = BrandMatcher(self._queries)
         self._policy = factory.nps_policy(config)
@@ -95,15 +96,17 @@ class Pipeline:
         finally:
             db.close()
 
-    def classifier(self) -> Any:
-        """The sentiment model, loaded on first use and kept."""
-        if self._classifier is None:
-            from brandpulse.sentiment.classifier import load_classifier
+    def router(self) -> Any:
+        """The sentiment models by language (each loaded on first use) behind the language detector, kept."""
+        if self._router is None:
+            self._router = factory.sentiment_router(self.config)
+        return self._router
 
-            settings = self.config.sentiment
-            self._classifier = load_classifier(settings.model, settings.device, settings.batch_size, settings.max_length,
-                                               settings.backend, settings.max_windows)
-        return self._classifier
+    def _current_models(self) -> tuple[list[store_rescore.CurrentModel], list[str]]:
+        router = self.router()
+        models = [store_rescore.CurrentModel(c.name, c.version, bool(getattr(c, "complaint_head", False)))
+                  for c in router.classifiers()]
+        return models, list(router.models)
 
     def _category_of(self, label: str, rating: int | None) -> str:
         return categorize(label, None, rating, self._policy)
@@ -165,22 +168,22 @@ class Pipeline:
         return done
 
     def count_stale(self, since: datetime | None) -> int:
-        """How many stored mentions (published since `since`) another model or version classified."""
-        classifier = self.classifier()
+        """How many stored mentions (published since `since`) are stale: another model or version classified them,
+        they lack a complaint probability the model now gives, or they are unscored in a language now covered."""
+        models, langs = self._current_models()
         db = self.open()
         try:
-            return store_rescore.count_stale(db, classifier.name, classifier.version, since)
+            return store_rescore.count_stale(db, models, langs, since)
         finally:
             db.close()
 
     def rescore(self, since: datetime | None, progress: Callable[[int], object] = lambda n: None) -> int:
         """Re-classify what `count_stale` counts, page by page (imported labels are kept); returns how many."""
-        classifier = self.classifier()
+        models, langs = self._current_models()
         done, after = 0, 0
         db = self.open()
         try:
-            while page := store_rescore.stale_classifications(db, classifier.name, classifier.version, since, after,
-                                                              CLASSIFY_BATCH):
+            while page := store_rescore.stale_classifications(db, models, langs, since, after, CLASSIFY_BATCH):
                 done += self._classify_and_save(db, page, datetime.now(timezone.utc))
                 after = page[-1].id
                 progress(len(page))
@@ -189,9 +192,18 @@ class Pipeline:
         return done
 
     def _classify_and_save(self, db: Any, pending: list[store_mentions.PendingMention], now: datetime) -> int:
-        results = self.classifier().classify([p.text for p in pending])
-        rows = [(p.id, c, categorize(c.label, c.confidence, p.rating, self._policy)) for p, c in zip(pending, results)]
+        scored = self.router().classify([p.text for p in pending], [p.lang for p in pending])
+        rows = [store_mentions.ClassifiedMention(p.id, p.lang if language_tag(p.lang) else s.lang, s.classification,
+                                                 self.category(s.classification, p.rating))
+                for p, s in zip(pending, scored)]
         return store_mentions.save_classifications(db, rows, now)
+
+    def category(self, classification: Any, rating: int | None) -> str:
+        """The NPS category of a classification (None: unscored) under the configured policy."""
+        if classification is None:
+            return categorize(None, None, rating, self._policy)
+        return categorize(classification.label, classification.confidence, rating, self._policy,
+                          classification.complaint)
 
     def evaluate_alerts(self, now: datetime) -> list[Alert]:
         """Spike alerts over the complete buckets since the last evaluation, then health alerts; queue their emails."""

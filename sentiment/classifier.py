@@ -69,7 +69,8 @@ class TransformerClassifier:
     """
 
     def __init__(self, tokenizer: Any, forward: Forward, name: str, version: str, batch_size: int = 32,
-                 max_length: int = 128, max_windows: int = 8):
+                 max_length: int = 128, max_windows: int = 8, complaint_head: bool = False):
+        self.complaint_head = complaint_head  # whether results carry a complaint probability
         self._tokenizer = tokenizer
         self._forward = forward
         self.name = name
@@ -200,7 +201,7 @@ def _load_bundled(device: str, backend: str, batch_size: int, max_length: int, m
     else:
         forward = _torch_forward(network.load(weights, complaint_head=head).to(device), device)
     return TransformerClassifier(tokenizer, forward, meta.get("name", BUNDLED_NAME), version, batch_size,
-                                 max_length, max_windows)
+                                 max_length, max_windows, complaint_head=head is not None)
 
 
 def _load_hf(model: str, device: str, batch_size: int, max_length: int, max_windows: int) -> TransformerClassifier:

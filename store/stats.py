@@ -18,7 +18,8 @@ BUCKETS = {
     "week": "date(substr(created_at, 1, 10), '-6 days', 'weekday 1')",
 }
 STATS_COLUMNS = (
-    "brand", "bucket", "total", "positive", "neutral", "negative", "promoters", "passives", "detractors", "nss",
+    "brand", "bucket", "total", "positive", "neutral", "negative", "promoters", "passives", "detractors", "unscored",
+    "complaints", "nss",
 )
 
 
@@ -33,12 +34,13 @@ def stats_sql(
     clauses = {"brand": "brand = :brand", "since": "created_at >= :since", "until": "created_at < :until"}
     where = " WHERE " + " AND ".join(clauses[name] for name in params) if params else ""
     sql = f"""
-        SELECT brand, bucket, total, positive, neutral, negative, promoters, passives, detractors,
+        SELECT brand, bucket, total, positive, neutral, negative, promoters, passives, detractors, unscored, complaints,
                round(100.0 * (promoters - detractors) / nullif(promoters + passives + detractors, 0), 1) AS nss
         FROM (SELECT brand, {BUCKETS[by]} AS bucket, count(*) AS total,
                      sum(label = 'positive') AS positive, sum(label = 'neutral') AS neutral,
                      sum(label = 'negative') AS negative, sum(category = 'promoter') AS promoters,
-                     sum(category = 'passive') AS passives, sum(category = 'detractor') AS detractors
+                     sum(category = 'passive') AS passives, sum(category = 'detractor') AS detractors,
+                     sum(category = 'unscored') AS unscored, sum(coalesce(complaint >= 0.5, 0)) AS complaints
               FROM mentions{where} GROUP BY brand, bucket)
         ORDER BY brand, bucket"""
     return sql, params
@@ -96,6 +98,6 @@ def fill_empty_buckets(
             label = _label(bucket, by)
             filled.append(known.get(label) or {"brand": brand, "bucket": label, "total": 0, "positive": 0,
                                                "neutral": 0, "negative": 0, "promoters": 0, "passives": 0,
-                                               "detractors": 0, "nss": None})
+                                               "detractors": 0, "unscored": 0, "complaints": 0, "nss": None})
             bucket += _STEP[by]
     return filled

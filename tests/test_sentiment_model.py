@@ -5,7 +5,7 @@ import pytest
 from brandpulse.collectors.base import Mention
 from brandpulse.sentiment import LABELS, Classification, load_classifier
 from brandpulse.store import open_db
-from brandpulse.store.mentions import save_classifications, save_mentions
+from brandpulse.store.mentions import ClassifiedMention, save_classifications, save_mentions
 
 NOW = datetime(2026, 3, 2, 12, tzinfo=timezone.utc)
 
@@ -108,7 +108,7 @@ def test_rescore_reclassifies_other_models_output_but_keeps_imported_labels(demo
     save_mentions(db, [Mention("jsonl", str(i), f"text {i}", NOW) for i in range(3)], NOW)
     save_mentions(db, [Mention("jsonl", "imported", "labelled at source", NOW, label="negative")], NOW)
     ids = [row[0] for row in db.execute("SELECT id FROM mentions WHERE provenance IS NULL ORDER BY id")]
-    save_classifications(db, [(i, old, "promoter") for i in ids], NOW)
+    save_classifications(db, [ClassifiedMention(i, "en", old, "promoter") for i in ids], NOW)
     db.close()
 
     result = invoke("--db", db_path, "sentiment", "rescore")

@@ -84,9 +84,11 @@ def evaluate(app: AppContext, text_file: Path, label_file: Path, model: str | No
 @click.option("--since", type=MOMENT, help="Only mentions published at or after: ISO 8601 or a duration ago (30d).")
 @pass_app
 def rescore(app: AppContext, since: datetime | None) -> None:
-    """Re-classify stored mentions that an older or other model classified (imported labels are kept)."""
+    """Re-classify stored mentions that an older or other model classified, that lack a complaint probability, or
+    that are unscored in a language a model now reads (imported labels are kept)."""
     with domain_errors():
-        classifier = app.pipeline.classifier()
+        router = app.pipeline.router()
         with click.progressbar(length=app.pipeline.count_stale(since), label="rescoring", file=sys.stderr) as bar:
             done = app.pipeline.rescore(since, bar.update)
-    click.echo(f"{done} mention(s) re-classified with {classifier.name} {classifier.version}")
+        names = ", ".join(f"{lang}: {c.name} {c.version}" for lang, c in zip(router.models, router.classifiers()))
+    click.echo(f"{done} mention(s) re-classified with {names}")
