@@ -120,3 +120,62 @@ def test_rescore_reclassifies_other_models_output_but_keeps_imported_labels(demo
     assert rows == [(str(tiny_model), "model")] * 3 + [(None, "imported")]
     db.close()
     assert "0 mention(s)" in invoke("--db", db_path, "sentiment", "rescore").output
+
+
+@pytest.mark.parametrize("text, complaint", [
+    ("any update on my order? it was due on the 15th", True),  # a polite question
+    ("there was a piece of glass in my can", True),  # a defect stated flatly
+    ("@AcmeHelp my card was charged twice for the same order", True),
+    ("I love this, thank you so much!", False),
+    ("@AcmeHelp hi, do you ship to Canada?", False),
+])
+def test_complaint_head_catches_complaints_whatever_their_tone(bundled, text, complaint):
+    (result,) = bundled.classify([text])
+    assert bundled.complaint_head
+    assert (result.complaint >= 0.5) is complaint
+
+
+def test_identical_texts_in_a_batch_get_identical_results(bundled):
+    first, other, again = bundled.classify(["my order is late", "thanks a lot", "my order is late"])
+    assert first == again and first != other
+
+
+def test_rescore_fills_the_complaint_of_rows_classified_before_the_head(demo_dir, db_path, invoke, bundled):
+    db = open_db(db_path)
+    save_mentions(db, [Mention("jsonl", "1", "there was a piece of glass in my can", NOW)], NOW)
+    (fresh,) = bundled.classify(["there was a piece of glass in my can"])
+    without_head = Classification(fresh.label, fresh.probs, fresh.model, fresh.model_version)
+    save_classifications(db, [ClassifiedMention(1, "en", without_head, "passive")], NOW)
+    db.close()
+
+    result = invoke("--db", db_path, "sentiment", "rescore")
+
+    assert "1 mention(s) re-classified" in result.output
+    db = open_db(db_path)
+    complaint, category = db.execute("SELECT complaint, category FROM mentions").fetchone()
+    db.close()
+    assert complaint >= 0.5 and category == "detractor"
+    assert "0 mention(s)" in invoke("--db", db_path, "sentiment", "rescore").output
+
+
+def test_unscored_mentions_are_rescored_once_a_model_reads_their_language(demo_dir, db_path, invoke, tiny_model):
+    german = "Das Paket ist immer noch nicht angekommen, sehr enttäuschend."
+    db = open_db(db_path)
+    save_mentions(db, [Mention("jsonl", "1", german, NOW)], NOW)
+    db.close()
+    config = (demo_dir / "config.yaml").read_text(encoding="utf-8")
+    (demo_dir / "config.yaml").write_text(config.replace("  model: bundled", f"  models: {{en: bundled, de: '{tiny_model}'}}"),
+                                         encoding="utf-8")
+    db = open_db(db_path)
+    save_classifications(db, [ClassifiedMention(1, "de", None, "unscored")], NOW)
+    db.close()
+
+    result = invoke("--db", db_path, "sentiment", "rescore")
+
+    assert "1 mention(s) re-classified" in result.output
+    db = open_db(db_path)
+    assert db.execute("SELECT lang, model, category != 'unscored', complaint FROM mentions").fetchone() == (
+        "de", str(tiny_model), 1, None)
+    db.close()
+    # A model without a complaint head leaves complaint null, and that is not stale.
+    assert "0 mention(s)" in invoke("--db", db_path, "sentiment", "rescore").output
