@@ -44,6 +44,11 @@ def offline() -> None:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     # Weight-loading progress bars are noise in a service's logs.
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+
+def quiet_transformers() -> None:
+    """Silence transformers' own progress bars and warnings (imports transformers: call where it is used anyway)."""
+    offline()
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()

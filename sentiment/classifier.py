@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import logging
@@ -11,8 +12,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from brandpulse.sentiment.base import LABELS, Classification, SentimentError, offline
+from brandpulse.sentiment.base import LABELS, Classification, SentimentError, offline, quiet_transformers
+from brandpulse.sentiment.files import base_path, complaint_head_path
 from brandpulse.sentiment.normalize import normalize
+from brandpulse.sentiment.tokenizer import WindowTokenizer
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +30,14 @@ WINDOW_OVERLAP = 16
 Forward = Callable[[Any, Any], Any]
 
 
+def _no_nvidia_device() -> bool:
+    # Without NVIDIA device nodes CUDA cannot be there: answer without importing torch (about 1 s).
+    return os.name == "posix" and not glob.glob("/dev/nvidia[0-9]*")
+
+
 def _device(requested: str) -> str:
+    if requested == "auto" and _no_nvidia_device():
+        return "cpu"
     import torch
 
     if requested == "auto":
@@ -162,9 +172,7 @@ def bundled_weights() -> Path:
 
 def _complaint_head(weights: Path) -> Path | None:
     """The complaint head trained on exactly these weights, or None (then mentions get no complaint probability)."""
-    from brandpulse.sentiment import network
-
-    head = network.complaint_head_path(weights)
+    head = complaint_head_path(weights)
     if not head.exists():
         return None
     trained_on = json.loads(head.with_suffix(".json").read_text(encoding="utf-8")).get("encoder_sha256")
@@ -177,10 +185,6 @@ def _complaint_head(weights: Path) -> Path | None:
 
 def _load_bundled(device: str, backend: str, batch_size: int, max_length: int, max_windows: int,
                   weights: Path | None = None) -> TransformerClassifier:
-    from transformers import AutoTokenizer
-
-    from brandpulse.sentiment import network
-
     weights = weights or bundled_weights()
     if not weights.exists():
         raise SentimentError(f"sentiment weights {weights} are missing; run `brandpulse sentiment train`")
@@ -193,12 +197,19 @@ def _load_bundled(device: str, backend: str, batch_size: int, max_length: int, m
         hashed.update(head.read_bytes())
     digest = hashed.hexdigest()[:12]
     version = f"{meta.get('version', '0')}+{digest}"
-    tokenizer = AutoTokenizer.from_pretrained(network.base_path())
+    tokenizer = WindowTokenizer(Path(base_path()))
     if backend == "onnx" or (backend == "auto" and device == "cpu"):
         from brandpulse.sentiment.accel import onnx_forward
 
-        forward = onnx_forward(lambda: network.load(weights, "eager", head), f"{BUNDLED_NAME}-{digest}")
+        def build() -> Any:  # only when the export is not cached yet: torch is imported then
+            from brandpulse.sentiment import network
+
+            return network.load(weights, "eager", head)
+
+        forward = onnx_forward(build, f"{BUNDLED_NAME}-{digest}")
     else:
+        from brandpulse.sentiment import network
+
         forward = _torch_forward(network.load(weights, complaint_head=head).to(device), device)
     return TransformerClassifier(tokenizer, forward, meta.get("name", BUNDLED_NAME), version, batch_size,
                                  max_length, max_windows, complaint_head=head is not None)
@@ -207,6 +218,7 @@ def _load_bundled(device: str, backend: str, batch_size: int, max_length: int, m
 def _load_hf(model: str, device: str, batch_size: int, max_length: int, max_windows: int) -> TransformerClassifier:
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+    quiet_transformers()
     try:
         tokenizer = AutoTokenizer.from_pretrained(model)
         network = AutoModelForSequenceClassification.from_pretrained(model).to(device).eval()

