@@ -1,3 +1,4 @@
+import json
 from datetime import datetime, timezone
 
 import pytest
@@ -179,3 +180,10 @@ def test_unscored_mentions_are_rescored_once_a_model_reads_their_language(demo_d
     db.close()
     # A model without a complaint head leaves complaint null, and that is not stale.
     assert "0 mention(s)" in invoke("--db", db_path, "sentiment", "rescore").output
+
+
+def test_onnx_export_is_calibrated_once_and_the_choice_cached(bundled):
+    from brandpulse.sentiment.accel import PRECISIONS, cache_dir
+
+    choices = [json.loads(p.read_text()) for p in (cache_dir() / "sentiment").glob(f"*{bundled.version.split('+')[1]}*.json")]
+    assert choices and all(c["chosen"] in PRECISIONS and set(c["texts_per_s"]) == set(PRECISIONS) for c in choices)
