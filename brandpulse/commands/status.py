@@ -12,6 +12,7 @@ from brandpulse.store import state as store_state
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
 from brandpulse.store import open_db
+from brandpulse.store.backend import label
 
 
 def _schedule(app: AppContext) -> list[dict[str, Any]]:
@@ -40,7 +41,7 @@ def gather(app: AppContext) -> dict[str, Any]:
         collector["last_outcome"] = "ok" if ok else "error"
     from brandpulse.factory import disabled_collectors
 
-    return {"database": str(app.db_path), "jobs": schedule, "collectors": collectors,
+    return {"database": label(app.db_path), "jobs": schedule, "collectors": collectors,
             "disabled_collectors": disabled_collectors(app.config), "backlog": backlog}
 
 
