@@ -56,3 +56,33 @@ def server():
     server = LocalServer()
     yield server
     server.close()
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):
+    """One real PostgreSQL server for the test session (the `pgserver` wheel); skips where none can start."""
+    try:
+        import pgserver
+
+        server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
+    except Exception as exc:  # any failure to start means: no server on this machine
+        pytest.skip(f"no PostgreSQL server can be started here ({type(exc).__name__}: {exc})")
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """A fresh, empty database on the session's server, dropped afterwards."""
+    from tests.pg import fresh_database
+
+    with fresh_database(pg_server.get_uri()) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_target(request, tmp_path):
+    """Each contract test runs twice: on a SQLite file and on a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return tmp_path / "contract.db"
+    return request.getfixturevalue("pg_url")
