@@ -1,4 +1,5 @@
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -59,16 +60,20 @@ def server():
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory):
+def pg_server():
     """One real PostgreSQL server for the test session (the `pgserver` wheel); skips where none can start."""
+    # Its own folder, not pytest's tmp_path: a concurrent pytest session prunes old pytest-N folders under it.
+    folder = tempfile.mkdtemp(prefix="brandpulse-pg-")
     try:
         import pgserver
 
-        server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
+        server = pgserver.get_server(folder, cleanup_mode="stop")
     except Exception as exc:  # any failure to start means: no server on this machine
+        shutil.rmtree(folder, ignore_errors=True)
         pytest.skip(f"no PostgreSQL server can be started here ({type(exc).__name__}: {exc})")
     yield server
     server.cleanup()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
