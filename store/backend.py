@@ -28,6 +28,9 @@ class Dialect(Protocol):
     def bucket(self, by: str, column: str) -> str:
         """The text label of the hour, day or week (Monday) of the ISO 8601 text in `column`."""
 
+    def sync_ids(self, db: Store, table: str) -> None:
+        """After rows were written with explicit ids: make sure new rows get ids above them."""
+
     def search(self, expression: str) -> tuple[str, str, dict[str, Any], dict[str, str]]:
         """For an FTS5-style search: the FROM source, the WHERE clause, its parameters and the orders it allows."""
 

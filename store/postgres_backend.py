@@ -82,6 +82,11 @@ class PostgresDialect:
             return SearchSyntaxError(f"{expression!r} is not valid search syntax ({exc})")
         return None
 
+    def sync_ids(self, db: PostgresStore, table: str) -> None:
+        """Move `table`'s id sequence past the ids written explicitly (a copy), so new rows do not collide."""
+        db.execute("SELECT setval(pg_get_serial_sequence(?, 'id'), coalesce((SELECT max(id) FROM " + table + "), 0) + 1, false)",
+                   [table])
+
     def bulk_insert(self, db: PostgresStore, rows: list[tuple[Any, ...]], insert: Callable[..., int]) -> int:
         """Insert many mentions; the tsvector is a generated column, computed as each row is written."""
         return insert(db, rows)

@@ -63,6 +63,9 @@ class SqliteDialect:
                                      'put phrases in double quotes, e.g. "double charged" OR refund')
         return None
 
+    def sync_ids(self, db: SqliteStore, table: str) -> None:
+        """Nothing to do: a new row takes max(id) + 1 whatever ids were written explicitly."""
+
     def bulk_insert(self, db: SqliteStore, rows: list[tuple[Any, ...]], insert: Callable[..., int]) -> int:
         """Insert many mentions indexing their text once at the end; call in a transaction."""
         # FTS5 flushes its pending terms at every statement a trigger runs in, so indexing row by row costs about
