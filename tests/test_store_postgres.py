@@ -213,6 +213,41 @@ def test_run_once_on_postgresql_stores_classifies_alerts_and_emails(demo_dir, in
     assert _count(pg_url, "SELECT count(*) FROM mentions WHERE category IS NULL") == 0
     assert _count(pg_url, "SELECT count(*) FROM alerts WHERE kind = 'spike'") == 1
     assert len(list((demo_dir / "outbox").glob("*.eml"))) == 1
-    assert "***" not in result.output and "1 fired" in result.output
+    assert "1 fired" in result.output and "/t_" in result.output  # the store's name in the summary
     again = invoke("--db", pg_url, "run", "--once")
     assert "0 new" in again.output and "0 fired" in again.output
+
+
+def test_alerts_backtest_digest_and_status_read_postgresql_as_they_read_sqlite(invoke, tmp_path, pg_url):
+    config = write_config(tmp_path / "config.yaml", CONFIG.format(extra="digest: {timezone: Europe/Paris}"))
+    storm = {8 * 24 + h: (1, 9) for h in (9, 10, 11)}
+    (tmp_path / "m.jsonl").write_text(stream(9, storm=storm) + stream(9, per_hour=(1, 0), source="reddit"), encoding="utf-8")
+    stores = {"sqlite": tmp_path / "brandpulse.db", "postgresql": pg_url}
+    outputs = {}
+    for name, store in stores.items():
+        assert invoke("--config", config, "--db", store, "ingest", tmp_path / "m.jsonl", "--no-classify").exit_code == 0
+        backtest = invoke("--config", config, "--db", store, "alerts", "backtest", "--since", "2026-03-09", "--until", "2026-03-11")
+        preview = invoke("--config", config, "--db", store, "digest", "--date", "2026-03-10", "--preview", tmp_path / f"{name}.html")
+        status = invoke("--config", config, "--db", store, "status", "--format", "json")
+        sent = invoke("--config", config, "--db", store, "digest", "--date", "2026-03-10", "--send")
+        assert all(r.exit_code == 0 for r in (backtest, preview, status, sent)), [backtest.output, preview.output, status.output, sent.output]
+        outputs[name] = (backtest.output, (tmp_path / f"{name}.html").read_text(), json.loads(status.output)["backlog"], sent.output)
+
+    assert outputs["postgresql"] == outputs["sqlite"]
+    assert '"kind": "spike"' in outputs["postgresql"][0] and "1 email(s) delivered" in outputs["postgresql"][3]
+
+
+def test_run_only_selects_the_kinds_of_job(demo_dir, invoke, store_target):
+    from brandpulse.scheduler import jobs
+
+    pipeline = Pipeline(load_config(demo_dir / "config.yaml"), store_target)
+    assert [name for name, _, _ in jobs(pipeline, {"classify", "deliver"})] == ["classify", "deliver"]
+    assert all(name.startswith("collect:") for name, _, _ in jobs(pipeline, {"collect"}))
+
+    result = invoke("--db", store_target, "run", "--once", "--only", "deliver")
+
+    assert result.exit_code == 0, result.output
+    assert "Mentions:   0 new, 0 duplicate; 0 classified" in result.output
+    assert _count(store_target, "SELECT count(*) FROM mentions") == 0
+    assert _count(store_target, "SELECT count(*) FROM job_runs WHERE job = 'deliver'") == 1
+    assert _count(store_target, "SELECT count(*) FROM job_runs") == 1
