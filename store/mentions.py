@@ -17,15 +17,11 @@ from brandpulse.store.state import save_collector_success
 from brandpulse.store.timestamps import to_db
 
 IMPORTED_SCORE = {"negative": -1.0, "neutral": 0.0, "positive": 1.0}
-# From this many mentions on, a save indexes the text in one statement after the insert (see below).
+# From this many mentions on, a save takes the backend's bulk path (SQLite: one FTS statement after the insert).
 BULK_ROWS = 200
-
-_INSERT = """
-INSERT INTO mentions (source, external_id, brand, author, url, text, created_at, lang, rating, raw,
-                      collected_at, label, score, category, provenance, classified_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (source, external_id) DO NOTHING
-"""
+_COLUMNS = ("source", "external_id", "brand", "author", "url", "text", "created_at", "lang", "rating", "raw",
+            "collected_at", "label", "score", "category", "provenance", "classified_at")
+_KEY = ("source", "external_id")
 
 
 @dataclass(frozen=True)
@@ -60,10 +56,10 @@ def _insert(db: Store, rows: list[tuple[Any, ...]]) -> int:
     # undone to the savepoint and inserted again cleaned.
     db.execute("SAVEPOINT insert_rows")
     try:
-        new = db.executemany(_INSERT, rows)
+        new = db.insert_ignoring("mentions", _COLUMNS, rows, _KEY)
     except db.dialect.encode_errors:
         db.execute("ROLLBACK TO insert_rows")
-        new = db.executemany(_INSERT, [_clean(row) for row in rows])
+        new = db.insert_ignoring("mentions", _COLUMNS, [_clean(row) for row in rows], _KEY)
     db.execute("RELEASE insert_rows")
     return new
 

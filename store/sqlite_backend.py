@@ -98,6 +98,14 @@ class SqliteStore(sqlite_utils.Database):
         """Run `sql` once per row; returns the rows changed."""
         return max(self.conn.executemany(sql, rows).rowcount, 0)
 
+    def insert_ignoring(self, table: str, columns: Any, rows: Any, key: Any) -> int:
+        """INSERT ... ON CONFLICT DO NOTHING, once per row (table and columns are the caller's constants)."""
+        return self.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)}) "
+            f"ON CONFLICT ({', '.join(key)}) DO NOTHING",
+            rows,
+        )
+
     def stream(self, sql: str, params: Params = None) -> Iterator[tuple[Any, ...]]:
         """Rows as tuples; SQLite steps through them one at a time."""
         yield from self.execute(sql, params or [])

@@ -15,6 +15,11 @@ ALLOWED = {
     ("store/alerts.py", "SELECT source, ("),
     # A claim is the caller's constant SELECT with a constant locking clause appended.
     ("store/postgres_backend.py", "% or + formatting"),
+    # insert_ignoring: the caller's constant table, column and key names.
+    ("store/sqlite_backend.py", "INSERT INTO "),
+    ("store/postgres_backend.py", "INSERT INTO "),
+    ("store/postgres_backend.py", "CREATE TEMPORARY TABLE "),
+    ("store/postgres_backend.py", "DROP TABLE "),
     # Copying a store: table names from its constants, column names checked as plain identifiers.
     ("store/copy.py", "SELECT "),
     ("store/copy.py", "INSERT INTO "),

@@ -82,16 +82,19 @@ def test_a_failed_batch_leaves_neither_mentions_nor_cursor(store_target):
     db.close()
 
 
-def test_unstorable_characters_are_replaced_and_the_batch_kept(store_target):
+@pytest.mark.parametrize("plain", [0, 300])  # a small save, and one on the bulk path (FTS after / COPY)
+def test_unstorable_characters_are_replaced_and_the_batch_kept(store_target, plain):
     db = open_db(store_target)
-    texts = ["half \ud83d emoji", "nul \x00 byte"]
+    texts = ["half \ud83d emoji", "nul \x00 byte"] + [f"plain {n}" for n in range(plain)]
 
     saved = store_mentions.save_mentions(db, [Mention(source="x", external_id=str(n), text=t, created_at=NOW)
                                               for n, t in enumerate(texts)], NOW)
 
-    assert saved.new == 2
-    assert [r[0] for r in db.execute("SELECT text FROM mentions ORDER BY id").fetchall()] == [
+    assert saved.new == len(texts)
+    assert [r[0] for r in db.execute("SELECT text FROM mentions ORDER BY id LIMIT 2").fetchall()] == [
         "half \ufffd emoji", "nul \ufffd byte"]
+    assert store_mentions.save_mentions(db, [Mention(source="x", external_id=str(n), text=t, created_at=NOW)
+                                             for n, t in enumerate(texts)], NOW).duplicate == len(texts)
     db.close()
 
 
