@@ -149,6 +149,9 @@ def main() -> None:
               f"{pg_p95 * 1000:.1f} ms (median {pg_med * 1000:.1f}); PostgreSQL/SQLite p95 {pg_p95 / lite_p95:.2f}x")
     print(f"load average after: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     if server is not None:
+        from brandpulse.store.postgres_backend import close_pools
+
+        close_pools()
         server.cleanup()
 
 
