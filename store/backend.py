@@ -9,7 +9,7 @@ Store functions are written once, in SQL both databases run (`?` and `:name` pla
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
@@ -21,6 +21,13 @@ class Dialect(Protocol):
     """The SQL fragments the two databases write differently."""
 
     name: str
+    encode_errors: tuple[type[BaseException], ...]  # what a text the database cannot store raises
+
+    def bulk_insert(self, db: Store, rows: list[tuple[Any, ...]], insert: Callable[[Store, list], int]) -> int:
+        """Insert many mentions through `insert`, with whatever the backend does around a large batch."""
+
+    def search_error(self, exc: BaseException, expression: str) -> Exception | None:
+        """The SearchSyntaxError a failed search means, or None for any other failure."""
 
     def epoch(self, column: str) -> str:
         """An integer expression: the Unix time of the ISO 8601 text in `column`."""

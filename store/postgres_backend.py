@@ -25,7 +25,8 @@ from brandpulse.store.pg_search import to_tsquery
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_S = 10
-POOL_MAX = 8
+# Each scheduled job borrows a connection for its run: room for a dozen collectors plus the other jobs.
+POOL_MAX = 20
 STREAM_CHUNK = 2000
 COPY_ROWS = 200  # from this many rows on, insert_ignoring COPYs them in
 _SEARCH_ORDERS = {"newest": "m.id DESC", "oldest": "m.id", "stored": "m.id",
