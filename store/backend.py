@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
@@ -81,6 +81,37 @@ class Store(Protocol):
 
     def close(self) -> None:
         """Give the connection back."""
+
+
+class Transactions:
+    """`transaction()` for both stores: BEGIN once, COMMIT or ROLLBACK at the end; nested calls join it."""
+
+    _depth = 0
+    BEGIN = "BEGIN"
+
+    def _finish(self, statement: str) -> None:
+        raise NotImplementedError
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        """One write transaction; a nested one joins the enclosing transaction."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self
+            finally:
+                self._depth -= 1
+            return
+        self._finish(self.BEGIN)
+        self._depth = 1
+        try:
+            yield self
+        except BaseException:
+            self._depth = 0
+            self._finish("ROLLBACK")
+            raise
+        self._depth = 0
+        self._finish("COMMIT")
 
 
 def transaction(db: Store) -> AbstractContextManager[Any]:

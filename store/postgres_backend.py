@@ -17,7 +17,7 @@ from psycopg.rows import dict_row
 from psycopg.types.numeric import FloatLoader
 from psycopg_pool import ConnectionPool
 
-from brandpulse.store.backend import Params, redact
+from brandpulse.store.backend import Params, Transactions, redact
 from brandpulse.store.errors import SearchSyntaxError, StoreError
 from brandpulse.store.pg_migrations import migrate_postgres
 from brandpulse.store.pg_search import to_tsquery
@@ -97,7 +97,7 @@ class PostgresDialect:
 _names = count()
 
 
-class PostgresStore:
+class PostgresStore(Transactions):
     """One pooled connection with the store interface (`brandpulse.store.backend.Store`)."""
 
     dialect = PostgresDialect()
@@ -105,7 +105,6 @@ class PostgresStore:
 
     def __init__(self, conn: psycopg.Connection, pool: ConnectionPool, target: str):
         self.conn, self._pool, self.target = conn, pool, target
-        self._depth = 0
 
     def execute(self, sql: str, params: Params = None) -> psycopg.Cursor:
         """Run one statement; returns its cursor."""
@@ -156,27 +155,9 @@ class PostgresStore:
                 cursor.execute(to_pyformat(sql) if params else sql, params or None)
                 yield from cursor
 
-    @contextmanager
-    def transaction(self) -> Iterator[PostgresStore]:
-        """BEGIN ... COMMIT; a nested call joins the enclosing transaction."""
-        if self._depth:
-            self._depth += 1
-            try:
-                yield self
-            finally:
-                self._depth -= 1
-            return
-        self.conn.execute("BEGIN")
-        self._depth = 1
-        try:
-            yield self
-        except BaseException:
-            self._depth = 0
-            if not self.conn.closed:
-                self.conn.execute("ROLLBACK")
-            raise
-        self._depth = 0
-        self.conn.execute("COMMIT")
+    def _finish(self, statement: str) -> None:
+        if statement != "ROLLBACK" or not self.conn.closed:  # a dead connection has rolled back already
+            self.conn.execute(statement)
 
     @contextmanager
     def claim(self, sql: str, params: Params = None) -> Iterator[list[tuple[Any, ...]]]:

@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlite_utils
 
-from brandpulse.store.backend import Params
+from brandpulse.store.backend import Params, Transactions
 from brandpulse.store.errors import SearchSyntaxError, StoreError
 from brandpulse.store.migrations import migrate
 
@@ -83,16 +83,18 @@ class SqliteDialect:
         return new
 
 
-class SqliteStore(sqlite_utils.Database):
+class SqliteStore(Transactions, sqlite_utils.Database):
     """A sqlite-utils Database with the store interface (`brandpulse.store.backend.Store`)."""
 
     dialect = SqliteDialect()
+    # IMMEDIATE: take the write lock at once, so a transaction never fails half-way on SQLITE_BUSY.
+    # Use raw `execute` inside: sqlite-utils' table helpers commit on their own.
+    BEGIN = "BEGIN IMMEDIATE"
     errors: tuple[type[BaseException], ...] = (sqlite3.Error,)
 
     def __init__(self, conn: sqlite3.Connection, target: str):
         super().__init__(conn)
         self.target = target
-        self._depth = 0
 
     def executemany(self, sql: str, rows: Any) -> int:
         """Run `sql` once per row; returns the rows changed."""
@@ -110,27 +112,8 @@ class SqliteStore(sqlite_utils.Database):
         """Rows as tuples; SQLite steps through them one at a time."""
         yield from self.execute(sql, params or [])
 
-    @contextmanager
-    def transaction(self) -> Iterator[SqliteStore]:
-        """BEGIN IMMEDIATE ... COMMIT; a nested call joins the enclosing transaction."""
-        # Use raw `execute` inside: sqlite-utils' table helpers commit on their own.
-        if self._depth:
-            self._depth += 1
-            try:
-                yield self
-            finally:
-                self._depth -= 1
-            return
-        self.execute("BEGIN IMMEDIATE")
-        self._depth = 1
-        try:
-            yield self
-        except BaseException:
-            self._depth = 0
-            self.execute("ROLLBACK")
-            raise
-        self._depth = 0
-        self.execute("COMMIT")
+    def _finish(self, statement: str) -> None:
+        self.execute(statement)
 
     @contextmanager
     def claim(self, sql: str, params: Params = None) -> Iterator[list[tuple[Any, ...]]]:
