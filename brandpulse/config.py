@@ -282,7 +282,7 @@ class StoreConfig(Strict):
         parts = urlsplit(value)
         if parts.scheme not in ("postgresql", "postgres"):
             raise ValueError(f"{parts.scheme or value!r} is not a store URL scheme; use postgresql://host/database")
-        if parts.password is not None:
+        if parts.password:
             # Secrets stay out of config files: libpq reads PGPASSWORD (or ~/.pgpass); BRANDPULSE_DB may hold a URL.
             raise ValueError("must not contain a password; set PGPASSWORD (or BRANDPULSE_DB) in the environment")
         return value

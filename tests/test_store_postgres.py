@@ -133,6 +133,19 @@ def test_a_password_in_the_configured_store_url_is_refused(invoke, tmp_path):
     assert "store.url" in result.output and "PGPASSWORD" in result.output and "s3cret" not in result.output
 
 
+def test_the_configured_store_url_is_used_and_db_overrides_it(invoke, tmp_path, pg_url):
+    config = write_config(tmp_path / "c.yaml", CLASSIFY_CONFIG + f"store: {{url: '{pg_url}'}}\n")
+    (tmp_path / "m.jsonl").write_text('{"source": "x", "id": "1", "text": "acme", "created_at": "2026-03-01T10:00:00Z"}\n')
+
+    assert invoke("--config", config, "ingest", "--no-classify", tmp_path / "m.jsonl").exit_code == 0
+    status = json.loads(invoke("--config", config, "status", "--format", "json").output)
+    elsewhere = invoke("--config", config, "--db", tmp_path / "other.db", "ingest", "--no-classify", tmp_path / "m.jsonl")
+
+    assert status["database"] == pg_url and status["backlog"]["unclassified"] == 1
+    assert elsewhere.output.startswith("1 new") and (tmp_path / "other.db").exists()
+    assert not (tmp_path / "brandpulse.db").exists()
+
+
 def test_a_database_from_newer_code_is_refused(pg_url):
     open_db(pg_url).close()
     db = open_db(pg_url)
