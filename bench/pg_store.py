@@ -103,6 +103,24 @@ def stats_p95(store: str, repeat: int) -> tuple[float, float]:
     return _p95(times), statistics.median(times)
 
 
+def ingest(args: argparse.Namespace, source: Path, parts: list[Path], sqlite_db: Path, url: str, fresh: bool) -> None:
+    """Empty both stores, then time the baselines and the two-process ingest into each."""
+    for suffix in ("", "-wal", "-shm", ".lock"):
+        Path(f"{sqlite_db}{suffix}").unlink(missing_ok=True)
+    if fresh:
+        import psycopg
+
+        with psycopg.connect(url.replace("/bench?", "/postgres?"), autocommit=True) as admin:
+            admin.execute("DROP DATABASE IF EXISTS bench WITH (FORCE)")
+            admin.execute("CREATE DATABASE bench")
+    n = args.mentions
+    raw_lite, raw_pg = raw_sqlite(args.rawsqlite, source, args.workdir), raw_postgres(source, url, n)
+    lite, pg = ingest_two(str(sqlite_db), parts, args.workdir, n), ingest_two(url, parts, args.workdir, n)
+    print(f"ingest, 2 processes, {n:,} mentions: SQLite {lite:,.0f}/s ({lite / raw_lite:.2f}x rawsqlite.py's "
+          f"{raw_lite:,.0f}/s); PostgreSQL {pg:,.0f}/s ({pg / raw_pg:.2f}x a bare COPY's {raw_pg:,.0f}/s); "
+          f"PostgreSQL/SQLite {pg / lite:.2f}x")
+
+
 def _server(workdir: Path):
     import pgserver
 
@@ -118,6 +136,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20, help="Timed runs per search term and for stats.")
     parser.add_argument("--rawsqlite", type=Path, default=REPO.parent / "shared" / "bench" / "rawsqlite.py",
                         help="The shared SQLite baseline script.")
+    parser.add_argument("--skip-ingest", action="store_true", help="Reuse both stores of the previous run.")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     print(f"machine: {os.cpu_count()} CPUs, load average {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
@@ -128,21 +147,10 @@ def main() -> None:
     server = None if args.url else _server(args.workdir)
     url = args.url or server.get_uri()
     sqlite_db = args.workdir / "bench.db"
-    for suffix in ("", "-wal", "-shm", ".lock"):
-        Path(f"{sqlite_db}{suffix}").unlink(missing_ok=True)
     if server is not None:
-        import psycopg
-
-        with psycopg.connect(url, autocommit=True) as admin:
-            admin.execute("DROP DATABASE IF EXISTS bench WITH (FORCE)")
-            admin.execute("CREATE DATABASE bench")
         url = url.replace("/postgres?", "/bench?")
-    n = args.mentions
-    raw_lite, raw_pg = raw_sqlite(args.rawsqlite, source, args.workdir), raw_postgres(source, url, n)
-    lite, pg = ingest_two(str(sqlite_db), parts, args.workdir, n), ingest_two(url, parts, args.workdir, n)
-    print(f"ingest, 2 processes, {n:,} mentions: SQLite {lite:,.0f}/s ({lite / raw_lite:.2f}x rawsqlite.py's "
-          f"{raw_lite:,.0f}/s); PostgreSQL {pg:,.0f}/s ({pg / raw_pg:.2f}x a bare COPY's {raw_pg:,.0f}/s); "
-          f"PostgreSQL/SQLite {pg / lite:.2f}x")
+    if not args.skip_ingest:
+        ingest(args, source, parts, sqlite_db, url, server is not None)
     for name, bench in (("query --search top-50", search_p95), ("stats --by day, 30 days, one brand", stats_p95)):
         (lite_p95, lite_med), (pg_p95, pg_med) = bench(str(sqlite_db), args.repeat), bench(url, args.repeat)
         print(f"{name}: SQLite p95 {lite_p95 * 1000:.1f} ms (median {lite_med * 1000:.1f}); PostgreSQL p95 "

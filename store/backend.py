@@ -79,6 +79,9 @@ class Store(Protocol):
     def tune_for_bulk(self) -> None:
         """Settings for a long bulk import on this connection."""
 
+    def analyze(self, table: str) -> None:
+        """Refresh the planner's statistics of `table` after a bulk import."""
+
     def close(self) -> None:
         """Give the connection back."""
 

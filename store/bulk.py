@@ -79,3 +79,5 @@ class BulkWriter:
         self._thread.join()
         if kind is None and self._error is not None:
             raise self._error
+        if kind is None and self.new:
+            self._db.analyze("mentions")

@@ -188,6 +188,11 @@ class PostgresStore(Transactions):
             if not self.conn.closed:
                 self.conn.execute("ROLLBACK")
 
+    def analyze(self, table: str) -> None:
+        """ANALYZE: right after a large import autovacuum has not caught up yet, and with stale statistics the
+        planner scans the time index instead of the per-brand covering one (stats over 30 days: 400 ms, not 50)."""
+        self.execute(f"ANALYZE {table}")  # the caller's constant table name
+
     def tune_for_bulk(self) -> None:
         """Nothing to tune per connection: the server's settings apply."""
 

@@ -130,6 +130,9 @@ class SqliteStore(Transactions, sqlite_utils.Database):
         """The statement's cursor: a store opened read-only (mode=ro, query_only) refuses any write itself."""
         yield self.execute(sql, params or [])
 
+    def analyze(self, table: str) -> None:
+        """Nothing: SQLite's plans here come from the indexes alone (no sqlite_stat1 is kept)."""
+
     def tune_for_bulk(self) -> None:
         """Settings for a long bulk import on this connection."""
         # A bulk import touches seven B-trees per row: a 64 MB page cache (instead of 2 MB) keeps their upper
