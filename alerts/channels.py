@@ -1,0 +1,60 @@
+"""Chat and webhook channels through apprise: check a channel URL, send one message, never reveal the URL."""
+
+from __future__ import annotations
+
+import logging
+import re
+from urllib.parse import urlsplit
+
+from brandpulse.alerts.base import DeliveryError
+
+# apprise logs each URL it loads, tokens included, at DEBUG: nothing of it may reach the service's own log.
+# Failures are still read, per call, from the result apprise returns (its capture handler sits on this logger).
+_APPRISE_LOG = logging.getLogger("apprise")
+_APPRISE_LOG.propagate = False
+_APPRISE_LOG.setLevel(logging.WARNING)
+
+_PIECES = re.compile(r"[/:@?&=#,+]+")
+MIN_SECRET_PIECE = 6  # shorter pieces of a URL (`json`, `hooks`, a port) reveal nothing and would garble logs
+CALL_TIMEOUT_S = 30.0  # whole call, on top of apprise's per-request timeouts (`cto` / `rto` URL parameters)
+
+
+def _plugin(url: str):
+    import apprise
+
+    return apprise.Apprise.instantiate(url, suppress_exceptions=True)
+
+
+def is_valid_url(url: str) -> bool:
+    """Whether apprise can parse `url` into one of its services (nothing is sent)."""
+    return _plugin(url) is not None
+
+
+def secret_pieces(url: str) -> list[str]:
+    """The parts of `url` that may be credentials (the whole URL, login, tokens in the path), to mask in any text."""
+    pieces = {url}
+    parts = urlsplit(url)
+    pieces.update(p for p in (parts.username, parts.password) if p)
+    # A dotted piece is a host name or an address, which identifies the service but grants nothing.
+    pieces.update(p for p in _PIECES.split(url.split("://", 1)[-1]) if len(p) >= MIN_SECRET_PIECE and "." not in p)
+    return sorted(pieces, key=len, reverse=True)
+
+
+def _masked(text: str, secrets: list[str]) -> str:
+    for value in secrets:
+        text = text.replace(value, "***")
+    return text
+
+
+def send(name: str, url: str, title: str, body: str) -> str:
+    """Send one plain-text message to the channel `name` at `url`; raise `DeliveryError` without the URL in it."""
+    import apprise
+
+    target = apprise.Apprise()
+    if not target.add(url):
+        raise DeliveryError(f"channel {name}: its URL is not one apprise can use; check the variable that holds it")
+    result = target.notify(body=body, title=title, body_format=apprise.NotifyFormat.TEXT, timeout=CALL_TIMEOUT_S)
+    if result:
+        return f"channel {name}"
+    reasons = "; ".join(dict.fromkeys(entry.message for entry in result.logs())) or "no reason given"
+    raise DeliveryError(f"channel {name}: {result.status.name.lower()}: {_masked(reasons, secret_pieces(url))}")
