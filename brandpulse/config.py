@@ -360,7 +360,7 @@ def _location(error: dict[str, Any]) -> str:
 def _describe(exc: ValidationError, path: Path) -> str:
     lines = [f"invalid configuration in {path}:"]
     for error in exc.errors():
-        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"].removeprefix("Value error, ")
         lines.append(f"  {_location(error)}: {message}")
     return "\n".join(lines)
 
