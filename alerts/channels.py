@@ -15,7 +15,10 @@ _APPRISE_LOG.propagate = False
 _APPRISE_LOG.setLevel(logging.WARNING)
 
 _PIECES = re.compile(r"[/:@?&=#,+]+")
-MIN_SECRET_PIECE = 6  # shorter pieces of a URL (`json`, `hooks`, a port) reveal nothing and would garble logs
+_DIGIT = re.compile(r"\d")
+# Masking every word of a URL (`hooks`, `support`, a port) would garble the logs and hide nothing: tokens are
+# pieces with a digit or long ones.
+MIN_SECRET_PIECE, MIN_SECRET_WORD = 6, 12
 CALL_TIMEOUT_S = 30.0  # whole call, on top of apprise's per-request timeouts (`cto` / `rto` URL parameters)
 
 
@@ -36,7 +39,9 @@ def secret_pieces(url: str) -> list[str]:
     parts = urlsplit(url)
     pieces.update(p for p in (parts.username, parts.password) if p)
     # A dotted piece is a host name or an address, which identifies the service but grants nothing.
-    pieces.update(p for p in _PIECES.split(url.split("://", 1)[-1]) if len(p) >= MIN_SECRET_PIECE and "." not in p)
+    for piece in _PIECES.split(url.split("://", 1)[-1]):
+        if "." not in piece and (len(piece) >= MIN_SECRET_WORD or len(piece) >= MIN_SECRET_PIECE and _DIGIT.search(piece)):
+            pieces.add(piece)
     return sorted(pieces, key=len, reverse=True)
 
 
