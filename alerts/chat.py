@@ -83,7 +83,7 @@ def alert_chat(alert: Alert, alert_id: int) -> ChatMessage:
 def digest_chat(brand: str, day: str, volume: int, counts: Mapping[str, int], nss: float | None,
                 change: float | None, terms: Sequence[tuple[str, int]]) -> ChatMessage:
     """A day's figures for one brand in three lines: volume and categories, net sentiment, frequent negative terms."""
-    score = "n/a" if nss is None else f"{nss:+.0f}" + ("" if change is None else f" ({change:+.0f} on the day before)")
+    score = "n/a" if nss is None else f"{nss:+.0f}" + ("" if change is None else f" ({change:+.0f} since the day before)")
     lines = [
         f"{volume} mentions: {counts.get('promoter', 0)} promoters, {counts.get('passive', 0)} passives, "
         f"{counts.get('detractor', 0)} detractors.",
