@@ -14,6 +14,16 @@ from brandpulse.store.timestamps import to_db
 ALERT_COLUMNS = ("id", "kind", "brand", "source", "window_start", "window_end", "observed", "expected", "reason",
                  "storm_id", "suppressed", "acked_by", "acked_at", "ack_note", "created_at")
 SILENCE_COLUMNS = ("id", "brand", "created_by", "created_at", "until", "note", "lifted_by", "lifted_at")
+# Built once from the constant column lists above; every value is bound.
+_LIST_ALERTS = f"""SELECT {', '.join(ALERT_COLUMNS)} FROM alerts
+    WHERE (:since IS NULL OR window_start >= :since) AND (:brand IS NULL OR brand = :brand)
+          AND (NOT :open OR acked_at IS NULL)
+    ORDER BY window_start DESC, id DESC LIMIT :limit"""
+_ONE_ALERT = f"SELECT {', '.join(ALERT_COLUMNS)} FROM alerts WHERE id = ?"
+_SILENCES = f"""SELECT {', '.join(SILENCE_COLUMNS)} FROM silences
+    WHERE NOT :active OR (until > :now AND created_at <= :now) ORDER BY created_at DESC, id DESC"""
+_ACTIVE_SILENCE = f"""SELECT {', '.join(SILENCE_COLUMNS)} FROM silences
+    WHERE brand = :brand AND until > :now AND created_at <= :now ORDER BY until DESC LIMIT 1"""
 
 
 class TriageError(StoreError):
@@ -26,10 +36,7 @@ def list_alerts(
 ) -> Iterator[dict[str, Any]]:
     """Stored alerts, newest window first: since `since` (window start), of `brand`, only unacknowledged ones."""
     yield from db.query(
-        f"""SELECT {', '.join(ALERT_COLUMNS)} FROM alerts
-            WHERE (:since IS NULL OR window_start >= :since) AND (:brand IS NULL OR brand = :brand)
-                  AND (NOT :open OR acked_at IS NULL)
-            ORDER BY window_start DESC, id DESC LIMIT :limit""",
+        _LIST_ALERTS,
         {"since": since and to_db(since), "brand": brand, "open": open_only, "limit": -1 if limit is None else limit},
     )
 
@@ -42,7 +49,7 @@ def acknowledge(db: sqlite_utils.Database, alert_id: int, by: str, note: str | N
     if row[0] is None:
         db.execute("UPDATE alerts SET acked_by = ?, acked_at = ?, ack_note = ? WHERE id = ?",
                    [by, to_db(now), note, alert_id])
-    return dict(next(db.query(f"SELECT {', '.join(ALERT_COLUMNS)} FROM alerts WHERE id = ?", [alert_id])))
+    return dict(next(db.query(_ONE_ALERT, [alert_id])))
 
 
 def storm_acknowledgement(db: sqlite_utils.Database, storm_id: int | None) -> str | None:
@@ -78,18 +85,10 @@ def lift_silence(db: sqlite_utils.Database, silence_id: int, by: str, now: datet
 
 def silences(db: sqlite_utils.Database, now: datetime, active_only: bool = True) -> list[dict[str, Any]]:
     """Silences (active at `now`, or all), newest first."""
-    return [dict(row) for row in db.query(
-        f"""SELECT {', '.join(SILENCE_COLUMNS)} FROM silences WHERE NOT :active OR (until > :now AND created_at <= :now)
-            ORDER BY created_at DESC, id DESC""",
-        {"active": active_only, "now": to_db(now)},
-    )]
+    return [dict(row) for row in db.query(_SILENCES, {"active": active_only, "now": to_db(now)})]
 
 
 def active_silence(db: sqlite_utils.Database, brand: str, now: datetime) -> dict[str, Any] | None:
     """The silence muting `brand` at `now` that lasts longest, or None."""
-    rows = list(db.query(
-        f"SELECT {', '.join(SILENCE_COLUMNS)} FROM silences WHERE brand = :brand AND until > :now AND created_at <= :now "
-        "ORDER BY until DESC LIMIT 1",
-        {"brand": brand, "now": to_db(now)},
-    ))
+    rows = list(db.query(_ACTIVE_SILENCE, {"brand": brand, "now": to_db(now)}))
     return rows[0] if rows else None
