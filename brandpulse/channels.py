@@ -1,6 +1,7 @@
 """Chat channels from the configuration: resolve their URLs from the environment, route and queue messages.
 
-`resolve_channels` is what a probe needs: each configured channel, enabled with its URL or disabled with why.
+`resolve_channels` and `send_message` are what a probe needs: each configured channel, enabled with its URL or
+disabled with why, and one message sent to one of them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from brandpulse.alerts import channels as alerts_channels
+from brandpulse.alerts.base import DeliveryError
 from brandpulse.alerts.chat import ChatMessage
 from brandpulse.config import ChannelConfig, Config
 from brandpulse.logging_setup import add_secrets
@@ -81,13 +83,16 @@ def queue_chat(
     return names
 
 
-def send(channels: Mapping[str, Channel], name: str, title: str, body: str) -> str:
-    """Send to the channel `name`, its URL resolved now; raise `DeliveryError` when it is unknown or disabled."""
-    from brandpulse.alerts.base import DeliveryError
-
-    channel = channels.get(name)
-    if channel is None:
-        raise DeliveryError(f"channel {name} is no longer configured")
+def send_message(channel: Channel, title: str, body: str) -> str:
+    """Send one message to `channel` now (a probe, or the deliver job); raise `DeliveryError` when it is disabled or
+    the endpoint does not accept it, never quoting its URL."""
     if channel.url is None:
-        raise DeliveryError(f"channel {name} is disabled: {channel.disabled}")
-    return alerts_channels.send(name, channel.url, title, body)
+        raise DeliveryError(f"channel {channel.name} is disabled: {channel.disabled}")
+    return alerts_channels.send(channel.name, channel.url, title, body)
+
+
+def send(channels: Mapping[str, Channel], name: str, title: str, body: str) -> str:
+    """Send to the channel called `name`; a queued message for a channel no longer configured fails and is retried."""
+    if name not in channels:
+        raise DeliveryError(f"channel {name} is no longer configured")
+    return send_message(channels[name], title, body)

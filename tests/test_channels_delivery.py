@@ -227,3 +227,37 @@ def test_messages_queued_while_the_endpoint_was_down_go_out_from_a_new_brandpuls
     assert [b["title"] for b in _bodies(server, "support/t0ken-abcdef")] == ["spike 0", "spike 1", "spike 2"]
     assert "t0ken-abcdef" not in runs[0].stdout + runs[0].stderr
     assert {row[1] for row in _outbox(tmp_path / "b.db")} == {"sent"}
+
+
+def test_a_probe_sends_one_message_to_a_resolved_channel_and_a_disabled_one_says_which_variable_to_set(
+        tmp_path, monkeypatch, hooks):
+    from brandpulse.alerts.base import DeliveryError
+    from brandpulse.channels import send_message
+
+    hooks.route("/probe", OK)
+    monkeypatch.setenv("BP_TEST_SUPPORT_URL", _url(hooks, "probe"))
+    monkeypatch.delenv("BP_TEST_MARKETING_URL", raising=False)
+    config = load_config(write_config(tmp_path / "c.yaml", CONFIG.format(extra=CHANNELS.replace(
+        "  - {name: other-brand, url_env: BP_TEST_OTHER_URL, kinds: [alerts], brands: [Globex]}\n", ""))))
+    support, marketing = resolve_channels(config)
+
+    assert send_message(support, "brandpulse test", "hello") == "channel support"
+    assert _bodies(hooks, "probe")[0]["message"] == "hello"
+    with pytest.raises(DeliveryError, match="channel marketing is disabled: set BP_TEST_MARKETING_URL"):
+        send_message(marketing, "brandpulse test", "hello")
+
+
+def test_a_message_for_a_channel_removed_from_the_config_stays_queued_with_the_reason(tmp_path, monkeypatch):
+    monkeypatch.setenv("BP_TEST_SUPPORT_URL", "json://127.0.0.1:1/support")
+    pipeline = Pipeline(load_config(write_config(tmp_path / "c.yaml", CONFIG.format(extra=SUPPORT_ONLY))), tmp_path / "b.db")
+    db = pipeline.open()
+    with transaction(db):
+        queue_chat(db, pipeline.channels, "alerts", "Acme", ChatMessage("spike", "body"), NOW)
+    db.close()
+    emptied = Pipeline(load_config(write_config(tmp_path / "d.yaml", CONFIG.format(extra=""))), tmp_path / "b.db")
+
+    report = emptied.deliver(NOW)
+
+    assert report.failed == 1
+    assert _outbox(tmp_path / "b.db") == [("support", "pending", 1, "2026-03-07T00:01:00Z",
+                                          "channel support is no longer configured")]
