@@ -87,3 +87,27 @@ def test_ingest_records_the_configured_brands(demo_dir, invoke):
 
     rows = sqlite3.connect(demo_dir / "brandpulse.db").execute("SELECT name, active FROM brands").fetchall()
     assert rows == [("Pinebrook Coffee", 1)]
+
+
+def test_queued_emails_and_alerts_of_an_older_store_survive_the_channels_migration(db_path):
+    from brandpulse.store.migrations import MIGRATIONS
+
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    db = sqlite_utils.Database(conn)
+    before = [step for step in MIGRATIONS if step.__name__ < "m006"]
+    for number, step in enumerate(before, start=1):
+        db.execute("BEGIN")
+        step(db)
+        db.execute(f"PRAGMA user_version = {number}")
+        db.execute("COMMIT")
+    db.execute("""INSERT INTO outbox (kind, subject, recipients, message, created_at, next_attempt_at)
+                  VALUES ('alert', 's', '["a@b"]', x'00', '2026-01-05T10:00:00Z', '2026-01-05T10:00:00Z')""")
+    db.execute("""INSERT INTO alerts (kind, brand, window_start, window_end, observed, expected, reason, created_at)
+                  VALUES ('spike', 'B', '2026-01-05T10:00:00Z', '2026-01-05T11:00:00Z', 9, 1, 'r', '2026-01-05T11:00:00Z')""")
+    conn.close()
+
+    db = open_db(db_path)
+
+    assert db.execute("SELECT channel, status FROM outbox").fetchall() == [("email", "pending")]
+    assert db.execute("SELECT storm_id, acked_by, suppressed FROM alerts").fetchall() == [(None, None, None)]
+    assert db.execute("SELECT count(*) FROM silences").fetchone() == (0,)
