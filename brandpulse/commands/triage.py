@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -24,9 +25,18 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _writable(app: AppContext):
-    # Triage writes a row or two: no service lock, WAL lets it run beside the service.
-    return open_db(app.db_path)
+def _in_store(app: AppContext, work: Callable[[Any], Any], read_only: bool = False) -> Any:
+    """Run `work(db)` on the store (writes in one transaction) and return its result; store errors end the command."""
+    with domain_errors():
+        # Triage writes a row or two: no service lock, SQLite's WAL lets it run beside the service.
+        db = open_db(app.db_path, read_only=read_only)
+        try:
+            if read_only:
+                return work(db)
+            with transaction(db):
+                return work(db)
+        finally:
+            db.close()
 
 
 @click.command("list")
@@ -40,12 +50,7 @@ def list_alerts(app: AppContext, since: datetime | None, brand: str | None, open
     """List stored alerts, newest first, with who acknowledged them."""
     if brand is not None:
         selected_brands([b.name for b in app.config.brands], brand)
-    with domain_errors():
-        db = open_db(app.db_path, read_only=True)
-        try:
-            rows = list(store_triage.list_alerts(db, since, brand, open_only, limit))
-        finally:
-            db.close()
+    rows = _in_store(app, lambda db: list(store_triage.list_alerts(db, since, brand, open_only, limit)), read_only=True)
     write_rows(rows, LIST_TABLE if fmt == "table" else store_triage.ALERT_COLUMNS, fmt)
 
 
@@ -56,13 +61,7 @@ def list_alerts(app: AppContext, since: datetime | None, brand: str | None, open
 @pass_app
 def ack(app: AppContext, alert_id: int, by: str, note: str | None) -> None:
     """Acknowledge alert ALERT_ID: you own it, and its storm sends no further update messages."""
-    with domain_errors():
-        db = _writable(app)
-        try:
-            with transaction(db):
-                row = store_triage.acknowledge(db, alert_id, by, note, _now())
-        finally:
-            db.close()
+    row = _in_store(app, lambda db: store_triage.acknowledge(db, alert_id, by, note, _now()))
     if row["acked_by"] != by:
         click.echo(f"alert {alert_id} was already acknowledged by {row['acked_by']} at {row['acked_at']}")
         return
@@ -81,13 +80,7 @@ def silence(app: AppContext, brand: str, duration: timedelta, by: str, note: str
     if duration <= timedelta(0):
         raise click.BadParameter("must be longer than zero", param_hint="--for")
     now = _now()
-    with domain_errors():
-        db = _writable(app)
-        try:
-            with transaction(db):
-                silence_id = store_triage.add_silence(db, brand, by, now + duration, note, now)
-        finally:
-            db.close()
+    silence_id = _in_store(app, lambda db: store_triage.add_silence(db, brand, by, now + duration, note, now))
     click.echo(f"silence {silence_id}: spike alerts of {brand} muted until {(now + duration):%Y-%m-%dT%H:%M:%SZ} by {by}")
 
 
@@ -97,12 +90,7 @@ def silence(app: AppContext, brand: str, duration: timedelta, by: str, note: str
 @pass_app
 def silences(app: AppContext, show_all: bool, fmt: str) -> None:
     """List active silences (who muted which brand, until when)."""
-    with domain_errors():
-        db = open_db(app.db_path, read_only=True)
-        try:
-            rows = store_triage.silences(db, _now(), active_only=not show_all)
-        finally:
-            db.close()
+    rows = _in_store(app, lambda db: store_triage.silences(db, _now(), active_only=not show_all), read_only=True)
     write_rows(rows, SILENCE_TABLE if fmt == "table" else store_triage.SILENCE_COLUMNS, fmt)
 
 
@@ -112,13 +100,7 @@ def silences(app: AppContext, show_all: bool, fmt: str) -> None:
 @pass_app
 def unsilence(app: AppContext, silence_id: int, by: str) -> None:
     """Lift silence SILENCE_ID now; it stays on record with who lifted it."""
-    with domain_errors():
-        db = _writable(app)
-        try:
-            with transaction(db):
-                store_triage.lift_silence(db, silence_id, by, _now())
-        finally:
-            db.close()
+    _in_store(app, lambda db: store_triage.lift_silence(db, silence_id, by, _now()))
     click.echo(f"silence {silence_id} lifted by {by}")
 
 
