@@ -17,7 +17,6 @@ from brandpulse.store import brands as store_brands
 from brandpulse.store import bulk as store_bulk
 from brandpulse.store import jobs as store_jobs
 from brandpulse.store import mentions as store_mentions
-from brandpulse.store import outbox as store_outbox
 from brandpulse.store import rescore as store_rescore
 from brandpulse.store import state as store_state
 from brandpulse.alerts.base import Alert

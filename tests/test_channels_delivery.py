@@ -12,7 +12,7 @@ from brandpulse.alerts.chat import ChatMessage
 from brandpulse.channels import queue_chat, resolve_channels
 from brandpulse.config import load_config
 from brandpulse.pipeline import Pipeline
-from brandpulse.store import open_db, transaction
+from brandpulse.store import transaction
 from tests.alert_streams import CONFIG, HOUR, START, stream
 from tests.conftest import write_config
 from tests.local_http import LocalServer, Reply
