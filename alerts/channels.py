@@ -58,7 +58,10 @@ def send(name: str, url: str, title: str, body: str) -> str:
     target = apprise.Apprise()
     if not target.add(url):
         raise DeliveryError(f"channel {name}: its URL is not one apprise can use; check the variable that holds it")
-    result = target.notify(body=body, title=title, body_format=apprise.NotifyFormat.TEXT, timeout=CALL_TIMEOUT_S)
+    try:
+        result = target.notify(body=body, title=title, body_format=apprise.NotifyFormat.TEXT, timeout=CALL_TIMEOUT_S)
+    except Exception as exc:  # apprise reports failures in its result; anything raised is as retryable
+        raise DeliveryError(f"channel {name}: {type(exc).__name__}: {_masked(str(exc), secret_pieces(url))}") from None
     if result:
         return f"channel {name}"
     reasons = "; ".join(dict.fromkeys(entry.message for entry in result.logs())) or "no reason given"

@@ -33,7 +33,7 @@ def _send(item: store_outbox.OutboxItem, transport: Any, sender: str, channels: 
 
 def deliver(db: Any, transport: Any, sender: str, channels: list[Channel], now: datetime) -> DeliveryReport:
     """Send every due message once; a failure keeps it queued with a backoff (first retry 60 s later), and the
-    other messages for a channel that just failed wait for the next run instead of hammering it."""
+    other messages for a chat channel that just failed wait for the next run instead of hammering it."""
     report = DeliveryReport()
     by_name = {channel.name: channel for channel in channels}
     failing: set[str] = set()
@@ -47,7 +47,8 @@ def deliver(db: Any, transport: Any, sender: str, channels: list[Channel], now: 
             error = mask(str(exc), secret_values())
             log.error("message %d (%s) to %s not delivered: %s", item.id, item.subject, item.channel, error)
             store_outbox.mark_failed(db, item.id, error, retry_at(item.attempts + 1, now))
-            failing.add(item.channel)
+            if item.channel != store_outbox.EMAIL:  # an email may fail for its own recipients alone
+                failing.add(item.channel)
             report.failed += 1
             continue
         store_outbox.mark_sent(db, item.id, where, now)
