@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from urllib.parse import urlsplit
@@ -51,12 +52,21 @@ def _masked(text: str, secrets: list[str]) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=64)
+def _target(url: str):
+    # Parsing the URL and loading its plugin costs more than the send itself: once per URL per process.
+    import apprise
+
+    target = apprise.Apprise()
+    return target if target.add(url) else None
+
+
 def send(name: str, url: str, title: str, body: str) -> str:
     """Send one plain-text message to the channel `name` at `url`; raise `DeliveryError` without the URL in it."""
     import apprise
 
-    target = apprise.Apprise()
-    if not target.add(url):
+    target = _target(url)
+    if target is None:
         raise DeliveryError(f"channel {name}: its URL is not one apprise can use; check the variable that holds it")
     try:
         result = target.notify(body=body, title=title, body_format=apprise.NotifyFormat.TEXT, timeout=CALL_TIMEOUT_S)
