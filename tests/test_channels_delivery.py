@@ -145,6 +145,9 @@ def test_a_channel_whose_variable_is_unset_is_disabled_with_one_log_line_and_get
     disabled = [line.split(": ", 1)[1] for line in result.stderr.splitlines() if "disabled" in line]
     assert disabled == ["channel support disabled: set BP_TEST_SUPPORT_URL in the environment to enable it"]
     assert [row[0] for row in _outbox(pipeline.db_path)] == ["email"]
+    text = invoke("--config", tmp_path / "config.yaml", "status").stdout
+    assert ("Channel support (alerts, health; every brand): disabled: set BP_TEST_SUPPORT_URL in the environment to "
+            "enable it; 0 message(s) waiting, 0 given up") in text
     assert status["channels"][0] | {"disabled": None} == {
         "name": "support", "kinds": ["alerts", "health"], "brands": None, "url_env": "BP_TEST_SUPPORT_URL",
         "enabled": False, "disabled": None, "pending": 0, "failed": 0}
