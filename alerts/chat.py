@@ -11,6 +11,7 @@ from brandpulse.alerts.base import Alert
 from brandpulse.alerts.emails import web_link
 
 MENTION_CHARS = 140
+MAX_LINK = 300  # a longer link is left out: it would crowd out the message (Teams cuts messages at 1,000 characters)
 TOP_MENTIONS = 3
 TOP_THEMES = 3
 _BLANKS = re.compile(r"\s+")
@@ -47,6 +48,7 @@ def _mention_lines(mentions: Sequence[Mapping[str, Any]]) -> list[str]:
     for number, m in enumerate(mentions[:TOP_MENTIONS], start=1):
         who = defuse(f"{m.get('source') or '?'} {m.get('author') or ''}".strip(), 40)
         link = web_link(m.get("url"))
+        link = link if link and len(link) <= MAX_LINK and not _BLANKS.search(link) else None
         lines.append(f"{number}. {who}: \"{defuse(m.get('text') or '')}\"" + (f" {link}" if link else ""))
     return lines
 

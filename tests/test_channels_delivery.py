@@ -166,6 +166,21 @@ def test_a_url_apprise_cannot_parse_is_a_config_error_naming_the_channel_and_not
     assert "5ecret" not in result.output and url not in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("url", [
+    "https://hooks.slack.com/services/T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7",
+    "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7",
+    "https://prod-12.westeurope.logic.azure.com:443/workflows/0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e/triggers/manual/paths/"
+    "invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdEFG",
+    "mmost://chat.example.com/4b8e7c2a9d3f1e6b5a0c8d7e9f",
+])
+def test_slack_and_teams_webhook_urls_as_their_services_give_them_are_accepted(tmp_path, monkeypatch, url):
+    monkeypatch.setenv("BP_TEST_SUPPORT_URL", url)
+
+    config = load_config(write_config(tmp_path / "config.yaml", CONFIG.format(extra=SUPPORT_ONLY)))
+
+    assert resolve_channels(config)[0].url == url
+
+
 @pytest.mark.parametrize("entry, message", [
     ("{name: email, url_env: X}", "the name 'email' is taken"),
     ("{name: a, url_env: X, kinds: [pager]}", "channels.0.kinds.0: Input should be 'alerts', 'health' or 'digest'"),
