@@ -82,7 +82,7 @@ def test_alerts_list_as_json_has_the_triage_fields_and_filters_open_brand_and_si
     assert (every[0]["acked_by"], every[0]["window_start"], every[0]["observed"]) == ("sam", "2026-03-06T15:00:00Z", 20)
     assert every[1]["acked_by"] is None and every[1]["acked_at"] is None
     assert [a["id"] for a in still_open] == [1] and [a["id"] for a in recent] == [2]
-    assert table.splitlines()[0].split() == ["id", "kind", "brand", "window_start", "observed", "expected", "acked_by",
+    assert table.splitlines()[0].split() == ["id", "kind", "brand", "source", "window_start", "observed", "expected", "acked_by",
                                              "acked_at", "suppressed"]
     assert len(table.splitlines()) == 2  # header and rule: Globex has no alert
 

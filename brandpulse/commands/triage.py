@@ -15,7 +15,7 @@ from brandpulse.errors import domain_errors
 from brandpulse.store import open_db, transaction
 from brandpulse.store import triage as store_triage
 
-LIST_TABLE = ("id", "kind", "brand", "window_start", "observed", "expected", "acked_by", "acked_at", "suppressed")
+LIST_TABLE = ("id", "kind", "brand", "source", "window_start", "observed", "expected", "acked_by", "acked_at", "suppressed")
 SILENCE_TABLE = ("id", "brand", "until", "created_by", "created_at", "note")
 NAME = click.option("--by", "by", required=True, help="Who does it (a name or handle), recorded with it.")
 NOTE = click.option("--note", default=None, help="Free text kept with the record.")
