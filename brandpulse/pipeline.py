@@ -1,4 +1,4 @@
-"""The jobs of the service, each one stage run once: collect, classify, evaluate alerts, deliver emails.
+"""The jobs of the service, each one stage run once: collect, classify, evaluate alerts, deliver messages.
 
 Stages talk through the store's tables, so each job can run alone, in any order, any number of times; on
 PostgreSQL also in several processes at once (`run --only`): classification and delivery claim their rows, alert
@@ -19,13 +19,13 @@ from brandpulse.store import brands as store_brands
 from brandpulse.store import bulk as store_bulk
 from brandpulse.store import jobs as store_jobs
 from brandpulse.store import mentions as store_mentions
-from brandpulse.store import outbox as store_outbox
 from brandpulse.store import rescore as store_rescore
 from brandpulse.store import state as store_state
-from brandpulse.alerts.base import Alert, DeliveryError
-from brandpulse.alerts.transports import retry_at
+from brandpulse.alerts.base import Alert
 from brandpulse import factory
+from brandpulse.channels import log_disabled, resolve_channels
 from brandpulse.config import Config
+from brandpulse.delivery import DeliveryReport, deliver
 from brandpulse.logging_setup import mask, secret_values
 from brandpulse.collectors.base import CollectorError
 from brandpulse.collectors.brands import BrandMatcher
@@ -59,14 +59,6 @@ class IngestReport:
     errors: list[LineError] = field(default_factory=list)
 
 
-@dataclass
-class DeliveryReport:
-    """Emails delivered (with where they went) and emails left for a retry."""
-
-    sent: list[str] = field(default_factory=list)
-    failed: int = 0
-
-
 class Pipeline:
     """The stages wired to one configuration and one database."""
 
@@ -74,6 +66,8 @@ class Pipeline:
         self.config = config
         self.db_path = db_path
         self._disabled = factory.disabled_collectors(config)
+        self.channels = resolve_channels(config)
+        log_disabled(self.channels)
         self._classifier: Any = None
         self._queries = factory.brand_queries(config)
         self._matcher = BrandMatcher(self._queries)
@@ -210,7 +204,7 @@ class Pipeline:
         try:
             # One evaluation at a time across workers: the second one finds the watermark moved, no storm twice.
             with db.exclusive(ALERTS_LOCK):
-                return alerting.evaluate(self.config, self._queries, db, now)
+                return alerting.evaluate(self.config, self._queries, db, now, self.channels)
         finally:
             db.close()
 
@@ -233,37 +227,16 @@ class Pipeline:
         try:
             day = digesting.previous_day(now, self.config.digest.timezone)
             with db.exclusive(ALERTS_LOCK):
-                return digesting.queue(self.config, db, day, [q.brand for q in self._queries], now)
+                return digesting.queue(self.config, db, day, [q.brand for q in self._queries], now, channels=self.channels)
         finally:
             db.close()
 
     def deliver(self, now: datetime) -> DeliveryReport:
-        """Send every due email in the outbox; failures stay queued with a backoff."""
-        report = DeliveryReport()
+        """Send every due email and chat message in the outbox; failures stay queued with a backoff."""
         transport = factory.email_transport(self.config)
+        channels = resolve_channels(self.config)  # URLs read at send time, from the environment only
         db = self.open()
-        after = 0
         try:
-            while True:
-                # Claimed a few at a time: another deliver worker sends the others; a crash re-sends at most these.
-                with store_outbox.claim_due(db, now, after) as items:
-                    if not items:
-                        break
-                    for item in items:
-                        self._send(transport, db, item, now, report)
-                    after = items[-1].id
+            return deliver(db, transport, self.config.email.sender, channels, now)
         finally:
             db.close()
-        return report
-
-    def _send(self, transport: Any, db: Any, item: store_outbox.OutboxItem, now: datetime, report: DeliveryReport) -> None:
-        name = f"{now.strftime('%Y%m%dT%H%M%S')}-{item.kind}-{item.id}"
-        try:
-            where = transport.send(item.message, self.config.email.sender, item.recipients, name)
-        except DeliveryError as exc:
-            log.error("email %d (%s) not delivered: %s", item.id, item.subject, exc)
-            store_outbox.mark_failed(db, item.id, str(exc), retry_at(item.attempts + 1, now))
-            report.failed += 1
-            return
-        store_outbox.mark_sent(db, item.id, where, now)
-        report.sent.append(where)

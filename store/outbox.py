@@ -1,4 +1,7 @@
-"""The email outbox: every email is stored before it is sent, so none is lost to an outage or a restart."""
+"""The outbox: every email and chat message is stored before it is sent, so none is lost to an outage or a restart.
+
+One row per message and channel: `channel` is `email` or the name of a configured chat channel (never its URL).
+"""
 
 from __future__ import annotations
 
@@ -11,10 +14,12 @@ from datetime import datetime
 from brandpulse.store.backend import Store
 from brandpulse.store.timestamps import to_db
 
+EMAIL = "email"
+
 
 @dataclass(frozen=True)
 class OutboxItem:
-    """A queued email: the serialised message and where it goes."""
+    """A queued message: the serialised email (or the chat text) and where it goes."""
 
     id: int
     kind: str
@@ -22,30 +27,44 @@ class OutboxItem:
     recipients: list[str]
     message: bytes
     attempts: int
+    channel: str = EMAIL
 
 
-def enqueue(db: Store, kind: str, brand: str | None, subject: str, recipients: list[str], message: bytes, now: datetime) -> int:
-    """Queue an email; call inside the transaction of the work that produced it."""
+def enqueue(
+    db: Store, kind: str, brand: str | None, subject: str, recipients: list[str], message: bytes,
+    now: datetime, channel: str = EMAIL,
+) -> int:
+    """Queue a message for `channel`; call inside the transaction of the work that produced it."""
     stamp = to_db(now)
     cursor = db.execute(
-        """INSERT INTO outbox (kind, brand, subject, recipients, message, created_at, next_attempt_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id""",
-        [kind, brand, subject, json.dumps(recipients), message, stamp, stamp],
+        """INSERT INTO outbox (kind, brand, subject, recipients, message, created_at, next_attempt_at, channel)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
+        [kind, brand, subject, json.dumps(recipients), message, stamp, stamp, channel],
     )
     return cursor.fetchone()[0]
 
 
-_DUE = """SELECT id, kind, subject, recipients, message, attempts FROM outbox
+_DUE = """SELECT id, kind, subject, recipients, message, attempts, channel FROM outbox
           WHERE status = 'pending' AND next_attempt_at <= ? AND id > ? ORDER BY id LIMIT ?"""
 
 
 def _item(row: tuple) -> OutboxItem:
-    return OutboxItem(row[0], row[1], row[2], json.loads(row[3]), bytes(row[4]), row[5])
+    return OutboxItem(row[0], row[1], row[2], json.loads(row[3]), bytes(row[4]), row[5], row[6])
 
 
 def due(db: Store, now: datetime, limit: int = 100) -> list[OutboxItem]:
-    """Pending emails whose next attempt is due, oldest first."""
+    """Pending messages whose next attempt is due, oldest first."""
     return [_item(row) for row in db.execute(_DUE, [to_db(now), 0, limit]).fetchall()]
+
+
+def channel_backlog(db: Store) -> dict[str, dict[str, int]]:
+    """Per channel: messages pending and given up."""
+    found: dict[str, dict[str, int]] = {}
+    for channel, status, count in db.execute(
+        "SELECT channel, status, count(*) FROM outbox WHERE status != 'sent' GROUP BY channel, status"
+    ).fetchall():
+        found.setdefault(channel, {"pending": 0, "failed": 0})[status] = count
+    return found
 
 
 @contextmanager
