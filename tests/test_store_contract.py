@@ -153,3 +153,25 @@ def test_job_runs_and_collector_state_accumulate(store_target):
 
 def test_every_sqlite_migration_has_its_postgresql_twin():
     assert [name for name, _ in PG_MIGRATIONS] == [step.__name__ for step in MIGRATIONS]
+
+
+def test_triage_acknowledgements_storms_and_silences(store_target):
+    from brandpulse.alerts.base import Alert
+    from brandpulse.store import alerts as store_alerts
+    from brandpulse.store import triage as store_triage
+
+    db = open_db(store_target)
+    spike = Alert("spike", "B", NOW - timedelta(hours=1), NOW, 9.0, 2.0, 5.0, 1e-6, "9 detractors")
+    first = store_alerts.record_alert(db, spike, NOW)
+    update = store_alerts.record_alert(db, spike, NOW + timedelta(hours=1), storm_id=first)
+    store_triage.acknowledge(db, update, "ana", "on it", NOW)
+    silence = store_triage.add_silence(db, "B", "ana", NOW + timedelta(hours=4), None, NOW)
+
+    assert [(a["id"], a["storm_id"]) for a in store_triage.list_alerts(db)] == [(update, first), (first, first)]
+    assert [a["id"] for a in store_triage.list_alerts(db, open_only=True, limit=5)] == [first]
+    assert store_triage.storm_acknowledgement(db, first) == "ana"
+    assert store_triage.active_silence(db, "B", NOW + timedelta(hours=1))["id"] == silence
+    store_triage.lift_silence(db, silence, "bo", NOW + timedelta(hours=2))
+    assert store_triage.silences(db, NOW + timedelta(hours=3)) == []
+    assert store_triage.silences(db, NOW + timedelta(hours=3), active_only=False)[0]["lifted_by"] == "bo"
+    db.close()
