@@ -80,7 +80,7 @@ class Store(Protocol):
         """Settings for a long bulk import on this connection."""
 
     def analyze(self, table: str) -> None:
-        """Refresh the planner's statistics of `table` after a bulk import."""
+        """Refresh the planner's statistics (PostgreSQL: and visibility map) of `table` after a bulk import."""
 
     def close(self) -> None:
         """Give the connection back."""
