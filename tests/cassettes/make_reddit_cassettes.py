@@ -1,6 +1,6 @@
 """Builds the hand-made Reddit API cassettes in this folder (run once; the JSON files are committed).
 
-The shared recordings (../shared/data/cassettes/praw/) cover a search of r/all and the newest comments. These cover
+The recordings from praw's test suite (copied into shared/, see shared/PROVENANCE.md) cover a search of r/all and the newest comments. These cover
 what they do not: pagination, an empty result, 429 and 5xx answers, a malformed payload, a malformed item and a
 cross-post. They are NOT recordings of live traffic: written from Reddit's API documentation
 (https://www.reddit.com/dev/api#GET_search, #GET_comments, listings and rate-limit headers) in the layout of praw's

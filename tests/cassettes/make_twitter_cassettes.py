@@ -1,6 +1,6 @@
 """Builds the hand-made Twitter API v2 cassettes in this folder (run once; the YAML files are committed).
 
-The shared recordings (../shared/data/cassettes/tweepy/) cover one page of a plain recent search. These cover
+The recording from tweepy's test suite (copied into shared/, see shared/PROVENANCE.md) covers one page of a plain recent search. These cover
 what they do not: pagination with expansions, an empty result, 429 and 5xx answers and malformed payloads. They
 are NOT recordings of live traffic: bodies and headers are written from the API documentation
 (https://developer.x.com/en/docs/x-api/tweets/search/api-reference/get-tweets-search-recent and
