@@ -137,6 +137,7 @@ from brandpulse.commands.stats import stats  # noqa: E402
 from brandpulse.commands.status import status  # noqa: E402
 from brandpulse.commands.alerts import alerts_group  # noqa: E402
 from brandpulse.commands.digest import digest_command  # noqa: E402
+from brandpulse.commands.init import init  # noqa: E402
 
 cli.add_command(query)
 cli.add_command(export)
@@ -147,3 +148,4 @@ cli.add_command(sentiment)
 cli.add_command(status)
 cli.add_command(alerts_group)
 cli.add_command(digest_command)
+cli.add_command(init)
