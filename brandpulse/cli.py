@@ -138,6 +138,7 @@ from brandpulse.commands.status import status  # noqa: E402
 from brandpulse.commands.alerts import alerts_group  # noqa: E402
 from brandpulse.commands.digest import digest_command  # noqa: E402
 from brandpulse.commands.init import init  # noqa: E402
+from brandpulse.commands.check import check  # noqa: E402
 
 cli.add_command(query)
 cli.add_command(export)
@@ -149,3 +150,4 @@ cli.add_command(status)
 cli.add_command(alerts_group)
 cli.add_command(digest_command)
 cli.add_command(init)
+cli.add_command(check)

@@ -150,12 +150,12 @@ def health_rule(config: Config) -> HealthRule:
     return HealthRule(health.silence, health.min_expected, health.max_p_value, 3, health.failing_for, health.cooldown)
 
 
-def email_transport(config: Config) -> FileTransport | SmtpTransport:
+def email_transport(config: Config, env: Mapping[str, str] = os.environ) -> FileTransport | SmtpTransport:
     """SMTP when configured (login from the environment), else `.eml` files in the outbox folder."""
     smtp = config.email.smtp
     if smtp is None:
         return FileTransport(config.email.outbox_dir)
     return SmtpTransport(
         smtp.host, smtp.port, smtp.security,
-        os.environ.get(smtp.username_env), os.environ.get(smtp.password_env), smtp.timeout, smtp.ca_file,
+        env.get(smtp.username_env), env.get(smtp.password_env), smtp.timeout, smtp.ca_file,
     )

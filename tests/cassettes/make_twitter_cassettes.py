@@ -107,6 +107,9 @@ CASSETTES = {
         interaction(200, page(PAGE_2)),
     ],
     "twitter_503": [interaction(503, UNAVAILABLE, message="Service Unavailable")],
+    # A revoked or mistyped bearer token (what `brandpulse check` reports as 401).
+    "twitter_401": [interaction(401, {"title": "Unauthorized", "type": "about:blank", "status": 401,
+                                      "detail": "Unauthorized"}, message="Unauthorized")],
     "twitter_malformed_payload": [interaction(200, "<html><body>Over capacity</body></html>", {"content-type": ["text/html"]})],
     "twitter_malformed_item": [interaction(200, page([{"id": snowflake("2026-11-20T12:30:00"), "lang": "en"}] + PAGE_2))],
 }
