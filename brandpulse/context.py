@@ -32,14 +32,19 @@ class AppContext:
             sys.exit(2)
 
     @cached_property
+    def optional_config(self) -> Config | None:
+        """The validated config when there is one to read (a named one must exist), else None."""
+        if not self.config_named and not self.config_path.exists():
+            return None
+        return self.config
+
+    @property
     def sentiment(self) -> SentimentConfig:
         """The config's sentiment section; the bundled model's defaults when there is no config file to read.
 
         Classifying text needs no brands or collectors, so a new user can try it before writing a config.
         """
-        if not self.config_named and not self.config_path.exists():
-            return SentimentConfig()
-        return self.config.sentiment
+        return self.optional_config.sentiment if self.optional_config else SentimentConfig()
 
     @property
     def db_path(self) -> Path:

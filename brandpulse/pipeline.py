@@ -210,6 +210,14 @@ class Pipeline:
         finally:
             db.close()
 
+    def unconfigured_brands(self, since: datetime, until: datetime) -> dict[str | None, int]:
+        """Mentions published in [since, until) per brand the config does not name (None: no brand)."""
+        db = self.open()
+        try:
+            return store_brands.unconfigured_brands(db, [q.brand for q in self._queries], since, until)
+        finally:
+            db.close()
+
     def send_digest(self, now: datetime) -> list[str]:
         """Queue yesterday's digest (in the digest's time zone) for every brand, once; the deliver job sends it."""
         from brandpulse import digesting
