@@ -115,20 +115,20 @@ def _is_parse_error(exc: BaseException) -> bool:
     return isinstance(exc, MalformedPayload | json.JSONDecodeError) or type(exc).__name__ == "BadJSON"
 
 
-# The first kind found anywhere in the chain wins: a timeout wrapped in a connection error is a timeout.
-_KINDS: tuple[tuple[str, Callable[[BaseException], bool]], ...] = (
+# Network failures first, in this order, wherever they sit in the chain: a timeout wrapped in a connection error
+# is a timeout. urllib3's and requests' classes are matched by name so that this module needs neither.
+_NETWORK: tuple[tuple[str, Callable[[BaseException], bool]], ...] = (
     ("DNS", lambda e: isinstance(e, socket.gaierror) or type(e).__name__ == "NameResolutionError"),
     ("refused", lambda e: isinstance(e, ConnectionRefusedError)),
     ("timeout", lambda e: isinstance(e, TimeoutError) or "Timeout" in type(e).__name__),
     ("TLS", lambda e: isinstance(e, ssl.SSLError)),
-    ("parse error", _is_parse_error),
 )
 
 
 def failure_reason(exc: BaseException) -> str:
     """A short cause of a failed probe: DNS, refused, timeout, TLS, an HTTP or SMTP status, parse error, or error."""
     chain = list(_linked(exc))
-    for kind, matches in _KINDS[:4]:
+    for kind, matches in _NETWORK:
         if any(matches(e) for e in chain):
             return kind
     for e in chain:

@@ -20,6 +20,8 @@ def check(app: AppContext, fmt: str) -> None:
     """Try every configured collector and the email transport once, at the same time; store nothing."""
     from brandpulse.checking import probes, run_probes
 
+    if not app.config.collectors:
+        click.echo(f"Note: {app.config_path} configures no collector; add one under `collectors:`.", err=True)
     outcomes = run_probes(probes(app.config, datetime.now(timezone.utc)))
     if fmt == "json":
         click.echo(json.dumps([{"name": o.name, "ok": o.reason is None, "reason": o.reason, "message": o.message}
