@@ -147,6 +147,11 @@ def test_reddit_probe_names_what_failed(tmp_path, no_sleep, name, reason):
         assert failure(reddit_probe) == reason
 
 
+def test_reddit_probe_through_a_refused_proxy_says_refused(monkeypatch, no_sleep):
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{closed_port()}")
+    assert failure(reddit_probe) == "refused"
+
+
 def test_reddit_probe_times_out(monkeypatch, no_sleep):
     with silent_proxy(monkeypatch):
         assert failure(lambda: reddit_probe(reddit(timeout=1, requestor_kwargs={"timeout": SLOW_ANSWER_S}))) == "timeout"
@@ -277,3 +282,25 @@ collectors: [{{type: feed, url: "{server.url}/feed"}}, {{type: replay}}]
     assert result.exit_code == 0, result.output
     assert '"ok": true' in result.stdout and '"ok": false' not in result.stdout
     assert {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in check_dir.iterdir()} == before
+
+
+def test_check_reports_a_silent_source_as_a_timeout(check_dir, invoke, server):
+    server.route("/feed", Reply(hang=True))
+    write_config(check_dir / "config.yaml", f"""
+brands: [{{name: Pinebrook Coffee, keywords: [pinebrook]}}]
+collectors: [{{type: feed, url: "{server.url}/feed", timeout: {SLOW_ANSWER_S}}}]
+""")
+
+    result = invoke("check")
+
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[0].startswith("feed   timeout: feed: ")
+
+
+def test_check_without_collectors_says_so(check_dir, invoke):
+    write_config(check_dir / "config.yaml", "brands: [{name: Acme, keywords: [acme]}]\n")
+
+    result = invoke("check")
+
+    assert result.exit_code == 0 and result.stdout.split() == ["email", "ok"]
+    assert "configures no collector" in result.stderr
