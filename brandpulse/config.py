@@ -341,11 +341,6 @@ def load_config(path: str | Path) -> Config:
         raise ConfigError(f"configuration file {path} not found; pass --config PATH or set BRANDPULSE_CONFIG") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"configuration file {path} cannot be read: {exc}") from None
-    return _resolve(parse_config(text, path), path.resolve().parent)
-
-
-def parse_config(text: str, path: str | Path) -> Config:
-    """Validate the YAML `text` of the configuration file `path` (relative paths left as written)."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -355,6 +350,7 @@ def parse_config(text: str, path: str | Path) -> Config:
     if not isinstance(data, dict):
         raise ConfigError(f"configuration file {path} must be a mapping of sections (brands, collectors, ...)")
     try:
-        return Config.model_validate(data)
+        config = Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, path)) from None
+    return _resolve(config, path.resolve().parent)

@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from brandpulse.config import Config, ConfigError, parse_config
+from brandpulse.config import Config, ConfigError, load_config
 from brandpulse.factory import CREDENTIALS
 
 TEMPLATE = "config.yaml.j2"
@@ -29,19 +29,18 @@ class Starter:
         return ["twitter"] * self.twitter + ["reddit"] * bool(self.reddit) + ["feed"] * bool(self.feeds)
 
 
-def render(starter: Starter, path: Path) -> tuple[str, Config]:
-    """The commented YAML for `starter`, and the configuration it means (so a file we write always loads)."""
+def render(starter: Starter) -> str:
+    """The commented YAML configuration for `starter`."""
     import jinja2
 
     env = jinja2.Environment(loader=jinja2.PackageLoader("brandpulse", "templates"), undefined=jinja2.StrictUndefined,
                              keep_trailing_newline=True, autoescape=False)
     # A JSON string or list is also a YAML scalar or flow sequence: quotes, colons and `#` in names stay data.
     env.filters["yaml"] = lambda value: json.dumps(list(value) if isinstance(value, tuple) else value, ensure_ascii=False)
-    text = env.get_template(TEMPLATE).render(
+    return env.get_template(TEMPLATE).render(
         brand=starter.brand, keywords=starter.keywords, twitter=starter.twitter, reddit=starter.reddit,
         feeds=starter.feeds, emails=starter.emails,
     )
-    return text, parse_config(text, path)
 
 
 def required_environment(config: Config) -> dict[str, list[str]]:
@@ -49,8 +48,8 @@ def required_environment(config: Config) -> dict[str, list[str]]:
     return {c.name: list(CREDENTIALS[c.type]) for c in config.collectors if c.type in CREDENTIALS}
 
 
-def write_new(path: Path, text: str, force: bool = False) -> None:
-    """Write `text` to `path` in one step; an existing file is kept unless `force`."""
+def write_config(path: Path, text: str, force: bool = False) -> Config:
+    """Write `text` to `path` in one step once it loads as a configuration; an existing file is kept unless `force`."""
     if path.exists() and not force:
         raise ConfigError(f"{path} already exists; pass --force to overwrite it, or --config PATH to write another file")
     if not path.parent.is_dir():
@@ -58,7 +57,10 @@ def write_new(path: Path, text: str, force: bool = False) -> None:
     partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         partial.write_text(text, encoding="utf-8")
+        config = load_config(partial)  # beside the target, so relative paths resolve as they will
         os.replace(partial, path)  # a crash leaves the old file or the new one, never half of one
     except OSError as exc:
-        partial.unlink(missing_ok=True)
         raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
+    finally:
+        partial.unlink(missing_ok=True)
+    return config

@@ -76,13 +76,12 @@ def _emails(ctx, param, values: tuple[str, ...]) -> tuple[str, ...]:
 def init(app: AppContext, brand: str, keywords: tuple[str, ...], twitter: bool, subreddits: tuple[str, ...],
          feeds: tuple[str, ...], emails: tuple[str, ...], force: bool) -> None:
     """Write a commented configuration for one brand (to --config, default ./config.yaml)."""
-    from brandpulse.starter import Starter, render, required_environment, write_new
+    from brandpulse.starter import Starter, render, required_environment, write_config
 
     starter = Starter(brand, keywords or (brand,), twitter, subreddits, feeds, emails)
     path = app.config_path
     try:
-        text, config = render(starter, path)
-        write_new(path, text, force)
+        config = write_config(path, render(starter), force)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     chosen = ", ".join(c.name for c in config.collectors) or "none yet"
