@@ -86,9 +86,14 @@ def test_init_bad_arguments_are_usage_errors_and_write_nothing(empty_dir, invoke
 
 
 @pytest.mark.slow
-def test_init_config_is_accepted_as_written_by_run_once_and_status(empty_dir, invoke, server):
+def test_init_config_is_accepted_as_written_by_check_run_once_and_status(empty_dir, invoke, server):
     server.route("/forum.rss", Reply.file("feed_forum.rss", "application/rss+xml"))
     invoke("init", "--brand", "Pinebrook", "--keywords", "pinebrook", "--twitter", "--feed", f"{server.url}/forum.rss")
+
+    check = invoke("check")
+    assert check.exit_code == 1 and not (empty_dir / "brandpulse.db").exists()
+    assert [line.split(":")[0].split(maxsplit=1) for line in check.stdout.splitlines()] == [
+        ["twitter", "missing credentials"], ["feed", "ok"], ["email", "ok"]]
 
     run = invoke("run", "--once")
     status = invoke("status", "--format", "json")
