@@ -39,6 +39,13 @@ def closed_port() -> int:
         return sock.getsockname()[1]
 
 
+def refused_proxy(monkeypatch) -> None:
+    """Route HTTPS through a proxy port nobody listens on: the client's connection is refused."""
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{closed_port()}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+
+
 def failure(probe) -> str:
     with pytest.raises(CollectorError) as caught:
         probe()
@@ -121,7 +128,7 @@ def test_twitter_probe_times_out(monkeypatch):
 
 
 def test_twitter_probe_through_a_refused_proxy_says_refused(monkeypatch):
-    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{closed_port()}")
+    refused_proxy(monkeypatch)
     assert failure(lambda: twitter().probe(BRAND)) == "refused"
 
 
@@ -148,7 +155,7 @@ def test_reddit_probe_names_what_failed(tmp_path, no_sleep, name, reason):
 
 
 def test_reddit_probe_through_a_refused_proxy_says_refused(monkeypatch, no_sleep):
-    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{closed_port()}")
+    refused_proxy(monkeypatch)
     assert failure(reddit_probe) == "refused"
 
 
