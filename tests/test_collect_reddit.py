@@ -12,7 +12,7 @@ from brandpulse.collectors.reddit import RedditCollector, search_query
 from tests.local_http import silent_proxy
 
 HERE = Path(__file__).resolve().parent
-# Copies of praw's own recordings (cassettes/shared/PROVENANCE.md), so no ../shared is needed.
+# Copies of praw's own recordings (cassettes/shared/PROVENANCE.md): the tests need nothing beside the clone.
 RECORDED = HERE / "cassettes" / "shared"
 OURS = HERE / "cassettes"
 BRAND = BrandQuery("Pinebrook Coffee", ("pinebrook", "@pinebrookcoffee"), ("pinebrook park",))

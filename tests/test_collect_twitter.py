@@ -13,7 +13,7 @@ from brandpulse.store.state import collector_cursor
 from tests.local_http import silent_proxy
 
 HERE = Path(__file__).resolve().parent
-# Copies of tweepy's and praw's own recordings (cassettes/shared/PROVENANCE.md), so no ../shared is needed.
+# A copy of tweepy's own recording (cassettes/shared/PROVENANCE.md): the tests need nothing beside the clone.
 RECORDED = HERE / "cassettes" / "shared"
 OURS = HERE / "cassettes"
 RESET = 1795000000
