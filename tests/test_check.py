@@ -215,6 +215,13 @@ def test_smtp_probe_on_a_closed_port_says_refused():
     assert failure_reason(caught.value) == "refused"
 
 
+def test_smtp_probe_of_a_server_that_never_greets_times_out():
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # the kernel accepts; nobody ever answers
+        with pytest.raises(DeliveryError) as caught:
+            SmtpTransport("127.0.0.1", silent.getsockname()[1], "none", None, None, SLOW_ANSWER_S).probe()
+    assert failure_reason(caught.value) == "timeout"
+
+
 def test_file_transport_probe_creates_nothing_and_refuses_a_file_in_the_way(tmp_path):
     FileTransport(tmp_path / "outbox" / "deeper").probe()
     (tmp_path / "blocked").write_text("", encoding="utf-8")
