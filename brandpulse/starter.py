@@ -24,10 +24,6 @@ class Starter:
     feeds: tuple[str, ...] = ()
     emails: tuple[str, ...] = ()
 
-    def collector_types(self) -> list[str]:
-        """The collector types chosen, in the order the file lists them."""
-        return ["twitter"] * self.twitter + ["reddit"] * bool(self.reddit) + ["feed"] * bool(self.feeds)
-
 
 def render(starter: Starter) -> str:
     """The commented YAML configuration for `starter`."""
