@@ -1,4 +1,4 @@
-"""Wiring the daily digest: read a day's figures from the store, render them, queue the email once per day."""
+"""Wiring the daily digest: read a day's figures from the store, render them, queue the messages once per day."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from brandpulse.alerts import digest as alerts_digest
 from brandpulse.store import digest as store_digest
 from brandpulse.store import outbox as store_outbox
 from brandpulse.store import state as store_state
+from brandpulse.alerts.chat import ChatMessage, digest_chat
+from brandpulse.channels import Channel, queue_chat
 from brandpulse.config import Config
 from brandpulse.store import transaction
 
@@ -52,20 +54,31 @@ def preview(config: Config, db: Any, day: date, brands: list[str]) -> str:
     return alerts_digest.digest_preview(build(config, db, day, brands), day)
 
 
-def queue(config: Config, db: Any, day: date, brands: list[str], now: datetime, again: bool = False) -> list[str]:
-    """Queue the digest of `day` for each brand's marketing recipients, once per brand and day; returns the brands queued."""
+def _chat(digest: alerts_digest.BrandDigest, day: date) -> ChatMessage:
+    return digest_chat(digest.brand, day.isoformat(), digest.volume, digest.counts, digest.nss, digest.change,
+                       digest.negative_terms)
+
+
+def queue(
+    config: Config, db: Any, day: date, brands: list[str], now: datetime, again: bool = False,
+    channels: list[Channel] = (),
+) -> list[str]:
+    """Queue the digest of `day` for each brand's marketing recipients and digest channels, once per brand and day;
+    returns the brands queued."""
     queued = []
     for digest in build(config, db, day, brands):
         key = f"digest.queued:{digest.brand}:{day.isoformat()}"
         recipients = config.recipients(digest.brand, "digest")
-        if not recipients:
-            log.warning("no digest recipients configured for %s", digest.brand)
+        if not recipients and not any(c.url and c.wants("digest", digest.brand) for c in channels):
+            log.warning("no digest recipients or channels configured for %s", digest.brand)
             continue
         with transaction(db):
             if store_state.get_value(db, key) and not again:
                 continue
-            message = alerts_digest.digest_email([digest], day, config.email.sender, recipients)
-            store_outbox.enqueue(db, "digest", digest.brand, message["Subject"], recipients, message.as_bytes(), now)
+            if recipients:
+                message = alerts_digest.digest_email([digest], day, config.email.sender, recipients)
+                store_outbox.enqueue(db, "digest", digest.brand, message["Subject"], recipients, message.as_bytes(), now)
+            queue_chat(db, channels, "digest", digest.brand, _chat(digest, day), now)
             store_state.set_value(db, key, now.isoformat())
         queued.append(digest.brand)
     return queued

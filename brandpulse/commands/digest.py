@@ -37,7 +37,7 @@ def digest_command(app: AppContext, day: datetime, brand: str | None, preview: P
                 click.echo(f"digest for {the_day.isoformat()} written to {preview}")
             if send:
                 now = datetime.now(timezone.utc)
-                queued = digesting.queue(app.config, db, the_day, brands, now, again=True)
+                queued = digesting.queue(app.config, db, the_day, brands, now, again=True, channels=app.pipeline.channels)
         finally:
             db.close()
         if send:
