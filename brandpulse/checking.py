@@ -6,6 +6,7 @@ components (collectors, email, chat channels) contributes its probes through one
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import smtplib
@@ -36,7 +37,7 @@ class Probe:
 
     name: str
     timeout: float
-    run: Callable[[], None]
+    run: Callable[[], str | None]  # may return a note: what an ok probe could not check
     missing: tuple[str, ...] = ()
 
 
@@ -76,8 +77,17 @@ def email_probes(config: Config, now: datetime, env: Mapping[str, str]) -> list[
     return [Probe("email", timeout, transport.probe)]
 
 
+def channel_probes(config: Config, now: datetime, env: Mapping[str, str]) -> list[Probe]:
+    """Each chat channel: its URL set and accepted by apprise, its webhook host reachable; no message is sent."""
+    from brandpulse.alerts.channels import CALL_TIMEOUT_S, probe
+    from brandpulse.channels import resolve_channels
+
+    return [Probe(f"channel {c.name}", CALL_TIMEOUT_S, functools.partial(probe, c.name, c.url or "", CALL_TIMEOUT_S),
+                  () if c.url else (c.url_env,)) for c in resolve_channels(config, env)]
+
+
 PROBE_FAMILIES: tuple[Callable[[Config, datetime, Mapping[str, str]], list[Probe]], ...] = (
-    collector_probes, email_probes,
+    collector_probes, email_probes, channel_probes,
 )
 
 
@@ -137,9 +147,9 @@ def failure_reason(exc: BaseException) -> str:
     return "parse error" if any(_is_parse_error(e) for e in chain) else "error"
 
 
-def _outcome(probe: Probe, error: BaseException | None) -> Outcome:
+def _outcome(probe: Probe, error: BaseException | None, note: str) -> Outcome:
     if error is None:
-        return Outcome(probe.name)
+        return Outcome(probe.name, message=note)
     # An error may quote a URL or header that holds a credential: masked like every log line.
     return Outcome(probe.name, failure_reason(error), mask(str(error) or type(error).__name__, secret_values()))
 
@@ -147,10 +157,11 @@ def _outcome(probe: Probe, error: BaseException | None) -> Outcome:
 def run_probes(probes: list[Probe], grace: float = GRACE_S) -> list[Outcome]:
     """Run every probe at once; one that is not done within its timeout (plus `grace`) is reported as a timeout."""
     errors: dict[int, BaseException | None] = {}
+    notes: dict[int, str] = {}
 
     def attempt(index: int, probe: Probe) -> None:
         try:
-            probe.run()
+            notes[index] = probe.run() or ""
             errors[index] = None
         except Exception as exc:  # any failure of a probe is its outcome, never the end of `check`
             errors[index] = exc
@@ -169,7 +180,7 @@ def run_probes(probes: list[Probe], grace: float = GRACE_S) -> list[Outcome]:
             continue
         threads[index].join(max(0.0, started + probe.timeout + grace - time.monotonic()))
         if index in errors:
-            outcomes.append(_outcome(probe, errors[index]))
+            outcomes.append(_outcome(probe, errors[index], notes.get(index, "")))
         else:
             outcomes.append(Outcome(probe.name, "timeout", f"no answer within {probe.timeout:g} s"))
     return outcomes

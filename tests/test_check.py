@@ -318,3 +318,28 @@ def test_check_without_collectors_says_so(check_dir, invoke):
 
     assert result.exit_code == 0 and result.stdout.split() == ["email", "ok"]
     assert "configures no collector" in result.stderr
+
+
+def test_check_probes_chat_channels_without_sending_a_message(check_dir, invoke, server, monkeypatch):
+    monkeypatch.setenv("BP_TEST_HOOK_URL", f"json://{server.url.split('://')[1]}/hook/t0ken-abcdef")
+    monkeypatch.setenv("BP_TEST_DOWN_URL", f"json://127.0.0.1:{closed_port()}/down")
+    monkeypatch.setenv("BP_TEST_SLACK_URL", "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ")
+    monkeypatch.delenv("BP_TEST_UNSET_URL", raising=False)
+    write_config(check_dir / "config.yaml", """
+brands: [{name: Acme, keywords: [acme]}]
+channels:
+  - {name: hook, url_env: BP_TEST_HOOK_URL}
+  - {name: down, url_env: BP_TEST_DOWN_URL}
+  - {name: slack, url_env: BP_TEST_SLACK_URL}
+  - {name: unset, url_env: BP_TEST_UNSET_URL}
+""")
+
+    result = invoke("check")
+
+    lines = result.stdout.splitlines()
+    assert result.exit_code == 1 and lines[0].split() == ["email", "ok"]
+    assert lines[1].split() == ["channel", "hook", "ok"] and server.requests == []
+    assert lines[2].startswith("channel down   refused: channel down: cannot connect to 127.0.0.1:")
+    assert lines[3] == "channel slack  ok (URL accepted; the service is not contacted, as that would send a message)"
+    assert lines[4] == "channel unset  missing credentials: set BP_TEST_UNSET_URL in the environment"
+    assert "TIiajkdnlazkcOXrIdevi7FQ" not in result.output and "t0ken-abcdef" not in result.output

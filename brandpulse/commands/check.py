@@ -17,7 +17,7 @@ MESSAGE_CHARS = 240  # a screen line or two; --format json has the whole message
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @pass_app
 def check(app: AppContext, fmt: str) -> None:
-    """Try every configured collector and the email transport once, at the same time; store nothing."""
+    """Try every collector, the email transport and each chat channel once, all at the same time; store nothing."""
     from brandpulse.checking import probes, run_probes
 
     if not app.config.collectors:
@@ -30,6 +30,7 @@ def check(app: AppContext, fmt: str) -> None:
         width = max((len(o.name) for o in outcomes), default=0)
         for outcome in outcomes:
             message = outcome.message if len(outcome.message) <= MESSAGE_CHARS else outcome.message[:MESSAGE_CHARS - 1] + "…"
-            click.echo(f"{outcome.name:<{width}}  " + (f"{outcome.reason}: {message}" if outcome.reason else "ok"))
+            verdict = f"{outcome.reason}: {message}" if outcome.reason else "ok" + (f" ({message})" if message else "")
+            click.echo(f"{outcome.name:<{width}}  {verdict}")
     if any(o.reason for o in outcomes):
         sys.exit(1)
