@@ -171,12 +171,14 @@ def run_probes(probes: list[Probe], grace: float = GRACE_S) -> list[Outcome]:
     for index, probe in enumerate(probes):
         if not probe.missing:
             # Daemon threads: a probe stuck past its time limit must not keep the command alive.
-            threads[index] = threading.Thread(target=attempt, args=(index, probe), daemon=True, name=f"check-{probe.name}")
+            threads[index] = threading.Thread(target=attempt, args=(index, probe), daemon=True,
+                                              name=f"check-{probe.name}")
             threads[index].start()
     outcomes = []
     for index, probe in enumerate(probes):
         if probe.missing:
-            outcomes.append(Outcome(probe.name, "missing credentials", f"set {', '.join(probe.missing)} in the environment"))
+            missing = ", ".join(probe.missing)
+            outcomes.append(Outcome(probe.name, "missing credentials", f"set {missing} in the environment"))
             continue
         threads[index].join(max(0.0, started + probe.timeout + grace - time.monotonic()))
         if index in errors:

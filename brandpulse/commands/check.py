@@ -29,7 +29,9 @@ def check(app: AppContext, fmt: str) -> None:
     else:
         width = max((len(o.name) for o in outcomes), default=0)
         for outcome in outcomes:
-            message = outcome.message if len(outcome.message) <= MESSAGE_CHARS else outcome.message[:MESSAGE_CHARS - 1] + "…"
+            message = outcome.message
+            if len(message) > MESSAGE_CHARS:
+                message = message[:MESSAGE_CHARS - 1] + "…"
             verdict = f"{outcome.reason}: {message}" if outcome.reason else "ok" + (f" ({message})" if message else "")
             click.echo(f"{outcome.name:<{width}}  {verdict}")
     if any(o.reason for o in outcomes):

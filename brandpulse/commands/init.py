@@ -68,7 +68,8 @@ def _emails(ctx, param, values: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("--twitter", is_flag=True, help="Collect Twitter/X recent search (needs TWITTER_BEARER_TOKEN).")
 @click.option("--reddit", "subreddits", metavar="SUBS", callback=_subreddits,
               help='Collect Reddit: comma-separated subreddits, or "all" (needs REDDIT_* credentials).')
-@click.option("--feed", "feeds", metavar="URL", multiple=True, callback=_feeds, help="Collect an RSS/Atom feed (repeatable).")
+@click.option("--feed", "feeds", metavar="URL", multiple=True, callback=_feeds,
+              help="Collect an RSS/Atom feed (repeatable).")
 @click.option("--email", "emails", metavar="ADDR", multiple=True, callback=_emails,
               help="Who receives alerts and the daily digest (repeatable).")
 @click.option("--force", is_flag=True, help="Overwrite an existing configuration file.")
