@@ -39,7 +39,8 @@ def cli(ctx: click.Context, config_path: Path, db_path: str | None, verbose: int
     """brandpulse: self-hosted social listening with offline sentiment and spike alerts."""
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
     setup_logging(level, log_format)
-    ctx.obj = AppContext(config_path, db_path)
+    named = ctx.get_parameter_source("config_path") is not click.core.ParameterSource.DEFAULT
+    ctx.obj = AppContext(config_path, db_path, config_named=named)
 
 
 @cli.command()
@@ -118,9 +119,9 @@ def classify(app: AppContext, file, batch: int) -> None:
 
     from brandpulse import factory
 
-    policy = factory.nps_policy(app.config)
+    policy = factory.nps_policy(app.sentiment)
     with domain_errors():
-        model = app.pipeline.classifier()
+        model = factory.classifier(app.sentiment)
         lines: list[str] = []
         for line in [*file, None]:
             if line is not None:
@@ -144,6 +145,8 @@ from brandpulse.commands.status import status  # noqa: E402
 from brandpulse.commands.alerts import alerts_group  # noqa: E402
 from brandpulse.commands.digest import digest_command  # noqa: E402
 from brandpulse.commands.store import store_group  # noqa: E402
+from brandpulse.commands.init import init  # noqa: E402
+from brandpulse.commands.check import check  # noqa: E402
 
 cli.add_command(query)
 cli.add_command(export)
@@ -155,3 +158,5 @@ cli.add_command(status)
 cli.add_command(alerts_group)
 cli.add_command(digest_command)
 cli.add_command(store_group)
+cli.add_command(init)
+cli.add_command(check)
