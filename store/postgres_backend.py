@@ -15,6 +15,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.numeric import FloatLoader
+from psycopg.types.string import TextLoader
 from psycopg_pool import ConnectionPool
 
 from brandpulse.store.backend import Params, Transactions, redact
@@ -204,9 +205,15 @@ class PostgresStore(Transactions):
             self.conn = None
 
 
+# Types SQLite never returns, read as their text so that an analyst's `sql` prints them in any format.
+_AS_TEXT = ("date", "time", "timetz", "timestamp", "timestamptz", "interval", "uuid", "json", "jsonb", "inet")
+
+
 def _configure(conn: psycopg.Connection) -> None:
     # numeric results (sum, round) come back as float, as SQLite's do, so that JSON output stays plain.
     conn.adapters.register_loader("numeric", FloatLoader)
+    for name in _AS_TEXT:
+        conn.adapters.register_loader(name, TextLoader)
 
 
 def _reset(conn: psycopg.Connection) -> None:

@@ -264,3 +264,28 @@ def test_run_only_selects_the_kinds_of_job(demo_dir, invoke, store_target):
     assert _count(store_target, "SELECT count(*) FROM mentions") == 0
     assert _count(store_target, "SELECT count(*) FROM job_runs WHERE job = 'deliver'") == 1
     assert _count(store_target, "SELECT count(*) FROM job_runs") == 1
+
+
+def test_sql_prints_postgresql_types_that_sqlite_lacks(invoke, pg_url):
+    open_db(pg_url).close()
+    result = invoke("--db", pg_url, "sql", "SELECT DATE '2026-03-02' AS d, INTERVAL '1 day' AS i, 2.5::numeric AS n",
+                    "--format", "json")
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == [{"d": "2026-03-02", "i": "1 day", "n": 2.5}]
+
+
+def test_placeholders_are_translated_outside_literals_only():
+    from brandpulse.store.postgres_backend import to_pyformat
+
+    assert to_pyformat("SELECT ? , :name, x::text, '50% :no ?' FROM t WHERE a LIKE '%x' -- 100% ?") == \
+        "SELECT %s , %(name)s, x::text, '50%% :no ?' FROM t WHERE a LIKE '%%x' -- 100%% ?"
+
+
+def test_a_database_that_does_not_exist_is_named_in_the_error(invoke, tmp_path, pg_server):
+    url = pg_server.get_uri().replace("/postgres?", "/no_such_db?")
+
+    result = invoke("--config", write_config(tmp_path / "c.yaml", CLASSIFY_CONFIG), "--db", url, "status")
+
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "cannot connect to the PostgreSQL store" in result.output and '"no_such_db" does not exist' in result.output
