@@ -44,9 +44,11 @@ def _split(source: Path, parts: int) -> list[Path]:
 
 def ingest_two(store: str, parts: list[Path], workdir: Path, count: int) -> float:
     """Two `brandpulse ingest` processes at once, each with half the mentions; returns mentions per second."""
-    base = [sys.executable, "-m", "brandpulse", "--config", str(_config(workdir)), "--db", store, "ingest", "--no-classify"]
+    base = [sys.executable, "-m", "brandpulse", "--config", str(_config(workdir)), "--db", store,
+            "ingest", "--no-classify"]
     started = time.perf_counter()
-    running = [subprocess.Popen([*base, str(p)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for p in parts]
+    running = [subprocess.Popen([*base, str(p)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for p in parts]
     for process in running:
         out, err = process.communicate()
         print(f"  ingest said: {out.strip() or err.strip()[-300:]}")
@@ -59,7 +61,8 @@ def raw_sqlite(script: Path, source: Path, workdir: Path) -> float:
     db = workdir / "raw.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
-    done = subprocess.run([sys.executable, str(script), str(source), str(db)], capture_output=True, text=True, check=True)
+    done = subprocess.run([sys.executable, str(script), str(source), str(db)],
+                          capture_output=True, text=True, check=True)
     return float(done.stdout.split()[-1])
 
 

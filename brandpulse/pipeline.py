@@ -231,7 +231,8 @@ class Pipeline:
         try:
             day = digesting.previous_day(now, self.config.digest.timezone)
             with db.exclusive(ALERTS_LOCK):
-                return digesting.queue(self.config, db, day, [q.brand for q in self._queries], now, channels=self.channels)
+                return digesting.queue(self.config, db, day, [q.brand for q in self._queries], now,
+                                       channels=self.channels)
         finally:
             db.close()
 

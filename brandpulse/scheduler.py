@@ -92,7 +92,8 @@ def add_digest_job(scheduler, pipeline: Pipeline, record: Recorder | None = None
 
 
 def serve(pipeline: Pipeline, kinds: Collection[str] = JOB_KINDS, stop: threading.Event | None = None) -> None:
-    """Start every job (of `kinds`) now and then at its interval; return after a clean shutdown on SIGINT/SIGTERM or `stop`."""
+    """Start every job (of `kinds`) now and then at its interval; return after a clean shutdown on SIGINT/SIGTERM
+    or `stop`."""
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGINT, signal.SIGTERM):

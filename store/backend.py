@@ -55,7 +55,9 @@ class Store(Protocol):
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
         """Run one statement per row; returns the rows changed."""
 
-    def insert_ignoring(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], key: Sequence[str]) -> int:
+    def insert_ignoring(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], key: Sequence[str],
+    ) -> int:
         """Insert `rows` of `columns`, skipping those whose `key` is already stored; returns how many were new."""
 
     def query(self, sql: str, params: Params = None) -> Iterator[dict[str, Any]]:

@@ -74,7 +74,8 @@ def _copy_by_id(source: Store, target: Store, table: str, batch: int, progress: 
     if after:
         _check_resumable(source, target, table, after)
     copied = 0
-    while rows := source.execute(f"SELECT {names} FROM {table} WHERE id > ? ORDER BY id LIMIT ?", [after, batch]).fetchall():
+    page = f"SELECT {names} FROM {table} WHERE id > ? ORDER BY id LIMIT ?"
+    while rows := source.execute(page, [after, batch]).fetchall():
         with target.transaction():
             target.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
         after = rows[-1][columns.index("id")]

@@ -21,7 +21,8 @@ def record_job_run(
             """INSERT INTO job_runs (job, runs, failures, last_started_at, last_finished_at, last_outcome,
                                      last_error, last_success_at, last_duration_s)
                VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT (job) DO UPDATE SET runs = job_runs.runs + 1, failures = job_runs.failures + excluded.failures,
+               ON CONFLICT (job) DO UPDATE SET runs = job_runs.runs + 1,
+                   failures = job_runs.failures + excluded.failures,
                    last_started_at = excluded.last_started_at, last_finished_at = excluded.last_finished_at,
                    last_outcome = excluded.last_outcome,
                    last_error = coalesce(excluded.last_error, job_runs.last_error),

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from itertools import count
 from typing import Any
+from urllib.parse import urlsplit
 
 import psycopg
 from psycopg.rows import dict_row
@@ -87,8 +88,8 @@ class PostgresDialect:
 
     def sync_ids(self, db: PostgresStore, table: str) -> None:
         """Move `table`'s id sequence past the ids written explicitly (a copy), so new rows do not collide."""
-        db.execute("SELECT setval(pg_get_serial_sequence(?, 'id'), coalesce((SELECT max(id) FROM " + table + "), 0) + 1, false)",
-                   [table])
+        db.execute("SELECT setval(pg_get_serial_sequence(?, 'id'), "
+                   "coalesce((SELECT max(id) FROM " + table + "), 0) + 1, false)", [table])
 
     def bulk_insert(self, db: PostgresStore, rows: list[tuple[Any, ...]], insert: Callable[..., int]) -> int:
         """Insert many mentions; the tsvector is a generated column, computed as each row is written."""
@@ -228,9 +229,9 @@ _pools_lock = threading.Lock()
 
 def _connect_error(url: str, exc: Exception) -> StoreError:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    password = psycopg.conninfo.conninfo_to_dict(url).get("password")
+    password = urlsplit(url).password
     if password:
-        text = text.replace(str(password), "***")
+        text = text.replace(password, "***")
     return StoreError(f"cannot connect to the PostgreSQL store {redact(url)}: {text}")
 
 

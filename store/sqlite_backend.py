@@ -71,7 +71,8 @@ class SqliteDialect:
         # FTS5 flushes its pending terms at every statement a trigger runs in, so indexing row by row costs about
         # five times what one INSERT ... SELECT over the batch costs. Inside this transaction the insert trigger
         # is set aside and restored as it was; a failure rolls both back, and no other writer can see the gap.
-        trigger = db.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", [_FTS_TRIGGER]).fetchone()
+        trigger = db.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+                             [_FTS_TRIGGER]).fetchone()
         last_id = db.execute("SELECT coalesce(max(id), 0) FROM mentions").fetchone()[0]
         if trigger:
             db.execute(f"DROP TRIGGER {_FTS_TRIGGER}")
@@ -156,8 +157,10 @@ def open_sqlite(path: str | Path, read_only: bool = False) -> SqliteStore:
     path = Path(path)
     if read_only:
         if not path.exists():
-            raise StoreError(f"database {path} does not exist; run `brandpulse run --once` or `brandpulse ingest` first")
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+            raise StoreError(f"database {path} does not exist; "
+                             "run `brandpulse run --once` or `brandpulse ingest` first")
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_S,
+                               check_same_thread=False)
     else:
         if not path.exists():
             _create_private(path)

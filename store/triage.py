@@ -38,7 +38,8 @@ def list_alerts(
     """Stored alerts, newest window first: since `since` (window start), of `brand`, only unacknowledged ones."""
     yield from db.query(
         _LIST_ALERTS,
-        {"since": since and to_db(since), "brand": brand, "open": open_only, "limit": _NO_LIMIT if limit is None else limit},
+        {"since": since and to_db(since), "brand": brand, "open": open_only,
+         "limit": _NO_LIMIT if limit is None else limit},
     )
 
 

@@ -239,12 +239,15 @@ def test_alerts_backtest_digest_and_status_read_postgresql_as_they_read_sqlite(i
     outputs = {}
     for name, store in stores.items():
         assert invoke("--config", config, "--db", store, "ingest", tmp_path / "m.jsonl", "--no-classify").exit_code == 0
-        backtest = invoke("--config", config, "--db", store, "alerts", "backtest", "--since", "2026-03-09", "--until", "2026-03-11")
-        preview = invoke("--config", config, "--db", store, "digest", "--date", "2026-03-10", "--preview", tmp_path / f"{name}.html")
-        status = invoke("--config", config, "--db", store, "status", "--format", "json")
-        sent = invoke("--config", config, "--db", store, "digest", "--date", "2026-03-10", "--send")
-        assert all(r.exit_code == 0 for r in (backtest, preview, status, sent)), [backtest.output, preview.output, status.output, sent.output]
-        outputs[name] = (backtest.output, (tmp_path / f"{name}.html").read_text(), json.loads(status.output)["backlog"], sent.output)
+        cli = ("--config", config, "--db", store)
+        backtest = invoke(*cli, "alerts", "backtest", "--since", "2026-03-09", "--until", "2026-03-11")
+        preview = invoke(*cli, "digest", "--date", "2026-03-10", "--preview", tmp_path / f"{name}.html")
+        status = invoke(*cli, "status", "--format", "json")
+        sent = invoke(*cli, "digest", "--date", "2026-03-10", "--send")
+        results = (backtest, preview, status, sent)
+        assert all(r.exit_code == 0 for r in results), [r.output for r in results]
+        html = (tmp_path / f"{name}.html").read_text()
+        outputs[name] = (backtest.output, html, json.loads(status.output)["backlog"], sent.output)
 
     assert outputs["postgresql"] == outputs["sqlite"]
     assert '"kind": "spike"' in outputs["postgresql"][0] and "1 email(s) delivered" in outputs["postgresql"][3]
