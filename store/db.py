@@ -7,7 +7,21 @@ from pathlib import Path
 from brandpulse.store.backend import Store, is_url, redact, transaction
 from brandpulse.store.errors import StoreError
 
-__all__ = ["open_db", "transaction"]
+__all__ = ["open_db", "probe_server", "transaction"]
+
+
+def _postgres_url(target: str | Path) -> str:
+    url = str(target)
+    if url.split("://", 1)[0] not in ("postgresql", "postgres"):
+        raise StoreError(f"unsupported store URL {redact(url)}: give a file path (SQLite) or a postgresql:// URL")
+    return url
+
+
+def probe_server(url: str) -> str:
+    """Reach the database server at `url` without changing anything: what was found, or StoreError saying why not."""
+    from brandpulse.store.postgres_backend import probe_postgres
+
+    return probe_postgres(_postgres_url(url))
 
 
 def open_db(target: str | Path, read_only: bool = False) -> Store:
@@ -16,9 +30,6 @@ def open_db(target: str | Path, read_only: bool = False) -> Store:
         from brandpulse.store.sqlite_backend import open_sqlite
 
         return open_sqlite(target, read_only)
-    url = str(target)
-    if url.split("://", 1)[0] not in ("postgresql", "postgres"):
-        raise StoreError(f"unsupported store URL {redact(url)}: give a file path (SQLite) or a postgresql:// URL")
     from brandpulse.store.postgres_backend import open_postgres
 
-    return open_postgres(url, read_only)
+    return open_postgres(_postgres_url(target), read_only)

@@ -21,7 +21,7 @@ from psycopg_pool import ConnectionPool
 
 from brandpulse.store.backend import Params, Transactions, redact
 from brandpulse.store.errors import SearchSyntaxError, StoreError
-from brandpulse.store.pg_migrations import migrate_postgres
+from brandpulse.store.pg_migrations import PG_MIGRATIONS, migrate_postgres
 from brandpulse.store.pg_search import to_tsquery
 
 log = logging.getLogger(__name__)
@@ -260,6 +260,18 @@ def close_pools() -> None:
         for pool in _pools.values():
             pool.close()
         _pools.clear()
+
+
+def probe_postgres(url: str) -> str:
+    """Connect once, change nothing: the server's version and the schema version found, or StoreError."""
+    try:
+        with psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S) as conn:
+            version = conn.execute("SHOW server_version").fetchone()[0]
+            logged = conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()[0]
+            schema = conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0] if logged else 0
+    except psycopg.Error as exc:
+        raise _connect_error(url, exc) from None
+    return f"PostgreSQL {version}, schema version {schema} of {len(PG_MIGRATIONS)}"
 
 
 def open_postgres(url: str, read_only: bool = False) -> PostgresStore:

@@ -17,6 +17,7 @@ from brandpulse.sentiment.base import Classification
 from brandpulse.store import mentions as store_mentions
 from brandpulse.store import outbox as store_outbox
 from brandpulse.store import StoreError, open_db
+from brandpulse.store.pg_migrations import PG_MIGRATIONS
 from tests.alert_streams import CONFIG, HOUR, START, stream
 from tests.conftest import write_config
 
@@ -292,3 +293,24 @@ def test_a_database_that_does_not_exist_is_named_in_the_error(invoke, tmp_path, 
 
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "cannot connect to the PostgreSQL store" in result.output and '"no_such_db" does not exist' in result.output
+
+
+def _outcomes(result):
+    return json.loads(result.output[result.output.index("["):])  # after the "no collector" note
+
+
+def test_check_reaches_the_database_server_or_says_why_not(invoke, tmp_path, pg_url):
+    config = write_config(tmp_path / "c.yaml", CLASSIFY_CONFIG)
+    open_db(pg_url).close()
+
+    found = _outcomes(invoke("--config", config, "--db", pg_url, "check", "--format", "json"))
+    down = invoke("--config", config, "--db", "postgresql://ana:s3cret@127.0.0.1:1/bp", "check", "--format", "json")
+    local = _outcomes(invoke("--config", config, "--db", tmp_path / "x.db", "check", "--format", "json"))
+
+    store = next(o for o in found if o["name"] == "store")
+    assert store["ok"] and store["message"].startswith("PostgreSQL 16")
+    assert store["message"].endswith(f"schema version {len(PG_MIGRATIONS)} of {len(PG_MIGRATIONS)}")
+    (failed,) = [o for o in _outcomes(down) if o["name"] == "store"]
+    # libpq reports the cause as text only: the message names it.
+    assert down.exit_code == 1 and "Connection refused" in failed["message"] and "s3cret" not in down.output
+    assert "store" not in {o["name"] for o in local} and not (tmp_path / "x.db").exists()
