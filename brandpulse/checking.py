@@ -86,8 +86,17 @@ def channel_probes(config: Config, now: datetime, env: Mapping[str, str]) -> lis
                   () if c.url else (c.url_env,)) for c in resolve_channels(config, env)]
 
 
+def store_probes(config: Config, now: datetime, env: Mapping[str, str]) -> list[Probe]:
+    """A database server store (BRANDPULSE_DB or store.url): reachable with these credentials; a file needs none."""
+    from brandpulse.store.backend import is_url
+    from brandpulse.store.db import probe_server
+
+    target = env.get("BRANDPULSE_DB") or config.store.url
+    return [Probe("store", DEFAULT_TIMEOUT_S, functools.partial(probe_server, target))] if is_url(target) else []
+
+
 PROBE_FAMILIES: tuple[Callable[[Config, datetime, Mapping[str, str]], list[Probe]], ...] = (
-    collector_probes, email_probes, channel_probes,
+    store_probes, collector_probes, email_probes, channel_probes,
 )
 
 

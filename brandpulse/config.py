@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import (
@@ -304,9 +305,27 @@ class ChannelConfig(Strict):
 
 
 class StoreConfig(Strict):
-    """Where the mention store lives."""
+    """Where the mention store lives: a SQLite file (`path`), or a PostgreSQL database (`url`, which wins)."""
 
     path: Path = Path("brandpulse.db")
+    url: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("postgresql", "postgres"):
+            raise ValueError(f"{parts.scheme or value!r} is not a store URL scheme; use postgresql://host/database")
+        if parts.password:
+            # Secrets stay out of config files: libpq reads PGPASSWORD (or ~/.pgpass); BRANDPULSE_DB may hold a URL.
+            raise ValueError("must not contain a password; set PGPASSWORD (or BRANDPULSE_DB) in the environment")
+        return value
+
+    def target(self) -> str | Path:
+        """The URL when one is configured, else the file path."""
+        return self.url or self.path
 
 
 class Config(Strict):

@@ -37,20 +37,30 @@ def deliver(db: Any, transport: Any, sender: str, channels: list[Channel], now: 
     report = DeliveryReport()
     by_name = {channel.name: channel for channel in channels}
     failing: set[str] = set()
-    for item in store_outbox.due(db, now):
-        if item.channel in failing:
-            continue
-        try:
-            where = _send(item, transport, sender, by_name, now)
-        except DeliveryError as exc:
-            # The error may quote an endpoint; stored and logged masked, like every credential.
-            error = mask(str(exc), secret_values())
-            log.error("message %d (%s) to %s not delivered: %s", item.id, item.subject, item.channel, error)
-            store_outbox.mark_failed(db, item.id, error, retry_at(item.attempts + 1, now))
-            if item.channel != store_outbox.EMAIL:  # an email may fail for its own recipients alone
-                failing.add(item.channel)
-            report.failed += 1
-            continue
-        store_outbox.mark_sent(db, item.id, where, now)
-        report.sent.append(where)
-    return report
+    after = 0
+    while True:
+        # Claimed a few at a time: another deliver worker (PostgreSQL) sends the others; a crash re-sends at most these.
+        with store_outbox.claim_due(db, now, after) as items:
+            if not items:
+                return report
+            for item in items:
+                if item.channel not in failing:
+                    _deliver_one(db, item, transport, sender, by_name, now, failing, report)
+            after = items[-1].id
+
+
+def _deliver_one(db: Any, item: store_outbox.OutboxItem, transport: Any, sender: str, by_name: dict[str, Channel],
+                 now: datetime, failing: set[str], report: DeliveryReport) -> None:
+    try:
+        where = _send(item, transport, sender, by_name, now)
+    except DeliveryError as exc:
+        # The error may quote an endpoint; stored and logged masked, like every credential.
+        error = mask(str(exc), secret_values())
+        log.error("message %d (%s) to %s not delivered: %s", item.id, item.subject, item.channel, error)
+        store_outbox.mark_failed(db, item.id, error, retry_at(item.attempts + 1, now))
+        if item.channel != store_outbox.EMAIL:  # an email may fail for its own recipients alone
+            failing.add(item.channel)
+        report.failed += 1
+        return
+    store_outbox.mark_sent(db, item.id, where, now)
+    report.sent.append(where)

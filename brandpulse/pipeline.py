@@ -1,6 +1,8 @@
 """The jobs of the service, each one stage run once: collect, classify, evaluate alerts, deliver messages.
 
-Stages talk through the store's tables, so each job can run alone, in any order, any number of times.
+Stages talk through the store's tables, so each job can run alone, in any order, any number of times; on
+PostgreSQL also in several processes at once (`run --only`): classification and delivery claim their rows, alert
+evaluation takes a lock in the database.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from brandpulse.store import open_db
 log = logging.getLogger(__name__)
 
 CLASSIFY_BATCH = 512
+ALERTS_LOCK = "brandpulse.alerts"
 INGEST_BATCH = 10_000
 
 
@@ -59,7 +62,7 @@ class IngestReport:
 class Pipeline:
     """The stages wired to one configuration and one database."""
 
-    def __init__(self, config: Config, db_path: Path):
+    def __init__(self, config: Config, db_path: str | Path):
         self.config = config
         self.db_path = db_path
         self._disabled = factory.disabled_collectors(config)
@@ -76,7 +79,8 @@ class Pipeline:
         db = open_db(self.db_path)
         if not self._brands_synced:
             # The first connection of the process records the configured brands for analysts.
-            store_brands.sync_brands(db, self._queries, datetime.now(timezone.utc))
+            with db.exclusive("brandpulse.brands"):
+                store_brands.sync_brands(db, self._queries, datetime.now(timezone.utc))
             self._brands_synced = True
         return db
 
@@ -148,8 +152,13 @@ class Pipeline:
         done = 0
         db = self.open()
         try:
-            while pending := store_mentions.pending_classification(db, CLASSIFY_BATCH):
-                done += self._classify_and_save(db, pending, now)
+            while True:
+                # Claimed until saved: another classify worker takes the next batch, and a worker that dies
+                # mid-batch lets its batch go back to the queue.
+                with store_mentions.claim_pending(db, CLASSIFY_BATCH) as pending:
+                    if not pending:
+                        break
+                    done += self._classify_and_save(db, pending, now)
         finally:
             db.close()
         return done
@@ -189,7 +198,9 @@ class Pipeline:
 
         db = self.open()
         try:
-            return alerting.evaluate(self.config, self._queries, db, now, self.channels)
+            # One evaluation at a time across workers: the second one finds the watermark moved, no storm twice.
+            with db.exclusive(ALERTS_LOCK):
+                return alerting.evaluate(self.config, self._queries, db, now, self.channels)
         finally:
             db.close()
 
@@ -219,7 +230,9 @@ class Pipeline:
         db = self.open()
         try:
             day = digesting.previous_day(now, self.config.digest.timezone)
-            return digesting.queue(self.config, db, day, [q.brand for q in self._queries], now, channels=self.channels)
+            with db.exclusive(ALERTS_LOCK):
+                return digesting.queue(self.config, db, day, [q.brand for q in self._queries], now,
+                                       channels=self.channels)
         finally:
             db.close()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from brandpulse.store import summary as store_summary
+from brandpulse.store.backend import label
 from brandpulse.alerts.base import Alert
 from brandpulse.pipeline import CollectReport, DeliveryReport, Pipeline
 from brandpulse.sentiment.nps import net_sentiment_score
@@ -35,4 +36,4 @@ def print_run_summary(pipeline: Pipeline, collected: CollectReport, classified: 
         click.echo(f"  {alert.kind} {alert.brand or alert.source} {alert.window_start:%Y-%m-%d %H:%M}Z: {alert.reason}")
     where = ", ".join(sorted(set(delivered.sent))) if delivered.sent else "-"
     click.echo(f"Messages:   {len(delivered.sent)} delivered, {delivered.failed} waiting for retry; {where}")
-    click.echo(f"Store:      {pipeline.db_path}")
+    click.echo(f"Store:      {label(pipeline.db_path)}")

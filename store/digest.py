@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import sqlite_utils
-
+from brandpulse.store.backend import Store
 from brandpulse.store.timestamps import to_db
 
 
-def classified_mentions(db: sqlite_utils.Database, brand: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
+def classified_mentions(db: Store, brand: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
     """Every classified mention of `brand` posted in [start, end): source, author, url, text, category, score."""
     return [
         dict(row)
@@ -23,7 +22,7 @@ def classified_mentions(db: sqlite_utils.Database, brand: str, start: datetime, 
     ]
 
 
-def category_counts(db: sqlite_utils.Database, brand: str, start: datetime, end: datetime) -> dict[str, int]:
+def category_counts(db: Store, brand: str, start: datetime, end: datetime) -> dict[str, int]:
     """Promoters, passives and detractors of `brand` posted in [start, end)."""
     rows = db.execute(
         """SELECT category, count(*) FROM mentions

@@ -6,11 +6,12 @@ One row per message and channel: `channel` is `email` or the name of a configure
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlite_utils
-
+from brandpulse.store.backend import Store
 from brandpulse.store.timestamps import to_db
 
 EMAIL = "email"
@@ -30,30 +31,33 @@ class OutboxItem:
 
 
 def enqueue(
-    db: sqlite_utils.Database, kind: str, brand: str | None, subject: str, recipients: list[str], message: bytes,
+    db: Store, kind: str, brand: str | None, subject: str, recipients: list[str], message: bytes,
     now: datetime, channel: str = EMAIL,
 ) -> int:
     """Queue a message for `channel`; call inside the transaction of the work that produced it."""
     stamp = to_db(now)
     cursor = db.execute(
         """INSERT INTO outbox (kind, brand, subject, recipients, message, created_at, next_attempt_at, channel)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
         [kind, brand, subject, json.dumps(recipients), message, stamp, stamp, channel],
     )
-    return cursor.lastrowid
+    return cursor.fetchone()[0]
 
 
-def due(db: sqlite_utils.Database, now: datetime, limit: int = 100) -> list[OutboxItem]:
+_DUE = """SELECT id, kind, subject, recipients, message, attempts, channel FROM outbox
+          WHERE status = 'pending' AND next_attempt_at <= ? AND id > ? ORDER BY id LIMIT ?"""
+
+
+def _item(row: tuple) -> OutboxItem:
+    return OutboxItem(row[0], row[1], row[2], json.loads(row[3]), bytes(row[4]), row[5], row[6])
+
+
+def due(db: Store, now: datetime, limit: int = 100) -> list[OutboxItem]:
     """Pending messages whose next attempt is due, oldest first."""
-    rows = db.execute(
-        """SELECT id, kind, subject, recipients, message, attempts, channel FROM outbox
-           WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?""",
-        [to_db(now), limit],
-    ).fetchall()
-    return [OutboxItem(r[0], r[1], r[2], json.loads(r[3]), bytes(r[4]), r[5], r[6]) for r in rows]
+    return [_item(row) for row in db.execute(_DUE, [to_db(now), 0, limit]).fetchall()]
 
 
-def channel_backlog(db: sqlite_utils.Database) -> dict[str, dict[str, int]]:
+def channel_backlog(db: Store) -> dict[str, dict[str, int]]:
     """Per channel: messages pending and given up."""
     found: dict[str, dict[str, int]] = {}
     for channel, status, count in db.execute(
@@ -63,7 +67,14 @@ def channel_backlog(db: sqlite_utils.Database) -> dict[str, dict[str, int]]:
     return found
 
 
-def mark_sent(db: sqlite_utils.Database, item_id: int, delivered_to: str, now: datetime) -> None:
+@contextmanager
+def claim_due(db: Store, now: datetime, after_id: int = 0, limit: int = 10) -> Iterator[list[OutboxItem]]:
+    """Due emails with an id above `after_id` that no other worker holds; mark them inside the block."""
+    with db.claim(_DUE, [to_db(now), after_id, limit]) as rows:
+        yield [_item(row) for row in rows]
+
+
+def mark_sent(db: Store, item_id: int, delivered_to: str, now: datetime) -> None:
     """Record a delivery."""
     db.execute(
         "UPDATE outbox SET status = 'sent', sent_at = ?, delivered_to = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
@@ -71,7 +82,7 @@ def mark_sent(db: sqlite_utils.Database, item_id: int, delivered_to: str, now: d
     )
 
 
-def mark_failed(db: sqlite_utils.Database, item_id: int, error: str, retry_at: datetime | None) -> None:
+def mark_failed(db: Store, item_id: int, error: str, retry_at: datetime | None) -> None:
     """Record a failed attempt; with no `retry_at` the email is given up as failed."""
     db.execute(
         """UPDATE outbox SET attempts = attempts + 1, last_error = ?,

@@ -6,14 +6,15 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-import sqlite_utils
-
+from brandpulse.store.backend import Store
 from brandpulse.store.errors import StoreError
 from brandpulse.store.timestamps import to_db
 
 ALERT_COLUMNS = ("id", "kind", "brand", "source", "window_start", "window_end", "observed", "expected", "reason",
                  "storm_id", "suppressed", "acked_by", "acked_at", "ack_note", "created_at")
 SILENCE_COLUMNS = ("id", "brand", "created_by", "created_at", "until", "note", "lifted_by", "lifted_at")
+# LIMIT -1 is SQLite's "no limit" only; this is every row on both backends.
+_NO_LIMIT = 2**62
 # Built once from the constant column lists above; every value is bound.
 _LIST_ALERTS = f"""SELECT {', '.join(ALERT_COLUMNS)} FROM alerts
     WHERE (:since IS NULL OR window_start >= :since) AND (:brand IS NULL OR brand = :brand)
@@ -31,17 +32,18 @@ class TriageError(StoreError):
 
 
 def list_alerts(
-    db: sqlite_utils.Database, since: datetime | None = None, brand: str | None = None, open_only: bool = False,
+    db: Store, since: datetime | None = None, brand: str | None = None, open_only: bool = False,
     limit: int | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Stored alerts, newest window first: since `since` (window start), of `brand`, only unacknowledged ones."""
     yield from db.query(
         _LIST_ALERTS,
-        {"since": since and to_db(since), "brand": brand, "open": open_only, "limit": -1 if limit is None else limit},
+        {"since": since and to_db(since), "brand": brand, "open": open_only,
+         "limit": _NO_LIMIT if limit is None else limit},
     )
 
 
-def acknowledge(db: sqlite_utils.Database, alert_id: int, by: str, note: str | None, now: datetime) -> dict[str, Any]:
+def acknowledge(db: Store, alert_id: int, by: str, note: str | None, now: datetime) -> dict[str, Any]:
     """Record who owns alert `alert_id` (a second ack keeps the first owner); returns the alert row."""
     row = db.execute("SELECT acked_by FROM alerts WHERE id = ?", [alert_id]).fetchone()
     if row is None:
@@ -52,7 +54,7 @@ def acknowledge(db: sqlite_utils.Database, alert_id: int, by: str, note: str | N
     return dict(next(db.query(_ONE_ALERT, [alert_id])))
 
 
-def storm_acknowledgement(db: sqlite_utils.Database, storm_id: int | None) -> str | None:
+def storm_acknowledgement(db: Store, storm_id: int | None) -> str | None:
     """Who acknowledged an alert of the storm that began with alert `storm_id`, or None."""
     if storm_id is None:
         return None
@@ -63,16 +65,16 @@ def storm_acknowledgement(db: sqlite_utils.Database, storm_id: int | None) -> st
     return row[0] if row else None
 
 
-def add_silence(db: sqlite_utils.Database, brand: str, by: str, until: datetime, note: str | None, now: datetime) -> int:
+def add_silence(db: Store, brand: str, by: str, until: datetime, note: str | None, now: datetime) -> int:
     """Mute `brand`'s spike alerts from `now` until `until`; returns the silence's id."""
     cursor = db.execute(
-        "INSERT INTO silences (brand, created_by, created_at, until, note) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO silences (brand, created_by, created_at, until, note) VALUES (?, ?, ?, ?, ?) RETURNING id",
         [brand, by, to_db(now), to_db(until), note],
     )
-    return cursor.lastrowid
+    return cursor.fetchone()[0]
 
 
-def lift_silence(db: sqlite_utils.Database, silence_id: int, by: str, now: datetime) -> None:
+def lift_silence(db: Store, silence_id: int, by: str, now: datetime) -> None:
     """End silence `silence_id` now; it stays on record with who lifted it."""
     row = db.execute("SELECT until, lifted_at FROM silences WHERE id = ?", [silence_id]).fetchone()
     if row is None:
@@ -83,12 +85,12 @@ def lift_silence(db: sqlite_utils.Database, silence_id: int, by: str, now: datet
                [by, to_db(now), to_db(now), silence_id])
 
 
-def silences(db: sqlite_utils.Database, now: datetime, active_only: bool = True) -> list[dict[str, Any]]:
+def silences(db: Store, now: datetime, active_only: bool = True) -> list[dict[str, Any]]:
     """Silences (active at `now`, or all), newest first."""
     return [dict(row) for row in db.query(_SILENCES, {"active": active_only, "now": to_db(now)})]
 
 
-def active_silence(db: sqlite_utils.Database, brand: str, now: datetime) -> dict[str, Any] | None:
+def active_silence(db: Store, brand: str, now: datetime) -> dict[str, Any] | None:
     """The silence muting `brand` at `now` that lasts longest, or None."""
     rows = list(db.query(_ACTIVE_SILENCE, {"brand": brand, "now": to_db(now)}))
     return rows[0] if rows else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import datetime, timezone
 
@@ -17,12 +18,15 @@ MESSAGE_CHARS = 240  # a screen line or two; --format json has the whole message
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @pass_app
 def check(app: AppContext, fmt: str) -> None:
-    """Try every collector, the email transport and each chat channel once, all at the same time; store nothing."""
+    """Try the store's server, every collector, the email transport and each chat channel once, all at the same
+    time; store nothing."""
     from brandpulse.checking import probes, run_probes
 
     if not app.config.collectors:
         click.echo(f"Note: {app.config_path} configures no collector; add one under `collectors:`.", err=True)
-    outcomes = run_probes(probes(app.config, datetime.now(timezone.utc)))
+    # --db reaches the store probe as BRANDPULSE_DB does.
+    env = {**os.environ, "BRANDPULSE_DB": str(app.db_path)}
+    outcomes = run_probes(probes(app.config, datetime.now(timezone.utc), env))
     if fmt == "json":
         click.echo(json.dumps([{"name": o.name, "ok": o.reason is None, "reason": o.reason, "message": o.message}
                                for o in outcomes], indent=2))

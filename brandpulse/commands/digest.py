@@ -10,7 +10,7 @@ import click
 from brandpulse.context import AppContext, pass_app
 from brandpulse.commands.options import selected_brands
 from brandpulse.errors import domain_errors
-from brandpulse.store.lock import ServiceLock, StoreLocked
+from brandpulse.store.lock import StoreLocked, service_lock
 
 
 @click.command("digest")
@@ -42,8 +42,8 @@ def digest_command(app: AppContext, day: datetime, brand: str | None, preview: P
             db.close()
         if send:
             try:
-                # Only one process may send from the outbox, or an email could go out twice.
-                with ServiceLock(app.db_path):
+                # On SQLite only one process may send from the outbox, or an email could go out twice.
+                with service_lock(app.db_path):
                     report = app.pipeline.deliver(datetime.now(timezone.utc))
             except StoreLocked:
                 click.echo(f"digest queued for {', '.join(queued) or 'no brand'}; the running service delivers it")

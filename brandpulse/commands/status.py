@@ -14,6 +14,7 @@ from brandpulse.store import state as store_state
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
 from brandpulse.store import open_db
+from brandpulse.store.backend import label
 
 
 def _schedule(app: AppContext) -> list[dict[str, Any]]:
@@ -44,7 +45,7 @@ def gather(app: AppContext) -> dict[str, Any]:
     from brandpulse.factory import disabled_collectors
 
     channels = [{**c.describe(), **queued.get(c.name, {"pending": 0, "failed": 0})} for c in resolve_channels(app.config)]
-    return {"database": str(app.db_path), "jobs": schedule, "collectors": collectors,
+    return {"database": label(app.db_path), "jobs": schedule, "collectors": collectors,
             "disabled_collectors": disabled_collectors(app.config), "channels": channels, "backlog": backlog}
 
 
