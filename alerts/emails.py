@@ -40,13 +40,16 @@ def header_safe(value: str) -> str:
 
 
 def alert_subject(alert: Alert) -> str:
-    """Built from the configured brand or source name and counts only, never from mention text."""
+    """Built from the configured brand or source name, counts and the top theme (letters, apostrophes and spaces
+    only, by construction), never from raw mention text."""
     if alert.kind == "health":
         return header_safe(f"[brandpulse] Collector health: {alert.source}")
     update = " (update: growing)" if alert.details.get("update") else ""
+    themes = alert.details.get("themes") or []
+    about = f': "{themes[0]["term"]}"' if themes else ""
     return header_safe(
         f"[brandpulse] Negative spike{update}: {alert.brand}, {alert.observed:g} detractor mentions "
-        f"(usually {alert.expected:.1f})"
+        f"(usually {alert.expected:.1f}){about}"
     )
 
 
@@ -78,7 +81,8 @@ def alert_email(
 ) -> EmailMessage:
     """The email support staff receive for one alert: the explanation, the top mentions, a 48-hour chart."""
     cid = new_cid() if chart_png else None
-    context = {"alert": alert, "mentions": top_mentions, "chart_cid": cid, "guards": alert.details.get("guards", {})}
+    context = {"alert": alert, "mentions": top_mentions, "chart_cid": cid, "guards": alert.details.get("guards", {}),
+               "themes": alert.details.get("themes", []), "themes_change": alert.details.get("themes_change")}
     return build_message(
         alert_subject(alert), sender, recipients, render("alert.txt", context), render("alert.html", context),
         {cid: chart_png} if cid and chart_png else None,

@@ -10,12 +10,14 @@ from typing import Any
 
 from brandpulse.alerts import charts as alerts_charts
 from brandpulse.alerts import emails as alerts_emails
+from brandpulse.alerts import evidence as alerts_evidence
 from brandpulse.alerts import health as alerts_health
 from brandpulse.alerts import spike as alerts_spike
 from brandpulse.store import alerts as store_alerts
 from brandpulse.store import outbox as store_outbox
 from brandpulse.store import state as store_state
 from brandpulse.alerts.base import Alert, Bucket, floor_to
+from brandpulse.alerts.themes import theme_terms
 from brandpulse import factory
 from brandpulse.config import Config
 from brandpulse.store import transaction
@@ -35,11 +37,13 @@ def _load_storm(value: str | None) -> alerts_spike.Storm | None:
     if not value:
         return None
     data = json.loads(value)
-    return alerts_spike.Storm(from_db(data["last_end"]), data["reported"], data.get("alert_count", 1))
+    return alerts_spike.Storm(from_db(data["last_end"]), data["reported"], data.get("alert_count", 1),
+                              tuple(data.get("themes", ())))
 
 
 def _dump_storm(storm: alerts_spike.Storm) -> str:
-    return json.dumps({"last_end": to_db(storm.last_end), "reported": storm.reported, "alert_count": storm.alert_count})
+    return json.dumps({"last_end": to_db(storm.last_end), "reported": storm.reported, "alert_count": storm.alert_count,
+                       "themes": list(storm.themes)})
 
 
 def spike_scopes(config: Config, db: Any, brand: str, since: datetime) -> list[str | None]:
@@ -67,12 +71,38 @@ def detect(
     return [replace(a, source=source) for a in fired], storm, buckets
 
 
-def with_evidence(db: Any, alert: Alert) -> Alert:
-    """The alert with its top detractor mentions (text, author, link) in its details."""
+def keywords_of(config: Config, brand: str) -> list[str]:
+    """The brand's name and keywords: words that are never themes of its mentions."""
+    return [brand, *next((b.keywords for b in config.brands if b.name == brand), [])]
+
+
+def with_evidence(config: Config, db: Any, alert: Alert, previous_themes: tuple[str, ...] | None = None) -> Alert:
+    """The alert with its themes (against the brand's detractors of the last `history_days`) and its top detractor
+    mentions, one per near-duplicate group; an update also says whether the themes changed since `previous_themes`."""
     if alert.kind != "spike" or alert.brand is None:
         return alert
-    top = store_alerts.top_detractors(db, alert.brand, alert.window_start, alert.window_end, alert.source)
-    return replace(alert, details={**alert.details, "top_mentions": top})
+    window = store_alerts.detractor_mentions(db, alert.brand, alert.window_start, alert.window_end, alert.source)
+    baseline_from = alert.window_start - timedelta(days=factory.spike_rule(config).history_days)
+    baseline = store_alerts.detractor_texts(db, alert.brand, baseline_from, alert.window_start, alert.source)
+    details = {**alert.details, **alerts_evidence.spike_evidence(window, baseline, keywords_of(config, alert.brand))}
+    if alert.details.get("update") and previous_themes is not None:
+        details["themes_change"] = alerts_evidence.themes_change(previous_themes, details["themes"])
+    return replace(alert, details=details)
+
+
+def with_storm_evidence(
+    config: Config, db: Any, alerts: list[Alert], storm: alerts_spike.Storm | None, reported: tuple[str, ...] = (),
+) -> tuple[list[Alert], alerts_spike.Storm | None]:
+    """One scope's alerts, in order, with their evidence; each update compared with the themes reported before it.
+    The storm returned carries the themes last reported, for the next run's comparison."""
+    done = []
+    for alert in alerts:
+        alert = with_evidence(config, db, alert, reported)
+        reported = tuple(theme_terms(alert.details.get("themes", [])))
+        done.append(alert)
+    if storm is not None and done:
+        storm = replace(storm, themes=reported)
+    return done, storm
 
 
 def _source_history(config: Config, db: Any, since: datetime, until: datetime):
@@ -115,8 +145,7 @@ def collector_statuses(db: Any) -> list[alerts_health.CollectorStatus]:
 
 
 def record(config: Config, db: Any, alert: Alert, now: datetime, buckets: list[Bucket]) -> Alert:
-    """Store the alert with its evidence and queue its email with a chart of the last 48 hours."""
-    alert = with_evidence(db, alert)
+    """Store the alert (with its evidence already in `details`) and queue its email with a chart of the last 48 hours."""
     store_alerts.record_alert(db, alert, now)
     recipients = config.recipients(alert.brand, "alerts")
     if not recipients:
@@ -147,9 +176,9 @@ def evaluate(config: Config, queries: list[Any], db: Any, now: datetime) -> list
             for query in queries:
                 for source in spike_scopes(config, db, query.brand, evaluate_from - timedelta(days=7)):
                     key = _storm_key(query.brand, source)
-                    found, storm, buckets = detect(
-                        config, db, query.brand, source, evaluate_from, until, _load_storm(store_state.get_value(db, key)),
-                    )
+                    previous = _load_storm(store_state.get_value(db, key))
+                    found, storm, buckets = detect(config, db, query.brand, source, evaluate_from, until, previous)
+                    found, storm = with_storm_evidence(config, db, found, storm, previous.themes if previous else ())
                     fired += [record(config, db, alert, now, buckets) for alert in found]
                     if storm is not None:
                         store_state.set_value(db, key, _dump_storm(storm))
@@ -167,7 +196,7 @@ def backtest(config: Config, brands: list[str], db: Any, since: datetime, until:
     for brand in brands:
         for source in spike_scopes(config, db, brand, since - timedelta(days=7)):
             fired, _, _ = detect(config, db, brand, source, since, until, None)
-            found += [with_evidence(db, alert) for alert in fired]
+            found += with_storm_evidence(config, db, fired, None)[0]
     found += replay_silence(config, db, since, until)
     return sorted(found, key=lambda a: (a.window_end, a.kind, a.brand or "", a.source or ""))
 

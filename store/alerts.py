@@ -45,10 +45,11 @@ def bucket_counts(
     return [Bucket(since + i * width, *counts.get(i, (0, 0))) for i in range(slots)]
 
 
-def top_detractors(
-    db: sqlite_utils.Database, brand: str, start: datetime, end: datetime, source: str | None = None, limit: int = 5,
+def detractor_mentions(
+    db: sqlite_utils.Database, brand: str, start: datetime, end: datetime, source: str | None = None,
+    limit: int = 20_000,
 ) -> list[dict[str, Any]]:
-    """The most negative detractor mentions of `brand` (from `source` if given) in [start, end)."""
+    """The detractor mentions of `brand` (from `source` if given) in [start, end), most negative first."""
     return [
         dict(row)
         for row in db.query(
@@ -59,6 +60,19 @@ def top_detractors(
             [brand, to_db(start), to_db(end), source, source, limit],
         )
     ]
+
+
+def detractor_texts(
+    db: sqlite_utils.Database, brand: str, start: datetime, end: datetime, source: str | None = None,
+) -> list[str]:
+    """The texts of the detractor mentions of `brand` (from `source` if given) in [start, end): a themes baseline."""
+    rows = db.execute(
+        """SELECT text FROM mentions
+           WHERE brand = ? AND created_at >= ? AND created_at < ? AND category = 'detractor'
+                 AND (? IS NULL OR source = ?)""",
+        [brand, to_db(start), to_db(end), source, source],
+    ).fetchall()
+    return [row[0] or "" for row in rows]
 
 
 def brand_sources(db: sqlite_utils.Database, brand: str, since: datetime) -> list[str]:

@@ -1,0 +1,187 @@
+"""Themes: the words and phrases over-represented in a window's mentions against a baseline of the same brand's.
+
+Terms are 1-3 grams of lower-cased words. URLs, @handles, numbers, punctuation and the brand's own keywords break
+phrases and are never terms; a term neither starts nor ends with a stop word ("waste of money" is one, "of money"
+is not). The contrast is the weighted log-odds ratio with an informative Dirichlet prior of Monroe, Colaresi & Quinn
+(2008, "Fightin' Words", section 3.5): each n-gram order is its own multinomial, the prior is the pooled counts of
+window and baseline, and the score is the z-score of the log-odds difference. A phrase is kept instead of a shorter
+part of it when that part occurs (almost) only inside the phrase.
+
+Counting is vectorised with numpy: the texts of a corpus are joined and tokenised in two regex passes, words become
+ids of the window's vocabulary, and n-grams become int64 keys; a 100,000-mention baseline takes a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+STOPWORDS = frozenset("""
+a about above after again against all also am an and any are aren't as at be because been before being below between
+both but by can can't cannot could couldn't did didn't do does doesn't doing don't down during each few for from
+further get gets getting got had hadn't has hasn't have haven't having he he's her here here's hers herself him
+himself his how how's i i'd i'll i'm i've if in into is isn't it it's its itself just let's me more most mustn't my
+myself no nor not now of off on once only or other ought our ours ourselves out over own same shan't she she's should
+shouldn't so some such than that that's the their theirs them themselves then there there's these they they'd
+they'll they're they've this those through to too under until up very was wasn't we we'd we'll we're we've were
+weren't what what's when when's where where's which while who who's whom why why's will with won't would wouldn't
+you you'd you'll you're you've your yours yourself yourselves still really today yesterday one two im dont cant
+rt via amp u ur pls please hi hey lol
+""".split())
+# Links, handles, numbers and punctuation runs become a boundary: a phrase never spans them.
+_BREAKS = re.compile(r"https?://\S+|www\.\S+|@\w+|\d+|[^\w\s'’]+|_+|\s'|'\s")
+_WORDS = re.compile(r"\||[^\W\d_]+(?:'[^\W\d_]+)*")
+_SEPARATOR = " | "
+BOUNDARY, UNKNOWN = 0, 1
+MAX_ORDER = 3
+# A part is dropped for its phrase when at most this share of its occurrences is outside the phrase.
+INSIDE_TOLERANCE = 0.1
+MIN_COUNT = 3  # a theme is mentioned at least this often in the window
+MIN_SCORE = 1.96  # and over-represented at the 5 % level
+
+
+class ThemesError(ValueError):
+    """Bad arguments to the themes functions."""
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A term over-represented in the window: its count there and in the baseline, and its z-score."""
+
+    term: str
+    count: int
+    baseline_count: int
+    score: float
+
+    def as_dict(self) -> dict[str, object]:
+        """`{"term", "count", "baseline_count", "score"}`: the stable JSON shape of `details.themes`."""
+        return asdict(self)
+
+
+def ignored_words(keywords: Iterable[str]) -> set[str]:
+    """The lower-cased words of the brand's name and keywords (and their possessives), which are never terms."""
+    words = {w for phrase in keywords for w in _WORDS.findall(_BREAKS.sub(" ", phrase.lower())) if w != "|"}
+    return words | {f"{w}'s" for w in words}
+
+
+def words(texts: Iterable[str]) -> list[str]:
+    """The word tokens of `texts`, '|' for a boundary (between texts, links, handles, numbers, punctuation)."""
+    joined = _SEPARATOR.join(texts).lower().replace("’", "'")
+    return _WORDS.findall(_BREAKS.sub(_SEPARATOR, joined))
+
+
+def _id_arrays(tokens: list[str], vocabulary: dict[str, int]) -> np.ndarray:
+    get = vocabulary.get
+    return np.fromiter((get(t, UNKNOWN) for t in tokens), dtype=np.int64, count=len(tokens))
+
+
+def _gram_keys(ids: np.ndarray, stop: np.ndarray, size: int) -> list[np.ndarray]:
+    """Per order 1..3: the int64 key of every valid n-gram (no boundary inside, no stop word at either end)."""
+    boundary = ids == BOUNDARY
+    content = ~boundary & ~stop[ids]
+    keys = [ids[content]]
+    if len(ids) >= 2:
+        valid = content[:-1] & content[1:]
+        keys.append(ids[:-1][valid] * size + ids[1:][valid])
+    else:
+        keys.append(np.empty(0, np.int64))
+    if len(ids) >= 3:
+        valid = content[:-2] & ~boundary[1:-1] & content[2:]
+        keys.append((ids[:-2][valid] * size + ids[1:-1][valid]) * size + ids[2:][valid])
+    else:
+        keys.append(np.empty(0, np.int64))
+    return keys
+
+
+@dataclass(frozen=True)
+class _Counts:
+    keys: np.ndarray  # unique window keys of one order, sorted
+    window: np.ndarray
+    baseline: np.ndarray
+    window_total: int
+    baseline_total: int
+
+
+def _count(window: list[np.ndarray], baseline: list[np.ndarray]) -> list[_Counts]:
+    counted = []
+    for win, base in zip(window, baseline):
+        keys, counts = np.unique(win, return_counts=True)
+        base = np.sort(base)
+        found = np.searchsorted(base, keys, side="right") - np.searchsorted(base, keys, side="left")
+        counted.append(_Counts(keys, counts, found, len(win), len(base)))
+    return counted
+
+
+def log_odds_z(y_i: np.ndarray, y_j: np.ndarray, n_i: int, n_j: int) -> np.ndarray:
+    """Monroe et al.'s z-scores of group i against j, with the pooled counts as informative Dirichlet prior."""
+    alpha = (y_i + y_j).astype(float)
+    alpha0 = float(n_i + n_j)
+    # The rest of each corpus, at least one pseudo-count: a term may be the whole of a tiny corpus.
+    rest_i = np.maximum(n_i + alpha0 - y_i - alpha, 1.0)
+    rest_j = np.maximum(n_j + alpha0 - y_j - alpha, 1.0)
+    delta = np.log((y_i + alpha) / rest_i) - np.log((y_j + alpha) / rest_j)
+    return delta / np.sqrt(1.0 / (y_i + alpha) + 1.0 / (y_j + alpha))
+
+
+def _decode(key: int, order: int, size: int, names: list[str]) -> tuple[str, ...]:
+    parts = []
+    for _ in range(order):
+        key, part = divmod(key, size)
+        parts.append(names[part])
+    return tuple(reversed(parts))
+
+
+def _candidates(counted: list[_Counts], size: int, names: list[str]) -> list[Theme]:
+    found = []
+    for order, c in enumerate(counted, start=1):
+        if not len(c.keys) or not c.baseline_total and not c.window_total:
+            continue
+        z = log_odds_z(c.window, c.baseline, c.window_total, max(c.baseline_total, 1))
+        for k in np.flatnonzero((c.window >= MIN_COUNT) & (z >= MIN_SCORE)):
+            term = " ".join(_decode(int(c.keys[k]), order, size, names))
+            found.append(Theme(term, int(c.window[k]), int(c.baseline[k]), round(float(z[k]), 2)))
+    return sorted(found, key=lambda t: (-t.score, -t.count, t.term))
+
+
+def _inside_longer(candidates: list[Theme]) -> set[str]:
+    """The terms that (almost) only occur inside a longer candidate phrase."""
+    counts = {t.term: t.count for t in candidates}
+    dropped = set()
+    for phrase in candidates:
+        parts = phrase.term.split()
+        for length in range(1, len(parts)):
+            for start in range(len(parts) - length + 1):
+                part = " ".join(parts[start:start + length])
+                if part in counts and phrase.count >= (1 - INSIDE_TOLERANCE) * counts[part]:
+                    dropped.add(part)
+    return dropped
+
+
+def themes(window_texts: Sequence[str], baseline_texts: Sequence[str], keywords: Iterable[str] = (),
+           limit: int = 5) -> list[Theme]:
+    """The `limit` terms most over-represented in `window_texts` against `baseline_texts`, best first."""
+    if limit < 0:
+        raise ThemesError(f"limit must be >= 0, not {limit}")
+    window_tokens = words(window_texts)
+    names = ["|", "?"] + sorted(STOPWORDS) + sorted({w for w in window_tokens if w not in STOPWORDS} - {"|"})
+    vocabulary = {name: i for i, name in enumerate(names)}
+    for word in ignored_words(keywords):
+        vocabulary[word] = BOUNDARY
+    vocabulary["|"] = BOUNDARY
+    stop = np.zeros(len(names), dtype=bool)
+    stop[2:2 + len(STOPWORDS)] = True
+    size = len(names)
+    counted = _count(_gram_keys(_id_arrays(window_tokens, vocabulary), stop, size),
+                     _gram_keys(_id_arrays(words(baseline_texts), vocabulary), stop, size))
+    candidates = _candidates(counted, size, names)
+    dropped = _inside_longer(candidates)
+    return [t for t in candidates if t.term not in dropped][:limit]
+
+
+def theme_terms(found: Iterable[dict[str, object] | Theme]) -> list[str]:
+    """The terms of a list of themes (records or their JSON objects), in order."""
+    return [t.term if isinstance(t, Theme) else str(t["term"]) for t in found]
