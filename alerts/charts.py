@@ -13,12 +13,12 @@ DPI = 100
 COLORS = {"detractors": "#b00020", "passives": "#9e9e9e", "promoters": "#2e7d32", "others": "#90a4ae"}
 
 
-def _figure():
+def _figure(height: float = SIZE_INCHES[1]):
     # The object API with the Agg canvas, not pyplot: no global state, safe on the scheduler's threads.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=SIZE_INCHES, dpi=DPI)
+    figure = Figure(figsize=(SIZE_INCHES[0], height), dpi=DPI)
     FigureCanvasAgg(figure)
     return figure, figure.subplots()
 
@@ -48,15 +48,46 @@ def buckets_chart(buckets: Sequence[Bucket], title: str, highlight: Sequence[Buc
     return _png(figure)
 
 
-def daily_chart(days: Sequence[date], promoters: Sequence[int], passives: Sequence[int], detractors: Sequence[int], title: str) -> bytes:
-    """Mentions per day stacked by category."""
+def trend_chart(days: Sequence[date], volumes: Sequence[int], scores: Sequence[float | None], title: str) -> bytes:
+    """Mentions per day as bars and the daily net sentiment score as a line on its own axis (-100..100)."""
     figure, axes = _figure()
-    labels = [d.strftime("%a %d") for d in days]
-    axes.bar(labels, detractors, color=COLORS["detractors"], label="detractors")
-    axes.bar(labels, passives, bottom=detractors, color=COLORS["passives"], label="passives")
-    axes.bar(labels, promoters, bottom=[a + b for a, b in zip(detractors, passives)], color=COLORS["promoters"],
-             label="promoters")
+    axes.bar(days, volumes, width=0.8, color=COLORS["others"], label="mentions")
+    axes.set_ylabel("mentions", fontsize=7)
+    score_axes = axes.twinx()
+    points = [(d, s) for d, s in zip(days, scores) if s is not None]
+    if points:
+        score_axes.plot([d for d, _ in points], [s for _, s in points], color=COLORS["promoters"], marker="o",
+                        markersize=2.5, linewidth=1.5, label="net score")
+    score_axes.axhline(0, color="#616161", linewidth=0.6, linestyle=":")
+    score_axes.set_ylim(-100, 100)
+    score_axes.set_ylabel("net score", fontsize=7, color=COLORS["promoters"])
+    for each in (axes, score_axes):
+        each.tick_params(labelsize=7)
     axes.set_title(title, fontsize=9)
-    axes.legend(fontsize=7, loc="upper left")
+    axes.xaxis.set_major_formatter(_day_format())
+    figure.autofmt_xdate()
+    return _png(figure)
+
+
+def _day_format():
+    from matplotlib.dates import DateFormatter
+
+    return DateFormatter("%d %b")
+
+
+def share_chart(brands: Sequence[str], shares: dict[str, Sequence[float | None]], title: str) -> bytes:
+    """Each brand's share (%) of all, positive and negative mentions as grouped horizontal bars."""
+    figure, axes = _figure(height=max(1.6, 0.55 * len(brands) + 0.9))
+    height = 0.8 / max(len(shares), 1)
+    colors = {"all": COLORS["others"], "positive": COLORS["promoters"], "negative": COLORS["detractors"]}
+    for k, (name, values) in enumerate(shares.items()):
+        positions = [i + (k - (len(shares) - 1) / 2) * height for i in range(len(brands))]
+        axes.barh(positions, [v or 0 for v in values], height=height, color=colors.get(name), label=name)
+    axes.set_yticks(range(len(brands)), labels=brands)
+    axes.invert_yaxis()
+    axes.set_xlim(0, 100)
+    axes.set_xlabel("% of the configured brands' mentions", fontsize=7)
+    axes.set_title(title, fontsize=9)
+    axes.legend(fontsize=7, loc="lower right")
     axes.tick_params(labelsize=7)
     return _png(figure)

@@ -29,6 +29,20 @@ _ENV = jinja2.Environment(
 _ENV.filters["web_link"] = web_link
 
 
+def signed(value: float | None, digits: int = 0) -> str:
+    """`+12`, `-3.5` or `n/a`: a net score or a change as the digest shows it."""
+    return "n/a" if value is None else f"{value:+.{digits}f}"
+
+
+def percent(value: float | None) -> str:
+    """`42.0 %` or `n/a`."""
+    return "n/a" if value is None else f"{value:.1f} %"
+
+
+_ENV.filters["signed"] = signed
+_ENV.filters["percent"] = percent
+
+
 def render(template: str, context: Mapping[str, Any]) -> str:
     """One of the package's templates rendered with `context`."""
     return _ENV.get_template(template).render(context)

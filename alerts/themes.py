@@ -5,7 +5,8 @@ phrases and are never terms; a term neither starts nor ends with a stop word ("w
 is not). The contrast is the weighted log-odds ratio with an informative Dirichlet prior of Monroe, Colaresi & Quinn
 (2008, "Fightin' Words", section 3.5): each n-gram order is its own multinomial, the prior is the pooled counts of
 window and baseline, and the score is the z-score of the log-odds difference. A phrase is kept instead of a shorter
-part of it when that part occurs (almost) only inside the phrase.
+part of it when that part occurs (almost) only inside the phrase, and of two overlapping phrases of the same
+sentence (a shared word, about the same count) only the better one is listed.
 
 Counting is vectorised with numpy: the texts of a corpus are joined and tokenised in two regex passes, words become
 ids of the window's vocabulary, and n-grams become int64 keys; a 100,000-mention baseline takes a fraction of a second.
@@ -179,7 +180,21 @@ def themes(window_texts: Sequence[str], baseline_texts: Sequence[str], keywords:
                      _gram_keys(_id_arrays(words(baseline_texts), vocabulary), stop, size))
     candidates = _candidates(counted, size, names)
     dropped = _inside_longer(candidates)
-    return [t for t in candidates if t.term not in dropped][:limit]
+    return _distinct([t for t in candidates if t.term not in dropped], limit)
+
+
+def _distinct(candidates: list[Theme], limit: int) -> list[Theme]:
+    """Best first, without a term that shares a word and (within the tolerance) its count with a better one: two
+    overlapping phrases of one sentence ("battery overheating", "overheating while charging") are one theme."""
+    kept: list[tuple[Theme, set[str]]] = []
+    for theme in candidates:
+        if len(kept) == limit:
+            break
+        own = set(theme.term.split())
+        if not any(own & other and abs(theme.count - best.count) <= INSIDE_TOLERANCE * best.count
+                   for best, other in kept):
+            kept.append((theme, own))
+    return [theme for theme, _ in kept]
 
 
 def theme_terms(found: Iterable[dict[str, object] | Theme]) -> list[str]:
