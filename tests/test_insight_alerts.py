@@ -31,7 +31,7 @@ def test_a_spike_alert_names_its_planted_topic_and_lists_a_flood_once(tmp_path, 
     pipeline = _pipeline(tmp_path, invoke, {STORM_HOUR: (30, 25, TOPIC)})
     conn = sqlite3.connect(tmp_path / "brandpulse.db")
     with conn:  # the flood is the most negative: it leads the list
-        conn.execute("UPDATE mentions SET score = -0.9 WHERE text LIKE '%burned my desk%'")
+        conn.execute("UPDATE mentions SET score = iif(text LIKE '%burned my desk%', -1.0, -0.5) WHERE score < 0")
 
     (alert,) = pipeline.evaluate_alerts(START + 5 * 24 * HOUR)
 
