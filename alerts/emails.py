@@ -39,7 +39,18 @@ def percent(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1f} %"
 
 
+_BLOCKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[float | None], low: float = -100.0, high: float = 100.0) -> str:
+    """One block character per value between `low` and `high`, `·` where there is none: a trend in plain text."""
+    steps = len(_BLOCKS) - 1
+    return "".join("·" if v is None else _BLOCKS[round((min(max(v, low), high) - low) / (high - low) * steps)]
+                   for v in values)
+
+
 _ENV.filters["signed"] = signed
+_ENV.filters["sparkline"] = sparkline
 _ENV.filters["percent"] = percent
 
 
