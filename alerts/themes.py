@@ -8,14 +8,15 @@ window and baseline, and the score is the z-score of the log-odds difference. A 
 part of it when that part occurs (almost) only inside the phrase, and of two overlapping phrases of the same
 sentence (a shared word, about the same count) only the better one is listed.
 
-Counting is vectorised with numpy: the texts of a corpus are joined and tokenised in two regex passes, words become
+Counting is vectorised with numpy: the texts of a corpus are joined and tokenised at C speed, words become
 ids of the window's vocabulary, and n-grams become int64 keys; a 100,000-mention baseline takes a fraction of a second.
 """
 
 from __future__ import annotations
 
-import math
+import itertools
 import re
+import string
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
@@ -33,9 +34,11 @@ weren't what what's when when's where where's which while who who's whom why why
 you you'd you'll you're you've your yours yourself yourselves still really today yesterday one two im dont cant
 rt via amp u ur pls please hi hey lol
 """.split())
-# Links, handles, numbers and punctuation runs become a boundary: a phrase never spans them.
-_BREAKS = re.compile(r"https?://\S+|www\.\S+|@\w+|\d+|[^\w\s'’]+|_+|\s'|'\s")
-_WORDS = re.compile(r"\||[^\W\d_]+(?:'[^\W\d_]+)*")
+# Links, handles, digits and ASCII punctuation become a boundary: a phrase never spans them. Tokenising with
+# one literal-led regex, bytes.translate and str.split is ten times faster than a regex of word classes.
+_LINKS = re.compile(r"(?:https?://|www\.|@)\S*")
+_PUNCTUATION = "".join(c for c in string.punctuation if c != "'") + string.digits
+_TO_BOUNDARY = bytes.maketrans(_PUNCTUATION.encode("ascii"), b"|" * len(_PUNCTUATION))
 _SEPARATOR = " | "
 BOUNDARY, UNKNOWN = 0, 1
 MAX_ORDER = 3
@@ -65,19 +68,24 @@ class Theme:
 
 def ignored_words(keywords: Iterable[str]) -> set[str]:
     """The lower-cased words of the brand's name and keywords (and their possessives), which are never terms."""
-    words = {w for phrase in keywords for w in _WORDS.findall(_BREAKS.sub(" ", phrase.lower())) if w != "|"}
-    return words | {f"{w}'s" for w in words}
+    found = {w for w in words(keywords) if w != "|"}
+    return found | {f"{w}'s" for w in found}
 
 
 def words(texts: Iterable[str]) -> list[str]:
-    """The word tokens of `texts`, '|' for a boundary (between texts, links, handles, numbers, punctuation)."""
+    """The tokens of `texts`, lower-cased, '|' for a boundary (between texts, links, handles, digits, punctuation)."""
     joined = _SEPARATOR.join(texts).lower().replace("’", "'")
-    return _WORDS.findall(_BREAKS.sub(_SEPARATOR, joined))
+    data = (" " + _LINKS.sub(" | ", joined) + " ").encode("utf-8").translate(_TO_BOUNDARY).replace(b"|", b" | ")
+    # A quote at either end of a word is not an apostrophe inside it ("'great'" is "great").
+    return data.replace(b" '", b" ").replace(b"' ", b" ").decode("utf-8").split()
+
+
+def _is_word(token: str) -> bool:
+    return token.replace("'", "").isalpha()
 
 
 def _id_arrays(tokens: list[str], vocabulary: dict[str, int]) -> np.ndarray:
-    get = vocabulary.get
-    return np.fromiter((get(t, UNKNOWN) for t in tokens), dtype=np.int64, count=len(tokens))
+    return np.fromiter(map(vocabulary.get, tokens, itertools.repeat(UNKNOWN)), dtype=np.int64, count=len(tokens))
 
 
 def _gram_keys(ids: np.ndarray, stop: np.ndarray, size: int) -> list[np.ndarray]:
@@ -111,8 +119,11 @@ def _count(window: list[np.ndarray], baseline: list[np.ndarray]) -> list[_Counts
     counted = []
     for win, base in zip(window, baseline):
         keys, counts = np.unique(win, return_counts=True)
-        base = np.sort(base)
-        found = np.searchsorted(base, keys, side="right") - np.searchsorted(base, keys, side="left")
+        found = np.zeros(len(keys), dtype=np.int64)
+        if len(keys) and len(base):
+            # Binary search of the baseline's grams among the window's: no sort of the (much larger) baseline.
+            at = np.minimum(np.searchsorted(keys, base), len(keys) - 1)
+            found = np.bincount(at[keys[at] == base], minlength=len(keys))
         counted.append(_Counts(keys, counts, found, len(win), len(base)))
     return counted
 
@@ -168,8 +179,9 @@ def themes(window_texts: Sequence[str], baseline_texts: Sequence[str], keywords:
     if limit < 0:
         raise ThemesError(f"limit must be >= 0, not {limit}")
     window_tokens = words(window_texts)
-    names = ["|", "?"] + sorted(STOPWORDS) + sorted({w for w in window_tokens if w not in STOPWORDS} - {"|"})
+    names = ["|", "?"] + sorted(STOPWORDS) + sorted({w for w in set(window_tokens) - STOPWORDS if _is_word(w)})
     vocabulary = {name: i for i, name in enumerate(names)}
+    vocabulary.update((w, BOUNDARY) for w in set(window_tokens) if not _is_word(w))
     for word in ignored_words(keywords):
         vocabulary[word] = BOUNDARY
     vocabulary["|"] = BOUNDARY

