@@ -13,6 +13,7 @@ The store is generated with bench/store.py's generator (10 brands instead of 5) 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import random
 import subprocess
@@ -24,12 +25,20 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "bench"))
-
-import store as store_bench  # noqa: E402  (bench/store.py: the mention generator)
 
 from brandpulse.alerts.neardup import group, representatives  # noqa: E402
 from brandpulse.alerts.themes import themes  # noqa: E402
+
+
+def _load_store_bench():
+    # bench/store.py holds the mention generator; loaded by path, it is no package of the project.
+    spec = importlib.util.spec_from_file_location("store_bench", REPO / "bench" / "store.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+store_bench = _load_store_bench()
 
 BRANDS = {**store_bench.BRANDS, **{
     "Halcyon Hotels": ["halcyon", "@halcyonhotels"], "Vela Energy": ["vela energy", "@velaenergy"],
