@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
 from datetime import date
 
@@ -23,9 +24,13 @@ def _figure(height: float = SIZE_INCHES[1]):
     return figure, figure.subplots()
 
 
-def _png(figure) -> bytes:
+def _png(figure, margins: dict[str, float] | None = None) -> bytes:
     buffer = io.BytesIO()
-    figure.tight_layout()
+    # Fixed margins where the layout is known: tight_layout draws the figure once more (half the time of a chart).
+    if margins:
+        figure.subplots_adjust(**margins)
+    else:
+        figure.tight_layout()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
 
@@ -65,8 +70,8 @@ def trend_chart(days: Sequence[date], volumes: Sequence[int], scores: Sequence[f
         each.tick_params(labelsize=7)
     axes.set_title(title, fontsize=9)
     axes.xaxis.set_major_formatter(_day_format())
-    figure.autofmt_xdate()
-    return _png(figure)
+    axes.tick_params(axis="x", labelrotation=30)
+    return _png(figure, {"left": 0.1, "right": 0.9, "top": 0.88, "bottom": 0.2})
 
 
 def _day_format():
@@ -77,17 +82,22 @@ def _day_format():
 
 def share_chart(brands: Sequence[str], shares: dict[str, Sequence[float | None]], title: str) -> bytes:
     """Each brand's share (%) of all, positive and negative mentions as grouped horizontal bars."""
-    figure, axes = _figure(height=max(1.6, 0.55 * len(brands) + 0.9))
-    height = 0.8 / max(len(shares), 1)
+    height = max(1.8, 0.45 * len(brands) + 1.0)
+    figure, axes = _figure(height=height)
+    bar = 0.8 / max(len(shares), 1)
     colors = {"all": COLORS["others"], "positive": COLORS["promoters"], "negative": COLORS["detractors"]}
     for k, (name, values) in enumerate(shares.items()):
-        positions = [i + (k - (len(shares) - 1) / 2) * height for i in range(len(brands))]
-        axes.barh(positions, [v or 0 for v in values], height=height, color=colors.get(name), label=name)
+        positions = [i + (k - (len(shares) - 1) / 2) * bar for i in range(len(brands))]
+        axes.barh(positions, [v or 0 for v in values], height=bar, color=colors.get(name), label=name)
     axes.set_yticks(range(len(brands)), labels=brands)
     axes.invert_yaxis()
-    axes.set_xlim(0, 100)
+    top = max((v or 0 for values in shares.values() for v in values), default=0)
+    axes.set_xlim(0, min(100, max(10, 10 * math.ceil(top * 1.15 / 10))))
     axes.set_xlabel("% of the configured brands' mentions", fontsize=7)
-    axes.set_title(title, fontsize=9)
-    axes.legend(fontsize=7, loc="lower right")
+    axes.set_title(title, fontsize=9, loc="left")
+    # Above the bars, right of the title: inside the axes it would hide a long bar.
+    axes.legend(fontsize=7, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=len(shares), frameon=False)
     axes.tick_params(labelsize=7)
-    return _png(figure)
+    longest = max((len(b) for b in brands), default=1)
+    return _png(figure, {"left": min(0.35, 0.04 + 0.012 * longest), "right": 0.97, "top": 1 - 0.3 / height,
+                         "bottom": 0.5 / height})

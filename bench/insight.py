@@ -26,7 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from brandpulse.alerts.neardup import group, representatives  # noqa: E402
+from brandpulse.alerts.neardup import THRESHOLD, jaccard, normalise, representatives, shingles  # noqa: E402
 from brandpulse.alerts.themes import themes  # noqa: E402
 
 
@@ -67,14 +67,34 @@ def _plain_count(texts: list[str]) -> Counter:
     return counter
 
 
+def lsh_listed(texts: list[str], limit: int, num_perm: int = 64) -> list[tuple[int, int]]:
+    """The yardstick: cluster the whole window with datasketch's MinHash LSH (leaders confirmed on exact shingles),
+    then list the first `limit` groups as (first index, similar)."""
+    from datasketch import MinHash, MinHashLSH
+
+    keys = [normalise(t) for t in texts]
+    sets = [shingles(k) for k in keys]
+    hashes = MinHash.bulk([[s.encode("utf-8") for s in shingle_set] for shingle_set in sets], num_perm=num_perm)
+    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=num_perm)
+    groups: dict[int, list[int]] = {}
+    for k, (own, minhash) in enumerate(zip(sets, hashes)):
+        matches = [c for c in lsh.query(minhash) if jaccard(sets[c], own) >= THRESHOLD]
+        if matches:
+            groups[min(matches)].append(k)
+        else:
+            groups[k] = [k]
+            lsh.insert(k, minhash)
+    return [(first, len(members) - 1) for first, members in sorted(groups.items())[:limit]]
+
+
 def bench_themes(window_size: int, baseline_size: int, repeat: int) -> None:
     """Themes and grouping of one window, best of `repeat`, against a plain Counter over the same texts."""
     rng = random.Random(11)
     baseline = _texts(rng, baseline_size)
-    window = _texts(rng, window_size, topic_share=0.1)
-    window += [f"RT @bot{k}: {window[0]}" for k in range(window_size // 20)]  # a near-duplicate flood
-    window = window[:window_size]
-    timings = {"themes": [], "grouping": [], "plain": []}
+    flood = window_size // 20
+    window = _texts(rng, window_size - flood, topic_share=0.1)
+    window = [f"RT @bot{k}: {window[0]}" for k in range(flood)] + window  # a near-duplicate flood of 5 %
+    timings = {"themes": [], "grouping": [], "plain": [], "lsh": []}
     for _ in range(repeat):
         started = time.perf_counter()
         found = themes(window, baseline, ["Pinebrook Coffee", "pinebrook", "@pinebrookcoffee"])
@@ -85,10 +105,15 @@ def bench_themes(window_size: int, baseline_size: int, repeat: int) -> None:
         started = time.perf_counter()
         _plain_count(window), _plain_count(baseline)
         timings["plain"].append(time.perf_counter() - started)
+        started = time.perf_counter()
+        yardstick = lsh_listed(window, 5)
+        timings["lsh"].append(time.perf_counter() - started)
     best = {k: min(v) for k, v in timings.items()}
     total = best["themes"] + best["grouping"]
     print(f"  top themes: {', '.join(f'{t.term} ({t.count}/{t.baseline_count}, z={t.score})' for t in found)}")
-    print(f"  groups: {len(group(window)):,} for {len(window):,} mentions; largest listed: +{max(m['similar'] for m in listed)} similar")
+    print(f"  listed (similar): {[m['similar'] for m in listed]}; whole-window MinHash LSH lists {[n for _, n in yardstick]}")
+    print(f"near-duplicate lists, top 5 of {len(window):,} mentions: {best['grouping']:.3f} s; yardstick datasketch "
+          f"MinHash LSH (64 permutations) over the whole window: {best['lsh']:.3f} s; ratio {best['grouping'] / best['lsh']:.2f}x")
     print(f"themes + grouping, window {len(window):,} vs baseline {len(baseline):,}: {total:.3f} s (target < 1 s; "
           f"themes {best['themes']:.3f} s, grouping {best['grouping']:.3f} s), best of {repeat}; baseline plain "
           f"Counter of 1-3 grams over the same texts: {best['plain']:.3f} s; ratio {total / best['plain']:.2f}x")

@@ -1,7 +1,7 @@
 import itertools
 import random
 
-from brandpulse.alerts.neardup import group, near_duplicates, normalise, representatives
+from brandpulse.alerts.neardup import near_duplicates, normalise, representatives
 from tests.insight_streams import FLOOD, complaint
 
 
@@ -27,13 +27,12 @@ def test_a_flood_is_one_group_and_distinct_complaints_stay_apart():
     rng = random.Random(3)
     distinct = [complaint(rng) for _ in range(40)]
     flood = [FLOOD.format(who=f"bot{k}", n=k) for k in range(25)]
-    texts = distinct[:10] + flood + distinct[10:]
+    mentions = [{"text": t, "rank": i} for i, t in enumerate(distinct[:10] + flood + distinct[10:])]
 
-    groups = group(texts)
+    listed = representatives(mentions, 100)
 
-    flood_group = next(g for g in groups if g[0] == 10)
-    assert flood_group == list(range(10, 35))
-    assert sum(len(g) for g in groups) == len(texts)
+    assert [m["rank"] for m in listed] == [*range(11), *range(35, 65)]
+    assert [m["similar"] for m in listed] == [0] * 10 + [24] + [0] * 30
 
 
 def test_listed_mentions_are_one_per_group_with_their_counts_and_no_pair_is_a_near_duplicate():
@@ -63,6 +62,6 @@ def test_a_near_copy_further_down_adds_to_the_earlier_groups_count():
 
 
 def test_empty_input_and_texts_without_words():
-    assert group([]) == []
+    assert representatives([], 5) == []
     assert representatives([{"text": ""}, {"text": "https://t.co/x"}, {"text": None}], 3, lambda m: m["text"] or "") == [
         {"text": "", "similar": 2}]
