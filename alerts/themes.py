@@ -92,18 +92,11 @@ def _gram_keys(ids: np.ndarray, stop: np.ndarray, size: int) -> list[np.ndarray]
     """Per order 1..3: the int64 key of every valid n-gram (no boundary inside, no stop word at either end)."""
     boundary = ids == BOUNDARY
     content = ~boundary & ~stop[ids]
-    keys = [ids[content]]
-    if len(ids) >= 2:
-        valid = content[:-1] & content[1:]
-        keys.append(ids[:-1][valid] * size + ids[1:][valid])
-    else:
-        keys.append(np.empty(0, np.int64))
-    if len(ids) >= 3:
-        valid = content[:-2] & ~boundary[1:-1] & content[2:]
-        keys.append((ids[:-2][valid] * size + ids[1:-1][valid]) * size + ids[2:][valid])
-    else:
-        keys.append(np.empty(0, np.int64))
-    return keys
+    # Slices of a too-short array are empty: no special case for one or two tokens.
+    pairs = content[:-1] & content[1:]
+    triples = content[:-2] & ~boundary[1:-1] & content[2:]
+    return [ids[content], ids[:-1][pairs] * size + ids[1:][pairs],
+            (ids[:-2][triples] * size + ids[1:-1][triples]) * size + ids[2:][triples]]
 
 
 @dataclass(frozen=True)
@@ -150,7 +143,7 @@ def _decode(key: int, order: int, size: int, names: list[str]) -> tuple[str, ...
 def _candidates(counted: list[_Counts], size: int, names: list[str]) -> list[Theme]:
     found = []
     for order, c in enumerate(counted, start=1):
-        if not len(c.keys) or not c.baseline_total and not c.window_total:
+        if not len(c.keys):
             continue
         z = log_odds_z(c.window, c.baseline, c.window_total, max(c.baseline_total, 1))
         for k in np.flatnonzero((c.window >= MIN_COUNT) & (z >= MIN_SCORE)):
@@ -179,14 +172,7 @@ def themes(window_texts: Sequence[str], baseline_texts: Sequence[str], keywords:
     if limit < 0:
         raise ThemesError(f"limit must be >= 0, not {limit}")
     window_tokens = words(window_texts)
-    names = ["|", "?"] + sorted(STOPWORDS) + sorted({w for w in set(window_tokens) - STOPWORDS if _is_word(w)})
-    vocabulary = {name: i for i, name in enumerate(names)}
-    vocabulary.update((w, BOUNDARY) for w in set(window_tokens) if not _is_word(w))
-    for word in ignored_words(keywords):
-        vocabulary[word] = BOUNDARY
-    vocabulary["|"] = BOUNDARY
-    stop = np.zeros(len(names), dtype=bool)
-    stop[2:2 + len(STOPWORDS)] = True
+    vocabulary, names, stop = _vocabulary(window_tokens, keywords)
     size = len(names)
     counted = _count(_gram_keys(_id_arrays(window_tokens, vocabulary), stop, size),
                      _gram_keys(_id_arrays(words(baseline_texts), vocabulary), stop, size))
@@ -195,14 +181,28 @@ def themes(window_texts: Sequence[str], baseline_texts: Sequence[str], keywords:
     return _distinct([t for t in candidates if t.term not in dropped], limit)
 
 
+def _vocabulary(window_tokens: list[str], keywords: Iterable[str]) -> tuple[dict[str, int], list[str], np.ndarray]:
+    """Token -> id for the window's words (boundaries and the brand's words -> BOUNDARY), the id -> name list, and
+    which ids are stop words. Baseline words outside the window's vocabulary become UNKNOWN: no theme holds them."""
+    seen = set(window_tokens)
+    names = ["|", "?"] + sorted(STOPWORDS) + sorted(w for w in seen - STOPWORDS if _is_word(w))
+    vocabulary = {name: i for i, name in enumerate(names)}
+    vocabulary.update((w, BOUNDARY) for w in seen if not _is_word(w))
+    vocabulary.update((w, BOUNDARY) for w in ignored_words(keywords))
+    vocabulary["|"] = BOUNDARY
+    stop = np.zeros(len(names), dtype=bool)
+    stop[2:2 + len(STOPWORDS)] = True
+    return vocabulary, names, stop
+
+
 def _distinct(candidates: list[Theme], limit: int) -> list[Theme]:
-    """Best first, without a term that shares a word and (within the tolerance) its count with a better one: two
+    """Best first, without a term that shares a content word and (within the tolerance) its count with a better one: two
     overlapping phrases of one sentence ("battery overheating", "overheating while charging") are one theme."""
     kept: list[tuple[Theme, set[str]]] = []
     for theme in candidates:
         if len(kept) == limit:
             break
-        own = set(theme.term.split())
+        own = set(theme.term.split()) - STOPWORDS
         if not any(own & other and abs(theme.count - best.count) <= INSIDE_TOLERANCE * best.count
                    for best, other in kept):
             kept.append((theme, own))
