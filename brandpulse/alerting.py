@@ -76,7 +76,7 @@ def keywords_of(config: Config, brand: str) -> list[str]:
     return [brand, *next((b.keywords for b in config.brands if b.name == brand), [])]
 
 
-def with_evidence(config: Config, db: Any, alert: Alert, previous_themes: tuple[str, ...] | None = None) -> Alert:
+def with_evidence(config: Config, db: Any, alert: Alert, previous_themes: tuple[str, ...] = ()) -> Alert:
     """The alert with its themes (against the brand's detractors of the last `history_days`) and its top detractor
     mentions, one per near-duplicate group; an update also says whether the themes changed since `previous_themes`."""
     if alert.kind != "spike" or alert.brand is None:
@@ -85,7 +85,7 @@ def with_evidence(config: Config, db: Any, alert: Alert, previous_themes: tuple[
     baseline_from = alert.window_start - timedelta(days=factory.spike_rule(config).history_days)
     baseline = store_alerts.detractor_texts(db, alert.brand, baseline_from, alert.window_start, alert.source)
     details = {**alert.details, **alerts_evidence.spike_evidence(window, baseline, keywords_of(config, alert.brand))}
-    if alert.details.get("update") and previous_themes is not None:
+    if alert.details.get("update"):
         details["themes_change"] = alerts_evidence.themes_change(previous_themes, details["themes"])
     return replace(alert, details=details)
 

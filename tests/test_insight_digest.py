@@ -118,6 +118,8 @@ def test_text_and_html_formats_print_the_same_figures(tmp_path, invoke):
     assert "Share of voice" in text and "- Bolt: all 33.6 %" in text
     assert html.startswith("<!doctype html>") and html.count("data:image/png;base64,iVBOR") == 3  # 2 trends + share
     assert "Share of voice" in html and ">190</div>" in html
+    written = invoke("--config", config, "digest", "--date", DAY, "--format", "json", "--preview", tmp_path / "d.json")
+    assert written.exit_code == 0 and json.loads((tmp_path / "d.json").read_text())["date"] == DAY
 
 
 def test_an_unknown_format_is_refused(tmp_path, invoke):
