@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator,
+)
 
 from brandpulse.timeparse import parse_duration
 
@@ -267,6 +271,38 @@ class EmailConfig(Strict):
     interval: Duration = timedelta(minutes=1)
 
 
+ChannelKind = Literal["alerts", "health", "digest"]
+
+
+class ChannelConfig(Strict):
+    """A chat or webhook channel; its apprise URL (which holds a token) comes from the variable `url_env`."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    url_env: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    kinds: list[ChannelKind] = Field(default=["alerts"], min_length=1)
+    brands: list[str] | None = None  # default: every brand
+
+    @field_validator("name")
+    @classmethod
+    def _not_email(cls, value: str) -> str:
+        if value == "email":
+            raise ValueError("the name 'email' is taken by the email channel; choose another one")
+        return value
+
+    @model_validator(mode="after")
+    def _url_parses(self, info: ValidationInfo) -> "ChannelConfig":
+        # The URL lives in the environment, read at start-up so that a typo fails at launch; it is never quoted.
+        env = (info.context or {}).get("env", {})
+        url = env.get(self.url_env)
+        if url:
+            from brandpulse.alerts.channels import is_valid_url
+
+            if not is_valid_url(url):
+                raise ValueError(f"channel {self.name}: the URL in {self.url_env} is not an apprise URL it can use "
+                                 "(check its scheme, tokens and fields; https://github.com/caronc/apprise/wiki)")
+        return self
+
+
 class StoreConfig(Strict):
     """Where the mention store lives."""
 
@@ -282,9 +318,10 @@ class Config(Strict):
     alerts: AlertsConfig = AlertsConfig()
     email: EmailConfig = EmailConfig()
     digest: DigestConfig = DigestConfig()
+    channels: list[ChannelConfig] = []
     store: StoreConfig = StoreConfig()
 
-    @field_validator("brands", "collectors")
+    @field_validator("brands", "collectors", "channels")
     @classmethod
     def _unique_names(cls, items: list[Any], info: Any) -> list[Any]:
         names = [item.name for item in items]
@@ -301,6 +338,10 @@ class Config(Strict):
             unknown = sorted({n for n in named if n is not None and n not in brands})
             if unknown:
                 raise ValueError(f"collector {item.name} names unknown brand(s): {', '.join(unknown)}")
+        for channel in self.channels:
+            unknown = sorted(set(channel.brands or ()) - brands)
+            if unknown:
+                raise ValueError(f"channel {channel.name} names unknown brand(s): {', '.join(unknown)}")
         return self
 
     def recipients(self, brand: str | None, kind: Literal["alerts", "digest"]) -> list[str]:
@@ -319,7 +360,7 @@ def _location(error: dict[str, Any]) -> str:
 def _describe(exc: ValidationError, path: Path) -> str:
     lines = [f"invalid configuration in {path}:"]
     for error in exc.errors():
-        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"].removeprefix("Value error, ")
         lines.append(f"  {_location(error)}: {message}")
     return "\n".join(lines)
 
@@ -332,8 +373,9 @@ def _resolve(config: Config, base: Path) -> Config:
     return config.model_copy(update={"store": store, "email": email})
 
 
-def load_config(path: str | Path) -> Config:
-    """Read, validate and resolve the configuration at `path`, or raise `ConfigError` saying what and where."""
+def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Config:
+    """Read, validate and resolve the configuration at `path` (channel URLs from `env`, by default the process's),
+    or raise `ConfigError` saying what and where."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -350,7 +392,7 @@ def load_config(path: str | Path) -> Config:
     if not isinstance(data, dict):
         raise ConfigError(f"configuration file {path} must be a mapping of sections (brands, collectors, ...)")
     try:
-        config = Config.model_validate(data)
+        config = Config.model_validate(data, context={"env": os.environ if env is None else env})
     except ValidationError as exc:
         raise ConfigError(_describe(exc, path)) from None
     return _resolve(config, path.resolve().parent)

@@ -1,4 +1,4 @@
-"""Wiring the daily digest: read a day's figures from the store, render them, queue the email once per day."""
+"""Wiring the daily digest: read a day's figures from the store, render them, queue the messages once per day."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from brandpulse.store import alerts as store_alerts
 from brandpulse.store import digest as store_digest
 from brandpulse.store import outbox as store_outbox
 from brandpulse.store import state as store_state
+from brandpulse.alerts.chat import ChatMessage, digest_chat
+from brandpulse.channels import Channel, queue_chat
 from brandpulse.store import transaction
 
 log = logging.getLogger(__name__)
@@ -86,8 +88,17 @@ def _queued_key(brand: str, day: date) -> str:
     return f"digest.queued:{brand}:{day.isoformat()}"
 
 
-def queue(config: Config, db: Any, day: date, brands: list[str], now: datetime, again: bool = False) -> list[str]:
-    """Queue the digest of `day` for each brand's marketing recipients, once per brand and day; returns the brands queued."""
+def _chat(brand: dict[str, Any], day: date) -> ChatMessage:
+    return digest_chat(brand["brand"], day.isoformat(), brand["volume"], brand["categories"], brand["net_score"],
+                       brand["net_score_change"]["previous_day"], [(t["term"], t["count"]) for t in brand["themes"]])
+
+
+def queue(
+    config: Config, db: Any, day: date, brands: list[str], now: datetime, again: bool = False,
+    channels: list[Channel] = (),
+) -> list[str]:
+    """Queue the digest of `day` for each brand's marketing recipients and digest channels, once per brand and day;
+    returns the brands queued."""
     queued = []
     pending = [b for b in brands if again or not store_state.get_value(db, _queued_key(b, day))]
     doc = build(config, db, day, pending) if pending else {"brands": []}
@@ -95,14 +106,16 @@ def queue(config: Config, db: Any, day: date, brands: list[str], now: datetime, 
         name = brand["brand"]
         key = _queued_key(name, day)
         recipients = config.recipients(name, "digest")
-        if not recipients:
-            log.warning("no digest recipients configured for %s", name)
+        if not recipients and not any(c.url and c.wants("digest", name) for c in channels):
+            log.warning("no digest recipients or channels configured for %s", name)
             continue
         with transaction(db):
             if store_state.get_value(db, key) and not again:
                 continue
-            message = digest_render.digest_email({**doc, "brands": [brand]}, config.email.sender, recipients)
-            store_outbox.enqueue(db, "digest", name, message["Subject"], recipients, message.as_bytes(), now)
+            if recipients:
+                message = digest_render.digest_email({**doc, "brands": [brand]}, config.email.sender, recipients)
+                store_outbox.enqueue(db, "digest", name, message["Subject"], recipients, message.as_bytes(), now)
+            queue_chat(db, channels, "digest", name, _chat(brand, day), now)
             store_state.set_value(db, key, now.isoformat())
         queued.append(name)
     return queued

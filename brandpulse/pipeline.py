@@ -1,4 +1,4 @@
-"""The jobs of the service, each one stage run once: collect, classify, evaluate alerts, deliver emails.
+"""The jobs of the service, each one stage run once: collect, classify, evaluate alerts, deliver messages.
 
 Stages talk through the store's tables, so each job can run alone, in any order, any number of times.
 """
@@ -17,13 +17,13 @@ from brandpulse.store import brands as store_brands
 from brandpulse.store import bulk as store_bulk
 from brandpulse.store import jobs as store_jobs
 from brandpulse.store import mentions as store_mentions
-from brandpulse.store import outbox as store_outbox
 from brandpulse.store import rescore as store_rescore
 from brandpulse.store import state as store_state
-from brandpulse.alerts.base import Alert, DeliveryError
-from brandpulse.alerts.transports import retry_at
+from brandpulse.alerts.base import Alert
 from brandpulse import factory
+from brandpulse.channels import log_disabled, resolve_channels
 from brandpulse.config import Config
+from brandpulse.delivery import DeliveryReport, deliver
 from brandpulse.logging_setup import mask, secret_values
 from brandpulse.collectors.base import CollectorError
 from brandpulse.collectors.brands import BrandMatcher
@@ -56,14 +56,6 @@ class IngestReport:
     errors: list[LineError] = field(default_factory=list)
 
 
-@dataclass
-class DeliveryReport:
-    """Emails delivered (with where they went) and emails left for a retry."""
-
-    sent: list[str] = field(default_factory=list)
-    failed: int = 0
-
-
 class Pipeline:
     """The stages wired to one configuration and one database."""
 
@@ -71,6 +63,8 @@ class Pipeline:
         self.config = config
         self.db_path = db_path
         self._disabled = factory.disabled_collectors(config)
+        self.channels = resolve_channels(config)
+        log_disabled(self.channels)
         self._classifier: Any = None
         self._queries = factory.brand_queries(config)
         self._matcher = BrandMatcher(self._queries)
@@ -199,7 +193,7 @@ class Pipeline:
 
         db = self.open()
         try:
-            return alerting.evaluate(self.config, self._queries, db, now)
+            return alerting.evaluate(self.config, self._queries, db, now, self.channels)
         finally:
             db.close()
 
@@ -221,27 +215,16 @@ class Pipeline:
         db = self.open()
         try:
             day = digesting.previous_day(now, self.config.digest.timezone)
-            return digesting.queue(self.config, db, day, [q.brand for q in self._queries], now)
+            return digesting.queue(self.config, db, day, [q.brand for q in self._queries], now, channels=self.channels)
         finally:
             db.close()
 
     def deliver(self, now: datetime) -> DeliveryReport:
-        """Send every due email in the outbox; failures stay queued with a backoff."""
-        report = DeliveryReport()
+        """Send every due email and chat message in the outbox; failures stay queued with a backoff."""
         transport = factory.email_transport(self.config)
+        channels = resolve_channels(self.config)  # URLs read at send time, from the environment only
         db = self.open()
         try:
-            for item in store_outbox.due(db, now):
-                name = f"{now.strftime('%Y%m%dT%H%M%S')}-{item.kind}-{item.id}"
-                try:
-                    where = transport.send(item.message, self.config.email.sender, item.recipients, name)
-                except DeliveryError as exc:
-                    log.error("email %d (%s) not delivered: %s", item.id, item.subject, exc)
-                    store_outbox.mark_failed(db, item.id, str(exc), retry_at(item.attempts + 1, now))
-                    report.failed += 1
-                    continue
-                store_outbox.mark_sent(db, item.id, where, now)
-                report.sent.append(where)
+            return deliver(db, transport, self.config.email.sender, channels, now)
         finally:
             db.close()
-        return report

@@ -17,7 +17,7 @@ def _nss(row: dict) -> str:
 
 
 def print_run_summary(pipeline: Pipeline, collected: CollectReport, classified: int, fired: list[Alert], delivered: DeliveryReport) -> None:
-    """Mentions new/duplicate, categories and net sentiment per brand, alerts fired, where emails went."""
+    """Mentions new/duplicate, categories and net sentiment per brand, alerts fired, where messages went."""
     click.echo(f"Mentions:   {collected.new} new, {collected.duplicate} duplicate; {classified} classified")
     for name, error in collected.failures.items():
         click.echo(f"  collector {name} failed: {error}")
@@ -34,5 +34,5 @@ def print_run_summary(pipeline: Pipeline, collected: CollectReport, classified: 
     for alert in fired:
         click.echo(f"  {alert.kind} {alert.brand or alert.source} {alert.window_start:%Y-%m-%d %H:%M}Z: {alert.reason}")
     where = ", ".join(sorted(set(delivered.sent))) if delivered.sent else "-"
-    click.echo(f"Emails:     {len(delivered.sent)} delivered, {delivered.failed} waiting for retry; {where}")
+    click.echo(f"Messages:   {len(delivered.sent)} delivered, {delivered.failed} waiting for retry; {where}")
     click.echo(f"Store:      {pipeline.db_path}")

@@ -12,16 +12,20 @@ from brandpulse.alerts.base import Alert, Bucket
 from brandpulse.store.timestamps import from_db, to_db
 
 
-def record_alert(db: sqlite_utils.Database, alert: Alert, now: datetime) -> int:
-    """Insert an alert; call inside the transaction that queues its email."""
+def record_alert(
+    db: sqlite_utils.Database, alert: Alert, now: datetime, storm_id: int | None = None, suppressed: str | None = None,
+) -> int:
+    """Insert an alert (the first of a storm is its own `storm_id`); call inside the transaction that queues it."""
     cursor = db.execute(
         """INSERT INTO alerts (kind, brand, source, window_start, window_end, observed, expected, threshold,
-                               score, reason, details, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                               score, reason, details, created_at, storm_id, suppressed)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [alert.kind, alert.brand, alert.source, to_db(alert.window_start), to_db(alert.window_end),
          alert.observed, alert.expected, alert.threshold, alert.score, alert.reason,
-         json.dumps(alert.details, ensure_ascii=False, default=str), to_db(now)],
+         json.dumps(alert.details, ensure_ascii=False, default=str), to_db(now), storm_id, suppressed],
     )
+    if alert.kind == "spike" and storm_id is None:
+        db.execute("UPDATE alerts SET storm_id = id WHERE id = ?", [cursor.lastrowid])
     return cursor.lastrowid
 
 

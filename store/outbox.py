@@ -1,4 +1,7 @@
-"""The email outbox: every email is stored before it is sent, so none is lost to an outage or a restart."""
+"""The outbox: every email and chat message is stored before it is sent, so none is lost to an outage or a restart.
+
+One row per message and channel: `channel` is `email` or the name of a configured chat channel (never its URL).
+"""
 
 from __future__ import annotations
 
@@ -10,10 +13,12 @@ import sqlite_utils
 
 from brandpulse.store.timestamps import to_db
 
+EMAIL = "email"
+
 
 @dataclass(frozen=True)
 class OutboxItem:
-    """A queued email: the serialised message and where it goes."""
+    """A queued message: the serialised email (or the chat text) and where it goes."""
 
     id: int
     kind: str
@@ -21,27 +26,41 @@ class OutboxItem:
     recipients: list[str]
     message: bytes
     attempts: int
+    channel: str = EMAIL
 
 
-def enqueue(db: sqlite_utils.Database, kind: str, brand: str | None, subject: str, recipients: list[str], message: bytes, now: datetime) -> int:
-    """Queue an email; call inside the transaction of the work that produced it."""
+def enqueue(
+    db: sqlite_utils.Database, kind: str, brand: str | None, subject: str, recipients: list[str], message: bytes,
+    now: datetime, channel: str = EMAIL,
+) -> int:
+    """Queue a message for `channel`; call inside the transaction of the work that produced it."""
     stamp = to_db(now)
     cursor = db.execute(
-        """INSERT INTO outbox (kind, brand, subject, recipients, message, created_at, next_attempt_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?)""",
-        [kind, brand, subject, json.dumps(recipients), message, stamp, stamp],
+        """INSERT INTO outbox (kind, brand, subject, recipients, message, created_at, next_attempt_at, channel)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+        [kind, brand, subject, json.dumps(recipients), message, stamp, stamp, channel],
     )
     return cursor.lastrowid
 
 
 def due(db: sqlite_utils.Database, now: datetime, limit: int = 100) -> list[OutboxItem]:
-    """Pending emails whose next attempt is due, oldest first."""
+    """Pending messages whose next attempt is due, oldest first."""
     rows = db.execute(
-        """SELECT id, kind, subject, recipients, message, attempts FROM outbox
+        """SELECT id, kind, subject, recipients, message, attempts, channel FROM outbox
            WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?""",
         [to_db(now), limit],
     ).fetchall()
-    return [OutboxItem(r[0], r[1], r[2], json.loads(r[3]), bytes(r[4]), r[5]) for r in rows]
+    return [OutboxItem(r[0], r[1], r[2], json.loads(r[3]), bytes(r[4]), r[5], r[6]) for r in rows]
+
+
+def channel_backlog(db: sqlite_utils.Database) -> dict[str, dict[str, int]]:
+    """Per channel: messages pending and given up."""
+    found: dict[str, dict[str, int]] = {}
+    for channel, status, count in db.execute(
+        "SELECT channel, status, count(*) FROM outbox WHERE status != 'sent' GROUP BY channel, status"
+    ).fetchall():
+        found.setdefault(channel, {"pending": 0, "failed": 0})[status] = count
+    return found
 
 
 def mark_sent(db: sqlite_utils.Database, item_id: int, delivered_to: str, now: datetime) -> None:

@@ -1,4 +1,4 @@
-"""`brandpulse alerts ...`: replay detection over stored history."""
+"""`brandpulse alerts ...`: replay detection over stored history; the triage commands live in `triage.py`."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def alert_json(alert: Alert) -> str:
 
 @click.group("alerts")
 def alerts_group() -> None:
-    """Inspect and rehearse alert rules."""
+    """Inspect, rehearse and triage alerts: backtest, list, ack, silence, silences, unsilence."""
 
 
 @alerts_group.command()
@@ -43,3 +43,9 @@ def backtest(app: AppContext, since: datetime, until: datetime | None, brand: st
     with domain_errors():
         for alert in app.pipeline.backtest(start, end, brand):
             click.echo(alert_json(alert))
+
+
+from brandpulse.commands.triage import TRIAGE_COMMANDS  # noqa: E402
+
+for _command in TRIAGE_COMMANDS:
+    alerts_group.add_command(_command)

@@ -44,7 +44,8 @@ def digest_command(app: AppContext, day: datetime, brand: str | None, fmt: str |
             elif not send:
                 click.echo(digesting.render(doc, fmt or "text"), nl=False)
             if send:
-                queued = digesting.queue(app.config, db, the_day, brands, datetime.now(timezone.utc), again=True)
+                now = datetime.now(timezone.utc)
+                queued = digesting.queue(app.config, db, the_day, brands, now, again=True, channels=app.pipeline.channels)
         finally:
             db.close()
         if send:
