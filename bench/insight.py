@@ -183,7 +183,7 @@ def _print_plans(db) -> None:
         "category_counts": "SELECT category, count(*) FROM mentions WHERE brand = ? AND created_at >= ? AND "
                            "created_at < ? AND category IS NOT NULL GROUP BY category",
         "detractor_texts": "SELECT text FROM mentions WHERE brand = ? AND created_at >= ? AND created_at < ? AND "
-                           "category = 'detractor' AND (? IS NULL OR source = ?)",
+                           "category = 'detractor' AND (? IS NULL OR source = ?) ORDER BY created_at DESC LIMIT 9",
     }
     for name, sql in queries.items():
         plan = " / ".join(row[-1] for row in db.execute(f"EXPLAIN QUERY PLAN {sql}", ["b", "x", "y", None, None][:sql.count("?")]))

@@ -68,13 +68,16 @@ def detractor_mentions(
 
 def detractor_texts(
     db: sqlite_utils.Database, brand: str, start: datetime, end: datetime, source: str | None = None,
+    limit: int = 200_000,
 ) -> list[str]:
-    """The texts of the detractor mentions of `brand` (from `source` if given) in [start, end): a themes baseline."""
+    """The texts of the detractor mentions of `brand` (from `source` if given) in [start, end), newest first and at
+    most `limit` of them: a themes baseline (a busy brand's 28 days are plenty with the last 200,000)."""
     rows = db.execute(
         """SELECT text FROM mentions
            WHERE brand = ? AND created_at >= ? AND created_at < ? AND category = 'detractor'
-                 AND (? IS NULL OR source = ?)""",
-        [brand, to_db(start), to_db(end), source, source],
+                 AND (? IS NULL OR source = ?)
+           ORDER BY created_at DESC LIMIT ?""",
+        [brand, to_db(start), to_db(end), source, source, limit],
     ).fetchall()
     return [row[0] or "" for row in rows]
 
