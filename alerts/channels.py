@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import socket
 from urllib.parse import urlsplit
 
 from brandpulse.alerts.base import DeliveryError
@@ -78,3 +79,24 @@ def send(name: str, url: str, title: str, body: str) -> str:
         return f"channel {name}"
     reasons = "; ".join(dict.fromkeys(entry.message for entry in result.logs())) or "no reason given"
     raise DeliveryError(f"channel {name}: {result.status.name.lower()}: {_masked(reasons, secret_pieces(url))}")
+
+
+# Services whose URL names the host that receives the message; other schemes carry tokens where a host would be.
+_HOSTED = ("json", "jsons", "form", "forms", "xml", "xmls")
+
+
+def probe(name: str, url: str, timeout: float = CALL_TIMEOUT_S) -> str | None:
+    """Check the channel without sending anything: apprise accepts the URL and, for webhook URLs that name their host,
+    that host accepts a connection. Returns what was not checked, or None; raises `DeliveryError`."""
+    plugin = _plugin(url)
+    if plugin is None:
+        raise DeliveryError(f"channel {name}: its URL is not one apprise can use; check the variable that holds it")
+    scheme = url.split("://", 1)[0].lower()
+    if scheme not in _HOSTED:
+        return "URL accepted; the service is not contacted, as that would send a message"
+    port = plugin.port or (443 if plugin.secure else 80)
+    try:
+        socket.create_connection((plugin.host, port), timeout=timeout).close()
+    except OSError as exc:
+        raise DeliveryError(f"channel {name}: cannot connect to {plugin.host}:{port}: {exc}") from exc
+    return None

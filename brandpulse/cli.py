@@ -37,7 +37,8 @@ def cli(ctx: click.Context, config_path: Path, db_path: Path | None, verbose: in
     """brandpulse: self-hosted social listening with offline sentiment and spike alerts."""
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
     setup_logging(level, log_format)
-    ctx.obj = AppContext(config_path, db_path)
+    named = ctx.get_parameter_source("config_path") is not click.core.ParameterSource.DEFAULT
+    ctx.obj = AppContext(config_path, db_path, config_named=named)
 
 
 @cli.command()
@@ -111,9 +112,9 @@ def classify(app: AppContext, file, batch: int) -> None:
 
     from brandpulse import factory
 
-    policy = factory.nps_policy(app.config)
+    policy = factory.nps_policy(app.sentiment)
     with domain_errors():
-        model = app.pipeline.classifier()
+        model = factory.classifier(app.sentiment)
         lines: list[str] = []
         for line in [*file, None]:
             if line is not None:
@@ -136,6 +137,8 @@ from brandpulse.commands.stats import stats  # noqa: E402
 from brandpulse.commands.status import status  # noqa: E402
 from brandpulse.commands.alerts import alerts_group  # noqa: E402
 from brandpulse.commands.digest import digest_command  # noqa: E402
+from brandpulse.commands.init import init  # noqa: E402
+from brandpulse.commands.check import check  # noqa: E402
 
 cli.add_command(query)
 cli.add_command(export)
@@ -146,3 +149,5 @@ cli.add_command(sentiment)
 cli.add_command(status)
 cli.add_command(alerts_group)
 cli.add_command(digest_command)
+cli.add_command(init)
+cli.add_command(check)

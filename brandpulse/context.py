@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from brandpulse.config import Config, ConfigError, load_config
+from brandpulse.config import Config, ConfigError, SentimentConfig, load_config
 from brandpulse.pipeline import Pipeline
 
 
@@ -20,6 +20,7 @@ class AppContext:
     config_path: Path
     db_override: Path | None
     extras: dict[str, object] = field(default_factory=dict)
+    config_named: bool = False  # --config or BRANDPULSE_CONFIG was given, so a missing file is an error
 
     @cached_property
     def config(self) -> Config:
@@ -29,6 +30,21 @@ class AppContext:
         except ConfigError as exc:
             click.echo(f"Error: {exc}", err=True)
             sys.exit(2)
+
+    @cached_property
+    def optional_config(self) -> Config | None:
+        """The validated config when there is one to read (a named one must exist), else None."""
+        if not self.config_named and not self.config_path.exists():
+            return None
+        return self.config
+
+    @property
+    def sentiment(self) -> SentimentConfig:
+        """The config's sentiment section; the bundled model's defaults when there is no config file to read.
+
+        Classifying text needs no brands or collectors, so a new user can try it before writing a config.
+        """
+        return self.optional_config.sentiment if self.optional_config else SentimentConfig()
 
     @property
     def db_path(self) -> Path:

@@ -68,7 +68,7 @@ class Pipeline:
         self._classifier: Any = None
         self._queries = factory.brand_queries(config)
         self._matcher = BrandMatcher(self._queries)
-        self._policy = factory.nps_policy(config)
+        self._policy = factory.nps_policy(config.sentiment)
         self._brands_synced = False
 
     def open(self):
@@ -92,11 +92,7 @@ class Pipeline:
     def classifier(self) -> Any:
         """The sentiment model, loaded on first use and kept."""
         if self._classifier is None:
-            from brandpulse.sentiment.classifier import load_classifier
-
-            settings = self.config.sentiment
-            self._classifier = load_classifier(settings.model, settings.device, settings.batch_size, settings.max_length,
-                                               settings.backend, settings.max_windows)
+            self._classifier = factory.classifier(self.config.sentiment)
         return self._classifier
 
     def _category_of(self, label: str, rating: int | None) -> str:
@@ -205,6 +201,14 @@ class Pipeline:
         db = self.open()
         try:
             return alerting.backtest(self.config, brands, db, since, until)
+        finally:
+            db.close()
+
+    def unconfigured_brands(self, since: datetime, until: datetime) -> dict[str | None, int]:
+        """Mentions published in [since, until) per brand the config does not name (None: no brand)."""
+        db = self.open()
+        try:
+            return store_brands.unconfigured_brands(db, [q.brand for q in self._queries], since, until)
         finally:
             db.close()
 

@@ -28,6 +28,21 @@ def sync_brands(db: sqlite_utils.Database, queries: Iterable[BrandQuery], now: d
         )
 
 
+def unconfigured_brands(
+    db: sqlite_utils.Database, configured: Iterable[str], since: datetime | None = None, until: datetime | None = None,
+) -> dict[str | None, int]:
+    """Mentions (published in [since, until)) per brand outside `configured`, most first; None: matched no brand."""
+    names = list(configured)
+    clauses = [f"(brand IS NULL OR brand NOT IN ({', '.join('?' * len(names))}))"]
+    params: list[Any] = list(names)
+    for clause, moment in (("created_at >= ?", since), ("created_at < ?", until)):
+        if moment is not None:
+            clauses.append(clause)
+            params.append(to_db(moment))
+    sql = f"SELECT brand, count(*) FROM mentions WHERE {' AND '.join(clauses)} GROUP BY brand ORDER BY count(*) DESC, brand"
+    return dict(db.execute(sql, params).fetchall())
+
+
 def list_brands(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Every brand the store knows, active ones first."""
     return [

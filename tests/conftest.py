@@ -8,7 +8,6 @@ from brandpulse.cli import cli
 from brandpulse.store import open_db
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
 
 
 @pytest.fixture
