@@ -167,7 +167,9 @@ def brand_json(d: BrandDigest) -> dict[str, Any]:
     }
 
 
-def digest_json(digests: Sequence[BrandDigest], sov: Sequence[Mapping[str, Any]], day: date, zone: str) -> dict[str, Any]:
+def digest_json(
+    digests: Sequence[BrandDigest], sov: Sequence[Mapping[str, Any]], day: date, zone: str,
+) -> dict[str, Any]:
     """The whole digest as one JSON object: date, time zone, brands, share of voice."""
     return {"date": day.isoformat(), "timezone": zone, "brands": [brand_json(d) for d in digests],
             "share_of_voice": list(sov)}

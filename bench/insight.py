@@ -117,7 +117,8 @@ def bench_themes(window_size: int, baseline_size: int, repeat: int) -> None:
     best = _best(timings)
     wall, cpu = (best["themes"][i] + best["lists"][i] for i in (0, 1))
     print(f"  top themes: {', '.join(f'{t.term} ({t.count}/{t.baseline_count}, z={t.score})' for t in found)}")
-    print(f"  listed (similar): {[m['similar'] for m in listed]}; whole-window MinHash LSH lists {[n for _, n in yardstick]}")
+    print(f"  listed (similar): {[m['similar'] for m in listed]}; "
+          f"whole-window MinHash LSH lists {[n for _, n in yardstick]}")
     print(f"near-duplicate lists, top 5 of {len(window):,} mentions: {best['lists'][0]:.3f} s; yardstick datasketch "
           f"MinHash LSH (64 permutations) over the whole window: {best['lsh'][0]:.3f} s; "
           f"ratio {best['lists'][0] / best['lsh'][0]:.2f}x")
@@ -168,8 +169,9 @@ def bench_digest(db_path: Path, config_path: Path, repeat: int) -> None:
     best = _best(timings)
     (build, build_cpu), (render, render_cpu), scan = best["json"], best["html"], best["scan"][0]
     volume = sum(b["volume"] for b in doc["brands"])
+    first = doc["brands"][0]["themes"]
     print(f"  {len(doc['brands'])} brands, {volume:,} mentions on {day}; top theme of the first: "
-          f"{doc['brands'][0]['themes'][0]['term'] if doc['brands'][0]['themes'] else '-'}; HTML {len(html) / 1e3:.0f} kB")
+          f"{first[0]['term'] if first else '-'}; HTML {len(html) / 1e3:.0f} kB")
     print(f"digest, 10 brands, {total[0]:,}-mention store: JSON {build:.3f} s + HTML with charts {render:.3f} s = "
           f"{build + render:.3f} s wall, {build_cpu + render_cpu:.3f} s CPU (target < 5 s), best of {repeat}; "
           f"baseline one unindexed scan of the table: {scan:.3f} s; ratio {(build + render) / scan:.2f}x")
@@ -178,15 +180,16 @@ def bench_digest(db_path: Path, config_path: Path, repeat: int) -> None:
 def _print_plans(db) -> None:
     """The query plan of each digest query: every one must search an index, none scan the table."""
     queries = {
-        "classified_mentions": "SELECT source, text FROM mentions WHERE brand = ? AND created_at >= ? AND created_at < ? "
-                               "AND category IS NOT NULL ORDER BY created_at, id",
+        "classified_mentions": "SELECT source, text FROM mentions WHERE brand = ? AND created_at >= ? AND "
+                               "created_at < ? AND category IS NOT NULL ORDER BY created_at, id",
         "category_counts": "SELECT category, count(*) FROM mentions WHERE brand = ? AND created_at >= ? AND "
                            "created_at < ? AND category IS NOT NULL GROUP BY category",
         "detractor_texts": "SELECT text FROM mentions WHERE brand = ? AND created_at >= ? AND created_at < ? AND "
                            "category = 'detractor' AND (? IS NULL OR source = ?) ORDER BY created_at DESC LIMIT 9",
     }
     for name, sql in queries.items():
-        plan = " / ".join(row[-1] for row in db.execute(f"EXPLAIN QUERY PLAN {sql}", ["b", "x", "y", None, None][:sql.count("?")]))
+        params = ["b", "x", "y", None, None][:sql.count("?")]
+        plan = " / ".join(row[-1] for row in db.execute(f"EXPLAIN QUERY PLAN {sql}", params))
         print(f"  plan {name}: {plan}")
 
 

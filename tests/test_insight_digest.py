@@ -38,7 +38,8 @@ def _setup(tmp_path, invoke):
 
 
 def _unique_ids(lines):
-    return "".join(line.replace('"id": "twitter-Bolt-', f'"id": "b{i}-') + "\n" for i, line in enumerate(lines.splitlines()))
+    return "".join(line.replace('"id": "twitter-Bolt-', f'"id": "b{i}-') + "\n"
+                   for i, line in enumerate(lines.splitlines()))
 
 
 def _json(invoke, config, *extra):
@@ -92,15 +93,17 @@ def test_share_of_voice_compares_every_configured_brand_with_the_previous_seven_
     assert [b["brand"] for b in doc["brands"]] == ["Bolt"]
     sov = {row["brand"]: row for row in doc["share_of_voice"]}
     # Day: Acme 190 (72 promoters, 118 detractors), Bolt 96 (24, 72). Week before: Acme 120/day, Bolt 48/day.
-    assert sov["Bolt"]["all"] == {"share": round(100 * 96 / 286, 1), "change": round(100 * 96 / 286 - 100 * 48 / 168, 1)}
-    assert sov["Acme"]["positive"]["share"] == 75.0 and sov["Acme"]["positive"]["change"] == round(75 - 100 * 72 / 96, 1)
+    assert sov["Bolt"]["all"] == {"share": round(100 * 96 / 286, 1),
+                                  "change": round(100 * 96 / 286 - 100 * 48 / 168, 1)}
+    assert sov["Acme"]["positive"] == {"share": 75.0, "change": round(75 - 100 * 72 / 96, 1)}
     assert sov["Bolt"]["negative"]["share"] == round(100 * 72 / 190, 1)
     assert sum(row["all"]["share"] for row in doc["share_of_voice"]) == pytest.approx(100, abs=0.11)
 
 
 def test_the_days_alerts_are_listed_with_their_themes(tmp_path, invoke):
     config = _setup(tmp_path, invoke)
-    Pipeline(load_config(config), tmp_path / "brandpulse.db").evaluate_alerts(START + (STORM_HOUR + 1) * timedelta(hours=1))
+    pipeline = Pipeline(load_config(config), tmp_path / "brandpulse.db")
+    pipeline.evaluate_alerts(START + (STORM_HOUR + 1) * timedelta(hours=1))
 
     (alert,) = _json(invoke, config)["brands"][0]["alerts"]
 
@@ -150,8 +153,9 @@ def test_the_emailed_digest_has_its_charts_inline(tmp_path, invoke):
 
     assert invoke("--config", config, "digest", "--date", DAY, "--send").exit_code == 0
 
-    messages = [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in (tmp_path / "outbox").glob("*.eml")]
-    assert sorted(m["Subject"] for m in messages) == [f"[brandpulse] Daily digest {DAY}: Acme", f"[brandpulse] Daily digest {DAY}: Bolt"]
+    messages = [email.message_from_bytes(p.read_bytes(), policy=policy.default)
+                for p in (tmp_path / "outbox").glob("*.eml")]
+    assert sorted(m["Subject"] for m in messages) == [f"[brandpulse] Daily digest {DAY}: {b}" for b in ("Acme", "Bolt")]
     for message in messages:
         html = message.get_body(("html",)).get_content()
         images = [p for p in message.walk() if p.get_content_type() == "image/png"]

@@ -63,5 +63,5 @@ def test_a_near_copy_further_down_adds_to_the_earlier_groups_count():
 
 def test_empty_input_and_texts_without_words():
     assert representatives([], 5) == []
-    assert representatives([{"text": ""}, {"text": "https://t.co/x"}, {"text": None}], 3, lambda m: m["text"] or "") == [
-        {"text": "", "similar": 2}]
+    wordless = [{"text": ""}, {"text": "https://t.co/x"}, {"text": None}]
+    assert representatives(wordless, 3, lambda m: m["text"] or "") == [{"text": "", "similar": 2}]

@@ -45,7 +45,8 @@ def digest_command(app: AppContext, day: datetime, brand: str | None, fmt: str |
                 click.echo(digesting.render(doc, fmt or "text"), nl=False)
             if send:
                 now = datetime.now(timezone.utc)
-                queued = digesting.queue(app.config, db, the_day, brands, now, again=True, channels=app.pipeline.channels)
+                queued = digesting.queue(app.config, db, the_day, brands, now, again=True,
+                                         channels=app.pipeline.channels)
         finally:
             db.close()
         if send:
