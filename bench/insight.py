@@ -135,6 +135,9 @@ def build_store(workdir: Path, count: int) -> tuple[Path, Path]:
     config.write_text(config.read_text() + "digest:\n  timezone: Europe/Paris\n", encoding="utf-8")
     db = workdir / f"insight-{count}.db"
     if db.exists():
+        from brandpulse.store import open_db
+
+        open_db(db).close()  # a store built by an older version: upgrade its schema once
         return db, config
     source = workdir / f"insight-mentions-{count}.jsonl"
     if not source.exists():
