@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import re
 import string
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
@@ -172,27 +173,68 @@ def themes(window_texts: Sequence[str], baseline_texts: Sequence[str], keywords:
     if limit < 0:
         raise ThemesError(f"limit must be >= 0, not {limit}")
     window_tokens = words(window_texts)
-    vocabulary, names, stop = _vocabulary(window_tokens, keywords)
-    size = len(names)
-    counted = _count(_gram_keys(_id_arrays(window_tokens, vocabulary), stop, size),
-                     _gram_keys(_id_arrays(words(baseline_texts), vocabulary), stop, size))
-    candidates = _candidates(counted, size, names)
+    baseline_tokens = words(baseline_texts)
+    vocabulary = _vocabulary(window_tokens, keywords)
+    vocabulary.add(set(baseline_tokens))
+    size = len(vocabulary.names)
+    counted = _count(_gram_keys(_id_arrays(window_tokens, vocabulary.ids), vocabulary.stop, size),
+                     _gram_keys(_id_arrays(baseline_tokens, vocabulary.ids), vocabulary.stop, size))
+    candidates = _candidates(counted, size, vocabulary.names)
     dropped = _inside_longer(candidates)
     return _distinct([t for t in candidates if t.term not in dropped], limit)
 
 
-def _vocabulary(window_tokens: list[str], keywords: Iterable[str]) -> tuple[dict[str, int], list[str], np.ndarray]:
-    """Token -> id for the window's words (boundaries and the brand's words -> BOUNDARY), the id -> name list, and
-    which ids are stop words. Baseline words outside the window's vocabulary become UNKNOWN: no theme holds them."""
-    seen = set(window_tokens)
-    names = ["|", "?"] + sorted(STOPWORDS) + sorted(w for w in seen - STOPWORDS if _is_word(w))
-    vocabulary = {name: i for i, name in enumerate(names)}
-    vocabulary.update((w, BOUNDARY) for w in seen if not _is_word(w))
-    vocabulary.update((w, BOUNDARY) for w in ignored_words(keywords))
-    vocabulary["|"] = BOUNDARY
-    stop = np.zeros(len(names), dtype=bool)
-    stop[2:2 + len(STOPWORDS)] = True
-    return vocabulary, names, stop
+def _stems(tokens: list[str]) -> list[str]:
+    """Snowball (Porter 2) stems: "charged", "charges" and "charging" count as one word."""
+    import Stemmer
+
+    # One stemmer per call: PyStemmer's objects are not thread-safe and cost under a microsecond to make.
+    return Stemmer.Stemmer("english").stemWords(tokens)
+
+
+@dataclass
+class _Vocabulary:
+    """Token -> id (a stem's id for content words), id -> name shown, which ids are stop words."""
+
+    ids: dict[str, int]
+    names: list[str]
+    stop: np.ndarray
+    stem_ids: dict[str, int]
+    ignored_stems: set[str]
+
+    def add(self, tokens: set[str]) -> None:
+        """Give the content words among `tokens` not seen yet the id of their stem, when the window has that stem."""
+        new = [t for t in tokens if t not in self.ids and _is_word(t)]
+        for token, stem in zip(new, _stems(new)):
+            if stem in self.ignored_stems:
+                self.ids[token] = BOUNDARY
+            elif stem in self.stem_ids:
+                self.ids[token] = self.stem_ids[stem]
+
+
+def _vocabulary(window_tokens: list[str], keywords: Iterable[str]) -> _Vocabulary:
+    """The window's vocabulary: stop words by themselves, content words by stem (shown as the stem's most frequent
+    form in the window); boundaries and the brand's words (any form) -> BOUNDARY. Baseline words outside it are
+    UNKNOWN: no theme holds them."""
+    counts = Counter(window_tokens)
+    ignored = ignored_words(keywords)
+    ignored_stems = set(_stems(sorted(ignored)))
+    content = [w for w in counts if w not in STOPWORDS and w not in ignored and _is_word(w)]
+    shown: dict[str, str] = {}
+    for word, stem in zip(content, _stems(content)):
+        if stem in ignored_stems:
+            continue
+        if stem not in shown or (counts[word], word) > (counts[shown[stem]], shown[stem]):
+            shown[stem] = word
+    names = ["|", "?", *sorted(STOPWORDS)]
+    stem_ids = {stem: len(names) + k for k, stem in enumerate(sorted(shown))}
+    names += [shown[stem] for stem in sorted(shown)]
+    vocabulary = _Vocabulary({name: i for i, name in enumerate(names[:2 + len(STOPWORDS)])}, names,
+                             np.zeros(len(names), dtype=bool), stem_ids, ignored_stems)
+    vocabulary.stop[2:2 + len(STOPWORDS)] = True
+    vocabulary.ids.update((w, BOUNDARY) for w in [*ignored, "|", *(w for w in counts if not _is_word(w))])
+    vocabulary.add(set(counts))
+    return vocabulary
 
 
 def _distinct(candidates: list[Theme], limit: int) -> list[Theme]:

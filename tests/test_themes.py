@@ -81,3 +81,13 @@ def test_an_empty_window_or_baseline_yields_no_error():
     assert _terms(themes(["battery fire again"] * 5, [])) != []
     with pytest.raises(ThemesError):
         themes(["x"], ["y"], limit=-1)
+
+
+def test_forms_of_one_word_count_together_and_show_the_most_frequent_form():
+    window = ["you charged me twice", "double charges again", "charged twice, fix it", "charging my card twice"] * 2
+    baseline = ["the app is slow", "delivery was late"] * 20
+
+    found = {t.term: t.count for t in themes(window, baseline, ["acme"], limit=10)}
+
+    assert found["charged"] == 8  # charged x4, charges x2, charging x2
+    assert not {"charges", "charging"} & set(found)
