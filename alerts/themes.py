@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import re
 import string
+import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -184,12 +185,19 @@ def themes(window_texts: Sequence[str], baseline_texts: Sequence[str], keywords:
     return _distinct([t for t in candidates if t.term not in dropped], limit)
 
 
+_LOCAL = threading.local()
+STEM_CACHE = 200_000  # words; a few MB, and a service or a 10-brand digest stems the same words again and again
+
+
 def _stems(tokens: list[str]) -> list[str]:
     """Snowball (Porter 2) stems: "charged", "charges" and "charging" count as one word."""
-    import Stemmer
+    stemmer = getattr(_LOCAL, "stemmer", None)
+    if stemmer is None:
+        import Stemmer
 
-    # One stemmer per call: PyStemmer's objects are not thread-safe and cost under a microsecond to make.
-    return Stemmer.Stemmer("english").stemWords(tokens)
+        # One per thread: PyStemmer's objects (and their caches) are not thread-safe.
+        stemmer = _LOCAL.stemmer = Stemmer.Stemmer("english", STEM_CACHE)
+    return stemmer.stemWords(tokens)
 
 
 @dataclass
