@@ -2,7 +2,8 @@
 
 Terms are 1-3 grams of lower-cased words. URLs, @handles, numbers, punctuation and the brand's own keywords break
 phrases and are never terms; a term neither starts nor ends with a stop word ("waste of money" is one, "of money"
-is not). The contrast is the weighted log-odds ratio with an informative Dirichlet prior of Monroe, Colaresi & Quinn
+is not); words count by their Snowball stem ("charged", "charges", "charging"), shown in the window's most frequent
+form. The contrast is the weighted log-odds ratio with an informative Dirichlet prior of Monroe, Colaresi & Quinn
 (2008, "Fightin' Words", section 3.5): each n-gram order is its own multinomial, the prior is the pooled counts of
 window and baseline, and the score is the z-score of the log-odds difference. A phrase is kept instead of a shorter
 part of it when that part occurs (almost) only inside the phrase, and of two overlapping phrases of the same
@@ -43,7 +44,6 @@ _PUNCTUATION = "".join(c for c in string.punctuation if c != "'") + string.digit
 _TO_BOUNDARY = bytes.maketrans(_PUNCTUATION.encode("ascii"), b"|" * len(_PUNCTUATION))
 _SEPARATOR = " | "
 BOUNDARY, UNKNOWN = 0, 1
-MAX_ORDER = 3
 # A part is dropped for its phrase when at most this share of its occurrences is outside the phrase.
 INSIDE_TOLERANCE = 0.1
 MIN_COUNT = 3  # a theme is mentioned at least this often in the window
@@ -228,10 +228,9 @@ def _vocabulary(window_tokens: list[str], keywords: Iterable[str]) -> _Vocabular
     ignored = ignored_words(keywords)
     ignored_stems = set(_stems(sorted(ignored)))
     content = [w for w in counts if w not in STOPWORDS and w not in ignored and _is_word(w)]
+    stemmed = [(w, stem) for w, stem in zip(content, _stems(content)) if stem not in ignored_stems]
     shown: dict[str, str] = {}
-    for word, stem in zip(content, _stems(content)):
-        if stem in ignored_stems:
-            continue
+    for word, stem in stemmed:
         if stem not in shown or (counts[word], word) > (counts[shown[stem]], shown[stem]):
             shown[stem] = word
     names = ["|", "?", *sorted(STOPWORDS)]
@@ -240,14 +239,15 @@ def _vocabulary(window_tokens: list[str], keywords: Iterable[str]) -> _Vocabular
     vocabulary = _Vocabulary({name: i for i, name in enumerate(names[:2 + len(STOPWORDS)])}, names,
                              np.zeros(len(names), dtype=bool), stem_ids, ignored_stems)
     vocabulary.stop[2:2 + len(STOPWORDS)] = True
-    vocabulary.ids.update((w, BOUNDARY) for w in [*ignored, "|", *(w for w in counts if not _is_word(w))])
-    vocabulary.add(set(counts))
+    vocabulary.ids.update((w, BOUNDARY) for w in counts if w not in vocabulary.ids)  # non-words, the brand's forms
+    vocabulary.ids.update((w, BOUNDARY) for w in [*ignored, "|"])
+    vocabulary.ids.update((w, stem_ids[stem]) for w, stem in stemmed)
     return vocabulary
 
 
 def _distinct(candidates: list[Theme], limit: int) -> list[Theme]:
-    """Best first, without a term that shares a content word and (within the tolerance) its count with a better one: two
-    overlapping phrases of one sentence ("battery overheating", "overheating while charging") are one theme."""
+    """Best first, without a term that shares a content word and (within the tolerance) its count with a better
+    one: two overlapping phrases of one sentence ("battery overheating", "overheating while charging") are one."""
     kept: list[tuple[Theme, set[str]]] = []
     for theme in candidates:
         if len(kept) == limit:
