@@ -49,7 +49,8 @@ def _mention_lines(mentions: Sequence[Mapping[str, Any]]) -> list[str]:
         who = defuse(f"{m.get('source') or '?'} {m.get('author') or ''}".strip(), 40)
         link = web_link(m.get("url"))
         link = link if link and len(link) <= MAX_LINK and not _BLANKS.search(link) else None
-        lines.append(f"{number}. {who}: \"{defuse(m.get('text') or '')}\"" + (f" {link}" if link else ""))
+        similar = f" (+{m['similar']} similar)" if m.get("similar") else ""
+        lines.append(f"{number}. {who}: \"{defuse(m.get('text') or '')}\"{similar}" + (f" {link}" if link else ""))
     return lines
 
 
@@ -84,7 +85,7 @@ def alert_chat(alert: Alert, alert_id: int) -> ChatMessage:
 
 def digest_chat(brand: str, day: str, volume: int, counts: Mapping[str, int], nss: float | None,
                 change: float | None, terms: Sequence[tuple[str, int]]) -> ChatMessage:
-    """A day's figures for one brand in three lines: volume and categories, net sentiment, frequent negative terms."""
+    """A day's figures for one brand in three lines: volume and categories, net sentiment, themes of negative mentions."""
     score = "n/a" if nss is None else f"{nss:+.0f}" + ("" if change is None else f" ({change:+.0f} since the day before)")
     lines = [
         f"{volume} mentions: {counts.get('promoter', 0)} promoters, {counts.get('passive', 0)} passives, "
@@ -92,5 +93,5 @@ def digest_chat(brand: str, day: str, volume: int, counts: Mapping[str, int], ns
         f"Net sentiment: {score}.",
     ]
     if terms:
-        lines.append("Frequent in negative mentions: " + ", ".join(f"{defuse(t, 40)} ({n})" for t, n in terms[:5]))
+        lines.append("Themes of negative mentions: " + ", ".join(f"{defuse(t, 40)} ({n})" for t, n in terms[:5]))
     return ChatMessage(defuse(f"Daily digest {day}: {brand}", 200), "\n".join(lines))

@@ -225,7 +225,7 @@ class DigestConfig(Strict):
     cron: str = "0 8 * * *"
     timezone: str = "UTC"
     top_mentions: int = Field(default=3, ge=0, le=20)
-    top_terms: int = Field(default=10, ge=0, le=50)
+    top_terms: int = Field(default=5, ge=0, le=50)  # themes of the day listed
 
     @field_validator("timezone")
     @classmethod

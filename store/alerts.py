@@ -49,10 +49,11 @@ def bucket_counts(
     return [Bucket(since + i * width, *counts.get(i, (0, 0))) for i in range(slots)]
 
 
-def top_detractors(
-    db: Store, brand: str, start: datetime, end: datetime, source: str | None = None, limit: int = 5,
+def detractor_mentions(
+    db: Store, brand: str, start: datetime, end: datetime, source: str | None = None,
+    limit: int = 20_000,
 ) -> list[dict[str, Any]]:
-    """The most negative detractor mentions of `brand` (from `source` if given) in [start, end)."""
+    """The detractor mentions of `brand` (from `source` if given) in [start, end), most negative first."""
     return [
         dict(row)
         for row in db.query(
@@ -63,6 +64,22 @@ def top_detractors(
             [brand, to_db(start), to_db(end), source, source, limit],
         )
     ]
+
+
+def detractor_texts(
+    db: Store, brand: str, start: datetime, end: datetime, source: str | None = None,
+    limit: int = 200_000,
+) -> list[str]:
+    """The texts of the detractor mentions of `brand` (from `source` if given) in [start, end), newest first and at
+    most `limit` of them: a themes baseline (a busy brand's 28 days are plenty with the last 200,000)."""
+    rows = db.execute(
+        """SELECT text FROM mentions
+           WHERE brand = ? AND created_at >= ? AND created_at < ? AND category = 'detractor'
+                 AND (? IS NULL OR source = ?)
+           ORDER BY created_at DESC LIMIT ?""",
+        [brand, to_db(start), to_db(end), source, source, limit],
+    ).fetchall()
+    return [row[0] or "" for row in rows]
 
 
 def brand_sources(db: Store, brand: str, since: datetime) -> list[str]:

@@ -75,5 +75,5 @@ def test_a_health_message_and_a_digest_message_are_short():
     assert digest.body.splitlines() == [
         "120 mentions: 50 promoters, 40 passives, 30 detractors.",
         "Net sentiment: +17 (-4 since the day before).",
-        "Frequent in negative mentions: refund (12), charged (9)",
+        "Themes of negative mentions: refund (12), charged (9)",
     ]
