@@ -38,7 +38,7 @@ def _themes(details: Mapping[str, Any]) -> str | None:
     themes = [t for t in details.get("themes") or [] if isinstance(t, Mapping) and t.get("term")]
     if not themes:
         return None
-    shown = [f"{defuse(str(t['term']), 40)} ({t.get('count', '?')}, usually {t.get('baseline_count', 0)})"
+    shown = [f"{defuse(str(t['term']), 40)} ({t.get('count', '?')}, {t.get('baseline_count', 0)} in the baseline)"
              for t in themes[:TOP_THEMES]]
     return "Themes: " + ", ".join(shown)
 
