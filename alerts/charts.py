@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
 from datetime import date
 
@@ -13,19 +14,23 @@ DPI = 100
 COLORS = {"detractors": "#b00020", "passives": "#9e9e9e", "promoters": "#2e7d32", "others": "#90a4ae"}
 
 
-def _figure():
+def _figure(height: float = SIZE_INCHES[1]):
     # The object API with the Agg canvas, not pyplot: no global state, safe on the scheduler's threads.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=SIZE_INCHES, dpi=DPI)
+    figure = Figure(figsize=(SIZE_INCHES[0], height), dpi=DPI)
     FigureCanvasAgg(figure)
     return figure, figure.subplots()
 
 
-def _png(figure) -> bytes:
+def _png(figure, margins: dict[str, float] | None = None) -> bytes:
     buffer = io.BytesIO()
-    figure.tight_layout()
+    # Fixed margins where the layout is known: tight_layout draws the figure once more (half the time of a chart).
+    if margins:
+        figure.subplots_adjust(**margins)
+    else:
+        figure.tight_layout()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
 
@@ -48,15 +53,51 @@ def buckets_chart(buckets: Sequence[Bucket], title: str, highlight: Sequence[Buc
     return _png(figure)
 
 
-def daily_chart(days: Sequence[date], promoters: Sequence[int], passives: Sequence[int], detractors: Sequence[int], title: str) -> bytes:
-    """Mentions per day stacked by category."""
+def trend_chart(days: Sequence[date], volumes: Sequence[int], scores: Sequence[float | None], title: str) -> bytes:
+    """Mentions per day as bars and the daily net sentiment score as a line on its own axis (-100..100)."""
     figure, axes = _figure()
-    labels = [d.strftime("%a %d") for d in days]
-    axes.bar(labels, detractors, color=COLORS["detractors"], label="detractors")
-    axes.bar(labels, passives, bottom=detractors, color=COLORS["passives"], label="passives")
-    axes.bar(labels, promoters, bottom=[a + b for a, b in zip(detractors, passives)], color=COLORS["promoters"],
-             label="promoters")
+    axes.bar(days, volumes, width=0.8, color=COLORS["others"], label="mentions")
+    axes.set_ylabel("mentions", fontsize=7)
+    score_axes = axes.twinx()
+    points = [(d, s) for d, s in zip(days, scores) if s is not None]
+    if points:
+        score_axes.plot([d for d, _ in points], [s for _, s in points], color=COLORS["promoters"], marker="o",
+                        markersize=2.5, linewidth=1.5, label="net score")
+    score_axes.axhline(0, color="#616161", linewidth=0.6, linestyle=":")
+    score_axes.set_ylim(-100, 100)
+    score_axes.set_ylabel("net score", fontsize=7, color=COLORS["promoters"])
+    for each in (axes, score_axes):
+        each.tick_params(labelsize=7)
     axes.set_title(title, fontsize=9)
-    axes.legend(fontsize=7, loc="upper left")
+    axes.xaxis.set_major_formatter(_day_format())
+    axes.tick_params(axis="x", labelrotation=30)
+    return _png(figure, {"left": 0.1, "right": 0.9, "top": 0.88, "bottom": 0.2})
+
+
+def _day_format():
+    from matplotlib.dates import DateFormatter
+
+    return DateFormatter("%d %b")
+
+
+def share_chart(brands: Sequence[str], shares: dict[str, Sequence[float | None]], title: str) -> bytes:
+    """Each brand's share (%) of all, positive and negative mentions as grouped horizontal bars."""
+    height = max(1.8, 0.45 * len(brands) + 1.0)
+    figure, axes = _figure(height=height)
+    bar = 0.8 / max(len(shares), 1)
+    colors = {"all": COLORS["others"], "positive": COLORS["promoters"], "negative": COLORS["detractors"]}
+    for k, (name, values) in enumerate(shares.items()):
+        positions = [i + (k - (len(shares) - 1) / 2) * bar for i in range(len(brands))]
+        axes.barh(positions, [v or 0 for v in values], height=bar, color=colors.get(name), label=name)
+    axes.set_yticks(range(len(brands)), labels=brands)
+    axes.invert_yaxis()
+    top = max((v or 0 for values in shares.values() for v in values), default=0)
+    axes.set_xlim(0, min(100, max(10, 10 * math.ceil(top * 1.15 / 10))))
+    axes.set_xlabel("% of the configured brands' mentions", fontsize=7)
+    axes.set_title(title, fontsize=9, loc="left")
+    # Above the bars, right of the title: inside the axes it would hide a long bar.
+    axes.legend(fontsize=7, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=len(shares), frameon=False)
     axes.tick_params(labelsize=7)
-    return _png(figure)
+    longest = max((len(b) for b in brands), default=1)
+    return _png(figure, {"left": min(0.35, 0.04 + 0.012 * longest), "right": 0.97, "top": 1 - 0.3 / height,
+                         "bottom": 0.5 / height})

@@ -1,134 +1,175 @@
-"""The daily digest for marketing: per-brand figures from a day's mentions, and its email (text, HTML, charts)."""
+"""The daily digest's figures: per brand (volume, categories, net score and its trend, themes, grouped top mentions,
+sources, alerts) and across brands (share of voice), and their stable JSON shape."""
 
 from __future__ import annotations
 
-import base64
-import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
-from email.message import EmailMessage
 from typing import Any
 
-from brandpulse.alerts.emails import build_message, new_cid, render
+from brandpulse.alerts.neardup import representatives
+from brandpulse.alerts.themes import themes
 
-_WORD = re.compile(r"[a-zA-Z][a-zA-Z'\-]{2,}")
-STOPWORDS = frozenset("""
-a about after again all also am an and any are aren't as at be because been before being but by can can't could
-did didn't do does doesn't doing don't for from get got had has have haven't having he her here hers him his how i
-i'm if in into is isn't it it's its just let me more most my no not now of off on once only or other our out over
-own same she should so some such than that that's the their them then there these they this those through to too
-under until up very was wasn't we were what when where which while who why will with won't would you your yours
-again still really today yesterday one two get gets getting
-""".split())
+SCORED = ("promoter", "passive", "detractor")
+TREND_DAYS = 30
+AVERAGE_DAYS = 7
+BASELINE_DAYS = 28  # the day's negative themes are contrasted with the brand's detractors of the 28 days before
+MENTION_FIELDS = ("source", "author", "text", "url", "created_at", "score", "similar")
 
 
 @dataclass(frozen=True)
 class BrandDigest:
-    """One brand's day: volume, categories, net sentiment and its trend, top mentions, negative terms, sources."""
+    """One brand's day: volume, categories, net score with its trend, themes, grouped top mentions, sources, alerts."""
 
     brand: str
     day: date
-    volume: int
     counts: Mapping[str, int]
-    nss: float | None
-    nss_previous_day: float | None
-    nss_7d_average: float | None
+    trend: Sequence[tuple[date, Mapping[str, int]]]  # TREND_DAYS days, oldest first, the digest's day last
+    themes: Sequence[Mapping[str, Any]]
     top_positive: Sequence[Mapping[str, Any]]
     top_negative: Sequence[Mapping[str, Any]]
-    negative_terms: Sequence[tuple[str, int]]
     sources: Sequence[Mapping[str, Any]]
-    history: Sequence[tuple[date, Mapping[str, int]]] = field(default=())
+    alerts: Sequence[Mapping[str, Any]] = ()
+
+    @property
+    def volume(self) -> int:
+        """Classified mentions of the day, every category (`unscored` included)."""
+        return sum(self.counts.values())
+
+    @property
+    def nss(self) -> float | None:
+        """The day's net sentiment score."""
+        return net_score(self.counts)
+
+    @property
+    def nss_previous_day(self) -> float | None:
+        """The net score of the day before."""
+        return net_score(self.trend[-2][1]) if len(self.trend) >= 2 else None
+
+    @property
+    def nss_7d_average(self) -> float | None:
+        """The mean of the daily net scores of the 7 days before (days without mentions left out)."""
+        scores = [s for s in (net_score(c) for _, c in self.trend[-AVERAGE_DAYS - 1:-1]) if s is not None]
+        return sum(scores) / len(scores) if scores else None
 
     @property
     def change(self) -> float | None:
-        """Net sentiment change against the previous day, in points."""
-        if self.nss is None or self.nss_previous_day is None:
-            return None
-        return self.nss - self.nss_previous_day
+        """Net score change against the previous day, in points."""
+        return _minus(self.nss, self.nss_previous_day)
+
+    @property
+    def change_7d(self) -> float | None:
+        """Net score change against the 7-day average, in points."""
+        return _minus(self.nss, self.nss_7d_average)
+
+
+def _minus(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a - b
 
 
 def net_score(counts: Mapping[str, int]) -> float | None:
-    """% promoters - % detractors, None without mentions (the same definition as the sentiment stage's)."""
-    total = sum(counts.get(k, 0) for k in ("promoter", "passive", "detractor"))
+    """% promoters - % detractors of the scored mentions (`unscored` ones left out), None without any."""
+    total = sum(counts.get(k, 0) for k in SCORED)
     return 100.0 * (counts.get("promoter", 0) - counts.get("detractor", 0)) / total if total else None
 
 
-def frequent_terms(texts: Sequence[str], ignore: Sequence[str], limit: int) -> list[tuple[str, int]]:
-    """The most frequent words of `texts` (counted once per text), without stop words or the brand's own words."""
-    ignored = STOPWORDS | {w.lower() for phrase in ignore for w in _WORD.findall(phrase)}
-    counter: Counter[str] = Counter()
-    for text in texts:
-        counter.update({w.lower() for w in _WORD.findall(text)} - ignored)
-    return sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:limit]
+def category_counts(mentions: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """Mentions per category: the three scored ones always, any other (such as `unscored`) when present."""
+    counts = Counter(m["category"] for m in mentions)
+    return {**{k: 0 for k in SCORED}, **dict(sorted(counts.items()))}
 
 
-def _by_source(mentions: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    groups: dict[str, Counter[str]] = {}
+def by_source(mentions: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Per source, busiest first: volume, each category's count and the net score."""
+    groups: dict[str, list[Mapping[str, Any]]] = {}
     for m in mentions:
-        groups.setdefault(m["source"], Counter())[m["category"]] += 1
-    return [
-        {"source": s, "volume": sum(c.values()), "promoters": c["promoter"], "passives": c["passive"],
-         "detractors": c["detractor"], "unscored": c["unscored"], "nss": net_score(c)}
-        for s, c in sorted(groups.items(), key=lambda item: -sum(item[1].values()))
-    ]
+        groups.setdefault(m["source"], []).append(m)
+    rows = []
+    for source, found in sorted(groups.items(), key=lambda item: (-len(item[1]), item[0])):
+        counts = category_counts(found)
+        rows.append({"source": source, "volume": len(found), **counts, "net_score": _round(net_score(counts))})
+    return rows
+
+
+def top_grouped(mentions: Sequence[Mapping[str, Any]], category: str, limit: int) -> list[dict[str, Any]]:
+    """The most positive promoters (or most negative detractors), one per near-duplicate group, with `similar`."""
+    chosen = [m for m in mentions if m["category"] == category]
+    chosen.sort(key=lambda m: m["score"] if m["score"] is not None else 0.0, reverse=category == "promoter")
+    return [{k: m.get(k) for k in MENTION_FIELDS} for m in representatives(chosen, limit)]
 
 
 def brand_digest(
-    brand: str, day: date, mentions: Sequence[Mapping[str, Any]], history: Sequence[tuple[date, Mapping[str, int]]],
-    keywords: Sequence[str], top: int = 3, terms: int = 10,
+    brand: str, day: date, mentions: Sequence[Mapping[str, Any]], trend: Sequence[tuple[date, Mapping[str, int]]],
+    baseline_texts: Sequence[str], keywords: Sequence[str], alerts: Sequence[Mapping[str, Any]] = (),
+    top: int = 3, terms: int = 5,
 ) -> BrandDigest:
-    """The digest of `brand` for `day` from its classified mentions and the category counts of the 7 days before."""
-    counts = Counter(m["category"] for m in mentions)
-    earlier = [net_score(c) for _, c in history]
-    scored = [s for s in earlier if s is not None]
-    ranked = sorted(mentions, key=lambda m: m["score"] if m["score"] is not None else 0.0)
+    """The digest of `brand` for `day` from its classified mentions, the category counts of the days before
+    (oldest first) and the texts of its detractor mentions of the `BASELINE_DAYS` before."""
+    counts = category_counts(mentions)
+    negative = [m["text"] or "" for m in mentions if m["category"] == "detractor"]
     return BrandDigest(
-        brand=brand, day=day, volume=len(mentions),
-        counts={k: counts.get(k, 0) for k in ("promoter", "passive", "detractor", "unscored")},
-        nss=net_score(counts), nss_previous_day=earlier[-1] if earlier else None,
-        nss_7d_average=sum(scored) / len(scored) if scored else None,
-        top_positive=[m for m in reversed(ranked) if m["category"] == "promoter"][:top],
-        top_negative=[m for m in ranked if m["category"] == "detractor"][:top],
-        negative_terms=frequent_terms([m["text"] for m in mentions if m["category"] == "detractor"], [brand, *keywords], terms),
-        sources=_by_source(mentions), history=[*history, (day, counts)],
+        brand=brand, day=day, counts=counts, trend=[*trend, (day, counts)][-TREND_DAYS:],
+        themes=[t.as_dict() for t in themes(negative, baseline_texts, [brand, *keywords], terms)],
+        top_positive=top_grouped(mentions, "promoter", top), top_negative=top_grouped(mentions, "detractor", top),
+        sources=by_source(mentions), alerts=[alert_summary(a) for a in alerts],
     )
 
 
-def _chart(digest: BrandDigest) -> bytes:
-    from brandpulse.alerts.charts import daily_chart
-
-    days = [d for d, _ in digest.history]
-    return daily_chart(
-        days, [c.get("promoter", 0) for _, c in digest.history], [c.get("passive", 0) for _, c in digest.history],
-        [c.get("detractor", 0) for _, c in digest.history], f"{digest.brand}: mentions per day",
-    )
+def alert_summary(alert: Mapping[str, Any]) -> dict[str, Any]:
+    """An alert as the digest lists it: kind, source, window, counts, reason and themes."""
+    details = alert.get("details") or {}
+    return {"kind": alert["kind"], "source": alert["source"], "window_start": alert["window_start"],
+            "window_end": alert["window_end"], "observed": alert["observed"], "expected": alert["expected"],
+            "reason": alert["reason"], "themes": details.get("themes", [])}
 
 
-def _parts(digests: Sequence[BrandDigest], day: date, chart_src) -> tuple[str, str]:
-    context = {"day": day, "digests": [(d, chart_src(d)) for d in digests]}
-    return render("digest.txt", context), render("digest.html", context)
+def _share(part: int, whole: int) -> float | None:
+    return 100.0 * part / whole if whole else None
 
 
-def digest_subject(digests: Sequence[BrandDigest], day: date) -> str:
-    """`[brandpulse] Daily digest 2026-03-06: Acme, Pinebrook` from configured names only."""
-    return f"[brandpulse] Daily digest {day.isoformat()}: {', '.join(d.brand for d in digests)}"
+def share_of_voice(
+    day: Mapping[str, Mapping[str, int]], before: Mapping[str, Mapping[str, int]],
+) -> list[dict[str, Any]]:
+    """Each brand's share (%) of all, positive (promoter) and negative (detractor) mentions of the configured brands
+    on the day, with its change in points against the share over the days `before` (summed counts)."""
+    rows = []
+    for brand in day:
+        row: dict[str, Any] = {"brand": brand}
+        for key, pick in (("all", None), ("positive", "promoter"), ("negative", "detractor")):
+            now = _share(_count(day[brand], pick), sum(_count(c, pick) for c in day.values()))
+            then = _share(_count(before.get(brand, {}), pick), sum(_count(c, pick) for c in before.values()))
+            row[key] = {"share": _round(now), "change": _round(_minus(now, then))}
+        rows.append(row)
+    return rows
 
 
-def digest_email(digests: Sequence[BrandDigest], day: date, sender: str, recipients: list[str]) -> EmailMessage:
-    """The digest email: text and HTML, one chart per brand inline by cid."""
-    images: dict[str, bytes] = {}
-
-    def cid_for(digest: BrandDigest) -> str:
-        cid = new_cid()
-        images[cid] = _chart(digest)
-        return f"cid:{cid}"
-
-    text, html = _parts(digests, day, cid_for)
-    return build_message(digest_subject(digests, day), sender, recipients, text, html, images)
+def _count(counts: Mapping[str, int], category: str | None) -> int:
+    return sum(counts.values()) if category is None else counts.get(category, 0)
 
 
-def digest_preview(digests: Sequence[BrandDigest], day: date) -> str:
-    """The digest as a standalone HTML page, charts embedded as data URIs."""
-    return _parts(digests, day, lambda d: "data:image/png;base64," + base64.b64encode(_chart(d)).decode("ascii"))[1]
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def brand_json(d: BrandDigest) -> dict[str, Any]:
+    """One brand's part of the digest JSON (the shape documented in the README)."""
+    return {
+        "brand": d.brand, "volume": d.volume, "categories": dict(d.counts),
+        "net_score": _round(d.nss), "net_score_previous_day": _round(d.nss_previous_day),
+        "net_score_7d_average": _round(d.nss_7d_average),
+        "net_score_change": {"previous_day": _round(d.change), "7d_average": _round(d.change_7d)},
+        "trend": [{"date": day.isoformat(), "volume": sum(c.values()), **{k: c.get(k, 0) for k in SCORED},
+                   "net_score": _round(net_score(c))} for day, c in d.trend],
+        "themes": list(d.themes), "top_positive": list(d.top_positive), "top_negative": list(d.top_negative),
+        "sources": list(d.sources), "alerts": list(d.alerts),
+    }
+
+
+def digest_json(
+    digests: Sequence[BrandDigest], sov: Sequence[Mapping[str, Any]], day: date, zone: str,
+) -> dict[str, Any]:
+    """The whole digest as one JSON object: date, time zone, brands, share of voice."""
+    return {"date": day.isoformat(), "timezone": zone, "brands": [brand_json(d) for d in digests],
+            "share_of_voice": list(sov)}

@@ -29,6 +29,31 @@ _ENV = jinja2.Environment(
 _ENV.filters["web_link"] = web_link
 
 
+def signed(value: float | None, digits: int = 0) -> str:
+    """`+12`, `-3.5` or `n/a`: a net score or a change as the digest shows it."""
+    return "n/a" if value is None else f"{value:+.{digits}f}"
+
+
+def percent(value: float | None) -> str:
+    """`42.0 %` or `n/a`."""
+    return "n/a" if value is None else f"{value:.1f} %"
+
+
+_BLOCKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[float | None], low: float = -100.0, high: float = 100.0) -> str:
+    """One block character per value between `low` and `high`, `·` where there is none: a trend in plain text."""
+    steps = len(_BLOCKS) - 1
+    return "".join("·" if v is None else _BLOCKS[round((min(max(v, low), high) - low) / (high - low) * steps)]
+                   for v in values)
+
+
+_ENV.filters["signed"] = signed
+_ENV.filters["sparkline"] = sparkline
+_ENV.filters["percent"] = percent
+
+
 def render(template: str, context: Mapping[str, Any]) -> str:
     """One of the package's templates rendered with `context`."""
     return _ENV.get_template(template).render(context)
@@ -40,13 +65,16 @@ def header_safe(value: str) -> str:
 
 
 def alert_subject(alert: Alert) -> str:
-    """Built from the configured brand or source name and counts only, never from mention text."""
+    """Built from the configured brand or source name, counts and the top theme (letters, apostrophes and spaces
+    only, by construction), never from raw mention text."""
     if alert.kind == "health":
         return header_safe(f"[brandpulse] Collector health: {alert.source}")
     update = " (update: growing)" if alert.details.get("update") else ""
+    themes = alert.details.get("themes") or []
+    about = f': "{themes[0]["term"]}"' if themes else ""
     return header_safe(
         f"[brandpulse] Negative spike{update}: {alert.brand}, {alert.observed:g} detractor mentions "
-        f"(usually {alert.expected:.1f})"
+        f"(usually {alert.expected:.1f}){about}"
     )
 
 
@@ -78,7 +106,8 @@ def alert_email(
 ) -> EmailMessage:
     """The email support staff receive for one alert: the explanation, the top mentions, a 48-hour chart."""
     cid = new_cid() if chart_png else None
-    context = {"alert": alert, "mentions": top_mentions, "chart_cid": cid, "guards": alert.details.get("guards", {})}
+    context = {"alert": alert, "mentions": top_mentions, "chart_cid": cid, "guards": alert.details.get("guards", {}),
+               "themes": alert.details.get("themes", []), "themes_change": alert.details.get("themes_change")}
     return build_message(
         alert_subject(alert), sender, recipients, render("alert.txt", context), render("alert.html", context),
         {cid: chart_png} if cid and chart_png else None,

@@ -38,11 +38,12 @@ class SpikeRule:
 
 @dataclass(frozen=True)
 class Storm:
-    """The storm in progress for one brand: where its last alerting bucket ended and the count last reported."""
+    """The storm in progress for one brand: where its last alerting bucket ended, the count and themes last reported."""
 
     last_end: datetime
     reported: float
     alert_count: int = 1
+    themes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,7 @@ def group_storm(alert: Alert, storm: Storm | None, rule: SpikeRule) -> tuple[Ale
             alert, reason=f"storm growing (update {storm.alert_count}): {alert.reason}",
             details={**alert.details, "update": storm.alert_count, "previously_reported": storm.reported},
         )
-        return update, Storm(alert.window_end, alert.observed, storm.alert_count + 1)
+        return update, Storm(alert.window_end, alert.observed, storm.alert_count + 1, storm.themes)
     return None, replace(storm, last_end=alert.window_end)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import smtplib
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -20,6 +22,14 @@ class FileTransport:
     def describe(self) -> str:
         """Where the emails go, for summaries."""
         return f"files in {self.folder}"
+
+    def probe(self) -> None:
+        """Raise `DeliveryError` unless emails can be written to the folder (or it can be created); writes nothing."""
+        existing = self.folder
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+            raise DeliveryError(f"cannot write emails to {self.folder}: {existing} is not a writable folder")
 
     def send(self, message: bytes, sender: str, recipients: list[str], name: str) -> str:
         """Write the message atomically as `<name>.eml`, readable by the owner only; return its path."""
@@ -63,16 +73,27 @@ class SmtpTransport:
             client.starttls(context=self._tls())
         return client
 
-    def send(self, message: bytes, sender: str, recipients: list[str], name: str) -> str:
-        """Deliver the message to all recipients or raise `DeliveryError`."""
+    @contextmanager
+    def _session(self) -> Iterator[smtplib.SMTP]:
+        """A connected, logged-in session; any failure in it becomes a `DeliveryError`."""
         try:
             with self._connect() as client:
                 if self._username:
                     client.login(self._username, self._password or "")
-                refused = client.sendmail(sender, recipients, message)
+                yield client
         except (OSError, smtplib.SMTPException) as exc:
             # The exception text never holds the credentials; keep only its class and message.
             raise DeliveryError(f"SMTP {self.host}:{self.port}: {type(exc).__name__}: {exc}") from exc
+
+    def probe(self) -> None:
+        """Connect, secure and log in as configured, then leave; nothing is sent. Raises `DeliveryError`."""
+        with self._session() as client:
+            client.noop()
+
+    def send(self, message: bytes, sender: str, recipients: list[str], name: str) -> str:
+        """Deliver the message to all recipients or raise `DeliveryError`."""
+        with self._session() as client:
+            refused = client.sendmail(sender, recipients, message)
         if refused:
             # The others got it: retrying would send them a duplicate, so report the refusals with the delivery.
             return f"SMTP {self.host}:{self.port} (refused: {', '.join(sorted(refused))})"

@@ -174,7 +174,7 @@ def bench_stats(db_path: Path, repeat: int) -> None:
     rows = db.execute("SELECT count(*) FROM mentions WHERE brand = ? AND created_at >= ? AND created_at < ?",
                       [brand, since.strftime("%Y-%m-%dT%H:%M:%SZ"), until.strftime("%Y-%m-%dT%H:%M:%SZ")]).fetchone()[0]
     times = _timed(lambda: sentiment_stats(db, "day", brand, since, until), repeat)
-    sql, params = stats_sql("day", brand, since, until)
+    sql, params = stats_sql(db.dialect, "day", brand, since, until)
     scan = sql.replace("FROM mentions WHERE", "FROM mentions NOT INDEXED WHERE")
     base = _timed(lambda: db.execute(scan, params).fetchall(), max(2, repeat // 10))
     p95 = _p95(times)

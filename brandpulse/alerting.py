@@ -1,4 +1,4 @@
-"""Wiring the alert rules to the store: read bucketed counts and state, record alerts, queue their emails."""
+"""Wiring the alert rules to the store: read bucketed counts and state, record alerts, queue their messages."""
 
 from __future__ import annotations
 
@@ -9,14 +9,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from brandpulse.alerts import charts as alerts_charts
+from brandpulse.alerts import chat as alerts_chat
 from brandpulse.alerts import emails as alerts_emails
+from brandpulse.alerts import evidence as alerts_evidence
 from brandpulse.alerts import health as alerts_health
 from brandpulse.alerts import spike as alerts_spike
 from brandpulse.store import alerts as store_alerts
 from brandpulse.store import outbox as store_outbox
 from brandpulse.store import state as store_state
+from brandpulse.store import triage as store_triage
 from brandpulse.alerts.base import Alert, Bucket, floor_to
+from brandpulse.alerts.themes import theme_terms
 from brandpulse import factory
+from brandpulse.channels import Channel, queue_chat
 from brandpulse.config import Config
 from brandpulse.store import transaction
 from brandpulse.store.timestamps import from_db, to_db
@@ -31,15 +36,19 @@ def _storm_key(brand: str, source: str | None) -> str:
     return f"alerts.storm:{brand}" + (f":{source}" if source else "")
 
 
-def _load_storm(value: str | None) -> alerts_spike.Storm | None:
+def _load_storm(value: str | None) -> tuple[alerts_spike.Storm | None, int | None]:
+    """The storm in progress and the id of its first alert (None for storms stored before acknowledgements)."""
     if not value:
-        return None
+        return None, None
     data = json.loads(value)
-    return alerts_spike.Storm(from_db(data["last_end"]), data["reported"], data.get("alert_count", 1))
+    storm = alerts_spike.Storm(from_db(data["last_end"]), data["reported"], data.get("alert_count", 1),
+                               tuple(data.get("themes", ())))
+    return storm, data.get("alert_id")
 
 
-def _dump_storm(storm: alerts_spike.Storm) -> str:
-    return json.dumps({"last_end": to_db(storm.last_end), "reported": storm.reported, "alert_count": storm.alert_count})
+def _dump_storm(storm: alerts_spike.Storm, storm_id: int | None) -> str:
+    return json.dumps({"last_end": to_db(storm.last_end), "reported": storm.reported, "alert_count": storm.alert_count,
+                       "alert_id": storm_id, "themes": list(storm.themes)})
 
 
 def spike_scopes(config: Config, db: Any, brand: str, since: datetime) -> list[str | None]:
@@ -67,12 +76,38 @@ def detect(
     return [replace(a, source=source) for a in fired], storm, buckets
 
 
-def with_evidence(db: Any, alert: Alert) -> Alert:
-    """The alert with its top detractor mentions (text, author, link) in its details."""
+def keywords_of(config: Config, brand: str) -> list[str]:
+    """The brand's name and keywords: words that are never themes of its mentions."""
+    return [brand, *next((b.keywords for b in config.brands if b.name == brand), [])]
+
+
+def with_evidence(config: Config, db: Any, alert: Alert, previous_themes: tuple[str, ...] = ()) -> Alert:
+    """The alert with its themes (against the brand's detractors of the last `history_days`) and its top detractor
+    mentions, one per near-duplicate group; an update also says whether the themes changed since `previous_themes`."""
     if alert.kind != "spike" or alert.brand is None:
         return alert
-    top = store_alerts.top_detractors(db, alert.brand, alert.window_start, alert.window_end, alert.source)
-    return replace(alert, details={**alert.details, "top_mentions": top})
+    window = store_alerts.detractor_mentions(db, alert.brand, alert.window_start, alert.window_end, alert.source)
+    baseline_from = alert.window_start - timedelta(days=factory.spike_rule(config).history_days)
+    baseline = store_alerts.detractor_texts(db, alert.brand, baseline_from, alert.window_start, alert.source)
+    details = {**alert.details, **alerts_evidence.spike_evidence(window, baseline, keywords_of(config, alert.brand))}
+    if alert.details.get("update"):
+        details["themes_change"] = alerts_evidence.themes_change(previous_themes, details["themes"])
+    return replace(alert, details=details)
+
+
+def with_storm_evidence(
+    config: Config, db: Any, alerts: list[Alert], storm: alerts_spike.Storm | None, reported: tuple[str, ...] = (),
+) -> tuple[list[Alert], alerts_spike.Storm | None]:
+    """One scope's alerts, in order, with their evidence; each update compared with the themes reported before it.
+    The storm returned carries the themes last reported, for the next run's comparison."""
+    done = []
+    for alert in alerts:
+        alert = with_evidence(config, db, alert, reported)
+        reported = tuple(theme_terms(alert.details.get("themes", [])))
+        done.append(alert)
+    if storm is not None and done:
+        storm = replace(storm, themes=reported)
+    return done, storm
 
 
 def _source_history(config: Config, db: Any, since: datetime, until: datetime):
@@ -114,14 +149,21 @@ def collector_statuses(db: Any) -> list[alerts_health.CollectorStatus]:
     return found
 
 
-def record(config: Config, db: Any, alert: Alert, now: datetime, buckets: list[Bucket]) -> Alert:
-    """Store the alert with its evidence and queue its email with a chart of the last 48 hours."""
-    alert = with_evidence(db, alert)
-    store_alerts.record_alert(db, alert, now)
+def _suppressed(db: Any, alert: Alert, now: datetime, storm_id: int | None) -> str | None:
+    """Why this alert is stored but not sent: its brand is silenced, or it updates an acknowledged storm."""
+    if alert.kind != "spike" or alert.brand is None:
+        return None
+    silence = store_triage.active_silence(db, alert.brand, now)
+    if silence:
+        return f"silenced by {silence['created_by']} until {silence['until']} (silence {silence['id']})"
+    owner = store_triage.storm_acknowledgement(db, storm_id) if alert.details.get("update") else None
+    return f"storm {storm_id} acknowledged by {owner}" if owner else None
+
+
+def _queue_email(config: Config, db: Any, alert: Alert, now: datetime, buckets: list[Bucket]) -> bool:
     recipients = config.recipients(alert.brand, "alerts")
     if not recipients:
-        log.warning("alert for %s fired but no alert recipients are configured", alert.brand or alert.source)
-        return alert
+        return False
     recent = [b for b in buckets if alert.window_end - CHART_SPAN <= b.start < alert.window_end]
     chart = alerts_charts.buckets_chart(
         recent, f"{alert.brand}: mentions per {alerts_spike.describe_width(config.alerts.spike.bucket)}, last 48 h",
@@ -131,11 +173,44 @@ def record(config: Config, db: Any, alert: Alert, now: datetime, buckets: list[B
         alert, config.email.sender, recipients, alert.details.get("top_mentions", []), chart,
     )
     store_outbox.enqueue(db, "alert", alert.brand, message["Subject"], recipients, message.as_bytes(), now)
-    log.warning("alert: %s: %s", alert.brand or alert.source, alert.reason)
-    return alert
+    return True
 
 
-def evaluate(config: Config, queries: list[Any], db: Any, now: datetime) -> list[Alert]:
+def record(
+    config: Config, db: Any, alert: Alert, now: datetime, buckets: list[Bucket], channels: list[Channel] = (),
+    storm_id: int | None = None,
+) -> tuple[Alert, int]:
+    """Store the alert (a spike's evidence already in `details`); unless silenced or acknowledged, queue its email
+    (with a chart of the last 48 hours) and one chat message per channel that wants it. Returns the alert and its id."""
+    suppressed = _suppressed(db, alert, now, storm_id)
+    alert_id = store_alerts.record_alert(db, alert, now, storm_id, suppressed)
+    if suppressed:
+        log.warning("alert %d stored, not sent: %s: %s", alert_id, alert.brand, suppressed)
+        return alert, alert_id
+    emailed = _queue_email(config, db, alert, now, buckets)
+    kind = "health" if alert.kind == "health" else "alerts"
+    chats = queue_chat(db, channels, kind, alert.brand, alerts_chat.alert_chat(alert, alert_id), now)
+    if not emailed and not chats:
+        log.warning("alert for %s fired but no alert recipients or channels are configured", alert.brand or alert.source)
+    log.warning("alert %d: %s: %s", alert_id, alert.brand or alert.source, alert.reason)
+    return alert, alert_id
+
+
+def _record_storm(
+    config: Config, db: Any, found: list[Alert], buckets: list[Bucket], now: datetime, channels: list[Channel],
+    storm_id: int | None,
+) -> tuple[list[Alert], int | None]:
+    """Record a scope's alerts in order: a new storm starts with its own id, updates carry the storm's."""
+    recorded = []
+    for alert in found:
+        alert, alert_id = record(config, db, alert, now, buckets, channels,
+                                 storm_id if alert.details.get("update") else None)
+        storm_id = storm_id if alert.details.get("update") else alert_id
+        recorded.append(alert)
+    return recorded, storm_id
+
+
+def evaluate(config: Config, queries: list[Any], db: Any, now: datetime, channels: list[Channel] = ()) -> list[Alert]:
     """Spike alerts over the complete buckets since the watermark, then health alerts; each batch in one transaction."""
     spike = config.alerts.spike
     until = floor_to(now, spike.bucket)
@@ -147,15 +222,17 @@ def evaluate(config: Config, queries: list[Any], db: Any, now: datetime) -> list
             for query in queries:
                 for source in spike_scopes(config, db, query.brand, evaluate_from - timedelta(days=7)):
                     key = _storm_key(query.brand, source)
-                    found, storm, buckets = detect(
-                        config, db, query.brand, source, evaluate_from, until, _load_storm(store_state.get_value(db, key)),
-                    )
-                    fired += [record(config, db, alert, now, buckets) for alert in found]
+                    storm, storm_id = _load_storm(store_state.get_value(db, key))
+                    reported = storm.themes if storm else ()
+                    found, storm, buckets = detect(config, db, query.brand, source, evaluate_from, until, storm)
+                    found, storm = with_storm_evidence(config, db, found, storm, reported)
+                    recorded, storm_id = _record_storm(config, db, found, buckets, now, channels, storm_id)
+                    fired += recorded
                     if storm is not None:
-                        store_state.set_value(db, key, _dump_storm(storm))
+                        store_state.set_value(db, key, _dump_storm(storm, storm_id))
             store_state.set_value(db, ALERTS_WATERMARK, to_db(until))
     with transaction(db):
-        fired += [record(config, db, alert, now, []) for alert in health_alerts(config, db, until, now)]
+        fired += [record(config, db, alert, now, [], channels)[0] for alert in health_alerts(config, db, until, now)]
     return fired
 
 
@@ -167,7 +244,7 @@ def backtest(config: Config, brands: list[str], db: Any, since: datetime, until:
     for brand in brands:
         for source in spike_scopes(config, db, brand, since - timedelta(days=7)):
             fired, _, _ = detect(config, db, brand, source, since, until, None)
-            found += [with_evidence(db, alert) for alert in fired]
+            found += with_storm_evidence(config, db, fired, None)[0]
     found += replay_silence(config, db, since, until)
     return sorted(found, key=lambda a: (a.window_end, a.kind, a.brand or "", a.source or ""))
 

@@ -14,6 +14,8 @@ from brandpulse.config import DEFAULT_CONFIG
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
 from brandpulse.logging_setup import setup_logging
+from brandpulse.scheduler import JOB_KINDS
+from brandpulse.store.backend import label
 from brandpulse.summary import print_run_summary
 
 log = logging.getLogger(__name__)
@@ -26,40 +28,46 @@ def _now() -> datetime:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=DEFAULT_CONFIG,
               envvar="BRANDPULSE_CONFIG", show_default=True, help="Configuration file (env BRANDPULSE_CONFIG).")
-@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              envvar="BRANDPULSE_DB", help="SQLite store, overriding the config (env BRANDPULSE_DB).")
+@click.option("--db", "db_path", default=None, envvar="BRANDPULSE_DB", metavar="PATH|URL",
+              help="Store, overriding the config: a SQLite file or a postgresql:// URL (env BRANDPULSE_DB).")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.option("--log-format", type=click.Choice(["text", "json"]), default="text", envvar="BRANDPULSE_LOG_FORMAT",
               show_default=True, help="One line per event, as text or JSON lines (env BRANDPULSE_LOG_FORMAT).")
 @click.version_option(package_name="brandpulse")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path, db_path: Path | None, verbose: int, log_format: str) -> None:
+def cli(ctx: click.Context, config_path: Path, db_path: str | None, verbose: int, log_format: str) -> None:
     """brandpulse: self-hosted social listening with offline sentiment and spike alerts."""
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
     setup_logging(level, log_format)
-    ctx.obj = AppContext(config_path, db_path)
+    named = ctx.get_parameter_source("config_path") is not click.core.ParameterSource.DEFAULT
+    ctx.obj = AppContext(config_path, db_path, config_named=named)
 
 
 @cli.command()
 @click.option("--once", is_flag=True, help="Run every job once, print a summary and exit.")
+@click.option("--only", multiple=True, type=click.Choice(JOB_KINDS),
+              help="Run only this kind of job (repeatable): a worker sharing a PostgreSQL store with others.")
 @pass_app
-def run(app: AppContext, once: bool) -> None:
-    """Run the service: collect, classify, evaluate alerts, deliver emails."""
-    from brandpulse.store.lock import ServiceLock
+def run(app: AppContext, once: bool, only: tuple[str, ...]) -> None:
+    """Run the service: collect, classify, evaluate alerts (and the digest), deliver emails."""
+    from brandpulse.pipeline import CollectReport, DeliveryReport
+    from brandpulse.store.lock import service_lock
 
+    kinds = set(only or JOB_KINDS)
     pipeline = app.pipeline
-    with domain_errors(), ServiceLock(app.db_path):
+    with domain_errors(), service_lock(app.db_path):
         if not once:
             from brandpulse.scheduler import serve
 
-            click.echo(f"brandpulse running on {app.db_path}; Ctrl-C stops it.", err=True)
-            serve(pipeline)
+            click.echo(f"brandpulse running on {label(app.db_path)}; Ctrl-C stops it.", err=True)
+            serve(pipeline, kinds)
             return
         # Recorded under the scheduler's job names, so that `status` reads the same either way.
-        collected = _timed(pipeline, [f"collect:{c.name}" for c in app.config.collectors], pipeline.collect)
-        classified = _timed(pipeline, ["classify"], pipeline.classify)
-        fired = _timed(pipeline, ["alerts"], pipeline.evaluate_alerts)
-        delivered = _timed(pipeline, ["deliver"], pipeline.deliver)
+        collected = (_timed(pipeline, [f"collect:{c.name}" for c in app.config.collectors], pipeline.collect)
+                     if "collect" in kinds else CollectReport())
+        classified = _timed(pipeline, ["classify"], pipeline.classify) if "classify" in kinds else 0
+        fired = _timed(pipeline, ["alerts"], pipeline.evaluate_alerts) if "alerts" in kinds else []
+        delivered = _timed(pipeline, ["deliver"], pipeline.deliver) if "deliver" in kinds else DeliveryReport()
         print_run_summary(pipeline, collected, classified, fired, delivered)
 
 
@@ -108,15 +116,19 @@ def ingest(app: AppContext, file, classify: bool) -> None:
 def classify(app: AppContext, file, batch: int) -> None:
     """Classify one text per line of FILE (stdin by default); print one JSON object per line: label, probs, score,
     category, complaint, lang (label, probs, score and complaint are null in a language no model reads)."""
-    pipeline = app.pipeline
+    from brandpulse.sentiment.nps import categorize_result
+
+    from brandpulse import factory
+
+    policy = factory.nps_policy(app.sentiment)
     with domain_errors():
-        router = pipeline.router()
+        router = factory.sentiment_router(app.sentiment)
         lines: list[str] = []
         for line in [*file, None]:
             if line is not None:
                 lines.append(line.rstrip("\n"))
             if lines and (line is None or len(lines) >= batch):
-                click.echo("\n".join(json.dumps(_classified(s, pipeline.category(s.classification, None)))
+                click.echo("\n".join(json.dumps(_classified(s, categorize_result(s.classification, None, policy)))
                                      for s in router.classify(lines)))
                 lines.clear()
 
@@ -141,6 +153,9 @@ from brandpulse.commands.stats import stats  # noqa: E402
 from brandpulse.commands.status import status  # noqa: E402
 from brandpulse.commands.alerts import alerts_group  # noqa: E402
 from brandpulse.commands.digest import digest_command  # noqa: E402
+from brandpulse.commands.store import store_group  # noqa: E402
+from brandpulse.commands.init import init  # noqa: E402
+from brandpulse.commands.check import check  # noqa: E402
 
 cli.add_command(query)
 cli.add_command(export)
@@ -151,3 +166,6 @@ cli.add_command(sentiment)
 cli.add_command(status)
 cli.add_command(alerts_group)
 cli.add_command(digest_command)
+cli.add_command(store_group)
+cli.add_command(init)
+cli.add_command(check)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator,
+)
 
 from brandpulse.timeparse import parse_duration
 
@@ -251,7 +256,7 @@ class DigestConfig(Strict):
     cron: str = "0 8 * * *"
     timezone: str = "UTC"
     top_mentions: int = Field(default=3, ge=0, le=20)
-    top_terms: int = Field(default=10, ge=0, le=50)
+    top_terms: int = Field(default=5, ge=0, le=50)  # themes of the day listed
 
     @field_validator("timezone")
     @classmethod
@@ -298,10 +303,60 @@ class EmailConfig(Strict):
     interval: Duration = timedelta(minutes=1)
 
 
+ChannelKind = Literal["alerts", "health", "digest"]
+
+
+class ChannelConfig(Strict):
+    """A chat or webhook channel; its apprise URL (which holds a token) comes from the variable `url_env`."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    url_env: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    kinds: list[ChannelKind] = Field(default=["alerts"], min_length=1)
+    brands: list[str] | None = None  # default: every brand
+
+    @field_validator("name")
+    @classmethod
+    def _not_email(cls, value: str) -> str:
+        if value == "email":
+            raise ValueError("the name 'email' is taken by the email channel; choose another one")
+        return value
+
+    @model_validator(mode="after")
+    def _url_parses(self, info: ValidationInfo) -> "ChannelConfig":
+        # The URL lives in the environment, read at start-up so that a typo fails at launch; it is never quoted.
+        env = (info.context or {}).get("env", {})
+        url = env.get(self.url_env)
+        if url:
+            from brandpulse.alerts.channels import is_valid_url
+
+            if not is_valid_url(url):
+                raise ValueError(f"channel {self.name}: the URL in {self.url_env} is not an apprise URL it can use "
+                                 "(check its scheme, tokens and fields; https://github.com/caronc/apprise/wiki)")
+        return self
+
+
 class StoreConfig(Strict):
-    """Where the mention store lives."""
+    """Where the mention store lives: a SQLite file (`path`), or a PostgreSQL database (`url`, which wins)."""
 
     path: Path = Path("brandpulse.db")
+    url: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("postgresql", "postgres"):
+            raise ValueError(f"{parts.scheme or value!r} is not a store URL scheme; use postgresql://host/database")
+        if parts.password:
+            # Secrets stay out of config files: libpq reads PGPASSWORD (or ~/.pgpass); BRANDPULSE_DB may hold a URL.
+            raise ValueError("must not contain a password; set PGPASSWORD (or BRANDPULSE_DB) in the environment")
+        return value
+
+    def target(self) -> str | Path:
+        """The URL when one is configured, else the file path."""
+        return self.url or self.path
 
 
 class Config(Strict):
@@ -313,9 +368,10 @@ class Config(Strict):
     alerts: AlertsConfig = AlertsConfig()
     email: EmailConfig = EmailConfig()
     digest: DigestConfig = DigestConfig()
+    channels: list[ChannelConfig] = []
     store: StoreConfig = StoreConfig()
 
-    @field_validator("brands", "collectors")
+    @field_validator("brands", "collectors", "channels")
     @classmethod
     def _unique_names(cls, items: list[Any], info: Any) -> list[Any]:
         names = [item.name for item in items]
@@ -332,6 +388,10 @@ class Config(Strict):
             unknown = sorted({n for n in named if n is not None and n not in brands})
             if unknown:
                 raise ValueError(f"collector {item.name} names unknown brand(s): {', '.join(unknown)}")
+        for channel in self.channels:
+            unknown = sorted(set(channel.brands or ()) - brands)
+            if unknown:
+                raise ValueError(f"channel {channel.name} names unknown brand(s): {', '.join(unknown)}")
         return self
 
     def recipients(self, brand: str | None, kind: Literal["alerts", "digest"]) -> list[str]:
@@ -350,7 +410,7 @@ def _location(error: dict[str, Any]) -> str:
 def _describe(exc: ValidationError, path: Path) -> str:
     lines = [f"invalid configuration in {path}:"]
     for error in exc.errors():
-        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"].removeprefix("Value error, ")
         lines.append(f"  {_location(error)}: {message}")
     return "\n".join(lines)
 
@@ -363,8 +423,9 @@ def _resolve(config: Config, base: Path) -> Config:
     return config.model_copy(update={"store": store, "email": email})
 
 
-def load_config(path: str | Path) -> Config:
-    """Read, validate and resolve the configuration at `path`, or raise `ConfigError` saying what and where."""
+def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Config:
+    """Read, validate and resolve the configuration at `path` (channel URLs from `env`, by default the process's),
+    or raise `ConfigError` saying what and where."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -381,7 +442,7 @@ def load_config(path: str | Path) -> Config:
     if not isinstance(data, dict):
         raise ConfigError(f"configuration file {path} must be a mapping of sections (brands, collectors, ...)")
     try:
-        config = Config.model_validate(data)
+        config = Config.model_validate(data, context={"env": os.environ if env is None else env})
     except ValidationError as exc:
         raise ConfigError(_describe(exc, path)) from None
     return _resolve(config, path.resolve().parent)

@@ -1,4 +1,4 @@
-"""What every CLI command gets: the validated configuration, the database path and the pipeline."""
+"""What every CLI command gets: the validated configuration, the store (a path or a URL) and the pipeline."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from pathlib import Path
 
 import click
 
-from brandpulse.config import Config, ConfigError, load_config
+from brandpulse.config import Config, ConfigError, SentimentConfig, load_config
 from brandpulse.pipeline import Pipeline
+from brandpulse.store.backend import is_url
 
 
 @dataclass
@@ -18,8 +19,9 @@ class AppContext:
     """Global options, with the config loaded on first use so that `--help` never reads it."""
 
     config_path: Path
-    db_override: Path | None
+    db_override: str | None
     extras: dict[str, object] = field(default_factory=dict)
+    config_named: bool = False  # --config or BRANDPULSE_CONFIG was given, so a missing file is an error
 
     @cached_property
     def config(self) -> Config:
@@ -30,10 +32,27 @@ class AppContext:
             click.echo(f"Error: {exc}", err=True)
             sys.exit(2)
 
+    @cached_property
+    def optional_config(self) -> Config | None:
+        """The validated config when there is one to read (a named one must exist), else None."""
+        if not self.config_named and not self.config_path.exists():
+            return None
+        return self.config
+
     @property
-    def db_path(self) -> Path:
-        """--db / BRANDPULSE_DB when given, else the config's store path."""
-        return self.db_override or self.config.store.path
+    def sentiment(self) -> SentimentConfig:
+        """The config's sentiment section; the bundled model's defaults when there is no config file to read.
+
+        Classifying text needs no brands or collectors, so a new user can try it before writing a config.
+        """
+        return self.optional_config.sentiment if self.optional_config else SentimentConfig()
+
+    @property
+    def db_path(self) -> str | Path:
+        """--db / BRANDPULSE_DB when given (a file path or a postgresql:// URL), else the config's store."""
+        if self.db_override:
+            return self.db_override if is_url(self.db_override) else Path(self.db_override)
+        return self.config.store.target()
 
     @cached_property
     def pipeline(self) -> Pipeline:

@@ -1,17 +1,23 @@
-"""Wiring the daily digest: read a day's figures from the store, render them, queue the email once per day."""
+"""Wiring the daily digest: read a day's figures from the store, render them, queue the messages once per day."""
 
 from __future__ import annotations
 
+import json
 import logging
+from collections import Counter
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from brandpulse.alerts import digest as alerts_digest
+from brandpulse.alerts import digest_render
+from brandpulse.config import BrandConfig, Config
+from brandpulse.store import alerts as store_alerts
 from brandpulse.store import digest as store_digest
 from brandpulse.store import outbox as store_outbox
 from brandpulse.store import state as store_state
-from brandpulse.config import Config
+from brandpulse.alerts.chat import ChatMessage, digest_chat
+from brandpulse.channels import Channel, queue_chat
 from brandpulse.store import transaction
 
 log = logging.getLogger(__name__)
@@ -28,44 +34,88 @@ def previous_day(now: datetime, zone: str) -> date:
     return now.astimezone(ZoneInfo(zone)).date() - timedelta(days=1)
 
 
-def build(config: Config, db: Any, day: date, brands: list[str]) -> list[alerts_digest.BrandDigest]:
-    """One digest per brand for `day` (in the configured time zone)."""
-    settings = config.digest
-    found = []
+def _days_before(day: date, count: int) -> list[date]:
+    return [day - timedelta(days=back) for back in range(count, 0, -1)]
+
+
+def _brand_digest(config: Config, db: Any, brand: BrandConfig, day: date) -> alerts_digest.BrandDigest:
+    zone, settings = config.digest.timezone, config.digest
+    earlier = _days_before(day, alerts_digest.TREND_DAYS - 1)
+    history = store_digest.daily_category_counts(db, brand.name, [day_bounds(d, zone) for d in earlier])
+    start, end = day_bounds(day, zone)
+    baseline_start = day_bounds(day - timedelta(days=alerts_digest.BASELINE_DAYS), zone)[0]
+    return alerts_digest.brand_digest(
+        brand.name, day, store_digest.classified_mentions(db, brand.name, start, end), list(zip(earlier, history)),
+        store_alerts.detractor_texts(db, brand.name, baseline_start, start), brand.keywords,
+        store_digest.alerts_between(db, brand.name, start, end), settings.top_mentions, settings.top_terms,
+    )
+
+
+def _week_before(counts: list[dict[str, int]]) -> dict[str, int]:
+    total: Counter[str] = Counter()
+    for day in counts[-alerts_digest.AVERAGE_DAYS:]:
+        total.update(day)
+    return dict(total)
+
+
+def build(config: Config, db: Any, day: date, brands: list[str]) -> dict[str, Any]:
+    """The digest of `day` (in the configured time zone) as its JSON object: the selected brands in full, the share
+    of voice across every configured brand."""
+    zone = config.digest.timezone
+    digests, on_day, before = [], {}, {}
     for brand in config.brands:
-        if brand.name not in brands:
-            continue
-        start, end = day_bounds(day, settings.timezone)
-        history = []
-        for back in range(7, 0, -1):
-            earlier = day - timedelta(days=back)
-            history.append((earlier, store_digest.category_counts(db, brand.name, *day_bounds(earlier, settings.timezone))))
-        mentions = store_digest.classified_mentions(db, brand.name, start, end)
-        found.append(alerts_digest.brand_digest(
-            brand.name, day, mentions, history, brand.keywords, settings.top_mentions, settings.top_terms,
-        ))
-    return found
+        if brand.name in brands:
+            digest = _brand_digest(config, db, brand, day)
+            digests.append(digest)
+            on_day[brand.name], before[brand.name] = digest.counts, _week_before([c for _, c in digest.trend[:-1]])
+        else:
+            bounds = [day_bounds(d, zone) for d in [*_days_before(day, alerts_digest.AVERAGE_DAYS), day]]
+            *week, on_day[brand.name] = store_digest.daily_category_counts(db, brand.name, bounds)
+            before[brand.name] = _week_before(week)
+    return alerts_digest.digest_json(digests, alerts_digest.share_of_voice(on_day, before), day, zone)
 
 
-def preview(config: Config, db: Any, day: date, brands: list[str]) -> str:
-    """The digest of `day` as a standalone HTML page."""
-    return alerts_digest.digest_preview(build(config, db, day, brands), day)
+def render(doc: dict[str, Any], fmt: str) -> str:
+    """The digest in `fmt`: json (the documented shape), html (a standalone page) or text."""
+    if fmt == "json":
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "html":
+        return digest_render.digest_preview(doc)
+    return digest_render.digest_text(doc)
 
 
-def queue(config: Config, db: Any, day: date, brands: list[str], now: datetime, again: bool = False) -> list[str]:
-    """Queue the digest of `day` for each brand's marketing recipients, once per brand and day; returns the brands queued."""
+def _queued_key(brand: str, day: date) -> str:
+    return f"digest.queued:{brand}:{day.isoformat()}"
+
+
+def _chat(brand: dict[str, Any], day: date) -> ChatMessage:
+    return digest_chat(brand["brand"], day.isoformat(), brand["volume"], brand["categories"], brand["net_score"],
+                       brand["net_score_change"]["previous_day"], [(t["term"], t["count"]) for t in brand["themes"]])
+
+
+def queue(
+    config: Config, db: Any, day: date, brands: list[str], now: datetime, again: bool = False,
+    channels: list[Channel] = (),
+) -> list[str]:
+    """Queue the digest of `day` for each brand's marketing recipients and digest channels, once per brand and day;
+    returns the brands queued."""
     queued = []
-    for digest in build(config, db, day, brands):
-        key = f"digest.queued:{digest.brand}:{day.isoformat()}"
-        recipients = config.recipients(digest.brand, "digest")
-        if not recipients:
-            log.warning("no digest recipients configured for %s", digest.brand)
+    pending = [b for b in brands if again or not store_state.get_value(db, _queued_key(b, day))]
+    doc = build(config, db, day, pending) if pending else {"brands": []}
+    for brand in doc["brands"]:
+        name = brand["brand"]
+        key = _queued_key(name, day)
+        recipients = config.recipients(name, "digest")
+        if not recipients and not any(c.url and c.wants("digest", name) for c in channels):
+            log.warning("no digest recipients or channels configured for %s", name)
             continue
         with transaction(db):
             if store_state.get_value(db, key) and not again:
                 continue
-            message = alerts_digest.digest_email([digest], day, config.email.sender, recipients)
-            store_outbox.enqueue(db, "digest", digest.brand, message["Subject"], recipients, message.as_bytes(), now)
+            if recipients:
+                message = digest_render.digest_email({**doc, "brands": [brand]}, config.email.sender, recipients)
+                store_outbox.enqueue(db, "digest", name, message["Subject"], recipients, message.as_bytes(), now)
+            queue_chat(db, channels, "digest", name, _chat(brand, day), now)
             store_state.set_value(db, key, now.isoformat())
-        queued.append(digest.brand)
+        queued.append(name)
     return queued

@@ -19,6 +19,7 @@ from brandpulse.config import (
     MastodonCollectorConfig,
     RedditCollectorConfig,
     ReplayCollectorConfig,
+    SentimentConfig,
     TwitterCollectorConfig,
 )
 from brandpulse.collectors.base import BrandQuery, Collector
@@ -121,10 +122,17 @@ def _reddit(settings: RedditCollectorConfig, env: Mapping[str, str]) -> Collecto
     return RedditCollector(settings.name, reddit, settings.subreddits, settings.limit, settings.comments)
 
 
-def nps_policy(config: Config) -> NpsPolicy:
-    """The NPS mapping the config asks for."""
-    settings = config.sentiment
+def nps_policy(settings: SentimentConfig) -> NpsPolicy:
+    """The NPS mapping a sentiment section asks for."""
     return NpsPolicy(settings.confidence_threshold, settings.rating_takes_precedence, settings.complaints_are_detractors)
+
+
+def classifier(settings: SentimentConfig, model: str | None = None):
+    """The sentiment model a sentiment section asks for (or `model` instead of its own), loaded offline."""
+    from brandpulse.sentiment.classifier import load_classifier
+
+    return load_classifier(model or settings.model, settings.device, settings.batch_size, settings.max_length,
+                           settings.backend, settings.max_windows)
 
 
 def spike_rule(config: Config) -> SpikeRule:
@@ -142,27 +150,22 @@ def health_rule(config: Config) -> HealthRule:
     return HealthRule(health.silence, health.min_expected, health.max_p_value, 3, health.failing_for, health.cooldown)
 
 
-def email_transport(config: Config) -> FileTransport | SmtpTransport:
+def email_transport(config: Config, env: Mapping[str, str] = os.environ) -> FileTransport | SmtpTransport:
     """SMTP when configured (login from the environment), else `.eml` files in the outbox folder."""
     smtp = config.email.smtp
     if smtp is None:
         return FileTransport(config.email.outbox_dir)
     return SmtpTransport(
         smtp.host, smtp.port, smtp.security,
-        os.environ.get(smtp.username_env), os.environ.get(smtp.password_env), smtp.timeout, smtp.ca_file,
+        env.get(smtp.username_env), env.get(smtp.password_env), smtp.timeout, smtp.ca_file,
     )
 
 
-def sentiment_router(config: Config):
-    """The configured models, one per language, behind a language detector; each model loads on first use."""
-    from brandpulse.sentiment.classifier import load_classifier
+def sentiment_router(settings: SentimentConfig):
+    """The models a sentiment section configures, one per language, behind a language detector; each model loads
+    on first use."""
     from brandpulse.sentiment.language import LanguageDetector
     from brandpulse.sentiment.router import LanguageRouter
 
-    settings = config.sentiment
-
-    def load(model: str):
-        return load_classifier(model, settings.device, settings.batch_size, settings.max_length, settings.backend,
-                               settings.max_windows)
-
-    return LanguageRouter(settings.model_map(), load, LanguageDetector(settings.default_language))
+    return LanguageRouter(settings.model_map(), lambda model: classifier(settings, model),
+                          LanguageDetector(settings.default_language))

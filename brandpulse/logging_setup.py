@@ -12,12 +12,19 @@ from datetime import datetime, timezone
 # Environment variables whose values must never reach a log line, whatever code logs them.
 SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|USERNAME|CLIENT_ID", re.IGNORECASE)
 MIN_SECRET_LENGTH = 4  # masking "a" everywhere would garble the logs and hide nothing
+# Secrets in variables not named like credentials (a channel's URL and its tokens), registered when read.
+_REGISTERED: set[str] = set()
+
+
+def add_secrets(values: list[str]) -> None:
+    """Mask these values too, from now on, in every log line and stored error."""
+    _REGISTERED.update(v for v in values if len(v) >= MIN_SECRET_LENGTH)
 
 
 def secret_values() -> list[str]:
-    """The values of the environment variables that look like credentials, longest first."""
+    """The values of the environment variables that look like credentials, and registered secrets, longest first."""
     values = {v for k, v in os.environ.items() if SECRET_NAME.search(k) and len(v) >= MIN_SECRET_LENGTH}
-    return sorted(values, key=len, reverse=True)
+    return sorted(values | _REGISTERED, key=len, reverse=True)
 
 
 def mask(text: str, secrets: list[str]) -> str:
@@ -31,11 +38,11 @@ class _Formatter(logging.Formatter):
     def __init__(self, as_json: bool):
         super().__init__()
         self._json = as_json
-        self._secrets = secret_values()
 
     def format(self, record: logging.LogRecord) -> str:
-        message = mask(record.getMessage(), self._secrets)
-        error = mask(self.formatException(record.exc_info), self._secrets) if record.exc_info else None
+        secrets = secret_values()  # read per line: channels register their URLs after logging is set up
+        message = mask(record.getMessage(), secrets)
+        error = mask(self.formatException(record.exc_info), secrets) if record.exc_info else None
         stamp = datetime.fromtimestamp(record.created, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
         if self._json:
             event = {"time": stamp, "level": record.levelname, "logger": record.name, "message": message}

@@ -1,6 +1,8 @@
-"""The jobs of the service, each one stage run once: collect, classify, evaluate alerts, deliver emails.
+"""The jobs of the service, each one stage run once: collect, classify, evaluate alerts, deliver messages.
 
-Stages talk through the store's tables, so each job can run alone, in any order, any number of times.
+Stages talk through the store's tables, so each job can run alone, in any order, any number of times; on
+PostgreSQL also in several processes at once (`run --only`): classification and delivery claim their rows, alert
+evaluation takes a lock in the database.
 """
 
 from __future__ import annotations
@@ -17,24 +19,25 @@ from brandpulse.store import brands as store_brands
 from brandpulse.store import bulk as store_bulk
 from brandpulse.store import jobs as store_jobs
 from brandpulse.store import mentions as store_mentions
-from brandpulse.store import outbox as store_outbox
 from brandpulse.store import rescore as store_rescore
 from brandpulse.store import state as store_state
-from brandpulse.alerts.base import Alert, DeliveryError
-from brandpulse.alerts.transports import retry_at
+from brandpulse.alerts.base import Alert
 from brandpulse import factory
+from brandpulse.channels import log_disabled, resolve_channels
 from brandpulse.config import Config
+from brandpulse.delivery import DeliveryReport, deliver
 from brandpulse.logging_setup import mask, secret_values
 from brandpulse.collectors.base import CollectorError
 from brandpulse.collectors.brands import BrandMatcher
 from brandpulse.collectors.jsonl import LineError, parse_lines
 from brandpulse.sentiment.language import language_tag
-from brandpulse.sentiment.nps import categorize
+from brandpulse.sentiment.nps import categorize, categorize_result
 from brandpulse.store import open_db
 
 log = logging.getLogger(__name__)
 
 CLASSIFY_BATCH = 512
+ALERTS_LOCK = "brandpulse.alerts"
 INGEST_BATCH = 10_000
 
 
@@ -57,25 +60,19 @@ class IngestReport:
     errors: list[LineError] = field(default_factory=list)
 
 
-@dataclass
-class DeliveryReport:
-    """Emails delivered (with where they went) and emails left for a retry."""
-
-    sent: list[str] = field(default_factory=list)
-    failed: int = 0
-
-
 class Pipeline:
     """The stages wired to one configuration and one database."""
 
-    def __init__(self, config: Config, db_path: Path):
+    def __init__(self, config: Config, db_path: str | Path):
         self.config = config
         self.db_path = db_path
         self._disabled = factory.disabled_collectors(config)
+        self.channels = resolve_channels(config)
+        log_disabled(self.channels)
         self._router: Any = None
         self._queries = factory.brand_queries(config)
         self._matcher = BrandMatcher(self._queries)
-        self._policy = factory.nps_policy(config)
+        self._policy = factory.nps_policy(config.sentiment)
         self._brands_synced = False
 
     def open(self):
@@ -83,7 +80,8 @@ class Pipeline:
         db = open_db(self.db_path)
         if not self._brands_synced:
             # The first connection of the process records the configured brands for analysts.
-            store_brands.sync_brands(db, self._queries, datetime.now(timezone.utc))
+            with db.exclusive("brandpulse.brands"):
+                store_brands.sync_brands(db, self._queries, datetime.now(timezone.utc))
             self._brands_synced = True
         return db
 
@@ -99,7 +97,7 @@ class Pipeline:
     def router(self) -> Any:
         """The sentiment models by language (each loaded on first use) behind the language detector, kept."""
         if self._router is None:
-            self._router = factory.sentiment_router(self.config)
+            self._router = factory.sentiment_router(self.config.sentiment)
         return self._router
 
     def _current_models(self) -> tuple[list[store_rescore.CurrentModel], list[str]]:
@@ -161,8 +159,13 @@ class Pipeline:
         done = 0
         db = self.open()
         try:
-            while pending := store_mentions.pending_classification(db, CLASSIFY_BATCH):
-                done += self._classify_and_save(db, pending, now)
+            while True:
+                # Claimed until saved: another classify worker takes the next batch, and a worker that dies
+                # mid-batch lets its batch go back to the queue.
+                with store_mentions.claim_pending(db, CLASSIFY_BATCH) as pending:
+                    if not pending:
+                        break
+                    done += self._classify_and_save(db, pending, now)
         finally:
             db.close()
         return done
@@ -194,16 +197,9 @@ class Pipeline:
     def _classify_and_save(self, db: Any, pending: list[store_mentions.PendingMention], now: datetime) -> int:
         scored = self.router().classify([p.text for p in pending], [p.lang for p in pending])
         rows = [store_mentions.ClassifiedMention(p.id, p.lang if language_tag(p.lang) else s.lang, s.classification,
-                                                 self.category(s.classification, p.rating))
+                                                 categorize_result(s.classification, p.rating, self._policy))
                 for p, s in zip(pending, scored)]
         return store_mentions.save_classifications(db, rows, now)
-
-    def category(self, classification: Any, rating: int | None) -> str:
-        """The NPS category of a classification (None: unscored) under the configured policy."""
-        if classification is None:
-            return categorize(None, None, rating, self._policy)
-        return categorize(classification.label, classification.confidence, rating, self._policy,
-                          classification.complaint)
 
     def evaluate_alerts(self, now: datetime) -> list[Alert]:
         """Spike alerts over the complete buckets since the last evaluation, then health alerts; queue their emails."""
@@ -211,7 +207,9 @@ class Pipeline:
 
         db = self.open()
         try:
-            return alerting.evaluate(self.config, self._queries, db, now)
+            # One evaluation at a time across workers: the second one finds the watermark moved, no storm twice.
+            with db.exclusive(ALERTS_LOCK):
+                return alerting.evaluate(self.config, self._queries, db, now, self.channels)
         finally:
             db.close()
 
@@ -226,6 +224,14 @@ class Pipeline:
         finally:
             db.close()
 
+    def unconfigured_brands(self, since: datetime, until: datetime) -> dict[str | None, int]:
+        """Mentions published in [since, until) per brand the config does not name (None: no brand)."""
+        db = self.open()
+        try:
+            return store_brands.unconfigured_brands(db, [q.brand for q in self._queries], since, until)
+        finally:
+            db.close()
+
     def send_digest(self, now: datetime) -> list[str]:
         """Queue yesterday's digest (in the digest's time zone) for every brand, once; the deliver job sends it."""
         from brandpulse import digesting
@@ -233,27 +239,18 @@ class Pipeline:
         db = self.open()
         try:
             day = digesting.previous_day(now, self.config.digest.timezone)
-            return digesting.queue(self.config, db, day, [q.brand for q in self._queries], now)
+            with db.exclusive(ALERTS_LOCK):
+                return digesting.queue(self.config, db, day, [q.brand for q in self._queries], now,
+                                       channels=self.channels)
         finally:
             db.close()
 
     def deliver(self, now: datetime) -> DeliveryReport:
-        """Send every due email in the outbox; failures stay queued with a backoff."""
-        report = DeliveryReport()
+        """Send every due email and chat message in the outbox; failures stay queued with a backoff."""
         transport = factory.email_transport(self.config)
+        channels = resolve_channels(self.config)  # URLs read at send time, from the environment only
         db = self.open()
         try:
-            for item in store_outbox.due(db, now):
-                name = f"{now.strftime('%Y%m%dT%H%M%S')}-{item.kind}-{item.id}"
-                try:
-                    where = transport.send(item.message, self.config.email.sender, item.recipients, name)
-                except DeliveryError as exc:
-                    log.error("email %d (%s) not delivered: %s", item.id, item.subject, exc)
-                    store_outbox.mark_failed(db, item.id, str(exc), retry_at(item.attempts + 1, now))
-                    report.failed += 1
-                    continue
-                store_outbox.mark_sent(db, item.id, where, now)
-                report.sent.append(where)
+            return deliver(db, transport, self.config.email.sender, channels, now)
         finally:
             db.close()
-        return report

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta, timezone
 
 from brandpulse.pipeline import Pipeline
@@ -15,6 +15,8 @@ log = logging.getLogger(__name__)
 # One copy of a job at a time; a backlog of missed runs collapses into one; a late run still counts for 5 min.
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
 SIGNAL_POLL_S = 0.5
+# The kinds of job `run --only` selects; a collect job is named `collect:<collector>`.
+JOB_KINDS = ("collect", "classify", "alerts", "deliver")
 
 Work = Callable[[datetime], object]
 Recorder = Callable[[str, datetime, datetime, "str | None"], None]
@@ -45,8 +47,8 @@ def wrap_job(name: str, work: Work, record: Recorder | None = None, clock: Calla
     return run
 
 
-def jobs(pipeline: Pipeline) -> list[tuple[str, Work, timedelta]]:
-    """Every job of the service with its interval."""
+def jobs(pipeline: Pipeline, kinds: Collection[str] = JOB_KINDS) -> list[tuple[str, Work, timedelta]]:
+    """Every job of the service (of the `kinds` given) with its interval."""
     config = pipeline.config
     listed: list[tuple[str, Work, timedelta]] = [
         (f"collect:{c.name}", lambda now, name=c.name: pipeline.collect(now, only=name), c.interval)
@@ -57,7 +59,7 @@ def jobs(pipeline: Pipeline) -> list[tuple[str, Work, timedelta]]:
         ("alerts", pipeline.evaluate_alerts, config.alerts.interval),
         ("deliver", pipeline.deliver, config.email.interval),
     ]
-    return listed
+    return [job for job in listed if job[0].partition(":")[0] in kinds]
 
 
 def build_scheduler(listed: Sequence[tuple[str, Work, timedelta]], record: Recorder | None = None):
@@ -76,7 +78,7 @@ def build_scheduler(listed: Sequence[tuple[str, Work, timedelta]], record: Recor
 
 
 def add_digest_job(scheduler, pipeline: Pipeline, record: Recorder | None = None) -> None:
-    """The daily digest, at the config's cron expression in its time zone."""
+    """The daily digest, at the config's cron expression in its time zone (an `alerts` worker's job)."""
     from zoneinfo import ZoneInfo
 
     from brandpulse.crontab import cron_trigger
@@ -89,14 +91,16 @@ def add_digest_job(scheduler, pipeline: Pipeline, record: Recorder | None = None
     log.info("scheduled digest at '%s' (%s)", digest.cron, digest.timezone)
 
 
-def serve(pipeline: Pipeline, stop: threading.Event | None = None) -> None:
-    """Start every job now and then at its interval; return after a clean shutdown on SIGINT/SIGTERM or `stop`."""
+def serve(pipeline: Pipeline, kinds: Collection[str] = JOB_KINDS, stop: threading.Event | None = None) -> None:
+    """Start every job (of `kinds`) now and then at its interval; return after a clean shutdown on SIGINT/SIGTERM
+    or `stop`."""
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stop.set())
-    scheduler = build_scheduler(jobs(pipeline), pipeline.record_job_run)
-    add_digest_job(scheduler, pipeline, pipeline.record_job_run)
+    scheduler = build_scheduler(jobs(pipeline, kinds), pipeline.record_job_run)
+    if "alerts" in kinds:
+        add_digest_job(scheduler, pipeline, pipeline.record_job_run)
     scheduler.start()
     log.info("brandpulse is running; Ctrl-C or SIGTERM stops it")
     # Short waits, not one endless one: the kernel may deliver SIGTERM to a worker thread, and Python runs the

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from brandpulse.store import summary as store_summary
+from brandpulse.store.backend import label
 from brandpulse.alerts.base import Alert
 from brandpulse.pipeline import CollectReport, DeliveryReport, Pipeline
 from brandpulse.sentiment.nps import net_sentiment_score
@@ -17,7 +18,7 @@ def _nss(row: dict) -> str:
 
 
 def print_run_summary(pipeline: Pipeline, collected: CollectReport, classified: int, fired: list[Alert], delivered: DeliveryReport) -> None:
-    """Mentions new/duplicate, categories and net sentiment per brand, alerts fired, where emails went."""
+    """Mentions new/duplicate, categories and net sentiment per brand, alerts fired, where messages went."""
     click.echo(f"Mentions:   {collected.new} new, {collected.duplicate} duplicate; {classified} classified")
     for name, error in collected.failures.items():
         click.echo(f"  collector {name} failed: {error}")
@@ -34,5 +35,5 @@ def print_run_summary(pipeline: Pipeline, collected: CollectReport, classified: 
     for alert in fired:
         click.echo(f"  {alert.kind} {alert.brand or alert.source} {alert.window_start:%Y-%m-%d %H:%M}Z: {alert.reason}")
     where = ", ".join(sorted(set(delivered.sent))) if delivered.sent else "-"
-    click.echo(f"Emails:     {len(delivered.sent)} delivered, {delivered.failed} waiting for retry; {where}")
-    click.echo(f"Store:      {pipeline.db_path}")
+    click.echo(f"Messages:   {len(delivered.sent)} delivered, {delivered.failed} waiting for retry; {where}")
+    click.echo(f"Store:      {label(pipeline.db_path)}")

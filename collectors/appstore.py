@@ -9,7 +9,7 @@ from typing import Any
 
 import requests
 
-from brandpulse.collectors.base import BrandQuery, CollectorError, CollectResult, MalformedItem, Mention
+from brandpulse.collectors.base import BrandQuery, CollectResult, MalformedItem, MalformedPayload, Mention
 from brandpulse.collectors.http import fetch_json, new_session
 from brandpulse.collectors.reviews import collect_pages
 
@@ -69,6 +69,10 @@ class AppStoreCollector:
         convert = lambda entry: entry_to_mention(entry, self._app_id, self._country)  # noqa: E731
         return collect_pages(SOURCE, self._pages(), convert, query, self._brand, cursor)
 
+    def probe(self, query: BrandQuery) -> None:
+        """Fetch and parse the first page; what it holds does not depend on the brand."""
+        next(self._pages(), None)
+
     def page_url(self, page: int) -> str:
         """The feed URL of one page of the app's most recent reviews."""
         return (f"{self._base_url}/{self._country}/rss/customerreviews/page={page}"
@@ -80,7 +84,7 @@ class AppStoreCollector:
             payload = fetch_json(self._session, SOURCE, url)
             feed = payload.get("feed") if isinstance(payload, dict) else None
             if not isinstance(feed, dict):
-                raise CollectorError(f"appstore: {url} returned no `feed` object; the payload is malformed")
+                raise MalformedPayload(f"appstore: {url} returned no `feed` object; the payload is malformed")
             entries = feed.get("entry") or []
             # A page holding a single review is an object, not a list.
             entries = [entries] if isinstance(entries, dict) else entries

@@ -20,6 +20,18 @@ class MalformedItem(CollectorError):
     """One item of a payload could not be turned into a mention; the others are still usable."""
 
 
+class MalformedPayload(CollectorError):
+    """A whole answer could not be read (not JSON, not a feed, not the expected shape); nothing of it is used."""
+
+
+class HttpStatusError(CollectorError):
+    """The source answered with an HTTP error `status`."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
 @dataclass(frozen=True)
 class Mention:
     """One post, comment or review about a brand, normalised across sources."""
@@ -69,4 +81,8 @@ class Collector(Protocol):
 
     def collect(self, query: BrandQuery, cursor: dict[str, Any] | None) -> CollectResult:
         """Return the mentions for `query` published after `cursor`, and the new cursor."""
+        ...
+
+    def probe(self, query: BrandQuery) -> None:
+        """Fetch one page for `query` with the real client, keep nothing; raise `CollectorError` saying what failed."""
         ...

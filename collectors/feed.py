@@ -17,7 +17,7 @@ from urllib.parse import urljoin
 
 import requests
 
-from brandpulse.collectors.base import BrandQuery, CollectorError, CollectResult, MalformedItem, Mention
+from brandpulse.collectors.base import BrandQuery, CollectResult, MalformedItem, MalformedPayload, Mention
 from brandpulse.collectors.http import fetch, new_session
 from brandpulse.collectors.reviews import collect_pages
 
@@ -92,6 +92,10 @@ class FeedCollector:
         convert = lambda entry: entry_to_mention(entry, self.source, self._rating_field)  # noqa: E731
         return collect_pages(self.source, self._pages(), convert, query, self._brand, cursor)
 
+    def probe(self, query: BrandQuery) -> None:
+        """Fetch and parse the first page; what it holds does not depend on the brand."""
+        next(self._pages(), None)
+
     def _pages(self) -> Iterator[list[Any]]:
         import feedparser
 
@@ -101,8 +105,9 @@ class FeedCollector:
                 return
             response = fetch(self._session, self.source, "GET", url)
             parsed = feedparser.parse(response.content, response_headers={"content-type": response.headers.get("content-type", "")})
-            if parsed.get("bozo") and not parsed.entries and not parsed.feed:
-                raise CollectorError(
+            # An HTML page (a site's home instead of its feed) parses without error but as no known format.
+            if not parsed.entries and (not parsed.get("version") or (parsed.get("bozo") and not parsed.feed)):
+                raise MalformedPayload(
                     f"{self.source}: {url} is not an RSS or Atom feed ({parsed.get('bozo_exception')}); check the url"
                 )
             yield list(parsed.entries)

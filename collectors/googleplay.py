@@ -16,7 +16,7 @@ from typing import Any
 
 import requests
 
-from brandpulse.collectors.base import BrandQuery, CollectorError, CollectResult, MalformedItem, Mention
+from brandpulse.collectors.base import BrandQuery, CollectorError, CollectResult, MalformedItem, MalformedPayload, Mention
 from brandpulse.collectors.http import fetch, new_session
 from brandpulse.collectors.reviews import collect_pages
 
@@ -46,7 +46,7 @@ def parse_page(body: str) -> tuple[list[Any], str | None]:
         envelope = json.loads(pattern.findall(body)[0])
         results = json.loads(envelope[0][2])
     except (IndexError, TypeError, ValueError) as exc:
-        raise CollectorError(f"googleplay: malformed reviews payload ({exc.__class__.__name__}: {body[:60]!r})") from exc
+        raise MalformedPayload(f"googleplay: malformed reviews payload ({exc.__class__.__name__}: {body[:60]!r})") from exc
     if not results or not results[0]:
         return [], None
     # The scraper reads the token at [-2][-1]; other clients at [1][1]: take the first [..., "token"] after the items.
@@ -101,6 +101,10 @@ class GooglePlayCollector:
         """The app's reviews published after the cursor."""
         convert = lambda item: review_to_mention(item, self._app_id, self._lang)  # noqa: E731
         return collect_pages(SOURCE, self._pages(), convert, query, self._brand, cursor)
+
+    def probe(self, query: BrandQuery) -> None:
+        """Fetch and parse the first page; what it holds does not depend on the brand."""
+        next(self._pages(), None)
 
     def _pages(self) -> Iterator[list[Any]]:
         formats, _, _ = _scraper()

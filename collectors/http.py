@@ -7,13 +7,13 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
-from brandpulse.collectors.base import CollectorError
+from brandpulse.collectors.base import CollectorError, HttpStatusError, MalformedPayload
 
 DEFAULT_TIMEOUT_S = 30.0
 USER_AGENT = "brandpulse (+https://github.com/brandpulse/brandpulse)"
 
 
-class RateLimited(CollectorError):
+class RateLimited(HttpStatusError):
     """The source answered 429; the next run resumes from the saved cursor."""
 
 
@@ -49,12 +49,14 @@ def new_session(timeout: float = DEFAULT_TIMEOUT_S) -> requests.Session:
 def _check_status(source: str, url: str, response: requests.Response) -> None:
     if response.status_code == 429:
         wait = response.headers.get("Retry-After", "unknown")
-        raise RateLimited(f"{source}: rate limited (HTTP 429, Retry-After {wait}) by {url}; the next run resumes")
+        raise RateLimited(f"{source}: rate limited (HTTP 429, Retry-After {wait}) by {url}; the next run resumes", 429)
     if response.status_code >= 500:
-        raise CollectorError(f"{source}: server error HTTP {response.status_code} from {url}; the next run retries")
+        raise HttpStatusError(f"{source}: server error HTTP {response.status_code} from {url}; the next run retries",
+                              response.status_code)
     if response.status_code >= 400:
-        raise CollectorError(
-            f"{source}: HTTP {response.status_code} from {url}; check the collector's app id, country or url"
+        raise HttpStatusError(
+            f"{source}: HTTP {response.status_code} from {url}; check the collector's app id, country or url",
+            response.status_code,
         )
 
 
@@ -76,4 +78,4 @@ def fetch_json(session: requests.Session, source: str, url: str, **kwargs: Any) 
     try:
         return response.json()
     except ValueError as exc:
-        raise CollectorError(f"{source}: {url} did not return JSON ({response.text[:80]!r}); the payload is malformed") from exc
+        raise MalformedPayload(f"{source}: {url} did not return JSON ({response.text[:80]!r}); the payload is malformed") from exc

@@ -16,7 +16,7 @@ from typing import Any
 
 import requests
 
-from brandpulse.collectors.base import BrandQuery, CollectorError, CollectResult, MalformedItem, Mention
+from brandpulse.collectors.base import BrandQuery, CollectorError, CollectResult, MalformedItem, MalformedPayload, Mention
 from brandpulse.collectors.brands import BrandMatcher
 from brandpulse.collectors.http import fetch_json, new_session
 
@@ -74,9 +74,7 @@ class MastodonCollector:
 
     def collect(self, query: BrandQuery, cursor: dict[str, Any] | None) -> CollectResult:
         """Statuses newer than each hashtag's `min_id` that mention the brand and none of its exclusions."""
-        tags = [t.lstrip("#").lower() for t in self._hashtags] if self._hashtags else hashtags_for(query)
-        if not tags:
-            raise CollectorError(f"mastodon: no one-word keyword of {query.brand} makes a hashtag; set `hashtags`")
+        tags = self._tags(query)
         matcher = BrandMatcher([query])
         positions = dict((cursor or {}).get("min_id") or {})
         found: dict[str, Mention] = {}
@@ -86,6 +84,18 @@ class MastodonCollector:
                     found[mention.external_id] = replace(mention, brand=query.brand)
         return CollectResult(list(found.values()), {"min_id": positions})
 
+    def probe(self, query: BrandQuery) -> None:
+        """The newest status of the brand's first hashtag: server reachable, timeline readable."""
+        url = f"{self._instance}/api/v1/timelines/tag/{self._tags(query)[0]}"
+        if not isinstance(fetch_json(self._session, SOURCE, url, params={"limit": 1}), list):
+            raise MalformedPayload(f"mastodon: {url} did not return a list of statuses")
+
+    def _tags(self, query: BrandQuery) -> list[str]:
+        tags = [t.lstrip("#").lower() for t in self._hashtags] if self._hashtags else hashtags_for(query)
+        if not tags:
+            raise CollectorError(f"mastodon: no one-word keyword of {query.brand} makes a hashtag; set `hashtags`")
+        return tags
+
     def _read_tag(self, tag: str, positions: dict[str, str]) -> list[Mention]:
         url = f"{self._instance}/api/v1/timelines/tag/{tag}"
         mentions: list[Mention] = []
@@ -94,7 +104,7 @@ class MastodonCollector:
             params = {"limit": PAGE_SIZE, **({"min_id": positions[tag]} if tag in positions else {})}
             page = fetch_json(self._session, SOURCE, url, params=params)
             if not isinstance(page, list):
-                raise CollectorError(f"mastodon: {url} returned a {type(page).__name__}, not a list of statuses")
+                raise MalformedPayload(f"mastodon: {url} returned a {type(page).__name__}, not a list of statuses")
             if not page:
                 break
             for status in page:

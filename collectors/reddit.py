@@ -16,7 +16,7 @@ import praw
 import prawcore
 import requests
 
-from brandpulse.collectors.base import BrandQuery, CollectorError, CollectResult, MalformedItem, Mention
+from brandpulse.collectors.base import BrandQuery, CollectorError, CollectResult, MalformedItem, MalformedPayload, Mention
 from brandpulse.collectors.brands import BrandMatcher
 from brandpulse.collectors.watermark import Watermark
 
@@ -116,6 +116,11 @@ class RedditCollector:
             new_cursor["comments"] = comment_mark.dump()
         return CollectResult(found, new_cursor)
 
+    def probe(self, query: BrandQuery) -> None:
+        """The newest submission of the brand's search: token, host, subreddits and query all accepted."""
+        listing = self._reddit.subreddit(self._subreddits).search(search_query(query), sort="new", time_filter="all", limit=1)
+        next(self._guarded(listing), None)
+
     def _read(self, listing: Iterable[Any], convert: Any, brand: str, matcher: BrandMatcher,
               mark: Watermark) -> tuple[list[Mention], Watermark]:
         found: dict[str, Mention] = {}
@@ -153,14 +158,17 @@ class RedditCollector:
             except prawcore.ServerError as exc:
                 raise CollectorError(f"reddit: server error ({exc}); the next run retries") from exc
             except prawcore.BadJSON as exc:
-                raise CollectorError(f"reddit: malformed payload (not JSON) from {exc.response.url}") from exc
+                raise MalformedPayload(f"reddit: malformed payload (not JSON) from {exc.response.url}") from exc
             except prawcore.OAuthException as exc:
                 raise CollectorError(f"reddit: authentication failed ({exc}); check REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET") from exc
             except prawcore.ResponseException as exc:
+                if exc.response.status_code == 401:  # the token request refused the app's id or secret
+                    raise CollectorError(f"reddit: authentication failed ({exc}); check REDDIT_CLIENT_ID and "
+                                         "REDDIT_CLIENT_SECRET") from exc
                 raise CollectorError(f"reddit: HTTP error ({exc}); check the configured subreddits") from exc
             except prawcore.RequestException as exc:
                 raise CollectorError(f"reddit: request failed ({exc.original_exception.__class__.__name__}: {exc}); the next run retries") from exc
             except (prawcore.PrawcoreException, praw.exceptions.PRAWException, requests.RequestException) as exc:
                 raise CollectorError(f"reddit: {exc.__class__.__name__}: {exc}") from exc
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                raise CollectorError(f"reddit: malformed payload ({exc.__class__.__name__}: {exc})") from exc
+                raise MalformedPayload(f"reddit: malformed payload ({exc.__class__.__name__}: {exc})") from exc

@@ -58,6 +58,10 @@ class ReplayCollector:
         shift = _floor_hour(self._now) - timedelta(hours=1) - _floor_hour(newest)
         return [replace(m, created_at=m.created_at + shift) for m in mentions]
 
+    def probe(self, query: BrandQuery) -> None:
+        """Read and parse the recording."""
+        self._load()
+
     def collect(self, query: BrandQuery, cursor: dict[str, Any] | None) -> CollectResult:
         """Return the recorded mentions of `query.brand`; the store drops the ones it already has."""
         matcher = BrandMatcher([query])

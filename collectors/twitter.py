@@ -19,12 +19,15 @@ from typing import Any
 import requests
 import tweepy
 
-from brandpulse.collectors.base import BrandQuery, CollectorError, CollectResult, MalformedItem, Mention
+from brandpulse.collectors.base import (
+    BrandQuery, CollectorError, CollectResult, HttpStatusError, MalformedItem, MalformedPayload, Mention,
+)
 
 log = logging.getLogger(__name__)
 
 SOURCE = "twitter"
 MAX_QUERY_LENGTH = 512
+MIN_PAGE_SIZE = 10  # the smallest max_results recent search accepts
 TWITTER_EPOCH_MS = 1288834974657
 EXPANSIONS = ["author_id", "referenced_tweets.id", "referenced_tweets.id.author_id"]
 TWEET_FIELDS = ["created_at", "lang", "public_metrics", "author_id", "referenced_tweets", "conversation_id"]
@@ -105,6 +108,14 @@ class TwitterCollector:
                         self.name, query.brand)
             return self._sweep(query.brand, text, {})
 
+    def probe(self, query: BrandQuery) -> None:
+        """One page of the brand's search, of the fewest tweets the API serves: token, host and query all accepted."""
+        try:
+            self._request(self.search_query(query), None, None, None, page_size=MIN_PAGE_SIZE)
+        except tweepy.TooManyRequests as exc:
+            raise HttpStatusError(f"twitter: rate limited (reset at {exc.response.headers.get('x-rate-limit-reset')}); "
+                                  "the token works, try again later", 429) from exc
+
     def _sweep(self, brand: str, text: str, cursor: dict[str, Any]) -> CollectResult:
         since_id = cursor.get("since_id")
         sweep = cursor.get("sweep") or {}
@@ -154,9 +165,10 @@ class TwitterCollector:
         wait = max(int(reset) - self._clock(), 0) + 1
         return wait if wait <= self._max_wait else None
 
-    def _request(self, text: str, since_id: str | None, until_id: str | None, token: str | None) -> dict[str, Any]:
+    def _request(self, text: str, since_id: str | None, until_id: str | None, token: str | None,
+                 page_size: int | None = None) -> dict[str, Any]:
         params: dict[str, Any] = {
-            "max_results": self._page_size, "expansions": EXPANSIONS,
+            "max_results": page_size or self._page_size, "expansions": EXPANSIONS,
             "tweet_fields": TWEET_FIELDS, "user_fields": USER_FIELDS,
         }
         for key, value in (("since_id", since_id), ("until_id", until_id), ("next_token", token)):
@@ -175,7 +187,7 @@ class TwitterCollector:
         except tweepy.TwitterServerError as exc:
             raise CollectorError(f"twitter: server error {exc}; the next run retries from the saved cursor") from exc
         except requests.JSONDecodeError as exc:
-            raise CollectorError(f"twitter: the API returned a malformed payload ({exc})") from exc
+            raise MalformedPayload(f"twitter: the API returned a malformed payload ({exc})") from exc
         except tweepy.TweepyException as exc:
             raise CollectorError(f"twitter: request failed: {exc}") from exc
         except requests.Timeout as exc:
@@ -183,9 +195,9 @@ class TwitterCollector:
         except requests.RequestException as exc:
             raise CollectorError(f"twitter: the search request failed: {exc}; the next run retries") from exc
         except ValueError as exc:  # a body that is JSON but not what tweepy expects
-            raise CollectorError(f"twitter: the API returned a malformed payload ({exc})") from exc
+            raise MalformedPayload(f"twitter: the API returned a malformed payload ({exc})") from exc
         if not isinstance(page, dict):
-            raise CollectorError(f"twitter: the API returned a malformed payload (a {type(page).__name__}, not an object)")
+            raise MalformedPayload(f"twitter: the API returned a malformed payload (a {type(page).__name__}, not an object)")
         return page
 
     def _keep(self, found: dict[str, Mention], tweet: Any, includes: dict[str, Any], brand: str) -> None:

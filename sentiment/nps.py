@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 CATEGORIES = ("detractor", "passive", "promoter")
 # A mention in a language no configured model reads: counted apart, never as a passive.
@@ -43,6 +44,13 @@ def categorize(label: str | None, confidence: float | None, rating: int | None, 
     if confidence is not None and confidence < policy.confidence_threshold:
         return "passive"
     return _BY_LABEL[label]
+
+
+def categorize_result(classification: Any, rating: int | None, policy: NpsPolicy) -> str:
+    """The category of a `Classification` (None: unscored) and an optional star rating."""
+    if classification is None:
+        return categorize(None, None, rating, policy)
+    return categorize(classification.label, classification.confidence, rating, policy, classification.complaint)
 
 
 def net_sentiment_score(categories: Iterable[str]) -> float | None:

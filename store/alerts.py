@@ -6,33 +6,37 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-import sqlite_utils
-
 from brandpulse.alerts.base import Alert, Bucket
+from brandpulse.store.backend import Store
 from brandpulse.store.timestamps import from_db, to_db
 
 
-def record_alert(db: sqlite_utils.Database, alert: Alert, now: datetime) -> int:
-    """Insert an alert; call inside the transaction that queues its email."""
+def record_alert(
+    db: Store, alert: Alert, now: datetime, storm_id: int | None = None, suppressed: str | None = None,
+) -> int:
+    """Insert an alert (the first of a storm is its own `storm_id`); call inside the transaction that queues it."""
     cursor = db.execute(
         """INSERT INTO alerts (kind, brand, source, window_start, window_end, observed, expected, threshold,
-                               score, reason, details, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                               score, reason, details, created_at, storm_id, suppressed)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
         [alert.kind, alert.brand, alert.source, to_db(alert.window_start), to_db(alert.window_end),
          alert.observed, alert.expected, alert.threshold, alert.score, alert.reason,
-         json.dumps(alert.details, ensure_ascii=False, default=str), to_db(now)],
+         json.dumps(alert.details, ensure_ascii=False, default=str), to_db(now), storm_id, suppressed],
     )
-    return cursor.lastrowid
+    alert_id = cursor.fetchone()[0]
+    if alert.kind == "spike" and storm_id is None:
+        db.execute("UPDATE alerts SET storm_id = id WHERE id = ?", [alert_id])
+    return alert_id
 
 
 def bucket_counts(
-    db: sqlite_utils.Database, brand: str, since: datetime, until: datetime, width: timedelta, source: str | None = None,
+    db: Store, brand: str, since: datetime, until: datetime, width: timedelta, source: str | None = None,
 ) -> list[Bucket]:
     """Classified-mention and detractor counts per bucket of `width` in [since, until), empty buckets included."""
     seconds = int(width.total_seconds())
     rows = db.execute(
-        """SELECT (CAST(strftime('%s', created_at) AS INTEGER) - :origin) / :width AS slot,
-                  count(*), sum(category = 'detractor')
+        f"""SELECT ({db.dialect.epoch('created_at')} - :origin) / :width AS slot,
+                  count(*), count(*) FILTER (WHERE category = 'detractor')
            FROM mentions
            WHERE brand = :brand AND created_at >= :since AND created_at < :until AND category IS NOT NULL
                  AND (:source IS NULL OR source = :source)
@@ -45,10 +49,11 @@ def bucket_counts(
     return [Bucket(since + i * width, *counts.get(i, (0, 0))) for i in range(slots)]
 
 
-def top_detractors(
-    db: sqlite_utils.Database, brand: str, start: datetime, end: datetime, source: str | None = None, limit: int = 5,
+def detractor_mentions(
+    db: Store, brand: str, start: datetime, end: datetime, source: str | None = None,
+    limit: int = 20_000,
 ) -> list[dict[str, Any]]:
-    """The most negative detractor mentions of `brand` (from `source` if given) in [start, end)."""
+    """The detractor mentions of `brand` (from `source` if given) in [start, end), most negative first."""
     return [
         dict(row)
         for row in db.query(
@@ -61,7 +66,23 @@ def top_detractors(
     ]
 
 
-def brand_sources(db: sqlite_utils.Database, brand: str, since: datetime) -> list[str]:
+def detractor_texts(
+    db: Store, brand: str, start: datetime, end: datetime, source: str | None = None,
+    limit: int = 200_000,
+) -> list[str]:
+    """The texts of the detractor mentions of `brand` (from `source` if given) in [start, end), newest first and at
+    most `limit` of them: a themes baseline (a busy brand's 28 days are plenty with the last 200,000)."""
+    rows = db.execute(
+        """SELECT text FROM mentions
+           WHERE brand = ? AND created_at >= ? AND created_at < ? AND category = 'detractor'
+                 AND (? IS NULL OR source = ?)
+           ORDER BY created_at DESC LIMIT ?""",
+        [brand, to_db(start), to_db(end), source, source, limit],
+    ).fetchall()
+    return [row[0] or "" for row in rows]
+
+
+def brand_sources(db: Store, brand: str, since: datetime) -> list[str]:
     """The sources that yielded mentions of `brand` since `since`."""
     rows = db.execute(
         "SELECT DISTINCT source FROM mentions WHERE brand = ? AND created_at >= ? ORDER BY source", [brand, to_db(since)]
@@ -69,11 +90,11 @@ def brand_sources(db: sqlite_utils.Database, brand: str, since: datetime) -> lis
     return [row[0] for row in rows]
 
 
-def source_bucket_counts(db: sqlite_utils.Database, since: datetime, until: datetime, width: timedelta) -> dict[str, list[int]]:
+def source_bucket_counts(db: Store, since: datetime, until: datetime, width: timedelta) -> dict[str, list[int]]:
     """Per source: mentions (classified or not) per bucket of `width` in [since, until), empty buckets included."""
     seconds = int(width.total_seconds())
     rows = db.execute(
-        """SELECT source, (CAST(strftime('%s', created_at) AS INTEGER) - :origin) / :width AS slot, count(*)
+        f"""SELECT source, ({db.dialect.epoch('created_at')} - :origin) / :width AS slot, count(*)
            FROM mentions WHERE created_at >= :since AND created_at < :until GROUP BY source, slot""",
         {"origin": int(since.timestamp()), "width": seconds, "since": to_db(since), "until": to_db(until)},
     ).fetchall()
@@ -84,14 +105,14 @@ def source_bucket_counts(db: sqlite_utils.Database, since: datetime, until: date
     return counts
 
 
-def first_mention_at(db: sqlite_utils.Database, brand: str, source: str | None = None) -> datetime | None:
+def first_mention_at(db: Store, brand: str, source: str | None = None) -> datetime | None:
     """When the oldest stored mention of `brand` (from `source` if given) was posted."""
     row = db.execute("SELECT min(created_at) FROM mentions WHERE brand = ? AND (? IS NULL OR source = ?)",
                      [brand, source, source]).fetchone()
     return from_db(row[0]) if row and row[0] else None
 
 
-def last_health_ends(db: sqlite_utils.Database) -> dict[str, datetime]:
+def last_health_ends(db: Store) -> dict[str, datetime]:
     """Per source (or collector): the end of its latest health alert, for cooldowns."""
     rows = db.execute("SELECT source, max(window_end) FROM alerts WHERE kind = 'health' GROUP BY source").fetchall()
     return {source: from_db(end) for source, end in rows if source}

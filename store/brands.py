@@ -7,20 +7,18 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-import sqlite_utils
-
 from brandpulse.collectors.base import BrandQuery
-from brandpulse.store.db import transaction
+from brandpulse.store.backend import Store, transaction
 from brandpulse.store.timestamps import to_db
 
 
-def sync_brands(db: sqlite_utils.Database, queries: Iterable[BrandQuery], now: datetime) -> None:
+def sync_brands(db: Store, queries: Iterable[BrandQuery], now: datetime) -> None:
     """Upsert every configured brand as active; brands no longer configured stay, marked inactive (their mentions remain)."""
     stamp = to_db(now)
     rows = [(q.brand, json.dumps(list(q.keywords)), json.dumps(list(q.exclusions)), stamp, stamp) for q in queries]
     with transaction(db):
         db.execute("UPDATE brands SET active = 0, updated_at = ? WHERE active = 1", [stamp])
-        db.conn.executemany(
+        db.executemany(
             """INSERT INTO brands (name, keywords, exclusions, active, first_seen_at, updated_at) VALUES (?, ?, ?, 1, ?, ?)
                ON CONFLICT (name) DO UPDATE SET keywords = excluded.keywords, exclusions = excluded.exclusions,
                    active = 1, updated_at = excluded.updated_at""",
@@ -28,7 +26,22 @@ def sync_brands(db: sqlite_utils.Database, queries: Iterable[BrandQuery], now: d
         )
 
 
-def list_brands(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+def unconfigured_brands(
+    db: Store, configured: Iterable[str], since: datetime | None = None, until: datetime | None = None,
+) -> dict[str | None, int]:
+    """Mentions (published in [since, until)) per brand outside `configured`, most first; None: matched no brand."""
+    names = list(configured)
+    clauses = [f"(brand IS NULL OR brand NOT IN ({', '.join('?' * len(names))}))"]
+    params: list[Any] = list(names)
+    for clause, moment in (("created_at >= ?", since), ("created_at < ?", until)):
+        if moment is not None:
+            clauses.append(clause)
+            params.append(to_db(moment))
+    sql = f"SELECT brand, count(*) FROM mentions WHERE {' AND '.join(clauses)} GROUP BY brand ORDER BY count(*) DESC, brand"
+    return dict(db.execute(sql, params).fetchall())
+
+
+def list_brands(db: Store) -> list[dict[str, Any]]:
     """Every brand the store knows, active ones first."""
     return [
         {**row, "keywords": json.loads(row["keywords"]), "exclusions": json.loads(row["exclusions"])}

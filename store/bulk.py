@@ -8,8 +8,6 @@ from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
 
-import sqlite_utils
-
 from brandpulse.collectors.base import Mention
 from brandpulse.store.mentions import SaveResult, save_mentions
 
@@ -19,13 +17,13 @@ BULK_BATCH = 10_000
 class BulkWriter:
     """Collects mentions and saves each full batch on one writer thread; use as a context manager.
 
-    SQLite releases the GIL while it inserts and indexes, so parsing the next batch overlaps that work.
+    The database driver releases the GIL while it writes, so parsing the next batch overlaps that work.
     Each batch is its own transaction; the first failure stops the writer and is raised to the caller.
     """
 
     def __init__(
         self,
-        db: sqlite_utils.Database,
+        db: Store,
         now: datetime,
         category_of: Callable[[str, int | None], str] | None = None,
         batch: int = BULK_BATCH,
@@ -39,10 +37,7 @@ class BulkWriter:
         self._thread = threading.Thread(target=self._run, name="brandpulse-bulk-writer", daemon=True)
 
     def __enter__(self) -> BulkWriter:
-        # A bulk import touches seven B-trees per row: a 64 MB page cache (instead of 2 MB) keeps their upper
-        # levels in memory, and checkpointing every 64 MB of WAL instead of every 4 MB batches the copying.
-        self._db.execute("PRAGMA cache_size = -65536")
-        self._db.execute("PRAGMA wal_autocheckpoint = 16384")
+        self._db.tune_for_bulk()
         self._thread.start()
         return self
 
@@ -84,3 +79,5 @@ class BulkWriter:
         self._thread.join()
         if kind is None and self._error is not None:
             raise self._error
+        if kind is None and self.new:
+            self._db.analyze("mentions")

@@ -1,16 +1,16 @@
-"""Reads for the daily digest: a day's classified mentions of a brand and per-day category counts."""
+"""Reads for the daily digest: a day's classified mentions of a brand, per-day category counts, the day's alerts."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
-import sqlite_utils
-
+from brandpulse.store.backend import Store
 from brandpulse.store.timestamps import to_db
 
 
-def classified_mentions(db: sqlite_utils.Database, brand: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
+def classified_mentions(db: Store, brand: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
     """Every classified mention of `brand` posted in [start, end): source, author, url, text, category, score."""
     return [
         dict(row)
@@ -23,7 +23,7 @@ def classified_mentions(db: sqlite_utils.Database, brand: str, start: datetime, 
     ]
 
 
-def category_counts(db: sqlite_utils.Database, brand: str, start: datetime, end: datetime) -> dict[str, int]:
+def category_counts(db: Store, brand: str, start: datetime, end: datetime) -> dict[str, int]:
     """Promoters, passives, detractors and unscored mentions of `brand` posted in [start, end)."""
     rows = db.execute(
         """SELECT category, count(*) FROM mentions
@@ -31,3 +31,20 @@ def category_counts(db: sqlite_utils.Database, brand: str, start: datetime, end:
         [brand, to_db(start), to_db(end)],
     ).fetchall()
     return {"promoter": 0, "passive": 0, "detractor": 0, "unscored": 0, **dict(rows)}
+
+
+def daily_category_counts(
+    db: Store, brand: str, bounds: list[tuple[datetime, datetime]],
+) -> list[dict[str, int]]:
+    """`category_counts` for each [start, end) of `bounds` (one range scan of the covering index per day)."""
+    return [category_counts(db, brand, start, end) for start, end in bounds]
+
+
+def alerts_between(db: Store, brand: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """The alerts about `brand` whose window started in [start, end), oldest first, `details` parsed."""
+    rows = db.query(
+        """SELECT kind, source, window_start, window_end, observed, expected, reason, details FROM alerts
+           WHERE brand = ? AND window_start >= ? AND window_start < ? ORDER BY window_start, id""",
+        [brand, to_db(start), to_db(end)],
+    )
+    return [{**row, "details": json.loads(row["details"] or "{}")} for row in rows]

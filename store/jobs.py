@@ -5,16 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import sqlite_utils
-
-from brandpulse.store.db import transaction
+from brandpulse.store.backend import Store, transaction
 from brandpulse.store.timestamps import to_db
 
 ERROR_LIMIT = 2000  # a traceback-sized error is noise in a status table
 
 
 def record_job_run(
-    db: sqlite_utils.Database, job: str, started: datetime, finished: datetime, error: str | None = None
+    db: Store, job: str, started: datetime, finished: datetime, error: str | None = None
 ) -> None:
     """Record one run of `job`: when, how long, and its outcome (`ok`, or `error` with the message)."""
     ok = error is None
@@ -23,11 +21,12 @@ def record_job_run(
             """INSERT INTO job_runs (job, runs, failures, last_started_at, last_finished_at, last_outcome,
                                      last_error, last_success_at, last_duration_s)
                VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT (job) DO UPDATE SET runs = runs + 1, failures = failures + excluded.failures,
+               ON CONFLICT (job) DO UPDATE SET runs = job_runs.runs + 1,
+                   failures = job_runs.failures + excluded.failures,
                    last_started_at = excluded.last_started_at, last_finished_at = excluded.last_finished_at,
                    last_outcome = excluded.last_outcome,
-                   last_error = coalesce(excluded.last_error, last_error),
-                   last_success_at = coalesce(excluded.last_success_at, last_success_at),
+                   last_error = coalesce(excluded.last_error, job_runs.last_error),
+                   last_success_at = coalesce(excluded.last_success_at, job_runs.last_success_at),
                    last_duration_s = excluded.last_duration_s""",
             [job, 0 if ok else 1, to_db(started), to_db(finished), "ok" if ok else "error",
              None if ok else error[:ERROR_LIMIT], to_db(finished) if ok else None,
@@ -35,13 +34,13 @@ def record_job_run(
         )
 
 
-def job_runs(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+def job_runs(db: Store) -> list[dict[str, Any]]:
     """Every recorded job with its last run, by name."""
     return [dict(row) for row in db.query("SELECT * FROM job_runs ORDER BY job")]
 
 
-def backlog(db: sqlite_utils.Database) -> dict[str, int]:
+def backlog(db: Store) -> dict[str, int]:
     """Work waiting: mentions without sentiment, emails pending and emails given up."""
     unclassified = db.execute("SELECT count(*) FROM mentions WHERE classified_at IS NULL").fetchone()[0]
-    outbox = dict(db.execute("SELECT status, count(*) FROM outbox GROUP BY status").fetchall())
+    outbox = dict(db.execute("SELECT status, count(*) FROM outbox WHERE channel = 'email' GROUP BY status").fetchall())
     return {"unclassified": unclassified, "emails_pending": outbox.get("pending", 0), "emails_failed": outbox.get("failed", 0)}

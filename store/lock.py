@@ -1,11 +1,17 @@
-"""One writer service per database: an exclusive `flock` on `<db>.lock`, held for the life of the process."""
+"""One writer service per SQLite file: an exclusive `flock` on `<db>.lock`, held for the life of the process.
+
+On PostgreSQL any number of services and workers share the database: they coordinate through row claims and
+advisory locks in the server (`Store.claim`, `Store.exclusive`), so there is no lock file to take.
+"""
 
 from __future__ import annotations
 
 import fcntl
 import os
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
+from brandpulse.store.backend import is_url
 from brandpulse.store.errors import StoreError
 
 
@@ -49,3 +55,8 @@ class ServiceLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def service_lock(target: str | Path) -> AbstractContextManager[object]:
+    """The single-instance lock of a SQLite store; nothing for a database server, whose workers coordinate in it."""
+    return nullcontext() if is_url(target) else ServiceLock(target)

@@ -4,30 +4,24 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import sqlite_utils
-
 from brandpulse.collectors.base import Mention
 from brandpulse.sentiment.base import Classification
-from brandpulse.store.db import transaction
+from brandpulse.store.backend import Store, transaction
 from brandpulse.store.state import save_collector_success
 from brandpulse.store.timestamps import to_db
 
 IMPORTED_SCORE = {"negative": -1.0, "neutral": 0.0, "positive": 1.0}
-# From this many mentions on, a save indexes the text in one statement after the insert (see below).
+# From this many mentions on, a save takes the backend's bulk path (SQLite: one FTS statement after the insert).
 BULK_ROWS = 200
-_FTS_TRIGGER = "mentions_fts_insert"
-
-_INSERT = """
-INSERT INTO mentions (source, external_id, brand, author, url, text, created_at, lang, rating, raw,
-                      collected_at, label, score, category, provenance, classified_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (source, external_id) DO NOTHING
-"""
+_COLUMNS = ("source", "external_id", "brand", "author", "url", "text", "created_at", "lang", "rating", "raw",
+            "collected_at", "label", "score", "category", "provenance", "classified_at")
+_KEY = ("source", "external_id")
 
 
 @dataclass(frozen=True)
@@ -48,27 +42,27 @@ class PendingMention:
     lang: str | None = None
 
 
-# JSON may escape lone UTF-16 surrogates ("\\ud83d" of a split emoji); SQLite cannot encode them, and one such
-# character would fail the whole batch. They carry no text, so each becomes U+FFFD.
-_SURROGATE = re.compile("[\ud800-\udfff]")
+# JSON may escape lone UTF-16 surrogates ("\\ud83d" of a split emoji); SQLite cannot encode them, PostgreSQL
+# refuses NUL too, and one such character would fail the whole batch. They carry no text: each becomes U+FFFD.
+_SURROGATE = re.compile("[\ud800-\udfff\x00]")
 
 
 def _clean(row: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(_SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value for value in row)
 
 
-def _insert(db: sqlite_utils.Database, rows: list[tuple[Any, ...]]) -> int:
+def _insert(db: Store, rows: list[tuple[Any, ...]]) -> int:
     """Insert `rows` (ignoring known keys), returning how many were new; call in a transaction."""
     # Surrogates are rare: rather than scanning every value of every row, a batch that fails to encode is
     # undone to the savepoint and inserted again cleaned.
     db.execute("SAVEPOINT insert_rows")
     try:
-        new = db.conn.executemany(_INSERT, rows).rowcount
-    except UnicodeEncodeError:
+        new = db.insert_ignoring("mentions", _COLUMNS, rows, _KEY)
+    except db.dialect.encode_errors:
         db.execute("ROLLBACK TO insert_rows")
-        new = db.conn.executemany(_INSERT, [_clean(row) for row in rows]).rowcount
+        new = db.insert_ignoring("mentions", _COLUMNS, [_clean(row) for row in rows], _KEY)
     db.execute("RELEASE insert_rows")
-    return max(new, 0)
+    return new
 
 
 def _row(mention: Mention, now: str, category_of: Callable[[str, int | None], str] | None) -> tuple[Any, ...]:
@@ -84,24 +78,8 @@ def _row(mention: Mention, now: str, category_of: Callable[[str, int | None], st
     )
 
 
-def _insert_indexing_after(db: sqlite_utils.Database, rows: list[tuple[Any, ...]]) -> int:
-    # FTS5 flushes its pending terms at every statement a trigger runs in, so indexing row by row costs about
-    # five times what one INSERT ... SELECT over the batch costs. Inside this transaction the insert trigger
-    # is set aside and restored as it was; a failure rolls both back, and no other writer can see the gap.
-    trigger = db.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", [_FTS_TRIGGER]).fetchone()
-    last_id = db.execute("SELECT coalesce(max(id), 0) FROM mentions").fetchone()[0]
-    if trigger:
-        db.execute(f"DROP TRIGGER {_FTS_TRIGGER}")
-    new = _insert(db, rows)
-    if trigger:
-        # Without AUTOINCREMENT new rows take ids above the current maximum: exactly this batch's rows.
-        db.execute("INSERT INTO mentions_fts (rowid, text) SELECT id, text FROM mentions WHERE id > ?", [last_id])
-        db.execute(trigger[0])
-    return new
-
-
 def save_mentions(
-    db: sqlite_utils.Database,
+    db: Store,
     mentions: Sequence[Mention],
     now: datetime,
     collector: str | None = None,
@@ -116,7 +94,7 @@ def save_mentions(
     rows = [_row(m, stamp, category_of) for m in mentions]
     with transaction(db):
         if len(mentions) >= BULK_ROWS:
-            new = _insert_indexing_after(db, rows)
+            new = db.dialect.bulk_insert(db, rows, _insert)
         else:
             # rowcount counts the rows inserted, not those the FTS triggers touch, nor ignored duplicates.
             new = _insert(db, rows)
@@ -126,20 +104,29 @@ def save_mentions(
     return SaveResult(new=new, duplicate=len(mentions) - new)
 
 
-def record_amplification(db: sqlite_utils.Database, mentions: Iterable[Mention]) -> None:
+def record_amplification(db: Store, mentions: Iterable[Mention]) -> None:
     """Raise each stored mention's amplification count to the latest one its source reported; call in a transaction."""
-    # Counts only grow at the source; MAX keeps a late re-read of an older page from lowering them.
-    db.conn.executemany(
-        "UPDATE mentions SET amplification = MAX(amplification, ?) WHERE source = ? AND external_id = ?",
-        [(m.amplification, m.source, m.external_id) for m in mentions if m.amplification > 0],
+    # Counts only grow at the source: a late re-read of an older page must not lower them.
+    db.executemany(
+        "UPDATE mentions SET amplification = ? WHERE source = ? AND external_id = ? AND amplification < ?",
+        [(m.amplification, m.source, m.external_id, m.amplification) for m in mentions if m.amplification > 0],
     )
 
 
-def pending_classification(db: sqlite_utils.Database, limit: int) -> list[PendingMention]:
+_PENDING = "SELECT id, text, rating, lang FROM mentions WHERE classified_at IS NULL ORDER BY id LIMIT ?"
+
+
+def pending_classification(db: Store, limit: int) -> list[PendingMention]:
     """Up to `limit` mentions not classified yet (neither labelled nor found unscored), oldest first."""
-    rows = db.execute("SELECT id, text, rating, lang FROM mentions WHERE classified_at IS NULL ORDER BY id LIMIT ?",
-                      [limit])
-    return [PendingMention(*row) for row in rows.fetchall()]
+    return [PendingMention(*row) for row in db.execute(_PENDING, [limit]).fetchall()]
+
+
+@contextmanager
+def claim_pending(db: Store, limit: int) -> Iterator[list[PendingMention]]:
+    """Up to `limit` unclassified mentions, oldest first, that no other worker holds; they stay this worker's until
+    the block ends, so save their classifications inside it (a worker that dies lets them go)."""
+    with db.claim(_PENDING, [limit]) as rows:
+        yield [PendingMention(*row) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -163,15 +150,14 @@ def _classified_row(item: ClassifiedMention, stamp: str) -> tuple[Any, ...]:
             c.model_version, "model", stamp, item.lang, item.id)
 
 
-def save_classifications(db: sqlite_utils.Database, results: Iterable[ClassifiedMention], now: datetime) -> int:
+def save_classifications(db: Store, results: Iterable[ClassifiedMention], now: datetime) -> int:
     """Store each result with the model's provenance and the mention's language, in one transaction."""
     stamp = to_db(now)
     rows = [_classified_row(item, stamp) for item in results]
     with transaction(db):
-        db.conn.executemany(
+        db.executemany(
             """UPDATE mentions SET label = ?, p_negative = ?, p_neutral = ?, p_positive = ?, score = ?, complaint = ?,
-                   category = ?, model = ?, model_version = ?, provenance = ?, classified_at = ?,
-                   lang = ?
+                   category = ?, model = ?, model_version = ?, provenance = ?, classified_at = ?, lang = ?
                WHERE id = ?""",
             rows,
         )

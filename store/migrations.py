@@ -184,6 +184,37 @@ def m004_collector_failing_since(db: sqlite_utils.Database) -> None:
     )
 
 
+def m006_channels_and_triage(db: sqlite_utils.Database) -> None:
+    """Outbox rows per channel (the URL stays in the environment), alert acknowledgements and storms, silences."""
+    _execute_script(
+        db,
+        """
+        -- 'email' for emails; else the name of a configured chat channel, whose URL is read at send time.
+        ALTER TABLE outbox ADD COLUMN channel TEXT NOT NULL DEFAULT 'email';
+        -- The first alert of the storm an alert belongs to (itself for the first), so one ack covers its updates.
+        ALTER TABLE alerts ADD COLUMN storm_id INTEGER;
+        ALTER TABLE alerts ADD COLUMN acked_by TEXT;
+        ALTER TABLE alerts ADD COLUMN acked_at TEXT;
+        ALTER TABLE alerts ADD COLUMN ack_note TEXT;
+        -- Why a stored alert was not sent (a silence, an acknowledged storm); NULL when it was queued.
+        ALTER TABLE alerts ADD COLUMN suppressed TEXT;
+        CREATE INDEX idx_alerts_window ON alerts (window_start);
+
+        CREATE TABLE silences (
+            id INTEGER PRIMARY KEY,
+            brand TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            until TEXT NOT NULL,
+            note TEXT,
+            lifted_by TEXT,
+            lifted_at TEXT
+        );
+        CREATE INDEX idx_silences_brand ON silences (brand, until);
+        """
+    )
+
+
 _OLD_CATEGORY = "CHECK (category IN ('detractor', 'passive', 'promoter'))"
 _NEW_CATEGORY = "CHECK (category IN ('detractor', 'passive', 'promoter', 'unscored'))"
 
@@ -213,7 +244,9 @@ def m005_complaint_lang_unscored(db: sqlite_utils.Database) -> None:
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_initial, m002_brands_migrations_indexes, m003_job_runs, m004_collector_failing_since,
-    m005_complaint_lang_unscored,
+    # m006 (issue 14) landed first and runs fifth in databases created meanwhile; m005 (issue 12) runs after it, so
+    # every database, whichever of them it has, gets both exactly once.
+    m006_channels_and_triage, m005_complaint_lang_unscored,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

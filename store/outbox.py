@@ -1,19 +1,25 @@
-"""The email outbox: every email is stored before it is sent, so none is lost to an outage or a restart."""
+"""The outbox: every email and chat message is stored before it is sent, so none is lost to an outage or a restart.
+
+One row per message and channel: `channel` is `email` or the name of a configured chat channel (never its URL).
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlite_utils
-
+from brandpulse.store.backend import Store
 from brandpulse.store.timestamps import to_db
+
+EMAIL = "email"
 
 
 @dataclass(frozen=True)
 class OutboxItem:
-    """A queued email: the serialised message and where it goes."""
+    """A queued message: the serialised email (or the chat text) and where it goes."""
 
     id: int
     kind: str
@@ -21,30 +27,54 @@ class OutboxItem:
     recipients: list[str]
     message: bytes
     attempts: int
+    channel: str = EMAIL
 
 
-def enqueue(db: sqlite_utils.Database, kind: str, brand: str | None, subject: str, recipients: list[str], message: bytes, now: datetime) -> int:
-    """Queue an email; call inside the transaction of the work that produced it."""
+def enqueue(
+    db: Store, kind: str, brand: str | None, subject: str, recipients: list[str], message: bytes,
+    now: datetime, channel: str = EMAIL,
+) -> int:
+    """Queue a message for `channel`; call inside the transaction of the work that produced it."""
     stamp = to_db(now)
     cursor = db.execute(
-        """INSERT INTO outbox (kind, brand, subject, recipients, message, created_at, next_attempt_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?)""",
-        [kind, brand, subject, json.dumps(recipients), message, stamp, stamp],
+        """INSERT INTO outbox (kind, brand, subject, recipients, message, created_at, next_attempt_at, channel)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
+        [kind, brand, subject, json.dumps(recipients), message, stamp, stamp, channel],
     )
-    return cursor.lastrowid
+    return cursor.fetchone()[0]
 
 
-def due(db: sqlite_utils.Database, now: datetime, limit: int = 100) -> list[OutboxItem]:
-    """Pending emails whose next attempt is due, oldest first."""
-    rows = db.execute(
-        """SELECT id, kind, subject, recipients, message, attempts FROM outbox
-           WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?""",
-        [to_db(now), limit],
-    ).fetchall()
-    return [OutboxItem(r[0], r[1], r[2], json.loads(r[3]), bytes(r[4]), r[5]) for r in rows]
+_DUE = """SELECT id, kind, subject, recipients, message, attempts, channel FROM outbox
+          WHERE status = 'pending' AND next_attempt_at <= ? AND id > ? ORDER BY id LIMIT ?"""
 
 
-def mark_sent(db: sqlite_utils.Database, item_id: int, delivered_to: str, now: datetime) -> None:
+def _item(row: tuple) -> OutboxItem:
+    return OutboxItem(row[0], row[1], row[2], json.loads(row[3]), bytes(row[4]), row[5], row[6])
+
+
+def due(db: Store, now: datetime, limit: int = 100) -> list[OutboxItem]:
+    """Pending messages whose next attempt is due, oldest first."""
+    return [_item(row) for row in db.execute(_DUE, [to_db(now), 0, limit]).fetchall()]
+
+
+def channel_backlog(db: Store) -> dict[str, dict[str, int]]:
+    """Per channel: messages pending and given up."""
+    found: dict[str, dict[str, int]] = {}
+    for channel, status, count in db.execute(
+        "SELECT channel, status, count(*) FROM outbox WHERE status != 'sent' GROUP BY channel, status"
+    ).fetchall():
+        found.setdefault(channel, {"pending": 0, "failed": 0})[status] = count
+    return found
+
+
+@contextmanager
+def claim_due(db: Store, now: datetime, after_id: int = 0, limit: int = 10) -> Iterator[list[OutboxItem]]:
+    """Due emails with an id above `after_id` that no other worker holds; mark them inside the block."""
+    with db.claim(_DUE, [to_db(now), after_id, limit]) as rows:
+        yield [_item(row) for row in rows]
+
+
+def mark_sent(db: Store, item_id: int, delivered_to: str, now: datetime) -> None:
     """Record a delivery."""
     db.execute(
         "UPDATE outbox SET status = 'sent', sent_at = ?, delivered_to = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
@@ -52,7 +82,7 @@ def mark_sent(db: sqlite_utils.Database, item_id: int, delivered_to: str, now: d
     )
 
 
-def mark_failed(db: sqlite_utils.Database, item_id: int, error: str, retry_at: datetime | None) -> None:
+def mark_failed(db: Store, item_id: int, error: str, retry_at: datetime | None) -> None:
     """Record a failed attempt; with no `retry_at` the email is given up as failed."""
     db.execute(
         """UPDATE outbox SET attempts = attempts + 1, last_error = ?,

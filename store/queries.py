@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import sqlite_utils
-
-from brandpulse.store.errors import StoreError
+from brandpulse.store.backend import Dialect, Store
+from brandpulse.store.errors import QueryError, SearchSyntaxError  # noqa: F401 (re-exported for the CLI)
 from brandpulse.store.timestamps import to_db
 
 MENTION_COLUMNS = (
@@ -25,27 +23,6 @@ ORDERS = {
     # Storage order: no sort at all, so any number of rows streams without a temporary b-tree.
     "stored": "m.id",
 }
-# A search walks the FTS index in rowid (storage) order and stops at the limit; sorting by created_at would
-# read every match first (about 150 ms per common word at a million mentions). Collectors store mentions as they
-# are published, so storage order is publication order but for back-filled imports.
-SEARCH_ORDERS = {
-    "newest": "mentions_fts.rowid DESC",
-    "oldest": "mentions_fts.rowid",
-    "stored": "mentions_fts.rowid",
-    "relevance": "mentions_fts.rank",
-}
-
-
-class QueryError(StoreError):
-    """A query the store cannot run: an unknown column, or a search the FTS5 syntax rejects."""
-
-
-class SearchSyntaxError(QueryError):
-    """The --search expression is not valid FTS5 syntax."""
-
-
-# What SQLite says about a MATCH expression it cannot parse (as opposed to a locked or broken database).
-_FTS_SYNTAX_ERRORS = ("fts5", "unterminated string", "no such column", "syntax error", "malformed MATCH")
 
 
 @dataclass(frozen=True)
@@ -80,28 +57,27 @@ _CLAUSES = {
     "label": "m.label = :label",
     "min_score": "m.score >= :min_score",
     "max_score": "m.score <= :max_score",
-    "search": "mentions_fts MATCH :search",
 }
 
 
-def _where(f: MentionFilter) -> tuple[str, dict[str, Any]]:
+def mentions_sql(
+    dialect: Dialect, f: MentionFilter, columns: Sequence[str] = DEFAULT_COLUMNS, order: str = "newest",
+    limit: int | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """The SELECT (and its parameters) that reads the mentions `f` matches, in `dialect`."""
     params = {name: getattr(f, name) for name in _CLAUSES}
     params.update(since=f.since and to_db(f.since), until=f.until and to_db(f.until))
     used = [clause for name, clause in _CLAUSES.items() if params[name] is not None]
-    return (" WHERE " + " AND ".join(used) if used else ""), {k: v for k, v in params.items() if v is not None}
-
-
-def mentions_sql(
-    f: MentionFilter, columns: Sequence[str] = DEFAULT_COLUMNS, order: str = "newest", limit: int | None = None
-) -> tuple[str, dict[str, Any]]:
-    """The SELECT (and its parameters) that reads the mentions `f` matches."""
-    orders = ORDERS if f.search is None else SEARCH_ORDERS
+    params = {k: v for k, v in params.items() if v is not None}
+    source, orders = "mentions m", ORDERS
+    if f.search is not None:
+        # Each backend has its own index: FTS5 on SQLite, a tsvector on PostgreSQL (see their dialects).
+        source, clause, search_params, orders = dialect.search(f.search)
+        used.append(clause)
+        params.update(search_params)
     if order not in orders:
         raise QueryError(f"unknown order {order!r}; choose from {', '.join(orders)}")
-    where, params = _where(f)
-    source = "mentions m"
-    if f.search is not None:
-        source = "mentions_fts JOIN mentions m ON m.id = mentions_fts.rowid"
+    where = " WHERE " + " AND ".join(used) if used else ""
     select = ", ".join(f"m.{c}" for c in check_columns(columns))
     sql = f"SELECT {select} FROM {source}{where} ORDER BY {orders[order]}"
     if limit is not None:
@@ -111,23 +87,20 @@ def mentions_sql(
 
 
 def iter_mentions(
-    db: sqlite_utils.Database,
+    db: Store,
     f: MentionFilter,
     columns: Sequence[str] = DEFAULT_COLUMNS,
     order: str = "newest",
     limit: int | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Yield the matching mentions one at a time, as dicts of `columns`; memory stays flat for any count."""
-    sql, params = mentions_sql(f, columns, order, limit)
+    sql, params = mentions_sql(db.dialect, f, columns, order, limit)
     names = tuple(columns)
     try:
-        cursor = db.execute(sql, params)
-        for row in cursor:
+        for row in db.stream(sql, params):
             yield dict(zip(names, row))
-    except sqlite3.OperationalError as exc:
-        if f.search is not None and any(hint in str(exc) for hint in _FTS_SYNTAX_ERRORS):
-            raise SearchSyntaxError(
-                f"{f.search!r} is not valid FTS5 search syntax ({exc}); "
-                'put phrases in double quotes, e.g. "double charged" OR refund'
-            ) from None
+    except db.errors as exc:
+        syntax = db.dialect.search_error(exc, f.search) if f.search is not None else None
+        if syntax is not None:
+            raise syntax from None
         raise

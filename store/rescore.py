@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import sqlite_utils
-
+from brandpulse.store.backend import Store
 from brandpulse.store.mentions import PendingMention
 from brandpulse.store.timestamps import to_db
 
@@ -29,19 +28,18 @@ def _stale(models: Sequence[CurrentModel], langs: Sequence[str], since: datetime
     params: list[Any] = [value for m in models for value in (m.name, m.version, int(m.complaint))]
     covered = ", ".join("?" for _ in langs)
     stamp = to_db(since) if since else None
-    where = (f"((provenance = 'model' AND NOT ({fresh or '0'})) OR (category = 'unscored' AND lang IN ({covered or 'NULL'})))"
-             " AND (? IS NULL OR created_at >= ?)")
+    where = (f"((provenance = 'model' AND NOT ({fresh or '1 = 0'})) "
+             f"OR (category = 'unscored' AND lang IN ({covered or 'NULL'}))) AND (? IS NULL OR created_at >= ?)")
     return where, [*params, *langs, stamp, stamp]
 
 
-def count_stale(db: sqlite_utils.Database, models: Sequence[CurrentModel], langs: Sequence[str],
-                since: datetime | None = None) -> int:
+def count_stale(db: Store, models: Sequence[CurrentModel], langs: Sequence[str], since: datetime | None = None) -> int:
     """How many mentions (created at or after `since`) need classifying again with the current `models`."""
     where, params = _stale(models, langs, since)
     return db.execute(f"SELECT count(*) FROM mentions WHERE {where}", params).fetchone()[0]
 
 
-def stale_classifications(db: sqlite_utils.Database, models: Sequence[CurrentModel], langs: Sequence[str],
+def stale_classifications(db: Store, models: Sequence[CurrentModel], langs: Sequence[str],
                           since: datetime | None, after_id: int, limit: int) -> list[PendingMention]:
     """Up to `limit` such mentions with an id above `after_id`, by id, to re-classify in pages."""
     where, params = _stale(models, langs, since)

@@ -5,9 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-import sqlite_utils
-
-from brandpulse.store.db import transaction
+from brandpulse.store.backend import Store, transaction
 from brandpulse.store.timestamps import to_db
 
 log = logging.getLogger(__name__)
@@ -15,12 +13,12 @@ log = logging.getLogger(__name__)
 PRUNE_BATCH = 10_000
 
 
-def count_older(db: sqlite_utils.Database, before: datetime) -> int:
+def count_older(db: Store, before: datetime) -> int:
     """How many mentions were published before `before`."""
     return db.execute("SELECT count(*) FROM mentions WHERE created_at < ?", [to_db(before)]).fetchone()[0]
 
 
-def prune_mentions(db: sqlite_utils.Database, before: datetime, batch: int = PRUNE_BATCH) -> int:
+def prune_mentions(db: Store, before: datetime, batch: int = PRUNE_BATCH) -> int:
     """Delete mentions published before `before` (their FTS entries follow by trigger); returns how many."""
     deleted = 0
     while True:

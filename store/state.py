@@ -6,29 +6,28 @@ import json
 from datetime import datetime
 from typing import Any
 
-import sqlite_utils
-
+from brandpulse.store.backend import Store
 from brandpulse.store.timestamps import to_db
 
 
-def collector_cursor(db: sqlite_utils.Database, name: str) -> dict[str, Any] | None:
+def collector_cursor(db: Store, name: str) -> dict[str, Any] | None:
     """The cursor saved with the collector's last stored batch, or None before its first run."""
     row = db.execute("SELECT cursor FROM collector_state WHERE name = ?", [name]).fetchone()
     return json.loads(row[0]) if row and row[0] else None
 
 
-def save_collector_success(db: sqlite_utils.Database, name: str, cursor: dict[str, Any] | None, items: int, now: datetime) -> None:
+def save_collector_success(db: Store, name: str, cursor: dict[str, Any] | None, items: int, now: datetime) -> None:
     """Record a successful run; call inside the transaction that stores the run's mentions."""
     stamp = to_db(now)
     db.execute(
         """INSERT INTO collector_state (name, cursor, items, last_run_at, last_success_at) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor, items = items + excluded.items,
+           ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor, items = collector_state.items + excluded.items,
                last_run_at = excluded.last_run_at, last_success_at = excluded.last_success_at, failing_since = NULL""",
         [name, json.dumps(cursor) if cursor is not None else None, items, stamp, stamp],
     )
 
 
-def save_collector_error(db: sqlite_utils.Database, name: str, error: str, now: datetime) -> None:
+def save_collector_error(db: Store, name: str, error: str, now: datetime) -> None:
     """Record a failed run; the cursor stays where the last stored data left it."""
     stamp = to_db(now)
     db.execute(
@@ -40,17 +39,17 @@ def save_collector_error(db: sqlite_utils.Database, name: str, error: str, now: 
     )
 
 
-def collector_states(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+def collector_states(db: Store) -> list[dict[str, Any]]:
     """Every collector's state, by name."""
     return [dict(row) for row in db.query("SELECT * FROM collector_state ORDER BY name")]
 
 
-def get_value(db: sqlite_utils.Database, key: str) -> str | None:
+def get_value(db: Store, key: str) -> str | None:
     """A stored watermark or setting."""
     row = db.execute("SELECT value FROM state WHERE key = ?", [key]).fetchone()
     return row[0] if row else None
 
 
-def set_value(db: sqlite_utils.Database, key: str, value: str) -> None:
+def set_value(db: Store, key: str, value: str) -> None:
     """Store a watermark or setting; call inside the transaction of the work it covers."""
     db.execute("INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [key, value])

@@ -5,18 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import sqlite_utils
-
+from brandpulse.store.backend import Dialect, Store
 from brandpulse.store.errors import StoreError
 from brandpulse.store.timestamps import from_db, to_db
 
-# Timestamps are stored as 'YYYY-MM-DDTHH:MM:SSZ' text, so buckets are cheap string operations.
-BUCKETS = {
-    "hour": "substr(created_at, 1, 13) || ':00:00Z'",
-    "day": "substr(created_at, 1, 10)",
-    # The Monday on or before the day: step back six days, then forward to the next Monday.
-    "week": "date(substr(created_at, 1, 10), '-6 days', 'weekday 1')",
-}
+# Hour and day labels are prefixes of the stored ISO 8601 text; a week is labelled by its Monday (the dialect's).
+BUCKETS = ("hour", "day", "week")
 STATS_COLUMNS = (
     "brand", "bucket", "total", "positive", "neutral", "negative", "promoters", "passives", "detractors", "unscored",
     "complaints", "nss",
@@ -24,9 +18,9 @@ STATS_COLUMNS = (
 
 
 def stats_sql(
-    by: str, brand: str | None = None, since: datetime | None = None, until: datetime | None = None
+    dialect: Dialect, by: str, brand: str | None = None, since: datetime | None = None, until: datetime | None = None
 ) -> tuple[str, dict[str, Any]]:
-    """The aggregate query behind `sentiment_stats`, and its parameters."""
+    """The aggregate query behind `sentiment_stats`, and its parameters, in `dialect`."""
     if by not in BUCKETS:
         raise StoreError(f"unknown bucket {by!r}; choose from {', '.join(BUCKETS)}")
     filters = {"brand": brand, "since": since and to_db(since), "until": until and to_db(until)}
@@ -36,18 +30,22 @@ def stats_sql(
     sql = f"""
         SELECT brand, bucket, total, positive, neutral, negative, promoters, passives, detractors, unscored, complaints,
                round(100.0 * (promoters - detractors) / nullif(promoters + passives + detractors, 0), 1) AS nss
-        FROM (SELECT brand, {BUCKETS[by]} AS bucket, count(*) AS total,
-                     sum(label = 'positive') AS positive, sum(label = 'neutral') AS neutral,
-                     sum(label = 'negative') AS negative, sum(category = 'promoter') AS promoters,
-                     sum(category = 'passive') AS passives, sum(category = 'detractor') AS detractors,
-                     sum(category = 'unscored') AS unscored, sum(coalesce(complaint >= 0.5, 0)) AS complaints
-              FROM mentions{where} GROUP BY brand, bucket)
+        FROM (SELECT brand, {dialect.bucket(by, 'created_at')} AS bucket, count(*) AS total,
+                     count(*) FILTER (WHERE label = 'positive') AS positive,
+                     count(*) FILTER (WHERE label = 'neutral') AS neutral,
+                     count(*) FILTER (WHERE label = 'negative') AS negative,
+                     count(*) FILTER (WHERE category = 'promoter') AS promoters,
+                     count(*) FILTER (WHERE category = 'passive') AS passives,
+                     count(*) FILTER (WHERE category = 'detractor') AS detractors,
+                     count(*) FILTER (WHERE category = 'unscored') AS unscored,
+                     count(*) FILTER (WHERE complaint >= 0.5) AS complaints
+              FROM mentions{where} GROUP BY brand, bucket) AS buckets
         ORDER BY brand, bucket"""
     return sql, params
 
 
 def sentiment_stats(
-    db: sqlite_utils.Database,
+    db: Store,
     by: str,
     brand: str | None = None,
     since: datetime | None = None,
@@ -55,7 +53,7 @@ def sentiment_stats(
 ) -> list[dict[str, Any]]:
     """One row per brand and bucket, empty buckets included (zero counts, `nss` None), from `since` (or the brand's
     first bucket) to `until` (or its last); `nss` is %promoters - %detractors of the classified mentions."""
-    sql, params = stats_sql(by, brand, since, until)
+    sql, params = stats_sql(db.dialect, by, brand, since, until)
     rows = [dict(zip(STATS_COLUMNS, row)) for row in db.execute(sql, params).fetchall()]
     return fill_empty_buckets(rows, by, [brand] if brand else [], since, until)
 

@@ -1,4 +1,5 @@
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,6 @@ from brandpulse.cli import cli
 from brandpulse.store import open_db
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
 
 
 @pytest.fixture
@@ -56,3 +56,37 @@ def server():
     server = LocalServer()
     yield server
     server.close()
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """One real PostgreSQL server for the test session (the `pgserver` wheel); skips where none can start."""
+    # Its own folder, not pytest's tmp_path: a concurrent pytest session prunes old pytest-N folders under it.
+    folder = tempfile.mkdtemp(prefix="brandpulse-pg-")
+    try:
+        import pgserver
+
+        server = pgserver.get_server(folder, cleanup_mode="stop")
+    except Exception as exc:  # any failure to start means: no server on this machine
+        shutil.rmtree(folder, ignore_errors=True)
+        pytest.skip(f"no PostgreSQL server can be started here ({type(exc).__name__}: {exc})")
+    yield server
+    server.cleanup()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """A fresh, empty database on the session's server, dropped afterwards."""
+    from tests.pg import fresh_database
+
+    with fresh_database(pg_server.get_uri()) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_target(request, tmp_path):
+    """Each contract test runs twice: on a SQLite file and on a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return tmp_path / "contract.db"
+    return request.getfixturevalue("pg_url")

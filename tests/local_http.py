@@ -1,4 +1,4 @@
-"""A real HTTP server on 127.0.0.1 that serves canned answers per path, for the review and feed collectors."""
+"""A real HTTP server on 127.0.0.1 that serves canned answers per path, for collectors and chat channels."""
 
 from __future__ import annotations
 
@@ -31,13 +31,13 @@ class Reply:
 class LocalServer:
     """Serves `routes[path]` answers in order (the last one repeats) and records every request path."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.routes: dict[str, list[Reply]] = {}
         self.requests: list[tuple[str, str, bytes]] = []
         self._served: dict[str, int] = defaultdict(int)
         self._stop = threading.Event()
         handler = self._handler()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self._httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
         threading.Thread(target=self._httpd.serve_forever, args=(0.02,), daemon=True).start()

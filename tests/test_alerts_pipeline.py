@@ -30,8 +30,9 @@ def test_storm_is_recorded_with_its_evidence_and_queued_as_one_email_with_a_char
     row = conn.execute("SELECT kind, brand, observed, expected, threshold, score, details FROM alerts").fetchone()
     assert row[:3] == ("spike", "Acme", 16.0) and row[3] == 1.0 and row[4] == 6.0 and row[5] < 1e-9
     details = json.loads(row[6])
-    assert len(details["top_mentions"]) == 5
-    assert {"text", "author", "url"} <= set(details["top_mentions"][0])
+    # The 16 detractors are one complaint up to its tag number: one group, listed once.
+    assert [m["similar"] for m in details["top_mentions"]] == [15]
+    assert {"text", "author", "url", "similar"} <= set(details["top_mentions"][0])
     (raw,) = conn.execute("SELECT message FROM outbox WHERE kind = 'alert'").fetchone()
     message = email.message_from_bytes(raw, policy=policy.default)
     assert message["To"] == "support@acme.test"
@@ -122,7 +123,8 @@ def test_per_source_detection_names_the_source_that_spiked(tmp_path, invoke):
     assert sorted((a.source or "", a.observed) for a in fired) == [("", 15.0), ("reddit", 14.0)]
     reddit = next(a for a in fired if a.source == "reddit")
     assert {m["source"] for m in reddit.details["top_mentions"]} == {"reddit"}
-    assert len(reddit.details["top_mentions"]) == 5  # the source's own top five, not what is left of the brand's
+    # The source's own 14 detractors, one near-duplicate group: not the brand's 15.
+    assert [m["similar"] for m in reddit.details["top_mentions"]] == [13]
 
 
 def test_backtest_reports_what_hourly_live_runs_recorded(tmp_path, invoke):

@@ -1,4 +1,5 @@
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,11 @@ def test_every_import_names_the_single_brandpulse_package(package):
     for module in (REPO / package).rglob("*.py"):
         bare = {name for name in _project_imports(module) if name.startswith("bare ")}
         assert not bare, f"{module.relative_to(REPO)} imports {sorted(bare)} outside brandpulse."
+
+
+def test_tests_read_nothing_from_beside_the_clone():
+    # Recordings a test needs live under tests/ with their provenance, so a clone without ../shared passes.
+    pattern = re.compile(r"""\.\./shared|parent\s*/\s*["']shared["']""")
+    offenders = [str(path.relative_to(REPO)) for path in (REPO / "tests").rglob("*.py")
+                 if path.name != Path(__file__).name and pattern.search(path.read_text(encoding="utf-8"))]
+    assert offenders == []

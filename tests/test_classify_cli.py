@@ -28,3 +28,43 @@ def test_classify_reads_a_file_and_survives_empty_and_very_long_lines(demo_dir, 
 
     assert result.exit_code == 0
     assert len(result.output.splitlines()) == 3
+
+
+@pytest.fixture
+def no_config_dir(tmp_path, monkeypatch):
+    """A working directory with no config.yaml, and no config named in the environment."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("BRANDPULSE_CONFIG", raising=False)
+    return tmp_path
+
+
+@pytest.mark.slow
+def test_classify_needs_no_config_file_and_uses_the_bundled_model_defaults(no_config_dir, invoke):
+    result = invoke("classify", input="Worst service ever, I want a refund.\n")
+
+    row = json.loads(result.output)
+    assert result.exit_code == 0 and row["label"] == "negative" and row["category"] == "detractor"
+    assert not (no_config_dir / "config.yaml").exists() and not (no_config_dir / "brandpulse.db").exists()
+
+
+def test_classify_with_a_named_config_file_that_is_missing_is_a_config_error(no_config_dir, invoke):
+    result = invoke("--config", "mine.yaml", "classify", input="hello\n")
+
+    assert result.exit_code == 2
+    assert "configuration file mine.yaml not found" in result.output
+
+
+def test_classify_with_an_invalid_config_file_still_reports_it(no_config_dir, invoke):
+    (no_config_dir / "config.yaml").write_text("sentiment: {batch_size: 0}\nbrands: []\n", encoding="utf-8")
+
+    result = invoke("classify", input="hello\n")
+
+    assert result.exit_code == 2 and "invalid configuration in config.yaml" in result.output
+
+
+@pytest.mark.parametrize("command", [["status"], ["run", "--once"], ["stats"]])
+def test_commands_that_need_a_config_still_say_it_is_missing(no_config_dir, invoke, command):
+    result = invoke(*command)
+
+    assert result.exit_code == 2
+    assert "configuration file config.yaml not found; pass --config PATH or set BRANDPULSE_CONFIG" in result.output

@@ -12,7 +12,8 @@ from brandpulse.collectors.reddit import RedditCollector, search_query
 from tests.local_http import silent_proxy
 
 HERE = Path(__file__).resolve().parent
-SHARED_PRAW = HERE.parent.parent / "shared" / "data" / "cassettes" / "praw"
+# Copies of praw's own recordings (cassettes/shared/PROVENANCE.md): the tests need nothing beside the clone.
+RECORDED = HERE / "cassettes" / "shared"
 OURS = HERE / "cassettes"
 BRAND = BrandQuery("Pinebrook Coffee", ("pinebrook", "@pinebrookcoffee"), ("pinebrook park",))
 SECRETS = {"<ACCESS_TOKEN>": "test-access-token", "<BASIC_AUTH>": "dGVzdDp0ZXN0", "<USER_AGENT>": "brandpulse-tests"}
@@ -29,12 +30,11 @@ def no_sleep(monkeypatch):
     return slept
 
 
-def cassette(tmp_path: Path, *parts: tuple[Path, list[int] | None]) -> Path:
-    """One cassette from interactions of several files, with the placeholders for secrets filled in."""
+def cassette(tmp_path: Path, *parts: Path) -> Path:
+    """One cassette from the interactions of several files, with the placeholders for secrets filled in."""
     interactions = []
-    for path, picks in parts:
-        recorded = json.loads(path.read_text(encoding="utf-8"))["interactions"]
-        interactions += [recorded[i] for i in picks] if picks is not None else recorded
+    for path in parts:
+        interactions += json.loads(path.read_text(encoding="utf-8"))["interactions"]
     text = json.dumps({"interactions": interactions, "version": 1})
     for placeholder, value in SECRETS.items():
         text = text.replace(placeholder, value)
@@ -59,9 +59,8 @@ def test_search_query_quotes_keywords_and_excludes():
     assert search_query(BRAND) == '("pinebrook" OR "pinebrookcoffee") NOT "pinebrook park"'
 
 
-def test_shared_recordings_give_matching_submissions_and_comments_and_a_rerun_gives_nothing_new(tmp_path):
-    recorded = cassette(tmp_path, (SHARED_PRAW / "TestSubreddit.test_search.json", [0, 1]),
-                        (SHARED_PRAW / "TestSubredditStreams.test_comments.json", [1]))
+def test_praw_recordings_give_matching_submissions_and_comments_and_a_rerun_gives_nothing_new(tmp_path):
+    recorded = cassette(tmp_path, RECORDED / "praw_subreddit_search.json", RECORDED / "praw_subreddit_comments.json")
     query = BrandQuery("PRAW", ("praw", "reddit"))
     first = run(recorded, query, subreddits=("all",))
     posts = [m for m in first.mentions if m.external_id.startswith("t3_")]

@@ -13,7 +13,8 @@ from brandpulse.store.state import collector_cursor
 from tests.local_http import silent_proxy
 
 HERE = Path(__file__).resolve().parent
-SHARED_TWEEPY = HERE.parent.parent / "shared" / "data" / "cassettes" / "tweepy"
+# A copy of tweepy's own recording (cassettes/shared/PROVENANCE.md): the tests need nothing beside the clone.
+RECORDED = HERE / "cassettes" / "shared"
 OURS = HERE / "cassettes"
 RESET = 1795000000
 BRAND = BrandQuery("Pinebrook Coffee", ("pinebrook", "@pinebrookcoffee", "#pinebrook"), ("pinebrook park",))
@@ -78,8 +79,8 @@ def test_too_long_query_is_refused_with_the_brand_named():
         collector().search_query(long_brand)
 
 
-def test_shared_recording_page_stops_at_page_budget_and_keeps_a_resumable_sweep():
-    result, requests = run(SHARED_TWEEPY / "test_client_search_recent_tweets.yaml", max_pages=1)
+def test_recorded_page_stops_at_page_budget_and_keeps_a_resumable_sweep():
+    result, requests = run(RECORDED / "tweepy_search_recent_tweets.yaml", max_pages=1)
     assert len(result.mentions) == 10
     first = result.mentions[0]
     # Those tweets carry no created_at: it comes from the snowflake id; the text holds the posting time.

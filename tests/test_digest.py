@@ -27,7 +27,7 @@ def _setup(tmp_path, invoke, extra=ROUTING):
     return config
 
 
-def test_preview_writes_volume_categories_trend_terms_sources_and_a_chart(tmp_path, invoke):
+def test_preview_writes_volume_categories_trend_themes_sources_and_charts(tmp_path, invoke):
     config = _setup(tmp_path, invoke)
 
     result = invoke("--config", config, "digest", "--date", "2026-03-10", "--preview", tmp_path / "out.html")
@@ -36,14 +36,17 @@ def test_preview_writes_volume_categories_trend_terms_sources_and_a_chart(tmp_pa
     html = (tmp_path / "out.html").read_text()
     # Paris day 10 Mar = 9 Mar 23:00 .. 10 Mar 23:00 UTC. Twitter: 21 h x (3 promoters, 1 detractor) + 3 storm
     # hours x (1, 9) = 114; reddit: 24 promoters. NSS (90 - 48) / 138 = +30; the day before (96 - 24) / 120 = +60.
-    assert "<th align=\"left\">Mentions</th><td>138</td>" in html
-    assert "<td>90 / 0 / 48</td>" in html
-    assert "+30\n    (-30 vs previous day)" in html and "7-day average</th><td>+60</td>" in html
-    assert "charged (48), double (48)" in html and "acme" not in html.split("Frequent terms")[1].split("</p>")[0]
-    assert "<td>twitter</td><td>114</td><td>66</td><td>0</td><td>48</td><td>+16</td>" in html
-    assert "<td>reddit</td><td>24</td>" in html
-    assert "data:image/png;base64,iVBOR" in html
-    assert "double charged" in html.split("Top negative")[1].split("</ul>")[0]
+    assert 'Mentions</div><div style="font-size: 24px; font-weight: bold;">138</div>' in html
+    assert ">90 promoters</span> &middot; " in html and ">48 detractors</span>" in html
+    assert "-30 vs previous day<br>-30 vs 7-day average (+60)" in html
+    # Every complaint is the same text as in the previous 28 days: nothing stands out.
+    assert "No term stands out against the previous 28 days." in html
+    assert ('<td>twitter</td><td align="right">114</td><td align="right">66</td><td align="right">0</td>'
+            '<td align="right">48</td><td align="right">+16</td>') in html
+    assert '<td>reddit</td><td align="right">24</td>' in html
+    assert html.count("data:image/png;base64,iVBOR") == 1  # one brand: its trend, no share-of-voice chart
+    negative = html.split("Top negative")[1].split("By source")[0]
+    assert "double charged" in negative and "+47 similar" in negative  # 48 copies listed once
     assert sqlite3.connect(tmp_path / "brandpulse.db").execute("SELECT count(*) FROM outbox").fetchone()[0] == 0
 
 

@@ -15,6 +15,7 @@ def test_built_wheel_installs_one_top_level_package_with_the_stage_data(tmp_path
     names = zipfile.ZipFile(wheel).namelist()
     assert {name.split("/")[0] for name in names if not name.endswith(".dist-info/RECORD") and ".dist-info/" not in name} == {"brandpulse"}
     for expected in ("brandpulse/collectors/twitter.py", "brandpulse/store/migrations.py",
-                     "brandpulse/collectors/data/demo_mentions.jsonl", "brandpulse/alerts/templates/alert.txt"):
+                     "brandpulse/collectors/data/demo_mentions.jsonl", "brandpulse/alerts/templates/alert.txt",
+                     "brandpulse/templates/config.yaml.j2"):
         assert expected in names
     assert any(name.startswith("brandpulse/sentiment/weights/") for name in names)

@@ -12,9 +12,8 @@ from tests.store_seed import mention, seed
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 
 
-@pytest.fixture
-def store_path(tmp_path):
-    return seed(tmp_path / "store.db", [
+def _seed_five(target):
+    return seed(target, [
         mention(1, "Pinebrook double charged me, I want a refund", NOW - timedelta(hours=1), "negative"),
         mention(2, "Pinebrook latte is lovely", NOW - timedelta(hours=2), "positive", source="reddit"),
         mention(3, "Pinebrook opens at 7", NOW - timedelta(days=10), "neutral"),
@@ -22,6 +21,17 @@ def store_path(tmp_path):
         mention(5, "Pinebrook beans, four stars", NOW - timedelta(days=10, hours=1), "positive",
                 source="appstore", rating=4),
     ])
+
+
+@pytest.fixture
+def store_path(store_target):
+    """The five mentions, on SQLite and on PostgreSQL: every analyst command must read both alike."""
+    return _seed_five(store_target)
+
+
+@pytest.fixture
+def sqlite_store_path(tmp_path):
+    return _seed_five(tmp_path / "store.db")
 
 
 def _json(invoke, store_path, *args):
@@ -111,9 +121,9 @@ def test_stats_by_day_counts_labels_categories_and_nss_per_bucket(invoke, store_
     assert quiet and all(r["detractors"] == 0 and r["nss"] is None for r in quiet)
 
 
-def test_stats_by_week_starts_buckets_on_monday(invoke, tmp_path):
+def test_stats_by_week_starts_buckets_on_monday(invoke, store_target):
     sunday = datetime(2026, 3, 1, 23, tzinfo=timezone.utc)
-    path = seed(tmp_path / "w.db", [mention(1, "a", sunday, "positive"), mention(2, "b", sunday + timedelta(hours=2), "negative")])
+    path = seed(store_target, [mention(1, "a", sunday, "positive"), mention(2, "b", sunday + timedelta(hours=2), "negative")])
 
     rows = _json(invoke, path, "stats", "--by", "week")
 
@@ -128,9 +138,9 @@ def test_stats_over_a_window_without_mentions_lists_each_bucket_empty(invoke, st
         ("2020-01-01", 0, None), ("2020-01-02", 0, None), ("2020-01-03", 0, None)]
 
 
-def test_stats_by_hour_within_a_window(invoke, tmp_path):
+def test_stats_by_hour_within_a_window(invoke, store_target):
     base = datetime(2026, 3, 2, 9, 15, tzinfo=timezone.utc)
-    path = seed(tmp_path / "h.db", [mention(i, "x", base + timedelta(minutes=20 * i), "neutral") for i in range(7)])
+    path = seed(store_target, [mention(i, "x", base + timedelta(minutes=20 * i), "neutral") for i in range(7)])
 
     result = invoke("--db", path, "stats", "--by", "hour", "--since", "2026-03-02T10:00:00Z", "--format", "csv")
 
@@ -148,9 +158,9 @@ def test_export_jsonl_streams_every_matching_mention_in_storage_order(invoke, st
     assert set(rows[0]) == {"id", "brand", "text"}
 
 
-def test_export_csv_to_a_file_round_trips_text_with_commas_and_quotes(invoke, tmp_path):
+def test_export_csv_to_a_file_round_trips_text_with_commas_and_quotes(invoke, tmp_path, store_target):
     text = 'Pinebrook, "the" best\nsecond line'
-    path = seed(tmp_path / "q.db", [mention(1, text, NOW, "positive")])
+    path = seed(store_target, [mention(1, text, NOW, "positive")])
 
     invoke("--db", path, "export", "--format", "csv", "-o", tmp_path / "out.csv")
 
@@ -172,7 +182,8 @@ def test_sql_runs_select_and_prints_json(invoke, store_path):
     "PRAGMA user_version = 99",
     "INSERT INTO mentions_fts (mentions_fts) VALUES ('rebuild')",
 ])
-def test_sql_write_is_refused_by_sqlite_without_traceback(invoke, store_path, statement):
+def test_sql_write_is_refused_by_sqlite_without_traceback(invoke, sqlite_store_path, statement):
+    store_path = sqlite_store_path
     result = invoke("--db", store_path, "sql", statement)
 
     assert result.exit_code == 1
@@ -187,7 +198,8 @@ def test_sql_error_is_shown_without_traceback(invoke, store_path):
     result = invoke("--db", store_path, "sql", "SELECT nope FROM mentions")
 
     assert result.exit_code == 1
-    assert "no such column: nope" in result.output and "Traceback" not in result.output
+    # SQLite: "no such column: nope"; PostgreSQL: 'column "nope" does not exist'.
+    assert "SQL error" in result.output and "nope" in result.output and "Traceback" not in result.output
 
 
 def test_prune_deletes_old_mentions_and_their_search_entries(invoke, store_path):
@@ -195,9 +207,8 @@ def test_prune_deletes_old_mentions_and_their_search_entries(invoke, store_path)
     result = invoke("--db", store_path, "prune", "--older-than", "7d")
 
     assert dry.output.startswith("2 mention(s)") and result.output.startswith("2 mention(s)")
-    conn = sqlite3.connect(store_path)
-    assert [r[0] for r in conn.execute("SELECT external_id FROM mentions ORDER BY id")] == ["1", "2", "4"]
-    assert conn.execute("SELECT count(*) FROM mentions_fts WHERE mentions_fts MATCH 'opens'").fetchone()[0] == 0
+    assert [r["external_id"] for r in _json(invoke, store_path, "export", "--columns", "external_id")] == ["1", "2", "4"]
+    assert _json(invoke, store_path, "query", "--search", "opens") == []
 
 
 def test_analyst_commands_on_a_missing_store_say_how_to_create_it(invoke, tmp_path):

@@ -145,3 +145,38 @@ def test_an_error_that_quotes_a_secret_is_stored_masked(tmp_path, monkeypatch):
     job_errors = [row[0] for row in db.execute("SELECT last_error FROM job_runs WHERE last_error IS NOT NULL")]
     assert "***.jsonl" in collector_error and secret not in collector_error
     assert all(secret not in error for error in job_errors)
+
+
+def test_channel_urls_and_their_tokens_never_reach_logs_database_or_error_messages(tmp_path, monkeypatch):
+    from brandpulse.alerts.chat import ChatMessage
+    from brandpulse.channels import queue_chat, resolve_channels
+    from brandpulse.config import load_config
+    from tests.local_http import LocalServer, Reply
+
+    server = LocalServer()
+    server.route("/services/T0KEN5ecret/B2hook5ecret", Reply(500, b"token T0KEN5ecret rejected"))
+    host = server.url.split("://")[1]
+    urls = {"CHAT_A_URL": f"json://{host}/services/T0KEN5ecret/B2hook5ecret",
+            "CHAT_B_URL": f"json://user5ecret:pass5ecret@127.0.0.1:{_free_port()}/hooks/5ecretDownToken"}
+    for name, url in urls.items():
+        monkeypatch.setenv(name, url)
+    config = write_config(tmp_path / "c.yaml", "brands: [{name: Acme, keywords: [acme]}]\nchannels:\n"
+                          "  - {name: team-a, url_env: CHAT_A_URL}\n  - {name: team-b, url_env: CHAT_B_URL}\n")
+    db = open_db(tmp_path / "brandpulse.db")
+    with transaction(db):
+        queue_chat(db, resolve_channels(load_config(config)), "alerts", "Acme", ChatMessage("spike", "body"), NOW)
+    db.close()
+
+    try:
+        runs = [CliRunner().invoke(cli, [*flags, "--config", config, "run", "--once"])
+                for flags in (["-vv"], ["-vv", "--log-format", "json"])]
+        status = CliRunner().invoke(cli, ["--config", config, "status", "--format", "json"])
+    finally:
+        server.close()
+    texts = [r.output for r in (*runs, status)] + [str(r.exception) for r in runs if r.exception]
+    blobs = texts + [p.read_bytes().decode("utf-8", "replace") for p in tmp_path.rglob("*") if p.is_file()]
+
+    assert server.requests, "the failing endpoint should have been tried"
+    assert "team-a" in runs[0].output and "not delivered" in runs[0].output
+    leaks = [piece for piece in ("5ecret", host + "/services") if any(piece in blob for blob in blobs)]
+    assert leaks == []

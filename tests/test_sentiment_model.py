@@ -89,8 +89,9 @@ def test_unknown_model_names_the_model_and_the_way_out():
         load_classifier("no-such/model")
 
 
-def test_eval_prints_metrics_confusion_and_throughput(tmp_path, invoke, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+def test_eval_needs_no_config_file_and_prints_metrics_confusion_and_throughput(tmp_path, invoke, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no config.yaml here: the bundled model's defaults apply
+    monkeypatch.delenv("BRANDPULSE_CONFIG", raising=False)
     (tmp_path / "t.txt").write_text("I love it!\nIt is Tuesday.\nI hate it.\n", encoding="utf-8")
     (tmp_path / "l.txt").write_text("2\n1\n0\n", encoding="utf-8")
 

@@ -33,12 +33,13 @@ def test_version_1_database_upgrades_in_place_keeping_rows_and_search(db_path):
 
     db = open_db(db_path)
 
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert db.execute("SELECT external_id, label, category FROM mentions").fetchall() == [("r1", "negative", "detractor")]
     assert db.execute("SELECT rowid FROM mentions_fts WHERE mentions_fts MATCH 'refund'").fetchall() == [(1,)]
-    assert [r[0] for r in db.execute("SELECT name FROM schema_migrations ORDER BY version")] == [
-        "m001_initial", "m002_brands_migrations_indexes", "m003_job_runs", "m004_collector_failing_since",
-        "m005_complaint_lang_unscored"]
+    names = [r[0] for r in db.execute("SELECT name FROM schema_migrations ORDER BY version")]
+    assert names[:4] == [
+        "m001_initial", "m002_brands_migrations_indexes", "m003_job_runs", "m004_collector_failing_since"]
+    assert names[4:] == ["m006_channels_and_triage", "m005_complaint_lang_unscored"] and len(names) == SCHEMA_VERSION
     assert db["brands"].exists()
     # A collector failing at upgrade time is failing since its last error.
     assert db.execute("SELECT failing_since FROM collector_state").fetchall() == [("2026-01-05T09:00:00Z",)]
@@ -86,3 +87,28 @@ def test_ingest_records_the_configured_brands(demo_dir, invoke):
 
     rows = sqlite3.connect(demo_dir / "brandpulse.db").execute("SELECT name, active FROM brands").fetchall()
     assert rows == [("Pinebrook Coffee", 1)]
+
+
+def test_queued_emails_and_alerts_of_an_older_store_survive_the_channels_migration(db_path):
+    from brandpulse.store.migrations import MIGRATIONS
+
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    db = sqlite_utils.Database(conn)
+    names = [step.__name__ for step in MIGRATIONS]
+    before = MIGRATIONS[:names.index("m006_channels_and_triage")]
+    for number, step in enumerate(before, start=1):
+        db.execute("BEGIN")
+        step(db)
+        db.execute(f"PRAGMA user_version = {number}")
+        db.execute("COMMIT")
+    db.execute("""INSERT INTO outbox (kind, subject, recipients, message, created_at, next_attempt_at)
+                  VALUES ('alert', 's', '["a@b"]', x'00', '2026-01-05T10:00:00Z', '2026-01-05T10:00:00Z')""")
+    db.execute("""INSERT INTO alerts (kind, brand, window_start, window_end, observed, expected, reason, created_at)
+                  VALUES ('spike', 'B', '2026-01-05T10:00:00Z', '2026-01-05T11:00:00Z', 9, 1, 'r', '2026-01-05T11:00:00Z')""")
+    conn.close()
+
+    db = open_db(db_path)
+
+    assert db.execute("SELECT channel, status FROM outbox").fetchall() == [("email", "pending")]
+    assert db.execute("SELECT storm_id, acked_by, suppressed FROM alerts").fetchall() == [(None, None, None)]
+    assert db.execute("SELECT count(*) FROM silences").fetchone() == (0,)

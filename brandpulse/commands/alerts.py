@@ -1,4 +1,4 @@
-"""`brandpulse alerts ...`: replay detection over stored history."""
+"""`brandpulse alerts ...`: replay detection over stored history; the triage commands live in `triage.py`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import click
 from brandpulse.alerts.base import Alert
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
-from brandpulse.commands.options import MOMENT, selected_brands
+from brandpulse.commands.options import MOMENT, selected_brands, warn_unconfigured
 
 
 def alert_json(alert: Alert) -> str:
@@ -26,7 +26,7 @@ def alert_json(alert: Alert) -> str:
 
 @click.group("alerts")
 def alerts_group() -> None:
-    """Inspect and rehearse alert rules."""
+    """Inspect, rehearse and triage alerts: backtest, list, ack, silence, silences, unsilence."""
 
 
 @alerts_group.command()
@@ -39,7 +39,17 @@ def backtest(app: AppContext, since: datetime, until: datetime | None, brand: st
     start, end = since, until or datetime.now(timezone.utc)
     if end <= start:
         raise click.BadParameter(f"--until {end.isoformat()} must be after --since {start.isoformat()}")
-    selected_brands([b.name for b in app.config.brands], brand)
+    configured = [b.name for b in app.config.brands]
+    selected_brands(configured, brand)
     with domain_errors():
         for alert in app.pipeline.backtest(start, end, brand):
             click.echo(alert_json(alert))
+        if brand is None:
+            warn_unconfigured(app.pipeline.unconfigured_brands(start, end), app.config_path, "alerts backtest",
+                              "Add them under `brands:` to evaluate them.")
+
+
+from brandpulse.commands.triage import TRIAGE_COMMANDS  # noqa: E402
+
+for _command in TRIAGE_COMMANDS:
+    alerts_group.add_command(_command)

@@ -1,4 +1,4 @@
-"""`brandpulse digest`: write the daily digest as HTML, or send it through the outbox."""
+"""`brandpulse digest`: print or write the daily digest (json, html, text), or send it through the outbox."""
 
 from __future__ import annotations
 
@@ -10,43 +10,56 @@ import click
 from brandpulse.context import AppContext, pass_app
 from brandpulse.commands.options import selected_brands
 from brandpulse.errors import domain_errors
-from brandpulse.store.lock import ServiceLock, StoreLocked
+from brandpulse.store.lock import StoreLocked, service_lock
+
+FORMATS = ("json", "html", "text")
 
 
 @click.command("digest")
 @click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="The day, in the digest's time zone.")
-@click.option("--brand", default=None, help="Only this configured brand.")
+@click.option("--brand", default=None, help="Only this configured brand (share of voice still compares them all).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="Print the digest in this format (default text); with --preview, the file's format (default html).")
 @click.option("--preview", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the digest to this HTML file, sending nothing.")
+              help="Write the digest to this file (HTML unless --format says otherwise), sending nothing.")
 @click.option("--send", is_flag=True, help="Queue the digest in the outbox and deliver it now (again if already sent); "
               "while the service runs, it delivers it.")
 @pass_app
-def digest_command(app: AppContext, day: datetime, brand: str | None, preview: Path | None, send: bool) -> None:
-    """Build the daily digest of DATE: --preview writes it as HTML, --send emails it to the marketing recipients."""
+def digest_command(app: AppContext, day: datetime, brand: str | None, fmt: str | None, preview: Path | None,
+                   send: bool) -> None:
+    """Build the daily digest of DATE: print it (--format json|html|text), write it (--preview FILE), or email it
+    to the marketing recipients (--send)."""
     from brandpulse import digesting
 
-    if not preview and not send:
-        raise click.UsageError("give --preview FILE, --send, or both")
     brands = selected_brands([b.name for b in app.config.brands], brand)
     the_day: date = day.date()
     with domain_errors():
         db = app.pipeline.open()
         try:
+            if preview or not send:
+                doc = digesting.build(app.config, db, the_day, brands)
             if preview:
-                preview.write_text(digesting.preview(app.config, db, the_day, brands), encoding="utf-8")
+                preview.write_text(digesting.render(doc, fmt or "html"), encoding="utf-8")
                 click.echo(f"digest for {the_day.isoformat()} written to {preview}")
+            elif not send:
+                click.echo(digesting.render(doc, fmt or "text"), nl=False)
             if send:
                 now = datetime.now(timezone.utc)
-                queued = digesting.queue(app.config, db, the_day, brands, now, again=True)
+                queued = digesting.queue(app.config, db, the_day, brands, now, again=True,
+                                         channels=app.pipeline.channels)
         finally:
             db.close()
         if send:
-            try:
-                # Only one process may send from the outbox, or an email could go out twice.
-                with ServiceLock(app.db_path):
-                    report = app.pipeline.deliver(datetime.now(timezone.utc))
-            except StoreLocked:
-                click.echo(f"digest queued for {', '.join(queued) or 'no brand'}; the running service delivers it")
-                return
-            click.echo(f"digest queued for {', '.join(queued) or 'no brand'}; {len(report.sent)} email(s) delivered, "
-                       f"{report.failed} waiting for retry")
+            _deliver(app, queued)
+
+
+def _deliver(app: AppContext, queued: list[str]) -> None:
+    try:
+        # On SQLite only one process may send from the outbox, or an email could go out twice.
+        with service_lock(app.db_path):
+            report = app.pipeline.deliver(datetime.now(timezone.utc))
+    except StoreLocked:
+        click.echo(f"digest queued for {', '.join(queued) or 'no brand'}; the running service delivers it")
+        return
+    click.echo(f"digest queued for {', '.join(queued) or 'no brand'}; {len(report.sent)} email(s) delivered, "
+               f"{report.failed} waiting for retry")

@@ -56,9 +56,23 @@ class Columns(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
+MAX_NAMED = 10  # brands named in a note; the rest are counted
 MOMENT = Moment()
 DURATION = Duration()
 COLUMNS = Columns()
+
+
+def warn_unconfigured(others: dict[str | None, int], config_path: Any, command: str, hint: str) -> None:
+    """Say on stderr which brands in the store `command` leaves out because the config does not name them."""
+    named = [(brand, count) for brand, count in others.items() if brand is not None]
+    if named:
+        listed = ", ".join(f"{brand!r} ({count} mentions)" for brand, count in named[:MAX_NAMED])
+        listed += f" and {len(named) - MAX_NAMED} more brands" if len(named) > MAX_NAMED else ""
+        click.echo(f"Note: {command} covers the brands configured in {config_path}; the store also holds {listed}. "
+                   f"{hint}", err=True)
+    if others.get(None):
+        click.echo(f"Note: {others[None]} mention(s) in the store belong to no brand (they matched no brand's keywords "
+                   f"when imported); {command} leaves them out.", err=True)
 
 
 def selected_brands(names: list[str], brand: str | None) -> list[str]:

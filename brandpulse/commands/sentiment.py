@@ -17,13 +17,6 @@ DEFAULT_DATA = Path("../shared/data/tweeteval")
 DEFAULT_COMPLAINTS = Path("../shared/data/complaints/train.tsv")
 
 
-def _settings(app: AppContext):
-    """The config's sentiment section, or the defaults when there is no config file (train/eval need none)."""
-    from brandpulse.config import SentimentConfig
-
-    return app.config.sentiment if app.config_path.exists() else SentimentConfig()
-
-
 @click.group()
 def sentiment() -> None:
     """Train, evaluate and re-apply the sentiment model."""
@@ -85,16 +78,14 @@ def train_complaints(data: Path, weights: Path | None, threads: int) -> None:
 @pass_app
 def evaluate(app: AppContext, text_file: Path, label_file: Path, model: str | None) -> None:
     """Macro-averaged recall, macro-F1, accuracy, confusion matrix and throughput on a labelled file."""
+    from brandpulse import factory
     from brandpulse.sentiment.base import LABELS
-    from brandpulse.sentiment.classifier import load_classifier
     from brandpulse.sentiment.evaluation import format_scores, read_split, score
 
-    settings = _settings(app)
     with domain_errors():
         texts, gold = read_split(text_file, label_file)
         started = time.perf_counter()
-        classifier = load_classifier(model or settings.model, settings.device, settings.batch_size,
-                                     settings.max_length, settings.backend, settings.max_windows)
+        classifier = factory.classifier(app.sentiment, model)
         loaded = time.perf_counter()
         results = classifier.classify(texts)
         done = time.perf_counter()

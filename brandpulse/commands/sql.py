@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime, timedelta, timezone
 
 import click
@@ -22,7 +21,7 @@ from brandpulse.store.timestamps import to_db
 @format_option()
 @pass_app
 def sql(app: AppContext, statement: str, params: tuple[str, ...], fmt: str) -> None:
-    """Run one SQL STATEMENT on a read-only connection: SQLite itself refuses any write."""
+    """Run one SQL STATEMENT on a read-only connection (SQLite) or in a read-only transaction (PostgreSQL)."""
     named = {}
     for item in params:
         name, sep, value = item.partition("=")
@@ -32,10 +31,10 @@ def sql(app: AppContext, statement: str, params: tuple[str, ...], fmt: str) -> N
     with domain_errors():
         db = open_db(app.db_path, read_only=True)
     try:
-        cursor = db.execute(statement, named)
-        columns = [d[0] for d in cursor.description or ()]
-        write_rows((dict(zip(columns, row)) for row in cursor), columns, fmt)
-    except sqlite3.Error as exc:
+        with db.read_only_statement(statement, named) as cursor:
+            columns = [d[0] for d in cursor.description or ()]
+            write_rows((dict(zip(columns, row)) for row in cursor), columns, fmt)
+    except db.errors as exc:
         raise click.ClickException(f"SQL error: {exc}") from None
     finally:
         db.close()

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import click
 
-from brandpulse.commands.options import MOMENT
+from brandpulse.commands.options import MOMENT, warn_unconfigured
 from brandpulse.commands.output import format_option, write_rows
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
 from brandpulse.store import open_db
+from brandpulse.store.brands import unconfigured_brands
 from brandpulse.store.stats import BUCKETS, STATS_COLUMNS, sentiment_stats
 
 
 @click.command()
-@click.option("--brand", help="Only this brand (default: every brand, one series each).")
+@click.option("--brand", help="Only this brand, configured or not (default: every configured brand, one series each).")
 @click.option("--by", type=click.Choice(list(BUCKETS)), default="day", show_default=True, help="Bucket width (UTC).")
 @click.option("--since", type=MOMENT, help="From: ISO 8601 or a duration ago (24h, 30d).")
 @click.option("--until", type=MOMENT, help="Before: ISO 8601 or a duration ago.")
@@ -23,10 +24,16 @@ def stats(app: AppContext, brand: str | None, by: str, since, until, fmt: str) -
     """Mentions per bucket: totals, labels, NPS categories and the net sentiment score (nss, -100..100)."""
     if since and until and since >= until:
         raise click.BadParameter("--since must be before --until", param_hint="--since/--until")
+    # Without a config file (only --db), every brand in the store is shown.
+    configured = [b.name for b in app.optional_config.brands] if app.optional_config and brand is None else None
     with domain_errors():
         db = open_db(app.db_path, read_only=True)
         try:
             rows = sentiment_stats(db, by, brand, since, until)
+            others = unconfigured_brands(db, configured, since, until) if configured is not None else {}
         finally:
             db.close()
+    if configured is not None:
+        rows = [row for row in rows if row["brand"] in configured]
+    warn_unconfigured(others, app.config_path, "stats", "Pass --brand NAME to see one, or add it under `brands:`.")
     write_rows(rows, STATS_COLUMNS, fmt)

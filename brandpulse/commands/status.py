@@ -1,4 +1,4 @@
-"""`brandpulse status`: the job schedule, the last run of every job and collector, and the backlog."""
+"""`brandpulse status`: the job schedule, the last run of every job and collector, the channels, and the backlog."""
 
 from __future__ import annotations
 
@@ -7,11 +7,14 @@ from typing import Any
 
 import click
 
+from brandpulse.channels import resolve_channels
 from brandpulse.store import jobs as store_jobs
+from brandpulse.store import outbox as store_outbox
 from brandpulse.store import state as store_state
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
 from brandpulse.store import open_db
+from brandpulse.store.backend import label
 
 
 def _schedule(app: AppContext) -> list[dict[str, Any]]:
@@ -31,6 +34,7 @@ def gather(app: AppContext) -> dict[str, Any]:
         runs = {row["job"]: row for row in store_jobs.job_runs(db)}
         collectors = store_state.collector_states(db)
         backlog = store_jobs.backlog(db)
+        queued = store_outbox.channel_backlog(db)
     finally:
         db.close()
     schedule = [{**entry, **{k: v for k, v in runs.get(entry["job"], {}).items() if k != "job"}} for entry in _schedule(app)]
@@ -40,8 +44,9 @@ def gather(app: AppContext) -> dict[str, Any]:
         collector["last_outcome"] = "ok" if ok else "error"
     from brandpulse.factory import disabled_collectors
 
-    return {"database": str(app.db_path), "jobs": schedule, "collectors": collectors,
-            "disabled_collectors": disabled_collectors(app.config), "backlog": backlog}
+    channels = [{**c.describe(), **queued.get(c.name, {"pending": 0, "failed": 0})} for c in resolve_channels(app.config)]
+    return {"database": label(app.db_path), "jobs": schedule, "collectors": collectors,
+            "disabled_collectors": disabled_collectors(app.config), "channels": channels, "backlog": backlog}
 
 
 def _duration(seconds: float) -> str:
@@ -68,6 +73,11 @@ def _print_text(report: dict[str, Any]) -> None:
             click.echo(f"Job {job['job']} runs at '{job['cron']}' ({job['timezone']})")
     for name, why in report["disabled_collectors"].items():
         click.echo(f"Collector {name} is disabled: {why}")
+    for channel in report["channels"]:
+        state = "enabled" if channel["enabled"] else f"disabled: {channel['disabled']}"
+        click.echo(f"Channel {channel['name']} ({', '.join(channel['kinds'])}; "
+                   f"{', '.join(channel['brands'] or ['every brand'])}): {state}; "
+                   f"{channel['pending']} message(s) waiting, {channel['failed']} given up")
     backlog = report["backlog"]
     click.echo(f"Backlog: {backlog['unclassified']} unclassified mention(s), {backlog['emails_pending']} email(s) "
                f"waiting, {backlog['emails_failed']} given up")
@@ -77,7 +87,7 @@ def _print_text(report: dict[str, Any]) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @pass_app
 def status(app: AppContext, fmt: str) -> None:
-    """Show the job schedule, each job's and collector's last run and outcome, and the backlog."""
+    """Show the job schedule, each job's and collector's last run and outcome, the channels, and the backlog."""
     with domain_errors():
         report = gather(app)
     if fmt == "json":

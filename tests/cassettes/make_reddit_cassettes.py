@@ -1,6 +1,6 @@
 """Builds the hand-made Reddit API cassettes in this folder (run once; the JSON files are committed).
 
-The shared recordings (../shared/data/cassettes/praw/) cover a search of r/all and the newest comments. These cover
+The recordings from praw's test suite (copied into shared/, see shared/PROVENANCE.md) cover a search of r/all and the newest comments. These cover
 what they do not: pagination, an empty result, 429 and 5xx answers, a malformed payload, a malformed item and a
 cross-post. They are NOT recordings of live traffic: written from Reddit's API documentation
 (https://www.reddit.com/dev/api#GET_search, #GET_comments, listings and rate-limit headers) in the layout of praw's
@@ -32,7 +32,8 @@ def interaction(method: str, uri: str, status: int, body: dict | str, headers: d
             "body": {"string": text},
             "headers": {"Content-Type": ["application/json; charset=UTF-8"], "x-ratelimit-remaining": ["595.0"],
                         "x-ratelimit-used": ["5"], "x-ratelimit-reset": ["300"], **(headers or {})},
-            "status": {"code": status, "message": {200: "OK", 429: "Too Many Requests", 503: "Service Unavailable"}[status]},
+            "status": {"code": status, "message": {200: "OK", 401: "Unauthorized", 429: "Too Many Requests",
+                                                   503: "Service Unavailable"}[status]},
             "url": uri,
         },
     }
@@ -70,6 +71,9 @@ COMMENTS_PAGE = [comment(1, "pinebrook refunded me after a week", 10), comment(2
 CASSETTES = {
     "reddit_pagination": [auth(), get(SEARCH, 200, listing(PAGE_1, "t3_p2")), get(SEARCH, 200, listing(PAGE_2)),
                           get(COMMENTS, 200, listing(COMMENTS_PAGE))],
+    # The token request with a wrong client id or secret (what `brandpulse check` reports as 401).
+    "reddit_401": [interaction("POST", "https://www.reddit.com/api/v1/access_token", 401,
+                               {"message": "Unauthorized", "error": 401})],
     "reddit_empty": [auth(), get(SEARCH, 200, listing([])), get(COMMENTS, 200, listing([]))],
     "reddit_429": [auth(), get(SEARCH, 429, "Too Many Requests", {"retry-after": ["12"], "Content-Type": ["text/plain"]})],
     "reddit_503": [auth()] + [get(SEARCH, 503, "<html>upstream unavailable</html>", {"Content-Type": ["text/html"]})] * 3,

@@ -1,6 +1,6 @@
 """Builds the hand-made Twitter API v2 cassettes in this folder (run once; the YAML files are committed).
 
-The shared recordings (../shared/data/cassettes/tweepy/) cover one page of a plain recent search. These cover
+The recording from tweepy's test suite (copied into shared/, see shared/PROVENANCE.md) covers one page of a plain recent search. These cover
 what they do not: pagination with expansions, an empty result, 429 and 5xx answers and malformed payloads. They
 are NOT recordings of live traffic: bodies and headers are written from the API documentation
 (https://developer.x.com/en/docs/x-api/tweets/search/api-reference/get-tweets-search-recent and
@@ -107,6 +107,9 @@ CASSETTES = {
         interaction(200, page(PAGE_2)),
     ],
     "twitter_503": [interaction(503, UNAVAILABLE, message="Service Unavailable")],
+    # A revoked or mistyped bearer token (what `brandpulse check` reports as 401).
+    "twitter_401": [interaction(401, {"title": "Unauthorized", "type": "about:blank", "status": 401,
+                                      "detail": "Unauthorized"}, message="Unauthorized")],
     "twitter_malformed_payload": [interaction(200, "<html><body>Over capacity</body></html>", {"content-type": ["text/html"]})],
     "twitter_malformed_item": [interaction(200, page([{"id": snowflake("2026-11-20T12:30:00"), "lang": "en"}] + PAGE_2))],
 }

@@ -1,0 +1,97 @@
+"""Short chat messages (Slack, Teams, webhooks) for alerts and digests: plain text, mention text defused."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from brandpulse.alerts.base import Alert
+from brandpulse.alerts.emails import web_link
+
+MENTION_CHARS = 140
+MAX_LINK = 300  # a longer link is left out: it would crowd out the message (Teams cuts messages at 1,000 characters)
+TOP_MENTIONS = 3
+TOP_THEMES = 3
+_BLANKS = re.compile(r"\s+")
+# `@channel` in Slack, `@everyone` in Discord: a customer's post must not page a whole team.
+_BROADCAST = re.compile(r"@(channel|here|everyone|all)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    """A title and a plain-text body, as apprise sends them."""
+
+    title: str
+    body: str
+
+
+def defuse(text: str, limit: int = MENTION_CHARS) -> str:
+    """One line of at most `limit` characters, without chat markup that links, pings or formats (`<...>`, `@here`)."""
+    text = _BLANKS.sub(" ", text or "").strip().replace("<", "‹").replace(">", "›")
+    text = _BROADCAST.sub(lambda m: "@\u200b" + m.group(1), text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _themes(details: Mapping[str, Any]) -> str | None:
+    themes = [t for t in details.get("themes") or [] if isinstance(t, Mapping) and t.get("term")]
+    if not themes:
+        return None
+    shown = [f"{defuse(str(t['term']), 40)} ({t.get('count', '?')}, {t.get('baseline_count', 0)} in the baseline)"
+             for t in themes[:TOP_THEMES]]
+    return "Themes: " + ", ".join(shown)
+
+
+def _mention_lines(mentions: Sequence[Mapping[str, Any]]) -> list[str]:
+    lines = []
+    for number, m in enumerate(mentions[:TOP_MENTIONS], start=1):
+        who = defuse(f"{m.get('source') or '?'} {m.get('author') or ''}".strip(), 40)
+        link = web_link(m.get("url"))
+        link = link if link and len(link) <= MAX_LINK and not _BLANKS.search(link) else None
+        similar = f" (+{m['similar']} similar)" if m.get("similar") else ""
+        lines.append(f"{number}. {who}: \"{defuse(m.get('text') or '')}\"{similar}" + (f" {link}" if link else ""))
+    return lines
+
+
+def spike_chat(alert: Alert, alert_id: int) -> ChatMessage:
+    """Brand, observed against expected, top themes when known, the top 3 mentions with links, and the alert id."""
+    update = " (growing)" if alert.details.get("update") else ""
+    scope = f" on {alert.source}" if alert.source else ""
+    lines = [
+        f"{alert.observed:g} detractor mentions{scope} between {alert.window_start:%H:%M} and "
+        f"{alert.window_end:%H:%M} UTC on {alert.window_start:%Y-%m-%d}, usually {alert.expected:.1f}.",
+    ]
+    if themes := _themes(alert.details):
+        lines.append(themes)
+    if mentions := _mention_lines(alert.details.get("top_mentions") or []):
+        lines += ["Top mentions:", *mentions]
+    lines.append(f"Alert #{alert_id}; acknowledge with: brandpulse alerts ack {alert_id} --by NAME")
+    return ChatMessage(defuse(f"Negative spike{update}: {alert.brand}", 200), "\n".join(lines))
+
+
+def health_chat(alert: Alert, alert_id: int) -> ChatMessage:
+    """The source or collector, why it is unhealthy, and the alert id."""
+    return ChatMessage(
+        defuse(f"Collector health: {alert.source}", 200),
+        f"{defuse(alert.reason, 400)}.\nAlert #{alert_id}; acknowledge with: brandpulse alerts ack {alert_id} --by NAME",
+    )
+
+
+def alert_chat(alert: Alert, alert_id: int) -> ChatMessage:
+    """The chat message for a stored alert of either kind."""
+    return health_chat(alert, alert_id) if alert.kind == "health" else spike_chat(alert, alert_id)
+
+
+def digest_chat(brand: str, day: str, volume: int, counts: Mapping[str, int], nss: float | None,
+                change: float | None, terms: Sequence[tuple[str, int]]) -> ChatMessage:
+    """A day's figures for one brand in three lines: volume and categories, net sentiment, themes of negative mentions."""
+    score = "n/a" if nss is None else f"{nss:+.0f}" + ("" if change is None else f" ({change:+.0f} since the day before)")
+    lines = [
+        f"{volume} mentions: {counts.get('promoter', 0)} promoters, {counts.get('passive', 0)} passives, "
+        f"{counts.get('detractor', 0)} detractors.",
+        f"Net sentiment: {score}.",
+    ]
+    if terms:
+        lines.append("Themes of negative mentions: " + ", ".join(f"{defuse(t, 40)} ({n})" for t, n in terms[:5]))
+    return ChatMessage(defuse(f"Daily digest {day}: {brand}", 200), "\n".join(lines))

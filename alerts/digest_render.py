@@ -1,0 +1,75 @@
+"""The digest as people read it: plain text, HTML (charts inline by cid for email, as data URIs for a browser)."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Mapping
+from datetime import date
+from email.message import EmailMessage
+from typing import Any
+
+from brandpulse.alerts.emails import build_message, new_cid, render
+
+
+def digest_subject(doc: Mapping[str, Any]) -> str:
+    """`[brandpulse] Daily digest 2026-03-06: Acme, Pinebrook` from configured names only."""
+    return f"[brandpulse] Daily digest {doc['date']}: {', '.join(b['brand'] for b in doc['brands'])}"
+
+
+def trend_png(brand: Mapping[str, Any]) -> bytes:
+    """The brand's 30-day chart: mentions per day and the net score."""
+    from brandpulse.alerts.charts import trend_chart
+
+    trend = brand["trend"]
+    return trend_chart([date.fromisoformat(t["date"]) for t in trend], [t["volume"] for t in trend],
+                       [t["net_score"] for t in trend], f"{brand['brand']}: mentions and net score, {len(trend)} days")
+
+
+def share_png(doc: Mapping[str, Any]) -> bytes | None:
+    """The share-of-voice chart, None with fewer than two brands (one brand's share is always 100 %)."""
+    from brandpulse.alerts.charts import share_chart
+
+    sov = doc["share_of_voice"]
+    if len(sov) < 2:
+        return None
+    shares = {k: [row[k]["share"] for row in sov] for k in ("all", "positive", "negative")}
+    return share_chart([row["brand"] for row in sov], shares, f"Share of voice, {doc['date']}")
+
+
+def _charts(doc: Mapping[str, Any], source: Callable[[bytes], str]) -> dict[str, Any]:
+    share = share_png(doc)
+    return {"trend": {b["brand"]: source(trend_png(b)) for b in doc["brands"]},
+            "share": source(share) if share else None}
+
+
+def digest_text(doc: Mapping[str, Any]) -> str:
+    """The digest as plain text."""
+    return render("digest.txt", {"doc": doc})
+
+
+def digest_html(doc: Mapping[str, Any], source: Callable[[bytes], str]) -> str:
+    """The digest as HTML; `source` turns each chart's PNG into the image's `src`."""
+    return render("digest.html", {"doc": doc, "charts": _charts(doc, source)})
+
+
+def data_uri(png: bytes) -> str:
+    """A PNG as a data URI, for a page read in a browser."""
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def digest_preview(doc: Mapping[str, Any]) -> str:
+    """The digest as a standalone HTML page, charts embedded as data URIs."""
+    return digest_html(doc, data_uri)
+
+
+def digest_email(doc: Mapping[str, Any], sender: str, recipients: list[str]) -> EmailMessage:
+    """The digest email: text and HTML, its charts inline by cid."""
+    images: dict[str, bytes] = {}
+
+    def cid_for(png: bytes) -> str:
+        cid = new_cid()
+        images[cid] = png
+        return f"cid:{cid}"
+
+    html = digest_html(doc, cid_for)
+    return build_message(digest_subject(doc), sender, recipients, digest_text(doc), html, images)

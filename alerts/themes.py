@@ -1,0 +1,264 @@
+"""Themes: the words and phrases over-represented in a window's mentions against a baseline of the same brand's.
+
+Terms are 1-3 grams of lower-cased words. URLs, @handles, numbers, punctuation and the brand's own keywords break
+phrases and are never terms; a term neither starts nor ends with a stop word ("waste of money" is one, "of money"
+is not); words count by their Snowball stem ("charged", "charges", "charging"), shown in the window's most frequent
+form. The contrast is the weighted log-odds ratio with an informative Dirichlet prior of Monroe, Colaresi & Quinn
+(2008, "Fightin' Words", section 3.5): each n-gram order is its own multinomial, the prior is the pooled counts of
+window and baseline, and the score is the z-score of the log-odds difference. A phrase is kept instead of a shorter
+part of it when that part occurs (almost) only inside the phrase, and of two overlapping phrases of the same
+sentence (a shared word, about the same count) only the better one is listed.
+
+Counting is vectorised with numpy: the texts of a corpus are joined and tokenised at C speed, words become
+ids of the window's vocabulary, and n-grams become int64 keys; a 100,000-mention baseline takes a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import string
+import threading
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+STOPWORDS = frozenset("""
+a about above after again against all also am an and any are aren't as at be because been before being below between
+both but by can can't cannot could couldn't did didn't do does doesn't doing don't down during each few for from
+further get gets getting got had hadn't has hasn't have haven't having he he's her here here's hers herself him
+himself his how how's i i'd i'll i'm i've if in into is isn't it it's its itself just let's me more most mustn't my
+myself no nor not now of off on once only or other ought our ours ourselves out over own same shan't she she's should
+shouldn't so some such than that that's the their theirs them themselves then there there's these they they'd
+they'll they're they've this those through to too under until up very was wasn't we we'd we'll we're we've were
+weren't what what's when when's where where's which while who who's whom why why's will with won't would wouldn't
+you you'd you'll you're you've your yours yourself yourselves still really today yesterday one two im dont cant
+rt via amp u ur pls please hi hey lol
+""".split())
+# Links, handles, digits and ASCII punctuation become a boundary: a phrase never spans them. Tokenising with
+# one literal-led regex, bytes.translate and str.split is ten times faster than a regex of word classes.
+_LINKS = re.compile(r"(?:https?://|www\.|@)\S*")
+_PUNCTUATION = "".join(c for c in string.punctuation if c != "'") + string.digits
+_TO_BOUNDARY = bytes.maketrans(_PUNCTUATION.encode("ascii"), b"|" * len(_PUNCTUATION))
+_SEPARATOR = " | "
+BOUNDARY, UNKNOWN = 0, 1
+# A part is dropped for its phrase when at most this share of its occurrences is outside the phrase.
+INSIDE_TOLERANCE = 0.1
+MIN_COUNT = 3  # a theme is mentioned at least this often in the window
+MIN_SCORE = 1.96  # and over-represented at the 5 % level
+
+
+class ThemesError(ValueError):
+    """Bad arguments to the themes functions."""
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A term over-represented in the window: its count there and in the baseline, and its z-score."""
+
+    term: str
+    count: int
+    baseline_count: int
+    score: float
+
+    def as_dict(self) -> dict[str, object]:
+        """`{"term", "count", "baseline_count", "score"}`: the stable JSON shape of `details.themes`."""
+        return asdict(self)
+
+
+def ignored_words(keywords: Iterable[str]) -> set[str]:
+    """The lower-cased words of the brand's name and keywords (and their possessives), which are never terms."""
+    found = {w for w in words(keywords) if w != "|"}
+    return found | {f"{w}'s" for w in found}
+
+
+def words(texts: Iterable[str]) -> list[str]:
+    """The tokens of `texts`, lower-cased, '|' for a boundary (between texts, links, handles, digits, punctuation)."""
+    joined = _SEPARATOR.join(texts).lower().replace("’", "'")
+    data = (" " + _LINKS.sub(" | ", joined) + " ").encode("utf-8").translate(_TO_BOUNDARY).replace(b"|", b" | ")
+    # A quote at either end of a word is not an apostrophe inside it ("'great'" is "great").
+    return data.replace(b" '", b" ").replace(b"' ", b" ").decode("utf-8").split()
+
+
+def _is_word(token: str) -> bool:
+    return token.replace("'", "").isalpha()
+
+
+def _id_arrays(tokens: list[str], vocabulary: dict[str, int]) -> np.ndarray:
+    return np.fromiter(map(vocabulary.get, tokens, itertools.repeat(UNKNOWN)), dtype=np.int64, count=len(tokens))
+
+
+def _gram_keys(ids: np.ndarray, stop: np.ndarray, size: int) -> list[np.ndarray]:
+    """Per order 1..3: the int64 key of every valid n-gram (no boundary inside, no stop word at either end)."""
+    boundary = ids == BOUNDARY
+    content = ~boundary & ~stop[ids]
+    # Slices of a too-short array are empty: no special case for one or two tokens.
+    pairs = content[:-1] & content[1:]
+    triples = content[:-2] & ~boundary[1:-1] & content[2:]
+    return [ids[content], ids[:-1][pairs] * size + ids[1:][pairs],
+            (ids[:-2][triples] * size + ids[1:-1][triples]) * size + ids[2:][triples]]
+
+
+@dataclass(frozen=True)
+class _Counts:
+    keys: np.ndarray  # unique window keys of one order, sorted
+    window: np.ndarray
+    baseline: np.ndarray
+    window_total: int
+    baseline_total: int
+
+
+def _count(window: list[np.ndarray], baseline: list[np.ndarray]) -> list[_Counts]:
+    counted = []
+    for win, base in zip(window, baseline):
+        keys, counts = np.unique(win, return_counts=True)
+        found = np.zeros(len(keys), dtype=np.int64)
+        if len(keys) and len(base):
+            # Binary search of the baseline's grams among the window's: no sort of the (much larger) baseline.
+            at = np.minimum(np.searchsorted(keys, base), len(keys) - 1)
+            found = np.bincount(at[keys[at] == base], minlength=len(keys))
+        counted.append(_Counts(keys, counts, found, len(win), len(base)))
+    return counted
+
+
+def log_odds_z(y_i: np.ndarray, y_j: np.ndarray, n_i: int, n_j: int) -> np.ndarray:
+    """Monroe et al.'s z-scores of group i against j, with the pooled counts as informative Dirichlet prior."""
+    alpha = (y_i + y_j).astype(float)
+    alpha0 = float(n_i + n_j)
+    # The rest of each corpus, at least one pseudo-count: a term may be the whole of a tiny corpus.
+    rest_i = np.maximum(n_i + alpha0 - y_i - alpha, 1.0)
+    rest_j = np.maximum(n_j + alpha0 - y_j - alpha, 1.0)
+    delta = np.log((y_i + alpha) / rest_i) - np.log((y_j + alpha) / rest_j)
+    return delta / np.sqrt(1.0 / (y_i + alpha) + 1.0 / (y_j + alpha))
+
+
+def _decode(key: int, order: int, size: int, names: list[str]) -> tuple[str, ...]:
+    parts = []
+    for _ in range(order):
+        key, part = divmod(key, size)
+        parts.append(names[part])
+    return tuple(reversed(parts))
+
+
+def _candidates(counted: list[_Counts], size: int, names: list[str]) -> list[Theme]:
+    found = []
+    for order, c in enumerate(counted, start=1):
+        if not len(c.keys):
+            continue
+        z = log_odds_z(c.window, c.baseline, c.window_total, max(c.baseline_total, 1))
+        for k in np.flatnonzero((c.window >= MIN_COUNT) & (z >= MIN_SCORE)):
+            term = " ".join(_decode(int(c.keys[k]), order, size, names))
+            found.append(Theme(term, int(c.window[k]), int(c.baseline[k]), round(float(z[k]), 2)))
+    return sorted(found, key=lambda t: (-t.score, -t.count, t.term))
+
+
+def _inside_longer(candidates: list[Theme]) -> set[str]:
+    """The terms that (almost) only occur inside a longer candidate phrase."""
+    counts = {t.term: t.count for t in candidates}
+    dropped = set()
+    for phrase in candidates:
+        parts = phrase.term.split()
+        for length in range(1, len(parts)):
+            for start in range(len(parts) - length + 1):
+                part = " ".join(parts[start:start + length])
+                if part in counts and phrase.count >= (1 - INSIDE_TOLERANCE) * counts[part]:
+                    dropped.add(part)
+    return dropped
+
+
+def themes(window_texts: Sequence[str], baseline_texts: Sequence[str], keywords: Iterable[str] = (),
+           limit: int = 5) -> list[Theme]:
+    """The `limit` terms most over-represented in `window_texts` against `baseline_texts`, best first."""
+    if limit < 0:
+        raise ThemesError(f"limit must be >= 0, not {limit}")
+    window_tokens = words(window_texts)
+    baseline_tokens = words(baseline_texts)
+    vocabulary = _vocabulary(window_tokens, keywords)
+    vocabulary.add(set(baseline_tokens))
+    size = len(vocabulary.names)
+    counted = _count(_gram_keys(_id_arrays(window_tokens, vocabulary.ids), vocabulary.stop, size),
+                     _gram_keys(_id_arrays(baseline_tokens, vocabulary.ids), vocabulary.stop, size))
+    candidates = _candidates(counted, size, vocabulary.names)
+    dropped = _inside_longer(candidates)
+    return _distinct([t for t in candidates if t.term not in dropped], limit)
+
+
+_LOCAL = threading.local()
+STEM_CACHE = 200_000  # words; a few MB, and a service or a 10-brand digest stems the same words again and again
+
+
+def _stems(tokens: list[str]) -> list[str]:
+    """Snowball (Porter 2) stems: "charged", "charges" and "charging" count as one word."""
+    stemmer = getattr(_LOCAL, "stemmer", None)
+    if stemmer is None:
+        import Stemmer
+
+        # One per thread: PyStemmer's objects (and their caches) are not thread-safe.
+        stemmer = _LOCAL.stemmer = Stemmer.Stemmer("english", STEM_CACHE)
+    return stemmer.stemWords(tokens)
+
+
+@dataclass
+class _Vocabulary:
+    """Token -> id (a stem's id for content words), id -> name shown, which ids are stop words."""
+
+    ids: dict[str, int]
+    names: list[str]
+    stop: np.ndarray
+    stem_ids: dict[str, int]
+    ignored_stems: set[str]
+
+    def add(self, tokens: set[str]) -> None:
+        """Give the content words among `tokens` not seen yet the id of their stem, when the window has that stem."""
+        new = [t for t in tokens if t not in self.ids and _is_word(t)]
+        for token, stem in zip(new, _stems(new)):
+            if stem in self.ignored_stems:
+                self.ids[token] = BOUNDARY
+            elif stem in self.stem_ids:
+                self.ids[token] = self.stem_ids[stem]
+
+
+def _vocabulary(window_tokens: list[str], keywords: Iterable[str]) -> _Vocabulary:
+    """The window's vocabulary: stop words by themselves, content words by stem (shown as the stem's most frequent
+    form in the window); boundaries and the brand's words (any form) -> BOUNDARY. Baseline words outside it are
+    UNKNOWN: no theme holds them."""
+    counts = Counter(window_tokens)
+    ignored = ignored_words(keywords)
+    ignored_stems = set(_stems(sorted(ignored)))
+    content = [w for w in counts if w not in STOPWORDS and w not in ignored and _is_word(w)]
+    stemmed = [(w, stem) for w, stem in zip(content, _stems(content)) if stem not in ignored_stems]
+    shown: dict[str, str] = {}
+    for word, stem in stemmed:
+        if stem not in shown or (counts[word], word) > (counts[shown[stem]], shown[stem]):
+            shown[stem] = word
+    names = ["|", "?", *sorted(STOPWORDS)]
+    stem_ids = {stem: len(names) + k for k, stem in enumerate(sorted(shown))}
+    names += [shown[stem] for stem in sorted(shown)]
+    vocabulary = _Vocabulary({name: i for i, name in enumerate(names[:2 + len(STOPWORDS)])}, names,
+                             np.zeros(len(names), dtype=bool), stem_ids, ignored_stems)
+    vocabulary.stop[2:2 + len(STOPWORDS)] = True
+    vocabulary.ids.update((w, BOUNDARY) for w in counts if w not in vocabulary.ids)  # non-words, the brand's forms
+    vocabulary.ids.update((w, BOUNDARY) for w in [*ignored, "|"])
+    vocabulary.ids.update((w, stem_ids[stem]) for w, stem in stemmed)
+    return vocabulary
+
+
+def _distinct(candidates: list[Theme], limit: int) -> list[Theme]:
+    """Best first, without a term that shares a content word and (within the tolerance) its count with a better
+    one: two overlapping phrases of one sentence ("battery overheating", "overheating while charging") are one."""
+    kept: list[tuple[Theme, set[str]]] = []
+    for theme in candidates:
+        if len(kept) == limit:
+            break
+        own = set(theme.term.split()) - STOPWORDS
+        if not any(own & other and abs(theme.count - best.count) <= INSIDE_TOLERANCE * best.count
+                   for best, other in kept):
+            kept.append((theme, own))
+    return [theme for theme, _ in kept]
+
+
+def theme_terms(found: Iterable[dict[str, object] | Theme]) -> list[str]:
+    """The terms of a list of themes (records or their JSON objects), in order."""
+    return [t.term if isinstance(t, Theme) else str(t["term"]) for t in found]

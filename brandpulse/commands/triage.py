@@ -1,0 +1,107 @@
+"""`brandpulse alerts list | ack | silence | silences | unsilence`: who owns which alert, and muting a brand."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import click
+
+from brandpulse.commands.options import DURATION, MOMENT, selected_brands
+from brandpulse.commands.output import format_option, write_rows
+from brandpulse.context import AppContext, pass_app
+from brandpulse.errors import domain_errors
+from brandpulse.store import open_db, transaction
+from brandpulse.store import triage as store_triage
+
+LIST_TABLE = ("id", "kind", "brand", "source", "window_start", "observed", "expected", "acked_by", "acked_at", "suppressed")
+SILENCE_TABLE = ("id", "brand", "until", "created_by", "created_at", "note")
+NAME = click.option("--by", "by", required=True, help="Who does it (a name or handle), recorded with it.")
+NOTE = click.option("--note", default=None, help="Free text kept with the record.")
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _in_store(app: AppContext, work: Callable[[Any], Any], read_only: bool = False) -> Any:
+    """Run `work(db)` on the store (writes in one transaction) and return its result; store errors end the command."""
+    with domain_errors():
+        # Triage writes a row or two: no service lock, SQLite's WAL lets it run beside the service.
+        db = open_db(app.db_path, read_only=read_only)
+        try:
+            if read_only:
+                return work(db)
+            with transaction(db):
+                return work(db)
+        finally:
+            db.close()
+
+
+@click.command("list")
+@click.option("--since", default=None, type=MOMENT, help="Alerts whose window starts at or after this moment (7d, ISO 8601).")
+@click.option("--brand", default=None, help="Only this configured brand.")
+@click.option("--open", "open_only", is_flag=True, help="Only alerts nobody has acknowledged yet.")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1), help="Newest alerts shown at most.")
+@format_option("table", ("table", "json"))
+@pass_app
+def list_alerts(app: AppContext, since: datetime | None, brand: str | None, open_only: bool, limit: int, fmt: str) -> None:
+    """List stored alerts, newest first, with who acknowledged them."""
+    if brand is not None:
+        selected_brands([b.name for b in app.config.brands], brand)
+    rows = _in_store(app, lambda db: list(store_triage.list_alerts(db, since, brand, open_only, limit)), read_only=True)
+    write_rows(rows, LIST_TABLE if fmt == "table" else store_triage.ALERT_COLUMNS, fmt)
+
+
+@click.command("ack")
+@click.argument("alert_id", type=int)
+@NAME
+@NOTE
+@pass_app
+def ack(app: AppContext, alert_id: int, by: str, note: str | None) -> None:
+    """Acknowledge alert ALERT_ID: you own it, and its storm sends no further update messages."""
+    row = _in_store(app, lambda db: store_triage.acknowledge(db, alert_id, by, note, _now()))
+    if row["acked_by"] != by:
+        click.echo(f"alert {alert_id} was already acknowledged by {row['acked_by']} at {row['acked_at']}")
+        return
+    click.echo(f"alert {alert_id} ({row['kind']}, {row['brand'] or row['source']}) acknowledged by {by}")
+
+
+@click.command("silence")
+@click.option("--brand", required=True, help="The configured brand whose spike alerts to mute.")
+@click.option("--for", "duration", required=True, type=DURATION, help="How long: 30m, 2h, 1d.")
+@NAME
+@NOTE
+@pass_app
+def silence(app: AppContext, brand: str, duration: timedelta, by: str, note: str | None) -> None:
+    """Mute BRAND's spike alerts for a while: they are still detected and stored, but nothing is sent."""
+    selected_brands([b.name for b in app.config.brands], brand)
+    if duration <= timedelta(0):
+        raise click.BadParameter("must be longer than zero", param_hint="--for")
+    now = _now()
+    silence_id = _in_store(app, lambda db: store_triage.add_silence(db, brand, by, now + duration, note, now))
+    click.echo(f"silence {silence_id}: spike alerts of {brand} muted until {(now + duration):%Y-%m-%dT%H:%M:%SZ} by {by}")
+
+
+@click.command("silences")
+@click.option("--all", "show_all", is_flag=True, help="Expired and lifted silences too.")
+@format_option("table", ("table", "json"))
+@pass_app
+def silences(app: AppContext, show_all: bool, fmt: str) -> None:
+    """List active silences (who muted which brand, until when)."""
+    rows = _in_store(app, lambda db: store_triage.silences(db, _now(), active_only=not show_all), read_only=True)
+    write_rows(rows, SILENCE_TABLE if fmt == "table" else store_triage.SILENCE_COLUMNS, fmt)
+
+
+@click.command("unsilence")
+@click.argument("silence_id", type=int)
+@NAME
+@pass_app
+def unsilence(app: AppContext, silence_id: int, by: str) -> None:
+    """Lift silence SILENCE_ID now; it stays on record with who lifted it."""
+    _in_store(app, lambda db: store_triage.lift_silence(db, silence_id, by, _now()))
+    click.echo(f"silence {silence_id} lifted by {by}")
+
+
+TRIAGE_COMMANDS: list[Any] = [list_alerts, ack, silence, silences, unsilence]

@@ -1,0 +1,66 @@
+"""The deliver job: send what is due in the outbox, emails by their transport and chat messages by their channel."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from brandpulse.alerts.base import DeliveryError
+from brandpulse.alerts.transports import retry_at
+from brandpulse.channels import Channel, send as send_chat
+from brandpulse.logging_setup import mask, secret_values
+from brandpulse.store import outbox as store_outbox
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DeliveryReport:
+    """Messages delivered (with where they went) and messages left for a retry."""
+
+    sent: list[str] = field(default_factory=list)
+    failed: int = 0
+
+
+def _send(item: store_outbox.OutboxItem, transport: Any, sender: str, channels: dict[str, Channel], now: datetime) -> str:
+    if item.channel == store_outbox.EMAIL:
+        name = f"{now.strftime('%Y%m%dT%H%M%S')}-{item.kind}-{item.id}"
+        return transport.send(item.message, sender, item.recipients, name)
+    return send_chat(channels, item.channel, item.subject, item.message.decode("utf-8", "replace"))
+
+
+def deliver(db: Any, transport: Any, sender: str, channels: list[Channel], now: datetime) -> DeliveryReport:
+    """Send every due message once; a failure keeps it queued with a backoff (first retry 60 s later), and the
+    other messages for a chat channel that just failed wait for the next run instead of hammering it."""
+    report = DeliveryReport()
+    by_name = {channel.name: channel for channel in channels}
+    failing: set[str] = set()
+    after = 0
+    while True:
+        # Claimed a few at a time: another deliver worker (PostgreSQL) sends the others; a crash re-sends at most these.
+        with store_outbox.claim_due(db, now, after) as items:
+            if not items:
+                return report
+            for item in items:
+                if item.channel not in failing:
+                    _deliver_one(db, item, transport, sender, by_name, now, failing, report)
+            after = items[-1].id
+
+
+def _deliver_one(db: Any, item: store_outbox.OutboxItem, transport: Any, sender: str, by_name: dict[str, Channel],
+                 now: datetime, failing: set[str], report: DeliveryReport) -> None:
+    try:
+        where = _send(item, transport, sender, by_name, now)
+    except DeliveryError as exc:
+        # The error may quote an endpoint; stored and logged masked, like every credential.
+        error = mask(str(exc), secret_values())
+        log.error("message %d (%s) to %s not delivered: %s", item.id, item.subject, item.channel, error)
+        store_outbox.mark_failed(db, item.id, error, retry_at(item.attempts + 1, now))
+        if item.channel != store_outbox.EMAIL:  # an email may fail for its own recipients alone
+            failing.add(item.channel)
+        report.failed += 1
+        return
+    store_outbox.mark_sent(db, item.id, where, now)
+    report.sent.append(where)

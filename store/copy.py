@@ -1,0 +1,118 @@
+"""Copying a whole store to another (SQLite to PostgreSQL, or back): resumable, with the row counts checked."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from brandpulse.store.backend import Store
+from brandpulse.store.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+COPY_BATCH = 5_000
+# Copied in id order: the destination's largest id is where a rerun resumes. With each, the columns that
+# identify a row whatever later updates changed, to check that the destination holds a copy of this source.
+ID_TABLES = {"mentions": "source, external_id", "alerts": "kind, created_at", "outbox": "kind, created_at",
+             "silences": "brand, created_at"}
+# Small tables keyed by name: copied whole each time, the source's rows winning.
+KEYED_TABLES = {"brands": "name", "collector_state": "name", "state": "key", "job_runs": "job"}
+# Computed by the database itself (PostgreSQL's tsvector): never copied.
+GENERATED = {"search"}
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+class CopyMismatch(StoreError):
+    """After the copy, a table holds a different number of rows than its source."""
+
+
+@dataclass
+class CopyReport:
+    """Rows copied in this run and the final count of each table."""
+
+    copied: dict[str, int]
+    counts: dict[str, int]
+
+
+def _columns(db: Store, table: str) -> list[str]:
+    cursor = db.execute(f"SELECT * FROM {table} LIMIT 0")  # table names from the constants above
+    return [d[0] for d in cursor.description]
+
+
+def _shared_columns(source: Store, target: Store, table: str) -> list[str]:
+    present = set(_columns(target, table))
+    shared = [c for c in _columns(source, table) if c in present and c not in GENERATED]
+    # Column names go into the statements as text: only plain identifiers are accepted.
+    odd = [c for c in shared if not _IDENTIFIER.fullmatch(c)]
+    if odd:
+        raise StoreError(f"{table} has column name(s) that are not plain identifiers: {odd}")
+    return shared
+
+
+def _count(db: Store, table: str) -> int:
+    return db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def _check_resumable(source: Store, target: Store, table: str, after: int) -> None:
+    """Refuse a target whose rows up to `after` are not this source's: resuming there would skip rows."""
+    key = ID_TABLES[table]
+    mine = source.execute(f"SELECT count(*) FROM {table} WHERE id <= ?", [after]).fetchone()[0]
+    theirs = target.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    same = (source.execute(f"SELECT {key} FROM {table} WHERE id = ?", [after]).fetchone()
+            == target.execute(f"SELECT {key} FROM {table} WHERE id = ?", [after]).fetchone())
+    if mine != theirs or not same:
+        raise CopyMismatch(f"{table} in {target.target} holds rows that are not a copy of {source.target}: "
+                           "copy into an empty store, or into an earlier partial copy of the same source")
+
+
+def _copy_by_id(source: Store, target: Store, table: str, batch: int, progress: Callable[[str, int], object]) -> int:
+    columns = _shared_columns(source, target, table)
+    names, marks = ", ".join(columns), ", ".join("?" for _ in columns)
+    after = target.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
+    if after:
+        _check_resumable(source, target, table, after)
+    copied = 0
+    page = f"SELECT {names} FROM {table} WHERE id > ? ORDER BY id LIMIT ?"
+    while rows := source.execute(page, [after, batch]).fetchall():
+        with target.transaction():
+            target.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+        after = rows[-1][columns.index("id")]
+        copied += len(rows)
+        progress(table, copied)
+    target.dialect.sync_ids(target, table)
+    return copied
+
+
+def _copy_keyed(source: Store, target: Store, table: str, key: str) -> int:
+    columns = _shared_columns(source, target, table)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != key)
+    rows = source.execute(f"SELECT {', '.join(columns)} FROM {table}").fetchall()
+    with target.transaction():
+        target.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)}) "
+            f"ON CONFLICT ({key}) DO UPDATE SET {updates}",
+            rows,
+        )
+    return len(rows)
+
+
+def copy_store(source: Store, target: Store, batch: int = COPY_BATCH,
+               progress: Callable[[str, int], object] = lambda table, rows: None) -> CopyReport:
+    """Copy every row of `source` into `target` (empty, or holding an earlier partial copy of `source`).
+
+    Each batch commits on its own, so an interrupted copy resumes after the last committed id when run again.
+    Raises `CopyMismatch` for a target holding other rows, and when a table's count differs afterwards (a source
+    written to during the copy: stop the service first, or run the copy again to catch up).
+    """
+    copied = {table: _copy_by_id(source, target, table, batch, progress) for table in ID_TABLES}
+    copied.update({table: _copy_keyed(source, target, table, key) for table, key in KEYED_TABLES.items()})
+    counts = {}
+    for table in copied:
+        want, have = _count(source, table), _count(target, table)
+        if want != have:
+            raise CopyMismatch(f"{table}: {want} row(s) in {source.target} but {have} in {target.target}")
+        counts[table] = have
+    log.info("copied %s", copied)
+    return CopyReport(copied, counts)

@@ -1,0 +1,107 @@
+"""Translating an FTS5-style search (words, "phrases", OR, AND, NOT, prefix*, parentheses) into a tsquery."""
+
+from __future__ import annotations
+
+import re
+
+from brandpulse.store.errors import SearchSyntaxError
+
+# A phrase (with "" for a quote inside), a parenthesis, or a bare word up to the next space, quote or parenthesis.
+_TOKEN = re.compile(r'\s*(?:"((?:[^"]|"")*)"(\*?)|(\()|(\))|([^\s()"]+))')
+_WORD = re.compile(r"\w+")
+_OPERATORS = ("AND", "OR", "NOT")
+
+
+def _lexemes(text: str, prefix: bool) -> str:
+    # Quoted, the term goes through the same parser as the stored text: several words become a phrase (<->).
+    if not _WORD.search(text):
+        raise SearchSyntaxError(f"{text!r} has no word to search for")
+    quoted = "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+    return quoted + (":*" if prefix else "")
+
+
+def _tokens(expression: str) -> list[tuple[str, str]]:
+    found, at = [], 0
+    expression = expression.rstrip()
+    while at < len(expression):
+        match = _TOKEN.match(expression, at)
+        if match is None or match.end() == at:
+            raise SearchSyntaxError(f"{expression!r}: unterminated phrase at character {at + 1}; close it with \"")
+        phrase, star, opening, closing, word = match.groups()
+        at = match.end()
+        if phrase is not None:
+            found.append(("term", _lexemes(phrase.replace('""', '"'), bool(star))))
+        elif opening or closing:
+            found.append((opening or closing, ""))
+        elif word in _OPERATORS:
+            found.append((word, ""))
+        elif word.startswith("NEAR("):
+            raise SearchSyntaxError(f"{expression!r}: NEAR() is not supported on PostgreSQL; use a \"phrase\"")
+        else:
+            found.append(("term", _lexemes(word.rstrip("*"), word.endswith("*"))))
+    return found
+
+
+class _Parser:
+    """FTS5 precedence: NOT binds tighter than AND (also implicit, between terms), AND tighter than OR."""
+
+    def __init__(self, expression: str):
+        self.expression = expression
+        self.tokens = _tokens(expression)
+        self.at = 0
+
+    def peek(self) -> str | None:
+        return self.tokens[self.at][0] if self.at < len(self.tokens) else None
+
+    def fail(self, why: str) -> SearchSyntaxError:
+        return SearchSyntaxError(f"{self.expression!r} is not valid search syntax: {why}; "
+                                 'put phrases in double quotes, e.g. "double charged" OR refund')
+
+    def parse(self) -> str:
+        if not self.tokens:
+            raise self.fail("it is empty")
+        result = self.any_of()
+        if self.peek() is not None:
+            raise self.fail(f"unexpected {self.peek()!r}")
+        return result
+
+    def any_of(self) -> str:
+        parts = [self.all_of()]
+        while self.peek() == "OR":
+            self.at += 1
+            parts.append(self.all_of())
+        return parts[0] if len(parts) == 1 else "(" + " | ".join(parts) + ")"
+
+    def all_of(self) -> str:
+        parts = [self.excluding()]
+        while self.peek() in ("AND", "term", "("):
+            if self.peek() == "AND":
+                self.at += 1
+            parts.append(self.excluding())
+        return parts[0] if len(parts) == 1 else "(" + " & ".join(parts) + ")"
+
+    def excluding(self) -> str:
+        result = self.primary()
+        while self.peek() == "NOT":
+            self.at += 1
+            result = f"({result} & !{self.primary()})"
+        return result
+
+    def primary(self) -> str:
+        kind = self.peek()
+        if kind == "term":
+            self.at += 1
+            return self.tokens[self.at - 1][1]
+        if kind == "(":
+            self.at += 1
+            inner = self.any_of()
+            if self.peek() != ")":
+                raise self.fail("a parenthesis is not closed")
+            self.at += 1
+            return inner
+        raise self.fail("a term is missing" + (f" before {kind!r}" if kind else " at the end"))
+
+
+def to_tsquery(expression: str) -> str:
+    """The tsquery text (for `to_tsquery('simple', ...)`) that matches what FTS5 matches for `expression`."""
+    return _Parser(expression).parse()

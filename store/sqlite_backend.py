@@ -1,0 +1,187 @@
+"""The SQLite store: one file in WAL mode, private to its owner, FTS5 for search."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from brandpulse.store.backend import Params, Transactions
+from brandpulse.store.errors import SearchSyntaxError, StoreError
+from brandpulse.store.migrations import migrate
+
+BUSY_TIMEOUT_S = 30.0
+_FTS_TRIGGER = "mentions_fts_insert"
+# What SQLite says about a MATCH expression it cannot parse (as opposed to a locked or broken database).
+_FTS_SYNTAX_ERRORS = ("fts5", "unterminated string", "no such column", "syntax error", "malformed MATCH")
+# A search walks the FTS index in rowid (storage) order and stops at the limit; sorting by created_at would
+# read every match first (about 150 ms per common word at a million mentions). Collectors store mentions as they
+# are published, so storage order is publication order but for back-filled imports.
+_SEARCH_ORDERS = {
+    "newest": "mentions_fts.rowid DESC",
+    "oldest": "mentions_fts.rowid",
+    "stored": "mentions_fts.rowid",
+    "relevance": "mentions_fts.rank",
+}
+# Timestamps are stored as 'YYYY-MM-DDTHH:MM:SSZ' text, so buckets are cheap string operations.
+_BUCKETS = {
+    "hour": "substr({c}, 1, 13) || ':00:00Z'",
+    "day": "substr({c}, 1, 10)",
+    # The Monday on or before the day: step back six days, then forward to the next Monday.
+    "week": "date(substr({c}, 1, 10), '-6 days', 'weekday 1')",
+}
+
+
+class SqliteDialect:
+    """SQLite's spelling of the dialect-specific fragments."""
+
+    name = "sqlite"
+    encode_errors: tuple[type[BaseException], ...] = (UnicodeEncodeError,)
+
+    def epoch(self, column: str) -> str:
+        """Unix time of an ISO 8601 text column."""
+        return f"CAST(strftime('%s', {column}) AS INTEGER)"
+
+    def bucket(self, by: str, column: str) -> str:
+        """Hour, day or week label of an ISO 8601 text column."""
+        return _BUCKETS[by].format(c=column)
+
+    def search(self, expression: str) -> tuple[str, str, dict[str, Any], dict[str, str]]:
+        """FTS5: the index joined to its rows, MATCH, and the index's own order."""
+        return ("mentions_fts JOIN mentions m ON m.id = mentions_fts.rowid", "mentions_fts MATCH :search",
+                {"search": expression}, _SEARCH_ORDERS)
+
+    def search_error(self, exc: BaseException, expression: str) -> SearchSyntaxError | None:
+        """The syntax error a failed search means, or None for any other failure."""
+        if isinstance(exc, sqlite3.OperationalError) and any(hint in str(exc) for hint in _FTS_SYNTAX_ERRORS):
+            return SearchSyntaxError(f"{expression!r} is not valid FTS5 search syntax ({exc}); "
+                                     'put phrases in double quotes, e.g. "double charged" OR refund')
+        return None
+
+    def sync_ids(self, db: SqliteStore, table: str) -> None:
+        """Nothing to do: a new row takes max(id) + 1 whatever ids were written explicitly."""
+
+    def bulk_insert(self, db: SqliteStore, rows: list[tuple[Any, ...]], insert: Callable[..., int]) -> int:
+        """Insert many mentions indexing their text once at the end; call in a transaction."""
+        # FTS5 flushes its pending terms at every statement a trigger runs in, so indexing row by row costs about
+        # five times what one INSERT ... SELECT over the batch costs. Inside this transaction the insert trigger
+        # is set aside and restored as it was; a failure rolls both back, and no other writer can see the gap.
+        trigger = db.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+                             [_FTS_TRIGGER]).fetchone()
+        last_id = db.execute("SELECT coalesce(max(id), 0) FROM mentions").fetchone()[0]
+        if trigger:
+            db.execute(f"DROP TRIGGER {_FTS_TRIGGER}")
+        new = insert(db, rows)
+        if trigger:
+            # Without AUTOINCREMENT new rows take ids above the current maximum: exactly this batch's rows.
+            db.execute("INSERT INTO mentions_fts (rowid, text) SELECT id, text FROM mentions WHERE id > ?", [last_id])
+            db.execute(trigger[0])
+        return new
+
+
+class SqliteStore(Transactions, sqlite_utils.Database):
+    """A sqlite-utils Database with the store interface (`brandpulse.store.backend.Store`)."""
+
+    dialect = SqliteDialect()
+    # IMMEDIATE: take the write lock at once, so a transaction never fails half-way on SQLITE_BUSY.
+    # Use raw `execute` inside: sqlite-utils' table helpers commit on their own.
+    BEGIN = "BEGIN IMMEDIATE"
+    errors: tuple[type[BaseException], ...] = (sqlite3.Error,)
+
+    def __init__(self, conn: sqlite3.Connection, target: str):
+        super().__init__(conn)
+        self.target = target
+
+    def executemany(self, sql: str, rows: Any) -> int:
+        """Run `sql` once per row; returns the rows changed."""
+        return max(self.conn.executemany(sql, rows).rowcount, 0)
+
+    def insert_ignoring(self, table: str, columns: Any, rows: Any, key: Any) -> int:
+        """INSERT ... ON CONFLICT DO NOTHING, once per row (table and columns are the caller's constants)."""
+        return self.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)}) "
+            f"ON CONFLICT ({', '.join(key)}) DO NOTHING",
+            rows,
+        )
+
+    def stream(self, sql: str, params: Params = None) -> Iterator[tuple[Any, ...]]:
+        """Rows as tuples; SQLite steps through them one at a time."""
+        yield from self.execute(sql, params or [])
+
+    def _finish(self, statement: str) -> None:
+        self.execute(statement)
+
+    @contextmanager
+    def claim(self, sql: str, params: Params = None) -> Iterator[list[tuple[Any, ...]]]:
+        """The rows; one service per SQLite file (its lock file) means nobody else can take them."""
+        yield self.execute(sql, params or []).fetchall()
+
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[None]:
+        """Nothing to take: the service lock file already makes this process the only worker."""
+        yield
+
+    @contextmanager
+    def read_only_statement(self, sql: str, params: Params = None) -> Iterator[sqlite3.Cursor]:
+        """The statement's cursor: a store opened read-only (mode=ro, query_only) refuses any write itself."""
+        yield self.execute(sql, params or [])
+
+    def analyze(self, table: str) -> None:
+        """Nothing: SQLite's plans here come from the indexes alone (no sqlite_stat1 is kept)."""
+
+    def tune_for_bulk(self) -> None:
+        """Settings for a long bulk import on this connection."""
+        # A bulk import touches seven B-trees per row: a 64 MB page cache (instead of 2 MB) keeps their upper
+        # levels in memory, and checkpointing every 64 MB of WAL instead of every 4 MB batches the copying.
+        self.execute("PRAGMA cache_size = -65536")
+        self.execute("PRAGMA wal_autocheckpoint = 16384")
+
+
+def _create_private(path: Path) -> None:
+    # The store holds customer posts and delivery addresses: readable by the owner only.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
+def _deny_attach(action: int, *_: object) -> int:
+    return sqlite3.SQLITE_DENY if action == sqlite3.SQLITE_ATTACH else sqlite3.SQLITE_OK
+
+
+def open_sqlite(path: str | Path, read_only: bool = False) -> SqliteStore:
+    """Open (creating and migrating when writable) the SQLite store at `path`."""
+    path = Path(path)
+    if read_only:
+        if not path.exists():
+            raise StoreError(f"database {path} does not exist; "
+                             "run `brandpulse run --once` or `brandpulse ingest` first")
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_S,
+                               check_same_thread=False)
+    else:
+        if not path.exists():
+            _create_private(path)
+        conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if read_only:
+            # mode=ro covers the main file; query_only also covers any database an ATTACH brings in.
+            conn.execute("PRAGMA query_only = ON")
+            # ATTACH would still create an empty file at any path the statement names: refuse it outright.
+            conn.set_authorizer(_deny_attach)
+        else:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        db = SqliteStore(conn, str(path))
+        migrate(db, read_only=read_only)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise StoreError(f"database {path} cannot be opened: {exc}") from exc
+    except StoreError:
+        conn.close()
+        raise
+    return db

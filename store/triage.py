@@ -1,0 +1,96 @@
+"""Who owns an alert: acknowledgements, storms, and silences that mute a brand's spike alerts for a while."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from brandpulse.store.backend import Store
+from brandpulse.store.errors import StoreError
+from brandpulse.store.timestamps import to_db
+
+ALERT_COLUMNS = ("id", "kind", "brand", "source", "window_start", "window_end", "observed", "expected", "reason",
+                 "storm_id", "suppressed", "acked_by", "acked_at", "ack_note", "created_at")
+SILENCE_COLUMNS = ("id", "brand", "created_by", "created_at", "until", "note", "lifted_by", "lifted_at")
+# LIMIT -1 is SQLite's "no limit" only; this is every row on both backends.
+_NO_LIMIT = 2**62
+# Built once from the constant column lists above; every value is bound.
+_LIST_ALERTS = f"""SELECT {', '.join(ALERT_COLUMNS)} FROM alerts
+    WHERE (:since IS NULL OR window_start >= :since) AND (:brand IS NULL OR brand = :brand)
+          AND (NOT :open OR acked_at IS NULL)
+    ORDER BY window_start DESC, id DESC LIMIT :limit"""
+_ONE_ALERT = f"SELECT {', '.join(ALERT_COLUMNS)} FROM alerts WHERE id = ?"
+_SILENCES = f"""SELECT {', '.join(SILENCE_COLUMNS)} FROM silences
+    WHERE NOT :active OR (until > :now AND created_at <= :now) ORDER BY created_at DESC, id DESC"""
+_ACTIVE_SILENCE = f"""SELECT {', '.join(SILENCE_COLUMNS)} FROM silences
+    WHERE brand = :brand AND until > :now AND created_at <= :now ORDER BY until DESC LIMIT 1"""
+
+
+class TriageError(StoreError):
+    """An alert or silence that does not exist, or one that cannot change as asked."""
+
+
+def list_alerts(
+    db: Store, since: datetime | None = None, brand: str | None = None, open_only: bool = False,
+    limit: int | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Stored alerts, newest window first: since `since` (window start), of `brand`, only unacknowledged ones."""
+    yield from db.query(
+        _LIST_ALERTS,
+        {"since": since and to_db(since), "brand": brand, "open": open_only,
+         "limit": _NO_LIMIT if limit is None else limit},
+    )
+
+
+def acknowledge(db: Store, alert_id: int, by: str, note: str | None, now: datetime) -> dict[str, Any]:
+    """Record who owns alert `alert_id` (a second ack keeps the first owner); returns the alert row."""
+    row = db.execute("SELECT acked_by FROM alerts WHERE id = ?", [alert_id]).fetchone()
+    if row is None:
+        raise TriageError(f"no alert with id {alert_id}; `brandpulse alerts list` shows the stored ones")
+    if row[0] is None:
+        db.execute("UPDATE alerts SET acked_by = ?, acked_at = ?, ack_note = ? WHERE id = ?",
+                   [by, to_db(now), note, alert_id])
+    return dict(next(db.query(_ONE_ALERT, [alert_id])))
+
+
+def storm_acknowledgement(db: Store, storm_id: int | None) -> str | None:
+    """Who acknowledged an alert of the storm that began with alert `storm_id`, or None."""
+    if storm_id is None:
+        return None
+    row = db.execute(
+        "SELECT acked_by FROM alerts WHERE (id = :s OR storm_id = :s) AND acked_at IS NOT NULL ORDER BY acked_at LIMIT 1",
+        {"s": storm_id},
+    ).fetchone()
+    return row[0] if row else None
+
+
+def add_silence(db: Store, brand: str, by: str, until: datetime, note: str | None, now: datetime) -> int:
+    """Mute `brand`'s spike alerts from `now` until `until`; returns the silence's id."""
+    cursor = db.execute(
+        "INSERT INTO silences (brand, created_by, created_at, until, note) VALUES (?, ?, ?, ?, ?) RETURNING id",
+        [brand, by, to_db(now), to_db(until), note],
+    )
+    return cursor.fetchone()[0]
+
+
+def lift_silence(db: Store, silence_id: int, by: str, now: datetime) -> None:
+    """End silence `silence_id` now; it stays on record with who lifted it."""
+    row = db.execute("SELECT until, lifted_at FROM silences WHERE id = ?", [silence_id]).fetchone()
+    if row is None:
+        raise TriageError(f"no silence with id {silence_id}; `brandpulse alerts silences` lists the active ones")
+    if row[1] is not None or row[0] <= to_db(now):
+        raise TriageError(f"silence {silence_id} is no longer active")
+    db.execute("UPDATE silences SET lifted_by = ?, lifted_at = ?, until = ? WHERE id = ?",
+               [by, to_db(now), to_db(now), silence_id])
+
+
+def silences(db: Store, now: datetime, active_only: bool = True) -> list[dict[str, Any]]:
+    """Silences (active at `now`, or all), newest first."""
+    return [dict(row) for row in db.query(_SILENCES, {"active": active_only, "now": to_db(now)})]
+
+
+def active_silence(db: Store, brand: str, now: datetime) -> dict[str, Any] | None:
+    """The silence muting `brand` at `now` that lasts longest, or None."""
+    rows = list(db.query(_ACTIVE_SILENCE, {"brand": brand, "now": to_db(now)}))
+    return rows[0] if rows else None

@@ -1,0 +1,79 @@
+from datetime import datetime, timezone
+
+from brandpulse.alerts.base import Alert
+from brandpulse.alerts.chat import alert_chat, defuse, digest_chat
+
+START = datetime(2026, 3, 6, 14, tzinfo=timezone.utc)
+END = datetime(2026, 3, 6, 15, tzinfo=timezone.utc)
+
+
+def _mention(n, url=None, text=None):
+    return {"source": "twitter", "author": f"@user{n}", "text": text or f"charged twice for order {n}",
+            "url": url if url is not None else f"https://x.example/status/{n}", "created_at": "2026-03-06T14:05:00Z"}
+
+
+def _spike(**details):
+    return Alert("spike", "Pinebrook Coffee", START, END, 42, 3.14, 6.3, 1e-12, "42 detractors", details=details)
+
+
+def test_a_spike_message_names_brand_counts_top_three_mentions_with_links_and_the_alert_id():
+    message = alert_chat(_spike(top_mentions=[_mention(n) for n in range(1, 6)]), 17)
+
+    assert message.title == "Negative spike: Pinebrook Coffee"
+    assert message.body.splitlines() == [
+        "42 detractor mentions between 14:00 and 15:00 UTC on 2026-03-06, usually 3.1.",
+        "Top mentions:",
+        '1. twitter @user1: "charged twice for order 1" https://x.example/status/1',
+        '2. twitter @user2: "charged twice for order 2" https://x.example/status/2',
+        '3. twitter @user3: "charged twice for order 3" https://x.example/status/3',
+        "Alert #17; acknowledge with: brandpulse alerts ack 17 --by NAME",
+    ]
+
+
+def test_themes_are_shown_when_the_alert_has_them_top_three_only():
+    themes = [{"term": t, "count": c, "baseline_count": b, "score": s}
+              for t, c, b, s in [("double charge", 18, 1, 9.1), ("refund", 9, 2, 4.0), ("app crash", 4, 0, 3.2),
+                                 ("barista", 2, 1, 0.5)]]
+
+    body = alert_chat(_spike(themes=themes, top_mentions=[]), 3).body
+
+    assert body.splitlines()[1] == "Themes: double charge (18, 1 in the baseline), refund (9, 2 in the baseline), app crash (4, 0 in the baseline)"
+    assert "barista" not in body and "Top mentions" not in body
+
+
+def test_an_update_of_a_growing_storm_and_a_per_source_alert_say_so():
+    alert = Alert("spike", "Acme", START, END, 30, 2, 6, 1e-9, "growing", source="reddit", details={"update": 1})
+
+    message = alert_chat(alert, 5)
+
+    assert message.title == "Negative spike (growing): Acme"
+    assert message.body.startswith("30 detractor mentions on reddit between")
+
+
+def test_mention_text_cannot_ping_a_channel_inject_markup_or_run_on():
+    hostile = _mention(1, url="javascript:alert(1)", text="<!channel> @everyone look\n\n*at* this " + "x" * 300)
+
+    line = alert_chat(_spike(top_mentions=[hostile]), 1).body.splitlines()[2]
+
+    assert "<" not in line and "@everyone" not in line and "@\u200beveryone" in line
+    assert "javascript:" not in line and len(line) < 200 and line.endswith('…"')
+
+
+def test_defuse_keeps_ordinary_text_as_it_is():
+    assert defuse("Refund took 3 weeks, support@pinebrook never answered") == \
+        "Refund took 3 weeks, support@pinebrook never answered"
+
+
+def test_a_health_message_and_a_digest_message_are_short():
+    health = alert_chat(Alert("health", None, START, END, 0, 12, 0, 1e-6, "twitter yielded nothing in 6h",
+                              source="twitter"), 9)
+    digest = digest_chat("Acme", "2026-03-06", 120, {"promoter": 50, "passive": 40, "detractor": 30}, 16.7, -4.2,
+                         [("refund", 12), ("charged", 9)])
+
+    assert (health.title, health.body.splitlines()[0]) == ("Collector health: twitter", "twitter yielded nothing in 6h.")
+    assert digest.title == "Daily digest 2026-03-06: Acme"
+    assert digest.body.splitlines() == [
+        "120 mentions: 50 promoters, 40 passives, 30 detractors.",
+        "Net sentiment: +17 (-4 since the day before).",
+        "Themes of negative mentions: refund (12), charged (9)",
+    ]

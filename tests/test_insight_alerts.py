@@ -1,0 +1,79 @@
+import email
+import itertools
+import json
+import sqlite3
+from email import policy
+
+from brandpulse.alerts.neardup import near_duplicates
+from brandpulse.config import load_config
+from brandpulse.pipeline import Pipeline
+from tests.alert_streams import CONFIG, HOUR, START
+from tests.conftest import write_config
+from tests.insight_streams import OTHER_TOPIC, TOPIC, planted_stream
+
+STORM_HOUR = 4 * 24 + 14  # Friday 14:00
+
+
+def _pipeline(tmp_path, invoke, storms):
+    config = write_config(tmp_path / "config.yaml", CONFIG.format(extra=""))
+    (tmp_path / "m.jsonl").write_text(planted_stream(storms=storms, days=6), encoding="utf-8")
+    result = invoke("--config", config, "ingest", tmp_path / "m.jsonl", "--no-classify")
+    assert result.exit_code == 0, result.output
+    return Pipeline(load_config(config), tmp_path / "brandpulse.db")
+
+
+def _messages(tmp_path):
+    rows = sqlite3.connect(tmp_path / "brandpulse.db").execute("SELECT message FROM outbox ORDER BY id").fetchall()
+    return [email.message_from_bytes(raw, policy=policy.default) for (raw,) in rows]
+
+
+def test_a_spike_alert_names_its_planted_topic_and_lists_a_flood_once(tmp_path, invoke):
+    pipeline = _pipeline(tmp_path, invoke, {STORM_HOUR: (30, 25, TOPIC)})
+    conn = sqlite3.connect(tmp_path / "brandpulse.db")
+    with conn:  # the flood is the most negative: it leads the list
+        conn.execute("UPDATE mentions SET score = iif(text LIKE '%burned my desk%', -1.0, -0.5) WHERE score < 0")
+
+    (alert,) = pipeline.evaluate_alerts(START + 5 * 24 * HOUR)
+
+    themes = alert.details["themes"]
+    assert all(set(t) == {"term", "count", "baseline_count", "score"} for t in themes) and len(themes) <= 5
+    assert any(t["term"] in TOPIC for t in themes[:3]), themes
+    top = alert.details["top_mentions"]
+    assert len(top) == 5
+    for a, b in itertools.combinations(top, 2):
+        assert not near_duplicates(a["text"], b["text"])
+    assert "burned my desk" in top[0]["text"] and top[0]["similar"] == 24  # the other 24 retweets counted
+    assert [m["similar"] for m in top[1:]] == [0, 0, 0, 0]
+    (message,) = _messages(tmp_path)
+    assert message["Subject"].endswith(f'"{themes[0]["term"]}"')
+    body = message.get_body(("plain",)).get_content()
+    assert all(t["term"] in body for t in themes)
+    stored = json.loads(sqlite3.connect(tmp_path / "brandpulse.db").execute("SELECT details FROM alerts").fetchone()[0])
+    assert stored["themes"] == themes and stored["top_mentions"] == top
+
+
+def test_a_storm_update_says_that_its_themes_changed(tmp_path, invoke):
+    storms = {STORM_HOUR: (16, 0, TOPIC), STORM_HOUR + 1: (60, 0, OTHER_TOPIC)}
+    pipeline = _pipeline(tmp_path, invoke, storms)
+
+    first = pipeline.evaluate_alerts(START + (STORM_HOUR + 1) * HOUR)
+    update = pipeline.evaluate_alerts(START + (STORM_HOUR + 2) * HOUR)
+
+    assert len(first) == 1 and len(update) == 1 and update[0].details["update"] == 1
+    change = update[0].details["themes_change"]
+    assert change["changed"] and change["previous"] == [t["term"] for t in first[0].details["themes"]]
+    assert any(t in OTHER_TOPIC for t in change["new"])
+    texts = [m.get_body(("plain",)).get_content() for m in _messages(tmp_path)]
+    assert "themes changed since the last email" in texts[1] and "themes changed" not in texts[0]
+
+
+def test_backtest_prints_the_themes_and_grouped_mentions_of_each_alert(tmp_path, invoke):
+    _pipeline(tmp_path, invoke, {STORM_HOUR: (30, 25, TOPIC)})
+
+    result = invoke("--config", tmp_path / "config.yaml", "alerts", "backtest",
+                    "--since", "2026-03-06T00:00:00Z", "--until", "2026-03-07")
+
+    assert result.exit_code == 0, result.output
+    (line,) = [json.loads(x) for x in result.output.splitlines()]
+    assert any(t["term"] in TOPIC for t in line["details"]["themes"][:3])
+    assert all("similar" in m for m in line["details"]["top_mentions"])

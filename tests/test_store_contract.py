@@ -1,0 +1,195 @@
+"""The store's contract, run on SQLite and on a real PostgreSQL: the same calls give the same answers."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from brandpulse.collectors.base import Mention
+from brandpulse.sentiment.base import Classification
+from brandpulse.store import jobs as store_jobs
+from brandpulse.store import mentions as store_mentions
+from brandpulse.store import outbox as store_outbox
+from brandpulse.store import rescore as store_rescore
+from brandpulse.store import state as store_state
+from brandpulse.store import open_db
+from brandpulse.store.migrations import MIGRATIONS
+from brandpulse.store.pg_migrations import PG_MIGRATIONS
+from brandpulse.store.queries import MentionFilter, SearchSyntaxError, iter_mentions
+
+NOW = datetime(2026, 3, 2, 12, tzinfo=timezone.utc)
+TEXTS = {
+    "1": "double charged again, refund please",
+    "2": "charged double for one coffee",
+    "3": "refunded quickly, thanks",
+    "4": "chargeback filed after no refund",
+    "5": "lovely coffee and friendly staff",
+}
+
+
+@pytest.fixture
+def db(store_target):
+    db = open_db(store_target)
+    store_mentions.save_mentions(db, [Mention(source="x", external_id=k, text=t, created_at=NOW, brand="B")
+                                      for k, t in TEXTS.items()], NOW)
+    yield db
+    db.close()
+
+
+@pytest.mark.parametrize(("search", "expected"), [
+    ("refund", {"1", "4"}),                      # whole words, no stemming on either backend
+    ("Refund", {"1", "4"}),                      # case-insensitive
+    ('"double charged"', {"1"}),                 # a phrase: in this order, adjacent
+    ("double charged", {"1", "2"}),              # both words, anywhere
+    ("charged AND coffee", {"2"}),
+    ("refund OR chargeback", {"1", "4"}),
+    ("refund*", {"1", "3", "4"}),                # prefix
+    ("coffee NOT lovely", {"2"}),                # exclusion
+    ("(refund OR coffee) NOT chargeback", {"1", "2", "5"}),
+    ("lovely OR double NOT coffee", {"1", "5"}),  # NOT binds tighter than OR
+    ('"no refund" OR "friendly staff"', {"4", "5"}),
+])
+def test_search_semantics_match_on_both_backends(db, search, expected):
+    found = {row["external_id"] for row in iter_mentions(db, MentionFilter(search=search), ("external_id",))}
+
+    assert found == expected
+
+
+@pytest.mark.parametrize("search", ['"unterminated', "refund OR", "(refund", "NOT refund", ""])
+def test_invalid_search_is_a_search_syntax_error(db, search):
+    with pytest.raises(SearchSyntaxError):
+        list(iter_mentions(db, MentionFilter(search=search), ("id",)))
+
+
+def test_relevance_order_puts_the_denser_match_first(db):
+    store_mentions.save_mentions(db, [Mention(source="x", external_id="6", text="refund refund refund", created_at=NOW)], NOW)
+
+    rows = list(iter_mentions(db, MentionFilter(search="refund"), ("external_id",), order="relevance"))
+
+    assert rows[0]["external_id"] == "6" and len(rows) == 3
+
+
+def test_a_failed_batch_leaves_neither_mentions_nor_cursor(store_target):
+    db = open_db(store_target)
+    broken = Mention(source="x", external_id="bad", text="x", created_at=NOW)
+    object.__setattr__(broken, "rating", 9)  # violates the CHECK constraint half-way through the batch
+
+    with pytest.raises(db.errors):
+        store_mentions.save_mentions(db, [Mention(source="x", external_id="ok", text="y", created_at=NOW), broken],
+                                     NOW, "c:B", {"page": 2})
+
+    assert db.execute("SELECT count(*) FROM mentions").fetchone()[0] == 0
+    assert store_state.collector_cursor(db, "c:B") is None
+    db.close()
+
+
+@pytest.mark.parametrize("plain", [0, 300])  # a small save, and one on the bulk path (FTS after / COPY)
+def test_unstorable_characters_are_replaced_and_the_batch_kept(store_target, plain):
+    db = open_db(store_target)
+    texts = ["half \ud83d emoji", "nul \x00 byte"] + [f"plain {n}" for n in range(plain)]
+
+    saved = store_mentions.save_mentions(db, [Mention(source="x", external_id=str(n), text=t, created_at=NOW)
+                                              for n, t in enumerate(texts)], NOW)
+
+    assert saved.new == len(texts)
+    assert [r[0] for r in db.execute("SELECT text FROM mentions ORDER BY id LIMIT 2").fetchall()] == [
+        "half \ufffd emoji", "nul \ufffd byte"]
+    assert store_mentions.save_mentions(db, [Mention(source="x", external_id=str(n), text=t, created_at=NOW)
+                                             for n, t in enumerate(texts)], NOW).duplicate == len(texts)
+    db.close()
+
+
+def test_amplification_only_grows_and_counts_are_plain_integers(db):
+    later = [Mention(source="x", external_id="1", text=TEXTS["1"], created_at=NOW, amplification=a) for a in (7, 3)]
+    for mention in later:
+        store_mentions.save_mentions(db, [mention], NOW)
+
+    assert db.execute("SELECT amplification FROM mentions WHERE external_id = '1'").fetchone()[0] == 7
+
+
+def test_classifications_then_stale_ones_by_model_version(db):
+    pending = store_mentions.pending_classification(db, 10)
+    result = Classification(label="negative", probs=(0.8, 0.15, 0.05), model="m", model_version="1", complaint=0.9)
+    store_mentions.save_classifications(
+        db, [store_mentions.ClassifiedMention(p.id, "en", result, "detractor") for p in pending[:3]], NOW)
+    v1, v2 = store_rescore.CurrentModel("m", "1", True), store_rescore.CurrentModel("m", "2", True)
+
+    assert len(store_mentions.pending_classification(db, 10)) == 2
+    assert store_rescore.count_stale(db, [v1], ["en"]) == 0
+    assert store_rescore.count_stale(db, [v2], ["en"]) == 3
+    assert [p.id for p in store_rescore.stale_classifications(db, [v2], ["en"], None, pending[0].id, 10)] == [
+        p.id for p in pending[1:3]]
+
+
+def test_unscored_mentions_are_classified_and_stale_once_their_language_is_covered(db):
+    pending = store_mentions.pending_classification(db, 10)
+    without_complaint = Classification("neutral", (0.1, 0.8, 0.1), "m", "1")
+    store_mentions.save_classifications(db, [store_mentions.ClassifiedMention(pending[0].id, "de", None, "unscored"),
+                                             store_mentions.ClassifiedMention(pending[1].id, "en", without_complaint,
+                                                                              "passive")], NOW)
+
+    assert [p.id for p in store_mentions.pending_classification(db, 10)] == [p.id for p in pending[2:]]
+    assert db.execute("SELECT label, complaint, category, lang FROM mentions WHERE id = ?", [pending[0].id]).fetchone() == (
+        None, None, "unscored", "de")
+    # Not stale while no model reads German; a row lacking the complaint the model now gives is.
+    assert [p.id for p in store_rescore.stale_classifications(
+        db, [store_rescore.CurrentModel("m", "1", True)], ["en"], None, 0, 10)] == [pending[1].id]
+    assert store_rescore.count_stale(db, [store_rescore.CurrentModel("m", "1", False)], ["en", "de"]) == 1
+
+
+def test_outbox_round_trip_keeps_the_message_bytes(store_target):
+    db = open_db(store_target)
+    first = store_outbox.enqueue(db, "alert", "B", "Subject", ["a@example.com"], b"\x00raw\xffbytes", NOW)
+    second = store_outbox.enqueue(db, "digest", "B", "Digest", ["b@example.com"], b"two", NOW + timedelta(hours=1))
+
+    assert second > first
+    assert [(i.id, i.message, i.recipients) for i in store_outbox.due(db, NOW)] == [(first, b"\x00raw\xffbytes", ["a@example.com"])]
+    store_outbox.mark_failed(db, first, "refused", NOW + timedelta(hours=2))
+    store_outbox.mark_sent(db, second, "smtp", NOW)
+    with store_outbox.claim_due(db, NOW + timedelta(hours=3)) as items:
+        assert [(i.id, i.attempts) for i in items] == [(first, 1)]
+    assert store_jobs.backlog(db) == {"unclassified": 0, "emails_pending": 1, "emails_failed": 0}
+    db.close()
+
+
+def test_job_runs_and_collector_state_accumulate(store_target):
+    db = open_db(store_target)
+    store_jobs.record_job_run(db, "classify", NOW, NOW + timedelta(seconds=2))
+    store_jobs.record_job_run(db, "classify", NOW, NOW + timedelta(seconds=1), error="boom")
+    store_state.save_collector_success(db, "feed:B", {"page": 1}, 5, NOW)
+    store_state.save_collector_error(db, "feed:B", "down", NOW + timedelta(hours=1))
+    store_state.save_collector_error(db, "feed:B", "still down", NOW + timedelta(hours=2))
+    store_state.save_collector_success(db, "feed:B", {"page": 2}, 3, NOW + timedelta(hours=3))
+
+    (run,) = store_jobs.job_runs(db)
+    assert (run["runs"], run["failures"], run["last_outcome"], run["last_error"]) == (2, 1, "error", "boom")
+    assert run["last_success_at"] == "2026-03-02T12:00:02Z" and run["last_duration_s"] == 1.0
+    (state,) = store_state.collector_states(db)
+    assert (state["items"], state["last_error"], state["failing_since"]) == (8, "still down", None)
+    assert store_state.collector_cursor(db, "feed:B") == {"page": 2}
+    db.close()
+
+
+def test_every_sqlite_migration_has_its_postgresql_twin():
+    assert [name for name, _ in PG_MIGRATIONS] == [step.__name__ for step in MIGRATIONS]
+
+
+def test_triage_acknowledgements_storms_and_silences(store_target):
+    from brandpulse.alerts.base import Alert
+    from brandpulse.store import alerts as store_alerts
+    from brandpulse.store import triage as store_triage
+
+    db = open_db(store_target)
+    spike = Alert("spike", "B", NOW - timedelta(hours=1), NOW, 9.0, 2.0, 5.0, 1e-6, "9 detractors")
+    first = store_alerts.record_alert(db, spike, NOW)
+    update = store_alerts.record_alert(db, spike, NOW + timedelta(hours=1), storm_id=first)
+    store_triage.acknowledge(db, update, "ana", "on it", NOW)
+    silence = store_triage.add_silence(db, "B", "ana", NOW + timedelta(hours=4), None, NOW)
+
+    assert [(a["id"], a["storm_id"]) for a in store_triage.list_alerts(db)] == [(update, first), (first, first)]
+    assert [a["id"] for a in store_triage.list_alerts(db, open_only=True, limit=5)] == [first]
+    assert store_triage.storm_acknowledgement(db, first) == "ana"
+    assert store_triage.active_silence(db, "B", NOW + timedelta(hours=1))["id"] == silence
+    store_triage.lift_silence(db, silence, "bo", NOW + timedelta(hours=2))
+    assert store_triage.silences(db, NOW + timedelta(hours=3)) == []
+    assert store_triage.silences(db, NOW + timedelta(hours=3), active_only=False)[0]["lifted_by"] == "bo"
+    db.close()

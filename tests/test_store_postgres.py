@@ -1,0 +1,317 @@
+"""PostgreSQL only: workers sharing one database (claims, advisory locks), connection errors, the CLI end to end."""
+
+import json
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from brandpulse.config import load_config
+from brandpulse.pipeline import Pipeline
+from brandpulse.sentiment.base import Classification
+from brandpulse.store import mentions as store_mentions
+from brandpulse.store import outbox as store_outbox
+from brandpulse.store import StoreError, open_db
+from brandpulse.store.pg_migrations import PG_MIGRATIONS
+from tests.alert_streams import CONFIG, HOUR, START, stream
+from tests.conftest import write_config
+
+NOW = datetime(2026, 3, 2, 12, tzinfo=timezone.utc)
+CLASSIFY_CONFIG = "brands: [{name: Acme, keywords: [acme]}]\nsentiment: {device: cpu}\n"
+
+
+def _count(url, sql):
+    db = open_db(url)
+    try:
+        return db.execute(sql).fetchone()[0]
+    finally:
+        db.close()
+
+
+def _ingest_unlabelled(invoke, tmp_path, url, count):
+    lines = [json.dumps({"source": "feed", "id": str(n), "brand": "Acme", "created_at": "2026-03-02T10:00:00Z",
+                         "text": f"acme order {n} {'was late again, refund please' if n % 3 else 'arrived, lovely coffee'}"})
+             for n in range(count)]
+    (tmp_path / "m.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = write_config(tmp_path / "c.yaml", CLASSIFY_CONFIG)
+    result = invoke("--config", config, "--db", url, "ingest", "--no-classify", tmp_path / "m.jsonl")
+    assert result.exit_code == 0, result.output
+    return config
+
+
+def test_two_workers_claim_disjoint_batches_and_a_failed_batch_returns_to_the_queue(invoke, tmp_path, pg_url):
+    _ingest_unlabelled(invoke, tmp_path, pg_url, 10)
+    first, second = open_db(pg_url), open_db(pg_url)
+
+    with store_mentions.claim_pending(first, 4) as mine:
+        with store_mentions.claim_pending(second, 4) as theirs:
+            assert [p.id for p in mine] == [1, 2, 3, 4] and [p.id for p in theirs] == [5, 6, 7, 8]
+        with pytest.raises(RuntimeError), store_mentions.claim_pending(second, 10) as rest:
+            assert [p.id for p in rest] == [5, 6, 7, 8, 9, 10]  # the batch above ended unsaved: back in the queue
+            result = Classification(label="neutral", probs=(0.1, 0.8, 0.1), model="m", model_version="1")
+            store_mentions.save_classifications(
+                second, [store_mentions.ClassifiedMention(p.id, "en", result, "passive") for p in rest[:3]], NOW)
+            raise RuntimeError("the model crashed half-way")
+        with store_mentions.claim_pending(second, 10) as again:
+            assert [p.id for p in again] == [5, 6, 7, 8, 9, 10]  # the partial save went with the failed batch
+    with store_mentions.claim_pending(second, 10) as everything:
+        assert [p.id for p in everything] == list(range(1, 11))
+    first.close()
+    second.close()
+
+
+def test_two_alert_workers_on_one_storm_record_one_alert(invoke, tmp_path, pg_url):
+    config_path = write_config(tmp_path / "config.yaml", CONFIG.format(extra=""))
+    (tmp_path / "m.jsonl").write_text(stream(5, storm={110: (4, 16), 111: (4, 18)}), encoding="utf-8")
+    assert invoke("--config", config_path, "--db", pg_url, "ingest", "--no-classify", tmp_path / "m.jsonl").exit_code == 0
+    config = load_config(config_path)
+    workers = [Pipeline(config, pg_url) for _ in range(2)]
+    for worker in workers:
+        worker.open().close()  # connect and sync brands before the race
+    start, fired = threading.Barrier(2), []
+
+    def evaluate(worker):
+        start.wait()
+        fired.extend(worker.evaluate_alerts(START + 5 * 24 * HOUR))
+
+    threads = [threading.Thread(target=evaluate, args=(w,)) for w in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert [a.window_start for a in fired] == [START + 110 * HOUR]
+    assert _count(pg_url, "SELECT count(*) FROM alerts") == 1
+    assert _count(pg_url, "SELECT count(*) FROM outbox") == 1
+
+
+def test_two_deliver_workers_send_each_email_once(tmp_path, pg_url):
+    config = load_config(write_config(tmp_path / "config.yaml", CONFIG.format(extra="")))
+    db = open_db(pg_url)
+    for n in range(40):
+        store_outbox.enqueue(db, "alert", "Acme", f"alert {n}", ["ops@acme.test"], f"Subject: {n}\n\nbody".encode(), NOW)
+    db.close()
+    workers = [Pipeline(config, pg_url) for _ in range(2)]
+    start, reports = threading.Barrier(2), []
+
+    def deliver(worker):
+        start.wait()
+        reports.append(worker.deliver(NOW))
+
+    threads = [threading.Thread(target=deliver, args=(w,)) for w in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sum(len(r.sent) for r in reports) == 40
+    assert _count(pg_url, "SELECT count(*) FROM outbox WHERE status = 'sent' AND attempts = 1") == 40
+
+
+@pytest.mark.parametrize(("url", "shown", "hidden"), [
+    ("mysql://ana:s3cret@db.example/brandpulse", "mysql://ana:***@db.example/brandpulse", "s3cret"),
+    ("postgresql://ana:s3cret@127.0.0.1:1/brandpulse", "postgresql://ana:***@127.0.0.1:1/brandpulse", "s3cret"),
+])
+def test_a_store_url_that_cannot_be_served_is_a_clear_error_without_the_password(invoke, tmp_path, url, shown, hidden):
+    config = write_config(tmp_path / "c.yaml", CLASSIFY_CONFIG)
+
+    result = invoke("--config", config, "--db", url, "query")
+
+    assert result.exit_code == 1
+    assert shown in result.output and hidden not in result.output and "Traceback" not in result.output
+
+
+def test_a_password_in_the_configured_store_url_is_refused(invoke, tmp_path):
+    config = write_config(tmp_path / "c.yaml", CLASSIFY_CONFIG + "store: {url: 'postgresql://ana:s3cret@db/bp'}\n")
+
+    result = invoke("--config", config, "status")
+
+    assert result.exit_code == 2
+    assert "store.url" in result.output and "PGPASSWORD" in result.output and "s3cret" not in result.output
+
+
+def test_the_configured_store_url_is_used_and_db_overrides_it(invoke, tmp_path, pg_url):
+    config = write_config(tmp_path / "c.yaml", CLASSIFY_CONFIG + f"store: {{url: '{pg_url}'}}\n")
+    (tmp_path / "m.jsonl").write_text('{"source": "x", "id": "1", "text": "acme", "created_at": "2026-03-01T10:00:00Z"}\n')
+
+    assert invoke("--config", config, "ingest", "--no-classify", tmp_path / "m.jsonl").exit_code == 0
+    status = json.loads(invoke("--config", config, "status", "--format", "json").output)
+    elsewhere = invoke("--config", config, "--db", tmp_path / "other.db", "ingest", "--no-classify", tmp_path / "m.jsonl")
+
+    assert status["database"] == pg_url and status["backlog"]["unclassified"] == 1
+    assert elsewhere.output.startswith("1 new") and (tmp_path / "other.db").exists()
+    assert not (tmp_path / "brandpulse.db").exists()
+
+
+def test_a_database_from_newer_code_is_refused(pg_url):
+    open_db(pg_url).close()
+    db = open_db(pg_url)
+    db.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'm099_future', 'x')", [])
+    db.close()
+
+    with pytest.raises(StoreError, match="upgrade brandpulse"):
+        open_db(pg_url)
+
+
+def test_sql_cannot_write_or_escape_its_read_only_transaction(invoke, tmp_path, pg_url):
+    _ingest_unlabelled(invoke, tmp_path, pg_url, 3)
+
+    results = [invoke("--db", pg_url, "sql", statement) for statement in (
+        "DELETE FROM mentions",
+        "COMMIT; DELETE FROM mentions",
+        "WITH gone AS (DELETE FROM mentions RETURNING id) SELECT count(*) FROM gone",
+        "SELECT set_config('transaction_read_only', 'off', true)",
+    )]
+
+    assert [r.exit_code for r in results] == [1, 1, 1, 1], [r.output for r in results]
+    assert _count(pg_url, "SELECT count(*) FROM mentions") == 3
+
+
+def _start(config, url, *args):
+    return subprocess.Popen([sys.executable, "-m", "brandpulse", "--config", str(config), "--db", url, *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _classified(output):
+    return int(re.search(r"(\d+) classified", output).group(1))
+
+
+@pytest.mark.slow
+def test_two_classify_workers_share_one_queue_classifying_each_mention_once(invoke, tmp_path, pg_url):
+    config = _ingest_unlabelled(invoke, tmp_path, pg_url, 3000)
+
+    workers = [_start(config, pg_url, "run", "--once", "--only", "classify") for _ in range(2)]
+    outputs = [w.communicate(timeout=600) for w in workers]
+
+    assert all(w.returncode == 0 for w in workers), outputs
+    # Each worker counts what it saved: a mention classified twice would push the sum past 3000.
+    assert sum(_classified(out) for out, _ in outputs) == 3000
+    assert _count(pg_url, "SELECT count(*) FROM mentions WHERE label IS NULL OR category IS NULL") == 0
+
+
+def _holding_a_claim(url):
+    return _count(url, """SELECT count(*) FROM pg_stat_activity WHERE application_name = 'brandpulse'
+                          AND state = 'idle in transaction' AND query LIKE '%SKIP LOCKED%'""")
+
+
+@pytest.mark.slow
+def test_a_classify_worker_killed_mid_batch_loses_its_claims_to_the_next_worker(invoke, tmp_path, pg_url):
+    config = _ingest_unlabelled(invoke, tmp_path, pg_url, 1500)
+    worker = _start(config, pg_url, "run", "--once", "--only", "classify")
+    deadline = time.monotonic() + 300
+    while not _holding_a_claim(pg_url) and time.monotonic() < deadline and worker.poll() is None:
+        time.sleep(0.02)
+    worker.send_signal(signal.SIGKILL)
+    worker.communicate()
+
+    unlabelled = _count(pg_url, "SELECT count(*) FROM mentions WHERE label IS NULL")
+    assert 0 < unlabelled <= 1500 and unlabelled % 512 == 1500 % 512, "the killed batch was half saved"
+    finisher = _start(config, pg_url, "run", "--once", "--only", "classify")
+    out, err = finisher.communicate(timeout=600)
+
+    assert finisher.returncode == 0, err
+    assert _classified(out) == unlabelled
+    assert _count(pg_url, "SELECT count(*) FROM mentions WHERE label IS NULL") == 0
+
+
+@pytest.mark.slow
+def test_run_once_on_postgresql_stores_classifies_alerts_and_emails(demo_dir, invoke, pg_url):
+    result = invoke("--db", pg_url, "run", "--once")
+
+    assert result.exit_code == 0, result.output
+    assert _count(pg_url, "SELECT count(*) FROM mentions") > 300
+    assert _count(pg_url, "SELECT count(*) FROM mentions WHERE category IS NULL") == 0
+    assert _count(pg_url, "SELECT count(*) FROM alerts WHERE kind = 'spike'") == 1
+    assert len(list((demo_dir / "outbox").glob("*.eml"))) == 1
+    assert "1 fired" in result.output and "/t_" in result.output  # the store's name in the summary
+    again = invoke("--db", pg_url, "run", "--once")
+    assert "0 new" in again.output and "0 fired" in again.output
+
+
+def test_alerts_backtest_digest_and_status_read_postgresql_as_they_read_sqlite(invoke, tmp_path, pg_url):
+    config = write_config(tmp_path / "config.yaml", CONFIG.format(extra="digest: {timezone: Europe/Paris}"))
+    storm = {8 * 24 + h: (1, 9) for h in (9, 10, 11)}
+    (tmp_path / "m.jsonl").write_text(stream(9, storm=storm) + stream(9, per_hour=(1, 0), source="reddit"), encoding="utf-8")
+    stores = {"sqlite": tmp_path / "brandpulse.db", "postgresql": pg_url}
+    outputs = {}
+    for name, store in stores.items():
+        assert invoke("--config", config, "--db", store, "ingest", tmp_path / "m.jsonl", "--no-classify").exit_code == 0
+        cli = ("--config", config, "--db", store)
+        backtest = invoke(*cli, "alerts", "backtest", "--since", "2026-03-09", "--until", "2026-03-11")
+        preview = invoke(*cli, "digest", "--date", "2026-03-10", "--preview", tmp_path / f"{name}.html")
+        status = invoke(*cli, "status", "--format", "json")
+        sent = invoke(*cli, "digest", "--date", "2026-03-10", "--send")
+        results = (backtest, preview, status, sent)
+        assert all(r.exit_code == 0 for r in results), [r.output for r in results]
+        html = (tmp_path / f"{name}.html").read_text()
+        outputs[name] = (backtest.output, html, json.loads(status.output)["backlog"], sent.output)
+
+    assert outputs["postgresql"] == outputs["sqlite"]
+    assert '"kind": "spike"' in outputs["postgresql"][0] and "1 email(s) delivered" in outputs["postgresql"][3]
+
+
+def test_run_only_selects_the_kinds_of_job(demo_dir, invoke, store_target):
+    from brandpulse.scheduler import jobs
+
+    pipeline = Pipeline(load_config(demo_dir / "config.yaml"), store_target)
+    assert [name for name, _, _ in jobs(pipeline, {"classify", "deliver"})] == ["classify", "deliver"]
+    assert all(name.startswith("collect:") for name, _, _ in jobs(pipeline, {"collect"}))
+
+    result = invoke("--db", store_target, "run", "--once", "--only", "deliver")
+
+    assert result.exit_code == 0, result.output
+    assert "Mentions:   0 new, 0 duplicate; 0 classified" in result.output
+    assert _count(store_target, "SELECT count(*) FROM mentions") == 0
+    assert _count(store_target, "SELECT count(*) FROM job_runs WHERE job = 'deliver'") == 1
+    assert _count(store_target, "SELECT count(*) FROM job_runs") == 1
+
+
+def test_sql_prints_postgresql_types_that_sqlite_lacks(invoke, pg_url):
+    open_db(pg_url).close()
+    result = invoke("--db", pg_url, "sql", "SELECT DATE '2026-03-02' AS d, INTERVAL '1 day' AS i, 2.5::numeric AS n",
+                    "--format", "json")
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == [{"d": "2026-03-02", "i": "1 day", "n": 2.5}]
+
+
+def test_placeholders_are_translated_outside_literals_only():
+    from brandpulse.store.postgres_backend import to_pyformat
+
+    assert to_pyformat("SELECT ? , :name, x::text, '50% :no ?' FROM t WHERE a LIKE '%x' -- 100% ?") == \
+        "SELECT %s , %(name)s, x::text, '50%% :no ?' FROM t WHERE a LIKE '%%x' -- 100%% ?"
+
+
+def test_a_database_that_does_not_exist_is_named_in_the_error(invoke, tmp_path, pg_server):
+    url = pg_server.get_uri().replace("/postgres?", "/no_such_db?")
+
+    result = invoke("--config", write_config(tmp_path / "c.yaml", CLASSIFY_CONFIG), "--db", url, "status")
+
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "cannot connect to the PostgreSQL store" in result.output and '"no_such_db" does not exist' in result.output
+
+
+def _outcomes(result):
+    return json.loads(result.output[result.output.index("["):])  # after the "no collector" note
+
+
+def test_check_reaches_the_database_server_or_says_why_not(invoke, tmp_path, pg_url):
+    config = write_config(tmp_path / "c.yaml", CLASSIFY_CONFIG)
+    open_db(pg_url).close()
+
+    found = _outcomes(invoke("--config", config, "--db", pg_url, "check", "--format", "json"))
+    down = invoke("--config", config, "--db", "postgresql://ana:s3cret@127.0.0.1:1/bp", "check", "--format", "json")
+    local = _outcomes(invoke("--config", config, "--db", tmp_path / "x.db", "check", "--format", "json"))
+
+    store = next(o for o in found if o["name"] == "store")
+    assert store["ok"] and store["message"].startswith("PostgreSQL 16")
+    assert store["message"].endswith(f"schema version {len(PG_MIGRATIONS)} of {len(PG_MIGRATIONS)}")
+    (failed,) = [o for o in _outcomes(down) if o["name"] == "store"]
+    # libpq reports the cause as text only: the message names it.
+    assert down.exit_code == 1 and "Connection refused" in failed["message"] and "s3cret" not in down.output
+    assert "store" not in {o["name"] for o in local} and not (tmp_path / "x.db").exists()

@@ -1,0 +1,93 @@
+import random
+
+import pytest
+
+from brandpulse.alerts.themes import ThemesError, ignored_words, themes, words
+from tests.insight_streams import GENERIC, OTHER_TOPIC, TOPIC, complaint, window_texts
+
+
+def _terms(found):
+    return [t.term for t in found]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_planted_topic_is_among_the_top_three_themes_and_the_everyday_complaint_is_not(seed):
+    rng = random.Random(seed)
+    baseline = [complaint(rng) for _ in range(3000)]
+    window = window_texts(rng, 200, topic_share=0.3, flood=40)
+
+    top3 = _terms(themes(window, baseline, ["Acme", "@acme"]))[:3]
+
+    assert any(term in TOPIC for term in top3), top3
+    generic_words = {w for phrase in GENERIC for w in phrase.split()}
+    assert not any(set(term.split()) <= generic_words for term in top3), top3
+
+
+def test_a_topic_that_is_already_usual_in_the_baseline_is_not_a_theme():
+    rng = random.Random(4)
+    baseline = [complaint(rng, TOPIC if rng.random() < 0.3 else None) for _ in range(3000)]
+    window = window_texts(rng, 300, topic_share=0.3) + [complaint(rng, OTHER_TOPIC) for _ in range(60)]
+
+    found = _terms(themes(window, baseline, ["acme"]))
+
+    assert any(term in OTHER_TOPIC for term in found[:2]), found
+    assert not any(term in TOPIC for term in found), found
+
+
+def test_a_phrase_is_kept_instead_of_parts_that_only_occur_inside_it():
+    rng = random.Random(5)
+    baseline = [complaint(rng) for _ in range(1000)]
+    window = [complaint(rng, "refund portal timeout") for _ in range(80)] + [complaint(rng) for _ in range(80)]
+
+    found = _terms(themes(window, baseline, ["acme"], limit=10))
+
+    assert "refund portal timeout" in found
+    assert not {"portal", "timeout", "portal timeout"} & set(found), found
+
+
+def test_themes_are_json_objects_best_first_with_counts_and_score():
+    rng = random.Random(6)
+    baseline = [complaint(rng) for _ in range(500)]
+    window = window_texts(rng, 100, topic_share=0.5)
+
+    found = [t.as_dict() for t in themes(window, baseline, ["acme"])]
+
+    assert 1 <= len(found) <= 5
+    assert all(set(t) == {"term", "count", "baseline_count", "score"} for t in found)
+    assert [t["score"] for t in found] == sorted((t["score"] for t in found), reverse=True)
+    top = found[0]
+    assert top["count"] == sum(top["term"] in text.lower() for text in window)
+    assert top["baseline_count"] == sum(top["term"] in text.lower() for text in baseline)
+
+
+def test_urls_handles_numbers_stop_words_and_the_brands_keywords_are_never_terms():
+    window = [f"RT @bob: Acme's app #{n} crashed at https://t.co/{n} the acme app crashed, pinebrook coffee"
+              for n in range(30)]
+    baseline = ["the weather is fine"] * 30
+
+    found = _terms(themes(window, baseline, ["Acme", "Pinebrook Coffee"], limit=20))
+
+    assert "app crashed" in found
+    banned = {"acme", "acme's", "bob", "rt", "https", "co", "the", "pinebrook", "coffee"}
+    assert not any(set(term.split()) & banned for term in found), found
+    assert not any(ch.isdigit() for term in found for ch in term)
+    tokens = words(["Late, again: https://x.test @bob 42 'times'"])
+    assert [t for t in tokens if t != "|"] == ["late", "again", "times"] and tokens[1] == "|"
+    assert ignored_words(["Pinebrook Coffee"]) >= {"pinebrook", "coffee", "pinebrook's"}
+
+
+def test_an_empty_window_or_baseline_yields_no_error():
+    assert themes([], ["something about nothing"]) == []
+    assert _terms(themes(["battery fire again"] * 5, [])) != []
+    with pytest.raises(ThemesError):
+        themes(["x"], ["y"], limit=-1)
+
+
+def test_forms_of_one_word_count_together_and_show_the_most_frequent_form():
+    window = ["you charged me twice", "double charges again", "charged twice, fix it", "charging my card twice"] * 2
+    baseline = ["the app is slow", "delivery was late"] * 20
+
+    found = {t.term: t.count for t in themes(window, baseline, ["acme"], limit=10)}
+
+    assert found["charged"] == 8  # charged x4, charges x2, charging x2
+    assert not {"charges", "charging"} & set(found)

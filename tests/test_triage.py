@@ -1,0 +1,134 @@
+import json
+import sqlite3
+from datetime import timedelta
+
+import pytest
+
+from brandpulse.store import open_db, transaction
+from brandpulse.store import triage as store_triage
+from tests.alert_streams import HOUR, START
+from tests.test_alerts_pipeline import STORM_HOUR
+from tests.test_channels_delivery import SUPPORT_ONLY, _pipeline
+
+GROWING = {STORM_HOUR: (4, 8), STORM_HOUR + 1: (4, 20)}  # the second hour is over twice the first: an update
+FIRST, SECOND = START + (STORM_HOUR + 1) * HOUR, START + (STORM_HOUR + 2) * HOUR
+
+
+@pytest.fixture
+def storm(tmp_path, invoke, monkeypatch):
+    monkeypatch.setenv("BP_TEST_SUPPORT_URL", "json://127.0.0.1:1/support")
+    return _pipeline(tmp_path, invoke, GROWING, extra=SUPPORT_ONLY)
+
+
+def _rows(pipeline, sql):
+    conn = sqlite3.connect(pipeline.db_path)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def _queued(pipeline):
+    return _rows(pipeline, "SELECT channel, subject FROM outbox ORDER BY id")
+
+
+def test_a_growing_storm_sends_its_update_to_email_and_channels_while_nobody_owns_it(storm):
+    storm.evaluate_alerts(FIRST)
+    storm.evaluate_alerts(SECOND)
+
+    assert [r[0] for r in _queued(storm)] == ["email", "support", "email", "support"]
+    assert _rows(storm, "SELECT id, storm_id, suppressed FROM alerts") == [(1, 1, None), (2, 1, None)]
+
+
+def test_an_acknowledged_storm_stores_its_update_but_sends_nothing_more(storm, invoke):
+    storm.evaluate_alerts(FIRST)
+    acked = invoke("--config", storm.db_path.parent / "config.yaml", "alerts", "ack", "1", "--by", "dana", "--note", "refund bug")
+    storm.evaluate_alerts(SECOND)
+
+    assert acked.output == "alert 1 (spike, Acme) acknowledged by dana\n"
+    assert [r[0] for r in _queued(storm)] == ["email", "support"]
+    assert _rows(storm, "SELECT id, storm_id, suppressed FROM alerts") == [
+        (1, 1, None), (2, 1, "storm 1 acknowledged by dana")]
+
+
+def test_a_silenced_brand_keeps_its_alerts_on_record_and_sends_none_until_the_silence_ends(storm):
+    db = open_db(storm.db_path)
+    with transaction(db):
+        store_triage.add_silence(db, "Acme", "dana", FIRST + timedelta(minutes=30), "known outage", FIRST - HOUR)
+    db.close()
+
+    storm.evaluate_alerts(FIRST)
+    storm.evaluate_alerts(SECOND)  # the silence has ended: the update goes out
+
+    suppressed = _rows(storm, "SELECT suppressed FROM alerts ORDER BY id")
+    assert suppressed == [("silenced by dana until 2026-03-06T15:30:00Z (silence 1)",), (None,)]
+    assert [r[0] for r in _queued(storm)] == ["email", "support"]
+
+
+def test_alerts_list_as_json_has_the_triage_fields_and_filters_open_brand_and_since(storm, invoke):
+    config = storm.db_path.parent / "config.yaml"
+    storm.evaluate_alerts(FIRST)
+    storm.evaluate_alerts(SECOND)
+    invoke("--config", config, "alerts", "ack", "2", "--by", "sam")
+
+    every = json.loads(invoke("--config", config, "alerts", "list", "--format", "json").stdout)
+    still_open = json.loads(invoke("--config", config, "alerts", "list", "--open", "--format", "json").stdout)
+    recent = json.loads(invoke("--config", config, "alerts", "list", "--since", "2026-03-06T15:00:00Z",
+                               "--format", "json").stdout)
+    table = invoke("--config", config, "alerts", "list", "--brand", "Globex").stdout
+
+    assert [a["id"] for a in every] == [2, 1]
+    assert {"id", "kind", "brand", "window_start", "observed", "expected", "acked_by", "acked_at"} <= set(every[0])
+    assert (every[0]["acked_by"], every[0]["window_start"], every[0]["observed"]) == ("sam", "2026-03-06T15:00:00Z", 20)
+    assert every[1]["acked_by"] is None and every[1]["acked_at"] is None
+    assert [a["id"] for a in still_open] == [1] and [a["id"] for a in recent] == [2]
+    assert table.splitlines()[0].split() == ["id", "kind", "brand", "source", "window_start", "observed", "expected", "acked_by",
+                                             "acked_at", "suppressed"]
+    assert len(table.splitlines()) == 2  # header and rule: Globex has no alert
+
+
+def test_acknowledging_an_unknown_alert_is_a_clear_error(storm, invoke):
+    result = invoke("--config", storm.db_path.parent / "config.yaml", "alerts", "ack", "42", "--by", "dana")
+
+    assert result.exit_code == 1 and "no alert with id 42" in result.output
+
+
+def test_a_second_acknowledgement_keeps_the_first_owner(storm, invoke):
+    config = storm.db_path.parent / "config.yaml"
+    storm.evaluate_alerts(FIRST)
+    invoke("--config", config, "alerts", "ack", "1", "--by", "dana")
+
+    again = invoke("--config", config, "alerts", "ack", "1", "--by", "sam")
+
+    assert again.exit_code == 0 and again.output.startswith("alert 1 was already acknowledged by dana at ")
+    assert _rows(storm, "SELECT acked_by FROM alerts") == [("dana",)]
+
+
+def test_silence_is_recorded_listed_and_can_be_lifted_early(storm, invoke):
+    config = storm.db_path.parent / "config.yaml"
+
+    made = invoke("--config", config, "alerts", "silence", "--brand", "Acme", "--for", "2h", "--by", "dana",
+                  "--note", "planned maintenance")
+    active = json.loads(invoke("--config", config, "alerts", "silences", "--format", "json").stdout)
+    lifted = invoke("--config", config, "alerts", "unsilence", "1", "--by", "sam")
+    after = json.loads(invoke("--config", config, "alerts", "silences", "--format", "json").stdout)
+    history = json.loads(invoke("--config", config, "alerts", "silences", "--all", "--format", "json").stdout)
+    twice = invoke("--config", config, "alerts", "unsilence", "1", "--by", "sam")
+
+    assert made.stdout.startswith("silence 1: spike alerts of Acme muted until ")
+    assert [(s["brand"], s["created_by"], s["note"]) for s in active] == [("Acme", "dana", "planned maintenance")]
+    until = active[0]["until"]
+    assert until > active[0]["created_at"] and lifted.stdout == "silence 1 lifted by sam\n"
+    assert after == [] and history[0]["lifted_by"] == "sam" and history[0]["until"] < until
+    assert twice.exit_code == 1 and "no longer active" in twice.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--brand", "Nope", "--for", "2h", "--by", "x"], "unknown brand 'Nope'"),
+    (["--brand", "Acme", "--for", "soon", "--by", "x"], "--for"),
+    (["--brand", "Acme", "--for", "2h"], "Missing option '--by'"),
+])
+def test_silence_refuses_bad_arguments(storm, invoke, args, message):
+    result = invoke("--config", storm.db_path.parent / "config.yaml", "alerts", "silence", *args)
+
+    assert result.exit_code == 2 and message in result.output
