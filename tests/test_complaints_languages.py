@@ -139,3 +139,42 @@ def test_models_config_must_name_languages_by_iso_code(demo_dir, invoke):
 
     assert result.exit_code == 2
     assert "sentiment.models" in result.output and "ISO 639-1" in result.output
+
+
+COMPLAINTS = {
+    True: ["my order never arrived and nobody answers", "charged twice for one order, fix it",
+           "the package came broken again", "still waiting for my refund after three weeks"],
+    False: ["do you ship to Canada?", "what time do you open on Sunday?", "thanks for the quick help today",
+            "is the new menu available online?"],
+}
+
+
+@pytest.mark.slow
+def test_train_complaints_writes_a_head_beside_the_weights_with_its_figures(tmp_path, invoke):
+    import shutil
+
+    from brandpulse.sentiment.classifier import bundled_weights
+
+    weights = tmp_path / "encoder.safetensors"
+    shutil.copy(bundled_weights(), weights)
+    shutil.copy(bundled_weights().with_suffix(".json"), weights.with_suffix(".json"))
+    lines = ["label\tdomain\ttweet_id\ttext"]
+    for domain in ("food", "retail", "cars"):
+        lines += [f"{int(label)}\t{domain}\t1\t@{domain}help {text}" for label, texts in COMPLAINTS.items() for text in texts]
+    lines += [f"0\trandom_tweet\t2\t{text}" for text in ("sunny day at the beach", "new episode tonight!")]
+    data = tmp_path / "complaints.tsv"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    result = invoke("sentiment", "train-complaints", "--data", data, "--weights", weights, "--threads", "1")
+
+    assert result.exit_code == 0, result.output
+    assert "leave-one-domain-out mean: macro-F1" in result.output
+    meta = json.loads((tmp_path / "encoder.complaint.json").read_text(encoding="utf-8"))
+    assert [d["domain"] for d in meta["leave_one_domain_out"]["domains"]] == ["food", "retail", "cars"]
+    assert (tmp_path / "encoder.complaint.safetensors").stat().st_size < 4096
+
+
+def test_train_complaints_refuses_a_missing_file(tmp_path, invoke):
+    result = invoke("sentiment", "train-complaints", "--data", tmp_path / "nope.tsv")
+
+    assert result.exit_code == 2 and "nope.tsv does not exist" in result.output
