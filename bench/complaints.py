@@ -31,18 +31,19 @@ def complaints(model, data: Path) -> None:
 
     from brandpulse.sentiment import network
     from brandpulse.sentiment.classifier import bundled_weights
-    from brandpulse.sentiment.complaint_training import encode, sentiment_detractors
-    from brandpulse.sentiment.complaints import leave_one_domain_out, macro_f1, read_examples
+    from brandpulse.sentiment.complaint_training import encode, labels_of
+    from brandpulse.sentiment.complaints import is_detractor, leave_one_domain_out, macro_f1, read_examples
 
     examples = read_examples(data)
     features, probs = encode(network.load(bundled_weights()), AutoTokenizer.from_pretrained(network.base_path()),
                              [e.text for e in examples])
-    previous = sentiment_detractors(probs)
+    sentiment = labels_of(probs)
+    previous = [is_detractor(label, confidence) for label, confidence in sentiment]
     print(f"Complaints ({data}), tweets to companies, each domain held out in turn")
     print(f"{'domain':<9} {'tweets':>6} | {'previous: F1':>12} {'compl.det%':>10} {'others det%':>11} | "
           f"{'now: F1':>8} {'compl.det%':>10} {'others det%':>11} {'thr':>5}")
     rows = []
-    for r in leave_one_domain_out(features, examples, previous):
+    for r in leave_one_domain_out(features, examples, sentiment):
         held = [i for i, e in enumerate(examples) if e.domain == r.domain]
         gold = [examples[i].complaint for i in held]
         flags = [previous[i] for i in held]
@@ -53,8 +54,8 @@ def complaints(model, data: Path) -> None:
     mean = [sum(col) / len(rows) for col in zip(*rows)]
     print(f"{'mean':<9} {'':>6} | {mean[0]:>12.1f} {mean[1]:>10.1f} {mean[2]:>11.1f} | "
           f"{mean[3]:>8.1f} {mean[4]:>10.1f} {mean[5]:>11.1f}")
-    print("(previous: a detractor is a negative label with confidence >= 0.5, its F1 is that flag's; now: the head at "
-          "its CV threshold, a detractor is a complaint or a confident negative)")
+    print("(previous: a detractor is a negative label with confidence >= 0.5, its F1 is that flag's; now: the head's F1 "
+          "at its CV threshold, a detractor is a complaint not confidently positive, or a confident negative)")
 
 
 def _share(flags, gold, cls) -> float:

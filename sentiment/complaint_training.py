@@ -16,7 +16,6 @@ from brandpulse.sentiment.complaints import (
     recipe_dict, shift_to_half,
 )
 from brandpulse.sentiment.normalize import normalize
-from brandpulse.sentiment.nps import NpsPolicy, categorize
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +39,9 @@ def encode(model: Any, tokenizer: Any, texts: Sequence[str], max_length: int = 1
     return pooled, probs
 
 
-def sentiment_detractors(probs: Any) -> list[bool]:
-    """Which texts the sentiment head alone makes detractors under the default NPS policy."""
-    policy = NpsPolicy()
-    return [categorize(LABELS[int(row.argmax())], float(row.max()), None, policy) == "detractor" for row in probs]
+def labels_of(probs: Any) -> list[tuple[str, float]]:
+    """Each text's sentiment label and its probability."""
+    return [(LABELS[int(row.argmax())], float(row.max())) for row in probs]
 
 
 def train_head(data: Path, weights: Path, recipe: HeadRecipe = HeadRecipe(), threads: int = 0,
@@ -65,7 +63,7 @@ def train_head(data: Path, weights: Path, recipe: HeadRecipe = HeadRecipe(), thr
     tokenizer = AutoTokenizer.from_pretrained(network.base_path())
     progress(f"encoding {len(examples)} tweets with {weights.name}")
     features, probs = encode(model, tokenizer, [e.text for e in examples])
-    reports = leave_one_domain_out(features, examples, sentiment_detractors(probs), recipe)
+    reports = leave_one_domain_out(features, examples, labels_of(probs), recipe)
     for r in reports:
         progress(f"held out {r.domain}: macro-F1 {r.macro_f1:.1f}, complaints as detractors "
                  f"{r.complaints_detractors:.0f}%, others {r.others_detractors:.0f}% (threshold {r.threshold:.2f})")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from brandpulse.sentiment.base import SentimentError
+from brandpulse.sentiment.nps import NpsPolicy, categorize
 
 # Tweets to no company, which the data set adds as non-complaints.
 GENERAL_DOMAINS = ("random_reply", "random_tweet")
@@ -147,12 +148,12 @@ class DomainReport:
     others_detractors: float
 
 
-def leave_one_domain_out(features: Any, examples: Sequence[Example], sentiment_detractor: Sequence[bool],
+def leave_one_domain_out(features: Any, examples: Sequence[Example], sentiment: Sequence[tuple[str, float]],
                          recipe: HeadRecipe = HeadRecipe()) -> list[DomainReport]:
     """Hold out each company domain in turn: fit on the rest (threshold by CV inside them), score the held-out one.
 
-    A held-out tweet counts as a detractor when the head calls it a complaint or the sentiment head calls it
-    negative with confidence (`sentiment_detractor`), as with `complaints_are_detractors: true`.
+    Whether a held-out tweet counts as a detractor is the NPS mapping's answer, with `complaints_are_detractors: true`,
+    from its (label, confidence) in `sentiment` and the head's verdict.
     """
     domains = company_domains(examples)
     reports = []
@@ -164,10 +165,15 @@ def leave_one_domain_out(features: Any, examples: Sequence[Example], sentiment_d
         head = fit_head(features[train], [examples[i] for i in train], recipe)
         predicted = [p >= threshold for p in probabilities(features[test], head)]
         gold = [examples[i].complaint for i in test]
-        detractor = [p or sentiment_detractor[i] for p, i in zip(predicted, test)]
+        detractor = [is_detractor(*sentiment[i], complaint=p) for p, i in zip(predicted, test)]
         reports.append(DomainReport(held, len(test), threshold, macro_f1(gold, predicted),
                                     _share(detractor, gold, True), _share(detractor, gold, False)))
     return reports
+
+
+def is_detractor(label: str, confidence: float, complaint: bool | None = None, policy: NpsPolicy = NpsPolicy()) -> bool:
+    """Whether the NPS mapping makes a text with this label (and complaint verdict, if any) a detractor."""
+    return categorize(label, confidence, None, policy, None if complaint is None else float(complaint)) == "detractor"
 
 
 def _share(flags: Sequence[bool], gold: Sequence[bool], cls: bool) -> float:

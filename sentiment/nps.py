@@ -39,9 +39,13 @@ def categorize(label: str | None, confidence: float | None, rating: int | None, 
         return category_for_rating(rating)
     if label is None:
         return UNSCORED
-    if policy.complaints_are_detractors and complaint is not None and complaint >= COMPLAINT_THRESHOLD:
+    unsure = confidence is not None and confidence < policy.confidence_threshold
+    # Praise that mentions an order ("obsessed with it, ordering more!") can read as a complaint to the head; a
+    # confident positive label wins. Sarcasm, which the head misses anyway, is all this gives up.
+    if (policy.complaints_are_detractors and complaint is not None and complaint >= COMPLAINT_THRESHOLD
+            and (label != "positive" or unsure)):
         return "detractor"
-    if confidence is not None and confidence < policy.confidence_threshold:
+    if unsure:
         return "passive"
     return _BY_LABEL[label]
 

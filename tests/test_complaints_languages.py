@@ -17,6 +17,9 @@ def test_a_complaint_is_a_detractor_whatever_its_tone_unless_switched_off():
     assert categorize("neutral", 0.9, None, NpsPolicy(), complaint=0.7) == "detractor"
     assert categorize("positive", 0.9, None, NpsPolicy(), complaint=0.2) == "promoter"
     assert categorize("neutral", 0.9, None, NpsPolicy(complaints_are_detractors=False), complaint=0.7) == "passive"
+    # Confident praise wins over the head; unsure praise does not.
+    assert categorize("positive", 0.9, None, NpsPolicy(), complaint=0.7) == "promoter"
+    assert categorize("positive", 0.4, None, NpsPolicy(), complaint=0.7) == "detractor"
     # Stars still decide for reviews.
     assert categorize("neutral", 0.9, 5, NpsPolicy(), complaint=0.9) == "promoter"
 
