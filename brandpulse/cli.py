@@ -114,27 +114,36 @@ def ingest(app: AppContext, file, classify: bool) -> None:
 @click.option("--batch", default=256, show_default=True, type=click.IntRange(1), help="Texts per model batch.")
 @pass_app
 def classify(app: AppContext, file, batch: int) -> None:
-    """Classify one text per line of FILE (stdin by default); print one JSON object per line."""
-    from brandpulse.sentiment import categorize
+    """Classify one text per line of FILE (stdin by default); print one JSON object per line: label, probs, score,
+    category, complaint, lang (label, probs, score and complaint are null in a language no model reads)."""
+    from brandpulse.sentiment.nps import categorize_result
 
     from brandpulse import factory
 
     policy = factory.nps_policy(app.sentiment)
     with domain_errors():
-        model = factory.classifier(app.sentiment)
+        router = factory.sentiment_router(app.sentiment)
         lines: list[str] = []
         for line in [*file, None]:
             if line is not None:
                 lines.append(line.rstrip("\n"))
             if lines and (line is None or len(lines) >= batch):
-                for result in model.classify(lines):
-                    click.echo(json.dumps({
-                        "label": result.label,
-                        "probs": dict(zip(("negative", "neutral", "positive"), (round(p, 4) for p in result.probs))),
-                        "score": round(result.score, 4),
-                        "category": categorize(result.label, result.confidence, None, policy),
-                    }))
+                click.echo("\n".join(json.dumps(_classified(s, categorize_result(s.classification, None, policy)))
+                                     for s in router.classify(lines)))
                 lines.clear()
+
+
+def _classified(scored, category: str) -> dict:
+    """The JSON object `classify` prints for one text."""
+    c = scored.classification
+    return {
+        "label": c.label if c else None,
+        "probs": dict(zip(("negative", "neutral", "positive"), (round(p, 4) for p in c.probs))) if c else None,
+        "score": round(c.score, 4) if c else None,
+        "category": category,
+        "complaint": round(c.complaint, 4) if c and c.complaint is not None else None,
+        "lang": scored.lang,
+    }
 
 
 from brandpulse.commands.query import export, query  # noqa: E402

@@ -153,6 +153,12 @@ CollectorConfig = Annotated[
 ]
 
 
+def _iso_639_1(code: str) -> str:
+    if len(code) != 2 or not code.isascii() or not code.isalpha() or not code.islower():
+        raise ValueError(f"{code!r} is not an ISO 639-1 language code (two lower-case letters, such as en or de)")
+    return code
+
+
 class SentimentConfig(Strict):
     """Which model classifies mentions and how labels become NPS categories."""
 
@@ -164,7 +170,32 @@ class SentimentConfig(Strict):
     max_windows: int = Field(default=8, ge=1, le=64)  # windows read per text; the rest of a very long text is ignored
     confidence_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
     rating_takes_precedence: bool = True
+    complaints_are_detractors: bool = True  # a complaint (complaint >= 0.5) counts as a detractor, whatever its tone
+    # Language (ISO 639-1) -> model ('bundled', a Hugging Face id or a local path); default {default_language: model}.
+    models: dict[str, str] | None = None
+    default_language: str = "en"  # what a short or ambiguous text is taken to be written in
     interval: Duration = timedelta(minutes=1)
+
+    @field_validator("models")
+    @classmethod
+    def _iso_codes(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        if value is not None:
+            if not value:
+                raise ValueError("give at least one language, for example {en: bundled}")
+            for lang, model in value.items():
+                _iso_639_1(lang)
+                if not model.strip():
+                    raise ValueError(f"the model for {lang!r} is empty; use 'bundled', a Hugging Face id or a path")
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _iso_code(cls, value: str) -> str:
+        return _iso_639_1(value)
+
+    def model_map(self) -> dict[str, str]:
+        """Which model reads which language."""
+        return dict(self.models) if self.models is not None else {self.default_language: self.model}
 
 
 class SpikeConfig(Strict):

@@ -124,7 +124,7 @@ def _reddit(settings: RedditCollectorConfig, env: Mapping[str, str]) -> Collecto
 
 def nps_policy(settings: SentimentConfig) -> NpsPolicy:
     """The NPS mapping a sentiment section asks for."""
-    return NpsPolicy(settings.confidence_threshold, settings.rating_takes_precedence)
+    return NpsPolicy(settings.confidence_threshold, settings.rating_takes_precedence, settings.complaints_are_detractors)
 
 
 def classifier(settings: SentimentConfig, model: str | None = None):
@@ -159,3 +159,13 @@ def email_transport(config: Config, env: Mapping[str, str] = os.environ) -> File
         smtp.host, smtp.port, smtp.security,
         env.get(smtp.username_env), env.get(smtp.password_env), smtp.timeout, smtp.ca_file,
     )
+
+
+def sentiment_router(settings: SentimentConfig):
+    """The models a sentiment section configures, one per language, behind a language detector; each model loads
+    on first use."""
+    from brandpulse.sentiment.language import LanguageDetector
+    from brandpulse.sentiment.router import LanguageRouter
+
+    return LanguageRouter(settings.model_map(), lambda model: classifier(settings, model),
+                          LanguageDetector(settings.default_language))

@@ -30,7 +30,8 @@ from brandpulse.logging_setup import mask, secret_values
 from brandpulse.collectors.base import CollectorError
 from brandpulse.collectors.brands import BrandMatcher
 from brandpulse.collectors.jsonl import LineError, parse_lines
-from brandpulse.sentiment.nps import categorize
+from brandpulse.sentiment.language import language_tag
+from brandpulse.sentiment.nps import categorize, categorize_result
 from brandpulse.store import open_db
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ class Pipeline:
         self._disabled = factory.disabled_collectors(config)
         self.channels = resolve_channels(config)
         log_disabled(self.channels)
-        self._classifier: Any = None
+        self._router: Any = None
         self._queries = factory.brand_queries(config)
         self._matcher = BrandMatcher(self._queries)
         self._policy = factory.nps_policy(config.sentiment)
@@ -93,11 +94,17 @@ class Pipeline:
         finally:
             db.close()
 
-    def classifier(self) -> Any:
-        """The sentiment model, loaded on first use and kept."""
-        if self._classifier is None:
-            self._classifier = factory.classifier(self.config.sentiment)
-        return self._classifier
+    def router(self) -> Any:
+        """The sentiment models by language (each loaded on first use) behind the language detector, kept."""
+        if self._router is None:
+            self._router = factory.sentiment_router(self.config.sentiment)
+        return self._router
+
+    def _current_models(self) -> tuple[list[store_rescore.CurrentModel], list[str]]:
+        router = self.router()
+        models = [store_rescore.CurrentModel(c.name, c.version, bool(getattr(c, "complaint_head", False)))
+                  for c in router.classifiers()]
+        return models, list(router.models)
 
     def _category_of(self, label: str, rating: int | None) -> str:
         return categorize(label, None, rating, self._policy)
@@ -164,22 +171,22 @@ class Pipeline:
         return done
 
     def count_stale(self, since: datetime | None) -> int:
-        """How many stored mentions (published since `since`) another model or version classified."""
-        classifier = self.classifier()
+        """How many stored mentions (published since `since`) are stale: another model or version classified them,
+        they lack a complaint probability the model now gives, or they are unscored in a language now covered."""
+        models, langs = self._current_models()
         db = self.open()
         try:
-            return store_rescore.count_stale(db, classifier.name, classifier.version, since)
+            return store_rescore.count_stale(db, models, langs, since)
         finally:
             db.close()
 
     def rescore(self, since: datetime | None, progress: Callable[[int], object] = lambda n: None) -> int:
         """Re-classify what `count_stale` counts, page by page (imported labels are kept); returns how many."""
-        classifier = self.classifier()
+        models, langs = self._current_models()
         done, after = 0, 0
         db = self.open()
         try:
-            while page := store_rescore.stale_classifications(db, classifier.name, classifier.version, since, after,
-                                                              CLASSIFY_BATCH):
+            while page := store_rescore.stale_classifications(db, models, langs, since, after, CLASSIFY_BATCH):
                 done += self._classify_and_save(db, page, datetime.now(timezone.utc))
                 after = page[-1].id
                 progress(len(page))
@@ -188,8 +195,10 @@ class Pipeline:
         return done
 
     def _classify_and_save(self, db: Any, pending: list[store_mentions.PendingMention], now: datetime) -> int:
-        results = self.classifier().classify([p.text for p in pending])
-        rows = [(p.id, c, categorize(c.label, c.confidence, p.rating, self._policy)) for p, c in zip(pending, results)]
+        scored = self.router().classify([p.text for p in pending], [p.lang for p in pending])
+        rows = [store_mentions.ClassifiedMention(p.id, p.lang if language_tag(p.lang) else s.lang, s.classification,
+                                                 categorize_result(s.classification, p.rating, self._policy))
+                for p, s in zip(pending, scored)]
         return store_mentions.save_classifications(db, rows, now)
 
     def evaluate_alerts(self, now: datetime) -> list[Alert]:

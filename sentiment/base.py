@@ -14,12 +14,17 @@ class SentimentError(Exception):
 
 @dataclass(frozen=True)
 class Classification:
-    """A text's sentiment: the label, the three probabilities (negative, neutral, positive) and the model."""
+    """A text's sentiment: the label, the three probabilities (negative, neutral, positive) and the model.
+
+    `complaint` is the probability that the text is a complaint (0.5 is the decision threshold), None when the
+    model has no complaint head.
+    """
 
     label: str
     probs: tuple[float, float, float]
     model: str
     model_version: str
+    complaint: float | None = None
 
     @property
     def score(self) -> float:
@@ -39,6 +44,11 @@ def offline() -> None:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     # Weight-loading progress bars are noise in a service's logs.
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+
+def quiet_transformers() -> None:
+    """Silence transformers' own progress bars and warnings (imports transformers: call where it is used anyway)."""
+    offline()
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()

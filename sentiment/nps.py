@@ -4,19 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 CATEGORIES = ("detractor", "passive", "promoter")
+# A mention in a language no configured model reads: counted apart, never as a passive.
+UNSCORED = "unscored"
+# The complaint head's bias is set so that this is its decision threshold (see sentiment/complaints.py).
+COMPLAINT_THRESHOLD = 0.5
 _BY_LABEL = {"negative": "detractor", "neutral": "passive", "positive": "promoter"}
 
 
 @dataclass(frozen=True)
 class NpsPolicy:
-    """How labels and star ratings become categories."""
+    """How labels, complaints and star ratings become categories."""
 
     # Below this probability of its label a mention counts as passive: unsure is not an opinion.
     confidence_threshold: float = 0.5
     # A review's stars say more about the customer than our reading of the text.
     rating_takes_precedence: bool = True
+    # A complaint is a detractor whatever its tone ("any update on my order? it was due on the 15th").
+    complaints_are_detractors: bool = True
 
 
 def category_for_rating(rating: int) -> str:
@@ -24,20 +31,38 @@ def category_for_rating(rating: int) -> str:
     return "promoter" if rating >= 5 else "passive" if rating == 4 else "detractor"
 
 
-def categorize(label: str, confidence: float | None, rating: int | None, policy: NpsPolicy) -> str:
-    """The category of one mention from its label, the label's confidence and an optional star rating."""
+def categorize(label: str | None, confidence: float | None, rating: int | None, policy: NpsPolicy,
+               complaint: float | None = None) -> str:
+    """The category of one mention from its label (None: unscored), the label's confidence, an optional star rating
+    and an optional complaint probability."""
     if rating is not None and policy.rating_takes_precedence:
         return category_for_rating(rating)
-    if confidence is not None and confidence < policy.confidence_threshold:
+    if label is None:
+        return UNSCORED
+    unsure = confidence is not None and confidence < policy.confidence_threshold
+    # Praise that mentions an order ("obsessed with it, ordering more!") can read as a complaint to the head; a
+    # confident positive label wins. Sarcasm, which the head misses anyway, is all this gives up.
+    if (policy.complaints_are_detractors and complaint is not None and complaint >= COMPLAINT_THRESHOLD
+            and (label != "positive" or unsure)):
+        return "detractor"
+    if unsure:
         return "passive"
     return _BY_LABEL[label]
 
 
+def categorize_result(classification: Any, rating: int | None, policy: NpsPolicy) -> str:
+    """The category of a `Classification` (None: unscored) and an optional star rating."""
+    if classification is None:
+        return categorize(None, None, rating, policy)
+    return categorize(classification.label, classification.confidence, rating, policy, classification.complaint)
+
+
 def net_sentiment_score(categories: Iterable[str]) -> float | None:
-    """%promoters - %detractors over a set of mentions (-100..+100), None for an empty set."""
+    """%promoters - %detractors over the scored mentions of a set (-100..+100), None when none is scored."""
     counts = {name: 0 for name in CATEGORIES}
     for category in categories:
-        counts[category] += 1
+        if category in counts:
+            counts[category] += 1
     total = sum(counts.values())
     if not total:
         return None

@@ -24,13 +24,13 @@ def classified_mentions(db: Store, brand: str, start: datetime, end: datetime) -
 
 
 def category_counts(db: Store, brand: str, start: datetime, end: datetime) -> dict[str, int]:
-    """Promoters, passives and detractors of `brand` posted in [start, end)."""
+    """Promoters, passives, detractors and unscored mentions of `brand` posted in [start, end)."""
     rows = db.execute(
         """SELECT category, count(*) FROM mentions
            WHERE brand = ? AND created_at >= ? AND created_at < ? AND category IS NOT NULL GROUP BY category""",
         [brand, to_db(start), to_db(end)],
     ).fetchall()
-    return {"promoter": 0, "passive": 0, "detractor": 0, **dict(rows)}
+    return {"promoter": 0, "passive": 0, "detractor": 0, "unscored": 0, **dict(rows)}
 
 
 def daily_category_counts(

@@ -41,6 +41,6 @@ def job_runs(db: Store) -> list[dict[str, Any]]:
 
 def backlog(db: Store) -> dict[str, int]:
     """Work waiting: mentions without sentiment, emails pending and emails given up."""
-    unclassified = db.execute("SELECT count(*) FROM mentions WHERE label IS NULL").fetchone()[0]
+    unclassified = db.execute("SELECT count(*) FROM mentions WHERE classified_at IS NULL").fetchone()[0]
     outbox = dict(db.execute("SELECT status, count(*) FROM outbox WHERE channel = 'email' GROUP BY status").fetchall())
     return {"unclassified": unclassified, "emails_pending": outbox.get("pending", 0), "emails_failed": outbox.get("failed", 0)}

@@ -34,11 +34,12 @@ class SaveResult:
 
 @dataclass(frozen=True)
 class PendingMention:
-    """A stored mention that has no sentiment yet."""
+    """A stored mention that has no sentiment yet (or a stale one), with its language tag if it has one."""
 
     id: int
     text: str
     rating: int | None
+    lang: str | None = None
 
 
 # JSON may escape lone UTF-16 surrogates ("\\ud83d" of a split emoji); SQLite cannot encode them, PostgreSQL
@@ -112,35 +113,51 @@ def record_amplification(db: Store, mentions: Iterable[Mention]) -> None:
     )
 
 
-_PENDING = "SELECT id, text, rating FROM mentions WHERE label IS NULL ORDER BY id LIMIT ?"
+_PENDING = "SELECT id, text, rating, lang FROM mentions WHERE classified_at IS NULL ORDER BY id LIMIT ?"
 
 
 def pending_classification(db: Store, limit: int) -> list[PendingMention]:
-    """Up to `limit` mentions that have no label yet, oldest first."""
+    """Up to `limit` mentions not classified yet (neither labelled nor found unscored), oldest first."""
     return [PendingMention(*row) for row in db.execute(_PENDING, [limit]).fetchall()]
 
 
 @contextmanager
 def claim_pending(db: Store, limit: int) -> Iterator[list[PendingMention]]:
-    """Up to `limit` unlabelled mentions, oldest first, that no other worker holds; they stay this worker's until
+    """Up to `limit` unclassified mentions, oldest first, that no other worker holds; they stay this worker's until
     the block ends, so save their classifications inside it (a worker that dies lets them go)."""
     with db.claim(_PENDING, [limit]) as rows:
         yield [PendingMention(*row) for row in rows]
 
 
-def save_classifications(
-    db: Store, results: Iterable[tuple[int, Classification, str]], now: datetime
-) -> int:
-    """Store each (mention id, classification, category) with the model's provenance, in one transaction."""
+@dataclass(frozen=True)
+class ClassifiedMention:
+    """What the classify stage found for one stored mention; `classification` None means unscored.
+
+    `lang` is stored as given: the collector's own tag when it named a language, else the detected one.
+    """
+
+    id: int
+    lang: str
+    classification: Classification | None
+    category: str
+
+
+def _classified_row(item: ClassifiedMention, stamp: str) -> tuple[Any, ...]:
+    c = item.classification
+    if c is None:
+        return (None, None, None, None, None, None, item.category, None, None, None, stamp, item.lang, item.id)
+    return (c.label, c.probs[0], c.probs[1], c.probs[2], c.score, c.complaint, item.category, c.model,
+            c.model_version, "model", stamp, item.lang, item.id)
+
+
+def save_classifications(db: Store, results: Iterable[ClassifiedMention], now: datetime) -> int:
+    """Store each result with the model's provenance and the mention's language, in one transaction."""
     stamp = to_db(now)
-    rows = [
-        (c.label, c.probs[0], c.probs[1], c.probs[2], c.score, category, c.model, c.model_version, stamp, mention_id)
-        for mention_id, c, category in results
-    ]
+    rows = [_classified_row(item, stamp) for item in results]
     with transaction(db):
         db.executemany(
-            """UPDATE mentions SET label = ?, p_negative = ?, p_neutral = ?, p_positive = ?, score = ?,
-                   category = ?, model = ?, model_version = ?, provenance = 'model', classified_at = ?
+            """UPDATE mentions SET label = ?, p_negative = ?, p_neutral = ?, p_positive = ?, score = ?, complaint = ?,
+                   category = ?, model = ?, model_version = ?, provenance = ?, classified_at = ?, lang = ?
                WHERE id = ?""",
             rows,
         )

@@ -14,7 +14,7 @@ from brandpulse.store.timestamps import to_db
 MENTION_COLUMNS = (
     "id", "source", "external_id", "brand", "author", "url", "text", "created_at", "lang", "rating",
     "amplification", "raw", "collected_at", "label", "p_negative", "p_neutral", "p_positive", "score", "category",
-    "model", "model_version", "provenance", "classified_at",
+    "model", "model_version", "provenance", "classified_at", "complaint",
 )
 DEFAULT_COLUMNS = ("created_at", "brand", "source", "external_id", "label", "score", "category", "text", "url")
 ORDERS = {

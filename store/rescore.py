@@ -1,30 +1,48 @@
-"""Finding model-classified mentions whose classification came from another model or version."""
+"""Finding mentions whose classification is stale: another model or version, no complaint probability yet, or
+unscored in a language a model now reads."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from brandpulse.store.backend import Store
 from brandpulse.store.mentions import PendingMention
 from brandpulse.store.timestamps import to_db
 
-# Imported labels come from the source and are kept; only our own model's output is re-scored.
-_STALE = """FROM mentions WHERE provenance = 'model' AND (coalesce(model, '') <> ? OR coalesce(model_version, '') <> ?)
-            AND (? IS NULL OR created_at >= ?)"""
-_COUNT_STALE = "SELECT count(*) " + _STALE
-_PAGE_STALE = "SELECT id, text, rating " + _STALE + " AND id > ? ORDER BY id LIMIT ?"
+
+@dataclass(frozen=True)
+class CurrentModel:
+    """A configured model: its name and version, and whether it gives a complaint probability."""
+
+    name: str
+    version: str
+    complaint: bool
 
 
-def count_stale(db: Store, model: str, version: str, since: datetime | None = None) -> int:
-    """How many mentions (created at or after `since`) were classified by a model other than `model` `version`."""
+def _stale(models: Sequence[CurrentModel], langs: Sequence[str], since: datetime | None) -> tuple[str, list[Any]]:
+    # Imported labels come from the source and are kept; only our own model's output is re-scored.
+    fresh = " OR ".join("(model = ? AND model_version = ? AND (complaint IS NOT NULL OR ? = 0))" for _ in models)
+    params: list[Any] = [value for m in models for value in (m.name, m.version, int(m.complaint))]
+    covered = ", ".join("?" for _ in langs)
     stamp = to_db(since) if since else None
-    return db.execute(_COUNT_STALE, [model, version, stamp, stamp]).fetchone()[0]
+    where = (f"((provenance = 'model' AND NOT ({fresh or '1 = 0'})) "
+             f"OR (category = 'unscored' AND lang IN ({covered or 'NULL'}))) AND (? IS NULL OR created_at >= ?)")
+    return where, [*params, *langs, stamp, stamp]
 
 
-def stale_classifications(
-    db: Store, model: str, version: str, since: datetime | None, after_id: int, limit: int
-) -> list[PendingMention]:
+def count_stale(db: Store, models: Sequence[CurrentModel], langs: Sequence[str], since: datetime | None = None) -> int:
+    """How many mentions (created at or after `since`) need classifying again with the current `models`."""
+    where, params = _stale(models, langs, since)
+    return db.execute(f"SELECT count(*) FROM mentions WHERE {where}", params).fetchone()[0]
+
+
+def stale_classifications(db: Store, models: Sequence[CurrentModel], langs: Sequence[str],
+                          since: datetime | None, after_id: int, limit: int) -> list[PendingMention]:
     """Up to `limit` such mentions with an id above `after_id`, by id, to re-classify in pages."""
-    stamp = to_db(since) if since else None
-    rows = db.execute(_PAGE_STALE, [model, version, stamp, stamp, after_id, limit])
+    where, params = _stale(models, langs, since)
+    rows = db.execute(f"SELECT id, text, rating, lang FROM mentions WHERE {where} AND id > ? ORDER BY id LIMIT ?",
+                      [*params, after_id, limit])
     return [PendingMention(*row) for row in rows.fetchall()]

@@ -12,7 +12,8 @@ from brandpulse.store.timestamps import from_db, to_db
 # Hour and day labels are prefixes of the stored ISO 8601 text; a week is labelled by its Monday (the dialect's).
 BUCKETS = ("hour", "day", "week")
 STATS_COLUMNS = (
-    "brand", "bucket", "total", "positive", "neutral", "negative", "promoters", "passives", "detractors", "nss",
+    "brand", "bucket", "total", "positive", "neutral", "negative", "promoters", "passives", "detractors", "unscored",
+    "complaints", "nss",
 )
 
 
@@ -27,7 +28,7 @@ def stats_sql(
     clauses = {"brand": "brand = :brand", "since": "created_at >= :since", "until": "created_at < :until"}
     where = " WHERE " + " AND ".join(clauses[name] for name in params) if params else ""
     sql = f"""
-        SELECT brand, bucket, total, positive, neutral, negative, promoters, passives, detractors,
+        SELECT brand, bucket, total, positive, neutral, negative, promoters, passives, detractors, unscored, complaints,
                round(100.0 * (promoters - detractors) / nullif(promoters + passives + detractors, 0), 1) AS nss
         FROM (SELECT brand, {dialect.bucket(by, 'created_at')} AS bucket, count(*) AS total,
                      count(*) FILTER (WHERE label = 'positive') AS positive,
@@ -35,7 +36,9 @@ def stats_sql(
                      count(*) FILTER (WHERE label = 'negative') AS negative,
                      count(*) FILTER (WHERE category = 'promoter') AS promoters,
                      count(*) FILTER (WHERE category = 'passive') AS passives,
-                     count(*) FILTER (WHERE category = 'detractor') AS detractors
+                     count(*) FILTER (WHERE category = 'detractor') AS detractors,
+                     count(*) FILTER (WHERE category = 'unscored') AS unscored,
+                     count(*) FILTER (WHERE complaint >= 0.5) AS complaints
               FROM mentions{where} GROUP BY brand, bucket) AS buckets
         ORDER BY brand, bucket"""
     return sql, params
@@ -93,6 +96,6 @@ def fill_empty_buckets(
             label = _label(bucket, by)
             filled.append(known.get(label) or {"brand": brand, "bucket": label, "total": 0, "positive": 0,
                                                "neutral": 0, "negative": 0, "promoters": 0, "passives": 0,
-                                               "detractors": 0, "nss": None})
+                                               "detractors": 0, "unscored": 0, "complaints": 0, "nss": None})
             bucket += _STEP[by]
     return filled

@@ -13,7 +13,8 @@ def test_classify_reads_stdin_and_writes_one_json_object_per_line_in_order(demo_
     assert [r["label"] for r in rows] == ["positive", "neutral", "negative"]
     assert [r["category"] for r in rows][::2] == ["promoter", "detractor"]
     for row in rows:
-        assert set(row) == {"label", "probs", "score", "category"}
+        assert set(row) == {"label", "probs", "score", "category", "complaint", "lang"}
+        assert row["lang"] == "en" and 0 <= row["complaint"] <= 1
         assert abs(sum(row["probs"].values()) - 1) < 1e-3
         assert row["score"] == pytest.approx(row["probs"]["positive"] - row["probs"]["negative"], abs=2e-4)
 

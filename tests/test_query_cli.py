@@ -109,7 +109,8 @@ def test_stats_by_day_counts_labels_categories_and_nss_per_bucket(invoke, store_
     recent = [r for r in rows if r["bucket"] == (NOW - timedelta(hours=1)).strftime("%Y-%m-%d")]
     if (NOW - timedelta(hours=2)).date() == (NOW - timedelta(hours=1)).date():
         assert recent == [{"brand": "Pinebrook Coffee", "bucket": recent[0]["bucket"], "total": 2, "positive": 1,
-                           "neutral": 0, "negative": 1, "promoters": 1, "passives": 0, "detractors": 1, "nss": 0.0}]
+                           "neutral": 0, "negative": 1, "promoters": 1, "passives": 0, "detractors": 1, "unscored": 0,
+                           "complaints": 0, "nss": 0.0}]
     old = [r for r in rows if r["total"] and r["bucket"] < (NOW - timedelta(days=5)).strftime("%Y-%m-%d")]
     # The four-star review is a passive whatever its text says: 0 promoters, 2 passives of 2.
     assert sum(r["passives"] for r in old) == 2 and all(r["nss"] == 0.0 for r in old)
@@ -144,8 +145,8 @@ def test_stats_by_hour_within_a_window(invoke, store_target):
     result = invoke("--db", path, "stats", "--by", "hour", "--since", "2026-03-02T10:00:00Z", "--format", "csv")
 
     assert list(csv.reader(io.StringIO(result.output)))[1:] == [
-        ["Pinebrook Coffee", "2026-03-02T10:00:00Z", "3", "0", "3", "0", "0", "3", "0", "0.0"],
-        ["Pinebrook Coffee", "2026-03-02T11:00:00Z", "1", "0", "1", "0", "0", "1", "0", "0.0"],
+        ["Pinebrook Coffee", "2026-03-02T10:00:00Z", "3", "0", "3", "0", "0", "3", "0", "0", "0", "0.0"],
+        ["Pinebrook Coffee", "2026-03-02T11:00:00Z", "1", "0", "1", "0", "0", "1", "0", "0", "0", "0.0"],
     ]
 
 

@@ -1,3 +1,4 @@
+import json
 from datetime import datetime, timezone
 
 import pytest
@@ -5,7 +6,7 @@ import pytest
 from brandpulse.collectors.base import Mention
 from brandpulse.sentiment import LABELS, Classification, load_classifier
 from brandpulse.store import open_db
-from brandpulse.store.mentions import save_classifications, save_mentions
+from brandpulse.store.mentions import ClassifiedMention, save_classifications, save_mentions
 
 NOW = datetime(2026, 3, 2, 12, tzinfo=timezone.utc)
 
@@ -109,7 +110,7 @@ def test_rescore_reclassifies_other_models_output_but_keeps_imported_labels(demo
     save_mentions(db, [Mention("jsonl", str(i), f"text {i}", NOW) for i in range(3)], NOW)
     save_mentions(db, [Mention("jsonl", "imported", "labelled at source", NOW, label="negative")], NOW)
     ids = [row[0] for row in db.execute("SELECT id FROM mentions WHERE provenance IS NULL ORDER BY id")]
-    save_classifications(db, [(i, old, "promoter") for i in ids], NOW)
+    save_classifications(db, [ClassifiedMention(i, "en", old, "promoter") for i in ids], NOW)
     db.close()
 
     result = invoke("--db", db_path, "sentiment", "rescore")
@@ -121,3 +122,69 @@ def test_rescore_reclassifies_other_models_output_but_keeps_imported_labels(demo
     assert rows == [(str(tiny_model), "model")] * 3 + [(None, "imported")]
     db.close()
     assert "0 mention(s)" in invoke("--db", db_path, "sentiment", "rescore").output
+
+
+@pytest.mark.parametrize("text, complaint", [
+    ("any update on my order? it was due on the 15th", True),  # a polite question
+    ("there was a piece of glass in my can", True),  # a defect stated flatly
+    ("@AcmeHelp my card was charged twice for the same order", True),
+    ("I love this, thank you so much!", False),
+    ("@AcmeHelp hi, do you ship to Canada?", False),
+])
+def test_complaint_head_catches_complaints_whatever_their_tone(bundled, text, complaint):
+    (result,) = bundled.classify([text])
+    assert bundled.complaint_head
+    assert (result.complaint >= 0.5) is complaint
+
+
+def test_identical_texts_in_a_batch_get_identical_results(bundled):
+    first, other, again = bundled.classify(["my order is late", "thanks a lot", "my order is late"])
+    assert first == again and first != other
+
+
+def test_rescore_fills_the_complaint_of_rows_classified_before_the_head(demo_dir, db_path, invoke, bundled):
+    db = open_db(db_path)
+    save_mentions(db, [Mention("jsonl", "1", "there was a piece of glass in my can", NOW)], NOW)
+    (fresh,) = bundled.classify(["there was a piece of glass in my can"])
+    without_head = Classification(fresh.label, fresh.probs, fresh.model, fresh.model_version)
+    save_classifications(db, [ClassifiedMention(1, "en", without_head, "passive")], NOW)
+    db.close()
+
+    result = invoke("--db", db_path, "sentiment", "rescore")
+
+    assert "1 mention(s) re-classified" in result.output
+    db = open_db(db_path)
+    complaint, category = db.execute("SELECT complaint, category FROM mentions").fetchone()
+    db.close()
+    assert complaint >= 0.5 and category == "detractor"
+    assert "0 mention(s)" in invoke("--db", db_path, "sentiment", "rescore").output
+
+
+def test_unscored_mentions_are_rescored_once_a_model_reads_their_language(demo_dir, db_path, invoke, tiny_model):
+    german = "Das Paket ist immer noch nicht angekommen, sehr enttäuschend."
+    db = open_db(db_path)
+    save_mentions(db, [Mention("jsonl", "1", german, NOW)], NOW)
+    db.close()
+    config = (demo_dir / "config.yaml").read_text(encoding="utf-8")
+    (demo_dir / "config.yaml").write_text(config.replace("  model: bundled", f"  models: {{en: bundled, de: '{tiny_model}'}}"),
+                                         encoding="utf-8")
+    db = open_db(db_path)
+    save_classifications(db, [ClassifiedMention(1, "de", None, "unscored")], NOW)
+    db.close()
+
+    result = invoke("--db", db_path, "sentiment", "rescore")
+
+    assert "1 mention(s) re-classified" in result.output
+    db = open_db(db_path)
+    assert db.execute("SELECT lang, model, category != 'unscored', complaint FROM mentions").fetchone() == (
+        "de", str(tiny_model), 1, None)
+    db.close()
+    # A model without a complaint head leaves complaint null, and that is not stale.
+    assert "0 mention(s)" in invoke("--db", db_path, "sentiment", "rescore").output
+
+
+def test_onnx_export_is_calibrated_once_and_the_choice_cached(bundled):
+    from brandpulse.sentiment.accel import PRECISIONS, cache_dir
+
+    choices = [json.loads(p.read_text()) for p in (cache_dir() / "sentiment").glob(f"*{bundled.version.split('+')[1]}*.json")]
+    assert choices and all(c["chosen"] in PRECISIONS and set(c["texts_per_s"]) == set(PRECISIONS) for c in choices)

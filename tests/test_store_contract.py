@@ -108,14 +108,32 @@ def test_amplification_only_grows_and_counts_are_plain_integers(db):
 
 def test_classifications_then_stale_ones_by_model_version(db):
     pending = store_mentions.pending_classification(db, 10)
-    result = Classification(label="negative", probs=(0.8, 0.15, 0.05), model="m", model_version="1")
-    store_mentions.save_classifications(db, [(p.id, result, "detractor") for p in pending[:3]], NOW)
+    result = Classification(label="negative", probs=(0.8, 0.15, 0.05), model="m", model_version="1", complaint=0.9)
+    store_mentions.save_classifications(
+        db, [store_mentions.ClassifiedMention(p.id, "en", result, "detractor") for p in pending[:3]], NOW)
+    v1, v2 = store_rescore.CurrentModel("m", "1", True), store_rescore.CurrentModel("m", "2", True)
 
     assert len(store_mentions.pending_classification(db, 10)) == 2
-    assert store_rescore.count_stale(db, "m", "1") == 0
-    assert store_rescore.count_stale(db, "m", "2") == 3
-    assert [p.id for p in store_rescore.stale_classifications(db, "m", "2", None, pending[0].id, 10)] == [
+    assert store_rescore.count_stale(db, [v1], ["en"]) == 0
+    assert store_rescore.count_stale(db, [v2], ["en"]) == 3
+    assert [p.id for p in store_rescore.stale_classifications(db, [v2], ["en"], None, pending[0].id, 10)] == [
         p.id for p in pending[1:3]]
+
+
+def test_unscored_mentions_are_classified_and_stale_once_their_language_is_covered(db):
+    pending = store_mentions.pending_classification(db, 10)
+    without_complaint = Classification("neutral", (0.1, 0.8, 0.1), "m", "1")
+    store_mentions.save_classifications(db, [store_mentions.ClassifiedMention(pending[0].id, "de", None, "unscored"),
+                                             store_mentions.ClassifiedMention(pending[1].id, "en", without_complaint,
+                                                                              "passive")], NOW)
+
+    assert [p.id for p in store_mentions.pending_classification(db, 10)] == [p.id for p in pending[2:]]
+    assert db.execute("SELECT label, complaint, category, lang FROM mentions WHERE id = ?", [pending[0].id]).fetchone() == (
+        None, None, "unscored", "de")
+    # Not stale while no model reads German; a row lacking the complaint the model now gives is.
+    assert [p.id for p in store_rescore.stale_classifications(
+        db, [store_rescore.CurrentModel("m", "1", True)], ["en"], None, 0, 10)] == [pending[1].id]
+    assert store_rescore.count_stale(db, [store_rescore.CurrentModel("m", "1", False)], ["en", "de"]) == 1
 
 
 def test_outbox_round_trip_keeps_the_message_bytes(store_target):

@@ -54,7 +54,8 @@ def test_two_workers_claim_disjoint_batches_and_a_failed_batch_returns_to_the_qu
         with pytest.raises(RuntimeError), store_mentions.claim_pending(second, 10) as rest:
             assert [p.id for p in rest] == [5, 6, 7, 8, 9, 10]  # the batch above ended unsaved: back in the queue
             result = Classification(label="neutral", probs=(0.1, 0.8, 0.1), model="m", model_version="1")
-            store_mentions.save_classifications(second, [(p.id, result, "passive") for p in rest[:3]], NOW)
+            store_mentions.save_classifications(
+                second, [store_mentions.ClassifiedMention(p.id, "en", result, "passive") for p in rest[:3]], NOW)
             raise RuntimeError("the model crashed half-way")
         with store_mentions.claim_pending(second, 10) as again:
             assert [p.id for p in again] == [5, 6, 7, 8, 9, 10]  # the partial save went with the failed batch

@@ -14,6 +14,7 @@ from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
 
 DEFAULT_DATA = Path("../shared/data/tweeteval")
+DEFAULT_COMPLAINTS = Path("../shared/data/complaints/train.tsv")
 
 
 @click.group()
@@ -30,7 +31,9 @@ def sentiment() -> None:
 @click.option("--threads", type=click.IntRange(min=0), default=0, help="Torch threads (0: all cores).")
 @click.option("--layers", type=click.IntRange(min=1, max=6), default=4, show_default=True,
               help="How many of MiniLM's 6 layers to keep (fewer: faster, less accurate).")
-def train(data: Path, out: Path | None, epochs: float, threads: int, layers: int) -> None:
+@click.option("--complaints", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="Then fit the complaint head on this complaints file too (as `train-complaints` does).")
+def train(data: Path, out: Path | None, epochs: float, threads: int, layers: int, complaints: Path | None) -> None:
     """Fine-tune MiniLM on TweetEval train (early stopping on a 5% dev split of it; val is never used)."""
     from brandpulse.sentiment.classifier import bundled_weights
     from brandpulse.sentiment.training import Recipe
@@ -43,6 +46,34 @@ def train(data: Path, out: Path | None, epochs: float, threads: int, layers: int
                             progress=lambda line: click.echo(line, err=True))
     click.echo(f"best dev macro-recall {meta['dev_macro_recall']} at step {meta['best_step']}; "
                f"{meta['minutes']} min; wrote {out or bundled_weights()}")
+    if complaints is not None:
+        _fit_complaint_head(complaints, out or bundled_weights(), threads)
+
+
+def _fit_complaint_head(data: Path, weights: Path, threads: int) -> None:
+    from brandpulse.sentiment.complaint_training import train_head
+
+    with domain_errors():
+        meta = train_head(data, weights, threads=threads, progress=lambda line: click.echo(line, err=True))
+    mean = meta["leave_one_domain_out"]["mean"]
+    click.echo(f"leave-one-domain-out mean: macro-F1 {mean['macro_f1']}, complaints as detractors "
+               f"{mean['complaints_detractors']}%, non-complaints as detractors {mean['others_detractors']}%; "
+               f"threshold {meta['threshold_before_shift']} (moved to 0.5); wrote the head beside {weights}")
+
+
+@sentiment.command("train-complaints")
+@click.option("--data", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_COMPLAINTS, show_default=True,
+              help="Complaints file: label, domain, tweet_id, text, tab-separated, with a header.")
+@click.option("--weights", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="Encoder weights the head reads (default: the bundled ones); the head is written beside them.")
+@click.option("--threads", type=click.IntRange(min=0), default=0, help="Torch threads (0: all cores).")
+def train_complaints(data: Path, weights: Path | None, threads: int) -> None:
+    """Fit the complaint head on the encoder's pooled vectors; print the leave-one-domain-out figures."""
+    from brandpulse.sentiment.classifier import bundled_weights
+
+    if not data.exists():
+        raise click.BadParameter(f"{data} does not exist; point --data at the complaints train.tsv", param_hint="--data")
+    _fit_complaint_head(data, weights or bundled_weights(), threads)
 
 
 @sentiment.command("eval")
@@ -75,9 +106,11 @@ def evaluate(app: AppContext, text_file: Path, label_file: Path, model: str | No
 @click.option("--since", type=MOMENT, help="Only mentions published at or after: ISO 8601 or a duration ago (30d).")
 @pass_app
 def rescore(app: AppContext, since: datetime | None) -> None:
-    """Re-classify stored mentions that an older or other model classified (imported labels are kept)."""
+    """Re-classify stored mentions that an older or other model classified, that lack a complaint probability, or
+    that are unscored in a language a model now reads (imported labels are kept)."""
     with domain_errors():
-        classifier = app.pipeline.classifier()
+        router = app.pipeline.router()
         with click.progressbar(length=app.pipeline.count_stale(since), label="rescoring", file=sys.stderr) as bar:
             done = app.pipeline.rescore(since, bar.update)
-    click.echo(f"{done} mention(s) re-classified with {classifier.name} {classifier.version}")
+        names = ", ".join(f"{lang}: {c.name} {c.version}" for lang, c in zip(router.models, router.classifiers()))
+    click.echo(f"{done} mention(s) re-classified with {names}")

@@ -1,0 +1,183 @@
+import json
+import sqlite3
+
+import pytest
+import sqlite_utils
+
+from brandpulse.sentiment import NpsPolicy, categorize, net_sentiment_score
+from brandpulse.sentiment.complaints import Example, HeadRecipe, fit_head, macro_f1, pick_threshold, probabilities
+from brandpulse.sentiment.language import LanguageDetector, language_tag
+from brandpulse.store import open_db
+from brandpulse.store.migrations import MIGRATIONS
+
+GERMAN = "Das Paket ist immer noch nicht angekommen, sehr enttäuschend."
+
+
+def test_a_complaint_is_a_detractor_whatever_its_tone_unless_switched_off():
+    assert categorize("neutral", 0.9, None, NpsPolicy(), complaint=0.7) == "detractor"
+    assert categorize("positive", 0.9, None, NpsPolicy(), complaint=0.2) == "promoter"
+    assert categorize("neutral", 0.9, None, NpsPolicy(complaints_are_detractors=False), complaint=0.7) == "passive"
+    # Confident praise wins over the head; unsure praise does not.
+    assert categorize("positive", 0.9, None, NpsPolicy(), complaint=0.7) == "promoter"
+    assert categorize("positive", 0.4, None, NpsPolicy(), complaint=0.7) == "detractor"
+    # Stars still decide for reviews.
+    assert categorize("neutral", 0.9, 5, NpsPolicy(), complaint=0.9) == "promoter"
+
+
+def test_unscored_mentions_are_not_passives_and_stay_out_of_the_net_score():
+    assert categorize(None, None, None, NpsPolicy()) == "unscored"
+    assert net_sentiment_score(["promoter", "detractor", "unscored", "unscored"]) == 0.0
+    assert net_sentiment_score(["unscored"]) is None
+
+
+@pytest.mark.parametrize("text, lang", [
+    (GERMAN, "de"),
+    ("Le service client ne répond jamais à mes messages.", "fr"),
+    ("El pedido llegó roto y nadie responde en atención al cliente.", "es"),
+    ("Il prodotto è arrivato rotto e nessuno risponde.", "it"),
+    ("there was a piece of glass in my can", "en"),
+])
+def test_sentences_get_their_language(text, lang):
+    assert LanguageDetector().detect(text) == lang
+
+
+@pytest.mark.parametrize("text", ["lol ok", "great phone", "Danke!", "meh", "@acme #fail http://x.co/abc", ""])
+def test_short_or_ambiguous_texts_fall_back_to_the_default_language(text):
+    assert LanguageDetector("en").detect(text) == "en"
+
+
+def test_collector_tags_are_kept_and_undetermined_ones_detected():
+    detector = LanguageDetector()
+    assert [language_tag(t) for t in ("en-GB", "pt_BR", "DE", "und", "zxx", "", None, "fil")] == [
+        "en", "pt", "de", None, None, None, None, None]
+    assert detector.language_of("I love it", "fr") == "fr"
+    assert detector.language_of(GERMAN, "und") == "de"
+
+
+def test_complaint_head_learns_a_separable_signal_and_picks_a_threshold_between_the_classes():
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = np.vstack([rng.normal(1.0, 0.5, (40, 4)), rng.normal(-1.0, 0.5, (40, 4))])
+    examples = [Example(i < 40, "food", "t") for i in range(80)]
+    head = fit_head(x, examples, HeadRecipe(c=1.0))
+    probs = probabilities(x, head)
+    threshold = pick_threshold(list(probs), [e.complaint for e in examples], HeadRecipe())
+    assert macro_f1([e.complaint for e in examples], [p >= threshold for p in probs]) == 100.0
+    assert probs[:40].min() > 0.5 > probs[40:].max()
+
+
+def _version_4_database(path):
+    conn = sqlite3.connect(path, isolation_level=None)
+    db = sqlite_utils.Database(conn)
+    for number, step in enumerate(MIGRATIONS[:4], start=1):
+        db.execute("BEGIN")
+        step(db)
+        db.execute(f"PRAGMA user_version = {number}")
+        db.execute("COMMIT")
+    db.execute("""INSERT INTO mentions (source, external_id, brand, text, created_at, collected_at, label, category,
+                                        model, model_version, provenance, classified_at)
+                  VALUES ('twitter', 't1', 'B', 'the refund never came', '2026-01-05T10:00:00Z', '2026-01-05T10:05:00Z',
+                          'negative', 'detractor', 'm', '1', 'model', '2026-01-05T10:06:00Z')""")
+    db.execute("""INSERT INTO mentions (source, external_id, brand, text, created_at, collected_at)
+                  VALUES ('twitter', 't2', 'B', 'waiting for my parcel', '2026-01-05T11:00:00Z', '2026-01-05T11:05:00Z')""")
+    conn.close()
+
+
+def test_version_4_database_upgrades_keeping_rows_search_triggers_and_indexes(db_path):
+    _version_4_database(db_path)
+
+    db = open_db(db_path)
+
+    assert db.execute("SELECT external_id, label, category, complaint FROM mentions ORDER BY id").fetchall() == [
+        ("t1", "negative", "detractor", None), ("t2", None, None, None)]
+    assert db.execute("SELECT rowid FROM mentions_fts WHERE mentions_fts MATCH 'refund'").fetchall() == [(1,)]
+    names = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'mentions'")}
+    assert {"mentions_fts_insert", "mentions_fts_delete", "mentions_fts_update", "idx_mentions_brand_created",
+            "idx_mentions_category", "idx_mentions_unclassified"} <= names
+    # The insert trigger still indexes new rows, and 'unscored' is now an allowed category.
+    db.execute("""INSERT INTO mentions (source, external_id, text, created_at, collected_at, category, lang)
+                  VALUES ('twitter', 't3', ?, '2026-01-06T00:00:00Z', '2026-01-06T00:00:00Z', 'unscored', 'de')""",
+               [GERMAN])
+    assert db.execute("SELECT rowid FROM mentions_fts WHERE mentions_fts MATCH 'paket'").fetchall() == [(3,)]
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute("UPDATE mentions SET category = 'angry' WHERE id = 1")
+    db.close()
+
+
+def _jsonl(*items):
+    return "\n".join(json.dumps({"source": "test", "created_at": "2026-03-02T10:00:00Z", "brand": "Pinebrook Coffee",
+                                 **item}) for item in items) + "\n"
+
+
+@pytest.mark.slow
+def test_unscored_language_goes_through_the_pipeline_to_stats(demo_dir, db_path, invoke):
+    texts = _jsonl({"id": "1", "text": "any update on my order? it was due on the 15th"},
+                   {"id": "2", "text": GERMAN},
+                   {"id": "3", "text": "Je déteste attendre, la commande est encore en retard.", "lang": "en-US"})
+
+    result = invoke("--db", db_path, "ingest", "-", input=texts)
+
+    assert result.exit_code == 0, result.output
+    db = open_db(db_path)
+    rows = db.execute("SELECT external_id, lang, label, complaint, category, classified_at IS NOT NULL FROM mentions "
+                      "ORDER BY external_id").fetchall()
+    db.close()
+    assert rows[0][:2] == ("1", "en") and rows[0][2] is not None and rows[0][3] >= 0.5 and rows[0][4] == "detractor"
+    assert rows[1] == ("2", "de", None, None, "unscored", 1)
+    # The collector's own tag is kept, and routes the text to the English model.
+    assert rows[2][1] == "en-US" and rows[2][2] is not None
+    # Unscored mentions are done: nothing is left to classify.
+    assert "0 new, 3 duplicate" in invoke("--db", db_path, "ingest", "-", input=texts).output
+    stats = json.loads(invoke("--db", db_path, "stats", "--format", "json").output)
+    assert [(r["total"], r["unscored"], r["passives"], r["complaints"] >= 1) for r in stats] == [(3, 1, 0, True)]
+
+
+def test_models_config_must_name_languages_by_iso_code(demo_dir, invoke):
+    config = (demo_dir / "config.yaml").read_text(encoding="utf-8")
+    (demo_dir / "config.yaml").write_text(config.replace("  model: bundled", "  models: {english: bundled}\n  model: bundled"),
+                                         encoding="utf-8")
+
+    result = invoke("classify", input="hello\n")
+
+    assert result.exit_code == 2
+    assert "sentiment.models" in result.output and "ISO 639-1" in result.output
+
+
+COMPLAINTS = {
+    True: ["my order never arrived and nobody answers", "charged twice for one order, fix it",
+           "the package came broken again", "still waiting for my refund after three weeks"],
+    False: ["do you ship to Canada?", "what time do you open on Sunday?", "thanks for the quick help today",
+            "is the new menu available online?"],
+}
+
+
+@pytest.mark.slow
+def test_train_complaints_writes_a_head_beside_the_weights_with_its_figures(tmp_path, invoke):
+    import shutil
+
+    from brandpulse.sentiment.classifier import bundled_weights
+
+    weights = tmp_path / "encoder.safetensors"
+    shutil.copy(bundled_weights(), weights)
+    shutil.copy(bundled_weights().with_suffix(".json"), weights.with_suffix(".json"))
+    lines = ["label\tdomain\ttweet_id\ttext"]
+    for domain in ("food", "retail", "cars"):
+        lines += [f"{int(label)}\t{domain}\t1\t@{domain}help {text}" for label, texts in COMPLAINTS.items() for text in texts]
+    lines += [f"0\trandom_tweet\t2\t{text}" for text in ("sunny day at the beach", "new episode tonight!")]
+    data = tmp_path / "complaints.tsv"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    result = invoke("sentiment", "train-complaints", "--data", data, "--weights", weights, "--threads", "1")
+
+    assert result.exit_code == 0, result.output
+    assert "leave-one-domain-out mean: macro-F1" in result.output
+    meta = json.loads((tmp_path / "encoder.complaint.json").read_text(encoding="utf-8"))
+    assert [d["domain"] for d in meta["leave_one_domain_out"]["domains"]] == ["food", "retail", "cars"]
+    assert (tmp_path / "encoder.complaint.safetensors").stat().st_size < 4096
+
+
+def test_train_complaints_refuses_a_missing_file(tmp_path, invoke):
+    result = invoke("sentiment", "train-complaints", "--data", tmp_path / "nope.tsv")
+
+    assert result.exit_code == 2 and "nope.tsv does not exist" in result.output
