@@ -184,6 +184,29 @@ def m004_collector_failing_since(db: sqlite_utils.Database) -> None:
     )
 
 
+def m005_complaint_lang_unscored(db: sqlite_utils.Database) -> None:
+    """`complaint` per mention, and category 'unscored' for languages no model reads (the table is rebuilt).
+
+    SQLite cannot alter a CHECK constraint: the table is copied into one with the new constraint (ids kept, so
+    the external-content FTS index stays valid), and its indexes and triggers are created again as they were.
+    The unclassified index now follows `classified_at`, since unscored mentions have no label but are done.
+    """
+    table_sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'mentions'").fetchone()[0]
+    if _OLD_CATEGORY not in table_sql:
+        raise StoreError("cannot upgrade the mentions table: its category constraint is not the one m001 created")
+    dependents = [sql for (sql,) in db.execute(
+        "SELECT sql FROM sqlite_master WHERE tbl_name = 'mentions' AND type IN ('index', 'trigger') AND sql IS NOT NULL"
+        " ORDER BY type, name")]
+    new_sql = table_sql.replace(_OLD_CATEGORY, _NEW_CATEGORY).replace("CREATE TABLE mentions", "CREATE TABLE mentions_new", 1)
+    db.execute(new_sql)
+    db.execute("INSERT INTO mentions_new SELECT * FROM mentions")
+    db.execute("DROP TABLE mentions")
+    db.execute("ALTER TABLE mentions_new RENAME TO mentions")
+    for sql in dependents:
+        db.execute(sql.replace("WHERE label IS NULL", "WHERE classified_at IS NULL"))
+    db.execute("ALTER TABLE mentions ADD COLUMN complaint REAL")
+
+
 def m006_channels_and_triage(db: sqlite_utils.Database) -> None:
     """Outbox rows per channel (the URL stays in the environment), alert acknowledgements and storms, silences."""
     _execute_script(
@@ -219,34 +242,9 @@ _OLD_CATEGORY = "CHECK (category IN ('detractor', 'passive', 'promoter'))"
 _NEW_CATEGORY = "CHECK (category IN ('detractor', 'passive', 'promoter', 'unscored'))"
 
 
-def m005_complaint_lang_unscored(db: sqlite_utils.Database) -> None:
-    """`complaint` per mention, and category 'unscored' for languages no model reads (the table is rebuilt).
-
-    SQLite cannot alter a CHECK constraint: the table is copied into one with the new constraint (ids kept, so
-    the external-content FTS index stays valid), and its indexes and triggers are created again as they were.
-    The unclassified index now follows `classified_at`, since unscored mentions have no label but are done.
-    """
-    table_sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'mentions'").fetchone()[0]
-    if _OLD_CATEGORY not in table_sql:
-        raise StoreError("cannot upgrade the mentions table: its category constraint is not the one m001 created")
-    dependents = [sql for (sql,) in db.execute(
-        "SELECT sql FROM sqlite_master WHERE tbl_name = 'mentions' AND type IN ('index', 'trigger') AND sql IS NOT NULL"
-        " ORDER BY type, name")]
-    new_sql = table_sql.replace(_OLD_CATEGORY, _NEW_CATEGORY).replace("CREATE TABLE mentions", "CREATE TABLE mentions_new", 1)
-    db.execute(new_sql)
-    db.execute("INSERT INTO mentions_new SELECT * FROM mentions")
-    db.execute("DROP TABLE mentions")
-    db.execute("ALTER TABLE mentions_new RENAME TO mentions")
-    for sql in dependents:
-        db.execute(sql.replace("WHERE label IS NULL", "WHERE classified_at IS NULL"))
-    db.execute("ALTER TABLE mentions ADD COLUMN complaint REAL")
-
-
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_initial, m002_brands_migrations_indexes, m003_job_runs, m004_collector_failing_since,
-    # m006 (issue 14) landed first and runs fifth in databases created meanwhile; m005 (issue 12) runs after it, so
-    # every database, whichever of them it has, gets both exactly once.
-    m006_channels_and_triage, m005_complaint_lang_unscored,
+    m005_complaint_lang_unscored, m006_channels_and_triage,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -123,6 +123,15 @@ CREATE TABLE job_runs (
 
 M004 = "ALTER TABLE collector_state ADD COLUMN failing_since text;"
 
+M005 = """
+ALTER TABLE mentions DROP CONSTRAINT mentions_category_check;
+ALTER TABLE mentions ADD CONSTRAINT mentions_category_check
+    CHECK (category IN ('detractor', 'passive', 'promoter', 'unscored'));
+ALTER TABLE mentions ADD COLUMN complaint double precision;
+DROP INDEX idx_mentions_unclassified;
+CREATE INDEX idx_mentions_unclassified ON mentions (id) WHERE classified_at IS NULL;
+"""
+
 M006 = """
 ALTER TABLE outbox ADD COLUMN channel text NOT NULL DEFAULT 'email';
 ALTER TABLE alerts ADD COLUMN storm_id bigint;
@@ -145,23 +154,14 @@ CREATE TABLE silences (
 CREATE INDEX idx_silences_brand ON silences (brand, until);
 """
 
-M005 = """
-ALTER TABLE mentions DROP CONSTRAINT mentions_category_check;
-ALTER TABLE mentions ADD CONSTRAINT mentions_category_check
-    CHECK (category IN ('detractor', 'passive', 'promoter', 'unscored'));
-ALTER TABLE mentions ADD COLUMN complaint double precision;
-DROP INDEX idx_mentions_unclassified;
-CREATE INDEX idx_mentions_unclassified ON mentions (id) WHERE classified_at IS NULL;
-"""
-
 # (name, script): the names of the SQLite migrations they mirror, in the same order.
 PG_MIGRATIONS: list[tuple[str, str]] = [
     ("m001_initial", M001),
     ("m002_brands_migrations_indexes", M002),
     ("m003_job_runs", M003),
     ("m004_collector_failing_since", M004),
-    ("m006_channels_and_triage", M006),
     ("m005_complaint_lang_unscored", M005),
+    ("m006_channels_and_triage", M006),
 ]
 
 _LOG_TABLE = """CREATE TABLE IF NOT EXISTS schema_migrations (
