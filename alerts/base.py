@@ -17,7 +17,7 @@ class DeliveryError(AlertsError):
 
 @dataclass(frozen=True)
 class Bucket:
-    """Counts of one brand's classified mentions in one time bucket [start, start + width)."""
+    """Counts of one brand's scored mentions (promoters, passives, detractors) in one time bucket [start, start + width)."""
 
     start: datetime
     total: int

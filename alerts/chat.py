@@ -89,7 +89,7 @@ def digest_chat(brand: str, day: str, volume: int, counts: Mapping[str, int], ns
     score = "n/a" if nss is None else f"{nss:+.0f}" + ("" if change is None else f" ({change:+.0f} since the day before)")
     lines = [
         f"{volume} mentions: {counts.get('promoter', 0)} promoters, {counts.get('passive', 0)} passives, "
-        f"{counts.get('detractor', 0)} detractors.",
+        f"{counts.get('detractor', 0)} detractors" + (f", {counts['unscored']} unscored." if counts.get("unscored") else "."),
         f"Net sentiment: {score}.",
     ]
     if terms:

@@ -14,6 +14,7 @@ from pydantic import (
     BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator,
 )
 
+from brandpulse.store.backend import has_password
 from brandpulse.timeparse import parse_duration
 
 DEFAULT_CONFIG = "config.yaml"
@@ -349,7 +350,7 @@ class StoreConfig(Strict):
         parts = urlsplit(value)
         if parts.scheme not in ("postgresql", "postgres"):
             raise ValueError(f"{parts.scheme or value!r} is not a store URL scheme; use postgresql://host/database")
-        if parts.password:
+        if has_password(value):
             # Secrets stay out of config files: libpq reads PGPASSWORD (or ~/.pgpass); BRANDPULSE_DB may hold a URL.
             raise ValueError("must not contain a password; set PGPASSWORD (or BRANDPULSE_DB) in the environment")
         return value

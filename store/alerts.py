@@ -32,14 +32,15 @@ def record_alert(
 def bucket_counts(
     db: Store, brand: str, since: datetime, until: datetime, width: timedelta, source: str | None = None,
 ) -> list[Bucket]:
-    """Classified-mention and detractor counts per bucket of `width` in [since, until), empty buckets included."""
+    """Scored-mention and detractor counts per bucket of `width` in [since, until), empty buckets included (mentions
+    left `unscored` for their language are no evidence either way, so they must not dilute the detractor share)."""
     seconds = int(width.total_seconds())
     rows = db.execute(
         f"""SELECT ({db.dialect.epoch('created_at')} - :origin) / :width AS slot,
                   count(*), count(*) FILTER (WHERE category = 'detractor')
            FROM mentions
-           WHERE brand = :brand AND created_at >= :since AND created_at < :until AND category IS NOT NULL
-                 AND (:source IS NULL OR source = :source)
+           WHERE brand = :brand AND created_at >= :since AND created_at < :until
+                 AND category IN ('promoter', 'passive', 'detractor') AND (:source IS NULL OR source = :source)
            GROUP BY slot""",
         {"origin": int(since.timestamp()), "width": seconds, "brand": brand, "since": to_db(since),
          "until": to_db(until), "source": source},

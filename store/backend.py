@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 Params = Sequence[Any] | dict[str, Any] | None
 
@@ -137,10 +137,18 @@ def label(target: object) -> str:
     return redact(target) if is_url(target) else str(target)
 
 
-def redact(url: str) -> str:
-    """The URL without its password, for messages and logs."""
+def has_password(url: str) -> bool:
+    """Whether the URL carries a password, before the host or as libpq's `?password=` parameter."""
     parts = urlsplit(url)
-    if not parts.password:
+    return bool(parts.password) or any(key == "password" for key, _ in parse_qsl(parts.query))
+
+
+def redact(url: str) -> str:
+    """The URL without its password (user info or `?password=`), for messages and logs."""
+    if not has_password(url):
         return url
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+    parts = urlsplit(url)
+    if parts.password:
+        parts = parts._replace(netloc=f"{parts.username}:***@{parts.netloc.rpartition('@')[2]}")
+    query = [(key, "***" if key == "password" else value) for key, value in parse_qsl(parts.query, keep_blank_values=True)]
+    return urlunsplit(parts._replace(query=urlencode(query, safe="*")))

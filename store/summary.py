@@ -8,7 +8,7 @@ from brandpulse.store.backend import Store
 
 
 def category_totals(db: Store) -> list[dict[str, Any]]:
-    """Per brand: mentions, promoters, passives, detractors, unclassified."""
+    """Per brand: mentions, promoters, passives, detractors, unscored (no model for their language), unclassified."""
     return [
         dict(row)
         for row in db.query(
@@ -16,6 +16,7 @@ def category_totals(db: Store) -> list[dict[str, Any]]:
                       count(*) FILTER (WHERE category = 'promoter') AS promoters,
                       count(*) FILTER (WHERE category = 'passive') AS passives,
                       count(*) FILTER (WHERE category = 'detractor') AS detractors,
+                      count(*) FILTER (WHERE category = 'unscored') AS unscored,
                       count(*) FILTER (WHERE category IS NULL) AS unclassified
                FROM mentions GROUP BY brand ORDER BY brand"""
         )

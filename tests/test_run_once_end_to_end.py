@@ -30,6 +30,10 @@ def test_run_once_stores_classified_demo_mentions_and_writes_the_spike_alert_ema
     assert "double" in message.get_body(("plain",)).get_content()
     assert message.get_body(("html",)) is not None
     assert "1 fired" in result.output and "outbox" in result.output
+    # The summary's columns (promoters, passives, detractors, unscored) add up to the brand's mentions.
+    [row] = [line.split() for line in result.output.splitlines() if line.startswith("Pinebrook Coffee")]
+    mentions, promoters, passives, detractors, unscored = map(int, row[2:7])
+    assert mentions == total == promoters + passives + detractors + unscored
 
 
 @pytest.mark.slow

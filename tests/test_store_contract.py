@@ -6,6 +6,7 @@ import pytest
 
 from brandpulse.collectors.base import Mention
 from brandpulse.sentiment.base import Classification
+from brandpulse.store import alerts as store_alerts
 from brandpulse.store import jobs as store_jobs
 from brandpulse.store import mentions as store_mentions
 from brandpulse.store import outbox as store_outbox
@@ -193,3 +194,18 @@ def test_triage_acknowledgements_storms_and_silences(store_target):
     assert store_triage.silences(db, NOW + timedelta(hours=3)) == []
     assert store_triage.silences(db, NOW + timedelta(hours=3), active_only=False)[0]["lifted_by"] == "bo"
     db.close()
+
+
+def test_spike_buckets_count_scored_mentions_only_so_unscored_ones_do_not_dilute_the_detractor_share(db):
+    pending = store_mentions.pending_classification(db, 10)
+    negative = Classification("negative", (0.9, 0.05, 0.05), "m", "1")
+    store_mentions.save_classifications(db, [
+        store_mentions.ClassifiedMention(pending[0].id, "en", negative, "detractor"),
+        store_mentions.ClassifiedMention(pending[1].id, "en", negative, "detractor"),
+        store_mentions.ClassifiedMention(pending[2].id, "de", None, "unscored"),
+        store_mentions.ClassifiedMention(pending[3].id, "de", None, "unscored"),
+    ], NOW)
+
+    [bucket] = store_alerts.bucket_counts(db, "B", NOW, NOW + timedelta(hours=1), timedelta(hours=1))
+
+    assert (bucket.total, bucket.detractors) == (2, 2)

@@ -116,6 +116,8 @@ def test_two_deliver_workers_send_each_email_once(tmp_path, pg_url):
 @pytest.mark.parametrize(("url", "shown", "hidden"), [
     ("mysql://ana:s3cret@db.example/brandpulse", "mysql://ana:***@db.example/brandpulse", "s3cret"),
     ("postgresql://ana:s3cret@127.0.0.1:1/brandpulse", "postgresql://ana:***@127.0.0.1:1/brandpulse", "s3cret"),
+    ("postgresql://ana@127.0.0.1:1/brandpulse?password=s3cret", "postgresql://ana@127.0.0.1:1/brandpulse?password=***",
+     "s3cret"),
 ])
 def test_a_store_url_that_cannot_be_served_is_a_clear_error_without_the_password(invoke, tmp_path, url, shown, hidden):
     config = write_config(tmp_path / "c.yaml", CLASSIFY_CONFIG)
@@ -126,8 +128,9 @@ def test_a_store_url_that_cannot_be_served_is_a_clear_error_without_the_password
     assert shown in result.output and hidden not in result.output and "Traceback" not in result.output
 
 
-def test_a_password_in_the_configured_store_url_is_refused(invoke, tmp_path):
-    config = write_config(tmp_path / "c.yaml", CLASSIFY_CONFIG + "store: {url: 'postgresql://ana:s3cret@db/bp'}\n")
+@pytest.mark.parametrize("url", ["postgresql://ana:s3cret@db/bp", "postgresql://ana@db/bp?sslmode=require&password=s3cret"])
+def test_a_password_in_the_configured_store_url_is_refused(invoke, tmp_path, url):
+    config = write_config(tmp_path / "c.yaml", CLASSIFY_CONFIG + f"store: {{url: '{url}'}}\n")
 
     result = invoke("--config", config, "status")
 

@@ -26,7 +26,7 @@ def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--source", help="Only this source (twitter, reddit, appstore, ...)."),
         click.option("--since", type=MOMENT, help="Published at or after: ISO 8601 or a duration ago (24h, 7d)."),
         click.option("--until", type=MOMENT, help="Published before: ISO 8601 or a duration ago."),
-        click.option("--category", type=click.Choice(["promoter", "passive", "detractor"]), help="NPS category."),
+        click.option("--category", type=click.Choice(["promoter", "passive", "detractor", "unscored"]), help="NPS category."),
         click.option("--label", type=click.Choice(["positive", "neutral", "negative"]), help="Sentiment label."),
         click.option("--search", help="Full-text search, FTS5 syntax: refund, \"double charged\", refund OR chargeback."),
         click.option("--min-score", type=SCORE, help="Sentiment score at least (-1..1)."),
