@@ -8,7 +8,8 @@ evaluation takes a lock in the database.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -85,14 +86,20 @@ class Pipeline:
             self._brands_synced = True
         return db
 
-    def record_job_run(self, job: str, started: datetime, finished: datetime, error: str | None = None) -> None:
-        """Record a job's run and outcome for `brandpulse status`."""
+    @contextmanager
+    def session(self) -> Iterator[Any]:
+        """`open()` for the length of a `with` block, closed however the block ends."""
         db = self.open()
         try:
-            # An exception's text may quote a credential (a URL, a header): stored errors are masked like logs.
-            store_jobs.record_job_run(db, job, started, finished, mask(error, secret_values()) if error else None)
+            yield db
         finally:
             db.close()
+
+    def record_job_run(self, job: str, started: datetime, finished: datetime, error: str | None = None) -> None:
+        """Record a job's run and outcome for `brandpulse status`."""
+        with self.session() as db:
+            # An exception's text may quote a credential (a URL, a header): stored errors are masked like logs.
+            store_jobs.record_job_run(db, job, started, finished, mask(error, secret_values()) if error else None)
 
     def router(self) -> Any:
         """The sentiment models by language (each loaded on first use) behind the language detector, kept."""
@@ -112,8 +119,7 @@ class Pipeline:
     def collect(self, now: datetime, only: str | None = None) -> CollectReport:
         """Run every collector (or the one named `only`) for every brand; a failing one is recorded and skipped."""
         report = CollectReport()
-        db = self.open()
-        try:
+        with self.session() as db:
             for settings in self.config.collectors:
                 if (only is not None and settings.name != only) or settings.name in self._disabled:
                     continue
@@ -131,15 +137,12 @@ class Pipeline:
                     log.info("collector %s: %d new, %d duplicate for %s", collector.name, saved.new, saved.duplicate, query.brand)
                     report.new += saved.new
                     report.duplicate += saved.duplicate
-        finally:
-            db.close()
         return report
 
     def ingest(self, lines: Iterable[str | bytes], now: datetime) -> IngestReport:
         """Import JSON Lines; invalid lines are reported, every valid line is kept."""
         report = IngestReport()
-        db = self.open()
-        try:
+        with self.session() as db:
             with store_bulk.BulkWriter(db, now, self._category_of, INGEST_BATCH) as writer:
                 for item in parse_lines(lines):
                     if isinstance(item, LineError):
@@ -150,15 +153,12 @@ class Pipeline:
                         report.without_brand += item.brand is None
                     writer.add(item)
             report.new, report.duplicate = writer.new, writer.duplicate
-        finally:
-            db.close()
         return report
 
     def classify(self, now: datetime) -> int:
         """Classify every stored mention that has no sentiment yet; returns how many."""
         done = 0
-        db = self.open()
-        try:
+        with self.session() as db:
             while True:
                 # Claimed until saved: another classify worker takes the next batch, and a worker that dies
                 # mid-batch lets its batch go back to the queue.
@@ -166,32 +166,24 @@ class Pipeline:
                     if not pending:
                         break
                     done += self._classify_and_save(db, pending, now)
-        finally:
-            db.close()
         return done
 
     def count_stale(self, since: datetime | None) -> int:
         """How many stored mentions (published since `since`) are stale: another model or version classified them,
         they lack a complaint probability the model now gives, or they are unscored in a language now covered."""
         models, langs = self._current_models()
-        db = self.open()
-        try:
+        with self.session() as db:
             return store_rescore.count_stale(db, models, langs, since)
-        finally:
-            db.close()
 
     def rescore(self, since: datetime | None, progress: Callable[[int], object] = lambda n: None) -> int:
         """Re-classify what `count_stale` counts, page by page (imported labels are kept); returns how many."""
         models, langs = self._current_models()
         done, after = 0, 0
-        db = self.open()
-        try:
+        with self.session() as db:
             while page := store_rescore.stale_classifications(db, models, langs, since, after, CLASSIFY_BATCH):
                 done += self._classify_and_save(db, page, datetime.now(timezone.utc))
                 after = page[-1].id
                 progress(len(page))
-        finally:
-            db.close()
         return done
 
     def _classify_and_save(self, db: Any, pending: list[store_mentions.PendingMention], now: datetime) -> int:
@@ -205,52 +197,37 @@ class Pipeline:
         """Spike alerts over the complete buckets since the last evaluation, then health alerts; queue their emails."""
         from brandpulse import alerting
 
-        db = self.open()
-        try:
+        with self.session() as db:
             # One evaluation at a time across workers: the second one finds the watermark moved, no storm twice.
             with db.exclusive(ALERTS_LOCK):
                 return alerting.evaluate(self.config, self._queries, db, now, self.channels)
-        finally:
-            db.close()
 
     def backtest(self, since: datetime, until: datetime, brand: str | None = None) -> list[Alert]:
         """The alerts detection would have raised over stored history, recording and sending nothing."""
         from brandpulse import alerting
 
         brands = [q.brand for q in self._queries if brand is None or q.brand == brand]
-        db = self.open()
-        try:
+        with self.session() as db:
             return alerting.backtest(self.config, brands, db, since, until)
-        finally:
-            db.close()
 
     def unconfigured_brands(self, since: datetime, until: datetime) -> dict[str | None, int]:
         """Mentions published in [since, until) per brand the config does not name (None: no brand)."""
-        db = self.open()
-        try:
+        with self.session() as db:
             return store_brands.unconfigured_brands(db, [q.brand for q in self._queries], since, until)
-        finally:
-            db.close()
 
     def send_digest(self, now: datetime) -> list[str]:
         """Queue yesterday's digest (in the digest's time zone) for every brand, once; the deliver job sends it."""
         from brandpulse import digesting
 
-        db = self.open()
-        try:
+        with self.session() as db:
             day = digesting.previous_day(now, self.config.digest.timezone)
             with db.exclusive(ALERTS_LOCK):
                 return digesting.queue(self.config, db, day, [q.brand for q in self._queries], now,
                                        channels=self.channels)
-        finally:
-            db.close()
 
     def deliver(self, now: datetime) -> DeliveryReport:
         """Send every due email and chat message in the outbox; failures stay queued with a backoff."""
         transport = factory.email_transport(self.config)
         channels = resolve_channels(self.config)  # URLs read at send time, from the environment only
-        db = self.open()
-        try:
+        with self.session() as db:
             return deliver(db, transport, self.config.email.sender, channels, now)
-        finally:
-            db.close()

@@ -22,11 +22,8 @@ def print_run_summary(pipeline: Pipeline, collected: CollectReport, classified: 
     click.echo(f"Mentions:   {collected.new} new, {collected.duplicate} duplicate; {classified} classified")
     for name, error in collected.failures.items():
         click.echo(f"  collector {name} failed: {error}")
-    db = pipeline.open()
-    try:
+    with pipeline.session() as db:
         totals = store_summary.category_totals(db)
-    finally:
-        db.close()
     click.echo(f"{'Brand':<24}{'mentions':>9}{'promoters':>11}{'passives':>10}{'detractors':>12}{'unscored':>10}"
                f"{'NSS':>6}")
     for row in totals:

@@ -34,8 +34,7 @@ def digest_command(app: AppContext, day: datetime, brand: str | None, fmt: str |
     brands = selected_brands([b.name for b in app.config.brands], brand)
     the_day: date = day.date()
     with domain_errors():
-        db = app.pipeline.open()
-        try:
+        with app.pipeline.session() as db:
             if preview or not send:
                 doc = digesting.build(app.config, db, the_day, brands)
             if preview:
@@ -47,8 +46,6 @@ def digest_command(app: AppContext, day: datetime, brand: str | None, fmt: str |
                 now = datetime.now(timezone.utc)
                 queued = digesting.queue(app.config, db, the_day, brands, now, again=True,
                                          channels=app.pipeline.channels)
-        finally:
-            db.close()
         if send:
             _deliver(app, queued)
 
