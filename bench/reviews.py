@@ -22,8 +22,9 @@ Sets (each sampled to at most `--max` reviews with a fixed seed, said in the out
   README says its test corpora are for personal use and not under its BSD licence: measured here, never shipped.
 - `--reviews FILE`: any .csv/.tsv/.jsonl with a text and a rating field (`--text-field`, `--rating-field`).
 
-For each set it prints r for the shipped aggregation of a long text's windows (token-weighted mean) and for the
-alternatives tried, from the same per-window probabilities (one forward pass per set).
+For each set it prints r for the previous way of reading a long text's windows (its first 8, mean weighted by tokens),
+the shipped one (its last 8, weighted by tokens x polarity: sentiment/windows.py) and the steps between and beyond,
+all from the same per-window probabilities (one forward pass per set), so before and now are measured in one run.
 """
 
 from __future__ import annotations
@@ -125,16 +126,19 @@ def sample(texts: list[str], ratings: list[float], limit: int, seed: int) -> tup
     return [texts[i] for i in keep], [ratings[i] for i in keep]
 
 
+READ_WINDOWS = 8  # sentiment.max_windows by default: windows read per text
+
+
 def load_model():
-    """The bundled model as `brandpulse classify` runs it, with ONNX Runtime on one thread."""
+    """The bundled model as `brandpulse classify` runs it (ONNX Runtime, one thread), keeping every window."""
     from brandpulse.sentiment import accel, load_classifier
 
     accel.onnx_forward = functools.partial(accel.onnx_forward, threads=1)
-    return load_classifier()
+    return load_classifier(max_windows=64)  # all windows come back; each aggregation picks the ones it reads
 
 
 def window_probabilities(model, texts: list[str]):
-    """Per window of each text: its probabilities, its token count and which text it belongs to."""
+    """Per window of each text (in text order): its three probabilities, its token count and its text's index."""
     import numpy as np
 
     from brandpulse.sentiment.normalize import normalize
@@ -159,36 +163,51 @@ def report(name: str, texts: list[str], ratings: list[float], window_probs, aggr
     words = np.array([len(t.split()) for t in texts])
     median = float(np.median(words))
     short, long = words <= median, words > median
-    multi = np.bincount(owners, minlength=len(texts)) > 1
-    print(f"\n{name}: n={len(texts)} (short <= {median:.0f} words < long; {int(multi.sum())} longer than one window)")
+    counts = np.bincount(owners, minlength=len(texts))
+    print(f"\n{name}: n={len(texts)}, short <= {median:.0f} words < long; {int((counts > 1).sum())} texts longer "
+          f"than one window, {int((counts > READ_WINDOWS).sum())} longer than {READ_WINDOWS}")
     for label, aggregate in aggregations.items():
         scores = aggregate(probs, tokens, owners, len(texts))
-        print(f"  {label:<34} r={_pearson(scores, stars):.3f}  short r={_pearson(scores[short], stars[short]):.3f}  "
+        print(f"  {label:<44} r={_pearson(scores, stars):.3f}  short r={_pearson(scores[short], stars[short]):.3f}  "
               f"long r={_pearson(scores[long], stars[long]):.3f}")
 
 
-def _weighted(probs, weights, owners, count):
+def _positions(owners):
+    """Each window's place in its text (0 = first) and whether it is its text's last."""
     import numpy as np
 
-    totals = np.zeros((count, probs.shape[1]))
-    np.add.at(totals, owners, probs * weights[:, None])
-    totals /= np.bincount(owners, weights=weights, minlength=count)[:, None]
-    return totals[:, 2] - totals[:, 0]
+    first = np.r_[True, owners[1:] != owners[:-1]]
+    starts = np.maximum.accumulate(np.where(first, np.arange(len(owners)), 0))
+    return np.arange(len(owners)) - starts, np.r_[owners[1:] != owners[:-1], True]
 
 
-def _last_weight(factor):
+def _aggregation(read: str, weight: str, last_factor: float = 1.0):
+    """Score of each text from its windows: which it reads (first/last 8), how they weigh (tokens/polarity)."""
+    import numpy as np
+
+    from brandpulse.sentiment.windows import combine_windows, read_windows
+
     def aggregate(probs, tokens, owners, count):
-        import numpy as np
-
-        last = np.r_[owners[1:] != owners[:-1], True]
-        return _weighted(probs, tokens * np.where(last, factor, 1.0), owners, count)
+        place, last = _positions(owners)
+        keep = place < READ_WINDOWS if read == "first" else np.array(read_windows(owners.tolist(), READ_WINDOWS))
+        tokens = tokens * np.where(last, last_factor, 1.0)
+        if weight == "polarity":
+            rows = combine_windows(probs[keep], tokens[keep], owners[keep], count)
+        else:
+            rows = np.zeros((count, 3))
+            np.add.at(rows, owners[keep], probs[keep] * tokens[keep][:, None])
+            rows /= np.bincount(owners[keep], weights=tokens[keep], minlength=count)[:, None]
+        return rows[:, 2] - rows[:, 0]
 
     return aggregate
 
 
 AGGREGATIONS = {
-    "token-weighted mean (shipped)": _weighted,
-    "last window weighted x2": _last_weight(2.0),
+    "before: first 8 windows, weighed by tokens": _aggregation("first", "tokens"),
+    "last 8 windows, by tokens": _aggregation("last", "tokens"),
+    "first 8 windows, by tokens x polarity": _aggregation("first", "polarity"),
+    "now: last 8 windows, by tokens x polarity": _aggregation("last", "polarity"),
+    "(not kept) now + last window x2": _aggregation("last", "polarity", 2.0),
 }
 
 

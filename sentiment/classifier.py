@@ -16,6 +16,7 @@ from brandpulse.sentiment.base import LABELS, Classification, SentimentError, of
 from brandpulse.sentiment.files import base_path, complaint_head_path
 from brandpulse.sentiment.normalize import normalize
 from brandpulse.sentiment.tokenizer import WindowTokenizer
+from brandpulse.sentiment.windows import combine_windows, read_windows
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +75,8 @@ def _softmax(logits: Any) -> Any:
 class TransformerClassifier:
     """A tokenizer and a forward function, applied to normalised texts in length-sorted, dynamically padded batches.
 
-    A text longer than `max_length` tokens is cut into overlapping windows (at most `max_windows`, the rest of
-    the text is ignored); its probabilities are the token-weighted mean over its windows.
+    A text longer than `max_length` tokens is cut into overlapping windows (its last `max_windows`, the beginning
+    of a longer text is ignored); its probabilities are their mean weighted by tokens and polarity (sentiment.windows).
     """
 
     def __init__(self, tokenizer: Any, forward: Forward, name: str, version: str, batch_size: int = 32,
@@ -93,13 +94,9 @@ class TransformerClassifier:
         encoded = self._tokenizer(texts, truncation=True, max_length=self._max_length, return_overflowing_tokens=True,
                                   stride=min(WINDOW_OVERLAP, self._max_length // 4))
         owners = encoded.get("overflow_to_sample_mapping", list(range(len(texts))))
-        windows, kept, per_text = [], [], [0] * len(texts)
-        for ids, owner in zip(encoded["input_ids"], owners):
-            if per_text[owner] < self._max_windows:
-                per_text[owner] += 1
-                windows.append(ids)
-                kept.append(owner)
-        return windows, kept
+        read = read_windows(owners, self._max_windows)
+        windows = [ids for ids, keep in zip(encoded["input_ids"], read) if keep]
+        return windows, [owner for owner, keep in zip(owners, read) if keep]
 
     def _probabilities(self, windows: list[list[int]]) -> Any:
         """Per window: the three sentiment probabilities, then the complaint probability (NaN without a head)."""
@@ -124,8 +121,6 @@ class TransformerClassifier:
 
     def classify(self, texts: Sequence[str]) -> list[Classification]:
         """Classify `texts`, returning one `Classification` per text, in order."""
-        import numpy as np
-
         if not texts:
             return []
         # Identical texts (retweets, bots, copy-paste campaigns) are read once.
@@ -133,10 +128,7 @@ class TransformerClassifier:
         slots = [unique.setdefault(normalize(t) or ".", len(unique)) for t in texts]
         windows, owners = self._windows(list(unique))
         probs = self._probabilities(windows)
-        weights = np.array([len(w) for w in windows], dtype=np.float64)
-        totals = np.zeros((len(unique), len(LABELS) + 1))
-        np.add.at(totals, owners, probs * weights[:, None])
-        totals /= np.bincount(owners, weights=weights, minlength=len(unique))[:, None]
+        totals = combine_windows(probs, [len(w) for w in windows], owners, len(unique))
         distinct = [self._result(row) for row in totals]
         return [distinct[slot] for slot in slots]
 

@@ -75,11 +75,14 @@ def test_pluggable_model_probabilities_follow_its_id2label(tiny_model):
     assert result.model == str(tiny_model)
 
 
-def test_pluggable_model_caps_windows_of_a_long_text(tiny_model):
+def test_pluggable_model_caps_windows_of_a_long_text_keeping_its_end(tiny_model):
+    from transformers import AutoTokenizer
+
     classifier = load_classifier(str(tiny_model), device="cpu", max_length=16, max_windows=3)
-    windows, owners = classifier._windows(["word " * 500, "short"])
+    windows, owners = classifier._windows(["word " * 500 + "finally", "short"])
     assert owners == [0, 0, 0, 1]
     assert all(len(w) <= 16 for w in windows)
+    assert AutoTokenizer.from_pretrained(tiny_model).convert_tokens_to_ids("finally") in windows[2]
 
 
 def test_unknown_model_names_the_model_and_the_way_out():
