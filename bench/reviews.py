@@ -100,7 +100,7 @@ def pang_lee_reviews(path: Path) -> tuple[list[str], list[float]]:
 
 
 def file_reviews(path: Path, text_field: str, rating_field: str) -> tuple[list[str], list[float]]:
-    """Reviews from a .jsonl, .csv or .tsv file with a text and a numeric rating field; rows without both are skipped."""
+    """Reviews from a .jsonl, .csv or .tsv file with a text and a numeric rating; rows lacking either are skipped."""
     with path.open(encoding="utf-8") as f:
         if path.suffix == ".jsonl":
             rows = [json.loads(line) for line in f if line.strip()]
@@ -228,7 +228,8 @@ def main() -> None:
     if args.vader:
         sets.append(("VADER movie review sentences (real, short; mean human rating -4..4)",
                      *vader_movie_snippets(args.vader)))
-        sets.append(("VADER Amazon reviews re-joined (real; mean of sentence ratings)", *vader_amazon_reviews(args.vader)))
+        sets.append(("VADER Amazon reviews re-joined (real; mean of sentence ratings)",
+                     *vader_amazon_reviews(args.vader)))
     if args.pang_lee:
         sets.append(("Pang & Lee movie reviews (real, long; polarity from the critic's rating, -1/1)",
                      *pang_lee_reviews(args.pang_lee)))

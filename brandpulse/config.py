@@ -168,7 +168,7 @@ class SentimentConfig(Strict):
     backend: Literal["auto", "onnx", "torch"] = "auto"  # auto: ONNX Runtime int8 on CPU, torch on a GPU
     batch_size: int = Field(default=32, ge=1, le=4096)
     max_length: int = Field(default=128, ge=8, le=512)  # tokens per window; longer texts are cut into windows
-    max_windows: int = Field(default=8, ge=1, le=64)  # windows read per text; the rest of a very long text is ignored
+    max_windows: int = Field(default=8, ge=1, le=64)  # windows read per text: its last ones
     confidence_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
     rating_takes_precedence: bool = True
     complaints_are_detractors: bool = True  # a complaint (complaint >= 0.5) counts as a detractor, whatever its tone
