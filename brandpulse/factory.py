@@ -124,7 +124,8 @@ def _reddit(settings: RedditCollectorConfig, env: Mapping[str, str]) -> Collecto
 
 def nps_policy(settings: SentimentConfig) -> NpsPolicy:
     """The NPS mapping a sentiment section asks for."""
-    return NpsPolicy(settings.confidence_threshold, settings.rating_takes_precedence, settings.complaints_are_detractors)
+    return NpsPolicy(settings.confidence_threshold, settings.rating_takes_precedence, settings.complaints_are_detractors,
+                     settings.uncorroborated_negative_confidence)
 
 
 def classifier(settings: SentimentConfig, model: str | None = None):

@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from brandpulse.sentiment import complaint_words
 from brandpulse.sentiment.base import LABELS, Classification, SentimentError, offline, quiet_transformers
 from brandpulse.sentiment.files import base_path, complaint_head_path
 from brandpulse.sentiment.normalize import normalize
@@ -80,8 +81,9 @@ class TransformerClassifier:
     """
 
     def __init__(self, tokenizer: Any, forward: Forward, name: str, version: str, batch_size: int = 32,
-                 max_length: int = 128, max_windows: int = 8, complaint_head: bool = False):
+                 max_length: int = 128, max_windows: int = 8, complaint_head: bool = False, complaint_words: Any = None):
         self.complaint_head = complaint_head  # whether results carry a complaint probability
+        self._complaint_words = complaint_words  # the head's word half (WordHead), applied after the network
         self._tokenizer = tokenizer
         self._forward = forward
         self.name = name
@@ -129,6 +131,8 @@ class TransformerClassifier:
         windows, owners = self._windows(list(unique))
         probs = self._probabilities(windows)
         totals = combine_windows(probs, [len(w) for w in windows], owners, len(unique))
+        if self._complaint_words is not None:
+            totals[:, len(LABELS)] = self._complaint_words.complaint(totals[:, len(LABELS)], list(unique))
         distinct = [self._result(row) for row in totals]
         return [distinct[slot] for slot in slots]
 
@@ -204,7 +208,8 @@ def _load_bundled(device: str, backend: str, batch_size: int, max_length: int, m
 
         forward = _torch_forward(network.load(weights, complaint_head=head).to(device), device)
     return TransformerClassifier(tokenizer, forward, meta.get("name", BUNDLED_NAME), version, batch_size,
-                                 max_length, max_windows, complaint_head=head is not None)
+                                 max_length, max_windows, complaint_head=head is not None,
+                                 complaint_words=complaint_words.load(head) if head is not None else None)
 
 
 def _load_hf(model: str, device: str, batch_size: int, max_length: int, max_windows: int) -> TransformerClassifier:

@@ -1,19 +1,21 @@
-"""Training the complaint head on the committed encoder: pooled features once, leave-one-domain-out report, fit."""
+"""Training the complaint head on the committed encoder: pooled features once, leave-one-domain-out report, fit of
+both halves (network and words)."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
+from brandpulse.sentiment import complaint_words
 from brandpulse.sentiment.base import LABELS
 from brandpulse.sentiment.complaints import (
-    HeadRecipe, company_domains, cross_validated_threshold, fit_head, leave_one_domain_out, read_examples,
-    recipe_dict, shift_to_half,
+    HeadRecipe, company_domains, cross_validated_threshold, fit_both, leave_one_domain_out, read_examples, recipe_dict,
 )
 from brandpulse.sentiment.normalize import normalize
 
@@ -62,19 +64,23 @@ def train_head(data: Path, weights: Path, recipe: HeadRecipe = HeadRecipe(), thr
     model = network.load(weights)
     tokenizer = AutoTokenizer.from_pretrained(network.base_path())
     progress(f"encoding {len(examples)} tweets with {weights.name}")
-    features, probs = encode(model, tokenizer, [e.text for e in examples])
-    reports = leave_one_domain_out(features, examples, labels_of(probs), recipe)
+    texts = [e.text for e in examples]
+    features, probs = encode(model, tokenizer, texts)
+    sentiment = labels_of(probs)
+    reports = leave_one_domain_out(features, texts, examples, sentiment, recipe)
     for r in reports:
         progress(f"held out {r.domain}: macro-F1 {r.macro_f1:.1f}, complaints as detractors "
                  f"{r.complaints_detractors:.0f}%, others {r.others_detractors:.0f}% (threshold {r.threshold:.2f})")
-    threshold = cross_validated_threshold(features, examples, company_domains(examples), recipe)
-    coef, bias = shift_to_half(fit_head(features, examples, recipe), threshold)
+    threshold = cross_validated_threshold(features, texts, examples, company_domains(examples), sentiment, recipe)
+    fitted = fit_both(features, texts, examples, recipe)
+    # The shift puts the decision threshold at 0.5 (sentiment.nps.COMPLAINT_THRESHOLD).
+    words = replace(fitted.words, shift=math.log(threshold / (1 - threshold)))
     mean = {key: round(float(np.mean([getattr(r, key) for r in reports])), 1)
             for key in ("macro_f1", "complaints_detractors", "others_detractors")}
-    meta = {"name": "complaint-head", "version": "1", "data": data.name,
+    meta = {"name": "complaint-head", "version": "2", "vocabulary": len(words.vocabulary), "data": data.name,
             "encoder_sha256": hashlib.sha256(weights.read_bytes()).hexdigest()[:12],
             "recipe": recipe_dict(recipe), "threshold_before_shift": threshold,
             "leave_one_domain_out": {"mean": mean, "domains": [asdict(r) for r in reports]},
             "minutes": round((time.time() - started) / 60, 1)}
-    network.save_complaint_head(torch.from_numpy(coef), torch.tensor([bias]), network.complaint_head_path(weights), meta)
+    complaint_words.save(network.complaint_head_path(weights), *fitted.network, words, meta)
     return meta

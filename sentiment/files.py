@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
+from typing import Any
 
 
 def base_path() -> str:
@@ -15,3 +18,10 @@ def base_path() -> str:
 def complaint_head_path(weights: Path) -> Path:
     """Where the complaint head trained on the encoder of `weights` lives (.complaint.safetensors beside it)."""
     return weights.with_name(weights.stem + ".complaint.safetensors")
+
+
+def write_meta(weights: Path, meta: dict[str, Any]) -> None:
+    """Replace the metadata next to `weights` (the .json) whole."""
+    partial = weights.with_suffix(".json.partial")
+    partial.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    os.replace(partial, weights.with_suffix(".json"))

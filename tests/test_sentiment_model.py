@@ -129,7 +129,7 @@ def test_rescore_reclassifies_other_models_output_but_keeps_imported_labels(demo
 
 @pytest.mark.parametrize("text, complaint", [
     ("any update on my order? it was due on the 15th", True),  # a polite question
-    ("there was a piece of glass in my can", True),  # a defect stated flatly
+    ("@AcmeFoods there was a piece of glass in my can", True),  # a defect stated flatly, to the brand
     ("@AcmeHelp my card was charged twice for the same order", True),
     ("I love this, thank you so much!", False),
     ("@AcmeHelp hi, do you ship to Canada?", False),
@@ -147,8 +147,8 @@ def test_identical_texts_in_a_batch_get_identical_results(bundled):
 
 def test_rescore_fills_the_complaint_of_rows_classified_before_the_head(demo_dir, db_path, invoke, bundled):
     db = open_db(db_path)
-    save_mentions(db, [Mention("jsonl", "1", "there was a piece of glass in my can", NOW)], NOW)
-    (fresh,) = bundled.classify(["there was a piece of glass in my can"])
+    save_mentions(db, [Mention("jsonl", "1", "@AcmeFoods my card was charged twice for the same order", NOW)], NOW)
+    (fresh,) = bundled.classify(["@AcmeFoods my card was charged twice for the same order"])
     without_head = Classification(fresh.label, fresh.probs, fresh.model, fresh.model_version)
     save_classifications(db, [ClassifiedMention(1, "en", without_head, "passive")], NOW)
     db.close()
