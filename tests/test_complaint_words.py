@@ -26,6 +26,15 @@ def test_the_vocabulary_keeps_terms_seen_in_enough_texts_and_rows_have_unit_leng
     assert rows[3, vocabulary["still"]] > rows[3, vocabulary["waiting"]]
 
 
+def test_a_head_reads_texts_as_its_tfidf_rows_times_its_weights():
+    vocabulary, idf = vocabulary_of(TEXTS, min_df=1)
+    coef = np.linspace(-1, 1, len(vocabulary))
+    words = WordHead(vocabulary, idf, coef, 0.25)
+    texts = [*TEXTS, "refund refund refund still", "nothing known"]
+
+    assert np.allclose(words.logits(texts), tfidf(texts, vocabulary, idf) @ coef + 0.25)
+
+
 def test_the_word_half_learns_complaint_words():
     texts = ["where is my refund", "refund never arrived", "no refund yet", "love the new menu", "great menu today",
              "menu looks tasty"]
