@@ -111,7 +111,9 @@ def ingest(app: AppContext, file, classify: bool) -> None:
 
 @cli.command()
 @click.argument("file", type=click.File("r", encoding="utf-8", errors="replace"), default="-")
-@click.option("--batch", default=256, show_default=True, type=click.IntRange(1), help="Texts per model batch.")
+@click.option("--batch", default=4096, show_default=True, type=click.IntRange(1),
+              help="Lines read before classifying them together (identical texts are read once, similar lengths are "
+                   "batched together); output comes after each such chunk.")
 @pass_app
 def classify(app: AppContext, file, batch: int) -> None:
     """Classify one text per line of FILE (stdin by default); print one JSON object per line: label, probs, score,

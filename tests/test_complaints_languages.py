@@ -207,3 +207,24 @@ def test_train_complaints_refuses_a_missing_file(tmp_path, invoke):
     result = invoke("sentiment", "train-complaints", "--data", tmp_path / "nope.tsv")
 
     assert result.exit_code == 2 and "nope.tsv does not exist" in result.output
+
+
+def test_the_language_model_is_cached_unpacked_and_a_broken_cache_is_rebuilt(tmp_path, monkeypatch):
+    from brandpulse.sentiment import language
+
+    monkeypatch.setenv("BRANDPULSE_CACHE", str(tmp_path))
+    first = language._load_identifier()
+    (cached,) = (tmp_path / "langid").glob("py3langid-*.pickle")
+    assert language._load_identifier().classify(GERMAN)[0] == first.classify(GERMAN)[0] == "de"
+
+    cached.write_bytes(b"half a fi")
+    assert language._load_identifier().classify(GERMAN)[0] == "de"
+    assert cached.stat().st_size > 1_000_000  # written whole again
+    assert not list((tmp_path / "langid").glob("*.partial"))
+
+
+def test_repeated_texts_are_detected_once():
+    detector = LanguageDetector()
+
+    assert [detector.detect(t) for t in (GERMAN, GERMAN, "I love it")] == ["de", "de", "en"]
+    assert detector.detect.cache_info().hits == 1
