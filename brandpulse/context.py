@@ -6,12 +6,15 @@ import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from brandpulse.config import Config, ConfigError, SentimentConfig, load_config
-from brandpulse.pipeline import Pipeline
 from brandpulse.store.backend import is_url
+
+if TYPE_CHECKING:
+    from brandpulse.pipeline import Pipeline
 
 
 @dataclass
@@ -56,7 +59,9 @@ class AppContext:
 
     @cached_property
     def pipeline(self) -> Pipeline:
-        """The stages wired to this config and database."""
+        """The stages wired to this config and database (imported on first use: `classify` needs none of it)."""
+        from brandpulse.pipeline import Pipeline
+
         return Pipeline(self.config, self.db_path)
 
 

@@ -7,8 +7,10 @@ import signal
 import threading
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
-from brandpulse.pipeline import Pipeline
+if TYPE_CHECKING:  # type hints only: `classify` and `init` need not import the whole pipeline
+    from brandpulse.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from brandpulse.store import summary as store_summary
 from brandpulse.store.backend import label
 from brandpulse.alerts.base import Alert
-from brandpulse.pipeline import CollectReport, DeliveryReport, Pipeline
 from brandpulse.sentiment.nps import net_sentiment_score
+
+if TYPE_CHECKING:  # type hints only
+    from brandpulse.pipeline import CollectReport, DeliveryReport, Pipeline
 
 
 def _nss(row: dict) -> str:
