@@ -82,7 +82,7 @@ def test_backtest_prints_the_alerts_as_json_lines_and_records_nothing(tmp_path, 
                     "--since", "2026-03-03T00:00:00Z", "--until", "2026-03-07", "--brand", "Acme")
 
     assert result.exit_code == 0, result.output
-    lines = [json.loads(line) for line in result.output.splitlines()]
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [(a["kind"], a["brand"], a["window_start"], a["window_end"]) for a in lines] == [
         ("spike", "Acme", "2026-03-04T09:00:00Z", "2026-03-04T10:00:00Z"),
         ("spike", "Acme", "2026-03-06T14:00:00Z", "2026-03-06T15:00:00Z"),

@@ -9,7 +9,7 @@ def test_classify_reads_stdin_and_writes_one_json_object_per_line_in_order(demo_
 
     result = invoke("classify", input="\n".join(texts) + "\n")
 
-    rows = [json.loads(line) for line in result.output.splitlines()]
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["label"] for r in rows] == ["positive", "neutral", "negative"]
     assert [r["category"] for r in rows][::2] == ["promoter", "detractor"]
     for row in rows:
@@ -27,7 +27,7 @@ def test_classify_reads_a_file_and_survives_empty_and_very_long_lines(demo_dir, 
     result = invoke("classify", source)
 
     assert result.exit_code == 0
-    assert len(result.output.splitlines()) == 3
+    assert len(result.stdout.splitlines()) == 3
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ def no_config_dir(tmp_path, monkeypatch):
 def test_classify_needs_no_config_file_and_uses_the_bundled_model_defaults(no_config_dir, invoke):
     result = invoke("classify", input="Worst service ever, I want a refund.\n")
 
-    row = json.loads(result.output)
+    row = json.loads(result.stdout)
     assert result.exit_code == 0 and row["label"] == "negative" and row["category"] == "detractor"
     assert not (no_config_dir / "config.yaml").exists() and not (no_config_dir / "brandpulse.db").exists()
 

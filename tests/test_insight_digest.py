@@ -45,7 +45,7 @@ def _unique_ids(lines):
 def _json(invoke, config, *extra):
     result = invoke("--config", config, "digest", "--date", DAY, "--format", "json", *extra)
     assert result.exit_code == 0, result.output
-    return json.loads(result.output)
+    return json.loads(result.stdout)
 
 
 def test_digest_json_has_the_documented_shape(tmp_path, invoke):

@@ -37,7 +37,7 @@ def sqlite_store_path(tmp_path):
 def _json(invoke, store_path, *args):
     result = invoke("--db", store_path, *args, "--format", "json")
     assert result.exit_code == 0, result.output
-    return json.loads(result.output)
+    return json.loads(result.stdout)
 
 
 def test_query_json_lists_objects_with_the_documented_fields_newest_first(invoke, store_path):
@@ -153,7 +153,7 @@ def test_stats_by_hour_within_a_window(invoke, store_target):
 def test_export_jsonl_streams_every_matching_mention_in_storage_order(invoke, store_path):
     result = invoke("--db", store_path, "export", "--format", "jsonl", "--columns", "id,brand,text")
 
-    rows = [json.loads(line) for line in result.output.splitlines()]
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["id"] for r in rows] == [1, 2, 3, 4, 5]
     assert set(rows[0]) == {"id", "brand", "text"}
 

@@ -20,7 +20,7 @@ def test_status_shows_the_schedule_each_jobs_last_outcome_the_collectors_and_the
     invoke("--config", config, "run", "--once")  # its collector fails: the file is missing
 
     result = invoke("--config", config, "status", "--format", "json")
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     jobs = {job["job"]: job for job in report["jobs"]}
 
     assert result.exit_code == 0

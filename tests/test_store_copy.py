@@ -34,7 +34,7 @@ def _source(path, count=120):
 def _export(invoke, target):
     result = invoke("--db", target, "export", "--format", "jsonl")
     assert result.exit_code == 0, result.output
-    return [json.loads(line) for line in result.output.splitlines()]
+    return [json.loads(line) for line in result.stdout.splitlines()]
 
 
 def test_copy_to_postgresql_keeps_every_row_and_the_copy_works_as_a_store(invoke, tmp_path, pg_url):

@@ -280,7 +280,7 @@ def test_sql_prints_postgresql_types_that_sqlite_lacks(invoke, pg_url):
                     "--format", "json")
 
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output) == [{"d": "2026-03-02", "i": "1 day", "n": 2.5}]
+    assert json.loads(result.stdout) == [{"d": "2026-03-02", "i": "1 day", "n": 2.5}]
 
 
 def test_placeholders_are_translated_outside_literals_only():
