@@ -186,6 +186,7 @@ def _load_bundled(device: str, backend: str, batch_size: int, max_length: int, m
         raise SentimentError(f"sentiment weights {weights} are missing; run `brandpulse sentiment train`")
     meta = json.loads(weights.with_suffix(".json").read_text(encoding="utf-8"))
     head = _complaint_head(weights)
+    words = complaint_words.load(head) if head is not None else None  # first: a damaged head is a clear error
     # The digest makes the stored version change whenever the weights (or the complaint head) do, even if nobody
     # bumps "version"; so rows classified before the head existed are stale for `rescore`.
     hashed = hashlib.sha256(weights.read_bytes())
@@ -209,7 +210,7 @@ def _load_bundled(device: str, backend: str, batch_size: int, max_length: int, m
         forward = _torch_forward(network.load(weights, complaint_head=head).to(device), device)
     return TransformerClassifier(tokenizer, forward, meta.get("name", BUNDLED_NAME), version, batch_size,
                                  max_length, max_windows, complaint_head=head is not None,
-                                 complaint_words=complaint_words.load(head) if head is not None else None)
+                                 complaint_words=words)
 
 
 def _load_hf(model: str, device: str, batch_size: int, max_length: int, max_windows: int) -> TransformerClassifier:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from brandpulse.sentiment.base import SentimentError
 from brandpulse.sentiment.files import write_meta
 from brandpulse.sentiment.normalize import normalize
 
@@ -109,10 +110,17 @@ def load(path: Path) -> WordHead | None:
     import numpy as np
     from safetensors import safe_open
 
-    with safe_open(str(path), framework="numpy") as f:
-        if "words.coef" not in f.keys():
-            return None
-        order = json.loads((f.metadata() or {})["vocabulary"])
-        bias, shift = (float(v) for v in f.get_tensor("words.bias_shift"))
-        return WordHead({term: i for i, term in enumerate(order)}, f.get_tensor("words.idf").astype(np.float64),
-                        f.get_tensor("words.coef").astype(np.float64), bias, shift)
+    try:
+        with safe_open(str(path), framework="numpy") as f:
+            if "words.coef" not in f.keys():
+                return None
+            order = json.loads((f.metadata() or {})["vocabulary"])
+            bias, shift = (float(v) for v in f.get_tensor("words.bias_shift"))
+            idf, coef = f.get_tensor("words.idf").astype(np.float64), f.get_tensor("words.coef").astype(np.float64)
+    except Exception as exc:  # safetensors raises its own error type for a damaged file
+        raise SentimentError(f"the complaint head {path} is unreadable ({exc}); rebuild it with "
+                             "`brandpulse sentiment train-complaints`") from exc
+    if not len(order) == len(idf) == len(coef):
+        raise SentimentError(f"the complaint head {path} is inconsistent: {len(order)} terms for {len(coef)} weights; "
+                             "rebuild it with `brandpulse sentiment train-complaints`")
+    return WordHead({term: i for i, term in enumerate(order)}, idf, coef, bias, shift)

@@ -66,3 +66,36 @@ def test_a_saved_head_loads_back_with_the_same_readings(tmp_path):
     assert loaded.vocabulary == vocabulary
     assert np.allclose(loaded.complaint([0.2, 0.7], TEXTS[:2]), words.complaint([0.2, 0.7], TEXTS[:2]), atol=1e-6)
     assert (tmp_path / "head.json").exists()
+
+
+def test_a_damaged_head_file_is_a_clear_error(tmp_path):
+    import pytest
+
+    from brandpulse.sentiment.base import SentimentError
+
+    path = tmp_path / "head.safetensors"
+    path.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json")
+
+    with pytest.raises(SentimentError, match="head.safetensors is unreadable.*train-complaints"):
+        complaint_words.load(path)
+
+
+def test_loading_the_model_with_a_damaged_head_names_the_file(tmp_path):
+    import hashlib
+    import json
+    import shutil
+
+    import pytest
+
+    from brandpulse.sentiment.base import SentimentError
+    from brandpulse.sentiment.classifier import _load_bundled, bundled_weights
+
+    weights = tmp_path / "encoder.safetensors"
+    shutil.copy(bundled_weights(), weights)
+    shutil.copy(bundled_weights().with_suffix(".json"), weights.with_suffix(".json"))
+    (tmp_path / "encoder.complaint.safetensors").write_bytes(b"truncated")
+    (tmp_path / "encoder.complaint.json").write_text(
+        json.dumps({"encoder_sha256": hashlib.sha256(weights.read_bytes()).hexdigest()[:12]}), encoding="utf-8")
+
+    with pytest.raises(SentimentError, match="encoder.complaint.safetensors is unreadable"):
+        _load_bundled("cpu", "onnx", 32, 128, 8, weights=weights)
