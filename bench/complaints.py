@@ -31,10 +31,12 @@ def complaints(model, data: Path) -> None:
     from brandpulse.sentiment.classifier import bundled_weights
     from brandpulse.sentiment.complaint_training import encode, labels_of
     from brandpulse.sentiment.complaints import is_detractor, leave_one_domain_out, macro_f1, read_examples
+    from brandpulse.sentiment.normalize import normalize
 
     examples = read_examples(data)
-    texts = [e.text for e in examples]
-    features, probs = encode(network.load(bundled_weights()), AutoTokenizer.from_pretrained(network.base_path()), texts)
+    features, probs = encode(network.load(bundled_weights()), AutoTokenizer.from_pretrained(network.base_path()),
+                             [e.text for e in examples])
+    texts = [normalize(e.text) or "." for e in examples]  # the word half reads normalised texts
     sentiment = labels_of(probs)
     no_head = [is_detractor(label, confidence) for label, confidence in sentiment]
     previous = _previous_head(features, examples, sentiment)

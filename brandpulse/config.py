@@ -172,7 +172,8 @@ class SentimentConfig(Strict):
     confidence_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
     rating_takes_precedence: bool = True
     complaints_are_detractors: bool = True  # a complaint (complaint >= 0.5) counts as a detractor, whatever its tone
-    # With a complaint head, a negative label it does not back needs this confidence to count as a detractor.
+    # With a complaint head and complaints_are_detractors, a negative label the head does not back needs this
+    # confidence to count as a detractor.
     uncorroborated_negative_confidence: float = Field(default=0.7, ge=0.0, le=1.0)
     # Language (ISO 639-1) -> model ('bundled', a Hugging Face id or a local path); default {default_language: model}.
     models: dict[str, str] | None = None

@@ -64,8 +64,8 @@ def train_head(data: Path, weights: Path, recipe: HeadRecipe = HeadRecipe(), thr
     model = network.load(weights)
     tokenizer = AutoTokenizer.from_pretrained(network.base_path())
     progress(f"encoding {len(examples)} tweets with {weights.name}")
-    texts = [e.text for e in examples]
-    features, probs = encode(model, tokenizer, texts)
+    features, probs = encode(model, tokenizer, [e.text for e in examples])
+    texts = [normalize(e.text) or "." for e in examples]  # for the word half, normalised as the classifier does
     sentiment = labels_of(probs)
     reports = leave_one_domain_out(features, texts, examples, sentiment, recipe)
     for r in reports:

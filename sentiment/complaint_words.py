@@ -2,7 +2,7 @@
 
 The network's pooled vector reads tone well and misses some cues that are plain words ("refund", "still waiting",
 "wrong size"); averaging the two readers' logits separates complaints from other tweets to companies better than
-either alone (see the README's complaint figures). Scoring needs numpy only: no torch at run time.
+either alone (see the README's complaint figures). Scoring needs numpy only: no torch at run time. Every function here takes texts already normalised.
 """
 
 from __future__ import annotations
@@ -19,14 +19,14 @@ from typing import Any
 
 from brandpulse.sentiment.base import SentimentError
 from brandpulse.sentiment.files import write_meta
-from brandpulse.sentiment.normalize import normalize
 
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 
 
 def terms(text: str) -> list[str]:
-    """The words (two letters or more, lower-cased) of a normalised text, then its pairs of adjacent words."""
-    words = _WORD.findall(normalize(text).lower())
+    """The words (two letters or more, lower-cased) of a text already normalised (sentiment.normalize, as the
+    classifier reads it), then its pairs of adjacent words."""
+    words = _WORD.findall(text.lower())
     return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
 
 

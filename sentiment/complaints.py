@@ -102,7 +102,7 @@ def fit_head(features: Any, examples: Sequence[Example], recipe: HeadRecipe) -> 
 
 
 def fit_words(texts: Sequence[str], examples: Sequence[Example], recipe: HeadRecipe) -> WordHead:
-    """The word half: a logistic regression over the texts' TF-IDF rows."""
+    """The word half: a logistic regression over the TF-IDF rows of `texts` (normalised, as the classifier reads them)."""
     vocabulary, idf = vocabulary_of(texts, recipe.min_df)
     coef, bias = _logistic(tfidf(texts, vocabulary, idf), examples, recipe, recipe.word_c, standardise=False)
     return WordHead(vocabulary, idf, coef, bias)
@@ -204,6 +204,7 @@ class DomainReport:
 def leave_one_domain_out(features: Any, texts: Sequence[str], examples: Sequence[Example],
                          sentiment: Sequence[tuple[str, float]], recipe: HeadRecipe = HeadRecipe()) -> list[DomainReport]:
     """Hold out each company domain in turn: fit on the rest (threshold by CV inside them), score the held-out one.
+    `features` are the pooled vectors of the examples, `texts` their normalised texts (for the word half).
 
     Whether a held-out tweet counts as a detractor is the NPS mapping's answer, with `complaints_are_detractors: true`,
     from its (label, confidence) in `sentiment` and the head's verdict.

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import pickle
 import re
+import tempfile
+import threading
+from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -17,30 +19,66 @@ _NOISE = re.compile(r"(?<!\w)[@#]\w+|\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _LETTER = re.compile(r"[^\W\d_]")
 
 
-def _load_identifier() -> Any:
-    """py3langid's identifier, from a pickled copy in the cache when there is one: unpickling takes 0.07 s, unpacking
-    the xz archive py3langid ships 0.5 s, which is a tenth of classifying 3,000 tweets."""
-    from importlib.metadata import version
+# The cached model file starts with this tag and the pickle's length: a truncated copy (a full disk, a killed
+# writer) is rebuilt instead of unpickled. A checksum would catch more, but costs as much as it saves.
+_MAGIC = b"brandpulse-langid-1\n"
+_LOAD_LOCK = threading.Lock()
 
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+def _cache_file() -> Path:
+    """Where the unpacked model is cached; pickles name numpy's internal modules, so each numpy (and py3langid)
+    version has its own file."""
+    from importlib.metadata import version
 
     from brandpulse.sentiment.accel import cache_dir
 
-    cached = cache_dir() / "langid" / f"py3langid-{version('py3langid')}.pickle"
+    return cache_dir() / "langid" / f"py3langid-{version('py3langid')}-numpy-{version('numpy')}.pickle"
+
+
+def _read_cached(path: Path) -> Any | None:
+    """The identifier pickled at `path`, None when there is none or it is truncated, damaged or from another
+    environment."""
     try:
-        with cached.open("rb") as f:
+        with path.open("rb") as f:
+            head = f.read(len(_MAGIC) + 8)
+            length = int.from_bytes(head[len(_MAGIC) :], "big")
+            if head[: len(_MAGIC)] != _MAGIC or len(head) + length != os.fstat(f.fileno()).st_size:
+                log.warning("the cached language model %s is damaged; rebuilding it", path)
+                return None
             return pickle.load(f)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
-        pass  # not cached yet, or unreadable: rebuilt below
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    except FileNotFoundError:
+        return None
+    except Exception as exc:  # unreadable, or unpickling failed (a class moved in another version): rebuild
+        log.warning("the cached language model %s cannot be read (%s); rebuilding it", path, exc)
+        return None
+
+
+def _write_cached(path: Path, identifier: Any) -> None:
+    """Cache `identifier` at `path`, replaced whole (a unique temporary file per writer), or log why not."""
+    body = pickle.dumps(identifier, protocol=pickle.HIGHEST_PROTOCOL)
+    partial = None
     try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        partial = cached.with_suffix(f".{os.getpid()}.partial")
-        with partial.open("wb") as f:
-            pickle.dump(identifier, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(partial, cached)  # whole or not at all, for concurrent workers
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=path.name, suffix=".partial", delete=False) as f:
+            partial = Path(f.name)
+            f.write(_MAGIC + len(body).to_bytes(8, "big") + body)
+        os.replace(partial, path)
     except OSError as exc:
-        log.debug("cannot cache the language model in %s: %s", cached.parent, exc)
+        log.debug("cannot cache the language model in %s: %s", path.parent, exc)
+        if partial is not None:
+            partial.unlink(missing_ok=True)
+
+
+def _load_identifier() -> Any:
+    """py3langid's identifier, from an unpacked copy in the cache when there is a good one: reading it takes 0.07 s,
+    unpacking the xz archive py3langid ships 0.5 s, which is a tenth of classifying 3,000 tweets."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    path = _cache_file()
+    identifier = _read_cached(path)
+    if identifier is None:
+        identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+        _write_cached(path, identifier)
     return identifier
 
 
@@ -65,16 +103,16 @@ class LanguageDetector:
         self.min_confidence = min_confidence
         self.min_letters = min_letters
         self._identifier: Any = None
-        # Retweets and copy-paste campaigns repeat texts: each distinct text is detected once (bounded memory).
-        self.detect = functools.lru_cache(maxsize=65536)(self._detect)  # type: ignore[method-assign]
 
     def _identify(self, text: str) -> tuple[str, float]:
         if self._identifier is None:
-            self._identifier = _load_identifier()
+            with _LOAD_LOCK:  # threads classifying at once load it once
+                if self._identifier is None:
+                    self._identifier = _load_identifier()
         lang, prob = self._identifier.classify(text)
         return str(lang), float(prob)
 
-    def _detect(self, text: str) -> str:
+    def detect(self, text: str) -> str:
         """The ISO 639-1 code of `text`'s language, `default` when unsure."""
         words = _NOISE.sub(" ", text)
         if len(_LETTER.findall(words)) < self.min_letters:

@@ -9,7 +9,8 @@ from typing import Any
 CATEGORIES = ("detractor", "passive", "promoter")
 # A mention in a language no configured model reads: counted apart, never as a passive.
 UNSCORED = "unscored"
-# The complaint head's bias is set so that this is its decision threshold (see sentiment/complaints.py).
+# The complaint head's shift (sentiment.complaint_words.WordHead.shift, set by its training) makes this its decision
+# threshold.
 COMPLAINT_THRESHOLD = 0.5
 _BY_LABEL = {"negative": "detractor", "neutral": "passive", "positive": "promoter"}
 
@@ -25,7 +26,8 @@ class NpsPolicy:
     # A complaint is a detractor whatever its tone ("any update on my order? it was due on the 15th").
     complaints_are_detractors: bool = True
     # When the complaint head reads no complaint, a negative label needs this much confidence to make a detractor:
-    # "the snow ruined my trip, thanks for trying @acme" is negative, but nobody has to answer it.
+    # "@acme it was an online order problem that she totally helped me with" reads mildly negative, but nobody has
+    # to answer it. Only with a complaint head and complaints_are_detractors.
     uncorroborated_negative_confidence: float = 0.7
 
 

@@ -42,7 +42,12 @@ class LanguageRouter:
 
     def classify(self, texts: Sequence[str], tags: Sequence[str | None] | None = None) -> list[Scored]:
         """Each text's language (its tag, else detected) and its classification, in order."""
-        langs = [self.detector.language_of(text, tag) for text, tag in zip(texts, tags or [None] * len(texts))]
+        seen: dict[tuple[str, str | None], str] = {}  # retweets and campaigns: each distinct text is detected once
+        langs = []
+        for text, tag in zip(texts, tags or [None] * len(texts)):
+            if (text, tag) not in seen:
+                seen[text, tag] = self.detector.language_of(text, tag)
+            langs.append(seen[text, tag])
         results: list[Classification | None] = [None] * len(texts)
         for lang in dict.fromkeys(langs):
             classifier = self.classifier_for(lang)

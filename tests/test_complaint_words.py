@@ -5,13 +5,14 @@ import numpy as np
 from brandpulse.sentiment import complaint_words
 from brandpulse.sentiment.complaint_words import WordHead, terms, tfidf, vocabulary_of
 from brandpulse.sentiment.complaints import Example, HeadRecipe, fit_words
+from brandpulse.sentiment.normalize import normalize
 
 TEXTS = ["still waiting for my refund", "my refund came, thanks", "waiting for the bus", "@acme still waiting!!"]
 
 
 def test_terms_are_lowercased_words_then_adjacent_pairs_with_mentions_and_links_as_placeholders():
     # As the network reads them (sentiment.normalize): any @handle is "@user", any link "http".
-    assert terms("@acme Still WAITING, OK? http://x.co/a") == [
+    assert terms(normalize("@acme Still WAITING, OK? http://x.co/a")) == [
         "user", "still", "waiting", "ok", "http", "user still", "still waiting", "waiting ok", "ok http"]
 
 

@@ -1,4 +1,5 @@
 import json
+import math
 import sqlite3
 
 import pytest
@@ -200,7 +201,10 @@ def test_train_complaints_writes_a_head_beside_the_weights_with_its_figures(tmp_
     head = tmp_path / "encoder.complaint.safetensors"
     assert head.stat().st_size < 200_000
     words = complaint_words.load(head)
-    assert words is not None and "order" in words.vocabulary and 0.05 <= meta["threshold_before_shift"] <= 0.95
+    threshold = meta["threshold_before_shift"]
+    # The chosen threshold is moved into the head, so that 0.5 is its decision threshold.
+    assert words is not None and "order" in words.vocabulary
+    assert words.shift == pytest.approx(math.log(threshold / (1 - threshold)), abs=1e-6)
 
 
 def test_train_complaints_refuses_a_missing_file(tmp_path, invoke):
@@ -209,22 +213,35 @@ def test_train_complaints_refuses_a_missing_file(tmp_path, invoke):
     assert result.exit_code == 2 and "nope.tsv does not exist" in result.output
 
 
-def test_the_language_model_is_cached_unpacked_and_a_broken_cache_is_rebuilt(tmp_path, monkeypatch):
+def test_the_language_model_is_cached_unpacked_and_a_damaged_cache_is_rebuilt(tmp_path, monkeypatch):
     from brandpulse.sentiment import language
 
     monkeypatch.setenv("BRANDPULSE_CACHE", str(tmp_path))
     first = language._load_identifier()
-    (cached,) = (tmp_path / "langid").glob("py3langid-*.pickle")
-    assert language._load_identifier().classify(GERMAN)[0] == first.classify(GERMAN)[0] == "de"
+    (cached,) = (tmp_path / "langid").glob("py3langid-*-numpy-*.pickle")
+    assert language._read_cached(cached).classify(GERMAN)[0] == first.classify(GERMAN)[0] == "de"
 
-    cached.write_bytes(b"half a fi")
-    assert language._load_identifier().classify(GERMAN)[0] == "de"
-    assert cached.stat().st_size > 1_000_000  # written whole again
+    good = cached.read_bytes()
+    for damaged in (good[: len(good) // 2], good[:-1] + b"?", good + b"x", b"not a cache at all"):
+        cached.write_bytes(damaged)
+        assert language._read_cached(cached) is None  # refused, never unpickled
+        assert language._load_identifier().classify(GERMAN)[0] == "de"
+        assert cached.read_bytes() == good  # written whole again
     assert not list((tmp_path / "langid").glob("*.partial"))
 
 
-def test_repeated_texts_are_detected_once():
-    detector = LanguageDetector()
+def test_repeated_texts_are_detected_once_per_batch():
+    from brandpulse.sentiment.router import LanguageRouter
 
-    assert [detector.detect(t) for t in (GERMAN, GERMAN, "I love it")] == ["de", "de", "en"]
-    assert detector.detect.cache_info().hits == 1
+    class CountingDetector(LanguageDetector):
+        calls = 0
+
+        def detect(self, text):
+            CountingDetector.calls += 1
+            return super().detect(text)
+
+    router = LanguageRouter({}, load=lambda spec: None, detector=CountingDetector())
+    scored = router.classify([GERMAN, GERMAN, "I love it", GERMAN], tags=[None, None, None, "fr"])
+
+    assert [s.lang for s in scored] == ["de", "de", "en", "fr"]
+    assert CountingDetector.calls == 2  # the tagged text is not detected

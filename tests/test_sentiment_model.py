@@ -129,7 +129,7 @@ def test_rescore_reclassifies_other_models_output_but_keeps_imported_labels(demo
 
 @pytest.mark.parametrize("text, complaint", [
     ("any update on my order? it was due on the 15th", True),  # a polite question
-    ("@AcmeFoods there was a piece of glass in my can", True),  # a defect stated flatly, to the brand
+    ("@AcmeFoods my can of beans had a piece of glass in it", True),  # a defect stated flatly
     ("@AcmeHelp my card was charged twice for the same order", True),
     ("I love this, thank you so much!", False),
     ("@AcmeHelp hi, do you ship to Canada?", False),
