@@ -30,7 +30,7 @@ def complaints(model, data: Path) -> None:
     from brandpulse.sentiment import network
     from brandpulse.sentiment.classifier import bundled_weights
     from brandpulse.sentiment.complaint_training import encode, labels_of
-    from brandpulse.sentiment.complaints import is_detractor, leave_one_domain_out, macro_f1, read_examples
+    from brandpulse.sentiment.complaints import is_detractor, leave_one_domain_out, macro_f1, read_examples, share_of
     from brandpulse.sentiment.normalize import normalize
 
     examples = read_examples(data)
@@ -48,7 +48,7 @@ def complaints(model, data: Path) -> None:
         held = [i for i, e in enumerate(examples) if e.domain == r.domain]
         gold = [examples[i].complaint for i in held]
         flags = [no_head[i] for i in held]
-        before = (macro_f1(gold, flags), _share(flags, gold, True), _share(flags, gold, False))
+        before = (macro_f1(gold, flags), share_of(flags, gold, True), share_of(flags, gold, False))
         rows.append((*before, *previous[r.domain], r.macro_f1, r.complaints_detractors, r.others_detractors))
         print(f"{r.domain:<9} {r.tweets:>6} | " + " | ".join(_triple(rows[-1][k:k + 3]) for k in (0, 3, 6))
               + f" {r.threshold:>5.2f}")
@@ -59,11 +59,6 @@ def complaints(model, data: Path) -> None:
           "others under 13%, and a negative label the head does not back needs confidence 0.7)")
 
 
-def _share(flags, gold, cls) -> float:
-    chosen = [f for f, g in zip(flags, gold) if g == cls]
-    return 100 * sum(chosen) / len(chosen)
-
-
 def _triple(values) -> str:
     return " ".join(f"{v:>5.1f}" for v in values)
 
@@ -71,7 +66,7 @@ def _triple(values) -> str:
 def _previous_head(features, examples, sentiment) -> dict[str, tuple[float, float, float]]:
     """The previous session's head, refitted here per held-out domain: (macro-F1, complaints %, others %)."""
     from brandpulse.sentiment.complaints import (
-        GENERAL_DOMAINS, HeadRecipe, company_domains, fit_head, is_detractor, macro_f1, probabilities,
+        GENERAL_DOMAINS, HeadRecipe, company_domains, fit_head, is_detractor, macro_f1, probabilities, share_of,
     )
     from brandpulse.sentiment.nps import NpsPolicy
 
@@ -96,8 +91,8 @@ def _previous_head(features, examples, sentiment) -> dict[str, tuple[float, floa
         test, probs = fit_predict(rest, held)
         held_gold = [examples[i].complaint for i in test]
         flags = [is_detractor(*sentiment[i], complaint=p >= threshold, policy=old_policy) for p, i in zip(probs, test)]
-        out[held] = (macro_f1(held_gold, [p >= threshold for p in probs]), _share(flags, held_gold, True),
-                     _share(flags, held_gold, False))
+        out[held] = (macro_f1(held_gold, [p >= threshold for p in probs]), share_of(flags, held_gold, True),
+                     share_of(flags, held_gold, False))
     return out
 
 

@@ -153,7 +153,7 @@ def _detractor_shares(probs: Any, threshold: float, indices: Sequence[int], exam
     """Of the texts at `indices`: the share of complaints and the share of the others that count as detractors."""
     flags = [is_detractor(*sentiment[i], complaint=float(p) >= threshold) for p, i in zip(probs, indices)]
     gold = [examples[i].complaint for i in indices]
-    return _share(flags, gold, True), _share(flags, gold, False)
+    return share_of(flags, gold, True), share_of(flags, gold, False)
 
 
 def pick_operating_threshold(probs: Any, indices: Sequence[int], examples: Sequence[Example],
@@ -230,7 +230,8 @@ def is_detractor(label: str, confidence: float, complaint: bool | None = None, p
     return categorize(label, confidence, None, policy, None if complaint is None else float(complaint)) == "detractor"
 
 
-def _share(flags: Sequence[bool], gold: Sequence[bool], cls: bool) -> float:
+def share_of(flags: Sequence[bool], gold: Sequence[bool], cls: bool) -> float:
+    """Of the texts whose gold label is `cls`, the percentage flagged."""
     chosen = [f for f, g in zip(flags, gold) if g == cls]
     return 100 * sum(chosen) / len(chosen) if chosen else 0.0
 
