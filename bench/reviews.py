@@ -2,6 +2,7 @@
 
 Run by hand from the repository root (one inference thread, so it can share the machine):
     python bench/reviews.py [--drug-reviews DIR] [--vader DIR] [--reviews FILE ...] [--max 3000] [--seed 12]
+        [--previous OLD/minilm-tweeteval.safetensors]
 
 Sets (each sampled to at most `--max` reviews with a fixed seed, said in the output):
 - demo: collectors/data/demo_mentions.jsonl, the mentions with a `rating` (synthetic, short, 1-5 stars). Always on.
@@ -25,6 +26,7 @@ Sets (each sampled to at most `--max` reviews with a fixed seed, said in the out
 For each set it prints r for the previous way of reading a long text's windows (its first 8, mean weighted by tokens),
 the shipped one (its last 8, weighted by tokens x polarity: sentiment/windows.py) and the steps between and beyond,
 all from the same per-window probabilities (one forward pass per set), so before and now are measured in one run.
+`--previous` names another training's weights (an earlier commit's, say): its r, read the shipped way, follows.
 """
 
 from __future__ import annotations
@@ -129,12 +131,14 @@ def sample(texts: list[str], ratings: list[float], limit: int, seed: int) -> tup
 READ_WINDOWS = 8  # sentiment.max_windows by default: windows read per text
 
 
-def load_model():
-    """The bundled model as `brandpulse classify` runs it (ONNX Runtime, one thread), keeping every window."""
+def load_model(weights: Path | None = None):
+    """The bundled model (or other `weights` for it) as `brandpulse classify` runs it (ONNX Runtime, one thread),
+    keeping every window."""
     from brandpulse.sentiment import accel, load_classifier
 
     accel.onnx_forward = functools.partial(accel.onnx_forward, threads=1)
-    return load_classifier(max_windows=64)  # all windows come back; each aggregation picks the ones it reads
+    # All windows come back; each aggregation picks the ones it reads.
+    return load_classifier(max_windows=64, weights=weights)
 
 
 def window_probabilities(model, texts: list[str]):
@@ -221,6 +225,7 @@ def main() -> None:
     parser.add_argument("--rating-field", default="rating")
     parser.add_argument("--max", type=int, default=3000, help="reviews per set at most (fixed random sample)")
     parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument("--previous", type=Path, help="weights of the previous model, measured alike")
     args = parser.parse_args()
     sets = [("demo reviews (synthetic, 1-5 stars)", *demo_reviews())]
     if args.drug_reviews:
@@ -236,11 +241,17 @@ def main() -> None:
     for path in args.reviews:
         sets.append((f"{path.name} ({args.rating_field})", *file_reviews(path, args.text_field, args.rating_field)))
     model = load_model()
+    previous = load_model(args.previous) if args.previous else None
     print(f"model {model.name} {model.version}; score = p(positive) - p(negative); at most {args.max} reviews per "
           f"set, random sample with seed {args.seed}")
+    if previous:
+        print(f"previous model: {args.previous} ({previous.version})")
+    shipped = {label: aggregate for label, aggregate in AGGREGATIONS.items() if label.startswith("now:")}
     for name, texts, ratings in sets:
         texts, ratings = sample(texts, ratings, args.max, args.seed)
         report(name, texts, ratings, window_probabilities(model, texts), AGGREGATIONS)
+        if previous:
+            report(f"{name}, previous model", texts, ratings, window_probabilities(previous, texts), shipped)
 
 
 if __name__ == "__main__":

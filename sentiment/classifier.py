@@ -232,11 +232,12 @@ def _load_hf(model: str, device: str, batch_size: int, max_length: int, max_wind
 
 
 def load_classifier(model: str = BUNDLED, device: str = "auto", batch_size: int = 32, max_length: int = 128,
-                    backend: str = "auto", max_windows: int = 8) -> TransformerClassifier:
+                    backend: str = "auto", max_windows: int = 8, weights: Path | None = None) -> TransformerClassifier:
     """Load the bundled model, or any Hugging Face sequence-classification model id or local path, offline.
 
     `backend` "auto" runs the bundled model through ONNX Runtime (int8) on CPU and through torch on a GPU;
-    other models always run through torch.
+    other models always run through torch. `weights` replaces the bundled network's committed parameters (and
+    complaint head) with another training's, as benchmarks comparing two versions do.
     """
     if backend not in BACKENDS:
         raise SentimentError(f"sentiment backend {backend!r} is unknown; use one of {', '.join(BACKENDS)}")
@@ -244,5 +245,5 @@ def load_classifier(model: str = BUNDLED, device: str = "auto", batch_size: int 
     resolved = _device(device)
     log.info("loading sentiment model %s on %s", model, resolved)
     if model == BUNDLED:
-        return _load_bundled(resolved, backend, batch_size, max_length, max_windows)
+        return _load_bundled(resolved, backend, batch_size, max_length, max_windows, weights)
     return _load_hf(model, resolved, batch_size, max_length, max_windows)

@@ -6,7 +6,8 @@ import logging
 import math
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -25,7 +26,7 @@ class Recipe:
     weight_decay: float = 0.01
     batch_size: int = 32
     max_length: int = 64  # 99% of TweetEval tweets fit in 52 tokens
-    epochs: float = 2.0
+    epochs: float = 3.0
     warmup: float = 0.06
     class_weight_power: float = 0.5  # (n / 3 n_c) ** 0.5: lifts the rare negative class without over-predicting it
     dev_fraction: float = 0.05
@@ -33,6 +34,45 @@ class Recipe:
     seed: int = 13
     threads: int = 0  # 0: all cores
     layers: int = 4  # the first 4 of MiniLM's 6 layers: 1.5x faster inference for about a point of macro-recall
+    ema: float = 0.999  # evaluate and keep a moving average of the weights (0: the raw weights); see WeightAverage
+
+
+class WeightAverage:
+    """An exponential moving average of a model's floating-point state, with a warmed-up decay.
+
+    After n updates the decay is min(decay, (1 + n) / (10 + n)), so early averages are not anchored to the random
+    head; the averaged weights generalise better than the last step's (Polyak averaging).
+    """
+
+    def __init__(self, model, decay: float) -> None:
+        self.decay = decay
+        self.updates = 0
+        self.state = {name: t.detach().clone() for name, t in model.state_dict().items() if t.is_floating_point()}
+
+    def current_decay(self) -> float:
+        """The decay the next update applies."""
+        return min(self.decay, (1 + self.updates) / (10 + self.updates))
+
+    def update(self, model) -> None:
+        """Move the average towards the model's current weights."""
+        import torch
+
+        decay = self.current_decay()
+        with torch.no_grad():
+            for name, tensor in model.state_dict().items():
+                if name in self.state:
+                    self.state[name].mul_(decay).add_(tensor.detach(), alpha=1 - decay)
+        self.updates += 1
+
+    @contextmanager
+    def swapped_in(self, model) -> Iterator:
+        """A context in which `model` holds the averaged weights; its own come back on exit."""
+        own = {name: t.detach().clone() for name, t in model.state_dict().items() if name in self.state}
+        model.load_state_dict(self.state, strict=False)
+        try:
+            yield model
+        finally:
+            model.load_state_dict(own, strict=False)
 
 
 def dev_split(n: int, fraction: float, seed: int) -> tuple[list[int], list[int]]:
@@ -120,6 +160,7 @@ def train(data_dir: Path, out: Path, recipe: Recipe = Recipe(), progress: Callab
     model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
     model.train()
     optimizer = _optimizer(model, recipe)
+    average = WeightAverage(model, recipe.ema) if recipe.ema else None
     base_lrs = [g["lr"] for g in optimizer.param_groups]
     total = int(math.ceil(len(train_idx) / recipe.batch_size) * recipe.epochs)
     warm = max(1, int(total * recipe.warmup))
@@ -138,17 +179,20 @@ def train(data_dir: Path, out: Path, recipe: Recipe = Recipe(), progress: Callab
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
+            if average:
+                average.update(model)
             step += 1
             seen += len(batch)
             if step % recipe.eval_every == 0 or step == total:
-                dev = score(dev_gold, _predict(model, ids, dev_idx))
-                rate = seen / (time.time() - started)
-                progress(f"step {step}/{total} loss {loss.item():.3f} dev macro-recall {dev.macro_recall:.2f} "
-                         f"({rate:.0f} tweets/s)")
-                if dev.macro_recall > best["dev_macro_recall"]:
-                    best = {"best_step": step, "dev_macro_recall": round(dev.macro_recall, 2)}
-                    # The recipe (its layer count) goes with every checkpoint; the rest once training is over.
-                    network.save(model, out, {"recipe": asdict(recipe), **best})
+                with average.swapped_in(model) if average else nullcontext(model) as evaluated:
+                    dev = score(dev_gold, _predict(evaluated, ids, dev_idx))
+                    rate = seen / (time.time() - started)
+                    progress(f"step {step}/{total} loss {loss.item():.3f} dev macro-recall {dev.macro_recall:.2f} "
+                             f"({rate:.0f} tweets/s)")
+                    if dev.macro_recall > best["dev_macro_recall"]:
+                        best = {"best_step": step, "dev_macro_recall": round(dev.macro_recall, 2)}
+                        # The recipe (its layer count) goes with every checkpoint; the rest once training is over.
+                        network.save(evaluated, out, {"recipe": asdict(recipe), **best})
             if step >= total:
                 break
     meta = {"name": "brandpulse-minilm-tweeteval", "version": "1",

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+import torch
 
 from brandpulse.sentiment import network
 from brandpulse.sentiment.training import Recipe, train
@@ -25,3 +26,38 @@ def test_training_writes_weights_that_load_with_the_recorded_layer_count(tmp_pat
     model = network.load(out)
     assert len(model.encoder.encoder.layer) == 1
     assert not list(out.parent.glob("*.partial"))
+
+
+def _linear(weight: float):
+    layer = torch.nn.Linear(1, 1, bias=False)
+    with torch.no_grad():
+        layer.weight.fill_(weight)
+    return layer
+
+
+def test_weight_average_warms_up_then_moves_by_the_decay():
+    from brandpulse.sentiment.training import WeightAverage
+
+    model = _linear(0.0)
+    average = WeightAverage(model, decay=0.5)
+    assert average.current_decay() == pytest.approx(0.1)  # (1 + 0) / (10 + 0): the first update mostly copies
+    with torch.no_grad():
+        model.weight.fill_(10.0)
+    average.update(model)
+    assert average.state["weight"].item() == pytest.approx(9.0)
+    average.updates = 1000  # long past the warm-up: the configured decay caps it
+    assert average.current_decay() == 0.5
+    average.update(model)
+    assert average.state["weight"].item() == pytest.approx(9.5)
+
+
+def test_weight_average_is_swapped_in_and_the_models_own_weights_come_back():
+    from brandpulse.sentiment.training import WeightAverage
+
+    model = _linear(1.0)
+    average = WeightAverage(model, decay=0.9)
+    with torch.no_grad():
+        model.weight.fill_(5.0)
+    with average.swapped_in(model) as averaged:
+        assert averaged.weight.item() == 1.0
+    assert model.weight.item() == 5.0
