@@ -71,11 +71,13 @@ def layers_of(weights: Path) -> int:
 
 
 def trained_state(model: MeanPoolClassifier) -> dict[str, torch.Tensor]:
-    """The parameters to commit: everything but the frozen word embeddings and the unused pooler, in fp16."""
+    """The parameters to commit, in fp16: everything but the unused pooler, and the word embeddings only if they
+    were trained (they require gradients)."""
+    trained = {name for name, parameter in model.named_parameters() if parameter.requires_grad}
     return {
         name: tensor.detach().to(torch.float16).contiguous()
         for name, tensor in model.state_dict().items()
-        if name not in FROZEN and not name.startswith(UNUSED) and tensor.is_floating_point()
+        if (name not in FROZEN or name in trained) and not name.startswith(UNUSED) and tensor.is_floating_point()
     }
 
 

@@ -32,9 +32,11 @@ class Recipe:
     dev_fraction: float = 0.05
     eval_every: int = 300
     seed: int = 13
+    dev_seed: int = 13  # the dev split's, apart from `seed`: runs of other seeds are compared on the same tweets
     threads: int = 0  # 0: all cores
     layers: int = 4  # the first 4 of MiniLM's 6 layers: 1.5x faster inference for about a point of macro-recall
     ema: float = 0.999  # evaluate and keep a moving average of the weights (0: the raw weights); see WeightAverage
+    train_embeddings: bool = False  # also fine-tune the word embeddings (the weights file then holds them: +23 MB)
 
 
 class WeightAverage:
@@ -150,14 +152,14 @@ def train(data_dir: Path, out: Path, recipe: Recipe = Recipe(), progress: Callab
     texts, labels = read_split(data_dir / "train_text.txt", data_dir / "train_labels.txt")
     tokenizer = AutoTokenizer.from_pretrained(network.base_path())
     ids = tokenizer([normalize(t) for t in texts], truncation=True, max_length=recipe.max_length)["input_ids"]
-    train_idx, dev_idx = dev_split(len(texts), recipe.dev_fraction, recipe.seed)
+    train_idx, dev_idx = dev_split(len(texts), recipe.dev_fraction, recipe.dev_seed)
     y = torch.tensor(labels)
     counts = np.bincount([labels[i] for i in train_idx], minlength=3)
     weights = (counts.sum() / (3 * counts)) ** recipe.class_weight_power
     loss_fn = torch.nn.CrossEntropyLoss(weight=torch.tensor(weights, dtype=torch.float32))
 
     model = network.build(layers=recipe.layers)
-    model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
+    model.encoder.embeddings.word_embeddings.weight.requires_grad_(recipe.train_embeddings)
     model.train()
     optimizer = _optimizer(model, recipe)
     average = WeightAverage(model, recipe.ema) if recipe.ema else None

@@ -30,13 +30,16 @@ def sentiment() -> None:
 @click.option("--epochs", type=click.FloatRange(min=0.001), default=3.0, show_default=True)
 @click.option("--ema", type=click.FloatRange(min=0.0, max=1.0, max_open=True), default=0.999, show_default=True,
               help="Decay of the moving average of the weights that is evaluated and kept (0: the raw weights).")
+@click.option("--train-embeddings", is_flag=True,
+              help="Fine-tune the word embeddings too (frozen by default; the weights file then holds them, +23 MB).")
+@click.option("--seed", type=int, default=13, show_default=True)
 @click.option("--threads", type=click.IntRange(min=0), default=0, help="Torch threads (0: all cores).")
 @click.option("--layers", type=click.IntRange(min=1, max=6), default=4, show_default=True,
               help="How many of MiniLM's 6 layers to keep (fewer: faster, less accurate).")
 @click.option("--complaints", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
               help="Then fit the complaint head on this complaints file too (as `train-complaints` does).")
-def train(data: Path, out: Path | None, epochs: float, ema: float, threads: int, layers: int,
-          complaints: Path | None) -> None:
+def train(data: Path, out: Path | None, epochs: float, ema: float, train_embeddings: bool, seed: int, threads: int,
+          layers: int, complaints: Path | None) -> None:
     """Fine-tune MiniLM on TweetEval train (early stopping on a 5% dev split of it; val is never used)."""
     from brandpulse.sentiment.classifier import bundled_weights
     from brandpulse.sentiment.training import Recipe
@@ -45,8 +48,9 @@ def train(data: Path, out: Path | None, epochs: float, ema: float, threads: int,
     with domain_errors():
         if not (data / "train_text.txt").exists():
             raise click.BadParameter(f"{data} has no train_text.txt; point --data at the TweetEval folder")
-        meta = run_training(data, out or bundled_weights(), Recipe(epochs=epochs, ema=ema, threads=threads, layers=layers),
-                            progress=lambda line: click.echo(line, err=True))
+        recipe = Recipe(epochs=epochs, ema=ema, train_embeddings=train_embeddings, seed=seed, threads=threads,
+                        layers=layers)
+        meta = run_training(data, out or bundled_weights(), recipe, progress=lambda line: click.echo(line, err=True))
     click.echo(f"best dev macro-recall {meta['dev_macro_recall']} at step {meta['best_step']}; "
                f"{meta['minutes']} min; wrote {out or bundled_weights()}")
     if complaints is not None:
