@@ -34,8 +34,8 @@ class Example:
 class HeadRecipe:
     """Hyper-parameters of the head (chosen by the mean leave-one-domain-out result, see the README)."""
 
-    c: float = 0.03  # the network half: inverse L2 strength on standardised pooled vectors
-    word_c: float = 0.5  # the word half: inverse L2 strength on TF-IDF rows
+    c: float = 0.01  # the network half: inverse L2 strength on standardised pooled vectors
+    word_c: float = 2.0  # the word half: inverse L2 strength on TF-IDF rows
     min_df: int = 2  # a word (pair) seen in fewer tweets is left out of the word half's vocabulary
     company_negative_weight: float = 2.0  # non-complaints sent to companies look most like complaints: weigh them up
     general_weight: float = 0.3  # general tweets are many and easy: weigh them down
