@@ -7,7 +7,8 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,8 @@ BACKENDS = ("auto", "onnx", "torch")
 # Consecutive windows of a long text share this many tokens, so a sentence cut at a boundary is seen whole once.
 WINDOW_OVERLAP = 16
 
-# (input_ids, attention_mask) as int64 numpy arrays -> logits in LABELS order, then the complaint logit if any
+# (input_ids, attention_mask) as int64 numpy arrays -> logits in LABELS order, then the complaint logit if any; a
+# forward with a `parallel` attribute (accel.SessionPool) is given that many batches at once
 Forward = Callable[[Any, Any], Any]
 
 
@@ -104,22 +106,37 @@ class TransformerClassifier:
         """Per window: the three sentiment probabilities, then the complaint probability (NaN without a head)."""
         import numpy as np
 
-        pad = self._tokenizer.pad_token_id or 0
         order = sorted(range(len(windows)), key=lambda i: len(windows[i]))
+        batches = [order[start : start + self._batch_size] for start in range(0, len(order), self._batch_size)]
         probs = np.full((len(windows), len(LABELS) + 1), np.nan, dtype=np.float64)
-        for start in range(0, len(order), self._batch_size):
-            batch = order[start : start + self._batch_size]
+        for batch, logits in zip(batches, self._logits(windows, batches)):
+            probs[batch, : len(LABELS)] = _softmax(logits[:, : len(LABELS)])
+            if logits.shape[1] > len(LABELS):
+                probs[batch, len(LABELS)] = 1.0 / (1.0 + np.exp(-logits[:, len(LABELS)]))
+        return probs
+
+    def _logits(self, windows: list[list[int]], batches: list[list[int]]) -> Iterator[Any]:
+        """The forward's logits of each batch of windows, in order; a forward that serves several calls at once
+        (`parallel`, as the ONNX session pool does) gets that many batches at a time."""
+        import numpy as np
+
+        pad = self._tokenizer.pad_token_id or 0
+
+        def run(batch: list[int]) -> Any:
             width = max(len(windows[i]) for i in batch)
             ids = np.full((len(batch), width), pad, dtype=np.int64)
             mask = np.zeros((len(batch), width), dtype=np.int64)
             for row, i in enumerate(batch):
                 ids[row, : len(windows[i])] = windows[i]
                 mask[row, : len(windows[i])] = 1
-            logits = np.asarray(self._forward(ids, mask), dtype=np.float64)
-            probs[batch, : len(LABELS)] = _softmax(logits[:, : len(LABELS)])
-            if logits.shape[1] > len(LABELS):
-                probs[batch, len(LABELS)] = 1.0 / (1.0 + np.exp(-logits[:, len(LABELS)]))
-        return probs
+            return np.asarray(self._forward(ids, mask), dtype=np.float64)
+
+        parallel = getattr(self._forward, "parallel", 1)
+        if parallel < 2 or len(batches) < 2:
+            yield from map(run, batches)
+            return
+        with ThreadPoolExecutor(min(parallel, len(batches))) as pool:
+            yield from pool.map(run, batches)
 
     def classify(self, texts: Sequence[str]) -> list[Classification]:
         """Classify `texts`, returning one `Classification` per text, in order."""

@@ -191,3 +191,19 @@ def test_onnx_export_is_calibrated_once_and_the_choice_cached(bundled):
 
     choices = [json.loads(p.read_text()) for p in (cache_dir() / "sentiment").glob(f"*{bundled.version.split('+')[1]}*.json")]
     assert choices and all(c["chosen"] in PRECISIONS and set(c["texts_per_s"]) == set(PRECISIONS) for c in choices)
+
+
+def test_batches_run_in_parallel_sessions_give_the_results_of_one_at_a_time(bundled):
+    import os
+
+    texts = [f"order {n} arrived {'late again, refund me' if n % 3 else 'early, thanks!'} #{n}" for n in range(100)]
+    pool = bundled._forward
+    assert pool.parallel == (os.cpu_count() or 1)  # one single-threaded ONNX session per core
+
+    together = bundled.classify(texts)  # 4 batches of 32, up to `parallel` at once
+    pool.parallel = 1
+    try:
+        one_at_a_time = bundled.classify(texts)
+    finally:
+        pool.parallel = os.cpu_count() or 1
+    assert together == one_at_a_time
