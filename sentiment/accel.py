@@ -19,6 +19,9 @@ log = logging.getLogger(__name__)
 # Part of the cache file name: changing how the export is made must not reuse an old export.
 EXPORT_FORMAT = "v4"
 PRECISIONS = ("int8", "fp32")
+# Each session holds its own copy of the weights (about 25 MB in int8): past this many, more cores give a session
+# more threads instead of adding sessions.
+MAX_SESSIONS = 4
 
 
 def cache_dir() -> Path:
@@ -123,11 +126,11 @@ def _write_choice(path: Path, choice: dict[str, Any]) -> None:
 
 
 class SessionPool:
-    """A numpy forward (input_ids, attention_mask) -> logits over `parallel` single-threaded sessions of one model.
+    """A numpy forward (input_ids, attention_mask) -> logits over `parallel` sessions of one model.
 
     Callers run up to `parallel` batches at once (the classifier does): each call takes a free session. Whole
     batches on separate cores beat one session splitting every small operator across threads, which pays a
-    synchronisation per operator: 3,000 tweets took 7-10% less time on 2 cores.
+    synchronisation per operator: 3,000 tweets took 7-10% less time on 2 cores with two single-threaded sessions.
     """
 
     def __init__(self, sessions: list[Any]) -> None:
@@ -145,8 +148,8 @@ class SessionPool:
 
 
 def onnx_forward(build_model: Any, key: str, threads: int | None = None) -> SessionPool:
-    """A forward over `threads` sessions (default: one per core), exporting and calibrating on first use under
-    `key`."""
+    """A forward over `threads` threads (default: one per core), as one single-threaded session per thread up to
+    MAX_SESSIONS sessions, exporting and calibrating on first use under `key`."""
     try:
         import onnxruntime
     except ImportError as exc:
@@ -163,4 +166,5 @@ def onnx_forward(build_model: Any, key: str, threads: int | None = None) -> Sess
     except OSError as exc:
         raise SentimentError(f"cannot write the ONNX cache {choice.parent}: {exc}; set BRANDPULSE_CACHE to a writable folder") from exc
     chosen = paths[json.loads(choice.read_text(encoding="utf-8"))["chosen"]]
-    return SessionPool([_session(onnxruntime, chosen, 1) for _ in range(threads)])
+    sessions = min(threads, MAX_SESSIONS)
+    return SessionPool([_session(onnxruntime, chosen, threads // sessions) for _ in range(sessions)])
