@@ -49,7 +49,10 @@ class WeightAverage:
     def __init__(self, model, decay: float) -> None:
         self.decay = decay
         self.updates = 0
-        self.state = {name: t.detach().clone() for name, t in model.state_dict().items() if t.is_floating_point()}
+        # Frozen parameters (the word embeddings, 11.7M values) never move: averaging them would only cost time.
+        frozen = {name for name, parameter in model.named_parameters() if not parameter.requires_grad}
+        self.state = {name: t.detach().clone() for name, t in model.state_dict().items()
+                      if t.is_floating_point() and name not in frozen}
 
     def current_decay(self) -> float:
         """The decay the next update applies."""

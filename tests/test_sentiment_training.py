@@ -86,3 +86,12 @@ def test_weight_average_is_swapped_in_and_the_models_own_weights_come_back():
     with average.swapped_in(model) as averaged:
         assert averaged.weight.item() == 1.0
     assert model.weight.item() == 5.0
+
+
+def test_weight_average_leaves_frozen_parameters_out():
+    from brandpulse.sentiment.training import WeightAverage
+
+    model = torch.nn.Sequential(_linear(1.0), _linear(2.0))
+    model[0].weight.requires_grad_(False)
+
+    assert set(WeightAverage(model, decay=0.9).state) == {"1.weight"}
