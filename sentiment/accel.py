@@ -157,14 +157,15 @@ def onnx_forward(build_model: Any, key: str, threads: int | None = None) -> Sess
     paths = {precision: cache_dir() / "sentiment" / f"{key}.{EXPORT_FORMAT}.{precision}.onnx" for precision in PRECISIONS}
     choice = cache_dir() / "sentiment" / f"{key}.{EXPORT_FORMAT}.json"
     threads = threads or os.cpu_count() or 1
+    sessions = min(threads, MAX_SESSIONS)
+    per_session = threads // sessions
     try:
         if not all(path.exists() for path in paths.values()):
             log.warning("exporting the sentiment model to %s (once, about 15 s)", paths["int8"].parent)
             export(build_model(), paths["int8"], paths["fp32"])
         if not choice.exists():
-            _write_choice(choice, calibrate(onnxruntime, paths, 1))  # as they run: one thread per session
+            _write_choice(choice, calibrate(onnxruntime, paths, per_session))  # timed as the sessions will run
     except OSError as exc:
         raise SentimentError(f"cannot write the ONNX cache {choice.parent}: {exc}; set BRANDPULSE_CACHE to a writable folder") from exc
     chosen = paths[json.loads(choice.read_text(encoding="utf-8"))["chosen"]]
-    sessions = min(threads, MAX_SESSIONS)
-    return SessionPool([_session(onnxruntime, chosen, threads // sessions) for _ in range(sessions)])
+    return SessionPool([_session(onnxruntime, chosen, per_session) for _ in range(sessions)])

@@ -196,16 +196,17 @@ def test_onnx_export_is_calibrated_once_and_the_choice_cached(bundled):
 def test_batches_run_in_parallel_sessions_give_the_results_of_one_at_a_time(bundled):
     import os
 
-    texts = [f"order {n} arrived {'late again, refund me' if n % 3 else 'early, thanks!'} #{n}" for n in range(100)]
     from brandpulse.sentiment.accel import MAX_SESSIONS
 
+    texts = [f"order {n} arrived {'late again, refund me' if n % 3 else 'early, thanks!'} #{n}" for n in range(100)]
     pool = bundled._forward
-    assert pool.parallel == min(os.cpu_count() or 1, MAX_SESSIONS)  # one single-threaded ONNX session per core
+    sessions = pool.parallel
+    assert sessions == min(os.cpu_count() or 1, MAX_SESSIONS)  # one single-threaded ONNX session per core
 
     together = bundled.classify(texts)  # 4 batches of 32, up to `parallel` at once
     pool.parallel = 1
     try:
         one_at_a_time = bundled.classify(texts)
     finally:
-        pool.parallel = min(os.cpu_count() or 1, MAX_SESSIONS)
+        pool.parallel = sessions
     assert together == one_at_a_time
