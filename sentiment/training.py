@@ -37,6 +37,10 @@ class Recipe:
     layers: int = 4  # the first 4 of MiniLM's 6 layers: 1.5x faster inference for about a point of macro-recall
     ema: float = 0.999  # evaluate and keep a moving average of the weights (0: the raw weights); see WeightAverage
     train_embeddings: bool = False  # also fine-tune the word embeddings (the weights file then holds them: +23 MB)
+    # (layers, seed) of the trainings whose mean probabilities the student also learns from (sentiment.distillation),
+    # and the weight of that soft loss against the gold labels' one.
+    teachers: tuple[tuple[int, int], ...] = ()
+    distill: float = 0.0
 
 
 class WeightAverage:
@@ -112,19 +116,24 @@ def _pad(ids: Sequence[Sequence[int]], batch: list[int]):
     return x, mask
 
 
-def _predict(model, ids, indices: list[int]) -> list[int]:
+def predict_logits(model, ids, indices: list[int]):
+    """The model's sentiment logits for the texts at `indices`, in that order (batches of similar length)."""
     import torch
 
+    was_training = model.training
     model.eval()
-    predicted = {}
-    order = sorted(indices, key=lambda i: len(ids[i]))
+    logits = torch.zeros(len(indices), 3)
+    order = sorted(range(len(indices)), key=lambda k: len(ids[indices[k]]))
     with torch.inference_mode():
         for start in range(0, len(order), 128):
-            batch = order[start : start + 128]
-            for i, p in zip(batch, model(*_pad(ids, batch)).argmax(-1).tolist()):
-                predicted[i] = p
-    model.train()
-    return [predicted[i] for i in indices]
+            rows = order[start : start + 128]
+            logits[rows] = model(*_pad(ids, [indices[k] for k in rows]))[:, :3]
+    model.train(was_training)
+    return logits
+
+
+def _predict(model, ids, indices: list[int]) -> list[int]:
+    return predict_logits(model, ids, indices).argmax(-1).tolist()
 
 
 def _optimizer(model, recipe: Recipe):
@@ -139,17 +148,24 @@ def _optimizer(model, recipe: Recipe):
     ])
 
 
-def train(data_dir: Path, out: Path, recipe: Recipe = Recipe(), progress: Callable[[str], None] = log.info) -> dict:
-    """Fine-tune on `data_dir`/train_*.txt, keep the best dev checkpoint, write `out` (.safetensors + .json)."""
+def train(data_dir: Path, out: Path, recipe: Recipe = Recipe(), progress: Callable[[str], None] = log.info,
+          teacher_dir: Path | None = None) -> dict:
+    """Fine-tune on `data_dir`/train_*.txt, keep the best dev checkpoint, write `out` (.safetensors + .json).
+
+    The recipe's teachers are trained first into `teacher_dir` (default: the cache's teachers/ folder), unless a
+    finished training of the same recipe is there already.
+    """
     import numpy as np
     import torch
     from transformers import AutoTokenizer
 
-    from brandpulse.sentiment import network
+    from brandpulse.sentiment import distillation, network
+    from brandpulse.sentiment.accel import cache_dir
     from brandpulse.sentiment.base import offline
 
     offline()
-    torch.manual_seed(recipe.seed)
+    teachers = distillation.ensure_teachers(
+        recipe, teacher_dir or cache_dir() / "teachers", lambda r, path: train(data_dir, path, r, progress), progress)
     if recipe.threads:
         torch.set_num_threads(recipe.threads)
     texts, labels = read_split(data_dir / "train_text.txt", data_dir / "train_labels.txt")
@@ -157,10 +173,12 @@ def train(data_dir: Path, out: Path, recipe: Recipe = Recipe(), progress: Callab
     ids = tokenizer([normalize(t) for t in texts], truncation=True, max_length=recipe.max_length)["input_ids"]
     train_idx, dev_idx = dev_split(len(texts), recipe.dev_fraction, recipe.dev_seed)
     y = torch.tensor(labels)
+    soft = distillation.soft_labels(teachers, ids, train_idx, progress) if teachers else None
     counts = np.bincount([labels[i] for i in train_idx], minlength=3)
     weights = (counts.sum() / (3 * counts)) ** recipe.class_weight_power
     loss_fn = torch.nn.CrossEntropyLoss(weight=torch.tensor(weights, dtype=torch.float32))
 
+    torch.manual_seed(recipe.seed)  # after the teachers, whose loading draws random heads
     model = network.build(layers=recipe.layers)
     model.encoder.embeddings.word_embeddings.weight.requires_grad_(recipe.train_embeddings)
     model.train()
@@ -179,7 +197,10 @@ def train(data_dir: Path, out: Path, recipe: Recipe = Recipe(), progress: Callab
             factor = step / warm if step < warm else max(0.0, (total - step) / (total - warm))
             for group, lr in zip(optimizer.param_groups, base_lrs):
                 group["lr"] = lr * factor
-            loss = loss_fn(model(*_pad(ids, batch)), y[batch])
+            logits = model(*_pad(ids, batch))
+            loss = loss_fn(logits, y[batch])
+            if soft is not None:
+                loss = (1 - recipe.distill) * loss + recipe.distill * distillation.soft_cross_entropy(logits, soft[batch])
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()

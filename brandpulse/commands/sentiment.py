@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from datetime import datetime
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -12,9 +13,11 @@ import click
 from brandpulse.commands.options import MOMENT
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
+from brandpulse.sentiment.training import Recipe
 
 DEFAULT_DATA = Path("../shared/data/tweeteval")
 DEFAULT_COMPLAINTS = Path("../shared/data/complaints/train.tsv")
+RECIPE = Recipe()  # the bundled model's: the options' defaults
 
 
 @click.group()
@@ -27,34 +30,53 @@ def sentiment() -> None:
               help="Folder with TweetEval train_text.txt and train_labels.txt.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Weights file to write (default: the bundled one, sentiment/weights/minilm-tweeteval.safetensors).")
-@click.option("--epochs", type=click.FloatRange(min=0.001), default=3.0, show_default=True)
-@click.option("--ema", type=click.FloatRange(min=0.0, max=1.0, max_open=True), default=0.999, show_default=True,
+@click.option("--epochs", type=click.FloatRange(min=0.001), default=RECIPE.epochs, show_default=True)
+@click.option("--ema", type=click.FloatRange(min=0.0, max=1.0, max_open=True), default=RECIPE.ema, show_default=True,
               help="Decay of the moving average of the weights that is evaluated and kept (0: the raw weights).")
 @click.option("--train-embeddings", is_flag=True,
               help="Fine-tune the word embeddings too (frozen by default; the weights file then holds them, +23 MB).")
-@click.option("--seed", type=int, default=13, show_default=True)
+@click.option("--seed", type=int, default=RECIPE.seed, show_default=True)
 @click.option("--threads", type=click.IntRange(min=0), default=0, help="Torch threads (0: all cores).")
-@click.option("--layers", type=click.IntRange(min=1, max=6), default=4, show_default=True,
+@click.option("--layers", type=click.IntRange(min=1, max=6), default=RECIPE.layers, show_default=True,
               help="How many of MiniLM's 6 layers to keep (fewer: faster, less accurate).")
+@click.option("--teacher", "teachers", multiple=True, metavar="LAYERS:SEED",
+              help="Also learn from this training's probabilities (trained first with the same recipe, unless "
+                   "--teacher-dir holds it); repeat for an ensemble. Default: none, the gold labels alone.")
+@click.option("--distill", type=click.FloatRange(min=0.0, max=1.0), default=RECIPE.distill or 0.5, show_default=True,
+              help="Weight of the teachers' probabilities in the loss (the gold labels get the rest).")
+@click.option("--teacher-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where teachers' weights are kept and reused (default: teachers/ in the brandpulse cache).")
 @click.option("--complaints", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
               help="Then fit the complaint head on this complaints file too (as `train-complaints` does).")
 def train(data: Path, out: Path | None, epochs: float, ema: float, train_embeddings: bool, seed: int, threads: int,
-          layers: int, complaints: Path | None) -> None:
+          layers: int, teachers: tuple[str, ...], distill: float, teacher_dir: Path | None,
+          complaints: Path | None) -> None:
     """Fine-tune MiniLM on TweetEval train (early stopping on a 5% dev split of it; val is never used)."""
     from brandpulse.sentiment.classifier import bundled_weights
-    from brandpulse.sentiment.training import Recipe
     from brandpulse.sentiment.training import train as run_training
 
     with domain_errors():
         if not (data / "train_text.txt").exists():
             raise click.BadParameter(f"{data} has no train_text.txt; point --data at the TweetEval folder")
-        recipe = Recipe(epochs=epochs, ema=ema, train_embeddings=train_embeddings, seed=seed, threads=threads,
-                        layers=layers)
-        meta = run_training(data, out or bundled_weights(), recipe, progress=lambda line: click.echo(line, err=True))
+        pairs = _teachers(teachers) if teachers else RECIPE.teachers
+        recipe = replace(RECIPE, epochs=epochs, ema=ema, train_embeddings=train_embeddings, seed=seed,
+                         threads=threads, layers=layers, teachers=pairs, distill=distill if pairs else 0.0)
+        meta = run_training(data, out or bundled_weights(), recipe, progress=lambda line: click.echo(line, err=True),
+                            teacher_dir=teacher_dir)
     click.echo(f"best dev macro-recall {meta['dev_macro_recall']} at step {meta['best_step']}; "
                f"{meta['minutes']} min; wrote {out or bundled_weights()}")
     if complaints is not None:
         _fit_complaint_head(complaints, out or bundled_weights(), threads)
+
+
+def _teachers(specs: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
+    from brandpulse.sentiment.base import SentimentError
+    from brandpulse.sentiment.distillation import parse_teacher
+
+    try:
+        return tuple(parse_teacher(spec) for spec in specs)
+    except SentimentError as exc:
+        raise click.BadParameter(str(exc), param_hint="--teacher") from None
 
 
 def _fit_complaint_head(data: Path, weights: Path, threads: int) -> None:

@@ -1,0 +1,92 @@
+"""Distillation: teachers (other trainings of the same network, deeper or of other seeds) label the training tweets
+with probabilities, and the student learns from those as well as from the gold labels.
+
+An ensemble's probabilities say how ambiguous each tweet is, which one gold label cannot; the student gains
+accuracy without the teachers' cost at inference.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from brandpulse.sentiment.base import SentimentError
+
+if TYPE_CHECKING:
+    import torch
+
+    from brandpulse.sentiment.training import Recipe
+
+
+def parse_teacher(spec: str) -> tuple[int, int]:
+    """"LAYERS:SEED" (for example "6:13") as a (layers, seed) pair."""
+    try:
+        layers, seed = (int(part) for part in spec.split(":"))
+    except ValueError:
+        raise SentimentError(f"teacher {spec!r} must be LAYERS:SEED, for example 6:13") from None
+    if not 1 <= layers <= 6:
+        raise SentimentError(f"teacher {spec!r}: layers must be between 1 and 6")
+    return layers, seed
+
+
+def teacher_recipe(student: Recipe, layers: int, seed: int) -> Recipe:
+    """A teacher is trained as the student is, with its own depth and seed, from the gold labels alone."""
+    return replace(student, layers=layers, seed=seed, teachers=(), distill=0.0)
+
+
+def teacher_path(folder: Path, layers: int, seed: int) -> Path:
+    return folder / f"teacher-{layers}-layers-seed-{seed}.safetensors"
+
+
+def finished_with(weights: Path, recipe: Recipe) -> bool:
+    """Whether `weights` holds a finished training of exactly `recipe` (a killed one has no "minutes" yet)."""
+    meta = weights.with_suffix(".json")
+    if not (weights.exists() and meta.exists()):
+        return False
+    recorded = json.loads(meta.read_text(encoding="utf-8"))
+    return "minutes" in recorded and _comparable(recorded.get("recipe", {})) == _comparable(asdict(recipe))
+
+
+def _comparable(recipe: dict) -> dict:
+    # Through JSON, so that tuples and lists compare equal; the thread count is how a training ran, not what it is.
+    return {name: value for name, value in json.loads(json.dumps(recipe)).items() if name != "threads"}
+
+
+def ensure_teachers(student: Recipe, folder: Path, train_one: Callable[[Recipe, Path], dict],
+                    progress: Callable[[str], None]) -> list[Path]:
+    """The student's teachers' weights in `folder`: each one is trained (by `train_one`) unless already there."""
+    paths = []
+    for layers, seed in student.teachers:
+        recipe, path = teacher_recipe(student, layers, seed), teacher_path(folder, layers, seed)
+        if finished_with(path, recipe):
+            progress(f"teacher {path.name}: already trained")
+        else:
+            progress(f"teacher {path.name}: training")
+            train_one(recipe, path)
+        paths.append(path)
+    return paths
+
+
+def soft_labels(teachers: Sequence[Path], ids: Sequence[Sequence[int]], indices: list[int],
+                progress: Callable[[str], None]) -> torch.Tensor:
+    """The teachers' mean probabilities (negative, neutral, positive) for the tweets at `indices`: a (len(ids), 3)
+    tensor, zero in the rows of other tweets."""
+    import torch
+
+    from brandpulse.sentiment import network
+    from brandpulse.sentiment.training import predict_logits
+
+    total = torch.zeros(len(ids), 3)
+    for path in teachers:
+        progress(f"labelling {len(indices)} tweets with teacher {path.name}")
+        logits = predict_logits(network.load(path), ids, indices)
+        total[indices] += logits.softmax(-1)
+    return total / len(teachers)
+
+
+def soft_cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy of the student's logits against probability targets (KL divergence plus a constant)."""
+    return -(targets * logits.log_softmax(-1)).sum(-1).mean()
