@@ -104,8 +104,9 @@ def main() -> None:
           f"speed x{ours['tweets_per_s'] / naive['tweets_per_s']:.1f}")
     if args.previous:
         old = rows[3]
-        print(f"brandpulse vs the previous model ({args.previous}): macro-recall "
-              f"{ours['macro_recall'] - old['macro_recall']:+.2f} points, speed x{ours['tweets_per_s'] / old['tweets_per_s']:.2f}")
+        gain = ours["macro_recall"] - old["macro_recall"]
+        print(f"brandpulse vs the previous model ({args.previous}): macro-recall {gain:+.2f} points, "
+              f"speed x{ours['tweets_per_s'] / old['tweets_per_s']:.2f}")
 
 
 if __name__ == "__main__":

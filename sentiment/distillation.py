@@ -7,7 +7,9 @@ accuracy without the teachers' cost at inference.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -73,17 +75,29 @@ def ensure_teachers(student: Recipe, folder: Path, train_one: Callable[[Recipe, 
 def soft_labels(teachers: Sequence[Path], ids: Sequence[Sequence[int]], indices: list[int],
                 progress: Callable[[str], None]) -> torch.Tensor:
     """The teachers' mean probabilities (negative, neutral, positive) for the tweets at `indices`: a (len(ids), 3)
-    tensor, zero in the rows of other tweets."""
+    tensor, zero in the rows of other tweets. Kept beside the teachers, keyed by their weights and the tweets, so
+    that students of other recipes skip the labelling (minutes per teacher)."""
     import torch
+    from safetensors.torch import load_file, save_file
 
     from brandpulse.sentiment import network
     from brandpulse.sentiment.training import predict_logits
 
+    key = hashlib.sha256(json.dumps([ids[i] for i in indices]).encode())
+    for path in teachers:
+        key.update(hashlib.sha256(path.read_bytes()).digest())
+    kept = teachers[0].parent / f"soft-labels-{key.hexdigest()[:16]}.safetensors"
+    if kept.exists():
+        progress(f"teachers' labels: {kept.name}")
+        return load_file(str(kept))["probabilities"]
     total = torch.zeros(len(ids), 3)
     for path in teachers:
         progress(f"labelling {len(indices)} tweets with teacher {path.name}")
         logits = predict_logits(network.load(path), ids, indices)
         total[indices] += logits.softmax(-1)
+    partial = kept.with_suffix(".partial")
+    save_file({"probabilities": total / len(teachers)}, str(partial))
+    os.replace(partial, kept)  # whole or absent, even if killed
     return total / len(teachers)
 
 

@@ -200,7 +200,8 @@ def train(data_dir: Path, out: Path, recipe: Recipe = Recipe(), progress: Callab
             logits = model(*_pad(ids, batch))
             loss = loss_fn(logits, y[batch])
             if soft is not None:
-                loss = (1 - recipe.distill) * loss + recipe.distill * distillation.soft_cross_entropy(logits, soft[batch])
+                soft_loss = distillation.soft_cross_entropy(logits, soft[batch])
+                loss = (1 - recipe.distill) * loss + recipe.distill * soft_loss
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()

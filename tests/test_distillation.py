@@ -59,7 +59,7 @@ def test_a_student_trains_its_teachers_once_and_learns_from_their_probabilities(
 
     meta = train(data, tmp_path / "student.safetensors", student, progress=lines.append, teacher_dir=teachers)
 
-    files = sorted(path.name for path in teachers.glob("*.safetensors"))
+    files = sorted(path.name for path in teachers.glob("teacher-*.safetensors"))
     assert files == ["teacher-1-layers-seed-1.safetensors", "teacher-1-layers-seed-2.safetensors"]
     assert meta["recipe"]["teachers"] == ((1, 1), (1, 2)) and meta["recipe"]["distill"] == 0.5
     assert sum("labelling" in line for line in lines) == 2
@@ -69,6 +69,7 @@ def test_a_student_trains_its_teachers_once_and_learns_from_their_probabilities(
     train(data, tmp_path / "again.safetensors", student, progress=lines.append, teacher_dir=teachers)
 
     assert sum("already trained" in line for line in lines) == 2
+    assert not any("labelling" in line for line in lines)  # their labels were kept too
     assert {path: path.stat().st_mtime_ns for path in teachers.iterdir()} == made
 
 
@@ -85,6 +86,9 @@ def test_soft_labels_are_the_teachers_mean_probabilities_on_the_chosen_rows(tmp_
     assert soft[[0, 2]].sum(-1).tolist() == pytest.approx([1.0, 1.0])
     alone = distillation.soft_labels(paths[:1], ids, [0, 2], str)
     assert not torch.allclose(alone, soft)  # the second teacher counts
+    other_rows = distillation.soft_labels(paths, ids, [0, 1], str)
+    assert other_rows[2].tolist() == [0.0, 0.0, 0.0]  # not the labels kept for rows 0 and 2
+    assert torch.equal(distillation.soft_labels(paths, ids, [0, 2], str), soft)
 
 
 def test_the_cli_names_a_malformed_teacher(invoke, tmp_path):
