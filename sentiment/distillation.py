@@ -40,6 +40,7 @@ def teacher_recipe(student: Recipe, layers: int, seed: int) -> Recipe:
 
 
 def teacher_path(folder: Path, layers: int, seed: int) -> Path:
+    """Where the teacher of that depth and seed is kept (its recipe is in the JSON beside it)."""
     return folder / f"teacher-{layers}-layers-seed-{seed}.safetensors"
 
 
