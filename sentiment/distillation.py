@@ -96,10 +96,11 @@ def soft_labels(teachers: Sequence[Path], ids: Sequence[Sequence[int]], indices:
         progress(f"labelling {len(indices)} tweets with teacher {path.name}")
         logits = predict_logits(network.load(path), ids, indices)
         total[indices] += logits.softmax(-1)
+    mean = total / len(teachers)
     partial = kept.with_suffix(".partial")
-    save_file({"probabilities": total / len(teachers)}, str(partial))
+    save_file({"probabilities": mean}, str(partial))
     os.replace(partial, kept)  # whole or absent, even if killed
-    return total / len(teachers)
+    return mean
 
 
 def soft_cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
