@@ -41,6 +41,9 @@ class Recipe:
     # and the weight of that soft loss against the gold labels' one.
     teachers: tuple[tuple[int, int], ...] = ()
     distill: float = 0.0
+    # Epochs of masked-language modelling on the training tweets before fine-tuning (sentiment.adaptation), its lr.
+    adapt_epochs: float = 0.0
+    adapt_lr: float = 1e-4
 
 
 class WeightAverage:
@@ -159,7 +162,7 @@ def train(data_dir: Path, out: Path, recipe: Recipe = Recipe(), progress: Callab
     import torch
     from transformers import AutoTokenizer
 
-    from brandpulse.sentiment import distillation, network
+    from brandpulse.sentiment import adaptation, distillation, network
     from brandpulse.sentiment.accel import cache_dir
     from brandpulse.sentiment.base import offline
 
@@ -181,6 +184,9 @@ def train(data_dir: Path, out: Path, recipe: Recipe = Recipe(), progress: Callab
     torch.manual_seed(recipe.seed)  # after the teachers, whose loading draws random heads
     model = network.build(layers=recipe.layers)
     model.encoder.embeddings.word_embeddings.weight.requires_grad_(recipe.train_embeddings)
+    if recipe.adapt_epochs:
+        adaptation.adapt(model.encoder, tokenizer, ids, train_idx, recipe.adapt_epochs, recipe.adapt_lr,
+                         recipe.batch_size, recipe.seed, progress)
     model.train()
     optimizer = _optimizer(model, recipe)
     average = WeightAverage(model, recipe.ema) if recipe.ema else None

@@ -46,10 +46,12 @@ def sentiment() -> None:
               help="Weight of the teachers' probabilities in the loss (the gold labels get the rest).")
 @click.option("--teacher-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where teachers' weights are kept and reused (default: teachers/ in the brandpulse cache).")
+@click.option("--adapt-epochs", type=click.FloatRange(min=0.0), default=RECIPE.adapt_epochs, show_default=True,
+              help="First train the encoder this many epochs by masked-language modelling on the training tweets.")
 @click.option("--complaints", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
               help="Then fit the complaint head on this complaints file too (as `train-complaints` does).")
 def train(data: Path, out: Path | None, epochs: float, ema: float, train_embeddings: bool, seed: int, threads: int,
-          layers: int, teachers: tuple[str, ...], distill: float, teacher_dir: Path | None,
+          layers: int, teachers: tuple[str, ...], distill: float, teacher_dir: Path | None, adapt_epochs: float,
           complaints: Path | None) -> None:
     """Fine-tune MiniLM on TweetEval train (early stopping on a 5% dev split of it; val is never used)."""
     from brandpulse.sentiment.classifier import bundled_weights
@@ -60,7 +62,8 @@ def train(data: Path, out: Path | None, epochs: float, ema: float, train_embeddi
             raise click.BadParameter(f"{data} has no train_text.txt; point --data at the TweetEval folder")
         pairs = _teachers(teachers) if teachers else RECIPE.teachers
         recipe = replace(RECIPE, epochs=epochs, ema=ema, train_embeddings=train_embeddings, seed=seed,
-                         threads=threads, layers=layers, teachers=pairs, distill=distill if pairs else 0.0)
+                         threads=threads, layers=layers, teachers=pairs, distill=distill if pairs else 0.0,
+                         adapt_epochs=adapt_epochs)
         meta = run_training(data, out or bundled_weights(), recipe, progress=lambda line: click.echo(line, err=True),
                             teacher_dir=teacher_dir)
     click.echo(f"best dev macro-recall {meta['dev_macro_recall']} at step {meta['best_step']}; "
