@@ -22,6 +22,20 @@ def test_normalize_matches_the_tweeteval_conventions(raw, expected):
     assert normalize(raw) == expected
 
 
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("@Delta 😡😡", "@user enraged face enraged face"),
+        ("love it👍🏽!", "love it thumbs up medium skin tone !"),
+        ("&#128525; the new app", "smiling face with heart-eyes the new app"),  # an HTML entity, unescaped first
+        ("room 1️⃣ again", "room keycap 1 again"),
+        ("café crème — “très” bon", "café crème — “très” bon"),  # accents and punctuation are no emoji
+    ],
+)
+def test_normalize_spells_emoji_out_as_their_names(raw, expected):
+    assert normalize(raw) == expected
+
+
 def test_labels_map_to_nps_categories_by_default():
     policy = NpsPolicy()
     assert [categorize(label, 0.9, None, policy) for label in ("positive", "neutral", "negative")] == [

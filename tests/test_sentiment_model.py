@@ -43,6 +43,12 @@ def test_sanity_sentences_get_the_obvious_labels(bundled):
         assert r.confidence > 0.5
 
 
+def test_emoji_alone_carry_their_sentiment(bundled):
+    # Read as [UNK] both would be the same neutral text; spelt out, the model reads them.
+    results = bundled.classify(["😍😍", "@user 😡😡"])
+    assert [r.label for r in results] == ["positive", "negative"]
+
+
 def test_every_result_records_model_name_and_version(bundled):
     (result,) = bundled.classify(["ok"])
     assert result.model == "brandpulse-minilm-tweeteval"
