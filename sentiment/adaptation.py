@@ -38,12 +38,13 @@ def adapt(encoder: Any, tokenizer: Any, ids: Sequence[Sequence[int]], indices: l
     import torch
     from transformers import DataCollatorForLanguageModeling
 
-    from brandpulse.sentiment.training import length_batches
+    from brandpulse.sentiment.training import length_batches, warmup_then_linear_decay
 
     head = masked_lm_head(encoder)
     collate = DataCollatorForLanguageModeling(tokenizer, mlm_probability=MASK_PROBABILITY, return_tensors="pt")
     layers = [p for p in encoder.parameters() if p.requires_grad]
-    fresh = [p for p in head.parameters() if p.requires_grad]
+    owned = {id(p) for p in layers}
+    fresh = [p for p in head.parameters() if p.requires_grad and id(p) not in owned]  # not the tied embeddings
     trainable = layers + fresh
     # The fresh head learns 10x faster, as the sentiment head does in fine-tuning: it starts from nothing.
     optimizer = torch.optim.AdamW([{"params": layers, "lr": lr}, {"params": fresh, "lr": lr * HEAD_LR_FACTOR}],
@@ -51,28 +52,27 @@ def adapt(encoder: Any, tokenizer: Any, ids: Sequence[Sequence[int]], indices: l
     base_lrs = [lr, lr * HEAD_LR_FACTOR]
     rng = random.Random(seed)
     total = int(math.ceil(len(indices) / batch_size) * epochs)
-    warm = max(1, int(total * 0.06))
+    warm = max(1, int(total * 0.06))  # as fine-tuning's default warm-up
     encoder.train()
     head.train()
     step, running = 0, 0.0
     progress(f"adapting the encoder to {len(indices)} tweets by masked-language modelling; {total} steps")
     while step < total:
         for batch in length_batches(ids, indices, batch_size, rng):
-            factor = step / warm if step < warm else max(0.0, (total - step) / (total - warm))
+            factor = warmup_then_linear_decay(step, warm, total)
             for group, base in zip(optimizer.param_groups, base_lrs):
                 group["lr"] = base * factor
             masked = collate([{"input_ids": list(ids[i])} for i in batch])
             hidden = encoder(input_ids=masked["input_ids"], attention_mask=masked["attention_mask"]).last_hidden_state
             chosen = masked["labels"] != -100
-            if not chosen.any():  # a batch of a few short texts can draw no mask at all
-                continue
-            # The vocabulary projection (30k columns) only for the masked positions: most of its cost otherwise.
-            loss = torch.nn.functional.cross_entropy(head(hidden[chosen]), masked["labels"][chosen])
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(trainable, 1.0)
-            optimizer.step()
-            optimizer.zero_grad(set_to_none=True)
-            running = 0.98 * running + 0.02 * loss.item() if step else loss.item()
+            if chosen.any():  # a batch of a few short texts can draw no mask at all: it only counts as a step
+                # The vocabulary projection (30k columns) only for the masked positions: most of its cost otherwise.
+                loss = torch.nn.functional.cross_entropy(head(hidden[chosen]), masked["labels"][chosen])
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(trainable, 1.0)
+                optimizer.step()
+                optimizer.zero_grad(set_to_none=True)
+                running = 0.98 * running + 0.02 * loss.item() if running else loss.item()
             step += 1
             if step % 300 == 0 or step == total:
                 progress(f"adaptation step {step}/{total} masked-LM loss {running:.3f}")

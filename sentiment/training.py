@@ -87,6 +87,11 @@ class WeightAverage:
             model.load_state_dict(own, strict=False)
 
 
+def warmup_then_linear_decay(step: int, warm: int, total: int) -> float:
+    """The learning rate's factor at `step`: up from 0 over `warm` steps, then down to 0 at `total`."""
+    return step / warm if step < warm else max(0.0, (total - step) / (total - warm))
+
+
 def dev_split(n: int, fraction: float, seed: int) -> tuple[list[int], list[int]]:
     """Indices of the training part and of the held-out dev part (for early stopping) of n examples."""
     order = list(range(n))
@@ -200,7 +205,7 @@ def train(data_dir: Path, out: Path, recipe: Recipe = Recipe(), progress: Callab
     progress(f"training on {len(train_idx)} tweets, early stopping on {len(dev_idx)}; {total} steps")
     while step < total:
         for batch in length_batches(ids, train_idx, recipe.batch_size, rng):
-            factor = step / warm if step < warm else max(0.0, (total - step) / (total - warm))
+            factor = warmup_then_linear_decay(step, warm, total)
             for group, lr in zip(optimizer.param_groups, base_lrs):
                 group["lr"] = lr * factor
             logits = model(*_pad(ids, batch))

@@ -62,3 +62,14 @@ def test_the_cli_adapts_before_fine_tuning_and_records_it(invoke, tmp_path):
     assert result.exit_code == 0, result.output
     assert "adapting the encoder to" in result.output
     assert json.loads(out.with_suffix(".json").read_text())["recipe"]["adapt_epochs"] == 1.0
+
+
+def test_texts_with_nothing_to_mask_end_the_adaptation_without_a_change():
+    tokenizer = AutoTokenizer.from_pretrained(network.base_path())
+    ids = tokenizer([""] * 4)["input_ids"]  # [CLS] [SEP] only: special tokens are never masked
+    encoder = network.build(layers=1).encoder
+    before = {name: t.clone() for name, t in encoder.state_dict().items()}
+
+    adaptation.adapt(encoder, tokenizer, ids, [0, 1, 2, 3], epochs=2, lr=1e-3, batch_size=2, seed=0, progress=str)
+
+    assert all(torch.equal(before[name], t) for name, t in encoder.state_dict().items())
