@@ -144,6 +144,20 @@ def _predict(model, ids, indices: list[int]) -> list[int]:
     return predict_logits(model, ids, indices).argmax(-1).tolist()
 
 
+def dev_macro_recall(weights: Path, data_dir: Path, recipe: Recipe) -> float:
+    """The macro-recall of the weights file `weights` (fp32 torch) on the recipe's dev split of the training tweets."""
+    from transformers import AutoTokenizer
+
+    from brandpulse.sentiment import network
+
+    texts, labels = read_split(data_dir / "train_text.txt", data_dir / "train_labels.txt")
+    _, dev_idx = dev_split(len(texts), recipe.dev_fraction, recipe.dev_seed)
+    tokenizer = AutoTokenizer.from_pretrained(network.base_path())
+    ids = tokenizer([normalize(texts[i]) for i in dev_idx], truncation=True, max_length=recipe.max_length)["input_ids"]
+    predicted = _predict(network.load(weights), ids, list(range(len(dev_idx))))
+    return round(score([labels[i] for i in dev_idx], predicted).macro_recall, 2)
+
+
 def _optimizer(model, recipe: Recipe):
     import torch
 

@@ -93,6 +93,42 @@ def _fit_complaint_head(data: Path, weights: Path, threads: int) -> None:
                f"threshold {meta['threshold_before_shift']} (moved to 0.5); wrote the head beside {weights}")
 
 
+@sentiment.command()
+@click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_DATA, show_default=True,
+              help="Folder with TweetEval train_text.txt and train_labels.txt.")
+@click.option("--seed", "seeds", type=int, multiple=True, required=True,
+              help="Seed of one training to average (at least two; each trained with `train`'s recipe unless "
+                   "--runs-dir holds it).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Weights file to write (default: the bundled one, sentiment/weights/minilm-tweeteval.safetensors).")
+@click.option("--layers", type=click.IntRange(min=1, max=6), default=RECIPE.layers, show_default=True)
+@click.option("--threads", type=click.IntRange(min=0), default=0, help="Torch threads (0: all cores).")
+@click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where the trainings are kept and reused (default: teachers/ in the brandpulse cache, shared "
+                   "with `train --teacher`).")
+@click.option("--complaints", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="Then fit the complaint head on this complaints file too (as `train-complaints` does).")
+def soup(data: Path, seeds: tuple[int, ...], out: Path | None, layers: int, threads: int, runs_dir: Path | None,
+         complaints: Path | None) -> None:
+    """Average the weights of trainings that differ only in their seed (a model soup); print each one's and the
+    soup's macro-recall on the dev split."""
+    from brandpulse.sentiment.accel import cache_dir
+    from brandpulse.sentiment.classifier import bundled_weights
+    from brandpulse.sentiment.soup import make_soup
+
+    out = out or bundled_weights()
+    with domain_errors():
+        if not (data / "train_text.txt").exists():
+            raise click.BadParameter(f"{data} has no train_text.txt; point --data at the TweetEval folder")
+        recipe = replace(RECIPE, layers=layers, threads=threads)
+        meta = make_soup(data, out, recipe, seeds, runs_dir or cache_dir() / "teachers",
+                         progress=lambda line: click.echo(line, err=True))
+    runs = ", ".join(f"seed {run['seed']} {run['dev_macro_recall']}" for run in meta["soup_of"])
+    click.echo(f"dev macro-recall: {runs}; the soup {meta['dev_macro_recall']}; wrote {out}")
+    if complaints is not None:
+        _fit_complaint_head(complaints, out, threads)
+
+
 @sentiment.command("train-complaints")
 @click.option("--data", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_COMPLAINTS, show_default=True,
               help="Complaints file: label, domain, tweet_id, text, tab-separated, with a header.")
