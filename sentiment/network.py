@@ -83,12 +83,17 @@ def trained_state(model: MeanPoolClassifier) -> dict[str, torch.Tensor]:
 
 def save(model: MeanPoolClassifier, weights: Path, meta: dict[str, Any]) -> None:
     """Write the trained parameters (safetensors) and their metadata (JSON next to them)."""
+    save_state(trained_state(model), weights, meta)
+
+
+def save_state(state: dict[str, torch.Tensor], weights: Path, meta: dict[str, Any]) -> None:
+    """Write `state` (safetensors) and its metadata (JSON next to it)."""
     from safetensors.torch import save_file
 
     weights.parent.mkdir(parents=True, exist_ok=True)
     # Each file is replaced whole, so that a model loaded during training or after a kill is never half-written.
     partial = weights.with_suffix(".partial")
-    save_file(trained_state(model), str(partial))
+    save_file(state, str(partial))
     os.replace(partial, weights)
     write_meta(weights, meta)
 

