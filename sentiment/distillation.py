@@ -11,10 +11,11 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from brandpulse.sentiment import trained_runs
 from brandpulse.sentiment.base import SentimentError
 
 if TYPE_CHECKING:
@@ -44,33 +45,11 @@ def teacher_path(folder: Path, layers: int, seed: int) -> Path:
     return folder / f"teacher-{layers}-layers-seed-{seed}.safetensors"
 
 
-def finished_with(weights: Path, recipe: Recipe) -> bool:
-    """Whether `weights` holds a finished training of exactly `recipe` (a killed one has no "minutes" yet)."""
-    meta = weights.with_suffix(".json")
-    if not (weights.exists() and meta.exists()):
-        return False
-    recorded = json.loads(meta.read_text(encoding="utf-8"))
-    return "minutes" in recorded and _comparable(recorded.get("recipe", {})) == _comparable(asdict(recipe))
-
-
-def _comparable(recipe: dict) -> dict:
-    # Through JSON, so that tuples and lists compare equal; the thread count is how a training ran, not what it is.
-    return {name: value for name, value in json.loads(json.dumps(recipe)).items() if name != "threads"}
-
-
 def ensure_teachers(student: Recipe, folder: Path, train_one: Callable[[Recipe, Path], dict],
                     progress: Callable[[str], None]) -> list[Path]:
     """The student's teachers' weights in `folder`: each one is trained (by `train_one`) unless already there."""
-    paths = []
-    for layers, seed in student.teachers:
-        recipe, path = teacher_recipe(student, layers, seed), teacher_path(folder, layers, seed)
-        if finished_with(path, recipe):
-            progress(f"teacher {path.name}: already trained")
-        else:
-            progress(f"teacher {path.name}: training")
-            train_one(recipe, path)
-        paths.append(path)
-    return paths
+    return trained_runs.ensure_trained([(teacher_recipe(student, layers, seed), teacher_path(folder, layers, seed))
+                                        for layers, seed in student.teachers], train_one, progress)
 
 
 def soft_labels(teachers: Sequence[Path], ids: Sequence[Sequence[int]], indices: list[int],

@@ -38,20 +38,6 @@ def test_a_teacher_is_the_students_recipe_with_its_own_depth_and_seed_and_no_tea
     assert (teacher.layers, teacher.seed, teacher.lr, teacher.teachers, teacher.distill) == (6, 13, 5e-5, (), 0.0)
 
 
-def test_an_unfinished_or_different_training_is_not_reused(tmp_path):
-    weights = tmp_path / "teacher.safetensors"
-    weights.write_bytes(b"weights")
-    recipe = Recipe(layers=6)
-    recorded = {"recipe": json.loads(json.dumps(recipe.__dict__))}
-    weights.with_suffix(".json").write_text(json.dumps(recorded))
-    assert not distillation.finished_with(weights, recipe)  # killed: no "minutes" yet
-
-    weights.with_suffix(".json").write_text(json.dumps({**recorded, "minutes": 1.0}))
-    assert distillation.finished_with(weights, recipe)
-    assert not distillation.finished_with(weights, replace(recipe, seed=14))
-    assert distillation.finished_with(weights, replace(recipe, threads=1))  # how it ran, not what it is
-
-
 @pytest.mark.slow
 def test_a_student_trains_its_teachers_once_and_learns_from_their_probabilities(tmp_path):
     data, teachers, lines = _tiny_data(tmp_path), tmp_path / "teachers", []

@@ -8,7 +8,7 @@ import torch
 from safetensors.torch import load_file
 
 from brandpulse.sentiment import network
-from brandpulse.sentiment.training import Recipe, train
+from brandpulse.sentiment.training import Recipe, initial_model, train
 
 EMBEDDINGS = "encoder.embeddings.word_embeddings.weight"
 
@@ -95,3 +95,24 @@ def test_weight_average_leaves_frozen_parameters_out():
     model[0].weight.requires_grad_(False)
 
     assert set(WeightAverage(model, decay=0.9).state) == {"1.weight"}
+
+
+def test_the_order_seed_leaves_the_initial_head_to_the_seed():
+    head = initial_model(TINY).head.weight
+
+    assert torch.equal(initial_model(replace(TINY, order_seed=TINY.seed + 5)).head.weight, head)
+    assert not torch.equal(initial_model(replace(TINY, seed=TINY.seed + 5)).head.weight, head)
+
+
+@pytest.mark.slow
+def test_an_order_seed_changes_the_run_unless_it_is_the_seed(tmp_path):
+    data = _tiny_data(tmp_path)
+
+    def trained(recipe, name):
+        train(data, tmp_path / name, recipe, progress=str)
+        return load_file(str(tmp_path / name))["head.weight"]
+
+    plain = trained(TINY, "plain.safetensors")
+
+    assert torch.equal(trained(replace(TINY, order_seed=TINY.seed), "same.safetensors"), plain)
+    assert not torch.equal(trained(replace(TINY, order_seed=TINY.seed + 1), "other.safetensors"), plain)

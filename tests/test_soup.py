@@ -1,4 +1,4 @@
-"""A model soup: the mean of the weights of trainings that differ only in their seed."""
+"""A model soup: the mean of the weights of trainings that differ only in their order seed."""
 
 import json
 
@@ -34,7 +34,7 @@ def test_trainings_of_other_shapes_do_not_mix(tmp_path, other):
     one = _weights(tmp_path / "one.safetensors", a=[1.0, 2.0], b=[[0.5]])
     misfit = _weights(tmp_path / "misfit.safetensors", **other)
 
-    with pytest.raises(SentimentError, match="misfit.safetensors does not fit .*only their seeds may differ"):
+    with pytest.raises(SentimentError, match="misfit.safetensors does not fit .*only their order seeds may differ"):
         average_weights([one, misfit])
 
 
@@ -43,35 +43,37 @@ def test_one_training_is_no_soup(tmp_path):
         average_weights([_weights(tmp_path / "one.safetensors", a=[1.0])])
 
 
-def test_the_cli_wants_two_different_seeds(invoke, tmp_path):
-    result = invoke("sentiment", "soup", "--data", _tiny_data(tmp_path), "--seed", 3, "--seed", 3,
+def test_the_cli_wants_two_different_order_seeds(invoke, tmp_path):
+    result = invoke("sentiment", "soup", "--data", _tiny_data(tmp_path), "--order-seed", 3, "--order-seed", 3,
                     "--out", tmp_path / "soup.safetensors")
 
-    assert result.exit_code != 0 and "two different seeds" in result.output
+    assert result.exit_code != 0 and "two different order seeds" in result.output
     assert not (tmp_path / "soup.safetensors").exists()
 
 
 @pytest.mark.slow
-def test_the_cli_trains_each_seed_once_and_writes_their_mean(invoke, tmp_path):
+def test_the_cli_trains_each_order_seed_once_from_one_head_and_writes_their_mean(invoke, tmp_path):
     data, runs, out = _tiny_data(tmp_path), tmp_path / "runs", tmp_path / "soup.safetensors"
 
-    result = invoke("sentiment", "soup", "--data", data, "--layers", 1, "--seed", 1, "--seed", 2,
-                    "--runs-dir", runs, "--out", out)
+    arguments = ["--data", data, "--layers", 1, "--seed", 5, "--order-seed", 1, "--order-seed", 2, "--runs-dir", runs,
+                 "--out", out]
+
+    result = invoke("sentiment", "soup", *arguments)
 
     assert result.exit_code == 0, result.output
-    files = [runs / "teacher-1-layers-seed-1.safetensors", runs / "teacher-1-layers-seed-2.safetensors"]
+    files = [runs / "run-1-layers-seed-5-order-1.safetensors", runs / "run-1-layers-seed-5-order-2.safetensors"]
     first, second, soup = (load_file(str(path)) for path in [*files, out])
     assert not torch.equal(first["head.weight"], second["head.weight"])
     assert torch.allclose(soup["head.weight"].float(), (first["head.weight"].float() + second["head.weight"].float()) / 2,
                           atol=1e-3)
     meta = json.loads(out.with_suffix(".json").read_text())
-    assert [run["seed"] for run in meta["soup_of"]] == [1, 2] and meta["recipe"]["layers"] == 1
+    assert [run["order_seed"] for run in meta["soup_of"]] == [1, 2]
+    assert meta["recipe"]["layers"] == 1 and meta["recipe"]["seed"] == 5
     assert f"the soup {meta['dev_macro_recall']}" in result.output
     assert len(network.load(out).encoder.encoder.layer) == 1
     made = {path: path.stat().st_mtime_ns for path in files}
 
-    again = invoke("sentiment", "soup", "--data", data, "--layers", 1, "--seed", 1, "--seed", 2,
-                   "--runs-dir", runs, "--out", out)
+    again = invoke("sentiment", "soup", *arguments)
 
     assert again.exit_code == 0 and again.output.count("already trained") == 2
     assert {path: path.stat().st_mtime_ns for path in files} == made

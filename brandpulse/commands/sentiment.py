@@ -35,7 +35,9 @@ def sentiment() -> None:
               help="Decay of the moving average of the weights that is evaluated and kept (0: the raw weights).")
 @click.option("--train-embeddings", is_flag=True,
               help="Fine-tune the word embeddings too (frozen by default; the weights file then holds them, +23 MB).")
-@click.option("--seed", type=int, default=RECIPE.seed, show_default=True)
+@click.option("--seed", type=int, default=RECIPE.seed, show_default=True,
+              help="Draws the head's initial weights (and the batch order and dropout, unless --order-seed).")
+@click.option("--order-seed", type=int, default=None, help="Draws the batch order and dropout (default: --seed).")
 @click.option("--threads", type=click.IntRange(min=0), default=0, help="Torch threads (0: all cores).")
 @click.option("--layers", type=click.IntRange(min=1, max=6), default=RECIPE.layers, show_default=True,
               help="How many of MiniLM's 6 layers to keep (fewer: faster, less accurate).")
@@ -50,7 +52,8 @@ def sentiment() -> None:
               help="First train the encoder this many epochs by masked-language modelling on the training tweets.")
 @click.option("--complaints", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
               help="Then fit the complaint head on this complaints file too (as `train-complaints` does).")
-def train(data: Path, out: Path | None, epochs: float, ema: float, train_embeddings: bool, seed: int, threads: int,
+def train(data: Path, out: Path | None, epochs: float, ema: float, train_embeddings: bool, seed: int,
+          order_seed: int | None, threads: int,
           layers: int, teachers: tuple[str, ...], distill: float, teacher_dir: Path | None, adapt_epochs: float,
           complaints: Path | None) -> None:
     """Fine-tune MiniLM on TweetEval train (early stopping on a 5% dev split of it; val is never used)."""
@@ -61,7 +64,7 @@ def train(data: Path, out: Path | None, epochs: float, ema: float, train_embeddi
         _require_tweeteval(data)
         pairs = _teachers(teachers) if teachers else RECIPE.teachers
         recipe = replace(RECIPE, epochs=epochs, ema=ema, train_embeddings=train_embeddings, seed=seed,
-                         threads=threads, layers=layers, teachers=pairs, distill=distill if pairs else 0.0,
+                         order_seed=order_seed, threads=threads, layers=layers, teachers=pairs, distill=distill if pairs else 0.0,
                          adapt_epochs=adapt_epochs)
         meta = run_training(data, out or bundled_weights(), recipe, progress=lambda line: click.echo(line, err=True),
                             teacher_dir=teacher_dir)
@@ -100,22 +103,23 @@ def _fit_complaint_head(data: Path, weights: Path, threads: int) -> None:
 @sentiment.command()
 @click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_DATA, show_default=True,
               help="Folder with TweetEval train_text.txt and train_labels.txt.")
-@click.option("--seed", "seeds", type=int, multiple=True, required=True,
-              help="Seed of one training to average (at least two; each trained with `train`'s recipe unless "
+@click.option("--order-seed", "order_seeds", type=int, multiple=True, required=True,
+              help="Order seed of one training to average (at least two; each trained with `train`'s recipe unless "
                    "--runs-dir holds it).")
+@click.option("--seed", type=int, default=RECIPE.seed, show_default=True,
+              help="The seed of the head's initial weights, which all the trainings share.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Weights file to write (default: the bundled one, sentiment/weights/minilm-tweeteval.safetensors).")
 @click.option("--layers", type=click.IntRange(min=1, max=6), default=RECIPE.layers, show_default=True)
 @click.option("--threads", type=click.IntRange(min=0), default=0, help="Torch threads (0: all cores).")
 @click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where the trainings are kept and reused (default: teachers/ in the brandpulse cache, shared "
-                   "with `train --teacher`).")
+              help="Where the trainings are kept and reused (default: runs/ in the brandpulse cache).")
 @click.option("--complaints", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
               help="Then fit the complaint head on this complaints file too (as `train-complaints` does).")
-def soup(data: Path, seeds: tuple[int, ...], out: Path | None, layers: int, threads: int, runs_dir: Path | None,
-         complaints: Path | None) -> None:
-    """Average the weights of trainings that differ only in their seed (a model soup); print each one's and the
-    soup's macro-recall on the dev split."""
+def soup(data: Path, order_seeds: tuple[int, ...], seed: int, out: Path | None, layers: int, threads: int,
+         runs_dir: Path | None, complaints: Path | None) -> None:
+    """Average the weights of trainings that differ only in the order of their batches (a model soup); print each
+    one's and the soup's macro-recall on the dev split."""
     from brandpulse.sentiment.accel import cache_dir
     from brandpulse.sentiment.classifier import bundled_weights
     from brandpulse.sentiment.soup import make_soup
@@ -123,10 +127,10 @@ def soup(data: Path, seeds: tuple[int, ...], out: Path | None, layers: int, thre
     out = out or bundled_weights()
     with domain_errors():
         _require_tweeteval(data)
-        recipe = replace(RECIPE, layers=layers, threads=threads)
-        meta = make_soup(data, out, recipe, seeds, runs_dir or cache_dir() / "teachers",
+        recipe = replace(RECIPE, seed=seed, layers=layers, threads=threads)
+        meta = make_soup(data, out, recipe, order_seeds, runs_dir or cache_dir() / "runs",
                          progress=lambda line: click.echo(line, err=True))
-    runs = ", ".join(f"seed {run['seed']} {run['dev_macro_recall']}" for run in meta["soup_of"])
+    runs = ", ".join(f"order seed {run['order_seed']} {run['dev_macro_recall']}" for run in meta["soup_of"])
     click.echo(f"dev macro-recall: {runs}; the soup {meta['dev_macro_recall']}; wrote {out}")
     if complaints is not None:
         _fit_complaint_head(complaints, out, threads)
