@@ -53,9 +53,8 @@ def sentiment() -> None:
 @click.option("--complaints", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
               help="Then fit the complaint head on this complaints file too (as `train-complaints` does).")
 def train(data: Path, out: Path | None, epochs: float, ema: float, train_embeddings: bool, seed: int,
-          order_seed: int | None, threads: int,
-          layers: int, teachers: tuple[str, ...], distill: float, teacher_dir: Path | None, adapt_epochs: float,
-          complaints: Path | None) -> None:
+          order_seed: int | None, threads: int, layers: int, teachers: tuple[str, ...], distill: float,
+          teacher_dir: Path | None, adapt_epochs: float, complaints: Path | None) -> None:
     """Fine-tune MiniLM on TweetEval train (early stopping on a 5% dev split of it; val is never used)."""
     from brandpulse.sentiment.classifier import bundled_weights
     from brandpulse.sentiment.training import train as run_training
@@ -64,8 +63,8 @@ def train(data: Path, out: Path | None, epochs: float, ema: float, train_embeddi
         _require_tweeteval(data)
         pairs = _teachers(teachers) if teachers else RECIPE.teachers
         recipe = replace(RECIPE, epochs=epochs, ema=ema, train_embeddings=train_embeddings, seed=seed,
-                         order_seed=order_seed, threads=threads, layers=layers, teachers=pairs, distill=distill if pairs else 0.0,
-                         adapt_epochs=adapt_epochs)
+                         order_seed=order_seed, threads=threads, layers=layers, teachers=pairs,
+                         distill=distill if pairs else 0.0, adapt_epochs=adapt_epochs)
         meta = run_training(data, out or bundled_weights(), recipe, progress=lambda line: click.echo(line, err=True),
                             teacher_dir=teacher_dir)
     click.echo(f"best dev macro-recall {meta['dev_macro_recall']} at step {meta['best_step']}; "
