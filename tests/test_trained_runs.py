@@ -8,8 +8,10 @@ from brandpulse.sentiment.training import Recipe
 
 
 def _run(path, recipe, **extra):
+    """A weights file and its metadata; `recipe` as recorded (a Recipe, or the dict an older version wrote)."""
     path.write_bytes(b"weights")
-    path.with_suffix(".json").write_text(json.dumps({"recipe": asdict(recipe), **extra}))
+    recorded = recipe if isinstance(recipe, dict) else asdict(recipe)
+    path.with_suffix(".json").write_text(json.dumps({"recipe": recorded, **extra}))
     return path
 
 
@@ -28,9 +30,7 @@ def test_an_unfinished_or_different_training_is_not_reused(tmp_path):
 def test_a_run_recorded_before_an_option_existed_had_its_default(tmp_path):
     recipe = Recipe(layers=6)
     recorded = {name: value for name, value in asdict(recipe).items() if name != "order_seed"}
-    weights = tmp_path / "old.safetensors"
-    weights.write_bytes(b"weights")
-    weights.with_suffix(".json").write_text(json.dumps({"recipe": recorded, "minutes": 30.0}))
+    weights = _run(tmp_path / "old.safetensors", recorded, minutes=30.0)
 
     assert finished_with(weights, recipe)
     assert not finished_with(weights, replace(recipe, order_seed=21))
