@@ -1,5 +1,6 @@
-"""Distillation: teachers (other trainings of the same network, deeper or of other seeds) label the training tweets
-with probabilities, and the student learns from those as well as from the gold labels.
+"""Distillation: teachers (other trainings of the same network, deeper or of other seeds, or finished trainings of
+another encoder) label the training tweets with probabilities, and the student learns from those as well as from the
+gold labels.
 
 An ensemble's probabilities say how ambiguous each tweet is, which one gold label cannot; the student gains
 accuracy without the teachers' cost at inference.
@@ -37,7 +38,7 @@ def parse_teacher(spec: str) -> tuple[int, int]:
 
 def teacher_recipe(student: Recipe, layers: int, seed: int) -> Recipe:
     """A teacher is trained as the student is, with its own depth and seed, from the gold labels alone."""
-    return replace(student, layers=layers, seed=seed, teachers=(), distill=0.0)
+    return replace(student, layers=layers, seed=seed, teachers=(), teacher_files=(), distill=0.0)
 
 
 def teacher_path(folder: Path, layers: int, seed: int) -> Path:
@@ -47,33 +48,54 @@ def teacher_path(folder: Path, layers: int, seed: int) -> Path:
 
 def ensure_teachers(student: Recipe, folder: Path, train_one: Callable[[Recipe, Path], dict],
                     progress: Callable[[str], None]) -> list[Path]:
-    """The student's teachers' weights in `folder`: each one is trained (by `train_one`) unless already there."""
-    return trained_runs.ensure_trained([(teacher_recipe(student, layers, seed), teacher_path(folder, layers, seed))
-                                        for layers, seed in student.teachers], train_one, progress)
+    """The student's teachers' weights: each (layers, seed) one in `folder`, trained (by `train_one`) unless already
+    there, then the finished trainings named by `teacher_files`."""
+    trained = trained_runs.ensure_trained([(teacher_recipe(student, layers, seed), teacher_path(folder, layers, seed))
+                                           for layers, seed in student.teachers], train_one, progress)
+    return trained + [finished_teacher(Path(name)) for name in student.teacher_files]
 
 
-def soft_labels(teachers: Sequence[Path], ids: Sequence[Sequence[int]], indices: list[int],
+def finished_teacher(weights: Path) -> Path:
+    """`weights`, checked to be a finished training (of any encoder) that can teach."""
+    meta = weights.with_suffix(".json")
+    if not (weights.exists() and meta.exists()):
+        raise SentimentError(f"teacher {weights}: no such training (its .safetensors and the .json beside it)")
+    try:
+        finished = "minutes" in json.loads(meta.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SentimentError(f"teacher {weights}: cannot read {meta.name} ({exc})") from None
+    if not finished:
+        raise SentimentError(f"teacher {weights} is not a finished training: its run stopped before the end")
+    return weights
+
+
+def soft_labels(teachers: Sequence[Path], texts: Sequence[str], indices: list[int], max_length: int,
                 progress: Callable[[str], None]) -> torch.Tensor:
-    """The teachers' mean probabilities (negative, neutral, positive) for the tweets at `indices`: a (len(ids), 3)
-    tensor, zero in the rows of other tweets. Kept beside the teachers, keyed by their weights and the tweets, so
-    that students of other recipes skip the labelling (minutes per teacher)."""
+    """The teachers' mean probabilities (negative, neutral, positive) for the (normalised) `texts` at `indices`: a
+    (len(texts), 3) tensor, zero in the rows of other texts. Each teacher reads them with its own encoder's tokenizer.
+    Kept beside the first teacher, keyed by the teachers' weights and the texts, so that students of other recipes
+    skip the labelling (minutes per teacher)."""
     import torch
     from safetensors.torch import load_file, save_file
+    from transformers import AutoTokenizer
 
     from brandpulse.sentiment import network
     from brandpulse.sentiment.training import predict_logits
 
-    key = hashlib.sha256(json.dumps([ids[i] for i in indices]).encode())
+    key = hashlib.sha256(json.dumps([max_length] + [texts[i] for i in indices]).encode())
     for path in teachers:
         key.update(hashlib.sha256(path.read_bytes()).digest())
     kept = teachers[0].parent / f"soft-labels-{key.hexdigest()[:16]}.safetensors"
     if kept.exists():
         progress(f"teachers' labels: {kept.name}")
         return load_file(str(kept))["probabilities"]
-    total = torch.zeros(len(ids), 3)
+    total = torch.zeros(len(texts), 3)
     for path in teachers:
         progress(f"labelling {len(indices)} tweets with teacher {path.name}")
-        logits = predict_logits(network.load(path), ids, indices)
+        recipe = network.recipe_of(path)
+        tokenizer = AutoTokenizer.from_pretrained(network.encoder_path(recipe.get("base")))
+        ids = tokenizer(list(texts), truncation=True, max_length=max_length)["input_ids"]
+        logits = predict_logits(network.load(path), ids, indices, bool(recipe.get("bf16")))
         total[indices] += logits.softmax(-1)
     mean = total / len(teachers)
     partial = kept.with_suffix(".partial")

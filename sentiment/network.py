@@ -46,15 +46,21 @@ class MeanPoolClassifier(torch.nn.Module):
         return torch.cat([logits, self.complaint(pooled)], dim=-1)
 
 
-def build(attn_implementation: str | None = None, layers: int = 6) -> MeanPoolClassifier:
-    """The pre-trained MiniLM, cut to its first `layers` transformer layers, with a fresh head."""
+def encoder_path(base: str | None = None) -> str:
+    """The folder of the pre-trained encoder: `base` (a Hugging Face model folder) or, by default, the bundled MiniLM."""
+    return base or base_path()
+
+
+def build(attn_implementation: str | None = None, layers: int = 6, base: str | None = None) -> MeanPoolClassifier:
+    """The pre-trained MiniLM (or the encoder in the folder `base`), cut to its first `layers` transformer layers,
+    with a fresh head."""
     from transformers import AutoModel
 
     from brandpulse.sentiment.base import quiet_transformers
 
     quiet_transformers()
     kwargs = {"attn_implementation": attn_implementation} if attn_implementation else {}
-    encoder = AutoModel.from_pretrained(base_path(), **kwargs)
+    encoder = AutoModel.from_pretrained(encoder_path(base), **kwargs)
     if not 1 <= layers <= encoder.config.num_hidden_layers:
         raise ValueError(f"layers must be between 1 and {encoder.config.num_hidden_layers}, not {layers}")
     # Dropping the top layers costs little accuracy once fine-tuned and makes inference proportionally cheaper.
@@ -63,11 +69,15 @@ def build(attn_implementation: str | None = None, layers: int = 6) -> MeanPoolCl
     return MeanPoolClassifier(encoder)
 
 
+def recipe_of(weights: Path) -> dict[str, Any]:
+    """The training recipe recorded beside `weights` (empty when there is none)."""
+    meta = weights.with_suffix(".json")
+    return json.loads(meta.read_text(encoding="utf-8")).get("recipe", {}) if meta.exists() else {}
+
+
 def layers_of(weights: Path) -> int:
     """How many layers the committed parameters were trained with (from their metadata; 6 when not recorded)."""
-    meta = weights.with_suffix(".json")
-    recipe = json.loads(meta.read_text(encoding="utf-8")).get("recipe", {}) if meta.exists() else {}
-    return int(recipe.get("layers", 6))
+    return int(recipe_of(weights).get("layers", 6))
 
 
 def trained_state(model: MeanPoolClassifier) -> dict[str, torch.Tensor]:
@@ -110,10 +120,11 @@ def attach_complaint_head(model: MeanPoolClassifier, head: Path) -> None:
 
 
 def load(weights: Path, attn_implementation: str | None = None, complaint_head: Path | None = None) -> MeanPoolClassifier:
-    """The pre-trained MiniLM with the committed fine-tuned parameters applied, in fp32 and eval mode."""
+    """The pre-trained encoder (MiniLM, or the `base` its recipe names) with the fine-tuned parameters of `weights`
+    applied, in fp32 and eval mode."""
     from safetensors.torch import load_file
 
-    model = build(attn_implementation, layers_of(weights))
+    model = build(attn_implementation, layers_of(weights), recipe_of(weights).get("base"))
     state = {name: tensor.float() for name, tensor in load_file(str(weights)).items()}
     result = model.load_state_dict(state, strict=False)
     missing = [name for name in result.missing_keys if name not in FROZEN and not name.startswith(UNUSED)]
@@ -121,7 +132,7 @@ def load(weights: Path, attn_implementation: str | None = None, complaint_head: 
         from brandpulse.sentiment.base import SentimentError
 
         raise SentimentError(
-            f"{weights} does not fit the MiniLM network (missing {missing[:3]}, unexpected "
+            f"{weights} does not fit its encoder (missing {missing[:3]}, unexpected "
             f"{result.unexpected_keys[:3]}); retrain it with `brandpulse sentiment train`"
         )
     if complaint_head is not None:

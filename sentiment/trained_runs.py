@@ -28,6 +28,8 @@ def _comparable(recipe: dict) -> dict:
     # Options added since a run was recorded had their defaults then. Through JSON, so that tuples and lists compare
     # equal; the thread count is how a training ran, not what it is.
     recipe = json.loads(json.dumps({**asdict(Recipe()), **recipe}))
+    # No order seed means the seed's own order: the two are one training (training.order_seed).
+    recipe["order_seed"] = recipe["seed"] if recipe["order_seed"] is None else recipe["order_seed"]
     return {name: value for name, value in recipe.items() if name != "threads"}
 
 

@@ -36,6 +36,8 @@ def test_a_teacher_is_the_students_recipe_with_its_own_depth_and_seed_and_no_tea
     teacher = distillation.teacher_recipe(student, 6, 13)
 
     assert (teacher.layers, teacher.seed, teacher.lr, teacher.teachers, teacher.distill) == (6, 13, 5e-5, (), 0.0)
+    assert replace(student, teacher_files=("big.safetensors",)).teacher_files  # and a teacher has no teacher files:
+    assert distillation.teacher_recipe(replace(student, teacher_files=("big.safetensors",)), 6, 13).teacher_files == ()
 
 
 @pytest.mark.slow
@@ -64,17 +66,17 @@ def test_soft_labels_are_the_teachers_mean_probabilities_on_the_chosen_rows(tmp_
     data, teachers = _tiny_data(tmp_path), tmp_path / "teachers"
     paths = distillation.ensure_teachers(replace(TINY, teachers=((1, 1), (1, 2))), teachers,
                                          lambda recipe, path: train(data, path, recipe, progress=str), str)
-    ids = [[101, 2307, 102], [101, 6659, 2326, 102], [101, 102]]
+    texts = ["great", "terrible service", ""]
 
-    soft = distillation.soft_labels(paths, ids, [0, 2], str)
+    soft = distillation.soft_labels(paths, texts, [0, 2], 64, str)
 
     assert soft[1].tolist() == [0.0, 0.0, 0.0]
     assert soft[[0, 2]].sum(-1).tolist() == pytest.approx([1.0, 1.0])
-    alone = distillation.soft_labels(paths[:1], ids, [0, 2], str)
+    alone = distillation.soft_labels(paths[:1], texts, [0, 2], 64, str)
     assert not torch.allclose(alone, soft)  # the second teacher counts
-    other_rows = distillation.soft_labels(paths, ids, [0, 1], str)
+    other_rows = distillation.soft_labels(paths, texts, [0, 1], 64, str)
     assert other_rows[2].tolist() == [0.0, 0.0, 0.0]  # not the labels kept for rows 0 and 2
-    assert torch.equal(distillation.soft_labels(paths, ids, [0, 2], str), soft)
+    assert torch.equal(distillation.soft_labels(paths, texts, [0, 2], 64, str), soft)
 
 
 def test_the_cli_names_a_malformed_teacher(invoke, tmp_path):

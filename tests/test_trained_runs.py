@@ -27,6 +27,15 @@ def test_an_unfinished_or_different_training_is_not_reused(tmp_path):
     assert finished_with(weights, replace(recipe, threads=1))  # how it ran, not what it is
 
 
+def test_no_order_seed_and_the_seed_as_order_seed_are_one_training(tmp_path):
+    recipe = Recipe(seed=13)
+    plain = _run(tmp_path / "plain.safetensors", recipe, minutes=1.0)
+    ordered = _run(tmp_path / "ordered.safetensors", replace(recipe, order_seed=13), minutes=1.0)
+
+    assert finished_with(plain, replace(recipe, order_seed=13)) and finished_with(ordered, recipe)
+    assert not finished_with(plain, replace(recipe, order_seed=14))
+
+
 def test_a_run_recorded_before_an_option_existed_had_its_default(tmp_path):
     recipe = Recipe(layers=6)
     recorded = {name: value for name, value in asdict(recipe).items() if name != "order_seed"}

@@ -31,6 +31,8 @@ def sentiment() -> None:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Weights file to write (default: the bundled one, sentiment/weights/minilm-tweeteval.safetensors).")
 @click.option("--epochs", type=click.FloatRange(min=0.001), default=RECIPE.epochs, show_default=True)
+@click.option("--lr", type=click.FloatRange(min=0.0, min_open=True), default=RECIPE.lr, show_default=True,
+              help="Peak learning rate of the encoder (the head's is 10x).")
 @click.option("--ema", type=click.FloatRange(min=0.0, max=1.0, max_open=True), default=RECIPE.ema, show_default=True,
               help="Decay of the moving average of the weights that is evaluated and kept (0: the raw weights).")
 @click.option("--train-embeddings", is_flag=True,
@@ -39,11 +41,20 @@ def sentiment() -> None:
               help="Draws the head's initial weights (and the batch order and dropout, unless --order-seed).")
 @click.option("--order-seed", type=int, default=None, help="Draws the batch order and dropout (default: --seed).")
 @click.option("--threads", type=click.IntRange(min=0), default=0, help="Torch threads (0: all cores).")
-@click.option("--layers", type=click.IntRange(min=1, max=6), default=RECIPE.layers, show_default=True,
-              help="How many of MiniLM's 6 layers to keep (fewer: faster, less accurate).")
+@click.option("--layers", type=click.IntRange(min=1), default=RECIPE.layers, show_default=True,
+              help="How many of MiniLM's 6 layers (or of --base's) to keep (fewer: faster, less accurate).")
+@click.option("--base", type=click.Path(exists=True, file_okay=False, resolve_path=True), default=None,
+              help="Fine-tune the encoder in this Hugging Face model folder instead of the bundled MiniLM (to train "
+                   "a larger teacher for --teacher-weights).")
+@click.option("--bf16", is_flag=True,
+              help="Run the matrix products in bfloat16: about 2x faster on CPUs with AVX512-BF16 (weights stay fp32).")
 @click.option("--teacher", "teachers", multiple=True, metavar="LAYERS:SEED",
               help="Also learn from this training's probabilities (trained first with the same recipe, unless "
                    "--teacher-dir holds it); repeat for an ensemble. Default: none, the gold labels alone.")
+@click.option("--teacher-weights", "teacher_files", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, resolve_path=True),
+              help="Also learn from this finished training (a weights file of any encoder, a larger --base's say); "
+                   "repeatable, and combinable with --teacher.")
 @click.option("--distill", type=click.FloatRange(min=0.0, max=1.0), default=RECIPE.distill or 0.5, show_default=True,
               help="Weight of the teachers' probabilities in the loss (the gold labels get the rest).")
 @click.option("--teacher-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -52,9 +63,9 @@ def sentiment() -> None:
               help="First train the encoder this many epochs by masked-language modelling on the training tweets.")
 @click.option("--complaints", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
               help="Then fit the complaint head on this complaints file too (as `train-complaints` does).")
-def train(data: Path, out: Path | None, epochs: float, ema: float, train_embeddings: bool, seed: int,
-          order_seed: int | None, threads: int, layers: int, teachers: tuple[str, ...], distill: float,
-          teacher_dir: Path | None, adapt_epochs: float, complaints: Path | None) -> None:
+def train(data: Path, out: Path | None, epochs: float, lr: float, ema: float, train_embeddings: bool, seed: int,
+          order_seed: int | None, threads: int, layers: int, base: str | None, bf16: bool, teachers: tuple[str, ...],
+          teacher_files: tuple[str, ...], distill: float, teacher_dir: Path | None, adapt_epochs: float, complaints: Path | None) -> None:
     """Fine-tune MiniLM on TweetEval train (early stopping on a 5% dev split of it; val is never used)."""
     from brandpulse.sentiment.classifier import bundled_weights
     from brandpulse.sentiment.training import train as run_training
@@ -62,9 +73,11 @@ def train(data: Path, out: Path | None, epochs: float, ema: float, train_embeddi
     with domain_errors():
         _require_tweeteval(data)
         pairs = _teachers(teachers) if teachers else RECIPE.teachers
-        recipe = replace(RECIPE, epochs=epochs, ema=ema, train_embeddings=train_embeddings, seed=seed,
-                         order_seed=order_seed, threads=threads, layers=layers, teachers=pairs,
-                         distill=distill if pairs else 0.0, adapt_epochs=adapt_epochs)
+        _check_layers(layers, base)
+        recipe = replace(RECIPE, epochs=epochs, lr=lr, ema=ema, train_embeddings=train_embeddings, seed=seed,
+                         order_seed=order_seed, threads=threads, layers=layers, base=base, bf16=bf16, teachers=pairs,
+                         teacher_files=teacher_files, distill=distill if pairs or teacher_files else 0.0,
+                         adapt_epochs=adapt_epochs)
         meta = run_training(data, out or bundled_weights(), recipe, progress=lambda line: click.echo(line, err=True),
                             teacher_dir=teacher_dir)
     click.echo(f"best dev macro-recall {meta['dev_macro_recall']} at step {meta['best_step']}; "
@@ -76,6 +89,18 @@ def train(data: Path, out: Path | None, epochs: float, ema: float, train_embeddi
 def _require_tweeteval(data: Path) -> None:
     if not (data / "train_text.txt").exists():
         raise click.BadParameter(f"{data} has no train_text.txt; point --data at the TweetEval folder")
+
+
+def _check_layers(layers: int, base: str | None) -> None:
+    import json
+
+    config = Path(base) / "config.json" if base else None
+    if config is not None and not config.exists():
+        raise click.BadParameter(f"{base} has no config.json: point it at a Hugging Face model folder",
+                                 param_hint="--base")
+    most = json.loads(config.read_text(encoding="utf-8")).get("num_hidden_layers", 0) if config else 6
+    if layers > most:
+        raise click.BadParameter(f"{layers} is more than the {most} layers of {base or 'MiniLM'}", param_hint="--layers")
 
 
 def _teachers(specs: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
