@@ -90,8 +90,12 @@ def test_the_cli_refuses_a_base_without_a_model_and_more_layers_than_there_are(i
 
     no_model = invoke("sentiment", "train", "--data", data, "--base", tmp_path / "empty", "--out", out)
     too_deep = invoke("sentiment", "train", "--data", data, "--layers", 7, "--out", out)
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "config.json").write_text("{")
+    broken = invoke("sentiment", "train", "--data", data, "--base", tmp_path / "broken", "--out", out)
 
     assert no_model.exit_code == 2 and "--base" in no_model.output and "config.json" in no_model.output
+    assert broken.exit_code == 2 and "not valid JSON" in broken.output
     assert too_deep.exit_code == 2 and "7 is more than the 6 layers of MiniLM" in too_deep.output
     assert not out.exists()
 
