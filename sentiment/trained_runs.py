@@ -13,13 +13,18 @@ if TYPE_CHECKING:
     from brandpulse.sentiment.training import Recipe
 
 
+def is_finished(recorded: dict) -> bool:
+    """Whether a run's metadata is that of a finished training (a killed one has no "minutes" yet)."""
+    return "minutes" in recorded
+
+
 def finished_with(weights: Path, recipe: Recipe) -> bool:
-    """Whether `weights` holds a finished training of exactly `recipe` (a killed one has no "minutes" yet)."""
+    """Whether `weights` holds a finished training of exactly `recipe`."""
     meta = weights.with_suffix(".json")
     if not (weights.exists() and meta.exists()):
         return False
     recorded = json.loads(meta.read_text(encoding="utf-8"))
-    return "minutes" in recorded and _comparable(recorded.get("recipe", {})) == _comparable(asdict(recipe))
+    return is_finished(recorded) and _comparable(recorded.get("recipe", {})) == _comparable(asdict(recipe))
 
 
 def _comparable(recipe: dict) -> dict:

@@ -95,12 +95,14 @@ def _require_tweeteval(data: Path) -> None:
 def _check_layers(layers: int, base: str | None) -> None:
     import json
 
-    config = Path(base) / "config.json" if base else None
-    if config is not None and not config.exists():
+    from brandpulse.sentiment.files import base_path
+
+    config = Path(base or base_path()) / "config.json"
+    if not config.exists():
         raise click.BadParameter(f"{base} has no config.json: point it at a Hugging Face model folder",
                                  param_hint="--base")
     try:
-        most = json.loads(config.read_text(encoding="utf-8")).get("num_hidden_layers", 0) if config else 6
+        most = json.loads(config.read_text(encoding="utf-8")).get("num_hidden_layers", 0)
     except ValueError as exc:
         raise click.BadParameter(f"{config} is not valid JSON ({exc})", param_hint="--base") from None
     if layers > most:
