@@ -46,6 +46,9 @@ class Recipe:
     # Finished trainings of any encoder (weights files, a larger `base` say) that teach as well.
     teacher_files: tuple[str, ...] = ()
     distill: float = 0.0
+    # A file of unlabelled tweets (one per line) that the teachers label too: the student then learns their
+    # probabilities on many more tweets than the gold labels cover (a transfer set; see scripts/transfer_tweets.py).
+    transfer: str | None = None
     # Epochs of masked-language modelling on the training tweets before fine-tuning (sentiment.adaptation), its lr.
     adapt_epochs: float = 0.0
     adapt_lr: float = 1e-4
@@ -175,6 +178,46 @@ def dev_macro_recalls(files: Sequence[Path], data_dir: Path, recipe: Recipe) -> 
     return [round(score(gold, _predict(network.load(path), ids, rows)).macro_recall, 2) for path in files]
 
 
+def read_transfer(path: Path) -> list[str]:
+    """The transfer set's tweets, normalised; a missing, unreadable or empty file is a SentimentError."""
+    from brandpulse.sentiment.base import SentimentError
+
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SentimentError(f"transfer set {path}: cannot read it as UTF-8 text ({exc})") from None
+    tweets = [text for text in map(normalize, lines) if text]
+    if not tweets:
+        raise SentimentError(f"transfer set {path} has no tweets (one per line)")
+    return tweets
+
+
+@dataclass(frozen=True)
+class TrainingTexts:
+    """The normalised texts a recipe trains on: TweetEval's labelled tweets, then the transfer set's (label -100)."""
+
+    texts: list[str]
+    labels: list[int]
+    train_idx: list[int]  # labelled, outside the dev split
+    dev_idx: list[int]
+    fit_idx: list[int]  # what batches are drawn from: train_idx and the transfer set's rows
+
+
+def training_texts(data_dir: Path, recipe: Recipe) -> TrainingTexts:
+    texts, labels = read_split(data_dir / "train_text.txt", data_dir / "train_labels.txt")
+    transfer = read_transfer(Path(recipe.transfer)) if recipe.transfer else []
+    train_idx, dev_idx = dev_split(len(texts), recipe.dev_fraction, recipe.dev_seed)
+    fit_idx = train_idx + list(range(len(texts), len(texts) + len(transfer)))
+    return TrainingTexts([normalize(t) for t in texts] + transfer, labels + [-100] * len(transfer), train_idx,
+                         dev_idx, fit_idx)
+
+
+def gold_loss(loss_fn, logits, gold):
+    """The loss against the gold labels of the batch's labelled rows (zero in a batch of transfer tweets alone)."""
+    labelled = gold >= 0
+    return loss_fn(logits[labelled], gold[labelled]) if labelled.any() else logits.sum() * 0.0
+
+
 def describe(data_dir: Path, recipe: Recipe) -> dict:
     """The metadata every weights file trained on `data_dir` with `recipe` carries."""
     return {"name": "brandpulse-minilm-tweeteval", "version": "1",
@@ -225,20 +268,21 @@ def train(data_dir: Path, out: Path, recipe: Recipe = Recipe(), progress: Callab
 
     from brandpulse.sentiment import adaptation, distillation, network
     from brandpulse.sentiment.accel import cache_dir
-    from brandpulse.sentiment.base import offline
+    from brandpulse.sentiment.base import SentimentError, offline
 
     offline()
     teachers = distillation.ensure_teachers(
         recipe, teacher_dir or cache_dir() / "teachers", lambda r, path: train(data_dir, path, r, progress), progress)
     if recipe.threads:
         torch.set_num_threads(recipe.threads)
-    texts, labels = read_split(data_dir / "train_text.txt", data_dir / "train_labels.txt")
+    if recipe.transfer and not teachers:
+        raise SentimentError("a transfer set needs a teacher to label it (--teacher or --teacher-weights)")
+    data = training_texts(data_dir, recipe)
+    labels, train_idx, dev_idx = data.labels, data.train_idx, data.dev_idx
     tokenizer = AutoTokenizer.from_pretrained(network.encoder_path(recipe.base))
-    normalized = [normalize(t) for t in texts]
-    ids = tokenizer(normalized, truncation=True, max_length=recipe.max_length)["input_ids"]
-    train_idx, dev_idx = dev_split(len(texts), recipe.dev_fraction, recipe.dev_seed)
+    ids = tokenizer(data.texts, truncation=True, max_length=recipe.max_length)["input_ids"]
     y = torch.tensor(labels)
-    soft = distillation.soft_labels(teachers, normalized, train_idx, recipe.max_length, progress) if teachers else None
+    soft = distillation.soft_labels(teachers, data.texts, data.fit_idx, recipe.max_length, progress) if teachers else None
     counts = np.bincount([labels[i] for i in train_idx], minlength=3)
     weights = (counts.sum() / (3 * counts)) ** recipe.class_weight_power
     loss_fn = torch.nn.CrossEntropyLoss(weight=torch.tensor(weights, dtype=torch.float32))
@@ -253,21 +297,22 @@ def train(data_dir: Path, out: Path, recipe: Recipe = Recipe(), progress: Callab
     optimizer = _optimizer(model, recipe)
     average = WeightAverage(model, recipe.ema) if recipe.ema else None
     base_lrs = [g["lr"] for g in optimizer.param_groups]
-    total = int(math.ceil(len(train_idx) / recipe.batch_size) * recipe.epochs)
+    total = int(math.ceil(len(data.fit_idx) / recipe.batch_size) * recipe.epochs)
     warm = max(1, int(total * recipe.warmup))
     rng = random.Random(order_seed(recipe))
     dev_gold = [labels[i] for i in dev_idx]
     best = {"dev_macro_recall": -1.0}
     step, seen, started = 0, 0, time.time()
-    progress(f"training on {len(train_idx)} tweets, early stopping on {len(dev_idx)}; {total} steps")
+    progress(f"training on {len(train_idx)} tweets (and {len(data.fit_idx) - len(train_idx)} unlabelled), "
+             f"early stopping on {len(dev_idx)}; {total} steps")
     while step < total:
-        for batch in length_batches(ids, train_idx, recipe.batch_size, rng):
+        for batch in length_batches(ids, data.fit_idx, recipe.batch_size, rng):
             factor = warmup_then_linear_decay(step, warm, total)
             for group, lr in zip(optimizer.param_groups, base_lrs):
                 group["lr"] = lr * factor
             with precision(recipe.bf16):
                 logits = model(*_pad(ids, batch)).float()
-            loss = loss_fn(logits, y[batch])
+            loss = gold_loss(loss_fn, logits, y[batch])
             if soft is not None:
                 soft_loss = distillation.soft_cross_entropy(logits, soft[batch])
                 loss = (1 - recipe.distill) * loss + recipe.distill * soft_loss

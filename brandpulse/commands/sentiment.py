@@ -57,6 +57,9 @@ def sentiment() -> None:
                    "repeatable, and combinable with --teacher.")
 @click.option("--distill", type=click.FloatRange(min=0.0, max=1.0), default=RECIPE.distill or 0.5, show_default=True,
               help="Weight of the teachers' probabilities in the loss (the gold labels get the rest).")
+@click.option("--transfer", type=click.Path(exists=True, dir_okay=False, resolve_path=True), default=None,
+              help="Unlabelled tweets, one per line, that the teachers label too, for the student to learn from "
+                   "(scripts/transfer_tweets.py makes such a file from CSV columns). Needs a teacher.")
 @click.option("--teacher-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where teachers' weights are kept and reused (default: teachers/ in the brandpulse cache).")
 @click.option("--adapt-epochs", type=click.FloatRange(min=0.0), default=RECIPE.adapt_epochs, show_default=True,
@@ -65,8 +68,8 @@ def sentiment() -> None:
               help="Then fit the complaint head on this complaints file too (as `train-complaints` does).")
 def train(data: Path, out: Path | None, epochs: float, lr: float, ema: float, train_embeddings: bool, seed: int,
           order_seed: int | None, threads: int, layers: int, base: str | None, bf16: bool, teachers: tuple[str, ...],
-          teacher_files: tuple[str, ...], distill: float, teacher_dir: Path | None, adapt_epochs: float,
-          complaints: Path | None) -> None:
+          teacher_files: tuple[str, ...], distill: float, transfer: str | None, teacher_dir: Path | None,
+          adapt_epochs: float, complaints: Path | None) -> None:
     """Fine-tune MiniLM (or --base) on TweetEval train (early stopping on a 5% dev split of it; val is never used)."""
     from brandpulse.sentiment.classifier import bundled_weights
     from brandpulse.sentiment.training import train as run_training
@@ -75,10 +78,13 @@ def train(data: Path, out: Path | None, epochs: float, lr: float, ema: float, tr
         _require_tweeteval(data)
         pairs = _teachers(teachers) if teachers else RECIPE.teachers
         _check_layers(layers, base)
+        if transfer and not (pairs or teacher_files):
+            raise click.BadParameter("a transfer set needs a teacher to label it: add --teacher or --teacher-weights",
+                                     param_hint="--transfer")
         recipe = replace(RECIPE, epochs=epochs, lr=lr, ema=ema, train_embeddings=train_embeddings, seed=seed,
                          order_seed=order_seed, threads=threads, layers=layers, base=base, bf16=bf16, teachers=pairs,
                          teacher_files=teacher_files, distill=distill if pairs or teacher_files else 0.0,
-                         adapt_epochs=adapt_epochs)
+                         transfer=transfer, adapt_epochs=adapt_epochs)
         meta = run_training(data, out or bundled_weights(), recipe, progress=lambda line: click.echo(line, err=True),
                             teacher_dir=teacher_dir)
     click.echo(f"best dev macro-recall {meta['dev_macro_recall']} at step {meta['best_step']}; "
