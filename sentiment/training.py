@@ -204,12 +204,14 @@ class TrainingTexts:
 
 
 def training_texts(data_dir: Path, recipe: Recipe) -> TrainingTexts:
+    """The recipe's texts; transfer tweets equal to a labelled one are left out, so that no teacher labels a dev tweet."""
     texts, labels = read_split(data_dir / "train_text.txt", data_dir / "train_labels.txt")
-    transfer = read_transfer(Path(recipe.transfer)) if recipe.transfer else []
+    texts = [normalize(t) for t in texts]
+    labelled = set(texts)
+    transfer = [t for t in read_transfer(Path(recipe.transfer)) if t not in labelled] if recipe.transfer else []
     train_idx, dev_idx = dev_split(len(texts), recipe.dev_fraction, recipe.dev_seed)
     fit_idx = train_idx + list(range(len(texts), len(texts) + len(transfer)))
-    return TrainingTexts([normalize(t) for t in texts] + transfer, labels + [-100] * len(transfer), train_idx,
-                         dev_idx, fit_idx)
+    return TrainingTexts(texts + transfer, labels + [-100] * len(transfer), train_idx, dev_idx, fit_idx)
 
 
 def gold_loss(loss_fn, logits, gold):
@@ -271,12 +273,12 @@ def train(data_dir: Path, out: Path, recipe: Recipe = Recipe(), progress: Callab
     from brandpulse.sentiment.base import SentimentError, offline
 
     offline()
+    if recipe.transfer and not (recipe.teachers or recipe.teacher_files):
+        raise SentimentError("a transfer set needs a teacher to label it (--teacher or --teacher-weights)")
     teachers = distillation.ensure_teachers(
         recipe, teacher_dir or cache_dir() / "teachers", lambda r, path: train(data_dir, path, r, progress), progress)
     if recipe.threads:
         torch.set_num_threads(recipe.threads)
-    if recipe.transfer and not teachers:
-        raise SentimentError("a transfer set needs a teacher to label it (--teacher or --teacher-weights)")
     data = training_texts(data_dir, recipe)
     labels, train_idx, dev_idx = data.labels, data.train_idx, data.dev_idx
     tokenizer = AutoTokenizer.from_pretrained(network.encoder_path(recipe.base))

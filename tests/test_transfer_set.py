@@ -19,21 +19,22 @@ UNLABELLED = ["@someone the new update broke my playlists", "what a lovely morni
               "meeting moved to 3pm http://t.co/x"]
 
 
-def _transfer_file(folder):
+def _transfer_file(folder, *more):
     path = folder / "transfer.txt"
-    path.write_text("\n".join(UNLABELLED) + "\n", encoding="utf-8")
+    path.write_text("\n".join(UNLABELLED + list(more)) + "\n", encoding="utf-8")
     return path
 
 
 def test_the_transfer_tweets_follow_the_labelled_ones_unlabelled_and_are_drawn_but_never_in_dev(tmp_path):
     data = _tiny_data(tmp_path)
     alone = training_texts(data, TINY)
+    dev_tweet = alone.texts[alone.dev_idx[0]]  # left out: no teacher may label a dev tweet
 
-    both = training_texts(data, replace(TINY, transfer=str(_transfer_file(tmp_path))))
+    both = training_texts(data, replace(TINY, transfer=str(_transfer_file(tmp_path, dev_tweet))))
 
     n = len(LABELS)
     assert both.texts[n:] == ["@user the new update broke my playlists", "what a lovely morning at the beach",
-                              "meeting moved to 3pm http"]  # normalised, the blank line dropped
+                              "meeting moved to 3pm http"]  # normalised; the blank line and the dev tweet dropped
     assert both.labels == LABELS + [-100] * 3
     assert (both.train_idx, both.dev_idx) == (alone.train_idx, alone.dev_idx)
     assert both.fit_idx == alone.train_idx + [n, n + 1, n + 2]
