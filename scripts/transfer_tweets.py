@@ -27,8 +27,9 @@ def key(text: str) -> str:
 def column_texts(spec: str) -> list[str]:
     """The texts of column COLUMN (0-based) of FILE, for a spec "FILE:COLUMN"."""
     name, _, column = spec.rpartition(":")
+    index = int(column)
     with open(name, encoding="utf-8", errors="replace", newline="") as rows:
-        return [row[int(column)] for row in csv.reader(rows) if len(row) > int(column)]
+        return [row[index] for row in csv.reader(rows) if len(row) > index]
 
 
 def main() -> int:

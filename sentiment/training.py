@@ -8,7 +8,7 @@ import random
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from brandpulse.sentiment.evaluation import read_split, score
@@ -170,11 +170,10 @@ def dev_macro_recalls(files: Sequence[Path], data_dir: Path, recipe: Recipe) -> 
 
     from brandpulse.sentiment import network
 
-    texts, labels = read_split(data_dir / "train_text.txt", data_dir / "train_labels.txt")
-    _, dev_idx = dev_split(len(texts), recipe.dev_fraction, recipe.dev_seed)
+    data = training_texts(data_dir, replace(recipe, transfer=None))  # dev holds labelled tweets only
     tokenizer = AutoTokenizer.from_pretrained(network.encoder_path(recipe.base))
-    ids = tokenizer([normalize(texts[i]) for i in dev_idx], truncation=True, max_length=recipe.max_length)["input_ids"]
-    gold, rows = [labels[i] for i in dev_idx], list(range(len(dev_idx)))
+    ids = tokenizer([data.texts[i] for i in data.dev_idx], truncation=True, max_length=recipe.max_length)["input_ids"]
+    gold, rows = [data.labels[i] for i in data.dev_idx], list(range(len(data.dev_idx)))
     return [round(score(gold, _predict(network.load(path), ids, rows)).macro_recall, 2) for path in files]
 
 
