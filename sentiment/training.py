@@ -57,6 +57,11 @@ class Recipe:
     # Matrix products in bfloat16 (torch autocast): 3x faster here (a CPU with AVX512-BF16) for the same dev figure;
     # weights, their average and the optimizer stay fp32. Off for the bundled model, which was trained in fp32.
     bf16: bool = False
+    # R-Drop (Liang et al. 2021): each batch goes through twice, with different dropout, and this weight times the
+    # symmetric KL divergence between the two predictions is added to the loss; 0: one pass.
+    rdrop: float = 0.0
+    # Layer-wise lr decay (Howard & Ruder 2018): layer i below the top learns at lr * layer_decay ** i; 1: one lr.
+    layer_decay: float = 1.0
 
 
 class WeightAverage:
@@ -219,6 +224,12 @@ def gold_loss(loss_fn, logits, gold):
     return loss_fn(logits[labelled], gold[labelled]) if labelled.any() else logits.sum() * 0.0
 
 
+def symmetric_kl(a, b):
+    """The mean over rows of KL(p_a || p_b) + KL(p_b || p_a), halved, for two predictions' logits."""
+    pa, pb = a.log_softmax(-1), b.log_softmax(-1)
+    return ((pa.exp() - pb.exp()) * (pa - pb)).sum(-1).mean() / 2
+
+
 def describe(data_dir: Path, recipe: Recipe) -> dict:
     """The metadata every weights file trained on `data_dir` with `recipe` carries."""
     return {"name": "brandpulse-minilm-tweeteval", "version": "1",
@@ -226,14 +237,29 @@ def describe(data_dir: Path, recipe: Recipe) -> dict:
             "data": f"{data_dir.name} train minus a {recipe.dev_fraction:.0%} dev split", "recipe": asdict(recipe)}
 
 
-def _optimizer(model, recipe: Recipe):
+def layer_depth(name: str, layers: int) -> int:
+    """0 for an encoder parameter of the embeddings, i + 1 for one of transformer layer i, `layers` for the rest."""
+    if name.startswith("embeddings."):
+        return 0
+    if name.startswith("encoder.layer."):
+        return int(name.split(".")[2]) + 1
+    return layers
+
+
+def build_optimizer(model, recipe: Recipe):
+    """AdamW over the trainable encoder parameters (no weight decay on biases and LayerNorms) and the head."""
     import torch
 
-    decay = [p for n, p in model.encoder.named_parameters() if p.requires_grad and "LayerNorm" not in n and "bias" not in n]
-    no_decay = [p for n, p in model.encoder.named_parameters() if p.requires_grad and ("LayerNorm" in n or "bias" in n)]
+    layers = model.encoder.config.num_hidden_layers
+    groups: dict[tuple[int, bool], list] = {}
+    for name, parameter in model.encoder.named_parameters():
+        if parameter.requires_grad:
+            decays = "LayerNorm" not in name and "bias" not in name
+            groups.setdefault((layer_depth(name, layers), decays), []).append(parameter)
+    # Layer-wise lr decay: each layer below the top one learns `layer_decay` times as fast as the one above it.
     return torch.optim.AdamW([
-        {"params": decay, "weight_decay": recipe.weight_decay, "lr": recipe.lr},
-        {"params": no_decay, "weight_decay": 0.0, "lr": recipe.lr},
+        *({"params": params, "weight_decay": recipe.weight_decay if decays else 0.0,
+           "lr": recipe.lr * recipe.layer_decay ** (layers - depth)} for (depth, decays), params in groups.items()),
         {"params": list(model.head.parameters()), "weight_decay": 0.0, "lr": recipe.lr * recipe.head_lr_factor},
     ])
 
@@ -295,7 +321,7 @@ def train(data_dir: Path, out: Path, recipe: Recipe = Recipe(), progress: Callab
     if order_seed(recipe) != recipe.seed:
         torch.manual_seed(order_seed(recipe))
     model.train()
-    optimizer = _optimizer(model, recipe)
+    optimizer = build_optimizer(model, recipe)
     average = WeightAverage(model, recipe.ema) if recipe.ema else None
     base_lrs = [g["lr"] for g in optimizer.param_groups]
     total = int(math.ceil(len(data.fit_idx) / recipe.batch_size) * recipe.epochs)
@@ -314,6 +340,10 @@ def train(data_dir: Path, out: Path, recipe: Recipe = Recipe(), progress: Callab
             with precision(recipe.bf16):
                 logits = model(*_pad(ids, batch)).float()
             loss = gold_loss(loss_fn, logits, y[batch])
+            if recipe.rdrop:
+                with precision(recipe.bf16):
+                    again = model(*_pad(ids, batch)).float()
+                loss = (loss + gold_loss(loss_fn, again, y[batch])) / 2 + recipe.rdrop * symmetric_kl(logits, again)
             if soft is not None:
                 soft_loss = distillation.soft_cross_entropy(logits, soft[batch])
                 loss = (1 - recipe.distill) * loss + recipe.distill * soft_loss

@@ -8,7 +8,7 @@ import torch
 from safetensors.torch import load_file
 
 from brandpulse.sentiment import network
-from brandpulse.sentiment.training import Recipe, initial_model, train
+from brandpulse.sentiment.training import Recipe, build_optimizer, initial_model, symmetric_kl, train
 
 EMBEDDINGS = "encoder.embeddings.word_embeddings.weight"
 
@@ -116,3 +116,41 @@ def test_an_order_seed_changes_the_run_unless_it_is_the_seed(tmp_path):
 
     assert torch.equal(trained(replace(TINY, order_seed=TINY.seed), "same.safetensors"), plain)
     assert not torch.equal(trained(replace(TINY, order_seed=TINY.seed + 1), "other.safetensors"), plain)
+
+
+def test_symmetric_kl_is_zero_for_equal_predictions_and_grows_as_they_part():
+    a = torch.tensor([[2.0, 0.0, -1.0], [0.5, 0.5, 0.0]])
+
+    assert symmetric_kl(a, a.clone()).item() == pytest.approx(0.0, abs=1e-7)
+    assert symmetric_kl(a, a + 5.0).item() == pytest.approx(0.0, abs=1e-6)  # logits, not probabilities
+    near, far = symmetric_kl(a, a.flip(-1) * 0.1), symmetric_kl(a, a.flip(-1))
+    assert 0 < near.item() < far.item()
+    assert symmetric_kl(a, a.flip(-1)).item() == pytest.approx(symmetric_kl(a.flip(-1), a).item())
+
+
+def test_layer_decay_slows_each_layer_below_the_top_by_its_factor():
+    model = initial_model(replace(TINY, layers=3))
+    lrs = {}
+    for group in build_optimizer(model, replace(TINY, layers=3, lr=1.0, layer_decay=0.5)).param_groups:
+        for parameter in group["params"]:
+            lrs[id(parameter)] = group["lr"]
+    named = dict(model.named_parameters())
+
+    assert lrs[id(named["encoder.encoder.layer.2.attention.self.query.weight"])] == 1.0
+    assert lrs[id(named["encoder.encoder.layer.0.output.dense.bias"])] == 0.25
+    assert lrs[id(named["encoder.embeddings.LayerNorm.weight"])] == 0.125
+    assert lrs[id(named["head.weight"])] == TINY.head_lr_factor
+    assert id(named["encoder.embeddings.word_embeddings.weight"]) not in lrs  # frozen
+    plain = build_optimizer(model, replace(TINY, layers=3, lr=1.0)).param_groups
+    assert {group["lr"] for group in plain[:-1]} == {1.0}
+
+
+@pytest.mark.slow
+def test_rdrop_runs_two_passes_and_changes_the_run(tmp_path):
+    data = _tiny_data(tmp_path)
+    train(data, tmp_path / "plain.safetensors", TINY, progress=str)
+    meta = train(data, tmp_path / "rdrop.safetensors", replace(TINY, rdrop=1.0), progress=str)
+
+    assert meta["recipe"]["rdrop"] == 1.0
+    assert not torch.equal(load_file(str(tmp_path / "rdrop.safetensors"))["head.weight"],
+                           load_file(str(tmp_path / "plain.safetensors"))["head.weight"])

@@ -64,12 +64,18 @@ def sentiment() -> None:
               help="Where teachers' weights are kept and reused (default: teachers/ in the brandpulse cache).")
 @click.option("--adapt-epochs", type=click.FloatRange(min=0.0), default=RECIPE.adapt_epochs, show_default=True,
               help="First train the encoder this many epochs by masked-language modelling on the training tweets.")
+@click.option("--rdrop", type=click.FloatRange(min=0.0), default=RECIPE.rdrop, show_default=True,
+              help="R-Drop: pass each batch twice (different dropout) and add this weight times the symmetric KL "
+                   "divergence of the two predictions to the loss (about 2x the training time).")
+@click.option("--layer-decay", type=click.FloatRange(min=0.0, max=1.0, min_open=True), default=RECIPE.layer_decay,
+              show_default=True, help="Layer-wise learning-rate decay: each layer learns this times as fast as the "
+                                      "one above it (1: one rate for all).")
 @click.option("--complaints", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
               help="Then fit the complaint head on this complaints file too (as `train-complaints` does).")
 def train(data: Path, out: Path | None, epochs: float, lr: float, ema: float, train_embeddings: bool, seed: int,
           order_seed: int | None, threads: int, layers: int, base: str | None, bf16: bool, teachers: tuple[str, ...],
           teacher_files: tuple[str, ...], distill: float, transfer: str | None, teacher_dir: Path | None,
-          adapt_epochs: float, complaints: Path | None) -> None:
+          adapt_epochs: float, rdrop: float, layer_decay: float, complaints: Path | None) -> None:
     """Fine-tune MiniLM (or --base) on TweetEval train (early stopping on a 5% dev split of it; val is never used)."""
     from brandpulse.sentiment.classifier import bundled_weights
     from brandpulse.sentiment.training import train as run_training
@@ -84,7 +90,7 @@ def train(data: Path, out: Path | None, epochs: float, lr: float, ema: float, tr
         recipe = replace(RECIPE, epochs=epochs, lr=lr, ema=ema, train_embeddings=train_embeddings, seed=seed,
                          order_seed=order_seed, threads=threads, layers=layers, base=base, bf16=bf16, teachers=pairs,
                          teacher_files=teacher_files, distill=distill if pairs or teacher_files else 0.0,
-                         transfer=transfer, adapt_epochs=adapt_epochs)
+                         transfer=transfer, adapt_epochs=adapt_epochs, rdrop=rdrop, layer_decay=layer_decay)
         meta = run_training(data, out or bundled_weights(), recipe, progress=lambda line: click.echo(line, err=True),
                             teacher_dir=teacher_dir)
     click.echo(f"best dev macro-recall {meta['dev_macro_recall']} at step {meta['best_step']}; "
