@@ -117,8 +117,9 @@ def file_reviews(path: Path, text_field: str, rating_field: str) -> tuple[list[s
         except (KeyError, TypeError, ValueError):
             continue
         text = str(row.get(text_field) or "")
-        if text and " ".join(text.lower().split()) not in seen:
-            seen.add(" ".join(text.lower().split()))
+        key = " ".join(text.lower().split())
+        if key and key not in seen:
+            seen.add(key)
             texts.append(text)
             ratings.append(rating)
     if not texts:

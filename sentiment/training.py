@@ -256,7 +256,6 @@ def build_optimizer(model, recipe: Recipe):
         if parameter.requires_grad:
             decays = "LayerNorm" not in name and "bias" not in name
             groups.setdefault((layer_depth(name, layers), decays), []).append(parameter)
-    # Layer-wise lr decay: each layer below the top one learns `layer_decay` times as fast as the one above it.
     return torch.optim.AdamW([
         *({"params": params, "weight_decay": recipe.weight_decay if decays else 0.0,
            "lr": recipe.lr * recipe.layer_decay ** (layers - depth)} for (depth, decays), params in groups.items()),
