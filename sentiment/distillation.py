@@ -37,8 +37,9 @@ def parse_teacher(spec: str) -> tuple[int, int]:
 
 
 def teacher_recipe(student: Recipe, layers: int, seed: int) -> Recipe:
-    """A teacher is trained as the student is, with its own depth and seed, from the gold labels alone."""
-    return replace(student, layers=layers, seed=seed, teachers=(), teacher_files=(), distill=0.0)
+    """A teacher is trained as the student is, with its own depth and seed, from the gold labels alone (the labelled
+    texts, not the transfer set, which it is to label)."""
+    return replace(student, layers=layers, seed=seed, teachers=(), teacher_files=(), distill=0.0, transfer=None)
 
 
 def teacher_path(folder: Path, layers: int, seed: int) -> Path:

@@ -49,6 +49,9 @@ class Recipe:
     # A file of unlabelled tweets (one per line) that the teachers label too: the student then learns their
     # probabilities on many more tweets than the gold labels cover (a transfer set; see scripts/transfer_tweets.py).
     transfer: str | None = None
+    # Files of labelled texts beyond TweetEval (reviews with their stars, say; sentiment.labelled_texts) that join the
+    # training rows, never the dev split: adapts the model to a domain, at some cost on tweets (see the README).
+    extra: tuple[str, ...] = ()
     # Epochs of masked-language modelling on the training tweets before fine-tuning (sentiment.adaptation), its lr.
     adapt_epochs: float = 0.0
     adapt_lr: float = 1e-4
@@ -198,24 +201,32 @@ def read_transfer(path: Path) -> list[str]:
 
 @dataclass(frozen=True)
 class TrainingTexts:
-    """The normalised texts a recipe trains on: TweetEval's labelled tweets, then the transfer set's (label -100)."""
+    """The normalised texts a recipe trains on: TweetEval's labelled tweets, the extra labelled texts, then the
+    transfer set's (label -100)."""
 
     texts: list[str]
     labels: list[int]
     train_idx: list[int]  # labelled, outside the dev split
     dev_idx: list[int]
-    fit_idx: list[int]  # what batches are drawn from: train_idx and the transfer set's rows
+    fit_idx: list[int]  # what batches are drawn from: train_idx, the extra texts' and the transfer set's rows
 
 
 def training_texts(data_dir: Path, recipe: Recipe) -> TrainingTexts:
-    """The recipe's texts; transfer tweets equal to a labelled one are left out, so that no teacher labels a dev tweet."""
+    """The recipe's texts; extra texts and transfer tweets equal to a TweetEval one are left out, so that no dev
+    tweet is trained on or labelled by a teacher."""
+    from brandpulse.sentiment.labelled_texts import read_labelled
+
     texts, labels = read_split(data_dir / "train_text.txt", data_dir / "train_labels.txt")
     texts = [normalize(t) for t in texts]
-    labelled = set(texts)
-    transfer = [t for t in read_transfer(Path(recipe.transfer)) if t not in labelled] if recipe.transfer else []
+    known = set(texts)
+    extra = [(normalize(t), label) for path in recipe.extra for t, label in read_labelled(Path(path))]
+    extra = [(t, label) for t, label in extra if t and t not in known]
+    known.update(t for t, _ in extra)
+    transfer = [t for t in read_transfer(Path(recipe.transfer)) if t not in known] if recipe.transfer else []
     train_idx, dev_idx = dev_split(len(texts), recipe.dev_fraction, recipe.dev_seed)
-    fit_idx = train_idx + list(range(len(texts), len(texts) + len(transfer)))
-    return TrainingTexts(texts + transfer, labels + [-100] * len(transfer), train_idx, dev_idx, fit_idx)
+    fit_idx = train_idx + list(range(len(texts), len(texts) + len(extra) + len(transfer)))
+    return TrainingTexts(texts + [t for t, _ in extra] + transfer, labels + [label for _, label in extra]
+                         + [-100] * len(transfer), train_idx, dev_idx, fit_idx)
 
 
 def gold_loss(loss_fn, logits, gold):
@@ -299,11 +310,11 @@ def train(data_dir: Path, out: Path, recipe: Recipe = Recipe(), progress: Callab
     offline()
     if recipe.transfer and not (recipe.teachers or recipe.teacher_files):
         raise SentimentError("a transfer set needs a teacher to label it (--teacher or --teacher-weights)")
+    data = training_texts(data_dir, recipe)  # first, so that a bad extra or transfer file stops it before teachers
     teachers = distillation.ensure_teachers(
         recipe, teacher_dir or cache_dir() / "teachers", lambda r, path: train(data_dir, path, r, progress), progress)
     if recipe.threads:
         torch.set_num_threads(recipe.threads)
-    data = training_texts(data_dir, recipe)
     labels, train_idx, dev_idx = data.labels, data.train_idx, data.dev_idx
     tokenizer = AutoTokenizer.from_pretrained(network.encoder_path(recipe.base))
     ids = tokenizer(data.texts, truncation=True, max_length=recipe.max_length)["input_ids"]
@@ -329,8 +340,9 @@ def train(data_dir: Path, out: Path, recipe: Recipe = Recipe(), progress: Callab
     dev_gold = [labels[i] for i in dev_idx]
     best = {"dev_macro_recall": -1.0}
     step, seen, started = 0, 0, time.time()
-    progress(f"training on {len(train_idx)} tweets (and {len(data.fit_idx) - len(train_idx)} unlabelled), "
-             f"early stopping on {len(dev_idx)}; {total} steps")
+    added = [labels[i] >= 0 for i in data.fit_idx[len(train_idx):]]
+    progress(f"training on {len(train_idx)} tweets, {sum(added)} extra labelled texts and "
+             f"{len(added) - sum(added)} unlabelled ones, early stopping on {len(dev_idx)}; {total} steps")
     while step < total:
         for batch in length_batches(ids, data.fit_idx, recipe.batch_size, rng):
             factor = warmup_then_linear_decay(step, warm, total)

@@ -31,12 +31,16 @@ def test_a_teacher_must_be_layers_colon_seed(spec):
 
 
 def test_a_teacher_is_the_students_recipe_with_its_own_depth_and_seed_and_no_teachers():
-    student = Recipe(lr=5e-5, teachers=((6, 13), (4, 14)), teacher_files=("big.safetensors",), distill=0.5)
+    student = Recipe(lr=5e-5, teachers=((6, 13), (4, 14)), teacher_files=("big.safetensors",), distill=0.5,
+                     transfer="tweets.txt", extra=("reviews.jsonl",))
 
     teacher = distillation.teacher_recipe(student, 6, 13)
 
     assert (teacher.layers, teacher.seed, teacher.lr, teacher.teachers, teacher.teacher_files, teacher.distill) == (
         6, 13, 5e-5, (), (), 0.0)
+    # It learns from the labelled texts the student has, and labels the transfer set rather than training on it
+    # (a transfer set without a teacher would be refused).
+    assert (teacher.extra, teacher.transfer) == (("reviews.jsonl",), None)
 
 
 @pytest.mark.slow

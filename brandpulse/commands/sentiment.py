@@ -60,6 +60,10 @@ def sentiment() -> None:
 @click.option("--transfer", type=click.Path(exists=True, dir_okay=False, resolve_path=True), default=None,
               help="Unlabelled tweets, one per line, that the teachers label too, for the student to learn from "
                    "(scripts/transfer_tweets.py makes such a file from CSV columns). Needs a teacher.")
+@click.option("--extra", multiple=True, type=click.Path(exists=True, dir_okay=False, resolve_path=True),
+              help="Labelled texts to train on beside TweetEval's, never in the dev split: a .jsonl, .csv or .tsv "
+                   "with `text` and `label` (negative/neutral/positive) or `rating` (1-5 stars), such as "
+                   "`brandpulse query --source appstore --columns text,rating --format jsonl` writes. Repeatable.")
 @click.option("--teacher-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where teachers' weights are kept and reused (default: teachers/ in the brandpulse cache).")
 @click.option("--adapt-epochs", type=click.FloatRange(min=0.0), default=RECIPE.adapt_epochs, show_default=True,
@@ -74,7 +78,8 @@ def sentiment() -> None:
               help="Then fit the complaint head on this complaints file too (as `train-complaints` does).")
 def train(data: Path, out: Path | None, epochs: float, lr: float, ema: float, train_embeddings: bool, seed: int,
           order_seed: int | None, threads: int, layers: int, base: str | None, bf16: bool, teachers: tuple[str, ...],
-          teacher_files: tuple[str, ...], distill: float, transfer: str | None, teacher_dir: Path | None,
+          teacher_files: tuple[str, ...], distill: float, transfer: str | None, extra: tuple[str, ...],
+          teacher_dir: Path | None,
           adapt_epochs: float, rdrop: float, layer_decay: float, complaints: Path | None) -> None:
     """Fine-tune MiniLM (or --base) on TweetEval train (early stopping on a 5% dev split of it; val is never used)."""
     from brandpulse.sentiment.classifier import bundled_weights
@@ -90,7 +95,8 @@ def train(data: Path, out: Path | None, epochs: float, lr: float, ema: float, tr
         recipe = replace(RECIPE, epochs=epochs, lr=lr, ema=ema, train_embeddings=train_embeddings, seed=seed,
                          order_seed=order_seed, threads=threads, layers=layers, base=base, bf16=bf16, teachers=pairs,
                          teacher_files=teacher_files, distill=distill if pairs or teacher_files else 0.0,
-                         transfer=transfer, adapt_epochs=adapt_epochs, rdrop=rdrop, layer_decay=layer_decay)
+                         transfer=transfer, extra=extra, adapt_epochs=adapt_epochs, rdrop=rdrop,
+                         layer_decay=layer_decay)
         meta = run_training(data, out or bundled_weights(), recipe, progress=lambda line: click.echo(line, err=True),
                             teacher_dir=teacher_dir)
     click.echo(f"best dev macro-recall {meta['dev_macro_recall']} at step {meta['best_step']}; "
