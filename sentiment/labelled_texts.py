@@ -1,7 +1,8 @@
 """Labelled texts beyond TweetEval for `sentiment train --extra`: the reviews a store holds with their stars, say.
 
 A file is JSON Lines, CSV or TSV (by its suffix) with a `text` field and either a `label` (negative, neutral,
-positive) or a `rating` of 1-5 stars (1-2 negative, 3 neutral, 4-5 positive, as the NPS mapping reads stars).
+positive) or a `rating` of 1-5 stars (1-2 negative, 3 neutral, 4-5 positive: the sentiment of the stars, where the
+NPS mapping, stricter, makes only 5 a promoter).
 `brandpulse query --columns text,rating --format jsonl` writes such a file from the store.
 """
 

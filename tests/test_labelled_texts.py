@@ -20,7 +20,7 @@ def _jsonl(path, *rows):
 
 
 @pytest.mark.parametrize(("stars", "label"), [(1, 0), (2, 0), (2.5, 0), (3, 1), (3.5, 1), (4, 2), (5, 2)])
-def test_stars_map_to_labels_as_the_nps_mapping_reads_them(stars, label):
+def test_stars_map_to_the_sentiment_they_express(stars, label):
     assert stars_label(stars) == label
 
 
