@@ -105,13 +105,10 @@ def pang_lee_reviews(path: Path) -> tuple[list[str], list[float]]:
 
 def file_reviews(path: Path, text_field: str, rating_field: str) -> tuple[list[str], list[float]]:
     """Reviews from a .jsonl, .csv or .tsv file with a text and a numeric rating; rows lacking either are skipped."""
-    with path.open(encoding="utf-8-sig") as f:  # -sig: spreadsheet exports often start with a byte-order mark
-        if path.suffix == ".jsonl":
-            rows = [json.loads(line) for line in f if line.strip()]
-        else:
-            rows = list(csv.DictReader(f, delimiter="\t" if path.suffix == ".tsv" else ","))
+    from brandpulse.sentiment.labelled_texts import read_rows
+
     texts, ratings, seen = [], [], set()
-    for row in rows:
+    for _, row in read_rows(path):
         try:
             rating = float(row[rating_field])
         except (KeyError, TypeError, ValueError):

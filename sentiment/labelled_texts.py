@@ -26,9 +26,10 @@ def row_label(row: dict) -> int | None:
     """The row's label index from `label` or else `rating`; None when it has neither (a review without stars)."""
     label = row.get("label")
     if label not in (None, ""):
-        if str(label).strip().lower() not in LABELS:
+        name = str(label).strip().lower()
+        if name not in LABELS:
             raise ValueError(f"label {label!r} is not one of {', '.join(LABELS)}")
-        return LABELS.index(str(label).strip().lower())
+        return LABELS.index(name)
     rating = row.get("rating")
     if rating in (None, ""):
         return None
@@ -39,8 +40,9 @@ def row_label(row: dict) -> int | None:
     return stars_label(stars)
 
 
-def _rows(path: Path) -> list[tuple[int, dict]]:
-    """(line number, row) pairs; line numbers count the file's lines (a CSV header is line 1)."""
+def read_rows(path: Path) -> list[tuple[int, dict]]:
+    """The rows of a .jsonl, .csv or .tsv file (a byte-order mark is skipped) as (line number, row) pairs; line
+    numbers count the file's lines (a CSV header is line 1). Malformed JSON or another suffix is a SentimentError."""
     with path.open(encoding="utf-8-sig", newline="") as f:
         if path.suffix.lower() == ".jsonl":
             rows = []
@@ -65,7 +67,7 @@ def read_labelled(path: Path) -> list[tuple[str, int]]:
     """The file's (text, label index) pairs; rows without a text or without a label or rating are skipped, a bad
     label or rating is a SentimentError naming the line, and so is a file with no labelled text at all."""
     try:
-        rows = _rows(path)
+        rows = read_rows(path)
     except (OSError, UnicodeDecodeError) as exc:
         raise SentimentError(f"labelled texts {path}: cannot read it as UTF-8 text ({exc})") from None
     labelled = []

@@ -178,7 +178,7 @@ def dev_macro_recalls(files: Sequence[Path], data_dir: Path, recipe: Recipe) -> 
 
     from brandpulse.sentiment import network
 
-    data = training_texts(data_dir, replace(recipe, transfer=None))  # dev holds labelled tweets only
+    data = training_texts(data_dir, replace(recipe, transfer=None, extra=()))  # dev holds TweetEval tweets only
     tokenizer = AutoTokenizer.from_pretrained(network.encoder_path(recipe.base))
     ids = tokenizer([data.texts[i] for i in data.dev_idx], truncation=True, max_length=recipe.max_length)["input_ids"]
     gold, rows = [data.labels[i] for i in data.dev_idx], list(range(len(data.dev_idx)))
