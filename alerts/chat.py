@@ -50,18 +50,22 @@ def _mention_lines(mentions: Sequence[Mapping[str, Any]]) -> list[str]:
         link = web_link(m.get("url"))
         link = link if link and len(link) <= MAX_LINK and not _BLANKS.search(link) else None
         similar = f" (+{m['similar']} similar)" if m.get("similar") else ""
-        lines.append(f"{number}. {who}: \"{defuse(m.get('text') or '')}\"{similar}" + (f" {link}" if link else ""))
+        flag = " (complaint)" if m.get("is_complaint") else ""
+        lines.append(f"{number}. {who}{flag}: \"{defuse(m.get('text') or '')}\"{similar}" + (f" {link}" if link else ""))
     return lines
 
 
 def spike_chat(alert: Alert, alert_id: int) -> ChatMessage:
-    """Brand, observed against expected, top themes when known, the top 3 mentions with links, and the alert id."""
+    """Brand, observed against expected, how many are complaints, top themes when known, the top 3 mentions
+    (complaints first) with links, and the alert id."""
     update = " (growing)" if alert.details.get("update") else ""
     scope = f" on {alert.source}" if alert.source else ""
     lines = [
         f"{alert.observed:g} detractor mentions{scope} between {alert.window_start:%H:%M} and "
         f"{alert.window_end:%H:%M} UTC on {alert.window_start:%Y-%m-%d}, usually {alert.expected:.1f}.",
     ]
+    if "complaints" in alert.details:
+        lines.append(f"{alert.details['complaints']} of them are complaints (posts that need an answer).")
     if themes := _themes(alert.details):
         lines.append(themes)
     if mentions := _mention_lines(alert.details.get("top_mentions") or []):
@@ -84,12 +88,14 @@ def alert_chat(alert: Alert, alert_id: int) -> ChatMessage:
 
 
 def digest_chat(brand: str, day: str, volume: int, counts: Mapping[str, int], nss: float | None,
-                change: float | None, terms: Sequence[tuple[str, int]]) -> ChatMessage:
-    """A day's figures for one brand in three lines: volume and categories, net sentiment, themes of negative mentions."""
+                change: float | None, terms: Sequence[tuple[str, int]], complaints: int = 0) -> ChatMessage:
+    """A day's figures for one brand in three or four lines: volume and categories, complaints when there are any,
+    net sentiment, themes of negative mentions."""
     score = "n/a" if nss is None else f"{nss:+.0f}" + ("" if change is None else f" ({change:+.0f} since the day before)")
     lines = [
         f"{volume} mentions: {counts.get('promoter', 0)} promoters, {counts.get('passive', 0)} passives, "
         f"{counts.get('detractor', 0)} detractors" + (f", {counts['unscored']} unscored." if counts.get("unscored") else "."),
+        *([f"{complaints} complaints (posts that need an answer)."] if complaints else []),
         f"Net sentiment: {score}.",
     ]
     if terms:

@@ -1,5 +1,5 @@
-"""The daily digest's figures: per brand (volume, categories, net score and its trend, themes, grouped top mentions,
-sources, alerts) and across brands (share of voice), and their stable JSON shape."""
+"""The daily digest's figures: per brand (volume, categories, complaints, net score and its trend, themes, grouped top
+mentions, sources, alerts) and across brands (share of voice), and their stable JSON shape."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from brandpulse.alerts.complaints_first import complaint_count, is_complaint
 from brandpulse.alerts.neardup import representatives
 from brandpulse.alerts.themes import themes
 
@@ -16,12 +17,13 @@ SCORED = ("promoter", "passive", "detractor")
 TREND_DAYS = 30
 AVERAGE_DAYS = 7
 BASELINE_DAYS = 28  # the day's negative themes are contrasted with the brand's detractors of the 28 days before
-MENTION_FIELDS = ("source", "author", "text", "url", "created_at", "score", "similar")
+MENTION_FIELDS = ("source", "author", "text", "url", "created_at", "score", "complaint", "similar")
 
 
 @dataclass(frozen=True)
 class BrandDigest:
-    """One brand's day: volume, categories, net score with its trend, themes, grouped top mentions, sources, alerts."""
+    """One brand's day: volume, categories, complaints, net score with its trend, themes, grouped top mentions,
+    sources, alerts."""
 
     brand: str
     day: date
@@ -32,6 +34,7 @@ class BrandDigest:
     top_negative: Sequence[Mapping[str, Any]]
     sources: Sequence[Mapping[str, Any]]
     alerts: Sequence[Mapping[str, Any]] = ()
+    complaints: int = 0  # mentions the complaint head read as complaints: the posts support has to answer
 
     @property
     def volume(self) -> int:
@@ -103,17 +106,21 @@ def top_grouped(mentions: Sequence[Mapping[str, Any]], category: str, limit: int
 def brand_digest(
     brand: str, day: date, mentions: Sequence[Mapping[str, Any]], trend: Sequence[tuple[date, Mapping[str, int]]],
     baseline_texts: Sequence[str], keywords: Sequence[str], alerts: Sequence[Mapping[str, Any]] = (),
-    top: int = 3, terms: int = 5,
+    top: int = 3, terms: int = 5, *, complaint_threshold: float,
 ) -> BrandDigest:
     """The digest of `brand` for `day` from its classified mentions, the category counts of the days before
-    (oldest first) and the texts of its detractor mentions of the `BASELINE_DAYS` before."""
+    (oldest first) and the texts of its detractor mentions of the `BASELINE_DAYS` before. A mention is a complaint
+    from `complaint_threshold` on; the top negative mentions say which are (`is_complaint`)."""
     counts = category_counts(mentions)
     negative = [m["text"] or "" for m in mentions if m["category"] == "detractor"]
     return BrandDigest(
         brand=brand, day=day, counts=counts, trend=[*trend, (day, counts)][-TREND_DAYS:],
         themes=[t.as_dict() for t in themes(negative, baseline_texts, [brand, *keywords], terms)],
-        top_positive=top_grouped(mentions, "promoter", top), top_negative=top_grouped(mentions, "detractor", top),
+        top_positive=top_grouped(mentions, "promoter", top),
+        top_negative=[{**m, "is_complaint": is_complaint(m, complaint_threshold)}
+                      for m in top_grouped(mentions, "detractor", top)],
         sources=by_source(mentions), alerts=[alert_summary(a) for a in alerts],
+        complaints=complaint_count(mentions, complaint_threshold),
     )
 
 
@@ -156,7 +163,7 @@ def _round(value: float | None) -> float | None:
 def brand_json(d: BrandDigest) -> dict[str, Any]:
     """One brand's part of the digest JSON (the shape documented in the README)."""
     return {
-        "brand": d.brand, "volume": d.volume, "categories": dict(d.counts),
+        "brand": d.brand, "volume": d.volume, "categories": dict(d.counts), "complaints": d.complaints,
         "net_score": _round(d.nss), "net_score_previous_day": _round(d.nss_previous_day),
         "net_score_7d_average": _round(d.nss_7d_average),
         "net_score_change": {"previous_day": _round(d.change), "7d_average": _round(d.change_7d)},

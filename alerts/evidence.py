@@ -1,10 +1,12 @@
-"""What a spike is about: its themes against the baseline, its top mentions one per near-duplicate group."""
+"""What a spike is about: its themes against the baseline, its complaints, its top mentions one per near-duplicate
+group (complaints first)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from brandpulse.alerts.complaints_first import complaint_count, complaints_first, is_complaint
 from brandpulse.alerts.neardup import representatives
 from brandpulse.alerts.themes import theme_terms, themes
 
@@ -14,15 +16,21 @@ COMPARED_THEMES = 3
 
 
 def spike_evidence(
-    window: Sequence[Mapping[str, Any]], baseline_texts: Sequence[str], keywords: Iterable[str], top: int = 5,
+    window: Sequence[Mapping[str, Any]], baseline_texts: Sequence[str], keywords: Iterable[str],
+    complaint_threshold: float, top: int = 5,
 ) -> dict[str, Any]:
-    """`themes` (top 5 JSON objects) and `top_mentions` (one per near-duplicate group, with `similar`) of a window.
+    """`themes` (top 5 JSON objects), `detractors` and how many of them are `complaints`, and `top_mentions` (one
+    per near-duplicate group, with `similar` and `is_complaint`; complaints first, then the most negative) of a
+    window.
 
-    `window` is the window's detractor mentions, most negative first; `baseline_texts` the same brand's detractor
-    texts of the baseline period.
+    `window` is the window's detractor mentions (text, score, complaint, ...); `baseline_texts` the same brand's
+    detractor texts of the baseline period.
     """
     found = themes([m["text"] or "" for m in window], baseline_texts, keywords, TOP_THEMES)
-    return {"themes": [t.as_dict() for t in found], "top_mentions": representatives(window, top)}
+    return {"themes": [t.as_dict() for t in found], "detractors": len(window),
+            "complaints": complaint_count(window, complaint_threshold),
+            "top_mentions": [{**m, "is_complaint": is_complaint(m, complaint_threshold)}
+                             for m in representatives(complaints_first(window, complaint_threshold), top)]}
 
 
 def themes_change(previous: Sequence[str], current: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

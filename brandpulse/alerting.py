@@ -23,6 +23,7 @@ from brandpulse.alerts.themes import theme_terms
 from brandpulse import factory
 from brandpulse.channels import Channel, queue_chat
 from brandpulse.config import Config
+from brandpulse.sentiment.nps import COMPLAINT_THRESHOLD
 from brandpulse.store import transaction
 from brandpulse.store.timestamps import from_db, to_db
 
@@ -89,7 +90,8 @@ def with_evidence(config: Config, db: Any, alert: Alert, previous_themes: tuple[
     window = store_alerts.detractor_mentions(db, alert.brand, alert.window_start, alert.window_end, alert.source)
     baseline_from = alert.window_start - timedelta(days=factory.spike_rule(config).history_days)
     baseline = store_alerts.detractor_texts(db, alert.brand, baseline_from, alert.window_start, alert.source)
-    details = {**alert.details, **alerts_evidence.spike_evidence(window, baseline, keywords_of(config, alert.brand))}
+    evidence = alerts_evidence.spike_evidence(window, baseline, keywords_of(config, alert.brand), COMPLAINT_THRESHOLD)
+    details = {**alert.details, **evidence}
     if alert.details.get("update"):
         details["themes_change"] = alerts_evidence.themes_change(previous_themes, details["themes"])
     return replace(alert, details=details)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from brandpulse.alerts import digest as alerts_digest
 from brandpulse.alerts import digest_render
 from brandpulse.config import BrandConfig, Config
+from brandpulse.sentiment.nps import COMPLAINT_THRESHOLD
 from brandpulse.store import alerts as store_alerts
 from brandpulse.store import digest as store_digest
 from brandpulse.store import outbox as store_outbox
@@ -48,6 +49,7 @@ def _brand_digest(config: Config, db: Any, brand: BrandConfig, day: date) -> ale
         brand.name, day, store_digest.classified_mentions(db, brand.name, start, end), list(zip(earlier, history)),
         store_alerts.detractor_texts(db, brand.name, baseline_start, start), brand.keywords,
         store_digest.alerts_between(db, brand.name, start, end), settings.top_mentions, settings.top_terms,
+        complaint_threshold=COMPLAINT_THRESHOLD,
     )
 
 
@@ -90,7 +92,8 @@ def _queued_key(brand: str, day: date) -> str:
 
 def _chat(brand: dict[str, Any], day: date) -> ChatMessage:
     return digest_chat(brand["brand"], day.isoformat(), brand["volume"], brand["categories"], brand["net_score"],
-                       brand["net_score_change"]["previous_day"], [(t["term"], t["count"]) for t in brand["themes"]])
+                       brand["net_score_change"]["previous_day"], [(t["term"], t["count"]) for t in brand["themes"]],
+                       brand["complaints"])
 
 
 def queue(

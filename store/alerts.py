@@ -54,11 +54,12 @@ def detractor_mentions(
     db: Store, brand: str, start: datetime, end: datetime, source: str | None = None,
     limit: int = 20_000,
 ) -> list[dict[str, Any]]:
-    """The detractor mentions of `brand` (from `source` if given) in [start, end), most negative first."""
+    """The detractor mentions of `brand` (from `source` if given) in [start, end), most negative first, with their
+    complaint probability."""
     return [
         dict(row)
         for row in db.query(
-            """SELECT source, author, text, url, created_at, score FROM mentions
+            """SELECT source, author, text, url, created_at, score, complaint FROM mentions
                WHERE brand = ? AND created_at >= ? AND created_at < ? AND category = 'detractor'
                      AND (? IS NULL OR source = ?)
                ORDER BY coalesce(score, 0), created_at LIMIT ?""",

@@ -32,7 +32,8 @@ POOL_MAX = 20
 STREAM_CHUNK = 2000
 COPY_ROWS = 200  # from this many rows on, insert_ignoring COPYs them in
 _SEARCH_ORDERS = {"newest": "m.id DESC", "oldest": "m.id", "stored": "m.id",
-                  "relevance": "ts_rank(m.search, to_tsquery('simple', :search)) DESC, m.id DESC"}
+                  "relevance": "ts_rank(m.search, to_tsquery('simple', :search)) DESC, m.id DESC",
+                  "complaint": "m.complaint IS NULL, m.complaint DESC, m.id DESC"}
 _BUCKETS = {
     "hour": "substr({c}, 1, 13) || ':00:00Z'",
     "day": "substr({c}, 1, 10)",

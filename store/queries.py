@@ -22,6 +22,8 @@ ORDERS = {
     "oldest": "m.created_at, m.id",
     # Storage order: no sort at all, so any number of rows streams without a temporary b-tree.
     "stored": "m.id",
+    # The posts support has to answer first; mentions without a complaint probability (unscored, no head) last.
+    "complaint": "m.complaint IS NULL, m.complaint DESC, m.created_at DESC, m.id DESC",
 }
 
 
@@ -38,6 +40,7 @@ class MentionFilter:
     search: str | None = None
     min_score: float | None = None
     max_score: float | None = None
+    min_complaint: float | None = None
 
 
 def check_columns(columns: Sequence[str]) -> tuple[str, ...]:
@@ -57,6 +60,7 @@ _CLAUSES = {
     "label": "m.label = :label",
     "min_score": "m.score >= :min_score",
     "max_score": "m.score <= :max_score",
+    "min_complaint": "m.complaint >= :min_complaint",
 }
 
 

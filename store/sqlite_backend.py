@@ -27,6 +27,7 @@ _SEARCH_ORDERS = {
     "oldest": "mentions_fts.rowid",
     "stored": "mentions_fts.rowid",
     "relevance": "mentions_fts.rank",
+    "complaint": "m.complaint IS NULL, m.complaint DESC, mentions_fts.rowid DESC",
 }
 # Timestamps are stored as 'YYYY-MM-DDTHH:MM:SSZ' text, so buckets are cheap string operations.
 _BUCKETS = {

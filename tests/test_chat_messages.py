@@ -30,6 +30,15 @@ def test_a_spike_message_names_brand_counts_top_three_mentions_with_links_and_th
     ]
 
 
+def test_a_spike_message_says_how_many_are_complaints_and_marks_them():
+    top = [{**_mention(1), "is_complaint": True}, {**_mention(2), "is_complaint": False}]
+
+    lines = alert_chat(_spike(complaints=7, detractors=42, top_mentions=top), 4).body.splitlines()
+
+    assert lines[1] == "7 of them are complaints (posts that need an answer)."
+    assert lines[3].startswith("1. twitter @user1 (complaint): ") and lines[4].startswith("2. twitter @user2: ")
+
+
 def test_themes_are_shown_when_the_alert_has_them_top_three_only():
     themes = [{"term": t, "count": c, "baseline_count": b, "score": s}
               for t, c, b, s in [("double charge", 18, 1, 9.1), ("refund", 9, 2, 4.0), ("app crash", 4, 0, 3.2),
@@ -77,3 +86,11 @@ def test_a_health_message_and_a_digest_message_are_short():
         "Net sentiment: +17 (-4 since the day before).",
         "Themes of negative mentions: refund (12), charged (9)",
     ]
+
+
+def test_a_digest_message_counts_the_days_complaints_when_there_are_any():
+    digest = digest_chat("Acme", "2026-03-06", 120, {"promoter": 50, "passive": 40, "detractor": 30}, None, None, [],
+                         complaints=11)
+
+    assert digest.body.splitlines() == ["120 mentions: 50 promoters, 40 passives, 30 detractors.",
+                                        "11 complaints (posts that need an answer).", "Net sentiment: n/a."]

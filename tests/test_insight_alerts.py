@@ -52,6 +52,35 @@ def test_a_spike_alert_names_its_planted_topic_and_lists_a_flood_once(tmp_path, 
     assert stored["themes"] == themes and stored["top_mentions"] == top
 
 
+def test_a_spike_alert_counts_its_complaints_and_lists_them_before_the_most_negative_flood(tmp_path, invoke):
+    pipeline = _pipeline(tmp_path, invoke, {STORM_HOUR: (30, 25, TOPIC)})
+    conn = sqlite3.connect(tmp_path / "brandpulse.db")
+    with conn:  # the flood is the most negative; two mildly negative posts are complaints, the others are not
+        conn.execute("UPDATE mentions SET score = iif(text LIKE '%burned my desk%', -1.0, -0.5), complaint = 0.1 "
+                     "WHERE score < 0")
+        polite = [r[0] for r in conn.execute(
+            "SELECT id FROM mentions WHERE score < 0 AND text NOT LIKE '%burned my desk%' AND created_at >= ? "
+            "ORDER BY id LIMIT 2", [(START + STORM_HOUR * HOUR).strftime("%Y-%m-%dT%H:%M:%SZ")])]
+        conn.executemany("UPDATE mentions SET score = -0.2, complaint = 0.9 WHERE id = ?", [(i,) for i in polite])
+
+    (alert,) = pipeline.evaluate_alerts(START + 5 * 24 * HOUR)
+
+    start, end = (t.strftime("%Y-%m-%dT%H:%M:%SZ") for t in (alert.window_start, alert.window_end))
+    detractors, complaints = conn.execute(
+        "SELECT count(*), count(*) FILTER (WHERE complaint >= 0.5) FROM mentions "
+        "WHERE category = 'detractor' AND created_at >= ? AND created_at < ?", [start, end]).fetchone()
+    assert complaints == 2 and detractors > 55
+    assert alert.details["complaints"] == 2 and alert.details["detractors"] == detractors
+    top = alert.details["top_mentions"]
+    texts = dict(conn.execute("SELECT id, text FROM mentions WHERE id IN (?, ?)", polite).fetchall())
+    assert {m["text"] for m in top[:2]} == set(texts.values()) and [m["is_complaint"] for m in top] == [True, True,
+                                                                                                       False, False, False]
+    assert "burned my desk" in top[2]["text"] and top[2]["similar"] == 24  # the flood leads what is not a complaint
+    body = _messages(tmp_path)[0].get_body(("plain",)).get_content()
+    assert f"Complaints (posts that need an answer): 2 of the {detractors} detractor mentions" in body
+    assert body.count("(complaint):") == 2
+
+
 def test_a_storm_update_says_that_its_themes_changed(tmp_path, invoke):
     storms = {STORM_HOUR: (16, 0, TOPIC), STORM_HOUR + 1: (60, 0, OTHER_TOPIC)}
     pipeline = _pipeline(tmp_path, invoke, storms)

@@ -55,7 +55,8 @@ def test_digest_json_has_the_documented_shape(tmp_path, invoke):
     assert [b["brand"] for b in doc["brands"]] == ["Acme", "Bolt"]
     acme = doc["brands"][0]
     assert set(acme) == {"brand", "volume", "categories", "net_score", "net_score_previous_day", "net_score_7d_average",
-                         "net_score_change", "trend", "themes", "top_positive", "top_negative", "sources", "alerts"}
+                         "net_score_change", "trend", "themes", "top_positive", "top_negative", "sources", "alerts",
+                         "complaints"}
     # 24 h x (3, 2) + the storm's 40 + 30 detractors.
     assert acme["volume"] == 24 * 5 + 70 and acme["categories"] == {"promoter": 72, "passive": 0, "detractor": 118}
     assert acme["net_score"] == round(100 * (72 - 118) / 190, 1) and acme["net_score_previous_day"] == 20.0
@@ -66,8 +67,9 @@ def test_digest_json_has_the_documented_shape(tmp_path, invoke):
                                 "net_score": None}
     assert acme["sources"] == [{"source": "twitter", "volume": 190, "promoter": 72, "passive": 0, "detractor": 118,
                                 "net_score": acme["net_score"]}]
-    assert all(set(m) == {"source", "author", "text", "url", "created_at", "score", "similar"}
-               for m in acme["top_positive"] + acme["top_negative"])
+    fields = {"source", "author", "text", "url", "created_at", "score", "complaint", "similar"}
+    assert all(set(m) == fields for m in acme["top_positive"])
+    assert all(set(m) == fields | {"is_complaint"} for m in acme["top_negative"])
 
 
 def test_the_days_negative_themes_name_the_planted_topic_and_top_lists_hold_no_near_duplicates(tmp_path, invoke):
@@ -85,6 +87,34 @@ def test_the_days_negative_themes_name_the_planted_topic_and_top_lists_hold_no_n
         assert len(listed) == 3
         for a, b in itertools.combinations(listed, 2):
             assert not near_duplicates(a["text"], b["text"])
+
+
+def test_the_day_counts_its_complaints_and_marks_those_among_the_top_negative_mentions(tmp_path, invoke):
+    config = _setup(tmp_path, invoke)
+    conn = sqlite3.connect(tmp_path / "brandpulse.db")
+    day = "created_at >= '2026-03-10T00:00:00Z' AND created_at < '2026-03-11T00:00:00Z' AND brand = 'Acme'"
+    with conn:  # the flood is the most negative and a complaint; the day's other complaints are milder
+        conn.execute("UPDATE mentions SET score = iif(text LIKE '%burned my desk%', -1.0, -0.5), "
+                     "complaint = iif(text LIKE '%burned my desk%', 0.8, 0.1) WHERE score < 0")
+        conn.execute(f"UPDATE mentions SET complaint = 0.6 WHERE {day} AND score < 0 AND id % 10 = 0 "
+                     "AND text NOT LIKE '%burned my desk%'")
+        conn.execute("UPDATE mentions SET complaint = 0.9 WHERE score > 0 AND id % 7 = 0")  # praise the head misreads
+        (expected,) = conn.execute(f"SELECT count(*) FROM mentions WHERE {day} AND category = 'detractor' "
+                                   "AND complaint >= 0.5").fetchone()
+    assert expected > 30
+
+    acme = _json(invoke, config)["brands"][0]
+
+    promoter_complaints = conn.execute(f"SELECT count(*) FROM mentions WHERE {day} AND category = 'promoter' "
+                                       "AND complaint >= 0.5").fetchone()[0]
+    assert promoter_complaints > 0 and acme["complaints"] == expected + promoter_complaints  # as `stats` counts them: complaint >= 0.5
+    flags = [(m["complaint"] >= 0.5, m["is_complaint"]) for m in acme["top_negative"]]
+    assert flags[0] == (True, True) and all(a == b for a, b in flags) and not all(b for _, b in flags)
+    text = invoke("--config", config, "digest", "--date", DAY).output
+    html = invoke("--config", config, "digest", "--date", DAY, "--format", "html").output
+    assert f"Complaints (posts that need an answer): {acme['complaints']}" in text
+    assert text.count("(complaint):") == sum(b for _, b in flags)
+    assert f"<b>{acme['complaints']} complaints</b>" in html
 
 
 def test_share_of_voice_compares_every_configured_brand_with_the_previous_seven_days(tmp_path, invoke):
@@ -141,7 +171,7 @@ def test_unscored_mentions_count_in_the_volume_but_not_in_the_net_score():
                  "url": None, "created_at": "2026-03-10T10:00:00Z"}
                 for i, c in enumerate(["promoter"] * 3 + ["detractor"] + ["unscored"] * 4)]
 
-    found = brand_json(brand_digest("Acme", date(2026, 3, 10), mentions, [], [], []))
+    found = brand_json(brand_digest("Acme", date(2026, 3, 10), mentions, [], [], [], complaint_threshold=0.5))
 
     assert found["volume"] == 8 and found["categories"] == {"promoter": 3, "passive": 0, "detractor": 1, "unscored": 4}
     assert found["net_score"] == 50.0

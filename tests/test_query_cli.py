@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from brandpulse.store.migrations import SCHEMA_VERSION
+from brandpulse.store import open_db, transaction
 from tests.store_seed import mention, seed
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
@@ -67,6 +68,25 @@ def test_query_filters_select_exactly_the_matching_mentions(invoke, store_path, 
     assert [r["external_id"] for r in _json(invoke, store_path, "query", *args)] == expected
 
 
+def test_query_lists_the_complaints_to_answer_most_likely_first_on_both_backends(invoke, store_path):
+    db = open_db(store_path)
+    with transaction(db):  # 3 has no probability (as an unscored mention): it is never a complaint, and sorts last
+        db.executemany("UPDATE mentions SET complaint = ? WHERE external_id = ?",
+                       [(0.55, "1"), (0.05, "2"), (0.92, "4"), (0.5, "5")])
+    db.close()
+
+    def ids(*args):
+        return [r["external_id"] for r in _json(invoke, store_path, "query", *args)]
+
+    assert ids("--min-complaint", "0.5") == ["1", "4", "5"]  # newest first
+    assert ids("--min-complaint", "0.5", "--order", "complaint") == ["4", "1", "5"]
+    assert ids("--order", "complaint") == ["4", "1", "5", "2", "3"]
+    assert ids("--min-complaint", "0.5", "--brand", "Pinebrook Coffee", "--search", "refund") == ["1"]
+    assert ids("--search", "Pinebrook", "--order", "complaint") == ["1", "5", "2", "3"]
+    rows = _json(invoke, store_path, "query", "--min-complaint", "0.9", "--columns", "external_id,complaint")
+    assert rows == [{"external_id": "4", "complaint": 0.92}]
+
+
 def test_query_since_accepts_iso_dates(invoke, store_path):
     since = (NOW - timedelta(days=11)).strftime("%Y-%m-%d")
     until = (NOW - timedelta(days=5)).isoformat()
@@ -88,6 +108,7 @@ def test_query_table_shows_headers_and_truncates_nothing_short(invoke, store_pat
     (("query", "--columns", "source,sentiment"), "--columns"),
     (("query", "--search", '"unterminated'), "--search"),
     (("query", "--min-score", "7"), "--min-score"),
+    (("query", "--min-complaint", "1.5"), "--min-complaint"),
     (("query", "--order", "relevance"), "--order"),
     (("stats", "--by", "month"), "--by"),
     (("stats", "--since", "soon"), "--since"),

@@ -31,11 +31,14 @@ def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--search", help="Full-text search, FTS5 syntax: refund, \"double charged\", refund OR chargeback."),
         click.option("--min-score", type=SCORE, help="Sentiment score at least (-1..1)."),
         click.option("--max-score", type=SCORE, help="Sentiment score at most (-1..1)."),
+        click.option("--min-complaint", type=click.FloatRange(0.0, 1.0),
+                     help="Complaint probability at least (0..1); 0.5 lists the complaints, the posts to answer."),
     ]
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        fields = ("brand", "source", "since", "until", "category", "label", "search", "min_score", "max_score")
+        fields = ("brand", "source", "since", "until", "category", "label", "search", "min_score", "max_score",
+                  "min_complaint")
         kwargs["where"] = MentionFilter(**{name: kwargs.pop(name) for name in fields})
         return command(*args, **kwargs)
 
@@ -61,9 +64,10 @@ def _check_search(db: Any, where: MentionFilter) -> None:
 @click.command()
 @filter_options
 @click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="At most this many mentions.")
-@click.option("--order", type=click.Choice(["newest", "oldest", "relevance"]), default="newest", show_default=True,
+@click.option("--order", type=click.Choice(["newest", "oldest", "relevance", "complaint"]), default="newest",
+              show_default=True,
               help="By publication time; with --search by storage time (the same for collected mentions), "
-                   "or relevance (bm25, reads every match).")
+                   "or relevance (bm25, reads every match), or complaint (most likely complaints first).")
 @click.option("--columns", type=COLUMNS, default=",".join(DEFAULT_COLUMNS), show_default=True,
               help=f"Comma-separated, from: {', '.join(MENTION_COLUMNS)}.")
 @format_option()

@@ -1,0 +1,33 @@
+"""Complaints first: the posts support has to answer come before those that are only negative.
+
+A polite complaint ("any update on my order? it was due on the 15th") reads mildly negative, so a list ordered by
+score alone puts it below every rant. The threshold is the complaint head's decision threshold, passed in by the
+caller (the sentiment stage owns it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypeVar
+
+M = TypeVar("M", bound=Mapping[str, Any])
+
+
+def is_complaint(mention: Mapping[str, Any], threshold: float) -> bool:
+    """Whether the mention's complaint probability reaches `threshold`; no probability (no head, unscored) is not."""
+    probability = mention.get("complaint")
+    return probability is not None and probability >= threshold
+
+
+def complaint_count(mentions: Iterable[Mapping[str, Any]], threshold: float) -> int:
+    """How many of `mentions` are complaints."""
+    return sum(is_complaint(m, threshold) for m in mentions)
+
+
+def complaints_first(mentions: Sequence[M], threshold: float) -> list[M]:
+    """The complaints, then the others, each part most negative first (a missing score as 0; ties keep their order)."""
+    def key(m: M) -> tuple[bool, float]:
+        score = m.get("score")
+        return not is_complaint(m, threshold), 0.0 if score is None else score
+
+    return sorted(mentions, key=key)
