@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Mapping
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -78,6 +79,16 @@ def alert_subject(alert: Alert) -> str:
     )
 
 
+def window_query(alert: Alert) -> str:
+    """The command that lists every detractor mention of a spike's window, the likeliest complaints first: the top
+    mentions are only a sample of the posts support has to answer."""
+    count = alert.details.get("detractors") or alert.observed
+    args = ["brandpulse", "query", "--brand", alert.brand or "", "--since", f"{alert.window_start:%Y-%m-%dT%H:%M:%SZ}",
+            "--until", f"{alert.window_end:%Y-%m-%dT%H:%M:%SZ}", "--category", "detractor", "--order", "complaint",
+            "--limit", str(max(1, int(count)))]
+    return shlex.join(args + (["--source", alert.source] if alert.source else []))
+
+
 def new_cid() -> str:
     """A Content-ID for an inline image, without its angle brackets (as the HTML's `cid:` reference wants it)."""
     return make_msgid(domain="brandpulse.local")[1:-1]
@@ -107,7 +118,8 @@ def alert_email(
     """The email support staff receive for one alert: the explanation, the top mentions, a 48-hour chart."""
     cid = new_cid() if chart_png else None
     context = {"alert": alert, "mentions": top_mentions, "chart_cid": cid, "guards": alert.details.get("guards", {}),
-               "themes": alert.details.get("themes", []), "themes_change": alert.details.get("themes_change")}
+               "themes": alert.details.get("themes", []), "themes_change": alert.details.get("themes_change"),
+               "window_query": window_query(alert) if alert.kind == "spike" else None}
     return build_message(
         alert_subject(alert), sender, recipients, render("alert.txt", context), render("alert.html", context),
         {cid: chart_png} if cid and chart_png else None,

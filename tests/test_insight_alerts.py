@@ -1,6 +1,7 @@
 import email
 import itertools
 import json
+import shlex
 import sqlite3
 from email import policy
 
@@ -79,6 +80,13 @@ def test_a_spike_alert_counts_its_complaints_and_lists_them_before_the_most_nega
     body = _messages(tmp_path)[0].get_body(("plain",)).get_content()
     assert f"Complaints (posts that need an answer): 2 of the {detractors} detractor mentions" in body
     assert body.count("(complaint):") == 2
+    # The email's command lists every detractor mention of the window, the two complaints first.
+    command = shlex.split(body.split("the likeliest complaints first:")[1].strip().splitlines()[0])
+    assert command[:2] == ["brandpulse", "query"] and command[command.index("--brand") + 1] == "Acme"
+    listed = invoke("--config", tmp_path / "config.yaml", *command[1:], "--format", "json", "--columns", "text")
+    assert listed.exit_code == 0, listed.output
+    rows = json.loads(listed.stdout)
+    assert len(rows) == detractors and {r["text"] for r in rows[:2]} == set(texts.values())
 
 
 def test_a_storm_update_says_that_its_themes_changed(tmp_path, invoke):
