@@ -22,17 +22,17 @@ def _nss(row: dict) -> str:
 
 
 def print_run_summary(pipeline: Pipeline, collected: CollectReport, classified: int, fired: list[Alert], delivered: DeliveryReport) -> None:
-    """Mentions new/duplicate, categories and net sentiment per brand, alerts fired, where messages went."""
+    """Mentions new/duplicate, categories, complaints and net sentiment per brand, alerts fired, where messages went."""
     click.echo(f"Mentions:   {collected.new} new, {collected.duplicate} duplicate; {classified} classified")
     for name, error in collected.failures.items():
         click.echo(f"  collector {name} failed: {error}")
     with pipeline.session() as db:
         totals = store_summary.category_totals(db)
     click.echo(f"{'Brand':<24}{'mentions':>9}{'promoters':>11}{'passives':>10}{'detractors':>12}{'unscored':>10}"
-               f"{'NSS':>6}")
+               f"{'complaints':>12}{'NSS':>6}")
     for row in totals:
         click.echo(f"{row['brand']:<24}{row['mentions']:>9}{row['promoters'] or 0:>11}{row['passives'] or 0:>10}"
-                   f"{row['detractors'] or 0:>12}{row['unscored'] or 0:>10}{_nss(row):>6}")
+                   f"{row['detractors'] or 0:>12}{row['unscored'] or 0:>10}{row['complaints'] or 0:>12}{_nss(row):>6}")
     click.echo(f"Alerts:     {len(fired)} fired")
     for alert in fired:
         click.echo(f"  {alert.kind} {alert.brand or alert.source} {alert.window_start:%Y-%m-%d %H:%M}Z: {alert.reason}")
