@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable
 from pathlib import Path
@@ -32,14 +33,13 @@ def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--min-score", type=SCORE, help="Sentiment score at least (-1..1)."),
         click.option("--max-score", type=SCORE, help="Sentiment score at most (-1..1)."),
         click.option("--min-complaint", type=click.FloatRange(0.0, 1.0),
-                     help="Complaint probability at least (0..1); 0.5 lists the complaints, the posts to answer."),
+                     help="Complaint probability at least (0..1); 0.5 is the complaint head's threshold "
+                          "(with --category detractor: the posts to answer)."),
     ]
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        fields = ("brand", "source", "since", "until", "category", "label", "search", "min_score", "max_score",
-                  "min_complaint")
-        kwargs["where"] = MentionFilter(**{name: kwargs.pop(name) for name in fields})
+        kwargs["where"] = MentionFilter(**{f.name: kwargs.pop(f.name) for f in dataclasses.fields(MentionFilter)})
         return command(*args, **kwargs)
 
     for option in reversed(options):
