@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -16,7 +17,9 @@ SILENCE_COLUMNS = ("id", "brand", "created_by", "created_at", "until", "note", "
 # LIMIT -1 is SQLite's "no limit" only; this is every row on both backends.
 _NO_LIMIT = 2**62
 # Built once from the constant column lists above; every value is bound.
-_LIST_ALERTS = f"""SELECT {', '.join(ALERT_COLUMNS)} FROM alerts
+# What `alerts list` shows: the columns, and how many of a spike's detractors were complaints (from its details).
+LISTED_COLUMNS = (*ALERT_COLUMNS, "complaints")
+_LIST_ALERTS = f"""SELECT {', '.join(ALERT_COLUMNS)}, details FROM alerts
     WHERE (:since IS NULL OR window_start >= :since) AND (:brand IS NULL OR brand = :brand)
           AND (NOT :open OR acked_at IS NULL)
     ORDER BY window_start DESC, id DESC LIMIT :limit"""
@@ -35,12 +38,16 @@ def list_alerts(
     db: Store, since: datetime | None = None, brand: str | None = None, open_only: bool = False,
     limit: int | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Stored alerts, newest window first: since `since` (window start), of `brand`, only unacknowledged ones."""
-    yield from db.query(
+    """Stored alerts, newest window first: since `since` (window start), of `brand`, only unacknowledged ones; each
+    with `complaints` (None for health alerts and alerts stored before spikes counted them)."""
+    rows = db.query(
         _LIST_ALERTS,
         {"since": since and to_db(since), "brand": brand, "open": open_only,
          "limit": _NO_LIMIT if limit is None else limit},
     )
+    for row in rows:
+        details = row.pop("details")
+        yield {**row, "complaints": json.loads(details or "{}").get("complaints")}
 
 
 def acknowledge(db: Store, alert_id: int, by: str, note: str | None, now: datetime) -> dict[str, Any]:

@@ -67,6 +67,10 @@ def test_a_silenced_brand_keeps_its_alerts_on_record_and_sends_none_until_the_si
 
 def test_alerts_list_as_json_has_the_triage_fields_and_filters_open_brand_and_since(storm, invoke):
     config = storm.db_path.parent / "config.yaml"
+    conn = sqlite3.connect(storm.db_path)
+    with conn:  # every third detractor is a complaint
+        conn.execute("UPDATE mentions SET complaint = iif(id % 3 = 0, 0.8, 0.2) WHERE category = 'detractor'")
+    conn.close()
     storm.evaluate_alerts(FIRST)
     storm.evaluate_alerts(SECOND)
     invoke("--config", config, "alerts", "ack", "2", "--by", "sam")
@@ -81,9 +85,13 @@ def test_alerts_list_as_json_has_the_triage_fields_and_filters_open_brand_and_si
     assert {"id", "kind", "brand", "window_start", "observed", "expected", "acked_by", "acked_at"} <= set(every[0])
     assert (every[0]["acked_by"], every[0]["window_start"], every[0]["observed"]) == ("sam", "2026-03-06T15:00:00Z", 20)
     assert every[1]["acked_by"] is None and every[1]["acked_at"] is None
+    for alert in every:  # each alert's complaints, as its window holds them
+        (expected,) = _rows(storm, "SELECT count(*) FROM mentions WHERE category = 'detractor' AND complaint >= 0.5 "
+                                   f"AND created_at >= '{alert['window_start']}' AND created_at < '{alert['window_end']}'")
+        assert alert["complaints"] == expected[0] > 0
     assert [a["id"] for a in still_open] == [1] and [a["id"] for a in recent] == [2]
-    assert table.splitlines()[0].split() == ["id", "kind", "brand", "source", "window_start", "observed", "expected", "acked_by",
-                                             "acked_at", "suppressed"]
+    assert table.splitlines()[0].split() == ["id", "kind", "brand", "source", "window_start", "observed", "expected",
+                                             "complaints", "acked_by", "acked_at", "suppressed"]
     assert len(table.splitlines()) == 2  # header and rule: Globex has no alert
 
 

@@ -15,7 +15,8 @@ from brandpulse.errors import domain_errors
 from brandpulse.store import open_db, transaction
 from brandpulse.store import triage as store_triage
 
-LIST_TABLE = ("id", "kind", "brand", "source", "window_start", "observed", "expected", "acked_by", "acked_at", "suppressed")
+LIST_TABLE = ("id", "kind", "brand", "source", "window_start", "observed", "expected", "complaints", "acked_by",
+              "acked_at", "suppressed")
 SILENCE_TABLE = ("id", "brand", "until", "created_by", "created_at", "note")
 NAME = click.option("--by", "by", required=True, help="Who does it (a name or handle), recorded with it.")
 NOTE = click.option("--note", default=None, help="Free text kept with the record.")
@@ -51,7 +52,7 @@ def list_alerts(app: AppContext, since: datetime | None, brand: str | None, open
     if brand is not None:
         selected_brands([b.name for b in app.config.brands], brand)
     rows = _in_store(app, lambda db: list(store_triage.list_alerts(db, since, brand, open_only, limit)), read_only=True)
-    write_rows(rows, LIST_TABLE if fmt == "table" else store_triage.ALERT_COLUMNS, fmt)
+    write_rows(rows, LIST_TABLE if fmt == "table" else store_triage.LISTED_COLUMNS, fmt)
 
 
 @click.command("ack")
