@@ -13,12 +13,12 @@ from brandpulse.store.timestamps import to_db
 
 ALERT_COLUMNS = ("id", "kind", "brand", "source", "window_start", "window_end", "observed", "expected", "reason",
                  "storm_id", "suppressed", "acked_by", "acked_at", "ack_note", "created_at")
+# What `alerts list` shows: the columns, and how many of a spike's detractors were complaints (from its details).
+LISTED_COLUMNS = (*ALERT_COLUMNS, "complaints")
 SILENCE_COLUMNS = ("id", "brand", "created_by", "created_at", "until", "note", "lifted_by", "lifted_at")
 # LIMIT -1 is SQLite's "no limit" only; this is every row on both backends.
 _NO_LIMIT = 2**62
 # Built once from the constant column lists above; every value is bound.
-# What `alerts list` shows: the columns, and how many of a spike's detractors were complaints (from its details).
-LISTED_COLUMNS = (*ALERT_COLUMNS, "complaints")
 _LIST_ALERTS = f"""SELECT {', '.join(ALERT_COLUMNS)}, details FROM alerts
     WHERE (:since IS NULL OR window_start >= :since) AND (:brand IS NULL OR brand = :brand)
           AND (NOT :open OR acked_at IS NULL)
