@@ -2,7 +2,9 @@
 
 A polite complaint ("any update on my order? it was due on the 15th") reads mildly negative, so a list ordered by
 score alone puts it below every rant. The threshold is the complaint head's decision threshold, passed in by the
-caller (the sentiment stage owns it).
+caller (the sentiment stage owns it). A promoter is never a complaint here: the NPS mapping made it one because a
+confident positive label or five stars overruled the head ("never disappoints ... perfect" reads 0.5-0.6 to the head,
+which takes "never" for a cue).
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ M = TypeVar("M", bound=Mapping[str, Any])
 
 
 def is_complaint(mention: Mapping[str, Any], threshold: float) -> bool:
-    """Whether the mention's complaint probability reaches `threshold`; no probability (no head, unscored) is not."""
+    """Whether the mention's complaint probability reaches `threshold` and it is no promoter; no probability (no head,
+    unscored) is not."""
     probability = mention.get("complaint")
-    return probability is not None and probability >= threshold
+    return probability is not None and probability >= threshold and mention.get("category") != "promoter"
 
 
 def complaint_count(mentions: Iterable[Mapping[str, Any]], threshold: float) -> int:

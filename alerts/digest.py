@@ -34,7 +34,7 @@ class BrandDigest:
     top_negative: Sequence[Mapping[str, Any]]
     sources: Sequence[Mapping[str, Any]]
     alerts: Sequence[Mapping[str, Any]] = ()
-    complaints: int = 0  # detractors the complaint head reads as complaints: the posts support has to answer
+    complaints: int = 0  # mentions the complaint head reads as complaints: the posts support has to answer
 
     @property
     def volume(self) -> int:
@@ -110,9 +110,8 @@ def brand_digest(
 ) -> BrandDigest:
     """The digest of `brand` for `day` from its classified mentions, the category counts of the days before
     (oldest first) and the texts of its detractor mentions of the `BASELINE_DAYS` before. A mention is a complaint
-    from `complaint_threshold` on, and counts when it is a detractor too (a confident positive label or a star rating
-    overrules the complaint head: "never disappoints ... perfect" is nobody's complaint); the top negative mentions
-    say which are complaints (`is_complaint`)."""
+    from `complaint_threshold` on (`alerts.complaints_first`); the top negative mentions say which are
+    (`is_complaint`)."""
     counts = category_counts(mentions)
     negative = [m["text"] or "" for m in mentions if m["category"] == "detractor"]
     return BrandDigest(
@@ -122,7 +121,7 @@ def brand_digest(
         top_negative=[{**m, "is_complaint": is_complaint(m, complaint_threshold)}
                       for m in top_grouped(mentions, "detractor", top)],
         sources=by_source(mentions), alerts=[alert_summary(a) for a in alerts],
-        complaints=complaint_count((m for m in mentions if m["category"] == "detractor"), complaint_threshold),
+        complaints=complaint_count(mentions, complaint_threshold),
     )
 
 

@@ -27,6 +27,7 @@ def stats_sql(
     params = {name: value for name, value in filters.items() if value is not None}
     clauses = {"brand": "brand = :brand", "since": "created_at >= :since", "until": "created_at < :until"}
     where = " WHERE " + " AND ".join(clauses[name] for name in params) if params else ""
+    # A promoter is no complaint: its label or stars overruled the complaint head (see alerts.complaints_first).
     sql = f"""
         SELECT brand, bucket, total, positive, neutral, negative, promoters, passives, detractors, unscored, complaints,
                round(100.0 * (promoters - detractors) / nullif(promoters + passives + detractors, 0), 1) AS nss
@@ -38,7 +39,7 @@ def stats_sql(
                      count(*) FILTER (WHERE category = 'passive') AS passives,
                      count(*) FILTER (WHERE category = 'detractor') AS detractors,
                      count(*) FILTER (WHERE category = 'unscored') AS unscored,
-                     count(*) FILTER (WHERE complaint >= 0.5) AS complaints
+                     count(*) FILTER (WHERE complaint >= 0.5 AND category <> 'promoter') AS complaints
               FROM mentions{where} GROUP BY brand, bucket) AS buckets
         ORDER BY brand, bucket"""
     return sql, params

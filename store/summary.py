@@ -9,7 +9,7 @@ from brandpulse.store.backend import Store
 
 def category_totals(db: Store) -> list[dict[str, Any]]:
     """Per brand: mentions, promoters, passives, detractors, unscored (no model for their language), complaints
-    (detractors with complaint >= 0.5: the posts to answer), unclassified."""
+    (complaint >= 0.5 but no promoter: the posts to answer), unclassified."""
     return [
         dict(row)
         for row in db.query(
@@ -18,7 +18,7 @@ def category_totals(db: Store) -> list[dict[str, Any]]:
                       count(*) FILTER (WHERE category = 'passive') AS passives,
                       count(*) FILTER (WHERE category = 'detractor') AS detractors,
                       count(*) FILTER (WHERE category = 'unscored') AS unscored,
-                      count(*) FILTER (WHERE category = 'detractor' AND complaint >= 0.5) AS complaints,
+                      count(*) FILTER (WHERE complaint >= 0.5 AND category <> 'promoter') AS complaints,
                       count(*) FILTER (WHERE category IS NULL) AS unclassified
                FROM mentions GROUP BY brand ORDER BY brand"""
         )

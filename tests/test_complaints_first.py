@@ -11,6 +11,13 @@ def test_a_complaint_reaches_the_threshold_and_no_probability_is_none(complaint,
     assert is_complaint({"complaint": complaint}, 0.5) is expected
 
 
+def test_a_promoter_is_no_complaint_whatever_the_head_says():
+    praise = {"text": "never disappoints, perfect", "complaint": 0.58}
+
+    assert not is_complaint({**praise, "category": "promoter"}, 0.5)
+    assert all(is_complaint({**praise, "category": c}, 0.5) for c in ("detractor", "passive", None))
+
+
 def test_a_mention_without_the_field_is_no_complaint_and_the_threshold_is_the_callers():
     assert not is_complaint({"text": "unscored, from before the head"}, 0.5)
     assert is_complaint({"complaint": 0.3}, 0.25) and not is_complaint({"complaint": 0.3}, 0.35)

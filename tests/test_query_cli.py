@@ -68,7 +68,8 @@ def test_query_filters_select_exactly_the_matching_mentions(invoke, store_path, 
     assert [r["external_id"] for r in _json(invoke, store_path, "query", *args)] == expected
 
 
-def test_query_lists_the_complaints_to_answer_most_likely_first_on_both_backends(invoke, store_path):
+def test_query_lists_the_complaints_to_answer_most_likely_first_and_stats_counts_them_on_both_backends(invoke,
+                                                                                                     store_path):
     db = open_db(store_path)
     with transaction(db):  # 3 has no probability (as an unscored mention): it is never a complaint, and sorts last
         db.executemany("UPDATE mentions SET complaint = ? WHERE external_id = ?",
@@ -85,6 +86,13 @@ def test_query_lists_the_complaints_to_answer_most_likely_first_on_both_backends
     assert ids("--search", "Pinebrook", "--order", "complaint") == ["1", "5", "2", "3"]
     rows = _json(invoke, store_path, "query", "--min-complaint", "0.9", "--columns", "external_id,complaint")
     assert rows == [{"external_id": "4", "complaint": 0.92}]
+    # `stats` counts the complaints but the promoter's: its positive label overruled the head.
+    db = open_db(store_path)
+    with transaction(db):
+        db.execute("UPDATE mentions SET complaint = 0.95 WHERE external_id = '2'")
+    db.close()
+    stats = _json(invoke, store_path, "stats", "--brand", "Pinebrook Coffee", "--by", "week")
+    assert sum(r["complaints"] for r in stats) == 2  # 1 (a detractor) and 5 (a four-star passive)
 
 
 def test_query_since_accepts_iso_dates(invoke, store_path):
