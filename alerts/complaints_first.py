@@ -22,6 +22,11 @@ def is_complaint(mention: Mapping[str, Any], threshold: float) -> bool:
     return probability is not None and probability >= threshold and mention.get("category") != "promoter"
 
 
+def flagged(mentions: Iterable[M], threshold: float) -> list[dict[str, Any]]:
+    """The mentions as dicts with `is_complaint`, as alerts and digests list them."""
+    return [{**m, "is_complaint": is_complaint(m, threshold)} for m in mentions]
+
+
 def complaint_count(mentions: Iterable[Mapping[str, Any]], threshold: float) -> int:
     """How many of `mentions` are complaints."""
     return sum(is_complaint(m, threshold) for m in mentions)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from brandpulse.alerts.complaints_first import complaint_count, is_complaint
+from brandpulse.alerts.complaints_first import complaint_count, flagged
 from brandpulse.alerts.neardup import representatives
 from brandpulse.alerts.themes import themes
 
@@ -118,8 +118,7 @@ def brand_digest(
         brand=brand, day=day, counts=counts, trend=[*trend, (day, counts)][-TREND_DAYS:],
         themes=[t.as_dict() for t in themes(negative, baseline_texts, [brand, *keywords], terms)],
         top_positive=top_grouped(mentions, "promoter", top),
-        top_negative=[{**m, "is_complaint": is_complaint(m, complaint_threshold)}
-                      for m in top_grouped(mentions, "detractor", top)],
+        top_negative=flagged(top_grouped(mentions, "detractor", top), complaint_threshold),
         sources=by_source(mentions), alerts=[alert_summary(a) for a in alerts],
         complaints=complaint_count(mentions, complaint_threshold),
     )

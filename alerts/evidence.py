@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from brandpulse.alerts.complaints_first import complaint_count, complaints_first, is_complaint
+from brandpulse.alerts.complaints_first import complaint_count, complaints_first, flagged
 from brandpulse.alerts.neardup import representatives
 from brandpulse.alerts.themes import theme_terms, themes
 
@@ -29,8 +29,8 @@ def spike_evidence(
     found = themes([m["text"] or "" for m in window], baseline_texts, keywords, TOP_THEMES)
     return {"themes": [t.as_dict() for t in found], "detractors": len(window),
             "complaints": complaint_count(window, complaint_threshold),
-            "top_mentions": [{**m, "is_complaint": is_complaint(m, complaint_threshold)}
-                             for m in representatives(complaints_first(window, complaint_threshold), top)]}
+            "top_mentions": flagged(representatives(complaints_first(window, complaint_threshold), top),
+                                    complaint_threshold)}
 
 
 def themes_change(previous: Sequence[str], current: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

@@ -9,6 +9,10 @@ from brandpulse.store.backend import Dialect, Store
 from brandpulse.store.errors import StoreError
 from brandpulse.store.timestamps import from_db, to_db
 
+# A complaint to answer, as every count of them reads it: the head's threshold, and no promoter (a promoter's label or
+# stars overruled the head; alerts.complaints_first.is_complaint is the same rule over records).
+IS_COMPLAINT = "complaint >= 0.5 AND category <> 'promoter'"
+
 # Hour and day labels are prefixes of the stored ISO 8601 text; a week is labelled by its Monday (the dialect's).
 BUCKETS = ("hour", "day", "week")
 STATS_COLUMNS = (
@@ -27,7 +31,6 @@ def stats_sql(
     params = {name: value for name, value in filters.items() if value is not None}
     clauses = {"brand": "brand = :brand", "since": "created_at >= :since", "until": "created_at < :until"}
     where = " WHERE " + " AND ".join(clauses[name] for name in params) if params else ""
-    # A promoter is no complaint: its label or stars overruled the complaint head (see alerts.complaints_first).
     sql = f"""
         SELECT brand, bucket, total, positive, neutral, negative, promoters, passives, detractors, unscored, complaints,
                round(100.0 * (promoters - detractors) / nullif(promoters + passives + detractors, 0), 1) AS nss
@@ -39,7 +42,7 @@ def stats_sql(
                      count(*) FILTER (WHERE category = 'passive') AS passives,
                      count(*) FILTER (WHERE category = 'detractor') AS detractors,
                      count(*) FILTER (WHERE category = 'unscored') AS unscored,
-                     count(*) FILTER (WHERE complaint >= 0.5 AND category <> 'promoter') AS complaints
+                     count(*) FILTER (WHERE {IS_COMPLAINT}) AS complaints
               FROM mentions{where} GROUP BY brand, bucket) AS buckets
         ORDER BY brand, bucket"""
     return sql, params

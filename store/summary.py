@@ -5,21 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from brandpulse.store.backend import Store
+from brandpulse.store.stats import IS_COMPLAINT
+
+# Built once from constants; nothing in it comes from a caller.
+_CATEGORY_TOTALS = f"""SELECT coalesce(brand, '(no brand)') AS brand, count(*) AS mentions,
+              count(*) FILTER (WHERE category = 'promoter') AS promoters,
+              count(*) FILTER (WHERE category = 'passive') AS passives,
+              count(*) FILTER (WHERE category = 'detractor') AS detractors,
+              count(*) FILTER (WHERE category = 'unscored') AS unscored,
+              count(*) FILTER (WHERE {IS_COMPLAINT}) AS complaints,
+              count(*) FILTER (WHERE category IS NULL) AS unclassified
+       FROM mentions GROUP BY brand ORDER BY brand"""
 
 
 def category_totals(db: Store) -> list[dict[str, Any]]:
     """Per brand: mentions, promoters, passives, detractors, unscored (no model for their language), complaints
     (complaint >= 0.5 but no promoter: the posts to answer), unclassified."""
-    return [
-        dict(row)
-        for row in db.query(
-            """SELECT coalesce(brand, '(no brand)') AS brand, count(*) AS mentions,
-                      count(*) FILTER (WHERE category = 'promoter') AS promoters,
-                      count(*) FILTER (WHERE category = 'passive') AS passives,
-                      count(*) FILTER (WHERE category = 'detractor') AS detractors,
-                      count(*) FILTER (WHERE category = 'unscored') AS unscored,
-                      count(*) FILTER (WHERE complaint >= 0.5 AND category <> 'promoter') AS complaints,
-                      count(*) FILTER (WHERE category IS NULL) AS unclassified
-               FROM mentions GROUP BY brand ORDER BY brand"""
-        )
-    ]
+    return [dict(row) for row in db.query(_CATEGORY_TOTALS)]
