@@ -1,4 +1,5 @@
-"""`brandpulse check`: try every configured collector and delivery channel once, at the same time, storing nothing.
+"""`brandpulse check`: try every configured collector, delivery channel and sentiment model once, at the same time,
+storing nothing.
 
 A probe is a name, a time limit and a function that raises when the component cannot work; each family of
 components (collectors, email, chat channels) contributes its probes through one function in `PROBE_FAMILIES`.
@@ -95,8 +96,28 @@ def store_probes(config: Config, now: datetime, env: Mapping[str, str]) -> list[
     return [Probe("store", DEFAULT_TIMEOUT_S, functools.partial(probe_server, target))] if is_url(target) else []
 
 
+MODEL_LOAD_TIMEOUT_S = 180.0  # the bundled model's first load exports it to ONNX (about 15 s here, more on slow disks)
+
+
+def model_probes(config: Config, now: datetime, env: Mapping[str, str]) -> list[Probe]:
+    """Each configured sentiment model (one probe per model, naming its languages): loaded as the classify job
+    loads it, offline; a wrong path or an id missing from the Hugging Face cache fails here, not at the first
+    mention in that language."""
+    settings = config.sentiment
+    languages: dict[str, list[str]] = {}
+    for lang, spec in settings.model_map().items():
+        languages.setdefault(spec, []).append(lang)
+
+    def load(spec: str) -> str:
+        classifier = factory.classifier(settings, spec)
+        return f"{classifier.name} {classifier.version}"
+
+    return [Probe(f"model {', '.join(langs)}", MODEL_LOAD_TIMEOUT_S, functools.partial(load, spec))
+            for spec, langs in languages.items()]
+
+
 PROBE_FAMILIES: tuple[Callable[[Config, datetime, Mapping[str, str]], list[Probe]], ...] = (
-    store_probes, collector_probes, email_probes, channel_probes,
+    store_probes, collector_probes, email_probes, channel_probes, model_probes,
 )
 
 

@@ -65,10 +65,23 @@ def run(app: AppContext, once: bool, only: tuple[str, ...]) -> None:
         # Recorded under the scheduler's job names, so that `status` reads the same either way.
         collected = (_timed(pipeline, [f"collect:{c.name}" for c in app.config.collectors], pipeline.collect)
                      if "collect" in kinds else CollectReport())
-        classified = _timed(pipeline, ["classify"], pipeline.classify) if "classify" in kinds else 0
+        classified, unclassified = _classify_once(pipeline) if "classify" in kinds else (0, None)
         fired = _timed(pipeline, ["alerts"], pipeline.evaluate_alerts) if "alerts" in kinds else []
         delivered = _timed(pipeline, ["deliver"], pipeline.deliver) if "deliver" in kinds else DeliveryReport()
         print_run_summary(pipeline, collected, classified, fired, delivered)
+        if unclassified is not None:
+            raise unclassified  # inside domain_errors: printed as an error, exit code 1
+
+
+def _classify_once(pipeline) -> tuple[int, Exception | None]:
+    """The classify job of `run --once`, and the error of a language whose model failed: the other languages' mentions
+    are classified and saved by then, so alerts and deliveries still run before the command fails."""
+    from brandpulse.sentiment.router import PartlyClassified
+
+    try:
+        return _timed(pipeline, ["classify"], pipeline.classify), None
+    except PartlyClassified as exc:
+        return exc.done, exc
 
 
 def _timed(pipeline, names: list[str], work):
@@ -95,16 +108,25 @@ def _timed(pipeline, names: list[str], work):
 @pass_app
 def ingest(app: AppContext, file, classify: bool) -> None:
     """Import mentions from a JSON Lines FILE (- for stdin); idempotent on (source, id)."""
+    from brandpulse.sentiment.router import PartlyClassified
+
+    unclassified = None
     with domain_errors():
         report = app.pipeline.ingest(file, _now())
         for error in report.errors:
             click.echo(f"{file.name}: {error}", err=True)
-        classified = app.pipeline.classify(_now()) if classify else 0
+        try:
+            classified = app.pipeline.classify(_now()) if classify else 0
+        except PartlyClassified as exc:  # the imported mentions are stored; some language's model failed
+            classified, unclassified = exc.done, exc
     click.echo(
         f"{report.new} new, {report.duplicate} duplicate, {len(report.errors)} invalid line(s) skipped"
         + (f", {report.without_brand} matched no brand" if report.without_brand else "")
         + (f", {classified} classified" if classified else "")
     )
+    if unclassified is not None:
+        with domain_errors():
+            raise unclassified
     if report.errors:
         sys.exit(1)
 
@@ -119,6 +141,7 @@ def classify(app: AppContext, file, batch: int) -> None:
     """Classify one text per line of FILE (stdin by default); print one JSON object per line: label, probs, score,
     category, complaint, lang (label, probs, score and complaint are null in a language no model reads)."""
     from brandpulse.sentiment.nps import categorize_result
+    from brandpulse.sentiment.router import LeftUnclassified
 
     from brandpulse import factory
 
@@ -130,8 +153,12 @@ def classify(app: AppContext, file, batch: int) -> None:
             if line is not None:
                 lines.append(line.rstrip("\n"))
             if lines and (line is None or len(lines) >= batch):
+                scored, left = router.classify(lines), LeftUnclassified()
+                for s in scored:
+                    left.holds(s)
+                left.raise_if_any(kept=False)
                 click.echo("\n".join(json.dumps(_classified(s, categorize_result(s.classification, None, policy)))
-                                     for s in router.classify(lines)))
+                                     for s in scored))
                 lines.clear()
 
 

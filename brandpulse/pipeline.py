@@ -33,6 +33,7 @@ from brandpulse.collectors.brands import BrandMatcher
 from brandpulse.collectors.jsonl import LineError, parse_lines
 from brandpulse.sentiment.language import language_tag
 from brandpulse.sentiment.nps import categorize, categorize_result
+from brandpulse.sentiment.router import LeftUnclassified
 from brandpulse.store import open_db
 
 log = logging.getLogger(__name__)
@@ -156,16 +157,21 @@ class Pipeline:
         return report
 
     def classify(self, now: datetime) -> int:
-        """Classify every stored mention that has no sentiment yet; returns how many."""
-        done = 0
+        """Classify every stored mention that has no sentiment yet; returns how many. Mentions whose language's
+        model cannot be loaded stay unclassified for the next pass, which tries that model again; the others are
+        saved, then PartlyClassified (a SentimentError) says what was left and why."""
+        done, after, left = 0, 0, LeftUnclassified()
+        self.router().retry_failed()
         with self.session() as db:
             while True:
                 # Claimed until saved: another classify worker takes the next batch, and a worker that dies
                 # mid-batch lets its batch go back to the queue.
-                with store_mentions.claim_pending(db, CLASSIFY_BATCH) as pending:
+                with store_mentions.claim_pending(db, CLASSIFY_BATCH, after) as pending:
                     if not pending:
                         break
-                    done += self._classify_and_save(db, pending, now)
+                    done += self._classify_and_save(db, pending, now, left)
+                    after = pending[-1].id
+        left.raise_if_any(done)
         return done
 
     def count_stale(self, since: datetime | None) -> int:
@@ -178,19 +184,21 @@ class Pipeline:
     def rescore(self, since: datetime | None, progress: Callable[[int], object] = lambda n: None) -> int:
         """Re-classify what `count_stale` counts, page by page (imported labels are kept); returns how many."""
         models, langs = self._current_models()
-        done, after = 0, 0
+        done, after, left = 0, 0, LeftUnclassified()
         with self.session() as db:
             while page := store_rescore.stale_classifications(db, models, langs, since, after, CLASSIFY_BATCH):
-                done += self._classify_and_save(db, page, datetime.now(timezone.utc))
+                done += self._classify_and_save(db, page, datetime.now(timezone.utc), left)
                 after = page[-1].id
                 progress(len(page))
+        left.raise_if_any(done)
         return done
 
-    def _classify_and_save(self, db: Any, pending: list[store_mentions.PendingMention], now: datetime) -> int:
+    def _classify_and_save(self, db: Any, pending: list[store_mentions.PendingMention], now: datetime,
+                           left: LeftUnclassified) -> int:
         scored = self.router().classify([p.text for p in pending], [p.lang for p in pending])
         rows = [store_mentions.ClassifiedMention(p.id, p.lang if language_tag(p.lang) else s.lang, s.classification,
                                                  categorize_result(s.classification, p.rating, self._policy))
-                for p, s in zip(pending, scored)]
+                for p, s in zip(pending, scored) if not left.holds(s)]
         return store_mentions.save_classifications(db, rows, now)
 
     def evaluate_alerts(self, now: datetime) -> list[Alert]:

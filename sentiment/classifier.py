@@ -230,17 +230,26 @@ def _load_bundled(device: str, backend: str, batch_size: int, max_length: int, m
                                  complaint_words=words)
 
 
+def _names_a_folder(model: str) -> bool:
+    """Whether `model` is written as a path ("/models/de", "./de", "~/de") or names something on disk, not a
+    Hugging Face id ("namespace/name")."""
+    return model.startswith((".", "/", "~")) or Path(model).expanduser().exists()
+
+
 def _load_hf(model: str, device: str, batch_size: int, max_length: int, max_windows: int) -> TransformerClassifier:
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     quiet_transformers()
+    if _names_a_folder(model) and not Path(model).expanduser().is_dir():
+        raise SentimentError(f"sentiment model {model!r}: not a folder (a local model is a folder holding "
+                             "config.json and the weights, as save_pretrained writes it)")
     try:
         tokenizer = AutoTokenizer.from_pretrained(model)
         network = AutoModelForSequenceClassification.from_pretrained(model).to(device).eval()
     except (OSError, ValueError) as exc:
         raise SentimentError(
-            f"cannot load sentiment model {model!r} offline: {exc}. Give a local directory, or a model id "
-            "already in the Hugging Face cache, or use 'bundled'"
+            f"cannot load sentiment model {model!r} offline: {str(exc).rstrip('.')}. Give a local directory, or a "
+            "model id already in the Hugging Face cache, or use 'bundled'"
         ) from exc
     order = _label_index(network.config.id2label)
     version = str(getattr(network.config, "_commit_hash", None) or getattr(network.config, "transformers_version", ""))

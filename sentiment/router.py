@@ -6,35 +6,54 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from brandpulse.sentiment.base import Classification
+from brandpulse.sentiment.base import Classification, SentimentError
 from brandpulse.sentiment.language import LanguageDetector
 
 
 @dataclass(frozen=True)
 class Scored:
-    """A text's language and its classification (None when no configured model reads that language)."""
+    """A text's language and its classification (None when no configured model reads that language, or when
+    `error` says why the configured one could not be loaded)."""
 
     lang: str
     classification: Classification | None
+    error: str | None = None
 
 
 class LanguageRouter:
-    """Sends each text to the model of its language; models are loaded on first use (one load per model spec)."""
+    """Sends each text to the model of its language; models are loaded on first use (one load per model spec).
+
+    A model that cannot be loaded (a wrong path, an id missing from the offline cache) fails only its own
+    language's texts: `classify` gives them an `error`, the other languages are classified, and the load is tried
+    again after `retry_failed()`.
+    """
 
     def __init__(self, models: Mapping[str, str], load: Callable[[str], Any], detector: LanguageDetector):
         self.models = dict(models)
         self.detector = detector
         self._load = load
         self._loaded: dict[str, Any] = {}
+        self._failed: dict[str, str] = {}
 
     def classifier_for(self, lang: str) -> Any | None:
-        """The classifier configured for `lang`, or None."""
+        """The classifier configured for `lang`, or None; raises SentimentError when it cannot be loaded."""
         spec = self.models.get(lang)
         if spec is None:
             return None
+        if spec in self._failed:
+            raise SentimentError(self._failed[spec])
         if spec not in self._loaded:
-            self._loaded[spec] = self._load(spec)
+            try:
+                self._loaded[spec] = self._load(spec)
+            except SentimentError as exc:
+                self._failed[spec] = str(exc)
+                raise
         return self._loaded[spec]
+
+    def retry_failed(self) -> None:
+        """Forget the models that failed to load, so that the next use tries again (the operator may have fixed
+        the path or filled the cache)."""
+        self._failed.clear()
 
     def classifiers(self) -> list[Any]:
         """Every configured classifier, loaded."""
@@ -49,11 +68,48 @@ class LanguageRouter:
                 seen[text, tag] = self.detector.language_of(text, tag)
             langs.append(seen[text, tag])
         results: list[Classification | None] = [None] * len(texts)
+        errors: dict[str, str] = {}
         for lang in dict.fromkeys(langs):
-            classifier = self.classifier_for(lang)
+            try:
+                classifier = self.classifier_for(lang)
+            except SentimentError as exc:
+                errors[lang] = str(exc)
+                continue
             if classifier is None:
                 continue
             positions = [i for i, other in enumerate(langs) if other == lang]
             for i, result in zip(positions, classifier.classify([texts[i] for i in positions])):
                 results[i] = result
-        return [Scored(lang, result) for lang, result in zip(langs, results)]
+        return [Scored(lang, result, errors.get(lang)) for lang, result in zip(langs, results)]
+
+
+class PartlyClassified(SentimentError):
+    """Texts of some language were left because its model could not be loaded; `done` others were classified."""
+
+    def __init__(self, message: str, done: int = 0):
+        super().__init__(message)
+        self.done = done
+
+
+class LeftUnclassified:
+    """What a classify pass left unclassified because a language's model could not be loaded, per language."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.errors: dict[str, str] = {}
+
+    def holds(self, scored: Scored) -> bool:
+        """Whether `scored` failed (and is counted here) rather than classified or unscored."""
+        if scored.error is None:
+            return False
+        self.counts[scored.lang] = self.counts.get(scored.lang, 0) + 1
+        self.errors[scored.lang] = scored.error
+        return True
+
+    def raise_if_any(self, done: int = 0, kept: bool = True) -> None:
+        """Raise PartlyClassified naming each language left, how many texts and why (`kept`: they stay in the store
+        for the next pass), with the `done` count of the others; nothing when none was left."""
+        if self.counts:
+            fate = "left unclassified, kept for the next pass" if kept else "not classified"
+            raise PartlyClassified("; ".join(f"{n} text(s) in {lang!r} {fate}: {self.errors[lang]}"
+                                             for lang, n in self.counts.items()), done)

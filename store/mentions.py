@@ -113,19 +113,21 @@ def record_amplification(db: Store, mentions: Iterable[Mention]) -> None:
     )
 
 
-_PENDING = "SELECT id, text, rating, lang FROM mentions WHERE classified_at IS NULL ORDER BY id LIMIT ?"
+_PENDING = "SELECT id, text, rating, lang FROM mentions WHERE classified_at IS NULL AND id > ? ORDER BY id LIMIT ?"
 
 
-def pending_classification(db: Store, limit: int) -> list[PendingMention]:
-    """Up to `limit` mentions not classified yet (neither labelled nor found unscored), oldest first."""
-    return [PendingMention(*row) for row in db.execute(_PENDING, [limit]).fetchall()]
+def pending_classification(db: Store, limit: int, after_id: int = 0) -> list[PendingMention]:
+    """Up to `limit` mentions not classified yet (neither labelled nor found unscored), oldest first, with an id
+    above `after_id`."""
+    return [PendingMention(*row) for row in db.execute(_PENDING, [after_id, limit]).fetchall()]
 
 
 @contextmanager
-def claim_pending(db: Store, limit: int) -> Iterator[list[PendingMention]]:
-    """Up to `limit` unclassified mentions, oldest first, that no other worker holds; they stay this worker's until
-    the block ends, so save their classifications inside it (a worker that dies lets them go)."""
-    with db.claim(_PENDING, [limit]) as rows:
+def claim_pending(db: Store, limit: int, after_id: int = 0) -> Iterator[list[PendingMention]]:
+    """Up to `limit` unclassified mentions with an id above `after_id`, oldest first, that no other worker holds;
+    they stay this worker's until the block ends, so save their classifications inside it (a worker that dies lets
+    them go). A pass moves `after_id` on, so that mentions it could not classify do not come back to it."""
+    with db.claim(_PENDING, [after_id, limit]) as rows:
         yield [PendingMention(*row) for row in rows]
 
 

@@ -92,8 +92,10 @@ def test_init_config_is_accepted_as_written_by_check_run_once_and_status(empty_d
 
     check = invoke("check")
     assert check.exit_code == 1 and not (empty_dir / "brandpulse.db").exists()
-    assert [line.split(":")[0].split(maxsplit=1) for line in check.stdout.splitlines()] == [
+    lines = check.stdout.splitlines()
+    assert [line.split(":")[0].split(maxsplit=1) for line in lines[:3]] == [
         ["twitter", "missing credentials"], ["feed", "ok"], ["email", "ok"]]
+    assert lines[3].split(maxsplit=2)[:2] == ["model", "en"] and "ok (brandpulse-minilm-tweeteval" in lines[3]
 
     run = invoke("run", "--once")
     status = invoke("status", "--format", "json")

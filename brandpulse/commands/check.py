@@ -1,4 +1,5 @@
-"""`brandpulse check`: one line per collector and channel, `ok` or why not; exit code 1 when any failed."""
+"""`brandpulse check`: one line per collector, channel and sentiment model, `ok` or why not; exit code 1 when any
+failed."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ MESSAGE_CHARS = 240  # a screen line or two; --format json has the whole message
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @pass_app
 def check(app: AppContext, fmt: str) -> None:
-    """Try the store's server, every collector, the email transport and each chat channel once, all at the same
-    time; store nothing."""
+    """Try the store's server, every collector, the email transport, each chat channel and each sentiment model
+    once, all at the same time; store nothing."""
     from brandpulse.checking import probes, run_probes
 
     if not app.config.collectors:
