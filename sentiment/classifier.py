@@ -16,6 +16,7 @@ from typing import Any
 from brandpulse.sentiment import complaint_words
 from brandpulse.sentiment.base import LABELS, Classification, SentimentError, offline, quiet_transformers
 from brandpulse.sentiment.files import base_path, complaint_head_path
+from brandpulse.sentiment.label_map import Groups, label_groups
 from brandpulse.sentiment.normalize import normalize
 from brandpulse.sentiment.tokenizer import WindowTokenizer
 from brandpulse.sentiment.windows import combine_windows, read_windows
@@ -49,23 +50,6 @@ def _device(requested: str) -> str:
     if requested.startswith("cuda") and not torch.cuda.is_available():
         raise SentimentError(f"sentiment.device is {requested!r} but no CUDA GPU is visible; use 'auto' or 'cpu'")
     return requested
-
-
-def _label_index(id2label: dict[int, str]) -> list[int]:
-    """For each of our LABELS, the model's output index, from names such as NEG / Neutral / LABEL_2."""
-    names = {int(i): str(name).lower() for i, name in id2label.items()}
-    order = []
-    for label in LABELS:
-        hits = [i for i, name in names.items() if name.startswith(label[:3])]
-        order.append(hits[0] if len(hits) == 1 else None)
-    if None in order:
-        if len(names) == 3 and all(name.startswith("label_") for name in names.values()):
-            return [0, 1, 2]  # cardiffnlp convention: 0 negative, 1 neutral, 2 positive
-        raise SentimentError(
-            f"cannot map the model's labels {sorted(names.values())} to negative/neutral/positive; "
-            "use a 3-class sentiment model whose id2label names them"
-        )
-    return order  # type: ignore[return-value]
 
 
 def _softmax(logits: Any) -> Any:
@@ -162,7 +146,11 @@ class TransformerClassifier:
                               float(sentiment[2])), self.name, self.version, complaint)
 
 
-def _torch_forward(network: Any, device: str, order: list[int] | None = None) -> Forward:
+# The logit of a label no output feeds (neutral, for a two-class model): probability 0 after the softmax, and finite.
+_ABSENT_LOGIT = -1e4
+
+
+def _torch_forward(network: Any, device: str, groups: Groups | None = None) -> Forward:
     import torch
 
     def forward(input_ids: Any, attention_mask: Any) -> Any:
@@ -170,10 +158,12 @@ def _torch_forward(network: Any, device: str, order: list[int] | None = None) ->
             ids = torch.from_numpy(input_ids).to(device)
             mask = torch.from_numpy(attention_mask).to(device)
             out = network(input_ids=ids, attention_mask=mask)
-            logits = out if isinstance(out, torch.Tensor) else out.logits
-            if order is not None:
-                logits = logits[:, order]
-            return logits.float().cpu().numpy()
+            logits = (out if isinstance(out, torch.Tensor) else out.logits).float()
+            if groups is not None:
+                # log of the summed probabilities of each group: its softmax adds the model's own probabilities
+                logits = torch.stack([logits[:, list(g)].logsumexp(-1) if g
+                                      else torch.full_like(logits[:, 0], _ABSENT_LOGIT) for g in groups], -1)
+            return logits.cpu().numpy()
 
     return forward
 
@@ -251,9 +241,9 @@ def _load_hf(model: str, device: str, batch_size: int, max_length: int, max_wind
             f"cannot load sentiment model {model!r} offline: {str(exc).rstrip('.')}. Give a local directory, or a "
             "model id already in the Hugging Face cache, or use 'bundled'"
         ) from exc
-    order = _label_index(network.config.id2label)
+    groups = label_groups(network.config.id2label)
     version = str(getattr(network.config, "_commit_hash", None) or getattr(network.config, "transformers_version", ""))
-    return TransformerClassifier(tokenizer, _torch_forward(network, device, order), model, version, batch_size,
+    return TransformerClassifier(tokenizer, _torch_forward(network, device, groups), model, version, batch_size,
                                  max_length, max_windows)
 
 

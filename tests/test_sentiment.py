@@ -1,7 +1,7 @@
 import pytest
 
 from brandpulse.sentiment import NpsPolicy, SentimentError, categorize, net_sentiment_score
-from brandpulse.sentiment.classifier import _label_index
+from brandpulse.sentiment.label_map import label_groups
 from brandpulse.sentiment.evaluation import read_split, score
 from brandpulse.sentiment.normalize import normalize
 
@@ -66,19 +66,33 @@ def test_net_sentiment_score_is_promoters_minus_detractors_in_percent():
 @pytest.mark.parametrize(
     "id2label, expected",
     [
-        ({0: "negative", 1: "neutral", 2: "positive"}, [0, 1, 2]),
-        ({0: "POS", 1: "NEG", 2: "NEU"}, [1, 2, 0]),
-        ({"0": "Positive", "1": "Neutral", "2": "Negative"}, [2, 1, 0]),
-        ({0: "LABEL_0", 1: "LABEL_1", 2: "LABEL_2"}, [0, 1, 2]),
+        ({0: "negative", 1: "neutral", 2: "positive"}, ((0,), (1,), (2,))),
+        ({0: "POS", 1: "NEG", 2: "NEU"}, ((1,), (2,), (0,))),
+        ({"0": "Positive", "1": "Neutral", "2": "Negative"}, ((2,), (1,), (0,))),
+        ({0: "LABEL_0", 1: "LABEL_1", 2: "LABEL_2"}, ((0,), (1,), (2,))),
+        # nlptown's multilingual review model: stars as a review's stars count
+        ({i: f"{i + 1} star" + ("s" if i else "") for i in range(5)}, ((0, 1), (2,), (3, 4))),
+        # five levels (tabularisai's multilingual model)
+        ({0: "Very Negative", 1: "Negative", 2: "Neutral", 3: "Positive", 4: "Very Positive"},
+         ((0, 1), (2,), (3, 4))),
+        # SST-2 models know no neutral
+        ({0: "NEGATIVE", 1: "POSITIVE"}, ((0,), (), (1,))),
     ],
 )
 def test_model_labels_are_mapped_through_id2label(id2label, expected):
-    assert _label_index(id2label) == expected
+    assert label_groups(id2label) == expected
 
 
-def test_unmappable_labels_name_the_labels():
-    with pytest.raises(SentimentError, match="joy"):
-        _label_index({0: "joy", 1: "anger"})
+@pytest.mark.parametrize("id2label", [
+    {0: "joy", 1: "anger"},
+    {0: "negative", 1: "positive", 2: "mixed"},  # three classes, one unknown: not taken for a two-class model
+    {0: "negative", 1: "neutral"},
+    {0: "LABEL_0", 1: "LABEL_1"},
+])
+def test_unmappable_labels_name_the_labels(id2label):
+    with pytest.raises(SentimentError, match="cannot map the model's labels") as error:
+        label_groups(id2label)
+    assert all(repr(name.lower()) in str(error.value) for name in id2label.values())
 
 
 def test_scores_give_macro_recall_f1_accuracy_and_confusion():

@@ -16,22 +16,37 @@ def bundled():
     return load_classifier()
 
 
-@pytest.fixture(scope="session")
-def tiny_model(tmp_path_factory):
-    """A randomly initialised 1-layer BERT classifier whose labels are in an unusual order."""
+def _tiny(path, id2label: dict[int, str]):
+    """A randomly initialised 1-layer BERT classifier with these labels, saved as a Hugging Face folder."""
     import torch
     from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
 
     from brandpulse.sentiment.network import base_path
 
-    path = tmp_path_factory.mktemp("tiny")
     torch.manual_seed(0)
     config = BertConfig(vocab_size=30522, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-                        intermediate_size=32, max_position_embeddings=64, num_labels=3,
-                        id2label={0: "POS", 1: "NEG", 2: "NEU"}, label2id={"POS": 0, "NEG": 1, "NEU": 2})
+                        intermediate_size=32, max_position_embeddings=64, num_labels=len(id2label),
+                        id2label=id2label, label2id={name: i for i, name in id2label.items()})
     BertForSequenceClassification(config).save_pretrained(path)
     AutoTokenizer.from_pretrained(base_path()).save_pretrained(path)
     return path
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory):
+    """A tiny random classifier whose labels are in an unusual order."""
+    return _tiny(tmp_path_factory.mktemp("tiny"), {0: "POS", 1: "NEG", 2: "NEU"})
+
+
+def _model_probs(path, text: str) -> list[float]:
+    """The folder's own probabilities for `text`, straight from transformers."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    network = AutoModelForSequenceClassification.from_pretrained(path).eval()
+    with torch.inference_mode():
+        return torch.softmax(network(**AutoTokenizer.from_pretrained(path)(text, return_tensors="pt")).logits[0],
+                             -1).tolist()
 
 
 def test_sanity_sentences_get_the_obvious_labels(bundled):
@@ -67,18 +82,29 @@ def test_empty_input_and_empty_text(bundled):
 
 
 def test_pluggable_model_probabilities_follow_its_id2label(tiny_model):
-    import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
     classifier = load_classifier(str(tiny_model), device="cpu")
     text = "some words for a random model"
     (result,) = classifier.classify([text])
-    network = AutoModelForSequenceClassification.from_pretrained(tiny_model).eval()
-    with torch.inference_mode():
-        p = torch.softmax(network(**AutoTokenizer.from_pretrained(tiny_model)(text, return_tensors="pt")).logits[0], -1)
+    p = _model_probs(tiny_model, text)
     # The model's order is POS, NEG, NEU; ours is negative, neutral, positive.
-    assert result.probs == pytest.approx((p[1].item(), p[2].item(), p[0].item()), abs=1e-5)
+    assert result.probs == pytest.approx((p[1], p[2], p[0]), abs=1e-5)
     assert result.model == str(tiny_model)
+
+
+@pytest.mark.parametrize("id2label, sums", [
+    ({i: f"{i + 1} star" + ("s" if i else "") for i in range(5)}, ((0, 1), (2,), (3, 4))),  # nlptown's review model
+    ({0: "NEGATIVE", 1: "POSITIVE"}, ((0,), (), (1,))),  # an SST-2 model: no neutral
+])
+def test_star_and_two_class_models_add_up_to_our_three_labels(tmp_path, id2label, sums):
+    path = _tiny(tmp_path / "model", id2label)
+    texts = ["some words for a random model", "and a few more, for another reading"]
+
+    results = load_classifier(str(path), device="cpu").classify(texts)
+
+    for text, result in zip(texts, results):
+        p = _model_probs(path, text)
+        assert result.probs == pytest.approx(tuple(sum(p[i] for i in group) for group in sums), abs=1e-5)
+        assert result.label == ("negative", "neutral", "positive")[max(range(3), key=lambda k: result.probs[k])]
 
 
 def test_pluggable_model_caps_windows_of_a_long_text_keeping_its_end(tiny_model):
