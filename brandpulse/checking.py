@@ -23,6 +23,7 @@ from brandpulse import factory
 from brandpulse.collectors.base import BrandQuery, CollectorError, HttpStatusError, MalformedPayload
 from brandpulse.config import CollectorConfig, Config
 from brandpulse.logging_setup import mask, secret_values
+from brandpulse.sentiment.router import OTHER_LANGUAGES
 
 DEFAULT_TIMEOUT_S = 30.0
 GRACE_S = 2.0  # on top of a probe's own timeout: connecting, TLS and parsing are not covered by it
@@ -112,7 +113,10 @@ def model_probes(config: Config, now: datetime, env: Mapping[str, str]) -> list[
         classifier = factory.classifier(settings, spec)
         return f"{classifier.name} {classifier.version}"
 
-    return [Probe(f"model {', '.join(langs)}", MODEL_LOAD_TIMEOUT_S, functools.partial(load, spec))
+    def named(lang: str) -> str:
+        return "other languages" if lang == OTHER_LANGUAGES else lang
+
+    return [Probe(f"model {', '.join(map(named, langs))}", MODEL_LOAD_TIMEOUT_S, functools.partial(load, spec))
             for spec, langs in languages.items()]
 
 

@@ -14,6 +14,7 @@ from pydantic import (
     BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator,
 )
 
+from brandpulse.sentiment.router import OTHER_LANGUAGES
 from brandpulse.store.backend import has_password
 from brandpulse.timeparse import parse_duration
 
@@ -175,7 +176,8 @@ class SentimentConfig(Strict):
     # With a complaint head and complaints_are_detractors, a negative label the head does not back needs this
     # confidence to count as a detractor.
     uncorroborated_negative_confidence: float = Field(default=0.7, ge=0.0, le=1.0)
-    # Language (ISO 639-1) -> model ('bundled', a Hugging Face id or a local path); default {default_language: model}.
+    # Language (ISO 639-1, or "*" for every language not listed) -> model ('bundled', a Hugging Face id or a local
+    # path); default {default_language: model}.
     models: dict[str, str] | None = None
     default_language: str = "en"  # what a short or ambiguous text is taken to be written in
     interval: Duration = timedelta(minutes=1)
@@ -187,7 +189,8 @@ class SentimentConfig(Strict):
             if not value:
                 raise ValueError("give at least one language, for example {en: bundled}")
             for lang, model in value.items():
-                _iso_639_1(lang)
+                if lang != OTHER_LANGUAGES:
+                    _iso_639_1(lang)
                 if not model.strip():
                     raise ValueError(f"the model for {lang!r} is empty; use 'bundled', a Hugging Face id or a path")
         return value

@@ -1,4 +1,5 @@
-"""Classifying mentions in several languages: one model per configured language, the others left unscored."""
+"""Classifying mentions in several languages: one model per configured language (and optionally one for all the
+others), the rest left unscored."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ from typing import Any
 
 from brandpulse.sentiment.base import Classification, SentimentError
 from brandpulse.sentiment.language import LanguageDetector
+
+
+# The `sentiment.models` key of the model that reads every language without its own entry.
+OTHER_LANGUAGES = "*"
 
 
 @dataclass(frozen=True)
@@ -36,8 +41,9 @@ class LanguageRouter:
         self._failed: dict[str, str] = {}
 
     def classifier_for(self, lang: str) -> Any | None:
-        """The classifier configured for `lang`, or None; raises SentimentError when it cannot be loaded."""
-        spec = self.models.get(lang)
+        """The classifier configured for `lang` (or for every other language), or None; raises SentimentError when
+        it cannot be loaded."""
+        spec = self.models.get(lang, self.models.get(OTHER_LANGUAGES))
         if spec is None:
             return None
         if spec in self._failed:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from brandpulse.sentiment.router import OTHER_LANGUAGES
 from brandpulse.store.backend import Store
 from brandpulse.store.mentions import PendingMention
 from brandpulse.store.timestamps import to_db
@@ -26,11 +27,14 @@ def _stale(models: Sequence[CurrentModel], langs: Sequence[str], since: datetime
     # Imported labels come from the source and are kept; only our own model's output is re-scored.
     fresh = " OR ".join("(model = ? AND model_version = ? AND (complaint IS NOT NULL OR ? = 0))" for _ in models)
     params: list[Any] = [value for m in models for value in (m.name, m.version, int(m.complaint))]
-    covered = ", ".join("?" for _ in langs)
+    named = [lang for lang in langs if lang != OTHER_LANGUAGES]
+    covered = ", ".join("?" for _ in named)
     stamp = to_db(since) if since else None
+    # An unscored mention is stale when its language now has a model: named, or any with the "*" entry.
     where = (f"((provenance = 'model' AND NOT ({fresh or '1 = 0'})) "
-             f"OR (category = 'unscored' AND lang IN ({covered or 'NULL'}))) AND (? IS NULL OR created_at >= ?)")
-    return where, [*params, *langs, stamp, stamp]
+             f"OR (category = 'unscored' AND (lang IN ({covered or 'NULL'}) OR ? = 1))) "
+             "AND (? IS NULL OR created_at >= ?)")
+    return where, [*params, *named, int(OTHER_LANGUAGES in langs), stamp, stamp]
 
 
 def count_stale(db: Store, models: Sequence[CurrentModel], langs: Sequence[str], since: datetime | None = None) -> int:

@@ -242,3 +242,55 @@ def test_batches_run_in_parallel_sessions_give_the_results_of_one_at_a_time(bund
     finally:
         pool.parallel = sessions
     assert together == one_at_a_time
+
+
+def _models_config(folder, models: str) -> None:
+    config = (folder / "config.yaml").read_text(encoding="utf-8")
+    (folder / "config.yaml").write_text(config.replace("  model: bundled", f"  models: {models}\n  model: bundled"),
+                                        encoding="utf-8")
+
+
+FRENCH = "Le service client ne répond jamais à mes messages depuis deux semaines."
+GERMAN = "Das Paket ist immer noch nicht angekommen, sehr enttäuschend."
+
+
+def test_the_star_entry_reads_every_language_without_its_own_model(demo_dir, invoke, tmp_path):
+    stars = _tiny(tmp_path / "stars", {i: f"{i + 1} star" + ("s" if i else "") for i in range(5)})
+    _models_config(demo_dir, f"{{en: bundled, '*': '{stars}'}}")
+
+    result = invoke("classify", input=f"any update on my order? it was due on the 15th\n{GERMAN}\n{FRENCH}\n")
+
+    assert result.exit_code == 0, result.output
+    english, german, french = [json.loads(line) for line in result.stdout.splitlines()]
+    # English goes to the bundled model (it gives a complaint probability), the others to the star model (none).
+    assert english["lang"] == "en" and english["complaint"] is not None
+    assert [(r["lang"], r["label"] is not None, r["complaint"]) for r in (german, french)] == [("de", True, None),
+                                                                                               ("fr", True, None)]
+    check = invoke("check", "--format", "json")
+    names = [o["name"] for o in json.loads(check.output[check.output.index("["):]) if o["name"].startswith("model")]
+    assert names == ["model en", "model other languages"]
+
+
+def test_rescore_scores_unscored_mentions_once_a_star_entry_covers_them(demo_dir, db_path, invoke, tmp_path):
+    lines = "".join(json.dumps({"source": "feed", "id": str(n), "brand": "Pinebrook Coffee", "text": text,
+                                "created_at": "2026-03-02T10:00:00Z"}) + "\n" for n, text in enumerate([GERMAN, FRENCH]))
+    assert invoke("--db", db_path, "ingest", "-", input=lines).exit_code == 0  # English only: both unscored
+    stars = _tiny(tmp_path / "stars", {i: f"{i + 1} star" + ("s" if i else "") for i in range(5)})
+    _models_config(demo_dir, f"{{en: bundled, '*': '{stars}'}}")
+
+    result = invoke("--db", db_path, "sentiment", "rescore")
+
+    assert result.exit_code == 0, result.output
+    assert "2 mention(s) re-classified" in result.output
+    db = open_db(db_path)
+    rows = db.execute("SELECT lang, model, category != 'unscored' FROM mentions ORDER BY id").fetchall()
+    db.close()
+    assert rows == [("de", str(stars), 1), ("fr", str(stars), 1)]
+
+
+def test_models_config_takes_a_star_but_no_other_non_language_key(demo_dir, invoke):
+    _models_config(demo_dir, "{en: bundled, '**': bundled}")
+
+    result = invoke("classify", input="hello\n")
+
+    assert result.exit_code == 2 and "'**' is not an ISO 639-1 language code" in result.output
