@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from brandpulse.store import jobs as store_jobs
 from brandpulse.store import summary as store_summary
 from brandpulse.store.backend import label
 from brandpulse.alerts.base import Alert
@@ -23,11 +24,14 @@ def _nss(row: dict) -> str:
 
 def print_run_summary(pipeline: Pipeline, collected: CollectReport, classified: int, fired: list[Alert], delivered: DeliveryReport) -> None:
     """Mentions new/duplicate, categories, complaints and net sentiment per brand, alerts fired, where messages went."""
-    click.echo(f"Mentions:   {collected.new} new, {collected.duplicate} duplicate; {classified} classified")
-    for name, error in collected.failures.items():
-        click.echo(f"  collector {name} failed: {error}")
     with pipeline.session() as db:
         totals = store_summary.category_totals(db)
+        waiting = store_jobs.backlog(db)["unclassified"]
+    # Mentions still waiting (a model that failed to load, another worker's batch) are in no category column yet.
+    click.echo(f"Mentions:   {collected.new} new, {collected.duplicate} duplicate; {classified} classified"
+               + (f", {waiting} waiting to be classified" if waiting else ""))
+    for name, error in collected.failures.items():
+        click.echo(f"  collector {name} failed: {error}")
     click.echo(f"{'Brand':<24}{'mentions':>9}{'promoters':>11}{'passives':>10}{'detractors':>12}{'unscored':>10}"
                f"{'complaints':>12}{'NSS':>6}")
     for row in totals:

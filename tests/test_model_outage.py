@@ -77,6 +77,7 @@ def test_run_once_still_fires_alerts_and_records_the_classify_error(demo_dir, in
     result = invoke("run", "--once")
 
     assert result.exit_code == 1
+    assert "420 classified, 1 waiting to be classified" in result.stdout
     assert "Alerts:     1 fired" in result.stdout and len(list((demo_dir / "outbox").glob("*-alert-1.eml"))) == 1
     assert "1 text(s) in 'de' left unclassified" in result.stderr
     status = json.loads(invoke("status", "--format", "json").output)
