@@ -4,6 +4,7 @@ from brandpulse.sentiment import NpsPolicy, SentimentError, categorize, net_sent
 from brandpulse.sentiment.label_map import label_groups
 from brandpulse.sentiment.evaluation import read_split, score
 from brandpulse.sentiment.normalize import normalize
+from tests.test_sentiment_model import STAR_LABELS
 
 
 @pytest.mark.parametrize(
@@ -71,7 +72,7 @@ def test_net_sentiment_score_is_promoters_minus_detractors_in_percent():
         ({"0": "Positive", "1": "Neutral", "2": "Negative"}, ((2,), (1,), (0,))),
         ({0: "LABEL_0", 1: "LABEL_1", 2: "LABEL_2"}, ((0,), (1,), (2,))),
         # nlptown's multilingual review model: stars as a review's stars count
-        ({i: f"{i + 1} star" + ("s" if i else "") for i in range(5)}, ((0, 1), (2,), (3, 4))),
+        (STAR_LABELS, ((0, 1), (2,), (3, 4))),
         # five levels (tabularisai's multilingual model)
         ({0: "Very Negative", 1: "Negative", 2: "Neutral", 3: "Positive", 4: "Very Positive"},
          ((0, 1), (2,), (3, 4))),

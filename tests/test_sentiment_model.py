@@ -7,6 +7,7 @@ from brandpulse.collectors.base import Mention
 from brandpulse.sentiment import LABELS, Classification, load_classifier
 from brandpulse.store import open_db
 from brandpulse.store.mentions import ClassifiedMention, save_classifications, save_mentions
+from tests.test_complaints_languages import GERMAN
 
 NOW = datetime(2026, 3, 2, 12, tzinfo=timezone.utc)
 
@@ -14,6 +15,10 @@ NOW = datetime(2026, 3, 2, 12, tzinfo=timezone.utc)
 @pytest.fixture(scope="session")
 def bundled():
     return load_classifier()
+
+
+# nlptown/bert-base-multilingual-uncased-sentiment's labels
+STAR_LABELS = {i: f"{i + 1} star" + ("s" if i else "") for i in range(5)}
 
 
 def _tiny(path, id2label: dict[int, str]):
@@ -92,7 +97,7 @@ def test_pluggable_model_probabilities_follow_its_id2label(tiny_model):
 
 
 @pytest.mark.parametrize("id2label, sums", [
-    ({i: f"{i + 1} star" + ("s" if i else "") for i in range(5)}, ((0, 1), (2,), (3, 4))),  # nlptown's review model
+    (STAR_LABELS, ((0, 1), (2,), (3, 4))),
     ({0: "NEGATIVE", 1: "POSITIVE"}, ((0,), (), (1,))),  # an SST-2 model: no neutral
 ])
 def test_star_and_two_class_models_add_up_to_our_three_labels(tmp_path, id2label, sums):
@@ -251,11 +256,10 @@ def _models_config(folder, models: str) -> None:
 
 
 FRENCH = "Le service client ne répond jamais à mes messages depuis deux semaines."
-GERMAN = "Das Paket ist immer noch nicht angekommen, sehr enttäuschend."
 
 
 def test_the_star_entry_reads_every_language_without_its_own_model(demo_dir, invoke, tmp_path):
-    stars = _tiny(tmp_path / "stars", {i: f"{i + 1} star" + ("s" if i else "") for i in range(5)})
+    stars = _tiny(tmp_path / "stars", STAR_LABELS)
     _models_config(demo_dir, f"{{en: bundled, '*': '{stars}'}}")
 
     result = invoke("classify", input=f"any update on my order? it was due on the 15th\n{GERMAN}\n{FRENCH}\n")
@@ -275,7 +279,7 @@ def test_rescore_scores_unscored_mentions_once_a_star_entry_covers_them(demo_dir
     lines = "".join(json.dumps({"source": "feed", "id": str(n), "brand": "Pinebrook Coffee", "text": text,
                                 "created_at": "2026-03-02T10:00:00Z"}) + "\n" for n, text in enumerate([GERMAN, FRENCH]))
     assert invoke("--db", db_path, "ingest", "-", input=lines).exit_code == 0  # English only: both unscored
-    stars = _tiny(tmp_path / "stars", {i: f"{i + 1} star" + ("s" if i else "") for i in range(5)})
+    stars = _tiny(tmp_path / "stars", STAR_LABELS)
     _models_config(demo_dir, f"{{en: bundled, '*': '{stars}'}}")
 
     result = invoke("--db", db_path, "sentiment", "rescore")
