@@ -41,6 +41,7 @@ class MentionFilter:
     min_score: float | None = None
     max_score: float | None = None
     min_complaint: float | None = None
+    lang: str | None = None  # ISO 639-1; matches collectors' regional tags too (en: en, en-GB, en_US)
 
 
 def check_columns(columns: Sequence[str]) -> tuple[str, ...]:
@@ -61,6 +62,7 @@ _CLAUSES = {
     "min_score": "m.score >= :min_score",
     "max_score": "m.score <= :max_score",
     "min_complaint": "m.complaint >= :min_complaint",
+    "lang": "(lower(m.lang) = :lang OR lower(substr(m.lang, 1, 3)) IN (:lang_dash, :lang_underscore))",
 }
 
 
@@ -71,6 +73,8 @@ def mentions_sql(
     """The SELECT (and its parameters) that reads the mentions `f` matches, in `dialect`."""
     params = {name: getattr(f, name) for name in _CLAUSES}
     params.update(since=f.since and to_db(f.since), until=f.until and to_db(f.until))
+    if f.lang is not None:
+        params.update(lang_dash=f"{f.lang}-", lang_underscore=f"{f.lang}_")
     used = [clause for name, clause in _CLAUSES.items() if params[name] is not None]
     params = {k: v for k, v in params.items() if v is not None}
     source, orders = "mentions m", ORDERS

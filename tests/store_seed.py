@@ -14,9 +14,9 @@ def category_of(label, rating):
     return categorize(label, None, rating, POLICY)
 
 
-def mention(external_id, text, created_at, label, brand="Pinebrook Coffee", source="twitter", rating=None):
+def mention(external_id, text, created_at, label, brand="Pinebrook Coffee", source="twitter", rating=None, lang=None):
     return Mention(source=source, external_id=str(external_id), text=text, created_at=created_at, brand=brand,
-                   url=f"https://{source}.example.com/p/{external_id}", rating=rating, label=label)
+                   url=f"https://{source}.example.com/p/{external_id}", rating=rating, label=label, lang=lang)
 
 
 def seed(path, mentions, now=None):

@@ -95,6 +95,26 @@ def test_query_lists_the_complaints_to_answer_most_likely_first_and_stats_counts
     assert sum(r["complaints"] for r in stats) == 2  # 1 (a detractor) and 5 (a four-star passive)
 
 
+def test_query_by_language_takes_collectors_regional_tags_on_both_backends(invoke, store_target):
+    seed(store_target, [
+        mention(1, "Pinebrook is great", NOW - timedelta(hours=1), "positive", lang="en"),
+        mention(2, "Pinebrook is brilliant", NOW - timedelta(hours=2), "positive", lang="en-GB"),
+        mention(3, "Pinebrook ist toll", NOW - timedelta(hours=3), "positive", lang="de"),
+        mention(4, "Pinebrook é ótimo", NOW - timedelta(hours=4), "positive", lang="pt_BR"),
+        mention(5, "Pinebrook", NOW - timedelta(hours=5), "neutral"),
+        mention(6, "Pinebrook eng", NOW - timedelta(hours=6), "neutral", lang="eng"),  # not ISO 639-1 en
+    ])
+
+    def ids(*args):
+        return [r["external_id"] for r in _json(invoke, store_target, "query", *args)]
+
+    assert ids("--lang", "en") == ["1", "2"]
+    assert ids("--lang", "EN", "--search", "brilliant") == ["2"]
+    assert ids("--lang", "pt") == ["4"] and ids("--lang", "de") == ["3"] and ids("--lang", "fr") == []
+    exported = invoke("--db", store_target, "export", "--lang", "de", "--columns", "external_id,lang")
+    assert [json.loads(line) for line in exported.stdout.splitlines()] == [{"external_id": "3", "lang": "de"}]
+
+
 def test_query_since_accepts_iso_dates(invoke, store_path):
     since = (NOW - timedelta(days=11)).strftime("%Y-%m-%d")
     until = (NOW - timedelta(days=5)).isoformat()
@@ -117,6 +137,8 @@ def test_query_table_shows_headers_and_truncates_nothing_short(invoke, store_pat
     (("query", "--search", '"unterminated'), "--search"),
     (("query", "--min-score", "7"), "--min-score"),
     (("query", "--min-complaint", "1.5"), "--min-complaint"),
+    (("query", "--lang", "english"), "--lang"),
+    (("export", "--lang", "e1"), "--lang"),
     (("query", "--order", "relevance"), "--order"),
     (("stats", "--by", "month"), "--by"),
     (("stats", "--since", "soon"), "--since"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,12 @@ from brandpulse.store import open_db
 from brandpulse.store.queries import DEFAULT_COLUMNS, MENTION_COLUMNS, MentionFilter, SearchSyntaxError, iter_mentions
 
 SCORE = click.FloatRange(-1.0, 1.0)
+
+
+def _language(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not re.fullmatch(r"[a-z]{2}", value.lower()):
+        raise click.BadParameter(f"{value!r} is not an ISO 639-1 language code (two letters, such as en or de)")
+    return value and value.lower()
 
 
 def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -35,6 +42,8 @@ def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--min-complaint", type=click.FloatRange(0.0, 1.0),
                      help="Complaint probability at least (0..1); 0.5 is the complaint head's threshold "
                           "(with --category detractor: the posts to answer)."),
+        click.option("--lang", callback=_language, metavar="CODE",
+                     help="Only this language (ISO 639-1: en, de, ...; a collector's en-GB counts as en)."),
     ]
 
     @functools.wraps(command)
