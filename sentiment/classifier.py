@@ -241,6 +241,8 @@ def _load_hf(model: str, device: str, batch_size: int, max_length: int, max_wind
             f"cannot load sentiment model {model!r} offline: {str(exc).rstrip('.')}. Give a local directory, or a "
             "model id already in the Hugging Face cache, or use 'bundled'"
         ) from exc
+    except Exception as exc:  # a damaged weights file, an architecture this transformers cannot build, ...
+        raise SentimentError(f"cannot load sentiment model {model!r}: {type(exc).__name__}: {exc}") from exc
     groups = label_groups(network.config.id2label)
     version = str(getattr(network.config, "_commit_hash", None) or getattr(network.config, "transformers_version", ""))
     return TransformerClassifier(tokenizer, _torch_forward(network, device, groups), model, version, batch_size,

@@ -128,3 +128,18 @@ def test_a_model_that_failed_is_loaded_again_after_retry_failed():
         ("de", None, "not in the offline cache yet")] * 3
     assert attempts == ["some/german-model"] * 2
     assert third[0].error is None and third[0].classification.label in ("negative", "neutral", "positive")
+
+
+def test_a_damaged_model_folder_is_a_clear_error_not_a_traceback(tmp_path, monkeypatch, invoke):
+    from tests.test_sentiment_model import _tiny
+
+    folder = _tiny(tmp_path / "german", {0: "negativ", 1: "neutral", 2: "positiv"})
+    weights = next(folder.glob("*.safetensors"))
+    weights.write_bytes(weights.read_bytes()[:1000])  # cut short, as by a full disk
+    monkeypatch.chdir(tmp_path)
+    _config(tmp_path, str(folder))
+
+    result = invoke("classify", input=GERMAN[0] + "\n")
+
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"1 text(s) in 'de' not classified: cannot load sentiment model '{folder}': SafetensorError" in result.stderr
