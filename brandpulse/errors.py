@@ -12,11 +12,14 @@ from brandpulse.collectors.base import CollectorError
 from brandpulse.sentiment.base import SentimentError
 from brandpulse.store.errors import StoreError
 
+# Errors whose message already says what was wrong and where: shown without a traceback.
+DOMAIN_ERRORS = (StoreError, SentimentError, CollectorError, AlertsError)
+
 
 @contextmanager
 def domain_errors() -> Iterator[None]:
     """Re-raise any brandpulse error as a `click.ClickException` (exit code 1)."""
     try:
         yield
-    except (StoreError, SentimentError, CollectorError, AlertsError) as exc:
+    except DOMAIN_ERRORS as exc:
         raise click.ClickException(str(exc)) from exc

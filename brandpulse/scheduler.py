@@ -9,6 +9,8 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
+from brandpulse.errors import DOMAIN_ERRORS
+
 if TYPE_CHECKING:  # type hints only: `classify` and `init` need not import the whole pipeline
     from brandpulse.pipeline import Pipeline
 
@@ -36,6 +38,9 @@ def wrap_job(name: str, work: Work, record: Recorder | None = None, clock: Calla
         error = None
         try:
             work(started)
+        except DOMAIN_ERRORS as exc:  # its message says what is wrong: one line a run, not a traceback a minute
+            error = f"{type(exc).__name__}: {exc}"
+            log.error("job %s failed: %s", name, exc)
         except Exception as exc:  # a failing job must not kill the service; the next run retries
             error = f"{type(exc).__name__}: {exc}"
             log.exception("job %s failed", name)

@@ -1,3 +1,4 @@
+import logging
 import threading
 from datetime import datetime, timedelta, timezone
 
@@ -142,3 +143,23 @@ def test_a_job_whose_run_cannot_be_recorded_still_completes(caplog):
 
     assert len(done) == 1
     assert "cannot record the run of job deliver" in caplog.text
+
+
+def test_a_domain_error_is_logged_as_one_line_and_anything_else_with_its_traceback(caplog):
+    from brandpulse.sentiment.base import SentimentError
+
+    def broken_model(now):
+        raise SentimentError("3 text(s) in 'de' left unclassified, kept for the next pass: not a folder")
+
+    def bug(now):
+        raise KeyError("oops")
+
+    with caplog.at_level(logging.ERROR, logger="brandpulse.scheduler"):
+        wrap_job("classify", broken_model)()
+        wrap_job("alerts", bug)()
+
+    (domain, unexpected) = caplog.records
+    assert domain.getMessage() == ("job classify failed: 3 text(s) in 'de' left unclassified, kept for the next "
+                                   "pass: not a folder")
+    assert domain.exc_info is None
+    assert unexpected.getMessage() == "job alerts failed" and unexpected.exc_info[0] is KeyError
