@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,9 +21,15 @@ SCORE = click.FloatRange(-1.0, 1.0)
 
 
 def _language(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is not None and not re.fullmatch(r"[a-z]{2}", value.lower()):
+    """The ISO 639-1 code of --lang, read as a collector's tag is ("EN", "en-GB" -> "en")."""
+    from brandpulse.sentiment.language import language_tag
+
+    if value is None:
+        return None
+    code = language_tag(value)
+    if code is None:
         raise click.BadParameter(f"{value!r} is not an ISO 639-1 language code (two letters, such as en or de)")
-    return value and value.lower()
+    return code
 
 
 def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
