@@ -27,7 +27,8 @@ def print_run_summary(pipeline: Pipeline, collected: CollectReport, classified: 
     with pipeline.session() as db:
         totals = store_summary.category_totals(db)
         waiting = store_jobs.backlog(db)["unclassified"]
-    # Mentions still waiting (a model that failed to load, another worker's batch) are in no category column yet.
+    # Mentions still waiting (a model that failed to load, another worker's batch) have no label yet; unless stars
+    # gave them a category, the columns below leave them out.
     click.echo(f"Mentions:   {collected.new} new, {collected.duplicate} duplicate; {classified} classified"
                + (f", {waiting} waiting to be classified" if waiting else ""))
     for name, error in collected.failures.items():

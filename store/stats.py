@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from brandpulse.sentiment.nps import COMPLAINT_THRESHOLD
 from brandpulse.store.backend import Dialect, Store
 from brandpulse.store.errors import StoreError
 from brandpulse.store.timestamps import from_db, to_db
 
 # A complaint to answer, as every count of them reads it: the head's threshold, and no promoter (a promoter's label or
 # stars overruled the head; alerts.complaints_first.is_complaint is the same rule over records).
-IS_COMPLAINT = "complaint >= 0.5 AND category <> 'promoter'"
+IS_COMPLAINT = f"complaint >= {COMPLAINT_THRESHOLD!r} AND category <> 'promoter'"
 
 # Hour and day labels are prefixes of the stored ISO 8601 text; a week is labelled by its Monday (the dialect's).
 BUCKETS = ("hour", "day", "week")

@@ -14,6 +14,7 @@ from brandpulse.commands.options import COLUMNS, MOMENT
 from brandpulse.commands.output import format_option, write_rows
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
+from brandpulse.sentiment.language import language_tag
 from brandpulse.store import open_db
 from brandpulse.store.queries import DEFAULT_COLUMNS, MENTION_COLUMNS, MentionFilter, SearchSyntaxError, iter_mentions
 
@@ -22,8 +23,6 @@ SCORE = click.FloatRange(-1.0, 1.0)
 
 def _language(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """The ISO 639-1 code of --lang, read as a collector's tag is ("EN", "en-GB" -> "en")."""
-    from brandpulse.sentiment.language import language_tag
-
     if value is None:
         return None
     code = language_tag(value)
