@@ -40,7 +40,8 @@ def adapt(encoder: Any, tokenizer: Any, ids: Sequence[Sequence[int]], indices: l
 
     from brandpulse.sentiment.training import length_batches, warmup_then_linear_decay
 
-    head = masked_lm_head(encoder)
+    device = next(encoder.parameters()).device
+    head = masked_lm_head(encoder).to(device)
     collate = DataCollatorForLanguageModeling(tokenizer, mlm_probability=MASK_PROBABILITY, return_tensors="pt")
     layers = [p for p in encoder.parameters() if p.requires_grad]
     owned = {id(p) for p in layers}
@@ -62,7 +63,7 @@ def adapt(encoder: Any, tokenizer: Any, ids: Sequence[Sequence[int]], indices: l
             factor = warmup_then_linear_decay(step, warm, total)
             for group, base in zip(optimizer.param_groups, base_lrs):
                 group["lr"] = base * factor
-            masked = collate([{"input_ids": list(ids[i])} for i in batch])
+            masked = {k: v.to(device) for k, v in collate([{"input_ids": list(ids[i])} for i in batch]).items()}
             hidden = encoder(input_ids=masked["input_ids"], attention_mask=masked["attention_mask"]).last_hidden_state
             chosen = masked["labels"] != -100
             if chosen.any():  # a batch of a few short texts can draw no mask at all: it only counts as a step

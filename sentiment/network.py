@@ -85,7 +85,7 @@ def trained_state(model: MeanPoolClassifier) -> dict[str, torch.Tensor]:
     were trained (they require gradients)."""
     trained = {name for name, parameter in model.named_parameters() if parameter.requires_grad}
     return {
-        name: tensor.detach().to(torch.float16).contiguous()
+        name: tensor.detach().to("cpu", torch.float16).contiguous()
         for name, tensor in model.state_dict().items()
         if (name not in FROZEN or name in trained) and not name.startswith(UNUSED) and tensor.is_floating_point()
     }

@@ -133,7 +133,8 @@ def length_batches(ids: Sequence[Sequence[int]], indices: list[int], size: int, 
     return batches
 
 
-def _pad(ids: Sequence[Sequence[int]], batch: list[int]):
+def _pad(ids: Sequence[Sequence[int]], batch: list[int], device: str | object = "cpu"):
+    """Token ids and attention mask of the texts at `batch`, padded to the longest, on `device`."""
     import torch
 
     width = max(len(ids[i]) for i in batch)
@@ -142,14 +143,19 @@ def _pad(ids: Sequence[Sequence[int]], batch: list[int]):
     for row, i in enumerate(batch):
         x[row, : len(ids[i])] = torch.tensor(ids[i])
         mask[row, : len(ids[i])] = 1
-    return x, mask
+    return x.to(device), mask.to(device)
 
 
-def precision(bf16: bool):
+def precision(bf16: bool, device: str = "cpu"):
     """The context the forward passes run in: bfloat16 autocast, or plain fp32."""
     import torch
 
-    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16)
+    return torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=bf16)
+
+
+def device_of(model) -> str:
+    """Where `model`'s parameters are ("cpu", "cuda:0")."""
+    return str(next(model.parameters()).device)
 
 
 def predict_logits(model, ids, indices: list[int], bf16: bool = False):
@@ -160,10 +166,11 @@ def predict_logits(model, ids, indices: list[int], bf16: bool = False):
     model.eval()
     logits = torch.zeros(len(indices), 3)
     order = sorted(range(len(indices)), key=lambda k: len(ids[indices[k]]))
-    with torch.inference_mode(), precision(bf16):
+    device = device_of(model)
+    with torch.inference_mode(), precision(bf16, device):
         for start in range(0, len(order), 128):
             rows = order[start : start + 128]
-            logits[rows] = model(*_pad(ids, [indices[k] for k in rows]))[:, :3].float()
+            logits[rows] = model(*_pad(ids, [indices[k] for k in rows], device))[:, :3].float().cpu()
     model.train(was_training)
     return logits
 
@@ -294,11 +301,12 @@ def order_seed(recipe: Recipe) -> int:
 
 
 def train(data_dir: Path, out: Path, recipe: Recipe = Recipe(), progress: Callable[[str], None] = log.info,
-          teacher_dir: Path | None = None) -> dict:
+          teacher_dir: Path | None = None, device: str = "cpu") -> dict:
     """Fine-tune on `data_dir`/train_*.txt, keep the best dev checkpoint, write `out` (.safetensors + .json).
 
     The recipe's teachers are trained first into `teacher_dir` (default: the cache's teachers/ folder), unless a
-    finished training of the same recipe is there already.
+    finished training of the same recipe is there already. `device` is torch's ("cuda" for a GPU): where the
+    network trains; the weights written are the same kind either way.
     """
     import numpy as np
     import torch
@@ -313,19 +321,21 @@ def train(data_dir: Path, out: Path, recipe: Recipe = Recipe(), progress: Callab
         raise SentimentError("a transfer set needs a teacher to label it (--teacher or --teacher-weights)")
     data = training_texts(data_dir, recipe)  # first, so that a bad extra or transfer file stops it before teachers
     teachers = distillation.ensure_teachers(
-        recipe, teacher_dir or cache_dir() / "teachers", lambda r, path: train(data_dir, path, r, progress), progress)
+        recipe, teacher_dir or cache_dir() / "teachers", lambda r, path: train(data_dir, path, r, progress, device=device),
+        progress)
     if recipe.threads:
         torch.set_num_threads(recipe.threads)
     labels, train_idx, dev_idx = data.labels, data.train_idx, data.dev_idx
     tokenizer = AutoTokenizer.from_pretrained(network.encoder_path(recipe.base))
     ids = tokenizer(data.texts, truncation=True, max_length=recipe.max_length)["input_ids"]
-    y = torch.tensor(labels)
+    y = torch.tensor(labels, device=device)
     soft = distillation.soft_labels(teachers, data.texts, data.fit_idx, recipe.max_length, progress) if teachers else None
+    soft = soft.to(device) if soft is not None else None
     counts = np.bincount([labels[i] for i in train_idx], minlength=3)
     weights = (counts.sum() / (3 * counts)) ** recipe.class_weight_power
-    loss_fn = torch.nn.CrossEntropyLoss(weight=torch.tensor(weights, dtype=torch.float32))
+    loss_fn = torch.nn.CrossEntropyLoss(weight=torch.tensor(weights, dtype=torch.float32, device=device))
 
-    model = initial_model(recipe)  # after the teachers, whose loading draws random heads
+    model = initial_model(recipe).to(device)  # after the teachers, whose loading draws random heads
     if recipe.adapt_epochs:
         adaptation.adapt(model.encoder, tokenizer, ids, train_idx, recipe.adapt_epochs, recipe.adapt_lr,
                          recipe.batch_size, recipe.seed, progress)
@@ -349,12 +359,12 @@ def train(data_dir: Path, out: Path, recipe: Recipe = Recipe(), progress: Callab
             factor = warmup_then_linear_decay(step, warm, total)
             for group, lr in zip(optimizer.param_groups, base_lrs):
                 group["lr"] = lr * factor
-            with precision(recipe.bf16):
-                logits = model(*_pad(ids, batch)).float()
+            with precision(recipe.bf16, device):
+                logits = model(*_pad(ids, batch, device)).float()
             loss = gold_loss(loss_fn, logits, y[batch])
             if recipe.rdrop:
-                with precision(recipe.bf16):
-                    again = model(*_pad(ids, batch)).float()
+                with precision(recipe.bf16, device):
+                    again = model(*_pad(ids, batch, device)).float()
                 loss = (loss + gold_loss(loss_fn, again, y[batch])) / 2 + recipe.rdrop * symmetric_kl(logits, again)
             if soft is not None:
                 soft_loss = distillation.soft_cross_entropy(logits, soft[batch])

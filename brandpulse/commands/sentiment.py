@@ -48,6 +48,8 @@ def sentiment() -> None:
                    "a larger teacher for --teacher-weights).")
 @click.option("--bf16", is_flag=True,
               help="Run the matrix products in bfloat16: about 3x faster on CPUs with AVX512-BF16 (weights stay fp32).")
+@click.option("--device", default="cpu", show_default=True,
+              help="Where to train: torch's device name, such as cuda for a GPU (with a CUDA build of torch).")
 @click.option("--teacher", "teachers", multiple=True, metavar="LAYERS:SEED",
               help="Also learn from this training's probabilities (trained first with the same recipe, unless "
                    "--teacher-dir holds it); repeat for an ensemble. Default: none, the gold labels alone.")
@@ -77,7 +79,8 @@ def sentiment() -> None:
 @click.option("--complaints", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
               help="Then fit the complaint head on this complaints file too (as `train-complaints` does).")
 def train(data: Path, out: Path | None, epochs: float, lr: float, ema: float, train_embeddings: bool, seed: int,
-          order_seed: int | None, threads: int, layers: int, base: str | None, bf16: bool, teachers: tuple[str, ...],
+          order_seed: int | None, threads: int, layers: int, base: str | None, bf16: bool, device: str,
+          teachers: tuple[str, ...],
           teacher_files: tuple[str, ...], distill: float, transfer: str | None, extra: tuple[str, ...],
           teacher_dir: Path | None, adapt_epochs: float, rdrop: float, layer_decay: float,
           complaints: Path | None) -> None:
@@ -89,6 +92,7 @@ def train(data: Path, out: Path | None, epochs: float, lr: float, ema: float, tr
         _require_tweeteval(data)
         pairs = _teachers(teachers) if teachers else RECIPE.teachers
         _check_layers(layers, base)
+        _check_device(device)
         if transfer and not (pairs or teacher_files):
             raise click.BadParameter("a transfer set needs a teacher to label it: add --teacher or --teacher-weights",
                                      param_hint="--transfer")
@@ -98,7 +102,7 @@ def train(data: Path, out: Path | None, epochs: float, lr: float, ema: float, tr
                          transfer=transfer, extra=extra, adapt_epochs=adapt_epochs, rdrop=rdrop,
                          layer_decay=layer_decay)
         meta = run_training(data, out or bundled_weights(), recipe, progress=lambda line: click.echo(line, err=True),
-                            teacher_dir=teacher_dir)
+                            teacher_dir=teacher_dir, device=device)
     click.echo(f"best dev macro-recall {meta['dev_macro_recall']} at step {meta['best_step']}; "
                f"{meta['minutes']} min; wrote {out or bundled_weights()}")
     if complaints is not None:
@@ -108,6 +112,16 @@ def train(data: Path, out: Path | None, epochs: float, lr: float, ema: float, tr
 def _require_tweeteval(data: Path) -> None:
     if not (data / "train_text.txt").exists():
         raise click.BadParameter(f"{data} has no train_text.txt; point --data at the TweetEval folder")
+
+
+def _check_device(device: str) -> None:
+    import torch
+
+    try:
+        torch.empty(0, device=device)
+    except (RuntimeError, AssertionError) as exc:  # an unknown name, or a device this torch build cannot reach
+        raise click.BadParameter(f"cannot train on {device!r} here: {str(exc).splitlines()[0]}",
+                                 param_hint="--device") from None
 
 
 def _check_layers(layers: int, base: str | None) -> None:
