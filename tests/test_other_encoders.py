@@ -110,3 +110,14 @@ def test_the_cli_names_an_unfinished_teacher_file(invoke, tmp_path):
 
     assert result.exit_code != 0
     assert "not a finished training" in result.output and "Traceback" not in result.output
+
+
+def test_the_cli_refuses_a_device_this_torch_cannot_reach(invoke, tmp_path):
+    data, out = _tiny_data(tmp_path), tmp_path / "w.safetensors"
+    unknown = invoke("sentiment", "train", "--data", data, "--device", "banana", "--out", out)
+    assert unknown.exit_code == 2 and "--device" in unknown.output and "cannot train on 'banana'" in unknown.output
+    if not torch.cuda.is_available():  # the CPU build CI installs
+        no_gpu = invoke("sentiment", "train", "--data", data, "--device", "cuda", "--out", out)
+        assert no_gpu.exit_code == 2 and "cannot train on 'cuda' here" in no_gpu.output
+    assert not out.exists()
+
