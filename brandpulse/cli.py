@@ -139,7 +139,8 @@ def ingest(app: AppContext, file, classify: bool) -> None:
 @pass_app
 def classify(app: AppContext, file, batch: int) -> None:
     """Classify one text per line of FILE (stdin by default); print one JSON object per line: label, probs, score,
-    category, complaint, lang (label, probs, score and complaint are null in a language no model reads)."""
+    category, complaint, lang (label, probs, score and complaint are null in a language no model reads and for a
+    blank line, whose lang is null too)."""
     from brandpulse.sentiment.nps import categorize_result
     from brandpulse.sentiment.router import LeftUnclassified
 

@@ -69,6 +69,8 @@ def mention_from_record(record: Any) -> Mention:
     for key in ("source", "text"):
         if not isinstance(record[key], str):
             raise MalformedItem(f"{key} must be a string, got {record[key]!r}")
+    if not record["text"].strip():
+        raise MalformedItem("text is blank: a mention needs something to read")
     if not isinstance(record["id"], str | int) or isinstance(record["id"], bool):
         raise MalformedItem(f"id must be a string or an integer, got {record['id']!r}")
     label = _optional_str(record, "label")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from brandpulse.sentiment.base import Classification, SentimentError
-from brandpulse.sentiment.language import LanguageDetector
+from brandpulse.sentiment.language import LanguageDetector, language_tag
 
 
 # The `sentiment.models` key of the model that reads every language without its own entry.
@@ -17,10 +17,10 @@ OTHER_LANGUAGES = "*"
 
 @dataclass(frozen=True)
 class Scored:
-    """A text's language and its classification (None when no configured model reads that language, or when
-    `error` says why the configured one could not be loaded)."""
+    """A text's language and its classification (None when no configured model reads that language, when the text is
+    blank, or when `error` says why the configured one could not be loaded)."""
 
-    lang: str
+    lang: str | None  # None for a blank text that no collector tagged
     classification: Classification | None
     error: str | None = None
 
@@ -67,15 +67,17 @@ class LanguageRouter:
 
     def classify(self, texts: Sequence[str], tags: Sequence[str | None] | None = None) -> list[Scored]:
         """Each text's language (its tag, else detected) and its classification, in order."""
-        seen: dict[tuple[str, str | None], str] = {}  # retweets and campaigns: each distinct text is detected once
+        seen: dict[tuple[str, str | None], str | None] = {}  # retweets and campaigns: each distinct text is detected once
         langs = []
         for text, tag in zip(texts, tags or [None] * len(texts)):
             if (text, tag) not in seen:
-                seen[text, tag] = self.detector.language_of(text, tag)
+                seen[text, tag] = self.detector.language_of(text, tag) if text.strip() else language_tag(tag)
             langs.append(seen[text, tag])
+        # A blank text has nothing to read: no model gives it a sentiment (a made-up neutral would count as a passive).
+        readable = [lang if text.strip() else None for text, lang in zip(texts, langs)]
         results: list[Classification | None] = [None] * len(texts)
         errors: dict[str, str] = {}
-        for lang in dict.fromkeys(langs):
+        for lang in dict.fromkeys(lang for lang in readable if lang is not None):
             try:
                 classifier = self.classifier_for(lang)
             except SentimentError as exc:
@@ -83,10 +85,10 @@ class LanguageRouter:
                 continue
             if classifier is None:
                 continue
-            positions = [i for i, other in enumerate(langs) if other == lang]
+            positions = [i for i, other in enumerate(readable) if other == lang]
             for i, result in zip(positions, classifier.classify([texts[i] for i in positions])):
                 results[i] = result
-        return [Scored(lang, result, errors.get(lang)) for lang, result in zip(langs, results)]
+        return [Scored(lang, result, errors.get(read)) for lang, read, result in zip(langs, readable, results)]
 
 
 class PartlyClassified(SentimentError):

@@ -30,9 +30,10 @@ def _stale(models: Sequence[CurrentModel], langs: Sequence[str], since: datetime
     named = [lang for lang in langs if lang != OTHER_LANGUAGES]
     covered = ", ".join("?" for _ in named)
     stamp = to_db(since) if since else None
-    # An unscored mention is stale when its language now has a model: named, or any with the "*" entry.
+    # An unscored mention is stale when its language now has a model: named, or any with the "*" entry (a blank
+    # text has no language, and no model reads it).
     where = (f"((provenance = 'model' AND NOT ({fresh or '1 = 0'})) "
-             f"OR (category = 'unscored' AND (lang IN ({covered or 'NULL'}) OR ? = 1))) "
+             f"OR (category = 'unscored' AND (lang IN ({covered or 'NULL'}) OR (? = 1 AND lang IS NOT NULL)))) "
              "AND (? IS NULL OR created_at >= ?)")
     return where, [*params, *named, int(OTHER_LANGUAGES in langs), stamp, stamp]
 

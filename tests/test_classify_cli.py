@@ -27,7 +27,11 @@ def test_classify_reads_a_file_and_survives_empty_and_very_long_lines(demo_dir, 
     result = invoke("classify", source)
 
     assert result.exit_code == 0
-    assert len(result.stdout.splitlines()) == 3
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["label"] for r in rows] == ["positive", None, "negative"]
+    # The empty line keeps its place, with nothing made up for it.
+    assert rows[1] == {"label": None, "probs": None, "score": None, "category": "unscored", "complaint": None,
+                       "lang": None}
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import sqlite_utils
 
 from brandpulse.sentiment import NpsPolicy, categorize, complaint_words, net_sentiment_score
 from brandpulse.sentiment.complaints import Example, HeadRecipe, fit_head, macro_f1, pick_operating_threshold, probabilities
+from brandpulse.sentiment.base import Classification, SentimentError
 from brandpulse.sentiment.language import LanguageDetector, language_tag
 from brandpulse.store import open_db
 from brandpulse.store.migrations import MIGRATIONS
@@ -245,3 +246,28 @@ def test_repeated_texts_are_detected_once_per_batch():
 
     assert [s.lang for s in scored] == ["de", "de", "en", "fr"]
     assert CountingDetector.calls == 2  # the tagged text is not detected
+
+
+def test_blank_texts_get_no_sentiment_and_no_detected_language():
+    from brandpulse.sentiment.router import LanguageRouter
+
+    read = []
+
+    class Recording:
+        def classify(self, texts):
+            read.extend(texts)
+            return [Classification("neutral", (0.1, 0.8, 0.1), "m", "1") for _ in texts]
+
+    def load(spec):
+        if spec == "broken":
+            raise SentimentError("cannot load it")
+        return Recording()
+
+    router = LanguageRouter({"en": "bundled", "de": "broken"}, load, LanguageDetector())
+    scored = router.classify(["", "  \n ", "I love it", " \t"], tags=[None, None, None, "de-AT"])
+
+    assert read == ["I love it"]
+    assert [(s.lang, s.classification, s.error) for s in scored[:2]] == [(None, None, None), (None, None, None)]
+    assert scored[2].classification.label == "neutral"
+    # A collector's tag is kept; a blank text in a language whose model fails is not held back for it.
+    assert (scored[3].lang, scored[3].classification, scored[3].error) == ("de", None, None)

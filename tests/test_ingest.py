@@ -23,6 +23,7 @@ def test_ingest_keeps_valid_lines_and_reports_invalid_ones_by_line_number(demo_d
         _line(source="forum", id="4", created_at="2026-03-01T10:00:00Z"),
         _line(**{**GOOD, "id": "5", "label": "meh"}),
         _line(**{**GOOD, "id": "6", "text": "Pinebrook app crashed", "label": "negative", "rating": 2}),
+        _line(**{**GOOD, "id": "7", "text": " \n\t "}),
     ])
 
     result = invoke("ingest", source, "--no-classify")
@@ -33,6 +34,7 @@ def test_ingest_keeps_valid_lines_and_reports_invalid_ones_by_line_number(demo_d
     assert "line 4: rating must be from 1 to 5" in result.output
     assert "line 5: missing required field(s): text" in result.output
     assert "line 6: label must be one of" in result.output
+    assert "line 8: text is blank" in result.output
     rows = sqlite3.connect(demo_dir / "brandpulse.db").execute(
         "SELECT external_id, label, provenance, category FROM mentions ORDER BY external_id").fetchall()
     assert rows == [("1", "positive", "imported", "promoter"), ("6", "negative", "imported", "detractor")]

@@ -137,6 +137,18 @@ def test_unscored_mentions_are_classified_and_stale_once_their_language_is_cover
     assert store_rescore.count_stale(db, [store_rescore.CurrentModel("m", "1", False)], ["en", "de"]) == 1
 
 
+def test_a_blank_unscored_mention_is_never_stale_even_for_the_other_languages_model(db):
+    pending = store_mentions.pending_classification(db, 10)
+    store_mentions.save_classifications(db, [store_mentions.ClassifiedMention(pending[0].id, None, None, "unscored"),
+                                             store_mentions.ClassifiedMention(pending[1].id, "de", None, "unscored")],
+                                        NOW)
+    current = [store_rescore.CurrentModel("m", "1", True)]
+
+    assert [p.id for p in store_rescore.stale_classifications(db, current, ["en", "*"], None, 0, 10)] == [
+        pending[1].id]
+    assert store_rescore.count_stale(db, current, ["en", "*"]) == 1
+
+
 def test_outbox_round_trip_keeps_the_message_bytes(store_target):
     db = open_db(store_target)
     first = store_outbox.enqueue(db, "alert", "B", "Subject", ["a@example.com"], b"\x00raw\xffbytes", NOW)
