@@ -31,6 +31,18 @@ def test_init_writes_a_commented_config_that_loads_with_the_brand_and_chosen_col
     assert config.recipients('Acme: "Rockets" #1', "alerts") == ["ops@acme.example"]
     assert config.recipients(None, "digest") == ["ops@acme.example"]
     assert config.store.path == empty_dir / "brandpulse.db"
+    assert config.sentiment.complaints_are_detractors is True
+
+
+def test_init_config_shows_per_language_models_in_a_line_that_loads_once_uncommented(empty_dir, invoke):
+    assert invoke("init", "--brand", "Acme").exit_code == 0
+    path = empty_dir / "config.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "  # models: {en: bundled, de:" in text and "complaints_are_detractors: true" in text
+
+    path.write_text(text.replace("  # models:", "  models:"), encoding="utf-8")
+
+    assert load_config(path).sentiment.models == {"en": "bundled", "de": "/models/german-sentiment"}
 
 
 def test_init_prints_the_environment_variables_the_chosen_collectors_need(empty_dir, invoke):
