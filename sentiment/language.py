@@ -17,6 +17,12 @@ log = logging.getLogger(__name__)
 _UNDETERMINED = {"und", "zxx", "mul", "mis", "qam", "qct", "qht", "qme", "qst"}
 _NOISE = re.compile(r"(?<!\w)[@#]\w+|\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _LETTER = re.compile(r"[^\W\d_]")
+# py3langid 0.4 also reads 26 codes that are not ISO 639-1, so no `sentiment.models` key can name them. These are
+# varieties of a language that has one, and count as it: a text's Egyptian ("arz") and Standard Arabic ("ar")
+# readings add up, where split they left it unsure and sent to the default model. Nigerian Pidgin ("pcm") is
+# English-based; py3langid calls English headlines so. Any other such reading counts as unsure.
+_VARIETY_OF = {"arz": "ar", "ary": "ar", "yue": "zh", "wuu": "zh", "pcm": "en", "uzs": "uz", "sdh": "ku",
+               "gug": "gn", "fuv": "ff", "kik": "ki", "hbo": "he", "grc": "el"}
 
 
 # The cached model file starts with this tag and the pickle's length: a truncated copy (a full disk, a killed
@@ -110,7 +116,16 @@ class LanguageDetector:
                 if self._identifier is None:
                     self._identifier = _load_identifier()
         lang, prob = self._identifier.classify(text)
-        return str(lang), float(prob)
+        # Ranking every language costs a third more, and changes nothing when the reading is sure already or is the
+        # default language (no other language's varieties can then add up to the confidence asked for).
+        if lang == self.default or (len(lang) == 2 and prob >= self.min_confidence):
+            return str(lang), float(prob)
+        summed: dict[str, float] = {}
+        for code, share in self._identifier.rank(text):
+            code = _VARIETY_OF.get(code, code)
+            summed[code] = summed.get(code, 0.0) + float(share)
+        lang = max(summed, key=summed.__getitem__)
+        return str(lang), summed[lang]
 
     def detect(self, text: str) -> str:
         """The ISO 639-1 code of `text`'s language, `default` when unsure."""
@@ -118,7 +133,7 @@ class LanguageDetector:
         if len(_LETTER.findall(words)) < self.min_letters:
             return self.default
         lang, prob = self._identify(words)
-        return lang if prob >= self.min_confidence else self.default
+        return lang if prob >= self.min_confidence and len(lang) == 2 else self.default
 
     def language_of(self, text: str, tag: str | None) -> str:
         """The collector's tag when it names a language, else the detected language."""

@@ -43,6 +43,17 @@ def test_sentences_get_their_language(text, lang):
     assert LanguageDetector().detect(text) == lang
 
 
+# py3langid alone calls these "pcm" (Nigerian Pidgin), "arz" (Egyptian Arabic) and "yue" (Cantonese): no ISO 639-1
+# code, and no `sentiment.models` key could name them.
+@pytest.mark.parametrize(("text", "lang"), [
+    ("Boko Haram tops agenda for Nigerian leader meet with Obama - Sun Herald", "en"),
+    ("انا مش فاهم ليه الطلب بتاعي اتأخر كده، بقالي أسبوعين مستني", "ar"),
+    ("我哋等咗成個鐘頭，啲嘢都未到，真係好嬲", "zh"),
+])
+def test_regional_varieties_get_their_iso_639_1_language(text, lang):
+    assert LanguageDetector().detect(text) == lang
+
+
 @pytest.mark.parametrize("text", ["lol ok", "great phone", "Danke!", "meh", "@acme #fail http://x.co/abc", ""])
 def test_short_or_ambiguous_texts_fall_back_to_the_default_language(text):
     assert LanguageDetector("en").detect(text) == "en"
