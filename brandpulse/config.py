@@ -14,6 +14,7 @@ from pydantic import (
     BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator,
 )
 
+from brandpulse.sentiment.language import WITHDRAWN_CODES
 from brandpulse.sentiment.router import OTHER_LANGUAGES
 from brandpulse.store.backend import has_password
 from brandpulse.timeparse import parse_duration
@@ -158,6 +159,9 @@ CollectorConfig = Annotated[
 def _iso_639_1(code: str) -> str:
     if len(code) != 2 or not code.isascii() or not code.isalpha() or not code.islower():
         raise ValueError(f"{code!r} is not an ISO 639-1 language code (two lower-case letters, such as en or de)")
+    if code in WITHDRAWN_CODES:
+        raise ValueError(f"{code!r} is a withdrawn ISO 639-1 code; use {WITHDRAWN_CODES[code]!r} (tags that carry "
+                         f"{code!r} are read as {WITHDRAWN_CODES[code]!r})")
     return code
 
 

@@ -15,6 +15,8 @@ log = logging.getLogger(__name__)
 
 # Tags that say "no language" (Twitter's und/zxx/qme..., BCP 47's mul): the text is detected instead.
 _UNDETERMINED = {"und", "zxx", "mul", "mis", "qam", "qct", "qht", "qme", "qst"}
+# Withdrawn ISO 639-1 codes that tags still carry (Twitter writes "iw" for Hebrew and "in" for Indonesian).
+WITHDRAWN_CODES = {"iw": "he", "in": "id", "ji": "yi", "jw": "jv", "mo": "ro"}
 _NOISE = re.compile(r"(?<!\w)[@#]\w+|\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _LETTER = re.compile(r"[^\W\d_]")
 # py3langid 0.4 also reads 26 codes that are not ISO 639-1, so no `sentiment.models` key can name them. These are
@@ -89,13 +91,14 @@ def _load_identifier() -> Any:
 
 
 def language_tag(tag: str | None) -> str | None:
-    """The ISO 639-1 code of a collector's tag ("en", "en-GB", "pt_BR" -> "en", "pt"), None when it names none."""
+    """The ISO 639-1 code of a collector's tag ("en", "en-GB", "pt_BR" -> "en", "pt"; Twitter's "iw" -> "he"), None
+    when it names none."""
     if not tag:
         return None
     primary = re.split(r"[-_]", tag.strip().lower(), maxsplit=1)[0]
     if primary in _UNDETERMINED or len(primary) != 2 or not primary.isalpha():
         return None
-    return primary
+    return WITHDRAWN_CODES.get(primary, primary)
 
 
 class LanguageDetector:

@@ -63,6 +63,8 @@ def test_collector_tags_are_kept_and_undetermined_ones_detected():
     detector = LanguageDetector()
     assert [language_tag(t) for t in ("en-GB", "pt_BR", "DE", "und", "zxx", "", None, "fil")] == [
         "en", "pt", "de", None, None, None, None, None]
+    # Twitter still writes the withdrawn codes for Hebrew and Indonesian.
+    assert [language_tag(t) for t in ("iw", "in-ID", "he", "id")] == ["he", "id", "he", "id"]
     assert detector.language_of("I love it", "fr") == "fr"
     assert detector.language_of(GERMAN, "und") == "de"
 
@@ -178,6 +180,17 @@ def test_models_config_must_name_languages_by_iso_code(demo_dir, invoke):
 
     assert result.exit_code == 2
     assert "sentiment.models" in result.output and "ISO 639-1" in result.output
+
+
+def test_models_config_refuses_a_withdrawn_code_and_names_the_current_one(demo_dir, invoke):
+    config = (demo_dir / "config.yaml").read_text(encoding="utf-8")
+    (demo_dir / "config.yaml").write_text(config.replace("  model: bundled", "  models: {en: bundled, iw: /models/he}\n"
+                                                         "  model: bundled"), encoding="utf-8")
+
+    result = invoke("classify", input="hello\n")
+
+    assert result.exit_code == 2
+    assert "'iw' is a withdrawn ISO 639-1 code; use 'he'" in result.output
 
 
 COMPLAINTS = {
