@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from brandpulse.sentiment.language import WITHDRAWN_CODES
 from brandpulse.store.backend import Dialect, Store
 from brandpulse.store.errors import QueryError, SearchSyntaxError  # noqa: F401 (re-exported for the CLI)
 from brandpulse.store.timestamps import to_db
@@ -62,7 +63,8 @@ _CLAUSES = {
     "min_score": "m.score >= :min_score",
     "max_score": "m.score <= :max_score",
     "min_complaint": "m.complaint >= :min_complaint",
-    "lang": "(lower(m.lang) = :lang OR lower(substr(m.lang, 1, 3)) IN (:lang_dash, :lang_underscore))",
+    "lang": "(lower(m.lang) IN (:lang, :withdrawn) OR lower(substr(m.lang, 1, 3)) IN (:lang_dash, :lang_underscore, "
+            ":withdrawn_dash, :withdrawn_underscore))",
 }
 
 
@@ -74,7 +76,10 @@ def mentions_sql(
     params = {name: getattr(f, name) for name in _CLAUSES}
     params.update(since=f.since and to_db(f.since), until=f.until and to_db(f.until))
     if f.lang is not None:
-        params.update(lang_dash=f"{f.lang}-", lang_underscore=f"{f.lang}_")
+        # Tags are stored as collectors wrote them: Twitter's Hebrew is "iw", the code withdrawn for "he".
+        withdrawn = next((old for old, new in WITHDRAWN_CODES.items() if new == f.lang), f.lang)
+        params.update(lang_dash=f"{f.lang}-", lang_underscore=f"{f.lang}_", withdrawn=withdrawn,
+                      withdrawn_dash=f"{withdrawn}-", withdrawn_underscore=f"{withdrawn}_")
     used = [clause for name, clause in _CLAUSES.items() if params[name] is not None]
     params = {k: v for k, v in params.items() if v is not None}
     source, orders = "mentions m", ORDERS

@@ -103,6 +103,8 @@ def test_query_by_language_takes_collectors_regional_tags_on_both_backends(invok
         mention(4, "Pinebrook é ótimo", NOW - timedelta(hours=4), "positive", lang="pt_BR"),
         mention(5, "Pinebrook", NOW - timedelta(hours=5), "neutral"),
         mention(6, "Pinebrook eng", NOW - timedelta(hours=6), "neutral", lang="eng"),  # not ISO 639-1 en
+        mention(7, "Pinebrook he", NOW - timedelta(hours=7), "neutral", lang="iw"),  # Twitter's tag for Hebrew
+        mention(8, "Pinebrook he-IL", NOW - timedelta(hours=8), "neutral", lang="he-IL"),
     ])
 
     def ids(*args):
@@ -111,6 +113,7 @@ def test_query_by_language_takes_collectors_regional_tags_on_both_backends(invok
     assert ids("--lang", "en") == ["1", "2"]
     assert ids("--lang", "EN", "--search", "brilliant") == ["2"]
     assert ids("--lang", "pt") == ["4"] and ids("--lang", "de") == ["3"] and ids("--lang", "fr") == []
+    assert ids("--lang", "he") == ["7", "8"] and ids("--lang", "iw") == ["7", "8"]
     exported = invoke("--db", store_target, "export", "--lang", "de", "--columns", "external_id,lang")
     assert [json.loads(line) for line in exported.stdout.splitlines()] == [{"external_id": "3", "lang": "de"}]
 
