@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -156,6 +157,9 @@ CollectorConfig = Annotated[
 ]
 
 
+_DEVICE = re.compile(r"auto|cpu|mps|(cuda|xpu)(:\d+)?")
+
+
 def _iso_639_1(code: str) -> str:
     if len(code) != 2 or not code.isascii() or not code.isalpha() or not code.islower():
         raise ValueError(f"{code!r} is not an ISO 639-1 language code (two lower-case letters, such as en or de)")
@@ -169,7 +173,7 @@ class SentimentConfig(Strict):
     """Which model classifies mentions and how labels become NPS categories."""
 
     model: str = "bundled"
-    device: str = "auto"
+    device: str = "auto"  # auto, or torch's name: cpu, cuda, cuda:1, mps...
     backend: Literal["auto", "onnx", "torch"] = "auto"  # auto: ONNX Runtime int8 on CPU, torch on a GPU
     batch_size: int = Field(default=32, ge=1, le=4096)
     max_length: int = Field(default=128, ge=8, le=512)  # tokens per window; longer texts are cut into windows
@@ -197,6 +201,13 @@ class SentimentConfig(Strict):
                     _iso_639_1(lang)
                 if not model.strip():
                     raise ValueError(f"the model for {lang!r} is empty; use 'bundled', a Hugging Face id or a path")
+        return value
+
+    @field_validator("device")
+    @classmethod
+    def _torch_device(cls, value: str) -> str:
+        if not _DEVICE.fullmatch(value):
+            raise ValueError(f"{value!r} is not a device: use auto (a GPU when there is one), cpu, cuda or cuda:N")
         return value
 
     @field_validator("default_language")

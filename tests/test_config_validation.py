@@ -1,3 +1,5 @@
+import pytest
+
 from tests.conftest import write_config
 
 MINIMAL = "brands:\n  - name: Acme\n    keywords: [acme]\n"
@@ -76,3 +78,14 @@ def test_a_silence_window_that_splits_an_alert_bucket_is_refused(tmp_path, invok
 
     assert result.exit_code == 2
     assert "alerts: " in result.output and "health.silence (1:30:00) must be a whole number of spike.bucket" in result.output
+
+
+def test_a_device_torch_has_no_name_for_is_refused_and_torch_names_are_accepted(tmp_path):
+    from brandpulse.config import ConfigError, load_config
+
+    for device in ("auto", "cpu", "cuda", "cuda:1", "mps"):
+        path = write_config(tmp_path / f"{device.replace(':', '_')}.yaml", MINIMAL + f"sentiment:\n  device: {device}\n")
+        assert load_config(path).sentiment.device == device
+    path = write_config(tmp_path / "c.yaml", MINIMAL + "sentiment:\n  device: gpu\n")
+    with pytest.raises(ConfigError, match=r"sentiment.device: 'gpu' is not a device: use auto .*cuda or cuda:N"):
+        load_config(path)
