@@ -6,6 +6,7 @@ import logging
 import os
 from collections.abc import Mapping
 from datetime import datetime
+from pathlib import Path
 
 from brandpulse.alerts.health import HealthRule
 from brandpulse.alerts.spike import SpikeRule
@@ -128,12 +129,13 @@ def nps_policy(settings: SentimentConfig) -> NpsPolicy:
                      settings.uncorroborated_negative_confidence)
 
 
-def classifier(settings: SentimentConfig, model: str | None = None):
-    """The sentiment model a sentiment section asks for (or `model` instead of its own), loaded offline."""
+def classifier(settings: SentimentConfig, model: str | None = None, weights: Path | None = None):
+    """The sentiment model a sentiment section asks for (or `model` instead of its own; the bundled network with
+    `weights` instead of the committed ones), loaded offline."""
     from brandpulse.sentiment.classifier import load_classifier
 
     return load_classifier(model or settings.model, settings.device, settings.batch_size, settings.max_length,
-                           settings.backend, settings.max_windows)
+                           settings.backend, settings.max_windows, weights)
 
 
 def spike_rule(config: Config) -> SpikeRule:

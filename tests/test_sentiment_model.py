@@ -142,6 +142,30 @@ def test_eval_needs_no_config_file_and_prints_metrics_confusion_and_throughput(t
     assert "confusion" in result.output and "texts/s" in result.output
 
 
+def test_eval_reads_another_training_of_the_bundled_network_with_weights(tmp_path, invoke, monkeypatch):
+    import hashlib
+
+    from brandpulse.sentiment.training import Recipe, train
+    from tests.test_sentiment_training import _tiny_data
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("BRANDPULSE_CONFIG", raising=False)
+    weights = tmp_path / "run.safetensors"
+    train(_tiny_data(tmp_path), weights, Recipe(layers=1, epochs=0.5, eval_every=1, batch_size=4, max_length=16),
+          progress=lambda line: None)
+    (tmp_path / "t.txt").write_text("I love it!\nIt is Tuesday.\nI hate it.\n", encoding="utf-8")
+    (tmp_path / "l.txt").write_text("2\n1\n0\n", encoding="utf-8")
+    files = ("--text", tmp_path / "t.txt", "--labels", tmp_path / "l.txt")
+
+    result = invoke("sentiment", "eval", *files, "--weights", weights)
+    elsewhere = invoke("sentiment", "eval", *files, "--weights", weights, "--model", "some/other-model")
+
+    assert result.exit_code == 0, result.output
+    digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:12]
+    assert f"model brandpulse-minilm-tweeteval 1+{digest} on 3 texts" in result.output
+    assert elsewhere.exit_code == 2 and "--weights" in elsewhere.output and "another model" in elsewhere.output
+
+
 def test_rescore_reclassifies_other_models_output_but_keeps_imported_labels(demo_dir, db_path, invoke, tiny_model):
     config = (demo_dir / "config.yaml").read_text(encoding="utf-8")
     (demo_dir / "config.yaml").write_text(config.replace("model: bundled", f"model: {tiny_model}"), encoding="utf-8")

@@ -219,17 +219,24 @@ def train_complaints(data: Path, weights: Path | None, threads: int) -> None:
 @click.option("--labels", "label_file", type=click.Path(dir_okay=False, exists=True, path_type=Path), required=True,
               help="One label per line: 0 negative, 1 neutral, 2 positive.")
 @click.option("--model", default=None, help="Model to evaluate (default: sentiment.model from the config).")
+@click.option("--weights", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="Evaluate this training of the bundled network (a `sentiment train --out` file, with the complaint "
+                   "head fitted beside it if any) instead of the committed weights.")
 @pass_app
-def evaluate(app: AppContext, text_file: Path, label_file: Path, model: str | None) -> None:
+def evaluate(app: AppContext, text_file: Path, label_file: Path, model: str | None, weights: Path | None) -> None:
     """Macro-averaged recall, macro-F1, accuracy, confusion matrix and throughput on a labelled file."""
     from brandpulse import factory
     from brandpulse.sentiment.base import LABELS
+    from brandpulse.sentiment.classifier import BUNDLED
     from brandpulse.sentiment.evaluation import format_scores, read_split, score
 
+    if weights is not None and (model or app.sentiment.model) != BUNDLED:
+        raise click.BadParameter("weights replace the bundled model's; they do not fit another model",
+                                 param_hint="--weights")
     with domain_errors():
         texts, gold = read_split(text_file, label_file)
         started = time.perf_counter()
-        classifier = factory.classifier(app.sentiment, model)
+        classifier = factory.classifier(app.sentiment, model, weights)
         loaded = time.perf_counter()
         results = classifier.classify(texts)
         done = time.perf_counter()
