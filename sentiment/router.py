@@ -67,7 +67,8 @@ class LanguageRouter:
 
     def classify(self, texts: Sequence[str], tags: Sequence[str | None] | None = None) -> list[Scored]:
         """Each text's language (its tag, else detected) and its classification, in order."""
-        seen: dict[tuple[str, str | None], str | None] = {}  # retweets and campaigns: each distinct text is detected once
+        # Retweets and campaigns: each distinct text is detected once.
+        seen: dict[tuple[str, str | None], str | None] = {}
         langs = []
         for text, tag in zip(texts, tags or [None] * len(texts)):
             if (text, tag) not in seen:

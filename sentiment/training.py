@@ -133,7 +133,7 @@ def length_batches(ids: Sequence[Sequence[int]], indices: list[int], size: int, 
     return batches
 
 
-def _pad(ids: Sequence[Sequence[int]], batch: list[int], device: str | object = "cpu"):
+def _pad(ids: Sequence[Sequence[int]], batch: list[int], device: str = "cpu"):
     """Token ids and attention mask of the texts at `batch`, padded to the longest, on `device`."""
     import torch
 
@@ -321,16 +321,17 @@ def train(data_dir: Path, out: Path, recipe: Recipe = Recipe(), progress: Callab
         raise SentimentError("a transfer set needs a teacher to label it (--teacher or --teacher-weights)")
     data = training_texts(data_dir, recipe)  # first, so that a bad extra or transfer file stops it before teachers
     teachers = distillation.ensure_teachers(
-        recipe, teacher_dir or cache_dir() / "teachers", lambda r, path: train(data_dir, path, r, progress, device=device),
-        progress)
+        recipe, teacher_dir or cache_dir() / "teachers",
+        lambda r, path: train(data_dir, path, r, progress, device=device), progress)
     if recipe.threads:
         torch.set_num_threads(recipe.threads)
     labels, train_idx, dev_idx = data.labels, data.train_idx, data.dev_idx
     tokenizer = AutoTokenizer.from_pretrained(network.encoder_path(recipe.base))
     ids = tokenizer(data.texts, truncation=True, max_length=recipe.max_length)["input_ids"]
     y = torch.tensor(labels, device=device)
-    soft = distillation.soft_labels(teachers, data.texts, data.fit_idx, recipe.max_length, progress) if teachers else None
-    soft = soft.to(device) if soft is not None else None
+    soft = None
+    if teachers:
+        soft = distillation.soft_labels(teachers, data.texts, data.fit_idx, recipe.max_length, progress).to(device)
     counts = np.bincount([labels[i] for i in train_idx], minlength=3)
     weights = (counts.sum() / (3 * counts)) ** recipe.class_weight_power
     loss_fn = torch.nn.CrossEntropyLoss(weight=torch.tensor(weights, dtype=torch.float32, device=device))
