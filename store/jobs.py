@@ -5,10 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from brandpulse.sentiment.language import language_tag
+from brandpulse.sentiment.nps import UNSCORED
 from brandpulse.store.backend import Store, transaction
 from brandpulse.store.timestamps import to_db
 
 ERROR_LIMIT = 2000  # a traceback-sized error is noise in a status table
+# Blank texts (no lang) are unscored too, but no model could read them. The category index serves this count.
+_UNSCORED_BY_TAG = (f"SELECT lang, count(*) FROM mentions WHERE category = '{UNSCORED}' AND lang IS NOT NULL "
+                    "GROUP BY lang")
 
 
 def record_job_run(
@@ -37,6 +42,16 @@ def record_job_run(
 def job_runs(db: Store) -> list[dict[str, Any]]:
     """Every recorded job with its last run, by name."""
     return [dict(row) for row in db.query("SELECT * FROM job_runs ORDER BY job")]
+
+
+def unscored_languages(db: Store) -> dict[str, int]:
+    """How many mentions are unscored because no configured model reads their language, per language (ISO 639-1,
+    regional tags folded in; a tag that names none as it is), most first: which model an operator could add."""
+    counts: dict[str, int] = {}
+    for lang, count in db.execute(_UNSCORED_BY_TAG).fetchall():
+        key = language_tag(lang) or lang
+        counts[key] = counts.get(key, 0) + count
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 def backlog(db: Store) -> dict[str, int]:

@@ -139,7 +139,7 @@ class ClassifiedMention:
     """
 
     id: int
-    lang: str
+    lang: str | None  # None for a blank text that no collector tagged
     classification: Classification | None
     category: str
 

@@ -169,6 +169,9 @@ def test_unscored_language_goes_through_the_pipeline_to_stats(demo_dir, db_path,
     stats = json.loads(invoke("--db", db_path, "stats", "--format", "json").output)
     passives = sum(row[4] == "passive" for row in rows)  # the German row is unscored, not one of them
     assert [(r["total"], r["unscored"], r["passives"], r["complaints"] >= 1) for r in stats] == [(3, 1, passives, True)]
+    # status tells the operator which language's model is missing.
+    assert ("Unscored: 1 mention(s) in a language no configured model reads (de 1); sentiment.models can name a model"
+            in invoke("--db", db_path, "status").output)
 
 
 def test_models_config_must_name_languages_by_iso_code(demo_dir, invoke):

@@ -149,6 +149,19 @@ def test_a_blank_unscored_mention_is_never_stale_even_for_the_other_languages_mo
     assert store_rescore.count_stale(db, current, ["en", "*"]) == 1
 
 
+def test_unscored_mentions_are_counted_per_language_for_status(db):
+    pending = store_mentions.pending_classification(db, 10)
+    scored = Classification("neutral", (0.1, 0.8, 0.1), "m", "1")
+    langs = ["de", "de-AT", "fr", None, "en"]
+    store_mentions.save_classifications(db, [
+        store_mentions.ClassifiedMention(p.id, lang, scored if lang == "en" else None,
+                                         "passive" if lang == "en" else "unscored")
+        for p, lang in zip(pending, langs)], NOW)
+
+    # The blank text (no lang) is left out: no model could read it.
+    assert store_jobs.unscored_languages(db) == {"de": 2, "fr": 1}
+
+
 def test_outbox_round_trip_keeps_the_message_bytes(store_target):
     db = open_db(store_target)
     first = store_outbox.enqueue(db, "alert", "B", "Subject", ["a@example.com"], b"\x00raw\xffbytes", NOW)

@@ -34,6 +34,7 @@ def gather(app: AppContext) -> dict[str, Any]:
         runs = {row["job"]: row for row in store_jobs.job_runs(db)}
         collectors = store_state.collector_states(db)
         backlog = store_jobs.backlog(db)
+        unscored = store_jobs.unscored_languages(db)
         queued = store_outbox.channel_backlog(db)
     finally:
         db.close()
@@ -46,7 +47,8 @@ def gather(app: AppContext) -> dict[str, Any]:
 
     channels = [{**c.describe(), **queued.get(c.name, {"pending": 0, "failed": 0})} for c in resolve_channels(app.config)]
     return {"database": label(app.db_path), "jobs": schedule, "collectors": collectors,
-            "disabled_collectors": disabled_collectors(app.config), "channels": channels, "backlog": backlog}
+            "disabled_collectors": disabled_collectors(app.config), "channels": channels, "backlog": backlog,
+            "unscored_languages": unscored}
 
 
 def _duration(seconds: float) -> str:
@@ -81,6 +83,10 @@ def _print_text(report: dict[str, Any]) -> None:
     backlog = report["backlog"]
     click.echo(f"Backlog: {backlog['unclassified']} unclassified mention(s), {backlog['emails_pending']} email(s) "
                f"waiting, {backlog['emails_failed']} given up")
+    if unscored := report["unscored_languages"]:
+        click.echo(f"Unscored: {sum(unscored.values())} mention(s) in a language no configured model reads ("
+                   + ", ".join(f"{lang} {count}" for lang, count in unscored.items())
+                   + "); sentiment.models can name a model for each")
 
 
 @click.command()
