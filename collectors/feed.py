@@ -49,7 +49,15 @@ def entry_rating(entry: Any, field: str | None = None) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def entry_to_mention(entry: Any, source: str, rating_field: str | None = None) -> Mention:
+def entry_language(entry: Any, feed_language: str | None = None) -> str | None:
+    """The entry's language tag: Atom's xml:lang on the entry or its text (feedparser puts it in the text's
+    details), else the feed's own (RSS's channel <language>, Atom's xml:lang on the feed)."""
+    tags = [(entry.get(detail) or {}).get("language") for detail in ("summary_detail", "title_detail")]
+    return next((tag for tag in [*tags, entry.get("language"), feed_language] if isinstance(tag, str) and tag), None)
+
+
+def entry_to_mention(entry: Any, source: str, rating_field: str | None = None,
+                     feed_language: str | None = None) -> Mention:
     """A `Mention` from one feedparser entry, or `MalformedItem` saying what is missing."""
     entry_id = entry.get("id") or entry.get("link")
     stamp = entry.get("published_parsed") or entry.get("updated_parsed")
@@ -68,7 +76,7 @@ def entry_to_mention(entry: Any, source: str, rating_field: str | None = None) -
         created_at=datetime.fromtimestamp(calendar.timegm(stamp), timezone.utc),
         author=entry.get("author"),
         url=entry.get("link"),
-        lang=(entry.get("language") or None),
+        lang=entry_language(entry, feed_language),
         rating=entry_rating(entry, rating_field),
         raw={k: v for k, v in entry.items() if isinstance(v, str | int | float)},
     )
@@ -89,14 +97,15 @@ class FeedCollector:
 
     def collect(self, query: BrandQuery, cursor: dict[str, Any] | None) -> CollectResult:
         """The feed's entries published after the cursor."""
-        convert = lambda entry: entry_to_mention(entry, self.source, self._rating_field)  # noqa: E731
+        # Each page's entries come with the feed's language, the fallback of the entries' own.
+        convert = lambda item: entry_to_mention(item[0], self.source, self._rating_field, item[1])  # noqa: E731
         return collect_pages(self.source, self._pages(), convert, query, self._brand, cursor)
 
     def probe(self, query: BrandQuery) -> None:
         """Fetch and parse the first page; what it holds does not depend on the brand."""
         next(self._pages(), None)
 
-    def _pages(self) -> Iterator[list[Any]]:
+    def _pages(self) -> Iterator[list[tuple[Any, str | None]]]:
         import feedparser
 
         url: str | None = self._url
@@ -110,6 +119,6 @@ class FeedCollector:
                 raise MalformedPayload(
                     f"{self.source}: {url} is not an RSS or Atom feed ({parsed.get('bozo_exception')}); check the url"
                 )
-            yield list(parsed.entries)
+            yield [(entry, parsed.feed.get("language")) for entry in parsed.entries]
             following = next((link.get("href") for link in parsed.feed.get("links", ()) if link.get("rel") == "next"), None)
             url = urljoin(url, following) if following else None

@@ -79,3 +79,25 @@ def test_malformed_payload_raises_a_collector_error(server):
     server.route("/reviews/atom", Reply(200, b"\x00\x01 definitely not xml <<<", {"Content-Type": "text/html"}))
     with pytest.raises(CollectorError, match="trustpilot: .* is not an RSS or Atom feed"):
         collector(server, "/reviews/atom").collect(BRAND, None)
+
+
+RSS_IN_GERMAN = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Bewertungen</title><language>de-de</language>
+<item><guid>1</guid><title>Pinebrook: schlecht!</title><pubDate>Mon, 30 Nov 2026 10:00:00 GMT</pubDate></item>
+</channel></rss>"""
+ATOM_IN_FRENCH = b"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom" xml:lang="fr"><title>Avis</title>
+<id>urn:x</id><updated>2026-11-30T10:00:00Z</updated>
+<entry><id>1</id><title>Pinebrook : nul</title><updated>2026-11-30T10:00:00Z</updated></entry>
+<entry xml:lang="de"><id>2</id><title>Pinebrook: schlecht</title><updated>2026-11-30T09:00:00Z</updated></entry>
+</feed>"""
+
+
+def test_entries_carry_their_own_language_or_their_feeds(server):
+    server.route("/de.rss", Reply(200, RSS_IN_GERMAN, {"Content-Type": "application/rss+xml"}))
+    server.route("/fr.atom", Reply(200, ATOM_IN_FRENCH, {"Content-Type": ATOM}))
+
+    german = collector(server, "/de.rss").collect(BRAND, None).mentions
+    french = collector(server, "/fr.atom").collect(BRAND, None).mentions
+
+    # Short texts that a detector would leave in the default language keep the language their feed declares.
+    assert [m.lang for m in german] == ["de-de"]
+    assert [(m.external_id, m.lang) for m in french] == [("1", "fr"), ("2", "de")]
