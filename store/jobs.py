@@ -1,4 +1,5 @@
-"""The last run and outcome of every scheduled job, for `brandpulse status`."""
+"""What `brandpulse status` reads besides the collectors: the last run and outcome of every scheduled job, the backlog
+and the unscored languages."""
 
 from __future__ import annotations
 
