@@ -15,7 +15,7 @@ from pydantic import (
     BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator,
 )
 
-from brandpulse.sentiment.language import WITHDRAWN_CODES
+from brandpulse.sentiment.language import WITHDRAWN_CODES, language_tag
 from brandpulse.sentiment.router import OTHER_LANGUAGES
 from brandpulse.store.backend import has_password
 from brandpulse.timeparse import parse_duration
@@ -415,6 +415,26 @@ class Config(Strict):
             if unknown:
                 raise ValueError(f"channel {channel.name} names unknown brand(s): {', '.join(unknown)}")
         return self
+
+    def language_notes(self) -> list[str]:
+        """Where a Twitter search's language filter and the sentiment models disagree: mentions in a language a
+        model reads that are never collected, or collected only to stay unscored."""
+        models = self.sentiment.model_map()
+        notes = []
+        for item in self.collectors:
+            if not isinstance(item, TwitterCollectorConfig) or not item.lang or set(item.queries) >= {
+                    b.name for b in self.brands}:  # no filter, or every brand's query is the operator's own
+                continue
+            lang = language_tag(item.lang)
+            others = sorted(set(models) - {lang, OTHER_LANGUAGES})
+            # Only languages the operator listed: the default model alone says nothing about what to collect.
+            if self.sentiment.models is not None and (others or OTHER_LANGUAGES in models):
+                notes.append(f"collector {item.name} searches lang:{item.lang} only, while sentiment.models reads "
+                             f"{', '.join(others) or 'every language'} too; set its lang: null to collect them")
+            if lang not in models and OTHER_LANGUAGES not in models:
+                notes.append(f"collector {item.name} searches lang:{item.lang}, which no model in sentiment.models "
+                             "reads: its mentions will be stored unscored")
+        return notes
 
     def recipients(self, brand: str | None, kind: Literal["alerts", "digest"]) -> list[str]:
         """The brand's own recipients of `kind` when it has any, else the defaults."""

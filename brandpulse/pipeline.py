@@ -69,6 +69,8 @@ class Pipeline:
         self.config = config
         self.db_path = db_path
         self._disabled = factory.disabled_collectors(config)
+        for note in config.language_notes():  # a language collected for no model, or read but never collected
+            log.warning(note)
         self.channels = resolve_channels(config)
         log_disabled(self.channels)
         self._router: Any = None

@@ -90,3 +90,28 @@ def test_a_device_torch_has_no_name_for_is_refused_and_torch_names_are_accepted(
     path = write_config(tmp_path / "c.yaml", MINIMAL + "sentiment:\n  device: gpu\n")
     with pytest.raises(ConfigError, match=r"sentiment.device: 'gpu' is not a device: use auto .*cuda or cuda:N"):
         load_config(path)
+
+
+def _twitter(lang: str = "", models: str = "", queries: str = "") -> str:
+    return (MINIMAL + "collectors:\n  - type: twitter\n" + (f"    lang: {lang}\n" if lang else "")
+            + (f"    queries: {queries}\n" if queries else "") + (f"sentiment:\n  models: {models}\n" if models else ""))
+
+
+def test_language_notes_name_languages_read_but_not_collected_and_collected_but_not_read(tmp_path, invoke):
+    from brandpulse.config import load_config
+
+    def notes(text):
+        return load_config(write_config(tmp_path / "c.yaml", text)).language_notes()
+
+    assert notes(_twitter()) == [] and notes(_twitter("null", "{en: bundled, de: x}")) == []
+    assert notes(_twitter(models="{en: bundled, de: x, fr: y}")) == [
+        "collector twitter searches lang:en only, while sentiment.models reads de, fr too; set its lang: null to "
+        "collect them"]
+    assert "reads every language too" in notes(_twitter(models='{en: bundled, "*": x}'))[0]
+    assert notes(_twitter("fr")) == [
+        "collector twitter searches lang:fr, which no model in sentiment.models reads: its mentions will be stored "
+        "unscored"]
+    assert notes(_twitter("fr", queries="{Acme: 'acme lang:fr'}")) == []  # the operator's own query
+    # check prints them before its probes.
+    result = invoke("--config", write_config(tmp_path / "c.yaml", _twitter("fr")), "check")
+    assert "Note: collector twitter searches lang:fr, which no model" in result.output

@@ -25,6 +25,8 @@ def check(app: AppContext, fmt: str) -> None:
 
     if not app.config.collectors:
         click.echo(f"Note: {app.config_path} configures no collector; add one under `collectors:`.", err=True)
+    for note in app.config.language_notes():
+        click.echo(f"Note: {note}.", err=True)
     # --db reaches the store probe as BRANDPULSE_DB does.
     env = {**os.environ, "BRANDPULSE_DB": str(app.db_path)}
     outcomes = run_probes(probes(app.config, datetime.now(timezone.utc), env))
