@@ -419,11 +419,11 @@ class Config(Strict):
     def language_notes(self) -> list[str]:
         """Where a Twitter search's language filter and the sentiment models disagree: mentions in a language a
         model reads that are never collected, or collected only to stay unscored."""
-        models = self.sentiment.model_map()
+        models, brands = self.sentiment.model_map(), {b.name for b in self.brands}
         notes = []
         for item in self.collectors:
-            if not isinstance(item, TwitterCollectorConfig) or not item.lang or set(item.queries) >= {
-                    b.name for b in self.brands}:  # no filter, or every brand's query is the operator's own
+            # No language filter, or every brand's query is the operator's own: nothing to compare.
+            if not isinstance(item, TwitterCollectorConfig) or not item.lang or set(item.queries) >= brands:
                 continue
             lang = language_tag(item.lang)
             others = sorted(set(models) - {lang, OTHER_LANGUAGES})
