@@ -38,9 +38,9 @@ def adapt(encoder: Any, tokenizer: Any, ids: Sequence[Sequence[int]], indices: l
     import torch
     from transformers import DataCollatorForLanguageModeling
 
-    from brandpulse.sentiment.training import length_batches, warmup_then_linear_decay
+    from brandpulse.sentiment.training import device_of, length_batches, warmup_then_linear_decay
 
-    device = next(encoder.parameters()).device
+    device = device_of(encoder)
     head = masked_lm_head(encoder).to(device)
     collate = DataCollatorForLanguageModeling(tokenizer, mlm_probability=MASK_PROBABILITY, return_tensors="pt")
     layers = [p for p in encoder.parameters() if p.requires_grad]
