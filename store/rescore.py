@@ -8,10 +8,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from brandpulse.sentiment.language import language_tag
+from brandpulse.sentiment.nps import UNSCORED
 from brandpulse.sentiment.router import OTHER_LANGUAGES
 from brandpulse.store.backend import Store
 from brandpulse.store.mentions import PendingMention
 from brandpulse.store.timestamps import to_db
+
+# The tags unscored mentions carry as stored: a collector's own ("de-DE", "iw"), which name a language only once
+# read as ISO 639-1. The category index serves it, and there are few.
+_UNSCORED_TAGS = f"SELECT DISTINCT lang FROM mentions WHERE category = '{UNSCORED}' AND lang IS NOT NULL"
 
 
 @dataclass(frozen=True)
@@ -23,31 +29,37 @@ class CurrentModel:
     complaint: bool
 
 
-def _stale(models: Sequence[CurrentModel], langs: Sequence[str], since: datetime | None) -> tuple[str, list[Any]]:
+def _covered_tags(db: Store, langs: Sequence[str]) -> list[str]:
+    """The stored tags of unscored mentions whose language is one of `langs` ("de-DE" and "de_AT" for "de")."""
+    return [tag for (tag,) in db.execute(_UNSCORED_TAGS).fetchall() if language_tag(tag) in langs]
+
+
+def _stale(db: Store, models: Sequence[CurrentModel], langs: Sequence[str],
+           since: datetime | None) -> tuple[str, list[Any]]:
     # Imported labels come from the source and are kept; only our own model's output is re-scored.
     fresh = " OR ".join("(model = ? AND model_version = ? AND (complaint IS NOT NULL OR ? = 0))" for _ in models)
     params: list[Any] = [value for m in models for value in (m.name, m.version, int(m.complaint))]
-    named = [lang for lang in langs if lang != OTHER_LANGUAGES]
-    covered = ", ".join("?" for _ in named)
+    tags = _covered_tags(db, langs)
+    covered = ", ".join("?" for _ in tags)
     stamp = to_db(since) if since else None
     # An unscored mention is stale when its language now has a model: named, or any with the "*" entry (a blank
     # text has no language, and no model reads it).
     where = (f"((provenance = 'model' AND NOT ({fresh or '1 = 0'})) "
-             f"OR (category = 'unscored' AND (lang IN ({covered or 'NULL'}) OR (? = 1 AND lang IS NOT NULL)))) "
+             f"OR (category = '{UNSCORED}' AND (lang IN ({covered or 'NULL'}) OR (? = 1 AND lang IS NOT NULL)))) "
              "AND (? IS NULL OR created_at >= ?)")
-    return where, [*params, *named, int(OTHER_LANGUAGES in langs), stamp, stamp]
+    return where, [*params, *tags, int(OTHER_LANGUAGES in langs), stamp, stamp]
 
 
 def count_stale(db: Store, models: Sequence[CurrentModel], langs: Sequence[str], since: datetime | None = None) -> int:
     """How many mentions (created at or after `since`) need classifying again with the current `models`."""
-    where, params = _stale(models, langs, since)
+    where, params = _stale(db, models, langs, since)
     return db.execute(f"SELECT count(*) FROM mentions WHERE {where}", params).fetchone()[0]
 
 
 def stale_classifications(db: Store, models: Sequence[CurrentModel], langs: Sequence[str],
                           since: datetime | None, after_id: int, limit: int) -> list[PendingMention]:
     """Up to `limit` such mentions with an id above `after_id`, by id, to re-classify in pages."""
-    where, params = _stale(models, langs, since)
+    where, params = _stale(db, models, langs, since)
     rows = db.execute(f"SELECT id, text, rating, lang FROM mentions WHERE {where} AND id > ? ORDER BY id LIMIT ?",
                       [*params, after_id, limit])
     return [PendingMention(*row) for row in rows.fetchall()]

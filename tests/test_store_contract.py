@@ -137,6 +137,18 @@ def test_unscored_mentions_are_classified_and_stale_once_their_language_is_cover
     assert store_rescore.count_stale(db, [store_rescore.CurrentModel("m", "1", False)], ["en", "de"]) == 1
 
 
+def test_unscored_mentions_under_a_collectors_regional_or_withdrawn_tag_are_stale_once_covered(db):
+    pending = store_mentions.pending_classification(db, 10)
+    tags = ["de-DE", "de_AT", "iw", "fr"]
+    store_mentions.save_classifications(db, [store_mentions.ClassifiedMention(p.id, tag, None, "unscored")
+                                             for p, tag in zip(pending, tags)], NOW)
+    current = [store_rescore.CurrentModel("m", "1", True)]
+
+    assert [p.lang for p in store_rescore.stale_classifications(db, current, ["en", "de", "he"], None, 0, 10)] == [
+        "de-DE", "de_AT", "iw"]
+    assert store_rescore.count_stale(db, current, ["en", "de"]) == 2
+
+
 def test_a_blank_unscored_mention_is_never_stale_even_for_the_other_languages_model(db):
     pending = store_mentions.pending_classification(db, 10)
     store_mentions.save_classifications(db, [store_mentions.ClassifiedMention(pending[0].id, None, None, "unscored"),
