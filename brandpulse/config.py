@@ -207,7 +207,7 @@ class SentimentConfig(Strict):
     @classmethod
     def _torch_device(cls, value: str) -> str:
         if not _DEVICE.fullmatch(value):
-            raise ValueError(f"{value!r} is not a device: use auto (a GPU when there is one), cpu, cuda or cuda:N")
+            raise ValueError(f"{value!r} is not a device: use auto (a GPU when there is one), cpu, cuda, cuda:N, mps, xpu or xpu:N")
         return value
 
     @field_validator("default_language")

@@ -47,8 +47,15 @@ def _device(requested: str) -> str:
 
     if requested == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
-    if requested.startswith("cuda") and not torch.cuda.is_available():
-        raise SentimentError(f"sentiment.device is {requested!r} but no CUDA GPU is visible; use 'auto' or 'cpu'")
+    kind, _, index = requested.partition(":")
+    if kind != "cpu":
+        backend = {"cuda": torch.cuda, "xpu": getattr(torch, "xpu", None), "mps": torch.backends.mps}[kind]
+        if backend is None or not backend.is_available():
+            raise SentimentError(f"sentiment.device is {requested!r} but no {kind.upper()} device is visible to this "
+                                 "torch build; use 'auto' or 'cpu'")
+        if index and int(index) >= backend.device_count():
+            raise SentimentError(f"sentiment.device is {requested!r} but this machine has "
+                                 f"{backend.device_count()} {kind.upper()} device(s); use 'auto' or 'cpu'")
     return requested
 
 

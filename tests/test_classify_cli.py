@@ -72,3 +72,12 @@ def test_commands_that_need_a_config_still_say_it_is_missing(no_config_dir, invo
 
     assert result.exit_code == 2
     assert "configuration file config.yaml not found; pass --config PATH or set BRANDPULSE_CONFIG" in result.output
+
+
+def test_classify_on_a_device_this_torch_cannot_use_names_the_setting(no_config_dir, invoke):
+    (no_config_dir / "config.yaml").write_text("sentiment: {device: mps}\nbrands: [{name: Acme, keywords: [acme]}]\n", encoding="utf-8")
+
+    result = invoke("classify", input="hello\n")
+
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "sentiment.device is 'mps' but no MPS device is visible to this torch build" in result.output

@@ -88,7 +88,7 @@ def test_a_device_torch_has_no_name_for_is_refused_and_torch_names_are_accepted(
         path = write_config(tmp_path / f"{name}.yaml", MINIMAL + f"sentiment:\n  device: {device}\n")
         assert load_config(path).sentiment.device == device
     path = write_config(tmp_path / "c.yaml", MINIMAL + "sentiment:\n  device: gpu\n")
-    with pytest.raises(ConfigError, match=r"sentiment.device: 'gpu' is not a device: use auto .*cuda or cuda:N"):
+    with pytest.raises(ConfigError, match=r"sentiment.device: 'gpu' is not a device: use auto .*cuda, cuda:N, mps, xpu or xpu:N"):
         load_config(path)
 
 
