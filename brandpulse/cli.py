@@ -132,7 +132,7 @@ def ingest(app: AppContext, file, classify: bool) -> None:
 
 
 @cli.command()
-@click.argument("file", type=click.File("r", encoding="utf-8", errors="replace"), default="-")
+@click.argument("file", type=click.File("rb"), default="-")
 @click.option("--batch", default=4096, show_default=True, type=click.IntRange(1),
               help="Lines read before classifying them together (identical texts are read once, similar lengths are "
                    "batched together); output comes after each such chunk.")
@@ -145,22 +145,27 @@ def classify(app: AppContext, file, batch: int) -> None:
     from brandpulse.sentiment.router import LeftUnclassified
 
     from brandpulse import factory
+    from brandpulse.text_lines import TextLines
 
     policy = factory.nps_policy(app.sentiment)
+    name = getattr(file, "name", "<stdin>")
+    texts = TextLines(file, "stdin" if name == "<stdin>" else name)
     with domain_errors():
-        router = factory.sentiment_router(app.sentiment)
+        router, left = factory.sentiment_router(app.sentiment), LeftUnclassified()
         lines: list[str] = []
-        for line in [*file, None]:
+        for line in [*texts, None]:
             if line is not None:
-                lines.append(line.rstrip("\n"))
+                lines.append(line)
             if lines and (line is None or len(lines) >= batch):
-                scored, left = router.classify(lines), LeftUnclassified()
-                for s in scored:
-                    left.holds(s)
-                left.raise_if_any(kept=False)
-                click.echo("\n".join(json.dumps(_classified(s, categorize_result(s.classification, None, policy)))
-                                     for s in scored))
+                # A language whose model cannot be loaded fails only its own lines, each printed with its error in
+                # its place; the command then exits 1 saying which and why.
+                click.echo("\n".join(json.dumps(_failed(s) if left.holds(s) else
+                                                _classified(s, categorize_result(s.classification, None, policy)))
+                                     for s in router.classify(lines)))
                 lines.clear()
+        if warning := texts.warning():
+            click.echo(warning, err=True)
+        left.raise_if_any(kept=False)
 
 
 def _classified(scored, category: str) -> dict:
@@ -174,6 +179,12 @@ def _classified(scored, category: str) -> dict:
         "complaint": round(c.complaint, 4) if c and c.complaint is not None else None,
         "lang": scored.lang,
     }
+
+
+def _failed(scored) -> dict:
+    """The JSON object `classify` prints for a text whose language's model could not be loaded."""
+    return {"label": None, "probs": None, "score": None, "category": None, "complaint": None, "lang": scored.lang,
+            "error": scored.error}
 
 
 from brandpulse.commands.query import export, query  # noqa: E402

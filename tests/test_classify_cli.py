@@ -81,3 +81,25 @@ def test_classify_on_a_device_this_torch_cannot_use_names_the_setting(no_config_
 
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "sentiment.device is 'mps' but no MPS device is visible to this torch build" in result.output
+
+
+def test_classify_keeps_one_result_per_line_whatever_the_line_endings_and_bytes(tmp_path, invoke):
+    source = tmp_path / "texts.txt"
+    source.write_bytes(b"\xef\xbb\xbfgreat stuff\r\nline one is great\rline two is awful\n\xff worst \xfe service\n")
+
+    result = invoke("classify", source)
+
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.exit_code == 0 and len(rows) == 3  # a lone carriage return does not end a line
+    assert rows[0]["label"] == "positive"  # the byte-order mark is not read as text
+    assert f"1 line(s) of {source} are not valid UTF-8 (line 3)" in result.stderr
+
+
+def test_classify_refuses_a_utf16_file_saying_how_to_convert_it(tmp_path, invoke):
+    source = tmp_path / "texts.txt"
+    source.write_text("great stuff\n", encoding="utf-16")
+
+    result = invoke("classify", source)
+
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "is UTF-16" in result.stderr and "iconv -f UTF-16 -t UTF-8" in result.stderr

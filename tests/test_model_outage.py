@@ -102,10 +102,14 @@ def test_classify_names_the_language_whose_model_failed(tmp_path, monkeypatch, i
     _config(tmp_path, MISSING)
 
     english = invoke("classify", input="\n".join(ENGLISH) + "\n")  # the German model is never needed
-    german = invoke("classify", input=f"{ENGLISH[0]}\n{GERMAN[0]}\n")
+    german = invoke("classify", input=f"{ENGLISH[0]}\n{GERMAN[0]}\n{ENGLISH[1]}\n")
 
     assert english.exit_code == 0 and [json.loads(line)["lang"] for line in english.stdout.splitlines()] == ["en"] * 2
     assert german.exit_code == 1 and "1 text(s) in 'de' not classified: sentiment model" in german.stderr
+    # The English lines around it are still classified, and the German one keeps its place with its error.
+    rows = [json.loads(line) for line in german.stdout.splitlines()]
+    assert [(r["lang"], r["label"] is not None) for r in rows] == [("en", True), ("de", False), ("en", True)]
+    assert rows[1]["category"] is None and "not a folder" in rows[1]["error"]
 
 
 def test_a_model_that_failed_is_loaded_again_after_retry_failed():
