@@ -193,12 +193,30 @@ def _complaint_head(weights: Path) -> Path | None:
     return head
 
 
+def _weights_meta(weights: Path) -> dict:
+    """The metadata written beside a weights file, once the file is known to be one (a safetensors header)."""
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(weights), "np") as f:
+            f.keys()
+    except Exception as exc:  # safetensors raises its own error type, and OSError for an unreadable file
+        raise SentimentError(f"{weights} is not a weights file (safetensors, as `sentiment train` writes): "
+                             f"{str(exc).splitlines()[0]}") from None
+    meta = weights.with_suffix(".json")
+    try:
+        return json.loads(meta.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SentimentError(f"{weights} has no readable metadata {meta.name} beside it, which `sentiment train` "
+                             f"writes with the weights: {exc}") from None
+
+
 def _load_bundled(device: str, backend: str, batch_size: int, max_length: int, max_windows: int,
                   weights: Path | None = None) -> TransformerClassifier:
     weights = weights or bundled_weights()
     if not weights.exists():
         raise SentimentError(f"sentiment weights {weights} are missing; run `brandpulse sentiment train`")
-    meta = json.loads(weights.with_suffix(".json").read_text(encoding="utf-8"))
+    meta = _weights_meta(weights)
     head = _complaint_head(weights)
     words = complaint_words.load(head) if head is not None else None  # first: a damaged head is a clear error
     # The digest makes the stored version change whenever the weights (or the complaint head) do, even if nobody

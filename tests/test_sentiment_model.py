@@ -166,6 +166,27 @@ def test_eval_reads_another_training_of_the_bundled_network_with_weights(tmp_pat
     assert elsewhere.exit_code == 2 and "--weights" in elsewhere.output and "another model" in elsewhere.output
 
 
+def test_eval_with_weights_that_are_not_a_weights_file_says_so(tmp_path, invoke, monkeypatch):
+    import numpy as np
+    from safetensors.numpy import save_file
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("BRANDPULSE_CONFIG", raising=False)
+    (tmp_path / "t.txt").write_text("I love it!\n", encoding="utf-8")
+    (tmp_path / "l.txt").write_text("2\n", encoding="utf-8")
+    files = ("--text", tmp_path / "t.txt", "--labels", tmp_path / "l.txt")
+    (tmp_path / "t.json").write_text("{}", encoding="utf-8")  # metadata beside a file that is not weights
+    lone = tmp_path / "lone.safetensors"  # weights without the metadata training writes beside them
+    save_file({"w": np.zeros(2, dtype=np.float32)}, str(lone))
+
+    not_weights = invoke("sentiment", "eval", *files, "--weights", tmp_path / "t.txt")
+    no_meta = invoke("sentiment", "eval", *files, "--weights", lone)
+
+    assert not_weights.exit_code == 1 and "Traceback" not in not_weights.output
+    assert "t.txt is not a weights file (safetensors" in not_weights.output
+    assert no_meta.exit_code == 1 and "has no readable metadata lone.json beside it" in no_meta.output
+
+
 def test_rescore_reclassifies_other_models_output_but_keeps_imported_labels(demo_dir, db_path, invoke, tiny_model):
     config = (demo_dir / "config.yaml").read_text(encoding="utf-8")
     (demo_dir / "config.yaml").write_text(config.replace("model: bundled", f"model: {tiny_model}"), encoding="utf-8")
