@@ -19,6 +19,12 @@ _UNDETERMINED = {"und", "zxx", "mul", "mis", "qam", "qct", "qht", "qme", "qst"}
 WITHDRAWN_CODES = {"iw": "he", "in": "id", "ji": "yi", "jw": "jv", "mo": "ro"}
 _NOISE = re.compile(r"(?<!\w)[@#]\w+|\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _LETTER = re.compile(r"[^\W\d_]")
+# Letters outside the Latin script's blocks (Basic Latin to Latin Extended-B, IPA, Latin Extended Additional and the
+# fullwidth forms): Cyrillic, Greek, Arabic, Hebrew, CJK, Hangul, Thai, Devanagari...
+_NON_LATIN_LETTER = re.compile(r"[^\W\d_\u0000-\u02af\u1e00-\u1eff\uff00-\uffef]")
+# ISO 639-1 languages not written in the Latin script: for these defaults, the script of a text tells nothing.
+_NON_LATIN_LANGUAGES = set("am ar as ba be bg bn bo ce cv dv dz el fa gu he hi hy iu ja ka kk km kn ko ks ky lo mk ml mn "
+                           "mr my ne or os pa ps ru sa sd si ta te tg th ti tt ug uk ur yi zh".split())
 # py3langid 0.4 also reads 26 codes that are not ISO 639-1, so no `sentiment.models` key can name them. These are
 # varieties of a language that has one, and count as it: a text's Egyptian ("arz") and Standard Arabic ("ar")
 # readings add up, where split they left it unsure and sent to the default model. Nigerian Pidgin ("pcm") is
@@ -104,7 +110,8 @@ def language_tag(tag: str | None) -> str | None:
 class LanguageDetector:
     """py3langid with a guard for short texts: a text is called another language than `default` only when the
     detector is at least `min_confidence` sure and the text has at least `min_letters` letters (mentions, hashtags
-    and links left out). Short posts ("lol ok", "great phone") fool any detector; they stay in `default`.
+    and links left out). Short posts ("lol ok", "great phone") fool any detector; they stay in `default`. A text
+    mostly in a script the default language is not written in (Cyrillic, CJK... for English) is never the default.
     """
 
     def __init__(self, default: str = "en", min_confidence: float = 0.9, min_letters: int = 10):
@@ -133,10 +140,21 @@ class LanguageDetector:
     def detect(self, text: str) -> str:
         """The ISO 639-1 code of `text`'s language, `default` when unsure."""
         words = _NOISE.sub(" ", text)
-        if len(_LETTER.findall(words)) < self.min_letters:
+        letters = len(_LETTER.findall(words))
+        if self._in_another_script(words, letters):
+            # "最悪のサービス" or "Очень плохо" is short, but cannot be the default language: its best reading wins.
+            lang, _ = self._identify(words)
+            return lang if len(lang) == 2 else self.default
+        if letters < self.min_letters:
             return self.default
         lang, prob = self._identify(words)
         return lang if prob >= self.min_confidence and len(lang) == 2 else self.default
+
+    def _in_another_script(self, words: str, letters: int) -> bool:
+        """Whether most of the (at least two) letters are in a script the (Latin-script) default is not written in."""
+        if words.isascii() or letters < 2 or self.default in _NON_LATIN_LANGUAGES:
+            return False
+        return 2 * len(_NON_LATIN_LETTER.findall(words)) > letters
 
     def language_of(self, text: str, tag: str | None) -> str:
         """The collector's tag when it names a language, else the detected language."""

@@ -59,6 +59,15 @@ def test_short_or_ambiguous_texts_fall_back_to_the_default_language(text):
     assert LanguageDetector("en").detect(text) == "en"
 
 
+@pytest.mark.parametrize(("text", "lang"), [
+    ("最悪のサービス", "ja"), ("服务太差了", "zh"), ("최악의 서비스", "ko"), ("خدمة سيئة", "ar"), ("שירות גרוע", "he"),
+    ("@acme Очень плохо", "ru"),
+])
+def test_short_texts_in_a_script_english_is_not_written_in_are_not_english(text, lang):
+    # Too short for the guard, but a model of the default language could only make up a label for them.
+    assert LanguageDetector("en").detect(text) == lang
+
+
 def test_collector_tags_are_kept_and_undetermined_ones_detected():
     detector = LanguageDetector()
     assert [language_tag(t) for t in ("en-GB", "pt_BR", "DE", "und", "zxx", "", None, "fil")] == [
