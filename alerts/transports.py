@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import smtplib
 import ssl
 from collections.abc import Iterator
@@ -11,6 +13,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from brandpulse.alerts.base import DeliveryError
+
+log = logging.getLogger(__name__)
+
+# Any line ending: SMTP wants CRLF on the wire (RFC 5321), and smtplib sends bytes as they are.
+_LINE_END = re.compile(rb"\r\n|\r|\n")
 
 
 class FileTransport:
@@ -93,9 +100,14 @@ class SmtpTransport:
     def send(self, message: bytes, sender: str, recipients: list[str], name: str) -> str:
         """Deliver the message to all recipients or raise `DeliveryError`."""
         with self._session() as client:
-            refused = client.sendmail(sender, recipients, message)
+            # Messages are stored with the generator's bare LFs: a server that reads to CRLF would see one line
+            # of the whole message ("500 Line too long"), and Postfix refuses bare LFs outright.
+            refused = client.sendmail(sender, recipients, _LINE_END.sub(b"\r\n", message))
         if refused:
             # The others got it: retrying would send them a duplicate, so report the refusals with the delivery.
+            log.warning("SMTP %s:%s refused %s (the other recipients got the email): %s", self.host, self.port,
+                        ", ".join(sorted(refused)), "; ".join(f"{code} {reply.decode('utf-8', 'replace')}"
+                                                             for code, reply in refused.values()))
             return f"SMTP {self.host}:{self.port} (refused: {', '.join(sorted(refused))})"
         return f"SMTP {self.host}:{self.port}"
 

@@ -86,8 +86,8 @@ email:
     return Pipeline(load_config(config), tmp_path / "brandpulse.db")
 
 
-def _queue(pipeline, subject="Spike", now=NOW):
-    message = build_message(subject, "alerts@acme.test", ["support@acme.test"], "text body", "<p>html body</p>")
+def _queue(pipeline, subject="Spike", now=NOW, text="text body"):
+    message = build_message(subject, "alerts@acme.test", ["support@acme.test"], text, "<p>html body</p>")
     db = pipeline.open()
     try:
         return store_outbox.enqueue(db, "alert", "Acme", subject, ["support@acme.test"], message.as_bytes(), now)
@@ -116,6 +116,50 @@ def test_email_is_delivered_over_tls_with_the_login_from_the_environment(tmp_pat
     assert (sender, recipients) == ("alerts@acme.test", ["support@acme.test"])
     assert email.message_from_bytes(content, policy=policy.default)["Subject"] == "Spike"
     assert _outbox(tmp_path)[0][:2] == ("sent", 1)
+
+
+def test_a_long_email_reaches_a_server_that_reads_lines_to_crlf(tmp_path, monkeypatch, tls):
+    # aiosmtpd, as RFC 5321 asks, ends a line at CRLF only and refuses one over 1,000 bytes: a digest-sized
+    # message with bare LFs would be a single line too long.
+    text = "\n".join(f"{i}. @user the app double charged me again, order #{1000 + i}" for i in range(60))
+    inbox, port = Inbox(), _free_port()
+    controller = _server(inbox, port, "starttls", tls)
+    try:
+        pipeline = _pipeline(tmp_path, monkeypatch, port, "starttls", tls)
+        _queue(pipeline, text=text)
+        report = pipeline.deliver(NOW)
+    finally:
+        controller.stop()
+
+    assert report.failed == 0 and len(inbox.messages) == 1
+    received = email.message_from_bytes(inbox.messages[0][2], policy=policy.default)
+    assert received.get_body(("plain",)).get_content().replace("\r\n", "\n").strip() == text
+
+
+def test_recipients_the_server_refuses_are_logged_while_the_others_get_the_email(tmp_path, monkeypatch, tls, caplog):
+    class PickyInbox(Inbox):
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            if address.startswith("gone@"):
+                return "550 5.1.1 no such mailbox"
+            return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
+
+    inbox, port = PickyInbox(), _free_port()
+    controller = _server(inbox, port, "starttls", tls)
+    try:
+        pipeline = _pipeline(tmp_path, monkeypatch, port, "starttls", tls)
+        message = build_message("Spike", "alerts@acme.test", ["support@acme.test"], "text", "<p>html</p>")
+        db = pipeline.open()
+        store_outbox.enqueue(db, "alert", "Acme", "Spike", ["support@acme.test", "gone@acme.test"],
+                             message.as_bytes(), NOW)
+        db.close()
+        report = pipeline.deliver(NOW)
+    finally:
+        controller.stop()
+
+    assert report.sent == [f"SMTP 127.0.0.1:{port} (refused: gone@acme.test)"]
+    assert inbox.messages[0][1] == ["support@acme.test"]
+    assert any(r.levelname == "WARNING" and "refused gone@acme.test" in r.getMessage() and "no such mailbox" in
+               r.getMessage() for r in caplog.records)
 
 
 @pytest.mark.parametrize("refusal", [{"rcpt_reply": "550 5.1.1 no such mailbox"}, {"data_reply": "451 4.3.0 try later"}])
