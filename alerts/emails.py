@@ -102,13 +102,15 @@ def build_message(
     message["Subject"] = header_safe(subject)
     message["From"] = header_safe(sender)
     message["To"] = ", ".join(header_safe(r) for r in recipients)
-    message["Date"] = formatdate(localtime=False)
+    message["Date"] = formatdate(localtime=False, usegmt=True)  # +0000: "-0000" says the zone is unknown
     message["Message-ID"] = make_msgid(domain="brandpulse.local")
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     html_part = message.get_payload()[1]
     for cid, png in (images or {}).items():
-        html_part.add_related(png, "image", "png", cid=f"<{cid}>", filename=f"{cid.split('@')[0]}.png")
+        # Inline: shown in the HTML, not listed as an attachment.
+        html_part.add_related(png, "image", "png", cid=f"<{cid}>", disposition="inline",
+                              filename=f"{cid.split('@')[0]}.png")
     return message
 
 

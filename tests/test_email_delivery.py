@@ -118,6 +118,14 @@ def test_email_is_delivered_over_tls_with_the_login_from_the_environment(tmp_pat
     assert _outbox(tmp_path)[0][:2] == ("sent", 1)
 
 
+def test_the_date_is_in_utc_and_the_chart_is_shown_inline_not_as_an_attachment():
+    message = build_message("Spike", "a@acme.test", ["s@acme.test"], "text", '<img src="cid:c1@x">', {"c1@x": b"png"})
+
+    assert message["Date"].endswith(" +0000")  # "-0000" would mean the sender does not know its zone
+    [image] = [part for part in message.walk() if part.get_content_type() == "image/png"]
+    assert image.get_content_disposition() == "inline" and image["Content-ID"] == "<c1@x>"
+
+
 def test_a_long_email_reaches_a_server_that_reads_lines_to_crlf(tmp_path, monkeypatch, tls):
     # aiosmtpd, as RFC 5321 asks, ends a line at CRLF only and refuses one over 1,000 bytes: a digest-sized
     # message with bare LFs would be a single line too long.
