@@ -14,7 +14,7 @@ from brandpulse.config import DEFAULT_CONFIG
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
 from brandpulse.logging_setup import setup_logging
-from brandpulse.scheduler import JOB_KINDS
+from brandpulse.scheduler import JOB_KINDS, job_failure, record_run
 from brandpulse.store.backend import label
 from brandpulse.summary import print_run_summary
 
@@ -89,16 +89,14 @@ def _timed(pipeline, names: list[str], work):
     started = _now()
     error = None
     try:
-        return work(started)
+        result = work(started)
+        error = job_failure(result)
+        return result
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        try:
-            for name in names:
-                pipeline.record_job_run(name, started, _now(), error)
-        except Exception:  # a lost status row must not hide the job's own outcome
-            log.exception("cannot record the run of %s", ", ".join(names))
+        record_run(pipeline.record_job_run, names, started, _now(), error)
 
 
 @cli.command()

@@ -22,6 +22,12 @@ class DeliveryReport:
 
     sent: list[str] = field(default_factory=list)
     failed: int = 0
+    last_error: str | None = None
+
+    @property
+    def failure(self) -> str | None:
+        """What the job's status records when a message was not delivered."""
+        return f"{self.failed} message(s) not delivered: {self.last_error}" if self.failed else None
 
 
 def _send(item: store_outbox.OutboxItem, transport: Any, sender: str, channels: dict[str, Channel], now: datetime) -> str:
@@ -61,6 +67,7 @@ def _deliver_one(db: Any, item: store_outbox.OutboxItem, transport: Any, sender:
         if item.channel != store_outbox.EMAIL:  # an email may fail for its own recipients alone
             failing.add(item.channel)
         report.failed += 1
+        report.last_error = error
         return
     store_outbox.mark_sent(db, item.id, where, now)
     report.sent.append(where)

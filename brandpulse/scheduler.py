@@ -37,7 +37,7 @@ def wrap_job(name: str, work: Work, record: Recorder | None = None, clock: Calla
         started = clock()
         error = None
         try:
-            work(started)
+            error = job_failure(work(started))
         except DOMAIN_ERRORS as exc:  # its message says what is wrong: one line a run, not a traceback a minute
             error = f"{type(exc).__name__}: {exc}"
             log.error("job %s failed: %s", name, exc)
@@ -45,13 +45,27 @@ def wrap_job(name: str, work: Work, record: Recorder | None = None, clock: Calla
             error = f"{type(exc).__name__}: {exc}"
             log.exception("job %s failed", name)
         if record is not None:
-            try:
-                record(name, started, clock(), error)
-            except Exception:  # losing a status row must not fail the job whose data is already committed
-                log.exception("cannot record the run of job %s", name)
+            record_run(record, [name], started, clock(), error)
 
     run.__name__ = name
     return run
+
+
+def job_failure(result: object) -> str | None:
+    """What a job that ran to its end still failed to do (the deliver job's messages left for a retry), if anything."""
+    return getattr(result, "failure", None)
+
+
+def record_run(record: Recorder, names: Sequence[str], started: datetime, finished: datetime, error: str | None) -> None:
+    """Record a run's outcome under each of `names`; losing a status row must not fail the job whose data is already
+    committed, so a failure is logged: one line for a store that is down, a traceback for anything else."""
+    try:
+        for name in names:
+            record(name, started, finished, error)
+    except DOMAIN_ERRORS as exc:
+        log.error("cannot record the run of job %s: %s", ", ".join(names), exc)
+    except Exception:
+        log.exception("cannot record the run of job %s", ", ".join(names))
 
 
 def jobs(pipeline: Pipeline, kinds: Collection[str] = JOB_KINDS) -> list[tuple[str, Work, timedelta]]:

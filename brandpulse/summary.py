@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from brandpulse.store import jobs as store_jobs
+from brandpulse.store import outbox as store_outbox
 from brandpulse.store import summary as store_summary
 from brandpulse.store.backend import label
 from brandpulse.alerts.base import Alert
@@ -27,6 +28,7 @@ def print_run_summary(pipeline: Pipeline, collected: CollectReport, classified: 
     with pipeline.session() as db:
         totals = store_summary.category_totals(db)
         waiting = store_jobs.backlog(db)["unclassified"]
+        queued = store_outbox.channel_backlog(db).values()
     # Mentions still waiting (a model that failed to load, another worker's batch) have no label yet; unless stars
     # gave them a category, the columns below leave them out.
     click.echo(f"Mentions:   {collected.new} new, {collected.duplicate} duplicate; {classified} classified"
@@ -42,5 +44,8 @@ def print_run_summary(pipeline: Pipeline, collected: CollectReport, classified: 
     for alert in fired:
         click.echo(f"  {alert.kind} {alert.brand or alert.source} {alert.window_start:%Y-%m-%d %H:%M}Z: {alert.reason}")
     where = ", ".join(sorted(set(delivered.sent))) if delivered.sent else "-"
-    click.echo(f"Messages:   {len(delivered.sent)} delivered, {delivered.failed} waiting for retry; {where}")
+    # What waits counts the messages not yet due again too (a retry's backoff), not only those this run tried.
+    pending, given_up = sum(q["pending"] for q in queued), sum(q["failed"] for q in queued)
+    click.echo(f"Messages:   {len(delivered.sent)} delivered, {delivered.failed} failed; {pending} waiting for retry"
+               + (f", {given_up} given up" if given_up else "") + f"; {where}")
     click.echo(f"Store:      {label(pipeline.db_path)}")

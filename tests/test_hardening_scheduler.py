@@ -145,6 +145,34 @@ def test_a_job_whose_run_cannot_be_recorded_still_completes(caplog):
     assert "cannot record the run of job deliver" in caplog.text
 
 
+def test_a_deliver_run_that_left_messages_undelivered_is_recorded_as_an_error(tmp_path):
+    from brandpulse.delivery import DeliveryReport
+    from brandpulse.store.jobs import record_job_run
+
+    db = open_db(tmp_path / "jobs.db")
+    refused = DeliveryReport(sent=["SMTP mx:25"], failed=2, last_error="SMTP mx:25: SMTPDataError: (554, b'spam')")
+    try:
+        wrap_job("deliver", lambda now: refused, lambda *run: record_job_run(db, *run))()
+        (row,) = job_runs(db)
+    finally:
+        db.close()
+
+    assert (row["last_outcome"], row["failures"]) == ("error", 1)
+    assert row["last_error"] == "2 message(s) not delivered: SMTP mx:25: SMTPDataError: (554, b'spam')"
+
+
+def test_a_store_that_is_down_when_a_run_is_recorded_is_one_log_line(caplog):
+    from brandpulse.store.errors import StoreError
+
+    def store_down(*args):
+        raise StoreError("cannot connect to postgresql://bp:***@127.0.0.1:5432/bp: connection refused")
+
+    wrap_job("alerts", lambda now: None, store_down)()
+
+    (record,) = [r for r in caplog.records if "cannot record" in r.getMessage()]
+    assert record.exc_info is None and "connection refused" in record.getMessage()
+
+
 def test_a_domain_error_is_logged_as_one_line_and_anything_else_with_its_traceback(caplog):
     from brandpulse.sentiment.base import SentimentError
 
