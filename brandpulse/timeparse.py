@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_LONGEST = timedelta(days=36525)
 
 
 def parse_duration(value: str) -> timedelta:
@@ -14,15 +15,19 @@ def parse_duration(value: str) -> timedelta:
     match = _DURATION.match(str(value))
     if not match or float(match.group(1)) <= 0:
         raise ValueError(f"{value!r} is not a duration such as 30s, 15m, 1h, 7d or 2w")
-    return timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
+    try:
+        duration = timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
+    except OverflowError:
+        duration = _LONGEST + _LONGEST
+    if duration > _LONGEST:  # dates end at year 9999: "now + 999999w" cannot be computed
+        raise ValueError(f"{value!r} is longer than 100 years")
+    return duration
 
 
 def parse_moment(value: str, now: datetime) -> datetime:
     """An ISO 8601 date or timestamp (UTC when no zone is given), or a duration meaning that long before `now`."""
-    try:
+    if _DURATION.match(str(value)):
         return now - parse_duration(value)
-    except ValueError:
-        pass
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:

@@ -135,6 +135,8 @@ def test_silence_is_recorded_listed_and_can_be_lifted_early(storm, invoke):
     (["--brand", "Nope", "--for", "2h", "--by", "x"], "unknown brand 'Nope'"),
     (["--brand", "Acme", "--for", "soon", "--by", "x"], "--for"),
     (["--brand", "Acme", "--for", "2h"], "Missing option '--by'"),
+    (["--brand", "Acme", "--for", "2h", "--by", "  "], "must name someone"),
+    (["--brand", "Acme", "--for", "999999w", "--by", "x"], "'999999w' is longer than 100 years"),
 ])
 def test_silence_refuses_bad_arguments(storm, invoke, args, message):
     result = invoke("--config", storm.db_path.parent / "config.yaml", "alerts", "silence", *args)

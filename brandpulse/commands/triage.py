@@ -18,7 +18,14 @@ from brandpulse.store import triage as store_triage
 LIST_TABLE = ("id", "kind", "brand", "source", "window_start", "observed", "expected", "complaints", "acked_by",
               "acked_at", "suppressed")
 SILENCE_TABLE = ("id", "brand", "until", "created_by", "created_at", "note")
-NAME = click.option("--by", "by", required=True, help="Who does it (a name or handle), recorded with it.")
+def _someone(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if not value.strip():
+        raise click.BadParameter("must name someone (a name or handle)")
+    return value.strip()
+
+
+NAME = click.option("--by", "by", required=True, callback=_someone,
+                    help="Who does it (a name or handle), recorded with it.")
 NOTE = click.option("--note", default=None, help="Free text kept with the record.")
 
 
