@@ -15,6 +15,7 @@ from pydantic import (
     BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator,
 )
 
+from brandpulse.sentiment.classifier import BUNDLED
 from brandpulse.sentiment.language import WITHDRAWN_CODES, language_tag
 from brandpulse.sentiment.router import OTHER_LANGUAGES
 from brandpulse.store.backend import has_password
@@ -219,6 +220,21 @@ class SentimentConfig(Strict):
         """Which model reads which language."""
         return dict(self.models) if self.models is not None else {self.default_language: self.model}
 
+    def model_notes(self) -> list[str]:
+        """Settings that load but are likely mistakes: a default language no model reads, the English model named for
+        another language."""
+        models, notes = self.model_map(), []
+        if self.default_language not in models and OTHER_LANGUAGES not in models:
+            notes.append(f"sentiment.default_language is {self.default_language!r}, which no model in "
+                         "sentiment.models reads: short posts and those of an unsure language count as it, and will "
+                         "be stored unscored")
+        misread = sorted(lang for lang, model in models.items() if model == BUNDLED and lang not in ("en", OTHER_LANGUAGES))
+        if misread:
+            notes.append(f"sentiment has the bundled model read {', '.join(misread)}, but it reads English only: "
+                         "its labels there will mean little; name a model of that language (a Hugging Face id or "
+                         "folder)")
+        return notes
+
 
 class SpikeConfig(Strict):
     """Negative-spike rule."""
@@ -420,7 +436,7 @@ class Config(Strict):
         """Where a Twitter search's language filter and the sentiment models disagree: mentions in a language a
         model reads that are never collected, or collected only to stay unscored."""
         models, brands = self.sentiment.model_map(), {b.name for b in self.brands}
-        notes = []
+        notes = self.sentiment.model_notes()
         for item in self.collectors:
             # No language filter, or every brand's query is the operator's own: nothing to compare.
             if not isinstance(item, TwitterCollectorConfig) or not item.lang or set(item.queries) >= brands:

@@ -115,3 +115,19 @@ def test_language_notes_name_languages_read_but_not_collected_and_collected_but_
     # check prints them before its probes.
     result = invoke("--config", write_config(tmp_path / "c.yaml", _twitter("fr")), "check")
     assert "Note: collector twitter searches lang:fr, which no model" in result.output
+
+
+def test_model_notes_name_a_default_language_no_model_reads_and_the_english_model_given_another_language(tmp_path):
+    from brandpulse.config import load_config
+
+    def notes(sentiment):
+        return load_config(write_config(tmp_path / "c.yaml", MINIMAL + f"sentiment: {sentiment}\n")).language_notes()
+
+    assert notes("{models: {en: bundled, de: some/german-model}}") == []
+    assert notes('{models: {en: bundled, "*": bundled}}') == []  # every language read by English on purpose
+    assert notes("{models: {de: some/german-model}}") == [
+        "sentiment.default_language is 'en', which no model in sentiment.models reads: short posts and those of an "
+        "unsure language count as it, and will be stored unscored"]
+    assert notes("{default_language: de}") == [
+        "sentiment has the bundled model read de, but it reads English only: its labels there will mean little; "
+        "name a model of that language (a Hugging Face id or folder)"]
