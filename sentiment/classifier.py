@@ -255,8 +255,10 @@ def _load_hf(model: str, device: str, batch_size: int, max_length: int, max_wind
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     quiet_transformers()
-    if _names_a_folder(model) and not Path(model).expanduser().is_dir():
-        raise SentimentError(f"sentiment model {model!r}: not a folder (a local model is a folder holding "
+    folder = Path(model).expanduser()
+    if _names_a_folder(model) and not (folder / "config.json").is_file():
+        what = "a folder without config.json" if folder.is_dir() else "not a folder"
+        raise SentimentError(f"sentiment model {model!r}: {what} (a local model is a folder holding "
                              "config.json and the weights, as save_pretrained writes it)")
     try:
         tokenizer = AutoTokenizer.from_pretrained(model)

@@ -5,6 +5,7 @@ import pytest
 
 from brandpulse.collectors.base import Mention
 from brandpulse.sentiment import LABELS, Classification, load_classifier
+from brandpulse.sentiment.base import SentimentError
 from brandpulse.store import open_db
 from brandpulse.store.mentions import ClassifiedMention, save_classifications, save_mentions
 from tests.test_complaints_languages import GERMAN
@@ -343,3 +344,10 @@ def test_models_config_takes_a_star_but_no_other_non_language_key(demo_dir, invo
     result = invoke("classify", input="hello\n")
 
     assert result.exit_code == 2 and "'**' is not an ISO 639-1 language code" in result.output
+
+
+def test_a_model_folder_without_config_json_is_named_as_such(tmp_path):
+    (tmp_path / "german").mkdir()
+
+    with pytest.raises(SentimentError, match=r"german': a folder without config.json \(a local model is a folder"):
+        load_classifier(str(tmp_path / "german"), device="cpu")
