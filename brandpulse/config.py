@@ -16,7 +16,7 @@ from pydantic import (
 )
 
 from brandpulse.sentiment.classifier import BUNDLED
-from brandpulse.sentiment.language import WITHDRAWN_CODES, language_tag
+from brandpulse.sentiment.language import ISO_639_1, WITHDRAWN_CODES, language_tag
 from brandpulse.sentiment.router import OTHER_LANGUAGES
 from brandpulse.store.backend import has_password
 from brandpulse.timeparse import parse_duration
@@ -167,6 +167,8 @@ def _iso_639_1(code: str) -> str:
     if code in WITHDRAWN_CODES:
         raise ValueError(f"{code!r} is a withdrawn ISO 639-1 code; use {WITHDRAWN_CODES[code]!r} (tags that carry "
                          f"{code!r} are read as {WITHDRAWN_CODES[code]!r})")
+    if code not in ISO_639_1:
+        raise ValueError(f"{code!r} is not an ISO 639-1 language code (such as en, de or ja)")
     return code
 
 

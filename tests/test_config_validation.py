@@ -131,3 +131,12 @@ def test_model_notes_name_a_default_language_no_model_reads_and_the_english_mode
     assert notes("{default_language: de}") == [
         "sentiment has the bundled model read de, but it reads English only: its labels there will mean little; "
         "name a model of that language (a Hugging Face id or folder)"]
+
+
+def test_a_language_key_that_is_shaped_like_a_code_but_is_none_is_refused(tmp_path):
+    from brandpulse.config import ConfigError, load_config
+
+    with pytest.raises(ConfigError, match=r"sentiment.models: 'ge' is not an ISO 639-1 language code"):
+        load_config(write_config(tmp_path / "c.yaml", MINIMAL + "sentiment: {models: {en: bundled, ge: x}}\n"))
+    with pytest.raises(ConfigError, match=r"sentiment.default_language: 'xx' is not an ISO 639-1"):
+        load_config(write_config(tmp_path / "c.yaml", MINIMAL + "sentiment: {default_language: xx}\n"))
