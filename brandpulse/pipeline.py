@@ -154,6 +154,8 @@ class Pipeline:
                     if item.brand is None:
                         item = replace(item, brand=self._matcher.brand_for(item.text))
                         report.without_brand += item.brand is None
+                    if item.label is not None and not language_tag(item.lang):  # never classified here: detect it
+                        item = replace(item, lang=self.router().detector.detect(item.text))
                     writer.add(item)
             report.new, report.duplicate = writer.new, writer.duplicate
         return report

@@ -77,3 +77,17 @@ def test_ingest_classifies_unlabelled_lines_but_keeps_imported_labels(demo_dir, 
     assert rows["1"][:2] == ("negative", "model") and rows["1"][2]
     assert rows["1"][3] == "2026-03-01T09:00:00Z"
     assert rows["2"][:3] == ("positive", "imported", None)
+
+
+def test_imported_labels_get_a_language_too_and_keep_the_one_given(demo_dir, invoke):
+    source = _write(demo_dir / "in.jsonl", [
+        _line(**{**GOOD, "id": "1", "text": "Worst service ever, I want a refund.", "label": "negative"}),
+        _line(**{**GOOD, "id": "2", "text": "Der Kundenservice ist eine Katastrophe, ich warte seit Wochen.",
+                 "label": "negative"}),
+        _line(**{**GOOD, "id": "3", "text": "Worst service ever", "label": "negative", "lang": "en-GB"}),
+    ])
+
+    invoke("ingest", source, "--no-classify")
+
+    langs = dict(sqlite3.connect(demo_dir / "brandpulse.db").execute("SELECT external_id, lang FROM mentions"))
+    assert langs == {"1": "en", "2": "de", "3": "en-GB"}
