@@ -350,9 +350,18 @@ class ChannelConfig(Strict):
     """A chat or webhook channel; its apprise URL (which holds a token) comes from the variable `url_env`."""
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    url_env: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    url_env: str
     kinds: list[ChannelKind] = Field(default=["alerts"], min_length=1)
     brands: list[str] | None = None  # default: every brand
+
+    @field_validator("url_env")
+    @classmethod
+    def _variable_name(cls, value: str) -> str:
+        # Never quote the value: a URL pasted here is the secret itself.
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+            raise ValueError("must name an environment variable (such as SLACK_WEBHOOK_URL) that holds the URL; "
+                             "the URL itself never goes in the config file")
+        return value
 
     @field_validator("name")
     @classmethod

@@ -140,3 +140,16 @@ def test_a_language_key_that_is_shaped_like_a_code_but_is_none_is_refused(tmp_pa
         load_config(write_config(tmp_path / "c.yaml", MINIMAL + "sentiment: {models: {en: bundled, ge: x}}\n"))
     with pytest.raises(ConfigError, match=r"sentiment.default_language: 'xx' is not an ISO 639-1"):
         load_config(write_config(tmp_path / "c.yaml", MINIMAL + "sentiment: {default_language: xx}\n"))
+
+
+def test_a_url_pasted_as_url_env_is_refused_without_being_quoted(tmp_path):
+    from brandpulse.config import ConfigError, load_config
+
+    url = "https://hooks.slack.com/services/T000/B000/XXXXSECRET"
+    text = MINIMAL + f"channels:\n  - {{name: support, url_env: '{url}'}}\n"
+
+    with pytest.raises(ConfigError) as raised:
+        load_config(write_config(tmp_path / "c.yaml", text))
+
+    assert "channels.0.url_env: must name an environment variable (such as SLACK_WEBHOOK_URL)" in str(raised.value)
+    assert "XXXXSECRET" not in str(raised.value)
