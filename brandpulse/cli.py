@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import sys
@@ -151,7 +152,7 @@ def classify(app: AppContext, file, batch: int) -> None:
     with domain_errors():
         router, left = factory.sentiment_router(app.sentiment), LeftUnclassified()
         lines: list[str] = []
-        for line in [*texts, None]:
+        for line in itertools.chain(texts, [None]):  # lazily: `--batch 1` answers a live stream line by line
             if line is not None:
                 lines.append(line)
             if lines and (line is None or len(lines) >= batch):

@@ -210,7 +210,8 @@ class SentimentConfig(Strict):
     @classmethod
     def _torch_device(cls, value: str) -> str:
         if not _DEVICE.fullmatch(value):
-            raise ValueError(f"{value!r} is not a device: use auto (a GPU when there is one), cpu, cuda, cuda:N, mps, xpu or xpu:N")
+            raise ValueError(f"{value!r} is not a device: use auto (a GPU when there is one), cpu, cuda, cuda:N, mps, "
+                             "xpu or xpu:N")
         return value
 
     @field_validator("default_language")
@@ -230,7 +231,8 @@ class SentimentConfig(Strict):
             notes.append(f"sentiment.default_language is {self.default_language!r}, which no model in "
                          "sentiment.models reads: short posts and those of an unsure language count as it, and will "
                          "be stored unscored")
-        misread = sorted(lang for lang, model in models.items() if model == BUNDLED and lang not in ("en", OTHER_LANGUAGES))
+        misread = sorted(lang for lang, model in models.items()
+                         if model == BUNDLED and lang not in ("en", OTHER_LANGUAGES))
         if misread:
             notes.append(f"sentiment has the bundled model read {', '.join(misread)}, but it reads English only: "
                          "its labels there will mean little; name a model of that language (a Hugging Face id or "

@@ -56,7 +56,8 @@ def job_failure(result: object) -> str | None:
     return getattr(result, "failure", None)
 
 
-def record_run(record: Recorder, names: Sequence[str], started: datetime, finished: datetime, error: str | None) -> None:
+def record_run(record: Recorder, names: Sequence[str], started: datetime, finished: datetime,
+               error: str | None) -> None:
     """Record a run's outcome under each of `names`; losing a status row must not fail the job whose data is already
     committed, so a failure is logged: one line for a store that is down, a traceback for anything else."""
     try:

@@ -103,3 +103,24 @@ def test_classify_refuses_a_utf16_file_saying_how_to_convert_it(tmp_path, invoke
 
     assert result.exit_code == 2 and result.stdout == ""
     assert "is UTF-16" in result.stderr and "iconv -f UTF-16 -t UTF-8" in result.stderr
+
+
+@pytest.mark.slow
+def test_classify_with_batch_1_answers_each_line_of_a_live_stream_before_the_next_arrives(no_config_dir):
+    import os
+    import select
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-m", "brandpulse", "classify", "--batch", "1"], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        process.stdin.write(b"Worst service ever, I want a refund.\n")
+        process.stdin.flush()  # the stream stays open: the answer must not wait for its end
+        ready, _, _ = select.select([process.stdout], [], [], 120)  # a guard against a hang, not a speed check
+        first = json.loads(process.stdout.readline()) if ready else None
+    finally:
+        process.stdin.close()
+        process.wait(timeout=60)
+
+    assert first is not None and first["label"] == "negative"

@@ -18,6 +18,8 @@ from brandpulse.store import triage as store_triage
 LIST_TABLE = ("id", "kind", "brand", "source", "window_start", "observed", "expected", "complaints", "acked_by",
               "acked_at", "suppressed")
 SILENCE_TABLE = ("id", "brand", "until", "created_by", "created_at", "note")
+
+
 def _someone(ctx: click.Context, param: click.Parameter, value: str) -> str:
     if not value.strip():
         raise click.BadParameter("must name someone (a name or handle)")
