@@ -29,7 +29,12 @@ class ConfigError(Exception):
 
 
 def _duration(value: Any) -> Any:
-    return parse_duration(value) if isinstance(value, str) else value
+    if isinstance(value, str):
+        return parse_duration(value)
+    if isinstance(value, timedelta):
+        return value
+    # A bare 15 could mean seconds or minutes (and -5 would schedule a job without end): the unit is required.
+    raise ValueError(f"{value!r} is not a duration: write it with its unit, such as 30s, 15m, 1h, 7d or 2w")
 
 
 Duration = Annotated[timedelta, BeforeValidator(_duration)]

@@ -153,3 +153,14 @@ def test_a_url_pasted_as_url_env_is_refused_without_being_quoted(tmp_path):
 
     assert "channels.0.url_env: must name an environment variable (such as SLACK_WEBHOOK_URL)" in str(raised.value)
     assert "XXXXSECRET" not in str(raised.value)
+
+
+@pytest.mark.parametrize("value", ["-5", "0", "15", "0.001", "true"])
+def test_a_duration_written_without_its_unit_is_refused(tmp_path, value):
+    from brandpulse.config import ConfigError, load_config
+
+    # A bare -5 once scheduled a job that never ran while memory grew; a bare 15 read as seconds, not minutes.
+    with pytest.raises(ConfigError, match=r"collectors.0.interval: .* is not a duration: write it with its unit"):
+        load_config(write_config(tmp_path / "c.yaml", MINIMAL + f"collectors: [{{type: replay, interval: {value}}}]\n"))
+    with pytest.raises(ConfigError, match=r"alerts.spike.bucket: .* is not a duration"):
+        load_config(write_config(tmp_path / "c.yaml", MINIMAL + f"alerts: {{spike: {{bucket: {value}}}}}\n"))
