@@ -147,7 +147,7 @@ class Pipeline:
         report = IngestReport()
         with self.session() as db:
             with store_bulk.BulkWriter(db, now, self._category_of, INGEST_BATCH) as writer:
-                for item in parse_lines(lines):
+                for item in parse_lines(lines, now):
                     if isinstance(item, LineError):
                         report.errors.append(item)
                         continue

@@ -8,8 +8,11 @@ one transaction, so a crash between fetch and save re-fetches but never loses or
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
+
+# Past this, a date ahead of now is a publisher's (or an export's) mistake, not clock skew or a zone written wrong.
+FUTURE_TOLERANCE = timedelta(days=1)
 
 
 class CollectorError(Exception):

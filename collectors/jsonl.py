@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from brandpulse.collectors.base import MalformedItem, Mention
+from brandpulse.collectors.base import FUTURE_TOLERANCE, MalformedItem, Mention
 
 REQUIRED = ("source", "id", "text", "created_at")
 OPTIONAL = ("brand", "author", "url", "lang", "rating", "label")
@@ -50,7 +51,8 @@ def _optional_str(record: dict[str, Any], key: str) -> str | None:
 def _rating(value: Any) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+    if (isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value)
+            or value != int(value)):
         raise MalformedItem(f"rating must be an integer from 1 to 5, got {value!r}")
     if not 1 <= value <= 5:
         raise MalformedItem(f"rating must be from 1 to 5, got {value!r}")
@@ -93,8 +95,9 @@ def mention_from_record(record: Any) -> Mention:
     )
 
 
-def parse_lines(lines: Iterable[str | bytes]) -> Iterator[Mention | LineError]:
-    """Yield a `Mention` for every valid line and a `LineError` for every invalid one, in order."""
+def parse_lines(lines: Iterable[str | bytes], now: datetime | None = None) -> Iterator[Mention | LineError]:
+    """Yield a `Mention` for every valid line and a `LineError` for every invalid one, in order; with `now`, a line
+    dated more than a day after it is invalid (it would top every recent query, and the storm charts, for years)."""
     for number, line in enumerate(lines, start=1):
         if isinstance(line, bytes):
             try:
@@ -102,10 +105,15 @@ def parse_lines(lines: Iterable[str | bytes]) -> Iterator[Mention | LineError]:
             except UnicodeDecodeError as exc:
                 yield LineError(number, f"not valid UTF-8 ({exc.reason} at byte {exc.start})")
                 continue
+        if number == 1:
+            line = line.removeprefix("\ufeff")  # the byte-order mark of a file saved on Windows
         if not line.strip():
             continue
         try:
-            yield mention_from_record(json.loads(line))
+            mention = mention_from_record(json.loads(line))
+            if now is not None and mention.created_at > now + FUTURE_TOLERANCE:
+                raise MalformedItem(f"created_at {mention.created_at.isoformat()} is in the future")
+            yield mention
         except json.JSONDecodeError as exc:
             yield LineError(number, f"not valid JSON ({exc.msg} at column {exc.colno})")
         except RecursionError:

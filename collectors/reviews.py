@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from datetime import datetime, timezone
 from typing import Any
 
-from brandpulse.collectors.base import BrandQuery, CollectResult, MalformedItem, Mention
+from brandpulse.collectors.base import FUTURE_TOLERANCE, BrandQuery, CollectResult, MalformedItem, Mention
 from brandpulse.collectors.brands import BrandMatcher
 from brandpulse.collectors.watermark import Watermark
 
@@ -21,11 +22,15 @@ def collect_pages(
     query: BrandQuery,
     brand: str | None,
     cursor: dict[str, Any] | None,
+    now: datetime | None = None,
 ) -> CollectResult:
     """Read newest-first `pages` of raw items until one is already known; keep the brand's new mentions.
 
-    With `brand` set every item belongs to it (an app's reviews); without, an item must mention the brand.
+    With `brand` set every item belongs to it (an app's reviews); without, an item must mention the brand. An item
+    dated in the future (an entry dated 2031) is stored as collected `now` and never moves the resume point: taken
+    at its word, it would hold back every real item until then.
     """
+    now = now or datetime.now(timezone.utc)
     if brand is not None and brand != query.brand:
         return CollectResult([], cursor)
     mark = Watermark.load(cursor)
@@ -40,10 +45,15 @@ def collect_pages(
             except (MalformedItem, KeyError, TypeError, ValueError, AttributeError) as exc:
                 log.warning("%s: skipping malformed item: %s", source, exc)
                 continue
-            if not mark.is_new(mention.created_at, mention.external_id):
+            if mention.created_at > now + FUTURE_TOLERANCE:
+                log.warning("%s: item %s is dated %s, in the future; stored as collected at %s", source,
+                            mention.external_id, mention.created_at.isoformat(), now.isoformat())
+                mention = replace(mention, created_at=now)
+            elif not mark.is_new(mention.created_at, mention.external_id):
                 reached_known = True
                 continue  # not sorted strictly: finish the page, then stop
-            seen.append((mention.created_at, mention.external_id))
+            else:
+                seen.append((mention.created_at, mention.external_id))
             if brand is not None or matcher.matches(query.brand, mention.text):
                 found[mention.external_id] = replace(mention, brand=query.brand)
         if reached_known:

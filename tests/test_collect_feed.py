@@ -101,3 +101,24 @@ def test_entries_carry_their_own_language_or_their_feeds(server):
     # Short texts that a detector would leave in the default language keep the language their feed declares.
     assert [m.lang for m in german] == ["de-de"]
     assert [(m.external_id, m.lang) for m in french] == [("1", "fr"), ("2", "de")]
+
+
+def _rss(*items: tuple[str, str]) -> bytes:
+    body = "".join(f"<item><guid>{guid}</guid><title>Pinebrook {guid}</title><pubDate>{date}</pubDate></item>"
+                   for guid, date in items)
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{body}</channel></rss>'.encode()
+
+
+def test_an_entry_dated_in_the_future_is_kept_but_does_not_hold_back_the_entries_after_it(server, caplog):
+    future, old = ("f", "Sat, 03 Dec 2999 10:00:00 GMT"), ("a", "Fri, 20 Nov 2026 10:00:00 GMT")
+    server.route("/rss", Reply(200, _rss(future, old), {"Content-Type": "application/rss+xml"}))
+    first = collector(server, "/rss").collect(BRAND, None)
+    server.route("/rss", Reply(200, _rss(future, ("b", "Sat, 21 Nov 2026 10:00:00 GMT"), old),
+                               {"Content-Type": "application/rss+xml"}))
+    second = collector(server, "/rss").collect(BRAND, first.cursor)
+
+    assert [m.external_id for m in first.mentions] == ["f", "a"]
+    assert first.mentions[0].created_at < datetime(2999, 1, 1, tzinfo=timezone.utc)  # stored as collected
+    assert first.cursor["at"].startswith("2026-11-20")
+    assert "b" in [m.external_id for m in second.mentions]  # the entry published after the cursor is not lost
+    assert "item f is dated 2999-12-03T10:00:00+00:00, in the future" in caplog.text

@@ -24,6 +24,8 @@ def test_ingest_keeps_valid_lines_and_reports_invalid_ones_by_line_number(demo_d
         _line(**{**GOOD, "id": "5", "label": "meh"}),
         _line(**{**GOOD, "id": "6", "text": "Pinebrook app crashed", "label": "negative", "rating": 2}),
         _line(**{**GOOD, "id": "7", "text": " \n\t "}),
+        _line(**{**GOOD, "id": "8", "created_at": "2099-01-01T00:00:00Z"}),
+        '{"source": "forum", "id": "9", "text": "x", "created_at": "2026-03-01T10:00:00Z", "rating": NaN}',
     ])
 
     result = invoke("ingest", source, "--no-classify")
@@ -35,9 +37,20 @@ def test_ingest_keeps_valid_lines_and_reports_invalid_ones_by_line_number(demo_d
     assert "line 5: missing required field(s): text" in result.output
     assert "line 6: label must be one of" in result.output
     assert "line 8: text is blank" in result.output
+    assert "line 9: created_at 2099-01-01T00:00:00+00:00 is in the future" in result.output
+    assert "line 10: rating must be an integer from 1 to 5, got nan" in result.output
     rows = sqlite3.connect(demo_dir / "brandpulse.db").execute(
         "SELECT external_id, label, provenance, category FROM mentions ORDER BY external_id").fetchall()
     assert rows == [("1", "positive", "imported", "promoter"), ("6", "negative", "imported", "detractor")]
+
+
+def test_ingest_reads_a_file_saved_with_a_byte_order_mark(demo_dir, invoke):
+    source = demo_dir / "in.jsonl"
+    source.write_text("\ufeff" + _line(**GOOD) + "\n", encoding="utf-8")
+
+    result = invoke("ingest", source, "--no-classify")
+
+    assert result.exit_code == 0 and "1 new" in result.output
 
 
 def test_ingest_is_idempotent_on_source_and_id(demo_dir, invoke):
