@@ -88,16 +88,16 @@ def _classify_once(pipeline) -> tuple[int, Exception | None]:
 def _timed(pipeline, names: list[str], work):
     """Run one job of `run --once` and record its outcome as the scheduler does; errors still end the command."""
     started = _now()
-    error = None
+    errors: dict[str, str | None] = dict.fromkeys(names)
     try:
         result = work(started)
-        error = job_failure(result)
+        errors = {name: job_failure(result, name) for name in names}
         return result
     except Exception as exc:
-        error = f"{type(exc).__name__}: {exc}"
+        errors = dict.fromkeys(names, f"{type(exc).__name__}: {exc}")
         raise
     finally:
-        record_run(pipeline.record_job_run, names, started, _now(), error)
+        record_run(pipeline.record_job_run, errors, started, _now())
 
 
 @cli.command()

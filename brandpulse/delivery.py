@@ -24,9 +24,8 @@ class DeliveryReport:
     failed: int = 0
     last_error: str | None = None
 
-    @property
-    def failure(self) -> str | None:
-        """What the job's status records when a message was not delivered."""
+    def failure_of(self, job: str) -> str | None:
+        """What the deliver job's status records when a message was not delivered."""
         return f"{self.failed} message(s) not delivered: {self.last_error}" if self.failed else None
 
 

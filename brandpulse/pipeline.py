@@ -49,7 +49,13 @@ class CollectReport:
 
     new: int = 0
     duplicate: int = 0
-    failures: dict[str, str] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)  # "<collector>:<brand>" -> error
+
+    def failure_of(self, job: str) -> str | None:
+        """What the status of job `collect:<collector>` records: its failures, one per brand."""
+        prefix = job.partition(":")[2] + ":"
+        failed = {state: error for state, error in self.failures.items() if state.startswith(prefix)}
+        return "; ".join(f"{state.removeprefix(prefix)}: {error}" for state, error in failed.items()) or None
 
 
 @dataclass

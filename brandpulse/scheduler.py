@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
@@ -37,7 +37,7 @@ def wrap_job(name: str, work: Work, record: Recorder | None = None, clock: Calla
         started = clock()
         error = None
         try:
-            error = job_failure(work(started))
+            error = job_failure(work(started), name)
         except DOMAIN_ERRORS as exc:  # its message says what is wrong: one line a run, not a traceback a minute
             error = f"{type(exc).__name__}: {exc}"
             log.error("job %s failed: %s", name, exc)
@@ -45,28 +45,29 @@ def wrap_job(name: str, work: Work, record: Recorder | None = None, clock: Calla
             error = f"{type(exc).__name__}: {exc}"
             log.exception("job %s failed", name)
         if record is not None:
-            record_run(record, [name], started, clock(), error)
+            record_run(record, {name: error}, started, clock())
 
     run.__name__ = name
     return run
 
 
-def job_failure(result: object) -> str | None:
-    """What a job that ran to its end still failed to do (the deliver job's messages left for a retry), if anything."""
-    return getattr(result, "failure", None)
+def job_failure(result: object, job: str) -> str | None:
+    """What a job that ran to its end still failed to do (a collector's error, messages left for a retry), if
+    anything: results that can fail in part say so with `failure_of(job)`."""
+    failure_of = getattr(result, "failure_of", None)
+    return failure_of(job) if failure_of else None
 
 
-def record_run(record: Recorder, names: Sequence[str], started: datetime, finished: datetime,
-               error: str | None) -> None:
-    """Record a run's outcome under each of `names`; losing a status row must not fail the job whose data is already
-    committed, so a failure is logged: one line for a store that is down, a traceback for anything else."""
+def record_run(record: Recorder, errors: Mapping[str, str | None], started: datetime, finished: datetime) -> None:
+    """Record the outcome of each job in `errors` (None: it succeeded); losing a status row must not fail the job
+    whose data is already committed, so a failure is logged: one line for a store that is down, a traceback else."""
     try:
-        for name in names:
+        for name, error in errors.items():
             record(name, started, finished, error)
     except DOMAIN_ERRORS as exc:
-        log.error("cannot record the run of job %s: %s", ", ".join(names), exc)
+        log.error("cannot record the run of job %s: %s", ", ".join(errors), exc)
     except Exception:
-        log.exception("cannot record the run of job %s", ", ".join(names))
+        log.exception("cannot record the run of job %s", ", ".join(errors))
 
 
 def jobs(pipeline: Pipeline, kinds: Collection[str] = JOB_KINDS) -> list[tuple[str, Work, timedelta]]:

@@ -27,7 +27,10 @@ def test_status_shows_the_schedule_each_jobs_last_outcome_the_collectors_and_the
     assert list(jobs) == ["collect:feed", "classify", "alerts", "deliver", "digest"]
     assert (jobs["digest"]["cron"], jobs["digest"]["timezone"]) == ("0 8 * * *", "UTC")
     assert (jobs["collect:feed"]["every_s"], jobs["classify"]["every_s"]) == (600, 120)
-    assert jobs["collect:feed"]["last_outcome"] == "ok" and jobs["collect:feed"]["runs"] == 1
+    # The job ran to its end, but its collector failed: the job table says so too, not only the collectors'.
+    assert jobs["collect:feed"]["last_outcome"] == "error" and jobs["collect:feed"]["runs"] == 1
+    assert jobs["collect:feed"]["last_error"].startswith("Acme: ") and "missing.jsonl" in jobs["collect:feed"]["last_error"]
+    assert jobs["classify"]["last_outcome"] == "ok"
     (collector,) = report["collectors"]
     assert collector["name"] == "feed:Acme" and collector["last_outcome"] == "error"
     assert "missing.jsonl cannot be read" in collector["last_error"]
