@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 
 import yaml
 from pydantic import (
-    BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator,
+    AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
+    model_validator,
 )
 
 from brandpulse.sentiment.classifier import BUNDLED
@@ -26,6 +27,15 @@ DEFAULT_CONFIG = "config.yaml"
 
 class ConfigError(Exception):
     """The configuration file is missing, unreadable or invalid."""
+
+
+def _no_password(value: str) -> str:
+    if has_password(value):  # it would sit in the file, the logs, `status` and the store
+        raise ValueError("must not contain a password: credentials never go in config.yaml")
+    return value
+
+
+HttpUrl = Annotated[str, Field(pattern=r"^https?://"), AfterValidator(_no_password)]
 
 
 def _duration(value: Any) -> Any:
@@ -108,7 +118,7 @@ class AppStoreCollectorConfig(Strict):
     country: str = Field(default="us", pattern=r"^[a-z]{2}$")
     brand: str | None = None
     max_pages: int = Field(default=10, ge=1, le=10)
-    base_url: str = "https://itunes.apple.com"
+    base_url: HttpUrl = "https://itunes.apple.com"
     timeout: float = Field(default=30.0, gt=0)
 
 
@@ -124,7 +134,7 @@ class GooglePlayCollectorConfig(Strict):
     brand: str | None = None
     page_size: int = Field(default=100, ge=1, le=200)
     max_pages: int = Field(default=5, ge=1)
-    base_url: str = "https://play.google.com"
+    base_url: HttpUrl = "https://play.google.com"
     timeout: float = Field(default=30.0, gt=0)
 
 
@@ -134,7 +144,7 @@ class FeedCollectorConfig(Strict):
     type: Literal["feed"]
     name: str = "feed"
     interval: Duration = timedelta(minutes=30)
-    url: str = Field(pattern=r"^https?://")
+    url: HttpUrl
     source: str = Field(default="feed", min_length=1)
     brand: str | None = None
     rating_field: str | None = None
@@ -148,7 +158,7 @@ class MastodonCollectorConfig(Strict):
     type: Literal["mastodon"]
     name: str = "mastodon"
     interval: Duration = timedelta(minutes=15)
-    instance: str = Field(default="https://mastodon.social", pattern=r"^https?://")
+    instance: HttpUrl = "https://mastodon.social"
     hashtags: list[str] = []  # default: the brand's one-word keywords
     max_pages: int = Field(default=5, ge=1)
     timeout: float = Field(default=30.0, gt=0)

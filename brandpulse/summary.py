@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from brandpulse.logging_setup import mask, secret_values
 from brandpulse.store import jobs as store_jobs
 from brandpulse.store import outbox as store_outbox
 from brandpulse.store import summary as store_summary
@@ -34,7 +35,7 @@ def print_run_summary(pipeline: Pipeline, collected: CollectReport, classified: 
     click.echo(f"Mentions:   {collected.new} new, {collected.duplicate} duplicate; {classified} classified"
                + (f", {waiting} waiting to be classified" if waiting else ""))
     for name, error in collected.failures.items():
-        click.echo(f"  collector {name} failed: {error}")
+        click.echo(f"  collector {name} failed: {mask(error, secret_values())}")  # as the log line is
     click.echo(f"{'Brand':<24}{'mentions':>9}{'promoters':>11}{'passives':>10}{'detractors':>12}{'unscored':>10}"
                f"{'complaints':>12}{'NSS':>6}")
     for row in totals:

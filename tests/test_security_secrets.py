@@ -138,13 +138,29 @@ def test_an_error_that_quotes_a_secret_is_stored_masked(tmp_path, monkeypatch):
     config = write_config(tmp_path / "c.yaml", "brands: [{name: Acme, keywords: [acme]}]\n"
                           f"collectors: [{{type: replay, name: feed, path: {secret}.jsonl}}]\n")
 
-    CliRunner().invoke(cli, ["--config", config, "run", "--once"])
+    result = CliRunner().invoke(cli, ["--config", config, "run", "--once"])
 
     db = open_db(tmp_path / "brandpulse.db")
     (collector_error,) = [row[0] for row in db.execute("SELECT last_error FROM collector_state")]
     job_errors = [row[0] for row in db.execute("SELECT last_error FROM job_runs WHERE last_error IS NOT NULL")]
     assert "***.jsonl" in collector_error and secret not in collector_error
-    assert all(secret not in error for error in job_errors)
+    assert job_errors and all(secret not in error for error in job_errors)
+    # The summary `run --once` prints names the failure as the log does: masked.
+    assert "collector feed:Acme failed" in result.output and "***.jsonl" in result.output
+    assert secret not in result.output
+
+
+def test_a_feed_url_with_a_password_in_the_config_is_refused_without_quoting_it(tmp_path):
+    from brandpulse.config import ConfigError, load_config
+
+    config = write_config(tmp_path / "c.yaml", "brands: [{name: Acme, keywords: [acme]}]\n"
+                          "collectors: [{type: feed, url: 'https://me:pa55word-x@reviews.example.com/acme.atom'}]\n")
+
+    with pytest.raises(ConfigError) as raised:
+        load_config(config)
+
+    assert "collectors.0.url: must not contain a password" in str(raised.value)
+    assert "pa55word" not in str(raised.value)
 
 
 def test_channel_urls_and_their_tokens_never_reach_logs_database_or_error_messages(tmp_path, monkeypatch):
