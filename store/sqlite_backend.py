@@ -18,7 +18,8 @@ from brandpulse.store.migrations import migrate
 BUSY_TIMEOUT_S = 30.0
 _FTS_TRIGGER = "mentions_fts_insert"
 # What SQLite says about a MATCH expression it cannot parse (as opposed to a locked or broken database).
-_FTS_SYNTAX_ERRORS = ("fts5", "unterminated string", "no such column", "syntax error", "malformed MATCH")
+_FTS_SYNTAX_ERRORS = ("fts5", "unterminated string", "no such column", "syntax error", "malformed MATCH",
+                      "unknown special query")
 # A search walks the FTS index in rowid (storage) order and stops at the limit; sorting by created_at would
 # read every match first (about 150 ms per common word at a million mentions). Collectors store mentions as they
 # are published, so storage order is publication order but for back-filled imports.

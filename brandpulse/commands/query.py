@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -92,11 +93,9 @@ def query(app: AppContext, where: MentionFilter, limit: int, order: str, columns
         raise click.BadParameter("relevance needs --search", param_hint="--order")
     with domain_errors():
         db = open_db(app.db_path, read_only=True)
-        try:
+        with _closing_rows(db, iter_mentions(db, where, columns, order, limit)) as rows:
             _check_search(db, where)
-            write_rows(iter_mentions(db, where, columns, order, limit), columns, fmt)
-        finally:
-            db.close()
+            write_rows(rows, columns, fmt)
 
 
 @click.command()
@@ -112,14 +111,26 @@ def export(app: AppContext, where: MentionFilter, columns: tuple[str, ...], fmt:
     _check_range(where)
     with domain_errors():
         db = open_db(app.db_path, read_only=True)
-        try:
-            rows = iter_mentions(db, where, columns, order="stored")
+        with _closing_rows(db, iter_mentions(db, where, columns, order="stored")) as rows:
             _check_search(db, where)
             if output is None:
                 write_rows(rows, columns, fmt)
                 return
-            with output.open("w", encoding="utf-8", newline="") as out:
+            try:
+                out = output.open("w", encoding="utf-8", newline="")
+            except OSError as exc:
+                raise click.BadParameter(f"cannot write {output}: {exc.strerror}", param_hint="--output") from None
+            with out:
                 count = write_rows(rows, columns, fmt, out)
             click.echo(f"{count} mention(s) written to {output}", err=True)
-        finally:
-            db.close()
+
+
+@contextmanager
+def _closing_rows(db, rows: Iterator) -> Iterator[Iterator]:
+    """`rows` streamed from `db`, then both closed, the rows first: a reader gone early (`| head`) leaves a
+    half-read stream whose cursor must not outlive its connection."""
+    try:
+        yield rows
+    finally:
+        rows.close()
+        db.close()
