@@ -407,6 +407,13 @@ class StoreConfig(Strict):
     path: Path = Path("brandpulse.db")
     url: str | None = None
 
+    @field_validator("path")
+    @classmethod
+    def _a_file(cls, value: Path) -> Path:
+        if str(value) in ("", ".") or str(value).endswith("/"):
+            raise ValueError("must name the store's file, such as brandpulse.db")
+        return value
+
     @field_validator("url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:

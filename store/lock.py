@@ -23,13 +23,17 @@ class ServiceLock:
     """An exclusive, non-blocking lock; the kernel releases it when the process dies, even on SIGKILL."""
 
     def __init__(self, db_path: str | Path):
-        self.path = Path(f"{db_path}.lock")
+        # Named after the real file: a symlink (or another relative path) to the same store takes the same lock.
+        self.path = Path(f"{Path(db_path).resolve()}.lock")
         self._fd: int | None = None
 
     def acquire(self) -> ServiceLock:
         """Take the lock or raise `StoreLocked` naming the holder's pid and the lock file."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:  # a read-only file system, a folder the user cannot write
+            raise StoreError(f"cannot take the service lock {self.path}: {exc.strerror}") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

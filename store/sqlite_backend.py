@@ -146,8 +146,11 @@ class SqliteStore(Transactions, sqlite_utils.Database):
 
 def _create_private(path: Path) -> None:
     # The store holds customer posts and delivery addresses: readable by the owner only.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    except OSError as exc:
+        raise StoreError(f"database {path} cannot be created: {exc.strerror}") from None
 
 
 def _deny_attach(action: int, *_: object) -> int:
@@ -157,16 +160,22 @@ def _deny_attach(action: int, *_: object) -> int:
 def open_sqlite(path: str | Path, read_only: bool = False) -> SqliteStore:
     """Open (creating and migrating when writable) the SQLite store at `path`."""
     path = Path(path)
+    if path.is_dir():
+        raise StoreError(f"database {path} is a folder; give the store's file, such as {path / 'brandpulse.db'}")
     if read_only:
         if not path.exists():
             raise StoreError(f"database {path} does not exist; "
                              "run `brandpulse run --once` or `brandpulse ingest` first")
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_S,
-                               check_same_thread=False)
+        target: str | Path = f"file:{path}?mode=ro"
     else:
         if not path.exists():
             _create_private(path)
-        conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+        target = path
+    try:
+        conn = sqlite3.connect(target, uri=read_only, isolation_level=None, timeout=BUSY_TIMEOUT_S,
+                               check_same_thread=False)
+    except sqlite3.Error as exc:
+        raise StoreError(f"database {path} cannot be opened: {exc}") from exc
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
         conn.execute("PRAGMA foreign_keys = ON")

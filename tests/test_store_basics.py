@@ -35,6 +35,22 @@ def test_database_from_newer_code_is_refused(db_path):
         open_db(db_path)
 
 
+@pytest.mark.parametrize("read_only", [False, True])
+def test_a_folder_given_as_the_store_is_a_clear_error(tmp_path, read_only):
+    with pytest.raises(StoreError, match=f"database {tmp_path} is a folder; give the store's file, such as"):
+        open_db(tmp_path, read_only=read_only)
+
+
+def test_a_symlink_to_the_store_takes_the_same_service_lock(tmp_path):
+    from brandpulse.store.lock import ServiceLock, StoreLocked
+
+    (tmp_path / "link.db").symlink_to(tmp_path / "real.db")
+
+    with ServiceLock(tmp_path / "real.db"):
+        with pytest.raises(StoreLocked, match="already running"):
+            ServiceLock(tmp_path / "link.db").acquire()
+
+
 def test_mentions_and_cursor_commit_together(fresh_db):
     result = store_mentions.save_mentions(fresh_db, [_mention("1"), _mention("2")], NOW, "c:B", {"since_id": "2"})
 
