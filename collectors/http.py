@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 import requests
@@ -61,13 +63,24 @@ def _check_status(source: str, url: str, response: requests.Response) -> None:
 
 
 def fetch(session: requests.Session, source: str, method: str, url: str, **kwargs: Any) -> requests.Response:
-    """Send one request; timeouts, connection errors and non-2xx answers become `CollectorError`s naming `source`."""
+    """Send one request; timeouts, connection errors and non-2xx answers become `CollectorError`s naming `source`.
+
+    The session's timeout bounds the whole request, body included: `requests` applies it to each read, so a server
+    that drips a byte at a time would otherwise hold the collector (and those after it) for as long as it likes.
+    """
+    limit = getattr(session.get_adapter(url), "timeout", DEFAULT_TIMEOUT_S)
+    worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"fetch-{source}")
     try:
-        response = session.request(method, url, **kwargs)
+        response = worker.submit(session.request, method, url, **kwargs).result(timeout=limit)
+    except FutureTimeout:
+        # The request goes on in its thread until the server stops or a read times out; nothing waits for it.
+        raise CollectorError(f"{source}: {url} timed out: no full answer within {limit:g} s; the next run retries") from None
     except requests.Timeout as exc:
         raise CollectorError(f"{source}: {url} timed out ({exc.__class__.__name__}); the next run retries") from exc
     except requests.RequestException as exc:
         raise CollectorError(f"{source}: request to {url} failed: {exc}; the next run retries") from exc
+    finally:
+        worker.shutdown(wait=False)
     _check_status(source, url, response)
     return response
 

@@ -16,12 +16,14 @@ DATA = Path(__file__).resolve().parent / "data"
 
 @dataclass
 class Reply:
-    """One canned answer; `hang` keeps the connection open without answering until the server stops."""
+    """One canned answer; `hang` keeps the connection open without answering until the server stops, `drip` sends
+    the body a byte at a time, that many seconds apart (a server too slow for any per-read timeout to catch)."""
 
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     hang: bool = False
+    drip: float = 0.0
 
     @classmethod
     def file(cls, name: str, content_type: str = "application/json", status: int = 200) -> Reply:
@@ -74,7 +76,14 @@ class LocalServer:
                     self.send_header(key, value)
                 self.send_header("Content-Length", str(len(reply.body)))
                 self.end_headers()
-                self.wfile.write(reply.body)
+                if not reply.drip:
+                    self.wfile.write(reply.body)
+                    return
+                for byte in reply.body:
+                    if server._stop.wait(reply.drip):
+                        return
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
 
             def do_GET(self) -> None:  # noqa: N802
                 self._reply("GET")

@@ -75,6 +75,13 @@ def test_timeout_raises_a_collector_error(server):
         collector(server, "/reviews/atom", timeout=0.2).collect(BRAND, None)
 
 
+def test_a_server_dripping_its_answer_is_cut_off_at_the_timeout_for_the_whole_request(server):
+    server.route("/reviews/atom", Reply(200, b"<?xml version='1.0'?><feed></feed>" * 4, {"Content-Type": ATOM},
+                                        drip=0.05))  # 7 s in all, each byte well within the per-read timeout
+    with pytest.raises(CollectorError, match=r"trustpilot: .* timed out: no full answer within 0.5 s"):
+        collector(server, "/reviews/atom", timeout=0.5).collect(BRAND, None)
+
+
 def test_malformed_payload_raises_a_collector_error(server):
     server.route("/reviews/atom", Reply(200, b"\x00\x01 definitely not xml <<<", {"Content-Type": "text/html"}))
     with pytest.raises(CollectorError, match="trustpilot: .* is not an RSS or Atom feed"):
