@@ -172,7 +172,11 @@ def check_bucket(brand: str, index: SeriesIndex, bucket: Bucket, width: timedelt
 
 
 def group_storm(alert: Alert, storm: Storm | None, rule: SpikeRule) -> tuple[Alert | None, Storm]:
-    """Fold an alerting bucket into the storm in progress: a new alert, an update when it grew, or nothing."""
+    """Fold an alerting bucket into the storm in progress: a new alert, an update when it grew, or nothing. A bucket
+    read again with more mentions than before (they arrived or were classified late) updates the storm if it is its
+    latest one and grew; one before it changes nothing."""
+    if storm is not None and alert.window_end < storm.last_end:
+        return None, storm
     if storm is None or alert.window_start >= storm.last_end + rule.cooldown:
         return alert, Storm(alert.window_end, alert.observed)
     if alert.observed >= rule.growth * storm.reported:

@@ -30,6 +30,10 @@ from brandpulse.store.timestamps import from_db, to_db
 log = logging.getLogger(__name__)
 
 ALERTS_WATERMARK = "alerts.evaluated_until"
+ALERTS_SEEN_AT = "alerts.evaluated_at"  # when the last run read the store: mentions classified later are unseen
+# A classify pass stamps its rows before it commits them: rows stamped this long before a run may still have been
+# invisible to it, so they count as unseen too (reading a bucket again is harmless).
+SEEN_MARGIN = timedelta(minutes=10)
 CHART_SPAN = timedelta(hours=48)
 
 
@@ -219,6 +223,13 @@ def evaluate(config: Config, queries: list[Any], db: Any, now: datetime, channel
     fired: list[Alert] = []
     mark = store_state.get_value(db, ALERTS_WATERMARK)
     evaluate_from = max(from_db(mark), until - spike.lookback) if mark else until - spike.lookback
+    # Buckets already evaluated are read again when mentions in them were not counted then (classification lagged,
+    # a model failed, posts arrived late): a storm must not be lost because its hour was read before its mentions.
+    seen_at = store_state.get_value(db, ALERTS_SEEN_AT)
+    unseen = store_alerts.first_unseen_at(db, from_db(seen_at) if seen_at else None, until - spike.lookback,
+                                          evaluate_from)
+    if unseen is not None:
+        evaluate_from = floor_to(unseen, spike.bucket)
     if evaluate_from < until:
         with transaction(db):
             for query in queries:
@@ -233,6 +244,7 @@ def evaluate(config: Config, queries: list[Any], db: Any, now: datetime, channel
                     if storm is not None:
                         store_state.set_value(db, key, _dump_storm(storm, storm_id))
             store_state.set_value(db, ALERTS_WATERMARK, to_db(until))
+            store_state.set_value(db, ALERTS_SEEN_AT, to_db(now - SEEN_MARGIN))
     with transaction(db):
         fired += [record(config, db, alert, now, [], channels)[0] for alert in health_alerts(config, db, until, now)]
     return fired

@@ -107,6 +107,16 @@ def source_bucket_counts(db: Store, since: datetime, until: datetime, width: tim
     return counts
 
 
+def first_unseen_at(db: Store, seen_at: datetime | None, since: datetime, until: datetime) -> datetime | None:
+    """When the oldest mention posted in [since, until) was posted among those an alert run at `seen_at` did not
+    count: still unclassified (a lagging or failed model), or classified, imported or collected since then."""
+    row = db.execute(
+        "SELECT min(created_at) FROM mentions WHERE created_at >= ? AND created_at < ? AND brand IS NOT NULL "
+        "AND (classified_at IS NULL OR ? IS NULL OR classified_at > ?)",
+        [to_db(since), to_db(until), *[to_db(seen_at) if seen_at else None] * 2]).fetchone()
+    return from_db(row[0]) if row and row[0] else None
+
+
 def first_mention_at(db: Store, brand: str, source: str | None = None) -> datetime | None:
     """When the oldest stored mention of `brand` (from `source` if given) was posted."""
     row = db.execute("SELECT min(created_at) FROM mentions WHERE brand = ? AND (? IS NULL OR source = ?)",

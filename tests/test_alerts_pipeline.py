@@ -161,3 +161,30 @@ def test_collector_failing_for_hours_raises_one_health_alert_to_the_brands_suppo
     assert [(a.kind, a.brand, a.source) for a in fired] == [("health", "Acme", "twitter:Acme")]
     subject, to = sqlite3.connect(tmp_path / "brandpulse.db").execute("SELECT subject, recipients FROM outbox").fetchone()
     assert subject == "[brandpulse] Collector health: twitter:Acme" and json.loads(to) == ["support@acme.test"]
+
+
+def test_a_storm_whose_mentions_arrive_after_its_hour_was_evaluated_still_alerts_and_grows(tmp_path, invoke):
+    # The alerts job read the storm hour before its mentions were in (a lagging classifier or collector, an import):
+    # the next run reads that hour again instead of losing the storm, and later arrivals that double it update it.
+    pipeline = _pipeline(tmp_path, invoke, {})
+    quiet = pipeline.evaluate_alerts(START + (STORM_HOUR + 2) * HOUR)
+    late = tmp_path / "late.jsonl"
+
+    def arrive(count, tag):
+        lines = [json.dumps({"source": "twitter", "id": f"{tag}-{n}", "brand": "Acme", "label": "negative",
+                             "text": f"acme double charged again, refund please #{tag}{n}",
+                             "created_at": (START + STORM_HOUR * HOUR + timedelta(minutes=n)).strftime(
+                                 "%Y-%m-%dT%H:%M:%SZ")}) for n in range(count)]
+        late.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        assert invoke("--config", tmp_path / "config.yaml", "ingest", late).exit_code == 0
+
+    arrive(16, "a")
+    first = pipeline.evaluate_alerts(START + (STORM_HOUR + 2) * HOUR + timedelta(minutes=5))
+    again = pipeline.evaluate_alerts(START + (STORM_HOUR + 2) * HOUR + timedelta(minutes=10))
+    arrive(40, "b")
+    grown = pipeline.evaluate_alerts(START + (STORM_HOUR + 2) * HOUR + timedelta(minutes=15))
+
+    assert quiet == [] and again == []
+    assert [(a.window_start, a.observed) for a in first] == [(START + STORM_HOUR * HOUR, 17.0)]
+    assert [(a.window_start, a.observed, a.details.get("update")) for a in grown] == [
+        (START + STORM_HOUR * HOUR, 57.0, 1)]

@@ -77,6 +77,17 @@ def test_storm_carried_from_the_previous_run_suppresses_a_new_alert_within_coold
     assert _detect(buckets, storm=previous) == []
 
 
+def test_a_bucket_read_again_before_the_storms_latest_changes_nothing():
+    # A run reading older buckets again (late mentions): one that spiked before the storm's latest bucket neither
+    # starts a storm nor sends an update, however large, and the storm keeps its end.
+    buckets = _series(5, storm={4 * 24 + 10: (80, 70)})
+    latest = Storm(last_end=START + timedelta(days=4, hours=14), reported=20)
+
+    alerts, storm = detect_spikes("B", buckets, START + timedelta(days=4), HOUR, SpikeRule(), latest)
+
+    assert alerts == [] and storm == latest
+
+
 def test_alert_after_the_cooldown_starts_a_new_storm():
     buckets = _series(5, storm={4 * 24 + 10: (30, 25)})
     previous = Storm(last_end=START + timedelta(days=4, hours=2), reported=20)
