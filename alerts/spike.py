@@ -160,7 +160,7 @@ def check_bucket(brand: str, index: SeriesIndex, bucket: Bucket, width: timedelt
     }
     reason = (
         f"{observed} detractor mentions in {describe_width(width)} against {expected:.1f} expected at this hour and "
-        f"weekday (threshold {threshold:.1f}, p={p_value:.2g}, {share:.0%} of all {bucket.total} mentions)"
+        f"weekday (threshold {threshold:.1f}, p={p_value:.2g}, {share:.0%} of its {bucket.total} scored mentions)"
     )
     return Alert(
         kind="spike", brand=brand, window_start=bucket.start, window_end=bucket.start + width,
