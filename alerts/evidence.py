@@ -1,18 +1,20 @@
 """What a spike is about: its themes against the baseline, its complaints, its top mentions one per near-duplicate
-group (complaints first)."""
+group (complaints first, the largest groups first)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from brandpulse.alerts.complaints_first import complaint_count, complaints_first, flagged
+from brandpulse.alerts.complaints_first import complaint_count, complaints_first, flagged, is_complaint
 from brandpulse.alerts.neardup import representatives
 from brandpulse.alerts.themes import theme_terms, themes
 
 TOP_THEMES = 5
 # A storm's themes changed when its three leading terms are no longer the same set.
 COMPARED_THEMES = 3
+# Groups counted to find the largest: each detractor is compared with at most this many group leaders.
+GROUPS_COUNTED = 100
 
 
 def spike_evidence(
@@ -20,17 +22,19 @@ def spike_evidence(
     complaint_threshold: float, top: int = 5,
 ) -> dict[str, Any]:
     """`themes` (top 5 JSON objects), `detractors` and how many of them are `complaints`, and `top_mentions` (one
-    per near-duplicate group, with `similar` and `is_complaint`; complaints first, then the most negative) of a
-    window.
+    per near-duplicate group, with `similar` and `is_complaint`) of a window.
 
     `window` is the window's detractor mentions (text, score, complaint, ...); `baseline_texts` the same brand's
-    detractor texts of the baseline period.
+    detractor texts of the baseline period. Complaint groups come first, each part largest group first (what the
+    storm is made of, not the one most negative post), then the most negative.
     """
     found = themes([m["text"] or "" for m in window], baseline_texts, keywords, TOP_THEMES)
+    groups = representatives(complaints_first(window, complaint_threshold), GROUPS_COUNTED)
+    # Stable: among groups of one size, the order above (the most negative first) holds.
+    largest = sorted(groups, key=lambda g: (not is_complaint(g, complaint_threshold), -g["similar"]))[:top]
     return {"themes": [t.as_dict() for t in found], "detractors": len(window),
             "complaints": complaint_count(window, complaint_threshold),
-            "top_mentions": flagged(representatives(complaints_first(window, complaint_threshold), top),
-                                    complaint_threshold)}
+            "top_mentions": flagged(largest, complaint_threshold)}
 
 
 def themes_change(previous: Sequence[str], current: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

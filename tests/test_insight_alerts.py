@@ -114,3 +114,17 @@ def test_backtest_prints_the_themes_and_grouped_mentions_of_each_alert(tmp_path,
     (line,) = [json.loads(x) for x in result.output.splitlines()]
     assert any(t["term"] in TOPIC for t in line["details"]["themes"][:3])
     assert all("similar" in m for m in line["details"]["top_mentions"])
+
+
+def test_the_storms_largest_complaint_group_leads_the_top_mentions_over_single_angrier_ones():
+    from brandpulse.alerts.evidence import spike_evidence
+
+    outage = [{"text": f"@nimbus no signal in Leeds since 9am, any update? ({n})", "score": -0.3, "complaint": 0.8,
+               "category": "detractor"} for n in range(12)]
+    rants = [{"text": f"worst {word} ever, never again", "score": -0.9, "complaint": 0.9, "category": "detractor"}
+             for word in ("bill", "app", "shop", "router", "contract", "advert")]
+
+    top = spike_evidence(rants + outage, [], ["Nimbus"], 0.5)["top_mentions"]
+
+    assert "no signal in Leeds" in top[0]["text"] and top[0]["similar"] == 11
+    assert len(top) == 5 and all(m["is_complaint"] for m in top)
