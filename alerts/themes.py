@@ -35,8 +35,12 @@ shouldn't so some such than that that's the their theirs them themselves then th
 they'll they're they've this those through to too under until up very was wasn't we we'd we'll we're we've were
 weren't what what's when when's where where's which while who who's whom why why's will with won't would wouldn't
 you you'd you'll you're you've your yours yourself yourselves still really today yesterday one two im dont cant
-rt via amp u ur pls please hi hey lol
+rt via amp u ur pls please hi hey lol since anyone anybody someone everyone else going gonna
 """.split())
+# Stop words that may open a phrase, never end one: a negation is what the complaint says ("no signal", "not
+# working", "can't login", "never arrived"), while "no" alone, or "signal no", says nothing.
+NEGATIONS = frozenset("no not cannot can't cant don't dont didn't doesn't won't isn't wasn't aren't haven't "
+                      "hasn't couldn't".split())
 # Links, handles, digits and ASCII punctuation become a boundary: a phrase never spans them. Tokenising with
 # one literal-led regex, bytes.translate and str.split is ten times faster than a regex of word classes.
 _LINKS = re.compile(r"(?:https?://|www\.|@)\S*")
@@ -90,13 +94,15 @@ def _id_arrays(tokens: list[str], vocabulary: dict[str, int]) -> np.ndarray:
     return np.fromiter(map(vocabulary.get, tokens, itertools.repeat(UNKNOWN)), dtype=np.int64, count=len(tokens))
 
 
-def _gram_keys(ids: np.ndarray, stop: np.ndarray, size: int) -> list[np.ndarray]:
-    """Per order 1..3: the int64 key of every valid n-gram (no boundary inside, no stop word at either end)."""
+def _gram_keys(ids: np.ndarray, stop: np.ndarray, opens: np.ndarray, size: int) -> list[np.ndarray]:
+    """Per order 1..3: the int64 key of every valid n-gram (no boundary inside, no stop word at either end but a
+    negation opening a phrase)."""
     boundary = ids == BOUNDARY
     content = ~boundary & ~stop[ids]
+    first = content | opens[ids]
     # Slices of a too-short array are empty: no special case for one or two tokens.
-    pairs = content[:-1] & content[1:]
-    triples = content[:-2] & ~boundary[1:-1] & content[2:]
+    pairs = first[:-1] & content[1:]
+    triples = first[:-2] & ~boundary[1:-1] & content[2:]
     return [ids[content], ids[:-1][pairs] * size + ids[1:][pairs],
             (ids[:-2][triples] * size + ids[1:-1][triples]) * size + ids[2:][triples]]
 
@@ -178,8 +184,9 @@ def themes(window_texts: Sequence[str], baseline_texts: Sequence[str], keywords:
     vocabulary = _vocabulary(window_tokens, keywords)
     vocabulary.add(set(baseline_tokens))
     size = len(vocabulary.names)
-    counted = _count(_gram_keys(_id_arrays(window_tokens, vocabulary.ids), vocabulary.stop, size),
-                     _gram_keys(_id_arrays(baseline_tokens, vocabulary.ids), vocabulary.stop, size))
+    grams = [_gram_keys(_id_arrays(tokens, vocabulary.ids), vocabulary.stop, vocabulary.opens, size)
+             for tokens in (window_tokens, baseline_tokens)]
+    counted = _count(*grams)
     candidates = _candidates(counted, size, vocabulary.names)
     dropped = _inside_longer(candidates)
     return _distinct([t for t in candidates if t.term not in dropped], limit)
@@ -202,11 +209,13 @@ def _stems(tokens: list[str]) -> list[str]:
 
 @dataclass
 class _Vocabulary:
-    """Token -> id (a stem's id for content words), id -> name shown, which ids are stop words."""
+    """Token -> id (a stem's id for content words), id -> name shown, which ids are stop words and which of them
+    may open a phrase."""
 
     ids: dict[str, int]
     names: list[str]
     stop: np.ndarray
+    opens: np.ndarray
     stem_ids: dict[str, int]
     ignored_stems: set[str]
 
@@ -237,7 +246,8 @@ def _vocabulary(window_tokens: list[str], keywords: Iterable[str]) -> _Vocabular
     stem_ids = {stem: len(names) + k for k, stem in enumerate(sorted(shown))}
     names += [shown[stem] for stem in sorted(shown)]
     vocabulary = _Vocabulary({name: i for i, name in enumerate(names[:2 + len(STOPWORDS)])}, names,
-                             np.zeros(len(names), dtype=bool), stem_ids, ignored_stems)
+                             np.zeros(len(names), dtype=bool), np.array([n in NEGATIONS for n in names]), stem_ids,
+                             ignored_stems)
     vocabulary.stop[2:2 + len(STOPWORDS)] = True
     vocabulary.ids.update((w, BOUNDARY) for w in counts if w not in vocabulary.ids)  # non-words, the brand's forms
     vocabulary.ids.update((w, BOUNDARY) for w in [*ignored, "|"])

@@ -91,3 +91,14 @@ def test_forms_of_one_word_count_together_and_show_the_most_frequent_form():
 
     assert found["charged"] == 8  # charged x4, charges x2, charging x2
     assert not {"charges", "charging"} & set(found)
+
+
+def test_a_negation_opens_a_phrase_but_is_never_a_term_alone_or_at_its_end():
+    window = [f"the app is not working since the update #{n}" for n in range(20)] + ["card declined, no"] * 5
+    baseline = ["the app is fine", "love the update", "works for me", "delivery was late", "price went up"] * 40
+
+    found = _terms(themes(window, baseline, ["Acme"], limit=20))
+
+    assert "not working" in found  # what the complaint says; "working" alone would say the opposite
+    assert not any(term.split()[-1] in {"no", "not"} or term in {"no", "not"} for term in found), found
+    assert "since" not in " ".join(found).split()
