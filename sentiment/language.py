@@ -120,7 +120,7 @@ class LanguageDetector:
     mostly in a script the default language is not written in (Cyrillic, CJK... for English) is never the default.
     """
 
-    def __init__(self, default: str = "en", min_confidence: float = 0.9, min_letters: int = 10):
+    def __init__(self, default: str = "en", min_confidence: float = 0.8, min_letters: int = 10):
         self.default = default
         self.min_confidence = min_confidence
         self.min_letters = min_letters

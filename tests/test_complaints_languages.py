@@ -38,6 +38,7 @@ def test_unscored_mentions_are_not_passives_and_stay_out_of_the_net_score():
     ("El pedido llegó roto y nadie responde en atención al cliente.", "es"),
     ("Il prodotto è arrivato rotto e nessuno risponde.", "it"),
     ("there was a piece of glass in my can", "en"),
+    ("Sin señal en Leeds desde las 9, @nimbusmobile ¿hay una avería?", "es"),  # 84% sure: a place name and a handle
 ])
 def test_sentences_get_their_language(text, lang):
     assert LanguageDetector().detect(text) == lang
