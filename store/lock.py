@@ -27,6 +27,22 @@ class ServiceLock:
         self.path = Path(f"{Path(db_path).resolve()}.lock")
         self._fd: int | None = None
 
+    def holder(self) -> int | None:
+        """The pid of the process holding the lock (0 when it wrote none), None when no process holds it. A shared
+        lock probes it: nothing is written, and a service starting at that very instant is the only one refused."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError:  # no lock file: no service ever ran here
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            text = os.read(fd, 32).decode("ascii", "replace").strip()
+            return int(text) if text.isdigit() else 0
+        finally:
+            os.close(fd)  # closing drops the probe's lock too
+        return None
+
     def acquire(self) -> ServiceLock:
         """Take the lock or raise `StoreLocked` naming the holder's pid and the lock file."""
         try:

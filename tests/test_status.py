@@ -94,11 +94,15 @@ def test_a_second_run_on_the_same_database_refuses_while_read_only_commands_keep
                    for command in (["query"], ["stats"], ["sql", "SELECT count(*) AS n FROM mentions"])]
     finally:
         rest = _stop(service)
+    after = subprocess.run([sys.executable, "-m", "brandpulse", "--config", str(config), "status"],
+                           capture_output=True, text=True, timeout=60)
 
     assert second.returncode == 1
     assert f"another brandpulse service (pid {service.pid}) is already running" in second.stderr
     assert "stop it first, or use --db for another store" in second.stderr
     assert status.returncode == 0 and "classify" in status.stdout
+    assert f"Service: running (pid {service.pid})" in status.stdout
+    assert "Service: not running on this store" in after.stdout
     assert [r.returncode for r in readers] == [0, 0, 0], [r.stderr for r in readers]
     assert service.returncode == 0 and "stopped" in rest
 

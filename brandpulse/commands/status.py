@@ -14,7 +14,8 @@ from brandpulse.store import state as store_state
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
 from brandpulse.store import open_db
-from brandpulse.store.backend import label
+from brandpulse.store.backend import is_url, label
+from brandpulse.store.lock import ServiceLock
 
 
 def _schedule(app: AppContext) -> list[dict[str, Any]]:
@@ -46,9 +47,17 @@ def gather(app: AppContext) -> dict[str, Any]:
     from brandpulse.factory import disabled_collectors
 
     channels = [{**c.describe(), **queued.get(c.name, {"pending": 0, "failed": 0})} for c in resolve_channels(app.config)]
-    return {"database": label(app.db_path), "jobs": schedule, "collectors": collectors,
-            "disabled_collectors": disabled_collectors(app.config), "channels": channels, "backlog": backlog,
+    return {"database": label(app.db_path), "service": _service(app.db_path), "jobs": schedule,
+            "collectors": collectors, "disabled_collectors": disabled_collectors(app.config), "channels": channels, "backlog": backlog,
             "unscored_languages": unscored}
+
+
+def _service(target: Any) -> dict[str, Any] | None:
+    """Whether a `brandpulse run` holds the SQLite store's lock, and its pid; None on PostgreSQL (no lock there)."""
+    if is_url(target):
+        return None
+    pid = ServiceLock(target).holder()
+    return {"running": pid is not None, "pid": pid or None}
 
 
 def _duration(seconds: float) -> str:
@@ -60,6 +69,9 @@ def _duration(seconds: float) -> str:
 
 def _print_text(report: dict[str, Any]) -> None:
     click.echo(f"Store: {report['database']}")
+    if (service := report["service"]) is not None:
+        click.echo(f"Service: running (pid {service['pid'] or 'unknown'})" if service["running"] else
+                   "Service: not running on this store (no `brandpulse run` holds its lock)")
     click.echo(f"{'Job':<24}{'every':>7}  {'last run':<21}{'outcome':<8}{'runs':>6}{'failed':>7}  last error")
     for job in report["jobs"]:
         every = _duration(job["every_s"]) if "every_s" in job else "cron"
