@@ -55,6 +55,10 @@ def collect_pages(
             else:
                 seen.append((mention.created_at, mention.external_id))
             if brand is not None or matcher.matches(query.brand, mention.text):
+                if mention.external_id in found:  # the store keeps one item per id: the first read, the newest
+                    log.warning("%s: two items share the id %s; kept the first, dated %s", source,
+                                mention.external_id, found[mention.external_id].created_at.isoformat())
+                    continue
                 found[mention.external_id] = replace(mention, brand=query.brand)
         if reached_known:
             break

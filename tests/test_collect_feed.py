@@ -129,3 +129,16 @@ def test_an_entry_dated_in_the_future_is_kept_but_does_not_hold_back_the_entries
     assert first.cursor["at"].startswith("2026-11-20")
     assert "b" in [m.external_id for m in second.mentions]  # the entry published after the cursor is not lost
     assert "item f is dated 2999-12-03T10:00:00+00:00, in the future" in caplog.text
+
+
+def test_two_entries_sharing_an_id_keep_the_first_and_say_so(server, caplog):
+    feed = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+            b"<item><guid>7</guid><title>Pinebrook burned my toast</title><pubDate>Sat, 21 Nov 2026 10:00:00 GMT"
+            b"</pubDate></item><item><guid>7</guid><title>Pinebrook dup</title><pubDate>Fri, 20 Nov 2026 10:00:00 GMT"
+            b"</pubDate></item></channel></rss>")
+    server.route("/rss", Reply(200, feed, {"Content-Type": "application/rss+xml"}))
+
+    mentions = collector(server, "/rss").collect(BRAND, None).mentions
+
+    assert [m.text for m in mentions] == ["Pinebrook burned my toast"]
+    assert "two items share the id 7; kept the first" in caplog.text
