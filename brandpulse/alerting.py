@@ -35,6 +35,9 @@ ALERTS_SEEN_AT = "alerts.evaluated_at"  # when the last run read the store: ment
 # invisible to it, so they count as unseen too (reading a bucket again is harmless).
 SEEN_MARGIN = timedelta(minutes=10)
 CHART_SPAN = timedelta(hours=48)
+# The day before an alert's window is left out of its themes' baseline: a storm that built up over hours (or an
+# update) would otherwise find its own topic usual there, and name no theme.
+BUILD_UP = timedelta(hours=24)
 
 
 def _storm_key(brand: str, source: str | None) -> str:
@@ -93,7 +96,8 @@ def with_evidence(config: Config, db: Any, alert: Alert, previous_themes: tuple[
         return alert
     window = store_alerts.detractor_mentions(db, alert.brand, alert.window_start, alert.window_end, alert.source)
     baseline_from = alert.window_start - timedelta(days=factory.spike_rule(config).history_days)
-    baseline = store_alerts.detractor_texts(db, alert.brand, baseline_from, alert.window_start, alert.source)
+    baseline = store_alerts.detractor_texts(db, alert.brand, baseline_from, alert.window_start - BUILD_UP,
+                                            alert.source)
     evidence = alerts_evidence.spike_evidence(window, baseline, keywords_of(config, alert.brand), COMPLAINT_THRESHOLD)
     details = {**alert.details, **evidence}
     if alert.details.get("update"):

@@ -128,3 +128,19 @@ def test_the_storms_largest_complaint_group_leads_the_top_mentions_over_single_a
 
     assert "no signal in Leeds" in top[0]["text"] and top[0]["similar"] == 11
     assert len(top) == 5 and all(m["is_complaint"] for m in top)
+
+
+def test_a_storm_that_built_up_over_hours_still_names_its_topic(tmp_path, invoke):
+    from brandpulse import alerting
+    from brandpulse.alerts.base import Alert
+
+    # Six hours of a slowly growing topic, each below the alert rule, then the hour that alerts.
+    rise = {STORM_HOUR - h: (4, 0, OTHER_TOPIC) for h in range(1, 7)}
+    pipeline = _pipeline(tmp_path, invoke, {**rise, STORM_HOUR: (14, 0, OTHER_TOPIC)})
+    window = START + STORM_HOUR * HOUR
+    alert = Alert("spike", "Acme", window, window + HOUR, 16, 2, 6, 1e-6, "spike")
+
+    with pipeline.session() as db:
+        themes = alerting.with_evidence(pipeline.config, db, alert).details["themes"]
+
+    assert any(t["term"] in OTHER_TOPIC for t in themes[:3]), themes
