@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
+from email.utils import parseaddr
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -56,18 +57,36 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _address(value: str) -> str:
+    _, address = parseaddr(value)
+    local, at, domain = address.rpartition("@")
+    if not (local and at and domain) or any(c.isspace() for c in address):
+        raise ValueError(f"{value!r} is not an email address (name@example.com)")
+    return value
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank: a blank keyword matches nothing")
+    return value
+
+
+Address = Annotated[str, AfterValidator(_address)]
+Keyword = Annotated[str, AfterValidator(_not_blank)]
+
+
 class Recipients(Strict):
     """Who receives which kind of email."""
 
-    alerts: list[str] = []
-    digest: list[str] = []
+    alerts: list[Address] = []
+    digest: list[Address] = []
 
 
 class BrandConfig(Strict):
     """A brand to listen for."""
 
     name: str = Field(min_length=1)
-    keywords: list[str] = Field(min_length=1)
+    keywords: list[Keyword] = Field(min_length=1)
     exclusions: list[str] = []
     recipients: Recipients | None = None
 
@@ -353,7 +372,7 @@ class SmtpConfig(Strict):
 class EmailConfig(Strict):
     """Sender, default recipients, and the transport: SMTP when configured, else `.eml` files."""
 
-    sender: str = "brandpulse@localhost"
+    sender: Address = "brandpulse@localhost"
     recipients: Recipients = Recipients()
     smtp: SmtpConfig | None = None
     outbox_dir: Path = Path("outbox")
@@ -516,6 +535,25 @@ def _resolve(config: Config, base: Path) -> Config:
     return config.model_copy(update={"store": store, "email": email})
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, but a key given twice in one mapping is an error: PyYAML would keep the last silently,
+    and the first (a second `store:` block, say) is what the operator may be reading."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *defaults` may be overridden key by key
+                continue
+            key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, Hashable):
+                continue  # the base loader reports an unhashable key itself
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"found the key {key!r} twice in one mapping",
+                                                        key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Config:
     """Read, validate and resolve the configuration at `path` (channel URLs from `env`, by default the process's),
     or raise `ConfigError` saying what and where."""
@@ -527,7 +565,7 @@ def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Confi
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"configuration file {path} cannot be read: {exc}") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader that refuses duplicate keys
     except yaml.YAMLError as exc:
         raise ConfigError(f"configuration file {path} is not valid YAML: {exc}") from None
     except RecursionError:

@@ -164,3 +164,18 @@ def test_a_duration_written_without_its_unit_is_refused(tmp_path, value):
         load_config(write_config(tmp_path / "c.yaml", MINIMAL + f"collectors: [{{type: replay, interval: {value}}}]\n"))
     with pytest.raises(ConfigError, match=r"alerts.spike.bucket: .* is not a duration"):
         load_config(write_config(tmp_path / "c.yaml", MINIMAL + f"alerts: {{spike: {{bucket: {value}}}}}\n"))
+
+
+def test_a_key_given_twice_a_blank_keyword_and_a_malformed_address_are_refused(tmp_path):
+    from brandpulse.config import ConfigError, load_config
+
+    # PyYAML keeps the last of two keys silently: the operator may be reading the first `store:` block.
+    with pytest.raises(ConfigError, match=r"not valid YAML: found the key 'store' twice in one mapping"):
+        load_config(write_config(tmp_path / "c.yaml", MINIMAL + "store: {path: a.db}\nstore: {path: b.db}\n"))
+    with pytest.raises(ConfigError) as raised:
+        load_config(write_config(tmp_path / "c.yaml", "brands: [{name: A, keywords: [a, ' ']}]\n"
+                                 "email: {sender: nobody, recipients: {alerts: ['Support <s@acme.test>', 'x y']}}\n"))
+    assert "brands.0.keywords.1: must not be blank" in str(raised.value)
+    assert "email.sender: 'nobody' is not an email address" in str(raised.value)
+    assert "email.recipients.alerts.1: 'x y' is not an email address" in str(raised.value)
+    assert "alerts.0" not in str(raised.value)  # a display name with its address is one
