@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Hashable, Mapping
-from email.utils import parseaddr
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit

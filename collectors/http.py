@@ -74,7 +74,8 @@ def fetch(session: requests.Session, source: str, method: str, url: str, **kwarg
         response = worker.submit(session.request, method, url, **kwargs).result(timeout=limit)
     except FutureTimeout:
         # The request goes on in its thread until the server stops or a read times out; nothing waits for it.
-        raise CollectorError(f"{source}: {url} timed out: no full answer within {limit:g} s; the next run retries") from None
+        raise CollectorError(f"{source}: {url} timed out: no full answer within {limit:g} s; "
+                             "the next run retries") from None
     except requests.Timeout as exc:
         raise CollectorError(f"{source}: {url} timed out ({exc.__class__.__name__}); the next run retries") from exc
     except requests.RequestException as exc:

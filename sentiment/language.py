@@ -29,8 +29,8 @@ _LETTER = re.compile(r"[^\W\d_]")
 # fullwidth forms): Cyrillic, Greek, Arabic, Hebrew, CJK, Hangul, Thai, Devanagari...
 _NON_LATIN_LETTER = re.compile(r"[^\W\d_\u0000-\u02af\u1e00-\u1eff\uff00-\uffef]")
 # ISO 639-1 languages not written in the Latin script: for these defaults, the script of a text tells nothing.
-_NON_LATIN_LANGUAGES = set("am ar as ba be bg bn bo ce cv dv dz el fa gu he hi hy iu ja ka kk km kn ko ks ky lo mk ml mn "
-                           "mr my ne or os pa ps ru sa sd si ta te tg th ti tt ug uk ur yi zh".split())
+_NON_LATIN_LANGUAGES = set("am ar as ba be bg bn bo ce cv dv dz el fa gu he hi hy iu ja ka kk km kn ko ks ky lo mk "
+                           "ml mn mr my ne or os pa ps ru sa sd si ta te tg th ti tt ug uk ur yi zh".split())
 # py3langid 0.4 also reads 26 codes that are not ISO 639-1, so no `sentiment.models` key can name them. These are
 # varieties of a language that has one, and count as it: a text's Egyptian ("arz") and Standard Arabic ("ar")
 # readings add up, where split they left it unsure and sent to the default model. Nigerian Pidgin ("pcm") is

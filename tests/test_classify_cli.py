@@ -75,7 +75,8 @@ def test_commands_that_need_a_config_still_say_it_is_missing(no_config_dir, invo
 
 
 def test_classify_on_a_device_this_torch_cannot_use_names_the_setting(no_config_dir, invoke):
-    (no_config_dir / "config.yaml").write_text("sentiment: {device: mps}\nbrands: [{name: Acme, keywords: [acme]}]\n", encoding="utf-8")
+    (no_config_dir / "config.yaml").write_text("sentiment: {device: mps}\nbrands: [{name: Acme, keywords: [acme]}]\n",
+                                               encoding="utf-8")
 
     result = invoke("classify", input="hello\n")
 

@@ -29,7 +29,8 @@ def test_status_shows_the_schedule_each_jobs_last_outcome_the_collectors_and_the
     assert (jobs["collect:feed"]["every_s"], jobs["classify"]["every_s"]) == (600, 120)
     # The job ran to its end, but its collector failed: the job table says so too, not only the collectors'.
     assert jobs["collect:feed"]["last_outcome"] == "error" and jobs["collect:feed"]["runs"] == 1
-    assert jobs["collect:feed"]["last_error"].startswith("Acme: ") and "missing.jsonl" in jobs["collect:feed"]["last_error"]
+    error = jobs["collect:feed"]["last_error"]
+    assert error.startswith("Acme: ") and "missing.jsonl" in error
     assert jobs["classify"]["last_outcome"] == "ok"
     (collector,) = report["collectors"]
     assert collector["name"] == "feed:Acme" and collector["last_outcome"] == "error"

@@ -48,8 +48,8 @@ def gather(app: AppContext) -> dict[str, Any]:
 
     channels = [{**c.describe(), **queued.get(c.name, {"pending": 0, "failed": 0})} for c in resolve_channels(app.config)]
     return {"database": label(app.db_path), "service": _service(app.db_path), "jobs": schedule,
-            "collectors": collectors, "disabled_collectors": disabled_collectors(app.config), "channels": channels, "backlog": backlog,
-            "unscored_languages": unscored}
+            "collectors": collectors, "disabled_collectors": disabled_collectors(app.config), "channels": channels,
+            "backlog": backlog, "unscored_languages": unscored}
 
 
 def _service(target: Any) -> dict[str, Any] | None:
