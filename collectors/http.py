@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
+import threading
 from typing import Any
 
 import requests
@@ -69,19 +68,30 @@ def fetch(session: requests.Session, source: str, method: str, url: str, **kwarg
     that drips a byte at a time would otherwise hold the collector (and those after it) for as long as it likes.
     """
     limit = getattr(session.get_adapter(url), "timeout", DEFAULT_TIMEOUT_S)
-    worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"fetch-{source}")
-    try:
-        response = worker.submit(session.request, method, url, **kwargs).result(timeout=limit)
-    except FutureTimeout:
+    outcome: dict[str, Any] = {}
+
+    def request() -> None:
+        try:
+            outcome["response"] = session.request(method, url, **kwargs)
+        except BaseException as exc:  # handed to the caller's thread
+            outcome["error"] = exc
+
+    # A daemon thread: one still reading a dripping answer must not keep the process alive when it wants to exit.
+    worker = threading.Thread(target=request, name=f"fetch-{source}", daemon=True)
+    worker.start()
+    worker.join(limit)
+    if worker.is_alive():
         # The request goes on in its thread until the server stops or a read times out; nothing waits for it.
         raise CollectorError(f"{source}: {url} timed out: no full answer within {limit:g} s; "
-                             "the next run retries") from None
-    except requests.Timeout as exc:
-        raise CollectorError(f"{source}: {url} timed out ({exc.__class__.__name__}); the next run retries") from exc
-    except requests.RequestException as exc:
-        raise CollectorError(f"{source}: request to {url} failed: {exc}; the next run retries") from exc
-    finally:
-        worker.shutdown(wait=False)
+                             "the next run retries")
+    error = outcome.get("error")
+    if isinstance(error, requests.Timeout):
+        raise CollectorError(f"{source}: {url} timed out ({error.__class__.__name__}); the next run retries") from error
+    if isinstance(error, requests.RequestException):
+        raise CollectorError(f"{source}: request to {url} failed: {error}; the next run retries") from error
+    if error is not None:
+        raise error
+    response = outcome["response"]
     _check_status(source, url, response)
     return response
 

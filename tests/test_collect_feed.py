@@ -142,3 +142,20 @@ def test_two_entries_sharing_an_id_keep_the_first_and_say_so(server, caplog):
 
     assert [m.text for m in mentions] == ["Pinebrook burned my toast"]
     assert "two items share the id 7; kept the first" in caplog.text
+
+
+def test_check_ends_at_the_timeout_while_a_server_still_drips_its_answer(server, tmp_path):
+    import subprocess
+    import sys
+
+    server.route("/slow.atom", Reply(200, b"<feed>" + b" " * 4000 + b"</feed>", {"Content-Type": ATOM}, drip=0.05))
+    config = tmp_path / "c.yaml"
+    config.write_text("brands: [{name: Pinebrook Coffee, keywords: [pinebrook]}]\n"
+                      f"collectors: [{{type: feed, name: slow, url: '{server.url}/slow.atom', timeout: 1}}]\n",
+                      encoding="utf-8")
+
+    # The answer would take 200 s; the request's thread must not keep the process alive past its timeout.
+    done = subprocess.run([sys.executable, "-m", "brandpulse", "--config", str(config), "check"],
+                          capture_output=True, text=True, timeout=90)
+
+    assert done.returncode == 1 and "no full answer within 1 s" in done.stdout
