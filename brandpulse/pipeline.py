@@ -137,10 +137,14 @@ class Pipeline:
                     state_name = f"{collector.name}:{query.brand}"
                     try:
                         result = collector.collect(query, store_state.collector_cursor(db, state_name))
-                    except CollectorError as exc:
-                        log.error("collector %s failed for %s: %s", collector.name, query.brand, exc)
-                        store_state.save_collector_error(db, state_name, mask(str(exc), secret_values()), now)
-                        report.failures[state_name] = str(exc)
+                    except Exception as exc:  # this collector alone fails; the others and the later jobs run
+                        error = str(exc) if isinstance(exc, CollectorError) else (
+                            f"{collector.name}: an answer it cannot read ({type(exc).__name__}: {exc})")
+                        # An error it anticipated is one line; anything else keeps its traceback for a bug report.
+                        log.error("collector %s failed for %s: %s", collector.name, query.brand, error,
+                                  exc_info=not isinstance(exc, CollectorError))
+                        store_state.save_collector_error(db, state_name, mask(error, secret_values()), now)
+                        report.failures[state_name] = error
                         continue
                     saved = store_mentions.save_mentions(db, result.mentions, now, state_name, result.cursor, self._category_of)
                     log.info("collector %s: %d new, %d duplicate for %s", collector.name, saved.new, saved.duplicate, query.brand)

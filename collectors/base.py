@@ -55,6 +55,16 @@ class Mention:
     amplification: int = 0
 
     def __post_init__(self) -> None:
+        # A source's field of the wrong type (an author given as an object) fails here, as one malformed item,
+        # rather than in the store's insert, where it would fail the whole batch.
+        for name in ("source", "external_id", "text", "brand", "author", "url", "lang", "label"):
+            value = getattr(self, name)
+            if not isinstance(value, str) and (value is not None or name in ("source", "external_id", "text")):
+                raise TypeError(f"{name} must be text, got {type(value).__name__}")
+        if self.rating is not None and (isinstance(self.rating, bool) or not isinstance(self.rating, int)):
+            raise TypeError(f"rating must be a whole number, got {self.rating!r}")
+        if not isinstance(self.created_at, datetime):
+            raise TypeError(f"created_at must be a datetime, got {type(self.created_at).__name__}")
         if self.created_at.tzinfo is None:
             raise ValueError(f"created_at {self.created_at.isoformat()} has no time zone; use UTC")
         object.__setattr__(self, "created_at", self.created_at.astimezone(timezone.utc))

@@ -1,4 +1,5 @@
 import logging
+from pathlib import Path
 from datetime import datetime, timezone
 
 import pytest
@@ -127,3 +128,28 @@ def test_twitter_through_the_pipeline_stores_mentions_and_cursor_together(tmp_pa
     newest = db.execute("SELECT max(CAST(external_id AS INTEGER)) FROM mentions WHERE source = 'twitter'").fetchone()[0]
     assert report.new == 5 and state["items"] == 5 and json.loads(state["cursor"]) == {"since_id": str(newest)}
     assert db.execute("SELECT amplification FROM mentions WHERE text LIKE '%winter roast%'").fetchone() == (43,)
+
+
+def test_an_item_or_an_answer_of_an_unexpected_shape_fails_only_that_item_or_that_collector(tmp_path, server):
+    import json
+
+    page = json.loads((Path(__file__).parent / "data" / "appstore_page1.json").read_text(encoding="utf-8"))
+    odd = json.loads(json.dumps(page["feed"]["entry"][0]))
+    odd["id"]["label"], odd["author"]["name"]["label"] = "10987659999", {"nested": True}  # an author as an object
+    shapeless = {"feed": {"entry": page["feed"]["entry"][:1], "link": 5}}  # a link list that is a number
+    page["feed"]["entry"] = [odd, page["feed"]["entry"][0]]
+    page["feed"]["link"] = []
+    server.route(f"/us/rss/customerreviews/page=1/id={APP}/sortby=mostrecent/json", Reply(200, json.dumps(page).encode()))
+    server.route("/us/rss/customerreviews/page=1/id=42/sortby=mostrecent/json", Reply(200, json.dumps(shapeless).encode()))
+    config = config_with(tmp_path, f"""
+  - {{type: appstore, name: odd, app_id: "42", brand: Pinebrook Coffee, base_url: "{server.url}", timeout: 2}}
+  - {{type: appstore, name: ios, app_id: "{APP}", brand: Pinebrook Coffee, base_url: "{server.url}", timeout: 2}}
+""")
+    pipeline = Pipeline(config, tmp_path / "db.sqlite")
+
+    report = pipeline.collect(NOW)
+
+    assert report.new == 1 and list(report.failures) == ["odd:Pinebrook Coffee"]
+    assert "an answer it cannot read (TypeError" in report.failures["odd:Pinebrook Coffee"]
+    states = {s["name"]: s for s in collector_states(pipeline.open())}
+    assert "TypeError" in states["odd:Pinebrook Coffee"]["last_error"] and states["ios:Pinebrook Coffee"]["items"] == 1
