@@ -83,7 +83,7 @@ def fetch(session: requests.Session, source: str, method: str, url: str, **kwarg
     if worker.is_alive():
         # The request goes on in its thread until the server stops or a read times out; nothing waits for it.
         raise CollectorError(f"{source}: {url} timed out: no full answer within {limit:g} s; "
-                             "the next run retries")
+                             "the next run retries") from TimeoutError(f"no full answer within {limit:g} s")
     error = outcome.get("error")
     if isinstance(error, requests.Timeout):
         raise CollectorError(f"{source}: {url} timed out ({error.__class__.__name__}); the next run retries") from error
