@@ -147,6 +147,10 @@ class Pipeline:
                         report.failures[state_name] = error
                         continue
                     saved = store_mentions.save_mentions(db, result.mentions, now, state_name, result.cursor, self._category_of)
+                    if result.error is not None:  # stopped part-way: what it read is saved, the failure recorded too
+                        log.error("collector %s stopped part-way for %s: %s", collector.name, query.brand, result.error)
+                        store_state.save_collector_error(db, state_name, mask(result.error, secret_values()), now)
+                        report.failures[state_name] = result.error
                     log.info("collector %s: %d new, %d duplicate for %s", collector.name, saved.new, saved.duplicate, query.brand)
                     report.new += saved.new
                     report.duplicate += saved.duplicate

@@ -81,10 +81,12 @@ class BrandQuery:
 
 @dataclass(frozen=True)
 class CollectResult:
-    """The mentions a collector returned and the cursor to resume from next time."""
+    """The mentions a collector returned and the cursor to resume from next time; `error` says what stopped a run
+    part-way, the pages read before it being kept (and the cursor covering them)."""
 
     mentions: list[Mention]
     cursor: dict[str, Any] | None
+    error: str | None = None
 
 
 class Collector(Protocol):

@@ -77,12 +77,24 @@ class MastodonCollector:
         tags = self._tags(query)
         matcher = BrandMatcher([query])
         positions = dict((cursor or {}).get("min_id") or {})
+        start = dict(positions)
         found: dict[str, Mention] = {}
+        error = None
         for tag in tags:
-            for mention in self._read_tag(tag, positions):
+            read: list[Mention] = []
+            try:
+                self._read_tag(tag, positions, read)
+            except CollectorError as exc:
+                error = exc
+            for mention in read:
                 if matcher.matches(query.brand, mention.text):
                     found[mention.external_id] = replace(mention, brand=query.brand)
-        return CollectResult(list(found.values()), {"min_id": positions})
+            if error is not None:
+                break
+        if error is not None and positions == start:
+            raise error  # nothing read: a plain failure
+        # A later page failing keeps the pages before it: the cursor moved page by page with them.
+        return CollectResult(list(found.values()), {"min_id": positions}, str(error) if error else None)
 
     def probe(self, query: BrandQuery) -> None:
         """The newest status of the brand's first hashtag: server reachable, timeline readable."""
@@ -96,9 +108,9 @@ class MastodonCollector:
             raise CollectorError(f"mastodon: no one-word keyword of {query.brand} makes a hashtag; set `hashtags`")
         return tags
 
-    def _read_tag(self, tag: str, positions: dict[str, str]) -> list[Mention]:
+    def _read_tag(self, tag: str, positions: dict[str, str], mentions: list[Mention]) -> None:
+        """Append the tag's statuses after its position to `mentions`, page by page, moving the position along."""
         url = f"{self._instance}/api/v1/timelines/tag/{tag}"
-        mentions: list[Mention] = []
         first_run = tag not in positions  # then only the newest page: history is not back-filled
         for _ in range(self._max_pages):
             params = {"limit": PAGE_SIZE, **({"min_id": positions[tag]} if tag in positions else {})}
@@ -118,4 +130,3 @@ class MastodonCollector:
             positions[tag] = max(ids, key=int)
             if first_run or len(page) < PAGE_SIZE:
                 break
-        return mentions

@@ -85,3 +85,18 @@ def test_full_pages_are_followed_forward_with_min_id(server):
     result = collector(server).collect(BRAND, {"min_id": {"pinebrook": "1000"}})
     assert len(result.mentions) == 41 and "min_id=1040" in server.requests[1][1]
     assert result.cursor == {"min_id": {"pinebrook": "1041"}}
+
+
+def test_a_later_page_failing_keeps_the_pages_read_before_it_and_says_why(server):
+    import json
+
+    def status(n: int) -> dict:
+        return {"id": str(1000 + n), "created_at": "2026-11-20T12:00:00Z", "content": f"<p>#pinebrook {n}</p>",
+                "uri": f"https://social.example/s/{n}", "account": {"acct": "u"}}
+
+    server.route(TAG, Reply(200, json.dumps([status(n) for n in range(40, 0, -1)]).encode()), Reply(503, b"busy"))
+    result = collector(server).collect(BRAND, {"min_id": {"pinebrook": "1000"}})
+
+    # Before, the 40 statuses were dropped and the cursor stayed put: a server refusing page 2 stalled it for good.
+    assert len(result.mentions) == 40 and result.cursor == {"min_id": {"pinebrook": "1040"}}
+    assert "503" in result.error

@@ -139,8 +139,8 @@ def test_an_item_or_an_answer_of_an_unexpected_shape_fails_only_that_item_or_tha
     shapeless = {"feed": {"entry": page["feed"]["entry"][:1], "link": 5}}  # a link list that is a number
     page["feed"]["entry"] = [odd, page["feed"]["entry"][0]]
     page["feed"]["link"] = []
-    server.route(f"/us/rss/customerreviews/page=1/id={APP}/sortby=mostrecent/json", Reply(200, json.dumps(page).encode()))
-    server.route("/us/rss/customerreviews/page=1/id=42/sortby=mostrecent/json", Reply(200, json.dumps(shapeless).encode()))
+    for app, answer in ((APP, page), ("42", shapeless)):
+        server.route(f"/us/rss/customerreviews/page=1/id={app}/sortby=mostrecent/json", Reply(200, json.dumps(answer).encode()))
     config = config_with(tmp_path, f"""
   - {{type: appstore, name: odd, app_id: "42", brand: Pinebrook Coffee, base_url: "{server.url}", timeout: 2}}
   - {{type: appstore, name: ios, app_id: "{APP}", brand: Pinebrook Coffee, base_url: "{server.url}", timeout: 2}}
@@ -153,3 +153,24 @@ def test_an_item_or_an_answer_of_an_unexpected_shape_fails_only_that_item_or_tha
     assert "an answer it cannot read (TypeError" in report.failures["odd:Pinebrook Coffee"]
     states = {s["name"]: s for s in collector_states(pipeline.open())}
     assert "TypeError" in states["odd:Pinebrook Coffee"]["last_error"] and states["ios:Pinebrook Coffee"]["items"] == 1
+
+
+def test_a_collector_stopped_part_way_saves_what_it_read_and_records_why(tmp_path, server):
+    import json
+
+    statuses = [{"id": str(1000 + n), "created_at": "2026-11-20T12:00:00Z", "content": f"<p>#pinebrook {n}</p>",
+                 "uri": f"https://social.example/s/{n}", "account": {"acct": "u"}} for n in range(40, 0, -1)]
+    tag = "/api/v1/timelines/tag/pinebrook"
+    older = {**statuses[-1], "id": "999", "uri": "https://social.example/s/0"}
+    server.route(f"{tag}?limit=40", Reply(200, json.dumps([older]).encode()))
+    server.route(f"{tag}?limit=40&min_id=999", Reply(200, json.dumps(statuses).encode()))
+    server.route(f"{tag}?limit=40&min_id=1040", Reply(503, b"busy"))  # the second page
+    config = config_with(tmp_path, f'  - {{type: mastodon, instance: "{server.url}", hashtags: [pinebrook], '
+                                   'timeout: 2}\n')
+    pipeline = Pipeline(config, tmp_path / "db.sqlite")
+
+    first, second = pipeline.collect(NOW), pipeline.collect(NOW)
+
+    assert (first.new, second.new) == (1, 40) and "503" in second.failures["mastodon:Pinebrook Coffee"]
+    state = {s["name"]: s for s in collector_states(pipeline.open())}["mastodon:Pinebrook Coffee"]
+    assert '"1040"' in state["cursor"] and "503" in state["last_error"]
