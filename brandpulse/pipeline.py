@@ -58,6 +58,12 @@ class CollectReport:
         return "; ".join(f"{state.removeprefix(prefix)}: {error}" for state, error in failed.items()) or None
 
 
+def _record_failure(db: Any, report: CollectReport, state_name: str, error: str, now: datetime) -> None:
+    """A collector's failure for one brand, in its state (masked, as every stored error) and in the pass's report."""
+    store_state.save_collector_error(db, state_name, mask(error, secret_values()), now)
+    report.failures[state_name] = error
+
+
 @dataclass
 class IngestReport:
     """What an import stored and which lines it rejected."""
@@ -143,14 +149,12 @@ class Pipeline:
                         # An error it anticipated is one line; anything else keeps its traceback for a bug report.
                         log.error("collector %s failed for %s: %s", collector.name, query.brand, error,
                                   exc_info=not isinstance(exc, CollectorError))
-                        store_state.save_collector_error(db, state_name, mask(error, secret_values()), now)
-                        report.failures[state_name] = error
+                        _record_failure(db, report, state_name, error, now)
                         continue
                     saved = store_mentions.save_mentions(db, result.mentions, now, state_name, result.cursor, self._category_of)
                     if result.error is not None:  # stopped part-way: what it read is saved, the failure recorded too
                         log.error("collector %s stopped part-way for %s: %s", collector.name, query.brand, result.error)
-                        store_state.save_collector_error(db, state_name, mask(result.error, secret_values()), now)
-                        report.failures[state_name] = result.error
+                        _record_failure(db, report, state_name, result.error, now)
                     log.info("collector %s: %d new, %d duplicate for %s", collector.name, saved.new, saved.duplicate, query.brand)
                     report.new += saved.new
                     report.duplicate += saved.duplicate
