@@ -45,3 +45,14 @@ def test_export_memory_does_not_grow_with_the_number_of_rows(stores, fmt):
     assert (small_count, large_count) == (1_000, 10_000)
     # 10x the rows (about 4 MB of text) in at most twice the memory: rows are never held together.
     assert large_peak < 2 * small_peak + 64_000, (small_peak, large_peak)
+
+
+def test_the_table_shows_control_and_direction_characters_of_a_post_instead_of_obeying_them():
+    import io
+
+    out = io.StringIO()
+    write_rows([{"id": 1, "text": "nul\x00 esc\x1b[31mred rtl\u202eevil \u2066iso"}], ["id", "text"], "table", out)
+
+    shown = out.getvalue().splitlines()[2]
+    assert not any(c in shown for c in "\x00\x1b\u202e\u2066") and shown.count("\ufffd") == 4
+    assert "red" in shown and "evil" in shown  # the text itself stays readable

@@ -20,9 +20,15 @@ def format_option(default: str = "table", choices: Sequence[str] = FORMATS):
                         help="Output format.")
 
 
+# Characters a terminal acts on rather than shows: C0/C1 controls (escape sequences, NUL) and the bidirectional
+# overrides and isolates that would reorder the columns of a table (a post can hold any of them).
+_UNSHOWABLE = str.maketrans({c: "\ufffd" for c in [*range(0x00, 0x20), *range(0x7F, 0xA0), *range(0x202A, 0x202F),
+                                                     *range(0x2066, 0x206A)]})
+
+
 def _cell(value: Any) -> str:
     text = "" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value)
-    text = " ".join(text.split())
+    text = " ".join(text.split()).translate(_UNSHOWABLE)
     return text if len(text) <= TABLE_CELL else text[: TABLE_CELL - 1] + "…"
 
 
