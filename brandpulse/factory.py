@@ -85,10 +85,10 @@ def build_collector(settings: CollectorConfig, now: datetime, env: Mapping[str, 
                              settings.max_pages, new_session(settings.timeout))
     if isinstance(settings, MastodonCollectorConfig):
         from brandpulse.collectors.http import new_session
-        from brandpulse.collectors.mastodon import MastodonCollector
+        from brandpulse.collectors.mastodon import TOKEN_VARIABLE, MastodonCollector
 
         return MastodonCollector(settings.name, settings.instance, settings.hashtags, settings.max_pages,
-                                 env.get("MASTODON_ACCESS_TOKEN"), new_session(settings.timeout))
+                                 env.get(TOKEN_VARIABLE), new_session(settings.timeout))
     raise TypeError(f"no collector for {type(settings).__name__}")
 
 

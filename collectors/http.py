@@ -47,12 +47,16 @@ def new_session(timeout: float = DEFAULT_TIMEOUT_S) -> requests.Session:
     return with_timeout(session, timeout)
 
 
-def _check_status(source: str, url: str, response: requests.Response) -> None:
+def _check_status(source: str, url: str, response: requests.Response, credentials: str | None = None) -> None:
     if response.status_code == 429:
         wait = response.headers.get("Retry-After", "unknown")
         raise RateLimited(f"{source}: rate limited (HTTP 429, Retry-After {wait}) by {url}; the next run resumes", 429)
     if response.status_code >= 500:
         raise HttpStatusError(f"{source}: server error HTTP {response.status_code} from {url}; the next run retries",
+                              response.status_code)
+    if response.status_code in (401, 403):
+        check = f"check {credentials}" if credentials else "the source wants a login this collector does not send"
+        raise HttpStatusError(f"{source}: HTTP {response.status_code} from {url}: access refused; {check}",
                               response.status_code)
     if response.status_code >= 400:
         raise HttpStatusError(
@@ -61,10 +65,12 @@ def _check_status(source: str, url: str, response: requests.Response) -> None:
         )
 
 
-def fetch(session: requests.Session, source: str, method: str, url: str, **kwargs: Any) -> requests.Response:
+def fetch(session: requests.Session, source: str, method: str, url: str, *, credentials: str | None = None,
+          **kwargs: Any) -> requests.Response:
     """Send one request; timeouts, connection errors and non-2xx answers become `CollectorError`s naming `source`.
 
-    The session's timeout bounds the whole request, body included: `requests` applies it to each read, so a server
+    `credentials` names what a 401 or 403 asks the operator to check (an environment variable). The session's
+    timeout bounds the whole request, body included: `requests` applies it to each read, so a server
     that drips a byte at a time would otherwise hold the collector (and those after it) for as long as it likes.
     """
     limit = getattr(session.get_adapter(url), "timeout", DEFAULT_TIMEOUT_S)
@@ -92,13 +98,14 @@ def fetch(session: requests.Session, source: str, method: str, url: str, **kwarg
     if error is not None:
         raise error
     response = outcome["response"]
-    _check_status(source, url, response)
+    _check_status(source, url, response, credentials)
     return response
 
 
-def fetch_json(session: requests.Session, source: str, url: str, **kwargs: Any) -> Any:
+def fetch_json(session: requests.Session, source: str, url: str, *, credentials: str | None = None,
+               **kwargs: Any) -> Any:
     """GET `url` and decode its JSON body, or raise `CollectorError` saying which source sent what."""
-    response = fetch(session, source, "GET", url, **kwargs)
+    response = fetch(session, source, "GET", url, credentials=credentials, **kwargs)
     try:
         return response.json()
     except ValueError as exc:

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 SOURCE = "mastodon"
 PAGE_SIZE = 40  # the API's maximum
+TOKEN_VARIABLE = "MASTODON_ACCESS_TOKEN"  # read by the composition root; named here in a 401's message
 _TAG = re.compile(r"<[^>]+>")
 _BREAK = re.compile(r"<br\s*/?>|</p>", re.IGNORECASE)
 
@@ -99,7 +100,8 @@ class MastodonCollector:
     def probe(self, query: BrandQuery) -> None:
         """The newest status of the brand's first hashtag: server reachable, timeline readable."""
         url = f"{self._instance}/api/v1/timelines/tag/{self._tags(query)[0]}"
-        if not isinstance(fetch_json(self._session, SOURCE, url, params={"limit": 1}), list):
+        if not isinstance(fetch_json(self._session, SOURCE, url, credentials=TOKEN_VARIABLE, params={"limit": 1}),
+                          list):
             raise MalformedPayload(f"mastodon: {url} did not return a list of statuses")
 
     def _tags(self, query: BrandQuery) -> list[str]:
@@ -114,7 +116,7 @@ class MastodonCollector:
         first_run = tag not in positions  # then only the newest page: history is not back-filled
         for _ in range(self._max_pages):
             params = {"limit": PAGE_SIZE, **({"min_id": positions[tag]} if tag in positions else {})}
-            page = fetch_json(self._session, SOURCE, url, params=params)
+            page = fetch_json(self._session, SOURCE, url, credentials=TOKEN_VARIABLE, params=params)
             if not isinstance(page, list):
                 raise MalformedPayload(f"mastodon: {url} returned a {type(page).__name__}, not a list of statuses")
             if not page:

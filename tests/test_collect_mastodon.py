@@ -100,3 +100,9 @@ def test_a_later_page_failing_keeps_the_pages_read_before_it_and_says_why(server
     # Before, the 40 statuses were dropped and the cursor stayed put: a server refusing page 2 stalled it for good.
     assert len(result.mentions) == 40 and result.cursor == {"min_id": {"pinebrook": "1040"}}
     assert "503" in result.error
+
+
+def test_a_refused_token_names_the_variable_to_check(server):
+    server.route(TAG, Reply(401, b'{"error": "The access token is invalid"}'))
+    with pytest.raises(CollectorError, match=r"mastodon: HTTP 401 from .*: access refused; check MASTODON_ACCESS_TOKEN"):
+        collector(server).collect(BRAND, None)
