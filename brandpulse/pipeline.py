@@ -208,7 +208,9 @@ class Pipeline:
         models, langs = self._current_models()
         done, after, left = 0, 0, LeftUnclassified()
         with self.session() as db:
-            while page := store_rescore.stale_classifications(db, models, langs, since, after, CLASSIFY_BATCH):
+            # The unscored tags a model now reads, found once: each page would otherwise scan them again.
+            tags = store_rescore.covered_tags(db, langs)
+            while page := store_rescore.stale_classifications(db, models, langs, since, after, CLASSIFY_BATCH, tags):
                 done += self._classify_and_save(db, page, datetime.now(timezone.utc), left)
                 after = page[-1].id
                 progress(len(page))

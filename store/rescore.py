@@ -29,17 +29,17 @@ class CurrentModel:
     complaint: bool
 
 
-def _covered_tags(db: Store, langs: Sequence[str]) -> list[str]:
+def covered_tags(db: Store, langs: Sequence[str]) -> list[str]:
     """The stored tags of unscored mentions whose language is one of `langs` ("de-DE" and "de_AT" for "de")."""
     return [tag for (tag,) in db.execute(_UNSCORED_TAGS).fetchall() if language_tag(tag) in langs]
 
 
-def _stale(db: Store, models: Sequence[CurrentModel], langs: Sequence[str],
-           since: datetime | None) -> tuple[str, list[Any]]:
+def _stale(db: Store, models: Sequence[CurrentModel], langs: Sequence[str], since: datetime | None,
+           tags: Sequence[str] | None = None) -> tuple[str, list[Any]]:
     # Imported labels come from the source and are kept; only our own model's output is re-scored.
     fresh = " OR ".join("(model = ? AND model_version = ? AND (complaint IS NOT NULL OR ? = 0))" for _ in models)
     params: list[Any] = [value for m in models for value in (m.name, m.version, int(m.complaint))]
-    tags = _covered_tags(db, langs)
+    tags = covered_tags(db, langs) if tags is None else tags
     covered = ", ".join("?" for _ in tags)
     stamp = to_db(since) if since else None
     # An unscored mention is stale when its language now has a model: named, or any with the "*" entry (a blank
@@ -57,9 +57,11 @@ def count_stale(db: Store, models: Sequence[CurrentModel], langs: Sequence[str],
 
 
 def stale_classifications(db: Store, models: Sequence[CurrentModel], langs: Sequence[str],
-                          since: datetime | None, after_id: int, limit: int) -> list[PendingMention]:
-    """Up to `limit` such mentions with an id above `after_id`, by id, to re-classify in pages."""
-    where, params = _stale(db, models, langs, since)
+                          since: datetime | None, after_id: int, limit: int,
+                          tags: Sequence[str] | None = None) -> list[PendingMention]:
+    """Up to `limit` such mentions with an id above `after_id`, by id, to re-classify in pages; `tags`, the
+    `covered_tags` of `langs` when a caller reading page after page has them already."""
+    where, params = _stale(db, models, langs, since, tags)
     rows = db.execute(f"SELECT id, text, rating, lang FROM mentions WHERE {where} AND id > ? ORDER BY id LIMIT ?",
                       [*params, after_id, limit])
     return [PendingMention(*row) for row in rows.fetchall()]
