@@ -22,15 +22,14 @@ def collect_pages(
     query: BrandQuery,
     brand: str | None,
     cursor: dict[str, Any] | None,
-    now: datetime | None = None,
 ) -> CollectResult:
     """Read newest-first `pages` of raw items until one is already known; keep the brand's new mentions.
 
     With `brand` set every item belongs to it (an app's reviews); without, an item must mention the brand. An item
-    dated in the future (an entry dated 2031) is stored as collected `now` and never moves the resume point: taken
+    dated in the future (an entry dated 2031) is stored as collected now and never moves the resume point: taken
     at its word, it would hold back every real item until then.
     """
-    now = now or datetime.now(timezone.utc)
+    now = datetime.now(timezone.utc)
     if brand is not None and brand != query.brand:
         return CollectResult([], cursor)
     mark = Watermark.load(cursor)
