@@ -15,6 +15,10 @@ class DeliveryError(AlertsError):
     """An email could not be delivered now; it stays in the outbox and is retried."""
 
 
+class RefusedForGood(DeliveryError):
+    """The server refused the message with a permanent reply (SMTP 5xx): retrying would be refused again."""
+
+
 @dataclass(frozen=True)
 class Bucket:
     """Counts of one brand's scored mentions (promoters, passives, detractors) in one time bucket [start, start + width)."""

@@ -12,12 +12,24 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from brandpulse.alerts.base import DeliveryError
+from brandpulse.alerts.base import DeliveryError, RefusedForGood
 
 log = logging.getLogger(__name__)
 
 # Any line ending: SMTP wants CRLF on the wire (RFC 5321), and smtplib sends bytes as they are.
 _LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+def _refused_for_good(exc: Exception) -> bool:
+    """A 5xx reply to the sender, every recipient or the message: the server will refuse it again (RFC 5321 4.2.1).
+    53x replies (authentication, TLS required) are left to retry, as they are fixed in the server's settings."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+    elif isinstance(exc, (smtplib.SMTPSenderRefused, smtplib.SMTPDataError)):
+        codes = [exc.smtp_code]
+    else:
+        return False
+    return bool(codes) and all(500 <= code < 600 and code // 10 != 53 for code in codes)
 
 
 class FileTransport:
@@ -90,7 +102,8 @@ class SmtpTransport:
                 yield client
         except (OSError, smtplib.SMTPException) as exc:
             # The exception text never holds the credentials; keep only its class and message.
-            raise DeliveryError(f"SMTP {self.host}:{self.port}: {type(exc).__name__}: {exc}") from exc
+            error = RefusedForGood if _refused_for_good(exc) else DeliveryError
+            raise error(f"SMTP {self.host}:{self.port}: {type(exc).__name__}: {exc}") from exc
 
     def probe(self) -> None:
         """Connect, secure and log in as configured, then leave; nothing is sent. Raises `DeliveryError`."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from brandpulse.alerts.base import DeliveryError
+from brandpulse.alerts.base import DeliveryError, RefusedForGood
 from brandpulse.alerts.transports import retry_at
 from brandpulse.channels import Channel, send as send_chat
 from brandpulse.logging_setup import mask, secret_values
@@ -61,8 +61,10 @@ def _deliver_one(db: Any, item: store_outbox.OutboxItem, transport: Any, sender:
     except DeliveryError as exc:
         # The error may quote an endpoint; stored and logged masked, like every credential.
         error = mask(str(exc), secret_values())
-        log.error("message %d (%s) to %s not delivered: %s", item.id, item.subject, item.channel, error)
-        store_outbox.mark_failed(db, item.id, error, retry_at(item.attempts + 1, now))
+        retry = None if isinstance(exc, RefusedForGood) else retry_at(item.attempts + 1, now)
+        log.error("message %d (%s) to %s not delivered%s: %s", item.id, item.subject, item.channel,
+                  "" if retry else ", given up", error)
+        store_outbox.mark_failed(db, item.id, error, retry)
         if item.channel != store_outbox.EMAIL:  # an email may fail for its own recipients alone
             failing.add(item.channel)
         report.failed += 1

@@ -170,8 +170,8 @@ def test_recipients_the_server_refuses_are_logged_while_the_others_get_the_email
                r.getMessage() for r in caplog.records)
 
 
-@pytest.mark.parametrize("refusal", [{"rcpt_reply": "550 5.1.1 no such mailbox"}, {"data_reply": "451 4.3.0 try later"}])
-def test_refusing_server_leaves_the_email_pending_with_a_backoff(tmp_path, monkeypatch, tls, refusal):
+@pytest.mark.parametrize("refusal", [{"rcpt_reply": "450 4.2.1 mailbox busy"}, {"data_reply": "451 4.3.0 try later"}])
+def test_a_passing_refusal_leaves_the_email_pending_with_a_backoff(tmp_path, monkeypatch, tls, refusal):
     inbox, port = Inbox(**refusal), _free_port()
     controller = _server(inbox, port, "starttls", tls)
     try:
@@ -187,6 +187,27 @@ def test_refusing_server_leaves_the_email_pending_with_a_backoff(tmp_path, monke
     assert (first.failed, too_early.failed, len(too_early.sent)) == (1, 0, 0)
     assert len(later.sent) == 1 and len(inbox.messages) == 1
     assert _outbox(tmp_path)[0][:2] == ("sent", 2)
+
+
+@pytest.mark.parametrize("refusal", [{"rcpt_reply": "550 5.1.1 no such mailbox"},
+                                     {"data_reply": "552 5.3.4 message too big"}])
+def test_a_permanent_refusal_gives_the_email_up_at_once_instead_of_retrying_for_hours(tmp_path, monkeypatch, tls,
+                                                                                    refusal, caplog):
+    inbox, port = Inbox(**refusal), _free_port()
+    controller = _server(inbox, port, "starttls", tls)
+    try:
+        pipeline = _pipeline(tmp_path, monkeypatch, port, "starttls", tls)
+        _queue(pipeline)
+        first = pipeline.deliver(NOW)
+        inbox.rcpt_reply = inbox.data_reply = None
+        later = pipeline.deliver(NOW + timedelta(hours=1))
+    finally:
+        controller.stop()
+
+    status, attempts, _, error, _ = _outbox(tmp_path)[0]
+    assert (first.failed, later.sent, inbox.messages) == (1, [], [])
+    assert (status, attempts) == ("failed", 1) and refusal.popitem()[1][:3] in error
+    assert any("not delivered, given up" in r.getMessage() for r in caplog.records)
 
 
 def test_server_gone_for_an_hour_and_a_restart_lose_and_duplicate_nothing(tmp_path, monkeypatch, tls):
