@@ -28,7 +28,7 @@ from brandpulse.channels import log_disabled, resolve_channels
 from brandpulse.config import Config
 from brandpulse.delivery import DeliveryReport, deliver
 from brandpulse.logging_setup import mask, secret_values
-from brandpulse.collectors.base import CollectorError
+from brandpulse.collectors.base import CollectorError, dated_by_now
 from brandpulse.collectors.brands import BrandMatcher
 from brandpulse.collectors.jsonl import LineError, parse_lines
 from brandpulse.sentiment.language import language_tag
@@ -151,7 +151,8 @@ class Pipeline:
                                   exc_info=not isinstance(exc, CollectorError))
                         _record_failure(db, report, state_name, error, now)
                         continue
-                    saved = store_mentions.save_mentions(db, result.mentions, now, state_name, result.cursor, self._category_of)
+                    mentions = [dated_by_now(mention, now) for mention in result.mentions]
+                    saved = store_mentions.save_mentions(db, mentions, now, state_name, result.cursor, self._category_of)
                     if result.error is not None:  # stopped part-way: what it read is saved, the failure recorded too
                         log.error("collector %s stopped part-way for %s: %s", collector.name, query.brand, result.error)
                         _record_failure(db, report, state_name, result.error, now)

@@ -7,9 +7,12 @@ one transaction, so a crash between fetch and save re-fetches but never loses or
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import logging
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
 
 # Past this, a date ahead of now is a publisher's (or an export's) mistake, not clock skew or a zone written wrong.
 FUTURE_TOLERANCE = timedelta(days=1)
@@ -68,6 +71,16 @@ class Mention:
         if self.created_at.tzinfo is None:
             raise ValueError(f"created_at {self.created_at.isoformat()} has no time zone; use UTC")
         object.__setattr__(self, "created_at", self.created_at.astimezone(timezone.utc))
+
+
+def dated_by_now(mention: Mention, now: datetime) -> Mention:
+    """`mention`, or, when it is dated more than FUTURE_TOLERANCE ahead of `now`, the same stored as collected `now`:
+    a post dated 2031 would otherwise sit out of every bucket, alert and digest until then."""
+    if mention.created_at <= now + FUTURE_TOLERANCE:
+        return mention
+    log.warning("%s: item %s is dated %s, in the future; stored as collected at %s", mention.source,
+                mention.external_id, mention.created_at.isoformat(), now.isoformat())
+    return replace(mention, created_at=now)
 
 
 @dataclass(frozen=True)

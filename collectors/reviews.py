@@ -8,7 +8,9 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
-from brandpulse.collectors.base import FUTURE_TOLERANCE, BrandQuery, CollectResult, MalformedItem, Mention
+from brandpulse.collectors.base import (
+    FUTURE_TOLERANCE, BrandQuery, CollectResult, MalformedItem, Mention, dated_by_now,
+)
 from brandpulse.collectors.brands import BrandMatcher
 from brandpulse.collectors.watermark import Watermark
 
@@ -45,9 +47,7 @@ def collect_pages(
                 log.warning("%s: skipping malformed item: %s", source, exc)
                 continue
             if mention.created_at > now + FUTURE_TOLERANCE:
-                log.warning("%s: item %s is dated %s, in the future; stored as collected at %s", source,
-                            mention.external_id, mention.created_at.isoformat(), now.isoformat())
-                mention = replace(mention, created_at=now)
+                mention = dated_by_now(mention, now)
             elif not mark.is_new(mention.created_at, mention.external_id):
                 reached_known = True
                 continue  # not sorted strictly: finish the page, then stop

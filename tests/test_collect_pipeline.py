@@ -174,3 +174,21 @@ def test_a_collector_stopped_part_way_saves_what_it_read_and_records_why(tmp_pat
     assert (first.new, second.new) == (1, 40) and "503" in second.failures["mastodon:Pinebrook Coffee"]
     state = {s["name"]: s for s in collector_states(pipeline.open())}["mastodon:Pinebrook Coffee"]
     assert '"1040"' in state["cursor"] and "503" in state["last_error"]
+
+
+def test_a_post_dated_years_ahead_is_stored_as_collected_now_by_any_collector(tmp_path, server, caplog):
+    import json
+    import sqlite3
+
+    statuses = [{"id": str(n), "created_at": created, "content": f"<p>#pinebrook {n}</p>",
+                 "uri": f"https://social.example/s/{n}", "account": {"acct": "u"}}
+                for n, created in ((2, "2031-01-01T00:00:00Z"), (1, "2026-11-20T12:00:00Z"))]
+    server.route("/api/v1/timelines/tag/pinebrook", Reply(200, json.dumps(statuses).encode()))
+    config = config_with(tmp_path, f'  - {{type: mastodon, instance: "{server.url}", hashtags: [pinebrook]}}\n')
+
+    assert Pipeline(config, tmp_path / "db.sqlite").collect(NOW).new == 2
+
+    stored = sqlite3.connect(tmp_path / "db.sqlite").execute(
+        "SELECT external_id, created_at FROM mentions ORDER BY external_id").fetchall()
+    assert [at[:16] for _, at in stored] == ["2026-11-20T12:00", "2026-11-20T13:00"]
+    assert "is dated 2031-01-01T00:00:00+00:00, in the future" in caplog.text
