@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from brandpulse.alerts.complaints_first import complaint_count, flagged
-from brandpulse.alerts.neardup import representatives
+from brandpulse.alerts.neardup import largest_groups
 from brandpulse.alerts.themes import themes
 
 SCORED = ("promoter", "passive", "detractor")
@@ -97,10 +97,11 @@ def by_source(mentions: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 
 def top_grouped(mentions: Sequence[Mapping[str, Any]], category: str, limit: int) -> list[dict[str, Any]]:
-    """The most positive promoters (or most negative detractors), one per near-duplicate group, with `similar`."""
+    """The largest near-duplicate groups of promoters (or detractors), one mention each with `similar`: what the day
+    was most about; among groups of one size the most positive (or negative) first."""
     chosen = [m for m in mentions if m["category"] == category]
     chosen.sort(key=lambda m: m["score"] if m["score"] is not None else 0.0, reverse=category == "promoter")
-    return [{k: m.get(k) for k in MENTION_FIELDS} for m in representatives(chosen, limit)]
+    return [{k: m.get(k) for k in MENTION_FIELDS} for m in largest_groups(chosen, limit)]
 
 
 def brand_digest(

@@ -7,14 +7,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from brandpulse.alerts.complaints_first import complaint_count, complaints_first, flagged, is_complaint
-from brandpulse.alerts.neardup import representatives
+from brandpulse.alerts.neardup import GROUPS_COUNTED, representatives
 from brandpulse.alerts.themes import theme_terms, themes
 
 TOP_THEMES = 5
 # A storm's themes changed when its three leading terms are no longer the same set.
 COMPARED_THEMES = 3
-# Groups counted to find the largest: each detractor is compared with at most this many group leaders.
-GROUPS_COUNTED = 100
 
 
 def spike_evidence(

@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 THRESHOLD = 0.6
+# Groups counted to find the largest: each mention is compared with at most this many group leaders.
+GROUPS_COUNTED = 100
 _OPENER = re.compile(r"^\s*(?:rt\s+)?(?:@\w+[\s:,]*)+", re.IGNORECASE)
 _NOISE = re.compile(r"https?://\S+|www\.\S+|[@#]\w+|\d+|[^\w\s]|_+")
 
@@ -71,3 +73,9 @@ def representatives(
         if group_of[key] is not None:
             listed[group_of[key]]["similar"] += 1
     return listed
+
+
+def largest_groups(mentions: Sequence[Mapping[str, Any]], limit: int) -> list[dict[str, Any]]:
+    """The `limit` largest of the first GROUPS_COUNTED groups, as `representatives` lists them; groups of one size
+    keep the order of `mentions` (the most negative first, say)."""
+    return sorted(representatives(mentions, GROUPS_COUNTED), key=lambda group: -group["similar"])[:limit]

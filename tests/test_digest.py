@@ -131,3 +131,24 @@ def test_a_sunday_to_thursday_digest_skips_friday_and_saturday():
     thursday_noon = datetime(2026, 3, 12, 12, tzinfo=timezone.utc)
 
     assert trigger.get_next_fire_time(None, thursday_noon) == datetime(2026, 3, 15, 8, tzinfo=timezone.utc)
+
+
+def test_the_days_top_lists_lead_with_the_largest_group_not_the_single_most_extreme_post():
+    from brandpulse.alerts.digest import top_grouped
+
+    def mention(text, category, score):
+        return {"text": text, "category": category, "score": score, "source": "twitter"}
+
+    angry = ["worst barista ever, never again", "cold coffee and a rude manager today", "charged twice and no reply",
+             "my cup had a crack and leaked everywhere", "forty minutes for one latte", "the app ate my loyalty stars"]
+    day = ([mention(t, "detractor", -0.95) for t in angry]
+           + [mention(f"@acme the Leeds store is closed again #{n}", "detractor", -0.3) for n in range(12)]
+           + [mention(f"lovely flat white at acme {n}", "promoter", 0.6) for n in range(5)]
+           + [mention("best espresso in town", "promoter", 0.99), mention("new cups are gorgeous", "promoter", 0.9)])
+
+    negative, positive = top_grouped(day, "detractor", 3), top_grouped(day, "promoter", 3)
+
+    assert (negative[0]["text"], negative[0]["similar"]) == ("@acme the Leeds store is closed again #0", 11)
+    assert [m["text"] for m in negative[1:]] == angry[:2]  # then the most negative, as before
+    assert [m["text"] for m in positive] == ["lovely flat white at acme 0", "best espresso in town",
+                                             "new cups are gorgeous"]
