@@ -42,9 +42,15 @@ CREDENTIALS = {
 }
 
 
+def credential(env: Mapping[str, str], name: str) -> str | None:
+    """The variable's value without surrounding whitespace (an env file's stray newline or CR would otherwise reach
+    the request header, whose error quotes it), None when unset or blank."""
+    return (env.get(name) or "").strip() or None
+
+
 def missing_credentials(settings: CollectorConfig, env: Mapping[str, str] = os.environ) -> list[str]:
-    """The environment variables the collector needs and does not have (for `brandpulse status` too)."""
-    return [name for name in CREDENTIALS.get(settings.type, ()) if not env.get(name)]
+    """The environment variables the collector needs and does not have, or has blank (for `brandpulse status` too)."""
+    return [name for name in CREDENTIALS.get(settings.type, ()) if credential(env, name) is None]
 
 
 def disabled_collectors(config: Config, env: Mapping[str, str] = os.environ) -> dict[str, str]:
@@ -88,7 +94,7 @@ def build_collector(settings: CollectorConfig, now: datetime, env: Mapping[str, 
         from brandpulse.collectors.mastodon import TOKEN_VARIABLE, MastodonCollector
 
         return MastodonCollector(settings.name, settings.instance, settings.hashtags, settings.max_pages,
-                                 env.get(TOKEN_VARIABLE), new_session(settings.timeout))
+                                 credential(env, TOKEN_VARIABLE), new_session(settings.timeout))
     raise TypeError(f"no collector for {type(settings).__name__}")
 
 
@@ -100,7 +106,7 @@ def _twitter(settings: TwitterCollectorConfig, env: Mapping[str, str]) -> Collec
 
     # tweepy logs each request's headers at DEBUG, bearer token included: never let `-vv` print it.
     logging.getLogger("tweepy.client").setLevel(max(logging.getLogger("tweepy.client").level, logging.INFO))
-    client = tweepy.Client(bearer_token=env.get("TWITTER_BEARER_TOKEN"), return_type=dict, wait_on_rate_limit=False)
+    client = tweepy.Client(bearer_token=credential(env, "TWITTER_BEARER_TOKEN"), return_type=dict, wait_on_rate_limit=False)
     with_timeout(client.session, settings.timeout)
     return TwitterCollector(
         settings.name, client, lang=settings.lang, include_retweets=settings.include_retweets,
@@ -115,8 +121,8 @@ def _reddit(settings: RedditCollectorConfig, env: Mapping[str, str]) -> Collecto
     from brandpulse.collectors.reddit import RedditCollector
 
     reddit = praw.Reddit(
-        client_id=env.get("REDDIT_CLIENT_ID"), client_secret=env.get("REDDIT_CLIENT_SECRET"),
-        user_agent=env.get("REDDIT_USER_AGENT"), check_for_updates=False, timeout=settings.timeout,
+        client_id=credential(env, "REDDIT_CLIENT_ID"), client_secret=credential(env, "REDDIT_CLIENT_SECRET"),
+        user_agent=credential(env, "REDDIT_USER_AGENT"), check_for_updates=False, timeout=settings.timeout,
         # The token request ignores `timeout` and waits 16 s unless the requestor is told too.
         requestor_kwargs={"timeout": settings.timeout},
     )

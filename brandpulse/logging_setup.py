@@ -16,14 +16,22 @@ MIN_SECRET_LENGTH = 4  # masking "a" everywhere would garble the logs and hide n
 _REGISTERED: set[str] = set()
 
 
+def _forms(value: str) -> set[str]:
+    """A secret as given, without surrounding whitespace, and escaped as repr() writes it: an error quoting a header
+    value shows "token\\n" for a value that ends in a newline, which the value itself does not match."""
+    return {form for form in (value, value.strip(), value.encode("unicode_escape").decode("ascii"))
+            if len(form) >= MIN_SECRET_LENGTH}
+
+
 def add_secrets(values: list[str]) -> None:
     """Mask these values too, from now on, in every log line and stored error."""
-    _REGISTERED.update(v for v in values if len(v) >= MIN_SECRET_LENGTH)
+    for value in values:
+        _REGISTERED.update(_forms(value))
 
 
 def secret_values() -> list[str]:
     """The values of the environment variables that look like credentials, and registered secrets, longest first."""
-    values = {v for k, v in os.environ.items() if SECRET_NAME.search(k) and len(v) >= MIN_SECRET_LENGTH}
+    values = {form for k, v in os.environ.items() if SECRET_NAME.search(k) for form in _forms(v)}
     return sorted(values | _REGISTERED, key=len, reverse=True)
 
 

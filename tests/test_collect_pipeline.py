@@ -192,3 +192,31 @@ def test_a_post_dated_years_ahead_is_stored_as_collected_now_by_any_collector(tm
         "SELECT external_id, created_at FROM mentions ORDER BY external_id").fetchall()
     assert [at[:16] for _, at in stored] == ["2026-11-20T12:00", "2026-11-20T13:00"]
     assert "is dated 2031-01-01T00:00:00+00:00, in the future" in caplog.text
+
+
+def test_a_token_with_a_stray_newline_is_read_without_it_and_never_shown(tmp_path, monkeypatch, caplog):
+    import vcr
+
+    from brandpulse.logging_setup import mask, secret_values
+    from tests.conftest import REPO
+
+    token = "AAAAsupersecrettoken123"
+    monkeypatch.setenv("TWITTER_BEARER_TOKEN", token + "\r\n")  # as an env file written on Windows hands it over
+    sent = []
+    replay = vcr.VCR(record_mode="none", match_on=["method", "path"],
+                     before_record_request=lambda request: sent.append(request.headers.get("Authorization")) or request)
+    pipeline = Pipeline(config_with(tmp_path, "  - {type: twitter, name: x}\n"), tmp_path / "db.sqlite")
+    with replay.use_cassette(str(REPO / "tests" / "cassettes" / "twitter_pagination.yaml")):
+        report = pipeline.collect(NOW)
+
+    assert report.new == 5 and not report.failures and set(sent) - {None} == {f"Bearer {token}"}
+    quoted = f"Invalid leading whitespace in header value: {f'Bearer {token}' + chr(13) + chr(10)!r}"
+    assert token not in mask(quoted, secret_values()) and token not in caplog.text
+
+
+def test_blank_credentials_count_as_missing(tmp_path, monkeypatch):
+    from brandpulse.factory import missing_credentials
+
+    monkeypatch.setenv("TWITTER_BEARER_TOKEN", "  \n")
+    config = config_with(tmp_path, "  - {type: twitter, name: x}\n")
+    assert missing_credentials(config.collectors[0]) == ["TWITTER_BEARER_TOKEN"]
