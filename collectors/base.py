@@ -19,7 +19,11 @@ FUTURE_TOLERANCE = timedelta(days=1)
 
 
 class CollectorError(Exception):
-    """Base of every error raised by a collector."""
+    """Base of every error raised by a collector. Its message is one line, as `check`, `status` and the run summary
+    show it: an API's own message may hold several (tweepy's "401 Unauthorized\nUnauthorized")."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(" ".join(str(message).split()))
 
 
 class MalformedItem(CollectorError):

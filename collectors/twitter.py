@@ -9,6 +9,7 @@ nothing; when the sweep reaches `since_id`, the cursor becomes `{"since_id": new
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 import time
@@ -30,7 +31,7 @@ MAX_QUERY_LENGTH = 512
 MIN_PAGE_SIZE = 10  # the smallest max_results recent search accepts
 TWITTER_EPOCH_MS = 1288834974657
 EXPANSIONS = ["author_id", "referenced_tweets.id", "referenced_tweets.id.author_id"]
-TWEET_FIELDS = ["created_at", "lang", "public_metrics", "author_id", "referenced_tweets", "conversation_id"]
+TWEET_FIELDS = ["created_at", "lang", "public_metrics", "author_id", "referenced_tweets", "conversation_id", "note_tweet"]
 USER_FIELDS = ["username"]
 
 
@@ -113,8 +114,8 @@ class TwitterCollector:
         try:
             self._request(self.search_query(query), None, None, None, page_size=MIN_PAGE_SIZE)
         except tweepy.TooManyRequests as exc:
-            raise HttpStatusError(f"twitter: rate limited (reset at {exc.response.headers.get('x-rate-limit-reset')}); "
-                                  "the token works, try again later", 429) from exc
+            raise HttpStatusError(f"twitter: rate limited (reset at {_reset_time(exc)}); the token works, try again "
+                                  "later", 429) from exc
 
     def _sweep(self, brand: str, text: str, cursor: dict[str, Any]) -> CollectResult:
         since_id = cursor.get("since_id")
@@ -123,10 +124,14 @@ class TwitterCollector:
         until_id, newest = sweep.get("until_id"), sweep.get("newest_id")
         oldest = until_id
         found: dict[str, Mention] = {}
-        token = None
-        for _ in range(self._max_pages):
-            page = self._page(text, since_id, until_id, token)
-            if page is None:
+        token, error = None, None
+        for number in range(self._max_pages):
+            try:
+                page = self._page(text, since_id, until_id, token)
+            except CollectorError as exc:
+                if number == 0:
+                    raise  # nothing read: the collector failed, its cursor stays
+                error = str(exc)  # the pages read are kept, and the sweep resumes below them
                 break
             data = page.get("data") or []
             for tweet in data:
@@ -139,24 +144,25 @@ class TwitterCollector:
             if not token:
                 return CollectResult(list(found.values()), {"since_id": newest or since_id})
         if newest is None:
-            return CollectResult([], {"since_id": since_id} if since_id else None)
+            return CollectResult([], {"since_id": since_id} if since_id else None, error)
         log.info("twitter: %s for %s stopped part-way; the next run resumes below id %s", self.name, brand, oldest)
-        return CollectResult(list(found.values()), {"since_id": since_id, "sweep": {"newest_id": newest, "until_id": oldest}})
+        return CollectResult(list(found.values()), {"since_id": since_id, "sweep": {"newest_id": newest, "until_id": oldest}},
+                             error)
 
-    def _page(self, text: str, since_id: str | None, until_id: str | None, token: str | None) -> dict[str, Any] | None:
-        """One page of results, or None when rate limited for longer than we are willing to wait."""
+    def _page(self, text: str, since_id: str | None, until_id: str | None, token: str | None) -> dict[str, Any]:
+        """One page of results; a rate limit is waited out up to `max_wait`, else raised as an `HttpStatusError`."""
         for attempt in range(3):
             try:
                 return self._request(text, since_id, until_id, token)
             except tweepy.TooManyRequests as exc:
                 wait = self._wait_for(exc)
                 if wait is None or attempt == 2:
-                    log.warning("twitter: %s rate limited (reset at %s); stopping, the next run resumes",
-                                self.name, exc.response.headers.get("x-rate-limit-reset"))
-                    return None
+                    # Recorded as the collector's failure: a token over its monthly cap must not look healthy.
+                    raise HttpStatusError(f"twitter: rate limited (reset at {_reset_time(exc)}), longer than "
+                                          "max_wait; the next run resumes from the saved cursor", 429) from exc
                 log.warning("twitter: %s rate limited; waiting %.0f s for the window to reset", self.name, wait)
                 self._sleep(wait)
-        return None
+        raise AssertionError("unreachable")
 
     def _wait_for(self, exc: tweepy.TooManyRequests) -> float | None:
         reset = exc.response.headers.get("x-rate-limit-reset")
@@ -226,6 +232,14 @@ class TwitterCollector:
         return tweet_to_mention(tweet, includes, brand)
 
 
+def _reset_time(exc: tweepy.TooManyRequests) -> str:
+    """When the rate limit window resets, from the response's header (epoch seconds), as ISO 8601 if it is one."""
+    reset = exc.response.headers.get("x-rate-limit-reset")
+    if reset is None or not str(reset).isdigit():
+        return "an unknown time"
+    return datetime.fromtimestamp(int(reset), timezone.utc).isoformat()
+
+
 def snowflake_time(tweet_id: str) -> datetime:
     """When a tweet was posted, read from its id (a snowflake: milliseconds since Twitter's epoch, shifted 22 bits)."""
     if not tweet_id.isdigit():
@@ -244,13 +258,16 @@ def tweet_to_mention(tweet: dict[str, Any], includes: dict[str, Any], brand: str
         created_at = datetime.fromisoformat(created.replace("Z", "+00:00"))
     else:
         raise MalformedItem(f"tweet {tweet['id']} has created_at {created!r}, not a timestamp")
+    note = tweet.get("note_tweet")
+    # A post over 280 characters comes cut short in `text`, whole in `note_tweet`; the API escapes &, < and >.
+    text = note["text"] if isinstance(note, dict) and isinstance(note.get("text"), str) else tweet["text"]
     users = {u.get("id"): u.get("username") for u in includes.get("users") or () if isinstance(u, dict)}
     author = users.get(tweet.get("author_id"))
     metrics = tweet.get("public_metrics") or {}
     return Mention(
         source=SOURCE,
         external_id=str(tweet["id"]),
-        text=tweet["text"],
+        text=html.unescape(text),
         created_at=created_at,
         brand=brand,
         author=author,

@@ -5,7 +5,7 @@ import pytest
 import tweepy
 import vcr
 
-from brandpulse.collectors.base import BrandQuery, CollectorError
+from brandpulse.collectors.base import BrandQuery, CollectorError, HttpStatusError
 from brandpulse.collectors.http import with_timeout
 from brandpulse.collectors.twitter import TwitterCollector, build_query
 from brandpulse.store.mentions import save_mentions
@@ -190,3 +190,34 @@ def test_factory_keeps_the_bearer_token_out_of_debug_logs():
 
     factory.build_collector(TwitterCollectorConfig(type="twitter"), datetime.now(timezone.utc), {"TWITTER_BEARER_TOKEN": "t"})
     assert not logging.getLogger("tweepy.client").isEnabledFor(logging.DEBUG)
+
+
+def test_text_is_unescaped_and_a_long_post_is_read_whole_from_note_tweet():
+    result, sent = run(OURS / "twitter_escaped_and_long.yaml")
+    escaped, long = result.mentions
+    assert escaped.text == "pinebrook & AT&T both down <3 -> nobody answers"
+    assert len(long.text) > 280 and long.text.endswith("so I left without my coffee.")
+    assert "note_tweet" in sent[0]["tweet.fields"].split(",")
+
+
+def test_a_later_page_failing_keeps_the_pages_read_and_says_why(fresh_db):
+    first, _ = run(OURS / "twitter_503_midway.yaml", cursor={"since_id": "5"})
+    assert len(first.mentions) == 2 and "server error 503" in first.error
+    assert first.cursor["since_id"] == "5" and first.cursor["sweep"]["until_id"] == min(
+        (m.external_id for m in first.mentions), key=int)
+
+
+def test_a_rate_limit_past_max_wait_is_the_collectors_error_not_a_quiet_success():
+    clock = FakeTime(RESET - 3600)
+    with replay.use_cassette(str(OURS / "twitter_429_then_ok.yaml")):
+        with pytest.raises(HttpStatusError, match=r"rate limited \(reset at 2026-11-18T11:06:40\+00:00\), longer than"):
+            collector(clock, max_wait=600).collect(BRAND, None)
+    with replay.use_cassette(str(OURS / "twitter_429_midway.yaml")):
+        midway = collector(clock, max_wait=600).collect(BRAND, {"since_id": "5"})
+    assert len(midway.mentions) == 2 and "rate limited" in midway.error
+
+
+def test_an_apis_message_of_several_lines_becomes_one_line():
+    with pytest.raises(CollectorError) as refused:
+        run(OURS / "twitter_401.yaml")
+    assert "\n" not in str(refused.value) and "access denied (401 Unauthorized Unauthorized)" in str(refused.value)

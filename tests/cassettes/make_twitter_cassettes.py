@@ -1,7 +1,8 @@
 """Builds the hand-made Twitter API v2 cassettes in this folder (run once; the YAML files are committed).
 
 The recording from tweepy's test suite (copied into shared/, see shared/PROVENANCE.md) covers one page of a plain recent search. These cover
-what they do not: pagination with expansions, an empty result, 429 and 5xx answers and malformed payloads. They
+what they do not: pagination with expansions, an empty result, 429 and 5xx answers, malformed payloads, escaped
+text and long posts. They
 are NOT recordings of live traffic: bodies and headers are written from the API documentation
 (https://developer.x.com/en/docs/x-api/tweets/search/api-reference/get-tweets-search-recent and
 https://developer.x.com/en/docs/x-api/rate-limits) in vcrpy's YAML layout, secrets omitted.
@@ -50,6 +51,10 @@ PAGE_2 = [
     tweet("2026-11-20T10:30:00", "@pinebrookcoffee the oat milk is back!", "101"),
     tweet("2026-11-20T10:00:00", "pinebrook queue was 20 minutes again", "102"),
 ]
+
+
+LONG_TEXT = ("pinebrook " + "the queue went round the block and the app kept saying my order was ready when it "
+             "was not, ") * 4 + "so I left without my coffee."
 
 
 def page(data: list, next_token: str | None = None, includes: dict | None = None) -> dict:
@@ -107,6 +112,17 @@ CASSETTES = {
         interaction(200, page(PAGE_2)),
     ],
     "twitter_503": [interaction(503, UNAVAILABLE, message="Service Unavailable")],
+    # The first page arrives, the second fails: the first is kept and the sweep resumes below it.
+    "twitter_503_midway": [
+        interaction(200, page(PAGE_1[:1] + PAGE_1[2:], "7140dibdnow9c7btw3w29grvxfcgvpb9n9coehpk7xz5i")),
+        interaction(503, UNAVAILABLE, message="Service Unavailable"),
+    ],
+    # The API escapes &, < and > in `text`; a post over 280 characters has its whole text in `note_tweet`.
+    "twitter_escaped_and_long": [interaction(200, page([
+        tweet("2026-11-20T12:00:00", "pinebrook &amp; AT&amp;T both down &lt;3 -&gt; nobody answers", "101"),
+        tweet("2026-11-20T11:00:00", LONG_TEXT[:270] + "\u2026 https://t.co/abc", "102",
+              note_tweet={"text": LONG_TEXT}),
+    ]))],
     # A revoked or mistyped bearer token (what `brandpulse check` reports as 401).
     "twitter_401": [interaction(401, {"title": "Unauthorized", "type": "about:blank", "status": 401,
                                       "detail": "Unauthorized"}, message="Unauthorized")],
