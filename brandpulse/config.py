@@ -115,6 +115,9 @@ class TwitterCollectorConfig(Strict):
     timeout: float = Field(default=30.0, gt=0)
 
 
+_SUBREDDIT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_]{1,20}")
+
+
 class RedditCollectorConfig(Strict):
     """Reddit search (read-only); credentials come from REDDIT_CLIENT_ID / REDDIT_CLIENT_SECRET / REDDIT_USER_AGENT."""
 
@@ -125,6 +128,17 @@ class RedditCollectorConfig(Strict):
     comments: bool = True
     limit: int = Field(default=100, ge=1, le=1000)
     timeout: int = Field(default=30, ge=1)
+
+    @field_validator("subreddits")
+    @classmethod
+    def _subreddit_names(cls, value: list[str]) -> list[str]:
+        # "r/coffee" as Reddit writes it; a blank name would search all of Reddit, "coffee espresso" no subreddit.
+        names = [name.strip().removeprefix("/").removeprefix("r/") for name in value]
+        for given, name in zip(value, names):
+            if not _SUBREDDIT.fullmatch(name):
+                raise ValueError(f"{given!r} is not a subreddit name (letters, digits and _, 2-21 of them; one per "
+                                 "list item, as [coffee, espresso])")
+        return names
 
 
 class AppStoreCollectorConfig(Strict):

@@ -2,21 +2,26 @@
 
 Reddit has no comment search, so comments come from the subreddits' newest-comments listing and are kept when
 they mention the brand. Both listings are read newest first and kept while they are newer than a watermark
-(creation time plus ids at that second); a failure raises before anything moves, so the next run re-reads.
+(creation time plus ids at that second). Search results are also read back `SEARCH_LAG` behind it, as Reddit's
+search index can list a post some minutes after newer ones (the store keeps one copy of each). A listing that fails
+part-way keeps what it read and leaves its watermark, so the next run re-reads the rest.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timezone
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import praw
 import prawcore
 import requests
 
-from brandpulse.collectors.base import BrandQuery, CollectorError, CollectResult, MalformedItem, MalformedPayload, Mention
+from brandpulse.collectors.base import (
+    FUTURE_TOLERANCE, BrandQuery, CollectorError, CollectResult, MalformedItem, MalformedPayload, Mention,
+)
 from brandpulse.collectors.brands import BrandMatcher
 from brandpulse.collectors.watermark import Watermark
 
@@ -24,11 +29,18 @@ log = logging.getLogger(__name__)
 
 SOURCE = "reddit"
 BASE_URL = "https://www.reddit.com"
+SEARCH_LAG = timedelta(hours=1)
+
+
+def searched(query: BrandQuery) -> BrandQuery:
+    """The query as Reddit searches it: keywords without @ or # ("@pinebrookcoffee" finds "u/pinebrookcoffee", and
+    nobody writes the @ on Reddit), each once."""
+    return replace(query, keywords=tuple(dict.fromkeys(k.strip(" @#") for k in query.keywords if k.strip(" @#"))))
 
 
 def search_query(query: BrandQuery) -> str:
     """Reddit search syntax for any of the brand's keywords and none of its exclusions."""
-    terms = " OR ".join(f'"{k.strip(" @#")}"' for k in query.keywords if k.strip(" @#"))
+    terms = " OR ".join(f'"{k}"' for k in searched(query).keywords)
     excluded = " ".join(f'NOT "{e.strip()}"' for e in query.exclusions if e.strip())
     return f"({terms}) {excluded}".strip()
 
@@ -64,13 +76,16 @@ def _mention(fields: dict[str, Any], text: str, brand: str, amplification: int =
     )
 
 
-def submission_to_mention(thing: Any, brand: str) -> Mention:
-    """A `Mention` from a submission; a cross-post counts as its original, with the cross-post count."""
+def submission_to_mention(thing: Any, brand: str, about_brand: Any = lambda text: True) -> Mention:
+    """A `Mention` from a submission. A cross-post counts as its original, with the cross-post count, when the
+    original is `about_brand`; one whose own title alone names the brand is its own mention."""
     fields = _fields(thing)
     parents = fields.get("crosspost_parent_list")
     if isinstance(parents, list) and parents and isinstance(parents[0], dict):
-        fields = parents[0]
-    return _mention(fields, _submission_text(fields), brand, int(fields.get("num_crossposts") or 0))
+        original = _mention(parents[0], _submission_text(parents[0]), brand, int(parents[0].get("num_crossposts") or 0))
+        if about_brand(original.text):
+            return original
+    return _mention(fields, _submission_text(fields), brand)
 
 
 def _submission_text(fields: dict[str, Any]) -> str:
@@ -80,7 +95,7 @@ def _submission_text(fields: dict[str, Any]) -> str:
     return f"{title}\n\n{body}".strip() if isinstance(body, str) else title
 
 
-def comment_to_mention(thing: Any, brand: str) -> Mention:
+def comment_to_mention(thing: Any, brand: str, about_brand: Any = None) -> Mention:
     """A `Mention` from a comment."""
     fields = _fields(thing)
     return _mention(fields, fields.get("body"), brand)
@@ -102,48 +117,63 @@ class RedditCollector:
     def collect(self, query: BrandQuery, cursor: dict[str, Any] | None) -> CollectResult:
         """Submissions and comments about `query` created after the cursor's watermarks."""
         cursor = cursor or {}
-        matcher = BrandMatcher([query])
+        matcher = BrandMatcher([searched(query)])
         subreddit = self._reddit.subreddit(self._subreddits)
         posts = subreddit.search(search_query(query), sort="new", time_filter="all", limit=self._limit)
-        found, post_mark = self._read(posts, submission_to_mention, query.brand, matcher,
-                                      Watermark.load(cursor.get("submissions")))
-        new_cursor = {"submissions": post_mark.dump()}
-        if self._comments:
+        found, post_mark, error = self._read(posts, submission_to_mention, query.brand, matcher,
+                                             Watermark.load(cursor.get("submissions")), SEARCH_LAG)
+        new_cursor = {"submissions": post_mark.dump(), "comments": cursor.get("comments")}
+        if self._comments and error is None:
             comments = subreddit.comments(limit=self._limit)
-            more, comment_mark = self._read(comments, comment_to_mention, query.brand, matcher,
-                                            Watermark.load(cursor.get("comments")))
+            try:
+                more, comment_mark, error = self._read(comments, comment_to_mention, query.brand, matcher,
+                                                       Watermark.load(cursor.get("comments")))
+            except CollectorError as exc:  # the submissions read are kept with their watermark
+                more, comment_mark, error = [], Watermark.load(cursor.get("comments")), str(exc)
             found += more
             new_cursor["comments"] = comment_mark.dump()
-        return CollectResult(found, new_cursor)
+        return CollectResult(found, new_cursor if self._comments else {"submissions": new_cursor["submissions"]}, error)
 
     def probe(self, query: BrandQuery) -> None:
         """The newest submission of the brand's search: token, host, subreddits and query all accepted."""
         listing = self._reddit.subreddit(self._subreddits).search(search_query(query), sort="new", time_filter="all", limit=1)
         next(self._guarded(listing), None)
 
-    def _read(self, listing: Iterable[Any], convert: Any, brand: str, matcher: BrandMatcher,
-              mark: Watermark) -> tuple[list[Mention], Watermark]:
+    def _read(self, listing: Iterable[Any], convert: Any, brand: str, matcher: BrandMatcher, mark: Watermark,
+              lag: timedelta = timedelta(0)) -> tuple[list[Mention], Watermark, str | None]:
+        """The listing's new items about `brand`, the watermark after them, and the error that stopped the listing
+        part-way (its items kept, its watermark left, as the older items it did not reach are behind it)."""
         found: dict[str, Mention] = {}
         seen: list[tuple[datetime, str]] = []
-        known = 0
-        for thing in self._guarded(listing):
-            try:
-                # The watermark follows the listing's own items: a new cross-post of an old original is new.
-                position = (_created(_fields(thing)), str(getattr(thing, "name", "")))
-                mention = convert(thing, brand)
-            except (MalformedItem, KeyError, TypeError, ValueError) as exc:
-                log.warning("reddit: skipping malformed item %s: %s", getattr(thing, "id", "?"), exc)
-                continue
-            if not mark.is_new(*position):
-                known += 1
-                continue  # read by an earlier run; not `break`: search results are not strictly newest first
-            seen.append(position)
-            if matcher.matches(brand, mention.text) and mention.external_id not in found:
-                found[mention.external_id] = mention
+        known, latest = 0, datetime.now(timezone.utc) + FUTURE_TOLERANCE
+        about_brand = lambda text: matcher.matches(brand, text)  # noqa: E731
+        try:
+            for thing in self._guarded(listing):
+                try:
+                    # The watermark follows the listing's own items: a new cross-post of an old original is new.
+                    position = (_created(_fields(thing)), str(getattr(thing, "name", "")))
+                    mention = convert(thing, brand, about_brand)
+                except (MalformedItem, KeyError, TypeError, ValueError) as exc:
+                    log.warning("reddit: skipping malformed item %s: %s", getattr(thing, "id", "?"), exc)
+                    continue
+                if mark.is_new(*position):
+                    if position[0] <= latest:  # one dated years ahead would hold back every real item until then
+                        seen.append(position)
+                elif mark.at is not None and position[0] >= mark.at - lag:
+                    known += 1  # read again in case it was missed; the store keeps one copy
+                else:
+                    known += 1
+                    continue  # read by an earlier run; not `break`: search results are not strictly newest first
+                if about_brand(mention.text) and mention.external_id not in found:
+                    found[mention.external_id] = mention
+        except CollectorError as exc:
+            if not seen and not known:
+                raise
+            return list(found.values()), mark, str(exc)
         if mark.at is not None and not known and len(seen) >= self._limit:
             log.warning("reddit: all %d items read were new; older ones may have been missed (raise limit or "
                         "collect more often)", len(seen))
-        return list(found.values()), mark.advance(seen)
+        return list(found.values()), mark.advance(seen), None
 
     def _guarded(self, listing: Iterable[Any]) -> Iterator[Any]:
         """Iterate a lazy praw listing, turning its network and payload errors into `CollectorError`s."""

@@ -74,7 +74,9 @@ def test_praw_recordings_give_matching_submissions_and_comments_and_a_rerun_give
     assert praw_page.source == "reddit" and praw_page.brand == "PRAW" and praw_page.author
 
     again = run(recorded, query, cursor=json.loads(json.dumps(first.cursor)), subreddits=("all",))
-    assert again.mentions == [] and again.cursor == first.cursor
+    # Only what the search lists within SEARCH_LAG of the newest is read again (the store keeps one copy of each).
+    assert {m.external_id for m in again.mentions} < {m.external_id for m in first.mentions}
+    assert again.cursor == first.cursor
 
 
 def test_pagination_follows_after_and_keeps_matching_comments():
@@ -84,10 +86,50 @@ def test_pagination_follows_after_and_keeps_matching_comments():
     assert result.cursor["submissions"]["ids"] == ["t3_p1"] and result.cursor["comments"]["ids"] == ["t1_c1"]
 
 
-def test_cursor_returns_only_items_created_after_it():
-    cursor = {"submissions": {"at": datetime.fromtimestamp(1795000000 - 60, timezone.utc).isoformat(), "ids": ["t3_p2"]}}
-    result = run(OURS / "reddit_pagination.json", cursor=cursor, limit=150)
-    assert sorted(m.external_id for m in result.mentions if m.external_id.startswith("t3_")) == ["t3_p1"]
+def test_cursor_returns_items_after_it_and_those_the_search_listed_late_but_no_older_ones():
+    at = datetime.fromtimestamp(1795000000 - 60, timezone.utc)
+    result = run(OURS / "reddit_late_and_old.json", cursor={"submissions": {"at": at.isoformat(), "ids": []}})
+    assert sorted(m.external_id for m in result.mentions) == ["t3_p1", "t3_p6"]  # p6 30 min behind, p7 2 hours
+    assert result.cursor["submissions"] == {"at": datetime.fromtimestamp(1795000000, timezone.utc).isoformat(),
+                                            "ids": ["t3_p1"]}
+
+
+def test_a_later_search_page_failing_keeps_the_first_and_leaves_the_watermark(no_sleep):
+    cursor = {"submissions": {"at": datetime.fromtimestamp(1795000000 - 3600, timezone.utc).isoformat(), "ids": []}}
+    result = run(OURS / "reddit_page2_fails.json", cursor=cursor, limit=150)
+    assert sorted(m.external_id for m in result.mentions) == ["t3_p1", "t3_p2"] and "server error" in result.error
+    assert result.cursor["submissions"] == cursor["submissions"]  # p3, on the failed page, is older than p1 and p2
+
+
+def test_the_comments_listing_failing_keeps_the_submissions_read_and_their_watermark(no_sleep):
+    result = run(OURS / "reddit_comments_fail.json", cursor={"comments": {"at": "2026-11-01T00:00:00+00:00", "ids": []}})
+    assert [m.external_id for m in result.mentions] == ["t3_p3"] and "server error" in result.error
+    assert result.cursor == {"submissions": {"at": datetime.fromtimestamp(1795000000 - 120, timezone.utc).isoformat(),
+                                             "ids": ["t3_p3"]},
+                             "comments": {"at": "2026-11-01T00:00:00+00:00", "ids": []}}
+
+
+def test_handles_without_their_at_cross_posts_titled_with_the_brand_and_a_post_dated_ahead():
+    result = run(OURS / "reddit_odd_posts.json")
+    texts = {m.external_id: m.text for m in result.mentions}
+    assert texts == {"t3_p10": "pinebrook from the future", "t3_p11": "u/pinebrookcoffee charged me twice",
+                     "t3_p12": "Look what pinebrook fans made"}
+    # The post dated five years ahead is kept (stored as collected now) but does not move the watermark.
+    assert result.cursor["submissions"]["at"] == datetime.fromtimestamp(1795000000, timezone.utc).isoformat()
+
+
+def test_subreddits_are_names_as_reddit_writes_them(tmp_path):
+    from brandpulse.config import ConfigError, load_config
+    from tests.conftest import write_config
+
+    def subreddits(value):
+        text = f"brands: [{{name: Acme, keywords: [acme]}}]\ncollectors:\n  - {{type: reddit, subreddits: {value}}}\n"
+        return load_config(write_config(tmp_path / "config.yaml", text)).collectors[0].subreddits
+
+    assert subreddits('["r/coffee", "/r/espresso", tea]') == ["coffee", "espresso", "tea"]
+    for wrong in ('[""]', '["coffee espresso"]', '["r/"]'):
+        with pytest.raises(ConfigError, match="is not a subreddit name"):
+            subreddits(wrong)
 
 
 def test_empty_result_keeps_the_cursor_empty():

@@ -78,6 +78,25 @@ CASSETTES = {
     "reddit_429": [auth(), get(SEARCH, 429, "Too Many Requests", {"retry-after": ["12"], "Content-Type": ["text/plain"]})],
     "reddit_503": [auth()] + [get(SEARCH, 503, "<html>upstream unavailable</html>", {"Content-Type": ["text/html"]})] * 3,
     "reddit_malformed_payload": [auth(), get(SEARCH, 200, "<html>our CDN had a hiccup</html>", {"Content-Type": ["text/html"]})],
+    # A post the search index listed late (30 min behind the newest read) and one 2 hours behind.
+    "reddit_late_and_old": [auth(), get(SEARCH, 200, listing([submission(1, "Pinebrook double charged me", 0),
+                                                                submission(6, "pinebrook listed late", 1800),
+                                                                submission(7, "pinebrook long ago", 7200)])),
+                            get(COMMENTS, 200, listing([]))],
+    # The second search page fails: the first is kept, the watermark stays.
+    "reddit_page2_fails": [auth(), get(SEARCH, 200, listing(PAGE_1, "t3_p2"))]
+    + [get(SEARCH, 503, "<html>upstream unavailable</html>", {"Content-Type": ["text/html"]})] * 3,
+    # The comments listing fails after the search was read: the submissions are kept with their watermark.
+    "reddit_comments_fail": [auth(), get(SEARCH, 200, listing(PAGE_2))]
+    + [get(COMMENTS, 503, "<html>upstream unavailable</html>", {"Content-Type": ["text/html"]})] * 3,
+    # A post dated five years ahead, one naming the brand's handle without its @, and a cross-post whose own title
+    # names the brand while its original does not.
+    "reddit_odd_posts": [auth(), get(SEARCH, 200, listing([
+        submission(10, "pinebrook from the future", -5 * 365 * 86400),
+        submission(11, "u/pinebrookcoffee charged me twice", 0),
+        submission(12, "Look what pinebrook fans made", 30, crosspost_parent="t3_p13",
+                   crosspost_parent_list=[submission(13, "My cat in a box", 600, num_crossposts=2)["data"]]),
+    ])), get(COMMENTS, 200, listing([]))],
     "reddit_malformed_item": [
         auth(),
         get(SEARCH, 200, listing([{"kind": "t3", "data": {"id": "p5", "name": "t3_p5", "title": "pinebrook without a date"}},
