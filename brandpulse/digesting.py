@@ -30,6 +30,11 @@ def day_bounds(day: date, zone: str) -> tuple[datetime, datetime]:
     return datetime.combine(day, time(), tz), datetime.combine(day + timedelta(days=1), time(), tz)
 
 
+def today(now: datetime, zone: str) -> date:
+    """The day `now` falls on in the digest's time zone: the latest a digest can cover, and not over yet."""
+    return now.astimezone(ZoneInfo(zone)).date()
+
+
 def previous_day(now: datetime, zone: str) -> date:
     """Yesterday in the digest's time zone: the day a digest sent at `now` covers."""
     return now.astimezone(ZoneInfo(zone)).date() - timedelta(days=1)
@@ -101,8 +106,10 @@ def queue(
     channels: list[Channel] = (),
 ) -> list[str]:
     """Queue the digest of `day` for each brand's marketing recipients and digest channels, once per brand and day;
-    returns the brands queued."""
+    returns the brands queued. A day not over at `now` (a digest of today so far, sent by hand) is not marked as
+    sent, so the scheduled digest of the whole day still goes out."""
     queued = []
+    over = day < today(now, config.digest.timezone)
     pending = [b for b in brands if again or not store_state.get_value(db, _queued_key(b, day))]
     doc = build(config, db, day, pending) if pending else {"brands": []}
     for brand in doc["brands"]:
@@ -119,6 +126,7 @@ def queue(
                 message = digest_render.digest_email({**doc, "brands": [brand]}, config.email.sender, recipients)
                 store_outbox.enqueue(db, "digest", name, message["Subject"], recipients, message.as_bytes(), now)
             queue_chat(db, channels, "digest", name, _chat(brand, day), now)
-            store_state.set_value(db, key, now.isoformat())
+            if over:
+                store_state.set_value(db, key, now.isoformat())
         queued.append(name)
     return queued

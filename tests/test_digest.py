@@ -152,3 +152,35 @@ def test_the_days_top_lists_lead_with_the_largest_group_not_the_single_most_extr
     assert [m["text"] for m in negative[1:]] == angry[:2]  # then the most negative, as before
     assert [m["text"] for m in positive] == ["lovely flat white at acme 0", "best espresso in town",
                                              "new cups are gorgeous"]
+
+
+def test_a_digest_of_today_sent_by_hand_leaves_the_scheduled_digest_of_the_whole_day_to_go_out(tmp_path, invoke):
+    from datetime import date
+
+    from brandpulse import digesting
+
+    config = _setup(tmp_path, invoke)
+    pipeline = Pipeline(load_config(config), tmp_path / "brandpulse.db")
+    evening = datetime(2026, 3, 10, 20, tzinfo=timezone.utc)  # 21:00 in Paris, the day not over
+    with pipeline.session() as db:
+        assert digesting.queue(pipeline.config, db, date(2026, 3, 10), ["Acme"], evening, again=True) == ["Acme"]
+
+    assert pipeline.send_digest(datetime(2026, 3, 11, 6, 30, tzinfo=timezone.utc)) == ["Acme"]
+    with pipeline.session() as db:  # a whole day sent by hand is marked: the schedule does not send it again
+        assert digesting.queue(pipeline.config, db, date(2026, 3, 9), ["Acme"], evening, again=True) == ["Acme"]
+    assert pipeline.send_digest(datetime(2026, 3, 10, 6, 30, tzinfo=timezone.utc)) == []
+
+
+def test_a_future_day_or_preview_with_send_is_a_usage_error_and_today_says_it_is_not_over(tmp_path, invoke):
+    config = _setup(tmp_path, invoke)
+    today = datetime.now(timezone.utc).astimezone(__import__("zoneinfo").ZoneInfo("Europe/Paris")).date()
+
+    future = invoke("--config", config, "digest", "--date", "2999-01-01")
+    ancient = invoke("--config", config, "digest", "--date", "0001-01-01")
+    both = invoke("--config", config, "digest", "--date", "2026-03-10", "--preview", tmp_path / "p.html", "--send")
+    so_far = invoke("--config", config, "digest", "--date", today.isoformat())
+
+    assert (future.exit_code, ancient.exit_code, both.exit_code) == (2, 2, 2)
+    assert "2999-01-01 is in the future in Europe/Paris" in future.output and "before 1900" in ancient.output
+    assert "give one of --preview, --send" in both.output and not (tmp_path / "p.html").exists()
+    assert so_far.exit_code == 0 and f"{today.isoformat()} is not over in Europe/Paris" in so_far.stderr

@@ -13,6 +13,7 @@ from brandpulse.errors import domain_errors
 from brandpulse.store.lock import StoreLocked, service_lock
 
 FORMATS = ("json", "html", "text")
+EARLIEST_YEAR = 1900
 
 
 @click.command("digest")
@@ -33,6 +34,9 @@ def digest_command(app: AppContext, day: datetime, brand: str | None, fmt: str |
 
     brands = selected_brands([b.name for b in app.config.brands], brand)
     the_day: date = day.date()
+    if preview and send:
+        raise click.UsageError("--preview writes the digest to a file and sends nothing; give one of --preview, --send")
+    _check_day(the_day, app.config.digest.timezone, send)
     with domain_errors():
         with app.pipeline.session() as db:
             if preview or not send:
@@ -48,6 +52,21 @@ def digest_command(app: AppContext, day: datetime, brand: str | None, fmt: str |
                                          channels=app.pipeline.channels)
         if send:
             _deliver(app, queued)
+
+
+def _check_day(day: date, zone: str, send: bool) -> None:
+    """A day in the future is a usage error; today is not over, so its digest counts only the mentions so far."""
+    from brandpulse import digesting
+
+    today = digesting.today(datetime.now(timezone.utc), zone)
+    if day > today:
+        raise click.BadParameter(f"{day.isoformat()} is in the future in {zone} (today is {today.isoformat()})",
+                                 param_hint="'--date'")
+    if day.year < EARLIEST_YEAR:  # its 30-day trend would reach before the calendar's first day
+        raise click.BadParameter(f"{day.isoformat()} is before {EARLIEST_YEAR}", param_hint="'--date'")
+    if day == today:
+        click.echo(f"note: {day.isoformat()} is not over in {zone}; the digest counts its mentions so far"
+                   + (", and the scheduled digest of the whole day still goes out" if send else ""), err=True)
 
 
 def _deliver(app: AppContext, queued: list[str]) -> None:
