@@ -9,6 +9,7 @@ from typing import Any
 
 from brandpulse.alerts.base import Alert
 from brandpulse.alerts.emails import web_link
+from brandpulse.alerts.shown import excerpt
 
 MENTION_CHARS = 140
 MAX_LINK = 300  # a longer link is left out: it would crowd out the message (Teams cuts messages at 1,000 characters)
@@ -29,9 +30,8 @@ class ChatMessage:
 
 def defuse(text: str, limit: int = MENTION_CHARS) -> str:
     """One line of at most `limit` characters, without chat markup that links, pings or formats (`<...>`, `@here`)."""
-    text = _BLANKS.sub(" ", text or "").strip().replace("<", "‹").replace(">", "›")
-    text = _BROADCAST.sub(lambda m: "@\u200b" + m.group(1), text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    text = excerpt(text, len(text or "")).replace("<", "‹").replace(">", "›")
+    return excerpt(_BROADCAST.sub(lambda m: "@\u200b" + m.group(1), text), limit)
 
 
 def _themes(details: Mapping[str, Any]) -> str | None:

@@ -12,6 +12,7 @@ from typing import Any
 import jinja2
 
 from brandpulse.alerts.base import Alert
+from brandpulse.alerts.shown import excerpt
 
 _LINE_BREAKS = re.compile(r"[\r\n]+")
 _WEB_LINK = re.compile(r"^https?://", re.IGNORECASE)
@@ -28,6 +29,7 @@ _ENV = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
 )
 _ENV.filters["web_link"] = web_link
+_ENV.filters["post"] = excerpt
 
 
 def signed(value: float | None, digits: int = 0) -> str:

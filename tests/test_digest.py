@@ -184,3 +184,23 @@ def test_a_future_day_or_preview_with_send_is_a_usage_error_and_today_says_it_is
     assert "2999-01-01 is in the future in Europe/Paris" in future.output and "before 1900" in ancient.output
     assert "give one of --preview, --send" in both.output and not (tmp_path / "p.html").exists()
     assert so_far.exit_code == 0 and f"{today.isoformat()} is not over in Europe/Paris" in so_far.stderr
+
+
+def test_posts_in_the_digest_are_one_bounded_line_without_anything_a_terminal_acts_on():
+    from brandpulse.alerts.digest_render import digest_text
+    from brandpulse.alerts.shown import POST_CHARS
+
+    posts = ["acme \x1b[2J\x1b[31mcleared your screen", "acme \u202eesrever ni", "acme line one\nline two",
+             "acme " + "very long " * 8000]
+    doc = {"date": "2026-03-10", "timezone": "UTC", "share_of_voice": [], "brands": [{
+        "brand": "Acme", "volume": 4, "categories": {"detractor": 4}, "net_score": -100.0,
+        "net_score_change": {"previous_day": None}, "net_score_7d_average": None, "trend": [], "themes": [],
+        "top_positive": [], "sources": [], "alerts": [],
+        "top_negative": [{"source": "x", "author": "eve\x1b]0;owned\x07", "text": t, "url": None, "similar": 0}
+                         for t in posts]}]}
+
+    text = digest_text(doc)
+
+    assert not any(c in text for c in "\x1b\x07\u202e") and "acme line one line two" in text
+    long_line = next(line for line in text.splitlines() if "very long" in line)
+    assert "\ufffd[2J" in text and len(long_line) < POST_CHARS + 60 and long_line.rstrip().endswith("…")

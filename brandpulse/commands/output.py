@@ -10,6 +10,8 @@ from typing import Any, TextIO
 
 import click
 
+from brandpulse.alerts.shown import excerpt
+
 FORMATS = ("table", "csv", "json", "jsonl")
 TABLE_CELL = 60
 
@@ -20,16 +22,9 @@ def format_option(default: str = "table", choices: Sequence[str] = FORMATS):
                         help="Output format.")
 
 
-# Characters a terminal acts on rather than shows: C0/C1 controls (escape sequences, NUL) and the bidirectional
-# overrides and isolates that would reorder the columns of a table (a post can hold any of them).
-_UNSHOWABLE = str.maketrans({c: "\ufffd" for c in [*range(0x00, 0x20), *range(0x7F, 0xA0), *range(0x202A, 0x202F),
-                                                     *range(0x2066, 0x206A)]})
-
-
 def _cell(value: Any) -> str:
-    text = "" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value)
-    text = " ".join(text.split()).translate(_UNSHOWABLE)
-    return text if len(text) <= TABLE_CELL else text[: TABLE_CELL - 1] + "…"
+    # A post's escape sequences or direction overrides would act on the terminal or reorder the columns.
+    return excerpt("" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value), TABLE_CELL)
 
 
 def _table(rows: Iterable[dict[str, Any]], columns: Sequence[str], out: TextIO) -> int:
