@@ -16,8 +16,12 @@ MAX_LINK = 300  # a longer link is left out: it would crowd out the message (Tea
 TOP_MENTIONS = 3
 TOP_THEMES = 3
 _BLANKS = re.compile(r"\s+")
-# `@channel` in Slack, `@everyone` in Discord: a customer's post must not page a whole team.
-_BROADCAST = re.compile(r"@(channel|here|everyone|all)\b", re.IGNORECASE)
+# `@channel` in Slack, `@everyone` in Discord, `@sam` or `@support-team` in Mattermost: a customer's post must page
+# nobody. A zero-width space after the @ keeps it readable and breaks the mention (an address's @ is left alone).
+_MENTION = re.compile(r"(?<!\w)@(?=\w)")
+# `[Refund desk](https://phish)` and `![x](https://tracker)`: Markdown links and images in Mattermost and Discord,
+# which apprise passes through as "text". Broken the same way, so the address shows as written.
+_MARKDOWN_LINK = re.compile(r"\]\s*\(")
 
 
 @dataclass(frozen=True)
@@ -29,9 +33,10 @@ class ChatMessage:
 
 
 def defuse(text: str, limit: int = MENTION_CHARS) -> str:
-    """One line of at most `limit` characters, without chat markup that links, pings or formats (`<...>`, `@here`)."""
+    """One line of at most `limit` characters, without chat markup that links, pings or embeds (`<...>`, `@here`,
+    `@sam`, `[text](url)`, `![x](url)`)."""
     text = excerpt(text, len(text or "")).replace("<", "‹").replace(">", "›")
-    return excerpt(_BROADCAST.sub(lambda m: "@\u200b" + m.group(1), text), limit)
+    return excerpt(_MARKDOWN_LINK.sub("]\u200b(", _MENTION.sub("@\u200b", text)), limit)
 
 
 def _themes(details: Mapping[str, Any]) -> str | None:

@@ -23,9 +23,9 @@ def test_a_spike_message_names_brand_counts_top_three_mentions_with_links_and_th
     assert message.body.splitlines() == [
         "42 detractor mentions between 14:00 and 15:00 UTC on 2026-03-06, usually 3.1.",
         "Top mentions:",
-        '1. twitter @user1: "charged twice for order 1" https://x.example/status/1',
-        '2. twitter @user2: "charged twice for order 2" https://x.example/status/2',
-        '3. twitter @user3: "charged twice for order 3" https://x.example/status/3',
+        '1. twitter @\u200buser1: "charged twice for order 1" https://x.example/status/1',
+        '2. twitter @\u200buser2: "charged twice for order 2" https://x.example/status/2',
+        '3. twitter @\u200buser3: "charged twice for order 3" https://x.example/status/3',
         "Alert #17; acknowledge with: brandpulse alerts ack 17 --by NAME",
     ]
 
@@ -36,7 +36,7 @@ def test_a_spike_message_says_how_many_are_complaints_and_marks_them():
     lines = alert_chat(_spike(complaints=7, detractors=42, top_mentions=top), 4).body.splitlines()
 
     assert lines[1] == "7 of them are complaints (posts that need an answer)."
-    assert lines[3].startswith("1. twitter @user1 (complaint): ") and lines[4].startswith("2. twitter @user2: ")
+    assert lines[3].startswith("1. twitter @\u200buser1 (complaint): ") and lines[4].startswith("2. twitter @\u200buser2: ")
 
 
 def test_themes_are_shown_when_the_alert_has_them_top_three_only():
@@ -94,3 +94,14 @@ def test_a_digest_message_counts_the_days_complaints_when_there_are_any():
 
     assert digest.body.splitlines() == ["120 mentions: 50 promoters, 40 passives, 30 detractors.",
                                         "11 complaints (posts that need an answer).", "Net sentiment: n/a."]
+
+
+def test_a_post_cannot_hide_a_link_embed_an_image_or_ping_a_person_or_group():
+    hostile = ("[Acme Refund Desk](https://evil.example/phish) ![receipt](https://evil.example/pixel.png?who=support) "
+               "@support-team @sam \u202eright to left [x] (https://e.example)")
+
+    line = defuse(hostile, 400)
+
+    assert "](" not in line and "] (" not in line and "\u202e" not in line
+    assert "@sam" not in line and "@support-team" not in line and "@\u200bsam" in line
+    assert "https://evil.example/phish" in line  # the address shows as written, not behind a name
