@@ -8,7 +8,7 @@ import re
 import socket
 from urllib.parse import urlsplit
 
-from brandpulse.alerts.base import DeliveryError
+from brandpulse.alerts.base import DeliveryError, RefusedForGood
 
 # apprise logs each URL it loads, tokens included, at DEBUG: nothing of it may reach the service's own log.
 # Failures are still read, per call, from the result apprise returns (its capture handler sits on this logger).
@@ -78,7 +78,19 @@ def send(name: str, url: str, title: str, body: str) -> str:
     if result:
         return f"channel {name}"
     reasons = "; ".join(dict.fromkeys(entry.message for entry in result.logs())) or "no reason given"
-    raise DeliveryError(f"channel {name}: {result.status.name.lower()}: {_masked(reasons, secret_pieces(url))}")
+    error = RefusedForGood if _refused_for_good(reasons) else DeliveryError
+    raise error(f"channel {name}: {result.status.name.lower()}: {_masked(reasons, secret_pieces(url))}")
+
+
+# apprise's plugins end a refusal's reason with the HTTP status: "Failed to send ... notification: ..., error=404."
+_HTTP_STATUS = re.compile(r"\berror=(\d{3})\b")
+
+
+def _refused_for_good(reasons: str) -> bool:
+    """A 4xx answer other than 408 (timeout) and 429 (rate limit): a deleted webhook (404), a refused token (401,
+    403) or message (400, 413) is refused again on every retry, so the message is given up at once."""
+    codes = [int(code) for code in _HTTP_STATUS.findall(reasons)]
+    return bool(codes) and all(400 <= code < 500 and code not in (408, 429) for code in codes)
 
 
 # Services whose URL names the host that receives the message; other schemes carry tokens where a host would be.

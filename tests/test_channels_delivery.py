@@ -280,3 +280,25 @@ def test_a_message_for_a_channel_removed_from_the_config_stays_queued_with_the_r
     assert report.failed == 1
     assert _outbox(tmp_path / "b.db") == [("support", "pending", 1, "2026-03-07T00:01:00Z",
                                           "channel support is no longer configured")]
+
+
+def test_a_deleted_webhook_or_a_refused_message_is_given_up_at_once_while_a_rate_limit_is_retried(
+        tmp_path, monkeypatch, hooks):
+    answers = {"gone": 404, "refused": 400, "too-big": 413, "limited": 429, "busy": 503}
+    for path, status in answers.items():
+        hooks.route(f"/{path}", Reply(status, b"no"))
+        monkeypatch.setenv(f"BP_TEST_{path.upper().replace('-', '_')}_URL", _url(hooks, path))
+    names = "\n".join(f"  - {{name: {p}, url_env: BP_TEST_{p.upper().replace('-', '_')}_URL}}" for p in answers)
+    config = load_config(write_config(tmp_path / "c.yaml", f"brands: [{{name: Acme, keywords: [acme]}}]\nchannels:\n{names}\n"))
+    pipeline = Pipeline(config, tmp_path / "b.db")
+    db = pipeline.open()
+    with transaction(db):
+        queue_chat(db, pipeline.channels, "alerts", "Acme", ChatMessage("Negative spike: Acme", "9 detractors"), NOW)
+    db.close()
+
+    report = pipeline.deliver(NOW)
+
+    rows = {row[0]: row[1:3] for row in _outbox(pipeline.db_path)}
+    assert report.failed == 5
+    assert rows == {"gone": ("failed", 1), "refused": ("failed", 1), "too-big": ("failed", 1),
+                    "limited": ("pending", 1), "busy": ("pending", 1)}
