@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode
 
 Params = Sequence[Any] | dict[str, Any] | None
 
@@ -137,18 +137,40 @@ def label(target: object) -> str:
     return redact(target) if is_url(target) else str(target)
 
 
+def _authority(url: str) -> tuple[str, str, str]:
+    """The URL split as (before the authority, the authority, the rest), by string operations alone: urlsplit
+    raises on a malformed host ("[::1" without its bracket), and an error about such a URL must still hide its
+    password."""
+    head, found, tail = url.partition("://")
+    if not found:
+        return url, "", ""
+    end = min((i for i in (tail.find(c) for c in "/?#") if i >= 0), default=len(tail))
+    return head + found, tail[:end], tail[end:]
+
+
+def url_password(url: str) -> str | None:
+    """The password of the URL's user info, or None."""
+    userinfo, at, _ = _authority(url)[1].rpartition("@")
+    return userinfo.partition(":")[2] or None if at else None
+
+
 def has_password(url: str) -> bool:
     """Whether the URL carries a password, before the host or as libpq's `?password=` parameter."""
-    parts = urlsplit(url)
-    return bool(parts.password) or any(key == "password" for key, _ in parse_qsl(parts.query))
+    query = _authority(url)[2].partition("?")[2].partition("#")[0]
+    return bool(url_password(url)) or any(key == "password" for key, _ in parse_qsl(query))
 
 
 def redact(url: str) -> str:
     """The URL without its password (user info or `?password=`), for messages and logs."""
     if not has_password(url):
         return url
-    parts = urlsplit(url)
-    if parts.password:
-        parts = parts._replace(netloc=f"{parts.username}:***@{parts.netloc.rpartition('@')[2]}")
-    query = [(key, "***" if key == "password" else value) for key, value in parse_qsl(parts.query, keep_blank_values=True)]
-    return urlunsplit(parts._replace(query=urlencode(query, safe="*")))
+    head, authority, rest = _authority(url)
+    userinfo, at, host = authority.rpartition("@")
+    if at and url_password(url):
+        authority = f"{userinfo.partition(':')[0]}:***@{host}"
+    path, mark, query = rest.partition("?")
+    query, hash_mark, fragment = query.partition("#")
+    if mark:
+        pairs = [(key, "***" if key == "password" else value) for key, value in parse_qsl(query, keep_blank_values=True)]
+        query = urlencode(pairs, safe="*")
+    return head + authority + path + mark + query + hash_mark + fragment

@@ -11,7 +11,6 @@ from contextlib import contextmanager
 from functools import lru_cache
 from itertools import count
 from typing import Any
-from urllib.parse import urlsplit
 
 import psycopg
 from psycopg.rows import dict_row
@@ -19,7 +18,7 @@ from psycopg.types.numeric import FloatLoader
 from psycopg.types.string import TextLoader
 from psycopg_pool import ConnectionPool
 
-from brandpulse.store.backend import Params, Transactions, redact
+from brandpulse.store.backend import Params, Transactions, redact, url_password
 from brandpulse.store.errors import SearchSyntaxError, StoreError
 from brandpulse.store.pg_migrations import PG_MIGRATIONS, migrate_postgres
 from brandpulse.store.pg_search import to_tsquery
@@ -230,7 +229,7 @@ _pools_lock = threading.Lock()
 
 def _connect_error(url: str, exc: Exception) -> StoreError:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    password = urlsplit(url).password
+    password = url_password(url)
     if password:
         text = text.replace(password, "***")
     return StoreError(f"cannot connect to the PostgreSQL store {redact(url)}: {text}")
