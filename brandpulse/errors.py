@@ -10,7 +10,7 @@ import click
 from brandpulse.alerts.base import AlertsError
 from brandpulse.collectors.base import CollectorError
 from brandpulse.sentiment.base import SentimentError
-from brandpulse.store.errors import StoreError
+from brandpulse.store.errors import StoreError, server_failure
 
 # Errors whose message already says what was wrong and where: shown without a traceback.
 DOMAIN_ERRORS = (StoreError, SentimentError, CollectorError, AlertsError)
@@ -23,3 +23,8 @@ def domain_errors() -> Iterator[None]:
         yield
     except DOMAIN_ERRORS as exc:
         raise click.ClickException(str(exc)) from exc
+    except Exception as exc:
+        failure = server_failure(exc)  # a database server stopped or refused the role: not a bug to trace back
+        if failure is None:
+            raise
+        raise click.ClickException(str(failure)) from exc

@@ -11,3 +11,19 @@ class QueryError(StoreError):
 
 class SearchSyntaxError(QueryError):
     """The --search expression is not valid search syntax."""
+
+
+def server_failure(exc: BaseException) -> StoreError | None:
+    """The store error that a database server's failure means, when no code of ours could have prevented it: the
+    connection lost mid-command (the server stopped or restarted) or a permission the role lacks. None otherwise."""
+    if not type(exc).__module__.startswith("psycopg"):
+        return None
+    import psycopg
+
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, psycopg.errors.InsufficientPrivilege):
+        return StoreError(f"the PostgreSQL store refused this role: {first}; brandpulse needs CREATE on the schema "
+                          "to create or upgrade its tables, and SELECT, INSERT, UPDATE, DELETE on them to run")
+    if isinstance(exc, psycopg.OperationalError):
+        return StoreError(f"the PostgreSQL store failed: {first}; nothing half-written is kept, so run it again")
+    return None

@@ -319,3 +319,30 @@ def test_check_reaches_the_database_server_or_says_why_not(invoke, tmp_path, pg_
     # libpq reports the cause as text only: the message names it.
     assert down.exit_code == 1 and "Connection refused" in failed["message"] and "s3cret" not in down.output
     assert "store" not in {o["name"] for o in local} and not (tmp_path / "x.db").exists()
+
+
+def test_a_role_without_the_rights_it_needs_gets_a_clear_error_not_a_traceback(invoke, tmp_path, pg_url):
+    import psycopg
+
+    config = write_config(tmp_path / "c.yaml", CLASSIFY_CONFIG)
+    with psycopg.connect(pg_url, autocommit=True) as admin:  # a fresh database; this role may only connect
+        admin.execute("DROP ROLE IF EXISTS bp_nobody")
+        admin.execute("CREATE ROLE bp_nobody LOGIN PASSWORD 'nobody-pw'")
+        admin.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+    role_url = pg_url.replace("postgres:@", "bp_nobody:nobody-pw@", 1)
+    assert role_url != pg_url
+    (tmp_path / "m.jsonl").write_text('{"source": "x", "id": "1", "text": "acme", "created_at": "2026-03-01T00:00:00Z"}\n')
+
+    try:
+        result = invoke("--config", config, "--db", role_url, "ingest", tmp_path / "m.jsonl", "--no-classify")
+    finally:
+        from brandpulse.store.postgres_backend import close_pools
+
+        close_pools()
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            admin.execute("DROP OWNED BY bp_nobody")
+            admin.execute("DROP ROLE bp_nobody")
+
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert "the PostgreSQL store refused this role: permission denied for schema public" in result.output
+    assert "nobody-pw" not in result.output
