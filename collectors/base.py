@@ -16,6 +16,9 @@ log = logging.getLogger(__name__)
 
 # Past this, a date ahead of now is a publisher's (or an export's) mistake, not clock skew or a zone written wrong.
 FUTURE_TOLERANCE = timedelta(days=1)
+# Longer than any post a source allows (Reddit 40,000 characters, X 25,000): a text past it is cut, as
+# PostgreSQL's search index refuses a text of much more (1 MB of words) and would fail its whole batch.
+MAX_TEXT = 100_000
 
 
 class CollectorError(Exception):
@@ -68,6 +71,10 @@ class Mention:
             value = getattr(self, name)
             if not isinstance(value, str) and (value is not None or name in ("source", "external_id", "text")):
                 raise TypeError(f"{name} must be text, got {type(value).__name__}")
+        if len(self.text) > MAX_TEXT:
+            log.warning("%s: item %s has %d characters; kept the first %d", self.source, self.external_id,
+                        len(self.text), MAX_TEXT)
+            object.__setattr__(self, "text", self.text[:MAX_TEXT])
         if self.rating is not None and (isinstance(self.rating, bool) or not isinstance(self.rating, int)):
             raise TypeError(f"rating must be a whole number, got {self.rating!r}")
         if not isinstance(self.created_at, datetime):

@@ -6,9 +6,11 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from brandpulse.store.backend import Store
 from brandpulse.store.errors import StoreError
+from brandpulse.store.mentions import cleaned
 
 log = logging.getLogger(__name__)
 
@@ -75,14 +77,24 @@ def _copy_by_id(source: Store, target: Store, table: str, batch: int, progress: 
         _check_resumable(source, target, table, after)
     copied = 0
     page = f"SELECT {names} FROM {table} WHERE id > ? ORDER BY id LIMIT ?"
+    insert = f"INSERT INTO {table} ({names}) VALUES ({marks})"
     while rows := source.execute(page, [after, batch]).fetchall():
-        with target.transaction():
-            target.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+        try:
+            _insert_batch(target, table, insert, rows)
+        except target.dialect.encode_errors:
+            # A NUL or lone surrogate SQLite kept and PostgreSQL cannot store: U+FFFD, as an import stores it.
+            _insert_batch(target, table, insert, [cleaned(row) for row in rows])
         after = rows[-1][columns.index("id")]
         copied += len(rows)
         progress(table, copied)
-    target.dialect.sync_ids(target, table)
     return copied
+
+
+def _insert_batch(target: Store, table: str, insert: str, rows: list[tuple[Any, ...]]) -> None:
+    with target.transaction():
+        target.executemany(insert, rows)
+        # With each batch: a copy killed part-way leaves a store whose new rows do not collide with copied ids.
+        target.dialect.sync_ids(target, table)
 
 
 def _copy_keyed(source: Store, target: Store, table: str, key: str) -> int:

@@ -47,7 +47,8 @@ class PendingMention:
 _SURROGATE = re.compile("[\ud800-\udfff\x00]")
 
 
-def _clean(row: tuple[Any, ...]) -> tuple[Any, ...]:
+def cleaned(row: Sequence[Any]) -> tuple[Any, ...]:
+    """`row` with every lone surrogate and NUL in its text values made U+FFFD."""
     return tuple(_SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value for value in row)
 
 
@@ -60,7 +61,7 @@ def _insert(db: Store, rows: list[tuple[Any, ...]]) -> int:
         new = db.insert_ignoring("mentions", _COLUMNS, rows, _KEY)
     except db.dialect.encode_errors:
         db.execute("ROLLBACK TO insert_rows")
-        new = db.insert_ignoring("mentions", _COLUMNS, [_clean(row) for row in rows], _KEY)
+        new = db.insert_ignoring("mentions", _COLUMNS, [cleaned(row) for row in rows], _KEY)
     db.execute("RELEASE insert_rows")
     return new
 

@@ -10,6 +10,8 @@ from brandpulse.store.errors import SearchSyntaxError
 _TOKEN = re.compile(r'\s*(?:"((?:[^"]|"")*)"(\*?)|(\()|(\))|([^\s()"]+))')
 _WORD = re.compile(r"\w+")
 _OPERATORS = ("AND", "OR", "NOT")
+# FTS5 reads `text:refund` or `{text author}:refund` as a column filter; the tsvector has one column.
+_COLUMN_FILTER = re.compile(r"[A-Za-z_{][\w{} ]*:")
 
 
 def _lexemes(text: str, prefix: bool) -> str:
@@ -35,8 +37,13 @@ def _tokens(expression: str) -> list[tuple[str, str]]:
             found.append((opening or closing, ""))
         elif word in _OPERATORS:
             found.append((word, ""))
-        elif word.startswith("NEAR("):
+        elif word == "NEAR" and expression[at:at + 1] == "(":
             raise SearchSyntaxError(f"{expression!r}: NEAR() is not supported on PostgreSQL; use a \"phrase\"")
+        elif _COLUMN_FILTER.match(word):
+            raise SearchSyntaxError(f"{expression!r}: column filters ({word.partition(':')[0]}:) are not supported; "
+                                    "search the text with words and \"phrases\"")
+        elif word.startswith("-"):
+            raise SearchSyntaxError(f"{expression!r}: a leading - does not exclude here; write NOT {word[1:]}")
         else:
             found.append(("term", _lexemes(word.rstrip("*"), word.endswith("*"))))
     return found

@@ -67,6 +67,10 @@ def test_an_interrupted_copy_resumes_where_it_stopped(tmp_path, pg_url):
     with pytest.raises(KeyboardInterrupt):
         copy_store(source, target, batch=30, progress=interrupt)
     assert target.execute("SELECT count(*) FROM mentions").fetchone()[0] == 60
+    # Used before the copy is resumed (a service started on it by mistake): new rows take ids after the copied ones.
+    seed(pg_url, [mention("early", "Pinebrook before the rest", NOW, "positive")], NOW)
+    assert target.execute("SELECT id FROM mentions WHERE external_id = 'early'").fetchone()[0] == 61
+    target.execute("DELETE FROM mentions WHERE external_id = 'early'")
     report = copy_store(source, target, batch=30)
 
     assert report.copied["mentions"] == 40 and report.counts["mentions"] == 100
@@ -93,3 +97,16 @@ def test_copy_back_from_postgresql_to_a_new_sqlite_file(invoke, tmp_path, pg_url
     assert _export(invoke, tmp_path / "b.db") == _export(invoke, tmp_path / "a.db")
     assert invoke("--db", tmp_path / "b.db", "query", "--search", "refund", "--format", "json").output == \
         invoke("--db", tmp_path / "a.db", "query", "--search", "refund", "--format", "json").output
+
+
+def test_a_text_sqlite_kept_with_a_nul_is_copied_to_postgresql_as_u_fffd(tmp_path, pg_url):
+    seed(tmp_path / "nul.db", [mention(1, "Pinebrook\x00 refund", NOW, "negative"),
+                               mention(2, "Pinebrook lovely", NOW, "positive")], NOW)
+    source, target = open_db(tmp_path / "nul.db", read_only=True), open_db(pg_url)
+
+    report = copy_store(source, target)
+
+    texts = [row[0] for row in target.execute("SELECT text FROM mentions ORDER BY id").fetchall()]
+    assert report.counts["mentions"] == 2 and texts == ["Pinebrook\ufffd refund", "Pinebrook lovely"]
+    source.close()
+    target.close()

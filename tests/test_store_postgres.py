@@ -346,3 +346,30 @@ def test_a_role_without_the_rights_it_needs_gets_a_clear_error_not_a_traceback(i
     assert result.exit_code == 1 and "Traceback" not in result.output, result.output
     assert "the PostgreSQL store refused this role: permission denied for schema public" in result.output
     assert "nobody-pw" not in result.output
+
+
+def test_a_text_too_long_for_the_search_index_is_cut_and_its_batch_kept(invoke, tmp_path, pg_url):
+    from brandpulse.collectors.base import MAX_TEXT
+
+    words = " ".join(f"w{n:07d}" for n in range(190_000))  # 1.5 MB of distinct words: a tsvector over 1 MB
+    lines = [{"source": "x", "id": "long", "text": "acme " + words, "created_at": "2026-03-01T00:00:00Z"},
+             {"source": "x", "id": "after", "text": "acme after it", "created_at": "2026-03-01T00:01:00Z"}]
+    (tmp_path / "m.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+
+    result = invoke("--config", write_config(tmp_path / "c.yaml", CLASSIFY_CONFIG), "--db", pg_url,
+                    "ingest", tmp_path / "m.jsonl", "--no-classify")
+
+    assert result.exit_code == 0, result.output
+    assert _count(pg_url, "SELECT count(*) FROM mentions") == 2
+    assert _count(pg_url, "SELECT length(text) FROM mentions WHERE external_id = 'long'") == MAX_TEXT
+
+
+@pytest.mark.parametrize(("search", "why"), [("NEAR(double charged)", "NEAR() is not supported"),
+                                             ("text:refund", "column filters (text:) are not supported"),
+                                             ("coffee -refund", "write NOT refund")])
+def test_fts5_syntax_postgresql_cannot_serve_is_refused_not_searched_for_as_words(search, why):
+    from brandpulse.store.errors import SearchSyntaxError
+    from brandpulse.store.pg_search import to_tsquery
+
+    with pytest.raises(SearchSyntaxError, match=re.escape(why)):
+        to_tsquery(search)
