@@ -233,6 +233,13 @@ def test_sql_runs_select_and_prints_json(invoke, store_path):
     assert rows == [{"brand": "Northwind", "n": 1}, {"brand": "Pinebrook Coffee", "n": 1}]
 
 
+def test_sql_columns_of_one_name_each_keep_their_value(invoke, store_path):
+    rows = _json(invoke, store_path, "sql", "SELECT count(*) AS n, count(*) FILTER (WHERE label = 'negative') AS n, "
+                 "1 AS n_2 FROM mentions")
+
+    assert len(rows) == 1 and rows[0]["n"] > rows[0]["n_3"] == 2 and rows[0]["n_2"] == 1
+
+
 @pytest.mark.parametrize("statement", [
     "DELETE FROM mentions",
     "UPDATE mentions SET text = 'x'",

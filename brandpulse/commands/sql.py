@@ -32,12 +32,27 @@ def sql(app: AppContext, statement: str, params: tuple[str, ...], fmt: str) -> N
         db = open_db(app.db_path, read_only=True)
     try:
         with db.read_only_statement(statement, named) as cursor:
-            columns = [d[0] for d in cursor.description or ()]
+            columns = unique_names([d[0] for d in cursor.description or ()])
             write_rows((dict(zip(columns, row)) for row in cursor), columns, fmt)
     except db.errors as exc:
         raise click.ClickException(f"SQL error: {exc}") from None
     finally:
         db.close()
+
+
+def unique_names(columns: list[str]) -> list[str]:
+    """The result's column names, a repeated one numbered (`count`, `count_2`): rows are keyed by name, and
+    PostgreSQL names every unnamed `count(*)` alike, so one value would silently replace the other."""
+    seen: dict[str, int] = {}
+    names = []
+    for column in columns:
+        seen[column] = seen.get(column, 0) + 1
+        name = column if seen[column] == 1 else f"{column}_{seen[column]}"
+        while name in columns and seen[column] > 1:  # a numbered name the query already uses
+            seen[column] += 1
+            name = f"{column}_{seen[column]}"
+        names.append(name)
+    return names
 
 
 @click.command()
