@@ -39,8 +39,14 @@ _BUCKETS = {
     "week": "to_char(date_trunc('week', substr({c}, 1, 10)::date), 'YYYY-MM-DD')",
 }
 # Store SQL is written with SQLite's `?` and `:name` placeholders; psycopg wants %s and %(name)s, and a literal %
-# doubled. String literals, quoted names, comments and `::` casts pass through (their % doubled all the same).
-_PLACEHOLDER = re.compile(r"""('(?:[^']|'')*')|("(?:[^"]|"")*")|(--[^\n]*)|(::)|(\?)|(?<![\w:]):([A-Za-z_]\w*)|(%)""")
+# doubled. String literals (E'...' with backslash escapes, $tag$...$tag$ too), quoted names, comments and `::`
+# casts pass through (their % doubled all the same): an analyst's `/* why? */` is not a placeholder.
+_PLACEHOLDER = re.compile(
+    r"""(?P<literal>[Ee]'(?:[^'\\]|\\.|'')*'|'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|/\*.*?\*/"""
+    r"""|\$(?P<tag>[A-Za-z_]\w*|)\$.*?\$(?P=tag)\$)"""
+    r"""|(?P<cast>::)|(?P<mark>\?)|(?<![\w:]):(?P<name>[A-Za-z_]\w*)|(?P<percent>%)""",
+    re.DOTALL,
+)
 
 
 @lru_cache(maxsize=512)
@@ -48,14 +54,13 @@ def to_pyformat(sql: str) -> str:
     """`sql` with SQLite-style placeholders rewritten for psycopg."""
 
     def swap(match: re.Match[str]) -> str:
-        literal = match.group(1) or match.group(2) or match.group(3)
-        if literal:
-            return literal.replace("%", "%%")
-        if match.group(4):
+        if match["literal"]:
+            return match["literal"].replace("%", "%%")
+        if match["cast"]:
             return "::"
-        if match.group(5):
+        if match["mark"]:
             return "%s"
-        return f"%({match.group(6)})s" if match.group(6) else "%%"
+        return f"%({match['name']})s" if match["name"] else "%%"
 
     return _PLACEHOLDER.sub(swap, sql)
 

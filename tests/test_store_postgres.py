@@ -289,6 +289,9 @@ def test_placeholders_are_translated_outside_literals_only():
 
     assert to_pyformat("SELECT ? , :name, x::text, '50% :no ?' FROM t WHERE a LIKE '%x' -- 100% ?") == \
         "SELECT %s , %(name)s, x::text, '50%% :no ?' FROM t WHERE a LIKE '%%x' -- 100%% ?"
+    # An analyst's comment, dollar-quoted string or escaped string holds no placeholder either.
+    assert to_pyformat("SELECT 1 /* why? :no */, $$a ? b$$, $q$ ? $q$, E'it\\'s ?', :yes") == \
+        "SELECT 1 /* why? :no */, $$a ? b$$, $q$ ? $q$, E'it\\'s ?', %(yes)s"
 
 
 def test_a_database_that_does_not_exist_is_named_in_the_error(invoke, tmp_path, pg_server):
