@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -18,7 +19,7 @@ IS_COMPLAINT = f"complaint >= {COMPLAINT_THRESHOLD!r} AND category <> 'promoter'
 BUCKETS = ("hour", "day", "week")
 STATS_COLUMNS = (
     "brand", "bucket", "total", "positive", "neutral", "negative", "promoters", "passives", "detractors", "unscored",
-    "complaints", "nss",
+    "complaints", "nss", "unclassified",
 )
 
 
@@ -34,7 +35,8 @@ def stats_sql(
     where = " WHERE " + " AND ".join(clauses[name] for name in params) if params else ""
     sql = f"""
         SELECT brand, bucket, total, positive, neutral, negative, promoters, passives, detractors, unscored, complaints,
-               round(100.0 * (promoters - detractors) / nullif(promoters + passives + detractors, 0), 1) AS nss
+               round(100.0 * (promoters - detractors) / nullif(promoters + passives + detractors, 0), 1) AS nss,
+               unclassified
         FROM (SELECT brand, {dialect.bucket(by, 'created_at')} AS bucket, count(*) AS total,
                      count(*) FILTER (WHERE label = 'positive') AS positive,
                      count(*) FILTER (WHERE label = 'neutral') AS neutral,
@@ -43,7 +45,8 @@ def stats_sql(
                      count(*) FILTER (WHERE category = 'passive') AS passives,
                      count(*) FILTER (WHERE category = 'detractor') AS detractors,
                      count(*) FILTER (WHERE category = 'unscored') AS unscored,
-                     count(*) FILTER (WHERE {IS_COMPLAINT}) AS complaints
+                     count(*) FILTER (WHERE {IS_COMPLAINT}) AS complaints,
+                     count(*) FILTER (WHERE category IS NULL) AS unclassified
               FROM mentions{where} GROUP BY brand, bucket) AS buckets
         ORDER BY brand, bucket"""
     return sql, params
@@ -55,12 +58,15 @@ def sentiment_stats(
     brand: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    brands: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
     """One row per brand and bucket, empty buckets included (zero counts, `nss` None), from `since` (or the brand's
-    first bucket) to `until` (or its last); `nss` is %promoters - %detractors of the classified mentions."""
+    first bucket) to `until` (or its last); `nss` is %promoters - %detractors of the classified mentions. Without
+    `brand`, the `brands` given (the configured ones) have their rows over a window even when they have no mention;
+    `unclassified` counts the mentions in `total` the classifier has not read yet."""
     sql, params = stats_sql(db.dialect, by, brand, since, until)
     rows = [dict(zip(STATS_COLUMNS, row)) for row in db.execute(sql, params).fetchall()]
-    return fill_empty_buckets(rows, by, [brand] if brand else [], since, until)
+    return fill_empty_buckets(rows, by, [brand] if brand else sorted(brands), since, until)
 
 
 _STEP = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(weeks=1)}
@@ -101,6 +107,7 @@ def fill_empty_buckets(
             label = _label(bucket, by)
             filled.append(known.get(label) or {"brand": brand, "bucket": label, "total": 0, "positive": 0,
                                                "neutral": 0, "negative": 0, "promoters": 0, "passives": 0,
-                                               "detractors": 0, "unscored": 0, "complaints": 0, "nss": None})
+                                               "detractors": 0, "unscored": 0, "complaints": 0, "nss": None,
+                                               "unclassified": 0})
             bucket += _STEP[by]
     return filled

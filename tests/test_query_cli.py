@@ -9,6 +9,7 @@ import pytest
 from brandpulse.store.migrations import SCHEMA_VERSION
 from brandpulse.store import open_db, transaction
 from tests.store_seed import mention, seed
+from tests.conftest import write_config
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 
@@ -168,7 +169,7 @@ def test_stats_by_day_counts_labels_categories_and_nss_per_bucket(invoke, store_
     if (NOW - timedelta(hours=2)).date() == (NOW - timedelta(hours=1)).date():
         assert recent == [{"brand": "Pinebrook Coffee", "bucket": recent[0]["bucket"], "total": 2, "positive": 1,
                            "neutral": 0, "negative": 1, "promoters": 1, "passives": 0, "detractors": 1, "unscored": 0,
-                           "complaints": 0, "nss": 0.0}]
+                           "complaints": 0, "nss": 0.0, "unclassified": 0}]
     old = [r for r in rows if r["total"] and r["bucket"] < (NOW - timedelta(days=5)).strftime("%Y-%m-%d")]
     # The four-star review is a passive whatever its text says: 0 promoters, 2 passives of 2.
     assert sum(r["passives"] for r in old) == 2 and all(r["nss"] == 0.0 for r in old)
@@ -203,8 +204,8 @@ def test_stats_by_hour_within_a_window(invoke, store_target):
     result = invoke("--db", path, "stats", "--by", "hour", "--since", "2026-03-02T10:00:00Z", "--format", "csv")
 
     assert list(csv.reader(io.StringIO(result.output)))[1:] == [
-        ["Pinebrook Coffee", "2026-03-02T10:00:00Z", "3", "0", "3", "0", "0", "3", "0", "0", "0", "0.0"],
-        ["Pinebrook Coffee", "2026-03-02T11:00:00Z", "1", "0", "1", "0", "0", "1", "0", "0", "0", "0.0"],
+        ["Pinebrook Coffee", "2026-03-02T10:00:00Z", "3", "0", "3", "0", "0", "3", "0", "0", "0", "0.0", "0"],
+        ["Pinebrook Coffee", "2026-03-02T11:00:00Z", "1", "0", "1", "0", "0", "1", "0", "0", "0", "0.0", "0"],
     ]
 
 
@@ -280,3 +281,18 @@ def test_analyst_commands_on_a_missing_store_say_how_to_create_it(invoke, tmp_pa
     result = invoke("--db", tmp_path / "none.db", "query")
 
     assert result.exit_code == 1 and "does not exist" in result.output
+
+
+def test_stats_lists_a_configured_brand_without_mentions_and_counts_the_unclassified(invoke, tmp_path):
+    config = write_config(tmp_path / "c.yaml", "brands:\n  - {name: Acme, keywords: [acme]}\n"
+                                               "  - {name: Quiet, keywords: [quiet]}\n")
+    (tmp_path / "m.jsonl").write_text(
+        '{"source": "x", "id": "1", "text": "acme", "created_at": "2026-03-02T10:00:00Z", "label": "negative"}\n'
+        '{"source": "x", "id": "2", "text": "acme again", "created_at": "2026-03-02T11:00:00Z"}\n', encoding="utf-8")
+    assert invoke("--config", config, "ingest", tmp_path / "m.jsonl", "--no-classify").exit_code == 0
+
+    rows = json.loads(invoke("--config", config, "stats", "--since", "2026-03-02", "--until", "2026-03-03",
+                             "--format", "json").stdout)
+
+    assert [(r["brand"], r["total"], r["detractors"], r["unclassified"]) for r in rows] == [
+        ("Acme", 2, 1, 1), ("Quiet", 0, 0, 0)]

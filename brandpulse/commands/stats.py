@@ -29,7 +29,7 @@ def stats(app: AppContext, brand: str | None, by: str, since, until, fmt: str) -
     with domain_errors():
         db = open_db(app.db_path, read_only=True)
         try:
-            rows = sentiment_stats(db, by, brand, since, until)
+            rows = sentiment_stats(db, by, brand, since, until, configured or ())
             others = unconfigured_brands(db, configured, since, until) if configured is not None else {}
         finally:
             db.close()
