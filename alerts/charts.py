@@ -59,10 +59,10 @@ def trend_chart(days: Sequence[date], volumes: Sequence[int], scores: Sequence[f
     axes.bar(days, volumes, width=0.8, color=COLORS["others"], label="mentions")
     axes.set_ylabel("mentions", fontsize=7)
     score_axes = axes.twinx()
-    points = [(d, s) for d, s in zip(days, scores) if s is not None]
-    if points:
-        score_axes.plot([d for d, _ in points], [s for _, s in points], color=COLORS["promoters"], marker="o",
-                        markersize=2.5, linewidth=1.5, label="net score")
+    if any(s is not None for s in scores):
+        # NaN for a day without a score: the line breaks there instead of joining its neighbours across it.
+        score_axes.plot(list(days), [float("nan") if s is None else s for s in scores], color=COLORS["promoters"],
+                        marker="o", markersize=2.5, linewidth=1.5, label="net score")
     score_axes.axhline(0, color="#616161", linewidth=0.6, linestyle=":")
     score_axes.set_ylim(-100, 100)
     score_axes.set_ylabel("net score", fontsize=7, color=COLORS["promoters"])

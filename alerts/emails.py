@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Mapping
+from datetime import datetime
+from zoneinfo import ZoneInfo
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
@@ -52,6 +54,16 @@ def sparkline(values: list[float | None], low: float = -100.0, high: float = 100
                    for v in values)
 
 
+def window_in(alert: Mapping[str, Any], zone: str) -> str:
+    """An alert's window in the digest's time zone, with its date: "2026-12-04 20:00-21:00" (a digest of a day in
+    Asia/Kolkata may hold an alert whose UTC hours fall on the day before)."""
+    tz = ZoneInfo(zone)
+    start = datetime.fromisoformat(alert["window_start"].replace("Z", "+00:00")).astimezone(tz)
+    end = datetime.fromisoformat(alert["window_end"].replace("Z", "+00:00")).astimezone(tz)
+    return f"{start:%Y-%m-%d %H:%M}-{end:%H:%M}" + ("" if zone == "UTC" else f" {zone}")
+
+
+_ENV.filters["window_in"] = window_in
 _ENV.filters["signed"] = signed
 _ENV.filters["sparkline"] = sparkline
 _ENV.filters["percent"] = percent

@@ -204,3 +204,27 @@ def test_posts_in_the_digest_are_one_bounded_line_without_anything_a_terminal_ac
     assert not any(c in text for c in "\x1b\x07\u202e") and "acme line one line two" in text
     long_line = next(line for line in text.splitlines() if "very long" in line)
     assert "\ufffd[2J" in text and len(long_line) < POST_CHARS + 60 and long_line.rstrip().endswith("…")
+
+
+def test_a_digests_alerts_show_their_window_in_the_digests_time_zone_with_its_date():
+    from brandpulse.alerts.emails import window_in
+
+    alert = {"window_start": "2026-12-04T20:00:00Z", "window_end": "2026-12-04T21:00:00Z"}
+
+    assert window_in(alert, "Asia/Kolkata") == "2026-12-05 01:30-02:30 Asia/Kolkata"
+    assert window_in(alert, "UTC") == "2026-12-04 20:00-21:00"
+
+
+def test_the_trend_line_breaks_over_a_day_without_a_score():
+    from datetime import date, timedelta
+    from unittest import mock
+
+    from matplotlib.axes import Axes
+
+    from brandpulse.alerts.charts import trend_chart
+
+    days = [date(2026, 3, 1) + timedelta(days=n) for n in range(3)]
+    with mock.patch.object(Axes, "plot", autospec=True, side_effect=Axes.plot) as plot:
+        trend_chart(days, [3, 0, 4], [20.0, None, -10.0], "Acme")
+    scores = plot.call_args.args[2]
+    assert len(scores) == 3 and scores[1] != scores[1]  # NaN: matplotlib leaves a gap
