@@ -256,7 +256,7 @@ def test_alerts_backtest_digest_and_status_read_postgresql_as_they_read_sqlite(i
         outputs[name] = (backtest.output, html, json.loads(status.output)["backlog"], sent.output)
 
     assert outputs["postgresql"] == outputs["sqlite"]
-    assert '"kind": "spike"' in outputs["postgresql"][0] and "1 email(s) delivered" in outputs["postgresql"][3]
+    assert '"kind": "spike"' in outputs["postgresql"][0] and "1 message(s) delivered" in outputs["postgresql"][3]
 
 
 def test_run_only_selects_the_kinds_of_job(demo_dir, invoke, store_target):
