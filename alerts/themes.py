@@ -46,8 +46,11 @@ NEGATIONS = frozenset("no not cannot can't cant don't dont didn't doesn't won't 
 _LINKS = re.compile(r"(?:https?://|www\.|@)\S*")
 _PUNCTUATION = "".join(c for c in string.punctuation if c != "'") + string.digits
 _TO_BOUNDARY = bytes.maketrans(_PUNCTUATION.encode("ascii"), b"|" * len(_PUNCTUATION))
-_SEPARATOR = " | "
-BOUNDARY, UNKNOWN = 0, 1
+# Between two texts: a boundary, and where the next text starts (a private-use character no post is written in).
+TEXT_BREAK = "\ue000"
+_SEPARATOR = f" {TEXT_BREAK} "
+BOUNDARY, UNKNOWN, NEXT_TEXT = 0, 1, 2  # NEXT_TEXT: the TEXT_BREAK token, a boundary that also counts texts
+_RESERVED = 3
 # A part is dropped for its phrase when at most this share of its occurrences is outside the phrase.
 INSIDE_TOLERANCE = 0.1
 MIN_COUNT = 3  # a theme is mentioned at least this often in the window
@@ -74,7 +77,7 @@ class Theme:
 
 def ignored_words(keywords: Iterable[str]) -> set[str]:
     """The lower-cased words of the brand's name and keywords (and their possessives), which are never terms."""
-    found = {w for w in words(keywords) if w != "|"}
+    found = {w for w in words(keywords) if w not in ("|", TEXT_BREAK)}
     return found | {f"{w}'s" for w in found}
 
 
@@ -94,17 +97,41 @@ def _id_arrays(tokens: list[str], vocabulary: dict[str, int]) -> np.ndarray:
     return np.fromiter(map(vocabulary.get, tokens, itertools.repeat(UNKNOWN)), dtype=np.int64, count=len(tokens))
 
 
-def _gram_keys(ids: np.ndarray, stop: np.ndarray, opens: np.ndarray, size: int) -> list[np.ndarray]:
+def _gram_keys(ids: np.ndarray, texts: np.ndarray, stop: np.ndarray, opens: np.ndarray, size: int) -> list[np.ndarray]:
     """Per order 1..3: the int64 key of every valid n-gram (no boundary inside, no stop word at either end but a
-    negation opening a phrase)."""
-    boundary = ids == BOUNDARY
+    negation opening a phrase), each counted once per text (`texts`: each token's text number)."""
+    boundary = (ids == BOUNDARY) | (ids == NEXT_TEXT)
     content = ~boundary & ~stop[ids]
     first = content | opens[ids]
     # Slices of a too-short array are empty: no special case for one or two tokens.
     pairs = first[:-1] & content[1:]
     triples = first[:-2] & ~boundary[1:-1] & content[2:]
-    return [ids[content], ids[:-1][pairs] * size + ids[1:][pairs],
-            (ids[:-2][triples] * size + ids[1:-1][triples]) * size + ids[2:][triples]]
+    grams = [(ids[content], texts[content]), (ids[:-1][pairs] * size + ids[1:][pairs], texts[:-1][pairs]),
+             ((ids[:-2][triples] * size + ids[1:-1][triples]) * size + ids[2:][triples], texts[:-2][triples])]
+    return [_once_per_text(keys, numbers, size ** order) for order, (keys, numbers) in enumerate(grams, start=1)]
+
+
+def _once_per_text(keys: np.ndarray, texts: np.ndarray, key_range: int) -> np.ndarray:
+    """`keys` (each below `key_range`) without the repeats of a key within one text: a term counts the mentions that
+    use it, so one post repeating a phrase 2,000 times counts once, not as a theme of its own."""
+    if len(keys) < 2:
+        return keys
+    if (int(texts[-1]) + 1) * key_range < 2 ** 63:
+        # One int64 per (text, key), in text order already: sorting it is nearly free (numpy's hashing unique is not).
+        pairs = texts * key_range + keys
+        pairs.sort()
+        return pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))] % key_range
+    order = np.lexsort((keys, texts))
+    keys, texts = keys[order], texts[order]
+    first = np.empty(len(keys), dtype=bool)
+    first[0] = True
+    first[1:] = (keys[1:] != keys[:-1]) | (texts[1:] != texts[:-1])
+    return keys[first]
+
+
+def _text_numbers(ids: np.ndarray) -> np.ndarray:
+    """Each token's text: how many text breaks come before it."""
+    return np.cumsum(ids == NEXT_TEXT)
 
 
 @dataclass(frozen=True)
@@ -184,8 +211,8 @@ def themes(window_texts: Sequence[str], baseline_texts: Sequence[str], keywords:
     vocabulary = _vocabulary(window_tokens, keywords)
     vocabulary.add(set(baseline_tokens))
     size = len(vocabulary.names)
-    grams = [_gram_keys(_id_arrays(tokens, vocabulary.ids), vocabulary.stop, vocabulary.opens, size)
-             for tokens in (window_tokens, baseline_tokens)]
+    ids = [_id_arrays(tokens, vocabulary.ids) for tokens in (window_tokens, baseline_tokens)]
+    grams = [_gram_keys(each, _text_numbers(each), vocabulary.stop, vocabulary.opens, size) for each in ids]
     counted = _count(*grams)
     candidates = _candidates(counted, size, vocabulary.names)
     dropped = _inside_longer(candidates)
@@ -242,13 +269,13 @@ def _vocabulary(window_tokens: list[str], keywords: Iterable[str]) -> _Vocabular
     for word, stem in stemmed:
         if stem not in shown or (counts[word], word) > (counts[shown[stem]], shown[stem]):
             shown[stem] = word
-    names = ["|", "?", *sorted(STOPWORDS)]
+    names = ["|", "?", TEXT_BREAK, *sorted(STOPWORDS)]
     stem_ids = {stem: len(names) + k for k, stem in enumerate(sorted(shown))}
     names += [shown[stem] for stem in sorted(shown)]
-    vocabulary = _Vocabulary({name: i for i, name in enumerate(names[:2 + len(STOPWORDS)])}, names,
+    vocabulary = _Vocabulary({name: i for i, name in enumerate(names[:_RESERVED + len(STOPWORDS)])}, names,
                              np.zeros(len(names), dtype=bool), np.array([n in NEGATIONS for n in names]), stem_ids,
                              ignored_stems)
-    vocabulary.stop[2:2 + len(STOPWORDS)] = True
+    vocabulary.stop[_RESERVED:_RESERVED + len(STOPWORDS)] = True
     vocabulary.ids.update((w, BOUNDARY) for w in counts if w not in vocabulary.ids)  # non-words, the brand's forms
     vocabulary.ids.update((w, BOUNDARY) for w in [*ignored, "|"])
     vocabulary.ids.update((w, stem_ids[stem]) for w, stem in stemmed)

@@ -45,6 +45,17 @@ def test_a_phrase_is_kept_instead_of_parts_that_only_occur_inside_it():
     assert not {"portal", "timeout", "portal timeout"} & set(found), found
 
 
+def test_a_term_counts_the_mentions_that_use_it_so_one_post_repeating_it_is_no_theme():
+    rng = random.Random(8)
+    baseline = [complaint(rng) for _ in range(1000)]
+    window = window_texts(rng, 60, topic_share=0.3) + ["acme unacceptable angry customer " * 500] * 2
+
+    found = {t.term: t.count for t in themes(window, baseline, ["acme"], limit=10)}
+
+    assert not {"unacceptable", "angry", "angry customer", "unacceptable angry customer"} & set(found), found
+    assert any(term in TOPIC for term in found), found
+
+
 def test_themes_are_json_objects_best_first_with_counts_and_score():
     rng = random.Random(6)
     baseline = [complaint(rng) for _ in range(500)]
