@@ -261,8 +261,14 @@ def _log_migration(db: sqlite_utils.Database, number: int) -> None:
         )
 
 
-def migrate(db: sqlite_utils.Database, read_only: bool = False) -> None:
-    """Bring the schema up to `SCHEMA_VERSION`; refuse a database written by newer code."""
+UPGRADE_HOW = ("stop the service of the older version, then start this version's (or run `brandpulse run --once`), "
+               "which upgrades the store")
+
+
+def migrate(db: sqlite_utils.Database, read_only: bool = False,
+            other_service: Callable[[], int | None] = lambda: None) -> None:
+    """Bring the schema up to `SCHEMA_VERSION`; refuse a database written by newer code, and an upgrade while
+    `other_service()` (the pid of another process holding the store's service lock) runs on the old schema."""
     version = db.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
         raise StoreError(
@@ -272,7 +278,13 @@ def migrate(db: sqlite_utils.Database, read_only: bool = False) -> None:
     if version == SCHEMA_VERSION:
         return
     if read_only:
-        raise StoreError(f"the database has schema version {version}; open it once read-write to upgrade it")
+        raise StoreError(f"the database has schema version {version} (this brandpulse needs {SCHEMA_VERSION}); "
+                         f"{UPGRADE_HOW}")
+    if (pid := other_service()) is not None:
+        # Upgraded under it, the older service would fail every job from then on, and could not even record why.
+        raise StoreError(f"the database has schema version {version} (this brandpulse needs {SCHEMA_VERSION}), but a "
+                         f"brandpulse service (pid {pid}), an older version, still runs on it; stop it, then start "
+                         "this version's service, which upgrades the store as it starts")
     for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
         db.execute("BEGIN IMMEDIATE")
         try:

@@ -186,7 +186,8 @@ def migrate_postgres(db, read_only: bool = False) -> None:
     if version == known:
         return
     if read_only:
-        raise StoreError(f"the database has schema version {version}; open it once read-write to upgrade it")
+        raise StoreError(f"the database has schema version {version} (this brandpulse needs {known}); start this "
+                         "version's service, or run `brandpulse run --once`, which upgrades the store")
     for number, (name, script) in enumerate(PG_MIGRATIONS, start=1):
         if number <= version:
             continue

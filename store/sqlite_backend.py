@@ -14,6 +14,7 @@ import sqlite_utils
 from brandpulse.store.backend import Params, Transactions
 from brandpulse.store.errors import SearchSyntaxError, StoreError
 from brandpulse.store.migrations import migrate
+from brandpulse.store.lock import ServiceLock
 
 BUSY_TIMEOUT_S = 30.0
 _FTS_TRIGGER = "mentions_fts_insert"
@@ -157,6 +158,12 @@ def _deny_attach(action: int, *_: object) -> int:
     return sqlite3.SQLITE_DENY if action == sqlite3.SQLITE_ATTACH else sqlite3.SQLITE_OK
 
 
+def _other_service(path: Path) -> int | None:
+    """The pid of another process holding the store's service lock (0 when it wrote none), or None."""
+    holder = ServiceLock(path).holder()
+    return None if holder is None or holder == os.getpid() else holder
+
+
 def open_sqlite(path: str | Path, read_only: bool = False) -> SqliteStore:
     """Open (creating and migrating when writable) the SQLite store at `path`."""
     path = Path(path)
@@ -188,7 +195,7 @@ def open_sqlite(path: str | Path, read_only: bool = False) -> SqliteStore:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
         db = SqliteStore(conn, str(path))
-        migrate(db, read_only=read_only)
+        migrate(db, read_only=read_only, other_service=lambda: _other_service(path))
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise StoreError(f"database {path} cannot be opened: {exc}") from exc

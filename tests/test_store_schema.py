@@ -48,8 +48,32 @@ def test_version_1_database_upgrades_in_place_keeping_rows_and_search(db_path):
 def test_version_1_database_opened_read_only_asks_for_a_read_write_open(db_path):
     _version_1_database(db_path)
 
-    with pytest.raises(StoreError, match="open it once read-write"):
+    with pytest.raises(StoreError, match=r"schema version 1 \(this brandpulse needs \d+\); stop the service of the "
+                                         r"older version, then start this version's \(or run `brandpulse run --once`\)"):
         open_db(db_path, read_only=True)
+
+
+def test_an_older_service_running_on_the_store_is_not_upgraded_under(db_path, tmp_path):
+    import subprocess
+    import sys
+
+    _version_1_database(db_path)
+    # The older version's service: another process holding the store's service lock.
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom brandpulse.store.lock import ServiceLock\n"
+                               f"lock = ServiceLock({str(db_path)!r}).acquire()\nprint('held', flush=True)\n"
+                               "time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(StoreError, match=rf"a brandpulse service \(pid {holder.pid}\), an older version, still runs"):
+            open_db(db_path)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert sqlite3.connect(db_path).execute("PRAGMA user_version").fetchone()[0] == 1
+
+    db = open_db(db_path)  # once it stopped, the upgrade goes ahead
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    db.close()
 
 
 def test_database_from_newer_code_is_refused_read_only_too(db_path):
