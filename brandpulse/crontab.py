@@ -6,6 +6,7 @@ Tuesday to Saturday; numbers are translated to day names first.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 _DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
@@ -56,3 +57,11 @@ def cron_trigger(expression: str, timezone: Any = None):
     minute, hour, day, month, day_of_week = fields
     return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=weekday_names(day_of_week),
                        timezone=timezone)
+
+
+def last_fire(trigger: Any, now: datetime, within: timedelta) -> datetime | None:
+    """The trigger's latest fire time in the `within` before `now`, or None."""
+    fire, last = trigger.get_next_fire_time(None, now - within), None
+    while fire is not None and fire <= now:
+        last, fire = fire, trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+    return last

@@ -8,6 +8,7 @@ evaluation takes a lock in the database.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -90,6 +91,8 @@ class Pipeline:
         self._matcher = BrandMatcher(self._queries)
         self._policy = factory.nps_policy(config.sentiment)
         self._brands_synced = False
+        # Set by the service on SIGTERM: a long classify pass stops after its batch instead of the whole backlog.
+        self.stopping = threading.Event()
 
     def open(self):
         """A fresh connection; each job uses its own, so jobs may run on different threads."""
@@ -194,6 +197,8 @@ class Pipeline:
                         break
                     done += self._classify_and_save(db, pending, now, left)
                     after = pending[-1].id
+                if self.stopping.is_set():
+                    break  # the rest waits for the next start
         left.raise_if_any(done)
         return done
 

@@ -100,11 +100,12 @@ def build_scheduler(listed: Sequence[tuple[str, Work, timedelta]], record: Recor
     return scheduler
 
 
-def add_digest_job(scheduler, pipeline: Pipeline, record: Recorder | None = None) -> None:
-    """The daily digest, at the config's cron expression in its time zone (an `alerts` worker's job)."""
+def add_digest_job(scheduler, pipeline: Pipeline, record: Recorder | None = None, now: datetime | None = None) -> None:
+    """The daily digest, at the config's cron expression in its time zone (an `alerts` worker's job). The digest of
+    its latest time in the day before `now` goes out at once if it did not then: the service was down over it."""
     from zoneinfo import ZoneInfo
 
-    from brandpulse.crontab import cron_trigger
+    from brandpulse.crontab import cron_trigger, last_fire
 
     digest = pipeline.config.digest
     if not digest.enabled:
@@ -112,6 +113,10 @@ def add_digest_job(scheduler, pipeline: Pipeline, record: Recorder | None = None
     trigger = cron_trigger(digest.cron, ZoneInfo(digest.timezone))
     scheduler.add_job(wrap_job("digest", pipeline.send_digest, record), trigger, id="digest", name="digest")
     log.info("scheduled digest at '%s' (%s)", digest.cron, digest.timezone)
+    missed = last_fire(trigger, now or _utcnow(), timedelta(days=1))
+    if missed is not None:  # queued once per brand and day: nothing goes out twice if it went then
+        scheduler.add_job(wrap_job("digest", lambda _started: pipeline.send_digest(missed), record),
+                          id="digest-catch-up", name="digest")
 
 
 def serve(pipeline: Pipeline, kinds: Collection[str] = JOB_KINDS, stop: threading.Event | None = None) -> None:
@@ -131,5 +136,6 @@ def serve(pipeline: Pipeline, kinds: Collection[str] = JOB_KINDS, stop: threadin
     while not stop.wait(SIGNAL_POLL_S):
         pass
     log.info("stopping: waiting for running jobs to finish")
+    pipeline.stopping.set()
     scheduler.shutdown(wait=True)
     log.info("stopped")

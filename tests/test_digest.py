@@ -228,3 +228,22 @@ def test_the_trend_line_breaks_over_a_day_without_a_score():
         trend_chart(days, [3, 0, 4], [20.0, None, -10.0], "Acme")
     scores = plot.call_args.args[2]
     assert len(scores) == 3 and scores[1] != scores[1]  # NaN: matplotlib leaves a gap
+
+
+def test_a_service_started_after_the_digest_time_sends_that_digest_once_at_start(tmp_path, invoke):
+    config = _setup(tmp_path, invoke)
+    pipeline = Pipeline(load_config(config), tmp_path / "brandpulse.db")
+    started = datetime(2026, 3, 10, 9, tzinfo=timezone.utc)  # down over 07:30 Paris (06:30 UTC) on Tuesday
+
+    scheduler = BackgroundScheduler(timezone=timezone.utc)
+    add_digest_job(scheduler, pipeline, now=started)
+    scheduler.get_job("digest-catch-up").func()
+    again = BackgroundScheduler(timezone=timezone.utc)  # a restart the same morning: nothing goes out twice
+    add_digest_job(again, pipeline, now=started)
+    again.get_job("digest-catch-up").func()
+    sunday = BackgroundScheduler(timezone=timezone.utc)
+    add_digest_job(sunday, pipeline, now=datetime(2026, 3, 8, 9, tzinfo=timezone.utc))  # weekdays only: none due
+
+    subjects = [row[0] for row in sqlite3.connect(tmp_path / "brandpulse.db").execute("SELECT subject FROM outbox")]
+    assert subjects == ["[brandpulse] Daily digest 2026-03-09: Acme"]
+    assert sunday.get_job("digest-catch-up") is None
