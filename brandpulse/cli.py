@@ -72,6 +72,10 @@ def run(app: AppContext, once: bool, only: tuple[str, ...]) -> None:
         print_run_summary(pipeline, collected, classified, fired, delivered)
         if unclassified is not None:
             raise unclassified  # inside domain_errors: printed as an error, exit code 1
+        if "classify" in kinds and (stale := pipeline.count_stale(None)):
+            # After an upgrade that changed the model, old rows count no complaints until they are read again.
+            click.echo(f"Stale:      {stale} stored mention(s) were classified by another model or version; "
+                       "`brandpulse sentiment rescore` reads them again")
 
 
 def _classify_once(pipeline) -> tuple[int, Exception | None]:

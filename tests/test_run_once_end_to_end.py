@@ -50,3 +50,17 @@ def test_second_run_once_adds_no_duplicates_and_no_second_alert(demo_dir, invoke
         "SELECT count(DISTINCT source || ':' || external_id) FROM mentions").fetchone()[0]
     assert conn.execute("SELECT count(*) FROM alerts").fetchone()[0] == 1
     assert len(list((demo_dir / "outbox").glob("*.eml"))) == 1
+
+
+@pytest.mark.slow
+def test_mentions_an_older_model_classified_are_named_with_the_command_that_updates_them(demo_dir, invoke):
+    first = invoke("run", "--once")
+    with sqlite3.connect(demo_dir / "brandpulse.db") as conn:  # as a store classified before an upgrade
+        conn.execute("UPDATE mentions SET model_version = 'an-older-one', complaint = NULL WHERE id <= 7")
+    second = invoke("run", "--once")
+    rescored = invoke("sentiment", "rescore")
+    third = invoke("run", "--once")
+
+    assert "Stale:" not in first.output and rescored.exit_code == 0, rescored.output
+    assert "Stale:      7 stored mention(s) were classified by another model or version" in second.output
+    assert "Stale:" not in third.output
