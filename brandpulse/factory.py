@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 from brandpulse.alerts.health import HealthRule
 from brandpulse.alerts.spike import SpikeRule
@@ -25,6 +27,7 @@ from brandpulse.config import (
 )
 from brandpulse.collectors.base import BrandQuery, Collector
 from brandpulse.collectors.replay import ReplayCollector
+from brandpulse.logging_setup import add_secrets
 from brandpulse.sentiment.nps import NpsPolicy
 
 log = logging.getLogger(__name__)
@@ -63,8 +66,19 @@ def disabled_collectors(config: Config, env: Mapping[str, str] = os.environ) -> 
     return disabled
 
 
+# A query parameter named like a credential (`?apikey=`, `&token=`, `&sig=`): a feed's URL has no other place for one.
+_SECRET_PARAMETER = re.compile(r"key|token|secret|pass|sig|auth|code", re.IGNORECASE)
+
+
+def _mask_url_credentials(url: str | None) -> None:
+    """Mask the values of credential-like query parameters of a collector's URL in every log line and stored error."""
+    if url:
+        add_secrets([value for name, value in parse_qsl(urlsplit(url).query) if _SECRET_PARAMETER.search(name)])
+
+
 def build_collector(settings: CollectorConfig, now: datetime, env: Mapping[str, str] = os.environ) -> Collector:
     """The collector a config entry describes; credentials come from `env`."""
+    _mask_url_credentials(getattr(settings, "url", None) or getattr(settings, "base_url", None))
     if isinstance(settings, ReplayCollectorConfig):
         return ReplayCollector(settings.name, settings.path, now)
     if isinstance(settings, TwitterCollectorConfig):

@@ -220,3 +220,20 @@ def test_blank_credentials_count_as_missing(tmp_path, monkeypatch):
     monkeypatch.setenv("TWITTER_BEARER_TOKEN", "  \n")
     config = config_with(tmp_path, "  - {type: twitter, name: x}\n")
     assert missing_credentials(config.collectors[0]) == ["TWITTER_BEARER_TOKEN"]
+
+
+def test_an_api_key_in_a_feed_urls_query_is_masked_in_logs_and_stored_errors(tmp_path, server, caplog):
+    server.route("/reviews.atom", Reply(500, b"down"))
+    config = config_with(tmp_path, f'  - {{type: feed, name: reviews, url: "{server.url}/reviews.atom?apikey='
+                                   'S3CRETKEY123&lang=en", timeout: 2}\n')
+    pipeline = Pipeline(config, tmp_path / "db.sqlite")
+
+    report = pipeline.collect(NOW)
+
+    state = {s["name"]: s for s in collector_states(pipeline.open())}["reviews:Pinebrook Coffee"]
+    assert "500" in report.failures["reviews:Pinebrook Coffee"] and "500" in state["last_error"]
+    shown = [logging.Formatter().format(r) for r in caplog.records]
+    from brandpulse.logging_setup import mask, secret_values
+
+    assert not any("S3CRETKEY123" in mask(line, secret_values()) for line in shown)
+    assert "S3CRETKEY123" not in state["last_error"]
