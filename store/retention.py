@@ -32,3 +32,11 @@ def prune_mentions(db: Store, before: datetime, batch: int = PRUNE_BATCH) -> int
         log.info("pruned %s mentions so far", deleted)
         if done < batch:
             return deleted
+
+
+def prune_message_bodies(db: Store, before: datetime) -> int:
+    """Empty the bodies of the messages sent before `before` (a digest is 70 kB a brand a day), keeping their rows:
+    what went where and when stays on record. Returns how many were emptied."""
+    with transaction(db):
+        return db.execute("UPDATE outbox SET message = ? WHERE status = 'sent' AND sent_at < ? AND length(message) > 0",
+                          [b"", to_db(before)]).rowcount

@@ -277,6 +277,26 @@ def test_prune_deletes_old_mentions_and_their_search_entries(invoke, store_path)
     assert _json(invoke, store_path, "query", "--search", "opens") == []
 
 
+def test_prune_empties_the_bodies_of_old_sent_messages_and_keeps_their_rows(invoke, store_path):
+    from brandpulse.store import outbox as store_outbox
+
+    now = datetime.now(timezone.utc)
+    db = open_db(store_path)
+    old, recent, waiting = (store_outbox.enqueue(db, "digest", "B", s, ["m@x.test"], b"x" * 70_000, now)
+                            for s in ("old", "recent", "waiting"))
+    store_outbox.mark_sent(db, old, "SMTP", now - timedelta(days=30))
+    store_outbox.mark_sent(db, recent, "SMTP", now - timedelta(days=1))
+    db.close()
+
+    result = invoke("--db", store_path, "prune", "--older-than", "7d")
+
+    db = open_db(store_path)
+    sizes = dict(db.execute("SELECT subject, length(message) FROM outbox").fetchall())
+    db.close()
+    assert result.exit_code == 0 and "the bodies of 1 message(s) sent before then emptied" in result.output
+    assert sizes == {"old": 0, "recent": 70_000, "waiting": 70_000}
+
+
 def test_analyst_commands_on_a_missing_store_say_how_to_create_it(invoke, tmp_path):
     result = invoke("--db", tmp_path / "none.db", "query")
 

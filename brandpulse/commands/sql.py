@@ -11,7 +11,7 @@ from brandpulse.commands.output import format_option, write_rows
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
 from brandpulse.store import open_db
-from brandpulse.store.retention import count_older, prune_mentions
+from brandpulse.store.retention import count_older, prune_mentions, prune_message_bodies
 from brandpulse.store.timestamps import to_db
 
 
@@ -69,6 +69,8 @@ def prune(app: AppContext, age: timedelta, dry_run: bool) -> None:
                 click.echo(f"{count_older(db, before)} mention(s) published before {to_db(before)} would be deleted")
                 return
             deleted = prune_mentions(db, before)
+            emptied = prune_message_bodies(db, before)
         finally:
             db.close()
-    click.echo(f"{deleted} mention(s) published before {to_db(before)} deleted")
+    click.echo(f"{deleted} mention(s) published before {to_db(before)} deleted; the bodies of {emptied} message(s) "
+               "sent before then emptied (their rows kept)")
