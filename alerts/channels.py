@@ -9,6 +9,7 @@ import socket
 from urllib.parse import urlsplit
 
 from brandpulse.alerts.base import DeliveryError, RefusedForGood
+from brandpulse.alerts.chat import fit
 
 # apprise logs each URL it loads, tokens included, at DEBUG: nothing of it may reach the service's own log.
 # Failures are still read, per call, from the result apprise returns (its capture handler sits on this logger).
@@ -71,6 +72,8 @@ def send(name: str, url: str, title: str, body: str) -> str:
     target = _target(url)
     if target is None:
         raise DeliveryError(f"channel {name}: its URL is not one apprise can use; check the variable that holds it")
+    # The service's own limit, title included where it sends both as one text: a longer message is refused (400).
+    body = fit(body, min(plugin.body_maxlen for plugin in target) - len(title) - 2)
     try:
         result = target.notify(body=body, title=title, body_format=apprise.NotifyFormat.TEXT, timeout=CALL_TIMEOUT_S)
     except Exception as exc:  # apprise reports failures in its result; anything raised is as retryable

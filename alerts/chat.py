@@ -106,3 +106,16 @@ def digest_chat(brand: str, day: str, volume: int, counts: Mapping[str, int], ns
     if terms:
         lines.append("Themes of negative mentions: " + ", ".join(f"{defuse(t, 40)} ({n})" for t, n in terms[:5]))
     return ChatMessage(defuse(f"Daily digest {day}: {brand}", 200), "\n".join(lines))
+
+
+def fit(body: str, limit: int) -> str:
+    """`body` in at most `limit` characters for a service that refuses longer messages (Discord 2,000, Teams
+    Workflows 1,000): its first and last lines kept (what happened; the alert id and how to acknowledge it), the
+    lines before the last dropped from the bottom (the least important mentions first), then a hard cut."""
+    if len(body) <= limit:
+        return body
+    lines = body.splitlines()
+    while len(lines) > 2 and len("\n".join(lines)) + 2 > limit:
+        del lines[-2]
+    shortened = "\n".join(lines[:-1] + ["…", lines[-1]]) if len(lines) > 1 else lines[0]
+    return shortened if len(shortened) <= limit else shortened[: max(limit - 1, 0)] + "…"

@@ -1,7 +1,7 @@
 from datetime import datetime, timezone
 
 from brandpulse.alerts.base import Alert
-from brandpulse.alerts.chat import alert_chat, defuse, digest_chat
+from brandpulse.alerts.chat import alert_chat, defuse, digest_chat, fit
 
 START = datetime(2026, 3, 6, 14, tzinfo=timezone.utc)
 END = datetime(2026, 3, 6, 15, tzinfo=timezone.utc)
@@ -105,3 +105,15 @@ def test_a_post_cannot_hide_a_link_embed_an_image_or_ping_a_person_or_group():
     assert "](" not in line and "] (" not in line and "\u202e" not in line
     assert "@sam" not in line and "@support-team" not in line and "@\u200bsam" in line
     assert "https://evil.example/phish" in line  # the address shows as written, not behind a name
+
+
+def test_a_message_over_a_services_limit_keeps_what_happened_and_how_to_acknowledge_it():
+    long_link = "https://reviews.example/" + "r" * 250
+    mentions = [_mention(n, url=long_link, text="the app lost my order " * 8) for n in range(1, 4)]
+    body = alert_chat(_spike(top_mentions=mentions, themes=[{"term": "lost order"}]), 17).body
+
+    teams = fit(body, 1000 - 40)  # Teams Workflows: 1,000 characters, the title beside it
+
+    assert len(body) > 1000 >= len(teams) + 40
+    assert teams.splitlines()[0] == body.splitlines()[0] and teams.splitlines()[-1] == body.splitlines()[-1]
+    assert "…" in teams.splitlines() and fit(body, len(body)) == body
