@@ -3,6 +3,7 @@ mentions, sources, alerts) and across brands (share of voice), and their stable 
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ class BrandDigest:
     sources: Sequence[Mapping[str, Any]]
     alerts: Sequence[Mapping[str, Any]] = ()
     complaints: int = 0  # mentions the complaint head reads as complaints: the posts support has to answer
+    unclassified: int = 0  # posted that day but not read by the classifier yet: in no figure of the digest
 
     @property
     def volume(self) -> int:
@@ -107,7 +109,7 @@ def top_grouped(mentions: Sequence[Mapping[str, Any]], category: str, limit: int
 def brand_digest(
     brand: str, day: date, mentions: Sequence[Mapping[str, Any]], trend: Sequence[tuple[date, Mapping[str, int]]],
     baseline_texts: Sequence[str], keywords: Sequence[str], alerts: Sequence[Mapping[str, Any]] = (),
-    top: int = 3, terms: int = 5, *, complaint_threshold: float,
+    top: int = 3, terms: int = 5, *, complaint_threshold: float, unclassified: int = 0,
 ) -> BrandDigest:
     """The digest of `brand` for `day` from its classified mentions, the category counts of the days before
     (oldest first) and the texts of its detractor mentions of the `BASELINE_DAYS` before. A mention is a complaint
@@ -121,7 +123,7 @@ def brand_digest(
         top_positive=top_grouped(mentions, "promoter", top),
         top_negative=flagged(top_grouped(mentions, "detractor", top), complaint_threshold),
         sources=by_source(mentions), alerts=[alert_summary(a) for a in alerts],
-        complaints=complaint_count(mentions, complaint_threshold),
+        complaints=complaint_count(mentions, complaint_threshold), unclassified=unclassified,
     )
 
 
@@ -158,17 +160,19 @@ def _count(counts: Mapping[str, int], category: str | None) -> int:
 
 
 def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
+    # Half away from zero, as SQL's round() in `stats`: 12.25 is 12.3 in both, not 12.2 here.
+    return None if value is None else math.copysign(math.floor(abs(value) * 10 + 0.5) / 10, value)
 
 
 def brand_json(d: BrandDigest) -> dict[str, Any]:
     """One brand's part of the digest JSON (the shape documented in the README)."""
     return {
         "brand": d.brand, "volume": d.volume, "categories": dict(d.counts), "complaints": d.complaints,
+        "unclassified": d.unclassified,
         "net_score": _round(d.nss), "net_score_previous_day": _round(d.nss_previous_day),
         "net_score_7d_average": _round(d.nss_7d_average),
         "net_score_change": {"previous_day": _round(d.change), "7d_average": _round(d.change_7d)},
-        "trend": [{"date": day.isoformat(), "volume": sum(c.values()), **{k: c.get(k, 0) for k in SCORED},
+        "trend": [{"date": day.isoformat(), "volume": sum(c.values()), **{k: c.get(k, 0) for k in (*SCORED, "unscored")},
                    "net_score": _round(net_score(c))} for day, c in d.trend],
         "themes": list(d.themes), "top_positive": list(d.top_positive), "top_negative": list(d.top_negative),
         "sources": list(d.sources), "alerts": list(d.alerts),

@@ -55,6 +55,7 @@ def _brand_digest(config: Config, db: Any, brand: BrandConfig, day: date) -> ale
         store_alerts.detractor_texts(db, brand.name, baseline_start, start), brand.keywords,
         store_digest.alerts_between(db, brand.name, start, end), settings.top_mentions, settings.top_terms,
         complaint_threshold=COMPLAINT_THRESHOLD,
+        unclassified=store_digest.unclassified_count(db, brand.name, start, end),
     )
 
 

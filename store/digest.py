@@ -24,6 +24,12 @@ def classified_mentions(db: Store, brand: str, start: datetime, end: datetime) -
     ]
 
 
+def unclassified_count(db: Store, brand: str, start: datetime, end: datetime) -> int:
+    """How many mentions of `brand` posted in [start, end) the classifier has not read yet."""
+    return db.execute("SELECT count(*) FROM mentions WHERE brand = ? AND created_at >= ? AND created_at < ? "
+                      "AND category IS NULL", [brand, to_db(start), to_db(end)]).fetchone()[0]
+
+
 def category_counts(db: Store, brand: str, start: datetime, end: datetime) -> dict[str, int]:
     """Promoters, passives, detractors and unscored mentions of `brand` posted in [start, end)."""
     rows = db.execute(

@@ -247,3 +247,22 @@ def test_a_service_started_after_the_digest_time_sends_that_digest_once_at_start
     subjects = [row[0] for row in sqlite3.connect(tmp_path / "brandpulse.db").execute("SELECT subject FROM outbox")]
     assert subjects == ["[brandpulse] Daily digest 2026-03-09: Acme"]
     assert sunday.get_job("digest-catch-up") is None
+
+
+def test_the_digest_says_how_many_of_the_days_mentions_are_not_classified_yet(tmp_path, invoke):
+    config = _setup(tmp_path, invoke)
+    with sqlite3.connect(tmp_path / "brandpulse.db") as conn:  # the classifier is behind on 10 Mar
+        conn.execute("UPDATE mentions SET category = NULL, label = NULL WHERE id IN "
+                     "(SELECT id FROM mentions WHERE created_at LIKE '2026-03-10%' LIMIT 5)")
+
+    text = invoke("--config", config, "digest", "--date", "2026-03-10").output
+    doc = __import__("json").loads(invoke("--config", config, "digest", "--date", "2026-03-10", "--format", "json").output)
+
+    assert doc["brands"][0]["unclassified"] == 5
+    assert "; 5 more not classified yet, in no figure below" in text
+
+
+def test_net_scores_round_half_away_from_zero_as_stats_does():
+    from brandpulse.alerts.digest import _round
+
+    assert (_round(12.25), _round(-12.25), _round(0.05), _round(None)) == (12.3, -12.3, 0.1, None)

@@ -56,7 +56,7 @@ def test_digest_json_has_the_documented_shape(tmp_path, invoke):
     acme = doc["brands"][0]
     assert set(acme) == {"brand", "volume", "categories", "net_score", "net_score_previous_day", "net_score_7d_average",
                          "net_score_change", "trend", "themes", "top_positive", "top_negative", "sources", "alerts",
-                         "complaints"}
+                         "complaints", "unclassified"}
     # 24 h x (3, 2) + the storm's 40 + 30 detractors.
     assert acme["volume"] == 24 * 5 + 70 and acme["categories"] == {"promoter": 72, "passive": 0, "detractor": 118}
     assert acme["net_score"] == round(100 * (72 - 118) / 190, 1) and acme["net_score_previous_day"] == 20.0
@@ -64,7 +64,8 @@ def test_digest_json_has_the_documented_shape(tmp_path, invoke):
                                         "7d_average": round(acme["net_score"] - 20, 1)}
     assert len(acme["trend"]) == 30 and acme["trend"][-1]["date"] == DAY and acme["trend"][-1]["volume"] == 190
     assert acme["trend"][0] == {"date": "2026-02-09", "volume": 0, "promoter": 0, "passive": 0, "detractor": 0,
-                                "net_score": None}
+                                "unscored": 0, "net_score": None}
+    assert acme["unclassified"] == 0
     assert acme["sources"] == [{"source": "twitter", "volume": 190, "promoter": 72, "passive": 0, "detractor": 118,
                                 "net_score": acme["net_score"]}]
     fields = {"source", "author", "text", "url", "created_at", "score", "complaint", "similar"}
