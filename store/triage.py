@@ -19,10 +19,14 @@ SILENCE_COLUMNS = ("id", "brand", "created_by", "created_at", "until", "note", "
 # LIMIT -1 is SQLite's "no limit" only; this is every row on both backends.
 _NO_LIMIT = 2**62
 # Built once from the constant column lists above; every value is bound.
-_LIST_ALERTS = f"""SELECT {', '.join(ALERT_COLUMNS)}, details FROM alerts
+# Open: neither the alert nor any alert of its storm (the first alert and its updates) is acknowledged.
+_LIST_ALERTS = f"""SELECT {', '.join(ALERT_COLUMNS)}, details FROM alerts a
     WHERE (:since IS NULL OR window_start >= :since) AND (:brand IS NULL OR brand = :brand)
-          AND (NOT :open OR acked_at IS NULL)
+          AND (NOT :open OR NOT EXISTS (SELECT 1 FROM alerts s WHERE s.acked_at IS NOT NULL
+               AND (s.id = coalesce(a.storm_id, a.id) OR s.storm_id = coalesce(a.storm_id, a.id))))
     ORDER BY window_start DESC, id DESC LIMIT :limit"""
+_STORM_OWNER = """SELECT acked_by, acked_at FROM alerts WHERE (id = :s OR storm_id = :s) AND acked_at IS NOT NULL
+    ORDER BY acked_at LIMIT 1"""
 _ONE_ALERT = f"SELECT {', '.join(ALERT_COLUMNS)} FROM alerts WHERE id = ?"
 _SILENCES = f"""SELECT {', '.join(SILENCE_COLUMNS)} FROM silences
     WHERE NOT :active OR (until > :now AND created_at <= :now) ORDER BY created_at DESC, id DESC"""
@@ -51,24 +55,24 @@ def list_alerts(
 
 
 def acknowledge(db: Store, alert_id: int, by: str, note: str | None, now: datetime) -> dict[str, Any]:
-    """Record who owns alert `alert_id` (a second ack keeps the first owner); returns the alert row."""
-    row = db.execute("SELECT acked_by FROM alerts WHERE id = ?", [alert_id]).fetchone()
+    """Record who owns alert `alert_id`; returns the alert row. A storm has one owner: a second ack, of the alert or
+    of another alert of its storm, keeps the first owner (the row returned names them)."""
+    row = db.execute("SELECT coalesce(storm_id, id) FROM alerts WHERE id = ?", [alert_id]).fetchone()
     if row is None:
         raise TriageError(f"no alert with id {alert_id}; `brandpulse alerts list` shows the stored ones")
-    if row[0] is None:
+    owner = db.execute(_STORM_OWNER, {"s": row[0]}).fetchone()
+    if owner is None:
         db.execute("UPDATE alerts SET acked_by = ?, acked_at = ?, ack_note = ? WHERE id = ?",
                    [by, to_db(now), note, alert_id])
-    return dict(next(db.query(_ONE_ALERT, [alert_id])))
+    alert = dict(next(db.query(_ONE_ALERT, [alert_id])))
+    return alert if owner is None else {**alert, "acked_by": owner[0], "acked_at": owner[1]}
 
 
 def storm_acknowledgement(db: Store, storm_id: int | None) -> str | None:
     """Who acknowledged an alert of the storm that began with alert `storm_id`, or None."""
     if storm_id is None:
         return None
-    row = db.execute(
-        "SELECT acked_by FROM alerts WHERE (id = :s OR storm_id = :s) AND acked_at IS NOT NULL ORDER BY acked_at LIMIT 1",
-        {"s": storm_id},
-    ).fetchone()
+    row = db.execute(_STORM_OWNER, {"s": storm_id}).fetchone()
     return row[0] if row else None
 
 

@@ -89,7 +89,7 @@ def test_alerts_list_as_json_has_the_triage_fields_and_filters_open_brand_and_si
         (expected,) = _rows(storm, "SELECT count(*) FROM mentions WHERE category = 'detractor' AND complaint >= 0.5 "
                                    f"AND created_at >= '{alert['window_start']}' AND created_at < '{alert['window_end']}'")
         assert alert["complaints"] == expected[0] > 0
-    assert [a["id"] for a in still_open] == [1] and [a["id"] for a in recent] == [2]
+    assert still_open == [] and [a["id"] for a in recent] == [2]  # acknowledging its update owns storm 1
     assert table.splitlines()[0].split() == ["id", "kind", "brand", "source", "window_start", "observed", "expected",
                                              "complaints", "acked_by", "acked_at", "suppressed"]
     assert len(table.splitlines()) == 2  # header and rule: Globex has no alert
@@ -110,6 +110,19 @@ def test_a_second_acknowledgement_keeps_the_first_owner(storm, invoke):
 
     assert again.exit_code == 0 and again.output.startswith("alert 1 was already acknowledged by dana at ")
     assert _rows(storm, "SELECT acked_by FROM alerts") == [("dana",)]
+
+
+def test_a_storm_has_one_owner_and_its_updates_are_not_open_once_it_is_acknowledged(storm, invoke):
+    config = storm.db_path.parent / "config.yaml"
+    storm.evaluate_alerts(FIRST)
+    invoke("--config", config, "alerts", "ack", "1", "--by", "dana")
+    storm.evaluate_alerts(SECOND)  # the update, alert 2, of the acknowledged storm 1
+
+    listed = json.loads(invoke("--config", config, "alerts", "list", "--open", "--format", "json").stdout)
+    update = invoke("--config", config, "alerts", "ack", "2", "--by", "lee")
+
+    assert listed == [] and update.output.startswith("alert 2 was already acknowledged by dana at ")
+    assert _rows(storm, "SELECT id, acked_by FROM alerts") == [(1, "dana"), (2, None)]
 
 
 def test_silence_is_recorded_listed_and_can_be_lifted_early(storm, invoke):
