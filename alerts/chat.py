@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from brandpulse.alerts.base import Alert
-from brandpulse.alerts.emails import web_link
+from brandpulse.alerts.emails import web_link, window_query
 from brandpulse.alerts.shown import excerpt
 
 MENTION_CHARS = 140
 MAX_LINK = 300  # a longer link is left out: it would crowd out the message (Teams cuts messages at 1,000 characters)
 TOP_MENTIONS = 3
 TOP_THEMES = 3
+TAIL = 2  # a spike message's last lines: the query listing every post to answer, and the alert id
 _BLANKS = re.compile(r"\s+")
 # `@channel` in Slack, `@everyone` in Discord, `@sam` or `@support-team` in Mattermost: a customer's post must page
 # nobody. A zero-width space after the @ keeps it readable and breaks the mention (an address's @ is left alone).
@@ -75,7 +76,9 @@ def spike_chat(alert: Alert, alert_id: int) -> ChatMessage:
         lines.append(themes)
     if mentions := _mention_lines(alert.details.get("top_mentions") or []):
         lines += ["Top mentions:", *mentions]
-    lines.append(f"Alert #{alert_id}; acknowledge with: brandpulse alerts ack {alert_id} --by NAME")
+    # The rest of the posts to answer: only 3 fit in a chat message. One of the TAIL lines `fit` keeps.
+    lines.append(f"All of them, the likeliest complaints first: {window_query(alert)}\n"
+                 f"Alert #{alert_id}; acknowledge with: brandpulse alerts ack {alert_id} --by NAME")
     return ChatMessage(defuse(f"Negative spike{update}: {alert.brand}", 200), "\n".join(lines))
 
 
@@ -110,12 +113,14 @@ def digest_chat(brand: str, day: str, volume: int, counts: Mapping[str, int], ns
 
 def fit(body: str, limit: int) -> str:
     """`body` in at most `limit` characters for a service that refuses longer messages (Discord 2,000, Teams
-    Workflows 1,000): its first and last lines kept (what happened; the alert id and how to acknowledge it), the
-    lines before the last dropped from the bottom (the least important mentions first), then a hard cut."""
+    Workflows 1,000): its first line and its last `TAIL` lines kept (what happened; where the rest is and how to
+    acknowledge it), the lines before those dropped from the bottom (the least important mentions first), then a
+    hard cut."""
     if len(body) <= limit:
         return body
     lines = body.splitlines()
-    while len(lines) > 2 and len("\n".join(lines)) + 2 > limit:
-        del lines[-2]
-    shortened = "\n".join(lines[:-1] + ["…", lines[-1]]) if len(lines) > 1 else lines[0]
+    tail = min(TAIL, len(lines) - 1)
+    while len(lines) > tail + 1 and len("\n".join(lines)) + 2 > limit:
+        del lines[-tail - 1]
+    shortened = "\n".join(lines[:len(lines) - tail] + ["…"] + lines[len(lines) - tail:]) if tail else lines[0]
     return shortened if len(shortened) <= limit else shortened[: max(limit - 1, 0)] + "…"

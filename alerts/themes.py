@@ -106,9 +106,14 @@ def _gram_keys(ids: np.ndarray, texts: np.ndarray, stop: np.ndarray, opens: np.n
     # Slices of a too-short array are empty: no special case for one or two tokens.
     pairs = first[:-1] & content[1:]
     triples = first[:-2] & ~boundary[1:-1] & content[2:]
-    grams = [(ids[content], texts[content]), (ids[:-1][pairs] * size + ids[1:][pairs], texts[:-1][pairs]),
-             ((ids[:-2][triples] * size + ids[1:-1][triples]) * size + ids[2:][triples], texts[:-2][triples])]
-    return [_once_per_text(keys, numbers, size ** order) for order, (keys, numbers) in enumerate(grams, start=1)]
+    unknown = ids == UNKNOWN
+    grams = [(ids[content], texts[content], unknown[content]),
+             (ids[:-1][pairs] * size + ids[1:][pairs], texts[:-1][pairs], (unknown[:-1] | unknown[1:])[pairs]),
+             ((ids[:-2][triples] * size + ids[1:-1][triples]) * size + ids[2:][triples], texts[:-2][triples],
+              (unknown[:-2] | unknown[1:-1] | unknown[2:])[triples])]
+    # A gram holding a word the window lacks is not repeated when its key is: distinct words share UNKNOWN's id.
+    return [np.concatenate((_once_per_text(keys[~other], numbers[~other], size ** order), keys[other]))
+            for order, (keys, numbers, other) in enumerate(grams, start=1)]
 
 
 def _once_per_text(keys: np.ndarray, texts: np.ndarray, key_range: int) -> np.ndarray:

@@ -26,6 +26,8 @@ def test_a_spike_message_names_brand_counts_top_three_mentions_with_links_and_th
         '1. twitter @\u200buser1: "charged twice for order 1" https://x.example/status/1',
         '2. twitter @\u200buser2: "charged twice for order 2" https://x.example/status/2',
         '3. twitter @\u200buser3: "charged twice for order 3" https://x.example/status/3',
+        "All of them, the likeliest complaints first: brandpulse query --brand 'Pinebrook Coffee' --since "
+        "2026-03-06T14:00:00Z --until 2026-03-06T15:00:00Z --category detractor --order complaint --limit 42",
         "Alert #17; acknowledge with: brandpulse alerts ack 17 --by NAME",
     ]
 
@@ -115,5 +117,5 @@ def test_a_message_over_a_services_limit_keeps_what_happened_and_how_to_acknowle
     teams = fit(body, 1000 - 40)  # Teams Workflows: 1,000 characters, the title beside it
 
     assert len(body) > 1000 >= len(teams) + 40
-    assert teams.splitlines()[0] == body.splitlines()[0] and teams.splitlines()[-1] == body.splitlines()[-1]
+    assert teams.splitlines()[0] == body.splitlines()[0] and teams.splitlines()[-2:] == body.splitlines()[-2:]
     assert "…" in teams.splitlines() and fit(body, len(body)) == body

@@ -56,6 +56,20 @@ def test_a_term_counts_the_mentions_that_use_it_so_one_post_repeating_it_is_no_t
     assert any(term in TOPIC for term in found), found
 
 
+def test_a_baselines_words_the_window_lacks_each_count_in_its_size():
+    import numpy as np
+
+    from brandpulse.alerts.themes import log_odds_z
+
+    window = ["refunds"] * 5 + ["waited hours"]
+    word = lambda n: "zq" + "".join(chr(97 + int(d)) for d in f"{n:03d}")  # noqa: E731  (letters only: zqaab)
+    baseline = [f"{word(3 * n)} {word(3 * n + 1)} {word(3 * n + 2)}" for n in range(10)]  # 30 words
+
+    (found,) = themes(window, baseline, ["acme"])
+
+    assert (found.term, found.score) == ("refunds", round(float(log_odds_z(np.array([5]), np.array([0]), 7, 30)[0]), 2))
+
+
 def test_themes_are_json_objects_best_first_with_counts_and_score():
     rng = random.Random(6)
     baseline = [complaint(rng) for _ in range(500)]
