@@ -111,7 +111,8 @@ def probe(name: str, url: str, timeout: float = CALL_TIMEOUT_S) -> str | None:
         return "URL accepted; the service is not contacted, as that would send a message"
     port = plugin.port or (443 if plugin.secure else 80)
     try:
-        socket.create_connection((plugin.host, port), timeout=timeout).close()
+        # An IPv6 address comes in its URL's brackets ([::1]), which the socket does not take.
+        socket.create_connection((plugin.host.strip("[]"), port), timeout=timeout).close()
     except OSError as exc:
         raise DeliveryError(f"channel {name}: cannot connect to {plugin.host}:{port}: {exc}") from exc
     return None

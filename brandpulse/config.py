@@ -402,7 +402,7 @@ class ChannelConfig(Strict):
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     url_env: str
     kinds: list[ChannelKind] = Field(default=["alerts"], min_length=1)
-    brands: list[str] | None = None  # default: every brand
+    brands: list[str] | None = Field(default=None, min_length=1)  # default (left out): every brand
 
     @field_validator("url_env")
     @classmethod

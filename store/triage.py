@@ -29,9 +29,10 @@ _STORM_OWNER = """SELECT acked_by, acked_at FROM alerts WHERE (id = :s OR storm_
     ORDER BY acked_at LIMIT 1"""
 _ONE_ALERT = f"SELECT {', '.join(ALERT_COLUMNS)} FROM alerts WHERE id = ?"
 _SILENCES = f"""SELECT {', '.join(SILENCE_COLUMNS)} FROM silences
-    WHERE NOT :active OR (until > :now AND created_at <= :now) ORDER BY created_at DESC, id DESC"""
+    WHERE NOT :active OR (until > :now AND created_at <= :now AND lifted_at IS NULL)
+    ORDER BY created_at DESC, id DESC"""
 _ACTIVE_SILENCE = f"""SELECT {', '.join(SILENCE_COLUMNS)} FROM silences
-    WHERE brand = :brand AND until > :now AND created_at <= :now ORDER BY until DESC LIMIT 1"""
+    WHERE brand = :brand AND until > :now AND created_at <= :now AND lifted_at IS NULL ORDER BY until DESC LIMIT 1"""
 
 
 class TriageError(StoreError):
@@ -92,8 +93,7 @@ def lift_silence(db: Store, silence_id: int, by: str, now: datetime) -> None:
         raise TriageError(f"no silence with id {silence_id}; `brandpulse alerts silences` lists the active ones")
     if row[1] is not None or row[0] <= to_db(now):
         raise TriageError(f"silence {silence_id} is no longer active")
-    db.execute("UPDATE silences SET lifted_by = ?, lifted_at = ?, until = ? WHERE id = ?",
-               [by, to_db(now), to_db(now), silence_id])
+    db.execute("UPDATE silences SET lifted_by = ?, lifted_at = ? WHERE id = ?", [by, to_db(now), silence_id])
 
 
 def silences(db: Store, now: datetime, active_only: bool = True) -> list[dict[str, Any]]:

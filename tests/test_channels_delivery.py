@@ -187,6 +187,7 @@ def test_slack_and_teams_webhook_urls_as_their_services_give_them_are_accepted(t
     ("{name: a, url_env: X, kinds: [pager]}", "channels.0.kinds.0: Input should be 'alerts', 'health' or 'digest'"),
     ("{name: a, url_env: X, brands: [Nope]}", "channel a names unknown brand(s): Nope"),
     ("{name: a, url: 'slack://x/y/z'}", "channels.0.url: unknown key"),
+    ("{name: a, url_env: X, brands: []}", "channels.0.brands: List should have at least 1 item"),  # not "every brand"
 ])
 def test_channel_entries_are_validated_at_start_up(tmp_path, invoke, entry, message):
     config = write_config(tmp_path / "config.yaml", CONFIG.format(extra=f"channels: [{entry}]"))

@@ -344,3 +344,20 @@ channels:
     assert lines[3] == "channel slack  ok (URL accepted; the service is not contacted, as that would send a message)"
     assert lines[4] == "channel unset  missing credentials: set BP_TEST_UNSET_URL in the environment"
     assert "TIiajkdnlazkcOXrIdevi7FQ" not in result.output and "t0ken-abcdef" not in result.output
+
+
+def test_a_webhook_at_an_ipv6_address_is_reached_by_the_probe():
+    import socket
+
+    from brandpulse.alerts.channels import probe
+
+    try:
+        listener = socket.socket(socket.AF_INET6)
+        listener.bind(("::1", 0))
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    listener.listen()
+    try:
+        assert probe("hook", f"json://[::1]:{listener.getsockname()[1]}/hook") is None
+    finally:
+        listener.close()

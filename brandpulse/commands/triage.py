@@ -23,6 +23,8 @@ SILENCE_TABLE = ("id", "brand", "until", "created_by", "created_at", "note")
 def _someone(ctx: click.Context, param: click.Parameter, value: str) -> str:
     if not value.strip():
         raise click.BadParameter("must name someone (a name or handle)")
+    if not value.strip().isprintable():  # a line break would forge a row of the listings it shows in
+        raise click.BadParameter("must be one line of printable characters")
     return value.strip()
 
 
