@@ -88,6 +88,21 @@ def test_a_spike_alert_is_one_outbox_row_per_channel_and_the_endpoint_gets_a_sho
     assert lines[-1].startswith("Alert #1;") and len(body["message"]) < 1000
 
 
+def _one_alert_queued_for(urls: dict[str, str], tmp_path, monkeypatch) -> Pipeline:
+    """A pipeline with one channel per name in `urls` (its URL in the environment) and one alert queued for each."""
+    variables = {name: f"BP_TEST_{name.upper().replace('-', '_')}_URL" for name in urls}
+    for name, url in urls.items():
+        monkeypatch.setenv(variables[name], url)
+    names = "\n".join(f"  - {{name: {name}, url_env: {variable}}}" for name, variable in variables.items())
+    config = load_config(write_config(tmp_path / "c.yaml", f"brands: [{{name: Acme, keywords: [acme]}}]\nchannels:\n{names}\n"))
+    pipeline = Pipeline(config, tmp_path / "b.db")
+    db = pipeline.open()
+    with transaction(db):
+        queue_chat(db, pipeline.channels, "alerts", "Acme", ChatMessage("Negative spike: Acme", "9 detractors"), NOW)
+    db.close()
+    return pipeline
+
+
 def test_down_failing_and_slow_endpoints_keep_the_message_and_retry_with_backoff_until_it_is_delivered_once(
         tmp_path, monkeypatch, hooks):
     down_port = _free_port()
@@ -96,15 +111,7 @@ def test_down_failing_and_slow_endpoints_keep_the_message_and_retry_with_backoff
     hooks.route("/slow", Reply(hang=True), OK)
     urls = {"ok": _url(hooks, "ok"), "error": _url(hooks, "error"), "slow": _url(hooks, "slow", rto="0.3", cto="1"),
             "down": f"json://127.0.0.1:{down_port}/down"}
-    names = "\n".join(f"  - {{name: {n}, url_env: BP_TEST_{n.upper()}_URL}}" for n in urls)
-    for name, url in urls.items():
-        monkeypatch.setenv(f"BP_TEST_{name.upper()}_URL", url)
-    config = load_config(write_config(tmp_path / "c.yaml", f"brands: [{{name: Acme, keywords: [acme]}}]\nchannels:\n{names}\n"))
-    pipeline = Pipeline(config, tmp_path / "b.db")
-    db = pipeline.open()
-    with transaction(db):
-        queue_chat(db, pipeline.channels, "alerts", "Acme", ChatMessage("Negative spike: Acme", "9 detractors"), NOW)
-    db.close()
+    pipeline = _one_alert_queued_for(urls, tmp_path, monkeypatch)
 
     first = pipeline.deliver(NOW)
     rows = {row[0]: row for row in _outbox(pipeline.db_path)}
@@ -288,14 +295,7 @@ def test_a_deleted_webhook_or_a_refused_message_is_given_up_at_once_while_a_rate
     answers = {"gone": 404, "refused": 400, "too-big": 413, "limited": 429, "busy": 503}
     for path, status in answers.items():
         hooks.route(f"/{path}", Reply(status, b"no"))
-        monkeypatch.setenv(f"BP_TEST_{path.upper().replace('-', '_')}_URL", _url(hooks, path))
-    names = "\n".join(f"  - {{name: {p}, url_env: BP_TEST_{p.upper().replace('-', '_')}_URL}}" for p in answers)
-    config = load_config(write_config(tmp_path / "c.yaml", f"brands: [{{name: Acme, keywords: [acme]}}]\nchannels:\n{names}\n"))
-    pipeline = Pipeline(config, tmp_path / "b.db")
-    db = pipeline.open()
-    with transaction(db):
-        queue_chat(db, pipeline.channels, "alerts", "Acme", ChatMessage("Negative spike: Acme", "9 detractors"), NOW)
-    db.close()
+    pipeline = _one_alert_queued_for({path: _url(hooks, path) for path in answers}, tmp_path, monkeypatch)
 
     report = pipeline.deliver(NOW)
 

@@ -170,19 +170,27 @@ def test_recipients_the_server_refuses_are_logged_while_the_others_get_the_email
                r.getMessage() for r in caplog.records)
 
 
-@pytest.mark.parametrize("refusal", [{"rcpt_reply": "450 4.2.1 mailbox busy"}, {"data_reply": "451 4.3.0 try later"}])
-def test_a_passing_refusal_leaves_the_email_pending_with_a_backoff(tmp_path, monkeypatch, tls, refusal):
+def _refused_then_accepted(tmp_path, monkeypatch, tls, refusal, refused_at, accepted_at):
+    """One queued email, delivered at NOW + each of `refused_at` while the server answers `refusal`, then at NOW +
+    each of `accepted_at` once it accepts again: the server's inbox and the delivery reports."""
     inbox, port = Inbox(**refusal), _free_port()
     controller = _server(inbox, port, "starttls", tls)
     try:
         pipeline = _pipeline(tmp_path, monkeypatch, port, "starttls", tls)
         _queue(pipeline)
-        first = pipeline.deliver(NOW)
-        too_early = pipeline.deliver(NOW + timedelta(seconds=30))
+        reports = [pipeline.deliver(NOW + at) for at in refused_at]
         inbox.rcpt_reply = inbox.data_reply = None  # the server accepts again
-        later = pipeline.deliver(NOW + timedelta(seconds=61))
+        reports += [pipeline.deliver(NOW + at) for at in accepted_at]
     finally:
         controller.stop()
+    return inbox, reports
+
+
+@pytest.mark.parametrize("refusal", [{"rcpt_reply": "450 4.2.1 mailbox busy"}, {"data_reply": "451 4.3.0 try later"}])
+def test_a_passing_refusal_leaves_the_email_pending_with_a_backoff(tmp_path, monkeypatch, tls, refusal):
+    inbox, (first, too_early, later) = _refused_then_accepted(tmp_path, monkeypatch, tls, refusal,
+                                                              [timedelta(0), timedelta(seconds=30)],
+                                                              [timedelta(seconds=61)])
 
     assert (first.failed, too_early.failed, len(too_early.sent)) == (1, 0, 0)
     assert len(later.sent) == 1 and len(inbox.messages) == 1
@@ -193,16 +201,8 @@ def test_a_passing_refusal_leaves_the_email_pending_with_a_backoff(tmp_path, mon
                                      {"data_reply": "552 5.3.4 message too big"}])
 def test_a_permanent_refusal_gives_the_email_up_at_once_instead_of_retrying_for_hours(tmp_path, monkeypatch, tls,
                                                                                     refusal, caplog):
-    inbox, port = Inbox(**refusal), _free_port()
-    controller = _server(inbox, port, "starttls", tls)
-    try:
-        pipeline = _pipeline(tmp_path, monkeypatch, port, "starttls", tls)
-        _queue(pipeline)
-        first = pipeline.deliver(NOW)
-        inbox.rcpt_reply = inbox.data_reply = None
-        later = pipeline.deliver(NOW + timedelta(hours=1))
-    finally:
-        controller.stop()
+    inbox, (first, later) = _refused_then_accepted(tmp_path, monkeypatch, tls, refusal, [timedelta(0)],
+                                                   [timedelta(hours=1)])
 
     status, attempts, _, error, _ = _outbox(tmp_path)[0]
     assert (first.failed, later.sent, inbox.messages) == (1, [], [])
