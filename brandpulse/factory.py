@@ -120,7 +120,8 @@ def _twitter(settings: TwitterCollectorConfig, env: Mapping[str, str]) -> Collec
 
     # tweepy logs each request's headers at DEBUG, bearer token included: never let `-vv` print it.
     logging.getLogger("tweepy.client").setLevel(max(logging.getLogger("tweepy.client").level, logging.INFO))
-    client = tweepy.Client(bearer_token=credential(env, "TWITTER_BEARER_TOKEN"), return_type=dict, wait_on_rate_limit=False)
+    client = tweepy.Client(bearer_token=credential(env, "TWITTER_BEARER_TOKEN"), return_type=dict,
+                           wait_on_rate_limit=False)
     with_timeout(client.session, settings.timeout)
     return TwitterCollector(
         settings.name, client, lang=settings.lang, include_retweets=settings.include_retweets,

@@ -155,7 +155,8 @@ class Pipeline:
                         _record_failure(db, report, state_name, error, now)
                         continue
                     mentions = [dated_by_now(mention, now) for mention in result.mentions]
-                    saved = store_mentions.save_mentions(db, mentions, now, state_name, result.cursor, self._category_of)
+                    saved = store_mentions.save_mentions(db, mentions, now, state_name, result.cursor,
+                                                         self._category_of)
                     if result.error is not None:  # stopped part-way: what it read is saved, the failure recorded too
                         log.error("collector %s stopped part-way for %s: %s", collector.name, query.brand, result.error)
                         _record_failure(db, report, state_name, result.error, now)

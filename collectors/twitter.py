@@ -31,7 +31,8 @@ MAX_QUERY_LENGTH = 512
 MIN_PAGE_SIZE = 10  # the smallest max_results recent search accepts
 TWITTER_EPOCH_MS = 1288834974657
 EXPANSIONS = ["author_id", "referenced_tweets.id", "referenced_tweets.id.author_id"]
-TWEET_FIELDS = ["created_at", "lang", "public_metrics", "author_id", "referenced_tweets", "conversation_id", "note_tweet"]
+TWEET_FIELDS = ["created_at", "lang", "public_metrics", "author_id", "referenced_tweets", "conversation_id",
+                "note_tweet"]
 USER_FIELDS = ["username"]
 
 
@@ -146,8 +147,8 @@ class TwitterCollector:
         if newest is None:
             return CollectResult([], {"since_id": since_id} if since_id else None, error)
         log.info("twitter: %s for %s stopped part-way; the next run resumes below id %s", self.name, brand, oldest)
-        return CollectResult(list(found.values()), {"since_id": since_id, "sweep": {"newest_id": newest, "until_id": oldest}},
-                             error)
+        sweep = {"newest_id": newest, "until_id": oldest}
+        return CollectResult(list(found.values()), {"since_id": since_id, "sweep": sweep}, error)
 
     def _page(self, text: str, since_id: str | None, until_id: str | None, token: str | None) -> dict[str, Any]:
         """One page of results; a rate limit is waited out up to `max_wait`, else raised as an `HttpStatusError`."""

@@ -171,6 +171,7 @@ def redact(url: str) -> str:
     path, mark, query = rest.partition("?")
     query, hash_mark, fragment = query.partition("#")
     if mark:
-        pairs = [(key, "***" if key == "password" else value) for key, value in parse_qsl(query, keep_blank_values=True)]
+        pairs = [(key, "***" if key == "password" else value)
+                 for key, value in parse_qsl(query, keep_blank_values=True)]
         query = urlencode(pairs, safe="*")
     return head + authority + path + mark + query + hash_mark + fragment

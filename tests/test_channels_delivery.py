@@ -94,8 +94,8 @@ def _one_alert_queued_for(urls: dict[str, str], tmp_path, monkeypatch) -> Pipeli
     for name, url in urls.items():
         monkeypatch.setenv(variables[name], url)
     names = "\n".join(f"  - {{name: {name}, url_env: {variable}}}" for name, variable in variables.items())
-    config = load_config(write_config(tmp_path / "c.yaml", f"brands: [{{name: Acme, keywords: [acme]}}]\nchannels:\n{names}\n"))
-    pipeline = Pipeline(config, tmp_path / "b.db")
+    text = f"brands: [{{name: Acme, keywords: [acme]}}]\nchannels:\n{names}\n"
+    pipeline = Pipeline(load_config(write_config(tmp_path / "c.yaml", text)), tmp_path / "b.db")
     db = pipeline.open()
     with transaction(db):
         queue_chat(db, pipeline.channels, "alerts", "Acme", ChatMessage("Negative spike: Acme", "9 detractors"), NOW)

@@ -38,7 +38,8 @@ def test_a_spike_message_says_how_many_are_complaints_and_marks_them():
     lines = alert_chat(_spike(complaints=7, detractors=42, top_mentions=top), 4).body.splitlines()
 
     assert lines[1] == "7 of them are complaints (posts that need an answer)."
-    assert lines[3].startswith("1. twitter @\u200buser1 (complaint): ") and lines[4].startswith("2. twitter @\u200buser2: ")
+    assert lines[3].startswith("1. twitter @\u200buser1 (complaint): ")
+    assert lines[4].startswith("2. twitter @\u200buser2: ")
 
 
 def test_themes_are_shown_when_the_alert_has_them_top_three_only():

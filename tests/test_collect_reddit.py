@@ -102,7 +102,8 @@ def test_a_later_search_page_failing_keeps_the_first_and_leaves_the_watermark(no
 
 
 def test_the_comments_listing_failing_keeps_the_submissions_read_and_their_watermark(no_sleep):
-    result = run(OURS / "reddit_comments_fail.json", cursor={"comments": {"at": "2026-11-01T00:00:00+00:00", "ids": []}})
+    comments = {"at": "2026-11-01T00:00:00+00:00", "ids": []}
+    result = run(OURS / "reddit_comments_fail.json", cursor={"comments": comments})
     assert [m.external_id for m in result.mentions] == ["t3_p3"] and "server error" in result.error
     assert result.cursor == {"submissions": {"at": datetime.fromtimestamp(1795000000 - 120, timezone.utc).isoformat(),
                                              "ids": ["t3_p3"]},

@@ -256,7 +256,8 @@ def test_the_digest_says_how_many_of_the_days_mentions_are_not_classified_yet(tm
                      "(SELECT id FROM mentions WHERE created_at LIKE '2026-03-10%' LIMIT 5)")
 
     text = invoke("--config", config, "digest", "--date", "2026-03-10").output
-    doc = __import__("json").loads(invoke("--config", config, "digest", "--date", "2026-03-10", "--format", "json").output)
+    as_json = invoke("--config", config, "digest", "--date", "2026-03-10", "--format", "json").output
+    doc = __import__("json").loads(as_json)
 
     assert doc["brands"][0]["unclassified"] == 5
     assert "; 5 more not classified yet, in no figure below" in text

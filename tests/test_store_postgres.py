@@ -334,7 +334,8 @@ def test_a_role_without_the_rights_it_needs_gets_a_clear_error_not_a_traceback(i
         admin.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
     role_url = pg_url.replace("postgres:@", "bp_nobody:nobody-pw@", 1)
     assert role_url != pg_url
-    (tmp_path / "m.jsonl").write_text('{"source": "x", "id": "1", "text": "acme", "created_at": "2026-03-01T00:00:00Z"}\n')
+    line = '{"source": "x", "id": "1", "text": "acme", "created_at": "2026-03-01T00:00:00Z"}\n'
+    (tmp_path / "m.jsonl").write_text(line)
 
     try:
         result = invoke("--config", config, "--db", role_url, "ingest", tmp_path / "m.jsonl", "--no-classify")

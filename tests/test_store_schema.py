@@ -48,8 +48,8 @@ def test_version_1_database_upgrades_in_place_keeping_rows_and_search(db_path):
 def test_version_1_database_opened_read_only_asks_for_a_read_write_open(db_path):
     _version_1_database(db_path)
 
-    with pytest.raises(StoreError, match=r"schema version 1 \(this brandpulse needs \d+\); stop the service of the "
-                                         r"older version, then start this version's \(or run `brandpulse run --once`\)"):
+    asks = r"schema version 1 \(this brandpulse needs \d+\); stop the service of the older version, then start"
+    with pytest.raises(StoreError, match=asks + r" this version's \(or run `brandpulse run --once`\)"):
         open_db(db_path, read_only=True)
 
 
@@ -64,7 +64,8 @@ def test_an_older_service_running_on_the_store_is_not_upgraded_under(db_path, tm
                                "time.sleep(60)"], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
-        with pytest.raises(StoreError, match=rf"a brandpulse service \(pid {holder.pid}\), an older version, still runs"):
+        refused = rf"a brandpulse service \(pid {holder.pid}\), an older version, still runs"
+        with pytest.raises(StoreError, match=refused):
             open_db(db_path)
     finally:
         holder.kill()

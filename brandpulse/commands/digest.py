@@ -77,5 +77,5 @@ def _deliver(app: AppContext, queued: list[str]) -> None:
     except StoreLocked:
         click.echo(f"digest queued for {', '.join(queued) or 'no brand'}; the running service delivers it")
         return
-    click.echo(f"digest queued for {', '.join(queued) or 'no brand'}; {len(report.sent)} message(s) delivered (email and chat), "
-               f"{report.failed} waiting for retry")
+    click.echo(f"digest queued for {', '.join(queued) or 'no brand'}; {len(report.sent)} message(s) delivered "
+               f"(email and chat), {report.failed} waiting for retry")
