@@ -6,10 +6,10 @@ import re
 import shlex
 from collections.abc import Mapping
 from datetime import datetime
-from zoneinfo import ZoneInfo
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 
