@@ -156,7 +156,7 @@ class Pipeline:
                         continue
                     mentions = [dated_by_now(mention, now) for mention in result.mentions]
                     saved = store_mentions.save_mentions(db, mentions, now, state_name, result.cursor,
-                                                         self._category_of)
+                                                         self._category_of, whole=result.error is None)
                     if result.error is not None:  # stopped part-way: what it read is saved, the failure recorded too
                         log.error("collector %s stopped part-way for %s: %s", collector.name, query.brand, result.error)
                         _record_failure(db, report, state_name, result.error, now)
@@ -254,15 +254,21 @@ class Pipeline:
         with self.session() as db:
             return store_brands.unconfigured_brands(db, [q.brand for q in self._queries], since, until)
 
-    def send_digest(self, now: datetime) -> list[str]:
-        """Queue yesterday's digest (in the digest's time zone) for every brand, once; the deliver job sends it."""
+    def send_digest(self, now: datetime, due_at: datetime | None = None) -> list[str]:
+        """Queue the digest of the day before `due_at` (default `now`; in the digest's time zone) for every brand,
+        once; the deliver job sends it."""
         from brandpulse import digesting
 
         with self.session() as db:
-            day = digesting.previous_day(now, self.config.digest.timezone)
+            day = digesting.previous_day(due_at or now, self.config.digest.timezone)
             with db.exclusive(ALERTS_LOCK):
                 return digesting.queue(self.config, db, day, [q.brand for q in self._queries], now,
                                        channels=self.channels)
+
+    def digest_ran_before(self) -> bool:
+        """Whether a digest job run is on record: a service ran here before (a first start has nothing to catch up)."""
+        with self.session() as db:
+            return any(run["job"] == "digest" for run in store_jobs.job_runs(db))
 
     def deliver(self, now: datetime) -> DeliveryReport:
         """Send every due email and chat message in the outbox; failures stay queued with a backoff."""

@@ -100,23 +100,33 @@ def build_scheduler(listed: Sequence[tuple[str, Work, timedelta]], record: Recor
     return scheduler
 
 
-def add_digest_job(scheduler, pipeline: Pipeline, record: Recorder | None = None, now: datetime | None = None) -> None:
-    """The daily digest, at the config's cron expression in its time zone (an `alerts` worker's job). The digest of
-    its latest time in the day before `now` goes out at once if it did not then: the service was down over it."""
+def _digest_trigger(pipeline: Pipeline):
     from zoneinfo import ZoneInfo
 
-    from brandpulse.crontab import cron_trigger, last_fire
+    from brandpulse.crontab import cron_trigger
 
     digest = pipeline.config.digest
-    if not digest.enabled:
+    return cron_trigger(digest.cron, ZoneInfo(digest.timezone)) if digest.enabled else None
+
+
+def add_digest_job(scheduler, pipeline: Pipeline, record: Recorder | None = None) -> None:
+    """The daily digest, at the config's cron expression in its time zone (an `alerts` worker's job)."""
+    if (trigger := _digest_trigger(pipeline)) is None:
         return
-    trigger = cron_trigger(digest.cron, ZoneInfo(digest.timezone))
     scheduler.add_job(wrap_job("digest", pipeline.send_digest, record), trigger, id="digest", name="digest")
-    log.info("scheduled digest at '%s' (%s)", digest.cron, digest.timezone)
-    missed = last_fire(trigger, now or _utcnow(), timedelta(days=1))
-    if missed is not None:  # queued once per brand and day: nothing goes out twice if it went then
-        scheduler.add_job(wrap_job("digest", lambda _started: pipeline.send_digest(missed), record),
-                          id="digest-catch-up", name="digest")
+    log.info("scheduled digest at '%s' (%s)", pipeline.config.digest.cron, pipeline.config.digest.timezone)
+
+
+def catch_up_digest(pipeline: Pipeline, record: Recorder | None = None, now: datetime | None = None) -> None:
+    """Queue, at start-up, the digest of the cron's latest time in the day before `now` when a service ran here
+    before (a restart or a deploy over that time): before the first collection, it reads the data the day had.
+    Queued once per brand and day, so nothing goes out twice if it went out then."""
+    from brandpulse.crontab import last_fire
+
+    trigger = _digest_trigger(pipeline)
+    missed = last_fire(trigger, now or _utcnow(), timedelta(days=1)) if trigger else None
+    if missed is not None and pipeline.digest_ran_before():
+        wrap_job("digest", lambda started: pipeline.send_digest(started, due_at=missed), record)()
 
 
 def serve(pipeline: Pipeline, kinds: Collection[str] = JOB_KINDS, stop: threading.Event | None = None) -> None:
@@ -128,6 +138,7 @@ def serve(pipeline: Pipeline, kinds: Collection[str] = JOB_KINDS, stop: threadin
             signal.signal(signum, lambda *_: stop.set())
     scheduler = build_scheduler(jobs(pipeline, kinds), pipeline.record_job_run)
     if "alerts" in kinds:
+        catch_up_digest(pipeline, pipeline.record_job_run)
         add_digest_job(scheduler, pipeline, pipeline.record_job_run)
     scheduler.start()
     log.info("brandpulse is running; Ctrl-C or SIGTERM stops it")

@@ -86,10 +86,12 @@ def save_mentions(
     collector: str | None = None,
     cursor: dict[str, Any] | None = None,
     category_of: Callable[[str, int | None], str] | None = None,
+    whole: bool = True,
 ) -> SaveResult:
     """Insert new mentions (ignoring known (source, external_id)) and advance the collector's cursor, atomically.
 
     Mentions that arrive with a label are stored as imported; `category_of(label, rating)` gives their category.
+    `whole` false: the collector stopped part-way, so the run does not count as a success.
     """
     stamp = to_db(now)
     rows = [_row(m, stamp, category_of) for m in mentions]
@@ -100,7 +102,7 @@ def save_mentions(
             # rowcount counts the rows inserted, not those the FTS triggers touch, nor ignored duplicates.
             new = _insert(db, rows)
         if collector is not None:
-            save_collector_success(db, collector, cursor, new, now)
+            save_collector_success(db, collector, cursor, new, now, whole)
         record_amplification(db, mentions)
     return SaveResult(new=new, duplicate=len(mentions) - new)
 

@@ -16,14 +16,17 @@ def collector_cursor(db: Store, name: str) -> dict[str, Any] | None:
     return json.loads(row[0]) if row and row[0] else None
 
 
-def save_collector_success(db: Store, name: str, cursor: dict[str, Any] | None, items: int, now: datetime) -> None:
-    """Record a successful run; call inside the transaction that stores the run's mentions."""
+def save_collector_success(db: Store, name: str, cursor: dict[str, Any] | None, items: int, now: datetime,
+                           whole: bool = True) -> None:
+    """Record a run's cursor and items; call inside the transaction that stores the run's mentions. A run that
+    stopped part-way (`whole` false) is no success: its error, recorded next, keeps the collector failing."""
     stamp = to_db(now)
+    success = "excluded.last_success_at, failing_since = NULL" if whole else "collector_state.last_success_at"
     db.execute(
         """INSERT INTO collector_state (name, cursor, items, last_run_at, last_success_at) VALUES (?, ?, ?, ?, ?)
            ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor, items = collector_state.items + excluded.items,
-               last_run_at = excluded.last_run_at, last_success_at = excluded.last_success_at, failing_since = NULL""",
-        [name, json.dumps(cursor) if cursor is not None else None, items, stamp, stamp],
+               last_run_at = excluded.last_run_at, last_success_at = """ + success,
+        [name, json.dumps(cursor) if cursor is not None else None, items, stamp, stamp if whole else None],
     )
 
 

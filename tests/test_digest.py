@@ -1,6 +1,6 @@
 import email
 import sqlite3
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email import policy
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -231,22 +231,26 @@ def test_the_trend_line_breaks_over_a_day_without_a_score():
 
 
 def test_a_service_started_after_the_digest_time_sends_that_digest_once_at_start(tmp_path, invoke):
+    from brandpulse.scheduler import catch_up_digest
+
     config = _setup(tmp_path, invoke)
     pipeline = Pipeline(load_config(config), tmp_path / "brandpulse.db")
     started = datetime(2026, 3, 10, 9, tzinfo=timezone.utc)  # down over 07:30 Paris (06:30 UTC) on Tuesday
 
-    scheduler = BackgroundScheduler(timezone=timezone.utc)
-    add_digest_job(scheduler, pipeline, now=started)
-    scheduler.get_job("digest-catch-up").func()
-    again = BackgroundScheduler(timezone=timezone.utc)  # a restart the same morning: nothing goes out twice
-    add_digest_job(again, pipeline, now=started)
-    again.get_job("digest-catch-up").func()
-    sunday = BackgroundScheduler(timezone=timezone.utc)
-    add_digest_job(sunday, pipeline, now=datetime(2026, 3, 8, 9, tzinfo=timezone.utc))  # weekdays only: none due
+    catch_up_digest(pipeline, now=started)  # a first start: no service ran here, nothing to catch up
+    first_start = _subjects(tmp_path)
+    pipeline.record_job_run("digest", started - timedelta(days=1), started - timedelta(days=1))  # Monday's, sent
+    catch_up_digest(pipeline, pipeline.record_job_run, now=started)
+    catch_up_digest(pipeline, now=started)  # a restart the same morning: nothing goes out twice
+    catch_up_digest(pipeline, now=datetime(2026, 3, 8, 9, tzinfo=timezone.utc))  # weekdays only: none was due
 
-    subjects = [row[0] for row in sqlite3.connect(tmp_path / "brandpulse.db").execute("SELECT subject FROM outbox")]
-    assert subjects == ["[brandpulse] Daily digest 2026-03-09: Acme"]
-    assert sunday.get_job("digest-catch-up") is None
+    assert first_start == [] and _subjects(tmp_path) == ["[brandpulse] Daily digest 2026-03-09: Acme"]
+    (queued_at,) = sqlite3.connect(tmp_path / "brandpulse.db").execute("SELECT created_at FROM outbox").fetchone()
+    assert queued_at > "2026-03-10T09"  # queued when it ran, not backdated to the missed time
+
+
+def _subjects(tmp_path):
+    return [row[0] for row in sqlite3.connect(tmp_path / "brandpulse.db").execute("SELECT subject FROM outbox")]
 
 
 def test_the_digest_says_how_many_of_the_days_mentions_are_not_classified_yet(tmp_path, invoke):
