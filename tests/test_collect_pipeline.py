@@ -1,6 +1,6 @@
 import logging
 from pathlib import Path
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -169,11 +169,13 @@ def test_a_collector_stopped_part_way_saves_what_it_read_and_records_why(tmp_pat
                                    'timeout: 2}\n')
     pipeline = Pipeline(config, tmp_path / "db.sqlite")
 
-    first, second = pipeline.collect(NOW), pipeline.collect(NOW)
+    first, second = pipeline.collect(NOW), pipeline.collect(NOW + timedelta(minutes=15))
 
     assert (first.new, second.new) == (1, 40) and "503" in second.failures["mastodon:Pinebrook Coffee"]
     state = {s["name"]: s for s in collector_states(pipeline.open())}["mastodon:Pinebrook Coffee"]
-    assert '"1040"' in state["cursor"] and "503" in state["last_error"]
+    assert '"1040"' in state["cursor"] and "503" in state["last_error"] and state["items"] == 41
+    # Stopped part-way is no success: status and the health rule see it failing since then.
+    assert (state["last_success_at"], state["failing_since"]) == ("2026-11-20T13:00:00Z", "2026-11-20T13:15:00Z")
 
 
 def test_a_post_dated_years_ahead_is_stored_as_collected_now_by_any_collector(tmp_path, server, caplog):
