@@ -73,7 +73,10 @@ _SECRET_PARAMETER = re.compile(r"key|token|secret|pass|sig|auth|code", re.IGNORE
 def _mask_url_credentials(url: str | None) -> None:
     """Mask the values of credential-like query parameters of a collector's URL in every log line and stored error."""
     if url:
-        add_secrets([value for name, value in parse_qsl(urlsplit(url).query) if _SECRET_PARAMETER.search(name)])
+        # As written in the URL (which errors quote) and decoded (`+` a space, `%2F` a slash), as a request sends it.
+        raw = [pair.partition("=") for pair in urlsplit(url).query.split("&")]
+        add_secrets([value for name, _, value in raw if _SECRET_PARAMETER.search(name)]
+                    + [value for name, value in parse_qsl(urlsplit(url).query) if _SECRET_PARAMETER.search(name)])
 
 
 def build_collector(settings: CollectorConfig, now: datetime, env: Mapping[str, str] = os.environ) -> Collector:

@@ -138,20 +138,29 @@ def label(target: object) -> str:
 
 
 def _authority(url: str) -> tuple[str, str, str]:
-    """The URL split as (before the authority, the authority, the rest), by string operations alone: urlsplit
-    raises on a malformed host ("[::1" without its bracket), and an error about such a URL must still hide its
-    password."""
+    """The URL split as (before the authority, the authority, the rest), by string operations alone, as libpq reads
+    it: the user info runs to the first `@` before any `/` (a password may hold `?` or `#`). urlsplit raises on a
+    malformed host ("[::1" without its bracket), and an error about such a URL must still hide its password."""
     head, found, tail = url.partition("://")
     if not found:
         return url, "", ""
-    end = min((i for i in (tail.find(c) for c in "/?#") if i >= 0), default=len(tail))
+    at, slash = tail.find("@"), tail.find("/")
+    host = at + 1 if at >= 0 and (slash < 0 or at < slash) else 0
+    end = min((i for i in (tail.find(c, host) for c in "/?#") if i >= 0), default=len(tail))
     return head + found, tail[:end], tail[end:]
+
+
+# A password with a `/` in it is no user info to libpq, but it is still a secret to keep out of messages.
+_LOOSE_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:/@?#]*:)([^@?#]+)(@)")
 
 
 def url_password(url: str) -> str | None:
     """The password of the URL's user info, or None."""
-    userinfo, at, _ = _authority(url)[1].rpartition("@")
-    return userinfo.partition(":")[2] or None if at else None
+    userinfo, at, _ = _authority(url)[1].partition("@")
+    if at:
+        return userinfo.partition(":")[2] or None
+    loose = _LOOSE_PASSWORD.match(url)
+    return loose.group(2) if loose else None
 
 
 def has_password(url: str) -> bool:
@@ -164,8 +173,10 @@ def redact(url: str) -> str:
     """The URL without its password (user info or `?password=`), for messages and logs."""
     if not has_password(url):
         return url
+    if not _authority(url)[1].partition("@")[1]:
+        url = _LOOSE_PASSWORD.sub(r"\1***\3", url)
     head, authority, rest = _authority(url)
-    userinfo, at, host = authority.rpartition("@")
+    userinfo, at, host = authority.partition("@")
     if at and url_password(url):
         authority = f"{userinfo.partition(':')[0]}:***@{host}"
     path, mark, query = rest.partition("?")
