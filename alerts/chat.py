@@ -18,8 +18,9 @@ TOP_THEMES = 3
 TAIL = 2  # a spike message's last lines: the query listing every post to answer, and the alert id
 _BLANKS = re.compile(r"\s+")
 # `@channel` in Slack, `@everyone` in Discord, `@sam` or `@support-team` in Mattermost: a customer's post must page
-# nobody. A zero-width space after the @ keeps it readable and breaks the mention (an address's @ is left alone).
-_MENTION = re.compile(r"(?<!\w)@(?=\w)")
+# nobody. A zero-width space after the @ keeps it readable and breaks the mention. An address's @ (a letter or digit
+# before it) is left alone, but never before a broadcast word: `x@here`, `__@everyone__` (underlined) ping too.
+_MENTION = re.compile(r"(?<![^\W_])@(?=\w)|@(?=(?:channel|here|everyone|all))", re.IGNORECASE)
 # `[Refund desk](https://phish)` and `![x](https://tracker)`: Markdown links and images in Mattermost and Discord,
 # which apprise passes through as "text". Broken the same way, so the address shows as written.
 _MARKDOWN_LINK = re.compile(r"\]\s*\(")

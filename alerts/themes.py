@@ -83,7 +83,8 @@ def ignored_words(keywords: Iterable[str]) -> set[str]:
 
 def words(texts: Iterable[str]) -> list[str]:
     """The tokens of `texts`, lower-cased, '|' for a boundary (between texts, links, handles, digits, punctuation)."""
-    joined = _SEPARATOR.join(texts).lower().replace("’", "'")
+    # A post's own TEXT_BREAK characters would count as texts of their own: one post repeating a phrase as many.
+    joined = _SEPARATOR.join(text.replace(TEXT_BREAK, " ") for text in texts).lower().replace("’", "'")
     data = (" " + _LINKS.sub(" | ", joined) + " ").encode("utf-8").translate(_TO_BOUNDARY).replace(b"|", b" | ")
     # A quote at either end of a word is not an apostrophe inside it ("'great'" is "great").
     return data.replace(b" '", b" ").replace(b"' ", b" ").decode("utf-8").split()

@@ -108,6 +108,9 @@ def test_a_post_cannot_hide_a_link_embed_an_image_or_ping_a_person_or_group():
     assert "](" not in line and "] (" not in line and "\u202e" not in line
     assert "@sam" not in line and "@support-team" not in line and "@\u200bsam" in line
     assert "https://evil.example/phish" in line  # the address shows as written, not behind a name
+    for ping in ("x@here", "__@everyone__", "_@channel_", "a_@sam"):  # glued or underlined: pings all the same
+        assert "@\u200b" in defuse(ping), ping
+    assert defuse("mail sam@example.com") == "mail sam@example.com"
 
 
 def test_a_message_over_a_services_limit_keeps_what_happened_and_how_to_acknowledge_it():

@@ -56,6 +56,14 @@ def test_a_term_counts_the_mentions_that_use_it_so_one_post_repeating_it_is_no_t
     assert any(term in TOPIC for term in found), found
 
 
+def test_a_post_holding_the_text_separator_still_counts_once():
+    rng = random.Random(9)
+    baseline = [complaint(rng) for _ in range(500)]
+    window = [complaint(rng) for _ in range(40)] + [" \ue000 ".join(["acme refund scam"] * 300)]
+
+    assert not any("scam" in t.term for t in themes(window, baseline, ["acme"], limit=10))
+
+
 def test_a_baselines_words_the_window_lacks_each_count_in_its_size():
     import numpy as np
 
