@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from brandpulse.collectors.base import MAX_TEXT
 from brandpulse.store.backend import Store
 from brandpulse.store.errors import StoreError
 from brandpulse.store.mentions import cleaned
@@ -82,12 +83,20 @@ def _copy_by_id(source: Store, target: Store, table: str, batch: int, progress: 
         try:
             _insert_batch(target, table, insert, rows)
         except target.dialect.encode_errors:
-            # A NUL or lone surrogate SQLite kept and PostgreSQL cannot store: U+FFFD, as an import stores it.
-            _insert_batch(target, table, insert, [cleaned(row) for row in rows])
+            # A NUL or lone surrogate SQLite kept and PostgreSQL cannot store: U+FFFD, as an import stores it. A text
+            # stored before posts were cut at MAX_TEXT characters is cut now.
+            text = columns.index("text") if table == "mentions" else None
+            _insert_batch(target, table, insert, [_cut(cleaned(row), text) for row in rows])
         after = rows[-1][columns.index("id")]
         copied += len(rows)
         progress(table, copied)
     return copied
+
+
+def _cut(row: tuple[Any, ...], text: int | None) -> tuple[Any, ...]:
+    if text is None or not isinstance(row[text], str) or len(row[text]) <= MAX_TEXT:
+        return row
+    return (*row[:text], row[text][:MAX_TEXT], *row[text + 1:])
 
 
 def _insert_batch(target: Store, table: str, insert: str, rows: list[tuple[Any, ...]]) -> None:

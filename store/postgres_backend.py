@@ -70,7 +70,9 @@ class PostgresDialect:
 
     name = "postgresql"
     # A NUL character cannot be stored in a text column; like a lone surrogate it is replaced and the batch retried.
-    encode_errors: tuple[type[BaseException], ...] = (UnicodeEncodeError, psycopg.DataError)
+    # A text of over 1 MB of words does not fit the search index: cut, as every post now is (collectors.base).
+    encode_errors: tuple[type[BaseException], ...] = (UnicodeEncodeError, psycopg.DataError,
+                                                      psycopg.errors.ProgramLimitExceeded)
 
     def epoch(self, column: str) -> str:
         """Unix time of an ISO 8601 text column."""

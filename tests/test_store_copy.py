@@ -110,3 +110,23 @@ def test_a_text_sqlite_kept_with_a_nul_is_copied_to_postgresql_as_u_fffd(tmp_pat
     assert report.counts["mentions"] == 2 and texts == ["Pinebrook\ufffd refund", "Pinebrook lovely"]
     source.close()
     target.close()
+
+
+def test_a_text_stored_before_texts_were_cut_is_cut_when_copied_to_postgresql(tmp_path, pg_url):
+    import sqlite3
+
+    from brandpulse.collectors.base import MAX_TEXT
+
+    seed(tmp_path / "old.db", [mention(1, "Pinebrook short", NOW, "negative"),
+                               mention(2, "Pinebrook placeholder", NOW, "positive")], NOW)
+    with sqlite3.connect(tmp_path / "old.db") as conn:  # as an older brandpulse stored it, uncut
+        conn.execute("UPDATE mentions SET text = ? WHERE external_id = '2'",
+                     ["Pinebrook " + " ".join(f"w{n:07d}" for n in range(190_000))])
+    source, target = open_db(tmp_path / "old.db", read_only=True), open_db(pg_url)
+
+    report = copy_store(source, target)
+
+    lengths = [row[0] for row in target.execute("SELECT length(text) FROM mentions ORDER BY id").fetchall()]
+    assert report.counts["mentions"] == 2 and lengths == [len("Pinebrook short"), MAX_TEXT]
+    source.close()
+    target.close()
