@@ -146,6 +146,11 @@ class RedditCollector:
         found: dict[str, Mention] = {}
         seen: list[tuple[datetime, str]] = []
         known, latest = 0, datetime.now(timezone.utc) + FUTURE_TOLERANCE
+        if mark.at is not None and mark.at > latest:
+            # Frozen by a post dated ahead before such posts stopped moving it: read the listing afresh.
+            log.warning("reddit: the saved position %s is in the future; reading the listing afresh",
+                        mark.at.isoformat())
+            mark = Watermark()
         about_brand = lambda text: matcher.matches(brand, text)  # noqa: E731
         try:
             for thing in self._guarded(listing):

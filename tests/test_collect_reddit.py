@@ -119,6 +119,15 @@ def test_handles_without_their_at_cross_posts_titled_with_the_brand_and_a_post_d
     assert result.cursor["submissions"]["at"] == datetime.fromtimestamp(1795000000, timezone.utc).isoformat()
 
 
+def test_a_position_frozen_in_the_future_by_an_earlier_version_is_read_afresh(caplog):
+    frozen = {"submissions": {"at": "2031-01-01T00:00:00+00:00", "ids": []}}
+    result = run(OURS / "reddit_pagination.json", cursor=frozen, limit=150)
+
+    posts = sorted(m.external_id for m in result.mentions if m.external_id.startswith("t3_"))
+    assert posts == ["t3_p1", "t3_p2", "t3_p3"]
+    assert result.cursor["submissions"]["at"].startswith("2026-") and "in the future" in caplog.text
+
+
 def test_subreddits_are_names_as_reddit_writes_them(tmp_path):
     from brandpulse.config import ConfigError, load_config
     from tests.conftest import write_config
