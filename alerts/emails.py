@@ -55,12 +55,13 @@ def sparkline(values: list[float | None], low: float = -100.0, high: float = 100
 
 
 def window_in(alert: Mapping[str, Any], zone: str) -> str:
-    """An alert's window in the digest's time zone, with its date: "2026-12-04 20:00-21:00" (a digest of a day in
-    Asia/Kolkata may hold an alert whose UTC hours fall on the day before)."""
+    """An alert's window in the digest's time zone, with its dates: "2026-12-04 20:00-21:00 UTC" (a digest of a day
+    in Asia/Kolkata may hold an alert whose UTC hours fall on the day before; a health alert may span days)."""
     tz = ZoneInfo(zone)
     start = datetime.fromisoformat(alert["window_start"].replace("Z", "+00:00")).astimezone(tz)
     end = datetime.fromisoformat(alert["window_end"].replace("Z", "+00:00")).astimezone(tz)
-    return f"{start:%Y-%m-%d %H:%M}-{end:%H:%M}" + ("" if zone == "UTC" else f" {zone}")
+    until = end.strftime("%H:%M" if end.date() == start.date() else "%Y-%m-%d %H:%M")
+    return f"{start:%Y-%m-%d %H:%M}-{until} {zone}"
 
 
 _ENV.filters["window_in"] = window_in

@@ -236,9 +236,10 @@ class TwitterCollector:
 def _reset_time(exc: tweepy.TooManyRequests) -> str:
     """When the rate limit window resets, from the response's header (epoch seconds), as ISO 8601 if it is one."""
     reset = exc.response.headers.get("x-rate-limit-reset")
-    if reset is None or not str(reset).isdigit():
+    try:
+        return datetime.fromtimestamp(int(reset), timezone.utc).isoformat()
+    except (TypeError, ValueError, OverflowError, OSError):  # missing, not a number, or past year 9999
         return "an unknown time"
-    return datetime.fromtimestamp(int(reset), timezone.utc).isoformat()
 
 
 def snowflake_time(tweet_id: str) -> datetime:

@@ -37,7 +37,7 @@ def _tokens(expression: str) -> list[tuple[str, str]]:
             found.append((opening or closing, ""))
         elif word in _OPERATORS:
             found.append((word, ""))
-        elif word == "NEAR" and expression[at:at + 1] == "(":
+        elif word == "NEAR" and expression[at:].lstrip().startswith("("):
             raise SearchSyntaxError(f"{expression!r}: NEAR() is not supported on PostgreSQL; use a \"phrase\"")
         elif _COLUMN_FILTER.match(word):
             raise SearchSyntaxError(f"{expression!r}: column filters ({word.partition(':')[0]}:) are not supported; "

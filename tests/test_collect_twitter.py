@@ -221,3 +221,10 @@ def test_an_apis_message_of_several_lines_becomes_one_line():
     with pytest.raises(CollectorError) as refused:
         run(OURS / "twitter_401.yaml")
     assert "\n" not in str(refused.value) and "access denied (401 Unauthorized Unauthorized)" in str(refused.value)
+
+
+def test_a_reset_time_past_any_calendar_still_keeps_the_pages_read():
+    clock = FakeTime(RESET - 3600)
+    with replay.use_cassette(str(OURS / "twitter_429_midway_no_calendar.yaml")):
+        midway = collector(clock, max_wait=600).collect(BRAND, {"since_id": "5"})
+    assert len(midway.mentions) == 2 and "rate limited (reset at an unknown time)" in midway.error

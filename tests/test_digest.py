@@ -212,7 +212,9 @@ def test_a_digests_alerts_show_their_window_in_the_digests_time_zone_with_its_da
     alert = {"window_start": "2026-12-04T20:00:00Z", "window_end": "2026-12-04T21:00:00Z"}
 
     assert window_in(alert, "Asia/Kolkata") == "2026-12-05 01:30-02:30 Asia/Kolkata"
-    assert window_in(alert, "UTC") == "2026-12-04 20:00-21:00"
+    assert window_in(alert, "UTC") == "2026-12-04 20:00-21:00 UTC"
+    failing = {"window_start": "2026-12-01T10:00:00Z", "window_end": "2026-12-03T09:00:00Z"}  # a health alert
+    assert window_in(failing, "UTC") == "2026-12-01 10:00-2026-12-03 09:00 UTC"
 
 
 def test_the_trend_line_breaks_over_a_day_without_a_score():

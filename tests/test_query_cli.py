@@ -284,17 +284,21 @@ def test_prune_empties_the_bodies_of_old_sent_messages_and_keeps_their_rows(invo
     db = open_db(store_path)
     old, recent, waiting = (store_outbox.enqueue(db, "digest", "B", s, ["m@x.test"], b"x" * 70_000, now)
                             for s in ("old", "recent", "waiting"))
+    given_up = store_outbox.enqueue(db, "alert", "B", "given up", ["m@x.test"], b"y" * 9, now - timedelta(days=20))
     store_outbox.mark_sent(db, old, "SMTP", now - timedelta(days=30))
     store_outbox.mark_sent(db, recent, "SMTP", now - timedelta(days=1))
+    store_outbox.mark_failed(db, given_up, "550 no such mailbox", None)
     db.close()
 
+    dry = invoke("--db", store_path, "prune", "--older-than", "7d", "--dry-run")
     result = invoke("--db", store_path, "prune", "--older-than", "7d")
 
     db = open_db(store_path)
     sizes = dict(db.execute("SELECT subject, length(message) FROM outbox").fetchall())
     db.close()
-    assert result.exit_code == 0 and "the bodies of 1 message(s) sent before then emptied" in result.output
-    assert sizes == {"old": 0, "recent": 70_000, "waiting": 70_000}
+    assert "the bodies of 2 message(s) sent before then emptied" in dry.output
+    assert result.exit_code == 0 and "the bodies of 2 message(s) sent before then emptied" in result.output
+    assert sizes == {"old": 0, "recent": 70_000, "waiting": 70_000, "given up": 0}
 
 
 def test_analyst_commands_on_a_missing_store_say_how_to_create_it(invoke, tmp_path):

@@ -371,6 +371,7 @@ def test_a_text_too_long_for_the_search_index_is_cut_and_its_batch_kept(invoke, 
 
 
 @pytest.mark.parametrize(("search", "why"), [("NEAR(double charged)", "NEAR() is not supported"),
+                                             ("NEAR (double charged)", "NEAR() is not supported"),
                                              ("text:refund", "column filters (text:) are not supported"),
                                              ("coffee -refund", "write NOT refund")])
 def test_fts5_syntax_postgresql_cannot_serve_is_refused_not_searched_for_as_words(search, why):

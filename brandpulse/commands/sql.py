@@ -11,7 +11,7 @@ from brandpulse.commands.output import format_option, write_rows
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
 from brandpulse.store import open_db
-from brandpulse.store.retention import count_older, prune_mentions, prune_message_bodies
+from brandpulse.store.retention import count_message_bodies, count_older, prune_mentions, prune_message_bodies
 from brandpulse.store.timestamps import to_db
 
 
@@ -66,7 +66,8 @@ def prune(app: AppContext, age: timedelta, dry_run: bool) -> None:
         db = open_db(app.db_path)
         try:
             if dry_run:
-                click.echo(f"{count_older(db, before)} mention(s) published before {to_db(before)} would be deleted")
+                click.echo(f"{count_older(db, before)} mention(s) published before {to_db(before)} would be deleted; "
+                           f"the bodies of {count_message_bodies(db, before)} message(s) sent before then emptied")
                 return
             deleted = prune_mentions(db, before)
             emptied = prune_message_bodies(db, before)

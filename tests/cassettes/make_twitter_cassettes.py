@@ -102,6 +102,11 @@ CASSETTES = {
         interaction(200, page(PAGE_1[:1] + PAGE_1[2:], "7140dibdnow9c7btw3w29grvxfcgvpb9n9coehpk7xz5i")),
         interaction(429, TOO_MANY, message="Too Many Requests"),
     ],
+    # The same with a reset time past year 9999, as a broken proxy sent one.
+    "twitter_429_midway_no_calendar": [
+        interaction(200, page(PAGE_1[:1] + PAGE_1[2:], "7140dibdnow9c7btw3w29grvxfcgvpb9n9coehpk7xz5i")),
+        interaction(429, TOO_MANY, {"x-rate-limit-reset": ["99999999999999"]}, message="Too Many Requests"),
+    ],
     "twitter_resume": [interaction(200, page(PAGE_2))],
     # A since_id older than the 7-day window is refused with 400; the collector starts afresh without it.
     "twitter_stale_cursor": [
