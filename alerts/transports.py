@@ -52,10 +52,10 @@ class FileTransport:
 
     def send(self, message: bytes, sender: str, recipients: list[str], name: str) -> str:
         """Write the message atomically as `<name>.eml`, readable by the owner only; return its path."""
-        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         target = self.folder / f"{name}.eml"
         partial = self.folder / f".{name}.eml.partial"
         try:
+            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             descriptor = os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
             with os.fdopen(descriptor, "wb") as handle:
                 handle.write(message)

@@ -88,6 +88,7 @@ def test_init_refuses_to_overwrite_without_force_and_keeps_the_file(empty_dir, i
     (["--brand", "Acme", "--feed", "https:///feed.atom"], "is not an http(s) URL"),
     (["--brand", "Acme", "--reddit", "no spaces allowed"], "not a subreddit name"),
     (["--brand", "Acme", "--email", "nobody"], "is not an email address"),
+    (["--brand", "Acme", "--feed", "https://me:pa55word@example.com/feed"], "must not contain a password"),
     ([], "Missing option '--brand'"),
 ])
 def test_init_bad_arguments_are_usage_errors_and_write_nothing(empty_dir, invoke, args, message):

@@ -277,6 +277,14 @@ def test_prune_deletes_old_mentions_and_their_search_entries(invoke, store_path)
     assert _json(invoke, store_path, "query", "--search", "opens") == []
 
 
+def test_sql_json_shows_a_blob_as_its_text_or_its_hex(invoke, store_path):
+    rows = _json(invoke, store_path, "sql", "SELECT CAST('hello' AS BLOB) AS text_blob, x'00ff' AS binary_blob"
+                 if "://" not in str(store_path) else
+                 "SELECT CAST('hello' AS bytea) AS text_blob, '\\x00ff'::bytea AS binary_blob")
+
+    assert rows == [{"text_blob": "hello", "binary_blob": "\\x00ff"}]
+
+
 def test_prune_empties_the_bodies_of_old_sent_messages_and_keeps_their_rows(invoke, store_path):
     from brandpulse.store import outbox as store_outbox
 

@@ -68,6 +68,15 @@ def _alert(brand="Acme"):
     return Alert("spike", brand, NOW, NOW, 9, 1, 3, 4.0, "9 detractors, usually 1")
 
 
+def test_an_outbox_folder_that_cannot_be_made_is_a_delivery_error_retried_with_a_backoff(tmp_path):
+    from brandpulse.alerts.base import DeliveryError
+
+    (tmp_path / "afile").write_text("not a folder")
+
+    with pytest.raises(DeliveryError, match="cannot write .*afile/sub"):
+        FileTransport(tmp_path / "afile" / "sub").send(b"Subject: x\r\n\r\nbody", "a@b", ["c@d"], "mail-1")
+
+
 def test_mention_text_is_escaped_in_the_html_email():
     hostile = [{"source": "x", "author": "<b>eve</b>", "text": '<script>alert(1)</script><img src=x onerror="y">',
                 "url": "javascript:alert(1)", "created_at": "2026-03-02T08:00:00Z", "score": -0.9}]

@@ -134,6 +134,7 @@ def test_silence_is_recorded_listed_and_can_be_lifted_early(storm, invoke):
     lifted = invoke("--config", config, "alerts", "unsilence", "1", "--by", "sam")
     after = json.loads(invoke("--config", config, "alerts", "silences", "--format", "json").stdout)
     history = json.loads(invoke("--config", config, "alerts", "silences", "--all", "--format", "json").stdout)
+    table = invoke("--config", config, "alerts", "silences", "--all").stdout
     twice = invoke("--config", config, "alerts", "unsilence", "1", "--by", "sam")
 
     assert made.stdout.startswith("silence 1: spike alerts of Acme muted until ")
@@ -143,6 +144,7 @@ def test_silence_is_recorded_listed_and_can_be_lifted_early(storm, invoke):
     # The end it was set for stays on record beside when it was lifted.
     assert after == [] and history[0]["lifted_by"] == "sam" and history[0]["until"] == until > history[0]["lifted_at"]
     assert twice.exit_code == 1 and "no longer active" in twice.output
+    assert table.splitlines()[0].split()[-2:] == ["lifted_by", "lifted_at"] and " sam " in table.splitlines()[2]
 
 
 @pytest.mark.parametrize("args, message", [

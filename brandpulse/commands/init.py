@@ -52,6 +52,8 @@ def _feeds(ctx, param, values: tuple[str, ...]) -> tuple[str, ...]:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
             raise click.BadParameter(f"{url!r} is not an http(s) URL of a feed, such as https://example.com/feed.atom")
+        if parts.password:  # never quoted: it is the secret itself
+            raise click.BadParameter("a feed URL must not contain a password; secrets come from the environment only")
     return values
 
 

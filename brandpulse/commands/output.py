@@ -47,12 +47,26 @@ def _csv(rows: Iterable[dict[str, Any]], columns: Sequence[str], out: TextIO) ->
     return count
 
 
+def _bytes_as_text(value: Any) -> str:
+    # A BLOB (an outbox message) in JSON: its text when it is UTF-8, else its bytes in hex.
+    if isinstance(value, bytes | bytearray | memoryview):
+        try:
+            return bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            return "\\x" + bytes(value).hex()
+    raise TypeError(f"{type(value).__name__} cannot be written as JSON")
+
+
+def _object(row: dict[str, Any], columns: Sequence[str]) -> str:
+    return json.dumps({c: row[c] for c in columns}, ensure_ascii=False, default=_bytes_as_text)
+
+
 def _json(rows: Iterable[dict[str, Any]], columns: Sequence[str], out: TextIO) -> int:
     # Written element by element so that a JSON list streams like JSON Lines does.
     count = 0
     out.write("[")
     for count, row in enumerate(rows, start=1):
-        out.write(("\n" if count == 1 else ",\n") + json.dumps({c: row[c] for c in columns}, ensure_ascii=False))
+        out.write(("\n" if count == 1 else ",\n") + _object(row, columns))
     out.write("\n]\n" if count else "]\n")
     return count
 
@@ -60,7 +74,7 @@ def _json(rows: Iterable[dict[str, Any]], columns: Sequence[str], out: TextIO) -
 def _jsonl(rows: Iterable[dict[str, Any]], columns: Sequence[str], out: TextIO) -> int:
     count = 0
     for count, row in enumerate(rows, start=1):
-        out.write(json.dumps({c: row[c] for c in columns}, ensure_ascii=False) + "\n")
+        out.write(_object(row, columns) + "\n")
     return count
 
 

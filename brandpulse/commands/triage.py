@@ -17,7 +17,7 @@ from brandpulse.store import triage as store_triage
 
 LIST_TABLE = ("id", "kind", "brand", "source", "window_start", "observed", "expected", "complaints", "acked_by",
               "acked_at", "suppressed")
-SILENCE_TABLE = ("id", "brand", "until", "created_by", "created_at", "note")
+SILENCE_TABLE = ("id", "brand", "until", "created_by", "created_at", "note", "lifted_by", "lifted_at")
 
 
 def _someone(ctx: click.Context, param: click.Parameter, value: str) -> str:
