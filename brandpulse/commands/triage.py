@@ -54,7 +54,7 @@ def _in_store(app: AppContext, work: Callable[[Any], Any], read_only: bool = Fal
 @click.command("list")
 @click.option("--since", default=None, type=MOMENT, help="Alerts whose window starts at or after this moment (7d, ISO 8601).")
 @click.option("--brand", default=None, help="Only this configured brand.")
-@click.option("--open", "open_only", is_flag=True, help="Only alerts nobody has acknowledged yet.")
+@click.option("--open", "open_only", is_flag=True, help="Only alerts of storms nobody has acknowledged yet.")
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(1), help="Newest alerts shown at most.")
 @format_option("table", ("table", "json"))
 @pass_app
