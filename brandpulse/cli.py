@@ -113,6 +113,9 @@ def ingest(app: AppContext, file, classify: bool) -> None:
     """Import mentions from a JSON Lines FILE (- for stdin); idempotent on (source, id)."""
     from brandpulse.sentiment.router import PartlyClassified
 
+    from brandpulse.text_lines import refuse_utf16
+
+    refuse_utf16(file.peek(2)[:2] if hasattr(file, "peek") else b"", file.name, "ingest")
     unclassified = None
     with domain_errors():
         report = app.pipeline.ingest(file, _now())

@@ -11,6 +11,13 @@ import click
 _UTF16_MARKS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
+def refuse_utf16(head: bytes, name: str, command: str) -> None:
+    """A usage error when `head`, a file's first bytes, is a UTF-16 byte-order mark: every line would be garbage."""
+    if head.startswith(_UTF16_MARKS):
+        raise click.BadParameter(f"{name} is UTF-16 (it starts with a UTF-16 byte-order mark); {command} reads UTF-8 "
+                                 "(iconv -f UTF-16 -t UTF-8 converts it)", param_hint="FILE")
+
+
 class TextLines:
     """The lines of a binary stream, decoded. A carriage return inside a line stays in its text (only "\\n" and
     "\\r\\n" end a line), so output keeps one result per input line; a UTF-8 byte-order mark is dropped, and bytes
@@ -24,10 +31,7 @@ class TextLines:
     def __iter__(self) -> Iterator[str]:
         for number, raw in enumerate(self._stream, start=1):
             if number == 1:
-                if raw.startswith(_UTF16_MARKS):
-                    raise click.BadParameter(f"{self._name} is UTF-16 (it starts with a UTF-16 byte-order mark); "
-                                             "classify reads UTF-8 (iconv -f UTF-16 -t UTF-8 converts it)",
-                                             param_hint="FILE")
+                refuse_utf16(raw, self._name, "classify")
                 raw = raw.removeprefix(codecs.BOM_UTF8)
             raw = raw.removesuffix(b"\n").removesuffix(b"\r")
             try:

@@ -53,6 +53,15 @@ def test_ingest_reads_a_file_saved_with_a_byte_order_mark(demo_dir, invoke):
     assert result.exit_code == 0 and "1 new" in result.output
 
 
+def test_ingest_refuses_a_utf16_file_saying_how_to_convert_it(demo_dir, invoke):
+    source = demo_dir / "in.jsonl"
+    source.write_text(_line(**GOOD) + "\n", encoding="utf-16")  # as Windows tools often save it
+
+    result = invoke("ingest", source, "--no-classify")
+
+    assert result.exit_code == 2 and "is UTF-16" in result.output and "iconv -f UTF-16 -t UTF-8" in result.output
+
+
 def test_ingest_is_idempotent_on_source_and_id(demo_dir, invoke):
     source = _write(demo_dir / "in.jsonl", [_line(**GOOD), _line(**{**GOOD, "source": "blog"})])
 
