@@ -64,7 +64,7 @@ def run(app: AppContext, once: bool, only: tuple[str, ...]) -> None:
             serve(pipeline, kinds)
             return
         # Recorded under the scheduler's job names, so that `status` reads the same either way.
-        collected = (_timed(pipeline, [f"collect:{c.name}" for c in app.config.collectors], pipeline.collect)
+        collected = (_timed(pipeline, [f"collect:{c.name}" for c in pipeline.enabled_collectors], pipeline.collect)
                      if "collect" in kinds else CollectReport())
         classified, unclassified = _classify_once(pipeline) if "classify" in kinds else (0, None)
         fired = _timed(pipeline, ["alerts"], pipeline.evaluate_alerts) if "alerts" in kinds else []
@@ -115,7 +115,7 @@ def ingest(app: AppContext, file, classify: bool) -> None:
 
     from brandpulse.text_lines import refuse_utf16
 
-    refuse_utf16(file.peek(2)[:2] if hasattr(file, "peek") else b"", file.name, "ingest")
+    refuse_utf16(file.peek(2)[:2] if hasattr(file, "peek") else b"", getattr(file, "name", "-"), "ingest")
     unclassified = None
     with domain_errors():
         report = app.pipeline.ingest(file, _now())

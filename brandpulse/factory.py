@@ -57,13 +57,9 @@ def missing_credentials(settings: CollectorConfig, env: Mapping[str, str] = os.e
 
 
 def disabled_collectors(config: Config, env: Mapping[str, str] = os.environ) -> dict[str, str]:
-    """Collectors whose credentials are missing, with why; each is logged once, at start-up."""
-    disabled = {}
-    for settings in config.collectors:
-        if missing := missing_credentials(settings, env):
-            disabled[settings.name] = f"set {', '.join(missing)} in the environment to enable it"
-            log.warning("collector %s (%s) disabled: %s", settings.name, settings.type, disabled[settings.name])
-    return disabled
+    """Collectors whose credentials are missing, with why (the pipeline logs each once, at start-up)."""
+    return {settings.name: f"set {', '.join(missing)} in the environment to enable it"
+            for settings in config.collectors if (missing := missing_credentials(settings, env))}
 
 
 # A query parameter named like a credential (`?apikey=`, `&token=`, `&sig=`): a feed's URL has no other place for one.

@@ -82,6 +82,9 @@ class Pipeline:
         self.config = config
         self.db_path = db_path
         self._disabled = factory.disabled_collectors(config)
+        for settings in config.collectors:
+            if settings.name in self._disabled:
+                log.warning("collector %s (%s) disabled: %s", settings.name, settings.type, self._disabled[settings.name])
         for note in config.language_notes():  # a language collected for no model, or read but never collected
             log.warning(note)
         self.channels = resolve_channels(config)
@@ -93,6 +96,11 @@ class Pipeline:
         self._brands_synced = False
         # Set by the service on SIGTERM: a long classify pass stops after its batch instead of the whole backlog.
         self.stopping = threading.Event()
+
+    @property
+    def enabled_collectors(self) -> list[Any]:
+        """The configured collectors that have their credentials: the ones that run (and have a job to record)."""
+        return [settings for settings in self.config.collectors if settings.name not in self._disabled]
 
     def open(self):
         """A fresh connection; each job uses its own, so jobs may run on different threads."""

@@ -75,7 +75,7 @@ def jobs(pipeline: Pipeline, kinds: Collection[str] = JOB_KINDS) -> list[tuple[s
     config = pipeline.config
     listed: list[tuple[str, Work, timedelta]] = [
         (f"collect:{c.name}", lambda now, name=c.name: pipeline.collect(now, only=name), c.interval)
-        for c in config.collectors
+        for c in pipeline.enabled_collectors
     ]
     listed += [
         ("classify", pipeline.classify, config.sentiment.interval),

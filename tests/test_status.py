@@ -123,8 +123,12 @@ def test_json_logs_are_one_object_per_line(tmp_path):
 def test_status_names_collectors_disabled_for_missing_credentials(tmp_path, invoke, monkeypatch):
     monkeypatch.delenv("TWITTER_BEARER_TOKEN", raising=False)
     config = write_config(tmp_path / "c.yaml", CONFIG.replace("interval: 10m}]", "interval: 10m}, {type: twitter, name: tw}]"))
-    invoke("--config", config, "ingest", "-", "--no-classify", input="")
+    invoke("--config", config, "run", "--once", "--only", "collect")
 
     result = invoke("--config", config, "status")
+    jobs = json.loads(invoke("--config", config, "status", "--format", "json").stdout)["jobs"]
 
     assert "Collector tw is disabled: set TWITTER_BEARER_TOKEN in the environment to enable it" in result.output
+    # It never ran: no run of its job is on record as if it had gone well.
+    assert [j.get("last_started_at") for j in jobs if j["job"] == "collect:tw"] in ([], [None])
+    assert result.output.count("Collector tw is disabled") == 1
