@@ -380,3 +380,27 @@ def test_fts5_syntax_postgresql_cannot_serve_is_refused_not_searched_for_as_word
 
     with pytest.raises(SearchSyntaxError, match=re.escape(why)):
         to_tsquery(search)
+
+
+def test_an_analysts_select_only_role_prints_a_digest(invoke, tmp_path, pg_url):
+    import psycopg
+
+    config = write_config(tmp_path / "c.yaml", CLASSIFY_CONFIG)
+    open_db(pg_url).close()  # created and migrated by the service's role
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute("DROP ROLE IF EXISTS bp_analyst")
+        admin.execute("CREATE ROLE bp_analyst LOGIN")
+        admin.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO bp_analyst")
+    try:
+        result = invoke("--config", config, "--db", pg_url.replace("postgres:@", "bp_analyst:@", 1),
+                        "digest", "--date", "2026-03-01", "--format", "json")
+    finally:
+        from brandpulse.store.postgres_backend import close_pools
+
+        close_pools()
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            admin.execute("DROP OWNED BY bp_analyst")
+            admin.execute("DROP ROLE bp_analyst")
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["date"] == "2026-03-01"

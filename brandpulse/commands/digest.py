@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import closing
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import click
 from brandpulse.context import AppContext, pass_app
 from brandpulse.commands.options import selected_brands
 from brandpulse.errors import domain_errors
+from brandpulse.store import open_db
 from brandpulse.store.lock import StoreLocked, service_lock
 
 FORMATS = ("json", "html", "text")
@@ -38,7 +40,8 @@ def digest_command(app: AppContext, day: datetime, brand: str | None, fmt: str |
         raise click.UsageError("--preview writes the digest to a file and sends nothing; give one of --preview, --send")
     _check_day(the_day, app.config.digest.timezone, send)
     with domain_errors():
-        with app.pipeline.session() as db:
+        # Only reading unless it sends: an analyst's SELECT-only role on PostgreSQL may print a digest.
+        with app.pipeline.session() if send else closing(open_db(app.db_path, read_only=True)) as db:
             if preview or not send:
                 doc = digesting.build(app.config, db, the_day, brands)
             if preview:
