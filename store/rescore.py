@@ -9,15 +9,17 @@ from datetime import datetime
 from typing import Any
 
 from brandpulse.sentiment.language import language_tag
-from brandpulse.sentiment.nps import UNSCORED
 from brandpulse.sentiment.router import OTHER_LANGUAGES
 from brandpulse.store.backend import Store
 from brandpulse.store.mentions import PendingMention
 from brandpulse.store.timestamps import to_db
 
+# Read without a model (its language had none): no provenance, yet a classification time. Its category is
+# `unscored`, or its stars' when it is a rated review, so the category alone does not find them all.
+UNREAD = "provenance IS NULL AND classified_at IS NOT NULL"
 # The tags unscored mentions carry as stored: a collector's own ("de-DE", "iw"), which name a language only once
-# read as ISO 639-1. The category index serves it, and there are few.
-_UNSCORED_TAGS = f"SELECT DISTINCT lang FROM mentions WHERE category = '{UNSCORED}' AND lang IS NOT NULL"
+# read as ISO 639-1. There are few.
+_UNSCORED_TAGS = f"SELECT DISTINCT lang FROM mentions WHERE {UNREAD} AND lang IS NOT NULL"
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ def _stale(db: Store, models: Sequence[CurrentModel], langs: Sequence[str], sinc
     # An unscored mention is stale when its language now has a model: named, or any with the "*" entry (a blank
     # text has no language, and no model reads it).
     where = (f"((provenance = 'model' AND NOT ({fresh or '1 = 0'})) "
-             f"OR (category = '{UNSCORED}' AND (lang IN ({covered or 'NULL'}) OR (? = 1 AND lang IS NOT NULL)))) "
+             f"OR ({UNREAD} AND (lang IN ({covered or 'NULL'}) OR (? = 1 AND lang IS NOT NULL)))) "
              "AND (? IS NULL OR created_at >= ?)")
     return where, [*params, *tags, int(OTHER_LANGUAGES in langs), stamp, stamp]
 

@@ -269,6 +269,27 @@ def test_unscored_mentions_are_rescored_once_a_model_reads_their_language(demo_d
     assert "0 mention(s)" in invoke("--db", db_path, "sentiment", "rescore").output
 
 
+def test_a_rated_review_stored_unscored_is_rescored_once_a_model_reads_its_language(demo_dir, db_path, invoke,
+                                                                                     tiny_model):
+    german = "Das Paket ist immer noch nicht angekommen, sehr enttäuschend."
+    db = open_db(db_path)
+    save_mentions(db, [Mention("jsonl", "1", german, NOW, rating=2)], NOW)
+    # Read without a model, as before `de` had one: the stars gave its category, so it is no `unscored`.
+    save_classifications(db, [ClassifiedMention(1, "de", None, "detractor")], NOW)
+    db.close()
+    config = (demo_dir / "config.yaml").read_text(encoding="utf-8")
+    models = f"  models: {{en: bundled, de: '{tiny_model}'}}"
+    (demo_dir / "config.yaml").write_text(config.replace("  model: bundled", models), encoding="utf-8")
+
+    result = invoke("--db", db_path, "sentiment", "rescore")
+
+    assert "1 mention(s) re-classified" in result.output
+    db = open_db(db_path)
+    assert db.execute("SELECT model, label IS NOT NULL, provenance FROM mentions").fetchone() == (
+        str(tiny_model), 1, "model")
+    db.close()
+
+
 def test_onnx_export_is_calibrated_once_and_the_choice_cached(bundled):
     from brandpulse.sentiment.accel import PRECISIONS, cache_dir
 
