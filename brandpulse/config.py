@@ -541,12 +541,23 @@ def _describe(exc: ValidationError, path: Path) -> str:
     return "\n".join(lines)
 
 
+def _model_path(value: str, base: Path) -> str:
+    """A model written as a path (`./de-model`, `../models/de`, or a folder beside the config) against the config's
+    folder; `bundled`, a Hugging Face id (`org/name`) and absolute paths as they are."""
+    if value.startswith(("./", "../")) or (not Path(value).is_absolute() and (base / value).is_dir()):
+        return str(base / value)
+    return value
+
+
 def _resolve(config: Config, base: Path) -> Config:
     store = config.store.model_copy(update={"path": base / config.store.path})
     email = config.email.model_copy(update={"outbox_dir": base / config.email.outbox_dir})
     if email.smtp is not None and email.smtp.ca_file is not None:
         email = email.model_copy(update={"smtp": email.smtp.model_copy(update={"ca_file": base / email.smtp.ca_file})})
-    return config.model_copy(update={"store": store, "email": email})
+    settings = config.sentiment
+    models = {lang: _model_path(model, base) for lang, model in settings.models.items()} if settings.models else None
+    sentiment = settings.model_copy(update={"model": _model_path(settings.model, base), "models": models})
+    return config.model_copy(update={"store": store, "email": email, "sentiment": sentiment})
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):

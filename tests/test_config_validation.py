@@ -180,3 +180,17 @@ def test_a_key_given_twice_a_blank_keyword_and_a_malformed_address_are_refused(t
     assert "email.sender: 'nobody' is not an email address" in str(raised.value)
     assert "email.recipients.alerts.1: 'x y' is not an email address" in str(raised.value)
     assert "alerts.0" not in str(raised.value)  # a display name with its address is one
+
+
+def test_a_model_written_as_a_path_is_found_beside_the_config_file_wherever_it_runs(tmp_path):
+    from brandpulse.config import load_config
+
+    folder = tmp_path / "deploy"
+    (folder / "models" / "de").mkdir(parents=True)
+    config = write_config(folder / "config.yaml", "brands: [{name: Acme, keywords: [acme]}]\n"
+                          "sentiment: {models: {en: bundled, de: ./models/de, fr: models/de, nl: org/dutch-model}}\n")
+
+    models = load_config(config).sentiment.models
+
+    assert models["de"] == models["fr"] == str(folder / "models" / "de")
+    assert (models["en"], models["nl"]) == ("bundled", "org/dutch-model")  # the bundled one and a Hugging Face id
