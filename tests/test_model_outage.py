@@ -49,7 +49,8 @@ def test_a_model_that_cannot_load_holds_up_only_its_language_until_it_is_fixed(t
 
     assert result.exit_code == 1
     assert "5 new, 0 duplicate, 0 invalid line(s) skipped, 2 classified" in result.stdout
-    assert (f"3 text(s) in 'de' left unclassified, kept for the next pass: sentiment model '{MISSING}': not a folder"
+    looked_at = tmp_path / MISSING  # a path, beside the config file
+    assert (f"3 text(s) in 'de' left unclassified, kept for the next pass: sentiment model '{looked_at}': not a folder"
             in result.stderr)
     rows = _rows(db_path)
     assert [(lang, label is not None, done) for _, lang, label, done in rows[3:]] == [("en", True, 1), ("en", True, 1)]
