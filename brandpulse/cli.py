@@ -151,6 +151,7 @@ def classify(app: AppContext, file, batch: int) -> None:
     from brandpulse.sentiment.router import LeftUnclassified
 
     from brandpulse import factory
+    from brandpulse.collectors.base import MAX_TEXT
     from brandpulse.text_lines import TextLines
 
     policy = factory.nps_policy(app.sentiment)
@@ -161,7 +162,7 @@ def classify(app: AppContext, file, batch: int) -> None:
         lines: list[str] = []
         for line in itertools.chain(texts, [None]):  # lazily: `--batch 1` answers a live stream line by line
             if line is not None:
-                lines.append(line)
+                lines.append(line[:MAX_TEXT])  # as a stored post is cut: a 5 MB line would take seconds and a GB
             if lines and (line is None or len(lines) >= batch):
                 # A language whose model cannot be loaded fails only its own lines, each printed with its error in
                 # its place; the command then exits 1 saying which and why.

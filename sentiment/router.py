@@ -3,6 +3,7 @@ others), the rest left unscored."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -72,10 +73,10 @@ class LanguageRouter:
         langs = []
         for text, tag in zip(texts, tags or [None] * len(texts)):
             if (text, tag) not in seen:
-                seen[text, tag] = self.detector.language_of(text, tag) if text.strip() else language_tag(tag)
+                seen[text, tag] = language_tag(tag) if is_blank(text) else self.detector.language_of(text, tag)
             langs.append(seen[text, tag])
         # A blank text has nothing to read: no model gives it a sentiment (a made-up neutral would count as a passive).
-        readable = [lang if text.strip() else None for text, lang in zip(texts, langs)]
+        readable = [None if is_blank(text) else lang for text, lang in zip(texts, langs)]
         results: list[Classification | None] = [None] * len(texts)
         errors: dict[str, str] = {}
         for lang in dict.fromkeys(lang for lang in readable if lang is not None):
@@ -90,6 +91,16 @@ class LanguageRouter:
             for i, result in zip(positions, classifier.classify([texts[i] for i in positions])):
                 results[i] = result
         return [Scored(lang, result, errors.get(read)) for lang, read, result in zip(langs, readable, results)]
+
+
+# Spaces, line breaks, controls (NUL) and invisible format characters (U+200B, a stray byte-order mark): a text of
+# only these shows nothing, so it is blank.
+_INVISIBLE = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf"})
+
+
+def is_blank(text: str) -> bool:
+    """Whether `text` holds nothing visible to read."""
+    return all(unicodedata.category(char) in _INVISIBLE for char in text)
 
 
 class PartlyClassified(SentimentError):

@@ -301,10 +301,13 @@ def test_blank_texts_get_no_sentiment_and_no_detected_language():
         return Recording()
 
     router = LanguageRouter({"en": "bundled", "de": "broken"}, load, LanguageDetector())
-    scored = router.classify(["", "  \n ", "I love it", " \t"], tags=[None, None, None, "de-AT"])
+    scored = router.classify(["", "  \n ", "I love it", " \t", "\x00", "\u200b\ufeff"],
+                             tags=[None, None, None, "de-AT", None, None])
 
     assert read == ["I love it"]
     assert [(s.lang, s.classification, s.error) for s in scored[:2]] == [(None, None, None), (None, None, None)]
+    # Nothing visible either: a NUL, a zero-width space and a stray byte-order mark.
+    assert [(s.lang, s.classification) for s in scored[4:]] == [(None, None), (None, None)]
     assert scored[2].classification.label == "neutral"
     # A collector's tag is kept; a blank text in a language whose model fails is not held back for it.
     assert (scored[3].lang, scored[3].classification, scored[3].error) == ("de", None, None)
