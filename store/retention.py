@@ -35,16 +35,19 @@ def prune_mentions(db: Store, before: datetime, batch: int = PRUNE_BATCH) -> int
 
 
 # Sent, or given up, before the cutoff: no send will read their bodies again.
-_DONE_BEFORE = "status IN ('sent', 'failed') AND coalesce(sent_at, created_at) < ? AND length(message) > 0"
+_COUNT_DONE_BEFORE = """SELECT count(*) FROM outbox
+    WHERE status IN ('sent', 'failed') AND coalesce(sent_at, created_at) < ? AND length(message) > 0"""
+_EMPTY_DONE_BEFORE = """UPDATE outbox SET message = ?
+    WHERE status IN ('sent', 'failed') AND coalesce(sent_at, created_at) < ? AND length(message) > 0"""
 
 
 def count_message_bodies(db: Store, before: datetime) -> int:
     """How many bodies `prune_message_bodies` would empty."""
-    return db.execute(f"SELECT count(*) FROM outbox WHERE {_DONE_BEFORE}", [to_db(before)]).fetchone()[0]
+    return db.execute(_COUNT_DONE_BEFORE, [to_db(before)]).fetchone()[0]
 
 
 def prune_message_bodies(db: Store, before: datetime) -> int:
     """Empty the bodies of the messages sent (or given up) before `before` (a digest is 70 kB a brand a day),
     keeping their rows: what went where and when stays on record. Returns how many were emptied."""
     with transaction(db):
-        return db.execute(f"UPDATE outbox SET message = ? WHERE {_DONE_BEFORE}", [b"", to_db(before)]).rowcount
+        return db.execute(_EMPTY_DONE_BEFORE, [b"", to_db(before)]).rowcount

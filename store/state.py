@@ -16,18 +16,22 @@ def collector_cursor(db: Store, name: str) -> dict[str, Any] | None:
     return json.loads(row[0]) if row and row[0] else None
 
 
+_RUN_SAVED = """INSERT INTO collector_state (name, cursor, items, last_run_at, last_success_at) VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor, items = collector_state.items + excluded.items,
+        last_run_at = excluded.last_run_at, last_success_at = excluded.last_success_at, failing_since = NULL"""
+# Stopped part-way: its cursor and items kept, its last success and failing time left as they were.
+_PART_SAVED = """INSERT INTO collector_state (name, cursor, items, last_run_at, last_success_at) VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor, items = collector_state.items + excluded.items,
+        last_run_at = excluded.last_run_at"""
+
+
 def save_collector_success(db: Store, name: str, cursor: dict[str, Any] | None, items: int, now: datetime,
                            whole: bool = True) -> None:
     """Record a run's cursor and items; call inside the transaction that stores the run's mentions. A run that
     stopped part-way (`whole` false) is no success: its error, recorded next, keeps the collector failing."""
     stamp = to_db(now)
-    success = "excluded.last_success_at, failing_since = NULL" if whole else "collector_state.last_success_at"
-    db.execute(
-        """INSERT INTO collector_state (name, cursor, items, last_run_at, last_success_at) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor, items = collector_state.items + excluded.items,
-               last_run_at = excluded.last_run_at, last_success_at = """ + success,
-        [name, json.dumps(cursor) if cursor is not None else None, items, stamp, stamp if whole else None],
-    )
+    db.execute(_RUN_SAVED if whole else _PART_SAVED,
+               [name, json.dumps(cursor) if cursor is not None else None, items, stamp, stamp if whole else None])
 
 
 def save_collector_error(db: Store, name: str, error: str, now: datetime) -> None:

@@ -224,7 +224,7 @@ def test_triage_acknowledgements_storms_and_silences(store_target):
     silence = store_triage.add_silence(db, "B", "ana", NOW + timedelta(hours=4), None, NOW)
 
     assert [(a["id"], a["storm_id"]) for a in store_triage.list_alerts(db)] == [(update, first), (first, first)]
-    assert [a["id"] for a in store_triage.list_alerts(db, open_only=True, limit=5)] == [first]
+    assert list(store_triage.list_alerts(db, open_only=True, limit=5)) == []  # acknowledging the update owns the storm
     assert store_triage.storm_acknowledgement(db, first) == "ana"
     assert store_triage.active_silence(db, "B", NOW + timedelta(hours=1))["id"] == silence
     store_triage.lift_silence(db, silence, "bo", NOW + timedelta(hours=2))
