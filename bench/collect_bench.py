@@ -67,6 +67,8 @@ def main() -> None:
     parser.add_argument("--reviews", type=int, default=5000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
+    if args.reviews < 500 or args.reviews % 500:
+        parser.error("--reviews must be a multiple of 500: the App Store serves pages of 500 reviews")
     server = LocalServer()
     pages = apple_pages(args.reviews, 500)
     for n, body in enumerate(pages, start=1):
@@ -75,15 +77,17 @@ def main() -> None:
     server.route("/feed", Reply(200, atom(args.reviews), {"Content-Type": "application/atom+xml"}))
     session = requests.Session()
     urls = [f"{server.url}/us/rss/customerreviews/page={n}/id={APP}/sortby=mostrecent/json" for n in range(1, len(pages) + 1)]
-    rows = []
+    rows = []  # (step, seconds, its baseline's seconds, mentions it handled)
     base_s, _ = best(args.repeat, lambda: [session.get(u).json() for u in urls])
-    rows.append(("appstore baseline: GET + json", base_s, base_s))
-    app_s, result = best(args.repeat, lambda: AppStoreCollector("b", APP, "us", BRAND.brand, server.url, len(pages) + 1).collect(BRAND, None))
-    rows.append((f"appstore collect ({len(result.mentions)} mentions)", app_s, base_s))
+    rows.append(("appstore baseline: GET + json", base_s, base_s, args.reviews))
+    app_s, result = best(args.repeat, lambda: AppStoreCollector("b", APP, "us", BRAND.brand, server.url,
+                                                                len(pages) + 1).collect(BRAND, None))
+    rows.append((f"appstore collect ({len(result.mentions)} mentions)", app_s, base_s, len(result.mentions)))
     feed_base, _ = best(args.repeat, lambda: feedparser.parse(session.get(f"{server.url}/feed").content))
-    rows.append(("feed baseline: GET + feedparser", feed_base, feed_base))
-    feed_s, feed_result = best(args.repeat, lambda: FeedCollector("f", f"{server.url}/feed", "feed", BRAND.brand).collect(BRAND, None))
-    rows.append((f"feed collect ({len(feed_result.mentions)} mentions)", feed_s, feed_base))
+    rows.append(("feed baseline: GET + feedparser", feed_base, feed_base, args.reviews))
+    feed_s, feed_result = best(args.repeat, lambda: FeedCollector("f", f"{server.url}/feed", "feed",
+                                                                  BRAND.brand).collect(BRAND, None))
+    rows.append((f"feed collect ({len(feed_result.mentions)} mentions)", feed_s, feed_base, len(feed_result.mentions)))
     with tempfile.TemporaryDirectory() as folder:
         counter = iter(range(1000))
         def save():
@@ -93,11 +97,13 @@ def main() -> None:
             finally:
                 db.close()
         save_s, _ = best(args.repeat, save)
-        rows.append((f"save_mentions, fresh SQLite ({len(result.mentions)}) vs appstore baseline", save_s, base_s))
+        rows.append((f"save_mentions, fresh SQLite ({len(result.mentions)}) vs appstore baseline", save_s, base_s,
+                     len(result.mentions)))
     server.close()
-    print(f"{'step (ratio: against the baseline above it)':52} {'seconds':>8} {'mentions/s':>11} {'x baseline':>10}")
-    for name, seconds, baseline in rows:
-        print(f"{name:52} {seconds:8.3f} {args.reviews / seconds:11.0f} {seconds / baseline:10.2f}")
+    # The ratio is of times: 2.0 means twice as long as its baseline.
+    print(f"{'step (time ratio: against the baseline above it)':52} {'seconds':>8} {'mentions/s':>11} {'x time':>10}")
+    for name, seconds, baseline, mentions in rows:
+        print(f"{name:52} {seconds:8.3f} {mentions / seconds:11.0f} {seconds / baseline:10.2f}")
 
 
 if __name__ == "__main__":
