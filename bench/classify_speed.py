@@ -17,6 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from inputs import require  # bench/, first on the path of a script run by hand
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -48,6 +50,8 @@ def main() -> None:
     parser.add_argument("--reference", type=Path, default=REPO.parent / "shared/bench/minilm_ref.py")
     parser.add_argument("--previous", help="Another brandpulse executable (the previous version) to time alike.")
     args = parser.parse_args()
+    require(parser, args.file, args.reference)
+
     current = str(Path(sys.executable).with_name("brandpulse"))
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

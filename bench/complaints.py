@@ -21,6 +21,8 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from inputs import require  # bench/, first on the path of a script run by hand
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from brandpulse.sentiment.base import LABELS  # noqa: E402
@@ -123,6 +125,8 @@ def main() -> None:
     parser.add_argument("--weights", type=Path, help="weights measured as now (default: the shipped ones)")
     parser.add_argument("--grid", action="store_true", help="also the recipe grid on the encoder measured as now")
     args = parser.parse_args()
+    require(parser, args.shared / 'data/complaints/train.tsv', args.previous, args.weights)
+
     from brandpulse.sentiment.classifier import bundled_weights
     from brandpulse.sentiment.complaints import read_examples
 

@@ -2,7 +2,7 @@
 
 Run by hand, never in CI:  python bench/pg_store.py --mentions 1000000 [--workdir /tmp/brandpulse-pgbench] [--url URL]
 Without --url a local server is started with pgserver (as the tests do). Each figure is printed for both stores and
-against baselines measured in the same run: /work/shared/bench/rawsqlite.py (the least a SQLite store can do) and a
+against baselines measured in the same run: ../shared/bench/rawsqlite.py (the least a SQLite store can do) and a
 bare PostgreSQL COPY into an unindexed table (the least a PostgreSQL store can do).
 """
 
@@ -16,6 +16,8 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+
+from inputs import require  # bench/, first on the path of a script run by hand
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -141,6 +143,8 @@ def main() -> None:
                         help="The shared SQLite baseline script.")
     parser.add_argument("--skip-ingest", action="store_true", help="Reuse both stores of the previous run.")
     args = parser.parse_args()
+    require(parser, args.rawsqlite)
+
     args.workdir.mkdir(parents=True, exist_ok=True)
     print(f"machine: {os.cpu_count()} CPUs, load average {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     source = args.workdir / f"mentions-{args.mentions}.jsonl"

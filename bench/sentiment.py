@@ -15,7 +15,10 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from inputs import require  # bench/, first on the path of a script run by hand
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
 
 from brandpulse.sentiment.base import LABELS  # noqa: E402
 from brandpulse.sentiment.evaluation import read_split, score  # noqa: E402
@@ -76,11 +79,12 @@ def measure(system: str, data: Path, repeat: int, previous: Path | None) -> dict
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=Path("../shared/data/tweeteval"))
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared/data/tweeteval")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--previous", type=Path, help="the previous model's weights file, measured the same way")
     parser.add_argument("--only", choices=["brandpulse", "previous", "vader", "naive"], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    require(parser, args.data, args.previous)
     if args.only:
         print(json.dumps(measure(args.only, args.data, args.repeat, args.previous)))
         return
