@@ -76,7 +76,16 @@ def email_probes(config: Config, now: datetime, env: Mapping[str, str]) -> list[
     """The email transport: a session with the SMTP server (login included, nothing sent), or the outbox folder."""
     transport = factory.email_transport(config, env)
     timeout = config.email.smtp.timeout if config.email.smtp else DEFAULT_TIMEOUT_S
-    return [Probe("email", timeout, transport.probe)]
+    unheard = [brand.name for brand in config.brands if not config.recipients(brand.name, "alerts")
+               and not any("alerts" in channel.kinds and (not channel.brands or brand.name in channel.brands)
+                           for channel in config.channels)]
+
+    def run() -> str | None:
+        transport.probe()
+        # Not a failure (a digest-only setup is fine), but the operator should know nobody gets those alerts.
+        return f"no one receives the alerts of {', '.join(unheard)}: add email recipients or a channel" if unheard else None
+
+    return [Probe("email", timeout, run)]
 
 
 def channel_probes(config: Config, now: datetime, env: Mapping[str, str]) -> list[Probe]:

@@ -269,7 +269,8 @@ collectors:
   - {{type: feed, name: reviews, url: "{server.url}/feed"}}
   - {{type: feed, name: forum, url: "http://127.0.0.1:{closed_port()}/forum.rss"}}
   - {{type: twitter}}
-email: {{smtp: {{host: 127.0.0.1, port: {smtp_server[0]}, security: none, timeout: 5}}}}
+email: {{recipients: {{alerts: [support@pinebrook.test]}},
+        smtp: {{host: 127.0.0.1, port: {smtp_server[0]}, security: none, timeout: 5}}}}
 """)
 
     result = invoke("check")
@@ -317,7 +318,9 @@ def test_check_without_collectors_says_so(check_dir, invoke):
 
     result = invoke("check")
 
-    assert result.exit_code == 0 and result.stdout.splitlines()[0].split() == ["email", "ok"]
+    # Nobody is told of Acme's alerts: not a failure (a digest-only set-up is fine), but said.
+    assert result.exit_code == 0 and result.stdout.splitlines()[0].split(maxsplit=1) == [
+        "email", "ok (no one receives the alerts of Acme: add email recipients or a channel)"]
     assert "configures no collector" in result.stderr
 
 
