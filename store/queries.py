@@ -49,7 +49,8 @@ def check_columns(columns: Sequence[str]) -> tuple[str, ...]:
     """The columns, or QueryError naming the unknown ones."""
     unknown = [c for c in columns if c not in MENTION_COLUMNS]
     if unknown:
-        raise QueryError(f"unknown column(s): {', '.join(unknown)}; choose from {', '.join(MENTION_COLUMNS)}")
+        # Quoted: an empty name (`--columns ''`, `a,,b`) is shown as '' rather than as nothing.
+        raise QueryError(f"unknown column(s): {', '.join(map(repr, unknown))}; choose from {', '.join(MENTION_COLUMNS)}")
     return tuple(columns)
 
 
