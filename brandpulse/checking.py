@@ -83,7 +83,9 @@ def email_probes(config: Config, now: datetime, env: Mapping[str, str]) -> list[
     def run() -> str | None:
         transport.probe()
         # Not a failure (a digest-only setup is fine), but the operator should know nobody gets those alerts.
-        return f"no one receives the alerts of {', '.join(unheard)}: add email recipients or a channel" if unheard else None
+        if unheard:
+            return f"no one receives the alerts of {', '.join(unheard)}: add email recipients or a channel"
+        return None
 
     return [Probe("email", timeout, run)]
 

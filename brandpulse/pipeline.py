@@ -84,7 +84,8 @@ class Pipeline:
         self._disabled = factory.disabled_collectors(config)
         for settings in config.collectors:
             if settings.name in self._disabled:
-                log.warning("collector %s (%s) disabled: %s", settings.name, settings.type, self._disabled[settings.name])
+                log.warning("collector %s (%s) disabled: %s", settings.name, settings.type,
+                            self._disabled[settings.name])
         for note in config.language_notes():  # a language collected for no model, or read but never collected
             log.warning(note)
         self.channels = resolve_channels(config)

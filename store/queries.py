@@ -50,7 +50,8 @@ def check_columns(columns: Sequence[str]) -> tuple[str, ...]:
     unknown = [c for c in columns if c not in MENTION_COLUMNS]
     if unknown:
         # Quoted: an empty name (`--columns ''`, `a,,b`) is shown as '' rather than as nothing.
-        raise QueryError(f"unknown column(s): {', '.join(map(repr, unknown))}; choose from {', '.join(MENTION_COLUMNS)}")
+        raise QueryError(f"unknown column(s): {', '.join(map(repr, unknown))}; "
+                         f"choose from {', '.join(MENTION_COLUMNS)}")
     return tuple(columns)
 
 

@@ -66,7 +66,8 @@ def warn_unconfigured(others: dict[str | None, int], config_path: Any, command: 
     """Say on stderr which brands in the store `command` leaves out because the config does not name them."""
     named = [(brand, count) for brand, count in others.items() if brand is not None]
     if named:
-        listed = ", ".join(f"{brand!r} ({count} mention{'s' if count != 1 else ''})" for brand, count in named[:MAX_NAMED])
+        listed = ", ".join(f"{brand!r} ({count} mention{'s' if count != 1 else ''})"
+                           for brand, count in named[:MAX_NAMED])
         listed += f" and {len(named) - MAX_NAMED} more brands" if len(named) > MAX_NAMED else ""
         click.echo(f"Note: {command} covers the brands configured in {config_path}; the store also holds {listed}. "
                    f"{hint}", err=True)
