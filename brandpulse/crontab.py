@@ -6,7 +6,7 @@ Tuesday to Saturday; numbers are translated to day names first.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 _DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
@@ -63,5 +63,12 @@ def last_fire(trigger: Any, now: datetime, within: timedelta) -> datetime | None
     """The trigger's latest fire time in the `within` before `now`, or None."""
     fire, last = trigger.get_next_fire_time(None, now - within), None
     while fire is not None and fire <= now:
-        last, fire = fire, trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+        last = fire
+        # A second later in UTC: added to the zone's wall clock, 01:30 of an hour repeated when the clocks go back
+        # plus a second is that same 01:30 again, and the loop would never end.
+        fire = trigger.get_next_fire_time(None, fire.astimezone(timezone.utc) + timedelta(seconds=1))
+        # Never stand still, whatever a trigger answers; compared in UTC, as Python compares two times of one zone
+        # by their wall clocks, blind to which of the repeated 01:30s each is.
+        if fire is not None and fire.astimezone(timezone.utc) <= last.astimezone(timezone.utc):
+            break
     return last

@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote
 
 from brandpulse.alerts.health import HealthRule
 from brandpulse.alerts.spike import SpikeRule
@@ -64,15 +64,19 @@ def disabled_collectors(config: Config, env: Mapping[str, str] = os.environ) -> 
 
 # A query parameter named like a credential (`?apikey=`, `&token=`, `&sig=`): a feed's URL has no other place for one.
 _SECRET_PARAMETER = re.compile(r"key|token|secret|pass|sig|auth|code", re.IGNORECASE)
+_REQUOTE_SAFE = "!#$%&'()*+,/:;=?@[]~"  # requests.utils.requote_uri's
 
 
 def _mask_url_credentials(url: str | None) -> None:
     """Mask the values of credential-like query parameters of a collector's URL in every log line and stored error."""
     if url:
-        # As written in the URL (which errors quote) and decoded (`+` a space, `%2F` a slash), as a request sends it.
-        raw = [pair.partition("=") for pair in urlsplit(url).query.split("&")]
-        add_secrets([value for name, _, value in raw if _SECRET_PARAMETER.search(name)]
-                    + [value for name, value in parse_qsl(urlsplit(url).query) if _SECRET_PARAMETER.search(name)])
+        query = url.partition("?")[2].partition("#")[0]  # by hand: urlsplit raises on a malformed host
+        written = [value for name, _, value in (pair.partition("=") for pair in query.split("&"))
+                   if _SECRET_PARAMETER.search(name)]
+        decoded = [value for name, value in parse_qsl(query) if _SECRET_PARAMETER.search(name)]
+        # As written (quoted in errors), decoded (`+` a space, `%2F` a slash) and as requests re-quotes it on the wire
+        # (a space as %20, `é` as %C3%A9), which its connection errors quote.
+        add_secrets(written + decoded + [quote(value, safe=_REQUOTE_SAFE) for value in written + decoded])
 
 
 def build_collector(settings: CollectorConfig, now: datetime, env: Mapping[str, str] = os.environ) -> Collector:

@@ -227,7 +227,7 @@ def test_blank_credentials_count_as_missing(tmp_path, monkeypatch):
 def test_an_api_key_in_a_feed_urls_query_is_masked_in_logs_and_stored_errors(tmp_path, server, caplog):
     server.route("/reviews.atom", Reply(500, b"down"))
     config = config_with(tmp_path, f'  - {{type: feed, name: reviews, url: "{server.url}/reviews.atom?apikey='
-                                   'S3CRETKEY123&lang=en&token=Zm9v+YmFy%2Fsecret99", timeout: 2}\n')
+                                   'S3CRETKEY123&lang=en&token=Zm9v+YmFy%2Fsecret99&sig=ab cd éf", timeout: 2}\n')
     pipeline = Pipeline(config, tmp_path / "db.sqlite")
 
     report = pipeline.collect(NOW)
@@ -237,5 +237,6 @@ def test_an_api_key_in_a_feed_urls_query_is_masked_in_logs_and_stored_errors(tmp
     shown = [logging.Formatter().format(r) for r in caplog.records]
     from brandpulse.logging_setup import mask, secret_values
 
-    for key in ("S3CRETKEY123", "Zm9v+YmFy%2Fsecret99", "Zm9v YmFy/secret99"):  # as written and as sent
+    for key in ("S3CRETKEY123", "Zm9v+YmFy%2Fsecret99", "Zm9v YmFy/secret99", "ab cd éf", "ab%20cd%20%C3%A9f"):
         assert not any(key in mask(line, secret_values()) for line in shown) and key not in state["last_error"]
+        assert key not in mask(f"a connection error quoting ...?sig={key}&x=1", secret_values())

@@ -273,3 +273,20 @@ def test_net_scores_round_half_away_from_zero_as_stats_does():
     from brandpulse.alerts.digest import _round
 
     assert (_round(12.25), _round(-12.25), _round(0.05), _round(None)) == (12.3, -12.3, 0.1, None)
+
+
+def test_the_latest_digest_time_is_found_across_the_night_the_clocks_go_back():
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from brandpulse.crontab import cron_trigger, last_fire
+
+    def latest(cron, zone, now):
+        fire = last_fire(cron_trigger(cron, ZoneInfo(zone)), now, timedelta(days=1))
+        return fire.astimezone(timezone.utc)
+
+    noon = datetime(2026, 10, 25, 12, tzinfo=timezone.utc)  # 02:00-03:00 happens twice in Berlin that night
+    assert latest("30 2 * * *", "Europe/Berlin", noon) == datetime(2026, 10, 25, 1, 30, tzinfo=timezone.utc)
+    new_york = datetime(2026, 11, 1, 12, tzinfo=timezone.utc)  # and 01:00-02:00 in New York a week later
+    assert latest("30 * * * *", "America/New_York", new_york) == datetime(2026, 11, 1, 11, 30, tzinfo=timezone.utc)
+    assert latest("30 1 * * *", "America/New_York", new_york) == datetime(2026, 11, 1, 6, 30, tzinfo=timezone.utc)
