@@ -145,7 +145,12 @@ def _authority(url: str) -> tuple[str, str, str]:
     if not found:
         return url, "", ""
     at, slash = tail.find("@"), tail.find("/")
-    host = at + 1 if at >= 0 and (slash < 0 or at < slash) else 0
+    host = 0
+    if at >= 0 and (slash < 0 or at < slash):
+        # An `@` left unencoded in the password ("Xy@Zw9secret@host"): the user info runs to the last `@` before the
+        # path, so that no part of the password is taken for the host and printed (libpq reads to the first).
+        path = tail.find("/", at)
+        host = tail.rfind("@", 0, path if path >= 0 else len(tail)) + 1
     end = min((i for i in (tail.find(c, host) for c in "/?#") if i >= 0), default=len(tail))
     return head + found, tail[:end], tail[end:]
 
@@ -156,7 +161,7 @@ _LOOSE_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^:/@?#]*:)([^@?#]+)(
 
 def url_password(url: str) -> str | None:
     """The password of the URL's user info, or None."""
-    userinfo, at, _ = _authority(url)[1].partition("@")
+    userinfo, at, _ = _authority(url)[1].rpartition("@")
     if at:
         return userinfo.partition(":")[2] or None
     loose = _LOOSE_PASSWORD.match(url)
@@ -176,7 +181,7 @@ def redact(url: str) -> str:
     if not _authority(url)[1].partition("@")[1]:
         url = _LOOSE_PASSWORD.sub(r"\1***\3", url)
     head, authority, rest = _authority(url)
-    userinfo, at, host = authority.partition("@")
+    userinfo, at, host = authority.rpartition("@")
     if at and url_password(url):
         authority = f"{userinfo.partition(':')[0]}:***@{host}"
     path, mark, query = rest.partition("?")

@@ -238,7 +238,9 @@ def _connect_error(url: str, exc: Exception) -> StoreError:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     password = url_password(url)
     if password:
-        text = text.replace(password, "***")
+        # libpq reads a password to its first `@` and takes the rest for the host, which its error then quotes.
+        for piece in sorted({password, *(p for p in password.split("@") if len(p) >= 4)}, key=len, reverse=True):
+            text = text.replace(piece, "***")
     return StoreError(f"cannot connect to the PostgreSQL store {redact(url)}: {text}")
 
 
