@@ -89,6 +89,8 @@ def test_init_refuses_to_overwrite_without_force_and_keeps_the_file(empty_dir, i
     (["--brand", "Acme", "--reddit", "no spaces allowed"], "not a subreddit name"),
     (["--brand", "Acme", "--email", "nobody"], "is not an email address"),
     (["--brand", "Acme", "--feed", "https://me:pa55word@example.com/feed"], "must not contain a password"),
+    (["--brand", "Acme", "--feed", "https://example.com/feed?password=pa55word"], "must not contain a password"),
+    (["--brand", "Acme", "--feed", "https://[::1/feed"], "is not an http(s) URL"),
     ([], "Missing option '--brand'"),
 ])
 def test_init_bad_arguments_are_usage_errors_and_write_nothing(empty_dir, invoke, args, message):
@@ -107,7 +109,8 @@ def test_init_config_is_accepted_as_written_by_check_run_once_and_status(empty_d
     assert check.exit_code == 1 and not (empty_dir / "brandpulse.db").exists()
     lines = check.stdout.splitlines()
     assert [line.split(":")[0].split(maxsplit=1) for line in lines[:3]] == [
-        ["twitter", "missing credentials"], ["feed", "ok"], ["email", "ok"]]
+        ["twitter", "missing credentials"], ["feed", "ok"],
+        ["email", "ok (no one receives the alerts of Pinebrook"]]  # written without --email
     assert lines[3].split(maxsplit=2)[:2] == ["model", "en"] and "ok (brandpulse-minilm-tweeteval" in lines[3]
 
     run = invoke("run", "--once")

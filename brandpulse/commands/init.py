@@ -9,6 +9,7 @@ import click
 
 from brandpulse.config import ConfigError
 from brandpulse.context import AppContext, pass_app
+from brandpulse.store.backend import has_password
 
 _SUBREDDIT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_]{1,20}")
 _EMAIL = re.compile(r"[^@\s,]+@[^@\s,]+\.[^@\s,]+")
@@ -49,10 +50,14 @@ def _subreddits(ctx, param, value: str | None) -> tuple[str, ...]:
 
 def _feeds(ctx, param, values: tuple[str, ...]) -> tuple[str, ...]:
     for url in values:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+        try:
+            parts = urlsplit(url)
+            hostname = parts.hostname
+        except ValueError:  # a malformed host ("[::1" without its bracket)
+            hostname = None
+        if not hostname or parts.scheme not in ("http", "https") or any(c.isspace() for c in url):
             raise click.BadParameter(f"{url!r} is not an http(s) URL of a feed, such as https://example.com/feed.atom")
-        if parts.password:  # never quoted: it is the secret itself
+        if has_password(url):  # never quoted: it is the secret itself
             raise click.BadParameter("a feed URL must not contain a password; secrets come from the environment only")
     return values
 
