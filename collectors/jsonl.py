@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import math
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 from brandpulse.collectors.base import FUTURE_TOLERANCE, MalformedItem, Mention
+
+# What shows nothing: spaces, line breaks, controls (NUL), format characters (U+200B, U+FEFF), as classify reads it.
+_INVISIBLE = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf"})
 
 REQUIRED = ("source", "id", "text", "created_at")
 OPTIONAL = ("brand", "author", "url", "lang", "rating", "label")
@@ -71,8 +75,8 @@ def mention_from_record(record: Any) -> Mention:
     for key in ("source", "text"):
         if not isinstance(record[key], str):
             raise MalformedItem(f"{key} must be a string, got {record[key]!r}")
-    if not record["text"].strip():
-        raise MalformedItem("text is blank: a mention needs something to read")
+    if all(unicodedata.category(char) in _INVISIBLE for char in record["text"]):
+        raise MalformedItem("text is blank (nothing visible in it): a mention needs something to read")
     if not isinstance(record["id"], str | int) or isinstance(record["id"], bool):
         raise MalformedItem(f"id must be a string or an integer, got {record['id']!r}")
     label = _optional_str(record, "label")

@@ -26,6 +26,7 @@ def test_ingest_keeps_valid_lines_and_reports_invalid_ones_by_line_number(demo_d
         _line(**{**GOOD, "id": "7", "text": " \n\t "}),
         _line(**{**GOOD, "id": "8", "created_at": "2099-01-01T00:00:00Z"}),
         '{"source": "forum", "id": "9", "text": "x", "created_at": "2026-03-01T10:00:00Z", "rating": NaN}',
+        _line(**{**GOOD, "id": "11", "text": "\u200b\u0000\ufeff", "label": "positive"}),  # nothing visible either
     ])
 
     result = invoke("ingest", source, "--no-classify")
@@ -39,6 +40,7 @@ def test_ingest_keeps_valid_lines_and_reports_invalid_ones_by_line_number(demo_d
     assert "line 8: text is blank" in result.output
     assert "line 9: created_at 2099-01-01T00:00:00+00:00 is in the future" in result.output
     assert "line 10: rating must be an integer from 1 to 5, got nan" in result.output
+    assert "line 11: text is blank (nothing visible in it)" in result.output
     rows = sqlite3.connect(demo_dir / "brandpulse.db").execute(
         "SELECT external_id, label, provenance, category FROM mentions ORDER BY external_id").fetchall()
     assert rows == [("1", "positive", "imported", "promoter"), ("6", "negative", "imported", "detractor")]
