@@ -11,6 +11,9 @@ from requests.adapters import HTTPAdapter
 from brandpulse.collectors.base import CollectorError, HttpStatusError, MalformedPayload
 
 DEFAULT_TIMEOUT_S = 30.0
+# The most of an answer read, once decompressed: a page of 500 App Store reviews is about 1 MB, while a feed's host
+# (or any host its next link names) could send gigabytes, or a 1 MB gzip that unpacks to 1 GB.
+MAX_BODY_BYTES = 32 * 2**20
 USER_AGENT = "brandpulse (+https://github.com/brandpulse/brandpulse)"
 
 
@@ -65,6 +68,21 @@ def _check_status(source: str, url: str, response: requests.Response, credential
         )
 
 
+def _read_bounded(response: requests.Response, source: str, url: str) -> requests.Response:
+    """`response` with its body read, decompressed, up to MAX_BODY_BYTES; past that, the connection is dropped and a
+    `MalformedPayload` raised, so that no answer can fill the memory."""
+    chunks, size = [], 0
+    with response:
+        for chunk in response.iter_content(64 * 1024):
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise MalformedPayload(f"{source}: the answer from {url} is over {MAX_BODY_BYTES / 2**20:g} MB once "
+                                       "decompressed; it was not read further")
+            chunks.append(chunk)
+    response._content = b"".join(chunks)  # what .content, .text and .json() read
+    return response
+
+
 def fetch(session: requests.Session, source: str, method: str, url: str, *, credentials: str | None = None,
           **kwargs: Any) -> requests.Response:
     """Send one request; timeouts, connection errors and non-2xx answers become `CollectorError`s naming `source`.
@@ -78,7 +96,7 @@ def fetch(session: requests.Session, source: str, method: str, url: str, *, cred
 
     def request() -> None:
         try:
-            outcome["response"] = session.request(method, url, **kwargs)
+            outcome["response"] = _read_bounded(session.request(method, url, stream=True, **kwargs), source, url)
         except BaseException as exc:  # handed to the caller's thread
             outcome["error"] = exc
 

@@ -159,3 +159,17 @@ def test_check_ends_at_the_timeout_while_a_server_still_drips_its_answer(server,
                           capture_output=True, text=True, timeout=90)
 
     assert done.returncode == 1 and "no full answer within 1 s" in done.stdout
+
+
+def test_an_answer_that_unpacks_past_the_size_cap_is_refused_not_read_into_memory(server, monkeypatch):
+    import gzip
+
+    from brandpulse.collectors.base import MalformedPayload
+
+    monkeypatch.setattr("brandpulse.collectors.http.MAX_BODY_BYTES", 2**20)
+    bomb = gzip.compress(b"<?xml version='1.0'?><feed>" + b" " * 8 * 2**20 + b"</feed>")  # 8 kB that unpack to 8 MB
+    server.route("/reviews/atom", Reply(200, bomb, {"Content-Type": ATOM, "Content-Encoding": "gzip"}))
+
+    with pytest.raises(MalformedPayload, match=r"trustpilot: the answer from .* is over 1 MB once decompressed"):
+        collector(server, "/reviews/atom").collect(BRAND, None)
+    assert len(bomb) < 100_000
