@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 # Where feeds put a star rating: feedparser names namespaced elements prefix_name.
 RATING_FIELDS = ("rating", "review_rating", "trustpilot_stars", "stars", "g_rating", "gd_rating")
 _RATING_IN_TEXT = re.compile(r"\b([1-5])(?:\.0)?\s*(?:/\s*5|out of 5|stars?)\b", re.IGNORECASE)
-_TAG = re.compile(r"<[^>]+>")
+_TAG = re.compile(r"<[^<>]+>")  # not `[^>]`: a run of "<" with no ">" would take quadratic time
 
 
 def _plain(text: str) -> str:

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 SOURCE = "mastodon"
 PAGE_SIZE = 40  # the API's maximum
 TOKEN_VARIABLE = "MASTODON_ACCESS_TOKEN"  # read by the composition root; named here in a 401's message
-_TAG = re.compile(r"<[^>]+>")
+_TAG = re.compile(r"<[^<>]+>")  # not `[^>]`: a run of "<" with no ">" would take quadratic time
 _BREAK = re.compile(r"<br\s*/?>|</p>", re.IGNORECASE)
 
 
