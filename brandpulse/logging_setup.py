@@ -42,6 +42,11 @@ def mask(text: str, secrets: list[str]) -> str:
     return text
 
 
+# Every control character but a tab, written as its escape: "\n", "\r", "\x1b".
+_CONTROLS = [*range(0x00, 0x09), *range(0x0B, 0x0D), *range(0x0E, 0x20), *range(0x7F, 0xA0)]
+_ESCAPED = str.maketrans({"\r": "\\r", "\n": "\\n", **{chr(c): f"\\x{c:02x}" for c in _CONTROLS}})
+
+
 class _Formatter(logging.Formatter):
     def __init__(self, as_json: bool):
         super().__init__()
@@ -57,9 +62,10 @@ class _Formatter(logging.Formatter):
             if error:
                 event["error"] = error
             return json.dumps(event, ensure_ascii=False)
-        # One event, one line: a traceback's line breaks are escaped, so `grep` and journald see it whole.
+        # One event, one line: a traceback's line breaks are escaped, so `grep` and journald see it whole; other
+        # controls too (a hostile feed's ESC sequences, quoted in an error, would act on the operator's terminal).
         line = f"{stamp} {record.levelname} {record.name}: {message}"
-        return (line + " | " + error if error else line).replace("\r", "\\r").replace("\n", "\\n")
+        return (line + " | " + error if error else line).translate(_ESCAPED)
 
 
 def setup_logging(level: int, log_format: str = "text") -> None:

@@ -12,6 +12,7 @@ from brandpulse.store import outbox as store_outbox
 from brandpulse.store import summary as store_summary
 from brandpulse.store.backend import label
 from brandpulse.alerts.base import Alert
+from brandpulse.alerts.shown import excerpt
 from brandpulse.sentiment.nps import net_sentiment_score
 
 if TYPE_CHECKING:  # type hints only
@@ -35,7 +36,8 @@ def print_run_summary(pipeline: Pipeline, collected: CollectReport, classified: 
     click.echo(f"Mentions:   {collected.new} new, {collected.duplicate} duplicate; {classified} classified"
                + (f", {waiting} waiting to be classified" if waiting else ""))
     for name, error in collected.failures.items():
-        click.echo(f"  collector {name} failed: {mask(error, secret_values())}")  # as the log line is
+        # Masked as the log line is; on one line, its controls shown as U+FFFD (a feed's ESC sequences, quoted).
+        click.echo(f"  collector {name} failed: {excerpt(mask(error, secret_values()), 1000)}")
     click.echo(f"{'Brand':<24}{'mentions':>9}{'promoters':>11}{'passives':>10}{'detractors':>12}{'unscored':>10}"
                f"{'complaints':>12}{'NSS':>6}")
     for row in totals:

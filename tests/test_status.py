@@ -3,6 +3,7 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import datetime, timezone
 
 import pytest
 
@@ -48,6 +49,27 @@ def test_status_as_text_names_every_job_and_the_backlog(tmp_path, invoke):
     assert "collect:feed" in output and "10m" in output and "never" in output
     assert "Job digest runs at '0 8 * * *' (UTC)" in output
     assert "Backlog: 1 unclassified mention(s), 0 email(s) waiting, 0 given up" in output
+
+
+def test_a_hostile_error_text_acts_on_no_terminal_in_status_or_the_log(tmp_path, invoke):
+    import logging
+
+    from brandpulse.config import load_config
+    from brandpulse.logging_setup import _Formatter
+    from brandpulse.pipeline import Pipeline
+    from brandpulse.store import state as store_state
+
+    config = write_config(tmp_path / "c.yaml", CONFIG)
+    pipeline = Pipeline(load_config(config), tmp_path / "brandpulse.db")
+    quoted = "feed: skipping malformed item: entry id-\x1b]0;PWNED\x07\x1b[2J"  # a feed's id, quoted in an error
+    with pipeline.session() as db:
+        store_state.save_collector_error(db, "feed:Acme", quoted, datetime.now(timezone.utc))
+
+    shown = invoke("--config", config, "status").output
+    logged = _Formatter(as_json=False).format(logging.LogRecord("x", logging.ERROR, "f", 1, quoted, None, None))
+
+    assert "\x1b" not in shown and "\x07" not in shown and "id-\ufffd]0;PWNED" in shown
+    assert "\x1b" not in logged and r"id-\x1b]0;PWNED\x07" in logged
 
 
 def test_status_on_a_missing_database_says_how_to_create_it(tmp_path):

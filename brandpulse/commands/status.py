@@ -7,6 +7,8 @@ from typing import Any
 
 import click
 
+from brandpulse.alerts.shown import excerpt
+
 from brandpulse.channels import resolve_channels
 from brandpulse.store import jobs as store_jobs
 from brandpulse.store import outbox as store_outbox
@@ -77,11 +79,11 @@ def _print_text(report: dict[str, Any]) -> None:
         every = _duration(job["every_s"]) if "every_s" in job else "cron"
         click.echo(f"{job['job']:<24}{every:>7}  {job.get('last_started_at') or 'never':<21}"
                    f"{job.get('last_outcome') or '-':<8}{job.get('runs', 0):>6}{job.get('failures', 0):>7}  "
-                   f"{(job.get('last_error') or '')[:80] if job.get('last_outcome') == 'error' else ''}")
+                   f"{excerpt(job.get('last_error'), 80) if job.get('last_outcome') == 'error' else ''}")
     click.echo(f"{'Collector':<32}{'last run':<21}{'outcome':<8}{'items':>7}  last error")
     for row in report["collectors"]:
         click.echo(f"{row['name']:<32}{row['last_run_at'] or 'never':<21}{row['last_outcome']:<8}{row['items']:>7}  "
-                   f"{(row['last_error'] or '')[:80] if row['last_outcome'] == 'error' else ''}")
+                   f"{excerpt(row['last_error'], 80) if row['last_outcome'] == 'error' else ''}")
     for job in report["jobs"]:
         if "cron" in job:
             click.echo(f"Job {job['job']} runs at '{job['cron']}' ({job['timezone']})")
