@@ -56,7 +56,10 @@ class FileTransport:
         partial = self.folder / f".{name}.eml.partial"
         try:
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            descriptor = os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+            # A fresh file, never one found there: another user able to write the folder could have put a symlink
+            # at that name, and O_TRUNC would have emptied its target. The rename below replaces a link, not its target.
+            partial.unlink(missing_ok=True)
+            descriptor = os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW, 0o600)
             with os.fdopen(descriptor, "wb") as handle:
                 handle.write(message)
             os.replace(partial, target)

@@ -205,3 +205,16 @@ def test_channel_urls_and_their_tokens_never_reach_logs_database_or_error_messag
     assert "team-a" in runs[0].output and "not delivered" in runs[0].output
     leaks = [piece for piece in ("5ecret", host + "/services") if any(piece in blob for blob in blobs)]
     assert leaks == []
+
+
+def test_an_email_file_never_writes_through_a_symlink_planted_in_the_outbox(tmp_path):
+    outbox, victim = tmp_path / "outbox", tmp_path / "victim.txt"
+    outbox.mkdir()
+    victim.write_text("precious content")
+    (outbox / ".mail-1.eml.partial").symlink_to(victim)  # planted at the name the next email is written under
+    (outbox / "mail-1.eml").symlink_to(victim)
+
+    written = FileTransport(outbox).send(b"Subject: x\r\n\r\nbody", "a@b", ["c@d"], "mail-1")
+
+    assert victim.read_text() == "precious content"
+    assert not os.path.islink(written) and open(written, "rb").read().endswith(b"body")
