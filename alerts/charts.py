@@ -35,6 +35,12 @@ def _png(figure, margins: dict[str, float] | None = None) -> bytes:
     return buffer.getvalue()
 
 
+def _literal(text: str) -> str:
+    r"""`text` shown as written: matplotlib reads "$...$" as math, so a brand called "Buy$$Now" failed the chart (and
+    the digest with it); "\$" is a plain dollar sign."""
+    return text.replace("$", r"\$")
+
+
 def buckets_chart(buckets: Sequence[Bucket], title: str, highlight: Sequence[Bucket] = ()) -> bytes:
     """Detractors and other mentions per bucket as stacked bars, alerting buckets outlined."""
     figure, axes = _figure()
@@ -46,7 +52,7 @@ def buckets_chart(buckets: Sequence[Bucket], title: str, highlight: Sequence[Buc
              color=COLORS["others"], label="other mentions")
     for bucket in highlight:
         axes.bar([bucket.start], [bucket.total], width=width, fill=False, edgecolor="black", linewidth=1.2)
-    axes.set_title(title, fontsize=9)
+    axes.set_title(_literal(title), fontsize=9)
     axes.legend(fontsize=7, loc="upper left")
     axes.tick_params(labelsize=7)
     figure.autofmt_xdate()
@@ -68,7 +74,7 @@ def trend_chart(days: Sequence[date], volumes: Sequence[int], scores: Sequence[f
     score_axes.set_ylabel("net score", fontsize=7, color=COLORS["promoters"])
     for each in (axes, score_axes):
         each.tick_params(labelsize=7)
-    axes.set_title(title, fontsize=9)
+    axes.set_title(_literal(title), fontsize=9)
     axes.xaxis.set_major_formatter(_day_format())
     axes.tick_params(axis="x", labelrotation=30)
     return _png(figure, {"left": 0.1, "right": 0.9, "top": 0.88, "bottom": 0.2})
@@ -89,12 +95,12 @@ def share_chart(brands: Sequence[str], shares: dict[str, Sequence[float | None]]
     for k, (name, values) in enumerate(shares.items()):
         positions = [i + (k - (len(shares) - 1) / 2) * bar for i in range(len(brands))]
         axes.barh(positions, [v or 0 for v in values], height=bar, color=colors.get(name), label=name)
-    axes.set_yticks(range(len(brands)), labels=brands)
+    axes.set_yticks(range(len(brands)), labels=[_literal(brand) for brand in brands])
     axes.invert_yaxis()
     top = max((v or 0 for values in shares.values() for v in values), default=0)
     axes.set_xlim(0, min(100, max(10, 10 * math.ceil(top * 1.15 / 10))))
     axes.set_xlabel("% of the configured brands' mentions", fontsize=7)
-    axes.set_title(title, fontsize=9, loc="left")
+    axes.set_title(_literal(title), fontsize=9, loc="left")
     # Above the bars, right of the title: inside the axes it would hide a long bar.
     axes.legend(fontsize=7, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=len(shares), frameon=False)
     axes.tick_params(labelsize=7)

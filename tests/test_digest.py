@@ -290,3 +290,15 @@ def test_the_latest_digest_time_is_found_across_the_night_the_clocks_go_back():
     new_york = datetime(2026, 11, 1, 12, tzinfo=timezone.utc)  # and 01:00-02:00 in New York a week later
     assert latest("30 * * * *", "America/New_York", new_york) == datetime(2026, 11, 1, 11, 30, tzinfo=timezone.utc)
     assert latest("30 1 * * *", "America/New_York", new_york) == datetime(2026, 11, 1, 6, 30, tzinfo=timezone.utc)
+
+
+def test_a_brand_name_with_dollar_signs_draws_its_charts(tmp_path, invoke):
+    config = _setup(tmp_path, invoke)
+    config.write_text(config.read_text().replace("name: Acme", "name: Buy$$Now"))
+    with sqlite3.connect(tmp_path / "brandpulse.db") as conn:
+        conn.execute("UPDATE mentions SET brand = 'Buy$$Now'")
+
+    result = invoke("--config", config, "digest", "--date", "2026-03-10", "--preview", tmp_path / "d.html")
+
+    assert result.exit_code == 0, result.output
+    assert "Buy$$Now" in (tmp_path / "d.html").read_text()
