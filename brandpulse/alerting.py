@@ -129,6 +129,12 @@ def _source_history(config: Config, db: Any, since: datetime, until: datetime):
     return rule, width, origin, store_alerts.source_bucket_counts(db, origin, until, width)
 
 
+def running_collectors(config: Config) -> set[str]:
+    """The names of the configured collectors that have their credentials."""
+    disabled = factory.disabled_collectors(config)
+    return {settings.name for settings in config.collectors if settings.name not in disabled}
+
+
 def health_alerts(config: Config, db: Any, until: datetime, now: datetime, statuses: bool = True) -> list[Alert]:
     """Silent sources (from per-source counts up to `until`) and failing collectors (from their state)."""
     settings = config.alerts.health
@@ -140,15 +146,19 @@ def health_alerts(config: Config, db: Any, until: datetime, now: datetime, statu
         for source, series in counts.items()
     ]
     return alerts_health.check_health(
-        activities, collector_statuses(db) if statuses else [], now, rule, store_alerts.last_health_ends(db),
+        activities, collector_statuses(db, running_collectors(config)) if statuses else [], now, rule,
+        store_alerts.last_health_ends(db),
     )
 
 
-def collector_statuses(db: Any) -> list[alerts_health.CollectorStatus]:
-    """Every collector's state as the health rule reads it; state names are `collector:brand`."""
+def collector_statuses(db: Any, running: set[str] | None = None) -> list[alerts_health.CollectorStatus]:
+    """Every collector's state as the health rule reads it (only those of the `running` collectors when given: a
+    collector removed from the config, or disabled, fails no more); state names are `collector:brand`."""
     found = []
     for row in store_state.collector_states(db):
         name, _, brand = row["name"].partition(":")
+        if running is not None and name not in running:
+            continue
         found.append(alerts_health.CollectorStatus(
             row["name"], brand or None,
             from_db(row["last_success_at"]) if row["last_success_at"] else None,

@@ -75,3 +75,31 @@ def test_activity_at_sums_the_window_and_the_same_window_on_earlier_days():
 
     assert activity.recent == 0
     assert activity.earlier == [6, 6, 6]
+
+
+def test_a_collector_removed_or_disabled_raises_no_failing_alert_and_status_says_what_it_is(tmp_path, monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from brandpulse.alerting import health_alerts
+    from brandpulse.cli import cli
+    from brandpulse.config import load_config
+    from brandpulse.store import open_db, transaction
+    from brandpulse.store.state import save_collector_error
+    from tests.conftest import write_config
+
+    monkeypatch.delenv("TWITTER_BEARER_TOKEN", raising=False)
+    config = write_config(tmp_path / "c.yaml", "brands: [{name: Acme, keywords: [acme]}]\n"
+                          "collectors: [{type: twitter, name: tw}, {type: replay, name: feed, path: demo}]\n")
+    db = open_db(tmp_path / "brandpulse.db")
+    with transaction(db):
+        for name in ("md:Acme", "tw:Acme", "feed:Acme"):  # md was removed from the config, tw lost its token
+            save_collector_error(db, name, "HTTP 503", NOW - 3 * HOUR)
+
+    alerts = health_alerts(load_config(config), db, NOW, NOW)
+    status = CliRunner().invoke(cli, ["--config", str(config), "status", "--format", "json"])
+
+    assert [a.source for a in alerts] == ["feed:Acme"]
+    outcomes = {c["name"]: c["last_outcome"] for c in json.loads(status.stdout)["collectors"]}
+    assert outcomes == {"md:Acme": "removed", "tw:Acme": "disabled", "feed:Acme": "error"}

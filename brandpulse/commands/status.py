@@ -42,15 +42,19 @@ def gather(app: AppContext) -> dict[str, Any]:
     finally:
         db.close()
     schedule = [{**entry, **{k: v for k, v in runs.get(entry["job"], {}).items() if k != "job"}} for entry in _schedule(app)]
+    from brandpulse.factory import disabled_collectors
+
+    disabled, configured = disabled_collectors(app.config), {c.name for c in app.config.collectors}
     for collector in collectors:
         collector.pop("cursor", None)  # opaque to people, and may be long
         ok = collector["last_success_at"] and (not collector["last_error_at"] or collector["last_success_at"] >= collector["last_error_at"])
-        collector["last_outcome"] = "ok" if ok else "error"
-    from brandpulse.factory import disabled_collectors
-
+        name = collector["name"].partition(":")[0]
+        # A row a collector left before it was removed or disabled: its old error is not a failure now.
+        collector["last_outcome"] = ("removed" if name not in configured else "disabled" if name in disabled
+                                     else "ok" if ok else "error")
     channels = [{**c.describe(), **queued.get(c.name, {"pending": 0, "failed": 0})} for c in resolve_channels(app.config)]
     return {"database": label(app.db_path), "service": _service(app.db_path), "jobs": schedule,
-            "collectors": collectors, "disabled_collectors": disabled_collectors(app.config), "channels": channels,
+            "collectors": collectors, "disabled_collectors": disabled, "channels": channels,
             "backlog": backlog, "unscored_languages": unscored}
 
 
