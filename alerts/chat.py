@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from brandpulse.alerts.base import Alert
-from brandpulse.alerts.emails import web_link, window_query
+from brandpulse.alerts.emails import signed, web_link, window_query
 from brandpulse.alerts.shown import excerpt
 
 MENTION_CHARS = 140
@@ -100,7 +100,7 @@ def digest_chat(brand: str, day: str, volume: int, counts: Mapping[str, int], ns
                 change: float | None, terms: Sequence[tuple[str, int]], complaints: int = 0) -> ChatMessage:
     """A day's figures for one brand in three or four lines: volume and categories, complaints when there are any,
     net sentiment, themes of negative mentions."""
-    score = "n/a" if nss is None else f"{nss:+.0f}" + ("" if change is None else f" ({change:+.0f} since the day before)")
+    score = signed(nss) + ("" if change is None else f" ({signed(change)} since the day before)")
     lines = [
         f"{volume} mentions: {counts.get('promoter', 0)} promoters, {counts.get('passive', 0)} passives, "
         f"{counts.get('detractor', 0)} detractors" + (f", {counts['unscored']} unscored." if counts.get("unscored") else "."),

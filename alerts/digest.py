@@ -159,9 +159,15 @@ def _count(counts: Mapping[str, int], category: str | None) -> int:
     return sum(counts.values()) if category is None else counts.get(category, 0)
 
 
+def round_half_away(value: float, digits: int = 1) -> float:
+    """`value` rounded half away from zero, as SQL's round() in `stats` does: 12.25 is 12.3 and 12.5 is 13 in both
+    (Python's own round() gives 12.2 and 12); never -0."""
+    scale = 10 ** digits
+    return math.copysign(math.floor(abs(value) * scale + 0.5) / scale, value) + 0.0
+
+
 def _round(value: float | None) -> float | None:
-    # Half away from zero, as SQL's round() in `stats`: 12.25 is 12.3 in both, not 12.2 here.
-    return None if value is None else math.copysign(math.floor(abs(value) * 10 + 0.5) / 10, value)
+    return None if value is None else round_half_away(value)
 
 
 def brand_json(d: BrandDigest) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from brandpulse.alerts.base import Alert
+from brandpulse.alerts.digest import round_half_away
 from brandpulse.alerts.shown import excerpt
 
 _LINE_BREAKS = re.compile(r"[\r\n]+")
@@ -36,7 +37,7 @@ _ENV.filters["post"] = excerpt
 
 def signed(value: float | None, digits: int = 0) -> str:
     """`+12`, `-3.5` or `n/a`: a net score or a change as the digest shows it."""
-    return "n/a" if value is None else f"{value:+.{digits}f}"
+    return "n/a" if value is None else f"{round_half_away(value, digits):+.{digits}f}"
 
 
 def percent(value: float | None) -> str:

@@ -272,7 +272,11 @@ def test_the_digest_says_how_many_of_the_days_mentions_are_not_classified_yet(tm
 def test_net_scores_round_half_away_from_zero_as_stats_does():
     from brandpulse.alerts.digest import _round
 
+    from brandpulse.alerts.emails import signed
+
     assert (_round(12.25), _round(-12.25), _round(0.05), _round(None)) == (12.3, -12.3, 0.1, None)
+    # The text, HTML and chat digests print whole points the same way, and never "-0".
+    assert (signed(12.5), signed(-12.5), signed(-0.4), signed(12.25, 1)) == ("+13", "-13", "+0", "+12.3")
 
 
 def test_the_latest_digest_time_is_found_across_the_night_the_clocks_go_back():
