@@ -60,12 +60,21 @@ def _read_cached(path: Path) -> Any | None:
     environment."""
     try:
         with path.open("rb") as f:
+            # A pickle runs code as it loads: only ours, in a folder no one else can write (a cache shared in /tmp
+            # could hold anyone's).
+            owners = (os.fstat(f.fileno()), path.parent.stat())
+            if not all(s.st_uid == os.getuid() and not s.st_mode & 0o002 for s in owners):
+                log.warning("the cached language model %s is not this user's alone; not reading it", path)
+                return None
             head = f.read(len(_MAGIC) + 8)
             length = int.from_bytes(head[len(_MAGIC) :], "big")
             if head[: len(_MAGIC)] != _MAGIC or len(head) + length != os.fstat(f.fileno()).st_size:
                 log.warning("the cached language model %s is damaged; rebuilding it", path)
                 return None
-            return pickle.load(f)
+            identifier = pickle.load(f)
+        from py3langid.langid import LanguageIdentifier
+
+        return identifier if isinstance(identifier, LanguageIdentifier) else None
     except FileNotFoundError:
         return None
     except Exception as exc:  # unreadable, or unpickling failed (a class moved in another version): rebuild

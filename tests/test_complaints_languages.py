@@ -268,6 +268,24 @@ def test_the_language_model_is_cached_unpacked_and_a_damaged_cache_is_rebuilt(tm
     assert not list((tmp_path / "langid").glob("*.partial"))
 
 
+def test_a_cached_language_model_anyone_could_have_written_is_never_unpickled(tmp_path, monkeypatch):
+    import os
+    import pickle
+
+    from brandpulse.sentiment import language
+
+    monkeypatch.setenv("BRANDPULSE_CACHE", str(tmp_path))
+    language._load_identifier()
+    (cached,) = (tmp_path / "langid").glob("py3langid-*-numpy-*.pickle")
+    body = pickle.dumps(("not", "an identifier"))
+    cached.write_bytes(language._MAGIC + len(body).to_bytes(8, "big") + body)  # well formed, of another type
+    assert language._read_cached(cached) is None
+
+    language._load_identifier()  # rebuilt
+    os.chmod(cached.parent, 0o777)  # a folder anyone may write to (a cache shared in /tmp)
+    assert language._read_cached(cached) is None and language._load_identifier().classify(GERMAN)[0] == "de"
+
+
 def test_repeated_texts_are_detected_once_per_batch():
     from brandpulse.sentiment.router import LanguageRouter
 
