@@ -218,3 +218,19 @@ def test_an_email_file_never_writes_through_a_symlink_planted_in_the_outbox(tmp_
 
     assert victim.read_text() == "precious content"
     assert not os.path.islink(written) and open(written, "rb").read().endswith(b"body")
+
+
+def test_exports_and_previews_are_readable_by_the_owner_only_as_the_store_is(tmp_path, private_umask):
+    from tests.store_seed import mention, seed
+
+    now = datetime.now(timezone.utc)
+    store = seed(tmp_path / "s.db", [mention(1, "Pinebrook order never came", now, "negative")])
+    config = write_config(tmp_path / "c.yaml", "brands: [{name: Pinebrook Coffee, keywords: [pinebrook]}]\n")
+    runner = CliRunner()
+
+    runner.invoke(cli, ["--db", str(store), "export", "--format", "csv", "-o", str(tmp_path / "out.csv")])
+    runner.invoke(cli, ["--config", str(config), "--db", str(store), "digest", "--date", now.date().isoformat(),
+                        "--preview", str(tmp_path / "d.html")])
+
+    for written in ("out.csv", "d.html"):
+        assert stat.S_IMODE((tmp_path / written).stat().st_mode) == 0o600, written

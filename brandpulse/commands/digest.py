@@ -10,6 +10,7 @@ import click
 
 from brandpulse.context import AppContext, pass_app
 from brandpulse.commands.options import selected_brands
+from brandpulse.commands.output import private_file
 from brandpulse.errors import domain_errors
 from brandpulse.store import open_db
 from brandpulse.store.lock import StoreLocked, service_lock
@@ -45,7 +46,8 @@ def digest_command(app: AppContext, day: datetime, brand: str | None, fmt: str |
             if preview or not send:
                 doc = digesting.build(app.config, db, the_day, brands)
             if preview:
-                preview.write_text(digesting.render(doc, fmt or "html"), encoding="utf-8")
+                with private_file(preview) as out:
+                    out.write(digesting.render(doc, fmt or "html"))
                 click.echo(f"digest for {the_day.isoformat()} written to {preview}")
             elif not send:
                 click.echo(digesting.render(doc, fmt or "text"), nl=False)

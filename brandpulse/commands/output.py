@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
 import click
@@ -92,6 +94,11 @@ def _jsonl(rows: Iterable[dict[str, Any]], columns: Sequence[str], out: TextIO) 
 
 
 WRITERS = {"table": _table, "csv": _csv, "json": _json, "jsonl": _jsonl}
+
+
+def private_file(path: Path) -> TextIO:
+    """`path` opened for writing as UTF-8 text, created readable by its owner only, as the store it comes from is."""
+    return open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8", newline="")
 
 
 def write_rows(rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: str, out: TextIO | None = None) -> int:

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from brandpulse.commands.options import COLUMNS, MOMENT
-from brandpulse.commands.output import format_option, write_rows
+from brandpulse.commands.output import format_option, private_file, write_rows
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
 from brandpulse.sentiment.language import language_tag
@@ -117,7 +117,7 @@ def export(app: AppContext, where: MentionFilter, columns: tuple[str, ...], fmt:
                 write_rows(rows, columns, fmt)
                 return
             try:
-                out = output.open("w", encoding="utf-8", newline="")
+                out = private_file(output)
             except OSError as exc:
                 raise click.BadParameter(f"cannot write {output}: {exc.strerror}", param_hint="--output") from None
             with out:
