@@ -18,6 +18,8 @@ import csv
 import sys
 from pathlib import Path
 
+from inputs import require  # bench/, first on the path of a script run by hand
+
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -48,6 +50,7 @@ def main() -> None:
     parser.add_argument("--min", type=int, default=50, help="least occurrences of an emoji in the ranking's tweets")
     parser.add_argument("--previous", type=Path, help="another training's weights, read the shipped way too")
     args = parser.parse_args()
+    require(parser, args.ranking, args.previous)
 
     from brandpulse.sentiment import load_classifier
     from brandpulse.sentiment import normalize as normalization

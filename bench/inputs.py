@@ -10,4 +10,5 @@ def require(parser: argparse.ArgumentParser, *paths: Path | None) -> None:
     """Exit with a usage error naming the first of `paths` (None: an option not given) that does not exist."""
     for given in paths:
         if given is not None and not given.exists():
-            parser.error(f"{given} does not exist (the shared data and yardsticks sit in ../shared, beside the clone)")
+            where = " (the shared data and yardsticks sit in ../shared, beside the clone)"
+            parser.error(f"{given} does not exist{where if 'shared' in given.parts else ''}")

@@ -49,6 +49,8 @@ from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from inputs import require  # noqa: E402  (bench/, first on the path of a script run by hand)
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -240,6 +242,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--previous", type=Path, help="weights of the previous model, measured alike")
     args = parser.parse_args()
+    require(parser, args.drug_reviews, args.vader, args.pang_lee, args.previous,
+            *(Path(spec.split(":")[0]) for spec in args.reviews))
     sets = [("demo reviews (synthetic, 1-5 stars)", *demo_reviews())]
     if args.drug_reviews:
         sets.append(("UCI drug reviews (real, long; rating binned to 3 levels)", *drug_reviews(args.drug_reviews)))

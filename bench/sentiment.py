@@ -84,7 +84,7 @@ def main() -> None:
     parser.add_argument("--previous", type=Path, help="the previous model's weights file, measured the same way")
     parser.add_argument("--only", choices=["brandpulse", "previous", "vader", "naive"], help=argparse.SUPPRESS)
     args = parser.parse_args()
-    require(parser, args.data, args.previous)
+    require(parser, args.previous, args.data)  # the path given first
     if args.only:
         print(json.dumps(measure(args.only, args.data, args.repeat, args.previous)))
         return
