@@ -132,9 +132,13 @@ def is_url(target: object) -> bool:
     return isinstance(target, str) and bool(_URL.match(target))
 
 
+# libpq's key=value form: `host=db password=s3cret dbname=bp`.
+_KEYWORD_PASSWORD = re.compile(r"(password\s*=\s*)('[^']*'|\S+)")
+
+
 def label(target: object) -> str:
-    """How to name a store in messages: the path, or the URL without its password."""
-    return redact(target) if is_url(target) else str(target)
+    """How to name a store in messages: the path, or the URL without its password (either form of it)."""
+    return redact(target) if is_url(target) else _KEYWORD_PASSWORD.sub(r"\1***", str(target))
 
 
 def _authority(url: str) -> tuple[str, str, str]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from brandpulse.store.backend import Store, is_url, redact, transaction
+from brandpulse.store.backend import Store, is_url, label, redact, transaction
 from brandpulse.store.errors import StoreError
 
 __all__ = ["open_db", "probe_server", "transaction"]
@@ -24,8 +25,15 @@ def probe_server(url: str) -> str:
     return probe_postgres(_postgres_url(url))
 
 
+_CONNINFO = re.compile(r"(?:^|\s)(?:host|hostaddr|dbname|user|password|port)\s*=")
+
+
 def open_db(target: str | Path, read_only: bool = False) -> Store:
     """Open (creating and migrating when writable) the store at `target`: a file path, or a postgresql:// URL."""
+    if _CONNINFO.search(str(target)):
+        # libpq's key=value form would be taken for a file name and echoed, password and all.
+        raise StoreError(f"{label(target)} is a libpq key=value string; give the store as a postgresql:// URL "
+                         "(the password from PGPASSWORD or ~/.pgpass)")
     if not is_url(target):
         from brandpulse.store.sqlite_backend import open_sqlite
 
