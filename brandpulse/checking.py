@@ -80,12 +80,17 @@ def email_probes(config: Config, now: datetime, env: Mapping[str, str]) -> list[
                and not any("alerts" in channel.kinds and (not channel.brands or brand.name in channel.brands)
                            for channel in config.channels)]
 
+    smtp = config.email.smtp
+    in_clear = smtp is not None and smtp.security == "none" and bool(env.get(smtp.username_env or ""))
+
     def run() -> str | None:
         transport.probe()
-        # Not a failure (a digest-only setup is fine), but the operator should know nobody gets those alerts.
-        if unheard:
-            return f"no one receives the alerts of {', '.join(unheard)}: add email recipients or a channel"
-        return None
+        # Not failures (a digest-only set-up, a relay on the same host), but what the operator should know.
+        notes = [f"no one receives the alerts of {', '.join(unheard)}: add email recipients or a channel"
+                 ] if unheard else []
+        if in_clear:
+            notes.append("the SMTP login goes unencrypted (security: none); use starttls or ssl beyond this host")
+        return "; ".join(notes) or None
 
     return [Probe("email", timeout, run)]
 

@@ -277,7 +277,8 @@ email: {{recipients: {{alerts: [support@pinebrook.test]}},
 
     lines = result.stdout.splitlines()
     assert result.exit_code == 1 and len(lines) == 5
-    assert lines[0].split() == ["reviews", "ok"] and lines[3].split() == ["email", "ok"]
+    assert lines[0].split() == ["reviews", "ok"] and lines[3].split(maxsplit=1) == [
+        "email", "ok (the SMTP login goes unencrypted (security: none); use starttls or ssl beyond this host)"]
     assert lines[4].split(maxsplit=2)[2].startswith("ok (brandpulse-minilm-tweeteval ")
     assert lines[1].split(maxsplit=1)[1].startswith("refused: feed: request to http://127.0.0.1:")
     assert lines[2].split(maxsplit=1)[1].startswith("missing credentials: set TWITTER_BEARER_TOKEN")
