@@ -144,11 +144,12 @@ def test_backtest_reports_what_hourly_live_runs_recorded(tmp_path, invoke):
     assert len(live) == 3  # two storms, the second one grown into an update
 
 
-def test_collector_failing_for_hours_raises_one_health_alert_to_the_brands_support(tmp_path, invoke):
+def test_collector_failing_for_hours_raises_one_health_alert_to_the_brands_support(tmp_path, invoke, monkeypatch):
     from brandpulse.store import state as store_state
     from brandpulse.store import transaction
 
-    pipeline = _pipeline(tmp_path, invoke, {})
+    monkeypatch.setenv("TWITTER_BEARER_TOKEN", "a-token-the-api-refuses")
+    pipeline = _pipeline(tmp_path, invoke, {}, extra="collectors: [{type: twitter}]\n")  # configured, not removed
     now = START + 5 * 24 * HOUR
     db = pipeline.open()
     with transaction(db):
