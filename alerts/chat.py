@@ -97,13 +97,15 @@ def alert_chat(alert: Alert, alert_id: int) -> ChatMessage:
 
 
 def digest_chat(brand: str, day: str, volume: int, counts: Mapping[str, int], nss: float | None,
-                change: float | None, terms: Sequence[tuple[str, int]], complaints: int = 0) -> ChatMessage:
-    """A day's figures for one brand in three or four lines: volume and categories, complaints when there are any,
-    net sentiment, themes of negative mentions."""
+                change: float | None, terms: Sequence[tuple[str, int]], complaints: int = 0,
+                unclassified: int = 0) -> ChatMessage:
+    """A day's figures for one brand in three to five lines: volume and categories (and the mentions not classified
+    yet, in no figure), complaints when there are any, net sentiment, themes of negative mentions."""
     score = signed(nss) + ("" if change is None else f" ({signed(change)} since the day before)")
     lines = [
         f"{volume} mentions: {counts.get('promoter', 0)} promoters, {counts.get('passive', 0)} passives, "
         f"{counts.get('detractor', 0)} detractors" + (f", {counts['unscored']} unscored." if counts.get("unscored") else "."),
+        *([f"{unclassified} more not classified yet, in no figure here."] if unclassified else []),
         *([f"{complaints} complaints (posts that need an answer)."] if complaints else []),
         f"Net sentiment: {score}.",
     ]

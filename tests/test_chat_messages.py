@@ -123,3 +123,10 @@ def test_a_message_over_a_services_limit_keeps_what_happened_and_how_to_acknowle
     assert len(body) > 1000 >= len(teams) + 40
     assert teams.splitlines()[0] == body.splitlines()[0] and teams.splitlines()[-2:] == body.splitlines()[-2:]
     assert "…" in teams.splitlines() and fit(body, len(body)) == body
+
+
+def test_a_digest_message_says_how_many_mentions_are_not_classified_yet():
+    lines = digest_chat("Acme", "2026-03-10", 72, {"promoter": 30, "passive": 20, "detractor": 22}, 10.0, None, [],
+                        complaints=0, unclassified=7).body.splitlines()
+
+    assert lines[1] == "7 more not classified yet, in no figure here."
