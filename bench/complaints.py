@@ -39,8 +39,10 @@ def recipe_of(weights: Path):
     from brandpulse.sentiment.files import complaint_head_path
 
     meta = complaint_head_path(weights).with_suffix(".json")
-    recorded = json.loads(meta.read_text(encoding="utf-8")).get("recipe", {}) if meta.exists() else {}
-    return replace(HeadRecipe(), **recorded)
+    if not meta.exists():
+        print(f"warning: no {meta.name} beside {weights}: its head is fitted with today's recipe", file=sys.stderr)
+        return HeadRecipe()
+    return replace(HeadRecipe(), **json.loads(meta.read_text(encoding="utf-8")).get("recipe", {}))
 
 
 def encoded(weights: Path, examples):
