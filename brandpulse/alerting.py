@@ -130,9 +130,9 @@ def _source_history(config: Config, db: Any, since: datetime, until: datetime):
 
 
 def running_collectors(config: Config) -> set[str]:
-    """The names of the configured collectors that have their credentials."""
-    disabled = factory.disabled_collectors(config)
-    return {settings.name for settings in config.collectors if settings.name not in disabled}
+    """The names of the configured collectors. Not only those with credentials here: on several hosts, the alerts
+    worker lacks the collect worker's tokens, and must still report its collectors failing."""
+    return {settings.name for settings in config.collectors}
 
 
 def health_alerts(config: Config, db: Any, until: datetime, now: datetime, statuses: bool = True) -> list[Alert]:
@@ -153,7 +153,7 @@ def health_alerts(config: Config, db: Any, until: datetime, now: datetime, statu
 
 def collector_statuses(db: Any, running: set[str] | None = None) -> list[alerts_health.CollectorStatus]:
     """Every collector's state as the health rule reads it (only those of the `running` collectors when given: a
-    collector removed from the config, or disabled, fails no more); state names are `collector:brand`."""
+    collector removed from the config fails no more); state names are `collector:brand`."""
     found = []
     for row in store_state.collector_states(db):
         name, _, brand = row["name"].partition(":")

@@ -63,8 +63,10 @@ def _read_cached(path: Path) -> Any | None:
             # A pickle runs code as it loads: only ours, in a folder no one else can write (a cache shared in /tmp
             # could hold anyone's).
             owners = (os.fstat(f.fileno()), path.parent.stat())
-            if not all(s.st_uid == os.getuid() and not s.st_mode & 0o002 for s in owners):
-                log.warning("the cached language model %s is not this user's alone; not reading it", path)
+            # This user's, or root's (a container image's cache, warmed at build time), and no one else may write it.
+            if not all(s.st_uid in (os.getuid(), 0) and not s.st_mode & 0o002 for s in owners):
+                log.warning("the cached language model %s may have been written by another user; not reading it",
+                            path)
                 return None
             head = f.read(len(_MAGIC) + 8)
             length = int.from_bytes(head[len(_MAGIC) :], "big")

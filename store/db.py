@@ -25,7 +25,7 @@ def probe_server(url: str) -> str:
     return probe_postgres(_postgres_url(url))
 
 
-_CONNINFO = re.compile(r"(?:^|\s)(?:host|hostaddr|dbname|user|password|port)\s*=")
+_CONNINFO = re.compile(r"^\s*(?:host|hostaddr|dbname|user|password|port)\s*=\S*\s+\w+\s*=")  # two pairs at least
 
 
 def open_db(target: str | Path, read_only: bool = False) -> Store:

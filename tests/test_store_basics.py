@@ -77,3 +77,13 @@ def test_full_text_index_follows_inserts_and_text_updates(fresh_db):
     fresh_db.execute("UPDATE mentions SET text = 'all good now'")
     assert fresh_db.execute(search, ["charged"]).fetchone()[0] == 0
     assert fresh_db.execute(search, ["good"]).fetchone()[0] == 1
+
+
+def test_a_store_path_holding_key_like_words_is_a_path_not_a_libpq_string(tmp_path):
+    folder = tmp_path / "client host=eu"
+    folder.mkdir()
+
+    db = open_db(folder / "user=x.db")
+
+    assert (folder / "user=x.db").exists()
+    db.close()

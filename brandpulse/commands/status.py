@@ -48,10 +48,10 @@ def gather(app: AppContext) -> dict[str, Any]:
     for collector in collectors:
         collector.pop("cursor", None)  # opaque to people, and may be long
         ok = collector["last_success_at"] and (not collector["last_error_at"] or collector["last_success_at"] >= collector["last_error_at"])
-        name = collector["name"].partition(":")[0]
-        # A row a collector left before it was removed or disabled: its old error is not a failure now.
-        collector["last_outcome"] = ("removed" if name not in configured else "disabled" if name in disabled
-                                     else "ok" if ok else "error")
+        # A row a collector left before it was removed from the config: its old error is not a failure now. (One
+        # without credentials here may run on another host, with them: its outcome stays what it was.)
+        removed = collector["name"].partition(":")[0] not in configured
+        collector["last_outcome"] = "removed" if removed else "ok" if ok else "error"
     channels = [{**c.describe(), **queued.get(c.name, {"pending": 0, "failed": 0})} for c in resolve_channels(app.config)]
     return {"database": label(app.db_path), "service": _service(app.db_path), "jobs": schedule,
             "collectors": collectors, "disabled_collectors": disabled, "channels": channels,
