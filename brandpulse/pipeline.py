@@ -16,7 +16,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from brandpulse.store import alerts as store_alerts
 from brandpulse.store import brands as store_brands
 from brandpulse.store import bulk as store_bulk
 from brandpulse.store import jobs as store_jobs
