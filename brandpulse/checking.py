@@ -76,12 +76,13 @@ def email_probes(config: Config, now: datetime, env: Mapping[str, str]) -> list[
     """The email transport: a session with the SMTP server (login included, nothing sent), or the outbox folder."""
     transport = factory.email_transport(config, env)
     timeout = config.email.smtp.timeout if config.email.smtp else DEFAULT_TIMEOUT_S
-    unheard = [brand.name for brand in config.brands if not config.recipients(brand.name, "alerts")
-               and not any("alerts" in channel.kinds and (not channel.brands or brand.name in channel.brands)
-                           for channel in config.channels)]
+    from brandpulse.channels import resolve_channels
 
+    channels = resolve_channels(config, env)
+    unheard = [brand.name for brand in config.brands if not config.recipients(brand.name, "alerts")
+               and not any(channel.wants("alerts", brand.name) for channel in channels)]
     smtp = config.email.smtp
-    in_clear = smtp is not None and smtp.security == "none" and bool(env.get(smtp.username_env or ""))
+    in_clear = smtp is not None and smtp.security == "none" and bool(env.get(smtp.username_env))
 
     def run() -> str | None:
         transport.probe()

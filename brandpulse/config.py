@@ -115,7 +115,14 @@ class TwitterCollectorConfig(Strict):
     timeout: float = Field(default=30.0, gt=0)
 
 
-_SUBREDDIT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_]{1,20}")
+SUBREDDIT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_]{1,20}")  # a subreddit's name, as Reddit allows it
+
+
+def subreddit_name(given: str) -> str | None:
+    """The subreddit `given` names ("coffee", "r/coffee" as Reddit writes it), or None when it names none: a blank
+    name would search all of Reddit, "coffee espresso" no subreddit."""
+    name = given.strip().removeprefix("/").removeprefix("r/")
+    return name if SUBREDDIT.fullmatch(name) else None
 
 
 class RedditCollectorConfig(Strict):
@@ -132,10 +139,9 @@ class RedditCollectorConfig(Strict):
     @field_validator("subreddits")
     @classmethod
     def _subreddit_names(cls, value: list[str]) -> list[str]:
-        # "r/coffee" as Reddit writes it; a blank name would search all of Reddit, "coffee espresso" no subreddit.
-        names = [name.strip().removeprefix("/").removeprefix("r/") for name in value]
+        names = [subreddit_name(given) for given in value]
         for given, name in zip(value, names):
-            if not _SUBREDDIT.fullmatch(name):
+            if name is None:
                 raise ValueError(f"{given!r} is not a subreddit name (letters, digits and _, 2-21 of them; one per "
                                  "list item, as [coffee, espresso])")
         return names

@@ -164,11 +164,10 @@ class RedditCollector:
                 if mark.is_new(*position):
                     if position[0] <= latest:  # one dated years ahead would hold back every real item until then
                         seen.append(position)
-                elif mark.at is not None and position[0] >= mark.at - lag:
-                    known += 1  # read again in case it was missed; the store keeps one copy
                 else:
                     known += 1
-                    continue  # read by an earlier run; not `break`: search results are not strictly newest first
+                    if position[0] < mark.at - lag:  # within `lag`, read again in case it was missed (stored once)
+                        continue  # read by an earlier run; not `break`: search results are not strictly newest first
                 if about_brand(mention.text) and mention.external_id not in found:
                     found[mention.external_id] = mention
         except CollectorError as exc:

@@ -60,17 +60,16 @@ def _read_cached(path: Path) -> Any | None:
     environment."""
     try:
         with path.open("rb") as f:
-            # A pickle runs code as it loads: only ours, in a folder no one else can write (a cache shared in /tmp
-            # could hold anyone's).
-            owners = (os.fstat(f.fileno()), path.parent.stat())
-            # This user's, or root's (a container image's cache, warmed at build time), and no one else may write it.
-            if not all(s.st_uid in (os.getuid(), 0) and not s.st_mode & 0o002 for s in owners):
+            # A pickle runs code as it loads: only one this user (or root, for a container image's cache warmed at
+            # build time) wrote, in a folder no one else may write (a cache shared in /tmp could hold anyone's).
+            file = os.fstat(f.fileno())
+            if not all(s.st_uid in (os.getuid(), 0) and not s.st_mode & 0o002 for s in (file, path.parent.stat())):
                 log.warning("the cached language model %s may have been written by another user; not reading it",
                             path)
                 return None
             head = f.read(len(_MAGIC) + 8)
             length = int.from_bytes(head[len(_MAGIC) :], "big")
-            if head[: len(_MAGIC)] != _MAGIC or len(head) + length != os.fstat(f.fileno()).st_size:
+            if head[: len(_MAGIC)] != _MAGIC or len(head) + length != file.st_size:
                 log.warning("the cached language model %s is damaged; rebuilding it", path)
                 return None
             identifier = pickle.load(f)

@@ -71,12 +71,13 @@ class LanguageRouter:
         # Retweets and campaigns: each distinct text is detected once.
         seen: dict[tuple[str, str | None], str | None] = {}
         langs = []
-        for text, tag in zip(texts, tags or [None] * len(texts)):
+        blank = [is_blank(text) for text in texts]
+        for text, tag, empty in zip(texts, tags or [None] * len(texts), blank):
             if (text, tag) not in seen:
-                seen[text, tag] = language_tag(tag) if is_blank(text) else self.detector.language_of(text, tag)
+                seen[text, tag] = language_tag(tag) if empty else self.detector.language_of(text, tag)
             langs.append(seen[text, tag])
         # A blank text has nothing to read: no model gives it a sentiment (a made-up neutral would count as a passive).
-        readable = [None if is_blank(text) else lang for text, lang in zip(texts, langs)]
+        readable = [None if empty else lang for lang, empty in zip(langs, blank)]
         results: list[Classification | None] = [None] * len(texts)
         errors: dict[str, str] = {}
         for lang in dict.fromkeys(lang for lang in readable if lang is not None):

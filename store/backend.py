@@ -142,8 +142,8 @@ def label(target: object) -> str:
 
 
 def _authority(url: str) -> tuple[str, str, str]:
-    """The URL split as (before the authority, the authority, the rest), by string operations alone, as libpq reads
-    it: the user info runs to the first `@` before any `/` (a password may hold `?` or `#`). urlsplit raises on a
+    """The URL split as (before the authority, the authority, the rest), by string operations alone: the user info
+    runs to the last `@` before the path (a password may hold `?`, `#` or an unencoded `@`). urlsplit raises on a
     malformed host ("[::1" without its bracket), and an error about such a URL must still hide its password."""
     head, found, tail = url.partition("://")
     if not found:
@@ -182,7 +182,7 @@ def redact(url: str) -> str:
     """The URL without its password (user info or `?password=`), for messages and logs."""
     if not has_password(url):
         return url
-    if not _authority(url)[1].partition("@")[1]:
+    if "@" not in _authority(url)[1]:
         url = _LOOSE_PASSWORD.sub(r"\1***\3", url)
     head, authority, rest = _authority(url)
     userinfo, at, host = authority.rpartition("@")

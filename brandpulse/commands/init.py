@@ -7,11 +7,10 @@ from urllib.parse import urlsplit
 
 import click
 
-from brandpulse.config import ConfigError
+from brandpulse.config import SUBREDDIT, ConfigError
 from brandpulse.context import AppContext, pass_app
 from brandpulse.store.backend import has_password
 
-_SUBREDDIT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_]{1,20}")
 _EMAIL = re.compile(r"[^@\s,]+@[^@\s,]+\.[^@\s,]+")
 
 
@@ -41,7 +40,7 @@ def _subreddits(ctx, param, value: str | None) -> tuple[str, ...]:
     if value is None:
         return ()
     names = tuple(s.strip().removeprefix("r/") for s in value.split(",") if s.strip())
-    bad = [n for n in names if not _SUBREDDIT.fullmatch(n)]
+    bad = [n for n in names if not SUBREDDIT.fullmatch(n)]
     if not names or bad:
         raise click.BadParameter(f"{', '.join(bad) or repr(value)}: not a subreddit name; give comma-separated "
                                  "names such as \"coffee,espresso\", or \"all\"")

@@ -8,7 +8,6 @@ from typing import Any
 import click
 
 from brandpulse.alerts.shown import excerpt
-
 from brandpulse.channels import resolve_channels
 from brandpulse.store import jobs as store_jobs
 from brandpulse.store import outbox as store_outbox
