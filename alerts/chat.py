@@ -37,7 +37,7 @@ class ChatMessage:
 def defuse(text: str, limit: int = MENTION_CHARS) -> str:
     """One line of at most `limit` characters, without chat markup that links, pings or embeds (`<...>`, `@here`,
     `@sam`, `[text](url)`, `![x](url)`)."""
-    text = excerpt(text, len(text or "")).replace("<", "‹").replace(">", "›")
+    text = (text or "").replace("<", "‹").replace(">", "›")
     return excerpt(_MARKDOWN_LINK.sub("]\u200b(", _MENTION.sub("@\u200b", text)), limit)
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from brandpulse.alerts.complaints_first import complaint_count, complaints_first, flagged, is_complaint
-from brandpulse.alerts.neardup import GROUPS_COUNTED, representatives
+from brandpulse.alerts.neardup import largest_groups
 from brandpulse.alerts.themes import theme_terms, themes
 
 TOP_THEMES = 5
@@ -27,9 +27,9 @@ def spike_evidence(
     storm is made of, not the one most negative post), then the most negative.
     """
     found = themes([m["text"] or "" for m in window], baseline_texts, keywords, TOP_THEMES)
-    groups = representatives(complaints_first(window, complaint_threshold), GROUPS_COUNTED)
-    # Stable: among groups of one size, the order above (the most negative first) holds.
-    largest = sorted(groups, key=lambda g: (not is_complaint(g, complaint_threshold), -g["similar"]))[:top]
+    # Among complaint (or other) groups of one size, the most negative first.
+    largest = largest_groups(complaints_first(window, complaint_threshold), top,
+                             lambda group: is_complaint(group, complaint_threshold))
     return {"themes": [t.as_dict() for t in found], "detractors": len(window),
             "complaints": complaint_count(window, complaint_threshold),
             "top_mentions": flagged(largest, complaint_threshold)}

@@ -75,7 +75,10 @@ def representatives(
     return listed
 
 
-def largest_groups(mentions: Sequence[Mapping[str, Any]], limit: int) -> list[dict[str, Any]]:
-    """The `limit` largest of the first GROUPS_COUNTED groups, as `representatives` lists them; groups of one size
-    keep the order of `mentions` (the most negative first, say)."""
-    return sorted(representatives(mentions, GROUPS_COUNTED), key=lambda group: -group["similar"])[:limit]
+def largest_groups(mentions: Sequence[Mapping[str, Any]], limit: int,
+                   first: Callable[[Mapping[str, Any]], bool] = lambda group: False) -> list[dict[str, Any]]:
+    """The `limit` largest of the first GROUPS_COUNTED groups, as `representatives` lists them, the groups `first`
+    picks (complaints, say) before the others; groups of one size keep the order of `mentions` (the most negative
+    first, say)."""
+    groups = representatives(mentions, GROUPS_COUNTED)
+    return sorted(groups, key=lambda group: (not first(group), -group["similar"]))[:limit]
