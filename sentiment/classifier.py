@@ -180,13 +180,14 @@ def bundled_weights() -> Path:
     return Path(str(resources.files("brandpulse.sentiment") / "weights" / WEIGHTS_FILE))
 
 
-def _complaint_head(weights: Path) -> Path | None:
-    """The complaint head trained on exactly these weights, or None (then mentions get no complaint probability)."""
+def _complaint_head(weights: Path, encoder_digest: str) -> Path | None:
+    """The complaint head trained on exactly these weights (whose sha256 is `encoder_digest`), or None (then
+    mentions get no complaint probability)."""
     head = complaint_head_path(weights)
     if not head.exists():
         return None
     trained_on = json.loads(head.with_suffix(".json").read_text(encoding="utf-8")).get("encoder_sha256")
-    if trained_on != hashlib.sha256(weights.read_bytes()).hexdigest()[:12]:
+    if trained_on != encoder_digest[:12]:
         log.warning("the complaint head %s was trained on other weights; run `brandpulse sentiment train-complaints`",
                     head)
         return None
@@ -217,11 +218,11 @@ def _load_bundled(device: str, backend: str, batch_size: int, max_length: int, m
     if not weights.exists():
         raise SentimentError(f"sentiment weights {weights} are missing; run `brandpulse sentiment train`")
     meta = _weights_meta(weights)
-    head = _complaint_head(weights)
+    hashed = hashlib.sha256(weights.read_bytes())
+    head = _complaint_head(weights, hashed.hexdigest())
     words = complaint_words.load(head) if head is not None else None  # first: a damaged head is a clear error
     # The digest makes the stored version change whenever the weights (or the complaint head) do, even if nobody
     # bumps "version"; so rows classified before the head existed are stale for `rescore`.
-    hashed = hashlib.sha256(weights.read_bytes())
     if head is not None:
         hashed.update(head.read_bytes())
     digest = hashed.hexdigest()[:12]

@@ -329,3 +329,55 @@ def test_blank_texts_get_no_sentiment_and_no_detected_language():
     assert scored[2].classification.label == "neutral"
     # A collector's tag is kept; a blank text in a language whose model fails is not held back for it.
     assert (scored[3].lang, scored[3].classification, scored[3].error) == ("de", None, None)
+
+
+def test_the_default_languages_model_loads_while_languages_are_detected_and_once():
+    import threading
+
+    from brandpulse.sentiment.router import LanguageRouter
+
+    loading, loads = threading.Event(), []
+    overlapped = []
+
+    class WaitingDetector(LanguageDetector):
+        def detect(self, text):
+            # Detection waits for the load to have started: done one after the other, it would wait in vain.
+            overlapped.append(loading.wait(timeout=30))
+            return super().detect(text)
+
+    class Model:
+        def classify(self, texts):
+            return [Classification("positive", (0.1, 0.1, 0.8), "m", "1") for _ in texts]
+
+    def load(spec):
+        loads.append((spec, threading.current_thread().name))
+        loading.set()
+        return Model()
+
+    router = LanguageRouter({"en": "bundled"}, load, WaitingDetector())
+    scored = router.classify(["I love it", "What a great day"])
+
+    assert overlapped == [True, True] and [s.classification.label for s in scored] == ["positive", "positive"]
+    assert loads == [("bundled", "load-model")]
+    router.classify(["Again, I love it"])
+    assert len(loads) == 1  # loaded once, kept
+    # Nothing to read, nothing loaded: a router of blank texts only leaves its models alone.
+    idle = LanguageRouter({"en": "bundled"}, load, LanguageDetector())
+    assert [s.classification for s in idle.classify(["", " "])] == [None, None] and len(loads) == 1
+
+
+def test_a_default_model_failing_in_the_background_fails_its_texts_with_its_error():
+    from brandpulse.sentiment.router import LanguageRouter
+
+    attempts = []
+
+    def load(spec):
+        attempts.append(spec)
+        raise SentimentError("weights missing")
+
+    router = LanguageRouter({"en": "bundled"}, load, LanguageDetector())
+    scored = router.classify(["I love it", GERMAN])
+
+    assert [(s.lang, s.classification, s.error) for s in scored] == [("en", None, "weights missing"), ("de", None, None)]
+    router.classify(["I love it"])
+    assert attempts == ["bundled"]  # the failure is kept until retry_failed, not tried again each pass
