@@ -124,19 +124,24 @@ def language_tag(tag: str | None) -> str | None:
 
 
 class LanguageDetector:
-    """py3langid with a guard for short texts: a text is called another language than `default` only when the
-    detector is at least `min_confidence` sure and the text has at least `min_letters` letters (mentions, hashtags
-    and links left out). Short posts ("lol ok", "great phone") fool any detector; they stay in `default`. A text
-    mostly in a script the default language is not written in (Cyrillic, CJK... for English) is never the default.
+    """py3langid with a guard for short texts: a text is called another language than `default` only when it has at
+    least `min_letters` letters (mentions, hashtags and links left out) and the detector is either at least
+    `min_confidence` sure of that language or gives `default` under `max_default` (it may then hesitate between
+    kindred languages: "Me encanta esta app" reads 37% Spanish, 23% Catalan, and well under 1% English). Short posts
+    ("lol ok", "great phone") fool any detector; they stay in `default`. A text mostly in a script the default
+    language is not written in (Cyrillic, CJK... for English) is never the default.
     """
 
-    def __init__(self, default: str = "en", min_confidence: float = 0.8, min_letters: int = 10):
+    def __init__(self, default: str = "en", min_confidence: float = 0.8, min_letters: int = 10,
+                 max_default: float = 0.01):
         self.default = default
         self.min_confidence = min_confidence
         self.min_letters = min_letters
+        self.max_default = max_default
         self._identifier: Any = None
 
-    def _identify(self, text: str) -> tuple[str, float]:
+    def _identify(self, text: str) -> tuple[str, float, float]:
+        """The best reading, its probability, and the default language's probability (varieties added up)."""
         if self._identifier is None:
             with _LOAD_LOCK:  # threads classifying at once load it once
                 if self._identifier is None:
@@ -144,14 +149,16 @@ class LanguageDetector:
         lang, prob = self._identifier.classify(text)
         # Ranking every language costs a third more, and changes nothing when the reading is sure already or is the
         # default language (no other language's varieties can then add up to the confidence asked for).
-        if lang == self.default or (len(lang) == 2 and prob >= self.min_confidence):
-            return str(lang), float(prob)
+        if lang == self.default:
+            return str(lang), float(prob), float(prob)
+        if len(lang) == 2 and prob >= self.min_confidence:
+            return str(lang), float(prob), 1.0 - float(prob)  # at most: the default is below this, never needed
         summed: dict[str, float] = {}
         for code, share in self._identifier.rank(text):
             code = _VARIETY_OF.get(code, code)
             summed[code] = summed.get(code, 0.0) + float(share)
         lang = max(summed, key=summed.__getitem__)
-        return str(lang), summed[lang]
+        return str(lang), summed[lang], summed.get(self.default, 0.0)
 
     def detect(self, text: str) -> str:
         """The ISO 639-1 code of `text`'s language, `default` when unsure."""
@@ -159,12 +166,14 @@ class LanguageDetector:
         letters = len(_LETTER.findall(words))
         if self._in_another_script(words, letters):
             # "最悪のサービス" or "Очень плохо" is short, but cannot be the default language: its best reading wins.
-            lang, _ = self._identify(words)
+            lang, _, _ = self._identify(words)
             return lang if len(lang) == 2 else self.default
         if letters < self.min_letters:
             return self.default
-        lang, prob = self._identify(words)
-        return lang if prob >= self.min_confidence and len(lang) == 2 else self.default
+        lang, prob, default_prob = self._identify(words)
+        if len(lang) != 2 or lang == self.default:
+            return self.default
+        return lang if prob >= self.min_confidence or default_prob < self.max_default else self.default
 
     def _in_another_script(self, words: str, letters: int) -> bool:
         """Whether most of the (at least two) letters are in a script the (Latin-script) default is not written in."""

@@ -44,6 +44,25 @@ def test_sentences_get_their_language(text, lang):
     assert LanguageDetector().detect(text) == lang
 
 
+# py3langid is under 80% sure of each (it hesitates between kindred languages: Spanish and Catalan, Portuguese and
+# Galician), but gives English under 1%: they are not English, and an English model's label would mean nothing.
+@pytest.mark.parametrize(("text", "lang"), [
+    ("Me encanta esta app, funciona genial", "es"),
+    ("No funciona nada desde la actualización", "es"),
+    ("Adorei o produto, chegou rápido", "pt"),
+    ("J'adore ce produit, merci !", "fr"),
+    ("Müşteri hizmetleri berbat", "tr"),
+])
+def test_a_text_the_detector_finds_unlike_english_is_not_english_even_when_unsure_which_language(text, lang):
+    assert LanguageDetector("en").detect(text) == lang
+    assert LanguageDetector("en", max_default=0.0).detect(text) == "en"  # on the sure reading alone
+
+
+def test_a_text_the_detector_hesitates_to_call_english_stays_english():
+    # Read as Welsh (20%), but English keeps 4%: too likely to be called another language.
+    assert LanguageDetector("en").detect("FUCK BOB DYLAN") == "en"
+
+
 # py3langid alone calls these "pcm" (Nigerian Pidgin), "arz" (Egyptian Arabic) and "yue" (Cantonese): no ISO 639-1
 # code, and no `sentiment.models` key could name them.
 @pytest.mark.parametrize(("text", "lang"), [
