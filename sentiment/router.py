@@ -3,6 +3,7 @@ others), the rest left unscored."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
@@ -12,6 +13,7 @@ from typing import Any
 from brandpulse.sentiment.base import Classification, SentimentError
 from brandpulse.sentiment.language import LanguageDetector, language_tag
 
+log = logging.getLogger(__name__)
 
 # The `sentiment.models` key of the model that reads every language without its own entry.
 OTHER_LANGUAGES = "*"
@@ -75,8 +77,8 @@ class LanguageRouter:
     def _load_quietly(self, lang: str) -> None:
         try:
             self.classifier_for(lang)
-        except Exception:  # noqa: BLE001 - a SentimentError is kept in _failed; anything else recurs where it is used
-            pass
+        except Exception as exc:  # a SentimentError is kept in _failed; anything else recurs where the model is used
+            log.debug("loading the %s model in the background failed: %s", lang, exc)
 
     def retry_failed(self) -> None:
         """Forget the models that failed to load, so that the next use tries again (the operator may have fixed
