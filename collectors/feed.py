@@ -7,6 +7,7 @@ Paged feeds (RFC 5005 `<link rel="next">`) are followed until an already collect
 from __future__ import annotations
 
 import calendar
+import email.utils
 import html
 import logging
 import re
@@ -56,14 +57,33 @@ def entry_language(entry: Any, feed_language: str | None = None) -> str | None:
     return next((tag for tag in [*tags, entry.get("language"), feed_language] if isinstance(tag, str) and tag), None)
 
 
+def _rfc822(text: Any) -> datetime | None:
+    try:
+        written = email.utils.parsedate_to_datetime(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+    return written and written.replace(tzinfo=written.tzinfo or timezone.utc)
+
+
+def entry_time(entry: Any) -> datetime | None:
+    """When the entry was published (else updated), in UTC; None when it has no readable date. feedparser cannot
+    read an RFC 822 date that names its weekday but no zone ("Sun, 01 Mar 2026 10:00:00"), which is read as UTC."""
+    for key in ("published", "updated"):
+        if stamp := entry.get(f"{key}_parsed"):
+            return datetime.fromtimestamp(calendar.timegm(stamp), timezone.utc)
+        if written := _rfc822(entry.get(key)):
+            return written
+    return None
+
+
 def entry_to_mention(entry: Any, source: str, rating_field: str | None = None,
                      feed_language: str | None = None) -> Mention:
     """A `Mention` from one feedparser entry, or `MalformedItem` saying what is missing."""
     entry_id = entry.get("id") or entry.get("link")
-    stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+    created_at = entry_time(entry)
     if not entry_id:
         raise MalformedItem(f"entry {entry.get('title', '')[:40]!r} has neither id nor link")
-    if stamp is None:
+    if created_at is None:
         raise MalformedItem(f"entry {entry_id} has no readable published or updated date")
     title, summary = _plain(entry.get("title", "")), _plain(entry.get("summary", ""))
     text = "\n\n".join(part for part in (title, summary) if part)
@@ -73,7 +93,7 @@ def entry_to_mention(entry: Any, source: str, rating_field: str | None = None,
         source=source,
         external_id=str(entry_id),
         text=text,
-        created_at=datetime.fromtimestamp(calendar.timegm(stamp), timezone.utc),
+        created_at=created_at,
         author=entry.get("author"),
         url=entry.get("link"),
         lang=entry_language(entry, feed_language),

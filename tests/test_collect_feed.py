@@ -173,3 +173,15 @@ def test_an_answer_that_unpacks_past_the_size_cap_is_refused_not_read_into_memor
     with pytest.raises(MalformedPayload, match=r"trustpilot: the answer from .* is over 1 MB once decompressed"):
         collector(server, "/reviews/atom").collect(BRAND, None)
     assert len(bomb) < 100_000
+
+
+def test_an_rfc_822_date_naming_its_weekday_but_no_zone_is_read_as_utc(server):
+    server.route("/rss", Reply(200, _rss(("a", "Sat, 21 Nov 2026 10:00:00"), ("b", "Fri, 20 Nov 2026 09:30")),
+                               {"Content-Type": "application/rss+xml"}))
+
+    mentions = collector(server, "/rss").collect(BRAND, None).mentions
+
+    assert [(m.external_id, m.created_at) for m in mentions] == [
+        ("a", datetime(2026, 11, 21, 10, tzinfo=timezone.utc)),
+        ("b", datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)),
+    ]
