@@ -77,8 +77,9 @@ def entry_time(entry: Any) -> datetime | None:
 
 
 def entry_to_mention(entry: Any, source: str, rating_field: str | None = None,
-                     feed_language: str | None = None) -> Mention:
-    """A `Mention` from one feedparser entry, or `MalformedItem` saying what is missing."""
+                     feed_language: str | None = None, base_url: str = "") -> Mention:
+    """A `Mention` from one feedparser entry, or `MalformedItem` saying what is missing; a relative link is read
+    against `base_url`, the feed's address (its id stays as written: it names the entry, not a place)."""
     entry_id = entry.get("id") or entry.get("link")
     created_at = entry_time(entry)
     if not entry_id:
@@ -95,7 +96,7 @@ def entry_to_mention(entry: Any, source: str, rating_field: str | None = None,
         text=text,
         created_at=created_at,
         author=entry.get("author"),
-        url=entry.get("link"),
+        url=urljoin(base_url, entry["link"]) if isinstance(entry.get("link"), str) else None,
         lang=entry_language(entry, feed_language),
         rating=entry_rating(entry, rating_field),
         raw={k: v for k, v in entry.items() if isinstance(v, str | int | float)},
@@ -117,15 +118,15 @@ class FeedCollector:
 
     def collect(self, query: BrandQuery, cursor: dict[str, Any] | None) -> CollectResult:
         """The feed's entries published after the cursor."""
-        # Each page's entries come with the feed's language, the fallback of the entries' own.
-        convert = lambda item: entry_to_mention(item[0], self.source, self._rating_field, item[1])  # noqa: E731
+        # Each page's entries come with the feed's language, the fallback of the entries' own, and its address.
+        convert = lambda item: entry_to_mention(item[0], self.source, self._rating_field, *item[1:])  # noqa: E731
         return collect_pages(self.source, self._pages(), convert, query, self._brand, cursor)
 
     def probe(self, query: BrandQuery) -> None:
         """Fetch and parse the first page; what it holds does not depend on the brand."""
         next(self._pages(), None)
 
-    def _pages(self) -> Iterator[list[tuple[Any, str | None]]]:
+    def _pages(self) -> Iterator[list[tuple[Any, str | None, str]]]:
         import feedparser
 
         url: str | None = self._url
@@ -139,6 +140,7 @@ class FeedCollector:
                 raise MalformedPayload(
                     f"{self.source}: {url} is not an RSS or Atom feed ({parsed.get('bozo_exception')}); check the url"
                 )
-            yield [(entry, parsed.feed.get("language")) for entry in parsed.entries]
+            # Relative links are read against the answer's own address, after redirects, as a browser reads them.
+            yield [(entry, parsed.feed.get("language"), response.url) for entry in parsed.entries]
             following = next((link.get("href") for link in parsed.feed.get("links", ()) if link.get("rel") == "next"), None)
-            url = urljoin(url, following) if following else None
+            url = urljoin(response.url, following) if following else None

@@ -185,3 +185,15 @@ def test_an_rfc_822_date_naming_its_weekday_but_no_zone_is_read_as_utc(server):
         ("a", datetime(2026, 11, 21, 10, tzinfo=timezone.utc)),
         ("b", datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)),
     ]
+
+
+def test_relative_links_are_resolved_against_the_feeds_address_after_its_redirect(server):
+    feed = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><link>/</link>'
+            b"<item><title>Pinebrook at the forum</title><link>t/11</link><pubDate>Sat, 21 Nov 2026 10:00:00 GMT"
+            b"</pubDate></item></channel></rss>")
+    server.route("/old.rss", Reply(301, b"", {"Location": "/forum/feed.rss"}))
+    server.route("/forum/feed.rss", Reply(200, feed, {"Content-Type": "application/rss+xml"}))
+
+    mentions = collector(server, "/old.rss").collect(BRAND, None).mentions
+
+    assert [m.url for m in mentions] == [server.url + "/forum/t/11"]
