@@ -12,6 +12,7 @@ import html
 import logging
 import re
 from collections.abc import Iterator
+from xml.parsers import expat
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urljoin
@@ -28,6 +29,9 @@ log = logging.getLogger(__name__)
 RATING_FIELDS = ("rating", "review_rating", "trustpilot_stars", "stars", "g_rating", "gd_rating")
 _RATING_IN_TEXT = re.compile(r"\b([1-5])(?:\.0)?\s*(?:/\s*5|out of 5|stars?)\b", re.IGNORECASE)
 _TAG = re.compile(r"<[^<>]+>")  # not `[^>]`: a run of "<" with no ">" would take quadratic time
+# What expat says of a document that stops before its elements close: an answer cut short on the way.
+_CUT_SHORT = {expat.errors.codes[message] for message in (
+    expat.errors.XML_ERROR_NO_ELEMENTS, expat.errors.XML_ERROR_UNCLOSED_TOKEN, expat.errors.XML_ERROR_PARTIAL_CHAR)}
 
 
 def _plain(text: str) -> str:
@@ -63,6 +67,18 @@ def _rfc822(text: Any) -> datetime | None:
     except ValueError:
         return None
     return written and written.replace(tzinfo=written.tzinfo or timezone.utc)
+
+
+def cut_short(body: bytes) -> bool:
+    """True when the XML document `body` ends before its elements close: a connection dropped mid-answer, which
+    feedparser reads without complaint as the entries before the cut."""
+    parser = expat.ParserCreate()
+    parser.UseForeignDTD(True)  # an entity it cannot know (HTML's &nbsp;) is no reason to stop reading
+    try:
+        parser.Parse(body, True)
+    except expat.ExpatError as exc:
+        return exc.code in _CUT_SHORT
+    return False
 
 
 def entry_time(entry: Any) -> datetime | None:
@@ -140,6 +156,10 @@ class FeedCollector:
                 raise MalformedPayload(
                     f"{self.source}: {url} is not an RSS or Atom feed ({parsed.get('bozo_exception')}); check the url"
                 )
+            # Its entries past the cut would be lost for good: the resume point moves to the newest one read.
+            if parsed.get("bozo") and cut_short(response.content):
+                raise MalformedPayload(f"{self.source}: the answer from {url} ends before the feed does (cut short on "
+                                       "the way); nothing of it is used, the next run retries")
             # Relative links are read against the answer's own address, after redirects, as a browser reads them.
             yield [(entry, parsed.feed.get("language"), response.url) for entry in parsed.entries]
             following = next((link.get("href") for link in parsed.feed.get("links", ()) if link.get("rel") == "next"), None)

@@ -197,3 +197,19 @@ def test_relative_links_are_resolved_against_the_feeds_address_after_its_redirec
     mentions = collector(server, "/old.rss").collect(BRAND, None).mentions
 
     assert [m.url for m in mentions] == [server.url + "/forum/t/11"]
+
+
+def test_an_answer_cut_short_mid_feed_is_refused_instead_of_moving_the_cursor_past_the_entries_it_lacks(server):
+    whole = _rss(*((f"e{n}", f"Sat, 21 Nov 2026 {20 - n:02d}:00:00 GMT") for n in range(8)))
+    # A body that ends mid-entry, as a dropped connection or a cached partial answer leaves it.
+    server.route("/rss", Reply(200, whole[: len(whole) // 2], {"Content-Type": "application/rss+xml"}))
+
+    with pytest.raises(CollectorError, match="trustpilot: the answer from .* ends before the feed does"):
+        collector(server, "/rss").collect(BRAND, None)
+
+
+def test_a_feed_whose_only_fault_is_an_html_entity_is_still_read(server):
+    feed = _rss(("a", "Sat, 21 Nov 2026 10:00:00 GMT")).replace(b"</title><pubDate>", b"&nbsp;!</title><pubDate>")
+    server.route("/rss", Reply(200, feed, {"Content-Type": "application/rss+xml"}))
+
+    assert [m.external_id for m in collector(server, "/rss").collect(BRAND, None).mentions] == ["a"]
