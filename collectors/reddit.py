@@ -88,8 +88,13 @@ def submission_to_mention(thing: Any, brand: str, about_brand: Any = lambda text
     return _mention(fields, _submission_text(fields), brand)
 
 
+# What Reddit leaves as the body of a post its moderators removed or its author deleted: not the author's words.
+GONE = ("[removed]", "[deleted]")
+
+
 def _submission_text(fields: dict[str, Any]) -> str:
     title, body = fields.get("title"), fields.get("selftext") or ""
+    body = "" if body in GONE else body
     if not isinstance(title, str):
         raise MalformedItem(f"submission {fields.get('id')} has no title")
     return f"{title}\n\n{body}".strip() if isinstance(body, str) else title

@@ -176,3 +176,10 @@ def test_timeout_raises_a_collector_error(monkeypatch):
     client = reddit(timeout=1, requestor_kwargs={"timeout": 0.2})
     with silent_proxy(monkeypatch), pytest.raises(CollectorError, match="reddit: request failed .*Timeout"):
         RedditCollector("reddit", client, ("coffee",)).collect(BRAND, None)
+
+
+def test_a_removed_or_deleted_posts_marker_is_not_taken_as_its_text():
+    result = run(OURS / "reddit_removed.json")
+
+    assert {m.external_id: (m.text, m.author) for m in result.mentions} == {
+        "t3_p14": ("Pinebrook charged me twice", "user14"), "t3_p15": ("pinebrook refund story", None)}

@@ -1,8 +1,8 @@
 """Builds the hand-made Reddit API cassettes in this folder (run once; the JSON files are committed).
 
 The recordings from praw's test suite (copied into shared/, see shared/PROVENANCE.md) cover a search of r/all and the newest comments. These cover
-what they do not: pagination, an empty result, 429 and 5xx answers, a malformed payload, a malformed item and a
-cross-post. They are NOT recordings of live traffic: written from Reddit's API documentation
+what they do not: pagination, an empty result, 429 and 5xx answers, a malformed payload, a malformed item, removed
+and deleted posts and a cross-post. They are NOT recordings of live traffic: written from Reddit's API documentation
 (https://www.reddit.com/dev/api#GET_search, #GET_comments, listings and rate-limit headers) in the layout of praw's
 own vcrpy JSON cassettes, with the same placeholders (<ACCESS_TOKEN>, <USER_AGENT>).
 """
@@ -96,6 +96,11 @@ CASSETTES = {
         submission(11, "u/pinebrookcoffee charged me twice", 0),
         submission(12, "Look what pinebrook fans made", 30, crosspost_parent="t3_p13",
                    crosspost_parent_list=[submission(13, "My cat in a box", 600, num_crossposts=2)["data"]]),
+    ])), get(COMMENTS, 200, listing([]))],
+    # A post its moderators removed and one its author deleted stay listed, with their title and a marker as text.
+    "reddit_removed": [auth(), get(SEARCH, 200, listing([
+        submission(14, "Pinebrook charged me twice", 0, selftext="[removed]", removed_by_category="moderator"),
+        submission(15, "pinebrook refund story", 60, selftext="[deleted]", author="[deleted]"),
     ])), get(COMMENTS, 200, listing([]))],
     "reddit_malformed_item": [
         auth(),
