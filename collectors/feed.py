@@ -38,6 +38,13 @@ def _plain(text: str) -> str:
     return html.unescape(_TAG.sub(" ", text)).strip()
 
 
+def _text(entry: Any, key: str) -> str:
+    """The entry's `key` as plain text: feedparser hands text/plain as written ("I <3 it > tea"), HTML as markup."""
+    detail = entry.get(f"{key}_detail")
+    plain = isinstance(detail, dict) and detail.get("type") == "text/plain"
+    return entry.get(key, "").strip() if plain else _plain(entry.get(key, ""))
+
+
 def _rating(value: Any) -> int | None:
     if isinstance(value, dict):
         value = value.get("value") or value.get("rating")
@@ -102,7 +109,7 @@ def entry_to_mention(entry: Any, source: str, rating_field: str | None = None,
         raise MalformedItem(f"entry {entry.get('title', '')[:40]!r} has neither id nor link")
     if created_at is None:
         raise MalformedItem(f"entry {entry_id} has no readable published or updated date")
-    title, summary = _plain(entry.get("title", "")), _plain(entry.get("summary", ""))
+    title, summary = _text(entry, "title"), _text(entry, "summary")
     text = "\n\n".join(part for part in (title, summary) if part)
     if not text:
         raise MalformedItem(f"entry {entry_id} has no text")

@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 import pytest
 
 from brandpulse.collectors.base import BrandQuery, CollectorError
-from brandpulse.collectors.feed import FeedCollector, entry_rating
+from brandpulse.collectors.feed import FeedCollector, entry_rating, entry_to_mention
 from brandpulse.collectors.http import new_session
 from tests.local_http import LocalServer, Reply
 
@@ -213,3 +213,10 @@ def test_a_feed_whose_only_fault_is_an_html_entity_is_still_read(server):
     server.route("/rss", Reply(200, feed, {"Content-Type": "application/rss+xml"}))
 
     assert [m.external_id for m in collector(server, "/rss").collect(BRAND, None).mentions] == ["a"]
+
+
+def test_a_plain_text_title_keeps_what_looks_like_markup():
+    entry = {"id": "1", "title": "I <3 Pinebrook > tea & cake", "title_detail": {"type": "text/plain"},
+             "published_parsed": (2026, 11, 21, 10, 0, 0, 5, 325, 0)}
+
+    assert entry_to_mention(entry, "feed").text == "I <3 Pinebrook > tea & cake"
