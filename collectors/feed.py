@@ -12,10 +12,10 @@ import html
 import logging
 import re
 from collections.abc import Iterator
-from xml.parsers import expat
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urljoin
+from xml.parsers import expat
 
 import requests
 
