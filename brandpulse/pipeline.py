@@ -223,8 +223,8 @@ class Pipeline:
         models, langs = self._current_models()
         done, after, left = 0, 0, LeftUnclassified()
         with self.session() as db:
-            # The unscored tags a model now reads, found once: each page would otherwise scan them again.
-            tags = store_rescore.covered_tags(db, langs)
+            # The stored language tags, found once: each page would otherwise scan them again.
+            tags = store_rescore.stored_tags(db)
             while page := store_rescore.stale_classifications(db, models, langs, since, after, CLASSIFY_BATCH, tags):
                 done += self._classify_and_save(db, page, datetime.now(timezone.utc), left)
                 after = page[-1].id

@@ -3,7 +3,7 @@ unscored in a language a model now reads."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,9 +17,11 @@ from brandpulse.store.timestamps import to_db
 # Read without a model (its language had none): no provenance, yet a classification time. Its category is
 # `unscored`, or its stars' when it is a rated review, so the category alone does not find them all.
 UNREAD = "provenance IS NULL AND classified_at IS NOT NULL"
-# The tags unscored mentions carry as stored: a collector's own ("de-DE", "iw"), which name a language only once
-# read as ISO 639-1. There are few.
-_UNSCORED_TAGS = f"SELECT DISTINCT lang FROM mentions WHERE {UNREAD} AND lang IS NOT NULL"
+# The language tags as stored: a collector's own ("de-DE", "iw"), which name a language only once read as ISO 639-1.
+# There are few.
+_STORED_TAGS = "SELECT DISTINCT lang FROM mentions WHERE lang IS NOT NULL"
+# A row that this model gave (with the complaint probability when the model gives one).
+_SAME_MODEL = "model = ? AND model_version = ? AND (complaint IS NOT NULL OR ? = 0)"
 
 
 @dataclass(frozen=True)
@@ -31,25 +33,47 @@ class CurrentModel:
     complaint: bool
 
 
-def covered_tags(db: Store, langs: Sequence[str]) -> list[str]:
-    """The stored tags of unscored mentions whose language is one of `langs` ("de-DE" and "de_AT" for "de")."""
-    return [tag for (tag,) in db.execute(_UNSCORED_TAGS).fetchall() if language_tag(tag) in langs]
+def stored_tags(db: Store) -> dict[str, str | None]:
+    """Each language tag in the store, with the ISO 639-1 code it names ("de_AT" -> "de", "iw" -> "he")."""
+    return {tag: language_tag(tag) for (tag,) in db.execute(_STORED_TAGS).fetchall()}
+
+
+def _routed_to(lang: str, langs: Sequence[str], tags: Mapping[str, str | None]) -> list[str]:
+    """The stored tags whose mentions the model of `lang` (a `sentiment.models` key) reads."""
+    if lang != OTHER_LANGUAGES:
+        return [tag for tag, code in tags.items() if code == lang]
+    return [tag for tag, code in tags.items() if code not in langs]
+
+
+def _fresh(models: Sequence[CurrentModel], langs: Sequence[str], tags: Mapping[str, str | None]
+           ) -> tuple[str, list[Any]]:
+    """SQL true for a row that the model now configured for its language classified. A model read for another
+    language (the "*" model, before a language got its own; the English one, before "*" was removed) is stale. A row
+    without a language (classified before languages were told apart) is fresh for any configured model."""
+    clauses = [f"(lang IS NULL AND ({' OR '.join(f'({_SAME_MODEL})' for _ in models) or '1 = 0'}))"]
+    params: list[Any] = [value for m in models for value in (m.name, m.version, int(m.complaint))]
+    for lang, model in zip(langs, models):
+        # Not `lang IN (NULL)` for none: under NOT, its NULL would make every row fresh.
+        if routed := _routed_to(lang, langs, tags):
+            clauses.append(f"(lang IN ({', '.join('?' for _ in routed)}) AND {_SAME_MODEL})")
+            params += [*routed, model.name, model.version, int(model.complaint)]
+    return " OR ".join(clauses), params
 
 
 def _stale(db: Store, models: Sequence[CurrentModel], langs: Sequence[str], since: datetime | None,
-           tags: Sequence[str] | None = None) -> tuple[str, list[Any]]:
+           tags: Mapping[str, str | None] | None = None) -> tuple[str, list[Any]]:
+    # `models` and `langs` go together: the model of each `sentiment.models` key, in order.
     # Imported labels come from the source and are kept; only our own model's output is re-scored.
-    fresh = " OR ".join("(model = ? AND model_version = ? AND (complaint IS NOT NULL OR ? = 0))" for _ in models)
-    params: list[Any] = [value for m in models for value in (m.name, m.version, int(m.complaint))]
-    tags = covered_tags(db, langs) if tags is None else tags
-    covered = ", ".join("?" for _ in tags)
+    tags = stored_tags(db) if tags is None else tags
+    fresh, params = _fresh(models, langs, tags)
+    covered = [tag for tag, code in tags.items() if code in langs]
     stamp = to_db(since) if since else None
     # An unscored mention is stale when its language now has a model: named, or any with the "*" entry (a blank
     # text has no language, and no model reads it).
-    where = (f"((provenance = 'model' AND NOT ({fresh or '1 = 0'})) "
-             f"OR ({UNREAD} AND (lang IN ({covered or 'NULL'}) OR (? = 1 AND lang IS NOT NULL)))) "
-             "AND (? IS NULL OR created_at >= ?)")
-    return where, [*params, *tags, int(OTHER_LANGUAGES in langs), stamp, stamp]
+    where = (f"((provenance = 'model' AND NOT ({fresh})) "
+             f"OR ({UNREAD} AND (lang IN ({', '.join('?' for _ in covered) or 'NULL'}) "
+             "OR (? = 1 AND lang IS NOT NULL)))) AND (? IS NULL OR created_at >= ?)")
+    return where, [*params, *covered, int(OTHER_LANGUAGES in langs), stamp, stamp]
 
 
 def count_stale(db: Store, models: Sequence[CurrentModel], langs: Sequence[str], since: datetime | None = None) -> int:
@@ -60,9 +84,9 @@ def count_stale(db: Store, models: Sequence[CurrentModel], langs: Sequence[str],
 
 def stale_classifications(db: Store, models: Sequence[CurrentModel], langs: Sequence[str],
                           since: datetime | None, after_id: int, limit: int,
-                          tags: Sequence[str] | None = None) -> list[PendingMention]:
+                          tags: Mapping[str, str | None] | None = None) -> list[PendingMention]:
     """Up to `limit` such mentions with an id above `after_id`, by id, to re-classify in pages; `tags`, the
-    `covered_tags` of `langs` when a caller reading page after page has them already."""
+    `stored_tags` when a caller reading page after page has them already."""
     where, params = _stale(db, models, langs, since, tags)
     rows = db.execute(f"SELECT id, text, rating, lang FROM mentions WHERE {where} AND id > ? ORDER BY id LIMIT ?",
                       [*params, after_id, limit])

@@ -372,3 +372,21 @@ def test_a_model_folder_without_config_json_is_named_as_such(tmp_path):
 
     with pytest.raises(SentimentError, match=r"german': a folder without config.json \(a local model is a folder"):
         load_classifier(str(tmp_path / "german"), device="cpu")
+
+
+def test_rescore_moves_a_language_to_the_model_now_named_for_it(demo_dir, db_path, invoke, tmp_path):
+    lines = json.dumps({"source": "feed", "id": "1", "brand": "Pinebrook Coffee", "text": GERMAN,
+                        "created_at": "2026-03-02T10:00:00Z"}) + "\n"
+    stars, german = _tiny(tmp_path / "stars", STAR_LABELS), _tiny(tmp_path / "de", {0: "NEG", 1: "NEU", 2: "POS"})
+    config = (demo_dir / "config.yaml").read_text(encoding="utf-8")
+    _models_config(demo_dir, f"{{en: bundled, '*': '{stars}'}}")
+    assert invoke("--db", db_path, "ingest", "-", input=lines).exit_code == 0  # read by the "*" model
+    (demo_dir / "config.yaml").write_text(config, encoding="utf-8")
+    _models_config(demo_dir, f"{{en: bundled, de: '{german}', '*': '{stars}'}}")
+
+    result = invoke("--db", db_path, "sentiment", "rescore")
+
+    assert "1 mention(s) re-classified" in result.output, result.output
+    db = open_db(db_path)
+    assert db.execute("SELECT lang, model FROM mentions").fetchone() == ("de", str(german))
+    db.close()

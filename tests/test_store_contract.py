@@ -246,3 +246,16 @@ def test_spike_buckets_count_scored_mentions_only_so_unscored_ones_do_not_dilute
     [bucket] = store_alerts.bucket_counts(db, "B", NOW, NOW + timedelta(hours=1), timedelta(hours=1))
 
     assert (bucket.total, bucket.detractors) == (2, 2)
+
+
+def test_a_row_its_languages_model_did_not_read_is_stale(db):
+    pending = store_mentions.pending_classification(db, 10)
+    english = Classification("neutral", (0.1, 0.8, 0.1), "m", "1", complaint=0.1)
+    store_mentions.save_classifications(db, [store_mentions.ClassifiedMention(p.id, lang, english, "passive")
+                                             for p, lang in zip(pending, ["en", "de-AT", "fr", None])], NOW)
+    model = store_rescore.CurrentModel("m", "1", True)
+
+    # Read by the English model for the "*" entry, now removed: the German and French rows are stale, the English
+    # one and the one from before languages were told apart are not.
+    assert store_rescore.count_stale(db, [model, model], ["en", "*"]) == 0
+    assert [p.lang for p in store_rescore.stale_classifications(db, [model], ["en"], None, 0, 10)] == ["de-AT", "fr"]
