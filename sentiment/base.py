@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 
 LABELS = ("negative", "neutral", "positive")
+# Held while transformers builds a model: it resolves its names lazily, and two threads doing so at once can fail one
+# with "cannot import name 'AutoModelForSequenceClassification'" (`check` loads every configured model at once).
+HF_LOADING = threading.Lock()
 
 
 class SentimentError(Exception):

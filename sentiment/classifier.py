@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from brandpulse.sentiment import complaint_words
-from brandpulse.sentiment.base import LABELS, Classification, SentimentError, offline, quiet_transformers
+from brandpulse.sentiment.base import (HF_LOADING, LABELS, Classification, SentimentError, offline,
+                                       quiet_transformers)
 from brandpulse.sentiment.files import base_path, complaint_head_path
 from brandpulse.sentiment.label_map import Groups, label_groups
 from brandpulse.sentiment.normalize import normalize
@@ -253,17 +254,13 @@ def _names_a_folder(model: str) -> bool:
 
 
 def _load_hf(model: str, device: str, batch_size: int, max_length: int, max_windows: int) -> TransformerClassifier:
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-    quiet_transformers()
     folder = Path(model).expanduser()
     if _names_a_folder(model) and not (folder / "config.json").is_file():
         what = "a folder without config.json" if folder.is_dir() else "not a folder"
         raise SentimentError(f"sentiment model {model!r}: {what} (a local model is a folder holding "
                              "config.json and the weights, as save_pretrained writes it)")
     try:
-        tokenizer = AutoTokenizer.from_pretrained(model)
-        network = AutoModelForSequenceClassification.from_pretrained(model).to(device).eval()
+        tokenizer, network = _from_pretrained(model, device)
     except (OSError, ValueError) as exc:
         raise SentimentError(
             f"cannot load sentiment model {model!r} offline: {str(exc).rstrip('.')}. Give a local directory, or a "
@@ -275,6 +272,16 @@ def _load_hf(model: str, device: str, batch_size: int, max_length: int, max_wind
     version = str(getattr(network.config, "_commit_hash", None) or getattr(network.config, "transformers_version", ""))
     return TransformerClassifier(tokenizer, _torch_forward(network, device, groups), model, version, batch_size,
                                  max_length, max_windows)
+
+
+def _from_pretrained(model: str, device: str) -> tuple[Any, Any]:
+    """The tokenizer and the network of a Hugging Face model, built by one thread at a time (HF_LOADING)."""
+    with HF_LOADING:
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        quiet_transformers()
+        tokenizer = AutoTokenizer.from_pretrained(model)
+        return tokenizer, AutoModelForSequenceClassification.from_pretrained(model).to(device).eval()
 
 
 def load_classifier(model: str = BUNDLED, device: str = "auto", batch_size: int = 32, max_length: int = 128,

@@ -54,13 +54,14 @@ def encoder_path(base: str | None = None) -> str:
 def build(attn_implementation: str | None = None, layers: int = 6, base: str | None = None) -> MeanPoolClassifier:
     """The pre-trained MiniLM (or the encoder in the folder `base`), cut to its first `layers` transformer layers,
     with a fresh head."""
-    from transformers import AutoModel
+    from brandpulse.sentiment.base import HF_LOADING, quiet_transformers
 
-    from brandpulse.sentiment.base import quiet_transformers
-
-    quiet_transformers()
     kwargs = {"attn_implementation": attn_implementation} if attn_implementation else {}
-    encoder = AutoModel.from_pretrained(encoder_path(base), **kwargs)
+    with HF_LOADING:
+        from transformers import AutoModel
+
+        quiet_transformers()
+        encoder = AutoModel.from_pretrained(encoder_path(base), **kwargs)
     if not 1 <= layers <= encoder.config.num_hidden_layers:
         raise ValueError(f"layers must be between 1 and {encoder.config.num_hidden_layers}, not {layers}")
     # Dropping the top layers costs little accuracy once fine-tuned and makes inference proportionally cheaper.

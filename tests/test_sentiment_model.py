@@ -390,3 +390,21 @@ def test_rescore_moves_a_language_to_the_model_now_named_for_it(demo_dir, db_pat
     db = open_db(db_path)
     assert db.execute("SELECT lang, model FROM mentions").fetchone() == ("de", str(german))
     db.close()
+
+
+def test_check_loads_several_hugging_face_models_at_once(demo_dir, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    labels = {0: "negative", 1: "neutral", 2: "positive"}
+    folders = {lang: _tiny(tmp_path / lang, labels) for lang in ("de", "fr", "es", "it")}
+    _models_config(demo_dir, "{" + ", ".join(f"{lang}: '{path}'" for lang, path in folders.items()) + "}")
+
+    # A fresh interpreter, as a user runs it: transformers not imported yet when the probes start together.
+    result = subprocess.run([sys.executable, "-m", "brandpulse", "check", "--format", "json"], capture_output=True,
+                            text=True, env={**os.environ, "BRANDPULSE_CONFIG": str(demo_dir / "config.yaml")})
+
+    outcomes = json.loads(result.stdout[result.stdout.index("["):])
+    models = {o["name"]: o["reason"] for o in outcomes if o["name"].startswith("model")}
+    assert models == {f"model {lang}": None for lang in folders}, result.stdout
