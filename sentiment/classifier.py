@@ -269,9 +269,23 @@ def _load_hf(model: str, device: str, batch_size: int, max_length: int, max_wind
     except Exception as exc:  # a damaged weights file, an architecture this transformers cannot build, ...
         raise SentimentError(f"cannot load sentiment model {model!r}: {type(exc).__name__}: {exc}") from exc
     groups = label_groups(network.config.id2label)
-    version = str(getattr(network.config, "_commit_hash", None) or getattr(network.config, "transformers_version", ""))
+    version = str(getattr(network.config, "_commit_hash", None) or _folder_digest(Path(model).expanduser())
+                  or getattr(network.config, "transformers_version", ""))
     return TransformerClassifier(tokenizer, _torch_forward(network, device, groups), model, version, batch_size,
                                  max_length, max_windows)
+
+
+def _folder_digest(folder: Path) -> str | None:
+    """The sha256 prefix of a local model folder's config and weights, None when `folder` is not one: a folder has no
+    commit hash, and retrained in place it must read as another version (transformers' own version would not)."""
+    if not folder.is_dir():
+        return None
+    hashed = hashlib.sha256()
+    for path in sorted(folder.glob("*.json")) + sorted(folder.glob("*.safetensors")) + sorted(folder.glob("*.bin")):
+        with path.open("rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                hashed.update(chunk)
+    return hashed.hexdigest()[:12]
 
 
 def _from_pretrained(model: str, device: str) -> tuple[Any, Any]:

@@ -408,3 +408,23 @@ def test_check_loads_several_hugging_face_models_at_once(demo_dir, tmp_path):
     outcomes = json.loads(result.stdout[result.stdout.index("["):])
     models = {o["name"]: o["reason"] for o in outcomes if o["name"].startswith("model")}
     assert models == {f"model {lang}": None for lang in folders}, result.stdout
+
+
+def test_a_local_model_retrained_in_place_makes_its_rows_stale(demo_dir, db_path, invoke, tmp_path):
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    german = _tiny(tmp_path / "de", {0: "negative", 1: "neutral", 2: "positive"})
+    _models_config(demo_dir, f"{{en: bundled, de: '{german}'}}")
+    lines = json.dumps({"source": "feed", "id": "1", "brand": "Pinebrook Coffee", "text": GERMAN,
+                        "created_at": "2026-03-02T10:00:00Z"}) + "\n"
+    assert invoke("--db", db_path, "ingest", "-", input=lines).exit_code == 0
+    network = AutoModelForSequenceClassification.from_pretrained(german)
+    with torch.no_grad():
+        network.classifier.bias.add_(1.0)  # fine-tuned again, saved over the old weights
+    network.save_pretrained(german)
+
+    result = invoke("--db", db_path, "sentiment", "rescore")
+
+    assert "1 mention(s) re-classified" in result.output, result.output
+    assert "0 mention(s)" in invoke("--db", db_path, "sentiment", "rescore").output
