@@ -25,6 +25,12 @@ sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi
 WITHDRAWN_CODES = {"iw": "he", "in": "id", "ji": "yi", "jw": "jv", "mo": "ro"}
 _NOISE = re.compile(r"(?<!\w)[@#]\w+|\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _LETTER = re.compile(r"[^\W\d_]")
+# A letter or a pair of letters said again and again ("aaaaaaa", "kkkkkk", "hahahaha"): counted once, keysmash and
+# laughter are not words enough to tell a language by.
+_REPEATS = re.compile(r"([^\W\d_]{1,2}?)\1+")
+# What is read of a long text: py3langid grows less sure as a text grows (a post repeating one German sentence 400
+# times read 68% German and 2% English), and the first few sentences tell the language.
+DETECTED_CHARS = 2000
 # Letters outside the Latin script's blocks (Basic Latin to Latin Extended-B, IPA, Latin Extended Additional and the
 # fullwidth forms): Cyrillic, Greek, Arabic, Hebrew, CJK, Hangul, Thai, Devanagari...
 _NON_LATIN_LETTER = re.compile(r"[^\W\d_\u0000-\u02af\u1e00-\u1eff\uff00-\uffef]")
@@ -162,8 +168,8 @@ class LanguageDetector:
 
     def detect(self, text: str) -> str:
         """The ISO 639-1 code of `text`'s language, `default` when unsure."""
-        words = _NOISE.sub(" ", text)
-        letters = len(_LETTER.findall(words))
+        words = _NOISE.sub(" ", text[: 4 * DETECTED_CHARS])[:DETECTED_CHARS]
+        letters = len(_LETTER.findall(_REPEATS.sub(r"\1", words)))
         if self._in_another_script(words, letters):
             # "最悪のサービス" or "Очень плохо" is short, but cannot be the default language: its best reading wins.
             lang, _, _ = self._identify(words)

@@ -58,6 +58,11 @@ def test_a_text_the_detector_finds_unlike_english_is_not_english_even_when_unsur
     assert LanguageDetector("en", max_default=0.0).detect(text) == "en"  # on the sure reading alone
 
 
+def test_a_long_post_repeating_one_sentence_keeps_its_language():
+    # Read whole, py3langid grew unsure (68% German, 2% English) and it went to the English model.
+    assert LanguageDetector("en").detect("Der Kaffee war kalt und die Bedienung unfreundlich. " * 400) == "de"
+
+
 def test_a_text_the_detector_hesitates_to_call_english_stays_english():
     # Read as Welsh (20%), but English keeps 4%: too likely to be called another language.
     assert LanguageDetector("en").detect("FUCK BOB DYLAN") == "en"
@@ -74,7 +79,8 @@ def test_regional_varieties_get_their_iso_639_1_language(text, lang):
     assert LanguageDetector().detect(text) == lang
 
 
-@pytest.mark.parametrize("text", ["lol ok", "great phone", "Danke!", "meh", "@acme #fail http://x.co/abc", ""])
+@pytest.mark.parametrize("text", ["lol ok", "great phone", "Danke!", "meh", "@acme #fail http://x.co/abc", "",
+                                  "aaaaaaaaaaaaaaa", "kkkkkkkkkkk", "hahaha booo", "Jajajajajaja."])
 def test_short_or_ambiguous_texts_fall_back_to_the_default_language(text):
     assert LanguageDetector("en").detect(text) == "en"
 
