@@ -50,7 +50,8 @@ def _tokens(expression: str) -> list[tuple[str, str]]:
 
 
 class _Parser:
-    """FTS5 precedence: NOT binds tighter than AND (also implicit, between terms), AND tighter than OR."""
+    """FTS5 precedence: terms side by side (implicit AND) bind tighter than NOT, NOT tighter than AND, AND tighter
+    than OR: `a NOT b c` is `a NOT (b AND c)`, `a NOT b AND c` is `(a NOT b) AND c`."""
 
     def __init__(self, expression: str):
         self.expression = expression
@@ -88,11 +89,17 @@ class _Parser:
         return parts[0] if len(parts) == 1 else "(" + " & ".join(parts) + ")"
 
     def excluding(self) -> str:
-        result = self.primary()
+        result = self.side_by_side()
         while self.peek() == "NOT":
             self.at += 1
-            result = f"({result} & !{self.primary()})"
+            result = f"({result} & !{self.side_by_side()})"
         return result
+
+    def side_by_side(self) -> str:
+        parts = [self.primary()]
+        while self.peek() == "term":
+            parts.append(self.primary())
+        return parts[0] if len(parts) == 1 else "(" + " & ".join(parts) + ")"
 
     def primary(self) -> str:
         kind = self.peek()

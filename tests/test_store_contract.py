@@ -47,6 +47,7 @@ def db(store_target):
     ("coffee NOT lovely", {"2"}),                # exclusion
     ("(refund OR coffee) NOT chargeback", {"1", "2", "5"}),
     ("lovely OR double NOT coffee", {"1", "5"}),  # NOT binds tighter than OR
+    ("refund NOT chargeback coffee", {"1", "4"}),  # words side by side bind tighter than NOT: NOT (both)
     ('"no refund" OR "friendly staff"', {"4", "5"}),
 ])
 def test_search_semantics_match_on_both_backends(db, search, expected):
