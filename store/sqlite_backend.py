@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import sqlite_utils
 
@@ -173,7 +174,8 @@ def open_sqlite(path: str | Path, read_only: bool = False) -> SqliteStore:
         if not path.exists():
             raise StoreError(f"database {path} does not exist; "
                              "run `brandpulse run --once` or `brandpulse ingest` first")
-        target: str | Path = f"file:{path}?mode=ro"
+        # A URI: the path's `?`, `#` and `%` escaped, or "100%25.db" would open "100%.db" and "a?b.db" create "a".
+        target: str | Path = f"file:{quote(str(path))}?mode=ro"
     else:
         if not path.exists():
             _create_private(path)

@@ -87,3 +87,19 @@ def test_a_store_path_holding_key_like_words_is_a_path_not_a_libpq_string(tmp_pa
 
     assert (folder / "user=x.db").exists()
     db.close()
+
+
+@pytest.mark.parametrize("name", ["q?1.db", "run #2.db", "100%25.db"])
+def test_a_store_path_with_uri_characters_is_read_only_as_that_file(tmp_path, name):
+    other = open_db(tmp_path / "100%.db")  # what "100%25" decodes to, were the path read as a URI
+    other.close()
+    db = open_db(tmp_path / name)
+    store_mentions.save_mentions(db, [_mention("1")], NOW)
+    db.close()
+    before = set(tmp_path.iterdir())
+
+    reader = open_db(tmp_path / name, read_only=True)
+
+    assert reader.execute("SELECT count(*) FROM mentions").fetchone()[0] == 1
+    reader.close()
+    assert {p for p in tmp_path.iterdir() if not p.name.endswith(("-wal", "-shm"))} <= before
