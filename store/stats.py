@@ -66,6 +66,8 @@ def sentiment_stats(
     `unclassified` counts the mentions in `total` the classifier has not read yet."""
     sql, params = stats_sql(db.dialect, by, brand, since, until)
     rows = [dict(zip(STATS_COLUMNS, row)) for row in db.execute(sql, params).fetchall()]
+    # Sorted here, not by the database: PostgreSQL puts NULL last and follows its locale's collation, SQLite neither.
+    rows.sort(key=lambda row: (row["brand"] is not None, row["brand"] or "", row["bucket"]))
     return fill_empty_buckets(rows, by, [brand] if brand else sorted(brands), since, until)
 
 

@@ -189,6 +189,18 @@ def test_stats_by_week_starts_buckets_on_monday(invoke, store_target):
     assert [(r["bucket"], r["total"], r["nss"]) for r in rows] == [("2026-02-23", 1, 100.0), ("2026-03-02", 1, -100.0)]
 
 
+def test_stats_without_a_config_lists_the_brands_in_one_order_on_both_backends(invoke, store_target, tmp_path,
+                                                                              monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no config.yaml: every brand in the store is listed
+    day = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
+    path = seed(store_target, [mention(1, "a", day, "positive", brand="bolt"), mention(2, "b", day, "neutral", brand=None),
+                               mention(3, "c", day, "negative", brand="Zoë"), mention(4, "d", day, "neutral", brand="Acme")])
+
+    rows = _json(invoke, path, "stats", "--by", "day")
+
+    assert [r["brand"] for r in rows] == [None, "Acme", "Zoë", "bolt"]
+
+
 def test_stats_over_a_window_without_mentions_lists_each_bucket_empty(invoke, store_path):
     rows = _json(invoke, store_path, "stats", "--brand", "Pinebrook Coffee", "--by", "day",
                  "--since", "2020-01-01", "--until", "2020-01-04")
