@@ -42,6 +42,9 @@ def _tokens(expression: str) -> list[tuple[str, str]]:
         elif _COLUMN_FILTER.match(word):
             raise SearchSyntaxError(f"{expression!r}: column filters ({word.partition(':')[0]}:) are not supported; "
                                     "search the text with words and \"phrases\"")
+        elif word.startswith("^"):
+            raise SearchSyntaxError(f"{expression!r}: ^ (the text's first word) is not supported on PostgreSQL; "
+                                    f"search for {word[1:] or 'the word'} anywhere in the text")
         elif word.startswith("-"):
             raise SearchSyntaxError(f"{expression!r}: a leading - does not exclude here; write NOT {word[1:]}")
         else:

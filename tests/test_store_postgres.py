@@ -375,7 +375,8 @@ def test_a_text_too_long_for_the_search_index_is_cut_and_its_batch_kept(invoke, 
 @pytest.mark.parametrize(("search", "why"), [("NEAR(double charged)", "NEAR() is not supported"),
                                              ("NEAR (double charged)", "NEAR() is not supported"),
                                              ("text:refund", "column filters (text:) are not supported"),
-                                             ("coffee -refund", "write NOT refund")])
+                                             ("coffee -refund", "write NOT refund"),
+                                             ("^refund", "^ (the text's first word) is not supported")])
 def test_fts5_syntax_postgresql_cannot_serve_is_refused_not_searched_for_as_words(search, why):
     from brandpulse.store.errors import SearchSyntaxError
     from brandpulse.store.pg_search import to_tsquery
