@@ -97,11 +97,11 @@ def alert_subject(alert: Alert) -> str:
 
 def window_query(alert: Alert) -> str:
     """The command that lists every detractor mention of a spike's window, the likeliest complaints first: the top
-    mentions are only a sample of the posts support has to answer."""
-    count = alert.details.get("detractors") or alert.observed
+    mentions are only a sample of the posts support has to answer. `--all`, not the count at alert time: posts
+    collected or classified late join the window afterwards, and a limit would drop the least likely complaints."""
     args = ["brandpulse", "query", "--brand", alert.brand or "", "--since", f"{alert.window_start:%Y-%m-%dT%H:%M:%SZ}",
             "--until", f"{alert.window_end:%Y-%m-%dT%H:%M:%SZ}", "--category", "detractor", "--order", "complaint",
-            "--limit", str(max(1, int(count)))]
+            "--all"]
     return shlex.join(args + (["--source", alert.source] if alert.source else []))
 
 

@@ -144,3 +144,26 @@ def test_a_storm_that_built_up_over_hours_still_names_its_topic(tmp_path, invoke
         themes = alerting.with_evidence(pipeline.config, db, alert).details["themes"]
 
     assert any(t["term"] in OTHER_TOPIC for t in themes[:3]), themes
+
+
+def test_the_alerts_query_still_lists_every_detractor_of_its_window_after_late_posts_arrive(tmp_path, invoke):
+    pipeline = _pipeline(tmp_path, invoke, {STORM_HOUR: (30, 0, TOPIC)})
+    (alert,) = pipeline.evaluate_alerts(START + 5 * 24 * HOUR)
+    late = "".join(json.dumps({
+        "source": "reddit", "id": f"late-{n}", "brand": "Acme", "label": "negative",
+        "text": f"acme still no answer about the battery, day {n}",
+        "created_at": (alert.window_start + n * (HOUR / 40)).strftime("%Y-%m-%dT%H:%M:%SZ")}) + "\n"
+        for n in range(20))
+    (tmp_path / "late.jsonl").write_text(late, encoding="utf-8")
+    assert invoke("--config", tmp_path / "config.yaml", "ingest", tmp_path / "late.jsonl").exit_code == 0
+
+    body = _messages(tmp_path)[0].get_body(("plain",)).get_content()
+    command = shlex.split(body.split("the likeliest complaints first:")[1].strip().splitlines()[0])
+    listed = invoke("--config", tmp_path / "config.yaml", *command[1:], "--format", "json", "--columns", "external_id")
+
+    start, end = (t.strftime("%Y-%m-%dT%H:%M:%SZ") for t in (alert.window_start, alert.window_end))
+    detractors = {r[0] for r in sqlite3.connect(tmp_path / "brandpulse.db").execute(
+        "SELECT external_id FROM mentions WHERE category = 'detractor' AND created_at >= ? AND created_at < ?",
+        [start, end])}
+    assert len(detractors) == alert.observed + 20
+    assert sorted(r["external_id"] for r in json.loads(listed.stdout)) == sorted(detractors)

@@ -63,6 +63,7 @@ def test_query_json_lists_objects_with_the_documented_fields_newest_first(invoke
     (("--search", '"double charged" OR lovely', "--order", "oldest"), ["1", "2"]),
     (("--search", "refund", "--brand", "Pinebrook Coffee"), ["1"]),
     (("--limit", "2"), ["1", "2"]),
+    (("--all",), ["1", "2", "4", "3", "5"]),
     (("--brand", "Nobody"), []),
 ])
 def test_query_filters_select_exactly_the_matching_mentions(invoke, store_path, args, expected):
@@ -148,6 +149,7 @@ def test_query_table_shows_headers_and_truncates_nothing_short(invoke, store_pat
     (("query", "--lang", "english"), "--lang"),
     (("export", "--lang", "e1"), "--lang"),
     (("query", "--order", "relevance"), "--order"),
+    (("query", "--all", "--limit", "5"), "--all"),
     (("stats", "--by", "month"), "--by"),
     (("stats", "--since", "soon"), "--since"),
     (("export", "--format", "table"), "--format"),

@@ -75,9 +75,20 @@ def _check_search(db: Any, where: MentionFilter) -> None:
         raise click.BadParameter(str(exc), param_hint="--search") from None
 
 
+def _row_limit(limit: int, every: bool) -> int | None:
+    """None (no limit) with --all, which a --limit given with it would contradict."""
+    if not every:
+        return limit
+    if click.get_current_context().get_parameter_source("limit") is not click.core.ParameterSource.DEFAULT:
+        raise click.BadParameter("--all lists every match: leave out --limit", param_hint="--all")
+    return None
+
+
 @click.command()
 @filter_options
 @click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="At most this many mentions.")
+@click.option("--all", "every", is_flag=True,
+              help="Every matching mention, however many (an alert's window can gain posts after it was sent).")
 @click.option("--order", type=click.Choice(["newest", "oldest", "relevance", "complaint"]), default="newest",
               show_default=True,
               help="By publication time; with --search by storage time (the same for collected mentions), "
@@ -86,9 +97,12 @@ def _check_search(db: Any, where: MentionFilter) -> None:
               help=f"Comma-separated, from: {', '.join(MENTION_COLUMNS)}.")
 @format_option()
 @pass_app
-def query(app: AppContext, where: MentionFilter, limit: int, order: str, columns: tuple[str, ...], fmt: str) -> None:
+def query(
+    app: AppContext, where: MentionFilter, limit: int, every: bool, order: str, columns: tuple[str, ...], fmt: str,
+) -> None:
     """Show stored mentions matching the filters, newest first."""
     _check_range(where)
+    limit = _row_limit(limit, every)
     if order == "relevance" and where.search is None:
         raise click.BadParameter("relevance needs --search", param_hint="--order")
     with domain_errors():
