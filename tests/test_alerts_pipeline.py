@@ -189,3 +189,19 @@ def test_a_storm_whose_mentions_arrive_after_its_hour_was_evaluated_still_alerts
     assert [(a.window_start, a.observed) for a in first] == [(START + STORM_HOUR * HOUR, 17.0)]
     assert [(a.window_start, a.observed, a.details.get("update")) for a in grown] == [
         (START + STORM_HOUR * HOUR, 57.0, 1)]
+
+
+def test_a_mentions_link_is_one_line_without_anything_a_terminal_acts_on_in_the_text_email(tmp_path, invoke):
+    pipeline = _pipeline(tmp_path, invoke, {STORM_HOUR: (2, 16)})
+    db = pipeline.open()
+    db.execute("UPDATE mentions SET url = 'https://example.test/p' || char(10, 10) || 'ALL CLEAR, no action needed'"
+               " || char(10, 27) || '[2J' WHERE created_at >= '2026-03-06T14:00:00Z'")
+    db.conn.commit()
+    db.close()
+
+    pipeline.evaluate_alerts(START + 5 * 24 * HOUR)
+
+    raw = sqlite3.connect(tmp_path / "brandpulse.db").execute("SELECT message FROM outbox").fetchone()[0]
+    text = email.message_from_bytes(raw, policy=policy.default).get_body(("plain",)).get_content()
+    assert "\x1b" not in text and "ALL CLEAR, no action needed" in text
+    assert not any(line.startswith("ALL CLEAR") for line in text.splitlines())

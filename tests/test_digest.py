@@ -206,6 +206,21 @@ def test_posts_in_the_digest_are_one_bounded_line_without_anything_a_terminal_ac
     assert "\ufffd[2J" in text and len(long_line) < POST_CHARS + 60 and long_line.rstrip().endswith("…")
 
 
+def test_a_posts_link_in_the_text_digest_is_one_line_without_anything_a_terminal_acts_on():
+    from brandpulse.alerts.digest_render import digest_text
+
+    link = "https://example.test/p\n\nALL CLEAR, nothing to see\n\x1b[2J"
+    doc = {"date": "2026-03-10", "timezone": "UTC", "share_of_voice": [], "brands": [{
+        "brand": "Acme", "volume": 1, "categories": {"detractor": 1}, "net_score": -100.0,
+        "net_score_change": {"previous_day": None}, "net_score_7d_average": None, "trend": [], "themes": [],
+        "top_positive": [], "sources": [], "alerts": [],
+        "top_negative": [{"source": "x", "author": "eve", "text": "acme broke", "url": link, "similar": 0}]}]}
+
+    text = digest_text(doc)
+
+    assert "\x1b" not in text and not any(line.startswith("ALL CLEAR") for line in text.splitlines())
+
+
 def test_a_digests_alerts_show_their_window_in_the_digests_time_zone_with_its_date():
     from brandpulse.alerts.emails import window_in
 
