@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from brandpulse.alerts.base import Alert
-from brandpulse.alerts.emails import signed, web_link, window_query
+from brandpulse.alerts.emails import signed, unscored_query, web_link, window_query
 from brandpulse.alerts.shown import excerpt
 
 MENTION_CHARS = 140
@@ -73,6 +73,8 @@ def spike_chat(alert: Alert, alert_id: int) -> ChatMessage:
     ]
     if "complaints" in alert.details:
         lines.append(f"{alert.details['complaints']} of them are complaints (posts that need an answer).")
+    if unscored := unscored_query(alert):
+        lines.append(f"{alert.details['unscored']} more in a language no model reads, in no count: {unscored}")
     if themes := _themes(alert.details):
         lines.append(themes)
     if mentions := _mention_lines(alert.details.get("top_mentions") or []):

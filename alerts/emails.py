@@ -95,6 +95,14 @@ def alert_subject(alert: Alert) -> str:
     )
 
 
+def unscored_query(alert: Alert) -> str | None:
+    """The command that lists the window's mentions in languages no model reads, when it has any: they are in no
+    count of the alert, and support must still read them."""
+    if not alert.details.get("unscored"):
+        return None
+    return window_query(alert).replace("--category detractor --order complaint", "--category unscored")
+
+
 def window_query(alert: Alert) -> str:
     """The command that lists every detractor mention of a spike's window, the likeliest complaints first: the top
     mentions are only a sample of the posts support has to answer. `--all`, not the count at alert time: posts
@@ -137,7 +145,8 @@ def alert_email(
     cid = new_cid() if chart_png else None
     context = {"alert": alert, "mentions": top_mentions, "chart_cid": cid, "guards": alert.details.get("guards", {}),
                "themes": alert.details.get("themes", []), "themes_change": alert.details.get("themes_change"),
-               "window_query": window_query(alert) if alert.kind == "spike" else None}
+               "window_query": window_query(alert) if alert.kind == "spike" else None,
+               "unscored_query": unscored_query(alert) if alert.kind == "spike" else None}
     return build_message(
         alert_subject(alert), sender, recipients, render("alert.txt", context), render("alert.html", context),
         {cid: chart_png} if cid and chart_png else None,

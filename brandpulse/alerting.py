@@ -99,7 +99,8 @@ def with_evidence(config: Config, db: Any, alert: Alert, previous_themes: tuple[
     baseline = store_alerts.detractor_texts(db, alert.brand, baseline_from, alert.window_start - BUILD_UP,
                                             alert.source)
     evidence = alerts_evidence.spike_evidence(window, baseline, keywords_of(config, alert.brand), COMPLAINT_THRESHOLD)
-    details = {**alert.details, **evidence}
+    unscored = store_alerts.unscored_count(db, alert.brand, alert.window_start, alert.window_end, alert.source)
+    details = {**alert.details, **evidence, "unscored": unscored}
     if alert.details.get("update"):
         details["themes_change"] = alerts_evidence.themes_change(previous_themes, details["themes"])
     return replace(alert, details=details)

@@ -68,6 +68,16 @@ def detractor_mentions(
     ]
 
 
+UNSCORED_COUNT = """SELECT count(*) FROM mentions
+    WHERE brand = ? AND created_at >= ? AND created_at < ? AND category = 'unscored' AND (? IS NULL OR source = ?)"""
+
+
+def unscored_count(db: Store, brand: str, start: datetime, end: datetime, source: str | None = None) -> int:
+    """How many mentions of `brand` (from `source` if given) in [start, end) are in a language no model reads: no
+    detractor count sees them, yet one may be a complaint to answer."""
+    return db.execute(UNSCORED_COUNT, [brand, to_db(start), to_db(end), source, source]).fetchone()[0]
+
+
 def detractor_texts(
     db: Store, brand: str, start: datetime, end: datetime, source: str | None = None,
     limit: int = 200_000,

@@ -130,3 +130,11 @@ def test_a_digest_message_says_how_many_mentions_are_not_classified_yet():
                         complaints=0, unclassified=7).body.splitlines()
 
     assert lines[1] == "7 more not classified yet, in no figure here."
+
+
+def test_a_spike_message_names_the_query_for_the_windows_posts_no_model_read():
+    body = alert_chat(_spike(complaints=40, unscored=2), 17).body
+
+    assert ("2 more in a language no model reads, in no count: brandpulse query --brand 'Pinebrook Coffee' --since "
+            "2026-03-06T14:00:00Z --until 2026-03-06T15:00:00Z --category unscored --all") in body.splitlines()
+    assert "unscored" not in alert_chat(_spike(complaints=40, unscored=0), 17).body

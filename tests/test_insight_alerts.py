@@ -167,3 +167,22 @@ def test_the_alerts_query_still_lists_every_detractor_of_its_window_after_late_p
         [start, end])}
     assert len(detractors) == alert.observed + 20
     assert sorted(r["external_id"] for r in json.loads(listed.stdout)) == sorted(detractors)
+
+
+def test_an_alert_points_support_to_the_windows_posts_in_languages_no_model_reads(tmp_path, invoke):
+    pipeline = _pipeline(tmp_path, invoke, {STORM_HOUR: (30, 0, TOPIC)})
+    window = START + STORM_HOUR * HOUR
+    foreign = "".join(json.dumps({
+        "source": "twitter", "id": f"es-{n}", "brand": "Acme", "created_at": (window + n * HOUR / 4).strftime(
+            "%Y-%m-%dT%H:%M:%SZ"), "text": f"@acme la batería se calienta mientras carga, ¿qué hago? ({n})"}) + "\n"
+        for n in range(3))
+    (tmp_path / "es.jsonl").write_text(foreign, encoding="utf-8")
+    assert invoke("--config", tmp_path / "config.yaml", "ingest", tmp_path / "es.jsonl").exit_code == 0
+
+    (alert,) = pipeline.evaluate_alerts(START + 5 * 24 * HOUR)
+
+    body = _messages(tmp_path)[0].get_body(("plain",)).get_content()
+    command = shlex.split(body.split("in no count above:")[1].strip().splitlines()[0])
+    listed = invoke("--config", tmp_path / "config.yaml", *command[1:], "--format", "json", "--columns", "external_id")
+    assert alert.details["unscored"] == 3
+    assert sorted(r["external_id"] for r in json.loads(listed.stdout)) == ["es-0", "es-1", "es-2"]
