@@ -98,18 +98,20 @@ def alert_subject(alert: Alert) -> str:
 def unscored_query(alert: Alert) -> str | None:
     """The command that lists the window's mentions in languages no model reads, when it has any: they are in no
     count of the alert, and support must still read them."""
-    if not alert.details.get("unscored"):
-        return None
-    return window_query(alert).replace("--category detractor --order complaint", "--category unscored")
+    return _listing(alert, "--category", "unscored") if alert.details.get("unscored") else None
 
 
 def window_query(alert: Alert) -> str:
     """The command that lists every detractor mention of a spike's window, the likeliest complaints first: the top
-    mentions are only a sample of the posts support has to answer. `--all`, not the count at alert time: posts
-    collected or classified late join the window afterwards, and a limit would drop the least likely complaints."""
+    mentions are only a sample of the posts support has to answer."""
+    return _listing(alert, "--category", "detractor", "--order", "complaint")
+
+
+def _listing(alert: Alert, *filters: str) -> str:
+    # `--all`, not the count at alert time: posts collected or classified late join the window afterwards, and a
+    # limit would drop the last of them.
     args = ["brandpulse", "query", "--brand", alert.brand or "", "--since", f"{alert.window_start:%Y-%m-%dT%H:%M:%SZ}",
-            "--until", f"{alert.window_end:%Y-%m-%dT%H:%M:%SZ}", "--category", "detractor", "--order", "complaint",
-            "--all"]
+            "--until", f"{alert.window_end:%Y-%m-%dT%H:%M:%SZ}", *filters, "--all"]
     return shlex.join(args + (["--source", alert.source] if alert.source else []))
 
 
