@@ -88,6 +88,7 @@ class BrandConfig(Strict):
     name: str = Field(min_length=1)
     keywords: list[Keyword] = Field(min_length=1)
     exclusions: list[str] = []
+    own_accounts: list[str] = []  # the brand's own handles (@NimbusHelp): their posts are not collected as mentions
     recipients: Recipients | None = None
 
 

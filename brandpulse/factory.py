@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 def brand_queries(config: Config) -> list[BrandQuery]:
     """One query per configured brand."""
-    return [BrandQuery(b.name, tuple(b.keywords), tuple(b.exclusions)) for b in config.brands]
+    return [BrandQuery(b.name, tuple(b.keywords), tuple(b.exclusions), tuple(b.own_accounts)) for b in config.brands]
 
 
 # The environment variables each collector type needs; secrets never live in the config file.

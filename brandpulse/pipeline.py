@@ -29,7 +29,7 @@ from brandpulse.config import Config
 from brandpulse.delivery import DeliveryReport, deliver
 from brandpulse.logging_setup import mask, secret_values
 from brandpulse.collectors.base import CollectorError, dated_by_now
-from brandpulse.collectors.brands import BrandMatcher
+from brandpulse.collectors.brands import BrandMatcher, by_own_account
 from brandpulse.collectors.jsonl import LineError, parse_lines
 from brandpulse.sentiment.language import language_tag
 from brandpulse.sentiment.nps import categorize, categorize_result
@@ -162,7 +162,8 @@ class Pipeline:
                                   exc_info=not isinstance(exc, CollectorError))
                         _record_failure(db, report, state_name, error, now)
                         continue
-                    mentions = [dated_by_now(mention, now) for mention in result.mentions]
+                    mentions = [dated_by_now(mention, now) for mention in result.mentions
+                                if not by_own_account(mention, query)]
                     saved = store_mentions.save_mentions(db, mentions, now, state_name, result.cursor,
                                                          self._category_of, whole=result.error is None)
                     if result.error is not None:  # stopped part-way: what it read is saved, the failure recorded too

@@ -101,6 +101,7 @@ class BrandQuery:
     brand: str
     keywords: tuple[str, ...]
     exclusions: tuple[str, ...] = ()
+    own_accounts: tuple[str, ...] = ()  # the brand's own handles: what they post is not a mention of it
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,24 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from brandpulse.collectors.base import BrandQuery
+from brandpulse.collectors.base import BrandQuery, Mention
 
 
 def _phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
     # Word boundaries so that "lumo" does not match "columbo"; keywords may start with @ or #.
     parts = [r"(?<!\w)" + re.escape(p.strip()) + r"(?!\w)" for p in phrases if p.strip()]
     return re.compile("|".join(parts), re.IGNORECASE) if parts else None
+
+
+def handle(name: str) -> str:
+    """An account name as compared: without its leading @, case folded ("@NimbusHelp" is "nimbushelp")."""
+    return name.strip().lstrip("@").casefold()
+
+
+def by_own_account(mention: Mention, query: BrandQuery) -> bool:
+    """Whether `mention` was posted by one of the brand's own accounts (its support desk answering a storm, its
+    announcements): not what others say of it, and no post to answer."""
+    return mention.author is not None and handle(mention.author) in {handle(a) for a in query.own_accounts}
 
 
 class BrandMatcher:

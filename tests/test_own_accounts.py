@@ -1,0 +1,41 @@
+import json
+import sqlite3
+from datetime import datetime, timezone
+
+from brandpulse.collectors.base import BrandQuery
+from brandpulse.collectors.twitter import build_query
+from brandpulse.config import load_config
+from brandpulse.pipeline import Pipeline
+from tests.conftest import write_config
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+
+
+def _post(post_id: str, author: str, text: str) -> str:
+    return json.dumps({"source": "x", "id": post_id, "author": author, "text": text,
+                       "created_at": "2026-03-02T08:00:00Z"})
+
+
+def test_the_brands_own_accounts_are_not_collected_as_mentions_of_it(tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("\n".join([
+        _post("1", "sam_k", "@NimbusHelp no signal in Leeds since 9, nimbus what is going on?"),
+        _post("2", "NimbusHelp", "@sam_k Sorry to hear that! Nimbus engineers are on it, please DM us."),
+        _post("3", "nimbushelp", "We're aware of an issue affecting Nimbus signal in Leeds."),
+        _post("4", "NimbusFan", "nimbus fixed my line in minutes, great support"),
+    ]) + "\n")
+    config = write_config(tmp_path / "c.yaml", f"""
+brands: [{{name: Nimbus, keywords: [nimbus], own_accounts: ["@NimbusHelp"]}}]
+collectors: [{{type: replay, name: feed, path: {feed}}}]
+""")
+    pipeline = Pipeline(load_config(config), tmp_path / "c.db")
+
+    report = pipeline.collect(NOW)
+
+    authors = [a for (a,) in sqlite3.connect(pipeline.db_path).execute("SELECT author FROM mentions ORDER BY id")]
+    assert report.new == 2 and authors == ["sam_k", "NimbusFan"]
+
+
+def test_twitter_does_not_even_fetch_the_brands_own_posts():
+    query = BrandQuery("Nimbus", ("nimbus",), (), ("@NimbusHelp", "nimbus_uk"))
+    assert build_query(query) == "nimbus -from:nimbushelp -from:nimbus_uk -is:retweet lang:en"
