@@ -76,13 +76,22 @@ def _rfc822(text: Any) -> datetime | None:
     return written and written.replace(tzinfo=written.tzinfo or timezone.utc)
 
 
-def cut_short(body: bytes) -> bool:
+def cut_short(body: bytes, encoding: str | None = None) -> bool:
     """True when the XML document `body` ends before its elements close: a connection dropped mid-answer, which
-    feedparser reads without complaint as the entries before the cut."""
+    feedparser reads without complaint as the entries before the cut. `encoding` is the one feedparser read it in:
+    expat reads no multi-byte encoding but UTF-8 and UTF-16 (Shift_JIS, GB2312, Big5...), so such a body is read
+    decoded."""
+    try:
+        return _ends_early(body)
+    except ValueError:  # "multi-byte encodings are not supported"
+        return encoding is not None and _ends_early(body.decode(encoding, "replace"))
+
+
+def _ends_early(document: bytes | str) -> bool:
     parser = expat.ParserCreate()
     parser.UseForeignDTD(True)  # an entity it cannot know (HTML's &nbsp;) is no reason to stop reading
     try:
-        parser.Parse(body, True)
+        parser.Parse(document, True)  # a str is read as UTF-8, whatever its declaration says
     except expat.ExpatError as exc:
         return exc.code in _CUT_SHORT
     return False
@@ -164,7 +173,7 @@ class FeedCollector:
                     f"{self.source}: {url} is not an RSS or Atom feed ({parsed.get('bozo_exception')}); check the url"
                 )
             # Its entries past the cut would be lost for good: the resume point moves to the newest one read.
-            if parsed.get("bozo") and cut_short(response.content):
+            if parsed.get("bozo") and cut_short(response.content, parsed.get("encoding")):
                 raise MalformedPayload(f"{self.source}: the answer from {url} ends before the feed does (cut short on "
                                        "the way); nothing of it is used, the next run retries")
             # Relative links are read against the answer's own address, after redirects, as a browser reads them.

@@ -220,3 +220,21 @@ def test_a_plain_text_title_keeps_what_looks_like_markup():
              "published_parsed": (2026, 11, 21, 10, 0, 0, 5, 325, 0)}
 
     assert entry_to_mention(entry, "feed").text == "I <3 Pinebrook > tea & cake"
+
+
+def test_a_shift_jis_feed_served_as_text_xml_is_read(server):
+    feed = _rss(("a", "Sat, 21 Nov 2026 10:00:00 GMT")).replace(b"Pinebrook a", "Pinebrook 最高".encode())
+    feed = feed.decode().replace('version="1.0"?>', 'version="1.0" encoding="Shift_JIS"?>').encode("shift_jis")
+    server.route("/rss", Reply(200, feed, {"Content-Type": "text/xml"}))
+
+    assert [m.text for m in collector(server, "/rss").collect(BRAND, None).mentions] == ["Pinebrook 最高"]
+
+
+def test_a_shift_jis_feed_cut_short_is_refused(server):
+    feed = _rss(*((f"e{n}", f"Sat, 21 Nov 2026 {20 - n:02d}:00:00 GMT") for n in range(4))).decode()
+    feed = feed.replace('version="1.0"?>', 'version="1.0" encoding="Shift_JIS"?>')
+    feed = feed.replace("Pinebrook", "最高 Pinebrook")
+    server.route("/rss", Reply(200, feed.encode("shift_jis")[:-40], {"Content-Type": "text/xml"}))
+
+    with pytest.raises(CollectorError, match="ends before the feed does"):
+        collector(server, "/rss").collect(BRAND, None)
