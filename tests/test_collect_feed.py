@@ -238,3 +238,13 @@ def test_a_shift_jis_feed_cut_short_is_refused(server):
 
     with pytest.raises(CollectorError, match="ends before the feed does"):
         collector(server, "/rss").collect(BRAND, None)
+
+
+def test_an_answer_cut_short_inside_a_cdata_section_is_refused(server):
+    whole = _rss(*((f"e{n}", f"Sat, 21 Nov 2026 {20 - n:02d}:00:00 GMT") for n in range(4)))
+    whole = whole.replace(b"</title><pubDate>", b"</title><description><![CDATA[<p>Pinebrook is good</p>]]>"
+                                                b"</description><pubDate>")
+    server.route("/rss", Reply(200, whole[: whole.rindex(b"is good")], {"Content-Type": "application/rss+xml"}))
+
+    with pytest.raises(CollectorError, match="ends before the feed does"):
+        collector(server, "/rss").collect(BRAND, None)
