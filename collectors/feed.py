@@ -89,12 +89,23 @@ def cut_short(body: bytes, encoding: str | None = None) -> bool:
 
 
 def _ends_early(document: bytes | str) -> bool:
-    parser = expat.ParserCreate()
+    parser, depth = expat.ParserCreate(), {"open": 0, "ended": False}
     parser.UseForeignDTD(True)  # an entity it cannot know (HTML's &nbsp;) is no reason to stop reading
+
+    def start(*_: Any) -> None:
+        depth["open"] += 1
+
+    def end(_: str) -> None:
+        depth["open"] -= 1
+        depth["ended"] = depth["open"] == 0
+
+    parser.StartElementHandler, parser.EndElementHandler = start, end
     try:
         parser.Parse(document, True)  # a str is read as UTF-8, whatever its declaration says
     except expat.ExpatError as exc:
-        return exc.code in _CUT_SHORT
+        # Once the root element has closed the feed is whole: a trailer left unfinished (a server's comment) cuts
+        # off no entry.
+        return exc.code in _CUT_SHORT and not depth["ended"]
     return False
 
 

@@ -248,3 +248,10 @@ def test_an_answer_cut_short_inside_a_cdata_section_is_refused(server):
 
     with pytest.raises(CollectorError, match="ends before the feed does"):
         collector(server, "/rss").collect(BRAND, None)
+
+
+def test_a_whole_feed_followed_by_an_unfinished_trailer_is_read(server):
+    feed = _rss(("a", "Sat, 21 Nov 2026 10:00:00 GMT")) + b"\n<!-- served by cache node 7, ttl"
+    server.route("/rss", Reply(200, feed, {"Content-Type": "application/rss+xml"}))
+
+    assert [m.external_id for m in collector(server, "/rss").collect(BRAND, None).mentions] == ["a"]
