@@ -174,8 +174,9 @@ def open_sqlite(path: str | Path, read_only: bool = False) -> SqliteStore:
         if not path.exists():
             raise StoreError(f"database {path} does not exist; "
                              "run `brandpulse run --once` or `brandpulse ingest` first")
-        # A URI: the path's `?`, `#` and `%` escaped, or "100%25.db" would open "100%.db" and "a?b.db" create "a".
-        target: str | Path = f"file:{quote(str(path))}?mode=ro"
+        # A URI: the path's `?`, `#` and `%` escaped, or "100%25.db" would open "100%.db" and "a?b.db" create "a";
+        # absolute, after an empty authority, or "//srv/x.db" would name a host "srv".
+        target: str | Path = f"file://{quote(str(path.absolute()))}?mode=ro"
     else:
         if not path.exists():
             _create_private(path)

@@ -103,3 +103,15 @@ def test_a_store_path_with_uri_characters_is_read_only_as_that_file(tmp_path, na
     assert reader.execute("SELECT count(*) FROM mentions").fetchone()[0] == 1
     reader.close()
     assert {p for p in tmp_path.iterdir() if not p.name.endswith(("-wal", "-shm"))} <= before
+
+
+def test_a_store_path_starting_with_two_slashes_is_read_only_as_that_file(tmp_path):
+    # "$DATA/brandpulse.db" with DATA=/ or a path joined by hand: POSIX reads "//srv/x.db" as "/srv/x.db".
+    db = open_db(tmp_path / "x.db")
+    store_mentions.save_mentions(db, [_mention("1")], NOW)
+    db.close()
+
+    reader = open_db("/" + str(tmp_path / "x.db"), read_only=True)
+
+    assert reader.execute("SELECT count(*) FROM mentions").fetchone()[0] == 1
+    reader.close()
