@@ -132,18 +132,20 @@ def language_tag(tag: str | None) -> str | None:
 class LanguageDetector:
     """py3langid with a guard for short texts: a text is called another language than `default` only when it has at
     least `min_letters` letters (mentions, hashtags and links left out) and the detector is either at least
-    `min_confidence` sure of that language or gives `default` under `max_default` (it may then hesitate between
-    kindred languages: "Me encanta esta app" reads 37% Spanish, 23% Catalan, and well under 1% English). Short posts
+    `min_confidence` sure of that language or gives `default` under `max_default` and that language at least
+    `min_guess` (it may then hesitate between kindred languages: "Me encanta esta app" reads 37% Spanish, 23% Catalan,
+    and well under 1% English; an English post quoting a phrase, "Pinebrook Hakuna matata", reads 23% Quechua). Short posts
     ("lol ok", "great phone") fool any detector; they stay in `default`. A text mostly in a script the default
     language is not written in (Cyrillic, CJK... for English) is never the default.
     """
 
     def __init__(self, default: str = "en", min_confidence: float = 0.8, min_letters: int = 10,
-                 max_default: float = 0.01):
+                 max_default: float = 0.01, min_guess: float = 0.25):
         self.default = default
         self.min_confidence = min_confidence
         self.min_letters = min_letters
         self.max_default = max_default
+        self.min_guess = min_guess
         self._identifier: Any = None
 
     def _identify(self, text: str) -> tuple[str, float, float]:
@@ -177,7 +179,8 @@ class LanguageDetector:
         if letters < self.min_letters:
             return self.default
         lang, prob, default_prob = self._identify(words)
-        if len(lang) != 2 or lang == self.default or (prob < self.min_confidence and default_prob >= self.max_default):
+        unsure = prob < self.min_confidence and (default_prob >= self.max_default or prob < self.min_guess)
+        if len(lang) != 2 or lang == self.default or unsure:
             return self.default
         # Words, or keysmash and laughter? Asked only of the few texts called foreign (it costs a tenth of detecting).
         return lang if len(_LETTER.findall(_REPEATS.sub(r"\1", words))) >= self.min_letters else self.default

@@ -66,6 +66,9 @@ def test_a_long_post_repeating_one_sentence_keeps_its_language():
 def test_a_text_the_detector_hesitates_to_call_english_stays_english():
     # Read as Welsh (20%), but English keeps 4%: too likely to be called another language.
     assert LanguageDetector("en").detect("FUCK BOB DYLAN") == "en"
+    # English under 1%, but its best reading, Quechua, only 23%: a phrase quoted in an English post.
+    assert LanguageDetector("en").detect("Pinebrook Hakuna matata") == "en"
+    assert LanguageDetector("en", min_guess=0.0).detect("Pinebrook Hakuna matata") == "qu"
 
 
 # py3langid alone calls these "pcm" (Nigerian Pidgin), "arz" (Egyptian Arabic) and "yue" (Cantonese): no ISO 639-1
