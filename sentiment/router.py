@@ -92,9 +92,13 @@ class LanguageRouter:
     def classify(self, texts: Sequence[str], tags: Sequence[str | None] | None = None) -> list[Scored]:
         """Each text's language (its tag, else detected) and its classification, in order."""
         blank = [is_blank(text) for text in texts]
-        loading = self._load_default_meanwhile() if not all(blank) else None
+        tags = tags or [None] * len(texts)
+        # Only when a text may be in the default language: a stream tagged German alone needs no English model.
+        maybe_default = any(not empty and language_tag(tag) in (None, self.detector.default)
+                            for tag, empty in zip(tags, blank))
+        loading = self._load_default_meanwhile() if maybe_default else None
         try:
-            langs = self._languages(texts, tags or [None] * len(texts), blank)
+            langs = self._languages(texts, tags, blank)
         finally:
             if loading is not None:
                 loading.join()  # never left loading (or exporting to the cache) as the process ends

@@ -392,6 +392,8 @@ def test_the_default_languages_model_loads_while_languages_are_detected_and_once
     # Nothing to read, nothing loaded: a router of blank texts only leaves its models alone.
     idle = LanguageRouter({"en": "bundled"}, load, LanguageDetector())
     assert [s.classification for s in idle.classify(["", " "])] == [None, None] and len(loads) == 1
+    # Nor do texts all tagged in a language without a model: the English one is not loaded for them.
+    assert [s.lang for s in idle.classify([GERMAN], tags=["de-DE"])] == ["de"] and len(loads) == 1
 
 
 def test_a_default_model_failing_in_the_background_fails_its_texts_with_its_error():
