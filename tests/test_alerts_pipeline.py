@@ -59,18 +59,23 @@ def test_hourly_runs_through_a_long_storm_send_one_alert_and_no_duplicates_on_re
     assert sqlite3.connect(tmp_path / "brandpulse.db").execute("SELECT count(*) FROM outbox").fetchone()[0] == 1
 
 
-def test_mention_text_is_escaped_in_the_html_email(tmp_path, invoke):
+def _storm_email_body(tmp_path, invoke, storm_update: str, kind: str) -> str:
+    """The `kind` (html, plain) body of the alert email of a storm whose mentions got `storm_update` (SQL SET)."""
     pipeline = _pipeline(tmp_path, invoke, {STORM_HOUR: (2, 16)})
     db = pipeline.open()
-    db.execute("UPDATE mentions SET text = '<script>alert(1)</script> acme', url = 'javascript:evil()' "
-               "WHERE created_at >= '2026-03-06T14:00:00Z'")
+    db.execute(f"UPDATE mentions SET {storm_update} WHERE created_at >= '2026-03-06T14:00:00Z'")
     db.conn.commit()
     db.close()
 
     pipeline.evaluate_alerts(START + 5 * 24 * HOUR)
 
     raw = sqlite3.connect(tmp_path / "brandpulse.db").execute("SELECT message FROM outbox").fetchone()[0]
-    html = email.message_from_bytes(raw, policy=policy.default).get_body(("html",)).get_content()
+    return email.message_from_bytes(raw, policy=policy.default).get_body((kind,)).get_content()
+
+
+def test_mention_text_is_escaped_in_the_html_email(tmp_path, invoke):
+    html = _storm_email_body(tmp_path, invoke, "text = '<script>alert(1)</script> acme', url = 'javascript:evil()'",
+                             "html")
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "javascript:" not in html
 
@@ -192,16 +197,7 @@ def test_a_storm_whose_mentions_arrive_after_its_hour_was_evaluated_still_alerts
 
 
 def test_a_mentions_link_is_one_line_without_anything_a_terminal_acts_on_in_the_text_email(tmp_path, invoke):
-    pipeline = _pipeline(tmp_path, invoke, {STORM_HOUR: (2, 16)})
-    db = pipeline.open()
-    db.execute("UPDATE mentions SET url = 'https://example.test/p' || char(10, 10) || 'ALL CLEAR, no action needed'"
-               " || char(10, 27) || '[2J' WHERE created_at >= '2026-03-06T14:00:00Z'")
-    db.conn.commit()
-    db.close()
-
-    pipeline.evaluate_alerts(START + 5 * 24 * HOUR)
-
-    raw = sqlite3.connect(tmp_path / "brandpulse.db").execute("SELECT message FROM outbox").fetchone()[0]
-    text = email.message_from_bytes(raw, policy=policy.default).get_body(("plain",)).get_content()
+    text = _storm_email_body(tmp_path, invoke, "url = 'https://example.test/p' || char(10, 10) || "
+                             "'ALL CLEAR, no action needed' || char(10, 27) || '[2J'", "plain")
     assert "\x1b" not in text and "ALL CLEAR, no action needed" in text
     assert not any(line.startswith("ALL CLEAR") for line in text.splitlines())
