@@ -30,6 +30,8 @@ RATING_FIELDS = ("rating", "review_rating", "trustpilot_stars", "stars", "g_rati
 _RATING_IN_TEXT = re.compile(r"\b([1-5])(?:\.0)?\s*(?:/\s*5|out of 5|stars?)\b", re.IGNORECASE)
 _TAG = re.compile(r"<[^<>]+>")  # not `[^>]`: a run of "<" with no ">" would take quadratic time
 # What expat says of a document that stops before its elements close: an answer cut short on the way.
+# Where the root element's closing tag must be found in an answer expat could not read to its end.
+TAIL_CHARS = 4096
 _CUT_SHORT = {expat.errors.codes[message] for message in (
     expat.errors.XML_ERROR_NO_ELEMENTS, expat.errors.XML_ERROR_UNCLOSED_TOKEN, expat.errors.XML_ERROR_PARTIAL_CHAR,
     expat.errors.XML_ERROR_UNCLOSED_CDATA_SECTION)}
@@ -89,10 +91,11 @@ def cut_short(body: bytes, encoding: str | None = None) -> bool:
 
 
 def _ends_early(document: bytes | str) -> bool:
-    parser, depth = expat.ParserCreate(), {"open": 0, "ended": False}
+    parser, depth = expat.ParserCreate(), {"open": 0, "ended": False, "root": ""}
     parser.UseForeignDTD(True)  # an entity it cannot know (HTML's &nbsp;) is no reason to stop reading
 
-    def start(*_: Any) -> None:
+    def start(name: str, *_: Any) -> None:
+        depth["root"] = depth["root"] or name
         depth["open"] += 1
 
     def end(_: str) -> None:
@@ -105,8 +108,21 @@ def _ends_early(document: bytes | str) -> bool:
     except expat.ExpatError as exc:
         # Once the root element has closed the feed is whole: a trailer left unfinished (a server's comment) cuts
         # off no entry.
-        return exc.code in _CUT_SHORT and not depth["ended"]
+        if depth["ended"]:
+            return False
+        if exc.code in _CUT_SHORT:
+            return True
+        # Another fault (a bare "&" in a sloppy feed) stopped expat before the end: a whole answer still closes
+        # its root element near its end.
+        return not depth["root"] or not _closes(document[-TAIL_CHARS:], f"</{depth['root']}>")
     return False
+
+
+def _closes(tail: bytes | str, closing: str) -> bool:
+    """Whether `tail` holds the tag `closing`, in the answer's own bytes (ASCII-based encodings or UTF-16)."""
+    if isinstance(tail, str):
+        return closing in tail
+    return any(closing.encode(encoding) in tail for encoding in ("utf-8", "utf-16-le", "utf-16-be"))
 
 
 def entry_time(entry: Any) -> datetime | None:

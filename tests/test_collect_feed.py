@@ -255,3 +255,23 @@ def test_a_whole_feed_followed_by_an_unfinished_trailer_is_read(server):
     server.route("/rss", Reply(200, feed, {"Content-Type": "application/rss+xml"}))
 
     assert [m.external_id for m in collector(server, "/rss").collect(BRAND, None).mentions] == ["a"]
+
+
+def test_a_sloppy_feed_cut_short_is_refused_and_read_whole_it_is_collected(server):
+    # A bare "&" (not well-formed) stops expat before the cut; the answer must still end its root element.
+    whole = _rss(*((f"e{n}", f"Sat, 21 Nov 2026 {20 - n:02d}:00:00 GMT") for n in range(6)))
+    whole = whole.replace(b"Pinebrook e0", b"Pinebrook e0 & cake", 1)
+    server.route("/cut", Reply(200, whole[: len(whole) * 2 // 3], {"Content-Type": "application/rss+xml"}))
+    server.route("/whole", Reply(200, whole, {"Content-Type": "application/rss+xml"}))
+
+    with pytest.raises(CollectorError, match="ends before the feed does"):
+        collector(server, "/cut").collect(BRAND, None)
+    assert len(collector(server, "/whole").collect(BRAND, None).mentions) == 6
+
+
+def test_a_sloppy_utf16_feed_read_whole_is_collected(server):
+    whole = _rss(("a", "Sat, 21 Nov 2026 10:00:00 GMT")).replace(b"Pinebrook a", b"Pinebrook a & cake")
+    whole = whole.decode().replace('version="1.0"?>', 'version="1.0" encoding="UTF-16"?>').encode("utf-16")
+    server.route("/rss", Reply(200, whole, {"Content-Type": "application/rss+xml"}))
+
+    assert [m.external_id for m in collector(server, "/rss").collect(BRAND, None).mentions] == ["a"]
