@@ -9,6 +9,7 @@ from brandpulse.store.errors import SearchSyntaxError
 # A phrase (with "" for a quote inside), a parenthesis, or a bare word up to the next space, quote or parenthesis.
 _TOKEN = re.compile(r'\s*(?:"((?:[^"]|"")*)"(\*?)|(\()|(\))|([^\s()"]+))')
 _WORD = re.compile(r"\w+")
+_PREFIX_END = re.compile(r"(?<=\*)")  # splits a bare word after each *
 _OPERATORS = ("AND", "OR", "NOT")
 # FTS5 reads `text:refund` or `{text author}:refund` as a column filter; the tsvector has one column.
 _COLUMN_FILTER = re.compile(r"[A-Za-z_{][\w{} ]*:")
@@ -48,7 +49,9 @@ def _tokens(expression: str) -> list[tuple[str, str]]:
         elif word.startswith("-"):
             raise SearchSyntaxError(f"{expression!r}: a leading - does not exclude here; write NOT {word[1:]}")
         else:
-            found.append(("term", _lexemes(word.rstrip("*"), word.endswith("*"))))
+            # FTS5 reads `refund*crash` as the prefix refund* and then the word crash, side by side.
+            found += [("term", _lexemes(part.rstrip("*"), part.endswith("*"))) for part in _PREFIX_END.split(word)
+                      if part]
     return found
 
 

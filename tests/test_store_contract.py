@@ -44,6 +44,7 @@ def db(store_target):
     ("charged AND coffee", {"2"}),
     ("refund OR chargeback", {"1", "4"}),
     ("refund*", {"1", "3", "4"}),                # prefix
+    ("refund*chargeback", {"4"}),                # a prefix, then another word: both
     ("coffee NOT lovely", {"2"}),                # exclusion
     ("(refund OR coffee) NOT chargeback", {"1", "2", "5"}),
     ("lovely OR double NOT coffee", {"1", "5"}),  # NOT binds tighter than OR
