@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -19,10 +20,16 @@ def handle(name: str) -> str:
     return name.strip().lstrip("@").casefold()
 
 
+@functools.lru_cache(maxsize=64)
+def own_handles(accounts: tuple[str, ...]) -> frozenset[str]:
+    """The brand's own accounts as compared, folded once per configuration, not once per mention."""
+    return frozenset(map(handle, accounts))
+
+
 def by_own_account(mention: Mention, query: BrandQuery) -> bool:
     """Whether `mention` was posted by one of the brand's own accounts (its support desk answering a storm, its
     announcements): not what others say of it, and no post to answer."""
-    return mention.author is not None and handle(mention.author) in {handle(a) for a in query.own_accounts}
+    return mention.author is not None and handle(mention.author) in own_handles(query.own_accounts)
 
 
 class BrandMatcher:

@@ -29,9 +29,9 @@ log = logging.getLogger(__name__)
 RATING_FIELDS = ("rating", "review_rating", "trustpilot_stars", "stars", "g_rating", "gd_rating")
 _RATING_IN_TEXT = re.compile(r"\b([1-5])(?:\.0)?\s*(?:/\s*5|out of 5|stars?)\b", re.IGNORECASE)
 _TAG = re.compile(r"<[^<>]+>")  # not `[^>]`: a run of "<" with no ">" would take quadratic time
-# What expat says of a document that stops before its elements close: an answer cut short on the way.
 # Where the root element's closing tag must be found in an answer expat could not read to its end.
 TAIL_CHARS = 4096
+# What expat says of a document that stops before its elements close: an answer cut short on the way.
 _CUT_SHORT = {expat.errors.codes[message] for message in (
     expat.errors.XML_ERROR_NO_ELEMENTS, expat.errors.XML_ERROR_UNCLOSED_TOKEN, expat.errors.XML_ERROR_PARTIAL_CHAR,
     expat.errors.XML_ERROR_UNCLOSED_CDATA_SECTION)}

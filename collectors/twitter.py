@@ -49,7 +49,7 @@ def build_query(query: BrandQuery, lang: str | None = "en", include_retweets: bo
     terms = [_term(k) for k in query.keywords if k.strip()]
     parts = [terms[0] if len(terms) == 1 else "(" + " OR ".join(terms) + ")"]
     parts += ["-" + _term(e) for e in query.exclusions if e.strip()]
-    parts += ["-from:" + handle(a) for a in query.own_accounts if handle(a)]  # not even fetched: no quota spent
+    parts += ["-from:" + name for name in map(handle, query.own_accounts) if name]  # not fetched: no quota spent
     if not include_retweets:
         parts.append("-is:retweet")
     if lang:

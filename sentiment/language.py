@@ -134,8 +134,8 @@ class LanguageDetector:
     least `min_letters` letters (mentions, hashtags and links left out) and the detector is either at least
     `min_confidence` sure of that language or gives `default` under `max_default` and that language at least
     `min_guess` (it may then hesitate between kindred languages: "Me encanta esta app" reads 37% Spanish, 23% Catalan,
-    and well under 1% English; an English post quoting a phrase, "Pinebrook Hakuna matata", reads 23% Quechua). Short posts
-    ("lol ok", "great phone") fool any detector; they stay in `default`. A text mostly in a script the default
+    and well under 1% English; an English post quoting a phrase, "Pinebrook Hakuna matata", reads 23% Quechua).
+    Short posts ("lol ok", "great phone") fool any detector; they stay in `default`. A text mostly in a script the default
     language is not written in (Cyrillic, CJK... for English) is never the default.
     """
 

@@ -55,6 +55,11 @@ def _tokens(expression: str) -> list[tuple[str, str]]:
     return found
 
 
+def _joined(parts: list[str], operator: str) -> str:
+    """`parts` joined by a tsquery operator, in parentheses when there are several."""
+    return parts[0] if len(parts) == 1 else "(" + operator.join(parts) + ")"
+
+
 class _Parser:
     """FTS5 precedence: terms side by side (implicit AND) bind tighter than NOT, NOT tighter than AND, AND tighter
     than OR: `a NOT b c` is `a NOT (b AND c)`, `a NOT b AND c` is `(a NOT b) AND c`."""
@@ -84,7 +89,7 @@ class _Parser:
         while self.peek() == "OR":
             self.at += 1
             parts.append(self.all_of())
-        return parts[0] if len(parts) == 1 else "(" + " | ".join(parts) + ")"
+        return _joined(parts, " | ")
 
     def all_of(self) -> str:
         parts = [self.excluding()]
@@ -92,7 +97,7 @@ class _Parser:
             if self.peek() == "AND":
                 self.at += 1
             parts.append(self.excluding())
-        return parts[0] if len(parts) == 1 else "(" + " & ".join(parts) + ")"
+        return _joined(parts, " & ")
 
     def excluding(self) -> str:
         result = self.side_by_side()
@@ -105,7 +110,7 @@ class _Parser:
         parts = [self.primary()]
         while self.peek() == "term":
             parts.append(self.primary())
-        return parts[0] if len(parts) == 1 else "(" + " & ".join(parts) + ")"
+        return _joined(parts, " & ")
 
     def primary(self) -> str:
         kind = self.peek()
