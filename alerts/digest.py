@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from brandpulse.alerts.background import bundled_background
 from brandpulse.alerts.complaints_first import complaint_count, flagged
 from brandpulse.alerts.neardup import largest_groups
 from brandpulse.alerts.themes import themes
@@ -119,7 +120,7 @@ def brand_digest(
     negative = [m["text"] or "" for m in mentions if m["category"] == "detractor"]
     return BrandDigest(
         brand=brand, day=day, counts=counts, trend=[*trend, (day, counts)][-TREND_DAYS:],
-        themes=[t.as_dict() for t in themes(negative, baseline_texts, [brand, *keywords], terms)],
+        themes=[t.as_dict() for t in themes(negative, baseline_texts, [brand, *keywords], terms, bundled_background())],
         top_positive=top_grouped(mentions, "promoter", top),
         top_negative=flagged(top_grouped(mentions, "detractor", top), complaint_threshold),
         sources=by_source(mentions), alerts=[alert_summary(a) for a in alerts],

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from brandpulse.alerts.background import bundled_background
 from brandpulse.alerts.complaints_first import complaint_count, complaints_first, flagged, is_complaint
 from brandpulse.alerts.neardup import largest_groups
 from brandpulse.alerts.themes import theme_terms, themes
@@ -26,7 +27,7 @@ def spike_evidence(
     detractor texts of the baseline period. Complaint groups come first, each part largest group first (what the
     storm is made of, not the one most negative post), then the most negative.
     """
-    found = themes([m["text"] or "" for m in window], baseline_texts, keywords, TOP_THEMES)
+    found = themes([m["text"] or "" for m in window], baseline_texts, keywords, TOP_THEMES, bundled_background())
     # Among complaint (or other) groups of one size, the most negative first.
     largest = largest_groups(complaints_first(window, complaint_threshold), top,
                              lambda group: is_complaint(group, complaint_threshold))

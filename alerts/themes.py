@@ -5,7 +5,9 @@ phrases and are never terms; a term neither starts nor ends with a stop word ("w
 is not); words count by their Snowball stem ("charged", "charges", "charging"), shown in the window's most frequent
 form. The contrast is the weighted log-odds ratio with an informative Dirichlet prior of Monroe, Colaresi & Quinn
 (2008, "Fightin' Words", section 3.5): each n-gram order is its own multinomial, the prior is the pooled counts of
-window and baseline, and the score is the z-score of the log-odds difference. A phrase is kept instead of a shorter
+window and baseline, and the score is the z-score of the log-odds difference. A brand with little history has
+little to contrast a storm with (with none, no term can stand out): a general `Background` (term counts of negative
+tweets at large) then tops its baseline up to `TOP_UP_TEXTS` texts' worth. A phrase is kept instead of a shorter
 part of it when that part occurs (almost) only inside the phrase, and of two overlapping phrases of the same
 sentence (a shared word, about the same count) only the better one is listed.
 
@@ -55,6 +57,9 @@ _RESERVED = 3
 INSIDE_TOLERANCE = 0.1
 MIN_COUNT = 3  # a theme is mentioned at least this often in the window
 MIN_SCORE = 1.96  # and over-represented at the 5 % level
+# A baseline of fewer texts is topped up with the background, weighted as the texts it lacks: a brand's own history
+# decides its themes as soon as it has some, and a new brand's storm still has something to stand out against.
+TOP_UP_TEXTS = 100
 
 
 class ThemesError(ValueError):
@@ -73,6 +78,16 @@ class Theme:
     def as_dict(self) -> dict[str, object]:
         """`{"term", "count", "baseline_count", "score"}`: the stable JSON shape of `details.themes`."""
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Background:
+    """How many texts of a general corpus hold each 1-3 gram, as space-joined stems (stop words as themselves), per
+    order; with the number of grams counted per order and of texts (see `background_counts`)."""
+
+    counts: tuple[dict[str, int], ...]
+    totals: tuple[int, ...]
+    texts: int
 
 
 def ignored_words(keywords: Iterable[str]) -> set[str]:
@@ -144,9 +159,18 @@ def _text_numbers(ids: np.ndarray) -> np.ndarray:
 class _Counts:
     keys: np.ndarray  # unique window keys of one order, sorted
     window: np.ndarray
-    baseline: np.ndarray
+    baseline: np.ndarray  # the brand's own counts, as shown
     window_total: int
     baseline_total: int
+    # What the window is contrasted with: the baseline, topped up with the background when it is short.
+    reference: np.ndarray | None = None
+    reference_total: float = 0.0
+
+    def contrast(self) -> tuple[np.ndarray, float]:
+        """The counts and total the window is contrasted with."""
+        if self.reference is None:
+            return self.baseline, max(self.baseline_total, 1)
+        return self.reference, max(self.reference_total, 1.0)
 
 
 def _count(window: list[np.ndarray], baseline: list[np.ndarray]) -> list[_Counts]:
@@ -162,7 +186,7 @@ def _count(window: list[np.ndarray], baseline: list[np.ndarray]) -> list[_Counts
     return counted
 
 
-def log_odds_z(y_i: np.ndarray, y_j: np.ndarray, n_i: int, n_j: int) -> np.ndarray:
+def log_odds_z(y_i: np.ndarray, y_j: np.ndarray, n_i: float, n_j: float) -> np.ndarray:
     """Monroe et al.'s z-scores of group i against j, with the pooled counts as informative Dirichlet prior."""
     alpha = (y_i + y_j).astype(float)
     alpha0 = float(n_i + n_j)
@@ -186,7 +210,8 @@ def _candidates(counted: list[_Counts], size: int, names: list[str]) -> list[The
     for order, c in enumerate(counted, start=1):
         if not len(c.keys):
             continue
-        z = log_odds_z(c.window, c.baseline, c.window_total, max(c.baseline_total, 1))
+        reference, reference_total = c.contrast()
+        z = log_odds_z(c.window, reference, c.window_total, reference_total)
         for k in np.flatnonzero((c.window >= MIN_COUNT) & (z >= MIN_SCORE)):
             term = " ".join(_decode(int(c.keys[k]), order, size, names))
             found.append(Theme(term, int(c.window[k]), int(c.baseline[k]), round(float(z[k]), 2)))
@@ -208,8 +233,9 @@ def _inside_longer(candidates: list[Theme]) -> set[str]:
 
 
 def themes(window_texts: Sequence[str], baseline_texts: Sequence[str], keywords: Iterable[str] = (),
-           limit: int = 5) -> list[Theme]:
-    """The `limit` terms most over-represented in `window_texts` against `baseline_texts`, best first."""
+           limit: int = 5, background: Background | None = None) -> list[Theme]:
+    """The `limit` terms most over-represented in `window_texts` against `baseline_texts` (topped up with
+    `background` when it has fewer than TOP_UP_TEXTS texts), best first."""
     if limit < 0:
         raise ThemesError(f"limit must be >= 0, not {limit}")
     window_tokens = words(window_texts)
@@ -220,9 +246,41 @@ def themes(window_texts: Sequence[str], baseline_texts: Sequence[str], keywords:
     ids = [_id_arrays(tokens, vocabulary.ids) for tokens in (window_tokens, baseline_tokens)]
     grams = [_gram_keys(each, _text_numbers(each), vocabulary.stop, vocabulary.opens, size) for each in ids]
     counted = _count(*grams)
+    if background is not None and len(baseline_texts) < TOP_UP_TEXTS:
+        weight = (TOP_UP_TEXTS - len(baseline_texts)) / max(background.texts, 1)
+        counted = _topped_up(counted, background, weight, size, vocabulary.stems)
     candidates = _candidates(counted, size, vocabulary.names)
     dropped = _inside_longer(candidates)
     return _distinct([t for t in candidates if t.term not in dropped], limit)
+
+
+def _topped_up(counted: list[_Counts], background: Background, weight: float, size: int,
+               stems: list[str]) -> list[_Counts]:
+    """The baseline's counts plus `weight` times the background's, for each window gram."""
+    topped = []
+    for order, c in enumerate(counted, start=1):
+        known = background.counts[order - 1]
+        extra = np.array([known.get(" ".join(_decode(int(k), order, size, stems)), 0) for k in c.keys], dtype=float)
+        topped.append(_Counts(c.keys, c.window, c.baseline, c.window_total, c.baseline_total,
+                              c.baseline + weight * extra, c.baseline_total + weight * background.totals[order - 1]))
+    return topped
+
+
+def background_counts(texts: Sequence[str], minimum: int = 2) -> Background:
+    """The `Background` of `texts`: each gram's text count (grams in fewer than `minimum` texts left out)."""
+    tokens = words(texts)
+    vocabulary = _vocabulary(tokens, ())
+    ids = _id_arrays(tokens, vocabulary.ids)
+    size = len(vocabulary.names)
+    counts, totals = [], []
+    for order, keys in enumerate(_gram_keys(ids, _text_numbers(ids), vocabulary.stop, vocabulary.opens, size),
+                                 start=1):
+        unique, found = np.unique(keys, return_counts=True)
+        kept = found >= minimum
+        counts.append({" ".join(_decode(int(k), order, size, vocabulary.stems)): int(n)
+                       for k, n in zip(unique[kept], found[kept])})
+        totals.append(len(keys))
+    return Background(tuple(counts), tuple(totals), len(texts))
 
 
 _LOCAL = threading.local()
@@ -242,11 +300,12 @@ def _stems(tokens: list[str]) -> list[str]:
 
 @dataclass
 class _Vocabulary:
-    """Token -> id (a stem's id for content words), id -> name shown, which ids are stop words and which of them
-    may open a phrase."""
+    """Token -> id (a stem's id for content words), id -> name shown and id -> stem (a stop word's is itself), which
+    ids are stop words and which of them may open a phrase."""
 
     ids: dict[str, int]
     names: list[str]
+    stems: list[str]
     stop: np.ndarray
     opens: np.ndarray
     stem_ids: dict[str, int]
@@ -278,7 +337,8 @@ def _vocabulary(window_tokens: list[str], keywords: Iterable[str]) -> _Vocabular
     names = ["|", "?", TEXT_BREAK, *sorted(STOPWORDS)]
     stem_ids = {stem: len(names) + k for k, stem in enumerate(sorted(shown))}
     names += [shown[stem] for stem in sorted(shown)]
-    vocabulary = _Vocabulary({name: i for i, name in enumerate(names[:_RESERVED + len(STOPWORDS)])}, names,
+    stems = names[:len(names) - len(stem_ids)] + sorted(shown)
+    vocabulary = _Vocabulary({name: i for i, name in enumerate(names[:_RESERVED + len(STOPWORDS)])}, names, stems,
                              np.zeros(len(names), dtype=bool), np.array([n in NEGATIONS for n in names]), stem_ids,
                              ignored_stems)
     vocabulary.stop[_RESERVED:_RESERVED + len(STOPWORDS)] = True

@@ -1,0 +1,32 @@
+"""The general background for themes, shipped with the package: term counts of TweetEval's negative training tweets
+(built by `python scripts/theme_background.py`), for brands whose own history is too short to contrast with."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from brandpulse.alerts.themes import Background
+
+BACKGROUND_FILE = Path(__file__).parent / "data" / "theme_background.json.gz"
+
+
+def save_background(background: Background, path: Path) -> None:
+    """Write `background` as gzipped JSON (sorted keys, no timestamp: the same counts give the same bytes)."""
+    data = {"texts": background.texts, "totals": list(background.totals), "counts": list(background.counts)}
+    raw = json.dumps(data, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    path.write_bytes(gzip.compress(raw, mtime=0))
+
+
+def read_background(path: Path) -> Background:
+    """The `Background` saved at `path`."""
+    data = json.loads(gzip.decompress(path.read_bytes()))
+    return Background(tuple(data["counts"]), tuple(data["totals"]), data["texts"])
+
+
+@lru_cache(maxsize=1)
+def bundled_background() -> Background:
+    """The shipped background, read once per process."""
+    return read_background(BACKGROUND_FILE)
