@@ -183,12 +183,16 @@ class Pipeline:
                     if isinstance(item, LineError):
                         report.errors.append(item)
                         continue
-                    if item.brand is None:
-                        item = replace(item, brand=self._matcher.brand_for(item.text))
-                        report.without_brand += item.brand is None
                     if item.label is not None and not language_tag(item.lang):  # never classified here: detect it
                         item = replace(item, lang=self.router().detector.detect(item.text))
-                    writer.add(item)
+                    if item.brand is not None:
+                        writer.add(item)
+                        continue
+                    # A post naming several brands is stored for each, as their collectors store it.
+                    brands = self._matcher.brands_for(item.text)
+                    report.without_brand += not brands
+                    for brand in brands or [None]:
+                        writer.add(replace(item, brand=brand))
             report.new, report.duplicate = writer.new, writer.duplicate
         return report
 

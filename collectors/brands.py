@@ -33,7 +33,7 @@ def by_own_account(mention: Mention, query: BrandQuery) -> bool:
 
 
 class BrandMatcher:
-    """Finds the first brand whose keywords occur in a text and whose exclusions do not."""
+    """Finds the brands whose keywords occur in a text and whose exclusions do not."""
 
     def __init__(self, queries: Iterable[BrandQuery]):
         self._rules = [
@@ -44,12 +44,9 @@ class BrandMatcher:
         """True when `text` mentions `brand` and none of its exclusions."""
         return any(name == brand and self._hit(inc, exc, text) for name, inc, exc in self._rules)
 
-    def brand_for(self, text: str) -> str | None:
-        """The first configured brand that `text` mentions, or None."""
-        for name, include, exclude in self._rules:
-            if self._hit(include, exclude, text):
-                return name
-        return None
+    def brands_for(self, text: str) -> list[str]:
+        """Every configured brand that `text` mentions, in the config's order ("left Acme for Bolt": both)."""
+        return [name for name, include, exclude in self._rules if self._hit(include, exclude, text)]
 
     @staticmethod
     def _hit(include: re.Pattern[str] | None, exclude: re.Pattern[str] | None, text: str) -> bool:

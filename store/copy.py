@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 COPY_BATCH = 5_000
 # Copied in id order: the destination's largest id is where a rerun resumes. With each, the columns that
 # identify a row whatever later updates changed, to check that the destination holds a copy of this source.
-ID_TABLES = {"mentions": "source, external_id", "alerts": "kind, created_at", "outbox": "kind, created_at",
+ID_TABLES = {"mentions": "source, external_id, brand", "alerts": "kind, created_at", "outbox": "kind, created_at",
              "silences": "brand, created_at"}
 # Small tables keyed by name: copied whole each time, the source's rows winning.
 KEYED_TABLES = {"brands": "name", "collector_state": "name", "state": "key", "job_runs": "job"}

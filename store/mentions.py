@@ -21,7 +21,8 @@ IMPORTED_SCORE = {"negative": -1.0, "neutral": 0.0, "positive": 1.0}
 BULK_ROWS = 200
 _COLUMNS = ("source", "external_id", "brand", "author", "url", "text", "created_at", "lang", "rating", "raw",
             "collected_at", "label", "score", "category", "provenance", "classified_at")
-_KEY = ("source", "external_id")
+# A post is stored once per brand (idx_mentions_key): "left Acme for Bolt" counts for both.
+_KEY = ("source", "external_id", "coalesce(brand, '')")
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def save_mentions(
     category_of: Callable[[str, int | None], str] | None = None,
     whole: bool = True,
 ) -> SaveResult:
-    """Insert new mentions (ignoring known (source, external_id)) and advance the collector's cursor, atomically.
+    """Insert new mentions (ignoring known (source, external_id, brand)) and advance the collector's cursor, atomically.
 
     Mentions that arrive with a label are stored as imported; `category_of(label, rating)` gives their category.
     `whole` false: the collector stopped part-way, so the run does not count as a success.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable
 
@@ -191,20 +192,28 @@ def m005_complaint_lang_unscored(db: sqlite_utils.Database) -> None:
     the external-content FTS index stays valid), and its indexes and triggers are created again as they were.
     The unclassified index now follows `classified_at`, since unscored mentions have no label but are done.
     """
+    _rebuild_mentions(db, _OLD_CATEGORY, _NEW_CATEGORY, "category constraint",
+                      lambda sql: sql.replace("WHERE label IS NULL", "WHERE classified_at IS NULL"))
+    db.execute("ALTER TABLE mentions ADD COLUMN complaint REAL")
+
+
+def _rebuild_mentions(db: sqlite_utils.Database, old: str, new: str, what: str,
+                      dependent: Callable[[str], str] = lambda sql: sql) -> None:
+    """Copy the mentions table into one whose definition has `new` for `old` (ids kept, so the external-content FTS
+    index stays valid) and create its indexes and triggers again (each through `dependent`)."""
     table_sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'mentions'").fetchone()[0]
-    if _OLD_CATEGORY not in table_sql:
-        raise StoreError("cannot upgrade the mentions table: its category constraint is not the one m001 created")
+    if old not in table_sql:
+        raise StoreError(f"cannot upgrade the mentions table: its {what} is not the one m001 created")
     dependents = [sql for (sql,) in db.execute(
         "SELECT sql FROM sqlite_master WHERE tbl_name = 'mentions' AND type IN ('index', 'trigger') AND sql IS NOT NULL"
         " ORDER BY type, name")]
-    new_sql = table_sql.replace(_OLD_CATEGORY, _NEW_CATEGORY).replace("CREATE TABLE mentions", "CREATE TABLE mentions_new", 1)
-    db.execute(new_sql)
+    # A table renamed by an earlier rebuild is stored as CREATE TABLE "mentions".
+    db.execute(_TABLE_NAME.sub("CREATE TABLE mentions_new", table_sql.replace(old, new), count=1))
     db.execute("INSERT INTO mentions_new SELECT * FROM mentions")
     db.execute("DROP TABLE mentions")
     db.execute("ALTER TABLE mentions_new RENAME TO mentions")
     for sql in dependents:
-        db.execute(sql.replace("WHERE label IS NULL", "WHERE classified_at IS NULL"))
-    db.execute("ALTER TABLE mentions ADD COLUMN complaint REAL")
+        db.execute(dependent(sql))
 
 
 def m006_channels_and_triage(db: sqlite_utils.Database) -> None:
@@ -238,13 +247,24 @@ def m006_channels_and_triage(db: sqlite_utils.Database) -> None:
     )
 
 
+def m007_mentions_per_brand(db: sqlite_utils.Database) -> None:
+    """A post is stored once per brand that collected it ("left Acme for Bolt" counts for both): the key becomes
+    (source, external id, brand), a brand-less post's brand counting as ''. The table is rebuilt without its
+    UNIQUE (source, external_id) constraint, which SQLite cannot drop."""
+    _rebuild_mentions(db, _OLD_KEY, "", "key")
+    db.execute(MENTION_KEY_INDEX)
+
+
+_TABLE_NAME = re.compile(r'^CREATE TABLE "?mentions"?')
+_OLD_KEY = ",\n            UNIQUE (source, external_id)"
+MENTION_KEY_INDEX = "CREATE UNIQUE INDEX idx_mentions_key ON mentions (source, external_id, coalesce(brand, ''))"
 _OLD_CATEGORY = "CHECK (category IN ('detractor', 'passive', 'promoter'))"
 _NEW_CATEGORY = "CHECK (category IN ('detractor', 'passive', 'promoter', 'unscored'))"
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_initial, m002_brands_migrations_indexes, m003_job_runs, m004_collector_failing_since,
-    m005_complaint_lang_unscored, m006_channels_and_triage,
+    m005_complaint_lang_unscored, m006_channels_and_triage, m007_mentions_per_brand,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -154,6 +154,12 @@ CREATE TABLE silences (
 CREATE INDEX idx_silences_brand ON silences (brand, until);
 """
 
+# A post is stored once per brand that collected it; a brand-less post's brand counts as ''.
+M007 = """
+ALTER TABLE mentions DROP CONSTRAINT mentions_source_external_id_key;
+CREATE UNIQUE INDEX idx_mentions_key ON mentions (source, external_id, coalesce(brand, ''));
+"""
+
 # (name, script): the names of the SQLite migrations they mirror, in the same order.
 PG_MIGRATIONS: list[tuple[str, str]] = [
     ("m001_initial", M001),
@@ -162,6 +168,7 @@ PG_MIGRATIONS: list[tuple[str, str]] = [
     ("m004_collector_failing_since", M004),
     ("m005_complaint_lang_unscored", M005),
     ("m006_channels_and_triage", M006),
+    ("m007_mentions_per_brand", M007),
 ]
 
 _LOG_TABLE = """CREATE TABLE IF NOT EXISTS schema_migrations (

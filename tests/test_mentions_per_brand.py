@@ -1,0 +1,146 @@
+"""A post that names two configured brands ("left Acme for Bolt") is stored for each brand that collected it."""
+
+import sqlite3
+from datetime import datetime, timedelta, timezone
+
+import sqlite_utils
+
+from brandpulse.collectors.base import Mention
+from brandpulse.config import load_config
+from brandpulse.pipeline import Pipeline
+from brandpulse.store import mentions as store_mentions
+from brandpulse.store import open_db
+from brandpulse.store.migrations import MIGRATIONS, SCHEMA_VERSION
+from brandpulse.store.pg_migrations import PG_MIGRATIONS
+from brandpulse.store.queries import MentionFilter, iter_mentions
+from tests.conftest import write_config
+from tests.local_http import Reply
+
+NOW = datetime(2026, 11, 20, 13, tzinfo=timezone.utc)
+BRANDS = """
+brands:
+  - name: Acme
+    keywords: [acme]
+  - name: Bolt
+    keywords: [bolt]
+"""
+
+
+def _post(brand, external_id="t1", text="left Acme for Bolt, the refund never came"):
+    return Mention(source="twitter", external_id=external_id, text=text, created_at=NOW, brand=brand)
+
+
+def _brands(db, external_id="t1"):
+    return [row[0] for row in db.execute("SELECT brand FROM mentions WHERE external_id = ? ORDER BY id",
+                                         [external_id]).fetchall()]
+
+
+def test_a_post_is_stored_once_per_brand_and_once_without_one(store_target):
+    db = open_db(store_target)
+
+    first = store_mentions.save_mentions(db, [_post("Acme"), _post(None)], NOW)
+    again = store_mentions.save_mentions(db, [_post("Bolt"), _post("Acme"), _post(None)], NOW)
+
+    assert (first.new, again.new, again.duplicate) == (2, 1, 2)
+    assert _brands(db) == ["Acme", None, "Bolt"]
+    found = iter_mentions(db, MentionFilter(search="refund", brand="Bolt"), ("brand", "external_id"))
+    assert [(row["brand"], row["external_id"]) for row in found] == [("Bolt", "t1")]
+    db.close()
+
+
+def test_the_bulk_path_keeps_one_row_per_brand_too(store_target):
+    db = open_db(store_target)
+    posts = [f"p{n}" for n in range(store_mentions.BULK_ROWS + 50)]
+
+    first = store_mentions.save_mentions(db, [_post("Acme", p) for p in posts], NOW)
+    second = store_mentions.save_mentions(db, [_post(b, p) for p in posts for b in ("Acme", "Bolt")], NOW)
+
+    assert (first.new, second.new, second.duplicate) == (len(posts), len(posts), len(posts))
+    assert db.execute("SELECT count(*) FROM mentions").fetchone()[0] == 2 * len(posts)
+    db.close()
+
+
+def _schema_6_sqlite(path):
+    conn = sqlite3.connect(path, isolation_level=None)
+    db = sqlite_utils.Database(conn)
+    for version, step in enumerate(MIGRATIONS[:6], start=1):
+        db.execute("BEGIN")
+        step(db)
+        db.execute(f"PRAGMA user_version = {version}")
+        db.execute("COMMIT")
+    db.execute("""INSERT INTO mentions (source, external_id, brand, text, created_at, collected_at)
+                  VALUES ('twitter', 't1', 'Acme', 'left Acme for Bolt, the refund never came',
+                          '2026-11-20T12:00:00Z', '2026-11-20T12:05:00Z')""")
+    conn.close()
+
+
+def test_a_schema_6_sqlite_store_upgrades_keeping_its_rows_ids_and_search_then_stores_the_second_brands_copy(
+        db_path):
+    _schema_6_sqlite(db_path)
+
+    db = open_db(db_path)
+    saved = store_mentions.save_mentions(db, [_post("Acme"), _post("Bolt")], NOW)
+
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert (saved.new, saved.duplicate) == (1, 1)
+    assert db.execute("SELECT id, brand FROM mentions ORDER BY id").fetchall() == [(1, "Acme"), (2, "Bolt")]
+    assert db.execute("SELECT rowid FROM mentions_fts WHERE mentions_fts MATCH 'refund'").fetchall() == [(1,), (2,)]
+    triggers = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    assert triggers >= {"mentions_fts_insert", "mentions_fts_delete", "mentions_fts_update"}
+    db.close()
+
+
+def test_a_schema_6_postgresql_store_upgrades_then_stores_the_second_brands_copy(pg_url):
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, "
+                     "applied_at text NOT NULL)")
+        for version, (name, script) in enumerate(PG_MIGRATIONS[:6], start=1):
+            conn.execute(script)
+            conn.execute("INSERT INTO schema_migrations VALUES (%s, %s, '2026-11-01T00:00:00Z')", [version, name])
+        conn.execute("""INSERT INTO mentions (source, external_id, brand, text, created_at, collected_at)
+                        VALUES ('twitter', 't1', 'Acme', 'left Acme for Bolt', '2026-11-20T12:00:00Z',
+                                '2026-11-20T12:05:00Z')""")
+
+    db = open_db(pg_url)
+    saved = store_mentions.save_mentions(db, [_post("Acme"), _post("Bolt")], NOW)
+
+    assert (saved.new, saved.duplicate) == (1, 1)
+    assert _brands(db) == ["Acme", "Bolt"]
+    db.close()
+
+
+def test_a_feed_entry_naming_two_brands_is_collected_for_both_and_counts_for_each(tmp_path, server):
+    entry = ("<item><guid>e1</guid><title>Left Acme for Bolt: Acme charged me twice</title>"
+             "<pubDate>Fri, 20 Nov 2026 12:00:00 GMT</pubDate></item>")
+    feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{entry}</channel></rss>'
+    server.route("/rss", Reply(200, feed.encode(), {"Content-Type": "application/rss+xml"}))
+    config = load_config(write_config(tmp_path / "config.yaml",
+                                      BRANDS + f'collectors:\n  - {{type: feed, url: "{server.url}/rss"}}\n'))
+    pipeline = Pipeline(config, tmp_path / "db.sqlite")
+
+    first, second = pipeline.collect(NOW), pipeline.collect(NOW + timedelta(minutes=15))
+
+    assert (first.new, second.new) == (2, 0)
+    assert _brands(pipeline.open(), "e1") == ["Acme", "Bolt"]
+
+
+def test_an_imported_post_without_a_brand_is_stored_for_every_brand_it_names(tmp_path, invoke):
+    config = write_config(tmp_path / "config.yaml", BRANDS)
+    lines = ['{"source": "x", "id": "1", "text": "left Acme for Bolt", "created_at": "2026-11-20T12:00:00Z"}',
+             '{"source": "x", "id": "2", "text": "Acme only", "created_at": "2026-11-20T12:00:00Z"}',
+             '{"source": "x", "id": "3", "text": "no brand here", "created_at": "2026-11-20T12:00:00Z"}',
+             '{"source": "x", "id": "4", "text": "Acme, not Bolt", "brand": "Acme", '
+             '"created_at": "2026-11-20T12:00:00Z"}']
+    (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    first = invoke("--config", config, "ingest", tmp_path / "in.jsonl", "--no-classify")
+    again = invoke("--config", config, "ingest", tmp_path / "in.jsonl", "--no-classify")
+
+    assert first.exit_code == 0 and again.exit_code == 0, first.output + again.output
+    rows = sqlite3.connect(tmp_path / "brandpulse.db").execute(
+        "SELECT external_id, brand FROM mentions ORDER BY external_id, brand").fetchall()
+    # A brand given in the line is the line's word: id 4 names Bolt but was written for Acme alone.
+    assert rows == [("1", "Acme"), ("1", "Bolt"), ("2", "Acme"), ("3", None), ("4", "Acme")]
+    assert "0 new" in again.output
