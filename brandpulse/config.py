@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from brandpulse.collectors.brands import twitter_username
 from brandpulse.sentiment.classifier import BUNDLED
 from brandpulse.sentiment.language import ISO_639_1, WITHDRAWN_CODES, language_tag
 from brandpulse.sentiment.router import OTHER_LANGUAGES
@@ -527,12 +528,27 @@ class Config(Strict):
                              "reads: its mentions will be stored unscored")
         return notes
 
+    def account_notes(self) -> list[str]:
+        """The brands' own accounts that a Twitter collector cannot leave out of its search, as they can be no
+        Twitter username ("acme support", a typo for acme_support): their tweets would be collected as mentions."""
+        searches = [item.name for item in self.collectors if isinstance(item, TwitterCollectorConfig)]
+        return [f"brand {brand.name}'s own account {account!r} is no Twitter username (1-15 letters, digits or _), "
+                f"so {', '.join(searches)} neither leaves it out of its search nor drops a tweet as its post"
+                for brand in self.brands for account in brand.own_accounts
+                if searches and twitter_username(account) is None and _meant_for_twitter(account)]
+
     def recipients(self, brand: str | None, kind: Literal["alerts", "digest"]) -> list[str]:
         """The brand's own recipients of `kind` when it has any, else the defaults."""
         for item in self.brands:
             if item.name == brand and item.recipients and getattr(item.recipients, kind):
                 return getattr(item.recipients, kind)
         return getattr(self.email.recipients, kind)
+
+
+def _meant_for_twitter(account: str) -> bool:
+    """Whether a configured account is written as a bare name, not as another network's (name@host, u/name)."""
+    name = account.strip().removeprefix("@")
+    return "@" not in name and not name.casefold().startswith(("u/", "/u/"))
 
 
 def _location(error: dict[str, Any]) -> str:

@@ -85,7 +85,8 @@ class Pipeline:
             if settings.name in self._disabled:
                 log.warning("collector %s (%s) disabled: %s", settings.name, settings.type,
                             self._disabled[settings.name])
-        for note in config.language_notes():  # a language collected for no model, or read but never collected
+        # A language collected for no model, or read but never collected; an own account Twitter cannot skip.
+        for note in config.language_notes() + config.account_notes():
             log.warning(note)
         self.channels = resolve_channels(config)
         log_disabled(self.channels)

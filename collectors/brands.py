@@ -20,6 +20,16 @@ def handle(name: str) -> str:
     return name.strip().lstrip("@").casefold()
 
 
+TWITTER_USERNAME = re.compile(r"[A-Za-z0-9_]{1,15}")  # what Twitter allows, and so what its `from:` reads
+
+
+def twitter_username(name: str) -> str | None:
+    """The Twitter username a configured account names ("@NimbusHelp" is "nimbushelp"), or None when it cannot be
+    one: a Mastodon name@host, a Reddit u/name, or a name holding a space, which `-from:` would misread."""
+    name = name.strip().removeprefix("@")
+    return name.casefold() if TWITTER_USERNAME.fullmatch(name) else None
+
+
 @functools.lru_cache(maxsize=64)
 def own_handles(accounts: tuple[str, ...]) -> frozenset[str]:
     """The brand's own accounts as compared, folded once per configuration, not once per mention."""

@@ -23,7 +23,7 @@ import tweepy
 from brandpulse.collectors.base import (
     BrandQuery, CollectorError, CollectResult, HttpStatusError, MalformedItem, MalformedPayload, Mention,
 )
-from brandpulse.collectors.brands import handle
+from brandpulse.collectors.brands import twitter_username
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,8 @@ def build_query(query: BrandQuery, lang: str | None = "en", include_retweets: bo
     terms = [_term(k) for k in query.keywords if k.strip()]
     parts = [terms[0] if len(terms) == 1 else "(" + " OR ".join(terms) + ")"]
     parts += ["-" + _term(e) for e in query.exclusions if e.strip()]
-    parts += ["-from:" + name for name in map(handle, query.own_accounts) if name]  # not fetched: no quota spent
+    # Not fetched, so no quota spent; an account that is no Twitter username is only dropped once collected.
+    parts += ["-from:" + name for name in dict.fromkeys(map(twitter_username, query.own_accounts)) if name]
     if not include_retweets:
         parts.append("-is:retweet")
     if lang:

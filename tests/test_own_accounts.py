@@ -39,3 +39,30 @@ collectors: [{{type: replay, name: feed, path: {feed}}}]
 def test_twitter_does_not_even_fetch_the_brands_own_posts():
     query = BrandQuery("Nimbus", ("nimbus",), (), ("@NimbusHelp", "nimbus_uk"))
     assert build_query(query) == "nimbus -from:nimbushelp -from:nimbus_uk -is:retweet lang:en"
+
+
+def test_twitter_leaves_out_of_its_search_only_accounts_that_can_be_twitter_usernames():
+    # "acme support" gave `-from:acme support`: support became a required word and the search lost most mentions.
+    accounts = ("acme support", "acme@mastodon.social", "@acme@mastodon.social", "u/acmehelp", "@AcmeHelp",
+                "acmehelp", "acme_uk", "a_name_of_16_chr")
+    query = BrandQuery("Acme", ("acme",), (), accounts)
+    assert build_query(query) == "acme -from:acmehelp -from:acme_uk -is:retweet lang:en"
+
+
+def test_an_own_account_that_can_be_no_twitter_username_is_noted_at_check_and_start(tmp_path, invoke, caplog):
+    config = write_config(tmp_path / "c.yaml", """
+brands: [{name: Acme, keywords: [acme], own_accounts: [acme support, acme@mastodon.social, u/acmehelp, acme_uk]}]
+collectors: [{type: twitter}]
+""")
+    note = ("brand Acme's own account 'acme support' is no Twitter username (1-15 letters, digits or _), so twitter "
+            "neither leaves it out of its search nor drops a tweet as its post")
+
+    assert load_config(config).account_notes() == [note]
+    Pipeline(load_config(config), tmp_path / "c.db")
+    assert note in caplog.messages
+    assert f"Note: {note}." in invoke("--config", config, "check").output
+
+
+def test_own_accounts_are_not_noted_without_a_twitter_collector(tmp_path):
+    config = write_config(tmp_path / "c.yaml", "brands: [{name: Acme, keywords: [acme], own_accounts: [a b]}]\n")
+    assert load_config(config).account_notes() == []

@@ -25,7 +25,7 @@ def check(app: AppContext, fmt: str) -> None:
 
     if not app.config.collectors:
         click.echo(f"Note: {app.config_path} configures no collector; add one under `collectors:`.", err=True)
-    for note in app.config.language_notes():
+    for note in app.config.language_notes() + app.config.account_notes():
         click.echo(f"Note: {note}.", err=True)
     # --db reaches the store probe as BRANDPULSE_DB does.
     env = {**os.environ, "BRANDPULSE_DB": str(app.db_path)}
