@@ -45,17 +45,32 @@ def _term(phrase: str) -> str:
 
 
 def build_query(query: BrandQuery, lang: str | None = "en", include_retweets: bool = False) -> str:
-    """The search query for a brand: any keyword, none of the exclusions, no retweets, one language."""
+    """The search query for a brand: any keyword, none of the exclusions nor own accounts, no retweets, one
+    language; own accounts that would take it past MAX_QUERY_LENGTH are left out (dropped once collected)."""
     terms = [_term(k) for k in query.keywords if k.strip()]
     parts = [terms[0] if len(terms) == 1 else "(" + " OR ".join(terms) + ")"]
     parts += ["-" + _term(e) for e in query.exclusions if e.strip()]
+    tail = [part for part, wanted in (("-is:retweet", not include_retweets), (f"lang:{lang}", bool(lang))) if wanted]
     # Not fetched, so no quota spent; an account that is no Twitter username is only dropped once collected.
-    parts += ["-from:" + name for name in dict.fromkeys(map(twitter_username, query.own_accounts)) if name]
-    if not include_retweets:
-        parts.append("-is:retweet")
-    if lang:
-        parts.append(f"lang:{lang}")
-    return " ".join(parts)
+    accounts = [name for name in dict.fromkeys(map(twitter_username, query.own_accounts)) if name]
+    room = MAX_QUERY_LENGTH - len(" ".join(parts + tail))
+    kept = _fitting(["-from:" + name for name in accounts], room)
+    if len(kept) < len(accounts):
+        log.info("twitter: the query for %s leaves out %d of its %d own accounts to stay within %d characters; "
+                 "their tweets are dropped once collected", query.brand, len(accounts) - len(kept), len(accounts),
+                 MAX_QUERY_LENGTH)
+    return " ".join(parts + kept + tail)
+
+
+def _fitting(terms: list[str], room: int) -> list[str]:
+    """The first of `terms` that fit in `room` characters, each with the space before it."""
+    kept: list[str] = []
+    for term in terms:
+        if len(term) + 1 > room:
+            break
+        kept.append(term)
+        room -= len(term) + 1
+    return kept
 
 
 class _StaleCursor(Exception):

@@ -2,8 +2,10 @@ import json
 import sqlite3
 from datetime import datetime, timezone
 
+import tweepy
+
 from brandpulse.collectors.base import BrandQuery
-from brandpulse.collectors.twitter import build_query
+from brandpulse.collectors.twitter import TwitterCollector, build_query
 from brandpulse.config import load_config
 from brandpulse.pipeline import Pipeline
 from tests.conftest import write_config
@@ -66,3 +68,15 @@ collectors: [{type: twitter}]
 def test_own_accounts_are_not_noted_without_a_twitter_collector(tmp_path):
     config = write_config(tmp_path / "c.yaml", "brands: [{name: Acme, keywords: [acme], own_accounts: [a b]}]\n")
     assert load_config(config).account_notes() == []
+
+
+def test_own_accounts_that_would_take_the_twitter_query_past_512_characters_are_left_out_of_it():
+    keywords = tuple(f"keyword{i}" for i in range(36))  # 476 characters without own accounts: it fits
+    query = BrandQuery("Acme", keywords, (), ("AcmeHelp", "AcmeUK", "AcmeStatus"))
+    collector = TwitterCollector("twitter", tweepy.Client(bearer_token="test-token"))
+
+    sent = collector.search_query(query)  # was refused on every run: 529 characters
+
+    without = build_query(BrandQuery("Acme", keywords))
+    assert sent == without.replace(" -is:retweet", " -from:acmehelp -from:acmeuk -is:retweet")
+    assert len(sent) <= 512
