@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from brandpulse.collectors.base import BrandQuery, Mention
 
@@ -30,16 +31,36 @@ def twitter_username(name: str) -> str | None:
     return name.casefold() if TWITTER_USERNAME.fullmatch(name) else None
 
 
+_QUALIFIED = re.compile(r"[^@\s]+@[^@\s]+")  # name@host: how a Mastodon author is given
+
+
+@dataclass(frozen=True)
+class OwnAccounts:
+    """A brand's own accounts as compared: a bare name on every source and server, name@host on that server."""
+
+    anywhere: frozenset[str]
+    qualified: frozenset[str]
+
+    def posted(self, author: str) -> bool:
+        """Whether `author` is one of these accounts."""
+        name = handle(author)
+        if name in self.anywhere or name in self.qualified:
+            return True
+        # A bare name says no server: it is the brand's on whichever server the post comes from.
+        return _QUALIFIED.fullmatch(name) is not None and name.split("@")[0] in self.anywhere
+
+
 @functools.lru_cache(maxsize=64)
-def own_handles(accounts: tuple[str, ...]) -> frozenset[str]:
+def own_handles(accounts: tuple[str, ...]) -> OwnAccounts:
     """The brand's own accounts as compared, folded once per configuration, not once per mention."""
-    return frozenset(map(handle, accounts))
+    names = set(map(handle, accounts)) - {""}
+    return OwnAccounts(frozenset(n for n in names if "@" not in n), frozenset(n for n in names if "@" in n))
 
 
 def by_own_account(mention: Mention, query: BrandQuery) -> bool:
     """Whether `mention` was posted by one of the brand's own accounts (its support desk answering a storm, its
     announcements): not what others say of it, and no post to answer."""
-    return mention.author is not None and handle(mention.author) in own_handles(query.own_accounts)
+    return mention.author is not None and own_handles(query.own_accounts).posted(mention.author)
 
 
 class BrandMatcher:

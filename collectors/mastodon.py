@@ -13,6 +13,7 @@ import re
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -50,12 +51,20 @@ def status_to_mention(status: Any, instance: str) -> Mention:
         external_id=str(status.get("uri") or f"{instance}/statuses/{status['id']}"),
         text=text,
         created_at=datetime.fromisoformat(created.replace("Z", "+00:00")),
-        author=account.get("acct") if isinstance(account, dict) else None,
+        author=_author(account, instance),
         url=status.get("url"),
         lang=status.get("language"),
         raw=status,
         amplification=int(status.get("reblogs_count") or 0),
     )
+
+
+def _author(account: Any, instance: str) -> str | None:
+    """The account as name@host wherever it is read: its `acct` is a bare name on its own server."""
+    acct = account.get("acct") if isinstance(account, dict) else None
+    if not isinstance(acct, str) or not acct or "@" in acct:
+        return acct
+    return f"{acct}@{urlsplit(instance if '//' in instance else '//' + instance).netloc.lower()}"
 
 
 class MastodonCollector:

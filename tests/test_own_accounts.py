@@ -2,13 +2,17 @@ import json
 import sqlite3
 from datetime import datetime, timezone
 
+import pytest
 import tweepy
 
 from brandpulse.collectors.base import BrandQuery
+from brandpulse.collectors.brands import by_own_account
+from brandpulse.collectors.mastodon import status_to_mention
 from brandpulse.collectors.twitter import TwitterCollector, build_query
 from brandpulse.config import load_config
 from brandpulse.pipeline import Pipeline
 from tests.conftest import write_config
+from tests.local_http import Reply
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 
@@ -80,3 +84,42 @@ def test_own_accounts_that_would_take_the_twitter_query_past_512_characters_are_
     without = build_query(BrandQuery("Acme", keywords))
     assert sent == without.replace(" -is:retweet", " -from:acmehelp -from:acmeuk -is:retweet")
     assert len(sent) <= 512
+
+
+def _status(number: int, acct: str) -> dict:
+    return {"id": str(number), "created_at": "2026-03-02T08:00:00Z", "content": f"<p>#nimbus outage {number}</p>",
+            "uri": f"https://social.example/s/{number}", "account": {"acct": acct}}
+
+
+@pytest.mark.parametrize("written", ["acme", "@acme@mastodon.social", "acme@mastodon.social", "@ACME@Mastodon.Social"])
+@pytest.mark.parametrize("instance", ["https://mastodon.social", "https://fosstodon.org"])
+def test_a_mastodon_own_account_is_recognised_however_written_from_its_own_server_and_others(written, instance):
+    query = BrandQuery("Acme", ("nimbus",), (), (written,))
+    # On its own server the account's acct is the bare name; elsewhere it is name@host.
+    acct = "acme" if instance == "https://mastodon.social" else "acme@mastodon.social"
+
+    assert by_own_account(status_to_mention(_status(1, acct), instance), query)
+
+
+@pytest.mark.parametrize("written", ["@acme@mastodon.social", "acme@mastodon.social"])
+def test_an_own_account_written_with_its_server_does_not_match_the_same_name_on_another(written):
+    query = BrandQuery("Acme", ("nimbus",), (), (written,))
+    others = [status_to_mention(_status(1, "acme"), "https://fosstodon.org"),
+              status_to_mention(_status(2, "acme@fosstodon.org"), "https://mastodon.social")]
+    assert not any(by_own_account(m, query) for m in others)
+
+
+def test_mastodon_posts_of_the_brands_account_on_the_server_read_are_not_collected(tmp_path, server):
+    host = server.url.removeprefix("http://")
+    statuses = [_status(3, "acme"), _status(2, "acme@mastodon.social"), _status(1, "sam")]
+    server.route("/api/v1/timelines/tag/nimbus", Reply(200, json.dumps(statuses).encode()))
+    config = write_config(tmp_path / "c.yaml", f"""
+brands: [{{name: Nimbus, keywords: [nimbus], own_accounts: ["@acme@{host}"]}}]
+collectors: [{{type: mastodon, instance: "{server.url}"}}]
+""")
+    pipeline = Pipeline(load_config(config), tmp_path / "c.db")
+
+    pipeline.collect(NOW)
+
+    authors = sqlite3.connect(pipeline.db_path).execute("SELECT author FROM mentions ORDER BY author").fetchall()
+    assert authors == [("acme@mastodon.social",), (f"sam@{host}",)]  # was: the brand's own "acme" kept
