@@ -17,7 +17,7 @@ from pydantic import (
     model_validator,
 )
 
-from brandpulse.collectors.brands import twitter_username
+from brandpulse.collectors.brands import reddit_name, twitter_username
 from brandpulse.sentiment.classifier import BUNDLED
 from brandpulse.sentiment.language import ISO_639_1, WITHDRAWN_CODES, language_tag
 from brandpulse.sentiment.router import OTHER_LANGUAGES
@@ -547,8 +547,7 @@ class Config(Strict):
 
 def _meant_for_twitter(account: str) -> bool:
     """Whether a configured account is written as a bare name, not as another network's (name@host, u/name)."""
-    name = account.strip().removeprefix("@")
-    return "@" not in name and not name.casefold().startswith(("u/", "/u/"))
+    return "@" not in account.strip().removeprefix("@") and reddit_name(account) is None
 
 
 def _location(error: dict[str, Any]) -> str:

@@ -32,17 +32,24 @@ def twitter_username(name: str) -> str | None:
 
 
 _QUALIFIED = re.compile(r"[^@\s]+@[^@\s]+")  # name@host: how a Mastodon author is given
+_REDDIT_PREFIXES = ("/u/", "u/")  # how Reddit writes a username: u/pinebrookhelp
+REDDIT = "reddit"  # the source whose authors a configured u/name names
 
 
 @dataclass(frozen=True)
 class OwnAccounts:
-    """A brand's own accounts as compared: a bare name on every source and server, name@host on that server."""
+    """A brand's own accounts as compared: a bare name on every source and server, u/name on Reddit, name@host on
+    that server."""
 
     anywhere: frozenset[str]
     qualified: frozenset[str]
+    reddit: frozenset[str] = frozenset()
 
-    def posted(self, author: str) -> bool:
-        """Whether `author` is one of these accounts."""
+    def posted(self, author: str, source: str) -> bool:
+        """Whether `author`, as `source` gives it, is one of these accounts."""
+        if source == REDDIT:
+            name = reddit_name(author) or handle(author)
+            return name in self.reddit or name in self.anywhere
         name = handle(author)
         if name in self.anywhere or name in self.qualified:
             return True
@@ -50,17 +57,26 @@ class OwnAccounts:
         return _QUALIFIED.fullmatch(name) is not None and name.split("@")[0] in self.anywhere
 
 
+def reddit_name(name: str) -> str | None:
+    """The username of a Reddit-style u/name or /u/name, case folded (Reddit's are case-insensitive), else None."""
+    folded = name.strip().casefold()
+    prefix = next((p for p in _REDDIT_PREFIXES if folded.startswith(p)), None)
+    return folded.removeprefix(prefix) or None if prefix else None
+
+
 @functools.lru_cache(maxsize=64)
 def own_handles(accounts: tuple[str, ...]) -> OwnAccounts:
     """The brand's own accounts as compared, folded once per configuration, not once per mention."""
-    names = set(map(handle, accounts)) - {""}
-    return OwnAccounts(frozenset(n for n in names if "@" not in n), frozenset(n for n in names if "@" in n))
+    reddit = {name for name in map(reddit_name, accounts) if name}
+    names = {handle(a) for a in accounts if reddit_name(a) is None} - {""}
+    return OwnAccounts(frozenset(n for n in names if "@" not in n), frozenset(n for n in names if "@" in n),
+                       frozenset(reddit))
 
 
 def by_own_account(mention: Mention, query: BrandQuery) -> bool:
     """Whether `mention` was posted by one of the brand's own accounts (its support desk answering a storm, its
     announcements): not what others say of it, and no post to answer."""
-    return mention.author is not None and own_handles(query.own_accounts).posted(mention.author)
+    return mention.author is not None and own_handles(query.own_accounts).posted(mention.author, mention.source)
 
 
 class BrandMatcher:

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import pytest
 import tweepy
 
-from brandpulse.collectors.base import BrandQuery
+from brandpulse.collectors.base import BrandQuery, Mention
 from brandpulse.collectors.brands import by_own_account
 from brandpulse.collectors.mastodon import status_to_mention
 from brandpulse.collectors.twitter import TwitterCollector, build_query
@@ -123,3 +123,20 @@ collectors: [{{type: mastodon, instance: "{server.url}"}}]
 
     authors = sqlite3.connect(pipeline.db_path).execute("SELECT author FROM mentions ORDER BY author").fetchall()
     assert authors == [("acme@mastodon.social",), (f"sam@{host}",)]  # was: the brand's own "acme" kept
+
+
+@pytest.mark.parametrize("written", ["u/User1", "/u/user1", "User1", "@USER1"])
+def test_a_reddit_own_account_is_recognised_as_reddit_writes_it_and_in_any_case(written, tmp_path):
+    from tests.test_collect_reddit import OURS, cassette, run
+
+    query = BrandQuery("Pinebrook Coffee", ("pinebrook",), (), (written,))
+    mentions = run(cassette(tmp_path, OURS / "reddit_pagination.json"), query, cursor=None).mentions
+
+    kept = sorted({m.author for m in mentions if not by_own_account(m, query)})
+    assert "user1" in {m.author for m in mentions} and kept == ["user2", "user3"]  # u/User1 kept user1
+
+
+def test_a_reddit_u_name_is_not_taken_for_the_same_name_on_twitter():
+    query = BrandQuery("Acme", ("acme",), (), ("u/acmehelp",))
+    tweet = Mention(source="twitter", external_id="1", text="acme", created_at=NOW, author="AcmeHelp")
+    assert not by_own_account(tweet, query) and "-from:" not in build_query(query)
