@@ -136,6 +136,14 @@ def entry_time(entry: Any) -> datetime | None:
     return None
 
 
+def entry_author(entry: Any) -> str | None:
+    """The entry's author by name: feedparser's `author` also holds the address when the feed gives one
+    ("Acme Support (help@acme.example)"), which no configured own account would match."""
+    detail = entry.get("author_detail")
+    name = detail.get("name") if isinstance(detail, dict) else None
+    return name.strip() if isinstance(name, str) and name.strip() else entry.get("author")
+
+
 def entry_to_mention(entry: Any, source: str, rating_field: str | None = None,
                      feed_language: str | None = None, base_url: str = "") -> Mention:
     """A `Mention` from one feedparser entry, or `MalformedItem` saying what is missing; a relative link is read
@@ -155,7 +163,7 @@ def entry_to_mention(entry: Any, source: str, rating_field: str | None = None,
         external_id=str(entry_id),
         text=text,
         created_at=created_at,
-        author=entry.get("author"),
+        author=entry_author(entry),
         url=urljoin(base_url, entry["link"]) if isinstance(entry.get("link"), str) else None,
         lang=entry_language(entry, feed_language),
         rating=entry_rating(entry, rating_field),

@@ -140,3 +140,21 @@ def test_a_reddit_u_name_is_not_taken_for_the_same_name_on_twitter():
     query = BrandQuery("Acme", ("acme",), (), ("u/acmehelp",))
     tweet = Mention(source="twitter", external_id="1", text="acme", created_at=NOW, author="AcmeHelp")
     assert not by_own_account(tweet, query) and "-from:" not in build_query(query)
+
+
+def test_a_feed_entry_by_the_brands_own_account_is_not_collected_when_the_feed_gives_its_address(tmp_path, server):
+    entries = "".join(f"""<entry><id>urn:e:{n}</id><title>Nimbus outage in Leeds</title><updated>2026-03-02T0{n}:00:00Z
+</updated><author><name>{name}</name><email>{email}</email></author></entry>""" for n, name, email in (
+        (1, "Nimbus Support", "help@nimbus.example"), (2, "Sam K", "sam@mail.example")))
+    server.route("/forum.atom", Reply(200, f'<feed xmlns="http://www.w3.org/2005/Atom"><title>Forum</title>{entries}'
+                                           "</feed>".encode(), {"Content-Type": "application/atom+xml"}))
+    config = write_config(tmp_path / "c.yaml", f"""
+brands: [{{name: Nimbus, keywords: [nimbus], own_accounts: [Nimbus Support]}}]
+collectors: [{{type: feed, url: "{server.url}/forum.atom"}}]
+""")
+    pipeline = Pipeline(load_config(config), tmp_path / "c.db")
+
+    pipeline.collect(NOW)
+
+    # Was: "Nimbus Support (help@nimbus.example)", the brand's own answer kept, and every author's address stored.
+    assert sqlite3.connect(pipeline.db_path).execute("SELECT author FROM mentions").fetchall() == [("Sam K",)]
