@@ -85,7 +85,9 @@ class MastodonCollector:
     def collect(self, query: BrandQuery, cursor: dict[str, Any] | None) -> CollectResult:
         """Statuses newer than each hashtag's `min_id` that mention the brand and none of its exclusions."""
         tags = self._tags(query)
-        matcher = BrandMatcher([query])
+        # A status in the timeline of a hashtag made from a keyword names the brand by it ("#PinebrookCoffee" for
+        # @pinebrookcoffee), which the keyword as written does not match.
+        matcher = BrandMatcher([replace(query, keywords=(*query.keywords, *(f"#{t}" for t in hashtags_for(query))))])
         positions = dict((cursor or {}).get("min_id") or {})
         start = dict(positions)
         found: dict[str, Mention] = {}

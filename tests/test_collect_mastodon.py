@@ -1,3 +1,4 @@
+import json
 from datetime import datetime, timezone
 
 import pytest
@@ -106,3 +107,17 @@ def test_a_refused_token_names_the_variable_to_check(server):
     server.route(TAG, Reply(401, b'{"error": "The access token is invalid"}'))
     with pytest.raises(CollectorError, match=r"mastodon: HTTP 401 from .*: access refused; check MASTODON_ACCESS_TOKEN"):
         collector(server).collect(BRAND, None)
+
+
+def test_statuses_naming_the_brand_only_by_a_hashtag_made_from_its_keywords_are_kept(server):
+    status = {"id": "7", "created_at": "2026-11-20T12:00:00Z", "uri": "https://social.example/s/7",
+              "content": '<p>Charged twice by <a href="#">#<span>PinebrookCoffee</span></a></p>',
+              "account": {"acct": "u"}}
+    server.route("/api/v1/timelines/tag/pinebrook", Reply(200, b"[]"))
+    server.route("/api/v1/timelines/tag/pinebrookcoffee", Reply(200, json.dumps([status]).encode()))
+    followed = MastodonCollector("mastodon", server.url, None, 5, None, new_session(5.0))  # the brand's hashtags
+
+    result = followed.collect(BRAND, None)
+
+    # Followed as #pinebrookcoffee (from @pinebrookcoffee), then dropped: no keyword as written was in its text.
+    assert [m.text for m in result.mentions] == ["Charged twice by #PinebrookCoffee"]
