@@ -33,15 +33,20 @@ SEARCH_LAG = timedelta(hours=1)
 
 
 def searched(query: BrandQuery) -> BrandQuery:
-    """The query as Reddit searches it: keywords without @ or # ("@pinebrookcoffee" finds "u/pinebrookcoffee", and
-    nobody writes the @ on Reddit), each once."""
-    return replace(query, keywords=tuple(dict.fromkeys(k.strip(" @#") for k in query.keywords if k.strip(" @#"))))
+    """The query as Reddit searches it: keywords and exclusions without @ or # ("@pinebrookcoffee" finds
+    "u/pinebrookcoffee", and nobody writes the @ on Reddit), each once."""
+    return replace(query, keywords=_bare(query.keywords), exclusions=_bare(query.exclusions))
+
+
+def _bare(phrases: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(p.strip(" @#") for p in phrases if p.strip(" @#")))
 
 
 def search_query(query: BrandQuery) -> str:
     """Reddit search syntax for any of the brand's keywords and none of its exclusions."""
-    terms = " OR ".join(f'"{k}"' for k in searched(query).keywords)
-    excluded = " ".join(f'NOT "{e.strip()}"' for e in query.exclusions if e.strip())
+    reddit = searched(query)
+    terms = " OR ".join(f'"{k}"' for k in reddit.keywords)
+    excluded = " ".join(f'NOT "{e}"' for e in reddit.exclusions)
     return f"({terms}) {excluded}".strip()
 
 

@@ -183,3 +183,13 @@ def test_a_removed_or_deleted_posts_marker_is_not_taken_as_its_text():
 
     assert {m.external_id: (m.text, m.author) for m in result.mentions} == {
         "t3_p14": ("Pinebrook charged me twice", "user14"), "t3_p15": ("pinebrook refund story", None)}
+
+
+def test_an_exclusion_written_with_at_or_hash_excludes_on_reddit_as_a_keyword_so_written_matches(tmp_path):
+    query = BrandQuery("Pinebrook Coffee", ("pinebrook",), ("@sunday", "#oat"))
+
+    result = run(cassette(tmp_path, OURS / "reddit_pagination.json"), query, limit=150)
+
+    # Was kept: "@sunday" and "#oat" were looked for as written, which nobody writes on Reddit (u/sunday, r/oat).
+    assert search_query(query) == '("pinebrook") NOT "sunday" NOT "oat"'
+    assert not any("Sunday" in m.text or "oat" in m.text for m in result.mentions) and result.mentions
