@@ -72,7 +72,9 @@ def spike_chat(alert: Alert, alert_id: int) -> ChatMessage:
         f"{alert.window_end:%H:%M} UTC on {alert.window_start:%Y-%m-%d}, usually {alert.expected:.1f}.",
     ]
     if "complaints" in alert.details:
-        lines.append(f"{alert.details['complaints']} of them are complaints (posts that need an answer).")
+        passive = alert.details.get("passive_complaints") or 0
+        lines.append(f"{alert.details['complaints'] - passive} of them are complaints (posts that need an answer)"
+                     + (f", and {passive} passive mention(s) (a 4-star review, say) too." if passive else "."))
     if unscored := unscored_query(alert):
         lines.append(f"{alert.details['unscored']} more in a language no model reads, in no count: {unscored}")
     if themes := _themes(alert.details):

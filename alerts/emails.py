@@ -102,9 +102,18 @@ def unscored_query(alert: Alert) -> str | None:
 
 
 def window_query(alert: Alert) -> str:
-    """The command that lists every detractor mention of a spike's window, the likeliest complaints first: the top
-    mentions are only a sample of the posts support has to answer."""
-    return _listing(alert, "--category", "detractor", "--order", "complaint")
+    """The command that lists every post to answer of a spike's window (its detractors and its other complaints,
+    such as a 4-star review's), the likeliest complaints first: the top mentions are only a sample of them."""
+    return _listing(alert, "--to-answer", "--order", "complaint")
+
+
+def complaints_line(details: Mapping[str, Any]) -> str:
+    """`17 of the 18 detractor mentions`, and the complaints that are no detractor when there are any: a 4-star
+    review the complaint head reads as one is passive (rating_takes_precedence), and still needs an answer."""
+    passive = details.get("passive_complaints") or 0
+    line = f"{details['complaints'] - passive} of the {details.get('detractors', '?')} detractor mentions"
+    return line + (f", and {passive} passive mention(s) (a 4-star review, say) that read as complaints"
+                   if passive else "")
 
 
 def _listing(alert: Alert, *filters: str) -> str:
@@ -148,6 +157,7 @@ def alert_email(
     context = {"alert": alert, "mentions": top_mentions, "chart_cid": cid, "guards": alert.details.get("guards", {}),
                "themes": alert.details.get("themes", []), "themes_change": alert.details.get("themes_change"),
                "window_query": window_query(alert) if alert.kind == "spike" else None,
+               "complaints": complaints_line(alert.details) if "complaints" in alert.details else None,
                "unscored_query": unscored_query(alert) if alert.kind == "spike" else None}
     return build_message(
         alert_subject(alert), sender, recipients, render("alert.txt", context), render("alert.html", context),

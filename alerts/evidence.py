@@ -1,5 +1,5 @@
-"""What a spike is about: its themes against the baseline, its complaints, its top mentions one per near-duplicate
-group (complaints first, the largest groups first)."""
+"""What a spike is about: its themes against the baseline, its complaints, its top posts to answer one per
+near-duplicate group (complaints first, the largest groups first)."""
 
 from __future__ import annotations
 
@@ -20,19 +20,24 @@ def spike_evidence(
     window: Sequence[Mapping[str, Any]], baseline_texts: Sequence[str], keywords: Iterable[str],
     complaint_threshold: float, top: int = 5,
 ) -> dict[str, Any]:
-    """`themes` (top 5 JSON objects), `detractors` and how many of them are `complaints`, and `top_mentions` (one
-    per near-duplicate group, with `similar` and `is_complaint`) of a window.
+    """`themes` (top 5 JSON objects), `detractors`, `complaints` and how many of those are not detractors
+    (`passive_complaints`), and `top_mentions` (one per near-duplicate group, with `similar` and `is_complaint`) of
+    a window.
 
-    `window` is the window's detractor mentions (text, score, complaint, ...); `baseline_texts` the same brand's
-    detractor texts of the baseline period. Complaint groups come first, each part largest group first (what the
-    storm is made of, not the one most negative post), then the most negative.
+    `window` is the window's posts to answer (text, score, complaint, category, ...): its detractor mentions and its
+    other complaints (a 4-star review the head reads as one is passive, yet it needs an answer and `stats` counts
+    it); a mention without a category is a detractor. Themes are the detractors' (the rule's count); `baseline_texts`
+    the same brand's detractor texts of the baseline period. Complaint groups come first, each part largest group
+    first (what the storm is made of, not the one most negative post), then the most negative.
     """
-    found = themes([m["text"] or "" for m in window], baseline_texts, keywords, TOP_THEMES, bundled_background())
+    detractors = [m for m in window if m.get("category", "detractor") == "detractor"]
+    found = themes([m["text"] or "" for m in detractors], baseline_texts, keywords, TOP_THEMES, bundled_background())
     # Among complaint (or other) groups of one size, the most negative first.
     largest = largest_groups(complaints_first(window, complaint_threshold), top,
                              lambda group: is_complaint(group, complaint_threshold))
-    return {"themes": [t.as_dict() for t in found], "detractors": len(window),
-            "complaints": complaint_count(window, complaint_threshold),
+    complaints = complaint_count(window, complaint_threshold)
+    return {"themes": [t.as_dict() for t in found], "detractors": len(detractors), "complaints": complaints,
+            "passive_complaints": complaints - complaint_count(detractors, complaint_threshold),
             "top_mentions": flagged(largest, complaint_threshold)}
 
 

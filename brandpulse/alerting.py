@@ -90,11 +90,12 @@ def keywords_of(config: Config, brand: str) -> list[str]:
 
 
 def with_evidence(config: Config, db: Any, alert: Alert, previous_themes: tuple[str, ...] = ()) -> Alert:
-    """The alert with its themes (against the brand's detractors of the last `history_days`) and its top detractor
-    mentions, one per near-duplicate group; an update also says whether the themes changed since `previous_themes`."""
+    """The alert with its themes (against the brand's detractors of the last `history_days`) and its top posts to
+    answer (detractors and complaints), one per near-duplicate group; an update also says whether the themes changed
+    since `previous_themes`."""
     if alert.kind != "spike" or alert.brand is None:
         return alert
-    window = store_alerts.detractor_mentions(db, alert.brand, alert.window_start, alert.window_end, alert.source)
+    window = store_alerts.mentions_to_answer(db, alert.brand, alert.window_start, alert.window_end, alert.source)
     baseline_from = alert.window_start - timedelta(days=factory.spike_rule(config).history_days)
     baseline = store_alerts.detractor_texts(db, alert.brand, baseline_from, alert.window_start - BUILD_UP,
                                             alert.source)

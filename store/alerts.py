@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from brandpulse.alerts.base import Alert, Bucket
+from brandpulse.sentiment.nps import COMPLAINT_THRESHOLD
 from brandpulse.store.backend import Store
 from brandpulse.store.timestamps import from_db, to_db
 
@@ -50,22 +51,22 @@ def bucket_counts(
     return [Bucket(since + i * width, *counts.get(i, (0, 0))) for i in range(slots)]
 
 
-def detractor_mentions(
+# The posts support has to answer: every detractor, and every complaint but a promoter's (a 4-star review that
+# rating_takes_precedence made passive): the complaints `stats` and digests count, and query --to-answer lists.
+TO_ANSWER = f"""SELECT source, author, text, url, created_at, score, complaint, category FROM mentions
+    WHERE brand = ? AND created_at >= ? AND created_at < ?
+          AND (category = 'detractor' OR (complaint >= {COMPLAINT_THRESHOLD!r} AND category <> 'promoter'))
+          AND (? IS NULL OR source = ?)
+    ORDER BY coalesce(score, 0), created_at LIMIT ?"""
+
+
+def mentions_to_answer(
     db: Store, brand: str, start: datetime, end: datetime, source: str | None = None,
     limit: int = 20_000,
 ) -> list[dict[str, Any]]:
-    """The detractor mentions of `brand` (from `source` if given) in [start, end), most negative first, with their
-    complaint probability."""
-    return [
-        dict(row)
-        for row in db.query(
-            """SELECT source, author, text, url, created_at, score, complaint FROM mentions
-               WHERE brand = ? AND created_at >= ? AND created_at < ? AND category = 'detractor'
-                     AND (? IS NULL OR source = ?)
-               ORDER BY coalesce(score, 0), created_at LIMIT ?""",
-            [brand, to_db(start), to_db(end), source, source, limit],
-        )
-    ]
+    """The detractor mentions and the other complaints (no promoter's) of `brand` (from `source` if given) in
+    [start, end), most negative first, with their category and complaint probability."""
+    return [dict(row) for row in db.query(TO_ANSWER, [brand, to_db(start), to_db(end), source, source, limit])]
 
 
 UNSCORED_COUNT = """SELECT count(*) FROM mentions

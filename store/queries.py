@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from brandpulse.sentiment.language import WITHDRAWN_CODES
+from brandpulse.sentiment.nps import COMPLAINT_THRESHOLD
 from brandpulse.store.backend import Dialect, Store
 from brandpulse.store.errors import QueryError, SearchSyntaxError  # noqa: F401 (re-exported for the CLI)
 from brandpulse.store.timestamps import to_db
@@ -43,6 +44,7 @@ class MentionFilter:
     max_score: float | None = None
     min_complaint: float | None = None
     lang: str | None = None  # ISO 639-1; matches collectors' regional tags too (en: en, en-GB, en_US)
+    to_answer: bool = False  # detractors and complaints: what an alert lists, what the complaint counts count
 
 
 def check_columns(columns: Sequence[str]) -> tuple[str, ...]:
@@ -67,6 +69,9 @@ _CLAUSES = {
     "min_complaint": "m.complaint >= :min_complaint",
     "lang": "(lower(m.lang) IN (:lang, :withdrawn) OR lower(substr(m.lang, 1, 3)) IN (:lang_dash, :lang_underscore, "
             ":withdrawn_dash, :withdrawn_underscore))",
+    # The posts support has to answer: every detractor, and every complaint but a promoter's (stats.IS_COMPLAINT),
+    # such as a 4-star review that rating_takes_precedence made passive.
+    "to_answer": f"(m.category = 'detractor' OR (m.complaint >= {COMPLAINT_THRESHOLD!r} AND m.category <> 'promoter'))",
 }
 
 
@@ -76,14 +81,14 @@ def mentions_sql(
 ) -> tuple[str, dict[str, Any]]:
     """The SELECT (and its parameters) that reads the mentions `f` matches, in `dialect`."""
     params = {name: getattr(f, name) for name in _CLAUSES}
-    params.update(since=f.since and to_db(f.since), until=f.until and to_db(f.until))
+    params.update(since=f.since and to_db(f.since), until=f.until and to_db(f.until), to_answer=f.to_answer or None)
     if f.lang is not None:
         # Tags are stored as collectors wrote them: Twitter's Hebrew is "iw", the code withdrawn for "he".
         withdrawn = next((old for old, new in WITHDRAWN_CODES.items() if new == f.lang), f.lang)
         params.update(lang_dash=f"{f.lang}-", lang_underscore=f"{f.lang}_", withdrawn=withdrawn,
                       withdrawn_dash=f"{withdrawn}-", withdrawn_underscore=f"{withdrawn}_")
     used = [clause for name, clause in _CLAUSES.items() if params[name] is not None]
-    params = {k: v for k, v in params.items() if v is not None}
+    params = {k: v for k, v in params.items() if v is not None and k != "to_answer"}
     source, orders = "mentions m", ORDERS
     if f.search is not None:
         # Each backend has its own index: FTS5 on SQLite, a tsvector on PostgreSQL (see their dialects).

@@ -1,13 +1,20 @@
 import email
 import json
+import shlex
 import sqlite3
 from datetime import timedelta
 from email import policy
 
+from brandpulse.alerts.chat import alert_chat
 from brandpulse.config import load_config
 from brandpulse.pipeline import Pipeline
 from tests.alert_streams import CONFIG, HOUR, START, stream
 from tests.conftest import write_config
+
+
+def _messages(tmp_path):
+    rows = sqlite3.connect(tmp_path / "brandpulse.db").execute("SELECT message FROM outbox ORDER BY id").fetchall()
+    return [email.message_from_bytes(raw, policy=policy.default) for (raw,) in rows]
 
 STORM_HOUR = 4 * 24 + 14  # Friday 14:00
 
@@ -201,3 +208,47 @@ def test_a_mentions_link_is_one_line_without_anything_a_terminal_acts_on_in_the_
                              "'ALL CLEAR, no action needed' || char(10, 27) || '[2J'", "plain")
     assert "\x1b" not in text and "ALL CLEAR, no action needed" in text
     assert not any(line.startswith("ALL CLEAR") for line in text.splitlines())
+
+
+def _listed(invoke, tmp_path, body: str, label: str) -> list[dict]:
+    """The rows the command printed after `label` in an alert's text body lists."""
+    command = shlex.split(body.split(label)[1].strip().splitlines()[0])
+    assert command[:2] == ["brandpulse", "query"]
+    result = invoke("--config", tmp_path / "config.yaml", *command[1:], "--format", "json",
+                    "--columns", "external_id,category,complaint,text")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_a_complaint_in_a_four_star_review_is_counted_listed_and_named_by_the_alerts_command(tmp_path, invoke):
+    # With rating_takes_precedence a 4-star review is passive whatever its text: the head's complaint in it is
+    # counted by stats and digests, so the alert must list it and name it in its command too.
+    pipeline = _pipeline(tmp_path, invoke, {STORM_HOUR: (4, 16)})
+    conn = sqlite3.connect(tmp_path / "brandpulse.db")
+    hour = (START + STORM_HOUR * HOUR).strftime("%Y-%m-%dT%H:%M:%SZ")
+    others = [r[0] for r in conn.execute("SELECT external_id FROM mentions WHERE created_at >= ? AND "
+                                         "category = 'promoter' ORDER BY id", [hour])]
+    with conn:
+        conn.executemany("UPDATE mentions SET category = 'passive', label = 'neutral', rating = 4, score = 0.1, "
+                         "complaint = ?, text = ? WHERE external_id = ?",
+                         [(0.9, "4 stars, but acme never sent my order, please answer", others[0]),
+                          (0.2, "4 stars, acme is fine", others[1])])
+        conn.execute("UPDATE mentions SET complaint = 0.7 WHERE external_id = ?", [others[2]])  # praise
+    stats = invoke("--config", tmp_path / "config.yaml", "stats", "--by", "hour", "--since", hour, "--until",
+                   (START + (STORM_HOUR + 1) * HOUR).strftime("%Y-%m-%dT%H:%M:%SZ"), "--format", "json")
+
+    (alert,) = pipeline.evaluate_alerts(START + 5 * 24 * HOUR)
+
+    assert json.loads(stats.stdout)[0]["complaints"] == 1
+    assert alert.details["complaints"] == 1 and alert.details["passive_complaints"] == 1
+    assert alert.details["detractors"] == alert.observed == 16
+    assert alert.details["top_mentions"][0]["text"].startswith("4 stars, but acme never sent my order")
+    assert alert.details["top_mentions"][0]["is_complaint"]
+    body = _messages(tmp_path)[0].get_body(("plain",)).get_content()
+    assert "0 of the 16 detractor mentions, and 1 passive mention" in body
+    assert "(complaint): 4 stars, but acme never sent my order" in body
+    rows = _listed(invoke, tmp_path, body, "the likeliest complaints first:")
+    assert rows[0]["external_id"] == others[0] and len(rows) == 17
+    assert {r["category"] for r in rows[1:]} == {"detractor"}
+    chat = alert_chat(alert, 1).body
+    assert "1 passive mention" in chat and "--to-answer" in chat.splitlines()[-2]

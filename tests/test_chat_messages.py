@@ -27,7 +27,7 @@ def test_a_spike_message_names_brand_counts_top_three_mentions_with_links_and_th
         '2. twitter @\u200buser2: "charged twice for order 2" https://x.example/status/2',
         '3. twitter @\u200buser3: "charged twice for order 3" https://x.example/status/3',
         "All of them, the likeliest complaints first: brandpulse query --brand 'Pinebrook Coffee' --since "
-        "2026-03-06T14:00:00Z --until 2026-03-06T15:00:00Z --category detractor --order complaint --all",
+        "2026-03-06T14:00:00Z --until 2026-03-06T15:00:00Z --to-answer --order complaint --all",
         "Alert #17; acknowledge with: brandpulse alerts ack 17 --by NAME",
     ]
 

@@ -97,6 +97,27 @@ def test_query_lists_the_complaints_to_answer_most_likely_first_and_stats_counts
     assert sum(r["complaints"] for r in stats) == 2  # 1 (a detractor) and 5 (a four-star passive)
 
 
+def test_query_to_answer_lists_detractors_and_a_four_star_reviews_complaint_but_no_praise_on_both_backends(
+        invoke, store_path):
+    db = open_db(store_path)
+    with transaction(db):  # 5 is a four-star passive the head reads as a complaint; 2 is praise it misread
+        db.executemany("UPDATE mentions SET complaint = ? WHERE external_id = ?",
+                       [(0.55, "1"), (0.95, "2"), (0.2, "3"), (0.1, "4"), (0.5, "5")])
+    db.close()
+
+    def ids(*args):
+        return [r["external_id"] for r in _json(invoke, store_path, "query", "--to-answer", *args)]
+
+    assert ids() == ["1", "4", "5"]
+    assert ids("--order", "complaint") == ["1", "5", "4"]
+    assert ids("--category", "detractor") == ["1", "4"]
+    assert ids("--search", "Pinebrook", "--order", "complaint") == ["1", "5"]
+    # With --min-complaint 0.5: exactly the complaints stats counts.
+    stats = _json(invoke, store_path, "stats", "--brand", "Pinebrook Coffee", "--by", "week")
+    assert ids("--min-complaint", "0.5", "--brand", "Pinebrook Coffee") == ["1", "5"]
+    assert sum(r["complaints"] for r in stats) == 2
+
+
 def test_query_by_language_takes_collectors_regional_tags_on_both_backends(invoke, store_target):
     seed(store_target, [
         mention(1, "Pinebrook is great", NOW - timedelta(hours=1), "positive", lang="en"),

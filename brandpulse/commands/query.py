@@ -49,6 +49,9 @@ def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
                           "(with --category detractor: the posts to answer)."),
         click.option("--lang", callback=_language, metavar="CODE",
                      help="Only this language (ISO 639-1: en, de, ...; a collector's en-GB counts as en)."),
+        click.option("--to-answer", is_flag=True,
+                     help="Only the posts to answer: detractors, and complaints of any other category but promoter "
+                          "(a 4-star review's, say), as alerts list them and stats counts them."),
     ]
 
     @functools.wraps(command)
