@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from brandpulse.alerts.base import Alert
-from brandpulse.alerts.emails import signed, unscored_query, web_link, window_query
+from brandpulse.alerts.emails import signed, storm_start, unscored_query, web_link, window_query
 from brandpulse.alerts.shown import excerpt
 
 MENTION_CHARS = 140
@@ -82,7 +82,10 @@ def spike_chat(alert: Alert, alert_id: int) -> ChatMessage:
     if mentions := _mention_lines(alert.details.get("top_mentions") or []):
         lines += ["Top mentions:", *mentions]
     # The rest of the posts to answer: only 3 fit in a chat message. One of the TAIL lines `fit` keeps.
-    lines.append(f"All of them, the likeliest complaints first: {window_query(alert)}\n"
+    began = storm_start(alert)
+    began_at = f"{began:%H:%M}" if began.date() == alert.window_start.date() else f"{began:%Y-%m-%d %H:%M}"
+    lines.append(f"All of them since the storm began ({began_at} UTC), later hours too, the likeliest complaints "
+                 f"first: {window_query(alert)}\n"
                  f"Alert #{alert_id}; acknowledge with: brandpulse alerts ack {alert_id} --by NAME")
     return ChatMessage(defuse(f"Negative spike{update}: {alert.brand}", 200), "\n".join(lines))
 

@@ -96,15 +96,22 @@ def alert_subject(alert: Alert) -> str:
 
 
 def unscored_query(alert: Alert) -> str | None:
-    """The command that lists the window's mentions in languages no model reads, when it has any: they are in no
-    count of the alert, and support must still read them."""
+    """The command that lists the storm's mentions in languages no model reads, when its window has any: they are in
+    no count of the alert, and support must still read them."""
     return _listing(alert, "--category", "unscored") if alert.details.get("unscored") else None
 
 
 def window_query(alert: Alert) -> str:
-    """The command that lists every post to answer of a spike's window (its detractors and its other complaints,
-    such as a 4-star review's), the likeliest complaints first: the top mentions are only a sample of them."""
+    """The command that lists every post to answer of a spike's storm from its start on, open-ended (its detractors
+    and its other complaints, such as a 4-star review's), the likeliest complaints first: the top mentions are only a
+    sample of them."""
     return _listing(alert, "--to-answer", "--order", "complaint")
+
+
+def storm_start(alert: Alert) -> datetime:
+    """Where the alert's storm began (`details.storm_start`), or its own window's start (alerts stored before it)."""
+    start = alert.details.get("storm_start")
+    return datetime.fromisoformat(start.replace("Z", "+00:00")) if start else alert.window_start
 
 
 def complaints_line(details: Mapping[str, Any]) -> str:
@@ -117,10 +124,12 @@ def complaints_line(details: Mapping[str, Any]) -> str:
 
 
 def _listing(alert: Alert, *filters: str) -> str:
-    # `--all`, not the count at alert time: posts collected or classified late join the window afterwards, and a
-    # limit would drop the last of them.
-    args = ["brandpulse", "query", "--brand", alert.brand or "", "--since", f"{alert.window_start:%Y-%m-%dT%H:%M:%SZ}",
-            "--until", f"{alert.window_end:%Y-%m-%dT%H:%M:%SZ}", *filters, "--all"]
+    # From the storm's start and open-ended: an alert and its update each cover one bucket, and the buckets between
+    # them, or after the last one that doubled, are named by no other message (nor by any once the storm is
+    # acknowledged: its updates are not sent). `--all`, not the count at alert time: posts collected or classified
+    # late join the window afterwards, and a limit would drop the last of them.
+    args = ["brandpulse", "query", "--brand", alert.brand or "", "--since", f"{storm_start(alert):%Y-%m-%dT%H:%M:%SZ}",
+            *filters, "--all"]
     return shlex.join(args + (["--source", alert.source] if alert.source else []))
 
 
@@ -157,6 +166,7 @@ def alert_email(
     context = {"alert": alert, "mentions": top_mentions, "chart_cid": cid, "guards": alert.details.get("guards", {}),
                "themes": alert.details.get("themes", []), "themes_change": alert.details.get("themes_change"),
                "window_query": window_query(alert) if alert.kind == "spike" else None,
+               "storm_start": storm_start(alert),
                "complaints": complaints_line(alert.details) if "complaints" in alert.details else None,
                "unscored_query": unscored_query(alert) if alert.kind == "spike" else None}
     return build_message(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from brandpulse.alerts.base import Alert, Bucket
 
@@ -38,12 +38,19 @@ class SpikeRule:
 
 @dataclass(frozen=True)
 class Storm:
-    """The storm in progress for one brand: where its last alerting bucket ended, the count and themes last reported."""
+    """The storm in progress for one brand: where its last alerting bucket ended, the count and themes last reported,
+    and where its first alert's bucket started (None for a storm recorded before it was kept)."""
 
     last_end: datetime
     reported: float
     alert_count: int = 1
     themes: tuple[str, ...] = ()
+    start: datetime | None = None
+
+
+def storm_start_text(start: datetime) -> str:
+    """A storm's start as `details.storm_start` holds it: ISO 8601 UTC, as the store and the query command write it."""
+    return f"{start.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%SZ}"
 
 
 @dataclass(frozen=True)
@@ -172,19 +179,24 @@ def check_bucket(brand: str, index: SeriesIndex, bucket: Bucket, width: timedelt
 
 
 def group_storm(alert: Alert, storm: Storm | None, rule: SpikeRule) -> tuple[Alert | None, Storm]:
-    """Fold an alerting bucket into the storm in progress: a new alert, an update when it grew, or nothing. A bucket
-    read again with more mentions than before (they arrived or were classified late) updates the storm if it is its
-    latest one and grew; one before it changes nothing."""
+    """Fold an alerting bucket into the storm in progress: a new alert, an update when it grew, or nothing; each alert
+    names in `details.storm_start` where its storm began. A bucket read again with more mentions than before (they
+    arrived or were classified late) updates the storm if it is its latest one and grew; one before it changes
+    nothing."""
     if storm is not None and alert.window_end < storm.last_end:
         return None, storm
     if storm is None or alert.window_start >= storm.last_end + rule.cooldown:
-        return alert, Storm(alert.window_end, alert.observed)
+        started = replace(alert, details={**alert.details, "storm_start": storm_start_text(alert.window_start)})
+        return started, Storm(alert.window_end, alert.observed, start=alert.window_start)
     if alert.observed >= rule.growth * storm.reported:
+        # Support lists the storm's posts from its start: the hours between its alerts are named by no other one.
+        since = {"storm_start": storm_start_text(storm.start)} if storm.start else {}
         update = replace(
             alert, reason=f"storm growing (update {storm.alert_count}): {alert.reason}",
-            details={**alert.details, "update": storm.alert_count, "previously_reported": storm.reported},
+            details={**alert.details, "update": storm.alert_count, "previously_reported": storm.reported, **since},
         )
-        return update, Storm(alert.window_end, alert.observed, storm.alert_count + 1, storm.themes)
+        return update, replace(storm, last_end=alert.window_end, reported=alert.observed,
+                               alert_count=storm.alert_count + 1)
     return None, replace(storm, last_end=alert.window_end)
 
 

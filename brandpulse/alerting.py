@@ -44,19 +44,23 @@ def _storm_key(brand: str, source: str | None) -> str:
     return f"alerts.storm:{brand}" + (f":{source}" if source else "")
 
 
-def _load_storm(value: str | None) -> tuple[alerts_spike.Storm | None, int | None]:
-    """The storm in progress and the id of its first alert (None for storms stored before acknowledgements)."""
+def _load_storm(db: Any, value: str | None) -> tuple[alerts_spike.Storm | None, int | None]:
+    """The storm in progress and the id of its first alert (None for storms stored before acknowledgements); a
+    storm stored before its start was kept starts where its first alert's window did."""
     if not value:
         return None, None
     data = json.loads(value)
+    storm_id = data.get("alert_id")
+    start = data.get("start") or (store_alerts.window_start_of(db, storm_id) if storm_id else None)
     storm = alerts_spike.Storm(from_db(data["last_end"]), data["reported"], data.get("alert_count", 1),
-                               tuple(data.get("themes", ())))
-    return storm, data.get("alert_id")
+                               tuple(data.get("themes", ())), from_db(start) if start else None)
+    return storm, storm_id
 
 
 def _dump_storm(storm: alerts_spike.Storm, storm_id: int | None) -> str:
     return json.dumps({"last_end": to_db(storm.last_end), "reported": storm.reported, "alert_count": storm.alert_count,
-                       "alert_id": storm_id, "themes": list(storm.themes)})
+                       "alert_id": storm_id, "themes": list(storm.themes),
+                       "start": to_db(storm.start) if storm.start else None})
 
 
 def spike_scopes(config: Config, db: Any, brand: str, since: datetime) -> list[str | None]:
@@ -251,7 +255,7 @@ def evaluate(config: Config, queries: list[Any], db: Any, now: datetime, channel
             for query in queries:
                 for source in spike_scopes(config, db, query.brand, evaluate_from - timedelta(days=7)):
                     key = _storm_key(query.brand, source)
-                    storm, storm_id = _load_storm(store_state.get_value(db, key))
+                    storm, storm_id = _load_storm(db, store_state.get_value(db, key))
                     reported = storm.themes if storm else ()
                     found, storm, buckets = detect(config, db, query.brand, source, evaluate_from, until, storm)
                     found, storm = with_storm_evidence(config, db, found, storm, reported)

@@ -128,6 +128,12 @@ def first_unseen_at(db: Store, seen_at: datetime | None, since: datetime, until:
     return from_db(row[0]) if row and row[0] else None
 
 
+def window_start_of(db: Store, alert_id: int) -> str | None:
+    """Where the window of alert `alert_id` starts, as stored; None for an unknown id."""
+    row = db.execute("SELECT window_start FROM alerts WHERE id = ?", [alert_id]).fetchone()
+    return row[0] if row else None
+
+
 def first_mention_at(db: Store, brand: str, source: str | None = None) -> datetime | None:
     """When the oldest stored mention of `brand` (from `source` if given) was posted."""
     row = db.execute("SELECT min(created_at) FROM mentions WHERE brand = ? AND (? IS NULL OR source = ?)",

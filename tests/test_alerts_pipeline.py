@@ -215,7 +215,7 @@ def _listed(invoke, tmp_path, body: str, label: str) -> list[dict]:
     command = shlex.split(body.split(label)[1].strip().splitlines()[0])
     assert command[:2] == ["brandpulse", "query"]
     result = invoke("--config", tmp_path / "config.yaml", *command[1:], "--format", "json",
-                    "--columns", "external_id,category,complaint,text")
+                    "--columns", "external_id,category,complaint,text,created_at")
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 
@@ -247,8 +247,63 @@ def test_a_complaint_in_a_four_star_review_is_counted_listed_and_named_by_the_al
     body = _messages(tmp_path)[0].get_body(("plain",)).get_content()
     assert "0 of the 16 detractor mentions, and 1 passive mention" in body
     assert "(complaint): 4 stars, but acme never sent my order" in body
-    rows = _listed(invoke, tmp_path, body, "the likeliest complaints first:")
+    rows = [r for r in _listed(invoke, tmp_path, body, "the likeliest complaints first:")
+            if r["created_at"] < (START + (STORM_HOUR + 1) * HOUR).strftime("%Y-%m-%dT%H:%M:%SZ")]
     assert rows[0]["external_id"] == others[0] and len(rows) == 17
     assert {r["category"] for r in rows[1:]} == {"detractor"}
     chat = alert_chat(alert, 1).body
     assert "1 passive mention" in chat and "--to-answer" in chat.splitlines()[-2]
+
+
+def _storm_rows(tmp_path, start, end) -> set[str]:
+    return {r[0] for r in sqlite3.connect(tmp_path / "brandpulse.db").execute(
+        "SELECT external_id FROM mentions WHERE category = 'detractor' AND created_at >= ? AND created_at < ?",
+        [start.strftime("%Y-%m-%dT%H:%M:%SZ"), end.strftime("%Y-%m-%dT%H:%M:%SZ")])}
+
+
+def test_the_first_email_of_a_storm_its_owner_acknowledged_names_every_post_of_its_later_hours(tmp_path, invoke):
+    # Nine hours of storm; it doubles at hour 4. Its owner acknowledged the first alert, so the update is not sent:
+    # the first email's command is all support has, and must list the posts of every hour since the storm began.
+    storm = {STORM_HOUR + h: (4, 40 if h == 4 else 16) for h in range(9)}
+    pipeline = _pipeline(tmp_path, invoke, storm)
+    fired = pipeline.evaluate_alerts(START + (STORM_HOUR + 1) * HOUR)
+    assert invoke("--config", tmp_path / "config.yaml", "alerts", "ack", "1", "--by", "dana").exit_code == 0
+    for hour in range(2, 10):
+        fired += pipeline.evaluate_alerts(START + (STORM_HOUR + hour) * HOUR)
+
+    assert [a.details.get("update") for a in fired] == [None, 1]
+    (message,) = _messages(tmp_path)
+    rows = _listed(invoke, tmp_path, message.get_body(("plain",)).get_content(), "the likeliest complaints first:")
+    storm_start = START + STORM_HOUR * HOUR
+    assert {r["external_id"] for r in rows} >= _storm_rows(tmp_path, storm_start, storm_start + 9 * HOUR)
+    assert fired[1].details["storm_start"] == fired[0].details["storm_start"] == "2026-03-06T14:00:00Z"
+
+
+def test_a_storm_updates_command_lists_the_hours_since_the_storm_began_not_its_own_hour_alone(tmp_path, invoke):
+    storm = {STORM_HOUR + h: (4, 40 if h == 3 else 16) for h in range(4)}
+    pipeline = _pipeline(tmp_path, invoke, storm)
+    for hour in range(1, 5):
+        pipeline.evaluate_alerts(START + (STORM_HOUR + hour) * HOUR)
+
+    first, update = _messages(tmp_path)
+    assert "(update: growing)" in update["Subject"]
+    rows = _listed(invoke, tmp_path, update.get_body(("plain",)).get_content(), "the likeliest complaints first:")
+    storm_start = START + STORM_HOUR * HOUR
+    # Every post to answer from the storm's start on: its four hours, and the hours since (open-ended).
+    assert {r["external_id"] for r in rows} == _storm_rows(tmp_path, storm_start, START + 5 * 24 * HOUR)
+    assert _storm_rows(tmp_path, storm_start, storm_start + 4 * HOUR) < {r["external_id"] for r in rows}
+
+
+def test_a_storm_recorded_before_its_start_was_kept_starts_its_updates_command_at_its_first_alert(tmp_path, invoke):
+    storm = {STORM_HOUR + h: (4, 40 if h == 3 else 16) for h in range(4)}
+    pipeline = _pipeline(tmp_path, invoke, storm)
+    pipeline.evaluate_alerts(START + (STORM_HOUR + 2) * HOUR)
+    conn = sqlite3.connect(tmp_path / "brandpulse.db")
+    with conn:  # as an older brandpulse stored it
+        (key, value), = conn.execute("SELECT key, value FROM state WHERE key LIKE 'alerts.storm:%'").fetchall()
+        conn.execute("UPDATE state SET value = ? WHERE key = ?",
+                     [json.dumps({k: v for k, v in json.loads(value).items() if k != "start"}), key])
+
+    (update,) = pipeline.evaluate_alerts(START + (STORM_HOUR + 4) * HOUR)
+
+    assert update.details["update"] == 1 and update.details["storm_start"] == "2026-03-06T14:00:00Z"
