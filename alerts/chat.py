@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from brandpulse.alerts.base import Alert
-from brandpulse.alerts.emails import signed, storm_start, unscored_query, web_link, window_query
+from brandpulse.alerts.emails import acknowledge_line, signed, storm_start, unscored_query, web_link, window_query
 from brandpulse.alerts.shown import excerpt
 
 MENTION_CHARS = 140
@@ -85,8 +85,7 @@ def spike_chat(alert: Alert, alert_id: int) -> ChatMessage:
     began = storm_start(alert)
     began_at = f"{began:%H:%M}" if began.date() == alert.window_start.date() else f"{began:%Y-%m-%d %H:%M}"
     lines.append(f"All of them since the storm began ({began_at} UTC), later hours too, the likeliest complaints "
-                 f"first: {window_query(alert)}\n"
-                 f"Alert #{alert_id}; acknowledge with: brandpulse alerts ack {alert_id} --by NAME")
+                 f"first: {window_query(alert)}\n{acknowledge_line(alert_id)}")
     return ChatMessage(defuse(f"Negative spike{update}: {alert.brand}", 200), "\n".join(lines))
 
 
@@ -94,7 +93,7 @@ def health_chat(alert: Alert, alert_id: int) -> ChatMessage:
     """The source or collector, why it is unhealthy, and the alert id."""
     return ChatMessage(
         defuse(f"Collector health: {alert.source}", 200),
-        f"{defuse(alert.reason, 400)}.\nAlert #{alert_id}; acknowledge with: brandpulse alerts ack {alert_id} --by NAME",
+        f"{defuse(alert.reason, 400)}.\n{acknowledge_line(alert_id)}",
     )
 
 

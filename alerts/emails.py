@@ -158,12 +158,20 @@ def build_message(
     return message
 
 
+def acknowledge_line(alert_id: int) -> str:
+    """How to own a stored alert (and stop its storm's updates): its id and the command."""
+    return f"Alert #{alert_id}; acknowledge with: brandpulse alerts ack {alert_id} --by NAME"
+
+
 def alert_email(
     alert: Alert, sender: str, recipients: list[str], top_mentions: list[dict[str, Any]], chart_png: bytes | None = None,
+    alert_id: int | None = None,
 ) -> EmailMessage:
-    """The email support staff receive for one alert: the explanation, the top mentions, a 48-hour chart."""
+    """The email support staff receive for one alert: the explanation, the top mentions, a 48-hour chart, and the
+    stored alert's id with the command that acknowledges it."""
     cid = new_cid() if chart_png else None
     context = {"alert": alert, "mentions": top_mentions, "chart_cid": cid, "guards": alert.details.get("guards", {}),
+               "acknowledge": acknowledge_line(alert_id) if alert_id is not None else None,
                "themes": alert.details.get("themes", []), "themes_change": alert.details.get("themes_change"),
                "window_query": window_query(alert) if alert.kind == "spike" else None,
                "storm_start": storm_start(alert),

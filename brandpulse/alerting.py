@@ -186,7 +186,7 @@ def _suppressed(db: Any, alert: Alert, now: datetime, storm_id: int | None) -> s
     return f"storm {storm_id} acknowledged by {owner}" if owner else None
 
 
-def _queue_email(config: Config, db: Any, alert: Alert, now: datetime, buckets: list[Bucket]) -> bool:
+def _queue_email(config: Config, db: Any, alert: Alert, alert_id: int, now: datetime, buckets: list[Bucket]) -> bool:
     recipients = config.recipients(alert.brand, "alerts")
     if not recipients:
         return False
@@ -196,7 +196,7 @@ def _queue_email(config: Config, db: Any, alert: Alert, now: datetime, buckets: 
         [b for b in recent if b.start == alert.window_start],
     ) if recent else None
     message = alerts_emails.alert_email(
-        alert, config.email.sender, recipients, alert.details.get("top_mentions", []), chart,
+        alert, config.email.sender, recipients, alert.details.get("top_mentions", []), chart, alert_id,
     )
     store_outbox.enqueue(db, "alert", alert.brand, message["Subject"], recipients, message.as_bytes(), now)
     return True
@@ -213,7 +213,7 @@ def record(
     if suppressed:
         log.warning("alert %d stored, not sent: %s: %s", alert_id, alert.brand, suppressed)
         return alert, alert_id
-    emailed = _queue_email(config, db, alert, now, buckets)
+    emailed = _queue_email(config, db, alert, alert_id, now, buckets)
     kind = "health" if alert.kind == "health" else "alerts"
     chats = queue_chat(db, channels, kind, alert.brand, alerts_chat.alert_chat(alert, alert_id), now)
     if not emailed and not chats:

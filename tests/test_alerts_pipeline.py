@@ -307,3 +307,16 @@ def test_a_storm_recorded_before_its_start_was_kept_starts_its_updates_command_a
     (update,) = pipeline.evaluate_alerts(START + (STORM_HOUR + 4) * HOUR)
 
     assert update.details["update"] == 1 and update.details["storm_start"] == "2026-03-06T14:00:00Z"
+
+
+def test_an_alert_email_names_its_alert_id_and_how_to_acknowledge_it_as_its_chat_message_does(tmp_path, invoke):
+    storm = {STORM_HOUR + h: (4, 40 if h == 1 else 16) for h in range(2)}
+    pipeline = _pipeline(tmp_path, invoke, storm)
+    for hour in range(1, 3):
+        pipeline.evaluate_alerts(START + (STORM_HOUR + hour) * HOUR)
+
+    ids = [r[0] for r in sqlite3.connect(tmp_path / "brandpulse.db").execute("SELECT id FROM alerts ORDER BY id")]
+    for alert_id, message in zip(ids, _messages(tmp_path), strict=True):
+        for kind in ("plain", "html"):
+            assert (f"Alert #{alert_id}; acknowledge with: brandpulse alerts ack {alert_id} --by NAME"
+                    in message.get_body((kind,)).get_content())
