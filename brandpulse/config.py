@@ -582,6 +582,40 @@ def _resolve(config: Config, base: Path) -> Config:
     return config.model_copy(update={"store": store, "email": email, "sentiment": sentiment})
 
 
+class _DuplicateKey(yaml.constructor.ConstructorError):
+    """A key given twice: its message names the key, which is a setting's name, not a value."""
+
+
+# PyYAML quotes some values of the document in its message (an alias, an anchor, a tag): one may be a secret typed
+# in, so they are masked; a token's kind ('<scalar>') or a single character ('\\t', ':') says what was wrong.
+_QUOTED = re.compile(r"'[^']*'")
+
+
+def _masked(text: str) -> str:
+    return _QUOTED.sub(lambda m: m[0] if len(m[0]) <= 4 or re.fullmatch(r"'<[a-z ]+>'", m[0]) else "'***'", text)
+
+
+def _at(mark: yaml.Mark) -> str:
+    return f"line {mark.line + 1}, column {mark.column + 1}"
+
+
+def _yaml_error(exc: yaml.YAMLError, path: Path) -> str:
+    """Where the file is not valid YAML and why, never quoting its line: a token pasted into the file would be
+    shown back in the terminal, the service's log and the journal."""
+    where = f"configuration file {path} is not valid YAML"
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return f"{where}: {exc}"  # a reader error names a character by its code and position
+    problem, context = exc.problem or "", exc.context or ""
+    if not isinstance(exc, _DuplicateKey):  # the key of a key given twice is a setting's name
+        problem, context = _masked(problem), _masked(context)
+    mark = exc.problem_mark or exc.context_mark
+    message = f"{where}" + (f" at {_at(mark)}" if mark else "") + f": {problem or context}"
+    if problem and context:
+        since = exc.context_mark
+        message += f" ({context}" + (f" from {_at(since)}" if since else "") + ")"
+    return message
+
+
 class _UniqueKeyLoader(yaml.SafeLoader):
     """YAML's safe loader, but a key given twice in one mapping is an error: PyYAML would keep the last silently,
     and the first (a second `store:` block, say) is what the operator may be reading."""
@@ -595,8 +629,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
             if not isinstance(key, Hashable):
                 continue  # the base loader reports an unhashable key itself
             if key in seen:
-                raise yaml.constructor.ConstructorError(None, None, f"found the key {key!r} twice in one mapping",
-                                                        key_node.start_mark)
+                raise _DuplicateKey(None, None, f"found the key {key!r} twice in one mapping", key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
@@ -614,7 +647,7 @@ def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Confi
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader that refuses duplicate keys
     except yaml.YAMLError as exc:
-        raise ConfigError(f"configuration file {path} is not valid YAML: {exc}") from None
+        raise ConfigError(_yaml_error(exc, path)) from None
     except RecursionError:
         raise ConfigError(f"configuration file {path} is nested too deeply to be a brandpulse configuration") from None
     if not isinstance(data, dict):

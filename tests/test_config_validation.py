@@ -171,7 +171,7 @@ def test_a_key_given_twice_a_blank_keyword_and_a_malformed_address_are_refused(t
     from brandpulse.config import ConfigError, load_config
 
     # PyYAML keeps the last of two keys silently: the operator may be reading the first `store:` block.
-    with pytest.raises(ConfigError, match=r"not valid YAML: found the key 'store' twice in one mapping"):
+    with pytest.raises(ConfigError, match=r"not valid YAML at line 5, column 1: found the key 'store' twice in one mapping"):
         load_config(write_config(tmp_path / "c.yaml", MINIMAL + "store: {path: a.db}\nstore: {path: b.db}\n"))
     with pytest.raises(ConfigError) as raised:
         load_config(write_config(tmp_path / "c.yaml", "brands: [{name: A, keywords: [a, ' ']}]\n"
@@ -194,3 +194,23 @@ def test_a_model_written_as_a_path_is_found_beside_the_config_file_wherever_it_r
 
     assert models["de"] == models["fr"] == str(folder / "models" / "de")
     assert (models["en"], models["nl"]) == ("bundled", "org/dutch-model")  # the bundled one and a Hugging Face id
+
+
+
+@pytest.mark.parametrize("text, message", [
+    ("email:\n  smtp:\n    password_env: Hunter2:S3CRET-PW: x\n",
+     "at line 6, column 36: mapping values are not allowed here"),
+    ("token: \"S3CRET-PW\n",
+     "at line 5, column 1: found unexpected end of stream (while scanning a quoted scalar from line 4, column 8)"),
+    ("password: *S3CRET-PW\n", "at line 4, column 11: found undefined alias '***'"),
+])
+def test_a_yaml_syntax_error_says_where_and_what_without_quoting_the_line(tmp_path, text, message):
+    from brandpulse.config import ConfigError, load_config
+
+    path = write_config(tmp_path / "c.yaml", MINIMAL + text)
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+
+    # A token typed into the file would be shown back in the terminal and the service's journal.
+    assert str(raised.value) == f"configuration file {path} is not valid YAML {message}"
+    assert "S3CRET" not in str(raised.value)
