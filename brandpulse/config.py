@@ -72,6 +72,18 @@ def _not_blank(value: str) -> str:
     return value
 
 
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _env_name(value: str) -> str:
+    # Never quote the value: a password or token typed here instead of a variable's name is the secret itself.
+    if not ENV_NAME.fullmatch(value):
+        raise ValueError("must name an environment variable (letters, digits and _, not starting with a digit) "
+                         "that holds the secret; the secret itself never goes in the config file")
+    return value
+
+
+EnvName = Annotated[str, AfterValidator(_env_name)]
 Address = Annotated[str, AfterValidator(_address)]
 Keyword = Annotated[str, AfterValidator(_not_blank)]
 
@@ -385,8 +397,8 @@ class SmtpConfig(Strict):
     host: str
     port: int = Field(default=587, ge=1, le=65535)
     security: Literal["starttls", "ssl", "none"] = "starttls"
-    username_env: str = "BRANDPULSE_SMTP_USERNAME"
-    password_env: str = "BRANDPULSE_SMTP_PASSWORD"
+    username_env: EnvName = "BRANDPULSE_SMTP_USERNAME"
+    password_env: EnvName = "BRANDPULSE_SMTP_PASSWORD"
     timeout: float = Field(default=30.0, gt=0)
     ca_file: Path | None = None
 
@@ -416,7 +428,7 @@ class ChannelConfig(Strict):
     @classmethod
     def _variable_name(cls, value: str) -> str:
         # Never quote the value: a URL pasted here is the secret itself.
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+        if not ENV_NAME.fullmatch(value):
             raise ValueError("must name an environment variable (such as SLACK_WEBHOOK_URL) that holds the URL; "
                              "the URL itself never goes in the config file")
         return value

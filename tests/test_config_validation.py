@@ -214,3 +214,15 @@ def test_a_yaml_syntax_error_says_where_and_what_without_quoting_the_line(tmp_pa
     # A token typed into the file would be shown back in the terminal and the service's journal.
     assert str(raised.value) == f"configuration file {path} is not valid YAML {message}"
     assert "S3CRET" not in str(raised.value)
+
+
+@pytest.mark.parametrize("field", ["username_env", "password_env"])
+def test_a_password_typed_as_an_smtp_variable_name_is_refused_without_being_quoted(tmp_path, field):
+    from brandpulse.config import ConfigError, load_config
+
+    text = MINIMAL + f"email: {{smtp: {{host: smtp.acme.test, {field}: 'Hunter2-s3cret!'}}}}\n"
+    with pytest.raises(ConfigError) as raised:
+        load_config(write_config(tmp_path / "c.yaml", text))
+
+    assert f"email.smtp.{field}: must name an environment variable" in str(raised.value)
+    assert "s3cret" not in str(raised.value)
