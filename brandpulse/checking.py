@@ -93,7 +93,8 @@ def email_probes(config: Config, now: datetime, env: Mapping[str, str]) -> list[
             notes.append("the SMTP login goes unencrypted (security: none); use starttls or ssl beyond this host")
         return "; ".join(notes) or None
 
-    return [Probe("email", timeout, run)]
+    # Half a login (the user without the password, or the other way) is a mistake: reported, not tried.
+    return [Probe("email", timeout, run, tuple(factory.missing_smtp_login(config, env)))]
 
 
 def channel_probes(config: Config, now: datetime, env: Mapping[str, str]) -> list[Probe]:

@@ -56,6 +56,16 @@ def missing_credentials(settings: CollectorConfig, env: Mapping[str, str] = os.e
     return [name for name in CREDENTIALS.get(settings.type, ()) if credential(env, name) is None]
 
 
+def missing_smtp_login(config: Config, env: Mapping[str, str] = os.environ) -> list[str]:
+    """The SMTP login's variable left unset when the other one is set (a login is both or neither)."""
+    smtp = config.email.smtp
+    if smtp is None:
+        return []
+    names = (smtp.username_env, smtp.password_env)
+    unset = [name for name in names if credential(env, name) is None]
+    return unset if len(unset) == 1 else []
+
+
 def disabled_collectors(config: Config, env: Mapping[str, str] = os.environ) -> dict[str, str]:
     """Collectors whose credentials are missing, with why (the pipeline logs each once, at start-up)."""
     return {settings.name: f"set {', '.join(missing)} in the environment to enable it"

@@ -365,3 +365,20 @@ def test_a_webhook_at_an_ipv6_address_is_reached_by_the_probe():
         assert probe("hook", f"json://[::1]:{listener.getsockname()[1]}/hook") is None
     finally:
         listener.close()
+
+
+@pytest.mark.parametrize("unset", ["BRANDPULSE_SMTP_USERNAME", "BRANDPULSE_SMTP_PASSWORD"])
+def test_check_reports_half_an_smtp_login_as_missing_credentials(check_dir, invoke, smtp_server, monkeypatch, unset):
+    monkeypatch.delenv(unset)
+    write_config(check_dir / "config.yaml", f"""
+brands: [{{name: Pinebrook Coffee, keywords: [pinebrook]}}]
+email: {{recipients: {{alerts: [support@pinebrook.test]}},
+        smtp: {{host: 127.0.0.1, port: {smtp_server[0]}, security: none, timeout: 5}}}}
+""")
+
+    result = invoke("check")
+
+    # Without a password it would log in with an empty one; without a user it would send without logging in.
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[0].split(maxsplit=1) == [
+        "email", f"missing credentials: set {unset} in the environment"]
