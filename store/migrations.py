@@ -316,6 +316,7 @@ def migrate(db: sqlite_utils.Database, read_only: bool = False,
             _log_migration(db, number)
             db.execute(f"PRAGMA user_version = {number}")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.conn.in_transaction:  # SQLite may have rolled back itself (disk full): ROLLBACK would hide why
+                db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")

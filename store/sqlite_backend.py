@@ -118,7 +118,10 @@ class SqliteStore(Transactions, sqlite_utils.Database):
         yield from self.execute(sql, params or [])
 
     def _finish(self, statement: str) -> None:
-        self.execute(statement)
+        # SQLite rolls a transaction back itself on some errors (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM): a ROLLBACK
+        # then fails with "no transaction is active", and that error would hide the one that says what went wrong.
+        if statement != "ROLLBACK" or self.conn.in_transaction:
+            self.execute(statement)
 
     @contextmanager
     def claim(self, sql: str, params: Params = None) -> Iterator[list[tuple[Any, ...]]]:

@@ -115,3 +115,19 @@ def test_a_store_path_starting_with_two_slashes_is_read_only_as_that_file(tmp_pa
 
     assert reader.execute("SELECT count(*) FROM mentions").fetchone()[0] == 1
     reader.close()
+
+
+def _full(db) -> None:
+    """Let the store's file grow no more on this connection: the next page it needs fails with SQLITE_FULL."""
+    db.execute(f"PRAGMA max_page_count = {db.execute('PRAGMA page_count').fetchone()[0]}")
+
+
+def test_a_write_that_fills_the_disk_reports_sqlites_error_not_a_failed_rollback(fresh_db):
+    _full(fresh_db)
+
+    # SQLite has rolled the transaction back itself; a ROLLBACK on top failed and its error hid this one.
+    with pytest.raises(Exception, match="database or disk is full") as raised:
+        store_mentions.save_mentions(fresh_db, [_mention(str(i), "x" * 3000) for i in range(300)], NOW)
+
+    assert "rollback" not in str(raised.value) and not fresh_db.conn.in_transaction
+    assert fresh_db.execute("SELECT count(*) FROM mentions").fetchone()[0] == 0
