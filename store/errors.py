@@ -5,6 +5,10 @@ class StoreError(Exception):
     """Base of every error raised by the store."""
 
 
+class DiskFull(StoreError):
+    """The store's disk (or its size limit) is full: nothing more can be written until space is freed."""
+
+
 class QueryError(StoreError):
     """A query the store cannot run: an unknown column, or a search the FTS5 syntax rejects."""
 

@@ -13,11 +13,13 @@ from urllib.parse import quote
 import sqlite_utils
 
 from brandpulse.store.backend import Params, Transactions
-from brandpulse.store.errors import SearchSyntaxError, StoreError
+from brandpulse.store.errors import DiskFull, SearchSyntaxError, StoreError
 from brandpulse.store.migrations import migrate
 from brandpulse.store.lock import ServiceLock
 
 BUSY_TIMEOUT_S = 30.0
+DISK_FULL = ("database {path}: disk full ({error}); free space on its disk, then run again: what was committed "
+             "before is kept, and the work cut short is redone")
 _FTS_TRIGGER = "mentions_fts_insert"
 # What SQLite says about a MATCH expression it cannot parse (as opposed to a locked or broken database).
 _FTS_SYNTAX_ERRORS = ("fts5", "unterminated string", "no such column", "syntax error", "malformed MATCH",
@@ -101,9 +103,25 @@ class SqliteStore(Transactions, sqlite_utils.Database):
         super().__init__(conn)
         self.target = target
 
+    @contextmanager
+    def _space(self) -> Iterator[None]:
+        """A full disk as the store's own error, naming the file: a traceback per job and run says less."""
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode != sqlite3.SQLITE_FULL:
+                raise
+            raise DiskFull(DISK_FULL.format(path=self.target, error=exc)) from exc
+
+    def execute(self, sql: str, parameters: Any = None) -> sqlite3.Cursor:
+        """Run one statement; `DiskFull` when the disk has no room for what it writes."""
+        with self._space():
+            return super().execute(sql, parameters)
+
     def executemany(self, sql: str, rows: Any) -> int:
         """Run `sql` once per row; returns the rows changed."""
-        return max(self.conn.executemany(sql, rows).rowcount, 0)
+        with self._space():
+            return max(self.conn.executemany(sql, rows).rowcount, 0)
 
     def insert_ignoring(self, table: str, columns: Any, rows: Any, key: Any) -> int:
         """INSERT ... ON CONFLICT DO NOTHING, once per row (table and columns are the caller's constants)."""
