@@ -82,7 +82,7 @@ def email_probes(config: Config, now: datetime, env: Mapping[str, str]) -> list[
     unheard = [brand.name for brand in config.brands if not config.recipients(brand.name, "alerts")
                and not any(channel.wants("alerts", brand.name) for channel in channels)]
     smtp = config.email.smtp
-    in_clear = smtp is not None and smtp.security == "none" and bool(env.get(smtp.username_env))
+    in_clear = smtp is not None and smtp.security == "none" and bool(factory.credential(env, smtp.username_env))
 
     def run() -> str | None:
         transport.probe()

@@ -188,13 +188,14 @@ def health_rule(config: Config) -> HealthRule:
 
 
 def email_transport(config: Config, env: Mapping[str, str] = os.environ) -> FileTransport | SmtpTransport:
-    """SMTP when configured (login from the environment), else `.eml` files in the outbox folder."""
+    """SMTP when configured (login from the environment, without the stray newline or space a secrets file leaves),
+    else `.eml` files in the outbox folder."""
     smtp = config.email.smtp
     if smtp is None:
         return FileTransport(config.email.outbox_dir)
     return SmtpTransport(
         smtp.host, smtp.port, smtp.security,
-        env.get(smtp.username_env), env.get(smtp.password_env), smtp.timeout, smtp.ca_file,
+        credential(env, smtp.username_env), credential(env, smtp.password_env), smtp.timeout, smtp.ca_file,
     )
 
 

@@ -382,3 +382,19 @@ email: {{recipients: {{alerts: [support@pinebrook.test]}},
     assert result.exit_code == 1
     assert result.stdout.splitlines()[0].split(maxsplit=1) == [
         "email", f"missing credentials: set {unset} in the environment"]
+
+
+def test_check_logs_in_with_an_smtp_login_read_without_its_trailing_newline(check_dir, invoke, smtp_server,
+                                                                           monkeypatch):
+    # Set from a file or a secrets manager, a variable often ends in a newline the server would take as the password's.
+    monkeypatch.setenv("BRANDPULSE_SMTP_USERNAME", f" {USER}\n")
+    monkeypatch.setenv("BRANDPULSE_SMTP_PASSWORD", f"{PASSWORD} \r\n")
+    write_config(check_dir / "config.yaml", f"""
+brands: [{{name: Pinebrook Coffee, keywords: [pinebrook]}}]
+email: {{recipients: {{alerts: [support@pinebrook.test]}},
+        smtp: {{host: 127.0.0.1, port: {smtp_server[0]}, security: none, timeout: 5}}}}
+""")
+
+    result = invoke("check")
+
+    assert result.stdout.splitlines()[0].split(maxsplit=2)[:2] == ["email", "ok"], result.output
