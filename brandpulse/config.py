@@ -382,12 +382,15 @@ class DigestConfig(Strict):
     @field_validator("cron")
     @classmethod
     def _valid_cron(cls, value: str) -> str:
-        from brandpulse.crontab import cron_trigger
+        from brandpulse.crontab import cron_trigger, ever_fires
 
         try:
-            cron_trigger(value)
+            trigger = cron_trigger(value, "UTC")
         except ValueError as exc:
             raise ValueError(f"cron {value!r} is not a 5-field crontab expression such as '0 8 * * *': {exc}") from None
+        if not ever_fires(trigger):
+            raise ValueError(f"cron {value!r} never fires: no date has its day of the month, month and day of the week "
+                             "together (31 February, say), so the digest would never be sent")
         return value
 
 

@@ -59,6 +59,16 @@ def cron_trigger(expression: str, timezone: Any = None):
                        timezone=timezone)
 
 
+# The Gregorian calendar repeats every 400 years, weekdays included (146,097 days, a whole number of weeks).
+_CYCLE_START = datetime(2000, 1, 1, tzinfo=timezone.utc)
+
+
+def ever_fires(trigger: Any) -> bool:
+    """Whether the trigger has a fire time at all ('0 9 31 2 *', 31 February, has none): one within a 400-year
+    calendar cycle, then, as APScheduler searches until the year 9999."""
+    return trigger.get_next_fire_time(None, _CYCLE_START) is not None
+
+
 def last_fire(trigger: Any, now: datetime, within: timedelta) -> datetime | None:
     """The trigger's latest fire time in the `within` before `now`, or None."""
     fire, last = trigger.get_next_fire_time(None, now - within), None

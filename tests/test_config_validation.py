@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from tests.conftest import write_config
@@ -226,3 +228,18 @@ def test_a_password_typed_as_an_smtp_variable_name_is_refused_without_being_quot
 
     assert f"email.smtp.{field}: must name an environment variable" in str(raised.value)
     assert "s3cret" not in str(raised.value)
+
+
+@pytest.mark.parametrize("cron", ["0 9 31 2 *", "0 9 30 2 *", "0 9 31 4,6,9,11 *"])
+def test_a_digest_cron_that_never_fires_is_refused(tmp_path, cron):
+    from brandpulse.config import ConfigError, load_config
+
+    with pytest.raises(ConfigError, match=rf"digest.cron: cron '{re.escape(cron)}' never fires: no date has its day"):
+        load_config(write_config(tmp_path / "c.yaml", MINIMAL + f"digest: {{cron: '{cron}'}}\n"))
+
+
+@pytest.mark.parametrize("cron", ["0 9 29 2 *", "0 9 31 * *", "0 8 * * 1-5"])
+def test_a_digest_cron_that_fires_rarely_is_accepted(tmp_path, cron):
+    from brandpulse.config import load_config
+
+    assert load_config(write_config(tmp_path / "c.yaml", MINIMAL + f"digest: {{cron: '{cron}'}}\n")).digest.cron == cron
