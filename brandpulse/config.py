@@ -84,6 +84,12 @@ def _env_name(value: str) -> str:
 
 
 EnvName = Annotated[str, AfterValidator(_env_name)]
+def _brand_name(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank: the brand's name labels its mentions, alerts and digests")
+    return value
+
+
 Address = Annotated[str, AfterValidator(_address)]
 Keyword = Annotated[str, AfterValidator(_not_blank)]
 
@@ -98,7 +104,7 @@ class Recipients(Strict):
 class BrandConfig(Strict):
     """A brand to listen for."""
 
-    name: str = Field(min_length=1)
+    name: Annotated[str, AfterValidator(_brand_name)]
     keywords: list[Keyword] = Field(min_length=1)
     exclusions: list[str] = []
     own_accounts: list[str] = []  # the brand's own handles (@NimbusHelp): their posts are not collected as mentions

@@ -243,3 +243,11 @@ def test_a_digest_cron_that_fires_rarely_is_accepted(tmp_path, cron):
     from brandpulse.config import load_config
 
     assert load_config(write_config(tmp_path / "c.yaml", MINIMAL + f"digest: {{cron: '{cron}'}}\n")).digest.cron == cron
+
+
+@pytest.mark.parametrize("name", ["''", "'   '", '"\\t"'])
+def test_a_blank_brand_name_is_refused_naming_the_brand_entry(tmp_path, name):
+    from brandpulse.config import ConfigError, load_config
+
+    with pytest.raises(ConfigError, match=r"brands.1.name: must not be blank"):
+        load_config(write_config(tmp_path / "c.yaml", MINIMAL + f"  - {{name: {name}, keywords: [acme2]}}\n"))
