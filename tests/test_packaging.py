@@ -20,3 +20,25 @@ def test_built_wheel_installs_one_top_level_package_with_the_stage_data(tmp_path
                      "brandpulse/templates/config.yaml.j2"):
         assert expected in names
     assert any(name.startswith("brandpulse/sentiment/weights/") for name in names)
+
+
+
+def _settings(unit: str) -> dict[str, list[str]]:
+    """A systemd unit's settings, each with its values in order (Environment= may be given more than once)."""
+    settings: dict[str, list[str]] = {}
+    for line in (REPO / "deploy" / unit).read_text(encoding="utf-8").splitlines():
+        key, equals, value = line.partition("=")
+        if equals and not line.lstrip().startswith(("#", ";")):
+            settings.setdefault(key.strip(), []).append(value.strip())
+    return settings
+
+
+def test_the_systemd_unit_keeps_the_store_in_its_state_directory_not_beside_the_read_only_config():
+    service = _settings("brandpulse.service")
+    state = Path("/var/lib") / service["StateDirectory"][0]
+    env = dict(item.split("=", 1) for line in service["Environment"] for item in line.split())
+
+    # Relative store paths resolve against the config's folder, which ProtectSystem=strict leaves read-only.
+    assert service["ProtectSystem"] == ["strict"] and Path(env["BRANDPULSE_CONFIG"]).parent != state
+    assert Path(env["BRANDPULSE_DB"]).parent == state == Path(service["WorkingDirectory"][0])
+    assert service["StateDirectoryMode"] == ["0700"]
