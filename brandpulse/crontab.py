@@ -1,7 +1,8 @@
 """Crontab expressions with crontab's day-of-week numbering (0 or 7 = Sunday), as APScheduler triggers.
 
 APScheduler 3's `CronTrigger.from_crontab` reads day-of-week numbers as 0 = Monday, so `1-5` would mean
-Tuesday to Saturday; numbers are translated to day names first.
+Tuesday to Saturday; numbers are translated to day names first. With both the day of the month and the day of the
+week restricted, crontab fires on either (`0 9 1 * 1`: the 1st and every Monday) where one CronTrigger needs both.
 """
 
 from __future__ import annotations
@@ -55,8 +56,13 @@ def cron_trigger(expression: str, timezone: Any = None):
     if len(fields) != 5:
         raise ValueError(f"wrong number of fields; got {len(fields)}, expected 5")
     minute, hour, day, month, day_of_week = fields
-    return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=weekday_names(day_of_week),
-                       timezone=timezone)
+    weekdays = weekday_names(day_of_week)
+    if day.startswith("*") or day_of_week.startswith("*"):  # crontab(5): then a day must match both fields
+        return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=weekdays, timezone=timezone)
+    from apscheduler.triggers.combining import OrTrigger
+
+    return OrTrigger([CronTrigger(minute=minute, hour=hour, day=day, month=month, timezone=timezone),
+                      CronTrigger(minute=minute, hour=hour, month=month, day_of_week=weekdays, timezone=timezone)])
 
 
 # The Gregorian calendar repeats every 400 years, weekdays included (146,097 days, a whole number of weeks).

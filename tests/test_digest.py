@@ -133,6 +133,24 @@ def test_a_sunday_to_thursday_digest_skips_friday_and_saturday():
     assert trigger.get_next_fire_time(None, thursday_noon) == datetime(2026, 3, 15, 8, tzinfo=timezone.utc)
 
 
+def test_a_day_of_the_month_and_a_weekday_fire_on_either_as_in_crontab_but_a_star_keeps_the_other_alone():
+    from brandpulse.crontab import cron_trigger
+
+    def fires(expression, start, count=3):
+        trigger, found, at = cron_trigger(expression, timezone.utc), [], start
+        for _ in range(count):
+            at = trigger.get_next_fire_time(None, at)
+            found.append(at.date().isoformat())
+            at += timedelta(minutes=1)
+        return found
+
+    monday_the_23rd = datetime(2026, 2, 23, 12, tzinfo=timezone.utc)
+    # The 1st of each month and every Monday: crontab(5) fires on either, not only on a 1st that is a Monday.
+    assert fires("0 9 1 * 1", monday_the_23rd) == ["2026-03-01", "2026-03-02", "2026-03-09"]
+    assert fires("0 9 * * 1", monday_the_23rd) == ["2026-03-02", "2026-03-09", "2026-03-16"]
+    assert fires("0 9 */10 * *", monday_the_23rd) == ["2026-03-01", "2026-03-11", "2026-03-21"]
+
+
 def test_the_days_top_lists_lead_with_the_largest_group_not_the_single_most_extreme_post():
     from brandpulse.alerts.digest import top_grouped
 
