@@ -98,10 +98,16 @@ class SmtpTransport:
     @contextmanager
     def _session(self) -> Iterator[smtplib.SMTP]:
         """A connected, logged-in session; any failure in it becomes a `DeliveryError`."""
+        if bool(self._username) != bool(self._password):
+            # Half a login: sending without one, or with an empty password, is never what was meant. The message
+            # stays queued for when both are set.
+            given, missing = ("user name", "password") if self._username else ("password", "user name")
+            raise DeliveryError(f"SMTP {self.host}:{self.port}: the login has a {given} but no {missing}; set both "
+                                "variables (email.smtp.username_env, password_env) or neither")
         try:
             with self._connect() as client:
-                if self._username:
-                    client.login(self._username, self._password or "")
+                if self._username and self._password:
+                    client.login(self._username, self._password)
                 yield client
         except (OSError, smtplib.SMTPException) as exc:
             # The exception text never holds the credentials; keep only its class and message.

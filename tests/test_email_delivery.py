@@ -245,3 +245,25 @@ def test_server_gone_for_an_hour_and_a_restart_lose_and_duplicate_nothing(tmp_pa
     subjects = [email.message_from_bytes(m[2], policy=policy.default)["Subject"] for m in inbox.messages]
     assert subjects == ["first", "second", "third"]
     assert [s[0] for s in _outbox(tmp_path)] == ["sent", "sent", "sent"]
+
+
+@pytest.mark.parametrize("unset", ["BRANDPULSE_SMTP_USERNAME", "BRANDPULSE_SMTP_PASSWORD"])
+def test_half_an_smtp_login_sends_nothing_keeps_the_email_queued_and_says_so(tmp_path, monkeypatch, tls, unset,
+                                                                             caplog):
+    inbox, port = Inbox(), _free_port()
+    controller = _server(inbox, port, "starttls", tls)
+    try:
+        pipeline = _pipeline(tmp_path, monkeypatch, port, "starttls", tls)
+        monkeypatch.delenv(unset)  # _pipeline set both
+        pipeline = Pipeline(pipeline.config, tmp_path / "brandpulse.db")
+        _queue(pipeline)
+        half = pipeline.deliver(NOW)
+        monkeypatch.setenv(unset, USER if unset.endswith("USERNAME") else PASSWORD)
+        whole = pipeline.deliver(NOW + timedelta(minutes=5))
+    finally:
+        controller.stop()
+
+    assert (half.failed, whole.failed, len(whole.sent)) == (1, 0, 1) and len(inbox.messages) == 1
+    assert f"the SMTP login is half set; set {unset} in the environment" in caplog.text
+    assert PASSWORD not in caplog.text
+    assert [row[:2] for row in _outbox(tmp_path)] == [("sent", 2)]
