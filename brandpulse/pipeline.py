@@ -20,6 +20,7 @@ from brandpulse.store import brands as store_brands
 from brandpulse.store import bulk as store_bulk
 from brandpulse.store import jobs as store_jobs
 from brandpulse.store import mentions as store_mentions
+from brandpulse.store import recategorize as store_recategorize
 from brandpulse.store import rescore as store_rescore
 from brandpulse.store import state as store_state
 from brandpulse.alerts.base import Alert
@@ -32,7 +33,7 @@ from brandpulse.collectors.base import CollectorError, dated_by_now
 from brandpulse.collectors.brands import BrandMatcher, by_own_account
 from brandpulse.collectors.jsonl import LineError, parse_lines
 from brandpulse.sentiment.language import language_tag
-from brandpulse.sentiment.nps import categorize, categorize_result
+from brandpulse.sentiment.nps import categorize, categorize_result, policy_fingerprint, stored_category
 from brandpulse.sentiment.router import LeftUnclassified
 from brandpulse.store import open_db
 
@@ -40,6 +41,8 @@ log = logging.getLogger(__name__)
 
 CLASSIFY_BATCH = 512
 ALERTS_LOCK = "brandpulse.alerts"
+MAPPING_LOCK = "brandpulse.nps_mapping"
+RECATEGORIZE_PAGE = 5_000
 INGEST_BATCH = 10_000
 
 
@@ -173,7 +176,8 @@ class Pipeline:
                     if result.error is not None:  # stopped part-way: what it read is saved, the failure recorded too
                         log.error("collector %s stopped part-way for %s: %s", collector.name, query.brand, result.error)
                         _record_failure(db, report, state_name, result.error, now)
-                    log.info("collector %s: %d new, %d duplicate for %s", collector.name, saved.new, saved.duplicate, query.brand)
+                    log.info("collector %s: %d new, %d duplicate for %s", collector.name, saved.new, saved.duplicate,
+                             query.brand)
                     report.new += saved.new
                     report.duplicate += saved.duplicate
         return report
@@ -207,6 +211,7 @@ class Pipeline:
         done, after, left = 0, 0, LeftUnclassified()
         self.router().retry_failed()
         with self.session() as db:
+            self.follow_mapping(db)
             while True:
                 # Claimed until saved: another classify worker takes the next batch, and a worker that dies
                 # mid-batch lets its batch go back to the queue.
@@ -219,6 +224,25 @@ class Pipeline:
                     break  # the rest waits for the next start
         left.raise_if_any(done)
         return done
+
+    def follow_mapping(self, db: Any) -> int:
+        """Derive the stored categories again when the NPS mapping (sentiment.confidence_threshold, ...) changed since
+        they were set, so that old and new mentions count alike; returns how many changed."""
+        fingerprint = policy_fingerprint(self._policy)
+        if store_state.get_value(db, store_recategorize.POLICY_KEY) == fingerprint:
+            return 0
+        changed, after = 0, 0
+        with db.exclusive(MAPPING_LOCK):
+            while page := store_recategorize.classified_page(db, after, RECATEGORIZE_PAGE):
+                changes = [(new, row.id) for row in page if row.category != (
+                    new := stored_category(row.label, row.probs, row.complaint, row.rating, self._policy))]
+                store_recategorize.save_categories(db, changes)
+                changed += len(changes)
+                after = page[-1].id
+            store_recategorize.save_fingerprint(db, fingerprint)
+        if changed:
+            log.warning("the NPS mapping changed: %d stored mention(s) recategorised under it", changed)
+        return changed
 
     def count_stale(self, since: datetime | None) -> int:
         """How many stored mentions (published since `since`) are stale: another model or version classified them,
@@ -233,6 +257,7 @@ class Pipeline:
         done, after, left = 0, 0, LeftUnclassified()
         with self.session() as db:
             # The stored language tags, found once: each page would otherwise scan them again.
+            self.follow_mapping(db)
             tags = store_rescore.stored_tags(db)
             while page := store_rescore.stale_classifications(db, models, langs, since, after, CLASSIFY_BATCH, tags):
                 done += self._classify_and_save(db, page, datetime.now(timezone.utc), left)

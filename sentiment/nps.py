@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
+
+from brandpulse.sentiment.base import LABELS
 
 CATEGORIES = ("detractor", "passive", "promoter")
 # A mention in a language no configured model reads: counted apart, never as a passive.
@@ -63,6 +66,20 @@ def categorize_result(classification: Any, rating: int | None, policy: NpsPolicy
     if classification is None:
         return categorize(None, None, rating, policy)
     return categorize(classification.label, classification.confidence, rating, policy, classification.complaint)
+
+
+def stored_category(label: str | None, probs: tuple[float | None, ...], complaint: float | None,
+                    rating: int | None, policy: NpsPolicy) -> str:
+    """The category `policy` gives a stored classification (label, its three probabilities, complaint, stars): what
+    classifying the text again would give, without the model. Imported labels have no probabilities."""
+    known = label is not None and None not in probs
+    confidence = probs[LABELS.index(label)] if known else None
+    return categorize(label, confidence, rating, policy, complaint)
+
+
+def policy_fingerprint(policy: NpsPolicy) -> str:
+    """The mapping's settings as one stable string: stored categories follow the mapping whose fingerprint is kept."""
+    return json.dumps(asdict(policy), sort_keys=True)
 
 
 def net_sentiment_score(categories: Iterable[str]) -> float | None:
