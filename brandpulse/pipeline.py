@@ -233,6 +233,8 @@ class Pipeline:
             return 0
         changed, after = 0, 0
         with db.exclusive(MAPPING_LOCK):
+            if store_state.get_value(db, store_recategorize.POLICY_KEY) == fingerprint:
+                return 0  # another worker did it while this one waited
             while page := store_recategorize.classified_page(db, after, RECATEGORIZE_PAGE):
                 changes = [(new, row.id) for row in page if row.category != (
                     new := stored_category(row.label, row.probs, row.complaint, row.rating, self._policy))]
