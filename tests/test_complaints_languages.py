@@ -3,14 +3,13 @@ import math
 import sqlite3
 
 import pytest
-import sqlite_utils
 
 from brandpulse.sentiment import NpsPolicy, categorize, complaint_words, net_sentiment_score
 from brandpulse.sentiment.complaints import Example, HeadRecipe, fit_head, macro_f1, pick_operating_threshold, probabilities
 from brandpulse.sentiment.base import Classification, SentimentError
 from brandpulse.sentiment.language import LanguageDetector, language_tag
 from brandpulse.store import open_db
-from brandpulse.store.migrations import MIGRATIONS
+from tests.store_versions import sqlite_store_at
 
 GERMAN = "Das Paket ist immer noch nicht angekommen, sehr enttäuschend."
 
@@ -143,20 +142,14 @@ def test_a_negative_label_the_complaint_head_does_not_back_needs_more_confidence
 
 
 def _version_4_database(path):
-    conn = sqlite3.connect(path, isolation_level=None)
-    db = sqlite_utils.Database(conn)
-    for number, step in enumerate(MIGRATIONS[:4], start=1):
-        db.execute("BEGIN")
-        step(db)
-        db.execute(f"PRAGMA user_version = {number}")
-        db.execute("COMMIT")
+    db = sqlite_store_at(path, 4)
     db.execute("""INSERT INTO mentions (source, external_id, brand, text, created_at, collected_at, label, category,
                                         model, model_version, provenance, classified_at)
                   VALUES ('twitter', 't1', 'B', 'the refund never came', '2026-01-05T10:00:00Z', '2026-01-05T10:05:00Z',
                           'negative', 'detractor', 'm', '1', 'model', '2026-01-05T10:06:00Z')""")
     db.execute("""INSERT INTO mentions (source, external_id, brand, text, created_at, collected_at)
                   VALUES ('twitter', 't2', 'B', 'waiting for my parcel', '2026-01-05T11:00:00Z', '2026-01-05T11:05:00Z')""")
-    conn.close()
+    db.close()
 
 
 def test_version_4_database_upgrades_keeping_rows_search_triggers_and_indexes(db_path):

@@ -3,18 +3,17 @@
 import sqlite3
 from datetime import datetime, timedelta, timezone
 
-import sqlite_utils
-
 from brandpulse.collectors.base import Mention
 from brandpulse.config import load_config
 from brandpulse.pipeline import Pipeline
 from brandpulse.store import mentions as store_mentions
 from brandpulse.store import open_db
-from brandpulse.store.migrations import MIGRATIONS, SCHEMA_VERSION
+from brandpulse.store.migrations import SCHEMA_VERSION
 from brandpulse.store.pg_migrations import PG_MIGRATIONS
 from brandpulse.store.queries import MentionFilter, iter_mentions
 from tests.conftest import write_config
 from tests.local_http import Reply
+from tests.store_versions import sqlite_store_at
 
 NOW = datetime(2026, 11, 20, 13, tzinfo=timezone.utc)
 BRANDS = """
@@ -61,17 +60,11 @@ def test_the_bulk_path_keeps_one_row_per_brand_too(store_target):
 
 
 def _schema_6_sqlite(path):
-    conn = sqlite3.connect(path, isolation_level=None)
-    db = sqlite_utils.Database(conn)
-    for version, step in enumerate(MIGRATIONS[:6], start=1):
-        db.execute("BEGIN")
-        step(db)
-        db.execute(f"PRAGMA user_version = {version}")
-        db.execute("COMMIT")
+    db = sqlite_store_at(path, 6)
     db.execute("""INSERT INTO mentions (source, external_id, brand, text, created_at, collected_at)
                   VALUES ('twitter', 't1', 'Acme', 'left Acme for Bolt, the refund never came',
                           '2026-11-20T12:00:00Z', '2026-11-20T12:05:00Z')""")
-    conn.close()
+    db.close()
 
 
 def test_a_schema_6_sqlite_store_upgrades_keeping_its_rows_ids_and_search_then_stores_the_second_brands_copy(
