@@ -103,19 +103,20 @@ def build_collector(settings: CollectorConfig, now: datetime, env: Mapping[str, 
         from brandpulse.collectors.http import new_session
 
         return AppStoreCollector(settings.name, settings.app_id, settings.country, settings.brand, settings.base_url,
-                                 settings.max_pages, new_session(settings.timeout))
+                                 settings.max_pages, new_session(settings.timeout), now)
     if isinstance(settings, GooglePlayCollectorConfig):
         from brandpulse.collectors.googleplay import GooglePlayCollector
         from brandpulse.collectors.http import new_session
 
         return GooglePlayCollector(settings.name, settings.app_id, settings.lang, settings.country, settings.brand,
-                                   settings.base_url, settings.page_size, settings.max_pages, new_session(settings.timeout))
+                                   settings.base_url, settings.page_size, settings.max_pages,
+                                   new_session(settings.timeout), now)
     if isinstance(settings, FeedCollectorConfig):
         from brandpulse.collectors.feed import FeedCollector
         from brandpulse.collectors.http import new_session
 
         return FeedCollector(settings.name, settings.url, settings.source, settings.brand, settings.rating_field,
-                             settings.max_pages, new_session(settings.timeout))
+                             settings.max_pages, new_session(settings.timeout), now)
     if isinstance(settings, MastodonCollectorConfig):
         from brandpulse.collectors.http import new_session
         from brandpulse.collectors.mastodon import TOKEN_VARIABLE, MastodonCollector

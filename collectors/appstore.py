@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 import requests
@@ -55,7 +55,8 @@ class AppStoreCollector:
     source = SOURCE
 
     def __init__(self, name: str, app_id: str, country: str = "us", brand: str | None = None,
-                 base_url: str = BASE_URL, max_pages: int = MAX_PAGES, session: requests.Session | None = None):
+                 base_url: str = BASE_URL, max_pages: int = MAX_PAGES, session: requests.Session | None = None,
+                 now: datetime | None = None):
         self.name = name
         self._app_id = app_id
         self._country = country
@@ -63,11 +64,13 @@ class AppStoreCollector:
         self._base_url = base_url.rstrip("/")
         self._max_pages = max_pages
         self._session = session or new_session()
+        self._now = now  # the run's time; None: the clock's at each collect
 
     def collect(self, query: BrandQuery, cursor: dict[str, Any] | None) -> CollectResult:
         """The app's reviews published after the cursor."""
         convert = lambda entry: entry_to_mention(entry, self._app_id, self._country)  # noqa: E731
-        return collect_pages(SOURCE, self._pages(), convert, query, self._brand, cursor)
+        return collect_pages(SOURCE, self._pages(), convert, query, self._brand, cursor,
+                             self._now or datetime.now(timezone.utc))
 
     def probe(self, query: BrandQuery) -> None:
         """Fetch and parse the first page; what it holds does not depend on the brand."""

@@ -175,7 +175,8 @@ class FeedCollector:
     """Entries of one RSS/Atom feed; `source` names them in the store (e.g. `trustpilot`)."""
 
     def __init__(self, name: str, url: str, source: str = "feed", brand: str | None = None,
-                 rating_field: str | None = None, max_pages: int = 5, session: requests.Session | None = None):
+                 rating_field: str | None = None, max_pages: int = 5, session: requests.Session | None = None,
+                 now: datetime | None = None):
         self.name = name
         self.source = source
         self._url = url
@@ -183,12 +184,14 @@ class FeedCollector:
         self._rating_field = rating_field
         self._max_pages = max_pages
         self._session = session or new_session()
+        self._now = now  # the run's time; None: the clock's at each collect
 
     def collect(self, query: BrandQuery, cursor: dict[str, Any] | None) -> CollectResult:
         """The feed's entries published after the cursor."""
         # Each page's entries come with the feed's language, the fallback of the entries' own, and its address.
         convert = lambda item: entry_to_mention(item[0], self.source, self._rating_field, *item[1:])  # noqa: E731
-        return collect_pages(self.source, self._pages(), convert, query, self._brand, cursor)
+        return collect_pages(self.source, self._pages(), convert, query, self._brand, cursor,
+                             self._now or datetime.now(timezone.utc))
 
     def probe(self, query: BrandQuery) -> None:
         """Fetch and parse the first page; what it holds does not depend on the brand."""

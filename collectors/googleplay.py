@@ -86,7 +86,7 @@ class GooglePlayCollector:
 
     def __init__(self, name: str, app_id: str, lang: str = "en", country: str = "us", brand: str | None = None,
                  base_url: str = BASE_URL, page_size: int = 100, max_pages: int = 5,
-                 session: requests.Session | None = None):
+                 session: requests.Session | None = None, now: datetime | None = None):
         self.name = name
         self._app_id = app_id
         self._lang = lang
@@ -96,11 +96,13 @@ class GooglePlayCollector:
         self._page_size = page_size
         self._max_pages = max_pages
         self._session = session or new_session()
+        self._now = now  # the run's time; None: the clock's at each collect
 
     def collect(self, query: BrandQuery, cursor: dict[str, Any] | None) -> CollectResult:
         """The app's reviews published after the cursor."""
         convert = lambda item: review_to_mention(item, self._app_id, self._lang)  # noqa: E731
-        return collect_pages(SOURCE, self._pages(), convert, query, self._brand, cursor)
+        return collect_pages(SOURCE, self._pages(), convert, query, self._brand, cursor,
+                             self._now or datetime.now(timezone.utc))
 
     def probe(self, query: BrandQuery) -> None:
         """Fetch and parse the first page; what it holds does not depend on the brand."""

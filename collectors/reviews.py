@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from brandpulse.collectors.base import (
@@ -24,14 +24,14 @@ def collect_pages(
     query: BrandQuery,
     brand: str | None,
     cursor: dict[str, Any] | None,
+    now: datetime,
 ) -> CollectResult:
     """Read newest-first `pages` of raw items until one is already known; keep the brand's new mentions.
 
     With `brand` set every item belongs to it (an app's reviews); without, an item must mention the brand. An item
     dated in the future (an entry dated 2031) is stored as collected now and never moves the resume point: taken
-    at its word, it would hold back every real item until then.
+    at its word, it would hold back every real item until then. `now` is the time of the run.
     """
-    now = datetime.now(timezone.utc)
     if brand is not None and brand != query.brand:
         return CollectResult([], cursor)
     mark = Watermark.load(cursor)

@@ -240,3 +240,28 @@ def test_an_api_key_in_a_feed_urls_query_is_masked_in_logs_and_stored_errors(tmp
     for key in ("S3CRETKEY123", "Zm9v+YmFy%2Fsecret99", "Zm9v YmFy/secret99", "ab cd éf", "ab%20cd%20%C3%A9f"):
         assert not any(key in mask(line, secret_values()) for line in shown) and key not in state["last_error"]
         assert key not in mask(f"a connection error quoting ...?sig={key}&x=1", secret_values())
+
+
+def _rss(*items: tuple[str, str]) -> Reply:
+    body = "".join(f"<item><guid>{guid}</guid><title>Pinebrook {guid}</title><pubDate>{date}</pubDate></item>"
+                   for guid, date in items)
+    return Reply(200, f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{body}</channel></rss>'
+                 .encode(), {"Content-Type": "application/rss+xml"})
+
+
+def test_a_feed_judges_an_entry_ahead_by_the_runs_time_so_the_entries_published_before_it_are_not_lost(
+        tmp_path, server):
+    import sqlite3
+
+    ahead, read = ("ahead", "Mon, 30 Nov 2026 10:00:00 GMT"), ("a", "Fri, 20 Nov 2026 10:00:00 GMT")
+    server.route("/rss", _rss(ahead, read))
+    pipeline = Pipeline(config_with(tmp_path, f'  - {{type: feed, name: f, url: "{server.url}/rss"}}\n'),
+                        tmp_path / "db.sqlite")
+    first = pipeline.collect(NOW)  # 20 November: the entry dated the 30th is 10 days ahead of this run
+    server.route("/rss", _rss(ahead, ("b", "Sat, 21 Nov 2026 10:00:00 GMT"), read))
+    second = pipeline.collect(NOW + timedelta(days=1))
+
+    assert (first.new, second.new) == (2, 1)
+    stored = sqlite3.connect(tmp_path / "db.sqlite").execute(
+        "SELECT external_id, created_at FROM mentions ORDER BY external_id").fetchall()
+    assert stored == [("a", "2026-11-20T10:00:00Z"), ("ahead", "2026-11-20T13:00:00Z"), ("b", "2026-11-21T10:00:00Z")]
