@@ -1,7 +1,8 @@
 """Any RSS or Atom feed through `feedparser`: review pages, forums, a blog's comments; star ratings kept.
 
 Pages are fetched with `requests` (so timeouts and HTTP errors are ours to report) and parsed by feedparser.
-Paged feeds (RFC 5005 `<link rel="next">`) are followed until an already collected entry shows up.
+Paged feeds (RFC 5005 `<link rel="next">`) are followed until an already collected entry shows up. Entries with no
+date are dated when first seen, their ids remembered in the cursor (see `firstseen`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from xml.parsers import expat
 import requests
 
 from brandpulse.collectors.base import BrandQuery, CollectResult, MalformedItem, MalformedPayload, Mention
+from brandpulse.collectors.firstseen import Undated
 from brandpulse.collectors.http import fetch, new_session
 from brandpulse.collectors.reviews import collect_pages
 
@@ -145,14 +147,15 @@ def entry_author(entry: Any) -> str | None:
 
 
 def entry_to_mention(entry: Any, source: str, rating_field: str | None = None,
-                     feed_language: str | None = None, base_url: str = "") -> Mention:
+                     feed_language: str | None = None, base_url: str = "", seen_at: datetime | None = None) -> Mention:
     """A `Mention` from one feedparser entry, or `MalformedItem` saying what is missing; a relative link is read
-    against `base_url`, the feed's address (its id stays as written: it names the entry, not a place)."""
+    against `base_url`, the feed's address (its id stays as written: it names the entry, not a place). An entry with
+    no readable date is dated `seen_at` when given (its raw then says `undated`)."""
     entry_id = entry.get("id") or entry.get("link")
     created_at = entry_time(entry)
     if not entry_id:
         raise MalformedItem(f"entry {entry.get('title', '')[:40]!r} has neither id nor link")
-    if created_at is None:
+    if created_at is None and seen_at is None:
         raise MalformedItem(f"entry {entry_id} has no readable published or updated date")
     title, summary = _text(entry, "title"), _text(entry, "summary")
     text = "\n\n".join(part for part in (title, summary) if part)
@@ -162,12 +165,13 @@ def entry_to_mention(entry: Any, source: str, rating_field: str | None = None,
         source=source,
         external_id=str(entry_id),
         text=text,
-        created_at=created_at,
+        created_at=created_at or seen_at,
         author=entry_author(entry),
         url=urljoin(base_url, entry["link"]) if isinstance(entry.get("link"), str) else None,
         lang=entry_language(entry, feed_language),
         rating=entry_rating(entry, rating_field),
-        raw={k: v for k, v in entry.items() if isinstance(v, str | int | float)},
+        raw={k: v for k, v in entry.items() if isinstance(v, str | int | float)} | (
+            {} if created_at else {"undated": True}),
     )
 
 
@@ -187,11 +191,16 @@ class FeedCollector:
         self._now = now  # the run's time; None: the clock's at each collect
 
     def collect(self, query: BrandQuery, cursor: dict[str, Any] | None) -> CollectResult:
-        """The feed's entries published after the cursor."""
+        """The feed's entries published after the cursor, and its undated entries not seen before (dated now)."""
+        now = self._now or datetime.now(timezone.utc)
+        convert = lambda item: self._mention(item, now)  # noqa: E731
+        return collect_pages(self.source, self._pages(), convert, query, self._brand, cursor, now, undated=True)
+
+    def _mention(self, item: tuple[Any, str | None, str], now: datetime) -> Mention | Undated:
         # Each page's entries come with the feed's language, the fallback of the entries' own, and its address.
-        convert = lambda item: entry_to_mention(item[0], self.source, self._rating_field, *item[1:])  # noqa: E731
-        return collect_pages(self.source, self._pages(), convert, query, self._brand, cursor,
-                             self._now or datetime.now(timezone.utc))
+        entry, language, base_url = item
+        mention = entry_to_mention(entry, self.source, self._rating_field, language, base_url, seen_at=now)
+        return mention if entry_time(entry) else Undated(mention)
 
     def probe(self, query: BrandQuery) -> None:
         """Fetch and parse the first page; what it holds does not depend on the brand."""

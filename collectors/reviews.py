@@ -12,6 +12,7 @@ from brandpulse.collectors.base import (
     FUTURE_TOLERANCE, BrandQuery, CollectResult, MalformedItem, Mention, dated_by_now,
 )
 from brandpulse.collectors.brands import BrandMatcher
+from brandpulse.collectors.firstseen import FirstSeen, Undated
 from brandpulse.collectors.watermark import Watermark
 
 log = logging.getLogger(__name__)
@@ -20,33 +21,45 @@ log = logging.getLogger(__name__)
 def collect_pages(
     source: str,
     pages: Iterable[list[Any]],
-    convert: Callable[[Any], Mention],
+    convert: Callable[[Any], Mention | Undated],
     query: BrandQuery,
     brand: str | None,
     cursor: dict[str, Any] | None,
     now: datetime,
+    undated: bool = False,
 ) -> CollectResult:
     """Read newest-first `pages` of raw items until one is already known; keep the brand's new mentions.
 
     With `brand` set every item belongs to it (an app's reviews); without, an item must mention the brand. An item
     dated in the future (an entry dated 2031) is stored as collected now and never moves the resume point: taken
     at its word, it would hold back every real item until then. `now` is the time of the run.
+
+    An item its source gives no date (`convert` returns it `Undated`, dated `now`) is new when the cursor does not
+    remember its id; on the first read the cursor remembers none, and each one read is remembered, not kept (see
+    `firstseen`). `undated`: the source may give such items, so even a first read finding none starts the memory.
     """
     if brand is not None and brand != query.brand:
         return CollectResult([], cursor)
-    mark = Watermark.load(cursor)
+    mark, memory = Watermark.load(cursor), FirstSeen.load(cursor)
     matcher = BrandMatcher([query])
     found: dict[str, Mention] = {}
     seen: list[tuple[Any, str]] = []
+    undated_read: list[str] = []
     for page in pages:
         reached_known = False
         for item in page:
-            try:
-                mention = convert(item)
-            except (MalformedItem, KeyError, TypeError, ValueError, AttributeError) as exc:
-                log.warning("%s: skipping malformed item: %s", source, exc)
+            mention = _convert(source, convert, item)
+            if isinstance(mention, Undated):
+                mention = mention.mention
+                undated_read.append(mention.external_id)
+                if memory.knows(mention.external_id):
+                    reached_known = True
+                    continue
+                if not memory.started:
+                    continue  # the source's history, not news: remembered only
+            elif mention is None:
                 continue
-            if mention.created_at > now + FUTURE_TOLERANCE:
+            elif mention.created_at > now + FUTURE_TOLERANCE:
                 mention = dated_by_now(mention, now)
             elif not mark.is_new(mention.created_at, mention.external_id):
                 reached_known = True
@@ -54,15 +67,40 @@ def collect_pages(
             else:
                 seen.append((mention.created_at, mention.external_id))
             if brand is not None or matcher.matches(query.brand, mention.text):
-                if mention.external_id in found:  # the store keeps one item per id: the first read, the newest
-                    log.warning("%s: two items share the id %s; kept the first, dated %s", source,
-                                mention.external_id, found[mention.external_id].created_at.isoformat())
-                    continue
-                found[mention.external_id] = replace(mention, brand=query.brand)
+                _keep(source, found, replace(mention, brand=query.brand))
         if reached_known:
             break
     else:
-        if mark.at is not None and seen:
-            log.warning("%s: every page read was new; reviews older than %s may have been missed (raise max_pages "
-                        "or collect more often)", source, min(at for at, _ in seen).isoformat())
-    return CollectResult(list(found.values()), mark.advance(seen).dump())
+        _warn_all_new(source, mark, seen, memory, undated_read)
+    resume = mark.advance(seen).dump()
+    if undated or memory.started or undated_read:
+        resume = memory.after(undated_read).dump(resume)
+    return CollectResult(list(found.values()), resume)
+
+
+def _convert(source: str, convert: Callable[[Any], Mention | Undated], item: Any) -> Mention | Undated | None:
+    """`convert(item)`, or None (with a warning) for an item it cannot read."""
+    try:
+        return convert(item)
+    except (MalformedItem, KeyError, TypeError, ValueError, AttributeError) as exc:
+        log.warning("%s: skipping malformed item: %s", source, exc)
+        return None
+
+
+def _keep(source: str, found: dict[str, Mention], mention: Mention) -> None:
+    if mention.external_id in found:  # the store keeps one item per id: the first read, the newest
+        log.warning("%s: two items share the id %s; kept the first, dated %s", source,
+                    mention.external_id, found[mention.external_id].created_at.isoformat())
+        return
+    found[mention.external_id] = mention
+
+
+def _warn_all_new(source: str, mark: Watermark, seen: list[tuple[Any, str]], memory: FirstSeen,
+                  undated_read: list[str]) -> None:
+    """Every page was read and none reached a known item: what lies past the last page may have been missed."""
+    if mark.at is not None and seen:
+        log.warning("%s: every page read was new; reviews older than %s may have been missed (raise max_pages "
+                    "or collect more often)", source, min(at for at, _ in seen).isoformat())
+    elif memory.started and undated_read:
+        log.warning("%s: every undated entry read was new; older ones past the last page may have been missed "
+                    "(raise max_pages or collect more often)", source)

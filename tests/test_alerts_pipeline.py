@@ -10,6 +10,7 @@ from brandpulse.config import load_config
 from brandpulse.pipeline import Pipeline
 from tests.alert_streams import CONFIG, HOUR, START, stream
 from tests.conftest import write_config
+from tests.local_http import Reply
 
 
 def _messages(tmp_path):
@@ -320,3 +321,31 @@ def test_an_alert_email_names_its_alert_id_and_how_to_acknowledge_it_as_its_chat
         for kind in ("plain", "html"):
             assert (f"Alert #{alert_id}; acknowledge with: brandpulse alerts ack {alert_id} --by NAME"
                     in message.get_body((kind,)).get_content())
+
+
+def test_a_new_feeds_undated_history_raises_no_storm_where_storing_it_at_first_sight_would(tmp_path, invoke, server):
+    # A forum feed gives its last 30 posts without dates, complaints all; the brand has 5 days of history from
+    # another source. Dated at first sight they would be 30 detractors in one hour: a storm that never happened.
+    posts = [(f"t/{n}", f"acme double charged me, refund please #{n}") for n in range(30)]
+    items = "".join(f"<item><guid>{guid}</guid><title>{text}</title></item>" for guid, text in posts)
+    server.route("/forum.rss", Reply(200, f'<?xml version="1.0"?><rss version="2.0"><channel><title>forum</title>'
+                                          f"{items}</channel></rss>".encode(), {"Content-Type": "application/rss+xml"}))
+    first_sight = START + 5 * 24 * HOUR + timedelta(minutes=10)
+    pipeline = _pipeline(tmp_path, invoke, {}, extra=f'collectors: [{{type: feed, name: forum, url: "{server.url}'
+                                                       '/forum.rss", source: forum}]\n')
+    storing = tmp_path / "storing"
+    storing.mkdir()
+    stored_at_first_sight = _pipeline(storing, invoke, {})
+    (storing / "forum.jsonl").write_text("".join(json.dumps({
+        "source": "forum", "id": guid, "brand": "Acme", "text": text, "label": "negative",
+        "created_at": first_sight.strftime("%Y-%m-%dT%H:%M:%SZ")}) + "\n" for guid, text in posts), encoding="utf-8")
+    assert invoke("--config", storing / "config.yaml", "ingest", storing / "forum.jsonl").exit_code == 0
+
+    collected = pipeline.collect(first_sight)
+    pipeline.classify(first_sight)
+    fired = pipeline.evaluate_alerts(first_sight + HOUR)
+    counterfactual = stored_at_first_sight.evaluate_alerts(first_sight + HOUR)
+
+    assert [(a.kind, a.reason) for a in fired if a.kind == "spike"] == []
+    assert collected.new == 0 and not collected.failures  # remembered as the feed's history
+    assert [(a.kind, a.observed) for a in counterfactual if a.kind == "spike"] == [("spike", 30.0)]

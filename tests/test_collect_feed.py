@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -41,7 +41,8 @@ def test_forum_feed_without_brand_keeps_posts_that_mention_it_and_not_its_exclus
     result = collector(server, "/forum.rss", brand=None).collect(BRAND, None)
     assert [m.url for m in result.mentions] == ["https://forum.example.com/t/11", "https://forum.example.com/t/14"]
     assert result.mentions[0].rating == 2 and result.mentions[1].rating is None
-    assert "t/12 has no readable published or updated date" in caplog.text
+    # The entry without a date is the forum's history on this first read: remembered, not stored, no warning.
+    assert result.cursor["undated"] == ["https://forum.example.com/t/12"] and "no readable" not in caplog.text
 
 
 def test_rating_comes_from_a_named_field_or_the_title():
@@ -54,7 +55,7 @@ def test_rating_comes_from_a_named_field_or_the_title():
 def test_empty_feed_keeps_the_cursor(server):
     server.route("/reviews/atom", Reply.file("feed_empty.atom", ATOM))
     result = collector(server, "/reviews/atom").collect(BRAND, None)
-    assert result.mentions == [] and result.cursor is None
+    assert result.mentions == [] and result.cursor == {"undated": []}  # no watermark; the feed was read
 
 
 def test_rate_limit_raises_a_collector_error(server):
@@ -275,3 +276,113 @@ def test_a_sloppy_utf16_feed_read_whole_is_collected(server):
     server.route("/rss", Reply(200, whole, {"Content-Type": "application/rss+xml"}))
 
     assert [m.external_id for m in collector(server, "/rss").collect(BRAND, None).mentions] == ["a"]
+
+
+RSS = "application/rss+xml"
+SEEN = datetime(2026, 12, 1, 9, tzinfo=timezone.utc)
+
+
+def _undated_rss(*guids: str, dated: tuple[tuple[str, str], ...] = (), next_page: str | None = None) -> Reply:
+    """An RSS 2.0 feed whose items carry no pubDate (a forum's or a wiki's), with `dated` items after them."""
+    items = "".join(f"<item><guid>{g}</guid><title>Pinebrook post {g}</title><link>/t/{g}</link></item>" for g in guids)
+    items += "".join(f"<item><guid>{g}</guid><title>Pinebrook post {g}</title><pubDate>{d}</pubDate></item>"
+                     for g, d in dated)
+    link = f'<atom:link rel="next" href="{next_page}"/>' if next_page else ""
+    return Reply(200, (f'<?xml version="1.0"?><rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>'
+                       f"<title>forum</title>{link}{items}</channel></rss>").encode(), {"Content-Type": RSS})
+
+
+def _undated_run(server, cursor, at: datetime, path: str = "/forum.rss", max_pages: int = 5):
+    return FeedCollector("forum", server.url + path, "forum", None, None, max_pages, new_session(5.0),
+                         now=at).collect(BRAND, cursor)
+
+
+def test_undated_entries_of_the_first_read_are_remembered_and_those_appearing_later_stored_once_dated_when_seen(
+        server, caplog):
+    server.route("/forum.rss", _undated_rss("b", "a"))
+    first = _undated_run(server, None, SEEN)
+    second = _undated_run(server, first.cursor, SEEN + timedelta(minutes=15))
+    server.route("/forum.rss", _undated_rss("d", "c", "b", "a"))
+    third = _undated_run(server, second.cursor, SEEN + timedelta(minutes=30))
+    fourth = _undated_run(server, third.cursor, SEEN + timedelta(minutes=45))
+
+    assert (first.mentions, second.mentions, fourth.mentions) == ([], [], [])
+    assert first.cursor == second.cursor == {"undated": ["b", "a"]}
+    assert [(m.external_id, m.created_at) for m in third.mentions] == [("d", SEEN + timedelta(minutes=30)),
+                                                                      ("c", SEEN + timedelta(minutes=30))]
+    assert third.mentions[0].raw["undated"] is True and third.mentions[0].url == f"{server.url}/t/d"
+    assert third.cursor == fourth.cursor == {"undated": ["d", "c", "b", "a"]}
+    assert "no readable" not in caplog.text
+
+
+def test_an_undated_entry_that_drops_out_of_the_feed_and_comes_back_is_not_taken_again(server):
+    server.route("/forum.rss", _undated_rss("b", "a"))
+    cursor = _undated_run(server, None, SEEN).cursor
+    runs = []
+    for n, shown in enumerate([("c", "a"), ("b", "c", "a"), ("d", "b"), ("c", "d", "b")], start=1):
+        server.route("/forum.rss", _undated_rss(*shown))  # b hidden then back; c pushed off then back
+        result = _undated_run(server, cursor, SEEN + n * timedelta(hours=1))
+        runs.append([m.external_id for m in result.mentions])
+        cursor = result.cursor
+
+    assert runs == [["c"], [], ["d"], []]
+    assert cursor == {"undated": ["c", "d", "b", "a"]}
+
+
+def test_a_feed_mixing_dated_and_undated_entries_keeps_its_watermark_for_the_dated_ones(server):
+    old, new = ("old", "Fri, 20 Nov 2026 10:00:00 GMT"), ("new", "Sat, 21 Nov 2026 10:00:00 GMT")
+    server.route("/forum.rss", _undated_rss("u1", dated=(old,)))
+    first = _undated_run(server, None, SEEN)
+    server.route("/forum.rss", _undated_rss("u2", "u1", dated=(new, old)))
+    second = _undated_run(server, first.cursor, SEEN + timedelta(hours=1))
+
+    assert [(m.external_id, m.created_at.day) for m in first.mentions] == [("old", 20)]  # as before: dated ones kept
+    assert [(m.external_id, m.created_at) for m in second.mentions] == [
+        ("u2", SEEN + timedelta(hours=1)), ("new", datetime(2026, 11, 21, 10, tzinfo=timezone.utc))]
+    assert second.cursor == {"at": "2026-11-21T10:00:00+00:00", "ids": ["new"], "undated": ["u2", "u1"]}
+
+
+def test_undated_entries_are_history_on_the_first_run_after_an_upgrade_and_news_after_a_first_empty_read(server):
+    from_before = {"at": "2026-11-20T10:00:00+00:00", "ids": ["old"]}  # a cursor saved by a version without them
+    server.route("/forum.rss", _undated_rss("a"))
+    upgraded = _undated_run(server, from_before, SEEN)
+    server.route("/empty.rss", _undated_rss())
+    empty = _undated_run(server, None, SEEN, "/empty.rss")
+    server.route("/empty.rss", _undated_rss("a"))
+    later = _undated_run(server, empty.cursor, SEEN + timedelta(hours=1), "/empty.rss")
+
+    assert upgraded.mentions == [] and upgraded.cursor == {**from_before, "undated": ["a"]}
+    assert [m.external_id for m in later.mentions] == ["a"]
+
+
+def test_a_paged_undated_feed_stops_at_the_page_holding_an_entry_already_seen(server, caplog):
+    server.route("/forum.rss", _undated_rss("c", "b", next_page="/forum.rss?page=2"))
+    server.route("/forum.rss?page=2", _undated_rss("a"))
+    first = _undated_run(server, None, SEEN)
+    server.route("/forum.rss", _undated_rss("e", "d", next_page="/forum.rss?page=2"))
+    server.route("/forum.rss?page=2", _undated_rss("c", "b", next_page="/forum.rss?page=3"))
+    server.requests.clear()
+    second = _undated_run(server, first.cursor, SEEN + timedelta(hours=1))
+    pages_read = [path for _, path, _ in server.requests]
+    server.route("/forum.rss", _undated_rss("g", "f"))
+    third = _undated_run(server, second.cursor, SEEN + timedelta(hours=2), max_pages=1)
+
+    assert first.cursor == {"undated": ["c", "b", "a"]}
+    assert [m.external_id for m in second.mentions] == ["e", "d"]
+    assert pages_read == ["/forum.rss", "/forum.rss?page=2"]  # never page 3
+    assert second.cursor == {"undated": ["e", "d", "c", "b", "a"]}
+    assert [m.external_id for m in third.mentions] == ["g", "f"]
+    assert "every undated entry read was new; older ones past the last page may have been missed" in caplog.text
+
+
+def test_the_undated_ids_remembered_are_those_of_the_latest_read_then_older_ones_up_to_a_cap():
+    from brandpulse.collectors.firstseen import REMEMBERED, FirstSeen
+
+    older = FirstSeen(tuple(f"old{n}" for n in range(REMEMBERED)))
+    after = older.after(["new2", "new1", "old5"])
+    huge = FirstSeen(("x",)).after([f"n{n}" for n in range(REMEMBERED + 5)])
+
+    assert after.ids[:4] == ("new2", "new1", "old5", "old0") and len(after.ids) == REMEMBERED
+    assert "old6" in after.ids and f"old{REMEMBERED - 1}" not in after.ids
+    assert len(huge.ids) == REMEMBERED + 5 and "x" not in huge.ids  # a read's own ids are all kept
+    assert FirstSeen.load({"at": "2026-11-20T10:00:00+00:00", "ids": []}).started is False

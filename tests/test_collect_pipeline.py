@@ -265,3 +265,71 @@ def test_a_feed_judges_an_entry_ahead_by_the_runs_time_so_the_entries_published_
     stored = sqlite3.connect(tmp_path / "db.sqlite").execute(
         "SELECT external_id, created_at FROM mentions ORDER BY external_id").fetchall()
     assert stored == [("a", "2026-11-20T10:00:00Z"), ("ahead", "2026-11-20T13:00:00Z"), ("b", "2026-11-21T10:00:00Z")]
+
+
+def _undated(*guids: str, next_page: str | None = None) -> Reply:
+    """A forum's RSS 2.0 feed whose items carry no pubDate."""
+    items = "".join(f"<item><guid>{g}</guid><title>Pinebrook thread {g}</title></item>" for g in guids)
+    link = f'<atom:link rel="next" href="{next_page}"/>' if next_page else ""
+    return Reply(200, (f'<?xml version="1.0"?><rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>'
+                       f"<title>forum</title>{link}{items}</channel></rss>").encode(),
+                 {"Content-Type": "application/rss+xml"})
+
+
+def _stored(tmp_path) -> list[tuple[str, str]]:
+    import sqlite3
+
+    return sqlite3.connect(tmp_path / "db.sqlite").execute(
+        "SELECT external_id, created_at FROM mentions ORDER BY created_at, external_id").fetchall()
+
+
+def _forum(tmp_path, server) -> Pipeline:
+    return Pipeline(config_with(tmp_path, f'  - {{type: feed, name: forum, url: "{server.url}/forum.rss", '
+                                          'source: forum, timeout: 5}\n'), tmp_path / "db.sqlite")
+
+
+def test_an_undated_feed_through_the_pipeline_stores_each_new_entry_once_dated_by_the_run_that_saw_it(
+        tmp_path, server):
+    import json
+
+    server.route("/forum.rss", _undated("b", "a"))
+    pipeline = _forum(tmp_path, server)
+    first, second = pipeline.collect(NOW), pipeline.collect(NOW + timedelta(minutes=15))
+    server.route("/forum.rss", _undated("d", "c", "b", "a"))
+    third, fourth = pipeline.collect(NOW + timedelta(minutes=30)), pipeline.collect(NOW + timedelta(minutes=45))
+
+    assert [r.new for r in (first, second, third, fourth)] == [0, 0, 2, 0]
+    assert _stored(tmp_path) == [("c", "2026-11-20T13:30:00Z"), ("d", "2026-11-20T13:30:00Z")]
+    state = {s["name"]: s for s in collector_states(pipeline.open())}["forum:Pinebrook Coffee"]
+    assert json.loads(state["cursor"]) == {"undated": ["d", "c", "b", "a"]} and state["items"] == 2
+
+
+def test_a_run_killed_before_saving_leaves_the_undated_entries_it_read_to_the_next_run(tmp_path, server):
+    import json
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    server.route("/forum.rss", _undated("b", "a"))
+    pipeline = _forum(tmp_path, server)
+    pipeline.collect(NOW)
+    server.route("/forum.rss", _undated("d", "c", next_page="/forum.rss?page=2"))  # all new: page 2 is read
+    server.route("/forum.rss?page=2", Reply(hang=True), _undated("b", "a"))
+    run = subprocess.Popen([sys.executable, "-m", "brandpulse", "--config", str(tmp_path / "config.yaml"), "--db",
+                            str(tmp_path / "db.sqlite"), "run", "--once", "--only", "collect"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while ("GET", "/forum.rss?page=2", b"") not in server.requests and time.monotonic() < deadline:
+        time.sleep(0.05)  # a real process: wait until it holds page 1 and waits for page 2
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    killed = (_stored(tmp_path), {s["name"]: s for s in collector_states(pipeline.open())})
+
+    after = pipeline.collect(NOW + timedelta(hours=1))
+    again = pipeline.collect(NOW + timedelta(hours=2))
+
+    assert ("GET", "/forum.rss?page=2", b"") in server.requests
+    assert killed[0] == [] and json.loads(killed[1]["forum:Pinebrook Coffee"]["cursor"]) == {"undated": ["b", "a"]}
+    assert (after.new, again.new) == (2, 0)
+    assert _stored(tmp_path) == [("c", "2026-11-20T14:00:00Z"), ("d", "2026-11-20T14:00:00Z")]
