@@ -9,6 +9,10 @@ class DiskFull(StoreError):
     """The store's disk (or its size limit) is full: nothing more can be written until space is freed."""
 
 
+class ServerUnavailable(StoreError):
+    """The database server cannot serve the store now (connection lost, out of memory, too many connections)."""
+
+
 class QueryError(StoreError):
     """A query the store cannot run: an unknown column, or a search the FTS5 syntax rejects."""
 

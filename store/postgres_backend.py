@@ -19,7 +19,7 @@ from psycopg.types.string import TextLoader
 from psycopg_pool import ConnectionPool
 
 from brandpulse.store.backend import Params, Transactions, redact, url_password
-from brandpulse.store.errors import SearchSyntaxError, StoreError
+from brandpulse.store.errors import DiskFull, SearchSyntaxError, ServerUnavailable, StoreError
 from brandpulse.store.pg_migrations import PG_MIGRATIONS, migrate_postgres
 from brandpulse.store.pg_search import to_tsquery
 
@@ -33,6 +33,21 @@ COPY_ROWS = 200  # from this many rows on, insert_ignoring COPYs them in
 _SEARCH_ORDERS = {"newest": "m.id DESC", "oldest": "m.id", "stored": "m.id",
                   "relevance": "ts_rank(m.search, to_tsquery('simple', :search)) DESC, m.id DESC",
                   "complaint": "m.complaint IS NULL, m.complaint DESC, m.id DESC"}
+DISK_FULL = ("PostgreSQL store {target}: disk full on the server ({error}); free space on the database server's disk, "
+             "then run again: what was committed before is kept, and the work cut short is redone")
+CONNECTION_LOST = ("PostgreSQL store {target}: connection to the server lost ({error}); nothing half-written is kept: "
+                   "check that the server is running and reachable, then run again (the service's next run reconnects)")
+TOO_MANY_ADVICE = ("raise the server's max_connections (or the role's CONNECTION LIMIT) or stop idle clients "
+                   "(each brandpulse process keeps up to 20), then run again")
+_TOO_MANY_WORDS = ("too many connections", "too many clients")
+# Class 53 (insufficient resources) but the disk: the server is up, and has no room for this work now.
+EXHAUSTED = {
+    "53200": ("PostgreSQL store {target}: the server is out of memory ({error}); give it more memory or lower its "
+              "work_mem, then run again: what was committed before is kept"),
+    "53300": "PostgreSQL store {target}: the server has too many connections ({error}); " + TOO_MANY_ADVICE,
+}
+# The server ended the session: pg_terminate_backend or a fast shutdown (57P01), a crash (57P02), a start (57P03).
+_SESSION_ENDED = ("57P01", "57P02", "57P03")
 _BUCKETS = {
     "hour": "substr({c}, 1, 13) || ':00:00Z'",
     "day": "substr({c}, 1, 10)",
@@ -103,6 +118,26 @@ class PostgresDialect:
         return insert(db, rows)
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def server_error(exc: BaseException, target: str, closed: bool = False) -> StoreError | None:
+    """The store error a server's failure means (disk full, out of memory, too many connections, the connection lost
+    or `closed`), naming the server `target` (a URL without its password); None for any other error."""
+    if not isinstance(exc, psycopg.Error):
+        return None
+    code, error = exc.sqlstate or "", _first_line(exc)
+    if code == "53100":
+        return DiskFull(DISK_FULL.format(target=target, error=error))
+    if code in EXHAUSTED:
+        return ServerUnavailable(EXHAUSTED[code].format(target=target, error=error))
+    if closed or code.startswith("08") or code in _SESSION_ENDED:
+        return ServerUnavailable(CONNECTION_LOST.format(target=target, error=error))
+    return None
+
+
 _names = count()
 
 
@@ -115,13 +150,26 @@ class PostgresStore(Transactions):
     def __init__(self, conn: psycopg.Connection, pool: ConnectionPool, target: str):
         self.conn, self._pool, self.target = conn, pool, target
 
+    @contextmanager
+    def _served(self) -> Iterator[None]:
+        """A server that has no room or went away as the store's own error, naming it: the CLI and the service show
+        one line (what to do), not a driver traceback per job and run."""
+        try:
+            yield
+        except psycopg.Error as exc:
+            failure = server_error(exc, self.target, self.conn is None or self.conn.closed)
+            if failure is None:
+                raise
+            raise failure from exc
+
     def execute(self, sql: str, params: Params = None) -> psycopg.Cursor:
-        """Run one statement; returns its cursor."""
+        """Run one statement; returns its cursor. `DiskFull` or `ServerUnavailable` when the server fails."""
         cursor = self.conn.cursor()
-        if params:
-            cursor.execute(to_pyformat(sql), params)
-        else:
-            cursor.execute(sql)
+        with self._served():
+            if params:
+                cursor.execute(to_pyformat(sql), params)
+            else:
+                cursor.execute(sql)
         return cursor
 
     def executemany(self, sql: str, rows: Any) -> int:
@@ -129,7 +177,7 @@ class PostgresStore(Transactions):
         rows = list(rows)
         if not rows:
             return 0
-        with self.conn.cursor() as cursor:
+        with self._served(), self.conn.cursor() as cursor:
             cursor.executemany(to_pyformat(sql), rows)
             return max(cursor.rowcount, 0)
 
@@ -142,7 +190,7 @@ class PostgresStore(Transactions):
                                     f"ON CONFLICT ({conflict}) DO NOTHING", rows)
         staging = f"{table}_incoming"
         self.execute(f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS SELECT {names} FROM {table} WITH NO DATA")
-        with self.conn.cursor() as cursor, cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
+        with self._served(), self.conn.cursor() as cursor, cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
         new = self.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging} "
@@ -152,13 +200,14 @@ class PostgresStore(Transactions):
 
     def query(self, sql: str, params: Params = None) -> Iterator[dict[str, Any]]:
         """Rows as dicts."""
-        with self.conn.cursor(row_factory=dict_row) as cursor:
+        with self._served(), self.conn.cursor(row_factory=dict_row) as cursor:
             cursor.execute(to_pyformat(sql) if params else sql, params or None)
-            yield from cursor.fetchall()
+            rows = cursor.fetchall()
+        yield from rows
 
     def stream(self, sql: str, params: Params = None) -> Iterator[tuple[Any, ...]]:
         """Rows as tuples through a server-side cursor, STREAM_CHUNK at a time, in one (read) transaction."""
-        with self.transaction():
+        with self.transaction(), self._served():
             with self.conn.cursor(name=f"brandpulse_stream_{next(_names)}") as cursor:
                 cursor.itersize = STREAM_CHUNK
                 cursor.execute(to_pyformat(sql) if params else sql, params or None)
@@ -166,7 +215,8 @@ class PostgresStore(Transactions):
 
     def _finish(self, statement: str) -> None:
         if statement != "ROLLBACK" or not self.conn.closed:  # a dead connection has rolled back already
-            self.conn.execute(statement)
+            with self._served():
+                self.conn.execute(statement)
 
     @contextmanager
     def claim(self, sql: str, params: Params = None) -> Iterator[list[tuple[Any, ...]]]:
@@ -177,21 +227,25 @@ class PostgresStore(Transactions):
     @contextmanager
     def exclusive(self, name: str) -> Iterator[None]:
         """A session advisory lock on `name`: waits for any other holder; dropped with the connection if we die."""
-        self.conn.execute("SELECT pg_advisory_lock(hashtext(%s))", [name])
+        with self._served():
+            self.conn.execute("SELECT pg_advisory_lock(hashtext(%s))", [name])
         try:
             yield
         finally:
             if not self.conn.closed:
-                self.conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", [name])
+                with self._served():
+                    self.conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", [name])
 
     @contextmanager
     def read_only_statement(self, sql: str, params: Params = None) -> Iterator[psycopg.Cursor]:
         """The statement's cursor inside BEGIN READ ONLY ... ROLLBACK; server-side binding refuses a second
         statement (no `COMMIT; DELETE ...` escapes the transaction)."""
-        self.conn.execute("BEGIN READ ONLY")
+        with self._served():
+            self.conn.execute("BEGIN READ ONLY")
         try:
             with psycopg.Cursor(self.conn) as cursor:
-                cursor.execute(to_pyformat(sql), params or {}, prepare=True)
+                with self._served():
+                    cursor.execute(to_pyformat(sql), params or {}, prepare=True)
                 yield cursor
         finally:
             if not self.conn.closed:
@@ -241,6 +295,8 @@ def _connect_error(url: str, exc: Exception) -> StoreError:
         # libpq reads a password to its first `@` and takes the rest for the host, which its error then quotes.
         for piece in sorted({password, *(p for p in password.split("@") if len(p) >= 4)}, key=len, reverse=True):
             text = text.replace(piece, "***")
+    if any(words in text for words in _TOO_MANY_WORDS):  # no SQLSTATE before the session starts: libpq's words
+        text += f"; {TOO_MANY_ADVICE}"
     return StoreError(f"cannot connect to the PostgreSQL store {redact(url)}: {text}")
 
 

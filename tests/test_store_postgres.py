@@ -1,6 +1,7 @@
 """PostgreSQL only: workers sharing one database (claims, advisory locks), connection errors, the CLI end to end."""
 
 import json
+import logging
 import re
 import signal
 import subprocess
@@ -407,3 +408,87 @@ def test_an_analysts_select_only_role_prints_a_digest(invoke, tmp_path, pg_url):
 
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["date"] == "2026-03-01"
+
+
+def _failed_runs(caplog, job):
+    return [r for r in caplog.records if r.getMessage().startswith(f"job {job} failed")]
+
+
+def test_the_service_logs_a_lost_postgresql_connection_as_one_line_and_reconnects(demo_dir, pg_url, caplog):
+    import psycopg
+
+    from brandpulse.scheduler import wrap_job
+
+    url = pg_url.replace("postgres:@", "postgres:s3cret-pw@", 1)  # the server trusts the socket: any password logs in
+    pipeline = Pipeline(load_config(demo_dir / "config.yaml"), url)
+    job = wrap_job("alerts", pipeline.evaluate_alerts, pipeline.record_job_run)
+    job()  # the pool now holds connections, which the server then ends (a restart, an administrator)
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                      "WHERE application_name = 'brandpulse' AND pid <> pg_backend_pid()")
+
+    with caplog.at_level(logging.ERROR):
+        job()
+        job()  # the dead connections were dropped: this run reconnects
+
+    failed = _failed_runs(caplog, "alerts")
+    assert len(failed) == 1 and failed[0].exc_info is None, [r.getMessage() for r in caplog.records]
+    assert failed[0].getMessage().startswith("job alerts failed: PostgreSQL store postgresql://postgres:***@")
+    lost = "connection to the server lost (terminating connection due to administrator command)"
+    assert lost in failed[0].getMessage()
+    assert not any(r.exc_info for r in caplog.records)
+    assert all("s3cret-pw" not in r.getMessage() for r in caplog.records)
+
+
+_FULL = """CREATE FUNCTION fill_up() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+  RAISE EXCEPTION 'could not extend file "base/16384/16390": No space left on device'
+    USING ERRCODE = '{code}', HINT = 'Check free disk space.';
+END $$;
+CREATE TRIGGER fill_up BEFORE INSERT ON mentions FOR EACH ROW EXECUTE FUNCTION fill_up();"""
+
+
+def _fill_up(url, code="disk_full"):
+    """From now on the server fails every write of a mention with the error it raises on a full disk: the real
+    server's error path (a full disk itself cannot be made here)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(_FULL.format(code=code))
+
+
+@pytest.mark.parametrize("code, said", [
+    ("disk_full", "disk full on the server (could not extend file"),
+    ("out_of_memory", "the server is out of memory ("),
+    ("too_many_connections", "the server has too many connections ("),
+])
+def test_the_service_logs_a_postgresql_server_without_room_as_one_line_per_failed_run(demo_dir, pg_url, caplog,
+                                                                                      code, said):
+    from brandpulse.scheduler import wrap_job
+
+    pipeline = Pipeline(load_config(demo_dir / "config.yaml"), pg_url)
+    pipeline.open().close()  # the schema exists
+    _fill_up(pg_url, code)
+
+    with caplog.at_level(logging.ERROR):
+        for _ in range(2):  # two intervals
+            wrap_job("collect:demo", lambda now: pipeline.collect(now, only="demo"), pipeline.record_job_run)()
+
+    failed = _failed_runs(caplog, "collect:demo")
+    assert len(failed) == 2 and all(r.exc_info is None for r in failed), [r.getMessage() for r in caplog.records]
+    assert all(f"failed: PostgreSQL store {pg_url}: {said}" in r.getMessage() for r in failed)
+    assert not any(r.exc_info for r in caplog.records)
+    assert _count(pg_url, "SELECT count(*) FROM mentions") == 0
+
+
+def test_ingest_onto_a_full_postgresql_disk_says_so_and_keeps_what_was_committed(invoke, tmp_path, pg_url):
+    config = _ingest_unlabelled(invoke, tmp_path, pg_url, 5)
+    _fill_up(pg_url)
+    (tmp_path / "more.jsonl").write_text(json.dumps({"source": "feed", "id": "new", "brand": "Acme", "text": "acme",
+                                                     "created_at": "2026-03-02T11:00:00Z"}) + "\n", encoding="utf-8")
+
+    result = invoke("--config", config, "--db", pg_url, "ingest", "--no-classify", tmp_path / "more.jsonl")
+
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert f"Error: PostgreSQL store {pg_url}: disk full on the server (could not extend file" in result.output
+    assert "free space on the database server's disk, then run again" in result.output
+    assert _count(pg_url, "SELECT count(*) FROM mentions") == 5
