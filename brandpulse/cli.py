@@ -31,17 +31,21 @@ def _now() -> datetime:
               envvar="BRANDPULSE_CONFIG", show_default=True, help="Configuration file (env BRANDPULSE_CONFIG).")
 @click.option("--db", "db_path", default=None, envvar="BRANDPULSE_DB", metavar="PATH|URL",
               help="Store, overriding the config: a SQLite file or a postgresql:// URL (env BRANDPULSE_DB).")
+@click.option("--outbox-dir", "outbox_dir", type=click.Path(path_type=Path), default=None,
+              envvar="BRANDPULSE_OUTBOX_DIR", help="Folder for emails while no SMTP server is configured, overriding "
+              "email.outbox_dir (env BRANDPULSE_OUTBOX_DIR).")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.option("--log-format", type=click.Choice(["text", "json"]), default="text", envvar="BRANDPULSE_LOG_FORMAT",
               show_default=True, help="One line per event, as text or JSON lines (env BRANDPULSE_LOG_FORMAT).")
 @click.version_option(package_name="brandpulse")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path, db_path: str | None, verbose: int, log_format: str) -> None:
+def cli(ctx: click.Context, config_path: Path, db_path: str | None, outbox_dir: Path | None, verbose: int,
+        log_format: str) -> None:
     """brandpulse: self-hosted social listening with offline sentiment and spike alerts."""
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
     setup_logging(level, log_format)
     named = ctx.get_parameter_source("config_path") is not click.core.ParameterSource.DEFAULT
-    ctx.obj = AppContext(config_path, db_path, config_named=named)
+    ctx.obj = AppContext(config_path, db_path, config_named=named, outbox_override=outbox_dir)
 
 
 @cli.command()

@@ -25,15 +25,22 @@ class AppContext:
     db_override: str | None
     extras: dict[str, object] = field(default_factory=dict)
     config_named: bool = False  # --config or BRANDPULSE_CONFIG was given, so a missing file is an error
+    # --outbox-dir / BRANDPULSE_OUTBOX_DIR: relative to the working directory, as --db is, not to the config's folder
+    # (which a service may only read).
+    outbox_override: Path | None = None
 
     @cached_property
     def config(self) -> Config:
         """The validated config; an invalid one ends the program with exit code 2."""
         try:
-            return load_config(self.config_path)
+            config = load_config(self.config_path)
         except ConfigError as exc:
             click.echo(f"Error: {exc}", err=True)
             sys.exit(2)
+        if self.outbox_override is None:
+            return config
+        email = config.email.model_copy(update={"outbox_dir": self.outbox_override.absolute()})
+        return config.model_copy(update={"email": email})
 
     @cached_property
     def optional_config(self) -> Config | None:

@@ -3,6 +3,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -41,4 +43,15 @@ def test_the_systemd_unit_keeps_the_store_in_its_state_directory_not_beside_the_
     # Relative store paths resolve against the config's folder, which ProtectSystem=strict leaves read-only.
     assert service["ProtectSystem"] == ["strict"] and Path(env["BRANDPULSE_CONFIG"]).parent != state
     assert Path(env["BRANDPULSE_DB"]).parent == state == Path(service["WorkingDirectory"][0])
+    assert service["StateDirectoryMode"] == ["0700"]
+
+
+@pytest.mark.parametrize("unit", ["brandpulse.service", "postgres/brandpulse-worker@.service"])
+def test_the_systemd_units_keep_the_outbox_in_their_state_directory(unit):
+    service = _settings(unit)
+    state = Path("/var/lib") / service["StateDirectory"][0]
+    env = dict(item.split("=", 1) for line in service["Environment"] for item in line.split())
+
+    # Without SMTP, emails go to the outbox folder: a relative email.outbox_dir would be beside the read-only config.
+    assert Path(env["BRANDPULSE_OUTBOX_DIR"]).parent == state == Path(service["WorkingDirectory"][0])
     assert service["StateDirectoryMode"] == ["0700"]

@@ -64,3 +64,19 @@ def test_mentions_an_older_model_classified_are_named_with_the_command_that_upda
     assert "Stale:" not in first.output and rescored.exit_code == 0, rescored.output
     assert "Stale:      7 stored mention(s) were classified by another model or version" in second.output
     assert "Stale:" not in third.output
+
+
+@pytest.mark.slow
+def test_the_outbox_folder_set_in_the_environment_replaces_the_one_beside_the_config(demo_dir, invoke, monkeypatch):
+    # A service's config folder is read-only (/etc/brandpulse): its emails go to its state directory instead.
+    (demo_dir / "etc").mkdir()
+    (demo_dir / "config.yaml").rename(demo_dir / "etc" / "config.yaml")
+    monkeypatch.setenv("BRANDPULSE_CONFIG", str(demo_dir / "etc" / "config.yaml"))
+    monkeypatch.setenv("BRANDPULSE_OUTBOX_DIR", "state/outbox")  # relative to the working directory, as --db is
+
+    result = invoke("run", "--once")
+
+    assert result.exit_code == 0, result.output
+    assert len(list((demo_dir / "state" / "outbox").glob("*.eml"))) == 1
+    assert not (demo_dir / "etc" / "outbox").exists() and not (demo_dir / "outbox").exists()
+    assert f"{demo_dir / 'state' / 'outbox'}" in result.output
