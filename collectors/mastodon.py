@@ -44,12 +44,11 @@ def status_to_mention(status: Any, instance: str) -> Mention:
     if not isinstance(content, str) or not isinstance(created, str):
         raise MalformedItem(f"status {status['id']} lacks content or created_at")
     account = status.get("account") or {}
-    text = html.unescape(_TAG.sub("", _BREAK.sub("\n", content))).strip()
     return Mention(
         source=SOURCE,
         # Ids are per server; the canonical uri is the same wherever the post is seen.
         external_id=str(status.get("uri") or f"{instance}/statuses/{status['id']}"),
-        text=text,
+        text=_text(content, status.get("spoiler_text")),
         created_at=datetime.fromisoformat(created.replace("Z", "+00:00")),
         author=_author(account, instance),
         url=status.get("url"),
@@ -57,6 +56,16 @@ def status_to_mention(status: Any, instance: str) -> Mention:
         raw=status,
         amplification=int(status.get("reblogs_count") or 0),
     )
+
+
+def _text(content: str, warning: Any) -> str:
+    """The status's plain text after its content warning: the warning is what readers see first, and may be the
+    only place it names the brand ("Pinebrook billing rant" over the details)."""
+    text = html.unescape(_TAG.sub("", _BREAK.sub("\n", content))).strip()
+    warning = warning.strip() if isinstance(warning, str) else ""  # plain text in the API, not HTML
+    if not warning:
+        return text
+    return f"CW: {warning}\n\n{text}" if text else f"CW: {warning}"
 
 
 def _author(account: Any, instance: str) -> str | None:

@@ -121,3 +121,16 @@ def test_statuses_naming_the_brand_only_by_a_hashtag_made_from_its_keywords_are_
 
     # Followed as #pinebrookcoffee (from @pinebrookcoffee), then dropped: no keyword as written was in its text.
     assert [m.text for m in result.mentions] == ["Charged twice by #PinebrookCoffee"]
+
+
+def test_a_status_naming_the_brand_only_in_its_content_warning_is_kept_with_the_warning_in_its_text(server):
+    status = {"id": "8", "created_at": "2026-11-20T12:00:00Z", "uri": "https://social.example/s/8",
+              "spoiler_text": "Pinebrook billing rant", "content": "<p>Charged twice &amp; no reply</p>",
+              "account": {"acct": "u@social.example"}}
+    server.route(TAG, Reply(200, json.dumps([status]).encode()))
+
+    result = collector(server).collect(BRAND, None)
+
+    # The classifier and support read the warning too: it is what the poster put first.
+    assert [m.text for m in result.mentions] == ["CW: Pinebrook billing rant\n\nCharged twice & no reply"]
+
