@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 
 import requests
 
-from brandpulse.collectors.base import BrandQuery, CollectorError, CollectResult, MalformedItem, MalformedPayload, Mention
+from brandpulse.collectors.base import (BrandQuery, CollectorError, CollectResult, HttpStatusError, MalformedItem,
+                                        MalformedPayload, Mention)
 from brandpulse.collectors.brands import BrandMatcher
 from brandpulse.collectors.http import fetch_json, new_session
 
@@ -36,8 +37,9 @@ def hashtags_for(query: BrandQuery) -> list[str]:
     return sorted({t for t in tags if re.fullmatch(r"\w+", t)})
 
 
-def status_to_mention(status: Any, instance: str) -> Mention:
-    """A `Mention` from one status, or `MalformedItem` saying what is missing."""
+def status_to_mention(status: Any, instance: str, domain: str | None = None) -> Mention:
+    """A `Mention` from one status read on `instance`, whose accounts are @name@`domain` (by default its host), or
+    `MalformedItem` saying what is missing."""
     if not isinstance(status, dict) or not str(status.get("id", "")).isdigit():
         raise MalformedItem(f"status without a numeric id: {str(status)[:80]!r}")
     content, created = status.get("content"), status.get("created_at")
@@ -50,7 +52,7 @@ def status_to_mention(status: Any, instance: str) -> Mention:
         external_id=str(status.get("uri") or f"{instance}/statuses/{status['id']}"),
         text=_text(content, status.get("spoiler_text")),
         created_at=datetime.fromisoformat(created.replace("Z", "+00:00")),
-        author=_author(account, instance),
+        author=_author(account, domain or _host(instance)),
         url=status.get("url"),
         lang=status.get("language"),
         raw=status,
@@ -68,12 +70,23 @@ def _text(content: str, warning: Any) -> str:
     return f"CW: {warning}\n\n{text}" if text else f"CW: {warning}"
 
 
-def _author(account: Any, instance: str) -> str | None:
-    """The account as name@host wherever it is read: its `acct` is a bare name on its own server."""
+def _host(address: str) -> str:
+    return urlsplit(address if "//" in address else "//" + address).netloc.lower()
+
+
+def _local_acct(status: Any) -> str | None:
+    """The bare `acct` of a status by an account of the server read, else None."""
+    account = status.get("account") if isinstance(status, dict) else None
+    acct = account.get("acct") if isinstance(account, dict) else None
+    return acct if isinstance(acct, str) and acct and "@" not in acct else None
+
+
+def _author(account: Any, domain: str) -> str | None:
+    """The account as name@domain wherever it is read: its `acct` is a bare name on its own server."""
     acct = account.get("acct") if isinstance(account, dict) else None
     if not isinstance(acct, str) or not acct or "@" in acct:
         return acct
-    return f"{acct}@{urlsplit(instance if '//' in instance else '//' + instance).netloc.lower()}"
+    return f"{acct}@{domain}"
 
 
 class MastodonCollector:
@@ -88,6 +101,7 @@ class MastodonCollector:
         self._hashtags = hashtags
         self._max_pages = max_pages
         self._session = session or new_session()
+        self._domain: str | None = None  # the server's account domain, asked once (a collector lasts one run)
         if token:
             self._session.headers["Authorization"] = f"Bearer {token}"
 
@@ -141,9 +155,10 @@ class MastodonCollector:
                 raise MalformedPayload(f"mastodon: {url} returned a {type(page).__name__}, not a list of statuses")
             if not page:
                 break
+            domain = self._account_domain() if any(_local_acct(s) for s in page) else None
             for status in page:
                 try:
-                    mentions.append(status_to_mention(status, self._instance))
+                    mentions.append(status_to_mention(status, self._instance, domain))
                 except (MalformedItem, TypeError, ValueError) as exc:
                     log.warning("mastodon: skipping malformed status on #%s: %s", tag, exc)
             ids = [str(s.get("id")) for s in page if isinstance(s, dict) and str(s.get("id", "")).isdigit()]
@@ -152,3 +167,30 @@ class MastodonCollector:
             positions[tag] = max(ids, key=int)
             if first_run or len(page) < PAGE_SIZE:
                 break
+
+    def _account_domain(self) -> str:
+        """The domain in the server's account addresses (its LOCAL_DOMAIN), which may differ from the web host it is
+        read on (WEB_DOMAIN: @name@example.com served from social.example.com); the web host if it will not say."""
+        if self._domain is None:
+            try:
+                self._domain = self._instance_domain()
+            except CollectorError as exc:
+                self._domain = _host(self._instance)
+                log.warning("mastodon: cannot read the account domain of %s (%s); its accounts are named @%s this run",
+                            self._instance, exc, self._domain)
+        return self._domain
+
+    def _instance_domain(self) -> str:
+        try:
+            info = fetch_json(self._session, SOURCE, f"{self._instance}/api/v2/instance", credentials=TOKEN_VARIABLE)
+            key = "domain"
+        except HttpStatusError as exc:
+            if exc.status != 404:
+                raise
+            # Mastodon before 4.0 has the v1 instance only, whose `uri` is the account domain.
+            info = fetch_json(self._session, SOURCE, f"{self._instance}/api/v1/instance", credentials=TOKEN_VARIABLE)
+            key = "uri"
+        domain = _host(info.get(key) or "") if isinstance(info, dict) and isinstance(info.get(key), str) else ""
+        if not re.fullmatch(r"[a-z0-9.-]+(:\d+)?", domain):
+            raise MalformedPayload(f"mastodon: the instance of {self._instance} gives no domain ({key})")
+        return domain

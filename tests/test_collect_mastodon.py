@@ -84,7 +84,8 @@ def test_full_pages_are_followed_forward_with_min_id(server):
     full = [status(n) for n in range(40, 0, -1)]
     server.route(TAG, Reply(200, json.dumps(full).encode()), Reply(200, json.dumps([status(41)]).encode()))
     result = collector(server).collect(BRAND, {"min_id": {"pinebrook": "1000"}})
-    assert len(result.mentions) == 41 and "min_id=1040" in server.requests[1][1]
+    pages = [path for _, path, _ in server.requests if path.startswith(TAG)]  # and its instance, asked once
+    assert len(result.mentions) == 41 and "min_id=1040" in pages[1]
     assert result.cursor == {"min_id": {"pinebrook": "1041"}}
 
 
@@ -134,3 +135,38 @@ def test_a_status_naming_the_brand_only_in_its_content_warning_is_kept_with_the_
     # The classifier and support read the warning too: it is what the poster put first.
     assert [m.text for m in result.mentions] == ["CW: Pinebrook billing rant\n\nCharged twice & no reply"]
 
+
+def _local(number: int, acct: str) -> dict:
+    return {"id": str(number), "created_at": "2026-11-20T12:00:00Z", "uri": f"https://social.example/s/{number}",
+            "content": f"<p>#pinebrook {number}</p>", "account": {"acct": acct}}
+
+
+V2, V1 = "/api/v2/instance", "/api/v1/instance"
+
+
+@pytest.mark.parametrize("routes, asked", [
+    ({V2: Reply(200, b'{"domain": "Example.com", "title": "Example"}')}, [V2]),
+    ({V1: Reply(200, b'{"uri": "example.com"}')}, [V2, V1]),  # a server before Mastodon 4.0: no v2
+])
+def test_local_authors_are_named_with_the_servers_account_domain_not_its_web_host(server, routes, asked):
+    for path, reply in routes.items():
+        server.route(path, reply)
+    server.route(TAG, Reply(200, json.dumps([_local(2, "acme"), _local(1, "sam@other.example")]).encode()))
+    other = BrandQuery("Other", ("pinebrook",), ())
+    read = collector(server)
+
+    authors = [m.author for query in (BRAND, other) for m in read.collect(query, None).mentions]
+
+    # Accounts @acme@example.com served from a web host of its own (WEB_DOMAIN vs LOCAL_DOMAIN), asked once a run.
+    assert authors == ["acme@example.com", "sam@other.example"] * 2
+    assert [path for _, path, _ in server.requests if "/instance" in path] == asked
+
+
+def test_a_server_that_does_not_say_its_account_domain_has_its_authors_named_with_its_web_host(server, caplog):
+    server.route(V2, Reply(503, b"busy"))
+    server.route(TAG, Reply(200, json.dumps([_local(2, "acme")]).encode()))
+
+    [mention] = collector(server).collect(BRAND, None).mentions
+
+    assert mention.author == f"acme@{server.url.removeprefix('http://')}"
+    assert "cannot read the account domain" in caplog.text

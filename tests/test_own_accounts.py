@@ -158,3 +158,20 @@ collectors: [{{type: feed, url: "{server.url}/forum.atom"}}]
 
     # Was: "Nimbus Support (help@nimbus.example)", the brand's own answer kept, and every author's address stored.
     assert sqlite3.connect(pipeline.db_path).execute("SELECT author FROM mentions").fetchall() == [("Sam K",)]
+
+
+def test_a_mastodon_own_account_on_a_server_whose_accounts_domain_is_not_its_web_host_is_not_collected(tmp_path,
+                                                                                                       server):
+    statuses = [_status(2, "acme"), _status(1, "sam")]
+    server.route("/api/v2/instance", Reply(200, b'{"domain": "example.com"}'))  # LOCAL_DOMAIN, served elsewhere
+    server.route("/api/v1/timelines/tag/nimbus", Reply(200, json.dumps(statuses).encode()))
+    config = write_config(tmp_path / "c.yaml", f"""
+brands: [{{name: Nimbus, keywords: [nimbus], own_accounts: ["acme@example.com"]}}]
+collectors: [{{type: mastodon, instance: "{server.url}"}}]
+""")
+    pipeline = Pipeline(load_config(config), tmp_path / "c.db")
+
+    pipeline.collect(NOW)
+
+    authors = sqlite3.connect(pipeline.db_path).execute("SELECT author FROM mentions").fetchall()
+    assert authors == [("sam@example.com",)]  # was: acme@<web host> kept, as it is no acme@example.com
