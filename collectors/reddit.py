@@ -10,6 +10,7 @@ part-way keeps what it read and leaves its watermark, so the next run re-reads t
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 SOURCE = "reddit"
 BASE_URL = "https://www.reddit.com"
 SEARCH_LAG = timedelta(hours=1)
+_UNQUOTABLE = re.compile(r'["\\]')
 
 
 def searched(query: BrandQuery) -> BrandQuery:
@@ -43,11 +45,22 @@ def _bare(phrases: Iterable[str]) -> tuple[str, ...]:
 
 
 def search_query(query: BrandQuery) -> str:
-    """Reddit search syntax for any of the brand's keywords and none of its exclusions."""
+    """Reddit search syntax for any of the brand's keywords and none of its exclusions, each a quoted phrase."""
     reddit = searched(query)
-    terms = " OR ".join(f'"{k}"' for k in reddit.keywords)
-    excluded = " ".join(f'NOT "{e}"' for e in reddit.exclusions)
+    keywords = _phrases(reddit.keywords)
+    if not keywords:
+        raise CollectorError(f'reddit: no keyword of {query.brand} has a word to search for (" and \\ are left out)')
+    terms = " OR ".join(f'"{k}"' for k in keywords)
+    excluded = " ".join(f'NOT "{e}"' for e in _phrases(reddit.exclusions))
     return f"({terms}) {excluded}".strip()
+
+
+def _phrases(phrases: Iterable[str]) -> tuple[str, ...]:
+    """The phrases without `"` and `\\`: Reddit's search syntax has no escape for a quote inside a quoted phrase
+    (it would end the phrase and leave the rest as loose terms), and a backslash escapes the closing quote. A phrase
+    is matched by its words, so they find the same posts; the posts collected are still matched as configured."""
+    cleaned = (" ".join(_UNQUOTABLE.sub(" ", p).split()) for p in phrases)
+    return tuple(dict.fromkeys(p for p in cleaned if p))
 
 
 def _fields(thing: Any) -> dict[str, Any]:

@@ -59,6 +59,15 @@ def test_search_query_quotes_keywords_and_excludes():
     assert search_query(BRAND) == '("pinebrook" OR "pinebrookcoffee") NOT "pinebrook park"'
 
 
+def test_a_double_quote_in_a_keyword_or_exclusion_is_left_out_of_its_quoted_search_phrase():
+    query = BrandQuery("Acme", ("acme", 'the "acme" shop', 'back\\slash'), ('say "hi"', '"', 'a \\"b'))
+
+    # Was: '("acme" OR "the "acme" shop") NOT "say "hi"" NOT """': phrases cut short, stray terms searched.
+    assert search_query(query) == '("acme" OR "the acme shop" OR "back slash") NOT "say hi" NOT "a b"'
+    with pytest.raises(CollectorError, match=r'reddit: no keyword of Acme has a word to search for'):
+        search_query(BrandQuery("Acme", ('""',)))
+
+
 def test_praw_recordings_give_matching_submissions_and_comments_and_a_rerun_gives_nothing_new(tmp_path):
     recorded = cassette(tmp_path, RECORDED / "praw_subreddit_search.json", RECORDED / "praw_subreddit_comments.json")
     query = BrandQuery("PRAW", ("praw", "reddit"))
