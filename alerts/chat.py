@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from brandpulse.alerts.base import Alert
-from brandpulse.alerts.emails import acknowledge_line, signed, storm_start, unscored_query, web_link, window_query
+from brandpulse.alerts.emails import (
+    ANSWERED_HOW, acknowledge_line, signed, storm_start, unscored_query, web_link, window_query,
+)
 from brandpulse.alerts.shown import excerpt
 
 MENTION_CHARS = 140
@@ -84,8 +86,9 @@ def spike_chat(alert: Alert, alert_id: int) -> ChatMessage:
     # The rest of the posts to answer: only 3 fit in a chat message. One of the TAIL lines `fit` keeps.
     began = storm_start(alert)
     began_at = f"{began:%H:%M}" if began.date() == alert.window_start.date() else f"{began:%Y-%m-%d %H:%M}"
-    lines.append(f"All of them since the storm began ({began_at} UTC), later hours too, the likeliest complaints "
-                 f"first: {window_query(alert)}\n{acknowledge_line(alert_id)}")
+    lines.append(f"All of them since the storm began ({began_at} UTC), later hours too, but those marked answered "
+                 f"({ANSWERED_HOW}), the likeliest complaints first: {window_query(alert)}\n"
+                 f"{acknowledge_line(alert_id)}")
     return ChatMessage(defuse(f"Negative spike{update}: {alert.brand}", 200), "\n".join(lines))
 
 

@@ -101,11 +101,14 @@ def unscored_query(alert: Alert) -> str | None:
     return _listing(alert, "--category", "unscored") if alert.details.get("unscored") else None
 
 
+ANSWERED_HOW = "brandpulse alerts answered ID... --by NAME"
+
+
 def window_query(alert: Alert) -> str:
     """The command that lists every post to answer of a spike's storm from its start on, open-ended (its detractors
     and its other complaints, such as a 4-star review's), the likeliest complaints first: the top mentions are only a
-    sample of them."""
-    return _listing(alert, "--to-answer", "--order", "complaint")
+    sample of them. Run again as the storm goes on, it leaves out the posts marked answered (`ANSWERED_HOW`)."""
+    return _listing(alert, "--to-answer", "--unanswered", "--order", "complaint")
 
 
 def storm_start(alert: Alert) -> datetime:
@@ -173,7 +176,7 @@ def alert_email(
     context = {"alert": alert, "mentions": top_mentions, "chart_cid": cid, "guards": alert.details.get("guards", {}),
                "acknowledge": acknowledge_line(alert_id) if alert_id is not None else None,
                "themes": alert.details.get("themes", []), "themes_change": alert.details.get("themes_change"),
-               "window_query": window_query(alert) if alert.kind == "spike" else None,
+               "window_query": window_query(alert) if alert.kind == "spike" else None, "answered_how": ANSWERED_HOW,
                "storm_start": storm_start(alert),
                "complaints": complaints_line(alert.details) if "complaints" in alert.details else None,
                "unscored_query": unscored_query(alert) if alert.kind == "spike" else None}

@@ -255,6 +255,18 @@ def m007_mentions_per_brand(db: sqlite_utils.Database) -> None:
     db.execute(MENTION_KEY_INDEX)
 
 
+def m008_mentions_answered(db: sqlite_utils.Database) -> None:
+    """Who marked each mention answered and when (`alerts answered`), NULL while nobody has: columns of the mention,
+    as an alert's acknowledgement is of the alert, so a copy or a prune takes them along with their post."""
+    _execute_script(
+        db,
+        """
+        ALTER TABLE mentions ADD COLUMN answered_by TEXT;
+        ALTER TABLE mentions ADD COLUMN answered_at TEXT;
+        """
+    )
+
+
 _TABLE_NAME = re.compile(r'^CREATE TABLE "?mentions"?')
 _OLD_KEY = ",\n            UNIQUE (source, external_id)"
 MENTION_KEY_INDEX = "CREATE UNIQUE INDEX idx_mentions_key ON mentions (source, external_id, coalesce(brand, ''))"
@@ -265,6 +277,7 @@ _NEW_CATEGORY = "CHECK (category IN ('detractor', 'passive', 'promoter', 'unscor
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_initial, m002_brands_migrations_indexes, m003_job_runs, m004_collector_failing_since,
     m005_complaint_lang_unscored, m006_channels_and_triage, m007_mentions_per_brand,
+    m008_mentions_answered,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

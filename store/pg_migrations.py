@@ -160,6 +160,12 @@ ALTER TABLE mentions DROP CONSTRAINT mentions_source_external_id_key;
 CREATE UNIQUE INDEX idx_mentions_key ON mentions (source, external_id, coalesce(brand, ''));
 """
 
+# Who marked each mention answered and when; NULL while nobody has.
+M008 = """
+ALTER TABLE mentions ADD COLUMN answered_by text;
+ALTER TABLE mentions ADD COLUMN answered_at text;
+"""
+
 # (name, script): the names of the SQLite migrations they mirror, in the same order.
 PG_MIGRATIONS: list[tuple[str, str]] = [
     ("m001_initial", M001),
@@ -169,6 +175,7 @@ PG_MIGRATIONS: list[tuple[str, str]] = [
     ("m005_complaint_lang_unscored", M005),
     ("m006_channels_and_triage", M006),
     ("m007_mentions_per_brand", M007),
+    ("m008_mentions_answered", M008),
 ]
 
 _LOG_TABLE = """CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -16,9 +16,10 @@ from brandpulse.store.timestamps import to_db
 MENTION_COLUMNS = (
     "id", "source", "external_id", "brand", "author", "url", "text", "created_at", "lang", "rating",
     "amplification", "raw", "collected_at", "label", "p_negative", "p_neutral", "p_positive", "score", "category",
-    "model", "model_version", "provenance", "classified_at", "complaint",
+    "model", "model_version", "provenance", "classified_at", "complaint", "answered_by", "answered_at",
 )
-DEFAULT_COLUMNS = ("created_at", "brand", "source", "external_id", "label", "score", "category", "text", "url")
+# The id first: it is what `alerts answered` takes for the posts support answered.
+DEFAULT_COLUMNS = ("id", "created_at", "brand", "source", "external_id", "label", "score", "category", "text", "url")
 ORDERS = {
     "newest": "m.created_at DESC, m.id DESC",
     "oldest": "m.created_at, m.id",
@@ -45,6 +46,7 @@ class MentionFilter:
     min_complaint: float | None = None
     lang: str | None = None  # ISO 639-1; matches collectors' regional tags too (en: en, en-GB, en_US)
     to_answer: bool = False  # detractors and complaints: what an alert lists, what the complaint counts count
+    unanswered: bool = False  # only mentions nobody marked answered (`alerts answered`)
 
 
 def check_columns(columns: Sequence[str]) -> tuple[str, ...]:
@@ -72,7 +74,9 @@ _CLAUSES = {
     # The posts support has to answer: every detractor, and every complaint but a promoter's (stats.IS_COMPLAINT),
     # such as a 4-star review that rating_takes_precedence made passive.
     "to_answer": f"(m.category = 'detractor' OR (m.complaint >= {COMPLAINT_THRESHOLD!r} AND m.category <> 'promoter'))",
+    "unanswered": "m.answered_at IS NULL",
 }
+_FLAGS = ("to_answer", "unanswered")  # clauses without a parameter: used when true
 
 
 def mentions_sql(
@@ -81,14 +85,15 @@ def mentions_sql(
 ) -> tuple[str, dict[str, Any]]:
     """The SELECT (and its parameters) that reads the mentions `f` matches, in `dialect`."""
     params = {name: getattr(f, name) for name in _CLAUSES}
-    params.update(since=f.since and to_db(f.since), until=f.until and to_db(f.until), to_answer=f.to_answer or None)
+    params.update(since=f.since and to_db(f.since), until=f.until and to_db(f.until),
+                  **{flag: getattr(f, flag) or None for flag in _FLAGS})
     if f.lang is not None:
         # Tags are stored as collectors wrote them: Twitter's Hebrew is "iw", the code withdrawn for "he".
         withdrawn = next((old for old, new in WITHDRAWN_CODES.items() if new == f.lang), f.lang)
         params.update(lang_dash=f"{f.lang}-", lang_underscore=f"{f.lang}_", withdrawn=withdrawn,
                       withdrawn_dash=f"{withdrawn}-", withdrawn_underscore=f"{withdrawn}_")
     used = [clause for name, clause in _CLAUSES.items() if params[name] is not None]
-    params = {k: v for k, v in params.items() if v is not None and k != "to_answer"}
+    params = {k: v for k, v in params.items() if v is not None and k not in _FLAGS}
     source, orders = "mentions m", ORDERS
     if f.search is not None:
         # Each backend has its own index: FTS5 on SQLite, a tsvector on PostgreSQL (see their dialects).

@@ -1,13 +1,15 @@
-"""Who owns an alert: acknowledgements, storms, and silences that mute a brand's spike alerts for a while."""
+"""Who owns an alert: acknowledgements, storms, silences that mute a brand's spike alerts for a while, and which
+posts support has answered."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from brandpulse.store.backend import Store
+from brandpulse.store.backend import Store, transaction
 from brandpulse.store.errors import StoreError
 from brandpulse.store.timestamps import to_db
 
@@ -35,8 +37,25 @@ _ACTIVE_SILENCE = f"""SELECT {', '.join(SILENCE_COLUMNS)} FROM silences
     WHERE brand = :brand AND until > :now AND created_at <= :now AND lifted_at IS NULL ORDER BY until DESC LIMIT 1"""
 
 
+_MENTION_EXISTS = "SELECT 1 FROM mentions WHERE id = ?"
+_ANSWER = "SELECT id, answered_by, answered_at FROM mentions WHERE id = ?"
+# Guarded: of two people marking one post at once the first keeps it (PostgreSQL re-checks a row it waited for).
+_MARK_ANSWERED = "UPDATE mentions SET answered_by = ?, answered_at = ? WHERE id = ? AND answered_at IS NULL"
+_UNMARK_ANSWERED = "UPDATE mentions SET answered_by = NULL, answered_at = NULL WHERE id = ?"
+
+
 class TriageError(StoreError):
-    """An alert or silence that does not exist, or one that cannot change as asked."""
+    """An alert, silence or mention that does not exist, or one that cannot change as asked."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A mention's answered mark (who, when; None when nobody) and whether the call that returned it changed it."""
+
+    mention_id: int
+    answered_by: str | None
+    answered_at: str | None
+    changed: bool
 
 
 def list_alerts(
@@ -105,3 +124,36 @@ def active_silence(db: Store, brand: str, now: datetime) -> dict[str, Any] | Non
     """The silence muting `brand` at `now` that lasts longest, or None."""
     rows = list(db.query(_ACTIVE_SILENCE, {"brand": brand, "now": to_db(now)}))
     return rows[0] if rows else None
+
+
+def _known_mentions(db: Store, mention_ids: Iterable[int]) -> list[int]:
+    """The ids once each, in their order; TriageError naming every one not stored."""
+    ids = list(dict.fromkeys(mention_ids))
+    unknown = [str(i) for i in ids if db.execute(_MENTION_EXISTS, [i]).fetchone() is None]
+    if unknown:
+        raise TriageError(f"no mention with id {', '.join(unknown)}; nothing was changed (`brandpulse query` shows "
+                          "the stored mentions' ids in its first column)")
+    return ids
+
+
+def _answer(db: Store, mention_id: int, changed: bool) -> Answer:
+    return Answer(*db.execute(_ANSWER, [mention_id]).fetchone(), changed=changed)
+
+
+def mark_answered(db: Store, mention_ids: Iterable[int], by: str, now: datetime) -> list[Answer]:
+    """Record that `by` answered these mentions at `now`, all in one transaction, or none if an id is unknown
+    (TriageError). A mention already answered keeps its first mark: its Answer names them, `changed` False."""
+    with transaction(db):
+        ids = _known_mentions(db, mention_ids)
+        marked = {i for i in ids if db.execute(_MARK_ANSWERED, [by, to_db(now), i]).rowcount}
+        return [_answer(db, i, i in marked) for i in ids]
+
+
+def unmark_answered(db: Store, mention_ids: Iterable[int]) -> list[Answer]:
+    """Clear these mentions' answered marks, all in one transaction, or none if an id is unknown (TriageError); each
+    Answer holds the mark it had (`changed` False: it had none)."""
+    with transaction(db):
+        ids = _known_mentions(db, mention_ids)
+        before = [_answer(db, i, False) for i in ids]
+        db.executemany(_UNMARK_ANSWERED, [[i] for i in ids])
+        return [Answer(a.mention_id, a.answered_by, a.answered_at, a.answered_at is not None) for a in before]

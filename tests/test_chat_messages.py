@@ -26,9 +26,9 @@ def test_a_spike_message_names_brand_counts_top_three_mentions_with_links_and_th
         '1. twitter @\u200buser1: "charged twice for order 1" https://x.example/status/1',
         '2. twitter @\u200buser2: "charged twice for order 2" https://x.example/status/2',
         '3. twitter @\u200buser3: "charged twice for order 3" https://x.example/status/3',
-        "All of them since the storm began (14:00 UTC), later hours too, the likeliest complaints first: "
-        "brandpulse query --brand 'Pinebrook Coffee' --since "
-        "2026-03-06T14:00:00Z --to-answer --order complaint --all",
+        "All of them since the storm began (14:00 UTC), later hours too, but those marked answered (brandpulse alerts "
+        "answered ID... --by NAME), the likeliest complaints first: brandpulse query --brand 'Pinebrook Coffee' --since "
+        "2026-03-06T14:00:00Z --to-answer --unanswered --order complaint --all",
         "Alert #17; acknowledge with: brandpulse alerts ack 17 --by NAME",
     ]
 
@@ -146,7 +146,8 @@ def test_an_updates_command_lists_the_posts_from_the_storms_start_the_day_before
 
     lines = alert_chat(_spike(**began, complaints=3, unscored=1), 9).body.splitlines()
 
-    assert lines[-2] == ("All of them since the storm began (2026-03-05 22:00 UTC), later hours too, the likeliest "
-                         "complaints first: brandpulse query --brand 'Pinebrook Coffee' --since 2026-03-05T22:00:00Z "
-                         "--to-answer --order complaint --all")
+    assert lines[-2] == ("All of them since the storm began (2026-03-05 22:00 UTC), later hours too, but those marked "
+                         "answered (brandpulse alerts answered ID... --by NAME), the likeliest complaints first: "
+                         "brandpulse query --brand 'Pinebrook Coffee' --since 2026-03-05T22:00:00Z "
+                         "--to-answer --unanswered --order complaint --all")
     assert lines[2].endswith("--since 2026-03-05T22:00:00Z --category unscored --all")

@@ -26,7 +26,7 @@ def alert_json(alert: Alert) -> str:
 
 @click.group("alerts")
 def alerts_group() -> None:
-    """Inspect, rehearse and triage alerts: backtest, list, ack, silence, silences, unsilence."""
+    """Inspect, rehearse and triage alerts: backtest, list, ack, silence, silences, unsilence, answered."""
 
 
 @alerts_group.command()

@@ -52,6 +52,8 @@ def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--to-answer", is_flag=True,
                      help="Only the posts to answer: detractors, and complaints of any other category but promoter "
                           "(a 4-star review's, say), as alerts list them and stats counts them."),
+        click.option("--unanswered", is_flag=True,
+                     help="Only the posts nobody marked answered (brandpulse alerts answered ID... --by NAME)."),
     ]
 
     @functools.wraps(command)

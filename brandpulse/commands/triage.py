@@ -1,4 +1,5 @@
-"""`brandpulse alerts list | ack | silence | silences | unsilence`: who owns which alert, and muting a brand."""
+"""`brandpulse alerts list | ack | silence | silences | unsilence | answered`: who owns which alert, muting a brand,
+and which posts support answered."""
 
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ def _someone(ctx: click.Context, param: click.Parameter, value: str) -> str:
 
 NAME = click.option("--by", "by", required=True, callback=_someone,
                     help="Who does it (a name or handle), recorded with it.")
+# A mention's id: the stores' ids are 64-bit, a larger number would fail in the driver rather than as "no mention".
+MENTION_ID = click.IntRange(1, 2**63 - 1)
 NOTE = click.option("--note", default=None, help="Free text kept with the record.")
 
 
@@ -116,4 +119,23 @@ def unsilence(app: AppContext, silence_id: int, by: str) -> None:
     click.echo(f"silence {silence_id} lifted by {by}")
 
 
-TRIAGE_COMMANDS: list[Any] = [list_alerts, ack, silence, silences, unsilence]
+@click.command("answered")
+@click.argument("mention_ids", metavar="ID...", nargs=-1, required=True, type=MENTION_ID)
+@NAME
+@click.option("--undo", is_flag=True, help="Clear the marks instead (posts marked by mistake).")
+@pass_app
+def answered(app: AppContext, mention_ids: tuple[int, ...], by: str, undo: bool) -> None:
+    """Mark the mentions ID... (the first column of `brandpulse query`) answered: `query --unanswered`, the alert's
+    command, leaves them out from then on."""
+    if undo:
+        for answer in _in_store(app, lambda db: store_triage.unmark_answered(db, mention_ids)):
+            click.echo(f"mention {answer.mention_id}: answered by {answer.answered_by} at {answer.answered_at}, "
+                       f"undone by {by}" if answer.changed else f"mention {answer.mention_id} was not marked answered")
+        return
+    now = _now()
+    for answer in _in_store(app, lambda db: store_triage.mark_answered(db, mention_ids, by, now)):
+        click.echo(f"mention {answer.mention_id} marked answered by {by}" if answer.changed else
+                   f"mention {answer.mention_id} was already answered by {answer.answered_by} at {answer.answered_at}")
+
+
+TRIAGE_COMMANDS: list[Any] = [list_alerts, ack, silence, silences, unsilence, answered]
