@@ -98,7 +98,7 @@ def alert_subject(alert: Alert) -> str:
 def unscored_query(alert: Alert) -> str | None:
     """The command that lists the storm's mentions in languages no model reads, when its window has any: they are in
     no count of the alert, and support must still read them."""
-    return _listing(alert, "--category", "unscored") if alert.details.get("unscored") else None
+    return _listing(alert, "--category", "unscored", "--unanswered") if alert.details.get("unscored") else None
 
 
 ANSWERED_HOW = "brandpulse alerts answered ID... --by NAME"

@@ -17,3 +17,20 @@ def sqlite_store_at(path, version):
         db.execute(f"PRAGMA user_version = {number}")
         db.execute("COMMIT")
     return db
+
+
+def postgres_store_at(url, version, *statements):
+    """A PostgreSQL store at schema `version` (this code's first `version` migrations, logged as released), then
+    `statements` run on it (the rows the caller wants)."""
+    import psycopg
+
+    from brandpulse.store.pg_migrations import PG_MIGRATIONS
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, "
+                     "applied_at text NOT NULL)")
+        for number, (name, script) in enumerate(PG_MIGRATIONS[:version], start=1):
+            conn.execute(script)
+            conn.execute("INSERT INTO schema_migrations VALUES (%s, %s, '2026-11-01T00:00:00Z')", [number, name])
+        for statement in statements:
+            conn.execute(statement)

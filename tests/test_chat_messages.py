@@ -137,7 +137,7 @@ def test_a_spike_message_names_the_query_for_the_windows_posts_no_model_read():
     body = alert_chat(_spike(complaints=40, unscored=2), 17).body
 
     assert ("2 more in a language no model reads, in no count: brandpulse query --brand 'Pinebrook Coffee' --since "
-            "2026-03-06T14:00:00Z --category unscored --all") in body.splitlines()
+            "2026-03-06T14:00:00Z --category unscored --unanswered --all") in body.splitlines()
     assert "unscored" not in alert_chat(_spike(complaints=40, unscored=0), 17).body
 
 
@@ -150,4 +150,4 @@ def test_an_updates_command_lists_the_posts_from_the_storms_start_the_day_before
                          "answered (brandpulse alerts answered ID... --by NAME), the likeliest complaints first: "
                          "brandpulse query --brand 'Pinebrook Coffee' --since 2026-03-05T22:00:00Z "
                          "--to-answer --unanswered --order complaint --all")
-    assert lines[2].endswith("--since 2026-03-05T22:00:00Z --category unscored --all")
+    assert lines[2].endswith("--since 2026-03-05T22:00:00Z --category unscored --unanswered --all")

@@ -9,11 +9,10 @@ from brandpulse.pipeline import Pipeline
 from brandpulse.store import mentions as store_mentions
 from brandpulse.store import open_db
 from brandpulse.store.migrations import SCHEMA_VERSION
-from brandpulse.store.pg_migrations import PG_MIGRATIONS
 from brandpulse.store.queries import MentionFilter, iter_mentions
 from tests.conftest import write_config
 from tests.local_http import Reply
-from tests.store_versions import sqlite_store_at
+from tests.store_versions import postgres_store_at, sqlite_store_at
 
 NOW = datetime(2026, 11, 20, 13, tzinfo=timezone.utc)
 BRANDS = """
@@ -84,17 +83,9 @@ def test_a_schema_6_sqlite_store_upgrades_keeping_its_rows_ids_and_search_then_s
 
 
 def test_a_schema_6_postgresql_store_upgrades_then_stores_the_second_brands_copy(pg_url):
-    import psycopg
-
-    with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute("CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, "
-                     "applied_at text NOT NULL)")
-        for version, (name, script) in enumerate(PG_MIGRATIONS[:6], start=1):
-            conn.execute(script)
-            conn.execute("INSERT INTO schema_migrations VALUES (%s, %s, '2026-11-01T00:00:00Z')", [version, name])
-        conn.execute("""INSERT INTO mentions (source, external_id, brand, text, created_at, collected_at)
-                        VALUES ('twitter', 't1', 'Acme', 'left Acme for Bolt', '2026-11-20T12:00:00Z',
-                                '2026-11-20T12:05:00Z')""")
+    postgres_store_at(pg_url, 6, """INSERT INTO mentions (source, external_id, brand, text, created_at, collected_at)
+                                    VALUES ('twitter', 't1', 'Acme', 'left Acme for Bolt', '2026-11-20T12:00:00Z',
+                                            '2026-11-20T12:05:00Z')""")
 
     db = open_db(pg_url)
     saved = store_mentions.save_mentions(db, [_post("Acme"), _post("Bolt")], NOW)
