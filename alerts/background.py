@@ -11,6 +11,13 @@ from pathlib import Path
 from brandpulse.alerts.themes import Background
 
 BACKGROUND_FILE = Path(__file__).parent / "data" / "theme_background.json.gz"
+BACKGROUND_LANGUAGE = "en"  # TweetEval's tweets are English
+
+
+def in_background_language(tag: str | None) -> bool:
+    """Whether a mention tagged `tag` ("en", "en-GB", "en_US") is in the background's language. An untagged one is:
+    a blank text, or one classified before languages were told apart, when one English model read every post."""
+    return tag is None or tag.strip().lower().replace("_", "-").split("-")[0] == BACKGROUND_LANGUAGE
 
 
 def save_background(background: Background, path: Path) -> None:

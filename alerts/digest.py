@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from brandpulse.alerts.background import bundled_background
+from brandpulse.alerts.background import bundled_background, in_background_language
 from brandpulse.alerts.complaints_first import complaint_count, flagged
 from brandpulse.alerts.neardup import largest_groups
 from brandpulse.alerts.themes import themes
@@ -117,10 +117,12 @@ def brand_digest(
     from `complaint_threshold` on (`alerts.complaints_first`); the top negative mentions say which are
     (`is_complaint`)."""
     counts = category_counts(mentions)
-    negative = [m["text"] or "" for m in mentions if m["category"] == "detractor"]
+    negative = [m for m in mentions if m["category"] == "detractor"]
+    found = themes([m["text"] or "" for m in negative], baseline_texts, [brand, *keywords], terms, bundled_background(),
+                   [in_background_language(m.get("lang")) for m in negative])
     return BrandDigest(
         brand=brand, day=day, counts=counts, trend=[*trend, (day, counts)][-TREND_DAYS:],
-        themes=[t.as_dict() for t in themes(negative, baseline_texts, [brand, *keywords], terms, bundled_background())],
+        themes=[t.as_dict() for t in found],
         top_positive=top_grouped(mentions, "promoter", top),
         top_negative=flagged(top_grouped(mentions, "detractor", top), complaint_threshold),
         sources=by_source(mentions), alerts=[alert_summary(a) for a in alerts],

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from brandpulse.alerts.background import bundled_background
+from brandpulse.alerts.background import bundled_background, in_background_language
 from brandpulse.alerts.complaints_first import complaint_count, complaints_first, flagged, is_complaint
 from brandpulse.alerts.neardup import largest_groups
 from brandpulse.alerts.themes import theme_terms, themes
@@ -24,14 +24,15 @@ def spike_evidence(
     (`passive_complaints`), and `top_mentions` (one per near-duplicate group, with `similar` and `is_complaint`) of
     a window.
 
-    `window` is the window's posts to answer (text, score, complaint, category, ...): its detractor mentions and its
-    other complaints (a 4-star review the head reads as one is passive, yet it needs an answer and `stats` counts
-    it); a mention without a category is a detractor. Themes are the detractors' (the rule's count); `baseline_texts`
-    the same brand's detractor texts of the baseline period. Complaint groups come first, each part largest group
-    first (what the storm is made of, not the one most negative post), then the most negative.
+    `window` is the window's posts to answer (text, score, complaint, category, lang, ...): its detractor mentions
+    and its other complaints (a 4-star review the head reads as one is passive, yet it needs an answer and `stats`
+    counts it); a mention without a category is a detractor. Themes are the detractors' (the rule's count);
+    `baseline_texts` the same brand's detractor texts of the baseline period. Complaint groups come first, each part
+    largest group first (what the storm is made of, not the one most negative post), then the most negative.
     """
     detractors = [m for m in window if m.get("category", "detractor") == "detractor"]
-    found = themes([m["text"] or "" for m in detractors], baseline_texts, keywords, TOP_THEMES, bundled_background())
+    found = themes([m["text"] or "" for m in detractors], baseline_texts, keywords, TOP_THEMES, bundled_background(),
+                   [in_background_language(m.get("lang")) for m in detractors])
     # Among complaint (or other) groups of one size, the most negative first.
     largest = largest_groups(complaints_first(window, complaint_threshold), top,
                              lambda group: is_complaint(group, complaint_threshold))

@@ -165,12 +165,16 @@ class _Counts:
     # What the window is contrasted with: the baseline, topped up with the background when it is short.
     reference: np.ndarray | None = None
     reference_total: float = 0.0
+    # Which grams the top-up applies to: those of the window's texts in the background's language.
+    topped: np.ndarray | None = None
 
-    def contrast(self) -> tuple[np.ndarray, float]:
-        """The counts and total the window is contrasted with."""
+    def z(self) -> np.ndarray:
+        """Each window gram's z-score against the baseline, or against the topped-up reference where it applies."""
+        own = log_odds_z(self.window, self.baseline, self.window_total, max(self.baseline_total, 1))
         if self.reference is None:
-            return self.baseline, max(self.baseline_total, 1)
-        return self.reference, max(self.reference_total, 1.0)
+            return own
+        topped = log_odds_z(self.window, self.reference, self.window_total, max(self.reference_total, 1.0))
+        return topped if self.topped is None else np.where(self.topped, topped, own)
 
 
 def _count(window: list[np.ndarray], baseline: list[np.ndarray]) -> list[_Counts]:
@@ -210,8 +214,7 @@ def _candidates(counted: list[_Counts], size: int, names: list[str]) -> list[The
     for order, c in enumerate(counted, start=1):
         if not len(c.keys):
             continue
-        reference, reference_total = c.contrast()
-        z = log_odds_z(c.window, reference, c.window_total, reference_total)
+        z = c.z()
         for k in np.flatnonzero((c.window >= MIN_COUNT) & (z >= MIN_SCORE)):
             term = " ".join(_decode(int(c.keys[k]), order, size, names))
             found.append(Theme(term, int(c.window[k]), int(c.baseline[k]), round(float(z[k]), 2)))
@@ -233,9 +236,11 @@ def _inside_longer(candidates: list[Theme]) -> set[str]:
 
 
 def themes(window_texts: Sequence[str], baseline_texts: Sequence[str], keywords: Iterable[str] = (),
-           limit: int = 5, background: Background | None = None) -> list[Theme]:
+           limit: int = 5, background: Background | None = None,
+           in_background: Sequence[bool] | None = None) -> list[Theme]:
     """The `limit` terms most over-represented in `window_texts` against `baseline_texts` (topped up with
-    `background` when it has fewer than TOP_UP_TEXTS texts), best first."""
+    `background` when it has fewer than TOP_UP_TEXTS texts, for the grams of the window texts that `in_background`
+    says are in the background's language: all when None), best first."""
     if limit < 0:
         raise ThemesError(f"limit must be >= 0, not {limit}")
     window_tokens = words(window_texts)
@@ -248,21 +253,34 @@ def themes(window_texts: Sequence[str], baseline_texts: Sequence[str], keywords:
     counted = _count(*grams)
     if background is not None and len(baseline_texts) < TOP_UP_TEXTS:
         weight = (TOP_UP_TEXTS - len(baseline_texts)) / max(background.texts, 1)
-        counted = _topped_up(counted, background, weight, size, vocabulary.stems)
+        # A word of another language is in no text of the background: against it, any such word (a German "das")
+        # would stand out. Those grams are contrasted with the brand's own baseline alone.
+        own_language = None if in_background is None else _gram_keys_of(
+            [text for text, same in zip(window_texts, in_background) if same], vocabulary, size)
+        counted = _topped_up(counted, background, weight, size, vocabulary.stems, own_language)
     candidates = _candidates(counted, size, vocabulary.names)
     dropped = _inside_longer(candidates)
     return _distinct([t for t in candidates if t.term not in dropped], limit)
 
 
+def _gram_keys_of(texts: Sequence[str], vocabulary: _Vocabulary, size: int) -> list[np.ndarray]:
+    """Per order, the keys of the grams `texts` hold (in the window's vocabulary)."""
+    ids = _id_arrays(words(texts), vocabulary.ids)
+    return _gram_keys(ids, _text_numbers(ids), vocabulary.stop, vocabulary.opens, size)
+
+
 def _topped_up(counted: list[_Counts], background: Background, weight: float, size: int,
-               stems: list[str]) -> list[_Counts]:
-    """The baseline's counts plus `weight` times the background's, for each window gram."""
+               stems: list[str], own_language: list[np.ndarray] | None = None) -> list[_Counts]:
+    """The baseline's counts plus `weight` times the background's, for each window gram (for those among
+    `own_language`'s keys of its order only, when given)."""
     topped = []
     for order, c in enumerate(counted, start=1):
         known = background.counts[order - 1]
         extra = np.array([known.get(" ".join(_decode(int(k), order, size, stems)), 0) for k in c.keys], dtype=float)
+        applies = None if own_language is None else np.isin(c.keys, own_language[order - 1])
         topped.append(_Counts(c.keys, c.window, c.baseline, c.window_total, c.baseline_total,
-                              c.baseline + weight * extra, c.baseline_total + weight * background.totals[order - 1]))
+                              c.baseline + weight * extra, c.baseline_total + weight * background.totals[order - 1],
+                              applies))
     return topped
 
 

@@ -1,11 +1,18 @@
 import random
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
-from brandpulse.alerts.background import bundled_background, read_background, save_background
+from brandpulse import digesting
+from brandpulse.alerting import with_evidence
+from brandpulse.alerts.background import bundled_background, in_background_language, read_background, save_background
+from brandpulse.alerts.base import Alert
 from brandpulse.alerts.digest import brand_digest
 from brandpulse.alerts.evidence import spike_evidence
 from brandpulse.alerts.themes import TOP_UP_TEXTS, background_counts, themes
+from brandpulse.config import load_config
+from brandpulse.store import open_db
+from tests.conftest import write_config
 from tests.insight_streams import TOPIC, complaint, window_texts
+from tests.store_seed import mention, seed
 
 # A bakery's first storm, two days after it was added: its history holds no detractor yet.
 MOULDY = ["@pinebrook my loaf was mouldy again, second time this week", "mouldy bread from pinebrook, disgusting",
@@ -77,3 +84,61 @@ def test_a_saved_background_reads_back_equal_and_the_same_counts_give_the_same_b
 
     assert read_background(tmp_path / "a.json.gz") == built
     assert (tmp_path / "a.json.gz").read_bytes() == (tmp_path / "b.json.gz").read_bytes()
+
+
+# A new bakery's first German storm, classified by a German model (sentiment.models: {en: ..., de: ...}).
+SCHIMMEL = ["@pinebrook das Brot war schon wieder schimmelig",
+            "pinebrook hat zweimal abgebucht, das ist eine Frechheit",
+            "das Brot von pinebrook ist schimmelig und keiner antwortet",
+            "pinebrook antwortet nicht, das ist schlecht",
+            "die Lieferung von pinebrook kam zu spät, das ist ärgerlich",
+            "schimmeliges Brot von pinebrook, nie wieder", "pinebrook ist eine Abzocke"]
+GERMAN_WORDS = {"das", "ist", "die", "von", "das ist", "das brot", "brot"}
+STORM_START = datetime(2026, 3, 10, 9, tzinfo=timezone.utc)
+CONFIG = """brands: [{name: Pinebrook, keywords: [pinebrook]}]
+sentiment: {models: {en: bundled, de: bundled}}
+digest: {timezone: UTC}
+"""
+
+
+def _store(tmp_path, texts):
+    posts = [(n, text, lang) for n, (text, lang) in enumerate(texts)]
+    path = seed(tmp_path / "brandpulse.db", [
+        mention(n, text, STORM_START + timedelta(minutes=n), "negative", brand="Pinebrook", lang=lang)
+        for n, text, lang in posts], STORM_START + timedelta(hours=1))
+    return load_config(write_config(tmp_path / "config.yaml", CONFIG)), open_db(path)
+
+
+def _alert_and_digest_themes(config, db):
+    alert = Alert("spike", "Pinebrook", STORM_START, STORM_START + timedelta(hours=1), 7.0, 0.5, 3.0, 1e-6, "storm")
+    alert_themes = with_evidence(config, db, alert).details["themes"]
+    digest_themes = digesting.build(config, db, STORM_START.date(), ["Pinebrook"])["brands"][0]["themes"]
+    return {t["term"] for t in alert_themes}, {t["term"] for t in digest_themes}
+
+
+def test_a_new_brands_storm_in_another_language_gets_no_themes_from_the_english_background(tmp_path):
+    config, db = _store(tmp_path, [(text, "de") for text in SCHIMMEL])
+
+    alert_terms, digest_terms = _alert_and_digest_themes(config, db)
+
+    # Was: "das" and "ist" (German function words, in no English tweet of the background) as the storm's themes.
+    assert not alert_terms & GERMAN_WORDS and not digest_terms & GERMAN_WORDS, (alert_terms, digest_terms)
+    db.close()
+
+
+def test_in_a_mixed_storm_the_english_complaints_still_stand_out_against_the_background(tmp_path):
+    config, db = _store(tmp_path, [(text, "en") for text in MOULDY] + [(text, "de-DE") for text in SCHIMMEL])
+
+    alert_terms, digest_terms = _alert_and_digest_themes(config, db)
+
+    assert "mouldy" in alert_terms and "mouldy" in digest_terms
+    assert not alert_terms & GERMAN_WORDS and not digest_terms & GERMAN_WORDS, (alert_terms, digest_terms)
+    db.close()
+
+
+def test_texts_without_a_language_tag_count_as_english_as_before_languages_were_told_apart():
+    found = themes(MOULDY, [], ["pinebrook"], background=bundled_background(), in_background=[True] * len(MOULDY))
+
+    assert _terms(found)[:1] == ["mouldy"]
+    assert themes(MOULDY, [], ["pinebrook"], background=bundled_background(), in_background=[False] * 8) == []
+    assert in_background_language(None) and in_background_language("en_GB") and not in_background_language("eo")
