@@ -156,15 +156,28 @@ def _classified_row(item: ClassifiedMention, stamp: str) -> tuple[Any, ...]:
             c.model_version, "model", stamp, item.lang, item.id)
 
 
+_CLASSIFIED = """label = ?, p_negative = ?, p_neutral = ?, p_positive = ?, score = ?, complaint = ?, category = ?,
+    model = ?, model_version = ?, provenance = ?, classified_at = ?, lang = ?"""
+_SAVE_CLASSIFICATION = f"UPDATE mentions SET {_CLASSIFIED} WHERE id = ?"
+# A post stored for several brands ("left Acme for Bolt") is read once: its other copies (same source, id and text)
+# still to read (unclassified, or read by another model) get this reading. Read in another batch, the same text gets
+# other probabilities, at times another label (activations are quantized per batch), and the brands would count
+# one post differently. `{lock}`: the copies another worker holds are left to it (PostgreSQL; no waiting on them).
+_SAVE_TO_COPIES = f"""UPDATE mentions SET {_CLASSIFIED}
+    WHERE id IN (SELECT c.id FROM mentions c JOIN mentions m
+                     ON c.source = m.source AND c.external_id = m.external_id AND c.text = m.text AND c.id <> m.id
+                 WHERE m.id = ? AND (c.classified_at IS NULL OR (c.provenance = 'model'
+                                                                 AND NOT (c.model = ? AND c.model_version = ?)))
+                 {{lock}})"""
+
+
 def save_classifications(db: Store, results: Iterable[ClassifiedMention], now: datetime) -> int:
-    """Store each result with the model's provenance and the mention's language, in one transaction."""
+    """Store each result with the model's provenance and the mention's language, and give it to the other copies of
+    its post still to read (stored for other brands), in one transaction; returns the mentions classified."""
     stamp = to_db(now)
     rows = [_classified_row(item, stamp) for item in results]
     with transaction(db):
-        db.executemany(
-            """UPDATE mentions SET label = ?, p_negative = ?, p_neutral = ?, p_positive = ?, score = ?, complaint = ?,
-                   category = ?, model = ?, model_version = ?, provenance = ?, classified_at = ?, lang = ?
-               WHERE id = ?""",
-            rows,
-        )
-    return len(rows)
+        db.executemany(_SAVE_CLASSIFICATION, rows)
+        copies = db.executemany(_SAVE_TO_COPIES.format(lock=db.dialect.skip_locked),
+                                [(*row, row[7], row[8]) for row in rows])
+    return len(rows) + copies

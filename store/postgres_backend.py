@@ -88,6 +88,8 @@ class PostgresDialect:
     # A text of over 1 MB of words does not fit the search index: cut, as every post now is (collectors.base).
     encode_errors: tuple[type[BaseException], ...] = (UnicodeEncodeError, psycopg.DataError,
                                                       psycopg.errors.ProgramLimitExceeded)
+    # Rows another classify worker claimed are its to save: waiting on them could deadlock two workers.
+    skip_locked = " FOR UPDATE OF c SKIP LOCKED"
 
     def epoch(self, column: str) -> str:
         """Unix time of an ISO 8601 text column."""

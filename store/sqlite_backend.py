@@ -48,6 +48,7 @@ class SqliteDialect:
 
     name = "sqlite"
     encode_errors: tuple[type[BaseException], ...] = (UnicodeEncodeError,)
+    skip_locked = ""  # one writer at a time: no row is another worker's
 
     def epoch(self, column: str) -> str:
         """Unix time of an ISO 8601 text column."""

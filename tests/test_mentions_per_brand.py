@@ -1,11 +1,13 @@
 """A post that names two configured brands ("left Acme for Bolt") is stored for each brand that collected it."""
 
+import json
 import sqlite3
 from datetime import datetime, timedelta, timezone
 
 from brandpulse.collectors.base import Mention
 from brandpulse.config import load_config
 from brandpulse.pipeline import Pipeline
+from brandpulse.sentiment.base import Classification
 from brandpulse.store import mentions as store_mentions
 from brandpulse.store import open_db
 from brandpulse.store.migrations import SCHEMA_VERSION
@@ -128,3 +130,71 @@ def test_an_imported_post_without_a_brand_is_stored_for_every_brand_it_names(tmp
     # A brand given in the line is the line's word: id 4 names Bolt but was written for Acme alone.
     assert rows == [("1", "Acme"), ("1", "Bolt"), ("2", "Acme"), ("3", None), ("4", "Acme")]
     assert "0 new" in again.output
+
+
+SHARED = ["left Acme for Bolt, Acme never refunded me", "Bolt is fine I guess, Acme was worse",
+          "Acme vs Bolt: both lost my parcel", "tried Bolt after Acme, no idea yet"]
+
+
+def test_a_post_stored_for_two_brands_is_classified_once_and_counts_alike_for_both(tmp_path, invoke, monkeypatch):
+    # Batches of two after one post of Acme alone: the two copies of each shared post (stored one after the other)
+    # fall into different batches, which the model reads with other neighbours (activations are quantized per batch).
+    monkeypatch.setattr("brandpulse.pipeline.CLASSIFY_BATCH", 2)
+    config = write_config(tmp_path / "config.yaml", BRANDS)
+    lines = [json.dumps({"source": "x", "id": str(n), "text": text, "created_at": "2026-11-20T12:00:00Z"})
+             for n, text in enumerate(["Acme app crashed twice today, so annoying", *SHARED])]
+    (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    result = invoke("--config", config, "ingest", tmp_path / "in.jsonl")
+
+    assert result.exit_code == 0, result.output
+    assert "9 new, 0 duplicate, 0 invalid line(s) skipped, 9 classified" in result.output
+    rows = sqlite3.connect(tmp_path / "brandpulse.db").execute(
+        """SELECT external_id, brand, label, p_negative, p_neutral, p_positive, score, complaint, category, model, lang
+           FROM mentions WHERE external_id <> '0' ORDER BY external_id, brand""").fetchall()
+    acme, bolt = rows[0::2], rows[1::2]
+    assert [(a[1], b[1]) for a, b in zip(acme, bolt)] == [("Acme", "Bolt")] * len(SHARED)
+    # Was: each copy read in its own batch, so the same post had other probabilities (and at times another label or
+    # category) for Acme than for Bolt, and the model read it twice.
+    assert [a[2:] for a in acme] == [b[2:] for b in bolt]
+
+
+def _reading(db, mention_id, model="m", version="1"):
+    classification = Classification("negative", (0.8, 0.15, 0.05), model, version, complaint=0.9)
+    return store_mentions.ClassifiedMention(mention_id, "en", classification, "detractor")
+
+
+def test_a_reading_saved_for_one_copy_of_a_post_is_given_to_its_copies_still_to_read(store_target):
+    db = open_db(store_target)
+    store_mentions.save_mentions(db, [_post("Acme"), _post("Bolt"), _post(None), _post("Acme", "t2", "other text"),
+                                      _post("Bolt", "t2", "edited text")], NOW)
+    first = store_mentions.pending_classification(db, 1)[0]
+
+    assert store_mentions.save_classifications(db, [_reading(db, first.id)], NOW) == 3
+
+    rows = db.execute("SELECT external_id, brand, label, score, model FROM mentions ORDER BY id").fetchall()
+    assert [tuple(r) for r in rows] == [("t1", "Acme", "negative", -0.75, "m"), ("t1", "Bolt", "negative", -0.75, "m"),
+                                        ("t1", None, "negative", -0.75, "m"), ("t2", "Acme", None, None, None),
+                                        ("t2", "Bolt", None, None, None)]  # another text is another reading
+    # A copy read by this model already keeps its reading; one read by another model gets the new one.
+    db.execute("UPDATE mentions SET score = -0.5 WHERE brand = 'Bolt'")
+    db.execute("UPDATE mentions SET model = 'old' WHERE brand IS NULL")
+    assert store_mentions.save_classifications(db, [_reading(db, first.id)], NOW) == 2
+    assert [r[0] for r in db.execute("SELECT score FROM mentions WHERE external_id = 't1' ORDER BY id")] == [
+        -0.75, -0.5, -0.75]
+    db.close()
+
+
+def test_on_postgresql_a_copy_another_worker_holds_is_left_to_it_without_waiting(pg_url):
+    db, worker = open_db(pg_url), open_db(pg_url)
+    store_mentions.save_mentions(db, [_post("Acme"), _post("Bolt")], NOW)
+    first, second = store_mentions.pending_classification(db, 2)
+    db.execute("SET lock_timeout = '3s'")  # waiting on the worker's row would fail here instead of hanging
+
+    with store_mentions.claim_pending(worker, 1, after_id=first.id) as held:
+        assert [p.id for p in held] == [second.id]
+        assert store_mentions.save_classifications(db, [_reading(db, first.id)], NOW) == 1
+
+    assert db.execute("SELECT label FROM mentions ORDER BY id").fetchall() == [("negative",), (None,)]
+    db.close()
+    worker.close()
