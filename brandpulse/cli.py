@@ -114,7 +114,7 @@ def _timed(pipeline, names: list[str], work):
               help="Classify the imported mentions that carry no label right away.")
 @pass_app
 def ingest(app: AppContext, file, classify: bool) -> None:
-    """Import mentions from a JSON Lines FILE (- for stdin); idempotent on (source, id)."""
+    """Import mentions from a JSON Lines FILE (- for stdin); idempotent on (source, id, brand)."""
     from brandpulse.sentiment.router import PartlyClassified
 
     from brandpulse.text_lines import refuse_utf16

@@ -59,3 +59,12 @@ def test_search_query_uses_the_full_text_index(metadata, conn):
     rows = conn.execute(metadata["queries"]["search"]["sql"], PARAMS["search"]).fetchall()
 
     assert [r["text"] for r in rows] == ["refund arrived, thanks", "double charged, I want a refund"]
+
+
+def test_metadata_names_every_column_of_the_mentions_key(metadata, conn):
+    key = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'idx_mentions_key'").fetchone()[0]
+    columns = metadata["tables"]["mentions"]["columns"]
+
+    # Was: "unique together with source", while a post naming two brands is stored once for each.
+    assert all(name in key for name in ("source", "external_id", "brand"))
+    assert "with source and brand" in columns["external_id"] and "once for each" in columns["brand"]
