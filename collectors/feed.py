@@ -138,12 +138,29 @@ def entry_time(entry: Any) -> datetime | None:
     return None
 
 
+# An author given with an address: RSS's "help@acme.example (Acme Support)", "Acme Support <help@acme.example>", and
+# feedparser's own "Acme Support (help@acme.example)" for Atom's <name> and <email>. Read here, not from feedparser's
+# author_detail, whose address pattern cuts top-level domains at four letters: "help@pinebrook.coffee (Pinebrook
+# Support)" gave the name "ee (Pinebrook Support".
+_ADDRESS = r"[^\s()<>]+@[^\s()<>]+"
+_WITH_ADDRESS = (re.compile(rf"(?P<address>{_ADDRESS})\s*\((?P<name>[^()]*)\)"),
+                 re.compile(rf"(?P<name>.*?)\s*(?:\((?P<address>{_ADDRESS})\)|<(?P<bracketed>{_ADDRESS})>)"))
+
+
 def entry_author(entry: Any) -> str | None:
-    """The entry's author by name: feedparser's `author` also holds the address when the feed gives one
-    ("Acme Support (help@acme.example)"), which no configured own account would match."""
-    detail = entry.get("author_detail")
-    name = detail.get("name") if isinstance(detail, dict) else None
-    return name.strip() if isinstance(name, str) and name.strip() else entry.get("author")
+    """The entry's author by name (by address when the feed gives no name): feedparser's `author` also holds the
+    address when the feed gives one ("Acme Support (help@acme.example)"), which no configured own account would
+    match."""
+    author = entry.get("author")
+    if not isinstance(author, str):
+        detail = entry.get("author_detail")
+        name = detail.get("name") if isinstance(detail, dict) else None
+        return name.strip() if isinstance(name, str) and name.strip() else None
+    author = author.strip()
+    for form in _WITH_ADDRESS:
+        if found := form.fullmatch(author):
+            return found["name"].strip() or found["address"] or found.groupdict().get("bracketed")
+    return author or None
 
 
 def entry_to_mention(entry: Any, source: str, rating_field: str | None = None,

@@ -175,3 +175,25 @@ collectors: [{{type: mastodon, instance: "{server.url}"}}]
 
     authors = sqlite3.connect(pipeline.db_path).execute("SELECT author FROM mentions").fetchall()
     assert authors == [("sam@example.com",)]  # was: acme@<web host> kept, as it is no acme@example.com
+
+
+def test_an_rss_author_with_an_address_of_a_long_top_level_domain_is_read_whole(tmp_path, server):
+    # feedparser reads RSS's "address (Name)" with an address pattern that cuts top-level domains at four letters.
+    items = "".join(f"<item><guid>{n}</guid><title>Pinebrook loaf {n}</title><author>{author}</author>"
+                    "<pubDate>Mon, 02 Mar 2026 08:00:00 GMT</pubDate></item>" for n, author in enumerate([
+                        "help@pinebrook.coffee (Pinebrook Support)", "news@pinebrook.coffee",
+                        "Pinebrook Support &lt;help@pinebrook.coffee&gt;", "sam@mail.travel (Sam K)",
+                        "jo@mail.example", "Ann (UK) Lee"]))
+    server.route("/rss", Reply(200, f'<rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode(),
+                               {"Content-Type": "application/rss+xml"}))
+    config = write_config(tmp_path / "c.yaml", f"""
+brands: [{{name: Pinebrook, keywords: [pinebrook], own_accounts: [Pinebrook Support, news@pinebrook.coffee]}}]
+collectors: [{{type: feed, url: "{server.url}/rss"}}]
+""")
+    pipeline = Pipeline(load_config(config), tmp_path / "c.db")
+
+    pipeline.collect(NOW)
+
+    # Was: 'ee (Pinebrook Support', 'ee' and 'el (Sam K' (the brand's own posts kept, other authors garbled).
+    authors = sqlite3.connect(pipeline.db_path).execute("SELECT author FROM mentions ORDER BY id").fetchall()
+    assert authors == [("Sam K",), ("jo@mail.example",), ("Ann (UK) Lee",)]
