@@ -15,6 +15,8 @@ ALLOWED = {
     ("store/alerts.py", "SELECT source, ("),
     # A claim is the caller's constant SELECT with a constant locking clause appended.
     ("store/postgres_backend.py", "% or + formatting"),
+    # Giving a reading to a post's copies: a constant UPDATE with the dialect's constant locking clause.
+    ("store/mentions.py", ".format()"),
     # insert_ignoring: the caller's constant table, column and key names.
     ("store/sqlite_backend.py", "INSERT INTO "),
     ("store/postgres_backend.py", "INSERT INTO "),
