@@ -314,7 +314,10 @@ def _pool(url: str, read_only: bool) -> ConnectionPool:
                 psycopg.connect(url, **kwargs).close()
             except (psycopg.Error, ValueError) as exc:
                 raise _connect_error(url, exc) from None
+            # `check`: a connection idle in the pool while the server restarted is dead; lent as it is, each one
+            # failed the next run of some job ('connection lost' with the server up). Checked, it is replaced.
             pool = ConnectionPool(url, min_size=1, max_size=POOL_MAX, kwargs=kwargs, configure=_configure, reset=_reset,
+                                  check=ConnectionPool.check_connection,
                                   name=f"brandpulse{'-ro' if read_only else ''}", open=True)
             _pools[(url, read_only)] = pool
         return pool

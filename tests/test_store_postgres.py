@@ -414,22 +414,29 @@ def _failed_runs(caplog, job):
     return [r for r in caplog.records if r.getMessage().startswith(f"job {job} failed")]
 
 
-def test_the_service_logs_a_lost_postgresql_connection_as_one_line_and_reconnects(demo_dir, pg_url, caplog):
+def _end_sessions(url):
+    """The server ends every brandpulse session, as a restart or an administrator does."""
     import psycopg
 
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                      "WHERE application_name = 'brandpulse' AND pid <> pg_backend_pid()")
+
+
+def test_the_service_logs_a_postgresql_connection_lost_mid_run_as_one_line_and_reconnects(demo_dir, pg_url, caplog):
     from brandpulse.scheduler import wrap_job
 
     url = pg_url.replace("postgres:@", "postgres:s3cret-pw@", 1)  # the server trusts the socket: any password logs in
     pipeline = Pipeline(load_config(demo_dir / "config.yaml"), url)
-    job = wrap_job("alerts", pipeline.evaluate_alerts, pipeline.record_job_run)
-    job()  # the pool now holds connections, which the server then ends (a restart, an administrator)
-    with psycopg.connect(pg_url, autocommit=True) as admin:
-        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                      "WHERE application_name = 'brandpulse' AND pid <> pg_backend_pid()")
+
+    def cut_short(now):
+        with pipeline.session() as db:
+            _end_sessions(pg_url)  # the run's session ends under it (a restart, an administrator)
+            db.execute("SELECT count(*) FROM mentions")
 
     with caplog.at_level(logging.ERROR):
-        job()
-        job()  # the dead connections were dropped: this run reconnects
+        wrap_job("alerts", cut_short, pipeline.record_job_run)()
+    pipeline.evaluate_alerts(NOW)  # the dead connection was dropped: the next run reconnects
 
     failed = _failed_runs(caplog, "alerts")
     assert len(failed) == 1 and failed[0].exc_info is None, [r.getMessage() for r in caplog.records]
@@ -438,6 +445,23 @@ def test_the_service_logs_a_lost_postgresql_connection_as_one_line_and_reconnect
     assert lost in failed[0].getMessage()
     assert not any(r.exc_info for r in caplog.records)
     assert all("s3cret-pw" not in r.getMessage() for r in caplog.records)
+
+
+def test_after_a_postgresql_restart_no_run_fails_on_the_connections_pooled_before_it(demo_dir, pg_url, caplog):
+    from brandpulse.scheduler import wrap_job
+
+    pipeline = Pipeline(load_config(demo_dir / "config.yaml"), pg_url)
+    stores = [open_db(pg_url) for _ in range(3)]  # jobs running side by side leave that many in the pool
+    for db in stores:
+        db.close()
+    _end_sessions(pg_url)  # the server restarts between two runs: it is up again when they run
+
+    with caplog.at_level(logging.WARNING):
+        for name in ("alerts", "deliver", "classify"):
+            wrap_job(name, getattr(pipeline, "evaluate_alerts" if name == "alerts" else name),
+                     pipeline.record_job_run)()
+
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 _FULL = """CREATE FUNCTION fill_up() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
