@@ -160,14 +160,17 @@ _CLASSIFIED = """label = ?, p_negative = ?, p_neutral = ?, p_positive = ?, score
     model = ?, model_version = ?, provenance = ?, classified_at = ?, lang = ?"""
 _SAVE_CLASSIFICATION = f"UPDATE mentions SET {_CLASSIFIED} WHERE id = ?"
 # A post stored for several brands ("left Acme for Bolt") is read once: its other copies (same source, id and text)
-# still to read (unclassified, or read by another model) get this reading. Read in another batch, the same text gets
-# other probabilities, at times another label (activations are quantized per batch), and the brands would count
-# one post differently. `{lock}`: the copies another worker holds are left to it (PostgreSQL; no waiting on them).
+# still to read get this reading: unclassified, found unscored (when this is a model's reading), or read by another
+# model, or by this one without the complaint probability this reading has (the last two: what rescore reads again).
+# Read in another batch, the same text gets other probabilities, at times another label (activations are quantized
+# per batch), and the brands would count one post differently. `{lock}`: the copies another worker holds are left
+# to it (PostgreSQL; no waiting on them).
 _SAVE_TO_COPIES = f"""UPDATE mentions SET {_CLASSIFIED}
     WHERE id IN (SELECT c.id FROM mentions c JOIN mentions m
                      ON c.source = m.source AND c.external_id = m.external_id AND c.text = m.text AND c.id <> m.id
-                 WHERE m.id = ? AND (c.classified_at IS NULL OR (c.provenance = 'model'
-                                                                 AND NOT (c.model = ? AND c.model_version = ?)))
+                 WHERE m.id = ? AND (c.classified_at IS NULL OR (c.provenance IS NULL AND ? IS NOT NULL)
+                                     OR (c.provenance = 'model' AND NOT (c.model = ? AND c.model_version = ?
+                                                                         AND (c.complaint IS NOT NULL OR ? IS NULL))))
                  {{lock}})"""
 
 
@@ -179,5 +182,5 @@ def save_classifications(db: Store, results: Iterable[ClassifiedMention], now: d
     with transaction(db):
         db.executemany(_SAVE_CLASSIFICATION, rows)
         copies = db.executemany(_SAVE_TO_COPIES.format(lock=db.dialect.skip_locked),
-                                [(*row, row[7], row[8]) for row in rows])
+                                [(*row, row[9], row[7], row[8], row[5]) for row in rows])
     return len(rows) + copies

@@ -198,3 +198,47 @@ def test_on_postgresql_a_copy_another_worker_holds_is_left_to_it_without_waiting
     assert db.execute("SELECT label FROM mentions ORDER BY id").fetchall() == [("negative",), (None,)]
     db.close()
     worker.close()
+
+
+def test_a_post_stored_for_two_brands_is_rescored_once_and_counts_alike_for_both(tmp_path, invoke, monkeypatch):
+    # As above, the copies of each shared post fall into different pages of two; rescore reads their model's
+    # complaint probability again (stored before the model gave one).
+    config = write_config(tmp_path / "config.yaml", BRANDS)
+    lines = [json.dumps({"source": "x", "id": str(n), "text": text, "created_at": "2026-11-20T12:00:00Z"})
+             for n, text in enumerate(["Acme app crashed twice today, so annoying", *SHARED])]
+    (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert invoke("--config", config, "ingest", tmp_path / "in.jsonl").exit_code == 0
+    store = sqlite3.connect(tmp_path / "brandpulse.db")
+    with store:
+        store.execute("UPDATE mentions SET complaint = NULL")
+    monkeypatch.setattr("brandpulse.pipeline.CLASSIFY_BATCH", 2)
+
+    result = invoke("--config", config, "sentiment", "rescore")
+
+    assert result.exit_code == 0, result.output
+    assert "9 mention(s) re-classified" in result.output
+    rows = store.execute(
+        """SELECT external_id, brand, label, p_negative, p_neutral, p_positive, score, complaint, category, model, lang
+           FROM mentions WHERE external_id <> '0' ORDER BY external_id, brand""").fetchall()
+    acme, bolt = rows[0::2], rows[1::2]
+    # Was: the copy the rescored one was given kept its own page's reading, other probabilities for Bolt than Acme.
+    assert all(a[7] is not None for a in acme)
+    assert [a[2:] for a in acme] == [b[2:] for b in bolt]
+
+
+def test_a_rescored_reading_is_given_to_the_copies_rescore_would_read_again_on_both_backends(store_target):
+    db = open_db(store_target)
+    store_mentions.save_mentions(db, [_post("Acme"), _post("Bolt"), _post(None), _post("Cora")], NOW)
+    first, *copies = [p.id for p in store_mentions.pending_classification(db, 4)]
+    unscored = store_mentions.ClassifiedMention(copies[0], "en", None, "unscored")
+    old = store_mentions.ClassifiedMention(copies[1], "en", Classification("neutral", (0.2, 0.6, 0.2), "m", "1"),
+                                           "passive")
+    imported = "UPDATE mentions SET label = 'positive', provenance = 'imported', classified_at = ? WHERE id = ?"
+    store_mentions.save_classifications(db, [unscored, old], NOW)  # before a model read it, or gave complaints
+    db.execute(imported, ["2026-11-20T13:00:00Z", copies[2]])
+
+    assert store_mentions.save_classifications(db, [_reading(db, first)], NOW) == 3
+
+    rows = db.execute("SELECT label, complaint, provenance FROM mentions ORDER BY id").fetchall()
+    assert [tuple(r) for r in rows] == [("negative", 0.9, "model")] * 3 + [("positive", None, "imported")]
+    db.close()
