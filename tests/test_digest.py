@@ -339,3 +339,13 @@ def test_a_brand_name_with_dollar_signs_draws_its_charts(tmp_path, invoke):
 
     assert result.exit_code == 0, result.output
     assert "Buy$$Now" in (tmp_path / "d.html").read_text()
+
+
+def test_a_preview_in_a_folder_that_does_not_exist_is_a_usage_error_naming_it(tmp_path, invoke):
+    config = _setup(tmp_path, invoke)
+    target = tmp_path / "no-such-folder" / "d.html"
+
+    result = invoke("--config", config, "digest", "--date", "2026-03-10", "--preview", target)
+
+    assert result.exit_code == 2
+    assert f"cannot write {target}: No such file or directory" in result.output and "'--preview'" in result.output

@@ -46,7 +46,7 @@ def digest_command(app: AppContext, day: datetime, brand: str | None, fmt: str |
             if preview or not send:
                 doc = digesting.build(app.config, db, the_day, brands)
             if preview:
-                with private_file(preview) as out:
+                with _preview_file(preview) as out:
                     out.write(digesting.render(doc, fmt or "html"))
                 click.echo(f"digest for {the_day.isoformat()} written to {preview}")
             elif not send:
@@ -72,6 +72,15 @@ def _check_day(day: date, zone: str, send: bool) -> None:
     if day == today:
         click.echo(f"note: {day.isoformat()} is not over in {zone}; the digest counts its mentions so far"
                    + (", and the scheduled digest of the whole day still goes out" if send else ""), err=True)
+
+
+def _preview_file(path: Path):
+    """`path` opened for the preview, or a usage error naming it and why (a folder that does not exist, no right to
+    write there) instead of a traceback."""
+    try:
+        return private_file(path)
+    except OSError as exc:
+        raise click.BadParameter(f"cannot write {path}: {exc.strerror}", param_hint="'--preview'") from None
 
 
 def _deliver(app: AppContext, queued: list[str]) -> None:
