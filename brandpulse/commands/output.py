@@ -7,6 +7,7 @@ import json
 import os
 import re
 import sys
+import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -32,14 +33,33 @@ def _cell(value: Any) -> str:
     return excerpt("" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value), TABLE_CELL)
 
 
+def display_width(text: str) -> int:
+    """The terminal columns `text` takes: two for a wide or fullwidth character (CJK, most emoji), none for a
+    combining mark or a zero-width format character (the joiner of an emoji sequence), one for any other."""
+    if text.isascii():
+        return len(text)
+    return sum(_char_width(c) for c in text)
+
+
+def _char_width(char: str) -> int:
+    if unicodedata.category(char) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def _pad(text: str, width: int) -> str:
+    # By columns, not characters: a Japanese post or an emoji padded by len() pushed the columns after it out of line.
+    return text + " " * (width - display_width(text))
+
+
 def _table(rows: Iterable[dict[str, Any]], columns: Sequence[str], out: TextIO) -> int:
     # Column widths need every row: the table format is for screens, not for exports.
     cells = [[_cell(row[c]) for c in columns] for row in rows]
-    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
-    out.write("  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip() + "\n")
+    widths = [max([display_width(c), *(display_width(r[i]) for r in cells)]) for i, c in enumerate(columns)]
+    out.write("  ".join(_pad(c, w) for c, w in zip(columns, widths)).rstrip() + "\n")
     out.write("  ".join("-" * w for w in widths) + "\n")
     for row in cells:
-        out.write("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() + "\n")
+        out.write("  ".join(_pad(v, w) for v, w in zip(row, widths)).rstrip() + "\n")
     return len(cells)
 
 
