@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +25,10 @@ _FTS_TRIGGER = "mentions_fts_insert"
 # What SQLite says about a MATCH expression it cannot parse (as opposed to a locked or broken database).
 _FTS_SYNTAX_ERRORS = ("fts5", "unterminated string", "no such column", "syntax error", "malformed MATCH",
                       "unknown special query")
+# A search's terms: a "phrase" (with "" for a quote inside) or a bare word; FTS5's tokenizer indexes letters and
+# digits only, so a term with neither (an emoji, "!!!") matches nothing alone and is dropped beside other words.
+_FTS_TERM = re.compile(r'"((?:[^"]|"")*)"|([^\s()",]+)')
+_INDEXED = re.compile(r"[^\W_]")
 # A search walks the FTS index in rowid (storage) order and stops at the limit; sorting by created_at would
 # read every match first (about 150 ms per common word at a million mentions). Collectors store mentions as they
 # are published, so storage order is publication order but for back-filled imports.
@@ -43,6 +48,16 @@ _BUCKETS = {
 }
 
 
+def _refuse_wordless_terms(expression: str) -> None:
+    """SearchSyntaxError for a term the index cannot hold: '🚀' found nothing and 'acme 🚀' every 'acme', silently
+    (PostgreSQL refuses both). Bare ASCII punctuation is FTS5's own syntax (+, *, ^), which FTS5 itself checks."""
+    for phrase, word in _FTS_TERM.findall(expression):
+        term = word or phrase.replace('""', '"')
+        if _INDEXED.search(term) is None and (not word or not term.isascii()):
+            raise SearchSyntaxError(f"{expression!r}: {term!r} has no word to search for (only letters and digits "
+                                    "are indexed, not emoji, symbols or punctuation)")
+
+
 class SqliteDialect:
     """SQLite's spelling of the dialect-specific fragments."""
 
@@ -60,6 +75,7 @@ class SqliteDialect:
 
     def search(self, expression: str) -> tuple[str, str, dict[str, Any], dict[str, str]]:
         """FTS5: the index joined to its rows, MATCH, and the index's own order."""
+        _refuse_wordless_terms(expression)
         return ("mentions_fts JOIN mentions m ON m.id = mentions_fts.rowid", "mentions_fts MATCH :search",
                 {"search": expression}, _SEARCH_ORDERS)
 

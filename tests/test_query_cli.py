@@ -401,3 +401,19 @@ def test_query_table_keeps_columns_in_line_after_wide_characters(invoke, tmp_pat
     lines = result.output.splitlines()
     words = ["label", "--------", "neutral", "negative", "positive"]
     assert len({_columns(line[:line.rindex(word)]) for line, word in zip(lines, words)}) == 1, result.output
+
+
+@pytest.mark.parametrize("search", ["🚀", "refund 🚀", '"😡😡"', '""', "refund OR 🔥*"])
+def test_a_search_term_without_a_letter_or_digit_is_refused_on_both_backends(invoke, store_path, search):
+    result = invoke("--db", store_path, "query", "--search", search)
+
+    # Neither index holds emoji: alone it found nothing, beside a word it was silently dropped (every refund listed).
+    assert result.exit_code == 2, result.output
+    assert "--search" in result.output and "has no word to search for" in result.output
+
+
+def test_search_syntax_without_words_of_its_own_still_works_on_sqlite(invoke, sqlite_store_path):
+    for search in ("NEAR(refund bag, 5)", "refund + please", "^Northwind", "refu*", '"lost my" bag'):
+        result = invoke("--db", sqlite_store_path, "query", "--search", search, "--columns", "external_id")
+
+        assert result.exit_code == 0 and "4" in result.output.split(), (search, result.output)
