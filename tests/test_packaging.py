@@ -55,3 +55,21 @@ def test_the_systemd_units_keep_the_outbox_in_their_state_directory(unit):
     # Without SMTP, emails go to the outbox folder: a relative email.outbox_dir would be beside the read-only config.
     assert Path(env["BRANDPULSE_OUTBOX_DIR"]).parent == state == Path(service["WorkingDirectory"][0])
     assert service["StateDirectoryMode"] == ["0700"]
+
+
+@pytest.mark.parametrize("unit", ["brandpulse.service", "postgres/brandpulse-worker@.service"])
+def test_the_systemd_units_keep_the_model_cache_in_a_directory_systemd_makes_writable(unit, monkeypatch):
+    from brandpulse.sentiment.accel import cache_dir
+
+    service = _settings(unit)
+    env = dict(item.split("=", 1) for line in service["Environment"] for item in line.split())
+    writable = {Path("/var/cache") / name for name in service.get("CacheDirectory", [])}
+    writable |= {Path("/var/lib") / name for name in service.get("StateDirectory", [])}
+    # The service user's home (~/.cache) is hidden by ProtectHome=true or is not there for a system user.
+    monkeypatch.setenv("HOME", "/nonexistent")
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.delenv("BRANDPULSE_CACHE", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+    assert any(cache_dir() == folder or folder in cache_dir().parents for folder in writable), cache_dir()
