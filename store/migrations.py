@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import os
 import re
 import sqlite3
 from collections.abc import Callable
@@ -9,6 +12,8 @@ from collections.abc import Callable
 import sqlite_utils
 
 from brandpulse.store.errors import StoreError
+
+logger = logging.getLogger(__name__)
 
 
 def _execute_script(db: sqlite_utils.Database, script: str) -> None:
@@ -310,14 +315,48 @@ def migrate(db: sqlite_utils.Database, read_only: bool = False,
         )
     if version == SCHEMA_VERSION:
         return
+    pid = other_service()
+    if pid is not None and (start := _upgrading_from(db, pid)) is not None:
+        raise StoreError(f"the brandpulse service (pid {pid}) is upgrading the database from schema version {start} "
+                         f"to {SCHEMA_VERSION} right now; run this again once it has (its log says 'store upgraded')")
     if read_only:
         raise StoreError(f"the database has schema version {version} (this brandpulse needs {SCHEMA_VERSION}); "
                          f"{UPGRADE_HOW}")
-    if (pid := other_service()) is not None:
+    if pid is not None:
         # Upgraded under it, the older service would fail every job from then on, and could not even record why.
         raise StoreError(f"the database has schema version {version} (this brandpulse needs {SCHEMA_VERSION}), but a "
                          f"brandpulse service (pid {pid}), an older version, still runs on it; stop it, then start "
                          "this version's service, which upgrades the store as it starts")
+    _upgrade(db, version)
+
+
+UPGRADING_KEY = "store.upgrading"
+_HAS_STATE = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'state'"
+_READ_UPGRADING = "SELECT value FROM state WHERE key = ?"
+_MARK_UPGRADING = "INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)"
+_UNMARK_UPGRADING = "DELETE FROM state WHERE key = ?"
+
+
+def _upgrading_from(db: sqlite_utils.Database, pid: int) -> int | None:
+    """The schema version process `pid` is upgrading the store from, None when it is not upgrading it."""
+    if not db.execute(_HAS_STATE).fetchone():
+        return None
+    row = db.execute(_READ_UPGRADING, [UPGRADING_KEY]).fetchone()
+    try:
+        marker = json.loads(row[0]) if row else {}
+        return int(marker["from"]) if marker.get("pid") == pid else None
+    except (TypeError, ValueError, KeyError, AttributeError):  # not ours to judge: the older-service message stands
+        return None
+
+
+def _upgrade(db: sqlite_utils.Database, version: int) -> None:
+    """Apply the migrations after `version`, each in its own transaction."""
+    if version:  # an existing store: say so, and mark it for the commands run meanwhile (m001 made the state table)
+        logger.warning("upgrading the store from schema version %d to %d (once; about 10 s per million mentions)",
+                       version, SCHEMA_VERSION)
+        db.execute("BEGIN IMMEDIATE")
+        db.execute(_MARK_UPGRADING, [UPGRADING_KEY, json.dumps({"pid": os.getpid(), "from": version})])
+        db.execute("COMMIT")
     for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -327,9 +366,13 @@ def migrate(db: sqlite_utils.Database, read_only: bool = False,
                 continue
             step(db)
             _log_migration(db, number)
+            if number == SCHEMA_VERSION and version:
+                db.execute(_UNMARK_UPGRADING, [UPGRADING_KEY])
             db.execute(f"PRAGMA user_version = {number}")
         except BaseException:
             if db.conn.in_transaction:  # SQLite may have rolled back itself (disk full): ROLLBACK would hide why
                 db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
+    if version:
+        logger.warning("store upgraded to schema version %d", SCHEMA_VERSION)

@@ -79,6 +79,54 @@ def test_an_older_service_running_on_the_store_is_not_upgraded_under(db_path, tm
     db.close()
 
 
+# This version's service upgrading the store: it holds the service lock and stops inside the last migration step.
+_UPGRADING_SERVICE = """
+import sys
+from brandpulse.store import open_db
+from brandpulse.store import migrations
+from brandpulse.store.lock import ServiceLock
+
+last = migrations.MIGRATIONS[-1]
+def paused(db):
+    last(db)
+    print("upgrading", flush=True)
+    sys.stdin.readline()
+paused.__name__ = last.__name__
+migrations.MIGRATIONS[-1] = paused
+with ServiceLock(sys.argv[1]):
+    open_db(sys.argv[1]).close()
+"""
+
+
+def test_a_command_during_this_versions_upgrade_says_the_service_is_upgrading_not_that_it_is_older(db_path):
+    import subprocess
+    import sys
+
+    from tests.store_versions import sqlite_store_at
+
+    sqlite_store_at(db_path, 6).close()
+    service = subprocess.Popen([sys.executable, "-c", _UPGRADING_SERVICE, str(db_path)], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        assert service.stdout.readline().strip() == "upgrading"
+        upgrading = (rf"the brandpulse service \(pid {service.pid}\) is upgrading the database from schema version 6 "
+                     rf"to {SCHEMA_VERSION} right now; run this again once it has")
+        with pytest.raises(StoreError, match=upgrading) as writer:
+            open_db(db_path)  # ingest, alerts ack from cron
+        with pytest.raises(StoreError, match=upgrading) as reader:
+            open_db(db_path, read_only=True)  # status, query
+        assert "older" not in str(writer.value) + str(reader.value)
+        service.communicate("go\n", timeout=60)
+    finally:
+        service.kill()
+    assert service.returncode == 0
+
+    db = open_db(db_path, read_only=True)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert db.execute("SELECT count(*) FROM state WHERE key = 'store.upgrading'").fetchone()[0] == 0
+    db.close()
+
+
 def test_database_from_newer_code_is_refused_read_only_too(db_path):
     open_db(db_path).close()
     conn = sqlite3.connect(db_path)
