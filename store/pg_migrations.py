@@ -181,6 +181,11 @@ PG_MIGRATIONS: list[tuple[str, str]] = [
 _LOG_TABLE = """CREATE TABLE IF NOT EXISTS schema_migrations (
     version integer PRIMARY KEY, name text NOT NULL, applied_at text NOT NULL)"""
 _APPLIED = "SELECT coalesce(max(version), 0) FROM schema_migrations"
+# Each connection says which schema its brandpulse knows; releases before schema 8 named theirs 'brandpulse' alone.
+APPLICATION_NAME = f"brandpulse schema {len(PG_MIGRATIONS)}"
+_OTHER_BRANDPULSE = """SELECT pid, coalesce(host(client_addr), 'local'), application_name FROM pg_stat_activity
+    WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name LIKE 'brandpulse%'
+    ORDER BY pid"""
 
 
 def _version(db) -> int:
@@ -202,6 +207,12 @@ def migrate_postgres(db, read_only: bool = False) -> None:
     if read_only:
         raise StoreError(f"the database has schema version {version} (this brandpulse needs {known}); start this "
                          "version's service, or run `brandpulse run --once`, which upgrades the store")
+    if older := _older_sessions(db, known):
+        # Upgraded under it, an older worker would fail its jobs from then on (m007: its ON CONFLICT names a key
+        # that is gone), as an older SQLite service would; on PostgreSQL no lock file names it, its connection does.
+        raise StoreError(f"the database has schema version {version} (this brandpulse needs {known}), but a brandpulse "
+                         f"of an older version is connected to it ({', '.join(older)}); stop it (every older worker, "
+                         "on every host), then start this version's, which upgrades the store as it starts")
     for number, (name, script) in enumerate(PG_MIGRATIONS, start=1):
         if number <= version:
             continue
@@ -215,3 +226,21 @@ def migrate_postgres(db, read_only: bool = False) -> None:
             db.execute("INSERT INTO schema_migrations (version, name, applied_at) "
                        "VALUES (?, ?, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))",
                        [number, name])
+
+
+def _known_schema(application_name: str) -> int | None:
+    """The schema a brandpulse connection's name says its version knows (0: a release before names said), or None."""
+    if application_name == "brandpulse":
+        return 0
+    word, _, schema = application_name.partition(" schema ")
+    return int(schema) if word == "brandpulse" and schema.isdigit() else None
+
+
+def _older_sessions(db, known: int) -> list[str]:
+    """Other connections to this database of a brandpulse that knows fewer than `known` migrations."""
+    older = []
+    for pid, host, name in db.execute(_OTHER_BRANDPULSE).fetchall():
+        schema = _known_schema(name)
+        if schema is not None and schema < known:
+            older.append(f"pid {pid} from {host}")
+    return older

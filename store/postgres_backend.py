@@ -20,7 +20,7 @@ from psycopg_pool import ConnectionPool
 
 from brandpulse.store.backend import Params, Transactions, redact, url_password
 from brandpulse.store.errors import DiskFull, SearchSyntaxError, ServerUnavailable, StoreError
-from brandpulse.store.pg_migrations import PG_MIGRATIONS, migrate_postgres
+from brandpulse.store.pg_migrations import APPLICATION_NAME, PG_MIGRATIONS, migrate_postgres
 from brandpulse.store.pg_search import to_tsquery
 
 log = logging.getLogger(__name__)
@@ -308,7 +308,7 @@ def _pool(url: str, read_only: bool) -> ConnectionPool:
         if pool is None:
             options = "-c default_transaction_read_only=on" if read_only else ""
             kwargs = {"autocommit": True, "cursor_factory": psycopg.ClientCursor, "connect_timeout": CONNECT_TIMEOUT_S,
-                      "options": options, "application_name": "brandpulse"}
+                      "options": options, "application_name": APPLICATION_NAME}
             try:
                 # One direct connection first: a pool only retries in the background, this says what is wrong.
                 psycopg.connect(url, **kwargs).close()

@@ -18,7 +18,7 @@ from brandpulse.sentiment.base import Classification
 from brandpulse.store import mentions as store_mentions
 from brandpulse.store import outbox as store_outbox
 from brandpulse.store import StoreError, open_db
-from brandpulse.store.pg_migrations import PG_MIGRATIONS
+from brandpulse.store.pg_migrations import APPLICATION_NAME, PG_MIGRATIONS
 from tests.alert_streams import CONFIG, HOUR, START, stream
 from tests.conftest import write_config
 
@@ -204,7 +204,7 @@ def test_two_classify_workers_share_one_queue_classifying_each_mention_once(invo
 
 
 def _holding_a_claim(url):
-    return _count(url, """SELECT count(*) FROM pg_stat_activity WHERE application_name = 'brandpulse'
+    return _count(url, """SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'brandpulse%'
                           AND state = 'idle in transaction' AND query LIKE '%SKIP LOCKED%'""")
 
 
@@ -420,7 +420,7 @@ def _end_sessions(url):
 
     with psycopg.connect(url, autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                      "WHERE application_name = 'brandpulse' AND pid <> pg_backend_pid()")
+                      "WHERE application_name LIKE 'brandpulse%' AND pid <> pg_backend_pid()")
 
 
 def test_the_service_logs_a_postgresql_connection_lost_mid_run_as_one_line_and_reconnects(demo_dir, pg_url, caplog):
@@ -516,3 +516,26 @@ def test_ingest_onto_a_full_postgresql_disk_says_so_and_keeps_what_was_committed
     assert f"Error: PostgreSQL store {pg_url}: disk full on the server (could not extend file" in result.output
     assert "free space on the database server's disk, then run again" in result.output
     assert _count(pg_url, "SELECT count(*) FROM mentions") == 5
+
+
+def test_a_worker_of_the_older_version_still_connected_is_not_upgraded_under(pg_url):
+    import psycopg
+
+    from tests.store_versions import postgres_store_at
+
+    postgres_store_at(pg_url, 6)
+    # An older release's worker on another host: its pool keeps a connection open, named as releases named them.
+    with psycopg.connect(pg_url, autocommit=True, application_name="brandpulse") as older:
+        older_pid = older.info.backend_pid
+        refused = (rf"schema version 6 \(this brandpulse needs {len(PG_MIGRATIONS)}\), but a brandpulse of an older "
+                   rf"version is connected to it \(pid {older_pid} from local\); stop it")
+        with pytest.raises(StoreError, match=refused):
+            open_db(pg_url)
+        with psycopg.connect(pg_url, autocommit=True) as check:
+            assert check.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == 6
+
+    # Once it stopped, the upgrade goes ahead; a worker of this version starting at the same time is no bar.
+    with psycopg.connect(pg_url, autocommit=True, application_name=APPLICATION_NAME):
+        db = open_db(pg_url)
+    assert db.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == len(PG_MIGRATIONS)
+    db.close()
