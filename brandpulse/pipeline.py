@@ -218,7 +218,11 @@ class Pipeline:
                 with store_mentions.claim_pending(db, CLASSIFY_BATCH, after) as pending:
                     if not pending:
                         break
-                    done += self._classify_and_save(db, pending, now, left)
+                    # A copy of a post read already for another brand takes that reading.
+                    read = store_mentions.take_copies_readings(db, pending, now)
+                    if unread := [p for p in pending if p.id not in read]:
+                        done += self._classify_and_save(db, unread, now, left)
+                    done += len(read)
                     after = pending[-1].id
                 if self.stopping.is_set():
                     break  # the rest waits for the next start

@@ -174,6 +174,31 @@ _SAVE_TO_COPIES = f"""UPDATE mentions SET {_CLASSIFIED}
                  {{lock}})"""
 
 
+# A copy stored after its post was read for another brand (a collector's later run, an import of the line without a
+# brand after the upgrade to schema 7) takes that reading, for the same reason, instead of being read in another batch.
+_READ_COPIES = """SELECT c.id, min(s.id) FROM mentions c JOIN mentions s
+        ON s.source = c.source AND s.external_id = c.external_id AND s.text = c.text AND s.id <> c.id
+    WHERE c.id BETWEEN ? AND ? AND c.classified_at IS NULL AND s.classified_at IS NOT NULL AND s.provenance = 'model'
+    GROUP BY c.id"""
+_READING = ("label, p_negative, p_neutral, p_positive, score, complaint, category, model, model_version, provenance, "
+            "lang")
+_TAKE_READING = f"""UPDATE mentions SET ({_READING}) = (SELECT {_READING} FROM mentions WHERE id = ?), classified_at = ?
+    WHERE id = ?"""
+
+
+def take_copies_readings(db: Store, pending: Sequence[PendingMention], now: datetime) -> set[int]:
+    """Give each of `pending` (claimed by this worker) whose post another copy of was read already that reading;
+    returns their ids, which need no reading of their own."""
+    if not pending:
+        return set()
+    ids = {p.id for p in pending}
+    found = [(copy, read) for copy, read in db.execute(_READ_COPIES, [min(ids), max(ids)]).fetchall() if copy in ids]
+    if found:
+        with transaction(db):
+            db.executemany(_TAKE_READING, [(read, to_db(now), copy) for copy, read in found])
+    return {copy for copy, _ in found}
+
+
 def save_classifications(db: Store, results: Iterable[ClassifiedMention], now: datetime) -> int:
     """Store each result with the model's provenance and the mention's language, and give it to the other copies of
     its post still to read (stored for other brands), in one transaction; returns the mentions classified."""

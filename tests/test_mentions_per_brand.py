@@ -242,3 +242,32 @@ def test_a_rescored_reading_is_given_to_the_copies_rescore_would_read_again_on_b
     rows = db.execute("SELECT label, complaint, provenance FROM mentions ORDER BY id").fetchall()
     assert [tuple(r) for r in rows] == [("negative", 0.9, "model")] * 3 + [("positive", None, "imported")]
     db.close()
+
+
+def test_a_copy_stored_after_its_post_was_read_takes_that_reading_instead_of_another(tmp_path, invoke):
+    config = write_config(tmp_path / "config.yaml", BRANDS)
+    others = ["Acme app crashed twice today, so annoying", "love the new Acme rocket", "Acme support is slow",
+              "meh, Acme", "Acme delivered early!", "Acme charged me twice, refund please"]
+
+    def lines(texts, brand=None):
+        return "\n".join(json.dumps({"source": "x", "id": str(n), "text": text, "created_at": "2026-11-20T12:00:00Z",
+                                     **({"brand": brand} if brand else {})}) for n, text in texts) + "\n"
+
+    # Read for Acme first, among other posts; then stored for Bolt too (another collector's run, or the import of
+    # the same lines without a brand after the upgrade to schema 7), and read alone, with other neighbours.
+    (tmp_path / "acme.jsonl").write_text(lines(enumerate([*others, *SHARED]), "Acme"), encoding="utf-8")
+    (tmp_path / "all.jsonl").write_text(lines(list(enumerate([*others, *SHARED]))[len(others):]), encoding="utf-8")
+    first = invoke("--config", config, "ingest", tmp_path / "acme.jsonl")
+    second = invoke("--config", config, "ingest", tmp_path / "all.jsonl")
+
+    assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
+    assert f"{len(SHARED)} new, {len(SHARED)} duplicate, 0 invalid line(s) skipped, {len(SHARED)} classified" in (
+        second.output)
+    rows = sqlite3.connect(tmp_path / "brandpulse.db").execute(
+        """SELECT external_id, brand, label, p_negative, p_neutral, p_positive, score, complaint, category, model, lang
+           FROM mentions WHERE CAST(external_id AS INTEGER) >= ? ORDER BY external_id, brand""",
+        [len(others)]).fetchall()
+    acme, bolt = rows[0::2], rows[1::2]
+    assert [(a[1], b[1]) for a, b in zip(acme, bolt)] == [("Acme", "Bolt")] * len(SHARED)
+    # Was: the Bolt copies were read again, in another batch, and got other probabilities than Acme's.
+    assert [a[2:] for a in acme] == [b[2:] for b in bolt]
