@@ -113,16 +113,10 @@ def test_mastodon_posts_of_the_brands_account_on_the_server_read_are_not_collect
     host = server.url.removeprefix("http://")
     statuses = [_status(3, "acme"), _status(2, "acme@mastodon.social"), _status(1, "sam")]
     server.route("/api/v1/timelines/tag/nimbus", Reply(200, json.dumps(statuses).encode()))
-    config = write_config(tmp_path / "c.yaml", f"""
-brands: [{{name: Nimbus, keywords: [nimbus], own_accounts: ["@acme@{host}"]}}]
-collectors: [{{type: mastodon, instance: "{server.url}"}}]
-""")
-    pipeline = Pipeline(load_config(config), tmp_path / "c.db")
+    authors = _collected_authors(tmp_path, f'{{name: Nimbus, keywords: [nimbus], own_accounts: ["@acme@{host}"]}}',
+                                 f'{{type: mastodon, instance: "{server.url}"}}')
 
-    pipeline.collect(NOW)
-
-    authors = sqlite3.connect(pipeline.db_path).execute("SELECT author FROM mentions ORDER BY author").fetchall()
-    assert authors == [("acme@mastodon.social",), (f"sam@{host}",)]  # was: the brand's own "acme" kept
+    assert sorted(authors) == ["acme@mastodon.social", f"sam@{host}"]  # was: the brand's own "acme" kept
 
 
 @pytest.mark.parametrize("written", ["u/User1", "/u/user1", "User1", "@USER1"])
@@ -148,16 +142,11 @@ def test_a_feed_entry_by_the_brands_own_account_is_not_collected_when_the_feed_g
         (1, "Nimbus Support", "help@nimbus.example"), (2, "Sam K", "sam@mail.example")))
     server.route("/forum.atom", Reply(200, f'<feed xmlns="http://www.w3.org/2005/Atom"><title>Forum</title>{entries}'
                                            "</feed>".encode(), {"Content-Type": "application/atom+xml"}))
-    config = write_config(tmp_path / "c.yaml", f"""
-brands: [{{name: Nimbus, keywords: [nimbus], own_accounts: [Nimbus Support]}}]
-collectors: [{{type: feed, url: "{server.url}/forum.atom"}}]
-""")
-    pipeline = Pipeline(load_config(config), tmp_path / "c.db")
-
-    pipeline.collect(NOW)
+    authors = _collected_authors(tmp_path, "{name: Nimbus, keywords: [nimbus], own_accounts: [Nimbus Support]}",
+                                 f'{{type: feed, url: "{server.url}/forum.atom"}}')
 
     # Was: "Nimbus Support (help@nimbus.example)", the brand's own answer kept, and every author's address stored.
-    assert sqlite3.connect(pipeline.db_path).execute("SELECT author FROM mentions").fetchall() == [("Sam K",)]
+    assert authors == ["Sam K"]
 
 
 def test_a_mastodon_own_account_on_a_server_whose_accounts_domain_is_not_its_web_host_is_not_collected(tmp_path,
@@ -165,16 +154,10 @@ def test_a_mastodon_own_account_on_a_server_whose_accounts_domain_is_not_its_web
     statuses = [_status(2, "acme"), _status(1, "sam")]
     server.route("/api/v2/instance", Reply(200, b'{"domain": "example.com"}'))  # LOCAL_DOMAIN, served elsewhere
     server.route("/api/v1/timelines/tag/nimbus", Reply(200, json.dumps(statuses).encode()))
-    config = write_config(tmp_path / "c.yaml", f"""
-brands: [{{name: Nimbus, keywords: [nimbus], own_accounts: ["acme@example.com"]}}]
-collectors: [{{type: mastodon, instance: "{server.url}"}}]
-""")
-    pipeline = Pipeline(load_config(config), tmp_path / "c.db")
+    authors = _collected_authors(tmp_path, '{name: Nimbus, keywords: [nimbus], own_accounts: ["acme@example.com"]}',
+                                 f'{{type: mastodon, instance: "{server.url}"}}')
 
-    pipeline.collect(NOW)
-
-    authors = sqlite3.connect(pipeline.db_path).execute("SELECT author FROM mentions").fetchall()
-    assert authors == [("sam@example.com",)]  # was: acme@<web host> kept, as it is no acme@example.com
+    assert authors == ["sam@example.com"]  # was: acme@<web host> kept, as it is no acme@example.com
 
 
 def test_an_rss_author_with_an_address_of_a_long_top_level_domain_is_read_whole(tmp_path, server):
@@ -186,14 +169,17 @@ def test_an_rss_author_with_an_address_of_a_long_top_level_domain_is_read_whole(
                         "jo@mail.example", "Ann (UK) Lee"]))
     server.route("/rss", Reply(200, f'<rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode(),
                                {"Content-Type": "application/rss+xml"}))
-    config = write_config(tmp_path / "c.yaml", f"""
-brands: [{{name: Pinebrook, keywords: [pinebrook], own_accounts: [Pinebrook Support, news@pinebrook.coffee]}}]
-collectors: [{{type: feed, url: "{server.url}/rss"}}]
-""")
-    pipeline = Pipeline(load_config(config), tmp_path / "c.db")
-
-    pipeline.collect(NOW)
+    authors = _collected_authors(
+        tmp_path, "{name: Pinebrook, keywords: [pinebrook], own_accounts: [Pinebrook Support, news@pinebrook.coffee]}",
+        f'{{type: feed, url: "{server.url}/rss"}}')
 
     # Was: 'ee (Pinebrook Support', 'ee' and 'el (Sam K' (the brand's own posts kept, other authors garbled).
-    authors = sqlite3.connect(pipeline.db_path).execute("SELECT author FROM mentions ORDER BY id").fetchall()
-    assert authors == [("Sam K",), ("jo@mail.example",), ("Ann (UK) Lee",)]
+    assert authors == ["Sam K", "jo@mail.example", "Ann (UK) Lee"]
+
+
+def _collected_authors(tmp_path, brand: str, collector: str) -> list[str]:
+    """The authors stored, in order, by one collect of `collector` for `brand` (each a YAML flow mapping)."""
+    config = write_config(tmp_path / "c.yaml", f"brands: [{brand}]\ncollectors: [{collector}]\n")
+    pipeline = Pipeline(load_config(config), tmp_path / "c.db")
+    pipeline.collect(NOW)
+    return [a for (a,) in sqlite3.connect(pipeline.db_path).execute("SELECT author FROM mentions ORDER BY id")]
