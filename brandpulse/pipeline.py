@@ -29,7 +29,7 @@ from brandpulse.channels import log_disabled, resolve_channels
 from brandpulse.config import Config
 from brandpulse.delivery import DeliveryReport, deliver
 from brandpulse.logging_setup import mask, secret_values
-from brandpulse.collectors.base import CollectorError, dated_by_now
+from brandpulse.collectors.base import CollectorError, RetryLater, dated_by_now
 from brandpulse.collectors.brands import BrandMatcher, by_own_account
 from brandpulse.collectors.jsonl import LineError, parse_lines
 from brandpulse.sentiment.language import language_tag
@@ -53,6 +53,7 @@ class CollectReport:
     new: int = 0
     duplicate: int = 0
     failures: dict[str, str] = field(default_factory=dict)  # "<collector>:<brand>" -> error
+    deferred: dict[str, datetime] = field(default_factory=dict)  # collector -> until when its source asked to wait
 
     def failure_of(self, job: str) -> str | None:
         """What the status of job `collect:<collector>` records: its failures, one per brand."""
@@ -77,12 +78,18 @@ class IngestReport:
     errors: list[LineError] = field(default_factory=list)
 
 
-class Pipeline:
-    """The stages wired to one configuration and one database."""
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
 
-    def __init__(self, config: Config, db_path: str | Path):
+
+class Pipeline:
+    """The stages wired to one configuration and one database; `clock` tells when a source's answer came (for the
+    Retry-After it gives in seconds)."""
+
+    def __init__(self, config: Config, db_path: str | Path, clock: Callable[[], datetime] = _utcnow):
         self.config = config
         self.db_path = db_path
+        self.clock = clock
         self._disabled = factory.disabled_collectors(config)
         for settings in config.collectors:
             if settings.name in self._disabled:
@@ -150,37 +157,57 @@ class Pipeline:
         return categorize(label, None, rating, self._policy)
 
     def collect(self, now: datetime, only: str | None = None) -> CollectReport:
-        """Run every collector (or the one named `only`) for every brand; a failing one is recorded and skipped."""
+        """Run every collector (or the one named `only`) for every brand; a failing one is recorded and skipped, and
+        one whose source asked to wait (HTTP 429, 503 with Retry-After) is skipped until then, across restarts."""
         report = CollectReport()
         with self.session() as db:
             for settings in self.config.collectors:
                 if (only is not None and settings.name != only) or settings.name in self._disabled:
                     continue
+                if (until := store_state.collector_retry_at(db, settings.name)) is not None and now < until:
+                    log.info("collector %s skipped: its source asked to wait until %s", settings.name,
+                             until.isoformat())
+                    report.deferred[settings.name] = until
+                    continue
                 collector = factory.build_collector(settings, now)
                 for query in self._queries:
-                    state_name = f"{collector.name}:{query.brand}"
-                    try:
-                        result = collector.collect(query, store_state.collector_cursor(db, state_name))
-                    except Exception as exc:  # this collector alone fails; the others and the later jobs run
-                        error = str(exc) if isinstance(exc, CollectorError) else (
-                            f"{collector.name}: an answer it cannot read ({type(exc).__name__}: {exc})")
-                        # An error it anticipated is one line; anything else keeps its traceback for a bug report.
-                        log.error("collector %s failed for %s: %s", collector.name, query.brand, error,
-                                  exc_info=not isinstance(exc, CollectorError))
-                        _record_failure(db, report, state_name, error, now)
-                        continue
-                    mentions = [dated_by_now(mention, now) for mention in result.mentions
-                                if not by_own_account(mention, query)]
-                    saved = store_mentions.save_mentions(db, mentions, now, state_name, result.cursor,
-                                                         self._category_of, whole=result.error is None)
-                    if result.error is not None:  # stopped part-way: what it read is saved, the failure recorded too
-                        log.error("collector %s stopped part-way for %s: %s", collector.name, query.brand, result.error)
-                        _record_failure(db, report, state_name, result.error, now)
-                    log.info("collector %s: %d new, %d duplicate for %s", collector.name, saved.new, saved.duplicate,
-                             query.brand)
-                    report.new += saved.new
-                    report.duplicate += saved.duplicate
+                    if self._collect_brand(db, report, collector, query, now):
+                        break  # the source asked to wait: the other brands' requests would be refused too
         return report
+
+    def _collect_brand(self, db: Any, report: CollectReport, collector: Any, query: Any, now: datetime) -> bool:
+        """Collect one brand and save what was read; True when the source asked to wait (the collector is deferred)."""
+        state_name = f"{collector.name}:{query.brand}"
+        try:
+            result = collector.collect(query, store_state.collector_cursor(db, state_name))
+        except Exception as exc:  # this collector alone fails; the others and the later jobs run
+            error = str(exc) if isinstance(exc, CollectorError) else (
+                f"{collector.name}: an answer it cannot read ({type(exc).__name__}: {exc})")
+            # An error it anticipated is one line; anything else keeps its traceback for a bug report.
+            log.error("collector %s failed for %s: %s", collector.name, query.brand, error,
+                      exc_info=not isinstance(exc, CollectorError))
+            _record_failure(db, report, state_name, error, now)
+            return self._defer(db, report, collector.name, exc)
+        mentions = [dated_by_now(mention, now) for mention in result.mentions if not by_own_account(mention, query)]
+        saved = store_mentions.save_mentions(db, mentions, now, state_name, result.cursor, self._category_of,
+                                             whole=result.error is None)
+        if result.error is not None:  # stopped part-way: what it read is saved, the failure recorded too
+            log.error("collector %s stopped part-way for %s: %s", collector.name, query.brand, result.error)
+            _record_failure(db, report, state_name, result.error, now)
+        log.info("collector %s: %d new, %d duplicate for %s", collector.name, saved.new, saved.duplicate, query.brand)
+        report.new += saved.new
+        report.duplicate += saved.duplicate
+        return self._defer(db, report, collector.name, result.retry)
+
+    def _defer(self, db: Any, report: CollectReport, collector: str, error: Exception | None) -> bool:
+        """Remember in the store until when `collector`'s source asked to wait, if `error` says; True if it did."""
+        until = error.not_before(self.clock()) if isinstance(error, RetryLater) else None
+        if until is None:
+            return False
+        store_state.save_collector_retry_at(db, collector, until)
+        report.deferred[collector] = until
+        log.warning("collector %s: its source asked to wait; skipped until %s", collector, until.isoformat())
+        return True
 
     def ingest(self, lines: Iterable[str | bytes], now: datetime) -> IngestReport:
         """Import JSON Lines; invalid lines are reported, every valid line is kept."""

@@ -38,6 +38,8 @@ def print_run_summary(pipeline: Pipeline, collected: CollectReport, classified: 
     for name, error in collected.failures.items():
         # Masked as the log line is; on one line, its controls shown as U+FFFD (a feed's ESC sequences, quoted).
         click.echo(f"  collector {name} failed: {excerpt(mask(error, secret_values()), 1000)}")
+    for name, until in collected.deferred.items():
+        click.echo(f"  collector {name} skipped until {until:%Y-%m-%d %H:%M:%S}Z, as its source asked (Retry-After)")
     click.echo(f"{'Brand':<24}{'mentions':>9}{'promoters':>11}{'passives':>10}{'detractors':>12}{'unscored':>10}"
                f"{'complaints':>12}{'NSS':>6}")
     for row in totals:

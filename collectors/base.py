@@ -19,6 +19,9 @@ FUTURE_TOLERANCE = timedelta(days=1)
 # Longer than any post a source allows (Reddit 40,000 characters, X 25,000): a text past it is cut, as
 # PostgreSQL's search index refuses a text of much more (1 MB of words) and would fail its whole batch.
 MAX_TEXT = 100_000
+# The longest a source's Retry-After is obeyed: a host saying "next year" (or a typo in its date) must not silence a
+# collector for good; a limit that lasts longer is asked again, once a day.
+MAX_RETRY_WAIT = timedelta(days=1)
 
 
 class CollectorError(Exception):
@@ -43,6 +46,24 @@ class HttpStatusError(CollectorError):
     def __init__(self, message: str, status: int):
         super().__init__(message)
         self.status = status
+
+
+class RetryLater(HttpStatusError):
+    """The source asked not to be called again for a while (HTTP 429, or a 503 with Retry-After): for `delay` after
+    its answer or until `until`; neither when it did not say. The service skips the collector until then."""
+
+    def __init__(self, message: str, status: int, *, delay: timedelta | None = None, until: datetime | None = None):
+        super().__init__(message, status)
+        self.delay = delay
+        self.until = until
+
+    def not_before(self, answered: datetime) -> datetime | None:
+        """When the source may be called again, for an answer received at `answered` (at most MAX_RETRY_WAIT later);
+        None when it did not say."""
+        if self.until is None and self.delay is None:
+            return None
+        asked = self.until if self.until is not None else answered + (self.delay or timedelta(0))
+        return min(max(asked, answered), answered + MAX_RETRY_WAIT)
 
 
 @dataclass(frozen=True)
@@ -112,6 +133,7 @@ class CollectResult:
     mentions: list[Mention]
     cursor: dict[str, Any] | None
     error: str | None = None
+    retry: RetryLater | None = None  # when what stopped it part-way was the source asking to wait
 
 
 class Collector(Protocol):

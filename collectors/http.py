@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
 
-from brandpulse.collectors.base import CollectorError, HttpStatusError, MalformedPayload
+from brandpulse.collectors.base import CollectorError, HttpStatusError, MalformedPayload, RetryLater
 
 DEFAULT_TIMEOUT_S = 30.0
 # The most of an answer read, once decompressed: a page of 500 App Store reviews is about 1 MB, while a feed's host
@@ -17,8 +20,34 @@ MAX_BODY_BYTES = 32 * 2**20
 USER_AGENT = "brandpulse (+https://github.com/brandpulse/brandpulse)"
 
 
-class RateLimited(HttpStatusError):
-    """The source answered 429; the next run resumes from the saved cursor."""
+class RateLimited(RetryLater):
+    """The source answered 429; the next run after its Retry-After resumes from the saved cursor."""
+
+
+def _moment(value: str) -> datetime | None:
+    """An HTTP date (RFC 9110), an ISO 8601 time (Mastodon's X-RateLimit-Reset) or Unix seconds, else None."""
+    if value.isdigit() and int(value) > 10**9:
+        return datetime.fromtimestamp(min(int(value), 10**11), timezone.utc)  # past 5138 AD: no calendar has it
+    for parse in (parsedate_to_datetime, lambda text: datetime.fromisoformat(text.replace("Z", "+00:00"))):
+        try:
+            moment = parse(value)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            continue
+        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return None
+
+
+def retry_after(headers: Mapping[str, str]) -> dict[str, Any]:
+    """How long an answer asks to wait, as `RetryLater`'s keywords: Retry-After in seconds (`delay`) or as an HTTP
+    date (`until`), else an X-RateLimit-Reset time (Mastodon, GoToSocial); empty when it does not say."""
+    value = (headers.get("Retry-After") or "").strip()
+    if value.isdigit():
+        return {"delay": timedelta(seconds=min(int(value), 10**7))}
+    reset = (headers.get("X-RateLimit-Reset") or "").strip()
+    for text in (value, reset):
+        if text and (moment := _moment(text)) is not None:
+            return {"until": moment}
+    return {}
 
 
 class TimeoutAdapter(HTTPAdapter):
@@ -51,9 +80,13 @@ def new_session(timeout: float = DEFAULT_TIMEOUT_S) -> requests.Session:
 
 
 def _check_status(source: str, url: str, response: requests.Response, credentials: str | None = None) -> None:
+    wait = retry_after(response.headers)
     if response.status_code == 429:
-        wait = response.headers.get("Retry-After", "unknown")
-        raise RateLimited(f"{source}: rate limited (HTTP 429, Retry-After {wait}) by {url}; the next run resumes", 429)
+        raise RateLimited(f"{source}: rate limited (HTTP 429{_asked(response)}) by {url}; the next run resumes", 429,
+                          **wait)
+    if response.status_code == 503 and wait:
+        raise RetryLater(f"{source}: server unavailable (HTTP 503{_asked(response)}) from {url}; the next run after "
+                         "then retries", 503, **wait)
     if response.status_code >= 500:
         raise HttpStatusError(f"{source}: server error HTTP {response.status_code} from {url}; the next run retries",
                               response.status_code)
@@ -66,6 +99,12 @@ def _check_status(source: str, url: str, response: requests.Response, credential
             f"{source}: HTTP {response.status_code} from {url}; check the collector's app id, country or url",
             response.status_code,
         )
+
+
+def _asked(response: requests.Response) -> str:
+    said = [f"{name} {response.headers[name].strip()[:40]}" for name in ("Retry-After", "X-RateLimit-Reset")
+            if response.headers.get(name)]
+    return ", " + ", ".join(said) if said else ""
 
 
 def _read_bounded(response: requests.Response, source: str, url: str) -> requests.Response:

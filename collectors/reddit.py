@@ -21,9 +21,10 @@ import prawcore
 import requests
 
 from brandpulse.collectors.base import (
-    FUTURE_TOLERANCE, BrandQuery, CollectorError, CollectResult, MalformedItem, MalformedPayload, Mention,
+    FUTURE_TOLERANCE, BrandQuery, CollectorError, CollectResult, MalformedItem, MalformedPayload, Mention, RetryLater,
 )
 from brandpulse.collectors.brands import BrandMatcher
+from brandpulse.collectors.http import retry_after
 from brandpulse.collectors.watermark import Watermark
 
 log = logging.getLogger(__name__)
@@ -152,10 +153,11 @@ class RedditCollector:
                 more, comment_mark, error = self._read(comments, comment_to_mention, query.brand, matcher,
                                                        Watermark.load(cursor.get("comments")))
             except CollectorError as exc:  # the submissions read are kept with their watermark
-                more, comment_mark, error = [], Watermark.load(cursor.get("comments")), str(exc)
+                more, comment_mark, error = [], Watermark.load(cursor.get("comments")), exc
             found += more
             new_cursor["comments"] = comment_mark.dump()
-        return CollectResult(found, new_cursor if self._comments else {"submissions": new_cursor["submissions"]}, error)
+        return CollectResult(found, new_cursor if self._comments else {"submissions": new_cursor["submissions"]},
+                             str(error) if error else None, error if isinstance(error, RetryLater) else None)
 
     def probe(self, query: BrandQuery) -> None:
         """The newest submission of the brand's search: token, host, subreddits and query all accepted."""
@@ -163,7 +165,7 @@ class RedditCollector:
         next(self._guarded(listing), None)
 
     def _read(self, listing: Iterable[Any], convert: Any, brand: str, matcher: BrandMatcher, mark: Watermark,
-              lag: timedelta = timedelta(0)) -> tuple[list[Mention], Watermark, str | None]:
+              lag: timedelta = timedelta(0)) -> tuple[list[Mention], Watermark, CollectorError | None]:
         """The listing's new items about `brand`, the watermark after them, and the error that stopped the listing
         part-way (its items kept, its watermark left, as the older items it did not reach are behind it)."""
         found: dict[str, Mention] = {}
@@ -196,7 +198,7 @@ class RedditCollector:
         except CollectorError as exc:
             if not seen and not known:
                 raise
-            return list(found.values()), mark, str(exc)
+            return list(found.values()), mark, exc
         if mark.at is not None and not known and len(seen) >= self._limit:
             log.warning("reddit: all %d items read were new; older ones may have been missed (raise limit or "
                         "collect more often)", len(seen))
@@ -211,8 +213,15 @@ class RedditCollector:
             except StopIteration:
                 return
             except prawcore.TooManyRequests as exc:
-                raise CollectorError(f"reddit: rate limited ({exc}); the next run resumes from the saved cursor") from exc
+                # prawcore waits out Reddit's x-ratelimit headers itself, but a 429 is raised at once: the service
+                # then skips the collector for the Retry-After it gives.
+                raise RetryLater(f"reddit: rate limited ({exc}); the next run after then resumes from the saved "
+                                 "cursor", 429, **retry_after(exc.response.headers)) from exc
             except prawcore.ServerError as exc:
+                if exc.response.status_code == 503 and (wait := retry_after(exc.response.headers)):
+                    raise RetryLater(f"reddit: server unavailable ({exc}, Retry-After "
+                                     f"{exc.response.headers.get('Retry-After')}); the next run after then retries",
+                                     503, **wait) from exc
                 raise CollectorError(f"reddit: server error ({exc}); the next run retries") from exc
             except prawcore.BadJSON as exc:
                 raise MalformedPayload(f"reddit: malformed payload (not JSON) from {exc.response.url}") from exc

@@ -21,9 +21,10 @@ import requests
 import tweepy
 
 from brandpulse.collectors.base import (
-    BrandQuery, CollectorError, CollectResult, HttpStatusError, MalformedItem, MalformedPayload, Mention,
+    BrandQuery, CollectorError, CollectResult, HttpStatusError, MalformedItem, MalformedPayload, Mention, RetryLater,
 )
 from brandpulse.collectors.brands import twitter_username
+from brandpulse.collectors.http import retry_after
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +144,7 @@ class TwitterCollector:
         until_id, newest = sweep.get("until_id"), sweep.get("newest_id")
         oldest = until_id
         found: dict[str, Mention] = {}
-        token, error = None, None
+        token, error, retry = None, None, None
         for number in range(self._max_pages):
             try:
                 page = self._page(text, since_id, until_id, token)
@@ -151,6 +152,7 @@ class TwitterCollector:
                 if number == 0:
                     raise  # nothing read: the collector failed, its cursor stays
                 error = str(exc)  # the pages read are kept, and the sweep resumes below them
+                retry = exc if isinstance(exc, RetryLater) else None
                 break
             data = page.get("data") or []
             for tweet in data:
@@ -163,22 +165,24 @@ class TwitterCollector:
             if not token:
                 return CollectResult(list(found.values()), {"since_id": newest or since_id})
         if newest is None:
-            return CollectResult([], {"since_id": since_id} if since_id else None, error)
+            return CollectResult([], {"since_id": since_id} if since_id else None, error, retry)
         log.info("twitter: %s for %s stopped part-way; the next run resumes below id %s", self.name, brand, oldest)
         sweep = {"newest_id": newest, "until_id": oldest}
-        return CollectResult(list(found.values()), {"since_id": since_id, "sweep": sweep}, error)
+        return CollectResult(list(found.values()), {"since_id": since_id, "sweep": sweep}, error, retry)
 
     def _page(self, text: str, since_id: str | None, until_id: str | None, token: str | None) -> dict[str, Any]:
-        """One page of results; a rate limit is waited out up to `max_wait`, else raised as an `HttpStatusError`."""
+        """One page of results; a rate limit is waited out up to `max_wait`, else raised as `RetryLater`."""
         for attempt in range(3):
             try:
                 return self._request(text, since_id, until_id, token)
             except tweepy.TooManyRequests as exc:
                 wait = self._wait_for(exc)
                 if wait is None or attempt == 2:
-                    # Recorded as the collector's failure: a token over its monthly cap must not look healthy.
-                    raise HttpStatusError(f"twitter: rate limited (reset at {_reset_time(exc)}), longer than "
-                                          "max_wait; the next run resumes from the saved cursor", 429) from exc
+                    # Recorded as the collector's failure: a token over its monthly cap must not look healthy. The
+                    # service skips the collector until the reset: a run before it would only be refused again.
+                    raise RetryLater(f"twitter: rate limited (reset at {_reset_time(exc)}), longer than max_wait; "
+                                     "the next run after the reset resumes from the saved cursor", 429,
+                                     until=_reset_moment(exc)) from exc
                 log.warning("twitter: %s rate limited; waiting %.0f s for the window to reset", self.name, wait)
                 self._sleep(wait)
         raise AssertionError("unreachable")
@@ -210,6 +214,10 @@ class TwitterCollector:
         except (tweepy.Unauthorized, tweepy.Forbidden) as exc:
             raise CollectorError(f"twitter: access denied ({exc}); check TWITTER_BEARER_TOKEN and the app's access level") from exc
         except tweepy.TwitterServerError as exc:
+            if exc.response.status_code == 503 and (wait := retry_after(exc.response.headers)):
+                raise RetryLater(f"twitter: server unavailable ({exc}, Retry-After "
+                                 f"{exc.response.headers.get('Retry-After')}); the next run after then retries", 503,
+                                 **wait) from exc
             raise CollectorError(f"twitter: server error {exc}; the next run retries from the saved cursor") from exc
         except requests.JSONDecodeError as exc:
             raise MalformedPayload(f"twitter: the API returned a malformed payload ({exc})") from exc
@@ -251,13 +259,19 @@ class TwitterCollector:
         return tweet_to_mention(tweet, includes, brand)
 
 
-def _reset_time(exc: tweepy.TooManyRequests) -> str:
-    """When the rate limit window resets, from the response's header (epoch seconds), as ISO 8601 if it is one."""
+def _reset_moment(exc: tweepy.TooManyRequests) -> datetime | None:
+    """When the rate limit window resets, from the response's header (epoch seconds); None if it gives none."""
     reset = exc.response.headers.get("x-rate-limit-reset")
     try:
-        return datetime.fromtimestamp(int(reset), timezone.utc).isoformat()
+        return datetime.fromtimestamp(int(reset), timezone.utc)
     except (TypeError, ValueError, OverflowError, OSError):  # missing, not a number, or past year 9999
-        return "an unknown time"
+        return None
+
+
+def _reset_time(exc: tweepy.TooManyRequests) -> str:
+    """When the rate limit window resets, as ISO 8601, or 'an unknown time'."""
+    moment = _reset_moment(exc)
+    return moment.isoformat() if moment else "an unknown time"
 
 
 def snowflake_time(tweet_id: str) -> datetime:

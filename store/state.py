@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from brandpulse.store.backend import Store
-from brandpulse.store.timestamps import to_db
+from brandpulse.store.timestamps import from_db, to_db
+
+# Until when a collector is skipped, as its source asked (Retry-After); a key of `state`, so no schema change.
+RETRY_AT_KEY = "collector.retry_at:{}"
 
 
 def collector_cursor(db: Store, name: str) -> dict[str, Any] | None:
@@ -60,3 +63,16 @@ def get_value(db: Store, key: str) -> str | None:
 def set_value(db: Store, key: str, value: str) -> None:
     """Store a watermark or setting; call inside the transaction of the work it covers."""
     db.execute("INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [key, value])
+
+
+def collector_retry_at(db: Store, collector: str) -> datetime | None:
+    """Until when `collector` is to be skipped, as its source last asked, or None."""
+    value = get_value(db, RETRY_AT_KEY.format(collector))
+    return from_db(value) if value else None
+
+
+def save_collector_retry_at(db: Store, collector: str, until: datetime) -> None:
+    """Skip `collector` until `until` (rounded up to the second: the store keeps seconds, and early is refused)."""
+    if until.microsecond:
+        until = until.replace(microsecond=0) + timedelta(seconds=1)
+    set_value(db, RETRY_AT_KEY.format(collector), to_db(until))

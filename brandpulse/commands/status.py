@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from typing import Any
 
 import click
@@ -17,6 +18,7 @@ from brandpulse.errors import domain_errors
 from brandpulse.store import open_db
 from brandpulse.store.backend import is_url, label
 from brandpulse.store.lock import ServiceLock
+from brandpulse.store.timestamps import to_db
 
 
 def _schedule(app: AppContext) -> list[dict[str, Any]]:
@@ -38,6 +40,7 @@ def gather(app: AppContext) -> dict[str, Any]:
         backlog = store_jobs.backlog(db)
         unscored = store_jobs.unscored_languages(db)
         queued = store_outbox.channel_backlog(db)
+        waits = {c.name: store_state.collector_retry_at(db, c.name) for c in app.config.collectors}
     finally:
         db.close()
     schedule = [{**entry, **{k: v for k, v in runs.get(entry["job"], {}).items() if k != "job"}} for entry in _schedule(app)]
@@ -52,8 +55,11 @@ def gather(app: AppContext) -> dict[str, Any]:
         removed = collector["name"].partition(":")[0] not in configured
         collector["last_outcome"] = "removed" if removed else "ok" if ok else "error"
     channels = [{**c.describe(), **queued.get(c.name, {"pending": 0, "failed": 0})} for c in resolve_channels(app.config)]
+    now = datetime.now(timezone.utc)
+    deferred = {name: to_db(until) for name, until in waits.items() if until is not None and until > now}
     return {"database": label(app.db_path), "service": _service(app.db_path), "jobs": schedule,
-            "collectors": collectors, "disabled_collectors": disabled, "channels": channels,
+            "collectors": collectors, "disabled_collectors": disabled, "deferred_collectors": deferred,
+            "channels": channels,
             "backlog": backlog, "unscored_languages": unscored}
 
 
@@ -92,6 +98,8 @@ def _print_text(report: dict[str, Any]) -> None:
             click.echo(f"Job {job['job']} runs at '{job['cron']}' ({job['timezone']})")
     for name, why in report["disabled_collectors"].items():
         click.echo(f"Collector {name} is disabled: {why}")
+    for name, until in report["deferred_collectors"].items():
+        click.echo(f"Collector {name} is skipped until {until}, as its source asked (Retry-After)")
     for channel in report["channels"]:
         state = "enabled" if channel["enabled"] else f"disabled: {channel['disabled']}"
         click.echo(f"Channel {channel['name']} ({', '.join(channel['kinds'])}; "
