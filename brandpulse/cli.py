@@ -80,6 +80,11 @@ def run(app: AppContext, once: bool, only: tuple[str, ...]) -> None:
             # After an upgrade that changed the model, old rows count no complaints until they are read again.
             click.echo(f"Stale:      {stale} stored mention(s) were classified by another model or version; "
                        "`brandpulse sentiment rescore` reads them again")
+    if collected.failures:
+        # Cron reports a command that fails: a source down every run for a week must not pass as a quiet success.
+        # The rest of the run (classify, alerts, deliveries) was done by now.
+        raise click.ClickException(f"{len(collected.failures)} collector run(s) failed: "
+                                   f"{', '.join(collected.failures)} (why: above)")
 
 
 def _classify_once(pipeline) -> tuple[int, Exception | None]:

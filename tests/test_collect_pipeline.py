@@ -333,3 +333,35 @@ def test_a_run_killed_before_saving_leaves_the_undated_entries_it_read_to_the_ne
     assert killed[0] == [] and json.loads(killed[1]["forum:Pinebrook Coffee"]["cursor"]) == {"undated": ["b", "a"]}
     assert (after.new, again.new) == (2, 0)
     assert _stored(tmp_path) == [("c", "2026-11-20T14:00:00Z"), ("d", "2026-11-20T14:00:00Z")]
+
+
+def test_run_once_exits_1_naming_the_failed_collector_after_the_rest_of_the_run(tmp_path, invoke):
+    feed = tmp_path / "ok.jsonl"
+    feed.write_text('{"source": "x", "id": "1", "text": "acme broke my order", "created_at": "2026-03-01T10:00:00Z"}\n')
+    config = write_config(tmp_path / "c.yaml", f"""
+brands: [{{name: Acme, keywords: [acme]}}]
+collectors:
+  - {{type: replay, name: good, path: {feed}}}
+  - {{type: replay, name: gone, path: {tmp_path / "missing.jsonl"}}}
+store: {{path: {tmp_path / "c.db"}}}
+email: {{outbox_dir: {tmp_path / "outbox"}}}
+""")
+    result = invoke("--config", config, "run", "--once")
+    assert result.exit_code == 1
+    assert "collector gone:Acme failed: " in result.output and "missing.jsonl" in result.output
+    assert "1 new, 0 duplicate; 1 classified" in result.output  # the good one's mention was stored and classified
+    assert "Error: 1 collector run(s) failed: gone:Acme" in result.output
+    assert "Messages:" in result.output
+
+
+def test_run_once_exits_0_when_every_collector_succeeded(tmp_path, invoke):
+    feed = tmp_path / "ok.jsonl"
+    feed.write_text('{"source": "x", "id": "1", "text": "acme is fine", "created_at": "2026-03-01T10:00:00Z"}\n')
+    config = write_config(tmp_path / "c.yaml", f"""
+brands: [{{name: Acme, keywords: [acme]}}]
+collectors: [{{type: replay, name: good, path: {feed}}}]
+store: {{path: {tmp_path / "c.db"}}}
+email: {{outbox_dir: {tmp_path / "outbox"}}}
+""")
+    result = invoke("--config", config, "run", "--once")
+    assert result.exit_code == 0, result.output
