@@ -322,7 +322,9 @@ def test_check_without_collectors_says_so(check_dir, invoke):
     # Nobody is told of Acme's alerts: not a failure (a digest-only set-up is fine), but said.
     assert result.exit_code == 0 and result.stdout.splitlines()[0].split(maxsplit=1) == [
         "email", "ok (no one receives the alerts of Acme: add email recipients or a channel)"]
-    assert "configures no collector" in result.stderr
+    # Ingest-only set-ups exist, so exit 0; but the warning says what a collector-less config means.
+    assert "Warning: " in result.stderr and "configures no collector: `brandpulse run` collects nothing" in result.stderr
+    assert "unless this set-up is ingest-only" in result.stderr
 
 
 def test_check_probes_chat_channels_without_sending_a_message(check_dir, invoke, server, monkeypatch):

@@ -24,7 +24,10 @@ def check(app: AppContext, fmt: str) -> None:
     from brandpulse.checking import probes, run_probes
 
     if not app.config.collectors:
-        click.echo(f"Note: {app.config_path} configures no collector; add one under `collectors:`.", err=True)
+        # A warning, not a failure: an ingest-only set-up (mentions imported from another tool) has none on purpose.
+        click.echo(f"Warning: {app.config_path} configures no collector: `brandpulse run` collects nothing, and only "
+                   "mentions imported with `brandpulse ingest` are classified and alerted on; add one under "
+                   "`collectors:` unless this set-up is ingest-only.", err=True)
     for note in app.config.language_notes() + app.config.account_notes():
         click.echo(f"Note: {note}.", err=True)
     # --db reaches the store probe as BRANDPULSE_DB does.
