@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from brandpulse.collectors.base import (
-    FUTURE_TOLERANCE, BrandQuery, CollectResult, MalformedItem, Mention, dated_by_now,
+    FUTURE_TOLERANCE, BrandQuery, CollectorError, CollectResult, MalformedItem, Mention, RetryLater, dated_by_now,
 )
 from brandpulse.collectors.brands import BrandMatcher
 from brandpulse.collectors.firstseen import FirstSeen, Undated
@@ -37,6 +37,9 @@ def collect_pages(
     An item its source gives no date (`convert` returns it `Undated`, dated `now`) is new when the cursor does not
     remember its id; on the first read the cursor remembers none, and each one read is remembered, not kept (see
     `firstseen`). `undated`: the source may give such items, so even a first read finding none starts the memory.
+
+    A page after the first that fails (a 503, a 429, a timeout) keeps the items read before it, with the cursor left
+    where it was (the older items the failure hid lie behind it) and the failure as the result's `error`.
     """
     if brand is not None and brand != query.brand:
         return CollectResult([], cursor)
@@ -45,7 +48,8 @@ def collect_pages(
     found: dict[str, Mention] = {}
     seen: list[tuple[Any, str]] = []
     undated_read: list[str] = []
-    for page in pages:
+    stopped: list[CollectorError] = []
+    for page in _until_failure(pages, stopped):
         reached_known = False
         for item in page:
             mention = _convert(source, convert, item)
@@ -71,11 +75,33 @@ def collect_pages(
         if reached_known:
             break
     else:
+        if stopped:
+            error = stopped[0]
+            return CollectResult(list(found.values()), cursor, str(error), error if isinstance(error, RetryLater)
+                                 else None)
         _warn_all_new(source, mark, seen, memory, undated_read)
     resume = mark.advance(seen).dump()
     if undated or memory.started or undated_read:
         resume = memory.after(undated_read).dump(resume)
     return CollectResult(list(found.values()), resume)
+
+
+def _until_failure(pages: Iterable[list[Any]], stopped: list[CollectorError]) -> Iterator[list[Any]]:
+    """`pages` until one fails after the first, its error then put in `stopped`; the first one failing raises."""
+    read = 0
+    iterator = iter(pages)
+    while True:
+        try:
+            page = next(iterator)
+        except StopIteration:
+            return
+        except CollectorError as exc:
+            if not read:
+                raise  # nothing read: the collector failed, its cursor stays
+            stopped.append(exc)
+            return
+        read += 1
+        yield page
 
 
 def _convert(source: str, convert: Callable[[Any], Mention | Undated], item: Any) -> Mention | Undated | None:

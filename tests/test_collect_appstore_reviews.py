@@ -62,9 +62,8 @@ def test_rate_limit_raises_a_collector_error_naming_the_source(server):
         collector(server).collect(BRAND, None)
 
 
-def test_server_error_on_a_later_page_raises_a_collector_error(server):
-    server.route(page_path(1), Reply.file("appstore_page1.json"))
-    server.route(page_path(2), Reply(503, b"busy"))
+def test_server_error_on_the_first_page_raises_a_collector_error(server):
+    server.route(page_path(1), Reply(503, b"busy"))
     with pytest.raises(CollectorError, match="appstore: server error HTTP 503"):
         collector(server).collect(BRAND, None)
 
@@ -98,3 +97,16 @@ def test_a_gap_longer_than_the_pages_read_is_logged(server, caplog):
     long_ago = {"at": "2026-01-01T00:00:00+00:00", "ids": ["1"]}
     result = collector(server, max_pages=1).collect(BRAND, long_ago)
     assert len(result.mentions) == 2 and "may have been missed (raise max_pages" in caplog.text
+
+
+def test_a_later_page_failing_keeps_the_reviews_read_before_it_and_leaves_the_cursor(server):
+    server.route(page_path(1), Reply.file("appstore_page1.json"))
+    server.route(page_path(2), Reply(503, b"busy"))
+    first = collector(server).collect(BRAND, None)
+    # Before, the whole run failed: a page 2 down for hours kept the newest reviews (a storm) out of the store.
+    assert [m.rating for m in first.mentions] == [1, 5] and first.cursor is None
+    assert "server error HTTP 503" in first.error
+
+    serve_three_pages(server)
+    again = collector(server).collect(BRAND, first.cursor)  # page 2 back: the rest read, the cursor moves
+    assert len(again.mentions) == 4 and again.error is None and again.cursor is not None

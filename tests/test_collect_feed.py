@@ -386,3 +386,12 @@ def test_the_undated_ids_remembered_are_those_of_the_latest_read_then_older_ones
     assert "old6" in after.ids and f"old{REMEMBERED - 1}" not in after.ids
     assert len(huge.ids) == REMEMBERED + 5 and "x" not in huge.ids  # a read's own ids are all kept
     assert FirstSeen.load({"at": "2026-11-20T10:00:00+00:00", "ids": []}).started is False
+
+
+def test_a_next_page_refused_keeps_the_first_pages_entries_and_asks_to_wait(server):
+    server.route("/reviews/atom", Reply.file("feed_page1.atom", ATOM))
+    server.route("/reviews/atom?page=2", Reply(429, b"", {"Retry-After": "120"}))
+    result = collector(server, "/reviews/atom").collect(BRAND, None)
+    assert [m.author for m in result.mentions] == ["Kim", "Lee"] and result.cursor is None
+    assert "rate limited (HTTP 429, Retry-After 120)" in result.error
+    assert result.retry.delay == timedelta(seconds=120)
