@@ -165,5 +165,5 @@ def fetch_json(session: requests.Session, source: str, url: str, *, credentials:
     response = fetch(session, source, "GET", url, credentials=credentials, **kwargs)
     try:
         return response.json()
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: arrays nested deeper than Python's stack
         raise MalformedPayload(f"{source}: {url} did not return JSON ({response.text[:80]!r}); the payload is malformed") from exc

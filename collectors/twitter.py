@@ -219,7 +219,7 @@ class TwitterCollector:
                                  f"{exc.response.headers.get('Retry-After')}); the next run after then retries", 503,
                                  **wait) from exc
             raise CollectorError(f"twitter: server error {exc}; the next run retries from the saved cursor") from exc
-        except requests.JSONDecodeError as exc:
+        except (requests.JSONDecodeError, RecursionError) as exc:  # RecursionError: JSON nested past the stack
             raise MalformedPayload(f"twitter: the API returned a malformed payload ({exc})") from exc
         except tweepy.TweepyException as exc:
             raise CollectorError(f"twitter: request failed: {exc}") from exc

@@ -170,3 +170,11 @@ def test_a_server_that_does_not_say_its_account_domain_has_its_authors_named_wit
 
     assert mention.author == f"acme@{server.url.removeprefix('http://')}"
     assert "cannot read the account domain" in caplog.text
+
+
+def test_json_nested_past_pythons_stack_is_a_malformed_payload_not_a_crash(server):
+    from brandpulse.collectors.base import MalformedPayload
+
+    server.route(TAG, Reply(200, b"[" * 100_000 + b"]" * 100_000, {"Content-Type": "application/json"}))
+    with pytest.raises(MalformedPayload, match="mastodon: .* did not return JSON"):
+        collector(server).collect(BRAND, None)

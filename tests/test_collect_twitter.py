@@ -5,7 +5,7 @@ import pytest
 import tweepy
 import vcr
 
-from brandpulse.collectors.base import BrandQuery, CollectorError, HttpStatusError
+from brandpulse.collectors.base import BrandQuery, CollectorError, HttpStatusError, MalformedPayload
 from brandpulse.collectors.http import with_timeout
 from brandpulse.collectors.twitter import TwitterCollector, build_query
 from brandpulse.store.mentions import save_mentions
@@ -228,3 +228,12 @@ def test_a_reset_time_past_any_calendar_still_keeps_the_pages_read():
     with replay.use_cassette(str(OURS / "twitter_429_midway_no_calendar.yaml")):
         midway = collector(clock, max_wait=600).collect(BRAND, {"since_id": "5"})
     assert len(midway.mentions) == 2 and "rate limited (reset at an unknown time)" in midway.error
+
+
+def test_json_nested_past_pythons_stack_is_a_malformed_payload_not_a_crash(tmp_path):
+    text = (OURS / "twitter_malformed_payload.yaml").read_text()
+    nested = tmp_path / "nested.yaml"
+    nested.write_text(text.replace("<html><body>Over capacity</body></html>", "'" + "[" * 100_000 + "]" * 100_000 + "'")
+                      .replace("text/html", "application/json"))
+    with pytest.raises(MalformedPayload, match="twitter: the API returned a malformed payload"):
+        run(nested)
