@@ -323,7 +323,8 @@ def test_check_without_collectors_says_so(check_dir, invoke):
     assert result.exit_code == 0 and result.stdout.splitlines()[0].split(maxsplit=1) == [
         "email", "ok (no one receives the alerts of Acme: add email recipients or a channel)"]
     # Ingest-only set-ups exist, so exit 0; but the warning says what a collector-less config means.
-    assert "Warning: " in result.stderr and "configures no collector: `brandpulse run` collects nothing" in result.stderr
+    assert "Warning: " in result.stderr
+    assert "configures no collector: `brandpulse run` collects nothing" in result.stderr
     assert "unless this set-up is ingest-only" in result.stderr
 
 

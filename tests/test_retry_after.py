@@ -46,7 +46,8 @@ def test_a_wait_is_never_before_the_answer_nor_longer_than_a_day():
 
 
 def test_a_429_defers_the_collector_for_its_retry_after_even_across_a_restart(tmp_path, server):
-    server.route(FEED, Reply(429, b"slow down", {"Retry-After": "600"}), Reply.file("feed_page2.atom", "application/atom+xml"))
+    server.route(FEED, Reply(429, b"slow down", {"Retry-After": "600"}),
+                 Reply.file("feed_page2.atom", "application/atom+xml"))
     answered = NOW + timedelta(seconds=20)  # the answer came 20 s into the run: the wait counts from then
     first = _pipeline(tmp_path, server, lambda: answered).collect(NOW)
     assert "429" in first.failures["forum:Pinebrook Coffee"] and "forum:Bolt" not in first.failures
