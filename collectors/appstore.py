@@ -91,7 +91,10 @@ class AppStoreCollector:
             entries = feed.get("entry") or []
             # A page holding a single review is an object, not a list.
             entries = [entries] if isinstance(entries, dict) else entries
-            if not isinstance(entries, list) or not entries:
+            if not isinstance(entries, list):  # a number or text: a broken answer, not an app without reviews
+                raise MalformedPayload(f"appstore: {url} returned a `feed.entry` that is a {type(entries).__name__}, "
+                                       "not a list of reviews; the payload is malformed")
+            if not entries:
                 return
             yield entries
             if not any(isinstance(link, dict) and (link.get("attributes") or {}).get("rel") == "next"

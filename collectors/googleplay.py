@@ -42,8 +42,12 @@ def _scraper() -> Any:
 def parse_page(body: str) -> tuple[list[Any], str | None]:
     """The raw review items and the next page's token from one batchexecute answer."""
     _, pattern, _ = _scraper()
+    found = pattern.findall(body)
+    if not found:  # an empty answer or an HTML page (a consent or error page), not the reviews' envelope
+        raise MalformedPayload(f"googleplay: the answer holds no reviews envelope (it begins {body[:60]!r}); the "
+                               "payload is malformed")
     try:
-        envelope = json.loads(pattern.findall(body)[0])
+        envelope = json.loads(found[0])
         results = json.loads(envelope[0][2])
     except (IndexError, TypeError, ValueError) as exc:
         raise MalformedPayload(f"googleplay: malformed reviews payload ({exc.__class__.__name__}: {body[:60]!r})") from exc

@@ -86,6 +86,14 @@ def test_payload_without_a_feed_raises_a_collector_error(server):
         collector(server).collect(BRAND, None)
 
 
+@pytest.mark.parametrize("entry", ['"x"', "3"])
+def test_a_feed_whose_entry_is_no_list_is_malformed_not_an_app_without_reviews(server, entry):
+    server.route(page_path(1), Reply(200, ('{"feed": {"entry": %s}}' % entry).encode()))
+    # Was: a run that succeeded with 0 reviews, and no word of the broken answer.
+    with pytest.raises(CollectorError, match="`feed.entry` that is a (str|int), not a list of reviews"):
+        collector(server).collect(BRAND, None)
+
+
 def test_malformed_review_is_skipped_and_the_rest_kept(server, caplog):
     server.route(page_path(1), Reply.file("appstore_malformed_item.json"))
     result = collector(server, max_pages=1).collect(BRAND, None)
