@@ -41,6 +41,24 @@ def unconfigured_brands(
     return dict(db.execute(sql, params).fetchall())
 
 
+# Every distinct brand of the mentions, one index seek each (a loose index scan, which neither database does alone
+# for DISTINCT), and the configured ones, which may have no mention yet.
+_BRAND_NAMES = """
+    WITH RECURSIVE stored (brand) AS (
+        SELECT min(brand) FROM mentions
+        UNION ALL
+        SELECT (SELECT min(brand) FROM mentions WHERE brand > stored.brand) FROM stored WHERE stored.brand IS NOT NULL)
+    SELECT brand FROM stored WHERE brand IS NOT NULL UNION SELECT name FROM brands"""
+
+
+def brand_spellings(db: Store, name: str) -> tuple[str, ...]:
+    """The stored (or configured) brands that are `name` ignoring case ('acme' finds 'Acme'); (name,) when none is."""
+    wanted = name.casefold()
+    # Compared here, not by SQL: lower() folds ASCII only on SQLite and follows the server's locale on PostgreSQL.
+    found = sorted({brand for (brand,) in db.execute(_BRAND_NAMES).fetchall() if brand.casefold() == wanted})
+    return tuple(found) or (name,)
+
+
 def list_brands(db: Store) -> list[dict[str, Any]]:
     """Every brand the store knows, active ones first."""
     return [

@@ -10,6 +10,7 @@ from typing import Any
 from brandpulse.sentiment.language import WITHDRAWN_CODES
 from brandpulse.sentiment.nps import COMPLAINT_THRESHOLD
 from brandpulse.store.backend import Dialect, Store
+from brandpulse.store.brands import brand_spellings
 from brandpulse.store.errors import QueryError, SearchSyntaxError  # noqa: F401 (re-exported for the CLI)
 from brandpulse.store.timestamps import to_db
 
@@ -34,7 +35,7 @@ ORDERS = {
 class MentionFilter:
     """Which mentions to read; every field left as None matches everything."""
 
-    brand: str | None = None
+    brand: str | None = None  # ignoring case: 'acme' reads the mentions stored as 'Acme'
     source: str | None = None
     since: datetime | None = None
     until: datetime | None = None
@@ -60,7 +61,6 @@ def check_columns(columns: Sequence[str]) -> tuple[str, ...]:
 
 
 _CLAUSES = {
-    "brand": "m.brand = :brand",
     "source": "m.source = :source",
     "since": "m.created_at >= :since",
     "until": "m.created_at < :until",
@@ -81,9 +81,10 @@ _FLAGS = ("to_answer", "unanswered")  # clauses without a parameter: used when t
 
 def mentions_sql(
     dialect: Dialect, f: MentionFilter, columns: Sequence[str] = DEFAULT_COLUMNS, order: str = "newest",
-    limit: int | None = None,
+    limit: int | None = None, brands: Sequence[str] = (),
 ) -> tuple[str, dict[str, Any]]:
-    """The SELECT (and its parameters) that reads the mentions `f` matches, in `dialect`."""
+    """The SELECT (and its parameters) that reads the mentions `f` matches, in `dialect`; `brands`: the stored
+    spellings of `f.brand` (brands.brand_spellings), f.brand itself when not given."""
     params = {name: getattr(f, name) for name in _CLAUSES}
     params.update(since=f.since and to_db(f.since), until=f.until and to_db(f.until),
                   **{flag: getattr(f, flag) or None for flag in _FLAGS})
@@ -94,6 +95,10 @@ def mentions_sql(
                       withdrawn_dash=f"{withdrawn}-", withdrawn_underscore=f"{withdrawn}_")
     used = [clause for name, clause in _CLAUSES.items() if params[name] is not None]
     params = {k: v for k, v in params.items() if v is not None and k not in _FLAGS}
+    if f.brand is not None:
+        names = {f"brand_{i}": name for i, name in enumerate(brands or (f.brand,))}
+        used.insert(0, f"m.brand IN ({', '.join(':' + key for key in names)})")
+        params.update(names)
     source, orders = "mentions m", ORDERS
     if f.search is not None:
         # Each backend has its own index: FTS5 on SQLite, a tsvector on PostgreSQL (see their dialects).
@@ -119,7 +124,8 @@ def iter_mentions(
     limit: int | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Yield the matching mentions one at a time, as dicts of `columns`; memory stays flat for any count."""
-    sql, params = mentions_sql(db.dialect, f, columns, order, limit)
+    brands = brand_spellings(db, f.brand) if f.brand is not None else ()
+    sql, params = mentions_sql(db.dialect, f, columns, order, limit, brands)
     names = tuple(columns)
     try:
         for row in db.stream(sql, params):

@@ -8,6 +8,7 @@ from typing import Any
 
 from brandpulse.sentiment.nps import COMPLAINT_THRESHOLD
 from brandpulse.store.backend import Dialect, Store
+from brandpulse.store.brands import brand_spellings
 from brandpulse.store.errors import StoreError
 from brandpulse.store.timestamps import from_db, to_db
 
@@ -24,15 +25,19 @@ STATS_COLUMNS = (
 
 
 def stats_sql(
-    dialect: Dialect, by: str, brand: str | None = None, since: datetime | None = None, until: datetime | None = None
+    dialect: Dialect, by: str, brand: str | Sequence[str] | None = None, since: datetime | None = None,
+    until: datetime | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    """The aggregate query behind `sentiment_stats`, and its parameters, in `dialect`."""
+    """The aggregate query behind `sentiment_stats`, and its parameters, in `dialect`; `brand` may be the several
+    stored spellings of one (brands.brand_spellings)."""
     if by not in BUCKETS:
         raise StoreError(f"unknown bucket {by!r}; choose from {', '.join(BUCKETS)}")
-    filters = {"brand": brand, "since": since and to_db(since), "until": until and to_db(until)}
-    params = {name: value for name, value in filters.items() if value is not None}
-    clauses = {"brand": "brand = :brand", "since": "created_at >= :since", "until": "created_at < :until"}
-    where = " WHERE " + " AND ".join(clauses[name] for name in params) if params else ""
+    names = [brand] if isinstance(brand, str) else list(brand or ())
+    params = {f"brand_{i}": name for i, name in enumerate(names)}
+    params.update({name: to_db(value) for name, value in (("since", since), ("until", until)) if value is not None})
+    clauses = [f"brand IN ({', '.join(':' + key for key in params if key.startswith('brand_'))})"] if names else []
+    clauses += [f"created_at {op} :{name}" for name, op in (("since", ">="), ("until", "<")) if name in params]
+    where = " WHERE " + " AND ".join(clauses) if clauses else ""
     sql = f"""
         SELECT brand, bucket, total, positive, neutral, negative, promoters, passives, detractors, unscored, complaints,
                round(100.0 * (promoters - detractors) / nullif(promoters + passives + detractors, 0), 1) AS nss,
@@ -64,11 +69,12 @@ def sentiment_stats(
     first bucket) to `until` (or its last); `nss` is %promoters - %detractors of the classified mentions. Without
     `brand`, the `brands` given (the configured ones) have their rows over a window even when they have no mention;
     `unclassified` counts the mentions in `total` the classifier has not read yet."""
-    sql, params = stats_sql(db.dialect, by, brand, since, until)
+    spellings = list(brand_spellings(db, brand)) if brand is not None else []
+    sql, params = stats_sql(db.dialect, by, spellings, since, until)
     rows = [dict(zip(STATS_COLUMNS, row)) for row in db.execute(sql, params).fetchall()]
     # Sorted here, not by the database: PostgreSQL puts NULL last and follows its locale's collation, SQLite neither.
     rows.sort(key=lambda row: (row["brand"] is not None, row["brand"] or "", row["bucket"]))
-    return fill_empty_buckets(rows, by, [brand] if brand else sorted(brands), since, until)
+    return fill_empty_buckets(rows, by, spellings or sorted(brands), since, until)
 
 
 _STEP = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(weeks=1)}

@@ -417,3 +417,17 @@ def test_search_syntax_without_words_of_its_own_still_works_on_sqlite(invoke, sq
         result = invoke("--db", sqlite_store_path, "query", "--search", search, "--columns", "external_id")
 
         assert result.exit_code == 0 and "4" in result.output.split(), (search, result.output)
+
+
+def test_brand_is_matched_ignoring_case_by_query_export_and_stats_on_both_backends(invoke, store_target):
+    day = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
+    path = seed(store_target, [mention(1, "a", day, "positive", brand="Acme"),
+                               mention(2, "b", day, "negative", brand="ÉCLAIR Café"),
+                               mention(3, "c", day, "neutral", brand="Bolt")])
+
+    assert [r["external_id"] for r in _json(invoke, path, "query", "--brand", "acme")] == ["1"]
+    assert [r["external_id"] for r in _json(invoke, path, "query", "--brand", "éclair café")] == ["2"]
+    exported = invoke("--db", path, "export", "--brand", "ACME", "--columns", "external_id")
+    assert [json.loads(line)["external_id"] for line in exported.stdout.splitlines()] == ["1"]
+    rows = _json(invoke, path, "stats", "--brand", "acme", "--since", "2026-03-02", "--until", "2026-03-03")
+    assert [(r["brand"], r["total"]) for r in rows] == [("Acme", 1)]

@@ -159,3 +159,15 @@ def test_silence_refuses_bad_arguments(storm, invoke, args, message):
     result = invoke("--config", storm.db_path.parent / "config.yaml", "alerts", "silence", *args)
 
     assert result.exit_code == 2 and message in result.output
+
+
+def test_silence_and_list_take_a_configured_brand_ignoring_case_and_store_its_configured_name(storm, invoke):
+    config = storm.db_path.parent / "config.yaml"
+    storm.evaluate_alerts(FIRST)
+
+    made = invoke("--config", config, "alerts", "silence", "--brand", "acme", "--for", "2h", "--by", "dana")
+    listed = invoke("--config", config, "alerts", "list", "--brand", "ACME", "--format", "json")
+
+    assert made.exit_code == 0 and made.stdout.startswith("silence 1: spike alerts of Acme muted until ")
+    assert _rows(storm, "SELECT brand FROM silences") == [("Acme",)]
+    assert [a["brand"] for a in json.loads(listed.stdout)] == ["Acme"]

@@ -40,7 +40,7 @@ def backtest(app: AppContext, since: datetime, until: datetime | None, brand: st
     if end <= start:
         raise click.BadParameter(f"--until {end.isoformat()} must be after --since {start.isoformat()}")
     configured = [b.name for b in app.config.brands]
-    selected_brands(configured, brand)
+    brand = selected_brands(configured, brand)[0] if brand is not None else None
     with domain_errors():
         for alert in app.pipeline.backtest(start, end, brand):
             click.echo(alert_json(alert))

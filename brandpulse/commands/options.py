@@ -77,9 +77,11 @@ def warn_unconfigured(others: dict[str | None, int], config_path: Any, command: 
 
 
 def selected_brands(names: list[str], brand: str | None) -> list[str]:
-    """The configured brands a `--brand` option selects (all when not given); an unknown one is a usage error."""
+    """The configured brands a `--brand` option selects (all when not given), matched ignoring case as the stored
+    mentions are (`acme` selects Acme); an unknown one is a usage error."""
     if brand is None:
         return names
-    if brand not in names:
+    found = [name for name in names if name.casefold() == brand.casefold()]
+    if not found:
         raise click.BadParameter(f"unknown brand {brand!r}; configured brands: {', '.join(names)}", param_hint="--brand")
-    return [brand]
+    return found

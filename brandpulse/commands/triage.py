@@ -64,7 +64,7 @@ def _in_store(app: AppContext, work: Callable[[Any], Any], read_only: bool = Fal
 def list_alerts(app: AppContext, since: datetime | None, brand: str | None, open_only: bool, limit: int, fmt: str) -> None:
     """List stored alerts, newest first, with who acknowledged them."""
     if brand is not None:
-        selected_brands([b.name for b in app.config.brands], brand)
+        brand = selected_brands([b.name for b in app.config.brands], brand)[0]
     rows = _in_store(app, lambda db: list(store_triage.list_alerts(db, since, brand, open_only, limit)), read_only=True)
     write_rows(rows, LIST_TABLE if fmt == "table" else store_triage.LISTED_COLUMNS, fmt)
 
@@ -91,7 +91,7 @@ def ack(app: AppContext, alert_id: int, by: str, note: str | None) -> None:
 @pass_app
 def silence(app: AppContext, brand: str, duration: timedelta, by: str, note: str | None) -> None:
     """Mute BRAND's spike alerts for a while: they are still detected and stored, but nothing is sent."""
-    selected_brands([b.name for b in app.config.brands], brand)
+    brand = selected_brands([b.name for b in app.config.brands], brand)[0]
     if duration <= timedelta(0):
         raise click.BadParameter("must be longer than zero", param_hint="--for")
     now = _now()
