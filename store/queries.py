@@ -48,6 +48,7 @@ class MentionFilter:
     lang: str | None = None  # ISO 639-1; matches collectors' regional tags too (en: en, en-GB, en_US)
     to_answer: bool = False  # detractors and complaints: what an alert lists, what the complaint counts count
     unanswered: bool = False  # only mentions nobody marked answered (`alerts answered`)
+    no_brand: bool = False  # only mentions stored without a brand (an import naming none of the brands' keywords)
 
 
 def check_columns(columns: Sequence[str]) -> tuple[str, ...]:
@@ -75,8 +76,9 @@ _CLAUSES = {
     # such as a 4-star review that rating_takes_precedence made passive.
     "to_answer": f"(m.category = 'detractor' OR (m.complaint >= {COMPLAINT_THRESHOLD!r} AND m.category <> 'promoter'))",
     "unanswered": "m.answered_at IS NULL",
+    "no_brand": "m.brand IS NULL",
 }
-_FLAGS = ("to_answer", "unanswered")  # clauses without a parameter: used when true
+_FLAGS = ("to_answer", "unanswered", "no_brand")  # clauses without a parameter: used when true
 
 
 def mentions_sql(

@@ -26,16 +26,17 @@ STATS_COLUMNS = (
 
 def stats_sql(
     dialect: Dialect, by: str, brand: str | Sequence[str] | None = None, since: datetime | None = None,
-    until: datetime | None = None,
+    until: datetime | None = None, no_brand: bool = False,
 ) -> tuple[str, dict[str, Any]]:
     """The aggregate query behind `sentiment_stats`, and its parameters, in `dialect`; `brand` may be the several
-    stored spellings of one (brands.brand_spellings)."""
+    stored spellings of one (brands.brand_spellings); `no_brand`: only the mentions stored without a brand."""
     if by not in BUCKETS:
         raise StoreError(f"unknown bucket {by!r}; choose from {', '.join(BUCKETS)}")
     names = [brand] if isinstance(brand, str) else list(brand or ())
     params = {f"brand_{i}": name for i, name in enumerate(names)}
     params.update({name: to_db(value) for name, value in (("since", since), ("until", until)) if value is not None})
     clauses = [f"brand IN ({', '.join(':' + key for key in params if key.startswith('brand_'))})"] if names else []
+    clauses += ["brand IS NULL"] if no_brand else []
     clauses += [f"created_at {op} :{name}" for name, op in (("since", ">="), ("until", "<")) if name in params]
     where = " WHERE " + " AND ".join(clauses) if clauses else ""
     sql = f"""
@@ -64,17 +65,20 @@ def sentiment_stats(
     since: datetime | None = None,
     until: datetime | None = None,
     brands: Sequence[str] = (),
+    no_brand: bool = False,
 ) -> list[dict[str, Any]]:
     """One row per brand and bucket, empty buckets included (zero counts, `nss` None), from `since` (or the brand's
     first bucket) to `until` (or its last); `nss` is %promoters - %detractors of the classified mentions. Without
     `brand`, the `brands` given (the configured ones) have their rows over a window even when they have no mention;
+    `no_brand` reads only the mentions stored without a brand, as one series of brand None;
     `unclassified` counts the mentions in `total` the classifier has not read yet."""
     spellings = list(brand_spellings(db, brand)) if brand is not None else []
-    sql, params = stats_sql(db.dialect, by, spellings, since, until)
+    sql, params = stats_sql(db.dialect, by, spellings, since, until, no_brand)
     rows = [dict(zip(STATS_COLUMNS, row)) for row in db.execute(sql, params).fetchall()]
     # Sorted here, not by the database: PostgreSQL puts NULL last and follows its locale's collation, SQLite neither.
     rows.sort(key=lambda row: (row["brand"] is not None, row["brand"] or "", row["bucket"]))
-    return fill_empty_buckets(rows, by, spellings or sorted(brands), since, until)
+    series = [None] if no_brand else spellings or sorted(brands)
+    return fill_empty_buckets(rows, by, series, since, until)
 
 
 _STEP = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(weeks=1)}
@@ -97,10 +101,10 @@ def _parse_label(label: str) -> datetime:
 
 
 def fill_empty_buckets(
-    rows: list[dict[str, Any]], by: str, brands: list[str], since: datetime | None, until: datetime | None,
+    rows: list[dict[str, Any]], by: str, brands: list[str | None], since: datetime | None, until: datetime | None,
 ) -> list[dict[str, Any]]:
     """`rows` (sorted by brand and bucket) with a zero row for every empty bucket of each brand in the window."""
-    by_brand: dict[str, list[dict[str, Any]]] = {name: [] for name in brands}
+    by_brand: dict[str | None, list[dict[str, Any]]] = {name: [] for name in brands}
     for row in rows:
         by_brand.setdefault(row["brand"], []).append(row)
     filled = []

@@ -431,3 +431,25 @@ def test_brand_is_matched_ignoring_case_by_query_export_and_stats_on_both_backen
     assert [json.loads(line)["external_id"] for line in exported.stdout.splitlines()] == ["1"]
     rows = _json(invoke, path, "stats", "--brand", "acme", "--since", "2026-03-02", "--until", "2026-03-03")
     assert [(r["brand"], r["total"]) for r in rows] == [("Acme", 1)]
+
+
+def test_no_brand_lists_exports_and_counts_the_mentions_stored_without_a_brand_on_both_backends(invoke, store_target):
+    day = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
+    path = seed(store_target, [mention(1, "a", day, "positive", brand="Acme"),
+                               mention(2, "b", day, "negative", brand=None),
+                               mention(3, "c", day + timedelta(hours=1), "neutral", brand=None)])
+
+    assert [r["external_id"] for r in _json(invoke, path, "query", "--no-brand")] == ["3", "2"]
+    exported = invoke("--db", path, "export", "--no-brand", "--columns", "external_id,brand")
+    assert [json.loads(line) for line in exported.stdout.splitlines()] == [
+        {"external_id": "2", "brand": None}, {"external_id": "3", "brand": None}]
+    rows = _json(invoke, path, "stats", "--no-brand", "--since", "2026-03-02", "--until", "2026-03-03")
+    assert [(r["brand"], r["total"], r["negative"]) for r in rows] == [(None, 2, 1)]
+
+
+@pytest.mark.parametrize("args", [("query", "--brand", ""), ("export", "--brand", " "), ("stats", "--brand", ""),
+                                  ("query", "--brand", "Acme", "--no-brand"), ("stats", "--brand", "a", "--no-brand")])
+def test_an_empty_brand_or_a_brand_with_no_brand_is_a_usage_error_naming_no_brand(invoke, sqlite_store_path, args):
+    result = invoke("--db", sqlite_store_path, *args)
+
+    assert result.exit_code == 2 and "--no-brand" in result.output

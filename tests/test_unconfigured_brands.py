@@ -46,6 +46,7 @@ def test_stats_shows_configured_brands_and_names_the_others_on_stderr(setup, inv
     assert [line.split(",")[0] for line in result.stdout.splitlines()[1:]] == ["Acme"]
     assert "the store also holds 'Pinebrook Coffee' (3 mentions), 'Northwind' (1 mention)" in result.stderr
     assert "Pass --brand NAME" in result.stderr and "1 mention(s) in the store belong to no brand" in result.stderr
+    assert "leaves them out (--no-brand counts them)" in result.stderr
 
 
 def test_stats_of_an_unconfigured_brand_asked_by_name_shows_it_without_a_note(setup, invoke):

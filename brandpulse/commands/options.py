@@ -62,7 +62,9 @@ DURATION = Duration()
 COLUMNS = Columns()
 
 
-def warn_unconfigured(others: dict[str | None, int], config_path: Any, command: str, hint: str) -> None:
+def warn_unconfigured(
+    others: dict[str | None, int], config_path: Any, command: str, hint: str, unbranded_hint: str = "",
+) -> None:
     """Say on stderr which brands in the store `command` leaves out because the config does not name them."""
     named = [(brand, count) for brand, count in others.items() if brand is not None]
     if named:
@@ -73,7 +75,7 @@ def warn_unconfigured(others: dict[str | None, int], config_path: Any, command: 
                    f"{hint}", err=True)
     if others.get(None):
         click.echo(f"Note: {others[None]} mention(s) in the store belong to no brand (they matched no brand's keywords "
-                   f"when imported); {command} leaves them out.", err=True)
+                   f"when imported); {command} leaves them out{unbranded_hint}.", err=True)
 
 
 def selected_brands(names: list[str], brand: str | None) -> list[str]:
@@ -85,3 +87,12 @@ def selected_brands(names: list[str], brand: str | None) -> list[str]:
     if not found:
         raise click.BadParameter(f"unknown brand {brand!r}; configured brands: {', '.join(names)}", param_hint="--brand")
     return found
+
+
+def check_brand(brand: str | None, no_brand: bool) -> None:
+    """Refuse an empty --brand (pointing to --no-brand, which selects the mentions without one) and both at once."""
+    if brand is not None and not brand.strip():
+        raise click.BadParameter("a brand's name is never empty; --no-brand selects the mentions stored without a "
+                                 "brand", param_hint="--brand")
+    if brand is not None and no_brand:
+        raise click.BadParameter("give one of --brand NAME, --no-brand", param_hint="--brand/--no-brand")

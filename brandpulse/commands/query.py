@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from brandpulse.commands.options import COLUMNS, MOMENT
+from brandpulse.commands.options import COLUMNS, MOMENT, check_brand
 from brandpulse.commands.output import format_option, private_file, write_rows
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
@@ -35,7 +35,9 @@ def _language(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The mention filters shared by `query` and `export`, gathered into one `MentionFilter` argument."""
     options = [
-        click.option("--brand", help="Only this brand."),
+        click.option("--brand", help="Only this brand (ignoring case: acme finds Acme)."),
+        click.option("--no-brand", is_flag=True,
+                     help="Only the mentions stored without a brand (imported lines naming no brand's keywords)."),
         click.option("--source", help="Only this source (twitter, reddit, appstore, ...)."),
         click.option("--since", type=MOMENT, help="Published at or after: ISO 8601 or a duration ago (24h, 7d)."),
         click.option("--until", type=MOMENT, help="Published before: ISO 8601 or a duration ago."),
@@ -66,7 +68,8 @@ def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _check_range(where: MentionFilter) -> None:
+def _check_filters(where: MentionFilter) -> None:
+    check_brand(where.brand, where.no_brand)
     if where.since and where.until and where.since >= where.until:
         raise click.BadParameter(f"--since {where.since:%Y-%m-%dT%H:%M:%SZ} is not before --until "
                                  f"{where.until:%Y-%m-%dT%H:%M:%SZ}", param_hint="--since/--until")
@@ -106,7 +109,7 @@ def query(
     app: AppContext, where: MentionFilter, limit: int, every: bool, order: str, columns: tuple[str, ...], fmt: str,
 ) -> None:
     """Show stored mentions matching the filters, newest first."""
-    _check_range(where)
+    _check_filters(where)
     limit = _row_limit(limit, every)
     if order == "relevance" and where.search is None:
         raise click.BadParameter("relevance needs --search", param_hint="--order")
@@ -127,7 +130,7 @@ def query(
 @pass_app
 def export(app: AppContext, where: MentionFilter, columns: tuple[str, ...], fmt: str, output: Path | None) -> None:
     """Stream every matching mention in storage order, in constant memory, whatever the store's size."""
-    _check_range(where)
+    _check_filters(where)
     with domain_errors():
         db = open_db(app.db_path, read_only=True)
         with _closing_rows(db, iter_mentions(db, where, columns, order="stored")) as rows:

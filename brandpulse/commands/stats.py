@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from brandpulse.commands.options import MOMENT, warn_unconfigured
+from brandpulse.commands.options import MOMENT, check_brand, warn_unconfigured
 from brandpulse.commands.output import format_option, write_rows
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
@@ -15,25 +15,30 @@ from brandpulse.store.stats import BUCKETS, STATS_COLUMNS, sentiment_stats
 
 @click.command()
 @click.option("--brand", help="Only this brand, configured or not (default: every configured brand, one series each).")
+@click.option("--no-brand", is_flag=True, help="Only the mentions stored without a brand, as one series.")
 @click.option("--by", type=click.Choice(list(BUCKETS)), default="day", show_default=True, help="Bucket width (UTC).")
 @click.option("--since", type=MOMENT, help="From: ISO 8601 or a duration ago (24h, 30d).")
 @click.option("--until", type=MOMENT, help="Before: ISO 8601 or a duration ago.")
 @format_option()
 @pass_app
-def stats(app: AppContext, brand: str | None, by: str, since, until, fmt: str) -> None:
+def stats(app: AppContext, brand: str | None, no_brand: bool, by: str, since, until, fmt: str) -> None:
     """Mentions per bucket: totals, labels, NPS categories and the net sentiment score (nss, -100..100)."""
+    check_brand(brand, no_brand)
     if since and until and since >= until:
         raise click.BadParameter("--since must be before --until", param_hint="--since/--until")
     # Without a config file (only --db), every brand in the store is shown.
-    configured = [b.name for b in app.optional_config.brands] if app.optional_config and brand is None else None
+    configured = ([b.name for b in app.optional_config.brands] if app.optional_config and brand is None and not no_brand
+                  else None)
     with domain_errors():
         db = open_db(app.db_path, read_only=True)
         try:
-            rows = sentiment_stats(db, by, brand, since, until, configured or ())
+            rows = sentiment_stats(db, by, brand, since, until, configured or (), no_brand)
             others = unconfigured_brands(db, configured, since, until) if configured is not None else {}
         finally:
             db.close()
     if configured is not None:
         rows = [row for row in rows if row["brand"] in configured]
-    warn_unconfigured(others, app.config_path, "stats", "Pass --brand NAME to see one, or add it under `brands:`.")
+    warn_unconfigured(others, app.config_path, "stats", "Pass --brand NAME to see one, or add it under `brands:`.",
+                      " (--no-brand counts them)")
     write_rows(rows, STATS_COLUMNS, fmt)
+
