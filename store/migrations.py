@@ -272,6 +272,11 @@ def m008_mentions_answered(db: sqlite_utils.Database) -> None:
     )
 
 
+def m009_search_folds_accents(db: sqlite_utils.Database) -> None:
+    """Nothing to change here: FTS5's unicode61 tokenizer already reads 'café' as 'cafe'. Its PostgreSQL twin makes
+    the tsvector fold accents alike (store/folding.py), so that a search finds the same posts on both backends."""
+
+
 _TABLE_NAME = re.compile(r'^CREATE TABLE "?mentions"?')
 _OLD_KEY = ",\n            UNIQUE (source, external_id)"
 MENTION_KEY_INDEX = "CREATE UNIQUE INDEX idx_mentions_key ON mentions (source, external_id, coalesce(brand, ''))"
@@ -282,7 +287,7 @@ _NEW_CATEGORY = "CHECK (category IN ('detractor', 'passive', 'promoter', 'unscor
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_initial, m002_brands_migrations_indexes, m003_job_runs, m004_collector_failing_since,
     m005_complaint_lang_unscored, m006_channels_and_triage, m007_mentions_per_brand,
-    m008_mentions_answered,
+    m008_mentions_answered, m009_search_folds_accents,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -7,6 +7,7 @@ name (a test checks it): a schema change lands for both backends or for neither.
 from __future__ import annotations
 
 from brandpulse.store.errors import StoreError
+from brandpulse.store.folding import FOLD_DROP, FOLD_FROM, FOLD_TO
 
 # Serialises migrations between processes starting at once (any constant; 'brandpulse' in ASCII).
 _MIGRATION_LOCK = 0x6272616E64
@@ -166,6 +167,15 @@ ALTER TABLE mentions ADD COLUMN answered_by text;
 ALTER TABLE mentions ADD COLUMN answered_at text;
 """
 
+# Search folds accents as FTS5 does ('cafe' finds 'café'; store/folding.py): the tsvector is computed again from the
+# folded text, and its index with it.
+M009 = f"""
+ALTER TABLE mentions DROP COLUMN search;
+ALTER TABLE mentions ADD COLUMN search tsvector
+    GENERATED ALWAYS AS (to_tsvector('simple', translate(text, '{FOLD_FROM + FOLD_DROP}', '{FOLD_TO}'))) STORED;
+CREATE INDEX idx_mentions_search ON mentions USING gin (search);
+"""
+
 # (name, script): the names of the SQLite migrations they mirror, in the same order.
 PG_MIGRATIONS: list[tuple[str, str]] = [
     ("m001_initial", M001),
@@ -176,6 +186,7 @@ PG_MIGRATIONS: list[tuple[str, str]] = [
     ("m006_channels_and_triage", M006),
     ("m007_mentions_per_brand", M007),
     ("m008_mentions_answered", M008),
+    ("m009_search_folds_accents", M009),
 ]
 
 _LOG_TABLE = """CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from brandpulse.store.errors import SearchSyntaxError
+from brandpulse.store.folding import fold
 
 # A phrase (with "" for a quote inside), a parenthesis, or a bare word up to the next space, quote or parenthesis.
 _TOKEN = re.compile(r'\s*(?:"((?:[^"]|"")*)"(\*?)|(\()|(\))|([^\s()"]+))')
@@ -19,6 +20,8 @@ def _lexemes(text: str, prefix: bool) -> str:
     # Quoted, the term goes through the same parser as the stored text: several words become a phrase (<->).
     if not _WORD.search(text):
         raise SearchSyntaxError(f"{text!r} has no word to search for")
+    # Folded as the tsvector is (pg_migrations m009): 'café' and 'cafe' are the same word, as in FTS5.
+    text = fold(text)
     quoted = "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
     return quoted + (":*" if prefix else "")
 

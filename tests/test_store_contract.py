@@ -57,6 +57,45 @@ def test_search_semantics_match_on_both_backends(db, search, expected):
     assert found == expected
 
 
+@pytest.mark.parametrize(("search", "expected"), [
+    ("cafe", {"a", "b", "c"}),                   # accents fold, as FTS5's unicode61 folds them
+    ("café", {"a", "b", "c"}),
+    ("CAFÉ", {"a", "b", "c"}),
+    ('"cafe creme"', {"b"}),
+    ("naive OR cooperation", {"d"}),
+    ("strasse", set()),                          # ß is a letter of its own, not an accented s, on both
+    ("Łódź", {"e"}),
+    ("lodz", set()),                             # Ł has no accent to drop (no decomposition), on both
+])
+def test_search_folds_accents_alike_on_both_backends(store_target, search, expected):
+    db = open_db(store_target)
+    texts = {"a": "un café noir", "b": "CAFÉ CRÈME", "c": "cafe\u0301 au lait", "d": "naïve coöperation",
+             "e": "Łódź office", "f": "Straße"}
+    store_mentions.save_mentions(db, [Mention(source="x", external_id=k, text=t, created_at=NOW)
+                                      for k, t in texts.items()], NOW)
+
+    found = {row["external_id"] for row in iter_mentions(db, MentionFilter(search=search), ("external_id",))}
+    db.close()
+
+    assert found == expected
+
+
+def test_the_postgresql_accent_folding_is_sqlite_fts5s_letter_for_letter():
+    import sqlite3
+
+    from brandpulse.store.folding import FOLD_DROP, FOLD_FROM, FOLD_TO
+
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE VIRTUAL TABLE t USING fts5 (text)")
+    conn.execute("CREATE VIRTUAL TABLE words USING fts5vocab (t, instance)")
+    conn.executemany("INSERT INTO t (rowid, text) VALUES (?, ?)",
+                     [(n, f"q{letter}q") for n, letter in enumerate(FOLD_FROM + FOLD_DROP)])
+    folded = dict(conn.execute("SELECT doc, term FROM words").fetchall())
+
+    assert [folded[n] for n in range(len(FOLD_FROM + FOLD_DROP))] == [f"q{letter}q" for letter in FOLD_TO] + [
+        "qq"] * len(FOLD_DROP)
+
+
 @pytest.mark.parametrize("search", ['"unterminated', "refund OR", "(refund", "NOT refund", ""])
 def test_invalid_search_is_a_search_syntax_error(db, search):
     with pytest.raises(SearchSyntaxError):
