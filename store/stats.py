@@ -20,7 +20,7 @@ IS_COMPLAINT = f"complaint >= {COMPLAINT_THRESHOLD!r} AND category <> 'promoter'
 BUCKETS = ("hour", "day", "week")
 STATS_COLUMNS = (
     "brand", "bucket", "total", "positive", "neutral", "negative", "promoters", "passives", "detractors", "unscored",
-    "complaints", "nss", "unclassified",
+    "complaints", "nss", "unclassified", "partial",
 )
 
 
@@ -66,11 +66,13 @@ def sentiment_stats(
     until: datetime | None = None,
     brands: Sequence[str] = (),
     no_brand: bool = False,
+    now: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """One row per brand and bucket, empty buckets included (zero counts, `nss` None), from `since` (or the brand's
     first bucket) to `until` (or its last); `nss` is %promoters - %detractors of the classified mentions. Without
     `brand`, the `brands` given (the configured ones) have their rows over a window even when they have no mention;
-    `no_brand` reads only the mentions stored without a brand, as one series of brand None;
+    `no_brand` reads only the mentions stored without a brand, as one series of brand None; `partial` is true for a
+    bucket the window (`since`, `until`, or `now` for one still in progress) covers only in part;
     `unclassified` counts the mentions in `total` the classifier has not read yet."""
     spellings = list(brand_spellings(db, brand)) if brand is not None else []
     sql, params = stats_sql(db.dialect, by, spellings, since, until, no_brand)
@@ -78,7 +80,7 @@ def sentiment_stats(
     # Sorted here, not by the database: PostgreSQL puts NULL last and follows its locale's collation, SQLite neither.
     rows.sort(key=lambda row: (row["brand"] is not None, row["brand"] or "", row["bucket"]))
     series = [None] if no_brand else spellings or sorted(brands)
-    return fill_empty_buckets(rows, by, series, since, until)
+    return mark_partial(fill_empty_buckets(rows, by, series, since, until), by, since, until, now)
 
 
 _STEP = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(weeks=1)}
@@ -98,6 +100,19 @@ def _label(bucket: datetime, by: str) -> str:
 
 def _parse_label(label: str) -> datetime:
     return from_db(label) if "T" in label else datetime.fromisoformat(label).replace(tzinfo=timezone.utc)
+
+
+def mark_partial(
+    rows: list[dict[str, Any]], by: str, since: datetime | None, until: datetime | None, now: datetime | None,
+) -> list[dict[str, Any]]:
+    """`rows`, each with `partial`: whether [since, min(until, now)) leaves out part of its bucket. A chart of a
+    window starting at 14:00 otherwise shows its first day as a drop, and today's unfinished day as one too."""
+    for row in rows:
+        start = _parse_label(row["bucket"])
+        end = start + _STEP[by]
+        covered_to = min(moment for moment in (end, until, now) if moment is not None)
+        row["partial"] = (since is not None and since > start) or covered_to < end
+    return rows
 
 
 def fill_empty_buckets(

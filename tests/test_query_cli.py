@@ -192,7 +192,8 @@ def test_stats_by_day_counts_labels_categories_and_nss_per_bucket(invoke, store_
     if (NOW - timedelta(hours=2)).date() == (NOW - timedelta(hours=1)).date():
         assert recent == [{"brand": "Pinebrook Coffee", "bucket": recent[0]["bucket"], "total": 2, "positive": 1,
                            "neutral": 0, "negative": 1, "promoters": 1, "passives": 0, "detractors": 1, "unscored": 0,
-                           "complaints": 0, "nss": 0.0, "unclassified": 0}]
+                           "complaints": 0, "nss": 0.0, "unclassified": 0,
+                           "partial": recent[0]["bucket"] == NOW.strftime("%Y-%m-%d")}]  # today is in progress
     old = [r for r in rows if r["total"] and r["bucket"] < (NOW - timedelta(days=5)).strftime("%Y-%m-%d")]
     # The four-star review is a passive whatever its text says: 0 promoters, 2 passives of 2.
     assert sum(r["passives"] for r in old) == 2 and all(r["nss"] == 0.0 for r in old)
@@ -239,8 +240,8 @@ def test_stats_by_hour_within_a_window(invoke, store_target):
     result = invoke("--db", path, "stats", "--by", "hour", "--since", "2026-03-02T10:00:00Z", "--format", "csv")
 
     assert list(csv.reader(io.StringIO(result.output)))[1:] == [
-        ["Pinebrook Coffee", "2026-03-02T10:00:00Z", "3", "0", "3", "0", "0", "3", "0", "0", "0", "0.0", "0"],
-        ["Pinebrook Coffee", "2026-03-02T11:00:00Z", "1", "0", "1", "0", "0", "1", "0", "0", "0", "0.0", "0"],
+        ["Pinebrook Coffee", "2026-03-02T10:00:00Z", "3", "0", "3", "0", "0", "3", "0", "0", "0", "0.0", "0", "False"],
+        ["Pinebrook Coffee", "2026-03-02T11:00:00Z", "1", "0", "1", "0", "0", "1", "0", "0", "0", "0.0", "0", "False"],
     ]
 
 
@@ -453,3 +454,25 @@ def test_an_empty_brand_or_a_brand_with_no_brand_is_a_usage_error_naming_no_bran
     result = invoke("--db", sqlite_store_path, *args)
 
     assert result.exit_code == 2 and "--no-brand" in result.output
+
+
+def test_stats_marks_the_buckets_a_since_or_until_inside_them_cuts_as_partial_on_both_backends(invoke, store_target):
+    day = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
+    path = seed(store_target, [mention(i, "x", day + timedelta(days=i), "neutral") for i in range(4)])
+
+    rows = _json(invoke, path, "stats", "--by", "day", "--since", "2026-03-02T14:00:00Z",
+                 "--until", "2026-03-05T06:00:00Z")
+    whole = _json(invoke, path, "stats", "--by", "day", "--since", "2026-03-03", "--until", "2026-03-05")
+
+    assert [(r["bucket"], r["total"], r["partial"]) for r in rows] == [
+        ("2026-03-02", 0, True), ("2026-03-03", 1, False), ("2026-03-04", 1, False), ("2026-03-05", 0, True)]
+    assert [r["partial"] for r in whole] == [False, False]
+
+
+def test_stats_marks_the_bucket_still_in_progress_as_partial(invoke, store_target):
+    path = seed(store_target, [mention(1, "x", NOW - timedelta(days=1), "neutral"), mention(2, "y", NOW, "neutral")])
+
+    rows = _json(invoke, path, "stats", "--by", "day")
+
+    assert rows[0]["partial"] is False and rows[-1]["partial"] is True
+    assert rows[-1]["bucket"] == NOW.strftime("%Y-%m-%d")

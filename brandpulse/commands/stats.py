@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import click
 
 from brandpulse.commands.options import MOMENT, check_brand, warn_unconfigured
@@ -32,7 +34,7 @@ def stats(app: AppContext, brand: str | None, no_brand: bool, by: str, since, un
     with domain_errors():
         db = open_db(app.db_path, read_only=True)
         try:
-            rows = sentiment_stats(db, by, brand, since, until, configured or (), no_brand)
+            rows = sentiment_stats(db, by, brand, since, until, configured or (), no_brand, datetime.now(timezone.utc))
             others = unconfigured_brands(db, configured, since, until) if configured is not None else {}
         finally:
             db.close()
