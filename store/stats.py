@@ -9,7 +9,7 @@ from typing import Any
 from brandpulse.sentiment.nps import COMPLAINT_THRESHOLD
 from brandpulse.store.backend import Dialect, Store
 from brandpulse.store.brands import brand_spellings
-from brandpulse.store.errors import StoreError
+from brandpulse.store.errors import QueryError, StoreError
 from brandpulse.store.timestamps import from_db, to_db
 
 # A complaint to answer, as every count of them reads it: the head's threshold, and no promoter (a promoter's label or
@@ -84,6 +84,9 @@ def sentiment_stats(
 
 
 _STEP = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(weeks=1)}
+# Rows a series may have: 11 years by hour, any span by day. A typo (--since 1900-01-01 --by hour) would otherwise
+# print a million rows of zeros.
+MAX_BUCKETS = 100_000
 
 
 def _bucket_of(moment: datetime, by: str) -> datetime:
@@ -109,9 +112,9 @@ def mark_partial(
     window starting at 14:00 otherwise shows its first day as a drop, and today's unfinished day as one too."""
     for row in rows:
         start = _parse_label(row["bucket"])
-        end = start + _STEP[by]
-        covered_to = min(moment for moment in (end, until, now) if moment is not None)
-        row["partial"] = (since is not None and since > start) or covered_to < end
+        end = _after(start, by)  # None for the calendar's last bucket, whose end no window reaches
+        covered_to = min((moment for moment in (end, until, now) if moment is not None), default=None)
+        row["partial"] = (since is not None and since > start) or (covered_to is not None and covered_to != end)
     return rows
 
 
@@ -128,13 +131,26 @@ def fill_empty_buckets(
             continue  # no data and no window: nothing to lay out
         first = _bucket_of(since, by) if since else _parse_label(found[0]["bucket"])
         last = _bucket_of(until - timedelta(microseconds=1), by) if until else _parse_label(found[-1]["bucket"])
+        count = (last - first) // _STEP[by] + 1
+        if count > MAX_BUCKETS:
+            raise QueryError(f"{brand or 'the mentions of no brand'} would have {count:,} {by} buckets from "
+                             f"{_label(first, by)} to {_label(last, by)}, more than {MAX_BUCKETS:,}; narrow --since "
+                             "and --until, or take wider buckets with --by")
         known = {row["bucket"]: row for row in found}
-        bucket = first
-        while bucket <= last:
+        bucket: datetime | None = first
+        while bucket is not None and bucket <= last:
             label = _label(bucket, by)
             filled.append(known.get(label) or {"brand": brand, "bucket": label, "total": 0, "positive": 0,
                                                "neutral": 0, "negative": 0, "promoters": 0, "passives": 0,
                                                "detractors": 0, "unscored": 0, "complaints": 0, "nss": None,
                                                "unclassified": 0})
-            bucket += _STEP[by]
+            bucket = _after(bucket, by)
     return filled
+
+
+def _after(bucket: datetime, by: str) -> datetime | None:
+    """The start of the bucket after `bucket`; None past the calendar's end (year 9999)."""
+    try:
+        return bucket + _STEP[by]
+    except OverflowError:
+        return None

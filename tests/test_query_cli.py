@@ -476,3 +476,19 @@ def test_stats_marks_the_bucket_still_in_progress_as_partial(invoke, store_targe
 
     assert rows[0]["partial"] is False and rows[-1]["partial"] is True
     assert rows[-1]["bucket"] == NOW.strftime("%Y-%m-%d")
+
+
+def test_stats_over_a_window_of_too_many_buckets_is_a_usage_error_naming_the_count(invoke, sqlite_store_path):
+    result = invoke("--db", sqlite_store_path, "stats", "--brand", "Pinebrook Coffee", "--by", "hour",
+                    "--since", "1900-01-01", "--until", "2026-01-01")
+
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "would have 1,104,504 hour buckets from 1900-01-01T00:00:00Z to 2025-12-31T23:00:00Z" in result.output
+
+
+def test_stats_at_the_end_of_the_calendar_lists_its_last_buckets(invoke, sqlite_store_path):
+    rows = _json(invoke, sqlite_store_path, "stats", "--brand", "Pinebrook Coffee", "--by", "week",
+                 "--since", "9999-12-20", "--until", "9999-12-31T12:00:00")
+
+    # The last week would end in year 10000, which Python's dates do not reach; both are still to come (partial).
+    assert [(r["bucket"], r["total"], r["partial"]) for r in rows] == [("9999-12-20", 0, True), ("9999-12-27", 0, True)]

@@ -12,6 +12,7 @@ from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
 from brandpulse.store import open_db
 from brandpulse.store.brands import unconfigured_brands
+from brandpulse.store.queries import QueryError
 from brandpulse.store.stats import BUCKETS, STATS_COLUMNS, sentiment_stats
 
 
@@ -36,6 +37,8 @@ def stats(app: AppContext, brand: str | None, no_brand: bool, by: str, since, un
         try:
             rows = sentiment_stats(db, by, brand, since, until, configured or (), no_brand, datetime.now(timezone.utc))
             others = unconfigured_brands(db, configured, since, until) if configured is not None else {}
+        except QueryError as exc:  # a window of too many buckets
+            raise click.BadParameter(str(exc), param_hint="--since/--until/--by") from None
         finally:
             db.close()
     if configured is not None:
