@@ -125,6 +125,9 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+_PROTOCOL_VIOLATION = "08P01"
+
+
 def server_error(exc: BaseException, target: str, closed: bool = False) -> StoreError | None:
     """The store error a server's failure means (disk full, out of memory, too many connections, the connection lost
     or `closed`), naming the server `target` (a URL without its password); None for any other error."""
@@ -135,7 +138,9 @@ def server_error(exc: BaseException, target: str, closed: bool = False) -> Store
         return DiskFull(DISK_FULL.format(target=target, error=error))
     if code in EXHAUSTED:
         return ServerUnavailable(EXHAUSTED[code].format(target=target, error=error))
-    if closed or code.startswith("08") or code in _SESSION_ENDED:
+    # 08P01 on an open connection is the statement's fault (a bind of too few parameters: `sql 'SELECT ?'`), not a
+    # lost server; a broken proxy's garbage closes the connection.
+    if closed or (code.startswith("08") and code != _PROTOCOL_VIOLATION) or code in _SESSION_ENDED:
         return ServerUnavailable(CONNECTION_LOST.format(target=target, error=error))
     return None
 

@@ -492,3 +492,12 @@ def test_stats_at_the_end_of_the_calendar_lists_its_last_buckets(invoke, sqlite_
 
     # The last week would end in year 10000, which Python's dates do not reach; both are still to come (partial).
     assert [(r["bucket"], r["total"], r["partial"]) for r in rows] == [("9999-12-20", 0, True), ("9999-12-27", 0, True)]
+
+
+@pytest.mark.parametrize("statement", ["SELECT ?", "SELECT * FROM mentions WHERE id = :id"])
+def test_sql_with_a_parameter_no_param_gives_is_an_sql_error_on_both_backends(invoke, store_path, statement):
+    result = invoke("--db", store_path, "sql", statement)
+
+    # Not the 'connection to the server lost' of a server gone away, which PostgreSQL's bind error was read as.
+    assert result.exit_code == 1 and result.output.startswith("Error: SQL error: ")
+    assert "connection" not in result.output
