@@ -184,7 +184,8 @@ def test_bad_input_is_a_usage_error_naming_the_argument(invoke, store_path, args
     assert "Traceback" not in result.output
 
 
-def test_stats_by_day_counts_labels_categories_and_nss_per_bucket(invoke, store_path):
+def test_stats_by_day_counts_labels_categories_and_nss_per_bucket(invoke, store_path, monkeypatch):
+    monkeypatch.setattr("brandpulse.commands.stats._now", lambda: NOW)  # today stays NOW's day past midnight
     rows = _json(invoke, store_path, "stats", "--brand", "Pinebrook Coffee", "--by", "day")
 
     assert sum(r["total"] for r in rows) == 4
@@ -469,8 +470,9 @@ def test_stats_marks_the_buckets_a_since_or_until_inside_them_cuts_as_partial_on
     assert [r["partial"] for r in whole] == [False, False]
 
 
-def test_stats_marks_the_bucket_still_in_progress_as_partial(invoke, store_target):
+def test_stats_marks_the_bucket_still_in_progress_as_partial(invoke, store_target, monkeypatch):
     path = seed(store_target, [mention(1, "x", NOW - timedelta(days=1), "neutral"), mention(2, "y", NOW, "neutral")])
+    monkeypatch.setattr("brandpulse.commands.stats._now", lambda: NOW)  # the day stays NOW's past midnight
 
     rows = _json(invoke, path, "stats", "--by", "day")
 

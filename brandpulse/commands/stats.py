@@ -16,6 +16,10 @@ from brandpulse.store.queries import QueryError
 from brandpulse.store.stats import BUCKETS, STATS_COLUMNS, sentiment_stats
 
 
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 @click.command()
 @click.option("--brand", help="Only this brand, configured or not (default: every configured brand, one series each).")
 @click.option("--no-brand", is_flag=True, help="Only the mentions stored without a brand, as one series.")
@@ -35,7 +39,7 @@ def stats(app: AppContext, brand: str | None, no_brand: bool, by: str, since, un
     with domain_errors():
         db = open_db(app.db_path, read_only=True)
         try:
-            rows = sentiment_stats(db, by, brand, since, until, configured or (), no_brand, datetime.now(timezone.utc))
+            rows = sentiment_stats(db, by, brand, since, until, configured or (), no_brand, _now())
             others = unconfigured_brands(db, configured, since, until) if configured is not None else {}
         except QueryError as exc:  # a window of too many buckets
             raise click.BadParameter(str(exc), param_hint="--since/--until/--by") from None
