@@ -23,6 +23,7 @@ class Dialect(Protocol):
     name: str
     encode_errors: tuple[type[BaseException], ...]  # what a text the database cannot store raises
     skip_locked: str  # ends a subquery whose rows another worker has locked are left out ('' where none can)
+    for_update: str  # ends a SELECT whose rows the transaction holds till it ends ('' where it holds the database)
 
     def bulk_insert(self, db: Store, rows: list[tuple[Any, ...]], insert: Callable[[Store, list], int]) -> int:
         """Insert many mentions through `insert`, with whatever the backend does around a large batch."""

@@ -90,6 +90,8 @@ class PostgresDialect:
                                                       psycopg.errors.ProgramLimitExceeded)
     # Rows another classify worker claimed are its to save: waiting on them could deadlock two workers.
     skip_locked = " FOR UPDATE OF c SKIP LOCKED"
+    # Two people acknowledging one storm or marking one post: the second waits, then reads what the first wrote.
+    for_update = " FOR UPDATE"
 
     def epoch(self, column: str) -> str:
         """Unix time of an ISO 8601 text column."""

@@ -64,6 +64,7 @@ class SqliteDialect:
     name = "sqlite"
     encode_errors: tuple[type[BaseException], ...] = (UnicodeEncodeError,)
     skip_locked = ""  # one writer at a time: no row is another worker's
+    for_update = ""  # a write transaction (BEGIN IMMEDIATE) already holds the whole database
 
     def epoch(self, column: str) -> str:
         """Unix time of an ISO 8601 text column."""

@@ -37,7 +37,11 @@ _ACTIVE_SILENCE = f"""SELECT {', '.join(SILENCE_COLUMNS)} FROM silences
     WHERE brand = :brand AND until > :now AND created_at <= :now AND lifted_at IS NULL ORDER BY until DESC LIMIT 1"""
 
 
-_MENTION_EXISTS = "SELECT 1 FROM mentions WHERE id = ?"
+# The locks end with the dialect's `for_update`: the row is held till the transaction ends, so whoever comes second
+# waits and then reads what the first wrote (the storm's first alert stands for its storm).
+_STORM_OF = "SELECT coalesce(storm_id, id) FROM alerts WHERE id = ?"
+_LOCK_ALERT = "SELECT id FROM alerts WHERE id = ?"
+_LOCK_MENTION = "SELECT 1 FROM mentions WHERE id = ?"
 _ANSWER = "SELECT id, answered_by, answered_at FROM mentions WHERE id = ?"
 # Guarded: of two people marking one post at once the first keeps it (PostgreSQL re-checks a row it waited for).
 _MARK_ANSWERED = "UPDATE mentions SET answered_by = ?, answered_at = ? WHERE id = ? AND answered_at IS NULL"
@@ -76,15 +80,17 @@ def list_alerts(
 
 def acknowledge(db: Store, alert_id: int, by: str, note: str | None, now: datetime) -> dict[str, Any]:
     """Record who owns alert `alert_id`; returns the alert row. A storm has one owner: a second ack, of the alert or
-    of another alert of its storm, keeps the first owner (the row returned names them)."""
-    row = db.execute("SELECT coalesce(storm_id, id) FROM alerts WHERE id = ?", [alert_id]).fetchone()
-    if row is None:
-        raise TriageError(f"no alert with id {alert_id}; `brandpulse alerts list` shows the stored ones")
-    owner = db.execute(_STORM_OWNER, {"s": row[0]}).fetchone()
-    if owner is None:
-        db.execute("UPDATE alerts SET acked_by = ?, acked_at = ?, ack_note = ? WHERE id = ?",
-                   [by, to_db(now), note, alert_id])
-    alert = dict(next(db.query(_ONE_ALERT, [alert_id])))
+    of another alert of its storm, keeps the first owner (the row returned names them), even one made at once."""
+    with transaction(db):
+        row = db.execute(_STORM_OF, [alert_id]).fetchone()
+        if row is None:
+            raise TriageError(f"no alert with id {alert_id}; `brandpulse alerts list` shows the stored ones")
+        db.execute(_LOCK_ALERT + db.dialect.for_update, [row[0]])
+        owner = db.execute(_STORM_OWNER, {"s": row[0]}).fetchone()
+        if owner is None:
+            db.execute("UPDATE alerts SET acked_by = ?, acked_at = ?, ack_note = ? WHERE id = ?",
+                       [by, to_db(now), note, alert_id])
+        alert = dict(next(db.query(_ONE_ALERT, [alert_id])))
     return alert if owner is None else {**alert, "acked_by": owner[0], "acked_at": owner[1]}
 
 
@@ -127,9 +133,13 @@ def active_silence(db: Store, brand: str, now: datetime) -> dict[str, Any] | Non
 
 
 def _known_mentions(db: Store, mention_ids: Iterable[int]) -> list[int]:
-    """The ids once each, in their order; TriageError naming every one not stored."""
+    """The ids once each, in their order, their rows held till the transaction ends; TriageError naming every one not
+    stored."""
     ids = list(dict.fromkeys(mention_ids))
-    unknown = [str(i) for i in ids if db.execute(_MENTION_EXISTS, [i]).fetchone() is None]
+    # Held in id order whatever order was typed: two people marking `1 2` and `2 1` would otherwise each hold one
+    # row and wait for the other's, a deadlock PostgreSQL ends by failing one of the commands.
+    held = {i for i in sorted(ids) if db.execute(_LOCK_MENTION + db.dialect.for_update, [i]).fetchone()}
+    unknown = [str(i) for i in ids if i not in held]
     if unknown:
         raise TriageError(f"no mention with id {', '.join(unknown)}; nothing was changed (`brandpulse query` shows "
                           "the stored mentions' ids in its first column)")

@@ -17,6 +17,8 @@ ALLOWED = {
     ("store/postgres_backend.py", "% or + formatting"),
     # Giving a reading to a post's copies: a constant UPDATE with the dialect's constant locking clause.
     ("store/mentions.py", ".format()"),
+    # Holding an alert's or a mention's row for triage: a constant SELECT with the dialect's constant FOR UPDATE.
+    ("store/triage.py", "% or + formatting"),
     # insert_ignoring: the caller's constant table, column and key names.
     ("store/sqlite_backend.py", "INSERT INTO "),
     ("store/postgres_backend.py", "INSERT INTO "),
