@@ -56,6 +56,7 @@ def _mention_lines(mentions: Sequence[Mapping[str, Any]]) -> list[str]:
     lines = []
     for number, m in enumerate(mentions[:TOP_MENTIONS], start=1):
         who = defuse(f"{m.get('source') or '?'} {m.get('author') or ''}".strip(), 40)
+        who = f"#{m['id']} {who}" if isinstance(m.get("id"), int) else who  # what `alerts answered` takes
         link = web_link(m.get("url"))
         link = link if link and len(link) <= MAX_LINK and not _BLANKS.search(link) else None
         similar = f" (+{m['similar']} similar)" if m.get("similar") else ""
@@ -81,8 +82,12 @@ def spike_chat(alert: Alert, alert_id: int) -> ChatMessage:
         lines.append(f"{alert.details['unscored']} more in a language no model reads, in no count: {unscored}")
     if themes := _themes(alert.details):
         lines.append(themes)
+    answered = alert.details.get("answered") or 0
     if mentions := _mention_lines(alert.details.get("top_mentions") or []):
-        lines += ["Top mentions:", *mentions]
+        lines += [f"Top mentions still to answer ({answered} already marked answered left out):" if answered
+                  else "Top mentions:", *mentions]
+    elif answered:
+        lines.append(f"All {answered} posts to answer of the window were already marked answered.")
     # The rest of the posts to answer: only 3 fit in a chat message. One of the TAIL lines `fit` keeps.
     began = storm_start(alert)
     began_at = f"{began:%H:%M}" if began.date() == alert.window_start.date() else f"{began:%Y-%m-%d %H:%M}"

@@ -177,7 +177,7 @@ def alert_email(
                "acknowledge": acknowledge_line(alert_id) if alert_id is not None else None,
                "themes": alert.details.get("themes", []), "themes_change": alert.details.get("themes_change"),
                "window_query": window_query(alert) if alert.kind == "spike" else None, "answered_how": ANSWERED_HOW,
-               "storm_start": storm_start(alert),
+               "storm_start": storm_start(alert), "answered": alert.details.get("answered", 0),
                "complaints": complaints_line(alert.details) if "complaints" in alert.details else None,
                "unscored_query": unscored_query(alert) if alert.kind == "spike" else None}
     return build_message(

@@ -21,25 +21,28 @@ def spike_evidence(
     complaint_threshold: float, top: int = 5,
 ) -> dict[str, Any]:
     """`themes` (top 5 JSON objects), `detractors`, `complaints` and how many of those are not detractors
-    (`passive_complaints`), and `top_mentions` (one per near-duplicate group, with `similar` and `is_complaint`) of
-    a window.
+    (`passive_complaints`), how many posts to answer were marked answered (`answered`), and `top_mentions` (one per
+    near-duplicate group of the posts still to answer, with `similar` and `is_complaint`) of a window.
 
     `window` is the window's posts to answer (text, score, complaint, category, lang, ...): its detractor mentions
     and its other complaints (a 4-star review the head reads as one is passive, yet it needs an answer and `stats`
     counts it); a mention without a category is a detractor. Themes are the detractors' (the rule's count);
     `baseline_texts` the same brand's detractor texts of the baseline period. Complaint groups come first, each part
-    largest group first (what the storm is made of, not the one most negative post), then the most negative.
+    largest group first (what the storm is made of, not the one most negative post), then the most negative. A post
+    with an `answered_by` is in every count but no top mention: support works from the list of what is left.
     """
     detractors = [m for m in window if m.get("category", "detractor") == "detractor"]
     found = themes([m["text"] or "" for m in detractors], baseline_texts, keywords, TOP_THEMES, bundled_background(),
                    [in_background_language(m.get("lang")) for m in detractors])
     # Among complaint (or other) groups of one size, the most negative first.
-    largest = largest_groups(complaints_first(window, complaint_threshold), top,
+    # Nobody marked them: the mark (None) is left out of what the alert stores.
+    still_open = [{k: v for k, v in m.items() if k != "answered_by"} for m in window if not m.get("answered_by")]
+    largest = largest_groups(complaints_first(still_open, complaint_threshold), top,
                              lambda group: is_complaint(group, complaint_threshold))
     complaints = complaint_count(window, complaint_threshold)
     return {"themes": [t.as_dict() for t in found], "detractors": len(detractors), "complaints": complaints,
             "passive_complaints": complaints - complaint_count(detractors, complaint_threshold),
-            "top_mentions": flagged(largest, complaint_threshold)}
+            "answered": len(window) - len(still_open), "top_mentions": flagged(largest, complaint_threshold)}
 
 
 def themes_change(previous: Sequence[str], current: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

@@ -53,7 +53,8 @@ def bucket_counts(
 
 # The posts support has to answer: every detractor, and every complaint but a promoter's (a 4-star review that
 # rating_takes_precedence made passive): the complaints `stats` and digests count, and query --to-answer lists.
-TO_ANSWER = f"""SELECT source, author, text, url, created_at, score, complaint, category, lang FROM mentions
+TO_ANSWER = f"""SELECT id, source, author, text, url, created_at, score, complaint, category, lang, answered_by
+    FROM mentions
     WHERE brand = ? AND created_at >= ? AND created_at < ?
           AND (category = 'detractor' OR (complaint >= {COMPLAINT_THRESHOLD!r} AND category <> 'promoter'))
           AND (? IS NULL OR source = ?)
@@ -65,7 +66,8 @@ def mentions_to_answer(
     limit: int = 20_000,
 ) -> list[dict[str, Any]]:
     """The detractor mentions and the other complaints (no promoter's) of `brand` (from `source` if given) in
-    [start, end), most negative first, with their category, complaint probability and language tag."""
+    [start, end), most negative first, with their id, category, complaint probability, language tag and who marked
+    them answered (None: nobody yet)."""
     return [dict(row) for row in db.query(TO_ANSWER, [brand, to_db(start), to_db(end), source, source, limit])]
 
 

@@ -43,6 +43,12 @@ def test_a_spike_message_says_how_many_are_complaints_and_marks_them():
     assert lines[4].startswith("2. twitter @\u200buser2: ")
 
 
+def test_a_window_whose_posts_were_all_answered_says_so_instead_of_listing_none():
+    message = alert_chat(_spike(top_mentions=[], answered=6), 17)
+
+    assert "All 6 posts to answer of the window were already marked answered." in message.body.splitlines()
+
+
 def test_themes_are_shown_when_the_alert_has_them_top_three_only():
     themes = [{"term": t, "count": c, "baseline_count": b, "score": s}
               for t, c, b, s in [("double charge", 18, 1, 9.1), ("refund", 9, 2, 4.0), ("app crash", 4, 0, 3.2),

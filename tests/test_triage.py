@@ -1,5 +1,7 @@
+import email
 import json
 import sqlite3
+from email import policy
 from datetime import timedelta
 
 import pytest
@@ -171,3 +173,32 @@ def test_silence_and_list_take_a_configured_brand_ignoring_case_and_store_its_co
     assert made.exit_code == 0 and made.stdout.startswith("silence 1: spike alerts of Acme muted until ")
     assert _rows(storm, "SELECT brand FROM silences") == [("Acme",)]
     assert [a["brand"] for a in json.loads(listed.stdout)] == ["Acme"]
+
+
+def _bodies(pipeline, after_id=0):
+    """The plain-text email body and the chat body of each alert queued after outbox row `after_id`."""
+    found = []
+    for channel, raw in _rows(pipeline, f"SELECT channel, message FROM outbox WHERE id > {after_id} ORDER BY id"):
+        if channel == "email":
+            found.append(email.message_from_bytes(raw, policy=policy.default).get_body(("plain",)).get_content())
+        else:
+            found.append(raw.decode("utf-8"))
+    return found
+
+
+def test_an_update_lists_only_the_posts_still_to_answer_with_their_ids_and_says_how_many_were_answered(storm, invoke):
+    config = storm.db_path.parent / "config.yaml"
+    storm.evaluate_alerts(FIRST)
+    second_hour = [i for (i,) in _rows(storm, "SELECT id FROM mentions WHERE category = 'detractor' AND created_at "
+                                              "LIKE '2026-03-06T15:%' ORDER BY id")]
+    answered = invoke("--config", config, "alerts", "answered", *map(str, second_hour[:-2]), "--by", "dana")
+    storm.evaluate_alerts(SECOND)
+
+    (details,) = [json.loads(d) for (d,) in _rows(storm, "SELECT details FROM alerts WHERE id = 2")]
+    mail, chat = _bodies(storm, after_id=2)
+    assert answered.exit_code == 0 and len(second_hour) == 20
+    assert [(m["id"], m["similar"]) for m in details["top_mentions"]] == [(second_hour[-2], 1)]
+    assert details["answered"] == 18
+    assert "Top posts still to answer" in mail and "leaving out 18 already marked answered:" in mail
+    assert f"#{second_hour[-2]} [twitter] user" in mail
+    assert f"1. #{second_hour[-2]} twitter user" in chat and "(18 already marked answered left out)" in chat
