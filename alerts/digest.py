@@ -19,7 +19,7 @@ SCORED = ("promoter", "passive", "detractor")
 TREND_DAYS = 30
 AVERAGE_DAYS = 7
 BASELINE_DAYS = 28  # the day's negative themes are contrasted with the brand's detractors of the 28 days before
-MENTION_FIELDS = ("source", "author", "text", "url", "created_at", "score", "complaint", "similar")
+MENTION_FIELDS = ("source", "author", "text", "url", "created_at", "score", "complaint", "similar", "answered_by")
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,7 @@ def test_digest_json_has_the_documented_shape(tmp_path, invoke):
     assert acme["unclassified"] == 0
     assert acme["sources"] == [{"source": "twitter", "volume": 190, "promoter": 72, "passive": 0, "detractor": 118,
                                 "net_score": acme["net_score"]}]
-    fields = {"source", "author", "text", "url", "created_at", "score", "complaint", "similar"}
+    fields = {"source", "author", "text", "url", "created_at", "score", "complaint", "similar", "answered_by"}
     assert all(set(m) == fields for m in acme["top_positive"])
     assert all(set(m) == fields | {"is_complaint"} for m in acme["top_negative"])
 
@@ -116,6 +116,23 @@ def test_the_day_counts_its_complaints_and_marks_those_among_the_top_negative_me
     assert f"Complaints (posts that need an answer): {acme['complaints']}" in text
     assert text.count("(complaint):") == sum(b for _, b in flags)
     assert f"<b>{acme['complaints']} complaints</b>" in html
+
+
+def test_the_top_negative_mentions_say_who_marked_them_answered(tmp_path, invoke):
+    config = _setup(tmp_path, invoke)
+    conn = sqlite3.connect(tmp_path / "brandpulse.db")
+    with conn:  # the flood is the most negative, and dana answered it
+        conn.execute("UPDATE mentions SET score = iif(text LIKE '%burned my desk%', -1.0, -0.5) WHERE score < 0")
+        conn.execute("UPDATE mentions SET answered_by = 'dana', answered_at = '2026-03-10T12:00:00Z' "
+                     "WHERE text LIKE '%burned my desk%'")
+
+    acme = _json(invoke, config)["brands"][0]
+    text = invoke("--config", config, "digest", "--date", DAY).output
+    html = invoke("--config", config, "digest", "--date", DAY, "--format", "html").output
+
+    assert [m["answered_by"] for m in acme["top_negative"]] == ["dana", None, None]
+    assert text.count("(answered by dana)") == 1 and "(answered by dana): " in text
+    assert html.count("answered by dana") == 1
 
 
 def test_share_of_voice_compares_every_configured_brand_with_the_previous_seven_days(tmp_path, invoke):
