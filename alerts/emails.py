@@ -40,6 +40,12 @@ def signed(value: float | None, digits: int = 0) -> str:
     return "n/a" if value is None else f"{round_half_away(value, digits):+.{digits}f}"
 
 
+def figure(value: float) -> str:
+    """A guard's observed value in three significant digits, `3000` rather than `3e+03` from a thousand on (a storm of
+    thousands is when support reads it)."""
+    return f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
+
+
 def percent(value: float | None) -> str:
     """`42.0 %` or `n/a`."""
     return "n/a" if value is None else f"{value:.1f} %"
@@ -69,6 +75,7 @@ _ENV.filters["window_in"] = window_in
 _ENV.filters["signed"] = signed
 _ENV.filters["sparkline"] = sparkline
 _ENV.filters["percent"] = percent
+_ENV.filters["figure"] = figure
 
 
 def render(template: str, context: Mapping[str, Any]) -> str:
