@@ -21,6 +21,7 @@ import itertools
 import re
 import string
 import threading
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -48,6 +49,23 @@ NEGATIONS = frozenset("no not cannot can't cant don't dont didn't doesn't won't 
 _LINKS = re.compile(r"(?:https?://|www\.|@)\S*")
 _PUNCTUATION = "".join(c for c in string.punctuation if c != "'") + string.digits
 _TO_BOUNDARY = bytes.maketrans(_PUNCTUATION.encode("ascii"), b"|" * len(_PUNCTUATION))
+
+
+class _SymbolsBeyondAscii(dict):
+    """A `str.translate` table, filled as characters come: punctuation and symbols beyond ASCII (emoji, `…`, `«`,
+    `¿`, `。`) become a boundary, as ASCII's do; `’` is an apostrophe; anything else (letters, their marks) stays."""
+
+    def __missing__(self, code: int) -> str | int:
+        if code == 0x2019:
+            value: str | int = "'"
+        else:
+            value = " | " if code > 0x7F and unicodedata.category(chr(code))[0] in "PS" else code
+        self[code] = value
+        return value
+
+
+# "charged twice😡" or "twice…" would otherwise be a word of its own, and the storm's "charged twice" not counted.
+_SYMBOLS = _SymbolsBeyondAscii()
 # Between two texts: a boundary, and where the next text starts (a private-use character no post is written in).
 TEXT_BREAK = "\ue000"
 _SEPARATOR = f" {TEXT_BREAK} "
@@ -98,11 +116,16 @@ def ignored_words(keywords: Iterable[str]) -> set[str]:
 
 def words(texts: Iterable[str]) -> list[str]:
     """The tokens of `texts`, lower-cased, '|' for a boundary (between texts, links, handles, digits, punctuation)."""
-    # A post's own TEXT_BREAK characters would count as texts of their own: one post repeating a phrase as many.
-    joined = _SEPARATOR.join(text.replace(TEXT_BREAK, " ") for text in texts).lower().replace("’", "'")
+    joined = _SEPARATOR.join(map(_plain, texts)).lower()
     data = (" " + _LINKS.sub(" | ", joined) + " ").encode("utf-8").translate(_TO_BOUNDARY).replace(b"|", b" | ")
     # A quote at either end of a word is not an apostrophe inside it ("'great'" is "great").
     return data.replace(b" '", b" ").replace(b"' ", b" ").decode("utf-8").split()
+
+
+def _plain(text: str) -> str:
+    """`text` with its symbols beyond ASCII as boundaries and without TEXT_BREAK (a post's own would count as texts
+    of their own: one post repeating a phrase as many); an ASCII text, most of them, as it is."""
+    return text if text.isascii() else text.replace(TEXT_BREAK, " ").translate(_SYMBOLS)
 
 
 def _is_word(token: str) -> bool:

@@ -135,3 +135,21 @@ def test_a_negation_opens_a_phrase_but_is_never_a_term_alone_or_at_its_end():
     assert "not working" in found  # what the complaint says; "working" alone would say the opposite
     assert not any(term.split()[-1] in {"no", "not"} or term in {"no", "not"} for term in found), found
     assert "since" not in " ".join(found).split()
+
+
+def test_emoji_and_punctuation_beyond_ascii_end_a_word_instead_of_making_it_another():
+    assert words(["charged twice😡😡 ¿por qué? «remboursement» wait… don’t “refund”"]) == [
+        "charged", "twice", "|", "|", "|", "por", "qué", "|", "|", "remboursement", "|", "wait", "|", "don't", "|",
+        "refund", "|"]
+    assert words(["café खराब"]) == ["café", "खराब"]  # letters and their marks stay whole
+
+
+def test_a_storm_written_with_emoji_and_ellipses_names_its_phrase():
+    rng = random.Random(12)
+    baseline = [complaint(rng) for _ in range(1000)]
+    endings = ["😡", "😡😡", "…", "!!", "🤬 refund", "… again"]
+    window = [f"acme charged twice{rng.choice(endings)}" for _ in range(60)] + [complaint(rng) for _ in range(60)]
+
+    found = {t.term: t.count for t in themes(window, baseline, ["acme"])}
+
+    assert found.get("charged twice") == 60, found
