@@ -114,6 +114,18 @@ def test_a_second_acknowledgement_keeps_the_first_owner(storm, invoke):
     assert _rows(storm, "SELECT acked_by FROM alerts") == [("dana",)]
 
 
+def test_a_second_acknowledgement_with_a_note_says_the_note_was_not_kept(storm, invoke):
+    config = storm.db_path.parent / "config.yaml"
+    storm.evaluate_alerts(FIRST)
+    invoke("--config", config, "alerts", "ack", "1", "--by", "dana")
+
+    again = invoke("--config", config, "alerts", "ack", "1", "--by", "sam", "--note", "billing team on it")
+
+    assert again.exit_code == 0 and again.output.startswith("alert 1 was already acknowledged by dana at ")
+    assert again.output.rstrip().endswith("; your note was not kept (tell dana: billing team on it)")
+    assert _rows(storm, "SELECT acked_by, ack_note FROM alerts") == [("dana", None)]
+
+
 def test_a_storm_has_one_owner_and_its_updates_are_not_open_once_it_is_acknowledged(storm, invoke):
     config = storm.db_path.parent / "config.yaml"
     storm.evaluate_alerts(FIRST)

@@ -78,7 +78,9 @@ def ack(app: AppContext, alert_id: int, by: str, note: str | None) -> None:
     """Acknowledge alert ALERT_ID: you own it, and its storm sends no further update messages."""
     row = _in_store(app, lambda db: store_triage.acknowledge(db, alert_id, by, note, _now()))
     if row["acked_by"] != by:
-        click.echo(f"alert {alert_id} was already acknowledged by {row['acked_by']} at {row['acked_at']}")
+        # The owner's note stays: the second one's is shown back, so that it is not lost without a word.
+        kept = f"; your note was not kept (tell {row['acked_by']}: {note})" if note else ""
+        click.echo(f"alert {alert_id} was already acknowledged by {row['acked_by']} at {row['acked_at']}{kept}")
         return
     click.echo(f"alert {alert_id} ({row['kind']}, {row['brand'] or row['source']}) acknowledged by {by}")
 
