@@ -42,6 +42,7 @@ _ACTIVE_SILENCE = f"""SELECT {', '.join(SILENCE_COLUMNS)} FROM silences
 _STORM_OF = "SELECT coalesce(storm_id, id) FROM alerts WHERE id = ?"
 _LOCK_ALERT = "SELECT id FROM alerts WHERE id = ?"
 _LOCK_MENTION = "SELECT 1 FROM mentions WHERE id = ?"
+_LOCK_SILENCE = "SELECT until, lifted_by, lifted_at FROM silences WHERE id = ?"
 _ANSWER = "SELECT id, answered_by, answered_at FROM mentions WHERE id = ?"
 # Guarded: of two people marking one post at once the first keeps it (PostgreSQL re-checks a row it waited for).
 _MARK_ANSWERED = "UPDATE mentions SET answered_by = ?, answered_at = ? WHERE id = ? AND answered_at IS NULL"
@@ -112,13 +113,18 @@ def add_silence(db: Store, brand: str, by: str, until: datetime, note: str | Non
 
 
 def lift_silence(db: Store, silence_id: int, by: str, now: datetime) -> None:
-    """End silence `silence_id` now; it stays on record with who lifted it."""
-    row = db.execute("SELECT until, lifted_at FROM silences WHERE id = ?", [silence_id]).fetchone()
-    if row is None:
-        raise TriageError(f"no silence with id {silence_id}; `brandpulse alerts silences` lists the active ones")
-    if row[1] is not None or row[0] <= to_db(now):
-        raise TriageError(f"silence {silence_id} is no longer active")
-    db.execute("UPDATE silences SET lifted_by = ?, lifted_at = ? WHERE id = ?", [by, to_db(now), silence_id])
+    """End silence `silence_id` now; it stays on record with who lifted it. Lifted already (even by someone at the
+    same moment), or over: TriageError saying so."""
+    with transaction(db):
+        row = db.execute(_LOCK_SILENCE + db.dialect.for_update, [silence_id]).fetchone()
+        if row is None:
+            raise TriageError(f"no silence with id {silence_id}; `brandpulse alerts silences` lists the active ones")
+        until, lifted_by, lifted_at = row
+        if lifted_at is not None:
+            raise TriageError(f"silence {silence_id} was already lifted by {lifted_by} at {lifted_at}")
+        if until <= to_db(now):
+            raise TriageError(f"silence {silence_id} is no longer active (it ended at {until})")
+        db.execute("UPDATE silences SET lifted_by = ?, lifted_at = ? WHERE id = ?", [by, to_db(now), silence_id])
 
 
 def silences(db: Store, now: datetime, active_only: bool = True) -> list[dict[str, Any]]:

@@ -157,7 +157,7 @@ def test_silence_is_recorded_listed_and_can_be_lifted_early(storm, invoke):
     assert until > active[0]["created_at"] and lifted.stdout == "silence 1 lifted by sam\n"
     # The end it was set for stays on record beside when it was lifted.
     assert after == [] and history[0]["lifted_by"] == "sam" and history[0]["until"] == until > history[0]["lifted_at"]
-    assert twice.exit_code == 1 and "no longer active" in twice.output
+    assert twice.exit_code == 1 and "silence 1 was already lifted by sam at " in twice.output
     assert table.splitlines()[0].split()[-2:] == ["lifted_by", "lifted_at"] and " sam " in table.splitlines()[2]
 
 

@@ -132,3 +132,29 @@ def test_an_undo_while_someone_marks_the_post_clears_the_mark_it_reports(pg_url)
 
     assert mine[0].changed
     assert theirs == [store_triage.Answer(1, "dana", "2026-03-06T15:30:00Z", True)]
+
+
+def _lift(db, silence_id, by, now):
+    """What lifting the silence says: None when it did, the error otherwise."""
+    try:
+        store_triage.lift_silence(db, silence_id, by, now)
+    except store_triage.TriageError as exc:
+        return [str(exc)]
+    return [None]
+
+
+def test_two_people_lifting_one_silence_at_once_leave_the_first_on_record_and_the_other_is_told(pg_url):
+    db = open_db(pg_url)
+    with transaction(db):
+        silence = store_triage.add_silence(db, "Pinebrook Coffee", "dana", NOW + timedelta(hours=2), None, NOW)
+    db.close()
+
+    mine, theirs = _race(pg_url, lambda db: _lift(db, silence, "dana", NOW),
+                         lambda db: _lift(db, silence, "sam", LATER))
+
+    assert mine == [None]
+    assert theirs == [f"silence {silence} was already lifted by dana at 2026-03-06T15:30:00Z"]
+    db = open_db(pg_url)
+    assert [tuple(r) for r in db.execute("SELECT lifted_by, lifted_at FROM silences").fetchall()] == [
+        ("dana", "2026-03-06T15:30:00Z")]
+    db.close()
