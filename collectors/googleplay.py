@@ -44,8 +44,8 @@ def parse_page(body: str) -> tuple[list[Any], str | None]:
     _, pattern, _ = _scraper()
     found = pattern.findall(body)
     if not found:  # an empty answer or an HTML page (a consent or error page), not the reviews' envelope
-        raise MalformedPayload(f"googleplay: the answer holds no reviews envelope (it begins {body[:60]!r}); the "
-                               "payload is malformed")
+        raise MalformedPayload(f"googleplay: malformed reviews payload (the answer holds no reviews envelope; it "
+                               f"begins {body[:60]!r})")
     try:
         envelope = json.loads(found[0])
         results = json.loads(envelope[0][2])

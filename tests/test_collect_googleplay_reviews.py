@@ -73,7 +73,7 @@ def test_timeout_raises_a_collector_error(server):
 def test_malformed_payload_raises_a_collector_error(server):
     server.route(PATH, Reply(200, b"<!doctype html><title>Sorry</title>"))
     # Was: 'malformed reviews payload (IndexError: '')', a Python error's name for an answer that is a web page.
-    with pytest.raises(CollectorError, match="googleplay: the answer holds no reviews envelope .*doctype html"):
+    with pytest.raises(CollectorError, match="googleplay: malformed reviews payload .the answer holds no reviews envelope; it begins .*doctype html"):
         collector(server).collect(BRAND, None)
 
 
