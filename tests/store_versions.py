@@ -34,3 +34,10 @@ def postgres_store_at(url, version, *statements):
             conn.execute("INSERT INTO schema_migrations VALUES (%s, %s, '2026-11-01T00:00:00Z')", [number, name])
         for statement in statements:
             conn.execute(statement)
+
+
+def insert_post(brand, text, created_at="2026-03-06T14:00:00Z", source="twitter", external_id="t1"):
+    """The INSERT of one post as any release stores it (the columns every schema has), for the stores above."""
+    values = ", ".join("'" + str(v).replace("'", "''") + "'" for v in (source, external_id, brand, text, created_at,
+                                                                       created_at))
+    return f"INSERT INTO mentions (source, external_id, brand, text, created_at, collected_at) VALUES ({values})"

@@ -12,7 +12,7 @@ from brandpulse.store.pg_migrations import PG_MIGRATIONS
 from brandpulse.store.queries import MentionFilter, iter_mentions
 from tests.alert_streams import HOUR, START
 from tests.store_seed import mention, seed
-from tests.store_versions import postgres_store_at, sqlite_store_at
+from tests.store_versions import insert_post, postgres_store_at, sqlite_store_at
 from tests.test_alerts_pipeline import STORM_HOUR, _messages, _pipeline
 
 NOW = datetime(2026, 3, 6, 15, 30, tzinfo=timezone.utc)
@@ -172,9 +172,7 @@ def test_a_schema_7_sqlite_store_upgrades_keeping_its_rows_and_search_then_takes
 
 
 def test_a_schema_7_postgresql_store_upgrades_keeping_its_rows_then_takes_answered_marks(pg_url):
-    postgres_store_at(pg_url, 7, """INSERT INTO mentions (source, external_id, brand, text, created_at, collected_at)
-                                    VALUES ('twitter', 't1', 'B', 'the refund never came', '2026-03-06T14:00:00Z',
-                                            '2026-03-06T14:05:00Z')""")
+    postgres_store_at(pg_url, 7, insert_post("B", "the refund never came"))
 
     db = open_db(pg_url)
     (answer,) = store_triage.mark_answered(db, [1], "dana", NOW)

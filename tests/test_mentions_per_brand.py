@@ -14,7 +14,7 @@ from brandpulse.store.migrations import SCHEMA_VERSION
 from brandpulse.store.queries import MentionFilter, iter_mentions
 from tests.conftest import write_config
 from tests.local_http import Reply
-from tests.store_versions import postgres_store_at, sqlite_store_at
+from tests.store_versions import insert_post, postgres_store_at, sqlite_store_at
 
 NOW = datetime(2026, 11, 20, 13, tzinfo=timezone.utc)
 BRANDS = """
@@ -62,9 +62,7 @@ def test_the_bulk_path_keeps_one_row_per_brand_too(store_target):
 
 def _schema_6_sqlite(path):
     db = sqlite_store_at(path, 6)
-    db.execute("""INSERT INTO mentions (source, external_id, brand, text, created_at, collected_at)
-                  VALUES ('twitter', 't1', 'Acme', 'left Acme for Bolt, the refund never came',
-                          '2026-11-20T12:00:00Z', '2026-11-20T12:05:00Z')""")
+    db.execute(insert_post("Acme", "left Acme for Bolt, the refund never came", "2026-11-20T12:00:00Z"))
     db.close()
 
 
@@ -85,9 +83,7 @@ def test_a_schema_6_sqlite_store_upgrades_keeping_its_rows_ids_and_search_then_s
 
 
 def test_a_schema_6_postgresql_store_upgrades_then_stores_the_second_brands_copy(pg_url):
-    postgres_store_at(pg_url, 6, """INSERT INTO mentions (source, external_id, brand, text, created_at, collected_at)
-                                    VALUES ('twitter', 't1', 'Acme', 'left Acme for Bolt', '2026-11-20T12:00:00Z',
-                                            '2026-11-20T12:05:00Z')""")
+    postgres_store_at(pg_url, 6, insert_post("Acme", "left Acme for Bolt", "2026-11-20T12:00:00Z"))
 
     db = open_db(pg_url)
     saved = store_mentions.save_mentions(db, [_post("Acme"), _post("Bolt")], NOW)

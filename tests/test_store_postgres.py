@@ -545,11 +545,9 @@ def test_a_worker_of_the_older_version_still_connected_is_not_upgraded_under(pg_
 
 def test_a_schema_8_store_upgrades_to_a_search_that_folds_accents_for_its_stored_posts(pg_url):
     from brandpulse.store.queries import MentionFilter, iter_mentions
-    from tests.store_versions import postgres_store_at
+    from tests.store_versions import insert_post, postgres_store_at
 
-    postgres_store_at(pg_url, 8, """INSERT INTO mentions (source, external_id, brand, text, created_at, collected_at)
-                                    VALUES ('x', '1', 'B', 'un café noir', '2026-03-06T14:00:00Z',
-                                            '2026-03-06T14:05:00Z')""")
+    postgres_store_at(pg_url, 8, insert_post("B", "un café noir", source="x", external_id="1"))
 
     db = open_db(pg_url)
     found = [row["external_id"] for row in iter_mentions(db, MentionFilter(search="cafe"), ("external_id",))]
