@@ -48,9 +48,10 @@ def print_run_summary(pipeline: Pipeline, collected: CollectReport, classified: 
     click.echo(f"Alerts:     {len(fired)} fired")
     for alert in fired:
         click.echo(f"  {alert.kind} {alert.brand or alert.source} {alert.window_start:%Y-%m-%d %H:%M}Z: {alert.reason}")
-    where = ", ".join(sorted(set(delivered.sent))) if delivered.sent else "-"
+    # Where they went (the SMTP server, channels, .eml files); nothing when nothing went.
+    where = "; " + ", ".join(sorted(set(delivered.sent))) if delivered.sent else ""
     # Every message still pending: queued by a run without the deliver job, or waiting for a retry after its backoff.
     pending, given_up = sum(q["pending"] for q in queued), sum(q["failed"] for q in queued)
     click.echo(f"Messages:   {len(delivered.sent)} delivered, {delivered.failed} failed; {pending} waiting to be sent"
-               + (f", {given_up} given up" if given_up else "") + f"; {where}")
+               + (f", {given_up} given up" if given_up else "") + where)
     click.echo(f"Store:      {label(pipeline.db_path)}")

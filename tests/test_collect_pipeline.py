@@ -351,7 +351,8 @@ email: {{outbox_dir: {tmp_path / "outbox"}}}
     assert "collector gone:Acme failed: " in result.output and "missing.jsonl" in result.output
     assert "1 new, 0 duplicate; 1 classified" in result.output  # the good one's mention was stored and classified
     assert "Error: 1 collector run(s) failed: gone:Acme" in result.output
-    assert "Messages:" in result.output
+    # Nothing to send: was '...; 0 waiting to be sent; -', a dash for where nothing went.
+    assert "Messages:   0 delivered, 0 failed; 0 waiting to be sent\n" in result.output
 
 
 def test_run_once_exits_0_when_every_collector_succeeded(tmp_path, invoke):
