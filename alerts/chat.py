@@ -9,7 +9,7 @@ from typing import Any
 
 from brandpulse.alerts.base import Alert
 from brandpulse.alerts.emails import (
-    ANSWERED_HOW, acknowledge_line, signed, storm_start, unscored_query, web_link, window_query,
+    ANSWERED_HOW, UNKNOWN_WHY, acknowledge_line, signed, storm_start, unscored_query, web_link, window_query,
 )
 from brandpulse.alerts.shown import excerpt
 
@@ -76,7 +76,9 @@ def spike_chat(alert: Alert, alert_id: int) -> ChatMessage:
     ]
     if "complaints" in alert.details:
         passive = alert.details.get("passive_complaints") or 0
+        unknown = alert.details.get("complaint_unknown") or 0
         lines.append(f"{alert.details['complaints'] - passive} of them are complaints (posts that need an answer)"
+                     + (f"; {unknown} not known ({UNKNOWN_WHY})" if unknown else "")
                      + (f", and {passive} passive mention(s) (a 4-star review, say) too." if passive else "."))
     if unscored := unscored_query(alert):
         lines.append(f"{alert.details['unscored']} more in a language no model reads, in no count: {unscored}")

@@ -124,13 +124,17 @@ def storm_start(alert: Alert) -> datetime:
     return datetime.fromisoformat(start.replace("Z", "+00:00")) if start else alert.window_start
 
 
+# Why a detractor has no complaint probability; the alert still lists it to answer, as every detractor.
+UNKNOWN_WHY = "labels imported without a complaint probability, or read by a model without a complaint head"
+
+
 def complaints_line(details: Mapping[str, Any]) -> str:
     """`17 of the 18 detractor mentions`, and the complaints that are no detractor when there are any: a 4-star
     review the complaint head reads as one is passive (rating_takes_precedence), and still needs an answer."""
-    passive = details.get("passive_complaints") or 0
+    passive, unknown = details.get("passive_complaints") or 0, details.get("complaint_unknown") or 0
     line = f"{details['complaints'] - passive} of the {details.get('detractors', '?')} detractor mentions"
-    return line + (f", and {passive} passive mention(s) (a 4-star review, say) that read as complaints"
-                   if passive else "")
+    return line + (f" ({unknown} of them not known: {UNKNOWN_WHY})" if unknown else "") + (
+        f", and {passive} passive mention(s) (a 4-star review, say) that read as complaints" if passive else "")
 
 
 def _listing(alert: Alert, *filters: str) -> str:

@@ -21,8 +21,9 @@ def spike_evidence(
     complaint_threshold: float, top: int = 5,
 ) -> dict[str, Any]:
     """`themes` (top 5 JSON objects), `detractors`, `complaints` and how many of those are not detractors
-    (`passive_complaints`), how many posts to answer were marked answered (`answered`), and `top_mentions` (one per
-    near-duplicate group of the posts still to answer, with `similar` and `is_complaint`) of a window.
+    (`passive_complaints`), how many detractors have no complaint probability (`complaint_unknown`), how many
+    posts to answer were marked answered (`answered`), and `top_mentions` (one per near-duplicate group of the posts
+    still to answer, with `similar` and `is_complaint`) of a window.
 
     `window` is the window's posts to answer (text, score, complaint, category, lang, ...): its detractor mentions
     and its other complaints (a 4-star review the head reads as one is passive, yet it needs an answer and `stats`
@@ -42,6 +43,8 @@ def spike_evidence(
     complaints = complaint_count(window, complaint_threshold)
     return {"themes": [t.as_dict() for t in found], "detractors": len(detractors), "complaints": complaints,
             "passive_complaints": complaints - complaint_count(detractors, complaint_threshold),
+            # Labels imported without one, or a model without a complaint head: no complaint is not "not a complaint".
+            "complaint_unknown": sum(1 for m in detractors if m.get("complaint") is None),
             "answered": len(window) - len(still_open), "top_mentions": flagged(largest, complaint_threshold)}
 
 

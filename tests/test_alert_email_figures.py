@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 from brandpulse.alerts.base import Bucket
 from brandpulse.alerts.emails import alert_email
 from brandpulse.alerts.spike import SpikeRule, detect_spikes
@@ -18,3 +20,20 @@ def test_the_guards_of_a_storm_of_thousands_show_whole_numbers_not_scientific_no
         body = message.get_body((kind,)).get_content()
         assert "min_count: 3000 (required 6)" in body and "min_ratio: 3000 (required 2.0)" in body
         assert "min_share: 0.968 (required 0.4)" in body and "e+0" not in body
+
+
+def test_a_storm_of_imported_labels_says_its_complaints_are_not_known_rather_than_none():
+    from brandpulse.alerts.chat import spike_chat
+    from brandpulse.alerts.evidence import spike_evidence
+
+    posts = [{"text": f"acme order {n} never came", "score": -80, "complaint": None, "category": "detractor",
+              "lang": "en", "source": "x", "author": "a", "url": None} for n in range(300)]
+    alert = _storm_of(300)
+    alert = replace(alert, details={**alert.details, **spike_evidence(posts, [], ["acme"], 0.5)})
+
+    body = alert_email(alert, "bp@example.com", ["support@example.com"], []).get_body(("plain",)).get_content()
+    chat = spike_chat(alert, 1).body
+
+    # Was: 'Complaints (posts that need an answer): 0 of the 30 detractor mentions', though all 300 are to answer.
+    assert "0 of the 300 detractor mentions (300 of them not known: labels imported without a complaint" in body
+    assert "0 of them are complaints (posts that need an answer); 300 not known (labels imported" in chat
