@@ -503,3 +503,14 @@ def test_sql_with_a_parameter_no_param_gives_is_an_sql_error_on_both_backends(in
     # Not the 'connection to the server lost' of a server gone away, which PostgreSQL's bind error was read as.
     assert result.exit_code == 1 and result.output.startswith("Error: SQL error: ")
     assert "connection" not in result.output
+
+
+def test_sql_refuses_a_parameter_given_twice_and_warns_of_one_the_statement_does_not_use(invoke, store_path):
+    twice = invoke("--db", store_path, "sql", "SELECT :a AS a", "-p", "a=1", "-p", "a=2")
+    unused = invoke("--db", store_path, "sql", "SELECT :brand AS b", "-p", "brand=Acme", "-p", "brnad=Bolt",
+                    "--format", "json")
+
+    # Was: the last value silently used, and a misspelt parameter silently dropped.
+    assert twice.exit_code == 2 and "a is given twice ('1' and '2')" in twice.output
+    assert unused.exit_code == 0 and json.loads(unused.stdout) == [{"b": "Acme"}]
+    assert "Warning: --param brnad: the statement has no :brnad; the value is not used" in unused.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 import click
@@ -27,7 +28,12 @@ def sql(app: AppContext, statement: str, params: tuple[str, ...], fmt: str) -> N
         name, sep, value = item.partition("=")
         if not sep or not name:
             raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--param")
+        if name in named:  # one would silently win: which the user meant is theirs to say
+            raise click.BadParameter(f"{name} is given twice ({named[name]!r} and {value!r})", param_hint="--param")
         named[name] = value
+    for name in named:
+        if not re.search(rf":{re.escape(name)}\b", statement):  # a typo, or a parameter the statement lost
+            click.echo(f"Warning: --param {name}: the statement has no :{name}; the value is not used", err=True)
     with domain_errors():
         db = open_db(app.db_path, read_only=True)
     try:
