@@ -264,6 +264,19 @@ def test_export_csv_to_a_file_round_trips_text_with_commas_and_quotes(invoke, tm
     assert [r["text"] for r in rows] == [text]
 
 
+def test_export_csv_for_excel_begins_with_a_byte_order_mark_and_json_refuses_one(invoke, tmp_path, sqlite_store_path):
+    to_file = invoke("--db", sqlite_store_path, "export", "--format", "csv", "--bom", "-o", tmp_path / "out.csv")
+    to_stdout = invoke("--db", sqlite_store_path, "export", "--format", "csv", "--bom", "--columns", "id")
+    refused = invoke("--db", sqlite_store_path, "export", "--format", "jsonl", "--bom")
+
+    raw = (tmp_path / "out.csv").read_bytes()
+    # Excel reads a CSV without it in the system's code page ('CafÃ©'); with it, as UTF-8.
+    assert to_file.exit_code == 0 and raw.startswith(b"\xef\xbb\xbf") and raw.count(b"\xef\xbb\xbf") == 1
+    assert next(csv.reader(raw.decode("utf-8-sig").splitlines()))[0] == "id"
+    assert to_stdout.stdout.startswith("\ufeffid\n")
+    assert refused.exit_code == 2 and "--bom" in refused.output
+
+
 def test_sql_runs_select_and_prints_json(invoke, store_path):
     rows = _json(invoke, store_path, "sql", "SELECT brand, count(*) AS n FROM mentions WHERE label = :l GROUP BY brand ORDER BY brand",
                  "-p", "l=negative")

@@ -127,15 +127,23 @@ def query(
 @format_option(default="jsonl", choices=("csv", "jsonl", "json"))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), default=None,
               help="Write to this file instead of stdout.")
+@click.option("--bom", is_flag=True, help="Begin the CSV with a UTF-8 byte-order mark, for Excel.")
 @pass_app
-def export(app: AppContext, where: MentionFilter, columns: tuple[str, ...], fmt: str, output: Path | None) -> None:
+def export(app: AppContext, where: MentionFilter, columns: tuple[str, ...], fmt: str, output: Path | None,
+           bom: bool) -> None:
     """Stream every matching mention in storage order, in constant memory, whatever the store's size."""
     _check_filters(where)
+    if bom and fmt != "csv":
+        raise click.BadParameter("a byte-order mark is for CSV opened in Excel; JSON must not have one",
+                                 param_hint="--bom")
+    # Excel reads a CSV without the mark in the system's code page: 'Café' shows as 'CafÃ©'.
+    start = "\ufeff" if bom else ""
     with domain_errors():
         db = open_db(app.db_path, read_only=True)
         with _closing_rows(db, iter_mentions(db, where, columns, order="stored")) as rows:
             _check_search(db, where)
             if output is None:
+                click.echo(start, nl=False)
                 write_rows(rows, columns, fmt)
                 return
             try:
@@ -143,6 +151,7 @@ def export(app: AppContext, where: MentionFilter, columns: tuple[str, ...], fmt:
             except OSError as exc:
                 raise click.BadParameter(f"cannot write {output}: {exc.strerror}", param_hint="--output") from None
             with out:
+                out.write(start)
                 count = write_rows(rows, columns, fmt, out)
             click.echo(f"{count} mention(s) written to {output}", err=True)
 
