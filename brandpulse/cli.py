@@ -213,6 +213,7 @@ from brandpulse.commands.digest import digest_command  # noqa: E402
 from brandpulse.commands.store import store_group  # noqa: E402
 from brandpulse.commands.init import init  # noqa: E402
 from brandpulse.commands.check import check  # noqa: E402
+from brandpulse.commands.outbox import outbox_group  # noqa: E402
 
 cli.add_command(query)
 cli.add_command(export)
@@ -226,3 +227,4 @@ cli.add_command(digest_command)
 cli.add_command(store_group)
 cli.add_command(init)
 cli.add_command(check)
+cli.add_command(outbox_group)

@@ -6,12 +6,14 @@ One row per message and channel: `channel` is `email` or the name of a configure
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from brandpulse.store.backend import Store
+from brandpulse.store.backend import Store, transaction
+from brandpulse.store.errors import StoreError
 from brandpulse.store.timestamps import to_db
 
 EMAIL = "email"
@@ -91,3 +93,50 @@ def mark_failed(db: Store, item_id: int, error: str, retry_at: datetime | None) 
            WHERE id = ?""",
         [error, retry_at and to_db(retry_at), retry_at and to_db(retry_at), item_id],
     )
+
+
+class OutboxError(StoreError):
+    """A message that cannot be queued again: unknown, not given up, or its body pruned."""
+
+
+GIVEN_UP_COLUMNS = ("id", "kind", "brand", "channel", "subject", "attempts", "created_at", "last_error")
+_GIVEN_UP = f"""SELECT {', '.join(GIVEN_UP_COLUMNS)}, length(message) > 0 AS kept FROM outbox
+    WHERE status = 'failed' ORDER BY id"""
+_STATUS = "SELECT status, length(message) > 0 FROM outbox WHERE id = ?"
+# attempts from 0: the backoff starts over, and the message has its 60 attempts again.
+_REQUEUE = """UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?
+    WHERE id = ? AND status = 'failed'"""
+
+
+def given_up(db: Store) -> list[dict[str, Any]]:
+    """The messages given up (a permanent refusal, or 60 failed attempts), oldest first, with `kept`: whether their
+    body is still stored (retention empties it)."""
+    return [dict(zip((*GIVEN_UP_COLUMNS, "kept"), row)) for row in db.execute(_GIVEN_UP).fetchall()]
+
+
+def requeue(db: Store, ids: Sequence[int] | None, now: datetime) -> list[int]:
+    """Queue given-up messages again, due `now` (all of them when `ids` is None, those whose body is kept); returns
+    their ids. An id unknown, not given up or pruned: OutboxError naming each, and nothing is changed."""
+    with transaction(db):
+        if ids is None:
+            chosen = [row["id"] for row in given_up(db) if row["kept"]]
+        else:
+            chosen = list(dict.fromkeys(ids))
+            problems = [problem for i in chosen if (problem := _why_not(db, i))]
+            if problems:
+                raise OutboxError("; ".join(problems) + "; nothing was queued again (`brandpulse outbox list` shows "
+                                  "the messages given up)")
+        for item_id in chosen:
+            db.execute(_REQUEUE, [to_db(now), item_id])
+    return chosen
+
+
+def _why_not(db: Store, item_id: int) -> str | None:
+    row = db.execute(_STATUS, [item_id]).fetchone()
+    if row is None:
+        return f"no message with id {item_id}"
+    if row[0] != "failed":
+        return f"message {item_id} is {'sent' if row[0] == 'sent' else 'waiting to be sent'}, not given up"
+    if not row[1]:
+        return f"message {item_id} was pruned (its body emptied by `prune`): it cannot be sent again"
+    return None

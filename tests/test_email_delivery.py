@@ -1,4 +1,5 @@
 import email
+import json
 import socket
 import sqlite3
 import ssl
@@ -267,3 +268,34 @@ def test_half_an_smtp_login_sends_nothing_keeps_the_email_queued_and_says_so(tmp
     assert f"the SMTP login is half set; set {unset} in the environment" in caplog.text
     assert PASSWORD not in caplog.text
     assert [row[:2] for row in _outbox(tmp_path)] == [("sent", 2)]
+
+
+def test_an_email_given_up_is_listed_and_sent_again_once_queued_again(tmp_path, monkeypatch, tls, invoke):
+    inbox, port = Inbox(rcpt_reply="550 5.1.1 no such mailbox"), _free_port()
+    controller = _server(inbox, port, "starttls", tls)
+    monkeypatch.setattr("brandpulse.commands.outbox._now", lambda: NOW + timedelta(hours=1))
+    try:
+        pipeline = _pipeline(tmp_path, monkeypatch, port, "starttls", tls)
+        given_up, sent = _queue(pipeline, "given up"), _queue(pipeline, "sent later")
+        first = pipeline.deliver(NOW)  # both refused for good
+        db = ("--db", tmp_path / "brandpulse.db")
+        listed = invoke(*db, "outbox", "list", "--format", "json")
+        status = invoke(*db, "status")
+        inbox.rcpt_reply = None  # the mailbox was created
+        unknown = invoke(*db, "outbox", "retry", str(given_up), "99")
+        again = invoke(*db, "outbox", "retry", str(given_up))
+        nothing_yet = pipeline.deliver(NOW + timedelta(minutes=59))
+        later = pipeline.deliver(NOW + timedelta(hours=1))
+        twice = invoke(*db, "outbox", "retry", str(given_up))
+    finally:
+        controller.stop()
+
+    assert first.failed == 2 and [r["id"] for r in json.loads(listed.stdout)] == [given_up, sent]
+    assert "2 given up; `brandpulse outbox list` shows the messages given up, `outbox retry` sends" in status.output
+    assert unknown.exit_code == 1 and "no message with id 99; nothing was queued again" in unknown.output
+    assert again.exit_code == 0 and again.output.startswith(f"1 message(s) queued again: {given_up};")
+    # Was: given up for good, with no way to send it but SQL on the store.
+    assert (nothing_yet.sent, len(later.sent)) == ([], 1)
+    assert [email.message_from_bytes(m[2], policy=policy.default)["Subject"] for m in inbox.messages] == ["given up"]
+    assert [s[0] for s in _outbox(tmp_path)] == ["sent", "failed"]
+    assert twice.exit_code == 1 and f"message {given_up} is sent, not given up" in twice.output

@@ -106,8 +106,11 @@ def _print_text(report: dict[str, Any]) -> None:
                    f"{', '.join(channel['brands'] or ['every brand'])}): {state}; "
                    f"{channel['pending']} message(s) waiting, {channel['failed']} given up")
     backlog = report["backlog"]
+    given_up = backlog["emails_failed"] + sum(channel["failed"] for channel in report["channels"])
     click.echo(f"Backlog: {backlog['unclassified']} unclassified mention(s), {backlog['emails_pending']} email(s) "
-               f"waiting, {backlog['emails_failed']} given up")
+               f"waiting, {backlog['emails_failed']} given up"
+               + ("; `brandpulse outbox list` shows the messages given up, `outbox retry` sends them again"
+                  if given_up else ""))
     if unscored := report["unscored_languages"]:
         click.echo(f"Unscored: {sum(unscored.values())} mention(s) in a language no configured model reads ("
                    + ", ".join(f"{lang} {count}" for lang, count in unscored.items())

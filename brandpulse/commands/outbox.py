@@ -1,0 +1,58 @@
+"""`brandpulse outbox list | retry`: the messages given up, and sending them again once what failed is fixed."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import click
+
+from brandpulse.commands.output import format_option, write_rows
+from brandpulse.context import AppContext, pass_app
+from brandpulse.errors import domain_errors
+from brandpulse.store import open_db
+from brandpulse.store import outbox as store_outbox
+
+MESSAGE_ID = click.IntRange(1, 2**63 - 1)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@click.group("outbox")
+def outbox_group() -> None:
+    """Emails and chat messages given up, and queueing them again."""
+
+
+@outbox_group.command("list")
+@format_option()
+@pass_app
+def list_given_up(app: AppContext, fmt: str) -> None:
+    """The messages given up (a permanent refusal, or 60 failed attempts over about 14 hours), oldest first."""
+    with domain_errors():
+        db = open_db(app.db_path, read_only=True)
+        try:
+            rows = store_outbox.given_up(db)
+        finally:
+            db.close()
+    write_rows(rows, (*store_outbox.GIVEN_UP_COLUMNS, "kept"), fmt)
+
+
+@outbox_group.command()
+@click.argument("ids", nargs=-1, type=MESSAGE_ID)
+@click.option("--all", "every", is_flag=True, help="Every message given up whose body is kept.")
+@pass_app
+def retry(app: AppContext, ids: tuple[int, ...], every: bool) -> None:
+    """Queue the messages IDS (or --all) given up again, once what failed is fixed (a login, a recipient, a webhook);
+    the deliver job sends them, with their attempts counted from zero."""
+    if bool(ids) == every:
+        raise click.UsageError("give the ids of the messages to send again (`brandpulse outbox list`), or --all")
+    with domain_errors():
+        db = open_db(app.db_path)
+        try:
+            queued = store_outbox.requeue(db, None if every else list(ids), _now())
+        finally:
+            db.close()
+    click.echo(f"{len(queued)} message(s) queued again" + (f": {', '.join(map(str, queued))}" if queued else "")
+               + ("; the service's deliver job sends them (`brandpulse run --only deliver` sends them now)"
+                  if queued else ""))

@@ -1,0 +1,28 @@
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from brandpulse.store import open_db
+from brandpulse.store import outbox as store_outbox
+from brandpulse.store.retention import prune_message_bodies
+
+NOW = datetime(2026, 3, 9, 9, tzinfo=timezone.utc)
+
+
+def test_all_requeues_the_messages_given_up_whose_body_is_kept_and_names_a_pruned_one_on_both_backends(store_target):
+    db = open_db(store_target)
+    ids = [store_outbox.enqueue(db, "alert", "Acme", f"m{n}", ["a@acme.test"], b"body", NOW + timedelta(days=n))
+           for n in range(3)]
+    for item_id in ids[:2]:
+        store_outbox.mark_failed(db, item_id, "550 no such mailbox", None)  # given up
+    prune_message_bodies(db, NOW + timedelta(hours=1))  # the oldest one's body is emptied by retention
+
+    with pytest.raises(store_outbox.OutboxError, match=f"message {ids[0]} was pruned .*; nothing was queued again"):
+        store_outbox.requeue(db, [ids[1], ids[0]], NOW)
+    queued = store_outbox.requeue(db, None, NOW + timedelta(days=3))
+
+    rows = db.execute("SELECT status, attempts, next_attempt_at FROM outbox ORDER BY id").fetchall()
+    assert queued == [ids[1]]
+    assert [tuple(r) for r in rows] == [("failed", 1, "2026-03-09T09:00:00Z"), ("pending", 0, "2026-03-12T09:00:00Z"),
+                                        ("pending", 0, "2026-03-11T09:00:00Z")]
+    db.close()
