@@ -246,7 +246,9 @@ def test_a_complaint_in_a_four_star_review_is_counted_listed_and_named_by_the_al
     assert alert.details["top_mentions"][0]["text"].startswith("4 stars, but acme never sent my order")
     assert alert.details["top_mentions"][0]["is_complaint"]
     body = _messages(tmp_path)[0].get_body(("plain",)).get_content()
-    assert "0 of the 16 detractor mentions, and 1 passive mention" in body
+    # The storm's detractors were stored without a complaint probability: not known, rather than none.
+    assert "0 of the 16 detractor mentions (16 of them not known: labels imported without" in body
+    assert "complaint head), and 1 passive mention" in body
     assert "(complaint): 4 stars, but acme never sent my order" in body
     rows = [r for r in _listed(invoke, tmp_path, body, "the likeliest complaints first:")
             if r["created_at"] < (START + (STORM_HOUR + 1) * HOUR).strftime("%Y-%m-%dT%H:%M:%SZ")]
