@@ -9,7 +9,7 @@ from typing import Any
 
 from brandpulse.alerts.base import Alert
 from brandpulse.alerts.emails import (
-    ANSWERED_HOW, UNKNOWN_WHY, acknowledge_line, signed, storm_start, unscored_query, web_link, window_query,
+    ANSWERED_HOW, UNKNOWN_WHY, acknowledge_line, signed, signed_change, storm_start, unscored_query, web_link, window_query,
 )
 from brandpulse.alerts.shown import excerpt
 
@@ -113,11 +113,13 @@ def alert_chat(alert: Alert, alert_id: int) -> ChatMessage:
 
 
 def digest_chat(brand: str, day: str, volume: int, counts: Mapping[str, int], nss: float | None,
-                change: float | None, terms: Sequence[tuple[str, int]], complaints: int = 0,
+                previous: float | None, terms: Sequence[tuple[str, int]], complaints: int = 0,
                 unclassified: int = 0) -> ChatMessage:
     """A day's figures for one brand in three to five lines: volume and categories (and the mentions not classified
-    yet, in no figure), complaints when there are any, net sentiment, themes of negative mentions."""
-    score = signed(nss) + ("" if change is None else f" ({signed(change)} since the day before)")
+    yet, in no figure), complaints when there are any, net sentiment (with its change since the `previous` day's
+    score, as the two are shown), themes of negative mentions."""
+    since = "" if nss is None or previous is None else f" ({signed_change(nss, previous)} since the day before)"
+    score = signed(nss) + since
     lines = [
         f"{volume} mentions: {counts.get('promoter', 0)} promoters, {counts.get('passive', 0)} passives, "
         f"{counts.get('detractor', 0)} detractors" + (f", {counts['unscored']} unscored." if counts.get("unscored") else "."),

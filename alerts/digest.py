@@ -62,13 +62,14 @@ class BrandDigest:
 
     @property
     def change(self) -> float | None:
-        """Net score change against the previous day, in points."""
-        return _minus(self.nss, self.nss_previous_day)
+        """Net score change against the previous day, in points: the difference of the two scores as shown (rounded to
+        0.1), so that 19.8 against 27.9 reads -8.1, not the -8.2 of the unrounded 19.77 and 27.94."""
+        return _minus(_round(self.nss), _round(self.nss_previous_day))
 
     @property
     def change_7d(self) -> float | None:
-        """Net score change against the 7-day average, in points."""
-        return _minus(self.nss, self.nss_7d_average)
+        """Net score change against the 7-day average, in points (of the two as shown, as `change`)."""
+        return _minus(_round(self.nss), _round(self.nss_7d_average))
 
 
 def _minus(a: float | None, b: float | None) -> float | None:

@@ -40,6 +40,14 @@ def signed(value: float | None, digits: int = 0) -> str:
     return "n/a" if value is None else f"{round_half_away(value, digits):+.{digits}f}"
 
 
+def signed_change(now: float | None, then: float | None, digits: int = 0) -> str:
+    """The change from `then` to `now` as `signed` shows it: the difference of the two scores as shown, so that a
+    digest's +13 against +10 reads +3, not the +2 of 12.5 - 10.4."""
+    if now is None or then is None:
+        return "n/a"
+    return signed(round_half_away(now, digits) - round_half_away(then, digits), digits)
+
+
 def figure(value: float) -> str:
     """A guard's observed value in three significant digits, `3000` rather than `3e+03` from a thousand on (a storm of
     thousands is when support reads it)."""
@@ -73,6 +81,7 @@ def window_in(alert: Mapping[str, Any], zone: str) -> str:
 
 _ENV.filters["window_in"] = window_in
 _ENV.filters["signed"] = signed
+_ENV.filters["signed_change"] = signed_change
 _ENV.filters["sparkline"] = sparkline
 _ENV.filters["percent"] = percent
 _ENV.filters["figure"] = figure

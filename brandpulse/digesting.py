@@ -98,7 +98,7 @@ def _queued_key(brand: str, day: date) -> str:
 
 def _chat(brand: dict[str, Any], day: date) -> ChatMessage:
     return digest_chat(brand["brand"], day.isoformat(), brand["volume"], brand["categories"], brand["net_score"],
-                       brand["net_score_change"]["previous_day"], [(t["term"], t["count"]) for t in brand["themes"]],
+                       brand["net_score_previous_day"], [(t["term"], t["count"]) for t in brand["themes"]],
                        brand["complaints"], brand.get("unclassified", 0))
 
 

@@ -86,7 +86,7 @@ def test_defuse_keeps_ordinary_text_as_it_is():
 def test_a_health_message_and_a_digest_message_are_short():
     health = alert_chat(Alert("health", None, START, END, 0, 12, 0, 1e-6, "twitter yielded nothing in 6h",
                               source="twitter"), 9)
-    digest = digest_chat("Acme", "2026-03-06", 120, {"promoter": 50, "passive": 40, "detractor": 30}, 16.7, -4.2,
+    digest = digest_chat("Acme", "2026-03-06", 120, {"promoter": 50, "passive": 40, "detractor": 30}, 16.7, 20.9,
                          [("refund", 12), ("charged", 9)])
 
     assert (health.title, health.body.splitlines()[0]) == ("Collector health: twitter", "twitter yielded nothing in 6h.")

@@ -1,0 +1,99 @@
+import email
+import json
+import socket
+from datetime import datetime, timezone
+from email import policy
+
+from aiosmtpd.controller import Controller
+
+from brandpulse.alerts.chat import digest_chat
+from brandpulse.config import load_config
+from brandpulse.pipeline import Pipeline
+from tests.conftest import write_config
+
+DAY = "2026-03-10"
+NOW = datetime(2026, 3, 11, 8, tzinfo=timezone.utc)
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps what it accepts."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted"
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _config(tmp_path, brands="[{name: Acme, keywords: [acme]}]", smtp_port=None):
+    smtp = f"\n  smtp: {{host: 127.0.0.1, port: {smtp_port}, security: none, timeout: 5}}" if smtp_port else ""
+    return write_config(tmp_path / "config.yaml", f"""
+brands: {brands}
+email:
+  sender: digest@acme.test
+  recipients: {{digest: [marketing@acme.test]}}{smtp}
+digest: {{timezone: UTC}}
+""")
+
+
+def _line(n, brand, day, label, text="acme coffee"):
+    return json.dumps({"source": "twitter", "id": f"t{n}", "brand": brand, "text": f"{text} #{n}",
+                       "created_at": f"{day}T10:{n:02d}:00Z", "label": label})
+
+
+def _ingest(tmp_path, invoke, config, lines):
+    (tmp_path / "m.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = invoke("--config", config, "ingest", tmp_path / "m.jsonl", "--no-classify")
+    assert result.exit_code == 0, result.output
+
+
+def _thirds(tmp_path, invoke, config):
+    # 9 Mar: 2 promoters, 1 passive (net score 66.67, shown 66.7 and +67); 10 Mar: 1 promoter, 2 passives (33.33).
+    labels = {"2026-03-09": ("positive", "positive", "neutral"), "2026-03-10": ("positive", "neutral", "neutral")}
+    lines = [_line(n, "Acme", day, label) for n, (day, label) in
+             enumerate((day, label) for day, each in labels.items() for label in each)]
+    _ingest(tmp_path, invoke, config, lines)
+
+
+def test_the_json_change_is_the_difference_of_the_two_net_scores_it_shows(tmp_path, invoke):
+    config = _config(tmp_path)
+    _thirds(tmp_path, invoke, config)
+
+    result = invoke("--config", config, "digest", "--date", DAY, "--format", "json")
+
+    (acme,) = json.loads(result.stdout)["brands"]
+    assert (acme["net_score"], acme["net_score_previous_day"], acme["net_score_7d_average"]) == (33.3, 66.7, 66.7)
+    # Unrounded, 33.33 - 66.67 = -33.3: a reader subtracting the two scores shown finds -33.4.
+    assert acme["net_score_change"] == {"previous_day": -33.4, "7d_average": -33.4}
+
+
+def test_the_emailed_digest_shows_a_change_that_agrees_with_the_two_scores_it_shows(tmp_path, invoke):
+    inbox, port = Inbox(), _free_port()
+    config = _config(tmp_path, smtp_port=port)
+    _thirds(tmp_path, invoke, config)
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        pipeline = Pipeline(load_config(config), tmp_path / "brandpulse.db")
+        assert pipeline.send_digest(NOW) == ["Acme"]
+        assert pipeline.deliver(NOW).failed == 0
+    finally:
+        controller.stop()
+
+    (message,) = inbox.messages
+    # +33 against +67 is -34, not the -33 of the unrounded difference.
+    assert "Net sentiment: +33 (-34 vs previous day); 7-day average +67" in message.get_body(("plain",)).get_content()
+    assert "-34 vs previous day<br>-34 vs 7-day average (+67)" in message.get_body(("html",)).get_content()
+
+
+def test_the_chat_digest_shows_a_change_that_agrees_with_the_two_scores_it_shows():
+    chat = digest_chat("Acme", DAY, 3, {"promoter": 1, "passive": 2, "detractor": 0}, 33.3, 66.7, [])
+
+    assert "Net sentiment: +33 (-34 since the day before)." in chat.body.splitlines()
