@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from brandpulse.alerts.base import Bucket
 
@@ -35,10 +37,49 @@ def _png(figure, margins: dict[str, float] | None = None) -> bytes:
     return buffer.getvalue()
 
 
+# Tried after DejaVu Sans, glyph by glyph, where installed: matplotlib draws a character its font lacks as an empty
+# box (a brand "咖啡" became two boxes, two such brands were indistinguishable in the share-of-voice chart).
+FALLBACK_FONTS = (
+    "Noto Sans CJK JP", "Noto Sans CJK SC", "Noto Sans CJK KR", "WenQuanYi Zen Hei", "Droid Sans Fallback", "Noto Sans",
+    "Noto Sans Symbols", "Noto Sans Symbols 2", "Noto Sans Arabic", "Noto Sans Hebrew", "Noto Sans Devanagari",
+    "Noto Sans Thai",
+)
+MISSING = "?"  # for a character none of the installed fonts has
+
+
+@functools.cache
+def fonts() -> tuple[tuple[str, ...], tuple[Any, ...]]:
+    """The font family names the charts use, DejaVu Sans (matplotlib's own) first, and their FreeType faces."""
+    from matplotlib import font_manager
+
+    installed = {entry.name for entry in font_manager.fontManager.ttflist}
+    names = ("DejaVu Sans", *(name for name in FALLBACK_FONTS if name in installed))
+    faces = tuple(font_manager.get_font(font_manager.findfont(name, fallback_to_default=False)) for name in names)
+    return names, faces
+
+
+def _drawable(char: str) -> bool:
+    return char.isspace() or any(face.get_char_index(ord(char)) for face in fonts()[1])
+
+
 def _literal(text: str) -> str:
-    r"""`text` shown as written: matplotlib reads "$...$" as math, so a brand called "Buy$$Now" failed the chart (and
-    the digest with it); "\$" is a plain dollar sign."""
-    return text.replace("$", r"\$")
+    r"""`text` as the chart can show it: a character no installed font has as "?" (not an empty box, with a warning on
+    stderr for each); "$" as "\$", since matplotlib reads "$...$" as math (a brand called "Buy$$Now" failed the
+    chart, and the digest with it)."""
+    return "".join(char if _drawable(char) else MISSING for char in text).replace("$", r"\$")
+
+
+def _labels(names: Sequence[str]) -> list[str]:
+    """`names` as `_literal` shows them, each made unique by its position (1-based, the table's order) where two
+    read the same ("咖啡" and "茶叶" both "??" without a CJK font)."""
+    shown = [_literal(name) for name in names]
+    return [f"{label} ({n})" if shown.count(label) > 1 else label for n, label in enumerate(shown, 1)]
+
+
+def _use_fonts(*texts) -> None:
+    # Per text, not rcParams: the charts are drawn on the scheduler's threads.
+    for text in texts:
+        text.set_fontfamily(list(fonts()[0]))
 
 
 def buckets_chart(buckets: Sequence[Bucket], title: str, highlight: Sequence[Bucket] = ()) -> bytes:
@@ -52,7 +93,7 @@ def buckets_chart(buckets: Sequence[Bucket], title: str, highlight: Sequence[Buc
              color=COLORS["others"], label="other mentions")
     for bucket in highlight:
         axes.bar([bucket.start], [bucket.total], width=width, fill=False, edgecolor="black", linewidth=1.2)
-    axes.set_title(_literal(title), fontsize=9)
+    _use_fonts(axes.set_title(_literal(title), fontsize=9))
     axes.legend(fontsize=7, loc="upper left")
     axes.tick_params(labelsize=7)
     figure.autofmt_xdate()
@@ -74,7 +115,7 @@ def trend_chart(days: Sequence[date], volumes: Sequence[int], scores: Sequence[f
     score_axes.set_ylabel("net score", fontsize=7, color=COLORS["promoters"])
     for each in (axes, score_axes):
         each.tick_params(labelsize=7)
-    axes.set_title(_literal(title), fontsize=9)
+    _use_fonts(axes.set_title(_literal(title), fontsize=9))
     axes.xaxis.set_major_formatter(_day_format())
     axes.tick_params(axis="x", labelrotation=30)
     return _png(figure, {"left": 0.1, "right": 0.9, "top": 0.88, "bottom": 0.2})
@@ -95,12 +136,13 @@ def share_chart(brands: Sequence[str], shares: dict[str, Sequence[float | None]]
     for k, (name, values) in enumerate(shares.items()):
         positions = [i + (k - (len(shares) - 1) / 2) * bar for i in range(len(brands))]
         axes.barh(positions, [v or 0 for v in values], height=bar, color=colors.get(name), label=name)
-    axes.set_yticks(range(len(brands)), labels=[_literal(brand) for brand in brands])
+    axes.set_yticks(range(len(brands)), labels=_labels(brands))
+    _use_fonts(*axes.get_yticklabels())
     axes.invert_yaxis()
     top = max((v or 0 for values in shares.values() for v in values), default=0)
     axes.set_xlim(0, min(100, max(10, 10 * math.ceil(top * 1.15 / 10))))
     axes.set_xlabel("% of the configured brands' mentions", fontsize=7)
-    axes.set_title(_literal(title), fontsize=9, loc="left")
+    _use_fonts(axes.set_title(_literal(title), fontsize=9, loc="left"))
     # Above the bars, right of the title: inside the axes it would hide a long bar.
     axes.legend(fontsize=7, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=len(shares), frameon=False)
     axes.tick_params(labelsize=7)

@@ -97,3 +97,28 @@ def test_the_chat_digest_shows_a_change_that_agrees_with_the_two_scores_it_shows
     chat = digest_chat("Acme", DAY, 3, {"promoter": 1, "passive": 2, "detractor": 0}, 33.3, 66.7, [])
 
     assert "Net sentiment: +33 (-34 since the day before)." in chat.body.splitlines()
+
+
+def test_a_brand_name_no_font_has_is_charted_with_question_marks_not_boxes_and_warnings(recwarn):
+    from datetime import date
+
+    from brandpulse.alerts import charts
+
+    unknown = "\ue000\ue001"  # private-use characters: in no font
+    charts.trend_chart([date(2026, 3, 10)], [3], [33.3], f"{unknown} Acme: mentions and net score")
+    charts.share_chart([unknown, "\ue002\ue003", "Acme"], {"all": [50.0, 30.0, 20.0]}, "Share of voice")
+
+    assert not [w for w in recwarn if "missing from font" in str(w.message)]
+    assert charts._literal(f"{unknown} Acme $5") == r"?? Acme \$5"
+    # Two brands that both read "??" are told apart by their row in the table beside the chart.
+    assert charts._labels([unknown, "\ue002\ue003", "Acme"]) == ["?? (1)", "?? (2)", "Acme"]
+
+
+def test_a_digest_of_brands_named_in_chinese_draws_its_charts_without_missing_glyphs(tmp_path, invoke, recwarn):
+    config = _config(tmp_path, brands="[{name: 咖啡, keywords: [kafei]}, {name: 茶叶, keywords: [chaye]}]")
+    _ingest(tmp_path, invoke, config, [_line(1, "咖啡", DAY, "positive"), _line(2, "茶叶", DAY, "negative")])
+
+    result = invoke("--config", config, "digest", "--date", DAY, "--preview", tmp_path / "digest.html")
+
+    assert result.exit_code == 0, result.output
+    assert not [w for w in recwarn if "missing from font" in str(w.message)]
