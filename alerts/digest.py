@@ -192,7 +192,9 @@ def brand_json(d: BrandDigest) -> dict[str, Any]:
 
 def digest_json(
     digests: Sequence[BrandDigest], sov: Sequence[Mapping[str, Any]], day: date, zone: str,
+    sov_days: int = AVERAGE_DAYS,
 ) -> dict[str, Any]:
-    """The whole digest as one JSON object: date, time zone, brands, share of voice."""
+    """The whole digest as one JSON object: date, time zone, brands, share of voice (its changes against the
+    `sov_days` days before, those of the week every brand was tracked)."""
     return {"date": day.isoformat(), "timezone": zone, "brands": [brand_json(d) for d in digests],
-            "share_of_voice": list(sov)}
+            "share_of_voice": list(sov), "share_of_voice_days": sov_days}

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from brandpulse.alerts.base import Alert
-from brandpulse.alerts.digest import round_half_away
+from brandpulse.alerts.digest import AVERAGE_DAYS, round_half_away
 from brandpulse.alerts.shown import excerpt
 
 _LINE_BREAKS = re.compile(r"[\r\n]+")
@@ -46,6 +46,16 @@ def signed_change(now: float | None, then: float | None, digits: int = 0) -> str
     if now is None or then is None:
         return "n/a"
     return signed(round_half_away(now, digits) - round_half_away(then, digits), digits)
+
+
+def compared_days(doc: Mapping[str, Any]) -> str:
+    """What the share-of-voice changes compare with: the previous 7 days, or those of them every brand was tracked
+    ("the previous 2 days, since every brand is tracked"), or nothing ("no change: ...")."""
+    days = doc.get("share_of_voice_days", AVERAGE_DAYS)
+    if days == 0:
+        return "no change: not every brand was tracked the day before"
+    since = "" if days == AVERAGE_DAYS else ", since every brand is tracked"
+    return f"change in points against the previous {days} day{'s' if days != 1 else ''}{since}"
 
 
 def figure(value: float) -> str:
@@ -82,6 +92,7 @@ def window_in(alert: Mapping[str, Any], zone: str) -> str:
 _ENV.filters["window_in"] = window_in
 _ENV.filters["signed"] = signed
 _ENV.filters["signed_change"] = signed_change
+_ENV.filters["compared_days"] = compared_days
 _ENV.filters["sparkline"] = sparkline
 _ENV.filters["percent"] = percent
 _ENV.filters["figure"] = figure

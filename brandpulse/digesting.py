@@ -59,10 +59,22 @@ def _brand_digest(config: Config, db: Any, brand: BrandConfig, day: date) -> ale
     )
 
 
-def _week_before(counts: list[dict[str, int]]) -> dict[str, int]:
+def _compared_days(config: Config, db: Any, day: date) -> list[date]:
+    """The days of the week before `day` the share of voice compares with: those every configured brand was tracked
+    from their start on. A brand added yesterday had no share the days before, and its rivals a share inflated by
+    its absence: its change read as a gain of many points it never made."""
+    since = [found for b in config.brands if (found := store_digest.tracked_since(db, b.name)) is not None]
+    start = max(since, default=None)
+    zone = config.digest.timezone
+    week = _days_before(day, alerts_digest.AVERAGE_DAYS)
+    return [d for d in week if start is None or day_bounds(d, zone)[0] >= start]
+
+
+def _summed(days: list[tuple[date, dict[str, int]]], compared: list[date]) -> dict[str, int]:
     total: Counter[str] = Counter()
-    for day in counts[-alerts_digest.AVERAGE_DAYS:]:
-        total.update(day)
+    for each, counts in days:
+        if each in compared:
+            total.update(counts)
     return dict(total)
 
 
@@ -70,17 +82,19 @@ def build(config: Config, db: Any, day: date, brands: list[str]) -> dict[str, An
     """The digest of `day` (in the configured time zone) as its JSON object: the selected brands in full, the share
     of voice across every configured brand."""
     zone = config.digest.timezone
+    compared = _compared_days(config, db, day)
     digests, on_day, before = [], {}, {}
     for brand in config.brands:
         if brand.name in brands:
             digest = _brand_digest(config, db, brand, day)
             digests.append(digest)
-            on_day[brand.name], before[brand.name] = digest.counts, _week_before([c for _, c in digest.trend[:-1]])
+            on_day[brand.name], before[brand.name] = digest.counts, _summed(list(digest.trend[:-1]), compared)
         else:
-            bounds = [day_bounds(d, zone) for d in [*_days_before(day, alerts_digest.AVERAGE_DAYS), day]]
+            days = [*_days_before(day, alerts_digest.AVERAGE_DAYS), day]
+            bounds = [day_bounds(d, zone) for d in days]
             *week, on_day[brand.name] = store_digest.daily_category_counts(db, brand.name, bounds)
-            before[brand.name] = _week_before(week)
-    return alerts_digest.digest_json(digests, alerts_digest.share_of_voice(on_day, before), day, zone)
+            before[brand.name] = _summed(list(zip(days, week)), compared)
+    return alerts_digest.digest_json(digests, alerts_digest.share_of_voice(on_day, before), day, zone, len(compared))
 
 
 def render(doc: dict[str, Any], fmt: str) -> str:

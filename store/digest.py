@@ -7,7 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from brandpulse.store.backend import Store
-from brandpulse.store.timestamps import to_db
+from brandpulse.store.timestamps import from_db, to_db
+
+# Since when a brand is tracked: configured here (its row in `brands`), or earlier if mentions of it were imported.
+TRACKED_SINCE = """
+    SELECT min(since) FROM (SELECT first_seen_at AS since FROM brands WHERE name = ?
+                            UNION ALL SELECT min(created_at) FROM mentions WHERE brand = ?) AS found"""
 
 
 def classified_mentions(db: Store, brand: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
@@ -55,3 +60,10 @@ def alerts_between(db: Store, brand: str, start: datetime, end: datetime) -> lis
         [brand, to_db(start), to_db(end)],
     )
     return [{**row, "details": json.loads(row["details"] or "{}")} for row in rows]
+
+
+def tracked_since(db: Store, brand: str) -> datetime | None:
+    """When the store began to follow `brand`: when it was first configured or its first mention was posted,
+    whichever is earlier; None when neither is known."""
+    found = db.execute(TRACKED_SINCE, [brand, brand]).fetchone()[0]
+    return from_db(found) if found else None

@@ -1,6 +1,7 @@
 import email
 import json
 import socket
+import sqlite3
 from datetime import datetime, timezone
 from email import policy
 
@@ -48,9 +49,9 @@ def _line(n, brand, day, label, text="acme coffee"):
                        "created_at": f"{day}T10:{n:02d}:00Z", "label": label})
 
 
-def _ingest(tmp_path, invoke, config, lines):
+def _ingest(tmp_path, invoke, config, lines, *db):
     (tmp_path / "m.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = invoke("--config", config, "ingest", tmp_path / "m.jsonl", "--no-classify")
+    result = invoke("--config", config, *db, "ingest", tmp_path / "m.jsonl", "--no-classify")
     assert result.exit_code == 0, result.output
 
 
@@ -122,3 +123,53 @@ def test_a_digest_of_brands_named_in_chinese_draws_its_charts_without_missing_gl
 
     assert result.exit_code == 0, result.output
     assert not [w for w in recwarn if "missing from font" in str(w.message)]
+
+
+def _two_brands(tmp_path, invoke, bolt_from, *db):
+    # Acme: 1 mention a day from 1 Mar; Bolt, added later: 1 a day from `bolt_from`; on 10 Mar 2 of each.
+    config = _config(tmp_path, brands="[{name: Acme, keywords: [acme]}, {name: Bolt, keywords: [bolt]}]")
+    lines = [_line(day, "Acme", f"2026-03-{day:02d}", "positive") for day in range(1, 10)]
+    lines += [_line(20 + day, "Bolt", f"2026-03-{day:02d}", "positive") for day in range(bolt_from, 10)]
+    lines += [_line(40 + n, brand, DAY, "positive") for n, brand in enumerate(("Acme", "Acme", "Bolt", "Bolt"))]
+    _ingest(tmp_path, invoke, config, lines, *db)
+    return config
+
+
+def _share_of_voice(invoke, config, *db):
+    doc = json.loads(invoke("--config", config, *db, "digest", "--date", DAY, "--format", "json").stdout)
+    return doc.get("share_of_voice_days"), {row["brand"]: row["all"] for row in doc["share_of_voice"]}
+
+
+def test_the_share_of_voice_of_a_brand_added_yesterday_is_compared_with_yesterday_only(tmp_path, invoke, store_target):
+    db = ("--db", store_target)
+    config = _two_brands(tmp_path, invoke, 8, *db)  # first mention 8 Mar 10:28: tracked the whole of 9 Mar
+
+    days, shares = _share_of_voice(invoke, config, *db)
+
+    # Yesterday 1 of 2 mentions was Bolt's, as today: no change. Over the week before, 2 of 9 were (+27.8 points).
+    assert shares == {"Acme": {"share": 50.0, "change": 0.0}, "Bolt": {"share": 50.0, "change": 0.0}}
+    assert days == 1
+    text = invoke("--config", config, *db, "digest", "--date", DAY).stdout
+    assert "== Share of voice (change in points against the previous 1 day, since every brand is tracked) ==" in text
+
+
+def test_the_share_of_voice_of_a_brand_added_yesterday_morning_has_no_change(tmp_path, invoke):
+    config = _two_brands(tmp_path, invoke, bolt_from=9)  # yesterday from 10:29 on: today's share has no match
+
+    days, shares = _share_of_voice(invoke, config)
+
+    assert shares["Bolt"] == {"share": 50.0, "change": None} and days == 0
+    assert "Bolt: all 50.0 % (n/a)" in invoke("--config", config, "digest", "--date", DAY).stdout
+
+
+def test_a_brand_configured_long_ago_that_was_quiet_is_compared_over_the_whole_week(tmp_path, invoke):
+    config = _two_brands(tmp_path, invoke, bolt_from=9)
+    conn = sqlite3.connect(tmp_path / "brandpulse.db")
+    with conn:
+        conn.execute("UPDATE brands SET first_seen_at = '2026-01-01T00:00:00Z'")
+    conn.close()
+
+    days, shares = _share_of_voice(invoke, config)
+
+    # Bolt was followed and had no mention before 9 Mar: 1 of the week's 8 mentions, 12.5 %.
+    assert shares["Bolt"] == {"share": 50.0, "change": 37.5} and days == 7
