@@ -56,9 +56,13 @@ class BrandDigest:
 
     @property
     def nss_7d_average(self) -> float | None:
-        """The mean of the daily net scores of the 7 days before (days without mentions left out)."""
-        scores = [s for s in (net_score(c) for _, c in self.trend[-AVERAGE_DAYS - 1:-1]) if s is not None]
-        return sum(scores) / len(scores) if scores else None
+        """The net score of the 7 days before, their mentions together. Not the mean of the daily scores: a Sunday of
+        one detractor (-100) weighed as much as six days of a hundred mentions each, and took the average from +60
+        to +37."""
+        week: Counter[str] = Counter()
+        for _, counts in self.trend[-AVERAGE_DAYS - 1:-1]:
+            week.update(counts)
+        return net_score(week)
 
     @property
     def change(self) -> float | None:

@@ -173,3 +173,19 @@ def test_a_brand_configured_long_ago_that_was_quiet_is_compared_over_the_whole_w
 
     # Bolt was followed and had no mention before 9 Mar: 1 of the week's 8 mentions, 12.5 %.
     assert shares["Bolt"] == {"share": 50.0, "change": 37.5} and days == 7
+
+
+def test_the_7_day_average_weighs_a_quiet_day_by_its_mentions(tmp_path, invoke):
+    # 3-8 Mar: 6 promoters and 4 passives a day (+60); Monday 9 Mar: one detractor (-100); 10 Mar as 3-8 Mar.
+    config = _config(tmp_path)
+    busy = ("positive",) * 6 + ("neutral",) * 4
+    days = {f"2026-03-{d:02d}": busy for d in range(3, 9)} | {"2026-03-09": ("negative",), DAY: busy}
+    _ingest(tmp_path, invoke, config, [_line(n, "Acme", day, label).replace('"id": "t', f'"id": "{day}-')
+                                       for day, labels in days.items() for n, label in enumerate(labels)])
+
+    (acme,) = json.loads(invoke("--config", config, "digest", "--date", DAY, "--format", "json").stdout)["brands"]
+
+    # (36 - 1) / 61 mentions; the mean of the daily scores, (6 x 60 - 100) / 7, said +37.1.
+    assert acme["net_score_7d_average"] == 57.4 and acme["net_score_change"]["7d_average"] == 2.6
+    text = invoke("--config", config, "digest", "--date", DAY).stdout
+    assert "Net sentiment: +60 (+160 vs previous day); 7-day average +57" in text
