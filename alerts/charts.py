@@ -82,6 +82,23 @@ def _use_fonts(*texts) -> None:
         text.set_fontfamily(list(fonts()[0]))
 
 
+def _compact(count: float, _position: object = None) -> str:
+    """A count as a tick label: 800, 250k, 1.4M."""
+    for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(count) >= scale:
+            return f"{count / scale:.3g}{suffix}"
+    return f"{count:.0f}"
+
+
+def _count_axis(axis) -> None:
+    """Whole mentions on `axis`: a day of 1 mention had ticks at 0.2, 0.4, ..., and a day of 1.4 million read '1.4'
+    under a '1e6' by the title."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True))
+    axis.set_major_formatter(FuncFormatter(_compact))
+
+
 def buckets_chart(buckets: Sequence[Bucket], title: str, highlight: Sequence[Bucket] = ()) -> bytes:
     """Detractors and other mentions per bucket as stacked bars, alerting buckets outlined."""
     figure, axes = _figure()
@@ -93,6 +110,7 @@ def buckets_chart(buckets: Sequence[Bucket], title: str, highlight: Sequence[Buc
              color=COLORS["others"], label="other mentions")
     for bucket in highlight:
         axes.bar([bucket.start], [bucket.total], width=width, fill=False, edgecolor="black", linewidth=1.2)
+    _count_axis(axes.yaxis)
     _use_fonts(axes.set_title(_literal(title), fontsize=9))
     axes.legend(fontsize=7, loc="upper left")
     axes.tick_params(labelsize=7)
@@ -105,6 +123,7 @@ def trend_chart(days: Sequence[date], volumes: Sequence[int], scores: Sequence[f
     figure, axes = _figure()
     axes.bar(days, volumes, width=0.8, color=COLORS["others"], label="mentions")
     axes.set_ylabel("mentions", fontsize=7)
+    _count_axis(axes.yaxis)
     score_axes = axes.twinx()
     if any(s is not None for s in scores):
         # NaN for a day without a score: the line breaks there instead of joining its neighbours across it.

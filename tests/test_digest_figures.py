@@ -189,3 +189,31 @@ def test_the_7_day_average_weighs_a_quiet_day_by_its_mentions(tmp_path, invoke):
     assert acme["net_score_7d_average"] == 57.4 and acme["net_score_change"]["7d_average"] == 2.6
     text = invoke("--config", config, "digest", "--date", DAY).stdout
     assert "Net sentiment: +60 (+160 vs previous day); 7-day average +57" in text
+
+
+def _drawn(monkeypatch, draw):
+    from brandpulse.alerts import charts
+
+    figures = []
+    monkeypatch.setattr(charts, "_png", lambda figure, margins=None: figures.append(figure) or b"")
+    draw(charts)
+    figures[0].canvas.draw()
+    axis = figures[0].axes[0].yaxis
+    return [label.get_text() for label in axis.get_ticklabels()], axis.get_offset_text().get_text()
+
+
+def test_the_mentions_axis_reads_whole_and_large_counts_as_counts(monkeypatch):
+    from datetime import date, timedelta
+
+    from brandpulse.alerts.base import Bucket
+
+    days = [date(2026, 3, 1) + timedelta(days=n) for n in range(30)]
+    huge = _drawn(monkeypatch, lambda c: c.trend_chart(days, [1_400_000] * 30, [12.0] * 30, "Acme"))
+    tiny = _drawn(monkeypatch, lambda c: c.trend_chart(days, [0] * 29 + [1], [None] * 29 + [100.0], "Acme"))
+    start = datetime(2026, 3, 10, tzinfo=timezone.utc)
+    hours = [Bucket(start.replace(hour=h), 1, 1) for h in range(3)]
+    alert = _drawn(monkeypatch, lambda c: c.buckets_chart(hours, "Acme"))
+
+    # Before: '1.4' under a '1e6' by the title; ticks at 0.2, 0.4, ... mentions.
+    assert huge[1] == "" and "1.5M" in huge[0] and "750k" in huge[0]
+    assert all(label.isdigit() for label in tiny[0] + alert[0]) and "1" in tiny[0] and "1" in alert[0]
