@@ -106,6 +106,9 @@ class Pipeline:
         self._router: Any = None
         self._queries = factory.brand_queries(config)
         self._matcher = BrandMatcher(self._queries)
+        # An imported line's brand as configured when it is one ignoring case ("acme" is Acme): stored as written, it
+        # was left out of Acme's digest, alerts and stats while `query --brand Acme` listed it.
+        self._configured = {b.name.casefold(): b.name for b in config.brands}
         self._policy = factory.nps_policy(config.sentiment)
         self._brands_synced = False
         # Set by the service on SIGTERM: a long classify pass stops after its batch instead of the whole backlog.
@@ -221,7 +224,7 @@ class Pipeline:
                     if item.label is not None and not language_tag(item.lang):  # never classified here: detect it
                         item = replace(item, lang=self.router().detector.detect(item.text))
                     if item.brand is not None:
-                        writer.add(item)
+                        writer.add(replace(item, brand=self._configured.get(item.brand.casefold(), item.brand)))
                         continue
                     # A post naming several brands is stored for each, as their collectors store it.
                     brands = self._matcher.brands_for(item.text)

@@ -217,3 +217,20 @@ def test_the_mentions_axis_reads_whole_and_large_counts_as_counts(monkeypatch):
     # Before: '1.4' under a '1e6' by the title; ticks at 0.2, 0.4, ... mentions.
     assert huge[1] == "" and "1.5M" in huge[0] and "750k" in huge[0]
     assert all(label.isdigit() for label in tiny[0] + alert[0]) and "1" in tiny[0] and "1" in alert[0]
+
+
+def test_a_line_imported_for_a_configured_brand_in_other_case_counts_in_its_digest_and_stats(tmp_path, invoke):
+    config = _config(tmp_path)
+    lines = [_line(1, "Acme", DAY, "positive"), _line(2, "acme", DAY, "negative"), _line(3, "ACME", DAY, "positive")]
+    _ingest(tmp_path, invoke, config, lines)
+    _ingest(tmp_path, invoke, config, [_line(2, "Acme", DAY, "negative")])  # the same post again: a duplicate
+
+    (acme,) = json.loads(invoke("--config", config, "digest", "--date", DAY, "--format", "json").stdout)["brands"]
+    stats = json.loads(invoke("--config", config, "stats", "--since", DAY, "--until", "2026-03-11", "--format",
+                              "json").stdout)
+    listed = json.loads(invoke("--config", config, "query", "--brand", "Acme", "--all", "--format", "json").stdout)
+
+    # Before: 'acme' and 'ACME' were stored apart, and the post imported again as 'Acme' was a new row: the digest
+    # and stats counted 2, query 4.
+    assert acme["volume"] == 3 and acme["categories"]["detractor"] == 1
+    assert [(row["brand"], row["total"]) for row in stats] == [("Acme", 3)] and len(listed) == 3
