@@ -13,6 +13,7 @@ from brandpulse.alerts.base import Bucket
 
 SIZE_INCHES = (6.4, 2.4)
 DPI = 100
+SCORE_MARGIN = 12  # net-score points drawn beyond -100 and +100
 COLORS = {"detractors": "#b00020", "passives": "#9e9e9e", "promoters": "#2e7d32", "others": "#90a4ae"}
 
 
@@ -130,7 +131,10 @@ def trend_chart(days: Sequence[date], volumes: Sequence[int], scores: Sequence[f
         score_axes.plot(list(days), [float("nan") if s is None else s for s in scores], color=COLORS["promoters"],
                         marker="o", markersize=2.5, linewidth=1.5, label="net score")
     score_axes.axhline(0, color="#616161", linewidth=0.6, linestyle=":")
-    score_axes.set_ylim(-100, 100)
+    # A margin beyond -100..100: a day at +100 (a new or quiet brand's, often) sat on the frame, its marker cut in
+    # half and its line hidden under the top edge.
+    score_axes.set_ylim(-100 - SCORE_MARGIN, 100 + SCORE_MARGIN)
+    score_axes.set_yticks(range(-100, 101, 50))
     score_axes.set_ylabel("net score", fontsize=7, color=COLORS["promoters"])
     for each in (axes, score_axes):
         each.tick_params(labelsize=7)

@@ -234,3 +234,17 @@ def test_a_line_imported_for_a_configured_brand_in_other_case_counts_in_its_dige
     # and stats counted 2, query 4.
     assert acme["volume"] == 3 and acme["categories"]["detractor"] == 1
     assert [(row["brand"], row["total"]) for row in stats] == [("Acme", 3)] and len(listed) == 3
+
+
+def test_a_net_score_of_100_is_drawn_inside_the_trend_chart_not_on_its_frame(monkeypatch):
+    from datetime import date, timedelta
+
+    from brandpulse.alerts import charts
+
+    figures = []
+    monkeypatch.setattr(charts, "_png", lambda figure, margins=None: figures.append(figure) or b"")
+    days = [date(2026, 3, 1) + timedelta(days=n) for n in range(3)]
+    charts.trend_chart(days, [1, 2, 1], [100.0, -100.0, 100.0], "Acme")
+
+    low, high = figures[0].axes[1].get_ylim()
+    assert low < -100 and high > 100  # before: exactly -100..100, the markers cut in half by the frame
