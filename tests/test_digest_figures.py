@@ -248,3 +248,18 @@ def test_a_net_score_of_100_is_drawn_inside_the_trend_chart_not_on_its_frame(mon
 
     low, high = figures[0].axes[1].get_ylim()
     assert low < -100 and high > 100  # before: exactly -100..100, the markers cut in half by the frame
+
+
+def test_a_day_of_only_unscored_mentions_is_not_called_a_day_without_mentions(tmp_path, invoke):
+    config = _config(tmp_path)
+    french = json.dumps({"source": "forum", "id": "fr1", "brand": "Acme", "lang": "fr",
+                         "text": "acme: le café est horrible, remboursez-moi", "created_at": f"{DAY}T09:00:00Z"})
+    _ingest(tmp_path, invoke, config, [_line(1, "Acme", "2026-03-09", "positive")])
+    (tmp_path / "fr.jsonl").write_text(french + "\n", encoding="utf-8")
+    assert invoke("--config", config, "ingest", tmp_path / "fr.jsonl").exit_code == 0
+
+    text = invoke("--config", config, "digest", "--date", DAY).stdout
+
+    assert "Mentions: 1 (0 promoter, 0 passive, 0 detractor, 1 unscored)" in text
+    # The day's character is a dot: it had a mention, which no model read.
+    assert "· = no scored mention: none, or only unscored ones): " + "·" * 28 + "█·" in text
