@@ -7,6 +7,8 @@ import json
 import logging
 import os
 import queue
+import shutil
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -46,14 +48,24 @@ class _DropMessage(logging.Filter):
 def export(model: Any, target: Path, fp32_target: Path) -> None:
     """Export `model` (MeanPoolClassifier, eager attention) to ONNX, fuse BERT ops, keep that as `fp32_target` and
     quantize its weights to int8 as `target`."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Its own folder: another process exporting the same model at once (the service and `classify` started on an
+    # empty cache) must not overwrite or move away this one's files half-way.
+    work = Path(tempfile.mkdtemp(prefix=target.name + ".", suffix=".partial", dir=target.parent))
+    try:
+        _export_in(model, work, target, fp32_target)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _export_in(model: Any, work: Path, target: Path, fp32_target: Path) -> None:
     import onnx
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.transformers.fusion_options import FusionOptions
     from onnxruntime.transformers.optimizer import optimize_model
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    plain, fused = target.with_suffix(".fp32.onnx"), target.with_suffix(".fused.onnx")
+    plain, fused, partial = work / "plain.onnx", work / "fused.onnx", work / "int8.onnx"
     ids = torch.randint(1000, 2000, (2, 16))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -75,7 +87,6 @@ def export(model: Any, target: Path, fp32_target: Path) -> None:
     optimize_model(str(plain), model_type="bert", num_heads=config.num_attention_heads,
                    hidden_size=config.hidden_size, optimization_options=fusions).save_model_to_file(str(fused))
     # Activations are quantized per batch: on TweetEval val this cost 0.25 point of macro-recall at batch 32.
-    partial = target.with_suffix(".partial")
     # onnxruntime advises pre-processing on the root logger; that is for static quantization, not ours.
     advice = _DropMessage("Please consider to run pre-processing before quantization")
     logging.getLogger().addFilter(advice)
@@ -86,7 +97,6 @@ def export(model: Any, target: Path, fp32_target: Path) -> None:
         logging.getLogger().removeFilter(advice)
     os.replace(partial, target)  # atomic, so a concurrent loader never sees half a file
     os.replace(fused, fp32_target)
-    plain.unlink(missing_ok=True)
 
 
 def _session(onnxruntime: Any, path: Path, threads: int) -> Any:
@@ -120,9 +130,11 @@ def calibrate(onnxruntime: Any, paths: dict[str, Path], threads: int, rounds: in
 
 
 def _write_choice(path: Path, choice: dict[str, Any]) -> None:
-    partial = path.with_suffix(".partial")
-    partial.write_text(json.dumps(choice) + "\n", encoding="utf-8")
-    os.replace(partial, path)
+    # A temporary file of its own, as for the export: two processes may calibrate at once.
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=path.name + ".",
+                                     suffix=".partial", delete=False) as f:
+        f.write(json.dumps(choice) + "\n")
+    os.replace(f.name, path)
 
 
 class SessionPool:

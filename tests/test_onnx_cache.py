@@ -1,0 +1,51 @@
+import os
+
+import pytest
+
+from brandpulse.sentiment import accel
+
+KEY = "tiny-mean-pool"
+
+
+def tiny_network():
+    """A randomly initialised 1-layer MeanPoolClassifier: exported to ONNX in about a second, as the bundled one is."""
+    import torch
+    from transformers import BertConfig, BertModel
+
+    from brandpulse.sentiment.network import MeanPoolClassifier
+
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=6000, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=64, attn_implementation="eager")
+    return MeanPoolClassifier(BertModel(config, add_pooling_layer=False)).eval()
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("BRANDPULSE_CACHE", str(tmp_path))
+    return tmp_path / "sentiment"
+
+
+def _cached_files(cache) -> list[str]:
+    return sorted(os.listdir(cache))
+
+
+def test_a_second_process_exporting_the_same_model_meanwhile_fails_neither(cache, monkeypatch):
+    from onnxruntime import quantization
+
+    quantize, model = quantization.quantize_dynamic, tiny_network()
+    paths = {p: cache / f"{KEY}.{accel.EXPORT_FORMAT}.{p}.onnx" for p in accel.PRECISIONS}
+    others = []
+
+    def another_export_meanwhile(*args, **kwargs):
+        # The service and `brandpulse classify` started on an empty cache: the other one exports from start to end
+        # while this one is half-way.
+        if not others:
+            others.append(True)
+            accel.export(model, paths["int8"], paths["fp32"])
+        return quantize(*args, **kwargs)
+
+    monkeypatch.setattr(quantization, "quantize_dynamic", another_export_meanwhile)
+    accel.export(model, paths["int8"], paths["fp32"])
+
+    assert others and _cached_files(cache) == sorted(p.name for p in paths.values())  # no half-made file left
