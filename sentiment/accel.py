@@ -159,9 +159,13 @@ class SessionPool:
             self._free.put(session)
 
 
+class _DamagedCache(Exception):
+    """A cached export or calibration choice that cannot be read (a full disk, a killed copy, a hand edit)."""
+
+
 def onnx_forward(build_model: Any, key: str, threads: int | None = None) -> SessionPool:
     """A forward over `threads` threads (default: one per core), as one single-threaded session per thread up to
-    MAX_SESSIONS sessions, exporting and calibrating on first use under `key`."""
+    MAX_SESSIONS sessions, exporting and calibrating on first use under `key`; a damaged cached copy is made again."""
     try:
         import onnxruntime
     except ImportError as exc:
@@ -169,6 +173,23 @@ def onnx_forward(build_model: Any, key: str, threads: int | None = None) -> Sess
     paths = {precision: cache_dir() / "sentiment" / f"{key}.{EXPORT_FORMAT}.{precision}.onnx" for precision in PRECISIONS}
     choice = cache_dir() / "sentiment" / f"{key}.{EXPORT_FORMAT}.json"
     threads = threads or os.cpu_count() or 1
+    try:
+        return _cached_forward(onnxruntime, build_model, paths, choice, threads)
+    except _DamagedCache as exc:
+        log.warning("the cached ONNX export in %s cannot be read (%s); exporting it again", choice.parent, exc)
+    try:
+        for path in (*paths.values(), choice):
+            path.unlink(missing_ok=True)
+        return _cached_forward(onnxruntime, build_model, paths, choice, threads)
+    except (_DamagedCache, OSError) as exc:
+        raise SentimentError(f"the ONNX export in {choice.parent} cannot be read even after exporting it again "
+                             f"({exc}); delete that folder, or set sentiment.backend: torch") from None
+
+
+def _cached_forward(onnxruntime: Any, build_model: Any, paths: dict[str, Path], choice: Path,
+                    threads: int) -> SessionPool:
+    """The session pool of the cached export, exported and calibrated first where missing; _DamagedCache when a
+    cached file cannot be read."""
     sessions = min(threads, MAX_SESSIONS)
     per_session = threads // sessions
     try:
@@ -176,8 +197,20 @@ def onnx_forward(build_model: Any, key: str, threads: int | None = None) -> Sess
             log.warning("exporting the sentiment model to %s (once, about 15 s)", paths["int8"].parent)
             export(build_model(), paths["int8"], paths["fp32"])
         if not choice.exists():
-            _write_choice(choice, calibrate(onnxruntime, paths, per_session))  # timed as the sessions will run
+            timed = _readable(lambda: calibrate(onnxruntime, paths, per_session))  # as the sessions will run
+            _write_choice(choice, timed)
     except OSError as exc:
         raise SentimentError(f"cannot write the ONNX cache {choice.parent}: {exc}; set BRANDPULSE_CACHE to a writable folder") from exc
-    chosen = paths[json.loads(choice.read_text(encoding="utf-8"))["chosen"]]
-    return SessionPool([_session(onnxruntime, chosen, per_session) for _ in range(sessions)])
+    try:
+        chosen = paths[json.loads(choice.read_text(encoding="utf-8"))["chosen"]]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise _DamagedCache(f"{choice.name}: {type(exc).__name__}: {exc}") from None
+    return _readable(lambda: SessionPool([_session(onnxruntime, chosen, per_session) for _ in range(sessions)]))
+
+
+def _readable(load: Any) -> Any:
+    """`load()`, whose ONNX Runtime errors (they derive from Exception alone) mean a cached file it cannot load."""
+    try:
+        return load()
+    except Exception as exc:
+        raise _DamagedCache(f"{type(exc).__name__}: {exc}") from exc

@@ -1,5 +1,6 @@
 import os
 
+import numpy as np
 import pytest
 
 from brandpulse.sentiment import accel
@@ -49,3 +50,28 @@ def test_a_second_process_exporting_the_same_model_meanwhile_fails_neither(cache
     accel.export(model, paths["int8"], paths["fp32"])
 
     assert others and _cached_files(cache) == sorted(p.name for p in paths.values())  # no half-made file left
+
+
+def _damage_json(path):
+    path.write_text('{"chosen": "int8", "texts_per', encoding="utf-8")  # cut short
+
+
+def _damage_onnx(path):
+    path.write_bytes(path.read_bytes()[:5000])
+
+
+@pytest.mark.parametrize("damage, which", [(_damage_json, "json"), (_damage_onnx, "int8.onnx"),
+                                           (_damage_onnx, "fp32.onnx")])
+def test_a_damaged_cached_export_is_exported_again(cache, caplog, damage, which):
+    first = accel.onnx_forward(tiny_network, KEY, threads=1)
+    ids = np.array([[101, 1200, 1500, 102]], dtype=np.int64)
+    good = first(ids, np.ones_like(ids))
+    (cache / f"{KEY}.{accel.EXPORT_FORMAT}.json").write_text('{"chosen": "%s"}' % which.split(".")[0])
+    damage(cache / f"{KEY}.{accel.EXPORT_FORMAT}.{which}")
+
+    again = accel.onnx_forward(tiny_network, KEY, threads=1)
+
+    assert np.allclose(again(ids, np.ones_like(ids)), good, atol=0.05)
+    assert f"cached ONNX export in {cache} cannot be read" in caplog.text and "exporting it again" in caplog.text
+    assert _cached_files(cache) == sorted(f"{KEY}.{accel.EXPORT_FORMAT}.{name}"
+                                          for name in ("int8.onnx", "fp32.onnx", "json"))
