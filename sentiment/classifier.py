@@ -268,11 +268,23 @@ def _load_hf(model: str, device: str, batch_size: int, max_length: int, max_wind
         ) from exc
     except Exception as exc:  # a damaged weights file, an architecture this transformers cannot build, ...
         raise SentimentError(f"cannot load sentiment model {model!r}: {type(exc).__name__}: {exc}") from exc
+    if not _knows_words(tokenizer):
+        raise SentimentError(f"sentiment model {model!r}: its tokenizer reads every word as unknown, so every text "
+                             "would get the same label; its files lack the tokenizer's (tokenizer.json, or "
+                             "vocab.txt, vocab.json, a sentencepiece .model), which save_pretrained writes beside "
+                             "the weights")
     groups = label_groups(network.config.id2label)
     version = str(getattr(network.config, "_commit_hash", None) or _folder_digest(Path(model).expanduser())
                   or getattr(network.config, "transformers_version", ""))
     return TransformerClassifier(tokenizer, _torch_forward(network, device, groups), model, version, batch_size,
                                  max_length, max_windows)
+
+
+def _knows_words(tokenizer: Any) -> bool:
+    """Whether the tokenizer reads some common words as other than its unknown token: transformers builds one with
+    an empty vocabulary, without a word of warning, for a folder whose tokenizer files are missing."""
+    ids = tokenizer("the good and the bad", add_special_tokens=False)["input_ids"]
+    return any(i != tokenizer.unk_token_id for i in ids)
 
 
 def _folder_digest(folder: Path) -> str | None:

@@ -428,3 +428,12 @@ def test_a_local_model_retrained_in_place_makes_its_rows_stale(demo_dir, db_path
 
     assert "1 mention(s) re-classified" in result.output, result.output
     assert "0 mention(s)" in invoke("--db", db_path, "sentiment", "rescore").output
+
+
+def test_a_model_folder_without_its_tokenizer_files_is_refused_not_read_as_all_unknown(tmp_path):
+    folder = _tiny(tmp_path / "de", {0: "NEG", 1: "NEU", 2: "POS"})
+    for path in folder.glob("tokenizer*"):  # a partial copy: config.json and the weights alone
+        path.unlink()
+
+    with pytest.raises(SentimentError, match=r"de': its tokenizer reads every word as unknown.*tokenizer.json"):
+        load_classifier(str(folder), device="cpu")
