@@ -280,6 +280,14 @@ class SentimentConfig(Strict):
                     raise ValueError(f"the model for {lang!r} is empty; use 'bundled', a Hugging Face id or a path")
         return value
 
+    @field_validator("model")
+    @classmethod
+    def _model_named(cls, value: str) -> str:
+        # An empty path would name the config's own folder, and load as "a folder without config.json" much later.
+        if not value.strip():
+            raise ValueError("the model is empty; use 'bundled', a Hugging Face id or a path")
+        return value
+
     @field_validator("device")
     @classmethod
     def _torch_device(cls, value: str) -> str:

@@ -251,3 +251,13 @@ def test_a_blank_brand_name_is_refused_naming_the_brand_entry(tmp_path, name):
 
     with pytest.raises(ConfigError, match=r"brands.1.name: must not be blank"):
         load_config(write_config(tmp_path / "c.yaml", MINIMAL + f"  - {{name: {name}, keywords: [acme2]}}\n"))
+
+
+@pytest.mark.parametrize("model", ["''", "'  '"])
+def test_an_empty_sentiment_model_fails_at_launch_naming_the_key(tmp_path, invoke, model):
+    path = write_config(tmp_path / "c.yaml", MINIMAL + f"sentiment:\n  model: {model}\n")
+
+    result = invoke("--config", path, "classify", input="hello\n")
+
+    assert result.exit_code == 2
+    assert "sentiment.model: the model is empty; use 'bundled', a Hugging Face id or a path" in result.output
