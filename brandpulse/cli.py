@@ -165,7 +165,7 @@ def classify(app: AppContext, file, batch: int) -> None:
 
     policy = factory.nps_policy(app.sentiment)
     name = getattr(file, "name", "<stdin>")
-    texts = TextLines(file, "stdin" if name == "<stdin>" else name)
+    texts = TextLines(file, "stdin" if name == "<stdin>" else name, MAX_TEXT)
     with domain_errors():
         router, left = factory.sentiment_router(app.sentiment), LeftUnclassified()
         lines: list[str] = []

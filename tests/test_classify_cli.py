@@ -125,3 +125,33 @@ def test_classify_with_batch_1_answers_each_line_of_a_live_stream_before_the_nex
         process.wait(timeout=60)
 
     assert first is not None and first["label"] == "negative"
+
+
+def test_a_line_of_gigabytes_is_cut_as_it_is_read_not_held_whole():
+    import io
+    import tracemalloc
+
+    from brandpulse.text_lines import TextLines
+
+    long_line = "é" * 20_000_000  # 40 MB: a binary file piped in by mistake may hold no line feed at all
+    stream = io.BytesIO(f"short\n{long_line}\nafter it\n{long_line}".encode())
+    tracemalloc.start()
+    try:
+        lines = list(TextLines(stream, "stdin", max_chars=1000))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert peak < 1_000_000
+    assert lines == ["short", "é" * 1000, "after it", "é" * 1000]
+
+
+def test_classify_reads_every_line_after_a_huge_one_and_warns_of_none(tmp_path, invoke):
+    source = tmp_path / "texts.txt"
+    source.write_bytes(b"\xc3\xa9" * 3_000_000 + b"\nworst service ever\n")
+
+    result = invoke("classify", source)
+
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.exit_code == 0 and [r["label"] for r in rows][1:] == ["negative"] and len(rows) == 2
+    assert "not valid UTF-8" not in result.stderr
