@@ -307,8 +307,11 @@ class SentimentConfig(Strict):
 
     def model_notes(self) -> list[str]:
         """Settings that load but are likely mistakes: a default language no model reads, the English model named for
-        another language."""
+        another language, a sentiment.model that sentiment.models leaves unused."""
         models, notes = self.model_map(), []
+        if self.models is not None and self.model != BUNDLED and self.model not in models.values():
+            notes.append(f"sentiment.model ({self.model}) is not used: sentiment.models names the model of each "
+                         "language; add it there (for example {en: ..., \"*\": ...}) or remove it")
         if self.default_language not in models and OTHER_LANGUAGES not in models:
             notes.append(f"sentiment.default_language is {self.default_language!r}, which no model in "
                          "sentiment.models reads: short posts and those of an unsure language count as it, and will "

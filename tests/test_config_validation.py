@@ -135,6 +135,19 @@ def test_model_notes_name_a_default_language_no_model_reads_and_the_english_mode
         "name a model of that language (a Hugging Face id or folder)"]
 
 
+def test_a_sentiment_model_that_the_models_map_leaves_unused_is_noted(tmp_path):
+    from brandpulse.config import load_config
+
+    def notes(sentiment):
+        return load_config(write_config(tmp_path / "c.yaml", MINIMAL + f"sentiment: {sentiment}\n")).language_notes()
+
+    assert notes("{model: org/english-model, models: {en: bundled}}") == [
+        'sentiment.model (org/english-model) is not used: sentiment.models names the model of each language; add it '
+        'there (for example {en: ..., "*": ...}) or remove it']
+    assert notes("{model: org/english-model, models: {en: org/english-model}}") == []
+    assert notes("{model: org/english-model}") == []
+
+
 def test_a_language_key_that_is_shaped_like_a_code_but_is_none_is_refused(tmp_path):
     from brandpulse.config import ConfigError, load_config
 
