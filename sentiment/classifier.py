@@ -277,7 +277,15 @@ def _load_hf(model: str, device: str, batch_size: int, max_length: int, max_wind
     version = str(getattr(network.config, "_commit_hash", None) or _folder_digest(Path(model).expanduser())
                   or getattr(network.config, "transformers_version", ""))
     return TransformerClassifier(tokenizer, _torch_forward(network, device, groups), model, version, batch_size,
-                                 max_length, max_windows)
+                                 min(max_length, _positions(network.config)), max_windows)
+
+
+def _positions(config: Any) -> int:
+    """How many tokens a window may hold for the network to place them all: its position embeddings, less two, which
+    RoBERTa-style models reserve (their positions start after the padding index). Its tokenizer's model_max_length
+    often says the same, but one saved without it reads as unlimited, and a longer window fails in the forward."""
+    positions = getattr(config, "max_position_embeddings", None)
+    return positions - 2 if isinstance(positions, int) and positions > 2 else 1 << 30
 
 
 def _knows_words(tokenizer: Any) -> bool:

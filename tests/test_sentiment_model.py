@@ -437,3 +437,12 @@ def test_a_model_folder_without_its_tokenizer_files_is_refused_not_read_as_all_u
 
     with pytest.raises(SentimentError, match=r"de': its tokenizer reads every word as unknown.*tokenizer.json"):
         load_classifier(str(folder), device="cpu")
+
+
+def test_a_long_text_fits_the_windows_of_a_model_with_fewer_positions_than_max_length(tiny_model):
+    # The tiny network places 64 tokens; its tokenizer (MiniLM's) says 512 and sentiment.max_length is 128.
+    classifier = load_classifier(str(tiny_model), device="cpu", max_length=128)
+
+    (long, short) = classifier.classify(["word " * 2000 + "finally", "short"])
+
+    assert long.label in LABELS and short.label in LABELS
