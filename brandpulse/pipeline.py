@@ -34,7 +34,8 @@ from brandpulse.collectors.brands import BrandMatcher, by_own_account
 from brandpulse.collectors.jsonl import LineError, parse_lines
 from brandpulse.sentiment.language import language_tag
 from brandpulse.sentiment.nps import categorize, categorize_result, policy_fingerprint, stored_category
-from brandpulse.sentiment.router import LeftUnclassified
+from brandpulse.sentiment.base import SentimentError
+from brandpulse.sentiment.router import LeftUnclassified, PartlyClassified
 from brandpulse.store import open_db
 
 log = logging.getLogger(__name__)
@@ -150,11 +151,18 @@ class Pipeline:
             self._router = factory.sentiment_router(self.config.sentiment)
         return self._router
 
-    def _current_models(self) -> tuple[list[store_rescore.CurrentModel], list[str]]:
-        router = self.router()
-        models = [store_rescore.CurrentModel(c.name, c.version, bool(getattr(c, "complaint_head", False)))
-                  for c in router.classifiers()]
-        return models, list(router.models)
+    def _current_models(self) -> tuple[list[store_rescore.CurrentModel], list[str], dict[str, str]]:
+        """The configured models that load and their languages, and why each other language's model did not: a
+        language whose model fails holds up only its own mentions, as in the classify job."""
+        models, langs, failed = [], [], {}
+        for lang, classifier in self.router().each_classifier():
+            if isinstance(classifier, SentimentError):
+                failed[lang] = str(classifier)
+                continue
+            models.append(store_rescore.CurrentModel(classifier.name, classifier.version,
+                                                     bool(getattr(classifier, "complaint_head", False))))
+            langs.append(lang)
+        return models, langs, failed
 
     def _category_of(self, label: str, rating: int | None) -> str:
         return categorize(label, None, rating, self._policy)
@@ -283,13 +291,14 @@ class Pipeline:
     def count_stale(self, since: datetime | None) -> int:
         """How many stored mentions (published since `since`) are stale: another model or version classified them,
         they lack a complaint probability the model now gives, or they are unscored in a language now covered."""
-        models, langs = self._current_models()
+        models, langs, _ = self._current_models()
         with self.session() as db:
             return store_rescore.count_stale(db, models, langs, since)
 
     def rescore(self, since: datetime | None, progress: Callable[[int], object] = lambda n: None) -> int:
-        """Re-classify what `count_stale` counts, page by page (imported labels are kept); returns how many."""
-        models, langs = self._current_models()
+        """Re-classify what `count_stale` counts, page by page (imported labels are kept); returns how many. A
+        language whose model cannot be loaded keeps its readings, and PartlyClassified then names it."""
+        models, langs, failed = self._current_models()
         done, after, left = 0, 0, LeftUnclassified()
         with self.session() as db:
             # The stored language tags, found once: each page would otherwise scan them again.
@@ -299,7 +308,10 @@ class Pipeline:
                 done += self._classify_and_save(db, page, datetime.now(timezone.utc), left)
                 after = page[-1].id
                 progress(len(page))
-        left.raise_if_any(done)
+        left.raise_if_any(done, kept=False)
+        if failed:  # none of its mentions was due, yet its model is broken: say so
+            raise PartlyClassified("; ".join(f"the model for {lang!r} cannot be loaded: {error}"
+                                             for lang, error in failed.items()), done)
         return done
 
     def _classify_and_save(self, db: Any, pending: list[store_mentions.PendingMention], now: datetime,

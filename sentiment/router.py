@@ -85,6 +85,16 @@ class LanguageRouter:
         the path or filled the cache)."""
         self._failed.clear()
 
+    def each_classifier(self) -> list[tuple[str, Any]]:
+        """Each configured language with its classifier, loaded, or the SentimentError that loading it raised."""
+        loaded: list[tuple[str, Any]] = []
+        for lang in self.models:
+            try:
+                loaded.append((lang, self.classifier_for(lang)))
+            except SentimentError as exc:
+                loaded.append((lang, exc))
+        return loaded
+
     def classifiers(self) -> list[Any]:
         """Every configured classifier, loaded."""
         return [self.classifier_for(lang) for lang in self.models]

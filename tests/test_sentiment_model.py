@@ -446,3 +446,27 @@ def test_a_long_text_fits_the_windows_of_a_model_with_fewer_positions_than_max_l
     (long, short) = classifier.classify(["word " * 2000 + "finally", "short"])
 
     assert long.label in LABELS and short.label in LABELS
+
+
+def test_rescore_reclassifies_the_other_languages_when_one_languages_model_cannot_be_loaded(demo_dir, db_path, invoke,
+                                                                                             tiny_model, tmp_path):
+    _models_config(demo_dir, f"{{en: '{tiny_model}', de: '{tmp_path / 'missing-german'}'}}")
+    db = open_db(db_path)
+    old = Classification("positive", (0.1, 0.1, 0.8), "old-model", "0")
+    save_mentions(db, [Mention("jsonl", "1", "great coffee", NOW), Mention("jsonl", "2", GERMAN, NOW)], NOW)
+    save_classifications(db, [ClassifiedMention(1, "en", old, "promoter"), ClassifiedMention(2, "de", old, "promoter")],
+                         NOW)
+    db.close()
+
+    result = invoke("--db", db_path, "sentiment", "rescore")
+
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"1 mention(s) re-classified with en: {tiny_model}" in result.output
+    assert "1 text(s) in 'de' not classified: sentiment model" in result.output and "missing-german" in result.output
+    db = open_db(db_path)
+    assert db.execute("SELECT model FROM mentions ORDER BY id").fetchall() == [(str(tiny_model),), ("old-model",)]
+    db.execute("DELETE FROM mentions WHERE id = 2")
+    db.commit()
+    db.close()
+    again = invoke("--db", db_path, "sentiment", "rescore")  # no German mention is due, yet its model is broken
+    assert again.exit_code == 1 and "the model for 'de' cannot be loaded: sentiment model" in again.output

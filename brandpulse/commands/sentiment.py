@@ -252,9 +252,18 @@ def evaluate(app: AppContext, text_file: Path, label_file: Path, model: str | No
 def rescore(app: AppContext, since: datetime | None) -> None:
     """Re-classify stored mentions that an older or other model classified, that lack a complaint probability, or
     that are unscored in a language a model now reads (imported labels are kept)."""
+    from brandpulse.sentiment.router import PartlyClassified
+
+    partly = None
     with domain_errors():
-        router = app.pipeline.router()
         with click.progressbar(length=app.pipeline.count_stale(since), label="rescoring", file=sys.stderr) as bar:
-            done = app.pipeline.rescore(since, bar.update)
-        names = ", ".join(f"{lang}: {c.name} {c.version}" for lang, c in zip(router.models, router.classifiers()))
+            try:
+                done = app.pipeline.rescore(since, bar.update)
+            except PartlyClassified as exc:  # the other languages' mentions are re-classified and saved
+                done, partly = exc.done, exc
+        names = ", ".join(f"{lang}: {c.name} {c.version}" for lang, c in app.pipeline.router().each_classifier()
+                          if not isinstance(c, Exception))
     click.echo(f"{done} mention(s) re-classified with {names}")
+    if partly is not None:
+        with domain_errors():
+            raise partly
