@@ -24,6 +24,8 @@ PRECISIONS = ("int8", "fp32")
 # Each session holds its own copy of the weights (about 25 MB in int8): past this many, more cores give a session
 # more threads instead of adding sessions.
 MAX_SESSIONS = 4
+# An export's temporary folder untouched this long belongs to a process killed half-way.
+ABANDONED_AFTER_S = 3600
 
 
 def cache_dir() -> Path:
@@ -49,6 +51,7 @@ def export(model: Any, target: Path, fp32_target: Path) -> None:
     """Export `model` (MeanPoolClassifier, eager attention) to ONNX, fuse BERT ops, keep that as `fp32_target` and
     quantize its weights to int8 as `target`."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned(target)
     # Its own folder: another process exporting the same model at once (the service and `classify` started on an
     # empty cache) must not overwrite or move away this one's files half-way.
     work = Path(tempfile.mkdtemp(prefix=target.name + ".", suffix=".partial", dir=target.parent))
@@ -56,6 +59,17 @@ def export(model: Any, target: Path, fp32_target: Path) -> None:
         _export_in(model, work, target, fp32_target)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _remove_abandoned(target: Path) -> None:
+    """Remove the folders of exports of `target` killed half-way (about 100 MB each): untouched for an hour, while an
+    export takes about 20 s."""
+    for folder in target.parent.glob(f"{target.name}.*.partial"):
+        try:
+            if time.time() - folder.stat().st_mtime > ABANDONED_AFTER_S:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:  # removed by another process meanwhile
+            continue
 
 
 def _export_in(model: Any, work: Path, target: Path, fp32_target: Path) -> None:

@@ -1,4 +1,5 @@
 import os
+import time
 
 import numpy as np
 import pytest
@@ -50,6 +51,20 @@ def test_a_second_process_exporting_the_same_model_meanwhile_fails_neither(cache
     accel.export(model, paths["int8"], paths["fp32"])
 
     assert others and _cached_files(cache) == sorted(p.name for p in paths.values())  # no half-made file left
+
+
+def test_an_export_removes_what_an_export_killed_half_way_left(cache):
+    paths = {p: cache / f"{KEY}.{accel.EXPORT_FORMAT}.{p}.onnx" for p in accel.PRECISIONS}
+    killed, running = cache / f"{paths['int8'].name}.x1.partial", cache / f"{paths['int8'].name}.x2.partial"
+    for folder in (killed, running):
+        folder.mkdir(parents=True)
+        (folder / "plain.onnx").write_bytes(b"half")
+    old = time.time() - accel.ABANDONED_AFTER_S - 60
+    os.utime(killed, (old, old))
+
+    accel.export(tiny_network(), paths["int8"], paths["fp32"])
+
+    assert not killed.exists() and running.exists()  # another process may be exporting in the newer one
 
 
 def _damage_json(path):
