@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 import sqlite_utils
 
-from brandpulse.store.errors import StoreError
+from brandpulse.store import upgrade_space
+from brandpulse.store.errors import DiskFull, StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -290,6 +291,8 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m008_mentions_answered, m009_search_folds_accents,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
+# The steps that copy the whole mentions table, so need room on the disk for it (upgrade_space).
+REWRITES_MENTIONS = {m005_complaint_lang_unscored, m007_mentions_per_brand}
 
 
 def _log_migration(db: sqlite_utils.Database, number: int) -> None:
@@ -355,7 +358,24 @@ def _upgrading_from(db: sqlite_utils.Database, pid: int) -> int | None:
 
 
 def _upgrade(db: sqlite_utils.Database, version: int) -> None:
-    """Apply the migrations after `version`, each in its own transaction."""
+    """Apply the migrations after `version`, each in its own transaction; a disk too small for them is a `DiskFull`
+    saying how much room they need, before they start when it can tell."""
+    path = upgrade_space.store_file(db) if version else None
+    size = upgrade_space.store_size(path) if path else 0
+    if path and REWRITES_MENTIONS.intersection(MIGRATIONS[version:]):
+        if reason := upgrade_space.no_room(path, size, version, SCHEMA_VERSION):
+            raise DiskFull(reason)
+    try:
+        _apply(db, version)
+    except DiskFull as exc:
+        if not path:
+            raise
+        reached = db.execute("PRAGMA user_version").fetchone()[0]
+        raise DiskFull(upgrade_space.full_during(path, size, version, SCHEMA_VERSION, reached,
+                                                 exc.__cause__ or exc)) from exc
+
+
+def _apply(db: sqlite_utils.Database, version: int) -> None:
     if version:  # an existing store: say so, and mark it for the commands run meanwhile (m001 made the state table)
         logger.warning("upgrading the store from schema version %d to %d (once; about 10 s per million mentions)",
                        version, SCHEMA_VERSION)

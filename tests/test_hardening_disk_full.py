@@ -1,5 +1,6 @@
 import json
 import logging
+import shutil
 import sqlite3
 from datetime import datetime, timezone
 
@@ -8,6 +9,9 @@ import pytest
 from brandpulse.config import load_config
 from brandpulse.pipeline import Pipeline
 from brandpulse.scheduler import wrap_job
+from brandpulse.store import open_db
+from brandpulse.store.errors import DiskFull
+from tests.store_versions import sqlite_store_at
 
 NOW = datetime(2026, 3, 2, 12, tzinfo=timezone.utc)
 
@@ -74,3 +78,52 @@ def test_the_service_logs_a_full_disk_as_one_line_per_failed_run(demo_dir, full_
     assert len(failed) == 2 and all(r.exc_info is None and "disk full" in r.getMessage() for r in failed)
     assert not any(r.exc_info for r in caplog.records)
     assert _stored(demo_dir / "brandpulse.db") == (5, "ok")
+
+
+def _store_at_6(path, count=400):
+    db = sqlite_store_at(path, 6)
+    db.conn.executemany(
+        "INSERT INTO mentions (source, external_id, brand, text, created_at, collected_at) VALUES (?, ?, ?, ?, ?, ?)",
+        [("forum", str(i), "Pinebrook Coffee", f"post {i} " + "lorem ipsum " * 60, "2026-03-01T10:00:00Z",
+          "2026-03-01T10:00:00Z") for i in range(count)])
+    db.conn.commit()
+    db.conn.close()
+    return path
+
+
+def _schema(path) -> tuple[int, int, str]:
+    with sqlite3.connect(path) as conn:
+        version, count = (conn.execute(sql).fetchone()[0]
+                          for sql in ("PRAGMA user_version", "SELECT count(*) FROM mentions"))
+        return version, count, conn.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def test_an_upgrade_the_disk_cannot_hold_says_how_much_room_it_needs_before_it_starts(demo_dir, invoke, monkeypatch):
+    store = _store_at_6(demo_dir / "brandpulse.db")
+    size_mb = store.stat().st_size / 2**20
+    usage = shutil.disk_usage(demo_dir)
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage._replace(free=int(1.5 * 2**20)))
+
+    result = invoke("run", "--once")
+
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert (f"Error: database {store}: not enough free space to upgrade the store from schema version 6 to 9: the "
+            f"upgrade copies the mentions table and needs about {size_mb * 2.25:.1f} MB free on its disk (2.25 times "
+            f"the store's {size_mb:.1f} MB), and 1.5 MB is free; free space (or move the store to a larger disk), "
+            "then run again: the store is unchanged, at schema version 6") in result.output
+    assert _schema(store) == (6, 400, "ok")
+
+
+def test_a_disk_filling_up_during_an_upgrade_names_the_room_it_needs_and_the_version_left(tmp_path, full_disk):
+    store = _store_at_6(tmp_path / "brandpulse.db")
+    full_disk()  # room enough by the disk's free space, but the file cannot grow: another writer filled the disk
+
+    with pytest.raises(DiskFull) as raised:
+        open_db(store)
+
+    assert str(raised.value).startswith(
+        f"database {store}: disk full while upgrading the store from schema version 6 to 9 (database or disk is "
+        "full): the upgrade copies the mentions table and needs about ")
+    assert str(raised.value).endswith("; free space, then run again: the store is unchanged, at schema version 6, "
+                                      "and the upgrade goes on from there")
+    assert _schema(store) == (6, 400, "ok")
