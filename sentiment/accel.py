@@ -28,6 +28,16 @@ MAX_SESSIONS = 4
 ABANDONED_AFTER_S = 3600
 
 
+def import_onnxruntime() -> Any:
+    """onnxruntime, imported with its telemetry off unless ORT_DISABLE_TELEMETRY says otherwise."""
+    # From 1.2x on Linux it keeps a device id under ~/.cache/Microsoft and reports usage to Microsoft's collector:
+    # brandpulse sends nothing anywhere, and a service user without a home got an unlogged, coloured warning.
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+    import onnxruntime
+
+    return onnxruntime
+
+
 def cache_dir() -> Path:
     """Where exported models live: $BRANDPULSE_CACHE, else $XDG_CACHE_HOME/brandpulse, else ~/.cache/brandpulse."""
     explicit = os.environ.get("BRANDPULSE_CACHE")
@@ -75,6 +85,8 @@ def _remove_abandoned(target: Path) -> None:
 def _export_in(model: Any, work: Path, target: Path, fp32_target: Path) -> None:
     import onnx
     import torch
+
+    import_onnxruntime()
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.transformers.fusion_options import FusionOptions
     from onnxruntime.transformers.optimizer import optimize_model
@@ -181,7 +193,7 @@ def onnx_forward(build_model: Any, key: str, threads: int | None = None) -> Sess
     """A forward over `threads` threads (default: one per core), as one single-threaded session per thread up to
     MAX_SESSIONS sessions, exporting and calibrating on first use under `key`; a damaged cached copy is made again."""
     try:
-        import onnxruntime
+        onnxruntime = import_onnxruntime()
     except ImportError as exc:
         raise SentimentError("onnxruntime is not installed; `pip install onnxruntime` or set sentiment.backend: torch") from exc
     paths = {precision: cache_dir() / "sentiment" / f"{key}.{EXPORT_FORMAT}.{precision}.onnx" for precision in PRECISIONS}

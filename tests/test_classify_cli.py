@@ -155,3 +155,23 @@ def test_classify_reads_every_line_after_a_huge_one_and_warns_of_none(tmp_path, 
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert result.exit_code == 0 and [r["label"] for r in rows][1:] == ["negative"] and len(rows) == 2
     assert "not valid UTF-8" not in result.stderr
+
+
+@pytest.mark.slow
+def test_classify_writes_nothing_for_onnxruntime_telemetry_and_prints_no_warning_of_it(no_config_dir, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from brandpulse.sentiment.accel import cache_dir
+
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {key: value for key, value in os.environ.items() if key != "ORT_DISABLE_TELEMETRY"}
+    env.update(HOME=str(home), BRANDPULSE_CACHE=str(cache_dir()))  # the exported model as the other tests left it
+
+    done = subprocess.run([sys.executable, "-m", "brandpulse", "classify"], input=b"I love it\n", env=env,
+                          capture_output=True, timeout=300)
+
+    assert done.returncode == 0 and json.loads(done.stdout)["label"] == "positive"
+    assert list(home.rglob("*")) == [] and b"telemetry" not in done.stderr
