@@ -13,6 +13,7 @@ from pathlib import Path
 
 from brandpulse.store.backend import is_url
 from brandpulse.store.errors import StoreError
+from brandpulse.store.owners import foreign_file
 
 
 class StoreLocked(StoreError):
@@ -48,8 +49,10 @@ class ServiceLock:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError as exc:  # a read-only file system, a folder the user cannot write
-            raise StoreError(f"cannot take the service lock {self.path}: {exc.strerror}") from None
+        except OSError as exc:  # a read-only file system, a folder the user cannot write, a file of another user
+            why = foreign_file(Path(str(self.path)[:-5]), [self.path])
+            raise StoreError(f"cannot take the service lock {self.path}: {exc.strerror}"
+                             + (f"; {why}" if why else "")) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

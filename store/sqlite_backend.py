@@ -17,6 +17,7 @@ from brandpulse.store.backend import Params, Transactions
 from brandpulse.store.errors import DiskFull, SearchSyntaxError, StoreError
 from brandpulse.store.migrations import migrate
 from brandpulse.store.lock import ServiceLock
+from brandpulse.store.owners import foreign_file
 
 BUSY_TIMEOUT_S = 30.0
 DISK_FULL = ("database {path}: disk full ({error}); free space on its disk, then run again: what was committed "
@@ -198,6 +199,12 @@ def _deny_attach(action: int, *_: object) -> int:
     return sqlite3.SQLITE_DENY if action == sqlite3.SQLITE_ATTACH else sqlite3.SQLITE_OK
 
 
+def _cannot_open(path: Path, exc: sqlite3.Error) -> str:
+    # SQLite says only 'unable to open database file' (or 'readonly database') for a file of another user.
+    why = foreign_file(path)
+    return f"database {path} cannot be opened: {exc}" + (f"; {why}" if why else "")
+
+
 def _other_service(path: Path) -> int | None:
     """The pid of another process holding the store's service lock (0 when it wrote none), or None."""
     holder = ServiceLock(path).holder()
@@ -224,7 +231,7 @@ def open_sqlite(path: str | Path, read_only: bool = False) -> SqliteStore:
         conn = sqlite3.connect(target, uri=read_only, isolation_level=None, timeout=BUSY_TIMEOUT_S,
                                check_same_thread=False)
     except sqlite3.Error as exc:
-        raise StoreError(f"database {path} cannot be opened: {exc}") from exc
+        raise StoreError(_cannot_open(path, exc)) from exc
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
         conn.execute("PRAGMA foreign_keys = ON")
@@ -240,7 +247,7 @@ def open_sqlite(path: str | Path, read_only: bool = False) -> SqliteStore:
         migrate(db, read_only=read_only, other_service=lambda: _other_service(path))
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise StoreError(f"database {path} cannot be opened: {exc}") from exc
+        raise StoreError(_cannot_open(path, exc)) from exc
     except StoreError:
         conn.close()
         raise
