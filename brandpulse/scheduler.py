@@ -65,6 +65,10 @@ def record_run(record: Recorder, errors: Mapping[str, str | None], started: date
         for name, error in errors.items():
             record(name, started, finished, error)
     except DOMAIN_ERRORS as exc:
+        if any(error and error.endswith(f": {exc}") for error in errors.values()):
+            # The job failed for this very reason (the store cannot be opened or written), and said so already.
+            log.debug("cannot record the run of job %s either: %s", ", ".join(errors), exc)
+            return
         log.error("cannot record the run of job %s: %s", ", ".join(errors), exc)
     except Exception:
         log.exception("cannot record the run of job %s", ", ".join(errors))

@@ -127,3 +127,12 @@ def test_a_disk_filling_up_during_an_upgrade_names_the_room_it_needs_and_the_ver
     assert str(raised.value).endswith("; free space, then run again: the store is unchanged, at schema version 6, "
                                       "and the upgrade goes on from there")
     assert _schema(store) == (6, 400, "ok")
+
+
+def test_run_once_on_a_store_it_cannot_open_says_why_once(demo_dir, invoke):
+    (demo_dir / "brandpulse.db").mkdir()  # a folder where the store's file should be
+
+    result = invoke("run", "--once")
+
+    assert result.exit_code == 1
+    assert result.output.count("is a folder; give the store's file") == 1, result.output
