@@ -327,6 +327,9 @@ def migrate(db: sqlite_utils.Database, read_only: bool = False,
     if pid is not None and (start := _upgrading_from(db, pid)) is not None:
         raise StoreError(f"the brandpulse service (pid {pid}) is upgrading the database from schema version {start} "
                          f"to {SCHEMA_VERSION} right now; run this again once it has (its log says 'store upgraded')")
+    if read_only and not version:
+        raise StoreError("the database holds no brandpulse store yet (its making may have been cut short, by a full "
+                         "disk for one); run `brandpulse run --once` or `brandpulse ingest` first, which make it")
     if read_only:
         raise StoreError(f"the database has schema version {version} (this brandpulse needs {SCHEMA_VERSION}); "
                          f"{UPGRADE_HOW}")
@@ -375,7 +378,29 @@ def _upgrade(db: sqlite_utils.Database, version: int) -> None:
                                                  exc.__cause__ or exc)) from exc
 
 
+def _create(db: sqlite_utils.Database) -> int:
+    """Make a new store in one transaction, whole or not at all (a full disk must not leave it at some version that
+    reads as an older release's); the version found when another process made it meanwhile, else SCHEMA_VERSION."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        if found := db.execute("PRAGMA user_version").fetchone()[0]:
+            db.execute("ROLLBACK")
+            return found
+        for step in MIGRATIONS:
+            step(db)
+        _log_migration(db, SCHEMA_VERSION)
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    except BaseException:
+        if db.conn.in_transaction:  # SQLite may have rolled back itself (disk full): ROLLBACK would hide why
+            db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+    return SCHEMA_VERSION
+
+
 def _apply(db: sqlite_utils.Database, version: int) -> None:
+    if not version and (version := _create(db)) == SCHEMA_VERSION:
+        return
     if version:  # an existing store: say so, and mark it for the commands run meanwhile (m001 made the state table)
         logger.warning("upgrading the store from schema version %d to %d (once; about 10 s per million mentions)",
                        version, SCHEMA_VERSION)

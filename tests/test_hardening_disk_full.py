@@ -136,3 +136,28 @@ def test_run_once_on_a_store_it_cannot_open_says_why_once(demo_dir, invoke):
 
     assert result.exit_code == 1
     assert result.output.count("is a folder; give the store's file") == 1, result.output
+
+
+def test_a_new_store_the_disk_cannot_hold_is_not_left_half_made_at_an_older_schema(tmp_path, demo_dir, invoke,
+                                                                                    monkeypatch):
+    open_db(tmp_path / "whole.db").close()
+    with sqlite3.connect(tmp_path / "whole.db") as conn:
+        room = conn.execute("PRAGMA page_count").fetchone()[0] * 3 // 4  # the disk fills up part-way
+    connect = sqlite3.connect
+
+    def capped(*args, **kwargs):
+        conn = connect(*args, **kwargs)
+        conn.execute(f"PRAGMA max_page_count = {room}")
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", capped)
+    with pytest.raises(DiskFull):
+        open_db(demo_dir / "brandpulse.db")
+    monkeypatch.setattr(sqlite3, "connect", connect)
+
+    with connect(demo_dir / "brandpulse.db") as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 0
+    status = invoke("status")
+    assert status.exit_code == 1 and "older version" not in status.output
+    assert "holds no brandpulse store yet (its making may have been cut short, by a full disk for one)" in status.output
+    open_db(demo_dir / "brandpulse.db").close()  # with room again, it is made whole
