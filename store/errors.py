@@ -1,5 +1,9 @@
 """The store's exceptions."""
 
+# brandpulse is installed from a clone (README, Quickstart): no package index has it, and a name there could be
+# anyone's.
+UPGRADE_BRANDPULSE = "upgrade brandpulse where it is installed (in its clone: git pull, then pip install .)"
+
 
 class StoreError(Exception):
     """Base of every error raised by the store."""

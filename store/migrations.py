@@ -12,7 +12,7 @@ from collections.abc import Callable
 import sqlite_utils
 
 from brandpulse.store import upgrade_space
-from brandpulse.store.errors import DiskFull, StoreError
+from brandpulse.store.errors import UPGRADE_BRANDPULSE, DiskFull, StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -319,7 +319,7 @@ def migrate(db: sqlite_utils.Database, read_only: bool = False,
     if version > SCHEMA_VERSION:
         raise StoreError(
             f"the database has schema version {version} but this brandpulse knows up to {SCHEMA_VERSION}; "
-            "upgrade brandpulse (pip install -U brandpulse) before using it"
+            f"{UPGRADE_BRANDPULSE} before using it"
         )
     if version == SCHEMA_VERSION:
         return

@@ -6,7 +6,7 @@ name (a test checks it): a schema change lands for both backends or for neither.
 
 from __future__ import annotations
 
-from brandpulse.store.errors import StoreError
+from brandpulse.store.errors import UPGRADE_BRANDPULSE, StoreError
 from brandpulse.store.folding import FOLD_DROP, FOLD_FROM, FOLD_TO
 
 # Serialises migrations between processes starting at once (any constant; 'brandpulse' in ASCII).
@@ -211,7 +211,7 @@ def migrate_postgres(db, read_only: bool = False) -> None:
     if version > known:
         raise StoreError(
             f"the database has schema version {version} but this brandpulse knows up to {known}; "
-            "upgrade brandpulse (pip install -U brandpulse) before using it"
+            f"{UPGRADE_BRANDPULSE} before using it"
         )
     if version == known:
         return
