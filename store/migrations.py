@@ -7,7 +7,8 @@ import logging
 import os
 import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import sqlite_utils
 
@@ -381,8 +382,7 @@ def _upgrade(db: sqlite_utils.Database, version: int) -> None:
 def _create(db: sqlite_utils.Database) -> int:
     """Make a new store in one transaction, whole or not at all (a full disk must not leave it at some version that
     reads as an older release's); the version found when another process made it meanwhile, else SCHEMA_VERSION."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
+    with _immediate(db):
         if found := db.execute("PRAGMA user_version").fetchone()[0]:
             db.execute("ROLLBACK")
             return found
@@ -390,12 +390,21 @@ def _create(db: sqlite_utils.Database) -> int:
             step(db)
         _log_migration(db, SCHEMA_VERSION)
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    return SCHEMA_VERSION
+
+
+@contextmanager
+def _immediate(db: sqlite_utils.Database) -> Iterator[None]:
+    """A write transaction, committed unless the block ended it (ROLLBACK) or raised."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
     except BaseException:
         if db.conn.in_transaction:  # SQLite may have rolled back itself (disk full): ROLLBACK would hide why
             db.execute("ROLLBACK")
         raise
-    db.execute("COMMIT")
-    return SCHEMA_VERSION
+    if db.conn.in_transaction:
+        db.execute("COMMIT")
 
 
 def _apply(db: sqlite_utils.Database, version: int) -> None:
@@ -408,8 +417,7 @@ def _apply(db: sqlite_utils.Database, version: int) -> None:
         db.execute(_MARK_UPGRADING, [UPGRADING_KEY, json.dumps({"pid": os.getpid(), "from": version})])
         db.execute("COMMIT")
     for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with _immediate(db):
             # Another process may have migrated while we waited for the lock.
             if db.execute("PRAGMA user_version").fetchone()[0] >= number:
                 db.execute("ROLLBACK")
@@ -419,10 +427,5 @@ def _apply(db: sqlite_utils.Database, version: int) -> None:
             if number == SCHEMA_VERSION and version:
                 db.execute(_UNMARK_UPGRADING, [UPGRADING_KEY])
             db.execute(f"PRAGMA user_version = {number}")
-        except BaseException:
-            if db.conn.in_transaction:  # SQLite may have rolled back itself (disk full): ROLLBACK would hide why
-                db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
     if version:
         logger.warning("store upgraded to schema version %d", SCHEMA_VERSION)
