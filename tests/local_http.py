@@ -102,7 +102,15 @@ def silent_proxy(monkeypatch) -> Iterator[None]:
     """Route HTTPS through a proxy on 127.0.0.1 that accepts connections and never answers: a real timeout."""
     server = socket.create_server(("127.0.0.1", 0))
     held: list[socket.socket] = []
-    threading.Thread(target=lambda: [held.append(server.accept()[0]) for _ in range(8)], daemon=True).start()
+
+    def hold() -> None:
+        try:
+            for _ in range(8):
+                held.append(server.accept()[0])
+        except OSError:  # the proxy closed while this thread waited in accept(): its work is done
+            return
+
+    threading.Thread(target=hold, daemon=True).start()
     monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{server.getsockname()[1]}")
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
