@@ -14,7 +14,7 @@ import click
 from brandpulse.config import DEFAULT_CONFIG
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
-from brandpulse.logging_setup import setup_logging
+from brandpulse.logging_setup import mask, secret_values, setup_logging
 from brandpulse.scheduler import JOB_KINDS, job_failure, record_run
 from brandpulse.store.backend import label
 from brandpulse.summary import print_run_summary
@@ -80,11 +80,14 @@ def run(app: AppContext, once: bool, only: tuple[str, ...]) -> None:
             # After an upgrade that changed the model, old rows count no complaints until they are read again.
             click.echo(f"Stale:      {stale} stored mention(s) were classified by another model or version; "
                        "`brandpulse sentiment rescore` reads them again")
-    if collected.failures:
-        # Cron reports a command that fails: a source down every run for a week must not pass as a quiet success.
-        # The rest of the run (classify, alerts, deliveries) was done by now.
-        raise click.ClickException(f"{len(collected.failures)} collector run(s) failed: "
-                                   f"{', '.join(collected.failures)} (why: above)")
+    # Cron reports a command that fails: a source down, or an SMTP server refusing, every run for a week must not
+    # pass as a quiet success. The rest of the run (classify, alerts, deliveries) was done by now.
+    problems = [f"{len(collected.failures)} collector run(s) failed: {', '.join(collected.failures)} (why: above)"
+                if collected.failures else "",
+                f"{delivered.failed} message(s) not delivered ({mask(delivered.last_error or '', secret_values())}); "
+                "they wait in the outbox for a retry" if delivered.failed else ""]
+    if any(problems):
+        raise click.ClickException("; ".join(problem for problem in problems if problem))
 
 
 def _classify_once(pipeline) -> tuple[int, Exception | None]:

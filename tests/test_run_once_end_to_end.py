@@ -80,3 +80,19 @@ def test_the_outbox_folder_set_in_the_environment_replaces_the_one_beside_the_co
     assert len(list((demo_dir / "state" / "outbox").glob("*.eml"))) == 1
     assert not (demo_dir / "etc" / "outbox").exists() and not (demo_dir / "outbox").exists()
     assert f"{demo_dir / 'state' / 'outbox'}" in result.output
+
+
+@pytest.mark.slow
+def test_run_once_exits_1_when_its_alert_could_not_be_delivered_and_keeps_it_for_a_retry(demo_dir, invoke,
+                                                                                         monkeypatch):
+    (demo_dir / "not-a-folder").write_text("a file where the outbox folder should be")
+    monkeypatch.setenv("BRANDPULSE_OUTBOX_DIR", str(demo_dir / "not-a-folder" / "outbox"))
+
+    result = invoke("run", "--once")
+
+    # Was: exit 0, so cron told nobody that the storm's alert went nowhere.
+    assert result.exit_code == 1 and "1 fired" in result.output
+    assert "Error: 1 message(s) not delivered (" in result.output
+    assert result.output.rstrip().endswith("they wait in the outbox for a retry")
+    outbox = sqlite3.connect(demo_dir / "brandpulse.db").execute("SELECT status FROM outbox").fetchall()
+    assert outbox == [("pending",)]
