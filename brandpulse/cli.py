@@ -26,10 +26,17 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _store_target(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not value.strip():  # a blank path made a store file named " "
+        raise click.BadParameter("is blank: give a SQLite file or a postgresql:// URL, or leave it out for the "
+                                 "config's store", param_hint="--db / BRANDPULSE_DB")
+    return value
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=DEFAULT_CONFIG,
               envvar="BRANDPULSE_CONFIG", show_default=True, help="Configuration file (env BRANDPULSE_CONFIG).")
-@click.option("--db", "db_path", default=None, envvar="BRANDPULSE_DB", metavar="PATH|URL",
+@click.option("--db", "db_path", default=None, envvar="BRANDPULSE_DB", metavar="PATH|URL", callback=_store_target,
               help="Store, overriding the config: a SQLite file or a postgresql:// URL (env BRANDPULSE_DB).")
 @click.option("--outbox-dir", "outbox_dir", type=click.Path(path_type=Path), default=None,
               envvar="BRANDPULSE_OUTBOX_DIR", help="Folder for emails while no SMTP server is configured, overriding "

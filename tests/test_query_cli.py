@@ -527,3 +527,17 @@ def test_sql_refuses_a_parameter_given_twice_and_warns_of_one_the_statement_does
     assert twice.exit_code == 2 and "a is given twice ('1' and '2')" in twice.output
     assert unused.exit_code == 0 and json.loads(unused.stdout) == [{"b": "Acme"}]
     assert "Warning: --param brnad: the statement has no :brnad; the value is not used" in unused.stderr
+
+
+@pytest.mark.parametrize("blank", [" ", "\t"])
+def test_a_blank_store_is_a_usage_error_and_no_file_is_made(invoke, tmp_path, monkeypatch, blank):
+    monkeypatch.chdir(tmp_path)
+
+    by_option = invoke("--db", blank, "status")
+    monkeypatch.setenv("BRANDPULSE_DB", blank)
+    by_variable = invoke("stats")
+
+    # Was: a store file named " " made in the working directory.
+    for result in (by_option, by_variable):
+        assert result.exit_code == 2 and "--db / BRANDPULSE_DB" in result.output and "is blank" in result.output
+    assert list(tmp_path.iterdir()) == []
