@@ -540,6 +540,17 @@ class Config(Strict):
                 raise ValueError(f"channel {channel.name} names unknown brand(s): {', '.join(unknown)}")
         return self
 
+    def notes(self) -> list[str]:
+        """Settings that load but are likely mistakes, for `check` and the start-up log."""
+        return self.language_notes() + self.account_notes() + self.store_notes()
+
+    def store_notes(self) -> list[str]:
+        """A store.path written beside store.url, which the URL overrides."""
+        if self.store.url and "path" in self.store.model_fields_set:
+            return [f"store.path ({self.store.path}) is not used: store.url names the PostgreSQL store, which wins; "
+                    "remove store.path (or store.url, to keep the SQLite file)"]
+        return []
+
     def language_notes(self) -> list[str]:
         """Where a Twitter search's language filter and the sentiment models disagree: mentions in a language a
         model reads that are never collected, or collected only to stay unscored."""
@@ -604,7 +615,9 @@ def _model_path(value: str, base: Path) -> str:
 
 
 def _resolve(config: Config, base: Path) -> Config:
-    store = config.store.model_copy(update={"path": base / config.store.path})
+    # Built, not copied with an update: which keys the file wrote stays known (store_notes), the default path too.
+    store = StoreConfig.model_construct(config.store.model_fields_set, path=base / config.store.path,
+                                        url=config.store.url)
     email = config.email.model_copy(update={"outbox_dir": base / config.email.outbox_dir})
     if email.smtp is not None and email.smtp.ca_file is not None:
         email = email.model_copy(update={"smtp": email.smtp.model_copy(update={"ca_file": base / email.smtp.ca_file})})

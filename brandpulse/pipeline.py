@@ -96,8 +96,8 @@ class Pipeline:
             if settings.name in self._disabled:
                 log.warning("collector %s (%s) disabled: %s", settings.name, settings.type,
                             self._disabled[settings.name])
-        # A language collected for no model, or read but never collected; an own account Twitter cannot skip.
-        for note in config.language_notes() + config.account_notes():
+        # A language collected for no model, or read but never collected; an own account Twitter cannot skip; ...
+        for note in config.notes():
             log.warning(note)
         if half := factory.missing_smtp_login(config):
             log.error("email: the SMTP login is half set; set %s in the environment: emails stay queued until then",

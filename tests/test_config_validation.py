@@ -148,6 +148,22 @@ def test_a_sentiment_model_that_the_models_map_leaves_unused_is_noted(tmp_path):
     assert notes("{model: org/english-model}") == []
 
 
+def test_a_store_path_beside_a_store_url_is_noted_by_check_as_unused(tmp_path, invoke):
+    from brandpulse.config import load_config
+
+    def notes(store):
+        return load_config(write_config(tmp_path / "c.yaml", MINIMAL + f"store: {store}\n")).notes()
+
+    both = notes("{path: acme.db, url: 'postgresql://db.internal/brandpulse'}")
+    checked = invoke("--config", tmp_path / "c.yaml", "check")
+
+    # Was: the URL silently won, and the operator looked for the mentions in acme.db.
+    assert both == [f"store.path ({tmp_path / 'acme.db'}) is not used: store.url names the PostgreSQL store, which wins; remove "
+                    "store.path (or store.url, to keep the SQLite file)"]
+    assert f"Note: {both[0]}." in checked.stderr
+    assert notes("{url: 'postgresql://db.internal/brandpulse'}") == notes("{path: acme.db}") == []
+
+
 def test_a_language_key_that_is_shaped_like_a_code_but_is_none_is_refused(tmp_path):
     from brandpulse.config import ConfigError, load_config
 

@@ -28,7 +28,7 @@ def check(app: AppContext, fmt: str) -> None:
         click.echo(f"Warning: {app.config_path} configures no collector: `brandpulse run` collects nothing, and only "
                    "mentions imported with `brandpulse ingest` are classified and alerted on; add one under "
                    "`collectors:` unless this set-up is ingest-only.", err=True)
-    for note in app.config.language_notes() + app.config.account_notes():
+    for note in app.config.notes():
         click.echo(f"Note: {note}.", err=True)
     # --db reaches the store probe as BRANDPULSE_DB does.
     env = {**os.environ, "BRANDPULSE_DB": str(app.db_path)}
