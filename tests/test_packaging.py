@@ -73,3 +73,17 @@ def test_the_systemd_units_keep_the_model_cache_in_a_directory_systemd_makes_wri
         monkeypatch.setenv(name, value)
 
     assert any(cache_dir() == folder or folder in cache_dir().parents for folder in writable), cache_dir()
+
+
+@pytest.mark.parametrize("unit", ["brandpulse.service", "postgres/brandpulse-worker@.service"])
+def test_the_systemd_units_do_not_restart_a_service_whose_config_is_broken(unit, tmp_path, invoke):
+    broken = tmp_path / "config.yaml"
+    broken.write_text("brands: [{name: Acme, keywords: [acme]}]\nalerts: {spike: {min_cuont: 3}}\n")
+    service = _settings(unit)
+
+    result = invoke("--config", broken, "run", "--once")
+
+    # Was: restarted every 10 s (the worker's every 100 ms) forever, failing the same way each time.
+    assert result.exit_code == 2 and service["Restart"] == ["on-failure"]
+    assert str(result.exit_code) in service["RestartPreventExitStatus"][0].split()
+    assert service["RestartSec"] == ["10"]
