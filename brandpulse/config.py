@@ -55,7 +55,8 @@ Duration = Annotated[timedelta, BeforeValidator(_duration)]
 class Strict(BaseModel):
     """Unknown keys are errors: a typo must fail at launch, not be ignored."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # allow_inf_nan: `.nan` in a threshold was refused as "less than or equal to 1", `.inf` in a timeout accepted.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 def _address(value: str) -> str:

@@ -290,3 +290,17 @@ def test_an_empty_sentiment_model_fails_at_launch_naming_the_key(tmp_path, invok
 
     assert result.exit_code == 2
     assert "sentiment.model: the model is empty; use 'bundled', a Hugging Face id or a path" in result.output
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf", "-.inf"])
+def test_a_number_that_is_not_finite_is_refused_as_such(tmp_path, value):
+    from brandpulse.config import ConfigError, load_config
+
+    path = write_config(tmp_path / "c.yaml", MINIMAL + f"sentiment: {{confidence_threshold: {value}}}\n"
+                        f"email: {{smtp: {{host: smtp.example.com, timeout: {value}}}}}\n")
+
+    # Was: .nan refused as 'less than or equal to 1', .inf taken as a timeout that never ends.
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    assert "sentiment.confidence_threshold: Input should be a finite number" in str(raised.value)
+    assert "email.smtp.timeout: Input should be a finite number" in str(raised.value)
