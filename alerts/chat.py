@@ -9,7 +9,8 @@ from typing import Any
 
 from brandpulse.alerts.base import Alert
 from brandpulse.alerts.emails import (
-    ANSWERED_HOW, UNKNOWN_WHY, acknowledge_line, signed, signed_change, storm_start, unscored_query, web_link, window_query,
+    ANSWERED_HOW, UNKNOWN_WHY, acknowledge_line, signed, signed_change, storm_start, unscored_query, web_link,
+    window_query,
 )
 from brandpulse.alerts.shown import excerpt
 

@@ -158,8 +158,8 @@ def test_a_store_path_beside_a_store_url_is_noted_by_check_as_unused(tmp_path, i
     checked = invoke("--config", tmp_path / "c.yaml", "check")
 
     # Was: the URL silently won, and the operator looked for the mentions in acme.db.
-    assert both == [f"store.path ({tmp_path / 'acme.db'}) is not used: store.url names the PostgreSQL store, which wins; remove "
-                    "store.path (or store.url, to keep the SQLite file)"]
+    assert both == [f"store.path ({tmp_path / 'acme.db'}) is not used: store.url names the PostgreSQL store, "
+                    "which wins; remove store.path (or store.url, to keep the SQLite file)"]
     assert f"Note: {both[0]}." in checked.stderr
     assert notes("{url: 'postgresql://db.internal/brandpulse'}") == notes("{path: acme.db}") == []
 
