@@ -267,3 +267,35 @@ def test_a_copy_stored_after_its_post_was_read_takes_that_reading_instead_of_ano
     assert [(a[1], b[1]) for a, b in zip(acme, bolt)] == [("Acme", "Bolt")] * len(SHARED)
     # Was: the Bolt copies were read again, in another batch, and got other probabilities than Acme's.
     assert [a[2:] for a in acme] == [b[2:] for b in bolt]
+
+
+def test_rescore_stopped_by_ctrl_c_says_how_far_it_got_and_a_second_run_goes_on(tmp_path, invoke, monkeypatch):
+    from brandpulse.pipeline import Pipeline
+
+    config = write_config(tmp_path / "config.yaml", BRANDS)
+    lines = [json.dumps({"source": "x", "id": str(n), "text": f"Acme order {n} never came", "brand": "Acme",
+                         "created_at": "2026-11-20T12:00:00Z"}) for n in range(6)]
+    (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert invoke("--config", config, "ingest", tmp_path / "in.jsonl").exit_code == 0
+    store = sqlite3.connect(tmp_path / "brandpulse.db")
+    with store:
+        store.execute("UPDATE mentions SET complaint = NULL")
+    monkeypatch.setattr("brandpulse.pipeline.CLASSIFY_BATCH", 2)
+    read, pages = Pipeline._classify_and_save, []
+
+    def interrupted_at_the_third_page(self, *args):
+        pages.append(1)
+        if len(pages) == 3:
+            raise KeyboardInterrupt  # Ctrl-C while the third page is read
+        return read(self, *args)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Pipeline, "_classify_and_save", interrupted_at_the_third_page)
+        stopped = invoke("--config", config, "sentiment", "rescore")
+    again = invoke("--config", config, "sentiment", "rescore")
+
+    # Was: 'Aborted!', saying nothing of the four mentions already saved.
+    assert stopped.exit_code == 130
+    assert "Stopped: 4 mention(s) re-classified and saved; `brandpulse sentiment rescore` goes on" in stopped.stderr
+    assert again.exit_code == 0 and "2 mention(s) re-classified" in again.output
+    assert store.execute("SELECT count(*) FROM mentions WHERE complaint IS NULL").fetchone()[0] == 0
