@@ -199,15 +199,9 @@ def test_on_postgresql_a_copy_another_worker_holds_is_left_to_it_without_waiting
 def test_a_post_stored_for_two_brands_is_rescored_once_and_counts_alike_for_both(tmp_path, invoke, monkeypatch):
     # As above, the copies of each shared post fall into different pages of two; rescore reads their model's
     # complaint probability again (stored before the model gave one).
-    config = write_config(tmp_path / "config.yaml", BRANDS)
-    lines = [json.dumps({"source": "x", "id": str(n), "text": text, "created_at": "2026-11-20T12:00:00Z"})
+    lines = [{"source": "x", "id": str(n), "text": text, "created_at": "2026-11-20T12:00:00Z"}
              for n, text in enumerate(["Acme app crashed twice today, so annoying", *SHARED])]
-    (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    assert invoke("--config", config, "ingest", tmp_path / "in.jsonl").exit_code == 0
-    store = sqlite3.connect(tmp_path / "brandpulse.db")
-    with store:
-        store.execute("UPDATE mentions SET complaint = NULL")
-    monkeypatch.setattr("brandpulse.pipeline.CLASSIFY_BATCH", 2)
+    config, store = _read_before_the_complaint_head(tmp_path, invoke, monkeypatch, lines)
 
     result = invoke("--config", config, "sentiment", "rescore")
 
@@ -272,15 +266,9 @@ def test_a_copy_stored_after_its_post_was_read_takes_that_reading_instead_of_ano
 def test_rescore_stopped_by_ctrl_c_says_how_far_it_got_and_a_second_run_goes_on(tmp_path, invoke, monkeypatch):
     from brandpulse.pipeline import Pipeline
 
-    config = write_config(tmp_path / "config.yaml", BRANDS)
-    lines = [json.dumps({"source": "x", "id": str(n), "text": f"Acme order {n} never came", "brand": "Acme",
-                         "created_at": "2026-11-20T12:00:00Z"}) for n in range(6)]
-    (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    assert invoke("--config", config, "ingest", tmp_path / "in.jsonl").exit_code == 0
-    store = sqlite3.connect(tmp_path / "brandpulse.db")
-    with store:
-        store.execute("UPDATE mentions SET complaint = NULL")
-    monkeypatch.setattr("brandpulse.pipeline.CLASSIFY_BATCH", 2)
+    lines = [{"source": "x", "id": str(n), "text": f"Acme order {n} never came", "brand": "Acme",
+              "created_at": "2026-11-20T12:00:00Z"} for n in range(6)]
+    config, store = _read_before_the_complaint_head(tmp_path, invoke, monkeypatch, lines)
     read, pages = Pipeline._classify_and_save, []
 
     def interrupted_at_the_third_page(self, *args):
@@ -299,3 +287,16 @@ def test_rescore_stopped_by_ctrl_c_says_how_far_it_got_and_a_second_run_goes_on(
     assert "Stopped: 4 mention(s) re-classified and saved; `brandpulse sentiment rescore` goes on" in stopped.stderr
     assert again.exit_code == 0 and "2 mention(s) re-classified" in again.output
     assert store.execute("SELECT count(*) FROM mentions WHERE complaint IS NULL").fetchone()[0] == 0
+
+
+def _read_before_the_complaint_head(tmp_path, invoke, monkeypatch, lines):
+    """The config and a connection to a store of `lines` (JSON objects) ingested and classified, their complaint
+    probabilities then removed, as a model before the head left them; classify pages hold two mentions."""
+    config = write_config(tmp_path / "config.yaml", BRANDS)
+    (tmp_path / "in.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    assert invoke("--config", config, "ingest", tmp_path / "in.jsonl").exit_code == 0
+    store = sqlite3.connect(tmp_path / "brandpulse.db")
+    with store:
+        store.execute("UPDATE mentions SET complaint = NULL")
+    monkeypatch.setattr("brandpulse.pipeline.CLASSIFY_BATCH", 2)
+    return config, store
