@@ -135,6 +135,14 @@ class CollectResult:
     error: str | None = None
     retry: RetryLater | None = None  # when what stopped it part-way was the source asking to wait
 
+    @classmethod
+    def stopped_by(cls, mentions: list[Mention], cursor: dict[str, Any] | None,
+                   error: CollectorError | None) -> CollectResult:
+        """The result of a run that `error` stopped part-way (None: it read everything): its message as `error`, and
+        the error itself as `retry` when it is the source asking to wait."""
+        return cls(mentions, cursor, None if error is None else str(error),
+                   error if isinstance(error, RetryLater) else None)
+
 
 class Collector(Protocol):
     """A source of mentions. `name` identifies its state (cursor, last run) in the store."""

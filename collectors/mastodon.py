@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import requests
 
 from brandpulse.collectors.base import (BrandQuery, CollectorError, CollectResult, HttpStatusError, MalformedItem,
-                                        MalformedPayload, Mention, RetryLater)
+                                        MalformedPayload, Mention)
 from brandpulse.collectors.brands import BrandMatcher
 from brandpulse.collectors.http import fetch_json, new_session
 
@@ -129,8 +129,7 @@ class MastodonCollector:
         if error is not None and positions == start:
             raise error  # nothing read: a plain failure
         # A later page failing keeps the pages before it: the cursor moved page by page with them.
-        return CollectResult(list(found.values()), {"min_id": positions}, str(error) if error else None,
-                             error if isinstance(error, RetryLater) else None)
+        return CollectResult.stopped_by(list(found.values()), {"min_id": positions}, error)
 
     def probe(self, query: BrandQuery) -> None:
         """The newest status of the brand's first hashtag: server reachable, timeline readable."""

@@ -156,8 +156,8 @@ class RedditCollector:
                 more, comment_mark, error = [], Watermark.load(cursor.get("comments")), exc
             found += more
             new_cursor["comments"] = comment_mark.dump()
-        return CollectResult(found, new_cursor if self._comments else {"submissions": new_cursor["submissions"]},
-                             str(error) if error else None, error if isinstance(error, RetryLater) else None)
+        kept = new_cursor if self._comments else {"submissions": new_cursor["submissions"]}
+        return CollectResult.stopped_by(found, kept, error)
 
     def probe(self, query: BrandQuery) -> None:
         """The newest submission of the brand's search: token, host, subreddits and query all accepted."""

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from brandpulse.collectors.base import (
-    FUTURE_TOLERANCE, BrandQuery, CollectorError, CollectResult, MalformedItem, Mention, RetryLater, dated_by_now,
+    FUTURE_TOLERANCE, BrandQuery, CollectorError, CollectResult, MalformedItem, Mention, dated_by_now,
 )
 from brandpulse.collectors.brands import BrandMatcher
 from brandpulse.collectors.firstseen import FirstSeen, Undated
@@ -76,9 +76,7 @@ def collect_pages(
             break
     else:
         if stopped:
-            error = stopped[0]
-            return CollectResult(list(found.values()), cursor, str(error), error if isinstance(error, RetryLater)
-                                 else None)
+            return CollectResult.stopped_by(list(found.values()), cursor, stopped[0])
         _warn_all_new(source, mark, seen, memory, undated_read)
     resume = mark.advance(seen).dump()
     if undated or memory.started or undated_read:

@@ -144,15 +144,14 @@ class TwitterCollector:
         until_id, newest = sweep.get("until_id"), sweep.get("newest_id")
         oldest = until_id
         found: dict[str, Mention] = {}
-        token, error, retry = None, None, None
+        token, error = None, None
         for number in range(self._max_pages):
             try:
                 page = self._page(text, since_id, until_id, token)
             except CollectorError as exc:
                 if number == 0:
                     raise  # nothing read: the collector failed, its cursor stays
-                error = str(exc)  # the pages read are kept, and the sweep resumes below them
-                retry = exc if isinstance(exc, RetryLater) else None
+                error = exc  # the pages read are kept, and the sweep resumes below them
                 break
             data = page.get("data") or []
             for tweet in data:
@@ -165,10 +164,10 @@ class TwitterCollector:
             if not token:
                 return CollectResult(list(found.values()), {"since_id": newest or since_id})
         if newest is None:
-            return CollectResult([], {"since_id": since_id} if since_id else None, error, retry)
+            return CollectResult.stopped_by([], {"since_id": since_id} if since_id else None, error)
         log.info("twitter: %s for %s stopped part-way; the next run resumes below id %s", self.name, brand, oldest)
         sweep = {"newest_id": newest, "until_id": oldest}
-        return CollectResult(list(found.values()), {"since_id": since_id, "sweep": sweep}, error, retry)
+        return CollectResult.stopped_by(list(found.values()), {"since_id": since_id, "sweep": sweep}, error)
 
     def _page(self, text: str, since_id: str | None, until_id: str | None, token: str | None) -> dict[str, Any]:
         """One page of results; a rate limit is waited out up to `max_wait`, else raised as `RetryLater`."""
