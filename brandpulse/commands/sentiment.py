@@ -254,21 +254,16 @@ def rescore(app: AppContext, since: datetime | None) -> None:
     that are unscored in a language a model now reads (imported labels are kept)."""
     from brandpulse.sentiment.router import PartlyClassified
 
-    partly, saved = None, []
+    partly = None
     with domain_errors():
         with click.progressbar(length=app.pipeline.count_stale(since), label="rescoring", file=sys.stderr) as bar:
-
-            def advance(count: int) -> None:  # called once a page is saved
-                saved.append(count)
-                bar.update(count)
-
             try:
-                done = app.pipeline.rescore(since, advance)
+                done = app.pipeline.rescore(since, bar.update)  # advanced once a page is saved
             except PartlyClassified as exc:  # the other languages' mentions are re-classified and saved
                 done, partly = exc.done, exc
             except KeyboardInterrupt:
                 # Each page is saved as it is read: say how far it got, and that a second run goes on from there.
-                click.echo(f"\nStopped: {sum(saved)} mention(s) re-classified and saved; `brandpulse sentiment "
+                click.echo(f"\nStopped: {bar.pos} mention(s) re-classified and saved; `brandpulse sentiment "
                            "rescore` goes on with the rest", err=True)
                 sys.exit(130)
         names = ", ".join(f"{lang}: {c.name} {c.version}" for lang, c in app.pipeline.router().each_classifier()
