@@ -60,6 +60,9 @@ MAX_NAMED = 10  # brands named in a note; the rest are counted
 MOMENT = Moment()
 DURATION = Duration()
 COLUMNS = Columns()
+# A stored row's id (a mention's, an outbox message's): the stores' ids are 64-bit, a larger number would fail in the
+# driver rather than as "no such id".
+ROW_ID = click.IntRange(1, 2**63 - 1)
 
 
 def warn_unconfigured(

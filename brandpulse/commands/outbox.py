@@ -6,14 +6,12 @@ from datetime import datetime, timezone
 
 import click
 
+from brandpulse.commands.options import ROW_ID
 from brandpulse.commands.output import format_option, write_rows
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
 from brandpulse.store import open_db
 from brandpulse.store import outbox as store_outbox
-
-MESSAGE_ID = click.IntRange(1, 2**63 - 1)
-
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
@@ -39,7 +37,7 @@ def list_given_up(app: AppContext, fmt: str) -> None:
 
 
 @outbox_group.command()
-@click.argument("ids", nargs=-1, type=MESSAGE_ID)
+@click.argument("ids", nargs=-1, type=ROW_ID)
 @click.option("--all", "every", is_flag=True, help="Every message given up whose body is kept.")
 @pass_app
 def retry(app: AppContext, ids: tuple[int, ...], every: bool) -> None:
@@ -53,6 +51,8 @@ def retry(app: AppContext, ids: tuple[int, ...], every: bool) -> None:
             queued = store_outbox.requeue(db, None if every else list(ids), _now())
         finally:
             db.close()
-    click.echo(f"{len(queued)} message(s) queued again" + (f": {', '.join(map(str, queued))}" if queued else "")
-               + ("; the service's deliver job sends them (`brandpulse run --only deliver` sends them now)"
-                  if queued else ""))
+    if not queued:
+        click.echo("0 message(s) queued again")
+        return
+    click.echo(f"{len(queued)} message(s) queued again: {', '.join(map(str, queued))}; the service's deliver job "
+               "sends them (`brandpulse run --only deliver` sends them now)")

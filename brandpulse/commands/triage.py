@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from brandpulse.commands.options import DURATION, MOMENT, selected_brands
+from brandpulse.commands.options import DURATION, MOMENT, ROW_ID, selected_brands
 from brandpulse.commands.output import format_option, write_rows
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
@@ -31,8 +31,6 @@ def _someone(ctx: click.Context, param: click.Parameter, value: str) -> str:
 
 NAME = click.option("--by", "by", required=True, callback=_someone,
                     help="Who does it (a name or handle), recorded with it.")
-# A mention's id: the stores' ids are 64-bit, a larger number would fail in the driver rather than as "no mention".
-MENTION_ID = click.IntRange(1, 2**63 - 1)
 NOTE = click.option("--note", default=None, help="Free text kept with the record.")
 
 
@@ -122,7 +120,7 @@ def unsilence(app: AppContext, silence_id: int, by: str) -> None:
 
 
 @click.command("answered")
-@click.argument("mention_ids", metavar="ID...", nargs=-1, required=True, type=MENTION_ID)
+@click.argument("mention_ids", metavar="ID...", nargs=-1, required=True, type=ROW_ID)
 @NAME
 @click.option("--undo", is_flag=True, help="Clear the marks instead (posts marked by mistake).")
 @pass_app
