@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -49,6 +49,12 @@ _BRAND_NAMES = """
         UNION ALL
         SELECT (SELECT min(brand) FROM mentions WHERE brand > stored.brand) FROM stored WHERE stored.brand IS NOT NULL)
     SELECT brand FROM stored WHERE brand IS NOT NULL UNION SELECT name FROM brands"""
+
+
+def brand_in(column: str, names: Sequence[str]) -> tuple[str, dict[str, str]]:
+    """`column IN (...)` over `names` (the stored spellings of one brand), and its named parameters."""
+    params = {f"brand_{i}": name for i, name in enumerate(names)}
+    return f"{column} IN ({', '.join(':' + key for key in params)})", params
 
 
 def brand_spellings(db: Store, name: str) -> tuple[str, ...]:

@@ -10,7 +10,7 @@ from typing import Any
 from brandpulse.sentiment.language import WITHDRAWN_CODES
 from brandpulse.sentiment.nps import COMPLAINT_THRESHOLD
 from brandpulse.store.backend import Dialect, Store
-from brandpulse.store.brands import brand_spellings
+from brandpulse.store.brands import brand_in, brand_spellings
 from brandpulse.store.errors import QueryError, SearchSyntaxError  # noqa: F401 (re-exported for the CLI)
 from brandpulse.store.timestamps import to_db
 
@@ -98,8 +98,8 @@ def mentions_sql(
     used = [clause for name, clause in _CLAUSES.items() if params[name] is not None]
     params = {k: v for k, v in params.items() if v is not None and k not in _FLAGS}
     if f.brand is not None:
-        names = {f"brand_{i}": name for i, name in enumerate(brands or (f.brand,))}
-        used.insert(0, f"m.brand IN ({', '.join(':' + key for key in names)})")
+        clause, names = brand_in("m.brand", brands or (f.brand,))
+        used.insert(0, clause)
         params.update(names)
     source, orders = "mentions m", ORDERS
     if f.search is not None:

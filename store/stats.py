@@ -8,7 +8,7 @@ from typing import Any
 
 from brandpulse.sentiment.nps import COMPLAINT_THRESHOLD
 from brandpulse.store.backend import Dialect, Store
-from brandpulse.store.brands import brand_spellings
+from brandpulse.store.brands import brand_in, brand_spellings
 from brandpulse.store.errors import QueryError, StoreError
 from brandpulse.store.timestamps import from_db, to_db
 
@@ -33,9 +33,11 @@ def stats_sql(
     if by not in BUCKETS:
         raise StoreError(f"unknown bucket {by!r}; choose from {', '.join(BUCKETS)}")
     names = [brand] if isinstance(brand, str) else list(brand or ())
-    params = {f"brand_{i}": name for i, name in enumerate(names)}
+    clauses, params = [], {}
+    if names:
+        clause, params = brand_in("brand", names)
+        clauses.append(clause)
     params.update({name: to_db(value) for name, value in (("since", since), ("until", until)) if value is not None})
-    clauses = [f"brand IN ({', '.join(':' + key for key in params if key.startswith('brand_'))})"] if names else []
     clauses += ["brand IS NULL"] if no_brand else []
     clauses += [f"created_at {op} :{name}" for name, op in (("since", ">="), ("until", "<")) if name in params]
     where = " WHERE " + " AND ".join(clauses) if clauses else ""
