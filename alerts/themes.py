@@ -28,6 +28,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from brandpulse.alerts.cjk import bigram_words, has_cjk, longest_run, surface
+
 STOPWORDS = frozenset("""
 a about above after again against all also am an and any are aren't as at be because been before being below between
 both but by can can't cannot could couldn't did didn't do does doesn't doing don't down during each few for from
@@ -123,9 +125,10 @@ def words(texts: Iterable[str]) -> list[str]:
 
 
 def _plain(text: str) -> str:
-    """`text` with its symbols beyond ASCII as boundaries and without TEXT_BREAK (a post's own would count as texts
-    of their own: one post repeating a phrase as many); an ASCII text, most of them, as it is."""
-    return text if text.isascii() else text.replace(TEXT_BREAK, " ").translate(_SYMBOLS)
+    """`text` with its symbols beyond ASCII as boundaries, its Chinese and Japanese as character bigrams (written
+    without spaces, a post would be one word) and without TEXT_BREAK (a post's own would count as texts of their
+    own: one post repeating a phrase as many); an ASCII text, most of them, as it is."""
+    return text if text.isascii() else bigram_words(text.replace(TEXT_BREAK, " ").translate(_SYMBOLS))
 
 
 def _is_word(token: str) -> bool:
@@ -283,7 +286,24 @@ def themes(window_texts: Sequence[str], baseline_texts: Sequence[str], keywords:
         counted = _topped_up(counted, background, weight, size, vocabulary.stems, own_language)
     candidates = _candidates(counted, size, vocabulary.names)
     dropped = _inside_longer(candidates)
-    return _distinct([t for t in candidates if t.term not in dropped], limit)
+    kept = _distinct([t for t in candidates if t.term not in dropped], len(candidates))
+    return _readable(kept, window_texts)[:limit]
+
+
+def _readable(found: list[Theme], window_texts: Sequence[str]) -> list[Theme]:
+    """`found` with CJK bigram terms shown as the runs they stand for, each the longest that (almost) all the
+    window's texts holding it share, and without a run that is part of a better one used about as often."""
+    if not any(has_cjk(t.term) for t in found):
+        return found
+    lowered = [text.lower() for text in window_texts]
+    shown: list[Theme] = []
+    for theme in found:
+        term = surface(theme.term.split())
+        if all(has_cjk(c) for c in term):
+            term = longest_run(term, lowered)
+        if not any(term in t.term and abs(theme.count - t.count) <= INSIDE_TOLERANCE * t.count for t in shown):
+            shown.append(Theme(term, theme.count, theme.baseline_count, theme.score))
+    return shown
 
 
 def _gram_keys_of(texts: Sequence[str], vocabulary: _Vocabulary, size: int) -> list[np.ndarray]:

@@ -1,0 +1,69 @@
+import random
+
+from brandpulse.alerts.themes import themes, words
+
+JA_BASELINE = ["アプリが重くて使いにくいです", "配送が遅い。もう三日も待っている", "サポートの返信がまだ来ない",
+               "ログインできません、困ってます", "商品の色が写真と違いました", "注文した商品がまだ届かない",
+               "店員の態度が悪かった", "値段が高すぎると思う", "アプリがすぐ落ちる", "問い合わせても回答がない"]
+JA_STORM = ["今月の料金が二重請求されています！", "二重請求されてるんだけど、どうなってるの？", "クレジットカードに二重請求が来た",
+            "二重請求されました。返金してください", "また二重請求…いい加減にして", "同じ注文で二重請求されてる、ひどい",
+            "二重請求の件、早く対応してほしい", "カードの明細を見たら二重請求になってた"]
+ZH_BASELINE = ["客服回复太慢了", "快递太慢，等了三天", "应用老是闪退", "价格太贵了", "登录不了，怎么回事", "商品和图片不一样",
+               "订单一直没发货"]
+ZH_STORM = ["这个月被重复扣款了！", "怎么又重复扣款，太坑了", "信用卡被重复扣款两次", "重复扣款，请尽快退款", "同一个订单重复扣款，气死了",
+            "我也被重复扣款了", "重复扣款的问题什么时候解决"]
+KO_BASELINE = ["배송이 너무 느려요", "앱이 자꾸 꺼져요", "고객센터 연결이 안 돼요", "가격이 너무 비싸요", "로그인이 안 됩니다"]
+KO_STORM = ["이번 달 요금이 이중 결제 되었어요", "이중 결제 됐는데 환불 언제 해주나요", "카드에 이중 결제가 찍혔네요", "저도 이중 결제 당했어요",
+            "이중 결제 문제 빨리 해결해 주세요", "같은 주문이 이중 결제 되었습니다"]
+
+
+def _storm(storm, usual, seed=1):
+    rng = random.Random(seed)
+    return storm + [rng.choice(usual) for _ in range(4)], [rng.choice(usual) for _ in range(300)]
+
+
+def _terms(found):
+    return [t.term for t in found]
+
+
+def test_a_japanese_storm_names_its_topic_as_written_not_as_bigram_fragments():
+    window, baseline = _storm(JA_STORM, JA_BASELINE)
+
+    found = themes(window, baseline, ["Pinebrook"])
+
+    assert _terms(found)[0] == "二重請求", found
+    assert found[0].count == 8 and found[0].baseline_count == 0
+    assert all(" " not in term for term in _terms(found))
+
+
+def test_a_chinese_storm_names_its_topic_as_written():
+    window, baseline = _storm(ZH_STORM, ZH_BASELINE)
+
+    assert _terms(themes(window, baseline, ["Pinebrook"])) == ["重复扣款"]
+
+
+def test_a_korean_storm_written_with_spaces_names_its_topic():
+    window, baseline = _storm(KO_STORM, KO_BASELINE)
+
+    assert "이중 결제" in _terms(themes(window, baseline, ["Pinebrook"]))
+
+
+def test_a_run_is_shown_whole_when_almost_every_post_holding_it_writes_it_so():
+    storm = [f"{before}ポイント還元キャンペーンが反映されない{after}"
+             for before, after in [("え", "んだけど"), ("また", "です"), ("おい", "。"), ("まじで", "ぞ"), ("なんで", "の"),
+                                   ("昨日の", "まま")]]
+    window, baseline = _storm(storm, JA_BASELINE)
+
+    assert _terms(themes(window, baseline, []))[0] == "ポイント還元キャンペーンが反映されない"
+
+
+def test_chinese_and_japanese_are_cut_into_character_bigrams_and_a_space_between_runs_is_a_boundary():
+    assert words(["二重請求です", "退款 太慢", "iPhoneが壊れた"]) == [
+        "二重", "重請", "請求", "求で", "です", "\ue000", "退款", "|", "太慢", "\ue000", "iphone", "が壊", "壊れ", "れた"]
+
+
+def test_the_english_words_of_a_japanese_storm_are_still_themes_as_before():
+    storm = [f"{text} refund please" for text in JA_STORM]
+    window, baseline = _storm(storm, JA_BASELINE)
+
+    assert set(_terms(themes(window, baseline, []))) >= {"二重請求", "refund"}
