@@ -16,6 +16,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from brandpulse.alerts.cjk import character_words
+
 THRESHOLD = 0.6
 # Groups counted to find the largest: each mention is compared with at most this many group leaders.
 GROUPS_COUNTED = 100
@@ -29,8 +31,10 @@ def normalise(text: str) -> str:
 
 
 def shingles(normalised: str) -> frozenset[str]:
-    """Word bigrams of a normalised text (its single word, or the empty text, when shorter)."""
-    tokens = normalised.split()
+    """Word bigrams of a normalised text (its single word, or the empty text, when shorter); Chinese and Japanese,
+    written without spaces, have each character as a word (a post would otherwise be one word, and a copy with one
+    character changed another text)."""
+    tokens = (normalised if normalised.isascii() else character_words(normalised)).split()
     if len(tokens) < 2:
         return frozenset([normalised])
     return frozenset(f"{a} {b}" for a, b in zip(tokens, tokens[1:]))

@@ -65,3 +65,21 @@ def test_empty_input_and_texts_without_words():
     assert representatives([], 5) == []
     wordless = [{"text": ""}, {"text": "https://t.co/x"}, {"text": None}]
     assert representatives(wordless, 3, lambda m: m["text"] or "") == [{"text": "", "similar": 2}]
+
+
+def test_chinese_and_japanese_copies_with_a_changed_word_are_one_group_and_template_complaints_stay_apart():
+    assert near_duplicates("今月の料金が二重請求されています。早く返金してください！",
+                           "@bob 今月の料金が二重請求されています。早く返金してほしい！ https://t.co/x")
+    assert near_duplicates("这个月被重复扣款了，请尽快退款", "RT @a: 这个月被重复扣款了，请马上退款")
+    assert not near_duplicates("注文した商品がまだ届かない", "注文した商品が壊れて届いた")
+
+
+def test_a_japanese_bot_flood_is_listed_once_with_its_count():
+    endings = ["明細を確認して", "明細を見て", "カードを確認して"]
+    flood = [f"@user{k} 【拡散希望】今月の料金が二重請求されています。みんなも{endings[k % 3]}！" for k in range(12)]
+    others = ["アプリがすぐ落ちる", "サポートの返信がまだ来ない", "配送が遅い。もう三日も待っている"]
+    mentions = [{"text": t} for t in [flood[0], *others, *flood[1:]]]
+
+    listed = representatives(mentions, 5)
+
+    assert [m["similar"] for m in listed] == [11, 0, 0, 0]
