@@ -20,6 +20,7 @@ _RUN = re.compile(f"[{_CHARACTERS}]+")
 # Two runs a space apart are two phrases (Chinese and Japanese posts use a space as a comma): a term never spans it.
 _GAP = re.compile(f"(?<=[{_CHARACTERS}])\\s+(?=[{_CHARACTERS}])")
 _ONE = re.compile(f"[{_CHARACTERS}]")
+_HIRAGANA = re.compile("[\u3040-\u309f]+")
 # A run is extended for display by a character that this share of its texts have there.
 SHARED = 0.9
 LONGEST = 20  # characters shown at most for one term
@@ -28,6 +29,17 @@ LONGEST = 20  # characters shown at most for one term
 def has_cjk(text: str) -> bool:
     """Whether `text` holds a Han, Hiragana or Katakana character."""
     return _ONE.search(text) is not None
+
+
+def grammatical_ends(parts: Sequence[str]) -> bool:
+    """Whether a term's first or last word is Hiragana alone: Japanese writes its particles and inflections so
+    ("して", "され", "ます"), and a term of them, or ending in them, says nothing a stop word would not."""
+    return bool(parts) and any(_HIRAGANA.fullmatch(part) for part in (parts[0], parts[-1]))
+
+
+def content(run: str) -> str:
+    """`run` without the Hiragana (particles, inflections) at either end: "二重請求され" says "二重請求"."""
+    return run.strip("".join(map(chr, range(0x3040, 0x30a0)))) or run
 
 
 def bigram_words(text: str, gap: str = " | ") -> str:

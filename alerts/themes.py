@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from brandpulse.alerts.cjk import bigram_words, has_cjk, longest_run, surface
+from brandpulse.alerts.cjk import bigram_words, content, grammatical_ends, has_cjk, longest_run, surface
 
 STOPWORDS = frozenset("""
 a about above after again against all also am an and any are aren't as at be because been before being below between
@@ -284,7 +284,8 @@ def themes(window_texts: Sequence[str], baseline_texts: Sequence[str], keywords:
         own_language = None if in_background is None else _gram_keys_of(
             [text for text, same in zip(window_texts, in_background) if same], vocabulary, size)
         counted = _topped_up(counted, background, weight, size, vocabulary.stems, own_language)
-    candidates = _candidates(counted, size, vocabulary.names)
+    candidates = [t for t in _candidates(counted, size, vocabulary.names)
+                  if t.term.isascii() or not grammatical_ends(t.term.split())]
     dropped = _inside_longer(candidates)
     kept = _distinct([t for t in candidates if t.term not in dropped], len(candidates))
     return _readable(kept, window_texts)[:limit]
@@ -301,7 +302,11 @@ def _readable(found: list[Theme], window_texts: Sequence[str]) -> list[Theme]:
         term = surface(theme.term.split())
         if all(has_cjk(c) for c in term):
             term = longest_run(term, lowered)
-        if not any(term in t.term and abs(theme.count - t.count) <= INSIDE_TOLERANCE * t.count for t in shown):
+        said = content(term)
+        # A run whose words a better theme holds says nothing more when it adds only an inflection ("二重請求され"
+        # beside "二重請求") or is used about as often.
+        if not any(said in t.term and (said == t.term or abs(theme.count - t.count) <= INSIDE_TOLERANCE * t.count)
+                   for t in shown):
             shown.append(Theme(term, theme.count, theme.baseline_count, theme.score))
     return shown
 

@@ -67,3 +67,12 @@ def test_the_english_words_of_a_japanese_storm_are_still_themes_as_before():
     window, baseline = _storm(storm, JA_BASELINE)
 
     assert set(_terms(themes(window, baseline, []))) >= {"二重請求", "refund"}
+
+
+def test_japanese_particles_and_inflections_are_no_theme_nor_a_second_copy_of_one():
+    # Each post twice: a storm's reposts. "して" (6 of them) and "二重請求され" stood out beside 二重請求.
+    storm = ["クモペイで二重請求されました。返金してください", "二重請求されてる！どうなってるの", "今月の料金が二重請求されています",
+             "クレジットカードに二重請求が来た、ひどい", "二重請求の件、早く対応してほしい", "また二重請求…いい加減にして"] * 2
+    window, baseline = _storm(storm, JA_BASELINE)
+
+    assert _terms(themes(window, baseline, ["クモペイ"])) == ["二重請求"]
