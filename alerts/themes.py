@@ -132,7 +132,10 @@ def _plain(text: str) -> str:
 
 
 def _is_word(token: str) -> bool:
-    return token.replace("'", "").isalpha()
+    """Letters, with their combining marks: Devanagari's and Thai's vowel signs are marks (नहीं is a word)."""
+    plain = token.replace("'", "")
+    return plain.isalpha() or (plain[:1].isalpha()
+                               and all(c.isalpha() or unicodedata.category(c)[0] == "M" for c in plain))
 
 
 def _id_arrays(tokens: list[str], vocabulary: dict[str, int]) -> np.ndarray:

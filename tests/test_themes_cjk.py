@@ -76,3 +76,16 @@ def test_japanese_particles_and_inflections_are_no_theme_nor_a_second_copy_of_on
     window, baseline = _storm(storm, JA_BASELINE)
 
     assert _terms(themes(window, baseline, ["クモペイ"])) == ["二重請求"]
+
+
+HI_BASELINE = ["डिलीवरी बहुत धीमी है", "ऐप बार बार बंद हो जाता है", "कस्टमर केयर जवाब नहीं देता", "कीमत बहुत ज़्यादा है",
+               "लॉगिन नहीं हो रहा"]
+HI_STORM = ["मेरे कार्ड से दोबारा पैसे कटे", "दोबारा पैसे कटे, रिफंड कब मिलेगा", "मुझसे भी दोबारा पैसे कटे हैं", "एक ऑर्डर के दोबारा पैसे कटे",
+            "दोबारा पैसे कटे, जल्दी ठीक करो", "फिर से दोबारा पैसे कटे"]
+
+
+def test_a_hindi_storm_names_its_topic_though_its_words_carry_vowel_signs():
+    # Devanagari vowel signs (ा, े, ी) are combining marks, not letters: a word holding one is a word all the same.
+    window, baseline = _storm(HI_STORM, HI_BASELINE)
+
+    assert "दोबारा पैसे कटे" in _terms(themes(window, baseline, ["Pinebrook"]))
