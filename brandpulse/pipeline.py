@@ -35,7 +35,8 @@ from brandpulse.collectors.jsonl import LineError, parse_lines
 from brandpulse.sentiment.language import language_tag
 from brandpulse.sentiment.nps import categorize, categorize_result, policy_fingerprint, stored_category
 from brandpulse.sentiment.base import SentimentError
-from brandpulse.sentiment.router import LeftUnclassified, PartlyClassified
+from brandpulse.sentiment.router import LeftUnclassified, PartlyClassified, Scored
+from brandpulse.sentiment.targets import BrandPost, BrandTargets, BrandTerms, brand_texts
 from brandpulse.store import open_db
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,7 @@ class Pipeline:
         self._router: Any = None
         self._queries = factory.brand_queries(config)
         self._matcher = BrandMatcher(self._queries)
+        self._targets = BrandTargets(BrandTerms(q.brand, q.keywords, q.exclusions) for q in self._queries)
         # An imported line's brand as configured when it is one ignoring case ("acme" is Acme): stored as written, it
         # was left out of Acme's digest, alerts and stats while `query --brand Acme` listed it.
         self._configured = {b.name.casefold(): b.name for b in config.brands}
@@ -256,8 +258,10 @@ class Pipeline:
                 with store_mentions.claim_pending(db, CLASSIFY_BATCH, after) as pending:
                     if not pending:
                         break
-                    # A copy of a post read already for another brand takes that reading.
-                    read = store_mentions.take_copies_readings(db, pending, now)
+                    # A copy of a post read already for another brand takes that reading, unless the post names
+                    # several brands: then each copy is read for its own.
+                    own = self._own_texts(pending)
+                    read = store_mentions.take_copies_readings(db, [p for p in pending if p.id not in own], now)
                     if unread := [p for p in pending if p.id not in read]:
                         done += self._classify_and_save(db, unread, now, left)
                     done += len(read)
@@ -288,6 +292,11 @@ class Pipeline:
             log.warning("the NPS mapping changed: %d stored mention(s) recategorised under it", changed)
         return changed
 
+    def _own_texts(self, pending: list[store_mentions.PendingMention]) -> dict[int, str]:
+        """The text to read for each of `pending` whose post names several brands, by id: its brand's clauses."""
+        texts = brand_texts([BrandPost(p.text, p.brand) for p in pending], self._targets)
+        return {p.id: text for p, text in zip(pending, texts) if text is not None}
+
     def count_stale(self, since: datetime | None) -> int:
         """How many stored mentions (published since `since`) are stale: another model or version classified them,
         they lack a complaint probability the model now gives, or they are unscored in a language now covered."""
@@ -308,19 +317,59 @@ class Pipeline:
                 done += self._classify_and_save(db, page, datetime.now(timezone.utc), left)
                 after = page[-1].id
                 progress(len(page))
+            done += self._read_per_brand(db, since, progress, left)
         left.raise_if_any(done, kept=False)
         if failed:  # none of its mentions was due, yet its model is broken: say so
             raise PartlyClassified("; ".join(f"the model for {lang!r} cannot be loaded: {error}"
                                              for lang, error in failed.items()), done)
         return done
 
+    def count_per_brand(self, since: datetime | None) -> int:
+        """How many stored copies of posts naming several brands (published since `since`) hold the reading of the
+        whole post, given to every copy, where their brand's clauses say something else: what rescore reads again."""
+        with self.session() as db:
+            return len(self._shared_to_read(db, since))
+
+    def _shared_to_read(self, db: Any, since: datetime | None) -> list[store_mentions.PendingMention]:
+        return [shared.mention for shared in store_rescore.shared_readings(db, since)
+                if self._targets.reads_apart(shared.mention.text, shared.mention.brand, shared.others)]
+
+    def _read_per_brand(self, db: Any, since: datetime | None, progress: Callable[[int], object],
+                        left: LeftUnclassified) -> int:
+        """Read again, each for its brand, the copies `count_per_brand` counts; returns how many."""
+        due, done = self._shared_to_read(db, since), 0
+        for start in range(0, len(due), CLASSIFY_BATCH):
+            page = due[start:start + CLASSIFY_BATCH]
+            done += self._classify_and_save(db, page, datetime.now(timezone.utc), left)
+            progress(len(page))
+        return done
+
     def _classify_and_save(self, db: Any, pending: list[store_mentions.PendingMention], now: datetime,
                            left: LeftUnclassified) -> int:
+        # The batch is read whole as before, so that a post naming one brand gets the very same probabilities
+        # (activations are quantized per batch); only the clauses of posts naming several are read besides.
         scored = self.router().classify([p.text for p in pending], [p.lang for p in pending])
+        own = self._own_texts(pending)
+        scored = self._read_own(pending, scored, own)
         rows = [store_mentions.ClassifiedMention(p.id, p.lang if language_tag(p.lang) else s.lang, s.classification,
-                                                 categorize_result(s.classification, p.rating, self._policy))
+                                                 categorize_result(s.classification, p.rating, self._policy),
+                                                 shared=p.id not in own)
                 for p, s in zip(pending, scored) if not left.holds(s)]
         return store_mentions.save_classifications(db, rows, now)
+
+    def _read_own(self, pending: list[store_mentions.PendingMention], scored: list[Scored],
+                  own: dict[int, str]) -> list[Scored]:
+        """`scored`, with the reading of each brand's clauses for the copies of posts naming several brands."""
+        # In the language and by the model of the whole post: a clause is too short to tell its language.
+        extra = [i for i, p in enumerate(pending)
+                 if own.get(p.id, p.text) != p.text and scored[i].classification is not None]
+        if not extra:
+            return scored
+        readings = self.router().classify([own[pending[i].id] for i in extra], [scored[i].lang for i in extra])
+        scored = list(scored)
+        for i, reading in zip(extra, readings):
+            scored[i] = replace(reading, lang=scored[i].lang)
+        return scored
 
     def evaluate_alerts(self, now: datetime) -> list[Alert]:
         """Spike alerts over the complete buckets since the last evaluation, then health alerts; queue their emails."""

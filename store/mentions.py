@@ -35,12 +35,14 @@ class SaveResult:
 
 @dataclass(frozen=True)
 class PendingMention:
-    """A stored mention that has no sentiment yet (or a stale one), with its language tag if it has one."""
+    """A stored mention that has no sentiment yet (or a stale one), with its language tag if it has one, and the
+    brand it was stored for."""
 
     id: int
     text: str
     rating: int | None
     lang: str | None = None
+    brand: str | None = None
 
 
 # JSON may escape lone UTF-16 surrogates ("\\ud83d" of a split emoji); SQLite cannot encode them, PostgreSQL
@@ -117,7 +119,8 @@ def record_amplification(db: Store, mentions: Iterable[Mention]) -> None:
     )
 
 
-_PENDING = "SELECT id, text, rating, lang FROM mentions WHERE classified_at IS NULL AND id > ? ORDER BY id LIMIT ?"
+_PENDING = ("SELECT id, text, rating, lang, brand FROM mentions WHERE classified_at IS NULL AND id > ? "
+            "ORDER BY id LIMIT ?")
 
 
 def pending_classification(db: Store, limit: int, after_id: int = 0) -> list[PendingMention]:
@@ -139,13 +142,15 @@ def claim_pending(db: Store, limit: int, after_id: int = 0) -> Iterator[list[Pen
 class ClassifiedMention:
     """What the classify stage found for one stored mention; `classification` None means unscored.
 
-    `lang` is stored as given: the collector's own tag when it named a language, else the detected one.
+    `lang` is stored as given: the collector's own tag when it named a language, else the detected one. `shared`
+    false: a reading for this copy's brand alone (its post names several), not given to the post's other copies.
     """
 
     id: int
     lang: str | None  # None for a blank text that no collector tagged
     classification: Classification | None
     category: str
+    shared: bool = True
 
 
 def _classified_row(item: ClassifiedMention, stamp: str) -> tuple[Any, ...]:
@@ -203,9 +208,11 @@ def save_classifications(db: Store, results: Iterable[ClassifiedMention], now: d
     """Store each result with the model's provenance and the mention's language, and give it to the other copies of
     its post still to read (stored for other brands), in one transaction; returns the mentions classified."""
     stamp = to_db(now)
-    rows = [_classified_row(item, stamp) for item in results]
+    items = list(results)
+    rows = [_classified_row(item, stamp) for item in items]
     with transaction(db):
         db.executemany(_SAVE_CLASSIFICATION, rows)
         copies = db.executemany(_SAVE_TO_COPIES.format(lock=db.dialect.skip_locked),
-                                [(*row, row[9], row[7], row[8], row[5]) for row in rows])
+                                [(*row, row[9], row[7], row[8], row[5]) for item, row in zip(items, rows)
+                                 if item.shared])
     return len(rows) + copies

@@ -88,6 +88,32 @@ def stale_classifications(db: Store, models: Sequence[CurrentModel], langs: Sequ
     """Up to `limit` such mentions with an id above `after_id`, by id, to re-classify in pages; `tags`, the
     `stored_tags` when a caller reading page after page has them already."""
     where, params = _stale(db, models, langs, since, tags)
-    rows = db.execute(f"SELECT id, text, rating, lang FROM mentions WHERE {where} AND id > ? ORDER BY id LIMIT ?",
-                      [*params, after_id, limit])
+    rows = db.execute(f"SELECT id, text, rating, lang, brand FROM mentions WHERE {where} AND id > ? "
+                      "ORDER BY id LIMIT ?", [*params, after_id, limit])
     return [PendingMention(*row) for row in rows.fetchall()]
+
+
+# Copies of one post holding one reading between them: the reading of one copy given to the others, as every post
+# stored for several brands was read before such posts were read per brand; with the brand of each copy it matches.
+_SHARED = """SELECT c.id, c.text, c.rating, c.lang, c.brand, s.brand FROM mentions c JOIN mentions s
+        ON s.source = c.source AND s.external_id = c.external_id AND s.text = c.text AND s.id <> c.id
+    WHERE c.provenance = 'model' AND s.provenance = 'model' AND c.p_negative = s.p_negative
+        AND c.p_neutral = s.p_neutral AND c.p_positive = s.p_positive AND (? IS NULL OR c.created_at >= ?)
+    ORDER BY c.id"""
+
+
+@dataclass(frozen=True)
+class SharedReading:
+    """A copy of a post whose model reading is the same as that of its copies stored for `others` (brands)."""
+
+    mention: PendingMention
+    others: frozenset[str | None]
+
+
+def shared_readings(db: Store, since: datetime | None = None) -> list[SharedReading]:
+    """Every mention (created at or after `since`) whose reading another copy of its post holds too, by id."""
+    stamp = to_db(since) if since else None
+    found: dict[int, tuple[PendingMention, set[str | None]]] = {}
+    for id_, text, rating, lang, brand, other in db.execute(_SHARED, [stamp, stamp]).fetchall():
+        found.setdefault(id_, (PendingMention(id_, text, rating, lang, brand), set()))[1].add(other)
+    return [SharedReading(mention, frozenset(others)) for mention, others in found.values()]

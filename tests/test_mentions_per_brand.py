@@ -128,8 +128,15 @@ def test_an_imported_post_without_a_brand_is_stored_for_every_brand_it_names(tmp
     assert "0 new" in again.output
 
 
-SHARED = ["left Acme for Bolt, Acme never refunded me", "Bolt is fine I guess, Acme was worse",
-          "Acme vs Bolt: both lost my parcel", "tried Bolt after Acme, no idea yet"]
+# Posts stored for both brands that name one of them (Bolt's collector found them by a word not among its
+# keywords): read whole, one reading for both copies. A post naming both is read per brand (test_brand_targets.py).
+SHARED = ["Acme never refunded me", "Acme was worse than I thought", "Acme lost my parcel", "tried Acme, no idea yet"]
+
+
+def _both_brands(texts, first=0):
+    """Import lines storing each of `texts` for Acme and for Bolt, one copy after the other."""
+    return [{"source": "x", "id": str(n), "text": text, "brand": brand, "created_at": "2026-11-20T12:00:00Z"}
+            for n, text in enumerate(texts, first) for brand in ("Acme", "Bolt")]
 
 
 def test_a_post_stored_for_two_brands_is_classified_once_and_counts_alike_for_both(tmp_path, invoke, monkeypatch):
@@ -137,8 +144,9 @@ def test_a_post_stored_for_two_brands_is_classified_once_and_counts_alike_for_bo
     # fall into different batches, which the model reads with other neighbours (activations are quantized per batch).
     monkeypatch.setattr("brandpulse.pipeline.CLASSIFY_BATCH", 2)
     config = write_config(tmp_path / "config.yaml", BRANDS)
-    lines = [json.dumps({"source": "x", "id": str(n), "text": text, "created_at": "2026-11-20T12:00:00Z"})
-             for n, text in enumerate(["Acme app crashed twice today, so annoying", *SHARED])]
+    lines = [json.dumps(line) for line in [
+        {"source": "x", "id": "0", "text": "Acme app crashed twice today, so annoying", "brand": "Acme",
+         "created_at": "2026-11-20T12:00:00Z"}, *_both_brands(SHARED, 1)]]
     (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     result = invoke("--config", config, "ingest", tmp_path / "in.jsonl")
@@ -199,8 +207,8 @@ def test_on_postgresql_a_copy_another_worker_holds_is_left_to_it_without_waiting
 def test_a_post_stored_for_two_brands_is_rescored_once_and_counts_alike_for_both(tmp_path, invoke, monkeypatch):
     # As above, the copies of each shared post fall into different pages of two; rescore reads their model's
     # complaint probability again (stored before the model gave one).
-    lines = [{"source": "x", "id": str(n), "text": text, "created_at": "2026-11-20T12:00:00Z"}
-             for n, text in enumerate(["Acme app crashed twice today, so annoying", *SHARED])]
+    lines = [{"source": "x", "id": "0", "text": "Acme app crashed twice today, so annoying", "brand": "Acme",
+              "created_at": "2026-11-20T12:00:00Z"}, *_both_brands(SHARED, 1)]
     config, store = _read_before_the_complaint_head(tmp_path, invoke, monkeypatch, lines)
 
     result = invoke("--config", config, "sentiment", "rescore")
@@ -244,15 +252,15 @@ def test_a_copy_stored_after_its_post_was_read_takes_that_reading_instead_of_ano
                                      **({"brand": brand} if brand else {})}) for n, text in texts) + "\n"
 
     # Read for Acme first, among other posts; then stored for Bolt too (another collector's run, or the import of
-    # the same lines without a brand after the upgrade to schema 7), and read alone, with other neighbours.
+    # the same lines for Bolt), and read alone, with other neighbours.
     (tmp_path / "acme.jsonl").write_text(lines(enumerate([*others, *SHARED]), "Acme"), encoding="utf-8")
-    (tmp_path / "all.jsonl").write_text(lines(list(enumerate([*others, *SHARED]))[len(others):]), encoding="utf-8")
+    (tmp_path / "all.jsonl").write_text(lines(list(enumerate([*others, *SHARED]))[len(others):], "Bolt"),
+                                        encoding="utf-8")
     first = invoke("--config", config, "ingest", tmp_path / "acme.jsonl")
     second = invoke("--config", config, "ingest", tmp_path / "all.jsonl")
 
     assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
-    assert f"{len(SHARED)} new, {len(SHARED)} duplicate, 0 invalid line(s) skipped, {len(SHARED)} classified" in (
-        second.output)
+    assert f"{len(SHARED)} new, 0 duplicate, 0 invalid line(s) skipped, {len(SHARED)} classified" in second.output
     rows = sqlite3.connect(tmp_path / "brandpulse.db").execute(
         """SELECT external_id, brand, label, p_negative, p_neutral, p_positive, score, complaint, category, model, lang
            FROM mentions WHERE CAST(external_id AS INTEGER) >= ? ORDER BY external_id, brand""",

@@ -27,7 +27,7 @@ ALLOWED = {
     ("store/postgres_backend.py", "VACUUM (ANALYZE) "),
     # Staleness for rescore: the WHERE repeats constant `?` groups, one per configured model and language.
     ("store/rescore.py", "SELECT count(*) FROM mentions WHERE "),
-    ("store/rescore.py", "SELECT id, text, rating, lang FROM mentions WHERE "),
+    ("store/rescore.py", "SELECT id, text, rating, lang, brand FROM mentions WHERE "),
     # Copying a store: table names from its constants, column names checked as plain identifiers.
     ("store/copy.py", "SELECT "),
     ("store/copy.py", "INSERT INTO "),

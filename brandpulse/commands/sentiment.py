@@ -256,7 +256,8 @@ def rescore(app: AppContext, since: datetime | None) -> None:
 
     partly = None
     with domain_errors():
-        with click.progressbar(length=app.pipeline.count_stale(since), label="rescoring", file=sys.stderr) as bar:
+        due = app.pipeline.count_stale(since) + app.pipeline.count_per_brand(since)
+        with click.progressbar(length=due, label="rescoring", file=sys.stderr) as bar:
             try:
                 done = app.pipeline.rescore(since, bar.update)  # advanced once a page is saved
             except PartlyClassified as exc:  # the other languages' mentions are re-classified and saved

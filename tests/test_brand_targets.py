@@ -1,0 +1,104 @@
+"""A post naming two configured brands is read, for each, in the clauses that name it ("left Acme for Bolt, Acme
+never refunded me" is a detractor of Acme, not of Bolt); a post naming one is read as before."""
+
+import json
+import sqlite3
+
+from brandpulse.config import load_config
+from brandpulse.pipeline import Pipeline
+from brandpulse.sentiment.targets import BrandPost, BrandTargets, BrandTerms, brand_texts
+from tests.conftest import write_config
+
+BRANDS = """
+brands:
+  - name: Acme
+    keywords: [acme]
+  - name: Bolt
+    keywords: [bolt, "@boltmobile"]
+    exclusions: ["usain bolt"]
+"""
+TARGETS = BrandTargets([BrandTerms("Acme", ("acme",)), BrandTerms("Bolt", ("bolt", "@boltmobile"), ("usain bolt",))])
+LEFT = "left Acme for Bolt, Acme never refunded me"
+FINE = "Bolt is fine I guess, Acme was worse"
+SINGLE = ["Acme app crashed twice today, so annoying", "love the new Acme rocket", "Bolt support is slow",
+          "meh, Acme", "Bolt delivered early!"]
+
+
+def test_each_brand_of_a_post_naming_two_is_given_the_clauses_that_name_it():
+    assert TARGETS.passages(LEFT) == {"Acme": "left Acme Acme never refunded me", "Bolt": "for Bolt"}
+    assert TARGETS.passages("Acme dropped my calls. @BoltMobile never has, not once.") == {
+        "Acme": "Acme dropped my calls.", "Bolt": "@BoltMobile never has, not once."}
+
+
+def test_clauses_that_cannot_be_told_apart_are_read_whole_for_each_brand():
+    both = "Acme vs Bolt: both lost my parcel"
+    assert TARGETS.passages(both) == {"Acme": both, "Bolt": both}
+    assert TARGETS.passages("Acme and Bolt went down. Ugh.") == {"Acme": "Acme and Bolt went down. Ugh.",
+                                                                 "Bolt": "Acme and Bolt went down. Ugh."}
+
+
+def test_a_post_naming_one_brand_or_an_excluded_one_is_read_whole():
+    assert TARGETS.passages("Acme app crashed, so annoying") == {}
+    assert TARGETS.passages("Acme is as fast as Usain Bolt") == {}
+    assert brand_texts([BrandPost(SINGLE[0], "Acme"), BrandPost(SINGLE[0], "Bolt")], TARGETS) == [None, None]
+
+
+def test_every_copy_of_a_post_naming_two_brands_gets_a_text_of_its_own():
+    posts = [BrandPost(LEFT, "Acme"), BrandPost(LEFT, "Bolt"), BrandPost(LEFT, None), BrandPost(LEFT, "Cora")]
+    assert brand_texts(posts, TARGETS) == ["left Acme Acme never refunded me", "for Bolt", LEFT, LEFT]
+
+
+def test_a_shared_reading_is_read_again_only_where_the_brands_clauses_differ():
+    assert TARGETS.reads_apart(LEFT, "Acme", {"Bolt"}) and TARGETS.reads_apart(LEFT, "Bolt", {"Acme"})
+    assert not TARGETS.reads_apart("Acme vs Bolt: both lost my parcel", "Acme", {"Bolt"})
+    assert not TARGETS.reads_apart(SINGLE[0], "Acme", {"Bolt"})
+
+
+def _ingest(tmp_path, invoke, texts, *args):
+    config = write_config(tmp_path / "config.yaml", BRANDS)
+    lines = [json.dumps({"source": "x", "id": str(n), "text": text, "created_at": "2026-11-20T12:00:00Z"})
+             for n, text in enumerate(texts)]
+    (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = invoke("--config", config, "ingest", tmp_path / "in.jsonl", *args)
+    assert result.exit_code == 0, result.output
+    return config, sqlite3.connect(tmp_path / "brandpulse.db")
+
+
+def _categories(store, text):
+    return dict(store.execute("SELECT brand, category FROM mentions WHERE text = ? ORDER BY brand", [text]))
+
+
+def test_the_copies_of_a_post_naming_two_brands_get_the_category_its_text_gives_each(tmp_path, invoke):
+    _, store = _ingest(tmp_path, invoke, [LEFT, FINE, *SINGLE])
+
+    # Was: one reading of the whole post for both, Bolt a detractor of Acme's refund.
+    assert _categories(store, LEFT) == {"Acme": "detractor", "Bolt": "passive"}
+    assert _categories(store, FINE) == {"Acme": "detractor", "Bolt": "promoter"}
+
+
+def test_posts_naming_one_brand_get_the_probabilities_the_batch_read_whole_gives(tmp_path, invoke):
+    config, store = _ingest(tmp_path, invoke, [LEFT, *SINGLE, FINE])
+    texts = [text for (text,) in store.execute("SELECT text FROM mentions ORDER BY id")]
+    whole = Pipeline(load_config(config), tmp_path / "brandpulse.db").router().classify(texts)
+    expected = {text: s.classification.probs for text, s in zip(texts, whole) if text in SINGLE}
+
+    rows = store.execute("SELECT text, p_negative, p_neutral, p_positive FROM mentions").fetchall()
+    assert {text: tuple(probs) for text, *probs in rows if text in SINGLE} == expected
+
+
+def test_rescore_gives_each_copy_of_a_post_naming_two_brands_its_own_reading(tmp_path, invoke):
+    config, store = _ingest(tmp_path, invoke, [LEFT, FINE, *SINGLE])
+    with store:  # as a store read before this: the reading of the Acme copy given to the Bolt copy
+        store.execute("""UPDATE mentions SET (label, p_negative, p_neutral, p_positive, score, complaint, category)
+            = (SELECT label, p_negative, p_neutral, p_positive, score, complaint, category FROM mentions a
+               WHERE a.external_id = mentions.external_id AND a.brand = 'Acme')
+            WHERE brand = 'Bolt' AND text IN (?, ?)""", [LEFT, FINE])
+    assert _categories(store, LEFT) == {"Acme": "detractor", "Bolt": "detractor"}
+
+    first = invoke("--config", config, "sentiment", "rescore")
+    second = invoke("--config", config, "sentiment", "rescore")
+
+    assert first.exit_code == 0 and "4 mention(s) re-classified" in first.output, first.output
+    assert _categories(store, LEFT) == {"Acme": "detractor", "Bolt": "passive"}
+    assert _categories(store, FINE) == {"Acme": "detractor", "Bolt": "promoter"}
+    assert second.exit_code == 0 and "0 mention(s) re-classified" in second.output, second.output
