@@ -2,11 +2,11 @@
 never refunded me" is a detractor of Acme, not of Bolt); a post naming one is read as before."""
 
 import json
-import sqlite3
 
 from brandpulse.config import load_config
 from brandpulse.pipeline import Pipeline
 from brandpulse.sentiment.targets import BrandPost, BrandTargets, BrandTerms, brand_texts
+from brandpulse.store import open_db, transaction
 from tests.conftest import write_config
 
 BRANDS = """
@@ -54,18 +54,19 @@ def test_a_shared_reading_is_read_again_only_where_the_brands_clauses_differ():
     assert not TARGETS.reads_apart(SINGLE[0], "Acme", {"Bolt"})
 
 
-def _ingest(tmp_path, invoke, texts, *args):
+def _ingest(tmp_path, invoke, texts, *args, db=None):
     config = write_config(tmp_path / "config.yaml", BRANDS)
     lines = [json.dumps({"source": "x", "id": str(n), "text": text, "created_at": "2026-11-20T12:00:00Z"})
              for n, text in enumerate(texts)]
     (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = invoke("--config", config, "ingest", tmp_path / "in.jsonl", *args)
+    target = db or tmp_path / "brandpulse.db"
+    result = invoke("--config", config, "--db", target, "ingest", tmp_path / "in.jsonl", *args)
     assert result.exit_code == 0, result.output
-    return config, sqlite3.connect(tmp_path / "brandpulse.db")
+    return config, open_db(target)
 
 
 def _categories(store, text):
-    return dict(store.execute("SELECT brand, category FROM mentions WHERE text = ? ORDER BY brand", [text]))
+    return dict(store.execute("SELECT brand, category FROM mentions WHERE text = ? ORDER BY brand", [text]).fetchall())
 
 
 def test_the_copies_of_a_post_naming_two_brands_get_the_category_its_text_gives_each(tmp_path, invoke):
@@ -86,19 +87,21 @@ def test_posts_naming_one_brand_get_the_probabilities_the_batch_read_whole_gives
     assert {text: tuple(probs) for text, *probs in rows if text in SINGLE} == expected
 
 
-def test_rescore_gives_each_copy_of_a_post_naming_two_brands_its_own_reading(tmp_path, invoke):
-    config, store = _ingest(tmp_path, invoke, [LEFT, FINE, *SINGLE])
-    with store:  # as a store read before this: the reading of the Acme copy given to the Bolt copy
+def test_rescore_gives_each_copy_of_a_post_naming_two_brands_its_own_reading_on_both_backends(
+        tmp_path, invoke, store_target):
+    config, store = _ingest(tmp_path, invoke, [LEFT, FINE, *SINGLE], db=store_target)
+    with transaction(store):  # as a store read before this: the reading of the Acme copy given to the Bolt copy
         store.execute("""UPDATE mentions SET (label, p_negative, p_neutral, p_positive, score, complaint, category)
             = (SELECT label, p_negative, p_neutral, p_positive, score, complaint, category FROM mentions a
                WHERE a.external_id = mentions.external_id AND a.brand = 'Acme')
             WHERE brand = 'Bolt' AND text IN (?, ?)""", [LEFT, FINE])
     assert _categories(store, LEFT) == {"Acme": "detractor", "Bolt": "detractor"}
 
-    first = invoke("--config", config, "sentiment", "rescore")
-    second = invoke("--config", config, "sentiment", "rescore")
+    first = invoke("--config", config, "--db", store_target, "sentiment", "rescore")
+    second = invoke("--config", config, "--db", store_target, "sentiment", "rescore")
 
     assert first.exit_code == 0 and "4 mention(s) re-classified" in first.output, first.output
     assert _categories(store, LEFT) == {"Acme": "detractor", "Bolt": "passive"}
     assert _categories(store, FINE) == {"Acme": "detractor", "Bolt": "promoter"}
     assert second.exit_code == 0 and "0 mention(s) re-classified" in second.output, second.output
+    store.close()
