@@ -84,6 +84,9 @@ class Mention:
     label: str | None = None
     # Retweets, quotes and cross-posts of this original seen at the source; they are not stored as mentions.
     amplification: int = 0
+    # Set when the source gave no date and `created_at` is when brandpulse found the item: it appeared after this
+    # (the source's previous read), so its date is an estimate no finer than the gap between the two reads.
+    dated_after: datetime | None = None
 
     def __post_init__(self) -> None:
         # A source's field of the wrong type (an author given as an object) fails here, as one malformed item,
@@ -103,6 +106,10 @@ class Mention:
         if self.created_at.tzinfo is None:
             raise ValueError(f"created_at {self.created_at.isoformat()} has no time zone; use UTC")
         object.__setattr__(self, "created_at", self.created_at.astimezone(timezone.utc))
+        if self.dated_after is not None:
+            if not isinstance(self.dated_after, datetime) or self.dated_after.tzinfo is None:
+                raise TypeError(f"dated_after must be a datetime with a time zone, got {self.dated_after!r}")
+            object.__setattr__(self, "dated_after", min(self.dated_after.astimezone(timezone.utc), self.created_at))
 
 
 def dated_by_now(mention: Mention, now: datetime) -> Mention:

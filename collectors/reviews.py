@@ -5,17 +5,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from brandpulse.collectors.base import (
     FUTURE_TOLERANCE, BrandQuery, CollectorError, CollectResult, MalformedItem, Mention, dated_by_now,
 )
 from brandpulse.collectors.brands import BrandMatcher
-from brandpulse.collectors.firstseen import FirstSeen, Undated
+from brandpulse.collectors.firstseen import UNKNOWN_READ, FirstSeen, Undated
 from brandpulse.collectors.watermark import Watermark
 
 log = logging.getLogger(__name__)
+
+# Undated items found this long after the previous read are logged as estimates: the spike rule's usual bucket.
+ESTIMATE_NOTE = timedelta(hours=1)
 
 
 def collect_pages(
@@ -61,6 +64,8 @@ def collect_pages(
                     continue
                 if not memory.started:
                     continue  # the source's history, not news: remembered only
+                # Published since the previous read: its date, when it was found, is only as precise as that gap.
+                mention = replace(mention, dated_after=memory.found_after)
             elif mention is None:
                 continue
             elif mention.created_at > now + FUTURE_TOLERANCE:
@@ -80,7 +85,8 @@ def collect_pages(
         _warn_all_new(source, mark, seen, memory, undated_read)
     resume = mark.advance(seen).dump()
     if undated or memory.started or undated_read:
-        resume = memory.after(undated_read).dump(resume)
+        resume = memory.after(undated_read, now).dump(resume)
+        _note_estimated(source, found.values(), now)
     return CollectResult(list(found.values()), resume)
 
 
@@ -117,6 +123,16 @@ def _keep(source: str, found: dict[str, Mention], mention: Mention) -> None:
                     mention.external_id, found[mention.external_id].created_at.isoformat())
         return
     found[mention.external_id] = mention
+
+
+def _note_estimated(source: str, kept: Iterable[Mention], now: datetime) -> None:
+    """Say how many undated items were found after a gap longer than ESTIMATE_NOTE: dated now, they are estimates."""
+    late = [m for m in kept if m.dated_after is not None and now - m.dated_after > ESTIMATE_NOTE]
+    if late:
+        since = min(m.dated_after for m in late if m.dated_after is not None)
+        log.warning("%s: %d undated entries appeared since the read at %s; dated %s, when found, and marked as "
+                    "estimated (dated_after): the spike rule does not count them", source, len(late),
+                    "an unknown time" if since == UNKNOWN_READ else since.isoformat(), now.isoformat())
 
 
 def _warn_all_new(source: str, mark: Watermark, seen: list[tuple[Any, str]], memory: FirstSeen,

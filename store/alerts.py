@@ -34,14 +34,18 @@ def bucket_counts(
     db: Store, brand: str, since: datetime, until: datetime, width: timedelta, source: str | None = None,
 ) -> list[Bucket]:
     """Scored-mention and detractor counts per bucket of `width` in [since, until), empty buckets included (mentions
-    left `unscored` for their language are no evidence either way, so they must not dilute the detractor share)."""
+    left `unscored` for their language are no evidence either way, so they must not dilute the detractor share).
+    A mention its source gave no date, found more than `width` after the source's previous read (`dated_after`),
+    is left out: it may belong to any bucket of that gap, and an outage's backlog, found at once, is no storm."""
     seconds = int(width.total_seconds())
+    epoch = db.dialect.epoch
     rows = db.execute(
-        f"""SELECT ({db.dialect.epoch('created_at')} - :origin) / :width AS slot,
+        f"""SELECT ({epoch('created_at')} - :origin) / :width AS slot,
                   count(*), count(*) FILTER (WHERE category = 'detractor')
            FROM mentions
            WHERE brand = :brand AND created_at >= :since AND created_at < :until
                  AND category IN ('promoter', 'passive', 'detractor') AND (:source IS NULL OR source = :source)
+                 AND (dated_after IS NULL OR {epoch('created_at')} - {epoch('dated_after')} <= :width)
            GROUP BY slot""",
         {"origin": int(since.timestamp()), "width": seconds, "brand": brand, "since": to_db(since),
          "until": to_db(until), "source": source},

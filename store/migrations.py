@@ -279,6 +279,12 @@ def m009_search_folds_accents(db: sqlite_utils.Database) -> None:
     the tsvector fold accents alike (store/folding.py), so that a search finds the same posts on both backends."""
 
 
+def m010_mentions_dated_after(db: sqlite_utils.Database) -> None:
+    """For a mention its source gave no date (dated when found): the previous read of the source, after which it
+    appeared, so that its date is known to be an estimate over that gap; NULL for a mention its source dated."""
+    db.execute("ALTER TABLE mentions ADD COLUMN dated_after TEXT")
+
+
 _TABLE_NAME = re.compile(r'^CREATE TABLE "?mentions"?')
 _OLD_KEY = ",\n            UNIQUE (source, external_id)"
 MENTION_KEY_INDEX = "CREATE UNIQUE INDEX idx_mentions_key ON mentions (source, external_id, coalesce(brand, ''))"
@@ -289,7 +295,7 @@ _NEW_CATEGORY = "CHECK (category IN ('detractor', 'passive', 'promoter', 'unscor
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_initial, m002_brands_migrations_indexes, m003_job_runs, m004_collector_failing_since,
     m005_complaint_lang_unscored, m006_channels_and_triage, m007_mentions_per_brand,
-    m008_mentions_answered, m009_search_folds_accents,
+    m008_mentions_answered, m009_search_folds_accents, m010_mentions_dated_after,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 # The steps that copy the whole mentions table, so need room on the disk for it (upgrade_space).

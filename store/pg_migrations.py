@@ -176,6 +176,9 @@ ALTER TABLE mentions ADD COLUMN search tsvector
 CREATE INDEX idx_mentions_search ON mentions USING gin (search);
 """
 
+# For a mention its source gave no date: the previous read of the source, after which it appeared.
+M010 = "ALTER TABLE mentions ADD COLUMN dated_after text;"
+
 # (name, script): the names of the SQLite migrations they mirror, in the same order.
 PG_MIGRATIONS: list[tuple[str, str]] = [
     ("m001_initial", M001),
@@ -187,6 +190,7 @@ PG_MIGRATIONS: list[tuple[str, str]] = [
     ("m007_mentions_per_brand", M007),
     ("m008_mentions_answered", M008),
     ("m009_search_folds_accents", M009),
+    ("m010_mentions_dated_after", M010),
 ]
 
 _LOG_TABLE = """CREATE TABLE IF NOT EXISTS schema_migrations (

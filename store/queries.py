@@ -18,6 +18,7 @@ MENTION_COLUMNS = (
     "id", "source", "external_id", "brand", "author", "url", "text", "created_at", "lang", "rating",
     "amplification", "raw", "collected_at", "label", "p_negative", "p_neutral", "p_positive", "score", "category",
     "model", "model_version", "provenance", "classified_at", "complaint", "answered_by", "answered_at",
+    "dated_after",
 )
 # The id first: it is what `alerts answered` takes for the posts support answered.
 DEFAULT_COLUMNS = ("id", "created_at", "brand", "source", "external_id", "label", "score", "category", "text", "url")

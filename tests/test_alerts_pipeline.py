@@ -351,3 +351,32 @@ def test_a_new_feeds_undated_history_raises_no_storm_where_storing_it_at_first_s
     assert [(a.kind, a.reason) for a in fired if a.kind == "spike"] == []
     assert collected.new == 0 and not collected.failures  # remembered as the feed's history
     assert [(a.kind, a.observed) for a in counterfactual if a.kind == "spike"] == [("spike", 30.0)]
+
+
+def test_a_feeds_undated_posts_found_at_once_after_an_outage_raise_no_storm_and_are_stored_as_estimates(
+        tmp_path, invoke, server):
+    # The forum was read once (two old posts remembered), then the service was down 8 hours: 30 undated complaints
+    # posted over that time are all found by the next run, dated then. They are no storm of that hour.
+    def forum(*guids: str) -> Reply:
+        items = "".join(f"<item><guid>{g}</guid><title>acme double charged me, refund please #{g}</title></item>"
+                        for g in guids)
+        return Reply(200, f'<?xml version="1.0"?><rss version="2.0"><channel><title>forum</title>{items}'
+                          "</channel></rss>".encode(), {"Content-Type": "application/rss+xml"})
+
+    last_read = START + 5 * 24 * HOUR - 8 * HOUR
+    back = START + 5 * 24 * HOUR + timedelta(minutes=10)
+    server.route("/forum.rss", forum("old1", "old2"))
+    pipeline = _pipeline(tmp_path, invoke, {}, extra=f'collectors: [{{type: feed, name: forum, url: "{server.url}'
+                                                       '/forum.rss", source: forum}]\n')
+    assert pipeline.collect(last_read).new == 0
+    server.route("/forum.rss", forum(*[f"n{n}" for n in range(30)], "old1", "old2"))
+
+    collected = pipeline.collect(back)
+    pipeline.classify(back)
+    fired = pipeline.evaluate_alerts(back + HOUR)
+
+    assert collected.new == 30 and not collected.failures
+    rows = sqlite3.connect(tmp_path / "brandpulse.db").execute(
+        "SELECT DISTINCT created_at, dated_after, category FROM mentions WHERE source = 'forum'").fetchall()
+    assert rows == [("2026-03-07T00:10:00Z", "2026-03-06T16:00:00Z", "detractor")]
+    assert [(a.kind, a.reason) for a in fired if a.kind == "spike"] == []

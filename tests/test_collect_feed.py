@@ -55,7 +55,7 @@ def test_rating_comes_from_a_named_field_or_the_title():
 def test_empty_feed_keeps_the_cursor(server):
     server.route("/reviews/atom", Reply.file("feed_empty.atom", ATOM))
     result = collector(server, "/reviews/atom").collect(BRAND, None)
-    assert result.mentions == [] and result.cursor == {"undated": []}  # no watermark; the feed was read
+    assert result.mentions == [] and result.cursor["undated"] == [] and "at" not in result.cursor  # the feed was read
 
 
 def test_rate_limit_raises_a_collector_error(server):
@@ -307,11 +307,13 @@ def test_undated_entries_of_the_first_read_are_remembered_and_those_appearing_la
     fourth = _undated_run(server, third.cursor, SEEN + timedelta(minutes=45))
 
     assert (first.mentions, second.mentions, fourth.mentions) == ([], [], [])
-    assert first.cursor == second.cursor == {"undated": ["b", "a"]}
-    assert [(m.external_id, m.created_at) for m in third.mentions] == [("d", SEEN + timedelta(minutes=30)),
-                                                                      ("c", SEEN + timedelta(minutes=30))]
+    assert first.cursor == {"undated": ["b", "a"], "undated_read_at": SEEN.isoformat()}
+    assert second.cursor == {"undated": ["b", "a"], "undated_read_at": (SEEN + timedelta(minutes=15)).isoformat()}
+    assert [(m.external_id, m.created_at, m.dated_after) for m in third.mentions] == [
+        ("d", SEEN + timedelta(minutes=30), SEEN + timedelta(minutes=15)),
+        ("c", SEEN + timedelta(minutes=30), SEEN + timedelta(minutes=15))]
     assert third.mentions[0].raw["undated"] is True and third.mentions[0].url == f"{server.url}/t/d"
-    assert third.cursor == fourth.cursor == {"undated": ["d", "c", "b", "a"]}
+    assert third.cursor["undated"] == fourth.cursor["undated"] == ["d", "c", "b", "a"]
     assert "no readable" not in caplog.text
 
 
@@ -326,7 +328,7 @@ def test_an_undated_entry_that_drops_out_of_the_feed_and_comes_back_is_not_taken
         cursor = result.cursor
 
     assert runs == [["c"], [], ["d"], []]
-    assert cursor == {"undated": ["c", "d", "b", "a"]}
+    assert cursor == {"undated": ["c", "d", "b", "a"], "undated_read_at": (SEEN + 4 * timedelta(hours=1)).isoformat()}
 
 
 def test_a_feed_mixing_dated_and_undated_entries_keeps_its_watermark_for_the_dated_ones(server):
@@ -339,7 +341,9 @@ def test_a_feed_mixing_dated_and_undated_entries_keeps_its_watermark_for_the_dat
     assert [(m.external_id, m.created_at.day) for m in first.mentions] == [("old", 20)]  # as before: dated ones kept
     assert [(m.external_id, m.created_at) for m in second.mentions] == [
         ("u2", SEEN + timedelta(hours=1)), ("new", datetime(2026, 11, 21, 10, tzinfo=timezone.utc))]
-    assert second.cursor == {"at": "2026-11-21T10:00:00+00:00", "ids": ["new"], "undated": ["u2", "u1"]}
+    assert second.cursor == {"at": "2026-11-21T10:00:00+00:00", "ids": ["new"], "undated": ["u2", "u1"],
+                             "undated_read_at": (SEEN + timedelta(hours=1)).isoformat()}
+    assert [m.dated_after for m in second.mentions] == [SEEN, None]  # a dated entry's date is its own
 
 
 def test_undated_entries_are_history_on_the_first_run_after_an_upgrade_and_news_after_a_first_empty_read(server):
@@ -351,8 +355,32 @@ def test_undated_entries_are_history_on_the_first_run_after_an_upgrade_and_news_
     server.route("/empty.rss", _undated_rss("a"))
     later = _undated_run(server, empty.cursor, SEEN + timedelta(hours=1), "/empty.rss")
 
-    assert upgraded.mentions == [] and upgraded.cursor == {**from_before, "undated": ["a"]}
+    assert upgraded.mentions == [] and upgraded.cursor == {**from_before, "undated": ["a"],
+                                                           "undated_read_at": SEEN.isoformat()}
     assert [m.external_id for m in later.mentions] == ["a"]
+
+
+def test_undated_entries_found_after_an_outage_are_marked_as_dated_after_the_last_read_and_said_to_be_estimates(
+        server, caplog):
+    server.route("/forum.rss", _undated_rss("a"))
+    first = _undated_run(server, None, SEEN)
+    server.route("/forum.rss", _undated_rss(*[f"n{i}" for i in range(12)], "a"))  # posted while the feed was down
+    after_outage = _undated_run(server, first.cursor, SEEN + timedelta(hours=8))
+
+    assert [m.created_at for m in after_outage.mentions] == [SEEN + timedelta(hours=8)] * 12
+    assert {m.dated_after for m in after_outage.mentions} == {SEEN}
+    assert "forum: 12 undated entries appeared since the read at 2026-12-01T09:00:00+00:00" in caplog.text
+    assert "marked as estimated (dated_after): the spike rule does not count them" in caplog.text
+
+
+def test_undated_entries_found_with_a_cursor_that_kept_no_read_time_may_date_from_any_time_before(server):
+    from brandpulse.collectors.firstseen import UNKNOWN_READ
+
+    server.route("/forum.rss", _undated_rss("b", "a"))
+    result = _undated_run(server, {"undated": ["a"]}, SEEN)  # saved by a version that kept no read time
+
+    assert [(m.external_id, m.dated_after) for m in result.mentions] == [("b", UNKNOWN_READ)]
+    assert result.cursor == {"undated": ["b", "a"], "undated_read_at": SEEN.isoformat()}
 
 
 def test_a_paged_undated_feed_stops_at_the_page_holding_an_entry_already_seen(server, caplog):
@@ -367,10 +395,10 @@ def test_a_paged_undated_feed_stops_at_the_page_holding_an_entry_already_seen(se
     server.route("/forum.rss", _undated_rss("g", "f"))
     third = _undated_run(server, second.cursor, SEEN + timedelta(hours=2), max_pages=1)
 
-    assert first.cursor == {"undated": ["c", "b", "a"]}
+    assert first.cursor["undated"] == ["c", "b", "a"]
     assert [m.external_id for m in second.mentions] == ["e", "d"]
     assert pages_read == ["/forum.rss", "/forum.rss?page=2"]  # never page 3
-    assert second.cursor == {"undated": ["e", "d", "c", "b", "a"]}
+    assert second.cursor["undated"] == ["e", "d", "c", "b", "a"]
     assert [m.external_id for m in third.mentions] == ["g", "f"]
     assert "every undated entry read was new; older ones past the last page may have been missed" in caplog.text
 
@@ -379,8 +407,8 @@ def test_the_undated_ids_remembered_are_those_of_the_latest_read_then_older_ones
     from brandpulse.collectors.firstseen import REMEMBERED, FirstSeen
 
     older = FirstSeen(tuple(f"old{n}" for n in range(REMEMBERED)))
-    after = older.after(["new2", "new1", "old5"])
-    huge = FirstSeen(("x",)).after([f"n{n}" for n in range(REMEMBERED + 5)])
+    after = older.after(["new2", "new1", "old5"], SEEN)
+    huge = FirstSeen(("x",)).after([f"n{n}" for n in range(REMEMBERED + 5)], SEEN)
 
     assert after.ids[:4] == ("new2", "new1", "old5", "old0") and len(after.ids) == REMEMBERED
     assert "old6" in after.ids and f"old{REMEMBERED - 1}" not in after.ids

@@ -300,3 +300,24 @@ def test_a_row_its_languages_model_did_not_read_is_stale(db):
     # one and the one from before languages were told apart are not.
     assert store_rescore.count_stale(db, [model, model], ["en", "*"]) == 0
     assert [p.lang for p in store_rescore.stale_classifications(db, [model], ["en"], None, 0, 10)] == ["de-AT", "fr"]
+
+
+def test_spike_buckets_leave_out_undated_mentions_found_after_a_gap_wider_than_a_bucket(store_target):
+    db = open_db(store_target)
+    at = NOW + timedelta(minutes=30)
+    store_mentions.save_mentions(db, [
+        Mention("f", "dated", "late", at, brand="B"),
+        Mention("f", "found-soon", "late", at, brand="B", dated_after=at - timedelta(minutes=15)),
+        Mention("f", "found-after-outage", "late", at, brand="B", dated_after=at - timedelta(hours=8)),
+    ], NOW)
+    db.execute("UPDATE mentions SET category = 'detractor'")
+
+    [bucket] = store_alerts.bucket_counts(db, "B", NOW, NOW + timedelta(hours=1), timedelta(hours=1))
+    [day] = store_alerts.bucket_counts(db, "B", NOW, NOW + timedelta(days=1), timedelta(days=1))
+    stored = db.execute("SELECT external_id, dated_after FROM mentions ORDER BY external_id").fetchall()
+    db.close()
+
+    assert (bucket.total, bucket.detractors) == (2, 2)  # the outage's find may belong to any hour of 8
+    assert (day.total, day.detractors) == (3, 3)  # within a day-wide bucket its date is precise enough
+    assert [tuple(row) for row in stored] == [("dated", None), ("found-after-outage", "2026-03-02T04:30:00Z"),
+                                             ("found-soon", "2026-03-02T12:15:00Z")]
