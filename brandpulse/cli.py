@@ -15,7 +15,7 @@ from brandpulse.config import DEFAULT_CONFIG
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
 from brandpulse.logging_setup import mask, secret_values, setup_logging
-from brandpulse.scheduler import JOB_KINDS, job_failure, record_run
+from brandpulse.scheduler import JOB_KINDS, job_failure, job_skipped, record_run
 from brandpulse.store.backend import label
 from brandpulse.summary import print_run_summary
 
@@ -112,15 +112,17 @@ def _timed(pipeline, names: list[str], work):
     """Run one job of `run --once` and record its outcome as the scheduler does; errors still end the command."""
     started = _now()
     errors: dict[str, str | None] = dict.fromkeys(names)
+    skipped: dict[str, datetime] = {}
     try:
         result = work(started)
         errors = {name: job_failure(result, name) for name in names}
+        skipped = job_skipped(dict.fromkeys(names, result), names)
         return result
     except Exception as exc:
         errors = dict.fromkeys(names, f"{type(exc).__name__}: {exc}")
         raise
     finally:
-        record_run(pipeline.record_job_run, errors, started, _now())
+        record_run(pipeline.record_job_run, errors, started, _now(), skipped)
 
 
 @cli.command()

@@ -56,12 +56,18 @@ class CollectReport:
     duplicate: int = 0
     failures: dict[str, str] = field(default_factory=dict)  # "<collector>:<brand>" -> error
     deferred: dict[str, datetime] = field(default_factory=dict)  # collector -> until when its source asked to wait
+    # collector -> until when: not called at all this pass, as its source had asked before
+    skipped: dict[str, datetime] = field(default_factory=dict)
 
     def failure_of(self, job: str) -> str | None:
         """What the status of job `collect:<collector>` records: its failures, one per brand."""
         prefix = job.partition(":")[2] + ":"
         failed = {state: error for state, error in self.failures.items() if state.startswith(prefix)}
         return "; ".join(f"{state.removeprefix(prefix)}: {error}" for state, error in failed.items()) or None
+
+    def skipped_of(self, job: str) -> datetime | None:
+        """Until when job `collect:<collector>` did nothing, as its source asked; None when it ran."""
+        return self.skipped.get(job.partition(":")[2])
 
 
 def _record_failure(db: Any, report: CollectReport, state_name: str, error: str, now: datetime) -> None:
@@ -141,11 +147,14 @@ class Pipeline:
         finally:
             db.close()
 
-    def record_job_run(self, job: str, started: datetime, finished: datetime, error: str | None = None) -> None:
-        """Record a job's run and outcome for `brandpulse status`."""
+    def record_job_run(self, job: str, started: datetime, finished: datetime, error: str | None = None,
+                       skipped_until: datetime | None = None) -> None:
+        """Record a job's run and outcome for `brandpulse status`; `skipped_until`: it did nothing, as a source asked
+        (status reads until when from the collector's stored wait)."""
         with self.session() as db:
             # An exception's text may quote a credential (a URL, a header): stored errors are masked like logs.
-            store_jobs.record_job_run(db, job, started, finished, mask(error, secret_values()) if error else None)
+            store_jobs.record_job_run(db, job, started, finished, mask(error, secret_values()) if error else None,
+                                      skipped=skipped_until is not None and error is None)
 
     def router(self) -> Any:
         """The sentiment models by language (each loaded on first use) behind the language detector, kept."""
@@ -180,7 +189,7 @@ class Pipeline:
                 if (until := store_state.collector_retry_at(db, settings.name)) is not None and now < until:
                     log.info("collector %s skipped: its source asked to wait until %s", settings.name,
                              until.isoformat())
-                    report.deferred[settings.name] = until
+                    report.deferred[settings.name] = report.skipped[settings.name] = until
                     continue
                 collector = factory.build_collector(settings, now)
                 for query in self._queries:

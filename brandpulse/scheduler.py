@@ -23,7 +23,8 @@ SIGNAL_POLL_S = 0.5
 JOB_KINDS = ("collect", "classify", "alerts", "deliver")
 
 Work = Callable[[datetime], object]
-Recorder = Callable[[str, datetime, datetime, "str | None"], None]
+# (job, started, finished, error), and the keyword skipped_until for a run that did nothing, as a source asked.
+Recorder = Callable[..., None]
 
 
 def _utcnow() -> datetime:
@@ -35,9 +36,10 @@ def wrap_job(name: str, work: Work, record: Recorder | None = None, clock: Calla
 
     def run() -> None:
         started = clock()
-        error = None
+        error, skipped = None, {}
         try:
-            error = job_failure(work(started), name)
+            result = work(started)
+            error, skipped = job_failure(result, name), job_skipped({name: result}, [name])
         except DOMAIN_ERRORS as exc:  # its message says what is wrong: one line a run, not a traceback a minute
             error = f"{type(exc).__name__}: {exc}"
             log.error("job %s failed: %s", name, exc)
@@ -45,7 +47,7 @@ def wrap_job(name: str, work: Work, record: Recorder | None = None, clock: Calla
             error = f"{type(exc).__name__}: {exc}"
             log.exception("job %s failed", name)
         if record is not None:
-            record_run(record, {name: error}, started, clock())
+            record_run(record, {name: error}, started, clock(), skipped)
 
     run.__name__ = name
     return run
@@ -58,12 +60,28 @@ def job_failure(result: object, job: str) -> str | None:
     return failure_of(job) if failure_of else None
 
 
-def record_run(record: Recorder, errors: Mapping[str, str | None], started: datetime, finished: datetime) -> None:
-    """Record the outcome of each job in `errors` (None: it succeeded); losing a status row must not fail the job
-    whose data is already committed, so a failure is logged: one line for a store that is down, a traceback else."""
+def job_skipped(results: Mapping[str, object], names: Collection[str]) -> dict[str, datetime]:
+    """Until when each of the jobs `names` did nothing, as a source asked (a collector's stored Retry-After wait),
+    from the result each returned (`results[name]`): results that can be skipped say so with `skipped_of(job)`."""
+    skipped = {}
+    for name in names:
+        skipped_of = getattr(results.get(name), "skipped_of", None)
+        if skipped_of is not None and (until := skipped_of(name)) is not None:
+            skipped[name] = until
+    return skipped
+
+
+def record_run(record: Recorder, errors: Mapping[str, str | None], started: datetime, finished: datetime,
+               skipped: Mapping[str, datetime] | None = None) -> None:
+    """Record the outcome of each job in `errors` (None: it succeeded, or it was `skipped` until then, doing
+    nothing); losing a status row must not fail the job whose data is already committed, so a failure is logged: one
+    line for a store that is down, a traceback else."""
     try:
         for name, error in errors.items():
-            record(name, started, finished, error)
+            if error is None and skipped and name in skipped:
+                record(name, started, finished, None, skipped_until=skipped[name])
+            else:
+                record(name, started, finished, error)
     except DOMAIN_ERRORS as exc:
         if any(error and error.endswith(f": {exc}") for error in errors.values()):
             # The job failed for this very reason (the store cannot be opened or written), and said so already.

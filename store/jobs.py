@@ -17,25 +17,30 @@ _UNSCORED_BY_TAG = (f"SELECT lang, count(*) FROM mentions WHERE category = '{UNS
                     "GROUP BY lang")
 
 
+_RECORD_RUN = """INSERT INTO job_runs (job, runs, failures, last_started_at, last_finished_at, last_outcome,
+                             last_error, last_success_at, last_duration_s)
+       VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (job) DO UPDATE SET runs = job_runs.runs + 1,
+           failures = job_runs.failures + excluded.failures,
+           last_started_at = excluded.last_started_at, last_finished_at = excluded.last_finished_at,
+           last_outcome = excluded.last_outcome,
+           last_error = coalesce(excluded.last_error, job_runs.last_error),
+           last_success_at = coalesce(excluded.last_success_at, job_runs.last_success_at),
+           last_duration_s = excluded.last_duration_s"""
+
+
 def record_job_run(
-    db: Store, job: str, started: datetime, finished: datetime, error: str | None = None
+    db: Store, job: str, started: datetime, finished: datetime, error: str | None = None, skipped: bool = False
 ) -> None:
-    """Record one run of `job`: when, how long, and its outcome (`ok`, or `error` with the message)."""
-    ok = error is None
+    """Record one run of `job`: when, how long, and its outcome (`ok`, `error` with the message, or `skipped`: it
+    did nothing, as a source asked, so it is neither a failure nor a success and keeps the last of each)."""
+    ok = error is None and not skipped
+    outcome = "error" if error is not None else "skipped" if skipped else "ok"
     with transaction(db):
         db.execute(
-            """INSERT INTO job_runs (job, runs, failures, last_started_at, last_finished_at, last_outcome,
-                                     last_error, last_success_at, last_duration_s)
-               VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT (job) DO UPDATE SET runs = job_runs.runs + 1,
-                   failures = job_runs.failures + excluded.failures,
-                   last_started_at = excluded.last_started_at, last_finished_at = excluded.last_finished_at,
-                   last_outcome = excluded.last_outcome,
-                   last_error = coalesce(excluded.last_error, job_runs.last_error),
-                   last_success_at = coalesce(excluded.last_success_at, job_runs.last_success_at),
-                   last_duration_s = excluded.last_duration_s""",
-            [job, 0 if ok else 1, to_db(started), to_db(finished), "ok" if ok else "error",
-             None if ok else error[:ERROR_LIMIT], to_db(finished) if ok else None,
+            _RECORD_RUN,
+            [job, 0 if error is None else 1, to_db(started), to_db(finished), outcome,
+             None if error is None else error[:ERROR_LIMIT], to_db(finished) if ok else None,
              round((finished - started).total_seconds(), 3)],
         )
 

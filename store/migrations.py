@@ -285,6 +285,31 @@ def m010_mentions_dated_after(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE mentions ADD COLUMN dated_after TEXT")
 
 
+def m011_job_runs_skipped(db: sqlite_utils.Database) -> None:
+    """A job run may end `skipped` (a collector whose source asked to wait was not called): the small job_runs table
+    is copied into one whose CHECK allows it, which SQLite cannot alter in place."""
+    _execute_script(
+        db,
+        """
+        CREATE TABLE job_runs_new (
+            job TEXT PRIMARY KEY,
+            runs INTEGER NOT NULL DEFAULT 0,
+            failures INTEGER NOT NULL DEFAULT 0,
+            last_started_at TEXT,
+            last_finished_at TEXT,
+            last_outcome TEXT CHECK (last_outcome IN ('ok', 'error', 'skipped')),
+            last_error TEXT,
+            last_success_at TEXT,
+            last_duration_s REAL
+        );
+        INSERT INTO job_runs_new SELECT job, runs, failures, last_started_at, last_finished_at, last_outcome,
+            last_error, last_success_at, last_duration_s FROM job_runs;
+        DROP TABLE job_runs;
+        ALTER TABLE job_runs_new RENAME TO job_runs;
+        """
+    )
+
+
 _TABLE_NAME = re.compile(r'^CREATE TABLE "?mentions"?')
 _OLD_KEY = ",\n            UNIQUE (source, external_id)"
 MENTION_KEY_INDEX = "CREATE UNIQUE INDEX idx_mentions_key ON mentions (source, external_id, coalesce(brand, ''))"
@@ -296,6 +321,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_initial, m002_brands_migrations_indexes, m003_job_runs, m004_collector_failing_since,
     m005_complaint_lang_unscored, m006_channels_and_triage, m007_mentions_per_brand,
     m008_mentions_answered, m009_search_folds_accents, m010_mentions_dated_after,
+    m011_job_runs_skipped,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 # The steps that copy the whole mentions table, so need room on the disk for it (upgrade_space).

@@ -179,6 +179,12 @@ CREATE INDEX idx_mentions_search ON mentions USING gin (search);
 # For a mention its source gave no date: the previous read of the source, after which it appeared.
 M010 = "ALTER TABLE mentions ADD COLUMN dated_after text;"
 
+# A job run may end 'skipped' (a collector whose source asked to wait was not called).
+M011 = """
+ALTER TABLE job_runs DROP CONSTRAINT job_runs_last_outcome_check;
+ALTER TABLE job_runs ADD CONSTRAINT job_runs_last_outcome_check CHECK (last_outcome IN ('ok', 'error', 'skipped'));
+"""
+
 # (name, script): the names of the SQLite migrations they mirror, in the same order.
 PG_MIGRATIONS: list[tuple[str, str]] = [
     ("m001_initial", M001),
@@ -191,6 +197,7 @@ PG_MIGRATIONS: list[tuple[str, str]] = [
     ("m008_mentions_answered", M008),
     ("m009_search_folds_accents", M009),
     ("m010_mentions_dated_after", M010),
+    ("m011_job_runs_skipped", M011),
 ]
 
 _LOG_TABLE = """CREATE TABLE IF NOT EXISTS schema_migrations (

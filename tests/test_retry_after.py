@@ -138,3 +138,47 @@ email: {{outbox_dir: {tmp_path / "outbox"}}}
     assert "collector forum skipped until" in second.output and "forum:Acme failed" not in second.output
     assert _asked(server) == 1
     assert "Collector forum is skipped until" in invoke("--config", config, "status").output
+
+
+def test_a_collect_job_skipped_for_a_stored_wait_is_recorded_as_skipped_until_then_keeping_its_failure_and_success(
+        tmp_path, server, invoke):
+    server.route(FEED, Reply(200, (CASSETTES.parent / "data" / "feed_page2.atom").read_bytes(),
+                             {"Content-Type": "application/atom+xml"}), Reply(429, b"", {"Retry-After": "3600"}))
+    config = write_config(tmp_path / "c.yaml", f"""
+brands: [{{name: Acme, keywords: [acme]}}]
+collectors: [{{type: feed, name: forum, url: "{server.url}{FEED}", timeout: 5}}]
+store: {{path: {tmp_path / "c.db"}}}
+email: {{outbox_dir: {tmp_path / "outbox"}}}
+""")
+    runs = [invoke("--config", config, "run", "--once", "--only", "collect")]  # read: ok
+    with sqlite3.connect(tmp_path / "c.db") as conn:  # its success an hour back, to tell it from a later one
+        conn.execute("UPDATE job_runs SET last_success_at = '2026-01-01T00:00:00Z'")
+    runs += [invoke("--config", config, "run", "--once", "--only", "collect") for _ in range(2)]  # 429, skipped
+    status = invoke("--config", config, "status")
+    report = json.loads(invoke("--config", config, "status", "--format", "json").output)
+
+    assert [run.exit_code for run in runs] == [0, 1, 0]
+    job = next(j for j in report["jobs"] if j["job"] == "collect:forum")
+    until = report["deferred_collectors"]["forum"]
+    assert (job["last_outcome"], job["skipped_until"], job["runs"], job["failures"]) == ("skipped", until, 3, 1)
+    assert job["last_success_at"] == "2026-01-01T00:00:00Z"  # the first run's, not the skipped one's
+    assert "rate limited (HTTP 429, Retry-After 3600)" in job["last_error"]
+    line = next(line for line in status.output.splitlines() if line.startswith("collect:forum"))
+    assert "skipped" in line and f"until {until} (Retry-After)" in line and " ok " not in line
+    assert _asked(server) == 2
+
+
+def test_the_services_collect_job_skipped_for_a_stored_wait_is_recorded_as_skipped_not_as_a_success(tmp_path, server):
+    from brandpulse.scheduler import wrap_job
+    from brandpulse.store.jobs import job_runs
+
+    server.route(FEED, Reply(429, b"", {"Retry-After": "600"}))
+    pipeline = _pipeline(tmp_path, server, lambda: NOW)
+    job = wrap_job("collect:forum", lambda now: pipeline.collect(now, only="forum"), pipeline.record_job_run,
+                   clock=lambda: NOW + timedelta(minutes=5))
+    job()  # asked to wait: an error
+    job()  # within the wait: skipped
+
+    [row] = job_runs(pipeline.open())
+    assert (row["last_outcome"], row["runs"], row["failures"], row["last_success_at"]) == ("skipped", 2, 1, None)
+    assert _asked(server) == 1

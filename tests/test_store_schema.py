@@ -41,7 +41,7 @@ def test_version_1_database_upgrades_in_place_keeping_rows_and_search(db_path):
         "m001_initial", "m002_brands_migrations_indexes", "m003_job_runs", "m004_collector_failing_since"]
     assert names[4:] == ["m005_complaint_lang_unscored", "m006_channels_and_triage", "m007_mentions_per_brand",
                          "m008_mentions_answered", "m009_search_folds_accents",
-                         "m010_mentions_dated_after"]
+                         "m010_mentions_dated_after", "m011_job_runs_skipped"]
     assert len(names) == SCHEMA_VERSION
     assert db["brands"].exists()
     # A collector failing at upgrade time is failing since its last error.

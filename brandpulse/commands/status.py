@@ -43,7 +43,8 @@ def gather(app: AppContext) -> dict[str, Any]:
         waits = {c.name: store_state.collector_retry_at(db, c.name) for c in app.config.collectors}
     finally:
         db.close()
-    schedule = [{**entry, **{k: v for k, v in runs.get(entry["job"], {}).items() if k != "job"}} for entry in _schedule(app)]
+    schedule = [_with_wait({**entry, **{k: v for k, v in runs.get(entry["job"], {}).items() if k != "job"}}, waits)
+                for entry in _schedule(app)]
     from brandpulse.factory import disabled_collectors
 
     disabled, configured = disabled_collectors(app.config), {c.name for c in app.config.collectors}
@@ -61,6 +62,21 @@ def gather(app: AppContext) -> dict[str, Any]:
             "collectors": collectors, "disabled_collectors": disabled, "deferred_collectors": deferred,
             "channels": channels,
             "backlog": backlog, "unscored_languages": unscored}
+
+
+def _with_wait(job: dict[str, Any], waits: dict[str, datetime | None]) -> dict[str, Any]:
+    """`job`, with `skipped_until` (the wait its source asked for) when its last run was skipped for it."""
+    until = waits.get(job["job"].partition(":")[2]) if job.get("last_outcome") == "skipped" else None
+    return {**job, "skipped_until": to_db(until)} if until is not None else job
+
+
+def _last_note(job: dict[str, Any]) -> str:
+    """What the status table says after a job's outcome: its error, or until when it is skipped."""
+    if job.get("last_outcome") == "error":
+        return excerpt(job.get("last_error"), 80)
+    if job.get("last_outcome") == "skipped":
+        return f"until {job['skipped_until']} (Retry-After)" if job.get("skipped_until") else "as its source asked"
+    return ""
 
 
 def _service(target: Any) -> dict[str, Any] | None:
@@ -88,7 +104,7 @@ def _print_text(report: dict[str, Any]) -> None:
         every = _duration(job["every_s"]) if "every_s" in job else "cron"
         click.echo(f"{job['job']:<24}{every:>7}  {job.get('last_started_at') or 'never':<21}"
                    f"{job.get('last_outcome') or '-':<8}{job.get('runs', 0):>6}{job.get('failures', 0):>7}  "
-                   f"{excerpt(job.get('last_error'), 80) if job.get('last_outcome') == 'error' else ''}")
+                   f"{_last_note(job)}")
     click.echo(f"{'Collector':<32}{'last run':<21}{'outcome':<8}{'items':>7}  last error")
     for row in report["collectors"]:
         click.echo(f"{row['name']:<32}{row['last_run_at'] or 'never':<21}{row['last_outcome']:<8}{row['items']:>7}  "
