@@ -8,6 +8,7 @@ than the cursor, so each page can advance the cursor and a run that stops part-w
 from __future__ import annotations
 
 import html
+import ipaddress
 import logging
 import re
 from dataclasses import replace
@@ -74,6 +75,18 @@ def _host(address: str) -> str:
     return urlsplit(address if "//" in address else "//" + address).netloc.lower()
 
 
+def _private_way(instance: str) -> bool:
+    """Whether a token sent to `instance` is read by it alone: over HTTPS, or to this machine."""
+    parts = urlsplit(instance)
+    if parts.scheme == "https":
+        return True
+    host = parts.hostname or ""
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _local_acct(status: Any) -> str | None:
     """The bare `acct` of a status by an account of the server read, else None."""
     account = status.get("account") if isinstance(status, dict) else None
@@ -102,7 +115,12 @@ class MastodonCollector:
         self._max_pages = max_pages
         self._session = session or new_session()
         self._domain: str | None = None  # the server's account domain, asked once (a collector lasts one run)
-        if token:
+        self._refused: str | None = None
+        if token and not _private_way(self._instance):
+            self._refused = (f"mastodon: {self._instance} is plain HTTP, so {TOKEN_VARIABLE} is not sent there (anyone "
+                             f"on the way could read it); write the instance with https://, or unset {TOKEN_VARIABLE} "
+                             "to read its public timelines without it")
+        elif token:
             self._session.headers["Authorization"] = f"Bearer {token}"
 
     def collect(self, query: BrandQuery, cursor: dict[str, Any] | None) -> CollectResult:
@@ -139,6 +157,8 @@ class MastodonCollector:
             raise MalformedPayload(f"mastodon: {url} did not return a list of statuses")
 
     def _tags(self, query: BrandQuery) -> list[str]:
+        if self._refused is not None:
+            raise CollectorError(self._refused)
         tags = [t.lstrip("#").lower() for t in self._hashtags] if self._hashtags else hashtags_for(query)
         if not tags:
             raise CollectorError(f"mastodon: no one-word keyword of {query.brand} makes a hashtag; set `hashtags`")

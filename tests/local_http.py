@@ -36,6 +36,7 @@ class LocalServer:
     def __init__(self, port: int = 0) -> None:
         self.routes: dict[str, list[Reply]] = {}
         self.requests: list[tuple[str, str, bytes]] = []
+        self.headers: list[dict[str, str]] = []  # each request's headers, in the order of `requests`
         self._served: dict[str, int] = defaultdict(int)
         self._stop = threading.Event()
         handler = self._handler()
@@ -67,6 +68,7 @@ class LocalServer:
         class Handler(BaseHTTPRequestHandler):
             def _reply(self, method: str) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
+                server.headers.append(dict(self.headers))
                 reply = server._answer(method, self.path, self.rfile.read(length) if length else b"")
                 if reply.hang:
                     server._stop.wait()

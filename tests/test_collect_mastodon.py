@@ -178,3 +178,30 @@ def test_json_nested_past_pythons_stack_is_a_malformed_payload_not_a_crash(serve
     server.route(TAG, Reply(200, b"[" * 100_000 + b"]" * 100_000, {"Content-Type": "application/json"}))
     with pytest.raises(MalformedPayload, match="mastodon: .* did not return JSON"):
         collector(server).collect(BRAND, None)
+
+
+def test_the_access_token_is_never_sent_to_a_server_over_plain_http(server, monkeypatch):
+    # The server is reached through a proxy on 127.0.0.1, so that its address is a real network host's.
+    monkeypatch.setenv("HTTP_PROXY", server.url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    server.route(f"http://social.example{TAG}", Reply.file("mastodon_newest.json"))
+    plain = MastodonCollector("mastodon", "http://social.example", ["pinebrook"], 5, "md-secret-token-9",
+                              new_session(5.0))
+
+    with pytest.raises(CollectorError) as refused:
+        plain.collect(BRAND, None)
+
+    assert server.requests == [] and not any("md-secret-token-9" in str(h) for h in server.headers)
+    assert str(refused.value) == (
+        "mastodon: http://social.example is plain HTTP, so MASTODON_ACCESS_TOKEN is not sent there (anyone on the way "
+        "could read it); write the instance with https://, or unset MASTODON_ACCESS_TOKEN to read its public "
+        "timelines without it")
+
+
+def test_the_access_token_goes_to_a_server_on_this_machine_over_plain_http(server):
+    server.route(TAG, Reply.file("mastodon_newest.json"))
+    local = MastodonCollector("mastodon", server.url, ["pinebrook"], 5, "md-secret-token-9", new_session(5.0))
+
+    assert len(local.collect(BRAND, None).mentions) == 2
+    assert server.headers[0]["Authorization"] == "Bearer md-secret-token-9"
