@@ -22,7 +22,7 @@ import requests
 
 from brandpulse.collectors.base import BrandQuery, CollectResult, MalformedItem, MalformedPayload, Mention
 from brandpulse.collectors.firstseen import Undated
-from brandpulse.collectors.http import fetch, new_session
+from brandpulse.collectors.http import fetch, new_session, redirected
 from brandpulse.collectors.reviews import collect_pages
 
 log = logging.getLogger(__name__)
@@ -234,9 +234,8 @@ class FeedCollector:
             parsed = feedparser.parse(response.content, response_headers={"content-type": response.headers.get("content-type", "")})
             # An HTML page (a site's home instead of its feed) parses without error but as no known format.
             if not parsed.entries and (not parsed.get("version") or (parsed.get("bozo") and not parsed.feed)):
-                raise MalformedPayload(
-                    f"{self.source}: {url} is not an RSS or Atom feed ({parsed.get('bozo_exception')}); check the url"
-                )
+                raise MalformedPayload(f"{self.source}: {url}{redirected(response, url)} is not an RSS or Atom feed "
+                                       f"({parsed.get('bozo_exception')}); check the url")
             # Its entries past the cut would be lost for good: the resume point moves to the newest one read.
             if parsed.get("bozo") and cut_short(response.content, parsed.get("encoding")):
                 raise MalformedPayload(f"{self.source}: the answer from {url} ends before the feed does (cut short on "

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -159,6 +160,15 @@ def fetch(session: requests.Session, source: str, method: str, url: str, *, cred
     return response
 
 
+def redirected(response: requests.Response, url: str) -> str:
+    """' (redirected to ADDRESS)' when `response` came from another address than `url` (a login page a source sends
+    callers it does not know to), its query left out: it may carry a session or return token; else ''."""
+    final = urlsplit(response.url or url)
+    if not response.history or response.url == url:
+        return ""
+    return f" (redirected to {urlunsplit((final.scheme, final.netloc, final.path, '', ''))})"
+
+
 def fetch_json(session: requests.Session, source: str, url: str, *, credentials: str | None = None,
                **kwargs: Any) -> Any:
     """GET `url` and decode its JSON body, or raise `CollectorError` saying which source sent what."""
@@ -166,4 +176,5 @@ def fetch_json(session: requests.Session, source: str, url: str, *, credentials:
     try:
         return response.json()
     except (ValueError, RecursionError) as exc:  # RecursionError: arrays nested deeper than Python's stack
-        raise MalformedPayload(f"{source}: {url} did not return JSON ({response.text[:80]!r}); the payload is malformed") from exc
+        raise MalformedPayload(f"{source}: {url}{redirected(response, url)} did not return JSON "
+                               f"({response.text[:80]!r}); the payload is malformed") from exc
