@@ -33,3 +33,11 @@ def parse_moment(value: str, now: datetime) -> datetime:
     except ValueError:
         raise ValueError(f"{value!r} is neither an ISO 8601 date/time nor a duration such as 24h or 7d") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def parse_local_moment(value: str, now: datetime) -> datetime:
+    """As `parse_moment`, but an ISO 8601 value naming no zone comes back naive, for the caller's time zone."""
+    moment = parse_moment(value, now)
+    if _DURATION.match(str(value)) or datetime.fromisoformat(value.replace("Z", "+00:00")).tzinfo:
+        return moment
+    return moment.replace(tzinfo=None)

@@ -34,8 +34,9 @@ class Dialect(Protocol):
     def epoch(self, column: str) -> str:
         """An integer expression: the Unix time of the ISO 8601 text in `column`."""
 
-    def bucket(self, by: str, column: str) -> str:
-        """The text label of the hour, day or week (Monday) of the ISO 8601 text in `column`."""
+    def bucket(self, by: str, column: str, zone: str) -> str:
+        """An expression giving the start of the hour, day, week (Monday) or month, in the IANA time zone `zone`, of
+        the ISO 8601 text in `column`, as stored-form UTC text; the statement binds `zone` as :zone."""
 
     def sync_ids(self, db: Store, table: str) -> None:
         """After rows were written with explicit ids: make sure new rows get ids above them."""

@@ -48,11 +48,16 @@ EXHAUSTED = {
 }
 # The server ended the session: pg_terminate_backend or a fast shutdown (57P01), a crash (57P02), a start (57P03).
 _SESSION_ENDED = ("57P01", "57P02", "57P03")
-_BUCKETS = {
+_UTC_BUCKETS = {
     "hour": "substr({c}, 1, 13) || ':00:00Z'",
-    "day": "substr({c}, 1, 10)",
-    "week": "to_char(date_trunc('week', substr({c}, 1, 10)::date), 'YYYY-MM-DD')",
+    "day": "substr({c}, 1, 10) || 'T00:00:00Z'",
+    "week": "to_char(date_trunc('week', substr({c}, 1, 10)::date), 'YYYY-MM-DD') || 'T00:00:00Z'",
+    "month": "substr({c}, 1, 7) || '-01T00:00:00Z'",
 }
+# date_trunc in a zone counts that zone's wall clock (a day of 23 or 25 hours) and gives the bucket's start back as
+# an instant, written here in the stored form.
+_ZONE_BUCKET = ("""to_char(date_trunc('{by}', ({c})::timestamptz, :zone) AT TIME ZONE 'UTC', """
+                """'YYYY-MM-DD"T"HH24:MI:SS"Z"')""")
 # Store SQL is written with SQLite's `?` and `:name` placeholders; psycopg wants %s and %(name)s, and a literal %
 # doubled. String literals (E'...' with backslash escapes, $tag$...$tag$ too), quoted names, comments and `::`
 # casts pass through (their % doubled all the same): an analyst's `/* why? */` is not a placeholder.
@@ -97,9 +102,9 @@ class PostgresDialect:
         """Unix time of an ISO 8601 text column."""
         return f"CAST(extract(epoch FROM CAST({column} AS timestamptz)) AS bigint)"
 
-    def bucket(self, by: str, column: str) -> str:
-        """Hour, day or week label of an ISO 8601 text column."""
-        return _BUCKETS[by].format(c=column)
+    def bucket(self, by: str, column: str, zone: str) -> str:
+        """The stored-form UTC start of the hour, day, week or month, in `zone` (the parameter :zone), of `column`."""
+        return (_UTC_BUCKETS[by] if zone == "UTC" else _ZONE_BUCKET).format(c=column, by=by)
 
     def search(self, expression: str) -> tuple[str, str, dict[str, Any], dict[str, str]]:
         """The tsvector column of the mentions, matched against the translated query."""

@@ -18,6 +18,7 @@ from brandpulse.store.errors import DiskFull, SearchSyntaxError, StoreError
 from brandpulse.store.migrations import migrate
 from brandpulse.store.lock import ServiceLock
 from brandpulse.store.owners import foreign_file
+from brandpulse.store.timestamps import local_bucket
 
 BUSY_TIMEOUT_S = 30.0
 DISK_FULL = ("database {path}: disk full ({error}); free space on its disk, then run again: what was committed "
@@ -40,13 +41,17 @@ _SEARCH_ORDERS = {
     "relevance": "mentions_fts.rank",
     "complaint": "m.complaint IS NULL, m.complaint DESC, mentions_fts.rowid DESC",
 }
-# Timestamps are stored as 'YYYY-MM-DDTHH:MM:SSZ' text, so buckets are cheap string operations.
-_BUCKETS = {
+# Timestamps are stored as 'YYYY-MM-DDTHH:MM:SSZ' text, so UTC buckets are cheap string operations; each gives the
+# bucket's start in that same form. SQLite knows no time zones: another zone's buckets come from bp_bucket (Python's
+# zoneinfo, registered on each connection).
+_UTC_BUCKETS = {
     "hour": "substr({c}, 1, 13) || ':00:00Z'",
-    "day": "substr({c}, 1, 10)",
+    "day": "substr({c}, 1, 10) || 'T00:00:00Z'",
     # The Monday on or before the day: step back six days, then forward to the next Monday.
-    "week": "date(substr({c}, 1, 10), '-6 days', 'weekday 1')",
+    "week": "date(substr({c}, 1, 10), '-6 days', 'weekday 1') || 'T00:00:00Z'",
+    "month": "substr({c}, 1, 7) || '-01T00:00:00Z'",
 }
+_ZONE_BUCKET = "bp_bucket({c}, '{by}', :zone)"
 
 
 def _refuse_wordless_terms(expression: str) -> None:
@@ -71,9 +76,9 @@ class SqliteDialect:
         """Unix time of an ISO 8601 text column."""
         return f"CAST(strftime('%s', {column}) AS INTEGER)"
 
-    def bucket(self, by: str, column: str) -> str:
-        """Hour, day or week label of an ISO 8601 text column."""
-        return _BUCKETS[by].format(c=column)
+    def bucket(self, by: str, column: str, zone: str) -> str:
+        """The stored-form UTC start of the hour, day, week or month, in `zone` (the parameter :zone), of `column`."""
+        return (_UTC_BUCKETS[by] if zone == "UTC" else _ZONE_BUCKET).format(c=column, by=by)
 
     def search(self, expression: str) -> tuple[str, str, dict[str, Any], dict[str, str]]:
         """FTS5: the index joined to its rows, MATCH, and the index's own order."""
@@ -235,6 +240,7 @@ def open_sqlite(path: str | Path, read_only: bool = False) -> SqliteStore:
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
         conn.execute("PRAGMA foreign_keys = ON")
+        conn.create_function("bp_bucket", 3, local_bucket, deterministic=True)
         if read_only:
             # mode=ro covers the main file; query_only also covers any database an ATTACH brings in.
             conn.execute("PRAGMA query_only = ON")

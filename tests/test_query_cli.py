@@ -171,7 +171,9 @@ def test_query_table_shows_headers_and_truncates_nothing_short(invoke, store_pat
     (("export", "--lang", "e1"), "--lang"),
     (("query", "--order", "relevance"), "--order"),
     (("query", "--all", "--limit", "5"), "--all"),
-    (("stats", "--by", "month"), "--by"),
+    (("stats", "--by", "year"), "--by"),
+    (("stats", "--tz", "Europe/Berln"), "--tz"),
+    (("stats", "--tz", "../../etc/passwd"), "--tz"),
     (("stats", "--since", "soon"), "--since"),
     (("export", "--format", "table"), "--format"),
     (("prune", "--older-than", "forever"), "--older-than"),
@@ -191,9 +193,9 @@ def test_stats_by_day_counts_labels_categories_and_nss_per_bucket(invoke, store_
     assert sum(r["total"] for r in rows) == 4
     recent = [r for r in rows if r["bucket"] == (NOW - timedelta(hours=1)).strftime("%Y-%m-%d")]
     if (NOW - timedelta(hours=2)).date() == (NOW - timedelta(hours=1)).date():
-        assert recent == [{"brand": "Pinebrook Coffee", "bucket": recent[0]["bucket"], "total": 2, "positive": 1,
-                           "neutral": 0, "negative": 1, "promoters": 1, "passives": 0, "detractors": 1, "unscored": 0,
-                           "complaints": 0, "nss": 0.0, "unclassified": 0,
+        assert recent == [{"brand": "Pinebrook Coffee", "bucket": recent[0]["bucket"], "tz": "UTC", "total": 2,
+                           "positive": 1, "neutral": 0, "negative": 1, "promoters": 1, "passives": 0, "detractors": 1,
+                           "unscored": 0, "complaints": 0, "nss": 0.0, "unclassified": 0,
                            "partial": recent[0]["bucket"] == NOW.strftime("%Y-%m-%d")}]  # today is in progress
     old = [r for r in rows if r["total"] and r["bucket"] < (NOW - timedelta(days=5)).strftime("%Y-%m-%d")]
     # The four-star review is a passive whatever its text says: 0 promoters, 2 passives of 2.
@@ -241,8 +243,10 @@ def test_stats_by_hour_within_a_window(invoke, store_target):
     result = invoke("--db", path, "stats", "--by", "hour", "--since", "2026-03-02T10:00:00Z", "--format", "csv")
 
     assert list(csv.reader(io.StringIO(result.output)))[1:] == [
-        ["Pinebrook Coffee", "2026-03-02T10:00:00Z", "3", "0", "3", "0", "0", "3", "0", "0", "0", "0.0", "0", "False"],
-        ["Pinebrook Coffee", "2026-03-02T11:00:00Z", "1", "0", "1", "0", "0", "1", "0", "0", "0", "0.0", "0", "False"],
+        ["Pinebrook Coffee", "2026-03-02T10:00:00Z", "UTC", "3", "0", "3", "0", "0", "3", "0", "0", "0", "0.0", "0",
+         "False"],
+        ["Pinebrook Coffee", "2026-03-02T11:00:00Z", "UTC", "1", "0", "1", "0", "0", "1", "0", "0", "0", "0.0", "0",
+         "False"],
     ]
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 
-from brandpulse.timeparse import parse_duration, parse_moment
+from brandpulse.timeparse import parse_duration, parse_local_moment, parse_moment
 from brandpulse.store.queries import QueryError, check_columns
 
 
@@ -16,12 +17,15 @@ class Moment(click.ParamType):
 
     name = "moment"
 
+    def __init__(self, local: bool = False) -> None:
+        self.local = local  # an ISO value without an offset stays naive: the command reads it in its own zone
+
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
-        """The aware datetime `value` means, relative ones counted back from now."""
+        """The aware datetime `value` means, relative ones counted back from now (naive if local and no offset)."""
         if isinstance(value, datetime):
             return value
         try:
-            return parse_moment(value, datetime.now(timezone.utc))
+            return (parse_local_moment if self.local else parse_moment)(value, datetime.now(timezone.utc))
         except ValueError as exc:
             self.fail(str(exc), param, ctx)
 
@@ -56,8 +60,14 @@ class Columns(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
+def in_zone(moment: datetime | None, zone: str) -> datetime | None:
+    """`moment`, read in the IANA time zone `zone` when it is naive (a LOCAL_MOMENT that named no offset)."""
+    return moment.replace(tzinfo=ZoneInfo(zone)) if moment is not None and moment.tzinfo is None else moment
+
+
 MAX_NAMED = 10  # brands named in a note; the rest are counted
 MOMENT = Moment()
+LOCAL_MOMENT = Moment(local=True)
 DURATION = Duration()
 COLUMNS = Columns()
 # A stored row's id (a mention's, an outbox message's): the stores' ids are 64-bit, a larger number would fail in the

@@ -1,4 +1,4 @@
-"""`brandpulse stats`: sentiment counts and the net sentiment score per hour, day or week."""
+"""`brandpulse stats`: sentiment counts and the net sentiment score per hour, day, week or month."""
 
 from __future__ import annotations
 
@@ -6,31 +6,52 @@ from datetime import datetime, timezone
 
 import click
 
-from brandpulse.commands.options import MOMENT, check_brand, warn_unconfigured
+from brandpulse.commands.options import LOCAL_MOMENT, check_brand, in_zone, warn_unconfigured
 from brandpulse.commands.output import format_option, write_rows
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
 from brandpulse.store import open_db
 from brandpulse.store.brands import unconfigured_brands
 from brandpulse.store.queries import QueryError
-from brandpulse.store.stats import BUCKETS, STATS_COLUMNS, sentiment_stats
+from brandpulse.store.stats import BUCKETS, STATS_COLUMNS, check_zone, sentiment_stats
 
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _zone(app: AppContext, zone: str | None) -> str:
+    """--tz, else the digest's zone (a day in stats is the day a digest covers), else UTC; a usage error if unknown."""
+    if zone is None:
+        return app.optional_config.digest.timezone if app.optional_config else "UTC"
+    try:
+        check_zone(zone)
+    except QueryError as exc:
+        raise click.BadParameter(str(exc), param_hint="--tz") from None
+    return zone
+
+
 @click.command()
 @click.option("--brand", help="Only this brand, configured or not (default: every configured brand, one series each).")
 @click.option("--no-brand", is_flag=True, help="Only the mentions stored without a brand, as one series.")
-@click.option("--by", type=click.Choice(list(BUCKETS)), default="day", show_default=True, help="Bucket width (UTC).")
-@click.option("--since", type=MOMENT, help="From: ISO 8601 or a duration ago (24h, 30d).")
-@click.option("--until", type=MOMENT, help="Before: ISO 8601 or a duration ago.")
+@click.option("--by", type=click.Choice(list(BUCKETS)), default="day", show_default=True,
+              help="Bucket width, cut by the wall clock of --tz.")
+@click.option("--tz", "zone", metavar="ZONE",
+              help="IANA time zone the buckets follow, such as Europe/Berlin (default: the config's digest.timezone, "
+                   "else UTC).")
+@click.option("--since", type=LOCAL_MOMENT, help="From: ISO 8601 (in --tz when it names no offset) or a duration ago "
+                                                 "(24h, 30d).")
+@click.option("--until", type=LOCAL_MOMENT,
+              help="Before: ISO 8601 (in --tz when it names no offset) or a duration ago.")
 @format_option()
 @pass_app
-def stats(app: AppContext, brand: str | None, no_brand: bool, by: str, since, until, fmt: str) -> None:
+def stats(
+    app: AppContext, brand: str | None, no_brand: bool, by: str, zone: str | None, since, until, fmt: str,
+) -> None:
     """Mentions per bucket: totals, labels, NPS categories and the net sentiment score (nss, -100..100)."""
     check_brand(brand, no_brand)
+    zone = _zone(app, zone)
+    since, until = (in_zone(moment, zone) for moment in (since, until))
     if since and until and since >= until:
         raise click.BadParameter("--since must be before --until", param_hint="--since/--until")
     # Without a config file (only --db), every brand in the store is shown.
@@ -39,7 +60,7 @@ def stats(app: AppContext, brand: str | None, no_brand: bool, by: str, since, un
     with domain_errors():
         db = open_db(app.db_path, read_only=True)
         try:
-            rows = sentiment_stats(db, by, brand, since, until, configured or (), no_brand, _now())
+            rows = sentiment_stats(db, by, brand, since, until, configured or (), no_brand, _now(), zone)
             others = unconfigured_brands(db, configured, since, until) if configured is not None else {}
         except QueryError as exc:  # a window of too many buckets
             raise click.BadParameter(str(exc), param_hint="--since/--until/--by") from None
