@@ -143,24 +143,40 @@ def alert_summary(alert: Mapping[str, Any]) -> dict[str, Any]:
             "reason": alert["reason"], "themes": details.get("themes", [])}
 
 
-def _share(part: int, whole: int) -> float | None:
-    return 100.0 * part / whole if whole else None
+def shares_summing_to_100(counts: Sequence[int], digits: int = 1) -> list[float | None]:
+    """Each count's share (%) of their sum in `digits` decimals, by largest remainder: rounded one by one, three
+    brands' 33.35 % + 33.35 % + 33.3 % showed 100.1 %; these always add up to exactly 100 (None each for no count)."""
+    whole, units = sum(counts), 100 * 10 ** digits
+    if not whole:
+        return [None] * len(counts)
+    floors = [count * units // whole for count in counts]
+    # The units rounding down left over go to the largest remainders, the first brand first on a tie.
+    by_remainder = sorted(range(len(counts)), key=lambda i: -(counts[i] * units % whole))
+    for i in by_remainder[:units - sum(floors)]:
+        floors[i] += 1
+    return [floor / 10 ** digits for floor in floors]
 
 
 def share_of_voice(
     day: Mapping[str, Mapping[str, int]], before: Mapping[str, Mapping[str, int]],
 ) -> list[dict[str, Any]]:
     """Each brand's share (%) of all, positive (promoter) and negative (detractor) mentions of the configured brands
-    on the day, with its change in points against the share over the days `before` (summed counts)."""
-    rows = []
-    for brand in day:
-        row: dict[str, Any] = {"brand": brand}
-        for key, pick in (("all", None), ("positive", "promoter"), ("negative", "detractor")):
+    on the day, with its change in points against the share over the days `before` (summed counts). The shares of
+    each kind add up to exactly 100 (`shares_summing_to_100`)."""
+    brands = list(day)
+    rows: list[dict[str, Any]] = [{"brand": brand} for brand in brands]
+    for key, pick in (("all", None), ("positive", "promoter"), ("negative", "detractor")):
+        shown = shares_summing_to_100([_count(day[brand], pick) for brand in brands])
+        for row, share, brand in zip(rows, shown, brands):
+            # From the exact shares: two brands of equal counts (shown 33.4 and 33.3 before) change alike.
             now = _share(_count(day[brand], pick), sum(_count(c, pick) for c in day.values()))
             then = _share(_count(before.get(brand, {}), pick), sum(_count(c, pick) for c in before.values()))
-            row[key] = {"share": _round(now), "change": _round(_minus(now, then))}
-        rows.append(row)
+            row[key] = {"share": share, "change": _round(_minus(now, then))}
     return rows
+
+
+def _share(part: int, whole: int) -> float | None:
+    return 100.0 * part / whole if whole else None
 
 
 def _count(counts: Mapping[str, int], category: str | None) -> int:

@@ -263,3 +263,35 @@ def test_a_day_of_only_unscored_mentions_is_not_called_a_day_without_mentions(tm
     assert "Mentions: 1 (0 promoter, 0 passive, 0 detractor, 1 unscored)" in text
     # The day's character is a dot: it had a mention, which no model read.
     assert "· = no scored mention: none, or only unscored ones): " + "·" * 28 + "█·" in text
+
+
+def test_share_of_voice_shown_in_json_text_and_html_adds_up_to_exactly_100(tmp_path, invoke):
+    # 3, 3 and 1 of 7 mentions: 42.857 %, 42.857 % and 14.286 % were each rounded up, to 42.9 + 42.9 + 14.3 = 100.1.
+    config = _config(tmp_path, brands="[{name: Acme, keywords: [acme]}, {name: Bolt, keywords: [bolt]}, "
+                                      "{name: Cleo, keywords: [cleo]}]")
+    brands = ("Acme", "Acme", "Acme", "Bolt", "Bolt", "Bolt", "Cleo")
+    _ingest(tmp_path, invoke, config, [_line(n, brand, DAY, "positive") for n, brand in enumerate(brands)]
+            + [_line(20 + n, brand, day, "positive") for n, (brand, day) in
+               enumerate((brand, day) for day in ("2026-03-08", "2026-03-09") for brand in ("Acme", "Bolt", "Cleo"))])
+
+    doc = json.loads(invoke("--config", config, "digest", "--date", DAY, "--format", "json").stdout)
+    text = invoke("--config", config, "digest", "--date", DAY).stdout
+    html = invoke("--config", config, "digest", "--date", DAY, "--format", "html").stdout
+
+    for key in ("all", "positive"):
+        shown = [row[key]["share"] for row in doc["share_of_voice"]]
+        assert shown == [42.9, 42.8, 14.3] and sum(round(10 * share) for share in shown) == 1000
+    # Changes are taken from the exact shares: yesterday's thirds moved Acme and Bolt alike (33.4 and 33.3 shown).
+    assert [row["all"]["change"] for row in doc["share_of_voice"]] == [9.5, 9.5, -19.0]
+    assert "- Acme: all 42.9 % (+9.5)" in text and "- Bolt: all 42.8 % (+9.5)" in text
+    assert "- Cleo: all 14.3 % (-19.0)" in text
+    assert html.count("42.9 %") == 2 and html.count("42.8 %") == 2 and html.count("14.3 %") == 2
+
+
+def test_largest_remainder_shares_break_ties_by_order_and_leave_no_count_at_zero():
+    from brandpulse.alerts.digest import shares_summing_to_100
+
+    assert shares_summing_to_100([1, 1, 1]) == [33.4, 33.3, 33.3]
+    assert shares_summing_to_100([667, 667, 666]) == [33.4, 33.3, 33.3]  # rounded one by one: 100.1
+    assert shares_summing_to_100([5, 0, 0]) == [100.0, 0.0, 0.0]
+    assert shares_summing_to_100([0, 0]) == [None, None]
