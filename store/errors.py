@@ -21,6 +21,10 @@ class QueryError(StoreError):
     """A query the store cannot run: an unknown column, or a search the FTS5 syntax rejects."""
 
 
+class ZoneError(QueryError):
+    """A time zone stats cannot cut buckets in: unknown, or unknown to the store's database server."""
+
+
 class SearchSyntaxError(QueryError):
     """The --search expression is not valid search syntax."""
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from brandpulse.sentiment.nps import COMPLAINT_THRESHOLD
 from brandpulse.store.backend import Dialect, Store
 from brandpulse.store.brands import brand_in, brand_spellings
-from brandpulse.store.errors import QueryError, StoreError
+from brandpulse.store.errors import QueryError, StoreError, ZoneError
 from brandpulse.store.timestamps import bucket_start, from_db, next_bucket, to_db
 
 # A complaint to answer, as every count of them reads it: the head's threshold, and no promoter (a promoter's label or
@@ -46,11 +46,11 @@ STATS_SQL = f"""
 
 
 def check_zone(zone: str) -> ZoneInfo:
-    """The IANA time zone named `zone`; QueryError naming it when there is none of that name."""
+    """The IANA time zone named `zone`; ZoneError naming it when there is none of that name."""
     try:
         return ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise QueryError(f"unknown time zone {zone!r}; use an IANA name such as Europe/Berlin, America/New_York "
+        raise ZoneError(f"unknown time zone {zone!r}; use an IANA name such as Europe/Berlin, America/New_York "
                          "or UTC") from None
 
 
@@ -96,18 +96,27 @@ def sentiment_stats(
     `no_brand` reads only the mentions stored without a brand, as one series of brand None; `partial` is true for a
     bucket the window (`since`, `until`, or `now` for one still in progress) covers only in part;
     `unclassified` counts the mentions in `total` the classifier has not read yet. Buckets follow the wall clock of
-    the IANA time zone `zone` (QueryError for an unknown one)."""
+    the IANA time zone `zone` (ZoneError for one it cannot use)."""
     tz = check_zone(zone)
     # In UTC: Python compares two datetimes of one zone by their wall clock, and 01:30 comes twice in an autumn night.
     since, until, now = (moment and moment.astimezone(timezone.utc) for moment in (since, until, now))
     spellings = list(brand_spellings(db, brand)) if brand is not None else []
     sql, params = stats_sql(db.dialect, by, spellings, since, until, no_brand, zone)
-    rows = [dict(zip(_SQL_COLUMNS, row)) for row in db.execute(sql, params).fetchall()]
-    # Sorted here, not by the database: PostgreSQL puts NULL last and follows its locale's collation, SQLite neither.
-    rows.sort(key=lambda row: (row["brand"] is not None, row["brand"] or "", row["bucket"]))
-    series = [None] if no_brand else spellings or sorted(brands)
-    filled = fill_empty_buckets(rows, by, series, since, until, tz)
-    return [_labelled(row, start, by, zone) for row, start in mark_partial(filled, by, since, until, now, tz)]
+    try:
+        rows = [dict(zip(_SQL_COLUMNS, row)) for row in db.execute(sql, params).fetchall()]
+        # Sorted here, not by the database: PostgreSQL puts NULL last and follows its locale's collation, SQLite
+        # neither.
+        rows.sort(key=lambda row: (row["brand"] is not None, row["brand"] or "", row["bucket"]))
+        series = [None] if no_brand else spellings or sorted(brands)
+        filled = fill_empty_buckets(rows, by, series, since, until, tz)
+        return [_labelled(row, start, by, zone) for row, start in mark_partial(filled, by, since, until, now, tz)]
+    except (*db.errors, OverflowError) as exc:
+        if zone == "UTC" and not isinstance(exc, OverflowError):
+            raise
+        # A name Python's zoneinfo reads but the server does not know ('localtime', a zone newer than its tzdata),
+        # or a bucket past year 9999 in a zone east of UTC.
+        raise ZoneError(f"stats cannot cut buckets in the time zone {zone!r} here ({str(exc).splitlines()[0]}); "
+                         "use another IANA name, such as UTC") from None
 
 
 # Rows a series may have: 11 years by hour, any span by day. A typo (--since 1900-01-01 --by hour) would otherwise

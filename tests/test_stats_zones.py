@@ -77,3 +77,21 @@ def test_an_unknown_zone_is_a_usage_error_naming_it(invoke, tmp_path):
 
     assert result.exit_code == 2
     assert "--tz" in result.output and "'Europe/Berln'" in result.output and "IANA" in result.output
+
+
+def test_a_zone_the_postgresql_server_does_not_know_is_a_usage_error_naming_it(invoke, pg_url):
+    # Python's zoneinfo reads the system's /usr/share/zoneinfo/localtime; PostgreSQL knows no zone of that name.
+    path = _seed(pg_url, "2026-03-02T16:00:00")
+
+    result = invoke("--db", path, "stats", "--tz", "localtime")
+
+    assert result.exit_code == 2
+    assert "--tz" in result.output and "'localtime'" in result.output and "Traceback" not in result.output
+
+
+def test_a_bucket_past_year_9999_in_a_zone_east_of_utc_is_a_usage_error(invoke, store_target):
+    path = _seed(store_target, "9999-12-31T20:00:00")
+
+    result = invoke("--db", path, "stats", "--tz", "Asia/Tokyo")
+
+    assert result.exit_code == 2 and "'Asia/Tokyo'" in result.output

@@ -13,6 +13,7 @@ from brandpulse.errors import domain_errors
 from brandpulse.store import open_db
 from brandpulse.store.brands import unconfigured_brands
 from brandpulse.store.queries import QueryError
+from brandpulse.store.errors import ZoneError
 from brandpulse.store.stats import BUCKETS, STATS_COLUMNS, check_zone, sentiment_stats
 
 
@@ -26,7 +27,7 @@ def _zone(app: AppContext, zone: str | None) -> str:
         return app.optional_config.digest.timezone if app.optional_config else "UTC"
     try:
         check_zone(zone)
-    except QueryError as exc:
+    except ZoneError as exc:
         raise click.BadParameter(str(exc), param_hint="--tz") from None
     return zone
 
@@ -62,6 +63,8 @@ def stats(
         try:
             rows = sentiment_stats(db, by, brand, since, until, configured or (), no_brand, _now(), zone)
             others = unconfigured_brands(db, configured, since, until) if configured is not None else {}
+        except ZoneError as exc:  # a zone the database server does not know
+            raise click.BadParameter(str(exc), param_hint="--tz") from None
         except QueryError as exc:  # a window of too many buckets
             raise click.BadParameter(str(exc), param_hint="--since/--until/--by") from None
         finally:
