@@ -545,3 +545,25 @@ def test_a_blank_store_is_a_usage_error_and_no_file_is_made(invoke, tmp_path, mo
     for result in (by_option, by_variable):
         assert result.exit_code == 2 and "--db / BRANDPULSE_DB" in result.output and "is blank" in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["query", "export"])
+def test_a_search_in_japanese_says_why_a_word_inside_a_sentence_is_not_found_and_how_to_find_it(invoke, store_target,
+                                                                                                 command):
+    text = "Pinebrookのコーヒーは最高です☕"
+    path = seed(store_target, [mention(1, text, NOW, "positive")])
+
+    result = invoke("--db", path, command, "--search", "コーヒー", "--format", "json")
+
+    assert result.exit_code == 0 and json.loads(result.stdout) == []  # the run 'pinebrookのコーヒーは最高です' is one word
+    assert "written without spaces" in result.stderr and "-p 't=%コーヒー%'" in result.stderr
+    # The command the note gives finds it.
+    found = _json(invoke, path, "sql", "SELECT id, created_at, brand, text FROM mentions WHERE text LIKE :t",
+                  "-p", "t=%コーヒー%")
+    assert [row["text"] for row in found] == [text]
+
+
+def test_a_search_in_spaced_scripts_has_no_note(invoke, store_path):
+    result = invoke("--db", store_path, "query", "--search", "refund", "--format", "json")
+
+    assert result.exit_code == 0 and "written without spaces" not in result.stderr
