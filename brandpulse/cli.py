@@ -6,6 +6,7 @@ import itertools
 import json
 import logging
 import sys
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -159,15 +160,18 @@ def ingest(app: AppContext, file, classify: bool) -> None:
 
 
 @cli.command()
-@click.argument("file", type=click.File("rb"), default="-")
+@click.argument("texts", nargs=-1, metavar="[TEXT]...")
+@click.option("-f", "--file", "file", type=click.File("rb"), default=None,
+              help="Read one text per line of FILE ('-' for stdin) instead of TEXT arguments. Without either, stdin "
+                   "is read.")
 @click.option("--batch", default=4096, show_default=True, type=click.IntRange(1),
               help="Lines read before classifying them together (identical texts are read once, similar lengths are "
                    "batched together); output comes after each such chunk.")
 @pass_app
-def classify(app: AppContext, file, batch: int) -> None:
-    """Classify one text per line of FILE (stdin by default); print one JSON object per line: label, probs, score,
-    category, complaint, lang (label, probs, score and complaint are null in a language no model reads and for a
-    blank line, whose lang is null too)."""
+def classify(app: AppContext, texts: tuple[str, ...], file, batch: int) -> None:
+    """Classify each TEXT, or one text per line of --file FILE (stdin by default); print one JSON object per text:
+    label, probs, score, category, complaint, lang (label, probs, score and complaint are null in a language no model
+    reads and for a blank text, whose lang is null too)."""
     from brandpulse.sentiment.nps import categorize_result
     from brandpulse.sentiment.router import LeftUnclassified
 
@@ -175,13 +179,16 @@ def classify(app: AppContext, file, batch: int) -> None:
     from brandpulse.collectors.base import MAX_TEXT
     from brandpulse.text_lines import TextLines
 
+    file = _classify_source(texts, file)
     policy = factory.nps_policy(app.sentiment)
-    name = getattr(file, "name", "<stdin>")
-    texts = TextLines(file, "stdin" if name == "<stdin>" else name, MAX_TEXT)
+    source: Iterable[str] = texts
+    if file is not None:
+        name = getattr(file, "name", "<stdin>")
+        source = TextLines(file, "stdin" if name == "<stdin>" else name, MAX_TEXT)
     with domain_errors():
         router, left = factory.sentiment_router(app.sentiment), LeftUnclassified()
         lines: list[str] = []
-        for line in itertools.chain(texts, [None]):  # lazily: `--batch 1` answers a live stream line by line
+        for line in itertools.chain(source, [None]):  # lazily: `--batch 1` answers a live stream line by line
             if line is not None:
                 lines.append(line[:MAX_TEXT])  # as a stored post is cut: a 5 MB line would take seconds and a GB
             if lines and (line is None or len(lines) >= batch):
@@ -191,9 +198,27 @@ def classify(app: AppContext, file, batch: int) -> None:
                                                 _classified(s, categorize_result(s.classification, None, policy)))
                                      for s in router.classify(lines)))
                 lines.clear()
-        if warning := texts.warning():
+        if isinstance(source, TextLines) and (warning := source.warning()):
             click.echo(warning, err=True)
         left.raise_if_any(kept=False)
+
+
+def _classify_source(texts: tuple[str, ...], file):
+    """The stream `classify` reads its lines from (stdin when neither TEXT nor --file is given), None when it
+    classifies its TEXT arguments; a usage error for both at once, or for a TEXT naming a file."""
+    if texts == ("-",) and file is None:  # `classify -`, as stdin was named before texts were arguments
+        return sys.stdin.buffer
+    if texts and file is not None or "-" in texts:
+        where = "'-' (stdin)" if file is None else f"--file {file.name}"
+        raise click.UsageError(f"classify reads its texts either from TEXT arguments or from a file (--file FILE, or "
+                               f"stdin), not both: {len(texts)} argument(s) given with {where}")
+    for text in texts:
+        # `classify FILE` read the file's lines before texts were arguments: such a call is refused, not answered
+        # with the classification of a file name.
+        if not any(c.isspace() for c in text) and Path(text).is_file():
+            raise click.BadParameter(f"{text!r} is a file; to classify one text per line of it, use --file {text}",
+                                     param_hint="TEXT")
+    return None if texts else file or sys.stdin.buffer
 
 
 def _classified(scored, category: str) -> dict:

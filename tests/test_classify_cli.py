@@ -24,7 +24,7 @@ def test_classify_reads_a_file_and_survives_empty_and_very_long_lines(demo_dir, 
     source = demo_dir / "texts.txt"
     source.write_text("great stuff\n\n" + "terrible " * 3000 + "\n", encoding="utf-8")
 
-    result = invoke("classify", source)
+    result = invoke("classify", "--file", source)
 
     assert result.exit_code == 0
     rows = [json.loads(line) for line in result.stdout.splitlines()]
@@ -88,7 +88,7 @@ def test_classify_keeps_one_result_per_line_whatever_the_line_endings_and_bytes(
     source = tmp_path / "texts.txt"
     source.write_bytes(b"\xef\xbb\xbfgreat stuff\r\nline one is great\rline two is awful\n\xff worst \xfe service\n")
 
-    result = invoke("classify", source)
+    result = invoke("classify", "--file", source)
 
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert result.exit_code == 0 and len(rows) == 3  # a lone carriage return does not end a line
@@ -100,7 +100,7 @@ def test_classify_refuses_a_utf16_file_saying_how_to_convert_it(tmp_path, invoke
     source = tmp_path / "texts.txt"
     source.write_text("great stuff\n", encoding="utf-16")
 
-    result = invoke("classify", source)
+    result = invoke("classify", "--file", source)
 
     assert result.exit_code == 2 and result.stdout == ""
     assert "is UTF-16" in result.stderr and "iconv -f UTF-16 -t UTF-8" in result.stderr
@@ -150,7 +150,7 @@ def test_classify_reads_every_line_after_a_huge_one_and_warns_of_none(tmp_path, 
     source = tmp_path / "texts.txt"
     source.write_bytes(b"\xc3\xa9" * 3_000_000 + b"\nworst service ever\n")
 
-    result = invoke("classify", source)
+    result = invoke("classify", "--file", source)
 
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert result.exit_code == 0 and [r["label"] for r in rows][1:] == ["negative"] and len(rows) == 2
@@ -175,3 +175,54 @@ def test_classify_writes_nothing_for_onnxruntime_telemetry_and_prints_no_warning
 
     assert done.returncode == 0 and json.loads(done.stdout)["label"] == "positive"
     assert list(home.rglob("*")) == [] and b"telemetry" not in done.stderr
+
+
+def test_classify_takes_texts_as_arguments_one_result_each_in_order(no_config_dir, invoke):
+    result = invoke("classify", "Worst service ever, I want a refund.", "", "I love this, thank you so much!")
+
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.exit_code == 0 and [r["label"] for r in rows] == ["negative", None, "positive"]
+    assert [r["lang"] for r in rows] == ["en", None, "en"]
+
+
+def test_classify_texts_given_with_a_file_is_a_usage_error_and_classifies_nothing(no_config_dir, invoke):
+    (no_config_dir / "texts.txt").write_text("great stuff\n", encoding="utf-8")
+
+    result = invoke("classify", "--file", "texts.txt", "awful service")
+
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "either from TEXT arguments or from a file (--file FILE, or stdin), not both" in result.stderr
+    assert "1 argument(s) given with --file texts.txt" in result.stderr
+
+
+def test_classify_texts_given_with_dash_for_stdin_is_a_usage_error(no_config_dir, invoke):
+    result = invoke("classify", "-", "awful service", input="great stuff\n")
+
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "not both: 2 argument(s) given with '-' (stdin)" in result.stderr
+
+
+def test_classify_of_a_file_name_as_argument_says_to_use_file_instead_of_classifying_the_name(no_config_dir, invoke):
+    (no_config_dir / "texts.txt").write_text("great stuff\n", encoding="utf-8")
+
+    result = invoke("classify", "texts.txt")
+
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "'texts.txt' is a file; to classify one text per line of it, use --file texts.txt" in result.stderr
+
+
+def test_classify_dash_alone_still_reads_stdin(no_config_dir, invoke):
+    result = invoke("classify", "-", input="Worst service ever, I want a refund.\n")
+
+    assert result.exit_code == 0 and json.loads(result.stdout)["label"] == "negative"
+
+
+def test_classify_texts_as_arguments_in_a_subprocess_ignore_stdin(no_config_dir):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "brandpulse", "classify", "I love it", "Worst service ever"],
+                          input=b"ignored line\n", capture_output=True, timeout=300)
+
+    assert done.returncode == 0
+    assert [json.loads(line)["label"] for line in done.stdout.splitlines()] == ["positive", "negative"]
