@@ -552,6 +552,10 @@ class Config(Strict):
                     "remove store.path (or store.url, to keep the SQLite file)"]
         return []
 
+    def collected_languages(self) -> set[str]:
+        """The languages the collectors' filters ask for (a Twitter search's lang:, a Google Play app's lang)."""
+        return {lang for item in self.collectors if (lang := language_tag(getattr(item, "lang", None)))}
+
     def language_notes(self) -> list[str]:
         """Where a Twitter search's language filter and the sentiment models disagree: mentions in a language a
         model reads that are never collected, or collected only to stay unscored."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qsl, quote
@@ -200,11 +200,13 @@ def email_transport(config: Config, env: Mapping[str, str] = os.environ) -> File
     )
 
 
-def sentiment_router(settings: SentimentConfig):
-    """The models a sentiment section configures, one per language, behind a language detector; each model loads
-    on first use."""
+def sentiment_router(settings: SentimentConfig, collected: Iterable[str] = ()):
+    """The models a sentiment section configures, one per language, behind a language detector that takes their
+    languages and the `collected` ones (the collectors' language filters) for likely; each model loads on first
+    use."""
     from brandpulse.sentiment.language import LanguageDetector
-    from brandpulse.sentiment.router import LanguageRouter
+    from brandpulse.sentiment.router import OTHER_LANGUAGES, LanguageRouter
 
+    likely = (set(settings.model_map()) | set(collected)) - {OTHER_LANGUAGES}
     return LanguageRouter(settings.model_map(), lambda model: classifier(settings, model),
-                          LanguageDetector(settings.default_language))
+                          LanguageDetector(settings.default_language, likely=likely))

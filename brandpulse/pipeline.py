@@ -159,7 +159,7 @@ class Pipeline:
     def router(self) -> Any:
         """The sentiment models by language (each loaded on first use) behind the language detector, kept."""
         if self._router is None:
-            self._router = factory.sentiment_router(self.config.sentiment)
+            self._router = factory.sentiment_router(self.config.sentiment, self.config.collected_languages())
         return self._router
 
     def _current_models(self) -> tuple[list[store_rescore.CurrentModel], list[str], dict[str, str]]:

@@ -9,6 +9,7 @@ import re
 import tempfile
 import threading
 from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,11 @@ def _load_identifier() -> Any:
     return identifier
 
 
+def _word_letters(words: str) -> int:
+    """How many letters `words` has once keysmash and laughter ("aaaaaaa", "hahahaha") are counted once."""
+    return len(_LETTER.findall(_REPEATS.sub(r"\1", words)))
+
+
 def language_tag(tag: str | None) -> str | None:
     """The ISO 639-1 code of a collector's tag ("en", "en-GB", "pt_BR" -> "en", "pt"; Twitter's "iw" -> "he"), None
     when it names none."""
@@ -137,23 +143,37 @@ class LanguageDetector:
     and well under 1% English; an English post quoting a phrase, "Pinebrook Hakuna matata", reads 23% Quechua).
     Short posts ("lol ok", "great phone") fool any detector; they stay in `default`. A text mostly in a script the default
     language is not written in (Cyrillic, CJK... for English) is never the default.
+
+    A text left in `default` so is read again among the `likely` languages (those the deployment has models or
+    collectors for) and the default alone: it is called the likely language that then takes at least `min_likely` of
+    their share while the default keeps at most `max_likely_default`, from `min_likely_letters` letters on. Posts as
+    short as "Pésimo servicio" or "Très bon produit" are so told from English; "chicken mcnuggets !!!" is not German.
     """
 
     def __init__(self, default: str = "en", min_confidence: float = 0.8, min_letters: int = 10,
-                 max_default: float = 0.01, min_guess: float = 0.25):
+                 max_default: float = 0.01, min_guess: float = 0.25, likely: Iterable[str] = (),
+                 min_likely: float = 0.4, max_likely_default: float = 0.2, min_likely_letters: int = 5):
         self.default = default
         self.min_confidence = min_confidence
         self.min_letters = min_letters
         self.max_default = max_default
         self.min_guess = min_guess
+        self.likely = frozenset(likely) - {default}
+        self.min_likely = min_likely
+        self.max_likely_default = max_likely_default
+        self.min_likely_letters = min_likely_letters
         self._identifier: Any = None
 
-    def _identify(self, text: str) -> tuple[str, float, float]:
-        """The best reading, its probability, and the default language's probability (varieties added up)."""
+    def _ensure_loaded(self) -> None:
+        """Load the identifier unless it is loaded."""
         if self._identifier is None:
             with _LOAD_LOCK:  # threads classifying at once load it once
                 if self._identifier is None:
                     self._identifier = _load_identifier()
+
+    def _identify(self, text: str) -> tuple[str, float, float]:
+        """The best reading, its probability, and the default language's probability (varieties added up)."""
+        self._ensure_loaded()
         lang, prob = self._identifier.classify(text)
         # Ranking every language costs a third more, and changes nothing when the reading is sure already or is the
         # default language (no other language's varieties can then add up to the confidence asked for).
@@ -161,12 +181,17 @@ class LanguageDetector:
             return str(lang), float(prob), float(prob)
         if len(lang) == 2 and prob >= self.min_confidence:
             return str(lang), float(prob), 1.0 - float(prob)  # at most: the default is below this, never needed
+        summed = self._ranked(text)
+        lang = max(summed, key=summed.__getitem__)
+        return str(lang), summed[lang], summed.get(self.default, 0.0)
+
+    def _ranked(self, text: str) -> dict[str, float]:
+        """Every language's probability, a language's varieties added up (the identifier is loaded already)."""
         summed: dict[str, float] = {}
         for code, share in self._identifier.rank(text):
             code = _VARIETY_OF.get(code, code)
             summed[code] = summed.get(code, 0.0) + float(share)
-        lang = max(summed, key=summed.__getitem__)
-        return str(lang), summed[lang], summed.get(self.default, 0.0)
+        return summed
 
     def detect(self, text: str) -> str:
         """The ISO 639-1 code of `text`'s language, `default` when unsure."""
@@ -177,13 +202,30 @@ class LanguageDetector:
             lang, _, _ = self._identify(words)
             return lang if len(lang) == 2 else self.default
         if letters < self.min_letters:
-            return self.default
+            return self._likely_reading(words, letters, None)
         lang, prob, default_prob = self._identify(words)
         unsure = prob < self.min_confidence and (default_prob >= self.max_default or prob < self.min_guess)
         if len(lang) != 2 or lang == self.default or unsure:
-            return self.default
+            return self._likely_reading(words, letters, default_prob)
         # Words, or keysmash and laughter? Asked only of the few texts called foreign (it costs a tenth of detecting).
-        return lang if len(_LETTER.findall(_REPEATS.sub(r"\1", words))) >= self.min_letters else self.default
+        return lang if _word_letters(words) >= self.min_letters else self.default
+
+    def _likely_reading(self, words: str, letters: int, default_prob: float | None) -> str:
+        """The likely language `words` reads as against the default alone, else the default."""
+        # Restricted to fewer languages the default's share only grows: over `max_likely_default` already, it stays.
+        if not self.likely or letters < self.min_likely_letters or (default_prob or 0.0) > self.max_likely_default:
+            return self.default
+        if _word_letters(words) < self.min_likely_letters:  # "Jajajajaja" is laughter in any language
+            return self.default
+        self._ensure_loaded()
+        summed = self._ranked(words)
+        shares = {code: summed.get(code, 0.0) for code in self.likely | {self.default}}
+        total = sum(shares.values())
+        best = max(sorted(self.likely), key=shares.__getitem__)
+        if total > 0 and shares[best] >= self.min_likely * total and \
+                shares[self.default] <= self.max_likely_default * total:
+            return best
+        return self.default
 
     def _in_another_script(self, words: str, letters: int) -> bool:
         """Whether most of the (at least two) letters are in a script the (Latin-script) default is not written in."""

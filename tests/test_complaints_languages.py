@@ -96,6 +96,54 @@ def test_short_texts_in_a_script_english_is_not_written_in_are_not_english(text,
     assert LanguageDetector("en").detect(text) == lang
 
 
+LIKELY = {"es", "fr", "pt", "de", "it"}
+
+
+@pytest.mark.parametrize("text, lang", [("Pésimo servicio", "es"), ("Très bon produit", "fr"), ("Muito bom", "pt"),
+                                        ("Sehr gut", "de"), ("Livraison rapide, merci", "fr")])
+def test_a_short_post_in_a_likely_language_is_not_taken_for_the_default(text, lang):
+    assert LanguageDetector("en").detect(text) == "en"  # too short to tell among every language
+    assert LanguageDetector("en", likely=LIKELY).detect(text) == lang
+
+
+@pytest.mark.parametrize("text", ["chicken mcnuggets !!!", "Jajajajajaja", "great phone", "lol ok", "FUCK BOB DYLAN",
+                                  "No chill @DICKS #BeatsByDre", "Top 20 Songs - November 2017: via @YouTube"])
+def test_short_english_posts_and_laughter_stay_the_default_among_likely_languages(text):
+    assert LanguageDetector("en", likely=LIKELY).detect(text) == "en"
+
+
+def test_a_short_post_in_a_language_not_likely_stays_the_default():
+    assert LanguageDetector("en", likely={"es"}).detect("Très bon produit") == "en"
+
+
+def test_the_likely_languages_are_those_of_the_models_and_the_collectors_filters(tmp_path):
+    from brandpulse import factory
+    from brandpulse.config import load_config
+
+    path = tmp_path / "config.yaml"
+    path.write_text("brands: [{name: Acme, keywords: [acme]}]\n"
+                    "sentiment: {models: {en: bundled, es: /models/es, '*': /models/xlm}}\n"
+                    "collectors:\n"
+                    "  - {type: googleplay, app_id: com.acme, lang: pt_BR}\n"
+                    "  - {type: twitter, lang: null}\n", encoding="utf-8")
+    config = load_config(path, env={})
+
+    router = factory.sentiment_router(config.sentiment, config.collected_languages())
+
+    assert router.detector.likely == {"es", "pt"} and router.detector.default == "en"
+
+
+def test_classify_reads_a_short_post_in_a_configured_language_as_it(demo_dir, invoke):
+    config = (demo_dir / "config.yaml").read_text(encoding="utf-8")
+    (demo_dir / "config.yaml").write_text(config.replace("  model: bundled", "  models: {en: bundled, es: bundled}\n"
+                                                         "  model: bundled"), encoding="utf-8")
+
+    result = invoke("classify", "Pésimo servicio", "great phone")
+
+    assert result.exit_code == 0
+    assert [json.loads(line)["lang"] for line in result.stdout.splitlines()] == ["es", "en"]
+
+
 def test_collector_tags_are_kept_and_undetermined_ones_detected():
     detector = LanguageDetector()
     assert [language_tag(t) for t in ("en-GB", "pt_BR", "DE", "und", "zxx", "", None, "fil")] == [
