@@ -14,9 +14,8 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-# Tags that say "no language" (Twitter's und/zxx/qme..., BCP 47's mul): the text is detected instead.
-_UNDETERMINED = {"und", "zxx", "mul", "mis", "qam", "qct", "qht", "qme", "qst"}
-# The 183 ISO 639-1 codes: a `sentiment.models` key outside them (a typo such as "ge") would never match a mention.
+# The 183 ISO 639-1 codes: a `sentiment.models` key outside them (a typo such as "ge") would never match a mention,
+# and a collector's tag outside them names no language. Written out: py3langid, the one list installed, has 114.
 ISO_639_1 = frozenset("""aa ab ae af ak am an ar as av ay az ba be bg bi bm bn bo br bs ca ce ch co cr cs cu cv cy da de
 dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id ie ig ii ik io is it
 iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd
@@ -125,14 +124,15 @@ def _word_letters(words: str) -> int:
 
 
 def language_tag(tag: str | None) -> str | None:
-    """The ISO 639-1 code of a collector's tag ("en", "en-GB", "pt_BR" -> "en", "pt"; Twitter's "iw" -> "he"), None
-    when it names none."""
+    """The ISO 639-1 code of a collector's tag ("en", "en-GB", "pt_BR", "zh-Hant" -> "en", "pt", "zh"; Twitter's "iw"
+    -> "he"), None when it names none (as "und", "eng" or "xx" do)."""
     if not tag:
         return None
     primary = re.split(r"[-_]", tag.strip().lower(), maxsplit=1)[0]
-    if primary in _UNDETERMINED or len(primary) != 2 or not primary.isalpha():
-        return None
-    return WITHDRAWN_CODES.get(primary, primary)
+    primary = WITHDRAWN_CODES.get(primary, primary)
+    # Not two letters only: a tag naming no ISO 639-1 language (Twitter's "und" or "qme", a made-up "xx") would route
+    # its text to no model by name, where the text's own language is detected.
+    return primary if primary in ISO_639_1 else None
 
 
 class LanguageDetector:

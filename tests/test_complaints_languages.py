@@ -144,6 +144,16 @@ def test_classify_reads_a_short_post_in_a_configured_language_as_it(demo_dir, in
     assert [json.loads(line)["lang"] for line in result.stdout.splitlines()] == ["es", "en"]
 
 
+def test_a_collector_tag_of_no_iso_639_1_language_is_not_kept_and_the_text_is_detected():
+    assert [language_tag(t) for t in ("xx", "ge", "qq-QQ", "zz_ZZ", "e1")] == [None] * 5
+    assert LanguageDetector().language_of(GERMAN, "xx") == "de"
+
+
+def test_regional_and_script_tags_fold_to_their_iso_639_1_base():
+    assert [language_tag(t) for t in ("pt-BR", "pt_BR", "PT-br", "zh-Hant", "zh_Hant_TW", " es-419 ", "iw-IL")] == [
+        "pt", "pt", "pt", "zh", "zh", "es", "he"]
+
+
 def test_collector_tags_are_kept_and_undetermined_ones_detected():
     detector = LanguageDetector()
     assert [language_tag(t) for t in ("en-GB", "pt_BR", "DE", "und", "zxx", "", None, "fil")] == [

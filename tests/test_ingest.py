@@ -115,3 +115,17 @@ def test_imported_labels_get_a_language_too_and_keep_the_one_given(demo_dir, inv
 
     langs = dict(sqlite3.connect(demo_dir / "brandpulse.db").execute("SELECT external_id, lang FROM mentions"))
     assert langs == {"1": "en", "2": "de", "3": "en-GB"}
+
+
+def test_an_imported_tag_of_no_language_is_replaced_by_the_detected_one(demo_dir, invoke):
+    german = "Der Kundenservice ist eine Katastrophe, ich warte seit Wochen."
+    source = _write(demo_dir / "in.jsonl", [
+        _line(**{**GOOD, "id": "1", "text": german, "label": "negative", "lang": "xx"}),
+        _line(**{**GOOD, "id": "2", "text": german, "lang": "ge"}),
+        _line(**{**GOOD, "id": "3", "text": german, "lang": "pt-BR"}),  # a language, kept as the collector wrote it
+    ])
+
+    invoke("ingest", source)
+
+    langs = dict(sqlite3.connect(demo_dir / "brandpulse.db").execute("SELECT external_id, lang FROM mentions"))
+    assert langs == {"1": "de", "2": "de", "3": "pt-BR"}

@@ -141,6 +141,34 @@ def test_query_by_language_takes_collectors_regional_tags_on_both_backends(invok
     assert [json.loads(line) for line in exported.stdout.splitlines()] == [{"external_id": "3", "lang": "de"}]
 
 
+TAGS = ["en", "en-GB", "EN_us", "pt-BR", "pt_BR", "PT-br", "zh-Hant", "zh_Hant_TW", "iw", "iw-IL", "he", "in",
+        "id-ID", "eng", "und"]
+
+
+def test_query_and_export_by_language_fold_stored_tags_as_the_classifier_reads_them(invoke, tmp_path):
+    from brandpulse.sentiment.language import language_tag
+
+    target = seed(tmp_path / "store.db", [mention(i, f"Pinebrook {tag}", NOW - timedelta(hours=i), "neutral", lang=tag)
+                                          for i, tag in enumerate(TAGS, start=1)])
+
+    def ids(command, lang):
+        result = invoke("--db", target, command, "--lang", lang, "--format", "json", "--columns", "external_id")
+        assert result.exit_code == 0, result.output
+        return sorted(int(r["external_id"]) for r in json.loads(result.stdout))
+
+    for given in ("en", "pt_BR", "zh-Hant", "he", "iw", "id"):
+        expected = [i for i, tag in enumerate(TAGS, start=1) if language_tag(tag) == language_tag(given)]
+        assert ids("query", given) == ids("export", given) == expected, given
+
+
+@pytest.mark.parametrize("command", ["query", "export"])
+def test_query_by_a_two_letter_code_of_no_language_is_a_usage_error(invoke, store_path, command):
+    result = invoke("--db", store_path, command, "--lang", "xx")
+
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "'xx' is not an ISO 639-1 language code" in result.stderr and "--lang" in result.stderr
+
+
 def test_query_since_accepts_iso_dates(invoke, store_path):
     since = (NOW - timedelta(days=11)).strftime("%Y-%m-%d")
     until = (NOW - timedelta(days=5)).isoformat()
