@@ -204,20 +204,17 @@ def classify(app: AppContext, texts: tuple[str, ...], file, batch: int) -> None:
 
 
 def _classify_source(texts: tuple[str, ...], file):
-    """The stream `classify` reads its lines from (stdin when neither TEXT nor --file is given), None when it
-    classifies its TEXT arguments; a usage error for both at once, or for a TEXT naming a file."""
+    """The stream `classify` reads its lines from (stdin when neither TEXT nor --file is given, the file a lone TEXT
+    names), None when it classifies its TEXT arguments; a usage error for both at once."""
     if texts == ("-",) and file is None:  # `classify -`, as stdin was named before texts were arguments
         return sys.stdin.buffer
     if texts and file is not None or "-" in texts:
         where = "'-' (stdin)" if file is None else f"--file {file.name}"
         raise click.UsageError(f"classify reads its texts either from TEXT arguments or from a file (--file FILE, or "
                                f"stdin), not both: {len(texts)} argument(s) given with {where}")
-    for text in texts:
-        # `classify FILE` read the file's lines before texts were arguments: such a call is refused, not answered
-        # with the classification of a file name.
-        if not any(c.isspace() for c in text) and Path(text).is_file():
-            raise click.BadParameter(f"{text!r} is a file; to classify one text per line of it, use --file {text}",
-                                     param_hint="TEXT")
+    if len(texts) == 1 and file is None and not any(c.isspace() for c in texts[0]) and Path(texts[0]).is_file():
+        # `classify FILE`, one text per line of FILE, as it was before texts were arguments (scripts call it so).
+        return click.open_file(texts[0], "rb")
     return None if texts else file or sys.stdin.buffer
 
 

@@ -202,13 +202,14 @@ def test_classify_texts_given_with_dash_for_stdin_is_a_usage_error(no_config_dir
     assert "not both: 2 argument(s) given with '-' (stdin)" in result.stderr
 
 
-def test_classify_of_a_file_name_as_argument_says_to_use_file_instead_of_classifying_the_name(no_config_dir, invoke):
-    (no_config_dir / "texts.txt").write_text("great stuff\n", encoding="utf-8")
+def test_classify_of_a_lone_file_name_reads_the_file_as_before_texts_were_arguments(no_config_dir, invoke):
+    (no_config_dir / "texts.txt").write_text("great stuff\nworst service ever\n", encoding="utf-8")
 
-    result = invoke("classify", "texts.txt")
+    as_argument = invoke("classify", "texts.txt")
+    as_option = invoke("classify", "--file", "texts.txt")
 
-    assert result.exit_code == 2 and result.stdout == ""
-    assert "'texts.txt' is a file; to classify one text per line of it, use --file texts.txt" in result.stderr
+    assert as_argument.exit_code == 0 and len(as_argument.stdout.splitlines()) == 2, as_argument.output
+    assert as_argument.stdout == as_option.stdout
 
 
 def test_classify_dash_alone_still_reads_stdin(no_config_dir, invoke):
