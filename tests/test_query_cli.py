@@ -541,13 +541,24 @@ def test_stats_at_the_end_of_the_calendar_lists_its_last_buckets(invoke, sqlite_
     assert [(r["bucket"], r["total"], r["partial"]) for r in rows] == [("9999-12-20", 0, True), ("9999-12-27", 0, True)]
 
 
-@pytest.mark.parametrize("statement", ["SELECT ?", "SELECT * FROM mentions WHERE id = :id"])
-def test_sql_with_a_parameter_no_param_gives_is_an_sql_error_on_both_backends(invoke, store_path, statement):
+@pytest.mark.parametrize(("statement", "hint"), [
+    ("SELECT ?", "values are given by name: write :name in the statement and add -p name=VALUE"),
+    ("SELECT * FROM mentions WHERE id = :id", "no value given for :id (add -p id=VALUE)")])
+def test_sql_with_a_parameter_no_param_gives_is_an_sql_error_on_both_backends(invoke, store_path, statement, hint):
     result = invoke("--db", store_path, "sql", statement)
 
     # Not the 'connection to the server lost' of a server gone away, which PostgreSQL's bind error was read as.
     assert result.exit_code == 1 and result.output.startswith("Error: SQL error: ")
     assert "connection" not in result.output
+    # Was: SQLite's 'Incorrect number of bindings supplied', naming neither the parameter nor -p.
+    assert hint in result.output
+
+
+def test_sql_names_the_one_parameter_left_without_a_value_not_a_cast_or_a_time(invoke, store_path):
+    result = invoke("--db", store_path, "sql", "SELECT '12:30' AS t, CAST(:a AS TEXT) AS a, :b AS b", "-p", "a=1")
+
+    assert result.exit_code == 1 and "no value given for :b (add -p b=VALUE)" in result.output
+    assert ":30" not in result.output.partition(";")[2]
 
 
 def test_sql_refuses_a_parameter_given_twice_and_warns_of_one_the_statement_does_not_use(invoke, store_path):

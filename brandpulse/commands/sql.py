@@ -43,9 +43,25 @@ def sql(app: AppContext, statement: str, params: tuple[str, ...], fmt: str) -> N
     except StoreError as exc:  # the server failed (disk full, connection lost): its message says what to do
         raise click.ClickException(str(exc)) from None
     except db.errors as exc:
-        raise click.ClickException(f"SQL error: {exc}") from None
+        hint = _parameter_hint(statement, named)
+        raise click.ClickException(f"SQL error: {str(exc).rstrip('.') if hint else exc}{hint}") from None
     finally:
         db.close()
+
+
+# A :name placeholder (not PostgreSQL's ::cast, nor a time's 12:30); may also match inside a string literal, so it
+# only adds a hint to an error the database raised.
+_PLACEHOLDER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+def _parameter_hint(statement: str, named: dict[str, str]) -> str:
+    """What to add to an SQL error when the statement has placeholders the command line gave no value."""
+    missing = sorted({m for m in _PLACEHOLDER.findall(statement) if m not in named})
+    if missing:
+        return "; no value given for " + ", ".join(f":{m} (add -p {m}=VALUE)" for m in missing)
+    if "?" in statement and not named:
+        return "; values are given by name: write :name in the statement and add -p name=VALUE"
+    return ""
 
 
 def unique_names(columns: list[str]) -> list[str]:
