@@ -151,6 +151,9 @@ def fetch(session: requests.Session, source: str, method: str, url: str, *, cred
     error = outcome.get("error")
     if isinstance(error, requests.Timeout):
         raise CollectorError(f"{source}: {url} timed out ({error.__class__.__name__}); the next run retries") from error
+    if isinstance(error, requests.exceptions.SSLError):
+        raise CollectorError(f"{source}: request to {url} failed: {_tls_failure(error)}; "
+                             "the next run retries") from error
     if isinstance(error, requests.RequestException):
         raise CollectorError(f"{source}: request to {url} failed: {error}; the next run retries") from error
     if error is not None:
@@ -158,6 +161,18 @@ def fetch(session: requests.Session, source: str, method: str, url: str, *, cred
     response = outcome["response"]
     _check_status(source, url, response, credentials)
     return response
+
+
+def _tls_failure(error: requests.exceptions.SSLError) -> str:
+    """What went wrong in a TLS handshake, in words (urllib3's text repeats the address and its retry wrapper)."""
+    text = str(error)
+    if "WRONG_VERSION_NUMBER" in text or "wrong version number" in text:
+        return "the server does not speak TLS (https) there; is the address http://, or the port another one?"
+    if "CERTIFICATE_VERIFY_FAILED" in text:
+        reason = text.partition("certificate verify failed:")[2].partition("(_ssl")[0].strip(" ')")
+        return f"its TLS certificate is not trusted ({reason or 'verify failed'})"
+    said = text.rpartition("[SSL")[2].partition("]")[2].partition("(_ssl")[0].strip()  # OpenSSL's own words
+    return f"TLS handshake failed ({said or text})"
 
 
 def redirected(response: requests.Response, url: str) -> str:
