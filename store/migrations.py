@@ -445,9 +445,30 @@ def _apply(db: sqlite_utils.Database, version: int) -> None:
     if version:  # an existing store: say so, and mark it for the commands run meanwhile (m001 made the state table)
         logger.warning("upgrading the store from schema version %d to %d (once; about 10 s per million mentions)",
                        version, SCHEMA_VERSION)
-        db.execute("BEGIN IMMEDIATE")
-        db.execute(_MARK_UPGRADING, [UPGRADING_KEY, json.dumps({"pid": os.getpid(), "from": version})])
-        db.execute("COMMIT")
+        with _immediate(db):
+            db.execute(_MARK_UPGRADING, [UPGRADING_KEY, json.dumps({"pid": os.getpid(), "from": version})])
+    try:
+        _steps(db, version)
+    except BaseException:
+        if version:
+            _unmark(db)
+        raise
+    if version:
+        logger.warning("store upgraded to schema version %d", SCHEMA_VERSION)
+
+
+def _unmark(db: sqlite_utils.Database) -> None:
+    """Remove the upgrade marker of an upgrade that failed: left behind, it would say a later service of this pid
+    (pid 1 in every container) is upgrading the store, though it is an older one or none is."""
+    try:
+        with _immediate(db):
+            db.execute(_UNMARK_UPGRADING, [UPGRADING_KEY])
+    except (sqlite3.Error, StoreError) as exc:  # the disk that failed the upgrade may refuse this too: its error stands
+        logger.debug("cannot remove the store's upgrade marker: %s", exc)
+
+
+def _steps(db: sqlite_utils.Database, version: int) -> None:
+    """Apply the migrations after `version`, each in its own transaction with its log row."""
     for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
         with _immediate(db):
             # Another process may have migrated while we waited for the lock.
@@ -459,5 +480,3 @@ def _apply(db: sqlite_utils.Database, version: int) -> None:
             if number == SCHEMA_VERSION and version:
                 db.execute(_UNMARK_UPGRADING, [UPGRADING_KEY])
             db.execute(f"PRAGMA user_version = {number}")
-    if version:
-        logger.warning("store upgraded to schema version %d", SCHEMA_VERSION)

@@ -188,3 +188,40 @@ def test_queued_emails_and_alerts_of_an_older_store_survive_the_channels_migrati
     assert db.execute("SELECT channel, status FROM outbox").fetchall() == [("email", "pending")]
     assert db.execute("SELECT storm_id, acked_by, suppressed FROM alerts").fetchall() == [(None, None, None)]
     assert db.execute("SELECT count(*) FROM silences").fetchone() == (0,)
+
+
+def test_a_failed_upgrade_leaves_no_upgrading_marker_and_loses_no_rows(db_path, monkeypatch):
+    import os
+
+    from brandpulse.store import migrations
+    from tests.store_versions import insert_post, sqlite_store_at
+
+    old = sqlite_store_at(db_path, 6)
+    old.execute(insert_post("Acme", "the refund never came"))
+    old.conn.close()
+
+    def broken(db):
+        raise sqlite3.OperationalError("database or disk is full")
+    steps = list(migrations.MIGRATIONS)
+    steps[7] = broken  # m008 fails, after m007 is committed
+    monkeypatch.setattr(migrations, "MIGRATIONS", steps)
+
+    with pytest.raises(StoreError, match="database or disk is full"):
+        open_db(db_path)
+
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 7
+    assert conn.execute("SELECT count(*) FROM state WHERE key = 'store.upgrading'").fetchone()[0] == 0
+    assert conn.execute("SELECT brand, text FROM mentions").fetchall() == [("Acme", "the refund never came")]
+    conn.close()
+    # An older service later holding the lock with this pid (pid 1 in a container) is not taken for an upgrade.
+    db = sqlite_utils.Database(sqlite3.connect(db_path, isolation_level=None))
+    with pytest.raises(StoreError, match="an older version, still runs on it"):
+        migrations.migrate(db, other_service=os.getpid)
+    monkeypatch.undo()
+    db.conn.close()
+
+    db = open_db(db_path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert db.execute("SELECT brand, text FROM mentions").fetchall() == [("Acme", "the refund never came")]
+    assert db.execute("SELECT count(*) FROM state WHERE key = 'store.upgrading'").fetchone()[0] == 0
