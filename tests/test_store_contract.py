@@ -252,6 +252,21 @@ def test_every_sqlite_migration_has_its_postgresql_twin():
     assert [name for name, _ in PG_MIGRATIONS] == [step.__name__ for step in MIGRATIONS]
 
 
+@pytest.mark.parametrize("made_at", [0, 6])
+def test_the_migrations_log_has_one_row_per_step_whether_the_store_was_made_new_or_upgraded(store_target, made_at):
+    from tests.store_versions import postgres_store_at, sqlite_store_at
+
+    if made_at and isinstance(store_target, str):
+        postgres_store_at(store_target, made_at)
+    elif made_at:
+        sqlite_store_at(store_target, made_at).conn.close()
+    db = open_db(store_target)
+
+    rows = db.execute("SELECT version, name FROM schema_migrations ORDER BY version").fetchall()
+    db.close()
+    assert [tuple(row) for row in rows] == [(n, step.__name__) for n, step in enumerate(MIGRATIONS, start=1)]
+
+
 def test_triage_acknowledgements_storms_and_silences(store_target):
     from brandpulse.alerts.base import Alert
     from brandpulse.store import alerts as store_alerts
