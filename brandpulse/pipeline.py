@@ -134,7 +134,9 @@ class Pipeline:
         if not self._brands_synced:
             # The first connection of the process records the configured brands for analysts.
             with db.exclusive("brandpulse.brands"):
-                store_brands.sync_brands(db, self._queries, datetime.now(timezone.utc))
+                if folded := store_brands.sync_brands(db, self._queries, datetime.now(timezone.utc)):
+                    log.warning("%d mention(s) stored under another capitalisation of a configured brand now count "
+                                "under its configured name (copies of one post merged)", folded)
             self._brands_synced = True
         return db
 

@@ -12,11 +12,16 @@ from brandpulse.store.backend import Store, transaction
 from brandpulse.store.timestamps import to_db
 
 
-def sync_brands(db: Store, queries: Iterable[BrandQuery], now: datetime) -> None:
-    """Upsert every configured brand as active; brands no longer configured stay, marked inactive (their mentions remain)."""
+def sync_brands(db: Store, queries: Iterable[BrandQuery], now: datetime) -> int:
+    """Upsert every configured brand as active; brands no longer configured stay, marked inactive (their mentions
+    remain). Mentions stored under another capitalisation of a configured brand are folded into it (`fold_spellings`);
+    returns how many were."""
     stamp = to_db(now)
+    queries = list(queries)
     rows = [(q.brand, json.dumps(list(q.keywords)), json.dumps(list(q.exclusions)), stamp, stamp) for q in queries]
     with transaction(db):
+        names = {q.brand for q in queries}
+        folded = sum(fold_spellings(db, name, names) for name in names)
         db.execute("UPDATE brands SET active = 0, updated_at = ? WHERE active = 1", [stamp])
         db.executemany(
             """INSERT INTO brands (name, keywords, exclusions, active, first_seen_at, updated_at) VALUES (?, ?, ?, 1, ?, ?)
@@ -24,6 +29,41 @@ def sync_brands(db: Store, queries: Iterable[BrandQuery], now: datetime) -> None
                    active = 1, updated_at = excluded.updated_at""",
             rows,
         )
+    return folded
+
+
+# A post stored under several spellings of one brand ('acme' and 'Acme', imported before brand names were folded)
+# keeps one copy: the configured spelling's, else the oldest. A mark of answered on any copy is kept on it.
+_CARRY_ANSWERED = """UPDATE mentions SET {column} = (
+        SELECT o.{column} FROM mentions o WHERE o.source = mentions.source AND o.external_id = mentions.external_id
+            AND {o_in} AND o.answered_at IS NOT NULL ORDER BY o.answered_at LIMIT 1)
+    WHERE {m_in} AND answered_at IS NULL AND EXISTS (
+        SELECT 1 FROM mentions o WHERE o.source = mentions.source AND o.external_id = mentions.external_id
+            AND {o_in} AND o.answered_at IS NOT NULL)"""
+_DROP_COPIES = """DELETE FROM mentions WHERE {others} AND EXISTS (
+    SELECT 1 FROM mentions k WHERE k.source = mentions.source AND k.external_id = mentions.external_id
+        AND {k_in} AND (k.brand = :configured OR k.id < mentions.id))"""
+_RENAME = "UPDATE mentions SET brand = :configured WHERE {others}"
+
+
+def fold_spellings(db: Store, configured: str, keep: Iterable[str] = ()) -> int:
+    """Store the mentions of `configured` kept under another capitalisation ('acme') under its name, one copy per post;
+    how many were moved or merged; names in `keep` (configured brands too) stay. Call in a transaction; a no-op once
+    done, so the queries can match by `=`."""
+    keep = {configured, *keep}
+    others = [name for name in brand_spellings(db, configured) if name not in keep]
+    spellings = [configured, *others]
+    if not others:
+        return 0
+    m_in, params = brand_in("brand", spellings)
+    o_in, k_in = brand_in("o.brand", spellings)[0], brand_in("k.brand", spellings)[0]
+    others_in, other_params = brand_in("brand", others, "other")
+    for column in ("answered_by", "answered_at"):  # answered_at last: the subqueries find the copy it marks
+        db.execute(_CARRY_ANSWERED.format(column=column, o_in=o_in, m_in=m_in), params)
+    merged = db.execute(_DROP_COPIES.format(others=others_in, k_in=k_in),
+                        {**params, **other_params, "configured": configured}).rowcount
+    moved = db.execute(_RENAME.format(others=others_in), {**other_params, "configured": configured}).rowcount
+    return max(merged, 0) + max(moved, 0)
 
 
 def unconfigured_brands(
@@ -51,9 +91,9 @@ _BRAND_NAMES = """
     SELECT brand FROM stored WHERE brand IS NOT NULL UNION SELECT name FROM brands"""
 
 
-def brand_in(column: str, names: Sequence[str]) -> tuple[str, dict[str, str]]:
-    """`column IN (...)` over `names` (the stored spellings of one brand), and its named parameters."""
-    params = {f"brand_{i}": name for i, name in enumerate(names)}
+def brand_in(column: str, names: Sequence[str], prefix: str = "brand") -> tuple[str, dict[str, str]]:
+    """`column IN (...)` over `names` (the stored spellings of one brand), and its named parameters (`prefix`_0...)."""
+    params = {f"{prefix}_{i}": name for i, name in enumerate(names)}
     return f"{column} IN ({', '.join(':' + key for key in params)})", params
 
 

@@ -349,3 +349,20 @@ def test_a_preview_in_a_folder_that_does_not_exist_is_a_usage_error_naming_it(tm
 
     assert result.exit_code == 2
     assert f"cannot write {target}: No such file or directory" in result.output and "'--preview'" in result.output
+
+
+def test_mentions_an_older_release_stored_under_another_capitalisation_count_in_the_digest(tmp_path, invoke):
+    config = _setup(tmp_path, invoke)
+    conn = sqlite3.connect(tmp_path / "brandpulse.db")
+    with conn:  # as an older release stored an imported line's 'brand': "acme" as written
+        conn.execute("UPDATE mentions SET brand = 'acme' WHERE source = 'twitter'")
+    conn.close()
+    (tmp_path / "none.jsonl").write_text("", encoding="utf-8")
+
+    started = invoke("--config", config, "ingest", tmp_path / "none.jsonl")  # the next start folds them
+    result = invoke("--config", config, "digest", "--date", "2026-03-10", "--preview", tmp_path / "out.html")
+
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "out.html").read_text()
+    assert 'Mentions</div><div style="font-size: 24px; font-weight: bold;">138</div>' in html
+    assert "882 mention(s) stored under another capitalisation of a configured brand now count" in started.output

@@ -28,6 +28,9 @@ ALLOWED = {
     # Staleness for rescore: the WHERE repeats constant `?` groups, one per configured model and language.
     ("store/rescore.py", "SELECT count(*) FROM mentions WHERE "),
     ("store/rescore.py", "SELECT id, text, rating, lang, brand FROM mentions WHERE "),
+    # Folding a brand's stored spellings: constant statements around brand_in's `IN (:brand_0, ...)`, whose names
+    # are bound parameters.
+    ("store/brands.py", ".format()"),
     # Copying a store: table names from its constants, column names checked as plain identifiers.
     ("store/copy.py", "SELECT "),
     ("store/copy.py", "INSERT INTO "),
