@@ -18,7 +18,7 @@ COMPARED_THEMES = 3
 
 def spike_evidence(
     window: Sequence[Mapping[str, Any]], baseline_texts: Sequence[str], keywords: Iterable[str],
-    complaint_threshold: float, top: int = 5,
+    complaint_threshold: float, top: int = 5, answered: int | None = None,
 ) -> dict[str, Any]:
     """`themes` (top 5 JSON objects), `detractors`, `complaints` and how many of those are not detractors
     (`passive_complaints`), how many detractors have no complaint probability (`complaint_unknown`), how many
@@ -31,6 +31,7 @@ def spike_evidence(
     `baseline_texts` the same brand's detractor texts of the baseline period. Complaint groups come first, each part
     largest group first (what the storm is made of, not the one most negative post), then the most negative. A post
     with an `answered_by` is in every count but no top mention: support works from the list of what is left.
+    `answered`, when given, is the store's count of them, exact where `window` is a sample of a larger storm.
     """
     detractors = [m for m in window if m.get("category", "detractor") == "detractor"]
     found = themes([m["text"] or "" for m in detractors], baseline_texts, keywords, TOP_THEMES, bundled_background(),
@@ -45,7 +46,8 @@ def spike_evidence(
             "passive_complaints": complaints - complaint_count(detractors, complaint_threshold),
             # Labels imported without one, or a model without a complaint head: no complaint is not "not a complaint".
             "complaint_unknown": sum(1 for m in detractors if m.get("complaint") is None),
-            "answered": len(window) - len(still_open), "top_mentions": flagged(largest, complaint_threshold)}
+            "answered": len(window) - len(still_open) if answered is None else answered,
+            "top_mentions": flagged(largest, complaint_threshold)}
 
 
 def themes_change(previous: Sequence[str], current: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

@@ -103,7 +103,9 @@ def with_evidence(config: Config, db: Any, alert: Alert, previous_themes: tuple[
     baseline_from = alert.window_start - timedelta(days=factory.spike_rule(config).history_days)
     baseline = store_alerts.detractor_texts(db, alert.brand, baseline_from, alert.window_start - BUILD_UP,
                                             alert.source)
-    evidence = alerts_evidence.spike_evidence(window, baseline, keywords_of(config, alert.brand), COMPLAINT_THRESHOLD)
+    answered = store_alerts.answered_count(db, alert.brand, alert.window_start, alert.window_end, alert.source)
+    evidence = alerts_evidence.spike_evidence(window, baseline, keywords_of(config, alert.brand), COMPLAINT_THRESHOLD,
+                                              answered=answered)
     unscored = store_alerts.unscored_count(db, alert.brand, alert.window_start, alert.window_end, alert.source)
     details = {**alert.details, **evidence, "unscored": unscored}
     if alert.details.get("update"):

@@ -57,12 +57,13 @@ def bucket_counts(
 
 # The posts support has to answer: every detractor, and every complaint but a promoter's (a 4-star review that
 # rating_takes_precedence made passive): the complaints `stats` and digests count, and query --to-answer lists.
-TO_ANSWER = f"""SELECT id, source, author, text, url, created_at, score, complaint, category, lang, answered_by
-    FROM mentions
-    WHERE brand = ? AND created_at >= ? AND created_at < ?
+_TO_ANSWER_WHERE = f"""WHERE brand = ? AND created_at >= ? AND created_at < ?
           AND (category = 'detractor' OR (complaint >= {COMPLAINT_THRESHOLD!r} AND category <> 'promoter'))
-          AND (? IS NULL OR source = ?)
+          AND (? IS NULL OR source = ?)"""
+TO_ANSWER = f"""SELECT id, source, author, text, url, created_at, score, complaint, category, lang, answered_by
+    FROM mentions {_TO_ANSWER_WHERE}
     ORDER BY coalesce(score, 0), created_at LIMIT ?"""
+ANSWERED_COUNT = f"SELECT count(*) FROM mentions {_TO_ANSWER_WHERE} AND answered_at IS NOT NULL"
 
 
 def mentions_to_answer(
@@ -73,6 +74,12 @@ def mentions_to_answer(
     [start, end), most negative first, with their id, category, complaint probability, language tag and who marked
     them answered (None: nobody yet)."""
     return [dict(row) for row in db.query(TO_ANSWER, [brand, to_db(start), to_db(end), source, source, limit])]
+
+
+def answered_count(db: Store, brand: str, start: datetime, end: datetime, source: str | None = None) -> int:
+    """How many of the posts to answer of `brand` (from `source` if given) in [start, end) were marked answered: all
+    of them, where `mentions_to_answer` lists at most its `limit`."""
+    return db.execute(ANSWERED_COUNT, [brand, to_db(start), to_db(end), source, source]).fetchone()[0]
 
 
 UNSCORED_COUNT = """SELECT count(*) FROM mentions

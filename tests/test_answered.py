@@ -217,3 +217,28 @@ def test_a_copy_to_postgresql_keeps_the_answered_marks(tmp_path, pg_url):
                           ).fetchall() == [(2, "dana", "2026-03-06T15:30:00Z")]
     source.close()
     target.close()
+
+
+def test_a_storms_answered_count_is_exact_beyond_the_posts_it_lists_on_both_backends(store_target):
+    from brandpulse.alerting import with_evidence
+    from brandpulse.alerts.base import Alert
+    from brandpulse.config import Config
+    from brandpulse.store import transaction
+
+    start = datetime(2026, 3, 6, 14, tzinfo=timezone.utc)
+    stamp = "2026-03-06T14:30:00Z"
+    # 20,000 posts to answer, the most negative, fill the list; the 7 marked answered are the least negative.
+    rows = [(f"t{i}", "refund never came", -0.9, None, None) for i in range(20_000)]
+    rows += [(f"a{i}", "refund never came", -0.1, "sam", stamp) for i in range(7)]
+    db = open_db(store_target)
+    with transaction(db):
+        db.executemany("INSERT INTO mentions (source, external_id, brand, text, created_at, collected_at, label, "
+                       f"category, score, answered_by, answered_at) VALUES ('twitter', ?, 'Acme', ?, '{stamp}', "
+                       f"'{stamp}', 'negative', 'detractor', ?, ?, ?)", rows)
+    config = Config.model_validate({"brands": [{"name": "Acme", "keywords": ["acme"]}]})
+    alert = Alert("spike", "Acme", start, start + timedelta(hours=1), 20_007, 10, 30, 5.0, "storm")
+
+    details = with_evidence(config, db, alert).details
+    db.close()
+
+    assert details["answered"] == 7
