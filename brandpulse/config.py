@@ -521,10 +521,16 @@ class Config(Strict):
     @field_validator("brands", "collectors", "channels")
     @classmethod
     def _unique_names(cls, items: list[Any], info: Any) -> list[Any]:
-        names = [item.name for item in items]
+        names, how = [item.name for item in items], ""
+        if info.field_name == "brands":
+            # Brands are one ignoring case (an import's 'acme' is stored as Acme, `--brand acme` reads Acme):
+            # Acme and ACME side by side would split one brand's mentions by whichever the store met last.
+            keys = [name.casefold() for name in names]
+            names = [" and ".join(sorted({n for n in names if n.casefold() == key})) for key in keys]
+            how = " ignoring case"
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
-            raise ValueError(f"{info.field_name} names must be unique; repeated: {', '.join(repeated)}")
+            raise ValueError(f"{info.field_name} names must be unique{how}; repeated: {', '.join(repeated)}")
         return items
 
     @model_validator(mode="after")

@@ -70,7 +70,17 @@ def test_repeated_brand_names_are_refused(tmp_path, invoke):
     result = invoke("--config", path, "run", "--once")
 
     assert result.exit_code == 2
-    assert "brands names must be unique; repeated: Acme" in result.output
+    assert "brands names must be unique ignoring case; repeated: Acme" in result.output
+
+
+def test_brand_names_differing_only_in_case_are_refused(tmp_path, invoke):
+    path = write_config(tmp_path / "c.yaml", MINIMAL + "  - name: ACME\n    keywords: [acme2]\n")
+
+    result = invoke("--config", path, "status")
+
+    assert result.exit_code == 2
+    assert "brands names must be unique ignoring case; repeated: ACME and Acme" in result.output
+    assert not (tmp_path / "brandpulse.db").exists()
 
 
 def test_a_silence_window_that_splits_an_alert_bucket_is_refused(tmp_path, invoke):
