@@ -225,15 +225,14 @@ def open_sqlite(path: str | Path, read_only: bool = False) -> SqliteStore:
         if not path.exists():
             raise StoreError(f"database {path} does not exist; "
                              "run `brandpulse run --once` or `brandpulse ingest` first")
-        # A URI: the path's `?`, `#` and `%` escaped, or "100%25.db" would open "100%.db" and "a?b.db" create "a";
-        # absolute, after an empty authority, or "//srv/x.db" would name a host "srv".
-        target: str | Path = f"file://{quote(str(path.absolute()))}?mode=ro"
-    else:
-        if not path.exists():
-            _create_private(path)
-        target = path
+    elif not path.exists():
+        _create_private(path)
+    # Always a URI: the path's `?`, `#` and `%` escaped, or "100%25.db" would open "100%.db" and "a?b.db" create "a";
+    # absolute, after an empty authority, or "//srv/x.db" would name a host "srv". A plain name is no safer: SQLite
+    # built with SQLITE_USE_URI (Debian's, Ubuntu's) reads "file:x.db" as a URI, so the store went into x.db.
+    target = f"file://{quote(str(path.absolute()))}" + ("?mode=ro" if read_only else "")
     try:
-        conn = sqlite3.connect(target, uri=read_only, isolation_level=None, timeout=BUSY_TIMEOUT_S,
+        conn = sqlite3.connect(target, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_S,
                                check_same_thread=False)
     except sqlite3.Error as exc:
         raise StoreError(_cannot_open(path, exc)) from exc

@@ -108,6 +108,19 @@ def test_a_store_path_with_uri_characters_is_read_only_as_that_file(tmp_path, na
     assert {p for p in tmp_path.iterdir() if not p.name.endswith(("-wal", "-shm"))} <= before
 
 
+def test_a_relative_store_path_starting_with_file_colon_is_written_and_read_as_that_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # --db file:x.db: SQLite built with SQLITE_USE_URI wrote the store into x.db
+    db = open_db("file:x.db")
+    store_mentions.save_mentions(db, [_mention("1")], NOW)
+    db.close()
+
+    reader = open_db("file:x.db", read_only=True)
+
+    assert reader.execute("SELECT count(*) FROM mentions").fetchone()[0] == 1
+    reader.close()
+    assert not (tmp_path / "x.db").exists()
+
+
 def test_a_store_path_starting_with_two_slashes_is_read_only_as_that_file(tmp_path):
     # "$DATA/brandpulse.db" with DATA=/ or a path joined by hand: POSIX reads "//srv/x.db" as "/srv/x.db".
     db = open_db(tmp_path / "x.db")
