@@ -625,11 +625,17 @@ def _model_path(value: str, base: Path) -> str:
     return value
 
 
+def home(path: str | Path) -> Path:
+    """`path` with a leading `~` or `~user` as that home folder: no shell reads a YAML value, an env file (systemd's
+    EnvironmentFile) or a quoted --db, and '~/brandpulse.db' made a folder named '~' in the working directory."""
+    return Path(os.path.expanduser(path))  # unlike Path.expanduser, leaves it as is where no home is known
+
+
 def _resolve(config: Config, base: Path) -> Config:
     # Built, not copied with an update: which keys the file wrote stays known (store_notes), the default path too.
-    store = StoreConfig.model_construct(config.store.model_fields_set, path=base / config.store.path,
+    store = StoreConfig.model_construct(config.store.model_fields_set, path=base / home(config.store.path),
                                         url=config.store.url)
-    email = config.email.model_copy(update={"outbox_dir": base / config.email.outbox_dir})
+    email = config.email.model_copy(update={"outbox_dir": base / home(config.email.outbox_dir)})
     if email.smtp is not None and email.smtp.ca_file is not None:
         email = email.model_copy(update={"smtp": email.smtp.model_copy(update={"ca_file": base / email.smtp.ca_file})})
     settings = config.sentiment

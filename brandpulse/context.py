@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from brandpulse.config import Config, ConfigError, SentimentConfig, load_config
+from brandpulse.config import Config, ConfigError, SentimentConfig, home, load_config
 from brandpulse.store.backend import is_url
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ class AppContext:
             sys.exit(2)
         if self.outbox_override is None:
             return config
-        email = config.email.model_copy(update={"outbox_dir": self.outbox_override.absolute()})
+        email = config.email.model_copy(update={"outbox_dir": home(self.outbox_override).absolute()})
         return config.model_copy(update={"email": email})
 
     @cached_property
@@ -61,7 +61,7 @@ class AppContext:
     def db_path(self) -> str | Path:
         """--db / BRANDPULSE_DB when given (a file path or a postgresql:// URL), else the config's store."""
         if self.db_override:
-            return self.db_override if is_url(self.db_override) else Path(self.db_override)
+            return self.db_override if is_url(self.db_override) else home(self.db_override)
         return self.config.store.target()
 
     @cached_property

@@ -44,6 +44,27 @@ def test_bad_duration_and_bad_yaml_are_explained(tmp_path, invoke):
     assert result.exit_code == 2 and "not valid YAML" in result.output
 
 
+@pytest.mark.parametrize("where", ["config", "env"])
+def test_a_store_and_outbox_written_from_home_are_there_not_in_a_folder_named_tilde(tmp_path, invoke, monkeypatch,
+                                                                                     where):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    monkeypatch.chdir(tmp_path)  # the service's working directory; no shell expanded the values below
+    extra = "store:\n  path: ~/bp.db\nemail:\n  outbox_dir: ~/mail\n" if where == "config" else ""
+    path = write_config(tmp_path / "c.yaml", MINIMAL + extra)
+    if where == "env":
+        monkeypatch.setenv("BRANDPULSE_DB", "~/bp.db")
+        monkeypatch.setenv("BRANDPULSE_OUTBOX_DIR", "~/mail")
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"source": "s", "id": 1, "text": "acme!", "created_at": "2026-01-01", "label": "neutral"}\n')
+
+    assert invoke("--config", path, "ingest", source).exit_code == 0
+    status = invoke("--config", path, "status")
+
+    assert (tmp_path / "home" / "bp.db").exists() and not (tmp_path / "~").exists()
+    assert str(tmp_path / "home" / "bp.db") in status.output
+
+
 def test_missing_config_file_says_how_to_point_at_one(tmp_path, invoke):
     result = invoke("--config", tmp_path / "nope.yaml", "run", "--once")
 
