@@ -16,7 +16,7 @@ from brandpulse.config import DEFAULT_CONFIG
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
 from brandpulse.logging_setup import mask, secret_values, setup_logging
-from brandpulse.scheduler import JOB_KINDS, job_failure, job_skipped, record_run
+from brandpulse.scheduler import JOB_KINDS, job_failure, job_skipped, record_run, record_start
 from brandpulse.store.backend import label
 from brandpulse.summary import print_run_summary
 
@@ -114,6 +114,7 @@ def _timed(pipeline, names: list[str], work):
     started = _now()
     errors: dict[str, str | None] = dict.fromkeys(names)
     skipped: dict[str, datetime] = {}
+    record_start(pipeline.record_job_run, names, started)
     try:
         result = work(started)
         errors = {name: job_failure(result, name) for name in names}

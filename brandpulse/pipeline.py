@@ -149,11 +149,14 @@ class Pipeline:
         finally:
             db.close()
 
-    def record_job_run(self, job: str, started: datetime, finished: datetime, error: str | None = None,
+    def record_job_run(self, job: str, started: datetime, finished: datetime | None, error: str | None = None,
                        skipped_until: datetime | None = None) -> None:
-        """Record a job's run and outcome for `brandpulse status`; `skipped_until`: it did nothing, as a source asked
-        (status reads until when from the collector's stored wait)."""
+        """Record a job's run and outcome for `brandpulse status` (`finished` None: the run has just begun);
+        `skipped_until`: it did nothing, as a source asked (status reads until when from the collector's stored wait)."""
         with self.session() as db:
+            if finished is None:
+                store_jobs.record_job_start(db, job, started)
+                return
             # An exception's text may quote a credential (a URL, a header): stored errors are masked like logs.
             store_jobs.record_job_run(db, job, started, finished, mask(error, secret_values()) if error else None,
                                       skipped=skipped_until is not None and error is None)

@@ -23,7 +23,8 @@ SIGNAL_POLL_S = 0.5
 JOB_KINDS = ("collect", "classify", "alerts", "deliver")
 
 Work = Callable[[datetime], object]
-# (job, started, finished, error), and the keyword skipped_until for a run that did nothing, as a source asked.
+# (job, started, finished, error): finished None records that the run began; the keyword skipped_until for a run
+# that did nothing, as a source asked.
 Recorder = Callable[..., None]
 
 
@@ -37,6 +38,8 @@ def wrap_job(name: str, work: Work, record: Recorder | None = None, clock: Calla
     def run() -> None:
         started = clock()
         error, skipped = None, {}
+        if record is not None:
+            record_start(record, [name], started)
         try:
             result = work(started)
             error, skipped = job_failure(result, name), job_skipped({name: result}, [name])
@@ -69,6 +72,18 @@ def job_skipped(results: Mapping[str, object], names: Collection[str]) -> dict[s
         if skipped_of is not None and (until := skipped_of(name)) is not None:
             skipped[name] = until
     return skipped
+
+
+def record_start(record: Recorder, names: Sequence[str], started: datetime) -> None:
+    """Record that the jobs `names` began, so that a run killed before its end shows in `status`; a store that
+    cannot take it is the job's own failure to report, so it is logged here at debug only."""
+    try:
+        for name in names:
+            record(name, started, None, None)
+    except DOMAIN_ERRORS as exc:
+        log.debug("cannot record the start of job %s: %s", ", ".join(names), exc)
+    except Exception:
+        log.exception("cannot record the start of job %s", ", ".join(names))
 
 
 def record_run(record: Recorder, errors: Mapping[str, str | None], started: datetime, finished: datetime,

@@ -45,6 +45,17 @@ def record_job_run(
         )
 
 
+_RECORD_START = """INSERT INTO job_runs (job, last_started_at) VALUES (?, ?)
+    ON CONFLICT (job) DO UPDATE SET last_started_at = excluded.last_started_at, last_duration_s = NULL"""
+
+
+def record_job_start(db: Store, job: str, started: datetime) -> None:
+    """Record that a run of `job` began: its duration is NULL until its end (`record_job_run`) sets it, so a run
+    killed in between (kill -9, a power cut) leaves a row without one, which `status` shows."""
+    with transaction(db):
+        db.execute(_RECORD_START, [job, to_db(started)])
+
+
 def job_runs(db: Store) -> list[dict[str, Any]]:
     """Every recorded job with its last run, by name."""
     return [dict(row) for row in db.query("SELECT * FROM job_runs ORDER BY job")]

@@ -154,3 +154,44 @@ def test_status_names_collectors_disabled_for_missing_credentials(tmp_path, invo
     # It never ran: no run of its job is on record as if it had gone well.
     assert [j.get("last_started_at") for j in jobs if j["job"] == "collect:tw"] in ([], [None])
     assert result.output.count("Collector tw is disabled") == 1
+
+
+# A service whose classify job is killed (kill -9) in the middle of its work, after the store's first run.
+_KILLED_MID_JOB = """
+import sys
+from brandpulse.config import load_config
+from brandpulse.pipeline import Pipeline
+from brandpulse.scheduler import wrap_job
+from brandpulse.store.lock import ServiceLock
+
+config = load_config(sys.argv[1])
+def work(started):
+    print("working", flush=True)
+    sys.stdin.readline()
+with ServiceLock(config.store.path):
+    wrap_job("classify", work, Pipeline(config, config.store.path).record_job_run)()
+"""
+
+
+def test_a_job_killed_mid_run_shows_as_killed_not_as_its_previous_ok(tmp_path, invoke):
+    config = write_config(tmp_path / "c.yaml", CONFIG)
+    invoke("--config", config, "run", "--once")
+    service = subprocess.Popen([sys.executable, "-c", _KILLED_MID_JOB, str(config)], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        assert service.stdout.readline().strip() == "working"
+        running = json.loads(invoke("--config", config, "status", "--format", "json").stdout)
+        service.send_signal(signal.SIGKILL)
+        service.wait(timeout=30)
+    finally:
+        service.kill()
+
+    killed = json.loads(invoke("--config", config, "status", "--format", "json").stdout)
+    text = invoke("--config", config, "status").output
+
+    assert {job["job"]: job.get("last_outcome") for job in running["jobs"]}["classify"] == "running"
+    classify = {job["job"]: job for job in killed["jobs"]}["classify"]
+    assert (classify["last_outcome"], classify["runs"], classify["failures"]) == ("killed", 1, 0)
+    assert classify["last_started_at"] >= classify["last_finished_at"] and classify["last_duration_s"] is None
+    assert "killed   " in text and "started, never finished: the process was killed" in text
+    assert {job["job"]: job.get("last_outcome") for job in killed["jobs"]}["alerts"] == "ok"

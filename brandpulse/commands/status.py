@@ -45,6 +45,9 @@ def gather(app: AppContext) -> dict[str, Any]:
         db.close()
     schedule = [_with_wait({**entry, **{k: v for k, v in runs.get(entry["job"], {}).items() if k != "job"}}, waits)
                 for entry in _schedule(app)]
+    service = _service(app.db_path)
+    for job in schedule:
+        _unfinished(job, service)
     from brandpulse.factory import disabled_collectors
 
     disabled, configured = disabled_collectors(app.config), {c.name for c in app.config.collectors}
@@ -58,7 +61,7 @@ def gather(app: AppContext) -> dict[str, Any]:
     channels = [{**c.describe(), **queued.get(c.name, {"pending": 0, "failed": 0})} for c in resolve_channels(app.config)]
     now = datetime.now(timezone.utc)
     deferred = {name: to_db(until) for name, until in waits.items() if until is not None and until > now}
-    return {"database": label(app.db_path), "service": _service(app.db_path), "jobs": schedule,
+    return {"database": label(app.db_path), "service": service, "jobs": schedule,
             "collectors": collectors, "disabled_collectors": disabled, "deferred_collectors": deferred,
             "channels": channels,
             "backlog": backlog, "unscored_languages": unscored}
@@ -72,11 +75,27 @@ def _with_wait(job: dict[str, Any], waits: dict[str, datetime | None]) -> dict[s
 
 def _last_note(job: dict[str, Any]) -> str:
     """What the status table says after a job's outcome: its error, or until when it is skipped."""
-    if job.get("last_outcome") == "error":
+    if job.get("last_outcome") in ("error", "killed"):
         return excerpt(job.get("last_error"), 80)
     if job.get("last_outcome") == "skipped":
         return f"until {job['skipped_until']} (Retry-After)" if job.get("skipped_until") else "as its source asked"
     return ""
+
+
+KILLED = "started, never finished: the process was killed (kill -9, out of memory) or its host stopped"
+
+
+def _unfinished(job: dict[str, Any], service: dict[str, Any] | None) -> None:
+    """A job whose last run began after its last end is `running` while the service runs; on SQLite without one it
+    was `killed` (its work is kept up to its last commit, and the next run goes on); on PostgreSQL `started`."""
+    if not job.get("last_started_at") or job.get("last_duration_s") is not None:
+        return
+    if service is None:
+        job["last_outcome"] = "started"
+    elif service["running"]:
+        job["last_outcome"] = "running"
+    else:
+        job["last_outcome"], job["last_error"] = "killed", KILLED
 
 
 def _service(target: Any) -> dict[str, Any] | None:
