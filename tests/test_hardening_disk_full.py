@@ -10,6 +10,7 @@ from brandpulse.config import load_config
 from brandpulse.pipeline import Pipeline
 from brandpulse.scheduler import wrap_job
 from brandpulse.store import open_db
+from brandpulse.store.migrations import SCHEMA_VERSION
 from brandpulse.store.errors import DiskFull
 from tests.store_versions import sqlite_store_at
 
@@ -107,8 +108,8 @@ def test_an_upgrade_the_disk_cannot_hold_says_how_much_room_it_needs_before_it_s
     result = invoke("run", "--once")
 
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert (f"Error: database {store}: not enough free space to upgrade the store from schema version 6 to 9: the "
-            f"upgrade copies the mentions table and needs about {size_mb * 2.25:.1f} MB free on its disk (2.25 times "
+    assert (f"Error: database {store}: not enough free space to upgrade the store from schema version 6 to "
+            f"{SCHEMA_VERSION}: the upgrade copies the mentions table and needs about {size_mb * 2.25:.1f} MB free on its disk (2.25 times "
             f"the store's {size_mb:.1f} MB), and 1.5 MB is free; free space (or move the store to a larger disk), "
             "then run again: the store is unchanged, at schema version 6") in result.output
     assert _schema(store) == (6, 400, "ok")
@@ -122,8 +123,8 @@ def test_a_disk_filling_up_during_an_upgrade_names_the_room_it_needs_and_the_ver
         open_db(store)
 
     assert str(raised.value).startswith(
-        f"database {store}: disk full while upgrading the store from schema version 6 to 9 (database or disk is "
-        "full): the upgrade copies the mentions table and needs about ")
+        f"database {store}: disk full while upgrading the store from schema version 6 to {SCHEMA_VERSION} (database "
+        "or disk is full): the upgrade copies the mentions table and needs about ")
     assert str(raised.value).endswith("; free space, then run again: the store is unchanged, at schema version 6, "
                                       "and the upgrade goes on from there")
     assert _schema(store) == (6, 400, "ok")
