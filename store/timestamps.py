@@ -18,6 +18,19 @@ def from_db(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
+def local_text(value: str, zone: str) -> str:
+    """A stored timestamp on `zone`'s wall clock with its UTC offset (`2026-03-29T01:30:00+01:00`), as stored in UTC
+    (`...Z`); a value that is no timestamp as it is."""
+    if zone == "UTC":
+        return value
+    try:
+        moment = from_db(value)
+    except ValueError:
+        return value
+    # The offset tells the two 01:30 of an autumn night apart.
+    return moment.astimezone(_zone(zone)).isoformat()
+
+
 def bucket_start(moment: datetime, by: str, zone: tzinfo) -> datetime:
     """The start (in UTC) of the hour, day, week (from Monday) or month `moment` falls in, in `zone`'s wall-clock
     time: a day is 23 or 25 hours long when the clocks change."""

@@ -95,3 +95,53 @@ def test_a_bucket_past_year_9999_in_a_zone_east_of_utc_is_a_usage_error(invoke, 
     result = invoke("--db", path, "stats", "--tz", "Asia/Tokyo")
 
     assert result.exit_code == 2 and "'Asia/Tokyo'" in result.output
+
+
+def _rows(invoke, *args):
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in result.stdout.splitlines()] if "jsonl" in args else json.loads(result.stdout)
+
+
+def test_query_and_export_read_a_bare_dst_day_in_tz_as_stats_does_on_both_backends(invoke, store_target):
+    # Berlin's 2026-03-29 (23 hours) runs from 23:00Z on the 28th to 22:00Z on the 29th; 22:59Z is the 28th there.
+    path = _seed(store_target, "2026-03-28T22:59:00", "2026-03-28T23:30:00", "2026-03-29T21:59:00",
+                 "2026-03-29T22:00:00")
+    window = ("--tz", "Europe/Berlin", "--since", "2026-03-29", "--until", "2026-03-30")
+
+    day = _stats(invoke, "--db", path, "stats", *window, "--by", "day")
+    shown = _rows(invoke, "--db", path, "query", *window, "--order", "oldest", "--format", "json")
+    exported = _rows(invoke, "--db", path, "export", *window, "--columns", "created_at", "--format", "jsonl")
+
+    assert [(r["bucket"], r["total"]) for r in day] == [("2026-03-29", 2)]
+    # Shown on Berlin's wall clock with the offset of each moment: winter time before 02:00, summer time after.
+    assert [r["created_at"] for r in shown] == ["2026-03-29T00:30:00+01:00", "2026-03-29T23:59:00+02:00"]
+    # An export is for machines: the same two mentions, their times in UTC as stored.
+    assert sorted(r["created_at"] for r in exported) == ["2026-03-28T23:30:00Z", "2026-03-29T21:59:00Z"]
+
+
+def test_query_reads_bare_dates_in_the_digest_time_zone_unless_tz_says_otherwise(invoke, tmp_path):
+    config = write_config(tmp_path / "c.yaml", "brands:\n  - {name: Pinebrook Coffee, keywords: [pinebrook]}\n"
+                                               "digest: {timezone: Asia/Tokyo}\n")
+    path = _seed(tmp_path / "s.db", "2026-03-02T16:00:00")  # 01:00 on 3 March in Tokyo
+    on_the_3rd = ("--since", "2026-03-03", "--until", "2026-03-04", "--format", "json")
+
+    tokyo = _rows(invoke, "--config", config, "--db", path, "query", *on_the_3rd)
+    utc = _rows(invoke, "--config", config, "--db", path, "query", *on_the_3rd, "--tz", "UTC")
+    exported = _rows(invoke, "--config", config, "--db", path, "export", *on_the_3rd)
+
+    assert [r["created_at"] for r in tokyo] == ["2026-03-03T01:00:00+09:00"]
+    assert utc == []
+    assert [r["created_at"] for r in exported] == ["2026-03-02T16:00:00Z"]
+
+
+def test_query_and_export_refuse_an_unknown_zone_and_an_empty_window_naming_it(invoke, tmp_path):
+    path = _seed(tmp_path / "s.db", "2026-03-02T16:00:00")
+
+    unknown = [invoke("--db", path, command, "--tz", "Europe/Berln") for command in ("query", "export")]
+    empty = invoke("--db", path, "query", "--tz", "America/New_York", "--since", "2026-03-02T10:00",
+                   "--until", "2026-03-02T15:00Z")
+
+    assert all(r.exit_code == 2 and "--tz" in r.output and "'Europe/Berln'" in r.output for r in unknown)
+    # 10:00 in New York is 15:00Z: the window is empty, and the message shows each end with its offset.
+    assert empty.exit_code == 2 and "2026-03-02T10:00:00-05:00 is not before" in empty.output

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
 
 from brandpulse.timeparse import parse_duration, parse_local_moment, parse_moment
+from brandpulse.store.errors import ZoneError
 from brandpulse.store.queries import QueryError, check_columns
+from brandpulse.store.stats import check_zone
 
 
 class Moment(click.ParamType):
@@ -58,6 +61,36 @@ class Columns(click.ParamType):
             return check_columns([c.strip() for c in value.split(",") if c.strip()] or [""])
         except QueryError as exc:
             self.fail(str(exc), param, ctx)
+
+
+def zone_option(what: str):
+    """The `--tz ZONE` option of the commands that read bare dates and times in the analyst's zone; `what` says what
+    else follows it."""
+    return click.option("--tz", "zone", metavar="ZONE",
+                        help=f"IANA time zone ({what}), such as Europe/Berlin; --since/--until naming no offset are "
+                             "read in it (default: the config's digest.timezone, else UTC).")
+
+
+def since_until_options(what: str = "") -> Callable[..., Any]:
+    """`--since` / `--until`: ISO 8601, read in --tz when it names no offset, or a duration ago; `what` qualifies."""
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        command = click.option("--until", type=LOCAL_MOMENT, help=f"Before{what}: ISO 8601 (in --tz when it names no "
+                                                                  "offset) or a duration ago.")(command)
+        return click.option("--since", type=LOCAL_MOMENT, help=f"From{what}: ISO 8601 (in --tz when it names no "
+                                                               "offset) or a duration ago (24h, 7d).")(command)
+    return decorate
+
+
+def command_zone(app: Any, zone: str | None) -> str:
+    """--tz, else the digest's zone (a day in stats or query is the day a digest covers), else UTC; a usage error if
+    unknown."""
+    if zone is None:
+        return app.optional_config.digest.timezone if app.optional_config else "UTC"
+    try:
+        check_zone(zone)
+    except ZoneError as exc:
+        raise click.BadParameter(str(exc), param_hint="--tz") from None
+    return zone
 
 
 def in_zone(moment: datetime | None, zone: str) -> datetime | None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from brandpulse.commands.options import COLUMNS, MOMENT, check_brand
+from brandpulse.commands.options import COLUMNS, check_brand, command_zone, in_zone, since_until_options, zone_option
 from brandpulse.commands.output import format_option, private_file, write_rows
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
@@ -20,8 +20,11 @@ from brandpulse.store import open_db
 from brandpulse.store.queries import (
     DEFAULT_COLUMNS, MENTION_COLUMNS, MentionFilter, SearchSyntaxError, iter_mentions, unspaced_term,
 )
+from brandpulse.store.timestamps import local_text
 
 SCORE = click.FloatRange(-1.0, 1.0)
+# The mention columns holding a moment: `query` shows them on the --tz wall clock, `export` as stored (UTC).
+TIME_COLUMNS = ("created_at", "collected_at", "classified_at", "answered_at")
 
 
 def _language(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -41,8 +44,7 @@ def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--no-brand", is_flag=True,
                      help="Only the mentions stored without a brand (imported lines naming no brand's keywords)."),
         click.option("--source", help="Only this source (twitter, reddit, appstore, ...)."),
-        click.option("--since", type=MOMENT, help="Published at or after: ISO 8601 or a duration ago (24h, 7d)."),
-        click.option("--until", type=MOMENT, help="Published before: ISO 8601 or a duration ago."),
+        since_until_options(" (publication time)"),
         click.option("--category", type=click.Choice(["promoter", "passive", "detractor", "unscored"]), help="NPS category."),
         click.option("--label", type=click.Choice(["positive", "neutral", "negative"]), help="Sentiment label."),
         click.option("--search", help="Full-text search, FTS5 syntax: refund, \"double charged\", refund OR chargeback."),
@@ -70,11 +72,22 @@ def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _check_filters(where: MentionFilter) -> None:
+def _checked_filters(app: AppContext, where: MentionFilter, zone: str | None) -> tuple[MentionFilter, str]:
+    """The filters with a --since/--until naming no offset read in the zone (--tz, else the digest's), and the zone."""
     check_brand(where.brand, where.no_brand)
+    zone = command_zone(app, zone)
+    where = dataclasses.replace(where, since=in_zone(where.since, zone), until=in_zone(where.until, zone))
     if where.since and where.until and where.since >= where.until:
-        raise click.BadParameter(f"--since {where.since:%Y-%m-%dT%H:%M:%SZ} is not before --until "
-                                 f"{where.until:%Y-%m-%dT%H:%M:%SZ}", param_hint="--since/--until")
+        raise click.BadParameter(f"--since {where.since.isoformat(timespec='seconds')} is not before --until "
+                                 f"{where.until.isoformat(timespec='seconds')}", param_hint="--since/--until")
+    return where, zone
+
+
+def _shown_in(rows: Iterator[dict[str, Any]], columns: tuple[str, ...], zone: str) -> Iterator[dict[str, Any]]:
+    """The rows with their moments on `zone`'s wall clock, offset included, as an analyst in that zone reads them."""
+    moments = [column for column in columns if column in TIME_COLUMNS]
+    for row in rows:
+        yield {**row, **{column: local_text(row[column], zone) for column in moments if row[column] is not None}}
 
 
 def _check_search(db: Any, where: MentionFilter) -> None:
@@ -102,6 +115,7 @@ def _row_limit(limit: int, every: bool) -> int | None:
 
 @click.command()
 @filter_options
+@zone_option("times are shown on its wall clock, with their UTC offset")
 @click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="At most this many mentions.")
 @click.option("--all", "every", is_flag=True,
               help="Every matching mention, however many (an alert's window can gain posts after it was sent).")
@@ -114,10 +128,11 @@ def _row_limit(limit: int, every: bool) -> int | None:
 @format_option()
 @pass_app
 def query(
-    app: AppContext, where: MentionFilter, limit: int, every: bool, order: str, columns: tuple[str, ...], fmt: str,
+    app: AppContext, where: MentionFilter, zone: str | None, limit: int, every: bool, order: str,
+    columns: tuple[str, ...], fmt: str,
 ) -> None:
-    """Show stored mentions matching the filters, newest first."""
-    _check_filters(where)
+    """Show stored mentions matching the filters, newest first, their times in --tz."""
+    where, zone = _checked_filters(app, where, zone)
     limit = _row_limit(limit, every)
     if order == "relevance" and where.search is None:
         raise click.BadParameter("relevance needs --search", param_hint="--order")
@@ -125,11 +140,12 @@ def query(
         db = open_db(app.db_path, read_only=True)
         with _closing_rows(db, iter_mentions(db, where, columns, order, limit)) as rows:
             _check_search(db, where)
-            write_rows(rows, columns, fmt)
+            write_rows(_shown_in(rows, columns, zone), columns, fmt)
 
 
 @click.command()
 @filter_options
+@zone_option("the times written stay in UTC, as stored")
 @click.option("--columns", type=COLUMNS, default=",".join(c for c in MENTION_COLUMNS if c != "raw"), show_default=True,
               help="Comma-separated mention columns.")
 @format_option(default="jsonl", choices=("csv", "jsonl", "json"))
@@ -137,10 +153,10 @@ def query(
               help="Write to this file instead of stdout.")
 @click.option("--bom", is_flag=True, help="Begin the CSV with a UTF-8 byte-order mark, for Excel.")
 @pass_app
-def export(app: AppContext, where: MentionFilter, columns: tuple[str, ...], fmt: str, output: Path | None,
-           bom: bool) -> None:
-    """Stream every matching mention in storage order, in constant memory, whatever the store's size."""
-    _check_filters(where)
+def export(app: AppContext, where: MentionFilter, zone: str | None, columns: tuple[str, ...], fmt: str,
+           output: Path | None, bom: bool) -> None:
+    """Stream every matching mention in storage order, in constant memory, whatever the store's size; times in UTC."""
+    where, _ = _checked_filters(app, where, zone)
     if bom and fmt != "csv":
         raise click.BadParameter("a byte-order mark is for CSV opened in Excel; JSON must not have one",
                                  param_hint="--bom")

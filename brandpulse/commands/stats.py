@@ -6,7 +6,9 @@ from datetime import datetime, timezone
 
 import click
 
-from brandpulse.commands.options import LOCAL_MOMENT, check_brand, in_zone, warn_unconfigured
+from brandpulse.commands.options import (
+    check_brand, command_zone, in_zone, since_until_options, warn_unconfigured, zone_option,
+)
 from brandpulse.commands.output import format_option, write_rows
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
@@ -14,22 +16,11 @@ from brandpulse.store import open_db
 from brandpulse.store.brands import unconfigured_brands
 from brandpulse.store.queries import QueryError
 from brandpulse.store.errors import ZoneError
-from brandpulse.store.stats import BUCKETS, STATS_COLUMNS, check_zone, sentiment_stats
+from brandpulse.store.stats import BUCKETS, STATS_COLUMNS, sentiment_stats
 
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _zone(app: AppContext, zone: str | None) -> str:
-    """--tz, else the digest's zone (a day in stats is the day a digest covers), else UTC; a usage error if unknown."""
-    if zone is None:
-        return app.optional_config.digest.timezone if app.optional_config else "UTC"
-    try:
-        check_zone(zone)
-    except ZoneError as exc:
-        raise click.BadParameter(str(exc), param_hint="--tz") from None
-    return zone
 
 
 @click.command()
@@ -37,13 +28,8 @@ def _zone(app: AppContext, zone: str | None) -> str:
 @click.option("--no-brand", is_flag=True, help="Only the mentions stored without a brand, as one series.")
 @click.option("--by", type=click.Choice(list(BUCKETS)), default="day", show_default=True,
               help="Bucket width, cut by the wall clock of --tz.")
-@click.option("--tz", "zone", metavar="ZONE",
-              help="IANA time zone the buckets follow, such as Europe/Berlin (default: the config's digest.timezone, "
-                   "else UTC).")
-@click.option("--since", type=LOCAL_MOMENT, help="From: ISO 8601 (in --tz when it names no offset) or a duration ago "
-                                                 "(24h, 30d).")
-@click.option("--until", type=LOCAL_MOMENT,
-              help="Before: ISO 8601 (in --tz when it names no offset) or a duration ago.")
+@zone_option("the buckets follow its wall clock")
+@since_until_options()
 @format_option()
 @pass_app
 def stats(
@@ -51,7 +37,7 @@ def stats(
 ) -> None:
     """Mentions per bucket: totals, labels, NPS categories and the net sentiment score (nss, -100..100)."""
     check_brand(brand, no_brand)
-    zone = _zone(app, zone)
+    zone = command_zone(app, zone)
     since, until = (in_zone(moment, zone) for moment in (since, until))
     if since and until and since >= until:
         raise click.BadParameter("--since must be before --until", param_hint="--since/--until")
