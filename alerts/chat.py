@@ -115,17 +115,20 @@ def alert_chat(alert: Alert, alert_id: int) -> ChatMessage:
 
 def digest_chat(brand: str, day: str, volume: int, counts: Mapping[str, int], nss: float | None,
                 previous: float | None, terms: Sequence[tuple[str, int]], complaints: int = 0,
-                unclassified: int = 0) -> ChatMessage:
+                unclassified: int = 0, complaint_unknown: int = 0) -> ChatMessage:
     """A day's figures for one brand in three to five lines: volume and categories (and the mentions not classified
-    yet, in no figure), complaints when there are any, net sentiment (with its change since the `previous` day's
-    score, as the two are shown), themes of negative mentions."""
+    yet, in no figure), complaints when there are any and the detractors not known to be (`complaint_unknown`), as
+    a spike's message says, net sentiment (with its change since the `previous` day's score, as the two are shown),
+    themes of negative mentions."""
     since = "" if nss is None or previous is None else f" ({signed_change(nss, previous)} since the day before)"
     score = signed(nss) + since
     lines = [
         f"{volume} mentions: {counts.get('promoter', 0)} promoters, {counts.get('passive', 0)} passives, "
         f"{counts.get('detractor', 0)} detractors" + (f", {counts['unscored']} unscored." if counts.get("unscored") else "."),
         *([f"{unclassified} more not classified yet, in no figure here."] if unclassified else []),
-        *([f"{complaints} complaints (posts that need an answer)."] if complaints else []),
+        *([f"{complaints} complaints (posts that need an answer)"
+           + (f"; {complaint_unknown} detractor(s) not known ({UNKNOWN_WHY})" if complaint_unknown else "") + "."]
+          if complaints or complaint_unknown else []),
         f"Net sentiment: {score}.",
     ]
     if terms:

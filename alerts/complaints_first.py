@@ -32,6 +32,18 @@ def complaint_count(mentions: Iterable[Mapping[str, Any]], threshold: float) -> 
     return sum(is_complaint(m, threshold) for m in mentions)
 
 
+def complaint_figures(mentions: Sequence[Mapping[str, Any]], threshold: float) -> dict[str, int]:
+    """How alerts and digests count the posts to answer: `detractors` (a mention without a category is one),
+    `complaints`, how many of those are no detractor (`passive_complaints`: a 4-star review the head reads as one) and
+    how many detractors have no complaint probability (`complaint_unknown`)."""
+    detractors = [m for m in mentions if m.get("category", "detractor") == "detractor"]
+    complaints = complaint_count(mentions, threshold)
+    # Labels imported without one, or a model without a complaint head: no complaint is not "not a complaint".
+    return {"detractors": len(detractors), "complaints": complaints,
+            "passive_complaints": complaints - complaint_count(detractors, threshold),
+            "complaint_unknown": sum(1 for m in detractors if m.get("complaint") is None)}
+
+
 def complaints_first(mentions: Sequence[M], threshold: float) -> list[M]:
     """The complaints, then the others, each part most negative first (a missing score as 0; ties keep their order)."""
     def key(m: M) -> tuple[bool, float]:

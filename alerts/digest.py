@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from brandpulse.alerts.background import bundled_background, in_background_language
-from brandpulse.alerts.complaints_first import complaint_count, flagged
+from brandpulse.alerts.complaints_first import complaint_figures, flagged
 from brandpulse.alerts.neardup import largest_groups
 from brandpulse.alerts.themes import themes
 
@@ -37,6 +37,8 @@ class BrandDigest:
     sources: Sequence[Mapping[str, Any]]
     alerts: Sequence[Mapping[str, Any]] = ()
     complaints: int = 0  # mentions the complaint head reads as complaints: the posts support has to answer
+    passive_complaints: int = 0  # of those, the ones no detractor (a 4-star review's): to answer all the same
+    complaint_unknown: int = 0  # detractors without a complaint probability (imported labels): to answer, as every one
     unclassified: int = 0  # posted that day but not read by the classifier yet: in no figure of the digest
 
     @property
@@ -131,8 +133,13 @@ def brand_digest(
         top_positive=top_grouped(mentions, "promoter", top),
         top_negative=flagged(top_grouped(mentions, "detractor", top), complaint_threshold),
         sources=by_source(mentions), alerts=[alert_summary(a) for a in alerts],
-        complaints=complaint_count(mentions, complaint_threshold), unclassified=unclassified,
+        unclassified=unclassified, **_complaints(mentions, complaint_threshold),
     )
+
+
+def _complaints(mentions: Sequence[Mapping[str, Any]], threshold: float) -> dict[str, int]:
+    figures = complaint_figures(mentions, threshold)
+    return {key: figures[key] for key in ("complaints", "passive_complaints", "complaint_unknown")}
 
 
 def alert_summary(alert: Mapping[str, Any]) -> dict[str, Any]:
@@ -198,7 +205,9 @@ def brand_json(d: BrandDigest) -> dict[str, Any]:
     """One brand's part of the digest JSON (the shape documented in the README)."""
     return {
         "brand": d.brand, "volume": d.volume, "categories": dict(d.counts), "complaints": d.complaints,
-        "unclassified": d.unclassified,
+        "passive_complaints": d.passive_complaints, "complaint_unknown": d.complaint_unknown,
+        # What `query --to-answer` lists for the day: every detractor and the other complaints.
+        "to_answer": d.counts.get("detractor", 0) + d.passive_complaints, "unclassified": d.unclassified,
         "net_score": _round(d.nss), "net_score_previous_day": _round(d.nss_previous_day),
         "net_score_7d_average": _round(d.nss_7d_average),
         "net_score_change": {"previous_day": _round(d.change), "7d_average": _round(d.change_7d)},

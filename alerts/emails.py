@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
@@ -157,6 +157,20 @@ def complaints_line(details: Mapping[str, Any]) -> str:
         f", and {passive} passive mention(s) (a 4-star review, say) that read as complaints" if passive else "")
 
 
+def day_complaints(brand: Mapping[str, Any]) -> str:
+    """A digest brand's complaints worded as an alert's (`complaints_line`): `0 of the 5 detractor mentions (5 of them
+    not known: ...)` where labels were imported without a complaint probability, not a bare 0."""
+    return complaints_line({**brand, "detractors": brand["categories"].get("detractor", 0)})
+
+
+def day_query(brand: Mapping[str, Any], doc: Mapping[str, Any]) -> str:
+    """The command listing the posts to answer of a digest's brand and day (its `to_answer`), the day read in the
+    digest's time zone."""
+    day = date.fromisoformat(doc["date"])
+    return shlex.join(["brandpulse", "query", "--brand", brand["brand"], "--tz", doc["timezone"], "--since",
+                       day.isoformat(), "--until", (day + timedelta(days=1)).isoformat(), "--to-answer", "--all"])
+
+
 def _listing(alert: Alert, *filters: str) -> str:
     # From the storm's start and open-ended: an alert and its update each cover one bucket, and the buckets between
     # them, or after the last one that doubled, are named by no other message (nor by any once the storm is
@@ -215,3 +229,7 @@ def alert_email(
         alert_subject(alert), sender, recipients, render("alert.txt", context), render("alert.html", context),
         {cid: chart_png} if cid and chart_png else None,
     )
+
+
+_ENV.filters["day_complaints"] = day_complaints
+_ENV.filters["day_query"] = day_query

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from brandpulse.alerts.background import bundled_background, in_background_language
-from brandpulse.alerts.complaints_first import complaint_count, complaints_first, flagged, is_complaint
+from brandpulse.alerts.complaints_first import complaint_figures, complaints_first, flagged, is_complaint
 from brandpulse.alerts.neardup import largest_groups
 from brandpulse.alerts.themes import theme_terms, themes
 
@@ -41,11 +41,7 @@ def spike_evidence(
     still_open = [{k: v for k, v in m.items() if k != "answered_by"} for m in window if not m.get("answered_by")]
     largest = largest_groups(complaints_first(still_open, complaint_threshold), top,
                              lambda group: is_complaint(group, complaint_threshold))
-    complaints = complaint_count(window, complaint_threshold)
-    return {"themes": [t.as_dict() for t in found], "detractors": len(detractors), "complaints": complaints,
-            "passive_complaints": complaints - complaint_count(detractors, complaint_threshold),
-            # Labels imported without one, or a model without a complaint head: no complaint is not "not a complaint".
-            "complaint_unknown": sum(1 for m in detractors if m.get("complaint") is None),
+    return {"themes": [t.as_dict() for t in found], **complaint_figures(window, complaint_threshold),
             "answered": len(window) - len(still_open) if answered is None else answered,
             "top_mentions": flagged(largest, complaint_threshold)}
 

@@ -113,7 +113,7 @@ def _queued_key(brand: str, day: date) -> str:
 def _chat(brand: dict[str, Any], day: date) -> ChatMessage:
     return digest_chat(brand["brand"], day.isoformat(), brand["volume"], brand["categories"], brand["net_score"],
                        brand["net_score_previous_day"], [(t["term"], t["count"]) for t in brand["themes"]],
-                       brand["complaints"], brand.get("unclassified", 0))
+                       brand["complaints"], brand.get("unclassified", 0), brand.get("complaint_unknown", 0))
 
 
 def queue(

@@ -106,6 +106,15 @@ def test_a_digest_message_counts_the_days_complaints_when_there_are_any():
                                         "11 complaints (posts that need an answer).", "Net sentiment: n/a."]
 
 
+def test_a_digest_message_of_imported_labels_says_its_complaints_are_not_known_rather_than_none():
+    digest = digest_chat("Acme", "2026-03-06", 120, {"promoter": 50, "passive": 40, "detractor": 30}, None, None, [],
+                         complaints=0, complaint_unknown=30)
+
+    assert digest.body.splitlines()[1] == (
+        "0 complaints (posts that need an answer); 30 detractor(s) not known (labels imported without a complaint "
+        "probability, or read by a model without a complaint head).")
+
+
 def test_a_post_cannot_hide_a_link_embed_an_image_or_ping_a_person_or_group():
     hostile = ("[Acme Refund Desk](https://evil.example/phish) ![receipt](https://evil.example/pixel.png?who=support) "
                "@support-team @sam \u202eright to left [x] (https://e.example)")

@@ -1,4 +1,6 @@
 import email
+import json
+import shlex
 import sqlite3
 from datetime import datetime, timedelta, timezone
 from email import policy
@@ -366,3 +368,25 @@ def test_mentions_an_older_release_stored_under_another_capitalisation_count_in_
     html = (tmp_path / "out.html").read_text()
     assert 'Mentions</div><div style="font-size: 24px; font-weight: bold;">138</div>' in html
     assert "882 mention(s) stored under another capitalisation of a configured brand now count" in started.output
+
+
+def test_a_day_of_imported_labels_says_its_complaints_are_not_known_and_counts_what_query_to_answer_lists(
+        tmp_path, invoke):
+    config = _setup(tmp_path, invoke)  # labels imported without a complaint probability
+
+    doc = json.loads(invoke("--config", config, "digest", "--date", "2026-03-10", "--format", "json").output)
+    text = invoke("--config", config, "digest", "--date", "2026-03-10").output
+    html = invoke("--config", config, "digest", "--date", "2026-03-10", "--format", "html").output
+    command = shlex.split(text.split("Posts to answer (every detractor and the other complaints): 48: ")[1]
+                          .splitlines()[0])
+    listed = json.loads(invoke("--config", config, *command[1:], "--format", "json").output)
+
+    acme = doc["brands"][0]
+    assert (acme["complaints"], acme["complaint_unknown"], acme["to_answer"]) == (0, 48, 48)
+    # Was: 'Complaints (posts that need an answer): 0' beside 48 detractors, each one a post to answer.
+    expected = ("Complaints (posts that need an answer): 0 of the 48 detractor mentions (48 of them not known: labels "
+                "imported without a complaint probability")
+    assert expected in text and expected.split(": ", 1)[1] in html
+    assert command == ["brandpulse", "query", "--brand", "Acme", "--tz", "Europe/Paris", "--since", "2026-03-10",
+                       "--until", "2026-03-11", "--to-answer", "--all"]
+    assert len(listed) == 48

@@ -54,7 +54,8 @@ def test_digest_json_has_the_documented_shape(tmp_path, invoke):
     acme = doc["brands"][0]
     assert set(acme) == {"brand", "volume", "categories", "net_score", "net_score_previous_day", "net_score_7d_average",
                          "net_score_change", "trend", "themes", "top_positive", "top_negative", "sources", "alerts",
-                         "complaints", "unclassified"}
+                         "complaints", "passive_complaints", "complaint_unknown", "to_answer",
+                         "unclassified"}
     # 24 h x (3, 2) + the storm's 40 + 30 detractors.
     assert acme["volume"] == 24 * 5 + 70 and acme["categories"] == {"promoter": 72, "passive": 0, "detractor": 118}
     assert acme["net_score"] == round(100 * (72 - 118) / 190, 1) and acme["net_score_previous_day"] == 20.0
@@ -111,9 +112,9 @@ def test_the_day_counts_its_complaints_and_marks_those_among_the_top_negative_me
     assert flags[0] == (True, True) and all(a == b for a, b in flags) and not all(b for _, b in flags)
     text = invoke("--config", config, "digest", "--date", DAY).output
     html = invoke("--config", config, "digest", "--date", DAY, "--format", "html").output
-    assert f"Complaints (posts that need an answer): {acme['complaints']}" in text
+    assert f"Complaints (posts that need an answer): {acme['complaints']} of the " in text
     assert text.count("(complaint):") == sum(b for _, b in flags)
-    assert f"<b>{acme['complaints']} complaints</b>" in html
+    assert f"<b>Complaints</b> (posts that need an answer): {acme['complaints']} of the " in html
 
 
 def test_the_top_negative_mentions_say_who_marked_them_answered(tmp_path, invoke):
