@@ -121,13 +121,26 @@ class ReplayCollectorConfig(Strict):
     interval: Duration = timedelta(minutes=15)
 
 
+def _collector_language(tag: str | None) -> str | None:
+    """A collector's language filter as its API takes it (en, pt-BR, pt_BR, Twitter's iw), refused unless it names an
+    ISO 639-1 language as a collected mention's tag must (`sentiment.language.language_tag`): `lang: xx` reached the
+    API, which found nothing or everything."""
+    if tag is not None and language_tag(tag) is None:
+        raise ValueError(f"{tag!r} is not a language: use an ISO 639-1 code (two letters, such as en, de or ja), "
+                         "with a region if the service takes one (pt-BR)")
+    return tag
+
+
+CollectorLanguage = Annotated[str, AfterValidator(_collector_language)]
+
+
 class TwitterCollectorConfig(Strict):
     """Twitter/X recent search; the bearer token comes from TWITTER_BEARER_TOKEN."""
 
     type: Literal["twitter"]
     name: str = "twitter"
     interval: Duration = timedelta(minutes=15)
-    lang: str | None = "en"
+    lang: CollectorLanguage | None = "en"  # the search's lang: operator; null for every language
     include_retweets: bool = False
     queries: dict[str, str] = {}  # brand name -> boolean query replacing the one built from its keywords
     page_size: int = Field(default=100, ge=10, le=100)
@@ -189,7 +202,7 @@ class GooglePlayCollectorConfig(Strict):
     name: str = "googleplay"
     interval: Duration = timedelta(hours=1)
     app_id: str = Field(min_length=1)
-    lang: str = "en"
+    lang: CollectorLanguage = "en"  # the reviews' language (Google's hl)
     country: str = "us"
     brand: str | None = None
     page_size: int = Field(default=100, ge=1, le=200)

@@ -335,3 +335,23 @@ def test_a_number_that_is_not_finite_is_refused_as_such(tmp_path, value):
         load_config(path)
     assert "sentiment.confidence_threshold: Input should be a finite number" in str(raised.value)
     assert "email.smtp.timeout: Input should be a finite number" in str(raised.value)
+
+
+def test_a_collectors_language_of_no_iso_639_1_code_is_refused_at_load_and_by_check(tmp_path, invoke):
+    from brandpulse.config import ConfigError, load_config
+
+    play = "  - {type: googleplay, app_id: com.acme, lang: %s}\n"
+    bad = write_config(tmp_path / "bad.yaml", _twitter("xx") + play % "qq_BR")
+    other_play = play.replace("type", "name: gp2, type")
+    good = write_config(tmp_path / "good.yaml", _twitter("iw") + play % "pt_BR" + other_play % "zh-TW")
+
+    with pytest.raises(ConfigError) as refused:
+        load_config(bad)
+    result = invoke("--config", bad, "check")
+
+    # Was: accepted, and 'lang:xx' went to Twitter's search and hl=qq_BR to Google Play.
+    for shown in (str(refused.value), result.output):
+        assert str(bad) in shown and "collectors.0.lang: 'xx' is not a language: use an ISO 639-1 code" in shown
+        assert "collectors.1.lang: 'qq_BR' is not a language" in shown
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert [c.lang for c in load_config(good).collectors] == ["iw", "pt_BR", "zh-TW"]
