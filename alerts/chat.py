@@ -12,7 +12,7 @@ from brandpulse.alerts.emails import (
     ANSWERED_HOW, UNKNOWN_WHY, acknowledge_line, signed, signed_change, storm_start, unscored_query, web_link,
     window_query,
 )
-from brandpulse.alerts.shown import excerpt
+from brandpulse.alerts.shown import cut, excerpt
 
 MENTION_CHARS = 140
 MAX_LINK = 300  # a longer link is left out: it would crowd out the message (Teams cuts messages at 1,000 characters)
@@ -140,7 +140,7 @@ def fit(body: str, limit: int) -> str:
     """`body` in at most `limit` characters for a service that refuses longer messages (Discord 2,000, Teams
     Workflows 1,000): its first line and its last `TAIL` lines kept (what happened; where the rest is and how to
     acknowledge it), the lines before those dropped from the bottom (the least important mentions first), then a
-    hard cut."""
+    hard cut (never inside an emoji or a flag)."""
     if len(body) <= limit:
         return body
     lines = body.splitlines()
@@ -148,4 +148,4 @@ def fit(body: str, limit: int) -> str:
     while len(lines) > tail + 1 and len("\n".join(lines)) + 2 > limit:
         del lines[-tail - 1]
     shortened = "\n".join(lines[:len(lines) - tail] + ["…"] + lines[len(lines) - tail:]) if tail else lines[0]
-    return shortened if len(shortened) <= limit else shortened[: max(limit - 1, 0)] + "…"
+    return cut(shortened, limit)

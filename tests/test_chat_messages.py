@@ -166,3 +166,21 @@ def test_an_updates_command_lists_the_posts_from_the_storms_start_the_day_before
                          "brandpulse query --brand 'Pinebrook Coffee' --since 2026-03-05T22:00:00Z "
                          "--to-answer --unanswered --order complaint --all")
     assert lines[2].endswith("--since 2026-03-05T22:00:00Z --category unscored --unanswered --all")
+
+
+def test_a_post_cut_at_its_limit_keeps_each_flag_emoji_and_accented_letter_whole():
+    family, flags, accent = "👨\u200d👩\u200d👧\u200d👦", "🇫🇷🇩🇪", "e\u0301"
+    for text, whole in ((f"{'a' * 137}{flags}b", "🇫🇷"), (f"{'a' * 136}{family}b", ""), (f"{'a' * 138}{accent}b", ""),
+                        (f"{'a' * 138}👍🏽b", ""), (f"{'a' * 138}1\ufe0f\u20e3b", "")):
+        shown = defuse(text)
+
+        assert len(shown) <= 140 and shown == f"{text[:shown.index('…')]}…" and shown.endswith(f"a{whole}…")
+
+
+def test_a_message_cut_to_a_services_limit_keeps_the_last_emoji_whole():
+    title = "Negative spike: Café ורד"
+    body = title + "🇮🇱" * 600
+
+    shown = fit(body, 1000)
+
+    assert len(shown) <= 1000 and shown.endswith("🇮🇱…") and shown[len(title):-1] == "🇮🇱" * 487
