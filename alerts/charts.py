@@ -125,6 +125,11 @@ def trend_chart(days: Sequence[date], volumes: Sequence[int], scores: Sequence[f
     axes.bar(days, volumes, width=0.8, color=COLORS["others"], label="mentions")
     axes.set_ylabel("mentions", fontsize=7)
     _count_axis(axes.yaxis)
+    # From 0, and to 1 at least: a month without a mention (a new or quiet brand) had an axis around 0 that read
+    # "0 0 0 0 -0 -0 -0", negative mentions included.
+    axes.set_ylim(bottom=0)
+    if not any(volumes):
+        axes.set_ylim(0, 1)
     score_axes = axes.twinx()
     if any(s is not None for s in scores):
         # NaN for a day without a score: the line breaks there instead of joining its neighbours across it.

@@ -295,3 +295,14 @@ def test_largest_remainder_shares_break_ties_by_order_and_leave_no_count_at_zero
     assert shares_summing_to_100([667, 667, 666]) == [33.4, 33.3, 33.3]  # rounded one by one: 100.1
     assert shares_summing_to_100([5, 0, 0]) == [100.0, 0.0, 0.0]
     assert shares_summing_to_100([0, 0]) == [None, None]
+
+
+def test_a_month_without_mentions_is_charted_from_0_mentions_not_around_it(monkeypatch):
+    from datetime import date, timedelta
+
+    days = [date(2026, 3, 1) + timedelta(days=n) for n in range(30)]
+
+    labels, _ = _drawn(monkeypatch, lambda c: c.trend_chart(days, [0] * 30, [None] * 30, "Quietly Tea"))
+
+    # Before: "0 0 0 0 -0 -0 -0", an axis from -0.055 to 0.055 mentions.
+    assert labels[:2] == ["0", "1"] and len(set(labels)) == len(labels) and all(n.isdigit() for n in labels)
