@@ -115,11 +115,11 @@ def alert_chat(alert: Alert, alert_id: int) -> ChatMessage:
 
 def digest_chat(brand: str, day: str, volume: int, counts: Mapping[str, int], nss: float | None,
                 previous: float | None, terms: Sequence[tuple[str, int]], complaints: int = 0,
-                unclassified: int = 0, complaint_unknown: int = 0) -> ChatMessage:
+                unclassified: int = 0, complaint_unknown: int = 0, so_far: str | None = None) -> ChatMessage:
     """A day's figures for one brand in three to five lines: volume and categories (and the mentions not classified
     yet, in no figure), complaints when there are any and the detractors not known to be (`complaint_unknown`), as
     a spike's message says, net sentiment (with its change since the `previous` day's score, as the two are shown),
-    themes of negative mentions."""
+    themes of negative mentions. `so_far` ("10:15 Europe/Paris") says the day was not over."""
     since = "" if nss is None or previous is None else f" ({signed_change(nss, previous)} since the day before)"
     score = signed(nss) + since
     lines = [
@@ -133,6 +133,7 @@ def digest_chat(brand: str, day: str, volume: int, counts: Mapping[str, int], ns
     ]
     if terms:
         lines.append("Themes of negative mentions: " + ", ".join(f"{defuse(t, 40)} ({n})" for t, n in terms[:5]))
+    day = f"{day} so far, until {so_far}" if so_far else day
     return ChatMessage(defuse(f"Daily digest {day}: {brand}", 200), "\n".join(lines))
 
 

@@ -8,12 +8,15 @@ from datetime import date
 from email.message import EmailMessage
 from typing import Any
 
-from brandpulse.alerts.emails import build_message, new_cid, render
+from brandpulse.alerts.emails import build_message, new_cid, render, so_far
 
 
 def digest_subject(doc: Mapping[str, Any]) -> str:
-    """`[brandpulse] Daily digest 2026-03-06: Acme, Pinebrook` from configured names only."""
-    return f"[brandpulse] Daily digest {doc['date']}: {', '.join(b['brand'] for b in doc['brands'])}"
+    """`[brandpulse] Daily digest 2026-03-06: Acme, Pinebrook` from configured names only (`2026-03-06 so far, until
+    10:15 Europe/Paris` for a day not over)."""
+    until = so_far(doc)
+    day = f"{doc['date']} so far, until {until}" if until else doc["date"]
+    return f"[brandpulse] Daily digest {day}: {', '.join(b['brand'] for b in doc['brands'])}"
 
 
 def trend_png(brand: Mapping[str, Any]) -> bytes:

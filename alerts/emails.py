@@ -58,6 +58,15 @@ def compared_days(doc: Mapping[str, Any]) -> str:
     return f"change in points against the previous {days} day{'s' if days != 1 else ''}{since}"
 
 
+def so_far(doc: Mapping[str, Any]) -> str | None:
+    """Until when a digest built before its day was over counts ("10:15 America/New_York"), None for a whole day:
+    a digest of today sent by hand read as a whole day of few mentions (and a share of voice lost in the morning)."""
+    if not doc.get("as_of"):
+        return None
+    moment = datetime.fromisoformat(doc["as_of"].replace("Z", "+00:00")).astimezone(ZoneInfo(doc["timezone"]))
+    return f"{moment:%H:%M} {doc['timezone']}"
+
+
 def figure(value: float) -> str:
     """A guard's observed value in three significant digits, `3000` rather than `3e+03` from a thousand on (a storm of
     thousands is when support reads it)."""
@@ -96,6 +105,7 @@ _ENV.filters["compared_days"] = compared_days
 _ENV.filters["sparkline"] = sparkline
 _ENV.filters["percent"] = percent
 _ENV.filters["figure"] = figure
+_ENV.filters["so_far"] = so_far
 
 
 def render(template: str, context: Mapping[str, Any]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,7 @@ from brandpulse.store import digest as store_digest
 from brandpulse.store import outbox as store_outbox
 from brandpulse.store import state as store_state
 from brandpulse.alerts.chat import ChatMessage, digest_chat
+from brandpulse.alerts.emails import so_far
 from brandpulse.channels import Channel, queue_chat
 from brandpulse.store import transaction
 
@@ -78,10 +79,11 @@ def _summed(days: list[tuple[date, dict[str, int]]], compared: list[date]) -> di
     return dict(total)
 
 
-def build(config: Config, db: Any, day: date, brands: list[str]) -> dict[str, Any]:
+def build(config: Config, db: Any, day: date, brands: list[str], now: datetime | None = None) -> dict[str, Any]:
     """The digest of `day` (in the configured time zone) as its JSON object: the selected brands in full, the share
-    of voice across every configured brand."""
+    of voice across every configured brand; built at `now` before the day is over, it says so (`as_of`)."""
     zone = config.digest.timezone
+    as_of = f"{now.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%SZ}" if now and day >= today(now, zone) else None
     compared = _compared_days(config, db, day)
     digests, on_day, before = [], {}, {}
     for brand in config.brands:
@@ -94,7 +96,8 @@ def build(config: Config, db: Any, day: date, brands: list[str]) -> dict[str, An
             bounds = [day_bounds(d, zone) for d in days]
             *week, on_day[brand.name] = store_digest.daily_category_counts(db, brand.name, bounds)
             before[brand.name] = _summed(list(zip(days, week)), compared)
-    return alerts_digest.digest_json(digests, alerts_digest.share_of_voice(on_day, before), day, zone, len(compared))
+    return alerts_digest.digest_json(digests, alerts_digest.share_of_voice(on_day, before), day, zone, len(compared),
+                                     as_of)
 
 
 def render(doc: dict[str, Any], fmt: str) -> str:
@@ -110,10 +113,11 @@ def _queued_key(brand: str, day: date) -> str:
     return f"digest.queued:{brand}:{day.isoformat()}"
 
 
-def _chat(brand: dict[str, Any], day: date) -> ChatMessage:
-    return digest_chat(brand["brand"], day.isoformat(), brand["volume"], brand["categories"], brand["net_score"],
+def _chat(brand: dict[str, Any], doc: dict[str, Any]) -> ChatMessage:
+    return digest_chat(brand["brand"], doc["date"], brand["volume"], brand["categories"], brand["net_score"],
                        brand["net_score_previous_day"], [(t["term"], t["count"]) for t in brand["themes"]],
-                       brand["complaints"], brand.get("unclassified", 0), brand.get("complaint_unknown", 0))
+                       brand["complaints"], brand.get("unclassified", 0), brand.get("complaint_unknown", 0),
+                       so_far=so_far(doc))
 
 
 def queue(
@@ -126,7 +130,7 @@ def queue(
     queued = []
     over = day < today(now, config.digest.timezone)
     pending = [b for b in brands if again or not store_state.get_value(db, _queued_key(b, day))]
-    doc = build(config, db, day, pending) if pending else {"brands": []}
+    doc = build(config, db, day, pending, now) if pending else {"brands": []}
     for brand in doc["brands"]:
         name = brand["brand"]
         key = _queued_key(name, day)
@@ -140,7 +144,7 @@ def queue(
             if recipients:
                 message = digest_render.digest_email({**doc, "brands": [brand]}, config.email.sender, recipients)
                 store_outbox.enqueue(db, "digest", name, message["Subject"], recipients, message.as_bytes(), now)
-            queue_chat(db, channels, "digest", name, _chat(brand, day), now)
+            queue_chat(db, channels, "digest", name, _chat(brand, doc), now)
             if over:
                 store_state.set_value(db, key, now.isoformat())
         queued.append(name)

@@ -306,3 +306,46 @@ def test_a_month_without_mentions_is_charted_from_0_mentions_not_around_it(monke
 
     # Before: "0 0 0 0 -0 -0 -0", an axis from -0.055 to 0.055 mentions.
     assert labels[:2] == ["0", "1"] and len(set(labels)) == len(labels) and all(n.isdigit() for n in labels)
+
+
+
+def test_a_digest_of_a_day_not_over_says_until_when_it_counts_in_email_chat_and_json(tmp_path, invoke, monkeypatch):
+    from brandpulse import digesting
+    from tests.local_http import LocalServer, Reply
+
+    hooks, inbox, port = LocalServer(), Inbox(), _free_port()
+    hooks.route("/marketing", Reply(200, b"{}", {"Content-Type": "application/json"}))
+    monkeypatch.setenv("BP_TEST_MARKETING_URL", f"json://{hooks.url.split('://')[1]}/marketing")
+    config = write_config(tmp_path / "config.yaml", f"""
+brands: [{{name: Acme, keywords: [acme]}}]
+email:
+  sender: digest@acme.test
+  recipients: {{digest: [marketing@acme.test]}}
+  smtp: {{host: 127.0.0.1, port: {port}, security: none, timeout: 5}}
+channels: [{{name: marketing, url_env: BP_TEST_MARKETING_URL, kinds: [digest]}}]
+digest: {{timezone: America/New_York}}
+""")
+    _ingest(tmp_path, invoke, config, [_line(1, "Acme", DAY, "positive")])
+    day, morning = datetime(2026, 3, 10).date(), datetime(2026, 3, 10, 14, 15, tzinfo=timezone.utc)  # 10:15 EDT
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        pipeline = Pipeline(load_config(config), tmp_path / "brandpulse.db")
+        with pipeline.session() as db:
+            doc = digesting.build(pipeline.config, db, day, ["Acme"], morning)
+            whole = digesting.build(pipeline.config, db, day, ["Acme"], NOW.replace(hour=12))
+            digesting.queue(pipeline.config, db, day, ["Acme"], morning, channels=pipeline.channels)
+        assert pipeline.deliver(morning).failed == 0
+    finally:
+        controller.stop()
+        hooks.close()
+
+    (message,) = inbox.messages
+    chat = json.loads(hooks.requests[0][2])
+    note = "The day is not over: these are its mentions until 10:15 America/New_York, not the whole day's."
+    # Before: a digest of today sent by hand read as the whole day's, its few mentions those of a quiet day.
+    assert (doc["complete"], doc["as_of"]) == (False, "2026-03-10T14:15:00Z") and whole["complete"] is True
+    assert message["Subject"] == "[brandpulse] Daily digest 2026-03-10 so far, until 10:15 America/New_York: Acme"
+    assert note in message.get_body(("plain",)).get_content()
+    assert "until 10:15 America/New_York, not the whole day" in message.get_body(("html",)).get_content()
+    assert chat["title"] == "Daily digest 2026-03-10 so far, until 10:15 America/New_York: Acme"

@@ -44,7 +44,7 @@ def digest_command(app: AppContext, day: datetime, brand: str | None, fmt: str |
         # Only reading unless it sends: an analyst's SELECT-only role on PostgreSQL may print a digest.
         with app.pipeline.session() if send else closing(open_db(app.db_path, read_only=True)) as db:
             if preview or not send:
-                doc = digesting.build(app.config, db, the_day, brands)
+                doc = digesting.build(app.config, db, the_day, brands, datetime.now(timezone.utc))
             if preview:
                 with _preview_file(preview) as out:
                     out.write(digesting.render(doc, fmt or "html"))
