@@ -29,11 +29,12 @@ def trend_png(brand: Mapping[str, Any]) -> bytes:
 
 
 def share_png(doc: Mapping[str, Any]) -> bytes | None:
-    """The share-of-voice chart, None with fewer than two brands (one brand's share is always 100 %)."""
+    """The share-of-voice chart, None with fewer than two brands (one brand's share is always 100 %) or on a day
+    without a mention of any (no share to draw: an empty frame, its axis from 0 to 10 %)."""
     from brandpulse.alerts.charts import share_chart
 
     sov = doc["share_of_voice"]
-    if len(sov) < 2:
+    if len(sov) < 2 or all(row["all"]["share"] is None for row in sov):
         return None
     shares = {k: [row[k]["share"] for row in sov] for k in ("all", "positive", "negative")}
     return share_chart([row["brand"] for row in sov], shares, f"Share of voice, {doc['date']}")

@@ -349,3 +349,17 @@ digest: {{timezone: America/New_York}}
     assert note in message.get_body(("plain",)).get_content()
     assert "until 10:15 America/New_York, not the whole day" in message.get_body(("html",)).get_content()
     assert chat["title"] == "Daily digest 2026-03-10 so far, until 10:15 America/New_York: Acme"
+
+
+def test_a_day_without_a_mention_of_any_brand_has_no_empty_share_chart_and_says_why():
+    from brandpulse.alerts.digest_render import digest_preview
+
+    empty = {"share": None, "change": None}
+    doc = {"date": DAY, "timezone": "UTC", "brands": [], "share_of_voice_days": 7,
+           "share_of_voice": [{"brand": b, "all": empty, "positive": empty, "negative": empty} for b in ("A", "B")]}
+
+    html = digest_preview(doc)
+
+    # Before: an empty frame with an axis from 0 to 10 %, and nothing saying why.
+    assert "data:image/png" not in html and "No mention of any brand on the day: no share to compare." in html
+    assert html.count("n/a") == 12  # the table stays: 2 brands x 3 kinds, share and change
