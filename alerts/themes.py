@@ -291,17 +291,22 @@ def themes(window_texts: Sequence[str], baseline_texts: Sequence[str], keywords:
                   if t.term.isascii() or not grammatical_ends(t.term.split())]
     dropped = _inside_longer(candidates)
     kept = _distinct([t for t in candidates if t.term not in dropped], len(candidates))
-    return _readable(kept, window_texts)[:limit]
+    return _readable(kept, window_texts, limit)
 
 
-def _readable(found: list[Theme], window_texts: Sequence[str]) -> list[Theme]:
-    """`found` with CJK bigram terms shown as the runs they stand for, each the longest that (almost) all the
-    window's texts holding it share, and without a run that is part of a better one used about as often."""
+def _readable(found: list[Theme], window_texts: Sequence[str], limit: int) -> list[Theme]:
+    """The first `limit` of `found` with CJK bigram terms shown as the runs they stand for, each the longest that
+    (almost) all the window's texts holding it share, and without a run that is part of a better one used about as
+    often."""
     if not any(has_cjk(t.term) for t in found):
-        return found
+        return found[:limit]
     lowered = [text.lower() for text in window_texts]
     shown: list[Theme] = []
     for theme in found:
+        if len(shown) == limit:
+            # A theme is only ever added after the better ones: the rest cannot change the first `limit`, and each
+            # costs a scan of the window (longest_run), thousands of them in a Japanese storm's bigrams.
+            break
         term = surface(theme.term.split())
         if all(has_cjk(c) for c in term):
             term = longest_run(term, lowered)
@@ -420,15 +425,20 @@ def _vocabulary(window_tokens: list[str], keywords: Iterable[str]) -> _Vocabular
 def _distinct(candidates: list[Theme], limit: int) -> list[Theme]:
     """Best first, without a term that shares a content word and (within the tolerance) its count with a better
     one: two overlapping phrases of one sentence ("battery overheating", "overheating while charging") are one."""
-    kept: list[tuple[Theme, set[str]]] = []
+    kept: list[Theme] = []
+    # The counts of the kept terms holding each content word: a term is looked up by its own words, not compared
+    # with every kept one (thousands of CJK bigram terms made that quadratic).
+    counts_of: dict[str, list[int]] = {}
     for theme in candidates:
         if len(kept) == limit:
             break
         own = set(theme.term.split()) - STOPWORDS
-        if not any(own & other and abs(theme.count - best.count) <= INSIDE_TOLERANCE * best.count
-                   for best, other in kept):
-            kept.append((theme, own))
-    return [theme for theme, _ in kept]
+        if not any(abs(theme.count - count) <= INSIDE_TOLERANCE * count
+                   for word in own for count in counts_of.get(word, ())):
+            kept.append(theme)
+            for word in own:
+                counts_of.setdefault(word, []).append(theme.count)
+    return kept
 
 
 def theme_terms(found: Iterable[dict[str, object] | Theme]) -> list[str]:
