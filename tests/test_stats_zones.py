@@ -145,3 +145,25 @@ def test_query_and_export_refuse_an_unknown_zone_and_an_empty_window_naming_it(i
     assert all(r.exit_code == 2 and "--tz" in r.output and "'Europe/Berln'" in r.output for r in unknown)
     # 10:00 in New York is 15:00Z: the window is empty, and the message shows each end with its offset.
     assert empty.exit_code == 2 and "2026-03-02T10:00:00-05:00 is not before" in empty.output
+
+
+def test_zone_buckets_on_sqlite_read_each_utc_hour_once_not_each_mention_and_cut_half_hours_exactly(
+        tmp_path, monkeypatch):
+    from brandpulse.store import sqlite_backend, timestamps
+    from brandpulse.store.db import open_db
+    from brandpulse.store.stats import sentiment_stats
+
+    calls = []
+    monkeypatch.setattr(sqlite_backend, "local_bucket",
+                        lambda *args: calls.append(args) or timestamps.local_bucket(*args))
+    # 600 mentions in one Berlin hour, and two on either side of Kolkata's midnight (18:30Z), which cuts a UTC hour.
+    moments = [f"2026-03-10T10:{m:02d}:{s:02d}" for m in range(60) for s in range(0, 60, 6)]
+    path = _seed(str(tmp_path / "zones.db"), *moments, "2026-03-10T18:29:59", "2026-03-10T18:30:00")
+    db = open_db(path, read_only=True)
+
+    berlin = sentiment_stats(db, "day", zone="Europe/Berlin")
+    kolkata = sentiment_stats(db, "day", zone="Asia/Kolkata")
+
+    assert [(r["bucket"], r["total"]) for r in berlin] == [("2026-03-10", 602)]
+    assert [(r["bucket"], r["total"]) for r in kolkata] == [("2026-03-10", 601), ("2026-03-11", 1)]
+    assert len(calls) < 10, len(calls)
