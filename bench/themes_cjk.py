@@ -1,4 +1,4 @@
-"""CJK themes benchmark: themes of a Japanese storm against a Japanese baseline, as a ratio of the same sizes in English.
+"""CJK themes benchmark: a Japanese storm's themes against a Japanese baseline, as a ratio of English's.
 
 Run by hand, never in CI:
     python bench/themes_cjk.py [--window 5000 --baseline 100000 --rounds 5] [--profile]
