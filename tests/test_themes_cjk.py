@@ -89,3 +89,19 @@ def test_a_hindi_storm_names_its_topic_though_its_words_carry_vowel_signs():
     window, baseline = _storm(HI_STORM, HI_BASELINE)
 
     assert "दोबारा पैसे कटे" in _terms(themes(window, baseline, ["Pinebrook"]))
+
+
+def test_only_the_themes_shown_are_extended_to_their_longest_run(monkeypatch):
+    from brandpulse.alerts import cjk, themes as themes_module
+
+    extended = []
+    monkeypatch.setattr(themes_module, "longest_run",
+                        lambda term, texts: extended.append(term) or cjk.longest_run(term, texts))
+    rng = random.Random(2)
+    # Many distinct storm phrases: each a candidate of its own, of which only two are shown.
+    storm = ["".join(rng.choice("料金請求返金注文配送商品会社電話対応確認") for _ in range(8)) for _ in range(40)] * 4
+    window, baseline = _storm(storm, JA_BASELINE)
+
+    found = themes(window, baseline, [], limit=2)
+
+    assert len(found) == 2 and len(extended) <= 2, extended
