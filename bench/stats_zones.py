@@ -69,7 +69,8 @@ def main() -> None:
             times[zone].append(time.perf_counter() - start)
     for zone, seconds in times.items():
         print(f"stats --by {args.by} --tz {zone}, {args.mentions:,} mentions: "
-              f"median {statistics.median(seconds):.3f} s of {args.rounds} ({', '.join(f'{s:.2f}' for s in seconds)}), {len(rows[zone]):,} rows")
+              f"median {statistics.median(seconds):.3f} s of {args.rounds} "
+              f"({', '.join(f'{s:.2f}' for s in seconds)}), {len(rows[zone]):,} rows")
     print(f"ratio Berlin/UTC: {statistics.median(times['Europe/Berlin']) / statistics.median(times['UTC']):.2f}x")
 
 

@@ -152,7 +152,8 @@ class Pipeline:
     def record_job_run(self, job: str, started: datetime, finished: datetime | None, error: str | None = None,
                        skipped_until: datetime | None = None) -> None:
         """Record a job's run and outcome for `brandpulse status` (`finished` None: the run has just begun);
-        `skipped_until`: it did nothing, as a source asked (status reads until when from the collector's stored wait)."""
+        `skipped_until`: it did nothing, as a source asked (status reads until when from the collector's stored
+        wait)."""
         with self.session() as db:
             if finished is None:
                 store_jobs.record_job_start(db, job, started)

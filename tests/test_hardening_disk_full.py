@@ -109,9 +109,9 @@ def test_an_upgrade_the_disk_cannot_hold_says_how_much_room_it_needs_before_it_s
 
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert (f"Error: database {store}: not enough free space to upgrade the store from schema version 6 to "
-            f"{SCHEMA_VERSION}: the upgrade copies the mentions table and needs about {size_mb * 2.25:.1f} MB free on its disk (2.25 times "
-            f"the store's {size_mb:.1f} MB), and 1.5 MB is free; free space (or move the store to a larger disk), "
-            "then run again: the store is unchanged, at schema version 6") in result.output
+            f"{SCHEMA_VERSION}: the upgrade copies the mentions table and needs about {size_mb * 2.25:.1f} MB free on "
+            f"its disk (2.25 times the store's {size_mb:.1f} MB), and 1.5 MB is free; free space (or move the store "
+            "to a larger disk), then run again: the store is unchanged, at schema version 6") in result.output
     assert _schema(store) == (6, 400, "ok")
 
 
