@@ -18,6 +18,13 @@ from brandpulse.store.timestamps import bucket_start, from_db, local_bucket, nex
 # A complaint to answer, as every count of them reads it: the head's threshold, and no promoter (a promoter's label or
 # stars overruled the head; alerts.complaints_first.is_complaint is the same rule over records).
 IS_COMPLAINT = f"complaint >= {COMPLAINT_THRESHOLD!r} AND category <> 'promoter'"
+# The category counts of a group of mentions, for stats and the run summary alike.
+CATEGORY_COUNTS = f"""count(*) FILTER (WHERE category = 'promoter') AS promoters,
+                     count(*) FILTER (WHERE category = 'passive') AS passives,
+                     count(*) FILTER (WHERE category = 'detractor') AS detractors,
+                     count(*) FILTER (WHERE category = 'unscored') AS unscored,
+                     count(*) FILTER (WHERE {IS_COMPLAINT}) AS complaints,
+                     count(*) FILTER (WHERE category IS NULL) AS unclassified"""
 
 # Buckets are cut by the wall clock of one IANA time zone (a day of 23 or 25 hours where the clocks change). An hour is
 # labelled by its local start with its UTC offset (the two 02:00 of an autumn night differ), a day by its date, a week
@@ -37,12 +44,7 @@ STATS_SQL = f"""
                      count(*) FILTER (WHERE label = 'positive') AS positive,
                      count(*) FILTER (WHERE label = 'neutral') AS neutral,
                      count(*) FILTER (WHERE label = 'negative') AS negative,
-                     count(*) FILTER (WHERE category = 'promoter') AS promoters,
-                     count(*) FILTER (WHERE category = 'passive') AS passives,
-                     count(*) FILTER (WHERE category = 'detractor') AS detractors,
-                     count(*) FILTER (WHERE category = 'unscored') AS unscored,
-                     count(*) FILTER (WHERE {IS_COMPLAINT}) AS complaints,
-                     count(*) FILTER (WHERE category IS NULL) AS unclassified
+                     {CATEGORY_COUNTS}
               FROM mentions{{where}} GROUP BY brand, bucket) AS buckets
         ORDER BY brand, bucket"""
 

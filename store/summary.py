@@ -5,16 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from brandpulse.store.backend import Store
-from brandpulse.store.stats import IS_COMPLAINT
+from brandpulse.store.stats import CATEGORY_COUNTS
 
 # Built once from constants; nothing in it comes from a caller.
 _CATEGORY_TOTALS = f"""SELECT coalesce(brand, '(no brand)') AS brand, count(*) AS mentions,
-              count(*) FILTER (WHERE category = 'promoter') AS promoters,
-              count(*) FILTER (WHERE category = 'passive') AS passives,
-              count(*) FILTER (WHERE category = 'detractor') AS detractors,
-              count(*) FILTER (WHERE category = 'unscored') AS unscored,
-              count(*) FILTER (WHERE {IS_COMPLAINT}) AS complaints,
-              count(*) FILTER (WHERE category IS NULL) AS unclassified
+              {CATEGORY_COUNTS}
        FROM mentions GROUP BY brand ORDER BY brand"""
 
 
