@@ -113,6 +113,11 @@ def alert_chat(alert: Alert, alert_id: int) -> ChatMessage:
     return health_chat(alert, alert_id) if alert.kind == "health" else spike_chat(alert, alert_id)
 
 
+def _counted(n: int, noun: str) -> str:
+    """`n` with its noun, plural but for one ("1 passive", "0 promoters")."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def digest_chat(brand: str, day: str, volume: int, counts: Mapping[str, int], nss: float | None,
                 previous: float | None, terms: Sequence[tuple[str, int]], complaints: int = 0,
                 unclassified: int = 0, complaint_unknown: int = 0, so_far: str | None = None) -> ChatMessage:
@@ -123,8 +128,9 @@ def digest_chat(brand: str, day: str, volume: int, counts: Mapping[str, int], ns
     since = "" if nss is None or previous is None else f" ({signed_change(nss, previous)} since the day before)"
     score = signed(nss) + since
     lines = [
-        f"{volume} mentions: {counts.get('promoter', 0)} promoters, {counts.get('passive', 0)} passives, "
-        f"{counts.get('detractor', 0)} detractors" + (f", {counts['unscored']} unscored." if counts.get("unscored") else "."),
+        f"{_counted(volume, 'mention')}: {_counted(counts.get('promoter', 0), 'promoter')}, "
+        f"{_counted(counts.get('passive', 0), 'passive')}, {_counted(counts.get('detractor', 0), 'detractor')}"
+        + (f", {counts['unscored']} unscored." if counts.get("unscored") else "."),
         *([f"{unclassified} more not classified yet, in no figure here."] if unclassified else []),
         *([f"{complaints} complaints (posts that need an answer)"
            + (f"; {complaint_unknown} detractor(s) not known ({UNKNOWN_WHY})" if complaint_unknown else "") + "."]

@@ -98,6 +98,13 @@ def test_a_health_message_and_a_digest_message_are_short():
     ]
 
 
+def test_a_digest_message_writes_one_of_a_category_in_the_singular():
+    digest = digest_chat("Acme", "2026-03-06", 1, {"promoter": 0, "passive": 1, "detractor": 0}, None, None, [])
+
+    # Was: "1 mentions: 0 promoters, 1 passives, 0 detractors."
+    assert digest.body.splitlines()[0] == "1 mention: 0 promoters, 1 passive, 0 detractors."
+
+
 def test_a_digest_message_counts_the_days_complaints_when_there_are_any():
     digest = digest_chat("Acme", "2026-03-06", 120, {"promoter": 50, "passive": 40, "detractor": 30}, None, None, [],
                          complaints=11)

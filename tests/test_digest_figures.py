@@ -260,7 +260,7 @@ def test_a_day_of_only_unscored_mentions_is_not_called_a_day_without_mentions(tm
 
     text = invoke("--config", config, "digest", "--date", DAY).stdout
 
-    assert "Mentions: 1 (0 promoter, 0 passive, 0 detractor, 1 unscored)" in text
+    assert "Mentions: 1 (0 promoters, 0 passives, 0 detractors, 1 unscored)" in text
     # The day's character is a dot: it had a mention, which no model read.
     assert "· = no scored mention: none, or only unscored ones): " + "·" * 28 + "█·" in text
 

@@ -165,7 +165,7 @@ def test_text_and_html_formats_print_the_same_figures(tmp_path, invoke):
     text = invoke("--config", config, "digest", "--date", DAY).output
     html = invoke("--config", config, "digest", "--date", DAY, "--format", "html").output
 
-    assert "== Acme ==" in text and "Mentions: 190 (72 promoter, 0 passive, 118 detractor)" in text
+    assert "== Acme ==" in text and "Mentions: 190 (72 promoters, 0 passives, 118 detractors)" in text
     assert "Share of voice" in text and "- Bolt: all 33.6 %" in text
     assert html.startswith("<!doctype html>") and html.count("data:image/png;base64,iVBOR") == 3  # 2 trends + share
     assert "Share of voice" in html and ">190</div>" in html
