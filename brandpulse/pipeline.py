@@ -278,7 +278,7 @@ class Pipeline:
                     own = self._own_texts(pending)
                     read = store_mentions.take_copies_readings(db, [p for p in pending if p.id not in own], now)
                     if unread := [p for p in pending if p.id not in read]:
-                        done += self._classify_and_save(db, unread, now, left)
+                        done += self._classify_and_save(db, unread, now, left, own)
                     done += len(read)
                     after = pending[-1].id
                 if self.stopping.is_set():
@@ -360,11 +360,12 @@ class Pipeline:
         return done
 
     def _classify_and_save(self, db: Any, pending: list[store_mentions.PendingMention], now: datetime,
-                           left: LeftUnclassified) -> int:
+                           left: LeftUnclassified, own: dict[int, str] | None = None) -> int:
+        """Read and save `pending`; `own`: `_own_texts` of them (or of more), when the caller has it already."""
         # The batch is read whole as before, so that a post naming one brand gets the very same probabilities
         # (activations are quantized per batch); only the clauses of posts naming several are read besides.
         scored = self.router().classify([p.text for p in pending], [p.lang for p in pending])
-        own = self._own_texts(pending)
+        own = self._own_texts(pending) if own is None else own
         scored = self._read_own(pending, scored, own)
         rows = [store_mentions.ClassifiedMention(p.id, p.lang if language_tag(p.lang) else s.lang, s.classification,
                                                  categorize_result(s.classification, p.rating, self._policy),

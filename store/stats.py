@@ -160,11 +160,11 @@ def sentiment_stats(
     # In UTC: Python compares two datetimes of one zone by their wall clock, and 01:30 comes twice in an autumn night.
     since, until, now = (moment and moment.astimezone(timezone.utc) for moment in (since, until, now))
     spellings = list(brand_spellings(db, brand)) if brand is not None else []
-    sql, params = stats_sql(db.dialect, by, spellings, since, until, no_brand, zone)
     try:
         if db.dialect.name == "sqlite" and zone != "UTC":
             rows = _folded_rows(db, by, spellings, since, until, no_brand, zone)
         else:
+            sql, params = stats_sql(db.dialect, by, spellings, since, until, no_brand, zone)
             rows = [dict(zip(_SQL_COLUMNS, row)) for row in db.execute(sql, params).fetchall()]
         # Sorted here, not by the database: PostgreSQL puts NULL last and follows its locale's collation, SQLite
         # neither.
