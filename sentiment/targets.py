@@ -35,13 +35,15 @@ class BrandTargets:
     """The configured brands, compiled once, and the passage of a post that each brand it names is read in."""
 
     def __init__(self, brands: Iterable[BrandTerms]):
+        brands = list(brands)
         self._rules: dict[str, tuple[re.Pattern[str], re.Pattern[str] | None]] = {}
         for terms in brands:
             if (keywords := _phrases(terms.keywords)) is not None:
                 exclusions = _phrases(terms.exclusions)
                 self._rules[terms.brand] = (re.compile(keywords, re.IGNORECASE),
                                             re.compile(exclusions, re.IGNORECASE) if exclusions else None)
-        names = "|".join(f"(?:{rule.pattern})" for rule, _ in self._rules.values()) or "(?!)"
+        # Longest first: a name inside another ("Acme" of "Acme Pay") would take the start of the longer one only.
+        names = _phrases(sorted({k for t in brands for k in t.keywords}, key=len, reverse=True)) or "(?!)"
         self._names = re.compile(names, re.IGNORECASE)
         self._clause = re.compile(rf",\s*|\s+(?=(?:{_CONTRAST})\b)|\s+(?=(?:{_TURNS})\s+(?:the\s+|my\s+)?(?:{names}))",
                                   re.IGNORECASE)

@@ -37,6 +37,16 @@ def test_clauses_that_cannot_be_told_apart_are_read_whole_for_each_brand():
                                                                  "Bolt": "Acme and Bolt went down. Ugh."}
 
 
+NESTED = BrandTargets([BrandTerms("Acme", ("acme",)), BrandTerms("Acme Pay", ("acme pay",)),
+                       BrandTerms("Bolt", ("bolt",))])
+
+
+def test_a_clause_of_nothing_but_a_name_holding_another_is_read_with_the_next_one():
+    # "Acme Pay" is no more than brand names, as "Acme" is: both brands' opinion is in the clause after it.
+    both = "Acme Pay vs Bolt: both lost my parcel"
+    assert NESTED.passages(both) == {"Acme": both, "Acme Pay": both, "Bolt": both}
+
+
 def test_a_post_naming_one_brand_or_an_excluded_one_is_read_whole():
     assert TARGETS.passages("Acme app crashed, so annoying") == {}
     assert TARGETS.passages("Acme is as fast as Usain Bolt") == {}
