@@ -59,11 +59,22 @@ class BrandTargets:
         brands = self.named(text)
         if len(brands) < 2:
             return {}
-        units = self._bare_merged(text, [(span, {b for b in brands if self._rules[b][0].search(text, *span)})
-                                         for span in self._clauses(text)])
+        found = self._found(text, brands)
+        units = self._bare_merged(text, [((start, end), {b for b in brands
+                                                         if any(s < end and e > start for s, e in found[b])})
+                                         for start, end in self._clauses(text)])
         owned = _carried(units)
-        found = {brand: _joined(text, [span for span, owners in owned if brand in owners]) for brand in brands}
-        return {brand: passage or text for brand, passage in found.items()}
+        read = {brand: _joined(text, [span for span, owners in owned if brand in owners]) for brand in brands}
+        return {brand: passage or text for brand, passage in read.items()}
+
+    def _found(self, text: str, brands: Sequence[str]) -> dict[str, list[tuple[int, int]]]:
+        """Where `text` names each of `brands`: not inside another brand's longer name ("Acme" of "Acme Pay", which
+        speaks of Acme Pay), unless the brand is named only so."""
+        spans = {brand: [m.span() for m in self._rules[brand][0].finditer(text)] for brand in brands}
+        every = {span for found in spans.values() for span in found}
+        return {brand: [(s, e) for s, e in found
+                        if not any(o != (s, e) and o[0] <= s and e <= o[1] for o in every)] or found
+                for brand, found in spans.items()}
 
     def _bare_merged(self, text: str, units: list[tuple[tuple[int, int], set[str]]]
                      ) -> list[tuple[tuple[int, int], set[str]]]:

@@ -47,6 +47,15 @@ def test_a_clause_of_nothing_but_a_name_holding_another_is_read_with_the_next_on
     assert NESTED.passages(both) == {"Acme": both, "Acme Pay": both, "Bolt": both}
 
 
+def test_a_brand_named_inside_another_brands_name_is_read_where_it_is_named_alone():
+    # "Acme" of "Acme Pay" speaks of Acme Pay: Acme's own clause is the second, not the whole post.
+    post = "Acme Pay is great but Acme support is awful"
+    assert NESTED.passages(post) == {"Acme": "but Acme support is awful", "Acme Pay": "Acme Pay is great"}
+    # Named only inside the longer name, it is read there, as before.
+    assert NESTED.passages("Love Acme Pay. Bolt is awful") == {
+        "Acme": "Love Acme Pay.", "Acme Pay": "Love Acme Pay.", "Bolt": "Bolt is awful"}
+
+
 def test_a_post_naming_one_brand_or_an_excluded_one_is_read_whole():
     assert TARGETS.passages("Acme app crashed, so annoying") == {}
     assert TARGETS.passages("Acme is as fast as Usain Bolt") == {}
