@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone, tzinfo
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -124,6 +125,33 @@ def _folded_rows(db: Store, by: str, spellings: list[str], since: datetime | Non
     return rows
 
 
+def _rekeyed(rows: list[dict[str, Any]], by: str, zone: str) -> list[dict[str, Any]]:
+    """`rows` with each bucket the start the empty buckets are laid out by (its first instant, bucket_start), rows
+    of one bucket merged: where midnight comes twice (Havana's autumn night, 01:00 back to 00:00), PostgreSQL's
+    date_trunc starts the day at the first midnight for the mentions before the change and at the second for those
+    after it, and a bucket of neither start would be left out."""
+    merged: dict[tuple[str | None, str], dict[str, Any]] = {}
+    for row in rows:
+        key = (row["brand"], local_bucket(row["bucket"], by, zone))
+        if key not in merged:
+            merged[key] = {**row, "bucket": key[1]}
+            continue
+        into = merged[key]
+        for name in _SUMMED:
+            into[name] += row[name]
+        into["nss"] = _nss(into["promoters"], into["passives"], into["detractors"])
+    return list(merged.values())
+
+
+def _nss(promoters: int, passives: int, detractors: int) -> float | None:
+    """The net sentiment score as STATS_SQL gives it: rounded to a tenth, halves away from zero."""
+    scored = promoters + passives + detractors
+    if not scored:
+        return None
+    exact = Decimal(100 * (promoters - detractors)) / Decimal(scored)
+    return float(exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
 def _add(folded: dict[tuple[str | None, str], list[int]], brand: str | None, bucket: str, row: Sequence[Any]) -> None:
     counts = dict(zip(_SQL_COLUMNS, row))
     into = folded.setdefault((brand, bucket), [0] * len(_SUMMED))
@@ -166,6 +194,7 @@ def sentiment_stats(
         else:
             sql, params = stats_sql(db.dialect, by, spellings, since, until, no_brand, zone)
             rows = [dict(zip(_SQL_COLUMNS, row)) for row in db.execute(sql, params).fetchall()]
+            rows = _rekeyed(rows, by, zone) if zone != "UTC" else rows
         # Sorted here, not by the database: PostgreSQL puts NULL last and follows its locale's collation, SQLite
         # neither.
         rows.sort(key=lambda row: (row["brand"] is not None, row["brand"] or "", row["bucket"]))

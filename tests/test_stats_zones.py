@@ -32,6 +32,19 @@ def test_a_berlin_day_of_23_hours_holds_its_own_mentions_on_both_backends(invoke
         ("2026-03-30", "Europe/Berlin", 1, False)]
 
 
+def test_a_havana_day_whose_midnight_comes_twice_holds_all_its_mentions_on_both_backends(invoke, store_target):
+    # 2025-11-02: clocks go from 01:00 (-04:00) back to 00:00 (-05:00), so midnight comes at 04:00Z and at 05:00Z;
+    # the day's mentions after the change were counted by PostgreSQL in a day starting at 05:00Z, and left out.
+    path = _seed(store_target, "2025-11-02T03:30:00", "2025-11-02T04:30:00", "2025-11-02T05:30:00",
+                 "2025-11-02T12:00:00")
+
+    rows = _stats(invoke, "--db", path, "stats", "--tz", "America/Havana", "--by", "day",
+                  "--since", "2025-11-01", "--until", "2025-11-03")
+
+    assert [(r["bucket"], r["total"], r["promoters"], r["nss"]) for r in rows] == [
+        ("2025-11-01", 1, 1, 100.0), ("2025-11-02", 3, 3, 100.0)]
+
+
 def test_the_repeated_hour_of_a_new_york_autumn_night_is_two_buckets_labelled_by_offset(invoke, store_target):
     # 2026-11-01: 01:00-02:00 happens twice in New York, first at -04:00 (05:00Z), then at -05:00 (06:00Z).
     path = _seed(store_target, "2026-11-01T05:30:00", "2026-11-01T06:10:00", "2026-11-01T06:20:00")
