@@ -121,11 +121,17 @@ class ReplayCollectorConfig(Strict):
     interval: Duration = timedelta(minutes=15)
 
 
+# Languages without an ISO 639-1 code that the services take by their three letters: Filipino (Google Play's hl=fil,
+# Android's locale) and Sorani Kurdish (Twitter's lang:ckb); configs naming them worked before tags were checked.
+SERVICE_LANGUAGES = frozenset({"fil", "ckb"})
+
+
 def _collector_language(tag: str | None) -> str | None:
-    """A collector's language filter as its API takes it (en, pt-BR, pt_BR, Twitter's iw), refused unless it names an
-    ISO 639-1 language as a collected mention's tag must (`sentiment.language.language_tag`): `lang: xx` reached the
-    API, which found nothing or everything."""
-    if tag is not None and language_tag(tag) is None:
+    """A collector's language filter as its API takes it (en, pt-BR, pt_BR, Twitter's iw, Google Play's fil), refused
+    unless it names an ISO 639-1 language as a collected mention's tag must (`sentiment.language.language_tag`), or
+    one of SERVICE_LANGUAGES: `lang: xx` reached the API, which found nothing or everything."""
+    primary = re.split(r"[-_]", tag.strip().lower(), maxsplit=1)[0] if tag is not None else None
+    if tag is not None and language_tag(tag) is None and primary not in SERVICE_LANGUAGES:
         raise ValueError(f"{tag!r} is not a language: use an ISO 639-1 code (two letters, such as en, de or ja), "
                          "with a region if the service takes one (pt-BR)")
     return tag

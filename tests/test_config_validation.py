@@ -355,3 +355,16 @@ def test_a_collectors_language_of_no_iso_639_1_code_is_refused_at_load_and_by_ch
         assert "collectors.1.lang: 'qq_BR' is not a language" in shown
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert [c.lang for c in load_config(good).collectors] == ["iw", "pt_BR", "zh-TW"]
+
+
+def test_a_collectors_language_the_service_takes_by_three_letters_still_loads(tmp_path):
+    from brandpulse.config import ConfigError, load_config
+
+    play = "  - {name: gp%d, type: googleplay, app_id: com.acme, lang: %s}\n"
+    path = write_config(tmp_path / "c.yaml", _twitter("ckb") + play % (1, "fil") + play % (2, "fil_PH"))
+
+    # Was: 'fil' is not a language, every command refused, though Google Play reads hl=fil (Filipino) and Twitter
+    # lang:ckb (Sorani Kurdish), and the config loaded before tags were checked.
+    assert [c.lang for c in load_config(path).collectors] == ["ckb", "fil", "fil_PH"]
+    with pytest.raises(ConfigError, match="'eng' is not a language"):
+        load_config(write_config(tmp_path / "eng.yaml", _twitter("eng")))
