@@ -7,7 +7,7 @@ import praw
 import pytest
 import vcr
 
-from brandpulse.collectors.base import BrandQuery, CollectorError
+from brandpulse.collectors.base import BrandQuery, CollectorError, MalformedPayload, RetryLater
 from brandpulse.collectors.reddit import RedditCollector, search_query
 from tests.local_http import silent_proxy
 
@@ -16,6 +16,8 @@ HERE = Path(__file__).resolve().parent
 RECORDED = HERE / "cassettes" / "shared"
 OURS = HERE / "cassettes"
 BRAND = BrandQuery("Pinebrook Coffee", ("pinebrook", "@pinebrookcoffee"), ("pinebrook park",))
+# What the recorded search of r/all (cassettes/shared) finds; the derived_* cassettes edit that recording.
+PRAW = BrandQuery("PRAW", ("praw", "reddit"))
 SECRETS = {"<ACCESS_TOKEN>": "test-access-token", "<BASIC_AUTH>": "dGVzdDp0ZXN0", "<USER_AGENT>": "brandpulse-tests"}
 
 replay = vcr.VCR(record_mode="none", match_on=["method", "path"], serializer="json",
@@ -202,3 +204,12 @@ def test_an_exclusion_written_with_at_or_hash_excludes_on_reddit_as_a_keyword_so
     # Was kept: "@sunday" and "#oat" were looked for as written, which nobody writes on Reddit (u/sunday, r/oat).
     assert search_query(query) == '("pinebrook") NOT "sunday" NOT "oat"'
     assert not any("Sunday" in m.text or "oat" in m.text for m in result.mentions) and result.mentions
+
+
+def test_a_later_page_failing_with_502_keeps_the_recorded_first_page_and_the_watermark(no_sleep):
+    cursor = {"submissions": {"at": "2015-01-01T00:00:00+00:00", "ids": []}}
+    result = run(OURS / "derived_reddit_page2_502.json", PRAW, cursor, ("all",), limit=150)
+
+    assert sorted(m.external_id for m in result.mentions) == ["t3_3b4erh", "t3_3gpbiu", "t3_3x4kt2"]
+    assert result.error == "reddit: server error (received 502 HTTP response); the next run retries"
+    assert result.cursor["submissions"] == cursor["submissions"] and result.retry is None

@@ -1,0 +1,104 @@
+"""Builds the `derived_*` cassettes in this folder from the recorded ones in shared/ (run once; the files are committed).
+
+Unlike make_twitter_cassettes.py and make_reddit_cassettes.py, which write answers from the API documentation, each
+cassette here starts from a real recording (shared/PROVENANCE.md says where each comes from) and edits only what the
+failure needs: a status, a header or two, a body cut short or changed. Each file's `_note` names the recording, the
+interactions taken from it and every edit. Requests are left as recorded: the tests match on method and path.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SHARED = HERE / "shared"
+SEARCH_FILE, COMMENTS_FILE = "praw_subreddit_search.json", "praw_subreddit_comments.json"
+HTML_502 = "<html><body><h1>502 Bad Gateway</h1></body></html>"
+
+
+def _recorded(name: str) -> list[dict]:
+    return json.loads((SHARED / name).read_text(encoding="utf-8"))["interactions"]
+
+
+TOKEN, SEARCH = _recorded(SEARCH_FILE)
+(COMMENTS,) = _recorded(COMMENTS_FILE)
+CHILDREN = json.loads(SEARCH["response"]["body"]["string"])["data"]["children"]
+
+
+def edited(recorded: dict, status: int, message: str, body: str | dict | None = None,
+           headers: dict[str, str] | None = None) -> dict:
+    """A copy of a recorded interaction answering `status`, with `body` and `headers` in place of the recorded ones."""
+    interaction = copy.deepcopy(recorded)
+    response = interaction["response"]
+    response["status"] = {"code": status, "message": message}
+    if body is not None:
+        response["body"]["string"] = body if isinstance(body, str) else json.dumps(body)
+        response["headers"].pop("Content-Length", None)
+    response["headers"].update({name: [value] for name, value in (headers or {}).items()})
+    return interaction
+
+
+def search_page(children: list[dict], after: str | None = None) -> dict:
+    """The recorded search answer listing `children` instead, followed by page `after`."""
+    body = json.loads(SEARCH["response"]["body"]["string"])
+    body["data"].update(children=children, after=after)
+    return edited(SEARCH, 200, "OK", body)
+
+
+UNAUTHORIZED = {"message": "Unauthorized", "error": 401}
+RATE_HEADERS = {"x-ratelimit-remaining": "0", "x-ratelimit-used": "600", "x-ratelimit-reset": "412"}
+XPOST_PARENT = {**CHILDREN[3]["data"], "author": "[deleted]", "selftext": "[deleted]", "num_crossposts": 3}
+XPOST = copy.deepcopy(CHILDREN[4])
+XPOST["data"].update(crosspost_parent=XPOST_PARENT["name"], crosspost_parent_list=[XPOST_PARENT])
+
+# name: (what the recording became, interactions)
+REDDIT = {
+    # prawcore drops the token and asks for a new one after a 401, three times; Reddit's 401 gave no
+    # www-authenticate header (prawcore maps only a 403 or a header naming invalid_token/insufficient_scope).
+    "derived_reddit_401_no_www_authenticate": (
+        f"{SEARCH_FILE}: interaction 0 (token) as recorded, four times; interaction 1 (search) three times with "
+        "status 401 and body {\"message\": \"Unauthorized\", \"error\": 401}",
+        [TOKEN, edited(SEARCH, 401, "Unauthorized", UNAUTHORIZED)] * 3 + [TOKEN],
+    ),
+    # Reddit's 429 says when its window resets in x-ratelimit-reset (seconds from now), without Retry-After.
+    "derived_reddit_429_ratelimit_reset": (
+        f"{SEARCH_FILE}: interaction 0 (token) as recorded; interaction 1 (search) with status 429, body "
+        "'Too Many Requests' and headers x-ratelimit-remaining 0, x-ratelimit-used 600, x-ratelimit-reset 412",
+        [TOKEN, edited(SEARCH, 429, "Too Many Requests", "Too Many Requests", RATE_HEADERS)],
+    ),
+    # A 429 whose Retry-After is an HTTP date (RFC 9110 allows seconds or a date).
+    "derived_reddit_429_retry_after_date": (
+        f"{SEARCH_FILE}: interaction 0 (token) as recorded; interaction 1 (search) with status 429, body "
+        "'Too Many Requests' and header Retry-After 'Fri, 20 Nov 2026 13:10:00 GMT'",
+        [TOKEN, edited(SEARCH, 429, "Too Many Requests", "Too Many Requests",
+                       {"Retry-After": "Fri, 20 Nov 2026 13:10:00 GMT"})],
+    ),
+    # A cross-post of a post its author deleted: Reddit's crosspost_parent_list carries the raw "[deleted]".
+    "derived_reddit_crosspost_of_deleted": (
+        f"{SEARCH_FILE}: interaction 0 (token) as recorded; interaction 1 (search) listing only its 5th post "
+        "(3qc02b), made a cross-post of its 4th (1qvzkd) with that one's author and selftext '[deleted]' and "
+        f"num_crossposts 3; {COMMENTS_FILE}: interaction 0 (comments) as recorded",
+        [TOKEN, search_page([XPOST]), COMMENTS],
+    ),
+    # A 502 from the CDN on the second search page, three times (prawcore retries): the first page is kept.
+    "derived_reddit_page2_502": (
+        f"{SEARCH_FILE}: interaction 0 (token) as recorded; interaction 1 (search) twice: listing its first 3 "
+        "posts with after 't3_3b4erh', then three times status 502 with an HTML body",
+        [TOKEN, search_page(CHILDREN[:3], "t3_3b4erh")]
+        + [edited(SEARCH, 502, "Bad Gateway", HTML_502, {"Content-Type": "text/html"})] * 3,
+    ),
+}
+
+
+def main() -> None:
+    for name, (edits, interactions) in REDDIT.items():
+        note = ("Derived from the recorded praw cassettes in shared/ (see shared/PROVENANCE.md and "
+                "make_derived_cassettes.py): " + edits)
+        cassette = {"_note": note, "interactions": interactions, "version": 1}
+        (HERE / f"{name}.json").write_text(json.dumps(cassette, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
