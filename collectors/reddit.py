@@ -21,7 +21,8 @@ import prawcore
 import requests
 
 from brandpulse.collectors.base import (
-    FUTURE_TOLERANCE, BrandQuery, CollectorError, CollectResult, MalformedItem, MalformedPayload, Mention, RetryLater,
+    FUTURE_TOLERANCE, BrandQuery, CollectorError, CollectResult, HttpStatusError, MalformedItem, MalformedPayload,
+    Mention, RetryLater,
 )
 from brandpulse.collectors.brands import BrandMatcher
 from brandpulse.collectors.http import retry_after
@@ -212,29 +213,62 @@ class RedditCollector:
                 yield next(iterator)
             except StopIteration:
                 return
-            except prawcore.TooManyRequests as exc:
-                # prawcore waits out Reddit's x-ratelimit headers itself, but a 429 is raised at once: the service
-                # then skips the collector for the Retry-After it gives.
-                raise RetryLater(f"reddit: rate limited ({exc}); the next run after then resumes from the saved "
-                                 "cursor", 429, **retry_after(exc.response.headers)) from exc
-            except prawcore.ServerError as exc:
-                if exc.response.status_code == 503 and (wait := retry_after(exc.response.headers)):
-                    raise RetryLater(f"reddit: server unavailable ({exc}, Retry-After "
-                                     f"{exc.response.headers.get('Retry-After')}); the next run after then retries",
-                                     503, **wait) from exc
-                raise CollectorError(f"reddit: server error ({exc}); the next run retries") from exc
-            except prawcore.BadJSON as exc:
-                raise MalformedPayload(f"reddit: malformed payload (not JSON) from {exc.response.url}") from exc
-            except prawcore.OAuthException as exc:
-                raise CollectorError(f"reddit: authentication failed ({exc}); check REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET") from exc
-            except prawcore.ResponseException as exc:
-                if exc.response.status_code == 401:  # the token request refused the app's id or secret
-                    raise CollectorError(f"reddit: authentication failed ({exc}); check REDDIT_CLIENT_ID and "
-                                         "REDDIT_CLIENT_SECRET") from exc
-                raise CollectorError(f"reddit: HTTP error ({exc}); check the configured subreddits") from exc
-            except prawcore.RequestException as exc:
-                raise CollectorError(f"reddit: request failed ({exc.original_exception.__class__.__name__}: {exc}); the next run retries") from exc
-            except (prawcore.PrawcoreException, praw.exceptions.PRAWException, requests.RequestException) as exc:
-                raise CollectorError(f"reddit: {exc.__class__.__name__}: {exc}") from exc
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                raise MalformedPayload(f"reddit: malformed payload ({exc.__class__.__name__}: {exc})") from exc
+            except (prawcore.PrawcoreException, praw.exceptions.PRAWException, requests.RequestException,
+                    KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise _collector_error(exc) from exc
+
+
+AUTH_CHECK = "check REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET"
+
+
+def _collector_error(exc: Exception) -> CollectorError:
+    """The `CollectorError` saying what a praw listing's exception means."""
+    if isinstance(exc, prawcore.TooManyRequests):
+        # prawcore waits out Reddit's x-ratelimit headers itself, but a 429 is raised at once: the service
+        # then skips the collector for the Retry-After it gives.
+        return RetryLater(f"reddit: rate limited ({exc}); the next run after then resumes from the saved cursor", 429,
+                          **retry_after(exc.response.headers))
+    if isinstance(exc, prawcore.ServerError):
+        if exc.response.status_code == 503 and (wait := retry_after(exc.response.headers)):
+            said = exc.response.headers.get("Retry-After")
+            return RetryLater(f"reddit: server unavailable ({exc}, Retry-After {said}); the next run after then "
+                              "retries", 503, **wait)
+        return CollectorError(f"reddit: server error ({exc}); the next run retries")
+    if isinstance(exc, prawcore.BadJSON):
+        return MalformedPayload(f"reddit: malformed payload (not JSON) from {exc.response.url}")
+    if isinstance(exc, prawcore.OAuthException):
+        return CollectorError(f"reddit: authentication failed ({exc}); {AUTH_CHECK}")
+    if isinstance(exc, prawcore.ResponseException):
+        if exc.response.status_code == 401:  # the token request refused the app's id or secret
+            return CollectorError(f"reddit: authentication failed ({exc}); {AUTH_CHECK}")
+        return CollectorError(f"reddit: HTTP error ({exc}); check the configured subreddits")
+    if isinstance(exc, prawcore.RequestException):
+        return CollectorError(f"reddit: request failed ({exc.original_exception.__class__.__name__}: {exc}); "
+                              "the next run retries")
+    if isinstance(exc, prawcore.PrawcoreException | praw.exceptions.PRAWException | requests.RequestException):
+        return CollectorError(f"reddit: {exc.__class__.__name__}: {exc}")
+    if (answer := _unmapped_answer(exc)) is not None:
+        return _refused(answer)
+    return MalformedPayload(f"reddit: malformed payload ({exc.__class__.__name__}: {exc})")
+
+
+def _unmapped_answer(exc: Exception) -> requests.Response | None:
+    """The HTTP error answer prawcore was turning into its own exception when `exc` arose, else None: prawcore
+    fails with a KeyError of its own on a 401 or 403 whose www-authenticate header is missing or unknown to it."""
+    answer, frame = None, exc.__traceback__
+    while frame is not None:
+        local = frame.tb_frame.f_locals.get("response")
+        if isinstance(local, requests.Response) and frame.tb_frame.f_globals.get("__name__", "").startswith("prawcore"):
+            answer = local
+        frame = frame.tb_next
+    return answer if answer is not None and answer.status_code >= 400 else None
+
+
+def _refused(answer: requests.Response) -> CollectorError:
+    """The error for an HTTP error answer prawcore could not map to one of its exceptions."""
+    status = answer.status_code
+    if status == 401:  # an access token Reddit no longer accepts, and a new one refused as well
+        return CollectorError(f"reddit: authentication failed (received 401 HTTP response); {AUTH_CHECK}")
+    if status == 403:
+        return CollectorError("reddit: HTTP error (received 403 HTTP response); check the configured subreddits")
+    return HttpStatusError(f"reddit: HTTP {status} from {answer.url}; the next run retries", status)

@@ -7,7 +7,7 @@ import praw
 import pytest
 import vcr
 
-from brandpulse.collectors.base import BrandQuery, CollectorError, MalformedPayload, RetryLater
+from brandpulse.collectors.base import BrandQuery, CollectorError, MalformedPayload
 from brandpulse.collectors.reddit import RedditCollector, search_query
 from tests.local_http import silent_proxy
 
@@ -213,3 +213,13 @@ def test_a_later_page_failing_with_502_keeps_the_recorded_first_page_and_the_wat
     assert sorted(m.external_id for m in result.mentions) == ["t3_3b4erh", "t3_3gpbiu", "t3_3x4kt2"]
     assert result.error == "reddit: server error (received 502 HTTP response); the next run retries"
     assert result.cursor["submissions"] == cursor["submissions"] and result.retry is None
+
+
+def test_a_401_without_www_authenticate_is_an_authentication_failure_naming_the_variables_not_a_malformed_payload():
+    with pytest.raises(CollectorError) as raised:
+        run(OURS / "derived_reddit_401_no_www_authenticate.json", PRAW, subreddits=("all",))
+
+    # Was MalformedPayload 'reddit: malformed payload (KeyError: 401)': prawcore maps a 401 by that header alone.
+    assert not isinstance(raised.value, MalformedPayload)
+    assert str(raised.value) == ("reddit: authentication failed (received 401 HTTP response); check REDDIT_CLIENT_ID "
+                                 "and REDDIT_CLIENT_SECRET")

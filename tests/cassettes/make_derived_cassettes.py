@@ -1,4 +1,4 @@
-"""Builds the `derived_*` cassettes in this folder from the recorded ones in shared/ (run once; the files are committed).
+"""Builds the `derived_*` cassettes here from the recorded ones in shared/ (run once; the files are committed).
 
 Unlike make_twitter_cassettes.py and make_reddit_cassettes.py, which write answers from the API documentation, each
 cassette here starts from a real recording (shared/PROVENANCE.md says where each comes from) and edits only what the
