@@ -224,10 +224,7 @@ AUTH_CHECK = "check REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET"
 def _collector_error(exc: Exception) -> CollectorError:
     """The `CollectorError` saying what a praw listing's exception means."""
     if isinstance(exc, prawcore.TooManyRequests):
-        # prawcore waits out Reddit's x-ratelimit headers itself, but a 429 is raised at once: the service
-        # then skips the collector for the Retry-After it gives.
-        return RetryLater(f"reddit: rate limited ({exc}); the next run after then resumes from the saved cursor", 429,
-                          **retry_after(exc.response.headers))
+        return _rate_limited(exc.response, str(exc))
     if isinstance(exc, prawcore.ServerError):
         if exc.response.status_code == 503 and (wait := retry_after(exc.response.headers)):
             said = exc.response.headers.get("Retry-After")
@@ -250,6 +247,19 @@ def _collector_error(exc: Exception) -> CollectorError:
     if (answer := _unmapped_answer(exc)) is not None:
         return _refused(answer)
     return MalformedPayload(f"reddit: malformed payload ({exc.__class__.__name__}: {exc})")
+
+
+def _rate_limited(answer: requests.Response, said: str) -> RetryLater:
+    """A 429: prawcore waits out Reddit's x-ratelimit headers on the answers that allow a request, but raises a 429 at
+    once; the service then skips the collector, for every brand, for the Retry-After it gives, else until Reddit's
+    window resets (x-ratelimit-reset, in seconds from now)."""
+    wait = retry_after(answer.headers)
+    reset = (answer.headers.get("x-ratelimit-reset") or "").strip()
+    if not wait and reset.isdigit():
+        wait = {"delay": timedelta(seconds=min(int(reset), 10**7))}
+        said += f", x-ratelimit-reset {reset} s"
+    then = "after then " if wait else ""
+    return RetryLater(f"reddit: rate limited ({said}); the next run {then}resumes from the saved cursor", 429, **wait)
 
 
 def _unmapped_answer(exc: Exception) -> requests.Response | None:

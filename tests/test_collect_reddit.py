@@ -1,13 +1,13 @@
 import json
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import praw
 import pytest
 import vcr
 
-from brandpulse.collectors.base import BrandQuery, CollectorError, MalformedPayload
+from brandpulse.collectors.base import BrandQuery, CollectorError, MalformedPayload, RetryLater
 from brandpulse.collectors.reddit import RedditCollector, search_query
 from tests.local_http import silent_proxy
 
@@ -223,3 +223,31 @@ def test_a_401_without_www_authenticate_is_an_authentication_failure_naming_the_
     assert not isinstance(raised.value, MalformedPayload)
     assert str(raised.value) == ("reddit: authentication failed (received 401 HTTP response); check REDDIT_CLIENT_ID "
                                  "and REDDIT_CLIENT_SECRET")
+
+
+def test_a_429_with_reddits_x_ratelimit_reset_asks_the_service_to_wait_those_seconds():
+    with pytest.raises(RetryLater) as raised:
+        run(OURS / "derived_reddit_429_ratelimit_reset.json", PRAW, subreddits=("all",))
+
+    # Was no wait (Reddit sends no Retry-After): the next brand's search went out at once, prawcore sleeping 412 s
+    # before it (its limiter read the 429's headers) to be refused again, and the next run did the same.
+    assert raised.value.delay == timedelta(seconds=412) and raised.value.until is None
+    assert "x-ratelimit-reset 412 s); the next run after then resumes" in str(raised.value)
+
+
+def test_a_429_with_x_ratelimit_reset_defers_reddit_for_every_brand_without_sleeping(tmp_path, monkeypatch, no_sleep):
+    from brandpulse.config import load_config
+    from brandpulse.pipeline import Pipeline
+    from tests.conftest import write_config
+
+    for name in ("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET", "REDDIT_USER_AGENT"):
+        monkeypatch.setenv(name, "test")
+    config = write_config(tmp_path / "c.yaml", "brands: [{name: PRAW, keywords: [praw]}, {name: Other, keywords: [x]}]"
+                          "\ncollectors: [{type: reddit, subreddits: [all]}]\n")
+    now = datetime(2026, 11, 20, 13, tzinfo=timezone.utc)
+    pipeline = Pipeline(load_config(config), tmp_path / "db.sqlite", clock=lambda: now)
+    with replay.use_cassette(str(OURS / "derived_reddit_429_ratelimit_reset.json"), allow_playback_repeats=True):
+        report = pipeline.collect(now)
+
+    assert report.deferred == {"reddit": now + timedelta(seconds=412)}
+    assert list(report.failures) == ["reddit:PRAW"] and no_sleep == []  # was: slept 412 s, then Other refused too
