@@ -264,7 +264,8 @@ def _rate_limited(answer: requests.Response, said: str) -> RetryLater:
 
 def _unmapped_answer(exc: Exception) -> requests.Response | None:
     """The HTTP error answer prawcore was turning into its own exception when `exc` arose, else None: prawcore
-    fails with a KeyError of its own on a 401 or 403 whose www-authenticate header is missing or unknown to it."""
+    fails with a KeyError of its own on a 401 or 403 whose www-authenticate header is missing or unknown to it, and
+    with a ValueError on a 429 whose Retry-After is an HTTP date (it reads seconds only)."""
     answer, frame = None, exc.__traceback__
     while frame is not None:
         local = frame.tb_frame.f_locals.get("response")
@@ -277,6 +278,8 @@ def _unmapped_answer(exc: Exception) -> requests.Response | None:
 def _refused(answer: requests.Response) -> CollectorError:
     """The error for an HTTP error answer prawcore could not map to one of its exceptions."""
     status = answer.status_code
+    if status == 429:
+        return _rate_limited(answer, "received 429 HTTP response")
     if status == 401:  # an access token Reddit no longer accepts, and a new one refused as well
         return CollectorError(f"reddit: authentication failed (received 401 HTTP response); {AUTH_CHECK}")
     if status == 403:

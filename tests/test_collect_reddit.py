@@ -251,3 +251,13 @@ def test_a_429_with_x_ratelimit_reset_defers_reddit_for_every_brand_without_slee
 
     assert report.deferred == {"reddit": now + timedelta(seconds=412)}
     assert list(report.failures) == ["reddit:PRAW"] and no_sleep == []  # was: slept 412 s, then Other refused too
+
+
+def test_a_429_whose_retry_after_is_a_date_asks_to_wait_until_then_not_a_malformed_payload():
+    with pytest.raises(RetryLater) as raised:
+        run(OURS / "derived_reddit_429_retry_after_date.json", PRAW, subreddits=("all",))
+
+    # Was "reddit: malformed payload (ValueError: could not convert string to float: 'Fri, ...')", no wait asked:
+    # prawcore reads Retry-After as seconds only.
+    assert raised.value.until == datetime(2026, 11, 20, 13, 10, tzinfo=timezone.utc)
+    assert str(raised.value).startswith("reddit: rate limited (received 429 HTTP response)")
