@@ -78,10 +78,17 @@ def _created(fields: dict[str, Any]) -> datetime:
     return datetime.fromtimestamp(value, timezone.utc)
 
 
+# What Reddit leaves as the body of a post its moderators removed or its author deleted: not the author's words
+# (and as its author, in the raw JSON).
+GONE = ("[removed]", "[deleted]")
+
+
 def _mention(fields: dict[str, Any], text: str, brand: str, amplification: int = 0) -> Mention:
     if not fields.get("id") or not isinstance(text, str):
         raise MalformedItem(f"item without id or text: {str(fields)[:80]!r}")
     author = fields.get("author")
+    # praw gives a listed post's deleted author as None; a cross-post's original comes raw, as '[deleted]'.
+    author = None if author in GONE else author
     permalink = fields.get("permalink")
     return Mention(
         source=SOURCE,
@@ -106,10 +113,6 @@ def submission_to_mention(thing: Any, brand: str, about_brand: Any = lambda text
         if about_brand(original.text):
             return original
     return _mention(fields, _submission_text(fields), brand)
-
-
-# What Reddit leaves as the body of a post its moderators removed or its author deleted: not the author's words.
-GONE = ("[removed]", "[deleted]")
 
 
 def _submission_text(fields: dict[str, Any]) -> str:

@@ -261,3 +261,13 @@ def test_a_429_whose_retry_after_is_a_date_asks_to_wait_until_then_not_a_malform
     # prawcore reads Retry-After as seconds only.
     assert raised.value.until == datetime(2026, 11, 20, 13, 10, tzinfo=timezone.utc)
     assert str(raised.value).startswith("reddit: rate limited (received 429 HTTP response)")
+
+
+def test_a_cross_post_of_a_deleted_post_counts_as_its_original_without_the_deleted_marker_as_author():
+    result = run(OURS / "derived_reddit_crosspost_of_deleted.json", PRAW, subreddits=("all",))
+
+    original = next(m for m in result.mentions if m.external_id.startswith("t3_"))
+    assert (original.external_id, original.text) == ("t3_1qvzkd", "Praw, opening a user page.")
+    assert original.amplification == 3
+    # Was '[deleted]': the original comes as Reddit's raw JSON, where praw makes a listed post's '[deleted]' None.
+    assert original.author is None
