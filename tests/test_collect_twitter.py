@@ -1,3 +1,4 @@
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -18,6 +19,9 @@ RECORDED = HERE / "cassettes" / "shared"
 OURS = HERE / "cassettes"
 RESET = 1795000000
 BRAND = BrandQuery("Pinebrook Coffee", ("pinebrook", "@pinebrookcoffee", "#pinebrook"), ("pinebrook park",))
+# What the recorded search (cassettes/shared) finds; the derived_* cassettes edit that recording.
+TWEEPY = BrandQuery("Tweepy", ("tweepy",))
+NEWEST, OLDEST = "1578516068309794817", "1578511538419212288"  # of the recorded page of 10
 
 
 
@@ -56,11 +60,11 @@ def collector(clock: FakeTime | None = None, **options) -> TwitterCollector:
     return TwitterCollector("twitter", client, sleep=clock.sleep, clock=clock.clock, **options)
 
 
-def run(cassette: Path, cursor=None, **options):
+def run(cassette: Path, cursor=None, query: BrandQuery = BRAND, **options):
     sent: list[dict[str, str]] = []
     with replaying(sent).use_cassette(str(cassette)) as cass:
         sent.clear()  # loading the cassette passed its recorded requests through the hook
-        result = collector(**options).collect(BRAND, cursor)
+        result = collector(**options).collect(query, cursor)
     assert cass.all_played, f"{cassette.name}: not every recorded response was requested"
     return result, sent
 
@@ -237,3 +241,71 @@ def test_json_nested_past_pythons_stack_is_a_malformed_payload_not_a_crash(tmp_p
                       .replace("text/html", "application/json"))
     with pytest.raises(MalformedPayload, match="twitter: the API returned a malformed payload"):
         run(nested)
+
+
+def test_a_500_with_retry_after_on_a_later_page_keeps_the_recorded_page_and_the_next_run_resumes_below_it():
+    result, sent = run(OURS / "derived_twitter_page2_500_retry_after.yaml", {"since_id": "1"}, TWEEPY)
+
+    assert len(result.mentions) == 10 and sent[1]["next_token"] and result.retry is None
+    assert result.error == "twitter: server error 500 Internal Server Error; the next run retries from the saved cursor"
+    assert result.cursor == {"since_id": "1", "sweep": {"newest_id": NEWEST, "until_id": OLDEST}}
+
+
+def test_a_429_past_max_wait_on_a_later_page_keeps_the_page_and_asks_to_wait_until_the_reset():
+    result, _ = run(OURS / "derived_twitter_page2_429.yaml", {"since_id": "1"}, TWEEPY)
+
+    assert len(result.mentions) == 10 and result.cursor["sweep"] == {"newest_id": NEWEST, "until_id": OLDEST}
+    assert result.retry.until == datetime.fromtimestamp(1795003600, timezone.utc)
+    assert result.error.startswith("twitter: rate limited (reset at 2026-11-18T12:06:40+00:00)")
+
+
+def test_a_later_page_cut_short_keeps_the_page_before_it_and_names_the_malformed_payload():
+    result, _ = run(OURS / "derived_twitter_page2_truncated.yaml", {"since_id": "1"}, TWEEPY)
+
+    assert len(result.mentions) == 10 and result.cursor["sweep"]["until_id"] == OLDEST
+    assert result.error.startswith("twitter: the API returned a malformed payload (Expecting")
+
+
+def test_a_page_of_errors_without_data_keeps_the_cursor():
+    result, _ = run(OURS / "derived_twitter_errors_without_data.yaml", {"since_id": "1"}, TWEEPY)
+
+    assert result.mentions == [] and result.cursor == {"since_id": "1"} and result.error is None
+
+
+def _pipeline(tmp_path, monkeypatch, token: str):
+    from brandpulse.config import load_config
+    from brandpulse.pipeline import Pipeline
+    from tests.conftest import write_config
+
+    monkeypatch.setenv("TWITTER_BEARER_TOKEN", token)
+    config = write_config(tmp_path / "c.yaml", "brands: [{name: Tweepy, keywords: [tweepy]}]\n"
+                          "collectors: [{type: twitter, lang: null}]\n")
+    return Pipeline(load_config(config), tmp_path / "db.sqlite")
+
+
+def test_duplicates_across_pages_are_stored_once_and_a_tweet_dated_ahead_as_collected(tmp_path, monkeypatch):
+    now = datetime(2026, 11, 20, 13, tzinfo=timezone.utc)
+    pipeline = _pipeline(tmp_path, monkeypatch, "test-token")
+    with replay.use_cassette(str(OURS / "derived_twitter_duplicates_and_future.yaml")):
+        report = pipeline.collect(now)
+
+    db = pipeline.open()
+    assert report.new == 11 and report.duplicate == 0 and not report.failures
+    assert db.execute("SELECT created_at FROM mentions WHERE text LIKE '2031%'").fetchone()[0].startswith("2026-11-20")
+    (cursor,) = db.execute("SELECT cursor FROM collector_state").fetchone()
+    assert json.loads(cursor) == {"since_id": NEWEST}
+
+
+def test_a_refused_token_is_named_by_its_variable_and_never_reaches_the_store_or_the_log(tmp_path, monkeypatch,
+                                                                                           caplog):
+    token = "AAAA-tw-bearer-5ecret-0042"
+    pipeline = _pipeline(tmp_path, monkeypatch, token)
+    with caplog.at_level("DEBUG"), replay.use_cassette(str(OURS / "derived_twitter_401.yaml")):
+        report = pipeline.collect(datetime(2026, 11, 20, 13, tzinfo=timezone.utc))
+
+    (error,) = report.failures.values()
+    assert error.startswith("twitter: access denied (401 Unauthorized") and "TWITTER_BEARER_TOKEN" in error
+    pipeline.open().close()
+    stored = b"".join(path.read_bytes() for path in tmp_path.glob("db.sqlite*"))
+    assert b"access denied" in stored and token.encode() not in stored
+    assert token not in caplog.text and token not in error

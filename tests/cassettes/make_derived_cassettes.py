@@ -12,9 +12,12 @@ import copy
 import json
 from pathlib import Path
 
+import yaml
+
 HERE = Path(__file__).resolve().parent
 SHARED = HERE / "shared"
 SEARCH_FILE, COMMENTS_FILE = "praw_subreddit_search.json", "praw_subreddit_comments.json"
+TWEETS_FILE = "tweepy_search_recent_tweets.yaml"
 HTML_502 = "<html><body><h1>502 Bad Gateway</h1></body></html>"
 
 
@@ -35,7 +38,8 @@ def edited(recorded: dict, status: int, message: str, body: str | dict | None = 
     response["status"] = {"code": status, "message": message}
     if body is not None:
         response["body"]["string"] = body if isinstance(body, str) else json.dumps(body)
-        response["headers"].pop("Content-Length", None)
+        for name in ("Content-Length", "content-length"):
+            response["headers"].pop(name, None)
     response["headers"].update({name: [value] for name, value in (headers or {}).items()})
     return interaction
 
@@ -92,12 +96,63 @@ REDDIT = {
 }
 
 
+(TWEETS,) = yaml.safe_load((SHARED / TWEETS_FILE).read_text(encoding="utf-8"))["interactions"]
+PAGE = json.loads(TWEETS["response"]["body"]["string"])  # 10 tweets, newest first, and a next_token
+RESET = "1795003600"  # 2026-11-18T12:06:40Z; the tests' clocks run an hour before it
+LAST_PAGE = {"data": PAGE["data"][7:], "meta": {"result_count": 3, "newest_id": PAGE["data"][7]["id"],
+                                                 "oldest_id": PAGE["data"][-1]["id"]}}
+FUTURE = {**PAGE["data"][9], "id": "1578511035148800000", "text": "2031-01-01 tweepy from the future",
+          "created_at": "2031-01-01T00:00:00.000Z", "edit_history_tweet_ids": ["1578511035148800000"]}
+DELETED = {"value": "1578400000000000000", "detail": "Could not find tweet with ids: [1578400000000000000].",
+           "title": "Not Found Error", "resource_type": "tweet", "parameter": "ids", "resource_id":
+           "1578400000000000000", "type": "https://api.twitter.com/2/problems/resource-not-found"}
+TWITTER = {
+    "derived_twitter_page2_500_retry_after": (
+        "interaction 0 as recorded (10 tweets and a next_token), then the same with status 500, an HTML body and "
+        "Retry-After 120",
+        [TWEETS, edited(TWEETS, 500, "Internal Server Error", "<html>Internal Server Error</html>",
+                        {"content-type": "text/html", "Retry-After": "120"})],
+    ),
+    "derived_twitter_page2_429": (
+        f"interaction 0 as recorded, then the same with status 429, a JSON problem body, x-rate-limit-remaining 0 and "
+        f"x-rate-limit-reset {RESET}",
+        [TWEETS, edited(TWEETS, 429, "Too Many Requests", {"title": "Too Many Requests", "detail": "Too Many "
+                        "Requests", "type": "about:blank", "status": 429},
+                        {"x-rate-limit-remaining": "0", "x-rate-limit-reset": RESET})],
+    ),
+    "derived_twitter_page2_truncated": (
+        "interaction 0 as recorded, then the same with its body cut after 300 characters",
+        [TWEETS, edited(TWEETS, 200, "OK", TWEETS["response"]["body"]["string"][:300])],
+    ),
+    "derived_twitter_401": (
+        "interaction 0 with status 401 and the API's JSON problem body for a bearer token it does not accept",
+        [edited(TWEETS, 401, "Unauthorized", {"title": "Unauthorized", "type": "about:blank", "status": 401,
+                                             "detail": "Unauthorized"})],
+    ),
+    "derived_twitter_errors_without_data": (
+        "interaction 0 with its body replaced by one without `data`: only `errors` (a deleted tweet) and a `meta` "
+        "of result_count 0",
+        [edited(TWEETS, 200, "OK", {"errors": [DELETED], "meta": {"result_count": 0}})],
+    ),
+    "derived_twitter_duplicates_and_future": (
+        "interaction 0 as recorded, then the same listing its last 3 tweets again (duplicates) and, below them, one "
+        "new tweet dated 2031-01-01, with no next_token",
+        [TWEETS, edited(TWEETS, 200, "OK", {**LAST_PAGE, "data": LAST_PAGE["data"] + [FUTURE]})],
+    ),
+}
+
+
 def main() -> None:
     for name, (edits, interactions) in REDDIT.items():
         note = ("Derived from the recorded praw cassettes in shared/ (see shared/PROVENANCE.md and "
                 "make_derived_cassettes.py): " + edits)
         cassette = {"_note": note, "interactions": interactions, "version": 1}
         (HERE / f"{name}.json").write_text(json.dumps(cassette, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    for name, (edits, interactions) in TWITTER.items():
+        note = (f"# Derived from the recorded tweepy cassette shared/{TWEETS_FILE} (see shared/PROVENANCE.md and "
+                f"make_derived_cassettes.py):\n# {edits}\n")
+        text = yaml.safe_dump({"interactions": interactions, "version": 1}, sort_keys=False, width=120)
+        (HERE / f"{name}.yaml").write_text(note + text, encoding="utf-8")
 
 
 if __name__ == "__main__":
