@@ -217,7 +217,7 @@ class RedditCollector:
             except StopIteration:
                 return
             except (prawcore.PrawcoreException, praw.exceptions.PRAWException, requests.RequestException,
-                    KeyError, TypeError, ValueError, AttributeError) as exc:
+                    LookupError, TypeError, ValueError, AttributeError) as exc:  # LookupError: KeyError, IndexError
                 raise _collector_error(exc) from exc
 
 

@@ -271,3 +271,11 @@ def test_a_cross_post_of_a_deleted_post_counts_as_its_original_without_the_delet
     assert original.amplification == 3
     # Was '[deleted]': the original comes as Reddit's raw JSON, where praw makes a listed post's '[deleted]' None.
     assert original.author is None
+
+
+def test_a_search_answered_with_a_json_array_is_a_malformed_payload_naming_reddit():
+    with pytest.raises(MalformedPayload) as raised:
+        run(OURS / "derived_reddit_search_array.json", PRAW, subreddits=("all",))
+
+    # Was a bare IndexError 'list index out of range', which named no source and logged a traceback.
+    assert str(raised.value) == "reddit: malformed payload (IndexError: list index out of range)"

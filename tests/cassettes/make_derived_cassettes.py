@@ -86,6 +86,11 @@ REDDIT = {
         f"num_crossposts 3; {COMMENTS_FILE}: interaction 0 (comments) as recorded",
         [TOKEN, search_page([XPOST]), COMMENTS],
     ),
+    # A search answered with a JSON array (a proxy's or a cache's idea of an empty answer), not a Listing.
+    "derived_reddit_search_array": (
+        f"{SEARCH_FILE}: interaction 0 (token) as recorded; interaction 1 (search) with body '[]'",
+        [TOKEN, edited(SEARCH, 200, "OK", "[]")],
+    ),
     # A 502 from the CDN on the second search page, three times (prawcore retries): the first page is kept.
     "derived_reddit_page2_502": (
         f"{SEARCH_FILE}: interaction 0 (token) as recorded; interaction 1 (search) twice: listing its first 3 "
