@@ -245,9 +245,12 @@ def _collector_error(exc: Exception) -> CollectorError:
     if isinstance(exc, prawcore.RequestException):
         return CollectorError(f"reddit: request failed ({exc.original_exception.__class__.__name__}: {exc}); "
                               "the next run retries")
+    answer = _answer(exc)
+    if isinstance(exc, requests.JSONDecodeError) and answer is not None:  # prawcore reads the token's unguarded
+        return MalformedPayload(f"reddit: malformed payload (not JSON) from {answer.url}")
     if isinstance(exc, prawcore.PrawcoreException | praw.exceptions.PRAWException | requests.RequestException):
         return CollectorError(f"reddit: {exc.__class__.__name__}: {exc}")
-    if (answer := _unmapped_answer(exc)) is not None:
+    if answer is not None and answer.status_code >= 400:
         return _refused(answer)
     return MalformedPayload(f"reddit: malformed payload ({exc.__class__.__name__}: {exc})")
 
@@ -265,17 +268,17 @@ def _rate_limited(answer: requests.Response, said: str) -> RetryLater:
     return RetryLater(f"reddit: rate limited ({said}); the next run {then}resumes from the saved cursor", 429, **wait)
 
 
-def _unmapped_answer(exc: Exception) -> requests.Response | None:
-    """The HTTP error answer prawcore was turning into its own exception when `exc` arose, else None: prawcore
-    fails with a KeyError of its own on a 401 or 403 whose www-authenticate header is missing or unknown to it, and
-    with a ValueError on a 429 whose Retry-After is an HTTP date (it reads seconds only)."""
+def _answer(exc: Exception) -> requests.Response | None:
+    """The HTTP answer prawcore was reading when `exc` arose, else None. prawcore fails with a KeyError of its own on
+    a 401 or 403 whose www-authenticate header is missing or unknown to it, with a ValueError on a 429 whose
+    Retry-After is an HTTP date (it reads seconds only), and with a JSONDecodeError on a token answer not JSON."""
     answer, frame = None, exc.__traceback__
     while frame is not None:
         local = frame.tb_frame.f_locals.get("response")
         if isinstance(local, requests.Response) and frame.tb_frame.f_globals.get("__name__", "").startswith("prawcore"):
             answer = local
         frame = frame.tb_next
-    return answer if answer is not None and answer.status_code >= 400 else None
+    return answer
 
 
 def _refused(answer: requests.Response) -> CollectorError:

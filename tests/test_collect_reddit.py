@@ -279,3 +279,11 @@ def test_a_search_answered_with_a_json_array_is_a_malformed_payload_naming_reddi
 
     # Was a bare IndexError 'list index out of range', which named no source and logged a traceback.
     assert str(raised.value) == "reddit: malformed payload (IndexError: list index out of range)"
+
+
+def test_an_access_token_answer_cut_short_is_a_malformed_payload_naming_the_token_request():
+    with pytest.raises(MalformedPayload) as raised:
+        run(OURS / "derived_reddit_token_truncated.json", PRAW, subreddits=("all",))
+
+    # Was 'reddit: JSONDecodeError: Unterminated string starting at: line 1 column 18 (char 17)', naming no request.
+    assert str(raised.value) == "reddit: malformed payload (not JSON) from https://www.reddit.com/api/v1/access_token"

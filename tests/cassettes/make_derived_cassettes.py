@@ -91,6 +91,11 @@ REDDIT = {
         f"{SEARCH_FILE}: interaction 0 (token) as recorded; interaction 1 (search) with body '[]'",
         [TOKEN, edited(SEARCH, 200, "OK", "[]")],
     ),
+    # The access token's answer cut short (a connection dropped mid-body behind a proxy that still says 200).
+    "derived_reddit_token_truncated": (
+        f"{SEARCH_FILE}: interaction 0 (token) with its body cut after 20 characters",
+        [edited(TOKEN, 200, "OK", TOKEN["response"]["body"]["string"][:20])],
+    ),
     # A 502 from the CDN on the second search page, three times (prawcore retries): the first page is kept.
     "derived_reddit_page2_502": (
         f"{SEARCH_FILE}: interaction 0 (token) as recorded; interaction 1 (search) twice: listing its first 3 "
