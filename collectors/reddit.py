@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 import praw
 import prawcore
@@ -222,6 +223,7 @@ class RedditCollector:
 
 
 AUTH_CHECK = "check REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET"
+ACCESS_TOKEN_PATH = "/api/v1/access_token"
 
 
 def _collector_error(exc: Exception) -> CollectorError:
@@ -241,6 +243,9 @@ def _collector_error(exc: Exception) -> CollectorError:
     if isinstance(exc, prawcore.ResponseException):
         if exc.response.status_code == 401:  # the token request refused the app's id or secret
             return CollectorError(f"reddit: authentication failed ({exc}); {AUTH_CHECK}")
+        if urlsplit(exc.response.url or "").path == ACCESS_TOKEN_PATH:  # Reddit refused the app, not a subreddit
+            return CollectorError(f"reddit: authentication failed ({exc}); {AUTH_CHECK}, and that "
+                                  "REDDIT_USER_AGENT names the app")
         return CollectorError(f"reddit: HTTP error ({exc}); check the configured subreddits")
     if isinstance(exc, prawcore.RequestException):
         return CollectorError(f"reddit: request failed ({exc.original_exception.__class__.__name__}: {exc}); "

@@ -287,3 +287,12 @@ def test_an_access_token_answer_cut_short_is_a_malformed_payload_naming_the_toke
 
     # Was 'reddit: JSONDecodeError: Unterminated string starting at: line 1 column 18 (char 17)', naming no request.
     assert str(raised.value) == "reddit: malformed payload (not JSON) from https://www.reddit.com/api/v1/access_token"
+
+
+def test_an_access_token_refused_with_403_names_the_credentials_not_the_subreddits():
+    with pytest.raises(CollectorError) as raised:
+        run(OURS / "derived_reddit_token_403.json", PRAW, subreddits=("all",))
+
+    # Was 'reddit: HTTP error (received 403 HTTP response); check the configured subreddits', which no token asks for.
+    assert str(raised.value) == ("reddit: authentication failed (received 403 HTTP response); check REDDIT_CLIENT_ID "
+                                 "and REDDIT_CLIENT_SECRET, and that REDDIT_USER_AGENT names the app")

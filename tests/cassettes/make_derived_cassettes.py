@@ -96,6 +96,11 @@ REDDIT = {
         f"{SEARCH_FILE}: interaction 0 (token) with its body cut after 20 characters",
         [edited(TOKEN, 200, "OK", TOKEN["response"]["body"]["string"][:20])],
     ),
+    # The access token refused with 403 (an app Reddit blocked, or a user agent it refuses), an HTML page as body.
+    "derived_reddit_token_403": (
+        f"{SEARCH_FILE}: interaction 0 (token) with status 403 and an HTML body",
+        [edited(TOKEN, 403, "Forbidden", "<html><body>Blocked</body></html>", {"Content-Type": "text/html"})],
+    ),
     # A 502 from the CDN on the second search page, three times (prawcore retries): the first page is kept.
     "derived_reddit_page2_502": (
         f"{SEARCH_FILE}: interaction 0 (token) as recorded; interaction 1 (search) twice: listing its first 3 "
