@@ -228,25 +228,10 @@ ACCESS_TOKEN_PATH = "/api/v1/access_token"
 
 def _collector_error(exc: Exception) -> CollectorError:
     """The `CollectorError` saying what a praw listing's exception means."""
-    if isinstance(exc, prawcore.TooManyRequests):
-        return _rate_limited(exc.response, str(exc))
-    if isinstance(exc, prawcore.ServerError):
-        if exc.response.status_code == 503 and (wait := retry_after(exc.response.headers)):
-            said = exc.response.headers.get("Retry-After")
-            return RetryLater(f"reddit: server unavailable ({exc}, Retry-After {said}); the next run after then "
-                              "retries", 503, **wait)
-        return CollectorError(f"reddit: server error ({exc}); the next run retries")
-    if isinstance(exc, prawcore.BadJSON):
-        return MalformedPayload(f"reddit: malformed payload (not JSON) from {exc.response.url}")
+    if isinstance(exc, prawcore.ResponseException):
+        return _answered(exc)
     if isinstance(exc, prawcore.OAuthException):
         return CollectorError(f"reddit: authentication failed ({exc}); {AUTH_CHECK}")
-    if isinstance(exc, prawcore.ResponseException):
-        if exc.response.status_code == 401:  # the token request refused the app's id or secret
-            return CollectorError(f"reddit: authentication failed ({exc}); {AUTH_CHECK}")
-        if urlsplit(exc.response.url or "").path == ACCESS_TOKEN_PATH:  # Reddit refused the app, not a subreddit
-            return CollectorError(f"reddit: authentication failed ({exc}); {AUTH_CHECK}, and that "
-                                  "REDDIT_USER_AGENT names the app")
-        return CollectorError(f"reddit: HTTP error ({exc}); check the configured subreddits")
     if isinstance(exc, prawcore.RequestException):
         return CollectorError(f"reddit: request failed ({exc.original_exception.__class__.__name__}: {exc}); "
                               "the next run retries")
@@ -258,6 +243,26 @@ def _collector_error(exc: Exception) -> CollectorError:
     if answer is not None and answer.status_code >= 400:
         return _refused(answer)
     return MalformedPayload(f"reddit: malformed payload ({exc.__class__.__name__}: {exc})")
+
+
+def _answered(exc: prawcore.ResponseException) -> CollectorError:
+    """The `CollectorError` for an answer prawcore raised on: its status, or a body that is not JSON."""
+    response = exc.response
+    if isinstance(exc, prawcore.TooManyRequests):
+        return _rate_limited(response, str(exc))
+    if isinstance(exc, prawcore.ServerError):
+        if response.status_code == 503 and (wait := retry_after(response.headers)):
+            return RetryLater(f"reddit: server unavailable ({exc}, Retry-After {response.headers.get('Retry-After')})"
+                              "; the next run after then retries", 503, **wait)
+        return CollectorError(f"reddit: server error ({exc}); the next run retries")
+    if isinstance(exc, prawcore.BadJSON):
+        return MalformedPayload(f"reddit: malformed payload (not JSON) from {response.url}")
+    if response.status_code == 401:  # the token request refused the app's id or secret
+        return CollectorError(f"reddit: authentication failed ({exc}); {AUTH_CHECK}")
+    if urlsplit(response.url or "").path == ACCESS_TOKEN_PATH:  # Reddit refused the app, not a subreddit
+        return CollectorError(f"reddit: authentication failed ({exc}); {AUTH_CHECK}, and that REDDIT_USER_AGENT "
+                              "names the app")
+    return CollectorError(f"reddit: HTTP error ({exc}); check the configured subreddits")
 
 
 def _rate_limited(answer: requests.Response, said: str) -> RetryLater:
