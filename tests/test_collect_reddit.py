@@ -296,3 +296,14 @@ def test_an_access_token_refused_with_403_names_the_credentials_not_the_subreddi
     # Was 'reddit: HTTP error (received 403 HTTP response); check the configured subreddits', which no token asks for.
     assert str(raised.value) == ("reddit: authentication failed (received 403 HTTP response); check REDDIT_CLIENT_ID "
                                  "and REDDIT_CLIENT_SECRET, and that REDDIT_USER_AGENT names the app")
+
+
+def test_a_post_repeated_on_the_next_page_is_kept_once_and_removed_deleted_and_nsfw_posts_as_reddit_lists_them():
+    result = run(OURS / "derived_reddit_duplicates_across_pages.json", PRAW, subreddits=("all",))
+
+    posts = {m.external_id: m for m in result.mentions if m.external_id.startswith("t3_")}
+    assert sorted(posts) == ["t3_1qvzkd", "t3_3b4erh", "t3_3gpbiu", "t3_3qc02b", "t3_3x4kt2", "t3_4at068"]
+    assert len([m for m in result.mentions if m.external_id == "t3_3b4erh"]) == 1
+    assert posts["t3_3gpbiu"].text == "[PRAW][OAuth2Util] Problem using get_banned() : raise Forbidden(_raw=response)"
+    assert posts["t3_3x4kt2"].author is None and posts["t3_3b4erh"].raw["over_18"] is True
+    assert result.cursor["submissions"]["ids"] == ["t3_4at068"] and result.error is None

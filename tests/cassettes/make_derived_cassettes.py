@@ -57,6 +57,11 @@ XPOST_PARENT = {**CHILDREN[3]["data"], "author": "[deleted]", "selftext": "[dele
 XPOST = copy.deepcopy(CHILDREN[4])
 XPOST["data"].update(crosspost_parent=XPOST_PARENT["name"], crosspost_parent_list=[XPOST_PARENT])
 
+ODD = copy.deepcopy(CHILDREN)
+ODD[0]["data"].update(selftext="[removed]", removed_by_category="moderator")
+ODD[1]["data"].update(selftext="[deleted]", author="[deleted]")
+ODD[2]["data"].update(over_18=True)
+
 # name: (what the recording became, interactions)
 REDDIT = {
     # prawcore drops the token and asks for a new one after a 401, three times; Reddit's 401 gave no
@@ -100,6 +105,15 @@ REDDIT = {
     "derived_reddit_token_403": (
         f"{SEARCH_FILE}: interaction 0 (token) with status 403 and an HTML body",
         [edited(TOKEN, 403, "Forbidden", "<html><body>Blocked</body></html>", {"Content-Type": "text/html"})],
+    ),
+    # The listing shifted between two pages (a new post pushed one down): the second page repeats the first's last
+    # post; that one is marked NSFW, another removed by its moderators, another deleted by its author.
+    "derived_reddit_duplicates_across_pages": (
+        f"{SEARCH_FILE}: interaction 0 (token) as recorded; interaction 1 (search) twice: listing its posts 1-3 with "
+        "after 't3_3b4erh', then its posts 3-6; post 1 with selftext '[removed]' and removed_by_category "
+        "'moderator', post 2 with author and selftext '[deleted]', post 3 with over_18 true; "
+        f"{COMMENTS_FILE}: interaction 0 (comments) as recorded",
+        [TOKEN, search_page(ODD[:3], "t3_3b4erh"), search_page(ODD[2:]), COMMENTS],
     ),
     # A 502 from the CDN on the second search page, three times (prawcore retries): the first page is kept.
     "derived_reddit_page2_502": (
