@@ -36,7 +36,7 @@ from brandpulse.sentiment.language import language_tag
 from brandpulse.sentiment.nps import categorize, categorize_result, policy_fingerprint, stored_category
 from brandpulse.sentiment.base import SentimentError
 from brandpulse.sentiment.router import LeftUnclassified, PartlyClassified, Scored
-from brandpulse.sentiment.targets import BrandPost, BrandTargets, BrandTerms, brand_texts
+from brandpulse.sentiment.targets import BrandPost, BrandTargets, BrandTerms, BrandText, brand_texts, opposed
 from brandpulse.store import open_db
 
 log = logging.getLogger(__name__)
@@ -307,8 +307,8 @@ class Pipeline:
             log.warning("the NPS mapping changed: %d stored mention(s) recategorised under it", changed)
         return changed
 
-    def _own_texts(self, pending: list[store_mentions.PendingMention]) -> dict[int, str]:
-        """The text to read for each of `pending` whose post names several brands, by id: its brand's clauses."""
+    def _own_texts(self, pending: list[store_mentions.PendingMention]) -> dict[int, BrandText]:
+        """What to read for each of `pending` whose post names several brands, by id: its brand's clauses."""
         texts = brand_texts([BrandPost(p.text, p.brand) for p in pending], self._targets)
         return {p.id: text for p, text in zip(pending, texts) if text is not None}
 
@@ -360,7 +360,7 @@ class Pipeline:
         return done
 
     def _classify_and_save(self, db: Any, pending: list[store_mentions.PendingMention], now: datetime,
-                           left: LeftUnclassified, own: dict[int, str] | None = None) -> int:
+                           left: LeftUnclassified, own: dict[int, BrandText] | None = None) -> int:
         """Read and save `pending`; `own`: `_own_texts` of them (or of more), when the caller has it already."""
         # The batch is read whole as before, so that a post naming one brand gets the very same probabilities
         # (activations are quantized per batch); only the clauses of posts naming several are read besides.
@@ -374,16 +374,18 @@ class Pipeline:
         return store_mentions.save_classifications(db, rows, now)
 
     def _read_own(self, pending: list[store_mentions.PendingMention], scored: list[Scored],
-                  own: dict[int, str]) -> list[Scored]:
+                  own: dict[int, BrandText]) -> list[Scored]:
         """`scored`, with the reading of each brand's clauses for the copies of posts naming several brands."""
         # In the language and by the model of the whole post: a clause is too short to tell its language.
         extra = [i for i, p in enumerate(pending)
-                 if own.get(p.id, p.text) != p.text and scored[i].classification is not None]
+                 if own.get(p.id, BrandText(p.text)) != BrandText(p.text) and scored[i].classification is not None]
         if not extra:
             return scored
-        readings = self.router().classify([own[pending[i].id] for i in extra], [scored[i].lang for i in extra])
+        readings = self.router().classify([own[pending[i].id].text for i in extra], [scored[i].lang for i in extra])
         scored = list(scored)
         for i, reading in zip(extra, readings):
+            if own[pending[i].id].opposite and reading.classification is not None:
+                reading = replace(reading, classification=opposed(reading.classification))
             scored[i] = replace(reading, lang=scored[i].lang)
         return scored
 

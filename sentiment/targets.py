@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from brandpulse.sentiment.base import Classification
 
 # Sentence ends and line breaks, and the clause breaks where a post turns from one brand to another.
 _SENTENCE = re.compile(r"(?<=[.!?…;])\s+|\n+")
@@ -14,6 +16,37 @@ _CONTRAST = (r"but|however|though|although|whereas|while|meanwhile|unlike|instea
 # Words that turn to another brand only when one follows at once ("left Acme for Bolt", "from Acme to Bolt"); before
 # anything else ("waited for an hour", "went to the store") they break nothing.
 _TURNS = r"for|to|over|than|from"
+# Comparisons whose second brand is given the opposite of the first one's reading: "Bolt is better than Acme", "I'd
+# take Bolt over Acme" (a clause opening with than / over, after one naming the first brand), "unlike Acme, Bolt
+# answers" (before one naming it), "switched from Acme to Bolt", "left Acme for Bolt" (a verb of leaving, then the
+# second brand, then to / for and the first brand).
+_AFTER = re.compile(r"(?:than|over)\s", re.IGNORECASE)
+_UNLIKE = re.compile(r"unlike\s", re.IGNORECASE)
+_ARRIVING = re.compile(r"(?:to|for)\s", re.IGNORECASE)
+_LEAVING = re.compile(r"\b(?:switch(?:ed|ing)?|mov(?:e|ed|ing)|went|go(?:ing)?|left|leav(?:e|ing)|quit(?:ting)?|"
+                      r"ditch(?:ed|ing)?|dump(?:ed|ing)?|drop(?:ped|ping)?|upgrad(?:e|ed|ing)|port(?:ed|ing)?|"
+                      r"migrat(?:e|ed|ing)|jump(?:ed|ing)?|chang(?:e|ed|ing)|swap(?:ped|ping)?)\b", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?…;\n]")
+Span = tuple[int, int]
+Unit = tuple[Span, set[str]]
+
+
+@dataclass(frozen=True)
+class BrandText:
+    """What to read for a brand: a text, and whether the brand's reading is that text's with its negative and
+    positive sides swapped (the other side of a comparison)."""
+
+    text: str
+    opposite: bool = False
+
+
+def opposed(classification: Classification) -> Classification:
+    """`classification` with negative and positive swapped, and no complaint: the complaint of a comparison's clause,
+    if any, is to the brand it names, not to the one it is compared with."""
+    label = {"negative": "positive", "positive": "negative"}.get(classification.label, classification.label)
+    negative, neutral, positive = classification.probs
+    complaint = None if classification.complaint is None else 0.0
+    return replace(classification, label=label, probs=(positive, neutral, negative), complaint=complaint)
 
 
 @dataclass(frozen=True)
@@ -34,8 +67,9 @@ def _phrases(phrases: Iterable[str]) -> str | None:
 class BrandTargets:
     """The configured brands, compiled once, and the passage of a post that each brand it names is read in."""
 
-    def __init__(self, brands: Iterable[BrandTerms]):
+    def __init__(self, brands: Iterable[BrandTerms], comparisons: bool = True):
         brands = list(brands)
+        self._comparisons = comparisons  # False: as before they were read (bench/brand_targets.py compares)
         self._rules: dict[str, tuple[re.Pattern[str], re.Pattern[str] | None]] = {}
         for terms in brands:
             if (keywords := _phrases(terms.keywords)) is not None:
@@ -54,18 +88,46 @@ class BrandTargets:
                 if keywords.search(text) and not (exclusions and exclusions.search(text))]
 
     def passages(self, text: str) -> dict[str, str]:
-        """For each brand of a post naming two or more, the part of `text` to read for it (the whole text where its
-        clauses cannot be told apart from the others'); empty for a post naming one brand or none."""
+        """The text of each of `readings(text)`."""
+        return {brand: reading.text for brand, reading in self.readings(text).items()}
+
+    def readings(self, text: str) -> dict[str, BrandText]:
+        """For each brand of a post naming two or more, what to read for it: the part of `text` that speaks of it (the
+        whole text where its clauses cannot be told apart from the others'), or, for a brand named only as the other
+        side of a comparison, the other brand's part read the opposite way; empty for a post naming one brand or
+        none."""
         brands = self.named(text)
         if len(brands) < 2:
             return {}
         found = self._found(text, brands)
-        units = self._bare_merged(text, [((start, end), {b for b in brands
-                                                         if any(s < end and e > start for s, e in found[b])})
-                                         for start, end in self._clauses(text)])
-        owned = _carried(units)
-        read = {brand: _joined(text, [span for span, owners in owned if brand in owners]) for brand in brands}
-        return {brand: passage or text for brand, passage in read.items()}
+        units: list[Unit] = [((start, end), {b for b in brands if any(s < end and e > start for s, e in found[b])})
+                             for start, end in self._clauses(text)]
+        sides, fragments = self._compared(text, units, found) if self._comparisons else ({}, {})
+        owned = _carried(self._bare_merged(text, units))
+        spans = {brand: [span for span, owners in owned if brand in owners] for brand in brands}
+        read = {}
+        for brand in brands:
+            if brand in sides and not spans[brand]:
+                read[brand] = BrandText(_joined(text, spans[sides[brand]]) or text, opposite=True)
+            else:
+                read[brand] = BrandText(_joined(text, sorted(spans[brand] + fragments.get(brand, []))) or text)
+        return read
+
+    def _compared(self, text: str, units: list[Unit], found: dict[str, list[Span]]
+                  ) -> tuple[dict[str, str], dict[str, list[Span]]]:
+        """The brands named as the other side of a comparison, each with the brand it is compared with, and the
+        clauses naming them so (`units` changed in place: such a clause speaks of the brand compared with)."""
+        sides: dict[str, str] = {}
+        fragments: dict[str, list[Span]] = {}
+        for i, (span, owners) in enumerate(units):
+            if len(owners) != 1:
+                continue
+            (brand,) = owners
+            other = _compared_with(text, units, i, [s for s, _ in found[brand] if span[0] <= s < span[1]])
+            if other is not None and sides.setdefault(brand, other) == other:  # a second, other brand: not one side
+                units[i] = (span, {other})
+                fragments.setdefault(brand, []).append(span)
+        return sides, fragments
 
     def _found(self, text: str, brands: Sequence[str]) -> dict[str, list[tuple[int, int]]]:
         """Where `text` names each of `brands`: not inside another brand's longer name ("Acme" of "Acme Pay", which
@@ -76,12 +138,11 @@ class BrandTargets:
                         if not any(o != (s, e) and o[0] <= s and e <= o[1] for o in every)] or found
                 for brand, found in spans.items()}
 
-    def _bare_merged(self, text: str, units: list[tuple[tuple[int, int], set[str]]]
-                     ) -> list[tuple[tuple[int, int], set[str]]]:
+    def _bare_merged(self, text: str, units: list[Unit]) -> list[Unit]:
         """`units` with each clause that is nothing but brand names joined to the next one ("Acme vs Bolt: both lost
         my parcel" says the same of both)."""
-        merged: list[tuple[tuple[int, int], set[str]]] = []
-        pending: tuple[tuple[int, int], set[str]] | None = None
+        merged: list[Unit] = []
+        pending: Unit | None = None
         for span, owners in units:
             if pending is not None:
                 span, owners, pending = (pending[0][0], span[1]), owners | pending[1], None
@@ -96,11 +157,11 @@ class BrandTargets:
 
     def reads_apart(self, text: str, brand: str | None, others: Iterable[str | None]) -> bool:
         """Whether the copy of a post stored for `brand`, holding one reading with its copies stored for `others`
-        (the whole post's, as every copy got before posts were read per brand), needs a reading of its own: its
-        brand's clauses are not the whole post, and not those of one of the others."""
-        passages = self.passages(text)
-        own = passages.get(brand or "", text)
-        return own != text and any(own != passages.get(other or "", text) for other in others)
+        (the whole post's, as every copy got before posts were read per brand), needs a reading of its own: what it
+        reads is not the whole post, and not what one of the others reads."""
+        readings, whole = self.readings(text), BrandText(text)
+        own = readings.get(brand or "", whole)
+        return own != whole and any(own != readings.get(other or "", whole) for other in others)
 
     def _clauses(self, text: str) -> list[tuple[int, int]]:
         """The (start, end) of each sentence and clause of `text`, without the breaks between them."""
@@ -112,6 +173,33 @@ class BrandTargets:
                 spans.append((start, begin))
             start = max(start, end)
         return spans + [(start, len(text))] * (start < len(text))
+
+
+def _compared_with(text: str, units: Sequence[Unit], i: int, names: Sequence[int]) -> str | None:
+    """The brand that the clause `units[i]`, naming one brand (at `names`), compares that brand with, if it is the
+    other side of a comparison in the same sentence: "than Acme" after "Bolt is better", "unlike Acme" before "Bolt
+    answers", "switched from Acme" before "to Bolt"."""
+    (start, end), owners = units[i]
+
+    def together(j: int) -> bool:  # in the same sentence
+        first, second = sorted(((start, end), units[j][0]))
+        return _SENTENCE_END.search(text, first[1] - 1, second[0]) is None
+
+    def partner(j: int) -> str | None:
+        if not 0 <= j < len(units) or len(units[j][1]) != 1 or units[j][1] == owners or not together(j):
+            return None
+        return next(iter(units[j][1]))
+
+    if _AFTER.match(text, start):
+        return partner(i - 1)
+    if _UNLIKE.match(text, start):
+        return partner(i + 1)
+    # "switched | from Acme | to Bolt": the verb may be in the clause before, cut off by "from".
+    before = units[i - 1][0][0] if i and not units[i - 1][1] and together(i - 1) else start
+    if names and _LEAVING.search(text, before, min(names)) and i + 1 < len(units) and _ARRIVING.match(
+            text, units[i + 1][0][0]):
+        return partner(i + 1)
+    return None
 
 
 def _joined(text: str, spans: Sequence[tuple[int, int]]) -> str:
@@ -144,14 +232,14 @@ class BrandPost:
     brand: str | None
 
 
-def brand_texts(posts: Sequence[BrandPost], targets: BrandTargets) -> list[str | None]:
-    """For each post the text to read for its brand (the whole text for a brand the post does not name), or None where
-    the post names fewer than two configured brands and is read whole, one reading for all its copies."""
-    found: dict[str, dict[str, str]] = {}
-    texts: list[str | None] = []
+def brand_texts(posts: Sequence[BrandPost], targets: BrandTargets) -> list[BrandText | None]:
+    """For each post what to read for its brand (the whole text for a brand the post does not name), or None where the
+    post names fewer than two configured brands and is read whole, one reading for all its copies."""
+    found: dict[str, dict[str, BrandText]] = {}
+    texts: list[BrandText | None] = []
     for post in posts:
         if post.text not in found:
-            found[post.text] = targets.passages(post.text)
-        passages = found[post.text]
-        texts.append(passages.get(post.brand or "", post.text) if passages else None)
+            found[post.text] = targets.readings(post.text)
+        readings = found[post.text]
+        texts.append(readings.get(post.brand or "", BrandText(post.text)) if readings else None)
     return texts

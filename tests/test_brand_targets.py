@@ -5,7 +5,8 @@ import json
 
 from brandpulse.config import load_config
 from brandpulse.pipeline import Pipeline
-from brandpulse.sentiment.targets import BrandPost, BrandTargets, BrandTerms, brand_texts
+from brandpulse.sentiment import Classification
+from brandpulse.sentiment.targets import BrandPost, BrandTargets, BrandTerms, BrandText, brand_texts, opposed
 from brandpulse.store import open_db, transaction
 from tests.conftest import write_config
 
@@ -25,7 +26,8 @@ SINGLE = ["Acme app crashed twice today, so annoying", "love the new Acme rocket
 
 
 def test_each_brand_of_a_post_naming_two_is_given_the_clauses_that_name_it():
-    assert TARGETS.passages(LEFT) == {"Acme": "left Acme Acme never refunded me", "Bolt": "for Bolt"}
+    # "left Acme" is also Bolt's, the other side of the switch; Acme is read in its own clauses, having some.
+    assert TARGETS.passages(LEFT) == {"Acme": "left Acme Acme never refunded me", "Bolt": "left Acme for Bolt"}
     assert TARGETS.passages("Acme dropped my calls. @BoltMobile never has, not once.") == {
         "Acme": "Acme dropped my calls.", "Bolt": "@BoltMobile never has, not once."}
 
@@ -64,11 +66,54 @@ def test_a_post_naming_one_brand_or_an_excluded_one_is_read_whole():
 
 def test_every_copy_of_a_post_naming_two_brands_gets_a_text_of_its_own():
     posts = [BrandPost(LEFT, "Acme"), BrandPost(LEFT, "Bolt"), BrandPost(LEFT, None), BrandPost(LEFT, "Cora")]
-    assert brand_texts(posts, TARGETS) == ["left Acme Acme never refunded me", "for Bolt", LEFT, LEFT]
+    assert brand_texts(posts, TARGETS) == [BrandText("left Acme Acme never refunded me"),
+                                           BrandText("left Acme for Bolt"), BrandText(LEFT), BrandText(LEFT)]
+
+
+BETTER = "Bolt is so much better than Acme, no contest"
+
+
+def test_a_brand_named_only_as_the_other_side_of_a_comparison_is_read_opposite_to_the_one_compared_with():
+    # Was: Acme read in "than Acme" alone, a neutral reading of a post that runs Acme down.
+    assert TARGETS.readings(BETTER) == {"Acme": BrandText(BETTER, opposite=True), "Bolt": BrandText(BETTER)}
+    for post, first in [("switched from Acme to Bolt, never looking back", "switched from Acme to Bolt"),
+                        ("Unlike Acme, Bolt actually answers. Acme support is a joke", "Unlike Acme, Bolt actually"),
+                        ("I'd take Bolt over Acme any day. Dropped calls though", "I'd take Bolt over Acme any day."),
+                        ("Ditched Acme for @BoltMobile, zero fees", "Ditched Acme for @BoltMobile, zero fees")]:
+        readings = TARGETS.readings(post)
+        assert readings["Bolt"].text.startswith(first) and not readings["Bolt"].opposite, post
+    assert TARGETS.readings("switched from Acme to Bolt, never looking back")["Acme"] == BrandText(
+        "switched from Acme to Bolt, never looking back", opposite=True)
+    assert TARGETS.readings("I'd take Bolt over Acme any day. Dropped calls though")["Acme"].opposite
+
+
+def test_a_compared_brand_with_clauses_of_its_own_is_read_in_them():
+    post = "Unlike Acme, Bolt actually answers. Acme support is a joke"
+    assert TARGETS.readings(post)["Acme"] == BrandText("Unlike Acme Acme support is a joke")
+
+
+def test_comparison_words_compare_nothing_without_a_brand_on_each_side_in_one_sentence():
+    for post in ["Acme and Bolt are both pricier than last year", "Acme is great. Over Bolt's dead body",
+                 "I went to the shop. From Acme to Bolt, all down today", "Got a text from Acme about Bolt's outage",
+                 "Acme could learn a thing or two from Bolt"]:
+        assert not any(reading.opposite for reading in TARGETS.readings(post).values()), post
+
+
+def test_a_comparison_naming_one_brand_is_read_whole():
+    for post in ["Acme is better than ever", "switched from Acme to a cheaper plan", "unlike Acme, I hate waiting"]:
+        assert TARGETS.readings(post) == {} and brand_texts([BrandPost(post, "Acme")], TARGETS) == [None]
+
+
+def test_an_opposite_reading_swaps_negative_and_positive_and_complains_of_nothing():
+    reading = Classification("positive", (0.1, 0.2, 0.7), "m", "1", complaint=0.8)
+    assert opposed(reading) == Classification("negative", (0.7, 0.2, 0.1), "m", "1", complaint=0.0)
+    assert opposed(Classification("neutral", (0.3, 0.4, 0.3), "m", "1")).label == "neutral"
 
 
 def test_a_shared_reading_is_read_again_only_where_the_brands_clauses_differ():
     assert TARGETS.reads_apart(LEFT, "Acme", {"Bolt"}) and TARGETS.reads_apart(LEFT, "Bolt", {"Acme"})
+    # The same text, read the opposite way, is another reading.
+    assert TARGETS.reads_apart(BETTER, "Acme", {"Bolt"}) and not TARGETS.reads_apart(BETTER, "Bolt", {"Acme"})
     assert not TARGETS.reads_apart("Acme vs Bolt: both lost my parcel", "Acme", {"Bolt"})
     assert not TARGETS.reads_apart(SINGLE[0], "Acme", {"Bolt"})
 
@@ -94,6 +139,16 @@ def test_the_copies_of_a_post_naming_two_brands_get_the_category_its_text_gives_
     # Was: one reading of the whole post for both, Bolt a detractor of Acme's refund.
     assert _categories(store, LEFT) == {"Acme": "detractor", "Bolt": "passive"}
     assert _categories(store, FINE) == {"Acme": "detractor", "Bolt": "promoter"}
+
+
+def test_the_other_side_of_a_comparison_is_stored_with_the_opposite_reading(tmp_path, invoke):
+    _, store = _ingest(tmp_path, invoke, [BETTER])
+    rows = {brand: (label, probs) for brand, label, *probs in store.execute(
+        "SELECT brand, label, p_negative, p_neutral, p_positive FROM mentions WHERE text = ?", [BETTER])}
+
+    # Was: Acme read in "than Acme", Bolt in "Bolt is so much better no contest".
+    assert rows["Acme"][1] == rows["Bolt"][1][::-1] and rows["Bolt"][0] == "positive", rows
+    assert rows["Acme"][0] == "negative"
 
 
 def test_posts_naming_one_brand_get_the_probabilities_the_batch_read_whole_gives(tmp_path, invoke):
