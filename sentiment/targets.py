@@ -27,6 +27,10 @@ _LEAVING = re.compile(r"\b(?:switch(?:ed|ing)?|mov(?:e|ed|ing)|went|go(?:ing)?|l
                       r"ditch(?:ed|ing)?|dump(?:ed|ing)?|drop(?:ped|ping)?|upgrad(?:e|ed|ing)|port(?:ed|ing)?|"
                       r"migrat(?:e|ed|ing)|jump(?:ed|ing)?|chang(?:e|ed|ing)|swap(?:ped|ping)?)\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?…;\n]")
+# Web and mail addresses: a brand's name in one ("acme.com/help", "downdetector.com/status/acme", "me@acme.com") is
+# where a link points, not what the clause says of the brand.
+_ADDRESS = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|io|"
+                      r"co|app|dev|ly)(?:/\S*)?", re.IGNORECASE)
 Span = tuple[int, int]
 Unit = tuple[Span, set[str]]
 
@@ -131,9 +135,9 @@ class BrandTargets:
 
     def _found(self, text: str, brands: Sequence[str]) -> dict[str, list[tuple[int, int]]]:
         """Where `text` names each of `brands`: not inside another brand's longer name ("Acme" of "Acme Pay", which
-        speaks of Acme Pay), unless the brand is named only so."""
+        speaks of Acme Pay) nor inside a web or mail address, unless the brand is named only so."""
         spans = {brand: [m.span() for m in self._rules[brand][0].finditer(text)] for brand in brands}
-        every = {span for found in spans.values() for span in found}
+        every = {span for found in spans.values() for span in found} | {m.span() for m in _ADDRESS.finditer(text)}
         return {brand: [(s, e) for s, e in found
                         if not any(o != (s, e) and o[0] <= s and e <= o[1] for o in every)] or found
                 for brand, found in spans.items()}

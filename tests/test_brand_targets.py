@@ -58,6 +58,18 @@ def test_a_brand_named_inside_another_brands_name_is_read_where_it_is_named_alon
         "Acme": "Love Acme Pay.", "Acme Pay": "Love Acme Pay.", "Bolt": "Bolt is awful"}
 
 
+def test_a_brand_named_in_a_web_or_mail_address_is_read_where_it_is_named_in_words():
+    # Was: the second sentence was Acme's too, for the address in it, so Acme read the whole post.
+    post = "Acme is down again. Bolt works fine here https://downdetector.com/status/acme"
+    assert TARGETS.passages(post) == {"Acme": "Acme is down again.", "Bolt": post[20:]}
+    mail = "Acme never answers. Bolt replied same day, write to help@acme.com if you dare"
+    assert TARGETS.passages(mail)["Acme"] == "Acme never answers."
+    assert TARGETS.passages("Acme lost it. Bolt found it, see bolt.co/acme")["Acme"] == "Acme lost it."
+    # Named only in an address, it is read there, as before.
+    assert TARGETS.passages("Bolt is awful. Switching: https://acme.com/plans") == {
+        "Acme": "Switching: https://acme.com/plans", "Bolt": "Bolt is awful."}
+
+
 def test_a_post_naming_one_brand_or_an_excluded_one_is_read_whole():
     assert TARGETS.passages("Acme app crashed, so annoying") == {}
     assert TARGETS.passages("Acme is as fast as Usain Bolt") == {}
