@@ -10,7 +10,8 @@ from dataclasses import dataclass, replace
 from brandpulse.sentiment.base import Classification
 
 # Sentence ends and line breaks, and the clause breaks where a post turns from one brand to another.
-_SENTENCE = re.compile(r"(?<=[.!?…;])\s+|\n+")
+# A sentence may end inside a quote or brackets: 'she said "Acme lost it." Bolt never did'.
+_SENTENCE = re.compile(r"(?:(?<=[.!?…;])|(?<=[.!?…;][\"”’')\]]))\s+|\n+")
 _CONTRAST = (r"but|however|though|although|whereas|while|meanwhile|unlike|instead of|rather than|compared to|"
              r"compared with|vs\.?|versus")
 # Words that turn to another brand only when one follows at once ("left Acme for Bolt", "from Acme to Bolt"); before
@@ -187,7 +188,7 @@ def _compared_with(text: str, units: Sequence[Unit], i: int, names: Sequence[int
 
     def together(j: int) -> bool:  # in the same sentence
         first, second = sorted(((start, end), units[j][0]))
-        return _SENTENCE_END.search(text, first[1] - 1, second[0]) is None
+        return _SENTENCE_END.search(text, first[1] - 2, second[0]) is None
 
     def partner(j: int) -> str | None:
         if not 0 <= j < len(units) or len(units[j][1]) != 1 or units[j][1] == owners or not together(j):

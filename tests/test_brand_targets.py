@@ -32,6 +32,13 @@ def test_each_brand_of_a_post_naming_two_is_given_the_clauses_that_name_it():
         "Acme": "Acme dropped my calls.", "Bolt": "@BoltMobile never has, not once."}
 
 
+def test_a_sentence_ending_inside_a_quote_or_brackets_ends_there():
+    # Was: no sentence break after '."', so both brands read the whole post.
+    assert TARGETS.passages('My mum said "Acme lost my parcel again." Bolt never did.') == {
+        "Acme": 'My mum said "Acme lost my parcel again."', "Bolt": "Bolt never did."}
+    assert TARGETS.passages("(Acme is awful.) Bolt is fine")["Bolt"] == "Bolt is fine"
+
+
 def test_clauses_that_cannot_be_told_apart_are_read_whole_for_each_brand():
     both = "Acme vs Bolt: both lost my parcel"
     assert TARGETS.passages(both) == {"Acme": both, "Bolt": both}
