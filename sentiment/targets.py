@@ -32,6 +32,9 @@ _SENTENCE_END = re.compile(r"[.!?…;\n]")
 # where a link points, not what the clause says of the brand.
 _ADDRESS = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|io|"
                       r"co|app|dev|ly)(?:/\S*)?", re.IGNORECASE)
+# The hashtags and handles a post opens or closes with ("@Acme @BoltMobile ...", "... #acme #bolt"): they tag the
+# post, and say nothing of a brand in the clause they stand next to.
+_TAGS = re.compile(r"^(?:\s*[@#]\w+)+|(?:\s*[@#]\w+)+\s*$")
 Span = tuple[int, int]
 Unit = tuple[Span, set[str]]
 
@@ -136,12 +139,16 @@ class BrandTargets:
 
     def _found(self, text: str, brands: Sequence[str]) -> dict[str, list[tuple[int, int]]]:
         """Where `text` names each of `brands`: not inside another brand's longer name ("Acme" of "Acme Pay", which
-        speaks of Acme Pay) nor inside a web or mail address, unless the brand is named only so."""
+        speaks of Acme Pay), a web or mail address, or the tags a post opens or closes with, unless named only so."""
         spans = {brand: [m.span() for m in self._rules[brand][0].finditer(text)] for brand in brands}
-        every = {span for found in spans.values() for span in found} | {m.span() for m in _ADDRESS.finditer(text)}
-        return {brand: [(s, e) for s, e in found
-                        if not any(o != (s, e) and o[0] <= s and e <= o[1] for o in every)] or found
-                for brand, found in spans.items()}
+        names = {span for found in spans.values() for span in found}
+        aside = [m.span() for pattern in (_ADDRESS, _TAGS) for m in pattern.finditer(text)]
+
+        def within(start: int, end: int) -> bool:
+            return (any(o != (start, end) and o[0] <= start and end <= o[1] for o in names)
+                    or any(o[0] <= start and end <= o[1] for o in aside))
+
+        return {brand: [(s, e) for s, e in found if not within(s, e)] or found for brand, found in spans.items()}
 
     def _bare_merged(self, text: str, units: list[Unit]) -> list[Unit]:
         """`units` with each clause that is nothing but brand names joined to the next one ("Acme vs Bolt: both lost

@@ -77,6 +77,17 @@ def test_a_brand_named_in_a_web_or_mail_address_is_read_where_it_is_named_in_wor
         "Acme": "Switching: https://acme.com/plans", "Bolt": "Bolt is awful."}
 
 
+def test_the_tags_a_post_opens_or_closes_with_claim_no_clause_of_a_brand_named_in_words():
+    # Was: Acme read the whole post, Bolt's praise included, for the #Acme closing it.
+    post = "Acme lost my parcel again, Bolt would never #Acme #Bolt"
+    assert TARGETS.passages(post) == {"Acme": "Acme lost my parcel again", "Bolt": "Bolt would never #Acme #Bolt"}
+    # Was: Bolt read the whole reply, for the handles it opens with.
+    reply = "@Acme @BoltMobile Acme lost my parcel, Bolt found it"
+    assert TARGETS.passages(reply) == {"Acme": "@Acme @BoltMobile Acme lost my parcel", "Bolt": "Bolt found it"}
+    # Named only in tags, a brand is read there, as before.
+    assert TARGETS.passages("Love #Bolt, hate #Acme") == {"Acme": "hate #Acme", "Bolt": "Love #Bolt"}
+
+
 def test_a_post_naming_one_brand_or_an_excluded_one_is_read_whole():
     assert TARGETS.passages("Acme app crashed, so annoying") == {}
     assert TARGETS.passages("Acme is as fast as Usain Bolt") == {}
