@@ -10,7 +10,9 @@ import click
 from brandpulse.alerts.base import Alert
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
-from brandpulse.commands.options import MOMENT, selected_brands, warn_unconfigured
+from brandpulse.commands.options import (
+    LOCAL_MOMENT, command_zone, in_zone, selected_brands, warn_unconfigured, zone_option,
+)
 
 
 def alert_json(alert: Alert) -> str:
@@ -30,15 +32,21 @@ def alerts_group() -> None:
 
 
 @alerts_group.command()
-@click.option("--since", required=True, type=MOMENT, help="Start, ISO 8601 (UTC when no zone) or a duration before now (7d).")
-@click.option("--until", default=None, type=MOMENT, help="End (exclusive), ISO 8601 or a duration before now; default: now.")
+@click.option("--since", required=True, type=LOCAL_MOMENT,
+              help="Start, ISO 8601 (in --tz when it names no offset) or a duration before now (7d).")
+@click.option("--until", default=None, type=LOCAL_MOMENT,
+              help="End (exclusive), ISO 8601 (in --tz when it names no offset) or a duration before now; "
+                   "default: now.")
+@zone_option("the JSON lines keep their times in UTC")
 @click.option("--brand", default=None, help="Only this configured brand.")
 @pass_app
-def backtest(app: AppContext, since: datetime, until: datetime | None, brand: str | None) -> None:
+def backtest(app: AppContext, since: datetime, until: datetime | None, zone: str | None, brand: str | None) -> None:
     """Print, as JSON lines, the alerts that would have fired over [SINCE, UNTIL); records and sends nothing."""
-    start, end = since, until or datetime.now(timezone.utc)
+    zone = command_zone(app, zone)
+    start, end = in_zone(since, zone), in_zone(until, zone) or datetime.now(timezone.utc)
     if end <= start:
-        raise click.BadParameter(f"--until {end.isoformat()} must be after --since {start.isoformat()}")
+        raise click.BadParameter(f"--until {end.isoformat(timespec='seconds')} must be after --since "
+                                 f"{start.isoformat(timespec='seconds')}", param_hint="--since/--until")
     configured = [b.name for b in app.config.brands]
     brand = selected_brands(configured, brand)[0] if brand is not None else None
     with domain_errors():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,6 +13,7 @@ from brandpulse.timeparse import parse_duration, parse_local_moment, parse_momen
 from brandpulse.store.errors import ZoneError
 from brandpulse.store.queries import QueryError, check_columns
 from brandpulse.store.stats import check_zone
+from brandpulse.store.timestamps import local_text
 
 
 class Moment(click.ParamType):
@@ -63,12 +64,12 @@ class Columns(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
-def zone_option(what: str):
-    """The `--tz ZONE` option of the commands that read bare dates and times in the analyst's zone; `what` says what
-    else follows it."""
+def zone_option(what: str | None, reads: str = "--since/--until naming no offset are"):
+    """The `--tz ZONE` option of the commands that read bare dates and times (`reads`) in the analyst's zone; `what`
+    says what else follows it."""
     return click.option("--tz", "zone", metavar="ZONE",
-                        help=f"IANA time zone ({what}), such as Europe/Berlin; --since/--until naming no offset are "
-                             "read in it (default: the config's digest.timezone, else UTC).")
+                        help=f"IANA time zone{f' ({what})' if what else ''}, such as Europe/Berlin; {reads} read in "
+                             "it (default: the config's digest.timezone, else UTC).")
 
 
 def since_until_options(what: str = "") -> Callable[..., Any]:
@@ -96,6 +97,14 @@ def command_zone(app: Any, zone: str | None) -> str:
 def in_zone(moment: datetime | None, zone: str) -> datetime | None:
     """`moment`, read in the IANA time zone `zone` when it is naive (a LOCAL_MOMENT that named no offset)."""
     return moment.replace(tzinfo=ZoneInfo(zone)) if moment is not None and moment.tzinfo is None else moment
+
+
+def shown_in(rows: Iterable[dict[str, Any]], moments: Iterable[str], zone: str) -> Iterator[dict[str, Any]]:
+    """The rows with their stored timestamps in the columns `moments` on `zone`'s wall clock, offset included, as an
+    analyst in that zone reads them (as stored, `...Z`, in UTC)."""
+    moments = tuple(moments)
+    for row in rows:
+        yield {**row, **{column: local_text(row[column], zone) for column in moments if row.get(column) is not None}}
 
 
 MAX_NAMED = 10  # brands named in a note; the rest are counted

@@ -11,7 +11,9 @@ from typing import Any
 
 import click
 
-from brandpulse.commands.options import COLUMNS, check_brand, command_zone, in_zone, since_until_options, zone_option
+from brandpulse.commands.options import (
+    COLUMNS, check_brand, command_zone, in_zone, shown_in, since_until_options, zone_option,
+)
 from brandpulse.commands.output import format_option, private_file, write_rows
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
@@ -20,7 +22,6 @@ from brandpulse.store import open_db
 from brandpulse.store.queries import (
     DEFAULT_COLUMNS, MENTION_COLUMNS, MentionFilter, SearchSyntaxError, iter_mentions, unspaced_term,
 )
-from brandpulse.store.timestamps import local_text
 
 SCORE = click.FloatRange(-1.0, 1.0)
 # The mention columns holding a moment: `query` shows them on the --tz wall clock, `export` as stored (UTC).
@@ -83,13 +84,6 @@ def _checked_filters(app: AppContext, where: MentionFilter, zone: str | None) ->
     return where, zone
 
 
-def _shown_in(rows: Iterator[dict[str, Any]], columns: tuple[str, ...], zone: str) -> Iterator[dict[str, Any]]:
-    """The rows with their moments on `zone`'s wall clock, offset included, as an analyst in that zone reads them."""
-    moments = [column for column in columns if column in TIME_COLUMNS]
-    for row in rows:
-        yield {**row, **{column: local_text(row[column], zone) for column in moments if row[column] is not None}}
-
-
 def _check_search(db: Any, where: MentionFilter) -> None:
     # An invalid search fails on the first row: find out before any output is written.
     try:
@@ -140,7 +134,7 @@ def query(
         db = open_db(app.db_path, read_only=True)
         with _closing_rows(db, iter_mentions(db, where, columns, order, limit)) as rows:
             _check_search(db, where)
-            write_rows(_shown_in(rows, columns, zone), columns, fmt)
+            write_rows(shown_in(rows, [c for c in columns if c in TIME_COLUMNS], zone), columns, fmt)
 
 
 @click.command()

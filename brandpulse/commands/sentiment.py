@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from brandpulse.commands.options import MOMENT
+from brandpulse.commands.options import LOCAL_MOMENT, command_zone, in_zone, zone_option
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
 from brandpulse.sentiment.training import Recipe
@@ -247,13 +247,17 @@ def evaluate(app: AppContext, text_file: Path, label_file: Path, model: str | No
 
 
 @sentiment.command()
-@click.option("--since", type=MOMENT, help="Only mentions published at or after: ISO 8601 or a duration ago (30d).")
+@click.option("--since", type=LOCAL_MOMENT,
+              help="Only mentions published at or after: ISO 8601 (in --tz when it names no offset) or a duration ago "
+                   "(30d).")
+@zone_option(None, reads="a --since naming no offset is")
 @pass_app
-def rescore(app: AppContext, since: datetime | None) -> None:
+def rescore(app: AppContext, since: datetime | None, zone: str | None) -> None:
     """Re-classify stored mentions that an older or other model classified, that lack a complaint probability, or
     that are unscored in a language a model now reads (imported labels are kept)."""
     from brandpulse.sentiment.router import PartlyClassified
 
+    since = in_zone(since, command_zone(app, zone))
     partly = None
     with domain_errors():
         due = app.pipeline.count_stale(since) + app.pipeline.count_per_brand(since)

@@ -9,7 +9,9 @@ from typing import Any
 
 import click
 
-from brandpulse.commands.options import DURATION, MOMENT, ROW_ID, selected_brands
+from brandpulse.commands.options import (
+    DURATION, LOCAL_MOMENT, ROW_ID, command_zone, in_zone, selected_brands, shown_in, zone_option,
+)
 from brandpulse.commands.output import format_option, write_rows
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
@@ -19,6 +21,8 @@ from brandpulse.store import triage as store_triage
 LIST_TABLE = ("id", "kind", "brand", "source", "window_start", "observed", "expected", "complaints", "acked_by",
               "acked_at", "suppressed")
 SILENCE_TABLE = ("id", "brand", "until", "created_by", "created_at", "note", "lifted_by", "lifted_at")
+# The moments `alerts list` shows on the wall clock of --tz.
+LIST_MOMENTS = ("window_start", "window_end", "acked_at", "created_at")
 
 
 def _someone(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -53,18 +57,24 @@ def _in_store(app: AppContext, work: Callable[[Any], Any], read_only: bool = Fal
 
 
 @click.command("list")
-@click.option("--since", default=None, type=MOMENT, help="Alerts whose window starts at or after this moment (7d, ISO 8601).")
+@click.option("--since", default=None, type=LOCAL_MOMENT,
+              help="Alerts whose window starts at or after this moment: a duration ago (7d) or ISO 8601, in --tz when "
+                   "it names no offset.")
+@zone_option("times are shown on its wall clock, with their UTC offset", reads="a --since naming no offset is")
 @click.option("--brand", default=None, help="Only this configured brand.")
 @click.option("--open", "open_only", is_flag=True, help="Only alerts of storms nobody has acknowledged yet.")
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(1), help="Newest alerts shown at most.")
 @format_option("table", ("table", "json"))
 @pass_app
-def list_alerts(app: AppContext, since: datetime | None, brand: str | None, open_only: bool, limit: int, fmt: str) -> None:
-    """List stored alerts, newest first, with who acknowledged them."""
+def list_alerts(app: AppContext, since: datetime | None, zone: str | None, brand: str | None, open_only: bool,
+                limit: int, fmt: str) -> None:
+    """List stored alerts, newest first, with who acknowledged them, their times in --tz."""
+    zone = command_zone(app, zone)
+    since = in_zone(since, zone)
     if brand is not None:
         brand = selected_brands([b.name for b in app.config.brands], brand)[0]
     rows = _in_store(app, lambda db: list(store_triage.list_alerts(db, since, brand, open_only, limit)), read_only=True)
-    write_rows(rows, LIST_TABLE if fmt == "table" else store_triage.LISTED_COLUMNS, fmt)
+    write_rows(shown_in(rows, LIST_MOMENTS, zone), LIST_TABLE if fmt == "table" else store_triage.LISTED_COLUMNS, fmt)
 
 
 @click.command("ack")

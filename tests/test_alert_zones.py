@@ -1,0 +1,97 @@
+import json
+import sqlite3
+
+import pytest
+
+from tests.alert_streams import HOUR, START
+from tests.test_alerts_pipeline import STORM_HOUR, _pipeline
+
+BERLIN = "digest: {timezone: Europe/Berlin}\n"
+# The storm's hour, 14:00-15:00Z on Friday 6 March 2026, is 15:00-16:00 in Berlin (winter time, +01:00).
+STORM = {STORM_HOUR: (4, 16)}
+AFTER_STORM = START + (STORM_HOUR + 1) * HOUR
+
+
+def _windows(result):
+    assert result.exit_code == 0, result.output
+    return [json.loads(line)["window_start"] for line in result.stdout.splitlines()]
+
+
+def test_backtest_reads_a_bare_since_in_tz_and_keeps_utc_in_its_json_lines(tmp_path, invoke):
+    _pipeline(tmp_path, invoke, STORM)
+    config = tmp_path / "config.yaml"
+    window = ("--since", "2026-03-06T15:00", "--until", "2026-03-07")
+
+    berlin = invoke("--config", config, "alerts", "backtest", *window, "--tz", "Europe/Berlin")
+    utc = invoke("--config", config, "alerts", "backtest", *window)
+    offset = invoke("--config", config, "alerts", "backtest", "--since", "2026-03-06T15:00Z", "--until",
+                    "2026-03-07", "--tz", "Europe/Berlin")
+
+    # 15:00 in Berlin is the storm's start; 15:00 UTC is after it. An offset means what it says in any zone.
+    assert _windows(berlin) == ["2026-03-06T14:00:00Z"]
+    assert _windows(utc) == [] and _windows(offset) == []
+
+
+def test_backtest_and_alerts_list_read_bare_dates_in_the_digest_time_zone_unless_tz_says_otherwise(tmp_path, invoke):
+    pipeline = _pipeline(tmp_path, invoke, STORM, extra=BERLIN)
+    pipeline.evaluate_alerts(AFTER_STORM)
+    config = tmp_path / "config.yaml"
+
+    backtested = invoke("--config", config, "alerts", "backtest", "--since", "2026-03-06T15:00",
+                        "--until", "2026-03-07")
+    listed = invoke("--config", config, "alerts", "list", "--since", "2026-03-06T15:00", "--format", "json")
+    in_utc = invoke("--config", config, "alerts", "list", "--since", "2026-03-06T15:00", "--tz", "UTC",
+                    "--format", "json")
+
+    assert _windows(backtested) == ["2026-03-06T14:00:00Z"]
+    assert [a["id"] for a in json.loads(listed.stdout)] == [1] and json.loads(in_utc.stdout) == []
+
+
+def test_alerts_list_shows_its_times_on_the_wall_clock_of_tz_with_their_offset(tmp_path, invoke):
+    pipeline = _pipeline(tmp_path, invoke, STORM)
+    pipeline.evaluate_alerts(AFTER_STORM)
+    config = tmp_path / "config.yaml"
+    assert invoke("--config", config, "alerts", "ack", "1", "--by", "dana").exit_code == 0
+    conn = sqlite3.connect(tmp_path / "brandpulse.db")
+    with conn:  # acknowledged at a known moment
+        conn.execute("UPDATE alerts SET acked_at = '2026-03-06T15:10:00Z'")
+    conn.close()
+
+    (berlin,) = json.loads(invoke("--config", config, "alerts", "list", "--tz", "Europe/Berlin", "--format",
+                                  "json").stdout)
+    (utc,) = json.loads(invoke("--config", config, "alerts", "list", "--format", "json").stdout)
+    table = invoke("--config", config, "alerts", "list", "--tz", "Europe/Berlin").stdout
+
+    assert (berlin["window_start"], berlin["window_end"], berlin["acked_at"]) == (
+        "2026-03-06T15:00:00+01:00", "2026-03-06T16:00:00+01:00", "2026-03-06T16:10:00+01:00")
+    assert berlin["created_at"].endswith("+01:00") and utc["created_at"].endswith("Z")
+    assert (utc["window_start"], utc["acked_at"]) == ("2026-03-06T14:00:00Z", "2026-03-06T15:10:00Z")
+    assert "2026-03-06T15:00:00+01:00" in table and "2026-03-06T16:10:00+01:00" in table
+
+
+@pytest.mark.parametrize("command", [("alerts", "backtest", "--since", "2026-03-06"), ("alerts", "list"),
+                                     ("sentiment", "rescore", "--since", "2026-03-06")])
+def test_an_unknown_zone_is_a_usage_error_naming_tz(tmp_path, invoke, command):
+    _pipeline(tmp_path, invoke, {})
+
+    result = invoke("--config", tmp_path / "config.yaml", *command, "--tz", "Europe/Berln")
+
+    assert result.exit_code == 2 and "--tz" in result.output and "'Europe/Berln'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_rescore_reads_a_bare_since_in_tz(tmp_path, invoke):
+    _pipeline(tmp_path, invoke, {})
+    config = tmp_path / "config.yaml"
+    # Two mentions read by an older model: 22:00Z and 23:00Z on 5 March, 23:00 on the 5th and 00:00 on the 6th in
+    # Berlin.
+    conn = sqlite3.connect(tmp_path / "brandpulse.db")
+    with conn:
+        conn.execute("DELETE FROM mentions WHERE created_at NOT IN ('2026-03-05T22:00:00Z', '2026-03-05T23:00:00Z')")
+        conn.execute("UPDATE mentions SET model = 'old', provenance = 'model'")
+    conn.close()
+
+    result = invoke("--config", config, "sentiment", "rescore", "--since", "2026-03-06", "--tz", "Europe/Berlin")
+
+    assert result.exit_code == 0, result.output
+    assert "1 mention(s) re-classified" in result.output
