@@ -9,8 +9,8 @@ from typing import Any
 
 from brandpulse.alerts.base import Alert
 from brandpulse.alerts.emails import (
-    ANSWERED_HOW, UNKNOWN_WHY, acknowledge_line, signed, signed_change, storm_start, unscored_query, web_link,
-    window_query,
+    ANSWERED_HOW, UNKNOWN_WHY, acknowledge_line, on_clock, signed, signed_change, storm_start, unscored_query,
+    web_link, window_query,
 )
 from brandpulse.alerts.shown import cut, excerpt
 
@@ -66,14 +66,15 @@ def _mention_lines(mentions: Sequence[Mapping[str, Any]]) -> list[str]:
     return lines
 
 
-def spike_chat(alert: Alert, alert_id: int) -> ChatMessage:
-    """Brand, observed against expected, how many are complaints, top themes when known, the top 3 mentions
-    (complaints first) with links, and the alert id."""
+def spike_chat(alert: Alert, alert_id: int, zone: str = "UTC") -> ChatMessage:
+    """Brand, observed against expected (the window on the wall clock of the IANA zone `zone`, named), how many are
+    complaints, top themes when known, the top 3 mentions (complaints first) with links, and the alert id."""
     update = " (growing)" if alert.details.get("update") else ""
     scope = f" on {alert.source}" if alert.source else ""
+    start, end = on_clock(alert.window_start, zone), on_clock(alert.window_end, zone)
     lines = [
-        f"{alert.observed:g} detractor mentions{scope} between {alert.window_start:%H:%M} and "
-        f"{alert.window_end:%H:%M} UTC on {alert.window_start:%Y-%m-%d}, usually {alert.expected:.1f}.",
+        f"{alert.observed:g} detractor mentions{scope} between {start:%H:%M} and {end:%H:%M} {zone} on "
+        f"{start:%Y-%m-%d}, usually {alert.expected:.1f}.",
     ]
     if "complaints" in alert.details:
         passive = alert.details.get("passive_complaints") or 0
@@ -92,9 +93,9 @@ def spike_chat(alert: Alert, alert_id: int) -> ChatMessage:
     elif answered:
         lines.append(f"All {answered} posts to answer of the window were already marked answered.")
     # The rest of the posts to answer: only 3 fit in a chat message. One of the TAIL lines `fit` keeps.
-    began = storm_start(alert)
-    began_at = f"{began:%H:%M}" if began.date() == alert.window_start.date() else f"{began:%Y-%m-%d %H:%M}"
-    lines.append(f"All of them since the storm began ({began_at} UTC), later hours too, but those marked answered "
+    began = on_clock(storm_start(alert), zone)
+    began_at = f"{began:%H:%M}" if began.date() == start.date() else f"{began:%Y-%m-%d %H:%M}"
+    lines.append(f"All of them since the storm began ({began_at} {zone}), later hours too, but those marked answered "
                  f"({ANSWERED_HOW}), the likeliest complaints first: {window_query(alert)}\n"
                  f"{acknowledge_line(alert_id)}")
     return ChatMessage(defuse(f"Negative spike{update}: {alert.brand}", 200), "\n".join(lines))
@@ -108,9 +109,9 @@ def health_chat(alert: Alert, alert_id: int) -> ChatMessage:
     )
 
 
-def alert_chat(alert: Alert, alert_id: int) -> ChatMessage:
-    """The chat message for a stored alert of either kind."""
-    return health_chat(alert, alert_id) if alert.kind == "health" else spike_chat(alert, alert_id)
+def alert_chat(alert: Alert, alert_id: int, zone: str = "UTC") -> ChatMessage:
+    """The chat message for a stored alert of either kind, its times on the wall clock of the IANA zone `zone`."""
+    return health_chat(alert, alert_id) if alert.kind == "health" else spike_chat(alert, alert_id, zone)
 
 
 def _counted(n: int, noun: str) -> str:

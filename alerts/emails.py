@@ -88,6 +88,17 @@ def sparkline(values: list[float | None], low: float = -100.0, high: float = 100
                    for v in values)
 
 
+def on_clock(moment: datetime, zone: str) -> datetime:
+    """`moment` on the wall clock of the IANA time zone `zone`, where the team reading an alert lives."""
+    return moment.astimezone(ZoneInfo(zone))
+
+
+def alert_window(alert: Alert, zone: str) -> str:
+    """An alert's window on `zone`'s wall clock, the zone named: `2026-03-06 15:00 to 2026-03-06 16:00 Europe/Berlin`."""
+    start, end = on_clock(alert.window_start, zone), on_clock(alert.window_end, zone)
+    return f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} {zone}"
+
+
 def window_in(alert: Mapping[str, Any], zone: str) -> str:
     """An alert's window in the digest's time zone, with its dates: "2026-12-04 20:00-21:00 UTC" (a digest of a day
     in Asia/Kolkata may hold an alert whose UTC hours fall on the day before; a health alert may span days)."""
@@ -223,16 +234,17 @@ def acknowledge_line(alert_id: int) -> str:
 
 def alert_email(
     alert: Alert, sender: str, recipients: list[str], top_mentions: list[dict[str, Any]], chart_png: bytes | None = None,
-    alert_id: int | None = None,
+    alert_id: int | None = None, zone: str = "UTC",
 ) -> EmailMessage:
     """The email support staff receive for one alert: the explanation, the top mentions, a 48-hour chart, and the
-    stored alert's id with the command that acknowledges it."""
+    stored alert's id with the command that acknowledges it; its times on the wall clock of the IANA zone `zone`."""
     cid = new_cid() if chart_png else None
     context = {"alert": alert, "mentions": top_mentions, "chart_cid": cid, "guards": alert.details.get("guards", {}),
                "acknowledge": acknowledge_line(alert_id) if alert_id is not None else None,
                "themes": alert.details.get("themes", []), "themes_change": alert.details.get("themes_change"),
                "window_query": window_query(alert) if alert.kind == "spike" else None, "answered_how": ANSWERED_HOW,
-               "storm_start": storm_start(alert), "answered": alert.details.get("answered", 0),
+               "window": alert_window(alert, zone), "answered": alert.details.get("answered", 0),
+               "storm_start": f"{on_clock(storm_start(alert), zone):%Y-%m-%d %H:%M} {zone}",
                "complaints": complaints_line(alert.details) if "complaints" in alert.details else None,
                "unscored_query": unscored_query(alert) if alert.kind == "spike" else None}
     return build_message(

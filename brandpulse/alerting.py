@@ -199,6 +199,7 @@ def _queue_email(config: Config, db: Any, alert: Alert, alert_id: int, now: date
     ) if recent else None
     message = alerts_emails.alert_email(
         alert, config.email.sender, recipients, alert.details.get("top_mentions", []), chart, alert_id,
+        config.digest.timezone,
     )
     store_outbox.enqueue(db, "alert", alert.brand, message["Subject"], recipients, message.as_bytes(), now)
     return True
@@ -217,7 +218,8 @@ def record(
         return alert, alert_id
     emailed = _queue_email(config, db, alert, alert_id, now, buckets)
     kind = "health" if alert.kind == "health" else "alerts"
-    chats = queue_chat(db, channels, kind, alert.brand, alerts_chat.alert_chat(alert, alert_id), now)
+    message = alerts_chat.alert_chat(alert, alert_id, config.digest.timezone)
+    chats = queue_chat(db, channels, kind, alert.brand, message, now)
     if not emailed and not chats:
         log.warning("alert for %s fired but no alert recipients or channels are configured", alert.brand or alert.source)
     log.warning("alert %d: %s: %s", alert_id, alert.brand or alert.source, alert.reason)

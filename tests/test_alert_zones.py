@@ -1,10 +1,14 @@
+import email
 import json
 import sqlite3
+from email import policy
 
 import pytest
 
 from tests.alert_streams import HOUR, START
 from tests.test_alerts_pipeline import STORM_HOUR, _pipeline
+from tests.test_channels_delivery import SUPPORT_ONLY
+from tests.test_channels_delivery import _pipeline as _channel_pipeline
 
 BERLIN = "digest: {timezone: Europe/Berlin}\n"
 # The storm's hour, 14:00-15:00Z on Friday 6 March 2026, is 15:00-16:00 in Berlin (winter time, +01:00).
@@ -95,3 +99,34 @@ def test_rescore_reads_a_bare_since_in_tz(tmp_path, invoke):
 
     assert result.exit_code == 0, result.output
     assert "1 mention(s) re-classified" in result.output
+
+
+def _queued(tmp_path):
+    """The plain-text and HTML bodies of the queued alert email, and the queued chat message."""
+    conn = sqlite3.connect(tmp_path / "brandpulse.db")
+    rows = dict(conn.execute("SELECT channel, message FROM outbox").fetchall())
+    conn.close()
+    mail = email.message_from_bytes(rows["email"], policy=policy.default)
+    return (mail.get_body(("plain",)).get_content(), mail.get_body(("html",)).get_content(),
+            rows["support"].decode("utf-8"))
+
+
+def test_alert_email_and_chat_show_the_window_on_the_digest_zones_wall_clock_and_name_it(tmp_path, invoke, monkeypatch):
+    monkeypatch.setenv("BP_TEST_SUPPORT_URL", "json://127.0.0.1:1/support")
+    pipeline = _channel_pipeline(tmp_path, invoke, STORM, extra=SUPPORT_ONLY + BERLIN)
+
+    pipeline.evaluate_alerts(AFTER_STORM)
+    text, html, chat = _queued(tmp_path)
+    conn = sqlite3.connect(tmp_path / "brandpulse.db")
+    stored, details = conn.execute("SELECT window_start, details FROM alerts").fetchone()
+    conn.close()
+
+    assert "Window: 2026-03-06 15:00 to 2026-03-06 16:00 Europe/Berlin" in text
+    assert "<td>2026-03-06 15:00 to 2026-03-06 16:00 Europe/Berlin</td>" in html
+    assert "since the storm began at 2026-03-06 15:00 Europe/Berlin," in text and "15:00 Europe/Berlin," in html
+    assert "16 detractor mentions between 15:00 and 16:00 Europe/Berlin on 2026-03-06, usually 1.0." in chat
+    assert "since the storm began (15:00 Europe/Berlin)" in chat
+    assert "UTC" not in text + chat
+    # Stored and listed for programs as before: in UTC, and the command's --since names its offset.
+    assert stored == "2026-03-06T14:00:00Z" and json.loads(details)["storm_start"] == "2026-03-06T14:00:00Z"
+    assert "--since 2026-03-06T14:00:00Z" in chat and "--since 2026-03-06T14:00:00Z" in text
