@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from brandpulse.alerts.base import Alert
@@ -18,6 +19,7 @@ MENTION_CHARS = 140
 MAX_LINK = 300  # a longer link is left out: it would crowd out the message (Teams cuts messages at 1,000 characters)
 TOP_MENTIONS = 3
 TOP_THEMES = 3
+DIGEST_ALERTS = 5  # a day's alerts a digest message names; the rest are counted
 TAIL = 2  # a spike message's last lines: the query listing every post to answer, and the alert id
 _BLANKS = re.compile(r"\s+")
 # `@channel` in Slack, `@everyone` in Discord, `@sam` or `@support-team` in Mattermost: a customer's post must page
@@ -119,13 +121,37 @@ def _counted(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
+def _alert_times(alert: Mapping[str, Any], day: str, zone: str) -> str:
+    """A digest alert's window on `zone`'s wall clock: `10:00-11:00`, with the dates where it is not all on `day`."""
+    start, end = (on_clock(datetime.fromisoformat(alert[key].replace("Z", "+00:00")), zone)
+                  for key in ("window_start", "window_end"))
+    # A window ending at midnight (23:00-00:00) is still all on its day.
+    if start.date().isoformat() == day and (end - timedelta(microseconds=1)).date() == start.date():
+        return f"{start:%H:%M}-{end:%H:%M}"
+    return f"{start:%Y-%m-%d %H:%M}-{end:%Y-%m-%d %H:%M}"
+
+
+def _alerts_line(alerts: Sequence[Mapping[str, Any]], day: str, zone: str) -> str:
+    """The day's alerts in one line, as the digest email lists them: kind, source, window (in `zone`), counts."""
+    shown = []
+    for alert in alerts[:DIGEST_ALERTS]:
+        source = f" ({defuse(str(alert['source']), 40)})" if alert.get("source") else ""
+        spike = alert["kind"] == "spike"
+        counts = f", {alert['observed']:g} detractor mentions, usually {alert['expected']:.1f}" if spike else ""
+        shown.append(f"{alert['kind']}{source} {_alert_times(alert, day, zone)}{counts}")
+    more = f"; and {len(alerts) - DIGEST_ALERTS} more" if len(alerts) > DIGEST_ALERTS else ""
+    return f"Alerts ({len(alerts)}): " + "; ".join(shown) + more + "."
+
+
 def digest_chat(brand: str, day: str, volume: int, counts: Mapping[str, int], nss: float | None,
                 previous: float | None, terms: Sequence[tuple[str, int]], complaints: int = 0,
-                unclassified: int = 0, complaint_unknown: int = 0, so_far: str | None = None) -> ChatMessage:
-    """A day's figures for one brand in three to five lines: volume and categories (and the mentions not classified
+                unclassified: int = 0, complaint_unknown: int = 0, so_far: str | None = None, *, zone: str = "UTC",
+                alerts: Sequence[Mapping[str, Any]] = ()) -> ChatMessage:
+    """A day's figures for one brand in two to six lines: volume and categories (and the mentions not classified
     yet, in no figure), complaints when there are any and the detractors not known to be (`complaint_unknown`), as
     a spike's message says, net sentiment (with its change since the `previous` day's score, as the two are shown),
-    themes of negative mentions. `so_far` ("10:15 Europe/Paris") says the day was not over."""
+    themes of negative mentions, the day's `alerts` (the digest JSON's). The title names the day's time zone `zone`;
+    `so_far` ("10:15 Europe/Paris") says the day was not over."""
     since = "" if nss is None or previous is None else f" ({signed_change(nss, previous)} since the day before)"
     score = signed(nss) + since
     lines = [
@@ -140,8 +166,10 @@ def digest_chat(brand: str, day: str, volume: int, counts: Mapping[str, int], ns
     ]
     if terms:
         lines.append("Themes of negative mentions: " + ", ".join(f"{defuse(t, 40)} ({n})" for t, n in terms[:5]))
-    day = f"{day} so far, until {so_far}" if so_far else day
-    return ChatMessage(defuse(f"Daily digest {day}: {brand}", 200), "\n".join(lines))
+    if alerts:
+        lines.append(_alerts_line(alerts, day, zone))
+    title = f"{day} so far, until {so_far}" if so_far else f"{day} ({zone})"  # so_far names the zone
+    return ChatMessage(defuse(f"Daily digest {title}: {brand}", 200), "\n".join(lines))
 
 
 def fit(body: str, limit: int) -> str:

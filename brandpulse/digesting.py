@@ -117,7 +117,7 @@ def _chat(brand: dict[str, Any], doc: dict[str, Any]) -> ChatMessage:
     return digest_chat(brand["brand"], doc["date"], brand["volume"], brand["categories"], brand["net_score"],
                        brand["net_score_previous_day"], [(t["term"], t["count"]) for t in brand["themes"]],
                        brand["complaints"], brand.get("unclassified", 0), brand.get("complaint_unknown", 0),
-                       so_far=so_far(doc))
+                       so_far=so_far(doc), zone=doc["timezone"], alerts=brand["alerts"])
 
 
 def queue(

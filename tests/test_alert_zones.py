@@ -5,9 +5,10 @@ from email import policy
 
 import pytest
 
+from brandpulse.alerts.chat import digest_chat
 from tests.alert_streams import HOUR, START
 from tests.test_alerts_pipeline import STORM_HOUR, _pipeline
-from tests.test_channels_delivery import SUPPORT_ONLY
+from tests.test_channels_delivery import CHANNELS, SUPPORT_ONLY
 from tests.test_channels_delivery import _pipeline as _channel_pipeline
 
 BERLIN = "digest: {timezone: Europe/Berlin}\n"
@@ -130,3 +131,45 @@ def test_alert_email_and_chat_show_the_window_on_the_digest_zones_wall_clock_and
     # Stored and listed for programs as before: in UTC, and the command's --since names its offset.
     assert stored == "2026-03-06T14:00:00Z" and json.loads(details)["storm_start"] == "2026-03-06T14:00:00Z"
     assert "--since 2026-03-06T14:00:00Z" in chat and "--since 2026-03-06T14:00:00Z" in text
+
+
+def test_the_chat_digest_names_its_zone_and_lists_the_days_alerts_on_its_wall_clock(tmp_path, invoke, monkeypatch):
+    from brandpulse import digesting
+
+    for name in ("SUPPORT", "OTHER", "MARKETING"):
+        monkeypatch.setenv(f"BP_TEST_{name}_URL", f"json://127.0.0.1:1/{name.lower()}")
+    pipeline = _channel_pipeline(tmp_path, invoke, STORM, extra=CHANNELS + BERLIN)
+    pipeline.evaluate_alerts(AFTER_STORM)
+    db = pipeline.open()
+    digesting.queue(pipeline.config, db, AFTER_STORM.date(), ["Acme"], AFTER_STORM + 24 * HOUR,
+                    channels=pipeline.channels)
+    subject, body = db.execute("SELECT subject, message FROM outbox WHERE channel = 'marketing'").fetchone()
+    mail = db.execute("SELECT message FROM outbox WHERE kind = 'digest' AND channel = 'email'").fetchone()[0]
+    db.close()
+
+    assert subject == "Daily digest 2026-03-06 (Europe/Berlin): Acme"
+    # As the digest email lists it: the storm's hour in Berlin, 15:00-16:00.
+    assert body.decode().splitlines()[-1] == "Alerts (1): spike 15:00-16:00, 16 detractor mentions, usually 1.0."
+    assert b"2026-03-06 15:00-16:00 Europe/Berlin spike" in mail
+
+
+def test_a_chat_digest_lists_five_alerts_counts_the_others_and_dates_a_window_off_its_day():
+    def spike(start, end):
+        return {"kind": "spike", "source": None, "window_start": start, "window_end": end, "observed": 9,
+                "expected": 1.04}
+    alerts = [spike("2026-03-28T22:00:00Z", "2026-03-28T23:00:00Z"),  # 23:00-00:00 in Berlin: still the 28th
+              spike("2026-03-27T22:30:00Z", "2026-03-27T23:30:00Z"),  # from the 27th into the 28th there
+              *[spike(f"2026-03-28T0{h}:00:00Z", f"2026-03-28T0{h + 1}:00:00Z") for h in range(5)],
+              {"kind": "health", "source": "twitter", "window_start": "2026-03-28T10:00:00Z",
+               "window_end": "2026-03-28T16:00:00Z"}]
+
+    line = digest_chat("Acme", "2026-03-28", 9, {"detractor": 9}, None, None, [], zone="Europe/Berlin",
+                       alerts=alerts).body.splitlines()[-1]
+    utc = digest_chat("Acme", "2026-03-28", 9, {"detractor": 9}, None, None, [], alerts=alerts[:1])
+
+    assert line == ("Alerts (8): spike 23:00-00:00, 9 detractor mentions, usually 1.0; spike 2026-03-27 23:30-"
+                    "2026-03-28 00:30, 9 detractor mentions, usually 1.0; spike 01:00-02:00, 9 detractor mentions, "
+                    "usually 1.0; spike 02:00-03:00, 9 detractor mentions, usually 1.0; spike 03:00-04:00, 9 detractor "
+                    "mentions, usually 1.0; and 3 more.")
+    assert utc.title == "Daily digest 2026-03-28 (UTC): Acme"
+    assert utc.body.splitlines()[-1] == "Alerts (1): spike 22:00-23:00, 9 detractor mentions, usually 1.0."

@@ -223,7 +223,7 @@ def test_health_alerts_and_digests_reach_the_channels_whose_kinds_ask_for_them(t
     assert queued == ["Acme"]
     assert [r[:3] for r in rows] == [
         ("alert", "support", "Collector health: twitter"), ("alert", "support", "Collector health: x:Globex"),
-        ("digest", "marketing", "Daily digest 2026-03-06: Acme")]
+        ("digest", "marketing", "Daily digest 2026-03-06 (UTC): Acme")]
     assert rows[0][3].decode().startswith("twitter yielded nothing in 6h.\nAlert #1;")
     assert "Net sentiment:" in rows[2][3].decode()
 

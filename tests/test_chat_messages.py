@@ -90,7 +90,7 @@ def test_a_health_message_and_a_digest_message_are_short():
                          [("refund", 12), ("charged", 9)])
 
     assert (health.title, health.body.splitlines()[0]) == ("Collector health: twitter", "twitter yielded nothing in 6h.")
-    assert digest.title == "Daily digest 2026-03-06: Acme"
+    assert digest.title == "Daily digest 2026-03-06 (UTC): Acme"
     assert digest.body.splitlines() == [
         "120 mentions: 50 promoters, 40 passives, 30 detractors.",
         "Net sentiment: +17 (-4 since the day before).",
