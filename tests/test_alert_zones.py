@@ -173,3 +173,45 @@ def test_a_chat_digest_lists_five_alerts_counts_the_others_and_dates_a_window_of
                     "mentions, usually 1.0; and 3 more.")
     assert utc.title == "Daily digest 2026-03-28 (UTC): Acme"
     assert utc.body.splitlines()[-1] == "Alerts (1): spike 22:00-23:00, 9 detractor mentions, usually 1.0."
+
+
+def test_silence_ack_and_answered_say_their_times_on_the_digest_zones_wall_clock(tmp_path, invoke, monkeypatch):
+    monkeypatch.setattr("brandpulse.commands.triage._now", lambda: AFTER_STORM)  # 15:00Z, 16:00 in Berlin
+    pipeline = _pipeline(tmp_path, invoke, STORM, extra=BERLIN)
+    pipeline.evaluate_alerts(AFTER_STORM)
+    config = tmp_path / "config.yaml"
+
+    def run(*args):
+        result = invoke("--config", config, "alerts", *args)
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    muted = run("silence", "--brand", "Acme", "--for", "2h", "--by", "dana")
+    listed = json.loads(run("silences", "--format", "json"))
+    in_utc = json.loads(run("silences", "--tz", "UTC", "--format", "json"))
+    table = run("silences")
+    run("ack", "1", "--by", "dana")
+    acked = run("ack", "1", "--by", "sam")
+    run("answered", "1", "--by", "dana")
+    answered = run("answered", "1", "--by", "sam")
+    undone = run("answered", "1", "--by", "lee", "--undo")
+
+    assert muted == "silence 1: spike alerts of Acme muted until 2026-03-06T18:00:00+01:00 by dana\n"
+    assert (listed[0]["created_at"], listed[0]["until"]) == ("2026-03-06T16:00:00+01:00", "2026-03-06T18:00:00+01:00")
+    assert (in_utc[0]["created_at"], in_utc[0]["until"]) == ("2026-03-06T15:00:00Z", "2026-03-06T17:00:00Z")
+    assert "2026-03-06T18:00:00+01:00" in table
+    assert acked == "alert 1 was already acknowledged by dana at 2026-03-06T16:00:00+01:00\n"
+    assert answered == "mention 1 was already answered by dana at 2026-03-06T16:00:00+01:00\n"
+    assert undone == "mention 1: answered by dana at 2026-03-06T16:00:00+01:00, undone by lee\n"
+    # Stored in UTC, as the rest of the store.
+    conn = sqlite3.connect(tmp_path / "brandpulse.db")
+    assert conn.execute("SELECT until FROM silences").fetchone() == ("2026-03-06T17:00:00Z",)
+    conn.close()
+
+
+def test_silences_refuse_an_unknown_zone_naming_tz(tmp_path, invoke):
+    _pipeline(tmp_path, invoke, {})
+
+    result = invoke("--config", tmp_path / "config.yaml", "alerts", "silences", "--tz", "Europe/Berln")
+
+    assert result.exit_code == 2 and "--tz" in result.output and "'Europe/Berln'" in result.output

@@ -64,12 +64,13 @@ class Columns(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
-def zone_option(what: str | None, reads: str = "--since/--until naming no offset are"):
-    """The `--tz ZONE` option of the commands that read bare dates and times (`reads`) in the analyst's zone; `what`
-    says what else follows it."""
+def zone_option(what: str | None, reads: str | None = "--since/--until naming no offset are"):
+    """The `--tz ZONE` option of the commands that read bare dates and times (`reads`, if any) in the analyst's zone;
+    `what` says what else follows it."""
+    read = f"; {reads} read in it" if reads else ""
     return click.option("--tz", "zone", metavar="ZONE",
-                        help=f"IANA time zone{f' ({what})' if what else ''}, such as Europe/Berlin; {reads} read in "
-                             "it (default: the config's digest.timezone, else UTC).")
+                        help=f"IANA time zone{f' ({what})' if what else ''}, such as Europe/Berlin{read} (default: the "
+                             "config's digest.timezone, else UTC).")
 
 
 def since_until_options(what: str = "") -> Callable[..., Any]:

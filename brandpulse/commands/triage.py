@@ -17,12 +17,14 @@ from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
 from brandpulse.store import open_db, transaction
 from brandpulse.store import triage as store_triage
+from brandpulse.store.timestamps import local_text, to_db
 
 LIST_TABLE = ("id", "kind", "brand", "source", "window_start", "observed", "expected", "complaints", "acked_by",
               "acked_at", "suppressed")
 SILENCE_TABLE = ("id", "brand", "until", "created_by", "created_at", "note", "lifted_by", "lifted_at")
-# The moments `alerts list` shows on the wall clock of --tz.
+# The moments `alerts list` and `alerts silences` show on the wall clock of --tz.
 LIST_MOMENTS = ("window_start", "window_end", "acked_at", "created_at")
+SILENCE_MOMENTS = ("until", "created_at", "lifted_at")
 
 
 def _someone(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -40,6 +42,14 @@ NOTE = click.option("--note", default=None, help="Free text kept with the record
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def _shown_by(app: AppContext) -> Callable[[str], str]:
+    """How a command's message shows a stored moment: on the wall clock of the config's digest zone (the --tz default
+    of the listings) with its offset, as `alerts list` and `query` show it by default. Called before the command
+    writes: a config that fails to load then stops it with nothing written."""
+    zone = command_zone(app, None)
+    return lambda stored: local_text(stored, zone)
 
 
 def _in_store(app: AppContext, work: Callable[[Any], Any], read_only: bool = False) -> Any:
@@ -84,11 +94,13 @@ def list_alerts(app: AppContext, since: datetime | None, zone: str | None, brand
 @pass_app
 def ack(app: AppContext, alert_id: int, by: str, note: str | None) -> None:
     """Acknowledge alert ALERT_ID: you own it, and its storm sends no further update messages."""
+    shown = _shown_by(app)
     row = _in_store(app, lambda db: store_triage.acknowledge(db, alert_id, by, note, _now()))
     if row["acked_by"] != by:
         # The owner's note stays: the second one's is shown back, so that it is not lost without a word.
         kept = f"; your note was not kept (tell {row['acked_by']}: {note})" if note else ""
-        click.echo(f"alert {alert_id} was already acknowledged by {row['acked_by']} at {row['acked_at']}{kept}")
+        click.echo(f"alert {alert_id} was already acknowledged by {row['acked_by']} at "
+                   f"{shown(row['acked_at'])}{kept}")
         return
     click.echo(f"alert {alert_id} ({row['kind']}, {row['brand'] or row['source']}) acknowledged by {by}")
 
@@ -104,19 +116,23 @@ def silence(app: AppContext, brand: str, duration: timedelta, by: str, note: str
     brand = selected_brands([b.name for b in app.config.brands], brand)[0]
     if duration <= timedelta(0):
         raise click.BadParameter("must be longer than zero", param_hint="--for")
-    now = _now()
+    now, shown = _now(), _shown_by(app)
     silence_id = _in_store(app, lambda db: store_triage.add_silence(db, brand, by, now + duration, note, now))
-    click.echo(f"silence {silence_id}: spike alerts of {brand} muted until {(now + duration):%Y-%m-%dT%H:%M:%SZ} by {by}")
+    click.echo(f"silence {silence_id}: spike alerts of {brand} muted until {shown(to_db(now + duration))} "
+               f"by {by}")
 
 
 @click.command("silences")
 @click.option("--all", "show_all", is_flag=True, help="Expired and lifted silences too.")
+@zone_option("times are shown on its wall clock, with their UTC offset", reads=None)
 @format_option("table", ("table", "json"))
 @pass_app
-def silences(app: AppContext, show_all: bool, fmt: str) -> None:
-    """List active silences (who muted which brand, until when)."""
+def silences(app: AppContext, show_all: bool, zone: str | None, fmt: str) -> None:
+    """List active silences (who muted which brand, until when), their times in --tz."""
+    zone = command_zone(app, zone)
     rows = _in_store(app, lambda db: store_triage.silences(db, _now(), active_only=not show_all), read_only=True)
-    write_rows(rows, SILENCE_TABLE if fmt == "table" else store_triage.SILENCE_COLUMNS, fmt)
+    write_rows(shown_in(rows, SILENCE_MOMENTS, zone), SILENCE_TABLE if fmt == "table" else store_triage.SILENCE_COLUMNS,
+               fmt)
 
 
 @click.command("unsilence")
@@ -137,15 +153,20 @@ def unsilence(app: AppContext, silence_id: int, by: str) -> None:
 def answered(app: AppContext, mention_ids: tuple[int, ...], by: str, undo: bool) -> None:
     """Mark the mentions ID... (the first column of `brandpulse query`) answered: `query --unanswered`, the alert's
     command, leaves them out from then on."""
+    shown = _shown_by(app)
     if undo:
         for answer in _in_store(app, lambda db: store_triage.unmark_answered(db, mention_ids)):
-            click.echo(f"mention {answer.mention_id}: answered by {answer.answered_by} at {answer.answered_at}, "
-                       f"undone by {by}" if answer.changed else f"mention {answer.mention_id} was not marked answered")
+            if not answer.changed:
+                click.echo(f"mention {answer.mention_id} was not marked answered")
+                continue
+            click.echo(f"mention {answer.mention_id}: answered by {answer.answered_by} at "
+                       f"{shown(answer.answered_at)}, undone by {by}")
         return
     now = _now()
     for answer in _in_store(app, lambda db: store_triage.mark_answered(db, mention_ids, by, now)):
         click.echo(f"mention {answer.mention_id} marked answered by {by}" if answer.changed else
-                   f"mention {answer.mention_id} was already answered by {answer.answered_by} at {answer.answered_at}")
+                   f"mention {answer.mention_id} was already answered by {answer.answered_by} at "
+                   f"{shown(answer.answered_at)}")
 
 
 TRIAGE_COMMANDS: list[Any] = [list_alerts, ack, silence, silences, unsilence, answered]
