@@ -100,9 +100,14 @@ def _count_axis(axis) -> None:
     axis.set_major_formatter(FuncFormatter(_compact))
 
 
-def buckets_chart(buckets: Sequence[Bucket], title: str, highlight: Sequence[Bucket] = ()) -> bytes:
-    """Detractors and other mentions per bucket as stacked bars, alerting buckets outlined."""
+def buckets_chart(buckets: Sequence[Bucket], title: str, highlight: Sequence[Bucket] = (), zone: str = "UTC") -> bytes:
+    """Detractors and other mentions per bucket as stacked bars, alerting buckets outlined, the time axis on the wall
+    clock of the IANA zone `zone` (the email's)."""
+    from zoneinfo import ZoneInfo
+
     figure, axes = _figure()
+    # Before the bars: matplotlib labels dates in UTC unless the axis is given its zone first.
+    axes.xaxis_date(ZoneInfo(zone))
     starts = [b.start for b in buckets]
     width = (starts[1] - starts[0]) * 0.9 if len(starts) > 1 else 0.03
     detractors = [b.detractors for b in buckets]

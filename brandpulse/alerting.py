@@ -193,13 +193,13 @@ def _queue_email(config: Config, db: Any, alert: Alert, alert_id: int, now: date
     if not recipients:
         return False
     recent = [b for b in buckets if alert.window_end - CHART_SPAN <= b.start < alert.window_end]
+    zone = config.digest.timezone
     chart = alerts_charts.buckets_chart(
-        recent, f"{alert.brand}: mentions per {alerts_spike.describe_width(config.alerts.spike.bucket)}, last 48 h",
-        [b for b in recent if b.start == alert.window_start],
+        recent, f"{alert.brand}: mentions per {alerts_spike.describe_width(config.alerts.spike.bucket)}, last 48 h "
+                f"({zone})", [b for b in recent if b.start == alert.window_start], zone,
     ) if recent else None
     message = alerts_emails.alert_email(
-        alert, config.email.sender, recipients, alert.details.get("top_mentions", []), chart, alert_id,
-        config.digest.timezone,
+        alert, config.email.sender, recipients, alert.details.get("top_mentions", []), chart, alert_id, zone,
     )
     store_outbox.enqueue(db, "alert", alert.brand, message["Subject"], recipients, message.as_bytes(), now)
     return True

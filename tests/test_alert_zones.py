@@ -215,3 +215,24 @@ def test_silences_refuse_an_unknown_zone_naming_tz(tmp_path, invoke):
     result = invoke("--config", tmp_path / "config.yaml", "alerts", "silences", "--tz", "Europe/Berln")
 
     assert result.exit_code == 2 and "--tz" in result.output and "'Europe/Berln'" in result.output
+
+
+def test_the_alert_emails_chart_reads_its_hours_on_the_digest_zones_wall_clock_and_names_it(
+        tmp_path, invoke, monkeypatch):
+    from matplotlib.dates import num2date
+
+    from brandpulse.alerts import charts
+
+    figures = []
+    monkeypatch.setattr(charts, "_png", lambda figure, margins=None: figures.append(figure) or b"")
+    pipeline = _pipeline(tmp_path, invoke, STORM, extra=BERLIN)
+
+    pipeline.evaluate_alerts(AFTER_STORM)
+    (figure,) = figures
+    figure.canvas.draw()
+    axes = figure.axes[0]
+    ticks = {label.get_text(): num2date(x) for label, x in zip(axes.xaxis.get_ticklabels(), axes.get_xticks())}
+
+    assert axes.get_title() == "Acme: mentions per 1h, last 48 h (Europe/Berlin)"
+    # Midnight of 6 March in Berlin is 23:00Z on the 5th; it was labelled at 00:00Z, an hour after it.
+    assert ticks["03-06 00"].isoformat() == "2026-03-05T23:00:00+00:00"
