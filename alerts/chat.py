@@ -10,7 +10,7 @@ from typing import Any
 
 from brandpulse.alerts.base import Alert
 from brandpulse.alerts.emails import (
-    ANSWERED_HOW, UNKNOWN_WHY, acknowledge_line, on_clock, signed, signed_change, storm_start, unscored_query,
+    ANSWERED_HOW, UNKNOWN_WHY, acknowledge_line, clocks, on_clock, signed, signed_change, storm_start, unscored_query,
     web_link, window_query,
 )
 from brandpulse.alerts.shown import cut, excerpt
@@ -73,10 +73,11 @@ def spike_chat(alert: Alert, alert_id: int, zone: str = "UTC") -> ChatMessage:
     complaints, top themes when known, the top 3 mentions (complaints first) with links, and the alert id."""
     update = " (growing)" if alert.details.get("update") else ""
     scope = f" on {alert.source}" if alert.source else ""
-    start, end = on_clock(alert.window_start, zone), on_clock(alert.window_end, zone)
+    start = on_clock(alert.window_start, zone)
+    since, until = clocks(start, on_clock(alert.window_end, zone), "%H:%M")
     lines = [
-        f"{alert.observed:g} detractor mentions{scope} between {start:%H:%M} and {end:%H:%M} {zone} on "
-        f"{start:%Y-%m-%d}, usually {alert.expected:.1f}.",
+        f"{alert.observed:g} detractor mentions{scope} between {since} and {until} {zone} on {start:%Y-%m-%d}, "
+        f"usually {alert.expected:.1f}.",
     ]
     if "complaints" in alert.details:
         passive = alert.details.get("passive_complaints") or 0
@@ -126,9 +127,8 @@ def _alert_times(alert: Mapping[str, Any], day: str, zone: str) -> str:
     start, end = (on_clock(datetime.fromisoformat(alert[key].replace("Z", "+00:00")), zone)
                   for key in ("window_start", "window_end"))
     # A window ending at midnight (23:00-00:00) is still all on its day.
-    if start.date().isoformat() == day and (end - timedelta(microseconds=1)).date() == start.date():
-        return f"{start:%H:%M}-{end:%H:%M}"
-    return f"{start:%Y-%m-%d %H:%M}-{end:%Y-%m-%d %H:%M}"
+    on_day = start.date().isoformat() == day and (end - timedelta(microseconds=1)).date() == start.date()
+    return "-".join(clocks(start, end, *(("%H:%M",) if on_day else ("%Y-%m-%d %H:%M",) * 2)))
 
 
 def _alerts_line(alerts: Sequence[Mapping[str, Any]], day: str, zone: str) -> str:

@@ -93,10 +93,20 @@ def on_clock(moment: datetime, zone: str) -> datetime:
     return moment.astimezone(ZoneInfo(zone))
 
 
+def clocks(start: datetime, end: datetime, start_format: str, end_format: str = "%H:%M") -> tuple[str, str]:
+    """`start` and `end` (on one zone's wall clock) in their formats, each followed by its UTC offset when the two
+    differ: the clocks went back between them, and the repeated hour read "02:00 to 02:00" without."""
+    if start.utcoffset() == end.utcoffset():
+        return start.strftime(start_format), end.strftime(end_format)
+    return (f"{start.strftime(start_format)} ({start.isoformat()[-6:]})",
+            f"{end.strftime(end_format)} ({end.isoformat()[-6:]})")
+
+
 def alert_window(alert: Alert, zone: str) -> str:
-    """An alert's window on `zone`'s wall clock, the zone named: `2026-03-06 15:00 to 2026-03-06 16:00 Europe/Berlin`."""
-    start, end = on_clock(alert.window_start, zone), on_clock(alert.window_end, zone)
-    return f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} {zone}"
+    """An alert's window on `zone`'s wall clock, zone named: `2026-03-06 15:00 to 2026-03-06 16:00 Europe/Berlin`."""
+    start, end = clocks(on_clock(alert.window_start, zone), on_clock(alert.window_end, zone), "%Y-%m-%d %H:%M",
+                        "%Y-%m-%d %H:%M")
+    return f"{start} to {end} {zone}"
 
 
 def window_in(alert: Mapping[str, Any], zone: str) -> str:
@@ -105,8 +115,8 @@ def window_in(alert: Mapping[str, Any], zone: str) -> str:
     tz = ZoneInfo(zone)
     start = datetime.fromisoformat(alert["window_start"].replace("Z", "+00:00")).astimezone(tz)
     end = datetime.fromisoformat(alert["window_end"].replace("Z", "+00:00")).astimezone(tz)
-    until = end.strftime("%H:%M" if end.date() == start.date() else "%Y-%m-%d %H:%M")
-    return f"{start:%Y-%m-%d %H:%M}-{until} {zone}"
+    since, until = clocks(start, end, "%Y-%m-%d %H:%M", "%H:%M" if end.date() == start.date() else "%Y-%m-%d %H:%M")
+    return f"{since}-{until} {zone}"
 
 
 _ENV.filters["window_in"] = window_in

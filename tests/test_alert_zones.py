@@ -5,7 +5,8 @@ from email import policy
 
 import pytest
 
-from brandpulse.alerts.chat import digest_chat
+from brandpulse.alerts.base import Alert
+from brandpulse.alerts.chat import alert_chat, digest_chat
 from tests.alert_streams import HOUR, START
 from tests.test_alerts_pipeline import STORM_HOUR, _pipeline
 from tests.test_channels_delivery import CHANNELS, SUPPORT_ONLY
@@ -236,3 +237,33 @@ def test_the_alert_emails_chart_reads_its_hours_on_the_digest_zones_wall_clock_a
     assert axes.get_title() == "Acme: mentions per 1h, last 48 h (Europe/Berlin)"
     # Midnight of 6 March in Berlin is 23:00Z on the 5th; it was labelled at 00:00Z, an hour after it.
     assert ticks["03-06 00"].isoformat() == "2026-03-05T23:00:00+00:00"
+
+
+def test_a_window_in_the_hour_the_clocks_go_back_gives_each_end_its_offset():
+    from datetime import datetime, timezone
+
+    from brandpulse.alerts.emails import alert_email, window_in
+
+    # 00:00-01:00Z on 25 October 2026 is 02:00 summer time to 02:00 winter time in Berlin.
+    start, end = datetime(2026, 10, 25, 0, tzinfo=timezone.utc), datetime(2026, 10, 25, 1, tzinfo=timezone.utc)
+    alert = Alert("spike", "Acme", start, end, 16, 1.0, 6.0, 1e-9, "16 detractors")
+
+    chat = alert_chat(alert, 1, "Europe/Berlin").body.splitlines()[0]
+    mail = alert_email(alert, "bp@example.com", ["s@example.com"], [], zone="Europe/Berlin")
+    listed = window_in({"window_start": "2026-10-25T00:00:00Z", "window_end": "2026-10-25T01:00:00Z"},
+                       "Europe/Berlin")
+    digest = digest_chat("Acme", "2026-10-25", 9, {"detractor": 9}, None, None, [], zone="Europe/Berlin",
+                         alerts=[{"kind": "spike", "source": None, "window_start": "2026-10-25T00:00:00Z",
+                                  "window_end": "2026-10-25T01:00:00Z", "observed": 16, "expected": 1.0}])
+
+    # Was: "between 02:00 and 02:00", a window of no length.
+    assert chat.startswith(
+        "16 detractor mentions between 02:00 (+02:00) and 02:00 (+01:00) Europe/Berlin on 2026-10-25")
+    assert ("Window: 2026-10-25 02:00 (+02:00) to 2026-10-25 02:00 (+01:00) Europe/Berlin"
+            in mail.get_body(("plain",)).get_content())
+    assert listed == "2026-10-25 02:00 (+02:00)-02:00 (+01:00) Europe/Berlin"
+    assert "spike 02:00 (+02:00)-02:00 (+01:00), 16 detractor" in digest.body
+    # An ordinary hour of that night keeps its short form.
+    after = Alert("spike", "Acme", end, end + HOUR, 16, 1.0, 6.0, 1e-9, "x")
+    assert alert_chat(after, 1, "Europe/Berlin").body.startswith(
+        "16 detractor mentions between 02:00 and 03:00 Europe/Berlin on 2026-10-25")
