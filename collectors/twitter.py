@@ -230,7 +230,7 @@ class TwitterCollector:
             raise MalformedPayload(f"twitter: the API returned a malformed payload ({exc})") from exc
         if not isinstance(page, dict):
             raise MalformedPayload(f"twitter: the API returned a malformed payload (a {type(page).__name__}, not an object)")
-        return page
+        return _checked(page)
 
     def _keep(self, found: dict[str, Mention], tweet: Any, includes: dict[str, Any], brand: str) -> None:
         try:
@@ -256,6 +256,25 @@ class TwitterCollector:
                 return None
             return self._mention(original, includes, brand)
         return tweet_to_mention(tweet, includes, brand)
+
+
+# The shape of a search page's parts; each may be absent (a page of no tweets has no data nor includes).
+PAGE_SHAPE = {"data": list, "includes": dict, "meta": dict, "next_token": str}
+JSON_KINDS = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
+
+
+def _checked(page: dict[str, Any]) -> dict[str, Any]:
+    """`page`, or `MalformedPayload` naming its part of the wrong shape (read anyway, a `meta` that is a list failed
+    as a bare AttributeError, naming no source, and lost the pages read before it)."""
+    meta = page.get("meta")
+    parts = {**page, "next_token": meta.get("next_token") if isinstance(meta, dict) else None}
+    for part, kind in PAGE_SHAPE.items():
+        value = parts.get(part)
+        if value is not None and not isinstance(value, kind):
+            name = "meta.next_token" if part == "next_token" else part
+            raise MalformedPayload(f"twitter: the API returned a malformed payload ({name} is "
+                                   f"{JSON_KINDS.get(type(value), type(value).__name__)}, not {JSON_KINDS[kind]})")
+    return page
 
 
 def _reset_moment(exc: tweepy.TooManyRequests) -> datetime | None:

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 import tweepy
 import vcr
+import yaml
 
 from brandpulse.collectors.base import BrandQuery, CollectorError, HttpStatusError, MalformedPayload
 from brandpulse.collectors.http import with_timeout
@@ -264,6 +265,31 @@ def test_a_later_page_cut_short_keeps_the_page_before_it_and_names_the_malformed
 
     assert len(result.mentions) == 10 and result.cursor["sweep"]["until_id"] == OLDEST
     assert result.error.startswith("twitter: the API returned a malformed payload (Expecting")
+
+
+def test_a_later_page_whose_meta_is_a_list_keeps_the_page_before_it_and_names_the_malformed_payload():
+    result, _ = run(OURS / "derived_twitter_page2_meta_list.yaml", {"since_id": "1"}, TWEEPY)
+
+    # Was a bare AttributeError ("'list' object has no attribute 'get'"), naming no source, the first page lost.
+    assert len(result.mentions) == 10 and result.cursor["sweep"] == {"newest_id": NEWEST, "until_id": OLDEST}
+    assert result.error == "twitter: the API returned a malformed payload (meta is a list, not an object)"
+
+
+@pytest.mark.parametrize("part, value, said", [
+    ("data", {"id": "1"}, "data is an object, not a list"), ("includes", [], "includes is a list, not an object"),
+    ("meta", {"next_token": 7}, "meta.next_token is a number, not a string"),
+])
+def test_a_first_page_with_a_part_of_the_wrong_shape_is_a_malformed_payload_naming_it(tmp_path, part, value, said):
+    cassette = yaml.safe_load((OURS / "derived_twitter_page2_meta_list.yaml").read_text(encoding="utf-8"))
+    page = cassette["interactions"][1]
+    page["response"]["body"]["string"] = json.dumps({**json.loads(page["response"]["body"]["string"]), part: value})
+    cassette["interactions"] = [page]
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(yaml.safe_dump(cassette), encoding="utf-8")
+
+    with pytest.raises(MalformedPayload) as raised:
+        run(edited, {"since_id": "1"}, TWEEPY)
+    assert str(raised.value) == f"twitter: the API returned a malformed payload ({said})"
 
 
 def test_a_page_of_errors_without_data_keeps_the_cursor():

@@ -163,6 +163,11 @@ TWITTER = {
         "of result_count 0",
         [edited(TWEETS, 200, "OK", {"errors": [DELETED], "meta": {"result_count": 0}})],
     ),
+    "derived_twitter_page2_meta_list": (
+        "interaction 0 as recorded, then the same listing its last 3 tweets with `meta` a list holding that page's "
+        "meta (a shape a proxy or a mock server may answer)",
+        [TWEETS, edited(TWEETS, 200, "OK", {**LAST_PAGE, "meta": [LAST_PAGE["meta"]]})],
+    ),
     "derived_twitter_duplicates_and_future": (
         "interaction 0 as recorded, then the same listing its last 3 tweets again (duplicates) and, below them, one "
         "new tweet dated 2031-01-01, with no next_token",
