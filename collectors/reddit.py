@@ -27,6 +27,7 @@ from brandpulse.collectors.base import (
 )
 from brandpulse.collectors.brands import BrandMatcher
 from brandpulse.collectors.http import retry_after
+from brandpulse.collectors.reddit_pacing import RedditPacer, pace
 from brandpulse.collectors.watermark import Watermark
 
 log = logging.getLogger(__name__)
@@ -142,6 +143,7 @@ class RedditCollector:
         self._subreddits = "+".join(subreddits) or "all"
         self._limit = limit
         self._comments = comments
+        pace(reddit, RedditPacer(window_size=reddit.config.window_size))
 
     def collect(self, query: BrandQuery, cursor: dict[str, Any] | None) -> CollectResult:
         """Submissions and comments about `query` created after the cursor's watermarks."""

@@ -307,3 +307,25 @@ def test_a_post_repeated_on_the_next_page_is_kept_once_and_removed_deleted_and_n
     assert posts["t3_3gpbiu"].text == "[PRAW][OAuth2Util] Problem using get_banned() : raise Forbidden(_raw=response)"
     assert posts["t3_3x4kt2"].author is None and posts["t3_3b4erh"].raw["over_18"] is True
     assert result.cursor["submissions"]["ids"] == ["t3_4at068"] and result.error is None
+
+
+@pytest.mark.parametrize("headers", [
+    None, {"x-ratelimit-remaining": ["598"]}, {"x-ratelimit-remaining": ["598.0"], "x-ratelimit-used": ["2.0"],
+                                               "x-ratelimit-reset": ["412"]},
+    {"x-ratelimit-remaining": ["598"], "x-ratelimit-used": ["2"], "x-ratelimit-reset": ["soon"]},
+])
+def test_an_answer_with_partial_or_odd_x_ratelimit_headers_is_read_as_usual(tmp_path, headers):
+    shared = (RECORDED / "praw_subreddit_search.json", RECORDED / "praw_subreddit_comments.json")
+    recorded = run(cassette(tmp_path, *shared), PRAW, subreddits=("all",))
+    derived = json.loads((OURS / "derived_reddit_ratelimit_without_used.json").read_text(encoding="utf-8"))
+    if headers is not None:  # None: the derived cassette as made, -remaining and -reset without -used
+        answer = derived["interactions"][1]["response"]
+        answer["headers"] = {k: v for k, v in answer["headers"].items() if not k.startswith("x-ratelimit")} | headers
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(derived), encoding="utf-8")
+
+    result = run(cassette(tmp_path, edited), PRAW, subreddits=("all",))
+
+    # Was 'reddit: malformed payload (KeyError: 'x-ratelimit-used')' (or ValueError: invalid literal for int()):
+    # prawcore reads the three headers as whole numbers, unguarded, once x-ratelimit-remaining is there.
+    assert result.error is None and result.mentions == recorded.mentions

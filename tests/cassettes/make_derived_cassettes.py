@@ -115,6 +115,14 @@ REDDIT = {
         f"{COMMENTS_FILE}: interaction 0 (comments) as recorded",
         [TOKEN, search_page(ODD[:3], "t3_3b4erh"), search_page(ODD[2:]), COMMENTS],
     ),
+    # An answer with Reddit's x-ratelimit-remaining and -reset but not -used (a proxy or CDN that passes some headers
+    # on): prawcore reads all three once the first is there.
+    "derived_reddit_ratelimit_without_used": (
+        f"{SEARCH_FILE}: interaction 0 (token) as recorded; interaction 1 (search) with headers x-ratelimit-remaining "
+        f"598 and x-ratelimit-reset 412; {COMMENTS_FILE}: interaction 0 (comments) as recorded",
+        [TOKEN, edited(SEARCH, 200, "OK", headers={"x-ratelimit-remaining": "598", "x-ratelimit-reset": "412"}),
+         COMMENTS],
+    ),
     # A 502 from the CDN on the second search page, three times (prawcore retries): the first page is kept.
     "derived_reddit_page2_502": (
         f"{SEARCH_FILE}: interaction 0 (token) as recorded; interaction 1 (search) twice: listing its first 3 "
