@@ -137,13 +137,14 @@ class RedditCollector:
     source = SOURCE
 
     def __init__(self, name: str, reddit: praw.Reddit, subreddits: Iterable[str] = ("all",), limit: int = 100,
-                 comments: bool = True):
+                 comments: bool = True, pacer: RedditPacer | None = None):
         self.name = name
         self._reddit = reddit
         self._subreddits = "+".join(subreddits) or "all"
         self._limit = limit
         self._comments = comments
-        pace(reddit, RedditPacer(window_size=reddit.config.window_size))
+        # Also the injection point of the pacer's sleep and clock, for tests.
+        pace(reddit, pacer or RedditPacer(window_size=reddit.config.window_size))
 
     def collect(self, query: BrandQuery, cursor: dict[str, Any] | None) -> CollectResult:
         """Submissions and comments about `query` created after the cursor's watermarks."""

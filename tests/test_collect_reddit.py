@@ -9,6 +9,7 @@ import vcr
 
 from brandpulse.collectors.base import BrandQuery, CollectorError, MalformedPayload, RetryLater
 from brandpulse.collectors.reddit import RedditCollector, search_query
+from brandpulse.collectors.reddit_pacing import RedditPacer
 from tests.local_http import silent_proxy
 
 HERE = Path(__file__).resolve().parent
@@ -329,3 +330,59 @@ def test_an_answer_with_partial_or_odd_x_ratelimit_headers_is_read_as_usual(tmp_
     # Was 'reddit: malformed payload (KeyError: 'x-ratelimit-used')' (or ValueError: invalid literal for int()):
     # prawcore reads the three headers as whole numbers, unguarded, once x-ratelimit-remaining is there.
     assert result.error is None and result.mentions == recorded.mentions
+
+
+class FakeMonotonic:
+    def __init__(self):
+        self.now, self.slept = 1000.0, []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_a_page_using_up_reddits_window_keeps_what_was_read_and_asks_to_wait_instead_of_sleeping(no_sleep):
+    fake = FakeMonotonic()
+    pacer = RedditPacer(window_size=600, sleep=fake.sleep, clock=fake.clock)
+    cursor = {"submissions": {"at": "2015-01-01T00:00:00+00:00", "ids": []}}
+    with replay.use_cassette(str(OURS / "derived_reddit_ratelimit_used_up.json")) as cass:
+        result = RedditCollector("reddit", reddit(), ("all",), limit=150, pacer=pacer).collect(PRAW, cursor)
+
+    # Was: prawcore slept 412 s (time.sleep, for real) before the second page, blocking the run and every collector.
+    assert no_sleep == [] and fake.slept == [] and cass.play_count == 2  # the token and the first page
+    assert sorted(m.external_id for m in result.mentions) == ["t3_3b4erh", "t3_3gpbiu", "t3_3x4kt2"]
+    assert result.retry.delay == timedelta(seconds=412) and result.cursor["submissions"] == cursor["submissions"]
+    assert result.error == ("reddit: rate limit used up (x-ratelimit-remaining 0, Reddit's window resets in 412 s); "
+                            "the next run after then resumes from the saved cursor")
+
+
+def test_reddits_window_used_up_defers_reddit_for_every_brand_without_sleeping(tmp_path, monkeypatch, no_sleep):
+    from brandpulse.config import load_config
+    from brandpulse.pipeline import Pipeline
+    from tests.conftest import write_config
+
+    for name in ("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET", "REDDIT_USER_AGENT"):
+        monkeypatch.setenv(name, "test")
+    config = write_config(tmp_path / "c.yaml", "brands: [{name: PRAW, keywords: [praw]}, {name: Other, keywords: [x]}]"
+                          "\ncollectors: [{type: reddit, subreddits: [all], limit: 150}]\n")
+    now = datetime(2026, 11, 20, 13, tzinfo=timezone.utc)
+    pipeline = Pipeline(load_config(config), tmp_path / "db.sqlite", clock=lambda: now)
+    with replay.use_cassette(str(OURS / "derived_reddit_ratelimit_used_up.json")) as cass:
+        report = pipeline.collect(now)
+
+    assert no_sleep == [] and cass.play_count == 2 and report.new > 0  # the first page is stored
+    assert report.deferred == {"reddit": now + timedelta(seconds=412)} and "reddit:Other" not in report.failures
+
+
+def test_a_short_pause_between_requests_goes_through_the_injected_sleep():
+    fake = FakeMonotonic()
+    pacer = RedditPacer(window_size=600, sleep=fake.sleep, clock=fake.clock)
+
+    pacer.update(response_headers={"x-ratelimit-remaining": "10", "x-ratelimit-used": "590", "x-ratelimit-reset": "20"})
+    pacer.delay()
+    pacer.delay()
+
+    assert fake.slept == [10.0]  # prawcore's pacing, at most 10 s, once: the clock has moved past it

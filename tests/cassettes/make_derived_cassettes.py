@@ -123,6 +123,15 @@ REDDIT = {
         [TOKEN, edited(SEARCH, 200, "OK", headers={"x-ratelimit-remaining": "598", "x-ratelimit-reset": "412"}),
          COMMENTS],
     ),
+    # The first search page uses up Reddit's window (x-ratelimit-remaining 0, reset in 412 s): prawcore sleeps the 412 s
+    # before the second page; the collector should ask the service to wait instead.
+    "derived_reddit_ratelimit_used_up": (
+        f"{SEARCH_FILE}: interaction 0 (token) as recorded; interaction 1 (search) twice: listing its first 3 posts "
+        "with after 't3_3b4erh' and headers x-ratelimit-remaining 0, x-ratelimit-used 600, x-ratelimit-reset 412, "
+        f"then its other posts; {COMMENTS_FILE}: interaction 0 (comments) as recorded",
+        [TOKEN, edited(search_page(CHILDREN[:3], "t3_3b4erh"), 200, "OK", headers=RATE_HEADERS),
+         search_page(CHILDREN[3:]), COMMENTS],
+    ),
     # A 502 from the CDN on the second search page, three times (prawcore retries): the first page is kept.
     "derived_reddit_page2_502": (
         f"{SEARCH_FILE}: interaction 0 (token) as recorded; interaction 1 (search) twice: listing its first 3 "
