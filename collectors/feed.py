@@ -23,6 +23,7 @@ import requests
 from brandpulse.collectors.base import BrandQuery, CollectResult, MalformedItem, MalformedPayload, Mention
 from brandpulse.collectors.firstseen import Undated
 from brandpulse.collectors.http import fetch, new_session, redirected
+from brandpulse.collectors.markup import unescape_references
 from brandpulse.collectors.reviews import collect_pages
 
 log = logging.getLogger(__name__)
@@ -44,10 +45,12 @@ def _plain(text: str) -> str:
 
 
 def _text(entry: Any, key: str) -> str:
-    """The entry's `key` as plain text: feedparser hands text/plain as written ("I <3 it > tea"), HTML as markup."""
+    """The entry's `key` as plain text: feedparser hands text/plain as written ("I <3 it > tea"), HTML as markup.
+    References left in text/plain ("Tom &amp; Jerry&#39;s") are a publisher escaping its text twice (XML, then HTML
+    again, as blog engines do), not the author's words: they are read too, or search and the classifier see '&amp;'."""
     detail = entry.get(f"{key}_detail")
     plain = isinstance(detail, dict) and detail.get("type") == "text/plain"
-    return entry.get(key, "").strip() if plain else _plain(entry.get(key, ""))
+    return unescape_references(entry.get(key, "").strip()) if plain else _plain(entry.get(key, ""))
 
 
 def _rating(value: Any) -> int | None:

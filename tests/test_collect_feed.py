@@ -223,6 +223,18 @@ def test_a_plain_text_title_keeps_what_looks_like_markup():
     assert entry_to_mention(entry, "feed").text == "I <3 Pinebrook > tea & cake"
 
 
+def test_an_atom_text_title_escaped_twice_is_read_without_its_character_references(server):
+    feed = (b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>f</title><id>f</id>'
+            b'<updated>2026-11-21T10:00:00Z</updated><entry><id>a</id><updated>2026-11-21T10:00:00Z</updated>'
+            b'<title type="text">Pinebrook &amp;amp; Jerry&amp;#39;s &amp;#x2014; Cut&amp;copy R&amp;D</title></entry>'
+            b'</feed>')
+    server.route("/atom", Reply(200, feed, {"Content-Type": "application/atom+xml"}))
+
+    (mention,) = collector(server, "/atom").collect(BRAND, None).mentions
+    # Was "Pinebrook &amp; Jerry&#39;s &#x2014; Cut&copy R&D": search for "Jerry's" missed it, themes saw 'amp'.
+    assert mention.text == "Pinebrook & Jerry's \u2014 Cut&copy R&D"
+
+
 def test_a_shift_jis_feed_served_as_text_xml_is_read(server):
     feed = _rss(("a", "Sat, 21 Nov 2026 10:00:00 GMT")).replace(b"Pinebrook a", "Pinebrook 最高".encode())
     feed = feed.decode().replace('version="1.0"?>', 'version="1.0" encoding="Shift_JIS"?>').encode("shift_jis")
