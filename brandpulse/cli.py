@@ -131,8 +131,10 @@ def _timed(pipeline, names: list[str], work):
 @click.argument("file", type=click.File("rb"))
 @click.option("--classify/--no-classify", default=True, show_default=True,
               help="Classify the imported mentions that carry no label right away.")
+@click.option("--unescape-html", is_flag=True,
+              help="The texts are HTML-escaped (an export of Twitter's API v2 text): read &amp;, &#39; ... as & and '.")
 @pass_app
-def ingest(app: AppContext, file, classify: bool) -> None:
+def ingest(app: AppContext, file, classify: bool, unescape_html: bool) -> None:
     """Import mentions from a JSON Lines FILE (- for stdin); idempotent on (source, id, brand)."""
     from brandpulse.sentiment.router import PartlyClassified
 
@@ -141,9 +143,14 @@ def ingest(app: AppContext, file, classify: bool) -> None:
     refuse_utf16(file.peek(2)[:2] if hasattr(file, "peek") else b"", getattr(file, "name", "-"), "ingest")
     unclassified = None
     with domain_errors():
-        report = app.pipeline.ingest(file, _now())
+        report = app.pipeline.ingest(file, _now(), unescape_html)
         for error in report.errors:
             click.echo(f"{file.name}: {error}", err=True)
+        if report.escaped:
+            click.echo(f"{file.name}: {report.escaped} line(s) hold HTML character references in their text (&amp;, "
+                       "&#39;, ...), stored as written; if the file's texts are HTML-escaped (Twitter's API v2 text "
+                       "is), import such files with --unescape-html (lines already stored are not imported again)",
+                       err=True)
         try:
             classified = app.pipeline.classify(_now()) if classify else 0
         except PartlyClassified as exc:  # the imported mentions are stored; some language's model failed

@@ -32,6 +32,7 @@ from brandpulse.logging_setup import mask, secret_values
 from brandpulse.collectors.base import CollectorError, RetryLater, dated_by_now
 from brandpulse.collectors.brands import BrandMatcher, by_own_account
 from brandpulse.collectors.jsonl import LineError, parse_lines
+from brandpulse.collectors.markup import has_references
 from brandpulse.sentiment.language import language_tag
 from brandpulse.sentiment.nps import categorize, categorize_result, policy_fingerprint, stored_category
 from brandpulse.sentiment.base import SentimentError
@@ -84,6 +85,7 @@ class IngestReport:
     duplicate: int = 0
     without_brand: int = 0
     errors: list[LineError] = field(default_factory=list)
+    escaped: int = 0  # lines whose text holds HTML character references, stored as written (not asked to unescape)
 
 
 def _utcnow() -> datetime:
@@ -237,15 +239,17 @@ class Pipeline:
         log.warning("collector %s: its source asked to wait; skipped until %s", collector, until.isoformat())
         return True
 
-    def ingest(self, lines: Iterable[str | bytes], now: datetime) -> IngestReport:
-        """Import JSON Lines; invalid lines are reported, every valid line is kept."""
+    def ingest(self, lines: Iterable[str | bytes], now: datetime, unescape_html: bool = False) -> IngestReport:
+        """Import JSON Lines; invalid lines are reported, every valid line is kept. With `unescape_html` the texts are
+        HTML-escaped (`&amp;`) and read so; without, those holding character references are counted in the report."""
         report = IngestReport()
         with self.session() as db:
             with store_bulk.BulkWriter(db, now, self._category_of, INGEST_BATCH) as writer:
-                for item in parse_lines(lines, now):
+                for item in parse_lines(lines, now, unescape_html):
                     if isinstance(item, LineError):
                         report.errors.append(item)
                         continue
+                    report.escaped += not unescape_html and has_references(item.text)
                     if item.label is not None and not language_tag(item.lang):  # never classified here: detect it
                         item = replace(item, lang=self.router().detector.detect(item.text))
                     if item.brand is not None:

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from brandpulse.collectors.base import FUTURE_TOLERANCE, MalformedItem, Mention
+from brandpulse.collectors.markup import unescape_references
 
 # What shows nothing: spaces, line breaks, controls (NUL), format characters (U+200B, U+FEFF), as classify reads it.
 _INVISIBLE = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf"})
@@ -63,8 +64,9 @@ def _rating(value: Any) -> int | None:
     return int(value)
 
 
-def mention_from_record(record: Any) -> Mention:
-    """Build a `Mention` from one decoded JSON object, or raise `MalformedItem` saying why not."""
+def mention_from_record(record: Any, unescape_html: bool = False) -> Mention:
+    """Build a `Mention` from one decoded JSON object, or raise `MalformedItem` saying why not; with `unescape_html`,
+    its text is HTML-escaped (an export of Twitter's API v2 `text`) and its character references are read."""
     if not isinstance(record, dict):
         raise MalformedItem(f"expected a JSON object, got {type(record).__name__}")
     missing = [key for key in REQUIRED if record.get(key) in (None, "")]
@@ -75,7 +77,8 @@ def mention_from_record(record: Any) -> Mention:
     for key in ("source", "text"):
         if not isinstance(record[key], str):
             raise MalformedItem(f"{key} must be a string, got {record[key]!r}")
-    if all(unicodedata.category(char) in _INVISIBLE for char in record["text"]):
+    text = unescape_references(record["text"]) if unescape_html else record["text"]
+    if all(unicodedata.category(char) in _INVISIBLE for char in text):
         raise MalformedItem("text is blank (nothing visible in it): a mention needs something to read")
     if not isinstance(record["id"], str | int) or isinstance(record["id"], bool):
         raise MalformedItem(f"id must be a string or an integer, got {record['id']!r}")
@@ -85,7 +88,7 @@ def mention_from_record(record: Any) -> Mention:
     return Mention(
         source=record["source"],
         external_id=str(record["id"]),
-        text=record["text"],
+        text=text,
         created_at=parse_timestamp(record["created_at"]),
         brand=_optional_str(record, "brand"),
         author=_optional_str(record, "author"),
@@ -99,9 +102,12 @@ def mention_from_record(record: Any) -> Mention:
     )
 
 
-def parse_lines(lines: Iterable[str | bytes], now: datetime | None = None) -> Iterator[Mention | LineError]:
+def parse_lines(lines: Iterable[str | bytes], now: datetime | None = None,
+                unescape_html: bool = False) -> Iterator[Mention | LineError]:
     """Yield a `Mention` for every valid line and a `LineError` for every invalid one, in order; with `now`, a line
-    dated more than a day after it is invalid (it would top every recent query, and the storm charts, for years)."""
+    dated more than a day after it is invalid (it would top every recent query, and the storm charts, for years).
+    Texts are taken as written unless `unescape_html` says they are HTML-escaped: a line's `&amp;` may be the
+    author's, and brandpulse's own exports are not escaped, so reading them again must not change them."""
     for number, line in enumerate(lines, start=1):
         if isinstance(line, bytes):
             try:
@@ -114,7 +120,7 @@ def parse_lines(lines: Iterable[str | bytes], now: datetime | None = None) -> It
         if not line.strip():
             continue
         try:
-            mention = mention_from_record(json.loads(line))
+            mention = mention_from_record(json.loads(line), unescape_html)
             if now is not None and mention.created_at > now + FUTURE_TOLERANCE:
                 raise MalformedItem(f"created_at {mention.created_at.isoformat()} is in the future")
             yield mention

@@ -129,3 +129,32 @@ def test_an_imported_tag_of_no_language_is_replaced_by_the_detected_one(demo_dir
 
     langs = dict(sqlite3.connect(demo_dir / "brandpulse.db").execute("SELECT external_id, lang FROM mentions"))
     assert langs == {"1": "de", "2": "de", "3": "pt-BR"}
+
+
+ESCAPED = "Pinebrook &amp; Jerry&#39;s: 5 &lt; 6 &#x2014; R&amp;D"
+
+
+def test_ingest_with_unescape_html_reads_an_html_escaped_export_and_search_finds_its_words(demo_dir, invoke):
+    source = _write(demo_dir / "in.jsonl", [_line(**{**GOOD, "source": "twitter", "text": ESCAPED})])
+
+    result = invoke("ingest", source, "--no-classify", "--unescape-html")
+
+    assert result.exit_code == 0 and "HTML character references" not in result.output
+    db = sqlite3.connect(demo_dir / "brandpulse.db")
+    # Was stored as written: FTS, themes and the classifier read 'amp' and '&#39;' as words.
+    assert db.execute("SELECT text FROM mentions").fetchall() == [("Pinebrook & Jerry's: 5 < 6 \u2014 R&D",)]
+    found = invoke("query", "--search", '"Jerry\'s"', "--format", "json")
+    assert "Jerry's" in found.output
+
+
+def test_ingest_keeps_a_texts_references_as_written_by_default_and_says_how_to_read_them(demo_dir, invoke):
+    # A line's '&amp;' may be its author's, and brandpulse's own exports are not escaped: reading them is asked for.
+    source = _write(demo_dir / "in.jsonl", [_line(**{**GOOD, "text": ESCAPED}), _line(**{**GOOD, "id": "2"})])
+
+    result = invoke("ingest", source, "--no-classify")
+
+    assert result.exit_code == 0 and "2 new" in result.output
+    assert "1 line(s) hold HTML character references in their text" in result.output
+    assert "--unescape-html" in result.output
+    texts = [t for (t,) in sqlite3.connect(demo_dir / "brandpulse.db").execute("SELECT text FROM mentions")]
+    assert ESCAPED in texts
