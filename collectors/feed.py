@@ -48,9 +48,16 @@ def _text(entry: Any, key: str) -> str:
     """The entry's `key` as plain text: feedparser hands text/plain as written ("I <3 it > tea"), HTML as markup.
     References left in text/plain ("Tom &amp; Jerry&#39;s") are a publisher escaping its text twice (XML, then HTML
     again, as blog engines do), not the author's words: they are read too, or search and the classifier see '&amp;'."""
-    detail = entry.get(f"{key}_detail")
+    detail = entry.get(f"{key}_detail") or _content_detail(entry, key)
     plain = isinstance(detail, dict) and detail.get("type") == "text/plain"
     return unescape_references(entry.get(key, "").strip()) if plain else _plain(entry.get(key, ""))
+
+
+def _content_detail(entry: Any, key: str) -> Any:
+    """The type of an Atom entry's `<content>`, which feedparser copies into `summary` (without `summary_detail`)
+    when the entry has no `<summary>`: read as HTML, a plain "I <3 it > tea" lost "<3 it >" as a tag."""
+    content = entry.get("content") if key == "summary" else None
+    return content[0] if isinstance(content, list) and content and isinstance(content[0], dict) else None
 
 
 def _rating(value: Any) -> int | None:

@@ -235,6 +235,17 @@ def test_an_atom_text_title_escaped_twice_is_read_without_its_character_referenc
     assert mention.text == "Pinebrook & Jerry's \u2014 Cut&copy R&D"
 
 
+def test_an_atom_entry_with_plain_text_content_and_no_summary_keeps_what_looks_like_markup(server):
+    feed = (b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>f</title><id>f</id>'
+            b'<updated>2026-11-21T10:00:00Z</updated><entry><id>a</id><updated>2026-11-21T10:00:00Z</updated>'
+            b'<title>Pinebrook</title><content type="text">I &lt;3 it &gt; tea &amp; cake</content></entry></feed>')
+    server.route("/atom", Reply(200, feed, {"Content-Type": "application/atom+xml"}))
+
+    (mention,) = collector(server, "/atom").collect(BRAND, None).mentions
+    # Was "Pinebrook\n\nI   tea & cake": feedparser copies <content> into summary without its type, read as HTML.
+    assert mention.text == "Pinebrook\n\nI <3 it > tea & cake"
+
+
 def test_a_shift_jis_feed_served_as_text_xml_is_read(server):
     feed = _rss(("a", "Sat, 21 Nov 2026 10:00:00 GMT")).replace(b"Pinebrook a", "Pinebrook 最高".encode())
     feed = feed.decode().replace('version="1.0"?>', 'version="1.0" encoding="Shift_JIS"?>').encode("shift_jis")
