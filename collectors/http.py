@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
@@ -19,6 +20,7 @@ DEFAULT_TIMEOUT_S = 30.0
 # (or any host its next link names) could send gigabytes, or a 1 MB gzip that unpacks to 1 GB.
 MAX_BODY_BYTES = 32 * 2**20
 USER_AGENT = "brandpulse (+https://github.com/brandpulse/brandpulse)"
+_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 
 class RateLimited(RetryLater):
@@ -42,8 +44,11 @@ def retry_after(headers: Mapping[str, str]) -> dict[str, Any]:
     """How long an answer asks to wait, as `RetryLater`'s keywords: Retry-After in seconds (`delay`) or as an HTTP
     date (`until`), else an X-RateLimit-Reset time (Mastodon, GoToSocial); empty when it does not say."""
     value = (headers.get("Retry-After") or "").strip()
-    if value.isdigit():
-        return {"delay": timedelta(seconds=min(int(value), 10**7))}
+    if _SECONDS.fullmatch(value):  # RFC 9110 says whole seconds; some servers and proxies send "120.5"
+        whole, _, fraction = value.partition(".")
+        # Past 8 digits it is over the cap anyway; int() refuses a string of over 4,300 digits (CVE-2020-10735).
+        seconds = 10**7 if len(whole) > 8 else int(whole) + bool(fraction.strip("0"))
+        return {"delay": timedelta(seconds=min(seconds, 10**7))}
     reset = (headers.get("X-RateLimit-Reset") or "").strip()
     for text in (value, reset):
         if text and (moment := _moment(text)) is not None:

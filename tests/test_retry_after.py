@@ -39,6 +39,14 @@ def test_retry_after_reads_seconds_an_http_date_and_mastodons_reset_time():
     assert retry_after({"Retry-After": "soon"}) == {} and retry_after({}) == {}
 
 
+def test_a_retry_after_in_decimal_seconds_is_waited_rounded_up_not_ignored():
+    # Was {}: '120.5' (a proxy's, a CDN's) asked for no wait, so the next run went to a source still refusing.
+    assert retry_after({"Retry-After": "120.5"}) == {"delay": timedelta(seconds=121)}
+    assert retry_after({"Retry-After": "0.2"}) == {"delay": timedelta(seconds=1)}
+    assert retry_after({"Retry-After": "-5"}) == {} and retry_after({"Retry-After": "1e9"}) == {}
+    assert retry_after({"Retry-After": "9" * 5000}) == {"delay": timedelta(seconds=10**7)}  # was ValueError
+
+
 def test_a_wait_is_never_before_the_answer_nor_longer_than_a_day():
     assert RetryLater("x", 429, delay=timedelta(days=400)).not_before(NOW) == NOW + timedelta(days=1)
     assert RetryLater("x", 429, until=NOW - timedelta(hours=1)).not_before(NOW) == NOW
