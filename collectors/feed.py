@@ -237,9 +237,15 @@ class FeedCollector:
         import feedparser
 
         url: str | None = self._url
+        fetched: set[str] = set()
         for _ in range(self._max_pages):
             if url is None:
                 return
+            if url in fetched:  # a next link back to a page read (itself, or page 1): the same entries again
+                log.warning("%s: the feed's next link leads back to %s, already read this run; stopped there",
+                            self.source, url)
+                return
+            fetched.add(url)
             response = fetch(self._session, self.source, "GET", url)
             parsed = feedparser.parse(response.content, response_headers={"content-type": response.headers.get("content-type", "")})
             # An HTML page (a site's home instead of its feed) parses without error but as no known format.

@@ -246,6 +246,19 @@ def test_an_atom_entry_with_plain_text_content_and_no_summary_keeps_what_looks_l
     assert mention.text == "Pinebrook\n\nI <3 it > tea & cake"
 
 
+def test_a_next_link_leading_back_to_a_page_read_stops_the_paging_instead_of_reading_it_again(server, caplog):
+    feed = _rss(("a", "Sat, 21 Nov 2026 10:00:00 GMT")).replace(
+        b"<channel>", b'<channel><atom:link xmlns:atom="http://www.w3.org/2005/Atom" rel="next" href="/rss"/>')
+    server.route("/rss", Reply(200, feed, {"Content-Type": "application/rss+xml"}))
+
+    result = collector(server, "/rss").collect(BRAND, None)
+
+    # Was five requests of the same page (max_pages), each warning that its entry's id was seen twice.
+    assert [m.external_id for m in result.mentions] == ["a"] and result.error is None
+    assert [path for _, path, _ in server.requests] == ["/rss"]
+    assert "two items share the id" not in caplog.text and "next link leads back to" in caplog.text
+
+
 def test_a_shift_jis_feed_served_as_text_xml_is_read(server):
     feed = _rss(("a", "Sat, 21 Nov 2026 10:00:00 GMT")).replace(b"Pinebrook a", "Pinebrook 最高".encode())
     feed = feed.decode().replace('version="1.0"?>', 'version="1.0" encoding="Shift_JIS"?>').encode("shift_jis")
