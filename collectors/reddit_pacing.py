@@ -96,7 +96,8 @@ class RedditPacer(prawcore.rate_limit.RateLimiter):
 def pace(reddit: Any, pacer: RedditPacer) -> None:
     """Make `pacer` the rate limiter of each of a praw client's prawcore sessions (prawcore has no option for it)."""
     cores = [getattr(reddit, name, None) for name in ("_read_only_core", "_authorized_core")]
-    cores = [core for core in cores if isinstance(getattr(core, "_rate_limiter", None), prawcore.rate_limit.RateLimiter)]
+    cores = [core for core in cores
+             if isinstance(getattr(core, "_rate_limiter", None), prawcore.rate_limit.RateLimiter)]
     if not cores:  # a praw or prawcore release that moved them: its own limiter stays
         log.warning("reddit: found no prawcore session to pace in %s; prawcore's own rate limiter is used", reddit)
     for core in cores:
