@@ -1,10 +1,12 @@
-"""Chinese and Japanese text, written without spaces between words, cut into pieces that themes and near-duplicates
-can count: each run of Han, Hiragana and Katakana becomes its overlapping character bigrams, as search engines index
-it (Lucene's CJKBigramFilter), and a term made of such bigrams is shown again as the run it stands for.
+"""Chinese, Japanese and Thai text, written without spaces between words, cut into pieces that themes and
+near-duplicates can count: each run of Han, Hiragana, Katakana or Thai becomes its overlapping character bigrams, as
+search engines index it (Lucene's CJKBigramFilter), and a term made of such bigrams is shown again as the run it
+stands for.
 
-Korean is written with spaces and needs none of this. No dictionary is used: a segmenter (jieba, Janome) is tens of
-megabytes per language, and the themes contrast a storm with its baseline, where bigrams are what over-represented
-runs are made of.
+Korean is written with spaces and needs none of this. No dictionary is used: a segmenter (jieba, Janome, PyThaiNLP's
+newmm) is tens of megabytes per language and cuts a storm's new words (brand names, slang, misspellings) by what its
+dictionary knows, while the themes contrast a storm with its baseline, where bigrams are what over-represented runs
+are made of. Thai bigrams keep the vowel and tone marks (combining characters) of the run as characters of their own.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from operator import add
 from collections import Counter
 from collections.abc import Sequence
 
-# Han (with its extensions and compatibility forms, 々 〆 〇), Hiragana, Katakana (with ー, half-width forms).
-_CHARACTERS = ("\u3005-\u3007\u3040-\u309f\u30a0-\u30fa\u30fc-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
-               "\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f")
+# Han (with its extensions and compatibility forms, 々 〆 〇), Hiragana, Katakana (with ー, half-width forms), and
+# Thai letters with their vowel and tone marks, ฯ and ๆ (not Thai digits, ฿ or Thai punctuation).
+_CHARACTERS = ("\u0e01-\u0e3a\u0e40-\u0e4e\u3005-\u3007\u3040-\u309f\u30a0-\u30fa\u30fc-\u30ff\u31f0-\u31ff"
+               "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f")
 _RUN = re.compile(f"[{_CHARACTERS}]+")
 # Two runs a space apart are two phrases (Chinese and Japanese posts use a space as a comma): a term never spans it.
 _GAP = re.compile(f"(?<=[{_CHARACTERS}])\\s+(?=[{_CHARACTERS}])")
@@ -28,8 +31,14 @@ LONGEST = 20  # characters shown at most for one term
 
 
 def has_cjk(text: str) -> bool:
-    """Whether `text` holds a Han, Hiragana or Katakana character."""
+    """Whether `text` holds a Han, Hiragana, Katakana or Thai character."""
     return _ONE.search(text) is not None
+
+
+def unspaced_word(token: str) -> bool:
+    """Whether `token` is all Han, Hiragana, Katakana or Thai: a bigram such as "่เ" (a tone mark, then a vowel)
+    is a word of the run even though it starts with a combining mark."""
+    return _RUN.fullmatch(token) is not None
 
 
 def grammatical_ends(parts: Sequence[str]) -> bool:

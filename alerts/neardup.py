@@ -13,6 +13,7 @@ bench/insight.py measures it against this at 5x-10x the time for the same listed
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -22,16 +23,32 @@ THRESHOLD = 0.6
 # Groups counted to find the largest: each mention is compared with at most this many group leaders.
 GROUPS_COUNTED = 100
 _OPENER = re.compile(r"^\s*(?:rt\s+)?(?:@\w+[\s:,]*)+", re.IGNORECASE)
-_NOISE = re.compile(r"https?://\S+|www\.\S+|[@#]\w+|\d+|[^\w\s]|_+")
+_NOISE = re.compile(r"https?://\S+|www\.\S+|[@#]\w+|\d+|[!-/:-@\[-`{-~]|_+")
+
+
+class _NotWords(dict):
+    """A `str.translate` table, filled as characters come: what is neither a letter, a digit, a space nor a
+    combining mark (punctuation, symbols, emoji) becomes a space. Thai and Devanagari vowel and tone marks are not
+    word characters to `re` (`\\w`), and removing them cut "ร้าน" into "ร" and "าน"."""
+
+    def __missing__(self, code: int) -> str | int:
+        character = chr(code)
+        kept = character.isalnum() or character.isspace() or unicodedata.category(character)[0] == "M"
+        self[code] = value = code if kept else " "
+        return value
+
+
+_NOT_WORDS = _NotWords()
 
 
 def normalise(text: str) -> str:
     """The text without opener, handles, tags, links, numbers, punctuation and case, words single-spaced."""
-    return " ".join(_NOISE.sub(" ", _OPENER.sub(" ", text or "")).lower().split())
+    plain = _NOISE.sub(" ", _OPENER.sub(" ", text or ""))
+    return " ".join((plain if plain.isascii() else plain.translate(_NOT_WORDS)).lower().split())
 
 
 def shingles(normalised: str) -> frozenset[str]:
-    """Word bigrams of a normalised text (its single word, or the empty text, when shorter); Chinese and Japanese,
+    """Word bigrams of a normalised text (its single word, or the empty text, when shorter); Chinese, Japanese and Thai,
     written without spaces, have each character as a word (a post would otherwise be one word, and a copy with one
     character changed another text)."""
     tokens = (normalised if normalised.isascii() else character_words(normalised)).split()

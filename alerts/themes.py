@@ -28,7 +28,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from brandpulse.alerts.cjk import bigram_words, content, grammatical_ends, has_cjk, longest_run, surface
+from brandpulse.alerts.cjk import (bigram_words, content, grammatical_ends, has_cjk, longest_run, surface,
+                                   unspaced_word)
 
 STOPWORDS = frozenset("""
 a about above after again against all also am an and any are aren't as at be because been before being below between
@@ -132,9 +133,10 @@ def _plain(text: str) -> str:
 
 
 def _is_word(token: str) -> bool:
-    """Letters, with their combining marks: Devanagari's and Thai's vowel signs are marks (नहीं is a word)."""
+    """Letters, with their combining marks: Devanagari's and Thai's vowel signs are marks (नहीं is a word), and a
+    Thai bigram may start with one."""
     plain = token.replace("'", "")
-    return plain.isalpha() or (plain[:1].isalpha()
+    return plain.isalpha() or unspaced_word(plain) or (plain[:1].isalpha()
                                and all(c.isalpha() or unicodedata.category(c)[0] == "M" for c in plain))
 
 

@@ -83,3 +83,10 @@ def test_a_japanese_bot_flood_is_listed_once_with_its_count():
     listed = representatives(mentions, 5)
 
     assert [m["similar"] for m in listed] == [11, 0, 0, 0]
+
+
+def test_thai_keeps_its_vowel_and_tone_marks_and_a_copy_with_a_changed_word_is_one_group():
+    assert normalise("ร้านนี้ส่งของช้ามาก!!") == "ร้านนี้ส่งของช้ามาก"
+    assert near_duplicates("โอนเงินไม่เข้าบัญชีตั้งแต่เมื่อวาน ช่วยตรวจสอบด้วยครับ",
+                           "RT @a: โอนเงินไม่เข้าบัญชีตั้งแต่เมื่อวาน ช่วยตรวจสอบด้วยค่ะ https://t.co/x")
+    assert not near_duplicates("สั่งของแล้วยังไม่ได้รับสินค้า", "สั่งของแล้วได้รับสินค้าเสียหาย")

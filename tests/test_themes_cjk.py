@@ -105,3 +105,18 @@ def test_only_the_themes_shown_are_extended_to_their_longest_run(monkeypatch):
     found = themes(window, baseline, [], limit=2)
 
     assert len(found) == 2 and len(extended) <= 2, extended
+
+TH_BASELINE = ["แอปช้ามาก ใช้งานไม่ได้เลย", "ส่งของช้า รอมาสามวันแล้ว", "พนักงานพูดจาไม่ดี", "ราคาแพงเกินไป",
+               "ล็อกอินไม่ได้ครับ", "สินค้าไม่ตรงปก", "ติดต่อคอลเซ็นเตอร์ไม่ได้เลย"]
+TH_STORM = ["โอนเงินไม่เข้าบัญชีครับ", "ทำไมโอนเงินไม่เข้าอีกแล้ว", "โอนเงินไม่เข้าตั้งแต่เมื่อวาน", "ใครโอนเงินไม่เข้าบ้าง",
+            "แย่มาก โอนเงินไม่เข้าเลย", "โอนเงินไม่เข้า เงินหายไปไหน", "วันนี้โอนเงินไม่เข้าค่ะ"]
+
+
+def test_a_thai_storm_written_without_spaces_names_its_topic_as_written():
+    window, baseline = _storm(TH_STORM, TH_BASELINE)
+
+    assert _terms(themes(window, baseline, ["Pinebrook"]))[0] == "โอนเงินไม่เข้า"
+
+
+def test_thai_is_cut_into_character_bigrams_its_vowel_and_tone_marks_kept_in_them():
+    assert words(["ไม่เข้า"]) == ["ไม", "ม่", "่เ", "เข", "ข้", "้า"]
