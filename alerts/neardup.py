@@ -42,8 +42,10 @@ _NOT_WORDS = _NotWords()
 
 
 def normalise(text: str) -> str:
-    """The text without opener, handles, tags, links, numbers, punctuation and case, words single-spaced."""
-    plain = _NOISE.sub(" ", _OPENER.sub(" ", text or ""))
+    """The text without opener, handles, tags, links, numbers, punctuation and case, in NFKC (full-width letters as
+    ASCII), words single-spaced."""
+    text = text or ""
+    plain = _NOISE.sub(" ", _OPENER.sub(" ", text if text.isascii() else unicodedata.normalize("NFKC", text)))
     return " ".join((plain if plain.isascii() else plain.translate(_NOT_WORDS)).lower().split())
 
 

@@ -126,10 +126,16 @@ def words(texts: Iterable[str]) -> list[str]:
 
 
 def _plain(text: str) -> str:
-    """`text` with its symbols beyond ASCII as boundaries, its Chinese and Japanese as character bigrams (written
-    without spaces, a post would be one word) and without TEXT_BREAK (a post's own would count as texts of their
-    own: one post repeating a phrase as many); an ASCII text, most of them, as it is."""
-    return text if text.isascii() else bigram_words(text.replace(TEXT_BREAK, " ").translate(_SYMBOLS))
+    """`text` in NFKC (full-width "ＲＥＦＵＮＤ" is "REFUND", half-width "ｶｰﾄﾞ" is "カード"), with its symbols beyond
+    ASCII as boundaries, its Chinese, Japanese and Thai as character bigrams (written without spaces, a post would be
+    one word) and without TEXT_BREAK (a post's own would count as texts of their own: one post repeating a phrase as
+    many); an ASCII text, most of them, as it is."""
+    return text if text.isascii() else bigram_words(folded(text).replace(TEXT_BREAK, " ").translate(_SYMBOLS))
+
+
+def folded(text: str) -> str:
+    """`text` in NFKC, as themes count its words."""
+    return text if text.isascii() else unicodedata.normalize("NFKC", text)
 
 
 def _is_word(token: str) -> bool:
@@ -302,7 +308,7 @@ def _readable(found: list[Theme], window_texts: Sequence[str], limit: int) -> li
     often."""
     if not any(has_cjk(t.term) for t in found):
         return found[:limit]
-    lowered = [text.lower() for text in window_texts]
+    lowered = [folded(text).lower() for text in window_texts]
     shown: list[Theme] = []
     for theme in found:
         if len(shown) == limit:

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from brandpulse.collectors.base import BrandQuery, Mention
 
 
+def folded(text: str) -> str:
+    """`text` as brands are matched in it: NFKC, so that full-width "ＡＣＭＥ" and "１２３" are "ACME" and "123"."""
+    return text if text.isascii() else unicodedata.normalize("NFKC", text)
+
+
 def _phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
     # Word boundaries so that "lumo" does not match "columbo"; keywords may start with @ or #.
-    parts = [r"(?<!\w)" + re.escape(p.strip()) + r"(?!\w)" for p in phrases if p.strip()]
+    parts = [r"(?<!\w)" + re.escape(folded(p.strip())) + r"(?!\w)" for p in phrases if p.strip()]
     return re.compile("|".join(parts), re.IGNORECASE) if parts else None
 
 
@@ -97,4 +103,5 @@ class BrandMatcher:
 
     @staticmethod
     def _hit(include: re.Pattern[str] | None, exclude: re.Pattern[str] | None, text: str) -> bool:
+        text = folded(text)
         return bool(include and include.search(text)) and not (exclude and exclude.search(text))

@@ -4,6 +4,7 @@ and clauses that name that brand, so that "Left Acme for Bolt, Acme was awful" i
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -66,9 +67,14 @@ class BrandTerms:
     exclusions: tuple[str, ...] = ()
 
 
+def _folded(text: str) -> str:
+    # As the collectors match brands: NFKC, full-width "ＡＣＭＥ" is "ACME".
+    return text if text.isascii() else unicodedata.normalize("NFKC", text)
+
+
 def _phrases(phrases: Iterable[str]) -> str | None:
     # As the collectors match brands: whole words ("lumo" is not in "columbo"), keywords may start with @ or #.
-    parts = [r"(?<!\w)" + re.escape(p.strip()) + r"(?!\w)" for p in phrases if p.strip()]
+    parts = [r"(?<!\w)" + re.escape(_folded(p.strip())) + r"(?!\w)" for p in phrases if p.strip()]
     return "|".join(parts) or None
 
 
@@ -92,6 +98,7 @@ class BrandTargets:
 
     def named(self, text: str) -> list[str]:
         """The configured brands that `text` names (a keyword, and none of that brand's exclusions), in order."""
+        text = _folded(text)
         return [brand for brand, (keywords, exclusions) in self._rules.items()
                 if keywords.search(text) and not (exclusions and exclusions.search(text))]
 
@@ -102,8 +109,9 @@ class BrandTargets:
     def readings(self, text: str) -> dict[str, BrandText]:
         """For each brand of a post naming two or more, what to read for it: the part of `text` that speaks of it (the
         whole text where its clauses cannot be told apart from the others'), or, for a brand named only as the other
-        side of a comparison, the other brand's part read the opposite way; empty for a post naming one brand or
-        none."""
+        side of a comparison, the other brand's part read the opposite way (NFKC, as brands are matched); empty for a
+        post naming one brand or none."""
+        text = _folded(text)
         brands = self.named(text)
         if len(brands) < 2:
             return {}
@@ -171,6 +179,7 @@ class BrandTargets:
         """Whether the copy of a post stored for `brand`, holding one reading with its copies stored for `others`
         (the whole post's, as every copy got before posts were read per brand), needs a reading of its own: what it
         reads is not the whole post, and not what one of the others reads."""
+        text = _folded(text)
         readings, whole = self.readings(text), BrandText(text)
         own = readings.get(brand or "", whole)
         return own != whole and any(own != readings.get(other or "", whole) for other in others)

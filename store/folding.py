@@ -1,4 +1,7 @@
-"""Accent folding for search: the letters SQLite's FTS5 tokenizer (unicode61) folds, for PostgreSQL to fold alike."""
+"""Accent folding for search: the letters SQLite's FTS5 tokenizer (unicode61) folds, for PostgreSQL to fold alike;
+and the full-width forms of a search's ASCII letters and digits, which neither index folds."""
+
+import unicodedata
 
 # FTS5 reads "café", "CAFÉ" and "cafe" plus a combining acute accent as the word "cafe"; PostgreSQL's "simple"
 # parser keeps the accents. These tables, read off unicode61 (remove_diacritics 1) letter by letter, are what
@@ -34,3 +37,20 @@ _TABLE = str.maketrans(FOLD_FROM, FOLD_TO, FOLD_DROP)
 def fold(text: str) -> str:
     """`text` with its accents folded as the search index folds them ("Café" -> "Cafe")."""
     return text.translate(_TABLE)
+
+
+# Full-width forms (Ｂｒａｎｄ, １２３, as Japanese and Chinese keyboards type them): both indexes lower-case them but keep
+# them apart from ASCII, and the stored text stays as written. A search is read in NFKC ("ＡＣＭＥ" is "acme"), and
+# each of its ASCII words also looks for its full-width twin: the index needs no rebuild and no function of ours.
+_WIDE = {code: code + 0xFEE0 for code in [*range(ord("0"), ord("9") + 1), *range(ord("a"), ord("z") + 1)]}
+
+
+def nfkc(text: str) -> str:
+    """`text` in NFKC: full-width letters and digits as ASCII, half-width katakana as katakana."""
+    return text if text.isascii() else unicodedata.normalize("NFKC", text)
+
+
+def full_width(text: str) -> str:
+    """`text` lower-cased with its ASCII letters and digits full-width ("Acme 123" -> "ａｃｍｅ １２３"), as the
+    indexes hold a word typed so; `text` itself when it has none."""
+    return text.lower().translate(_WIDE)

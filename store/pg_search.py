@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from brandpulse.store.errors import SearchSyntaxError
-from brandpulse.store.folding import fold
+from brandpulse.store.folding import fold, full_width, nfkc
 
 # A phrase (with "" for a quote inside), a parenthesis, or a bare word up to the next space, quote or parenthesis.
 _TOKEN = re.compile(r'\s*(?:"((?:[^"]|"")*)"(\*?)|(\()|(\))|([^\s()"]+))')
@@ -20,10 +20,17 @@ def _lexemes(text: str, prefix: bool) -> str:
     # Quoted, the term goes through the same parser as the stored text: several words become a phrase (<->).
     if not _WORD.search(text):
         raise SearchSyntaxError(f"{text!r} has no word to search for")
-    # Folded as the tsvector is (pg_migrations m009): 'café' and 'cafe' are the same word, as in FTS5.
+    # Folded as the tsvector is (pg_migrations m009): 'café' and 'cafe' are the same word, as in FTS5; ASCII words
+    # also in full width, as SQLite's search looks for them (folding.full_width).
     text = fold(text)
-    quoted = "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
-    return quoted + (":*" if prefix else "")
+    wide = full_width(text)
+    if wide == text.lower():
+        return _quoted(text, prefix)
+    return f"({_quoted(text, prefix)} | {_quoted(wide, prefix)})"
+
+
+def _quoted(text: str, prefix: bool) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'" + (":*" if prefix else "")
 
 
 def _tokens(expression: str) -> list[tuple[str, str]]:
@@ -132,4 +139,4 @@ class _Parser:
 
 def to_tsquery(expression: str) -> str:
     """The tsquery text (for `to_tsquery('simple', ...)`) that matches what FTS5 matches for `expression`."""
-    return _Parser(expression).parse()
+    return _Parser(nfkc(expression)).parse()

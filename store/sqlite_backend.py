@@ -15,6 +15,7 @@ import sqlite_utils
 
 from brandpulse.store.backend import Params, Transactions
 from brandpulse.store.errors import DiskFull, SearchSyntaxError, StoreError
+from brandpulse.store.folding import full_width, nfkc
 from brandpulse.store.migrations import migrate
 from brandpulse.store.lock import ServiceLock
 from brandpulse.store.owners import foreign_file
@@ -64,6 +65,58 @@ def _refuse_wordless_terms(expression: str) -> None:
                                     "are indexed, not emoji, symbols or punctuation)")
 
 
+# An FTS5 expression's parts: a "phrase" (and its prefix *), a bare word, or spaces and parentheses between them.
+_FTS_PART = re.compile(r'"((?:[^"]|"")*)"(\*?)|([^\s()"]+)|(\s+|[()])')
+_FTS_OPERATORS = ("AND", "OR", "NOT")
+
+
+def _widened(expression: str) -> str:
+    """`expression` with each word and phrase holding ASCII letters or digits also looked for in full width
+    ("acme*" -> '(acme* OR "ａｃｍｅ"*)'); as it is where it uses NEAR, column filters, ^ or + (whose operands
+    cannot be alternatives), or does not parse (FTS5 then says why)."""
+    pieces: list[tuple[bool, str]] = []  # (a term, its text); runs of terms side by side are one implicit AND
+    at = 0
+    for match in _FTS_PART.finditer(expression):
+        phrase, star, word, between = match.groups()
+        if match.start() != at or (word and (word == "NEAR" or any(c in word for c in ":^+-{}"))):
+            return expression
+        at = match.end()
+        if between is not None and not between.strip():
+            continue
+        term = between is None and word not in _FTS_OPERATORS
+        pieces.append((term, _either(match.group(), phrase, star, word) if term else match.group()))
+    if at != len(expression):
+        return expression
+    return " ".join(_side_by_side(pieces))
+
+
+def _either(written: str, phrase: str | None, star: str, word: str | None) -> str:
+    """A term as written, or it OR its full-width twin."""
+    if word is not None and "*" in word.rstrip("*"):
+        return written  # FTS5 reads "refund*crash" as two terms: left as written
+    text = phrase.replace('""', '"') if phrase is not None else str(word).rstrip("*")
+    star = star if phrase is not None else "*" * str(word).endswith("*")
+    wide = full_width(text)
+    return written if wide == text.lower() else f'({written} OR "{wide.replace(chr(34), chr(34) * 2)}"{star})'
+
+
+def _side_by_side(pieces: list[tuple[bool, str]]) -> list[str]:
+    """The pieces, each run of terms side by side (FTS5's tightest AND) as one "(a AND b)": FTS5 takes no
+    parenthesised term side by side with another."""
+    out: list[str] = []
+    run: list[str] = []
+    for term, text in [*pieces, (False, "")]:
+        if term:
+            run.append(text)
+            continue
+        if run:
+            out.append(run[0] if len(run) == 1 else "(" + " AND ".join(run) + ")")
+            run = []
+        if text:
+            out.append(text)
+    return out
+
+
 class SqliteDialect:
     """SQLite's spelling of the dialect-specific fragments."""
 
@@ -81,10 +134,12 @@ class SqliteDialect:
         return (_UTC_BUCKETS[by] if zone == "UTC" else _ZONE_BUCKET).format(c=column, by=by)
 
     def search(self, expression: str) -> tuple[str, str, dict[str, Any], dict[str, str]]:
-        """FTS5: the index joined to its rows, MATCH, and the index's own order."""
+        """FTS5: the index joined to its rows, MATCH (in NFKC, ASCII words also in full width), and the index's own
+        order."""
+        expression = nfkc(expression)
         _refuse_wordless_terms(expression)
         return ("mentions_fts JOIN mentions m ON m.id = mentions_fts.rowid", "mentions_fts MATCH :search",
-                {"search": expression}, _SEARCH_ORDERS)
+                {"search": _widened(expression)}, _SEARCH_ORDERS)
 
     def search_error(self, exc: BaseException, expression: str) -> SearchSyntaxError | None:
         """The syntax error a failed search means, or None for any other failure."""

@@ -209,3 +209,10 @@ def test_rescore_gives_each_copy_of_a_post_naming_two_brands_its_own_reading_on_
     assert _categories(store, FINE) == {"Acme": "detractor", "Bolt": "promoter"}
     assert second.exit_code == 0 and "0 mention(s) re-classified" in second.output, second.output
     store.close()
+
+
+def test_a_brand_written_in_full_width_letters_is_named_and_given_its_clause():
+    text = "left ＡＣＭＥ for Ｂｏｌｔ, ＡＣＭＥ never refunded me"
+
+    assert TARGETS.named(text) == ["Acme", "Bolt"]
+    assert TARGETS.passages(text)["Bolt"] == "for Bolt"

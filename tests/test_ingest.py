@@ -158,3 +158,14 @@ def test_ingest_keeps_a_texts_references_as_written_by_default_and_says_how_to_r
     assert "--unescape-html" in result.output
     texts = [t for (t,) in sqlite3.connect(demo_dir / "brandpulse.db").execute("SELECT text FROM mentions")]
     assert ESCAPED in texts
+
+
+def test_a_brand_written_in_full_width_letters_is_matched_and_its_text_kept_as_written(demo_dir, invoke):
+    text = "ＰＩＮＥＢＲＯＯＫ のコーヒー、最高です"
+    source = _write(demo_dir / "in.jsonl", [_line(**{**GOOD, "id": "w", "text": text})])
+
+    result = invoke("ingest", source, "--no-classify")
+
+    assert "matched no brand" not in result.output
+    rows = sqlite3.connect(demo_dir / "brandpulse.db").execute("SELECT brand, text FROM mentions").fetchall()
+    assert rows == [("Pinebrook Coffee", text)]

@@ -90,3 +90,7 @@ def test_thai_keeps_its_vowel_and_tone_marks_and_a_copy_with_a_changed_word_is_o
     assert near_duplicates("โอนเงินไม่เข้าบัญชีตั้งแต่เมื่อวาน ช่วยตรวจสอบด้วยครับ",
                            "RT @a: โอนเงินไม่เข้าบัญชีตั้งแต่เมื่อวาน ช่วยตรวจสอบด้วยค่ะ https://t.co/x")
     assert not near_duplicates("สั่งของแล้วยังไม่ได้รับสินค้า", "สั่งของแล้วได้รับสินค้าเสียหาย")
+
+
+def test_a_copy_written_in_full_width_letters_and_digits_is_the_same_text():
+    assert normalise("ＡＣＭＥ charged me ２ times！") == normalise("Acme charged me 2 times!") == "acme charged me times"

@@ -80,6 +80,27 @@ def test_search_folds_accents_alike_on_both_backends(store_target, search, expec
     assert found == expected
 
 
+@pytest.mark.parametrize(("search", "expected"), [
+    ("acme", {"a", "b", "c"}),                   # full-width letters are the ASCII word (NFKC), both ways
+    ("ＡＣＭＥ", {"a", "b", "c"}),
+    ("Ａｃｍｅ*", {"a", "b", "c"}),
+    ('"acme 123"', {"b", "c"}),                  # a phrase in one width throughout
+    ('"acme pay"', {"a"}),
+    ("１２３ NOT refund", {"b"}),
+    ("acme NOT (refund OR ｐａｙ)", {"b"}),
+])
+def test_search_folds_full_width_letters_and_digits_alike_on_both_backends(store_target, search, expected):
+    db = open_db(store_target)
+    texts = {"a": "ＡＣＭＥ Ｐａｙ is down", "b": "acme 123 works", "c": "ＡＣＭＥ　１２３ refund", "d": "bolt"}
+    store_mentions.save_mentions(db, [Mention(source="x", external_id=k, text=t, created_at=NOW)
+                                      for k, t in texts.items()], NOW)
+
+    found = {row["external_id"] for row in iter_mentions(db, MentionFilter(search=search), ("external_id",))}
+    db.close()
+
+    assert found == expected
+
+
 def test_the_postgresql_accent_folding_is_sqlite_fts5s_letter_for_letter():
     import sqlite3
 

@@ -120,3 +120,14 @@ def test_a_thai_storm_written_without_spaces_names_its_topic_as_written():
 
 def test_thai_is_cut_into_character_bigrams_its_vowel_and_tone_marks_kept_in_them():
     assert words(["ไม่เข้า"]) == ["ไม", "ม่", "่เ", "เข", "ข้", "้า"]
+
+
+def test_full_width_letters_count_as_the_words_they_are_and_the_brand_in_full_width_is_no_theme():
+    storm = ["ＲＥＦＵＮＤ ｐｌｅａｓｅ, ＡＣＭＥ charged me twice", "refund please, Acme charged me twice",
+             "Ｒｅｆｕｎｄ please ＡＣＭＥ", "still no refund from acme"]
+    baseline = ["acme app is slow", "delivery was late", "support never answers"] * 20
+
+    found = themes(storm, baseline, ["Acme"])
+
+    assert "refund" in _terms(found) and next(t for t in found if t.term == "refund").count == 4
+    assert not any("ａ" in term or "acme" in term.lower() for term in _terms(found))
