@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from brandpulse.store.errors import SearchSyntaxError
 from brandpulse.store.folding import fold, full_width, nfkc
@@ -16,7 +18,8 @@ _OPERATORS = ("AND", "OR", "NOT")
 _COLUMN_FILTER = re.compile(r"[A-Za-z_{][\w{} ]*:")
 
 
-def _lexemes(text: str, prefix: bool) -> str:
+def lexemes(text: str, prefix: bool) -> str:
+    """`text` as tsquery lexemes (a phrase of its words), folded as the tsvector is; `prefix`: its last word as a prefix."""
     # Quoted, the term goes through the same parser as the stored text: several words become a phrase (<->).
     if not _WORD.search(text):
         raise SearchSyntaxError(f"{text!r} has no word to search for")
@@ -33,7 +36,13 @@ def _quoted(text: str, prefix: bool) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'" + (":*" if prefix else "")
 
 
-def _tokens(expression: str) -> list[tuple[str, str]]:
+ON_POSTGRESQL = "on PostgreSQL"
+
+
+def _tokens(expression: str, term: Callable[[str, bool], str] = lexemes,
+            where: str = ON_POSTGRESQL) -> list[tuple[str, str]]:
+    """The expression's terms (each as `term` writes it), operators and parentheses; SearchSyntaxError for FTS5
+    syntax not supported `where`."""
     found, at = [], 0
     expression = expression.rstrip()
     while at < len(expression):
@@ -43,26 +52,36 @@ def _tokens(expression: str) -> list[tuple[str, str]]:
         phrase, star, opening, closing, word = match.groups()
         at = match.end()
         if phrase is not None:
-            found.append(("term", _lexemes(phrase.replace('""', '"'), bool(star))))
+            found.append(("term", term(phrase.replace('""', '"'), bool(star))))
         elif opening or closing:
             found.append((opening or closing, ""))
         elif word in _OPERATORS:
             found.append((word, ""))
         elif word == "NEAR" and expression[at:].lstrip().startswith("("):
-            raise SearchSyntaxError(f"{expression!r}: NEAR() is not supported on PostgreSQL; use a \"phrase\"")
+            raise SearchSyntaxError(f"{expression!r}: NEAR() is not supported {where}; use a \"phrase\"")
         elif _COLUMN_FILTER.match(word):
-            raise SearchSyntaxError(f"{expression!r}: column filters ({word.partition(':')[0]}:) are not supported; "
+            raise SearchSyntaxError(f"{expression!r}: column filters ({word.partition(':')[0]}:) are not supported "
+                                    f"{where}; "
                                     "search the text with words and \"phrases\"")
         elif word.startswith("^"):
-            raise SearchSyntaxError(f"{expression!r}: ^ (the text's first word) is not supported on PostgreSQL; "
+            raise SearchSyntaxError(f"{expression!r}: ^ (the text's first word) is not supported {where}; "
                                     f"search for {word[1:] or 'the word'} anywhere in the text")
         elif word.startswith("-"):
             raise SearchSyntaxError(f"{expression!r}: a leading - does not exclude here; write NOT {word[1:]}")
         else:
             # FTS5 reads `refund*crash` as the prefix refund* and then the word crash, side by side.
-            found += [("term", _lexemes(part.rstrip("*"), part.endswith("*"))) for part in _PREFIX_END.split(word)
+            found += [("term", term(part.rstrip("*"), part.endswith("*"))) for part in _PREFIX_END.split(word)
                       if part]
     return found
+
+
+@dataclass(frozen=True)
+class Operators:
+    """How a translation writes FTS5's OR, AND and NOT: tsquery's by default."""
+
+    any_of: str = " | "
+    all_of: str = " & "
+    excluding: str = "({} & !{})"
 
 
 def _joined(parts: list[str], operator: str) -> str:
@@ -74,9 +93,11 @@ class _Parser:
     """FTS5 precedence: terms side by side (implicit AND) bind tighter than NOT, NOT tighter than AND, AND tighter
     than OR: `a NOT b c` is `a NOT (b AND c)`, `a NOT b AND c` is `(a NOT b) AND c`."""
 
-    def __init__(self, expression: str):
+    def __init__(self, expression: str, term: Callable[[str, bool], str] = lexemes,
+                 operators: Operators = Operators(), where: str = ON_POSTGRESQL):
         self.expression = expression
-        self.tokens = _tokens(expression)
+        self.tokens = _tokens(expression, term, where)
+        self.operators = operators
         self.at = 0
 
     def peek(self) -> str | None:
@@ -99,7 +120,7 @@ class _Parser:
         while self.peek() == "OR":
             self.at += 1
             parts.append(self.all_of())
-        return _joined(parts, " | ")
+        return _joined(parts, self.operators.any_of)
 
     def all_of(self) -> str:
         parts = [self.excluding()]
@@ -107,20 +128,20 @@ class _Parser:
             if self.peek() == "AND":
                 self.at += 1
             parts.append(self.excluding())
-        return _joined(parts, " & ")
+        return _joined(parts, self.operators.all_of)
 
     def excluding(self) -> str:
         result = self.side_by_side()
         while self.peek() == "NOT":
             self.at += 1
-            result = f"({result} & !{self.side_by_side()})"
+            result = self.operators.excluding.format(result, self.side_by_side())
         return result
 
     def side_by_side(self) -> str:
         parts = [self.primary()]
         while self.peek() == "term":
             parts.append(self.primary())
-        return _joined(parts, " & ")
+        return _joined(parts, self.operators.all_of)
 
     def primary(self) -> str:
         kind = self.peek()
@@ -140,3 +161,9 @@ class _Parser:
 def to_tsquery(expression: str) -> str:
     """The tsquery text (for `to_tsquery('simple', ...)`) that matches what FTS5 matches for `expression`."""
     return _Parser(nfkc(expression)).parse()
+
+
+def translated(expression: str, term: Callable[[str, bool], str], operators: Operators, where: str) -> str:
+    """`expression` parsed with FTS5's precedence, each term written by `term(text, prefix)`, joined by
+    `operators`; SearchSyntaxError for invalid syntax, or syntax not supported `where`."""
+    return _Parser(nfkc(expression), term, operators, where).parse()

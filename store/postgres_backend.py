@@ -21,7 +21,8 @@ from psycopg_pool import ConnectionPool
 from brandpulse.store.backend import Params, Transactions, redact, url_password
 from brandpulse.store.errors import DiskFull, SearchSyntaxError, ServerUnavailable, StoreError
 from brandpulse.store.pg_migrations import APPLICATION_NAME, PG_MIGRATIONS, migrate_postgres
-from brandpulse.store.pg_search import to_tsquery
+from brandpulse.store.pg_search import lexemes, to_tsquery
+from brandpulse.store.unspaced import ORDERS as UNSPACED_ORDERS, has_unspaced, unspaced_search
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,10 @@ COPY_ROWS = 200  # from this many rows on, insert_ignoring COPYs them in
 _SEARCH_ORDERS = {"newest": "m.id DESC", "oldest": "m.id", "stored": "m.id",
                   "relevance": "ts_rank(m.search, to_tsquery('simple', :search)) DESC, m.id DESC",
                   "complaint": "m.complaint IS NULL, m.complaint DESC, m.id DESC"}
+# A search holding Chinese, Japanese or Thai (store/unspaced.py): each other term through the tsvector, each such
+# term as a substring of the lower-cased text.
+_INDEXED_TERM = "m.search @@ to_tsquery('simple', {})"
+_SUBSTRING = "strpos(lower(m.text), {}) > 0"
 DISK_FULL = ("PostgreSQL store {target}: disk full on the server ({error}); free space on the database server's disk, "
              "then run again: what was committed before is kept, and the work cut short is redone")
 CONNECTION_LOST = ("PostgreSQL store {target}: connection to the server lost ({error}); nothing half-written is kept: "
@@ -107,7 +112,10 @@ class PostgresDialect:
         return (_UTC_BUCKETS[by] if zone == "UTC" else _ZONE_BUCKET).format(c=column, by=by)
 
     def search(self, expression: str) -> tuple[str, str, dict[str, Any], dict[str, str]]:
-        """The tsvector column of the mentions, matched against the translated query."""
+        """The tsvector column of the mentions, matched against the translated query (each Chinese, Japanese or Thai
+        term as a substring of the text: store/unspaced.py)."""
+        if has_unspaced(expression):
+            return ("mentions m", *unspaced_search(expression, _INDEXED_TERM, lexemes, _SUBSTRING), UNSPACED_ORDERS)
         return ("mentions m", "m.search @@ to_tsquery('simple', :search)", {"search": to_tsquery(expression)},
                 _SEARCH_ORDERS)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,12 +13,6 @@ from brandpulse.store.backend import Dialect, Store
 from brandpulse.store.brands import brand_in, brand_spellings
 from brandpulse.store.errors import QueryError, SearchSyntaxError  # noqa: F401 (re-exported for the CLI)
 from brandpulse.store.timestamps import to_db
-
-# Letters of the scripts written without spaces between words (Thai, Lao, Myanmar, Khmer, Japanese kana, Chinese
-# characters, halfwidth katakana): both indexes (FTS5's unicode61, PostgreSQL's simple parser) keep a run of them, up
-# to the next space or punctuation, as one word, so コーヒー is not found in "Zoë Caféのコーヒーは最高です".
-_UNSPACED = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
-                       "\uf900-\ufaff\uff66-\uff9f]")
 
 MENTION_COLUMNS = (
     "id", "source", "external_id", "brand", "author", "url", "text", "created_at", "lang", "rating",
@@ -57,15 +50,6 @@ class MentionFilter:
     to_answer: bool = False  # detractors and complaints: what an alert lists, what the complaint counts count
     unanswered: bool = False  # only mentions nobody marked answered (`alerts answered`)
     no_brand: bool = False  # only mentions stored without a brand (an import naming none of the brands' keywords)
-
-
-def unspaced_term(expression: str) -> str | None:
-    """The first term of the search `expression` in a script written without spaces (the index finds it only as a
-    whole run of such letters, or the start of one with `term*`); None when it has none."""
-    for term in expression.split():
-        if _UNSPACED.search(term):
-            return term.strip('"*()')
-    return None
 
 
 def check_columns(columns: Sequence[str]) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ import sqlite_utils
 from brandpulse.store.backend import Params, Transactions
 from brandpulse.store.errors import DiskFull, SearchSyntaxError, StoreError
 from brandpulse.store.folding import full_width, nfkc
+from brandpulse.store.unspaced import ORDERS as UNSPACED_ORDERS, fts5_term, has_unspaced, unspaced_search
 from brandpulse.store.migrations import migrate
 from brandpulse.store.lock import ServiceLock
 from brandpulse.store.owners import foreign_file
@@ -32,6 +33,10 @@ _FTS_SYNTAX_ERRORS = ("fts5", "unterminated string", "no such column", "syntax e
 # digits only, so a term with neither (an emoji, "!!!") matches nothing alone and is dropped beside other words.
 _FTS_TERM = re.compile(r'"((?:[^"]|"")*)"|([^\s()",]+)')
 _INDEXED = re.compile(r"[^\W_]")
+# A search holding Chinese, Japanese or Thai (store/unspaced.py): each other term through the index, each such term
+# as a substring of the text (lower-cased as ASCII: SQLite's lower(), as the term's letters beyond ASCII need none).
+_INDEXED_TERM = "m.id IN (SELECT rowid FROM mentions_fts WHERE mentions_fts MATCH {})"
+_SUBSTRING = "instr(lower(m.text), {}) > 0"
 # A search walks the FTS index in rowid (storage) order and stops at the limit; sorting by created_at would
 # read every match first (about 150 ms per common word at a million mentions). Collectors store mentions as they
 # are published, so storage order is publication order but for back-filled imports.
@@ -138,6 +143,8 @@ class SqliteDialect:
         order."""
         expression = nfkc(expression)
         _refuse_wordless_terms(expression)
+        if has_unspaced(expression):
+            return ("mentions m", *unspaced_search(expression, _INDEXED_TERM, fts5_term, _SUBSTRING), UNSPACED_ORDERS)
         return ("mentions_fts JOIN mentions m ON m.id = mentions_fts.rowid", "mentions_fts MATCH :search",
                 {"search": _widened(expression)}, _SEARCH_ORDERS)
 

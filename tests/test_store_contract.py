@@ -101,6 +101,32 @@ def test_search_folds_full_width_letters_and_digits_alike_on_both_backends(store
     assert found == expected
 
 
+@pytest.mark.parametrize(("search", "expected"), [
+    ("コーヒー", {"ja", "ja2"}),                     # inside a longer run, and a run of its own
+    ("最高", {"ja", "th_ja"}),
+    ("退款", {"zh"}),
+    ("สาขา", {"th", "th_ja"}),
+    ("コーヒー pinebrook", {"ja"}),              # with an indexed word: both
+    ("コーヒー NOT pinebrook", {"ja2"}),
+    ("สาขา OR 退款", {"th", "zh", "th_ja"}),
+    ('"PINEBROOK のコーヒー"', {"ja"}),           # a phrase holding both scripts: a substring, case aside
+    ("(最高 OR 退款) AND refund*", {"zh"}),
+    ("ｺｰﾋｰ", {"ja", "ja2"}),                     # half-width katakana read in NFKC
+])
+def test_a_chinese_japanese_or_thai_word_inside_a_longer_run_is_found_on_both_backends(store_target, search,
+                                                                                      expected):
+    db = open_db(store_target)
+    texts = {"ja": "Pinebrook のコーヒーは最高です", "ja2": "コーヒー 美味しい", "zh": "申请退款三天了 refunds",
+             "th": "สาขานี้บริการดีมาก", "th_ja": "最高のสาขา", "en": "coffee is great"}
+    store_mentions.save_mentions(db, [Mention(source="x", external_id=k, text=t, created_at=NOW)
+                                      for k, t in texts.items()], NOW)
+
+    found = {row["external_id"] for row in iter_mentions(db, MentionFilter(search=search), ("external_id",))}
+    db.close()
+
+    assert found == expected
+
+
 def test_the_postgresql_accent_folding_is_sqlite_fts5s_letter_for_letter():
     import sqlite3
 

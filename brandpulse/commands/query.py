@@ -20,7 +20,7 @@ from brandpulse.errors import domain_errors
 from brandpulse.sentiment.language import language_tag
 from brandpulse.store import open_db
 from brandpulse.store.queries import (
-    DEFAULT_COLUMNS, MENTION_COLUMNS, MentionFilter, SearchSyntaxError, iter_mentions, unspaced_term,
+    DEFAULT_COLUMNS, MENTION_COLUMNS, MentionFilter, SearchSyntaxError, iter_mentions,
 )
 
 SCORE = click.FloatRange(-1.0, 1.0)
@@ -90,12 +90,6 @@ def _check_search(db: Any, where: MentionFilter) -> None:
         next(iter_mentions(db, where, ("id",), order="stored", limit=1), None)
     except SearchSyntaxError as exc:
         raise click.BadParameter(str(exc), param_hint="--search") from None
-    term = unspaced_term(where.search or "")
-    if term:  # an empty or short list would otherwise read as "nobody wrote that"
-        click.echo(f"Note: --search {where.search!r}: Chinese, Japanese, Thai and other text written without spaces is "
-                   "indexed in runs up to the next space or punctuation, so a word inside a longer run is not found. "
-                   "To find it anywhere: brandpulse sql \"SELECT id, created_at, brand, text FROM mentions WHERE text "
-                   f"LIKE :t\" -p 't=%{term}%'", err=True)
 
 
 def _row_limit(limit: int, every: bool) -> int | None:
