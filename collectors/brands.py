@@ -11,6 +11,12 @@ from dataclasses import dataclass
 from brandpulse.collectors.base import BrandQuery, Mention
 
 
+# A letter or digit that makes a keyword part of a longer word ("lumo" in "columbo"): not one of the scripts written
+# without spaces (Thai, Lao, Myanmar, Khmer, kana, Chinese characters), where the next word follows with no break
+# ("Pinebrookのコーヒー", "ใช้ทรูมูฟมา") and a boundary would match no brand in such a post.
+_WORD = "[^\\W\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]"
+
+
 def folded(text: str) -> str:
     """`text` as brands are matched in it: NFKC, so that full-width "ＡＣＭＥ" and "１２３" are "ACME" and "123"."""
     return text if text.isascii() else unicodedata.normalize("NFKC", text)
@@ -18,7 +24,7 @@ def folded(text: str) -> str:
 
 def _phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
     # Word boundaries so that "lumo" does not match "columbo"; keywords may start with @ or #.
-    parts = [r"(?<!\w)" + re.escape(folded(p.strip())) + r"(?!\w)" for p in phrases if p.strip()]
+    parts = [rf"(?<!{_WORD})" + re.escape(folded(p.strip())) + rf"(?!{_WORD})" for p in phrases if p.strip()]
     return re.compile("|".join(parts), re.IGNORECASE) if parts else None
 
 

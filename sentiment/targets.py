@@ -10,9 +10,12 @@ from dataclasses import dataclass, replace
 
 from brandpulse.sentiment.base import Classification
 
-# Sentence ends and line breaks, and the clause breaks where a post turns from one brand to another.
-# A sentence may end inside a quote or brackets: 'she said "Acme lost it." Bolt never did'.
-_SENTENCE = re.compile(r"(?:(?<=[.!?…;])|(?<=[.!?…;][\"”’')\]]))\s+|\n+")
+# Sentence ends and line breaks, and the clause breaks where a post turns from one brand to another. A sentence may
+# end inside a quote or brackets: 'she said "Acme lost it." Bolt never did'. Japanese and Chinese end a sentence or
+# clause with 。 or 、 and no space after; Thai, written without spaces inside a sentence, puts one between sentences
+# and clauses.
+_SENTENCE = re.compile(r"(?:(?<=[.!?…;])|(?<=[.!?…;][\"”’')\]]))\s+|\n+|[。、]\s*"
+                       r"|(?<=[\u0e01-\u0e4e])\s+(?=[\u0e01-\u0e4e])")
 _CONTRAST = (r"but|however|though|although|whereas|while|meanwhile|unlike|instead of|rather than|compared to|"
              r"compared with|vs\.?|versus")
 # Words that turn to another brand only when one follows at once ("left Acme for Bolt", "from Acme to Bolt"); before
@@ -67,6 +70,12 @@ class BrandTerms:
     exclusions: tuple[str, ...] = ()
 
 
+# A letter or digit that makes a keyword part of a longer word ("lumo" in "columbo"): not one of the scripts written
+# without spaces (Thai, Lao, Myanmar, Khmer, kana, Chinese characters), where the next word follows with no break
+# ("Pinebrookのコーヒー", "ใช้ทรูมูฟมา") and a boundary would match no brand in such a post.
+_WORD = "[^\\W\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]"
+
+
 def _folded(text: str) -> str:
     # As the collectors match brands: NFKC, full-width "ＡＣＭＥ" is "ACME".
     return text if text.isascii() else unicodedata.normalize("NFKC", text)
@@ -74,7 +83,7 @@ def _folded(text: str) -> str:
 
 def _phrases(phrases: Iterable[str]) -> str | None:
     # As the collectors match brands: whole words ("lumo" is not in "columbo"), keywords may start with @ or #.
-    parts = [r"(?<!\w)" + re.escape(_folded(p.strip())) + r"(?!\w)" for p in phrases if p.strip()]
+    parts = [rf"(?<!{_WORD})" + re.escape(_folded(p.strip())) + rf"(?!{_WORD})" for p in phrases if p.strip()]
     return "|".join(parts) or None
 
 

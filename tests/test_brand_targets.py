@@ -215,4 +215,19 @@ def test_a_brand_written_in_full_width_letters_is_named_and_given_its_clause():
     text = "left ＡＣＭＥ for Ｂｏｌｔ, ＡＣＭＥ never refunded me"
 
     assert TARGETS.named(text) == ["Acme", "Bolt"]
-    assert TARGETS.passages(text)["Bolt"] == "for Bolt"
+    assert TARGETS.passages(text)["Bolt"] == "left ACME for Bolt"  # read in NFKC, with the brand it left
+
+
+def test_brands_named_in_japanese_without_spaces_are_each_given_their_clause():
+    targets = BrandTargets([BrandTerms("Acme", ("acme",)), BrandTerms("Bolt", ("ボルト",))])
+    text = "Acmeは最悪、ボルトは最高"
+
+    assert targets.named(text) == ["Acme", "Bolt"]
+    assert targets.passages(text) == {"Acme": "Acmeは最悪", "Bolt": "ボルトは最高"}
+
+
+def test_brands_named_in_thai_are_each_given_the_clause_a_space_sets_apart():
+    targets = BrandTargets([BrandTerms("Acme", ("acme",)), BrandTerms("True", ("ทรูมูฟ",))])
+    text = "ทรูมูฟสัญญาณดีมาก แต่Acmeแย่มาก"
+
+    assert targets.passages(text) == {"Acme": "แต่Acmeแย่มาก", "True": "ทรูมูฟสัญญาณดีมาก"}

@@ -169,3 +169,19 @@ def test_a_brand_written_in_full_width_letters_is_matched_and_its_text_kept_as_w
     assert "matched no brand" not in result.output
     rows = sqlite3.connect(demo_dir / "brandpulse.db").execute("SELECT brand, text FROM mentions").fetchall()
     assert rows == [("Pinebrook Coffee", text)]
+
+
+def test_a_brand_named_in_japanese_or_thai_text_without_a_space_around_it_is_matched(demo_dir, invoke):
+    config = demo_dir / "config.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        'keywords: [pinebrook,', 'keywords: [pinebrook, パインブルック, ไพน์บรูค,'), encoding="utf-8")
+    texts = {"ja": "Pinebrookのコーヒーは最高です", "ja2": "昨日パインブルックで買ったラテが冷めてた",
+             "th": "กาแฟไพน์บรูคสาขานี้อร่อยมาก", "no": "Pinebrooks are a kind of trout"}
+    source = _write(demo_dir / "in.jsonl", [_line(**{**GOOD, "id": k, "text": t}) for k, t in texts.items()])
+
+    result = invoke("ingest", source, "--no-classify")
+
+    # Was: '4 matched no brand' (of 'Pinebrookの', the の is a letter, and so no word boundary).
+    assert "1 matched no brand" in result.output
+    brands = dict(sqlite3.connect(demo_dir / "brandpulse.db").execute("SELECT external_id, brand FROM mentions"))
+    assert brands == {"ja": "Pinebrook Coffee", "ja2": "Pinebrook Coffee", "th": "Pinebrook Coffee", "no": None}
