@@ -8,6 +8,7 @@ import pickle
 import re
 import tempfile
 import threading
+import unicodedata
 from pathlib import Path
 from collections.abc import Iterable
 from typing import Any
@@ -194,8 +195,10 @@ class LanguageDetector:
         return summed
 
     def detect(self, text: str) -> str:
-        """The ISO 639-1 code of `text`'s language, `default` when unsure."""
-        words = _NOISE.sub(" ", text[: 4 * DETECTED_CHARS])[:DETECTED_CHARS]
+        """The ISO 639-1 code of `text`'s language, `default` when unsure; read in NFKC (English typed in
+        full-width letters, "ｍｙ ｏｒｄｅｒ", read as Chinese: the letters are CJK forms to the identifier)."""
+        head = text[: 4 * DETECTED_CHARS]
+        words = _NOISE.sub(" ", head if head.isascii() else unicodedata.normalize("NFKC", head))[:DETECTED_CHARS]
         letters = len(_LETTER.findall(words))
         if self._in_another_script(words, letters):
             # "最悪のサービス" or "Очень плохо" is short, but cannot be the default language: its best reading wins.

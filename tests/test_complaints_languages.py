@@ -96,6 +96,14 @@ def test_short_texts_in_a_script_english_is_not_written_in_are_not_english(text,
     assert LanguageDetector("en").detect(text) == lang
 
 
+@pytest.mark.parametrize(("text", "lang"), [
+    ("ＡＣＭＥ ｉｓ ｔｅｒｒｉｂｌｅ， ｍｙ ｏｒｄｅｒ ｎｅｖｅｒ ａｒｒｉｖｅｄ", "en"),  # was zh: full-width letters are CJK forms
+    ("ＡＣＭＥのアプリ、最悪です", "ja"), ("ｶｰﾄﾞ払いできない", "ja"), ("โอนเงินไม่เข้าบัญชีครับ", "th"),
+])
+def test_text_typed_in_full_width_letters_gets_the_language_of_its_words(text, lang):
+    assert LanguageDetector("en").detect(text) == lang
+
+
 LIKELY = {"es", "fr", "pt", "de", "it"}
 
 
