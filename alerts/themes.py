@@ -130,7 +130,8 @@ def _plain(text: str) -> str:
     ASCII as boundaries, its Chinese, Japanese and Thai as character bigrams (written without spaces, a post would be
     one word) and without TEXT_BREAK (a post's own would count as texts of their own: one post repeating a phrase as
     many); an ASCII text, most of them, as it is."""
-    return text if text.isascii() else bigram_words(folded(text).replace(TEXT_BREAK, " ").translate(_SYMBOLS))
+    # Symbols first: NFKC would write "…" as "...", three boundaries for one.
+    return text if text.isascii() else bigram_words(folded(text.replace(TEXT_BREAK, " ").translate(_SYMBOLS)))
 
 
 def folded(text: str) -> str:
