@@ -18,10 +18,11 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class DeliveryReport:
-    """Messages delivered (with where they went) and messages left for a retry."""
+    """Messages delivered (with where they went), and those not: failed (given up included) and given up."""
 
     sent: list[str] = field(default_factory=list)
     failed: int = 0
+    given_up: int = 0
     last_error: str | None = None
 
     def failure_of(self, job: str) -> str | None:
@@ -68,6 +69,7 @@ def _deliver_one(db: Any, item: store_outbox.OutboxItem, transport: Any, sender:
         if item.channel != store_outbox.EMAIL:  # an email may fail for its own recipients alone
             failing.add(item.channel)
         report.failed += 1
+        report.given_up += int(retry is None)
         report.last_error = error
         return
     store_outbox.mark_sent(db, item.id, where, now)

@@ -299,3 +299,48 @@ def test_an_email_given_up_is_listed_and_sent_again_once_queued_again(tmp_path, 
     assert [email.message_from_bytes(m[2], policy=policy.default)["Subject"] for m in inbox.messages] == ["given up"]
     assert [s[0] for s in _outbox(tmp_path)] == ["sent", "failed"]
     assert twice.exit_code == 1 and f"message {given_up} is sent, not given up" in twice.output
+
+
+def test_run_once_says_a_message_refused_for_good_was_given_up_not_that_it_waits_for_a_retry(tmp_path, monkeypatch,
+                                                                                            tls, invoke):
+    inbox, port = Inbox(data_reply="554 5.7.1 message refused"), _free_port()
+    controller = _server(inbox, port, "starttls", tls)
+    try:
+        pipeline = _pipeline(tmp_path, monkeypatch, port, "starttls", tls)
+        _queue(pipeline, "refused")
+        result = invoke("--config", tmp_path / "config.yaml", "--db", tmp_path / "brandpulse.db",
+                        "run", "--once", "--only", "deliver")
+    finally:
+        controller.stop()
+
+    last = result.output.rstrip().splitlines()[-1]
+    assert result.exit_code == 1 and "0 waiting to be sent, 1 given up" in result.output
+    # Was: '...; they wait in the outbox for a retry', of a message no run would ever send again.
+    assert "wait in the outbox" not in last
+    assert last.startswith("Error: 1 message(s) not delivered (SMTP 127.0.0.1:")
+    assert last.endswith("; 1 given up, not retried (refused for good, or on its last attempt): `brandpulse outbox "
+                         "list` shows them, `brandpulse outbox retry ID...` queues them again once what failed is "
+                         "fixed")
+    assert [row[0] for row in _outbox(tmp_path)] == ["failed"]
+
+
+def test_run_once_tells_the_messages_waiting_for_a_retry_from_those_given_up(tmp_path, monkeypatch, tls, invoke):
+    inbox, port = Inbox(), _free_port()
+    controller = _server(inbox, port, "starttls", tls)
+    try:
+        pipeline = _pipeline(tmp_path, monkeypatch, port, "starttls", tls)
+        refused_for_good = _queue(pipeline, "refused")
+        _queue(pipeline, "later")
+        db = sqlite3.connect(tmp_path / "brandpulse.db")
+        with db:  # a message on its last attempt: the next failure gives it up
+            db.execute("UPDATE outbox SET attempts = 59 WHERE id = ?", [refused_for_good])
+        inbox.data_reply = "451 4.3.0 try later"
+        result = invoke("--config", tmp_path / "config.yaml", "--db", tmp_path / "brandpulse.db",
+                        "run", "--once", "--only", "deliver")
+    finally:
+        controller.stop()
+
+    last = result.output.rstrip().splitlines()[-1]
+    assert result.exit_code == 1 and "1 waiting to be sent, 1 given up" in result.output
+    assert "; 1 wait in the outbox for a retry, 1 given up, not retried (refused for good, or on its last" in last
+    assert [row[0] for row in _outbox(tmp_path)] == ["failed", "pending"]
