@@ -18,11 +18,13 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class DeliveryReport:
-    """Messages delivered (with where they went), and those not: failed (given up included) and given up."""
+    """Messages delivered (with where they went), and those not: failed (given up included), given up, and held:
+    not tried, their chat channel having failed earlier in the run (they wait for the next one)."""
 
     sent: list[str] = field(default_factory=list)
     failed: int = 0
     given_up: int = 0
+    held: int = 0
     last_error: str | None = None
 
     def failure_of(self, job: str) -> str | None:
@@ -50,7 +52,9 @@ def deliver(db: Any, transport: Any, sender: str, channels: list[Channel], now: 
             if not items:
                 return report
             for item in items:
-                if item.channel not in failing:
+                if item.channel in failing:
+                    report.held += 1
+                else:
                     _deliver_one(db, item, transport, sender, by_name, now, failing, report)
             after = items[-1].id
 

@@ -390,3 +390,46 @@ def test_a_day_of_imported_labels_says_its_complaints_are_not_known_and_counts_w
     assert command == ["brandpulse", "query", "--brand", "Acme", "--tz", "Europe/Paris", "--since", "2026-03-10",
                        "--until", "2026-03-11", "--to-answer", "--all"]
     assert len(listed) == 48
+
+
+MARKETING_CHAT = ROUTING + """
+channels:
+  - {name: marketing, url_env: BP_TEST_MARKETING_URL, kinds: [digest]}
+"""
+
+
+def _two_brands(tmp_path, invoke):
+    config = _setup(tmp_path, invoke, extra=MARKETING_CHAT)
+    config.write_text(config.read_text().replace("brands:\n", "brands:\n  - {name: Globex, keywords: [globex]}\n", 1))
+    return config
+
+
+def _outbox_statuses(tmp_path):
+    conn = sqlite3.connect(tmp_path / "brandpulse.db")
+    return conn.execute("SELECT channel, status FROM outbox ORDER BY id").fetchall()
+
+
+def test_send_counts_every_message_waiting_when_the_chat_endpoint_is_down(tmp_path, invoke, monkeypatch):
+    from tests.test_hardening_outages import _free_port
+
+    config = _two_brands(tmp_path, invoke)
+    monkeypatch.setenv("BP_TEST_MARKETING_URL", f"json://127.0.0.1:{_free_port()}/hook")  # nobody listens
+
+    result = invoke("--config", config, "digest", "--date", "2026-03-10", "--send")
+
+    # Globex's chat message was not tried once Acme's failed: it waits too. Was: '1 waiting for retry'.
+    assert "2 message(s) delivered (email and chat), 2 waiting for retry" in result.output
+    assert sorted(_outbox_statuses(tmp_path)) == [("email", "sent")] * 2 + [("marketing", "pending")] * 2
+
+
+def test_send_tells_a_chat_message_given_up_from_those_waiting_for_a_retry(tmp_path, invoke, monkeypatch, server):
+    config = _two_brands(tmp_path, invoke)
+    monkeypatch.setenv("BP_TEST_MARKETING_URL", f"json://{server.url.split('://')[1]}/deleted-hook")  # answers 404
+
+    result = invoke("--config", config, "digest", "--date", "2026-03-10", "--send")
+
+    # Was: '2 message(s) delivered (email and chat), 1 waiting for retry', of a message refused for good.
+    assert ("2 message(s) delivered (email and chat), 1 waiting for retry, 1 given up (`brandpulse outbox list` "
+            "shows them, `brandpulse outbox retry` queues them again)") in result.output
+    assert sorted(_outbox_statuses(tmp_path)) == [("email", "sent")] * 2 + [("marketing", "failed"),
+                                                                            ("marketing", "pending")]

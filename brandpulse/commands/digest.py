@@ -91,5 +91,9 @@ def _deliver(app: AppContext, queued: list[str]) -> None:
     except StoreLocked:
         click.echo(f"digest queued for {', '.join(queued) or 'no brand'}; the running service delivers it")
         return
+    # Waiting: failed but for a retry, and those held back because their channel had just failed.
+    waiting = report.failed - report.given_up + report.held
+    given_up = (f", {report.given_up} given up (`brandpulse outbox list` shows them, `brandpulse outbox retry` "
+                "queues them again)" if report.given_up else "")
     click.echo(f"digest queued for {', '.join(queued) or 'no brand'}; {len(report.sent)} message(s) delivered "
-               f"(email and chat), {report.failed} waiting for retry")
+               f"(email and chat), {waiting} waiting for retry{given_up}")
