@@ -10,7 +10,8 @@ from typing import Any
 
 from brandpulse.alerts.base import Alert
 from brandpulse.alerts.emails import (
-    ANSWERED_HOW, UNKNOWN_WHY, acknowledge_line, clocks, on_clock, signed, signed_change, storm_start, unscored_query,
+    ANSWERED_HOW, UNKNOWN_WHY, UNSCORED_WHY, acknowledge_line, clocks, on_clock, signed, signed_change, storm_start,
+    unscored_query,
     web_link, window_query,
 )
 from brandpulse.alerts.shown import cut, excerpt
@@ -145,13 +146,15 @@ def _alerts_line(alerts: Sequence[Mapping[str, Any]], day: str, zone: str) -> st
 
 def digest_chat(brand: str, day: str, volume: int, counts: Mapping[str, int], nss: float | None,
                 previous: float | None, terms: Sequence[tuple[str, int]], complaints: int = 0,
-                unclassified: int = 0, complaint_unknown: int = 0, so_far: str | None = None, *, zone: str = "UTC",
+                unclassified: int = 0, complaint_unknown: int = 0, so_far: str | None = None,
+                unscored_query: str | None = None, *, zone: str = "UTC",
                 alerts: Sequence[Mapping[str, Any]] = ()) -> ChatMessage:
-    """A day's figures for one brand in two to six lines: volume and categories (and the mentions not classified
+    """A day's figures for one brand in two to seven lines: volume and categories (and the mentions not classified
     yet, in no figure), complaints when there are any and the detractors not known to be (`complaint_unknown`), as
     a spike's message says, net sentiment (with its change since the `previous` day's score, as the two are shown),
     themes of negative mentions, the day's `alerts` (the digest JSON's). The title names the day's time zone `zone`;
-    `so_far` ("10:15 Europe/Paris") says the day was not over."""
+    `so_far` ("10:15 Europe/Paris") says the day was not over; `unscored_query` lists the unscored mentions, in no
+    other figure."""
     since = "" if nss is None or previous is None else f" ({signed_change(nss, previous)} since the day before)"
     score = signed(nss) + since
     lines = [
@@ -159,6 +162,8 @@ def digest_chat(brand: str, day: str, volume: int, counts: Mapping[str, int], ns
         f"{_counted(counts.get('passive', 0), 'passive')}, {_counted(counts.get('detractor', 0), 'detractor')}"
         + (f", {counts['unscored']} unscored." if counts.get("unscored") else "."),
         *([f"{unclassified} more not classified yet, in no figure here."] if unclassified else []),
+        *([f"The {counts['unscored']} unscored ({UNSCORED_WHY}): {unscored_query}"]
+          if counts.get("unscored") and unscored_query else []),
         *([f"{complaints} complaints (posts that need an answer)"
            + (f"; {complaint_unknown} detractor(s) not known ({UNKNOWN_WHY})" if complaint_unknown else "") + "."]
           if complaints or complaint_unknown else []),

@@ -194,12 +194,17 @@ def day_complaints(brand: Mapping[str, Any]) -> str:
     return complaints_line({**brand, "detractors": brand["categories"].get("detractor", 0)})
 
 
-def day_query(brand: Mapping[str, Any], doc: Mapping[str, Any]) -> str:
-    """The command listing the posts to answer of a digest's brand and day (its `to_answer`), the day read in the
-    digest's time zone."""
+def day_query(brand: Mapping[str, Any], doc: Mapping[str, Any], category: str | None = None) -> str:
+    """The command listing the posts to answer of a digest's brand and day (its `to_answer`), or its mentions of
+    `category` (`unscored`), the day read in the digest's time zone."""
     day = date.fromisoformat(doc["date"])
+    chosen = ["--category", category] if category else ["--to-answer"]
     return shlex.join(["brandpulse", "query", "--brand", brand["brand"], "--tz", doc["timezone"], "--since",
-                       day.isoformat(), "--until", (day + timedelta(days=1)).isoformat(), "--to-answer", "--all"])
+                       day.isoformat(), "--until", (day + timedelta(days=1)).isoformat(), *chosen, "--all"])
+
+
+# What a digest says of its unscored mentions: support reads them too, as no figure or list of the digest holds them.
+UNSCORED_WHY = "in a language no model reads, in no figure of sentiment or complaints, nor in the posts to answer"
 
 
 def _listing(alert: Alert, *filters: str) -> str:

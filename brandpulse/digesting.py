@@ -18,7 +18,7 @@ from brandpulse.store import digest as store_digest
 from brandpulse.store import outbox as store_outbox
 from brandpulse.store import state as store_state
 from brandpulse.alerts.chat import ChatMessage, digest_chat
-from brandpulse.alerts.emails import so_far
+from brandpulse.alerts.emails import day_query, so_far
 from brandpulse.channels import Channel, queue_chat
 from brandpulse.store import transaction
 
@@ -117,7 +117,8 @@ def _chat(brand: dict[str, Any], doc: dict[str, Any]) -> ChatMessage:
     return digest_chat(brand["brand"], doc["date"], brand["volume"], brand["categories"], brand["net_score"],
                        brand["net_score_previous_day"], [(t["term"], t["count"]) for t in brand["themes"]],
                        brand["complaints"], brand.get("unclassified", 0), brand.get("complaint_unknown", 0),
-                       so_far=so_far(doc), zone=doc["timezone"], alerts=brand["alerts"])
+                       so_far=so_far(doc), unscored_query=day_query(brand, doc, "unscored"), zone=doc["timezone"],
+                       alerts=brand["alerts"])
 
 
 def queue(

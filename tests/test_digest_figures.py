@@ -363,3 +363,40 @@ def test_a_day_without_a_mention_of_any_brand_has_no_empty_share_chart_and_says_
     # Before: an empty frame with an axis from 0 to 10 %, and nothing saying why.
     assert "data:image/png" not in html and "No mention of any brand on the day: no share to compare." in html
     assert html.count("n/a") == 12  # the table stays: 2 brands x 3 kinds, share and change
+
+
+def test_a_digest_with_unscored_mentions_names_the_command_listing_them_in_email_and_chat(tmp_path, invoke,
+                                                                                          monkeypatch, server):
+    from tests.local_http import Reply
+
+    inbox, port = Inbox(), _free_port()
+    config = _config(tmp_path, smtp_port=port)
+    config.write_text(config.read_text() + "channels:\n  - {name: team, url_env: BP_TEST_TEAM_URL, kinds: [digest]}\n")
+    server.route("/hook", Reply(200, b"{}", {"Content-Type": "application/json"}))
+    monkeypatch.setenv("BP_TEST_TEAM_URL", f"json://{server.url.split('://')[1]}/hook")
+    unscored = [json.dumps({"source": "twitter", "id": f"ja{n}", "brand": "Acme", "created_at": f"{DAY}T11:0{n}:00Z",
+                            "text": f"Acmeの料金が二重請求されています。早く返金してください {n}"}) for n in range(3)]
+    (tmp_path / "m.jsonl").write_text("\n".join([_line(1, "Acme", DAY, "negative"), *unscored]) + "\n", "utf-8")
+    assert invoke("--config", config, "ingest", tmp_path / "m.jsonl").exit_code == 0  # Japanese: no model reads it
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        pipeline = Pipeline(load_config(config), tmp_path / "brandpulse.db")
+        assert pipeline.send_digest(NOW) == ["Acme"]
+        assert pipeline.deliver(NOW).failed == 0
+    finally:
+        controller.stop()
+
+    command = ("brandpulse query --brand Acme --tz UTC --since 2026-03-10 --until 2026-03-11 --category unscored "
+               "--all")
+    (message,) = inbox.messages
+    chat = json.loads(server.requests[-1][2])["message"]
+    # Was: '3 unscored' among the categories, and no way from the digest to the posts, which ask for a refund.
+    assert f"Unscored (in a language no model reads, in no figure of sentiment or complaints, nor in the posts to " \
+           f"answer): 3: {command}" in message.get_body(("plain",)).get_content()
+    assert "<b>3 unscored</b> (in a language no model reads" in message.get_body(("html",)).get_content()
+    assert f"<code>{command}</code>" in message.get_body(("html",)).get_content()
+    assert f"The 3 unscored (in a language no model reads, in no figure of sentiment or complaints, nor in the posts " \
+           f"to answer): {command}" in chat.splitlines()
+    listed = invoke("--config", config, *command.split()[1:], "--format", "jsonl")
+    assert sorted(json.loads(line)["external_id"] for line in listed.output.splitlines()) == ["ja0", "ja1", "ja2"]
