@@ -144,6 +144,14 @@ def _alerts_line(alerts: Sequence[Mapping[str, Any]], day: str, zone: str) -> st
     return f"Alerts ({len(alerts)}): " + "; ".join(shown) + more + "."
 
 
+def _complaints_line(complaints: int, unknown: int) -> str:
+    """`11 complaints (posts that need an answer).`, `1 complaint (a post that needs an answer).`, and the detractors
+    without a complaint probability."""
+    need = "a post that needs" if complaints == 1 else "posts that need"
+    return (f"{_counted(complaints, 'complaint')} ({need} an answer)"
+            + (f"; {unknown} detractor(s) not known ({UNKNOWN_WHY})" if unknown else "") + ".")
+
+
 def digest_chat(brand: str, day: str, volume: int, counts: Mapping[str, int], nss: float | None,
                 previous: float | None, terms: Sequence[tuple[str, int]], complaints: int = 0,
                 unclassified: int = 0, complaint_unknown: int = 0, so_far: str | None = None,
@@ -164,9 +172,7 @@ def digest_chat(brand: str, day: str, volume: int, counts: Mapping[str, int], ns
         *([f"{unclassified} more not classified yet, in no figure here."] if unclassified else []),
         *([f"The {counts['unscored']} unscored ({UNSCORED_WHY}): {unscored_query}"]
           if counts.get("unscored") and unscored_query else []),
-        *([f"{complaints} complaints (posts that need an answer)"
-           + (f"; {complaint_unknown} detractor(s) not known ({UNKNOWN_WHY})" if complaint_unknown else "") + "."]
-          if complaints or complaint_unknown else []),
+        *([_complaints_line(complaints, complaint_unknown)] if complaints or complaint_unknown else []),
         f"Net sentiment: {score}.",
     ]
     if terms:

@@ -191,3 +191,11 @@ def test_a_message_cut_to_a_services_limit_keeps_the_last_emoji_whole():
     shown = fit(body, 1000)
 
     assert len(shown) <= 1000 and shown.endswith("🇮🇱…") and shown[len(title):-1] == "🇮🇱" * 487
+
+
+def test_a_digest_message_writes_one_complaint_in_the_singular():
+    digest = digest_chat("Acme", "2026-03-06", 3, {"promoter": 1, "passive": 1, "detractor": 1}, 0.0, 0.0, [],
+                         complaints=1)
+
+    # Was: "1 complaints (posts that need an answer)."
+    assert digest.body.splitlines()[1] == "1 complaint (a post that needs an answer)."
