@@ -155,14 +155,14 @@ def _complaints_line(complaints: int, unknown: int) -> str:
 def digest_chat(brand: str, day: str, volume: int, counts: Mapping[str, int], nss: float | None,
                 previous: float | None, terms: Sequence[tuple[str, int]], complaints: int = 0,
                 unclassified: int = 0, complaint_unknown: int = 0, so_far: str | None = None,
-                unscored_query: str | None = None, *, zone: str = "UTC",
-                alerts: Sequence[Mapping[str, Any]] = ()) -> ChatMessage:
-    """A day's figures for one brand in two to seven lines: volume and categories (and the mentions not classified
+                unscored_query: str | None = None, to_answer: int = 0, to_answer_query: str | None = None, *,
+                zone: str = "UTC", alerts: Sequence[Mapping[str, Any]] = ()) -> ChatMessage:
+    """A day's figures for one brand in two to eight lines: volume and categories (and the mentions not classified
     yet, in no figure), complaints when there are any and the detractors not known to be (`complaint_unknown`), as
     a spike's message says, net sentiment (with its change since the `previous` day's score, as the two are shown),
     themes of negative mentions, the day's `alerts` (the digest JSON's). The title names the day's time zone `zone`;
-    `so_far` ("10:15 Europe/Paris") says the day was not over; `unscored_query` lists the unscored mentions, in no
-    other figure."""
+    `so_far` ("10:15 Europe/Paris") says the day was not over; `to_answer_query` lists the `to_answer` posts to
+    answer, `unscored_query` the unscored mentions, in no other figure."""
     since = "" if nss is None or previous is None else f" ({signed_change(nss, previous)} since the day before)"
     score = signed(nss) + since
     lines = [
@@ -173,6 +173,8 @@ def digest_chat(brand: str, day: str, volume: int, counts: Mapping[str, int], ns
         *([f"The {counts['unscored']} unscored ({UNSCORED_WHY}): {unscored_query}"]
           if counts.get("unscored") and unscored_query else []),
         *([_complaints_line(complaints, complaint_unknown)] if complaints or complaint_unknown else []),
+        *([f"{_counted(to_answer, 'post')} to answer (every detractor and the other complaints): {to_answer_query}"]
+          if to_answer and to_answer_query else []),
         f"Net sentiment: {score}.",
     ]
     if terms:

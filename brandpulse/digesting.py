@@ -117,7 +117,8 @@ def _chat(brand: dict[str, Any], doc: dict[str, Any]) -> ChatMessage:
     return digest_chat(brand["brand"], doc["date"], brand["volume"], brand["categories"], brand["net_score"],
                        brand["net_score_previous_day"], [(t["term"], t["count"]) for t in brand["themes"]],
                        brand["complaints"], brand.get("unclassified", 0), brand.get("complaint_unknown", 0),
-                       so_far=so_far(doc), unscored_query=day_query(brand, doc, "unscored"), zone=doc["timezone"],
+                       so_far=so_far(doc), unscored_query=day_query(brand, doc, "unscored"),
+                       to_answer=brand["to_answer"], to_answer_query=day_query(brand, doc), zone=doc["timezone"],
                        alerts=brand["alerts"])
 
 

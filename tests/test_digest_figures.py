@@ -365,8 +365,9 @@ def test_a_day_without_a_mention_of_any_brand_has_no_empty_share_chart_and_says_
     assert html.count("n/a") == 12  # the table stays: 2 brands x 3 kinds, share and change
 
 
-def test_a_digest_with_unscored_mentions_names_the_command_listing_them_in_email_and_chat(tmp_path, invoke,
-                                                                                          monkeypatch, server):
+def _send_with_chat(tmp_path, invoke, monkeypatch, server, lines):
+    """Ingest `lines` (classifying those without a label), send the digest of DAY through a real SMTP server and a
+    real webhook; returns the config, the email and the chat message's text."""
     from tests.local_http import Reply
 
     inbox, port = Inbox(), _free_port()
@@ -374,10 +375,8 @@ def test_a_digest_with_unscored_mentions_names_the_command_listing_them_in_email
     config.write_text(config.read_text() + "channels:\n  - {name: team, url_env: BP_TEST_TEAM_URL, kinds: [digest]}\n")
     server.route("/hook", Reply(200, b"{}", {"Content-Type": "application/json"}))
     monkeypatch.setenv("BP_TEST_TEAM_URL", f"json://{server.url.split('://')[1]}/hook")
-    unscored = [json.dumps({"source": "twitter", "id": f"ja{n}", "brand": "Acme", "created_at": f"{DAY}T11:0{n}:00Z",
-                            "text": f"Acmeの料金が二重請求されています。早く返金してください {n}"}) for n in range(3)]
-    (tmp_path / "m.jsonl").write_text("\n".join([_line(1, "Acme", DAY, "negative"), *unscored]) + "\n", "utf-8")
-    assert invoke("--config", config, "ingest", tmp_path / "m.jsonl").exit_code == 0  # Japanese: no model reads it
+    (tmp_path / "m.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
+    assert invoke("--config", config, "ingest", tmp_path / "m.jsonl").exit_code == 0
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
@@ -386,11 +385,25 @@ def test_a_digest_with_unscored_mentions_names_the_command_listing_them_in_email
         assert pipeline.deliver(NOW).failed == 0
     finally:
         controller.stop()
+    (message,) = inbox.messages
+    return config, message, json.loads(server.requests[-1][2])["message"]
+
+
+def _listed(invoke, config, command):
+    result = invoke("--config", config, *command.split()[1:], "--format", "jsonl")
+    return sorted(json.loads(line)["external_id"] for line in result.output.splitlines())
+
+
+def test_a_digest_with_unscored_mentions_names_the_command_listing_them_in_email_and_chat(tmp_path, invoke,
+                                                                                          monkeypatch, server):
+    unscored = [json.dumps({"source": "twitter", "id": f"ja{n}", "brand": "Acme", "created_at": f"{DAY}T11:0{n}:00Z",
+                            "text": f"Acmeの料金が二重請求されています。早く返金してください {n}"}) for n in range(3)]
+    # Japanese: no model reads it, so it is stored unscored.
+    config, message, chat = _send_with_chat(tmp_path, invoke, monkeypatch, server,
+                                            [_line(1, "Acme", DAY, "negative"), *unscored])
 
     command = ("brandpulse query --brand Acme --tz UTC --since 2026-03-10 --until 2026-03-11 --category unscored "
                "--all")
-    (message,) = inbox.messages
-    chat = json.loads(server.requests[-1][2])["message"]
     # Was: '3 unscored' among the categories, and no way from the digest to the posts, which ask for a refund.
     assert f"Unscored (in a language no model reads, in no figure of sentiment or complaints, nor in the posts to " \
            f"answer): 3: {command}" in message.get_body(("plain",)).get_content()
@@ -398,5 +411,18 @@ def test_a_digest_with_unscored_mentions_names_the_command_listing_them_in_email
     assert f"<code>{command}</code>" in message.get_body(("html",)).get_content()
     assert f"The 3 unscored (in a language no model reads, in no figure of sentiment or complaints, nor in the posts " \
            f"to answer): {command}" in chat.splitlines()
-    listed = invoke("--config", config, *command.split()[1:], "--format", "jsonl")
-    assert sorted(json.loads(line)["external_id"] for line in listed.output.splitlines()) == ["ja0", "ja1", "ja2"]
+    assert _listed(invoke, config, command) == ["ja0", "ja1", "ja2"]
+
+
+def test_the_chat_digest_counts_the_posts_to_answer_and_names_the_command_listing_them(tmp_path, invoke,
+                                                                                       monkeypatch, server):
+    lines = [_line(1, "Acme", DAY, "negative"), _line(2, "Acme", DAY, "negative"), _line(3, "Acme", DAY, "positive")]
+    config, message, chat = _send_with_chat(tmp_path, invoke, monkeypatch, server, lines)
+
+    command = "brandpulse query --brand Acme --tz UTC --since 2026-03-10 --until 2026-03-11 --to-answer --all"
+    # Was: '0 complaints (posts that need an answer); 2 detractor(s) not known (...)', and no count or command of
+    # the posts to answer, which the emailed digest gives.
+    assert f"2 posts to answer (every detractor and the other complaints): {command}" in chat.splitlines()
+    assert f"Posts to answer (every detractor and the other complaints): 2: {command}" in \
+        message.get_body(("plain",)).get_content()
+    assert _listed(invoke, config, command) == ["t1", "t2"]
