@@ -105,14 +105,32 @@ class SmtpTransport:
             raise DeliveryError(f"SMTP {self.host}:{self.port}: the login has a {given} but no {missing}; set both "
                                 "variables (email.smtp.username_env, password_env) or neither")
         try:
-            with self._connect() as client:
-                if self._username and self._password:
-                    client.login(self._username, self._password)
-                yield client
+            client = self._connect()
         except (OSError, smtplib.SMTPException) as exc:
-            # The exception text never holds the credentials; keep only its class and message.
-            error = RefusedForGood if _refused_for_good(exc) else DeliveryError
-            raise error(f"SMTP {self.host}:{self.port}: {type(exc).__name__}: {exc}") from exc
+            raise self._failure(exc) from exc
+        try:
+            if self._username and self._password:
+                client.login(self._username, self._password)
+            yield client
+        except (OSError, smtplib.SMTPException) as exc:
+            raise self._failure(exc) from exc
+        finally:
+            self._leave(client)
+
+    def _failure(self, exc: Exception) -> DeliveryError:
+        # The exception text never holds the credentials; keep only its class and message.
+        error = RefusedForGood if _refused_for_good(exc) else DeliveryError
+        return error(f"SMTP {self.host}:{self.port}: {type(exc).__name__}: {exc}")
+
+    def _leave(self, client: smtplib.SMTP) -> None:
+        """Say QUIT and close. Its reply is no part of the delivery: a server that took the message and answers QUIT
+        with a 421 (shutting down) still delivers it, and a retry would send it twice (smtplib's `with` raised)."""
+        try:
+            client.quit()
+        except (OSError, smtplib.SMTPException) as exc:
+            log.debug("SMTP %s:%s: QUIT failed (%s: %s)", self.host, self.port, type(exc).__name__, exc)
+        finally:
+            client.close()
 
     def probe(self) -> None:
         """Connect, secure and log in as configured, then leave; nothing is sent. Raises `DeliveryError`."""

@@ -344,3 +344,32 @@ def test_run_once_tells_the_messages_waiting_for_a_retry_from_those_given_up(tmp
     assert result.exit_code == 1 and "1 waiting to be sent, 1 given up" in result.output
     assert "; 1 wait in the outbox for a retry, 1 given up, not retried (refused for good, or on its last" in last
     assert [row[0] for row in _outbox(tmp_path)] == ["failed", "pending"]
+
+
+class InboxClosingBadly(Inbox):
+    """Takes the message, then answers QUIT with something other than 221 (a server shutting down)."""
+
+    def __init__(self, quit_reply):
+        super().__init__()
+        self.quit_reply = quit_reply
+
+    async def handle_QUIT(self, server, session, envelope):
+        return self.quit_reply
+
+
+@pytest.mark.parametrize("quit_reply", ["421 4.3.2 service shutting down", "250 OK"])
+def test_an_email_the_server_took_is_not_sent_again_when_its_goodbye_fails(tmp_path, monkeypatch, tls, quit_reply):
+    inbox, port = InboxClosingBadly(quit_reply), _free_port()
+    controller = _server(inbox, port, "starttls", tls)
+    try:
+        pipeline = _pipeline(tmp_path, monkeypatch, port, "starttls", tls)
+        _queue(pipeline, "storm")
+        first = pipeline.deliver(NOW)
+        later = pipeline.deliver(NOW + timedelta(minutes=5))
+    finally:
+        controller.stop()
+
+    # Was: the QUIT's reply failed the delivery, the message was queued for a retry and support got it twice.
+    assert len(inbox.messages) == 1
+    assert (len(first.sent), first.failed, later.sent) == (1, 0, [])
+    assert [row[:2] for row in _outbox(tmp_path)] == [("sent", 1)]
