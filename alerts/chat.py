@@ -10,8 +10,7 @@ from typing import Any
 
 from brandpulse.alerts.base import Alert
 from brandpulse.alerts.emails import (
-    ANSWERED_HOW, UNKNOWN_WHY, UNSCORED_WHY, acknowledge_line, clocks, on_clock, signed, signed_change, storm_start,
-    unscored_query,
+    ANSWERED_HOW, UNKNOWN_WHY, acknowledge_line, clocks, on_clock, signed, signed_change, storm_start, unscored_query,
     web_link, window_query,
 )
 from brandpulse.alerts.shown import cut, excerpt
@@ -170,11 +169,12 @@ def digest_chat(brand: str, day: str, volume: int, counts: Mapping[str, int], ns
         f"{_counted(counts.get('passive', 0), 'passive')}, {_counted(counts.get('detractor', 0), 'detractor')}"
         + (f", {counts['unscored']} unscored." if counts.get("unscored") else "."),
         *([f"{unclassified} more not classified yet, in no figure here."] if unclassified else []),
-        *([f"The {counts['unscored']} unscored ({UNSCORED_WHY}): {unscored_query}"]
-          if counts.get("unscored") and unscored_query else []),
         *([_complaints_line(complaints, complaint_unknown)] if complaints or complaint_unknown else []),
         *([f"{_counted(to_answer, 'post')} to answer (every detractor and the other complaints): {to_answer_query}"]
           if to_answer and to_answer_query else []),
+        # Below the posts to answer: `fit` drops it before them for a service's limit (Teams: 1,000 characters).
+        *([f"The {counts['unscored']} unscored, in a language no model reads and in no figure here: {unscored_query}"]
+          if counts.get("unscored") and unscored_query else []),
         f"Net sentiment: {score}.",
     ]
     if terms:

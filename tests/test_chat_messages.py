@@ -199,3 +199,17 @@ def test_a_digest_message_writes_one_complaint_in_the_singular():
 
     # Was: "1 complaints (posts that need an answer)."
     assert digest.body.splitlines()[1] == "1 complaint (a post that needs an answer)."
+
+
+def test_a_digest_message_too_long_for_teams_drops_its_unscored_line_before_its_posts_to_answer():
+    query = "brandpulse query --brand 'Pinebrook Coffee' --tz America/Argentina/Buenos_Aires --since 2026-12-05 " \
+            "--until 2026-12-06"
+    digest = digest_chat("Pinebrook Coffee", "2026-12-05", 1234, {"promoter": 300, "passive": 200, "detractor": 700,
+                                                                  "unscored": 34}, -33.3, 10.0,
+                         [("double charged", 120), ("refund please", 80), ("customer service", 60)],
+                         complaints=650, complaint_unknown=20, unscored_query=f"{query} --category unscored --all",
+                         to_answer=720, to_answer_query=f"{query} --to-answer --all")
+
+    fitted = fit(digest.body, 700).splitlines()
+    assert f"720 posts to answer (every detractor and the other complaints): {query} --to-answer --all" in fitted
+    assert not [line for line in fitted if "unscored --all" in line]

@@ -409,8 +409,7 @@ def test_a_digest_with_unscored_mentions_names_the_command_listing_them_in_email
            f"answer): 3: {command}" in message.get_body(("plain",)).get_content()
     assert "<b>3 unscored</b> (in a language no model reads" in message.get_body(("html",)).get_content()
     assert f"<code>{command}</code>" in message.get_body(("html",)).get_content()
-    assert f"The 3 unscored (in a language no model reads, in no figure of sentiment or complaints, nor in the posts " \
-           f"to answer): {command}" in chat.splitlines()
+    assert f"The 3 unscored, in a language no model reads and in no figure here: {command}" in chat.splitlines()
     assert _listed(invoke, config, command) == ["ja0", "ja1", "ja2"]
 
 
