@@ -19,6 +19,16 @@ class RefusedForGood(DeliveryError):
     """The server refused the message with a permanent reply (SMTP 5xx): retrying would be refused again."""
 
 
+class RecipientsDeferred(AlertsError):
+    """The server took the message for some recipients and refused `deferred` for now (SMTP 4xx: a full mailbox,
+    too many recipients): sent to the others (`delivered_to`), to be sent again to those alone. No DeliveryError,
+    which would send it again to everyone."""
+
+    def __init__(self, delivered_to: str, deferred: list[str], reason: str):
+        super().__init__(reason)
+        self.delivered_to, self.deferred = delivered_to, deferred
+
+
 @dataclass(frozen=True)
 class Bucket:
     """Counts of one brand's scored mentions (promoters, passives, detractors) in one time bucket [start, start + width)."""

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from brandpulse.alerts.base import DeliveryError, RefusedForGood
+from brandpulse.alerts.base import DeliveryError, RecipientsDeferred, RefusedForGood
 
 log = logging.getLogger(__name__)
 
@@ -143,13 +143,19 @@ class SmtpTransport:
             # Messages are stored with the generator's bare LFs: a server that reads to CRLF would see one line
             # of the whole message ("500 Line too long"), and Postfix refuses bare LFs outright.
             refused = client.sendmail(sender, recipients, _LINE_END.sub(b"\r\n", message))
-        if refused:
-            # The others got it: retrying would send them a duplicate, so report the refusals with the delivery.
-            log.warning("SMTP %s:%s refused %s (the other recipients got the email): %s", self.host, self.port,
-                        ", ".join(sorted(refused)), "; ".join(f"{code} {reply.decode('utf-8', 'replace')}"
-                                                             for code, reply in refused.values()))
-            return f"SMTP {self.host}:{self.port} (refused: {', '.join(sorted(refused))})"
-        return f"SMTP {self.host}:{self.port}"
+        if not refused:
+            return f"SMTP {self.host}:{self.port}"
+        # The others got it: retrying would send them a duplicate, so report the refusals with the delivery.
+        reasons = "; ".join(f"{address}: {code} {reply.decode('utf-8', 'replace')}"
+                            for address, (code, reply) in sorted(refused.items()))
+        log.warning("SMTP %s:%s refused %s (the other recipients got the email): %s", self.host, self.port,
+                    ", ".join(sorted(refused)), reasons)
+        where = f"SMTP {self.host}:{self.port} (refused: {', '.join(sorted(refused))})"
+        # A 4xx is for now (a full mailbox, 452 too many recipients): those recipients get it on a retry of their own.
+        deferred = sorted(address for address, (code, _) in refused.items() if 400 <= code < 500)
+        if deferred:
+            raise RecipientsDeferred(where, deferred, f"SMTP {self.host}:{self.port} refused for now: {reasons}")
+        return where
 
 
 def retry_at(attempts: int, now: datetime, give_up_after: int = 60) -> datetime | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from brandpulse.alerts.base import DeliveryError, RefusedForGood
+from brandpulse.alerts.base import DeliveryError, RecipientsDeferred, RefusedForGood
 from brandpulse.alerts.transports import retry_at
 from brandpulse.channels import Channel, send as send_chat
 from brandpulse.logging_setup import mask, secret_values
@@ -63,6 +63,9 @@ def _deliver_one(db: Any, item: store_outbox.OutboxItem, transport: Any, sender:
                  now: datetime, failing: set[str], report: DeliveryReport) -> None:
     try:
         where = _send(item, transport, sender, by_name, now)
+    except RecipientsDeferred as exc:
+        _deliver_partly(db, item, exc, now, report)
+        return
     except DeliveryError as exc:
         # The error may quote an endpoint; stored and logged masked, like every credential.
         error = mask(str(exc), secret_values())
@@ -78,3 +81,19 @@ def _deliver_one(db: Any, item: store_outbox.OutboxItem, transport: Any, sender:
         return
     store_outbox.mark_sent(db, item.id, where, now)
     report.sent.append(where)
+
+
+def _deliver_partly(db: Any, item: store_outbox.OutboxItem, deferred: RecipientsDeferred, now: datetime,
+                    report: DeliveryReport) -> None:
+    """Mark the message sent to the recipients that took it, and queue it for the others alone with the backoff:
+    sent again to everyone, the first would get it twice; left sent, the others would never get it."""
+    error = mask(str(deferred), secret_values())
+    retry = retry_at(item.attempts + 1, now)
+    store_outbox.mark_sent(db, item.id, deferred.delivered_to, now)
+    copy = store_outbox.defer_recipients(db, item.id, deferred.deferred, error, retry, now)
+    log.error("message %d (%s) to email not delivered to %s%s, queued again as message %d: %s", item.id, item.subject,
+              ", ".join(deferred.deferred), "" if retry else " (given up)", copy, error)
+    report.sent.append(deferred.delivered_to)
+    report.failed += 1
+    report.given_up += int(retry is None)
+    report.last_error = error

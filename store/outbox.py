@@ -95,6 +95,23 @@ def mark_failed(db: Store, item_id: int, error: str, retry_at: datetime | None) 
     )
 
 
+# A copy of a message for some of its recipients, its attempts and its age carried over (the backoff goes on).
+_DEFER = """INSERT INTO outbox (kind, brand, subject, recipients, message, created_at, next_attempt_at, channel,
+                                attempts, last_error, status)
+    SELECT kind, brand, subject, ?, message, created_at, ?, channel, attempts, ?,
+           CASE WHEN ? IS NULL THEN 'failed' ELSE 'pending' END
+    FROM outbox WHERE id = ? RETURNING id"""
+
+
+def defer_recipients(db: Store, item_id: int, recipients: list[str], error: str, retry_at: datetime | None,
+                     now: datetime) -> int:
+    """Queue message `item_id` again for `recipients` alone (those a server refused for now while it took the
+    others), due at `retry_at`, or given up without one; returns the new message's id."""
+    due = retry_at and to_db(retry_at)
+    cursor = db.execute(_DEFER, [json.dumps(recipients), due or to_db(now), error, due, item_id])
+    return cursor.fetchone()[0]
+
+
 class OutboxError(StoreError):
     """A message that cannot be queued again: unknown, not given up, or its body pruned."""
 

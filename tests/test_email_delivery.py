@@ -373,3 +373,46 @@ def test_an_email_the_server_took_is_not_sent_again_when_its_goodbye_fails(tmp_p
     assert len(inbox.messages) == 1
     assert (len(first.sent), first.failed, later.sent) == (1, 0, [])
     assert [row[:2] for row in _outbox(tmp_path)] == [("sent", 1)]
+
+
+class InboxWithFullMailbox(Inbox):
+    """Refuses one recipient for now (452: its mailbox is full, or too many recipients) while it takes the others."""
+
+    def __init__(self, busy):
+        super().__init__()
+        self.busy = busy
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.busy:
+            return "452 4.2.2 mailbox full, try later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_a_recipient_refused_for_now_gets_the_email_later_and_the_others_get_it_once(tmp_path, monkeypatch, tls):
+    inbox, port = InboxWithFullMailbox({"lead@acme.test"}), _free_port()
+    controller = _server(inbox, port, "starttls", tls)
+    try:
+        pipeline = _pipeline(tmp_path, monkeypatch, port, "starttls", tls)
+        message = build_message("Spike", "alerts@acme.test", ["support@acme.test", "lead@acme.test"], "t", "<p>h</p>")
+        db = pipeline.open()
+        try:
+            store_outbox.enqueue(db, "alert", "Acme", "Spike", ["support@acme.test", "lead@acme.test"],
+                                 message.as_bytes(), NOW)
+        finally:
+            db.close()
+        first = pipeline.deliver(NOW)
+        too_early = pipeline.deliver(NOW + timedelta(seconds=30))
+        inbox.busy = set()  # the lead's mailbox has room again
+        later = pipeline.deliver(NOW + timedelta(minutes=2))
+        again = pipeline.deliver(NOW + timedelta(hours=1))
+    finally:
+        controller.stop()
+
+    # Was: marked sent for both, so the lead never got the alert.
+    assert [recipients for _, recipients, _ in inbox.messages] == [["support@acme.test"], ["lead@acme.test"]]
+    assert (len(first.sent), first.failed, too_early.sent, len(later.sent), again.sent) == (1, 1, [], 1, [])
+    rows = _outbox(tmp_path)
+    assert [row[0] for row in rows] == ["sent", "sent"]
+    assert [row[4] for row in rows] == [f"SMTP 127.0.0.1:{port} (refused: lead@acme.test)", f"SMTP 127.0.0.1:{port}"]
+    assert [row[1] for row in rows] == [1, 2]  # the copy's attempts go on from the first one's: so does its backoff

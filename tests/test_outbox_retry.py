@@ -26,3 +26,23 @@ def test_all_requeues_the_messages_given_up_whose_body_is_kept_and_names_a_prune
     assert [tuple(r) for r in rows] == [("failed", 1, "2026-03-09T09:00:00Z"), ("pending", 0, "2026-03-12T09:00:00Z"),
                                         ("pending", 0, "2026-03-11T09:00:00Z")]
     db.close()
+
+
+def test_a_message_deferred_for_some_recipients_is_copied_for_them_alone_on_both_backends(store_target):
+    db = open_db(store_target)
+    first = store_outbox.enqueue(db, "digest", "Acme", "Digest", ["a@acme.test", "b@acme.test"], b"body", NOW)
+    store_outbox.mark_sent(db, first, "SMTP x (refused: b@acme.test)", NOW)
+    later = store_outbox.defer_recipients(db, first, ["b@acme.test"], "452 mailbox full", NOW + timedelta(minutes=1),
+                                          NOW)
+    last = store_outbox.defer_recipients(db, later, ["b@acme.test"], "452 mailbox full", None, NOW)  # out of attempts
+
+    rows = db.execute("SELECT id, kind, brand, recipients, status, attempts, next_attempt_at, last_error, "
+                      "length(message) FROM outbox ORDER BY id").fetchall()
+    assert [tuple(r)[1:] for r in rows] == [
+        ("digest", "Acme", '["a@acme.test", "b@acme.test"]', "sent", 1, "2026-03-09T09:00:00Z", None, 4),
+        ("digest", "Acme", '["b@acme.test"]', "pending", 1, "2026-03-09T09:01:00Z", "452 mailbox full", 4),
+        ("digest", "Acme", '["b@acme.test"]', "failed", 1, "2026-03-09T09:00:00Z", "452 mailbox full", 4)]
+    assert [r[0] for r in rows][1:] == [later, last]
+    assert [m.recipients for m in store_outbox.due(db, NOW + timedelta(minutes=1))] == [["b@acme.test"]]
+    assert [m["id"] for m in store_outbox.given_up(db)] == [last]
+    db.close()
