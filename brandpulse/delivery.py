@@ -41,10 +41,11 @@ def _send(item: store_outbox.OutboxItem, transport: Any, sender: str, channels: 
 
 def deliver(db: Any, transport: Any, sender: str, channels: list[Channel], now: datetime) -> DeliveryReport:
     """Send every due message once; a failure keeps it queued with a backoff (first retry 60 s later), and the
-    other messages for a chat channel that just failed wait for the next run instead of hammering it."""
+    other messages for a chat channel that just failed wait for its retry instead of hammering it, then follow it
+    in order (a new message for the channel tries the oldest one again first)."""
     report = DeliveryReport()
     by_name = {channel.name: channel for channel in channels}
-    failing: set[str] = set()
+    failing: dict[str, datetime | None] = {}  # a chat channel that failed in this run: when its message is retried
     after = 0
     while True:
         # Claimed a few at a time: another deliver worker (PostgreSQL) sends the others; a crash re-sends at most these.
@@ -53,14 +54,22 @@ def deliver(db: Any, transport: Any, sender: str, channels: list[Channel], now: 
                 return report
             for item in items:
                 if item.channel in failing:
-                    report.held += 1
+                    _hold(db, item, failing[item.channel], report)
                 else:
                     _deliver_one(db, item, transport, sender, by_name, now, failing, report)
             after = items[-1].id
 
 
+def _hold(db: Any, item: store_outbox.OutboxItem, retry: datetime | None, report: DeliveryReport) -> None:
+    # Behind the channel's failed message, retried with it (in order), not before it; due again at once when that one
+    # was given up, as the channel's next message.
+    if retry is not None:
+        store_outbox.postpone(db, item.id, retry)
+    report.held += 1
+
+
 def _deliver_one(db: Any, item: store_outbox.OutboxItem, transport: Any, sender: str, by_name: dict[str, Channel],
-                 now: datetime, failing: set[str], report: DeliveryReport) -> None:
+                 now: datetime, failing: dict[str, datetime | None], report: DeliveryReport) -> None:
     try:
         where = _send(item, transport, sender, by_name, now)
     except RecipientsDeferred as exc:
@@ -74,7 +83,7 @@ def _deliver_one(db: Any, item: store_outbox.OutboxItem, transport: Any, sender:
                   "" if retry else ", given up", error)
         store_outbox.mark_failed(db, item.id, error, retry)
         if item.channel != store_outbox.EMAIL:  # an email may fail for its own recipients alone
-            failing.add(item.channel)
+            failing[item.channel] = retry
         report.failed += 1
         report.given_up += int(retry is None)
         report.last_error = error

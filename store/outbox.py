@@ -46,8 +46,14 @@ def enqueue(
     return cursor.fetchone()[0]
 
 
-_DUE = """SELECT id, kind, subject, recipients, message, attempts, channel FROM outbox
-          WHERE status = 'pending' AND next_attempt_at <= ? AND id > ? ORDER BY id LIMIT ?"""
+# A chat channel is one queue, sent oldest first: with a message of its own due (a new one), a channel's older
+# messages waiting for their retry are due too, so that a storm's update never reaches the chat before its alert.
+# Emails go to their own recipients each, and keep their own backoff.
+_DUE = """SELECT id, kind, subject, recipients, message, attempts, channel FROM outbox AS o
+          WHERE status = 'pending' AND id > ? AND (next_attempt_at <= ? OR channel <> 'email' AND EXISTS (
+              SELECT 1 FROM outbox AS d
+              WHERE d.channel = o.channel AND d.status = 'pending' AND d.next_attempt_at <= ?))
+          ORDER BY id LIMIT ?"""
 
 
 def _item(row: tuple) -> OutboxItem:
@@ -56,7 +62,7 @@ def _item(row: tuple) -> OutboxItem:
 
 def due(db: Store, now: datetime, limit: int = 100) -> list[OutboxItem]:
     """Pending messages whose next attempt is due, oldest first."""
-    return [_item(row) for row in db.execute(_DUE, [to_db(now), 0, limit]).fetchall()]
+    return [_item(row) for row in db.execute(_DUE, [0, to_db(now), to_db(now), limit]).fetchall()]
 
 
 def channel_backlog(db: Store) -> dict[str, dict[str, int]]:
@@ -72,7 +78,7 @@ def channel_backlog(db: Store) -> dict[str, dict[str, int]]:
 @contextmanager
 def claim_due(db: Store, now: datetime, after_id: int = 0, limit: int = 10) -> Iterator[list[OutboxItem]]:
     """Due emails with an id above `after_id` that no other worker holds; mark them inside the block."""
-    with db.claim(_DUE, [to_db(now), after_id, limit]) as rows:
+    with db.claim(_DUE, [after_id, to_db(now), to_db(now), limit]) as rows:
         yield [_item(row) for row in rows]
 
 
@@ -82,6 +88,11 @@ def mark_sent(db: Store, item_id: int, delivered_to: str, now: datetime) -> None
         "UPDATE outbox SET status = 'sent', sent_at = ?, delivered_to = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
         [to_db(now), delivered_to, item_id],
     )
+
+
+def postpone(db: Store, item_id: int, until: datetime) -> None:
+    """Leave a message untried until `until` (its channel failed on an older one, retried then), attempts unchanged."""
+    db.execute("UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND status = 'pending'", [to_db(until), item_id])
 
 
 def mark_failed(db: Store, item_id: int, error: str, retry_at: datetime | None) -> None:

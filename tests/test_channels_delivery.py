@@ -303,3 +303,29 @@ def test_a_deleted_webhook_or_a_refused_message_is_given_up_at_once_while_a_rate
     assert report.failed == 5
     assert rows == {"gone": ("failed", 1), "refused": ("failed", 1), "too-big": ("failed", 1),
                     "limited": ("pending", 1), "busy": ("pending", 1)}
+
+
+def test_a_chat_message_waiting_for_a_retry_goes_out_before_the_messages_queued_after_it(tmp_path, monkeypatch,
+                                                                                          hooks):
+    hooks.route("/support", Reply(503, b"busy"), OK)  # a hiccup, then the endpoint takes everything
+    monkeypatch.setenv("BP_TEST_SUPPORT_URL", _url(hooks, "support"))
+    pipeline = Pipeline(load_config(write_config(tmp_path / "c.yaml", CONFIG.format(extra=SUPPORT_ONLY))),
+                        tmp_path / "b.db")
+
+    def queue(title, at):
+        db = pipeline.open()
+        with transaction(db):
+            queue_chat(db, pipeline.channels, "alerts", "Acme", ChatMessage(title, "body"), at)
+        db.close()
+
+    queue("Negative spike: Acme", NOW)
+    first = pipeline.deliver(NOW)  # refused: retried in 60 s
+    queue("Negative spike (growing): Acme", NOW + timedelta(seconds=50))
+    second = pipeline.deliver(NOW + timedelta(seconds=50))
+    third = pipeline.deliver(NOW + timedelta(minutes=2))
+
+    # Was: the update went out at once, and the storm's first alert a run later, after it.
+    assert [b["title"] for b in _bodies(hooks, "support")] == [
+        "Negative spike: Acme", "Negative spike: Acme", "Negative spike (growing): Acme"]
+    assert (first.failed, len(second.sent), third.sent) == (1, 2, [])
+    assert {row[1] for row in _outbox(tmp_path / "b.db")} == {"sent"}

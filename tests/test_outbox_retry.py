@@ -46,3 +46,21 @@ def test_a_message_deferred_for_some_recipients_is_copied_for_them_alone_on_both
     assert [m.recipients for m in store_outbox.due(db, NOW + timedelta(minutes=1))] == [["b@acme.test"]]
     assert [m["id"] for m in store_outbox.given_up(db)] == [last]
     db.close()
+
+
+def test_a_chat_channel_with_a_new_message_due_has_its_older_ones_due_first_on_both_backends(store_target):
+    db = open_db(store_target)
+    alert = store_outbox.enqueue(db, "alert", "Acme", "spike", [], b"a", NOW, channel="support")
+    email = store_outbox.enqueue(db, "alert", "Acme", "spike", ["a@acme.test"], b"e", NOW)
+    other = store_outbox.enqueue(db, "alert", "Acme", "spike", [], b"o", NOW, channel="other")
+    for item_id in (alert, email, other):
+        store_outbox.mark_failed(db, item_id, "503", NOW + timedelta(minutes=15))  # each waiting for its retry
+    update = store_outbox.enqueue(db, "alert", "Acme", "growing", [], b"u", NOW + timedelta(minutes=1),
+                                  channel="support")
+
+    with store_outbox.claim_due(db, NOW + timedelta(minutes=1)) as items:
+        claimed = [item.id for item in items]
+
+    # The email and the other channel keep their backoff; the support channel's alert goes before its update.
+    assert claimed == [alert, update]
+    db.close()
