@@ -69,9 +69,17 @@ def stats_sql(
     if by not in BUCKETS:
         raise StoreError(f"unknown bucket {by!r}; choose from {', '.join(BUCKETS)}")
     check_zone(zone)
+    clauses, params = _window(brand, since, until, no_brand)
+    return _stats_query(dialect.bucket(by, "created_at", zone), clauses), {**params, "zone": zone}
+
+
+def _window(brand: str | Sequence[str] | None, since: datetime | None, until: datetime | None,
+            no_brand: bool) -> tuple[list[str], dict[str, Any]]:
+    """The WHERE clauses (constants and brand_in's bound names) selecting the mentions of a stats window, and their
+    parameters."""
     names = [brand] if isinstance(brand, str) else list(brand or ())
     clauses: list[str] = []
-    params: dict[str, Any] = {"zone": zone}
+    params: dict[str, Any] = {}
     if names:
         clause, names_params = brand_in("brand", names)
         clauses.append(clause)
@@ -79,9 +87,13 @@ def stats_sql(
     params.update({name: to_db(value) for name, value in (("since", since), ("until", until)) if value is not None})
     clauses += ["brand IS NULL"] if no_brand else []
     clauses += [f"created_at {op} :{name}" for name, op in (("since", ">="), ("until", "<")) if name in params]
-    where = " WHERE " + " AND ".join(clauses) if clauses else ""
-    sql = STATS_SQL.format(bucket=dialect.bucket(by, "created_at", zone), where=where)
-    return sql, params
+    return clauses, params
+
+
+def _stats_query(bucket: str, clauses: Sequence[str]) -> str:
+    """STATS_SQL grouping by the expression `bucket` (a dialect's constant, or _UTC_HOUR) over the mentions that
+    `clauses` (constants with bound parameters) all select."""
+    return STATS_SQL.format(bucket=bucket, where=" WHERE " + " AND ".join(clauses) if clauses else "")
 
 
 # SQLite's zone buckets call Python once per row (bp_bucket, about 2.5 us); counts by UTC hour are string operations,
@@ -100,8 +112,8 @@ def _folded_rows(db: Store, by: str, spellings: list[str], since: datetime | Non
                  no_brand: bool, zone: str) -> list[dict[str, Any]]:
     """STATS_SQL's rows on SQLite in `zone`, from counts by UTC hour; an hour a bucket boundary cuts (a zone of
     half-hour offsets) is read row by row with bp_bucket."""
-    sql, params = stats_sql(db.dialect, by, spellings, since, until, no_brand, "UTC")
-    hourly = db.execute(sql.replace(db.dialect.bucket(by, "created_at", "UTC"), _UTC_HOUR, 1), params).fetchall()
+    clauses, params = _window(spellings, since, until, no_brand)
+    hourly = db.execute(_stats_query(_UTC_HOUR, clauses), params).fetchall()
     folded: dict[tuple[str | None, str], list[int]] = {}
     straddling = sorted({hour for _, hour, *_ in hourly if _hour_bucket(hour, by, zone) is None})
     for row in hourly:
@@ -109,11 +121,9 @@ def _folded_rows(db: Store, by: str, spellings: list[str], since: datetime | Non
         if bucket is not None:
             _add(folded, row[0], bucket, row)
     if straddling:
-        sql, params = stats_sql(db.dialect, by, spellings, since, until, no_brand, zone)
-        joiner = " AND " if "FROM mentions WHERE " in sql else " WHERE "
-        sql = sql.replace(" GROUP BY brand, bucket", f"{joiner}{_IN_HOURS} GROUP BY brand, bucket", 1)
-        params["straddling"] = json.dumps(straddling)
-        for row in db.execute(sql, params).fetchall():
+        sql = _stats_query(db.dialect.bucket(by, "created_at", zone), [*clauses, _IN_HOURS])
+        cut = {**params, "zone": zone, "straddling": json.dumps(straddling)}
+        for row in db.execute(sql, cut).fetchall():
             _add(folded, row[0], row[1], row)
     keys = list(folded)
     scores = db.execute(_NSS_SQL, {"counts": json.dumps(

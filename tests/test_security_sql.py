@@ -44,7 +44,7 @@ def _dynamic_sql(node: ast.expr) -> str | None:
         return head
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod | ast.Add):
         return "% or + formatting"
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("format", "join"):
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("format", "join", "replace"):
         return f".{node.func.attr}()"
     return None
 
@@ -77,12 +77,13 @@ def test_the_sql_scan_catches_fstring_format_and_percent_statements():
         '    db.execute(f"SELECT * FROM mentions WHERE brand = \'{name}\'")\n'
         '    db.query("SELECT * FROM t WHERE a = {}".format(name))\n'
         '    db.execute("DELETE FROM t WHERE a = %s" % name)\n'
+        '    db.execute(SQL.replace("GROUP BY", f"AND {name} GROUP BY"))\n'
         '    db.execute("SELECT ?", [name])\n'
     )
 
     offences = _offences("store/probe.py", sample)
 
-    assert [o.split(":")[1] for o in offences] == ["2", "3", "4"]
+    assert [o.split(":")[1] for o in offences] == ["2", "3", "4", "5"]
 
 
 def test_brandpulse_sql_cannot_write_attach_or_load_extensions(tmp_path, invoke):

@@ -180,3 +180,36 @@ def test_zone_buckets_on_sqlite_read_each_utc_hour_once_not_each_mention_and_cut
     assert [(r["bucket"], r["total"]) for r in berlin] == [("2026-03-10", 602)]
     assert [(r["bucket"], r["total"]) for r in kolkata] == [("2026-03-10", 601), ("2026-03-11", 1)]
     assert len(calls) < 10, len(calls)
+
+
+def test_sqlite_zone_buckets_from_utc_hours_equal_the_row_by_row_query_for_every_filter(tmp_path):
+    from datetime import timedelta
+
+    from brandpulse.store.db import open_db
+    from brandpulse.store.stats import _SQL_COLUMNS, sentiment_stats, stats_sql
+
+    labels, brands = ("positive", "neutral", "negative", None), ("Acme", "Bolt", None)
+    start = _utc("2026-03-27T17:07:00")
+    # Every 37 minutes over 3 days: hours that Kolkata's and Kathmandu's midnights cut, Berlin's short day.
+    seeded = [mention(i, "x", start + timedelta(minutes=37 * i), labels[i % 4], brand=brands[i % 3],
+                      rating=(i % 5) + 1 if i % 7 == 0 else None) for i in range(120)]
+    db = open_db(seed(str(tmp_path / "fold.db"), seeded), read_only=True)
+    since, until = _utc("2026-03-28T01:00:00"), _utc("2026-03-29T20:00:00")
+    cases = [{}, {"brand": "Acme"}, {"no_brand": True}, {"since": since}, {"until": until},
+             {"brand": "Bolt", "since": since, "until": until}]
+
+    for zone in ("Asia/Kolkata", "Asia/Kathmandu", "Europe/Berlin", "America/New_York"):
+        for by in ("hour", "day", "week"):
+            for case in cases:
+                names = [case["brand"]] if "brand" in case else []
+                sql, params = stats_sql(db.dialect, by, names, case.get("since"), case.get("until"),
+                                        case.get("no_brand", False), zone)
+                expected = [dict(zip(_SQL_COLUMNS, row)) for row in db.execute(sql, params).fetchall()]
+                got = sentiment_stats(db, by, zone=zone, **case)
+                counted = [r for r in got if r["total"]]
+                assert [(r["brand"], r["total"], r["promoters"], r["detractors"], r["nss"], r["complaints"],
+                         r["unclassified"]) for r in counted] == [
+                    (r["brand"], r["total"], r["promoters"], r["detractors"], r["nss"], r["complaints"],
+                     r["unclassified"]) for r in sorted(expected, key=lambda r: (r["brand"] is not None,
+                                                                                r["brand"] or "", r["bucket"]))
+                ], (zone, by, case)
