@@ -17,6 +17,15 @@ class ServerUnavailable(StoreError):
     """The database server cannot serve the store now (connection lost, out of memory, too many connections)."""
 
 
+class RoleRefused(StoreError):
+    """The PostgreSQL server refused the store's role a right it needs (SQLSTATE 42501); `refusal` is its word."""
+
+    def __init__(self, refusal: str):
+        super().__init__(f"the PostgreSQL store refused this role: {refusal}; brandpulse needs CREATE on the schema "
+                         "to create or upgrade its tables, and SELECT, INSERT, UPDATE, DELETE on them to run")
+        self.refusal = refusal
+
+
 class QueryError(StoreError):
     """A query the store cannot run: an unknown column, or a search the FTS5 syntax rejects."""
 
@@ -38,8 +47,7 @@ def server_failure(exc: BaseException) -> StoreError | None:
 
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     if isinstance(exc, psycopg.errors.InsufficientPrivilege):
-        return StoreError(f"the PostgreSQL store refused this role: {first}; brandpulse needs CREATE on the schema "
-                          "to create or upgrade its tables, and SELECT, INSERT, UPDATE, DELETE on them to run")
+        return RoleRefused(first)
     if isinstance(exc, psycopg.OperationalError):
         return StoreError(f"the PostgreSQL store failed: {first}; nothing half-written is kept, so run it again")
     return None

@@ -19,7 +19,7 @@ from psycopg.types.string import TextLoader
 from psycopg_pool import ConnectionPool
 
 from brandpulse.store.backend import Params, Transactions, redact, url_password
-from brandpulse.store.errors import DiskFull, SearchSyntaxError, ServerUnavailable, StoreError
+from brandpulse.store.errors import DiskFull, RoleRefused, SearchSyntaxError, ServerUnavailable, StoreError
 from brandpulse.store.pg_migrations import APPLICATION_NAME, PG_MIGRATIONS, migrate_postgres
 from brandpulse.store.pg_search import lexemes, to_tsquery
 from brandpulse.store.unspaced import ORDERS as UNSPACED_ORDERS, has_unspaced, unspaced_search
@@ -141,6 +141,7 @@ def _first_line(exc: BaseException) -> str:
 
 
 _PROTOCOL_VIOLATION = "08P01"
+_INSUFFICIENT_PRIVILEGE = "42501"
 
 
 def server_error(exc: BaseException, target: str, closed: bool = False) -> StoreError | None:
@@ -149,6 +150,8 @@ def server_error(exc: BaseException, target: str, closed: bool = False) -> Store
     if not isinstance(exc, psycopg.Error):
         return None
     code, error = exc.sqlstate or "", _first_line(exc)
+    if code == _INSUFFICIENT_PRIVILEGE:  # a read-only role running a job: one line a run, not a traceback a minute
+        return RoleRefused(error)
     if code == "53100":
         return DiskFull(DISK_FULL.format(target=target, error=error))
     if code in EXHAUSTED:

@@ -555,3 +555,32 @@ def test_a_schema_8_store_upgrades_to_a_search_that_folds_accents_for_its_stored
     db.close()
 
     assert found == ["1"]
+
+
+def test_the_service_on_a_select_only_role_logs_one_line_per_failed_run_not_tracebacks(demo_dir, pg_url, caplog):
+    import psycopg
+
+    from brandpulse.scheduler import wrap_job
+
+    open_db(pg_url).close()  # created and migrated by the service's role
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute("DROP ROLE IF EXISTS bp_reader")
+        admin.execute("CREATE ROLE bp_reader LOGIN PASSWORD 'reader-pw'")
+        admin.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO bp_reader")
+    pipeline = Pipeline(load_config(demo_dir / "config.yaml"), pg_url.replace("postgres:@", "bp_reader:reader-pw@", 1))
+    try:
+        with caplog.at_level(logging.DEBUG):
+            wrap_job("classify", pipeline.classify, pipeline.record_job_run)()
+    finally:
+        from brandpulse.store.postgres_backend import close_pools
+
+        close_pools()
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            admin.execute("DROP OWNED BY bp_reader")
+            admin.execute("DROP ROLE bp_reader")
+
+    failed = _failed_runs(caplog, "classify")
+    assert not [r.getMessage()[:200] for r in caplog.records if r.exc_info], "a traceback was logged"
+    assert len(failed) == 1 and "the PostgreSQL store refused this role: permission denied for table brands" in (
+        failed[0].getMessage())
+    assert all("reader-pw" not in r.getMessage() for r in caplog.records)

@@ -12,6 +12,7 @@ from brandpulse.commands.output import format_option, write_rows
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
 from brandpulse.store import StoreError, open_db
+from brandpulse.store.errors import RoleRefused
 from brandpulse.store.retention import count_message_bodies, count_older, prune_mentions, prune_message_bodies
 from brandpulse.store.timestamps import to_db
 
@@ -40,6 +41,8 @@ def sql(app: AppContext, statement: str, params: tuple[str, ...], fmt: str) -> N
         with db.read_only_statement(statement, named) as cursor:
             columns = unique_names([d[0] for d in cursor.description or ()])
             write_rows((dict(zip(columns, row)) for row in cursor), columns, fmt)
+    except RoleRefused as exc:  # an analyst's role without SELECT on a table: the statement's error, not the setup's
+        raise click.ClickException(f"SQL error: {exc.refusal}") from None
     except StoreError as exc:  # the server failed (disk full, connection lost): its message says what to do
         raise click.ClickException(str(exc)) from None
     except db.errors as exc:
