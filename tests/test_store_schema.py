@@ -225,3 +225,24 @@ def test_a_failed_upgrade_leaves_no_upgrading_marker_and_loses_no_rows(db_path, 
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert db.execute("SELECT brand, text FROM mentions").fetchall() == [("Acme", "the refund never came")]
     assert db.execute("SELECT count(*) FROM state WHERE key = 'store.upgrading'").fetchone()[0] == 0
+
+
+def test_an_upgrade_says_from_which_version_as_it_starts_and_when_it_is_done_on_both_backends(store_target, caplog):
+    import logging
+
+    from tests.store_versions import insert_post, postgres_store_at, sqlite_store_at
+
+    if str(store_target).startswith("postgresql"):
+        postgres_store_at(store_target, 8, insert_post("Acme", "acme café"))
+    else:
+        old = sqlite_store_at(store_target, 8)
+        old.execute(insert_post("Acme", "acme café"))
+        old.conn.close()
+
+    with caplog.at_level(logging.WARNING):
+        open_db(store_target).close()
+        open_db(store_target).close()  # upgraded: nothing more to say
+
+    said = [r.getMessage() for r in caplog.records if "upgrad" in r.getMessage()]
+    assert len(said) == 2 and said[0].startswith(f"upgrading the store from schema version 8 to {SCHEMA_VERSION} ("), said
+    assert said[1] == f"store upgraded to schema version {SCHEMA_VERSION}"
