@@ -209,6 +209,11 @@ _LOG_TABLE = """CREATE TABLE IF NOT EXISTS schema_migrations (
 _APPLIED = "SELECT coalesce(max(version), 0) FROM schema_migrations"
 _RECORD = """INSERT INTO schema_migrations (version, name, applied_at)
     VALUES (?, ?, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))"""
+# A migration step's transaction holds the lock: pg_locks shows a bigint key as its high and low 32 bits.
+_UPGRADER = """SELECT l.pid, coalesce(host(a.client_addr), 'local') FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+    WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = ? AND l.objid::bigint = ? AND l.objsubid = 1
+      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+    ORDER BY l.pid LIMIT 1"""
 # Each connection says which schema its brandpulse knows; releases before schema 8 named theirs 'brandpulse' alone.
 APPLICATION_NAME = f"brandpulse schema {len(PG_MIGRATIONS)}"
 _OTHER_BRANDPULSE = """SELECT pid, coalesce(host(client_addr), 'local'), application_name FROM pg_stat_activity
@@ -232,6 +237,10 @@ def migrate_postgres(db, read_only: bool = False) -> None:
         )
     if version == known:
         return
+    if read_only and (upgrading := _upgrading(db)):
+        raise StoreError(f"the database has schema version {version} (this brandpulse needs {known}), and a brandpulse "
+                         f"({upgrading}) is upgrading it right now; run this again once it has (its log says 'store "
+                         "upgraded')")
     if read_only:
         raise StoreError(f"the database has schema version {version} (this brandpulse needs {known}); start this "
                          "version's service, or run `brandpulse run --once`, which upgrades the store")
@@ -262,6 +271,12 @@ def _apply(db, number: int, version: int) -> bool:
         db.execute(script)
         db.execute(_RECORD, [number, name])
     return True
+
+
+def _upgrading(db) -> str | None:
+    """The connection (server pid and host) holding the migration lock in this database, if one is."""
+    row = db.execute(_UPGRADER, [_MIGRATION_LOCK >> 32, _MIGRATION_LOCK & 0xFFFFFFFF]).fetchone()
+    return f"pid {row[0]} from {row[1]}" if row else None
 
 
 def _known_schema(application_name: str) -> int | None:

@@ -584,3 +584,22 @@ def test_the_service_on_a_select_only_role_logs_one_line_per_failed_run_not_trac
     assert len(failed) == 1 and "the PostgreSQL store refused this role: permission denied for table brands" in (
         failed[0].getMessage())
     assert all("reader-pw" not in r.getMessage() for r in caplog.records)
+
+
+def test_a_command_during_an_upgrade_says_one_is_upgrading_and_names_it_not_to_start_one(invoke, pg_url):
+    import psycopg
+
+    from brandpulse.store.pg_migrations import _MIGRATION_LOCK
+    from tests.store_versions import postgres_store_at
+
+    postgres_store_at(pg_url, 8)
+    with psycopg.connect(pg_url) as upgrader:  # a worker in the middle of a step: its transaction holds the lock
+        upgrader.execute("SELECT pg_advisory_xact_lock(%s)", [_MIGRATION_LOCK])
+        pid = upgrader.info.backend_pid
+        during = invoke("--db", pg_url, "status")
+        upgrader.rollback()
+    after = invoke("--db", pg_url, "status")
+
+    assert during.exit_code == 1 and f"and a brandpulse (pid {pid} from local) is upgrading it right now" in (
+        during.output), during.output
+    assert after.exit_code == 1 and "start this version's service, or run `brandpulse run --once`" in after.output
