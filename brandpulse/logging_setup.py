@@ -75,3 +75,6 @@ def setup_logging(level: int, log_format: str = "text") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # psycopg and its pool warn of each connection a restarted server dropped, and of each try to reconnect while it
+    # is down (object reprs, a dozen lines a run); the store's own error says what happened and what to do.
+    logging.getLogger("psycopg").setLevel(logging.ERROR if level >= logging.WARNING else logging.NOTSET)

@@ -603,3 +603,17 @@ def test_a_command_during_an_upgrade_says_one_is_upgrading_and_names_it_not_to_s
     assert during.exit_code == 1 and f"and a brandpulse (pid {pid} from local) is upgrading it right now" in (
         during.output), during.output
     assert after.exit_code == 1 and "start this version's service, or run `brandpulse run --once`" in after.output
+
+
+def test_psycopgs_own_warnings_of_a_lost_connection_show_with_verbose_only(invoke, pg_url):
+    # Seen when the server restarts mid-run: a dozen lines of 'psycopg.pool: discarding closed connection:
+    # <psycopg.Connection [BAD] at 0x7f...>' and 'error connecting in 'brandpulse'' before the one line that says
+    # what happened (the store's 'connection to the server lost ...').
+    pool_log = logging.getLogger("psycopg.pool")
+
+    invoke("--db", pg_url, "status")
+    quiet = pool_log.isEnabledFor(logging.WARNING), logging.getLogger("psycopg").isEnabledFor(logging.WARNING)
+    invoke("-v", "--db", pg_url, "status")
+
+    assert quiet == (False, False)
+    assert pool_log.isEnabledFor(logging.INFO)
