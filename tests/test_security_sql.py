@@ -37,6 +37,10 @@ ALLOWED = {
 }
 
 
+# String methods that build a statement from pieces (replace: a statement's text rewritten at run time).
+_BUILDERS = ("format", "join", "replace")
+
+
 def _dynamic_sql(node: ast.expr) -> str | None:
     """A description of SQL built from pieces at run time, or None for a constant or a name."""
     if isinstance(node, ast.JoinedStr):
@@ -44,7 +48,7 @@ def _dynamic_sql(node: ast.expr) -> str | None:
         return head
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod | ast.Add):
         return "% or + formatting"
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("format", "join", "replace"):
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _BUILDERS:
         return f".{node.func.attr}()"
     return None
 

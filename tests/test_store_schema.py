@@ -244,5 +244,6 @@ def test_an_upgrade_says_from_which_version_as_it_starts_and_when_it_is_done_on_
         open_db(store_target).close()  # upgraded: nothing more to say
 
     said = [r.getMessage() for r in caplog.records if "upgrad" in r.getMessage()]
-    assert len(said) == 2 and said[0].startswith(f"upgrading the store from schema version 8 to {SCHEMA_VERSION} ("), said
+    assert len(said) == 2, said
+    assert said[0].startswith(f"upgrading the store from schema version 8 to {SCHEMA_VERSION} (")
     assert said[1] == f"store upgraded to schema version {SCHEMA_VERSION}"
