@@ -18,7 +18,7 @@ from brandpulse.errors import domain_errors
 from brandpulse.logging_setup import mask, secret_values, setup_logging
 from brandpulse.scheduler import JOB_KINDS, job_failure, job_skipped, record_run, record_start
 from brandpulse.store.backend import label
-from brandpulse.summary import print_run_summary
+from brandpulse.summary import print_run_summary, shared_note
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,8 @@ def run(app: AppContext, once: bool, only: tuple[str, ...]) -> None:
             from brandpulse.scheduler import serve
 
             click.echo(f"brandpulse running on {label(app.db_path)}; Ctrl-C stops it.", err=True)
+            if "classify" in kinds and (shared := pipeline.follow_shared()):
+                log.warning("%s", shared_note(shared, app.command("sentiment", "rescore")))
             serve(pipeline, kinds)
             return
         # Recorded under the scheduler's job names, so that `status` reads the same either way.
@@ -87,7 +89,9 @@ def run(app: AppContext, once: bool, only: tuple[str, ...]) -> None:
         if "classify" in kinds and (stale := pipeline.count_stale(None)):
             # After an upgrade that changed the model, old rows count no complaints until they are read again.
             click.echo(f"Stale:      {stale} stored mention(s) were classified by another model or version; "
-                       "`brandpulse sentiment rescore` reads them again")
+                       f"`{app.command('sentiment', 'rescore')}` reads them again")
+        if "classify" in kinds and (shared := pipeline.follow_shared()):
+            click.echo(f"Per brand:  {shared_note(shared, app.command('sentiment', 'rescore'))}")
     # Cron reports a command that fails: a source down, or an SMTP server refusing, every run for a week must not
     # pass as a quiet success. The rest of the run (classify, alerts, deliveries) was done by now.
     problems = [f"{len(collected.failures)} collector run(s) failed: {', '.join(collected.failures)} (why: above)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from brandpulse.config import Config, ConfigError, SentimentConfig, home, load_config
-from brandpulse.store.backend import is_url
+from brandpulse.store.backend import is_url, label
 
 if TYPE_CHECKING:
     from brandpulse.pipeline import Pipeline
@@ -63,6 +64,13 @@ class AppContext:
         if self.db_override:
             return self.db_override if is_url(self.db_override) else home(self.db_override)
         return self.config.store.target()
+
+    def command(self, *words: str) -> str:
+        """The brandpulse command line of `words` on this config and store (their --config and --db as given), for a
+        message to suggest; a URL's password is left out."""
+        given = ["--config", str(self.config_path)] * self.config_named
+        given += ["--db", label(self.db_override)] * bool(self.db_override)
+        return shlex.join(["brandpulse", *given, *words])
 
     @cached_property
     def pipeline(self) -> Pipeline:

@@ -38,7 +38,7 @@ from brandpulse.sentiment.nps import categorize, categorize_result, policy_finge
 from brandpulse.sentiment.base import SentimentError
 from brandpulse.sentiment.router import LeftUnclassified, PartlyClassified, Scored
 from brandpulse.sentiment.targets import BrandPost, BrandTargets, BrandTerms, BrandText, brand_texts, opposed
-from brandpulse.store import open_db
+from brandpulse.store import open_db, transaction
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +139,9 @@ class Pipeline:
                 if folded := store_brands.sync_brands(db, self._queries, datetime.now(timezone.utc)):
                     log.warning("%d mention(s) stored under another capitalisation of a configured brand now count "
                                 "under its configured name (copies of one post merged)", folded)
+                with transaction(db):
+                    # A store an older release read holds, up to here, copies given their post's one reading.
+                    store_rescore.mark_shared_upto(db)
             self._brands_synced = True
         return db
 
@@ -337,6 +340,9 @@ class Pipeline:
                 after = page[-1].id
                 progress(len(page))
             done += self._read_per_brand(db, since, progress, left)
+            if since is None and not left.counts:
+                with transaction(db):  # every copy read for its brand: counting them needs no query from now on
+                    store_rescore.clear_shared_upto(db)
         left.raise_if_any(done, kept=False)
         if failed:  # none of its mentions was due, yet its model is broken: say so
             raise PartlyClassified("; ".join(f"the model for {lang!r} cannot be loaded: {error}"
@@ -349,9 +355,26 @@ class Pipeline:
         with self.session() as db:
             return len(self._shared_to_read(db, since))
 
-    def _shared_to_read(self, db: Any, since: datetime | None) -> list[store_mentions.PendingMention]:
-        return [shared.mention for shared in store_rescore.shared_readings(db, since)
-                if self._targets.reads_apart(shared.mention.text, shared.mention.brand, shared.others)]
+    def waiting_per_brand(self, db: Any) -> int:
+        """`count_per_brand` of every mention, through `db` (read-only will do): none without a query once a rescore
+        read them all, or in a store this release read from its start."""
+        upto = store_rescore.shared_upto(db)
+        return 0 if upto == 0 else len(self._shared_to_read(db, None, upto))
+
+    def follow_shared(self) -> int:
+        """`waiting_per_brand` on a connection of its own; when none waits, the store records it, so that later counts
+        need no query."""
+        with self.session() as db:
+            if not (waiting := self.waiting_per_brand(db)) and store_rescore.shared_upto(db) != 0:
+                with transaction(db):
+                    store_rescore.clear_shared_upto(db)
+        return waiting
+
+    def _shared_to_read(self, db: Any, since: datetime | None,
+                        upto: int | None = None) -> list[store_mentions.PendingMention]:
+        readings: dict[str, dict[str, BrandText]] = {}  # a post's copies come together: its clauses are found once
+        return [shared.mention for shared in store_rescore.shared_readings(db, since, upto)
+                if self._targets.reads_apart(shared.mention.text, shared.mention.brand, shared.others, readings)]
 
     def _read_per_brand(self, db: Any, since: datetime | None, progress: Callable[[int], object],
                         left: LeftUnclassified) -> int:

@@ -55,3 +55,9 @@ def print_run_summary(pipeline: Pipeline, collected: CollectReport, classified: 
     click.echo(f"Messages:   {len(delivered.sent)} delivered, {delivered.failed} failed; {pending} waiting to be sent"
                + (f", {given_up} given up" if given_up else "") + where)
     click.echo(f"Store:      {label(pipeline.db_path)}")
+
+
+def shared_note(copies: int, command: str) -> str:
+    """What `status`, `run --once` and the service say of the copies `Pipeline.waiting_per_brand` counts."""
+    return (f"{copies} stored copies of posts naming several brands hold one reading of the whole post for every "
+            f"brand (read by an older release); `{command}` reads each for its own brand")

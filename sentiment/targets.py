@@ -184,12 +184,16 @@ class BrandTargets:
             pending = ((start, pending[0][1]), owners | pending[1])
         return merged + [pending] * (pending is not None)
 
-    def reads_apart(self, text: str, brand: str | None, others: Iterable[str | None]) -> bool:
+    def reads_apart(self, text: str, brand: str | None, others: Iterable[str | None],
+                    known: dict[str, dict[str, BrandText]] | None = None) -> bool:
         """Whether the copy of a post stored for `brand`, holding one reading with its copies stored for `others`
         (the whole post's, as every copy got before posts were read per brand), needs a reading of its own: what it
-        reads is not the whole post, and not what one of the others reads."""
+        reads is not the whole post, and not what one of the others reads. `known`: the `readings` of texts asked
+        about before, by text, kept there."""
         text = _folded(text)
-        readings, whole = self.readings(text), BrandText(text)
+        known = {} if known is None else known
+        readings = known[text] if text in known else known.setdefault(text, self.readings(text))
+        whole = BrandText(text)
         own = readings.get(brand or "", whole)
         return own != whole and any(own != readings.get(other or "", whole) for other in others)
 

@@ -12,6 +12,7 @@ from brandpulse.sentiment.language import language_tag
 from brandpulse.sentiment.router import OTHER_LANGUAGES
 from brandpulse.store.backend import Store
 from brandpulse.store.mentions import PendingMention
+from brandpulse.store.state import get_value, set_value
 from brandpulse.store.timestamps import to_db
 
 # Read without a model (its language had none): no provenance, yet a classification time. Its category is
@@ -95,11 +96,19 @@ def stale_classifications(db: Store, models: Sequence[CurrentModel], langs: Sequ
 
 # Copies of one post holding one reading between them: the reading of one copy given to the others, as every post
 # stored for several brands was read before such posts were read per brand; with the brand of each copy it matches.
+# Only copies up to an id (`shared_upto`): the later ones were read by a release that reads such posts per brand.
 _SHARED = """SELECT c.id, c.text, c.rating, c.lang, c.brand, s.brand FROM mentions c JOIN mentions s
         ON s.source = c.source AND s.external_id = c.external_id AND s.text = c.text AND s.id <> c.id
     WHERE c.provenance = 'model' AND s.provenance = 'model' AND c.p_negative = s.p_negative
         AND c.p_neutral = s.p_neutral AND c.p_positive = s.p_positive AND (? IS NULL OR c.created_at >= ?)
+        AND (? IS NULL OR c.id <= ?)
     ORDER BY c.id"""
+# The highest mention id that a release reading every copy of a post alike may have read: the store's last id when
+# this release first opened it ("0": none, a new store's or once rescore has read them all). No key: not known.
+SHARED_UPTO_KEY = "sentiment.shared_readings_upto"
+# (`WHERE true`: SQLite would read ON CONFLICT as the join's ON.)
+_MARK_SHARED_UPTO = """INSERT INTO state (key, value) SELECT ?, CAST(coalesce(max(id), 0) AS TEXT) FROM mentions
+    WHERE true ON CONFLICT (key) DO NOTHING"""
 
 
 @dataclass(frozen=True)
@@ -110,10 +119,27 @@ class SharedReading:
     others: frozenset[str | None]
 
 
-def shared_readings(db: Store, since: datetime | None = None) -> list[SharedReading]:
-    """Every mention (created at or after `since`) whose reading another copy of its post holds too, by id."""
+def shared_readings(db: Store, since: datetime | None = None, upto: int | None = None) -> list[SharedReading]:
+    """Every mention (created at or after `since`, with an id up to `upto`) whose reading another copy of its post
+    holds too, by id."""
     stamp = to_db(since) if since else None
     found: dict[int, tuple[PendingMention, set[str | None]]] = {}
-    for id_, text, rating, lang, brand, other in db.execute(_SHARED, [stamp, stamp]).fetchall():
+    for id_, text, rating, lang, brand, other in db.execute(_SHARED, [stamp, stamp, upto, upto]).fetchall():
         found.setdefault(id_, (PendingMention(id_, text, rating, lang, brand), set()))[1].add(other)
     return [SharedReading(mention, frozenset(others)) for mention, others in found.values()]
+
+
+def shared_upto(db: Store) -> int | None:
+    """The highest id a copy holding its post's one reading for every brand may have (0: none), None if not known."""
+    value = get_value(db, SHARED_UPTO_KEY)
+    return int(value) if value is not None and value.isdigit() else None
+
+
+def mark_shared_upto(db: Store) -> None:
+    """Record the store's last id as `shared_upto`, unless it is known: call when this release first opens it."""
+    db.execute(_MARK_SHARED_UPTO, [SHARED_UPTO_KEY])
+
+
+def clear_shared_upto(db: Store) -> None:
+    """Record that no copy holds one reading for all its post's brands any more (rescore read them all)."""
+    set_value(db, SHARED_UPTO_KEY, "0")

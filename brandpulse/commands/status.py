@@ -19,6 +19,7 @@ from brandpulse.store import open_db
 from brandpulse.store.backend import is_url, label
 from brandpulse.store.lock import ServiceLock
 from brandpulse.store.timestamps import to_db
+from brandpulse.summary import shared_note
 
 
 def _schedule(app: AppContext) -> list[dict[str, Any]]:
@@ -41,6 +42,7 @@ def gather(app: AppContext) -> dict[str, Any]:
         unscored = store_jobs.unscored_languages(db)
         queued = store_outbox.channel_backlog(db)
         waits = {c.name: store_state.collector_retry_at(db, c.name) for c in app.config.collectors}
+        shared = app.pipeline.waiting_per_brand(db)
     finally:
         db.close()
     schedule = [_with_wait({**entry, **{k: v for k, v in runs.get(entry["job"], {}).items() if k != "job"}}, waits)
@@ -64,7 +66,8 @@ def gather(app: AppContext) -> dict[str, Any]:
     return {"database": label(app.db_path), "service": service, "jobs": schedule,
             "collectors": collectors, "disabled_collectors": disabled, "deferred_collectors": deferred,
             "channels": channels,
-            "backlog": backlog, "unscored_languages": unscored}
+            "backlog": backlog, "unscored_languages": unscored,
+            "shared_readings": {"copies": shared, "rescore": app.command("sentiment", "rescore") if shared else None}}
 
 
 def _with_wait(job: dict[str, Any], waits: dict[str, datetime | None]) -> dict[str, Any]:
@@ -150,6 +153,8 @@ def _print_text(report: dict[str, Any]) -> None:
         click.echo(f"Unscored: {sum(unscored.values())} mention(s) in a language no configured model reads ("
                    + ", ".join(f"{lang} {count}" for lang, count in unscored.items())
                    + "); sentiment.models can name a model for each")
+    if shared := report["shared_readings"]["copies"]:
+        click.echo(f"Rescore: {shared_note(shared, report['shared_readings']['rescore'])}")
 
 
 @click.command()

@@ -1,0 +1,108 @@
+"""An operator upgrading from a release that gave every copy of a post naming several brands one reading is told how
+many copies wait for `sentiment rescore` (status, run --once, the service's log), and the count costs nothing once
+none waits."""
+
+import json
+import os
+import shlex
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from brandpulse.store import open_db, transaction
+from brandpulse.store.rescore import SHARED_UPTO_KEY, shared_upto
+from tests.test_brand_targets import FINE, LEFT, SINGLE, _ingest
+
+BOTH = "Acme vs Bolt: both lost my parcel"  # clauses that cannot be told apart: one reading is right for both
+
+
+def _as_an_older_release_left_it(store):
+    """The Bolt copies given the Acme copy's reading, and no mark: an older release neither read per brand nor knew."""
+    with transaction(store):
+        store.execute("""UPDATE mentions SET (label, p_negative, p_neutral, p_positive, score, complaint, category)
+            = (SELECT label, p_negative, p_neutral, p_positive, score, complaint, category FROM mentions a
+               WHERE a.external_id = mentions.external_id AND a.brand = 'Acme')
+            WHERE brand = 'Bolt' AND text IN (?, ?)""", [LEFT, FINE])
+        store.execute("DELETE FROM state WHERE key = ?", [SHARED_UPTO_KEY])
+
+
+def _status(invoke, config, target):
+    text = invoke("--config", config, "--db", target, "status")
+    report = json.loads(invoke("--config", config, "--db", target, "status", "--format", "json").output)
+    return text.output, report["shared_readings"]
+
+
+def test_status_counts_the_copies_waiting_for_rescore_and_names_the_command_on_both_backends(
+        tmp_path, invoke, store_target):
+    config, store = _ingest(tmp_path, invoke, [LEFT, FINE, BOTH, *SINGLE], db=store_target)
+    _as_an_older_release_left_it(store)
+
+    text, shared = _status(invoke, config, store_target)
+    rescore = invoke("--config", config, "--db", store_target, "sentiment", "rescore")
+    after_text, after = _status(invoke, config, store_target)
+
+    command = shlex.join(["brandpulse", "--config", str(config), "--db", str(store_target), "sentiment", "rescore"])
+    assert shared == {"copies": 4, "rescore": command}  # BOTH's copies rightly share theirs: not counted
+    assert f"Rescore: 4 stored copies of posts naming several brands hold one reading of the whole post for every " \
+           f"brand (read by an older release); `{command}` reads each for its own brand" in text, text
+    assert "4 mention(s) re-classified" in rescore.output, rescore.output
+    assert after == {"copies": 0, "rescore": None} and "Rescore:" not in after_text
+    assert shared_upto(store) == 0  # from now on counted without a query
+    store.close()
+
+
+def test_run_once_says_how_many_copies_wait_for_rescore(tmp_path, invoke, store_target):
+    config, store = _ingest(tmp_path, invoke, [LEFT, FINE, *SINGLE], db=store_target)
+    _as_an_older_release_left_it(store)
+
+    result = invoke("--config", config, "--db", store_target, "run", "--once")
+
+    assert result.exit_code == 0, result.output
+    assert "Per brand:  4 stored copies of posts naming several brands hold one reading" in result.output
+    command = shlex.join(["brandpulse", "--config", str(config), "--db", str(store_target), "sentiment", "rescore"])
+    assert f"`{command}`" in result.output
+    store.close()
+
+
+def test_a_store_this_release_read_shows_nothing_and_records_that_none_waits(tmp_path, invoke):
+    config, store = _ingest(tmp_path, invoke, [LEFT, BOTH, *SINGLE])
+    with transaction(store):  # as an older release leaves its store: no mark, though no copy waits
+        store.execute("DELETE FROM state WHERE key = ?", [SHARED_UPTO_KEY])
+
+    result = invoke("--config", config, "--db", tmp_path / "brandpulse.db", "run", "--once")
+    text, shared = _status(invoke, config, tmp_path / "brandpulse.db")
+
+    assert "Per brand:" not in result.output and "Rescore:" not in text and shared["copies"] == 0
+    assert shared_upto(store) == 0
+    store.close()
+
+
+def test_a_new_store_is_marked_as_holding_no_shared_reading(tmp_path, invoke):
+    _, store = _ingest(tmp_path, invoke, [LEFT, *SINGLE])
+    assert shared_upto(store) == 0
+
+
+@pytest.mark.slow
+def test_the_service_logs_how_many_copies_wait_for_rescore_as_it_starts(tmp_path, invoke):
+    config, store = _ingest(tmp_path, invoke, [LEFT, FINE, *SINGLE])
+    _as_an_older_release_left_it(store)
+    store.close()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "brandpulse", "-v", "--config", str(config), "--db", str(tmp_path / "brandpulse.db"),
+         "run", "--only", "classify"],
+        stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    lines = []
+    for line in process.stderr:
+        lines.append(line)
+        if "is running" in line:
+            break
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=30)
+
+    assert any("4 stored copies of posts naming several brands hold one reading" in line
+               and "sentiment rescore`" in line for line in lines), lines
+    assert open_db(tmp_path / "brandpulse.db").execute("SELECT value FROM state WHERE key = ?",
+                                                      [SHARED_UPTO_KEY]).fetchone()[0] != "0"
