@@ -213,7 +213,9 @@ def classify(app: AppContext, texts: tuple[str, ...], file, batch: int) -> None:
         name = getattr(file, "name", "<stdin>")
         source = TextLines(file, "stdin" if name == "<stdin>" else name, MAX_TEXT)
     with domain_errors():
-        router, left = factory.sentiment_router(app.sentiment), LeftUnclassified()
+        # Among the same likely languages as the service: the models' and, with a config, the collectors' filters.
+        collected = app.optional_config.collected_languages() if app.optional_config else set()
+        router, left = factory.sentiment_router(app.sentiment, collected), LeftUnclassified()
         lines: list[str] = []
         for line in itertools.chain(source, [None]):  # lazily: `--batch 1` answers a live stream line by line
             if line is not None:

@@ -152,6 +152,21 @@ def test_classify_reads_a_short_post_in_a_configured_language_as_it(demo_dir, in
     assert [json.loads(line)["lang"] for line in result.stdout.splitlines()] == ["es", "en"]
 
 
+def test_classify_reads_a_short_post_among_the_languages_the_collectors_ask_for(demo_dir, invoke):
+    # No model reads Portuguese, but the Google Play collector asks for it: the service reads the post as such.
+    config = (demo_dir / "config.yaml").read_text(encoding="utf-8")
+    (demo_dir / "config.yaml").write_text(config.replace(
+        "collectors:\n", "collectors:\n  - {type: googleplay, name: play, app_id: com.acme, lang: pt_BR}\n", 1),
+        encoding="utf-8")
+
+    result = invoke("classify", "Muito bom", "great phone")
+
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [row["lang"] for row in rows] == ["pt", "en"]  # was "en": a made-up English label for a Portuguese post
+    assert rows[0]["label"] is None and rows[0]["category"] == "unscored"
+
+
 def test_a_collector_tag_of_no_iso_639_1_language_is_not_kept_and_the_text_is_detected():
     assert [language_tag(t) for t in ("xx", "ge", "qq-QQ", "zz_ZZ", "e1")] == [None] * 5
     assert LanguageDetector().language_of(GERMAN, "xx") == "de"
