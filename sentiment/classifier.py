@@ -260,7 +260,7 @@ def _load_hf(model: str, device: str, batch_size: int, max_length: int, max_wind
         raise SentimentError(f"sentiment model {model!r}: {what} (a local model is a folder holding "
                              "config.json and the weights, as save_pretrained writes it)")
     try:
-        tokenizer, network = _from_pretrained(model, device)
+        tokenizer, network = _from_pretrained(model, device, not _names_a_folder(model) and _hub_unreachable(model))
     except (OSError, ValueError) as exc:
         raise SentimentError(
             f"cannot load sentiment model {model!r} offline: {str(exc).rstrip('.')}. Give a local directory, or a "
@@ -278,6 +278,38 @@ def _load_hf(model: str, device: str, batch_size: int, max_length: int, max_wind
                   or getattr(network.config, "transformers_version", ""))
     return TransformerClassifier(tokenizer, _torch_forward(network, device, groups), model, version, batch_size,
                                  min(max_length, _positions(network.config)), max_windows)
+
+
+def _hub_unreachable(model: str) -> bool:
+    """Whether `model` (a Hugging Face id) is to be read from the cache alone: downloads are allowed
+    (HF_HUB_OFFLINE=0) but the Hub does not answer. Asked for a file it has no copy of, huggingface_hub asks five
+    more times, waiting 1 to 8 s between: a model not in the cache failed after about 49 s, and one in it took
+    minutes (each optional file it lacks asked again). One request tells: a model not in the cache fails at once,
+    naming the setting."""
+    offline()  # before huggingface_hub reads the environment: unset, HF_HUB_OFFLINE is 1
+    from huggingface_hub import constants, get_hf_file_metadata, hf_hub_url, try_to_load_from_cache
+
+    if constants.HF_HUB_OFFLINE:
+        return False  # nothing is asked of the network; transformers says at once that the cache lacks it
+    try:
+        cached = isinstance(try_to_load_from_cache(model, "config.json"), str)
+    except ValueError:  # not a valid model id: transformers' own error says so
+        return False
+    try:  # one request, without retries
+        get_hf_file_metadata(hf_hub_url(model, "config.json"), timeout=constants.HF_HUB_ETAG_TIMEOUT)
+    except Exception as exc:  # refused, DNS, TLS, a timeout, 404: what the download would end in, after its retries
+        reason = str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if cached:
+            log.warning("sentiment model %s: the Hugging Face Hub (%s) cannot be reached (%s); reading the cached "
+                        "copy", model, constants.ENDPOINT, reason)
+            return True
+        raise SentimentError(
+            f"sentiment model {model!r} is not in the Hugging Face cache ({constants.HF_HUB_CACHE}), and downloading "
+            f"it (HF_HUB_OFFLINE={os.environ.get('HF_HUB_OFFLINE', '')} in the environment) failed: asking "
+            f"{constants.ENDPOINT} for it: {reason}. Download it into that cache on a host that can reach the Hub "
+            f"(`hf download {model}`), give a local directory, or use 'bundled'"
+        ) from exc
+    return False
 
 
 def _positions(config: Any) -> int:
@@ -308,14 +340,16 @@ def _folder_digest(folder: Path) -> str | None:
     return hashed.hexdigest()[:12]
 
 
-def _from_pretrained(model: str, device: str) -> tuple[Any, Any]:
-    """The tokenizer and the network of a Hugging Face model, built by one thread at a time (HF_LOADING)."""
+def _from_pretrained(model: str, device: str, cached_only: bool = False) -> tuple[Any, Any]:
+    """The tokenizer and the network of a Hugging Face model (from the cache alone: `cached_only`), built by one
+    thread at a time (HF_LOADING)."""
     with HF_LOADING:
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
         quiet_transformers()
-        tokenizer = AutoTokenizer.from_pretrained(model)
-        return tokenizer, AutoModelForSequenceClassification.from_pretrained(model).to(device).eval()
+        tokenizer = AutoTokenizer.from_pretrained(model, local_files_only=cached_only)
+        network = AutoModelForSequenceClassification.from_pretrained(model, local_files_only=cached_only)
+        return tokenizer, network.to(device).eval()
 
 
 def load_classifier(model: str = BUNDLED, device: str = "auto", batch_size: int = 32, max_length: int = 128,

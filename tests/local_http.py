@@ -93,6 +93,9 @@ class LocalServer:
             def do_POST(self) -> None:  # noqa: N802
                 self._reply("POST")
 
+            def do_HEAD(self) -> None:  # noqa: N802  (route HEAD answers without a body)
+                self._reply("HEAD")
+
             def log_message(self, *args: object) -> None:
                 pass
 
