@@ -9,7 +9,7 @@ from typing import Any
 
 import requests
 
-from brandpulse.collectors.base import BrandQuery, CollectResult, MalformedItem, MalformedPayload, Mention
+from brandpulse.collectors.base import BrandQuery, CollectResult, MalformedItem, MalformedPayload, Mention, iso_time
 from brandpulse.collectors.http import fetch_json, new_session
 from brandpulse.collectors.reviews import collect_pages
 
@@ -40,7 +40,7 @@ def entry_to_mention(entry: Any, app_id: str, country: str) -> Mention:
         source=SOURCE,
         external_id=str(review_id),
         text=f"{title}\n\n{content}".strip(),
-        created_at=datetime.fromisoformat(updated.replace("Z", "+00:00")),
+        created_at=iso_time(updated),  # no zone means UTC: refused, the review would be lost behind the newer ones
         author=_label(author, "name") if isinstance(author, dict) else None,
         url=f"https://apps.apple.com/{country}/app/id{app_id}?see-all=reviews",
         lang=None,

@@ -112,6 +112,13 @@ class Mention:
             object.__setattr__(self, "dated_after", min(self.dated_after.astimezone(timezone.utc), self.created_at))
 
 
+def iso_time(text: str) -> datetime:
+    """An ISO 8601 time ('Z' for UTC); one written without a zone is read as UTC, as `brandpulse ingest` reads it.
+    Raises ValueError for text that is no such time."""
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
+
+
 def dated_by_now(mention: Mention, now: datetime) -> Mention:
     """`mention`, or, when it is dated more than FUTURE_TOLERANCE ahead of `now`, the same stored as collected `now`:
     a post dated 2031 would otherwise sit out of every bucket, alert and digest until then."""

@@ -7,10 +7,10 @@ import math
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
-from brandpulse.collectors.base import FUTURE_TOLERANCE, MalformedItem, Mention
+from brandpulse.collectors.base import FUTURE_TOLERANCE, MalformedItem, Mention, iso_time
 from brandpulse.collectors.markup import unescape_references
 
 # What shows nothing: spaces, line breaks, controls (NUL), format characters (U+200B, U+FEFF), as classify reads it.
@@ -38,12 +38,9 @@ def parse_timestamp(value: Any, field: str = "created_at") -> datetime:
     if not isinstance(value, str):
         raise MalformedItem(f"{field} must be an ISO 8601 string, got {value!r}")
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return iso_time(value)
     except ValueError:
         raise MalformedItem(f"{field} {value!r} is not an ISO 8601 timestamp") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed
 
 
 def _optional_str(record: dict[str, Any], key: str) -> str | None:

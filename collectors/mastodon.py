@@ -12,14 +12,13 @@ import ipaddress
 import logging
 import re
 from dataclasses import replace
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 
 from brandpulse.collectors.base import (BrandQuery, CollectorError, CollectResult, HttpStatusError, MalformedItem,
-                                        MalformedPayload, Mention)
+                                        MalformedPayload, Mention, iso_time)
 from brandpulse.collectors.brands import BrandMatcher
 from brandpulse.collectors.http import fetch_json, new_session
 
@@ -52,7 +51,9 @@ def status_to_mention(status: Any, instance: str, domain: str | None = None) -> 
         # Ids are per server; the canonical uri is the same wherever the post is seen.
         external_id=str(status.get("uri") or f"{instance}/statuses/{status['id']}"),
         text=_text(content, status.get("spoiler_text")),
-        created_at=datetime.fromisoformat(created.replace("Z", "+00:00")),
+        # A server or relay writing no zone means UTC (Mastodon's own API always writes it); refused, the status
+        # would be lost for good, the cursor moving past it with the others of its page.
+        created_at=iso_time(created),
         author=_author(account, domain or _host(instance)),
         url=status.get("url"),
         lang=status.get("language"),

@@ -22,6 +22,7 @@ import tweepy
 
 from brandpulse.collectors.base import (
     BrandQuery, CollectorError, CollectResult, HttpStatusError, MalformedItem, MalformedPayload, Mention, RetryLater,
+    iso_time,
 )
 from brandpulse.collectors.brands import twitter_username
 from brandpulse.collectors.http import retry_after
@@ -307,7 +308,7 @@ def tweet_to_mention(tweet: dict[str, Any], includes: dict[str, Any], brand: str
     if created is None:
         created_at = snowflake_time(str(tweet["id"]))
     elif isinstance(created, str):
-        created_at = datetime.fromisoformat(created.replace("Z", "+00:00"))
+        created_at = iso_time(created)  # no zone means UTC: refused, since_id would move past the tweet
     else:
         raise MalformedItem(f"tweet {tweet['id']} has created_at {created!r}, not a timestamp")
     note = tweet.get("note_tweet")

@@ -1,3 +1,4 @@
+import json
 from datetime import datetime, timezone
 
 import pytest
@@ -5,7 +6,7 @@ import pytest
 from brandpulse.collectors.appstore import AppStoreCollector
 from brandpulse.collectors.base import BrandQuery, CollectorError
 from brandpulse.collectors.http import new_session
-from tests.local_http import LocalServer, Reply
+from tests.local_http import DATA, LocalServer, Reply
 
 APP = "1234567890"
 BRAND = BrandQuery("Pinebrook Coffee", ("pinebrook",))
@@ -118,3 +119,16 @@ def test_a_later_page_failing_keeps_the_reviews_read_before_it_and_leaves_the_cu
     serve_three_pages(server)
     again = collector(server).collect(BRAND, first.cursor)  # page 2 back: the rest read, the cursor moves
     assert len(again.mentions) == 4 and again.error is None and again.cursor is not None
+
+
+def test_a_review_dated_without_a_time_zone_is_read_as_utc_not_lost_behind_the_newer_ones(server, caplog):
+    page = json.loads((DATA / "appstore_page1.json").read_text(encoding="utf-8"))
+    page["feed"]["entry"][1]["updated"]["label"] = "2026-11-19T08:15:00"
+    page["feed"]["link"] = []
+    server.route(page_path(1), Reply(200, json.dumps(page).encode(), {"Content-Type": "application/json"}))
+    result = collector(server).collect(BRAND, None)
+
+    # Was: "appstore: skipping malformed item: created_at 2026-11-19T08:15:00 has no time zone; use UTC", the
+    # watermark moving to the newer review: the skipped one was never read again.
+    assert datetime(2026, 11, 19, 8, 15, tzinfo=timezone.utc) in [m.created_at for m in result.mentions]
+    assert len(result.mentions) == len(page["feed"]["entry"]) and "malformed" not in caplog.text

@@ -205,3 +205,17 @@ def test_the_access_token_goes_to_a_server_on_this_machine_over_plain_http(serve
 
     assert len(local.collect(BRAND, None).mentions) == 2
     assert server.headers[0]["Authorization"] == "Bearer md-secret-token-9"
+
+
+def test_a_status_dated_without_a_time_zone_is_read_as_utc_not_lost_behind_the_cursor(server, caplog):
+    statuses = [{"id": str(1000 + n), "created_at": created, "content": f"<p>#pinebrook {n}</p>",
+                 "uri": f"https://social.example/s/{n}", "account": {"acct": "u@social.example"}}
+                for n, created in ((2, "2026-11-20T12:00:00.000Z"), (1, "2026-11-20T11:30:00.000"))]
+    server.route(TAG, Reply(200, json.dumps(statuses).encode()))
+    result = collector(server).collect(BRAND, {"min_id": {"pinebrook": "1000"}})
+
+    # Was: "skipping malformed status on #pinebrook: created_at 2026-11-20T11:30:00 has no time zone; use UTC", with
+    # the cursor at 1002: the status was never read again.
+    assert [m.created_at for m in result.mentions] == [datetime(2026, 11, 20, 12, tzinfo=timezone.utc),
+                                                       datetime(2026, 11, 20, 11, 30, tzinfo=timezone.utc)]
+    assert result.cursor == {"min_id": {"pinebrook": "1002"}} and "malformed" not in caplog.text

@@ -335,3 +335,10 @@ def test_a_refused_token_is_named_by_its_variable_and_never_reaches_the_store_or
     stored = b"".join(path.read_bytes() for path in tmp_path.glob("db.sqlite*"))
     assert b"access denied" in stored and token.encode() not in stored
     assert token not in caplog.text and token not in error
+
+
+def test_a_tweet_dated_without_a_time_zone_is_read_as_utc_not_skipped_behind_since_id():
+    from brandpulse.collectors.twitter import tweet_to_mention
+
+    tweet = {"id": NEWEST, "text": "tweepy", "created_at": "2022-10-07T16:20:11.000"}
+    assert tweet_to_mention(tweet, {}, "Tweepy").created_at == datetime(2022, 10, 7, 16, 20, 11, tzinfo=timezone.utc)
