@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import re
 import threading
 from collections.abc import Mapping
@@ -118,14 +119,44 @@ def _read_bounded(response: requests.Response, source: str, url: str) -> request
     `MalformedPayload` raised, so that no answer can fill the memory."""
     chunks, size = [], 0
     with response:
-        for chunk in response.iter_content(64 * 1024):
-            size += len(chunk)
-            if size > MAX_BODY_BYTES:
-                raise MalformedPayload(f"{source}: the answer from {url} is over {MAX_BODY_BYTES / 2**20:g} MB once "
-                                       "decompressed; it was not read further")
-            chunks.append(chunk)
+        try:
+            for chunk in response.iter_content(64 * 1024):
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    raise MalformedPayload(f"{source}: the answer from {url} is over {MAX_BODY_BYTES / 2**20:g} MB "
+                                           "once decompressed; it was not read further")
+                chunks.append(chunk)
+        except requests.exceptions.ChunkedEncodingError as exc:
+            raise CollectorError(f"{source}: answer cut short ({_how_short(exc, response, size)}) from {url}; "
+                                 "the next run retries") from exc
     response._content = b"".join(chunks)  # what .content, .text and .json() read
     return response
+
+
+def _how_short(error: BaseException, response: requests.Response, size: int) -> str:
+    """How much of a body that ended early arrived: 'N of M bytes' against its Content-Length, else what was read
+    (sent in chunks, urllib3's 'IncompleteRead(20 bytes read, 480 more expected)' counts the chunk cut, not the
+    answer)."""
+    read = incomplete_read(error)
+    if read is not None and response.headers.get("Content-Length") and not response.headers.get("Transfer-Encoding"):
+        return f"{read[0]} of {sum(read)} bytes"
+    # In chunks: the chunks handed on, and what arrived of the one cut (urllib3 hands on a chunk once whole).
+    return f"the connection closed after {size + (read[0] if read else 0)} bytes, before its end"
+
+
+def incomplete_read(error: BaseException) -> tuple[int, int] | None:
+    """(bytes read, bytes still expected) from the IncompleteRead inside `error` (as an argument or a cause)."""
+    todo, seen = [error], set()
+    while todo:
+        item = todo.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, http.client.IncompleteRead) and isinstance(item.expected, int):
+            partial = item.partial if isinstance(item.partial, int) else len(item.partial)
+            return partial, item.expected
+        todo += [part for part in (*item.args, item.__cause__, item.__context__) if isinstance(part, BaseException)]
+    return None
 
 
 def fetch(session: requests.Session, source: str, method: str, url: str, *, credentials: str | None = None,

@@ -26,7 +26,7 @@ from brandpulse.collectors.base import (
     Mention, RetryLater,
 )
 from brandpulse.collectors.brands import BrandMatcher
-from brandpulse.collectors.http import retry_after
+from brandpulse.collectors.http import incomplete_read, retry_after
 from brandpulse.collectors.reddit_pacing import RedditPacer, pace
 from brandpulse.collectors.watermark import Watermark
 
@@ -235,6 +235,9 @@ def _collector_error(exc: Exception) -> CollectorError:
         return _answered(exc)
     if isinstance(exc, prawcore.OAuthException):
         return CollectorError(f"reddit: authentication failed ({exc}); {AUTH_CHECK}")
+    if isinstance(exc, prawcore.RequestException) and (read := incomplete_read(exc.original_exception)):
+        return CollectorError(f"reddit: answer cut short ({read[0]} of {sum(read)} bytes) from {_address(exc)}, "
+                              "each time prawcore asked; the next run retries")
     if isinstance(exc, prawcore.RequestException):
         return CollectorError(f"reddit: request failed ({exc.original_exception.__class__.__name__}: {exc}); "
                               "the next run retries")
@@ -246,6 +249,12 @@ def _collector_error(exc: Exception) -> CollectorError:
     if answer is not None and answer.status_code >= 400:
         return _refused(answer)
     return MalformedPayload(f"reddit: malformed payload ({exc.__class__.__name__}: {exc})")
+
+
+def _address(exc: prawcore.RequestException) -> str:
+    """The address a failed request went to (prawcore passes the method and the address, its query apart)."""
+    url = exc.request_kwargs.get("url") or next((arg for arg in exc.request_args[1:2] if isinstance(arg, str)), None)
+    return url or "Reddit"
 
 
 def _answered(exc: prawcore.ResponseException) -> CollectorError:

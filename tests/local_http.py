@@ -17,13 +17,16 @@ DATA = Path(__file__).resolve().parent / "data"
 @dataclass
 class Reply:
     """One canned answer; `hang` keeps the connection open without answering until the server stops, `drip` sends
-    the body a byte at a time, that many seconds apart (a server too slow for any per-read timeout to catch)."""
+    the body a byte at a time, that many seconds apart (a server too slow for any per-read timeout to catch); `length`
+    is the Content-Length announced when it is not the body's (a connection that closes before the body's end), or
+    with Transfer-Encoding chunked the size of the one chunk sent."""
 
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     hang: bool = False
     drip: float = 0.0
+    length: int | None = None
 
     @classmethod
     def file(cls, name: str, content_type: str = "application/json", status: int = 200) -> Reply:
@@ -76,7 +79,11 @@ class LocalServer:
                 self.send_response(reply.status)
                 for key, value in reply.headers.items():
                     self.send_header(key, value)
-                self.send_header("Content-Length", str(len(reply.body)))
+                if reply.headers.get("Transfer-Encoding") == "chunked":  # one chunk of `length`, its body cut
+                    self.end_headers()
+                    self.wfile.write(b"%x\r\n%s" % (reply.length or len(reply.body), reply.body))
+                    return
+                self.send_header("Content-Length", str(len(reply.body) if reply.length is None else reply.length))
                 self.end_headers()
                 if not reply.drip:
                     self.wfile.write(reply.body)

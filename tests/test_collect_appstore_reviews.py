@@ -132,3 +132,11 @@ def test_a_review_dated_without_a_time_zone_is_read_as_utc_not_lost_behind_the_n
     # watermark moving to the newer review: the skipped one was never read again.
     assert datetime(2026, 11, 19, 8, 15, tzinfo=timezone.utc) in [m.created_at for m in result.mentions]
     assert len(result.mentions) == len(page["feed"]["entry"]) and "malformed" not in caplog.text
+
+
+def test_a_first_page_cut_short_on_the_way_says_so_naming_the_source_and_moves_nothing(server):
+    server.route(page_path(1), Reply(200, (DATA / "appstore_page1.json").read_bytes()[:20], length=500))
+    with pytest.raises(CollectorError) as raised:
+        collector(server).collect(BRAND, None)
+    assert str(raised.value) == f"appstore: answer cut short (20 of 500 bytes) from {server.url}{page_path(1)}; " \
+                                "the next run retries"

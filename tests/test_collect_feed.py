@@ -5,7 +5,7 @@ import pytest
 from brandpulse.collectors.base import BrandQuery, CollectorError
 from brandpulse.collectors.feed import FeedCollector, entry_rating, entry_to_mention
 from brandpulse.collectors.http import new_session
-from tests.local_http import LocalServer, Reply
+from tests.local_http import DATA, LocalServer, Reply
 
 BRAND = BrandQuery("Pinebrook Coffee", ("pinebrook",), ("pinebrook park",))
 ATOM = "application/atom+xml"
@@ -459,3 +459,14 @@ def test_a_next_page_refused_keeps_the_first_pages_entries_and_asks_to_wait(serv
     assert [m.author for m in result.mentions] == ["Kim", "Lee"] and result.cursor is None
     assert "rate limited (HTTP 429, Retry-After 120)" in result.error
     assert result.retry.delay == timedelta(seconds=120)
+
+
+def test_an_answer_in_chunks_cut_short_says_how_much_arrived_naming_the_source(server):
+    body = (DATA / "feed_page1.atom").read_bytes()[:300]
+    server.route("/reviews/atom", Reply(200, body, {"Content-Type": ATOM, "Transfer-Encoding": "chunked"}, length=4000))
+    with pytest.raises(CollectorError) as raised:
+        collector(server, "/reviews/atom").collect(BRAND, None)
+    # Was: "trustpilot: request to ... failed: ('Connection broken: IncompleteRead(300 bytes read, 3700 more
+    # expected)', ...)", the counts those of the chunk, not of the answer.
+    assert str(raised.value) == (f"trustpilot: answer cut short (the connection closed after 300 bytes, before its "
+                                 f"end) from {server.url}/reviews/atom; the next run retries")

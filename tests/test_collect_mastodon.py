@@ -219,3 +219,19 @@ def test_a_status_dated_without_a_time_zone_is_read_as_utc_not_lost_behind_the_c
     assert [m.created_at for m in result.mentions] == [datetime(2026, 11, 20, 12, tzinfo=timezone.utc),
                                                        datetime(2026, 11, 20, 11, 30, tzinfo=timezone.utc)]
     assert result.cursor == {"min_id": {"pinebrook": "1002"}} and "malformed" not in caplog.text
+
+
+def test_a_later_page_cut_short_on_the_way_says_so_naming_the_source_and_keeps_the_pages_before_it(server):
+    def status(n: int) -> dict:
+        return {"id": str(1000 + n), "created_at": "2026-11-20T12:00:00Z", "content": f"<p>#pinebrook {n}</p>",
+                "uri": f"https://social.example/s/{n}", "account": {"acct": "u@social.example"}}
+
+    cut = json.dumps([status(41)]).encode()[:20]
+    full = Reply(200, json.dumps([status(n) for n in range(40, 0, -1)]).encode())
+    server.route(TAG, full, Reply(200, cut, length=500))
+    result = collector(server).collect(BRAND, {"min_id": {"pinebrook": "1000"}})
+
+    # Was: "mastodon: request to ... failed: ('Connection broken: IncompleteRead(20 bytes read, 480 more expected)',
+    # IncompleteRead(20 bytes read, 480 more expected)); the next run retries".
+    assert result.error == f"mastodon: answer cut short (20 of 500 bytes) from {server.url}{TAG}; the next run retries"
+    assert len(result.mentions) == 40 and result.cursor == {"min_id": {"pinebrook": "1040"}}

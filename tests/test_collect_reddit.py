@@ -386,3 +386,33 @@ def test_a_short_pause_between_requests_goes_through_the_injected_sleep():
     pacer.delay()
 
     assert fake.slept == [10.0]  # prawcore's pacing, at most 10 s, once: the clock has moved past it
+
+
+def serve_reddit(server, *search_replies) -> praw.Reddit:
+    """A praw client whose token and search requests go to `server` (a real HTTP server on 127.0.0.1), the token
+    answered as recorded (cassettes/shared), the searches with `search_replies`."""
+    from tests.local_http import Reply
+
+    token, search = json.loads((RECORDED / "praw_subreddit_search.json").read_text(encoding="utf-8"))["interactions"]
+    token_body = token["response"]["body"]["string"].replace("<ACCESS_TOKEN>", SECRETS["<ACCESS_TOKEN>"])
+    server.route("/api/v1/access_token", Reply(200, token_body.encode(), {"Content-Type": "application/json"}))
+    server.route("/r/all/search/", *search_replies)
+    return reddit(oauth_url=server.url, reddit_url=server.url)
+
+
+def recorded_search() -> bytes:
+    interactions = json.loads((RECORDED / "praw_subreddit_search.json").read_text(encoding="utf-8"))["interactions"]
+    return interactions[1]["response"]["body"]["string"].encode()
+
+
+def test_a_search_answer_cut_short_says_so_naming_reddit_and_the_address(server):
+    from tests.local_http import Reply
+
+    body = recorded_search()
+    client = serve_reddit(server, Reply(200, body[:20], {"Content-Type": "application/json"}, length=len(body)))
+    with pytest.raises(CollectorError) as raised:
+        RedditCollector("reddit", client, ("all",)).collect(PRAW, None)
+    # Was: "reddit: request failed (ChunkedEncodingError: error with request ('Connection broken: IncompleteRead(20
+    # bytes read, 79587 more expected)', IncompleteRead(20 bytes read, 79587 more expected))); the next run retries".
+    assert str(raised.value) == (f"reddit: answer cut short (20 of {len(body)} bytes) from {server.url}/r/all/search/, "
+                                 "each time prawcore asked; the next run retries")
