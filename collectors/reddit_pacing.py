@@ -10,6 +10,10 @@ an answer without the headers.
 prawcore paces requests by sleeping before each: at most 10 s while requests remain, but until the window resets (up
 to 600 s, whatever a header says) once none remain, blocking the run and every collector after it. A pause longer
 than `max_pause` is now a `RetryLater` for the time left, as a 429 is: the service skips Reddit until then.
+
+prawcore also retries a request twice after a 5xx, a timeout or a connection dropped, sleeping 0-2 s then 2-4 s on
+`time.sleep`; those pauses now go through the pacer's injected `sleep` too, so tests do not wait and a run's pauses
+are all the pacer's.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from datetime import timedelta
 from typing import Any
 
 import prawcore.rate_limit
+import prawcore.sessions
 
 from brandpulse.collectors.base import RetryLater
 
@@ -54,10 +59,12 @@ class RedditPacer(prawcore.rate_limit.RateLimiter):
     raising `RetryLater` instead of pausing longer than `max_pause`; `sleep` and `clock` (monotonic) are injected."""
 
     def __init__(self, *, window_size: int, max_pause: float = MAX_PAUSE,
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> None:
+                 sleep: Callable[[float], None] | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__(window_size=window_size)
         self._max_pause = max_pause
-        self._sleep = sleep
+        # time.sleep looked up when it pauses, not bound here: a test that stubs it (as praw's own tests do) stubs it
+        # for every pacer made with no sleep of its own.
+        self._sleep = sleep or (lambda seconds: time.sleep(seconds))
         self._clock = clock
 
     def delay(self) -> None:
@@ -73,6 +80,19 @@ class RedditPacer(prawcore.rate_limit.RateLimiter):
                              429, delay=timedelta(seconds=math.ceil(wait)))
         log.debug("reddit: pausing %.2f s before the next request, as Reddit's rate-limit headers ask", wait)
         self._sleep(wait)
+
+    def retries(self) -> type[prawcore.sessions.FiniteRetryStrategy]:
+        """prawcore's retry strategy (how many retries, how long apart), its pauses taken through this pacer's
+        `sleep`: prawcore sleeps on `time.sleep` before each retry."""
+        pause = self._sleep
+
+        class PacedRetries(prawcore.sessions.FiniteRetryStrategy):
+            def sleep(self) -> None:
+                if (seconds := self._sleep_seconds()) is not None:
+                    log.debug("reddit: pausing %.2f s before prawcore's retry", seconds)
+                    pause(seconds)
+
+        return PacedRetries
 
     def update(self, *, response_headers: Mapping[str, str]) -> None:
         """Follow the answer's rate-limit headers when all three are numbers, else count one request."""
@@ -94,7 +114,8 @@ class RedditPacer(prawcore.rate_limit.RateLimiter):
 
 
 def pace(reddit: Any, pacer: RedditPacer) -> None:
-    """Make `pacer` the rate limiter of each of a praw client's prawcore sessions (prawcore has no option for it)."""
+    """Make `pacer` the rate limiter of each of a praw client's prawcore sessions, and the sleep of their retries
+    (prawcore has no option for either)."""
     cores = [getattr(reddit, name, None) for name in ("_read_only_core", "_authorized_core")]
     cores = [core for core in cores
              if isinstance(getattr(core, "_rate_limiter", None), prawcore.rate_limit.RateLimiter)]
@@ -102,3 +123,5 @@ def pace(reddit: Any, pacer: RedditPacer) -> None:
         log.warning("reddit: found no prawcore session to pace in %s; prawcore's own rate limiter is used", reddit)
     for core in cores:
         core._rate_limiter = pacer
+        if issubclass(getattr(core, "_retry_strategy_class", object), prawcore.sessions.FiniteRetryStrategy):
+            core._retry_strategy_class = pacer.retries()

@@ -416,3 +416,17 @@ def test_a_search_answer_cut_short_says_so_naming_reddit_and_the_address(server)
     # bytes read, 79587 more expected)', IncompleteRead(20 bytes read, 79587 more expected))); the next run retries".
     assert str(raised.value) == (f"reddit: answer cut short (20 of {len(body)} bytes) from {server.url}/r/all/search/, "
                                  "each time prawcore asked; the next run retries")
+
+
+def test_prawcores_retries_after_a_5xx_pause_through_the_injected_sleep_not_the_wall_clock(server, no_sleep):
+    from tests.local_http import Reply
+
+    fake = FakeMonotonic()
+    pacer = RedditPacer(window_size=600, sleep=fake.sleep, clock=fake.clock)
+    client = serve_reddit(server, Reply(503, b"<html>busy</html>", {"Content-Type": "text/html"}))
+    with pytest.raises(CollectorError, match="reddit: server error"):
+        RedditCollector("reddit", client, ("all",), pacer=pacer).collect(PRAW, None)
+
+    # Was: two sleeps on time.sleep (0-2 s, then 2-4 s) before prawcore's two retries, the injected sleep not called.
+    assert no_sleep == [] and len(fake.slept) == 2 and 0 <= fake.slept[0] <= 2 <= fake.slept[1] <= 4
+    assert len([path for _, path, _ in server.requests if path.startswith("/r/all/search/")]) == 3
