@@ -105,11 +105,21 @@ class Mention:
             raise TypeError(f"created_at must be a datetime, got {type(self.created_at).__name__}")
         if self.created_at.tzinfo is None:
             raise ValueError(f"created_at {self.created_at.isoformat()} has no time zone; use UTC")
-        object.__setattr__(self, "created_at", self.created_at.astimezone(timezone.utc))
+        object.__setattr__(self, "created_at", _in_utc(self.created_at))
         if self.dated_after is not None:
             if not isinstance(self.dated_after, datetime) or self.dated_after.tzinfo is None:
                 raise TypeError(f"dated_after must be a datetime with a time zone, got {self.dated_after!r}")
             object.__setattr__(self, "dated_after", min(self.dated_after.astimezone(timezone.utc), self.created_at))
+
+
+def _in_utc(moment: datetime) -> datetime:
+    """`moment` in UTC; one that UTC cannot hold (9999-12-31T23:30-05:00, 0001-01-01T00:30+01:00) as UTC's last or
+    first instant, so that it is read as the future or the distant past it says, not a crash of the whole run."""
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:
+        edge = datetime.max if moment.year == datetime.max.year else datetime.min
+        return edge.replace(tzinfo=timezone.utc)
 
 
 def iso_time(text: str) -> datetime:

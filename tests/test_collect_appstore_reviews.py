@@ -140,3 +140,17 @@ def test_a_first_page_cut_short_on_the_way_says_so_naming_the_source_and_moves_n
         collector(server).collect(BRAND, None)
     assert str(raised.value) == f"appstore: answer cut short (20 of 500 bytes) from {server.url}{page_path(1)}; " \
                                 "the next run retries"
+
+
+def test_a_review_dated_past_what_utc_can_hold_is_stored_as_collected_now_not_a_crash(server):
+    page = json.loads((DATA / "appstore_page1.json").read_text(encoding="utf-8"))
+    page["feed"]["entry"][0]["updated"]["label"] = "9999-12-31T23:30:00-05:00"
+    page["feed"]["link"] = []
+    server.route(page_path(1), Reply(200, json.dumps(page).encode(), {"Content-Type": "application/json"}))
+    now = datetime(2026, 11, 21, tzinfo=timezone.utc)
+    result = AppStoreCollector("appstore", APP, "us", "Pinebrook Coffee", server.url, 10, new_session(5),
+                               now=now).collect(BRAND, None)
+
+    # Was: OverflowError (date value out of range) out of collect: the App Store failed every run from then on.
+    assert [m.created_at for m in result.mentions] == [now, datetime(2026, 11, 20, 10, tzinfo=timezone.utc)]
+    assert result.cursor["at"] == "2026-11-20T10:00:00+00:00"

@@ -235,3 +235,16 @@ def test_a_later_page_cut_short_on_the_way_says_so_naming_the_source_and_keeps_t
     # IncompleteRead(20 bytes read, 480 more expected)); the next run retries".
     assert result.error == f"mastodon: answer cut short (20 of 500 bytes) from {server.url}{TAG}; the next run retries"
     assert len(result.mentions) == 40 and result.cursor == {"min_id": {"pinebrook": "1040"}}
+
+
+def test_statuses_dated_past_what_utc_can_hold_are_kept_at_its_edges_instead_of_failing_every_run(server):
+    statuses = [{"id": str(1000 + n), "created_at": created, "content": f"<p>#pinebrook {n}</p>",
+                 "uri": f"https://social.example/s/{n}", "account": {"acct": "u@social.example"}}
+                for n, created in ((3, "9999-12-31T23:30:00-05:00"), (2, "2026-11-20T12:00:00Z"),
+                                   (1, "0001-01-01T00:30:00+01:00"))]
+    server.route(TAG, Reply(200, json.dumps(statuses).encode()))
+    result = collector(server).collect(BRAND, {"min_id": {"pinebrook": "1000"}})
+
+    # Was: OverflowError (date value out of range) out of the collector, its cursor never moving: every run failed.
+    assert [m.created_at.year for m in result.mentions] == [9999, 2026, 1]
+    assert result.cursor == {"min_id": {"pinebrook": "1003"}}
