@@ -46,20 +46,33 @@ def status_to_mention(status: Any, instance: str, domain: str | None = None) -> 
     if not isinstance(content, str) or not isinstance(created, str):
         raise MalformedItem(f"status {status['id']} lacks content or created_at")
     account = status.get("account") or {}
+    # A field beside the text and date that is not what the API says (a relay's count as text, an acct as a number)
+    # is left out, not a reason to skip the status: the cursor moves past it with its page, never to read it again.
     return Mention(
         source=SOURCE,
         # Ids are per server; the canonical uri is the same wherever the post is seen.
-        external_id=str(status.get("uri") or f"{instance}/statuses/{status['id']}"),
+        external_id=_str(status.get("uri")) or f"{instance}/statuses/{status['id']}",
         text=_text(content, status.get("spoiler_text")),
         # A server or relay writing no zone means UTC (Mastodon's own API always writes it); refused, the status
         # would be lost for good, the cursor moving past it with the others of its page.
         created_at=iso_time(created),
         author=_author(account, domain or _host(instance)),
-        url=status.get("url"),
-        lang=status.get("language"),
+        url=_str(status.get("url")),
+        lang=_str(status.get("language")),
         raw=status,
-        amplification=int(status.get("reblogs_count") or 0),
+        amplification=_count(status.get("reblogs_count")),
     )
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _count(value: Any) -> int:
+    """A count the API gives as a number (some servers as text); 0 for anything else."""
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
 def _text(content: str, warning: Any) -> str:
@@ -98,9 +111,9 @@ def _local_acct(status: Any) -> str | None:
 def _author(account: Any, domain: str) -> str | None:
     """The account as name@domain wherever it is read: its `acct` is a bare name on its own server."""
     acct = account.get("acct") if isinstance(account, dict) else None
-    if not isinstance(acct, str) or not acct or "@" in acct:
-        return acct
-    return f"{acct}@{domain}"
+    if not isinstance(acct, str) or not acct:
+        return None
+    return acct if "@" in acct else f"{acct}@{domain}"
 
 
 class MastodonCollector:

@@ -248,3 +248,19 @@ def test_statuses_dated_past_what_utc_can_hold_are_kept_at_its_edges_instead_of_
     # Was: OverflowError (date value out of range) out of the collector, its cursor never moving: every run failed.
     assert [m.created_at.year for m in result.mentions] == [9999, 2026, 1]
     assert result.cursor == {"min_id": {"pinebrook": "1003"}}
+
+
+def test_a_status_whose_count_account_or_link_is_odd_is_kept_without_them_not_skipped_behind_the_cursor(server, caplog):
+    base = {"created_at": "2026-11-20T12:00:00Z", "content": "<p>#pinebrook odd</p>"}
+    statuses = [{**base, "id": "1003", "uri": "https://social.example/s/3", "reblogs_count": "many",
+                 "account": {"acct": 5}, "url": {"href": "https://social.example/@u/3"}, "language": ["en"]},
+                {**base, "id": "1002", "uri": {"id": 2}, "reblogs_count": "7", "account": {"acct": "u@social.example"}}]
+    server.route(TAG, Reply(200, json.dumps(statuses).encode()))
+    result = collector(server).collect(BRAND, {"min_id": {"pinebrook": "1000"}})
+
+    # Was: both skipped as malformed ("invalid literal for int() with base 10: 'many'", "author must be text, got
+    # int"), and the cursor at 1003: never read again.
+    assert [(m.external_id, m.author, m.url, m.lang, m.amplification) for m in result.mentions] == [
+        ("https://social.example/s/3", None, None, None, 0), (f"{server.url}/statuses/1002", "u@social.example",
+                                                              None, None, 7)]
+    assert "malformed" not in caplog.text
