@@ -187,6 +187,7 @@ class MastodonCollector:
             page = fetch_json(self._session, SOURCE, url, credentials=TOKEN_VARIABLE, params=params)
             if not isinstance(page, list):
                 raise MalformedPayload(f"mastodon: {url} returned a {type(page).__name__}, not a list of statuses")
+            page = self._after_position(page, positions.get(tag), url)
             if not page:
                 break
             domain = self._account_domain() if any(_local_acct(s) for s in page) else None
@@ -201,6 +202,20 @@ class MastodonCollector:
             positions[tag] = max(ids, key=int)
             if first_run or len(page) < PAGE_SIZE:
                 break
+
+    @staticmethod
+    def _after_position(page: list[Any], position: str | None, url: str) -> list[Any]:
+        """The statuses of `page` newer than `position`: a server that ignores min_id (a cache, a relay, a server
+        not Mastodon's own) answers the same newest page again, or older statuses, which would move the cursor
+        back or read the page `max_pages` times."""
+        if position is None:
+            return page
+        newer = [s for s in page if not (isinstance(s, dict) and str(s.get("id", "")).isdigit()
+                                         and int(s["id"]) <= int(position))]
+        if len(newer) < len(page):
+            log.warning("mastodon: %s answered %d status(es) at or before min_id %s, already read; left out (does the "
+                        "server ignore min_id?)", url, len(page) - len(newer), position)
+        return newer
 
     def _account_domain(self) -> str:
         """The domain in the server's account addresses (its LOCAL_DOMAIN), which may differ from the web host it is

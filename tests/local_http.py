@@ -58,11 +58,14 @@ class LocalServer:
 
     def _answer(self, method: str, path: str, body: bytes) -> Reply:
         self.requests.append((method, path, body))
-        replies = self.routes.get(path) or self.routes.get(path.split("?")[0])
+        # Counted per route, not per address: a route without a query answers its replies in order whatever the
+        # query asks (min_id=1040 after min_id=1000).
+        key = path if path in self.routes else path.split("?")[0]
+        replies = self.routes.get(key)
         if not replies:
             return Reply(404, b"not found", {"Content-Type": "text/plain"})
-        index = min(self._served[path], len(replies) - 1)
-        self._served[path] += 1
+        index = min(self._served[key], len(replies) - 1)
+        self._served[key] += 1
         return replies[index]
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:

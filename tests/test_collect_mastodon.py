@@ -264,3 +264,25 @@ def test_a_status_whose_count_account_or_link_is_odd_is_kept_without_them_not_sk
         ("https://social.example/s/3", None, None, None, 0), (f"{server.url}/statuses/1002", "u@social.example",
                                                               None, None, 7)]
     assert "malformed" not in caplog.text
+
+
+def status_numbered(n: int) -> dict:
+    return {"id": str(1000 + n), "created_at": "2026-11-20T12:00:00Z", "content": f"<p>#pinebrook {n}</p>",
+            "uri": f"https://social.example/s/{n}", "account": {"acct": "u@social.example"}}
+
+
+def test_a_server_ignoring_min_id_is_read_once_and_what_it_answers_at_or_before_the_cursor_left_out(server, caplog):
+    server.route(TAG, Reply(200, json.dumps([status_numbered(n) for n in range(40, 0, -1)]).encode()))
+    result = collector(server).collect(BRAND, {"min_id": {"pinebrook": "1000"}})
+
+    # Was: the same page asked for 5 times (max_pages), its 40 statuses taken again each time.
+    assert len(result.mentions) == 40 and result.cursor == {"min_id": {"pinebrook": "1040"}}
+    assert len(server.requests) == 2 and "answered 40 status(es) at or before min_id 1040, already read" in caplog.text
+
+
+def test_statuses_older_than_the_cursor_do_not_move_it_back(server):
+    server.route(TAG, Reply(200, json.dumps([status_numbered(2), status_numbered(1)]).encode()))
+    result = collector(server).collect(BRAND, {"min_id": {"pinebrook": "1005"}})
+
+    # Was: the cursor back at 1002, so the next run read 1003-1005 again.
+    assert result.mentions == [] and result.cursor == {"min_id": {"pinebrook": "1005"}}
