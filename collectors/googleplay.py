@@ -115,7 +115,7 @@ class GooglePlayCollector:
     def _pages(self) -> Iterator[list[Any]]:
         formats, _, _ = _scraper()
         url = f"{self._base_url}/_/PlayStoreUi/data/batchexecute"
-        token = None
+        token, seen = None, set()
         for _ in range(self._max_pages):
             body = formats.build_body(self._app_id, NEWEST, self._page_size, "null", "null", token)
             response = fetch(self._session, SOURCE, "POST", url, data=body,
@@ -126,6 +126,12 @@ class GooglePlayCollector:
             items, token = parse_page(response.text)
             if not items:
                 return
+            ids = {item[0] for item in items if isinstance(item, list) and item and isinstance(item[0], str)}
+            if ids and ids <= seen:  # a token leading back (to itself): its reviews again, read up to max_pages times
+                log.warning("googleplay: the next page of %s repeats reviews already read this run (its continuation "
+                            "token leads back); stopped there", self._app_id)
+                return
+            seen |= ids
             yield items
             if token is None:
                 return

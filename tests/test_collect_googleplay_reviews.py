@@ -91,3 +91,12 @@ def test_importing_the_scraper_leaves_tls_verification_on():
 
     _scraper()
     assert ssl._create_default_https_context is ssl.create_default_context
+
+
+def test_a_continuation_token_that_repeats_stops_the_paging_instead_of_reading_the_page_again(server, caplog):
+    server.route(PATH, page("googleplay_page1.txt"))  # its token, every time
+    result = collector(server).collect(BRAND, None)
+
+    # Was: the same page asked for 5 times (max_pages), with 8 warnings 'two items share the id gp:AOqpTO001'.
+    assert len(result.mentions) == 2 and len(server.requests) == 2
+    assert "repeats reviews already read this run" in caplog.text and "share the id" not in caplog.text
