@@ -141,11 +141,20 @@ def entry_time(entry: Any) -> datetime | None:
     """When the entry was published (else updated), in UTC; None when it has no readable date. feedparser cannot
     read an RFC 822 date that names its weekday but no zone ("Sun, 01 Mar 2026 10:00:00"), which is read as UTC."""
     for key in ("published", "updated"):
-        if stamp := entry.get(f"{key}_parsed"):
-            return datetime.fromtimestamp(calendar.timegm(stamp), timezone.utc)
+        if (stamp := entry.get(f"{key}_parsed")) and (parsed := _from_struct(stamp)):
+            return parsed
         if written := _rfc822(entry.get(key)):
             return written
     return None
+
+
+def _from_struct(stamp: Any) -> datetime | None:
+    """feedparser's UTC struct_time as a datetime; None for one no datetime holds ('0001-01-01T00:00:00+01:00' is
+    year 0 in UTC): the entry is then read as undated, not skipped while the resume point moves past it."""
+    try:
+        return datetime.fromtimestamp(calendar.timegm(stamp), timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 # An author given with an address: RSS's "help@acme.example (Acme Support)", "Acme Support <help@acme.example>", and

@@ -470,3 +470,16 @@ def test_an_answer_in_chunks_cut_short_says_how_much_arrived_naming_the_source(s
     # expected)', ...)", the counts those of the chunk, not of the answer.
     assert str(raised.value) == (f"trustpilot: answer cut short (the connection closed after 300 bytes, before its "
                                  f"end) from {server.url}/reviews/atom; the next run retries")
+
+
+def test_an_entry_dated_before_year_1_in_utc_is_read_as_undated_not_skipped_behind_the_watermark(server, caplog):
+    dated = (("new", "Tue, 01 Dec 2026 08:00:00 GMT"), ("zero", "0001-01-01T00:00:00+01:00"))
+    server.route("/forum.rss", _undated_rss(dated=dated))
+    before = "2026-11-30T00:00:00+00:00"
+    cursor = {"at": before, "ids": [], "undated": [], "undated_read_at": before}
+    result = _undated_run(server, cursor, SEEN)
+
+    # Was: "forum: skipping malformed item: year 0 is out of range", the watermark moving to "new": never read again.
+    assert [(m.external_id, m.created_at) for m in result.mentions] == [
+        ("new", datetime(2026, 12, 1, 8, tzinfo=timezone.utc)), ("zero", SEEN)]
+    assert "malformed" not in caplog.text and result.cursor["undated"] == ["zero"]
