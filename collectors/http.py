@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -190,6 +190,9 @@ def fetch(session: requests.Session, source: str, method: str, url: str, *, cred
     if isinstance(error, requests.exceptions.SSLError):
         raise CollectorError(f"{source}: request to {url} failed: {_tls_failure(error)}; "
                              "the next run retries") from error
+    if isinstance(error, requests.TooManyRedirects):
+        raise CollectorError(f"{source}: {url} redirects in a loop (over {session.max_redirects} redirects"
+                             f"{_last_hop(error)}); check the url; the next run retries") from error
     if isinstance(error, requests.RequestException):
         raise CollectorError(f"{source}: request to {url} failed: {error}; the next run retries") from error
     if error is not None:
@@ -197,6 +200,16 @@ def fetch(session: requests.Session, source: str, method: str, url: str, *, cred
     response = outcome["response"]
     _check_status(source, url, response, credentials)
     return response
+
+
+def _last_hop(error: requests.TooManyRedirects) -> str:
+    """', the last to ADDRESS' for a redirect loop, its query left out (it may carry a session or return token)."""
+    answer = error.response
+    target = answer.headers.get("Location") if answer is not None else None
+    if not target:
+        return ""
+    parts = urlsplit(urljoin(answer.url or "", target))
+    return f", the last to {urlunsplit((parts.scheme, parts.netloc, parts.path, '', ''))}"
 
 
 def _tls_failure(error: requests.exceptions.SSLError) -> str:

@@ -3,7 +3,7 @@
 import pytest
 
 from brandpulse.collectors.appstore import AppStoreCollector
-from brandpulse.collectors.base import BrandQuery, MalformedPayload
+from brandpulse.collectors.base import BrandQuery, CollectorError, MalformedPayload
 from brandpulse.collectors.feed import FeedCollector
 from brandpulse.collectors.http import new_session
 from brandpulse.collectors.mastodon import MastodonCollector
@@ -37,3 +37,19 @@ def test_a_redirect_to_a_login_page_is_named_in_the_error_without_its_query(serv
     assert message.startswith(f"{'forum' if kind == 'feed' else kind}: {server.url}/")
     assert f"(redirected to {server.url}/users/sign_in)" in message
     assert "s3ss10n-t0ken" not in message
+
+
+@pytest.mark.parametrize("kind", ["feed", "appstore", "mastodon"])
+def test_a_redirect_loop_is_said_in_words_naming_its_last_hop_without_its_query(server, kind):
+    loop = Reply(302, b"", {"Location": "/users/sign_in?return_to=%2Fx&session=s3ss10n-t0ken"})
+    for path in ("/forum.rss", "/us/rss/customerreviews/page=1/id=1/sortby=mostrecent/json",
+                 "/api/v1/timelines/tag/pinebrook", "/users/sign_in"):
+        server.route(path, loop)
+
+    with pytest.raises(CollectorError) as refused:
+        _collectors(server)[kind].collect(BRAND, None)
+
+    # Was: "... request to URL failed: Exceeded 30 redirects.; the next run retries".
+    assert str(refused.value).endswith(f" redirects in a loop (over 30 redirects, the last to {server.url}/users/sign_in)"
+                                       "; check the url; the next run retries")
+    assert "s3ss10n-t0ken" not in str(refused.value)
