@@ -28,6 +28,7 @@ SOURCE = "mastodon"
 PAGE_SIZE = 40  # the API's maximum
 TOKEN_VARIABLE = "MASTODON_ACCESS_TOKEN"  # read by the composition root; named here in a 401's message
 _TAG = re.compile(r"<[^<>]+>")  # not `[^>]`: a run of "<" with no ">" would take quadratic time
+_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")  # what a server's status ids are made of; nothing to escape in a query
 _BREAK = re.compile(r"<br\s*/?>|</p>", re.IGNORECASE)
 
 
@@ -40,8 +41,8 @@ def hashtags_for(query: BrandQuery) -> list[str]:
 def status_to_mention(status: Any, instance: str, domain: str | None = None) -> Mention:
     """A `Mention` from one status read on `instance`, whose accounts are @name@`domain` (by default its host), or
     `MalformedItem` saying what is missing."""
-    if not isinstance(status, dict) or not str(status.get("id", "")).isdigit():
-        raise MalformedItem(f"status without a numeric id: {str(status)[:80]!r}")
+    if status_id(status) is None:
+        raise MalformedItem(f"status without an id: {str(status)[:80]!r}")
     content, created = status.get("content"), status.get("created_at")
     if not isinstance(content, str) or not isinstance(created, str):
         raise MalformedItem(f"status {status['id']} lacks content or created_at")
@@ -73,6 +74,19 @@ def _count(value: Any) -> int:
     if isinstance(value, str) and value.isdigit():
         return int(value)
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+def status_id(status: Any) -> str | None:
+    """The status's id, None when it has none: Mastodon's are numbers written as text, GoToSocial's ULIDs, Akkoma's
+    and Pleroma's flake ids; all opaque, ordered by `id_order`."""
+    value = status.get("id") if isinstance(status, dict) else None
+    value = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    return value if isinstance(value, str) and _ID.fullmatch(value) else None
+
+
+def id_order(status_id: str) -> tuple[int, str]:
+    """The order of ids on the timeline, as Mastodon's documentation gives it: shorter first, then as text."""
+    return len(status_id), status_id
 
 
 def _text(content: str, warning: Any) -> str:
@@ -196,10 +210,10 @@ class MastodonCollector:
                     mentions.append(status_to_mention(status, self._instance, domain))
                 except (MalformedItem, TypeError, ValueError) as exc:
                     log.warning("mastodon: skipping malformed status on #%s: %s", tag, exc)
-            ids = [str(s.get("id")) for s in page if isinstance(s, dict) and str(s.get("id", "")).isdigit()]
+            ids = [found for found in map(status_id, page) if found is not None]
             if not ids:
                 break
-            positions[tag] = max(ids, key=int)
+            positions[tag] = max(ids, key=id_order)
             if first_run or len(page) < PAGE_SIZE:
                 break
 
@@ -210,8 +224,7 @@ class MastodonCollector:
         back or read the page `max_pages` times."""
         if position is None:
             return page
-        newer = [s for s in page if not (isinstance(s, dict) and str(s.get("id", "")).isdigit()
-                                         and int(s["id"]) <= int(position))]
+        newer = [s for s in page if (found := status_id(s)) is None or id_order(found) > id_order(position)]
         if len(newer) < len(page):
             log.warning("mastodon: %s answered %d status(es) at or before min_id %s, already read; left out (does the "
                         "server ignore min_id?)", url, len(page) - len(newer), position)

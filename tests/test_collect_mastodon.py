@@ -286,3 +286,18 @@ def test_statuses_older_than_the_cursor_do_not_move_it_back(server):
 
     # Was: the cursor back at 1002, so the next run read 1003-1005 again.
     assert result.mentions == [] and result.cursor == {"min_id": {"pinebrook": "1005"}}
+
+
+def test_statuses_of_a_server_whose_ids_are_not_numbers_are_read_and_followed_in_the_timelines_order(server):
+    # GoToSocial's ids are ULIDs (Akkoma's and Pleroma's flake ids are letters and digits too).
+    def status(ulid: str) -> dict:
+        return {"id": ulid, "created_at": "2026-11-20T12:00:00Z", "content": f"<p>#pinebrook {ulid[-3:]}</p>",
+                "uri": f"https://gts.example/users/u/statuses/{ulid}", "account": {"acct": "u@gts.example"}}
+
+    newer, older = "01JD3ZQ8V5XK2M4N6P8R0T2W4Z", "01JD3ZQ8V5XK2M4N6P8R0T2W3Y"
+    server.route(TAG, Reply(200, json.dumps([status(newer), status(older)]).encode()))
+    result = collector(server).collect(BRAND, {"min_id": {"pinebrook": "01JD3ZQ8V5XK2M4N6P8R0T2W2A"}})
+
+    # Was: both skipped, "status without a numeric id", and the cursor left where it was: nothing ever collected.
+    assert [m.text for m in result.mentions] == ["#pinebrook W4Z", "#pinebrook W3Y"]
+    assert result.cursor == {"min_id": {"pinebrook": newer}}
