@@ -1,16 +1,19 @@
-"""Benchmark: each brand of a post naming two, read in the whole post, in its own clauses (`sentiment.targets`
-without comparisons, as before), or with comparisons read opposite (as now): per-brand accuracy of the label and of
-the NPS category, on bench/data/brand_targets.tsv and bench/data/brand_comparatives.tsv, each set apart.
+"""Benchmark: each brand of a post naming two or more, read in the whole post, in its own clauses (`sentiment.targets`
+without comparisons), as `sentiment/targets.py` of a git revision read them (--baseline), or as now: per-brand
+accuracy of the label and of the NPS category, on bench/data/brand_targets.tsv, brand_comparatives.tsv and
+brand_clauses.tsv, each set apart.
 
-Run by hand from the repository root: `python bench/brand_targets.py [--data FILE ...]`.
-The sets (72 posts, then 24 comparative ones added later) were written and labelled by hand before any model read
+Run by hand from the repository root: `python bench/brand_targets.py [--data FILE ...] [--baseline REV]`.
+The sets (72 posts, then 24 comparative ones, then 42 more) were written and labelled by hand before any model read
 them; see bench/data/BRAND_TARGETS.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
+import types
 from collections import Counter
 from pathlib import Path
 
@@ -21,8 +24,7 @@ sys.path.insert(0, str(REPO))
 
 from brandpulse.sentiment import NpsPolicy, load_classifier  # noqa: E402
 from brandpulse.sentiment.nps import categorize_result  # noqa: E402
-from brandpulse.sentiment.targets import (  # noqa: E402
-    BrandPost, BrandTargets, BrandTerms, BrandText, brand_texts, opposed)
+from brandpulse.sentiment import targets as current  # noqa: E402
 
 # The NPS category a hand label stands for (a negative post is a detractor's, a neutral one a passive's).
 CATEGORY = {"negative": "detractor", "neutral": "passive", "positive": "promoter"}
@@ -38,48 +40,83 @@ def read_set(path: Path) -> list[tuple[str, dict[str, str]]]:
     return posts
 
 
-def read_per_brand(model, copies: list[BrandPost], targets: BrandTargets, whole: list) -> list:
-    """The readings of `copies`: `whole`, with each copy's own text read instead where it has one."""
-    own = brand_texts(copies, targets)
-    extra = [i for i, text in enumerate(own) if text is not None and text != BrandText(copies[i].text)]
+def targets_at(revision: str) -> types.ModuleType:
+    """`sentiment/targets.py` as it was at `revision` of this repository, loaded as a module of its own."""
+    source = subprocess.run(["git", "-C", str(REPO), "show", f"{revision}:sentiment/targets.py"], check=True,
+                            capture_output=True, text=True).stdout
+    module = types.ModuleType(f"targets_at_{revision}")
+    sys.modules[module.__name__] = module  # dataclasses look their module up
+    exec(compile(source, f"{revision}:sentiment/targets.py", "exec"), module.__dict__)
+    return module
+
+
+def read_per_brand(model, copies: list, module: types.ModuleType, targets, whole: list) -> list:
+    """The readings of `copies` by `module`'s `targets`: `whole`, with each copy's own text read instead where it has
+    one (and turned as its text says: opposite, or a switch's side)."""
+    own = module.brand_texts([module.BrandPost(c.text, c.brand) for c in copies], targets)
+    extra = [i for i, text in enumerate(own) if text is not None and text != module.BrandText(copies[i].text)]
     readings = list(whole)
     for i, reading in zip(extra, model.classify([own[i].text for i in extra])):
-        readings[i] = opposed(reading) if own[i].opposite else reading
+        readings[i] = module.turned(own[i], reading) if hasattr(module, "turned") else (
+            module.opposed(reading) if own[i].opposite else reading)
     return readings
 
 
-def report(path: Path, model, policy: NpsPolicy) -> None:
-    """Print the three ways of reading the set at `path`, and what comparisons changed."""
+def report(path: Path, model, policy: NpsPolicy, baseline: str | None) -> None:
+    """Print the ways of reading the set at `path`, and what the current rules changed from the one before."""
     posts = read_set(path)
     brands = sorted({brand for _, labels in posts for brand in labels})
-    terms = [BrandTerms(b, (b, "@" + b.lower())) for b in brands]
-    copies = [BrandPost(text, brand) for text, labels in posts for brand in labels]
+    terms = [current.BrandTerms(b, (b, "@" + b.lower())) for b in brands]
+    copies = [current.BrandPost(text, brand) for text, labels in posts for brand in labels]
     gold = [labels[brand] for text, labels in posts for brand in labels]
     whole = model.classify([c.text for c in copies])
-    before = read_per_brand(model, copies, BrandTargets(terms, comparisons=False), whole)
-    after = read_per_brand(model, copies, BrandTargets(terms), whole)
-    print(f"{path.name}: {len(posts)} posts, {len(copies)} brand readings")
-    for name, readings in (("whole post", whole), ("own clauses (before)", before),
-                           ("with comparisons (after)", after)):
-        labels = sum(r.label == g for r, g in zip(readings, gold))
-        cats = sum(categorize_result(r, None, policy) == CATEGORY[g] for r, g in zip(readings, gold))
-        split = sum(a.label != b.label for a, b in zip(readings[::2], readings[1::2]))
-        print(f"  {name}: label accuracy {labels}/{len(gold)} = {labels / len(gold):.1%}, category "
-              f"{cats}/{len(gold)} = {cats / len(gold):.1%}, posts whose two brands get different labels: {split}")
-    changes = Counter((a.label == g, b.label == g) for a, b, g in zip(before, after, gold))
-    print(f"  before -> after: right both {changes[True, True]}, fixed {changes[False, True]}, "
+    ways = {"whole post": whole,
+            "own clauses": read_per_brand(model, copies, current, current.BrandTargets(terms, comparisons=False),
+                                          whole)}
+    if baseline:
+        old = targets_at(baseline)
+        ways[f"at {baseline}"] = read_per_brand(model, copies, old, old.BrandTargets(
+            [old.BrandTerms(t.brand, t.keywords) for t in terms]), whole)
+    ways["now"] = read_per_brand(model, copies, current, current.BrandTargets(terms), whole)
+    print(f"{path.name}: {len(posts)} posts ({sum(len(labels) > 2 for _, labels in posts)} naming three or more), "
+          f"{len(copies)} brand readings")
+    for name, readings in ways.items():
+        print(f"  {name}: {score(readings, gold, policy)}, posts whose brands get different labels: "
+              f"{split(readings, [len(labels) for _, labels in posts])}")
+    before = list(ways.values())[-2]
+    changes = Counter((a.label == g, b.label == g) for a, b, g in zip(before, ways["now"], gold))
+    print(f"  {list(ways)[-2]} -> now: right both {changes[True, True]}, fixed {changes[False, True]}, "
           f"broken {changes[True, False]}, wrong both {changes[False, False]}")
+
+
+def score(readings: list, gold: list[str], policy: NpsPolicy) -> str:
+    """The accuracy of the labels and NPS categories of `readings`."""
+    labels = sum(r.label == g for r, g in zip(readings, gold))
+    cats = sum(categorize_result(r, None, policy) == CATEGORY[g] for r, g in zip(readings, gold))
+    return (f"label accuracy {labels}/{len(gold)} = {labels / len(gold):.1%}, "
+            f"category {cats}/{len(gold)} = {cats / len(gold):.1%}")
+
+
+def split(readings: list, sizes: list[int]) -> int:
+    """How many posts (of `sizes` brands each, in order) give their brands more than one label."""
+    count, start = 0, 0
+    for size in sizes:
+        count += len({r.label for r in readings[start:start + size]}) > 1
+        start += size
+    return count
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, nargs="+", default=[REPO / "bench" / "data" / "brand_targets.tsv",
-                                                                  REPO / "bench" / "data" / "brand_comparatives.tsv"])
+    data = REPO / "bench" / "data"
+    parser.add_argument("--data", type=Path, nargs="+", default=[
+        data / "brand_targets.tsv", data / "brand_comparatives.tsv", data / "brand_clauses.tsv"])
+    parser.add_argument("--baseline", help="a git revision whose sentiment/targets.py to read the sets with too")
     args = parser.parse_args()
     require(parser, *args.data)
     model, policy = load_classifier(), NpsPolicy()
     for path in args.data:
-        report(path, model, policy)
+        report(path, model, policy, args.baseline)
 
 
 if __name__ == "__main__":
