@@ -3,6 +3,8 @@ never refunded me" is a detractor of Acme, not of Bolt); a post naming one is re
 
 import json
 
+import pytest
+
 from brandpulse.config import load_config
 from brandpulse.pipeline import Pipeline
 from brandpulse.sentiment import Classification
@@ -231,3 +233,74 @@ def test_brands_named_in_thai_are_each_given_the_clause_a_space_sets_apart():
     text = "ทรูมูฟสัญญาณดีมาก แต่Acmeแย่มาก"
 
     assert targets.passages(text) == {"Acme": "แต่Acmeแย่มาก", "True": "ทรูมูฟสัญญาณดีมาก"}
+
+
+def test_a_brand_named_only_after_instead_of_ahead_of_beats_or_a_sign_is_read_opposite_to_the_one_before():
+    # Was: each brand read in its own clauses ("instead of Acme and the signal is so much better" praised Acme), or
+    # both in the whole post where no word split it ("Bolt beats Acme on price" made Acme a promoter).
+    for post in ["Went with Bolt instead of Acme and the signal is so much better", "Use Bolt rather than Acme",
+                 "Bolt's app is miles ahead of Acme's", "Bolt is way ahead of the Acme app", "Bolt beats Acme on price",
+                 "Honestly Bolt beats my Acme plan", "Bolt > Acme, fight me"]:
+        readings = TARGETS.readings(post)
+        assert readings == {"Acme": BrandText(post, opposite=True), "Bolt": BrandText(post)}, post
+
+
+def test_never_had_that_with_a_brand_is_read_opposite_to_the_brand_before_it():
+    # Was: Bolt read in "never had that with Bolt" alone, a neutral or negative reading of praise.
+    post = "Acme dropped three calls today, never had that with Bolt"
+    assert TARGETS.readings(post) == {"Acme": BrandText(post), "Bolt": BrandText(post, opposite=True)}
+    post = "Acme lost my bag. Never had that problem with Bolt in ten years."
+    assert TARGETS.readings(post) == {"Acme": BrandText(post), "Bolt": BrandText(post, opposite=True)}
+
+
+def test_the_same_words_without_a_brand_right_after_them_compare_nothing():
+    for post in ["Nothing beats Bolt's coverage, though Acme is cheaper",
+                 "Bolt's ad is ahead of its time, Acme's is cringe",
+                 "Instead of complaining about Acme, I just called Bolt", "Acme beats me, Bolt is fine",
+                 "Never had that with Bolt, Acme is great",
+                 "Acme lost my bag; never had that with my old bank. Bolt ok"]:
+        assert not any(reading.opposite for reading in TARGETS.readings(post).values()), post
+    assert TARGETS.passages("Nothing beats Bolt's coverage, though Acme is cheaper") == {
+        "Acme": "though Acme is cheaper", "Bolt": "Nothing beats Bolt's coverage"}
+
+
+def test_instead_of_before_a_brand_and_unlike_in_the_middle_of_a_sentence_are_left_to_clauses():
+    # Measured on bench/data/brand_clauses.tsv: read opposite, they broke more readings than they fixed.
+    for post in ["Instead of Acme, try Bolt, they actually answer", "Bolt, unlike Acme, actually answers the phone"]:
+        assert not any(reading.opposite for reading in TARGETS.readings(post).values()), post
+
+
+THREE = BrandTargets([BrandTerms("Acme", ("acme",)), BrandTerms("Bolt", ("bolt",)), BrandTerms("Dash", ("dash",))])
+
+
+def test_a_post_naming_three_brands_reads_each_comparison_between_two_of_them():
+    post = "Dash is better than Acme, but Bolt beats them both"
+    assert THREE.readings(post) == {"Acme": BrandText("Dash is better than Acme", opposite=True),
+                                    "Bolt": BrandText("but Bolt beats them both"),
+                                    "Dash": BrandText("Dash is better than Acme")}
+    # Two brands on one side: no one brand to take the opposite of, each read in its clauses.
+    post = "Had dropped calls with Acme and Bolt, never had that with Dash"
+    assert THREE.readings(post) == {"Acme": BrandText("Had dropped calls with Acme and Bolt"),
+                                    "Bolt": BrandText("Had dropped calls with Acme and Bolt"),
+                                    "Dash": BrandText("never had that with Dash")}
+    post = "Acme dropped my calls, Bolt overcharged me, Dash beats Acme"
+    assert THREE.readings(post)["Acme"] == BrandText("Acme dropped my calls beats Acme")  # clauses of its own
+
+
+BEATS = "Bolt beats Acme on price every single time"
+NEVER = "Acme dropped three calls today, never had that with Bolt"
+
+
+def test_the_new_comparisons_are_stored_opposite_and_posts_naming_one_brand_keep_their_probabilities(tmp_path, invoke):
+    config, store = _ingest(tmp_path, invoke, [BEATS, *SINGLE, NEVER])
+    texts = [text for (text,) in store.execute("SELECT text FROM mentions ORDER BY id")]
+    whole = Pipeline(load_config(config), tmp_path / "brandpulse.db").router().classify(texts)
+    expected = {text: s.classification.probs for text, s in zip(texts, whole) if text in SINGLE}
+    rows = store.execute("SELECT text, brand, p_negative, p_neutral, p_positive FROM mentions").fetchall()
+    probs = {(text, brand): tuple(p) for text, brand, *p in rows}
+
+    assert {text: p for (text, _), p in probs.items() if text in SINGLE} == expected
+    # Was: Acme read in the whole post, which praises Bolt; Bolt in "never had that with Bolt" alone. The opposite
+    # is read in a batch of its own, so its probabilities may differ a little from those of the batch read whole.
+    assert probs[BEATS, "Acme"] == pytest.approx(probs[BEATS, "Bolt"][::-1], abs=0.05)
+    assert probs[NEVER, "Bolt"] == pytest.approx(probs[NEVER, "Acme"][::-1], abs=0.05)
