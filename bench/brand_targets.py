@@ -52,13 +52,16 @@ def targets_at(revision: str) -> types.ModuleType:
 
 def read_per_brand(model, copies: list, module: types.ModuleType, targets, whole: list) -> list:
     """The readings of `copies` by `module`'s `targets`: `whole`, with each copy's own text read instead where it has
-    one (and turned as its text says: opposite, or a switch's side)."""
+    one, and turned the opposite way where its text says so (as the pipeline does: the current one turns the whole
+    post's reading where that is the text, the one before read it again in another batch)."""
     own = module.brand_texts([module.BrandPost(c.text, c.brand) for c in copies], targets)
-    extra = [i for i, text in enumerate(own) if text is not None and text != module.BrandText(copies[i].text)]
+    turned = [i for i, text in enumerate(own) if text is not None and text != module.BrandText(copies[i].text)]
+    extra = [i for i in turned if module is not current or own[i].text != copies[i].text]
     readings = list(whole)
     for i, reading in zip(extra, model.classify([own[i].text for i in extra])):
-        readings[i] = module.turned(own[i], reading) if hasattr(module, "turned") else (
-            module.opposed(reading) if own[i].opposite else reading)
+        readings[i] = reading
+    for i in turned:
+        readings[i] = module.opposed(readings[i]) if own[i].opposite else readings[i]
     return readings
 
 

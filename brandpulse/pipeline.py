@@ -403,17 +403,21 @@ class Pipeline:
     def _read_own(self, pending: list[store_mentions.PendingMention], scored: list[Scored],
                   own: dict[int, BrandText]) -> list[Scored]:
         """`scored`, with the reading of each brand's clauses for the copies of posts naming several brands."""
-        # In the language and by the model of the whole post: a clause is too short to tell its language.
-        extra = [i for i, p in enumerate(pending)
-                 if own.get(p.id, BrandText(p.text)) != BrandText(p.text) and scored[i].classification is not None]
-        if not extra:
+        # In the language and by the model of the whole post: a clause is too short to tell its language. A brand read
+        # in the whole post the opposite way takes the whole post's reading swapped, not a second one from another
+        # batch (activations are quantized per batch), so both brands' probabilities mirror each other exactly.
+        turned = [i for i, p in enumerate(pending)
+                  if own.get(p.id, BrandText(p.text)) != BrandText(p.text) and scored[i].classification is not None]
+        extra = [i for i in turned if own[pending[i].id].text != pending[i].text]
+        if not turned:
             return scored
-        readings = self.router().classify([own[pending[i].id].text for i in extra], [scored[i].lang for i in extra])
         scored = list(scored)
-        for i, reading in zip(extra, readings):
-            if own[pending[i].id].opposite and reading.classification is not None:
-                reading = replace(reading, classification=opposed(reading.classification))
+        for i, reading in zip(extra, self.router().classify([own[pending[i].id].text for i in extra],
+                                                            [scored[i].lang for i in extra])):
             scored[i] = replace(reading, lang=scored[i].lang)
+        for i in turned:
+            if own[pending[i].id].opposite and scored[i].classification is not None:
+                scored[i] = replace(scored[i], classification=opposed(scored[i].classification))
         return scored
 
     def evaluate_alerts(self, now: datetime) -> list[Alert]:

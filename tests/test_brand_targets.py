@@ -300,7 +300,15 @@ def test_the_new_comparisons_are_stored_opposite_and_posts_naming_one_brand_keep
     probs = {(text, brand): tuple(p) for text, brand, *p in rows}
 
     assert {text: p for (text, _), p in probs.items() if text in SINGLE} == expected
-    # Was: Acme read in the whole post, which praises Bolt; Bolt in "never had that with Bolt" alone. The opposite
-    # is read in a batch of its own, so its probabilities may differ a little from those of the batch read whole.
+    # Was: Acme read in the whole post, which praises Bolt; Bolt in "never had that with Bolt" alone.
     assert probs[BEATS, "Acme"] == pytest.approx(probs[BEATS, "Bolt"][::-1], abs=0.05)
     assert probs[NEVER, "Bolt"] == pytest.approx(probs[NEVER, "Acme"][::-1], abs=0.05)
+
+
+def test_a_brand_read_opposite_in_the_whole_post_mirrors_the_other_brands_probabilities_exactly(tmp_path, invoke):
+    _, store = _ingest(tmp_path, invoke, [BEATS, *SINGLE, NEVER])
+    probs = {(text, brand): tuple(p) for text, brand, *p in store.execute(
+        "SELECT text, brand, p_negative, p_neutral, p_positive FROM mentions WHERE text = ?", [BEATS])}
+
+    # Was: Acme's read again in a batch of its own: (0.004, ..., 0.637) against Bolt's (0.646, ..., 0.004).
+    assert probs[BEATS, "Acme"] == probs[BEATS, "Bolt"][::-1]
