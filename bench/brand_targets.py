@@ -61,7 +61,8 @@ def read_per_brand(model, copies: list, module: types.ModuleType, targets, whole
     for i, reading in zip(extra, model.classify([own[i].text for i in extra])):
         readings[i] = reading
     for i in turned:
-        readings[i] = module.opposed(readings[i]) if own[i].opposite else readings[i]
+        readings[i] = module.turned(own[i], readings[i]) if hasattr(module, "turned") else (
+            module.opposed(readings[i]) if own[i].opposite else readings[i])
     return readings
 
 

@@ -37,7 +37,7 @@ from brandpulse.sentiment.language import language_tag
 from brandpulse.sentiment.nps import categorize, categorize_result, policy_fingerprint, stored_category
 from brandpulse.sentiment.base import SentimentError
 from brandpulse.sentiment.router import LeftUnclassified, PartlyClassified, Scored
-from brandpulse.sentiment.targets import BrandPost, BrandTargets, BrandTerms, BrandText, brand_texts, opposed
+from brandpulse.sentiment.targets import BrandPost, BrandTargets, BrandTerms, BrandText, brand_texts, turned
 from brandpulse.store import open_db, transaction
 
 log = logging.getLogger(__name__)
@@ -406,18 +406,18 @@ class Pipeline:
         # In the language and by the model of the whole post: a clause is too short to tell its language. A brand read
         # in the whole post the opposite way takes the whole post's reading swapped, not a second one from another
         # batch (activations are quantized per batch), so both brands' probabilities mirror each other exactly.
-        turned = [i for i, p in enumerate(pending)
-                  if own.get(p.id, BrandText(p.text)) != BrandText(p.text) and scored[i].classification is not None]
-        extra = [i for i in turned if own[pending[i].id].text != pending[i].text]
-        if not turned:
+        own_read = [i for i, p in enumerate(pending)
+                    if own.get(p.id, BrandText(p.text)) != BrandText(p.text) and scored[i].classification is not None]
+        extra = [i for i in own_read if own[pending[i].id].text != pending[i].text]
+        if not own_read:
             return scored
         scored = list(scored)
         for i, reading in zip(extra, self.router().classify([own[pending[i].id].text for i in extra],
                                                             [scored[i].lang for i in extra])):
             scored[i] = replace(reading, lang=scored[i].lang)
-        for i in turned:
-            if own[pending[i].id].opposite and scored[i].classification is not None:
-                scored[i] = replace(scored[i], classification=opposed(scored[i].classification))
+        for i in own_read:
+            if scored[i].classification is not None:  # the clauses' reading may have failed where the post's did not
+                scored[i] = replace(scored[i], classification=turned(own[pending[i].id], scored[i].classification))
         return scored
 
     def evaluate_alerts(self, now: datetime) -> list[Alert]:

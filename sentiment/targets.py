@@ -39,7 +39,15 @@ _ARRIVING = re.compile(r"(?:to|for)\s", re.IGNORECASE)
 _LEAVING = re.compile(r"\b(?:switch(?:ed|ing)?|mov(?:e|ed|ing)|went|go(?:ing)?|left|leav(?:e|ing)|quit(?:ting)?|"
                       r"ditch(?:ed|ing)?|dump(?:ed|ing)?|drop(?:ped|ping)?|upgrad(?:e|ed|ing)|port(?:ed|ing)?|"
                       r"migrat(?:e|ed|ing)|jump(?:ed|ing)?|chang(?:e|ed|ing)|swap(?:ped|ping)?)\b", re.IGNORECASE)
+# A switch the post says it keeps to ("switched from Acme to Bolt, never looking back"): the model reads the words of
+# not going back as negative, and the opposite of that made the brand left a promoter; such a switch puts the brand
+# left on the negative side and the one moved to on the positive. A regretted switch ("and I regret it, should have
+# stayed") is left to the model, which reads it right (bench/data/BRAND_TARGETS.md).
+_SETTLED = re.compile(r"\b(?:(?:never|not|won'?t|wouldn'?t|haven'?t|hasn'?t|didn'?t|ain'?t)\s+(?:be\s+)?"
+                      r"(?:look(?:ing|ed)?|go(?:ing|ne)?|com(?:e|ing)|went|switch(?:ing|ed)?)\s+back|no\s+regrets?)\b",
+                      re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?…;\n]")
+_SENTENCE_ENDS = re.compile(r"[.!?…;\n]+")  # "!!" ends one sentence
 # Web and mail addresses: a brand's name in one ("acme.com/help", "downdetector.com/status/acme", "me@acme.com") is
 # where a link points, not what the clause says of the brand.
 _ADDRESS = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|io|"
@@ -53,11 +61,12 @@ Unit = tuple[Span, set[str]]
 
 @dataclass(frozen=True)
 class BrandText:
-    """What to read for a brand: a text, and whether the brand's reading is that text's with its negative and
-    positive sides swapped (the other side of a comparison)."""
+    """What to read for a brand: a text, whether the brand's reading is that text's with its negative and positive
+    sides swapped (the other side of a comparison), and the side a settled switch puts the brand on, if any."""
 
     text: str
     opposite: bool = False
+    side: str | None = None  # "negative" / "positive": the side of a switch the post keeps to (see _SETTLED)
 
 
 def opposed(classification: Classification) -> Classification:
@@ -67,6 +76,23 @@ def opposed(classification: Classification) -> Classification:
     negative, neutral, positive = classification.probs
     complaint = None if classification.complaint is None else 0.0
     return replace(classification, label=label, probs=(positive, neutral, negative), complaint=complaint)
+
+
+def turned(text: BrandText, classification: Classification) -> Classification:
+    """The brand's reading from `classification`, the reading of `text.text`: opposed where `text` says so, then, for
+    the side of a settled switch, the larger of its negative and positive probabilities given to that side (no
+    complaint of a brand put on the positive side: the writer means to stay)."""
+    reading = opposed(classification) if text.opposite else classification
+    if text.side is None:
+        return reading
+    negative, neutral, positive = reading.probs
+    high, low = max(negative, positive), min(negative, positive)
+    probs = (high, neutral, low) if text.side == "negative" else (low, neutral, high)
+    if probs == reading.probs:
+        return reading
+    label = reading.label if reading.label == "neutral" else text.side
+    complaint = 0.0 if text.side == "positive" and reading.complaint is not None else reading.complaint
+    return replace(reading, label=label, probs=probs, complaint=complaint)
 
 
 @dataclass(frozen=True)
@@ -135,32 +161,39 @@ class BrandTargets:
         found = self._found(text, brands)
         units: list[Unit] = [((start, end), {b for b in brands if any(s < end and e > start for s, e in found[b])})
                              for start, end in self._clauses(text)]
-        sides, fragments = self._compared(text, units, found) if self._comparisons else ({}, {})
+        sides, fragments, settled = self._compared(text, units, found) if self._comparisons else ({}, {}, {})
         owned = _carried(self._bare_merged(text, units))
         spans = {brand: [span for span, owners in owned if brand in owners] for brand in brands}
         read = {}
         for brand in brands:
             if brand in sides and not spans[brand]:
-                read[brand] = BrandText(_joined(text, spans[sides[brand]]) or text, opposite=True)
+                side = "negative" if brand in settled else None
+                read[brand] = BrandText(_joined(text, spans[sides[brand]]) or text, opposite=True, side=side)
             else:
-                read[brand] = BrandText(_joined(text, sorted(spans[brand] + fragments.get(brand, []))) or text)
+                side = "positive" if any(settled[b] == brand and not spans[b] for b in settled) else None
+                read[brand] = BrandText(_joined(text, sorted(spans[brand] + fragments.get(brand, []))) or text,
+                                        side=side)
         return read
 
     def _compared(self, text: str, units: list[Unit], found: dict[str, list[Span]]
-                  ) -> tuple[dict[str, str], dict[str, list[Span]]]:
-        """The brands named as the other side of a comparison, each with the brand it is compared with, and the
-        clauses naming them so (`units` changed in place: such a clause speaks of the brand compared with)."""
+                  ) -> tuple[dict[str, str], dict[str, list[Span]], dict[str, str]]:
+        """The brands named as the other side of a comparison, each with the brand it is compared with, the clauses
+        naming them so (`units` changed in place: such a clause speaks of the brand compared with), and the brands
+        left in a settled switch, each with the brand moved to."""
         sides: dict[str, str] = {}
         fragments: dict[str, list[Span]] = {}
+        settled: dict[str, str] = {}
         for i, (span, owners) in enumerate(units):
             if len(owners) != 1:
                 continue
             (brand,) = owners
-            other = _compared_with(text, units, i, [s for s, _ in found[brand] if span[0] <= s < span[1]])
+            other, switch = _compared_with(text, units, i, [s for s, _ in found[brand] if span[0] <= s < span[1]])
             if other is not None and sides.setdefault(brand, other) == other:  # a second, other brand: not one side
                 units[i] = (span, {other})
                 fragments.setdefault(brand, []).append(span)
-        return sides, fragments
+                if switch and _SETTLED.search(text, span[0], _switch_end(text, units[i + 1][0][0], found)):
+                    settled[brand] = other
+        return sides, fragments, settled
 
     def _found(self, text: str, brands: Sequence[str]) -> dict[str, list[tuple[int, int]]]:
         """Where `text` names each of `brands`: not inside another brand's longer name ("Acme" of "Acme Pay", which
@@ -217,10 +250,10 @@ class BrandTargets:
         return spans + [(start, len(text))] * (start < len(text))
 
 
-def _compared_with(text: str, units: Sequence[Unit], i: int, names: Sequence[int]) -> str | None:
+def _compared_with(text: str, units: Sequence[Unit], i: int, names: Sequence[int]) -> tuple[str | None, bool]:
     """The brand that the clause `units[i]`, naming one brand (at `names`), compares that brand with, if it is the
     other side of a comparison in the same sentence: "than Acme" after "Bolt is better", "unlike Acme" before "Bolt
-    answers", "switched from Acme" before "to Bolt" (see _AFTER)."""
+    answers", "switched from Acme" before "to Bolt" (see _AFTER); and whether it is a switch from that brand."""
     (start, end), owners = units[i]
 
     def together(j: int) -> bool:  # in the same sentence
@@ -242,18 +275,26 @@ def _compared_with(text: str, units: Sequence[Unit], i: int, names: Sequence[int
         return (found := pattern.match(text, start)) is not None and bool(names) and found.end() == min(names)
 
     if opens(_AFTER):
-        return partner(naming())
+        return partner(naming()), False
     if _UNLIKE.match(text, start):
-        return partner(i + 1)
+        return partner(i + 1), False
     if opens(_NEVER_HAD):  # "Acme lost my bag; never had that with Bolt": the bag was lost by the brand before
         return partner(naming()) or (next(iter(units[i - 1][1])) if i and len(units[i - 1][1]) == 1
-                                       and units[i - 1][1] != owners else None)
+                                       and units[i - 1][1] != owners else None), False
     # "switched | from Acme | to Bolt": the verb may be in the clause before, cut off by "from".
     before = units[i - 1][0][0] if i and not units[i - 1][1] and together(i - 1) else start
     if names and _LEAVING.search(text, before, min(names)) and i + 1 < len(units) and _ARRIVING.match(
             text, units[i + 1][0][0]):
-        return partner(i + 1)
-    return None
+        return partner(i + 1), True
+    return None, False
+
+
+def _switch_end(text: str, start: int, found: dict[str, list[Span]]) -> int:
+    """Where what a post says of a switch whose brand moved to is named at `start` ends: the end of that sentence, or
+    of the next one where it names no brand ("Switched from Acme to Bolt. Never looking back.")."""
+    ends = [m.start() for m in _SENTENCE_ENDS.finditer(text, start)][:2] + [len(text)] * 2
+    named = any(ends[0] < s < ends[1] for spans in found.values() for s, _ in spans)
+    return ends[0] if named else ends[1]
 
 
 def _joined(text: str, spans: Sequence[tuple[int, int]]) -> str:

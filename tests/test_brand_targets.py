@@ -8,7 +8,8 @@ import pytest
 from brandpulse.config import load_config
 from brandpulse.pipeline import Pipeline
 from brandpulse.sentiment import Classification
-from brandpulse.sentiment.targets import BrandPost, BrandTargets, BrandTerms, BrandText, brand_texts, opposed
+from brandpulse.sentiment.targets import (
+    BrandPost, BrandTargets, BrandTerms, BrandText, brand_texts, opposed, turned)
 from brandpulse.store import open_db, transaction
 from tests.conftest import write_config
 
@@ -115,7 +116,7 @@ def test_a_brand_named_only_as_the_other_side_of_a_comparison_is_read_opposite_t
         readings = TARGETS.readings(post)
         assert readings["Bolt"].text.startswith(first) and not readings["Bolt"].opposite, post
     assert TARGETS.readings("switched from Acme to Bolt, never looking back")["Acme"] == BrandText(
-        "switched from Acme to Bolt, never looking back", opposite=True)
+        "switched from Acme to Bolt, never looking back", opposite=True, side="negative")
     assert TARGETS.readings("I'd take Bolt over Acme any day. Dropped calls though")["Acme"].opposite
 
 
@@ -312,3 +313,51 @@ def test_a_brand_read_opposite_in_the_whole_post_mirrors_the_other_brands_probab
 
     # Was: Acme's read again in a batch of its own: (0.004, ..., 0.637) against Bolt's (0.646, ..., 0.004).
     assert probs[BEATS, "Acme"] == probs[BEATS, "Bolt"][::-1]
+
+
+SETTLED = "Switched from Acme to Bolt, never looking back"
+
+
+def test_a_switch_the_post_keeps_to_puts_the_brand_left_on_the_negative_side_and_the_other_on_the_positive():
+    # Was: no side; the model reads "never looking back" negative, so Bolt was a detractor and Acme a promoter.
+    assert TARGETS.readings(SETTLED) == {"Acme": BrandText(SETTLED, opposite=True, side="negative"),
+                                         "Bolt": BrandText(SETTLED, side="positive")}
+    for post in ["Moved from Acme to Bolt last year, not going back.", "Left Acme for Bolt!! no regrets",
+                 "Ditched Acme for Bolt. Haven't looked back since."]:
+        assert {b: r.side for b, r in TARGETS.readings(post).items()} == {"Acme": "negative", "Bolt": "positive"}, post
+
+
+def test_a_switch_regretted_or_not_said_to_be_kept_is_left_to_the_model():
+    # Measured: the model reads regret right, and putting every switch on sides broke each regretted one.
+    for post in ["Switched from Acme to Bolt and I regret it, should have stayed", "Switched from Acme to Bolt",
+                 "Switched from Acme to Bolt. Never going back to Acme",
+                 "Switched from Acme to Bolt. Ugh. Not going back.",
+                 "Acme is fine, not going back. Switched from Acme to Bolt", "Bolt is better than Acme, no regrets"]:
+        assert not any(r.side for r in TARGETS.readings(post).values()), post
+
+
+def test_a_side_gives_the_larger_of_negative_and_positive_to_that_side():
+    read_negative = Classification("negative", (0.7, 0.24, 0.06), "m", "1", complaint=0.6)
+    assert turned(BrandText("t", side="positive"), read_negative) == Classification(
+        "positive", (0.06, 0.24, 0.7), "m", "1", complaint=0.0)
+    assert turned(BrandText("t", opposite=True, side="negative"), read_negative) == Classification(
+        "negative", (0.7, 0.24, 0.06), "m", "1", complaint=0.0)
+    neutral = Classification("neutral", (0.3, 0.6, 0.1), "m", "1", complaint=None)
+    assert turned(BrandText("t", side="positive"), neutral) == Classification("neutral", (0.1, 0.6, 0.3), "m", "1")
+    assert turned(BrandText("t", side="negative"), neutral) == neutral
+    assert turned(BrandText("t", opposite=True), read_negative) == opposed(read_negative)
+
+
+def test_a_settled_switch_is_stored_with_its_sides_and_posts_naming_one_brand_keep_their_probabilities(
+        tmp_path, invoke):
+    one = "switched from Acme to a cheaper plan, never looking back"
+    config, store = _ingest(tmp_path, invoke, [SETTLED, *SINGLE, one])
+    texts = [text for (text,) in store.execute("SELECT text FROM mentions ORDER BY id")]
+    whole = Pipeline(load_config(config), tmp_path / "brandpulse.db").router().classify(texts)
+    expected = {text: s.classification.probs for text, s in zip(texts, whole) if text in [*SINGLE, one]}
+    rows = store.execute("SELECT text, brand, label, p_negative, p_neutral, p_positive FROM mentions").fetchall()
+
+    assert {text: tuple(p) for text, _, _, *p in rows if text in [*SINGLE, one]} == expected
+    labels = {brand: (label, tuple(p)) for text, brand, label, *p in rows if text == SETTLED}
+    assert labels["Acme"][0] == "negative" and labels["Bolt"][0] == "positive", labels
+    assert labels["Acme"][1] == labels["Bolt"][1][::-1]
