@@ -84,9 +84,12 @@ def report(path: Path, model, policy: NpsPolicy, baseline: str | None) -> None:
     ways["now"] = read_per_brand(model, copies, current, current.BrandTargets(terms), whole)
     print(f"{path.name}: {len(posts)} posts ({sum(len(labels) > 2 for _, labels in posts)} naming three or more), "
           f"{len(copies)} brand readings")
+    many = [len(labels) > 2 for _, labels in posts for _ in labels]  # the readings of posts naming three or more
     for name, readings in ways.items():
         print(f"  {name}: {score(readings, gold, policy)}, posts whose brands get different labels: "
-              f"{split(readings, [len(labels) for _, labels in posts])}")
+              f"{split(readings, [len(labels) for _, labels in posts])}" + (
+                  f"; of posts naming three or more, {sum(r.label == g for r, g, m in zip(readings, gold, many) if m)}"
+                  f"/{sum(many)}" if any(many) else ""))
     before = list(ways.values())[-2]
     changes = Counter((a.label == g, b.label == g) for a, b, g in zip(before, ways["now"], gold))
     print(f"  {list(ways)[-2]} -> now: right both {changes[True, True]}, fixed {changes[False, True]}, "
