@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 
 class AlertsError(Exception):
@@ -59,3 +60,23 @@ def floor_to(moment: datetime, width: timedelta) -> datetime:
     """The start of the bucket of `width` holding `moment` (buckets aligned on the Unix epoch)."""
     seconds = width.total_seconds()
     return datetime.fromtimestamp(moment.timestamp() // seconds * seconds, moment.tzinfo)
+
+
+def ambiguous(local: datetime) -> bool:
+    """Whether the wall-clock time of the aware `local` happens twice in its zone (the hour the clocks go back)."""
+    return local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset()
+
+
+def wall_clock(moment: datetime, zone: str) -> str:
+    """`moment` as a message shows it: `2026-03-06 10:00Z` in UTC, `2026-03-06 11:00 Europe/Berlin` on another zone's
+    wall clock, its offset added when that hour happens twice (`02:30 (+01:00)` on an autumn night)."""
+    if zone == "UTC":
+        return f"{moment.astimezone(timezone.utc):%Y-%m-%d %H:%M}Z"
+    local = moment.astimezone(ZoneInfo(zone))
+    offset = f" ({local.isoformat()[-6:]})" if ambiguous(local) else ""
+    return f"{local:%Y-%m-%d %H:%M}{offset} {zone}"
+
+
+def from_iso(value: str) -> datetime:
+    """The aware datetime of an ISO 8601 text as the store and alert details write it (`...Z` for UTC)."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -13,6 +13,7 @@ from brandpulse.alerts.emails import (
     ANSWERED_HOW, UNKNOWN_WHY, acknowledge_line, clocks, on_clock, signed, signed_change, storm_start, unscored_query,
     web_link, window_query,
 )
+from brandpulse.alerts.health import shown_reason
 from brandpulse.alerts.shown import cut, excerpt
 
 MENTION_CHARS = 140
@@ -104,17 +105,18 @@ def spike_chat(alert: Alert, alert_id: int, zone: str = "UTC") -> ChatMessage:
     return ChatMessage(defuse(f"Negative spike{update}: {alert.brand}", 200), "\n".join(lines))
 
 
-def health_chat(alert: Alert, alert_id: int) -> ChatMessage:
-    """The source or collector, why it is unhealthy, and the alert id."""
+def health_chat(alert: Alert, alert_id: int, zone: str = "UTC") -> ChatMessage:
+    """The source or collector, why it is unhealthy (its moments on `zone`'s wall clock), and the alert id."""
+    reason = shown_reason(alert.source, alert.reason, alert.details, zone)
     return ChatMessage(
         defuse(f"Collector health: {alert.source}", 200),
-        f"{defuse(alert.reason, 400)}.\n{acknowledge_line(alert_id)}",
+        f"{defuse(reason, 400)}.\n{acknowledge_line(alert_id)}",
     )
 
 
 def alert_chat(alert: Alert, alert_id: int, zone: str = "UTC") -> ChatMessage:
     """The chat message for a stored alert of either kind, its times on the wall clock of the IANA zone `zone`."""
-    return health_chat(alert, alert_id) if alert.kind == "health" else spike_chat(alert, alert_id, zone)
+    return health_chat(alert, alert_id, zone) if alert.kind == "health" else spike_chat(alert, alert_id, zone)
 
 
 def _counted(n: int, noun: str) -> str:

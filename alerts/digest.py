@@ -143,11 +143,14 @@ def _complaints(mentions: Sequence[Mapping[str, Any]], threshold: float) -> dict
 
 
 def alert_summary(alert: Mapping[str, Any]) -> dict[str, Any]:
-    """An alert as the digest lists it: kind, source, window, counts, reason and themes."""
+    """An alert as the digest lists it: kind, source, window, counts, reason (and what a failing collector's is
+    made of) and themes."""
     details = alert.get("details") or {}
     return {"kind": alert["kind"], "source": alert["source"], "window_start": alert["window_start"],
             "window_end": alert["window_end"], "observed": alert["observed"], "expected": alert["expected"],
-            "reason": alert["reason"], "themes": details.get("themes", [])}
+            "reason": alert["reason"], "themes": details.get("themes", []),
+            # What a failing collector's reason is rebuilt from, on the digest zone's wall clock (stored: UTC).
+            "health": {k: details[k] for k in ("check", "last_success", "last_error") if k in details}}
 
 
 def shares_summing_to_100(counts: Sequence[int], digits: int = 1) -> list[float | None]:

@@ -15,6 +15,7 @@ import jinja2
 
 from brandpulse.alerts.base import Alert
 from brandpulse.alerts.digest import AVERAGE_DAYS, round_half_away
+from brandpulse.alerts.health import shown_reason
 from brandpulse.alerts.shown import excerpt
 
 _LINE_BREAKS = re.compile(r"[\r\n]+")
@@ -119,7 +120,13 @@ def window_in(alert: Mapping[str, Any], zone: str) -> str:
     return f"{since}-{until} {zone}"
 
 
+def reason_in(alert: Mapping[str, Any], zone: str) -> str:
+    """A digest alert's reason with its moments on `zone`'s wall clock (a failing collector's last success)."""
+    return shown_reason(alert.get("source"), alert["reason"], alert.get("health") or {}, zone)
+
+
 _ENV.filters["window_in"] = window_in
+_ENV.filters["reason_in"] = reason_in
 _ENV.filters["signed"] = signed
 _ENV.filters["signed_change"] = signed_change
 _ENV.filters["compared_days"] = compared_days
@@ -258,7 +265,8 @@ def alert_email(
                "acknowledge": acknowledge_line(alert_id) if alert_id is not None else None,
                "themes": alert.details.get("themes", []), "themes_change": alert.details.get("themes_change"),
                "window_query": window_query(alert) if alert.kind == "spike" else None, "answered_how": ANSWERED_HOW,
-               "window": alert_window(alert, zone), "answered": alert.details.get("answered", 0),
+               "window": alert_window(alert, zone), "reason": shown_reason(alert.source, alert.reason, alert.details, zone),
+               "answered": alert.details.get("answered", 0),
                "storm_start": f"{on_clock(storm_start(alert), zone):%Y-%m-%d %H:%M} {zone}",
                "complaints": complaints_line(alert.details) if "complaints" in alert.details else None,
                "unscored_query": unscored_query(alert) if alert.kind == "spike" else None}

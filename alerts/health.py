@@ -7,11 +7,12 @@ rules only judge it, with `now` given.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
+from typing import Any
 
-from brandpulse.alerts.base import Alert
+from brandpulse.alerts.base import Alert, from_iso, wall_clock
 from brandpulse.alerts.spike import describe_width
 
 
@@ -79,14 +80,31 @@ def check_failing(status: CollectorStatus, now: datetime, rule: HealthRule) -> A
     start = status.failing_since or since
     if start is not None and now - start < rule.failing_for:
         return None
-    last_ok = f"last success {since:%Y-%m-%d %H:%M}Z" if since else "no success yet"
     return Alert(
         kind="health", brand=status.brand, source=status.name, window_start=start or status.last_error_at,
         window_end=now, observed=0.0, expected=1.0, threshold=None, score=None,
-        reason=f"collector {status.name} keeps failing ({last_ok}); last error: {status.last_error}",
+        reason=failing_reason(status.name, since, status.last_error),
+        # The last success kept as a moment too: messages show it on their zone's wall clock (`shown_reason`).
         details={"check": "failing", "last_error": status.last_error,
+                 "last_success": f"{since.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%SZ}" if since else None,
                  "guards": {"failing_for": describe_width(rule.failing_for)}},
     )
+
+
+def failing_reason(source: str | None, last_success: datetime | None, last_error: str | None,
+                   zone: str = "UTC") -> str:
+    """Why a failing collector's alert fired, its last success on the wall clock of `zone` (as stored: UTC)."""
+    last_ok = f"last success {wall_clock(last_success, zone)}" if last_success else "no success yet"
+    return f"collector {source} keeps failing ({last_ok}); last error: {last_error}"
+
+
+def shown_reason(source: str | None, reason: str, details: Mapping[str, Any], zone: str) -> str:
+    """An alert's reason as a message in `zone` shows it: a failing collector's rebuilt from its details, its last
+    success on that zone's wall clock; any other reason (and one stored before details kept the moment) as stored."""
+    if details.get("check") != "failing" or "last_success" not in details:
+        return reason
+    since = details["last_success"]
+    return failing_reason(source, from_iso(since) if since else None, details.get("last_error"), zone)
 
 
 def in_cooldown(alert: Alert, last_end: datetime | None, rule: HealthRule) -> bool:

@@ -177,15 +177,15 @@ def collector_statuses(db: Any, running: set[str] | None = None) -> list[alerts_
     return found
 
 
-def _suppressed(db: Any, alert: Alert, now: datetime, storm_id: int | None) -> str | None:
+def _suppressed(db: Any, alert: Alert, now: datetime, storm_id: int | None) -> dict[str, Any] | None:
     """Why this alert is stored but not sent: its brand is silenced, or it updates an acknowledged storm."""
     if alert.kind != "spike" or alert.brand is None:
         return None
     silence = store_triage.active_silence(db, alert.brand, now)
     if silence:
-        return f"silenced by {silence['created_by']} until {silence['until']} (silence {silence['id']})"
+        return {"silence": silence["id"], "by": silence["created_by"], "until": silence["until"]}
     owner = store_triage.storm_acknowledgement(db, storm_id) if alert.details.get("update") else None
-    return f"storm {storm_id} acknowledged by {owner}" if owner else None
+    return {"storm": storm_id, "by": owner} if owner else None
 
 
 def _queue_email(config: Config, db: Any, alert: Alert, alert_id: int, now: datetime, buckets: list[Bucket]) -> bool:
@@ -211,7 +211,10 @@ def record(
 ) -> tuple[Alert, int]:
     """Store the alert (a spike's evidence already in `details`); unless silenced or acknowledged, queue its email
     (with a chart of the last 48 hours) and one chat message per channel that wants it. Returns the alert and its id."""
-    suppressed = _suppressed(db, alert, now, storm_id)
+    why = _suppressed(db, alert, now, storm_id)
+    suppressed = store_triage.suppressed_text(why, "UTC") if why else None
+    # Kept in the details too: `alerts list` shows its moment on the wall clock of --tz, the column stays UTC.
+    alert = replace(alert, details={**alert.details, "suppression": why}) if why else alert
     alert_id = store_alerts.record_alert(db, alert, now, storm_id, suppressed)
     if suppressed:
         log.warning("alert %d stored, not sent: %s: %s", alert_id, alert.brand, suppressed)

@@ -11,7 +11,7 @@ from typing import Any
 
 from brandpulse.store.backend import Store, transaction
 from brandpulse.store.errors import StoreError
-from brandpulse.store.timestamps import to_db
+from brandpulse.store.timestamps import local_text, to_db
 
 ALERT_COLUMNS = ("id", "kind", "brand", "source", "window_start", "window_end", "observed", "expected", "reason",
                  "storm_id", "suppressed", "acked_by", "acked_at", "ack_note", "created_at")
@@ -68,15 +68,24 @@ def list_alerts(
     limit: int | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Stored alerts, newest window first: since `since` (window start), of `brand`, only unacknowledged ones; each
-    with `complaints` (None for health alerts and alerts stored before spikes counted them)."""
+    with `complaints` (None for health alerts and alerts stored before spikes counted them) and `suppression` (why it
+    was not sent, as `suppressed_text` reads it; None when sent or stored before it was kept)."""
     rows = db.query(
         _LIST_ALERTS,
         {"since": since and to_db(since), "brand": brand, "open": open_only,
          "limit": _NO_LIMIT if limit is None else limit},
     )
     for row in rows:
-        details = row.pop("details")
-        yield {**row, "complaints": json.loads(details or "{}").get("complaints")}
+        details = json.loads(row.pop("details") or "{}")
+        yield {**row, "complaints": details.get("complaints"), "suppression": details.get("suppression")}
+
+
+def suppressed_text(why: dict[str, Any], zone: str) -> str:
+    """Why an alert was stored and not sent (`_suppressed`'s record), its moment on `zone`'s wall clock: `silenced by
+    dana until 2026-03-06T18:00:00+01:00 (silence 1)`, `storm 4 acknowledged by sam`. In UTC, the stored text."""
+    if "silence" in why:
+        return f"silenced by {why['by']} until {local_text(why['until'], zone)} (silence {why['silence']})"
+    return f"storm {why['storm']} acknowledged by {why['by']}"
 
 
 def acknowledge(db: Store, alert_id: int, by: str, note: str | None, now: datetime) -> dict[str, Any]:

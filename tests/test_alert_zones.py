@@ -267,3 +267,59 @@ def test_a_window_in_the_hour_the_clocks_go_back_gives_each_end_its_offset():
     after = Alert("spike", "Acme", end, end + HOUR, 16, 1.0, 6.0, 1e-9, "x")
     assert alert_chat(after, 1, "Europe/Berlin").body.startswith(
         "16 detractor mentions between 02:00 and 03:00 Europe/Berlin on 2026-10-25")
+
+
+FEED = "collectors: [{type: replay, name: feed, path: demo}]\n"
+
+
+def test_a_failing_collectors_last_success_reads_on_the_digest_zones_wall_clock_and_is_stored_in_utc(
+        tmp_path, invoke, monkeypatch):
+    from brandpulse import digesting
+    from brandpulse.store import transaction
+    from brandpulse.store.state import save_collector_error, save_collector_success
+
+    monkeypatch.setenv("BP_TEST_SUPPORT_URL", "json://127.0.0.1:1/support")
+    pipeline = _channel_pipeline(tmp_path, invoke, {}, extra=SUPPORT_ONLY + BERLIN + FEED)
+    db = pipeline.open()
+    with transaction(db):  # last worked at 09:00Z, 10:00 in Berlin; failing since 10:00Z
+        save_collector_success(db, "feed:Acme", None, 3, START + (STORM_HOUR - 5) * HOUR)
+        save_collector_error(db, "feed:Acme", "HTTP 503", START + (STORM_HOUR - 4) * HOUR)
+    db.close()
+
+    pipeline.evaluate_alerts(AFTER_STORM)
+    text, html, chat = _queued(tmp_path)
+    db = pipeline.open()
+    digesting.queue(pipeline.config, db, AFTER_STORM.date(), ["Acme"], AFTER_STORM + 24 * HOUR)
+    (digest,) = db.execute("SELECT message FROM outbox WHERE kind = 'digest'").fetchone()
+    (stored,) = db.execute("SELECT reason FROM alerts").fetchone()
+    db.close()
+    digest = email.message_from_bytes(digest, policy=policy.default).get_body(("plain",)).get_content()
+
+    shown = "collector feed:Acme keeps failing (last success 2026-03-06 10:00 Europe/Berlin); last error: HTTP 503"
+    assert shown in text and shown in html and shown in chat and shown in digest
+    assert "Z)" not in text + chat + digest
+    assert stored == "collector feed:Acme keeps failing (last success 2026-03-06 09:00Z); last error: HTTP 503"
+
+
+def test_alerts_list_shows_until_when_a_silence_muted_an_alert_on_the_wall_clock_of_tz(tmp_path, invoke):
+    from brandpulse.store import open_db, transaction
+    from brandpulse.store import triage as store_triage
+
+    pipeline = _pipeline(tmp_path, invoke, STORM, extra=BERLIN)
+    db = open_db(pipeline.db_path)
+    with transaction(db):  # muted until 17:00Z, 18:00 in Berlin
+        store_triage.add_silence(db, "Acme", "dana", AFTER_STORM + 2 * HOUR, None, AFTER_STORM - 2 * HOUR)
+    db.close()
+    pipeline.evaluate_alerts(AFTER_STORM)
+    config = tmp_path / "config.yaml"
+
+    (berlin,) = json.loads(invoke("--config", config, "alerts", "list", "--format", "json").stdout)
+    (utc,) = json.loads(invoke("--config", config, "alerts", "list", "--tz", "UTC", "--format", "json").stdout)
+    table = invoke("--config", config, "alerts", "list").stdout
+    conn = sqlite3.connect(tmp_path / "brandpulse.db")
+    (stored,) = conn.execute("SELECT suppressed FROM alerts").fetchone()
+    conn.close()
+
+    assert berlin["suppressed"] == "silenced by dana until 2026-03-06T18:00:00+01:00 (silence 1)"
+    assert "silenced by dana until 2026-03-06T18:00:00+01:00 (silence 1)" in table
+    assert utc["suppressed"] == stored == "silenced by dana until 2026-03-06T17:00:00Z (silence 1)"

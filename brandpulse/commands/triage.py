@@ -84,7 +84,17 @@ def list_alerts(app: AppContext, since: datetime | None, zone: str | None, brand
     if brand is not None:
         brand = selected_brands([b.name for b in app.config.brands], brand)[0]
     rows = _in_store(app, lambda db: list(store_triage.list_alerts(db, since, brand, open_only, limit)), read_only=True)
-    write_rows(shown_in(rows, LIST_MOMENTS, zone), LIST_TABLE if fmt == "table" else store_triage.LISTED_COLUMNS, fmt)
+    write_rows(shown_in(map(_suppressed_in(zone), rows), LIST_MOMENTS, zone),
+               LIST_TABLE if fmt == "table" else store_triage.LISTED_COLUMNS, fmt)
+
+
+def _suppressed_in(zone: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A listed alert with its `suppressed` text rebuilt on `zone`'s wall clock (a silence's end) from its details;
+    as stored (UTC) for alerts stored before the details kept it."""
+    def shown(row: dict[str, Any]) -> dict[str, Any]:
+        why = row.pop("suppression", None)
+        return {**row, "suppressed": store_triage.suppressed_text(why, zone)} if why else row
+    return shown
 
 
 @click.command("ack")
