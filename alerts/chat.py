@@ -86,7 +86,7 @@ def spike_chat(alert: Alert, alert_id: int, zone: str = "UTC") -> ChatMessage:
         lines.append(f"{alert.details['complaints'] - passive} of them are complaints (posts that need an answer)"
                      + (f"; {unknown} not known ({UNKNOWN_WHY})" if unknown else "")
                      + (f", and {passive} passive mention(s) (a 4-star review, say) too." if passive else "."))
-    if unscored := unscored_query(alert):
+    if unscored := unscored_query(alert, zone):
         lines.append(f"{alert.details['unscored']} more in a language no model reads, in no count: {unscored}")
     if themes := _themes(alert.details):
         lines.append(themes)
@@ -100,7 +100,7 @@ def spike_chat(alert: Alert, alert_id: int, zone: str = "UTC") -> ChatMessage:
     began = on_clock(storm_start(alert), zone)
     began_at = f"{began:%H:%M}" if began.date() == start.date() else f"{began:%Y-%m-%d %H:%M}"
     lines.append(f"All of them since the storm began ({began_at} {zone}), later hours too, but those marked answered "
-                 f"({ANSWERED_HOW}), the likeliest complaints first: {window_query(alert)}\n"
+                 f"({ANSWERED_HOW}), the likeliest complaints first: {window_query(alert, zone)}\n"
                  f"{acknowledge_line(alert_id)}")
     return ChatMessage(defuse(f"Negative spike{update}: {alert.brand}", 200), "\n".join(lines))
 

@@ -160,20 +160,21 @@ def alert_subject(alert: Alert) -> str:
     )
 
 
-def unscored_query(alert: Alert) -> str | None:
+def unscored_query(alert: Alert, zone: str = "UTC") -> str | None:
     """The command that lists the storm's mentions in languages no model reads, when its window has any: they are in
-    no count of the alert, and support must still read them."""
-    return _listing(alert, "--category", "unscored", "--unanswered") if alert.details.get("unscored") else None
+    no count of the alert, and support must still read them. Its --since on `zone`'s wall clock (`_listing`)."""
+    return _listing(alert, zone, "--category", "unscored", "--unanswered") if alert.details.get("unscored") else None
 
 
 ANSWERED_HOW = "brandpulse alerts answered ID... --by NAME"
 
 
-def window_query(alert: Alert) -> str:
+def window_query(alert: Alert, zone: str = "UTC") -> str:
     """The command that lists every post to answer of a spike's storm from its start on, open-ended (its detractors
     and its other complaints, such as a 4-star review's), the likeliest complaints first: the top mentions are only a
-    sample of them. Run again as the storm goes on, it leaves out the posts marked answered (`ANSWERED_HOW`)."""
-    return _listing(alert, "--to-answer", "--unanswered", "--order", "complaint")
+    sample of them. Run again as the storm goes on, it leaves out the posts marked answered (`ANSWERED_HOW`). Its
+    --since on `zone`'s wall clock (`_listing`)."""
+    return _listing(alert, zone, "--to-answer", "--unanswered", "--order", "complaint")
 
 
 def storm_start(alert: Alert) -> datetime:
@@ -214,14 +215,22 @@ def day_query(brand: Mapping[str, Any], doc: Mapping[str, Any], category: str | 
 UNSCORED_WHY = "in a language no model reads, in no figure of sentiment or complaints, nor in the posts to answer"
 
 
-def _listing(alert: Alert, *filters: str) -> str:
+def _listing(alert: Alert, zone: str, *filters: str) -> str:
     # From the storm's start and open-ended: an alert and its update each cover one bucket, and the buckets between
     # them, or after the last one that doubled, are named by no other message (nor by any once the storm is
     # acknowledged: its updates are not sent). `--all`, not the count at alert time: posts collected or classified
-    # late join the window afterwards, and a limit would drop the last of them.
-    args = ["brandpulse", "query", "--brand", alert.brand or "", "--since", f"{storm_start(alert):%Y-%m-%dT%H:%M:%SZ}",
+    # late join the window afterwards, and a limit would drop the last of them. The --since is the message's wall
+    # clock with its offset (`2026-03-06T15:00:00+01:00` beside "15:00 Europe/Berlin"), which means one moment in any
+    # --tz; the offset also tells apart the two 02:00 of an autumn night.
+    args = ["brandpulse", "query", "--brand", alert.brand or "", "--since", since_text(storm_start(alert), zone),
             *filters, "--all"]
     return shlex.join(args + (["--source", alert.source] if alert.source else []))
+
+
+def since_text(moment: datetime, zone: str) -> str:
+    """`moment` as a command's --since: `2026-03-06T14:00:00Z` in UTC, `2026-03-06T15:00:00+01:00` in Berlin."""
+    local = on_clock(moment, zone).replace(microsecond=0)
+    return f"{local:%Y-%m-%dT%H:%M:%SZ}" if zone == "UTC" else local.isoformat()
 
 
 def new_cid() -> str:
@@ -264,12 +273,12 @@ def alert_email(
     context = {"alert": alert, "mentions": top_mentions, "chart_cid": cid, "guards": alert.details.get("guards", {}),
                "acknowledge": acknowledge_line(alert_id) if alert_id is not None else None,
                "themes": alert.details.get("themes", []), "themes_change": alert.details.get("themes_change"),
-               "window_query": window_query(alert) if alert.kind == "spike" else None, "answered_how": ANSWERED_HOW,
+               "window_query": window_query(alert, zone) if alert.kind == "spike" else None, "answered_how": ANSWERED_HOW,
                "window": alert_window(alert, zone), "reason": shown_reason(alert.source, alert.reason, alert.details, zone),
                "answered": alert.details.get("answered", 0),
                "storm_start": f"{on_clock(storm_start(alert), zone):%Y-%m-%d %H:%M} {zone}",
                "complaints": complaints_line(alert.details) if "complaints" in alert.details else None,
-               "unscored_query": unscored_query(alert) if alert.kind == "spike" else None}
+               "unscored_query": unscored_query(alert, zone) if alert.kind == "spike" else None}
     return build_message(
         alert_subject(alert), sender, recipients, render("alert.txt", context), render("alert.html", context),
         {cid: chart_png} if cid and chart_png else None,

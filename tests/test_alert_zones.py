@@ -129,9 +129,9 @@ def test_alert_email_and_chat_show_the_window_on_the_digest_zones_wall_clock_and
     assert "16 detractor mentions between 15:00 and 16:00 Europe/Berlin on 2026-03-06, usually 1.0." in chat
     assert "since the storm began (15:00 Europe/Berlin)" in chat
     assert "UTC" not in text + chat
-    # Stored and listed for programs as before: in UTC, and the command's --since names its offset.
+    # Stored and listed for programs as before: in UTC; the command's --since reads as the time beside it, offset named.
     assert stored == "2026-03-06T14:00:00Z" and json.loads(details)["storm_start"] == "2026-03-06T14:00:00Z"
-    assert "--since 2026-03-06T14:00:00Z" in chat and "--since 2026-03-06T14:00:00Z" in text
+    assert "--since 2026-03-06T15:00:00+01:00" in chat and "--since 2026-03-06T15:00:00+01:00" in text
 
 
 def test_the_chat_digest_names_its_zone_and_lists_the_days_alerts_on_its_wall_clock(tmp_path, invoke, monkeypatch):
@@ -323,3 +323,27 @@ def test_alerts_list_shows_until_when_a_silence_muted_an_alert_on_the_wall_clock
     assert berlin["suppressed"] == "silenced by dana until 2026-03-06T18:00:00+01:00 (silence 1)"
     assert "silenced by dana until 2026-03-06T18:00:00+01:00 (silence 1)" in table
     assert utc["suppressed"] == stored == "silenced by dana until 2026-03-06T17:00:00Z (silence 1)"
+
+
+def test_the_command_of_a_berlin_alert_lists_exactly_the_storms_posts_in_any_zone(tmp_path, invoke, monkeypatch):
+    from tests.test_alerts_pipeline import _listed
+
+    monkeypatch.setenv("BP_TEST_SUPPORT_URL", "json://127.0.0.1:1/support")
+    pipeline = _channel_pipeline(tmp_path, invoke, STORM, extra=SUPPORT_ONLY + BERLIN)
+    pipeline.evaluate_alerts(AFTER_STORM)
+    text, _, chat = _queued(tmp_path)
+    conn = sqlite3.connect(tmp_path / "brandpulse.db")
+    expected = [row[0] for row in conn.execute(
+        "SELECT external_id FROM mentions WHERE category = 'detractor' AND created_at >= '2026-03-06T14:00:00Z'")]
+    conn.close()
+    label = "the likeliest complaints first:"
+    command = chat.split(label)[1].splitlines()[0].strip()
+
+    from_mail = _listed(invoke, tmp_path, text, label)
+    from_chat = _listed(invoke, tmp_path, chat, label)
+    in_utc = _listed(invoke, tmp_path, f"{label} {command} --tz UTC", label)
+
+    assert "--since 2026-03-06T15:00:00+01:00 " in command
+    assert len(expected) == 16 + 9  # the storm's hour, and the later hours of the day (the command has no end)
+    for listed in (from_mail, from_chat, in_utc):
+        assert sorted(m["external_id"] for m in listed) == sorted(expected)
