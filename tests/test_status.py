@@ -195,3 +195,42 @@ def test_a_job_killed_mid_run_shows_as_killed_not_as_its_previous_ok(tmp_path, i
     assert classify["last_started_at"] >= classify["last_finished_at"] and classify["last_duration_s"] is None
     assert "killed   " in text and "started, never finished: the process was killed" in text
     assert {job["job"]: job.get("last_outcome") for job in killed["jobs"]}["alerts"] == "ok"
+
+
+def test_status_and_outbox_list_show_their_times_on_the_digest_zones_wall_clock_and_keep_utc_in_json(tmp_path, invoke):
+    from datetime import timedelta
+
+    from brandpulse.store import open_db, transaction
+    from brandpulse.store import jobs as store_jobs
+    from brandpulse.store import outbox as store_outbox
+    from brandpulse.store.state import save_collector_error
+
+    config = write_config(tmp_path / "c.yaml", CONFIG + "digest: {timezone: Europe/Berlin}\n")
+    invoke("--config", config, "ingest", "-", "--no-classify",
+           input='{"source": "x", "id": "1", "text": "acme", "created_at": "2026-03-01T10:00:00Z"}\n')
+    at = datetime(2026, 3, 6, 14, tzinfo=timezone.utc)  # 15:00 in Berlin
+    db = open_db(tmp_path / "brandpulse.db")
+    store_jobs.record_job_run(db, "classify", at, at + timedelta(seconds=2))
+    with transaction(db):
+        save_collector_error(db, "feed:Acme", "HTTP 503", at)
+        message = store_outbox.enqueue(db, "alert", "Acme", "spike", ["a@acme.test"], b"body", at)
+        store_outbox.mark_failed(db, message, "550 no such mailbox", None)
+    db.close()
+
+    def run(*args):
+        result = invoke("--config", config, *args)
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    text, in_utc, report = run("status"), run("status", "--tz", "UTC"), json.loads(run("status", "--format", "json"))
+    table, listed = run("outbox", "list"), json.loads(run("outbox", "list", "--format", "json"))
+    utc_table = run("outbox", "list", "--tz", "UTC")
+
+    classify = next(line for line in text.splitlines() if line.startswith("classify"))
+    collector = next(line for line in text.splitlines() if line.startswith("feed:Acme"))
+    assert "2026-03-06T15:00:00+01:00 ok" in classify and "2026-03-06T15:00:00+01:00 error" in collector
+    assert "2026-03-06T14:00:00Z" in in_utc and "+01:00" not in in_utc
+    assert next(j for j in report["jobs"] if j["job"] == "classify")["last_started_at"] == "2026-03-06T14:00:00Z"
+    assert report["collectors"][0]["last_run_at"] == "2026-03-06T14:00:00Z"
+    assert "2026-03-06T15:00:00+01:00" in table and "2026-03-06T14:00:00Z" in utc_table
+    assert listed[0]["created_at"] == "2026-03-06T14:00:00Z"

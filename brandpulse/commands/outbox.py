@@ -6,12 +6,16 @@ from datetime import datetime, timezone
 
 import click
 
-from brandpulse.commands.options import ROW_ID
+from brandpulse.commands.options import ROW_ID, command_zone, shown_in, zone_option
 from brandpulse.commands.output import format_option, write_rows
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
 from brandpulse.store import open_db
 from brandpulse.store import outbox as store_outbox
+
+# Formats written for other programs: their times stay as stored, ISO 8601 in UTC with a Z, whatever --tz says.
+FOR_PROGRAMS = ("json", "jsonl")
+
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
@@ -23,17 +27,21 @@ def outbox_group() -> None:
 
 
 @outbox_group.command("list")
+@zone_option("the table's and CSV's created_at is on its wall clock, with its UTC offset; JSON keeps UTC", reads=None)
 @format_option()
 @pass_app
-def list_given_up(app: AppContext, fmt: str) -> None:
-    """The messages given up (a permanent refusal, or 60 failed attempts over about 14 hours), oldest first."""
+def list_given_up(app: AppContext, zone: str | None, fmt: str) -> None:
+    """The messages given up (a permanent refusal, or 60 failed attempts over about 14 hours), oldest first, queued
+    at a time in --tz."""
+    zone = command_zone(app, zone)
     with domain_errors():
         db = open_db(app.db_path, read_only=True)
         try:
             rows = store_outbox.given_up(db)
         finally:
             db.close()
-    write_rows(rows, (*store_outbox.GIVEN_UP_COLUMNS, "kept"), fmt)
+    shown = rows if fmt in FOR_PROGRAMS else shown_in(rows, ("created_at",), zone)
+    write_rows(shown, (*store_outbox.GIVEN_UP_COLUMNS, "kept"), fmt)
 
 
 @outbox_group.command()

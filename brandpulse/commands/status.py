@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -10,6 +11,7 @@ import click
 
 from brandpulse.alerts.shown import excerpt
 from brandpulse.channels import resolve_channels
+from brandpulse.commands.options import command_zone, zone_option
 from brandpulse.store import jobs as store_jobs
 from brandpulse.store import outbox as store_outbox
 from brandpulse.store import state as store_state
@@ -18,8 +20,10 @@ from brandpulse.errors import domain_errors
 from brandpulse.store import open_db
 from brandpulse.store.backend import is_url, label
 from brandpulse.store.lock import ServiceLock
-from brandpulse.store.timestamps import to_db
+from brandpulse.store.timestamps import local_text, to_db
 from brandpulse.summary import shared_note
+
+LAST_RUN = 26  # the width of a "last run" column: `2026-03-06T15:00:00+01:00` and a space
 
 
 def _schedule(app: AppContext) -> list[dict[str, Any]]:
@@ -76,12 +80,12 @@ def _with_wait(job: dict[str, Any], waits: dict[str, datetime | None]) -> dict[s
     return {**job, "skipped_until": to_db(until)} if until is not None else job
 
 
-def _last_note(job: dict[str, Any]) -> str:
-    """What the status table says after a job's outcome: its error, or until when it is skipped."""
+def _last_note(job: dict[str, Any], at: Callable[[str | None], str]) -> str:
+    """What the status table says after a job's outcome: its error, or until when it is skipped (shown by `at`)."""
     if job.get("last_outcome") in ("error", "killed"):
         return excerpt(job.get("last_error"), 80)
     if job.get("last_outcome") == "skipped":
-        return f"until {job['skipped_until']} (Retry-After)" if job.get("skipped_until") else "as its source asked"
+        return f"until {at(job['skipped_until'])} (Retry-After)" if job.get("skipped_until") else "as its source asked"
     return ""
 
 
@@ -116,20 +120,24 @@ def _duration(seconds: float) -> str:
     return f"{seconds:g}s"
 
 
-def _print_text(report: dict[str, Any]) -> None:
+def _print_text(report: dict[str, Any], zone: str) -> None:
+    """The report as a person reads it, its times on `zone`'s wall clock with their offset (as stored in UTC)."""
+    def at(stored: str | None) -> str:
+        return local_text(stored, zone) if stored else "never"
+
     click.echo(f"Store: {report['database']}")
     if (service := report["service"]) is not None:
         click.echo(f"Service: running (pid {service['pid'] or 'unknown'})" if service["running"] else
                    "Service: not running on this store (no `brandpulse run` holds its lock)")
-    click.echo(f"{'Job':<24}{'every':>7}  {'last run':<21}{'outcome':<8}{'runs':>6}{'failed':>7}  last error")
+    click.echo(f"{'Job':<24}{'every':>7}  {'last run':<{LAST_RUN}}{'outcome':<8}{'runs':>6}{'failed':>7}  last error")
     for job in report["jobs"]:
         every = _duration(job["every_s"]) if "every_s" in job else "cron"
-        click.echo(f"{job['job']:<24}{every:>7}  {job.get('last_started_at') or 'never':<21}"
+        click.echo(f"{job['job']:<24}{every:>7}  {at(job.get('last_started_at')):<{LAST_RUN}}"
                    f"{job.get('last_outcome') or '-':<8}{job.get('runs', 0):>6}{job.get('failures', 0):>7}  "
-                   f"{_last_note(job)}")
-    click.echo(f"{'Collector':<32}{'last run':<21}{'outcome':<8}{'items':>7}  last error")
+                   f"{_last_note(job, at)}")
+    click.echo(f"{'Collector':<32}{'last run':<{LAST_RUN}}{'outcome':<8}{'items':>7}  last error")
     for row in report["collectors"]:
-        click.echo(f"{row['name']:<32}{row['last_run_at'] or 'never':<21}{row['last_outcome']:<8}{row['items']:>7}  "
+        click.echo(f"{row['name']:<32}{at(row['last_run_at']):<{LAST_RUN}}{row['last_outcome']:<8}{row['items']:>7}  "
                    f"{excerpt(row['last_error'], 80) if row['last_outcome'] == 'error' else ''}")
     for job in report["jobs"]:
         if "cron" in job:
@@ -137,7 +145,7 @@ def _print_text(report: dict[str, Any]) -> None:
     for name, why in report["disabled_collectors"].items():
         click.echo(f"Collector {name} is disabled: {why}")
     for name, until in report["deferred_collectors"].items():
-        click.echo(f"Collector {name} is skipped until {until}, as its source asked (Retry-After)")
+        click.echo(f"Collector {name} is skipped until {at(until)}, as its source asked (Retry-After)")
     for channel in report["channels"]:
         state = "enabled" if channel["enabled"] else f"disabled: {channel['disabled']}"
         click.echo(f"Channel {channel['name']} ({', '.join(channel['kinds'])}; "
@@ -159,12 +167,15 @@ def _print_text(report: dict[str, Any]) -> None:
 
 @click.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@zone_option("the text's times are on its wall clock, with their UTC offset; JSON keeps UTC", reads=None)
 @pass_app
-def status(app: AppContext, fmt: str) -> None:
-    """Show the job schedule, each job's and collector's last run and outcome, the channels, and the backlog."""
+def status(app: AppContext, fmt: str, zone: str | None) -> None:
+    """Show the job schedule, each job's and collector's last run and outcome, the channels, and the backlog; the
+    text's times in --tz."""
+    zone = command_zone(app, zone)
     with domain_errors():
         report = gather(app)
     if fmt == "json":
         click.echo(json.dumps(report, indent=2))
     else:
-        _print_text(report)
+        _print_text(report, zone)
