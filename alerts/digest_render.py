@@ -12,10 +12,11 @@ from brandpulse.alerts.emails import UNSCORED_WHY, build_message, new_cid, rende
 
 
 def digest_subject(doc: Mapping[str, Any]) -> str:
-    """`[brandpulse] Daily digest 2026-03-06: Acme, Pinebrook` from configured names only (`2026-03-06 so far, until
-    10:15 Europe/Paris` for a day not over)."""
+    """`[brandpulse] Daily digest 2026-03-06 (Europe/Paris): Acme, Pinebrook` from configured names only, the day's
+    zone named as the chat digest's title names it (`2026-03-06 so far, until 10:15 Europe/Paris` for a day not
+    over)."""
     until = so_far(doc)
-    day = f"{doc['date']} so far, until {until}" if until else doc["date"]
+    day = f"{doc['date']} so far, until {until}" if until else f"{doc['date']} ({doc['timezone']})"
     return f"[brandpulse] Daily digest {day}: {', '.join(b['brand'] for b in doc['brands'])}"
 
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from brandpulse.alerts.base import Alert
+from brandpulse.alerts.base import Alert, ambiguous
 from brandpulse.alerts.digest import AVERAGE_DAYS, round_half_away
 from brandpulse.alerts.health import shown_reason
 from brandpulse.alerts.shown import excerpt
@@ -65,7 +65,8 @@ def so_far(doc: Mapping[str, Any]) -> str | None:
     if not doc.get("as_of"):
         return None
     moment = datetime.fromisoformat(doc["as_of"].replace("Z", "+00:00")).astimezone(ZoneInfo(doc["timezone"]))
-    return f"{moment:%H:%M} {doc['timezone']}"
+    offset = f" ({moment.isoformat()[-6:]})" if ambiguous(moment) else ""  # 02:30 happens twice on an autumn night
+    return f"{moment:%H:%M}{offset} {doc['timezone']}"
 
 
 def figure(value: float) -> str:
@@ -96,8 +97,9 @@ def on_clock(moment: datetime, zone: str) -> datetime:
 
 def clocks(start: datetime, end: datetime, start_format: str, end_format: str = "%H:%M") -> tuple[str, str]:
     """`start` and `end` (on one zone's wall clock) in their formats, each followed by its UTC offset when the two
-    differ: the clocks went back between them, and the repeated hour read "02:00 to 02:00" without."""
-    if start.utcoffset() == end.utcoffset():
+    differ (the clocks went back between them: the repeated hour read "02:00 to 02:00" without) or when either is
+    in the hour that happens twice (02:00-03:00 in winter time, its two ends at +01:00, read as summer time's)."""
+    if start.utcoffset() == end.utcoffset() and not ambiguous(start) and not ambiguous(end):
         return start.strftime(start_format), end.strftime(end_format)
     return (f"{start.strftime(start_format)} ({start.isoformat()[-6:]})",
             f"{end.strftime(end_format)} ({end.isoformat()[-6:]})")
@@ -273,8 +275,10 @@ def alert_email(
     context = {"alert": alert, "mentions": top_mentions, "chart_cid": cid, "guards": alert.details.get("guards", {}),
                "acknowledge": acknowledge_line(alert_id) if alert_id is not None else None,
                "themes": alert.details.get("themes", []), "themes_change": alert.details.get("themes_change"),
-               "window_query": window_query(alert, zone) if alert.kind == "spike" else None, "answered_how": ANSWERED_HOW,
-               "window": alert_window(alert, zone), "reason": shown_reason(alert.source, alert.reason, alert.details, zone),
+               "window_query": window_query(alert, zone) if alert.kind == "spike" else None,
+               "answered_how": ANSWERED_HOW,
+               "window": alert_window(alert, zone),
+               "reason": shown_reason(alert.source, alert.reason, alert.details, zone),
                "answered": alert.details.get("answered", 0),
                "storm_start": f"{on_clock(storm_start(alert), zone):%Y-%m-%d %H:%M} {zone}",
                "complaints": complaints_line(alert.details) if "complaints" in alert.details else None,

@@ -264,9 +264,9 @@ def test_a_window_in_the_hour_the_clocks_go_back_gives_each_end_its_offset():
     assert listed == "2026-10-25 02:00 (+02:00)-02:00 (+01:00) Europe/Berlin"
     assert "spike 02:00 (+02:00)-02:00 (+01:00), 16 detractor" in digest.body
     # An ordinary hour of that night keeps its short form.
-    after = Alert("spike", "Acme", end, end + HOUR, 16, 1.0, 6.0, 1e-9, "x")
+    after = Alert("spike", "Acme", end + HOUR, end + 2 * HOUR, 16, 1.0, 6.0, 1e-9, "x")
     assert alert_chat(after, 1, "Europe/Berlin").body.startswith(
-        "16 detractor mentions between 02:00 and 03:00 Europe/Berlin on 2026-10-25")
+        "16 detractor mentions between 03:00 and 04:00 Europe/Berlin on 2026-10-25")
 
 
 FEED = "collectors: [{type: replay, name: feed, path: demo}]\n"
@@ -347,3 +347,24 @@ def test_the_command_of_a_berlin_alert_lists_exactly_the_storms_posts_in_any_zon
     assert len(expected) == 16 + 9  # the storm's hour, and the later hours of the day (the command has no end)
     for listed in (from_mail, from_chat, in_utc):
         assert sorted(m["external_id"] for m in listed) == sorted(expected)
+
+
+def test_the_digest_subject_names_its_zone_and_a_window_in_the_repeated_hour_its_offset_though_its_ends_share_it():
+    from brandpulse.alerts.digest_render import digest_subject
+    from brandpulse.alerts.emails import window_in
+
+    doc = {"date": "2026-10-25", "timezone": "Europe/Berlin", "as_of": None, "brands": [{"brand": "Acme"}]}
+    # 01:00-02:00Z on 25 October 2026 is the second 02:00-03:00 in Berlin, both ends in winter time (+01:00).
+    winter = window_in({"window_start": "2026-10-25T01:00:00Z", "window_end": "2026-10-25T02:00:00Z"}, "Europe/Berlin")
+    summer = window_in({"window_start": "2026-10-24T23:30:00Z", "window_end": "2026-10-25T00:00:00Z"}, "Europe/Berlin")
+    ordinary = window_in({"window_start": "2026-10-25T02:00:00Z", "window_end": "2026-10-25T03:00:00Z"},
+                         "Europe/Berlin")
+    second = START.replace(month=10, day=25, hour=1)
+    chat = alert_chat(Alert("spike", "Acme", second, second + HOUR, 16, 1.0, 6.0, 1e-9, "x"), 1, "Europe/Berlin").body
+
+    assert digest_subject(doc) == "[brandpulse] Daily digest 2026-10-25 (Europe/Berlin): Acme"
+    # Was "02:00-03:00": the summer-time hour an hour earlier reads the same.
+    assert winter == "2026-10-25 02:00 (+01:00)-03:00 (+01:00) Europe/Berlin"
+    assert summer == "2026-10-25 01:30 (+02:00)-02:00 (+02:00) Europe/Berlin"
+    assert ordinary == "2026-10-25 03:00-04:00 Europe/Berlin"
+    assert chat.startswith("16 detractor mentions between 02:00 (+01:00) and 03:00 (+01:00) Europe/Berlin")

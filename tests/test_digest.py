@@ -63,7 +63,7 @@ def test_send_routes_the_digest_to_the_brands_marketing_recipients_with_an_inlin
     (eml,) = (tmp_path / "outbox").glob("*.eml")
     message = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
     assert message["To"] == "brand-marketing@acme.test"
-    assert message["Subject"] == "[brandpulse] Daily digest 2026-03-10: Acme"
+    assert message["Subject"] == "[brandpulse] Daily digest 2026-03-10 (Europe/Paris): Acme"
     (image,) = [p for p in message.walk() if p.get_content_type() == "image/png"]
     assert f'cid:{image["Content-ID"].strip("<>")}' in message.get_body(("html",)).get_content()
     assert "Net sentiment: +30 (-30 vs previous day); 7-day average +60" in message.get_body(("plain",)).get_content()
@@ -281,7 +281,7 @@ def test_a_service_started_after_the_digest_time_sends_that_digest_once_at_start
     catch_up_digest(pipeline, now=started)  # a restart the same morning: nothing goes out twice
     catch_up_digest(pipeline, now=datetime(2026, 3, 8, 9, tzinfo=timezone.utc))  # weekdays only: none was due
 
-    assert first_start == [] and _subjects(tmp_path) == ["[brandpulse] Daily digest 2026-03-09: Acme"]
+    assert first_start == [] and _subjects(tmp_path) == ["[brandpulse] Daily digest 2026-03-09 (Europe/Paris): Acme"]
     (queued_at,) = sqlite3.connect(tmp_path / "brandpulse.db").execute("SELECT created_at FROM outbox").fetchone()
     assert queued_at > "2026-03-10T09"  # queued when it ran, not backdated to the missed time
 

@@ -203,7 +203,8 @@ def test_the_emailed_digest_has_its_charts_inline(tmp_path, invoke):
 
     messages = [email.message_from_bytes(p.read_bytes(), policy=policy.default)
                 for p in (tmp_path / "outbox").glob("*.eml")]
-    assert sorted(m["Subject"] for m in messages) == [f"[brandpulse] Daily digest {DAY}: {b}" for b in ("Acme", "Bolt")]
+    assert sorted(m["Subject"] for m in messages) == [f"[brandpulse] Daily digest {DAY} (UTC): {b}"
+                                                      for b in ("Acme", "Bolt")]
     for message in messages:
         html = message.get_body(("html",)).get_content()
         images = [p for p in message.walk() if p.get_content_type() == "image/png"]
