@@ -13,9 +13,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
 
-from brandpulse.alerts.base import Alert, Bucket
+from brandpulse.alerts.base import Alert, Bucket, floor_to
 
 DAY = timedelta(days=1)
 # Never expect less than this: a quiet hour is not evidence that a single complaint is a storm.
@@ -98,28 +98,48 @@ def _tail_sum(observed: int, expected: float) -> float:
 
 
 class SeriesIndex:
-    """Fast look-ups over one brand's buckets: by start time and by UTC day."""
+    """Fast look-ups over one brand's buckets: by start time and by day, days and times of day on the wall clock of
+    `zone` (where the brand's customers live: their daily and weekly rhythm follows it, not UTC)."""
 
-    def __init__(self, buckets: Sequence[Bucket]):
+    def __init__(self, buckets: Sequence[Bucket], zone: tzinfo = timezone.utc, width: timedelta = timedelta(hours=1)):
+        self.zone, self.width = zone, width
         self.by_start = {b.start: b for b in buckets}
         self.days: dict[date, int] = {}
         for b in buckets:
-            self.days[b.start.date()] = self.days.get(b.start.date(), 0) + b.detractors
+            day = self.day_of(b.start)
+            self.days[day] = self.days.get(day, 0) + b.detractors
         self.first = min(self.by_start) if buckets else None
 
+    def day_of(self, moment: datetime) -> date:
+        """The day `moment` falls on in the index's zone."""
+        return moment.astimezone(self.zone).date()
+
     def same_slot(self, start: datetime, days: int) -> list[int]:
-        """Detractor counts of the buckets starting at the same time of day on up to `days` earlier days."""
+        """Detractor counts of the buckets starting at the same wall-clock time of day on up to `days` earlier days
+        (after the clocks change, the same local hour: a UTC hour earlier or later)."""
         found = []
         for back in range(1, days + 1):
-            bucket = self.by_start.get(start - back * DAY)
+            bucket = self.by_start.get(self._earlier(start, back))
             if bucket is not None:
                 found.append(bucket.detractors)
         return found
 
+    def _earlier(self, start: datetime, back: int) -> datetime | None:
+        """The start of the bucket holding `start`'s wall-clock time `back` days earlier; None where the clocks
+        skipped that time."""
+        if self.zone is timezone.utc:
+            return start - back * DAY
+        wall = start.astimezone(self.zone).replace(tzinfo=None) - back * DAY
+        moment = wall.replace(tzinfo=self.zone).astimezone(timezone.utc)
+        if moment.astimezone(self.zone).replace(tzinfo=None) != wall:
+            return None
+        # A 2h bucket, shifted by the hour the clocks moved, lies inside one of the buckets of that day.
+        return floor_to(moment, self.width)
+
     def weekday_factor(self, day: date, days: int) -> float:
         """How busy `day`'s weekday usually is against the average day, shrunk towards 1 by one pseudo-week."""
         full_days = [day - timedelta(days=back) for back in range(1, days + 1)]
-        full_days = [d for d in full_days if d in self.days and self.first is not None and d > self.first.date()]
+        full_days = [d for d in full_days if d in self.days and self.first is not None and d > self.day_of(self.first)]
         if len(full_days) < 7:
             return 1.0
         mean_day = sum(self.days[d] for d in full_days) / len(full_days)
@@ -142,7 +162,7 @@ def baseline(index: SeriesIndex, start: datetime, rule: SpikeRule) -> Baseline |
     same_slot = index.same_slot(start, rule.history_days)
     if len(same_slot) < rule.warmup_days:
         return None
-    factor = index.weekday_factor(start.date(), rule.history_days)
+    factor = index.weekday_factor(index.day_of(start), rule.history_days)
     return Baseline(max(trimmed_mean(same_slot) * factor, MIN_EXPECTED), len(same_slot), factor)
 
 
@@ -202,10 +222,11 @@ def group_storm(alert: Alert, storm: Storm | None, rule: SpikeRule) -> tuple[Ale
 
 def detect_spikes(
     brand: str, buckets: Sequence[Bucket], evaluate_from: datetime, width: timedelta,
-    rule: SpikeRule, storm: Storm | None,
+    rule: SpikeRule, storm: Storm | None, zone: tzinfo = timezone.utc,
 ) -> tuple[list[Alert], Storm | None]:
-    """Alerts for the buckets starting at or after `evaluate_from`, and the storm state to carry to the next run."""
-    index = SeriesIndex(buckets)
+    """Alerts for the buckets starting at or after `evaluate_from`, and the storm state to carry to the next run; the
+    baseline's hours of the day and weekdays on the wall clock of `zone`."""
+    index = SeriesIndex(buckets, zone, width)
     fired: list[Alert] = []
     for bucket in buckets:
         if bucket.start < evaluate_from:

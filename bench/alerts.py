@@ -4,6 +4,10 @@ Run by hand: `python bench/alerts.py [--brands 40] [--weeks 6] [--seed 1]`. Prin
 for the skeleton's same-hour median rule (the baseline, measured in the same run on the same streams):
 recall on spikes of >= 3x baseline with >= 10 detractors in the onset bucket, false alerts per brand-week on
 spike-free streams and on spike streams outside the spikes, and detection delay in buckets.
+
+`--zone Europe/Berlin --start 2026-03-09` gives the streams the daily and weekly rhythm of that zone's wall clock,
+from that Monday (across the change to summer time on 29 March), and compares the shipped rule's baseline counted
+in UTC hours and days with the same rule counting them on the zone's wall clock.
 """
 
 from __future__ import annotations
@@ -13,9 +17,10 @@ import math
 import sys
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from statistics import median
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -49,15 +54,16 @@ class Spike:
         return self.onset_count >= 10 and self.onset_count >= 3 * self.onset_rate
 
 
-def rates(base: float, weeks: int) -> np.ndarray:
-    """Expected detractors per hour with the daily and weekly pattern."""
-    hours = np.arange(weeks * 7 * 24)
-    return base * np.array(DAILY)[hours % 24] * np.array(WEEKLY)[(hours // 24) % 7]
+def rates(base: float, weeks: int, zone: tzinfo = timezone.utc) -> np.ndarray:
+    """Expected detractors per hour with the daily and weekly pattern of `zone`'s wall clock."""
+    local = [(START + i * HOUR).astimezone(zone) for i in range(weeks * 7 * 24)]
+    return base * np.array([DAILY[t.hour] * WEEKLY[t.weekday()] for t in local])
 
 
-def stream(rng: np.random.Generator, base: float, weeks: int, spikes: int) -> tuple[list[Bucket], list[Spike]]:
+def stream(rng: np.random.Generator, base: float, weeks: int, spikes: int,
+           zone: tzinfo = timezone.utc) -> tuple[list[Bucket], list[Spike]]:
     """Hourly buckets (overdispersed Poisson noise) and the spikes injected into them after the warm-up weeks."""
-    lam = rates(base, weeks)
+    lam = rates(base, weeks, zone)
     noisy = lam * rng.gamma(20.0, 1 / 20.0, size=lam.size)  # day-to-day variation beyond Poisson
     detractors = rng.poisson(noisy)
     others = rng.poisson(3.0 * lam)
@@ -92,9 +98,9 @@ def skeleton_rule(buckets: list[Bucket], evaluate_from: datetime) -> list[dateti
     return fired
 
 
-def shipped_rule(buckets: list[Bucket], evaluate_from: datetime) -> list[datetime]:
+def shipped_rule(buckets: list[Bucket], evaluate_from: datetime, zone: tzinfo = timezone.utc) -> list[datetime]:
     """The shipped rule with its default settings; updates of a growing storm count as alerts too."""
-    alerts, _ = detect_spikes("bench", buckets, evaluate_from, HOUR, SpikeRule(), None)
+    alerts, _ = detect_spikes("bench", buckets, evaluate_from, HOUR, SpikeRule(), None, zone)
     return [a.window_start for a in alerts]
 
 
@@ -137,22 +143,34 @@ def main() -> None:
     parser.add_argument("--weeks", type=int, default=6, help="weeks per stream, the first 2 as history only")
     parser.add_argument("--spikes", type=int, default=8, help="spikes injected per spiky stream")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--zone", default=None, help="the streams' rhythm on this IANA zone's wall clock")
+    parser.add_argument("--start", default=None, help="the streams' first Monday (ISO date, UTC midnight)")
+    parser.add_argument("--rule-zone", default=None, help="the zone of the compared rule's days (default: --zone)")
     args = parser.parse_args()
+    global START
+    if args.start:
+        START = datetime.fromisoformat(args.start).replace(tzinfo=timezone.utc)
+    zone = ZoneInfo(args.zone) if args.zone else timezone.utc
     rng = np.random.default_rng(args.seed)
     streams = []
     for _ in range(args.brands):
         base = float(rng.uniform(1.0, 6.0))
-        streams.append((*stream(rng, base, args.weeks, 0), args.weeks))
-        streams.append((*stream(rng, base, args.weeks, args.spikes), args.weeks))
+        streams.append((*stream(rng, base, args.weeks, 0, zone), args.weeks))
+        streams.append((*stream(rng, base, args.weeks, args.spikes, zone), args.weeks))
     brand_weeks = args.brands * (args.weeks - WARMUP_WEEKS)
     print(f"{args.brands} spike-free + {args.brands} spiky streams, {args.weeks} weeks each "
-          f"({WARMUP_WEEKS} of history), hourly buckets, seed {args.seed}")
+          f"({WARMUP_WEEKS} of history) from {START:%Y-%m-%d}, hourly buckets, rhythm in {args.zone or 'UTC'}, "
+          f"seed {args.seed}")
     print("recall: onset bucket >= 10 detractors and >= 3x the usual rate, found within 1 bucket; "
           "all >=10: every injected 3-6x spike with >= 10 in the onset bucket")
     print(f"{'rule':<26}{'recall':>8}{'(n)':>6}{'all>=10':>9}{'(n)':>6}{'false/brand-wk':>16}{'false/brand-wk':>16}"
           f"{'delay mean':>12}{'max':>5}{'s':>7}")
     print(f"{'':<55}{'spike-free':>16}{'spiky, outside':>16}{'buckets':>12}")
-    for name, rule in (("shipped (weekday+Poisson)", shipped_rule), ("skeleton same-hour median", skeleton_rule)):
+    rules = [("shipped (weekday+Poisson)", shipped_rule), ("skeleton same-hour median", skeleton_rule)]
+    if args.zone or args.rule_zone:
+        days = args.rule_zone or args.zone
+        rules.insert(1, (f"shipped, {days} days", lambda b, f: shipped_rule(b, f, ZoneInfo(days))))
+    for name, rule in rules:
         began = time.perf_counter()
         t = run(rule, streams)
         elapsed = time.perf_counter() - began

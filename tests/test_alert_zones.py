@@ -1,6 +1,7 @@
 import email
 import json
 import sqlite3
+from datetime import timezone
 from email import policy
 
 import pytest
@@ -368,3 +369,46 @@ def test_the_digest_subject_names_its_zone_and_a_window_in_the_repeated_hour_its
     assert summer == "2026-10-25 01:30 (+02:00)-02:00 (+02:00) Europe/Berlin"
     assert ordinary == "2026-10-25 03:00-04:00 Europe/Berlin"
     assert chat.startswith("16 detractor mentions between 02:00 (+01:00) and 03:00 (+01:00) Europe/Berlin")
+
+
+def _berlin_days(path, first, days):
+    """JSON lines of a Berlin brand: 8 detractors and 4 others each hour from 09:00 to 18:00 on Berlin's wall clock,
+    2 others each hour of the night, nothing in the evening."""
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    lines, n = [], 0
+    for day in range(days):
+        for hour in range(24):
+            local = datetime.combine(first + timedelta(days=day), time(hour), ZoneInfo("Europe/Berlin"))
+            detractors, others = (8, 4) if 9 <= hour < 18 else (0, 2) if hour < 9 else (0, 0)
+            for k in range(detractors + others):
+                n += 1
+                text = "acme double charged again" if k < detractors else "acme coffee is nice"
+                lines.append(json.dumps({"source": "twitter", "id": f"t{n}", "brand": "Acme", "text": f"{text} #{n}",
+                                         "created_at": f"{local.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%SZ}",
+                                         "label": "negative" if k < detractors else "positive"}))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("zone, fired", [("Europe/Berlin", []), ("UTC", ["2026-03-29T07:00:00Z",
+                                                                        "2026-03-30T07:00:00Z"])])
+def test_the_spike_rule_compares_an_hour_with_the_same_hour_on_the_digest_zones_wall_clock_across_a_clock_change(
+        tmp_path, invoke, zone, fired):
+    from datetime import date, datetime
+
+    from brandpulse.config import load_config
+    from brandpulse.pipeline import Pipeline
+    from tests.alert_streams import CONFIG
+    from tests.conftest import write_config
+
+    config = write_config(tmp_path / "config.yaml", CONFIG.format(extra=f"digest: {{timezone: {zone}}}\n"))
+    _berlin_days(tmp_path / "mentions.jsonl", date(2026, 3, 1), 30)
+    assert invoke("--config", config, "ingest", tmp_path / "mentions.jsonl", "--no-classify").exit_code == 0
+    pipeline = Pipeline(load_config(config), tmp_path / "brandpulse.db")
+
+    alerts = pipeline.evaluate_alerts(datetime(2026, 3, 30, 12, tzinfo=timezone.utc))
+
+    # Summer time began on 29 March: the 09:00 rush starts at 07:00Z. Counted in UTC, that hour was compared with
+    # the quiet 08:00 of the weeks before, and alerted twice, with nothing unusual on Berlin's clock.
+    assert [f"{a.window_start:%Y-%m-%dT%H:%M:%SZ}" for a in alerts if a.kind == "spike"] == fired
