@@ -15,10 +15,10 @@ import click
 from brandpulse.config import DEFAULT_CONFIG
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
-from brandpulse.logging_setup import mask, secret_values, setup_logging
+from brandpulse.logging_setup import setup_logging
 from brandpulse.scheduler import JOB_KINDS, job_failure, job_skipped, record_run, record_start
 from brandpulse.store.backend import label
-from brandpulse.summary import print_run_summary, shared_note
+from brandpulse.summary import print_run_summary, shared_note, undelivered
 
 log = logging.getLogger(__name__)
 
@@ -96,25 +96,9 @@ def run(app: AppContext, once: bool, only: tuple[str, ...]) -> None:
     # pass as a quiet success. The rest of the run (classify, alerts, deliveries) was done by now.
     problems = [f"{len(collected.failures)} collector run(s) failed: {', '.join(collected.failures)} (why: above)"
                 if collected.failures else "",
-                _undelivered(delivered) if delivered.failed else ""]
+                undelivered(delivered) if delivered.failed else ""]
     if any(problems):
         raise click.ClickException("; ".join(problem for problem in problems if problem))
-
-
-def _undelivered(delivered) -> str:
-    """The messages this run failed to send, and what becomes of them: a retry, or given up (a permanent refusal,
-    or the last attempt), which no later run sends unless queued again."""
-    error = mask(delivered.last_error or "", secret_values())
-    waiting = delivered.failed - delivered.given_up
-    fates = []
-    if waiting:
-        fates.append(f"{waiting} wait in the outbox for a retry" if delivered.given_up
-                     else "they wait in the outbox for a retry")
-    if delivered.given_up:
-        fates.append(f"{delivered.given_up} given up, not retried (refused for good, or on its last attempt): "
-                     "`brandpulse outbox list` shows them, `brandpulse outbox retry ID...` queues them again once "
-                     "what failed is fixed")
-    return f"{delivered.failed} message(s) not delivered ({error}); " + ", ".join(fates)
 
 
 def _classify_once(pipeline) -> tuple[int, Exception | None]:

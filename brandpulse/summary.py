@@ -61,3 +61,20 @@ def shared_note(copies: int, command: str) -> str:
     """What `status`, `run --once` and the service say of the copies `Pipeline.waiting_per_brand` counts."""
     return (f"{copies} stored copies of posts naming several brands hold one reading of the whole post for every "
             f"brand (read by an older release); `{command}` reads each for its own brand")
+
+
+def undelivered(delivered: DeliveryReport) -> str:
+    """The messages a deliver run failed to send, and what becomes of them: a retry (those held back behind a chat
+    channel that failed included), or given up (a permanent refusal, or the last attempt), which no later run sends
+    unless queued again. `run --once` and `digest --send` end with it, exit code 1."""
+    error = mask(delivered.last_error or "", secret_values())
+    waiting = delivered.failed - delivered.given_up + delivered.held
+    fates = []
+    if waiting:
+        fates.append(f"{waiting} wait in the outbox for a retry" if delivered.given_up
+                     else "they wait in the outbox for a retry")
+    if delivered.given_up:
+        fates.append(f"{delivered.given_up} given up, not retried (refused for good, or on its last attempt): "
+                     "`brandpulse outbox list` shows them, `brandpulse outbox retry ID...` queues them again once "
+                     "what failed is fixed")
+    return f"{delivered.failed + delivered.held} message(s) not delivered ({error}); " + ", ".join(fates)

@@ -419,6 +419,8 @@ def test_send_counts_every_message_waiting_when_the_chat_endpoint_is_down(tmp_pa
 
     # Globex's chat message was not tried once Acme's failed: it waits too. Was: '1 waiting for retry'.
     assert "2 message(s) delivered (email and chat), 2 waiting for retry" in result.output
+    # Was: exit code 0, as if the digest had reached everyone.
+    assert result.exit_code == 1 and "Error: 2 message(s) not delivered (" in result.output
     assert sorted(_outbox_statuses(tmp_path)) == [("email", "sent")] * 2 + [("marketing", "pending")] * 2
 
 
@@ -431,5 +433,35 @@ def test_send_tells_a_chat_message_given_up_from_those_waiting_for_a_retry(tmp_p
     # Was: '2 message(s) delivered (email and chat), 1 waiting for retry', of a message refused for good.
     assert ("2 message(s) delivered (email and chat), 1 waiting for retry, 1 given up (`brandpulse outbox list` "
             "shows them, `brandpulse outbox retry` queues them again)") in result.output
+    assert result.exit_code == 1 and "1 wait in the outbox for a retry, 1 given up, not retried" in result.output
     assert sorted(_outbox_statuses(tmp_path)) == [("email", "sent")] * 2 + [("marketing", "failed"),
                                                                             ("marketing", "pending")]
+
+
+def test_send_exits_1_when_the_smtp_server_is_down_as_run_once_does(tmp_path, invoke):
+    from tests.test_hardening_outages import _free_port
+
+    config = _setup(tmp_path, invoke)
+    text = config.read_text().replace("  digest: [marketing@acme.test]\n",
+                                      f"  digest: [marketing@acme.test]\n  smtp: {{host: 127.0.0.1, port: {_free_port()}, "
+                                      "security: none}\n")
+    config.write_text(text)
+
+    result = invoke("--config", config, "digest", "--date", "2026-03-10", "--send")
+
+    # Was: exit code 0 after '0 message(s) delivered (email and chat), 1 waiting for retry': cron saw a success.
+    assert "0 message(s) delivered (email and chat), 1 waiting for retry" in result.output
+    last = result.output.rstrip().splitlines()[-1]
+    assert result.exit_code == 1 and last.startswith("Error: 1 message(s) not delivered (SMTP 127.0.0.1:")
+    assert last.endswith("; they wait in the outbox for a retry")
+    assert _outbox_statuses(tmp_path) == [("email", "pending")]
+
+
+def test_send_exits_1_when_no_brand_has_anyone_to_send_the_digest_to(tmp_path, invoke):
+    config = _setup(tmp_path, invoke)
+    config.write_text(config.read_text().replace("    digest: [marketing@acme.test]\n", ""))
+
+    result = invoke("--config", config, "digest", "--date", "2026-03-10", "--send")
+
+    # Was: 'digest queued for no brand; 0 message(s) delivered (email and chat), 0 waiting for retry', exit code 0.
+    assert result.exit_code == 1 and "Error: no digest queued: no brand has digest recipients" in result.output

@@ -84,16 +84,25 @@ def _preview_file(path: Path):
 
 
 def _deliver(app: AppContext, queued: list[str]) -> None:
+    """Send what is due now and say what became of it; exit code 1 when a message was not delivered, or when no
+    brand had anyone to send its digest to, as `run --once` fails for an undelivered message (cron reports it)."""
+    from brandpulse.summary import undelivered
+
+    if not queued:
+        raise click.ClickException("no digest queued: no brand has digest recipients (email.recipients.digest, or "
+                                   "the brand's recipients.digest) or an enabled channel of kind digest")
     try:
         # On SQLite only one process may send from the outbox, or an email could go out twice.
         with service_lock(app.db_path):
             report = app.pipeline.deliver(datetime.now(timezone.utc))
     except StoreLocked:
-        click.echo(f"digest queued for {', '.join(queued) or 'no brand'}; the running service delivers it")
+        click.echo(f"digest queued for {', '.join(queued)}; the running service delivers it")
         return
     # Waiting: failed but for a retry, and those held back because their channel had just failed.
     waiting = report.failed - report.given_up + report.held
     given_up = (f", {report.given_up} given up (`brandpulse outbox list` shows them, `brandpulse outbox retry` "
                 "queues them again)" if report.given_up else "")
-    click.echo(f"digest queued for {', '.join(queued) or 'no brand'}; {len(report.sent)} message(s) delivered "
+    click.echo(f"digest queued for {', '.join(queued)}; {len(report.sent)} message(s) delivered "
                f"(email and chat), {waiting} waiting for retry{given_up}")
+    if report.failed or report.held:
+        raise click.ClickException(undelivered(report))
