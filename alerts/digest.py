@@ -19,7 +19,8 @@ SCORED = ("promoter", "passive", "detractor")
 TREND_DAYS = 30
 AVERAGE_DAYS = 7
 BASELINE_DAYS = 28  # the day's negative themes are contrasted with the brand's detractors of the 28 days before
-MENTION_FIELDS = ("source", "author", "text", "url", "created_at", "score", "complaint", "similar", "answered_by")
+MENTION_FIELDS = ("id", "source", "author", "text", "url", "created_at", "score", "complaint", "similar", "answered_by",
+                  "answered")
 
 
 @dataclass(frozen=True)
@@ -107,11 +108,13 @@ def by_source(mentions: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 
 def top_grouped(mentions: Sequence[Mapping[str, Any]], category: str, limit: int) -> list[dict[str, Any]]:
-    """The largest near-duplicate groups of promoters (or detractors), one mention each with `similar`: what the day
-    was most about; among groups of one size the most positive (or negative) first."""
+    """The largest near-duplicate groups of promoters (or detractors), one mention each with `similar` and `answered`
+    (how many of its group, itself included, were marked answered: one answered post of fourteen is not the group's
+    answer): what the day was most about; among groups of one size the most positive (or negative) first."""
     chosen = [m for m in mentions if m["category"] == category]
     chosen.sort(key=lambda m: m["score"] if m["score"] is not None else 0.0, reverse=category == "promoter")
-    return [{k: m.get(k) for k in MENTION_FIELDS} for m in largest_groups(chosen, limit)]
+    groups = largest_groups(chosen, limit, answered=lambda m: bool(m.get("answered_by")))
+    return [{k: m.get(k) for k in MENTION_FIELDS} for m in groups]
 
 
 def brand_digest(

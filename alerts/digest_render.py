@@ -8,7 +8,7 @@ from datetime import date
 from email.message import EmailMessage
 from typing import Any
 
-from brandpulse.alerts.emails import UNSCORED_WHY, build_message, new_cid, render, so_far
+from brandpulse.alerts.emails import ANSWERED_HOW, UNSCORED_WHY, build_message, new_cid, render, so_far
 
 
 def digest_subject(doc: Mapping[str, Any]) -> str:
@@ -49,12 +49,13 @@ def _charts(doc: Mapping[str, Any], source: Callable[[bytes], str]) -> dict[str,
 
 def digest_text(doc: Mapping[str, Any]) -> str:
     """The digest as plain text."""
-    return render("digest.txt", {"doc": doc, "unscored_why": UNSCORED_WHY})
+    return render("digest.txt", {"doc": doc, "unscored_why": UNSCORED_WHY, "answered_how": ANSWERED_HOW})
 
 
 def digest_html(doc: Mapping[str, Any], source: Callable[[bytes], str]) -> str:
     """The digest as HTML; `source` turns each chart's PNG into the image's `src`."""
-    return render("digest.html", {"doc": doc, "charts": _charts(doc, source), "unscored_why": UNSCORED_WHY})
+    return render("digest.html", {"doc": doc, "charts": _charts(doc, source), "unscored_why": UNSCORED_WHY,
+                                  "answered_how": ANSWERED_HOW})
 
 
 def data_uri(png: bytes) -> str:

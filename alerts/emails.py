@@ -213,6 +213,20 @@ def day_query(brand: Mapping[str, Any], doc: Mapping[str, Any], category: str | 
                        day.isoformat(), "--until", (day + timedelta(days=1)).isoformat(), *chosen, "--all"])
 
 
+def answered_note(mention: Mapping[str, Any]) -> str:
+    """How much of a digest's listed group was marked answered: `answered by dana` for a post alone, `1 of the 14
+    answered, this one by dana` for a group (shown `answered by dana` beside `+13 similar`, it read as all answered),
+    or `3 of the 14 answered` where its listed post is not; empty while none is."""
+    by = excerpt(mention["answered_by"], 60) if mention.get("answered_by") else None
+    size, answered = (mention.get("similar") or 0) + 1, mention.get("answered")
+    if size == 1 or answered is None:  # a digest built before groups counted their answered posts
+        return f"answered by {by}" if by else ""
+    if not answered:
+        return ""
+    done = f"all {size} answered" if answered == size else f"{answered} of the {size} answered"
+    return done + (f", this one by {by}" if by else "")
+
+
 # What a digest says of its unscored mentions: support reads them too, as no figure or list of the digest holds them.
 UNSCORED_WHY = "in a language no model reads, in no figure of sentiment or complaints, nor in the posts to answer"
 
@@ -291,3 +305,4 @@ def alert_email(
 
 _ENV.filters["day_complaints"] = day_complaints
 _ENV.filters["day_query"] = day_query
+_ENV.filters["answered_note"] = answered_note

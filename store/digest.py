@@ -16,12 +16,13 @@ TRACKED_SINCE = """
 
 
 def classified_mentions(db: Store, brand: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
-    """Every classified mention of `brand` posted in [start, end): source, author, url, text, category, score,
-    complaint, lang, and who marked it answered (None: nobody)."""
+    """Every classified mention of `brand` posted in [start, end): its id (what `alerts answered` takes), source,
+    author, url, text, category, score, complaint, lang, and who marked it answered (None: nobody)."""
     return [
         dict(row)
         for row in db.query(
-            """SELECT source, author, url, text, category, score, complaint, created_at, lang, answered_by FROM mentions
+            """SELECT id, source, author, url, text, category, score, complaint, created_at, lang, answered_by
+               FROM mentions
                WHERE brand = ? AND created_at >= ? AND created_at < ? AND category IS NOT NULL
                ORDER BY created_at, id""",
             [brand, to_db(start), to_db(end)],

@@ -68,7 +68,8 @@ def test_digest_json_has_the_documented_shape(tmp_path, invoke):
     assert acme["unclassified"] == 0
     assert acme["sources"] == [{"source": "twitter", "volume": 190, "promoter": 72, "passive": 0, "detractor": 118,
                                 "net_score": acme["net_score"]}]
-    fields = {"source", "author", "text", "url", "created_at", "score", "complaint", "similar", "answered_by"}
+    fields = {"id", "source", "author", "text", "url", "created_at", "score", "complaint", "similar", "answered_by",
+              "answered"}
     assert all(set(m) == fields for m in acme["top_positive"])
     assert all(set(m) == fields | {"is_complaint"} for m in acme["top_negative"])
 
@@ -131,8 +132,33 @@ def test_the_top_negative_mentions_say_who_marked_them_answered(tmp_path, invoke
     html = invoke("--config", config, "digest", "--date", DAY, "--format", "html").output
 
     assert [m["answered_by"] for m in acme["top_negative"]] == ["dana", None, None]
-    assert text.count("(answered by dana)") == 1 and "(answered by dana): " in text
-    assert html.count("answered by dana") == 1
+    assert [m["answered"] for m in acme["top_negative"]] == [30, 0, 0]
+    assert text.count("(all 30 answered, this one by dana): ") == 1
+    assert html.count("all 30 answered, this one by dana") == 1
+
+
+def test_the_top_negative_mentions_carry_their_id_and_say_how_much_of_their_group_was_answered(tmp_path, invoke):
+    config = _setup(tmp_path, invoke)
+    conn = sqlite3.connect(tmp_path / "brandpulse.db")
+    with conn:  # the flood (30 copies) is the most negative; dana answered its first post only, sam two others
+        conn.execute("UPDATE mentions SET score = iif(text LIKE '%burned my desk%', -1.0, -0.5) WHERE score < 0")
+        flood = [row[0] for row in conn.execute("SELECT id FROM mentions WHERE text LIKE '%burned my desk%' "
+                                                "AND created_at >= '2026-03-10' ORDER BY created_at, id")]
+        conn.execute("UPDATE mentions SET answered_by = 'dana' WHERE id = ?", [flood[0]])
+        conn.execute(f"UPDATE mentions SET answered_by = 'sam' WHERE id IN ({flood[5]}, {flood[9]})")
+
+    acme = _json(invoke, config)["brands"][0]
+    text = invoke("--config", config, "digest", "--date", DAY).output
+    html = invoke("--config", config, "digest", "--date", DAY, "--format", "html").output
+
+    first = acme["top_negative"][0]
+    assert first["id"] == flood[0] and first["similar"] == 29 and first["answered"] == 3
+    # Was: '[twitter] user... (answered by dana): ... (+29 similar)', no id: the group read as answered, and support
+    # had no id to mark the others with.
+    assert f"- #{flood[0]} [twitter] " in text and "(3 of the 30 answered, this one by dana): " in text
+    assert all(f"- #{m['id']} [" in text for m in acme["top_negative"])
+    assert f"<code>#{flood[0]}</code>" in html and "3 of the 30 answered, this one by dana" in html
+    assert "Mark the posts you answered by their #id" in text and "brandpulse alerts answered ID... --by NAME" in text
 
 
 def test_share_of_voice_compares_every_configured_brand_with_the_previous_seven_days(tmp_path, invoke):
