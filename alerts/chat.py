@@ -10,8 +10,8 @@ from typing import Any
 
 from brandpulse.alerts.base import Alert
 from brandpulse.alerts.emails import (
-    ANSWERED_HOW, UNKNOWN_WHY, acknowledge_line, clocks, on_clock, signed, signed_change, storm_start, unscored_query,
-    web_link, window_query,
+    ANSWERED_HOW, acknowledge_line, clocks, on_clock, signed, signed_change, storm_start, to_answer_line,
+    unscored_query, web_link, window_query,
 )
 from brandpulse.alerts.health import shown_reason
 from brandpulse.alerts.shown import cut, excerpt
@@ -81,11 +81,7 @@ def spike_chat(alert: Alert, alert_id: int, zone: str = "UTC") -> ChatMessage:
         f"usually {alert.expected:.1f}.",
     ]
     if "complaints" in alert.details:
-        passive = alert.details.get("passive_complaints") or 0
-        unknown = alert.details.get("complaint_unknown") or 0
-        lines.append(f"{alert.details['complaints'] - passive} of them are complaints (posts that need an answer)"
-                     + (f"; {unknown} not known ({UNKNOWN_WHY})" if unknown else "")
-                     + (f", and {passive} passive mention(s) (a 4-star review, say) too." if passive else "."))
+        lines.append(f"Posts to answer: {to_answer_line(alert.details)}.")
     if unscored := unscored_query(alert, zone):
         lines.append(f"{alert.details['unscored']} more in a language no model reads, in no count: {unscored}")
     if themes := _themes(alert.details):
@@ -145,12 +141,11 @@ def _alerts_line(alerts: Sequence[Mapping[str, Any]], day: str, zone: str) -> st
     return f"Alerts ({len(alerts)}): " + "; ".join(shown) + more + "."
 
 
-def _complaints_line(complaints: int, unknown: int) -> str:
-    """`11 complaints (posts that need an answer).`, `1 complaint (a post that needs an answer).`, and the detractors
-    without a complaint probability."""
-    need = "a post that needs" if complaints == 1 else "posts that need"
-    return (f"{_counted(complaints, 'complaint')} ({need} an answer)"
-            + (f"; {unknown} detractor(s) not known ({UNKNOWN_WHY})" if unknown else "") + ".")
+def _day_to_answer(counts: Mapping[str, int], complaints: int, unknown: int, to_answer: int) -> str:
+    """The day's posts to answer as the digest email words them (`to_answer_line`)."""
+    detractors = counts.get("detractor", 0)
+    return to_answer_line({"detractors": detractors, "complaints": complaints, "complaint_unknown": unknown,
+                           "passive_complaints": to_answer - detractors})
 
 
 def digest_chat(brand: str, day: str, volume: int, counts: Mapping[str, int], nss: float | None,
@@ -171,9 +166,8 @@ def digest_chat(brand: str, day: str, volume: int, counts: Mapping[str, int], ns
         f"{_counted(counts.get('passive', 0), 'passive')}, {_counted(counts.get('detractor', 0), 'detractor')}"
         + (f", {counts['unscored']} unscored." if counts.get("unscored") else "."),
         *([f"{unclassified} more not classified yet, in no figure here."] if unclassified else []),
-        *([_complaints_line(complaints, complaint_unknown)] if complaints or complaint_unknown else []),
-        *([f"{_counted(to_answer, 'post')} to answer (every detractor and the other complaints): {to_answer_query}"]
-          if to_answer and to_answer_query else []),
+        *([f"Posts to answer: {_day_to_answer(counts, complaints, complaint_unknown, to_answer)}"
+           + (f"; listed by: {to_answer_query}" if to_answer_query else "")] if to_answer else []),
         # Below the posts to answer: `fit` drops it before them for a service's limit (Teams: 1,000 characters).
         *([f"The {counts['unscored']} unscored, in a language no model reads and in no figure here: {unscored_query}"]
           if counts.get("unscored") and unscored_query else []),

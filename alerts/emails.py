@@ -189,19 +189,31 @@ def storm_start(alert: Alert) -> datetime:
 UNKNOWN_WHY = "labels imported without a complaint probability, or read by a model without a complaint head"
 
 
-def complaints_line(details: Mapping[str, Any]) -> str:
-    """`17 of the 18 detractor mentions`, and the complaints that are no detractor when there are any: a 4-star
-    review the complaint head reads as one is passive (rating_takes_precedence), and still needs an answer."""
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def to_answer_line(details: Mapping[str, Any]) -> str:
+    """The posts to answer as what they are made of, the same words in every email, digest and chat message: `20 =
+    18 detractor mentions (17 of them complaints) + 2 other complaints (...)`. Said apart, '17 complaints (posts that
+    need an answer)' beside '20 posts to answer' read as a contradiction: every detractor is to answer, complaint or
+    not, and so is a complaint that is no detractor (a 4-star review the complaint head reads as one)."""
     passive, unknown = details.get("passive_complaints") or 0, details.get("complaint_unknown") or 0
-    line = f"{details['complaints'] - passive} of the {details.get('detractors', '?')} detractor mentions"
-    return line + (f" ({unknown} of them not known: {UNKNOWN_WHY})" if unknown else "") + (
-        f", and {passive} passive mention(s) (a 4-star review, say) that read as complaints" if passive else "")
+    detractors = details.get("detractors")
+    among = details["complaints"] - passive
+    inner = f"{among} of them {'a complaint' if among == 1 else 'complaints'}" + (
+        f", {unknown} not known: {UNKNOWN_WHY}" if unknown else "")
+    if detractors is None:  # an alert stored before alerts counted their detractors
+        return f"the detractor mentions ({inner}) + {_plural(passive, 'other complaint')}"
+    other = _plural(passive, "other complaint") + (" (passive mentions, a 4-star review say, that read as complaints)"
+                                                   if passive else "")
+    return f"{detractors + passive} = {_plural(detractors, 'detractor mention')} ({inner}) + {other}"
 
 
-def day_complaints(brand: Mapping[str, Any]) -> str:
-    """A digest brand's complaints worded as an alert's (`complaints_line`): `0 of the 5 detractor mentions (5 of them
-    not known: ...)` where labels were imported without a complaint probability, not a bare 0."""
-    return complaints_line({**brand, "detractors": brand["categories"].get("detractor", 0)})
+def day_to_answer(brand: Mapping[str, Any]) -> str:
+    """A digest brand's posts to answer worded as an alert's (`to_answer_line`): `0 of them complaints, 5 not known:
+    ...` where labels were imported without a complaint probability, not a bare 0."""
+    return to_answer_line({**brand, "detractors": brand["categories"].get("detractor", 0)})
 
 
 def day_query(brand: Mapping[str, Any], doc: Mapping[str, Any], category: str | None = None) -> str:
@@ -295,7 +307,7 @@ def alert_email(
                "reason": shown_reason(alert.source, alert.reason, alert.details, zone),
                "answered": alert.details.get("answered", 0),
                "storm_start": f"{on_clock(storm_start(alert), zone):%Y-%m-%d %H:%M} {zone}",
-               "complaints": complaints_line(alert.details) if "complaints" in alert.details else None,
+               "to_answer": to_answer_line(alert.details) if "complaints" in alert.details else None,
                "unscored_query": unscored_query(alert, zone) if alert.kind == "spike" else None}
     return build_message(
         alert_subject(alert), sender, recipients, render("alert.txt", context), render("alert.html", context),
@@ -303,6 +315,6 @@ def alert_email(
     )
 
 
-_ENV.filters["day_complaints"] = day_complaints
+_ENV.filters["day_to_answer"] = day_to_answer
 _ENV.filters["day_query"] = day_query
 _ENV.filters["answered_note"] = answered_note

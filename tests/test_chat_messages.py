@@ -38,7 +38,8 @@ def test_a_spike_message_says_how_many_are_complaints_and_marks_them():
 
     lines = alert_chat(_spike(complaints=7, detractors=42, top_mentions=top), 4).body.splitlines()
 
-    assert lines[1] == "7 of them are complaints (posts that need an answer)."
+    # Was: '7 of them are complaints (posts that need an answer).', next to a digest's 42 posts to answer.
+    assert lines[1] == "Posts to answer: 42 = 42 detractor mentions (7 of them complaints) + 0 other complaints."
     assert lines[3].startswith("1. twitter @\u200buser1 (complaint): ")
     assert lines[4].startswith("2. twitter @\u200buser2: ")
 
@@ -107,19 +108,23 @@ def test_a_digest_message_writes_one_of_a_category_in_the_singular():
 
 def test_a_digest_message_counts_the_days_complaints_when_there_are_any():
     digest = digest_chat("Acme", "2026-03-06", 120, {"promoter": 50, "passive": 40, "detractor": 30}, None, None, [],
-                         complaints=11)
+                         complaints=13, to_answer=32, to_answer_query="brandpulse query ... --to-answer --all")
 
-    assert digest.body.splitlines() == ["120 mentions: 50 promoters, 40 passives, 30 detractors.",
-                                        "11 complaints (posts that need an answer).", "Net sentiment: n/a."]
+    # Was: '13 complaints (posts that need an answer).' above '32 posts to answer (...)': which was it?
+    assert digest.body.splitlines() == [
+        "120 mentions: 50 promoters, 40 passives, 30 detractors.",
+        "Posts to answer: 32 = 30 detractor mentions (11 of them complaints) + 2 other complaints (passive mentions, "
+        "a 4-star review say, that read as complaints); listed by: brandpulse query ... --to-answer --all",
+        "Net sentiment: n/a."]
 
 
 def test_a_digest_message_of_imported_labels_says_its_complaints_are_not_known_rather_than_none():
     digest = digest_chat("Acme", "2026-03-06", 120, {"promoter": 50, "passive": 40, "detractor": 30}, None, None, [],
-                         complaints=0, complaint_unknown=30)
+                         complaints=0, complaint_unknown=30, to_answer=30)
 
     assert digest.body.splitlines()[1] == (
-        "0 complaints (posts that need an answer); 30 detractor(s) not known (labels imported without a complaint "
-        "probability, or read by a model without a complaint head).")
+        "Posts to answer: 30 = 30 detractor mentions (0 of them complaints, 30 not known: labels imported without a "
+        "complaint probability, or read by a model without a complaint head) + 0 other complaints")
 
 
 def test_a_post_cannot_hide_a_link_embed_an_image_or_ping_a_person_or_group():
@@ -195,10 +200,11 @@ def test_a_message_cut_to_a_services_limit_keeps_the_last_emoji_whole():
 
 def test_a_digest_message_writes_one_complaint_in_the_singular():
     digest = digest_chat("Acme", "2026-03-06", 3, {"promoter": 1, "passive": 1, "detractor": 1}, 0.0, 0.0, [],
-                         complaints=1)
+                         complaints=1, to_answer=1)
 
     # Was: "1 complaints (posts that need an answer)."
-    assert digest.body.splitlines()[1] == "1 complaint (a post that needs an answer)."
+    assert digest.body.splitlines()[1] == "Posts to answer: 1 = 1 detractor mention (1 of them a complaint) + 0 other " \
+                                          "complaints"
 
 
 def test_a_digest_message_too_long_for_teams_drops_its_unscored_line_before_its_posts_to_answer():
@@ -211,5 +217,8 @@ def test_a_digest_message_too_long_for_teams_drops_its_unscored_line_before_its_
                          to_answer=720, to_answer_query=f"{query} --to-answer --all")
 
     fitted = fit(digest.body, 700).splitlines()
-    assert f"720 posts to answer (every detractor and the other complaints): {query} --to-answer --all" in fitted
+    assert ("Posts to answer: 720 = 700 detractor mentions (630 of them complaints, 20 not known: labels imported "
+            "without a complaint probability, or read by a model without a complaint head) + 20 other complaints "
+            f"(passive mentions, a 4-star review say, that read as complaints); listed by: {query} --to-answer --all"
+            ) in fitted
     assert not [line for line in fitted if "unscored --all" in line]

@@ -377,14 +377,13 @@ def test_a_day_of_imported_labels_says_its_complaints_are_not_known_and_counts_w
     doc = json.loads(invoke("--config", config, "digest", "--date", "2026-03-10", "--format", "json").output)
     text = invoke("--config", config, "digest", "--date", "2026-03-10").output
     html = invoke("--config", config, "digest", "--date", "2026-03-10", "--format", "html").output
-    command = shlex.split(text.split("Posts to answer (every detractor and the other complaints): 48: ")[1]
-                          .splitlines()[0])
+    command = shlex.split(text.split("; listed by: ")[1].splitlines()[0])
     listed = json.loads(invoke("--config", config, *command[1:], "--format", "json").output)
 
     acme = doc["brands"][0]
     assert (acme["complaints"], acme["complaint_unknown"], acme["to_answer"]) == (0, 48, 48)
     # Was: 'Complaints (posts that need an answer): 0' beside 48 detractors, each one a post to answer.
-    expected = ("Complaints (posts that need an answer): 0 of the 48 detractor mentions (48 of them not known: labels "
+    expected = ("Posts to answer: 48 = 48 detractor mentions (0 of them complaints, 48 not known: labels "
                 "imported without a complaint probability")
     assert expected in text and expected.split(": ", 1)[1] in html
     assert command == ["brandpulse", "query", "--brand", "Acme", "--tz", "Europe/Paris", "--since", "2026-03-10",

@@ -78,7 +78,7 @@ def test_a_spike_alert_counts_its_complaints_and_lists_them_before_the_most_nega
                                                                                                        False, False, False]
     assert "burned my desk" in top[2]["text"] and top[2]["similar"] == 24  # the flood leads what is not a complaint
     body = _messages(tmp_path)[0].get_body(("plain",)).get_content()
-    assert f"Complaints (posts that need an answer): 2 of the {detractors} detractor mentions" in body
+    assert f"Posts to answer: {detractors} = {detractors} detractor mentions (2 of them complaints) + 0 other" in body
     assert body.count("(complaint):") == 2
     # The email's command lists every detractor mention from the window on, the two complaints first.
     command = shlex.split(body.split("the likeliest complaints first:")[1].strip().splitlines()[0])

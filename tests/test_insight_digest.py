@@ -114,9 +114,12 @@ def test_the_day_counts_its_complaints_and_marks_those_among_the_top_negative_me
     assert flags[0] == (True, True) and all(a == b for a, b in flags) and not all(b for _, b in flags)
     text = invoke("--config", config, "digest", "--date", DAY).output
     html = invoke("--config", config, "digest", "--date", DAY, "--format", "html").output
-    assert f"Complaints (posts that need an answer): {acme['complaints']} of the " in text
+    # Was: 'Complaints (posts that need an answer): 46 of the 118 detractor mentions' above '118 posts to answer'.
+    detractors = acme["categories"]["detractor"]
+    said = f"Posts to answer: {acme['to_answer']} = {detractors} detractor mentions ({acme['complaints']} of them "
+    assert said in text and "posts that need an answer" not in text
     assert text.count("(complaint):") == sum(b for _, b in flags)
-    assert f"<b>Complaints</b> (posts that need an answer): {acme['complaints']} of the " in html
+    assert f"<b>Posts to answer</b>: {said.split(': ', 1)[1]}" in html
 
 
 def test_the_top_negative_mentions_say_who_marked_them_answered(tmp_path, invoke):
