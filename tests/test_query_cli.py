@@ -429,11 +429,11 @@ def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_defused_and_numbers_k
 
 
 def _columns(text):
-    # Terminal columns, counted here as a terminal does: CJK and emoji two, combining marks and joiners none.
-    import unicodedata
+    # Terminal columns, counted as a terminal draws them: CJK and each emoji (a ZWJ sequence too) two, combining marks
+    # none (the widths themselves are checked by hand in the next tests).
+    import wcwidth
 
-    return sum(0 if unicodedata.category(c) in ("Mn", "Me", "Cf") else 2 if unicodedata.east_asian_width(c) in "WF"
-               else 1 for c in text)
+    return wcwidth.wcswidth(text)
 
 
 def test_query_table_keeps_columns_in_line_after_wide_characters(invoke, tmp_path):
@@ -448,6 +448,33 @@ def test_query_table_keeps_columns_in_line_after_wide_characters(invoke, tmp_pat
     lines = result.output.splitlines()
     words = ["label", "--------", "neutral", "negative", "positive"]
     assert len({_columns(line[:line.rindex(word)]) for line, word in zip(lines, words)}) == 1, result.output
+
+
+# Each text with the columns a terminal (VTE, kitty, iTerm2, Windows Terminal) draws it in: an emoji is two, whatever
+# its code points (a variation selector, a skin tone, ZWJs, a keycap's combining mark).
+DRAWN = [("❤️ ok", 5), ("👍🏽 ok", 5), ("👨\u200d👩\u200d👧 ok", 5), ("1️⃣ ok", 5), ("🇯🇵 ok", 5), ("二重請求です", 12),
+         ("ｶﾀｶﾅ ok", 7), ("cafe\u0301 ok", 7), ("plain", 5)]
+
+
+@pytest.mark.parametrize(("text", "columns"), DRAWN)
+def test_display_width_counts_an_emoji_sequence_as_the_two_columns_a_terminal_draws(text, columns):
+    from brandpulse.commands.output import display_width
+
+    # Was: 4 for 👍🏽, 6 for the family, 1 for ❤️ and 1️⃣ (east_asian_width code point by code point).
+    assert display_width(text) == columns
+
+
+def test_query_table_pads_each_text_to_the_same_column_whatever_its_emoji(invoke, tmp_path):
+    store = seed(tmp_path / "emoji.db", [mention(n, text, NOW - timedelta(hours=n), "negative")
+                                        for n, (text, _) in enumerate(DRAWN, start=1)])
+
+    result = invoke("--db", store, "query", "--columns", "text,label", "--order", "newest")
+
+    rows = result.output.splitlines()[2:]
+    widest = max(columns for _, columns in DRAWN)
+    for (text, columns), row in zip(DRAWN, rows):
+        # Padded to the widest text plus the two spaces between columns: the labels line up on screen.
+        assert row == text + " " * (widest - columns + 2) + "negative", result.output
 
 
 @pytest.mark.parametrize("search", ["🚀", "refund 🚀", '"😡😡"', '""', "refund OR 🔥*"])

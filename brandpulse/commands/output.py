@@ -7,12 +7,12 @@ import json
 import os
 import re
 import sys
-import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 import click
+import wcwidth
 
 from brandpulse.alerts.shown import excerpt
 
@@ -34,17 +34,14 @@ def _cell(value: Any) -> str:
 
 
 def display_width(text: str) -> int:
-    """The terminal columns `text` takes: two for a wide or fullwidth character (CJK, most emoji), none for a
-    combining mark or a zero-width format character (the joiner of an emoji sequence), one for any other."""
+    """The terminal columns `text` takes, as wcwidth measures them: two for a wide or fullwidth character (CJK) and
+    for an emoji, whether it is one code point or a sequence (❤️ with its variation selector, 👍🏽 with a skin tone,
+    the family 👨‍👩‍👧 joined by ZWJs, a keycap 1️⃣), none for a combining mark, one for any other."""
     if text.isascii():
         return len(text)
-    return sum(_char_width(c) for c in text)
-
-
-def _char_width(char: str) -> int:
-    if unicodedata.category(char) in ("Mn", "Me", "Cf"):
-        return 0
-    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    # Counted code point by code point, 👨‍👩‍👧 was 6 columns where a terminal draws 2, and ❤️ 1 where it draws 2.
+    width = wcwidth.wcswidth(text)
+    return width if width >= 0 else sum(max(wcwidth.wcwidth(c), 0) for c in text)  # a control left in: none
 
 
 def _pad(text: str, width: int) -> str:
