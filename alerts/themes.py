@@ -17,6 +17,7 @@ ids of the window's vocabulary, and n-grams become int64 keys; a 100,000-mention
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import string
@@ -24,7 +25,7 @@ import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -47,6 +48,19 @@ rt via amp u ur pls please hi hey lol since anyone anybody someone everyone else
 # working", "can't login", "never arrived"), while "no" alone, or "signal no", says nothing.
 NEGATIONS = frozenset("no not cannot can't cant don't dont didn't doesn't won't isn't wasn't aren't haven't "
                       "hasn't couldn't".split())
+# Words any complaint uses to report what it saw or did, whatever it is about: like a stop word, one may sit inside a
+# phrase but neither start nor end one. A login storm's posts quoting the app ("the app says 'invalid code'", "it
+# says session expired", "every time i log in") made "says", "app says", "app just says" and "time" its themes,
+# above "invalid code". Matched by stem, any form.
+GENERIC_WORDS = frozenset("""
+say says said saying tell tells told telling show shows showed shown showing keep keeps kept keeping try tries tried
+trying want wants wanted need needs needed know knew known think thought seem seems seemed see saw seen look looks
+looked make makes made making come came take took give gave go goes went thing things way time times
+""".split())
+# Particles of a phrasal verb, stop words that end no term: a theme that nearly always has one after it in the window
+# is shown with it ("log in", "sign up", "top up", "shut down"); "log" alone named a login storm.
+PARTICLES = ("in", "out", "up", "on", "off", "down", "back", "over")
+_PARTICLE_AFTER = re.compile(rf"\s+({'|'.join(PARTICLES)})\b")
 # Links, handles, digits and ASCII punctuation become a boundary: a phrase never spans them. Tokenising with
 # one literal-led regex, bytes.translate and str.split is ten times faster than a regex of word classes.
 _LINKS = re.compile(r"(?:https?://|www\.|@)\S*")
@@ -247,14 +261,19 @@ def _decode(key: int, order: int, size: int, names: list[str]) -> tuple[str, ...
     return tuple(reversed(parts))
 
 
-def _candidates(counted: list[_Counts], size: int, names: list[str]) -> list[Theme]:
+def _candidates(counted: list[_Counts], size: int, names: list[str], stems: list[str]) -> list[Theme]:
     found = []
+    generic = _generic_stems()
     for order, c in enumerate(counted, start=1):
         if not len(c.keys):
             continue
         z = c.z()
         for k in np.flatnonzero((c.window >= MIN_COUNT) & (z >= MIN_SCORE)):
-            term = " ".join(_decode(int(c.keys[k]), order, size, names))
+            key = int(c.keys[k])
+            said = _decode(key, order, size, stems)
+            if said[0] in generic or said[-1] in generic:
+                continue
+            term = " ".join(_decode(key, order, size, names))
             found.append(Theme(term, int(c.window[k]), int(c.baseline[k]), round(float(z[k]), 2)))
     return sorted(found, key=lambda t: (-t.score, -t.count, t.term))
 
@@ -296,7 +315,7 @@ def themes(window_texts: Sequence[str], baseline_texts: Sequence[str], keywords:
         own_language = None if in_background is None else _gram_keys_of(
             [text for text, same in zip(window_texts, in_background) if same], vocabulary, size)
         counted = _topped_up(counted, background, weight, size, vocabulary.stems, own_language)
-    candidates = [t for t in _candidates(counted, size, vocabulary.names)
+    candidates = [t for t in _candidates(counted, size, vocabulary.names, vocabulary.stems)
                   if t.term.isascii() or not grammatical_ends(t.term.split())]
     dropped = _inside_longer(candidates)
     kept = _distinct([t for t in candidates if t.term not in dropped], len(candidates))
@@ -308,7 +327,8 @@ def _readable(found: list[Theme], window_texts: Sequence[str], limit: int) -> li
     (almost) all the window's texts holding it share, and without a run that is part of a better one used about as
     often."""
     if not any(has_cjk(t.term) for t in found):
-        return found[:limit]
+        lowered = [text.lower() for text in window_texts]
+        return [replace(t, term=_with_particle(t.term, lowered)) for t in found[:limit]]
     lowered = [folded(text).lower() for text in window_texts]
     shown: list[Theme] = []
     for theme in found:
@@ -326,6 +346,24 @@ def _readable(found: list[Theme], window_texts: Sequence[str], limit: int) -> li
                    for t in shown):
             shown.append(Theme(term, theme.count, theme.baseline_count, theme.score))
     return shown
+
+
+def _with_particle(term: str, lowered: Sequence[str]) -> str:
+    """`term` with the particle that follows it in (almost) every window text holding it (`log` as `log in`); the
+    counts stay those of the term found. A scan of the window, for the few themes shown only."""
+    if not term.isascii() or term.split()[-1] in STOPWORDS:
+        return term
+    at = re.compile(rf"\b{re.escape(term)}\b")
+    after = Counter()
+    holding = 0
+    for text in lowered:
+        found = at.search(text)
+        if found:
+            holding += 1
+            particle = _PARTICLE_AFTER.match(text, found.end())
+            after[particle.group(1) if particle else None] += 1
+    particle, count = after.most_common(1)[0] if after else (None, 0)
+    return f"{term} {particle}" if particle and count >= (1 - INSIDE_TOLERANCE) * holding else term
 
 
 def _gram_keys_of(texts: Sequence[str], vocabulary: _Vocabulary, size: int) -> list[np.ndarray]:
@@ -379,6 +417,12 @@ def _stems(tokens: list[str]) -> list[str]:
         # One per thread: PyStemmer's objects (and their caches) are not thread-safe.
         stemmer = _LOCAL.stemmer = Stemmer.Stemmer("english", STEM_CACHE)
     return stemmer.stemWords(tokens)
+
+
+@functools.cache
+def _generic_stems() -> frozenset[str]:
+    """The stems of GENERIC_WORDS, stemmed once."""
+    return frozenset(_stems(sorted(GENERIC_WORDS)))
 
 
 @dataclass

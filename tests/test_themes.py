@@ -153,3 +153,47 @@ def test_a_storm_written_with_emoji_and_ellipses_names_its_phrase():
     found = {t.term: t.count for t in themes(window, baseline, ["acme"])}
 
     assert found.get("charged twice") == 60, found
+
+
+# A login storm as support reads it: each post quotes what the app shows, in its own words.
+SHOWN = ["invalid code", "session expired", "incorrect password", "something went wrong", "try again later",
+         "account locked", "verification failed"]
+OPENERS = ["the app says", "app says", "it says", "acme app says", "app just says", "now it says"]
+TAILS = ["when i try to log in", "every time i log in", "i have reset my password twice", "i have tried 5 times",
+         "cannot log in since this morning", "i have no access to my account", "the app keeps telling me that"]
+EVERYDAY = ["worst customer service ever, my order was late", "still waiting for my refund",
+            "the coffee was cold and the barista was rude", "prices went up again, not happy"]
+
+
+def _login_storm(seed=7):
+    rng = random.Random(seed)
+    window = [f"@acme {rng.choice(OPENERS)} \"{rng.choice(SHOWN)}\" {rng.choice(TAILS)}" for _ in range(40)]
+    return window, [f"@acme {rng.choice(EVERYDAY)} #{n}" for n in range(1500)]
+
+
+@pytest.mark.parametrize("seed", [7, 8, 9])
+def test_a_storm_quoting_what_the_app_says_is_named_by_what_it_says_not_by_says(seed):
+    window, baseline = _login_storm(seed)
+
+    found = _terms(themes(window, baseline, ["acme"]))
+
+    # Was: 'says', 'app', 'app says', 'log', 'try': what every post says to report, not what it reports.
+    assert not [term for term in found if {"says", "say", "saying", "telling", "try", "tried", "time", "times"}
+                & {term.split()[0], term.split()[-1]}], found
+    assert set(found) & set(SHOWN) and "log in" in found, found
+
+
+def test_a_generic_verb_may_sit_inside_a_phrase():
+    window, baseline = _login_storm()
+
+    assert "something went wrong" in _terms(themes(window, baseline, ["acme"], limit=10))
+
+
+def test_a_theme_nearly_always_followed_by_a_particle_is_shown_with_it_its_count_unchanged():
+    rng = random.Random(3)
+    baseline = [complaint(rng) for _ in range(500)]
+    window = [f"acme i can't sign up, {complaint(rng)}" for _ in range(20)] + [complaint(rng) for _ in range(20)]
+
+    (top, *_) = themes(window, baseline, ["acme"])
+
+    assert top.term == "can't sign up" and top.count == 20
