@@ -104,9 +104,9 @@ def render(doc: dict[str, Any], fmt: str) -> str:
     """The digest in `fmt`: json (the documented shape), html (a standalone page) or text."""
     if fmt == "json":
         return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    if fmt == "html":
-        return digest_render.digest_preview(doc)
-    return digest_render.digest_text(doc)
+    shown = digest_render.digest_preview(doc) if fmt == "html" else digest_render.digest_text(doc)
+    # Its last line ended without one (jinja drops a template's last newline): the shell's prompt came after it.
+    return shown if shown.endswith("\n") else shown + "\n"
 
 
 def _queued_key(brand: str, day: date) -> str:

@@ -464,3 +464,13 @@ def test_send_exits_1_when_no_brand_has_anyone_to_send_the_digest_to(tmp_path, i
 
     # Was: 'digest queued for no brand; 0 message(s) delivered (email and chat), 0 waiting for retry', exit code 0.
     assert result.exit_code == 1 and "Error: no digest queued: no brand has digest recipients" in result.output
+
+
+def test_the_printed_digest_ends_with_a_newline_in_every_format(tmp_path, invoke):
+    config = _setup(tmp_path, invoke)
+
+    for fmt in ("text", "html", "json"):
+        result = invoke("--config", config, "digest", "--date", "2026-03-10", "--format", fmt)
+
+        # Was: text ended '-- \nbrandpulse' and html '</html>', the shell's prompt on the same line.
+        assert result.exit_code == 0 and result.stdout.endswith("\n") and not result.stdout.endswith("\n\n"), fmt
