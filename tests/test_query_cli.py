@@ -638,3 +638,17 @@ def test_a_search_in_spaced_scripts_has_no_note(invoke, store_path):
     result = invoke("--db", store_path, "query", "--search", "refund", "--format", "json")
 
     assert result.exit_code == 0 and "written without spaces" not in result.stderr
+
+
+def test_query_table_cuts_a_japanese_text_to_as_many_columns_as_an_english_one(invoke, tmp_path):
+    from brandpulse.commands.output import TABLE_CELL
+
+    japanese = "今月の料金が二重請求されています。早く返金してください。サポートに電話してもつながりません。本当に困っています。"
+    store = seed(tmp_path / "ja.db", [mention(1, japanese, NOW - timedelta(hours=1), "negative"),
+                                      mention(2, "refund " * 20, NOW - timedelta(hours=2), "negative")])
+
+    result = invoke("--db", store, "query", "--columns", "text,label", "--order", "newest")
+
+    ja, en = result.output.splitlines()[2:]
+    # Was: 60 characters, 120 columns: twice as wide as the English cell, off an ordinary screen.
+    assert ja.startswith("今月の料金") and _columns(ja) == _columns(en) == TABLE_CELL + 2 + len("negative")

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 import click
 import wcwidth
 
-from brandpulse.alerts.shown import excerpt
+from brandpulse.alerts.shown import cut, excerpt
 
 FORMATS = ("table", "csv", "json", "jsonl")
 TABLE_CELL = 60
@@ -30,7 +30,20 @@ def _cell(value: Any) -> str:
     # A post's escape sequences or direction overrides would act on the terminal or reorder the columns.
     if isinstance(value, bytes | bytearray | memoryview):
         value = _bytes_as_text(value)
-    return excerpt("" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value), TABLE_CELL)
+    return _narrowed(excerpt("" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value),
+                             TABLE_CELL))
+
+
+def _narrowed(shown: str) -> str:
+    """`shown` cut to TABLE_CELL terminal columns: cut to as many characters, a Japanese post took twice as many
+    columns as an English one, and pushed the columns after it off an ordinary screen."""
+    width = display_width(shown)
+    if width <= TABLE_CELL:
+        return shown
+    chars = len(shown) * TABLE_CELL // width  # about the right length: a cut or two more at most
+    while chars > 0 and display_width(narrower := cut(shown, chars)) > TABLE_CELL:
+        chars -= 1
+    return narrower if chars > 0 else ""
 
 
 def display_width(text: str) -> int:
