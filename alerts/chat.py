@@ -153,9 +153,9 @@ def digest_chat(brand: str, day: str, volume: int, counts: Mapping[str, int], ns
                 unclassified: int = 0, complaint_unknown: int = 0, so_far: str | None = None,
                 unscored_query: str | None = None, to_answer: int = 0, to_answer_query: str | None = None, *,
                 zone: str = "UTC", alerts: Sequence[Mapping[str, Any]] = ()) -> ChatMessage:
-    """A day's figures for one brand in three to nine lines: volume and categories (and the mentions not classified
-    yet, in no figure), complaints when there are any and the detractors not known to be (`complaint_unknown`), as
-    a spike's message says, net sentiment (with its change since the `previous` day's score, as the two are shown),
+    """A day's figures for one brand in three to eight lines: volume and categories (and the mentions not classified
+    yet, in no figure), the `to_answer` posts to answer as what they are made of (detractors, of them `complaints`
+    and those not known to be, `complaint_unknown`, and the other complaints), as a spike's message says, net sentiment (with its change since the `previous` day's score, as the two are shown),
     themes of negative mentions, the day's `alerts` (the digest JSON's). The title names the day's time zone `zone`;
     `so_far` ("10:15 Europe/Paris") says the day was not over; `to_answer_query` lists the `to_answer` posts to
     answer, `unscored_query` the unscored mentions, in no other figure."""

@@ -463,7 +463,7 @@ def test_send_exits_1_when_no_brand_has_anyone_to_send_the_digest_to(tmp_path, i
     result = invoke("--config", config, "digest", "--date", "2026-03-10", "--send")
 
     # Was: 'digest queued for no brand; 0 message(s) delivered (email and chat), 0 waiting for retry', exit code 0.
-    assert result.exit_code == 1 and "Error: no digest queued: no brand has digest recipients" in result.output
+    assert result.exit_code == 1 and "Error: no digest queued: Acme has no digest recipients" in result.output
 
 
 def test_the_printed_digest_ends_with_a_newline_in_every_format(tmp_path, invoke):

@@ -56,7 +56,7 @@ def digest_command(app: AppContext, day: datetime, brand: str | None, fmt: str |
                 queued = digesting.queue(app.config, db, the_day, brands, now, again=True,
                                          channels=app.pipeline.channels)
         if send:
-            _deliver(app, queued)
+            _deliver(app, queued, brands)
 
 
 def _check_day(day: date, zone: str, send: bool) -> None:
@@ -83,14 +83,15 @@ def _preview_file(path: Path):
         raise click.BadParameter(f"cannot write {path}: {exc.strerror}", param_hint="'--preview'") from None
 
 
-def _deliver(app: AppContext, queued: list[str]) -> None:
+def _deliver(app: AppContext, queued: list[str], brands: list[str]) -> None:
     """Send what is due now and say what became of it; exit code 1 when a message was not delivered, or when no
     brand had anyone to send its digest to, as `run --once` fails for an undelivered message (cron reports it)."""
     from brandpulse.summary import undelivered
 
     if not queued:
-        raise click.ClickException("no digest queued: no brand has digest recipients (email.recipients.digest, or "
-                                   "the brand's recipients.digest) or an enabled channel of kind digest")
+        raise click.ClickException(f"no digest queued: {', '.join(brands)} {'has' if len(brands) == 1 else 'have'} "
+                                   "no digest recipients (email.recipients.digest, or the brand's recipients.digest) "
+                                   "and no enabled channel of kind digest")
     try:
         # On SQLite only one process may send from the outbox, or an email could go out twice.
         with service_lock(app.db_path):
