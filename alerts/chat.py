@@ -155,10 +155,11 @@ def digest_chat(brand: str, day: str, volume: int, counts: Mapping[str, int], ns
                 zone: str = "UTC", alerts: Sequence[Mapping[str, Any]] = ()) -> ChatMessage:
     """A day's figures for one brand in three to eight lines: volume and categories (and the mentions not classified
     yet, in no figure), the `to_answer` posts to answer as what they are made of (detractors, of them `complaints`
-    and those not known to be, `complaint_unknown`, and the other complaints), as a spike's message says, net sentiment (with its change since the `previous` day's score, as the two are shown),
-    themes of negative mentions, the day's `alerts` (the digest JSON's). The title names the day's time zone `zone`;
-    `so_far` ("10:15 Europe/Paris") says the day was not over; `to_answer_query` lists the `to_answer` posts to
-    answer, `unscored_query` the unscored mentions, in no other figure."""
+    and those not known to be, `complaint_unknown`, and the other complaints), as a spike's message says, net
+    sentiment (with its change since the `previous` day's score, as the two are shown), themes of negative mentions,
+    the day's `alerts` (the digest JSON's). The title names the day's time zone `zone`; `so_far` ("10:15
+    Europe/Paris") says the day was not over; `to_answer_query` lists the `to_answer` posts to answer,
+    `unscored_query` the unscored mentions, in no other figure."""
     since = "" if nss is None or previous is None else f" ({signed_change(nss, previous)} since the day before)"
     score = signed(nss) + since
     lines = [

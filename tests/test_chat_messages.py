@@ -203,8 +203,8 @@ def test_a_digest_message_writes_one_complaint_in_the_singular():
                          complaints=1, to_answer=1)
 
     # Was: "1 complaints (posts that need an answer)."
-    assert digest.body.splitlines()[1] == "Posts to answer: 1 = 1 detractor mention (1 of them a complaint) + 0 other " \
-                                          "complaints"
+    assert digest.body.splitlines()[1] == ("Posts to answer: 1 = 1 detractor mention (1 of them a complaint) "
+                                           "+ 0 other complaints")
 
 
 def test_a_digest_message_too_long_for_teams_drops_its_unscored_line_before_its_posts_to_answer():

@@ -441,9 +441,8 @@ def test_send_exits_1_when_the_smtp_server_is_down_as_run_once_does(tmp_path, in
     from tests.test_hardening_outages import _free_port
 
     config = _setup(tmp_path, invoke)
-    text = config.read_text().replace("  digest: [marketing@acme.test]\n",
-                                      f"  digest: [marketing@acme.test]\n  smtp: {{host: 127.0.0.1, port: {_free_port()}, "
-                                      "security: none}\n")
+    smtp = f"  smtp: {{host: 127.0.0.1, port: {_free_port()}, security: none}}\n"
+    text = config.read_text().replace("  digest: [marketing@acme.test]\n", "  digest: [marketing@acme.test]\n" + smtp)
     config.write_text(text)
 
     result = invoke("--config", config, "digest", "--date", "2026-03-10", "--send")
