@@ -15,8 +15,9 @@ from brandpulse.store.timestamps import local_text, to_db
 
 ALERT_COLUMNS = ("id", "kind", "brand", "source", "window_start", "window_end", "observed", "expected", "reason",
                  "storm_id", "suppressed", "acked_by", "acked_at", "ack_note", "created_at")
-# What `alerts list` shows: the columns, and how many of a spike's detractors were complaints (from its details).
-LISTED_COLUMNS = (*ALERT_COLUMNS, "complaints")
+# What `alerts list` shows: the columns, how many of a spike's mentions were complaints and how many were posts to
+# answer (its detractors and the other complaints), from its details.
+LISTED_COLUMNS = (*ALERT_COLUMNS, "complaints", "to_answer")
 SILENCE_COLUMNS = ("id", "brand", "created_by", "created_at", "until", "note", "lifted_by", "lifted_at")
 # LIMIT -1 is SQLite's "no limit" only; this is every row on both backends.
 _NO_LIMIT = 2**62
@@ -68,8 +69,8 @@ def list_alerts(
     limit: int | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Stored alerts, newest window first: since `since` (window start), of `brand`, only unacknowledged ones; each
-    with `complaints` (None for health alerts and alerts stored before spikes counted them) and `suppression` (why it
-    was not sent, as `suppressed_text` reads it; None when sent or stored before it was kept)."""
+    with `complaints` and `to_answer` (None for health alerts and alerts stored before spikes counted them) and
+    `suppression` (why it was not sent, as `suppressed_text` reads it; None when sent or stored before it was kept)."""
     rows = db.query(
         _LIST_ALERTS,
         {"since": since and to_db(since), "brand": brand, "open": open_only,
@@ -77,7 +78,16 @@ def list_alerts(
     )
     for row in rows:
         details = json.loads(row.pop("details") or "{}")
-        yield {**row, "complaints": details.get("complaints"), "suppression": details.get("suppression")}
+        yield {**row, "complaints": details.get("complaints"), "to_answer": _to_answer(details),
+               "suppression": details.get("suppression")}
+
+
+def _to_answer(details: dict[str, Any]) -> int | None:
+    """A spike's posts to answer: every detractor and the other complaints (a 4-star review's), as its email counts
+    them; None where its details lack the counts."""
+    if details.get("detractors") is None or details.get("complaints") is None:
+        return None
+    return details["detractors"] + (details.get("passive_complaints") or 0)
 
 
 def suppressed_text(why: dict[str, Any], zone: str) -> str:

@@ -91,9 +91,11 @@ def test_alerts_list_as_json_has_the_triage_fields_and_filters_open_brand_and_si
         (expected,) = _rows(storm, "SELECT count(*) FROM mentions WHERE category = 'detractor' AND complaint >= 0.5 "
                                    f"AND created_at >= '{alert['window_start']}' AND created_at < '{alert['window_end']}'")
         assert alert["complaints"] == expected[0] > 0
+        # Was: complaints only, shown as 'the posts to answer', where every detractor is one to answer.
+        assert alert["to_answer"] == alert["observed"] > alert["complaints"]
     assert still_open == [] and [a["id"] for a in recent] == [2]  # acknowledging its update owns storm 1
     assert table.splitlines()[0].split() == ["id", "kind", "brand", "source", "window_start", "observed", "expected",
-                                             "complaints", "acked_by", "acked_at", "suppressed"]
+                                             "to_answer", "complaints", "acked_by", "acked_at", "suppressed"]
     assert len(table.splitlines()) == 2  # header and rule: Globex has no alert
 
 

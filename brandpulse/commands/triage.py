@@ -19,8 +19,8 @@ from brandpulse.store import open_db, transaction
 from brandpulse.store import triage as store_triage
 from brandpulse.store.timestamps import local_text, to_db
 
-LIST_TABLE = ("id", "kind", "brand", "source", "window_start", "observed", "expected", "complaints", "acked_by",
-              "acked_at", "suppressed")
+LIST_TABLE = ("id", "kind", "brand", "source", "window_start", "observed", "expected", "to_answer", "complaints",
+              "acked_by", "acked_at", "suppressed")
 SILENCE_TABLE = ("id", "brand", "until", "created_by", "created_at", "note", "lifted_by", "lifted_at")
 # The moments `alerts list` and `alerts silences` show on the wall clock of --tz.
 LIST_MOMENTS = ("window_start", "window_end", "acked_at", "created_at")
