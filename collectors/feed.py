@@ -2,7 +2,9 @@
 
 Pages are fetched with `requests` (so timeouts and HTTP errors are ours to report) and parsed by feedparser.
 Paged feeds (RFC 5005 `<link rel="next">`) are followed until an already collected entry shows up. Entries with no
-date are dated when first seen, their ids remembered in the cursor (see `firstseen`).
+date are dated when first seen, their ids remembered in the cursor (see `firstseen`). An id that is no URI (a forum's
+`<guid isPermaLink="false">1</guid>`) names the entry within its feed only, so it is stored qualified by the feed's
+address (see `qualified_id`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import re
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import urljoin
+from dataclasses import replace
+from urllib.parse import urljoin, urlsplit, urlunsplit
 from xml.parsers import expat
 
 import requests
@@ -31,6 +34,8 @@ log = logging.getLogger(__name__)
 # Where feeds put a star rating: feedparser names namespaced elements prefix_name.
 RATING_FIELDS = ("rating", "review_rating", "trustpilot_stars", "stars", "g_rating", "gd_rating")
 _RATING_IN_TEXT = re.compile(r"\b([1-5])(?:\.0)?\s*(?:/\s*5|out of 5|stars?)\b", re.IGNORECASE)
+# RFC 3986's scheme: an id starting so names its entry everywhere (https:, tag:, urn:), any other only in its feed.
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _TAG = re.compile(r"<[^<>]+>")  # not `[^>]`: a run of "<" with no ">" would take quadratic time
 # Where the root element's closing tag must be found in an answer expat could not read to its end.
 TAIL_CHARS = 4096
@@ -211,6 +216,21 @@ def entry_to_mention(entry: Any, source: str, rating_field: str | None = None,
     )
 
 
+def feed_address(url: str) -> str:
+    """The feed's address as ids are qualified by it: without user, password, query or fragment, which may hold a
+    key or a session, and must not reach the store."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = (f"[{host}]" if ":" in host else host) + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def qualified_id(entry_id: str, address: str) -> str:
+    """`entry_id` as stored: as written when it is a URI, else `address#entry_id`. Two forums both numbering their
+    posts from 1 would otherwise share ids under one source, the second one's posts taken for the first's."""
+    return entry_id if _URI.match(entry_id) else f"{address}#{entry_id}"
+
+
 class FeedCollector:
     """Entries of one RSS/Atom feed; `source` names them in the store (e.g. `trustpilot`)."""
 
@@ -225,17 +245,25 @@ class FeedCollector:
         self._max_pages = max_pages
         self._session = session or new_session()
         self._now = now  # the run's time; None: the clock's at each collect
+        self._address = feed_address(url)
 
     def collect(self, query: BrandQuery, cursor: dict[str, Any] | None) -> CollectResult:
         """The feed's entries published after the cursor, and its undated entries not seen before (dated now)."""
         now = self._now or datetime.now(timezone.utc)
         convert = lambda item: self._mention(item, now)  # noqa: E731
-        return collect_pages(self.source, self._pages(), convert, query, self._brand, cursor, now, undated=True)
+        return collect_pages(self.source, self._pages(), convert, query, self._brand, cursor, now, undated=True,
+                             former_id=self._former_id)
+
+    def _former_id(self, stored_id: str) -> str | None:
+        """The id an entry had before ids were qualified (its cursor may hold it), or None when it had this one."""
+        prefix = f"{self._address}#"
+        return stored_id[len(prefix):] if stored_id.startswith(prefix) else None
 
     def _mention(self, item: tuple[Any, str | None, str], now: datetime) -> Mention | Undated:
         # Each page's entries come with the feed's language, the fallback of the entries' own, and its address.
         entry, language, base_url = item
         mention = entry_to_mention(entry, self.source, self._rating_field, language, base_url, seen_at=now)
+        mention = replace(mention, external_id=qualified_id(mention.external_id, self._address))
         return mention if entry_time(entry) else Undated(mention)
 
     def probe(self, query: BrandQuery) -> None:

@@ -71,11 +71,11 @@ class FirstSeen:
         """What an item new in this read is `dated_after`: the previous read, or UNKNOWN_READ."""
         return self.read_at or UNKNOWN_READ
 
-    def after(self, read: Iterable[str], at: datetime) -> FirstSeen:
+    def after(self, read: Iterable[str], at: datetime, replaced: Iterable[str] = ()) -> FirstSeen:
         """The memory after a read at `at` of the undated ids `read`: all of them, then those remembered before, up
-        to REMEMBERED in all (a read of more keeps them all)."""
+        to REMEMBERED in all (a read of more keeps them all); `replaced` are former ids of those read, forgotten."""
         latest = list(dict.fromkeys(read))
-        kept = set(latest)
+        kept = set(latest) | set(replaced)
         older = [item_id for item_id in self.ids or () if item_id not in kept]
         return FirstSeen(tuple(latest + older[:max(0, REMEMBERED - len(latest))]), at)
 

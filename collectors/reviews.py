@@ -30,6 +30,7 @@ def collect_pages(
     cursor: dict[str, Any] | None,
     now: datetime,
     undated: bool = False,
+    former_id: Callable[[str], str | None] | None = None,
 ) -> CollectResult:
     """Read newest-first `pages` of raw items until one is already known; keep the brand's new mentions.
 
@@ -43,10 +44,14 @@ def collect_pages(
 
     A page after the first that fails (a 503, a 429, a timeout) keeps the items read before it, with the cursor left
     where it was (the older items the failure hid lie behind it) and the failure as the result's `error`.
+
+    `former_id(id)`: the id the item had in an older release (None when the same), which a cursor saved by it holds;
+    an item known by it is known, so an upgrade stores nothing twice.
     """
     if brand is not None and brand != query.brand:
         return CollectResult([], cursor)
     mark, memory = Watermark.load(cursor), FirstSeen.load(cursor)
+    ids = _with_former(former_id)
     matcher = BrandMatcher([query])
     found: dict[str, Mention] = {}
     seen: list[tuple[Any, str]] = []
@@ -59,7 +64,7 @@ def collect_pages(
             if isinstance(mention, Undated):
                 mention = mention.mention
                 undated_read.append(mention.external_id)
-                if memory.knows(mention.external_id):
+                if any(memory.knows(item_id) for item_id in ids(mention.external_id)):
                     reached_known = True
                     continue
                 if not memory.started:
@@ -70,7 +75,7 @@ def collect_pages(
                 continue
             elif mention.created_at > now + FUTURE_TOLERANCE:
                 mention = dated_by_now(mention, now)
-            elif not mark.is_new(mention.created_at, mention.external_id):
+            elif not all(mark.is_new(mention.created_at, item_id) for item_id in ids(mention.external_id)):
                 reached_known = True
                 continue  # not sorted strictly: finish the page, then stop
             else:
@@ -85,9 +90,18 @@ def collect_pages(
         _warn_all_new(source, mark, seen, memory, undated_read)
     resume = mark.advance(seen).dump()
     if undated or memory.started or undated_read:
-        resume = memory.after(undated_read, now).dump(resume)
+        replaced = [former for item_id in undated_read for former in ids(item_id)[1:]]
+        resume = memory.after(undated_read, now, replaced).dump(resume)
         _note_estimated(source, found.values(), now)
     return CollectResult(list(found.values()), resume)
+
+
+def _with_former(former_id: Callable[[str], str | None] | None) -> Callable[[str], tuple[str, ...]]:
+    """A function giving an item's id and, when it had another in an older release, that one too."""
+    def ids(item_id: str) -> tuple[str, ...]:
+        former = former_id(item_id) if former_id else None
+        return (item_id, former) if former else (item_id,)
+    return ids
 
 
 def _until_failure(pages: Iterable[list[Any]], stopped: list[CollectorError]) -> Iterator[list[Any]]:

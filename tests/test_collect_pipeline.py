@@ -264,7 +264,9 @@ def test_a_feed_judges_an_entry_ahead_by_the_runs_time_so_the_entries_published_
     assert (first.new, second.new) == (2, 1)
     stored = sqlite3.connect(tmp_path / "db.sqlite").execute(
         "SELECT external_id, created_at FROM mentions ORDER BY external_id").fetchall()
-    assert stored == [("a", "2026-11-20T10:00:00Z"), ("ahead", "2026-11-20T13:00:00Z"), ("b", "2026-11-21T10:00:00Z")]
+    address = f"{server.url}/rss#"  # the ids are no URIs: qualified by the feed's address
+    assert stored == [(f"{address}a", "2026-11-20T10:00:00Z"), (f"{address}ahead", "2026-11-20T13:00:00Z"),
+                      (f"{address}b", "2026-11-21T10:00:00Z")]
 
 
 def _undated(*guids: str, next_page: str | None = None) -> Reply:
@@ -277,10 +279,13 @@ def _undated(*guids: str, next_page: str | None = None) -> Reply:
 
 
 def _stored(tmp_path) -> list[tuple[str, str]]:
+    """The mentions stored, their ids without the local feed's address (`http://127.0.0.1:PORT/forum.rss#a`: a)."""
+    import re
     import sqlite3
 
-    return sqlite3.connect(tmp_path / "db.sqlite").execute(
+    rows = sqlite3.connect(tmp_path / "db.sqlite").execute(
         "SELECT external_id, created_at FROM mentions ORDER BY created_at, external_id").fetchall()
+    return [(re.sub(r"^http://127\.0\.0\.1:\d+/[^#]*#", "", item_id), at) for item_id, at in rows]
 
 
 def _forum(tmp_path, server) -> Pipeline:
@@ -301,7 +306,8 @@ def test_an_undated_feed_through_the_pipeline_stores_each_new_entry_once_dated_b
     assert [r.new for r in (first, second, third, fourth)] == [0, 0, 2, 0]
     assert _stored(tmp_path) == [("c", "2026-11-20T13:30:00Z"), ("d", "2026-11-20T13:30:00Z")]
     state = {s["name"]: s for s in collector_states(pipeline.open())}["forum:Pinebrook Coffee"]
-    assert json.loads(state["cursor"])["undated"] == ["d", "c", "b", "a"] and state["items"] == 2
+    assert json.loads(state["cursor"])["undated"] == [f"{server.url}/forum.rss#{g}" for g in "dcba"]
+    assert state["items"] == 2
 
 
 def test_a_run_killed_before_saving_leaves_the_undated_entries_it_read_to_the_next_run(tmp_path, server):
@@ -330,7 +336,8 @@ def test_a_run_killed_before_saving_leaves_the_undated_entries_it_read_to_the_ne
     again = pipeline.collect(NOW + timedelta(hours=2))
 
     assert ("GET", "/forum.rss?page=2", b"") in server.requests
-    assert killed[0] == [] and json.loads(killed[1]["forum:Pinebrook Coffee"]["cursor"])["undated"] == ["b", "a"]
+    assert killed[0] == [] and json.loads(killed[1]["forum:Pinebrook Coffee"]["cursor"])["undated"] == [
+        f"{server.url}/forum.rss#{g}" for g in "ba"]
     assert (after.new, again.new) == (2, 0)
     assert _stored(tmp_path) == [("c", "2026-11-20T14:00:00Z"), ("d", "2026-11-20T14:00:00Z")]
 
@@ -366,3 +373,63 @@ email: {{outbox_dir: {tmp_path / "outbox"}}}
 """)
     result = invoke("--config", config, "run", "--once")
     assert result.exit_code == 0, result.output
+
+
+def _numbered(*posts: tuple[str, str | None]) -> Reply:
+    """A forum's RSS feed numbering its posts: guids that are no URI, `isPermaLink="false"`; a date None: no pubDate."""
+    items = "".join(f'<item><guid isPermaLink="false">{guid}</guid><title>Pinebrook post {guid}</title>'
+                    + (f"<pubDate>{date}</pubDate>" if date else "") + "</item>" for guid, date in posts)
+    return Reply(200, f'<?xml version="1.0"?><rss version="2.0"><channel><title>f</title>{items}</channel></rss>'
+                 .encode(), {"Content-Type": "application/rss+xml"})
+
+
+def test_two_forums_numbering_their_posts_alike_keep_each_others_posts(tmp_path, server):
+    from tests.local_http import LocalServer
+
+    other = LocalServer()
+    try:
+        server.route("/feed.rss", _numbered(("1", "Fri, 20 Nov 2026 10:00:00 GMT")))
+        other.route("/feed.rss", _numbered(("1", "Fri, 20 Nov 2026 11:00:00 GMT")))
+        # Both under the default source `feed`; B's address carries a key, which must not reach the store.
+        feeds = (f'  - {{type: feed, name: a, url: "{server.url}/feed.rss"}}\n'
+                 f'  - {{type: feed, name: b, url: "{other.url}/feed.rss?key=S3CR"}}\n')
+        pipeline = Pipeline(config_with(tmp_path, feeds), tmp_path / "db.sqlite")
+        first, again = pipeline.collect(NOW), pipeline.collect(NOW + timedelta(minutes=30))
+    finally:
+        other.close()
+
+    import sqlite3
+
+    stored = sqlite3.connect(tmp_path / "db.sqlite").execute(
+        "SELECT source, external_id, text FROM mentions ORDER BY created_at").fetchall()
+    assert (first.new, first.duplicate, again.new) == (2, 0, 0)
+    assert stored == [("feed", f"{server.url}/feed.rss#1", "Pinebrook post 1"),
+                      ("feed", f"{other.url}/feed.rss#1", "Pinebrook post 1")]
+
+
+def test_a_store_holding_a_feeds_ids_as_an_older_release_wrote_them_stores_nothing_twice(tmp_path, server):
+    import json
+
+    from brandpulse.collectors.base import Mention
+    from brandpulse.store.mentions import save_mentions
+
+    one, watermark = "Fri, 20 Nov 2026 10:00:00 GMT", datetime(2026, 11, 20, 10, tzinfo=timezone.utc)
+    pipeline = _forum(tmp_path, server)
+    with pipeline.open() as db:  # what the release before qualified ids saved: bare guids, in rows and cursor
+        old = Mention(source="forum", external_id="1", text="Pinebrook post 1", created_at=watermark,
+                      brand="Pinebrook Coffee")
+        save_mentions(db, [old], NOW, "forum:Pinebrook Coffee",
+                      {"at": watermark.isoformat(), "ids": ["1"], "undated": ["u1"],
+                       "undated_read_at": NOW.isoformat()})
+    server.route("/forum.rss", _numbered(("1", one), ("u1", None)))
+    upgraded = pipeline.collect(NOW + timedelta(minutes=15))
+    two = "Fri, 20 Nov 2026 13:10:00 GMT"
+    server.route("/forum.rss", _numbered(("2", two), ("1", one), ("u2", None), ("u1", None)))
+    later = pipeline.collect(NOW + timedelta(minutes=30))
+
+    address = f"{server.url}/forum.rss#"
+    assert (upgraded.new, upgraded.duplicate, later.new) == (0, 0, 2)
+    assert _stored(tmp_path) == [("1", "2026-11-20T10:00:00Z"), ("2", "2026-11-20T13:10:00Z"),
+                                 ("u2", "2026-11-20T13:30:00Z")]
+    cursor = json.loads({s["name"]: s for s in collector_states(pipeline.open())}["forum:Pinebrook Coffee"]["cursor"])
+    assert cursor["undated"] == [f"{address}u2", f"{address}u1"] and cursor["ids"] == [f"{address}2"]

@@ -105,7 +105,7 @@ def test_a_feed_entry_naming_two_brands_is_collected_for_both_and_counts_for_eac
     first, second = pipeline.collect(NOW), pipeline.collect(NOW + timedelta(minutes=15))
 
     assert (first.new, second.new) == (2, 0)
-    assert _brands(pipeline.open(), "e1") == ["Acme", "Bolt"]
+    assert _brands(pipeline.open(), f"{server.url}/rss#e1") == ["Acme", "Bolt"]
 
 
 def test_an_imported_post_without_a_brand_is_stored_for_every_brand_it_names(tmp_path, invoke):
