@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from brandpulse.collectors.base import (
@@ -17,6 +17,9 @@ from brandpulse.collectors.watermark import Watermark
 
 log = logging.getLogger(__name__)
 
+# An item dated before this is a placeholder (the Unix epoch, 1900, a two-digit year read as 19xx), not when it was
+# written: found before the watermark, it is no sign that the pages after it were read already.
+PLAUSIBLE_SINCE = datetime(2000, 1, 1, tzinfo=timezone.utc)
 # Undated items found this long after the previous read are logged as estimates: the spike rule's usual bucket.
 ESTIMATE_NOTE = timedelta(hours=1)
 
@@ -32,7 +35,8 @@ def collect_pages(
     undated: bool = False,
     former_id: Callable[[str], str | None] | None = None,
 ) -> CollectResult:
-    """Read newest-first `pages` of raw items until one is already known; keep the brand's new mentions.
+    """Read newest-first `pages` of raw items until one shows the rest was read (see `_PageRead`); keep the brand's
+    new mentions.
 
     With `brand` set every item belongs to it (an app's reviews); without, an item must mention the brand. An item
     dated in the future (an entry dated 2031) is stored as collected now and never moves the resume point: taken
@@ -58,14 +62,14 @@ def collect_pages(
     undated_read: list[str] = []
     stopped: list[CollectorError] = []
     for page in _until_failure(pages, stopped):
-        reached_known = False
+        page_read = _PageRead()
         for item in page:
             mention = _convert(source, convert, item)
             if isinstance(mention, Undated):
                 mention = mention.mention
                 undated_read.append(mention.external_id)
                 if any(memory.knows(item_id) for item_id in ids(mention.external_id)):
-                    reached_known = True
+                    page_read.seen_id = True
                     continue
                 if not memory.started:
                     continue  # the source's history, not news: remembered only
@@ -76,13 +80,14 @@ def collect_pages(
             elif mention.created_at > now + FUTURE_TOLERANCE:
                 mention = dated_by_now(mention, now)
             elif not all(mark.is_new(mention.created_at, item_id) for item_id in ids(mention.external_id)):
-                reached_known = True
+                page_read.known(mention.created_at, mark)
                 continue  # not sorted strictly: finish the page, then stop
             else:
                 seen.append((mention.created_at, mention.external_id))
+                page_read.older_known = False
             if brand is not None or matcher.matches(query.brand, mention.text):
                 _keep(source, found, replace(mention, brand=query.brand))
-        if reached_known:
+        if page_read.rest_read:
             break
     else:
         if stopped:
@@ -94,6 +99,27 @@ def collect_pages(
         resume = memory.after(undated_read, now, replaced).dump(resume)
         _note_estimated(source, found.values(), now)
     return CollectResult(list(found.values()), resume)
+
+
+class _PageRead:
+    """What one page says of the pages after it: read already when it holds an item whose id was collected, or ends
+    with items dated plausibly before the watermark (an item dated 1970 among new ones says nothing of the rest)."""
+
+    def __init__(self) -> None:
+        self.seen_id = False  # an id collected before: at the watermark's instant, or an undated one remembered
+        self.older_known = False  # the page's dated items since its last new one are all plausibly before the mark
+
+    def known(self, at: datetime, mark: Watermark) -> None:
+        """Note an item dated `at`, not new by `mark`."""
+        if mark.at is not None and at == mark.at:
+            self.seen_id = True
+        elif at >= PLAUSIBLE_SINCE:
+            self.older_known = True
+
+    @property
+    def rest_read(self) -> bool:
+        """Whether the paging may stop after this page."""
+        return self.seen_id or self.older_known
 
 
 def _with_former(former_id: Callable[[str], str | None] | None) -> Callable[[str], tuple[str, ...]]:

@@ -154,3 +154,28 @@ def test_a_review_dated_past_what_utc_can_hold_is_stored_as_collected_now_not_a_
     # Was: OverflowError (date value out of range) out of collect: the App Store failed every run from then on.
     assert [m.created_at for m in result.mentions] == [now, datetime(2026, 11, 20, 10, tzinfo=timezone.utc)]
     assert result.cursor["at"] == "2026-11-20T10:00:00+00:00"
+
+
+def _reviews(*reviews: tuple[str, str], last: bool = False) -> Reply:
+    """One page of the App Store's JSON feed holding `reviews` (id, updated), with a next link unless `last`."""
+    entries = [{"id": {"label": review_id}, "im:rating": {"label": "4"}, "updated": {"label": updated},
+                "title": {"label": f"Review {review_id}"}, "content": {"label": "Good coffee"},
+                "author": {"name": {"label": "someone"}}} for review_id, updated in reviews]
+    links = [] if last else [{"attributes": {"rel": "next", "href": "next"}}]
+    return Reply(200, json.dumps({"feed": {"entry": entries, "link": links}}).encode(),
+                 {"Content-Type": "application/json"})
+
+
+def test_a_review_dated_1970_does_not_end_the_paging_before_the_pages_not_read_yet(server):
+    server.route(page_path(1), _reviews(("r6", "2026-11-21T14:00:00-07:00"), ("r5", "1970-01-01T00:00:00Z"),
+                                        ("r4", "2026-11-21T12:00:00-07:00")))
+    server.route(page_path(2), _reviews(("r3", "2026-11-21T10:00:00-07:00"), ("r2", "2026-11-20T09:00:00-07:00")))
+    server.route(page_path(3), _reviews(("r1", "2026-11-19T08:00:00-07:00"), last=True))
+    cursor = {"at": "2026-11-20T16:00:00+00:00", "ids": ["r2"]}
+
+    result = collector(server).collect(BRAND, cursor)
+
+    # Was: r5, dated 1970 (before the watermark), ended the paging after page 1: r3 was never read.
+    assert [m.external_id for m in result.mentions] == ["r6", "r4", "r3"]
+    # r2, at the watermark's instant and collected then, shows the rest was read: page 3 is not asked for.
+    assert [path for _, path, _ in server.requests] == [page_path(1), page_path(2)]

@@ -503,3 +503,37 @@ def test_an_entry_dated_before_year_1_in_utc_is_read_as_undated_not_skipped_behi
     assert [(_local(m.external_id), m.created_at) for m in result.mentions] == [
         ("new", datetime(2026, 12, 1, 8, tzinfo=timezone.utc)), ("zero", SEEN)]
     assert "malformed" not in caplog.text and _bare(result.cursor)["undated"] == ["zero"]
+
+
+def _paged(items: tuple[tuple[str, str], ...], next_page: str | None = None) -> Reply:
+    link = (f'<atom:link xmlns:atom="http://www.w3.org/2005/Atom" rel="next" href="{next_page}"/>'
+            if next_page else "")
+    return Reply(200, _rss(*items).replace(b"<channel>", f"<channel>{link}".encode()),
+                 {"Content-Type": "application/rss+xml"})
+
+
+EPOCH = "Thu, 01 Jan 1970 00:00:00 GMT"  # a CMS's placeholder for a date it lost
+
+
+@pytest.mark.parametrize("first_page", [
+    (("n1", "Sat, 21 Nov 2026 14:00:00 GMT"), ("sticky", EPOCH), ("n2", "Sat, 21 Nov 2026 13:00:00 GMT")),
+    (("n1", "Sat, 21 Nov 2026 14:00:00 GMT"), ("n2", "Sat, 21 Nov 2026 13:00:00 GMT"), ("sticky", EPOCH)),
+    # An old post edited and shown first, its published date kept: out of order, it says nothing of the pages after.
+    (("edited", "Mon, 01 Apr 2019 10:00:00 GMT"), ("n1", "Sat, 21 Nov 2026 14:00:00 GMT"),
+     ("n2", "Sat, 21 Nov 2026 13:00:00 GMT")),
+], ids=["among-new-ones", "last-on-its-page", "old-but-followed-by-new-ones"])
+def test_an_entry_dated_1970_or_out_of_order_does_not_end_the_paging_before_the_pages_not_read_yet(server, first_page):
+    server.route("/rss", _paged(first_page, next_page="/rss?page=2"))
+    second_page = (("n3", "Sat, 21 Nov 2026 12:00:00 GMT"), ("n4", "Sat, 21 Nov 2026 11:00:00 GMT"),
+                   ("old", "Fri, 20 Nov 2026 09:00:00 GMT"))
+    server.route("/rss?page=2", _paged(second_page, next_page="/rss?page=3"))
+    server.route("/rss?page=3", _paged((("older", "Thu, 19 Nov 2026 09:00:00 GMT"),)))
+    cursor = {"at": "2026-11-20T10:00:00+00:00", "ids": [f"{server.url}/rss#last"]}
+
+    result = collector(server, "/rss").collect(BRAND, cursor)
+
+    # Was: the 1970 entry, before the watermark, counted as the page known; n3 and n4 on page 2 were never read.
+    assert [_local(m.external_id) for m in result.mentions] == ["n1", "n2", "n3", "n4"]
+    # Page 2 ends before the watermark, plausibly dated: the rest was read, page 3 is not asked for.
+    assert [path for _, path, _ in server.requests] == ["/rss", "/rss?page=2"]
+    assert result.cursor["at"] == "2026-11-21T14:00:00+00:00"
