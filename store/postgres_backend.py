@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import functools
 import logging
 import re
 import threading
@@ -22,6 +23,7 @@ from brandpulse.store.backend import Params, Transactions, redact, url_password
 from brandpulse.store.errors import DiskFull, RoleRefused, SearchSyntaxError, ServerUnavailable, StoreError
 from brandpulse.store.pg_migrations import APPLICATION_NAME, PG_MIGRATIONS, migrate_postgres
 from brandpulse.store.pg_search import lexemes, to_tsquery
+from brandpulse.store.statements import check_query
 from brandpulse.store.unspaced import ORDERS as UNSPACED_ORDERS, has_unspaced, unspaced_search
 
 log = logging.getLogger(__name__)
@@ -164,6 +166,9 @@ def server_error(exc: BaseException, target: str, closed: bool = False) -> Store
 
 
 _names = count()
+# What `brandpulse sql` runs: queries, through a server-side cursor, and the two statements no cursor takes.
+_SQL_VERBS = ("SELECT", "WITH", "VALUES", "TABLE", "EXPLAIN", "SHOW")
+_CLIENT_VERBS = ("EXPLAIN", "SHOW")
 
 
 class PostgresStore(Transactions):
@@ -263,14 +268,24 @@ class PostgresStore(Transactions):
 
     @contextmanager
     def read_only_statement(self, sql: str, params: Params = None) -> Iterator[psycopg.Cursor]:
-        """The statement's cursor inside BEGIN READ ONLY ... ROLLBACK; server-side binding refuses a second
-        statement (no `COMMIT; DELETE ...` escapes the transaction)."""
+        """The statement's cursor inside BEGIN READ ONLY ... ROLLBACK. A query runs in a server-side cursor (DECLARE
+        ... CURSOR FOR takes a query alone, bound as one statement), so its rows stream and no COPY ... TO a file or
+        PROGRAM, which a read-only transaction allows, nor a `COMMIT; ...` escaping the transaction, gets through;
+        EXPLAIN and SHOW, which no cursor takes, through a prepared statement (one statement as well)."""
+        verb = check_query(sql, _SQL_VERBS)
         with self._served():
             self.conn.execute("BEGIN READ ONLY")
         try:
-            with psycopg.Cursor(self.conn) as cursor:
+            if verb in _CLIENT_VERBS:
+                cursor: psycopg.Cursor = psycopg.Cursor(self.conn)
+                execute = functools.partial(cursor.execute, prepare=True)
+            else:
+                cursor = self.conn.cursor(name=f"brandpulse_sql_{next(_names)}")
+                cursor.itersize = STREAM_CHUNK
+                execute = cursor.execute
+            with cursor:
                 with self._served():
-                    cursor.execute(to_pyformat(sql), params or {}, prepare=True)
+                    execute(to_pyformat(sql), params or {})
                 yield cursor
         finally:
             if not self.conn.closed:

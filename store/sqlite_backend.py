@@ -20,9 +20,12 @@ from brandpulse.store.unspaced import ORDERS as UNSPACED_ORDERS, fts5_term, has_
 from brandpulse.store.migrations import migrate
 from brandpulse.store.lock import ServiceLock
 from brandpulse.store.owners import foreign_file
+from brandpulse.store.statements import check_query
 from brandpulse.store.timestamps import local_bucket
 
 BUSY_TIMEOUT_S = 30.0
+# What `brandpulse sql` runs: queries, and PRAGMA for the schema (table_info, index_list).
+_SQL_VERBS = ("SELECT", "WITH", "VALUES", "EXPLAIN", "PRAGMA")
 DISK_FULL = ("database {path}: disk full ({error}); free space on its disk, then run again: what was committed "
              "before is kept, and the work cut short is redone")
 _FTS_TRIGGER = "mentions_fts_insert"
@@ -239,7 +242,9 @@ class SqliteStore(Transactions, sqlite_utils.Database):
 
     @contextmanager
     def read_only_statement(self, sql: str, params: Params = None) -> Iterator[sqlite3.Cursor]:
-        """The statement's cursor: a store opened read-only (mode=ro, query_only) refuses any write itself."""
+        """The statement's cursor: a store opened read-only (mode=ro, query_only) refuses any write itself; a statement
+        that is no query is refused before it runs, saying so."""
+        check_query(sql, _SQL_VERBS)
         yield self.execute(sql, params or [])
 
     def analyze(self, table: str) -> None:

@@ -1,8 +1,11 @@
 import csv
 import io
 import json
+import shutil
 import sqlite3
+import tempfile
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -652,3 +655,40 @@ def test_query_table_cuts_a_japanese_text_to_as_many_columns_as_an_english_one(i
     ja, en = result.output.splitlines()[2:]
     # Was: 60 characters, 120 columns: twice as wide as the English cell, off an ordinary screen.
     assert ja.startswith("今月の料金") and _columns(ja) == _columns(en) == TABLE_CELL + 2 + len("negative")
+
+
+@pytest.fixture
+def server_writable():
+    """A folder the database server's own user may write to: pgserver runs it as another user when tests run as root,
+    and pytest's tmp_path is its owner's alone."""
+    folder = Path(tempfile.mkdtemp(prefix="brandpulse-server-"))
+    folder.chmod(0o777)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_sql_refuses_a_copy_to_a_server_file_or_program_saying_it_runs_queries_only(
+        invoke, store_path, server_writable):
+    folder = server_writable
+    statements = [f"COPY mentions TO '{folder / 'dump.txt'}'",
+                  f"COPY (SELECT 1) TO PROGRAM 'touch {folder / 'ran'}'",
+                  f"/* a comment */ (COPY mentions TO '{folder / 'again.txt'}')"]
+
+    results = [invoke("--db", store_path, "sql", statement) for statement in statements]
+
+    # Was, on PostgreSQL: the file written and the program run (a read-only transaction allows COPY ... TO), then
+    # 'SQL error: the last operation didn't produce records (command status: COPY 5)'.
+    assert list(folder.iterdir()) == []
+    for result in results:
+        assert result.exit_code == 1
+        assert result.output.startswith("Error: brandpulse sql is read-only: it runs one query (SELECT, WITH, VALUES")
+        assert "not COPY" in result.output
+
+
+@pytest.mark.parametrize("statement", ["SELECT 1 AS n", "  -- why\nSELECT 1 AS n", "/* a */ VALUES (1)",
+                                       "WITH x AS (SELECT 1 AS n) SELECT n FROM x"])
+def test_sql_still_runs_every_form_of_query(invoke, store_path, statement):
+    result = invoke("--db", store_path, "sql", statement, "--format", "json")
+
+    assert result.exit_code == 0, result.output
+    assert list(json.loads(result.stdout)[0].values()) == [1]
