@@ -14,7 +14,7 @@ from urllib.parse import quote
 import sqlite_utils
 
 from brandpulse.store.backend import Params, Transactions
-from brandpulse.store.errors import DiskFull, SearchSyntaxError, StoreError
+from brandpulse.store.errors import DiskFull, QueryError, SearchSyntaxError, StoreError
 from brandpulse.store.folding import full_width, nfkc
 from brandpulse.store.unspaced import ORDERS as UNSPACED_ORDERS, fts5_term, has_unspaced, unspaced_search
 from brandpulse.store.migrations import migrate
@@ -26,6 +26,12 @@ from brandpulse.store.timestamps import local_bucket
 BUSY_TIMEOUT_S = 30.0
 # What `brandpulse sql` runs: queries, and PRAGMA for the schema (table_info, index_list).
 _SQL_VERBS = ("SELECT", "WITH", "VALUES", "EXPLAIN", "PRAGMA")
+# The pragmas whose value names what to read (a table, an index, how many errors), not a setting to change.
+_READ_PRAGMAS = frozenset({"table_info", "table_xinfo", "table_list", "index_info", "index_xinfo", "index_list",
+                           "foreign_key_list", "foreign_key_check", "integrity_check", "quick_check"})
+PRAGMA_SET = ("brandpulse sql is read-only: PRAGMA {name} given a value changes a setting, refused; "
+              "PRAGMA {name} alone reads it")
+_PRAGMA_NAME = re.compile(r"PRAGMA\s+(?:\w+\s*\.\s*)?(\w+)", re.I)
 DISK_FULL = ("database {path}: disk full ({error}); free space on its disk, then run again: what was committed "
              "before is kept, and the work cut short is redone")
 _FTS_TRIGGER = "mentions_fts_insert"
@@ -244,8 +250,15 @@ class SqliteStore(Transactions, sqlite_utils.Database):
     def read_only_statement(self, sql: str, params: Params = None) -> Iterator[sqlite3.Cursor]:
         """The statement's cursor: a store opened read-only (mode=ro, query_only) refuses any write itself; a statement
         that is no query is refused before it runs, saying so."""
-        check_query(sql, _SQL_VERBS)
-        yield self.execute(sql, params or [])
+        verb = check_query(sql, _SQL_VERBS)
+        self.conn.set_authorizer(_analyst)  # checked as the statement is prepared, by execute
+        try:
+            cursor = self.execute(sql, params or [])
+        except sqlite3.DatabaseError as exc:
+            if verb == "PRAGMA" and str(exc) == "not authorized":  # _analyst's refusal of a setting
+                raise QueryError(PRAGMA_SET.format(name=_pragma_name(sql))) from None
+            raise
+        yield cursor
 
     def analyze(self, table: str) -> None:
         """Nothing: SQLite's plans here come from the indexes alone (no sqlite_stat1 is kept)."""
@@ -267,8 +280,23 @@ def _create_private(path: Path) -> None:
         raise StoreError(f"database {path} cannot be created: {exc.strerror}") from None
 
 
+def _pragma_name(sql: str) -> str:
+    found = _PRAGMA_NAME.search(sql)
+    return found.group(1) if found else ""
+
+
 def _deny_attach(action: int, *_: object) -> int:
     return sqlite3.SQLITE_DENY if action == sqlite3.SQLITE_ATTACH else sqlite3.SQLITE_OK
+
+
+def _analyst(action: int, name: str | None, value: str | None, *_: object) -> int:
+    # An analyst's statement, on top of _deny_attach: a pragma given a value sets it (journal_mode = DELETE failed
+    # with a 'disk I/O error', query_only = OFF was taken), unless its value names what to read.
+    if action == sqlite3.SQLITE_ATTACH:
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_PRAGMA and value is not None and (name or "").lower() not in _READ_PRAGMAS:
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
 
 
 def _cannot_open(path: Path, exc: sqlite3.Error) -> str:

@@ -692,3 +692,29 @@ def test_sql_still_runs_every_form_of_query(invoke, store_path, statement):
 
     assert result.exit_code == 0, result.output
     assert list(json.loads(result.stdout)[0].values()) == [1]
+
+
+@pytest.mark.parametrize("statement", ["PRAGMA journal_mode = DELETE", "PRAGMA query_only = OFF",
+                                       "pragma main.cache_size=-100000"])
+def test_sql_refuses_a_pragma_setting_naming_it_and_still_reads_pragmas(invoke, sqlite_store_path, statement):
+    name = statement.split("=")[0].split(".")[-1].split()[-1]
+
+    result = invoke("--db", sqlite_store_path, "sql", statement)
+    read = invoke("--db", sqlite_store_path, "sql", f"PRAGMA {name}")
+    schema = invoke("--db", sqlite_store_path, "sql", "PRAGMA table_info(brands)", "--format", "json")
+
+    # Was: 'SQL error: disk I/O error' for journal_mode (a broken disk, to the reader), and query_only taken.
+    assert result.exit_code == 1
+    assert result.output == (f"Error: brandpulse sql is read-only: PRAGMA {name} given a value changes a setting, "
+                             f"refused; PRAGMA {name} alone reads it\n")
+    assert read.exit_code == 0 and schema.exit_code == 0
+    assert [c["name"] for c in json.loads(schema.stdout)][:2] == ["name", "keywords"]
+    assert sqlite3.connect(sqlite_store_path).execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_sql_refuses_a_setting_on_postgresql_too(invoke, store_path):
+    statement = "PRAGMA cache_size = 1" if not str(store_path).startswith("postgresql") else "SET work_mem = '1GB'"
+
+    result = invoke("--db", store_path, "sql", statement)
+
+    assert result.exit_code == 1 and result.output.startswith("Error: brandpulse sql is read-only: ")
