@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import unicodedata
@@ -20,6 +21,13 @@ REQUIRED = ("source", "id", "text", "created_at")
 OPTIONAL = ("brand", "author", "url", "lang", "rating", "label")
 LABELS = ("negative", "neutral", "positive")
 _KNOWN = frozenset(REQUIRED + OPTIONAL)
+# A line of brandpulse's own export (`export`, `query --format jsonl`) names the post's id `external_id`, its `id`
+# being the row's number in that store, and carries what the store derived, which the importing store derives again.
+EXPORT_KEY = "external_id"
+CARRIED = ("amplification", "dated_after")
+DERIVED = ("raw", "collected_at", "p_negative", "p_neutral", "p_positive", "score", "category", "model",
+           "model_version", "provenance", "classified_at", "complaint", "answered_by", "answered_at")
+_EXPORTED = _KNOWN | {EXPORT_KEY, *CARRIED, *DERIVED}
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,8 @@ def mention_from_record(record: Any, unescape_html: bool = False) -> Mention:
     its text is HTML-escaped (an export of Twitter's API v2 `text`) and its character references are read."""
     if not isinstance(record, dict):
         raise MalformedItem(f"expected a JSON object, got {type(record).__name__}")
+    if EXPORT_KEY in record:
+        return _from_export(record, unescape_html)
     missing = [key for key in REQUIRED if record.get(key) in (None, "")]
     if missing:
         raise MalformedItem(f"missing required field(s): {', '.join(missing)}")
@@ -97,6 +107,28 @@ def mention_from_record(record: Any, unescape_html: bool = False) -> Mention:
         # so a copy would only double the store's size and the import's cost.
         raw=None,
     )
+
+
+def _from_export(record: dict[str, Any], unescape_html: bool) -> Mention:
+    """The `Mention` of a line of brandpulse's export: its `external_id` as the id, the amplification and estimated
+    date kept, a label kept unless the model gave it (the importing store's model reads the text again)."""
+    if not record.keys() <= _EXPORTED:
+        raise MalformedItem(f"unknown field(s): {', '.join(sorted(record.keys() - _EXPORTED))}")
+    line = {key: record[key] for key in _KNOWN & record.keys()} | {"id": record[EXPORT_KEY]}
+    if record.get("provenance") == "model":
+        line.pop("label", None)
+    mention = mention_from_record(line, unescape_html)
+    dated_after = record.get("dated_after")
+    return dataclasses.replace(mention, amplification=_amplification(record.get("amplification")),
+                               dated_after=None if dated_after is None else parse_timestamp(dated_after, "dated_after"))
+
+
+def _amplification(value: Any) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise MalformedItem(f"amplification must be a whole number from 0, got {value!r}")
+    return value
 
 
 def parse_lines(lines: Iterable[str | bytes], now: datetime | None = None,

