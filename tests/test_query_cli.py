@@ -757,3 +757,14 @@ def test_an_export_ingested_again_gives_the_same_rows_texts_and_all(invoke, stor
     assert after.pop("5")["label"] is None and before.pop("5")["label"] == "negative"
     assert after == before
     assert after["1"]["amplification"] == 7 and after["4"]["text"] == texts[3]
+
+
+@pytest.mark.parametrize("statement", ["SELECT nope FROM mentions WHERE url LIKE '%?utm=%'",
+                                       "SELECT nope FROM mentions WHERE text = 'note:abc' -- or :other?"])
+def test_sql_error_sends_nobody_to_p_for_a_question_mark_or_colon_in_a_literal_or_comment(invoke, store_path, statement):
+    result = invoke("--db", store_path, "sql", statement)
+
+    # Was: 'SQL error: no such column: nope; values are given by name: write :name ... and add -p name=VALUE', or
+    # 'no value given for :abc (add -p abc=VALUE)', for the text of a URL or a note.
+    assert result.exit_code == 1 and "nope" in result.output
+    assert "-p" not in result.output and "given by name" not in result.output

@@ -52,13 +52,19 @@ def sql(app: AppContext, statement: str, params: tuple[str, ...], fmt: str) -> N
         db.close()
 
 
-# A :name placeholder (not PostgreSQL's ::cast, nor a time's 12:30); may also match inside a string literal, so it
-# only adds a hint to an error the database raised.
+# A :name placeholder (not PostgreSQL's ::cast, nor a time's 12:30), looked for outside literals and comments; it only
+# adds a hint to an error the database raised.
 _PLACEHOLDER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+# What holds no placeholder: a string literal ('a ''quoted'' ?'), a quoted name, a comment.
+_NO_PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*.*?\*/", re.S)
 
 
 def _parameter_hint(statement: str, named: dict[str, str]) -> str:
     """What to add to an SQL error when the statement has placeholders the command line gave no value."""
+    # A `?` or `:word` in a literal is text (a URL's query, 'note:abc'): it must not send the reader to -p.
+    statement = _NO_PLACEHOLDER.sub(" ", statement)
     missing = sorted({m for m in _PLACEHOLDER.findall(statement) if m not in named})
     if missing:
         return "; no value given for " + ", ".join(f":{m} (add -p {m}=VALUE)" for m in missing)
