@@ -53,12 +53,16 @@ class MentionFilter:
 
 
 def check_columns(columns: Sequence[str]) -> tuple[str, ...]:
-    """The columns, or QueryError naming the unknown ones."""
+    """The columns, or QueryError naming the unknown ones, or those given twice."""
     unknown = [c for c in columns if c not in MENTION_COLUMNS]
     if unknown:
         # Quoted: an empty name (`--columns ''`, `a,,b`) is shown as '' rather than as nothing.
         raise QueryError(f"unknown column(s): {', '.join(map(repr, unknown))}; "
                          f"choose from {', '.join(MENTION_COLUMNS)}")
+    # JSON keeps one value of a name given twice, CSV writes two columns of it: the formats would disagree.
+    repeated = sorted({c for c in columns if columns.count(c) > 1}, key=columns.index)
+    if repeated:
+        raise QueryError(f"column(s) given more than once: {', '.join(repeated)}")
     return tuple(columns)
 
 

@@ -768,3 +768,11 @@ def test_sql_error_sends_nobody_to_p_for_a_question_mark_or_colon_in_a_literal_o
     # 'no value given for :abc (add -p abc=VALUE)', for the text of a URL or a note.
     assert result.exit_code == 1 and "nope" in result.output
     assert "-p" not in result.output and "given by name" not in result.output
+
+
+@pytest.mark.parametrize("command", ["query", "export"])
+def test_a_column_given_twice_is_a_usage_error_naming_it(invoke, store_path, command):
+    result = invoke("--db", store_path, command, "--columns", "id,text,id", "--format", "csv")
+
+    # Was: CSV with two id columns, where JSON kept one.
+    assert result.exit_code == 2 and "column(s) given more than once: id" in result.output
