@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import fcntl
 import os
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 from brandpulse.store.backend import is_url
@@ -83,3 +84,20 @@ class ServiceLock:
 def service_lock(target: str | Path) -> AbstractContextManager[object]:
     """The single-instance lock of a SQLite store; nothing for a database server, whose workers coordinate in it."""
     return nullcontext() if is_url(target) else ServiceLock(target)
+
+
+@contextmanager
+def upgrade_lock(db_path: Path) -> Iterator[None]:
+    """Held for a SQLite store's whole upgrade (an flock on `<db>.upgrade.lock`, which waits): a second process or
+    thread starting on the older store at that moment waits here, then finds it upgraded, instead of taking some of
+    its steps. Nothing to hold where that file cannot be made: the upgrade then fails on the folder, saying why."""
+    try:
+        fd = os.open(f"{db_path.resolve()}.upgrade.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # the lock goes with it

@@ -14,6 +14,7 @@ import sqlite_utils
 
 from brandpulse.store import upgrade_space
 from brandpulse.store.errors import UPGRADE_BRANDPULSE, DiskFull, StoreError
+from brandpulse.store.lock import upgrade_lock
 
 logger = logging.getLogger(__name__)
 
@@ -394,8 +395,20 @@ def _upgrading_from(db: sqlite_utils.Database, pid: int) -> int | None:
 
 
 def _upgrade(db: sqlite_utils.Database, version: int) -> None:
-    """Apply the migrations after `version`, each in its own transaction; a disk too small for them is a `DiskFull`
-    saying how much room they need, before they start when it can tell."""
+    """Apply the migrations after `version`, each in its own transaction, holding the store's upgrade lock (another
+    process may have upgraded it while this one waited for the lock: then nothing is left to do)."""
+    path = upgrade_space.store_file(db) if version else None
+    if path is None:
+        _upgrade_held(db, version)
+        return
+    with upgrade_lock(path):
+        if (version := db.execute("PRAGMA user_version").fetchone()[0]) < SCHEMA_VERSION:
+            _upgrade_held(db, version)
+
+
+def _upgrade_held(db: sqlite_utils.Database, version: int) -> None:
+    """Apply the migrations after `version`; a disk too small for them is a `DiskFull` saying how much room they
+    need, before they start when it can tell."""
     path = upgrade_space.store_file(db) if version else None
     size = upgrade_space.store_size(path) if path else 0
     if path and REWRITES_MENTIONS.intersection(MIGRATIONS[version:]):

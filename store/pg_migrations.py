@@ -209,7 +209,10 @@ _LOG_TABLE = """CREATE TABLE IF NOT EXISTS schema_migrations (
 _APPLIED = "SELECT coalesce(max(version), 0) FROM schema_migrations"
 _RECORD = """INSERT INTO schema_migrations (version, name, applied_at)
     VALUES (?, ?, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))"""
-# A migration step's transaction holds the lock: pg_locks shows a bigint key as its high and low 32 bits.
+_LOCK, _UNLOCK = "SELECT pg_advisory_lock(?)", "SELECT pg_advisory_unlock(?)"
+_STEP_LOCK = "SELECT pg_advisory_xact_lock(?)"
+# The upgrading connection holds the lock (in a release before this one, each step's transaction did): pg_locks
+# shows a bigint key as its high and low 32 bits.
 _UPGRADER = """SELECT l.pid, coalesce(host(a.client_addr), 'local') FROM pg_locks l JOIN pg_stat_activity a USING (pid)
     WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = ? AND l.objid::bigint = ? AND l.objsubid = 1
       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
@@ -244,33 +247,47 @@ def migrate_postgres(db, read_only: bool = False) -> None:
     if read_only:
         raise StoreError(f"the database has schema version {version} (this brandpulse needs {known}); start this "
                          "version's service, or run `brandpulse run --once`, which upgrades the store")
+    # One lock for the whole upgrade: two processes starting at once must not split its steps between them (both
+    # logging 'store upgraded'); the second waits, finds the store upgraded and goes on in silence.
+    db.execute(_LOCK, [_MIGRATION_LOCK])
+    try:
+        _upgrade(db, known)
+    finally:
+        if not db.conn.closed:
+            db.execute(_UNLOCK, [_MIGRATION_LOCK])
+
+
+def _upgrade(db, known: int) -> None:
+    """Apply the migrations this store lacks, each step in one transaction; call holding the migration lock."""
+    version = _version(db)  # another process may have upgraded the store while this one waited for the lock
+    if version >= known:
+        return
     if older := _older_sessions(db, known):
         # Upgraded under it, an older worker would fail its jobs from then on (m007: its ON CONFLICT names a key
         # that is gone), as an older SQLite service would; on PostgreSQL no lock file names it, its connection does.
         raise StoreError(f"the database has schema version {version} (this brandpulse needs {known}), but a brandpulse "
                          f"of an older version is connected to it ({', '.join(older)}); stop it (every older worker, "
                          "on every host), then start this version's, which upgrades the store as it starts")
-    applied = [number for number in range(version + 1, known + 1) if _apply(db, number, version)]
-    if applied and version:
+    if version:  # the service waits for it: minutes a million mentions at schema 9, as it does on SQLite
+        logger.warning("upgrading the store from schema version %d to %d (once; up to about 2 minutes per "
+                       "million mentions)", version, known)
+    for number in range(version + 1, known + 1):
+        _apply(db, number)
+    if version:
         logger.warning("store upgraded to schema version %d", known)
 
 
-def _apply(db, number: int, version: int) -> bool:
-    """Apply migration `number` in its own transaction, unless another process has (we may have waited for it);
-    whether this one did. The first step of an upgrade says so: the service waits for it (minutes a million
-    mentions at schema 9), as it does on SQLite."""
+def _apply(db, number: int) -> None:
+    """Apply migration `number` in its own transaction, unless another process has: a release before this one takes
+    the lock for each step alone."""
     name, script = PG_MIGRATIONS[number - 1]
     with db.transaction():
-        db.execute("SELECT pg_advisory_xact_lock(?)", [_MIGRATION_LOCK])
+        db.execute(_STEP_LOCK, [_MIGRATION_LOCK])
         db.execute(_LOG_TABLE)
-        if (now_at := db.execute(_APPLIED).fetchone()[0]) >= number:
-            return False
-        if version and now_at == version:
-            logger.warning("upgrading the store from schema version %d to %d (once; up to about 2 minutes per "
-                           "million mentions)", version, len(PG_MIGRATIONS))
+        if db.execute(_APPLIED).fetchone()[0] >= number:
+            return
         db.execute(script)
         db.execute(_RECORD, [number, name])
-    return True
 
 
 def _upgrading(db) -> str | None:

@@ -617,3 +617,57 @@ def test_psycopgs_own_warnings_of_a_lost_connection_show_with_verbose_only(invok
 
     assert quiet == (False, False)
     assert pool_log.isEnabledFor(logging.INFO)
+
+
+WAITING = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+
+
+def _waiting_for_the_lock(url, count):
+    import psycopg
+
+    deadline = time.monotonic() + 20
+    with psycopg.connect(url, autocommit=True) as probe:
+        while probe.execute(WAITING).fetchone()[0] < count:
+            assert time.monotonic() < deadline, f"{count} connection(s) never waited for the migration lock"
+            time.sleep(0.02)
+
+
+def test_two_processes_starting_at_once_upgrade_the_store_once_not_splitting_its_steps(pg_url, caplog):
+    import psycopg
+
+    from brandpulse.store.pg_migrations import _MIGRATION_LOCK
+    from tests.store_versions import postgres_store_at
+
+    postgres_store_at(pg_url, 8)
+    opened, failed, seen = [], [], []
+
+    def start():
+        try:
+            opened.append(open_db(pg_url))
+        except Exception as exc:  # handed to the test's thread
+            failed.append(exc)
+
+    def look():  # another worker waiting for the lock after both: what does it find once it has it?
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", [_MIGRATION_LOCK])
+            seen.append(conn.execute("SELECT max(version) FROM schema_migrations").fetchone()[0])
+
+    caplog.set_level(logging.WARNING, logger="brandpulse.store.pg_migrations")
+    with psycopg.connect(pg_url, autocommit=True) as holder:  # holds them back till all three wait, in this order
+        holder.execute("SELECT pg_advisory_lock(%s)", [_MIGRATION_LOCK])
+        threads = [threading.Thread(target=target) for target in (start, start, look)]
+        for waiting, thread in enumerate(threads, start=1):
+            thread.start()
+            _waiting_for_the_lock(pg_url, waiting)
+        holder.execute("SELECT pg_advisory_unlock(%s)", [_MIGRATION_LOCK])
+        for thread in threads:
+            thread.join(timeout=60)
+    for db in opened:
+        db.close()
+
+    assert not failed and len(opened) == 2
+    assert seen == [len(PG_MIGRATIONS)]  # no step left for another process to take between two of the first one's
+    said = [record.getMessage() for record in caplog.records if record.name == "brandpulse.store.pg_migrations"]
+    assert [line.split(" (")[0] for line in said] == [
+        f"upgrading the store from schema version 8 to {len(PG_MIGRATIONS)}",
+        f"store upgraded to schema version {len(PG_MIGRATIONS)}"]

@@ -247,3 +247,39 @@ def test_an_upgrade_says_from_which_version_as_it_starts_and_when_it_is_done_on_
     assert len(said) == 2, said
     assert said[0].startswith(f"upgrading the store from schema version 8 to {SCHEMA_VERSION} (")
     assert said[1] == f"store upgraded to schema version {SCHEMA_VERSION}"
+
+
+def test_two_processes_starting_at_once_on_an_older_sqlite_store_upgrade_it_once(db_path, caplog):
+    import logging
+    import threading
+
+    from tests.store_versions import insert_post, sqlite_store_at
+
+    old = sqlite_store_at(db_path, 8)
+    old.execute("BEGIN")
+    for n in range(3000):  # enough posts for the upgrade to take a while
+        old.execute(insert_post("Acme", f"acme café order {n}", external_id=str(n)))
+    old.execute("COMMIT")
+    old.conn.close()
+    together, opened, failed = threading.Barrier(2), [], []
+
+    def start():
+        together.wait()
+        try:
+            opened.append(open_db(db_path))
+        except Exception as exc:  # handed to the test's thread
+            failed.append(exc)
+
+    with caplog.at_level(logging.WARNING, logger="brandpulse.store.migrations"):
+        threads = [threading.Thread(target=start) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    for db in opened:
+        db.close()
+
+    said = [r.getMessage().split(" (")[0] for r in caplog.records if r.name == "brandpulse.store.migrations"]
+    assert not failed and len(opened) == 2
+    assert said == [f"upgrading the store from schema version 8 to {SCHEMA_VERSION}",
+                    f"store upgraded to schema version {SCHEMA_VERSION}"]
