@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, unquote_plus
 
 Params = Sequence[Any] | dict[str, Any] | None
 
@@ -193,8 +193,11 @@ def redact(url: str) -> str:
         authority = f"{userinfo.partition(':')[0]}:***@{host}"
     path, mark, query = rest.partition("?")
     query, hash_mark, fragment = query.partition("#")
-    if mark:
-        pairs = [(key, "***" if key == "password" else value)
-                 for key, value in parse_qsl(query, keep_blank_values=True)]
-        query = urlencode(pairs, safe="*")
+    if mark:  # the rest as typed (`?host=/tmp/pg`, not re-encoded as `?host=%2Ftmp%2Fpg`): the URL the user knows
+        query = "&".join("password=***" if _is_password(pair) else pair for pair in query.split("&"))
     return head + authority + path + mark + query + hash_mark + fragment
+
+
+def _is_password(pair: str) -> bool:
+    """Whether one `key=value` of a URL's query gives the password (its key written plainly or percent-encoded)."""
+    return unquote_plus(pair.partition("=")[0]) == "password"

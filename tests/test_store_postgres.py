@@ -124,6 +124,13 @@ def test_two_deliver_workers_send_each_email_once(tmp_path, pg_url):
     ("postgresql://ana:s3/cret@127.0.0.1:1/bp", "postgresql://ana:***@127.0.0.1:1/bp", "cret"),
     ("postgresql://ana:s3@cret99@127.0.0.1:1/bp", "postgresql://ana:***@127.0.0.1:1/bp", "cret99"),  # @ unencoded
     ("host=127.0.0.1 password=s3cret dbname=bp", "password=*** dbname=bp is a libpq key=value", "s3cret"),
+    # The rest of the URL as typed, with a password or without one (it was `?host=%2Ftmp%2Fnowhere` with one).
+    ("postgresql://ana:s3cret@/bp?host=/tmp/nowhere&connect_timeout=2",
+     "postgresql://ana:***@/bp?host=/tmp/nowhere&connect_timeout=2", "s3cret"),
+    ("postgresql://ana@/bp?host=/tmp/nowhere&pass%77ord=s3cret&sslmode=disable",
+     "postgresql://ana@/bp?host=/tmp/nowhere&password=***&sslmode=disable", "s3cret"),
+    ("postgresql://ana@/bp?host=/tmp/nowhere&connect_timeout=2",
+     "postgresql://ana@/bp?host=/tmp/nowhere&connect_timeout=2", "%2F"),
 ])
 def test_a_store_url_that_cannot_be_served_is_a_clear_error_without_the_password(invoke, tmp_path, url, shown, hidden):
     config = write_config(tmp_path / "c.yaml", CLASSIFY_CONFIG)
