@@ -46,6 +46,11 @@ CONNECTION_LOST = ("PostgreSQL store {target}: connection to the server lost ({e
                    "check that the server is running and reachable, then run again (the service's next run reconnects)")
 TOO_MANY_ADVICE = ("raise the server's max_connections (or the role's CONNECTION LIMIT) or stop idle clients "
                    "(each brandpulse process keeps up to 20), then run again")
+# libpq's word when the server asks for a password and none was given (no SQLSTATE: the session never started).
+_NO_PASSWORD = "no password supplied"
+NO_PASSWORD_ADVICE = ("the server asks for a password: set PGPASSWORD (or a ~/.pgpass entry) in the environment of "
+                      "brandpulse, or give the whole URL, password included, in BRANDPULSE_DB "
+                      "(never in the config file)")
 _TOO_MANY_WORDS = ("too many connections", "too many clients")
 # Class 53 (insufficient resources) but the disk: the server is up, and has no room for this work now.
 EXHAUSTED = {
@@ -337,6 +342,8 @@ def _connect_error(url: str, exc: Exception) -> StoreError:
             text = text.replace(piece, "***")
     if any(words in text for words in _TOO_MANY_WORDS):  # no SQLSTATE before the session starts: libpq's words
         text += f"; {TOO_MANY_ADVICE}"
+    elif _NO_PASSWORD in text:
+        text += f"; {NO_PASSWORD_ADVICE}"
     return StoreError(f"cannot connect to the PostgreSQL store {redact(url)}: {text}")
 
 

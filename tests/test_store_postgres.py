@@ -678,3 +678,44 @@ def test_two_processes_starting_at_once_upgrade_the_store_once_not_splitting_its
     assert [line.split(" (")[0] for line in said] == [
         f"upgrading the store from schema version 8 to {len(PG_MIGRATIONS)}",
         f"store upgraded to schema version {len(PG_MIGRATIONS)}"]
+
+
+def _server_asking_for_a_password():
+    """A server on 127.0.0.1 that answers every connection as a PostgreSQL server whose role needs a password."""
+    import socket
+    import struct
+
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve():
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:  # closed: the test is over
+                return
+            with conn:
+                while True:
+                    size, code = struct.unpack("!ii", conn.recv(8))
+                    conn.recv(size - 8)
+                    if code not in (80877103, 80877104):  # past the SSL and GSS requests, refused with 'N'
+                        break
+                    conn.sendall(b"N")
+                conn.sendall(b"R" + struct.pack("!ii", 8, 3))  # AuthenticationCleartextPassword
+
+    threading.Thread(target=serve, daemon=True).start()
+    return listener
+
+
+def test_a_server_asking_for_a_password_none_was_given_for_says_where_to_give_it(invoke, tmp_path, monkeypatch):
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "no-pgpass"))
+    listener = _server_asking_for_a_password()
+    url = f"postgresql://ana@127.0.0.1:{listener.getsockname()[1]}/bp?connect_timeout=5"
+    try:
+        result = invoke("--db", url, "status")
+    finally:
+        listener.close()
+
+    assert result.exit_code == 1 and "fe_sendauth: no password supplied" in result.output, result.output
+    assert "set PGPASSWORD (or a ~/.pgpass entry) in the environment" in result.output
+    assert "password included, in BRANDPULSE_DB (never in the config file)" in result.output
