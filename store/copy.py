@@ -10,7 +10,7 @@ from typing import Any
 
 from brandpulse.collectors.base import MAX_TEXT
 from brandpulse.store.backend import Store
-from brandpulse.store.errors import StoreError
+from brandpulse.store.errors import ConnectionLost, StoreError
 from brandpulse.store.mentions import cleaned
 
 log = logging.getLogger(__name__)
@@ -24,6 +24,8 @@ ID_TABLES = {"mentions": "source, external_id, brand", "alerts": "kind, created_
 KEYED_TABLES = {"brands": "name", "collector_state": "name", "state": "key", "job_runs": "job"}
 # Computed by the database itself (PostgreSQL's tsvector): never copied.
 GENERATED = {"search"}
+COPY_AGAIN = ("then run the same `brandpulse store copy` again: it resumes after the last batch committed "
+              "(no service retries a copy)")
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 
 
@@ -127,13 +129,22 @@ def copy_store(source: Store, target: Store, batch: int = COPY_BATCH,
     Raises `CopyMismatch` for a target holding other rows, and when a table's count differs afterwards (a source
     written to during the copy: stop the service first, or run the copy again to catch up).
     """
-    copied = {table: _copy_by_id(source, target, table, batch, progress) for table in ID_TABLES}
-    copied.update({table: _copy_keyed(source, target, table, key) for table, key in KEYED_TABLES.items()})
+    try:
+        copied = {table: _copy_by_id(source, target, table, batch, progress) for table in ID_TABLES}
+        copied.update({table: _copy_keyed(source, target, table, key) for table, key in KEYED_TABLES.items()})
+        counts = _checked_counts(source, target, copied)
+    except ConnectionLost as exc:  # no service runs a copy again: the operator does, and it resumes
+        raise ConnectionLost(exc.target, exc.error, COPY_AGAIN) from exc
+    log.info("copied %s", copied)
+    return CopyReport(copied, counts)
+
+
+def _checked_counts(source: Store, target: Store, copied: dict[str, int]) -> dict[str, int]:
+    """Each copied table's row count in `target`; `CopyMismatch` where it is not the source's."""
     counts = {}
     for table in copied:
         want, have = _count(source, table), _count(target, table)
         if want != have:
             raise CopyMismatch(f"{table}: {want} row(s) in {source.target} but {have} in {target.target}")
         counts[table] = have
-    log.info("copied %s", copied)
-    return CopyReport(copied, counts)
+    return counts

@@ -17,6 +17,18 @@ class ServerUnavailable(StoreError):
     """The database server cannot serve the store now (connection lost, out of memory, too many connections)."""
 
 
+class ConnectionLost(ServerUnavailable):
+    """The connection to the database server `target` was lost mid-command (`error`: the driver's word); `then` says
+    what to do once the server is back, for the command that met it."""
+
+    SERVICE = "then run again (the service's next run reconnects)"
+
+    def __init__(self, target: str, error: str, then: str = SERVICE):
+        super().__init__(f"PostgreSQL store {target}: connection to the server lost ({error}); nothing half-written is "
+                         f"kept: check that the server is running and reachable, {then}")
+        self.target, self.error = target, error
+
+
 class RoleRefused(StoreError):
     """The PostgreSQL server refused the store's role a right it needs (SQLSTATE 42501); `refusal` is its word."""
 

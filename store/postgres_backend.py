@@ -20,7 +20,8 @@ from psycopg.types.string import TextLoader
 from psycopg_pool import ConnectionPool
 
 from brandpulse.store.backend import Params, Transactions, redact, url_password
-from brandpulse.store.errors import DiskFull, RoleRefused, SearchSyntaxError, ServerUnavailable, StoreError
+from brandpulse.store.errors import (ConnectionLost, DiskFull, RoleRefused, SearchSyntaxError, ServerUnavailable,
+                                     StoreError)
 from brandpulse.store.pg_migrations import APPLICATION_NAME, PG_MIGRATIONS, migrate_postgres
 from brandpulse.store.pg_search import lexemes, to_tsquery
 from brandpulse.store.statements import check_query
@@ -42,8 +43,6 @@ _INDEXED_TERM = "m.search @@ to_tsquery('simple', {})"
 _SUBSTRING = "strpos(lower(m.text), {}) > 0"
 DISK_FULL = ("PostgreSQL store {target}: disk full on the server ({error}); free space on the database server's disk, "
              "then run again: what was committed before is kept, and the work cut short is redone")
-CONNECTION_LOST = ("PostgreSQL store {target}: connection to the server lost ({error}); nothing half-written is kept: "
-                   "check that the server is running and reachable, then run again (the service's next run reconnects)")
 TOO_MANY_ADVICE = ("raise the server's max_connections (or the role's CONNECTION LIMIT) or stop idle clients "
                    "(each brandpulse process keeps up to 20), then run again")
 # libpq's word when the server asks for a password and none was given (no SQLSTATE: the session never started).
@@ -166,7 +165,7 @@ def server_error(exc: BaseException, target: str, closed: bool = False) -> Store
     # 08P01 on an open connection is the statement's fault (a bind of too few parameters: `sql 'SELECT ?'`), not a
     # lost server; a broken proxy's garbage closes the connection.
     if closed or (code.startswith("08") and code != _PROTOCOL_VIOLATION) or code in _SESSION_ENDED:
-        return ServerUnavailable(CONNECTION_LOST.format(target=target, error=error))
+        return ConnectionLost(target, error)
     return None
 
 

@@ -12,6 +12,7 @@ from brandpulse.store import outbox as store_outbox
 from brandpulse.store import state as store_state
 from brandpulse.store import open_db
 from brandpulse.store.copy import CopyMismatch, copy_store
+from brandpulse.store.errors import ConnectionLost
 from tests.store_seed import mention, seed
 
 NOW = datetime(2026, 3, 2, 12, tzinfo=timezone.utc)
@@ -128,5 +129,30 @@ def test_a_text_stored_before_texts_were_cut_is_cut_when_copied_to_postgresql(tm
 
     lengths = [row[0] for row in target.execute("SELECT length(text) FROM mentions ORDER BY id").fetchall()]
     assert report.counts["mentions"] == 2 and lengths == [len("Pinebrook short"), MAX_TEXT]
+    source.close()
+    target.close()
+
+
+def test_a_copy_cut_off_by_a_lost_connection_says_to_run_it_again_and_the_rerun_resumes(tmp_path, pg_url):
+    import psycopg
+
+    source = open_db(_source(tmp_path / "brandpulse.db", count=100), read_only=True)
+    target = open_db(pg_url)
+    backend = target.conn.info.backend_pid
+
+    def cut(table, rows):  # the server ends the copy's session (a restart, a failover) after two batches
+        if table == "mentions" and rows >= 60:
+            with psycopg.connect(pg_url, autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(%s)", [backend])
+
+    with pytest.raises(ConnectionLost) as lost:
+        copy_store(source, target, batch=30, progress=cut)
+    target.close()
+    target = open_db(pg_url)
+    report = copy_store(source, target, batch=30)
+
+    assert "then run the same `brandpulse store copy` again: it resumes" in str(lost.value)
+    assert "the service's next run" not in str(lost.value)
+    assert report.copied["mentions"] == 40 and report.counts["mentions"] == 100
     source.close()
     target.close()
