@@ -69,6 +69,16 @@ def _insert(db: Store, rows: list[tuple[Any, ...]]) -> int:
     return new
 
 
+def _first_of_each_key(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """`rows` without the repeats of a key (_KEY: source, external_id and brand, '' for none), the first kept, as an
+    insert ignoring known keys would keep it: an insert drawing ids ahead of its conflict check then draws none for
+    them (PostgreSQL)."""
+    first: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    for row in rows:
+        first.setdefault((row[0], row[1], row[2] or ""), row)
+    return list(first.values()) if len(first) < len(rows) else rows
+
+
 def _row(mention: Mention, now: str, category_of: Callable[[str, int | None], str] | None) -> tuple[Any, ...]:
     label = mention.label
     imported = label is not None
@@ -98,7 +108,7 @@ def save_mentions(
     `whole` false: the collector stopped part-way, so the run does not count as a success.
     """
     stamp = to_db(now)
-    rows = [_row(m, stamp, category_of) for m in mentions]
+    rows = _first_of_each_key([_row(m, stamp, category_of) for m in mentions])
     with transaction(db):
         if len(mentions) >= BULK_ROWS:
             new = db.dialect.bulk_insert(db, rows, _insert)

@@ -175,6 +175,12 @@ _SQL_VERBS = ("SELECT", "WITH", "VALUES", "TABLE", "EXPLAIN", "SHOW")
 _CLIENT_VERBS = ("EXPLAIN", "SHOW")
 
 
+def _keyed(part: str, columns: Any, prefix: str) -> str:
+    """A key expression (a column, or one in an expression: `coalesce(brand, '')`) with its columns prefixed: a
+    table alias (`t.`) or a parameter mark (`:`)."""
+    return re.sub(r"\b(" + "|".join(columns) + r")\b(?!\s*\()", lambda m: prefix + m[1], part)
+
+
 class PostgresStore(Transactions):
     """One pooled connection with the store interface (`brandpulse.store.backend.Store`)."""
 
@@ -216,19 +222,30 @@ class PostgresStore(Transactions):
             return max(cursor.rowcount, 0)
 
     def insert_ignoring(self, table: str, columns: Any, rows: Any, key: Any) -> int:
-        """Few rows: INSERT ... ON CONFLICT DO NOTHING each. Many: COPY into a temporary table, then one
-        INSERT ... SELECT (twenty times faster than row by row); call in a transaction."""
+        """Few rows: one INSERT ... SELECT each. Many: COPY into a temporary table, then one INSERT ... SELECT
+        (twenty times faster than row by row); call in a transaction, with each key once in `rows`. A row whose key is
+        stored is left out before the insert: ON CONFLICT alone would still draw it an id, which new rows would then
+        skip (SQLite's run on)."""
         names, conflict = ", ".join(columns), ", ".join(key)
-        if len(rows) < COPY_ROWS:
-            return self.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' for _ in columns)}) "
-                                    f"ON CONFLICT ({conflict}) DO NOTHING", rows)
+        few = len(rows) < COPY_ROWS
+        stored = " AND ".join(f"{_keyed(part, columns, 't.')} = {_keyed(part, columns, ':' if few else 'incoming.')}"
+                              for part in key)
+        if few:
+            values = ", ".join(f":{name}" for name in columns)
+            return self.executemany(f"INSERT INTO {table} ({names}) SELECT {values} WHERE NOT EXISTS "
+                                    f"(SELECT 1 FROM {table} t WHERE {stored}) ON CONFLICT ({conflict}) DO NOTHING",
+                                    [dict(zip(columns, row)) for row in rows])
         staging = f"{table}_incoming"
         self.execute(f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS SELECT {names} FROM {table} WITH NO DATA")
         with self._served(), self.conn.cursor() as cursor, cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
-        new = self.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging} "
-                           f"ON CONFLICT ({conflict}) DO NOTHING").rowcount
+        # In the order they came (COPY appends, a scan reads in that order), so that ids follow it. OFFSET 0 keeps the
+        # NOT EXISTS a probe of the key's index per row: as a join the planner hashes the whole table (a store of
+        # 250,000 mentions: 20 % slower a batch, and growing with the store).
+        new = self.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging} incoming WHERE NOT EXISTS "
+                           f"(SELECT 1 FROM {table} t WHERE {stored} OFFSET 0) ON CONFLICT ({conflict}) DO NOTHING"
+                           ).rowcount
         self.execute(f"DROP TABLE {staging}")
         return max(new, 0)
 

@@ -383,3 +383,24 @@ def test_spike_buckets_leave_out_undated_mentions_found_after_a_gap_wider_than_a
     assert (day.total, day.detractors) == (3, 3)  # within a day-wide bucket its date is precise enough
     assert [tuple(row) for row in stored] == [("dated", None), ("found-after-outage", "2026-03-02T04:30:00Z"),
                                              ("found-soon", "2026-03-02T12:15:00Z")]
+
+
+def _posts(keys, brand="B"):
+    return [Mention(source="y", external_id=str(k), text=f"post {k}", created_at=NOW, brand=brand) for k in keys]
+
+
+def test_posts_seen_again_use_up_no_ids_so_new_ones_are_numbered_on_as_on_sqlite(store_target):
+    db = open_db(store_target)
+    try:
+        store_mentions.save_mentions(db, _posts(range(300)), NOW)  # a batch large enough for PostgreSQL's COPY
+        again = store_mentions.save_mentions(db, _posts([*range(300), 301, 300, 301]), NOW)  # seen, and twice
+        few = store_mentions.save_mentions(db, _posts([5, 6, 302, 302, 7, 303]), NOW)  # a collector's page
+        other_brand = store_mentions.save_mentions(db, _posts([5], brand="C") + _posts([5], brand=None), NOW)
+        rows = db.execute("SELECT external_id, brand, id FROM mentions WHERE source = 'y' ORDER BY id").fetchall()
+    finally:
+        db.close()
+    assert (again.new, few.new, other_brand.new) == (2, 2, 2)
+    assert [row[2] for row in rows] == list(range(1, 307))  # SQLite's numbering: none skipped, in the batch's order
+    assert [row[0] for row in rows[:300]] == [str(k) for k in range(300)]
+    assert [tuple(row) for row in rows[300:]] == [("301", "B", 301), ("300", "B", 302), ("302", "B", 303),
+                                                   ("303", "B", 304), ("5", "C", 305), ("5", None, 306)]
