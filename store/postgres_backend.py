@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import functools
 import logging
+import os
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -14,6 +15,7 @@ from itertools import count
 from typing import Any
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row
 from psycopg.types.numeric import FloatLoader
 from psycopg.types.string import TextLoader
@@ -345,6 +347,7 @@ def _reset(conn: psycopg.Connection) -> None:
     conn.execute("SELECT pg_advisory_unlock_all()")
 
 
+_READ_ONLY = "-c default_transaction_read_only=on"
 _pools: dict[tuple[str, bool], ConnectionPool] = {}
 _pools_lock = threading.Lock()
 
@@ -363,13 +366,22 @@ def _connect_error(url: str, exc: Exception) -> StoreError:
     return StoreError(f"cannot connect to the PostgreSQL store {redact(url)}: {text}")
 
 
+def _options(url: str, read_only: bool) -> str | None:
+    """The server options of the pool's connections: the URL's own (a schema: `?options=-c%20search_path%3Dbp`) or
+    PGOPTIONS', which an `options` given beside the URL would replace, then read-only's where asked."""
+    try:
+        given = conninfo_to_dict(url).get("options") or os.environ.get("PGOPTIONS") or ""
+    except psycopg.ProgrammingError:  # a URL libpq cannot parse: the connection says what is wrong with it
+        given = ""
+    return " ".join(filter(None, [given, _READ_ONLY if read_only else ""])) or None
+
+
 def _pool(url: str, read_only: bool) -> ConnectionPool:
     with _pools_lock:
         pool = _pools.get((url, read_only))
         if pool is None:
-            options = "-c default_transaction_read_only=on" if read_only else ""
             kwargs = {"autocommit": True, "cursor_factory": psycopg.ClientCursor, "connect_timeout": CONNECT_TIMEOUT_S,
-                      "options": options, "application_name": APPLICATION_NAME}
+                      "options": _options(url, read_only), "application_name": APPLICATION_NAME}
             try:
                 # One direct connection first: a pool only retries in the background, this says what is wrong.
                 psycopg.connect(url, **kwargs).close()

@@ -719,3 +719,23 @@ def test_a_server_asking_for_a_password_none_was_given_for_says_where_to_give_it
     assert result.exit_code == 1 and "fe_sendauth: no password supplied" in result.output, result.output
     assert "set PGPASSWORD (or a ~/.pgpass entry) in the environment" in result.output
     assert "password included, in BRANDPULSE_DB (never in the config file)" in result.output
+
+
+def test_a_schema_named_in_the_urls_options_holds_the_store_and_public_stays_untouched(invoke, tmp_path, pg_url):
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute("CREATE SCHEMA listening")
+    url = f"{pg_url}&options=-c%20search_path%3Dlistening"
+    config = _ingest_unlabelled(invoke, tmp_path, url, 5)
+
+    query = invoke("--config", config, "--db", url, "query", "--format", "json")  # a read-only connection
+    status = invoke("--config", config, "--db", url, "status")
+
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        tables = dict(admin.execute("SELECT table_schema, count(*) FROM information_schema.tables "
+                                    "WHERE table_schema IN ('public', 'listening') GROUP BY 1").fetchall())
+        stored = admin.execute("SELECT count(*) FROM listening.mentions").fetchone()[0]
+    assert tables == {"listening": 9} and stored == 5  # public has none of them
+    assert query.exit_code == 0 and len(json.loads(query.output)) == 5, query.output
+    assert status.exit_code == 0, status.output
