@@ -25,6 +25,11 @@ _RUN = re.compile(f"[{_CHARACTERS}]+")
 _GAP = re.compile(f"(?<=[{_CHARACTERS}])\\s+(?=[{_CHARACTERS}])")
 _ONE = re.compile(f"[{_CHARACTERS}]")
 _HIRAGANA = re.compile("[\u3040-\u309f]+")
+# Thai polite particles and the softener นะ, which end a sentence as a speaker's courtesy (ครับ, ค่ะ, นะคะ): a storm
+# whose posts all end so would show its topic with one. Not ค่า or ฮะ, which end words too (มีค่า: valuable).
+_THAI_PARTICLES = ("ครับ", "คับ", "ค่ะ", "คะ", "นะ", "จ้า", "จ้ะ")
+# Words that end in นะ themselves (status, win, vehicle...): never cut.
+_ENDING_IN_NA = ("สถานะ", "ฐานะ", "ชนะ", "พาหนะ", "ภาชนะ", "ทัศนะ", "มานะ")
 # A run is extended for display by a character that this share of its texts have there.
 SHARED = 0.9
 LONGEST = 20  # characters shown at most for one term
@@ -50,6 +55,16 @@ def grammatical_ends(parts: Sequence[str]) -> bool:
 def content(run: str) -> str:
     """`run` without the Hiragana (particles, inflections) at either end: "二重請求され" says "二重請求"."""
     return run.strip("".join(map(chr, range(0x3040, 0x30a0)))) or run
+
+
+def without_particles(run: str) -> str:
+    """`run` without the Thai polite particles at its end ("โอนเงินไม่เข้านะครับ" says "โอนเงินไม่เข้า"); '' when it is
+    particles alone."""
+    while True:
+        particle = next((p for p in _THAI_PARTICLES if run.endswith(p)), None)
+        if particle is None or (particle == "นะ" and run.endswith(_ENDING_IN_NA)):
+            return run
+        run = run[: -len(particle)]
 
 
 def bigram_words(text: str, gap: str = " | ") -> str:

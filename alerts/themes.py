@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 
 from brandpulse.alerts.cjk import (bigram_words, content, grammatical_ends, has_cjk, longest_run, surface,
-                                   unspaced_word)
+                                   unspaced_word, without_particles)
 
 STOPWORDS = frozenset("""
 a about above after again against all also am an and any are aren't as at be because been before being below between
@@ -338,7 +338,10 @@ def _readable(found: list[Theme], window_texts: Sequence[str], limit: int) -> li
             break
         term = surface(theme.term.split())
         if all(has_cjk(c) for c in term):
-            term = longest_run(term, lowered)
+            # Thai courtesy that every post ends with (ครับ, ค่ะ) is no part of the topic; a term of it alone is none.
+            term = without_particles(longest_run(term, lowered))
+            if not term:
+                continue
         said = content(term)
         # A run whose words a better theme holds says nothing more when it adds only an inflection ("二重請求され"
         # beside "二重請求") or is used about as often.

@@ -131,3 +131,19 @@ def test_full_width_letters_count_as_the_words_they_are_and_the_brand_in_full_wi
 
     assert "refund" in _terms(found) and next(t for t in found if t.term == "refund").count == 4
     assert not any("ａ" in term or "acme" in term.lower() for term in _terms(found))
+
+
+def test_thai_polite_particles_that_every_storm_post_ends_with_are_not_part_of_its_topic():
+    for particle in ("ครับ", "ค่ะ", "คะ", "นะ", "นะครับ"):
+        storm = [f"{before}โอนเงินไม่เข้า{particle}" for before in ("", "ทำไม", "วันนี้", "ใคร", "แย่มาก ", "เมื่อวาน")]
+        window, baseline = _storm(storm, TH_BASELINE)
+
+        assert _terms(themes(window, baseline, ["Pinebrook"])) == ["โอนเงินไม่เข้า"], particle
+
+
+def test_a_thai_word_ending_in_na_keeps_it_and_particles_alone_are_no_theme():
+    from brandpulse.alerts.cjk import without_particles
+
+    assert without_particles("เช็คสถานะ") == "เช็คสถานะ"
+    assert without_particles("สถานะคำสั่งซื้อครับ") == "สถานะคำสั่งซื้อ"
+    assert without_particles("นะคะ") == ""
