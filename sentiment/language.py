@@ -42,6 +42,13 @@ _NON_LATIN_LANGUAGES = set("am ar as ba be bg bn bo ce cv dv dz el fa gu he hi h
 # varieties of a language that has one, and count as it: a text's Egyptian ("arz") and Standard Arabic ("ar")
 # readings add up, where split they left it unsure and sent to the default model. Nigerian Pidgin ("pcm") is
 # English-based; py3langid calls English headlines so. Any other such reading counts as unsure.
+# Han characters (and their compatibility forms). A text of them alone, as Japanese writes a complaint's nouns
+# ("二重請求", "配送遅延"), reads as Chinese: py3langid tells Japanese by its kana.
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+# Where the deployment reads Japanese and not Chinese, a text read as Chinese is Japanese when each of its Han
+# characters is one Japanese writes (in Shift_JIS: most Simplified Chinese forms, 这 or 复, are not) and Japanese takes
+# at least this share of the two readings (kanji-only Japanese phrases: 0.12 in the median; Chinese ones: 0.001).
+MIN_KANJI_JAPANESE = 0.02
 _VARIETY_OF = {"arz": "ar", "ary": "ar", "yue": "zh", "wuu": "zh", "pcm": "en", "uzs": "uz", "sdh": "ku",
                "gug": "gn", "fuv": "ff", "kik": "ki", "hbo": "he", "grc": "el"}
 
@@ -149,6 +156,7 @@ class LanguageDetector:
     collectors for) and the default alone: it is called the likely language that then takes at least `min_likely` of
     their share while the default keeps at most `max_likely_default`, from `min_likely_letters` letters on. Posts as
     short as "Pésimo servicio" or "Très bon produit" are so told from English; "chicken mcnuggets !!!" is not German.
+    Where Japanese is read and Chinese is not, kanji alone ("二重請求") is Japanese (see `MIN_KANJI_JAPANESE`).
     """
 
     def __init__(self, default: str = "en", min_confidence: float = 0.8, min_letters: int = 10,
@@ -199,6 +207,26 @@ class LanguageDetector:
         full-width letters, "ｍｙ ｏｒｄｅｒ", read as Chinese: the letters are CJK forms to the identifier)."""
         head = text[: 4 * DETECTED_CHARS]
         words = _NOISE.sub(" ", head if head.isascii() else unicodedata.normalize("NFKC", head))[:DETECTED_CHARS]
+        lang = self._detected(words)
+        return "ja" if lang == "zh" and self._kanji_japanese(words) else lang
+
+    def _kanji_japanese(self, words: str) -> bool:
+        """Whether `words`, read as Chinese, is Japanese written in kanji, as a deployment reading Japanese and not
+        Chinese (its default or likely languages) takes it."""
+        readable = self.likely | {self.default}
+        if "ja" not in readable or "zh" in readable:
+            return False
+        try:
+            "".join(_HAN.findall(words)).encode("cp932")
+        except UnicodeEncodeError:
+            return False
+        self._ensure_loaded()
+        summed = self._ranked(words)
+        japanese, chinese = summed.get("ja", 0.0), summed.get("zh", 0.0)
+        return japanese >= MIN_KANJI_JAPANESE * (japanese + chinese)
+
+    def _detected(self, words: str) -> str:
+        """The language of `words` (noise left out, in NFKC), `default` when unsure."""
         letters = len(_LETTER.findall(words))
         if self._in_another_script(words, letters):
             # "最悪のサービス" or "Очень плохо" is short, but cannot be the default language: its best reading wins.

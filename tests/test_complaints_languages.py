@@ -124,6 +124,23 @@ def test_a_short_post_in_a_language_not_likely_stays_the_default():
     assert LanguageDetector("en", likely={"es"}).detect("Très bon produit") == "en"
 
 
+@pytest.mark.parametrize("text", ["二重請求", "料金二重請求", "返金希望", "配送遅延", "最悪", "アプリ最悪、二重請求"])
+def test_japanese_written_in_kanji_alone_is_japanese_where_the_deployment_reads_japanese_not_chinese(text):
+    assert LanguageDetector("en", likely={"ja"}).detect(text) == "ja"
+    assert LanguageDetector("ja").detect(text * 4) == "ja"  # long enough to be read, as Chinese, when ja is default
+
+
+@pytest.mark.parametrize("text", ["重复扣款", "客服回复太慢了", "这个月被重复扣款了！"])
+def test_chinese_stays_chinese_though_the_deployment_reads_japanese_only(text):
+    # 复 and 这 are Simplified forms Japanese does not write.
+    assert LanguageDetector("en", likely={"ja"}).detect(text) == "zh"
+
+
+def test_kanji_alone_stays_chinese_where_the_deployment_reads_chinese_too():
+    assert LanguageDetector("en", likely={"ja", "zh"}).detect("二重請求") == "zh"
+    assert LanguageDetector("en").detect("二重請求") == "zh"
+
+
 def test_the_likely_languages_are_those_of_the_models_and_the_collectors_filters(tmp_path):
     from brandpulse import factory
     from brandpulse.config import load_config
