@@ -1,6 +1,7 @@
 """Accent folding for search: the letters SQLite's FTS5 tokenizer (unicode61) folds, for PostgreSQL to fold alike;
-and the full-width forms of a search's ASCII letters and digits, which neither index folds."""
+and the text both indexes read: in NFKC, split where Latin letters meet a script written without spaces."""
 
+import re
 import unicodedata
 
 # FTS5 reads "café", "CAFÉ" and "cafe" plus a combining acute accent as the word "cafe"; PostgreSQL's "simple"
@@ -39,10 +40,22 @@ def fold(text: str) -> str:
     return text.translate(_TABLE)
 
 
-# Full-width forms (Ｂｒａｎｄ, １２３, as Japanese and Chinese keyboards type them): both indexes lower-case them but keep
-# them apart from ASCII, and the stored text stays as written. A search is read in NFKC ("ＡＣＭＥ" is "acme"), and
-# each of its ASCII words also looks for its full-width twin: the index needs no rebuild and no function of ours.
-_WIDE = {code: code + 0xFEE0 for code in [*range(ord("0"), ord("9") + 1), *range(ord("a"), ord("z") + 1)]}
+# Letters of the scripts written without spaces: Thai, Lao, Myanmar, Khmer, kana, Chinese characters, halfwidth
+# katakana (before NFKC). Neither index splits a run of them into words (store/unspaced.py).
+UNSPACED_LETTERS = ("\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+                    "\uf900-\ufaff\uff66-\uff9f")
+# Those and Hangul, which Korean glues its particles to: a Latin word written against them ("Pinebrookのコーヒー",
+# "Pinebrook에서") is a word of its own to the index.
+_GLUED = UNSPACED_LETTERS + "\u1100-\u11ff\u3130-\u318f\uac00-\ud7af"
+_LATIN = "0-9A-Za-z\u00c0-\u024f\u1e00-\u1eff"
+_SCRIPT_BOUNDARY = re.compile(f"[{_LATIN}](?=[{_GLUED}])|[{_GLUED}](?=[{_LATIN}])")
+_LATIN_LETTER = re.compile(f"[{_LATIN}]")  # looked for first: a tenth of the time of looking for a boundary
+# The letters and digits keyboards and input methods type in a width of their own: full-width Latin letters and
+# digits, half-width katakana and Hangul; also CJK compatibility ideographs, ligatures (ﬁ) and circled numbers (①).
+# The index reads them in NFKC. Only them: NFKC of a whole Japanese post changes its full-width punctuation (！, ？),
+# which the index skips anyway, and the store would keep a second copy of most Japanese posts for nothing.
+_WIDTH_FORMS = re.compile("[\u2460-\u24ff\uf900-\ufaff\ufb00-\ufb06\uff10-\uff19\uff21-\uff3a\uff41-\uff5a"
+                          "\uff66-\uffdc]+")
 
 
 def nfkc(text: str) -> str:
@@ -50,7 +63,23 @@ def nfkc(text: str) -> str:
     return text if text.isascii() else unicodedata.normalize("NFKC", text)
 
 
-def full_width(text: str) -> str:
-    """`text` lower-cased with its ASCII letters and digits full-width ("Acme 123" -> "ａｃｍｅ １２３"), as the
-    indexes hold a word typed so; `text` itself when it has none."""
-    return text.lower().translate(_WIDE)
+def _nfkc_of(match: re.Match[str]) -> str:
+    return unicodedata.normalize("NFKC", match.group())
+
+
+def searchable(text: str) -> str:
+    """`text` as the search indexes read it: its letters and digits typed in a width of their own in NFKC ("Ａcme"
+    is "Acme", "ｺｰﾋｰ" is "コーヒー"), and a space after a Latin letter or digit written against a letter of Chinese,
+    Japanese, Thai, Korean... and before one written after it ("Pinebrook のコーヒー")."""
+    if text.isascii():
+        return text
+    text = _WIDTH_FORMS.sub(_nfkc_of, text)
+    return _SCRIPT_BOUNDARY.sub(r"\g<0> ", text) if _LATIN_LETTER.search(text) else text
+
+
+def search_text(text: str) -> str | None:
+    """What `mentions.search_text` holds for `text`: `searchable(text)`, None when that is the text itself (an
+    English or a Japanese post without Latin words nor width forms, most of them), so that the store keeps no second
+    copy of it."""
+    shadow = searchable(text)
+    return None if shadow == text else shadow

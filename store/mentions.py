@@ -13,6 +13,7 @@ from typing import Any
 from brandpulse.collectors.base import Mention
 from brandpulse.sentiment.base import Classification
 from brandpulse.store.backend import Store, transaction
+from brandpulse.store.folding import search_text
 from brandpulse.store.state import save_collector_success
 from brandpulse.store.timestamps import to_db
 
@@ -20,7 +21,7 @@ IMPORTED_SCORE = {"negative": -1.0, "neutral": 0.0, "positive": 1.0}
 # From this many mentions on, a save takes the backend's bulk path (SQLite: one FTS statement after the insert).
 BULK_ROWS = 200
 _COLUMNS = ("source", "external_id", "brand", "author", "url", "text", "created_at", "lang", "rating", "raw",
-            "collected_at", "label", "score", "category", "provenance", "classified_at", "dated_after")
+            "collected_at", "label", "score", "category", "provenance", "classified_at", "dated_after", "search_text")
 # A post is stored once per brand (idx_mentions_key): "left Acme for Bolt" counts for both.
 _KEY = ("source", "external_id", "coalesce(brand, '')")
 
@@ -89,7 +90,7 @@ def _row(mention: Mention, now: str, category_of: Callable[[str, int | None], st
         now, label, IMPORTED_SCORE[label] if imported else None,
         category_of(label, mention.rating) if imported and category_of else None,
         "imported" if imported else None, now if imported else None,
-        to_db(mention.dated_after) if mention.dated_after is not None else None,
+        to_db(mention.dated_after) if mention.dated_after is not None else None, search_text(mention.text),
     )
 
 

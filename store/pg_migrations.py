@@ -7,9 +7,12 @@ name (a test checks it): a schema change lands for both backends or for neither.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from brandpulse.store.errors import UPGRADE_BRANDPULSE, StoreError
 from brandpulse.store.folding import FOLD_DROP, FOLD_FROM, FOLD_TO
+from brandpulse.store.migrations import SET_SEARCH_TEXT, fill_search_text
 
 logger = logging.getLogger(__name__)
 
@@ -189,8 +192,32 @@ ALTER TABLE job_runs DROP CONSTRAINT job_runs_last_outcome_check;
 ALTER TABLE job_runs ADD CONSTRAINT job_runs_last_outcome_check CHECK (last_outcome IN ('ok', 'error', 'skipped'));
 """
 
-# (name, script): the names of the SQLite migrations they mirror, in the same order.
-PG_MIGRATIONS: list[tuple[str, str]] = [
+# The tsvector reads each text as folding.searchable writes it (in NFKC, a Latin word apart from the Chinese,
+# Japanese, Thai or Korean written against it): search_text holds that where it is not the text itself, filled in
+# Python (PostgreSQL's normalize() and regular expressions would be a second definition of it) with no tsvector to
+# compute meanwhile, which is then made again from it.
+M012_BEFORE = """
+ALTER TABLE mentions DROP COLUMN search;
+ALTER TABLE mentions ADD COLUMN search_text text;
+"""
+M012_AFTER = f"""
+ALTER TABLE mentions ADD COLUMN search tsvector GENERATED ALWAYS AS
+    (to_tsvector('simple', translate(coalesce(search_text, text), '{FOLD_FROM + FOLD_DROP}', '{FOLD_TO}'))) STORED;
+CREATE INDEX idx_mentions_search ON mentions USING gin (search);
+"""
+NOT_ASCII_POSTGRES = "length(text) <> octet_length(text)"  # characters against UTF-8 bytes
+
+
+def m012_search_reads_nfkc_and_scripts(db) -> None:
+    """M012 on the store `db`, in its transaction."""
+    db.execute(M012_BEFORE)
+    fill_search_text(db.execute, lambda rows: db.executemany(SET_SEARCH_TEXT, rows), NOT_ASCII_POSTGRES)
+    db.execute(M012_AFTER)
+
+
+# (name, script): the names of the SQLite migrations they mirror, in the same order; a script is SQL, or a function
+# of the store where a step needs Python.
+PG_MIGRATIONS: list[tuple[str, str | Callable[[Any], None]]] = [
     ("m001_initial", M001),
     ("m002_brands_migrations_indexes", M002),
     ("m003_job_runs", M003),
@@ -202,6 +229,7 @@ PG_MIGRATIONS: list[tuple[str, str]] = [
     ("m009_search_folds_accents", M009),
     ("m010_mentions_dated_after", M010),
     ("m011_job_runs_skipped", M011),
+    ("m012_search_reads_nfkc_and_scripts", m012_search_reads_nfkc_and_scripts),
 ]
 
 _LOG_TABLE = """CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -286,7 +314,7 @@ def _apply(db, number: int) -> None:
         db.execute(_LOG_TABLE)
         if db.execute(_APPLIED).fetchone()[0] >= number:
             return
-        db.execute(script)
+        script(db) if callable(script) else db.execute(script)
         db.execute(_RECORD, [number, name])
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from brandpulse.store.errors import SearchSyntaxError
-from brandpulse.store.folding import fold, full_width, nfkc
+from brandpulse.store.folding import fold, searchable
 
 # A phrase (with "" for a quote inside), a parenthesis, or a bare word up to the next space, quote or parenthesis.
 _TOKEN = re.compile(r'\s*(?:"((?:[^"]|"")*)"(\*?)|(\()|(\))|([^\s()"]+))')
@@ -23,13 +23,8 @@ def lexemes(text: str, prefix: bool) -> str:
     # Quoted, the term goes through the same parser as the stored text: several words become a phrase (<->).
     if not _WORD.search(text):
         raise SearchSyntaxError(f"{text!r} has no word to search for")
-    # Folded as the tsvector is (pg_migrations m009): 'café' and 'cafe' are the same word, as in FTS5; ASCII words
-    # also in full width, as SQLite's search looks for them (folding.full_width).
-    text = fold(text)
-    wide = full_width(text)
-    if wide == text.lower():
-        return _quoted(text, prefix)
-    return f"({_quoted(text, prefix)} | {_quoted(wide, prefix)})"
+    # Folded as the tsvector is (pg_migrations m009): 'café' and 'cafe' are the same word, as in FTS5.
+    return _quoted(fold(text), prefix)
 
 
 def _quoted(text: str, prefix: bool) -> str:
@@ -160,10 +155,10 @@ class _Parser:
 
 def to_tsquery(expression: str) -> str:
     """The tsquery text (for `to_tsquery('simple', ...)`) that matches what FTS5 matches for `expression`."""
-    return _Parser(nfkc(expression)).parse()
+    return _Parser(searchable(expression)).parse()
 
 
 def translated(expression: str, term: Callable[[str, bool], str], operators: Operators, where: str) -> str:
     """`expression` parsed with FTS5's precedence, each term written by `term(text, prefix)`, joined by
     `operators`; SearchSyntaxError for invalid syntax, or syntax not supported `where`."""
-    return _Parser(nfkc(expression), term, operators, where).parse()
+    return _Parser(searchable(expression), term, operators, where).parse()

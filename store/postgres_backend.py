@@ -40,9 +40,9 @@ _SEARCH_ORDERS = {"newest": "m.id DESC", "oldest": "m.id", "stored": "m.id",
                   "relevance": "ts_rank(m.search, to_tsquery('simple', :search)) DESC, m.id DESC",
                   "complaint": "m.complaint IS NULL, m.complaint DESC, m.id DESC"}
 # A search holding Chinese, Japanese or Thai (store/unspaced.py): each other term through the tsvector, each such
-# term as a substring of the lower-cased text.
+# term as a substring of the lower-cased text as indexed.
 _INDEXED_TERM = "m.search @@ to_tsquery('simple', {})"
-_SUBSTRING = "strpos(lower(m.text), {}) > 0"
+_SUBSTRING = "strpos(lower(coalesce(m.search_text, m.text)), {}) > 0"
 DISK_FULL = ("PostgreSQL store {target}: disk full on the server ({error}); free space on the database server's disk, "
              "then run again: what was committed before is kept, and the work cut short is redone")
 TOO_MANY_ADVICE = ("raise the server's max_connections (or the role's CONNECTION LIMIT) or stop idle clients "

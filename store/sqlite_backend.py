@@ -15,7 +15,7 @@ import sqlite_utils
 
 from brandpulse.store.backend import Params, Transactions
 from brandpulse.store.errors import DiskFull, QueryError, SearchSyntaxError, StoreError
-from brandpulse.store.folding import full_width, nfkc
+from brandpulse.store.folding import searchable
 from brandpulse.store.unspaced import ORDERS as UNSPACED_ORDERS, fts5_term, has_unspaced, unspaced_search
 from brandpulse.store.migrations import migrate
 from brandpulse.store.lock import ServiceLock
@@ -35,6 +35,8 @@ _PRAGMA_NAME = re.compile(r"PRAGMA\s+(?:\w+\s*\.\s*)?(\w+)", re.I)
 DISK_FULL = ("database {path}: disk full ({error}); free space on its disk, then run again: what was committed "
              "before is kept, and the work cut short is redone")
 _FTS_TRIGGER = "mentions_fts_insert"
+INDEX_NEW_ROWS = ("INSERT INTO mentions_fts (rowid, text) SELECT id, coalesce(search_text, text) FROM mentions "
+                  "WHERE id > ?")
 # What SQLite says about a MATCH expression it cannot parse (as opposed to a locked or broken database).
 _FTS_SYNTAX_ERRORS = ("fts5", "unterminated string", "no such column", "syntax error", "malformed MATCH",
                       "unknown special query")
@@ -43,9 +45,10 @@ _FTS_SYNTAX_ERRORS = ("fts5", "unterminated string", "no such column", "syntax e
 _FTS_TERM = re.compile(r'"((?:[^"]|"")*)"|([^\s()",]+)')
 _INDEXED = re.compile(r"[^\W_]")
 # A search holding Chinese, Japanese or Thai (store/unspaced.py): each other term through the index, each such term
-# as a substring of the text (lower-cased as ASCII: SQLite's lower(), as the term's letters beyond ASCII need none).
+# as a substring of the text as indexed (lower-cased as ASCII: SQLite's lower(), as the term's letters beyond ASCII
+# need none).
 _INDEXED_TERM = "m.id IN (SELECT rowid FROM mentions_fts WHERE mentions_fts MATCH {})"
-_SUBSTRING = "instr(lower(m.text), {}) > 0"
+_SUBSTRING = "instr(lower(coalesce(m.search_text, m.text)), {}) > 0"
 # A search walks the FTS index in rowid (storage) order and stops at the limit; sorting by created_at would
 # read every match first (about 150 ms per common word at a million mentions). Collectors store mentions as they
 # are published, so storage order is publication order but for back-filled imports.
@@ -79,58 +82,6 @@ def _refuse_wordless_terms(expression: str) -> None:
                                     "are indexed, not emoji, symbols or punctuation)")
 
 
-# An FTS5 expression's parts: a "phrase" (and its prefix *), a bare word, or spaces and parentheses between them.
-_FTS_PART = re.compile(r'"((?:[^"]|"")*)"(\*?)|([^\s()"]+)|(\s+|[()])')
-_FTS_OPERATORS = ("AND", "OR", "NOT")
-
-
-def _widened(expression: str) -> str:
-    """`expression` with each word and phrase holding ASCII letters or digits also looked for in full width
-    ("acme*" -> '(acme* OR "ａｃｍｅ"*)'); as it is where it uses NEAR, column filters, ^ or + (whose operands
-    cannot be alternatives), or does not parse (FTS5 then says why)."""
-    pieces: list[tuple[bool, str]] = []  # (a term, its text); runs of terms side by side are one implicit AND
-    at = 0
-    for match in _FTS_PART.finditer(expression):
-        phrase, star, word, between = match.groups()
-        if match.start() != at or (word and (word == "NEAR" or any(c in word for c in ":^+-{}"))):
-            return expression
-        at = match.end()
-        if between is not None and not between.strip():
-            continue
-        term = between is None and word not in _FTS_OPERATORS
-        pieces.append((term, _either(match.group(), phrase, star, word) if term else match.group()))
-    if at != len(expression):
-        return expression
-    return " ".join(_side_by_side(pieces))
-
-
-def _either(written: str, phrase: str | None, star: str, word: str | None) -> str:
-    """A term as written, or it OR its full-width twin."""
-    if word is not None and "*" in word.rstrip("*"):
-        return written  # FTS5 reads "refund*crash" as two terms: left as written
-    text = phrase.replace('""', '"') if phrase is not None else str(word).rstrip("*")
-    star = star if phrase is not None else "*" * str(word).endswith("*")
-    wide = full_width(text)
-    return written if wide == text.lower() else f'({written} OR "{wide.replace(chr(34), chr(34) * 2)}"{star})'
-
-
-def _side_by_side(pieces: list[tuple[bool, str]]) -> list[str]:
-    """The pieces, each run of terms side by side (FTS5's tightest AND) as one "(a AND b)": FTS5 takes no
-    parenthesised term side by side with another."""
-    out: list[str] = []
-    run: list[str] = []
-    for term, text in [*pieces, (False, "")]:
-        if term:
-            run.append(text)
-            continue
-        if run:
-            out.append(run[0] if len(run) == 1 else "(" + " AND ".join(run) + ")")
-            run = []
-        if text:
-            out.append(text)
-    return out
-
-
 class SqliteDialect:
     """SQLite's spelling of the dialect-specific fragments."""
 
@@ -148,14 +99,14 @@ class SqliteDialect:
         return (_UTC_BUCKETS[by] if zone == "UTC" else _ZONE_BUCKET).format(c=column, by=by)
 
     def search(self, expression: str) -> tuple[str, str, dict[str, Any], dict[str, str]]:
-        """FTS5: the index joined to its rows, MATCH (in NFKC, ASCII words also in full width), and the index's own
-        order."""
-        expression = nfkc(expression)
+        """FTS5: the index joined to its rows, MATCH (read as the index reads the text: folding.searchable), and the
+        index's own order."""
+        expression = searchable(expression)
         _refuse_wordless_terms(expression)
         if has_unspaced(expression):
             return ("mentions m", *unspaced_search(expression, _INDEXED_TERM, fts5_term, _SUBSTRING), UNSPACED_ORDERS)
         return ("mentions_fts JOIN mentions m ON m.id = mentions_fts.rowid", "mentions_fts MATCH :search",
-                {"search": _widened(expression)}, _SEARCH_ORDERS)
+                {"search": expression}, _SEARCH_ORDERS)
 
     def search_error(self, exc: BaseException, expression: str) -> SearchSyntaxError | None:
         """The syntax error a failed search means, or None for any other failure."""
@@ -180,7 +131,7 @@ class SqliteDialect:
         new = insert(db, rows)
         if trigger:
             # Without AUTOINCREMENT new rows take ids above the current maximum: exactly this batch's rows.
-            db.execute("INSERT INTO mentions_fts (rowid, text) SELECT id, text FROM mentions WHERE id > ?", [last_id])
+            db.execute(INDEX_NEW_ROWS, [last_id])
             db.execute(trigger[0])
         return new
 

@@ -3,7 +3,8 @@
 Both indexes (FTS5's unicode61, PostgreSQL's simple parser) hold a run of such letters, up to the next space or
 punctuation, as one word: コーヒー is not a word of "Pinebrookのコーヒーは最高です", nor สาขา of "สาขานี้บริการดีมาก".
 A search holding such a term is read with FTS5's syntax and precedence as before, but each such term is looked for
-as a substring of the text, and every other term in the index. No index is added: a trigram index (FTS5's trigram
+as a substring of the text as the indexes read it (`folding.searchable`: in NFKC, so ｺｰﾋｰ is コーヒー), and every
+other term in the index. No index is added: a trigram index (FTS5's trigram
 tokenizer, pg_trgm) finds no term shorter than three characters, and most Chinese words, many Japanese and Thai
 ones, are two; its size and the time to write it would be paid for every post, in every language. The substring
 test reads the text of each mention the other filters (and the indexed terms) leave: see README for its cost.
@@ -15,13 +16,10 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from brandpulse.store.folding import full_width, nfkc
+from brandpulse.store.folding import UNSPACED_LETTERS, searchable
 from brandpulse.store.pg_search import Operators, translated
 
-# Letters of the scripts written without spaces: Thai, Lao, Myanmar, Khmer, kana, Chinese characters, halfwidth
-# katakana.
-UNSPACED = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
-                      "\uf900-\ufaff\uff66-\uff9f]")
+UNSPACED = re.compile(f"[{UNSPACED_LETTERS}]")
 SQL_OPERATORS = Operators(any_of=" OR ", all_of=" AND ", excluding="({} AND NOT {})")
 BESIDE = "beside Chinese, Japanese or Thai terms"
 # Without an index's order or rank: newest stored first for relevance too.
@@ -31,28 +29,25 @@ ORDERS = {"newest": "m.id DESC", "oldest": "m.id", "stored": "m.id", "relevance"
 
 def has_unspaced(expression: str) -> bool:
     """Whether the search `expression` holds a letter of a script written without spaces."""
-    return UNSPACED.search(nfkc(expression)) is not None
+    return UNSPACED.search(searchable(expression)) is not None
 
 
 def unspaced_search(expression: str, indexed: str, indexed_value: Callable[[str, bool], str],
                     substring: str) -> tuple[str, dict[str, Any]]:
     """The WHERE clause (over `mentions m`) and parameters for `expression`: a term the index holds is the condition
     `indexed` on `indexed_value(text, prefix)`, a term in a script written without spaces the condition `substring`
-    on the term lower-cased (each with `{}` for its parameter)."""
+    on the term lower-cased as the indexes read it (each with `{}` for its parameter)."""
     params: dict[str, Any] = {}
 
     def term(text: str, prefix: bool) -> str:
         name = f"search{len(params)}"
         unspaced = UNSPACED.search(text) is not None
-        params[name] = text.lower() if unspaced else indexed_value(text, prefix)
+        params[name] = searchable(text).lower() if unspaced else indexed_value(text, prefix)
         return (substring if unspaced else indexed).format(f":{name}")
 
     return translated(expression, term, SQL_OPERATORS, BESIDE), params
 
 
 def fts5_term(text: str, prefix: bool) -> str:
-    """`text` as an FTS5 phrase, also looked for in full width where it holds ASCII letters or digits."""
-    star = "*" if prefix else ""
-    quoted = '"' + text.replace('"', '""') + '"' + star
-    wide = full_width(text)
-    return quoted if wide == text.lower() else f'{quoted} OR "{wide.replace(chr(34), chr(34) * 2)}"{star}'
+    """`text` as an FTS5 phrase."""
+    return '"' + text.replace('"', '""') + '"' + ("*" if prefix else "")

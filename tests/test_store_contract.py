@@ -127,6 +127,63 @@ def test_a_chinese_japanese_or_thai_word_inside_a_longer_run_is_found_on_both_ba
     assert found == expected
 
 
+GLUED = {"half": "ｺｰﾋｰが冷めてた", "mixed": "Ａcme Pay は遅い", "ja": "Pinebrookのコーヒーは最高です",
+         "ko": "Pinebrook에서 샀어요", "th": "กาแฟPinebrookสาขานี้", "en": "pinebrook coffee", "other": "acmes"}
+
+
+@pytest.mark.parametrize(("search", "expected"), [
+    ("コーヒー", {"half", "ja"}),                  # stored half-width, read in NFKC
+    ("ｺｰﾋｰ", {"half", "ja"}),
+    ("acme", {"mixed"}),                           # mixed widths, one word
+    ('"acme pay"', {"mixed"}),
+    ("pinebrook", {"ja", "ko", "th", "en"}),       # a Latin word written against Japanese, Korean or Thai
+    ("pinebrook NOT coffee", {"ja", "ko", "th"}),
+    ('"Pinebrookのコーヒー"', {"ja"}),              # the run as written, still
+    ("Pinebrook에서", {"ko"}),
+    ("สาขา pinebrook", {"th"}),
+])
+def test_search_finds_half_width_katakana_mixed_widths_and_latin_words_glued_to_other_scripts(store_target, search,
+                                                                                             expected):
+    db = open_db(store_target)
+    store_mentions.save_mentions(db, [Mention(source="x", external_id=k, text=t, created_at=NOW)
+                                      for k, t in GLUED.items()], NOW)
+    found = {row["external_id"] for row in iter_mentions(db, MentionFilter(search=search), ("external_id",))}
+    text = {row["external_id"]: row["text"] for row in iter_mentions(db, MentionFilter(), ("external_id", "text"))}
+    db.close()
+    assert found == expected
+    assert text == GLUED  # stored as written
+
+
+def test_only_a_text_the_index_reads_otherwise_keeps_a_second_copy_for_search(store_target):
+    db = open_db(store_target)
+    texts = {"en": "refund please", "ja": "コーヒーが冷めてた！（最悪）", "th": "กาแฟเย็นแล้วครับ", "fr": "café froid",
+             "wide": "ＡＣＭＥのアプリ", "glued": "Pinebrookのコーヒー"}
+    store_mentions.save_mentions(db, [Mention(source="x", external_id=k, text=t, created_at=NOW)
+                                      for k, t in texts.items()], NOW)
+
+    kept = dict(db.execute("SELECT external_id, search_text FROM mentions WHERE search_text IS NOT NULL").fetchall())
+    db.close()
+    assert kept == {"wide": "ACME のアプリ", "glued": "Pinebrook のコーヒー"}
+
+
+def test_a_bulk_save_indexes_the_text_as_search_reads_it_on_both_backends(store_target):
+    db = open_db(store_target)
+    texts = [f"{k} pinebrook coffee" for k in range(store_mentions.BULK_ROWS)] + ["Pinebrookのｺｰﾋｰ"]
+    store_mentions.save_mentions(db, [Mention(source="x", external_id=str(k), text=t, created_at=NOW)
+                                      for k, t in enumerate(texts)], NOW)
+    store_mentions.save_mentions(db, [Mention(source="x", external_id="one", text="Ａcmeのｺｰﾋｰ", created_at=NOW)], NOW)
+
+    found = [row["text"] for row in iter_mentions(db, MentionFilter(search="コーヒー"), ("text",))]
+    assert sorted(found) == ["Pinebrookのｺｰﾋｰ", "Ａcmeのｺｰﾋｰ"]
+    assert len(list(iter_mentions(db, MentionFilter(search="pinebrook"), ("id",)))) == len(texts)
+    assert [row["text"] for row in iter_mentions(db, MentionFilter(search="acme"), ("text",))] == ["Ａcmeのｺｰﾋｰ"]
+    if db.dialect.name == "sqlite":
+        db.execute("INSERT INTO mentions_fts (mentions_fts) VALUES ('integrity-check')")  # raises when out of step
+        db.execute("DELETE FROM mentions WHERE external_id = 'one'")  # the delete trigger removes what was indexed
+        db.execute("INSERT INTO mentions_fts (mentions_fts) VALUES ('integrity-check')")
+    db.close()
+
+
 def test_the_postgresql_accent_folding_is_sqlite_fts5s_letter_for_letter():
     import sqlite3
 

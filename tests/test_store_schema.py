@@ -41,7 +41,7 @@ def test_version_1_database_upgrades_in_place_keeping_rows_and_search(db_path):
         "m001_initial", "m002_brands_migrations_indexes", "m003_job_runs", "m004_collector_failing_since"]
     assert names[4:] == ["m005_complaint_lang_unscored", "m006_channels_and_triage", "m007_mentions_per_brand",
                          "m008_mentions_answered", "m009_search_folds_accents",
-                         "m010_mentions_dated_after", "m011_job_runs_skipped"]
+                         "m010_mentions_dated_after", "m011_job_runs_skipped", "m012_search_reads_nfkc_and_scripts"]
     assert len(names) == SCHEMA_VERSION
     assert db["brands"].exists()
     # A collector failing at upgrade time is failing since its last error.
@@ -283,3 +283,31 @@ def test_two_processes_starting_at_once_on_an_older_sqlite_store_upgrade_it_once
     assert not failed and len(opened) == 2
     assert said == [f"upgrading the store from schema version 8 to {SCHEMA_VERSION}",
                     f"store upgraded to schema version {SCHEMA_VERSION}"]
+
+
+def test_an_upgrade_to_schema_12_indexes_the_stored_posts_as_search_now_reads_them_on_both_backends(store_target):
+    from brandpulse.store.queries import MentionFilter, iter_mentions
+    from tests.store_versions import insert_post, postgres_store_at, sqlite_store_at
+
+    posts = {"ja": "Pinebrookのコーヒー", "half": "ｺｰﾋｰ冷めてた", "wide": "Ａcme Pay", "en": "refund please"}
+    inserts = [insert_post("Acme", text, external_id=key) for key, text in posts.items()]
+    if str(store_target).startswith("postgresql"):
+        postgres_store_at(store_target, 11, *inserts)
+    else:
+        old = sqlite_store_at(store_target, 11)
+        for insert in inserts:
+            old.execute(insert)
+        old.conn.close()
+
+    db = open_db(store_target)
+
+    def found(search):
+        return {row["external_id"] for row in iter_mentions(db, MentionFilter(search=search), ("external_id",))}
+
+    assert (found("pinebrook"), found("コーヒー"), found("acme"), found("refund")) == ({"ja"}, {"ja", "half"},
+                                                                                      {"wide"}, {"en"})
+    stored = {row["external_id"]: row["text"] for row in iter_mentions(db, MentionFilter(), ("external_id", "text"))}
+    if not str(store_target).startswith("postgresql"):
+        db.execute("INSERT INTO mentions_fts (mentions_fts) VALUES ('integrity-check')")  # raises when out of step
+    db.close()
+    assert stored == posts
