@@ -18,6 +18,7 @@ STAGES = ("collectors", "sentiment", "store", "alerts")
 
 def package_at(rev: str, into: Path) -> Path:
     """A folder to put first on PYTHONPATH to import brandpulse as it was at `rev`."""
+    into.mkdir(parents=True, exist_ok=True)
     tree = into / "tree"
     subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", "-q", str(tree), rev], check=True)
     root = into / "package"

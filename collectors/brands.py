@@ -101,13 +101,15 @@ class BrandMatcher:
 
     def matches(self, brand: str, text: str) -> bool:
         """True when `text` mentions `brand` and none of its exclusions."""
+        text = folded(text)
         return any(name == brand and self._hit(inc, exc, text) for name, inc, exc in self._rules)
 
     def brands_for(self, text: str) -> list[str]:
         """Every configured brand that `text` mentions, in the config's order ("left Acme for Bolt": both)."""
+        text = folded(text)  # once, not once per brand
         return [name for name, include, exclude in self._rules if self._hit(include, exclude, text)]
 
     @staticmethod
     def _hit(include: re.Pattern[str] | None, exclude: re.Pattern[str] | None, text: str) -> bool:
-        text = folded(text)
+        """Whether the folded `text` holds a keyword and no exclusion."""
         return bool(include and include.search(text)) and not (exclude and exclude.search(text))
