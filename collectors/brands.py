@@ -16,6 +16,11 @@ from brandpulse.collectors.base import BrandQuery, Mention
 # ("Pinebrookのコーヒー", "ใช้ทรูมูฟมา") and a boundary would match no brand in such a post.
 _WORD = "[^\\W\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]"
 
+# Korean writes its particles against the word they follow ("파인브룩에서", at Pinebrook; "Pinebrook의", Pinebrook's): a
+# keyword may be followed by up to three of them, then a word boundary ("파인브룩스" is another word).
+_PARTICLES = ("(?:에서|에게|한테|께서|으로|까지|부터|처럼|보다|이랑|하고|이나|마다|밖에|조차|이에요|예요|입니다|이야|"
+              "이다|이고|인데|이라|라고|이|가|을|를|은|는|의|에|도|만|와|과|로|랑|나|요|께|야){0,3}")
+
 
 def folded(text: str) -> str:
     """`text` as brands are matched in it: NFKC, so that full-width "ＡＣＭＥ" and "１２３" are "ACME" and "123"."""
@@ -24,7 +29,8 @@ def folded(text: str) -> str:
 
 def _phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
     # Word boundaries so that "lumo" does not match "columbo"; keywords may start with @ or #.
-    parts = [rf"(?<!{_WORD})" + re.escape(folded(p.strip())) + rf"(?!{_WORD})" for p in phrases if p.strip()]
+    parts = [rf"(?<!{_WORD})" + re.escape(folded(p.strip())) + rf"{_PARTICLES}(?!{_WORD})" for p in phrases
+             if p.strip()]
     return re.compile("|".join(parts), re.IGNORECASE) if parts else None
 
 

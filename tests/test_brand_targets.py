@@ -361,3 +361,9 @@ def test_a_settled_switch_is_stored_with_its_sides_and_posts_naming_one_brand_ke
     labels = {brand: (label, tuple(p)) for text, brand, label, *p in rows if text == SETTLED}
     assert labels["Acme"][0] == "negative" and labels["Bolt"][0] == "positive", labels
     assert labels["Acme"][1] == labels["Bolt"][1][::-1]
+
+
+def test_a_korean_post_naming_two_brands_with_particles_glued_to_them_is_read_per_brand():
+    targets = BrandTargets([BrandTerms("Pinebrook", ("파인브룩",)), BrandTerms("Kumo", ("쿠모페이",))])
+
+    assert targets.named("파인브룩에서 쿠모페이로 결제했는데, 쿠모페이가 또 오류") == ["Pinebrook", "Kumo"]
