@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
+from brandpulse.alerts import korean
 from brandpulse.alerts.cjk import (bigram_words, content, grammatical_ends, has_cjk, longest_run, surface,
                                    unspaced_word, without_particles)
 
@@ -412,14 +413,15 @@ STEM_CACHE = 200_000  # words; a few MB, and a service or a 10-brand digest stem
 
 
 def _stems(tokens: list[str]) -> list[str]:
-    """Snowball (Porter 2) stems: "charged", "charges" and "charging" count as one word."""
+    """Snowball (Porter 2) stems: "charged", "charges" and "charging" count as one word; a Korean word's is the word
+    without its particle ("환불이", "환불을": 환불)."""
     stemmer = getattr(_LOCAL, "stemmer", None)
     if stemmer is None:
         import Stemmer
 
         # One per thread: PyStemmer's objects (and their caches) are not thread-safe.
         stemmer = _LOCAL.stemmer = Stemmer.Stemmer("english", STEM_CACHE)
-    return stemmer.stemWords(tokens)
+    return [korean.stem(stem) for stem in stemmer.stemWords(tokens)]
 
 
 @functools.cache
@@ -464,6 +466,8 @@ def _vocabulary(window_tokens: list[str], keywords: Iterable[str]) -> _Vocabular
     for word, stem in stemmed:
         if stem not in shown or (counts[word], word) > (counts[shown[stem]], shown[stem]):
             shown[stem] = word
+    # A Korean word is shown without its particle: "환불", not whichever of "환불이" and "환불을" was written most.
+    shown.update([(stem, stem) for stem, word in shown.items() if stem != word and korean.is_korean(stem)])
     names = ["|", "?", TEXT_BREAK, *sorted(STOPWORDS)]
     stem_ids = {stem: len(names) + k for k, stem in enumerate(sorted(shown))}
     names += [shown[stem] for stem in sorted(shown)]

@@ -147,3 +147,20 @@ def test_a_thai_word_ending_in_na_keeps_it_and_particles_alone_are_no_theme():
     assert without_particles("เช็คสถานะ") == "เช็คสถานะ"
     assert without_particles("สถานะคำสั่งซื้อครับ") == "สถานะคำสั่งซื้อ"
     assert without_particles("นะคะ") == ""
+
+
+def test_a_korean_storm_counts_its_word_whatever_particle_is_glued_to_it_and_the_brand_with_one_is_no_theme():
+    # 환불이, 환불을, 환불은: refund as subject, object and topic; each alone fell under the minimum count.
+    storm = ["환불이 안 돼요", "파인브룩에서 환불을 해주세요", "환불은 언제 되나요", "환불이 너무 늦어요", "파인브룩에서 환불을 기다려요",
+             "파인브룩에서 또", "환불이 아직이에요", "환불은 언제쯤"]
+    window, baseline = _storm(storm, KO_BASELINE)
+
+    assert _terms(themes(window, baseline, ["파인브룩"])) == ["환불"]
+
+
+def test_a_korean_particle_is_taken_off_only_where_its_form_agrees_with_the_word():
+    from brandpulse.alerts.korean import stem
+
+    assert [stem(w) for w in ("환불이", "결제가", "결제를", "고객센터에서", "앱이")] == ["환불", "결제", "결제", "고객센터", "앱"]
+    assert [stem(w) for w in ("평가", "결과", "속도", "회의", "불만", "도로", "아이")] == ["평가", "결과", "속도", "회의", "불만",
+                                                                                         "도로", "아이"]
