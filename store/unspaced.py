@@ -20,6 +20,9 @@ from brandpulse.store.folding import UNSPACED_LETTERS, searchable
 from brandpulse.store.pg_search import Operators, translated
 
 UNSPACED = re.compile(f"[{UNSPACED_LETTERS}]")
+# Korean is written with spaces but glues its particles to the word ("환불이", "파인브룩에서"): a Korean term is looked
+# for in the index as a prefix, so that 환불 finds 환불이 and 환불을 (and compounds such as 환불금).
+HANGUL = re.compile("[\uac00-\ud7a3]")
 SQL_OPERATORS = Operators(any_of=" OR ", all_of=" AND ", excluding="({} AND NOT {})")
 BESIDE = "beside Chinese, Japanese or Thai terms"
 # Without an index's order or rank: newest stored first for relevance too.
@@ -28,8 +31,10 @@ ORDERS = {"newest": "m.id DESC", "oldest": "m.id", "stored": "m.id", "relevance"
 
 
 def has_unspaced(expression: str) -> bool:
-    """Whether the search `expression` holds a letter of a script written without spaces."""
-    return UNSPACED.search(searchable(expression)) is not None
+    """Whether the search `expression` holds a letter of a script written without spaces, or Korean: it is then
+    read term by term (`unspaced_search`)."""
+    expression = searchable(expression)
+    return UNSPACED.search(expression) is not None or HANGUL.search(expression) is not None
 
 
 def unspaced_search(expression: str, indexed: str, indexed_value: Callable[[str, bool], str],
@@ -42,7 +47,8 @@ def unspaced_search(expression: str, indexed: str, indexed_value: Callable[[str,
     def term(text: str, prefix: bool) -> str:
         name = f"search{len(params)}"
         unspaced = UNSPACED.search(text) is not None
-        params[name] = searchable(text).lower() if unspaced else indexed_value(text, prefix)
+        korean = HANGUL.search(text) is not None
+        params[name] = searchable(text).lower() if unspaced else indexed_value(text, prefix or korean)
         return (substring if unspaced else indexed).format(f":{name}")
 
     return translated(expression, term, SQL_OPERATORS, BESIDE), params

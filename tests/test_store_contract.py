@@ -166,6 +166,24 @@ def test_only_a_text_the_index_reads_otherwise_keeps_a_second_copy_for_search(st
     assert kept == {"wide": "ACME のアプリ", "glued": "Pinebrook のコーヒー"}
 
 
+@pytest.mark.parametrize(("search", "expected"), [
+    ("환불", {"subject", "object", "topic"}),        # the particle glued to the word
+    ("파인브룩", {"at", "of"}),
+    ("환불 NOT 언제", {"subject", "object"}),
+    ('"이중 결제"', {"double"}),
+    ("pinebrook", {"latin"}),
+])
+def test_a_korean_word_is_found_whatever_particle_is_glued_to_it_on_both_backends(store_target, search, expected):
+    db = open_db(store_target)
+    texts = {"subject": "환불이 안 돼요", "object": "환불을 해주세요", "topic": "환불은 언제", "at": "파인브룩에서 샀어요",
+             "of": "파인브룩의 커피", "double": "이중 결제가 됐어요", "latin": "Pinebrook에서 샀어요", "other": "배송이 느려요"}
+    store_mentions.save_mentions(db, [Mention(source="x", external_id=k, text=t, created_at=NOW)
+                                      for k, t in texts.items()], NOW)
+    found = {row["external_id"] for row in iter_mentions(db, MentionFilter(search=search), ("external_id",))}
+    db.close()
+    assert found == expected
+
+
 def test_a_bulk_save_indexes_the_text_as_search_reads_it_on_both_backends(store_target):
     db = open_db(store_target)
     texts = [f"{k} pinebrook coffee" for k in range(store_mentions.BULK_ROWS)] + ["Pinebrookのｺｰﾋｰ"]
