@@ -7,7 +7,6 @@ reads, so classifying a mention still costs one forward pass; the other reads th
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path

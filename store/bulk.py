@@ -9,6 +9,7 @@ from datetime import datetime
 from types import TracebackType
 
 from brandpulse.collectors.base import Mention
+from brandpulse.store.backend import Store
 from brandpulse.store.mentions import SaveResult, save_mentions
 
 BULK_BATCH = 10_000

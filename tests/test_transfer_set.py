@@ -1,6 +1,5 @@
 """A transfer set (`sentiment train --transfer`): unlabelled tweets that the teachers label for the student."""
 
-import json
 import subprocess
 import sys
 from dataclasses import replace
