@@ -163,7 +163,7 @@ def test_a_schema_7_sqlite_store_upgrades_keeping_its_rows_and_search_then_takes
 
     assert marked.exit_code == 0, marked.output
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 11
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 12
     assert conn.execute("SELECT id, external_id, text, answered_by FROM mentions ORDER BY id").fetchall() == [
         (1, "t1", "the refund never came", None), (2, "t2", "charged twice", "dana")]
     assert conn.execute("SELECT rowid FROM mentions_fts WHERE mentions_fts MATCH 'refund'").fetchall() == [(1,)]
@@ -179,7 +179,7 @@ def test_a_schema_7_postgresql_store_upgrades_keeping_its_rows_then_takes_answer
 
     assert answer == store_triage.Answer(1, "dana", "2026-03-06T15:30:00Z", True)
     assert db.execute("SELECT external_id, text FROM mentions").fetchall() == [("t1", "the refund never came")]
-    assert db.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == len(PG_MIGRATIONS) == 11
+    assert db.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == len(PG_MIGRATIONS) == 12
     db.close()
 
 
