@@ -79,14 +79,7 @@ def test_the_emailed_digest_shows_a_change_that_agrees_with_the_two_scores_it_sh
     inbox, port = Inbox(), _free_port()
     config = _config(tmp_path, smtp_port=port)
     _thirds(tmp_path, invoke, config)
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        pipeline = Pipeline(load_config(config), tmp_path / "brandpulse.db")
-        assert pipeline.send_digest(NOW) == ["Acme"]
-        assert pipeline.deliver(NOW).failed == 0
-    finally:
-        controller.stop()
+    _send_digest(tmp_path, config, inbox, port)
 
     (message,) = inbox.messages
     # +33 against +67 is -34, not the -33 of the unrounded difference.
@@ -365,6 +358,18 @@ def test_a_day_without_a_mention_of_any_brand_has_no_empty_share_chart_and_says_
     assert html.count("n/a") == 12  # the table stays: 2 brands x 3 kinds, share and change
 
 
+def _send_digest(tmp_path, config, inbox, port):
+    """Queue NOW's digest of Acme and deliver it through a real SMTP server on `port`, into `inbox`."""
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        pipeline = Pipeline(load_config(config), tmp_path / "brandpulse.db")
+        assert pipeline.send_digest(NOW) == ["Acme"]
+        assert pipeline.deliver(NOW).failed == 0
+    finally:
+        controller.stop()
+
+
 def _send_with_chat(tmp_path, invoke, monkeypatch, server, lines):
     """Ingest `lines` (classifying those without a label), send the digest of DAY through a real SMTP server and a
     real webhook; returns the config, the email and the chat message's text."""
@@ -377,14 +382,7 @@ def _send_with_chat(tmp_path, invoke, monkeypatch, server, lines):
     monkeypatch.setenv("BP_TEST_TEAM_URL", f"json://{server.url.split('://')[1]}/hook")
     (tmp_path / "m.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
     assert invoke("--config", config, "ingest", tmp_path / "m.jsonl").exit_code == 0
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        pipeline = Pipeline(load_config(config), tmp_path / "brandpulse.db")
-        assert pipeline.send_digest(NOW) == ["Acme"]
-        assert pipeline.deliver(NOW).failed == 0
-    finally:
-        controller.stop()
+    _send_digest(tmp_path, config, inbox, port)
     (message,) = inbox.messages
     return config, message, json.loads(server.requests[-1][2])["message"]
 

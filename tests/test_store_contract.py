@@ -27,6 +27,17 @@ TEXTS = {
 }
 
 
+def _found(store_target, texts, search):
+    """The keys of `texts`, stored as mentions of source x, that `search` finds."""
+    db = open_db(store_target)
+    try:
+        store_mentions.save_mentions(db, [Mention(source="x", external_id=k, text=t, created_at=NOW)
+                                          for k, t in texts.items()], NOW)
+        return {row["external_id"] for row in iter_mentions(db, MentionFilter(search=search), ("external_id",))}
+    finally:
+        db.close()
+
+
 @pytest.fixture
 def db(store_target):
     db = open_db(store_target)
@@ -68,14 +79,10 @@ def test_search_semantics_match_on_both_backends(db, search, expected):
     ("lodz", set()),                             # Ł has no accent to drop (no decomposition), on both
 ])
 def test_search_folds_accents_alike_on_both_backends(store_target, search, expected):
-    db = open_db(store_target)
     texts = {"a": "un café noir", "b": "CAFÉ CRÈME", "c": "cafe\u0301 au lait", "d": "naïve coöperation",
              "e": "Łódź office", "f": "Straße"}
-    store_mentions.save_mentions(db, [Mention(source="x", external_id=k, text=t, created_at=NOW)
-                                      for k, t in texts.items()], NOW)
 
-    found = {row["external_id"] for row in iter_mentions(db, MentionFilter(search=search), ("external_id",))}
-    db.close()
+    found = _found(store_target, texts, search)
 
     assert found == expected
 
@@ -90,13 +97,9 @@ def test_search_folds_accents_alike_on_both_backends(store_target, search, expec
     ("acme NOT (refund OR ｐａｙ)", {"b"}),
 ])
 def test_search_folds_full_width_letters_and_digits_alike_on_both_backends(store_target, search, expected):
-    db = open_db(store_target)
     texts = {"a": "ＡＣＭＥ Ｐａｙ is down", "b": "acme 123 works", "c": "ＡＣＭＥ　１２３ refund", "d": "bolt"}
-    store_mentions.save_mentions(db, [Mention(source="x", external_id=k, text=t, created_at=NOW)
-                                      for k, t in texts.items()], NOW)
 
-    found = {row["external_id"] for row in iter_mentions(db, MentionFilter(search=search), ("external_id",))}
-    db.close()
+    found = _found(store_target, texts, search)
 
     assert found == expected
 
@@ -115,14 +118,10 @@ def test_search_folds_full_width_letters_and_digits_alike_on_both_backends(store
 ])
 def test_a_chinese_japanese_or_thai_word_inside_a_longer_run_is_found_on_both_backends(store_target, search,
                                                                                       expected):
-    db = open_db(store_target)
     texts = {"ja": "Pinebrook のコーヒーは最高です", "ja2": "コーヒー 美味しい", "zh": "申请退款三天了 refunds",
              "th": "สาขานี้บริการดีมาก", "th_ja": "最高のสาขา", "en": "coffee is great"}
-    store_mentions.save_mentions(db, [Mention(source="x", external_id=k, text=t, created_at=NOW)
-                                      for k, t in texts.items()], NOW)
 
-    found = {row["external_id"] for row in iter_mentions(db, MentionFilter(search=search), ("external_id",))}
-    db.close()
+    found = _found(store_target, texts, search)
 
     assert found == expected
 
@@ -174,13 +173,10 @@ def test_only_a_text_the_index_reads_otherwise_keeps_a_second_copy_for_search(st
     ("pinebrook", {"latin"}),
 ])
 def test_a_korean_word_is_found_whatever_particle_is_glued_to_it_on_both_backends(store_target, search, expected):
-    db = open_db(store_target)
     texts = {"subject": "환불이 안 돼요", "object": "환불을 해주세요", "topic": "환불은 언제", "at": "파인브룩에서 샀어요",
              "of": "파인브룩의 커피", "double": "이중 결제가 됐어요", "latin": "Pinebrook에서 샀어요", "other": "배송이 느려요"}
-    store_mentions.save_mentions(db, [Mention(source="x", external_id=k, text=t, created_at=NOW)
-                                      for k, t in texts.items()], NOW)
-    found = {row["external_id"] for row in iter_mentions(db, MentionFilter(search=search), ("external_id",))}
-    db.close()
+
+    found = _found(store_target, texts, search)
     assert found == expected
 
 
