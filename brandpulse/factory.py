@@ -45,6 +45,16 @@ CREDENTIALS = {
 }
 
 
+# The sources the built-in collectors write (their SOURCE constants, each its collector's type); a feed writes its own.
+BUILT_IN_SOURCES = ("appstore", "googleplay", "mastodon", "reddit", "twitter")
+
+
+def collector_sources(config: Config) -> dict[str, str]:
+    """Each source the configured collectors may write, by its casefold: the built-in ones' and each feed's."""
+    feeds = [settings.source for settings in config.collectors if settings.type == "feed"]
+    return {name.casefold(): name for name in (*BUILT_IN_SOURCES, *feeds)}
+
+
 def credential(env: Mapping[str, str], name: str) -> str | None:
     """The variable's value without surrounding whitespace (an env file's stray newline or CR would otherwise reach
     the request header, whose error quotes it), None when unset or blank."""

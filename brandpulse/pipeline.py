@@ -20,6 +20,7 @@ from brandpulse.store import brands as store_brands
 from brandpulse.store import bulk as store_bulk
 from brandpulse.store import jobs as store_jobs
 from brandpulse.store import mentions as store_mentions
+from brandpulse.store import queries as store_queries
 from brandpulse.store import recategorize as store_recategorize
 from brandpulse.store import rescore as store_rescore
 from brandpulse.store import state as store_state
@@ -120,6 +121,9 @@ class Pipeline:
         # An imported line's brand as configured when it is one ignoring case ("acme" is Acme): stored as written, it
         # was left out of Acme's digest, alerts and stats while `query --brand Acme` listed it.
         self._configured = {b.name.casefold(): b.name for b in config.brands}
+        # Likewise a line's source as a collector writes it ('Twitter' is twitter): kept as written, one post imported
+        # as 'Twitter' and 'twitter' was stored twice, and `query --source twitter` missed one of them.
+        self._sources = factory.collector_sources(config)
         self._policy = factory.nps_policy(config.sentiment)
         self._brands_synced = False
         # Set by the service on SIGTERM: a long classify pass stops after its batch instead of the whole backlog.
@@ -247,11 +251,13 @@ class Pipeline:
         HTML-escaped (`&amp;`) and read so; without, those holding character references are counted in the report."""
         report = IngestReport()
         with self.session() as db:
+            source_of = self._source_spellings(store_queries.stored_sources(db))
             with store_bulk.BulkWriter(db, now, self._category_of, INGEST_BATCH) as writer:
                 for item in parse_lines(lines, now, unescape_html):
                     if isinstance(item, LineError):
                         report.errors.append(item)
                         continue
+                    item = replace(item, source=source_of.get(item.source.casefold(), item.source.lower()))
                     report.escaped += not unescape_html and has_references(item.text)
                     if item.label is not None and not language_tag(item.lang):  # never classified here: detect it
                         item = replace(item, lang=self.router().detector.detect(item.text))
@@ -265,6 +271,14 @@ class Pipeline:
                         writer.add(replace(item, brand=brand))
             report.new, report.duplicate = writer.new, writer.duplicate
         return report
+
+    def _source_spellings(self, stored: list[str]) -> dict[str, str]:
+        """How ingest writes each source, by its casefold: as a collector writes it, else as the store already holds
+        it (lower-case first), so that a file imported again before sources were folded finds its posts stored."""
+        spellings: dict[str, str] = {}
+        for name in sorted(stored, key=lambda name: name != name.lower()):
+            spellings.setdefault(name.casefold(), name)
+        return spellings | self._sources
 
     def classify(self, now: datetime) -> int:
         """Classify every stored mention that has no sentiment yet; returns how many. Mentions whose language's

@@ -1,5 +1,10 @@
 import json
 import sqlite3
+from datetime import datetime, timezone
+
+from brandpulse.collectors.base import Mention
+from brandpulse.store import mentions as store_mentions
+from brandpulse.store import open_db
 
 
 def _line(**fields):
@@ -185,3 +190,32 @@ def test_a_brand_named_in_japanese_or_thai_text_without_a_space_around_it_is_mat
     assert "1 matched no brand" in result.output
     brands = dict(sqlite3.connect(demo_dir / "brandpulse.db").execute("SELECT external_id, brand FROM mentions"))
     assert brands == {"ja": "Pinebrook Coffee", "ja2": "Pinebrook Coffee", "th": "Pinebrook Coffee", "no": None}
+
+
+def test_ingest_stores_a_source_as_its_collector_writes_it_so_one_post_is_stored_once(demo_dir, invoke):
+    source = _write(demo_dir / "in.jsonl", [
+        _line(**{**GOOD, "source": "Twitter"}), _line(**{**GOOD, "source": "twitter"}),
+        _line(**{**GOOD, "source": "TWITTER", "id": "2"}), _line(**{**GOOD, "source": "Blog", "id": "3"})])
+
+    result = invoke("ingest", source, "--no-classify")
+
+    assert "3 new, 1 duplicate" in result.output
+    stored = sqlite3.connect(demo_dir / "brandpulse.db").execute("SELECT external_id, source FROM mentions")
+    assert sorted(stored) == [("1", "twitter"), ("2", "twitter"), ("3", "blog")]
+    assert "1" in invoke("query", "--source", "Twitter", "--columns", "external_id", "--format", "csv").stdout
+
+
+def test_ingest_keeps_the_spelling_a_store_already_holds_for_a_source_no_collector_writes(demo_dir, invoke):
+    # Imported as written before sources were folded: the same file imported again finds its posts stored.
+    now = datetime(2026, 3, 2, tzinfo=timezone.utc)
+    db = open_db(demo_dir / "brandpulse.db")
+    store_mentions.save_mentions(db, [Mention(source="Forum", external_id="1", text=GOOD["text"], created_at=now,
+                                              brand="Pinebrook Coffee")], now)
+    db.close()
+    source = _write(demo_dir / "in.jsonl", [_line(**GOOD), _line(**{**GOOD, "source": "FORUM", "id": "2"})])
+
+    result = invoke("ingest", source, "--no-classify")
+
+    assert "1 new, 1 duplicate" in result.output
+    stored = sqlite3.connect(demo_dir / "brandpulse.db").execute("SELECT external_id, source FROM mentions")
+    assert sorted(stored) == [("1", "Forum"), ("2", "Forum")]

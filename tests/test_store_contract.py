@@ -475,3 +475,17 @@ def test_posts_seen_again_use_up_no_ids_so_new_ones_are_numbered_on_as_on_sqlite
     assert [row[0] for row in rows[:300]] == [str(k) for k in range(300)]
     assert [tuple(row) for row in rows[300:]] == [("301", "B", 301), ("300", "B", 302), ("302", "B", 303),
                                                    ("303", "B", 304), ("5", "C", 305), ("5", None, 306)]
+
+
+def test_source_filter_ignores_case_and_reads_every_stored_spelling(store_target):
+    # 'Twitter' and 'TWITTER': imported as written before ingest folded sources; each spelling is read.
+    db = open_db(store_target)
+    store_mentions.save_mentions(db, [Mention(source=source, external_id=key, text="acme", created_at=NOW, brand="B")
+                                      for key, source in (("1", "twitter"), ("2", "Twitter"), ("3", "TWITTER"),
+                                                          ("4", "reddit"), ("5", "twitterish"))], NOW)
+
+    found = {name: {row["external_id"] for row in iter_mentions(db, MentionFilter(source=name), ("external_id",))}
+             for name in ("Twitter", "twitter", "REDDIT", "mastodon")}
+    db.close()
+
+    assert found == {"Twitter": {"1", "2", "3"}, "twitter": {"1", "2", "3"}, "REDDIT": {"4"}, "mastodon": set()}
