@@ -525,6 +525,10 @@ class StoreConfig(Strict):
         return self.url or self.path
 
 
+# The sources the built-in collectors write (their SOURCE constants, each its collector's type); a feed writes its own.
+BUILT_IN_SOURCES = ("appstore", "googleplay", "mastodon", "reddit", "twitter")
+
+
 class Config(Strict):
     """The whole configuration; relative paths are resolved against the config file's folder."""
 
@@ -551,6 +555,19 @@ class Config(Strict):
         if repeated:
             raise ValueError(f"{info.field_name} names must be unique{how}; repeated: {', '.join(repeated)}")
         return items
+
+    @model_validator(mode="after")
+    def _sources_one_spelling(self) -> Config:
+        # A source is one ignoring case (ingest and replay store 'Trustpilot' as a feed configured 'trustpilot' writes
+        # it): two spellings side by side would leave which one the store gets to whichever collector is listed last.
+        names = [*BUILT_IN_SOURCES, *(item.source for item in self.collectors if isinstance(item, FeedCollectorConfig))]
+        clashes = sorted({" and ".join(sorted({n for n in names if n.casefold() == name.casefold()})) for name in names
+                          if any(other.casefold() == name.casefold() and other != name for other in names)})
+        if clashes:
+            raise ValueError(f"feed sources must differ from each other and from the built-in sources "
+                             f"({', '.join(BUILT_IN_SOURCES)}) in more than case; spelled two ways: "
+                             f"{', '.join(clashes)}")
+        return self
 
     @model_validator(mode="after")
     def _collector_brands_exist(self) -> Config:

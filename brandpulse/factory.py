@@ -14,6 +14,7 @@ from brandpulse.alerts.health import HealthRule
 from brandpulse.alerts.spike import SpikeRule
 from brandpulse.alerts.transports import FileTransport, SmtpTransport
 from brandpulse.config import (
+    BUILT_IN_SOURCES,
     AppStoreCollectorConfig,
     CollectorConfig,
     Config,
@@ -43,10 +44,6 @@ CREDENTIALS = {
     "twitter": ("TWITTER_BEARER_TOKEN",),
     "reddit": ("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET", "REDDIT_USER_AGENT"),
 }
-
-
-# The sources the built-in collectors write (their SOURCE constants, each its collector's type); a feed writes its own.
-BUILT_IN_SOURCES = ("appstore", "googleplay", "mastodon", "reddit", "twitter")
 
 
 def collector_sources(config: Config) -> dict[str, str]:

@@ -30,7 +30,7 @@ from brandpulse.channels import log_disabled, resolve_channels
 from brandpulse.config import Config
 from brandpulse.delivery import DeliveryReport, deliver
 from brandpulse.logging_setup import mask, secret_values
-from brandpulse.collectors.base import CollectorError, RetryLater, dated_by_now
+from brandpulse.collectors.base import CollectorError, Mention, RetryLater, dated_by_now
 from brandpulse.collectors.brands import BrandMatcher, by_own_account
 from brandpulse.collectors.jsonl import LineError, parse_lines
 from brandpulse.collectors.markup import has_references
@@ -70,6 +70,11 @@ class CollectReport:
     def skipped_of(self, job: str) -> datetime | None:
         """Until when job `collect:<collector>` did nothing, as its source asked; None when it ran."""
         return self.skipped.get(job.partition(":")[2])
+
+
+def _spelled(mention: Mention, source_of: dict[str, str]) -> Mention:
+    """`mention` with its source as the store writes it (`source_of`, by casefold), else in lower case."""
+    return replace(mention, source=source_of.get(mention.source.casefold(), mention.source.lower()))
 
 
 def _record_failure(db: Any, report: CollectReport, state_name: str, error: str, now: datetime) -> None:
@@ -198,6 +203,7 @@ class Pipeline:
         one whose source asked to wait (HTTP 429, 503 with Retry-After) is skipped until then, across restarts."""
         report = CollectReport()
         with self.session() as db:
+            source_of = self._source_spellings(store_queries.stored_sources(db))
             for settings in self.config.collectors:
                 if (only is not None and settings.name != only) or settings.name in self._disabled:
                     continue
@@ -208,12 +214,15 @@ class Pipeline:
                     continue
                 collector = factory.build_collector(settings, now)
                 for query in self._queries:
-                    if self._collect_brand(db, report, collector, query, now):
+                    if self._collect_brand(db, report, collector, query, now, source_of):
                         break  # the source asked to wait: the other brands' requests would be refused too
         return report
 
-    def _collect_brand(self, db: Any, report: CollectReport, collector: Any, query: Any, now: datetime) -> bool:
-        """Collect one brand and save what was read; True when the source asked to wait (the collector is deferred)."""
+    def _collect_brand(self, db: Any, report: CollectReport, collector: Any, query: Any, now: datetime,
+                       source_of: dict[str, str]) -> bool:
+        """Collect one brand and save what was read; True when the source asked to wait (the collector is deferred).
+        Each source is stored as ingest stores it (`source_of`, by casefold), so that a replayed 'Trustpilot' post
+        is the one a feed configured 'trustpilot' read, not a second copy."""
         state_name = f"{collector.name}:{query.brand}"
         try:
             result = collector.collect(query, store_state.collector_cursor(db, state_name))
@@ -225,7 +234,8 @@ class Pipeline:
                       exc_info=not isinstance(exc, CollectorError))
             _record_failure(db, report, state_name, error, now)
             return self._defer(db, report, collector.name, exc)
-        mentions = [dated_by_now(mention, now) for mention in result.mentions if not by_own_account(mention, query)]
+        mentions = [dated_by_now(_spelled(mention, source_of), now) for mention in result.mentions
+                    if not by_own_account(mention, query)]
         saved = store_mentions.save_mentions(db, mentions, now, state_name, result.cursor, self._category_of,
                                              whole=result.error is None)
         if result.error is not None:  # stopped part-way: what it read is saved, the failure recorded too

@@ -433,3 +433,32 @@ def test_a_store_holding_a_feeds_ids_as_an_older_release_wrote_them_stores_nothi
                                  ("u2", "2026-11-20T13:30:00Z")]
     cursor = json.loads({s["name"]: s for s in collector_states(pipeline.open())}["forum:Pinebrook Coffee"]["cursor"])
     assert cursor["undated"] == [f"{address}u2", f"{address}u1"] and cursor["ids"] == [f"{address}2"]
+
+
+def test_a_feeds_post_replayed_or_imported_in_another_case_of_its_source_is_stored_once_as_configured(tmp_path, server):
+    guid = "https://reviews.example/r/1"
+    rss = (f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><guid>{guid}</guid>'
+           f'<title>Pinebrook is lovely</title><pubDate>Fri, 20 Nov 2026 10:00:00 GMT</pubDate></item></channel></rss>')
+    server.route("/feed", Reply(200, rss.encode(), {"Content-Type": "application/rss+xml"}))
+    line = '{"source": "%s", "id": "%s", "text": "Pinebrook is lovely", "created_at": "2026-11-20T10:00:00Z"}'
+    (tmp_path / "replay.jsonl").write_text(line % ("trustpilot", guid) + "\n" + line % ("TWITTER", "7") + "\n")
+    config = config_with(tmp_path, f"""
+  - {{type: feed, name: tp, url: "{server.url}/feed", source: Trustpilot, timeout: 2}}
+  - {{type: replay, name: old, path: "{tmp_path / 'replay.jsonl'}"}}
+""")
+    pipeline = Pipeline(config, tmp_path / "db.sqlite")
+    assert pipeline.collect(NOW).new == 2
+    assert pipeline.ingest([line % ("TRUSTPILOT", guid)], NOW).duplicate == 1
+    rows = pipeline.open().execute("SELECT source, external_id FROM mentions ORDER BY source").fetchall()
+    assert [tuple(row) for row in rows] == [("Trustpilot", guid), ("twitter", "7")]
+
+
+def test_feed_sources_spelled_two_ways_are_refused_at_start_up(tmp_path):
+    two_ways = r"in more than case; spelled two ways: Trustpilot and trustpilot, Twitter and twitter"
+    with pytest.raises(ConfigError, match=two_ways):
+        config_with(tmp_path, """
+  - {type: feed, name: a, url: "https://a.example/rss", source: Trustpilot}
+  - {type: feed, name: b, url: "https://b.example/rss", source: trustpilot}
+  - {type: feed, name: c, url: "https://c.example/rss", source: Twitter}
+  - {type: feed, name: d, url: "https://d.example/rss", source: twitter}
+""")
