@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import os
 import sys
 from collections.abc import Iterable
 from datetime import datetime, timezone
@@ -34,7 +35,35 @@ def _store_target(ctx: click.Context, param: click.Parameter, value: str | None)
     return value
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# How a shell reports a command ended by SIGPIPE (128 + 13), as `yes | head -1` leaves `yes`.
+CLOSED_PIPE_EXIT = 141
+
+
+class QuietPipeGroup(click.Group):
+    """The command group; a reader that stops early (`| head -1`) ends any command quietly, as with other tools."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the command; on a closed stdout, exit with CLOSED_PIPE_EXIT and no traceback or message."""
+        try:
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # output still buffered meets the closed pipe here, not in Python's exit-time flush
+            return result
+        except BrokenPipeError:
+            _stdout_to_devnull()
+            ctx.exit(CLOSED_PIPE_EXIT)
+
+
+def _stdout_to_devnull() -> None:
+    """Point stdout at /dev/null: the interpreter flushes it at exit, and a closed pipe would fail that flush."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # a stdout without a file (a test runner's) has nothing to flush into a pipe
+        pass
+
+
+@click.group(cls=QuietPipeGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=DEFAULT_CONFIG,
               envvar="BRANDPULSE_CONFIG", show_default=True, help="Configuration file (env BRANDPULSE_CONFIG).")
 @click.option("--db", "db_path", default=None, envvar="BRANDPULSE_DB", metavar="PATH|URL", callback=_store_target,

@@ -1,6 +1,9 @@
 import io
+import subprocess
+import sys
 import tracemalloc
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -8,6 +11,8 @@ from brandpulse.commands.output import write_rows
 from brandpulse.store import open_db
 from brandpulse.store.queries import MENTION_COLUMNS, MentionFilter, iter_mentions
 from tests.store_seed import mention, seed
+
+REPO = Path(__file__).resolve().parents[1]
 
 NOW = datetime(2026, 3, 2, 12, tzinfo=timezone.utc)
 
@@ -56,3 +61,15 @@ def test_the_table_shows_control_and_direction_characters_of_a_post_instead_of_o
     shown = out.getvalue().splitlines()[2]
     assert not any(c in shown for c in "\x00\x1b\u202e\u2066") and shown.count("\ufffd") == 4
     assert "red" in shown and "evil" in shown  # the text itself stays readable
+
+
+@pytest.mark.parametrize("command", [["export", "--format", "csv"], ["query", "--format", "jsonl", "--limit", "10000"],
+                                     ["query", "--limit", "10000"]])
+def test_a_reader_that_stops_early_ends_the_command_quietly_as_other_unix_tools(stores, command):
+    # `brandpulse export | head -1`: the pipe closes long before 10,000 rows are written.
+    args = [sys.executable, "-m", "brandpulse", "--config", str(REPO / "config.yaml"), "--db", str(stores[10_000])]
+    proc = subprocess.Popen(args + command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.readline()
+    proc.stdout.close()
+    stderr = proc.stderr.read()
+    assert proc.wait(timeout=60) == 141 and stderr == b""
