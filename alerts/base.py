@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -60,6 +60,19 @@ def floor_to(moment: datetime, width: timedelta) -> datetime:
     """The start of the bucket of `width` holding `moment` (buckets aligned on the Unix epoch)."""
     seconds = width.total_seconds()
     return datetime.fromtimestamp(moment.timestamp() // seconds * seconds, moment.tzinfo)
+
+
+def days_earlier(moment: datetime, back: int, zone: tzinfo, width: timedelta) -> datetime | None:
+    """The start of the bucket of `width` holding `moment`'s wall-clock time in `zone` `back` days earlier (after
+    the clocks change, a UTC hour earlier or later); None where the clocks skipped that time."""
+    if zone is timezone.utc:
+        return moment - back * timedelta(days=1)
+    wall = moment.astimezone(zone).replace(tzinfo=None) - back * timedelta(days=1)
+    shifted = wall.replace(tzinfo=zone).astimezone(timezone.utc)
+    if shifted.astimezone(zone).replace(tzinfo=None) != wall:
+        return None
+    # A 2h bucket, shifted by the hour the clocks moved, lies inside one of the buckets of that day.
+    return floor_to(shifted, width)
 
 
 def ambiguous(local: datetime) -> bool:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 
-from brandpulse.alerts.base import Alert, from_iso, wall_clock
+from brandpulse.alerts.base import Alert, days_earlier, from_iso, wall_clock
 from brandpulse.alerts.spike import describe_width
 
 
@@ -124,29 +124,45 @@ def check_health(
 
 def activity_at(
     source: str, counts: Sequence[int], index: int, width: timedelta, rule: HealthRule, days: int,
+    origin: datetime | None = None, zone: tzinfo = timezone.utc,
 ) -> SourceActivity | None:
-    """The activity of `source` in the silence window ending before bucket `index` of its `counts`; None without one."""
+    """The activity of `source` in the silence window ending before bucket `index` of its `counts`; None without one.
+
+    The earlier windows end at the same wall-clock time of `zone` (bucket 0 of `counts` starts at `origin`): a source
+    with Berlin's hours posts from 09:00 Berlin time, an hour earlier in UTC after the clocks go forward."""
     span = max(1, int(rule.silence / width))
     if index < span:
         return None
-    per_day = int(timedelta(days=1) / width)
-    ends = (index - back * per_day for back in range(1, days + 1))
-    return SourceActivity(source, sum(counts[index - span:index]), [sum(counts[end - span:end]) for end in ends if end >= span])
+    ends = (earlier_end(index, back, width, origin, zone) for back in range(1, days + 1))
+    earlier = [sum(counts[end - span:end]) for end in ends if end is not None and span <= end <= len(counts)]
+    return SourceActivity(source, sum(counts[index - span:index]), earlier)
+
+
+def earlier_end(index: int, back: int, width: timedelta, origin: datetime | None, zone: tzinfo) -> int | None:
+    """The bucket index `back` days before bucket `index` on the wall clock of `zone`; None where the clocks skipped
+    that time."""
+    if origin is None or zone is timezone.utc:
+        return index - back * int(timedelta(days=1) / width)
+    end = days_earlier(origin + index * width, back, zone, width)
+    return None if end is None else int((end - origin) / width)
 
 
 def replay_silence(
     counts: dict[str, Sequence[int]], first_end: datetime, steps: int, offset: int, width: timedelta, rule: HealthRule,
-    days: int,
+    days: int, zone: tzinfo = timezone.utc,
 ) -> list[Alert]:
     """The silence alerts a live check at the end of each of `steps` buckets would have raised, cooldowns included.
 
-    `counts` are per-source bucket counts whose bucket `offset` ends at `first_end`.
+    `counts` are per-source bucket counts whose bucket `offset` starts at `first_end` (the window before it ends
+    there); earlier days on `zone`'s wall clock.
     """
     found: list[Alert] = []
     last_ends: dict[str, datetime] = {}
+    origin = first_end - offset * width
     for step in range(steps):
         end = first_end + step * width
-        activities = [activity_at(source, series, offset + step, width, rule, days) for source, series in counts.items()]
+        activities = [activity_at(source, series, offset + step, width, rule, days, origin, zone)
+                      for source, series in counts.items()]
         for alert in check_health(activities, [], end, rule, last_ends):
             last_ends[alert.source or ""] = alert.window_end
             found.append(alert)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone, tzinfo
 
-from brandpulse.alerts.base import Alert, Bucket, floor_to
+from brandpulse.alerts.base import Alert, Bucket, days_earlier
 
 DAY = timedelta(days=1)
 # Never expect less than this: a quiet hour is not evidence that a single complaint is a storm.
@@ -127,14 +127,7 @@ class SeriesIndex:
     def _earlier(self, start: datetime, back: int) -> datetime | None:
         """The start of the bucket holding `start`'s wall-clock time `back` days earlier; None where the clocks
         skipped that time."""
-        if self.zone is timezone.utc:
-            return start - back * DAY
-        wall = start.astimezone(self.zone).replace(tzinfo=None) - back * DAY
-        moment = wall.replace(tzinfo=self.zone).astimezone(timezone.utc)
-        if moment.astimezone(self.zone).replace(tzinfo=None) != wall:
-            return None
-        # A 2h bucket, shifted by the hour the clocks moved, lies inside one of the buckets of that day.
-        return floor_to(moment, self.width)
+        return days_earlier(start, back, self.zone, self.width)
 
     def weekday_factor(self, day: date, days: int) -> float:
         """How busy `day`'s weekday usually is against the average day, shrunk towards 1 by one pseudo-week."""

@@ -94,8 +94,8 @@ def detect(
 
 
 def spike_zone(name: str) -> tzinfo:
-    """The zone whose wall clock the spike rule's hours of the day and weekdays follow (UTC's own tzinfo for UTC, on
-    which the rule takes its faster path)."""
+    """The zone whose wall clock the spike rule's hours of the day and weekdays and the silence check's earlier days
+    follow (UTC's own tzinfo for UTC, on which the rules take their faster path)."""
     return timezone.utc if name == "UTC" else ZoneInfo(name)
 
 
@@ -145,6 +145,9 @@ def _source_history(config: Config, db: Any, since: datetime, until: datetime):
     rule = factory.health_rule(config)
     width = config.alerts.spike.bucket
     origin = since - timedelta(days=config.alerts.health.history_days) - rule.silence
+    if spike_zone(config.digest.timezone) is not timezone.utc:
+        # The same wall-clock window on the oldest day lies an hour earlier in UTC before the clocks went back.
+        origin -= timedelta(days=1)
     return rule, width, origin, store_alerts.source_bucket_counts(db, origin, until, width)
 
 
@@ -159,9 +162,12 @@ def health_alerts(config: Config, db: Any, until: datetime, now: datetime, statu
     settings = config.alerts.health
     if not settings.enabled:
         return []
-    rule, width, _, counts = _source_history(config, db, until, until)
+    rule, width, origin, counts = _source_history(config, db, until, until)
+    # The same window on earlier days is that of the wall clock where the team and the sources' posters live: counted
+    # in UTC, a Berlin source's quiet evening hour was compared with its busy 17:00 for half the year.
+    zone = spike_zone(config.digest.timezone)
     activities = [
-        alerts_health.activity_at(source, series, len(series), width, rule, settings.history_days)
+        alerts_health.activity_at(source, series, len(series), width, rule, settings.history_days, origin, zone)
         for source, series in counts.items()
     ]
     return alerts_health.check_health(
@@ -309,4 +315,4 @@ def replay_silence(config: Config, db: Any, since: datetime, until: datetime) ->
     rule, width, origin, counts = _source_history(config, db, since, until)
     offset = int((since - origin) / width) + 1  # the bucket ending at since + width
     return alerts_health.replay_silence(counts, since + width, int((until - since) / width), offset, width, rule,
-                                        settings.history_days)
+                                        settings.history_days, spike_zone(config.digest.timezone))

@@ -412,3 +412,46 @@ def test_the_spike_rule_compares_an_hour_with_the_same_hour_on_the_digest_zones_
     # Summer time began on 29 March: the 09:00 rush starts at 07:00Z. Counted in UTC, that hour was compared with
     # the quiet 08:00 of the weeks before, and alerted twice, with nothing unusual on Berlin's clock.
     assert [f"{a.window_start:%Y-%m-%dT%H:%M:%SZ}" for a in alerts if a.kind == "spike"] == fired
+
+
+def _berlin_office_hours(path, first, days):
+    """JSON lines of one source posting 10 mentions each hour from 09:00 to 18:00 on Berlin's wall clock for `days`
+    days, then none (its collector broke)."""
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    lines = []
+    for day in range(days):
+        for hour in range(9, 18):
+            local = datetime.combine(first + timedelta(days=day), time(hour), ZoneInfo("Europe/Berlin"))
+            for k in range(10):
+                lines.append(json.dumps({"source": "forum", "id": f"f{day}-{hour}-{k}", "brand": "Acme",
+                                         "text": f"acme coffee is nice #{day}-{hour}-{k}", "label": "positive",
+                                         "created_at": f"{local.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%SZ}"}))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("zone, fired", [
+    ("Europe/Berlin", ["2026-03-31T08:00:00Z"]),
+    ("UTC", ["2026-03-29T22:00:00Z", "2026-03-30T22:00:00Z", "2026-03-31T22:00:00Z"]),
+])
+def test_the_silence_check_compares_a_window_with_the_same_hours_on_the_digest_zones_clock_across_a_clock_change(
+        tmp_path, invoke, zone, fired):
+    from datetime import date
+
+    from tests.alert_streams import CONFIG
+    from tests.conftest import write_config
+
+    config = write_config(tmp_path / "config.yaml", CONFIG.format(extra=f"digest: {{timezone: {zone}}}\n"))
+    _berlin_office_hours(tmp_path / "mentions.jsonl", date(2026, 3, 15), 16)  # until 30 March
+    assert invoke("--config", config, "ingest", tmp_path / "mentions.jsonl", "--no-classify").exit_code == 0
+
+    result = invoke("--config", config, "alerts", "backtest", "--since", "2026-03-29T00:00:00Z",
+                    "--until", "2026-04-01T00:00:00Z")
+
+    # Summer time began on 29 March: the forum posts from 07:00Z, no longer 08:00Z, and stops at 16:00Z, not 17:00Z.
+    # Compared in UTC, 16:00-22:00Z of the days before held Berlin's busy 17:00, so every evening was 'silent' (and
+    # the false alert's cooldown hid the real outage of 31 March); on Berlin's clock that evening is always quiet,
+    # and the outage alerts at 10:00 once the forum's usual 09:00 hour passed without a post.
+    alerts = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [a["window_end"] for a in alerts if a["kind"] == "health"] == fired
