@@ -85,6 +85,24 @@ _CLAUSES = {
 _FLAGS = ("to_answer", "unanswered", "no_brand")  # clauses without a parameter: used when true
 
 
+# The language filter's clause (mentions aliased m), with the parameters lang_params gives; stats reads it too.
+LANG_CLAUSE = _CLAUSES["lang"]
+
+
+def lang_params(lang: str) -> dict[str, str]:
+    """The parameters of LANG_CLAUSE selecting the ISO 639-1 language `lang`."""
+    # Tags are stored as collectors wrote them: Twitter's Hebrew is "iw", the code withdrawn for "he".
+    withdrawn = next((old for old, new in WITHDRAWN_CODES.items() if new == lang), lang)
+    return {"lang": lang, "lang_dash": f"{lang}-", "lang_underscore": f"{lang}_", "withdrawn": withdrawn,
+            "withdrawn_dash": f"{withdrawn}-", "withdrawn_underscore": f"{withdrawn}_"}
+
+
+def source_clause(source: str, sources: Sequence[str] = ()) -> tuple[str, dict[str, Any]]:
+    """The clause (mentions aliased m) and parameters selecting the source `source`, read in each of its stored
+    spellings `sources` (source_spellings), `source` itself when not given."""
+    return brand_in("m.source", sources or (source,), "source")
+
+
 def mentions_sql(
     dialect: Dialect, f: MentionFilter, columns: Sequence[str] = DEFAULT_COLUMNS, order: str = "newest",
     limit: int | None = None, brands: Sequence[str] = (), sources: Sequence[str] = (),
@@ -96,10 +114,7 @@ def mentions_sql(
     params.update(since=f.since and to_db(f.since), until=f.until and to_db(f.until),
                   **{flag: getattr(f, flag) or None for flag in _FLAGS})
     if f.lang is not None:
-        # Tags are stored as collectors wrote them: Twitter's Hebrew is "iw", the code withdrawn for "he".
-        withdrawn = next((old for old, new in WITHDRAWN_CODES.items() if new == f.lang), f.lang)
-        params.update(lang_dash=f"{f.lang}-", lang_underscore=f"{f.lang}_", withdrawn=withdrawn,
-                      withdrawn_dash=f"{withdrawn}-", withdrawn_underscore=f"{withdrawn}_")
+        params.update(lang_params(f.lang))
     used = [clause for name, clause in _CLAUSES.items() if params[name] is not None]
     params = {k: v for k, v in params.items() if v is not None and k not in _FLAGS}
     if f.brand is not None:
@@ -107,7 +122,7 @@ def mentions_sql(
         used.insert(0, clause)
         params.update(names)
     if f.source is not None:
-        clause, names = brand_in("m.source", sources or (f.source,), "source")
+        clause, names = source_clause(f.source, sources)
         used.insert(0, clause)
         params.update(names)
     source, orders = "mentions m", ORDERS

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
@@ -14,6 +15,7 @@ from brandpulse.sentiment.nps import COMPLAINT_THRESHOLD
 from brandpulse.store.backend import Dialect, Store
 from brandpulse.store.brands import brand_in, brand_spellings
 from brandpulse.store.errors import QueryError, StoreError, ZoneError
+from brandpulse.store.queries import LANG_CLAUSE, lang_params, source_clause, source_spellings
 from brandpulse.store.timestamps import bucket_start, from_db, local_bucket, next_bucket, to_db
 
 # A complaint to answer, as every count of them reads it: the head's threshold, and no promoter (a promoter's label or
@@ -46,7 +48,7 @@ STATS_SQL = f"""
                      count(*) FILTER (WHERE label = 'neutral') AS neutral,
                      count(*) FILTER (WHERE label = 'negative') AS negative,
                      {CATEGORY_COUNTS}
-              FROM mentions{{where}} GROUP BY brand, bucket) AS buckets
+              FROM mentions m{{where}} GROUP BY brand, bucket) AS buckets
         ORDER BY brand, bucket"""
 
 
@@ -59,22 +61,32 @@ def check_zone(zone: str) -> ZoneInfo:
                          "or UTC") from None
 
 
+@dataclass(frozen=True)
+class Only:
+    """The mentions a stats series counts beyond brand and window: one source in its stored spellings
+    (queries.source_spellings), one ISO 639-1 language; as `query --source/--lang` reads them."""
+
+    sources: tuple[str, ...] = ()
+    lang: str | None = None
+
+
 def stats_sql(
     dialect: Dialect, by: str, brand: str | Sequence[str] | None = None, since: datetime | None = None,
-    until: datetime | None = None, no_brand: bool = False, zone: str = "UTC",
+    until: datetime | None = None, no_brand: bool = False, zone: str = "UTC", only: Only = Only(),
 ) -> tuple[str, dict[str, Any]]:
     """The aggregate query behind `sentiment_stats`, and its parameters, in `dialect`; `brand` may be the several
-    stored spellings of one (brands.brand_spellings); `no_brand`: only the mentions stored without a brand; buckets
-    are cut in the time zone `zone` and come back as the stored-form UTC text of their start."""
+    stored spellings of one (brands.brand_spellings); `no_brand`: only the mentions stored without a brand; `only`:
+    a source and a language; buckets are cut in the time zone `zone` and come back as the stored-form UTC text of
+    their start."""
     if by not in BUCKETS:
         raise StoreError(f"unknown bucket {by!r}; choose from {', '.join(BUCKETS)}")
     check_zone(zone)
-    clauses, params = _window(brand, since, until, no_brand)
+    clauses, params = _window(brand, since, until, no_brand, only)
     return _stats_query(dialect.bucket(by, "created_at", zone), clauses), {**params, "zone": zone}
 
 
 def _window(brand: str | Sequence[str] | None, since: datetime | None, until: datetime | None,
-            no_brand: bool) -> tuple[list[str], dict[str, Any]]:
+            no_brand: bool, only: Only = Only()) -> tuple[list[str], dict[str, Any]]:
     """The WHERE clauses (constants and brand_in's bound names) selecting the mentions of a stats window, and their
     parameters."""
     names = [brand] if isinstance(brand, str) else list(brand or ())
@@ -87,6 +99,13 @@ def _window(brand: str | Sequence[str] | None, since: datetime | None, until: da
     params.update({name: to_db(value) for name, value in (("since", since), ("until", until)) if value is not None})
     clauses += ["brand IS NULL"] if no_brand else []
     clauses += [f"created_at {op} :{name}" for name, op in (("since", ">="), ("until", "<")) if name in params]
+    if only.sources:
+        clause, source_params = source_clause(only.sources[0], only.sources)
+        clauses.append(clause)
+        params.update(source_params)
+    if only.lang is not None:
+        clauses.append(LANG_CLAUSE)
+        params.update(lang_params(only.lang))
     return clauses, params
 
 
@@ -109,10 +128,10 @@ _SUMMED = tuple(column for column in _SQL_COLUMNS[2:] if column != "nss")
 
 
 def _folded_rows(db: Store, by: str, spellings: list[str], since: datetime | None, until: datetime | None,
-                 no_brand: bool, zone: str) -> list[dict[str, Any]]:
+                 no_brand: bool, zone: str, only: Only = Only()) -> list[dict[str, Any]]:
     """STATS_SQL's rows on SQLite in `zone`, from counts by UTC hour; an hour a bucket boundary cuts (a zone of
     half-hour offsets) is read row by row with bp_bucket."""
-    clauses, params = _window(spellings, since, until, no_brand)
+    clauses, params = _window(spellings, since, until, no_brand, only)
     hourly = db.execute(_stats_query(_UTC_HOUR, clauses), params).fetchall()
     folded: dict[tuple[str | None, str], list[int]] = {}
     straddling = sorted({hour for _, hour, *_ in hourly if _hour_bucket(hour, by, zone) is None})
@@ -186,6 +205,8 @@ def sentiment_stats(
     no_brand: bool = False,
     now: datetime | None = None,
     zone: str = "UTC",
+    source: str | None = None,
+    lang: str | None = None,
 ) -> list[dict[str, Any]]:
     """One row per brand and bucket, empty buckets included (zero counts, `nss` None), from `since` (or the brand's
     first bucket) to `until` (or its last); `nss` is %promoters - %detractors of the classified mentions. Without
@@ -193,16 +214,18 @@ def sentiment_stats(
     `no_brand` reads only the mentions stored without a brand, as one series of brand None; `partial` is true for a
     bucket the window (`since`, `until`, or `now` for one still in progress) covers only in part;
     `unclassified` counts the mentions in `total` the classifier has not read yet. Buckets follow the wall clock of
-    the IANA time zone `zone` (ZoneError for one it cannot use)."""
+    the IANA time zone `zone` (ZoneError for one it cannot use). `source` (ignoring case, every stored spelling)
+    and `lang` (ISO 639-1, regional tags included) count only those mentions, as `query --source/--lang` lists them."""
     tz = check_zone(zone)
     # In UTC: Python compares two datetimes of one zone by their wall clock, and 01:30 comes twice in an autumn night.
     since, until, now = (moment and moment.astimezone(timezone.utc) for moment in (since, until, now))
     spellings = list(brand_spellings(db, brand)) if brand is not None else []
+    only = Only(source_spellings(db, source) if source is not None else (), lang)
     try:
         if db.dialect.name == "sqlite" and zone != "UTC":
-            rows = _folded_rows(db, by, spellings, since, until, no_brand, zone)
+            rows = _folded_rows(db, by, spellings, since, until, no_brand, zone, only)
         else:
-            sql, params = stats_sql(db.dialect, by, spellings, since, until, no_brand, zone)
+            sql, params = stats_sql(db.dialect, by, spellings, since, until, no_brand, zone, only)
             rows = [dict(zip(_SQL_COLUMNS, row)) for row in db.execute(sql, params).fetchall()]
             rows = _rekeyed(rows, by, zone) if zone != "UTC" else rows
         # Sorted here, not by the database: PostgreSQL puts NULL last and follows its locale's collation, SQLite

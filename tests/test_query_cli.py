@@ -795,3 +795,29 @@ def test_a_column_given_twice_is_a_usage_error_naming_it(invoke, store_path, com
 
     # Was: CSV with two id columns, where JSON kept one.
     assert result.exit_code == 2 and "column(s) given more than once: id" in result.output
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", "Asia/Kolkata"])
+@pytest.mark.parametrize("args", [("--source", "Reddit"), ("--lang", "en"), ("--lang", "HE"),
+                                  ("--source", "twitter", "--lang", "de"), ("--source", "nowhere")])
+def test_stats_source_and_lang_count_what_query_lists_in_every_zone_on_both_backends(invoke, store_target, zone, args):
+    start = datetime(2026, 3, 1, 22, 15, tzinfo=timezone.utc)  # around midnight in Berlin, half past in Kolkata
+    spec = [("twitter", "en"), ("reddit", "en-GB"), ("twitter", "de"), ("appstore", "en_US"), ("reddit", "iw"),
+            ("twitter", None), ("reddit", "de")]
+    path = seed(store_target, [mention(i, "x", start + timedelta(minutes=25 * i), "neutral", source=source, lang=lang)
+                               for i, (source, lang) in enumerate(spec * 3)])
+    window = ("--since", "2026-03-01T00:00:00Z", "--until", "2026-03-04T00:00:00Z", "--tz", zone)
+
+    listed = _json(invoke, path, "query", "--all", *window, *args)
+    rows = _json(invoke, path, "stats", "--by", "hour", *window, *args)
+    days = _json(invoke, path, "stats", "--by", "day", *window, *args)
+
+    assert sum(r["total"] for r in rows) == sum(r["total"] for r in days) == len(listed)
+    assert len(listed) < len(spec) * 3
+    assert sum(r["total"] for r in _json(invoke, path, "stats", "--by", "day", *window)) == len(spec) * 3
+
+
+def test_stats_lang_that_is_no_language_code_is_a_usage_error_as_in_query(invoke, sqlite_store_path):
+    result = invoke("--db", sqlite_store_path, "stats", "--lang", "english")
+
+    assert result.exit_code == 2 and "--lang" in result.output and "ISO 639-1" in result.output

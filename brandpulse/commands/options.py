@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from brandpulse.sentiment.language import language_tag
 from brandpulse.timeparse import parse_duration, parse_local_moment, parse_moment
 from brandpulse.store.errors import ZoneError
 from brandpulse.store.queries import QueryError, check_columns
@@ -108,6 +109,20 @@ def shown_in(rows: Iterable[dict[str, Any]], moments: Iterable[str], zone: str) 
         yield {**row, **{column: local_text(row[column], zone) for column in moments if row.get(column) is not None}}
 
 
+def _language(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """The ISO 639-1 code of --lang, read as a collector's tag is ("EN", "en-GB" -> "en")."""
+    if value is None:
+        return None
+    code = language_tag(value)
+    if code is None:
+        raise click.BadParameter(f"{value!r} is not an ISO 639-1 language code (two letters, such as en or de)")
+    return code
+
+
+# The mention filters `stats` shares with `query` and `export`: one meaning in each.
+SOURCE_OPTION = click.option("--source", help="Only this source (twitter, reddit, appstore, ...; ignoring case).")
+LANG_OPTION = click.option("--lang", callback=_language, metavar="CODE",
+                           help="Only this language (ISO 639-1: en, de, ...; a collector's en-GB counts as en).")
 MAX_NAMED = 10  # brands named in a note; the rest are counted
 MOMENT = Moment()
 LOCAL_MOMENT = Moment(local=True)

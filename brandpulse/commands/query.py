@@ -12,12 +12,11 @@ from typing import Any
 import click
 
 from brandpulse.commands.options import (
-    COLUMNS, check_brand, command_zone, in_zone, shown_in, since_until_options, zone_option,
+    COLUMNS, LANG_OPTION, SOURCE_OPTION, check_brand, command_zone, in_zone, shown_in, since_until_options, zone_option,
 )
 from brandpulse.commands.output import format_option, private_file, write_rows
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
-from brandpulse.sentiment.language import language_tag
 from brandpulse.store import open_db
 from brandpulse.store.queries import (
     DEFAULT_COLUMNS, MENTION_COLUMNS, MentionFilter, SearchSyntaxError, iter_mentions,
@@ -28,23 +27,13 @@ SCORE = click.FloatRange(-1.0, 1.0)
 TIME_COLUMNS = ("created_at", "collected_at", "classified_at", "answered_at")
 
 
-def _language(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """The ISO 639-1 code of --lang, read as a collector's tag is ("EN", "en-GB" -> "en")."""
-    if value is None:
-        return None
-    code = language_tag(value)
-    if code is None:
-        raise click.BadParameter(f"{value!r} is not an ISO 639-1 language code (two letters, such as en or de)")
-    return code
-
-
 def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The mention filters shared by `query` and `export`, gathered into one `MentionFilter` argument."""
     options = [
         click.option("--brand", help="Only this brand (ignoring case: acme finds Acme)."),
         click.option("--no-brand", is_flag=True,
                      help="Only the mentions stored without a brand (imported lines naming no brand's keywords)."),
-        click.option("--source", help="Only this source (twitter, reddit, appstore, ...)."),
+        SOURCE_OPTION,
         since_until_options(" (publication time)"),
         click.option("--category", type=click.Choice(["promoter", "passive", "detractor", "unscored"]), help="NPS category."),
         click.option("--label", type=click.Choice(["positive", "neutral", "negative"]), help="Sentiment label."),
@@ -54,8 +43,7 @@ def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--min-complaint", type=click.FloatRange(0.0, 1.0),
                      help="Complaint probability at least (0..1); 0.5 is the complaint head's threshold "
                           "(with --category detractor: the posts to answer)."),
-        click.option("--lang", callback=_language, metavar="CODE",
-                     help="Only this language (ISO 639-1: en, de, ...; a collector's en-GB counts as en)."),
+        LANG_OPTION,
         click.option("--to-answer", is_flag=True,
                      help="Only the posts to answer: detractors, and complaints of any other category but promoter "
                           "(a 4-star review's, say), as alerts list them and stats counts them."),

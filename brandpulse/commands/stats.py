@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import click
 
 from brandpulse.commands.options import (
-    check_brand, command_zone, in_zone, since_until_options, warn_unconfigured, zone_option,
+    LANG_OPTION, SOURCE_OPTION, check_brand, command_zone, in_zone, since_until_options, warn_unconfigured, zone_option,
 )
 from brandpulse.commands.output import format_option, write_rows
 from brandpulse.context import AppContext, pass_app
@@ -30,10 +30,13 @@ def _now() -> datetime:
               help="Bucket width, cut by the wall clock of --tz.")
 @zone_option("the buckets follow its wall clock")
 @since_until_options()
+@SOURCE_OPTION
+@LANG_OPTION
 @format_option()
 @pass_app
 def stats(
-    app: AppContext, brand: str | None, no_brand: bool, by: str, zone: str | None, since, until, fmt: str,
+    app: AppContext, brand: str | None, no_brand: bool, by: str, zone: str | None, since, until, source: str | None,
+    lang: str | None, fmt: str,
 ) -> None:
     """Mentions per bucket: totals, labels, NPS categories and the net sentiment score (nss, -100..100)."""
     check_brand(brand, no_brand)
@@ -47,7 +50,8 @@ def stats(
     with domain_errors():
         db = open_db(app.db_path, read_only=True)
         try:
-            rows = sentiment_stats(db, by, brand, since, until, configured or (), no_brand, _now(), zone)
+            rows = sentiment_stats(db, by, brand, since, until, configured or (), no_brand, _now(), zone, source,
+                                   lang)
             others = unconfigured_brands(db, configured, since, until) if configured is not None else {}
         except ZoneError as exc:  # a zone the database server does not know
             raise click.BadParameter(str(exc), param_hint="--tz") from None
