@@ -236,7 +236,8 @@ def test_a_429_with_reddits_x_ratelimit_reset_asks_the_service_to_wait_those_sec
     assert "x-ratelimit-reset 412 s); the next run after then resumes" in str(raised.value)
 
 
-def test_a_429_with_x_ratelimit_reset_defers_reddit_for_every_brand_without_sleeping(tmp_path, monkeypatch, no_sleep):
+def _two_brand_pipeline(tmp_path, monkeypatch, options=""):
+    """A pipeline of brands PRAW and Other with one Reddit collector on r/all (and its YAML `options`), at 13:00."""
     from brandpulse.config import load_config
     from brandpulse.pipeline import Pipeline
     from tests.conftest import write_config
@@ -244,9 +245,13 @@ def test_a_429_with_x_ratelimit_reset_defers_reddit_for_every_brand_without_slee
     for name in ("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET", "REDDIT_USER_AGENT"):
         monkeypatch.setenv(name, "test")
     config = write_config(tmp_path / "c.yaml", "brands: [{name: PRAW, keywords: [praw]}, {name: Other, keywords: [x]}]"
-                          "\ncollectors: [{type: reddit, subreddits: [all]}]\n")
+                          f"\ncollectors: [{{type: reddit, subreddits: [all]{options}}}]\n")
     now = datetime(2026, 11, 20, 13, tzinfo=timezone.utc)
-    pipeline = Pipeline(load_config(config), tmp_path / "db.sqlite", clock=lambda: now)
+    return now, Pipeline(load_config(config), tmp_path / "db.sqlite", clock=lambda: now)
+
+
+def test_a_429_with_x_ratelimit_reset_defers_reddit_for_every_brand_without_sleeping(tmp_path, monkeypatch, no_sleep):
+    now, pipeline = _two_brand_pipeline(tmp_path, monkeypatch)
     with replay.use_cassette(str(OURS / "derived_reddit_429_ratelimit_reset.json"), allow_playback_repeats=True):
         report = pipeline.collect(now)
 
@@ -360,16 +365,7 @@ def test_a_page_using_up_reddits_window_keeps_what_was_read_and_asks_to_wait_ins
 
 
 def test_reddits_window_used_up_defers_reddit_for_every_brand_without_sleeping(tmp_path, monkeypatch, no_sleep):
-    from brandpulse.config import load_config
-    from brandpulse.pipeline import Pipeline
-    from tests.conftest import write_config
-
-    for name in ("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET", "REDDIT_USER_AGENT"):
-        monkeypatch.setenv(name, "test")
-    config = write_config(tmp_path / "c.yaml", "brands: [{name: PRAW, keywords: [praw]}, {name: Other, keywords: [x]}]"
-                          "\ncollectors: [{type: reddit, subreddits: [all], limit: 150}]\n")
-    now = datetime(2026, 11, 20, 13, tzinfo=timezone.utc)
-    pipeline = Pipeline(load_config(config), tmp_path / "db.sqlite", clock=lambda: now)
+    now, pipeline = _two_brand_pipeline(tmp_path, monkeypatch, ", limit: 150")
     with replay.use_cassette(str(OURS / "derived_reddit_ratelimit_used_up.json")) as cass:
         report = pipeline.collect(now)
 
