@@ -23,6 +23,7 @@ _CONTRAST = (r"but|however|though|although|whereas|while|meanwhile|unlike|instea
 # store", "ahead of its time", "nothing beats waiting") they break nothing.
 _AHEAD = r"(?:(?:miles|way|far|streets|light[\s-]+years|years)\s+)?ahead\s+of"
 _TURNS = rf"for|to|over|than|from|{_AHEAD}|beats?|>"
+_TURNING = re.compile(rf"(?:{_TURNS})\s", re.IGNORECASE)
 # Comparisons whose second brand is given the opposite of the first one's reading: "Bolt is better than Acme", "I'd
 # take Bolt over Acme", "went with Bolt instead of Acme", "Bolt is miles ahead of Acme", "Bolt beats Acme", "Bolt >
 # Acme" (a clause opening with these words and the brand, after one naming the first brand in the same sentence),
@@ -165,8 +166,9 @@ class BrandTargets:
         if len(brands) < 2:
             return {}
         found = self._found(text, brands)
-        units: list[Unit] = [((start, end), {b for b in brands if any(s < end and e > start for s, e in found[b])})
-                             for start, end in self._clauses(text)]
+        units: list[Unit] = _turns_joined(text, [
+            ((start, end), {b for b in brands if any(s < end and e > start for s, e in found[b])})
+            for start, end in self._clauses(text)])
         sides, fragments, settled = self._compared(text, units, found) if self._comparisons else ({}, {}, {})
         owned = _carried(self._bare_merged(text, units))
         spans = {brand: [span for span, owners in owned if brand in owners] for brand in brands}
@@ -312,6 +314,19 @@ def _joined(text: str, spans: Sequence[tuple[int, int]]) -> str:
         else:
             runs.append([start, end])
     return " ".join(text[start:end].strip() for start, end in runs)
+
+
+def _turns_joined(text: str, units: list[Unit]) -> list[Unit]:
+    """`units` with each clause naming no brand joined to the next one where only a turning word before a brand cut
+    them apart ("Not going back | to Acme" is said of Acme; "left Acme | for Bolt" keeps its two clauses)."""
+    joined: list[Unit] = []
+    for span, owners in units:
+        end = joined[-1][0][1] if joined and not joined[-1][1] else None
+        if (end is not None and owners and not text[end:span[0]].strip()
+                and _SENTENCE_END.search(text, end - 2, span[0]) is None and _TURNING.match(text, span[0])):
+            span = (joined.pop()[0][0], span[1])
+        joined.append((span, owners))
+    return joined
 
 
 def _carried(units: Sequence[tuple[tuple[int, int], set[str]]]) -> list[tuple[tuple[int, int], set[str]]]:

@@ -367,3 +367,15 @@ def test_a_korean_post_naming_two_brands_with_particles_glued_to_them_is_read_pe
     targets = BrandTargets([BrandTerms("Pinebrook", ("파인브룩",)), BrandTerms("Kumo", ("쿠모페이",))])
 
     assert targets.named("파인브룩에서 쿠모페이로 결제했는데, 쿠모페이가 또 오류") == ["Pinebrook", "Kumo"]
+
+
+def test_a_clause_naming_no_brand_cut_off_by_a_turning_word_is_read_with_the_brand_after_it():
+    # Was: "Not going back" was Bolt's, cut from "to Acme", so Acme read "Left Acme to Acme".
+    assert TARGETS.passages("Left Acme for Bolt. Not going back to Acme, Bolt is ok") == {
+        "Acme": "Left Acme Not going back to Acme", "Bolt": "Left Acme for Bolt. Bolt is ok"}
+    post = "Switched from Acme to Bolt. Never going back to Acme, the ads were unbearable"
+    assert TARGETS.passages(post) == {"Acme": "Switched from Acme Never going back to Acme, the ads were unbearable",
+                                      "Bolt": "Switched from Acme to Bolt."}
+    # A clause naming a brand, or set apart by a comma, keeps its break.
+    assert TARGETS.passages("Acme was slow, so I went to Bolt") == {"Acme": "Acme was slow",
+                                                                    "Bolt": "so I went to Bolt"}
