@@ -24,6 +24,9 @@ _CONTRAST = (r"but|however|though|although|whereas|while|meanwhile|unlike|instea
 _AHEAD = r"(?:(?:miles|way|far|streets|light[\s-]+years|years)\s+)?ahead\s+of"
 _TURNS = rf"for|to|over|than|from|{_AHEAD}|beats?|>"
 _TURNING = re.compile(rf"(?:{_TURNS})\s", re.IGNORECASE)
+# "than" turns to a brand a few words after it too ("I'd rather pay more for Bolt than fly Acme again", "Bolt is faster
+# than the old Acme plan"), not across a conjunction ("Acme is better than ever and Bolt ...").
+_FILLER = r"(?:(?!(?:and|or|but|so|yet|while|because|since|though|if|when)\b)[\w'’]+\s+){0,3}"
 # Comparisons whose second brand is given the opposite of the first one's reading: "Bolt is better than Acme", "I'd
 # take Bolt over Acme", "went with Bolt instead of Acme", "Bolt is miles ahead of Acme", "Bolt beats Acme", "Bolt >
 # Acme" (a clause opening with these words and the brand, after one naming the first brand in the same sentence),
@@ -32,7 +35,23 @@ _TURNING = re.compile(rf"(?:{_TURNS})\s", re.IGNORECASE)
 # then the second brand, then to / for and the first brand). Not "instead of Acme, try Bolt" nor "Bolt, unlike Acme,
 # answers": measured on bench/data/brand_clauses.tsv, their opposite readings broke more than they fixed.
 _ARTICLE = r"\s+(?:the\s+|my\s+)?"
-_AFTER = re.compile(rf"(?:than|over|instead\s+of|rather\s+than|{_AHEAD}|beats?|>){_ARTICLE}", re.IGNORECASE)
+_AFTER = re.compile(rf"(?:than\s+{_FILLER}|(?:over|instead\s+of|rather\s+than|{_AHEAD}|beats?|>){_ARTICLE})",
+                    re.IGNORECASE)
+# Comparisons that say which side each brand is on, whatever the model reads of them (it reads "Bolt puts Acme to
+# shame" and "I'd rather pay more for Bolt than fly Acme again" negative): the brand after the words is put on the
+# side given, the one before on the other, as a settled switch's. "Acme could learn a thing or two from Bolt" (not
+# "from Bolt's mistakes"), "Acme is no Bolt", "Bolt puts Acme to shame", "I'd rather (sooner) ... Bolt than ... Acme",
+# "go with (pick, choose, ...) Bolt, not Acme" (each brand in its own clauses, which read the choice better than the
+# whole post: bench/data/brand_idioms.tsv); "Bolt, not Acme, lost my parcel" compares nothing.
+_LEARN = re.compile(r"\blearn(?:\s+[\w']+){0,5}\s+$", re.IGNORECASE)
+_MISTAKES = re.compile(r"\b(?:mistakes?|errors?|failures?|fails?|blunders?)\b", re.IGNORECASE)
+_FROM = re.compile(rf"from{_ARTICLE}", re.IGNORECASE)
+_IS_NO = re.compile(r"no\s+", re.IGNORECASE)
+_SHAME = re.compile(rf"put(?:s|ting)?{_ARTICLE}", re.IGNORECASE)
+_NOT = re.compile(rf"(?:but\s+)?not{_ARTICLE}", re.IGNORECASE)
+_RATHER = re.compile(r"\b(?:rather|sooner)\b", re.IGNORECASE)
+_CHOOSING = re.compile(r"\b(?:go(?:ing)?\s+with|went\s+with|pick(?:ed)?|choose|chose|get|got|buy|bought|try|use|take|"
+                       r"stick\s+with|book(?:ed)?|sign\s+up\s+(?:with|for)|recommend)\b", re.IGNORECASE)
 _UNLIKE = re.compile(r"unlike\s", re.IGNORECASE)
 _NEVER_HAD = re.compile(rf"never\s+had\s+(?:that|this|these|those|such|the\s+same)(?:\s+\w+)?\s+with{_ARTICLE}",
                         re.IGNORECASE)
@@ -56,6 +75,7 @@ _ADDRESS = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b[\
 # The hashtags and handles a post opens or closes with ("@Acme @BoltMobile ...", "... #acme #bolt"): they tag the
 # post, and say nothing of a brand in the clause they stand next to.
 _TAGS = re.compile(r"^(?:\s*[@#]\w+)+|(?:\s*[@#]\w+)+\s*$")
+_OTHER_SIDE = {"negative": "positive", "positive": "negative"}
 Span = tuple[int, int]
 Unit = tuple[Span, set[str]]
 
@@ -143,8 +163,12 @@ class BrandTargets:
         # Longest first: a name inside another ("Acme" of "Acme Pay") would take the start of the longer one only.
         names = _phrases(sorted({k for t in brands for k in t.keywords}, key=len, reverse=True)) or "(?!)"
         self._names = re.compile(names, re.IGNORECASE)
-        self._clause = re.compile(rf",\s*|\s+(?=(?:{_CONTRAST})\b)|\s+(?=(?:{_TURNS})\s+(?:the\s+|my\s+)?(?:{names}))",
-                                  re.IGNORECASE)
+        self._clause = re.compile(
+            rf",\s*|\s+(?=(?:{_CONTRAST})\b)|\s+(?=(?:{_TURNS})\s+(?:the\s+|my\s+)?(?:{names}))"
+            rf"|\s+(?=than\s+{_FILLER}(?:{names}))|\s+(?=put(?:s|ting)?\s+(?:the\s+|my\s+)?(?:{names})\S*"
+            rf"(?:\s+\w+){{0,2}}\s+to\s+shame\b)"
+            rf"|(?:(?<=\bis)|(?<=\bwas)|(?<=['’]s)|(?<=\bare))\s+(?=no\s+(?:{names}))",
+            re.IGNORECASE)
 
     def named(self, text: str) -> list[str]:
         """The configured brands that `text` names (a keyword, and none of that brand's exclusions), in order."""
@@ -169,16 +193,18 @@ class BrandTargets:
         units: list[Unit] = _turns_joined(text, [
             ((start, end), {b for b in brands if any(s < end and e > start for s, e in found[b])})
             for start, end in self._clauses(text)])
-        sides, fragments, settled = self._compared(text, units, found) if self._comparisons else ({}, {}, {})
+        sides, fragments, leaning = self._compared(text, units, found) if self._comparisons else ({}, {}, {})
         owned = _carried(self._bare_merged(text, units))
         spans = {brand: [span for span, owners in owned if brand in owners] for brand in brands}
         read = {}
         for brand in brands:
             if brand in sides and not spans[brand]:
-                side = "negative" if brand in settled else None
-                read[brand] = BrandText(_joined(text, spans[sides[brand]]) or text, opposite=True, side=side)
+                read[brand] = BrandText(_joined(text, spans[sides[brand]]) or text, opposite=True,
+                                        side=leaning.get(brand))
             else:
-                side = "positive" if any(settled[b] == brand and not spans[b] for b in settled) else None
+                side = leaning.get(brand) if brand not in sides else None
+                side = side or next((_OTHER_SIDE[leaning[b]] for b in leaning if sides.get(b) == brand and not spans[b]),
+                                    None)
                 read[brand] = BrandText(_joined(text, sorted(spans[brand] + fragments.get(brand, []))) or text,
                                         side=side)
         return read
@@ -186,22 +212,27 @@ class BrandTargets:
     def _compared(self, text: str, units: list[Unit], found: dict[str, list[Span]]
                   ) -> tuple[dict[str, str], dict[str, list[Span]], dict[str, str]]:
         """The brands named as the other side of a comparison, each with the brand it is compared with, the clauses
-        naming them so (`units` changed in place: such a clause speaks of the brand compared with), and the brands
-        left in a settled switch, each with the brand moved to."""
+        naming them so (`units` changed in place: such a clause speaks of the brand compared with), and the side that
+        a settled switch (negative: the brand left) or a comparison saying so (see _LEARN) puts such a brand on."""
         sides: dict[str, str] = {}
         fragments: dict[str, list[Span]] = {}
-        settled: dict[str, str] = {}
+        leaning: dict[str, str] = {}
         for i, (span, owners) in enumerate(units):
             if len(owners) != 1:
                 continue
             (brand,) = owners
-            other, switch = _compared_with(text, units, i, [s for s, _ in found[brand] if span[0] <= s < span[1]])
-            if other is not None and sides.setdefault(brand, other) == other:  # a second, other brand: not one side
+            other, kind = _compared_with(text, units, i, [s for s, _ in found[brand] if span[0] <= s < span[1]])
+            if other is not None and kind == "apart":  # "go with Bolt, not Acme": its clauses, on its side
+                leaning.setdefault(brand, "negative")
+                leaning.setdefault(other, "positive")
+            elif other is not None and sides.setdefault(brand, other) == other:  # a second, other brand: not one side
                 units[i] = (span, {other})
                 fragments.setdefault(brand, []).append(span)
-                if switch and _SETTLED.search(text, span[0], _switch_end(text, units[i + 1][0][0], found)):
-                    settled[brand] = other
-        return sides, fragments, settled
+                if kind == "switch" and _SETTLED.search(text, span[0], _switch_end(text, units[i + 1][0][0], found)):
+                    leaning[brand] = "negative"
+                elif kind in ("negative", "positive"):
+                    leaning[brand] = kind
+        return sides, fragments, leaning
 
     def _found(self, text: str, brands: Sequence[str]) -> dict[str, list[tuple[int, int]]]:
         """Where `text` names each of `brands`: not inside another brand's longer name ("Acme" of "Acme Pay", which
@@ -258,10 +289,11 @@ class BrandTargets:
         return spans + [(start, len(text))] * (start < len(text))
 
 
-def _compared_with(text: str, units: Sequence[Unit], i: int, names: Sequence[int]) -> tuple[str | None, bool]:
+def _compared_with(text: str, units: Sequence[Unit], i: int, names: Sequence[int]) -> tuple[str | None, str | None]:
     """The brand that the clause `units[i]`, naming one brand (at `names`), compares that brand with, if it is the
     other side of a comparison in the same sentence: "than Acme" after "Bolt is better", "unlike Acme" before "Bolt
-    answers", "switched from Acme" before "to Bolt" (see _AFTER); and whether it is a switch from that brand."""
+    answers", "switched from Acme" before "to Bolt" (see _AFTER); and "switch" where it is a switch from that brand,
+    or the side a comparison puts it on (see _LEARN), else None."""
     (start, end), owners = units[i]
 
     def together(j: int) -> bool:  # in the same sentence
@@ -280,21 +312,47 @@ def _compared_with(text: str, units: Sequence[Unit], i: int, names: Sequence[int
         return j if j >= 0 and units[j][1] else -1
 
     def opens(pattern: re.Pattern[str]) -> bool:  # the clause opens with `pattern` then the brand
-        return (found := pattern.match(text, start)) is not None and bool(names) and found.end() == min(names)
+        return bool(names) and pattern.fullmatch(text, start, min(names)) is not None
 
     if opens(_AFTER):
-        return partner(naming()), False
+        j = naming()
+        rather = j >= 0 and text[start:start + 4].lower() == "than" and _RATHER.search(text, units[j][0][0], start)
+        return partner(j), "negative" if rather else None
+    if names and (side := _idiom(text, (start, end), min(names), units[max(naming(), 0)][0][0])) is not None:
+        return partner(naming()), side
     if _UNLIKE.match(text, start):
-        return partner(i + 1), False
+        return partner(i + 1), None
     if opens(_NEVER_HAD):  # "Acme lost my bag; never had that with Bolt": the bag was lost by the brand before
         return partner(naming()) or (next(iter(units[i - 1][1])) if i and len(units[i - 1][1]) == 1
-                                       and units[i - 1][1] != owners else None), False
+                                       and units[i - 1][1] != owners else None), None
     # "switched | from Acme | to Bolt": the verb may be in the clause before, cut off by "from".
     before = units[i - 1][0][0] if i and not units[i - 1][1] and together(i - 1) else start
     if names and _LEAVING.search(text, before, min(names)) and i + 1 < len(units) and _ARRIVING.match(
             text, units[i + 1][0][0]):
-        return partner(i + 1), True
-    return None, False
+        return partner(i + 1), "switch"
+    return None, None
+
+
+def _idiom(text: str, clause: Span, name: int, before: int) -> str | None:
+    """The side that a comparison opening `clause`, its brand named at `name`, puts that brand on (the clause before
+    it starting at `before`): "positive" for "(could learn ...) from Bolt" and "(is) no Bolt", "negative" for "puts
+    Acme to shame", "apart" for "not Acme" after a verb of choosing (each brand read in its own clauses, on its side);
+    None where it is none."""
+    start, end = clause
+
+    def opens(pattern: re.Pattern[str]) -> bool:
+        return pattern.fullmatch(text, start, name) is not None
+
+    if opens(_FROM):
+        learnt = _LEARN.search(text, before, start) and not _MISTAKES.search(text, name, end)
+        return "positive" if learnt else None
+    if opens(_IS_NO):
+        return "positive"
+    if opens(_SHAME):
+        return "negative"
+    if opens(_NOT) and _CHOOSING.search(text, before, start):
+        return "apart"
+    return None
 
 
 def _switch_end(text: str, start: int, found: dict[str, list[Span]]) -> int:

@@ -128,7 +128,8 @@ def test_a_compared_brand_with_clauses_of_its_own_is_read_in_them():
 def test_comparison_words_compare_nothing_without_a_brand_on_each_side_in_one_sentence():
     for post in ["Acme and Bolt are both pricier than last year", "Acme is great. Over Bolt's dead body",
                  "I went to the shop. From Acme to Bolt, all down today", "Got a text from Acme about Bolt's outage",
-                 "Acme could learn a thing or two from Bolt"]:
+                 "Acme could learn from Bolt's mistakes", "Acme is no joke, Bolt is ok",
+                 "Bolt put my patience to shame, Acme is fine", "Bolt is better than ever and Acme too"]:
         assert not any(reading.opposite for reading in TARGETS.readings(post).values()), post
 
 
@@ -379,3 +380,37 @@ def test_a_clause_naming_no_brand_cut_off_by_a_turning_word_is_read_with_the_bra
     # A clause naming a brand, or set apart by a comma, keeps its break.
     assert TARGETS.passages("Acme was slow, so I went to Bolt") == {"Acme": "Acme was slow",
                                                                     "Bolt": "so I went to Bolt"}
+
+
+def test_comparisons_that_say_the_side_of_each_brand_put_them_there():
+    # Was: each brand read in its own clauses ("from Bolt" alone, neutral) or both in the whole post.
+    for post, favoured, disfavoured in [
+            ("Acme could learn a thing or two from Bolt", "Bolt", "Acme"),
+            ("I'd rather pay more for Bolt than fly Acme again", "Bolt", "Acme"),
+            ("Bolt puts Acme to shame", "Bolt", "Acme"), ("Acme is no Bolt", "Bolt", "Acme"),
+            ("Honestly Acme's support puts Bolt's to shame", "Acme", "Bolt")]:
+        readings = TARGETS.readings(post)
+        assert {b: r.side for b, r in readings.items()} == {favoured: "positive", disfavoured: "negative"}, post
+        assert {r.text for r in readings.values()} == {post} and sum(r.opposite for r in readings.values()) == 1, post
+    # "not Acme" after a verb of choosing: each brand in its own clause, on its side; after another, no comparison.
+    assert TARGETS.readings("go with Bolt, not Acme") == {"Acme": BrandText("not Acme", side="negative"),
+                                                        "Bolt": BrandText("go with Bolt", side="positive")}
+    assert not any(r.side or r.opposite for r in TARGETS.readings("Bolt, not Acme, lost my parcel").values())
+
+
+SHAME = "Bolt puts Acme to shame"
+
+
+def test_a_comparison_saying_the_sides_is_stored_so_and_posts_naming_one_brand_keep_their_probabilities(
+        tmp_path, invoke):
+    config, store = _ingest(tmp_path, invoke, [SHAME, *SINGLE])
+    texts = [text for (text,) in store.execute("SELECT text FROM mentions ORDER BY id")]
+    whole = Pipeline(load_config(config), tmp_path / "brandpulse.db").router().classify(texts)
+    expected = {text: s.classification.probs for text, s in zip(texts, whole) if text in SINGLE}
+    rows = store.execute("SELECT text, brand, label, p_negative, p_neutral, p_positive FROM mentions").fetchall()
+
+    assert {text: tuple(p) for text, _, _, *p in rows if text in SINGLE} == expected
+    # Was: both read in the whole post, which the model reads negative: Bolt a detractor.
+    labels = {brand: (label, tuple(p)) for text, brand, label, *p in rows if text == SHAME}
+    assert labels["Acme"][0] == "negative" and labels["Bolt"][0] == "positive", labels
+    assert labels["Acme"][1] == labels["Bolt"][1][::-1]
