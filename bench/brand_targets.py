@@ -1,10 +1,10 @@
 """Benchmark: each brand of a post naming two or more, read in the whole post, in its own clauses (`sentiment.targets`
 without comparisons), as `sentiment/targets.py` of a git revision read them (--baseline), or as now: per-brand
-accuracy of the label and of the NPS category, on bench/data/brand_targets.tsv, brand_comparatives.tsv and
-brand_clauses.tsv, each set apart.
+accuracy of the label and of the NPS category, on bench/data/brand_targets.tsv, brand_comparatives.tsv,
+brand_clauses.tsv and brand_idioms.tsv, each set apart.
 
 Run by hand from the repository root: `python bench/brand_targets.py [--data FILE ...] [--baseline REV]`.
-The sets (72 posts, then 24 comparative ones, then 42 more) were written and labelled by hand before any model read
+The sets (72 posts, then 24 comparative ones, then 42 more, then 32) were written and labelled by hand before any model read
 them; see bench/data/BRAND_TARGETS.md.
 """
 
@@ -117,7 +117,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     data = REPO / "bench" / "data"
     parser.add_argument("--data", type=Path, nargs="+", default=[
-        data / "brand_targets.tsv", data / "brand_comparatives.tsv", data / "brand_clauses.tsv"])
+        data / "brand_targets.tsv", data / "brand_comparatives.tsv", data / "brand_clauses.tsv",
+        data / "brand_idioms.tsv"])
     parser.add_argument("--baseline", help="a git revision whose sentiment/targets.py to read the sets with too")
     args = parser.parse_args()
     require(parser, *args.data)

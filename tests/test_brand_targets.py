@@ -414,3 +414,14 @@ def test_a_comparison_saying_the_sides_is_stored_so_and_posts_naming_one_brand_k
     labels = {brand: (label, tuple(p)) for text, brand, label, *p in rows if text == SHAME}
     assert labels["Acme"][0] == "negative" and labels["Bolt"][0] == "positive", labels
     assert labels["Acme"][1] == labels["Bolt"][1][::-1]
+
+
+CARGO = BrandTargets([BrandTerms("Acme", ("acme",)), BrandTerms("Bolt", ("bolt",)), BrandTerms("Cargo", ("cargo",))])
+
+
+def test_two_brands_named_in_one_clause_share_it_and_a_third_gets_its_own():
+    assert CARGO.passages("Both Acme and Bolt lost my parcel, Cargo delivered on time") == {
+        "Acme": "Both Acme and Bolt lost my parcel", "Bolt": "Both Acme and Bolt lost my parcel",
+        "Cargo": "Cargo delivered on time"}
+    assert CARGO.passages("Acme and Bolt are awful, Cargo is fine") == {
+        "Acme": "Acme and Bolt are awful", "Bolt": "Acme and Bolt are awful", "Cargo": "Cargo is fine"}
