@@ -24,7 +24,7 @@ import string
 import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
@@ -62,6 +62,12 @@ looked make makes made making come came take took give gave go goes went thing t
 # is shown with it ("log in", "sign up", "top up", "shut down"); "log" alone named a login storm.
 PARTICLES = ("in", "out", "up", "on", "off", "down", "back", "over")
 _PARTICLE_AFTER = re.compile(rf"\s+({'|'.join(PARTICLES)})\b")
+# "log-in", "sign-in", "check-out": a hyphen between a word and a particle writes one word, the compound "login"
+# is written without it; read as a boundary, "sign-in" was "sign" and "in", another theme than "signin" or "sign in".
+_HYPHENED_PARTICLE = re.compile(rf"(?<=[a-z])-(?=(?:{'|'.join(PARTICLES)})\b)")
+# A compound is a word and a particle joined ("login", "setup", "checkout") whose word has at least this many letters
+# ("upon", "into" are none: "up" is a stop word, and short heads would join by chance).
+MIN_COMPOUND_HEAD = 3
 # Links, handles, digits and ASCII punctuation become a boundary: a phrase never spans them. Tokenising with
 # one literal-led regex, bytes.translate and str.split is ten times faster than a regex of word classes.
 _LINKS = re.compile(r"(?:https?://|www\.|@)\S*")
@@ -135,7 +141,8 @@ def ignored_words(keywords: Iterable[str]) -> set[str]:
 def words(texts: Iterable[str]) -> list[str]:
     """The tokens of `texts`, lower-cased, '|' for a boundary (between texts, links, handles, digits, punctuation)."""
     joined = _SEPARATOR.join(map(_plain, texts)).lower()
-    data = (" " + _LINKS.sub(" | ", joined) + " ").encode("utf-8").translate(_TO_BOUNDARY).replace(b"|", b" | ")
+    joined = _HYPHENED_PARTICLE.sub("", _LINKS.sub(" | ", joined)) if "-" in joined else _LINKS.sub(" | ", joined)
+    data = (" " + joined + " ").encode("utf-8").translate(_TO_BOUNDARY).replace(b"|", b" | ")
     # A quote at either end of a word is not an apostrophe inside it ("'great'" is "great").
     return data.replace(b" '", b" ").replace(b"' ", b" ").decode("utf-8").split()
 
@@ -306,7 +313,8 @@ def themes(window_texts: Sequence[str], baseline_texts: Sequence[str], keywords:
     vocabulary = _vocabulary(window_tokens, keywords)
     vocabulary.add(set(baseline_tokens))
     size = len(vocabulary.names)
-    ids = [_id_arrays(tokens, vocabulary.ids) for tokens in (window_tokens, baseline_tokens)]
+    compounds = _compound_pairs(vocabulary)
+    ids = [_joined(_id_arrays(tokens, vocabulary.ids), compounds) for tokens in (window_tokens, baseline_tokens)]
     grams = [_gram_keys(each, _text_numbers(each), vocabulary.stop, vocabulary.opens, size) for each in ids]
     counted = _count(*grams)
     if background is not None and len(baseline_texts) < TOP_UP_TEXTS:
@@ -314,22 +322,48 @@ def themes(window_texts: Sequence[str], baseline_texts: Sequence[str], keywords:
         # A word of another language is in no text of the background: against it, any such word (a German "das")
         # would stand out. Those grams are contrasted with the brand's own baseline alone.
         own_language = None if in_background is None else _gram_keys_of(
-            [text for text, same in zip(window_texts, in_background) if same], vocabulary, size)
+            [text for text, same in zip(window_texts, in_background) if same], vocabulary, size, compounds)
         counted = _topped_up(counted, background, weight, size, vocabulary.stems, own_language)
     candidates = [t for t in _candidates(counted, size, vocabulary.names, vocabulary.stems)
                   if t.term.isascii() or not grammatical_ends(t.term.split())]
     dropped = _inside_longer(candidates)
     kept = _distinct([t for t in candidates if t.term not in dropped], len(candidates))
-    return _readable(kept, window_texts, limit)
+    return _readable(kept, window_texts, limit, {vocabulary.names[j]: vocabulary.names[p] for _, p, j in compounds})
 
 
-def _readable(found: list[Theme], window_texts: Sequence[str], limit: int) -> list[Theme]:
+def _compound_pairs(vocabulary: _Vocabulary) -> list[tuple[int, int, int]]:
+    """(word id, particle id, compound id) of each compound of the window whose word it also holds ("login" and "log",
+    "setup" and "set"): "log in" counts as "login", one theme however it is written."""
+    pairs = []
+    for stem, joined in vocabulary.stem_ids.items():
+        for particle in PARTICLES:
+            head = stem[:-len(particle)]
+            # "back" is no stop word: it has its stem's id ("cash back", "cashback").
+            after = vocabulary.ids.get(particle, vocabulary.stem_ids.get(particle))
+            if stem.endswith(particle) and len(head) >= MIN_COMPOUND_HEAD and head in vocabulary.stem_ids and after:
+                pairs.append((vocabulary.stem_ids[head], after, joined))
+    return pairs
+
+
+def _joined(ids: np.ndarray, compounds: list[tuple[int, int, int]]) -> np.ndarray:
+    """`ids` with each word followed by its compound's particle as the compound's one id ("log in" as "login")."""
+    for word, particle, compound in compounds:
+        at = np.flatnonzero((ids[:-1] == word) & (ids[1:] == particle))
+        if len(at):
+            ids[at] = compound
+            ids = np.delete(ids, at + 1)
+    return ids
+
+
+def _readable(found: list[Theme], window_texts: Sequence[str], limit: int,
+              compounds: dict[str, str] | None = None) -> list[Theme]:
     """The first `limit` of `found` with CJK bigram terms shown as the runs they stand for, each the longest that
     (almost) all the window's texts holding it share, and without a run that is part of a better one used about as
     often."""
     if not any(has_cjk(t.term) for t in found):
         lowered = [text.lower() for text in window_texts]
-        return [replace(t, term=_with_particle(t.term, lowered)) for t in found[:limit]]
+        return [replace(t, term=_with_particle(_spelled(t.term, lowered, compounds or {}), lowered))
+                for t in found[:limit]]
     lowered = [folded(text).lower() for text in window_texts]
     shown: list[Theme] = []
     for theme in found:
@@ -370,9 +404,29 @@ def _with_particle(term: str, lowered: Sequence[str]) -> str:
     return f"{term} {particle}" if particle and count >= (1 - INSIDE_TOLERANCE) * holding else term
 
 
-def _gram_keys_of(texts: Sequence[str], vocabulary: _Vocabulary, size: int) -> list[np.ndarray]:
-    """Per order, the keys of the grams `texts` hold (in the window's vocabulary)."""
-    ids = _id_arrays(words(texts), vocabulary.ids)
+def _spelled(term: str, lowered: Sequence[str], compounds: Mapping[str, str]) -> str:
+    """`term` with each compound in it ("login", whose particle is `compounds`' "in") as the window writes it most
+    often: "login", "log in" or "log-in" (the first of them on a tie). A scan of the window, for compounds shown."""
+    parts = term.split()
+    for k, part in enumerate(parts):
+        particle = compounds.get(part)
+        if particle is None or not part.endswith(particle):
+            continue
+        head = part[:-len(particle)]
+        spellings = [part, f"{head} {particle}", f"{head}-{particle}"]
+        found = Counter(m.group(0) for text in lowered
+                        for m in re.finditer(rf"\b{re.escape(head)}(?:\s+|-)?{re.escape(particle)}\b", text))
+        counts = Counter()
+        for written, n in found.items():
+            counts[part if written == part else spellings[2] if "-" in written else spellings[1]] += n
+        parts[k] = max(spellings, key=lambda s: (counts[s], -spellings.index(s)))
+    return " ".join(parts)
+
+
+def _gram_keys_of(texts: Sequence[str], vocabulary: _Vocabulary, size: int,
+                  compounds: list[tuple[int, int, int]] = ()) -> list[np.ndarray]:
+    """Per order, the keys of the grams `texts` hold (in the window's vocabulary, `compounds` joined)."""
+    ids = _joined(_id_arrays(words(texts), vocabulary.ids), compounds)
     return _gram_keys(ids, _text_numbers(ids), vocabulary.stop, vocabulary.opens, size)
 
 

@@ -197,3 +197,36 @@ def test_a_theme_nearly_always_followed_by_a_particle_is_shown_with_it_its_count
     (top, *_) = themes(window, baseline, ["acme"])
 
     assert top.term == "can't sign up" and top.count == 20
+
+
+def _spellings_storm(seed, written):
+    """A window of posts each naming a compound in one of its spellings (`written`: spelling -> count)."""
+    rng = random.Random(seed)
+    window = [f"acme the {spelling} is broken again {n}" for spelling, count in written.items() for n in range(count)]
+    return window + [complaint(rng) for _ in range(20)], [complaint(rng) for _ in range(500)]
+
+
+@pytest.mark.parametrize("written, shown", [
+    ({"login": 9, "log in": 6, "log-in": 3}, "login"),
+    ({"sign in": 8, "signin": 5, "sign-in": 4}, "sign in"),
+    ({"check out": 4, "checkout": 7}, "checkout"),
+    ({"set-up": 8, "setup": 4, "set up": 3}, "set-up"),
+])
+def test_a_compound_spelled_apart_joined_or_hyphenated_is_one_theme_in_its_most_common_spelling(written, shown):
+    window, baseline = _spellings_storm(4, written)
+
+    found = {t.term: t.count for t in themes(window, baseline, ["acme"], limit=10)}
+
+    # Was: 'login' (9) and 'log in' (6) two themes, 'log-in' read as 'log' and 'in'.
+    total = sum(written.values())
+    assert found.get(f"{shown} is broken") == total or found.get(shown) == total, found
+    others = {s for s in written if s != shown}
+    assert not [term for term in found for other in others if other in term.split() or other in term], found
+
+
+def test_a_word_and_a_particle_that_are_no_compound_of_the_window_stay_as_they_were():
+    rng = random.Random(2)
+    baseline = [complaint(rng) for _ in range(500)]
+    window = [f"acme i can't log in, {complaint(rng)}" for _ in range(20)] + [complaint(rng) for _ in range(20)]
+
+    assert "can't log in" in _terms(themes(window, baseline, ["acme"]))
