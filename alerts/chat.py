@@ -10,8 +10,8 @@ from typing import Any
 
 from brandpulse.alerts.base import Alert
 from brandpulse.alerts.emails import (
-    ANSWERED_HOW, acknowledge_line, clocks, on_clock, signed, signed_change, storm_start, to_answer_line,
-    unscored_query, web_link, window_query,
+    ANSWERED_HOW, acknowledge_line, clocks, complaint_note, on_clock, signed, signed_change, storm_start,
+    to_answer_line, unscored_query, web_link, window_query,
 )
 from brandpulse.alerts.health import shown_reason
 from brandpulse.alerts.shown import cut, excerpt
@@ -64,7 +64,8 @@ def _mention_lines(mentions: Sequence[Mapping[str, Any]]) -> list[str]:
         link = web_link(m.get("url"))
         link = link if link and len(link) <= MAX_LINK and not _BLANKS.search(link) else None
         similar = f" (+{m['similar']} similar)" if m.get("similar") else ""
-        flag = " (complaint)" if m.get("is_complaint") else ""
+        note = complaint_note(m)
+        flag = f" ({note})" if note else ""
         lines.append(f"{number}. {who}{flag}: \"{defuse(m.get('text') or '')}\"{similar}" + (f" {link}" if link else ""))
     return lines
 

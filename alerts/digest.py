@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from brandpulse.alerts.background import bundled_background, in_background_language
-from brandpulse.alerts.complaints_first import complaint_figures, flagged
+from brandpulse.alerts.complaints_first import complaint_figures, flagged, is_complaint
 from brandpulse.alerts.neardup import largest_groups
 from brandpulse.alerts.themes import themes
 
@@ -20,7 +20,7 @@ TREND_DAYS = 30
 AVERAGE_DAYS = 7
 BASELINE_DAYS = 28  # the day's negative themes are contrasted with the brand's detractors of the 28 days before
 MENTION_FIELDS = ("id", "source", "author", "text", "url", "created_at", "score", "complaint", "similar", "answered_by",
-                  "answered")
+                  "answered", "complaints")
 
 
 @dataclass(frozen=True)
@@ -107,13 +107,17 @@ def by_source(mentions: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def top_grouped(mentions: Sequence[Mapping[str, Any]], category: str, limit: int) -> list[dict[str, Any]]:
+def top_grouped(mentions: Sequence[Mapping[str, Any]], category: str, limit: int,
+                complaint_threshold: float | None = None) -> list[dict[str, Any]]:
     """The largest near-duplicate groups of promoters (or detractors), one mention each with `similar` and `answered`
     (how many of its group, itself included, were marked answered: one answered post of fourteen is not the group's
-    answer): what the day was most about; among groups of one size the most positive (or negative) first."""
+    answer), and, given `complaint_threshold`, `complaints` (how many of its group are complaints, None without):
+    what the day was most about; among groups of one size the most positive (or negative) first."""
     chosen = [m for m in mentions if m["category"] == category]
     chosen.sort(key=lambda m: m["score"] if m["score"] is not None else 0.0, reverse=category == "promoter")
-    groups = largest_groups(chosen, limit, answered=lambda m: bool(m.get("answered_by")))
+    groups = largest_groups(chosen, limit, answered=lambda m: bool(m.get("answered_by")),
+                            complaints=None if complaint_threshold is None else
+                            lambda m: is_complaint(m, complaint_threshold))
     return [{k: m.get(k) for k in MENTION_FIELDS} for m in groups]
 
 
@@ -134,7 +138,7 @@ def brand_digest(
         brand=brand, day=day, counts=counts, trend=[*trend, (day, counts)][-TREND_DAYS:],
         themes=[t.as_dict() for t in found],
         top_positive=top_grouped(mentions, "promoter", top),
-        top_negative=flagged(top_grouped(mentions, "detractor", top), complaint_threshold),
+        top_negative=flagged(top_grouped(mentions, "detractor", top, complaint_threshold), complaint_threshold),
         sources=by_source(mentions), alerts=[alert_summary(a) for a in alerts],
         unclassified=unclassified, **_complaints(mentions, complaint_threshold),
     )

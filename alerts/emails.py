@@ -239,6 +239,21 @@ def answered_note(mention: Mapping[str, Any]) -> str:
     return done + (f", this one by {by}" if by else "")
 
 
+def complaint_note(mention: Mapping[str, Any]) -> str:
+    """Which of a listed post's near-duplicate group are complaints: `complaint` for a post alone, `all 14
+    complaints`, `9 of the 14 complaints` (a group led by a complaint may hold posts that are none, and flagged
+    `complaint` beside `+13 similar` it read as fourteen), `this one a complaint` where the group was not counted (an
+    alert stored before); empty when none is."""
+    size, complaints = (mention.get("similar") or 0) + 1, mention.get("complaints")
+    if size == 1 or complaints is None:
+        if not mention.get("is_complaint"):
+            return ""
+        return "complaint" if size == 1 else "this one a complaint"
+    if not complaints:
+        return ""
+    return f"all {size} complaints" if complaints == size else f"{complaints} of the {size} complaints"
+
+
 # What a digest says of its unscored mentions: support reads them too, as no figure or list of the digest holds them.
 UNSCORED_WHY = "in a language no model reads, in no figure of sentiment or complaints, nor in the posts to answer"
 
@@ -318,3 +333,4 @@ def alert_email(
 _ENV.filters["day_to_answer"] = day_to_answer
 _ENV.filters["day_query"] = day_query
 _ENV.filters["answered_note"] = answered_note
+_ENV.filters["complaint_note"] = complaint_note

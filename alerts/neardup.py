@@ -74,9 +74,11 @@ def near_duplicates(a: str, b: str) -> bool:
 def representatives(
     mentions: Sequence[Mapping[str, Any]], limit: int, text: Callable[[Mapping[str, Any]], str] = lambda m: m["text"],
     answered: Callable[[Mapping[str, Any]], bool] | None = None,
+    complaints: Callable[[Mapping[str, Any]], bool] | None = None,
 ) -> list[dict[str, Any]]:
     """The first mention of each of the first `limit` groups, in order, with `similar`: how many others its group holds
-    (and, given `answered`, with `answered`: how many of the group, itself included, it holds true for).
+    (and, given `answered`, with `answered`: how many of the group, itself included, it holds true for; so with
+    `complaints` and `complaints`: a group led by a complaint may hold posts that are none).
 
     A mention joins the earliest listed mention it is a near-duplicate of. Only the listed groups need counting, so
     each mention is compared with at most `limit` listed ones on the exact shingle sets (mentions with the same
@@ -85,28 +87,31 @@ def representatives(
     listed: list[dict[str, Any]] = []
     leaders: list[frozenset[str]] = []
     group_of: dict[str, int | None] = {}  # normalised text -> index in `listed`, None for an unlisted group
+    tallied = {name: holds for name, holds in (("answered", answered), ("complaints", complaints)) if holds}
     for mention in mentions:
         key = normalise(text(mention))
         if key not in group_of:
             own = shingles(key)
             found = next((i for i, leader in enumerate(leaders) if jaccard(leader, own) >= THRESHOLD), None)
             if found is None and len(listed) < limit:
-                listed.append({**mention, "similar": -1, **({"answered": 0} if answered else {})})  # its own count: 0
+                listed.append({**mention, "similar": -1, **dict.fromkeys(tallied, 0)})  # its own count: 0
                 leaders.append(own)
                 found = len(listed) - 1
             group_of[key] = found
         if group_of[key] is not None:
-            listed[group_of[key]]["similar"] += 1
-            if answered and answered(mention):
-                listed[group_of[key]]["answered"] += 1
+            group = listed[group_of[key]]
+            group["similar"] += 1
+            for name, holds in tallied.items():
+                group[name] += holds(mention)
     return listed
 
 
 def largest_groups(mentions: Sequence[Mapping[str, Any]], limit: int,
                    first: Callable[[Mapping[str, Any]], bool] = lambda group: False,
-                   answered: Callable[[Mapping[str, Any]], bool] | None = None) -> list[dict[str, Any]]:
-    """The `limit` largest of the first GROUPS_COUNTED groups, as `representatives` lists them (with `answered`), the
-    groups `first` picks (complaints, say) before the others; groups of one size keep the order of `mentions` (the
-    most negative first, say)."""
-    groups = representatives(mentions, GROUPS_COUNTED, answered=answered)
+                   answered: Callable[[Mapping[str, Any]], bool] | None = None,
+                   complaints: Callable[[Mapping[str, Any]], bool] | None = None) -> list[dict[str, Any]]:
+    """The `limit` largest of the first GROUPS_COUNTED groups, as `representatives` lists them (with `answered` and
+    `complaints`), the groups `first` picks (complaints, say) before the others; groups of one size keep the order of
+    `mentions` (the most negative first, say)."""
+    groups = representatives(mentions, GROUPS_COUNTED, answered=answered, complaints=complaints)
     return sorted(groups, key=lambda group: (not first(group), -group["similar"]))[:limit]

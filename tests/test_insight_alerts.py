@@ -190,3 +190,47 @@ def test_an_alert_points_support_to_the_windows_posts_in_languages_no_model_read
     listed = invoke("--config", tmp_path / "config.yaml", *command[1:], "--format", "json", "--columns", "external_id")
     assert alert.details["unscored"] == 3
     assert sorted(r["external_id"] for r in json.loads(listed.stdout)) == ["es-0", "es-1", "es-2"]
+
+
+def _mixed_group():
+    """One near-duplicate group of 14: its 5 complaints first (the most negative), then 9 posts that are none."""
+    said = "@nimbus no signal in Leeds since 9am, any update at all please"
+    return ([{"text": f"{said} ({n})", "score": -0.6, "complaint": 0.8, "category": "detractor", "source": "x",
+              "author": "a", "url": None} for n in range(5)]
+            + [{"text": f"{said} ({n})", "score": -0.4, "complaint": 0.1, "category": "detractor", "source": "x",
+                "author": "a", "url": None} for n in range(9)])
+
+
+def test_a_listed_group_says_how_many_of_it_are_complaints_not_that_all_are():
+    from brandpulse.alerts.chat import alert_chat
+    from brandpulse.alerts.emails import alert_email, complaint_note
+    from brandpulse.alerts.evidence import spike_evidence
+    from brandpulse.alerts.base import Alert
+
+    (top,) = spike_evidence(_mixed_group(), [], ["Nimbus"], 0.5)["top_mentions"]
+
+    assert (top["similar"], top["complaints"]) == (13, 5)
+    # Was: '(complaint)' beside '(+13 similar)': read as 14 complaints, where 9 are none.
+    assert complaint_note(top) == "5 of the 14 complaints"
+    alert = Alert("spike", "Nimbus", START, START + HOUR, 14, 2, 6, 0.001, "r",
+                  details={"top_mentions": [top], "complaints": 5, "detractors": 14})
+    text = alert_email(alert, "a@x", ["b@x"], [top]).get_body(("plain",)).get_content()
+    assert "(5 of the 14 complaints):" in text and "(complaint)" not in text
+    assert "(5 of the 14 complaints):" in alert_chat(alert, 1).body
+    assert complaint_note({**top, "complaints": 14}) == "all 14 complaints"
+    assert complaint_note({**top, "similar": 0, "complaints": 1}) == "complaint"
+    assert complaint_note({"is_complaint": True, "similar": 3}) == "this one a complaint"  # stored before the count
+
+
+def test_a_digests_listed_group_counts_its_complaints_whichever_post_leads_it():
+    from brandpulse.alerts.digest import top_grouped
+    from brandpulse.alerts.emails import complaint_note
+
+    # The digest lists the most negative first: a post that is no complaint leads a group holding 5 that are.
+    day = [{**m, "score": -0.9 if m["complaint"] < 0.5 else m["score"], "created_at": None, "id": k,
+            "answered_by": None} for k, m in enumerate(_mixed_group())]
+    (group,) = top_grouped(day, "detractor", 3, 0.5)
+
+    assert group["complaint"] < 0.5 and group["complaints"] == 5
+    # Was: no flag at all, its leader being no complaint.
+    assert complaint_note({**group, "is_complaint": False}) == "5 of the 14 complaints"
