@@ -49,6 +49,22 @@ _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f
 # characters is one Japanese writes (in Shift_JIS: most Simplified Chinese forms, 这 or 复, are not) and Japanese takes
 # at least this share of the two readings (kanji-only Japanese phrases: 0.12 in the median; Chinese ones: 0.001).
 MIN_KANJI_JAPANESE = 0.02
+# Romanised Hindi ("Hinglish": "yaar mera order abhi tak nahi aaya"), which py3langid, trained on Devanagari Hindi,
+# reads as English. Words of Hindi grammar written in Latin letters that are no English word (nor a common name, nor
+# a word of another Latin-script language: "mein", "naam", "har", "bas", "pata", "mai" and Malay's "apa" are none of
+# them here); a text is Hindi when at least `MIN_HINDI_WORDS` distinct ones make `MIN_HINDI_SHARE` of its words.
+ROMANISED_HINDI = frozenset("""
+nahi nahin nai nhi hai hain haii kya kyaa kyu kyun kyon mera meri mere mujhe mujhko humko humara hamara hamari tumhara
+tumhe aapka aapki aapke apna apni apne abhi bahut bohot bahot bhot yaar yrr aur kuch kuchh kab kaise kaisa kaisi kitna
+kitne kitni tha thi thay raha rahi rahe gaya gayi gaye aaya aayi aaye hua hui huye hue kiya kiye karna karo karke
+kar diya diye liya liye wala wali wale bhi sirf lekin phir toh accha acha achha bakwas bekar bekaar paisa paise wapas
+vapas jaldi koi kahan yahan wahan kyunki matlab bilkul ekdum batao dekho chahiye milega aap aaj sab baat tum kr
+hota hoti hoga desh agar kaam gya baar karne karte aisa aise tere teri tera rha sath kisi kabhi yaad kaha lagta aata
+sahi dekh itna uske sabse bada dete yar
+""".split())
+MIN_HINDI_WORDS = 2
+MIN_HINDI_SHARE = 0.1
+_LATIN_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _VARIETY_OF = {"arz": "ar", "ary": "ar", "yue": "zh", "wuu": "zh", "pcm": "en", "uzs": "uz", "sdh": "ku",
                "gug": "gn", "fuv": "ff", "kik": "ki", "hbo": "he", "grc": "el"}
 
@@ -143,6 +159,14 @@ def language_tag(tag: str | None) -> str | None:
     return primary if primary in ISO_639_1 else None
 
 
+def _romanised_hindi(words: str) -> bool:
+    """Whether `words` is Hindi written in Latin letters: at least `MIN_HINDI_WORDS` distinct words of
+    `ROMANISED_HINDI`, making at least `MIN_HINDI_SHARE` of its Latin words (English mixed in as Hinglish mixes it)."""
+    found = _LATIN_WORD.findall(words.lower())
+    hindi = [w for w in found if w in ROMANISED_HINDI]
+    return len(set(hindi)) >= MIN_HINDI_WORDS and len(hindi) >= MIN_HINDI_SHARE * len(found)
+
+
 class LanguageDetector:
     """py3langid with a guard for short texts: a text is called another language than `default` only when it has at
     least `min_letters` letters (mentions, hashtags and links left out) and the detector is either at least
@@ -232,6 +256,9 @@ class LanguageDetector:
             # "最悪のサービス" or "Очень плохо" is short, but cannot be the default language: its best reading wins.
             lang, _, _ = self._identify(words)
             return lang if len(lang) == 2 else self.default
+        if _romanised_hindi(words):
+            # py3langid knows Hindi in Devanagari only: written in Latin letters, it read as English (or Indonesian).
+            return "hi"
         if letters < self.min_letters:
             return self._likely_reading(words, letters, None)
         lang, prob, default_prob = self._identify(words)

@@ -502,3 +502,31 @@ def test_a_default_model_failing_in_the_background_fails_its_texts_with_its_erro
     assert [(s.lang, s.classification, s.error) for s in scored] == [("en", None, "weights missing"), ("de", None, None)]
     router.classify(["I love it"])
     assert attempts == ["bundled"]  # the failure is kept until retry_failed, not tried again each pass
+
+
+HINGLISH = ["yaar mera order abhi tak nahi aaya, bahut bura service", "@acme my order nahi aaya yaar, worst service ever",
+            "Refund kab milega? 10 din ho gaye", "app bilkul bakwas hai", "Paisa wapas karo @acme",
+            "bhai kya service hai, 3 baar call kiya koi jawab nahi"]
+
+
+@pytest.mark.parametrize("text", HINGLISH)
+def test_hindi_written_in_latin_letters_is_hindi_not_english(text):
+    # Was: 'en' for each (py3langid knows Hindi in Devanagari only), so the English model scored it.
+    assert LanguageDetector("en").detect(text) == "hi"
+
+
+@pytest.mark.parametrize("text", ["The app is bakwas", "Hai guys, apa kabar? aku baik saja", "I love this phone, yaar",
+                                  "Koi fish pond at the Acme store is lovely", "Gaya and Patna trains were late again"])
+def test_a_hindi_word_or_a_lookalike_in_another_language_does_not_make_a_text_hindi(text):
+    assert LanguageDetector("en").detect(text) != "hi"
+
+
+def test_a_hinglish_post_is_unscored_where_no_model_reads_hindi():
+    from brandpulse.sentiment.router import LanguageRouter
+
+    def load(spec):
+        raise AssertionError(f"no model is needed for Hindi: {spec}")
+
+    (routed,) = LanguageRouter({"en": "some/english-model"}, load, LanguageDetector("en")).classify([HINGLISH[0]])
+
+    assert (routed.lang, routed.classification, routed.error) == ("hi", None, None)
