@@ -11,10 +11,11 @@ from typing import Any
 from brandpulse.alerts.base import Alert
 from brandpulse.alerts.emails import (
     ANSWERED_HOW, acknowledge_line, clocks, complaint_note, on_clock, signed, signed_change, storm_start,
-    to_answer_line, unscored_query, web_link, window_query,
+    to_answer_line, unscored_count_text, unscored_listing, unscored_query, web_link, window_query,
 )
 from brandpulse.alerts.health import shown_reason
 from brandpulse.alerts.shown import cut, excerpt
+from brandpulse.alerts.unscored import is_unscored
 
 MENTION_CHARS = 140
 MAX_LINK = 300  # a longer link is left out: it would crowd out the message (Teams cuts messages at 1,000 characters)
@@ -102,6 +103,23 @@ def spike_chat(alert: Alert, alert_id: int, zone: str = "UTC") -> ChatMessage:
     return ChatMessage(defuse(f"Negative spike{update}: {alert.brand}", 200), "\n".join(lines))
 
 
+def unscored_chat(alert: Alert, alert_id: int, zone: str = "UTC") -> ChatMessage:
+    """An unscored-volume alert: how many mentions in which language are not scored (the window on `zone`'s wall
+    clock), usually how many, their themes and top mentions, the command listing them all, and the alert id."""
+    update = " (growing)" if alert.details.get("update") else ""
+    start = on_clock(alert.window_start, zone)
+    since, until = clocks(start, on_clock(alert.window_end, zone), "%H:%M")
+    lines = [f"{unscored_count_text(alert)} between {since} and {until} {zone} on {start:%Y-%m-%d}, "
+             f"usually {alert.expected:.1f}: no model reads them, so no detractor count or spike alert holds them."]
+    if themes := _themes(alert.details):
+        lines.append(themes)
+    if mentions := _mention_lines(alert.details.get("top_mentions") or []):
+        lines += ["Top mentions:", *mentions]
+    lines.append(f"All of them since the storm began, later hours too, but those marked answered ({ANSWERED_HOW}): "
+                 f"{unscored_listing(alert, zone)}\n{acknowledge_line(alert_id)}")
+    return ChatMessage(defuse(f"Mentions no model scores{update}: {alert.brand}", 200), "\n".join(lines))
+
+
 def health_chat(alert: Alert, alert_id: int, zone: str = "UTC") -> ChatMessage:
     """The source or collector, why it is unhealthy (its moments on `zone`'s wall clock), and the alert id."""
     reason = shown_reason(alert.source, alert.reason, alert.details, zone)
@@ -113,7 +131,9 @@ def health_chat(alert: Alert, alert_id: int, zone: str = "UTC") -> ChatMessage:
 
 def alert_chat(alert: Alert, alert_id: int, zone: str = "UTC") -> ChatMessage:
     """The chat message for a stored alert of either kind, its times on the wall clock of the IANA zone `zone`."""
-    return health_chat(alert, alert_id, zone) if alert.kind == "health" else spike_chat(alert, alert_id, zone)
+    if alert.kind == "health":
+        return health_chat(alert, alert_id, zone)
+    return unscored_chat(alert, alert_id, zone) if is_unscored(alert) else spike_chat(alert, alert_id, zone)
 
 
 def _counted(n: int, noun: str) -> str:

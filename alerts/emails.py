@@ -17,6 +17,7 @@ from brandpulse.alerts.base import Alert, ambiguous
 from brandpulse.alerts.digest import AVERAGE_DAYS, round_half_away
 from brandpulse.alerts.health import shown_reason
 from brandpulse.alerts.shown import excerpt
+from brandpulse.alerts.unscored import NO_LANGUAGE, is_unscored, language_name
 
 _LINE_BREAKS = re.compile(r"[\r\n]+")
 _WEB_LINK = re.compile(r"^https?://", re.IGNORECASE)
@@ -154,12 +155,30 @@ def alert_subject(alert: Alert) -> str:
     if alert.kind == "health":
         return header_safe(f"[brandpulse] Collector health: {alert.source}")
     update = " (update: growing)" if alert.details.get("update") else ""
+    if is_unscored(alert):
+        return header_safe(f"[brandpulse] Mentions no model scores{update}: {alert.brand}, "
+                           f"{unscored_count_text(alert)} (usually {alert.expected:.1f})")
     themes = alert.details.get("themes") or []
     about = f': "{themes[0]["term"]}"' if themes else ""
     return header_safe(
         f"[brandpulse] Negative spike{update}: {alert.brand}, {alert.observed:g} detractor mentions "
         f"(usually {alert.expected:.1f}){about}"
     )
+
+
+def unscored_count_text(alert: Alert) -> str:
+    """`40 mentions in Hindi that are not scored`: what an unscored-volume alert counts, in its own words."""
+    count = f"{alert.observed:g} mention{'' if alert.observed == 1 else 's'}"
+    return f"{count} in {alert.details.get('language') or language_name(alert.details['unscored_lang'])} that " \
+           f"{'is' if alert.observed == 1 else 'are'} not scored"
+
+
+def unscored_listing(alert: Alert, zone: str = "UTC") -> str:
+    """The command listing an unscored-volume alert's mentions in its language from its storm's start on, open-ended,
+    those marked answered left out (`_listing`)."""
+    lang = alert.details["unscored_lang"]
+    return _listing(alert, zone, "--category", "unscored", *(["--lang", lang] if lang != NO_LANGUAGE else []),
+                    "--unanswered")
 
 
 def unscored_query(alert: Alert, zone: str = "UTC") -> str | None:
@@ -313,10 +332,12 @@ def alert_email(
     """The email support staff receive for one alert: the explanation, the top mentions, a 48-hour chart, and the
     stored alert's id with the command that acknowledges it; its times on the wall clock of the IANA zone `zone`."""
     cid = new_cid() if chart_png else None
+    unscored = is_unscored(alert)
     context = {"alert": alert, "mentions": top_mentions, "chart_cid": cid, "guards": alert.details.get("guards", {}),
                "acknowledge": acknowledge_line(alert_id) if alert_id is not None else None,
                "themes": alert.details.get("themes", []), "themes_change": alert.details.get("themes_change"),
-               "window_query": window_query(alert, zone) if alert.kind == "spike" else None,
+               "window_query": (unscored_listing(alert, zone) if unscored else window_query(alert, zone))
+               if alert.kind == "spike" else None,
                "answered_how": ANSWERED_HOW,
                "window": alert_window(alert, zone),
                "reason": shown_reason(alert.source, alert.reason, alert.details, zone),
@@ -324,8 +345,9 @@ def alert_email(
                "storm_start": f"{on_clock(storm_start(alert), zone):%Y-%m-%d %H:%M} {zone}",
                "to_answer": to_answer_line(alert.details) if "complaints" in alert.details else None,
                "unscored_query": unscored_query(alert, zone) if alert.kind == "spike" else None}
+    name = "unscored" if unscored else "alert"
     return build_message(
-        alert_subject(alert), sender, recipients, render("alert.txt", context), render("alert.html", context),
+        alert_subject(alert), sender, recipients, render(f"{name}.txt", context), render(f"{name}.html", context),
         {cid: chart_png} if cid and chart_png else None,
     )
 

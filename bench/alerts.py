@@ -1,7 +1,9 @@
 """Spike-detection benchmark: synthetic streams with daily and weekly seasonality, noise and injected spikes.
 
-Run by hand: `python bench/alerts.py [--brands 40] [--weeks 6] [--seed 1]`. Prints, for the shipped rule and
-for the skeleton's same-hour median rule (the baseline, measured in the same run on the same streams):
+Run by hand: `python bench/alerts.py [--brands 40] [--weeks 6] [--seed 1]`. Prints, for the shipped rule, the
+unscored-volume rule (`alerts/unscored.py`: the same streams' detractor counts read as the whole volume of a language
+no model scores, so without the share guard; and at the spike rule's p-value) and for the skeleton's same-hour
+median rule (the baseline, measured in the same run on the same streams):
 recall on spikes of >= 3x baseline with >= 10 detractors in the onset bucket, false alerts per brand-week on
 spike-free streams and on spike streams outside the spikes, and detection delay in buckets.
 
@@ -28,6 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from brandpulse.alerts.base import Bucket  # noqa: E402
 from brandpulse.alerts.spike import SpikeRule, detect_spikes  # noqa: E402
+
+try:  # absent from a checkout before unscored-volume alerts: the bench then measures the spike rules alone
+    from brandpulse.alerts.unscored import detect_unscored, volume_rule  # noqa: E402
+except ImportError:
+    detect_unscored = None
 
 HOUR = timedelta(hours=1)
 START = datetime(2026, 1, 5, tzinfo=timezone.utc)  # a Monday
@@ -104,6 +111,16 @@ def shipped_rule(buckets: list[Bucket], evaluate_from: datetime, zone: tzinfo = 
     return [a.window_start for a in alerts]
 
 
+def unscored_rule(buckets: list[Bucket], evaluate_from: datetime, zone: tzinfo = timezone.utc,
+                  rule: SpikeRule | None = None) -> list[datetime]:
+    """The unscored-volume rule with its default settings on the stream's detractor counts as a language's whole
+    volume (no model scores them: no share is known); updates count as alerts too."""
+    volume = [Bucket(b.start, b.detractors, b.detractors) for b in buckets]
+    alerts, _ = detect_unscored("bench", "hi", volume, evaluate_from, HOUR, rule or volume_rule(SpikeRule()), None,
+                                zone)
+    return [a.window_start for a in alerts]
+
+
 def score(fired: list[datetime], spikes: list[Spike], cooldown: timedelta = timedelta(hours=6)) -> dict[str, float]:
     """Detected eligible spikes, their delays, and alerts that match no spike."""
     found = {"eligible": 0, "detected": 0, "injected": 0, "injected_detected": 0, "delays": []}
@@ -167,6 +184,10 @@ def main() -> None:
           f"{'delay mean':>12}{'max':>5}{'s':>7}")
     print(f"{'':<55}{'spike-free':>16}{'spiky, outside':>16}{'buckets':>12}")
     rules = [("shipped (weekday+Poisson)", shipped_rule), ("skeleton same-hour median", skeleton_rule)]
+    if detect_unscored is not None:
+        rules.insert(1, ("unscored volume, no share", unscored_rule))
+        rules.insert(2, ("  the same at p<=0.001", lambda b, f: unscored_rule(
+            b, f, rule=SpikeRule(min_share=0.0))))
     if args.zone or args.rule_zone:
         days = args.rule_zone or args.zone
         rules.insert(1, (f"shipped, {days} days", lambda b, f: shipped_rule(b, f, ZoneInfo(days))))

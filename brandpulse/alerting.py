@@ -6,6 +6,7 @@ import json
 import logging
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone, tzinfo
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,7 @@ from brandpulse.alerts import emails as alerts_emails
 from brandpulse.alerts import evidence as alerts_evidence
 from brandpulse.alerts import health as alerts_health
 from brandpulse.alerts import spike as alerts_spike
+from brandpulse.alerts import unscored as alerts_unscored
 from brandpulse.store import alerts as store_alerts
 from brandpulse.store import outbox as store_outbox
 from brandpulse.store import state as store_state
@@ -78,10 +80,7 @@ def detect(
     """Spike alerts of one brand (or one of its sources) for the buckets in [evaluate_from, until)."""
     rule = factory.spike_rule(config)
     width = config.alerts.spike.bucket
-    history_from = evaluate_from - timedelta(days=rule.history_days)
-    first = store_alerts.first_mention_at(db, brand, source)
-    # Hours before the first stored mention are unknown, not quiet: they must not count towards warm-up.
-    history_from = max(history_from, floor_to(first, width)) if first else evaluate_from
+    history_from = _history_from(db, brand, source, evaluate_from, rule, width)
     if history_from >= until:
         return [], storm, []
     buckets = store_alerts.bucket_counts(db, brand, history_from, until, width, source)
@@ -91,6 +90,54 @@ def detect(
     fired, storm = alerts_spike.detect_spikes(brand, buckets, evaluate_from, width, rule, storm,
                                               spike_zone(config.digest.timezone))
     return [replace(a, source=source) for a in fired], storm, buckets
+
+
+def _history_from(db: Any, brand: str, source: str | None, evaluate_from: datetime, rule: alerts_spike.SpikeRule,
+                  width: timedelta) -> datetime:
+    """Where the history a rule reads before `evaluate_from` starts: `history_days` back, but not before the
+    brand's (source's) first stored mention."""
+    first = store_alerts.first_mention_at(db, brand, source)
+    # Hours before the first stored mention are unknown, not quiet: they must not count towards warm-up.
+    return max(evaluate_from - timedelta(days=rule.history_days), floor_to(first, width)) if first else evaluate_from
+
+
+def _unscored_key(brand: str, lang: str) -> str:
+    return f"alerts.unscored:{brand}:{lang}"
+
+
+def detect_unscored(
+    config: Config, db: Any, brand: str, evaluate_from: datetime, until: datetime,
+    storm_of: Callable[[str], alerts_spike.Storm | None] = lambda lang: None,
+) -> list[tuple[str, list[Alert], alerts_spike.Storm | None]]:
+    """Per language of the brand's mentions no model scores: its volume alerts for the buckets in [evaluate_from,
+    until) (the spike rule's history, seasonality, warm-up and storms; no share guard) and the storm to carry on,
+    from the storm `storm_of` the language gives."""
+    if not config.alerts.spike.unscored:
+        return []
+    rule = alerts_unscored.volume_rule(factory.spike_rule(config))
+    width = config.alerts.spike.bucket
+    history_from = _history_from(db, brand, None, evaluate_from, rule, width)
+    if history_from >= until:
+        return []
+    found = []
+    for lang, buckets in store_alerts.unscored_bucket_counts(db, brand, history_from, until, width).items():
+        fired, storm = alerts_unscored.detect_unscored(brand, lang, buckets, evaluate_from, width, rule,
+                                                       storm_of(lang), spike_zone(config.digest.timezone))
+        found.append((lang, [with_unscored_evidence(config, db, alert) for alert in fired], storm))
+    return found
+
+
+def with_unscored_evidence(config: Config, db: Any, alert: Alert) -> Alert:
+    """An unscored-volume alert with its themes (against the same language's unscored mentions of the brand's last
+    `history_days`) and its top posts still to answer, one per near-duplicate group."""
+    brand, lang = alert.brand or "", alert.details["unscored_lang"]
+    window = store_alerts.unscored_mentions(db, brand, lang, alert.window_start, alert.window_end)
+    baseline_from = alert.window_start - timedelta(days=factory.spike_rule(config).history_days)
+    baseline = store_alerts.unscored_mentions(db, brand, lang, baseline_from, alert.window_start - BUILD_UP, 200_000)
+    still_open = [{k: v for k, v in m.items() if k != "answered_by"} for m in window if not m.get("answered_by")]
+    evidence = alerts_unscored.unscored_evidence(still_open, [m["text"] or "" for m in baseline],
+                                                 keywords_of(config, brand))
+    return replace(alert, details={**alert.details, **evidence, "answered": len(window) - len(still_open)})
 
 
 def spike_zone(name: str) -> tzinfo:
@@ -287,11 +334,30 @@ def evaluate(config: Config, queries: list[Any], db: Any, now: datetime, channel
                     fired += recorded
                     if storm is not None:
                         store_state.set_value(db, key, _dump_storm(storm, storm_id))
+                fired += _evaluate_unscored(config, db, query.brand, evaluate_from, until, now, channels)
             store_state.set_value(db, ALERTS_WATERMARK, to_db(until))
             store_state.set_value(db, ALERTS_SEEN_AT, to_db(now - SEEN_MARGIN))
     with transaction(db):
         fired += [record(config, db, alert, now, [], channels)[0] for alert in health_alerts(config, db, until, now)]
     return fired
+
+
+def _evaluate_unscored(config: Config, db: Any, brand: str, evaluate_from: datetime, until: datetime, now: datetime,
+                       channels: list[Channel]) -> list[Alert]:
+    """Detect, record and queue the brand's unscored-volume alerts, each language's storm kept as a spike's is."""
+    ids: dict[str, int | None] = {}
+
+    def storm_of(lang: str) -> alerts_spike.Storm | None:
+        storm, ids[lang] = _load_storm(db, store_state.get_value(db, _unscored_key(brand, lang)))
+        return storm
+
+    recorded = []
+    for lang, found, storm in detect_unscored(config, db, brand, evaluate_from, until, storm_of):
+        done, storm_id = _record_storm(config, db, found, [], now, channels, ids.get(lang))
+        recorded += done
+        if storm is not None:
+            store_state.set_value(db, _unscored_key(brand, lang), _dump_storm(storm, storm_id))
+    return recorded
 
 
 def backtest(config: Config, brands: list[str], db: Any, since: datetime, until: datetime) -> list[Alert]:
@@ -303,6 +369,7 @@ def backtest(config: Config, brands: list[str], db: Any, since: datetime, until:
         for source in spike_scopes(config, db, brand, since - timedelta(days=7)):
             fired, _, _ = detect(config, db, brand, source, since, until, None)
             found += with_storm_evidence(config, db, fired, None)[0]
+        found += [alert for _, fired, _ in detect_unscored(config, db, brand, since, until) for alert in fired]
     found += replay_silence(config, db, since, until)
     return sorted(found, key=lambda a: (a.window_end, a.kind, a.brand or "", a.source or ""))
 

@@ -359,6 +359,9 @@ class SpikeConfig(Strict):
     history_days: int = Field(default=28, ge=1, le=365)
     growth: float = Field(default=2.0, gt=1.0)
     per_source: bool = False
+    # Volume alerts for a brand's mentions in a language no model scores (alerts/unscored.py): in no detractor count,
+    # a storm written in it raised no alert at all.
+    unscored: bool = True
 
     @field_validator("bucket")
     @classmethod

@@ -55,6 +55,43 @@ def bucket_counts(
     return [Bucket(since + i * width, *counts.get(i, (0, 0))) for i in range(slots)]
 
 
+def unscored_bucket_counts(
+    db: Store, brand: str, since: datetime, until: datetime, width: timedelta,
+) -> dict[str, list[Bucket]]:
+    """Per language (`und` for none), the mentions of `brand` left `unscored` (no model reads their language) per
+    bucket of `width` in [since, until), empty buckets included, as `Bucket`s whose `total` and `detractors` are both
+    that count: the series the unscored-volume rule tests. Undated mentions found late are left out, as in
+    `bucket_counts`. Languages without any such mention in the span are absent."""
+    seconds = int(width.total_seconds())
+    epoch = db.dialect.epoch
+    rows = db.execute(
+        f"""SELECT coalesce(lang, 'und') AS language, ({epoch('created_at')} - :origin) / :width AS slot, count(*)
+           FROM mentions
+           WHERE brand = :brand AND created_at >= :since AND created_at < :until AND category = 'unscored'
+                 AND (dated_after IS NULL OR {epoch('created_at')} - {epoch('dated_after')} <= :width)
+           GROUP BY language, slot""",
+        {"origin": int(since.timestamp()), "width": seconds, "brand": brand, "since": to_db(since),
+         "until": to_db(until)},
+    ).fetchall()
+    counts: dict[str, dict[int, int]] = {}
+    for language, slot, count in rows:
+        counts.setdefault(language, {})[slot] = count
+    slots = int((until - since).total_seconds()) // seconds
+    return {language: [Bucket(since + i * width, found.get(i, 0), found.get(i, 0)) for i in range(slots)]
+            for language, found in sorted(counts.items())}
+
+
+UNSCORED_IN = """SELECT id, source, author, text, url, created_at, lang, answered_by FROM mentions
+    WHERE brand = ? AND created_at >= ? AND created_at < ? AND category = 'unscored' AND coalesce(lang, 'und') = ?
+    ORDER BY created_at LIMIT ?"""
+
+
+def unscored_mentions(db: Store, brand: str, lang: str, start: datetime, end: datetime,
+                      limit: int = 20_000) -> list[dict[str, Any]]:
+    """The unscored mentions of `brand` in `lang` (`und`: stored without one) in [start, end), oldest first."""
+    return [dict(row) for row in db.query(UNSCORED_IN, [brand, to_db(start), to_db(end), lang, limit])]
+
+
 # The posts support has to answer: every detractor, and every complaint but a promoter's (a 4-star review that
 # rating_takes_precedence made passive): the complaints `stats` and digests count, and query --to-answer lists.
 _TO_ANSWER_WHERE = f"""WHERE brand = ? AND created_at >= ? AND created_at < ?

@@ -489,3 +489,22 @@ def test_source_filter_ignores_case_and_reads_every_stored_spelling(store_target
     db.close()
 
     assert found == {"Twitter": {"1", "2", "3"}, "twitter": {"1", "2", "3"}, "REDDIT": {"4"}, "mastodon": set()}
+
+
+def test_unscored_buckets_count_each_languages_unscored_mentions_and_list_them(db):
+    pending = store_mentions.pending_classification(db, 10)
+    negative = Classification("negative", (0.9, 0.05, 0.05), "m", "1")
+    store_mentions.save_classifications(db, [
+        store_mentions.ClassifiedMention(pending[0].id, "en", negative, "detractor"),
+        store_mentions.ClassifiedMention(pending[1].id, "hi", None, "unscored"),
+        store_mentions.ClassifiedMention(pending[2].id, "hi", None, "unscored"),
+        store_mentions.ClassifiedMention(pending[3].id, "de", None, "unscored"),
+    ], NOW)
+
+    found = store_alerts.unscored_bucket_counts(db, "B", NOW - timedelta(hours=1), NOW + timedelta(hours=1),
+                                                timedelta(hours=1))
+
+    assert {lang: [(b.total, b.detractors) for b in buckets] for lang, buckets in found.items()} == {
+        "de": [(0, 0), (1, 1)], "hi": [(0, 0), (2, 2)]}
+    listed = store_alerts.unscored_mentions(db, "B", "hi", NOW, NOW + timedelta(hours=1))
+    assert sorted(m["id"] for m in listed) == sorted([pending[1].id, pending[2].id])
