@@ -75,6 +75,20 @@ def channel_backlog(db: Store) -> dict[str, dict[str, int]]:
     return found
 
 
+# Per channel, the messages waiting for a retry after a failed attempt: how many, the first due, the newest's error.
+_RETRYING = """SELECT o.channel, w.waiting, w.next_at, o.last_error FROM outbox o JOIN (
+        SELECT channel, count(*) AS waiting, min(next_attempt_at) AS next_at, max(id) AS newest FROM outbox
+        WHERE status = 'pending' AND last_error IS NOT NULL GROUP BY channel) w ON o.id = w.newest
+    ORDER BY o.channel"""
+
+
+def retrying(db: Store) -> dict[str, dict[str, Any]]:
+    """Per channel: the messages waiting for a retry after failing (`waiting`), when the first is due (`next_at`)
+    and why the newest failed (`last_error`)."""
+    return {channel: {"waiting": waiting, "next_at": next_at, "last_error": error}
+            for channel, waiting, next_at, error in db.execute(_RETRYING).fetchall()}
+
+
 @contextmanager
 def claim_due(db: Store, now: datetime, after_id: int = 0, limit: int = 10) -> Iterator[list[OutboxItem]]:
     """Due emails with an id above `after_id` that no other worker holds; mark them inside the block."""

@@ -416,3 +416,33 @@ def test_a_recipient_refused_for_now_gets_the_email_later_and_the_others_get_it_
     assert [row[0] for row in rows] == ["sent", "sent"]
     assert [row[4] for row in rows] == [f"SMTP 127.0.0.1:{port} (refused: lead@acme.test)", f"SMTP 127.0.0.1:{port}"]
     assert [row[1] for row in rows] == [1, 2]  # the copy's attempts go on from the first one's: so does its backoff
+
+
+def _outage(tmp_path, monkeypatch, tls):
+    """An email that failed with the server down, waiting for its retry; the server back up, on the same port."""
+    inbox, port = Inbox(), _free_port()
+    pipeline = _pipeline(tmp_path, monkeypatch, port, "starttls", tls)
+    item_id = _queue(pipeline, "Spike while the server was down")
+    failed = pipeline.deliver(NOW)
+    return pipeline, item_id, failed, inbox, port
+
+
+def test_status_says_why_an_email_waits_for_a_retry_which_outbox_list_does_not_show(tmp_path, monkeypatch, tls,
+                                                                                    invoke):
+    pipeline, item_id, failed, inbox, port = _outage(tmp_path, monkeypatch, tls)
+    controller = _server(inbox, port, "starttls", tls)
+    try:
+        pipeline.deliver(NOW + timedelta(seconds=30))  # a run in the backoff: it attempts nothing, and fails nothing
+    finally:
+        controller.stop()
+    db = ("--config", tmp_path / "config.yaml", "--db", tmp_path / "brandpulse.db")
+    text, report = invoke(*db, "status"), json.loads(invoke(*db, "status", "--format", "json").output)
+
+    assert failed.failed == 1 and inbox.messages == []
+    # Was: only 'deliver ... ok' and '1 email(s) waiting': nothing said that the server refused the connection.
+    assert (f"Retrying: 1 message(s) to email failed and wait for a retry, the next at 2026-03-09T09:01:00Z; "
+            f"last error: SMTP 127.0.0.1:{port}: ConnectionRefusedError") in text.output
+    assert report["retrying"] == {"email": {"waiting": 1, "next_at": "2026-03-09T09:01:00Z",
+                                            "last_error": _outbox(tmp_path)[0][3]}}
+    assert PASSWORD not in text.output
+

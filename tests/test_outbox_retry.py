@@ -64,3 +64,18 @@ def test_a_chat_channel_with_a_new_message_due_has_its_older_ones_due_first_on_b
     # The email and the other channel keep their backoff; the support channel's alert goes before its update.
     assert claimed == [alert, update]
     db.close()
+
+
+def test_retrying_names_each_channels_messages_waiting_after_failing_and_the_newest_error_on_both_backends(
+        store_target):
+    db = open_db(store_target)
+    first, second, _never_tried, chat = (
+        store_outbox.enqueue(db, "alert", "Acme", f"m{n}", ["a@acme.test"], b"body", NOW, channel=channel)
+        for n, channel in enumerate(("email", "email", "email", "support")))
+    store_outbox.mark_failed(db, first, "connection refused", NOW + timedelta(minutes=4))
+    store_outbox.mark_failed(db, second, "535 login refused", NOW + timedelta(minutes=1))
+    store_outbox.mark_failed(db, chat, "503", None)  # given up: `outbox list` shows it
+
+    assert store_outbox.retrying(db) == {"email": {"waiting": 2, "next_at": "2026-03-09T09:01:00Z",
+                                                   "last_error": "535 login refused"}}
+    db.close()

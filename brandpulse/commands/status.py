@@ -45,6 +45,7 @@ def gather(app: AppContext) -> dict[str, Any]:
         backlog = store_jobs.backlog(db)
         unscored = store_jobs.unscored_languages(db)
         queued = store_outbox.channel_backlog(db)
+        retrying = store_outbox.retrying(db)
         waits = {c.name: store_state.collector_retry_at(db, c.name) for c in app.config.collectors}
         shared = app.pipeline.waiting_per_brand(db)
     finally:
@@ -69,7 +70,7 @@ def gather(app: AppContext) -> dict[str, Any]:
     deferred = {name: to_db(until) for name, until in waits.items() if until is not None and until > now}
     return {"database": label(app.db_path), "service": service, "jobs": schedule,
             "collectors": collectors, "disabled_collectors": disabled, "deferred_collectors": deferred,
-            "channels": channels,
+            "channels": channels, "retrying": retrying,
             "backlog": backlog, "unscored_languages": unscored,
             "shared_readings": {"copies": shared, "rescore": app.command("sentiment", "rescore") if shared else None}}
 
@@ -157,12 +158,21 @@ def _print_text(report: dict[str, Any], zone: str) -> None:
                f"waiting, {backlog['emails_failed']} given up"
                + ("; `brandpulse outbox list` shows the messages given up, `outbox retry` sends them again"
                   if given_up else ""))
+    for channel, waiting in report["retrying"].items():
+        click.echo(_retrying_line(channel, waiting, at))
     if unscored := report["unscored_languages"]:
         click.echo(f"Unscored: {sum(unscored.values())} mention(s) in a language no configured model reads ("
                    + ", ".join(f"{lang} {count}" for lang, count in unscored.items())
                    + "); sentiment.models can name a model for each")
     if shared := report["shared_readings"]["copies"]:
         click.echo(f"Rescore: {shared_note(shared, report['shared_readings']['rescore'])}")
+
+
+def _retrying_line(channel: str, waiting: dict[str, Any], at: Callable[[str | None], str]) -> str:
+    """Why a channel's messages wait: `outbox list` shows only those given up, and the deliver job's last run may
+    have attempted none of them (their backoff not over), so this is the one place that names the failure."""
+    return (f"Retrying: {waiting['waiting']} message(s) to {channel} failed and wait for a retry, the next at "
+            f"{at(waiting['next_at'])}; last error: {excerpt(waiting['last_error'], 160)}")
 
 
 @click.command()
