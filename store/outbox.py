@@ -138,16 +138,18 @@ def defer_recipients(db: Store, item_id: int, recipients: list[str], error: str,
 
 
 class OutboxError(StoreError):
-    """A message that cannot be queued again: unknown, not given up, or its body pruned."""
+    """A message that cannot be queued again: unknown, sent, or its body pruned."""
 
 
 GIVEN_UP_COLUMNS = ("id", "kind", "brand", "channel", "subject", "attempts", "created_at", "last_error")
 _GIVEN_UP = f"""SELECT {', '.join(GIVEN_UP_COLUMNS)}, length(message) > 0 AS kept FROM outbox
     WHERE status = 'failed' ORDER BY id"""
 _STATUS = "SELECT status, length(message) > 0 FROM outbox WHERE id = ?"
-# attempts from 0: the backoff starts over, and the message has its 60 attempts again.
+# attempts from 0: the backoff starts over, and the message has its 60 attempts again. A message waiting for its
+# retry is due at once too: once the login or the server is fixed, nobody should wait out a 15-minute backoff.
 _REQUEUE = """UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?
-    WHERE id = ? AND status = 'failed'"""
+    WHERE id = ? AND status IN ('failed', 'pending')"""
+_WAITING_AFTER_FAILING = "SELECT id FROM outbox WHERE status = 'pending' AND last_error IS NOT NULL ORDER BY id"
 
 
 def given_up(db: Store) -> list[dict[str, Any]]:
@@ -157,11 +159,13 @@ def given_up(db: Store) -> list[dict[str, Any]]:
 
 
 def requeue(db: Store, ids: Sequence[int] | None, now: datetime) -> list[int]:
-    """Queue given-up messages again, due `now` (all of them when `ids` is None, those whose body is kept); returns
-    their ids. An id unknown, not given up or pruned: OutboxError naming each, and nothing is changed."""
+    """Queue given-up messages again, and make those waiting for a retry due, `now` (when `ids` is None: every one
+    given up whose body is kept and every one that failed and waits); returns their ids. An id unknown, sent or
+    pruned: OutboxError naming each, and nothing is changed."""
     with transaction(db):
         if ids is None:
-            chosen = [row["id"] for row in given_up(db) if row["kept"]]
+            chosen = sorted([row["id"] for row in given_up(db) if row["kept"]]
+                            + [row[0] for row in db.execute(_WAITING_AFTER_FAILING).fetchall()])
         else:
             chosen = list(dict.fromkeys(ids))
             problems = [problem for i in chosen if (problem := _why_not(db, i))]
@@ -177,8 +181,8 @@ def _why_not(db: Store, item_id: int) -> str | None:
     row = db.execute(_STATUS, [item_id]).fetchone()
     if row is None:
         return f"no message with id {item_id}"
-    if row[0] != "failed":
-        return f"message {item_id} is {'sent' if row[0] == 'sent' else 'waiting to be sent'}, not given up"
+    if row[0] == "sent":
+        return f"message {item_id} is sent, not given up"
     if not row[1]:
         return f"message {item_id} was pruned (its body emptied by `prune`): it cannot be sent again"
     return None

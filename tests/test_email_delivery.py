@@ -446,3 +446,20 @@ def test_status_says_why_an_email_waits_for_a_retry_which_outbox_list_does_not_s
                                             "last_error": _outbox(tmp_path)[0][3]}}
     assert PASSWORD not in text.output
 
+
+
+def test_outbox_retry_sends_an_email_waiting_for_its_backoff_at_the_next_delivery(tmp_path, monkeypatch, tls, invoke):
+    pipeline, item_id, failed, inbox, port = _outage(tmp_path, monkeypatch, tls)
+    monkeypatch.setattr("brandpulse.commands.outbox._now", lambda: NOW + timedelta(seconds=20))
+    controller = _server(inbox, port, "starttls", tls)
+    try:
+        retried = invoke("--db", tmp_path / "brandpulse.db", "outbox", "retry", "--all")
+        sent = pipeline.deliver(NOW + timedelta(seconds=20))
+    finally:
+        controller.stop()
+
+    # Was: '0 message(s) queued again' (and 'retry ID': 'message 1 is waiting to be sent, not given up'), so an
+    # operator who fixed the server could only wait out the backoff, up to 15 minutes.
+    assert retried.exit_code == 0 and retried.output.startswith(f"1 message(s) queued again: {item_id};")
+    assert len(sent.sent) == 1 and len(inbox.messages) == 1
+    assert _outbox(tmp_path)[0][:2] == ("sent", 1)

@@ -23,7 +23,7 @@ def _now() -> datetime:
 
 @click.group("outbox")
 def outbox_group() -> None:
-    """Emails and chat messages given up, and queueing them again."""
+    """Emails and chat messages given up, and queueing them (or those waiting for a retry) again."""
 
 
 @outbox_group.command("list")
@@ -46,11 +46,12 @@ def list_given_up(app: AppContext, zone: str | None, fmt: str) -> None:
 
 @outbox_group.command()
 @click.argument("ids", nargs=-1, type=ROW_ID)
-@click.option("--all", "every", is_flag=True, help="Every message given up whose body is kept.")
+@click.option("--all", "every", is_flag=True,
+              help="Every message given up whose body is kept, and every one waiting for a retry after failing.")
 @pass_app
 def retry(app: AppContext, ids: tuple[int, ...], every: bool) -> None:
-    """Queue the messages IDS (or --all) given up again, once what failed is fixed (a login, a recipient, a webhook);
-    the deliver job sends them, with their attempts counted from zero."""
+    """Queue the messages IDS (or --all) given up, or waiting for a retry, again once what failed is fixed (a login,
+    a recipient, a webhook); the next delivery sends them, with their attempts counted from zero."""
     if bool(ids) == every:
         raise click.UsageError("give the ids of the messages to send again (`brandpulse outbox list`), or --all")
     with domain_errors():

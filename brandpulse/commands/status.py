@@ -172,7 +172,8 @@ def _retrying_line(channel: str, waiting: dict[str, Any], at: Callable[[str | No
     """Why a channel's messages wait: `outbox list` shows only those given up, and the deliver job's last run may
     have attempted none of them (their backoff not over), so this is the one place that names the failure."""
     return (f"Retrying: {waiting['waiting']} message(s) to {channel} failed and wait for a retry, the next at "
-            f"{at(waiting['next_at'])}; last error: {excerpt(waiting['last_error'], 160)}")
+            f"{at(waiting['next_at'])}; last error: {excerpt(waiting['last_error'], 160)} (fixed? `brandpulse "
+            "outbox retry --all` sends them at the next delivery)")
 
 
 @click.command()
