@@ -42,7 +42,7 @@ class FileTransport:
         """Where the emails go, for summaries."""
         return f"files in {self.folder}"
 
-    def probe(self) -> None:
+    def probe(self, sender: str | None = None) -> None:
         """Raise `DeliveryError` unless emails can be written to the folder (or it can be created); writes nothing."""
         existing = self.folder
         while not existing.exists() and existing != existing.parent:
@@ -120,7 +120,10 @@ class SmtpTransport:
     def _failure(self, exc: Exception) -> DeliveryError:
         # The exception text never holds the credentials; keep only its class and message.
         error = RefusedForGood if _refused_for_good(exc) else DeliveryError
-        return error(f"SMTP {self.host}:{self.port}: {type(exc).__name__}: {exc}")
+        wants_login = isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code == 530 and not self._username
+        return error(f"SMTP {self.host}:{self.port}: {type(exc).__name__}: {exc}"
+                     + ("; the server asks for a login and none is set: set both variables (email.smtp.username_env, "
+                        "password_env)" if wants_login else ""))
 
     def _leave(self, client: smtplib.SMTP) -> None:
         """Say QUIT and close. Its reply is no part of the delivery: a server that took the message and answers QUIT
@@ -132,10 +135,20 @@ class SmtpTransport:
         finally:
             client.close()
 
-    def probe(self) -> None:
-        """Connect, secure and log in as configured, then leave; nothing is sent. Raises `DeliveryError`."""
+    def probe(self, sender: str | None = None) -> None:
+        """Connect, secure and log in as configured, and offer `sender` (MAIL FROM, then RSET), then leave; nothing is
+        sent. Raises `DeliveryError`."""
         with self._session() as client:
-            client.noop()
+            if sender is None:
+                client.noop()
+                return
+            # A submission server asks for its login at MAIL FROM, not at the greeting: without this, a missing
+            # login (or a sender the login may not use) passed the probe and failed every email.
+            client.ehlo_or_helo_if_needed()
+            code, reply = client.mail(sender)
+            if code != 250:
+                raise smtplib.SMTPSenderRefused(code, reply, sender)  # _session makes it a DeliveryError
+            client.rset()
 
     def send(self, message: bytes, sender: str, recipients: list[str], name: str) -> str:
         """Deliver the message to all recipients or raise `DeliveryError`."""

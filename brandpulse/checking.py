@@ -85,7 +85,7 @@ def email_probes(config: Config, now: datetime, env: Mapping[str, str]) -> list[
     in_clear = smtp is not None and smtp.security == "none" and bool(factory.credential(env, smtp.username_env))
 
     def run() -> str | None:
-        transport.probe()
+        transport.probe(config.email.sender)
         # Not failures (a digest-only set-up, a relay on the same host), but what the operator should know.
         notes = [f"no one receives the alerts of {', '.join(unheard)}: add email recipients or a channel"
                  ] if unheard else []

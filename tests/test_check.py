@@ -183,16 +183,29 @@ class Inbox:
         return "250 OK"
 
 
-@pytest.fixture
-def smtp_server():
+def _smtp(auth_required=False):
     def login(server, session, envelope, mechanism, auth_data):
         ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (USER.encode(), PASSWORD.encode())
         return AuthResult(success=ok, handled=False)  # not handled: aiosmtpd answers 535 itself
 
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=closed_port(), authenticator=login,
-                            auth_require_tls=False, auth_exclude_mechanism=["LOGIN"])
+                            auth_require_tls=False, auth_exclude_mechanism=["LOGIN"], auth_required=auth_required)
     controller.start()
+    return controller, inbox
+
+
+@pytest.fixture
+def smtp_server():
+    controller, inbox = _smtp()
+    yield controller.port, inbox
+    controller.stop()
+
+
+@pytest.fixture
+def submission_server():
+    """A server that takes mail only after a login (530 at MAIL FROM before it), as a submission port does."""
+    controller, inbox = _smtp(auth_required=True)
     yield controller.port, inbox
     controller.stop()
 
@@ -401,3 +414,26 @@ email: {{recipients: {{alerts: [support@pinebrook.test]}},
     result = invoke("check")
 
     assert result.stdout.splitlines()[0].split(maxsplit=2)[:2] == ["email", "ok"], result.output
+
+
+def test_check_says_a_server_that_wants_a_login_refuses_the_sender_when_none_is_set(check_dir, invoke,
+                                                                                   submission_server, monkeypatch):
+    write_config(check_dir / "config.yaml", f"""
+brands: [{{name: Pinebrook Coffee, keywords: [pinebrook]}}]
+email: {{sender: alerts@pinebrook.test, recipients: {{alerts: [support@pinebrook.test]}},
+        smtp: {{host: 127.0.0.1, port: {submission_server[0]}, security: none, timeout: 5}}}}
+""")
+    with_login = invoke("check")
+    for name in ("BRANDPULSE_SMTP_USERNAME", "BRANDPULSE_SMTP_PASSWORD"):
+        monkeypatch.delenv(name)
+    without = invoke("check")
+
+    assert with_login.stdout.splitlines()[0].split(maxsplit=2)[:2] == ["email", "ok"], with_login.output
+    # Was: 'email ok' (the probe stopped at the greeting), and every email then failed with '530 Authentication
+    # required' at MAIL FROM.
+    assert without.exit_code == 1
+    assert without.stdout.splitlines()[0].split(maxsplit=1) == [
+        "email", f"530: SMTP 127.0.0.1:{submission_server[0]}: SMTPSenderRefused: (530, b'5.7.0 Authentication "
+        "required', 'alerts@pinebrook.test'); the server asks for a login and none is set: set both variables "
+        "(email.smtp.username_env, password_env)"]
+    assert submission_server[1].messages == []
