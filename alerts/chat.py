@@ -57,6 +57,14 @@ def _themes(details: Mapping[str, Any]) -> str | None:
     return "Themes: " + ", ".join(shown)
 
 
+def _ids(group: Mapping[str, Any]) -> str:
+    """`: #360, #371` for a listed group's other posts (`, ...` when it holds more), what `alerts answered` takes."""
+    ids = [i for i in group.get("similar_ids") or [] if isinstance(i, int)]
+    if not ids:
+        return ""
+    return ": " + ", ".join(f"#{i}" for i in ids) + (", ..." if group["similar"] > len(ids) else "")
+
+
 def _mention_lines(mentions: Sequence[Mapping[str, Any]]) -> list[str]:
     lines = []
     for number, m in enumerate(mentions[:TOP_MENTIONS], start=1):
@@ -64,7 +72,7 @@ def _mention_lines(mentions: Sequence[Mapping[str, Any]]) -> list[str]:
         who = f"#{m['id']} {who}" if isinstance(m.get("id"), int) else who  # what `alerts answered` takes
         link = web_link(m.get("url"))
         link = link if link and len(link) <= MAX_LINK and not _BLANKS.search(link) else None
-        similar = f" (+{m['similar']} similar)" if m.get("similar") else ""
+        similar = f" (+{m['similar']} similar{_ids(m)})" if m.get("similar") else ""
         note = complaint_note(m)
         flag = f" ({note})" if note else ""
         lines.append(f"{number}. {who}{flag}: \"{defuse(m.get('text') or '')}\"{similar}" + (f" {link}" if link else ""))

@@ -8,7 +8,7 @@ from typing import Any
 
 from brandpulse.alerts.background import bundled_background, in_background_language
 from brandpulse.alerts.complaints_first import complaint_figures, complaints_first, flagged, is_complaint
-from brandpulse.alerts.neardup import largest_groups
+from brandpulse.alerts.neardup import SIMILAR_IDS, largest_groups
 from brandpulse.alerts.themes import theme_terms, themes
 
 TOP_THEMES = 5
@@ -23,7 +23,8 @@ def spike_evidence(
     """`themes` (top 5 JSON objects), `detractors`, `complaints` and how many of those are not detractors
     (`passive_complaints`), how many detractors have no complaint probability (`complaint_unknown`), how many
     posts to answer were marked answered (`answered`), and `top_mentions` (one per near-duplicate group of the posts
-    still to answer, with `similar`, `is_complaint` and `complaints`: how many of its group are) of a window.
+    still to answer, with `similar`, the ids of up to 10 of them, `similar_ids`, `is_complaint` and `complaints`: how many
+    of its group are) of a window.
 
     `window` is the window's posts to answer (text, score, complaint, category, lang, ...): its detractor mentions
     and its other complaints (a 4-star review the head reads as one is passive, yet it needs an answer and `stats`
@@ -40,7 +41,7 @@ def spike_evidence(
     # Nobody marked them: the mark (None) is left out of what the alert stores.
     still_open = [{k: v for k, v in m.items() if k != "answered_by"} for m in window if not m.get("answered_by")]
     largest = largest_groups(complaints_first(still_open, complaint_threshold), top,
-                             lambda group: is_complaint(group, complaint_threshold),
+                             lambda group: is_complaint(group, complaint_threshold), ids=SIMILAR_IDS,
                              complaints=lambda m: is_complaint(m, complaint_threshold))
     return {"themes": [t.as_dict() for t in found], **complaint_figures(window, complaint_threshold),
             "answered": len(window) - len(still_open) if answered is None else answered,

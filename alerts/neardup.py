@@ -22,6 +22,8 @@ from brandpulse.alerts.cjk import character_words
 THRESHOLD = 0.6
 # Groups counted to find the largest: each mention is compared with at most this many group leaders.
 GROUPS_COUNTED = 100
+# Ids of a listed group's other posts kept for an alert to name (support answers and marks each of them).
+SIMILAR_IDS = 10
 _OPENER = re.compile(r"^\s*(?:rt\s+)?(?:@\w+[\s:,]*)+", re.IGNORECASE)
 _NOISE = re.compile(r"https?://\S+|www\.\S+|[@#]\w+|\d+|[!-/:-@\[-`{-~]|_+")
 
@@ -74,11 +76,12 @@ def near_duplicates(a: str, b: str) -> bool:
 def representatives(
     mentions: Sequence[Mapping[str, Any]], limit: int, text: Callable[[Mapping[str, Any]], str] = lambda m: m["text"],
     answered: Callable[[Mapping[str, Any]], bool] | None = None,
-    complaints: Callable[[Mapping[str, Any]], bool] | None = None,
+    complaints: Callable[[Mapping[str, Any]], bool] | None = None, ids: int = 0,
 ) -> list[dict[str, Any]]:
     """The first mention of each of the first `limit` groups, in order, with `similar`: how many others its group holds
-    (and, given `answered`, with `answered`: how many of the group, itself included, it holds true for; so with
-    `complaints` and `complaints`: a group led by a complaint may hold posts that are none).
+    (and, given `answered`, with `answered`: how many of the group, itself included, it holds true for; given
+    `complaints`, with `complaints` likewise: a group led by a complaint may hold posts that are none; given `ids`,
+    with `similar_ids`: the `id` of up to that many of the others, in order).
 
     A mention joins the earliest listed mention it is a near-duplicate of. Only the listed groups need counting, so
     each mention is compared with at most `limit` listed ones on the exact shingle sets (mentions with the same
@@ -94,12 +97,15 @@ def representatives(
             own = shingles(key)
             found = next((i for i, leader in enumerate(leaders) if jaccard(leader, own) >= THRESHOLD), None)
             if found is None and len(listed) < limit:
-                listed.append({**mention, "similar": -1, **dict.fromkeys(tallied, 0)})  # its own count: 0
+                listed.append({**mention, "similar": -1, **dict.fromkeys(tallied, 0),
+                               **({"similar_ids": []} if ids else {})})  # its own count: 0
                 leaders.append(own)
                 found = len(listed) - 1
             group_of[key] = found
         if group_of[key] is not None:
             group = listed[group_of[key]]
+            if ids and group["similar"] >= 0 and len(group["similar_ids"]) < ids and mention.get("id") is not None:
+                group["similar_ids"].append(mention["id"])
             group["similar"] += 1
             for name, holds in tallied.items():
                 group[name] += holds(mention)
@@ -109,9 +115,10 @@ def representatives(
 def largest_groups(mentions: Sequence[Mapping[str, Any]], limit: int,
                    first: Callable[[Mapping[str, Any]], bool] = lambda group: False,
                    answered: Callable[[Mapping[str, Any]], bool] | None = None,
-                   complaints: Callable[[Mapping[str, Any]], bool] | None = None) -> list[dict[str, Any]]:
-    """The `limit` largest of the first GROUPS_COUNTED groups, as `representatives` lists them (with `answered` and
-    `complaints`), the groups `first` picks (complaints, say) before the others; groups of one size keep the order of
-    `mentions` (the most negative first, say)."""
-    groups = representatives(mentions, GROUPS_COUNTED, answered=answered, complaints=complaints)
+                   complaints: Callable[[Mapping[str, Any]], bool] | None = None,
+                   ids: int = 0) -> list[dict[str, Any]]:
+    """The `limit` largest of the first GROUPS_COUNTED groups, as `representatives` lists them (with `answered`,
+    `complaints` and `ids`), the groups `first` picks (complaints, say) before the others; groups of one size keep the
+    order of `mentions` (the most negative first, say)."""
+    groups = representatives(mentions, GROUPS_COUNTED, answered=answered, complaints=complaints, ids=ids)
     return sorted(groups, key=lambda group: (not first(group), -group["similar"]))[:limit]

@@ -38,3 +38,26 @@ def test_a_storm_of_imported_labels_says_its_complaints_are_not_known_rather_tha
     assert ("Posts to answer: 300 = 300 detractor mentions (0 of them complaints, 300 not known: labels imported "
             "without a complaint") in body
     assert "Posts to answer: 300 = 300 detractor mentions (0 of them complaints, 300 not known: labels imported" in chat
+
+
+def test_a_listed_group_names_the_ids_of_its_near_duplicates_so_each_can_be_answered_and_marked():
+    from brandpulse.alerts.chat import spike_chat
+    from brandpulse.alerts.evidence import spike_evidence
+
+    def post(n, text):
+        return {"id": n, "text": text, "score": -80, "complaint": 0.9, "category": "detractor", "lang": "en",
+                "source": "twitter", "author": f"user{n}", "url": None}
+
+    flood = [post(100 + n, f"acme charged me twice for my order {n}, refund now please") for n in range(14)]
+    alone = post(7, "acme app crashes at login every single time")
+    alert = _storm_of(300)
+    alert = replace(alert, details={**alert.details, **spike_evidence([*flood, alone], [], ["acme"], 0.5)})
+    message = alert_email(alert, "bp@example.com", ["support@example.com"], alert.details["top_mentions"], None, 1)
+    text, html = (message.get_body((kind,)).get_content() for kind in ("plain", "html"))
+    chat = spike_chat(alert, 1).body
+
+    # Was: '(+13 similar)': 13 posts to answer, and mark answered, with no id in the email or the chat message.
+    shown = "(+13 similar: #101, #102, #103, #104, #105, #106, #107, #108, #109, #110, ...)"
+    assert f"#100 [twitter] user100 (complaint): acme charged me twice for my order 0, refund now please {shown}" in text
+    assert "#7 [twitter] user7 (complaint): acme app crashes at login every single time\n" in text
+    assert shown in chat and "(+13 similar: <code>#101</code>, <code>#102</code>," in html
