@@ -61,3 +61,25 @@ def test_a_listed_group_names_the_ids_of_its_near_duplicates_so_each_can_be_answ
     assert f"#100 [twitter] user100 (complaint): acme charged me twice for my order 0, refund now please {shown}" in text
     assert "#7 [twitter] user7 (complaint): acme app crashes at login every single time\n" in text
     assert shown in chat and "(+13 similar: <code>#101</code>, <code>#102</code>," in html
+
+
+def test_a_spike_email_says_what_the_storm_is_about_before_its_figures_and_keeps_the_guards_for_last():
+    from brandpulse.alerts.evidence import spike_evidence
+
+    posts = [{"id": n, "text": text, "score": -80, "complaint": 0.9, "category": "detractor", "lang": "en",
+              "source": "twitter", "author": f"user{n}", "url": None}
+             for n, text in enumerate(["acme double charged my card", "charged twice by acme, refund please",
+                                       "acme charged me two times today", "acme billing charged twice again"] * 3)]
+    alert = _storm_of(300)
+    baseline = ["acme coffee was cold", "acme app slow today", "acme barista rude"] * 10
+    alert = replace(alert, details={**alert.details, **spike_evidence(posts, baseline, ["acme"], 0.5)})
+    message = alert_email(alert, "bp@example.com", ["support@example.com"], alert.details["top_mentions"], None, 1)
+    text, html = (message.get_body((kind,)).get_content() for kind in ("plain", "html"))
+    top = alert.details["themes"][:3]
+
+    about = "About: " + ", ".join(f"{t['term']} ({t['count']} posts)" for t in top)
+    # Was: the themes came after the window, the figures and five guard lines; the first lines said only how many.
+    assert top and text.startswith(f"Negative spike for Acme\n\n{about}\n\n{alert.reason}.")
+    assert "<b>About:</b> " + about.removeprefix("About: ") in html
+    for body in (text, html):
+        assert body.index("Top posts still to answer") < body.index("Guards passed") < body.index("Alert #1;")
