@@ -1,5 +1,6 @@
 import email
 import json
+import shlex
 import socket
 import sqlite3
 import ssl
@@ -463,3 +464,21 @@ def test_outbox_retry_sends_an_email_waiting_for_its_backoff_at_the_next_deliver
     assert retried.exit_code == 0 and retried.output.startswith(f"1 message(s) queued again: {item_id};")
     assert len(sent.sent) == 1 and len(inbox.messages) == 1
     assert _outbox(tmp_path)[0][:2] == ("sent", 1)
+
+
+def test_the_command_outbox_retry_names_to_send_now_sends_and_ends(tmp_path, monkeypatch, tls, invoke):
+    pipeline, item_id, failed, inbox, port = _outage(tmp_path, monkeypatch, tls)
+    db = pipeline.open()
+    store_outbox.mark_failed(db, item_id, "550 no such mailbox", None)  # given up
+    db.close()
+    controller = _server(inbox, port, "starttls", tls)
+    try:
+        retried = invoke("--db", tmp_path / "brandpulse.db", "outbox", "retry", str(item_id))
+        named = shlex.split(retried.output.partition("`brandpulse ")[2].partition("`")[0])
+        # Was: '`brandpulse run --only deliver` sends them now', which starts the service: it never ends.
+        assert named == ["run", "--once", "--only", "deliver"]
+        sent = invoke("--config", tmp_path / "config.yaml", "--db", tmp_path / "brandpulse.db", *named)
+    finally:
+        controller.stop()
+
+    assert sent.exit_code == 0 and "1 delivered" in sent.output and len(inbox.messages) == 1

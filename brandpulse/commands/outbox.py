@@ -64,4 +64,4 @@ def retry(app: AppContext, ids: tuple[int, ...], every: bool) -> None:
         click.echo("0 message(s) queued again")
         return
     click.echo(f"{len(queued)} message(s) queued again: {', '.join(map(str, queued))}; the service's deliver job "
-               "sends them (`brandpulse run --only deliver` sends them now)")
+               "sends them (without a service, `brandpulse run --once --only deliver` sends them now)")
