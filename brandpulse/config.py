@@ -575,15 +575,18 @@ class Config(Strict):
     @model_validator(mode="after")
     def _collector_brands_exist(self) -> Config:
         brands = {b.name for b in self.brands}
-        for item in self.collectors:
+        # A model check has no key of its own to report (it read '(top level)'): the message names the entry.
+        for number, item in enumerate(self.collectors):
             named = [getattr(item, "brand", None)] + list(getattr(item, "queries", {}))
             unknown = sorted({n for n in named if n is not None and n not in brands})
             if unknown:
-                raise ValueError(f"collector {item.name} names unknown brand(s): {', '.join(unknown)}")
-        for channel in self.channels:
+                raise ValueError(f"collectors.{number}: collector {item.name} names unknown brand(s): "
+                                 f"{', '.join(unknown)}")
+        for number, channel in enumerate(self.channels):
             unknown = sorted(set(channel.brands or ()) - brands)
             if unknown:
-                raise ValueError(f"channel {channel.name} names unknown brand(s): {', '.join(unknown)}")
+                raise ValueError(f"channels.{number}.brands: channel {channel.name} names unknown brand(s): "
+                                 f"{', '.join(unknown)}")
         return self
 
     def notes(self) -> list[str]:
@@ -645,14 +648,15 @@ def _meant_for_twitter(account: str) -> bool:
 
 def _location(error: dict[str, Any]) -> str:
     parts = [str(p) for p in error["loc"] if not (isinstance(p, str) and p in COLLECTOR_TYPES)]
-    return ".".join(parts) or "(top level)"
+    return ".".join(parts)
 
 
 def _describe(exc: ValidationError, path: Path) -> str:
     lines = [f"invalid configuration in {path}:"]
     for error in exc.errors():
         message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"].removeprefix("Value error, ")
-        lines.append(f"  {_location(error)}: {message}")
+        # A check of the whole file (brands named across sections) names its key in its message.
+        lines.append(f"  {_location(error)}: {message}" if _location(error) else f"  {message}")
     return "\n".join(lines)
 
 

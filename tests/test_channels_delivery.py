@@ -193,7 +193,8 @@ def test_slack_and_teams_webhook_urls_as_their_services_give_them_are_accepted(t
 @pytest.mark.parametrize("entry, message", [
     ("{name: email, url_env: X}", "the name 'email' is taken"),
     ("{name: a, url_env: X, kinds: [pager]}", "channels.0.kinds.0: Input should be 'alerts', 'health' or 'digest'"),
-    ("{name: a, url_env: X, brands: [Nope]}", "channel a names unknown brand(s): Nope"),
+    # Was: '(top level): channel a names ...', naming no key.
+    ("{name: a, url_env: X, brands: [Nope]}", "\n  channels.0.brands: channel a names unknown brand(s): Nope"),
     ("{name: a, url: 'slack://x/y/z'}", "channels.0.url: unknown key"),
     ("{name: a, url_env: X, brands: []}", "channels.0.brands: List should have at least 1 item"),  # not "every brand"
 ])

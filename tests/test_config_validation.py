@@ -368,3 +368,18 @@ def test_a_collectors_language_the_service_takes_by_three_letters_still_loads(tm
     assert [c.lang for c in load_config(path).collectors] == ["ckb", "fil", "fil_PH"]
     with pytest.raises(ConfigError, match="'eng' is not a language"):
         load_config(write_config(tmp_path / "eng.yaml", _twitter("eng")))
+
+
+def test_a_collector_naming_an_unknown_brand_is_named_by_its_place_in_the_file(tmp_path, invoke):
+    path = write_config(tmp_path / "config.yaml", """
+brands: [{name: Acme, keywords: [acme]}]
+collectors:
+  - {type: feed, name: reviews, url: "https://reviews.example/feed", source: reviews, brand: Acme}
+  - {type: feed, name: forum, url: "https://forum.example/feed", source: forum, brand: Acmee}
+""")
+
+    result = invoke("--config", path, "check")
+
+    # Was: '(top level): collector forum names unknown brand(s): Acmee'.
+    assert result.exit_code == 2
+    assert result.output.splitlines()[1] == "  collectors.1: collector forum names unknown brand(s): Acmee"
