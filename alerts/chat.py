@@ -75,7 +75,8 @@ def _mention_lines(mentions: Sequence[Mapping[str, Any]]) -> list[str]:
         similar = f" (+{m['similar']} similar{_ids(m)})" if m.get("similar") else ""
         note = complaint_note(m)
         flag = f" ({note})" if note else ""
-        lines.append(f"{number}. {who}{flag}: \"{defuse(m.get('text') or '')}\"{similar}" + (f" {link}" if link else ""))
+        text = defuse(m.get('text') or '')
+        lines.append(f"{number}. {who}{flag}: \"{text}\"{similar}" + (f" {link}" if link else ""))
     return lines
 
 

@@ -23,8 +23,8 @@ def spike_evidence(
     """`themes` (top 5 JSON objects), `detractors`, `complaints` and how many of those are not detractors
     (`passive_complaints`), how many detractors have no complaint probability (`complaint_unknown`), how many
     posts to answer were marked answered (`answered`), and `top_mentions` (one per near-duplicate group of the posts
-    still to answer, with `similar`, the ids of up to 10 of them, `similar_ids`, `is_complaint` and `complaints`: how many
-    of its group are) of a window.
+    still to answer, with `similar`, the ids of up to 10 of them, `similar_ids`, `is_complaint` and `complaints`:
+    how many of its group are) of a window.
 
     `window` is the window's posts to answer (text, score, complaint, category, lang, ...): its detractor mentions
     and its other complaints (a 4-star review the head reads as one is passive, yet it needs an answer and `stats`
