@@ -4,7 +4,8 @@ Pages are fetched with `requests` (so timeouts and HTTP errors are ours to repor
 Paged feeds (RFC 5005 `<link rel="next">`) are followed until an already collected entry shows up. Entries with no
 date are dated when first seen, their ids remembered in the cursor (see `firstseen`). An id that is no URI (a forum's
 `<guid isPermaLink="false">1</guid>`) names the entry within its feed only, so it is stored qualified by the feed's
-address (see `qualified_id`).
+address as the collector first read it, kept in its cursor (see `qualified_id`): a url changed later (http to https, a
+new path) leaves the ids as they were.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ TAIL_CHARS = 4096
 _CUT_SHORT = {expat.errors.codes[message] for message in (
     expat.errors.XML_ERROR_NO_ELEMENTS, expat.errors.XML_ERROR_UNCLOSED_TOKEN, expat.errors.XML_ERROR_PARTIAL_CHAR,
     expat.errors.XML_ERROR_UNCLOSED_CDATA_SECTION)}
+# Cursor keys: the address that qualifies the feed's ids (the first one read) and the address read last.
+ID_BASE_KEY = "id_base"
+ADDRESS_KEY = "address"
 
 
 def _plain(text: str) -> str:
@@ -231,6 +235,12 @@ def qualified_id(entry_id: str, address: str) -> str:
     return entry_id if _URI.match(entry_id) else f"{address}#{entry_id}"
 
 
+def _former_id(stored_id: str, base: str) -> str | None:
+    """The id an entry had before ids were qualified (its cursor may hold it), or None when it had this one."""
+    prefix = f"{base}#"
+    return stored_id[len(prefix):] if stored_id.startswith(prefix) else None
+
+
 class FeedCollector:
     """Entries of one RSS/Atom feed; `source` names them in the store (e.g. `trustpilot`)."""
 
@@ -250,20 +260,33 @@ class FeedCollector:
     def collect(self, query: BrandQuery, cursor: dict[str, Any] | None) -> CollectResult:
         """The feed's entries published after the cursor, and its undated entries not seen before (dated now)."""
         now = self._now or datetime.now(timezone.utc)
-        convert = lambda item: self._mention(item, now)  # noqa: E731
-        return collect_pages(self.source, self._pages(), convert, query, self._brand, cursor, now, undated=True,
-                             former_id=self._former_id)
+        base = self._id_base(cursor)
+        convert = lambda item: self._mention(item, now, base)  # noqa: E731
+        former = lambda stored_id: _former_id(stored_id, base)  # noqa: E731
+        result = collect_pages(self.source, self._pages(), convert, query, self._brand, cursor, now, undated=True,
+                               former_id=former)
+        if result.cursor is None:  # nothing read yet: the first read sets the id base
+            return result
+        return replace(result, cursor={**result.cursor, ID_BASE_KEY: base, ADDRESS_KEY: self._address})
 
-    def _former_id(self, stored_id: str) -> str | None:
-        """The id an entry had before ids were qualified (its cursor may hold it), or None when it had this one."""
-        prefix = f"{self._address}#"
-        return stored_id[len(prefix):] if stored_id.startswith(prefix) else None
+    def _id_base(self, cursor: dict[str, Any] | None) -> str:
+        """What qualifies the ids that are no URI: the address saved in `cursor` (the first one this collector read),
+        else this url's (a first read, or a cursor saved before the base was kept, whose ids this url qualified)."""
+        base = (cursor or {}).get(ID_BASE_KEY)
+        if not isinstance(base, str) or not base:
+            return self._address
+        last = (cursor or {}).get(ADDRESS_KEY)
+        if isinstance(last, str) and last != self._address:
+            log.warning("%s: the url of collector %s changed from %s to %s; its entries keep their ids (qualified by "
+                        "%s) and it resumes where it was: if the new url is another feed, not the same one moved, "
+                        "give the collector a new name", self.source, self.name, last, self._address, base)
+        return base
 
-    def _mention(self, item: tuple[Any, str | None, str], now: datetime) -> Mention | Undated:
+    def _mention(self, item: tuple[Any, str | None, str], now: datetime, base: str) -> Mention | Undated:
         # Each page's entries come with the feed's language, the fallback of the entries' own, and its address.
         entry, language, base_url = item
         mention = entry_to_mention(entry, self.source, self._rating_field, language, base_url, seen_at=now)
-        mention = replace(mention, external_id=qualified_id(mention.external_id, self._address))
+        mention = replace(mention, external_id=qualified_id(mention.external_id, base))
         return mention if entry_time(entry) else Undated(mention)
 
     def probe(self, query: BrandQuery) -> None:

@@ -22,10 +22,11 @@ def _local(item_id: str) -> str:
 
 
 def _bare(cursor: dict | None) -> dict | None:
-    """`cursor` with its ids read by `_local`."""
+    """`cursor` with its ids read by `_local`, without the addresses that qualify them (tested on their own)."""
     if cursor is None:
         return None
-    return {key: [_local(i) for i in value] if key in ("undated", "ids") else value for key, value in cursor.items()}
+    return {key: [_local(i) for i in value] if key in ("undated", "ids") else value for key, value in cursor.items()
+            if key not in ("id_base", "address")}
 
 
 def collector(server: LocalServer, path: str, brand: str | None = "Pinebrook Coffee", timeout: float = 5.0):

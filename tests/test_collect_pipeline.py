@@ -435,6 +435,27 @@ def test_a_store_holding_a_feeds_ids_as_an_older_release_wrote_them_stores_nothi
     assert cursor["undated"] == [f"{address}u2", f"{address}u1"] and cursor["ids"] == [f"{address}2"]
 
 
+def test_a_feed_moved_to_another_url_keeps_its_entries_ids_and_stores_none_twice(tmp_path, server, caplog):
+    import json
+
+    one, two = ("1", "Fri, 20 Nov 2026 10:00:00 GMT"), ("2", "Fri, 20 Nov 2026 12:00:00 GMT")
+    server.route("/forum.rss", _numbered(one, ("u1", None)))
+    _forum(tmp_path, server).collect(NOW)
+    server.route("/community/feed.rss", _numbered(two, one, ("u2", None), ("u1", None)))  # the same forum, moved
+    moved = Pipeline(config_with(tmp_path, f'  - {{type: feed, name: forum, url: "{server.url}/community/feed.rss", '
+                                           'source: forum, timeout: 5}\n'), tmp_path / "db.sqlite")
+    after = moved.collect(NOW + timedelta(minutes=30))
+
+    # Was: 1 and 2 both new (u2 and u1 too, the cursor's ids being the old address's): post 1 stored twice.
+    assert (after.new, after.duplicate) == (2, 0)
+    rows = [row[0] for row in moved.open().execute("SELECT external_id FROM mentions ORDER BY external_id")]
+    assert rows == [f"{server.url}/forum.rss#{guid}" for guid in ("1", "2", "u2")]
+    cursor = json.loads({s["name"]: s for s in collector_states(moved.open())}["forum:Pinebrook Coffee"]["cursor"])
+    assert (cursor["id_base"], cursor["address"]) == (f"{server.url}/forum.rss", f"{server.url}/community/feed.rss")
+    assert (f"the url of collector forum changed from {server.url}/forum.rss to {server.url}/community/feed.rss; "
+            "its entries keep their ids") in caplog.text
+
+
 def test_a_feeds_post_replayed_or_imported_in_another_case_of_its_source_is_stored_once_as_configured(tmp_path, server):
     guid = "https://reviews.example/r/1"
     rss = (f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><guid>{guid}</guid>'
