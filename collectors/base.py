@@ -87,6 +87,10 @@ class Mention:
     # Set when the source gave no date and `created_at` is when brandpulse found the item: it appeared after this
     # (the source's previous read), so its date is an estimate no finer than the gap between the two reads.
     dated_after: datetime | None = None
+    # Ids an older release may have stored this same item under (a feed entry's bare guid): the store keeps it once,
+    # storing it only when none of them is stored with its text. Set where no cursor can tell (an item dated ahead,
+    # stored again at each run).
+    former_ids: tuple[str, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         # A source's field of the wrong type (an author given as an object) fails here, as one malformed item,

@@ -78,7 +78,8 @@ def collect_pages(
             elif mention is None:
                 continue
             elif mention.created_at > now + FUTURE_TOLERANCE:
-                mention = dated_by_now(mention, now)
+                # Stored again at each run, so only the store can tell whether an older release stored it already.
+                mention = replace(dated_by_now(mention, now), former_ids=ids(mention.external_id)[1:])
             elif not all(mark.is_new(mention.created_at, item_id) for item_id in ids(mention.external_id)):
                 page_read.known(mention.created_at, mark)
                 continue  # not sorted strictly: finish the page, then stop

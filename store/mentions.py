@@ -24,6 +24,9 @@ _COLUMNS = ("source", "external_id", "brand", "author", "url", "text", "created_
             "collected_at", "label", "score", "category", "provenance", "classified_at", "dated_after", "search_text")
 # A post is stored once per brand (idx_mentions_key): "left Acme for Bolt" counts for both.
 _KEY = ("source", "external_id", "coalesce(brand, '')")
+# A mention stored under one of its former ids, the same text: an older release's copy (idx_mentions_key).
+_STORED_FORMERLY = ("SELECT 1 FROM mentions WHERE source = ? AND external_id = ? AND coalesce(brand, '') = ? "
+                    "AND text = ?")
 
 
 @dataclass(frozen=True)
@@ -109,8 +112,8 @@ def save_mentions(
     `whole` false: the collector stopped part-way, so the run does not count as a success.
     """
     stamp = to_db(now)
-    rows = _first_of_each_key([_row(m, stamp, category_of) for m in mentions])
     with transaction(db):
+        rows = _first_of_each_key([_row(m, stamp, category_of) for m in mentions if not _stored_formerly(db, m)])
         if len(mentions) >= BULK_ROWS:
             new = db.dialect.bulk_insert(db, rows, _insert)
         else:
@@ -120,6 +123,12 @@ def save_mentions(
             save_collector_success(db, collector, cursor, new, now, whole)
         record_amplification(db, mentions)
     return SaveResult(new=new, duplicate=len(mentions) - new)
+
+
+def _stored_formerly(db: Store, mention: Mention) -> bool:
+    """Whether `mention` is stored already under one of its `former_ids` (an older release's id for it)."""
+    return any(db.execute(_STORED_FORMERLY, (mention.source, former, mention.brand or "", mention.text)).fetchone()
+               for former in mention.former_ids)
 
 
 def record_amplification(db: Store, mentions: Iterable[Mention]) -> None:

@@ -435,6 +435,24 @@ def test_a_store_holding_a_feeds_ids_as_an_older_release_wrote_them_stores_nothi
     assert cursor["undated"] == [f"{address}u2", f"{address}u1"] and cursor["ids"] == [f"{address}2"]
 
 
+def test_an_entry_dated_ahead_that_an_older_release_stored_under_its_bare_id_is_not_stored_again(tmp_path, server):
+    from brandpulse.collectors.base import Mention
+    from brandpulse.store.mentions import save_mentions
+
+    ahead = ("7", "Mon, 30 Nov 2026 10:00:00 GMT")  # ten days ahead of the runs: stored as collected, at each run
+    pipeline = _forum(tmp_path, server)
+    with pipeline.open() as db:  # what the release before qualified ids saved: its bare guid
+        old = Mention(source="forum", external_id="7", text="Pinebrook post 7", created_at=NOW - timedelta(hours=1),
+                      brand="Pinebrook Coffee")
+        save_mentions(db, [old], NOW, "forum:Pinebrook Coffee", {"at": "2026-11-19T10:00:00+00:00", "ids": ["6"]})
+    server.route("/forum.rss", _numbered(ahead, ("6", "Thu, 19 Nov 2026 10:00:00 GMT")))
+    upgraded, later = pipeline.collect(NOW), pipeline.collect(NOW + timedelta(hours=1))
+
+    # Was 1 new: the entry stored again under its qualified id, its old row beside it.
+    assert (upgraded.new, upgraded.duplicate, later.new) == (0, 1, 0)
+    assert _stored(tmp_path) == [("7", "2026-11-20T12:00:00Z")]
+
+
 def test_a_feed_moved_to_another_url_keeps_its_entries_ids_and_stores_none_twice(tmp_path, server, caplog):
     import json
 

@@ -258,6 +258,18 @@ def test_unstorable_characters_are_replaced_and_the_batch_kept(store_target, pla
     db.close()
 
 
+def test_a_mention_stored_under_a_former_id_with_its_text_is_not_stored_again(db):
+    def again(text: str, brand: str = "B") -> Mention:
+        return Mention(source="x", external_id="feed#1", text=text, created_at=NOW, brand=brand, former_ids=("1",))
+
+    # "1" is stored for brand B (the fixture): an older release's id for this item, when its text is the same.
+    saved = [store_mentions.save_mentions(db, [mention], NOW)
+             for mention in (again(TEXTS["1"]), again("another feed's post 1"), again(TEXTS["1"], "C"))]
+
+    assert [(s.new, s.duplicate) for s in saved] == [(0, 1), (1, 0), (1, 0)]
+    assert db.execute("SELECT count(*) FROM mentions WHERE external_id = 'feed#1'").fetchone()[0] == 2
+
+
 def test_amplification_only_grows_and_counts_are_plain_integers(db):
     later = [Mention(source="x", external_id="1", text=TEXTS["1"], created_at=NOW, amplification=a) for a in (7, 3)]
     for mention in later:
