@@ -59,6 +59,7 @@ def collect_pages(
     matcher = BrandMatcher([query])
     found: dict[str, Mention] = {}
     seen: list[tuple[Any, str]] = []
+    reread: list[str] = []  # known items read again at the watermark's instant: kept among its ids
     undated_read: list[str] = []
     stopped: list[CollectorError] = []
     for page in _until_failure(pages, stopped):
@@ -82,6 +83,8 @@ def collect_pages(
                 mention = replace(dated_by_now(mention, now), former_ids=ids(mention.external_id)[1:])
             elif not all(mark.is_new(mention.created_at, item_id) for item_id in ids(mention.external_id)):
                 page_read.known(mention.created_at, mark)
+                if mention.created_at == mark.at:
+                    reread.append(mention.external_id)
                 continue  # not sorted strictly: finish the page, then stop
             else:
                 seen.append((mention.created_at, mention.external_id))
@@ -94,7 +97,7 @@ def collect_pages(
         if stopped:
             return CollectResult.stopped_by(list(found.values()), cursor, stopped[0])
         _warn_all_new(source, mark, seen, memory, undated_read)
-    resume = mark.advance(seen).dump()
+    resume = mark.advance(seen, reread, [former for item_id in reread for former in ids(item_id)[1:]]).dump()
     if undated or memory.started or undated_read:
         replaced = [former for item_id in undated_read for former in ids(item_id)[1:]]
         resume = memory.after(undated_read, now, replaced).dump(resume)

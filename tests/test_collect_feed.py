@@ -538,3 +538,23 @@ def test_an_entry_dated_1970_or_out_of_order_does_not_end_the_paging_before_the_
     # Page 2 ends before the watermark, plausibly dated: the rest was read, page 3 is not asked for.
     assert [path for _, path, _ in server.requests] == ["/rss", "/rss?page=2"]
     assert result.cursor["at"] == "2026-11-21T14:00:00+00:00"
+
+
+def test_a_feed_stamping_every_entry_with_one_second_keeps_a_bounded_cursor_and_takes_each_entry_once(
+        server, monkeypatch):
+    monkeypatch.setattr("brandpulse.collectors.watermark.REMEMBERED", 10, raising=False)
+    stamp = "Sat, 21 Nov 2026 10:00:00 GMT"  # the feed's build time, on every entry
+    cursor, taken, sizes = None, [], []
+    for run in range(20):  # the feed shows its latest 6 entries; 2 more at each run
+        shown = [(f"p{n}", stamp) for n in reversed(range(2 * run, 2 * run + 6))]
+        server.route("/rss", Reply(200, _rss(*shown), {"Content-Type": "application/rss+xml"}))
+        result = collector(server, "/rss").collect(BRAND, cursor)
+        taken += [_local(m.external_id) for m in result.mentions]
+        cursor = result.cursor
+        sizes.append(len(cursor["ids"]))
+
+    # Was: every id ever listed kept in the cursor (44 after 20 runs), and growing with each run.
+    assert max(sizes) <= 10
+    assert sorted(taken) == sorted(f"p{n}" for n in range(44))  # each once, none lost
+    shown_last = [f"{server.url}/rss#p{n}" for n in range(38, 44)]
+    assert set(shown_last) <= set(cursor["ids"])  # what the feed still shows is known
