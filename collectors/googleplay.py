@@ -13,11 +13,12 @@ import ssl
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
 from brandpulse.collectors.base import BrandQuery, CollectorError, CollectResult, MalformedItem, MalformedPayload, Mention
-from brandpulse.collectors.http import fetch, new_session
+from brandpulse.collectors.http import fetch, new_session, redirected
 from brandpulse.collectors.reviews import collect_pages
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 SOURCE = "googleplay"
 BASE_URL = "https://play.google.com"
 NEWEST = 2  # google_play_scraper.Sort.NEWEST
+# Where Google sends callers it wants a cookie consent from (in the EU): its page posts the choice there.
+CONSENT_HOST = "consent.google."
 
 
 def _scraper() -> Any:
@@ -112,6 +115,16 @@ class GooglePlayCollector:
         """Fetch and parse the first page; what it holds does not depend on the brand."""
         next(self._pages(), None)
 
+    def _refuse_consent_page(self, response: requests.Response, url: str) -> None:
+        """Raise a `CollectorError` saying so when `response` is Google's cookie consent page, not the reviews."""
+        host = urlsplit(response.url or url).hostname or ""
+        envelope = response.text.lstrip().startswith(")]}'")
+        if envelope or not (host.startswith(CONSENT_HOST) or CONSENT_HOST in response.text):
+            return
+        raise CollectorError(f"googleplay: Google answered for {self._app_id} with its cookie consent page"
+                             f"{redirected(response, url)} instead of the reviews, as it does for callers in some "
+                             "countries (the EU); nothing was read, the next run retries")
+
     def _pages(self) -> Iterator[list[Any]]:
         formats, _, _ = _scraper()
         url = f"{self._base_url}/_/PlayStoreUi/data/batchexecute"
@@ -121,6 +134,7 @@ class GooglePlayCollector:
             response = fetch(self._session, SOURCE, "POST", url, data=body,
                              params={"hl": self._lang, "gl": self._country},
                              headers={"content-type": "application/x-www-form-urlencoded"})
+            self._refuse_consent_page(response, url)
             if "PlayGatewayError" in response.text:
                 raise CollectorError(f"googleplay: rate limited (PlayGatewayError) for {self._app_id}; the next run resumes")
             items, token = parse_page(response.text)

@@ -100,3 +100,33 @@ def test_a_continuation_token_that_repeats_stops_the_paging_instead_of_reading_t
     # Was: the same page asked for 5 times (max_pages), with 8 warnings 'two items share the id gp:AOqpTO001'.
     assert len(result.mentions) == 2 and len(server.requests) == 2
     assert "repeats reviews already read this run" in caplog.text and "share the id" not in caplog.text
+
+
+CONSENT_PAGE = (b'<!DOCTYPE html><html lang="de"><head><title>Bevor Sie zu Google weitergehen</title></head><body>'
+                b'<form action="https://consent.google.com/save" method="POST"><input type="hidden" name="continue" '
+                b'value="https://play.google.com/"></form></body></html>')
+
+
+def test_a_consent_page_instead_of_the_reviews_is_one_line_naming_the_app_and_the_next_run_retries(tmp_path, server):
+    from brandpulse.pipeline import Pipeline
+    from brandpulse.config import load_config
+    from tests.conftest import write_config
+
+    # As Google answers callers in the EU: a redirect of the POST to its cookie consent page.
+    server.route(PATH, Reply(302, b"", {"Location": "/ml?continue=https://play.google.com/store&gl=DE&hl=de&pc=p"}),
+                 page("googleplay_page1.txt"), page("googleplay_page2.txt"))
+    server.route("/ml", Reply(200, CONSENT_PAGE, {"Content-Type": "text/html; charset=utf-8"}))
+    config = load_config(write_config(tmp_path / "config.yaml", (
+        "brands: [{name: Pinebrook Coffee, keywords: [pinebrook]}]\ncollectors:\n"
+        f"  - {{type: googleplay, name: play, app_id: com.pinebrook.app, brand: Pinebrook Coffee, "
+        f"base_url: '{server.url}', page_size: 2}}\n")))
+    pipeline = Pipeline(config, tmp_path / "db.sqlite")
+    refused = pipeline.collect(datetime(2026, 11, 20, 13, tzinfo=timezone.utc))
+    later = pipeline.collect(datetime(2026, 11, 20, 14, tzinfo=timezone.utc))
+
+    # Was: "googleplay: malformed reviews payload (the answer holds no reviews envelope; it begins '<!DOCTYPE html>...')"
+    (error,) = refused.failures.values()
+    assert error == (f"googleplay: Google answered for com.pinebrook.app with its cookie consent page (redirected to "
+                     f"{server.url}/ml) instead of the reviews, as it does for callers in some countries (the EU); "
+                     "nothing was read, the next run retries")
+    assert later.new == 3 and not later.failures and not refused.deferred
