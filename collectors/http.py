@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import re
+import socket
 import threading
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
@@ -193,6 +194,8 @@ def fetch(session: requests.Session, source: str, method: str, url: str, *, cred
     if isinstance(error, requests.TooManyRedirects):
         raise CollectorError(f"{source}: {url} redirects in a loop (over {session.max_redirects} redirects"
                              f"{_last_hop(error)}); check the url; the next run retries") from error
+    if isinstance(error, requests.ConnectionError) and (why := _unreachable(error, url)):
+        raise CollectorError(f"{source}: {url} cannot be reached: {why}; the next run retries") from error
     if isinstance(error, requests.RequestException):
         raise CollectorError(f"{source}: request to {url} failed: {error}; the next run retries") from error
     if error is not None:
@@ -200,6 +203,24 @@ def fetch(session: requests.Session, source: str, method: str, url: str, *, cred
     response = outcome["response"]
     _check_status(source, url, response, credentials)
     return response
+
+
+def _unreachable(error: BaseException, url: str) -> str | None:
+    """Why no connection to `url` could be made, in words, when its host is unknown (DNS) or refused it; else None.
+    urllib3's own text wraps it in its pool and retry ('HTTPConnectionPool(host=...): Max retries exceeded ...')."""
+    parts, chain, todo = urlsplit(url), [], [error]
+    while todo:
+        item = todo.pop()
+        if item not in chain:
+            chain.append(item)
+            todo += [part for part in (*item.args, item.__cause__, item.__context__, getattr(item, "reason", None))
+                     if isinstance(part, BaseException)]
+    if any(isinstance(e, socket.gaierror) or type(e).__name__ == "NameResolutionError" for e in chain):
+        return f"its host {parts.hostname} is not known (DNS); check the url"
+    if any(isinstance(e, ConnectionRefusedError) for e in chain):
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        return f"{parts.hostname} refused the connection on port {port} (no server listening there); check the url"
+    return None
 
 
 def _last_hop(error: requests.TooManyRedirects) -> str:

@@ -293,7 +293,7 @@ email: {{recipients: {{alerts: [support@pinebrook.test]}},
     assert lines[0].split() == ["reviews", "ok"] and lines[3].split(maxsplit=1) == [
         "email", "ok (the SMTP login goes unencrypted (security: none); use starttls or ssl beyond this host)"]
     assert lines[4].split(maxsplit=2)[2].startswith("ok (brandpulse-minilm-tweeteval ")
-    assert lines[1].split(maxsplit=1)[1].startswith("refused: feed: request to http://127.0.0.1:")
+    assert lines[1].split(maxsplit=1)[1].startswith("refused: feed: http://127.0.0.1:")
     assert lines[2].split(maxsplit=1)[1].startswith("missing credentials: set TWITTER_BEARER_TOKEN")
     assert not (check_dir / "brandpulse.db").exists() and smtp_server[1].messages == []
 

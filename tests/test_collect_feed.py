@@ -558,3 +558,24 @@ def test_a_feed_stamping_every_entry_with_one_second_keeps_a_bounded_cursor_and_
     assert sorted(taken) == sorted(f"p{n}" for n in range(44))  # each once, none lost
     shown_last = [f"{server.url}/rss#p{n}" for n in range(38, 44)]
     assert set(shown_last) <= set(cursor["ids"])  # what the feed still shows is known
+
+
+def test_a_feed_on_an_unknown_host_or_a_closed_port_says_so_in_one_line():
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    messages = []
+    for url in ("http://forum.invalid/feed.rss", f"http://127.0.0.1:{port}/feed.rss"):  # .invalid never resolves
+        with pytest.raises(CollectorError) as caught:
+            FeedCollector("forum", url, "forum", None, None, 5, new_session(5.0)).collect(BRAND, None)
+        messages.append(str(caught.value))
+
+    # Was: "forum: request to URL failed: HTTPConnectionPool(host='forum.invalid', port=80): Max retries exceeded with
+    # url: /feed.rss (Caused by NameResolutionError(...Failed to resolve 'forum.invalid' ([Errno -2] Name or ...)))"
+    assert messages == [
+        "forum: http://forum.invalid/feed.rss cannot be reached: its host forum.invalid is not known (DNS); check the "
+        "url; the next run retries",
+        f"forum: http://127.0.0.1:{port}/feed.rss cannot be reached: 127.0.0.1 refused the connection on port {port} "
+        "(no server listening there); check the url; the next run retries"]
