@@ -42,8 +42,8 @@ def _scraper() -> Any:
     return Formats.Reviews, Regex.REVIEWS, ElementSpecs.Review
 
 
-def parse_page(body: str) -> tuple[list[Any], str | None]:
-    """The raw review items and the next page's token from one batchexecute answer."""
+def parse_page(body: str, app_id: str = "the app") -> tuple[list[Any], str | None]:
+    """The raw review items and the next page's token from one batchexecute answer for `app_id`."""
     _, pattern, _ = _scraper()
     found = pattern.findall(body)
     if not found:  # an empty answer or an HTML page (a consent or error page), not the reviews' envelope
@@ -51,6 +51,7 @@ def parse_page(body: str) -> tuple[list[Any], str | None]:
                                f"begins {body[:60]!r})")
     try:
         envelope = json.loads(found[0])
+        _refuse_error(envelope, app_id)
         results = json.loads(envelope[0][2])
     except (IndexError, TypeError, ValueError) as exc:
         raise MalformedPayload(f"googleplay: malformed reviews payload ({exc.__class__.__name__}: {body[:60]!r})") from exc
@@ -59,6 +60,19 @@ def parse_page(body: str) -> tuple[list[Any], str | None]:
     # The scraper reads the token at [-2][-1]; other clients at [1][1]: take the first [..., "token"] after the items.
     token = next((part[-1] for part in results[1:] if isinstance(part, list) and part and isinstance(part[-1], str)), None)
     return results[0], token
+
+
+def _refuse_error(envelope: Any, app_id: str) -> None:
+    """Raise a `CollectorError` naming the app when the envelope holds Google's error code where the reviews go
+    (["wrb.fr", "UsvDTd", null, null, null, [5], "generic"]: an app id Google Play does not know)."""
+    head = envelope[0] if isinstance(envelope, list) and envelope and isinstance(envelope[0], list) else []
+    if len(head) < 6 or head[2] is not None or not isinstance(head[5], list) or not head[5]:
+        return
+    code = head[5][0]
+    meaning = {3: ": invalid argument", 5: ": not found"}.get(code, "") if isinstance(code, int) else ""
+    raise CollectorError(f"googleplay: Google Play answered the reviews of {app_id} with an error (code {code}"
+                         f"{meaning}) instead of them; check app_id (the id= of the app's Play Store address) and its "
+                         "lang and country; the next run retries")
 
 
 def review_to_mention(item: Any, app_id: str, lang: str) -> Mention:
@@ -137,7 +151,7 @@ class GooglePlayCollector:
             self._refuse_consent_page(response, url)
             if "PlayGatewayError" in response.text:
                 raise CollectorError(f"googleplay: rate limited (PlayGatewayError) for {self._app_id}; the next run resumes")
-            items, token = parse_page(response.text)
+            items, token = parse_page(response.text, self._app_id)
             if not items:
                 return
             ids = {item[0] for item in items if isinstance(item, list) and item and isinstance(item[0], str)}

@@ -130,3 +130,17 @@ def test_a_consent_page_instead_of_the_reviews_is_one_line_naming_the_app_and_th
                      f"{server.url}/ml) instead of the reviews, as it does for callers in some countries (the EU); "
                      "nothing was read, the next run retries")
     assert later.new == 3 and not later.failures and not refused.deferred
+
+
+def test_an_app_id_google_play_does_not_know_is_named_with_what_to_check(server):
+    server.route(PATH, Reply(200, b')]}\'\n\n[["wrb.fr","UsvDTd",null,null,null,[5],"generic"],["di",40],'
+                                  b'["af.httprm",40,"-1",7]]', {"Content-Type": "application/json; charset=utf-8"}))
+
+    with pytest.raises(CollectorError) as caught:
+        collector(server).collect(BRAND, None)
+
+    # Was: "googleplay: malformed reviews payload (TypeError: ')]}\'\n\n[["wrb.fr","UsvDTd",null,...')"
+    assert str(caught.value) == (
+        "googleplay: Google Play answered the reviews of com.pinebrook.app with an error (code 5: not found) instead "
+        "of them; check app_id (the id= of the app's Play Store address) and its lang and country; the next run "
+        "retries")
