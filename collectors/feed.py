@@ -21,6 +21,7 @@ from typing import Any
 from dataclasses import replace
 from urllib.parse import urljoin, urlsplit, urlunsplit
 from xml.parsers import expat
+from xml.sax import SAXParseException
 
 import requests
 
@@ -38,6 +39,8 @@ _RATING_IN_TEXT = re.compile(r"\b([1-5])(?:\.0)?\s*(?:/\s*5|out of 5|stars?)\b",
 # RFC 3986's scheme: an id starting so names its entry everywhere (https:, tag:, urn:), any other only in its feed.
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _TAG = re.compile(r"<[^<>]+>")  # not `[^>]`: a run of "<" with no ">" would take quadratic time
+# An RSS <item> or Atom <entry> start tag, with a namespace prefix or none: how many entries a document lists.
+_ENTRY_TAG = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)[\s/>]")
 # Where the root element's closing tag must be found in an answer expat could not read to its end.
 TAIL_CHARS = 4096
 # What expat says of a document that stops before its elements close: an answer cut short on the way.
@@ -144,6 +147,24 @@ def _closes(tail: bytes | str, closing: str) -> bool:
     if isinstance(tail, str):
         return closing in tail
     return any(closing.encode(encoding) in tail for encoding in ("utf-8", "utf-16-le", "utf-16-be"))
+
+
+def unread_entries(parsed: Any, body: bytes) -> str | None:
+    """What a fault in the XML cost when feedparser's lenient reading of it holds fewer entries than `body` lists
+    (a tag left open swallows the entries after it: 'line 1, column 185: mismatched tag; 1 of its 2 entries read'),
+    else None: a bare '&' or an HTML entity, read past, costs none."""
+    fault = parsed.get("bozo_exception")
+    if not isinstance(fault, SAXParseException):
+        return None
+    try:
+        text = body.decode(parsed.get("encoding") or "utf-8", "replace")
+    except LookupError:  # an encoding Python does not know by that name
+        text = body.decode("utf-8", "replace")
+    listed, read = len(_ENTRY_TAG.findall(text)), len(parsed.entries)
+    if listed <= read:
+        return None
+    return (f"line {fault.getLineNumber()}, column {fault.getColumnNumber()}: {fault.getMessage()}; {read} of its "
+            f"{listed} entries read")
 
 
 def entry_time(entry: Any) -> datetime | None:
@@ -291,11 +312,11 @@ class FeedCollector:
 
     def probe(self, query: BrandQuery) -> None:
         """Fetch and parse the first page; what it holds does not depend on the brand."""
-        next(self._pages(), None)
+        _, _, fault = self._read_page(self._url)
+        if fault:
+            raise fault
 
     def _pages(self) -> Iterator[list[tuple[Any, str | None, str]]]:
-        import feedparser
-
         url: str | None = self._url
         fetched: set[str] = set()
         for _ in range(self._max_pages):
@@ -306,17 +327,34 @@ class FeedCollector:
                             self.source, url)
                 return
             fetched.add(url)
-            response = fetch(self._session, self.source, "GET", url)
-            parsed = feedparser.parse(response.content, response_headers={"content-type": response.headers.get("content-type", "")})
-            # An HTML page (a site's home instead of its feed) parses without error but as no known format.
-            if not parsed.entries and (not parsed.get("version") or (parsed.get("bozo") and not parsed.feed)):
-                raise MalformedPayload(f"{self.source}: {url}{redirected(response, url)} is not an RSS or Atom feed "
-                                       f"({parsed.get('bozo_exception')}); check the url")
-            # Its entries past the cut would be lost for good: the resume point moves to the newest one read.
-            if parsed.get("bozo") and cut_short(response.content, parsed.get("encoding")):
-                raise MalformedPayload(f"{self.source}: the answer from {url} ends before the feed does (cut short on "
-                                       "the way); nothing of it is used, the next run retries")
-            # Relative links are read against the answer's own address, after redirects, as a browser reads them.
-            yield [(entry, parsed.feed.get("language"), response.url) for entry in parsed.entries]
-            following = next((link.get("href") for link in parsed.feed.get("links", ()) if link.get("rel") == "next"), None)
-            url = urljoin(response.url, following) if following else None
+            entries, url, fault = self._read_page(url)
+            yield entries
+            # Reached only when the page held no entry collected before: the entries a fault swallowed may be new.
+            if fault:
+                raise fault
+
+    def _read_page(self, url: str) -> tuple[list[tuple[Any, str | None, str]], str | None, MalformedPayload | None]:
+        """One page's entries (with the feed's language and the answer's address), the next page's address, and the
+        error to raise once its entries are used when an XML fault swallowed some of them."""
+        import feedparser
+
+        response = fetch(self._session, self.source, "GET", url)
+        headers = {"content-type": response.headers.get("content-type", "")}
+        parsed = feedparser.parse(response.content, response_headers=headers)
+        # An HTML page (a site's home instead of its feed) parses without error but as no known format.
+        if not parsed.entries and (not parsed.get("version") or (parsed.get("bozo") and not parsed.feed)):
+            raise MalformedPayload(f"{self.source}: {url}{redirected(response, url)} is not an RSS or Atom feed "
+                                   f"({parsed.get('bozo_exception')}); check the url")
+        # Its entries past the cut would be lost for good: the resume point moves to the newest one read.
+        if parsed.get("bozo") and cut_short(response.content, parsed.get("encoding")):
+            raise MalformedPayload(f"{self.source}: the answer from {url} ends before the feed does (cut short on "
+                                   "the way); nothing of it is used, the next run retries")
+        unread = unread_entries(parsed, response.content)
+        fault = None if not unread else MalformedPayload(
+            f"{self.source}: {url} is not well-formed XML ({unread}); the entries read are kept, the resume point "
+            "stays until the feed is fixed, the next run retries")
+        links = parsed.feed.get("links", ())
+        following = next((link.get("href") for link in links if link.get("rel") == "next"), None)
+        # Relative links are read against the answer's own address, after redirects, as a browser reads them.
+        entries = [(entry, parsed.feed.get("language"), response.url) for entry in parsed.entries]
+        return entries, urljoin(response.url, following) if following else None, fault

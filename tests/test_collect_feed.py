@@ -579,3 +579,33 @@ def test_a_feed_on_an_unknown_host_or_a_closed_port_says_so_in_one_line():
         "url; the next run retries",
         f"forum: http://127.0.0.1:{port}/feed.rss cannot be reached: 127.0.0.1 refused the connection on port {port} "
         "(no server listening there); check the url; the next run retries"]
+
+
+def test_a_feed_whose_xml_fault_swallows_its_later_entries_keeps_the_ones_read_and_not_its_resume_point(server):
+    entries = [("e3", "Mon, 23 Nov 2026 10:00:00 GMT"), ("e2", "Sun, 22 Nov 2026 10:00:00 GMT"),
+               ("e1", "Sat, 21 Nov 2026 10:00:00 GMT")]
+    whole = _rss(*entries)
+    broken = whole.replace(b"Pinebrook e2</title>", b"Pinebrook e2</titel>")  # a tag closed wrong: e1 is swallowed
+    cursor = {"at": "2026-11-20T10:00:00+00:00", "ids": [f"{server.url}/rss#e0"]}
+    server.route("/rss", Reply(200, broken, {"Content-Type": RSS}), Reply(200, whole, {"Content-Type": RSS}))
+
+    faulty = collector(server, "/rss").collect(BRAND, cursor)
+    fixed = collector(server, "/rss").collect(BRAND, faulty.cursor)
+
+    # Was: e3 kept and the resume point moved to it, past e1, which the fixed feed then showed behind it: lost.
+    assert [_local(m.external_id) for m in faulty.mentions] == ["e3"] and faulty.cursor["at"] == cursor["at"]
+    assert faulty.error == (f"trustpilot: {server.url}/rss is not well-formed XML (line 1, column 227: mismatched tag; "
+                            "2 of its 3 entries read); the entries read are kept, the resume point stays until the "
+                            "feed is fixed, the next run retries")
+    assert [_local(m.external_id) for m in fixed.mentions] == ["e3", "e2", "e1"]
+
+
+def test_check_of_a_feed_whose_xml_fault_swallows_entries_names_the_fault(server):
+    broken = _rss(("e2", "Sun, 22 Nov 2026 10:00:00 GMT"), ("e1", "Sat, 21 Nov 2026 10:00:00 GMT")).replace(
+        b"Pinebrook e2</title>", b"Pinebrook e2</titel>")
+    server.route("/rss", Reply(200, broken, {"Content-Type": RSS}))
+
+    # Was: ok, the feed read as one spoilt entry.
+    with pytest.raises(CollectorError, match=r"/rss is not well-formed XML \(line 1, column \d+: mismatched tag; 1 of "
+                                             r"its 2 entries read\)"):
+        collector(server, "/rss").probe(BRAND)
