@@ -11,7 +11,7 @@ import requests
 
 from brandpulse.collectors.base import BrandQuery, CollectResult, MalformedItem, MalformedPayload, Mention, iso_time
 from brandpulse.collectors.http import fetch_json, new_session
-from brandpulse.collectors.reviews import collect_pages
+from brandpulse.collectors.reviews import collect_pages, log_label
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ class AppStoreCollector:
     def collect(self, query: BrandQuery, cursor: dict[str, Any] | None) -> CollectResult:
         """The app's reviews published after the cursor."""
         convert = lambda entry: entry_to_mention(entry, self._app_id, self._country)  # noqa: E731
-        return collect_pages(SOURCE, self._pages(), convert, query, self._brand, cursor,
+        return collect_pages(log_label(SOURCE, self.name), self._pages(), convert, query, self._brand, cursor,
                              self._now or datetime.now(timezone.utc))
 
     def probe(self, query: BrandQuery) -> None:

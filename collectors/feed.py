@@ -29,7 +29,7 @@ from brandpulse.collectors.base import BrandQuery, CollectResult, MalformedItem,
 from brandpulse.collectors.firstseen import Undated
 from brandpulse.collectors.http import fetch, new_session, redirected
 from brandpulse.collectors.markup import unescape_references
-from brandpulse.collectors.reviews import collect_pages
+from brandpulse.collectors.reviews import collect_pages, log_label
 
 log = logging.getLogger(__name__)
 
@@ -284,8 +284,8 @@ class FeedCollector:
         base = self._id_base(cursor)
         convert = lambda item: self._mention(item, now, base)  # noqa: E731
         former = lambda stored_id: _former_id(stored_id, base)  # noqa: E731
-        result = collect_pages(self.source, self._pages(), convert, query, self._brand, cursor, now, undated=True,
-                               former_id=former)
+        result = collect_pages(log_label(self.source, self.name), self._pages(), convert, query, self._brand, cursor,
+                               now, undated=True, former_id=former)
         if result.cursor is None:  # nothing read yet: the first read sets the id base
             return result
         return replace(result, cursor={**result.cursor, ID_BASE_KEY: base, ADDRESS_KEY: self._address})

@@ -19,7 +19,7 @@ import requests
 
 from brandpulse.collectors.base import BrandQuery, CollectorError, CollectResult, MalformedItem, MalformedPayload, Mention
 from brandpulse.collectors.http import fetch, new_session, redirected
-from brandpulse.collectors.reviews import collect_pages
+from brandpulse.collectors.reviews import collect_pages, log_label
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ class GooglePlayCollector:
     def collect(self, query: BrandQuery, cursor: dict[str, Any] | None) -> CollectResult:
         """The app's reviews published after the cursor."""
         convert = lambda item: review_to_mention(item, self._app_id, self._lang)  # noqa: E731
-        return collect_pages(SOURCE, self._pages(), convert, query, self._brand, cursor,
+        return collect_pages(log_label(SOURCE, self.name), self._pages(), convert, query, self._brand, cursor,
                              self._now or datetime.now(timezone.utc))
 
     def probe(self, query: BrandQuery) -> None:

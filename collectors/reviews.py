@@ -24,6 +24,12 @@ PLAUSIBLE_SINCE = datetime(2000, 1, 1, tzinfo=timezone.utc)
 ESTIMATE_NOTE = timedelta(hours=1)
 
 
+def log_label(source: str, name: str) -> str:
+    """How a collector's warnings name it: its source, and its name too where that differs (several feeds may
+    share the source `forum`: 'forum (support-feed)')."""
+    return source if name == source else f"{source} ({name})"
+
+
 def collect_pages(
     source: str,
     pages: Iterable[list[Any]],
@@ -37,6 +43,8 @@ def collect_pages(
 ) -> CollectResult:
     """Read newest-first `pages` of raw items until one shows the rest was read (see `_PageRead`); keep the brand's
     new mentions.
+
+    `source` names the collector in the warnings (see `log_label`).
 
     With `brand` set every item belongs to it (an app's reviews); without, an item must mention the brand. An item
     dated in the future (an entry dated 2031) is stored as collected now and never moves the resume point: taken

@@ -609,3 +609,13 @@ def test_check_of_a_feed_whose_xml_fault_swallows_entries_names_the_fault(server
     with pytest.raises(CollectorError, match=r"/rss is not well-formed XML \(line 1, column \d+: mismatched tag; 1 of "
                                              r"its 2 entries read\)"):
         collector(server, "/rss").probe(BRAND)
+
+
+def test_a_skipped_entry_is_logged_naming_the_collector_among_the_feeds_sharing_its_source(server, caplog):
+    feed = _rss(("a", "Sat, 21 Nov 2026 10:00:00 GMT")).replace(b"<title>Pinebrook a</title>", b"")
+    server.route("/rss", Reply(200, feed, {"Content-Type": RSS}))
+
+    collector(server, "/rss").collect(BRAND, None)  # the collector `reviews`, of source trustpilot
+
+    # Was: "trustpilot: skipping malformed item: ...", which of the feeds under trustpilot unsaid.
+    assert "trustpilot (reviews): skipping malformed item: entry a has no text" in caplog.text
