@@ -41,6 +41,11 @@ _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _TAG = re.compile(r"<[^<>]+>")  # not `[^>]`: a run of "<" with no ">" would take quadratic time
 # An RSS <item> or Atom <entry> start tag, with a namespace prefix or none: how many entries a document lists.
 _ENTRY_TAG = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)[\s/>]")
+# A web page, and what its head says: its title and the feeds it links to (RSS or Atom, as browsers find them).
+_HTML_START = re.compile(r"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)[\s>]", re.IGNORECASE | re.DOTALL)
+_TITLE = re.compile(r"<title[^<>]*>([^<]{1,500})</title>", re.IGNORECASE)
+_FEED_LINK = re.compile(r"<link\s(?=[^<>]*\brel=[\"']?alternate)(?=[^<>]*\btype=[\"']?application/(?:rss|atom)\+xml)"
+                        r"[^<>]*\bhref=[\"']?([^\"'\s<>]+)", re.IGNORECASE)
 # Where the root element's closing tag must be found in an answer expat could not read to its end.
 TAIL_CHARS = 4096
 # What expat says of a document that stops before its elements close: an answer cut short on the way.
@@ -147,6 +152,19 @@ def _closes(tail: bytes | str, closing: str) -> bool:
     if isinstance(tail, str):
         return closing in tail
     return any(closing.encode(encoding) in tail for encoding in ("utf-8", "utf-16-le", "utf-16-be"))
+
+
+def what_page(response: requests.Response, parsed: Any) -> str:
+    """What an answer that is no feed is, in words: a web page by its title, with the feed it links to when it names
+    one (a site's home page: `<link rel="alternate" type="application/rss+xml" href="/feed.rss">`); else the
+    parser's complaint."""
+    text = response.text[:200_000]
+    if "html" not in response.headers.get("content-type", "") and not _HTML_START.match(text):
+        return str(parsed.get("bozo_exception") or "no feed element")
+    title = _TITLE.search(text)
+    named = f"a web page, {_plain(title.group(1))[:80]!r}" if title and _plain(title.group(1)) else "a web page"
+    links = [urljoin(response.url, html.unescape(found)) for found in _FEED_LINK.findall(text)]
+    return f"{named}, which names its feed at {links[0]}" if links else named
 
 
 def unread_entries(parsed: Any, body: bytes) -> str | None:
@@ -344,7 +362,7 @@ class FeedCollector:
         # An HTML page (a site's home instead of its feed) parses without error but as no known format.
         if not parsed.entries and (not parsed.get("version") or (parsed.get("bozo") and not parsed.feed)):
             raise MalformedPayload(f"{self.source}: {url}{redirected(response, url)} is not an RSS or Atom feed "
-                                   f"({parsed.get('bozo_exception')}); check the url")
+                                   f"({what_page(response, parsed)}); check the url")
         # Its entries past the cut would be lost for good: the resume point moves to the newest one read.
         if parsed.get("bozo") and cut_short(response.content, parsed.get("encoding")):
             raise MalformedPayload(f"{self.source}: the answer from {url} ends before the feed does (cut short on "

@@ -619,3 +619,16 @@ def test_a_skipped_entry_is_logged_naming_the_collector_among_the_feeds_sharing_
 
     # Was: "trustpilot: skipping malformed item: ...", which of the feeds under trustpilot unsaid.
     assert "trustpilot (reviews): skipping malformed item: entry a has no text" in caplog.text
+
+
+def test_a_web_page_instead_of_a_feed_is_named_by_its_title_and_the_feed_it_links_to(server):
+    home = (b'<!DOCTYPE html><html><head><title>Pinebrook Forum</title><link rel="alternate" '
+            b'type="application/rss+xml" title="Latest" href="/latest.rss"></head><body>Welcome</body></html>')
+    server.route("/", Reply(200, home, {"Content-Type": "text/html; charset=utf-8"}))
+
+    with pytest.raises(CollectorError) as caught:
+        collector(server, "/").collect(BRAND, None)
+
+    # Was: "... is not an RSS or Atom feed (<unknown>:1:97: mismatched tag); check the url", a parser's position.
+    assert str(caught.value) == (f"trustpilot: {server.url}/ is not an RSS or Atom feed (a web page, 'Pinebrook "
+                                 f"Forum', which names its feed at {server.url}/latest.rss); check the url")
