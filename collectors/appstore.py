@@ -9,7 +9,9 @@ from typing import Any
 
 import requests
 
-from brandpulse.collectors.base import BrandQuery, CollectResult, MalformedItem, MalformedPayload, Mention, iso_time
+from brandpulse.collectors.base import (
+    BrandQuery, CollectorError, CollectResult, MalformedItem, MalformedPayload, Mention, iso_time,
+)
 from brandpulse.collectors.http import fetch_json, new_session
 from brandpulse.collectors.reviews import collect_pages, log_label
 
@@ -73,8 +75,21 @@ class AppStoreCollector:
                              self._now or datetime.now(timezone.utc))
 
     def probe(self, query: BrandQuery) -> None:
-        """Fetch and parse the first page; what it holds does not depend on the brand."""
-        next(self._pages(), None)
+        """Fetch and parse the first page; what it holds does not depend on the brand. A first page without reviews
+        (what the feed answers for an app id it does not know, too) is checked against Apple's lookup of the app."""
+        if next(self._pages(), None) is None and self._unknown_app():
+            raise CollectorError(f"appstore: no app {self._app_id} in the {self._country} App Store (Apple's lookup "
+                                 "finds none, and its reviews feed is empty); check app_id (the digits after id in the "
+                                 "app's apps.apple.com address) and country")
+
+    def _unknown_app(self) -> bool:
+        """Whether Apple's lookup says it has no app by this id in this country; False when it cannot say."""
+        url = f"{self._base_url}/lookup?id={self._app_id}&country={self._country}"
+        try:
+            found = fetch_json(self._session, SOURCE, url)
+        except CollectorError:  # the lookup is only a hint: its failure is not the reviews feed's
+            return False
+        return isinstance(found, dict) and found.get("resultCount") == 0
 
     def page_url(self, page: int) -> str:
         """The feed URL of one page of the app's most recent reviews."""

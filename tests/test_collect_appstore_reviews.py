@@ -179,3 +179,24 @@ def test_a_review_dated_1970_does_not_end_the_paging_before_the_pages_not_read_y
     assert [m.external_id for m in result.mentions] == ["r6", "r4", "r3"]
     # r2, at the watermark's instant and collected then, shows the rest was read: page 3 is not asked for.
     assert [path for _, path, _ in server.requests] == [page_path(1), page_path(2)]
+
+
+@pytest.mark.parametrize("lookup, refused", [
+    (Reply(200, b'{"resultCount":0,"results":[]}', {"Content-Type": "text/javascript"}), True),
+    (Reply(200, b'{"resultCount":1,"results":[{"trackId":1234567890}]}', {"Content-Type": "text/javascript"}), False),
+    (Reply(404, b"not found"), False),  # a lookup that cannot say is no reason to fail the check
+], ids=["unknown-app", "app-without-reviews", "lookup-down"])
+def test_check_of_an_app_id_apple_does_not_know_says_so_instead_of_ok(server, lookup, refused):
+    server.route(page_path(1), Reply.file("appstore_page3.json"))  # no reviews, as for an id Apple does not know
+    server.route("/lookup", lookup)
+
+    if not refused:
+        collector(server).probe(BRAND)
+        return
+    # Was: ok, the app id mistyped and the collector storing nothing, every hour, without a word.
+    with pytest.raises(CollectorError) as caught:
+        collector(server).probe(BRAND)
+    assert str(caught.value) == (
+        f"appstore: no app {APP} in the us App Store (Apple's lookup finds none, and its reviews feed is empty); "
+        "check app_id (the digits after id in the app's apps.apple.com address) and country")
+    assert [path for _, path, _ in server.requests][-1] == f"/lookup?id={APP}&country=us"
