@@ -187,13 +187,41 @@ class RedditCollectorConfig(Strict):
         return names
 
 
+APP_STORE_ID = re.compile(r"\d+")
+# An Android package name, as Google Play's id= gives it: two or more segments, each starting with a letter.
+PLAY_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)+")
+
+
+def app_store_id(value: Any) -> Any:
+    """An App Store app id as text (YAML reads 1234567890 unquoted as a number); a ValueError saying what to write
+    for one that is not its digits ('id1234567890', the app's address)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str) or APP_STORE_ID.fullmatch(value):
+        return value
+    digits = re.search(r"\bid(\d+)", value)
+    hint = (f": write its digits, {digits.group(1)}" if digits
+            else " (the digits after id in its apps.apple.com address)")
+    raise ValueError(f"{value!r} is not an App Store app id{hint}")
+
+
+def play_id(value: str) -> str:
+    """A Google Play app id; a ValueError saying what to write for one that is no package name (the app's address)."""
+    if PLAY_ID.fullmatch(value):
+        return value
+    found = re.search(r"[?&]id=([A-Za-z][\w.]*)", value)
+    hint = (f": write the id= of its address, {found.group(1)}" if found
+            else " (the id= of its Play Store address, such as com.pinebrook.app)")
+    raise ValueError(f"{value!r} is not a Google Play app id{hint}")
+
+
 class AppStoreCollectorConfig(Strict):
     """Apple App Store reviews of one app in one country."""
 
     type: Literal["appstore"]
     name: str = "appstore"
     interval: Duration = timedelta(hours=1)
-    app_id: str = Field(pattern=r"^\d+$")
+    app_id: Annotated[str, BeforeValidator(app_store_id)] = Field(pattern=r"^\d+$")
     country: str = Field(default="us", pattern=r"^[a-z]{2}$")
     brand: str | None = None
     max_pages: int = Field(default=10, ge=1, le=10)
@@ -207,7 +235,7 @@ class GooglePlayCollectorConfig(Strict):
     type: Literal["googleplay"]
     name: str = "googleplay"
     interval: Duration = timedelta(hours=1)
-    app_id: str = Field(min_length=1)
+    app_id: Annotated[str, AfterValidator(play_id)]
     lang: CollectorLanguage = "en"  # the reviews' language (Google's hl)
     country: str = "us"
     brand: str | None = None

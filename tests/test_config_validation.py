@@ -383,3 +383,31 @@ collectors:
     # Was: '(top level): collector forum names unknown brand(s): Acmee'.
     assert result.exit_code == 2
     assert result.output.splitlines()[1] == "  collectors.1: collector forum names unknown brand(s): Acmee"
+
+
+@pytest.mark.parametrize("collector, said", [
+    ('{type: appstore, app_id: "id1234567890"}',
+     "'id1234567890' is not an App Store app id: write its digits, 1234567890"),
+    ('{type: appstore, app_id: "https://apps.apple.com/us/app/pinebrook/id1234567890"}',
+     "is not an App Store app id: write its digits, 1234567890"),
+    ('{type: googleplay, app_id: "https://play.google.com/store/apps/details?id=com.pinebrook.app&hl=en"}',
+     "is not a Google Play app id: write the id= of its address, com.pinebrook.app"),
+    ('{type: googleplay, app_id: "com.pinebrook.app "}',
+     "'com.pinebrook.app ' is not a Google Play app id (the id= of its Play Store address, such as com.pinebrook.app)"),
+], ids=["appstore-id-prefix", "appstore-address", "googleplay-address", "googleplay-space"])
+def test_an_app_id_copied_from_the_stores_address_is_refused_saying_what_to_write(tmp_path, invoke, collector, said):
+    path = write_config(tmp_path / "c.yaml", MINIMAL + f"collectors:\n  - {collector}\n")
+
+    result = invoke("--config", path, "check")
+
+    # Was: "String should match pattern '^\d+$'" for the App Store; Google Play's sent to Google as the app's id.
+    assert result.exit_code == 2 and "collectors.0.app_id: '" in result.output and said in result.output
+
+
+def test_an_app_store_id_written_as_a_number_is_read_as_its_digits(tmp_path):
+    from brandpulse.config import load_config
+
+    path = write_config(tmp_path / "c.yaml", MINIMAL + "collectors:\n  - {type: appstore, app_id: 1234567890}\n")
+
+    # Was: "collectors.0.app_id: Input should be a valid string", YAML reading the unquoted digits as a number.
+    assert load_config(path).collectors[0].app_id == "1234567890"
