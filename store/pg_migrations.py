@@ -16,8 +16,13 @@ from brandpulse.store.migrations import SET_SEARCH_TEXT, fill_search_text
 
 logger = logging.getLogger(__name__)
 
-# Serialises migrations between processes starting at once (any constant; 'brandpulse' in ASCII).
-_MIGRATION_LOCK = 0x6272616E64
+# The store's advisory lock keys. The server scopes them to the database already; two stores in two schemas of one
+# database must not wait for each other, so each key hashes the schema the store's tables are in (the first existing
+# one on the search path) and the database with the lock's name: the server's own hash, the same for every process.
+STORE_NAME = "quote_ident(current_database()) || '.' || quote_ident(coalesce(current_schema(), ''))"
+STORE_KEY = f"hashtextextended({STORE_NAME} || ' ' || ?, 0)"
+# Serialises migrations between processes starting at once (the name's key).
+MIGRATION_LOCK = "brandpulse upgrade"
 
 M001 = """
 CREATE TABLE mentions (
@@ -237,7 +242,9 @@ _LOG_TABLE = """CREATE TABLE IF NOT EXISTS schema_migrations (
 _APPLIED = "SELECT coalesce(max(version), 0) FROM schema_migrations"
 _RECORD = """INSERT INTO schema_migrations (version, name, applied_at)
     VALUES (?, ?, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))"""
+_KEY = f"SELECT {STORE_KEY}"
 _LOCK, _UNLOCK = "SELECT pg_advisory_lock(?)", "SELECT pg_advisory_unlock(?)"
+_TRY_LOCK = "SELECT pg_try_advisory_lock(?)"
 _STEP_LOCK = "SELECT pg_advisory_xact_lock(?)"
 # The upgrading connection holds the lock (in a release before this one, each step's transaction did): pg_locks
 # shows a bigint key as its high and low 32 bits.
@@ -276,17 +283,33 @@ def migrate_postgres(db, read_only: bool = False) -> None:
         raise StoreError(f"the database has schema version {version} (this brandpulse needs {known}); start this "
                          "version's service, or run `brandpulse run --once`, which upgrades the store")
     # One lock for the whole upgrade: two processes starting at once must not split its steps between them (both
-    # logging 'store upgraded'); the second waits, finds the store upgraded and goes on in silence.
-    db.execute(_LOCK, [_MIGRATION_LOCK])
+    # logging 'store upgraded'); the second waits, saying so, then finds the store upgraded and goes on.
+    key = migration_key(db)
+    _wait_for_upgrade(db, key, version, known)
     try:
-        _upgrade(db, known)
+        _upgrade(db, known, key)
     finally:
         if not db.conn.closed:
-            db.execute(_UNLOCK, [_MIGRATION_LOCK])
+            db.execute(_UNLOCK, [key])
 
 
-def _upgrade(db, known: int) -> None:
-    """Apply the migrations this store lacks, each step in one transaction; call holding the migration lock."""
+def migration_key(db) -> int:
+    """The advisory lock key of this store's upgrade: its database's and schema's own."""
+    return db.execute(_KEY, [MIGRATION_LOCK]).fetchone()[0]
+
+
+def _wait_for_upgrade(db, key: int, version: int, known: int) -> None:
+    """Take the upgrade lock; while another process holds it, say once that this one waits, and for whom."""
+    if db.execute(_TRY_LOCK, [key]).fetchone()[0]:
+        return
+    holder = _upgrading(db, key)
+    logger.warning("waiting for %s to finish upgrading the store from schema version %d to %d; this process goes on "
+                   "once it has", f"a brandpulse ({holder})" if holder else "another brandpulse", version, known)
+    db.execute(_LOCK, [key])
+
+
+def _upgrade(db, known: int, key: int) -> None:
+    """Apply the migrations this store lacks, each step in one transaction; call holding the migration lock `key`."""
     version = _version(db)  # another process may have upgraded the store while this one waited for the lock
     if version >= known:
         return
@@ -300,17 +323,17 @@ def _upgrade(db, known: int) -> None:
         logger.warning("upgrading the store from schema version %d to %d (once; up to about 2 minutes per "
                        "million mentions)", version, known)
     for number in range(version + 1, known + 1):
-        _apply(db, number)
+        _apply(db, number, key)
     if version:
         logger.warning("store upgraded to schema version %d", known)
 
 
-def _apply(db, number: int) -> None:
-    """Apply migration `number` in its own transaction, unless another process has: a release before this one takes
-    the lock for each step alone."""
+def _apply(db, number: int, key: int) -> None:
+    """Apply migration `number` in its own transaction, unless another process has (holding the lock `key` there
+    too, as releases before the whole upgrade's lock did)."""
     name, script = PG_MIGRATIONS[number - 1]
     with db.transaction():
-        db.execute(_STEP_LOCK, [_MIGRATION_LOCK])
+        db.execute(_STEP_LOCK, [key])
         db.execute(_LOG_TABLE)
         if db.execute(_APPLIED).fetchone()[0] >= number:
             return
@@ -318,9 +341,10 @@ def _apply(db, number: int) -> None:
         db.execute(_RECORD, [number, name])
 
 
-def _upgrading(db) -> str | None:
-    """The connection (server pid and host) holding the migration lock in this database, if one is."""
-    row = db.execute(_UPGRADER, [_MIGRATION_LOCK >> 32, _MIGRATION_LOCK & 0xFFFFFFFF]).fetchone()
+def _upgrading(db, key: int | None = None) -> str | None:
+    """The connection (server pid and host) holding this store's migration lock (`key`), if one is."""
+    key = migration_key(db) if key is None else key
+    row = db.execute(_UPGRADER, [(key >> 32) & 0xFFFFFFFF, key & 0xFFFFFFFF]).fetchone()
     return f"pid {row[0]} from {row[1]}" if row else None
 
 

@@ -24,7 +24,7 @@ from psycopg_pool import ConnectionPool
 from brandpulse.store.backend import Params, Transactions, redact, url_password
 from brandpulse.store.errors import (ConnectionLost, DiskFull, RoleRefused, SearchSyntaxError, ServerUnavailable,
                                      StoreError)
-from brandpulse.store.pg_migrations import APPLICATION_NAME, PG_MIGRATIONS, migrate_postgres
+from brandpulse.store.pg_migrations import APPLICATION_NAME, PG_MIGRATIONS, STORE_KEY, migrate_postgres
 from brandpulse.store.pg_search import lexemes, to_tsquery
 from brandpulse.store.statements import check_query
 from brandpulse.store.unspaced import ORDERS as UNSPACED_ORDERS, has_unspaced, unspaced_search
@@ -172,6 +172,8 @@ def server_error(exc: BaseException, target: str, closed: bool = False) -> Store
 
 
 _names = count()
+_EXCLUSIVE = to_pyformat(f"SELECT pg_advisory_lock({STORE_KEY})")
+_UNEXCLUSIVE = to_pyformat(f"SELECT pg_advisory_unlock({STORE_KEY})")
 # What `brandpulse sql` runs: queries, through a server-side cursor, and the two statements no cursor takes.
 _SQL_VERBS = ("SELECT", "WITH", "VALUES", "TABLE", "EXPLAIN", "SHOW")
 _CLIENT_VERBS = ("EXPLAIN", "SHOW")
@@ -279,15 +281,16 @@ class PostgresStore(Transactions):
 
     @contextmanager
     def exclusive(self, name: str) -> Iterator[None]:
-        """A session advisory lock on `name`: waits for any other holder; dropped with the connection if we die."""
+        """A session advisory lock on `name` in this store (its schema's: a store in another schema of the database
+        has its own): waits for any other holder; dropped with the connection if we die."""
         with self._served():
-            self.conn.execute("SELECT pg_advisory_lock(hashtext(%s))", [name])
+            self.conn.execute(_EXCLUSIVE, [name])
         try:
             yield
         finally:
             if not self.conn.closed:
                 with self._served():
-                    self.conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", [name])
+                    self.conn.execute(_UNEXCLUSIVE, [name])
 
     @contextmanager
     def read_only_statement(self, sql: str, params: Params = None) -> Iterator[psycopg.Cursor]:

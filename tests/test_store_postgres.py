@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import pytest
@@ -596,12 +597,11 @@ def test_the_service_on_a_select_only_role_logs_one_line_per_failed_run_not_trac
 def test_a_command_during_an_upgrade_says_one_is_upgrading_and_names_it_not_to_start_one(invoke, pg_url):
     import psycopg
 
-    from brandpulse.store.pg_migrations import _MIGRATION_LOCK
     from tests.store_versions import postgres_store_at
 
     postgres_store_at(pg_url, 8)
     with psycopg.connect(pg_url) as upgrader:  # a worker in the middle of a step: its transaction holds the lock
-        upgrader.execute("SELECT pg_advisory_xact_lock(%s)", [_MIGRATION_LOCK])
+        upgrader.execute("SELECT pg_advisory_xact_lock(%s)", [_upgrade_key(upgrader)])
         pid = upgrader.info.backend_pid
         during = invoke("--db", pg_url, "status")
         upgrader.rollback()
@@ -629,6 +629,14 @@ def test_psycopgs_own_warnings_of_a_lost_connection_show_with_verbose_only(invok
 WAITING = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
 
 
+def _upgrade_key(conn):
+    """The key of the upgrade lock of the store `conn` reaches (its database's and schema's)."""
+    from brandpulse.store.pg_migrations import MIGRATION_LOCK, STORE_KEY
+    from brandpulse.store.postgres_backend import to_pyformat
+
+    return conn.execute(to_pyformat(f"SELECT {STORE_KEY}"), [MIGRATION_LOCK]).fetchone()[0]
+
+
 def _waiting_for_the_lock(url, count):
     import psycopg
 
@@ -642,7 +650,6 @@ def _waiting_for_the_lock(url, count):
 def test_two_processes_starting_at_once_upgrade_the_store_once_not_splitting_its_steps(pg_url, caplog):
     import psycopg
 
-    from brandpulse.store.pg_migrations import _MIGRATION_LOCK
     from tests.store_versions import postgres_store_at
 
     postgres_store_at(pg_url, 8)
@@ -656,17 +663,17 @@ def test_two_processes_starting_at_once_upgrade_the_store_once_not_splitting_its
 
     def look():  # another worker waiting for the lock after both: what does it find once it has it?
         with psycopg.connect(pg_url, autocommit=True) as conn:
-            conn.execute("SELECT pg_advisory_lock(%s)", [_MIGRATION_LOCK])
+            conn.execute("SELECT pg_advisory_lock(%s)", [_upgrade_key(conn)])
             seen.append(conn.execute("SELECT max(version) FROM schema_migrations").fetchone()[0])
 
     caplog.set_level(logging.WARNING, logger="brandpulse.store.pg_migrations")
     with psycopg.connect(pg_url, autocommit=True) as holder:  # holds them back till all three wait, in this order
-        holder.execute("SELECT pg_advisory_lock(%s)", [_MIGRATION_LOCK])
+        holder.execute("SELECT pg_advisory_lock(%s)", [key := _upgrade_key(holder)])
         threads = [threading.Thread(target=target) for target in (start, start, look)]
         for waiting, thread in enumerate(threads, start=1):
             thread.start()
             _waiting_for_the_lock(pg_url, waiting)
-        holder.execute("SELECT pg_advisory_unlock(%s)", [_MIGRATION_LOCK])
+        holder.execute("SELECT pg_advisory_unlock(%s)", [key])
         for thread in threads:
             thread.join(timeout=60)
     for db in opened:
@@ -675,9 +682,10 @@ def test_two_processes_starting_at_once_upgrade_the_store_once_not_splitting_its
     assert not failed and len(opened) == 2
     assert seen == [len(PG_MIGRATIONS)]  # no step left for another process to take between two of the first one's
     said = [record.getMessage() for record in caplog.records if record.name == "brandpulse.store.pg_migrations"]
-    assert [line.split(" (")[0] for line in said] == [
+    assert [line.split(" (")[0] for line in said if not line.startswith("waiting for")] == [
         f"upgrading the store from schema version 8 to {len(PG_MIGRATIONS)}",
         f"store upgraded to schema version {len(PG_MIGRATIONS)}"]
+    assert len(said) == 4  # and each of the two that waited for the holder said so
 
 
 def _server_asking_for_a_password():
@@ -739,3 +747,109 @@ def test_a_schema_named_in_the_urls_options_holds_the_store_and_public_stays_unt
     assert tables == {"listening": 9} and stored == 5  # public has none of them
     assert query.exit_code == 0 and len(json.loads(query.output)) == 5, query.output
     assert status.exit_code == 0, status.output
+
+
+def _in_schema(url, schema):
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA {schema}")
+    return f"{url}&options=-c%20search_path%3D{schema}"
+
+
+@contextmanager
+def _upgrade_stuck_in_a_step(url):
+    """A process upgrading the schema-8 store at `url`, held in its first step (whose ALTER TABLE waits for a lock
+    on mentions) until the block ends; yields its thread and what it opened or raised."""
+    import psycopg
+
+    from tests.store_versions import postgres_store_at
+
+    postgres_store_at(url, 8)
+    outcome = []
+    with psycopg.connect(url) as blocker:
+        blocker.execute("LOCK TABLE mentions IN ACCESS SHARE MODE")
+        upgrader = threading.Thread(target=lambda: outcome.append(_opened(url)))
+        upgrader.start()
+        _waiting_for(url, "SELECT count(*) FROM pg_locks WHERE locktype = 'relation' AND NOT granted", 1)
+        try:
+            yield upgrader, outcome
+        finally:
+            blocker.rollback()
+    upgrader.join(timeout=60)
+
+
+def _opened(url):
+    try:
+        db = open_db(url)
+    except Exception as exc:  # handed to the test's thread
+        return exc
+    db.close()
+    return "opened"
+
+
+def _waiting_for(url, sql, count):
+    import psycopg
+
+    deadline = time.monotonic() + 20
+    with psycopg.connect(url, autocommit=True) as probe:
+        while probe.execute(sql).fetchone()[0] < count:
+            assert time.monotonic() < deadline, f"never {count} of {sql}"
+            time.sleep(0.02)
+
+
+def test_a_store_in_another_schema_opens_while_one_in_the_same_database_upgrades(pg_url):
+    # Was: both took one constant key, so a new store (or any process starting) in schema b waited out the whole
+    # upgrade of the store in schema a.
+    first, second = _in_schema(pg_url, "first"), _in_schema(pg_url, "second")
+
+    with _upgrade_stuck_in_a_step(first) as (upgrader, outcome):
+        other = threading.Thread(target=lambda: outcome.append(_opened(second)))
+        other.start()
+        other.join(timeout=20)
+        opened_meanwhile = list(outcome)
+
+    assert opened_meanwhile == ["opened"], opened_meanwhile
+    assert outcome == ["opened", "opened"]
+
+
+def test_a_job_lock_of_a_store_in_one_schema_does_not_hold_back_the_store_in_another(pg_url):
+    first, second = _in_schema(pg_url, "first"), _in_schema(pg_url, "second")
+    holder, same, other = open_db(first), open_db(first), open_db(second)
+    got = []
+
+    def take(db, name):
+        with db.exclusive("brandpulse.alerts"):
+            got.append(name)
+
+    with holder.exclusive("brandpulse.alerts"):
+        threads = {name: threading.Thread(target=take, args=(db, name)) for name, db in (("same", same),
+                                                                                          ("other", other))}
+        threads["same"].start()
+        _waiting_for(pg_url, WAITING, 1)  # the same store's second worker still waits for the first
+        threads["other"].start()
+        threads["other"].join(timeout=20)
+        meanwhile = list(got)
+    threads["same"].join(timeout=20)
+    for db in (holder, same, other):
+        db.close()
+
+    assert meanwhile == ["other"] and got == ["other", "same"]
+
+
+def test_a_process_waiting_for_anothers_upgrade_says_so_and_names_it(pg_url, caplog):
+    caplog.set_level(logging.WARNING, logger="brandpulse.store.pg_migrations")
+    url = _in_schema(pg_url, "listening")
+
+    with _upgrade_stuck_in_a_step(url) as (upgrader, outcome):
+        waiter = threading.Thread(target=lambda: outcome.append(_opened(url)))
+        waiter.start()
+        _waiting_for(pg_url, WAITING, 1)
+        said = [r.getMessage() for r in caplog.records if r.name == "brandpulse.store.pg_migrations"]
+    waiter.join(timeout=60)
+
+    waiting = [line for line in said if line.startswith("waiting")]
+    assert len(waiting) == 1 and re.match(
+        r"waiting for a brandpulse \(pid \d+ from local\) to finish upgrading the store from schema version 8 to "
+        rf"{len(PG_MIGRATIONS)}; this process goes on once it has", waiting[0]), said
+    assert outcome == ["opened", "opened"]
