@@ -7,14 +7,17 @@ advisory locks in the server (`Store.claim`, `Store.exclusive`), so there is no 
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from pathlib import Path
 
 from brandpulse.store.backend import is_url
 from brandpulse.store.errors import StoreError
 from brandpulse.store.owners import foreign_file
+
+logger = logging.getLogger(__name__)
 
 
 class StoreLocked(StoreError):
@@ -88,16 +91,52 @@ def service_lock(target: str | Path) -> AbstractContextManager[object]:
 
 @contextmanager
 def upgrade_lock(db_path: Path) -> Iterator[None]:
-    """Held for a SQLite store's whole upgrade (an flock on `<db>.upgrade.lock`, which waits): a second process or
-    thread starting on the older store at that moment waits here, then finds it upgraded, instead of taking some of
-    its steps. Nothing to hold where that file cannot be made: the upgrade then fails on the folder, saying why."""
+    """Held for a SQLite store's whole upgrade (an flock on `<db>.upgrade.lock`, which waits, saying so once): a second
+    process or thread starting on the older store at that moment waits here, then finds it upgraded, instead of taking
+    some of its steps. Nothing to hold where that file cannot be made: the upgrade then fails on the folder, saying
+    why. The file goes when the upgrade ends; one killed mid-upgrade (kill -9) leaves it, unlocked, to the next."""
+    path = f"{db_path.resolve()}.upgrade.lock"
+    fd = _take_upgrade_lock(path, db_path)
     try:
-        fd = os.open(f"{db_path.resolve()}.upgrade.lock", os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError:
-        yield
-        return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
-        os.close(fd)  # the lock goes with it
+        if fd is not None:
+            # Removed while still held: a process waiting on this file finds it gone once its turn comes, and locks a
+            # new one (_take_upgrade_lock), so no two ever hold the lock on two files of one name.
+            with suppress(OSError):
+                os.unlink(path)
+            os.close(fd)  # the lock goes with it
+
+
+def _take_upgrade_lock(path: str, db_path: Path) -> int | None:
+    """The open, locked file at `path`, holding this process's pid; None where it cannot be made."""
+    said = False
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not said:
+                holder = os.read(fd, 32).decode("ascii", "replace").strip()
+                logger.warning("waiting for another brandpulse process%s to finish upgrading the store %s; this one "
+                               "goes on once it has", f" (pid {holder})" if holder.isdigit() else "", db_path)
+                said = True
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        if _names(fd, path):
+            os.ftruncate(fd, 0)
+            os.write(fd, str(os.getpid()).encode("ascii"))
+            return fd
+        os.close(fd)  # its holder removed it once done: the next upgrade's lock is a new file of that name
+
+
+def _names(fd: int, path: str) -> bool:
+    """Whether `path` still names the open file `fd`."""
+    try:
+        named = os.stat(path)
+    except OSError:
+        return False
+    opened = os.fstat(fd)
+    return (named.st_dev, named.st_ino) == (opened.st_dev, opened.st_ino)

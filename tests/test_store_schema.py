@@ -1,5 +1,6 @@
 import sqlite3
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 import sqlite_utils
@@ -311,3 +312,64 @@ def test_an_upgrade_to_schema_12_indexes_the_stored_posts_as_search_now_reads_th
         db.execute("INSERT INTO mentions_fts (mentions_fts) VALUES ('integrity-check')")  # raises when out of step
     db.close()
     assert stored == posts
+
+
+def _old_store(db_path):
+    from tests.store_versions import insert_post, sqlite_store_at
+
+    old = sqlite_store_at(db_path, 8)
+    old.execute(insert_post("Acme", "acme café"))
+    old.conn.close()
+    return Path(f"{db_path.resolve()}.upgrade.lock")
+
+
+def test_an_upgrade_leaves_no_upgrade_lock_file_beside_the_store(db_path):
+    lock_file = _old_store(db_path)
+
+    open_db(db_path).close()
+
+    assert not lock_file.exists()  # was: an empty <db>.upgrade.lock left for good
+
+
+def test_an_upgrade_lock_file_left_by_an_upgrade_killed_with_it_is_taken_and_then_removed(db_path):
+    lock_file = _old_store(db_path)
+    lock_file.write_text("99999")  # kill -9: the kernel dropped the lock, the file stayed
+
+    db = open_db(db_path)
+
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION and not lock_file.exists()
+    db.close()
+
+
+def test_a_process_waiting_for_anothers_sqlite_upgrade_says_so_then_finds_it_upgraded(db_path, caplog):
+    import logging
+    import os
+    import threading
+    import time
+
+    from brandpulse.store.lock import upgrade_lock
+
+    lock_file = _old_store(db_path)
+    outcome = []
+
+    def start():
+        try:
+            opened = open_db(db_path)
+            outcome.append(opened.execute("PRAGMA user_version").fetchone()[0])
+            opened.close()
+        except Exception as exc:  # handed to the test's thread
+            outcome.append(exc)
+
+    with caplog.at_level(logging.WARNING, logger="brandpulse.store.lock"):
+        with upgrade_lock(db_path):  # another process upgrading: its lock file names it
+            waiter = threading.Thread(target=start)
+            waiter.start()
+            deadline = time.monotonic() + 20
+            while not caplog.records and time.monotonic() < deadline:
+                time.sleep(0.01)
+        waiter.join(timeout=60)  # the file it waited on was removed: it takes a new one, then upgrades
+
+    assert [r.getMessage() for r in caplog.records if r.name == "brandpulse.store.lock"] == [
+        f"waiting for another brandpulse process (pid {os.getpid()}) to finish upgrading the store {db_path}; this "
+        "one goes on once it has"]
+    assert outcome == [SCHEMA_VERSION] and not lock_file.exists()
