@@ -7,6 +7,9 @@ evaluation takes a lock in the database.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -149,6 +152,8 @@ class Pipeline:
                     log.warning("%d mention(s) stored under another capitalisation of a configured brand now count "
                                 "under its configured name (copies of one post merged)", folded)
                 with transaction(db):
+                    if folded:  # copies under new brand names: they are counted again
+                        store_rescore.forget_shared_count(db)
                     # A store an older release read holds, up to here, copies given their post's one reading.
                     store_rescore.mark_shared_upto(db)
             self._brands_synced = True
@@ -367,6 +372,8 @@ class Pipeline:
             if since is None and not left.counts:
                 with transaction(db):  # every copy read for its brand: counting them needs no query from now on
                     store_rescore.clear_shared_upto(db)
+            elif upto := store_rescore.shared_upto(db):  # some read again: the recorded count no longer holds
+                self._record_waiting(db, upto, len(self._shared_to_read(db, None, upto)))
         left.raise_if_any(done, kept=False)
         if failed:  # none of its mentions was due, yet its model is broken: say so
             raise PartlyClassified("; ".join(f"the model for {lang!r} cannot be loaded: {error}"
@@ -381,18 +388,37 @@ class Pipeline:
 
     def waiting_per_brand(self, db: Any) -> int:
         """`count_per_brand` of every mention, through `db` (read-only will do): none without a query once a rescore
-        read them all, or in a store this release read from its start."""
+        read them all, or in a store this release read from its start; the count the service or `run --once` last
+        recorded while it still holds."""
         upto = store_rescore.shared_upto(db)
-        return 0 if upto == 0 else len(self._shared_to_read(db, None, upto))
+        if upto == 0:
+            return 0
+        if upto is not None and (known := store_rescore.counted_shared(db, upto, self._terms_key)) is not None:
+            return known
+        return len(self._shared_to_read(db, None, upto))
 
     def follow_shared(self) -> int:
-        """`waiting_per_brand` on a connection of its own; when none waits, the store records it, so that later counts
-        need no query."""
+        """`waiting_per_brand` counted anew on a connection of its own, and recorded for later counts (`status`): none
+        from then on without a query when none waits."""
         with self.session() as db:
-            if not (waiting := self.waiting_per_brand(db)) and store_rescore.shared_upto(db) != 0:
-                with transaction(db):
-                    store_rescore.clear_shared_upto(db)
+            upto = store_rescore.shared_upto(db)
+            waiting = 0 if upto == 0 else len(self._shared_to_read(db, None, upto))
+            if upto:
+                self._record_waiting(db, upto, waiting)
         return waiting
+
+    def _record_waiting(self, db: Any, upto: int, waiting: int) -> None:
+        with transaction(db):
+            if waiting:
+                store_rescore.record_shared_count(db, upto, self._terms_key, waiting)
+            else:
+                store_rescore.clear_shared_upto(db)
+
+    @functools.cached_property
+    def _terms_key(self) -> str:
+        """The configured brands' terms, which tell what each copy reads, as one key."""
+        terms = sorted([q.brand, sorted(q.keywords), sorted(q.exclusions)] for q in self._queries)
+        return hashlib.sha256(json.dumps(terms, ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
 
     def _shared_to_read(self, db: Any, since: datetime | None,
                         upto: int | None = None) -> list[store_mentions.PendingMention]:

@@ -3,6 +3,7 @@ unscored in a language a model now reads."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -143,3 +144,39 @@ def mark_shared_upto(db: Store) -> None:
 def clear_shared_upto(db: Store) -> None:
     """Record that no copy holds one reading for all its post's brands any more (rescore read them all)."""
     set_value(db, SHARED_UPTO_KEY, "0")
+    forget_shared_count(db)
+
+
+# How many of those copies a writer last counted (reading each post's clauses per brand takes seconds on 200,000
+# mentions, which `status` paid on every call), with what the count read: the copies up to `upto`, `rows` of them
+# stored, the configured brands' `terms`. Those copies are never read again but by rescore, which counts them anew
+# (a copy stored since is read for its own brand); a deletion (retention) changes `rows`, another brand
+# configuration `terms`, and the count is then made again where asked for.
+SHARED_COUNT_KEY = "sentiment.shared_readings_count"
+_ROWS_UPTO = "SELECT count(*) FROM mentions WHERE id <= ?"
+_FORGET = "DELETE FROM state WHERE key = ?"
+
+
+def _counted_over(db: Store, upto: int, terms: str) -> dict[str, Any]:
+    return {"upto": upto, "rows": db.execute(_ROWS_UPTO, [upto]).fetchone()[0], "terms": terms}
+
+
+def counted_shared(db: Store, upto: int, terms: str) -> int | None:
+    """The copies `record_shared_count` last recorded for `upto` and the brands' `terms`, None when that count is not
+    known or no longer holds."""
+    try:
+        recorded = json.loads(get_value(db, SHARED_COUNT_KEY) or "{}")
+        copies = recorded.pop("copies")
+    except (ValueError, KeyError, AttributeError, TypeError):  # none, or not ours to read: counted again
+        return None
+    return copies if isinstance(copies, int) and recorded == _counted_over(db, upto, terms) else None
+
+
+def record_shared_count(db: Store, upto: int, terms: str, copies: int) -> None:
+    """Record that `copies` copies up to `upto` wait for rescore under the brands' `terms`."""
+    set_value(db, SHARED_COUNT_KEY, json.dumps({**_counted_over(db, upto, terms), "copies": copies}))
+
+
+def forget_shared_count(db: Store) -> None:
+    """Drop the recorded count (the copies' brands changed): the next one is made again."""
+    db.execute(_FORGET, [SHARED_COUNT_KEY])

@@ -13,6 +13,7 @@ import pytest
 
 from brandpulse.store import open_db, transaction
 from brandpulse.store.rescore import SHARED_UPTO_KEY, shared_upto
+from tests.conftest import write_config
 from tests.test_brand_targets import FINE, LEFT, SINGLE, _ingest
 
 BOTH = "Acme vs Bolt: both lost my parcel"  # clauses that cannot be told apart: one reading is right for both
@@ -106,3 +107,47 @@ def test_the_service_logs_how_many_copies_wait_for_rescore_as_it_starts(tmp_path
                and "sentiment rescore`" in line for line in lines), lines
     assert open_db(tmp_path / "brandpulse.db").execute("SELECT value FROM state WHERE key = ?",
                                                       [SHARED_UPTO_KEY]).fetchone()[0] != "0"
+
+
+def _counted_by(config, target):
+    """The copies `status` counts through a pipeline of `config`, and whether it read the copies again for them."""
+    from brandpulse.config import load_config
+    from brandpulse.pipeline import Pipeline
+
+    statements = []
+    db = open_db(target, read_only=True)
+    db.conn.set_trace_callback(statements.append)
+    try:
+        copies = Pipeline(load_config(config), target).waiting_per_brand(db)
+    finally:
+        db.close()
+    return copies, any("JOIN mentions s" in statement for statement in statements)
+
+
+def test_status_reads_the_count_the_service_recorded_instead_of_reading_every_copy_again(tmp_path, invoke):
+    # Was: each status read every copy's clauses again, about 3 s on 200,000 mentions (bench/shared_readings.py).
+    config, store = _ingest(tmp_path, invoke, [LEFT, FINE, BOTH, *SINGLE])
+    _as_an_older_release_left_it(store)
+    target = tmp_path / "brandpulse.db"
+    assert invoke("--config", config, "--db", target, "run", "--once").exit_code == 0  # as the service starts
+
+    recorded = _counted_by(config, target)
+    other = write_config(tmp_path / "other.yaml", config.read_text() + "  - name: Cove\n    keywords: [cove]\n")
+    other_brands = _counted_by(other, target)
+
+    assert recorded == (4, False)
+    assert other_brands == (4, True)  # other brands may read the copies otherwise: counted again
+    store.close()
+
+
+def test_a_recorded_count_follows_the_copies_deleted_since_on_both_backends(tmp_path, invoke, store_target):
+    config, store = _ingest(tmp_path, invoke, [LEFT, FINE, *SINGLE], db=store_target)
+    _as_an_older_release_left_it(store)
+    assert invoke("--config", config, "--db", store_target, "run", "--once").exit_code == 0
+    with transaction(store):  # as retention deletes old posts
+        store.execute("DELETE FROM mentions WHERE brand = 'Acme' AND text = ?", [LEFT])
+
+    _, shared = _status(invoke, config, store_target)
+
+    assert shared["copies"] == 2  # FINE's two; LEFT's Bolt copy shares its reading with no copy any more
+    store.close()
