@@ -10,7 +10,7 @@ import click
 from brandpulse.alerts.base import AlertsError
 from brandpulse.collectors.base import CollectorError
 from brandpulse.sentiment.base import SentimentError
-from brandpulse.store.errors import StoreError, server_failure
+from brandpulse.store.errors import ConnectionLost, StoreError, server_failure
 
 # Errors whose message already says what was wrong and where: shown without a traceback.
 DOMAIN_ERRORS = (StoreError, SentimentError, CollectorError, AlertsError)
@@ -21,6 +21,9 @@ def domain_errors() -> Iterator[None]:
     """Re-raise any brandpulse error as a `click.ClickException` (exit code 1)."""
     try:
         yield
+    except ConnectionLost as exc:  # a command, which no service runs again: the operator does
+        again = ConnectionLost.COMMAND if exc.then == ConnectionLost.SERVICE else exc.then
+        raise click.ClickException(str(ConnectionLost(exc.target, exc.error, again))) from exc
     except DOMAIN_ERRORS as exc:
         raise click.ClickException(str(exc)) from exc
     except Exception as exc:

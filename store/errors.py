@@ -22,11 +22,13 @@ class ConnectionLost(ServerUnavailable):
     what to do once the server is back, for the command that met it."""
 
     SERVICE = "then run again (the service's next run reconnects)"
+    # A command run by hand (ingest, alerts ack): no service runs it again.
+    COMMAND = "then run the command again (an ingest skips the lines it stored before, as duplicates)"
 
     def __init__(self, target: str, error: str, then: str = SERVICE):
         super().__init__(f"PostgreSQL store {target}: connection to the server lost ({error}); nothing half-written is "
                          f"kept: check that the server is running and reachable, {then}")
-        self.target, self.error = target, error
+        self.target, self.error, self.then = target, error, then
 
 
 class RoleRefused(StoreError):

@@ -52,6 +52,10 @@ _NO_PASSWORD = "no password supplied"
 NO_PASSWORD_ADVICE = ("the server asks for a password: set PGPASSWORD (or a ~/.pgpass entry) in the environment of "
                       "brandpulse, or give the whole URL, password included, in BRANDPULSE_DB "
                       "(never in the config file)")
+# libpq's word for a password the server refused (SQLSTATE 28P01, which libpq does not hand on before the session).
+_WRONG_PASSWORD = "password authentication failed"
+WRONG_PASSWORD_ADVICE = ("the password brandpulse was given is not this role's: correct it where it comes from "
+                         "(PGPASSWORD, a ~/.pgpass entry, or the URL in BRANDPULSE_DB), then run again")
 _TOO_MANY_WORDS = ("too many connections", "too many clients")
 # Class 53 (insufficient resources) but the disk: the server is up, and has no room for this work now.
 EXHAUSTED = {
@@ -366,6 +370,8 @@ def _connect_error(url: str, exc: Exception) -> StoreError:
         text += f"; {TOO_MANY_ADVICE}"
     elif _NO_PASSWORD in text:
         text += f"; {NO_PASSWORD_ADVICE}"
+    elif _WRONG_PASSWORD in text:
+        text += f"; {WRONG_PASSWORD_ADVICE}"
     return StoreError(f"cannot connect to the PostgreSQL store {redact(url)}: {text}")
 
 

@@ -688,8 +688,12 @@ def test_two_processes_starting_at_once_upgrade_the_store_once_not_splitting_its
     assert len(said) == 4  # and each of the two that waited for the holder said so
 
 
-def _server_asking_for_a_password():
-    """A server on 127.0.0.1 that answers every connection as a PostgreSQL server whose role needs a password."""
+_REFUSED = b"".join([b"SFATAL\0", b"VFATAL\0", b"C28P01\0", b'Mpassword authentication failed for user "ana"\0', b"\0"])
+
+
+def _server_asking_for_a_password(refuse=False):
+    """A server on 127.0.0.1 that answers every connection as a PostgreSQL server whose role needs a password (and,
+    `refuse`, refuses the one it is given)."""
     import socket
     import struct
 
@@ -709,6 +713,9 @@ def _server_asking_for_a_password():
                         break
                     conn.sendall(b"N")
                 conn.sendall(b"R" + struct.pack("!ii", 8, 3))  # AuthenticationCleartextPassword
+                if refuse and conn.recv(1) == b"p":  # the password message: read, and refused
+                    conn.recv(struct.unpack("!i", conn.recv(4))[0] - 4)
+                    conn.sendall(b"E" + struct.pack("!i", len(_REFUSED) + 4) + _REFUSED)
 
     threading.Thread(target=serve, daemon=True).start()
     return listener
@@ -853,3 +860,54 @@ def test_a_process_waiting_for_anothers_upgrade_says_so_and_names_it(pg_url, cap
         r"waiting for a brandpulse \(pid \d+ from local\) to finish upgrading the store from schema version 8 to "
         rf"{len(PG_MIGRATIONS)}; this process goes on once it has", waiting[0]), said
     assert outcome == ["opened", "opened"]
+
+
+def test_a_password_the_server_refuses_says_where_it_came_from_and_is_never_shown(invoke, tmp_path, monkeypatch):
+    # Was: 'password authentication failed for user "ana"' alone, with no word of where brandpulse took it from.
+    monkeypatch.setenv("PGPASSWORD", "Wrong-pw-99")
+    listener = _server_asking_for_a_password(refuse=True)
+    url = f"postgresql://ana@127.0.0.1:{listener.getsockname()[1]}/bp?connect_timeout=5"
+    try:
+        result = invoke("--db", url, "status")
+    finally:
+        listener.close()
+
+    assert result.exit_code == 1 and 'password authentication failed for user "ana"' in result.output, result.output
+    assert "the password brandpulse was given is not this role's: correct it where it comes from (PGPASSWORD, a " \
+           "~/.pgpass entry, or the URL in BRANDPULSE_DB)" in result.output
+    assert "Wrong-pw-99" not in result.output and "Traceback" not in result.output
+
+
+def test_a_read_only_command_on_a_database_holding_no_store_says_how_to_make_it(invoke, pg_url):
+    # Was: 'the database has schema version 0 (this brandpulse needs 12); start this version's service ... which
+    # upgrades the store', as if an older store were there.
+    result = invoke("--db", pg_url, "status")
+
+    assert result.exit_code == 1
+    assert "the database holds no brandpulse store yet (schema public on its search path has none); run `brandpulse " \
+           "run --once` or `brandpulse ingest` first, which make it" in result.output, result.output
+    assert "schema version 0" not in result.output
+
+
+def test_a_command_that_loses_its_connection_says_to_run_it_again_not_to_wait_for_the_service(invoke, tmp_path,
+                                                                                               pg_url):
+    import psycopg
+
+    open_db(pg_url).close()
+    with psycopg.connect(pg_url, autocommit=True) as admin:  # the server going away as the ingest stores its batch
+        admin.execute("CREATE FUNCTION die() RETURNS trigger LANGUAGE plpgsql AS "
+                      "$$ BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NEW; END $$")
+        admin.execute("CREATE TRIGGER die BEFORE INSERT ON mentions FOR EACH ROW EXECUTE FUNCTION die()")
+    config = write_config(tmp_path / "c.yaml", CLASSIFY_CONFIG)
+    (tmp_path / "m.jsonl").write_text('{"source": "x", "id": "1", "text": "acme", "created_at": "2026-03-01T10:00:00Z"}\n')
+
+    lost = invoke("--config", config, "--db", pg_url, "ingest", "--no-classify", tmp_path / "m.jsonl")
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute("DROP TRIGGER die ON mentions")
+    again = invoke("--config", config, "--db", pg_url, "ingest", "--no-classify", tmp_path / "m.jsonl")
+
+    assert lost.exit_code == 1 and "connection to the server lost" in lost.output, lost.output
+    assert "nothing half-written is kept: check that the server is running and reachable, then run the command " \
+           "again (an ingest skips the lines it stored before, as duplicates)" in lost.output
+    assert "the service's next run" not in lost.output and "Traceback" not in lost.output
+    assert again.output.startswith("1 new"), again.output
