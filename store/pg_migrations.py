@@ -243,7 +243,9 @@ _APPLIED = "SELECT coalesce(max(version), 0) FROM schema_migrations"
 _RECORD = """INSERT INTO schema_migrations (version, name, applied_at)
     VALUES (?, ?, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))"""
 _KEY = f"SELECT {STORE_KEY}"
-_SCHEMA = "SELECT current_schema()"
+# Where the store's tables are made and looked for: the first schema of the search path that exists.
+_SCHEMA = "SELECT current_schema(), current_setting('search_path')"
+NAME_SCHEMA = "?options=-c%20search_path%3D<schema>"
 _LOCK, _UNLOCK = "SELECT pg_advisory_lock(?)", "SELECT pg_advisory_unlock(?)"
 _TRY_LOCK = "SELECT pg_try_advisory_lock(?)"
 _STEP_LOCK = "SELECT pg_advisory_xact_lock(?)"
@@ -280,12 +282,14 @@ def migrate_postgres(db, read_only: bool = False) -> None:
         raise StoreError(f"the database has schema version {version} (this brandpulse needs {known}), and a brandpulse "
                          f"({upgrading}) is upgrading it right now; run this again once it has (its log says 'store "
                          "upgraded')")
+    schema, search_path = db.execute(_SCHEMA).fetchone() if not version else (None, None)
+    if not version and schema is None:  # the tables could be neither found nor made: no CREATE TABLE traceback
+        raise StoreError(f"the database has no schema of the store's search path ({search_path}): create it (CREATE "
+                         f"SCHEMA), or name an existing one in the URL ({NAME_SCHEMA})")
     if read_only and not version:
-        schema = db.execute(_SCHEMA).fetchone()[0]
-        where = f"schema {schema}" if schema else "no schema"
-        raise StoreError(f"the database holds no brandpulse store yet ({where} on its search path has none); run "
-                         "`brandpulse run --once` or `brandpulse ingest` first, which make it, or name the store's "
-                         "schema in the URL (?options=-c%20search_path%3D<schema>)")
+        raise StoreError(f"the database holds no brandpulse store yet (schema {schema} has none); run `brandpulse run "
+                         f"--once` or `brandpulse ingest` first, which make it, or name the store's schema in the URL "
+                         f"({NAME_SCHEMA})")
     if read_only:
         raise StoreError(f"the database has schema version {version} (this brandpulse needs {known}); start this "
                          "version's service, or run `brandpulse run --once`, which upgrades the store")

@@ -884,9 +884,20 @@ def test_a_read_only_command_on_a_database_holding_no_store_says_how_to_make_it(
     result = invoke("--db", pg_url, "status")
 
     assert result.exit_code == 1
-    assert "the database holds no brandpulse store yet (schema public on its search path has none); run `brandpulse " \
-           "run --once` or `brandpulse ingest` first, which make it" in result.output, result.output
+    assert "the database holds no brandpulse store yet (schema public has none); run `brandpulse run --once` or " \
+           "`brandpulse ingest` first, which make it" in result.output, result.output
     assert "schema version 0" not in result.output
+
+
+@pytest.mark.parametrize("command", [["status"], ["ingest", "--no-classify", "-"]])
+def test_a_url_naming_a_schema_that_does_not_exist_says_so_not_a_traceback(invoke, pg_url, command):
+    # Was, writing: a traceback ending 'InvalidSchemaName: no schema has been selected to create in'; reading: 'run
+    # `brandpulse run --once` ..., which upgrades the store', which then failed so.
+    result = invoke("--db", f"{pg_url}&options=-c%20search_path%3Dlistening", *command, input="")
+
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert "the database has no schema of the store's search path (listening): create it (CREATE SCHEMA), or name an " \
+           "existing one in the URL (?options=-c%20search_path%3D<schema>)" in result.output
 
 
 def test_a_command_that_loses_its_connection_says_to_run_it_again_not_to_wait_for_the_service(invoke, tmp_path,
