@@ -67,7 +67,12 @@ def days_earlier(moment: datetime, back: int, zone: tzinfo, width: timedelta) ->
     the clocks change, a UTC hour earlier or later); None where the clocks skipped that time."""
     if zone is timezone.utc:
         return moment - back * timedelta(days=1)
-    wall = moment.astimezone(zone).replace(tzinfo=None) - back * timedelta(days=1)
+    return wall_bucket(moment.astimezone(zone).replace(tzinfo=None) - back * timedelta(days=1), zone, width)
+
+
+def wall_bucket(wall: datetime, zone: tzinfo, width: timedelta) -> datetime | None:
+    """The start of the bucket of `width` holding the naive wall-clock time `wall` of `zone` (its first occurrence
+    in the hour the clocks go back); None where the clocks skipped that time."""
     shifted = wall.replace(tzinfo=zone).astimezone(timezone.utc)
     if shifted.astimezone(zone).replace(tzinfo=None) != wall:
         return None

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone, tzinfo
 
-from brandpulse.alerts.base import Alert, Bucket, days_earlier
+from brandpulse.alerts.base import Alert, Bucket, wall_bucket
 
 DAY = timedelta(days=1)
 # Never expect less than this: a quiet hour is not evidence that a single complaint is a storm.
@@ -109,6 +109,10 @@ class SeriesIndex:
             day = self.day_of(b.start)
             self.days[day] = self.days.get(day, 0) + b.detractors
         self.first = min(self.by_start) if buckets else None
+        self._first_day = self.day_of(self.first) if buckets else None
+        # Each bucket's slot is looked for on up to `history_days` earlier days, and the same wall-clock time is
+        # asked for again by the next days' buckets: converted once, a long backtest in Berlin costs what UTC's does.
+        self._walls: dict[datetime, datetime | None] = {}
 
     def day_of(self, moment: datetime) -> date:
         """The day `moment` falls on in the index's zone."""
@@ -118,21 +122,31 @@ class SeriesIndex:
         """Detractor counts of the buckets starting at the same wall-clock time of day on up to `days` earlier days
         (after the clocks change, the same local hour: a UTC hour earlier or later)."""
         found = []
-        for back in range(1, days + 1):
-            bucket = self.by_start.get(self._earlier(start, back))
+        for earlier in self._earlier_starts(start, days):
+            bucket = self.by_start.get(earlier)
             if bucket is not None:
                 found.append(bucket.detractors)
         return found
 
-    def _earlier(self, start: datetime, back: int) -> datetime | None:
-        """The start of the bucket holding `start`'s wall-clock time `back` days earlier; None where the clocks
-        skipped that time."""
-        return days_earlier(start, back, self.zone, self.width)
+    def _earlier_starts(self, start: datetime, days: int) -> list[datetime | None]:
+        """The starts of the buckets holding `start`'s wall-clock time 1 to `days` days earlier (`days_earlier`);
+        None where the clocks skipped that time."""
+        if self.zone is timezone.utc:
+            return [start - back * DAY for back in range(1, days + 1)]
+        wall, walls = start.astimezone(self.zone).replace(tzinfo=None), self._walls
+        earlier = (wall - back * DAY for back in range(1, days + 1))
+        return [walls[w] if w in walls else self._wall_start(w) for w in earlier]
+
+    def _wall_start(self, wall: datetime) -> datetime | None:
+        found = self._walls[wall] = wall_bucket(wall, self.zone, self.width)
+        return found
 
     def weekday_factor(self, day: date, days: int) -> float:
         """How busy `day`'s weekday usually is against the average day, shrunk towards 1 by one pseudo-week."""
+        if self._first_day is None:
+            return 1.0
         full_days = [day - timedelta(days=back) for back in range(1, days + 1)]
-        full_days = [d for d in full_days if d in self.days and self.first is not None and d > self.day_of(self.first)]
+        full_days = [d for d in full_days if d in self.days and d > self._first_day]
         if len(full_days) < 7:
             return 1.0
         mean_day = sum(self.days[d] for d in full_days) / len(full_days)

@@ -1,10 +1,15 @@
 import math
-from datetime import datetime, timedelta, timezone
+import random
+from datetime import datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo
 
-from brandpulse.alerts.base import Bucket
-from brandpulse.alerts.spike import SpikeRule, Storm, detect_spikes, poisson_upper_tail
+import pytest
+
+from brandpulse.alerts.base import Bucket, days_earlier
+from brandpulse.alerts.spike import SeriesIndex, SpikeRule, Storm, detect_spikes, poisson_upper_tail
 
 HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
 START = datetime(2026, 3, 2, tzinfo=timezone.utc)  # a Monday
 
 
@@ -116,3 +121,75 @@ def test_poisson_upper_tail_matches_the_series_and_stays_accurate_far_out():
     assert math.isclose(poisson_upper_tail(12, 4.0), exact, rel_tol=1e-9)
     assert poisson_upper_tail(0, 3.0) == 1.0
     assert 0 < poisson_upper_tail(60, 2.0) < 1e-40
+
+
+class _CountingZone(tzinfo):
+    """A zone that counts how often the rule converts a moment with it (what made a zone's baseline slow)."""
+
+    def __init__(self, name):
+        self.zone, self.calls = ZoneInfo(name), 0
+
+    def utcoffset(self, moment):
+        self.calls += 1
+        return self.zone.utcoffset(moment)
+
+    def dst(self, moment):
+        return self.zone.dst(moment)
+
+    def tzname(self, moment):
+        return self.zone.tzname(moment)
+
+    def fromutc(self, moment):
+        self.calls += 1
+        return self.zone.fromutc(moment.replace(tzinfo=self.zone)).replace(tzinfo=self)
+
+
+def _seasonal(first, days, width, zone, seed):
+    """Buckets of `width` over `days` days with a wall-clock daily rhythm in `zone`, noise and a few storms."""
+    rng, buckets = random.Random(seed), []
+    for i in range(int(days * DAY / width)):
+        start = first + i * width
+        hour = start.astimezone(zone).hour
+        base = (1 + 3 * (8 <= hour < 20)) * width / HOUR
+        detractors = sum(rng.random() < base / 4 for _ in range(4)) + (15 if rng.random() < 0.01 else 0)
+        buckets.append(Bucket(start, detractors + rng.randrange(0, 4), detractors))
+    return buckets
+
+
+def _slow_same_slot(index, start, days):
+    """The baseline's earlier buckets as the rule looked them up before: one zone conversion per earlier day."""
+    starts = (days_earlier(start, back, index.zone, index.width) for back in range(1, days + 1))
+    return [index.by_start[s].detractors for s in starts if s in index.by_start]
+
+
+@pytest.mark.parametrize("zone, first, width", [
+    ("Europe/Berlin", datetime(2026, 3, 9, tzinfo=timezone.utc), HOUR),  # into summer time on 29 March
+    ("Europe/Berlin", datetime(2026, 10, 5, tzinfo=timezone.utc), HOUR),  # back to winter time on 25 October
+    ("Europe/Berlin", datetime(2026, 10, 12, tzinfo=timezone.utc), timedelta(minutes=15)),
+    ("Europe/Berlin", datetime(2026, 3, 16, tzinfo=timezone.utc), 2 * HOUR),
+    ("Australia/Lord_Howe", datetime(2026, 3, 23, tzinfo=timezone.utc), HOUR),  # the clocks move half an hour
+    ("America/St_Johns", datetime(2026, 10, 19, tzinfo=timezone.utc), HOUR),  # a half-hour offset, back in November
+])
+def test_a_zones_baseline_raises_the_same_alerts_as_converting_each_earlier_day(monkeypatch, zone, first, width):
+    buckets = _seasonal(first, 35, width, ZoneInfo(zone), seed=len(zone) + first.month)
+    evaluate_from = first + timedelta(days=14)
+
+    fast = detect_spikes("B", buckets, evaluate_from, width, SpikeRule(), None, ZoneInfo(zone))
+    index = SeriesIndex(buckets, ZoneInfo(zone), width)
+    fast_slots = [index.same_slot(b.start, 28) for b in buckets]
+    monkeypatch.setattr(SeriesIndex, "same_slot", _slow_same_slot)
+    slow = detect_spikes("B", buckets, evaluate_from, width, SpikeRule(), None, ZoneInfo(zone))
+
+    assert fast == slow and len(fast[0]) >= 2
+    assert [a.reason for a in fast[0]] == [a.reason for a in slow[0]]
+    assert fast_slots == [_slow_same_slot(index, b.start, 28) for b in buckets]
+
+
+def test_a_zones_baseline_converts_each_wall_clock_time_once_not_once_per_earlier_day():
+    # 28 earlier days per bucket, each converted to UTC and back, made a Berlin backtest 3-4x as slow as UTC's.
+    zone = _CountingZone("Europe/Berlin")
+    buckets = _seasonal(datetime(2026, 3, 9, tzinfo=timezone.utc), 42, HOUR, zone.zone, seed=1)
+
+    detect_spikes("B", buckets, buckets[0].start + timedelta(days=14), HOUR, SpikeRule(), None, zone)
+
+    assert zone.calls / len(buckets) < 8, zone.calls / len(buckets)
