@@ -17,7 +17,7 @@ from brandpulse.config import DEFAULT_CONFIG
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
 from brandpulse.logging_setup import setup_logging
-from brandpulse.scheduler import JOB_KINDS, job_failure, job_skipped, record_run, record_start
+from brandpulse.scheduler import JOB_KINDS, run_recorded
 from brandpulse.store.backend import label
 from brandpulse.summary import print_run_summary, shared_note, undelivered
 
@@ -143,20 +143,7 @@ def _classify_once(pipeline) -> tuple[int, Exception | None]:
 
 def _timed(pipeline, names: list[str], work):
     """Run one job of `run --once` and record its outcome as the scheduler does; errors still end the command."""
-    started = _now()
-    errors: dict[str, str | None] = dict.fromkeys(names)
-    skipped: dict[str, datetime] = {}
-    record_start(pipeline.record_job_run, names, started)
-    try:
-        result = work(started)
-        errors = {name: job_failure(result, name) for name in names}
-        skipped = job_skipped(dict.fromkeys(names, result), names)
-        return result
-    except Exception as exc:
-        errors = dict.fromkeys(names, f"{type(exc).__name__}: {exc}")
-        raise
-    finally:
-        record_run(pipeline.record_job_run, errors, started, _now(), skipped)
+    return run_recorded(pipeline.record_job_run, names, work, _now)
 
 
 @cli.command()

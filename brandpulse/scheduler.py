@@ -107,6 +107,25 @@ def record_run(record: Recorder, errors: Mapping[str, str | None], started: date
         log.exception("cannot record the run of job %s", ", ".join(errors))
 
 
+def run_recorded(record: Recorder, names: list[str], work: Work, clock: Callable[[], datetime] = _utcnow) -> object:
+    """Run `work` once outside the scheduler (`run --once`, `digest --send`) and record its outcome as the jobs
+    `names`, as the scheduler records its runs, so that `status` shows it; errors still reach the caller."""
+    started = clock()
+    errors: dict[str, str | None] = dict.fromkeys(names)
+    skipped: dict[str, datetime] = {}
+    record_start(record, names, started)
+    try:
+        result = work(started)
+        errors = {name: job_failure(result, name) for name in names}
+        skipped = job_skipped(dict.fromkeys(names, result), names)
+        return result
+    except Exception as exc:
+        errors = dict.fromkeys(names, f"{type(exc).__name__}: {exc}")
+        raise
+    finally:
+        record_run(record, errors, started, clock(), skipped)
+
+
 def jobs(pipeline: Pipeline, kinds: Collection[str] = JOB_KINDS) -> list[tuple[str, Work, timedelta]]:
     """Every job of the service (of the `kinds` given) with its interval."""
     config = pipeline.config

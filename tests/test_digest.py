@@ -455,6 +455,37 @@ def test_send_exits_1_when_the_smtp_server_is_down_as_run_once_does(tmp_path, in
     assert _outbox_statuses(tmp_path) == [("email", "pending")]
 
 
+def _deliver_job(invoke, config):
+    jobs = json.loads(invoke("--config", config, "status", "--format", "json").stdout)["jobs"]
+    return next(job for job in jobs if job["job"] == "deliver")
+
+
+def test_send_is_recorded_as_a_deliver_run_that_status_shows(tmp_path, invoke):
+    config = _setup(tmp_path, invoke)
+
+    assert invoke("--config", config, "digest", "--date", "2026-03-10", "--send").exit_code == 0
+
+    # Was: no run on record ('-', 0 runs), as if nothing had been sent since the service last ran.
+    job = _deliver_job(invoke, config)
+    assert (job["last_outcome"], job["runs"], job["failures"]) == ("ok", 1, 0)
+    assert job["last_success_at"] and job["last_duration_s"] is not None
+
+
+def test_a_send_the_smtp_server_refused_is_a_failed_deliver_run_naming_why(tmp_path, invoke):
+    from tests.test_hardening_outages import _free_port
+
+    config = _setup(tmp_path, invoke)
+    smtp = f"  smtp: {{host: 127.0.0.1, port: {_free_port()}, security: none}}\n"
+    text = config.read_text().replace("  digest: [marketing@acme.test]\n", "  digest: [marketing@acme.test]\n" + smtp)
+    config.write_text(text)
+
+    assert invoke("--config", config, "digest", "--date", "2026-03-10", "--send").exit_code == 1
+
+    job = _deliver_job(invoke, config)
+    assert (job["last_outcome"], job["runs"], job["failures"]) == ("error", 1, 1)
+    assert "SMTP 127.0.0.1:" in job["last_error"]
+
+
 def test_send_exits_1_when_no_brand_has_anyone_to_send_the_digest_to(tmp_path, invoke):
     config = _setup(tmp_path, invoke)
     config.write_text(config.read_text().replace("    digest: [marketing@acme.test]\n", ""))

@@ -86,6 +86,7 @@ def _preview_file(path: Path):
 def _deliver(app: AppContext, queued: list[str], brands: list[str]) -> None:
     """Send what is due now and say what became of it; exit code 1 when a message was not delivered, or when no
     brand had anyone to send its digest to, as `run --once` fails for an undelivered message (cron reports it)."""
+    from brandpulse.scheduler import run_recorded
     from brandpulse.summary import undelivered
 
     if not queued:
@@ -95,7 +96,8 @@ def _deliver(app: AppContext, queued: list[str], brands: list[str]) -> None:
     try:
         # On SQLite only one process may send from the outbox, or an email could go out twice.
         with service_lock(app.db_path):
-            report = app.pipeline.deliver(datetime.now(timezone.utc))
+            # A deliver run like the deliver job's: `status` shows when it ran and what failed.
+            report = run_recorded(app.pipeline.record_job_run, ["deliver"], app.pipeline.deliver)
     except StoreLocked:
         click.echo(f"digest queued for {', '.join(queued)}; the running service delivers it")
         return
