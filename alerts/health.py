@@ -58,15 +58,24 @@ def check_silence(activity: SourceActivity, window_end: datetime, rule: HealthRu
     p_value = math.exp(-expected)
     if expected < rule.min_expected or p_value > rule.max_p_value:
         return None
-    window = describe_width(rule.silence)
+    window, since = describe_width(rule.silence), window_end - rule.silence
     return Alert(
-        kind="health", brand=None, source=activity.source, window_start=window_end - rule.silence, window_end=window_end,
+        kind="health", brand=None, source=activity.source, window_start=since, window_end=window_end,
         observed=0.0, expected=round(expected, 2), threshold=rule.min_expected, score=p_value,
-        reason=(f"source {activity.source} yielded no mentions in the last {window}, against {expected:.1f} usually "
-                f"in this window (p={p_value:.2g}); check its collector and credentials"),
+        reason=silence_reason(activity.source, since, window, expected, p_value),
+        # What the reason is made of, so that messages show its start on their zone's wall clock (`shown_reason`).
         details={"check": "silence", "p_value": p_value, "history_days": len(activity.earlier),
+                 "since": f"{since.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%SZ}", "silence": window,
+                 "usually": expected,
                  "guards": {"min_expected": rule.min_expected, "max_p_value": rule.max_p_value}},
     )
+
+
+def silence_reason(source: str | None, since: datetime, window: str, usually: float, p_value: float,
+                   zone: str = "UTC") -> str:
+    """Why a silence alert fired, where its silent window began on the wall clock of `zone` (as stored: UTC)."""
+    return (f"source {source} yielded no mentions since {wall_clock(since, zone)} (the last {window}), against "
+            f"{usually:.1f} usually in this window (p={p_value:.2g}); check its collector and credentials")
 
 
 def check_failing(status: CollectorStatus, now: datetime, rule: HealthRule) -> Alert | None:
@@ -99,8 +108,12 @@ def failing_reason(source: str | None, last_success: datetime | None, last_error
 
 
 def shown_reason(source: str | None, reason: str, details: Mapping[str, Any], zone: str) -> str:
-    """An alert's reason as a message in `zone` shows it: a failing collector's rebuilt from its details, its last
-    success on that zone's wall clock; any other reason (and one stored before details kept the moment) as stored."""
+    """An alert's reason as a message in `zone` shows it: a failing collector's and a silent source's rebuilt from
+    their details, their last success and the start of their silence on that zone's wall clock; any other reason (and
+    one stored before details kept the moment) as stored."""
+    if details.get("check") == "silence" and "since" in details:
+        return silence_reason(source, from_iso(details["since"]), details["silence"], details["usually"],
+                              details["p_value"], zone)
     if details.get("check") != "failing" or "last_success" not in details:
         return reason
     since = details["last_success"]

@@ -455,3 +455,29 @@ def test_the_silence_check_compares_a_window_with_the_same_hours_on_the_digest_z
     # and the outage alerts at 10:00 once the forum's usual 09:00 hour passed without a post.
     alerts = [json.loads(line) for line in result.stdout.splitlines()]
     assert [a["window_end"] for a in alerts if a["kind"] == "health"] == fired
+
+
+def test_a_silent_sources_reason_says_since_when_on_the_digest_zones_wall_clock_and_is_stored_in_utc(
+        tmp_path, invoke, monkeypatch):
+    from datetime import date, datetime
+
+    from brandpulse.config import load_config
+    from brandpulse.pipeline import Pipeline
+    from tests.alert_streams import CONFIG
+    from tests.conftest import write_config
+
+    monkeypatch.setenv("BP_TEST_SUPPORT_URL", "json://127.0.0.1:1/support")
+    config = write_config(tmp_path / "config.yaml", CONFIG.format(extra=BERLIN + SUPPORT_ONLY))
+    _berlin_office_hours(tmp_path / "mentions.jsonl", date(2026, 3, 15), 16)  # until 30 March
+    assert invoke("--config", config, "ingest", tmp_path / "mentions.jsonl", "--no-classify").exit_code == 0
+    pipeline = Pipeline(load_config(config), tmp_path / "brandpulse.db")
+
+    (alert,) = pipeline.evaluate_alerts(datetime(2026, 3, 31, 8, tzinfo=timezone.utc))  # 10:00 in Berlin
+    text, html, chat = _queued(tmp_path)
+    (stored,) = sqlite3.connect(tmp_path / "brandpulse.db").execute("SELECT reason FROM alerts").fetchone()
+
+    # Was: 'yielded no mentions in the last 6h', naming no time: since when, in which zone, the reader had to work out.
+    shown = "source forum yielded no mentions since 2026-03-31 04:00 Europe/Berlin (the last 6h), against 10.0 usually"
+    assert shown in text and shown in html and shown in chat
+    assert stored.startswith("source forum yielded no mentions since 2026-03-31 02:00Z (the last 6h), against 10.0")
+    assert stored == alert.reason and "Z)" not in text + chat
