@@ -11,7 +11,8 @@ from brandpulse.store import jobs as store_jobs
 from brandpulse.store import outbox as store_outbox
 from brandpulse.store import summary as store_summary
 from brandpulse.store.backend import label
-from brandpulse.alerts.base import Alert
+from brandpulse.alerts.base import Alert, wall_clock
+from brandpulse.alerts.health import shown_reason
 from brandpulse.alerts.shown import excerpt
 from brandpulse.sentiment.nps import net_sentiment_score
 
@@ -46,8 +47,11 @@ def print_run_summary(pipeline: Pipeline, collected: CollectReport, classified: 
         click.echo(f"{row['brand']:<24}{row['mentions']:>9}{row['promoters'] or 0:>11}{row['passives'] or 0:>10}"
                    f"{row['detractors'] or 0:>12}{row['unscored'] or 0:>10}{row['complaints'] or 0:>12}{_nss(row):>6}")
     click.echo(f"Alerts:     {len(fired)} fired")
+    zone = pipeline.config.digest.timezone
     for alert in fired:
-        click.echo(f"  {alert.kind} {alert.brand or alert.source} {alert.window_start:%Y-%m-%d %H:%M}Z: {alert.reason}")
+        # On the wall clock its email and chat message show, zone named: a Berlin team read UTC's hours here alone.
+        reason = shown_reason(alert.source, alert.reason, alert.details, zone)
+        click.echo(f"  {alert.kind} {alert.brand or alert.source} {wall_clock(alert.window_start, zone)}: {reason}")
     # Where they went (the SMTP server, channels, .eml files); nothing when nothing went.
     where = "; " + ", ".join(sorted(set(delivered.sent))) if delivered.sent else ""
     # Every message still pending: queued by a run without the deliver job, or waiting for a retry after its backoff.

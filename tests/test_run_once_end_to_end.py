@@ -96,3 +96,21 @@ def test_run_once_exits_1_when_its_alert_could_not_be_delivered_and_keeps_it_for
     assert result.output.rstrip().endswith("they wait in the outbox for a retry")
     outbox = sqlite3.connect(demo_dir / "brandpulse.db").execute("SELECT status FROM outbox").fetchall()
     assert outbox == [("pending",)]
+
+
+@pytest.mark.slow
+def test_run_once_names_an_alerts_window_on_the_digest_zones_wall_clock_as_its_email_does(demo_dir, invoke):
+    from brandpulse.alerts.base import from_iso, wall_clock
+
+    config = demo_dir / "config.yaml"
+    config.write_text(config.read_text().replace("  timezone: UTC ", "  timezone: America/Los_Angeles "))
+
+    result = invoke("run", "--once")
+
+    (start,) = sqlite3.connect(demo_dir / "brandpulse.db").execute("SELECT window_start FROM alerts").fetchone()
+    (eml,) = (demo_dir / "outbox").glob("*.eml")
+    body = email.message_from_bytes(eml.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
+    shown = wall_clock(from_iso(start), "America/Los_Angeles")  # '2026-12-05 08:00 America/Los_Angeles'
+    # Was: 'spike Pinebrook Coffee 2026-12-05 16:00Z: ...' beside an email saying 08:00 America/Los_Angeles.
+    assert f"  spike Pinebrook Coffee {shown}: 18 detractor mentions" in result.output
+    assert f"Window: {shown.removesuffix(' America/Los_Angeles')} to " in body
