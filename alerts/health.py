@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 
-from brandpulse.alerts.base import Alert, days_earlier, from_iso, wall_clock
+from brandpulse.alerts.base import Alert, from_iso, wall_bucket, wall_clock
 from brandpulse.alerts.spike import describe_width
+
+DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -137,27 +139,37 @@ def check_health(
 
 def activity_at(
     source: str, counts: Sequence[int], index: int, width: timedelta, rule: HealthRule, days: int,
-    origin: datetime | None = None, zone: tzinfo = timezone.utc,
+    origin: datetime | None = None, zone: tzinfo = timezone.utc, ends: Sequence[int | None] | None = None,
 ) -> SourceActivity | None:
     """The activity of `source` in the silence window ending before bucket `index` of its `counts`; None without one.
 
     The earlier windows end at the same wall-clock time of `zone` (bucket 0 of `counts` starts at `origin`): a source
-    with Berlin's hours posts from 09:00 Berlin time, an hour earlier in UTC after the clocks go forward."""
+    with Berlin's hours posts from 09:00 Berlin time, an hour earlier in UTC after the clocks go forward. `ends`: those
+    windows' ends (`earlier_ends`) where the caller has them already."""
     span = max(1, int(rule.silence / width))
     if index < span:
         return None
-    ends = (earlier_end(index, back, width, origin, zone) for back in range(1, days + 1))
+    ends = earlier_ends(index, days, width, origin, zone) if ends is None else ends
     earlier = [sum(counts[end - span:end]) for end in ends if end is not None and span <= end <= len(counts)]
     return SourceActivity(source, sum(counts[index - span:index]), earlier)
 
 
-def earlier_end(index: int, back: int, width: timedelta, origin: datetime | None, zone: tzinfo) -> int | None:
-    """The bucket index `back` days before bucket `index` on the wall clock of `zone`; None where the clocks skipped
-    that time."""
+def earlier_ends(index: int, days: int, width: timedelta, origin: datetime | None, zone: tzinfo,
+                 walls: dict[datetime, datetime | None] | None = None) -> list[int | None]:
+    """The bucket indexes 1 to `days` days before bucket `index` on the wall clock of `zone`; None where the clocks
+    skipped that time. `walls` keeps each wall-clock time's bucket for the next call (a replay asks for each again)."""
     if origin is None or zone is timezone.utc:
-        return index - back * int(timedelta(days=1) / width)
-    end = days_earlier(origin + index * width, back, zone, width)
-    return None if end is None else int((end - origin) / width)
+        return [index - back * int(DAY / width) for back in range(1, days + 1)]
+    wall = (origin + index * width).astimezone(zone).replace(tzinfo=None)
+    walls = {} if walls is None else walls
+    found: list[int | None] = []
+    for back in range(1, days + 1):
+        earlier = wall - back * DAY
+        if earlier not in walls:
+            walls[earlier] = wall_bucket(earlier, zone, width)
+        end = walls[earlier]
+        found.append(None if end is None else int((end - origin) / width))
+    return found
 
 
 def replay_silence(
@@ -172,9 +184,12 @@ def replay_silence(
     found: list[Alert] = []
     last_ends: dict[str, datetime] = {}
     origin = first_end - offset * width
+    walls: dict[datetime, datetime | None] = {}
     for step in range(steps):
         end = first_end + step * width
-        activities = [activity_at(source, series, offset + step, width, rule, days, origin, zone)
+        # The same earlier windows for every source, each wall-clock time converted once in the whole replay.
+        ends = earlier_ends(offset + step, days, width, origin, zone, walls)
+        activities = [activity_at(source, series, offset + step, width, rule, days, origin, zone, ends)
                       for source, series in counts.items()]
         for alert in check_health(activities, [], end, rule, last_ends):
             last_ends[alert.source or ""] = alert.window_end

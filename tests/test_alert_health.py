@@ -1,5 +1,7 @@
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from brandpulse.alerts.health import CollectorStatus, HealthRule, SourceActivity, activity_at, check_health
 
 NOW = datetime(2026, 3, 9, 12, tzinfo=timezone.utc)
@@ -105,3 +107,55 @@ def test_a_collector_removed_raises_no_failing_alert_and_one_without_credentials
     assert sorted(a.source for a in alerts) == ["feed:Acme", "tw:Acme"]
     outcomes = {c["name"]: c["last_outcome"] for c in json.loads(status.stdout)["collectors"]}
     assert outcomes == {"md:Acme": "removed", "tw:Acme": "error", "feed:Acme": "error"}
+
+
+def _office_hours(first, days, zone, outages):
+    """Hourly counts of sources posting 10 an hour from 09:00 to 18:00 on `zone`'s wall clock, each silent in its
+    `outages` (days from `first`, as (start, end) in hours)."""
+    from zoneinfo import ZoneInfo
+
+    series = {}
+    for name, (start, end) in outages.items():
+        hours = [(first + i * HOUR).astimezone(ZoneInfo(zone)).hour for i in range(days * 24)]
+        series[name] = [0 if start <= i < end else 10 * (9 <= hour < 18) for i, hour in enumerate(hours)]
+    return series
+
+
+def _slow_ends(index, days, width, origin, zone, walls=None):
+    """The earlier windows' ends as the replay found them before: one zone conversion per source, step and day."""
+    from brandpulse.alerts.base import days_earlier
+
+    ends = [days_earlier(origin + index * width, back, zone, width) for back in range(1, days + 1)]
+    return [None if end is None else int((end - origin) / width) for end in ends]
+
+
+@pytest.mark.parametrize("zone, first", [("Europe/Berlin", datetime(2026, 3, 16, tzinfo=timezone.utc)),
+                                         ("Europe/Berlin", datetime(2026, 10, 12, tzinfo=timezone.utc)),
+                                         ("America/St_Johns", datetime(2026, 10, 19, tzinfo=timezone.utc))])
+def test_a_zones_silence_replay_raises_the_same_alerts_as_converting_each_earlier_day(monkeypatch, zone, first):
+    from zoneinfo import ZoneInfo
+
+    from brandpulse.alerts import health
+
+    # Outages across the change of the clocks (day 13 for Berlin) and a week later.
+    counts = _office_hours(first, 28, zone, {"forum": (13 * 24, 14 * 24), "shop": (20 * 24 + 6, 21 * 24)})
+    replay = (counts, first + 8 * 24 * HOUR, 19 * 24, 8 * 24, HOUR, HealthRule(), 7, ZoneInfo(zone))
+
+    fast = health.replay_silence(*replay)
+    monkeypatch.setattr(health, "earlier_ends", _slow_ends)
+    slow = health.replay_silence(*replay)
+
+    assert fast == slow and {a.source for a in fast} == {"forum", "shop"}
+
+
+def test_a_zones_silence_replay_converts_each_wall_clock_time_once_not_once_per_source_and_earlier_day():
+    from brandpulse.alerts.health import replay_silence
+    from tests.test_spike_rule import _CountingZone
+
+    # 7 earlier days per source and step, each converted to UTC and back, made a Berlin backtest ~5x UTC's time.
+    zone, first = _CountingZone("Europe/Berlin"), datetime(2026, 3, 16, tzinfo=timezone.utc)
+    counts = _office_hours(first, 28, "Europe/Berlin", {f"source{i}": (0, 0) for i in range(5)})
+
+    replay_silence(counts, first + 8 * 24 * HOUR, 19 * 24, 8 * 24, HOUR, HealthRule(), 7, zone)
+
+    assert zone.calls / (19 * 24) < 6, zone.calls / (19 * 24)
