@@ -205,7 +205,8 @@ def main() -> None:
         delays = t["delays"] or [math.nan]
         overall = t["injected_detected"] / t["injected"] if t["injected"] else math.nan
         print(f"{name:<26}{recall:>8.1%}{t['eligible']:>6}{overall:>9.1%}{t['injected']:>6}"
-              f"{t['false_free'] / brand_weeks:>16.2f}{t['false_spiky'] / brand_weeks:>16.2f}{sum(delays) / len(delays):>12.2f}{max(delays):>5.0f}{elapsed:>7.2f}")
+              f"{t['false_free'] / brand_weeks:>16.2f}{t['false_spiky'] / brand_weeks:>16.2f}"
+              f"{sum(delays) / len(delays):>12.2f}{max(delays):>5.0f}{elapsed:>7.2f}")
     if len(rules) > 2:
         ratio = median(timings[rules[1][0]]) / median(timings[rules[0][0]])
         print(f"time of {rules[1][0]} / shipped in UTC days: {ratio:.2f}x (median of {len(timings[rules[0][0]])})")
