@@ -87,6 +87,8 @@ _FLAGS = ("to_answer", "unanswered", "no_brand")  # clauses without a parameter:
 
 # The language filter's clause (mentions aliased m), with the parameters lang_params gives; stats reads it too.
 LANG_CLAUSE = _CLAUSES["lang"]
+# The NPS category's (:category), which stats reads too.
+CATEGORY_CLAUSE = _CLAUSES["category"]
 
 
 def lang_params(lang: str) -> dict[str, str]:

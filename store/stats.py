@@ -15,7 +15,7 @@ from brandpulse.sentiment.nps import COMPLAINT_THRESHOLD
 from brandpulse.store.backend import Dialect, Store
 from brandpulse.store.brands import brand_in, brand_spellings
 from brandpulse.store.errors import QueryError, StoreError, ZoneError
-from brandpulse.store.queries import LANG_CLAUSE, lang_params, source_clause, source_spellings
+from brandpulse.store.queries import CATEGORY_CLAUSE, LANG_CLAUSE, lang_params, source_clause, source_spellings
 from brandpulse.store.timestamps import bucket_start, from_db, local_bucket, next_bucket, to_db
 
 # A complaint to answer, as every count of them reads it: the head's threshold, and no promoter (a promoter's label or
@@ -64,10 +64,17 @@ def check_zone(zone: str) -> ZoneInfo:
 @dataclass(frozen=True)
 class Only:
     """The mentions a stats series counts beyond brand and window: one source in its stored spellings
-    (queries.source_spellings), one ISO 639-1 language; as `query --source/--lang` reads them."""
+    (queries.source_spellings), one ISO 639-1 language, one NPS category; as `query --source/--lang/--category`
+    reads them."""
 
     sources: tuple[str, ...] = ()
     lang: str | None = None
+    category: str | None = None
+
+
+def only_of(db: Store, source: str | None = None, lang: str | None = None, category: str | None = None) -> Only:
+    """The Only of the stats filters `source` (read in its every stored spelling), `lang` and `category`."""
+    return Only(source_spellings(db, source) if source is not None else (), lang, category)
 
 
 def stats_sql(
@@ -106,6 +113,9 @@ def _window(brand: str | Sequence[str] | None, since: datetime | None, until: da
     if only.lang is not None:
         clauses.append(LANG_CLAUSE)
         params.update(lang_params(only.lang))
+    if only.category is not None:
+        clauses.append(CATEGORY_CLAUSE)
+        params["category"] = only.category
     return clauses, params
 
 
@@ -207,6 +217,7 @@ def sentiment_stats(
     zone: str = "UTC",
     source: str | None = None,
     lang: str | None = None,
+    category: str | None = None,
 ) -> list[dict[str, Any]]:
     """One row per brand and bucket, empty buckets included (zero counts, `nss` None), from `since` (or the brand's
     first bucket) to `until` (or its last); `nss` is %promoters - %detractors of the classified mentions. Without
@@ -215,12 +226,13 @@ def sentiment_stats(
     bucket the window (`since`, `until`, or `now` for one still in progress) covers only in part;
     `unclassified` counts the mentions in `total` the classifier has not read yet. Buckets follow the wall clock of
     the IANA time zone `zone` (ZoneError for one it cannot use). `source` (ignoring case, every stored spelling)
-    and `lang` (ISO 639-1, regional tags included) count only those mentions, as `query --source/--lang` lists them."""
+    `lang` (ISO 639-1, regional tags included) and `category` (an NPS category) count only those mentions, as
+    `query --source/--lang/--category` lists them."""
     tz = check_zone(zone)
     # In UTC: Python compares two datetimes of one zone by their wall clock, and 01:30 comes twice in an autumn night.
     since, until, now = (moment and moment.astimezone(timezone.utc) for moment in (since, until, now))
     spellings = list(brand_spellings(db, brand)) if brand is not None else []
-    only = Only(source_spellings(db, source) if source is not None else (), lang)
+    only = only_of(db, source, lang, category)
     try:
         if db.dialect.name == "sqlite" and zone != "UTC":
             rows = _folded_rows(db, by, spellings, since, until, no_brand, zone, only)

@@ -821,3 +821,33 @@ def test_stats_lang_that_is_no_language_code_is_a_usage_error_as_in_query(invoke
     result = invoke("--db", sqlite_store_path, "stats", "--lang", "english")
 
     assert result.exit_code == 2 and "--lang" in result.output and "ISO 639-1" in result.output
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", "Asia/Kolkata"])
+@pytest.mark.parametrize("args", [("--category", "detractor"), ("--category", "unscored"),
+                                  ("--category", "passive", "--source", "Reddit")])
+def test_stats_category_counts_what_query_lists_in_every_zone_on_both_backends(invoke, store_target, zone, args):
+    start = datetime(2026, 3, 1, 22, 15, tzinfo=timezone.utc)
+    spec = [("twitter", "negative"), ("reddit", "neutral"), ("twitter", "positive"), ("reddit", None),
+            ("twitter", "neutral")]
+    path = seed(store_target, [mention(i, "x", start + timedelta(minutes=25 * i), label, source=source)
+                               for i, (source, label) in enumerate(spec * 3)])
+    db = open_db(path)
+    with transaction(db):  # read by no model: unscored, as a mention in a language none reads
+        db.execute("UPDATE mentions SET category = 'unscored' WHERE label IS NULL")
+    db.close()
+    window = ("--since", "2026-03-01T00:00:00Z", "--until", "2026-03-04T00:00:00Z", "--tz", zone)
+
+    listed = _json(invoke, path, "query", "--all", *window, *args)
+    rows = _json(invoke, path, "stats", "--by", "hour", *window, *args)
+
+    # Was: no such option; each row now counts that category alone, in its total and its own column.
+    assert sum(r["total"] for r in rows) == len(listed) == 3
+    column = {"detractor": "detractors", "unscored": "unscored", "passive": "passives"}[args[1]]
+    assert sum(r[column] for r in rows) == 3
+
+
+def test_stats_category_that_is_no_category_is_a_usage_error_as_in_query(invoke, sqlite_store_path):
+    result = invoke("--db", sqlite_store_path, "stats", "--category", "angry")
+
+    assert result.exit_code == 2 and "--category" in result.output and "detractor" in result.output

@@ -123,6 +123,8 @@ def _language(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 SOURCE_OPTION = click.option("--source", help="Only this source (twitter, reddit, appstore, ...; ignoring case).")
 LANG_OPTION = click.option("--lang", callback=_language, metavar="CODE",
                            help="Only this language (ISO 639-1: en, de, ...; a collector's en-GB counts as en).")
+CATEGORY_OPTION = click.option("--category", type=click.Choice(["promoter", "passive", "detractor", "unscored"]),
+                               help="Only this NPS category (unscored: in a language no model reads).")
 MAX_NAMED = 10  # brands named in a note; the rest are counted
 MOMENT = Moment()
 LOCAL_MOMENT = Moment(local=True)

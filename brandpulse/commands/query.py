@@ -12,7 +12,8 @@ from typing import Any
 import click
 
 from brandpulse.commands.options import (
-    COLUMNS, LANG_OPTION, SOURCE_OPTION, check_brand, command_zone, in_zone, shown_in, since_until_options, zone_option,
+    CATEGORY_OPTION, COLUMNS, LANG_OPTION, SOURCE_OPTION, check_brand, command_zone, in_zone, shown_in,
+    since_until_options, zone_option,
 )
 from brandpulse.commands.output import format_option, private_file, write_rows
 from brandpulse.context import AppContext, pass_app
@@ -35,7 +36,7 @@ def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
                      help="Only the mentions stored without a brand (imported lines naming no brand's keywords)."),
         SOURCE_OPTION,
         since_until_options(" (publication time)"),
-        click.option("--category", type=click.Choice(["promoter", "passive", "detractor", "unscored"]), help="NPS category."),
+        CATEGORY_OPTION,
         click.option("--label", type=click.Choice(["positive", "neutral", "negative"]), help="Sentiment label."),
         click.option("--search", help="Full-text search, FTS5 syntax: refund, \"double charged\", refund OR chargeback."),
         click.option("--min-score", type=SCORE, help="Sentiment score at least (-1..1)."),

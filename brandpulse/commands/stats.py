@@ -7,15 +7,16 @@ from datetime import datetime, timezone
 import click
 
 from brandpulse.commands.options import (
-    LANG_OPTION, SOURCE_OPTION, check_brand, command_zone, in_zone, since_until_options, warn_unconfigured, zone_option,
+    CATEGORY_OPTION, LANG_OPTION, SOURCE_OPTION, check_brand, command_zone, in_zone, since_until_options,
+    warn_unconfigured, zone_option,
 )
 from brandpulse.commands.output import format_option, write_rows
 from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
 from brandpulse.store import open_db
-from brandpulse.store.brands import unconfigured_brands
 from brandpulse.store.queries import QueryError
 from brandpulse.store.errors import ZoneError
+from brandpulse.store.brands import unconfigured_brands
 from brandpulse.store.stats import BUCKETS, STATS_COLUMNS, sentiment_stats
 
 
@@ -32,11 +33,12 @@ def _now() -> datetime:
 @since_until_options()
 @SOURCE_OPTION
 @LANG_OPTION
+@CATEGORY_OPTION
 @format_option()
 @pass_app
 def stats(
     app: AppContext, brand: str | None, no_brand: bool, by: str, zone: str | None, since, until, source: str | None,
-    lang: str | None, fmt: str,
+    lang: str | None, category: str | None, fmt: str,
 ) -> None:
     """Mentions per bucket: totals, labels, NPS categories and the net sentiment score (nss, -100..100)."""
     check_brand(brand, no_brand)
@@ -51,7 +53,7 @@ def stats(
         db = open_db(app.db_path, read_only=True)
         try:
             rows = sentiment_stats(db, by, brand, since, until, configured or (), no_brand, _now(), zone, source,
-                                   lang)
+                                   lang, category)
             others = unconfigured_brands(db, configured, since, until) if configured is not None else {}
         except ZoneError as exc:  # a zone the database server does not know
             raise click.BadParameter(str(exc), param_hint="--tz") from None
