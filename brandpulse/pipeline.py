@@ -27,6 +27,7 @@ from brandpulse.store import queries as store_queries
 from brandpulse.store import recategorize as store_recategorize
 from brandpulse.store import rescore as store_rescore
 from brandpulse.store import state as store_state
+from brandpulse.store import stats as store_stats
 from brandpulse.alerts.base import Alert
 from brandpulse import factory
 from brandpulse.channels import log_disabled, resolve_channels
@@ -490,7 +491,7 @@ class Pipeline:
     def unconfigured_brands(self, since: datetime, until: datetime) -> dict[str | None, int]:
         """Mentions published in [since, until) per brand the config does not name (None: no brand)."""
         with self.session() as db:
-            return store_brands.unconfigured_brands(db, [q.brand for q in self._queries], since, until)
+            return store_stats.unconfigured_brands(db, [q.brand for q in self._queries], since, until)
 
     def send_digest(self, now: datetime, due_at: datetime | None = None) -> list[str]:
         """Queue the digest of the day before `due_at` (default `now`; in the digest's time zone) for every brand,

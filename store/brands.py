@@ -66,21 +66,6 @@ def fold_spellings(db: Store, configured: str, keep: Iterable[str] = ()) -> int:
     return max(merged, 0) + max(moved, 0)
 
 
-def unconfigured_brands(
-    db: Store, configured: Iterable[str], since: datetime | None = None, until: datetime | None = None,
-) -> dict[str | None, int]:
-    """Mentions (published in [since, until)) per brand outside `configured`, most first; None: matched no brand."""
-    names = list(configured)
-    clauses = [f"(brand IS NULL OR brand NOT IN ({', '.join('?' * len(names))}))"]
-    params: list[Any] = list(names)
-    for clause, moment in (("created_at >= ?", since), ("created_at < ?", until)):
-        if moment is not None:
-            clauses.append(clause)
-            params.append(to_db(moment))
-    sql = f"SELECT brand, count(*) FROM mentions WHERE {' AND '.join(clauses)} GROUP BY brand ORDER BY count(*) DESC, brand"
-    return dict(db.execute(sql, params).fetchall())
-
-
 # Every distinct brand of the mentions, one index seek each (a loose index scan, which neither database does alone
 # for DISTINCT), and the configured ones, which may have no mention yet.
 _BRAND_NAMES = """

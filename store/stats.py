@@ -119,6 +119,26 @@ def _window(brand: str | Sequence[str] | None, since: datetime | None, until: da
     return clauses, params
 
 
+# The mentions per brand a stats window leaves out as no configured brand's; {where}: the window's clauses.
+_UNCONFIGURED_SQL = """SELECT brand, count(*) FROM mentions m WHERE {where}
+    GROUP BY brand ORDER BY count(*) DESC, brand"""
+
+
+def unconfigured_brands(
+    db: Store, configured: Sequence[str], since: datetime | None = None, until: datetime | None = None,
+    only: Only = Only(),
+) -> dict[str | None, int]:
+    """Mentions (published in [since, until), of `only`'s source, language and category, as a stats window counts
+    them) per brand outside `configured`, most first; None: matched no brand."""
+    clauses, params = _window(None, since, until, False, only)
+    if configured:
+        outside, names = brand_in("brand", list(configured), "configured")
+        clauses.insert(0, f"(brand IS NULL OR NOT {outside})")
+        params.update(names)
+    sql = _UNCONFIGURED_SQL.format(where=" AND ".join(clauses) if clauses else "TRUE")
+    return dict(db.execute(sql, params).fetchall())
+
+
 def _stats_query(bucket: str, clauses: Sequence[str]) -> str:
     """STATS_SQL grouping by the expression `bucket` (a dialect's constant, or _UTC_HOUR) over the mentions that
     `clauses` (constants with bound parameters) all select."""

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from brandpulse.collectors.base import Mention
-from brandpulse.store.brands import unconfigured_brands
+from brandpulse.store.stats import Only, unconfigured_brands
 from tests.conftest import write_config
 from tests.store_seed import mention, seed
 
@@ -37,6 +37,36 @@ def test_the_store_counts_mentions_of_brands_outside_the_configured_ones(setup):
         assert unconfigured_brands(db, ["Acme", "Pinebrook Coffee", "Northwind"], until=NOW - timedelta(days=2)) == {}
     finally:
         db.close()
+
+
+def test_the_unconfigured_counts_take_the_stats_filters_on_both_backends(store_target):
+    from brandpulse.store import open_db
+
+    seed(store_target, [
+        mention(1, "acme is great", NOW - timedelta(hours=2), "positive", brand="Acme"),
+        mention(2, "pinebrook in german", NOW - timedelta(hours=3), "negative", lang="de"),
+        mention(3, "pinebrook on reddit", NOW - timedelta(hours=3), "positive", source="reddit", lang="en-GB"),
+        mention(4, "northwind on reddit", NOW - timedelta(hours=3), "negative", brand="Northwind", source="Reddit"),
+    ])
+    db = open_db(store_target, read_only=True)
+    try:
+        assert unconfigured_brands(db, ["Acme"], only=Only(("reddit", "Reddit"))) == {
+            "Northwind": 1, "Pinebrook Coffee": 1}
+        assert unconfigured_brands(db, ["Acme"], only=Only(lang="de")) == {"Pinebrook Coffee": 1}
+        assert unconfigured_brands(db, ["Acme"], only=Only(lang="en", category="promoter")) == {"Pinebrook Coffee": 1}
+        assert unconfigured_brands(db, ["Acme"], only=Only(category="passive")) == {}
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("args", [("--source", "jsonl"), ("--lang", "de"), ("--category", "promoter")])
+def test_stats_note_counts_only_the_other_brands_mentions_its_filters_select(setup, invoke, args):
+    result = invoke("stats", *args, "--format", "csv")
+
+    # Was: 'Pinebrook Coffee' (3 mentions), 'Northwind' (1 mention) whatever --source or --lang selected.
+    assert result.exit_code == 0
+    assert "Pinebrook Coffee" not in result.stderr and "Northwind" not in result.stderr
+    assert ("1 mention(s) in the store belong to no brand" in result.stderr) == (args[1] == "jsonl")
 
 
 def test_stats_shows_configured_brands_and_names_the_others_on_stderr(setup, invoke):

@@ -16,8 +16,7 @@ from brandpulse.errors import domain_errors
 from brandpulse.store import open_db
 from brandpulse.store.queries import QueryError
 from brandpulse.store.errors import ZoneError
-from brandpulse.store.brands import unconfigured_brands
-from brandpulse.store.stats import BUCKETS, STATS_COLUMNS, sentiment_stats
+from brandpulse.store.stats import BUCKETS, STATS_COLUMNS, only_of, sentiment_stats, unconfigured_brands
 
 
 def _now() -> datetime:
@@ -54,7 +53,10 @@ def stats(
         try:
             rows = sentiment_stats(db, by, brand, since, until, configured or (), no_brand, _now(), zone, source,
                                    lang, category)
-            others = unconfigured_brands(db, configured, since, until) if configured is not None else {}
+            # Counted with the same filters as the rows: a brand the window's source or language never saw is
+            # no brand the rows leave out.
+            others = (unconfigured_brands(db, configured, since, until, only_of(db, source, lang, category))
+                      if configured is not None else {})
         except ZoneError as exc:  # a zone the database server does not know
             raise click.BadParameter(str(exc), param_hint="--tz") from None
         except QueryError as exc:  # a window of too many buckets
