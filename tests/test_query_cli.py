@@ -202,6 +202,7 @@ def test_query_table_shows_headers_and_truncates_nothing_short(invoke, store_pat
     (("export", "--lang", "e1"), "--lang"),
     (("query", "--order", "relevance"), "--order"),
     (("query", "--all", "--limit", "5"), "--all"),
+    (("query", "--limit", "99999999999999999999"), "--limit"),  # was an OverflowError's traceback
     (("stats", "--by", "year"), "--by"),
     (("stats", "--tz", "Europe/Berln"), "--tz"),
     (("stats", "--tz", "../../etc/passwd"), "--tz"),

@@ -67,6 +67,13 @@ def test_a_silenced_brand_keeps_its_alerts_on_record_and_sends_none_until_the_si
     assert [r[0] for r in _queued(storm)] == ["email", "support"]
 
 
+def test_alerts_list_limit_past_what_a_store_counts_is_a_usage_error_not_a_traceback(storm, invoke):
+    result = invoke("--config", storm.db_path.parent / "config.yaml", "alerts", "list", "--limit", str(2**63))
+
+    # Was: OverflowError: Python int too large to convert to SQLite INTEGER.
+    assert result.exit_code == 2 and "--limit" in result.output
+
+
 def test_alerts_list_as_json_has_the_triage_fields_and_filters_open_brand_and_since(storm, invoke):
     config = storm.db_path.parent / "config.yaml"
     conn = sqlite3.connect(storm.db_path)

@@ -133,6 +133,8 @@ COLUMNS = Columns()
 # A stored row's id (a mention's, an outbox message's): the stores' ids are 64-bit, a larger number would fail in the
 # driver rather than as "no such id".
 ROW_ID = click.IntRange(1, 2**63 - 1)
+# A count of rows to show, bounded likewise: --limit 99999999999999999999 ended in an OverflowError's traceback.
+ROW_COUNT = click.IntRange(1, 2**63 - 1)
 
 
 def warn_unconfigured(

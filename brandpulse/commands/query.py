@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from brandpulse.commands.options import (
-    CATEGORY_OPTION, COLUMNS, LANG_OPTION, SOURCE_OPTION, check_brand, command_zone, in_zone, shown_in,
+    CATEGORY_OPTION, COLUMNS, LANG_OPTION, ROW_COUNT, SOURCE_OPTION, check_brand, command_zone, in_zone, shown_in,
     since_until_options, zone_option,
 )
 from brandpulse.commands.output import format_option, private_file, write_rows
@@ -93,7 +93,7 @@ def _row_limit(limit: int, every: bool) -> int | None:
 @click.command()
 @filter_options
 @zone_option("times are shown on its wall clock, with their UTC offset")
-@click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="At most this many mentions.")
+@click.option("--limit", type=ROW_COUNT, default=50, show_default=True, help="At most this many mentions.")
 @click.option("--all", "every", is_flag=True,
               help="Every matching mention, however many (an alert's window can gain posts after it was sent).")
 @click.option("--order", type=click.Choice(["newest", "oldest", "relevance", "complaint"]), default="newest",

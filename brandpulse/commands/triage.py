@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from brandpulse.commands.options import (
-    DURATION, LOCAL_MOMENT, ROW_ID, command_zone, in_zone, selected_brands, shown_in, zone_option,
+    DURATION, LOCAL_MOMENT, ROW_COUNT, ROW_ID, command_zone, in_zone, selected_brands, shown_in, zone_option,
 )
 from brandpulse.commands.output import format_option, write_rows
 from brandpulse.context import AppContext, pass_app
@@ -73,7 +73,7 @@ def _in_store(app: AppContext, work: Callable[[Any], Any], read_only: bool = Fal
 @zone_option("times are shown on its wall clock, with their UTC offset", reads="a --since naming no offset is")
 @click.option("--brand", default=None, help="Only this configured brand.")
 @click.option("--open", "open_only", is_flag=True, help="Only alerts of storms nobody has acknowledged yet.")
-@click.option("--limit", default=100, show_default=True, type=click.IntRange(1), help="Newest alerts shown at most.")
+@click.option("--limit", default=100, show_default=True, type=ROW_COUNT, help="Newest alerts shown at most.")
 @format_option("table", ("table", "json"))
 @pass_app
 def list_alerts(app: AppContext, since: datetime | None, zone: str | None, brand: str | None, open_only: bool,
