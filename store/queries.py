@@ -107,11 +107,11 @@ def source_clause(source: str, sources: Sequence[str] = ()) -> tuple[str, dict[s
 
 def mentions_sql(
     dialect: Dialect, f: MentionFilter, columns: Sequence[str] = DEFAULT_COLUMNS, order: str = "newest",
-    limit: int | None = None, brands: Sequence[str] = (), sources: Sequence[str] = (),
+    limit: int | None = None, brands: Sequence[str] = (), sources: Sequence[str] = (), offset: int = 0,
 ) -> tuple[str, dict[str, Any]]:
-    """The SELECT (and its parameters) that reads the mentions `f` matches, in `dialect`; `brands`: the stored
-    spellings of `f.brand` (brands.brand_spellings), f.brand itself when not given; `sources` those of `f.source`
-    (source_spellings)."""
+    """The SELECT (and its parameters) that reads the mentions `f` matches, in `dialect`, the first `offset` of
+    them (in `order`, which every order makes total) skipped; `brands`: the stored spellings of `f.brand`
+    (brands.brand_spellings), f.brand itself when not given; `sources` those of `f.source` (source_spellings)."""
     params = {name: getattr(f, name) for name in _CLAUSES}
     params.update(since=f.since and to_db(f.since), until=f.until and to_db(f.until),
                   **{flag: getattr(f, flag) or None for flag in _FLAGS})
@@ -141,6 +141,11 @@ def mentions_sql(
     if limit is not None:
         sql += " LIMIT :limit"
         params["limit"] = limit
+    elif offset and dialect.name == "sqlite":
+        sql += " LIMIT -1"  # SQLite takes an OFFSET only after a LIMIT (-1: none); PostgreSQL alone too
+    if offset:
+        sql += " OFFSET :offset"
+        params["offset"] = offset
     return sql, params
 
 
@@ -172,11 +177,13 @@ def iter_mentions(
     columns: Sequence[str] = DEFAULT_COLUMNS,
     order: str = "newest",
     limit: int | None = None,
+    offset: int = 0,
 ) -> Iterator[dict[str, Any]]:
-    """Yield the matching mentions one at a time, as dicts of `columns`; memory stays flat for any count."""
+    """Yield the matching mentions one at a time, as dicts of `columns`, the first `offset` skipped; memory stays
+    flat for any count."""
     brands = brand_spellings(db, f.brand) if f.brand is not None else ()
     sources = source_spellings(db, f.source) if f.source is not None else ()
-    sql, params = mentions_sql(db.dialect, f, columns, order, limit, brands, sources)
+    sql, params = mentions_sql(db.dialect, f, columns, order, limit, brands, sources, offset)
     names = tuple(columns)
     try:
         for row in db.stream(sql, params):

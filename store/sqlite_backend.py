@@ -56,7 +56,8 @@ _SEARCH_ORDERS = {
     "newest": "mentions_fts.rowid DESC",
     "oldest": "mentions_fts.rowid",
     "stored": "mentions_fts.rowid",
-    "relevance": "mentions_fts.rank",
+    # Ties broken by rowid: equal ranks came in any order, and a page (--offset) could repeat or skip a post.
+    "relevance": "mentions_fts.rank, mentions_fts.rowid DESC",
     "complaint": "m.complaint IS NULL, m.complaint DESC, mentions_fts.rowid DESC",
 }
 # Timestamps are stored as 'YYYY-MM-DDTHH:MM:SSZ' text, so UTC buckets are cheap string operations; each gives the

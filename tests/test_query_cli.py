@@ -852,3 +852,28 @@ def test_stats_category_that_is_no_category_is_a_usage_error_as_in_query(invoke,
     result = invoke("--db", sqlite_store_path, "stats", "--category", "angry")
 
     assert result.exit_code == 2 and "--category" in result.output and "detractor" in result.output
+
+
+@pytest.mark.parametrize("args", [("--order", "newest"), ("--order", "oldest"), ("--order", "complaint"),
+                                  ("--search", "refund"), ("--search", "refund", "--order", "relevance"),
+                                  ("--search", "払い戻し OR refund", "--order", "oldest")])
+def test_query_offset_pages_through_every_match_once_in_order_on_both_backends(invoke, store_target, args):
+    at = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)  # one publication time: only the tie-breaks order them
+    path = seed(store_target, [mention(i, "refund please" if i % 2 else "refund", at + timedelta(hours=i // 4),
+                                       "negative") for i in range(11)])
+
+    every = [r["id"] for r in _json(invoke, path, "query", "--all", *args)]
+    pages = [[r["id"] for r in _json(invoke, path, "query", "--limit", "4", "--offset", str(start), *args)]
+             for start in (0, 4, 8, 12)]
+
+    # Was: no such option; a page past the end is empty, and --all with --offset skips as many.
+    assert len(every) == 11 and [i for page in pages for i in page] == every and pages[3] == []
+    assert [r["id"] for r in _json(invoke, path, "query", "--all", "--offset", "9", *args)] == every[9:]
+
+
+@pytest.mark.parametrize("value", ["-1", "two", "99999999999999999999"])
+def test_query_offset_that_is_no_row_count_is_a_usage_error_naming_it(invoke, sqlite_store_path, value):
+    result = invoke("--db", sqlite_store_path, "query", "--offset", value)
+
+    assert result.exit_code == 2 and "Invalid value for '--offset'" in result.output
+    assert "Traceback" not in result.output

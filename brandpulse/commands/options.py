@@ -135,6 +135,7 @@ COLUMNS = Columns()
 ROW_ID = click.IntRange(1, 2**63 - 1)
 # A count of rows to show, bounded likewise: --limit 99999999999999999999 ended in an OverflowError's traceback.
 ROW_COUNT = click.IntRange(1, 2**63 - 1)
+ROW_OFFSET = click.IntRange(0, 2**63 - 1)
 
 
 def warn_unconfigured(

@@ -12,8 +12,8 @@ from typing import Any
 import click
 
 from brandpulse.commands.options import (
-    CATEGORY_OPTION, COLUMNS, LANG_OPTION, ROW_COUNT, SOURCE_OPTION, check_brand, command_zone, in_zone, shown_in,
-    since_until_options, zone_option,
+    CATEGORY_OPTION, COLUMNS, LANG_OPTION, ROW_COUNT, ROW_OFFSET, SOURCE_OPTION, check_brand, command_zone, in_zone,
+    shown_in, since_until_options, zone_option,
 )
 from brandpulse.commands.output import format_option, private_file, write_rows
 from brandpulse.context import AppContext, pass_app
@@ -94,6 +94,8 @@ def _row_limit(limit: int, every: bool) -> int | None:
 @filter_options
 @zone_option("times are shown on its wall clock, with their UTC offset")
 @click.option("--limit", type=ROW_COUNT, default=50, show_default=True, help="At most this many mentions.")
+@click.option("--offset", type=ROW_OFFSET, default=0, show_default=True,
+              help="Skip this many matching mentions first, in --order: --limit 50 --offset 50 is the second page.")
 @click.option("--all", "every", is_flag=True,
               help="Every matching mention, however many (an alert's window can gain posts after it was sent).")
 @click.option("--order", type=click.Choice(["newest", "oldest", "relevance", "complaint"]), default="newest",
@@ -105,7 +107,7 @@ def _row_limit(limit: int, every: bool) -> int | None:
 @format_option()
 @pass_app
 def query(
-    app: AppContext, where: MentionFilter, zone: str | None, limit: int, every: bool, order: str,
+    app: AppContext, where: MentionFilter, zone: str | None, limit: int, offset: int, every: bool, order: str,
     columns: tuple[str, ...], fmt: str,
 ) -> None:
     """Show stored mentions matching the filters, newest first, their times in --tz."""
@@ -115,7 +117,7 @@ def query(
         raise click.BadParameter("relevance needs --search", param_hint="--order")
     with domain_errors():
         db = open_db(app.db_path, read_only=True)
-        with _closing_rows(db, iter_mentions(db, where, columns, order, limit)) as rows:
+        with _closing_rows(db, iter_mentions(db, where, columns, order, limit, offset)) as rows:
             _check_search(db, where)
             write_rows(shown_in(rows, [c for c in columns if c in TIME_COLUMNS], zone), columns, fmt)
 
