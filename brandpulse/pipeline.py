@@ -26,6 +26,7 @@ from brandpulse.store import mentions as store_mentions
 from brandpulse.store import queries as store_queries
 from brandpulse.store import recategorize as store_recategorize
 from brandpulse.store import rescore as store_rescore
+from brandpulse.store import sources as store_sources
 from brandpulse.store import state as store_state
 from brandpulse.store import stats as store_stats
 from brandpulse.alerts.base import Alert
@@ -149,9 +150,7 @@ class Pipeline:
         if not self._brands_synced:
             # The first connection of the process records the configured brands for analysts.
             with db.exclusive("brandpulse.brands"):
-                if folded := store_brands.sync_brands(db, self._queries, datetime.now(timezone.utc)):
-                    log.warning("%d mention(s) stored under another capitalisation of a configured brand now count "
-                                "under its configured name (copies of one post merged)", folded)
+                self._fold_spellings(db)
                 with transaction(db):
                     if folded:  # copies under new brand names: they are counted again
                         store_rescore.forget_shared_count(db)
@@ -159,6 +158,19 @@ class Pipeline:
                     store_rescore.mark_shared_upto(db)
             self._brands_synced = True
         return db
+
+    def _fold_spellings(self, db: Any) -> None:
+        """Record the configured brands, and count the mentions an older release stored under another spelling of
+        their brand ('acme') or source ('Twitter') under the one stored now, so that each groups as one."""
+        if folded := store_brands.sync_brands(db, self._queries, datetime.now(timezone.utc)):
+            log.warning("%d mention(s) stored under another capitalisation of a configured brand now count "
+                        "under its configured name (copies of one post merged)", folded)
+        with transaction(db):
+            spelled = self._source_spellings(store_queries.stored_sources(db))
+            if folded := store_sources.fold_sources(db, spelled):
+                log.warning("%d mention(s) stored under another spelling of their source ('Twitter') now count "
+                            "under the one ingest and the collectors write ('twitter'; copies of one post merged)",
+                            folded)
 
     @contextmanager
     def session(self) -> Iterator[Any]:

@@ -1,0 +1,68 @@
+import json
+from datetime import datetime, timedelta, timezone
+
+from brandpulse.collectors.base import Mention
+from brandpulse.store import mentions as store_mentions
+from brandpulse.store import open_db
+from brandpulse.store.sources import fold_sources
+from tests.store_seed import category_of
+
+NOW = datetime(2026, 3, 6, 15, tzinfo=timezone.utc)
+AT = NOW - timedelta(minutes=30)
+# As the pipeline spells them (Pipeline._source_spellings): a collector's source, else the stored lower-case one.
+SPELLED = {"twitter": "twitter", "forum": "forum", "blog": "Blog"}
+
+
+def _post(external_id, source, brand="Acme", text="refund never came"):
+    return Mention(source=source, external_id=external_id, text=text, created_at=AT, brand=brand, label="negative")
+
+
+def _store_with_spellings(target):
+    """Posts an older release imported as 'Twitter' (and 'TWITTER', 'Forum') beside the collectors' 'twitter'."""
+    db = open_db(target)
+    store_mentions.save_mentions(db, [
+        _post("t1", "Twitter"), _post("t1", "twitter"),        # one post under two spellings, answered on the old
+        _post("t2", "TWITTER"), _post("t2", "Twitter"),        # ... under two old spellings only
+        _post("t3", "Twitter"),                                # ... under an old spelling alone
+        _post("t4", "twitter"), _post("t4", "Twitter", brand="Bolt"),  # one per brand: both stay
+        _post("f1", "Forum"), _post("f2", "forum"), _post("b1", "Blog"),
+    ], NOW, category_of=category_of)
+    db.execute("UPDATE mentions SET answered_by = 'sam', answered_at = ? WHERE external_id = 't1' AND source = "
+               "'Twitter'", ["2026-03-06T14:45:00Z"])
+    return db
+
+
+def test_mentions_under_another_spelling_of_their_source_fold_into_one_copy_per_post_on_both_backends(store_target):
+    db = _store_with_spellings(store_target)
+
+    folded = fold_sources(db, SPELLED)
+
+    rows = db.execute("SELECT external_id, source, brand, answered_by FROM mentions ORDER BY external_id, brand")
+    assert [tuple(row) for row in rows.fetchall()] == [
+        ("b1", "Blog", "Acme", None), ("f1", "forum", "Acme", None), ("f2", "forum", "Acme", None),
+        ("t1", "twitter", "Acme", "sam"), ("t2", "twitter", "Acme", None), ("t3", "twitter", "Acme", None),
+        ("t4", "twitter", "Acme", None), ("t4", "twitter", "Bolt", None)]
+    assert folded == 6  # a copy each of t1 and t2 merged; t2, t3, t4 (Bolt) and f1 renamed
+    # What a grouping by source reads (the digest's sources, per-source alerts, brandpulse sql): one row each.
+    counts = db.execute("SELECT source, count(*) FROM mentions GROUP BY source ORDER BY source").fetchall()
+    assert [tuple(row) for row in counts] == [("Blog", 1), ("forum", 2), ("twitter", 5)]
+    assert fold_sources(db, SPELLED) == 0
+    db.close()
+
+
+def test_the_first_run_folds_the_spellings_so_stats_counts_each_post_once(demo_dir, invoke):
+    _store_with_spellings(demo_dir / "brandpulse.db").close()
+
+    def twitter_total():
+        result = invoke("stats", "--brand", "Acme", "--source", "twitter", "--format", "json")
+        return sum(row["total"] for row in json.loads(result.stdout))
+
+    before = twitter_total()  # a read-only command leaves the store as it is
+    empty = demo_dir / "none.jsonl"
+    empty.write_text("", encoding="utf-8")
+    assert invoke("ingest", empty, "--no-classify").exit_code == 0
+    sources = invoke("sql", "SELECT DISTINCT source FROM mentions ORDER BY source", "--format", "json").stdout
+
+    # Was: 6 (t1 and t2 twice each), and the sources 'TWITTER', 'Twitter' and 'twitter' apart.
+    assert (before, twitter_total()) == (6, 4)
+    assert [row["source"] for row in json.loads(sources)] == ["Blog", "forum", "twitter"]
