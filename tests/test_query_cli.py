@@ -203,6 +203,8 @@ def test_query_table_shows_headers_and_truncates_nothing_short(invoke, store_pat
     (("query", "--order", "relevance"), "--order"),
     (("query", "--all", "--limit", "5"), "--all"),
     (("query", "--limit", "99999999999999999999"), "--limit"),  # was an OverflowError's traceback
+    (("query", "--min-score", "0.5", "--max-score", "-0.5"), "--min-score"),  # was an empty list
+    (("export", "--min-score", "0.1", "--max-score", "0"), "--max-score"),
     (("stats", "--by", "year"), "--by"),
     (("stats", "--tz", "Europe/Berln"), "--tz"),
     (("stats", "--tz", "../../etc/passwd"), "--tz"),

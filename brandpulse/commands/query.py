@@ -70,7 +70,16 @@ def _checked_filters(app: AppContext, where: MentionFilter, zone: str | None) ->
     if where.since and where.until and where.since >= where.until:
         raise click.BadParameter(f"--since {where.since.isoformat(timespec='seconds')} is not before --until "
                                  f"{where.until.isoformat(timespec='seconds')}", param_hint="--since/--until")
+    _check_scores(where)
     return where, zone
+
+
+def _check_scores(where: MentionFilter) -> None:
+    # Crossed bounds select nothing: an empty list would read as 'no such mention', where the bounds were swapped.
+    low, high = where.min_score, where.max_score
+    if low is not None and high is not None and low > high:
+        raise click.BadParameter(f"--min-score {low:g} is above --max-score {high:g}: no score is both; swap them",
+                                 param_hint="--min-score/--max-score")
 
 
 def _check_search(db: Any, where: MentionFilter) -> None:
