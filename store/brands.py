@@ -82,6 +82,11 @@ def brand_in(column: str, names: Sequence[str], prefix: str = "brand") -> tuple[
     return f"{column} IN ({', '.join(':' + key for key in params)})", params
 
 
+def known_brands(db: Store) -> list[str]:
+    """Every brand the stored mentions name, and every configured one, sorted."""
+    return sorted(brand for (brand,) in db.execute(_BRAND_NAMES).fetchall())
+
+
 def brand_spellings(db: Store, name: str) -> tuple[str, ...]:
     """The stored (or configured) brands that are `name` ignoring case ('acme' finds 'Acme'); (name,) when none is."""
     wanted = name.casefold()

@@ -879,3 +879,16 @@ def test_query_offset_that_is_no_row_count_is_a_usage_error_naming_it(invoke, sq
 
     assert result.exit_code == 2 and "Invalid value for '--offset'" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("command", ["query", "export", "stats"])
+def test_a_brand_the_store_does_not_hold_is_named_on_stderr_with_the_ones_it_does_on_both_backends(invoke, store_path,
+                                                                                                  command):
+    typo = invoke("--db", store_path, command, "--brand", "Pinebrok Coffee")
+    known = invoke("--db", store_path, command, "--brand", "northwind")
+
+    # Was: an empty list and nothing more, as for a brand with no mention in the window.
+    assert typo.exit_code == 0 and "Pinebrook" not in typo.stdout
+    assert ("Note: the store holds no brand 'Pinebrok Coffee'; its brands: 'Northwind', 'Pinebrook Coffee'."
+            in typo.stderr)
+    assert known.exit_code == 0 and known.stderr == ""

@@ -11,6 +11,7 @@ import click
 
 from brandpulse.sentiment.language import language_tag
 from brandpulse.timeparse import parse_duration, parse_local_moment, parse_moment
+from brandpulse.store.brands import known_brands
 from brandpulse.store.errors import ZoneError
 from brandpulse.store.queries import QueryError, check_columns
 from brandpulse.store.stats import check_zone
@@ -152,6 +153,20 @@ def warn_unconfigured(
     if others.get(None):
         click.echo(f"Note: {others[None]} mention(s) in the store belong to no brand (they matched no brand's keywords "
                    f"when imported); {command} leaves them out{unbranded_hint}.", err=True)
+
+
+def note_unknown_brand(db: Any, brand: str | None) -> None:
+    """Say on stderr when no stored mention nor configured brand is `brand` ignoring case (a typo lists nothing,
+    exit 0, like a brand without mentions in the window), naming the brands the store knows."""
+    if brand is None:
+        return
+    names = known_brands(db)
+    if any(name.casefold() == brand.casefold() for name in names):
+        return
+    listed = ", ".join(map(repr, names[:MAX_NAMED])) + (f" and {len(names) - MAX_NAMED} more" if len(names) > MAX_NAMED
+                                                         else "")
+    click.echo(f"Note: the store holds no brand {brand!r}; " + (f"its brands: {listed}." if names else
+                                                                "it holds no brand yet."), err=True)
 
 
 def selected_brands(names: list[str], brand: str | None) -> list[str]:

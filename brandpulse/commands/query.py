@@ -13,7 +13,7 @@ import click
 
 from brandpulse.commands.options import (
     CATEGORY_OPTION, COLUMNS, LANG_OPTION, ROW_COUNT, ROW_OFFSET, SOURCE_OPTION, check_brand, command_zone, in_zone,
-    shown_in, since_until_options, zone_option,
+    note_unknown_brand, shown_in, since_until_options, zone_option,
 )
 from brandpulse.commands.output import format_option, private_file, write_rows
 from brandpulse.context import AppContext, pass_app
@@ -128,6 +128,7 @@ def query(
         db = open_db(app.db_path, read_only=True)
         with _closing_rows(db, iter_mentions(db, where, columns, order, limit, offset)) as rows:
             _check_search(db, where)
+            note_unknown_brand(db, where.brand)
             write_rows(shown_in(rows, [c for c in columns if c in TIME_COLUMNS], zone), columns, fmt)
 
 
@@ -154,6 +155,7 @@ def export(app: AppContext, where: MentionFilter, zone: str | None, columns: tup
         db = open_db(app.db_path, read_only=True)
         with _closing_rows(db, iter_mentions(db, where, columns, order="stored")) as rows:
             _check_search(db, where)
+            note_unknown_brand(db, where.brand)
             if output is None:
                 click.echo(start, nl=False)
                 write_rows(rows, columns, fmt)

@@ -8,7 +8,7 @@ import click
 
 from brandpulse.commands.options import (
     CATEGORY_OPTION, LANG_OPTION, SOURCE_OPTION, check_brand, command_zone, in_zone, since_until_options,
-    warn_unconfigured, zone_option,
+    note_unknown_brand, warn_unconfigured, zone_option,
 )
 from brandpulse.commands.output import format_option, write_rows
 from brandpulse.context import AppContext, pass_app
@@ -55,6 +55,7 @@ def stats(
                                    lang, category)
             # Counted with the same filters as the rows: a brand the window's source or language never saw is
             # no brand the rows leave out.
+            note_unknown_brand(db, brand)
             others = (unconfigured_brands(db, configured, since, until, only_of(db, source, lang, category))
                       if configured is not None else {})
         except ZoneError as exc:  # a zone the database server does not know
