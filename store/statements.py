@@ -23,6 +23,9 @@ def check_query(sql: str, verbs: tuple[str, ...]) -> str:
     """The statement's first keyword when it is one of `verbs`; else QueryError naming what it is."""
     verb = statement_verb(sql)
     if verb not in verbs:
-        given = verb or "a statement without a keyword"
+        # Blank, or comments alone: 'a statement without a keyword' sent the analyst looking for one in nothing.
+        blank = _LEADING.match(sql).end() == len(sql)
+        given = verb or ("an empty statement (nothing but spaces or comments)" if blank else
+                         "a statement without a keyword")
         raise QueryError(REFUSED.format(verbs=", ".join(verbs), given=given))
     return verb

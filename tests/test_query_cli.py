@@ -892,3 +892,11 @@ def test_a_brand_the_store_does_not_hold_is_named_on_stderr_with_the_ones_it_doe
     assert ("Note: the store holds no brand 'Pinebrok Coffee'; its brands: 'Northwind', 'Pinebrook Coffee'."
             in typo.stderr)
     assert known.exit_code == 0 and known.stderr == ""
+
+
+@pytest.mark.parametrize("statement", ["", "   ", "/* nothing */ \n"])
+def test_sql_of_an_empty_statement_says_it_is_empty_on_both_backends(invoke, store_path, statement):
+    result = invoke("--db", store_path, "sql", statement)
+
+    # Was: '... not a statement without a keyword', as for a typo such as 'SELEC 1'.
+    assert result.exit_code == 1 and "not an empty statement (nothing but spaces or comments)" in result.output
