@@ -52,6 +52,11 @@ class SearchSyntaxError(QueryError):
     """The --search expression is not valid search syntax."""
 
 
+# A search term neither index holds, in the words of both stores.
+WORDLESS_TERM = ("{term!r} has no word to search for (only letters and digits are indexed, not emoji, symbols or "
+                 "punctuation)")
+
+
 def server_failure(exc: BaseException) -> StoreError | None:
     """The store error that a database server's failure means, when no code of ours could have prevented it: the
     connection lost mid-command (the server stopped or restarted) or a permission the role lacks. None otherwise."""

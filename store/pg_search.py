@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from brandpulse.store.errors import SearchSyntaxError
+from brandpulse.store.errors import WORDLESS_TERM, SearchSyntaxError
 from brandpulse.store.folding import fold, searchable
 
 # A phrase (with "" for a quote inside), a parenthesis, or a bare word up to the next space, quote or parenthesis.
@@ -22,7 +22,7 @@ def lexemes(text: str, prefix: bool) -> str:
     """`text` as tsquery lexemes (a phrase of its words), folded as the tsvector is; `prefix`: its last word as a prefix."""
     # Quoted, the term goes through the same parser as the stored text: several words become a phrase (<->).
     if not _WORD.search(text):
-        raise SearchSyntaxError(f"{text!r} has no word to search for")
+        raise SearchSyntaxError(WORDLESS_TERM.format(term=text))
     # Folded as the tsvector is (pg_migrations m009): 'café' and 'cafe' are the same word, as in FTS5.
     return _quoted(fold(text), prefix)
 

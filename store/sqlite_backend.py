@@ -14,7 +14,7 @@ from urllib.parse import quote
 import sqlite_utils
 
 from brandpulse.store.backend import Params, Transactions
-from brandpulse.store.errors import DiskFull, QueryError, SearchSyntaxError, StoreError
+from brandpulse.store.errors import WORDLESS_TERM, DiskFull, QueryError, SearchSyntaxError, StoreError
 from brandpulse.store.folding import searchable
 from brandpulse.store.unspaced import ORDERS as UNSPACED_ORDERS, fts5_term, has_unspaced, unspaced_search
 from brandpulse.store.migrations import migrate
@@ -79,8 +79,7 @@ def _refuse_wordless_terms(expression: str) -> None:
     for phrase, word in _FTS_TERM.findall(expression):
         term = word or phrase.replace('""', '"')
         if _INDEXED.search(term) is None and (not word or not term.isascii()):
-            raise SearchSyntaxError(f"{expression!r}: {term!r} has no word to search for (only letters and digits "
-                                    "are indexed, not emoji, symbols or punctuation)")
+            raise SearchSyntaxError(f"{expression!r}: {WORDLESS_TERM.format(term=term)}")
 
 
 class SqliteDialect:
