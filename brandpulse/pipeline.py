@@ -150,7 +150,7 @@ class Pipeline:
         if not self._brands_synced:
             # The first connection of the process records the configured brands for analysts.
             with db.exclusive("brandpulse.brands"):
-                self._fold_spellings(db)
+                folded = self._fold_spellings(db)
                 with transaction(db):
                     if folded:  # copies under new brand names: they are counted again
                         store_rescore.forget_shared_count(db)
@@ -159,18 +159,20 @@ class Pipeline:
             self._brands_synced = True
         return db
 
-    def _fold_spellings(self, db: Any) -> None:
+    def _fold_spellings(self, db: Any) -> int:
         """Record the configured brands, and count the mentions an older release stored under another spelling of
-        their brand ('acme') or source ('Twitter') under the one stored now, so that each groups as one."""
-        if folded := store_brands.sync_brands(db, self._queries, datetime.now(timezone.utc)):
+        their brand ('acme') or source ('Twitter') under the one stored now, so that each groups as one; how many
+        mentions moved or merged."""
+        if brands := store_brands.sync_brands(db, self._queries, datetime.now(timezone.utc)):
             log.warning("%d mention(s) stored under another capitalisation of a configured brand now count "
-                        "under its configured name (copies of one post merged)", folded)
+                        "under its configured name (copies of one post merged)", brands)
         with transaction(db):
             spelled = self._source_spellings(store_queries.stored_sources(db))
-            if folded := store_sources.fold_sources(db, spelled):
+            if sources := store_sources.fold_sources(db, spelled):
                 log.warning("%d mention(s) stored under another spelling of their source ('Twitter') now count "
                             "under the one ingest and the collectors write ('twitter'; copies of one post merged)",
-                            folded)
+                            sources)
+        return brands + sources
 
     @contextmanager
     def session(self) -> Iterator[Any]:
