@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import requests
 
 from brandpulse.collectors.base import (BrandQuery, CollectorError, CollectResult, HttpStatusError, MalformedItem,
-                                        MalformedPayload, Mention, iso_time)
+                                        MalformedPayload, Mention, RetryLater, iso_time)
 from brandpulse.collectors.brands import BrandMatcher
 from brandpulse.collectors.http import fetch_json, new_session
 
@@ -30,6 +30,10 @@ TOKEN_VARIABLE = "MASTODON_ACCESS_TOKEN"  # read by the composition root; named 
 _TAG = re.compile(r"<[^<>]+>")  # not `[^>]`: a run of "<" with no ">" would take quadratic time
 _ID = re.compile(r"[0-9A-Za-z_-]{1,64}")  # what a server's status ids are made of; nothing to escape in a query
 _BREAK = re.compile(r"<br\s*/?>|</p>", re.IGNORECASE)
+_TITLE = re.compile(r"<title[^<>]*>([^<]{1,200})</title>", re.IGNORECASE)
+# What Mastodon answers a hashtag timeline without a login where the server shows it to logged-in accounts only (422
+# from `require_user!`; 401 where the server allows no unauthenticated API access at all).
+LOGIN_WANTED = (401, 422)
 
 
 def hashtags_for(query: BrandQuery) -> list[str]:
@@ -130,6 +134,25 @@ def _author(account: Any, domain: str) -> str | None:
     return acct if "@" in acct else f"{acct}@{domain}"
 
 
+def _said(answer: requests.Response) -> str | None:
+    """The server's own words in an error answer (Mastodon's `{"error": ...}`), one line, quoted; None without."""
+    try:
+        error = answer.json().get("error")
+    except (ValueError, AttributeError, RecursionError):
+        return None
+    return repr(" ".join(error.split())[:160]) if isinstance(error, str) and error.strip() else None
+
+
+def _page_title(answer: requests.Response) -> str | None:
+    """'a page titled ...' for an answer that is a web page (HTML), None for anything else."""
+    text = answer.text.lstrip()[:4096]
+    if not text.startswith("<"):
+        return None
+    found = _TITLE.search(text)
+    title = " ".join(html.unescape(found.group(1)).split())[:120] if found else ""
+    return f"titled {title!r}" if title else "untitled"
+
+
 class MastodonCollector:
     """Statuses with the brand's hashtags on one Mastodon server."""
 
@@ -144,12 +167,14 @@ class MastodonCollector:
         self._session = session or new_session()
         self._domain: str | None = None  # the server's account domain, asked once (a collector lasts one run)
         self._refused: str | None = None
+        self._token_sent = False
         if token and not _private_way(self._instance):
             self._refused = (f"mastodon: {self._instance} is plain HTTP, so {TOKEN_VARIABLE} is not sent there (anyone "
                              f"on the way could read it); write the instance with https://, or unset {TOKEN_VARIABLE} "
                              "to read its public timelines without it")
         elif token:
             self._session.headers["Authorization"] = f"Bearer {token}"
+            self._token_sent = True
 
     def collect(self, query: BrandQuery, cursor: dict[str, Any] | None) -> CollectResult:
         """Statuses newer than each hashtag's `min_id` that mention the brand and none of its exclusions."""
@@ -179,10 +204,10 @@ class MastodonCollector:
 
     def probe(self, query: BrandQuery) -> None:
         """The newest status of the brand's first hashtag: server reachable, timeline readable."""
-        url = f"{self._instance}/api/v1/timelines/tag/{self._tags(query)[0]}"
-        if not isinstance(fetch_json(self._session, SOURCE, url, credentials=TOKEN_VARIABLE, params={"limit": 1}),
-                          list):
-            raise MalformedPayload(f"mastodon: {url} did not return a list of statuses")
+        tag = self._tags(query)[0]
+        if not isinstance(self._timeline(tag, {"limit": 1}), list):
+            raise MalformedPayload(f"mastodon: {self._instance}/api/v1/timelines/tag/{tag} did not return a list of "
+                                   "statuses")
 
     def _tags(self, query: BrandQuery) -> list[str]:
         if self._refused is not None:
@@ -198,7 +223,7 @@ class MastodonCollector:
         first_run = tag not in positions  # then only the newest page: history is not back-filled
         for _ in range(self._max_pages):
             params = {"limit": PAGE_SIZE, **({"min_id": positions[tag]} if tag in positions else {})}
-            page = fetch_json(self._session, SOURCE, url, credentials=TOKEN_VARIABLE, params=params)
+            page = self._timeline(tag, params)
             if not isinstance(page, list):
                 raise MalformedPayload(f"mastodon: {url} returned a {type(page).__name__}, not a list of statuses")
             page = self._after_position(page, positions.get(tag), url)
@@ -216,6 +241,42 @@ class MastodonCollector:
             positions[tag] = max(ids, key=id_order)
             if first_run or len(page) < PAGE_SIZE:
                 break
+
+    def _timeline(self, tag: str, params: dict[str, Any]) -> Any:
+        """The decoded answer of the tag's timeline, or a `CollectorError` saying what a refusal or a web page means."""
+        url = f"{self._instance}/api/v1/timelines/tag/{tag}"
+        answers: list[requests.Response] = []  # the answer itself, whose body the error of a refusal quotes
+        try:
+            return fetch_json(self._session, SOURCE, url, credentials=TOKEN_VARIABLE, params=params,
+                              hooks={"response": lambda answer, *args, **kwargs: answers.append(answer)})
+        except RetryLater:
+            raise
+        except HttpStatusError as exc:
+            if exc.status >= 500 or not answers:
+                raise
+            raise HttpStatusError(self._refusal(tag, exc.status, answers[-1]), exc.status) from exc
+        except MalformedPayload as exc:
+            title = _page_title(answers[-1]) if answers else None
+            if title is None:
+                raise
+            raise MalformedPayload(f"mastodon: {self._instance} answered #{tag} with a web page ({title}), not "
+                                   "Mastodon's API; check the collector's instance: the address of a Mastodon "
+                                   "server, such as https://mastodon.social; the next run retries") from exc
+
+    def _refusal(self, tag: str, status: int, answer: requests.Response) -> str:
+        """What an HTTP 4xx answer to the tag's timeline means and what to do about it."""
+        said = f"HTTP {status}" + (f": {quoted}" if (quoted := _said(answer)) else "")
+        if status in (401, 403) and self._token_sent:
+            return (f"mastodon: {self._instance} refused {TOKEN_VARIABLE} for #{tag} ({said}); check it: an access "
+                    "token of an account on that server, with the read scope")
+        if status in LOGIN_WANTED:
+            return (f"mastodon: {self._instance} shows #{tag} to logged-in accounts only ({said}); set "
+                    f"{TOKEN_VARIABLE} to an access token of an account on that server (read scope)")
+        if status in (404, 410):
+            return (f"mastodon: {self._instance} has no hashtag timeline API ({said} from /api/v1/timelines/tag/"
+                    f"{tag}); check the collector's instance: the address of a Mastodon server, such as "
+                    "https://mastodon.social")
+        return f"mastodon: {self._instance} refused #{tag} ({said}); check the collector's instance and hashtags"
 
     @staticmethod
     def _after_position(page: list[Any], position: str | None, url: str) -> list[Any]:

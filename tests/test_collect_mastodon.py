@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from brandpulse.collectors.base import BrandQuery, CollectorError
+from brandpulse.collectors.base import BrandQuery, CollectorError, MalformedPayload
 from brandpulse.collectors.http import new_session
 from brandpulse.collectors.mastodon import MastodonCollector, hashtags_for
 from tests.local_http import LocalServer, Reply
@@ -104,10 +104,51 @@ def test_a_later_page_failing_keeps_the_pages_read_before_it_and_says_why(server
     assert "503" in result.error
 
 
-def test_a_refused_token_names_the_variable_to_check(server):
+def test_a_refused_token_names_the_variable_to_check_and_quotes_the_server_never_the_token(server):
     server.route(TAG, Reply(401, b'{"error": "The access token is invalid"}'))
-    with pytest.raises(CollectorError, match=r"mastodon: HTTP 401 from .*: access refused; check MASTODON_ACCESS_TOKEN"):
+    sending = MastodonCollector("mastodon", server.url, ["pinebrook"], 5, "md-secret-token-9", new_session(5.0))
+    with pytest.raises(CollectorError) as refused:
+        sending.collect(BRAND, None)
+    assert str(refused.value) == (
+        f"mastodon: {server.url} refused MASTODON_ACCESS_TOKEN for #pinebrook (HTTP 401: 'The access token is "
+        "invalid'); check it: an access token of an account on that server, with the read scope")
+    assert "md-secret-token-9" not in str(refused.value)
+
+
+JSON = {"Content-Type": "application/json"}
+
+
+@pytest.mark.parametrize("status, said", [(422, "This method requires an authenticated user"),
+                                          (401, "This API requires an authenticated user")])
+def test_a_server_showing_hashtags_to_logged_in_accounts_only_says_to_set_the_token(server, status, said):
+    # Mastodon answers 422 where its admin turned the timelines' preview off, 401 in its limited federation mode;
+    # both said "HTTP 422 from URL; check the collector's app id, country or url" (or "check" an unset variable).
+    server.route(TAG, Reply(status, json.dumps({"error": said}).encode(), JSON))
+    with pytest.raises(CollectorError) as refused:
         collector(server).collect(BRAND, None)
+    assert str(refused.value) == (
+        f"mastodon: {server.url} shows #pinebrook to logged-in accounts only (HTTP {status}: {said!r}); set "
+        "MASTODON_ACCESS_TOKEN to an access token of an account on that server (read scope)")
+
+
+def test_an_instance_without_mastodons_api_says_to_check_the_instance_not_an_app_id(server):
+    server.route(TAG, Reply(404, b"<html><title>Not Found</title></html>", {"Content-Type": "text/html"}))
+    with pytest.raises(CollectorError) as refused:
+        collector(server).probe(BRAND)
+    assert str(refused.value) == (
+        f"mastodon: {server.url} has no hashtag timeline API (HTTP 404 from /api/v1/timelines/tag/pinebrook); check "
+        "the collector's instance: the address of a Mastodon server, such as https://mastodon.social")
+
+
+def test_an_instance_answering_a_web_page_names_the_page_and_the_instance_to_check(server):
+    page = b"<!DOCTYPE html>\n<html><head><title>Pinebrook &amp; Co | Blog</title></head><body>...</body></html>"
+    server.route(TAG, Reply(200, page, {"Content-Type": "text/html"}))
+    with pytest.raises(MalformedPayload) as refused:
+        collector(server).collect(BRAND, {"min_id": {"pinebrook": "5"}})
+    assert str(refused.value) == (
+        f"mastodon: {server.url} answered #pinebrook with a web page (titled 'Pinebrook & Co | Blog'), not Mastodon's "
+        "API; check the collector's instance: the address of a Mastodon server, such as https://mastodon.social; the "
+        "next run retries")
 
 
 def test_statuses_naming_the_brand_only_by_a_hashtag_made_from_its_keywords_are_kept(server):
@@ -173,8 +214,6 @@ def test_a_server_that_does_not_say_its_account_domain_has_its_authors_named_wit
 
 
 def test_json_nested_past_pythons_stack_is_a_malformed_payload_not_a_crash(server):
-    from brandpulse.collectors.base import MalformedPayload
-
     server.route(TAG, Reply(200, b"[" * 100_000 + b"]" * 100_000, {"Content-Type": "application/json"}))
     with pytest.raises(MalformedPayload, match="mastodon: .* did not return JSON"):
         collector(server).collect(BRAND, None)
