@@ -300,6 +300,14 @@ def snowflake_time(tweet_id: str) -> datetime:
     return datetime.fromtimestamp(((int(tweet_id) >> 22) + TWITTER_EPOCH_MS) / 1000, timezone.utc)
 
 
+def first_version(tweet: dict[str, Any]) -> str:
+    """The id of the tweet's first version: X gives each edit a new id, newer than since_id, so an edit would be
+    collected again as another mention; `edit_history_tweet_ids` lists the chain, the first version's id first."""
+    history = tweet.get("edit_history_tweet_ids")
+    first = history[0] if isinstance(history, list) and history else None
+    return first if isinstance(first, str) and first.isdigit() else str(tweet["id"])
+
+
 def tweet_to_mention(tweet: dict[str, Any], includes: dict[str, Any], brand: str) -> Mention:
     """A `Mention` from one tweet object of the v2 API, or `MalformedItem` saying what is missing."""
     if not isinstance(tweet, dict) or not tweet.get("id") or not isinstance(tweet.get("text"), str):
@@ -319,7 +327,7 @@ def tweet_to_mention(tweet: dict[str, Any], includes: dict[str, Any], brand: str
     metrics = tweet.get("public_metrics") or {}
     return Mention(
         source=SOURCE,
-        external_id=str(tweet["id"]),
+        external_id=first_version(tweet),
         text=html.unescape(text),
         created_at=created_at,
         brand=brand,

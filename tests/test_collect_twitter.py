@@ -322,6 +322,21 @@ def test_duplicates_across_pages_are_stored_once_and_a_tweet_dated_ahead_as_coll
     assert json.loads(cursor) == {"since_id": NEWEST}
 
 
+def test_an_edited_tweet_collected_again_under_its_new_id_is_stored_once_as_its_first_version(tmp_path, monkeypatch):
+    pipeline = _pipeline(tmp_path, monkeypatch, "test-token")
+    with replay.use_cassette(str(OURS / "derived_twitter_duplicates_and_future.yaml")):
+        pipeline.collect(datetime(2026, 11, 20, 13, tzinfo=timezone.utc))
+    with replay.use_cassette(str(OURS / "derived_twitter_edited.yaml")):
+        report = pipeline.collect(datetime(2026, 11, 20, 14, tzinfo=timezone.utc))
+
+    # X gives each edit a new id, newer than since_id: it was stored as a second mention, counted twice.
+    db = pipeline.open()
+    assert report.new == 0 and report.duplicate == 1 and not report.failures
+    assert db.execute("SELECT count(*) FROM mentions WHERE text LIKE '%2022-10-07 22:38:12.636554%'").fetchone() == (1,)
+    (cursor,) = db.execute("SELECT cursor FROM collector_state").fetchone()
+    assert json.loads(cursor) == {"since_id": str(1578515061600964608 + (600_000 << 22))}
+
+
 def test_a_refused_token_is_named_by_its_variable_and_never_reaches_the_store_or_the_log(tmp_path, monkeypatch,
                                                                                            caplog):
     token = "AAAA-tw-bearer-5ecret-0042"

@@ -152,6 +152,10 @@ FUTURE = {**PAGE["data"][9], "id": "1578511035148800000", "text": "2031-01-01 tw
 DELETED = {"value": "1578400000000000000", "detail": "Could not find tweet with ids: [1578400000000000000].",
            "title": "Not Found Error", "resource_type": "tweet", "parameter": "ids", "resource_id":
            "1578400000000000000", "type": "https://api.twitter.com/2/problems/resource-not-found"}
+# The third tweet edited 10 minutes after it was posted: X gives the edit a new id, newer than the page's newest, and
+# lists the chain of ids, the first version's first.
+EDITED = {"id": str(int(PAGE["data"][2]["id"]) + (10 * 60 * 1000 << 22)), "text": PAGE["data"][2]["text"] + " (edited)"}
+EDITED["edit_history_tweet_ids"] = [PAGE["data"][2]["id"], EDITED["id"]]
 TWITTER = {
     "derived_twitter_page2_500_retry_after": (
         "interaction 0 as recorded (10 tweets and a next_token), then the same with status 500, an HTML body and "
@@ -189,6 +193,13 @@ TWITTER = {
         "interaction 0 as recorded, then the same listing its last 3 tweets again (duplicates) and, below them, one "
         "new tweet dated 2031-01-01, with no next_token",
         [TWEETS, edited(TWEETS, 200, "OK", {**LAST_PAGE, "data": LAST_PAGE["data"] + [FUTURE]})],
+    ),
+    "derived_twitter_edited": (
+        "interaction 0 with its body replaced by a page of one tweet, an edit of its third (a new id 10 minutes "
+        "later, its text with ' (edited)' added, edit_history_tweet_ids listing the third's id then its own), with no "
+        "next_token",
+        [edited(TWEETS, 200, "OK", {"data": [EDITED], "meta": {"result_count": 1, "newest_id": EDITED["id"],
+                                                               "oldest_id": EDITED["id"]}})],
     ),
 }
 
