@@ -135,6 +135,8 @@ class TwitterCollector:
         try:
             self._request(self.search_query(query), None, None, None, page_size=MIN_PAGE_SIZE)
         except tweepy.TooManyRequests as exc:
+            if (cap := _usage_cap(exc)) is not None:
+                raise cap from exc
             raise HttpStatusError(f"twitter: rate limited (reset at {_reset_time(exc)}); the token works, try again "
                                   "later", 429) from exc
 
@@ -176,6 +178,8 @@ class TwitterCollector:
             try:
                 return self._request(text, since_id, until_id, token)
             except tweepy.TooManyRequests as exc:
+                if (cap := _usage_cap(exc)) is not None:
+                    raise cap from exc
                 wait = self._wait_for(exc)
                 if wait is None or attempt == 2:
                     # Recorded as the collector's failure: a token over its monthly cap must not look healthy. The
@@ -276,6 +280,22 @@ def _checked(page: dict[str, Any]) -> dict[str, Any]:
             raise MalformedPayload(f"twitter: the API returned a malformed payload ({name} is "
                                    f"{JSON_KINDS.get(type(value), type(value).__name__)}, not {JSON_KINDS[kind]})")
     return page
+
+
+def _usage_cap(exc: tweepy.TooManyRequests) -> RetryLater | None:
+    """The error for a 429 that is X's monthly usage cap, not its 15-minute rate limit (None for that): its window's
+    reset ends nothing, so it is not waited for; X does not say when the cap resets (the app's billing month)."""
+    try:
+        problem = exc.response.json()
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(problem, dict) or not (problem.get("title") == "UsageCapExceeded"
+                                             or str(problem.get("type", "")).endswith("/usage-capped")):
+        return None
+    detail = " ".join(str(problem.get("detail") or "Usage cap exceeded").split())[:120]
+    return RetryLater(f"twitter: the app's monthly usage cap is used up (HTTP 429: {detail}); X serves no more posts "
+                      "until the cap resets with the app's billing month or its plan is raised in the developer "
+                      "portal; each run asks once, resuming from the saved cursor", 429)
 
 
 def _reset_moment(exc: tweepy.TooManyRequests) -> datetime | None:

@@ -260,6 +260,32 @@ def test_a_429_past_max_wait_on_a_later_page_keeps_the_page_and_asks_to_wait_unt
     assert result.error.startswith("twitter: rate limited (reset at 2026-11-18T12:06:40+00:00)")
 
 
+def test_a_monthly_usage_cap_is_not_waited_on_as_a_rate_limit_and_says_so_keeping_the_page_read():
+    clock = FakeTime(1795003600 - 600)  # the rate-limit window resets in 10 minutes, within max_wait
+    with replay.use_cassette(str(OURS / "derived_twitter_page2_usage_capped.yaml")):
+        result = collector(clock).collect(TWEEPY, {"since_id": "1"})
+
+    # It slept till the window's reset and asked again, twice (up to 30 minutes a brand), then said 'rate limited'.
+    assert clock.slept == []
+    assert len(result.mentions) == 10 and result.cursor["sweep"] == {"newest_id": NEWEST, "until_id": OLDEST}
+    assert result.error == (
+        "twitter: the app's monthly usage cap is used up (HTTP 429: Usage cap exceeded: Monthly product cap); X "
+        "serves no more posts until the cap resets with the app's billing month or its plan is raised in the "
+        "developer portal; each run asks once, resuming from the saved cursor")
+    assert result.retry is not None and result.retry.until is None and result.retry.delay is None
+
+
+def test_check_of_an_app_over_its_monthly_usage_cap_says_so_not_that_the_token_works(tmp_path):
+    cassette = yaml.safe_load((OURS / "derived_twitter_page2_usage_capped.yaml").read_text(encoding="utf-8"))
+    cassette["interactions"] = cassette["interactions"][1:]
+    capped = tmp_path / "capped.yaml"
+    capped.write_text(yaml.safe_dump(cassette), encoding="utf-8")
+
+    with replay.use_cassette(str(capped)), pytest.raises(HttpStatusError) as raised:
+        collector(FakeTime(1795003600 - 600)).probe(TWEEPY)
+    assert str(raised.value).startswith("twitter: the app's monthly usage cap is used up (HTTP 429: Usage cap")
+
+
 def test_a_later_page_cut_short_keeps_the_page_before_it_and_names_the_malformed_payload():
     result, _ = run(OURS / "derived_twitter_page2_truncated.yaml", {"since_id": "1"}, TWEEPY)
 

@@ -156,6 +156,9 @@ DELETED = {"value": "1578400000000000000", "detail": "Could not find tweet with 
 # lists the chain of ids, the first version's first.
 EDITED = {"id": str(int(PAGE["data"][2]["id"]) + (10 * 60 * 1000 << 22)), "text": PAGE["data"][2]["text"] + " (edited)"}
 EDITED["edit_history_tweet_ids"] = [PAGE["data"][2]["id"], EDITED["id"]]
+USAGE_CAPPED = {"account_id": "1", "product_name": "standard-basic", "title": "UsageCapExceeded", "period": "Monthly",
+                "scope": "Product", "detail": "Usage cap exceeded: Monthly product cap",
+                "type": "https://api.twitter.com/2/problems/usage-capped"}
 TWITTER = {
     "derived_twitter_page2_500_retry_after": (
         "interaction 0 as recorded (10 tweets and a next_token), then the same with status 500, an HTML body and "
@@ -193,6 +196,13 @@ TWITTER = {
         "interaction 0 as recorded, then the same listing its last 3 tweets again (duplicates) and, below them, one "
         "new tweet dated 2031-01-01, with no next_token",
         [TWEETS, edited(TWEETS, 200, "OK", {**LAST_PAGE, "data": LAST_PAGE["data"] + [FUTURE]})],
+    ),
+    "derived_twitter_page2_usage_capped": (
+        f"interaction 0 as recorded, then the same with status 429 and X's problem body for an app over its monthly "
+        f"cap (UsageCapExceeded, type usage-capped), its rate-limit window barely used (x-rate-limit-remaining 449, "
+        f"x-rate-limit-reset {RESET})",
+        [TWEETS, edited(TWEETS, 429, "Too Many Requests", USAGE_CAPPED,
+                        {"x-rate-limit-remaining": "449", "x-rate-limit-reset": RESET})],
     ),
     "derived_twitter_edited": (
         "interaction 0 with its body replaced by a page of one tweet, an edit of its third (a new id 10 minutes "
