@@ -79,6 +79,14 @@ class _StaleCursor(Exception):
     pass
 
 
+class _RefusedQuery(CollectorError):
+    """The API refused the search's query (HTTP 400), in its own words; `collect` and `probe` say what to fix."""
+
+    def __init__(self, text: str, said: str):
+        super().__init__(f"twitter: the API refused query {text!r}: {said}; fix the collector's query")
+        self.text, self.said = text, " ".join(said.split())
+
+
 class TwitterCollector:
     """Collects recent tweets for each brand; rate limits are waited out (bounded) or resumed next run."""
 
@@ -123,17 +131,34 @@ class TwitterCollector:
         """Tweets for `query` newer than the cursor's `since_id` (or the rest of an unfinished sweep)."""
         text = self.search_query(query)
         try:
-            return self._sweep(query.brand, text, cursor or {})
-        except _StaleCursor:
-            # Recent search only reaches 7 days back; a cursor older than that is refused, so start afresh.
-            log.warning("twitter: cursor of %s for %s is older than the 7-day search window; starting afresh",
-                        self.name, query.brand)
-            return self._sweep(query.brand, text, {})
+            try:
+                return self._sweep(query.brand, text, cursor or {})
+            except _StaleCursor:
+                # Recent search only reaches 7 days back; a cursor older than that is refused, so start afresh.
+                log.warning("twitter: cursor of %s for %s is older than the 7-day search window; starting afresh",
+                            self.name, query.brand)
+                return self._sweep(query.brand, text, {})
+        except _RefusedQuery as exc:
+            raise self._refused(query.brand, exc) from exc
+
+    def _refused(self, brand: str, exc: _RefusedQuery) -> CollectorError:
+        """What to fix for a query the API refused: the collector's `queries` entry, or the brand's keywords it was
+        built from (there is no query of the collector's to fix)."""
+        if brand in self._queries:
+            fix = f"fix it under the collector's `queries: {{{brand!r}: ...}}`"
+        else:
+            fix = (f"it is built from the keywords and exclusions of brand {brand}: fix them, or set a query under the "
+                   f"collector's `queries: {{{brand!r}: ...}}`")
+        who = SOURCE if self.name == SOURCE else f"{SOURCE} ({self.name})"
+        return CollectorError(f"{who}: the API refused the query for {brand}, {exc.text!r} "
+                              f"({exc.said}); {fix}")
 
     def probe(self, query: BrandQuery) -> None:
         """One page of the brand's search, of the fewest tweets the API serves: token, host and query all accepted."""
         try:
             self._request(self.search_query(query), None, None, None, page_size=MIN_PAGE_SIZE)
+        except _RefusedQuery as exc:
+            raise self._refused(query.brand, exc) from exc
         except tweepy.TooManyRequests as exc:
             if (cap := _usage_cap(exc)) is not None:
                 raise cap from exc
@@ -214,7 +239,7 @@ class TwitterCollector:
         except tweepy.BadRequest as exc:
             if any(key in str(m) for m in exc.api_messages for key in ("since_id", "until_id") if params.get(key)):
                 raise _StaleCursor() from exc
-            raise CollectorError(f"twitter: the API refused query {text!r}: {exc}; fix the collector's query") from exc
+            raise _RefusedQuery(text, str(exc)) from exc
         except (tweepy.Unauthorized, tweepy.Forbidden) as exc:
             raise CollectorError(f"twitter: access denied ({exc}); check TWITTER_BEARER_TOKEN and the app's access level") from exc
         except tweepy.TwitterServerError as exc:

@@ -286,6 +286,28 @@ def test_check_of_an_app_over_its_monthly_usage_cap_says_so_not_that_the_token_w
     assert str(raised.value).startswith("twitter: the app's monthly usage cap is used up (HTTP 429: Usage cap")
 
 
+PARSE_ERROR = ("400 Bad Request There were errors processing your request: no viable alternative at input '(tweepy' "
+               "(at position 1)")
+
+
+def test_a_query_built_from_keywords_that_the_api_refuses_names_the_brand_and_what_to_fix_not_a_query_never_set():
+    with pytest.raises(CollectorError) as refused:
+        run(OURS / "derived_twitter_400_query.yaml", {"since_id": "1"}, TWEEPY, lang=None)
+    assert str(refused.value) == (
+        f"twitter: the API refused the query for Tweepy, 'tweepy -is:retweet' ({PARSE_ERROR}); it is built from the "
+        "keywords and exclusions of brand Tweepy: fix them, or set a query under the collector's `queries: {'Tweepy': "
+        "...}`")
+
+
+def test_a_configured_query_that_the_api_refuses_names_its_entry_under_queries_and_the_collector():
+    with replay.use_cassette(str(OURS / "derived_twitter_400_query.yaml")), pytest.raises(CollectorError) as refused:
+        TwitterCollector("twitter-x", tweepy.Client(bearer_token="test-token", return_type=dict),
+                         queries={"Tweepy": "(tweepy"}).probe(TWEEPY)
+    assert str(refused.value) == (
+        f"twitter (twitter-x): the API refused the query for Tweepy, '(tweepy' ({PARSE_ERROR}); fix it under the "
+        "collector's `queries: {'Tweepy': ...}`")
+
+
 def test_a_later_page_cut_short_keeps_the_page_before_it_and_names_the_malformed_payload():
     result, _ = run(OURS / "derived_twitter_page2_truncated.yaml", {"since_id": "1"}, TWEEPY)
 

@@ -159,6 +159,11 @@ EDITED["edit_history_tweet_ids"] = [PAGE["data"][2]["id"], EDITED["id"]]
 USAGE_CAPPED = {"account_id": "1", "product_name": "standard-basic", "title": "UsageCapExceeded", "period": "Monthly",
                 "scope": "Product", "detail": "Usage cap exceeded: Monthly product cap",
                 "type": "https://api.twitter.com/2/problems/usage-capped"}
+# X's answer to a query it cannot parse (an unclosed parenthesis).
+BAD_QUERY = {"errors": [{"parameters": {"query": ["(tweepy"]}, "message": "There were errors processing your request: "
+                         "no viable alternative at input '(tweepy' (at position 1)"}],
+             "title": "Invalid Request", "detail": "One or more parameters to your request was invalid.",
+             "type": "https://api.twitter.com/2/problems/invalid-request"}
 TWITTER = {
     "derived_twitter_page2_500_retry_after": (
         "interaction 0 as recorded (10 tweets and a next_token), then the same with status 500, an HTML body and "
@@ -203,6 +208,10 @@ TWITTER = {
         f"x-rate-limit-reset {RESET})",
         [TWEETS, edited(TWEETS, 429, "Too Many Requests", USAGE_CAPPED,
                         {"x-rate-limit-remaining": "449", "x-rate-limit-reset": RESET})],
+    ),
+    "derived_twitter_400_query": (
+        "interaction 0 with status 400 and X's problem body for a query it cannot parse",
+        [edited(TWEETS, 400, "Bad Request", BAD_QUERY)],
     ),
     "derived_twitter_edited": (
         "interaction 0 with its body replaced by a page of one tweet, an edit of its third (a new id 10 minutes "
