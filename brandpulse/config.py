@@ -679,10 +679,27 @@ def _location(error: dict[str, Any]) -> str:
     return ".".join(parts)
 
 
+# Where each collector takes its secrets from: a key named like one in its section is a secret pasted into the file.
+COLLECTOR_SECRETS = {"twitter": "TWITTER_BEARER_TOKEN", "reddit": "REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET",
+                     "mastodon": "MASTODON_ACCESS_TOKEN"}
+_SECRET_KEY = re.compile(r"token|secret|password|passwd|api_?key|bearer|client_id|credential", re.IGNORECASE)
+
+
+def _unknown_key(error: dict[str, Any]) -> str:
+    """'unknown key', and for a collector's key named like a secret, which variable brandpulse reads it from."""
+    loc = error["loc"]
+    kind = next((part for part in loc if isinstance(part, str) and part in COLLECTOR_SECRETS), None)
+    if loc[:1] != ("collectors",) or kind is None or not _SECRET_KEY.search(str(loc[-1])):
+        return "unknown key"
+    return (f"unknown key: secrets are never read from this file; remove it and set {COLLECTOR_SECRETS[kind]} in "
+            "the service's environment")
+
+
 def _describe(exc: ValidationError, path: Path) -> str:
     lines = [f"invalid configuration in {path}:"]
     for error in exc.errors():
-        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"].removeprefix("Value error, ")
+        unknown = error["type"] == "extra_forbidden"
+        message = _unknown_key(error) if unknown else error["msg"].removeprefix("Value error, ")
         # A check of the whole file (brands named across sections) names its key in its message.
         lines.append(f"  {_location(error)}: {message}" if _location(error) else f"  {message}")
     return "\n".join(lines)
