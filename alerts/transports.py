@@ -74,10 +74,11 @@ class SmtpTransport:
     def __init__(
         self, host: str, port: int, security: str, username: str | None, password: str | None,
         timeout: float = 30.0, ca_file: Path | None = None,
+        login_from: tuple[str, str] = ("BRANDPULSE_SMTP_USERNAME", "BRANDPULSE_SMTP_PASSWORD"),
     ):
         self.host, self.port, self.security = host, port, security
         self._username, self._password, self._timeout = username, password, timeout
-        self._ca_file = ca_file
+        self._ca_file, self._login_from = ca_file, login_from
 
     def _tls(self) -> ssl.SSLContext:
         # A private CA (ca_file) for servers with an in-house certificate; the system store otherwise.
@@ -123,7 +124,15 @@ class SmtpTransport:
         wants_login = isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code == 530 and not self._username
         return error(f"SMTP {self.host}:{self.port}: {type(exc).__name__}: {exc}"
                      + ("; the server asks for a login and none is set: set both variables (email.smtp.username_env, "
-                        "password_env)" if wants_login else ""))
+                        "password_env)" if wants_login else "") + self._login_hint(exc))
+
+    def _login_hint(self, exc: Exception) -> str:
+        # Names the variables, never their values: the operator fixes the login where it comes from.
+        if not isinstance(exc, smtplib.SMTPAuthenticationError):
+            return ""
+        user, password = self._login_from
+        return (f"; the server refused the login: check the user name in {user} and the password in {password} "
+                "(email.smtp.username_env, password_env)")
 
     def _leave(self, client: smtplib.SMTP) -> None:
         """Say QUIT and close. Its reply is no part of the delivery: a server that took the message and answers QUIT

@@ -204,6 +204,7 @@ def email_transport(config: Config, env: Mapping[str, str] = os.environ) -> File
     return SmtpTransport(
         smtp.host, smtp.port, smtp.security,
         credential(env, smtp.username_env), credential(env, smtp.password_env), smtp.timeout, smtp.ca_file,
+        (smtp.username_env, smtp.password_env),
     )
 
 

@@ -4,6 +4,7 @@ import shlex
 import socket
 import sqlite3
 import ssl
+import time
 from datetime import datetime, timedelta, timezone
 from email import policy
 
@@ -43,7 +44,9 @@ class Inbox:
 
 def _check_login(server, session, envelope, mechanism, auth_data):
     ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (USER.encode(), PASSWORD.encode())
-    return AuthResult(success=ok)
+    # Not handled: aiosmtpd answers 535 itself. handled=True (its default) sent no reply to a refused login, so
+    # smtplib waited out its timeout instead of hearing 535.
+    return AuthResult(success=ok, handled=False)
 
 
 def _free_port():
@@ -118,6 +121,29 @@ def test_email_is_delivered_over_tls_with_the_login_from_the_environment(tmp_pat
     assert (sender, recipients) == ("alerts@acme.test", ["support@acme.test"])
     assert email.message_from_bytes(content, policy=policy.default)["Subject"] == "Spike"
     assert _outbox(tmp_path)[0][:2] == ("sent", 1)
+
+
+def test_a_wrong_password_is_refused_at_once_with_535_naming_the_variables_not_the_password(tmp_path, monkeypatch,
+                                                                                         tls):
+    inbox, port = Inbox(), _free_port()
+    controller = _server(inbox, port, "starttls", tls)
+    try:
+        pipeline = _pipeline(tmp_path, monkeypatch, port, "starttls", tls)
+        monkeypatch.setenv("BRANDPULSE_SMTP_PASSWORD", "wrong-pw")
+        _queue(pipeline)
+        started = time.monotonic()
+        report = pipeline.deliver(NOW)
+        took = time.monotonic() - started
+    finally:
+        controller.stop()
+
+    # Was: no reply to the refused login, so smtplib waited out email.smtp.timeout (5 s here) and said it timed out.
+    assert took < 3 and report.failed == 1 and inbox.messages == []
+    status, attempts, _, error, _ = _outbox(tmp_path)[0]
+    assert (status, attempts) == ("pending", 1) and "SMTPAuthenticationError: (535" in error
+    assert error.endswith("the server refused the login: check the user name in BRANDPULSE_SMTP_USERNAME and the "
+                          "password in BRANDPULSE_SMTP_PASSWORD (email.smtp.username_env, password_env)")
+    assert "wrong-pw" not in error and PASSWORD not in error
 
 
 def test_the_date_is_in_utc_and_the_chart_is_shown_inline_not_as_an_attachment():
