@@ -679,27 +679,64 @@ def _location(error: dict[str, Any]) -> str:
     return ".".join(parts)
 
 
-# Where each collector takes its secrets from: a key named like one in its section is a secret pasted into the file.
+# Keys where a secret (or the login) was written instead of the variable that holds it, by section: the variable
+# and the key naming it. Their value is never quoted: it is the secret itself.
+_SMTP_LOGIN = {**dict.fromkeys(("password", "pass", "passwd", "secret", "token"), "password"),
+               **dict.fromkeys(("username", "user", "login"), "username")}
+_CHANNEL_SECRETS = frozenset({"url", "apprise_url", "webhook", "webhook_url", "token", "secret", "password"})
+_COLLECTOR_SECRETS = {
+    "twitter": {"token": "TWITTER_BEARER_TOKEN", "bearer_token": "TWITTER_BEARER_TOKEN"},
+    "reddit": {"client_id": "REDDIT_CLIENT_ID", "client_secret": "REDDIT_CLIENT_SECRET",
+               "secret": "REDDIT_CLIENT_SECRET", "user_agent": "REDDIT_USER_AGENT"},
+    "mastodon": {"token": "MASTODON_ACCESS_TOKEN", "access_token": "MASTODON_ACCESS_TOKEN"},
+}
+# Where each collector takes its secrets from, for any other key of its section named like a secret.
 COLLECTOR_SECRETS = {"twitter": "TWITTER_BEARER_TOKEN", "reddit": "REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET",
                      "mastodon": "MASTODON_ACCESS_TOKEN"}
 _SECRET_KEY = re.compile(r"token|secret|password|passwd|api_?key|bearer|client_id|credential", re.IGNORECASE)
+_NEVER_HERE = "never goes in the config file"
 
 
-def _unknown_key(error: dict[str, Any]) -> str:
-    """'unknown key', and for a collector's key named like a secret, which variable brandpulse reads it from."""
-    loc = error["loc"]
-    kind = next((part for part in loc if isinstance(part, str) and part in COLLECTOR_SECRETS), None)
-    if loc[:1] != ("collectors",) or kind is None or not _SECRET_KEY.search(str(loc[-1])):
-        return "unknown key"
-    return (f"unknown key: secrets are never read from this file; remove it and set {COLLECTOR_SECRETS[kind]} in "
-            "the service's environment")
+def _named(data: Any, *keys: Any) -> Any:
+    """The value at `keys` in the file's data, None where a level is missing or not a mapping or list."""
+    for key in keys:
+        try:
+            data = data[key]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
 
 
-def _describe(exc: ValidationError, path: Path) -> str:
+def _secret_hint(loc: tuple[Any, ...], data: Any) -> str:
+    """What to write instead of a secret typed under its own key (`password: ...` in email.smtp), or ''."""
+    *parent, key = loc
+    key = str(key).lower()
+    if parent == ["email", "smtp"] and key in _SMTP_LOGIN:
+        which = _SMTP_LOGIN[key]
+        given = _named(data, "email", "smtp", f"{which}_env")
+        variable = given if isinstance(given, str) else SmtpConfig.model_fields[f"{which}_env"].default
+        return (f": the SMTP {which.replace('username', 'user name')} {_NEVER_HERE}; delete this line and set it in "
+                f"the environment variable {variable} (or write {which}_env: NAME to read it from another one)")
+    if len(parent) == 2 and parent[0] == "channels" and key in _CHANNEL_SECRETS:
+        given = _named(data, *parent, "url_env")
+        variable = given if isinstance(given, str) else "SLACK_WEBHOOK_URL"
+        return (f": a channel's URL holds its token and {_NEVER_HERE}; delete this line, write url_env: {variable} "
+                "and set that environment variable to the apprise URL")
+    kind = str(parent[2]) if len(parent) == 3 and parent[0] == "collectors" else ""
+    if kind in COLLECTOR_SECRETS and (key in _COLLECTOR_SECRETS[kind] or _SECRET_KEY.search(key)):
+        variable = _COLLECTOR_SECRETS[kind].get(key, COLLECTOR_SECRETS[kind])
+        return (f": {kind}'s credentials {_NEVER_HERE}; delete this line and set the environment variable "
+                f"{variable}")
+    if parent == ["store"] and key == "password":
+        return f": the store's password {_NEVER_HERE}; delete this line and set PGPASSWORD (or BRANDPULSE_DB)"
+    return ""
+
+
+def _describe(exc: ValidationError, path: Path, data: Any = None) -> str:
     lines = [f"invalid configuration in {path}:"]
     for error in exc.errors():
-        unknown = error["type"] == "extra_forbidden"
-        message = _unknown_key(error) if unknown else error["msg"].removeprefix("Value error, ")
+        message = (f"unknown key{_secret_hint(error['loc'], data)}" if error["type"] == "extra_forbidden"
+                   else error["msg"].removeprefix("Value error, "))
         # A check of the whole file (brands named across sections) names its key in its message.
         lines.append(f"  {_location(error)}: {message}" if _location(error) else f"  {message}")
     return "\n".join(lines)
@@ -805,5 +842,5 @@ def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Confi
     try:
         config = Config.model_validate(data, context={"env": os.environ if env is None else env})
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, path)) from None
+        raise ConfigError(_describe(exc, path, data)) from None
     return _resolve(config, path.resolve().parent)

@@ -63,15 +63,16 @@ def test_unknown_collector_key_is_reported_with_its_location(tmp_path):
 
 @pytest.mark.parametrize("entry, variable", [
     ("{type: twitter, bearer_token: AAAA-pasted-5ecret}", "TWITTER_BEARER_TOKEN"),
-    ("{type: reddit, client_secret: AAAA-pasted-5ecret}", "REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET"),
+    ("{type: reddit, client_secret: AAAA-pasted-5ecret}", "REDDIT_CLIENT_SECRET"),
+    ("{type: reddit, api_key: AAAA-pasted-5ecret}", "REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET"),
     ("{type: mastodon, access_token: AAAA-pasted-5ecret}", "MASTODON_ACCESS_TOKEN"),
 ])
 def test_a_secret_written_in_a_collectors_section_names_the_variable_to_set_never_the_secret(tmp_path, entry, variable):
     with pytest.raises(ConfigError) as refused:
         config_with(tmp_path, f"  - {entry}\n")
     # It said 'unknown key' alone, leaving the operator to guess where brandpulse reads the token from.
-    assert f"unknown key: secrets are never read from this file; remove it and set {variable} in the service's " \
-           "environment" in str(refused.value)
+    assert f"unknown key: {entry.split(',')[0][7:]}'s credentials never go in the config file; delete this line and " \
+           f"set the environment variable {variable}" in str(refused.value)
     assert "AAAA-pasted-5ecret" not in str(refused.value)
 
 

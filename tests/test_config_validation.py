@@ -411,3 +411,31 @@ def test_an_app_store_id_written_as_a_number_is_read_as_its_digits(tmp_path):
 
     # Was: "collectors.0.app_id: Input should be a valid string", YAML reading the unquoted digits as a number.
     assert load_config(path).collectors[0].app_id == "1234567890"
+
+
+@pytest.mark.parametrize("section, line, hint", [
+    ("email:\n  sender: a@acme.test\n  smtp:\n    host: mail.acme.test\n", "    password: hunter2-S3CRET\n",
+     "email.smtp.password: unknown key: the SMTP password never goes in the config file; delete this line and set it "
+     "in the environment variable BRANDPULSE_SMTP_PASSWORD (or write password_env: NAME to read it from another one)"),
+    ("email:\n  smtp:\n    host: mail.acme.test\n    password_env: MAIL_PW\n", "    token: hunter2-S3CRET\n",
+     "email.smtp.token: unknown key: the SMTP password never goes in the config file; delete this line and set it in "
+     "the environment variable MAIL_PW (or write password_env: NAME to read it from another one)"),
+    ("channels:\n  - name: support\n", "    url: https://hooks.slack.com/services/T0/B0/hunter2-S3CRET\n",
+     "channels.0.url: unknown key: a channel's URL holds its token and never goes in the config file; delete this "
+     "line, write url_env: SLACK_WEBHOOK_URL and set that environment variable to the apprise URL"),
+    ("channels:\n  - name: support\n    url_env: SUPPORT_CHAT\n", "    token: hunter2-S3CRET\n",
+     "channels.0.token: unknown key: a channel's URL holds its token and never goes in the config file; delete this "
+     "line, write url_env: SUPPORT_CHAT and set that environment variable to the apprise URL"),
+    ("collectors:\n  - type: twitter\n", "    bearer_token: hunter2-S3CRET\n",
+     "collectors.0.bearer_token: unknown key: twitter's credentials never go in the config file; delete this line and "
+     "set the environment variable TWITTER_BEARER_TOKEN"),
+])
+def test_a_secret_written_in_the_config_says_which_variable_to_set_and_never_quotes_it(tmp_path, invoke, section,
+                                                                                       line, hint):
+    path = write_config(tmp_path / "c.yaml", MINIMAL + section + line)
+
+    result = invoke("--config", path, "status")
+
+    # Was: 'email.smtp.password: unknown key', saying nothing of password_env or the variable to set.
+    assert result.exit_code == 2 and hint in result.output, result.output
+    assert "hunter2" not in result.output and "S3CRET" not in result.output
