@@ -69,6 +69,22 @@ def test_send_routes_the_digest_to_the_brands_marketing_recipients_with_an_inlin
     assert "Net sentiment: +30 (-30 vs previous day); 7-day average +60" in message.get_body(("plain",)).get_content()
 
 
+def test_send_without_a_date_sends_yesterdays_digest_in_the_configured_zone(tmp_path, invoke, monkeypatch):
+    config = _setup(tmp_path, invoke)
+    # 23:30 UTC on 10 Mar is 00:30 on 11 Mar in Paris: yesterday there is 10 Mar, in UTC 9 Mar.
+    monkeypatch.setattr("brandpulse.commands.digest._now", lambda: datetime(2026, 3, 10, 23, 30, tzinfo=timezone.utc))
+
+    result = invoke("--config", config, "digest", "--send")
+
+    # Was: "Error: Missing option '--date'", exit code 2.
+    assert result.exit_code == 0, result.output
+    assert "note: no --date: the digest of 2026-03-10, yesterday in Europe/Paris" in result.output
+    (eml,) = (tmp_path / "outbox").glob("*.eml")
+    message = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
+    assert message["Subject"] == "[brandpulse] Daily digest 2026-03-10 (Europe/Paris): Acme"
+    assert "Net sentiment: +30 (-30 vs previous day); 7-day average +60" in message.get_body(("plain",)).get_content()
+
+
 def test_send_while_the_service_runs_only_queues_so_that_one_process_delivers(tmp_path, invoke):
     from brandpulse.store.lock import ServiceLock
 

@@ -19,8 +19,14 @@ FORMATS = ("json", "html", "text")
 EARLIEST_YEAR = 1900
 
 
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 @click.command("digest")
-@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="The day, in the digest's time zone.")
+@click.option("--date", "day", default=None, type=click.DateTime(["%Y-%m-%d"]),
+              help="The day, in the digest's time zone (digest.timezone); default: yesterday there, the day the "
+              "scheduled digest covers.")
 @click.option("--brand", default=None, help="Only this configured brand (share of voice still compares them all).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="Print the digest in this format (default text); with --preview, the file's format (default html).")
@@ -29,22 +35,25 @@ EARLIEST_YEAR = 1900
 @click.option("--send", is_flag=True, help="Queue the digest in the outbox and deliver it now (again if already sent); "
               "while the service runs, it delivers it.")
 @pass_app
-def digest_command(app: AppContext, day: datetime, brand: str | None, fmt: str | None, preview: Path | None,
+def digest_command(app: AppContext, day: datetime | None, brand: str | None, fmt: str | None, preview: Path | None,
                    send: bool) -> None:
     """Build the daily digest of DATE: print it (--format json|html|text), write it (--preview FILE), or email it
     to the marketing recipients (--send)."""
     from brandpulse import digesting
 
     brands = selected_brands([b.name for b in app.config.brands], brand)
-    the_day: date = day.date()
     if preview and send:
         raise click.UsageError("--preview writes the digest to a file and sends nothing; give one of --preview, --send")
-    _check_day(the_day, app.config.digest.timezone, send)
+    zone, now = app.config.digest.timezone, _now()
+    the_day: date = day.date() if day else digesting.previous_day(now, zone)
+    if day is None:  # on stderr: a digest printed to stdout stays as it is
+        click.echo(f"note: no --date: the digest of {the_day.isoformat()}, yesterday in {zone}", err=True)
+    _check_day(the_day, zone, send, now)
     with domain_errors():
         # Only reading unless it sends: an analyst's SELECT-only role on PostgreSQL may print a digest.
         with app.pipeline.session() if send else closing(open_db(app.db_path, read_only=True)) as db:
             if preview or not send:
-                doc = digesting.build(app.config, db, the_day, brands, datetime.now(timezone.utc))
+                doc = digesting.build(app.config, db, the_day, brands, now)
             if preview:
                 with _preview_file(preview) as out:
                     out.write(digesting.render(doc, fmt or "html"))
@@ -52,18 +61,17 @@ def digest_command(app: AppContext, day: datetime, brand: str | None, fmt: str |
             elif not send:
                 click.echo(digesting.render(doc, fmt or "text"), nl=False)
             if send:
-                now = datetime.now(timezone.utc)
                 queued = digesting.queue(app.config, db, the_day, brands, now, again=True,
                                          channels=app.pipeline.channels)
         if send:
             _deliver(app, queued, brands)
 
 
-def _check_day(day: date, zone: str, send: bool) -> None:
+def _check_day(day: date, zone: str, send: bool, now: datetime) -> None:
     """A day in the future is a usage error; today is not over, so its digest counts only the mentions so far."""
     from brandpulse import digesting
 
-    today = digesting.today(datetime.now(timezone.utc), zone)
+    today = digesting.today(now, zone)
     if day > today:
         raise click.BadParameter(f"{day.isoformat()} is in the future in {zone} (today is {today.isoformat()})",
                                  param_hint="'--date'")
@@ -97,7 +105,7 @@ def _deliver(app: AppContext, queued: list[str], brands: list[str]) -> None:
         # On SQLite only one process may send from the outbox, or an email could go out twice.
         with service_lock(app.db_path):
             # A deliver run like the deliver job's: `status` shows when it ran and what failed.
-            report = run_recorded(app.pipeline.record_job_run, ["deliver"], app.pipeline.deliver)
+            report = run_recorded(app.pipeline.record_job_run, ["deliver"], app.pipeline.deliver, _now)
     except StoreLocked:
         click.echo(f"digest queued for {', '.join(queued)}; the running service delivers it")
         return
