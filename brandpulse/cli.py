@@ -19,7 +19,7 @@ from brandpulse.errors import domain_errors
 from brandpulse.logging_setup import setup_logging
 from brandpulse.scheduler import JOB_KINDS, run_recorded
 from brandpulse.store.backend import label
-from brandpulse.summary import print_run_summary, shared_note, undelivered
+from brandpulse.summary import print_run_summary, shared_note, still_retrying, undelivered
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +113,7 @@ def run(app: AppContext, once: bool, only: tuple[str, ...]) -> None:
         fired = _timed(pipeline, ["alerts"], pipeline.evaluate_alerts) if "alerts" in kinds else []
         delivered = _timed(pipeline, ["deliver"], pipeline.deliver) if "deliver" in kinds else DeliveryReport()
         print_run_summary(pipeline, collected, classified, fired, delivered)
+        retrying = "" if delivered.failed else _retrying(pipeline, kinds)
         if unclassified is not None:
             raise unclassified  # inside domain_errors: printed as an error, exit code 1
         if "classify" in kinds and (stale := pipeline.count_stale(None)):
@@ -125,9 +126,15 @@ def run(app: AppContext, once: bool, only: tuple[str, ...]) -> None:
     # pass as a quiet success. The rest of the run (classify, alerts, deliveries) was done by now.
     problems = [f"{len(collected.failures)} collector run(s) failed: {', '.join(collected.failures)} (why: above)"
                 if collected.failures else "",
-                undelivered(delivered) if delivered.failed else ""]
+                undelivered(delivered) if delivered.failed else retrying]
     if any(problems):
         raise click.ClickException("; ".join(problem for problem in problems if problem))
+
+
+def _retrying(pipeline, kinds) -> str:
+    """Messages that failed before and wait out their backoff: this run attempted none of them, and exiting 0 let a
+    cron job miss an outage that lasts, only the runs that attempted them exiting 1."""
+    return still_retrying(pipeline) if "deliver" in kinds else ""
 
 
 def _classify_once(pipeline) -> tuple[int, Exception | None]:

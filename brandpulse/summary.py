@@ -82,3 +82,19 @@ def undelivered(delivered: DeliveryReport) -> str:
                      "`brandpulse outbox list` shows them, `brandpulse outbox retry ID...` queues them again once "
                      "what failed is fixed")
     return f"{delivered.failed + delivered.held} message(s) not delivered ({error}); " + ", ".join(fates)
+
+
+def still_retrying(pipeline: Pipeline) -> str:
+    """The messages waiting out a backoff after a failed attempt, which a deliver run inside it did not try, or '':
+    the outage goes on, and `run --once` from cron fails on each run until they are sent or given up."""
+    with pipeline.session() as db:
+        retrying = store_outbox.retrying(db)
+    if not retrying:
+        return ""
+    count = sum(waiting["waiting"] for waiting in retrying.values())
+    channels = "; ".join(f"{channel}: {waiting['waiting']}, the next at {waiting['next_at']}, last error: "
+                         f"{excerpt(mask(waiting['last_error'] or '', secret_values()), 160)}"
+                         for channel, waiting in retrying.items())
+    return (f"{count} message(s) wait for a retry after a failed attempt, delivery not yet recovered ({channels}); "
+            "`brandpulse status` shows them, `brandpulse outbox retry --all` sends them at the next delivery once "
+            "what failed is fixed")

@@ -475,6 +475,33 @@ def test_status_says_why_an_email_waits_for_a_retry_which_outbox_list_does_not_s
 
 
 
+def test_run_once_fails_while_an_email_waits_out_its_backoff_and_passes_once_it_is_sent(tmp_path, monkeypatch, tls,
+                                                                                        invoke):
+    pipeline, item_id, failed, inbox, port = _outage(tmp_path, monkeypatch, tls)
+    run_once = ("--config", tmp_path / "config.yaml", "--db", tmp_path / "brandpulse.db", "run", "--once", "--only",
+                "deliver")
+    monkeypatch.setattr("brandpulse.cli._now", lambda: NOW + timedelta(seconds=30))  # inside the 60 s backoff
+    waiting = invoke(*run_once)
+    monkeypatch.setattr("brandpulse.cli._now", lambda: NOW + timedelta(minutes=2))
+    controller = _server(inbox, port, "starttls", tls)
+    try:
+        sent = invoke(*run_once)
+    finally:
+        controller.stop()
+
+    # Was: exit code 0 and '0 failed; 1 waiting to be sent', so cron heard of the outage only from the runs that
+    # happened to attempt the email.
+    last = waiting.output.rstrip().splitlines()[-1]
+    assert failed.failed == 1 and waiting.exit_code == 1 and "0 failed; 1 waiting to be sent" in waiting.output
+    assert last.startswith("Error: 1 message(s) wait for a retry after a failed attempt, delivery not yet recovered "
+                           f"(email: 1, the next at 2026-03-09T09:01:00Z, last error: SMTP 127.0.0.1:{port}: "
+                           "ConnectionRefusedError")
+    assert last.endswith("`brandpulse status` shows them, `brandpulse outbox retry --all` sends them at the next "
+                         "delivery once what failed is fixed")
+    assert sent.exit_code == 0, sent.output
+    assert len(inbox.messages) == 1 and _outbox(tmp_path)[0][:2] == ("sent", 2)
+
+
 def test_outbox_retry_sends_an_email_waiting_for_its_backoff_at_the_next_delivery(tmp_path, monkeypatch, tls, invoke):
     pipeline, item_id, failed, inbox, port = _outage(tmp_path, monkeypatch, tls)
     monkeypatch.setattr("brandpulse.commands.outbox._now", lambda: NOW + timedelta(seconds=20))
