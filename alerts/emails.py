@@ -229,6 +229,16 @@ def to_answer_line(details: Mapping[str, Any]) -> str:
     return f"{detractors + passive} = {_plural(detractors, 'detractor mention')} ({inner}) + {other}"
 
 
+def unlisted_line(details: Mapping[str, Any]) -> str | None:
+    """The posts still to answer that an alert's email lists in no group (past its first TOP_GROUPS), or None."""
+    unlisted = details.get("unlisted") or {}
+    if not unlisted.get("posts"):
+        return None
+    groups = unlisted.get("groups")
+    return (f"{_plural(unlisted['posts'], 'more post')} to answer, in "
+            + (_plural(groups, "more group") if groups else "more groups") + " of near-duplicates not listed here")
+
+
 def day_to_answer(brand: Mapping[str, Any]) -> str:
     """A digest brand's posts to answer worded as an alert's (`to_answer_line`): `0 of them complaints, 5 not known:
     ...` where labels were imported without a complaint probability, not a bare 0."""
@@ -344,6 +354,7 @@ def alert_email(
                "answered": alert.details.get("answered", 0),
                "storm_start": f"{on_clock(storm_start(alert), zone):%Y-%m-%d %H:%M} {zone}",
                "to_answer": to_answer_line(alert.details) if "complaints" in alert.details else None,
+               "unlisted": unlisted_line(alert.details),
                "unscored_query": unscored_query(alert, zone) if alert.kind == "spike" else None}
     name = "unscored" if unscored else "alert"
     return build_message(

@@ -8,23 +8,27 @@ from typing import Any
 
 from brandpulse.alerts.background import bundled_background, in_background_language
 from brandpulse.alerts.complaints_first import complaint_figures, complaints_first, flagged, is_complaint
-from brandpulse.alerts.neardup import SIMILAR_IDS, largest_groups
+from brandpulse.alerts.neardup import GROUPS_COUNTED, SIMILAR_IDS, largest_groups
 from brandpulse.alerts.themes import theme_terms, themes
 
 TOP_THEMES = 5
+# Groups of posts to answer an alert lists (its email; the chat message shows its first few): support works from the
+# email, and 5 left 6 of 18 posts of the demo's storm out of it. The rest is counted (`unlisted`), with its command.
+TOP_GROUPS = 20
 # A storm's themes changed when its three leading terms are no longer the same set.
 COMPARED_THEMES = 3
 
 
 def spike_evidence(
     window: Sequence[Mapping[str, Any]], baseline_texts: Sequence[str], keywords: Iterable[str],
-    complaint_threshold: float, top: int = 5, answered: int | None = None,
+    complaint_threshold: float, top: int = TOP_GROUPS, answered: int | None = None,
 ) -> dict[str, Any]:
     """`themes` (top 5 JSON objects), `detractors`, `complaints` and how many of those are not detractors
     (`passive_complaints`), how many detractors have no complaint probability (`complaint_unknown`), how many
     posts to answer were marked answered (`answered`), and `top_mentions` (one per near-duplicate group of the posts
     still to answer, with `similar`, the ids of up to 10 of them, `similar_ids`, `is_complaint` and `complaints`:
-    how many of its group are) of a window.
+    how many of its group are; the `top` first groups) of a window, and `unlisted`: the `posts` still to answer in
+    no group listed, and how many `groups` they make (None past GROUPS_COUNTED in all).
 
     `window` is the window's posts to answer (text, score, complaint, category, lang, ...): its detractor mentions
     and its other complaints (a 4-star review the head reads as one is passive, yet it needs an answer and `stats`
@@ -40,12 +44,16 @@ def spike_evidence(
     # Among complaint (or other) groups of one size, the most negative first.
     # Nobody marked them: the mark (None) is left out of what the alert stores.
     still_open = [{k: v for k, v in m.items() if k != "answered_by"} for m in window if not m.get("answered_by")]
-    largest = largest_groups(complaints_first(still_open, complaint_threshold), top,
-                             lambda group: is_complaint(group, complaint_threshold), ids=SIMILAR_IDS,
-                             complaints=lambda m: is_complaint(m, complaint_threshold))
+    groups = largest_groups(complaints_first(still_open, complaint_threshold), GROUPS_COUNTED,
+                            lambda group: is_complaint(group, complaint_threshold), ids=SIMILAR_IDS,
+                            complaints=lambda m: is_complaint(m, complaint_threshold))
+    largest = groups[:top]
+    # Past GROUPS_COUNTED groups the later ones are not told apart: their number is not known (None).
+    unlisted = {"posts": len(still_open) - sum(1 + group["similar"] for group in largest),
+                "groups": len(groups) - len(largest) if len(groups) < GROUPS_COUNTED else None}
     return {"themes": [t.as_dict() for t in found], **complaint_figures(window, complaint_threshold),
             "answered": len(window) - len(still_open) if answered is None else answered,
-            "top_mentions": flagged(largest, complaint_threshold)}
+            "top_mentions": flagged(largest, complaint_threshold), "unlisted": unlisted}
 
 
 def themes_change(previous: Sequence[str], current: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

@@ -84,3 +84,31 @@ def test_a_spike_email_says_what_the_storm_is_about_before_its_figures_and_keeps
     assert "<b>About:</b> " + about.removeprefix("About: ") in html
     for body in (text, html):
         assert body.index("Top posts still to answer") < body.index("Guards passed") < body.index("Alert #1;")
+
+
+def test_the_email_lists_twenty_groups_to_answer_and_counts_the_rest_while_the_chat_message_keeps_three():
+    from brandpulse.alerts.chat import spike_chat
+    from brandpulse.alerts.evidence import spike_evidence
+
+    def post(n, text):
+        return {"id": n, "text": text, "score": -80, "complaint": 0.9, "category": "detractor", "lang": "en",
+                "source": "twitter", "author": f"user{n}", "url": None}
+
+    flood = [post(100 + n, f"acme charged me twice for my order {n}, refund now please") for n in range(5)]
+    # 24 posts, each its own group: no two share a word but the brand's (digits are no words to the grouping).
+    alone = [post(n, "acme " + " ".join(f"w{chr(97 + n)}x{chr(97 + k)}" for k in range(8))) for n in range(1, 25)]
+    alert = _storm_of(300)
+    alert = replace(alert, details={**alert.details, **spike_evidence([*flood, *alone], [], ["acme"], 0.5)})
+    message = alert_email(alert, "bp@example.com", ["support@example.com"], alert.details["top_mentions"], None, 1)
+    text, html = (message.get_body((kind,)).get_content() for kind in ("plain", "html"))
+    chat = spike_chat(alert, 1).body
+
+    # Was: the first 5 groups (9 of the 29 posts to answer) and no word of the others but the query's.
+    listed = [f"#{n} [twitter] user{n} (complaint)" for n in range(1, 20)]
+    assert "#100 [twitter] user100 (all 5 complaints)" in text and all(f"{line}: " in text for line in listed)
+    assert "#20 [twitter]" not in text and text.count("\n- #") == 20
+    summary = ("... and 5 more posts to answer, in 5 more groups of near-duplicates not listed here: the command "
+               "below lists them all.")
+    assert f"{summary}\nEvery post to answer since the storm began" in text
+    assert html.count("<li dir=\"auto\">") == 20 and f"<p>{summary}</p>" in html and "<code>#19</code>" in html
+    assert "3. #2 twitter user2" in chat and "4. " not in chat and "more posts to answer" not in chat
