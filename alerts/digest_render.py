@@ -8,7 +8,8 @@ from datetime import date
 from email.message import EmailMessage
 from typing import Any
 
-from brandpulse.alerts.emails import ANSWERED_HOW, UNSCORED_WHY, build_message, new_cid, render, so_far
+from brandpulse.alerts.emails import (ANSWERED_HOW, UNSCORED_WHY, build_message, new_cid, render, signed, signed_change,
+                                      so_far)
 
 
 def digest_subject(doc: Mapping[str, Any]) -> str:
@@ -47,9 +48,24 @@ def _charts(doc: Mapping[str, Any], source: Callable[[bytes], str]) -> dict[str,
             "share": source(share) if share else None}
 
 
+def net_compared(brand: Mapping[str, Any]) -> str:
+    """What the text digest says after a brand's net score: ` (-22 vs previous day, -4 vs 7-day average +25)`, each
+    change where both scores exist. It gave the 7-day average bare, so a reader had to subtract to see the day's
+    score against the week's, which the HTML and the JSON give."""
+    now, day, week = brand["net_score"], brand.get("net_score_previous_day"), brand.get("net_score_7d_average")
+    changes = []
+    if now is not None and day is not None:
+        changes.append(f"{signed_change(now, day)} vs previous day")
+    if week is not None:
+        changes.append(f"{signed_change(now, week)} vs 7-day average {signed(week)}" if now is not None
+                       else f"7-day average {signed(week)}")
+    return f" ({', '.join(changes)})" if changes else ""
+
+
 def digest_text(doc: Mapping[str, Any]) -> str:
     """The digest as plain text."""
-    return render("digest.txt", {"doc": doc, "unscored_why": UNSCORED_WHY, "answered_how": ANSWERED_HOW})
+    return render("digest.txt", {"doc": doc, "unscored_why": UNSCORED_WHY, "answered_how": ANSWERED_HOW,
+                                 "net_compared": net_compared})
 
 
 def digest_html(doc: Mapping[str, Any], source: Callable[[bytes], str]) -> str:

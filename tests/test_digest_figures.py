@@ -83,7 +83,7 @@ def test_the_emailed_digest_shows_a_change_that_agrees_with_the_two_scores_it_sh
 
     (message,) = inbox.messages
     # +33 against +67 is -34, not the -33 of the unrounded difference.
-    assert "Net sentiment: +33 (-34 vs previous day); 7-day average +67" in message.get_body(("plain",)).get_content()
+    assert "Net sentiment: +33 (-34 vs previous day, -34 vs 7-day average +67)" in message.get_body(("plain",)).get_content()
     assert "-34 vs previous day<br>-34 vs 7-day average (+67)" in message.get_body(("html",)).get_content()
 
 
@@ -181,7 +181,7 @@ def test_the_7_day_average_weighs_a_quiet_day_by_its_mentions(tmp_path, invoke):
     # (36 - 1) / 61 mentions; the mean of the daily scores, (6 x 60 - 100) / 7, said +37.1.
     assert acme["net_score_7d_average"] == 57.4 and acme["net_score_change"]["7d_average"] == 2.6
     text = invoke("--config", config, "digest", "--date", DAY).stdout
-    assert "Net sentiment: +60 (+160 vs previous day); 7-day average +57" in text
+    assert "Net sentiment: +60 (+160 vs previous day, +3 vs 7-day average +57)" in text
 
 
 def _drawn(monkeypatch, draw):
@@ -241,6 +241,23 @@ def test_a_net_score_of_100_is_drawn_inside_the_trend_chart_not_on_its_frame(mon
 
     low, high = figures[0].axes[1].get_ylim()
     assert low < -100 and high > 100  # before: exactly -100..100, the markers cut in half by the frame
+
+
+def test_the_text_digest_gives_the_net_scores_change_against_the_7_day_average_as_the_html_does(tmp_path, invoke):
+    # 4-8 Mar: 2 promoters a day (+100); 9 Mar: nothing; 10 Mar: 1 promoter, 1 detractor (+0).
+    config = _config(tmp_path)
+    days = {f"2026-03-{d:02d}": ("positive", "positive") for d in range(4, 9)} | {DAY: ("positive", "negative")}
+    _ingest(tmp_path, invoke, config, [_line(n, "Acme", day, label).replace('"id": "t', f'"id": "{day}-')
+                                       for day, labels in days.items() for n, label in enumerate(labels)])
+
+    text = invoke("--config", config, "digest", "--date", DAY).stdout
+    html = invoke("--config", config, "digest", "--date", DAY, "--format", "html").stdout
+
+    # Before: 'Net sentiment: +0; 7-day average +100', the -100 left to the reader (the HTML gave it).
+    assert "Net sentiment: +0 (-100 vs 7-day average +100)" in text
+    assert "n/a vs previous day<br>-100 vs 7-day average (+100)" in html
+    # The day before has no score: the text says nothing of it, the 7-day average stays.
+    assert "Net sentiment: n/a (7-day average +100)" in invoke("--config", config, "digest", "--date", "2026-03-09").stdout
 
 
 def test_a_day_of_only_unscored_mentions_is_not_called_a_day_without_mentions(tmp_path, invoke):
