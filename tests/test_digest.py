@@ -66,7 +66,8 @@ def test_send_routes_the_digest_to_the_brands_marketing_recipients_with_an_inlin
     assert message["Subject"] == "[brandpulse] Daily digest 2026-03-10 (Europe/Paris): Acme"
     (image,) = [p for p in message.walk() if p.get_content_type() == "image/png"]
     assert f'cid:{image["Content-ID"].strip("<>")}' in message.get_body(("html",)).get_content()
-    assert "Net sentiment: +30 (-30 vs previous day, -30 vs 7-day average +60)" in message.get_body(("plain",)).get_content()
+    plain = message.get_body(("plain",)).get_content()
+    assert "Net sentiment: +30 (-30 vs previous day, -30 vs 7-day average +60)" in plain
 
 
 def test_send_without_a_date_sends_yesterdays_digest_in_the_configured_zone(tmp_path, invoke, monkeypatch):
