@@ -41,6 +41,7 @@ class BrandDigest:
     passive_complaints: int = 0  # of those, the ones no detractor (a 4-star review's): to answer all the same
     complaint_unknown: int = 0  # detractors without a complaint probability (imported labels): to answer, as every one
     unclassified: int = 0  # posted that day but not read by the classifier yet: in no figure of the digest
+    tracked_days: int = AVERAGE_DAYS  # of the 7 days before, those the brand was followed all day (latest ones)
 
     @property
     def volume(self) -> int:
@@ -68,6 +69,18 @@ class BrandDigest:
         return net_score(week)
 
     @property
+    def volume_previous_day(self) -> int | None:
+        """Mentions of the day before, None when the brand was not followed yet (no day to compare with)."""
+        return sum(self.trend[-2][1].values()) if self.tracked_days and len(self.trend) >= 2 else None
+
+    @property
+    def volume_7d_average(self) -> float | None:
+        """Mentions a day over the 7 days before, or over those of them the brand was followed all day: a brand
+        added two days ago had five days of no mention in its average, its volume read as five times its usual."""
+        days = self.trend[:-1][-min(self.tracked_days, AVERAGE_DAYS):] if self.tracked_days else []
+        return sum(sum(counts.values()) for _, counts in days) / len(days) if days else None
+
+    @property
     def change(self) -> float | None:
         """Net score change against the previous day, in points: the difference of the two scores as shown (rounded to
         0.1), so that 19.8 against 27.9 reads -8.1, not the -8.2 of the unrounded 19.77 and 27.94."""
@@ -77,6 +90,11 @@ class BrandDigest:
     def change_7d(self) -> float | None:
         """Net score change against the 7-day average, in points (of the two as shown, as `change`)."""
         return _minus(_round(self.nss), _round(self.nss_7d_average))
+
+
+def percent_change(now: float, then: float | None) -> float | None:
+    """The change from `then` to `now` in % of `then`, rounded to 0.1; None without `then` or from 0."""
+    return None if not then else _round(100.0 * (now - then) / then)
 
 
 def _minus(a: float | None, b: float | None) -> float | None:
@@ -125,11 +143,12 @@ def brand_digest(
     brand: str, day: date, mentions: Sequence[Mapping[str, Any]], trend: Sequence[tuple[date, Mapping[str, int]]],
     baseline_texts: Sequence[str], keywords: Sequence[str], alerts: Sequence[Mapping[str, Any]] = (),
     top: int = 3, terms: int = 5, *, complaint_threshold: float, unclassified: int = 0,
+    tracked_days: int = AVERAGE_DAYS,
 ) -> BrandDigest:
     """The digest of `brand` for `day` from its classified mentions, the category counts of the days before
     (oldest first) and the texts of its detractor mentions of the `BASELINE_DAYS` before. A mention is a complaint
     from `complaint_threshold` on (`alerts.complaints_first`); the top negative mentions say which are
-    (`is_complaint`)."""
+    (`is_complaint`). `tracked_days`: how many of the 7 days before the brand was followed all day."""
     counts = category_counts(mentions)
     negative = [m for m in mentions if m["category"] == "detractor"]
     found = themes([m["text"] or "" for m in negative], baseline_texts, [brand, *keywords], terms, bundled_background(),
@@ -140,7 +159,7 @@ def brand_digest(
         top_positive=top_grouped(mentions, "promoter", top),
         top_negative=flagged(top_grouped(mentions, "detractor", top, complaint_threshold), complaint_threshold),
         sources=by_source(mentions), alerts=[alert_summary(a) for a in alerts],
-        unclassified=unclassified, **_complaints(mentions, complaint_threshold),
+        unclassified=unclassified, tracked_days=tracked_days, **_complaints(mentions, complaint_threshold),
     )
 
 
@@ -214,7 +233,11 @@ def _round(value: float | None) -> float | None:
 def brand_json(d: BrandDigest) -> dict[str, Any]:
     """One brand's part of the digest JSON (the shape documented in the README)."""
     return {
-        "brand": d.brand, "volume": d.volume, "categories": dict(d.counts), "complaints": d.complaints,
+        "brand": d.brand, "volume": d.volume, "volume_previous_day": d.volume_previous_day,
+        "volume_7d_average": _round(d.volume_7d_average), "volume_7d_days": min(d.tracked_days, AVERAGE_DAYS),
+        "volume_change": {"previous_day": percent_change(d.volume, d.volume_previous_day),
+                          "7d_average": percent_change(d.volume, d.volume_7d_average)},
+        "categories": dict(d.counts), "complaints": d.complaints,
         "passive_complaints": d.passive_complaints, "complaint_unknown": d.complaint_unknown,
         # What `query --to-answer` lists for the day: every detractor and the other complaints.
         "to_answer": d.counts.get("detractor", 0) + d.passive_complaints, "unclassified": d.unclassified,

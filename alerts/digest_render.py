@@ -8,6 +8,7 @@ from datetime import date
 from email.message import EmailMessage
 from typing import Any
 
+from brandpulse.alerts.digest import AVERAGE_DAYS
 from brandpulse.alerts.emails import (ANSWERED_HOW, UNSCORED_WHY, build_message, new_cid, render, signed, signed_change,
                                       so_far)
 
@@ -62,16 +63,34 @@ def net_compared(brand: Mapping[str, Any]) -> str:
     return f" ({', '.join(changes)})" if changes else ""
 
 
+def volume_compared(brand: Mapping[str, Any]) -> list[str]:
+    """A brand's mentions against the day before and the 7-day average: `+20 % vs previous day (20)`, `+53 % vs 7-day
+    average (15.7 a day)` (`3-day average` over the 3 days a brand added since was followed); none for a brand not
+    followed before the day (or a digest built before they were given)."""
+    change, shown = brand.get("volume_change") or {}, []
+    if brand.get("volume_previous_day") is not None:
+        shown.append(f"{_percent_change(change.get('previous_day'))} vs previous day ({brand['volume_previous_day']})")
+    if brand.get("volume_7d_average") is not None:
+        days = brand.get("volume_7d_days", AVERAGE_DAYS)
+        shown.append(f"{_percent_change(change.get('7d_average'))} vs {days}-day average "
+                     f"({brand['volume_7d_average']:g} a day)")
+    return shown
+
+
+def _percent_change(value: float | None) -> str:
+    return "n/a" if value is None else f"{signed(value)} %"
+
+
 def digest_text(doc: Mapping[str, Any]) -> str:
     """The digest as plain text."""
     return render("digest.txt", {"doc": doc, "unscored_why": UNSCORED_WHY, "answered_how": ANSWERED_HOW,
-                                 "net_compared": net_compared})
+                                 "net_compared": net_compared, "volume_compared": volume_compared})
 
 
 def digest_html(doc: Mapping[str, Any], source: Callable[[bytes], str]) -> str:
     """The digest as HTML; `source` turns each chart's PNG into the image's `src`."""
     return render("digest.html", {"doc": doc, "charts": _charts(doc, source), "unscored_why": UNSCORED_WHY,
-                                  "answered_how": ANSWERED_HOW})
+                                  "answered_how": ANSWERED_HOW, "volume_compared": volume_compared})
 
 
 def data_uri(png: bytes) -> str:

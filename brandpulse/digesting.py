@@ -57,7 +57,16 @@ def _brand_digest(config: Config, db: Any, brand: BrandConfig, day: date) -> ale
         store_digest.alerts_between(db, brand.name, start, end), settings.top_mentions, settings.top_terms,
         complaint_threshold=COMPLAINT_THRESHOLD,
         unclassified=store_digest.unclassified_count(db, brand.name, start, end),
+        tracked_days=len(_tracked_days(db, brand.name, day, zone)),
     )
+
+
+def _tracked_days(db: Any, brand: str, day: date, zone: str) -> list[date]:
+    """The days of the week before `day` the store followed `brand` all day (since it was configured or its first
+    mention was posted, whichever is earlier)."""
+    start = store_digest.tracked_since(db, brand)
+    week = _days_before(day, alerts_digest.AVERAGE_DAYS)
+    return [d for d in week if start is None or day_bounds(d, zone)[0] >= start]
 
 
 def _compared_days(config: Config, db: Any, day: date) -> list[date]:

@@ -83,7 +83,8 @@ def test_the_emailed_digest_shows_a_change_that_agrees_with_the_two_scores_it_sh
 
     (message,) = inbox.messages
     # +33 against +67 is -34, not the -33 of the unrounded difference.
-    assert "Net sentiment: +33 (-34 vs previous day, -34 vs 7-day average +67)" in message.get_body(("plain",)).get_content()
+    plain = message.get_body(("plain",)).get_content()
+    assert "Net sentiment: +33 (-34 vs previous day, -34 vs 7-day average +67)" in plain
     assert "-34 vs previous day<br>-34 vs 7-day average (+67)" in message.get_body(("html",)).get_content()
 
 
@@ -257,7 +258,34 @@ def test_the_text_digest_gives_the_net_scores_change_against_the_7_day_average_a
     assert "Net sentiment: +0 (-100 vs 7-day average +100)" in text
     assert "n/a vs previous day<br>-100 vs 7-day average (+100)" in html
     # The day before has no score: the text says nothing of it, the 7-day average stays.
-    assert "Net sentiment: n/a (7-day average +100)" in invoke("--config", config, "digest", "--date", "2026-03-09").stdout
+    before = invoke("--config", config, "digest", "--date", "2026-03-09").stdout
+    assert "Net sentiment: n/a (7-day average +100)" in before
+
+
+def test_the_digest_compares_each_brands_mentions_with_the_day_before_and_the_days_it_was_followed(tmp_path, invoke):
+    # Acme: 2 mentions a day 2-9 Mar, 3 on 10 Mar. Bolt: first posted on 8 Mar at 10:00, 4 on 9 Mar, 2 on 10 Mar.
+    config = _config(tmp_path, brands="[{name: Acme, keywords: [acme]}, {name: Bolt, keywords: [bolt]}]")
+    days = [("Acme", f"2026-03-{d:02d}", 2) for d in range(2, 10)] + [("Acme", DAY, 3)]
+    days += [("Bolt", "2026-03-08", 1), ("Bolt", "2026-03-09", 4), ("Bolt", DAY, 2)]
+    _ingest(tmp_path, invoke, config, [_line(n, brand, day, "positive").replace('"id": "t', f'"id": "{brand}{day}-')
+                                       for brand, day, count in days for n in range(count)])
+
+    acme, bolt = json.loads(invoke("--config", config, "digest", "--date", DAY, "--format", "json").stdout)["brands"]
+    text = invoke("--config", config, "digest", "--date", DAY).stdout
+    html = invoke("--config", config, "digest", "--date", DAY, "--format", "html").stdout
+
+    # Before: 'Mentions: 3 (...)' and nothing to say whether that is more or less than usual.
+    assert (acme["volume_previous_day"], acme["volume_7d_average"], acme["volume_7d_days"]) == (2, 2.0, 7)
+    assert acme["volume_change"] == {"previous_day": 50.0, "7d_average": 50.0}
+    assert "Change in mentions: +50 % vs previous day (2), +50 % vs 7-day average (2 a day)" in text
+    # Bolt was followed all day on 9 Mar only: its 5 mentions over 7 days (0.7 a day) would read as a +186 % rise.
+    assert (bolt["volume_previous_day"], bolt["volume_7d_average"], bolt["volume_7d_days"]) == (4, 4.0, 1)
+    assert "Change in mentions: -50 % vs previous day (4), -50 % vs 1-day average (4 a day)" in text
+    assert "-50 % vs previous day (4)<br>-50 % vs 1-day average (4 a day)" in html
+    # On 9 Mar Bolt had no whole day before it: no change to give.
+    early = json.loads(invoke("--config", config, "digest", "--date", "2026-03-09", "--format", "json").stdout)
+    assert early["brands"][1]["volume_previous_day"] is None and early["brands"][1]["volume_change"] == {
+        "previous_day": None, "7d_average": None}
 
 
 def test_a_day_of_only_unscored_mentions_is_not_called_a_day_without_mentions(tmp_path, invoke):

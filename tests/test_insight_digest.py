@@ -57,7 +57,10 @@ def test_digest_json_has_the_documented_shape(tmp_path, invoke):
     assert set(acme) == {"brand", "volume", "categories", "net_score", "net_score_previous_day", "net_score_7d_average",
                          "net_score_change", "trend", "themes", "top_positive", "top_negative", "sources", "alerts",
                          "complaints", "passive_complaints", "complaint_unknown", "to_answer",
-                         "unclassified"}
+                         "unclassified", "volume_previous_day", "volume_7d_average", "volume_7d_days",
+                         "volume_change"}
+    assert (acme["volume_previous_day"], acme["volume_7d_average"], acme["volume_7d_days"]) == (120, 120.0, 7)
+    assert acme["volume_change"] == {"previous_day": 58.3, "7d_average": 58.3}
     # 24 h x (3, 2) + the storm's 40 + 30 detractors.
     assert acme["volume"] == 24 * 5 + 70 and acme["categories"] == {"promoter": 72, "passive": 0, "detractor": 118}
     assert acme["net_score"] == round(100 * (72 - 118) / 190, 1) and acme["net_score_previous_day"] == 20.0
