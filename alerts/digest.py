@@ -254,10 +254,11 @@ def brand_json(d: BrandDigest) -> dict[str, Any]:
 
 def digest_json(
     digests: Sequence[BrandDigest], sov: Sequence[Mapping[str, Any]], day: date, zone: str,
-    sov_days: int = AVERAGE_DAYS, as_of: str | None = None,
+    sov_days: int = AVERAGE_DAYS, as_of: str | None = None, hours: float = 24,
 ) -> dict[str, Any]:
-    """The whole digest as one JSON object: date, time zone, whether the day was over when it was built (else
-    `as_of`, when: its figures are the day so far), brands, share of voice (its changes against the `sov_days` days
-    before, those of the week every brand was tracked)."""
-    return {"date": day.isoformat(), "timezone": zone, "complete": as_of is None, "as_of": as_of,
+    """The whole digest as one JSON object: date, time zone, the day's `hours` on its wall clock (23 or 25 where the
+    clocks change), whether the day was over when it was built (else `as_of`, when: its figures are the day so far),
+    brands, share of voice (its changes against the `sov_days` days before, those of the week every brand was
+    tracked)."""
+    return {"date": day.isoformat(), "timezone": zone, "hours": hours, "complete": as_of is None, "as_of": as_of,
             "brands": [brand_json(d) for d in digests], "share_of_voice": list(sov), "share_of_voice_days": sov_days}

@@ -81,16 +81,32 @@ def _percent_change(value: float | None) -> str:
     return "n/a" if value is None else f"{signed(value)} %"
 
 
+def day_length(doc: Mapping[str, Any]) -> str | None:
+    """What a day the clocks changed on is (`2026-10-25 had 25 hours in Europe/Berlin: the clocks went back; its
+    counts cover one hour more than a usual day's`), None for a day of 24 hours: a 25-hour day's volume read as a
+    rise of 4 % that was the extra hour's."""
+    hours = doc.get("hours", 24)
+    if hours == 24:
+        return None
+    went, more = ("back", "more") if hours > 24 else ("forward", "less")
+    minutes = round(abs(hours - 24) * 60)
+    extra = "one hour" if minutes == 60 else f"{minutes // 60} hours" if minutes % 60 == 0 else f"{minutes} minutes"
+    return (f"{doc['date']} had {hours:g} hours in {doc['timezone']}: the clocks went {went}; its counts cover "
+            f"{extra} {more} than a usual day's.")
+
+
 def digest_text(doc: Mapping[str, Any]) -> str:
     """The digest as plain text."""
     return render("digest.txt", {"doc": doc, "unscored_why": UNSCORED_WHY, "answered_how": ANSWERED_HOW,
-                                 "net_compared": net_compared, "volume_compared": volume_compared})
+                                 "net_compared": net_compared, "volume_compared": volume_compared,
+                                 "day_length": day_length(doc)})
 
 
 def digest_html(doc: Mapping[str, Any], source: Callable[[bytes], str]) -> str:
     """The digest as HTML; `source` turns each chart's PNG into the image's `src`."""
     return render("digest.html", {"doc": doc, "charts": _charts(doc, source), "unscored_why": UNSCORED_WHY,
-                                  "answered_how": ANSWERED_HOW, "volume_compared": volume_compared})
+                                  "answered_how": ANSWERED_HOW, "volume_compared": volume_compared,
+                                  "day_length": day_length(doc)})
 
 
 def data_uri(png: bytes) -> str:

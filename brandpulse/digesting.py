@@ -31,6 +31,14 @@ def day_bounds(day: date, zone: str) -> tuple[datetime, datetime]:
     return datetime.combine(day, time(), tz), datetime.combine(day + timedelta(days=1), time(), tz)
 
 
+def day_hours(day: date, zone: str) -> float:
+    """How many hours `day` has on `zone`'s wall clock: 23 or 25 where the clocks change (23.5 on Lord Howe
+    Island's), else 24."""
+    start, end = day_bounds(day, zone)
+    hours = (end.astimezone(timezone.utc) - start.astimezone(timezone.utc)).total_seconds() / 3600
+    return int(hours) if hours.is_integer() else hours
+
+
 def today(now: datetime, zone: str) -> date:
     """The day `now` falls on in the digest's time zone: the latest a digest can cover, and not over yet."""
     return now.astimezone(ZoneInfo(zone)).date()
@@ -106,7 +114,7 @@ def build(config: Config, db: Any, day: date, brands: list[str], now: datetime |
             *week, on_day[brand.name] = store_digest.daily_category_counts(db, brand.name, bounds)
             before[brand.name] = _summed(list(zip(days, week)), compared)
     return alerts_digest.digest_json(digests, alerts_digest.share_of_voice(on_day, before), day, zone, len(compared),
-                                     as_of)
+                                     as_of, day_hours(day, zone))
 
 
 def render(doc: dict[str, Any], fmt: str) -> str:

@@ -2,7 +2,7 @@ import email
 import json
 import socket
 import sqlite3
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email import policy
 
 from aiosmtpd.controller import Controller
@@ -286,6 +286,32 @@ def test_the_digest_compares_each_brands_mentions_with_the_day_before_and_the_da
     early = json.loads(invoke("--config", config, "digest", "--date", "2026-03-09", "--format", "json").stdout)
     assert early["brands"][1]["volume_previous_day"] is None and early["brands"][1]["volume_change"] == {
         "previous_day": None, "7d_average": None}
+
+
+def test_a_day_the_clocks_change_on_says_how_many_hours_its_counts_cover(tmp_path, invoke):
+    config = _config(tmp_path)
+    config.write_text(config.read_text().replace("timezone: UTC", "timezone: Europe/Berlin"))
+    # One mention an hour, 24 Oct 20:30 UTC to 26 Oct 01:30 UTC: Berlin's 25 Oct (22:00 to 23:00 UTC) holds 25.
+    start = datetime(2026, 10, 24, 20, 30, tzinfo=timezone.utc)
+    lines = [json.dumps({"source": "twitter", "id": f"h{h}", "brand": "Acme", "text": f"acme coffee {h}",
+                         "created_at": f"{start + timedelta(hours=h):%Y-%m-%dT%H:%M:%SZ}", "label": "positive"})
+             for h in range(30)]
+    _ingest(tmp_path, invoke, config, lines)
+
+    doc = json.loads(invoke("--config", config, "digest", "--date", "2026-10-25", "--format", "json").stdout)
+    text = invoke("--config", config, "digest", "--date", "2026-10-25").stdout
+    html = invoke("--config", config, "digest", "--date", "2026-10-25", "--format", "html").stdout
+
+    # Before: 25 mentions of a day read as the usual 24 hours', nothing said of the extra hour.
+    assert doc["hours"] == 25 and doc["brands"][0]["volume"] == 25
+    note = ("2026-10-25 had 25 hours in Europe/Berlin: the clocks went back; its counts cover one hour more than a "
+            "usual day's.")
+    assert text.splitlines()[1] == note and note.replace("'", "&#39;") in html
+    spring = json.loads(invoke("--config", config, "digest", "--date", "2026-03-29", "--format", "json").stdout)
+    assert spring["hours"] == 23
+    usual = invoke("--config", config, "digest", "--date", "2026-10-26")
+    assert json.loads(invoke("--config", config, "digest", "--date", "2026-10-26", "--format", "json").stdout)[
+        "hours"] == 24 and "hours in" not in usual.stdout
 
 
 def test_a_day_of_only_unscored_mentions_is_not_called_a_day_without_mentions(tmp_path, invoke):

@@ -50,8 +50,8 @@ def _json(invoke, config, *extra):
 def test_digest_json_has_the_documented_shape(tmp_path, invoke):
     doc = _json(invoke, _setup(tmp_path, invoke))
 
-    assert set(doc) == {"date", "timezone", "complete", "as_of", "brands", "share_of_voice",
-                        "share_of_voice_days"} and doc["date"] == DAY
+    assert set(doc) == {"date", "timezone", "hours", "complete", "as_of", "brands", "share_of_voice",
+                        "share_of_voice_days"} and doc["date"] == DAY and doc["hours"] == 24
     assert [b["brand"] for b in doc["brands"]] == ["Acme", "Bolt"]
     acme = doc["brands"][0]
     assert set(acme) == {"brand", "volume", "categories", "net_score", "net_score_previous_day", "net_score_7d_average",
