@@ -8,7 +8,7 @@ from datetime import date
 from email.message import EmailMessage
 from typing import Any
 
-from brandpulse.alerts.digest import AVERAGE_DAYS
+from brandpulse.alerts.digest import AVERAGE_DAYS, SCORED
 from brandpulse.alerts.emails import (ANSWERED_HOW, UNSCORED_WHY, build_message, new_cid, render, signed, signed_change,
                                       so_far)
 
@@ -51,8 +51,9 @@ def _charts(doc: Mapping[str, Any], source: Callable[[bytes], str]) -> dict[str,
 
 def net_compared(brand: Mapping[str, Any]) -> str:
     """What the text digest says after a brand's net score: ` (-22 vs previous day, -4 vs 7-day average +25)`, each
-    change where both scores exist. It gave the 7-day average bare, so a reader had to subtract to see the day's
-    score against the week's, which the HTML and the JSON give."""
+    change where both scores exist, and why there is none (`n/a (no mention on the day; 7-day average +9)`). It gave
+    the 7-day average bare, so a reader had to subtract to see the day's score against the week's, which the HTML
+    and the JSON give."""
     now, day, week = brand["net_score"], brand.get("net_score_previous_day"), brand.get("net_score_7d_average")
     changes = []
     if now is not None and day is not None:
@@ -60,7 +61,19 @@ def net_compared(brand: Mapping[str, Any]) -> str:
     if week is not None:
         changes.append(f"{signed_change(now, week)} vs 7-day average {signed(week)}" if now is not None
                        else f"7-day average {signed(week)}")
-    return f" ({', '.join(changes)})" if changes else ""
+    shown = [part for part in (no_score_why(brand), ", ".join(changes)) if part]
+    return f" ({'; '.join(shown)})" if shown else ""
+
+
+def no_score_why(brand: Mapping[str, Any]) -> str | None:
+    """Why a brand's day has no net score: `no mention on the day`, or `no scored mention, only 2 unscored`; None
+    where it has one. A bare `n/a` read as a fault of the digest on a day of mentions no model reads."""
+    if brand["net_score"] is not None:
+        return None
+    others = {name: n for name, n in brand["categories"].items() if name not in SCORED and n}
+    if not others:
+        return "no mention on the day"
+    return "no scored mention, only " + ", ".join(f"{n} {name}" for name, n in others.items())
 
 
 def volume_compared(brand: Mapping[str, Any]) -> list[str]:
@@ -106,6 +119,7 @@ def digest_html(doc: Mapping[str, Any], source: Callable[[bytes], str]) -> str:
     """The digest as HTML; `source` turns each chart's PNG into the image's `src`."""
     return render("digest.html", {"doc": doc, "charts": _charts(doc, source), "unscored_why": UNSCORED_WHY,
                                   "answered_how": ANSWERED_HOW, "volume_compared": volume_compared,
+                                  "no_score_why": no_score_why,
                                   "day_length": day_length(doc)})
 
 

@@ -259,7 +259,7 @@ def test_the_text_digest_gives_the_net_scores_change_against_the_7_day_average_a
     assert "n/a vs previous day<br>-100 vs 7-day average (+100)" in html
     # The day before has no score: the text says nothing of it, the 7-day average stays.
     before = invoke("--config", config, "digest", "--date", "2026-03-09").stdout
-    assert "Net sentiment: n/a (7-day average +100)" in before
+    assert "Net sentiment: n/a (no mention on the day; 7-day average +100)" in before
 
 
 def test_the_digest_compares_each_brands_mentions_with_the_day_before_and_the_days_it_was_followed(tmp_path, invoke):
@@ -327,6 +327,36 @@ def test_a_day_of_only_unscored_mentions_is_not_called_a_day_without_mentions(tm
     assert "Mentions: 1 (0 promoters, 0 passives, 0 detractors, 1 unscored)" in text
     # The day's character is a dot: it had a mention, which no model read.
     assert "· = no scored mention: none, or only unscored ones): " + "·" * 28 + "█·" in text
+
+
+def test_a_brand_without_a_mention_says_so_where_it_said_n_a_and_0_posts_to_answer_with_a_command(tmp_path, invoke):
+    config = _config(tmp_path, brands="[{name: Acme, keywords: [acme]}, {name: Bolt, keywords: [bolt]}]")
+    _ingest(tmp_path, invoke, config, [_line(1, "Acme", DAY, "positive"), _line(2, "Bolt", "2026-03-09", "negative")])
+
+    text = invoke("--config", config, "digest", "--date", DAY, "--brand", "Bolt").stdout
+    html = invoke("--config", config, "digest", "--date", DAY, "--brand", "Bolt", "--format", "html").stdout
+
+    # Before: 'Net sentiment: n/a; 7-day average -100' and 'Posts to answer: 0 = 0 detractor mentions (0 of them
+    # complaints) + 0 other complaints; listed by: brandpulse query ...', a command listing nothing.
+    assert "Net sentiment: n/a (no mention on the day; 7-day average -100)" in text
+    assert "Posts to answer: none\n" in text and "--to-answer" not in text
+    assert ">n/a</div><div style=\"font-size: 12px; color: #616161;\">no mention on the day</div>" in html
+    assert "<b>Posts to answer</b>: none" in html and "--to-answer" not in html
+    by_source = html.split("By source")[1].split("Alerts")[0]
+    assert ">none</td></tr>" in by_source  # the table held its header alone
+
+
+def test_a_day_of_only_unscored_mentions_says_why_it_has_no_net_score():
+    from brandpulse.alerts.digest_render import digest_text
+
+    doc = {"date": DAY, "timezone": "UTC", "share_of_voice": [], "brands": [{
+        "brand": "Acme", "volume": 2, "categories": {"promoter": 0, "passive": 0, "detractor": 0, "unscored": 2},
+        "net_score": None, "net_score_previous_day": 50.0, "net_score_7d_average": 20.0, "to_answer": 0,
+        "complaints": 0, "net_score_change": {"previous_day": None, "7d_average": None}, "trend": [],
+        "themes": [], "top_positive": [], "top_negative": [], "sources": [], "alerts": []}]}
+
+    # Before: a bare 'Net sentiment: n/a; 7-day average +20' on a day of two mentions.
+    assert "Net sentiment: n/a (no scored mention, only 2 unscored; 7-day average +20)" in digest_text(doc)
 
 
 def test_share_of_voice_shown_in_json_text_and_html_adds_up_to_exactly_100(tmp_path, invoke):
