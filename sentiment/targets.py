@@ -199,39 +199,40 @@ class BrandTargets:
         read = {}
         for brand in brands:
             if brand in sides and not spans[brand]:
-                read[brand] = BrandText(_joined(text, spans[sides[brand]]) or text, opposite=True,
-                                        side=leaning.get(brand))
+                compared = sorted({span for other in sides[brand] for span in spans[other]})
+                read[brand] = BrandText(_joined(text, compared) or text, opposite=True, side=leaning.get(brand))
             else:
                 side = leaning.get(brand) if brand not in sides else None
-                side = side or next((_OTHER_SIDE[leaning[b]] for b in leaning if sides.get(b) == brand and not spans[b]),
-                                    None)
+                side = side or next((_OTHER_SIDE[leaning[b]] for b in leaning
+                                     if brand in sides.get(b, ()) and not spans[b]), None)
                 read[brand] = BrandText(_joined(text, sorted(spans[brand] + fragments.get(brand, []))) or text,
                                         side=side)
         return read
 
     def _compared(self, text: str, units: list[Unit], found: dict[str, list[Span]]
-                  ) -> tuple[dict[str, str], dict[str, list[Span]], dict[str, str]]:
-        """The brands named as the other side of a comparison, each with the brand it is compared with, the clauses
-        naming them so (`units` changed in place: such a clause speaks of the brand compared with), and the side that
-        a settled switch (negative: the brand left) or a comparison saying so (see _LEARN) puts such a brand on."""
-        sides: dict[str, str] = {}
+                  ) -> tuple[dict[str, frozenset[str]], dict[str, list[Span]], dict[str, str]]:
+        """The brands named as the other side of a comparison, each with the brands it is compared with (one, or two
+        sharing a clause: "better than Acme and Bolt"), the clauses naming them so (`units` changed in place: such a
+        clause speaks of the brands compared with), and the side that a settled switch (negative: the brand left) or a
+        comparison saying so (see _LEARN) puts such a brand on."""
+        sides: dict[str, frozenset[str]] = {}
         fragments: dict[str, list[Span]] = {}
         leaning: dict[str, str] = {}
         for i, (span, owners) in enumerate(units):
-            if len(owners) != 1:
-                continue
-            (brand,) = owners
-            other, kind = _compared_with(text, units, i, [s for s, _ in found[brand] if span[0] <= s < span[1]])
+            names = [s for brand in owners for s, _ in found[brand] if span[0] <= s < span[1]]
+            other, kind = _compared_with(text, units, i, names) if owners else (None, None)
             if other is not None and kind == "apart":  # "go with Bolt, not Acme": its clauses, on its side
-                leaning.setdefault(brand, "negative")
-                leaning.setdefault(other, "positive")
-            elif other is not None and sides.setdefault(brand, other) == other:  # a second, other brand: not one side
-                units[i] = (span, {other})
-                fragments.setdefault(brand, []).append(span)
-                if kind == "switch" and _SETTLED.search(text, span[0], _switch_end(text, units[i + 1][0][0], found)):
-                    leaning[brand] = "negative"
-                elif kind in ("negative", "positive"):
-                    leaning[brand] = kind
+                leaning.update({brand: leaning.get(brand, "negative") for brand in owners})
+                leaning.update({brand: leaning.get(brand, "positive") for brand in other})
+            elif other is not None and all(sides.setdefault(b, other) == other for b in owners):  # else: not one side
+                units[i] = (span, set(other))
+                for brand in owners:
+                    fragments.setdefault(brand, []).append(span)
+                    if kind == "switch" and _SETTLED.search(text, span[0],
+                                                            _switch_end(text, units[i + 1][0][0], found)):
+                        leaning[brand] = "negative"
+                    elif kind in ("negative", "positive"):
+                        leaning[brand] = kind
         return sides, fragments, leaning
 
     def _found(self, text: str, brands: Sequence[str]) -> dict[str, list[tuple[int, int]]]:
@@ -289,21 +290,23 @@ class BrandTargets:
         return spans + [(start, len(text))] * (start < len(text))
 
 
-def _compared_with(text: str, units: Sequence[Unit], i: int, names: Sequence[int]) -> tuple[str | None, str | None]:
-    """The brand that the clause `units[i]`, naming one brand (at `names`), compares that brand with, if it is the
-    other side of a comparison in the same sentence: "than Acme" after "Bolt is better", "unlike Acme" before "Bolt
-    answers", "switched from Acme" before "to Bolt" (see _AFTER); and "switch" where it is a switch from that brand,
-    or the side a comparison puts it on (see _LEARN), else None."""
+def _compared_with(text: str, units: Sequence[Unit], i: int, names: Sequence[int]
+                   ) -> tuple[frozenset[str] | None, str | None]:
+    """The brands that the clause `units[i]`, naming its brands at `names`, compares them with, if it is the other
+    side of a comparison in the same sentence: "than Acme" after "Bolt is better", "unlike Acme" before "Bolt
+    answers", "switched from Acme" before "to Bolt" (see _AFTER), either side one brand or two sharing the clause
+    ("than Acme and Dash"); and "switch" where it is a switch from those brands, or the side a comparison puts them
+    on (see _LEARN), else None."""
     (start, end), owners = units[i]
 
     def together(j: int) -> bool:  # in the same sentence
         first, second = sorted(((start, end), units[j][0]))
         return _SENTENCE_END.search(text, first[1] - 2, second[0]) is None
 
-    def partner(j: int) -> str | None:
-        if not 0 <= j < len(units) or len(units[j][1]) != 1 or units[j][1] == owners or not together(j):
+    def partner(j: int) -> frozenset[str] | None:
+        if not 0 <= j < len(units) or not units[j][1] or units[j][1] & owners or not together(j):
             return None
-        return next(iter(units[j][1]))
+        return frozenset(units[j][1])
 
     def naming() -> int:  # the nearest clause before naming a brand, in the sentence (-1: none)
         j = i - 1
@@ -323,8 +326,8 @@ def _compared_with(text: str, units: Sequence[Unit], i: int, names: Sequence[int
     if _UNLIKE.match(text, start):
         return partner(i + 1), None
     if opens(_NEVER_HAD):  # "Acme lost my bag; never had that with Bolt": the bag was lost by the brand before
-        return partner(naming()) or (next(iter(units[i - 1][1])) if i and len(units[i - 1][1]) == 1
-                                       and units[i - 1][1] != owners else None), None
+        return partner(naming()) or (frozenset(units[i - 1][1]) if i and units[i - 1][1]
+                                       and not units[i - 1][1] & owners else None), None
     # "switched | from Acme | to Bolt": the verb may be in the clause before, cut off by "from".
     before = units[i - 1][0][0] if i and not units[i - 1][1] and together(i - 1) else start
     if names and _LEAVING.search(text, before, min(names)) and i + 1 < len(units) and _ARRIVING.match(

@@ -280,13 +280,31 @@ def test_a_post_naming_three_brands_reads_each_comparison_between_two_of_them():
     assert THREE.readings(post) == {"Acme": BrandText("Dash is better than Acme", opposite=True),
                                     "Bolt": BrandText("but Bolt beats them both"),
                                     "Dash": BrandText("Dash is better than Acme")}
-    # Two brands on one side: no one brand to take the opposite of, each read in its clauses.
-    post = "Had dropped calls with Acme and Bolt, never had that with Dash"
-    assert THREE.readings(post) == {"Acme": BrandText("Had dropped calls with Acme and Bolt"),
-                                    "Bolt": BrandText("Had dropped calls with Acme and Bolt"),
-                                    "Dash": BrandText("never had that with Dash")}
     post = "Acme dropped my calls, Bolt overcharged me, Dash beats Acme"
     assert THREE.readings(post)["Acme"] == BrandText("Acme dropped my calls beats Acme")  # clauses of its own
+
+
+def test_a_clause_naming_two_brands_on_one_side_of_a_comparison_is_read_opposite_for_the_other_side():
+    # Was: "than Acme and Bolt" read alone for both (neutral), and "never had that with Dash" alone.
+    post = "Dash is better than Acme and Bolt"
+    assert THREE.readings(post) == {"Acme": BrandText(post, opposite=True), "Bolt": BrandText(post, opposite=True),
+                                    "Dash": BrandText(post)}
+    post = "Had dropped calls with Acme and Bolt, never had that with Dash"
+    assert THREE.readings(post) == {"Acme": BrandText(post), "Bolt": BrandText(post),
+                                    "Dash": BrandText(post, opposite=True)}
+    post = "Left Acme and Bolt for Dash, best decision this year"
+    assert THREE.readings(post) == {"Acme": BrandText(post, opposite=True), "Bolt": BrandText(post, opposite=True),
+                                    "Dash": BrandText(post)}
+    post = "Unlike Acme and Bolt, Dash actually has signal"
+    assert THREE.readings(post)["Acme"] == THREE.readings(post)["Bolt"] == BrandText(post, opposite=True)
+    settled = THREE.readings("Switched from Acme and Bolt to Dash, never looking back")
+    assert settled["Acme"].side == settled["Bolt"].side == "negative" and settled["Dash"].side == "positive"
+
+
+def test_two_brands_sharing_a_clause_that_compares_nothing_keep_their_clauses():
+    post = "Acme and Bolt are both pricier than last year, Dash is fine"
+    assert THREE.passages(post) == {"Acme": "Acme and Bolt are both pricier than last year",
+                                    "Bolt": "Acme and Bolt are both pricier than last year", "Dash": "Dash is fine"}
 
 
 BEATS = "Bolt beats Acme on price every single time"
