@@ -52,6 +52,13 @@ _NOT = re.compile(rf"(?:but\s+)?not{_ARTICLE}", re.IGNORECASE)
 _RATHER = re.compile(r"\b(?:rather|sooner)\b", re.IGNORECASE)
 _CHOOSING = re.compile(r"\b(?:go(?:ing)?\s+with|went\s+with|pick(?:ed)?|choose|chose|get|got|buy|bought|try|use|take|"
                        r"stick\s+with|book(?:ed)?|sign\s+up\s+(?:with|for)|recommend)\b", re.IGNORECASE)
+# "Acme and Bolt raised prices, so I moved to Dash" (booked a Dash, fly Dash now): a switch after the complaint of the
+# clause before, in one sentence; the brand moved to is read opposite to that clause alone, not "so I got a refund from
+# Dash", nor "so I stayed with Acme".
+_SO_MOVED = re.compile(r"(?:and\s+)?so\s+(?:I|we)(?:['’](?:ve|m)|\s+(?:have|am))?\s+(?:(?:just|now|then|finally)\s+)?"
+                       r"(?:switch(?:ed)?|mov(?:e|ed)|went|jump(?:ed)?|port(?:ed)?|chang(?:e|ed)|sign(?:ed)?\s+up|"
+                       r"bought|buy|got|get|book(?:ed)?|fly|take|use|ride|pick(?:ed)?|chose|tried)"
+                       r"(?:\s+(?:over|back))?(?:\s+(?:to|for|with|a|an|the))?\s+", re.IGNORECASE)
 _UNLIKE = re.compile(r"unlike\s", re.IGNORECASE)
 _NEVER_HAD = re.compile(rf"never\s+had\s+(?:that|this|these|those|such|the\s+same)(?:\s+\w+)?\s+with{_ARTICLE}",
                         re.IGNORECASE)
@@ -196,14 +203,17 @@ class BrandTargets:
         sides, fragments, leaning = self._compared(text, units, found) if self._comparisons else ({}, {}, {})
         owned = _carried(self._bare_merged(text, units))
         spans = {brand: [span for span, owners in owned if brand in owners] for brand in brands}
+        # "..., so I moved to Dash": Dash read opposite to the complaint, unless a clause of its own follows.
+        moved = {brand for brand, kind in leaning.items() if kind == "moved" and len(spans[brand]) == 1}
         read = {}
         for brand in brands:
-            if brand in sides and not spans[brand]:
+            if brand in moved or brand in sides and not spans[brand]:
                 compared = sorted({span for other in sides[brand] for span in spans[other]})
-                read[brand] = BrandText(_joined(text, compared) or text, opposite=True, side=leaning.get(brand))
+                side = None if brand in moved else leaning.get(brand)
+                read[brand] = BrandText(_joined(text, compared) or text, opposite=True, side=side)
             else:
                 side = leaning.get(brand) if brand not in sides else None
-                side = side or next((_OTHER_SIDE[leaning[b]] for b in leaning
+                side = side or next((_OTHER_SIDE[leaning[b]] for b in leaning if leaning[b] in _OTHER_SIDE
                                      if brand in sides.get(b, ()) and not spans[b]), None)
                 read[brand] = BrandText(_joined(text, sorted(spans[brand] + fragments.get(brand, []))) or text,
                                         side=side)
@@ -224,6 +234,9 @@ class BrandTargets:
             if other is not None and kind == "apart":  # "go with Bolt, not Acme": its clauses, on its side
                 leaning.update({brand: leaning.get(brand, "negative") for brand in owners})
                 leaning.update({brand: leaning.get(brand, "positive") for brand in other})
+            elif other is not None and kind == "moved" and len(owners) == 1:  # read opposite to the complaint alone
+                sides.setdefault(next(iter(owners)), other)
+                leaning.setdefault(next(iter(owners)), kind)
             elif other is not None and all(sides.setdefault(b, other) == other for b in owners):  # else: not one side
                 units[i] = (span, set(other))
                 for brand in owners:
@@ -325,6 +338,8 @@ def _compared_with(text: str, units: Sequence[Unit], i: int, names: Sequence[int
         return partner(naming()), side
     if _UNLIKE.match(text, start):
         return partner(i + 1), None
+    if opens(_SO_MOVED):
+        return partner(naming()), "moved"
     if opens(_NEVER_HAD):  # "Acme lost my bag; never had that with Bolt": the bag was lost by the brand before
         return partner(naming()) or (frozenset(units[i - 1][1]) if i and units[i - 1][1]
                                        and not units[i - 1][1] & owners else None), None

@@ -307,6 +307,25 @@ def test_two_brands_sharing_a_clause_that_compares_nothing_keep_their_clauses():
                                     "Bolt": "Acme and Bolt are both pricier than last year", "Dash": "Dash is fine"}
 
 
+def test_a_brand_moved_to_after_a_complaint_is_read_opposite_to_the_complaint():
+    # Was: "so I moved to Dash" read alone, neutral; the brands complained of keep their clause alone.
+    post = "Acme and Bolt both raised prices, so I moved to Dash."
+    assert THREE.readings(post) == {"Acme": BrandText("Acme and Bolt both raised prices"),
+                                    "Bolt": BrandText("Acme and Bolt both raised prices"),
+                                    "Dash": BrandText("Acme and Bolt both raised prices", opposite=True)}
+    assert TARGETS.readings("Acme cancelled twice, so I booked a Bolt")["Bolt"] == BrandText(
+        "Acme cancelled twice", opposite=True)
+
+
+def test_a_brand_after_so_is_read_in_its_clauses_where_it_is_no_switch_or_says_more():
+    for post, bolt in [("Acme was down, so I got a refund from Bolt", "so I got a refund from Bolt"),
+                       ("Acme and Bolt were both fine, so I stayed with Bolt", "Acme and Bolt were both fine, so I "
+                                                                             "stayed with Bolt"),
+                       ("Acme kept adding fees, so I switched to Bolt, worst mistake ever",
+                        "so I switched to Bolt, worst mistake ever")]:
+        assert TARGETS.readings(post)["Bolt"] == BrandText(bolt), post
+
+
 BEATS = "Bolt beats Acme on price every single time"
 NEVER = "Acme dropped three calls today, never had that with Bolt"
 
@@ -396,8 +415,8 @@ def test_a_clause_naming_no_brand_cut_off_by_a_turning_word_is_read_with_the_bra
     assert TARGETS.passages(post) == {"Acme": "Switched from Acme Never going back to Acme, the ads were unbearable",
                                       "Bolt": "Switched from Acme to Bolt."}
     # A clause naming a brand, or set apart by a comma, keeps its break.
-    assert TARGETS.passages("Acme was slow, so I went to Bolt") == {"Acme": "Acme was slow",
-                                                                    "Bolt": "so I went to Bolt"}
+    assert TARGETS.passages("Acme was slow, later I went to Bolt") == {"Acme": "Acme was slow",
+                                                                       "Bolt": "later I went to Bolt"}
 
 
 def test_comparisons_that_say_the_side_of_each_brand_put_them_there():
