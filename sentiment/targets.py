@@ -108,17 +108,21 @@ def opposed(classification: Classification) -> Classification:
 
 def turned(text: BrandText, classification: Classification) -> Classification:
     """The brand's reading from `classification`, the reading of `text.text`: opposed where `text` says so, then, for
-    the side of a settled switch, the larger of its negative and positive probabilities given to that side (no
-    complaint of a brand put on the positive side: the writer means to stay)."""
+    the side of a settled switch or a comparison saying it, the larger of its negative and positive probabilities
+    given to that side, or the neutral one where it reads neutral (no complaint of a brand put on the positive side:
+    the writer means to stay)."""
     reading = opposed(classification) if text.opposite else classification
     if text.side is None:
         return reading
     negative, neutral, positive = reading.probs
     high, low = max(negative, positive), min(negative, positive)
+    # The words say the side, which the model often reads neutral ("could learn a thing or two from Bolt", 0.71).
+    if reading.label == "neutral":
+        high, neutral = neutral, high
     probs = (high, neutral, low) if text.side == "negative" else (low, neutral, high)
     if probs == reading.probs:
         return reading
-    label = reading.label if reading.label == "neutral" else text.side
+    label = text.side
     complaint = 0.0 if text.side == "positive" and reading.complaint is not None else reading.complaint
     return replace(reading, label=label, probs=probs, complaint=complaint)
 

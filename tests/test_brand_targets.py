@@ -380,10 +380,17 @@ def test_a_side_gives_the_larger_of_negative_and_positive_to_that_side():
         "positive", (0.06, 0.24, 0.7), "m", "1", complaint=0.0)
     assert turned(BrandText("t", opposite=True, side="negative"), read_negative) == Classification(
         "negative", (0.7, 0.24, 0.06), "m", "1", complaint=0.0)
-    neutral = Classification("neutral", (0.3, 0.6, 0.1), "m", "1", complaint=None)
-    assert turned(BrandText("t", side="positive"), neutral) == Classification("neutral", (0.1, 0.6, 0.3), "m", "1")
-    assert turned(BrandText("t", side="negative"), neutral) == neutral
     assert turned(BrandText("t", opposite=True), read_negative) == opposed(read_negative)
+
+
+def test_a_neutral_reading_of_a_brand_on_a_side_takes_that_side():
+    # Was: kept neutral, so "Acme could learn a thing or two from Bolt" (0.71 neutral) rated neither brand.
+    neutral = Classification("neutral", (0.3, 0.6, 0.1), "m", "1", complaint=0.2)
+    assert turned(BrandText("t", side="positive"), neutral) == Classification(
+        "positive", (0.1, 0.3, 0.6), "m", "1", complaint=0.0)
+    assert turned(BrandText("t", side="negative"), neutral) == Classification(
+        "negative", (0.6, 0.3, 0.1), "m", "1", complaint=0.2)
+    assert turned(BrandText("t"), neutral) == neutral
 
 
 def test_a_settled_switch_is_stored_with_its_sides_and_posts_naming_one_brand_keep_their_probabilities(
