@@ -207,18 +207,20 @@ class BrandTargets:
         sides, fragments, leaning = self._compared(text, units, found) if self._comparisons else ({}, {}, {})
         owned = _carried(self._bare_merged(text, units))
         spans = {brand: [span for span, owners in owned if brand in owners] for brand in brands}
-        # "..., so I moved to Dash": Dash read opposite to the complaint, unless a clause of its own follows.
+        # "..., so I moved to Dash": Dash read opposite to the complaint, unless a clause of its own follows, and on the
+        # positive side, the brands complained of on the negative (the complaint is why the writer left them).
         moved = {brand for brand, kind in leaning.items() if kind == "moved" and len(spans[brand]) == 1}
         read = {}
         for brand in brands:
             if brand in moved or brand in sides and not spans[brand]:
                 compared = sorted({span for other in sides[brand] for span in spans[other]})
-                side = None if brand in moved else leaning.get(brand)
+                side = "positive" if brand in moved else leaning.get(brand)
                 read[brand] = BrandText(_joined(text, compared) or text, opposite=True, side=side)
             else:
                 side = leaning.get(brand) if brand not in sides else None
                 side = side or next((_OTHER_SIDE[leaning[b]] for b in leaning if leaning[b] in _OTHER_SIDE
                                      if brand in sides.get(b, ()) and not spans[b]), None)
+                side = side or ("negative" if any(brand in sides[b] for b in moved) else None)  # the brands left
                 read[brand] = BrandText(_joined(text, sorted(spans[brand] + fragments.get(brand, []))) or text,
                                         side=side)
         return read

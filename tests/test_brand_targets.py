@@ -310,11 +310,19 @@ def test_two_brands_sharing_a_clause_that_compares_nothing_keep_their_clauses():
 def test_a_brand_moved_to_after_a_complaint_is_read_opposite_to_the_complaint():
     # Was: "so I moved to Dash" read alone, neutral; the brands complained of keep their clause alone.
     post = "Acme and Bolt both raised prices, so I moved to Dash."
-    assert THREE.readings(post) == {"Acme": BrandText("Acme and Bolt both raised prices"),
-                                    "Bolt": BrandText("Acme and Bolt both raised prices"),
-                                    "Dash": BrandText("Acme and Bolt both raised prices", opposite=True)}
+    assert THREE.readings(post) == {"Acme": BrandText("Acme and Bolt both raised prices", side="negative"),
+                                    "Bolt": BrandText("Acme and Bolt both raised prices", side="negative"),
+                                    "Dash": BrandText("Acme and Bolt both raised prices", opposite=True,
+                                                      side="positive")}
     assert TARGETS.readings("Acme cancelled twice, so I booked a Bolt")["Bolt"] == BrandText(
-        "Acme cancelled twice", opposite=True)
+        "Acme cancelled twice", opposite=True, side="positive")
+
+
+def test_a_complaint_before_a_move_puts_the_brands_left_on_the_negative_side():
+    # Was: "Streamly and Flixo both raised prices" read 0.77 neutral, for the three brands (Vidora opposite).
+    raised = Classification("neutral", (0.18, 0.77, 0.05), "m", "1")
+    readings = THREE.readings("Acme and Bolt both raised prices, so I moved to Dash.")
+    assert [turned(readings[b], raised).label for b in ("Acme", "Bolt", "Dash")] == ["negative", "negative", "positive"]
 
 
 def test_a_brand_after_so_is_read_in_its_clauses_where_it_is_no_switch_or_says_more():
