@@ -4,16 +4,17 @@ import sqlite3
 
 import sqlite_utils
 
-from brandpulse.store.migrations import MIGRATIONS
+from brandpulse.store.migrations import MIGRATIONS, _log_migration
 
 
 def sqlite_store_at(path, version):
-    """A SQLite store at schema `version` (this code's first `version` migrations, each committed as released);
-    the caller adds its rows, then closes it."""
+    """A SQLite store at schema `version` (this code's first `version` migrations, each committed and logged as
+    released); the caller adds its rows, then closes it."""
     db = sqlite_utils.Database(sqlite3.connect(path, isolation_level=None))
     for number, step in enumerate(MIGRATIONS[:version], start=1):
         db.execute("BEGIN")
         step(db)
+        _log_migration(db, number)
         db.execute(f"PRAGMA user_version = {number}")
         db.execute("COMMIT")
     return db
@@ -30,10 +31,31 @@ def postgres_store_at(url, version, *statements):
         conn.execute("CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, "
                      "applied_at text NOT NULL)")
         for number, (name, script) in enumerate(PG_MIGRATIONS[:version], start=1):
-            conn.execute(script)
-            conn.execute("INSERT INTO schema_migrations VALUES (%s, %s, '2026-11-01T00:00:00Z')", [number, name])
+            with conn.transaction():  # each step committed as released
+                # A step that needs Python (m012) takes the store: SQL as the store writes it, with `?` placeholders.
+                script(_Released(conn)) if callable(script) else conn.execute(script)
+                conn.execute("INSERT INTO schema_migrations VALUES (%s, %s, '2026-11-01T00:00:00Z')", [number, name])
         for statement in statements:
             conn.execute(statement)
+
+
+class _Released:
+    """A connection as a PostgreSQL migration step written in Python uses the store: `execute` and `executemany` of
+    SQL with SQLite's placeholders."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def execute(self, sql, params=None):
+        from brandpulse.store.postgres_backend import to_pyformat
+
+        return self.conn.execute(to_pyformat(sql), params) if params else self.conn.execute(sql)
+
+    def executemany(self, sql, rows):
+        from brandpulse.store.postgres_backend import to_pyformat
+
+        with self.conn.cursor() as cursor:
+            cursor.executemany(to_pyformat(sql), rows)
 
 
 def insert_post(brand, text, created_at="2026-03-06T14:00:00Z", source="twitter", external_id="t1"):

@@ -382,7 +382,7 @@ def test_every_sqlite_migration_has_its_postgresql_twin():
     assert [name for name, _ in PG_MIGRATIONS] == [step.__name__ for step in MIGRATIONS]
 
 
-@pytest.mark.parametrize("made_at", [0, 6])
+@pytest.mark.parametrize("made_at", [0, 6, len(MIGRATIONS) - 1, len(MIGRATIONS)])
 def test_the_migrations_log_has_one_row_per_step_whether_the_store_was_made_new_or_upgraded(store_target, made_at):
     from tests.store_versions import postgres_store_at, sqlite_store_at
 
