@@ -318,7 +318,8 @@ def m012_search_reads_nfkc_and_scripts(db: sqlite_utils.Database) -> None:
     Japanese, Thai or Korean written against it): `search_text` holds that where it is not the text itself, and the
     FTS table is made again over the view of it, since an external-content table's content cannot change."""
     db.execute("ALTER TABLE mentions ADD COLUMN search_text TEXT")
-    fill_search_text(db.execute, lambda rows: db.conn.executemany(SET_SEARCH_TEXT, rows), NOT_ASCII_SQLITE)
+    # The store's executemany: a disk filling up meanwhile is its DiskFull, saying how much room the upgrade needs.
+    fill_search_text(db.execute, lambda rows: db.executemany(SET_SEARCH_TEXT, rows), NOT_ASCII_SQLITE)
     _execute_script(db, M012_INDEX)
     db.execute("INSERT INTO mentions_fts (mentions_fts) VALUES ('rebuild')")
     db.execute("INSERT INTO mentions_fts (mentions_fts, rank) VALUES ('automerge', 16)")  # as m002 set it
@@ -375,8 +376,10 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m011_job_runs_skipped, m012_search_reads_nfkc_and_scripts,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
-# The steps that copy the whole mentions table, so need room on the disk for it (upgrade_space).
-REWRITES_MENTIONS = {m005_complaint_lang_unscored, m007_mentions_per_brand}
+# The steps that write the whole mentions table again, and the room on the disk each needs for it (upgrade_space):
+# checked before an upgrade holding any of them starts, for the largest.
+NEEDS_ROOM = {m005_complaint_lang_unscored: upgrade_space.COPY, m007_mentions_per_brand: upgrade_space.COPY,
+              m012_search_reads_nfkc_and_scripts: upgrade_space.REINDEX}
 
 
 def _log_migration(db: sqlite_utils.Database, number: int) -> None:
@@ -461,8 +464,9 @@ def _upgrade_held(db: sqlite_utils.Database, version: int) -> None:
     need, before they start when it can tell."""
     path = upgrade_space.store_file(db) if version else None
     size = upgrade_space.store_size(path) if path else 0
-    if path and REWRITES_MENTIONS.intersection(MIGRATIONS[version:]):
-        if reason := upgrade_space.no_room(path, size, version, SCHEMA_VERSION):
+    room = max((NEEDS_ROOM[step] for step in MIGRATIONS[version:] if step in NEEDS_ROOM), default=None)
+    if path and room:
+        if reason := upgrade_space.no_room(path, size, version, SCHEMA_VERSION, room):
             raise DiskFull(reason)
     try:
         _apply(db, version)
@@ -471,7 +475,7 @@ def _upgrade_held(db: sqlite_utils.Database, version: int) -> None:
             raise
         reached = db.execute("PRAGMA user_version").fetchone()[0]
         raise DiskFull(upgrade_space.full_during(path, size, version, SCHEMA_VERSION, reached,
-                                                 exc.__cause__ or exc)) from exc
+                                                 exc.__cause__ or exc, room or upgrade_space.COPY)) from exc
 
 
 def _create(db: sqlite_utils.Database) -> int:

@@ -2,15 +2,15 @@
 
 import sqlite3
 
-import sqlite_utils
-
 from brandpulse.store.migrations import MIGRATIONS, _log_migration
+from brandpulse.store.sqlite_backend import SqliteStore
 
 
 def sqlite_store_at(path, version):
     """A SQLite store at schema `version` (this code's first `version` migrations, each committed and logged as
     released); the caller adds its rows, then closes it."""
-    db = sqlite_utils.Database(sqlite3.connect(path, isolation_level=None))
+    # The store's handle, as a release's migrations ran on it (m012 writes through its executemany).
+    db = SqliteStore(sqlite3.connect(path, isolation_level=None), str(path))
     for number, step in enumerate(MIGRATIONS[:version], start=1):
         db.execute("BEGIN")
         step(db)

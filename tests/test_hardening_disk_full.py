@@ -162,3 +162,55 @@ def test_a_new_store_the_disk_cannot_hold_is_not_left_half_made_at_an_older_sche
     assert status.exit_code == 1 and "older version" not in status.output
     assert "holds no brandpulse store yet (its making may have been cut short, by a full disk for one)" in status.output
     open_db(demo_dir / "brandpulse.db").close()  # with room again, it is made whole
+
+
+def _store_at_11(path, count=400):
+    db = sqlite_store_at(path, 11)
+    db.conn.executemany(
+        "INSERT INTO mentions (source, external_id, brand, text, created_at, collected_at) VALUES (?, ?, ?, ?, ?, ?)",
+        [("forum", str(i), "Pinebrook Coffee", f"Pinebrook{i}のコーヒーは最高です " * 8, "2026-03-01T10:00:00Z",
+          "2026-03-01T10:00:00Z") for i in range(count)])
+    db.conn.commit()
+    db.conn.close()
+    return path
+
+
+def test_the_upgrade_to_schema_12_says_how_much_room_it_needs_before_it_starts(tmp_path, monkeypatch):
+    store = _store_at_11(tmp_path / "brandpulse.db")
+    size_mb = store.stat().st_size / 2**20
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage._replace(free=int(size_mb * 1.4 * 2**20)))
+
+    with pytest.raises(DiskFull) as raised:
+        open_db(store)
+
+    assert str(raised.value) == (
+        f"database {store}: not enough free space to upgrade the store from schema version 11 to {SCHEMA_VERSION}: "
+        "the upgrade indexes the mentions again for search (keeping a searchable copy of the texts the index reads "
+        f"otherwise) and needs about {size_mb * 1.5:.1f} MB free on its disk (1.5 times the store's {size_mb:.1f} MB), "
+        f"and {size_mb * 1.4:.1f} MB is free; free space (or move the store to a larger disk), then run again: the "
+        "store is unchanged, at schema version 11")
+    assert _schema(store) == (11, 400, "ok")
+
+
+def test_the_upgrade_to_schema_12_goes_ahead_with_room_for_it(tmp_path, monkeypatch):
+    store = _store_at_11(tmp_path / "brandpulse.db")
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(shutil, "disk_usage",
+                        lambda path: usage._replace(free=int(store.stat().st_size * 1.6)))
+
+    open_db(store).close()
+
+    assert _schema(store) == (SCHEMA_VERSION, 400, "ok")
+
+
+def test_a_disk_filling_up_during_the_upgrade_to_schema_12_names_the_room_it_needs(tmp_path, full_disk):
+    store = _store_at_11(tmp_path / "brandpulse.db")
+    full_disk()
+
+    with pytest.raises(DiskFull) as raised:
+        open_db(store)
+
+    assert "the upgrade indexes the mentions again for search" in str(raised.value)
+    assert "(1.5 times the store's" in str(raised.value)
+    assert _schema(store) == (11, 400, "ok")
