@@ -51,11 +51,23 @@ _LATIN = "0-9A-Za-z\u00c0-\u024f\u1e00-\u1eff"
 _SCRIPT_BOUNDARY = re.compile(f"[{_LATIN}](?=[{_GLUED}])|[{_GLUED}](?=[{_LATIN}])")
 _LATIN_LETTER = re.compile(f"[{_LATIN}]")  # looked for first: a tenth of the time of looking for a boundary
 # The letters and digits keyboards and input methods type in a width of their own: full-width Latin letters and
-# digits, half-width katakana and Hangul; also CJK compatibility ideographs, ligatures (ﬁ) and circled numbers (①).
-# The index reads them in NFKC. Only them: NFKC of a whole Japanese post changes its full-width punctuation (！, ？),
-# which the index skips anyway, and the store would keep a second copy of most Japanese posts for nothing.
-_WIDTH_FORMS = re.compile("[\u2460-\u24ff\uf900-\ufaff\ufb00-\ufb06\uff10-\uff19\uff21-\uff3a\uff41-\uff5a"
-                          "\uff66-\uffdc]+")
+# digits, half-width katakana and Hangul; also CJK compatibility ideographs. And the compatibility forms of letters
+# and digits that stand for the plain ones: superscripts and subscripts (x², m³, H₂O), ª and º, ligatures (ﬁ, ĳ, ǆ),
+# modifier letters (ʰ, ᵃ), fractions and Roman numerals (½, Ⅻ), ℃, ℉ and ℓ, circled and parenthesised numbers and
+# letters (①, ㉑, ⓐ, ⑴), enclosed CJK and CJK compatibility forms (㈱, ㋀, units such as ㎏ and ㎞, ㍿), the
+# mathematical letters of "bold" or "script" text (𝐀𝐜𝐦𝐞, 𝓐𝓬𝓶𝓮) and squared letters (🄰). The index reads them in NFKC,
+# so that `kg` finds ㎏ (`5kg` 5㎏) and `m2` finds m². Not ™, ℠ or ℡: in NFKC they are letters (TM), which glue to
+# the word before them ("Acme™" as the word acmetm, no longer found by acme). Only them: NFKC of a whole Japanese
+# post changes its full-width punctuation (！, ？), which the index skips anyway, and the store would keep a second
+# copy of most Japanese posts for nothing. Stores indexed under a narrower set are read again (store/refold.py):
+# FOLDING names this set.
+_WIDTH_FORMS = re.compile("[\u00aa\u00b2\u00b3\u00b9\u00ba\u00bc-\u00be\u0132\u0133\u013f\u0140\u01c4-\u01cc"
+                          "\u01f1-\u01f3\u02b0-\u02b8\u02e0-\u02e4\u1d2c-\u1d6a\u1d78\u1d9b-\u1dbf\u2070-\u209c"
+                          "\u2103\u2109\u2113\u2150-\u217f\u2460-\u24ff\u3200-\u33ff\uf900-\ufaff\ufb00-\ufb06"
+                          "\ufb13-\ufb17\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff66-\uffdc\U0001d400-\U0001d7ff"
+                          "\U0001f100-\U0001f16c]+")
+# What `searchable` writes, named: stored search_text written under another is written again (store/refold.py).
+FOLDING = "2: compatibility letters and digits"
 
 
 def nfkc(text: str) -> str:

@@ -35,15 +35,16 @@ ON_POSTGRESQL = "on PostgreSQL"
 
 
 def _tokens(expression: str, term: Callable[[str, bool], str] = lexemes,
-            where: str = ON_POSTGRESQL) -> list[tuple[str, str]]:
+            where: str = ON_POSTGRESQL, shown: str | None = None) -> list[tuple[str, str]]:
     """The expression's terms (each as `term` writes it), operators and parentheses; SearchSyntaxError for FTS5
-    syntax not supported `where`."""
+    syntax not supported `where`, quoting `shown` (the search as typed, before folding.searchable) or `expression`."""
     found, at = [], 0
     expression = expression.rstrip()
+    shown = expression if shown is None else shown
     while at < len(expression):
         match = _TOKEN.match(expression, at)
         if match is None or match.end() == at:
-            raise SearchSyntaxError(f"{expression!r}: unterminated phrase at character {at + 1}; close it with \"")
+            raise SearchSyntaxError(f"{shown!r}: unterminated phrase at character {at + 1}; close it with \"")
         phrase, star, opening, closing, word = match.groups()
         at = match.end()
         if phrase is not None:
@@ -53,16 +54,16 @@ def _tokens(expression: str, term: Callable[[str, bool], str] = lexemes,
         elif word in _OPERATORS:
             found.append((word, ""))
         elif word == "NEAR" and expression[at:].lstrip().startswith("("):
-            raise SearchSyntaxError(f"{expression!r}: NEAR() is not supported {where}; use a \"phrase\"")
+            raise SearchSyntaxError(f"{shown!r}: NEAR() is not supported {where}; use a \"phrase\"")
         elif _COLUMN_FILTER.match(word):
-            raise SearchSyntaxError(f"{expression!r}: column filters ({word.partition(':')[0]}:) are not supported "
+            raise SearchSyntaxError(f"{shown!r}: column filters ({word.partition(':')[0]}:) are not supported "
                                     f"{where}; "
                                     "search the text with words and \"phrases\"")
         elif word.startswith("^"):
-            raise SearchSyntaxError(f"{expression!r}: ^ (the text's first word) is not supported {where}; "
+            raise SearchSyntaxError(f"{shown!r}: ^ (the text's first word) is not supported {where}; "
                                     f"search for {word[1:] or 'the word'} anywhere in the text")
         elif word.startswith("-"):
-            raise SearchSyntaxError(f"{expression!r}: a leading - does not exclude here; write NOT {word[1:]}")
+            raise SearchSyntaxError(f"{shown!r}: a leading - does not exclude here; write NOT {word[1:]}")
         else:
             # FTS5 reads `refund*crash` as the prefix refund* and then the word crash, side by side.
             found += [("term", term(part.rstrip("*"), part.endswith("*"))) for part in _PREFIX_END.split(word)
@@ -89,9 +90,9 @@ class _Parser:
     than OR: `a NOT b c` is `a NOT (b AND c)`, `a NOT b AND c` is `(a NOT b) AND c`."""
 
     def __init__(self, expression: str, term: Callable[[str, bool], str] = lexemes,
-                 operators: Operators = Operators(), where: str = ON_POSTGRESQL):
-        self.expression = expression
-        self.tokens = _tokens(expression, term, where)
+                 operators: Operators = Operators(), where: str = ON_POSTGRESQL, shown: str | None = None):
+        self.expression = expression if shown is None else shown  # as typed, for the messages
+        self.tokens = _tokens(expression, term, where, shown)
         self.operators = operators
         self.at = 0
 
@@ -155,10 +156,10 @@ class _Parser:
 
 def to_tsquery(expression: str) -> str:
     """The tsquery text (for `to_tsquery('simple', ...)`) that matches what FTS5 matches for `expression`."""
-    return _Parser(searchable(expression)).parse()
+    return _Parser(searchable(expression), shown=expression).parse()
 
 
 def translated(expression: str, term: Callable[[str, bool], str], operators: Operators, where: str) -> str:
     """`expression` parsed with FTS5's precedence, each term written by `term(text, prefix)`, joined by
     `operators`; SearchSyntaxError for invalid syntax, or syntax not supported `where`."""
-    return _Parser(searchable(expression), term, operators, where).parse()
+    return _Parser(searchable(expression), term, operators, where, expression).parse()

@@ -26,6 +26,7 @@ from brandpulse.store.errors import (ConnectionLost, DiskFull, RoleRefused, Sear
                                      StoreError)
 from brandpulse.store.pg_migrations import APPLICATION_NAME, PG_MIGRATIONS, STORE_KEY, migrate_postgres
 from brandpulse.store.pg_search import lexemes, to_tsquery
+from brandpulse.store.refold import follow_folding
 from brandpulse.store.statements import check_query
 from brandpulse.store.unspaced import ORDERS as UNSPACED_ORDERS, has_unspaced, unspaced_search
 
@@ -436,6 +437,8 @@ def open_postgres(url: str, read_only: bool = False) -> PostgresStore:
     db = PostgresStore(conn, pool, redact(url))
     try:
         migrate_postgres(db, read_only)
+        if not read_only:
+            follow_folding(db)
     except BaseException:
         db.close()
         raise

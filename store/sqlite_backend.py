@@ -20,6 +20,7 @@ from brandpulse.store.unspaced import ORDERS as UNSPACED_ORDERS, fts5_term, has_
 from brandpulse.store.migrations import migrate
 from brandpulse.store.lock import ServiceLock
 from brandpulse.store.owners import foreign_file
+from brandpulse.store.refold import follow_folding
 from brandpulse.store.statements import check_query
 from brandpulse.store.timestamps import local_bucket
 
@@ -73,13 +74,14 @@ _UTC_BUCKETS = {
 _ZONE_BUCKET = "bp_bucket({c}, '{by}', :zone)"
 
 
-def _refuse_wordless_terms(expression: str) -> None:
+def _refuse_wordless_terms(expression: str, shown: str) -> None:
     """SearchSyntaxError for a term the index cannot hold: '🚀' found nothing and 'acme 🚀' every 'acme', silently
-    (PostgreSQL refuses both). Bare ASCII punctuation is FTS5's own syntax (+, *, ^), which FTS5 itself checks."""
+    (PostgreSQL refuses both). Bare ASCII punctuation is FTS5's own syntax (+, *, ^), which FTS5 itself checks.
+    `shown`: the search as typed, before folding.searchable, for the message."""
     for phrase, word in _FTS_TERM.findall(expression):
         term = word or phrase.replace('""', '"')
         if _INDEXED.search(term) is None and (not word or not term.isascii()):
-            raise SearchSyntaxError(f"{expression!r}: {WORDLESS_TERM.format(term=term)}")
+            raise SearchSyntaxError(f"{shown!r}: {WORDLESS_TERM.format(term=term)}")
 
 
 class SqliteDialect:
@@ -101,12 +103,12 @@ class SqliteDialect:
     def search(self, expression: str) -> tuple[str, str, dict[str, Any], dict[str, str]]:
         """FTS5: the index joined to its rows, MATCH (read as the index reads the text: folding.searchable), and the
         index's own order."""
-        expression = searchable(expression)
-        _refuse_wordless_terms(expression)
-        if has_unspaced(expression):
+        folded = searchable(expression)
+        _refuse_wordless_terms(folded, expression)
+        if has_unspaced(folded):
             return ("mentions m", *unspaced_search(expression, _INDEXED_TERM, fts5_term, _SUBSTRING), UNSPACED_ORDERS)
         return ("mentions_fts JOIN mentions m ON m.id = mentions_fts.rowid", "mentions_fts MATCH :search",
-                {"search": expression}, _SEARCH_ORDERS)
+                {"search": folded}, _SEARCH_ORDERS)
 
     def search_error(self, exc: BaseException, expression: str) -> SearchSyntaxError | None:
         """The syntax error a failed search means, or None for any other failure."""
@@ -296,6 +298,8 @@ def open_sqlite(path: str | Path, read_only: bool = False) -> SqliteStore:
             conn.execute("PRAGMA synchronous = NORMAL")
         db = SqliteStore(conn, str(path))
         migrate(db, read_only=read_only, other_service=lambda: _other_service(path))
+        if not read_only:
+            follow_folding(db)
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise StoreError(_cannot_open(path, exc)) from exc
