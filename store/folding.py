@@ -47,6 +47,9 @@ UNSPACED_LETTERS = ("\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-
 # Those and Hangul, which Korean glues its particles to: a Latin word written against them ("Pinebrookのコーヒー",
 # "Pinebrook에서") is a word of its own to the index.
 _GLUED = UNSPACED_LETTERS + "\u1100-\u11ff\u3130-\u318f\uac00-\ud7af"
+# Korean syllables: Korean is written with spaces but glues its particles to the word ("환불이", "파인브룩에서"), so a
+# Korean term of a search is looked for in the index as a prefix: 환불 finds 환불이 and 환불을 (and compounds, 환불금).
+HANGUL = re.compile("[\uac00-\ud7a3]")
 _LATIN = "0-9A-Za-z\u00c0-\u024f\u1e00-\u1eff"
 _SCRIPT_BOUNDARY = re.compile(f"[{_LATIN}](?=[{_GLUED}])|[{_GLUED}](?=[{_LATIN}])")
 _LATIN_LETTER = re.compile(f"[{_LATIN}]")  # looked for first: a tenth of the time of looking for a boundary

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from brandpulse.store.errors import WORDLESS_TERM, SearchSyntaxError
-from brandpulse.store.folding import fold, searchable
+from brandpulse.store.folding import HANGUL, fold, searchable
 
 # A phrase (with "" for a quote inside), a parenthesis, or a bare word up to the next space, quote or parenthesis.
 _TOKEN = re.compile(r'\s*(?:"((?:[^"]|"")*)"(\*?)|(\()|(\))|([^\s()"]+))')
@@ -54,7 +54,8 @@ def _tokens(expression: str, term: Callable[[str, bool], str] = lexemes,
         elif word in _OPERATORS:
             found.append((word, ""))
         elif word == "NEAR" and expression[at:].lstrip().startswith("("):
-            raise SearchSyntaxError(f"{shown!r}: NEAR() is not supported {where}; use a \"phrase\"")
+            raise SearchSyntaxError(f"{shown!r}: NEAR() is not supported {where}; use a \"phrase\" (its words side by "
+                                    "side) or AND (both anywhere in the text)")
         elif _COLUMN_FILTER.match(word):
             raise SearchSyntaxError(f"{shown!r}: column filters ({word.partition(':')[0]}:) are not supported "
                                     f"{where}; "
@@ -154,9 +155,14 @@ class _Parser:
         raise self.fail("a term is missing" + (f" before {kind!r}" if kind else " at the end"))
 
 
+def _korean_prefix(text: str, prefix: bool) -> str:
+    """`lexemes`, a term holding Korean as a prefix: Korean glues its particles to the word (환불 finds 환불이)."""
+    return lexemes(text, prefix or HANGUL.search(text) is not None)
+
+
 def to_tsquery(expression: str) -> str:
     """The tsquery text (for `to_tsquery('simple', ...)`) that matches what FTS5 matches for `expression`."""
-    return _Parser(searchable(expression), shown=expression).parse()
+    return _Parser(searchable(expression), _korean_prefix, shown=expression).parse()
 
 
 def translated(expression: str, term: Callable[[str, bool], str], operators: Operators, where: str) -> str:

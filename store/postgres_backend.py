@@ -28,7 +28,7 @@ from brandpulse.store.pg_migrations import APPLICATION_NAME, PG_MIGRATIONS, STOR
 from brandpulse.store.pg_search import lexemes, to_tsquery
 from brandpulse.store.refold import follow_folding
 from brandpulse.store.statements import check_query
-from brandpulse.store.unspaced import ORDERS as UNSPACED_ORDERS, has_unspaced, unspaced_search
+from brandpulse.store.unspaced import SEARCHED, has_unspaced, unspaced_search
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ _SEARCH_ORDERS = {"newest": "m.id DESC", "oldest": "m.id", "stored": "m.id",
 # A search holding Chinese, Japanese or Thai (store/unspaced.py): each other term through the tsvector, each such
 # term as a substring of the lower-cased text as indexed.
 _INDEXED_TERM = "m.search @@ to_tsquery('simple', {})"
-_SUBSTRING = "strpos(lower(coalesce(m.search_text, m.text)), {}) > 0"
+_SUBSTRING = f"strpos({SEARCHED}, {{}}) > 0"
 DISK_FULL = ("PostgreSQL store {target}: disk full on the server ({error}); free space on the database server's disk, "
              "then run again: what was committed before is kept, and the work cut short is redone")
 TOO_MANY_ADVICE = ("raise the server's max_connections (or the role's CONNECTION LIMIT) or stop idle clients "
@@ -128,7 +128,7 @@ class PostgresDialect:
         """The tsvector column of the mentions, matched against the translated query (each Chinese, Japanese or Thai
         term as a substring of the text: store/unspaced.py)."""
         if has_unspaced(expression):
-            return ("mentions m", *unspaced_search(expression, _INDEXED_TERM, lexemes, _SUBSTRING), UNSPACED_ORDERS)
+            return ("mentions m", *unspaced_search(expression, _INDEXED_TERM, lexemes, _SUBSTRING))
         return ("mentions m", "m.search @@ to_tsquery('simple', :search)", {"search": to_tsquery(expression)},
                 _SEARCH_ORDERS)
 

@@ -16,7 +16,8 @@ import sqlite_utils
 from brandpulse.store.backend import Params, Transactions
 from brandpulse.store.errors import WORDLESS_TERM, DiskFull, QueryError, SearchSyntaxError, StoreError
 from brandpulse.store.folding import searchable
-from brandpulse.store.unspaced import ORDERS as UNSPACED_ORDERS, fts5_term, has_unspaced, unspaced_search
+from brandpulse.store.unspaced import (SEARCHED, fts5_korean_prefixes, fts5_term, has_korean, has_unspaced,
+                                       unspaced_search)
 from brandpulse.store.migrations import migrate
 from brandpulse.store.lock import ServiceLock
 from brandpulse.store.owners import foreign_file
@@ -49,7 +50,7 @@ _INDEXED = re.compile(r"[^\W_]")
 # as a substring of the text as indexed (lower-cased as ASCII: SQLite's lower(), as the term's letters beyond ASCII
 # need none).
 _INDEXED_TERM = "m.id IN (SELECT rowid FROM mentions_fts WHERE mentions_fts MATCH {})"
-_SUBSTRING = "instr(lower(coalesce(m.search_text, m.text)), {}) > 0"
+_SUBSTRING = f"instr({SEARCHED}, {{}}) > 0"
 # A search walks the FTS index in rowid (storage) order and stops at the limit; sorting by created_at would
 # read every match first (about 150 ms per common word at a million mentions). Collectors store mentions as they
 # are published, so storage order is publication order but for back-filled imports.
@@ -106,7 +107,9 @@ class SqliteDialect:
         folded = searchable(expression)
         _refuse_wordless_terms(folded, expression)
         if has_unspaced(folded):
-            return ("mentions m", *unspaced_search(expression, _INDEXED_TERM, fts5_term, _SUBSTRING), UNSPACED_ORDERS)
+            return ("mentions m", *unspaced_search(expression, _INDEXED_TERM, fts5_term, _SUBSTRING))
+        if has_korean(folded):  # the index alone, each Korean term a prefix: bm25 and NEAR as for any search
+            folded = fts5_korean_prefixes(folded)
         return ("mentions_fts JOIN mentions m ON m.id = mentions_fts.rowid", "mentions_fts MATCH :search",
                 {"search": folded}, _SEARCH_ORDERS)
 

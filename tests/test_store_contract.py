@@ -180,6 +180,58 @@ def test_a_korean_word_is_found_whatever_particle_is_glued_to_it_on_both_backend
     assert found == expected
 
 
+def _ranked(store_target, texts, search):
+    """The keys of `texts`, stored in their order, that `search` finds, in relevance order."""
+    db = open_db(store_target)
+    try:
+        store_mentions.save_mentions(db, [Mention(source="x", external_id=k, text=t, created_at=NOW)
+                                          for k, t in texts.items()], NOW)
+        return [row["external_id"] for row in iter_mentions(db, MentionFilter(search=search), ("external_id",),
+                                                            order="relevance")]
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("word", ["コーヒー", "กาแฟ", "退款"])
+@pytest.mark.parametrize("search", ["{}", "{} NOT 紅茶", "({} OR 紅茶茶) NOT refund"])
+def test_relevance_ranks_chinese_japanese_or_thai_matches_by_how_often_and_densely_the_term_occurs(store_target, word,
+                                                                                                  search):
+    texts = {"long": f"{word}を買ったけど店員さんがとても遅くて三十分も待たされた、もう二度と行かないと思う",
+             "thrice": f"{word}{word}と{word}", "short": f"{word}が最高", "other": "紅茶が最高"}
+
+    ranked = _ranked(store_target, texts, search.format(word))
+
+    assert ranked == ["thrice", "short", "long"]
+
+
+def test_relevance_ranks_korean_matches_through_the_index_as_other_searches_on_both_backends(store_target):
+    texts = {"dense": "환불 환불 환불이", "once": "환불은 언제 되나요 배송도 늦고 연락도 없어요", "other": "배송이 느려요"}
+
+    assert _ranked(store_target, texts, "환불") == ["dense", "once"]
+
+
+def test_near_takes_korean_terms_on_sqlite_and_is_refused_on_postgresql_as_for_any_search(store_target):
+    texts = {"near": "환불은 언제 되나요", "far": "환불 요청했는데 " + "정말 " * 12 + "언제 되나요", "latin": "refund 언제"}
+
+    if isinstance(store_target, str):
+        with pytest.raises(SearchSyntaxError, match=r"NEAR\(\) is not supported on PostgreSQL; use a \"phrase\""):
+            _found(store_target, texts, "NEAR(환불 언제, 3)")
+    else:
+        assert _found(store_target, texts, "NEAR(환불 언제, 3)") == {"near"}
+        assert _found(store_target, {}, "NEAR(환불 언제, 20) OR NEAR(refund 언제)") == {"near", "far", "latin"}
+
+
+@pytest.mark.parametrize("search", ["NEAR(コーヒー 最高)", "NEAR(환불 退款, 5)", "pinebrook NEAR(กาแฟ สาขา)"])
+def test_near_beside_chinese_japanese_or_thai_terms_is_refused_saying_why_on_both_backends(db, search):
+    with pytest.raises(SearchSyntaxError) as raised:
+        list(iter_mentions(db, MentionFilter(search=search), ("id",)))
+
+    assert str(raised.value) == (
+        f"{search!r}: NEAR() is not supported beside Chinese, Japanese or Thai terms (each looked for as a substring "
+        'of the text, not a word of the index); use a "phrase" (its words side by side) or AND (both anywhere in the '
+        "text)")
+
+
 def test_a_bulk_save_indexes_the_text_as_search_reads_it_on_both_backends(store_target):
     db = open_db(store_target)
     texts = [f"{k} pinebrook coffee" for k in range(store_mentions.BULK_ROWS)] + ["Pinebrookのｺｰﾋｰ"]
