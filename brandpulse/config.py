@@ -725,8 +725,8 @@ def _secret_hint(loc: tuple[Any, ...], data: Any) -> str:
     kind = str(parent[2]) if len(parent) == 3 and parent[0] == "collectors" else ""
     if kind in COLLECTOR_SECRETS and (key in _COLLECTOR_SECRETS[kind] or _SECRET_KEY.search(key)):
         variable = _COLLECTOR_SECRETS[kind].get(key, COLLECTOR_SECRETS[kind])
-        return (f": {kind}'s credentials {_NEVER_HERE}; delete this line and set the environment variable "
-                f"{variable}")
+        return (f": {kind}'s credentials never go in the config file; delete this line and set the environment "
+                f"variable {variable}")
     if parent == ["store"] and key == "password":
         return f": the store's password {_NEVER_HERE}; delete this line and set PGPASSWORD (or BRANDPULSE_DB)"
     return ""

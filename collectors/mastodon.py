@@ -20,7 +20,7 @@ import requests
 from brandpulse.collectors.base import (BrandQuery, CollectorError, CollectResult, HttpStatusError, MalformedItem,
                                         MalformedPayload, Mention, RetryLater, iso_time)
 from brandpulse.collectors.brands import BrandMatcher
-from brandpulse.collectors.http import fetch_json, new_session
+from brandpulse.collectors.http import fetch_json, new_session, redirected
 
 log = logging.getLogger(__name__)
 
@@ -259,7 +259,9 @@ class MastodonCollector:
             title = _page_title(answers[-1]) if answers else None
             if title is None:
                 raise
-            raise MalformedPayload(f"mastodon: {self._instance} answered #{tag} with a web page ({title}), not "
+            # A login page the server redirects strangers to is named, as the feeds name it (collectors.http).
+            where = f"{url}{redirected(answers[-1], url)}" if answers[-1].history else self._instance
+            raise MalformedPayload(f"mastodon: {where} answered #{tag} with a web page ({title}), not "
                                    "Mastodon's API; check the collector's instance: the address of a Mastodon "
                                    "server, such as https://mastodon.social; the next run retries") from exc
 

@@ -83,7 +83,8 @@ def test_send_without_a_date_sends_yesterdays_digest_in_the_configured_zone(tmp_
     (eml,) = (tmp_path / "outbox").glob("*.eml")
     message = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
     assert message["Subject"] == "[brandpulse] Daily digest 2026-03-10 (Europe/Paris): Acme"
-    assert "Net sentiment: +30 (-30 vs previous day); 7-day average +60" in message.get_body(("plain",)).get_content()
+    plain = message.get_body(("plain",)).get_content()
+    assert "Net sentiment: +30 (-30 vs previous day, -30 vs 7-day average +60)" in plain
 
 
 def test_send_while_the_service_runs_only_queues_so_that_one_process_delivers(tmp_path, invoke):
