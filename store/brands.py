@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from brandpulse.collectors.base import BrandQuery
 from brandpulse.store.backend import Store, transaction
+from brandpulse.store.spellings import merge_spellings
 from brandpulse.store.timestamps import to_db
 
 
@@ -32,38 +33,15 @@ def sync_brands(db: Store, queries: Iterable[BrandQuery], now: datetime) -> int:
     return folded
 
 
-# A post stored under several spellings of one brand ('acme' and 'Acme', imported before brand names were folded)
-# keeps one copy: the configured spelling's, else the oldest. A mark of answered on any copy is kept on it.
-_CARRY_ANSWERED = """UPDATE mentions SET {column} = (
-        SELECT o.{column} FROM mentions o WHERE o.source = mentions.source AND o.external_id = mentions.external_id
-            AND {o_in} AND o.answered_at IS NOT NULL ORDER BY o.answered_at LIMIT 1)
-    WHERE {m_in} AND answered_at IS NULL AND EXISTS (
-        SELECT 1 FROM mentions o WHERE o.source = mentions.source AND o.external_id = mentions.external_id
-            AND {o_in} AND o.answered_at IS NOT NULL)"""
-_DROP_COPIES = """DELETE FROM mentions WHERE {others} AND EXISTS (
-    SELECT 1 FROM mentions k WHERE k.source = mentions.source AND k.external_id = mentions.external_id
-        AND {k_in} AND (k.brand = :configured OR k.id < mentions.id))"""
-_RENAME = "UPDATE mentions SET brand = :configured WHERE {others}"
-
-
 def fold_spellings(db: Store, configured: str, keep: Iterable[str] = ()) -> int:
     """Store the mentions of `configured` kept under another capitalisation ('acme') under its name, one copy per post;
     how many were moved or merged; names in `keep` (configured brands too) stay. Call in a transaction; a no-op once
     done, so the queries can match by `=`."""
     keep = {configured, *keep}
     others = [name for name in brand_spellings(db, configured) if name not in keep]
-    spellings = [configured, *others]
     if not others:
         return 0
-    m_in, params = brand_in("brand", spellings)
-    o_in, k_in = brand_in("o.brand", spellings)[0], brand_in("k.brand", spellings)[0]
-    others_in, other_params = brand_in("brand", others, "other")
-    for column in ("answered_by", "answered_at"):  # answered_at last: the subqueries find the copy it marks
-        db.execute(_CARRY_ANSWERED.format(column=column, o_in=o_in, m_in=m_in), params)
-    merged = db.execute(_DROP_COPIES.format(others=others_in, k_in=k_in),
-                        {**params, **other_params, "configured": configured}).rowcount
-    moved = db.execute(_RENAME.format(others=others_in), {**other_params, "configured": configured}).rowcount
-    return max(merged, 0) + max(moved, 0)
+    return merge_spellings(db, "brand", configured, others)
 
 
 # Every distinct brand of the mentions, one index seek each (a loose index scan, which neither database does alone
@@ -74,12 +52,6 @@ _BRAND_NAMES = """
         UNION ALL
         SELECT (SELECT min(brand) FROM mentions WHERE brand > stored.brand) FROM stored WHERE stored.brand IS NOT NULL)
     SELECT brand FROM stored WHERE brand IS NOT NULL UNION SELECT name FROM brands"""
-
-
-def brand_in(column: str, names: Sequence[str], prefix: str = "brand") -> tuple[str, dict[str, str]]:
-    """`column IN (...)` over `names` (the stored spellings of one brand), and its named parameters (`prefix`_0...)."""
-    params = {f"{prefix}_{i}": name for i, name in enumerate(names)}
-    return f"{column} IN ({', '.join(':' + key for key in params)})", params
 
 
 def known_brands(db: Store) -> list[str]:

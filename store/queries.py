@@ -10,8 +10,9 @@ from typing import Any
 from brandpulse.sentiment.language import WITHDRAWN_CODES
 from brandpulse.sentiment.nps import COMPLAINT_THRESHOLD
 from brandpulse.store.backend import Dialect, Store
-from brandpulse.store.brands import brand_in, brand_spellings
+from brandpulse.store.brands import brand_spellings
 from brandpulse.store.errors import QueryError, SearchSyntaxError  # noqa: F401 (re-exported for the CLI)
+from brandpulse.store.spellings import name_in
 from brandpulse.store.timestamps import to_db
 
 MENTION_COLUMNS = (
@@ -102,7 +103,7 @@ def lang_params(lang: str) -> dict[str, str]:
 def source_clause(source: str, sources: Sequence[str] = ()) -> tuple[str, dict[str, Any]]:
     """The clause (mentions aliased m) and parameters selecting the source `source`, read in each of its stored
     spellings `sources` (source_spellings), `source` itself when not given."""
-    return brand_in("m.source", sources or (source,), "source")
+    return name_in("m.source", sources or (source,), "source")
 
 
 def mentions_sql(
@@ -120,7 +121,7 @@ def mentions_sql(
     used = [clause for name, clause in _CLAUSES.items() if params[name] is not None]
     params = {k: v for k, v in params.items() if v is not None and k not in _FLAGS}
     if f.brand is not None:
-        clause, names = brand_in("m.brand", brands or (f.brand,))
+        clause, names = name_in("m.brand", brands or (f.brand,))
         used.insert(0, clause)
         params.update(names)
     if f.source is not None:

@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from brandpulse.sentiment.nps import COMPLAINT_THRESHOLD
 from brandpulse.store.backend import Dialect, Store
-from brandpulse.store.brands import brand_in, brand_spellings
+from brandpulse.store.brands import brand_spellings
 from brandpulse.store.errors import QueryError, StoreError, ZoneError
 from brandpulse.store.queries import CATEGORY_CLAUSE, LANG_CLAUSE, lang_params, source_clause, source_spellings
+from brandpulse.store.spellings import name_in
 from brandpulse.store.timestamps import bucket_start, from_db, local_bucket, next_bucket, to_db
 
 # A complaint to answer, as every count of them reads it: the head's threshold, and no promoter (a promoter's label or
@@ -94,13 +95,13 @@ def stats_sql(
 
 def _window(brand: str | Sequence[str] | None, since: datetime | None, until: datetime | None,
             no_brand: bool, only: Only = Only()) -> tuple[list[str], dict[str, Any]]:
-    """The WHERE clauses (constants and brand_in's bound names) selecting the mentions of a stats window, and their
+    """The WHERE clauses (constants and name_in's bound names) selecting the mentions of a stats window, and their
     parameters."""
     names = [brand] if isinstance(brand, str) else list(brand or ())
     clauses: list[str] = []
     params: dict[str, Any] = {}
     if names:
-        clause, names_params = brand_in("brand", names)
+        clause, names_params = name_in("brand", names)
         clauses.append(clause)
         params.update(names_params)
     params.update({name: to_db(value) for name, value in (("since", since), ("until", until)) if value is not None})
@@ -132,7 +133,7 @@ def unconfigured_brands(
     them) per brand outside `configured`, most first; None: matched no brand."""
     clauses, params = _window(None, since, until, False, only)
     if configured:
-        outside, names = brand_in("brand", list(configured), "configured")
+        outside, names = name_in("brand", list(configured), "configured")
         clauses.insert(0, f"(brand IS NULL OR NOT {outside})")
         params.update(names)
     sql = _UNCONFIGURED_SQL.format(where=" AND ".join(clauses) if clauses else "TRUE")

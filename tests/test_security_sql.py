@@ -13,6 +13,7 @@ ALLOWED = {
     # The dialect's time expression (a constant of the backend) around a constant column name.
     ("store/alerts.py", "SELECT ("),
     ("store/alerts.py", "SELECT source, ("),
+    ("store/alerts.py", "SELECT coalesce(lang, 'und') AS language, ("),
     # A claim is the caller's constant SELECT with a constant locking clause appended.
     ("store/postgres_backend.py", "% or + formatting"),
     # Giving a reading to a post's copies: a constant UPDATE with the dialect's constant locking clause.
@@ -28,9 +29,9 @@ ALLOWED = {
     # Staleness for rescore: the WHERE repeats constant `?` groups, one per configured model and language.
     ("store/rescore.py", "SELECT count(*) FROM mentions WHERE "),
     ("store/rescore.py", "SELECT id, text, rating, lang, brand FROM mentions WHERE "),
-    # Folding a brand's stored spellings: constant statements around brand_in's `IN (:brand_0, ...)`, whose names
-    # are bound parameters.
-    ("store/brands.py", ".format()"),
+    # Folding a brand's or a source's stored spellings: constant statements around name_in's `IN (:brand_0, ...)`,
+    # whose names are bound parameters, and constant column names.
+    ("store/spellings.py", ".format()"),
     # Copying a store: table names from its constants, column names checked as plain identifiers.
     ("store/copy.py", "SELECT "),
     ("store/copy.py", "INSERT INTO "),
