@@ -11,7 +11,7 @@ follow one another within the cooldown form one storm: one alert, and an update 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone, tzinfo
 
@@ -233,12 +233,21 @@ def detect_spikes(
 ) -> tuple[list[Alert], Storm | None]:
     """Alerts for the buckets starting at or after `evaluate_from`, and the storm state to carry to the next run; the
     baseline's hours of the day and weekdays on the wall clock of `zone`."""
-    index = SeriesIndex(buckets, zone, width)
+    return detect_storms(buckets, evaluate_from, rule, storm, SeriesIndex(buckets, zone, width),
+                         lambda index, bucket: check_bucket(brand, index, bucket, width, rule))
+
+
+def detect_storms(
+    buckets: Sequence[Bucket], evaluate_from: datetime, rule: SpikeRule, storm: Storm | None, index: SeriesIndex,
+    check: Callable[[SeriesIndex, Bucket], Alert | None],
+) -> tuple[list[Alert], Storm | None]:
+    """The alerts `check` finds in the buckets from `evaluate_from` on, grouped into storms, and the storm state to
+    carry on: one loop for every rule that groups its alerts as spikes are."""
     fired: list[Alert] = []
     for bucket in buckets:
         if bucket.start < evaluate_from:
             continue
-        candidate = check_bucket(brand, index, bucket, width, rule)
+        candidate = check(index, bucket)
         if candidate is None:
             continue
         alert, storm = group_storm(candidate, storm, rule)

@@ -17,7 +17,7 @@ from typing import Any
 
 from brandpulse.alerts.base import Alert, Bucket
 from brandpulse.alerts.neardup import largest_groups
-from brandpulse.alerts.spike import (SeriesIndex, SpikeRule, Storm, baseline, describe_width, group_storm,
+from brandpulse.alerts.spike import (SeriesIndex, SpikeRule, Storm, baseline, describe_width, detect_storms,
                                      poisson_upper_tail)
 from brandpulse.alerts.themes import themes
 
@@ -93,18 +93,8 @@ def detect_unscored(
 ) -> tuple[list[Alert], Storm | None]:
     """Unscored-volume alerts of `lang` for the buckets from `evaluate_from` on (`rule` as `volume_rule` makes it),
     grouped into storms as spikes are, and the storm state to carry on."""
-    index = SeriesIndex(buckets, zone, width)
-    fired: list[Alert] = []
-    for bucket in buckets:
-        if bucket.start < evaluate_from:
-            continue
-        candidate = check_unscored(brand, lang, index, bucket, width, rule)
-        if candidate is None:
-            continue
-        alert, storm = group_storm(candidate, storm, rule)
-        if alert is not None:
-            fired.append(alert)
-    return fired, storm
+    return detect_storms(buckets, evaluate_from, rule, storm, SeriesIndex(buckets, zone, width),
+                         lambda index, bucket: check_unscored(brand, lang, index, bucket, width, rule))
 
 
 def is_unscored(alert: Alert | Mapping[str, Any]) -> bool:
