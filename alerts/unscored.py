@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 from brandpulse.alerts.base import Alert, Bucket
-from brandpulse.alerts.neardup import largest_groups
+from brandpulse.alerts.neardup import SIMILAR_IDS, largest_groups
 from brandpulse.alerts.spike import (SeriesIndex, SpikeRule, Storm, baseline, describe_width, detect_storms,
                                      poisson_upper_tail)
 from brandpulse.alerts.themes import themes
@@ -108,4 +108,4 @@ def unscored_evidence(window: Sequence[Mapping[str, Any]], baseline_texts: Seque
     """`themes` (against the same language's unscored texts of the baseline period) and `top_mentions` (one per
     near-duplicate group, largest first, with `similar`) of a window's unscored mentions of one language."""
     found = themes([m.get("text") or "" for m in window], baseline_texts, keywords, limit)
-    return {"themes": [t.as_dict() for t in found], "top_mentions": largest_groups(window, top)}
+    return {"themes": [t.as_dict() for t in found], "top_mentions": largest_groups(window, top, ids=SIMILAR_IDS)}
