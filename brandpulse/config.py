@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from collections.abc import Hashable, Mapping
 from datetime import timedelta
 from email.utils import parseaddr
@@ -259,6 +260,23 @@ class FeedCollectorConfig(Strict):
     timeout: float = Field(default=30.0, gt=0)
 
 
+# A hashtag as Mastodon reads one: letters, digits, _ (any script, as in #café), not digits alone (#2026 is no tag).
+HASHTAG = re.compile(r"\w*[^\W\d]\w*")
+
+
+def hashtag(given: str) -> str:
+    """The hashtag `given` names, its leading # left out as the timeline's address wants it, in Mastodon's NFKC (a
+    decomposed 'café' is the same tag); a ValueError saying what to write for one that names no tag."""
+    tag = unicodedata.normalize("NFKC", given.strip()).removeprefix("#")
+    if HASHTAG.fullmatch(tag):
+        return tag
+    words = [word for word in re.split(r"\W+", tag) if word]
+    hint = (f"; write each word as its own item ([{', '.join(words)}]) or join them ({''.join(words)})" if len(words) > 1
+            else "" if words else "; delete the empty item, or the key, to follow the brand's one-word keywords")
+    raise ValueError(f"{given!r} is not a Mastodon hashtag (one word of letters, digits and _, not digits alone, with "
+                     f"or without its #){hint}")
+
+
 class MastodonCollectorConfig(Strict):
     """Public hashtag timelines of one Mastodon server; MASTODON_ACCESS_TOKEN is used when set (optional)."""
 
@@ -266,7 +284,9 @@ class MastodonCollectorConfig(Strict):
     name: str = "mastodon"
     interval: Duration = timedelta(minutes=15)
     instance: HttpUrl = "https://mastodon.social"
-    hashtags: list[str] = []  # default: the brand's one-word keywords
+    # Default: the brand's one-word keywords. Checked here: 'coffee/beans' or 'pine brook' went into the timeline's
+    # address as written, and read another path or nothing.
+    hashtags: list[Annotated[str, AfterValidator(hashtag)]] = []
     max_pages: int = Field(default=5, ge=1)
     timeout: float = Field(default=30.0, gt=0)
 

@@ -439,3 +439,28 @@ def test_a_secret_written_in_the_config_says_which_variable_to_set_and_never_quo
     # Was: 'email.smtp.password: unknown key', saying nothing of password_env or the variable to set.
     assert result.exit_code == 2 and hint in result.output, result.output
     assert "hunter2" not in result.output and "S3CRET" not in result.output
+
+
+@pytest.mark.parametrize("given, said", [
+    ("coffee/beans", "write each word as its own item ([coffee, beans]) or join them (coffeebeans)"),
+    ("pine brook", "write each word as its own item ([pine, brook]) or join them (pinebrook)"),
+    ("''", "delete the empty item, or the key, to follow the brand's one-word keywords"),
+    ("'2026'", "not digits alone"),
+])
+def test_a_mastodon_hashtag_that_names_no_tag_is_refused_at_start_up_naming_its_key_and_what_to_write(tmp_path,
+                                                                                                   given, said):
+    from brandpulse.config import ConfigError, load_config
+    path = write_config(tmp_path / "c.yaml", MINIMAL + f"collectors:\n  - type: mastodon\n    hashtags: [acme, {given}]\n")
+
+    # Was accepted, and went into the timeline's address as written (/api/v1/timelines/tag/coffee/beans).
+    with pytest.raises(ConfigError, match=r"collectors\.0\.hashtags\.1: '.*' is not a Mastodon hashtag") as raised:
+        load_config(path)
+    assert said in str(raised.value)
+
+
+def test_a_mastodon_hashtag_written_with_its_hash_or_in_another_script_is_followed_as_mastodon_reads_it(tmp_path):
+    from brandpulse.config import load_config
+    path = write_config(tmp_path / "c.yaml", MINIMAL + "collectors:\n  - type: mastodon\n"
+                        "    hashtags: ['#acme', café, 'cafe\u0301', 日本]\n")
+
+    assert load_config(path).collectors[0].hashtags == ["acme", "café", "café", "日本"]
