@@ -241,13 +241,15 @@ class TwitterCollector:
                 raise _StaleCursor() from exc
             raise _RefusedQuery(text, str(exc)) from exc
         except (tweepy.Unauthorized, tweepy.Forbidden) as exc:
-            raise CollectorError(f"twitter: access denied ({exc}); check TWITTER_BEARER_TOKEN and the app's access level") from exc
+            raise CollectorError(f"twitter: access denied ({_status(exc)}); check TWITTER_BEARER_TOKEN and the app's "
+                                 "access level") from exc
         except tweepy.TwitterServerError as exc:
             if exc.response.status_code == 503 and (wait := retry_after(exc.response.headers)):
-                raise RetryLater(f"twitter: server unavailable ({exc}, Retry-After "
+                raise RetryLater(f"twitter: server unavailable ({_status(exc)}, Retry-After "
                                  f"{exc.response.headers.get('Retry-After')}); the next run after then retries", 503,
                                  **wait) from exc
-            raise CollectorError(f"twitter: server error {exc}; the next run retries from the saved cursor") from exc
+            raise CollectorError(f"twitter: server error ({_status(exc)}); the next run retries from the saved "
+                                 "cursor") from exc
         except (requests.JSONDecodeError, RecursionError) as exc:  # RecursionError: JSON nested past the stack
             raise MalformedPayload(f"twitter: the API returned a malformed payload ({exc})") from exc
         except tweepy.TweepyException as exc:
@@ -305,6 +307,17 @@ def _checked(page: dict[str, Any]) -> dict[str, Any]:
             raise MalformedPayload(f"twitter: the API returned a malformed payload ({name} is "
                                    f"{JSON_KINDS.get(type(value), type(value).__name__)}, not {JSON_KINDS[kind]})")
     return page
+
+
+def _status(exc: tweepy.HTTPException) -> str:
+    """'HTTP 503 Service Unavailable', with the API's own words after it where they say more than the status's
+    reason (tweepy's text repeats it: '503 Service Unavailable\nService Unavailable')."""
+    answer = exc.response
+    reason = " ".join(str(answer.reason or "").split())
+    said = dict.fromkeys(" ".join(str(m).split()) for m in exc.api_messages)
+    said = [m for m in said if m and m.casefold() != reason.casefold()]
+    head = f"HTTP {answer.status_code}" + (f" {reason}" if reason else "")
+    return head + (f": {'; '.join(said)[:200]}" if said else "")
 
 
 def _usage_cap(exc: tweepy.TooManyRequests) -> RetryLater | None:

@@ -157,9 +157,13 @@ def test_rate_limit_longer_than_max_wait_stops_and_the_next_run_loses_nothing(fr
     assert second.cursor == {"since_id": first.cursor["sweep"]["newest_id"]}
 
 
-def test_server_error_raises_a_collector_error_naming_twitter():
-    with pytest.raises(CollectorError, match="twitter: server error 503"):
+def test_a_503_without_retry_after_says_its_status_once_not_the_words_repeated():
+    with pytest.raises(CollectorError) as raised:
         run(OURS / "twitter_503.yaml")
+
+    # Was: 'twitter: server error 503 Service Unavailable Service Unavailable; ...' (tweepy's status, then its detail).
+    assert str(raised.value) == ("twitter: server error (HTTP 503 Service Unavailable); the next run retries from the "
+                                 "saved cursor")
 
 
 def test_malformed_payload_raises_a_collector_error():
@@ -207,7 +211,7 @@ def test_text_is_unescaped_and_a_long_post_is_read_whole_from_note_tweet():
 
 def test_a_later_page_failing_keeps_the_pages_read_and_says_why(fresh_db):
     first, _ = run(OURS / "twitter_503_midway.yaml", cursor={"since_id": "5"})
-    assert len(first.mentions) == 2 and "server error 503" in first.error
+    assert len(first.mentions) == 2 and "server error (HTTP 503" in first.error
     assert first.cursor["since_id"] == "5" and first.cursor["sweep"]["until_id"] == min(
         (m.external_id for m in first.mentions), key=int)
 
@@ -225,7 +229,7 @@ def test_a_rate_limit_past_max_wait_is_the_collectors_error_not_a_quiet_success(
 def test_an_apis_message_of_several_lines_becomes_one_line():
     with pytest.raises(CollectorError) as refused:
         run(OURS / "twitter_401.yaml")
-    assert "\n" not in str(refused.value) and "access denied (401 Unauthorized Unauthorized)" in str(refused.value)
+    assert "\n" not in str(refused.value) and "access denied (HTTP 401 Unauthorized)" in str(refused.value)
 
 
 def test_a_reset_time_past_any_calendar_still_keeps_the_pages_read():
@@ -248,7 +252,8 @@ def test_a_500_with_retry_after_on_a_later_page_keeps_the_recorded_page_and_the_
     result, sent = run(OURS / "derived_twitter_page2_500_retry_after.yaml", {"since_id": "1"}, TWEEPY)
 
     assert len(result.mentions) == 10 and sent[1]["next_token"] and result.retry is None
-    assert result.error == "twitter: server error 500 Internal Server Error; the next run retries from the saved cursor"
+    assert result.error == ("twitter: server error (HTTP 500 Internal Server Error); the next run retries from the "
+                            "saved cursor")
     assert result.cursor == {"since_id": "1", "sweep": {"newest_id": NEWEST, "until_id": OLDEST}}
 
 
@@ -393,7 +398,7 @@ def test_a_refused_token_is_named_by_its_variable_and_never_reaches_the_store_or
         report = pipeline.collect(datetime(2026, 11, 20, 13, tzinfo=timezone.utc))
 
     (error,) = report.failures.values()
-    assert error.startswith("twitter: access denied (401 Unauthorized") and "TWITTER_BEARER_TOKEN" in error
+    assert error.startswith("twitter: access denied (HTTP 401 Unauthorized") and "TWITTER_BEARER_TOKEN" in error
     pipeline.open().close()
     stored = b"".join(path.read_bytes() for path in tmp_path.glob("db.sqlite*"))
     assert b"access denied" in stored and token.encode() not in stored
