@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import http.client
 import re
 import socket
@@ -23,6 +24,7 @@ DEFAULT_TIMEOUT_S = 30.0
 MAX_BODY_BYTES = 32 * 2**20
 USER_AGENT = "brandpulse (+https://github.com/brandpulse/brandpulse)"
 _SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+_TITLE = re.compile(r"<title[^<>]*>([^<]{1,200})</title>", re.IGNORECASE)
 
 
 class RateLimited(RetryLater):
@@ -252,6 +254,17 @@ def redirected(response: requests.Response, url: str) -> str:
     if not response.history or response.url == url:
         return ""
     return f" (redirected to {urlunsplit((final.scheme, final.netloc, final.path, '', ''))})"
+
+
+def page_title(answer: requests.Response) -> str | None:
+    """'titled ...' (or 'untitled') for an answer that is a web page (HTML): a login page, a proxy's or captive
+    portal's; None for anything else."""
+    text = answer.text.lstrip()[:4096]
+    if not text.startswith("<"):
+        return None
+    found = _TITLE.search(text)
+    title = " ".join(html.unescape(found.group(1)).split())[:120] if found else ""
+    return f"titled {title!r}" if title else "untitled"
 
 
 def fetch_json(session: requests.Session, source: str, url: str, *, credentials: str | None = None,

@@ -20,7 +20,7 @@ import requests
 from brandpulse.collectors.base import (BrandQuery, CollectorError, CollectResult, HttpStatusError, MalformedItem,
                                         MalformedPayload, Mention, RetryLater, iso_time)
 from brandpulse.collectors.brands import BrandMatcher
-from brandpulse.collectors.http import fetch_json, new_session, redirected
+from brandpulse.collectors.http import fetch_json, new_session, page_title, redirected
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,6 @@ TOKEN_VARIABLE = "MASTODON_ACCESS_TOKEN"  # read by the composition root; named 
 _TAG = re.compile(r"<[^<>]+>")  # not `[^>]`: a run of "<" with no ">" would take quadratic time
 _ID = re.compile(r"[0-9A-Za-z_-]{1,64}")  # what a server's status ids are made of; nothing to escape in a query
 _BREAK = re.compile(r"<br\s*/?>|</p>", re.IGNORECASE)
-_TITLE = re.compile(r"<title[^<>]*>([^<]{1,200})</title>", re.IGNORECASE)
 # What Mastodon answers a hashtag timeline without a login where the server shows it to logged-in accounts only (422
 # from `require_user!`; 401 where the server allows no unauthenticated API access at all).
 LOGIN_WANTED = (401, 422)
@@ -143,16 +142,6 @@ def _said(answer: requests.Response) -> str | None:
     return repr(" ".join(error.split())[:160]) if isinstance(error, str) and error.strip() else None
 
 
-def _page_title(answer: requests.Response) -> str | None:
-    """'a page titled ...' for an answer that is a web page (HTML), None for anything else."""
-    text = answer.text.lstrip()[:4096]
-    if not text.startswith("<"):
-        return None
-    found = _TITLE.search(text)
-    title = " ".join(html.unescape(found.group(1)).split())[:120] if found else ""
-    return f"titled {title!r}" if title else "untitled"
-
-
 class MastodonCollector:
     """Statuses with the brand's hashtags on one Mastodon server."""
 
@@ -256,7 +245,7 @@ class MastodonCollector:
                 raise
             raise HttpStatusError(self._refusal(tag, exc.status, answers[-1]), exc.status) from exc
         except MalformedPayload as exc:
-            title = _page_title(answers[-1]) if answers else None
+            title = page_title(answers[-1]) if answers else None
             if title is None:
                 raise
             # A login page the server redirects strangers to is named, as the feeds name it (collectors.http).

@@ -25,7 +25,7 @@ from brandpulse.collectors.base import (
     iso_time,
 )
 from brandpulse.collectors.brands import twitter_username
-from brandpulse.collectors.http import retry_after
+from brandpulse.collectors.http import page_title, redirected, retry_after
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +108,12 @@ class TwitterCollector:
     ):
         self.name = name
         self._client = client
+        # The last answer tweepy read, for an error to say what came instead of the API's JSON (tweepy's JSON error
+        # alone read "Expecting value: line 1 column 1 (char 0)" for a captive portal's page).
+        self._answers: list[requests.Response] = []
+        session = getattr(client, "session", None)
+        if isinstance(session, requests.Session):
+            session.hooks["response"].append(self._noted)
         self._lang = lang
         self._include_retweets = include_retweets
         self._queries = queries or {}
@@ -116,6 +122,9 @@ class TwitterCollector:
         self._max_wait = max_wait
         self._sleep = sleep
         self._clock = clock
+
+    def _noted(self, answer: requests.Response, *args: Any, **kwargs: Any) -> None:
+        self._answers[:] = [answer]
 
     def search_query(self, query: BrandQuery) -> str:
         """The configured boolean query for the brand, else one built from its keywords and exclusions."""
@@ -251,7 +260,7 @@ class TwitterCollector:
             raise CollectorError(f"twitter: server error ({_status(exc)}); the next run retries from the saved "
                                  "cursor") from exc
         except (requests.JSONDecodeError, RecursionError) as exc:  # RecursionError: JSON nested past the stack
-            raise MalformedPayload(f"twitter: the API returned a malformed payload ({exc})") from exc
+            raise self._not_json(exc) from exc
         except tweepy.TweepyException as exc:
             raise CollectorError(f"twitter: request failed: {exc}") from exc
         except requests.Timeout as exc:
@@ -263,6 +272,20 @@ class TwitterCollector:
         if not isinstance(page, dict):
             raise MalformedPayload(f"twitter: the API returned a malformed payload (a {type(page).__name__}, not an object)")
         return _checked(page)
+
+    def _not_json(self, exc: Exception) -> MalformedPayload:
+        """The error for an answer that is not JSON: a web page (a proxy's, a captive portal's) is named as one, with
+        its title and the address it came from."""
+        answer = self._answers[-1] if self._answers else None
+        title = page_title(answer) if answer is not None else None
+        if title is None:
+            return MalformedPayload(f"twitter: the API returned a malformed payload ({exc})")
+        asked = (answer.history[0].url if answer.history else answer.url) or ""
+        url = asked.partition("?")[0]  # the query is the brand's search, long and not the point here
+        return MalformedPayload(f"twitter: {url}{redirected(answer, asked)} answered HTTP {answer.status_code} with a "
+                                f"web page ({title}), not the API's JSON: a proxy or captive portal on the way? Check "
+                                "that this machine reaches api.twitter.com directly (or through the proxy "
+                                "HTTPS_PROXY names); the next run retries from the saved cursor")
 
     def _keep(self, found: dict[str, Mention], tweet: Any, includes: dict[str, Any], brand: str) -> None:
         try:

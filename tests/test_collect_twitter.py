@@ -166,9 +166,22 @@ def test_a_503_without_retry_after_says_its_status_once_not_the_words_repeated()
                                  "saved cursor")
 
 
-def test_malformed_payload_raises_a_collector_error():
-    with pytest.raises(CollectorError, match="twitter: the API returned a malformed payload"):
+def test_a_page_answered_in_html_is_named_a_web_page_not_a_json_error():
+    with pytest.raises(MalformedPayload, match=r"twitter: https://api.twitter.com/2/tweets/search/recent answered "
+                       r"HTTP 200 with a web page \(untitled\), not the API's JSON"):
         run(OURS / "twitter_malformed_payload.yaml")
+
+
+def test_a_captive_portals_page_on_a_later_page_is_named_with_its_title_and_address_and_the_page_before_kept():
+    result, _ = run(OURS / "derived_twitter_page2_portal.yaml", {"since_id": "1"}, TWEEPY)
+
+    assert len(result.mentions) == 10 and result.cursor["sweep"]["until_id"] == OLDEST
+    # Was: 'twitter: the API returned a malformed payload (Expecting value: line 1 column 1 (char 0))'.
+    assert result.error == (
+        "twitter: https://api.twitter.com/2/tweets/search/recent answered HTTP 200 with a web page (titled 'Pinebrook "
+        "Guest Wi-Fi – Sign in'), not the API's JSON: a proxy or captive portal on the way? Check that this machine "
+        "reaches api.twitter.com directly (or through the proxy HTTPS_PROXY names); the next run retries from the "
+        "saved cursor")
 
 
 def test_malformed_tweet_is_skipped_and_the_rest_kept(caplog):

@@ -164,6 +164,8 @@ BAD_QUERY = {"errors": [{"parameters": {"query": ["(tweepy"]}, "message": "There
                          "no viable alternative at input '(tweepy' (at position 1)"}],
              "title": "Invalid Request", "detail": "One or more parameters to your request was invalid.",
              "type": "https://api.twitter.com/2/problems/invalid-request"}
+PORTAL = ("<!DOCTYPE html>\n<html><head><title>Pinebrook Guest Wi-Fi &ndash; Sign in</title></head>"
+          "<body><form action=\"/login\">Accept the terms to go on</form></body></html>")
 TWITTER = {
     "derived_twitter_page2_500_retry_after": (
         "interaction 0 as recorded (10 tweets and a next_token), then the same with status 500, an HTML body and "
@@ -212,6 +214,12 @@ TWITTER = {
     "derived_twitter_400_query": (
         "interaction 0 with status 400 and X's problem body for a query it cannot parse",
         [edited(TWEETS, 400, "Bad Request", BAD_QUERY)],
+    ),
+    # A proxy or captive portal (a hotel's, an office's) answering the second page with its sign-in page, status 200.
+    "derived_twitter_page2_portal": (
+        "interaction 0 as recorded, then the same with status 200, content-type text/html and a captive portal's "
+        "sign-in page as body",
+        [TWEETS, edited(TWEETS, 200, "OK", PORTAL, {"content-type": "text/html; charset=utf-8"})],
     ),
     "derived_twitter_edited": (
         "interaction 0 with its body replaced by a page of one tweet, an edit of its third (a new id 10 minutes "
