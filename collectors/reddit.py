@@ -140,17 +140,39 @@ class RedditCollector:
                  comments: bool = True, pacer: RedditPacer | None = None):
         self.name = name
         self._reddit = reddit
-        self._subreddits = "+".join(subreddits) or "all"
+        self._names = list(subreddits) or ["all"]
         self._limit = limit
         self._comments = comments
         # Also the injection point of the pacer's sleep and clock, for tests.
         pace(reddit, pacer or RedditPacer(window_size=reddit.config.window_size))
 
     def collect(self, query: BrandQuery, cursor: dict[str, Any] | None) -> CollectResult:
-        """Submissions and comments about `query` created after the cursor's watermarks."""
-        cursor = cursor or {}
+        """Submissions and comments about `query` created after the cursor's watermarks; a subreddit Reddit refuses
+        (private, banned) is named in the result's error, the others read without it."""
+        try:
+            found, kept, error = self._collect(self._names, query, cursor or {})
+        except ListingRefused as exc:
+            found, kept, error = [], None, exc
+        if not isinstance(error, ListingRefused):
+            return CollectResult.stopped_by(found, kept, error)
+        refused = self._refusing(error)
+        others = [name for name in self._names if name not in refused]
+        if not refused or not others:
+            raise self._named(refused, error, []) from error
+        try:
+            found, kept, error = self._collect(others, query, cursor or {})
+        except CollectorError as exc:
+            raise CollectorError(f"{self._named(refused, exc, [])}; then {exc}") from exc
+        named = str(self._named(refused, error, others))
+        # What stopped the others part-way is said too, and a wait it asks for still kept.
+        return CollectResult(found, kept, named if error is None else f"{named}; then {error}",
+                             error if isinstance(error, RetryLater) else None)
+
+    def _collect(self, names: list[str], query: BrandQuery, cursor: dict[str, Any]
+                 ) -> tuple[list[Mention], dict[str, Any], CollectorError | None]:
+        """The mentions of the subreddits `names`, the cursor after them, and the error that stopped them part-way."""
         matcher = BrandMatcher([searched(query)])
-        subreddit = self._reddit.subreddit(self._subreddits)
+        subreddit = self._reddit.subreddit("+".join(names))
         posts = subreddit.search(search_query(query), sort="new", time_filter="all", limit=self._limit)
         found, post_mark, error = self._read(posts, submission_to_mention, query.brand, matcher,
                                              Watermark.load(cursor.get("submissions")), SEARCH_LAG)
@@ -165,12 +187,42 @@ class RedditCollector:
             found += more
             new_cursor["comments"] = comment_mark.dump()
         kept = new_cursor if self._comments else {"submissions": new_cursor["submissions"]}
-        return CollectResult.stopped_by(found, kept, error)
+        return found, kept, error
+
+    def _refusing(self, error: ListingRefused) -> dict[str, str]:
+        """The configured subreddits Reddit refuses, each with why: the refusal's own reason for a single one, else
+        each one's `about` asked in turn (a listing of several names none)."""
+        if len(self._names) == 1:
+            return {self._names[0]: error.reason}
+        refused = {}
+        for name in self._names:
+            if name.lower() in LISTINGS:
+                continue  # no subreddit of its own to ask about
+            try:
+                self._reddit.request(method="GET", path=f"/r/{name}/about")
+            except (prawcore.Forbidden, prawcore.NotFound, prawcore.Redirect) as exc:
+                refused[name] = refusal_reason(exc)
+            except (prawcore.PrawcoreException, praw.exceptions.PRAWException, requests.RequestException) as exc:
+                log.warning("reddit: cannot ask Reddit about r/%s (%s)", name, exc)
+        return refused
+
+    @staticmethod
+    def _named(refused: dict[str, str], error: CollectorError, others: list[str]) -> CollectorError:
+        """The error naming the subreddits Reddit refuses and why (`error` itself where none could be named)."""
+        if not refused:
+            return error
+        which = ", ".join(f"r/{name} ({why})" for name, why in refused.items())
+        read = f"; the others ({', '.join(f'r/{n}' for n in others)}) were read" if others else ""
+        return CollectorError(f"reddit: Reddit refuses {which}; remove it from the collector's subreddits{read}")
 
     def probe(self, query: BrandQuery) -> None:
         """The newest submission of the brand's search: token, host, subreddits and query all accepted."""
-        listing = self._reddit.subreddit(self._subreddits).search(search_query(query), sort="new", time_filter="all", limit=1)
-        next(self._guarded(listing), None)
+        listing = self._reddit.subreddit("+".join(self._names)).search(search_query(query), sort="new",
+                                                                       time_filter="all", limit=1)
+        try:
+            next(self._guarded(listing), None)
+        except ListingRefused as exc:
+            raise self._named(self._refusing(exc), exc, []) from exc
 
     def _read(self, listing: Iterable[Any], convert: Any, brand: str, matcher: BrandMatcher, mark: Watermark,
               lag: timedelta = timedelta(0)) -> tuple[list[Mention], Watermark, CollectorError | None]:
@@ -225,6 +277,35 @@ class RedditCollector:
                 raise _collector_error(exc) from exc
 
 
+# Listings of many subreddits, or none: they have no `about` to ask whether Reddit refuses them.
+LISTINGS = frozenset({"all", "popular", "friends", "mod"})
+
+
+class ListingRefused(CollectorError):
+    """Reddit refused a subreddit's listing (403, 404, or a redirect to its search of subreddits); `reason` says why
+    in Reddit's words where it gives them ('HTTP 403: private')."""
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+def refusal_reason(exc: prawcore.ResponseException) -> str:
+    """Why Reddit refused a subreddit, in its words: 'HTTP 403: private', 'HTTP 404: banned', 'no such subreddit'."""
+    if isinstance(exc, prawcore.Redirect):  # Reddit sends a name it does not know to its search of subreddits
+        return "no such subreddit"
+    return _reason(exc.response, f"HTTP {exc.response.status_code}")
+
+
+def _reason(answer: requests.Response, status: str) -> str:
+    try:
+        said = answer.json()
+    except (ValueError, RecursionError):
+        return status
+    reason = said.get("reason") if isinstance(said, dict) else None
+    return f"{status}: {' '.join(reason.split())[:60]}" if isinstance(reason, str) and reason.strip() else status
+
+
 AUTH_CHECK = "check REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET"
 ACCESS_TOKEN_PATH = "/api/v1/access_token"
 
@@ -274,6 +355,8 @@ def _answered(exc: prawcore.ResponseException) -> CollectorError:
     if urlsplit(response.url or "").path == ACCESS_TOKEN_PATH:  # Reddit refused the app, not a subreddit
         return CollectorError(f"reddit: authentication failed ({exc}); {AUTH_CHECK}, and that REDDIT_USER_AGENT "
                               "names the app")
+    if isinstance(exc, prawcore.Forbidden | prawcore.NotFound | prawcore.Redirect):
+        return ListingRefused(f"reddit: HTTP error ({exc}); check the configured subreddits", refusal_reason(exc))
     return CollectorError(f"reddit: HTTP error ({exc}); check the configured subreddits")
 
 
@@ -311,5 +394,6 @@ def _refused(answer: requests.Response) -> CollectorError:
     if status == 401:  # an access token Reddit no longer accepts, and a new one refused as well
         return CollectorError(f"reddit: authentication failed (received 401 HTTP response); {AUTH_CHECK}")
     if status == 403:
-        return CollectorError("reddit: HTTP error (received 403 HTTP response); check the configured subreddits")
+        return ListingRefused("reddit: HTTP error (received 403 HTTP response); check the configured subreddits",
+                              _reason(answer, "HTTP 403"))
     return HttpStatusError(f"reddit: HTTP {status} from {answer.url}; the next run retries", status)

@@ -426,3 +426,22 @@ def test_prawcores_retries_after_a_5xx_pause_through_the_injected_sleep_not_the_
     # Was: two sleeps on time.sleep (0-2 s, then 2-4 s) before prawcore's two retries, the injected sleep not called.
     assert no_sleep == [] and len(fake.slept) == 2 and 0 <= fake.slept[0] <= 2 <= fake.slept[1] <= 4
     assert len([path for _, path, _ in server.requests if path.startswith("/r/all/search/")]) == 3
+
+
+def test_a_private_subreddit_among_others_is_named_with_reddits_reason_and_the_others_read():
+    result = run(OURS / "derived_reddit_private_subreddit.json", PRAW, subreddits=("coffee", "secretbeans"))
+
+    # Was: CollectorError 'reddit: HTTP error (received 403 HTTP response); check the configured subreddits', nothing
+    # read from r/coffee.
+    assert {"t3_3gpbiu", "t3_1qvzkd"} <= {m.external_id for m in result.mentions}
+    assert result.cursor["submissions"] and result.cursor["comments"]
+    assert result.error == ("reddit: Reddit refuses r/secretbeans (HTTP 403: private); remove it from the collector's "
+                            "subreddits; the others (r/coffee) were read")
+
+
+def test_a_banned_subreddit_configured_alone_is_named_with_reddits_reason():
+    with pytest.raises(CollectorError) as raised:
+        run(OURS / "derived_reddit_banned_subreddit.json", PRAW, subreddits=("beanbanned",))
+
+    assert str(raised.value) == ("reddit: Reddit refuses r/beanbanned (HTTP 404: banned); remove it from the "
+                                 "collector's subreddits")

@@ -62,8 +62,44 @@ ODD[0]["data"].update(selftext="[removed]", removed_by_category="moderator")
 ODD[1]["data"].update(selftext="[deleted]", author="[deleted]")
 ODD[2]["data"].update(over_18=True)
 
+
+
+def at_path(recorded: dict, path: str) -> dict:
+    """A copy of a recorded interaction asked at `path` of its host (its query left out), as praw asks another
+    subreddit's listing or `about`."""
+    interaction = copy.deepcopy(recorded)
+    host = interaction["request"]["uri"].split("/")[2]
+    interaction["request"]["uri"] = interaction["response"]["url"] = f"https://{host}{path}"
+    return interaction
+
+
+# Reddit's answers for a subreddit it refuses: a private one (403), a banned one (404), as the API gives them.
+PRIVATE = {"reason": "private", "message": "Forbidden", "error": 403}
+BANNED = {"reason": "banned", "message": "Not Found", "error": 404}
+ABOUT_COFFEE = {"kind": "t5", "data": {"display_name": "coffee", "subreddit_type": "public"}}
+
 # name: (what the recording became, interactions)
 REDDIT = {
+    # A search of r/coffee+secretbeans, the second private: Reddit refuses the whole listing; asked about each, it
+    # answers r/coffee's and refuses r/secretbeans's; then r/coffee alone is searched and its comments read.
+    "derived_reddit_private_subreddit": (
+        f"{SEARCH_FILE}: interaction 0 (token) as recorded; interaction 1 (search) asked at "
+        "/r/coffee+secretbeans/search/ with status 403 and body " + json.dumps(PRIVATE) + "; then at /r/coffee/about "
+        "with body " + json.dumps(ABOUT_COFFEE) + " (hand-made, a subreddit's `about` shortened), and at "
+        "/r/secretbeans/about with status 403 and the same body as the search's; then interaction 1 as recorded "
+        f"asked at /r/coffee/search/; {COMMENTS_FILE}: interaction 0 (comments) as recorded, asked at "
+        "/r/coffee/comments/",
+        [TOKEN, edited(at_path(SEARCH, "/r/coffee+secretbeans/search/"), 403, "Forbidden", PRIVATE),
+         edited(at_path(SEARCH, "/r/coffee/about"), 200, "OK", ABOUT_COFFEE),
+         edited(at_path(SEARCH, "/r/secretbeans/about"), 403, "Forbidden", PRIVATE),
+         at_path(SEARCH, "/r/coffee/search/"), at_path(COMMENTS, "/r/coffee/comments/")],
+    ),
+    # A search of one banned subreddit: Reddit answers 404 with its reason.
+    "derived_reddit_banned_subreddit": (
+        f"{SEARCH_FILE}: interaction 0 (token) as recorded; interaction 1 (search) asked at /r/beanbanned/search/ "
+        "with status 404 and body " + json.dumps(BANNED),
+        [TOKEN, edited(at_path(SEARCH, "/r/beanbanned/search/"), 404, "Not Found", BANNED)],
+    ),
     # prawcore drops the token and asks for a new one after a 401, three times; Reddit's 401 gave no
     # www-authenticate header (prawcore maps only a 403 or a header naming invalid_token/insufficient_scope).
     "derived_reddit_401_no_www_authenticate": (
