@@ -277,13 +277,24 @@ def hashtag(given: str) -> str:
                      f"or without its #){hint}")
 
 
+def mastodon_instance(value: str) -> str:
+    """A Mastodon server's address alone; a ValueError saying what to write for a page of it (a profile, a tag's
+    page), whose path the timeline's address would be put after."""
+    parts = urlsplit(value)
+    if parts.path.strip("/") or parts.query or parts.fragment:
+        server = f"{parts.scheme}://{parts.netloc}"
+        raise ValueError(f"{value!r} is a page of a server, not its address: write {server} (Mastodon serves its API "
+                         "at the root of its own domain)")
+    return value
+
+
 class MastodonCollectorConfig(Strict):
     """Public hashtag timelines of one Mastodon server; MASTODON_ACCESS_TOKEN is used when set (optional)."""
 
     type: Literal["mastodon"]
     name: str = "mastodon"
     interval: Duration = timedelta(minutes=15)
-    instance: HttpUrl = "https://mastodon.social"
+    instance: Annotated[HttpUrl, AfterValidator(mastodon_instance)] = "https://mastodon.social"
     # Default: the brand's one-word keywords. Checked here: 'coffee/beans' or 'pine brook' went into the timeline's
     # address as written, and read another path or nothing.
     hashtags: list[Annotated[str, AfterValidator(hashtag)]] = []

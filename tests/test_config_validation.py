@@ -464,3 +464,18 @@ def test_a_mastodon_hashtag_written_with_its_hash_or_in_another_script_is_follow
                         "    hashtags: ['#acme', café, 'cafe\u0301', 日本]\n")
 
     assert load_config(path).collectors[0].hashtags == ["acme", "café", "café", "日本"]
+
+
+def test_a_mastodon_instance_written_as_a_page_of_the_server_is_refused_saying_its_address(tmp_path):
+    from brandpulse.config import ConfigError, load_config
+    path = write_config(tmp_path / "c.yaml", MINIMAL + "collectors:\n  - type: mastodon\n"
+                        "    instance: https://mastodon.social/@pinebrook\n")
+
+    # Was accepted: the timelines were asked at https://mastodon.social/@pinebrook/api/v1/timelines/tag/acme (404).
+    with pytest.raises(ConfigError, match=re.escape(
+            "collectors.0.instance: 'https://mastodon.social/@pinebrook' is a page of a server, not its address: "
+            "write https://mastodon.social")):
+        load_config(path)
+    fine = write_config(tmp_path / "f.yaml", MINIMAL + "collectors:\n  - type: mastodon\n"
+                        "    instance: https://mastodon.social/\n")
+    assert load_config(fine).collectors[0].instance == "https://mastodon.social/"
