@@ -9,6 +9,7 @@ from typing import Any
 
 from brandpulse.collectors.base import BrandQuery
 from brandpulse.store.backend import Store, transaction
+from brandpulse.store.folding import name_key
 from brandpulse.store.spellings import merge_spellings
 from brandpulse.store.timestamps import to_db
 
@@ -60,10 +61,11 @@ def known_brands(db: Store) -> list[str]:
 
 
 def brand_spellings(db: Store, name: str) -> tuple[str, ...]:
-    """The stored (or configured) brands that are `name` ignoring case ('acme' finds 'Acme'); (name,) when none is."""
-    wanted = name.casefold()
+    """The stored (or configured) brands that are `name` ignoring case and width ('acme' and 'ａｃｍｅ' find 'Acme');
+    (name,) when none is."""
+    wanted = name_key(name)
     # Compared here, not by SQL: lower() folds ASCII only on SQLite and follows the server's locale on PostgreSQL.
-    found = sorted({brand for (brand,) in db.execute(_BRAND_NAMES).fetchall() if brand.casefold() == wanted})
+    found = sorted({brand for (brand,) in db.execute(_BRAND_NAMES).fetchall() if name_key(brand) == wanted})
     return tuple(found) or (name,)
 
 

@@ -78,6 +78,14 @@ def nfkc(text: str) -> str:
     return text if text.isascii() else unicodedata.normalize("NFKC", text)
 
 
+def name_key(name: str) -> str:
+    """What two spellings of a brand's or a source's name share when they are one name: `name` ignoring case and
+    width ("ＡＣＭＥ", "acme" and "Acme" are "acme"), in NFKC so that a full-width name typed by an input method is
+    the name."""
+    # NFKC again after casefold: casefold may give letters NFKC writes otherwise (the Unicode NFKC_Casefold idea).
+    return unicodedata.normalize("NFKC", nfkc(name).casefold()) if not name.isascii() else name.casefold()
+
+
 def _nfkc_of(match: re.Match[str]) -> str:
     return unicodedata.normalize("NFKC", match.group())
 

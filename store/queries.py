@@ -12,6 +12,7 @@ from brandpulse.sentiment.nps import COMPLAINT_THRESHOLD
 from brandpulse.store.backend import Dialect, Store
 from brandpulse.store.brands import brand_spellings
 from brandpulse.store.errors import QueryError, SearchSyntaxError  # noqa: F401 (re-exported for the CLI)
+from brandpulse.store.folding import name_key
 from brandpulse.store.spellings import name_in
 from brandpulse.store.timestamps import to_db
 
@@ -37,8 +38,8 @@ ORDERS = {
 class MentionFilter:
     """Which mentions to read; every field left as None matches everything."""
 
-    brand: str | None = None  # ignoring case: 'acme' reads the mentions stored as 'Acme'
-    source: str | None = None  # ignoring case too: 'Twitter' reads the mentions stored as 'twitter'
+    brand: str | None = None  # ignoring case and width: 'acme' and 'ａｃｍｅ' read the mentions stored as 'Acme'
+    source: str | None = None  # ignoring case and width too: 'Twitter' reads the mentions stored as 'twitter'
     since: datetime | None = None
     until: datetime | None = None
     category: str | None = None
@@ -166,10 +167,11 @@ def stored_sources(db: Store) -> list[str]:
 
 
 def source_spellings(db: Store, name: str) -> tuple[str, ...]:
-    """The stored sources that are `name` ignoring case ('Twitter' finds 'twitter'); (name,) when none is."""
-    wanted = name.casefold()
+    """The stored sources that are `name` ignoring case and width ('Twitter' and 'ｔｗｉｔｔｅｒ' find 'twitter'); (name,)
+    when none is."""
+    wanted = name_key(name)
     # Several where a store kept 'Twitter' from an import before sources were folded on ingest: each is read.
-    return tuple(source for source in stored_sources(db) if source.casefold() == wanted) or (name,)
+    return tuple(source for source in stored_sources(db) if name_key(source) == wanted) or (name,)
 
 
 def iter_mentions(

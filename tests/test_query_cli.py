@@ -534,6 +534,25 @@ def test_brand_is_matched_ignoring_case_by_query_export_and_stats_on_both_backen
     assert [(r["brand"], r["total"]) for r in rows] == [("Acme", 1)]
 
 
+def test_brand_and_source_typed_in_full_width_letters_match_on_both_backends(invoke, store_target):
+    day = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
+    path = seed(store_target, [mention(1, "a", day, "positive", brand="Pinebrook Coffee", source="reddit"),
+                               mention(2, "b", day, "negative", brand="Pinebrook Coffee"),
+                               mention(3, "c", day, "neutral", brand="Bolt")])
+    wide = "ｐｉｎｅｂｒｏｏｋ ｃｏｆｆｅｅ"  # as a Japanese input method types it (ideographic space too)
+
+    # Was: nothing found, as casefold leaves full-width letters full-width.
+    assert [r["external_id"] for r in _json(invoke, path, "query", "--brand", wide)] == ["2", "1"]
+    assert [r["external_id"] for r in _json(invoke, path, "query", "--brand", "ＰＩＮＥＢＲＯＯＫ　Ｃｏｆｆｅｅ",
+                                             "--source", "ＲＥＤＤＩＴ")] == ["1"]
+    exported = invoke("--db", path, "export", "--brand", wide, "--source", "ｔｗｉｔｔｅｒ", "--columns", "external_id")
+    assert [json.loads(line)["external_id"] for line in exported.stdout.splitlines()] == ["2"]
+    stats = invoke("--db", path, "stats", "--brand", wide, "--since", "2026-03-02", "--until", "2026-03-03",
+                   "--format", "json")
+    assert [(r["brand"], r["total"]) for r in json.loads(stats.stdout)] == [("Pinebrook Coffee", 2)]
+    assert "holds no brand" not in stats.stderr
+
+
 def test_no_brand_lists_exports_and_counts_the_mentions_stored_without_a_brand_on_both_backends(invoke, store_target):
     day = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
     path = seed(store_target, [mention(1, "a", day, "positive", brand="Acme"),

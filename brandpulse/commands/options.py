@@ -13,6 +13,7 @@ from brandpulse.sentiment.language import language_tag
 from brandpulse.timeparse import parse_duration, parse_local_moment, parse_moment
 from brandpulse.store.brands import known_brands
 from brandpulse.store.errors import ZoneError
+from brandpulse.store.folding import name_key
 from brandpulse.store.queries import QueryError, check_columns
 from brandpulse.store.stats import check_zone
 from brandpulse.store.timestamps import local_text
@@ -161,7 +162,7 @@ def note_unknown_brand(db: Any, brand: str | None) -> None:
     if brand is None:
         return
     names = known_brands(db)
-    if any(name.casefold() == brand.casefold() for name in names):
+    if any(name_key(name) == name_key(brand) for name in names):
         return
     listed = ", ".join(map(repr, names[:MAX_NAMED])) + (f" and {len(names) - MAX_NAMED} more" if len(names) > MAX_NAMED
                                                          else "")
@@ -170,11 +171,11 @@ def note_unknown_brand(db: Any, brand: str | None) -> None:
 
 
 def selected_brands(names: list[str], brand: str | None) -> list[str]:
-    """The configured brands a `--brand` option selects (all when not given), matched ignoring case as the stored
-    mentions are (`acme` selects Acme); an unknown one is a usage error."""
+    """The configured brands a `--brand` option selects (all when not given), matched ignoring case and width as the
+    stored mentions are (`acme` and `ａｃｍｅ` select Acme); an unknown one is a usage error."""
     if brand is None:
         return names
-    found = [name for name in names if name.casefold() == brand.casefold()]
+    found = [name for name in names if name_key(name) == name_key(brand)]
     if not found:
         raise click.BadParameter(f"unknown brand {brand!r}; configured brands: {', '.join(names)}", param_hint="--brand")
     return found
