@@ -5,18 +5,26 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
+# Units in either case (7D as 7d), spelled out rather than by re.IGNORECASE, which would take the long s (ſ) and the
+# Kelvin sign for s and k. M alone is refused: there is no month unit, and 3M reads as three months as often as three
+# minutes.
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdwSMHDW])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _LONGEST = timedelta(days=36525)
 
 
 def parse_duration(value: str) -> timedelta:
-    """`30s`, `15m`, `1h`, `7d`, `2w` as a timedelta; ValueError naming the value otherwise."""
+    """`30s`, `15m`, `1h`, `7d`, `2w` (or `7D`: the unit's case does not count, but for `M`) as a timedelta;
+    ValueError naming the value otherwise."""
     match = _DURATION.match(str(value))
     if not match or float(match.group(1)) <= 0:
         raise ValueError(f"{value!r} is not a duration such as 30s, 15m, 1h, 7d or 2w")
+    amount, unit = match.groups()
+    if unit == "M":
+        raise ValueError(f"{value!r} is ambiguous: m is minutes and there is no month unit; write {amount}m for "
+                         f"minutes, or days or weeks for months (90d, 13w)")
     try:
-        duration = timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
+        duration = timedelta(**{_UNITS[unit.lower()]: float(amount)})
     except OverflowError:
         duration = _LONGEST + _LONGEST
     if duration > _LONGEST:  # dates end at year 9999: "now + 999999w" cannot be computed

@@ -220,6 +220,25 @@ def test_bad_input_is_a_usage_error_naming_the_argument(invoke, store_path, args
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(("upper", "lower"), [("1D", "1d"), ("5D", "5d"), ("36H", "36h"), ("1W", "1w"),
+                                             ("7200S", "7200s"), ("1.5D", "1.5d")])
+def test_a_duration_s_unit_is_read_in_either_case(invoke, store_path, upper, lower):
+    # Was: '1D' is not a duration, while 1.5d was taken.
+    assert (_json(invoke, store_path, "query", "--since", upper)
+            == _json(invoke, store_path, "query", "--since", lower))
+
+
+@pytest.mark.parametrize("args", [("query", "--since", "3M"), ("export", "--until", "2M"),
+                                  ("prune", "--older-than", "6M")])
+def test_a_capital_m_is_refused_as_ambiguous_between_minutes_and_months(invoke, sqlite_store_path, args):
+    result = invoke("--db", sqlite_store_path, *args)
+
+    assert result.exit_code == 2 and args[1] in result.output
+    assert "is ambiguous: m is minutes and there is no month unit" in result.output
+    # Nothing was pruned on the way.
+    assert len(_json(invoke, sqlite_store_path, "query")) == 5
+
+
 def test_stats_by_day_counts_labels_categories_and_nss_per_bucket(invoke, store_path, monkeypatch):
     monkeypatch.setattr("brandpulse.commands.stats._now", lambda: NOW)  # today stays NOW's day past midnight
     rows = _json(invoke, store_path, "stats", "--brand", "Pinebrook Coffee", "--by", "day")
