@@ -48,6 +48,15 @@ class ZoneError(QueryError):
     """A time zone stats cannot cut buckets in: unknown, or unknown to the store's database server."""
 
 
+class CalendarEdgeError(QueryError):
+    """A stats window or mention whose bucket in its time zone would start before year 1 or end after 9999, where
+    Python's calendar ends; `bound` is 'since' or 'until' when the window's bound is the one, None for a mention."""
+
+    def __init__(self, message: str, bound: str | None = None):
+        super().__init__(message)
+        self.bound = bound
+
+
 class SearchSyntaxError(QueryError):
     """The --search expression is not valid search syntax."""
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from brandpulse.sentiment.nps import COMPLAINT_THRESHOLD
 from brandpulse.store.backend import Dialect, Store
 from brandpulse.store.brands import brand_spellings
-from brandpulse.store.errors import QueryError, StoreError, ZoneError
+from brandpulse.store.errors import CalendarEdgeError, QueryError, StoreError, ZoneError
 from brandpulse.store.queries import CATEGORY_CLAUSE, LANG_CLAUSE, lang_params, source_clause, source_spellings
 from brandpulse.store.spellings import name_in
 from brandpulse.store.timestamps import bucket_start, from_db, local_bucket, next_bucket, to_db
@@ -252,6 +252,7 @@ def sentiment_stats(
     tz = check_zone(zone)
     # In UTC: Python compares two datetimes of one zone by their wall clock, and 01:30 comes twice in an autumn night.
     since, until, now = (moment and moment.astimezone(timezone.utc) for moment in (since, until, now))
+    check_calendar(since, until, by, zone)
     spellings = list(brand_spellings(db, brand)) if brand is not None else []
     only = only_of(db, source, lang, category)
     try:
@@ -267,13 +268,34 @@ def sentiment_stats(
         series = [None] if no_brand else spellings or sorted(brands)
         filled = fill_empty_buckets(rows, by, series, since, until, tz)
         return [_labelled(row, start, by, zone) for row, start in mark_partial(filled, by, since, until, now, tz)]
-    except (*db.errors, OverflowError) as exc:
-        if zone == "UTC" and not isinstance(exc, OverflowError):
+    except OverflowError as exc:  # a mention's bucket: the window's bounds were checked above
+        raise CalendarEdgeError(f"stats cannot cut {by} buckets in {zone!r} around a mention dated at the calendar's "
+                                f"edge ({exc}: year 1 or 9999 on that wall clock); give --since and --until to leave "
+                                "it out, or take --tz UTC") from None
+    except db.errors as exc:
+        if zone == "UTC":
             raise
-        # A name Python's zoneinfo reads but the server does not know ('localtime', a zone newer than its tzdata),
-        # or a bucket past year 9999 in a zone east of UTC.
+        # A name Python's zoneinfo reads but the server does not know ('localtime', a zone newer than its tzdata).
         raise ZoneError(f"stats cannot cut buckets in the time zone {zone!r} here ({str(exc).splitlines()[0]}); "
                          "use another IANA name, such as UTC") from None
+
+
+def check_calendar(since: datetime | None, until: datetime | None, by: str, zone: str) -> None:
+    """CalendarEdgeError naming `since` or `until` where the bucket it falls in, cut in `zone`, would begin before
+    year 1 or end after year 9999: Python's dates end there, and so does every wall clock's (0001-01-01T00:00Z is
+    still year 0 in New York; its day in Kiritimati, UTC+14, began 14 hours before it)."""
+    for bound, moment in (("since", since), ("until", until and until - timedelta(microseconds=1))):
+        if moment is None:
+            continue
+        try:
+            bucket_start(moment, by, ZoneInfo(zone))
+        except OverflowError:
+            edge, direction = ("begin before year 1", "a later") if bound == "since" else ("end after year 9999",
+                                                                                     "an earlier")
+            shown = to_db(since if bound == "since" else until)
+            raise CalendarEdgeError(f"{shown}: its {by} on the wall clock of {zone!r} would {edge}, "
+                                    f"where the calendar ends, so no bucket can be cut there; give {direction} "
+                                    f"--{bound}", bound) from None
 
 
 # Rows a series may have: 11 years by hour, any span by day. A typo (--since 1900-01-01 --by hour) would otherwise

@@ -1,6 +1,8 @@
 import json
 from datetime import datetime, timezone
 
+import pytest
+
 from tests.conftest import write_config
 from tests.store_seed import mention, seed
 
@@ -108,6 +110,28 @@ def test_a_bucket_past_year_9999_in_a_zone_east_of_utc_is_a_usage_error(invoke, 
     result = invoke("--db", path, "stats", "--tz", "Asia/Tokyo")
 
     assert result.exit_code == 2 and "'Asia/Tokyo'" in result.output
+    # The zone is no fault of its own: the mention's date is at the calendar's edge.
+    assert "Invalid value for --tz" not in result.output and "calendar's edge" in result.output
+
+
+@pytest.mark.parametrize(("args", "named", "why"), [
+    (("--since", "0001-01-01T00:00Z", "--tz", "Pacific/Kiritimati"), "--since: 0001-01-01T00:00:00Z: its day on the "
+     "wall clock of 'Pacific/Kiritimati' would begin before year 1", "give a later --since"),
+    (("--since", "0001-01-01T00:00Z", "--tz", "America/New_York", "--by", "month"), "--since: 0001-01-01T00:00:00Z: "
+     "its month on the wall clock of 'America/New_York' would begin before year 1", "give a later --since"),
+    (("--since", "9999-12-30", "--until", "9999-12-31T23:00Z", "--tz", "Asia/Tokyo"), "--until: "
+     "9999-12-31T23:00:00Z: its day on the wall clock of 'Asia/Tokyo' would end after year 9999",
+     "give an earlier --until"),
+])
+def test_a_window_bound_whose_bucket_leaves_the_calendar_is_named_not_the_zone(invoke, store_target, args, named,
+                                                                                why):
+    path = _seed(store_target, "2026-03-02T16:00:00")
+
+    result = invoke("--db", path, "stats", *args)
+
+    # Was: 'Invalid value for --tz: stats cannot cut buckets in the time zone ...', blaming the zone.
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"Invalid value for {named}" in " ".join(result.output.split()) and why in result.output
 
 
 def _rows(invoke, *args):
