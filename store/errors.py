@@ -48,13 +48,22 @@ class ZoneError(QueryError):
     """A time zone stats cannot cut buckets in: unknown, or unknown to the store's database server."""
 
 
-class CalendarEdgeError(QueryError):
-    """A stats window or mention whose bucket in its time zone would start before year 1 or end after 9999, where
-    Python's calendar ends; `bound` is 'since' or 'until' when the window's bound is the one, None for a mention."""
+class WindowBoundError(QueryError):
+    """A stats window the store cannot count as asked; `bound` is 'since' or 'until' when that bound of the window
+    is why, None when it is a mention."""
 
     def __init__(self, message: str, bound: str | None = None):
         super().__init__(message)
         self.bound = bound
+
+
+class CalendarEdgeError(WindowBoundError):
+    """A stats window or mention whose bucket in its time zone would start before year 1 or end after 9999, where
+    Python's calendar ends."""
+
+
+class FutureWindowError(WindowBoundError):
+    """A stats window that starts after now: none of its buckets has begun, so none holds a mention yet."""
 
 
 class SearchSyntaxError(QueryError):

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from brandpulse.sentiment.nps import COMPLAINT_THRESHOLD
 from brandpulse.store.backend import Dialect, Store
 from brandpulse.store.brands import brand_spellings
-from brandpulse.store.errors import CalendarEdgeError, QueryError, StoreError, ZoneError
+from brandpulse.store.errors import CalendarEdgeError, FutureWindowError, QueryError, StoreError, ZoneError
 from brandpulse.store.queries import CATEGORY_CLAUSE, LANG_CLAUSE, lang_params, source_clause, source_spellings
 from brandpulse.store.spellings import name_in
 from brandpulse.store.timestamps import bucket_start, from_db, local_bucket, next_bucket, to_db
@@ -244,7 +244,8 @@ def sentiment_stats(
     first bucket) to `until` (or its last); `nss` is %promoters - %detractors of the classified mentions. Without
     `brand`, the `brands` given (the configured ones) have their rows over a window even when they have no mention;
     `no_brand` reads only the mentions stored without a brand, as one series of brand None; `partial` is true for a
-    bucket the window (`since`, `until`, or `now` for one still in progress) covers only in part;
+    bucket the window (`since`, `until`, or `now` for one still in progress or to come) covers only in part;
+    FutureWindowError for a `since` after `now`, CalendarEdgeError for a bound past the calendar's ends;
     `unclassified` counts the mentions in `total` the classifier has not read yet. Buckets follow the wall clock of
     the IANA time zone `zone` (ZoneError for one it cannot use). `source` (ignoring case, every stored spelling)
     `lang` (ISO 639-1, regional tags included) and `category` (an NPS category) count only those mentions, as
@@ -253,6 +254,10 @@ def sentiment_stats(
     # In UTC: Python compares two datetimes of one zone by their wall clock, and 01:30 comes twice in an autumn night.
     since, until, now = (moment and moment.astimezone(timezone.utc) for moment in (since, until, now))
     check_calendar(since, until, by, zone)
+    if since is not None and now is not None and since > now:
+        # Every bucket would be zeros marked partial, read as a drop to nothing: refused, saying when now is.
+        raise FutureWindowError(f"{to_db(since)} is after now ({to_db(now.replace(microsecond=0))}): no bucket of "
+                                "the window has begun, so none holds a mention yet; give a --since before now", "since")
     spellings = list(brand_spellings(db, brand)) if brand is not None else []
     only = only_of(db, source, lang, category)
     try:

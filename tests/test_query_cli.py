@@ -625,12 +625,37 @@ def test_stats_over_a_window_of_too_many_buckets_is_a_usage_error_naming_the_cou
     assert "would have 1,104,504 hour buckets from 1900-01-01T00:00:00Z to 2025-12-31T23:00:00Z" in result.output
 
 
-def test_stats_at_the_end_of_the_calendar_lists_its_last_buckets(invoke, sqlite_store_path):
+def test_stats_at_the_end_of_the_calendar_lists_its_last_buckets(invoke, sqlite_store_path, monkeypatch):
+    monkeypatch.setattr("brandpulse.commands.stats._now", lambda: datetime(9999, 12, 31, 12, tzinfo=timezone.utc))
     rows = _json(invoke, sqlite_store_path, "stats", "--brand", "Pinebrook Coffee", "--by", "week",
                  "--since", "9999-12-20", "--until", "9999-12-31T12:00:00")
 
-    # The last week would end in year 10000, which Python's dates do not reach; both are still to come (partial).
-    assert [(r["bucket"], r["total"], r["partial"]) for r in rows] == [("9999-12-20", 0, True), ("9999-12-27", 0, True)]
+    # The last week would end in year 10000, which Python's dates do not reach; --until cuts it (partial).
+    assert [(r["bucket"], r["total"], r["partial"]) for r in rows] == [("9999-12-20", 0, False),
+                                                                       ("9999-12-27", 0, True)]
+
+
+@pytest.mark.parametrize("since", ["2026-03-03", "2026-03-02T09:00:01Z", "9999-12-20"])
+def test_stats_over_a_window_starting_after_now_is_a_usage_error_saying_so_on_both_backends(
+        invoke, store_path, monkeypatch, since):
+    monkeypatch.setattr("brandpulse.commands.stats._now", lambda: datetime(2026, 3, 2, 9, tzinfo=timezone.utc))
+
+    result = invoke("--db", store_path, "stats", "--since", since, "--format", "json")
+
+    # Was: every bucket listed with zeros and partial true, as if the brand had gone quiet.
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "Invalid value for --since" in result.output
+    assert "is after now (2026-03-02T09:00:00Z): no bucket of the window has begun" in " ".join(result.output.split())
+
+
+def test_stats_lists_the_buckets_of_a_window_reaching_past_now_to_come_as_partial(invoke, store_path, monkeypatch):
+    monkeypatch.setattr("brandpulse.commands.stats._now", lambda: datetime(2026, 3, 2, 9, tzinfo=timezone.utc))
+
+    rows = _json(invoke, store_path, "stats", "--brand", "Bolt", "--since", "2026-03-01", "--until", "2026-03-04")
+
+    # Today is in progress, tomorrow to come: neither covered whole, both partial (their zeros are no drop).
+    assert [(r["bucket"], r["partial"]) for r in rows] == [("2026-03-01", False), ("2026-03-02", True),
+                                                           ("2026-03-03", True)]
 
 
 @pytest.mark.parametrize(("statement", "hint"), [

@@ -15,7 +15,7 @@ from brandpulse.context import AppContext, pass_app
 from brandpulse.errors import domain_errors
 from brandpulse.store import open_db
 from brandpulse.store.queries import QueryError
-from brandpulse.store.errors import CalendarEdgeError, ZoneError
+from brandpulse.store.errors import WindowBoundError, ZoneError
 from brandpulse.store.stats import BUCKETS, STATS_COLUMNS, only_of, sentiment_stats, unconfigured_brands
 
 
@@ -60,7 +60,7 @@ def stats(
                       if configured is not None else {})
         except ZoneError as exc:  # a zone the database server does not know
             raise click.BadParameter(str(exc), param_hint="--tz") from None
-        except CalendarEdgeError as exc:  # a bound (or a mention) whose bucket reaches past year 1 or 9999
+        except WindowBoundError as exc:  # a window after now, a bound (or mention) past year 1 or 9999
             hint = f"--{exc.bound}" if exc.bound else "--since/--until"
             raise click.BadParameter(str(exc), param_hint=hint) from None
         except QueryError as exc:  # a window of too many buckets
