@@ -161,8 +161,8 @@ class Pipeline:
 
     def _fold_spellings(self, db: Any) -> int:
         """Record the configured brands, and count the mentions an older release stored under another spelling of
-        their brand ('acme') or source ('Twitter') under the one stored now, so that each groups as one; how many
-        mentions moved or merged."""
+        their brand ('acme') or source ('Twitter') under the one stored now, and the alerts of such a source, so
+        that each groups as one; how many mentions moved or merged."""
         if brands := store_brands.sync_brands(db, self._queries, datetime.now(timezone.utc)):
             log.warning("%d mention(s) stored under another capitalisation of a configured brand now count "
                         "under its configured name (copies of one post merged)", brands)
@@ -172,6 +172,9 @@ class Pipeline:
                 log.warning("%d mention(s) stored under another spelling of their source ('Twitter') now count "
                             "under the one ingest and the collectors write ('twitter'; copies of one post merged)",
                             sources)
+            if alerts := store_sources.fold_alert_sources(db, spelled):
+                log.warning("%d alert(s) stored under another spelling of their source ('Twitter') now read under "
+                            "the one the mentions are stored under ('twitter')", alerts)
         return brands + sources
 
     @contextmanager

@@ -1,4 +1,5 @@
-"""One spelling per source: the mentions an older release stored as 'Twitter' beside the collectors' 'twitter'."""
+"""One spelling per source: the mentions and alerts an older release stored as 'Twitter' beside the collectors'
+'twitter'."""
 
 from __future__ import annotations
 
@@ -22,3 +23,20 @@ def fold_sources(db: Store, spelled: Mapping[str, str]) -> int:
         others = [source for source in stored if source != name and spelled.get(source.casefold()) == name]
         folded += merge_spellings(db, "source", name, others) if others else 0
     return folded
+
+
+# The alerts' sources: a health alert's (a source or a collector) and a per-source spike alert's.
+_ALERT_SOURCES = "SELECT DISTINCT source FROM alerts WHERE source IS NOT NULL"
+_RENAME_ALERTS = "UPDATE alerts SET source = :spelled WHERE source = :source"
+
+
+def fold_alert_sources(db: Store, spelled: Mapping[str, str]) -> int:
+    """Store every alert under its source's spelling, `spelled` (by the source's casefold; one not in it stays as
+    stored), as `fold_sources` stores the mentions; how many alerts were renamed. Call in a transaction; a no-op once
+    done, so that a health alert's cooldown (alerts.last_health_ends) and `alerts list` read 'Twitter' as 'twitter'."""
+    renamed = 0
+    for (source,) in db.execute(_ALERT_SOURCES).fetchall():
+        name = spelled.get(source.casefold(), source)
+        if name != source:  # each alert stays a row of its own: no two are copies of one, as two mentions may be
+            renamed += max(db.execute(_RENAME_ALERTS, {"spelled": name, "source": source}).rowcount, 0)
+    return renamed

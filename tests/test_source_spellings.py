@@ -4,7 +4,9 @@ from datetime import datetime, timedelta, timezone
 from brandpulse.collectors.base import Mention
 from brandpulse.store import mentions as store_mentions
 from brandpulse.store import open_db
-from brandpulse.store.sources import fold_sources
+from brandpulse.alerts.base import Alert
+from brandpulse.store.alerts import last_health_ends, record_alert
+from brandpulse.store.sources import fold_alert_sources, fold_sources
 from tests.store_seed import category_of
 
 NOW = datetime(2026, 3, 6, 15, tzinfo=timezone.utc)
@@ -66,3 +68,51 @@ def test_the_first_run_folds_the_spellings_so_stats_counts_each_post_once(demo_d
     # Was: 6 (t1 and t2 twice each), and the sources 'TWITTER', 'Twitter' and 'twitter' apart.
     assert (before, twitter_total()) == (6, 4)
     assert [row["source"] for row in json.loads(sources)] == ["Blog", "forum", "twitter"]
+
+
+def _alert(kind, source, hours_ago, brand=None):
+    end = NOW - timedelta(hours=hours_ago)
+    return Alert(kind=kind, brand=brand, window_start=end - timedelta(hours=1), window_end=end, observed=0,
+                 expected=12, threshold=3, score=None, reason="no posts", source=source)
+
+
+def _record_old_alerts(db):
+    """Alerts an older release stored under 'Twitter' and 'TWITTER' beside the 'twitter' of those since."""
+    for kind, source, hours_ago, brand in [("health", "Twitter", 5, None), ("health", "TWITTER", 3, None),
+                                           ("health", "twitter", 4, None), ("spike", "Twitter", 2, "Acme"),
+                                           ("health", "Forum", 1, None), ("health", "gone", 6, None)]:
+        record_alert(db, _alert(kind, source, hours_ago, brand), NOW)
+
+
+def test_alerts_under_another_spelling_of_their_source_fold_like_the_mentions_on_both_backends(store_target):
+    db = _store_with_spellings(store_target)
+    _record_old_alerts(db)
+    fold_sources(db, SPELLED)  # the mentions first: no mention is stored as 'Twitter' any more
+
+    renamed = fold_alert_sources(db, SPELLED)
+
+    rows = db.execute("SELECT kind, source, brand FROM alerts ORDER BY id").fetchall()
+    # Was: 'Twitter', 'TWITTER' and 'Forum' kept, so a health alert's cooldown and `alerts list` read three sources.
+    assert [tuple(row) for row in rows] == [("health", "twitter", None), ("health", "twitter", None),
+                                            ("health", "twitter", None), ("spike", "twitter", "Acme"),
+                                            ("health", "forum", None), ("health", "gone", None)]
+    assert renamed == 4
+    # The cooldown reads the latest health alert of the source, whatever it was stored under.
+    assert last_health_ends(db) == {"twitter": NOW - timedelta(hours=3), "forum": NOW - timedelta(hours=1),
+                                    "gone": NOW - timedelta(hours=6)}
+    assert fold_alert_sources(db, SPELLED) == 0
+    db.close()
+
+
+def test_the_first_run_folds_the_alerts_sources_too(demo_dir, invoke):
+    db = _store_with_spellings(demo_dir / "brandpulse.db")
+    _record_old_alerts(db)
+    db.close()
+    empty = demo_dir / "none.jsonl"
+    empty.write_text("", encoding="utf-8")
+
+    assert invoke("ingest", empty, "--no-classify").exit_code == 0
+    listed = invoke("alerts", "list", "--format", "json")
+
+    assert listed.exit_code == 0, listed.output
+    assert sorted({row["source"] for row in json.loads(listed.stdout)}) == ["forum", "gone", "twitter"]
