@@ -52,11 +52,13 @@ NEGATIONS = frozenset("no not cannot can't cant don't dont didn't doesn't won't 
 # Words any complaint uses to report what it saw or did, whatever it is about: like a stop word, one may sit inside a
 # phrase but neither start nor end one. A login storm's posts quoting the app ("the app says 'invalid code'", "it
 # says session expired", "every time i log in") made "says", "app says", "app just says" and "time" its themes,
-# above "invalid code". Matched by stem, any form.
+# above "invalid code". Matched by stem, any form. So are the words of a comparison: the other brand is no term (the
+# composition root passes every configured brand's words), and "compared" alone says nothing of what was compared.
 GENERIC_WORDS = frozenset("""
 say says said saying tell tells told telling show shows showed shown showing keep keeps kept keeping try tries tried
 trying want wants wanted need needs needed know knew known think thought seem seems seemed see saw seen look looks
 looked make makes made making come came take took give gave go goes went thing things way time times
+compare compared comparing comparison versus vs unlike
 """.split())
 # Particles of a phrasal verb, stop words that end no term: a theme that nearly always has one after it in the window
 # is shown with it ("log in", "sign up", "top up", "shut down"); "log" alone named a login storm.

@@ -147,8 +147,14 @@ def spike_zone(name: str) -> tzinfo:
 
 
 def keywords_of(config: Config, brand: str) -> list[str]:
-    """The brand's name and keywords: words that are never themes of its mentions."""
-    return [brand, *next((b.keywords for b in config.brands if b.name == brand), [])]
+    """The words that are never themes of the brand's mentions: its name, keywords and own accounts, then every other
+    configured brand's (alerts.themes.ignored_words)."""
+    # A competitor named beside the brand is no topic: Acme's storm had "compared to zetaphone" as its top theme.
+    ordered = sorted(config.brands, key=lambda b: b.name != brand)
+    # An @handle is a boundary already; written bare ("#acmesupport") it is one word. One of several ("acme_support")
+    # would ignore "support" in every post, so it is left out.
+    accounts = [[a.lstrip("@") for a in b.own_accounts if a.lstrip("@").isalpha()] for b in ordered]
+    return [brand, *(word for b, handles in zip(ordered, accounts) for word in (b.name, *b.keywords, *handles))]
 
 
 def with_evidence(config: Config, db: Any, alert: Alert, previous_themes: tuple[str, ...] = ()) -> Alert:

@@ -19,6 +19,7 @@ from brandpulse.store import outbox as store_outbox
 from brandpulse.store import state as store_state
 from brandpulse.alerts.chat import ChatMessage, digest_chat
 from brandpulse.alerts.emails import day_query, so_far
+from brandpulse.alerting import keywords_of
 from brandpulse.channels import Channel, queue_chat
 from brandpulse.store import transaction
 
@@ -61,7 +62,7 @@ def _brand_digest(config: Config, db: Any, brand: BrandConfig, day: date) -> ale
     baseline_start = day_bounds(day - timedelta(days=alerts_digest.BASELINE_DAYS), zone)[0]
     return alerts_digest.brand_digest(
         brand.name, day, store_digest.classified_mentions(db, brand.name, start, end), list(zip(earlier, history)),
-        store_alerts.detractor_texts(db, brand.name, baseline_start, start), brand.keywords,
+        store_alerts.detractor_texts(db, brand.name, baseline_start, start), keywords_of(config, brand.name),
         store_digest.alerts_between(db, brand.name, start, end), settings.top_mentions, settings.top_terms,
         complaint_threshold=COMPLAINT_THRESHOLD,
         unclassified=store_digest.unclassified_count(db, brand.name, start, end),

@@ -230,3 +230,28 @@ def test_a_word_and_a_particle_that_are_no_compound_of_the_window_stay_as_they_w
     window = [f"acme i can't log in, {complaint(rng)}" for _ in range(20)] + [complaint(rng) for _ in range(20)]
 
     assert "can't log in" in _terms(themes(window, baseline, ["acme"]))
+
+
+def _two_brands(tmp_path):
+    from brandpulse.config import load_config
+    from tests.conftest import write_config
+
+    return load_config(write_config(tmp_path / "c.yaml", "brands: [{name: Acme, keywords: [acme]},\n"
+                                    "  {name: Zeta, keywords: [zetaphone, zeta], own_accounts: ['@ZetaHelp']}]\n"
+                                    "collectors: [{type: replay, name: feed, path: demo}]\n"))
+
+
+def test_a_competitor_named_in_a_storm_is_no_theme_of_either_brand(tmp_path):
+    from brandpulse.alerting import keywords_of
+
+    config = _two_brands(tmp_path)
+    rng = random.Random(12)
+    baseline = [complaint(rng) for _ in range(300)]
+    acme = [f"acme battery dies in an hour compared to zetaphone {n}" for n in range(12)] + baseline[:20]
+    zeta = [f"zetaphone screen cracked, acme is terrible #zetahelp {n}" for n in range(12)] + baseline[:20]
+
+    acme_terms = _terms(themes(acme, baseline, keywords_of(config, "Acme"), limit=10))
+    zeta_terms = _terms(themes(zeta, baseline, keywords_of(config, "Zeta"), limit=10))
+
+    assert "battery" in " ".join(acme_terms) and "screen cracked" in zeta_terms, (acme_terms, zeta_terms)
+    assert not any({"zetaphone", "compared", "acme", "zetahelp"} & set(t.split()) for t in acme_terms + zeta_terms)
