@@ -64,12 +64,25 @@ compare compared comparing comparison versus vs unlike
 # is shown with it ("log in", "sign up", "top up", "shut down"); "log" alone named a login storm.
 PARTICLES = ("in", "out", "up", "on", "off", "down", "back", "over")
 _PARTICLE_AFTER = re.compile(rf"\s+({'|'.join(PARTICLES)})\b")
-# "log-in", "sign-in", "check-out": a hyphen between a word and a particle writes one word, the compound "login"
+# The compounds of a word and a particle that "log in", "log-in" and "login" write alike. A known list, not any word
+# ending in a particle: that rule read "cart on" as "carton", "mart in" as "martin", "bat on" as "baton" wherever the
+# window held both spellings. Phrasal verbs and their nouns as complaints use them (accounts, orders, payments, apps).
+COMPOUNDS = frozenset("""
+login logon logout logoff signin signon signup signout setup checkin checkout checkup backup cashback payback callback
+rollback feedback pickup lookup topup popup startup shutdown breakdown lockdown slowdown countdown meltdown dropdown
+takeout takeoff takeover handover layover stopover makeover turnover pushback kickoff cutoff payout rollout blackout
+lockout dropout workout walkout printout followup addon plugin
+""".split())
+# "log-in", "sign-in", "check-out": a hyphen between the parts of a compound writes one word, the compound "login"
 # is written without it; read as a boundary, "sign-in" was "sign" and "in", another theme than "signin" or "sign in".
-_HYPHENED_PARTICLE = re.compile(rf"(?<=[a-z])-(?=(?:{'|'.join(PARTICLES)})\b)")
-# A compound is a word and a particle joined ("login", "setup", "checkout") whose word has at least this many letters
-# ("upon", "into" are none: "up" is a stop word, and short heads would join by chance).
-MIN_COMPOUND_HEAD = 3
+_HYPHENED_PARTICLE = re.compile(rf"\b([a-z]+)-({'|'.join(PARTICLES)})\b")
+
+
+def _join_hyphened(found: re.Match[str]) -> str:
+    joined = found.group(1) + found.group(2)
+    return joined if joined in COMPOUNDS else found.group(0)
+
+
 # Links, handles, digits and ASCII punctuation become a boundary: a phrase never spans them. Tokenising with
 # one literal-led regex, bytes.translate and str.split is ten times faster than a regex of word classes.
 _LINKS = re.compile(r"(?:https?://|www\.|@)\S*")
@@ -143,7 +156,8 @@ def ignored_words(keywords: Iterable[str]) -> set[str]:
 def words(texts: Iterable[str]) -> list[str]:
     """The tokens of `texts`, lower-cased, '|' for a boundary (between texts, links, handles, digits, punctuation)."""
     joined = _SEPARATOR.join(map(_plain, texts)).lower()
-    joined = _HYPHENED_PARTICLE.sub("", _LINKS.sub(" | ", joined)) if "-" in joined else _LINKS.sub(" | ", joined)
+    joined = _LINKS.sub(" | ", joined)
+    joined = _HYPHENED_PARTICLE.sub(_join_hyphened, joined) if "-" in joined else joined
     data = (" " + joined + " ").encode("utf-8").translate(_TO_BOUNDARY).replace(b"|", b" | ")
     # A quote at either end of a word is not an apostrophe inside it ("'great'" is "great").
     return data.replace(b" '", b" ").replace(b"' ", b" ").decode("utf-8").split()
@@ -334,16 +348,14 @@ def themes(window_texts: Sequence[str], baseline_texts: Sequence[str], keywords:
 
 
 def _compound_pairs(vocabulary: _Vocabulary) -> list[tuple[int, int, int]]:
-    """(word id, particle id, compound id) of each compound of the window whose word it also holds ("login" and "log",
-    "setup" and "set"): "log in" counts as "login", one theme however it is written."""
+    """(word id, particle id, compound id) of each of the COMPOUNDS in the window whose word it also holds ("login" and
+    "log", "setup" and "set"): "log in" counts as "login", one theme however it is written."""
     pairs = []
-    for stem, joined in vocabulary.stem_ids.items():
-        for particle in PARTICLES:
-            head = stem[:-len(particle)]
-            # "back" is no stop word: it has its stem's id ("cash back", "cashback").
-            after = vocabulary.ids.get(particle, vocabulary.stem_ids.get(particle))
-            if stem.endswith(particle) and len(head) >= MIN_COMPOUND_HEAD and head in vocabulary.stem_ids and after:
-                pairs.append((vocabulary.stem_ids[head], after, joined))
+    for stem, head, particle in _compound_parts():
+        # "back" is no stop word: it has its stem's id ("cash back", "cashback").
+        after = vocabulary.ids.get(particle, vocabulary.stem_ids.get(particle))
+        if stem in vocabulary.stem_ids and head in vocabulary.stem_ids and after:
+            pairs.append((vocabulary.stem_ids[head], after, vocabulary.stem_ids[stem]))
     return pairs
 
 
@@ -478,6 +490,13 @@ def _stems(tokens: list[str]) -> list[str]:
         # One per thread: PyStemmer's objects (and their caches) are not thread-safe.
         stemmer = _LOCAL.stemmer = Stemmer.Stemmer("english", STEM_CACHE)
     return [korean.stem(stem) for stem in stemmer.stemWords(tokens)]
+
+
+@functools.cache
+def _compound_parts() -> tuple[tuple[str, str, str], ...]:
+    """(stem, its word's stem, particle) of each of COMPOUNDS ("takeov", "take", "over"), stemmed once."""
+    split = [(word, next(p for p in PARTICLES if word.endswith(p))) for word in sorted(COMPOUNDS)]
+    return tuple(zip(_stems([w for w, _ in split]), _stems([w[:-len(p)] for w, p in split]), [p for _, p in split]))
 
 
 @functools.cache
