@@ -112,6 +112,9 @@ BOUNDARY, UNKNOWN, NEXT_TEXT = 0, 1, 2  # NEXT_TEXT: the TEXT_BREAK token, a bou
 _RESERVED = 3
 # A part is dropped for its phrase when at most this share of its occurrences is outside the phrase.
 INSIDE_TOLERANCE = 0.1
+# A phrase takes the place of the better themes whose words it holds when at least this share of their posts use it:
+# "app crashes" (28 posts) is listed for "crashes" (40), "charged me twice" (13) is not for "charged" (40).
+PHRASE_SHARE = 0.5
 MIN_COUNT = 3  # a theme is mentioned at least this often in the window
 MIN_SCORE = 1.96  # and over-represented at the 5 % level
 # A baseline of fewer texts is topped up with the background, weighted as the texts it lacks: a brand's own history
@@ -343,7 +346,7 @@ def themes(window_texts: Sequence[str], baseline_texts: Sequence[str], keywords:
     candidates = [t for t in _candidates(counted, size, vocabulary.names, vocabulary.stems)
                   if t.term.isascii() or not grammatical_ends(t.term.split())]
     dropped = _inside_longer(candidates)
-    kept = _distinct([t for t in candidates if t.term not in dropped], len(candidates))
+    kept = _one_per_word(_distinct([t for t in candidates if t.term not in dropped], len(candidates)))
     return _readable(kept, window_texts, limit, {vocabulary.names[j]: vocabulary.names[p] for _, p, j in compounds})
 
 
@@ -574,6 +577,37 @@ def _distinct(candidates: list[Theme], limit: int) -> list[Theme]:
             for word in own:
                 counts_of.setdefault(word, []).append(theme.count)
     return kept
+
+
+def _said(term: str) -> set[str]:
+    """The words of `term` that say what it is about: no stop word, no word of reporting."""
+    return set(term.split()) - STOPWORDS - GENERIC_WORDS
+
+
+def _one_per_word(ranked: list[Theme]) -> list[Theme]:
+    """`ranked` with one theme per content word: a term sharing one with a better theme is left out ("double
+    charged", "charged twice" after "charged"), unless it holds all of those themes' words and more, and at least
+    PHRASE_SHARE of their posts use it, when it takes their place ("screen cracked" for "screen" and "cracked"). Chinese, Japanese
+    and Thai bigram terms are left to `_readable`."""
+    shown: list[Theme] = []
+    for theme in ranked:
+        own = _said(theme.term)
+        overlapping = [s for s in shown if own & _said(s.term)]
+        if not overlapping or has_cjk(theme.term):
+            shown.append(theme)
+        elif _says_more(theme, overlapping):
+            at = shown.index(overlapping[0])
+            shown = [s for s in shown[:at] if s not in overlapping] + [theme] + [
+                s for s in shown[at:] if s not in overlapping]
+    return shown
+
+
+def _says_more(phrase: Theme, better: list[Theme]) -> bool:
+    """Whether `phrase` holds all the words of the `better` themes, more than any one of them, in at least
+    PHRASE_SHARE of the posts of each."""
+    parts = set(phrase.term.split())
+    return all(parts > set(t.term.split()) and phrase.count >= PHRASE_SHARE * t.count for t in better) and (
+        parts >= set().union(*(t.term.split() for t in better)))
 
 
 def theme_terms(found: Iterable[dict[str, object] | Theme]) -> list[str]:

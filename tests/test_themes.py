@@ -272,3 +272,29 @@ def test_a_competitor_named_in_a_storm_is_no_theme_of_either_brand(tmp_path):
 
     assert "battery" in " ".join(acme_terms) and "screen cracked" in zeta_terms, (acme_terms, zeta_terms)
     assert not any({"zetaphone", "compared", "acme", "zetahelp"} & set(t.split()) for t in acme_terms + zeta_terms)
+
+
+def _storm(seed, phrasings):
+    rng = random.Random(seed)
+    window = [f"acme {text} {n}" for text, count in phrasings for n in range(count)]
+    return window + [complaint(rng) for _ in range(20)], [complaint(rng) for _ in range(500)]
+
+
+def test_near_synonym_phrasings_of_one_complaint_are_one_theme():
+    window, baseline = _storm(3, [("charged me twice", 12), ("double charged my card", 10),
+                                  ("charged again for nothing", 8), ("support line is dead", 9)])
+
+    found = _terms(themes(window, baseline, ["acme"]))
+
+    # Was: 'charged', 'charged me twice', 'double charged', ... one complaint filling the list.
+    assert len([term for term in found if "charged" in term.split()]) == 1, found
+    assert any("support line" in term for term in found), found
+
+
+def test_a_phrase_most_posts_of_its_words_use_takes_their_place():
+    window, baseline = _storm(3, [("my screen cracked", 14), ("screen cracked again", 10), ("cracked", 4),
+                                  ("screen", 3)])
+
+    found = _terms(themes(window, baseline, ["acme"]))
+
+    assert found[0] == "screen cracked" and not {"screen", "cracked"} & set(found), found
