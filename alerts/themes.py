@@ -73,6 +73,13 @@ rollback feedback pickup lookup topup popup startup shutdown breakdown lockdown 
 takeout takeoff takeover handover layover stopover makeover turnover pushback kickoff cutoff payout rollout blackout
 lockout dropout workout walkout printout followup addon plugin
 """.split())
+# Phrasal verbs written apart only, shown with their particle as the COMPOUNDS' words are ("turn off", not "battery
+# dies in" from "dies in an hour" nor "cracked screen on" from "screen on my phone"). Matched by the verb's stem.
+PHRASAL_VERBS = frozenset("""
+turn_on turn_off switch_on switch_off power_on power_off hang_up run_out sell_out sold_out kick_out lock_out cut_out
+freeze_up froze_up show_up go_down went_down gone_down charge_back pay_back call_back get_back come_back give_back
+send_back wipe_out cancel_out drop_out time_out log_on
+""".split()) | {f"{word[:-len(p)]}_{p}" for word in COMPOUNDS for p in PARTICLES if word.endswith(p)}
 # "log-in", "sign-in", "check-out": a hyphen between the parts of a compound writes one word, the compound "login"
 # is written without it; read as a boundary, "sign-in" was "sign" and "in", another theme than "signin" or "sign in".
 _HYPHENED_PARTICLE = re.compile(rf"\b([a-z]+)-({'|'.join(PARTICLES)})\b")
@@ -418,7 +425,9 @@ def _with_particle(term: str, lowered: Sequence[str]) -> str:
             particle = _PARTICLE_AFTER.match(text, found.end())
             after[particle.group(1) if particle else None] += 1
     particle, count = after.most_common(1)[0] if after else (None, 0)
-    return f"{term} {particle}" if particle and count >= (1 - INSIDE_TOLERANCE) * holding else term
+    if not particle or (_stems([term.split()[-1]])[0], particle) not in _phrasal_pairs():
+        return term
+    return f"{term} {particle}" if count >= (1 - INSIDE_TOLERANCE) * holding else term
 
 
 def _spelled(term: str, lowered: Sequence[str], compounds: Mapping[str, str]) -> str:
@@ -493,6 +502,13 @@ def _stems(tokens: list[str]) -> list[str]:
         # One per thread: PyStemmer's objects (and their caches) are not thread-safe.
         stemmer = _LOCAL.stemmer = Stemmer.Stemmer("english", STEM_CACHE)
     return [korean.stem(stem) for stem in stemmer.stemWords(tokens)]
+
+
+@functools.cache
+def _phrasal_pairs() -> frozenset[tuple[str, str]]:
+    """(verb stem, particle) of each of PHRASAL_VERBS, stemmed once."""
+    pairs = sorted(verb.split("_") for verb in PHRASAL_VERBS)
+    return frozenset(zip(_stems([verb for verb, _ in pairs]), [particle for _, particle in pairs]))
 
 
 @functools.cache

@@ -298,3 +298,14 @@ def test_a_phrase_most_posts_of_its_words_use_takes_their_place():
     found = _terms(themes(window, baseline, ["acme"]))
 
     assert found[0] == "screen cracked" and not {"screen", "cracked"} & set(found), found
+
+
+def test_a_preposition_after_a_theme_is_not_shown_as_its_particle_but_a_phrasal_verbs_is():
+    window, baseline = _storm(5, [("the battery dies in an hour", 12), ("my cart on the site emptied", 9),
+                                  ("the phone will turn off at random", 10)])
+
+    found = _terms(themes(window, baseline, ["acme"], limit=10))
+
+    # Was: 'battery dies in' and 'cart on', "in" and "on" read as the particles of phrasal verbs.
+    assert not [term for term in found if term.split()[-1] in ("in", "on")], found
+    assert any(term.endswith("turn off") for term in found), found
