@@ -60,6 +60,16 @@ trying want wants wanted need needs needed know knew known think thought seem se
 looked make makes made making come came take took give gave go goes went thing things way time times
 compare compared comparing comparison versus vs unlike
 """.split())
+# Function words of Spanish, Portuguese, French, Italian and German, which no English text uses as a word of its own
+# (not "die", "con", "sin", "war", "pour"): like GENERIC_WORDS, one may sit inside a phrase ("devuelvan el dinero") but
+# neither start nor end one. An unscored Spanish storm listed "cobro duplicado en" and "cobro doble de".
+FUNCTION_WORDS = frozenset("""
+de del el la los las en y que por para un una al lo su sus es muy pero más como ya le les se mi mis tu
+da das em um uma com meu minha é na
+du des et est une sur au aux ce cette qui je il ils nous vous mon ma mes
+di che il gli della nel sono
+der das und ist ein eine einen mit auf für von zu dem ich sie wir mein meine nach bei
+""".split())
 # Particles of a phrasal verb, stop words that end no term: a theme that nearly always has one after it in the window
 # is shown with it ("log in", "sign up", "top up", "shut down"); "log" alone named a login storm.
 PARTICLES = ("in", "out", "up", "on", "off", "down", "back", "over")
@@ -520,8 +530,8 @@ def _compound_parts() -> tuple[tuple[str, str, str], ...]:
 
 @functools.cache
 def _generic_stems() -> frozenset[str]:
-    """The stems of GENERIC_WORDS, stemmed once."""
-    return frozenset(_stems(sorted(GENERIC_WORDS)))
+    """The stems of GENERIC_WORDS and FUNCTION_WORDS, stemmed once."""
+    return frozenset(_stems(sorted(GENERIC_WORDS | FUNCTION_WORDS)))
 
 
 @dataclass
@@ -597,7 +607,7 @@ def _distinct(candidates: list[Theme], limit: int) -> list[Theme]:
 
 def _said(term: str) -> set[str]:
     """The words of `term` that say what it is about: no stop word, no word of reporting."""
-    return set(term.split()) - STOPWORDS - GENERIC_WORDS
+    return set(term.split()) - STOPWORDS - GENERIC_WORDS - FUNCTION_WORDS
 
 
 def _one_per_word(ranked: list[Theme]) -> list[Theme]:

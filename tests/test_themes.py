@@ -309,3 +309,14 @@ def test_a_preposition_after_a_theme_is_not_shown_as_its_particle_but_a_phrasal_
     # Was: 'battery dies in' and 'cart on', "in" and "on" read as the particles of phrasal verbs.
     assert not [term for term in found if term.split()[-1] in ("in", "on")], found
     assert any(term.endswith("turn off") for term in found), found
+
+
+def test_a_spanish_storms_themes_neither_start_nor_end_with_a_function_word():
+    window, baseline = _storm(5, [("cobro duplicado en mi tarjeta", 12), ("quiero el reembolso de mi dinero", 9),
+                                  ("me cobraron dos veces", 10)])
+
+    found = _terms(themes(window, baseline, ["acme"], limit=10))
+
+    # Was: 'cobro duplicado en', 'reembolso de', 'quiero el reembolso de'.
+    assert "cobro duplicado" in found and "quiero el reembolso" in found, found
+    assert not [term for term in found if {term.split()[0], term.split()[-1]} & {"en", "de", "el", "mi"}], found
