@@ -435,7 +435,8 @@ def _with_particle(term: str, lowered: Sequence[str]) -> str:
             particle = _PARTICLE_AFTER.match(text, found.end())
             after[particle.group(1) if particle else None] += 1
     particle, count = after.most_common(1)[0] if after else (None, 0)
-    if not particle or (_stems([term.split()[-1]])[0], particle) not in _phrasal_pairs():
+    # "down" after anything says it is out of service ("network down", "site down"), the outage's own word.
+    if not particle or particle != "down" and (_stems([term.split()[-1]])[0], particle) not in _phrasal_pairs():
         return term
     return f"{term} {particle}" if count >= (1 - INSIDE_TOLERANCE) * holding else term
 
@@ -613,18 +614,25 @@ def _said(term: str) -> set[str]:
 def _one_per_word(ranked: list[Theme]) -> list[Theme]:
     """`ranked` with one theme per content word: a term sharing one with a better theme is left out ("double
     charged", "charged twice" after "charged"), unless it holds all of those themes' words and more, and at least
-    PHRASE_SHARE of their posts use it, when it takes their place ("screen cracked" for "screen" and "cracked"). Chinese, Japanese
-    and Thai bigram terms are left to `_readable`."""
+    PHRASE_SHARE of their posts use it, when it takes their place ("screen cracked" for "screen" and "cracked").
+    Chinese, Japanese and Thai bigram terms are left to `_readable`."""
     shown: list[Theme] = []
+    # The shown themes holding each content word: a term is looked up by its own words (thousands of candidates).
+    holding: dict[str, list[Theme]] = {}
     for theme in ranked:
         own = _said(theme.term)
-        overlapping = [s for s in shown if own & _said(s.term)]
+        overlapping = list({id(s): s for word in own for s in holding.get(word, ())}.values())
         if not overlapping or has_cjk(theme.term):
             shown.append(theme)
         elif _says_more(theme, overlapping):
             at = shown.index(overlapping[0])
             shown = [s for s in shown[:at] if s not in overlapping] + [theme] + [
                 s for s in shown[at:] if s not in overlapping]
+            holding = {word: [s for s in found if s not in overlapping] for word, found in holding.items()}
+        else:
+            continue
+        for word in own:
+            holding.setdefault(word, []).append(theme)
     return shown
 
 
