@@ -1,7 +1,7 @@
 """Benchmark: each brand of a post naming two or more, read in the whole post, in its own clauses (`sentiment.targets`
-without comparisons), as `sentiment/targets.py` of a git revision read them (--baseline), or as now: per-brand
-accuracy of the label and of the NPS category, on bench/data/brand_targets.tsv, brand_comparatives.tsv,
-brand_clauses.tsv, brand_idioms.tsv and brand_groups.tsv, each set apart.
+without comparisons), as `sentiment/targets.py` (and its `target_*.py` modules) of a git revision read them
+(--baseline), or as now: per-brand accuracy of the label and of the NPS category, on bench/data/brand_targets.tsv,
+brand_comparatives.tsv, brand_clauses.tsv, brand_idioms.tsv and brand_groups.tsv, each set apart.
 
 Run by hand from the repository root: `python bench/brand_targets.py [--data FILE ...] [--baseline REV]`.
 The sets (72 posts, then 24 comparative ones, then 42 more, then 32, then 24) were written and labelled by hand before
@@ -11,8 +11,10 @@ any model read them; see bench/data/BRAND_TARGETS.md.
 from __future__ import annotations
 
 import argparse
+import importlib
 import subprocess
 import sys
+import tempfile
 import types
 from collections import Counter
 from pathlib import Path
@@ -40,14 +42,23 @@ def read_set(path: Path) -> list[tuple[str, dict[str, str]]]:
     return posts
 
 
-def targets_at(revision: str) -> types.ModuleType:
-    """`sentiment/targets.py` as it was at `revision` of this repository, loaded as a module of its own."""
-    source = subprocess.run(["git", "-C", str(REPO), "show", f"{revision}:sentiment/targets.py"], check=True,
-                            capture_output=True, text=True).stdout
-    module = types.ModuleType(f"targets_at_{revision}")
-    sys.modules[module.__name__] = module  # dataclasses look their module up
-    exec(compile(source, f"{revision}:sentiment/targets.py", "exec"), module.__dict__)
-    return module
+def targets_at(revision: str, into: Path) -> types.ModuleType:
+    """`sentiment/targets.py` as it was at `revision` of this repository, with the `sentiment/target_*.py` modules it
+    imports at that revision, written under `into` as a package of their own and loaded from there."""
+    package = f"targets_at_{len(sys.modules)}"
+    folder = into / package
+    folder.mkdir(parents=True)
+    (folder / "__init__.py").write_text("", encoding="utf-8")
+    listed = subprocess.run(["git", "-C", str(REPO), "ls-tree", "--name-only", revision, "sentiment/"], check=True,
+                            capture_output=True, text=True).stdout.split()
+    for path in [p for p in listed if Path(p).name == "targets.py" or Path(p).name.startswith("target_")]:
+        source = subprocess.run(["git", "-C", str(REPO), "show", f"{revision}:{path}"], check=True,
+                                capture_output=True, text=True).stdout
+        # Its own modules as they were at `revision`, not as they are now.
+        source = source.replace("brandpulse.sentiment.target_", f"{package}.target_")
+        (folder / Path(path).name).write_text(source, encoding="utf-8")
+    sys.path.insert(0, str(into))
+    return importlib.import_module(f"{package}.targets")
 
 
 def read_per_brand(model, copies: list, module: types.ModuleType, targets, whole: list) -> list:
@@ -66,7 +77,7 @@ def read_per_brand(model, copies: list, module: types.ModuleType, targets, whole
     return readings
 
 
-def report(path: Path, model, policy: NpsPolicy, baseline: str | None) -> None:
+def report(path: Path, model, policy: NpsPolicy, old: types.ModuleType | None, baseline: str | None) -> None:
     """Print the ways of reading the set at `path`, and what the current rules changed from the one before."""
     posts = read_set(path)
     brands = sorted({brand for _, labels in posts for brand in labels})
@@ -77,8 +88,7 @@ def report(path: Path, model, policy: NpsPolicy, baseline: str | None) -> None:
     ways = {"whole post": whole,
             "own clauses": read_per_brand(model, copies, current, current.BrandTargets(terms, comparisons=False),
                                           whole)}
-    if baseline:
-        old = targets_at(baseline)
+    if old is not None:
         ways[f"at {baseline}"] = read_per_brand(model, copies, old, old.BrandTargets(
             [old.BrandTerms(t.brand, t.keywords) for t in terms]), whole)
     ways["now"] = read_per_brand(model, copies, current, current.BrandTargets(terms), whole)
@@ -119,12 +129,15 @@ def main() -> None:
     parser.add_argument("--data", type=Path, nargs="+", default=[
         data / "brand_targets.tsv", data / "brand_comparatives.tsv", data / "brand_clauses.tsv",
         data / "brand_idioms.tsv", data / "brand_groups.tsv"])
-    parser.add_argument("--baseline", help="a git revision whose sentiment/targets.py to read the sets with too")
+    parser.add_argument("--baseline", help="a git revision whose sentiment/targets.py (and target_*.py) to read the sets with "
+                        "too")
     args = parser.parse_args()
     require(parser, *args.data)
     model, policy = load_classifier(), NpsPolicy()
-    for path in args.data:
-        report(path, model, policy, args.baseline)
+    with tempfile.TemporaryDirectory() as into:
+        old = targets_at(args.baseline, Path(into)) if args.baseline else None
+        for path in args.data:
+            report(path, model, policy, old, args.baseline)
 
 
 if __name__ == "__main__":
