@@ -23,6 +23,12 @@ _TURNING = re.compile(rf"(?:{_TURNS})\s", re.IGNORECASE)
 # than the old Acme plan"), not across a conjunction ("Acme is better than ever and Bolt ...").
 FILLER = r"(?:(?!(?:and|or|but|so|yet|while|because|since|though|if|when)\b)[\w'’]+\s+){0,3}"
 ARTICLE = r"\s+(?:the\s+|my\s+)?"
+# "Acme and Bolt raised prices(,) so I moved to Dash": a switch after a complaint (see target_sides). Without a comma
+# nothing else set it apart from the complaint, so it breaks the clause where a brand follows the verb.
+SO_MOVED = (r"(?:and\s+)?so\s+(?:I|we)(?:['’](?:ve|m)|\s+(?:have|am))?\s+(?:(?:just|now|then|finally)\s+)?"
+            r"(?:switch(?:ed)?|mov(?:e|ed)|went|jump(?:ed)?|port(?:ed)?|chang(?:e|ed)|sign(?:ed)?\s+up|"
+            r"bought|buy|got|get|book(?:ed)?|fly|take|use|ride|pick(?:ed)?|chose|tried)"
+            r"(?:\s+(?:over|back))?(?:\s+(?:to|for|with|a|an|the))?\s+")
 SENTENCE_END = re.compile(r"[.!?…;\n]")
 Span = tuple[int, int]
 Unit = tuple[Span, set[str]]
@@ -31,12 +37,13 @@ Unit = tuple[Span, set[str]]
 def clause_breaks(names: str) -> re.Pattern[str]:
     """The clause breaks of a post naming the brands that `names` (a pattern) matches: commas, contrast words, and the
     words that turn to a brand only where one follows ("for Bolt", "than the old Bolt", "puts Bolt to shame", "is no
-    Bolt")."""
+    Bolt", "so I switched to Bolt")."""
     return re.compile(
         rf",\s*|\s+(?=(?:{_CONTRAST})\b)|\s+(?=(?:{_TURNS})\s+(?:the\s+|my\s+)?(?:{names}))"
         rf"|\s+(?=than\s+{FILLER}(?:{names}))|\s+(?=put(?:s|ting)?\s+(?:the\s+|my\s+)?(?:{names})\S*"
         rf"(?:\s+\w+){{0,2}}\s+to\s+shame\b)"
-        rf"|(?:(?<=\bis)|(?<=\bwas)|(?<=['’]s)|(?<=\bare))\s+(?=no\s+(?:{names}))",
+        rf"|(?:(?<=\bis)|(?<=\bwas)|(?<=['’]s)|(?<=\bare))\s+(?=no\s+(?:{names}))"
+        rf"|(?<!\band)\s+(?={SO_MOVED}(?:{names}))",
         re.IGNORECASE)
 
 

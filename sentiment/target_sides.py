@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from brandpulse.sentiment.target_clauses import AHEAD, ARTICLE, FILLER, SENTENCE_END, Span, Unit
+from brandpulse.sentiment.target_clauses import AHEAD, ARTICLE, FILLER, SENTENCE_END, SO_MOVED, Span, Unit
 
 # Comparisons whose second brand is given the opposite of the first one's reading: "Bolt is better than Acme", "I'd
 # take Bolt over Acme", "went with Bolt instead of Acme", "Bolt is miles ahead of Acme", "Bolt beats Acme", "Bolt >
@@ -36,10 +36,9 @@ _CHOOSING = re.compile(r"\b(?:go(?:ing)?\s+with|went\s+with|pick(?:ed)?|choose|c
 # "Acme and Bolt raised prices, so I moved to Dash" (booked a Dash, fly Dash now): a switch after the complaint of the
 # clause before, in one sentence; the brand moved to is read opposite to that clause alone, not "so I got a refund from
 # Dash", nor "so I stayed with Acme".
-_SO_MOVED = re.compile(r"(?:and\s+)?so\s+(?:I|we)(?:['’](?:ve|m)|\s+(?:have|am))?\s+(?:(?:just|now|then|finally)\s+)?"
-                       r"(?:switch(?:ed)?|mov(?:e|ed)|went|jump(?:ed)?|port(?:ed)?|chang(?:e|ed)|sign(?:ed)?\s+up|"
-                       r"bought|buy|got|get|book(?:ed)?|fly|take|use|ride|pick(?:ed)?|chose|tried)"
-                       r"(?:\s+(?:over|back))?(?:\s+(?:to|for|with|a|an|the))?\s+", re.IGNORECASE)
+_SO_MOVED = re.compile(SO_MOVED, re.IGNORECASE)
+# "so I switched to Dash and I regret it": the switch's clause says more of Dash, as a clause of its own after it would.
+_SAYS_MORE = re.compile(r"\S*(?:\s+\w+){0,2}\s+(?:and|but)\s+\w", re.IGNORECASE)
 _UNLIKE = re.compile(r"unlike\s", re.IGNORECASE)
 _NEVER_HAD = re.compile(rf"never\s+had\s+(?:that|this|these|those|such|the\s+same)(?:\s+\w+)?\s+with{ARTICLE}",
                         re.IGNORECASE)
@@ -130,7 +129,7 @@ def _compared_with(text: str, units: Sequence[Unit], i: int, names: Sequence[int
         return partner(naming()), side
     if _UNLIKE.match(text, start):
         return partner(i + 1), None
-    if opens(_SO_MOVED):
+    if opens(_SO_MOVED) and not _SAYS_MORE.match(text, max(names)):
         return partner(naming()), "moved"
     if opens(_NEVER_HAD):  # "Acme lost my bag; never had that with Bolt": the bag was lost by the brand before
         return partner(naming()) or (frozenset(units[i - 1][1]) if i and units[i - 1][1]

@@ -334,6 +334,20 @@ def test_a_brand_after_so_is_read_in_its_clauses_where_it_is_no_switch_or_says_m
         assert TARGETS.readings(post)["Bolt"] == BrandText(bolt), post
 
 
+def test_a_switch_after_a_complaint_without_a_comma_is_read_opposite_to_the_complaint():
+    # Was: not split from the complaint, so Bolt read the whole clause and no side was given.
+    post = "Acme raised prices again so I switched over to Bolt"
+    assert TARGETS.readings(post) == {"Acme": BrandText("Acme raised prices again", side="negative"),
+                                      "Bolt": BrandText("Acme raised prices again", opposite=True, side="positive")}
+    assert TARGETS.readings("Acme raised prices and so I moved to Bolt")["Bolt"] == BrandText(
+        "Acme raised prices", opposite=True, side="positive")
+    # Not a switch: the words after "so I" name no brand right after the verb; or the switch's clause says more.
+    assert TARGETS.passages("Acme was down so I got a refund from Bolt") == {
+        "Acme": "Acme was down so I got a refund", "Bolt": "from Bolt"}
+    assert TARGETS.readings("Acme kept crashing so I switched to Bolt and I regret it") == {
+        "Acme": BrandText("Acme kept crashing"), "Bolt": BrandText("so I switched to Bolt and I regret it")}
+
+
 BEATS = "Bolt beats Acme on price every single time"
 NEVER = "Acme dropped three calls today, never had that with Bolt"
 
