@@ -31,6 +31,24 @@ _IS_NO = re.compile(r"no\s+", re.IGNORECASE)
 _SHAME = re.compile(rf"put(?:s|ting)?{ARTICLE}", re.IGNORECASE)
 _NOT = re.compile(rf"(?:but\s+)?not{ARTICLE}", re.IGNORECASE)
 _RATHER = re.compile(r"\b(?:rather|sooner)\b", re.IGNORECASE)
+# Comparisons whose words say which brand is the better, which the model often reads neutral whole ("Bolt is way
+# cheaper than Acme and Dash", 0.45 neutral): put on sides as "rather ... than" is. A comparative a few words before
+# "than" ("makes a better flat white than"), not denied ("no better than", "isn't much cheaper than"), nor one whose
+# better depends on what is measured ("longer", "bigger", "busier"); "ahead of", "beats", "> Acme"; "over Acme" after a
+# verb of choosing or before "any day".
+_BETTER = (r"better|cheaper|faster|quicker|friendlier|nicer|kinder|smoother|easier|clearer|stronger|safer|cleaner|"
+           r"more\s+(?:reliable|helpful|responsive|affordable|comfortable|generous|accurate|stable)|"
+           r"less\s+(?:buggy|expensive|annoying|laggy|crowded)")
+_WORSE = (r"worse|slower|pricier|dearer|costlier|ruder|weaker|buggier|flakier|laggier|dirtier|"
+          r"more\s+(?:expensive|annoying|confusing|crowded|buggy)|less\s+(?:reliable|helpful|responsive|stable)")
+_COMPARATIVE = re.compile(rf"\b(?:(?P<better>{_BETTER})|(?P<worse>{_WORSE}))(?:\s+[\w'’]+){{0,3}}\s+$", re.IGNORECASE)
+_DENIED = re.compile(r"(?:\b(?:no|not|hardly|barely|never|(?:is|are|was|were|do|does|ai)nt)|n['’]t)\s+(?:\w+\s+)?$",
+                     re.IGNORECASE)
+_OUTDOING = re.compile(rf"(?:{AHEAD}|beats?|>){ARTICLE}", re.IGNORECASE)
+_OVER = re.compile(rf"over{ARTICLE}", re.IGNORECASE)
+_PREFERRING = re.compile(r"\b(?:take|took|prefer(?:red)?|pick(?:ed)?|choose|chose|go(?:ing)?\s+with|went\s+with)\b",
+                         re.IGNORECASE)
+_ANY_DAY = re.compile(r"\bany\s+day\b", re.IGNORECASE)
 _CHOOSING = re.compile(r"\b(?:go(?:ing)?\s+with|went\s+with|pick(?:ed)?|choose|chose|get|got|buy|bought|try|use|take|"
                        r"stick\s+with|book(?:ed)?|sign\s+up\s+(?:with|for)|recommend)\b", re.IGNORECASE)
 # "Acme and Bolt raised prices, so I moved to Dash" (booked a Dash, fly Dash now): a switch after the complaint of the
@@ -123,8 +141,7 @@ def _compared_with(text: str, units: Sequence[Unit], i: int, names: Sequence[int
 
     if opens(_AFTER):
         j = naming()
-        rather = j >= 0 and text[start:start + 4].lower() == "than" and _RATHER.search(text, units[j][0][0], start)
-        return partner(j), "negative" if rather else None
+        return partner(j), _favoured(text, units[j][0][0] if j >= 0 else start, (start, end), min(names))
     if names and (side := _idiom(text, (start, end), min(names), units[max(naming(), 0)][0][0])) is not None:
         return partner(naming()), side
     if _UNLIKE.match(text, start):
@@ -140,6 +157,27 @@ def _compared_with(text: str, units: Sequence[Unit], i: int, names: Sequence[int
             text, units[i + 1][0][0]):
         return partner(i + 1), "switch"
     return None, None
+
+
+def _favoured(text: str, before: int, clause: Span, name: int) -> str | None:
+    """The side that a comparison opening `clause` ("than Acme", "over Acme", "beats Acme", its brand named at
+    `name`) puts that brand on, where its words say which is the better (the clause naming the other brand starting at
+    `before`): "negative" for "rather ... than Acme", "cheaper than Acme", "beats Acme", "take Bolt over Acme",
+    "positive" for "worse than Acme"; None where they do not say it."""
+    start, end = clause
+    if text[start:start + 4].lower() == "than":
+        if _RATHER.search(text, before, start):
+            return "negative"
+        said = _COMPARATIVE.search(text[before:start])
+        if said is None or _DENIED.search(text, before, before + said.start()):
+            return None
+        return "negative" if said.group("better") else "positive"
+    if _OUTDOING.fullmatch(text, start, name):
+        return "negative"
+    chosen = _PREFERRING.search(text, before, start) or _ANY_DAY.search(text, name, end)
+    if _OVER.fullmatch(text, start, name) and chosen:
+        return "negative"
+    return None
 
 
 def _idiom(text: str, clause: Span, name: int, before: int) -> str | None:

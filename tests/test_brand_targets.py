@@ -108,7 +108,8 @@ BETTER = "Bolt is so much better than Acme, no contest"
 
 def test_a_brand_named_only_as_the_other_side_of_a_comparison_is_read_opposite_to_the_one_compared_with():
     # Was: Acme read in "than Acme" alone, a neutral reading of a post that runs Acme down.
-    assert TARGETS.readings(BETTER) == {"Acme": BrandText(BETTER, opposite=True), "Bolt": BrandText(BETTER)}
+    assert TARGETS.readings(BETTER) == {"Acme": BrandText(BETTER, opposite=True, side="negative"),
+                                        "Bolt": BrandText(BETTER, side="positive")}
     for post, first in [("switched from Acme to Bolt, never looking back", "switched from Acme to Bolt"),
                         ("Unlike Acme, Bolt actually answers. Acme support is a joke", "Unlike Acme, Bolt actually"),
                         ("I'd take Bolt over Acme any day. Dropped calls though", "I'd take Bolt over Acme any day."),
@@ -147,7 +148,10 @@ def test_an_opposite_reading_swaps_negative_and_positive_and_complains_of_nothin
 def test_a_shared_reading_is_read_again_only_where_the_brands_clauses_differ():
     assert TARGETS.reads_apart(LEFT, "Acme", {"Bolt"}) and TARGETS.reads_apart(LEFT, "Bolt", {"Acme"})
     # The same text, read the opposite way, is another reading.
-    assert TARGETS.reads_apart(BETTER, "Acme", {"Bolt"}) and not TARGETS.reads_apart(BETTER, "Bolt", {"Acme"})
+    unlike = "Unlike Acme, Bolt actually answers"
+    assert TARGETS.reads_apart(unlike, "Acme", {"Bolt"}) and not TARGETS.reads_apart(unlike, "Bolt", {"Acme"})
+    # A brand put on a side is read so, not as the whole post.
+    assert TARGETS.reads_apart(BETTER, "Acme", {"Bolt"}) and TARGETS.reads_apart(BETTER, "Bolt", {"Acme"})
     assert not TARGETS.reads_apart("Acme vs Bolt: both lost my parcel", "Acme", {"Bolt"})
     assert not TARGETS.reads_apart(SINGLE[0], "Acme", {"Bolt"})
 
@@ -240,11 +244,15 @@ def test_brands_named_in_thai_are_each_given_the_clause_a_space_sets_apart():
 def test_a_brand_named_only_after_instead_of_ahead_of_beats_or_a_sign_is_read_opposite_to_the_one_before():
     # Was: each brand read in its own clauses ("instead of Acme and the signal is so much better" praised Acme), or
     # both in the whole post where no word split it ("Bolt beats Acme on price" made Acme a promoter).
-    for post in ["Went with Bolt instead of Acme and the signal is so much better", "Use Bolt rather than Acme",
-                 "Bolt's app is miles ahead of Acme's", "Bolt is way ahead of the Acme app", "Bolt beats Acme on price",
-                 "Honestly Bolt beats my Acme plan", "Bolt > Acme, fight me"]:
+    for post in ["Went with Bolt instead of Acme and the signal is so much better", "Use Bolt rather than Acme"]:
         readings = TARGETS.readings(post)
         assert readings == {"Acme": BrandText(post, opposite=True), "Bolt": BrandText(post)}, post
+    # "ahead of", "beats" and ">" say which is the better: on sides too.
+    for post in ["Bolt's app is miles ahead of Acme's", "Bolt is way ahead of the Acme app", "Bolt beats Acme on price",
+                 "Honestly Bolt beats my Acme plan", "Bolt > Acme, fight me"]:
+        readings = TARGETS.readings(post)
+        assert readings == {"Acme": BrandText(post, opposite=True, side="negative"),
+                            "Bolt": BrandText(post, side="positive")}, post
 
 
 def test_never_had_that_with_a_brand_is_read_opposite_to_the_brand_before_it():
@@ -277,9 +285,9 @@ THREE = BrandTargets([BrandTerms("Acme", ("acme",)), BrandTerms("Bolt", ("bolt",
 
 def test_a_post_naming_three_brands_reads_each_comparison_between_two_of_them():
     post = "Dash is better than Acme, but Bolt beats them both"
-    assert THREE.readings(post) == {"Acme": BrandText("Dash is better than Acme", opposite=True),
+    assert THREE.readings(post) == {"Acme": BrandText("Dash is better than Acme", opposite=True, side="negative"),
                                     "Bolt": BrandText("but Bolt beats them both"),
-                                    "Dash": BrandText("Dash is better than Acme")}
+                                    "Dash": BrandText("Dash is better than Acme", side="positive")}
     post = "Acme dropped my calls, Bolt overcharged me, Dash beats Acme"
     assert THREE.readings(post)["Acme"] == BrandText("Acme dropped my calls beats Acme")  # clauses of its own
 
@@ -287,8 +295,9 @@ def test_a_post_naming_three_brands_reads_each_comparison_between_two_of_them():
 def test_a_clause_naming_two_brands_on_one_side_of_a_comparison_is_read_opposite_for_the_other_side():
     # Was: "than Acme and Bolt" read alone for both (neutral), and "never had that with Dash" alone.
     post = "Dash is better than Acme and Bolt"
-    assert THREE.readings(post) == {"Acme": BrandText(post, opposite=True), "Bolt": BrandText(post, opposite=True),
-                                    "Dash": BrandText(post)}
+    assert THREE.readings(post) == {"Acme": BrandText(post, opposite=True, side="negative"),
+                                    "Bolt": BrandText(post, opposite=True, side="negative"),
+                                    "Dash": BrandText(post, side="positive")}
     post = "Had dropped calls with Acme and Bolt, never had that with Dash"
     assert THREE.readings(post) == {"Acme": BrandText(post), "Bolt": BrandText(post),
                                     "Dash": BrandText(post, opposite=True)}
@@ -348,6 +357,21 @@ def test_a_switch_after_a_complaint_without_a_comma_is_read_opposite_to_the_comp
         "Acme": BrandText("Acme kept crashing"), "Bolt": BrandText("so I switched to Bolt and I regret it")}
 
 
+def test_a_comparison_whose_words_say_the_better_brand_puts_them_on_sides():
+    # Was: no side, so "Bolt is way cheaper than Acme and Dash" (read 0.45 neutral) rated no brand.
+    for post, better, worse in [("Bolt is way cheaper than Acme", "Bolt", "Acme"),
+                                ("Bolt makes a better flat white than Acme", "Bolt", "Acme"),
+                                ("Bolt is slower than Acme at rush hour", "Acme", "Bolt"),
+                                ("Bolt is more reliable than the Acme plan", "Bolt", "Acme"),
+                                ("I'd take Bolt over Acme", "Bolt", "Acme"), ("Bolt over Acme any day", "Bolt", "Acme")]:
+        readings = TARGETS.readings(post)
+        assert {b: r.side for b, r in readings.items()} == {better: "positive", worse: "negative"}, post
+    # Words that do not say which is the better, or deny it, give no side.
+    for post in ["Bolt is no better than Acme", "Bolt isn't much cheaper than Acme", "Bolt is busier than Acme",
+                 "Bolt lasts longer than Acme", "Bolt won over Acme's customers"]:
+        assert not any(r.side for r in TARGETS.readings(post).values()), post
+
+
 BEATS = "Bolt beats Acme on price every single time"
 NEVER = "Acme dropped three calls today, never had that with Bolt"
 
@@ -392,7 +416,8 @@ def test_a_switch_regretted_or_not_said_to_be_kept_is_left_to_the_model():
     for post in ["Switched from Acme to Bolt and I regret it, should have stayed", "Switched from Acme to Bolt",
                  "Switched from Acme to Bolt. Never going back to Acme",
                  "Switched from Acme to Bolt. Ugh. Not going back.",
-                 "Acme is fine, not going back. Switched from Acme to Bolt", "Bolt is better than Acme, no regrets"]:
+                 "Acme is fine, not going back. Switched from Acme to Bolt",
+                 "Went with Bolt instead of Acme, no regrets"]:
         assert not any(r.side for r in TARGETS.readings(post).values()), post
 
 
