@@ -33,7 +33,13 @@ class CollectorError(Exception):
 
 
 class MalformedItem(CollectorError):
-    """One item of a payload could not be turned into a mention; the others are still usable."""
+    """One item of a payload could not be turned into a mention; the others are still usable. `item_id` and `at` are
+    its id and date when it has them: a dated item skipped is retried at later runs (see `retry`)."""
+
+    def __init__(self, message: str = "", *, item_id: str | None = None, at: datetime | None = None) -> None:
+        super().__init__(message)
+        self.item_id = item_id
+        self.at = at
 
 
 class MalformedPayload(CollectorError):

@@ -244,7 +244,7 @@ def entry_to_mention(entry: Any, source: str, rating_field: str | None = None,
     title, summary = _text(entry, "title"), _text(entry, "summary")
     text = "\n\n".join(part for part in (title, summary) if part)
     if not text:
-        raise MalformedItem(f"entry {entry_id} has no text")
+        raise MalformedItem(f"entry {entry_id} has no text", item_id=str(entry_id), at=created_at)
     return Mention(
         source=source,
         external_id=str(entry_id),
@@ -324,7 +324,11 @@ class FeedCollector:
     def _mention(self, item: tuple[Any, str | None, str], now: datetime, base: str) -> Mention | Undated:
         # Each page's entries come with the feed's language, the fallback of the entries' own, and its address.
         entry, language, base_url = item
-        mention = entry_to_mention(entry, self.source, self._rating_field, language, base_url, seen_at=now)
+        try:
+            mention = entry_to_mention(entry, self.source, self._rating_field, language, base_url, seen_at=now)
+        except MalformedItem as exc:
+            exc.item_id = exc.item_id and qualified_id(exc.item_id, base)  # as the cursor will know it
+            raise
         mention = replace(mention, external_id=qualified_id(mention.external_id, base))
         return mention if entry_time(entry) else Undated(mention)
 

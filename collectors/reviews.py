@@ -13,6 +13,7 @@ from brandpulse.collectors.base import (
 )
 from brandpulse.collectors.brands import BrandMatcher
 from brandpulse.collectors.firstseen import UNKNOWN_READ, FirstSeen, Undated
+from brandpulse.collectors.retry import Retries
 from brandpulse.collectors.watermark import Watermark
 
 log = logging.getLogger(__name__)
@@ -59,10 +60,13 @@ def collect_pages(
 
     `former_id(id)`: the id the item had in an older release (None when the same), which a cursor saved by it holds;
     an item known by it is known, so an upgrade stores nothing twice.
+
+    A dated item skipped as malformed (`MalformedItem` naming its id and date) is remembered in the cursor and taken
+    as new at later runs, whatever the watermark, until it is read whole or given up (see `retry`).
     """
     if brand is not None and brand != query.brand:
         return CollectResult([], cursor)
-    mark, memory = Watermark.load(cursor), FirstSeen.load(cursor)
+    mark, memory, retries = Watermark.load(cursor), FirstSeen.load(cursor), Retries.load(cursor)
     ids = _with_former(former_id)
     matcher = BrandMatcher([query])
     found: dict[str, Mention] = {}
@@ -73,7 +77,7 @@ def collect_pages(
     for page in _until_failure(pages, stopped):
         page_read = _PageRead()
         for item in page:
-            mention = _convert(source, convert, item)
+            mention = _convert(source, convert, item, _skipped(mark, retries, now))
             if isinstance(mention, Undated):
                 mention = mention.mention
                 undated_read.append(mention.external_id)
@@ -89,17 +93,21 @@ def collect_pages(
             elif mention.created_at > now + FUTURE_TOLERANCE:
                 # Stored again at each run, so only the store can tell whether an older release stored it already.
                 mention = replace(dated_by_now(mention, now), former_ids=ids(mention.external_id)[1:])
+            elif retries.pending(ids(mention.external_id)):
+                retries.read(mention.external_id)  # skipped as malformed before, readable now: behind the watermark
+                seen.append((mention.created_at, mention.external_id))
             elif not all(mark.is_new(mention.created_at, item_id) for item_id in ids(mention.external_id)):
                 page_read.known(mention.created_at, mark)
                 if mention.created_at == mark.at:
                     reread.append(mention.external_id)
                 continue  # not sorted strictly: finish the page, then stop
             else:
+                retries.read(mention.external_id)  # a copy under its id later in the feed, malformed, is no loss
                 seen.append((mention.created_at, mention.external_id))
                 page_read.older_known = False
             if brand is not None or matcher.matches(query.brand, mention.text):
                 _keep(source, found, replace(mention, brand=query.brand))
-        if page_read.rest_read:
+        if page_read.rest_read and (retries.oldest is None or page_read.reached(retries.oldest)):
             break
     else:
         if stopped:
@@ -110,7 +118,7 @@ def collect_pages(
         replaced = [former for item_id in undated_read for former in ids(item_id)[1:]]
         resume = memory.after(undated_read, now, replaced).dump(resume)
         _note_estimated(source, found.values(), now)
-    return CollectResult(list(found.values()), resume)
+    return CollectResult(list(found.values()), retries.dump(resume, source, now))
 
 
 class _PageRead:
@@ -120,13 +128,20 @@ class _PageRead:
     def __init__(self) -> None:
         self.seen_id = False  # an id collected before: at the watermark's instant, or an undated one remembered
         self.older_known = False  # the page's dated items since its last new one are all plausibly before the mark
+        self.oldest: datetime | None = None  # the oldest plausible date of the items known
 
     def known(self, at: datetime, mark: Watermark) -> None:
         """Note an item dated `at`, not new by `mark`."""
+        if at >= PLAUSIBLE_SINCE:
+            self.oldest = at if self.oldest is None else min(self.oldest, at)
         if mark.at is not None and at == mark.at:
             self.seen_id = True
         elif at >= PLAUSIBLE_SINCE:
             self.older_known = True
+
+    def reached(self, at: datetime) -> bool:
+        """Whether the page reached back to `at`: an item skipped as malformed then, retried, lies on it or before."""
+        return self.oldest is not None and self.oldest <= at
 
     @property
     def rest_read(self) -> bool:
@@ -160,13 +175,30 @@ def _until_failure(pages: Iterable[list[Any]], stopped: list[CollectorError]) ->
         yield page
 
 
-def _convert(source: str, convert: Callable[[Any], Mention | Undated], item: Any) -> Mention | Undated | None:
-    """`convert(item)`, or None (with a warning) for an item it cannot read."""
+def _convert(source: str, convert: Callable[[Any], Mention | Undated], item: Any,
+             skipped: Callable[[MalformedItem], str]) -> Mention | Undated | None:
+    """`convert(item)`, or None (with a warning) for an item it cannot read; `skipped` notes a malformed one."""
     try:
         return convert(item)
-    except (MalformedItem, KeyError, TypeError, ValueError, AttributeError) as exc:
+    except MalformedItem as exc:
+        log.warning("%s: skipping malformed item: %s%s", source, exc, skipped(exc))
+        return None
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         log.warning("%s: skipping malformed item: %s", source, exc)
         return None
+
+
+def _skipped(mark: Watermark, retries: Retries, now: datetime) -> Callable[[MalformedItem], str]:
+    """What notes an item skipped as malformed: a dated one new by `mark` (or skipped before) is to be retried at
+    later runs, which the warning says; one behind the watermark was collected or given up before."""
+    def note(exc: MalformedItem) -> str:
+        if exc.item_id is None or exc.at is None or exc.at > now + FUTURE_TOLERANCE or exc.at < PLAUSIBLE_SINCE:
+            return ""
+        if not retries.pending([exc.item_id]) and not mark.is_new(exc.at, exc.item_id):
+            return ""
+        retries.skip(exc.item_id, exc.at, now)
+        return "; retried at the next runs, should its publisher fix it"
+    return note
 
 
 def _keep(source: str, found: dict[str, Mention], mention: Mention) -> None:

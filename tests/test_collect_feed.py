@@ -1,4 +1,5 @@
 import re
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -632,3 +633,74 @@ def test_a_web_page_instead_of_a_feed_is_named_by_its_title_and_the_feed_it_link
     # Was: "... is not an RSS or Atom feed (<unknown>:1:97: mismatched tag); check the url", a parser's position.
     assert str(caught.value) == (f"trustpilot: {server.url}/ is not an RSS or Atom feed (a web page, 'Pinebrook "
                                  f"Forum', which names its feed at {server.url}/latest.rss); check the url")
+
+
+def test_an_entry_skipped_as_malformed_is_collected_once_its_publisher_fixes_it_though_the_cursor_moved_on(
+        server, caplog):
+    entries = [("e3", "Mon, 23 Nov 2026 10:00:00 GMT"), ("e2", "Sun, 22 Nov 2026 10:00:00 GMT")]
+    whole = _rss(*entries)
+    garbled = whole.replace(b"<title>Pinebrook e2</title>", b"<title></title>")  # read, but with no text
+    server.route("/rss", Reply(200, garbled, {"Content-Type": RSS}), Reply(200, whole, {"Content-Type": RSS}))
+    now = datetime(2026, 11, 23, 12, tzinfo=timezone.utc)
+
+    broken = _at(server, now).collect(BRAND, {"at": "2026-11-20T10:00:00+00:00", "ids": []})
+    fixed = _at(server, now + timedelta(hours=1)).collect(BRAND, broken.cursor)
+    again = _at(server, now + timedelta(hours=2)).collect(BRAND, fixed.cursor)
+
+    # Was: e2 skipped while the resume point moved to e3, past it: the fixed e2 lay behind it, never collected.
+    assert [_local(m.external_id) for m in broken.mentions] == ["e3"] and broken.cursor["at"].startswith("2026-11-23")
+    assert "entry e2 has no text; retried at the next runs, should its publisher fix it" in caplog.text
+    assert [_local(m.external_id) for m in fixed.mentions] == ["e2"] and "malformed" not in fixed.cursor
+    assert again.mentions == []
+
+
+def test_an_entry_left_malformed_is_retried_for_a_day_and_three_runs_then_given_up_saying_so(server, caplog):
+    feed = _rss(("e3", "Mon, 23 Nov 2026 10:00:00 GMT"), ("e2", "Sun, 22 Nov 2026 10:00:00 GMT"),
+                ("e1", "Sat, 21 Nov 2026 10:00:00 GMT")).replace(b"<title>Pinebrook e2</title>", b"<title></title>")
+    server.route("/rss", Reply(200, feed, {"Content-Type": RSS}))
+    cursor = {"at": "2026-11-20T10:00:00+00:00", "ids": []}
+    start = datetime(2026, 11, 23, 12, tzinfo=timezone.utc)
+    for hours in (0, 1, 2, 25):
+        cursor = _at(server, start + timedelta(hours=hours)).collect(BRAND, cursor).cursor
+        if hours < 25:
+            assert list(cursor["malformed"]) == [f"{server.url}/rss#e2"]
+
+    assert "malformed" not in cursor
+    assert (f"gave up on item {server.url}/rss#e2 (dated 2026-11-22T10:00:00+00:00), skipped as malformed at 4 runs "
+            "since 2026-11-23T12:00:00+00:00: it is not collected even if its publisher fixes it") in caplog.text
+
+
+def _at(server: LocalServer, now: datetime, path: str = "/rss") -> FeedCollector:
+    return FeedCollector("reviews", server.url + path, "trustpilot", "Pinebrook Coffee", None, 5, new_session(5.0),
+                         now=now)
+
+
+
+def test_an_entry_skipped_as_malformed_on_a_later_page_is_read_there_though_the_first_page_holds_known_ones(server):
+    second_page = (("e2", "Sun, 22 Nov 2026 10:00:00 GMT"), ("e1", "Sat, 21 Nov 2026 10:00:00 GMT"))
+    server.route("/rss", _paged((("e4", "Tue, 24 Nov 2026 10:00:00 GMT"), ("e3", "Mon, 23 Nov 2026 10:00:00 GMT")),
+                                "/rss?page=2"))
+    fixed_page = _paged(second_page)
+    garbled = replace(fixed_page, body=fixed_page.body.replace(b"<title>Pinebrook e2</title>", b"<title></title>"))
+    server.route("/rss?page=2", garbled, fixed_page)
+    now = datetime(2026, 11, 24, 12, tzinfo=timezone.utc)
+
+    broken = _at(server, now).collect(BRAND, {"at": "2026-11-20T10:00:00+00:00", "ids": []})
+    fixed = _at(server, now + timedelta(hours=1)).collect(BRAND, broken.cursor)
+
+    assert [_local(m.external_id) for m in broken.mentions] == ["e4", "e3", "e1"]
+    # Was: the run stopped at page 1 (e4 known), never reading page 2 again.
+    assert [_local(m.external_id) for m in fixed.mentions] == ["e2"]
+
+
+def test_a_malformed_copy_of_an_entry_collected_in_the_same_read_is_not_retried_nor_collected_again(server):
+    feed = _rss(("e2", "Sun, 22 Nov 2026 10:00:00 GMT"), ("e2", "Sun, 22 Nov 2026 09:00:00 GMT")).replace(
+        b"</item><item><guid>e2</guid><title>Pinebrook e2</title>", b"</item><item><guid>e2</guid><title></title>")
+    server.route("/rss", Reply(200, feed, {"Content-Type": RSS}))
+    now = datetime(2026, 11, 23, 12, tzinfo=timezone.utc)
+
+    first = _at(server, now).collect(BRAND, {"at": "2026-11-20T10:00:00+00:00", "ids": []})
+    second = _at(server, now + timedelta(hours=1)).collect(BRAND, first.cursor)
+
+    assert [_local(m.external_id) for m in first.mentions] == ["e2"] and "malformed" not in first.cursor
+    assert second.mentions == []
