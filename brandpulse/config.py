@@ -38,7 +38,44 @@ def _no_password(value: str) -> str:
     return value
 
 
-HttpUrl = Annotated[str, Field(pattern=r"^https?://"), AfterValidator(_no_password)]
+# What no host name holds: spaces, and the characters that end a host or belong to a URL's other parts.
+_NOT_IN_HOST = re.compile(r"[\s/\\?#@%<>\"'`{}|^,;!$&()*+=~]")
+
+
+def _fetchable(value: str) -> str:
+    """`value` if it is a URL `requests` can fetch; a ValueError naming what is wrong in it, which otherwise surfaced
+    at every run as urllib3's 'Failed to parse'. The URL itself is not quoted: it may hold a key."""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - reading it checks it: "Port out of range 0-65535"
+    except ValueError as exc:
+        raise ValueError(f"is not a URL that can be fetched: {exc}; write it as the browser shows it") from None
+    host = parts.hostname or ""
+    if any(char in value for char in "\t\r\n"):  # urlsplit drops them unsaid; requests sends them
+        raise ValueError("holds a tab or a line break; write the address on one line, as the browser shows it")
+    if not host:
+        raise ValueError("names no host; write it as https://host/path")
+    bad = _NOT_IN_HOST.search(host) if ":" not in host else None  # an IPv6 address: urlsplit checked it
+    if bad or ".." in host or host.startswith("."):
+        what = ("a space" if bad.group().isspace() else repr(bad.group())) if bad else "an empty label"
+        raise ValueError(f"its host {host!r} holds {what}, which no host name does; write the address as the "
+                         "browser shows it")
+    return _requests_read(value)
+
+
+def _requests_read(value: str) -> str:
+    """`value` if `requests` reads it as it would fetch it (an international host's IDNA encoding included)."""
+    import requests
+
+    try:
+        requests.Request("GET", value).prepare()
+    except requests.RequestException as exc:
+        raise ValueError(f"is not a URL that can be fetched ({str(exc).replace(value, 'the url')}); write it as the "
+                         "browser shows it") from None
+    return value
+
+
+HttpUrl = Annotated[str, Field(pattern=r"^https?://"), AfterValidator(_fetchable), AfterValidator(_no_password)]
 
 
 def _duration(value: Any) -> Any:
@@ -139,6 +176,7 @@ def _collector_language(tag: str | None) -> str | None:
 
 
 CollectorLanguage = Annotated[str, AfterValidator(_collector_language)]
+
 
 
 class TwitterCollectorConfig(Strict):

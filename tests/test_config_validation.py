@@ -479,3 +479,30 @@ def test_a_mastodon_instance_written_as_a_page_of_the_server_is_refused_saying_i
     fine = write_config(tmp_path / "f.yaml", MINIMAL + "collectors:\n  - type: mastodon\n"
                         "    instance: https://mastodon.social/\n")
     assert load_config(fine).collectors[0].instance == "https://mastodon.social/"
+
+
+@pytest.mark.parametrize(("url", "says"), [
+    ("https://exa mple.com/feed", "its host 'exa mple.com' holds a space, which no host name does"),
+    ("https://forum.example.com:99999/feed", "is not a URL that can be fetched: Port out of range 0-65535"),
+    ("http://[::1/feed", "is not a URL that can be fetched: Invalid IPv6 URL"),
+    ("https://forum..example.com/feed", "its host 'forum..example.com' holds an empty label"),
+    ("https:///feed", "names no host; write it as https://host/path"),
+])
+def test_a_feed_url_no_request_can_be_sent_to_is_refused_at_load_naming_its_key_and_fault(tmp_path, url, says):
+    from brandpulse.config import ConfigError, load_config
+
+    path = write_config(tmp_path / "c.yaml", MINIMAL + f"collectors:\n  - type: feed\n    url: '{url}'\n")
+
+    # Was: loaded, then every run failed with urllib3's "Failed to parse: Host 'exa mple.com' contains invalid ...".
+    with pytest.raises(ConfigError, match=rf"collectors\.0\.url: {re.escape(says)}"):
+        load_config(path)
+
+
+def test_feed_urls_a_request_can_be_sent_to_load_as_written(tmp_path):
+    from brandpulse.config import load_config
+
+    urls = ["https://forum.example.com/my feed.rss?page=1", "http://[::1]:8080/feed", "https://bücher.example/feed"]
+    text = MINIMAL + "collectors:\n" + "".join(f"  - type: feed\n    name: f{i}\n    url: '{url}'\n"
+                                               for i, url in enumerate(urls))
+
+    assert [item.url for item in load_config(write_config(tmp_path / "c.yaml", text)).collectors] == urls
