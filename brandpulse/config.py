@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from brandpulse.collectors.brands import reddit_name, twitter_username
+from brandpulse.collectors.countries import COMMON_MISTAKES, country_code, region_subtag
 from brandpulse.sentiment.classifier import BUNDLED
 from brandpulse.sentiment.language import ISO_639_1, WITHDRAWN_CODES, language_tag
 from brandpulse.sentiment.router import OTHER_LANGUAGES
@@ -178,6 +179,21 @@ def _collector_language(tag: str | None) -> str | None:
 CollectorLanguage = Annotated[str, AfterValidator(_collector_language)]
 
 
+def _play_language(tag: str) -> str:
+    """Google Play's hl: a language, and the region after it a country's two letters (en-GB), a UN M.49 area (es-419)
+    or a script (zh-Hant); a ValueError saying what to write for `en-USA`, which Google took as English anywhere."""
+    language, _, region = tag.strip().replace("_", "-").partition("-")
+    wrong = next((subtag for subtag in region.split("-") if not region_subtag(subtag)), None) if region else None
+    if wrong is not None:
+        meant = COMMON_MISTAKES.get(wrong.lower())
+        hint = f"{language}-{meant.upper()}" if meant else f"{language}-GB (a language, then a country's two letters)"
+        raise ValueError(f"{tag!r}: {wrong!r} is not a region Google Play takes; write {hint}, or {language} alone")
+    return tag
+
+
+PlayLanguage = Annotated[CollectorLanguage, AfterValidator(_play_language)]
+Country = Annotated[str, AfterValidator(country_code)]
+
 
 class TwitterCollectorConfig(Strict):
     """Twitter/X recent search; the bearer token comes from TWITTER_BEARER_TOKEN."""
@@ -261,7 +277,7 @@ class AppStoreCollectorConfig(Strict):
     name: str = "appstore"
     interval: Duration = timedelta(hours=1)
     app_id: Annotated[str, BeforeValidator(app_store_id)] = Field(pattern=r"^\d+$")
-    country: str = Field(default="us", pattern=r"^[a-z]{2}$")
+    country: Country = "us"  # the storefront: ISO 3166-1 alpha-2
     brand: str | None = None
     max_pages: int = Field(default=10, ge=1, le=10)
     base_url: HttpUrl = "https://itunes.apple.com"
@@ -275,8 +291,8 @@ class GooglePlayCollectorConfig(Strict):
     name: str = "googleplay"
     interval: Duration = timedelta(hours=1)
     app_id: Annotated[str, AfterValidator(play_id)]
-    lang: CollectorLanguage = "en"  # the reviews' language (Google's hl)
-    country: str = "us"
+    lang: PlayLanguage = "en"  # the reviews' language (Google's hl)
+    country: Country = "us"  # Google's gl: ISO 3166-1 alpha-2
     brand: str | None = None
     page_size: int = Field(default=100, ge=1, le=200)
     max_pages: int = Field(default=5, ge=1)

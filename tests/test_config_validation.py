@@ -506,3 +506,38 @@ def test_feed_urls_a_request_can_be_sent_to_load_as_written(tmp_path):
                                                for i, url in enumerate(urls))
 
     assert [item.url for item in load_config(write_config(tmp_path / "c.yaml", text)).collectors] == urls
+
+
+@pytest.mark.parametrize(("collector", "says"), [
+    ("{type: googleplay, app_id: com.acme.app, country: USA}",
+     "collectors.0.country: 'USA' is not a country code the stores take: write us"),
+    ("{type: googleplay, app_id: com.acme.app, country: uk}",
+     "collectors.0.country: 'uk' is not a country code the stores take: write gb"),
+    ("{type: appstore, app_id: '123', country: xx}",
+     "collectors.0.country: 'xx' is not a country code the stores take (the two letters of its ISO 3166-1 alpha-2 "
+     "code, such as us, gb or de)"),
+    ("{type: googleplay, app_id: com.acme.app, lang: en-USA}",
+     "collectors.0.lang: 'en-USA': 'USA' is not a region Google Play takes; write en-US, or en alone"),
+])
+def test_a_store_country_or_language_region_no_store_takes_is_refused_at_load_saying_what_to_write(
+        tmp_path, collector, says):
+    from brandpulse.config import ConfigError, load_config
+
+    path = write_config(tmp_path / "c.yaml", MINIMAL + f"collectors:\n  - {collector}\n")
+
+    # Was: loaded ('USA' sent to Google as gl=USA, which answered for no country; the App Store's 'xx' too).
+    with pytest.raises(ConfigError, match=re.escape(says)):
+        load_config(path)
+
+
+def test_store_countries_load_in_either_case_and_regional_languages_as_written(tmp_path):
+    from brandpulse.config import load_config
+
+    text = MINIMAL + ("collectors:\n  - {type: appstore, app_id: '123', country: GB}\n"
+                      "  - {type: googleplay, app_id: com.acme.app, lang: es-419, country: MX}\n"
+                      "  - {type: googleplay, name: tw, app_id: com.acme.app, lang: zh_Hant-TW, country: tw}\n")
+
+    loaded = load_config(write_config(tmp_path / "c.yaml", text)).collectors
+
+    assert [(item.country, getattr(item, "lang", None)) for item in loaded] == [
+        ("gb", None), ("mx", "es-419"), ("tw", "zh_Hant-TW")]
