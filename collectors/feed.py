@@ -13,10 +13,11 @@ from __future__ import annotations
 import calendar
 import email.utils
 import html
+import itertools
 import logging
 import re
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from dataclasses import replace
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -30,6 +31,7 @@ from brandpulse.collectors.firstseen import Undated
 from brandpulse.collectors.http import fetch, new_session, redirected
 from brandpulse.collectors.markup import unescape_references
 from brandpulse.collectors.reviews import collect_pages, log_label
+from brandpulse.collectors.zones import in_named_zone, zone_ahead
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +54,11 @@ TAIL_CHARS = 4096
 _CUT_SHORT = {expat.errors.codes[message] for message in (
     expat.errors.XML_ERROR_NO_ELEMENTS, expat.errors.XML_ERROR_UNCLOSED_TOKEN, expat.errors.XML_ERROR_PARTIAL_CHAR,
     expat.errors.XML_ERROR_UNCLOSED_CDATA_SECTION)}
-# Cursor keys: the address that qualifies the feed's ids (the first one read) and the address read last.
+# Cursor keys: the address that qualifies the feed's ids (the first one read) and the address read last; ZONES_KEY
+# marks a cursor whose dates were read in their zone (see `zones`).
 ID_BASE_KEY = "id_base"
 ADDRESS_KEY = "address"
+ZONES_KEY = "zones"
 
 
 def _plain(text: str) -> str:
@@ -187,8 +191,11 @@ def unread_entries(parsed: Any, body: bytes) -> str | None:
 
 def entry_time(entry: Any) -> datetime | None:
     """When the entry was published (else updated), in UTC; None when it has no readable date. feedparser cannot
-    read an RFC 822 date that names its weekday but no zone ("Sun, 01 Mar 2026 10:00:00"), which is read as UTC."""
+    read an RFC 822 date that names its weekday but no zone ("Sun, 01 Mar 2026 10:00:00"), which is read as UTC, nor
+    one in a zone of `zones.NAMED_ZONES`, read here."""
     for key in ("published", "updated"):
+        if zoned := in_named_zone(entry.get(key)):
+            return zoned
         if (stamp := entry.get(f"{key}_parsed")) and (parsed := _from_struct(stamp)):
             return parsed
         if written := _rfc822(entry.get(key)):
@@ -302,11 +309,28 @@ class FeedCollector:
         base = self._id_base(cursor)
         convert = lambda item: self._mention(item, now, base)  # noqa: E731
         former = lambda stored_id: _former_id(stored_id, base)  # noqa: E731
-        result = collect_pages(log_label(self.source, self.name), self._pages(), convert, query, self._brand, cursor,
+        pages, cursor = self._zones_read(self._pages(), cursor)
+        result = collect_pages(log_label(self.source, self.name), pages, convert, query, self._brand, cursor,
                                now, undated=True, former_id=former)
         if result.cursor is None:  # nothing read yet: the first read sets the id base
             return result
-        return replace(result, cursor={**result.cursor, ID_BASE_KEY: base, ADDRESS_KEY: self._address})
+        return replace(result, cursor={**result.cursor, ID_BASE_KEY: base, ADDRESS_KEY: self._address, ZONES_KEY: 1})
+
+    def _zones_read(self, pages: Iterator[list[Any]], cursor: dict[str, Any] | None
+                    ) -> tuple[Iterator[list[Any]], dict[str, Any] | None]:
+        """`pages`, and `cursor` moved back by the zone ahead of UTC its first page's dates are written in when a
+        release that read them as UTC saved it: read in their zone now, the entries published since that run may lie
+        before its resume point. Those read again are stored once, by their ids."""
+        if not cursor or ZONES_KEY in cursor or not cursor.get("at"):
+            return pages, cursor
+        first = next(pages, None)
+        pages = itertools.chain([first] if first is not None else [], pages)
+        ahead = max((zone_ahead(entry) for entry, _, _ in first or ()), default=timedelta(0))
+        if not ahead:
+            return pages, cursor
+        log.info("%s: the feed's dates name a time zone read as UTC before this release; reading again the entries "
+                 "of the %s before its resume point", log_label(self.source, self.name), ahead)
+        return pages, {**cursor, "at": (datetime.fromisoformat(cursor["at"]) - ahead).isoformat(), "ids": []}
 
     def _id_base(self, cursor: dict[str, Any] | None) -> str:
         """What qualifies the ids that are no URI: the address saved in `cursor` (the first one this collector read),

@@ -27,7 +27,7 @@ def _bare(cursor: dict | None) -> dict | None:
     if cursor is None:
         return None
     return {key: [_local(i) for i in value] if key in ("undated", "ids") else value for key, value in cursor.items()
-            if key not in ("id_base", "address")}
+            if key not in ("id_base", "address", "zones")}
 
 
 def collector(server: LocalServer, path: str, brand: str | None = "Pinebrook Coffee", timeout: float = 5.0):
@@ -704,3 +704,15 @@ def test_a_malformed_copy_of_an_entry_collected_in_the_same_read_is_not_retried_
 
     assert [_local(m.external_id) for m in first.mentions] == ["e2"] and "malformed" not in first.cursor
     assert second.mentions == []
+
+
+def test_dates_naming_a_zone_feedparser_does_not_know_are_read_in_that_zone_so_no_entry_falls_behind(server):
+    server.route("/rss", Reply(200, _rss(("a", "Mon, 23 Nov 2026 00:00:00 -1000")), {"Content-Type": RSS}))
+    first = collector(server, "/rss").collect(BRAND, None)
+    server.route("/rss", Reply(200, _rss(("b", "Mon, 23 Nov 2026 00:30:00 HST"), ("c", "Mon, 23 Nov 2026 11:00:00 CET"),
+                                         ("a", "Mon, 23 Nov 2026 00:00:00 -1000")), {"Content-Type": RSS}))
+    second = collector(server, "/rss").collect(BRAND, first.cursor)
+
+    # Was: b read as 00:30 UTC, behind a (10:00 UTC): never collected; c read as 11:00 UTC, an hour late.
+    assert [(_local(m.external_id), m.created_at.isoformat()) for m in second.mentions] == [
+        ("b", "2026-11-23T10:30:00+00:00"), ("c", "2026-11-23T10:00:00+00:00")]

@@ -516,3 +516,24 @@ def test_feed_sources_spelled_two_ways_are_refused_at_start_up(tmp_path):
   - {type: feed, name: c, url: "https://c.example/rss", source: Twitter}
   - {type: feed, name: d, url: "https://d.example/rss", source: twitter}
 """)
+
+
+def test_a_feed_dated_in_a_named_zone_loses_and_doubles_nothing_at_the_upgrade_that_reads_its_zone(tmp_path, server):
+    from brandpulse.collectors.base import Mention
+    from brandpulse.store.mentions import save_mentions
+
+    pipeline = _forum(tmp_path, server)
+    address = f"{server.url}/forum.rss#"
+    with pipeline.open() as db:  # what the release before saved: 10:00 JST read as 10:00 UTC
+        misread = datetime(2026, 11, 20, 10, tzinfo=timezone.utc)
+        save_mentions(db, [Mention(source="forum", external_id=f"{address}1", text="Pinebrook post 1",
+                                   created_at=misread, brand="Pinebrook Coffee")], NOW, "forum:Pinebrook Coffee",
+                      {"at": misread.isoformat(), "ids": [f"{address}1"], "undated": [],
+                       "undated_read_at": NOW.isoformat()})
+    # Published at 12:00 JST, 03:00 UTC: behind the resume point of 10:00 the release before saved.
+    server.route("/forum.rss", _rss(("2", "Fri, 20 Nov 2026 12:00:00 JST"), ("1", "Fri, 20 Nov 2026 10:00:00 JST")))
+    upgraded = pipeline.collect(NOW + timedelta(minutes=15))
+    again = pipeline.collect(NOW + timedelta(minutes=30))
+
+    assert (upgraded.new, upgraded.duplicate, again.new, again.duplicate) == (1, 1, 0, 0)
+    assert _stored(tmp_path) == [("2", "2026-11-20T03:00:00Z"), ("1", "2026-11-20T10:00:00Z")]
