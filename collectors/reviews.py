@@ -202,7 +202,10 @@ def _skipped(mark: Watermark, retries: Retries, now: datetime) -> Callable[[Malf
 
 
 def _keep(source: str, found: dict[str, Mention], mention: Mention) -> None:
-    if mention.external_id in found:  # the store keeps one item per id: the first read, the newest
+    known = found.get(mention.external_id)
+    if known is not None and (known.created_at, known.text) == (mention.created_at, mention.text):
+        return  # the same item read again: pushed onto the next page by one published while the pages were read
+    if known is not None:  # the store keeps one item per id: the first read, the newest
         log.warning("%s: two items share the id %s; kept the first, dated %s", source,
                     mention.external_id, found[mention.external_id].created_at.isoformat())
         return

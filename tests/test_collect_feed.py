@@ -716,3 +716,17 @@ def test_dates_naming_a_zone_feedparser_does_not_know_are_read_in_that_zone_so_n
     # Was: b read as 00:30 UTC, behind a (10:00 UTC): never collected; c read as 11:00 UTC, an hour late.
     assert [(_local(m.external_id), m.created_at.isoformat()) for m in second.mentions] == [
         ("b", "2026-11-23T10:30:00+00:00"), ("c", "2026-11-23T10:00:00+00:00")]
+
+
+def test_an_entry_pushed_onto_the_next_page_while_the_feed_is_paged_is_taken_once_without_a_warning(server, caplog):
+    # e6 was published between the two requests: e4 moved from page 1 to page 2 and is read twice.
+    server.route("/rss", _paged((("e5", "Wed, 25 Nov 2026 10:00:00 GMT"), ("e4", "Tue, 24 Nov 2026 10:00:00 GMT")),
+                                "/rss?page=2"))
+    server.route("/rss?page=2", _paged((("e4", "Tue, 24 Nov 2026 10:00:00 GMT"),
+                                        ("e3", "Mon, 23 Nov 2026 10:00:00 GMT"))))
+
+    mentions = collector(server, "/rss").collect(BRAND, {"at": "2026-11-20T10:00:00+00:00", "ids": []}).mentions
+
+    assert [_local(m.external_id) for m in mentions] == ["e5", "e4", "e3"]
+    # Was: "two items share the id ...#e4; kept the first", as if the publisher had given two entries one guid.
+    assert "share the id" not in caplog.text
