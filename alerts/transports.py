@@ -103,8 +103,11 @@ class SmtpTransport:
             # Half a login: sending without one, or with an empty password, is never what was meant. The message
             # stays queued for when both are set.
             given, missing = ("user name", "password") if self._username else ("password", "user name")
-            raise DeliveryError(f"SMTP {self.host}:{self.port}: the login has a {given} but no {missing}; set both "
-                                "variables (email.smtp.username_env, password_env) or neither")
+            key, variable = ("password_env", self._login_from[1]) if self._username else ("username_env",
+                                                                                           self._login_from[0])
+            raise DeliveryError(f"SMTP {self.host}:{self.port}: the login has a {given} but no {missing}: "
+                                f"email.smtp.{key} names {variable}, which is not set; set both variables "
+                                "(email.smtp.username_env, password_env) or neither")
         try:
             client = self._connect()
         except (OSError, smtplib.SMTPException) as exc:

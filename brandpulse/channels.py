@@ -16,7 +16,7 @@ from typing import Any
 from brandpulse.alerts import channels as alerts_channels
 from brandpulse.alerts.base import DeliveryError
 from brandpulse.alerts.chat import ChatMessage
-from brandpulse.config import ChannelConfig, Config
+from brandpulse.config import ChannelConfig, Config, looks_like_secret, unset_variable, variable_label
 from brandpulse.logging_setup import add_secrets
 from brandpulse.store import outbox as store_outbox
 
@@ -36,7 +36,11 @@ class Channel:
     @property
     def disabled(self) -> str | None:
         """Why the channel sends nothing, or None when it is enabled."""
-        return None if self.url else f"set {self.url_env} in the environment to enable it"
+        if self.url:
+            return None
+        if looks_like_secret(self.url_env):
+            return unset_variable(f"channel {self.name}'s url_env", self.url_env, "SLACK_WEBHOOK_URL")
+        return f"set {self.url_env} in the environment to enable it"
 
     def wants(self, kind: str, brand: str | None) -> bool:
         """Whether messages of `kind` about `brand` go here (brandless ones only to channels of every brand)."""
@@ -45,7 +49,7 @@ class Channel:
     def describe(self) -> dict[str, Any]:
         """What `status` shows: name, kinds, brands, whether it is enabled; never the URL."""
         return {"name": self.name, "kinds": list(self.kinds), "brands": list(self.brands) if self.brands else None,
-                "url_env": self.url_env, "enabled": self.url is not None, "disabled": self.disabled}
+                "url_env": variable_label(self.url_env), "enabled": self.url is not None, "disabled": self.disabled}
 
 
 def _channel(settings: ChannelConfig, env: Mapping[str, str]) -> Channel:

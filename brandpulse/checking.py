@@ -21,7 +21,7 @@ from datetime import datetime
 
 from brandpulse import factory
 from brandpulse.collectors.base import BrandQuery, CollectorError, HttpStatusError, MalformedPayload
-from brandpulse.config import CollectorConfig, Config
+from brandpulse.config import CollectorConfig, Config, looks_like_secret
 from brandpulse.logging_setup import mask, secret_values
 from brandpulse.sentiment.router import OTHER_LANGUAGES
 
@@ -41,6 +41,7 @@ class Probe:
     timeout: float
     run: Callable[[], str | None]  # may return a note: what an ok probe could not check
     missing: tuple[str, ...] = ()
+    why: str = ""  # what to do about `missing`, where 'set NAME in the environment' would not say it
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,8 @@ def email_probes(config: Config, now: datetime, env: Mapping[str, str]) -> list[
         return "; ".join(notes) or None
 
     # Half a login (the user without the password, or the other way) is a mistake: reported, not tried.
-    return [Probe("email", timeout, run, tuple(factory.missing_smtp_login(config, env)))]
+    unset = factory.smtp_login_unset(config, env)
+    return [Probe("email", timeout, run, tuple(unset), "; ".join(unset))]
 
 
 def channel_probes(config: Config, now: datetime, env: Mapping[str, str]) -> list[Probe]:
@@ -102,8 +104,10 @@ def channel_probes(config: Config, now: datetime, env: Mapping[str, str]) -> lis
     from brandpulse.alerts.channels import CALL_TIMEOUT_S, probe
     from brandpulse.channels import resolve_channels
 
+    # A url_env that looks like a secret is said so, never shown as a variable to set.
     return [Probe(f"channel {c.name}", CALL_TIMEOUT_S, functools.partial(probe, c.name, c.url or "", CALL_TIMEOUT_S),
-                  () if c.url else (c.url_env,)) for c in resolve_channels(config, env)]
+                  () if c.url else (c.url_env,), c.disabled if looks_like_secret(c.url_env) else "")
+            for c in resolve_channels(config, env)]
 
 
 def store_probes(config: Config, now: datetime, env: Mapping[str, str]) -> list[Probe]:
@@ -230,7 +234,8 @@ def run_probes(probes: list[Probe], grace: float = GRACE_S) -> list[Outcome]:
     for index, probe in enumerate(probes):
         if probe.missing:
             missing = ", ".join(probe.missing)
-            outcomes.append(Outcome(probe.name, "missing credentials", f"set {missing} in the environment"))
+            why = probe.why or f"set {missing} in the environment"
+            outcomes.append(Outcome(probe.name, "missing credentials", why))
             continue
         threads[index].join(max(0.0, started + probe.timeout + grace - time.monotonic()))
         if index in errors:

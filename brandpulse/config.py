@@ -115,11 +115,37 @@ def _not_blank(value: str) -> str:
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
+# How variables are named (SLACK_WEBHOOK_URL, smtp_password): a value in lower case with digits ('hunter2'), in mixed
+# case, or holding ':' or '/' looks like the password or token itself, typed where its variable's name goes.
+_LIKELY_NAME = re.compile(r"[A-Z_][A-Z0-9_]*|[a-z_]+")
+
+
+def looks_like_secret(name: str) -> bool:
+    """Whether an `*_env` value looks like a secret typed in place of an environment variable's name."""
+    return not _LIKELY_NAME.fullmatch(name)
+
+
+def variable_label(name: str) -> str:
+    """How a message names the variable an `*_env` key gives: as written, or by its length alone where it looks like
+    a secret typed in place of the name (a secret is never shown)."""
+    return f"a value of {len(name)} characters (not shown)" if looks_like_secret(name) else name
+
+
+def unset_variable(key: str, name: str, example: str) -> str:
+    """Why `key`'s variable gives nothing: it names a variable that is not set, or holds what looks like a secret."""
+    if looks_like_secret(name):
+        return (f"{key} holds {len(name)} characters (not shown) that look like a secret typed in place of an "
+                f"environment variable's name; write the variable's name there (such as {example}) and set the "
+                "secret in that variable")
+    return f"{key} names the environment variable {name}, which is not set"
+
+
 def _env_name(value: str) -> str:
     # Never quote the value: a password or token typed here instead of a variable's name is the secret itself.
     if not ENV_NAME.fullmatch(value):
-        raise ValueError("must name an environment variable (letters, digits and _, not starting with a digit) "
-                         "that holds the secret; the secret itself never goes in the config file")
+        raise ValueError(f"must name an environment variable (letters, digits and _, not starting with a digit) "
+                         f"that holds the secret; these {len(value)} characters (not shown) look like a secret typed "
+                         "in place of its name, and the secret itself never goes in the config file")
     return value
 
 
@@ -585,8 +611,9 @@ class ChannelConfig(Strict):
     def _variable_name(cls, value: str) -> str:
         # Never quote the value: a URL pasted here is the secret itself.
         if not ENV_NAME.fullmatch(value):
-            raise ValueError("must name an environment variable (such as SLACK_WEBHOOK_URL) that holds the URL; "
-                             "the URL itself never goes in the config file")
+            raise ValueError(f"must name an environment variable (such as SLACK_WEBHOOK_URL) that holds the URL; "
+                             f"these {len(value)} characters (not shown) look like a secret typed in place of its "
+                             "name, and the URL itself never goes in the config file")
         return value
 
     @field_validator("name")

@@ -25,6 +25,9 @@ from brandpulse.config import (
     ReplayCollectorConfig,
     SentimentConfig,
     TwitterCollectorConfig,
+    looks_like_secret,
+    unset_variable,
+    variable_label,
 )
 from brandpulse.collectors.base import BrandQuery, Collector
 from brandpulse.collectors.replay import ReplayCollector
@@ -63,14 +66,18 @@ def missing_credentials(settings: CollectorConfig, env: Mapping[str, str] = os.e
     return [name for name in CREDENTIALS.get(settings.type, ()) if credential(env, name) is None]
 
 
-def missing_smtp_login(config: Config, env: Mapping[str, str] = os.environ) -> list[str]:
-    """The SMTP login's variable left unset when the other one is set (a login is both or neither)."""
+def smtp_login_unset(config: Config, env: Mapping[str, str] = os.environ) -> list[str]:
+    """Which login key names which unset variable, when the other one is set (a login is both or neither) or when it
+    looks like a secret typed in place of a variable's name; never a variable's value."""
     smtp = config.email.smtp
     if smtp is None:
         return []
-    names = (smtp.username_env, smtp.password_env)
-    unset = [name for name in names if credential(env, name) is None]
-    return unset if len(unset) == 1 else []
+    keys = {"email.smtp.username_env": smtp.username_env, "email.smtp.password_env": smtp.password_env}
+    unset = {key: name for key, name in keys.items() if credential(env, name) is None}
+    if len(unset) != 1:
+        unset = {key: name for key, name in unset.items() if looks_like_secret(name)}
+    return [unset_variable(key, name, key.removeprefix("email.").replace(".", "_").removesuffix("_env").upper())
+            for key, name in unset.items()]
 
 
 def disabled_collectors(config: Config, env: Mapping[str, str] = os.environ) -> dict[str, str]:
@@ -204,7 +211,7 @@ def email_transport(config: Config, env: Mapping[str, str] = os.environ) -> File
     return SmtpTransport(
         smtp.host, smtp.port, smtp.security,
         credential(env, smtp.username_env), credential(env, smtp.password_env), smtp.timeout, smtp.ca_file,
-        (smtp.username_env, smtp.password_env),
+        (variable_label(smtp.username_env), variable_label(smtp.password_env)),
     )
 
 

@@ -119,9 +119,9 @@ class Pipeline:
         # A language collected for no model, or read but never collected; an own account Twitter cannot skip; ...
         for note in config.notes():
             log.warning(note)
-        if half := factory.missing_smtp_login(config):
-            log.error("email: the SMTP login is half set; set %s in the environment: emails stay queued until then",
-                      half[0])
+        if unset := factory.smtp_login_unset(config):
+            log.error("email: the SMTP login is not set: %s; emails stay queued until both are set (or neither)",
+                      "; ".join(unset))
         self.channels = resolve_channels(config)
         log_disabled(self.channels)
         self._router: Any = None

@@ -396,8 +396,42 @@ email: {{recipients: {{alerts: [support@pinebrook.test]}},
 
     # Without a password it would log in with an empty one; without a user it would send without logging in.
     assert result.exit_code == 1
+    key = "username_env" if unset.endswith("USERNAME") else "password_env"
     assert result.stdout.splitlines()[0].split(maxsplit=1) == [
-        "email", f"missing credentials: set {unset} in the environment"]
+        "email", f"missing credentials: email.smtp.{key} names the environment variable {unset}, which is not set"]
+
+
+@pytest.mark.parametrize("user", [USER, None])
+def test_check_says_a_secret_was_typed_in_place_of_a_variable_name_and_never_shows_it(check_dir, invoke, smtp_server,
+                                                                                     monkeypatch, user):
+    # 'hunter2' is a valid variable name: the file loads, and the login was half set (or silently none) at 3 a.m.
+    if user is None:
+        monkeypatch.delenv("BRANDPULSE_SMTP_USERNAME")
+    write_config(check_dir / "config.yaml", f"""
+brands: [{{name: Pinebrook Coffee, keywords: [pinebrook]}}]
+email: {{recipients: {{alerts: [support@pinebrook.test]}},
+        smtp: {{host: 127.0.0.1, port: {smtp_server[0]}, security: none, timeout: 5, password_env: hunter2}}}}
+channels: [{{name: support, url_env: xoxb9Fq2Zt}}]
+""")
+
+    result = invoke("check", "--format", "json")
+
+    assert result.exit_code == 1 and "hunter2" not in result.output and "xoxb9Fq2Zt" not in result.output
+    assert ("email.smtp.password_env holds 7 characters (not shown) that look like a secret typed in place of an "
+            "environment variable's name") in result.stdout
+    assert "channel support's url_env holds 10 characters (not shown) that look like a secret" in result.stdout
+    assert smtp_server[1].messages == []
+
+
+def test_check_and_status_name_a_lowercase_variable_without_digits_as_a_variable(check_dir, invoke, monkeypatch):
+    write_config(check_dir / "config.yaml", """
+brands: [{name: Pinebrook Coffee, keywords: [pinebrook]}]
+channels: [{name: support, url_env: support_hook}]
+""")
+
+    result = invoke("check")
+
+    assert "channel support  missing credentials: set support_hook in the environment" in result.stdout
 
 
 def test_check_logs_in_with_an_smtp_login_read_without_its_trailing_newline(check_dir, invoke, smtp_server,

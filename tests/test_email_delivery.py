@@ -286,13 +286,16 @@ def test_half_an_smtp_login_sends_nothing_keeps_the_email_queued_and_says_so(tmp
         pipeline = Pipeline(pipeline.config, tmp_path / "brandpulse.db")
         _queue(pipeline)
         half = pipeline.deliver(NOW)
+        stored_error = _outbox(tmp_path)[0][3]
         monkeypatch.setenv(unset, USER if unset.endswith("USERNAME") else PASSWORD)
         whole = pipeline.deliver(NOW + timedelta(minutes=5))
     finally:
         controller.stop()
 
     assert (half.failed, whole.failed, len(whole.sent)) == (1, 0, 1) and len(inbox.messages) == 1
-    assert f"the SMTP login is half set; set {unset} in the environment" in caplog.text
+    key = "email.smtp.username_env" if unset.endswith("USERNAME") else "email.smtp.password_env"
+    assert f"the SMTP login is not set: {key} names the environment variable {unset}, which is not set" in caplog.text
+    assert f"{key.removeprefix('email.')} names {unset}, which is not set" in stored_error
     assert PASSWORD not in caplog.text
     assert [row[:2] for row in _outbox(tmp_path)] == [("sent", 2)]
 
