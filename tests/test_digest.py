@@ -522,3 +522,25 @@ def test_the_printed_digest_ends_with_a_newline_in_every_format(tmp_path, invoke
 
         # Was: text ended '-- \nbrandpulse' and html '</html>', the shell's prompt on the same line.
         assert result.exit_code == 0 and result.stdout.endswith("\n") and not result.stdout.endswith("\n\n"), fmt
+
+
+def test_send_exits_1_while_an_earlier_message_waits_out_its_backoff_as_run_once_does(tmp_path, invoke, monkeypatch):
+    from tests.test_hardening_outages import _free_port
+
+    config = _two_brands(tmp_path, invoke)
+    config.write_text(config.read_text().replace("kinds: [digest]", "kinds: [digest], brands: [Globex]"))
+    monkeypatch.setenv("BP_TEST_MARKETING_URL", f"json://127.0.0.1:{_free_port()}/hook")  # nobody listens
+    sent_at = datetime(2026, 3, 11, 8, 0, tzinfo=timezone.utc)
+    monkeypatch.setattr("brandpulse.commands.digest._now", lambda: sent_at)
+    failed = invoke("--config", config, "digest", "--date", "2026-03-10", "--send")
+    monkeypatch.setattr("brandpulse.commands.digest._now", lambda: sent_at + timedelta(seconds=30))  # inside backoff
+
+    acme = invoke("--config", config, "digest", "--date", "2026-03-10", "--brand", "Acme", "--send")
+
+    # Was: exit code 0 after '1 message(s) delivered (email and chat), 0 waiting for retry' while Globex's chat
+    # message waited out its backoff; `run --once` fails then.
+    assert failed.exit_code == 1 and "1 message(s) delivered (email and chat), 0 waiting for retry" in acme.output
+    last = acme.output.rstrip().splitlines()[-1]
+    assert acme.exit_code == 1 and last.startswith("Error: 1 message(s) wait for a retry after a failed attempt, "
+                                                   "delivery not yet recovered (marketing: 1, the next at ")
+    assert sorted(_outbox_statuses(tmp_path)) == [("email", "sent")] * 3 + [("marketing", "pending")]

@@ -92,10 +92,11 @@ def _preview_file(path: Path):
 
 
 def _deliver(app: AppContext, queued: list[str], brands: list[str]) -> None:
-    """Send what is due now and say what became of it; exit code 1 when a message was not delivered, or when no
-    brand had anyone to send its digest to, as `run --once` fails for an undelivered message (cron reports it)."""
+    """Send what is due now and say what became of it; exit code 1 when a message was not delivered, when earlier ones
+    still wait out a backoff after a failed attempt, or when no brand had anyone to send its digest to, as `run
+    --once` fails for those (cron reports it)."""
     from brandpulse.scheduler import run_recorded
-    from brandpulse.summary import undelivered
+    from brandpulse.summary import still_retrying, undelivered
 
     if not queued:
         raise click.ClickException(f"no digest queued: {', '.join(brands)} {'has' if len(brands) == 1 else 'have'} "
@@ -117,3 +118,6 @@ def _deliver(app: AppContext, queued: list[str], brands: list[str]) -> None:
                f"(email and chat), {waiting} waiting for retry{given_up}")
     if report.failed or report.held:
         raise click.ClickException(undelivered(report))
+    # The digest went out, but messages that failed before (an alert to a chat channel down) wait for a retry.
+    if retrying := still_retrying(app.pipeline):
+        raise click.ClickException(retrying)
