@@ -844,9 +844,21 @@ def _secret_hint(loc: tuple[Any, ...], data: Any) -> str:
     return ""
 
 
+def _replaced(errors: list[Any]) -> set[tuple[Any, ...]]:
+    """The `url_env` keys missing where a channel's URL was written in their place: its hint says to write url_env,
+    and a 'Field required' line beside it only repeats that."""
+    return {(*error["loc"][:-1], "url_env") for error in errors if error["type"] == "extra_forbidden"
+            and len(error["loc"]) == 3 and error["loc"][0] == "channels"
+            and str(error["loc"][-1]).lower() in _CHANNEL_SECRETS}
+
+
 def _describe(exc: ValidationError, path: Path, data: Any = None) -> str:
     lines = [f"invalid configuration in {path}:"]
-    for error in exc.errors():
+    errors = exc.errors()
+    replaced = _replaced(errors)
+    for error in errors:
+        if error["type"] == "missing" and tuple(error["loc"]) in replaced:
+            continue
         message = (f"unknown key{_secret_hint(error['loc'], data)}" if error["type"] == "extra_forbidden"
                    else error["msg"].removeprefix("Value error, "))
         # A check of the whole file (brands named across sections) names its key in its message.

@@ -541,3 +541,15 @@ def test_store_countries_load_in_either_case_and_regional_languages_as_written(t
 
     assert [(item.country, getattr(item, "lang", None)) for item in loaded] == [
         ("gb", None), ("mx", "es-419"), ("tw", "zh_Hant-TW")]
+
+
+@pytest.mark.parametrize("line", ["    url: https://hooks.slack.com/services/T0/B0/hunter2-S3CRET\n",
+                                  "    webhook_url: https://hooks.slack.com/services/T0/B0/hunter2-S3CRET\n"])
+def test_a_channel_url_written_in_place_of_url_env_gives_the_hint_alone(tmp_path, invoke, line):
+    path = write_config(tmp_path / "c.yaml", MINIMAL + "channels:\n  - name: support\n" + line)
+
+    result = invoke("--config", path, "status")
+
+    # Was: a 'channels.0.url_env: Field required' line too, beside the hint that says to write url_env.
+    assert result.exit_code == 2 and "write url_env: SLACK_WEBHOOK_URL" in result.output, result.output
+    assert "url_env: Field required" not in result.output and "hunter2" not in result.output
