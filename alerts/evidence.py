@@ -47,13 +47,20 @@ def spike_evidence(
     groups = largest_groups(complaints_first(still_open, complaint_threshold), GROUPS_COUNTED,
                             lambda group: is_complaint(group, complaint_threshold), ids=SIMILAR_IDS,
                             complaints=lambda m: is_complaint(m, complaint_threshold))
-    largest = groups[:top]
-    # Past GROUPS_COUNTED groups the later ones are not told apart: their number is not known (None).
-    unlisted = {"posts": len(still_open) - sum(1 + group["similar"] for group in largest),
-                "groups": len(groups) - len(largest) if len(groups) < GROUPS_COUNTED else None}
+    largest, unlisted = listed_groups(still_open, groups, top)
     return {"themes": [t.as_dict() for t in found], **complaint_figures(window, complaint_threshold),
             "answered": len(window) - len(still_open) if answered is None else answered,
             "top_mentions": flagged(largest, complaint_threshold), "unlisted": unlisted}
+
+
+def listed_groups(posts: Sequence[Mapping[str, Any]], groups: list[dict[str, Any]],
+                  top: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The `top` first of `groups` (of `posts`, as `largest_groups` gives them up to GROUPS_COUNTED), and `unlisted`:
+    the `posts` in no group listed and how many `groups` they make (None past GROUPS_COUNTED in all)."""
+    largest = groups[:top]
+    # Past GROUPS_COUNTED groups the later ones are not told apart: their number is not known (None).
+    return largest, {"posts": len(posts) - sum(1 + group["similar"] for group in largest),
+                     "groups": len(groups) - len(largest) if len(groups) < GROUPS_COUNTED else None}
 
 
 def themes_change(previous: Sequence[str], current: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

@@ -112,3 +112,27 @@ def test_the_email_lists_twenty_groups_to_answer_and_counts_the_rest_while_the_c
     assert f"{summary}\nEvery post to answer since the storm began" in text
     assert html.count("<li dir=\"auto\">") == 20 and f"<p>{summary}</p>" in html and "<code>#19</code>" in html
     assert "3. #2 twitter user2" in chat and "4. " not in chat and "more posts to answer" not in chat
+
+
+def test_an_unscored_alerts_email_lists_twenty_groups_and_counts_the_rest_as_a_spikes_does():
+    from brandpulse.alerts.chat import unscored_chat
+    from brandpulse.alerts.unscored import detect_unscored, unscored_evidence, volume_rule
+
+    quiet = [Bucket(START + i * HOUR, 3, 1) for i in range(72)]
+    (alert,), _ = detect_unscored("Acme", "hi", [*quiet, Bucket(START + 72 * HOUR, 30, 30)], START + 72 * HOUR, HOUR,
+                                  volume_rule(SpikeRule()), None)
+    # 30 posts, each its own group: no two share a word but the brand's.
+    posts = [{"id": n, "text": "acme " + " ".join(f"w{chr(97 + n % 26)}{chr(97 + n // 26)}x{chr(97 + k)}"
+                                                  for k in range(8)),
+              "source": "twitter", "author": f"user{n}", "url": None, "lang": "hi"} for n in range(1, 31)]
+    alert = replace(alert, details={**alert.details, **unscored_evidence(posts, [], ["acme"])})
+    message = alert_email(alert, "bp@example.com", ["support@example.com"], alert.details["top_mentions"], None, 1)
+    text, html = (message.get_body((kind,)).get_content() for kind in ("plain", "html"))
+    chat = unscored_chat(alert, 1).body
+
+    # Was: the first 5 groups, and no word of the 25 other posts but the query's.
+    assert text.count("\n- #") == 20 and html.count("<li dir=\"auto\">") == 20
+    summary = ("... and 10 more posts to answer, in 10 more groups of near-duplicates not listed here: the command "
+               "below lists them all.")
+    assert f"{summary}\nEvery one of them since the storm began" in text and f"<p>{summary}</p>" in html
+    assert "3. #3 twitter user3" in chat and "4. " not in chat and "more posts to answer" not in chat
