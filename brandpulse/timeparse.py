@@ -9,6 +9,8 @@ from datetime import datetime, timedelta, timezone
 # Kelvin sign for s and k. M alone is refused: there is no month unit, and 3M reads as three months as often as three
 # minutes.
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdwSMHDW])\s*$")
+_SIGNED = re.compile(r"^\s*-\s*(\d+(?:\.\d+)?)\s*([smhdwSMHDW])\s*$")
+_EXAMPLES = "such as 30s, 15m, 1h, 7d or 2w"
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _LONGEST = timedelta(days=36525)
 
@@ -17,8 +19,13 @@ def parse_duration(value: str) -> timedelta:
     """`30s`, `15m`, `1h`, `7d`, `2w` (or `7D`: the unit's case does not count, but for `M`) as a timedelta;
     ValueError naming the value otherwise."""
     match = _DURATION.match(str(value))
-    if not match or float(match.group(1)) <= 0:
-        raise ValueError(f"{value!r} is not a duration such as 30s, 15m, 1h, 7d or 2w")
+    # A negative or zero duration is written as the help says: it is its sign that is wrong, not its form.
+    signed = _SIGNED.match(str(value))
+    if signed or (match and float(match.group(1)) == 0):
+        sign = "negative" if signed and float(signed.group(1)) else "zero"
+        raise ValueError(f"{value!r} is {sign}: give how long, longer than zero, {_EXAMPLES}")
+    if not match:
+        raise ValueError(f"{value!r} is not a duration {_EXAMPLES}")
     amount, unit = match.groups()
     if unit == "M":
         raise ValueError(f"{value!r} is ambiguous: m is minutes and there is no month unit; write {amount}m for "

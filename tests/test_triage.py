@@ -123,6 +123,39 @@ def test_a_second_acknowledgement_keeps_the_first_owner(storm, invoke):
     assert _rows(storm, "SELECT acked_by FROM alerts") == [("dana",)]
 
 
+@pytest.mark.parametrize("command", [("ack",), ("unsilence",)])
+def test_an_alert_or_silence_id_past_what_a_store_counts_is_a_usage_error_not_a_traceback(storm, invoke, command):
+    result = invoke("--config", storm.db_path.parent / "config.yaml", "alerts", *command, str(2**63), "--by", "dana")
+
+    # Was: OverflowError: Python int too large to convert to SQLite INTEGER, and its traceback.
+    assert result.exit_code == 2 and "is not in the range 1<=x<=" in result.output
+
+
+def test_acknowledging_an_alert_one_owns_already_says_so_and_keeps_the_first_time(storm, invoke, monkeypatch):
+    config = storm.db_path.parent / "config.yaml"
+    storm.evaluate_alerts(FIRST)
+    monkeypatch.setattr("brandpulse.commands.triage._now", lambda: SECOND)
+    invoke("--config", config, "alerts", "ack", "1", "--by", "dana")
+    monkeypatch.setattr("brandpulse.commands.triage._now", lambda: SECOND + timedelta(hours=1))
+
+    again = invoke("--config", config, "alerts", "ack", "1", "--by", "dana")
+
+    # Was: 'alert 1 (spike, Acme) acknowledged by dana', as if it were acknowledged then.
+    assert again.exit_code == 0 and again.output.startswith("alert 1 was already acknowledged by dana at ")
+    assert _rows(storm, "SELECT acked_by, acked_at FROM alerts") == [("dana", "2026-03-06T16:00:00Z")]
+
+
+@pytest.mark.parametrize("duration, why", [("-1h", "'-1h' is negative"), ("0s", "'0s' is zero"),
+                                           ("-0.5d", "'-0.5d' is negative")])
+def test_silencing_for_a_negative_or_zero_duration_says_so(storm, invoke, duration, why):
+    result = invoke("--config", storm.db_path.parent / "config.yaml", "alerts", "silence", "--brand", "Acme",
+                    "--for", duration, "--by", "dana")
+
+    # Was: "'-1h' is not a duration such as 30s, 15m, 1h, 7d or 2w", of a duration written as the help says.
+    assert result.exit_code == 2 and f"{why}: give how long, longer than zero, such as 30s" in result.output
+    assert _rows(storm, "SELECT count(*) FROM silences") == [(0,)]
+
+
 def test_a_second_acknowledgement_with_a_note_says_the_note_was_not_kept(storm, invoke):
     config = storm.db_path.parent / "config.yaml"
     storm.evaluate_alerts(FIRST)

@@ -98,15 +98,15 @@ def _suppressed_in(zone: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
 
 
 @click.command("ack")
-@click.argument("alert_id", type=int)
+@click.argument("alert_id", type=ROW_ID)
 @NAME
 @NOTE
 @pass_app
 def ack(app: AppContext, alert_id: int, by: str, note: str | None) -> None:
     """Acknowledge alert ALERT_ID: you own it, and its storm sends no further update messages."""
-    shown = _shown_by(app)
-    row = _in_store(app, lambda db: store_triage.acknowledge(db, alert_id, by, note, _now()))
-    if row["acked_by"] != by:
+    shown, now = _shown_by(app), _now()
+    row = _in_store(app, lambda db: store_triage.acknowledge(db, alert_id, by, note, now))
+    if row["acked_by"] != by or row["acked_at"] != to_db(now):  # one's own earlier ack is no new one either
         # The owner's note stays: the second one's is shown back, so that it is not lost without a word.
         kept = f"; your note was not kept (tell {row['acked_by']}: {note})" if note else ""
         click.echo(f"alert {alert_id} was already acknowledged by {row['acked_by']} at "
@@ -146,7 +146,7 @@ def silences(app: AppContext, show_all: bool, zone: str | None, fmt: str) -> Non
 
 
 @click.command("unsilence")
-@click.argument("silence_id", type=int)
+@click.argument("silence_id", type=ROW_ID)
 @NAME
 @pass_app
 def unsilence(app: AppContext, silence_id: int, by: str) -> None:
