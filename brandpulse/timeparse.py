@@ -43,6 +43,9 @@ def parse_moment(value: str, now: datetime) -> datetime:
     """An ISO 8601 date or timestamp (UTC when no zone is given), or a duration meaning that long before `now`."""
     if _DURATION.match(str(value)):
         return now - parse_duration(value)
+    if _SIGNED.match(str(value)):  # '-3d' for three days ago: a duration here is always back from now
+        raise ValueError(f"{value!r}: a duration counts back from now without a sign; write "
+                         f"{value.strip().lstrip('-').strip()}")
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:

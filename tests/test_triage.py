@@ -256,3 +256,10 @@ def test_an_update_lists_only_the_posts_still_to_answer_with_their_ids_and_says_
     assert "Top posts still to answer" in mail and "leaving out 18 already marked answered:" in mail
     assert f"#{second_hour[-2]} [twitter] user" in mail
     assert f"1. #{second_hour[-2]} twitter user" in chat and "(18 already marked answered left out)" in chat
+
+
+def test_alerts_list_since_a_negative_duration_says_to_write_it_without_its_sign(storm, invoke):
+    result = invoke("--config", storm.db_path.parent / "config.yaml", "alerts", "list", "--since", "-3d")
+
+    # Was: "'-3d' is neither an ISO 8601 date/time nor a duration such as 24h or 7d".
+    assert result.exit_code == 2 and "'-3d': a duration counts back from now without a sign; write 3d" in result.output
