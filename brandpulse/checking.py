@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from brandpulse import factory
 from brandpulse.collectors.base import BrandQuery, CollectorError, HttpStatusError, MalformedPayload
@@ -116,7 +117,26 @@ def store_probes(config: Config, now: datetime, env: Mapping[str, str]) -> list[
     from brandpulse.store.db import probe_server
 
     target = env.get("BRANDPULSE_DB") or config.store.url
-    return [Probe("store", DEFAULT_TIMEOUT_S, functools.partial(probe_server, target))] if is_url(target) else []
+    if is_url(target):
+        return [Probe("store", DEFAULT_TIMEOUT_S, functools.partial(probe_server, target))]
+    # A file that is there must open (not a folder, a SQLite file, a schema this version reads): `status` and `run`
+    # failed on one that `check` passed. One not there yet is made by the first `run` or `ingest`.
+    path = Path(target or config.store.path)
+    return [Probe("store", DEFAULT_TIMEOUT_S, functools.partial(_open_file, path))] if path.exists() else []
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _open_file(path: Path) -> None:
+    # Its header, not a connection: opening a WAL store, even read-only, leaves -wal and -shm files beside it.
+    if path.is_dir():
+        raise ProbeError(f"database {path} is a folder; give the store's file, such as {path / 'brandpulse.db'}")
+    with path.open("rb") as file:
+        head = file.read(len(SQLITE_HEADER))
+    if head and head != SQLITE_HEADER:  # an empty file is a store not yet made
+        raise ProbeError(f"database {path} is not a SQLite file, so no command can open it; give the store's file "
+                         "(--db, BRANDPULSE_DB or store.path), or move this one away to make a new store there")
 
 
 MODEL_LOAD_TIMEOUT_S = 180.0  # the bundled model's first load exports it to ONNX (about 15 s here, more on slow disks)

@@ -471,3 +471,18 @@ email: {{sender: alerts@pinebrook.test, recipients: {{alerts: [support@pinebrook
         "required', 'alerts@pinebrook.test'); the server asks for a login and none is set: set both variables "
         "(email.smtp.username_env, password_env)"]
     assert submission_server[1].messages == []
+
+
+@pytest.mark.parametrize("make, why", [
+    (lambda path: path.write_text("not a store\n", encoding="utf-8"), "is not a SQLite file, so no command can open it"),
+    (lambda path: path.mkdir(), "is a folder; give the store's file"),
+])
+def test_check_fails_on_a_store_file_that_status_and_run_cannot_open(check_dir, invoke, make, why):
+    write_config(check_dir / "config.yaml", "brands: [{name: Pinebrook Coffee, keywords: [pinebrook]}]\n")
+    make(check_dir / "brandpulse.db")
+
+    result = invoke("check")
+
+    # Was: no store line and exit code 0, while `status` and `run` failed on it.
+    assert result.exit_code == 1 and result.stdout.splitlines()[0].startswith("store     error: database ")
+    assert why in result.stdout.splitlines()[0]
