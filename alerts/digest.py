@@ -55,8 +55,9 @@ class BrandDigest:
 
     @property
     def nss_previous_day(self) -> float | None:
-        """The net score of the day before."""
-        return net_score(self.trend[-2][1]) if len(self.trend) >= 2 else None
+        """The net score of the day before, None when the brand was not followed all that day (as for
+        `volume_previous_day`): the few posts of its first evening read as the day's score, a +150 change."""
+        return net_score(self.trend[-2][1]) if self.tracked_days and len(self.trend) >= 2 else None
 
     @property
     def nss_7d_average(self) -> float | None:

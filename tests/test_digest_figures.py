@@ -61,6 +61,14 @@ def _thirds(tmp_path, invoke, config):
     lines = [_line(n, "Acme", day, label) for n, (day, label) in
              enumerate((day, label) for day, each in labels.items() for label in each)]
     _ingest(tmp_path, invoke, config, lines)
+    _followed_since_january(tmp_path)  # 9 Mar is a whole day followed, not the brand's first partial one
+
+
+def _followed_since_january(tmp_path):
+    conn = sqlite3.connect(tmp_path / "brandpulse.db")
+    with conn:
+        conn.execute("UPDATE brands SET first_seen_at = '2026-01-01T00:00:00Z'")
+    conn.close()
 
 
 def test_the_json_change_is_the_difference_of_the_two_net_scores_it_shows(tmp_path, invoke):
@@ -158,10 +166,7 @@ def test_the_share_of_voice_of_a_brand_added_yesterday_morning_has_no_change(tmp
 
 def test_a_brand_configured_long_ago_that_was_quiet_is_compared_over_the_whole_week(tmp_path, invoke):
     config = _two_brands(tmp_path, invoke, bolt_from=9)
-    conn = sqlite3.connect(tmp_path / "brandpulse.db")
-    with conn:
-        conn.execute("UPDATE brands SET first_seen_at = '2026-01-01T00:00:00Z'")
-    conn.close()
+    _followed_since_january(tmp_path)
 
     days, shares = _share_of_voice(invoke, config)
 
