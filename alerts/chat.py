@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from brandpulse.alerts.base import Alert
+from brandpulse.alerts.digest_render import net_compared
 from brandpulse.alerts.emails import (
-    ANSWERED_HOW, acknowledge_line, clocks, complaint_note, on_clock, signed, signed_change, storm_start,
+    ANSWERED_HOW, acknowledge_line, clocks, complaint_note, on_clock, signed, storm_start,
     to_answer_line, unscored_count_text, unscored_listing, unscored_query, web_link, window_query,
 )
 from brandpulse.alerts.health import shown_reason
@@ -178,24 +179,35 @@ def _day_to_answer(counts: Mapping[str, int], complaints: int, unknown: int, to_
                            "passive_complaints": to_answer - detractors})
 
 
+def _in_hours(hours: float) -> str:
+    """` in 25 hours (the clocks went back)` on a day the clocks changed: its counts are not a usual day's."""
+    if hours == 24:
+        return ""
+    return f" in {hours:g} hours (the clocks went {'back' if hours > 24 else 'forward'})"
+
+
 def digest_chat(brand: str, day: str, volume: int, counts: Mapping[str, int], nss: float | None,
                 previous: float | None, terms: Sequence[tuple[str, int]], complaints: int = 0,
                 unclassified: int = 0, complaint_unknown: int = 0, so_far: str | None = None,
                 unscored_query: str | None = None, to_answer: int = 0, to_answer_query: str | None = None, *,
-                zone: str = "UTC", alerts: Sequence[Mapping[str, Any]] = ()) -> ChatMessage:
-    """A day's figures for one brand in three to eight lines: volume and categories (and the mentions not classified
-    yet, in no figure), the `to_answer` posts to answer as what they are made of (detractors, of them `complaints`
-    and those not known to be, `complaint_unknown`, and the other complaints), as a spike's message says, net
-    sentiment (with its change since the `previous` day's score, as the two are shown), themes of negative mentions,
-    the day's `alerts` (the digest JSON's). The title names the day's time zone `zone`; `so_far` ("10:15
-    Europe/Paris") says the day was not over; `to_answer_query` lists the `to_answer` posts to answer,
-    `unscored_query` the unscored mentions, in no other figure."""
-    since = "" if nss is None or previous is None else f" ({signed_change(nss, previous)} since the day before)"
-    score = signed(nss) + since
+                zone: str = "UTC", alerts: Sequence[Mapping[str, Any]] = (), week: float | None = None,
+                volume_change: Sequence[str] = (), hours: float = 24) -> ChatMessage:
+    """A day's figures for one brand in three to nine lines, as the emailed digest gives them: volume (in how many
+    `hours` where the clocks changed) and categories (and the mentions not classified yet, in no figure), the
+    `volume_change` against the day before and the 7-day average (`digest_render.volume_compared`), the
+    `to_answer` posts to answer as what they are made of (detractors, of them `complaints` and those not known to
+    be, `complaint_unknown`, and the other complaints), as a spike's message says, net sentiment (with its change
+    against the `previous` day's score and the `week`'s, as the scores are shown, or why it has none), themes of
+    negative mentions, the day's `alerts` (the digest JSON's). The title names the day's time zone `zone`;
+    `so_far` ("10:15 Europe/Paris") says the day was not over; `to_answer_query` lists the `to_answer` posts to
+    answer, `unscored_query` the unscored mentions, in no other figure."""
+    score = signed(nss) + net_compared({"net_score": nss, "net_score_previous_day": previous,
+                                        "net_score_7d_average": week, "categories": counts})
     lines = [
-        f"{_counted(volume, 'mention')}: {_counted(counts.get('promoter', 0), 'promoter')}, "
+        f"{_counted(volume, 'mention')}{_in_hours(hours)}: {_counted(counts.get('promoter', 0), 'promoter')}, "
         f"{_counted(counts.get('passive', 0), 'passive')}, {_counted(counts.get('detractor', 0), 'detractor')}"
         + (f", {counts['unscored']} unscored." if counts.get("unscored") else "."),
+        *([f"Change in mentions: {', '.join(volume_change)}."] if volume_change else []),
         *([f"{unclassified} more not classified yet, in no figure here."] if unclassified else []),
         *([f"Posts to answer: {_day_to_answer(counts, complaints, complaint_unknown, to_answer)}"
            + (f"; listed by: {to_answer_query}" if to_answer_query else "")] if to_answer else []),

@@ -137,7 +137,8 @@ def _chat(brand: dict[str, Any], doc: dict[str, Any]) -> ChatMessage:
                        brand["complaints"], brand.get("unclassified", 0), brand.get("complaint_unknown", 0),
                        so_far=so_far(doc), unscored_query=day_query(brand, doc, "unscored"),
                        to_answer=brand["to_answer"], to_answer_query=day_query(brand, doc), zone=doc["timezone"],
-                       alerts=brand["alerts"])
+                       alerts=brand["alerts"], week=brand["net_score_7d_average"],
+                       volume_change=digest_render.volume_compared(brand), hours=doc.get("hours", 24))
 
 
 def queue(

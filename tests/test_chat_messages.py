@@ -94,7 +94,7 @@ def test_a_health_message_and_a_digest_message_are_short():
     assert digest.title == "Daily digest 2026-03-06 (UTC): Acme"
     assert digest.body.splitlines() == [
         "120 mentions: 50 promoters, 40 passives, 30 detractors.",
-        "Net sentiment: +17 (-4 since the day before).",
+        "Net sentiment: +17 (-4 vs previous day).",
         "Themes of negative mentions: refund (12), charged (9)",
     ]
 
@@ -107,7 +107,7 @@ def test_a_digest_message_writes_one_of_a_category_in_the_singular():
 
 
 def test_a_digest_message_counts_the_days_complaints_when_there_are_any():
-    digest = digest_chat("Acme", "2026-03-06", 120, {"promoter": 50, "passive": 40, "detractor": 30}, None, None, [],
+    digest = digest_chat("Acme", "2026-03-06", 120, {"promoter": 50, "passive": 40, "detractor": 30}, 16.7, None, [],
                          complaints=13, to_answer=32, to_answer_query="brandpulse query ... --to-answer --all")
 
     # Was: '13 complaints (posts that need an answer).' above '32 posts to answer (...)': which was it?
@@ -115,7 +115,7 @@ def test_a_digest_message_counts_the_days_complaints_when_there_are_any():
         "120 mentions: 50 promoters, 40 passives, 30 detractors.",
         "Posts to answer: 32 = 30 detractor mentions (11 of them complaints) + 2 other complaints (passive mentions, "
         "a 4-star review say, that read as complaints); listed by: brandpulse query ... --to-answer --all",
-        "Net sentiment: n/a."]
+        "Net sentiment: +17."]
 
 
 def test_a_digest_message_of_imported_labels_says_its_complaints_are_not_known_rather_than_none():

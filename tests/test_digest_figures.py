@@ -99,7 +99,7 @@ def test_the_emailed_digest_shows_a_change_that_agrees_with_the_two_scores_it_sh
 def test_the_chat_digest_shows_a_change_that_agrees_with_the_two_scores_it_shows():
     chat = digest_chat("Acme", DAY, 3, {"promoter": 1, "passive": 2, "detractor": 0}, 33.3, 66.7, [])
 
-    assert "Net sentiment: +33 (-34 since the day before)." in chat.body.splitlines()
+    assert "Net sentiment: +33 (-34 vs previous day)." in chat.body.splitlines()
 
 
 def test_a_brand_name_no_font_has_is_charted_with_question_marks_not_boxes_and_warnings(recwarn):

@@ -28,3 +28,36 @@ def test_the_net_scores_change_skips_a_previous_day_only_partly_followed_as_the_
     assert "vs previous day" not in text
     acme = doc["brands"][0]
     assert acme["net_score_previous_day"] == 100.0 and acme["net_score_change"]["previous_day"] == 0.0
+
+
+def test_the_chat_digest_gives_the_changes_the_day_length_and_why_a_score_is_missing_as_the_email_does(tmp_path,
+                                                                                                     invoke):
+    from datetime import date
+
+    from brandpulse import digesting
+    from brandpulse.config import load_config
+    from brandpulse.pipeline import Pipeline
+
+    # Acme: 1 promoter a day 2-9 Mar, 2 on 10 Mar; 25 Oct (Berlin: 25 hours) 1 detractor; 26 Oct nothing.
+    config = _config(tmp_path)
+    config.write_text(config.read_text().replace("timezone: UTC", "timezone: Europe/Berlin"))
+    lines = [_line(d, "Acme", f"2026-03-{d:02d}", "positive") for d in range(2, 10)]
+    lines += [_line(20, "Acme", DAY, "positive"), _line(21, "Acme", DAY, "positive"),
+              _line(30, "Acme", "2026-10-25", "negative")]
+    _ingest(tmp_path, invoke, config, lines)
+    pipeline = Pipeline(load_config(config), tmp_path / "brandpulse.db")
+    with pipeline.session() as db:
+        docs = {day: digesting.build(pipeline.config, db, date.fromisoformat(day), ["Acme"])
+                for day in (DAY, "2026-10-25", "2026-10-26")}
+    chats = {day: digesting._chat(doc["brands"][0], doc) for day, doc in docs.items()}
+
+    # Before: '2 mentions: ...' and 'Net sentiment: +100.', no change in mentions nor against the week; the 25-hour
+    # day's count read as a usual day's; a day without a mention had a bare 'Net sentiment: n/a.'
+    assert chats[DAY].body.splitlines()[:2] == [
+        "2 mentions: 2 promoters, 0 passives, 0 detractors.",
+        "Change in mentions: +100 % vs previous day (1), +100 % vs 7-day average (1 a day).",
+    ]
+    assert "Net sentiment: +100 (+0 vs previous day, +0 vs 7-day average +100)." in chats[DAY].body.splitlines()
+    assert chats["2026-10-25"].body.splitlines()[0] == (
+        "1 mention in 25 hours (the clocks went back): 0 promoters, 0 passives, 1 detractor.")
+    assert "Net sentiment: n/a (no mention on the day; 7-day average -100)." in chats["2026-10-26"].body.splitlines()
