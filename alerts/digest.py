@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -195,20 +195,22 @@ def shares_summing_to_100(counts: Sequence[int], digits: int = 1) -> list[float 
 
 
 def share_of_voice(
-    day: Mapping[str, Mapping[str, int]], before: Mapping[str, Mapping[str, int]],
+    day: Mapping[str, Mapping[str, int]], before: Mapping[str, Mapping[str, int]], untracked: Collection[str] = (),
 ) -> list[dict[str, Any]]:
     """Each brand's share (%) of all, positive (promoter) and negative (detractor) mentions of the configured brands
     on the day, with its change in points against the share over the days `before` (summed counts). The shares of
-    each kind add up to exactly 100 (`shares_summing_to_100`)."""
+    each kind add up to exactly 100 (`shares_summing_to_100`). A brand of `untracked` (not followed yet on the day)
+    has none (`tracked` false): its `0.0 %` read as a brand nobody spoke of."""
     brands = list(day)
-    rows: list[dict[str, Any]] = [{"brand": brand} for brand in brands]
+    rows: list[dict[str, Any]] = [{"brand": brand, "tracked": brand not in untracked} for brand in brands]
     for key, pick in (("all", None), ("positive", "promoter"), ("negative", "detractor")):
         shown = shares_summing_to_100([_count(day[brand], pick) for brand in brands])
         for row, share, brand in zip(rows, shown, brands):
             # From the exact shares: two brands of equal counts (shown 33.4 and 33.3 before) change alike.
             now = _share(_count(day[brand], pick), sum(_count(c, pick) for c in day.values()))
             then = _share(_count(before.get(brand, {}), pick), sum(_count(c, pick) for c in before.values()))
-            row[key] = {"share": share, "change": _round(_minus(now, then))}
+            row[key] = ({"share": share, "change": _round(_minus(now, then))} if row["tracked"]
+                        else {"share": None, "change": None})
     return rows
 
 

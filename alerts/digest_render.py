@@ -32,11 +32,12 @@ def trend_png(brand: Mapping[str, Any]) -> bytes:
 
 
 def share_png(doc: Mapping[str, Any]) -> bytes | None:
-    """The share-of-voice chart, None with fewer than two brands (one brand's share is always 100 %) or on a day
-    without a mention of any (no share to draw: an empty frame, its axis from 0 to 10 %)."""
+    """The share-of-voice chart, None with fewer than two brands followed on the day (one brand's share is always
+    100 %) or on a day without a mention of any (no share to draw: an empty frame, its axis from 0 to 10 %)."""
     from brandpulse.alerts.charts import share_chart
 
-    sov = doc["share_of_voice"]
+    # A brand not followed yet on the day has no share: no bar of 0 % beside the others.
+    sov = [row for row in doc["share_of_voice"] if row.get("tracked", True)]
     if len(sov) < 2 or all(row["all"]["share"] is None for row in sov):
         return None
     shares = {k: [row[k]["share"] for row in sov] for k in ("all", "positive", "negative")}
@@ -108,6 +109,13 @@ def day_length(doc: Mapping[str, Any]) -> str | None:
             f"{extra} {more} than a usual day's.")
 
 
+def no_share_chart_why(doc: Mapping[str, Any]) -> str:
+    """Why the digest has no share-of-voice chart: no mention of any brand, or a single brand followed on the day."""
+    if any(row.get("tracked", True) and row["all"]["share"] is not None for row in doc["share_of_voice"]):
+        return "Only one brand was followed on the day: no share to compare."
+    return "No mention of any brand on the day: no share to compare."
+
+
 def digest_text(doc: Mapping[str, Any]) -> str:
     """The digest as plain text."""
     return render("digest.txt", {"doc": doc, "unscored_why": UNSCORED_WHY, "answered_how": ANSWERED_HOW,
@@ -118,6 +126,7 @@ def digest_text(doc: Mapping[str, Any]) -> str:
 def digest_html(doc: Mapping[str, Any], source: Callable[[bytes], str]) -> str:
     """The digest as HTML; `source` turns each chart's PNG into the image's `src`."""
     return render("digest.html", {"doc": doc, "charts": _charts(doc, source), "unscored_why": UNSCORED_WHY,
+                                  "no_share_chart_why": no_share_chart_why(doc),
                                   "answered_how": ANSWERED_HOW, "volume_compared": volume_compared,
                                   "no_score_why": no_score_why,
                                   "day_length": day_length(doc)})

@@ -114,8 +114,14 @@ def build(config: Config, db: Any, day: date, brands: list[str], now: datetime |
             bounds = [day_bounds(d, zone) for d in days]
             *week, on_day[brand.name] = store_digest.daily_category_counts(db, brand.name, bounds)
             before[brand.name] = _summed(list(zip(days, week)), compared)
-    return alerts_digest.digest_json(digests, alerts_digest.share_of_voice(on_day, before), day, zone, len(compared),
-                                     as_of, day_hours(day, zone))
+    sov = alerts_digest.share_of_voice(on_day, before, _untracked(config, db, day))
+    return alerts_digest.digest_json(digests, sov, day, zone, len(compared), as_of, day_hours(day, zone))
+
+
+def _untracked(config: Config, db: Any, day: date) -> set[str]:
+    """The configured brands the store began to follow after `day` (configured, or first mentioned, later)."""
+    end = day_bounds(day, config.digest.timezone)[1]
+    return {b.name for b in config.brands if (since := store_digest.tracked_since(db, b.name)) and since >= end}
 
 
 def render(doc: dict[str, Any], fmt: str) -> str:

@@ -61,3 +61,24 @@ def test_the_chat_digest_gives_the_changes_the_day_length_and_why_a_score_is_mis
     assert chats["2026-10-25"].body.splitlines()[0] == (
         "1 mention in 25 hours (the clocks went back): 0 promoters, 0 passives, 1 detractor.")
     assert "Net sentiment: n/a (no mention on the day; 7-day average -100)." in chats["2026-10-26"].body.splitlines()
+
+
+def test_a_brand_not_followed_yet_on_the_day_has_no_share_of_voice_rather_than_0_percent(tmp_path, invoke):
+    from tests.test_digest_figures import _two_brands
+
+    config = _two_brands(tmp_path, invoke, bolt_from=8)  # Bolt: first mentioned on 8 Mar
+
+    doc = json.loads(invoke("--config", config, "digest", "--date", "2026-03-05", "--format", "json").stdout)
+    text = invoke("--config", config, "digest", "--date", "2026-03-05").stdout
+    html = invoke("--config", config, "digest", "--date", "2026-03-05", "--format", "html").stdout
+
+    # Before: 'Bolt: all 0.0 % (n/a), positive 0.0 % (n/a), negative 0.0 % (n/a)', a brand nobody spoke of.
+    acme, bolt = doc["share_of_voice"]
+    empty = {"share": None, "change": None}
+    assert bolt == {"brand": "Bolt", "tracked": False, "all": empty, "positive": empty, "negative": empty}
+    assert acme["tracked"] is True and acme["all"]["share"] == 100.0
+    assert "- Bolt: not tracked on the day (configured or first mentioned later)\n" in text
+    assert " 0.0 %" not in text and ">0.0 %" not in html
+    assert "Only one brand was followed on the day: no share to compare." in html
+    later = json.loads(invoke("--config", config, "digest", "--date", "2026-03-08", "--format", "json").stdout)
+    assert [row["tracked"] for row in later["share_of_voice"]] == [True, True]  # its first day, if only partly
