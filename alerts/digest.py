@@ -42,6 +42,7 @@ class BrandDigest:
     complaint_unknown: int = 0  # detractors without a complaint probability (imported labels): to answer, as every one
     unclassified: int = 0  # posted that day but not read by the classifier yet: in no figure of the digest
     tracked_days: int = AVERAGE_DAYS  # of the 7 days before, those the brand was followed all day (latest ones)
+    baseline_days: int = BASELINE_DAYS  # the days before the day its themes were contrasted with: fewer in a new store
 
     @property
     def volume(self) -> int:
@@ -144,23 +145,27 @@ def brand_digest(
     brand: str, day: date, mentions: Sequence[Mapping[str, Any]], trend: Sequence[tuple[date, Mapping[str, int]]],
     baseline_texts: Sequence[str], keywords: Sequence[str], alerts: Sequence[Mapping[str, Any]] = (),
     top: int = 3, terms: int = 5, *, complaint_threshold: float, unclassified: int = 0,
-    tracked_days: int = AVERAGE_DAYS,
+    tracked_days: int = AVERAGE_DAYS, baseline_days: int = BASELINE_DAYS,
 ) -> BrandDigest:
     """The digest of `brand` for `day` from its classified mentions, the category counts of the days before
     (oldest first) and the texts of its detractor mentions of the `BASELINE_DAYS` before. A mention is a complaint
     from `complaint_threshold` on (`alerts.complaints_first`); the top negative mentions say which are
-    (`is_complaint`). `tracked_days`: how many of the 7 days before the brand was followed all day."""
+    (`is_complaint`). `tracked_days`: how many of the 7 days before the brand was followed all day;
+    `baseline_days`: how many days before the day the baseline texts span (fewer than 28 in a store begun since).
+    Themes are listed by their count on the day (of those standing out most): by score, 'charged 37, double charged
+    21, billing 23' read as a miscount."""
     counts = category_counts(mentions)
     negative = [m for m in mentions if m["category"] == "detractor"]
     found = themes([m["text"] or "" for m in negative], baseline_texts, [brand, *keywords], terms, bundled_background(),
                    [in_background_language(m.get("lang")) for m in negative])
     return BrandDigest(
         brand=brand, day=day, counts=counts, trend=[*trend, (day, counts)][-TREND_DAYS:],
-        themes=[t.as_dict() for t in found],
+        themes=[t.as_dict() for t in sorted(found, key=lambda t: -t.count)],  # stable: by score on a tie
         top_positive=top_grouped(mentions, "promoter", top),
         top_negative=flagged(top_grouped(mentions, "detractor", top, complaint_threshold), complaint_threshold),
         sources=by_source(mentions), alerts=[alert_summary(a) for a in alerts],
-        unclassified=unclassified, tracked_days=tracked_days, **_complaints(mentions, complaint_threshold),
+        unclassified=unclassified, tracked_days=tracked_days, baseline_days=baseline_days,
+        **_complaints(mentions, complaint_threshold),
     )
 
 
@@ -250,7 +255,8 @@ def brand_json(d: BrandDigest) -> dict[str, Any]:
         "trend": [{"date": day.isoformat(), "volume": sum(c.values()),
                    **{k: c.get(k, 0) for k in (*SCORED, "unscored")},
                    "net_score": _round(net_score(c))} for day, c in d.trend],
-        "themes": list(d.themes), "top_positive": list(d.top_positive), "top_negative": list(d.top_negative),
+        "themes": list(d.themes), "themes_baseline_days": d.baseline_days, "top_positive": list(d.top_positive),
+        "top_negative": list(d.top_negative),
         "sources": list(d.sources), "alerts": list(d.alerts),
     }
 

@@ -8,7 +8,7 @@ from datetime import date
 from email.message import EmailMessage
 from typing import Any
 
-from brandpulse.alerts.digest import AVERAGE_DAYS, SCORED
+from brandpulse.alerts.digest import AVERAGE_DAYS, BASELINE_DAYS, SCORED
 from brandpulse.alerts.emails import (ANSWERED_HOW, UNSCORED_WHY, build_message, new_cid, render, signed, signed_change,
                                       so_far)
 
@@ -116,10 +116,20 @@ def no_share_chart_why(doc: Mapping[str, Any]) -> str:
     return "No mention of any brand on the day: no share to compare."
 
 
+def baseline_span(brand: Mapping[str, Any]) -> str:
+    """What a brand's themes were contrasted with: `the previous 28 days`, `the previous 3 days` in a store begun three
+    days ago (it said 28), `the previous day`, or `no earlier day: the brand's first`."""
+    days = brand.get("themes_baseline_days", BASELINE_DAYS)
+    if days == 0:
+        return "no earlier day: the brand's first"
+    return "the previous day" if days == 1 else f"the previous {days} days"
+
+
 def digest_text(doc: Mapping[str, Any]) -> str:
     """The digest as plain text."""
     return render("digest.txt", {"doc": doc, "unscored_why": UNSCORED_WHY, "answered_how": ANSWERED_HOW,
                                  "net_compared": net_compared, "volume_compared": volume_compared,
+                                 "baseline_span": baseline_span,
                                  "day_length": day_length(doc)})
 
 
@@ -128,7 +138,7 @@ def digest_html(doc: Mapping[str, Any], source: Callable[[bytes], str]) -> str:
     return render("digest.html", {"doc": doc, "charts": _charts(doc, source), "unscored_why": UNSCORED_WHY,
                                   "no_share_chart_why": no_share_chart_why(doc),
                                   "answered_how": ANSWERED_HOW, "volume_compared": volume_compared,
-                                  "no_score_why": no_score_why,
+                                  "no_score_why": no_score_why, "baseline_span": baseline_span,
                                   "day_length": day_length(doc)})
 
 

@@ -67,7 +67,16 @@ def _brand_digest(config: Config, db: Any, brand: BrandConfig, day: date) -> ale
         complaint_threshold=COMPLAINT_THRESHOLD,
         unclassified=store_digest.unclassified_count(db, brand.name, start, end),
         tracked_days=len(_tracked_days(db, brand.name, day, zone)),
+        baseline_days=_baseline_days(db, brand.name, day, zone),
     )
+
+
+def _baseline_days(db: Any, brand: str, day: date, zone: str) -> int:
+    """How many days before `day` the themes' baseline spans: 28, or those since the store began to follow `brand`
+    (its first day counted, if only partly followed)."""
+    start = store_digest.tracked_since(db, brand)
+    first = start.astimezone(ZoneInfo(zone)).date() if start else day - timedelta(days=alerts_digest.BASELINE_DAYS)
+    return min(max((day - first).days, 0), alerts_digest.BASELINE_DAYS)
 
 
 def _tracked_days(db: Any, brand: str, day: date, zone: str) -> list[date]:

@@ -41,8 +41,8 @@ def test_preview_writes_volume_categories_trend_themes_sources_and_charts(tmp_pa
     assert 'Mentions</div><div style="font-size: 24px; font-weight: bold;">138</div>' in html
     assert ">90 promoters</span> &middot; " in html and ">48 detractors</span>" in html
     assert "-30 vs previous day<br>-30 vs 7-day average (+60)" in html
-    # Every complaint is the same text as in the previous 28 days: nothing stands out.
-    assert "No term stands out against the previous 28 days." in html
+    # Every complaint is the same text as in the 8 days the store holds before: nothing stands out.
+    assert "No term stands out against the previous 8 days." in html
     assert ('<td>twitter</td><td align="right">114</td><td align="right">66</td><td align="right">0</td>'
             '<td align="right">48</td><td align="right">+16</td>') in html
     assert '<td>reddit</td><td align="right">24</td>' in html

@@ -82,3 +82,29 @@ def test_a_brand_not_followed_yet_on_the_day_has_no_share_of_voice_rather_than_0
     assert "Only one brand was followed on the day: no share to compare." in html
     later = json.loads(invoke("--config", config, "digest", "--date", "2026-03-08", "--format", "json").stdout)
     assert [row["tracked"] for row in later["share_of_voice"]] == [True, True]  # its first day, if only partly
+
+
+def test_the_themes_are_listed_by_their_count_against_the_days_the_store_holds(tmp_path, invoke):
+    config = _config(tmp_path)
+    day = [("acme charged me twice for one order", 8), ("acme app crashes at login", 5),
+           ("acme billing page broken, billing wrong", 6)]
+    lines = [_line(n, "Acme", "2026-03-07", "negative", "acme charged me for the order") for n in range(6)]
+    lines += [_line(10 + n, "Acme", DAY, "negative", text) for n, text in
+              enumerate(text for text, count in day for _ in range(count))]
+    _ingest(tmp_path, invoke, config, lines)
+
+    (acme,) = json.loads(invoke("--config", config, "digest", "--date", DAY, "--format", "json").stdout)["brands"]
+    text = invoke("--config", config, "digest", "--date", DAY).stdout
+    html = invoke("--config", config, "digest", "--date", DAY, "--format", "html").stdout
+
+    # Before: by score, 'charged me twice 8, billing page broken 6, crashes at login 5, order 8', and 'against the
+    # previous 28 days' with 3 days stored.
+    counts = [theme["count"] for theme in acme["themes"]]
+    assert len(counts) >= 3 and counts == sorted(counts, reverse=True)
+    assert acme["themes_baseline_days"] == 3
+    assert "What negative mentions talk about (against the previous 3 days):" in text
+    assert "The previous 3 days</th>" in html and "28 days" not in text + html
+    first = json.loads(invoke("--config", config, "digest", "--date", "2026-03-07", "--format", "json").stdout)
+    assert first["brands"][0]["themes_baseline_days"] == 0
+    assert "(against no earlier day: the brand's first)" in invoke("--config", config, "digest", "--date",
+                                                                    "2026-03-07").stdout
