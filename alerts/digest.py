@@ -61,12 +61,18 @@ class BrandDigest:
         return net_score(self.trend[-2][1]) if self.tracked_days and len(self.trend) >= 2 else None
 
     @property
+    def followed_week(self) -> Sequence[tuple[date, Mapping[str, int]]]:
+        """The days of the 7 before the brand was followed all day (the latest `tracked_days`), oldest first: what
+        both 7-day averages are taken over."""
+        return self.trend[:-1][-min(self.tracked_days, AVERAGE_DAYS):] if self.tracked_days else []
+
+    @property
     def nss_7d_average(self) -> float | None:
-        """The net score of the 7 days before, their mentions together. Not the mean of the daily scores: a Sunday of
-        one detractor (-100) weighed as much as six days of a hundred mentions each, and took the average from +60
-        to +37."""
+        """The net score of the 7 days before (those the brand was followed all day, as for `volume_7d_average`),
+        their mentions together. Not the mean of the daily scores: a Sunday of one detractor (-100) weighed as much
+        as six days of a hundred mentions each, and took the average from +60 to +37."""
         week: Counter[str] = Counter()
-        for _, counts in self.trend[-AVERAGE_DAYS - 1:-1]:
+        for _, counts in self.followed_week:
             week.update(counts)
         return net_score(week)
 
@@ -79,7 +85,7 @@ class BrandDigest:
     def volume_7d_average(self) -> float | None:
         """Mentions a day over the 7 days before, or over those of them the brand was followed all day: a brand
         added two days ago had five days of no mention in its average, its volume read as five times its usual."""
-        days = self.trend[:-1][-min(self.tracked_days, AVERAGE_DAYS):] if self.tracked_days else []
+        days = self.followed_week
         return sum(sum(counts.values()) for _, counts in days) / len(days) if days else None
 
     @property

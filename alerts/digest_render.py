@@ -54,14 +54,15 @@ def net_compared(brand: Mapping[str, Any]) -> str:
     """What the text digest says after a brand's net score: ` (-22 vs previous day, -4 vs 7-day average +25)`, each
     change where both scores exist, and why there is none (`n/a (no mention on the day; 7-day average +9)`). It gave
     the 7-day average bare, so a reader had to subtract to see the day's score against the week's, which the HTML
-    and the JSON give."""
+    and the JSON give. The average is over the days of the week the brand was followed all day (`2-day average`),
+    as for its mentions."""
     now, day, week = brand["net_score"], brand.get("net_score_previous_day"), brand.get("net_score_7d_average")
     changes = []
     if now is not None and day is not None:
         changes.append(f"{signed_change(now, day)} vs previous day")
     if week is not None:
-        changes.append(f"{signed_change(now, week)} vs 7-day average {signed(week)}" if now is not None
-                       else f"7-day average {signed(week)}")
+        average = f"{brand.get('volume_7d_days', AVERAGE_DAYS)}-day average {signed(week)}"
+        changes.append(f"{signed_change(now, week)} vs {average}" if now is not None else average)
     shown = [part for part in (no_score_why(brand), ", ".join(changes)) if part]
     return f" ({'; '.join(shown)})" if shown else ""
 

@@ -153,7 +153,8 @@ def _chat(brand: dict[str, Any], doc: dict[str, Any]) -> ChatMessage:
                        so_far=so_far(doc), unscored_query=day_query(brand, doc, "unscored"),
                        to_answer=brand["to_answer"], to_answer_query=day_query(brand, doc), zone=doc["timezone"],
                        alerts=brand["alerts"], week=brand["net_score_7d_average"],
-                       volume_change=digest_render.volume_compared(brand), hours=doc.get("hours", 24))
+                       volume_change=digest_render.volume_compared(brand), hours=doc.get("hours", 24),
+                       week_days=brand["volume_7d_days"])
 
 
 def queue(

@@ -181,6 +181,7 @@ def test_the_7_day_average_weighs_a_quiet_day_by_its_mentions(tmp_path, invoke):
     days = {f"2026-03-{d:02d}": busy for d in range(3, 9)} | {"2026-03-09": ("negative",), DAY: busy}
     _ingest(tmp_path, invoke, config, [_line(n, "Acme", day, label).replace('"id": "t', f'"id": "{day}-')
                                        for day, labels in days.items() for n, label in enumerate(labels)])
+    _followed_since_january(tmp_path)  # 3 Mar is a whole day of the week, not the brand's first partial one
 
     (acme,) = json.loads(invoke("--config", config, "digest", "--date", DAY, "--format", "json").stdout)["brands"]
 
@@ -255,6 +256,7 @@ def test_the_text_digest_gives_the_net_scores_change_against_the_7_day_average_a
     days = {f"2026-03-{d:02d}": ("positive", "positive") for d in range(4, 9)} | {DAY: ("positive", "negative")}
     _ingest(tmp_path, invoke, config, [_line(n, "Acme", day, label).replace('"id": "t', f'"id": "{day}-')
                                        for day, labels in days.items() for n, label in enumerate(labels)])
+    _followed_since_january(tmp_path)  # a whole week followed: its average is the 7 days'
 
     text = invoke("--config", config, "digest", "--date", DAY).stdout
     html = invoke("--config", config, "digest", "--date", DAY, "--format", "html").stdout
@@ -337,6 +339,7 @@ def test_a_day_of_only_unscored_mentions_is_not_called_a_day_without_mentions(tm
 def test_a_brand_without_a_mention_says_so_where_it_said_n_a_and_0_posts_to_answer_with_a_command(tmp_path, invoke):
     config = _config(tmp_path, brands="[{name: Acme, keywords: [acme]}, {name: Bolt, keywords: [bolt]}]")
     _ingest(tmp_path, invoke, config, [_line(1, "Acme", DAY, "positive"), _line(2, "Bolt", "2026-03-09", "negative")])
+    _followed_since_january(tmp_path)  # 9 Mar is a whole day followed, not Bolt's first partial one
 
     text = invoke("--config", config, "digest", "--date", DAY, "--brand", "Bolt").stdout
     html = invoke("--config", config, "digest", "--date", DAY, "--brand", "Bolt", "--format", "html").stdout

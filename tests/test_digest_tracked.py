@@ -108,3 +108,26 @@ def test_the_themes_are_listed_by_their_count_against_the_days_the_store_holds(t
     assert first["brands"][0]["themes_baseline_days"] == 0
     assert "(against no earlier day: the brand's first)" in invoke("--config", config, "digest", "--date",
                                                                     "2026-03-07").stdout
+
+
+def test_the_net_scores_7_day_average_is_over_the_days_followed_all_day_as_the_mentions_average_is(tmp_path,
+                                                                                                   invoke):
+    # Bolt: first posted on 7 Mar at 10:50 (a detractor), then a promoter on 8 and 9 Mar and 2 on 10 Mar.
+    config = _config(tmp_path, brands="[{name: Acme, keywords: [acme]}, {name: Bolt, keywords: [bolt]}]")
+    lines = [_line(d, "Acme", f"2026-03-{d:02d}", "positive") for d in range(2, 11)]
+    lines += [_line(50, "Bolt", "2026-03-07", "negative"), _line(51, "Bolt", "2026-03-08", "positive"),
+              _line(52, "Bolt", "2026-03-09", "positive"), _line(53, "Bolt", DAY, "positive"),
+              _line(54, "Bolt", DAY, "positive")]
+    _ingest(tmp_path, invoke, config, lines)
+
+    bolt = json.loads(invoke("--config", config, "digest", "--date", DAY, "--format", "json").stdout)["brands"][1]
+    text = invoke("--config", config, "digest", "--date", DAY, "--brand", "Bolt").stdout
+    html = invoke("--config", config, "digest", "--date", DAY, "--brand", "Bolt", "--format", "html").stdout
+    first = invoke("--config", config, "digest", "--date", "2026-03-08", "--brand", "Bolt").stdout
+
+    # Before: '+67 vs 7-day average +33', its first evening's detractor in the week's score where its mentions'
+    # average was over the 2 days followed all day; on 8 Mar, '+200 vs 7-day average -100' from that evening alone.
+    assert (bolt["net_score_7d_average"], bolt["volume_7d_days"]) == (100.0, 2)
+    assert "Net sentiment: +100 (+0 vs previous day, +0 vs 2-day average +100)" in text
+    assert "+0 vs 2-day average (+100)" in html
+    assert "Net sentiment: +100\n" in first
