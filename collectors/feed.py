@@ -31,7 +31,7 @@ from brandpulse.collectors.firstseen import Undated
 from brandpulse.collectors.http import fetch, new_session, redirected
 from brandpulse.collectors.markup import unescape_references
 from brandpulse.collectors.reviews import collect_pages, log_label
-from brandpulse.collectors.zones import in_named_zone, zone_ahead
+from brandpulse.collectors.zones import date_field, in_named_zone, zone_ahead
 
 log = logging.getLogger(__name__)
 
@@ -194,11 +194,11 @@ def entry_time(entry: Any) -> datetime | None:
     read an RFC 822 date that names its weekday but no zone ("Sun, 01 Mar 2026 10:00:00"), which is read as UTC, nor
     one in a zone of `zones.NAMED_ZONES`, read here."""
     for key in ("published", "updated"):
-        if zoned := in_named_zone(entry.get(key)):
+        if zoned := in_named_zone(date_field(entry, key)):
             return zoned
-        if (stamp := entry.get(f"{key}_parsed")) and (parsed := _from_struct(stamp)):
+        if (stamp := date_field(entry, f"{key}_parsed")) and (parsed := _from_struct(stamp)):
             return parsed
-        if written := _rfc822(entry.get(key)):
+        if written := _rfc822(date_field(entry, key)):
             return written
     return None
 

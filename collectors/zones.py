@@ -20,6 +20,12 @@ NAMED_ZONES = {
 _NAMED_ZONE = re.compile(r"\s([A-Za-z]{3,4})\s*$")
 
 
+def date_field(entry: Any, key: str) -> Any:
+    """The entry's own `key` ('updated', 'published', their `_parsed`), None when absent: feedparser's `get('updated')`
+    answers an entry without one with its published date (and a DeprecationWarning: the mapping is to go away)."""
+    return entry.get(key) if key in entry else None
+
+
 def in_named_zone(text: Any) -> datetime | None:
     """An RFC 822 date ending in a zone of NAMED_ZONES, read in that zone; None for any other."""
     zone = _named_zone(text)
@@ -35,7 +41,7 @@ def _named_zone(text: Any) -> str | None:
 def zone_ahead(entry: Any) -> timedelta:
     """How far ahead of UTC the zone of NAMED_ZONES the entry's date is written in is (none: 0): how much earlier
     than before this release reads it."""
-    zones = (_named_zone(entry.get(key)) for key in ("published", "updated"))
+    zones = (_named_zone(date_field(entry, key)) for key in ("published", "updated"))
     offset = NAMED_ZONES.get(next((zone for zone in zones if zone in NAMED_ZONES), ""), "+0000")
     ahead = timedelta(hours=int(offset[1:3]), minutes=int(offset[3:]))
     return ahead if offset[0] == "+" else timedelta(0)
