@@ -730,3 +730,21 @@ def test_an_entry_pushed_onto_the_next_page_while_the_feed_is_paged_is_taken_onc
     assert [_local(m.external_id) for m in mentions] == ["e5", "e4", "e3"]
     # Was: "two items share the id ...#e4; kept the first", as if the publisher had given two entries one guid.
     assert "share the id" not in caplog.text
+
+
+def test_an_rss_entry_with_only_a_pubdate_is_dated_without_feedparsers_deprecated_updated_mapping():
+    import warnings
+
+    import feedparser
+
+    from brandpulse.collectors.feed import entry_time
+    from brandpulse.collectors.zones import zone_ahead
+
+    rss = ("<rss version='2.0'><channel><title>t</title><item><guid>1</guid><title>Acme</title>"
+           "<pubDate>Sun, 01 Mar 2026 10:00:00 +0100</pubDate></item></channel></rss>")
+    (entry,) = feedparser.parse(rss).entries
+    with warnings.catch_warnings():
+        # Was: entry.get('updated') answered with the published date and a DeprecationWarning (the mapping is to go).
+        warnings.simplefilter("error", DeprecationWarning)
+        assert entry_time(entry) == datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
+        assert zone_ahead(entry) == timedelta(0)
