@@ -1,11 +1,12 @@
 """Benchmark: each brand of a post naming two or more, read in the whole post, in its own clauses (`sentiment.targets`
 without comparisons), as `sentiment/targets.py` (and its `target_*.py` modules) of a git revision read them
 (--baseline), or as now: per-brand accuracy of the label and of the NPS category, on bench/data/brand_targets.tsv,
-brand_comparatives.tsv, brand_clauses.tsv, brand_idioms.tsv, brand_groups.tsv, brand_sided.tsv and brand_unlike.tsv, each set apart.
+brand_comparatives.tsv, brand_clauses.tsv, brand_idioms.tsv, brand_groups.tsv, brand_sided.tsv and brand_unlike.tsv,
+each set apart.
 
 Run by hand from the repository root: `python bench/brand_targets.py [--data FILE ...] [--baseline REV]`.
-The sets (72 posts, then 24 comparative ones, then 42 more, then 32, then 24, then 20, then 10) were written and labelled by hand before
-any model read them; see bench/data/BRAND_TARGETS.md.
+The sets (72 posts, then 24 comparative ones, then 42 more, then 32, then 24, then 20, then 10) were written and
+labelled by hand before any model read them; see bench/data/BRAND_TARGETS.md.
 """
 
 from __future__ import annotations
@@ -130,7 +131,8 @@ def main() -> None:
         data / "brand_targets.tsv", data / "brand_comparatives.tsv", data / "brand_clauses.tsv",
         data / "brand_idioms.tsv", data / "brand_groups.tsv", data / "brand_sided.tsv",
         data / "brand_unlike.tsv"])
-    parser.add_argument("--baseline", help="a git revision whose sentiment/targets.py (and target_*.py) to read the sets with "
+    parser.add_argument("--baseline", help="a git revision whose sentiment/targets.py (and target_*.py) to read the sets "
+                                           "with "
                         "too")
     args = parser.parse_args()
     require(parser, *args.data)

@@ -106,7 +106,8 @@ def main() -> None:
     assert counts["status count now (recorded)"] == counts["status count before (read every copy)"] == waiting
     print(f"{len(counts['shared_readings']):,} copies share a reading, {waiting:,} wait for rescore; "
           f"status's count now/before: {now / before:.5f}x ({before / now:,.0f} times faster); "
-          f"shared_readings/scan: {statistics.median(times['shared_readings']) / statistics.median(times['scan']):.2f}x")
+          f"shared_readings/scan: "
+          f"{statistics.median(times['shared_readings']) / statistics.median(times['scan']):.2f}x")
 
 
 if __name__ == "__main__":

@@ -351,7 +351,8 @@ def hashtag(given: str) -> str:
     if HASHTAG.fullmatch(tag):
         return tag
     words = [word for word in re.split(r"\W+", tag) if word]
-    hint = (f"; write each word as its own item ([{', '.join(words)}]) or join them ({''.join(words)})" if len(words) > 1
+    hint = (f"; write each word as its own item ([{', '.join(words)}]) or join them ({''.join(words)})"
+            if len(words) > 1
             else "" if words else "; delete the empty item, or the key, to follow the brand's one-word keywords")
     raise ValueError(f"{given!r} is not a Mastodon hashtag (one word of letters, digits and _, not digits alone, with "
                      f"or without its #){hint}")

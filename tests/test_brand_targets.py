@@ -363,7 +363,8 @@ def test_a_comparison_whose_words_say_the_better_brand_puts_them_on_sides():
                                 ("Bolt makes a better flat white than Acme", "Bolt", "Acme"),
                                 ("Bolt is slower than Acme at rush hour", "Acme", "Bolt"),
                                 ("Bolt is more reliable than the Acme plan", "Bolt", "Acme"),
-                                ("I'd take Bolt over Acme", "Bolt", "Acme"), ("Bolt over Acme any day", "Bolt", "Acme")]:
+                                ("I'd take Bolt over Acme", "Bolt", "Acme"),
+                                ("Bolt over Acme any day", "Bolt", "Acme")]:
         readings = TARGETS.readings(post)
         assert {b: r.side for b, r in readings.items()} == {better: "positive", worse: "negative"}, post
     # Words that do not say which is the better, or deny it, give no side.

@@ -474,7 +474,8 @@ email: {{sender: alerts@pinebrook.test, recipients: {{alerts: [support@pinebrook
 
 
 @pytest.mark.parametrize("make, why", [
-    (lambda path: path.write_text("not a store\n", encoding="utf-8"), "is not a SQLite file, so no command can open it"),
+    (lambda path: path.write_text("not a store\n", encoding="utf-8"),
+     "is not a SQLite file, so no command can open it"),
     (lambda path: path.mkdir(), "is a folder; give the store's file"),
 ])
 def test_check_fails_on_a_store_file_that_status_and_run_cannot_open(check_dir, invoke, make, why):

@@ -124,7 +124,8 @@ def test_a_consent_page_instead_of_the_reviews_is_one_line_naming_the_app_and_th
     refused = pipeline.collect(datetime(2026, 11, 20, 13, tzinfo=timezone.utc))
     later = pipeline.collect(datetime(2026, 11, 20, 14, tzinfo=timezone.utc))
 
-    # Was: "googleplay: malformed reviews payload (the answer holds no reviews envelope; it begins '<!DOCTYPE html>...')"
+    # Was: "googleplay: malformed reviews payload (the answer holds no reviews envelope; it begins
+    # '<!DOCTYPE html>...')"
     (error,) = refused.failures.values()
     assert error == (f"googleplay: Google answered for com.pinebrook.app with its cookie consent page (redirected to "
                      f"{server.url}/ml) instead of the reviews, as it does for callers in some countries (the EU); "

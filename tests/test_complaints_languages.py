@@ -505,7 +505,8 @@ def test_a_default_model_failing_in_the_background_fails_its_texts_with_its_erro
 
 
 HINGLISH = ["yaar mera order abhi tak nahi aaya, bahut bura service",
-            "@acme my order nahi aaya yaar, worst service ever", "Refund kab milega? 10 din ho gaye", "app bilkul bakwas hai", "Paisa wapas karo @acme",
+            "@acme my order nahi aaya yaar, worst service ever", "Refund kab milega? 10 din ho gaye",
+            "app bilkul bakwas hai", "Paisa wapas karo @acme",
             "bhai kya service hai, 3 baar call kiya koi jawab nahi"]
 
 

@@ -450,7 +450,8 @@ def test_a_secret_written_in_the_config_says_which_variable_to_set_and_never_quo
 def test_a_mastodon_hashtag_that_names_no_tag_is_refused_at_start_up_naming_its_key_and_what_to_write(tmp_path,
                                                                                                    given, said):
     from brandpulse.config import ConfigError, load_config
-    path = write_config(tmp_path / "c.yaml", MINIMAL + f"collectors:\n  - type: mastodon\n    hashtags: [acme, {given}]\n")
+    path = write_config(tmp_path / "c.yaml",
+                        MINIMAL + f"collectors:\n  - type: mastodon\n    hashtags: [acme, {given}]\n")
 
     # Was accepted, and went into the timeline's address as written (/api/v1/timelines/tag/coffee/beans).
     with pytest.raises(ConfigError, match=r"collectors\.0\.hashtags\.1: '.*' is not a Mastodon hashtag") as raised:

@@ -154,7 +154,8 @@ def test_a_password_in_the_configured_store_url_is_refused(invoke, tmp_path, url
 
 def test_the_configured_store_url_is_used_and_db_overrides_it(invoke, tmp_path, pg_url):
     config = write_config(tmp_path / "c.yaml", CLASSIFY_CONFIG + f"store: {{url: '{pg_url}'}}\n")
-    (tmp_path / "m.jsonl").write_text('{"source": "x", "id": "1", "text": "acme", "created_at": "2026-03-01T10:00:00Z"}\n')
+    (tmp_path / "m.jsonl").write_text(
+        '{"source": "x", "id": "1", "text": "acme", "created_at": "2026-03-01T10:00:00Z"}\n')
 
     assert invoke("--config", config, "ingest", "--no-classify", tmp_path / "m.jsonl").exit_code == 0
     status = json.loads(invoke("--config", config, "status", "--format", "json").output)
@@ -910,7 +911,8 @@ def test_a_command_that_loses_its_connection_says_to_run_it_again_not_to_wait_fo
                       "$$ BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NEW; END $$")
         admin.execute("CREATE TRIGGER die BEFORE INSERT ON mentions FOR EACH ROW EXECUTE FUNCTION die()")
     config = write_config(tmp_path / "c.yaml", CLASSIFY_CONFIG)
-    (tmp_path / "m.jsonl").write_text('{"source": "x", "id": "1", "text": "acme", "created_at": "2026-03-01T10:00:00Z"}\n')
+    (tmp_path / "m.jsonl").write_text(
+        '{"source": "x", "id": "1", "text": "acme", "created_at": "2026-03-01T10:00:00Z"}\n')
 
     lost = invoke("--config", config, "--db", pg_url, "ingest", "--no-classify", tmp_path / "m.jsonl")
     with psycopg.connect(pg_url, autocommit=True) as admin:
