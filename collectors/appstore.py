@@ -27,6 +27,19 @@ def _label(entry: dict[str, Any], key: str) -> Any:
     return value.get("label") if isinstance(value, dict) else None
 
 
+def _malformed(message: str, review_id: Any, updated: Any) -> MalformedItem:
+    """`MalformedItem` saying `message`, naming the review's id and date when it has both: retried at later runs,
+    should the store answer it whole (see `retry`)."""
+    if not isinstance(review_id, str | int) or isinstance(review_id, bool) or not str(review_id) or \
+            not isinstance(updated, str):
+        return MalformedItem(message)
+    try:
+        at = iso_time(updated).astimezone(timezone.utc)
+    except (ValueError, OverflowError):  # no date to retry it by: skipped for good, as before
+        return MalformedItem(message)
+    return MalformedItem(message, item_id=str(review_id), at=at)  # as the mention's external_id
+
+
 def entry_to_mention(entry: Any, app_id: str, country: str) -> Mention:
     """A `Mention` from one entry of the reviews feed, or `MalformedItem` saying what is wrong."""
     if not isinstance(entry, dict):
@@ -34,9 +47,9 @@ def entry_to_mention(entry: Any, app_id: str, country: str) -> Mention:
     review_id, rating, updated = _label(entry, "id"), _label(entry, "im:rating"), _label(entry, "updated")
     title, content = _label(entry, "title") or "", _label(entry, "content")
     if not review_id or not isinstance(content, str) or not isinstance(updated, str):
-        raise MalformedItem(f"review {review_id!r} lacks id, content or updated")
+        raise _malformed(f"review {review_id!r} lacks id, content or updated", review_id, updated)
     if not str(rating).isdigit() or not 1 <= int(rating) <= 5:
-        raise MalformedItem(f"review {review_id} has rating {rating!r}, not 1-5")
+        raise _malformed(f"review {review_id} has rating {rating!r}, not 1-5", review_id, updated)
     author = entry.get("author") or {}
     return Mention(
         source=SOURCE,

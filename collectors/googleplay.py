@@ -85,7 +85,9 @@ def review_to_mention(item: Any, app_id: str, lang: str) -> Mention:
     except (IndexError, TypeError, ValueError, OverflowError):
         raise MalformedItem(f"review {review_id!r} has no timestamp") from None
     if not review_id or not isinstance(content, str) or score not in (1, 2, 3, 4, 5):
-        raise MalformedItem(f"review {review_id!r} lacks id, text or a 1-5 score")
+        # Its id and date read: retried at later runs, should Google answer it whole (see `retry`).
+        dated = {"item_id": review_id, "at": created} if isinstance(review_id, str) and review_id else {}
+        raise MalformedItem(f"review {review_id!r} lacks id, text or a 1-5 score", **dated)
     fields.pop("at", None), fields.pop("repliedAt", None)
     return Mention(
         source=SOURCE,

@@ -1,4 +1,5 @@
-"""Dated items skipped as malformed (a feed's entry with no text), retried at later runs instead of passed for good.
+"""Dated items skipped as malformed (a feed's entry with no text, an app store's review with no text or a rating out
+of range), retried at later runs instead of passed for good.
 
 The resume point moves past an item skipped: read again once its publisher fixes it, it would lie behind the
 watermark and never be collected. So the cursor remembers it (`malformed`: its id, date and when it was first

@@ -1,5 +1,5 @@
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -200,3 +200,41 @@ def test_check_of_an_app_id_apple_does_not_know_says_so_instead_of_ok(server, lo
         f"appstore: no app {APP} in the us App Store (Apple's lookup finds none, and its reviews feed is empty); "
         "check app_id (the digits after id in the app's apps.apple.com address) and country")
     assert [path for _, path, _ in server.requests][-1] == f"/lookup?id={APP}&country=us"
+
+
+def test_a_review_answered_garbled_once_is_collected_once_when_the_store_answers_it_whole(server, caplog):
+    whole = _reviews(("r3", "2026-11-21T14:00:00Z"), ("r2", "2026-11-21T12:00:00Z"), last=True)
+    page = json.loads(whole.body)
+    page["feed"]["entry"][1]["content"] = {}  # the text lost on the way, its id and date intact
+    garbled = Reply(200, json.dumps(page).encode(), {"Content-Type": "application/json"})
+    server.route(page_path(1), garbled, whole, whole)
+    now = datetime(2026, 11, 21, 15, tzinfo=timezone.utc)
+    cursor = {"at": "2026-11-20T10:00:00+00:00", "ids": []}
+
+    broken = _at(server, now).collect(BRAND, cursor)
+    fixed = _at(server, now + timedelta(hours=1)).collect(BRAND, broken.cursor)
+    again = _at(server, now + timedelta(hours=2)).collect(BRAND, fixed.cursor)
+
+    # Was: r2 skipped while the resume point moved to r3, past it: the whole r2 lay behind it, never collected.
+    assert [m.external_id for m in broken.mentions] == ["r3"] and list(broken.cursor["malformed"]) == ["r2"]
+    assert "review 'r2' lacks id, content or updated; retried at the next runs" in caplog.text
+    assert [m.external_id for m in fixed.mentions] == ["r2"] and "malformed" not in fixed.cursor
+    assert again.mentions == []
+
+
+def test_a_review_with_a_rating_out_of_range_is_retried_then_given_up_after_a_day_and_three_runs(server, caplog):
+    page = json.loads(_reviews(("r3", "2026-11-21T14:00:00Z"), ("r2", "2026-11-21T12:00:00Z"), last=True).body)
+    page["feed"]["entry"][1]["im:rating"] = {"label": "9"}
+    server.route(page_path(1), Reply(200, json.dumps(page).encode(), {"Content-Type": "application/json"}))
+    cursor = {"at": "2026-11-20T10:00:00+00:00", "ids": []}
+    start = datetime(2026, 11, 21, 15, tzinfo=timezone.utc)
+    for hours in (0, 1, 2, 25):
+        cursor = _at(server, start + timedelta(hours=hours)).collect(BRAND, cursor).cursor
+        if hours < 25:
+            assert list(cursor["malformed"]) == ["r2"]
+
+    assert "malformed" not in cursor and "gave up on item r2 (dated 2026-11-21T12:00:00+00:00)" in caplog.text
+
+
+def _at(server: LocalServer, now: datetime) -> AppStoreCollector:
+    return AppStoreCollector("appstore", APP, "us", "Pinebrook Coffee", server.url, 10, new_session(5.0), now=now)

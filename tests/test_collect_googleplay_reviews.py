@@ -1,4 +1,5 @@
-from datetime import datetime, timezone
+import json
+from datetime import datetime, timedelta, timezone
 from urllib.parse import unquote
 
 import pytest
@@ -145,3 +146,46 @@ def test_an_app_id_google_play_does_not_know_is_named_with_what_to_check(server)
         "googleplay: Google Play answered the reviews of com.pinebrook.app with an error (code 5: not found) instead "
         "of them; check app_id (the id= of the app's Play Store address) and its lang and country; the next run "
         "retries")
+
+
+def _batch(*reviews: list) -> Reply:
+    """One batchexecute answer holding the raw `reviews`, with no next page."""
+    inner = json.dumps([list(reviews), None])
+    envelope = json.dumps([["wrb.fr", "oCPfdb", inner, None, None, None, "generic"], ["di", 47]])
+    return Reply(200, f")]}}'\n\n{envelope}".encode(), {"Content-Type": "application/json; charset=utf-8"})
+
+
+def _review(review_id: str, at: int, text: str | None = "Pinebrook app is fine", score: int = 4) -> list:
+    return [review_id, ["Player"], score, None, text, [at, 0], 1, None, None, None, "4.2.0"]
+
+
+def _at(server: LocalServer, now: datetime) -> GooglePlayCollector:
+    return GooglePlayCollector("googleplay", "com.pinebrook.app", "en", "gb", "Pinebrook Coffee", server.url,
+                               page_size=2, max_pages=5, session=new_session(5.0), now=now)
+
+
+def test_a_review_answered_garbled_once_is_collected_once_when_google_answers_it_whole(server, caplog):
+    r3, r2 = 1795000000, 1794990000
+    server.route(PATH, _batch(_review("gp:r3", r3), _review("gp:r2", r2, text=None)),
+                 _batch(_review("gp:r3", r3), _review("gp:r2", r2)), _batch(_review("gp:r3", r3), _review("gp:r2", r2)))
+    now = datetime.fromtimestamp(r3 + 3600, timezone.utc)
+    cursor = {"at": "2026-11-01T00:00:00+00:00", "ids": []}
+
+    broken = _at(server, now).collect(BRAND, cursor)
+    fixed = _at(server, now + timedelta(hours=1)).collect(BRAND, broken.cursor)
+    again = _at(server, now + timedelta(hours=2)).collect(BRAND, fixed.cursor)
+
+    # Was: gp:r2 skipped while the resume point moved to gp:r3, past it: the whole gp:r2 was never collected.
+    assert [m.external_id for m in broken.mentions] == ["gp:r3"] and list(broken.cursor["malformed"]) == ["gp:r2"]
+    assert "review 'gp:r2' lacks id, text or a 1-5 score; retried at the next runs" in caplog.text
+    assert [m.external_id for m in fixed.mentions] == ["gp:r2"] and "malformed" not in fixed.cursor
+    assert again.mentions == []
+
+
+def test_a_review_without_a_timestamp_is_skipped_without_a_retry(server, caplog):
+    undated = _review("gp:r2", 0)
+    undated[5] = None
+    server.route(PATH, _batch(_review("gp:r3", 1795000000), undated))
+    result = collector(server).collect(BRAND, None)
+    assert [m.external_id for m in result.mentions] == ["gp:r3"] and "malformed" not in result.cursor
+    assert "review 'gp:r2' has no timestamp" in caplog.text and "retried" not in caplog.text
