@@ -358,6 +358,15 @@ def hashtag(given: str) -> str:
                      f"or without its #){hint}")
 
 
+def distinct_hashtags(tags: list[str]) -> list[str]:
+    """`tags` with each tag once, by its first spelling: Mastodon reads a tag in any case (#Coffee is #coffee) and
+    `hashtag` made both spellings of 'café' one, so each repeat read the same timeline again."""
+    first: dict[str, str] = {}
+    for tag in tags:  # lower, as Mastodon and the collector read a tag: casefold would make #straße #strasse
+        first.setdefault(tag.lower(), tag)
+    return list(first.values())
+
+
 def mastodon_instance(value: str) -> str:
     """A Mastodon server's address alone; a ValueError saying what to write for a page of it (a profile, a tag's
     page), whose path the timeline's address would be put after."""
@@ -378,7 +387,7 @@ class MastodonCollectorConfig(Strict):
     instance: Annotated[HttpUrl, AfterValidator(mastodon_instance)] = "https://mastodon.social"
     # Default: the brand's one-word keywords. Checked here: 'coffee/beans' or 'pine brook' went into the timeline's
     # address as written, and read another path or nothing.
-    hashtags: list[Annotated[str, AfterValidator(hashtag)]] = []
+    hashtags: Annotated[list[Annotated[str, AfterValidator(hashtag)]], AfterValidator(distinct_hashtags)] = []
     max_pages: int = Field(default=5, ge=1)
     timeout: float = Field(default=30.0, gt=0)
 

@@ -464,7 +464,21 @@ def test_a_mastodon_hashtag_written_with_its_hash_or_in_another_script_is_follow
     path = write_config(tmp_path / "c.yaml", MINIMAL + "collectors:\n  - type: mastodon\n"
                         "    hashtags: ['#acme', café, 'cafe\u0301', 日本]\n")
 
-    assert load_config(path).collectors[0].hashtags == ["acme", "café", "café", "日本"]
+    assert load_config(path).collectors[0].hashtags == ["acme", "café", "日本"]
+
+
+@pytest.mark.parametrize("written, followed", [
+    ("[Coffee, coffee, '#COFFEE', acme]", ["Coffee", "acme"]),
+    ("['caf\u00e9', 'cafe\u0301', 'CAFE\u0301']", ["café"]),  # composed, decomposed, upper case: one tag
+])
+def test_mastodon_hashtags_that_are_one_tag_once_normalised_are_followed_once_by_their_first_spelling(tmp_path,
+                                                                                                   written, followed):
+    from brandpulse.config import load_config
+    path = write_config(tmp_path / "c.yaml", MINIMAL + f"collectors:\n  - type: mastodon\n    hashtags: {written}\n")
+
+    # Was: each spelling kept, the same timeline read once for each.
+    config = load_config(path)
+    assert config.collectors[0].hashtags == followed and config.notes() == []
 
 
 def test_a_mastodon_instance_written_as_a_page_of_the_server_is_refused_saying_its_address(tmp_path):
