@@ -358,6 +358,12 @@ def hashtag(given: str) -> str:
                      f"or without its #){hint}")
 
 
+def one_or_more(value: Any) -> Any:
+    """A list key written as one string (`hashtags: coffee`) as the list of it, as the operator meant it: pydantic said
+    'Input should be a valid list'. 'coffee, tea' stays one item, refused saying to write each as its own."""
+    return [value] if isinstance(value, str) else value
+
+
 def distinct_hashtags(tags: list[str]) -> list[str]:
     """`tags` with each tag once, by its first spelling: Mastodon reads a tag in any case (#Coffee is #coffee) and
     `hashtag` made both spellings of 'café' one, so each repeat read the same timeline again."""
@@ -387,7 +393,8 @@ class MastodonCollectorConfig(Strict):
     instance: Annotated[HttpUrl, AfterValidator(mastodon_instance)] = "https://mastodon.social"
     # Default: the brand's one-word keywords. Checked here: 'coffee/beans' or 'pine brook' went into the timeline's
     # address as written, and read another path or nothing.
-    hashtags: Annotated[list[Annotated[str, AfterValidator(hashtag)]], AfterValidator(distinct_hashtags)] = []
+    hashtags: Annotated[list[Annotated[str, AfterValidator(hashtag)]], BeforeValidator(one_or_more),
+                        AfterValidator(distinct_hashtags)] = []
     max_pages: int = Field(default=5, ge=1)
     timeout: float = Field(default=30.0, gt=0)
 

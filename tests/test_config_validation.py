@@ -481,6 +481,18 @@ def test_mastodon_hashtags_that_are_one_tag_once_normalised_are_followed_once_by
     assert config.collectors[0].hashtags == followed and config.notes() == []
 
 
+def test_mastodon_hashtags_written_as_one_string_follow_that_tag(tmp_path):
+    from brandpulse.config import ConfigError, load_config
+    path = write_config(tmp_path / "c.yaml", MINIMAL + "collectors:\n  - type: mastodon\n    hashtags: '#coffee'\n")
+    two = write_config(tmp_path / "two.yaml", MINIMAL + "collectors:\n  - type: mastodon\n    hashtags: coffee, tea\n")
+
+    # Was: 'collectors.0.hashtags: Input should be a valid list'.
+    assert load_config(path).collectors[0].hashtags == ["coffee"]
+    with pytest.raises(ConfigError, match=r"collectors\.0\.hashtags\.0: 'coffee, tea' is not a Mastodon hashtag .*"
+                                          r"write each word as its own item \(\[coffee, tea\]\)"):
+        load_config(two)
+
+
 def test_a_mastodon_instance_written_as_a_page_of_the_server_is_refused_saying_its_address(tmp_path):
     from brandpulse.config import ConfigError, load_config
     path = write_config(tmp_path / "c.yaml", MINIMAL + "collectors:\n  - type: mastodon\n"
