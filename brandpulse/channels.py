@@ -65,11 +65,11 @@ def resolve_channels(config: Config, env: Mapping[str, str] = os.environ) -> lis
     return [_channel(settings, env) for settings in config.channels]
 
 
-def log_disabled(channels: list[Channel]) -> None:
-    """One line per disabled channel, at start-up."""
+def log_disabled(channels: list[Channel], level: int = logging.WARNING) -> None:
+    """One line per disabled channel, at start-up (at `level`)."""
     for channel in channels:
         if channel.disabled:
-            log.warning("channel %s disabled: %s", channel.name, channel.disabled)
+            log.log(level, "channel %s disabled: %s", channel.name, channel.disabled)
 
 
 def queue_chat(

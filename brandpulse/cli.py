@@ -96,7 +96,7 @@ def run(app: AppContext, once: bool, only: tuple[str, ...]) -> None:
     from brandpulse.store.lock import service_lock
 
     kinds = set(only or JOB_KINDS)
-    pipeline = app.pipeline
+    pipeline = app.service_pipeline()  # the one command that acts on what the config leaves disabled: it warns
     with domain_errors(), service_lock(app.db_path):
         if not once:
             from brandpulse.scheduler import serve

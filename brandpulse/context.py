@@ -74,10 +74,17 @@ class AppContext:
 
     @cached_property
     def pipeline(self) -> Pipeline:
-        """The stages wired to this config and database (imported on first use: `classify` needs none of it)."""
+        """The stages wired to this config and database (imported on first use: `classify` needs none of it), for a
+        command other than `run`: what the config leaves disabled or half set is logged at INFO (-v) only, so that
+        `status`, `ingest` or a digest in a script print no start-up warnings (`run` and `check` say them)."""
+        return self.service_pipeline(quiet=True)
+
+    def service_pipeline(self, quiet: bool = False) -> Pipeline:
+        """A new pipeline on this config and database, which logs what the config leaves disabled or half set as
+        warnings unless `quiet`."""
         from brandpulse.pipeline import Pipeline
 
-        return Pipeline(self.config, self.db_path)
+        return Pipeline(self.config, self.db_path, quiet=quiet)
 
 
 pass_app = click.make_pass_decorator(AppContext)

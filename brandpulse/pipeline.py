@@ -107,23 +107,14 @@ class Pipeline:
     """The stages wired to one configuration and one database; `clock` tells when a source's answer came (for the
     Retry-After it gives in seconds)."""
 
-    def __init__(self, config: Config, db_path: str | Path, clock: Callable[[], datetime] = _utcnow):
+    def __init__(self, config: Config, db_path: str | Path, clock: Callable[[], datetime] = _utcnow,
+                 quiet: bool = False):
         self.config = config
         self.db_path = db_path
         self.clock = clock
         self._disabled = factory.disabled_collectors(config)
-        for settings in config.collectors:
-            if settings.name in self._disabled:
-                log.warning("collector %s (%s) disabled: %s", settings.name, settings.type,
-                            self._disabled[settings.name])
-        # A language collected for no model, or read but never collected; an own account Twitter cannot skip; ...
-        for note in config.notes():
-            log.warning(note)
-        if unset := factory.smtp_login_unset(config):
-            log.error("email: the SMTP login is not set: %s; emails stay queued until both are set (or neither)",
-                      "; ".join(unset))
         self.channels = resolve_channels(config)
-        log_disabled(self.channels)
+        self._announce(quiet)
         self._router: Any = None
         self._queries = factory.brand_queries(config)
         self._matcher = BrandMatcher(self._queries)
@@ -138,6 +129,22 @@ class Pipeline:
         self._brands_synced = False
         # Set by the service on SIGTERM: a long classify pass stops after its batch instead of the whole backlog.
         self.stopping = threading.Event()
+
+    def _announce(self, quiet: bool) -> None:
+        """Log what the configuration leaves disabled or half set, once; `quiet` (a command other than the service's):
+        at INFO, shown with -v only, as nothing there acts on it and `brandpulse check` says it all."""
+        warning, error = (logging.INFO, logging.INFO) if quiet else (logging.WARNING, logging.ERROR)
+        for settings in self.config.collectors:
+            if settings.name in self._disabled:
+                log.log(warning, "collector %s (%s) disabled: %s", settings.name, settings.type,
+                        self._disabled[settings.name])
+        # A language collected for no model, or read but never collected; an own account Twitter cannot skip; ...
+        for note in self.config.notes():
+            log.log(warning, note)
+        if unset := factory.smtp_login_unset(self.config):
+            log.log(error, "email: the SMTP login is not set: %s; emails stay queued until both are set (or neither)",
+                    "; ".join(unset))
+        log_disabled(self.channels, warning)
 
     @property
     def enabled_collectors(self) -> list[Any]:

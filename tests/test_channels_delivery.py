@@ -151,8 +151,13 @@ def test_a_channel_whose_variable_is_unset_is_disabled_with_one_log_line_and_get
     result = invoke("--config", tmp_path / "config.yaml", "status", "--format", "json")
     status = json.loads(result.stdout)
 
-    disabled = [line.split(": ", 1)[1] for line in result.stderr.splitlines() if "disabled" in line]
+    ran = invoke("--config", tmp_path / "config.yaml", "run", "--once", "--only", "deliver")
+
+    disabled = [line.split(": ", 1)[1] for line in ran.stderr.splitlines() if "disabled" in line]
     assert disabled == ["channel support disabled: set BP_TEST_SUPPORT_URL in the environment to enable it"]
+    # The start-up log line is the service's (`run`): status says it in its report, not again on stderr.
+    assert "disabled" not in result.stderr
+    assert status["channels"][0]["disabled"] == "set BP_TEST_SUPPORT_URL in the environment to enable it"
     assert [row[0] for row in _outbox(pipeline.db_path)] == ["email"]
     text = invoke("--config", tmp_path / "config.yaml", "status").stdout
     assert ("Channel support (alerts, health; every brand): disabled: set BP_TEST_SUPPORT_URL in the environment to "

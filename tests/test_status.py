@@ -156,6 +156,34 @@ def test_status_names_collectors_disabled_for_missing_credentials(tmp_path, invo
     assert result.output.count("Collector tw is disabled") == 1
 
 
+# Collector, channel and SMTP login each left half set: what `run` warns of at start-up.
+HALF_SET = CONFIG.replace("interval: 10m}]", "interval: 10m}, {type: twitter, name: tw}]") + """
+channels: [{name: ops, url_env: BP_TEST_OPS_URL, kinds: [alerts]}]
+email: {smtp: {host: 127.0.0.1, port: 2525, username_env: BP_TEST_SMTP_USER, password_env: BP_TEST_SMTP_PASS}}
+"""
+STARTUP = ("collector tw (twitter) disabled", "channel ops disabled", "the SMTP login is not set")
+
+
+def test_only_run_warns_of_what_the_config_leaves_disabled_and_other_commands_say_it_with_v_only(
+        tmp_path, invoke, monkeypatch):
+    for name in ("TWITTER_BEARER_TOKEN", "BP_TEST_OPS_URL", "BP_TEST_SMTP_PASS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("BP_TEST_SMTP_USER", "dana")
+    config = write_config(tmp_path / "c.yaml", HALF_SET)
+    ran = invoke("--config", config, "run", "--once", "--only", "collect")
+    line = '{"source": "x", "id": "1", "text": "acme", "created_at": "2026-03-01T10:00:00Z"}\n'
+    quiet = [invoke("--config", config, "ingest", "-", "--no-classify", input=line),
+             invoke("--config", config, "status"), invoke("--config", config, "status", "--format", "json"),
+             invoke("--config", config, "alerts", "backtest", "--since", "2026-03-01")]
+    verbose = invoke("--config", config, "-v", "status")
+
+    assert all(warning in ran.stderr for warning in STARTUP)
+    # status, ingest, a backtest repeated each on stderr, where an analyst's script reads its errors.
+    assert [(result.exit_code, [w for w in STARTUP if w in result.stderr]) for result in quiet] == [(0, [])] * 4
+    assert [[" INFO " in line for line in verbose.stderr.splitlines() if w in line] for w in STARTUP] == [[True]] * 3
+    assert "Collector tw is disabled: set TWITTER_BEARER_TOKEN" in quiet[1].stdout  # status still shows it
+
+
 # A service whose classify job is killed (kill -9) in the middle of its work, after the store's first run.
 _KILLED_MID_JOB = """
 import sys
