@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 import click
 
@@ -38,10 +39,25 @@ def list_given_up(app: AppContext, zone: str | None, fmt: str) -> None:
         db = open_db(app.db_path, read_only=True)
         try:
             rows = store_outbox.given_up(db)
+            if not rows and fmt == "table":
+                click.echo(_nothing_given_up(store_outbox.channel_backlog(db), store_outbox.retrying(db)))
+                return
         finally:
             db.close()
     shown = rows if fmt in FOR_PROGRAMS else shown_in(rows, ("created_at",), zone)
     write_rows(shown, (*store_outbox.GIVEN_UP_COLUMNS, "kept"), fmt)
+
+
+def _nothing_given_up(backlog: dict[str, dict[str, int]], retrying: dict[str, dict[str, Any]]) -> str:
+    """What the table says when no message was given up (a bare header read as a listing cut short): how many are
+    queued, and how many of those wait for a retry after a failed attempt."""
+    queued = sum(channel["pending"] for channel in backlog.values())
+    if not queued:
+        return "No message given up, and none waits to be sent."
+    waiting = sum(channel["waiting"] for channel in retrying.values())
+    retried = (f", {waiting} of them waiting for a retry after a failed attempt (`brandpulse status` says why; "
+               "`brandpulse outbox retry --all` sends them at the next delivery)" if waiting else "")
+    return f"No message given up; {queued} message(s) queued to be sent{retried}."
 
 
 @outbox_group.command()
