@@ -150,12 +150,19 @@ _STATUS = "SELECT status, length(message) > 0 FROM outbox WHERE id = ?"
 _REQUEUE = """UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?
     WHERE id = ? AND status IN ('failed', 'pending')"""
 _WAITING_AFTER_FAILING = "SELECT id FROM outbox WHERE status = 'pending' AND last_error IS NOT NULL ORDER BY id"
+_UNTRIED = "SELECT 1 FROM outbox WHERE id = ? AND status = 'pending' AND last_error IS NULL"
 
 
 def given_up(db: Store) -> list[dict[str, Any]]:
     """The messages given up (a permanent refusal, or 60 failed attempts), oldest first, with `kept`: whether their
     body is still stored (retention empties it)."""
     return [dict(zip((*GIVEN_UP_COLUMNS, "kept"), row)) for row in db.execute(_GIVEN_UP).fetchall()]
+
+
+def untried(db: Store, ids: Sequence[int]) -> list[int]:
+    """Those of `ids` queued and not failed yet (never tried, or held behind their channel's failed message): there is
+    nothing to queue again, the next delivery sends them."""
+    return [item_id for item_id in dict.fromkeys(ids) if db.execute(_UNTRIED, [item_id]).fetchone()]
 
 
 def requeue(db: Store, ids: Sequence[int] | None, now: datetime) -> list[int]:

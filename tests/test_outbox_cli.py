@@ -38,3 +38,16 @@ def test_outbox_list_with_nothing_given_up_says_so_and_how_many_are_queued_and_r
     # Programs still get the format they asked for.
     assert json.loads(invoke(*queued, "outbox", "list", "--format", "json").stdout) == []
     assert invoke(*queued, "outbox", "list", "--format", "csv").stdout.startswith("id,kind,brand,")
+
+
+def test_outbox_retry_of_a_message_never_tried_says_it_is_already_queued_not_queued_again(tmp_path, invoke):
+    cli, (given_up, untried) = _store(tmp_path, failed=1, untried=1)
+
+    alone = invoke(*cli, "outbox", "retry", str(untried))
+    both = invoke(*cli, "outbox", "retry", str(untried), str(given_up))
+
+    # Was: '1 message(s) queued again: 2', as if it had failed and been given another chance.
+    assert alone.exit_code == 0 and alone.stdout.startswith(
+        f"1 message(s) already queued and not tried yet: {untried}, sent at the next delivery; the service's deliver")
+    assert both.stdout.startswith(f"1 message(s) queued again: {given_up}; 1 message(s) already queued and not tried "
+                                  f"yet: {untried}, sent at the next delivery;")

@@ -73,11 +73,23 @@ def retry(app: AppContext, ids: tuple[int, ...], every: bool) -> None:
     with domain_errors():
         db = open_db(app.db_path)
         try:
+            untried = store_outbox.untried(db, ids)
             queued = store_outbox.requeue(db, None if every else list(ids), _now())
         finally:
             db.close()
     if not queued:
         click.echo("0 message(s) queued again")
         return
-    click.echo(f"{len(queued)} message(s) queued again: {', '.join(map(str, queued))}; the service's deliver job "
-               "sends them (without a service, `brandpulse run --once --only deliver` sends them now)")
+    click.echo(_requeued_text(queued, untried))
+
+
+def _requeued_text(queued: list[int], untried: list[int]) -> str:
+    """Which messages were queued again and which were queued already, never tried (it said 'queued again' of those
+    too, as if they had failed), and who sends them."""
+    again = [item_id for item_id in queued if item_id not in untried]
+    said = [f"{len(again)} message(s) queued again: {', '.join(map(str, again))}"] if again else []
+    if untried:
+        said.append(f"{len(untried)} message(s) already queued and not tried yet: {', '.join(map(str, untried))}, "
+                    "sent at the next delivery")
+    return "; ".join(said) + ("; the service's deliver job sends them (without a service, `brandpulse run --once "
+                              "--only deliver` sends them now)")
