@@ -221,6 +221,14 @@ PlayLanguage = Annotated[CollectorLanguage, AfterValidator(_play_language)]
 Country = Annotated[str, AfterValidator(country_code)]
 
 
+def _twitter_query(value: str) -> str:
+    # The collector took a blank query for none and searched with the one built from the keywords, saying nothing.
+    if not value.strip():
+        raise ValueError("is empty: write the search to run for this brand (as '(acme OR @acme) -is:retweet'), or "
+                         "remove the entry to search with the query built from the brand's keywords and exclusions")
+    return value
+
+
 class TwitterCollectorConfig(Strict):
     """Twitter/X recent search; the bearer token comes from TWITTER_BEARER_TOKEN."""
 
@@ -229,7 +237,9 @@ class TwitterCollectorConfig(Strict):
     interval: Duration = timedelta(minutes=15)
     lang: CollectorLanguage | None = "en"  # the search's lang: operator; null for every language
     include_retweets: bool = False
-    queries: dict[str, str] = {}  # brand name -> boolean query replacing the one built from its keywords
+    # brand name -> boolean query replacing the one built from its keywords; `Acme:` alone (YAML's null) is empty too
+    queries: dict[str, Annotated[str, BeforeValidator(lambda v: "" if v is None else v),
+                                 AfterValidator(_twitter_query)]] = {}
     page_size: int = Field(default=100, ge=10, le=100)
     max_pages: int = Field(default=10, ge=1)
     max_wait: Duration = timedelta(minutes=15)  # longest wait for a rate-limit reset before stopping the run

@@ -130,6 +130,19 @@ def _twitter(lang: str = "", models: str = "", queries: str = "") -> str:
             + (f"    queries: {queries}\n" if queries else "") + (f"sentiment:\n  models: {models}\n" if models else ""))
 
 
+@pytest.mark.parametrize("query", ['""', "'  '", ""])
+def test_an_empty_twitter_query_is_refused_naming_its_key_and_what_to_write(tmp_path, invoke, query):
+    path = write_config(tmp_path / "c.yaml", _twitter(queries=f"{{Acme: {query}}}"))
+
+    result = invoke("--config", path, "check")
+
+    # Was: loaded, and the collector searched with the query built from Acme's keywords without a word.
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert ("collectors.0.queries.Acme: is empty: write the search to run for this brand (as '(acme OR @acme) "
+            "-is:retweet'), or remove the entry to search with the query built from the brand's keywords and "
+            "exclusions") in result.output
+
+
 def test_language_notes_name_languages_read_but_not_collected_and_collected_but_not_read(tmp_path, invoke):
     from brandpulse.config import load_config
 
