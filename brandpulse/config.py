@@ -24,6 +24,7 @@ from brandpulse.sentiment.classifier import BUNDLED
 from brandpulse.sentiment.language import ISO_639_1, WITHDRAWN_CODES, language_tag
 from brandpulse.sentiment.router import OTHER_LANGUAGES
 from brandpulse.store.backend import has_password
+from brandpulse.store.folding import name_key
 from brandpulse.timeparse import parse_duration
 
 DEFAULT_CONFIG = "config.yaml"
@@ -716,11 +717,11 @@ class Config(Strict):
     def _unique_names(cls, items: list[Any], info: Any) -> list[Any]:
         names, how = [item.name for item in items], ""
         if info.field_name == "brands":
-            # Brands are one ignoring case (an import's 'acme' is stored as Acme, `--brand acme` reads Acme):
-            # Acme and ACME side by side would split one brand's mentions by whichever the store met last.
-            keys = [name.casefold() for name in names]
-            names = [" and ".join(sorted({n for n in names if n.casefold() == key})) for key in keys]
-            how = " ignoring case"
+            # Brands are one ignoring case and width (an import's 'acme' or 'ＡＣＭＥ' is stored as Acme, `--brand acme`
+            # reads Acme): Acme and ACME side by side would split one brand's mentions by whichever the store met last.
+            keys = [name_key(name) for name in names]
+            names = [" and ".join(sorted({n for n in names if name_key(n) == key})) for key in keys]
+            how = " ignoring case and width"
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
             raise ValueError(f"{info.field_name} names must be unique{how}; repeated: {', '.join(repeated)}")
@@ -731,11 +732,11 @@ class Config(Strict):
         # A source is one ignoring case (ingest and replay store 'Trustpilot' as a feed configured 'trustpilot' writes
         # it): two spellings side by side would leave which one the store gets to whichever collector is listed last.
         names = [*BUILT_IN_SOURCES, *(item.source for item in self.collectors if isinstance(item, FeedCollectorConfig))]
-        clashes = sorted({" and ".join(sorted({n for n in names if n.casefold() == name.casefold()})) for name in names
-                          if any(other.casefold() == name.casefold() and other != name for other in names)})
+        clashes = sorted({" and ".join(sorted({n for n in names if name_key(n) == name_key(name)})) for name in names
+                          if any(name_key(other) == name_key(name) and other != name for other in names)})
         if clashes:
             raise ValueError(f"feed sources must differ from each other and from the built-in sources "
-                             f"({', '.join(BUILT_IN_SOURCES)}) in more than case; spelled two ways: "
+                             f"({', '.join(BUILT_IN_SOURCES)}) in more than case and width; spelled two ways: "
                              f"{', '.join(clashes)}")
         return self
 

@@ -33,6 +33,7 @@ from brandpulse.collectors.base import BrandQuery, Collector
 from brandpulse.collectors.replay import ReplayCollector
 from brandpulse.logging_setup import add_secrets
 from brandpulse.sentiment.nps import NpsPolicy
+from brandpulse.store.folding import name_key
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +51,9 @@ CREDENTIALS = {
 
 
 def collector_sources(config: Config) -> dict[str, str]:
-    """Each source the configured collectors may write, by its casefold: the built-in ones' and each feed's."""
+    """Each source the configured collectors may write, by its `name_key`: the built-in ones' and each feed's."""
     feeds = [settings.source for settings in config.collectors if settings.type == "feed"]
-    return {name.casefold(): name for name in (*BUILT_IN_SOURCES, *feeds)}
+    return {name_key(name): name for name in (*BUILT_IN_SOURCES, *feeds)}
 
 
 def credential(env: Mapping[str, str], name: str) -> str | None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from brandpulse.store import brands as store_brands
+from brandpulse.store.folding import name_key, nfkc
 from brandpulse.store import bulk as store_bulk
 from brandpulse.store import jobs as store_jobs
 from brandpulse.store import mentions as store_mentions
@@ -78,8 +79,14 @@ class CollectReport:
 
 
 def _spelled(mention: Mention, source_of: dict[str, str]) -> Mention:
-    """`mention` with its source as the store writes it (`source_of`, by casefold), else in lower case."""
-    return replace(mention, source=source_of.get(mention.source.casefold(), mention.source.lower()))
+    """`mention` with its source as the store writes it (`source_of`, by `name_key`), else in lower case (NFKC)."""
+    return replace(mention, source=_source_as_stored(mention.source, source_of))
+
+
+def _source_as_stored(source: str, source_of: dict[str, str]) -> str:
+    """`source` as the store writes it: its spelling in `source_of` by `name_key`, the key the queries compare by
+    ('ＴＷＩＴＴＥＲ' is twitter), else in lower case and NFKC, as an input method's full-width name is the name."""
+    return source_of.get(name_key(source), nfkc(source).lower())
 
 
 def _record_failure(db: Any, report: CollectReport, state_name: str, error: str, now: datetime) -> None:
@@ -119,9 +126,10 @@ class Pipeline:
         self._queries = factory.brand_queries(config)
         self._matcher = BrandMatcher(self._queries)
         self._targets = BrandTargets(BrandTerms(q.brand, q.keywords, q.exclusions) for q in self._queries)
-        # An imported line's brand as configured when it is one ignoring case ("acme" is Acme): stored as written, it
-        # was left out of Acme's digest, alerts and stats while `query --brand Acme` listed it.
-        self._configured = {b.name.casefold(): b.name for b in config.brands}
+        # An imported line's brand as configured when it is one ignoring case and width ("acme" and "ＡＣＭＥ" are
+        # Acme), by the key `--brand` reads: stored as written, it was left out of Acme's digest, alerts and stats while
+        # `query --brand Acme` listed it.
+        self._configured = {name_key(b.name): b.name for b in config.brands}
         # Likewise a line's source as a collector writes it ('Twitter' is twitter): kept as written, one post imported
         # as 'Twitter' and 'twitter' was stored twice, and `query --source twitter` missed one of them.
         self._sources = factory.collector_sources(config)
@@ -251,7 +259,7 @@ class Pipeline:
     def _collect_brand(self, db: Any, report: CollectReport, collector: Any, query: Any, now: datetime,
                        source_of: dict[str, str]) -> bool:
         """Collect one brand and save what was read; True when the source asked to wait (the collector is deferred).
-        Each source is stored as ingest stores it (`source_of`, by casefold), so that a replayed 'Trustpilot' post
+        Each source is stored as ingest stores it (`source_of`, by `name_key`), so that a replayed 'Trustpilot' post
         is the one a feed configured 'trustpilot' read, not a second copy."""
         state_name = f"{collector.name}:{query.brand}"
         try:
@@ -297,12 +305,12 @@ class Pipeline:
                     if isinstance(item, LineError):
                         report.errors.append(item)
                         continue
-                    item = replace(item, source=source_of.get(item.source.casefold(), item.source.lower()))
+                    item = replace(item, source=_source_as_stored(item.source, source_of))
                     report.escaped += not unescape_html and has_references(item.text)
                     if item.label is not None and not language_tag(item.lang):  # never classified here: detect it
                         item = replace(item, lang=self.router().detector.detect(item.text))
                     if item.brand is not None:
-                        writer.add(replace(item, brand=self._configured.get(item.brand.casefold(), item.brand)))
+                        writer.add(replace(item, brand=self._configured.get(name_key(item.brand), item.brand)))
                         continue
                     # A post naming several brands is stored for each, as their collectors store it.
                     brands = self._matcher.brands_for(item.text)
@@ -313,11 +321,11 @@ class Pipeline:
         return report
 
     def _source_spellings(self, stored: list[str]) -> dict[str, str]:
-        """How ingest writes each source, by its casefold: as a collector writes it, else as the store already holds
-        it (lower-case first), so that a file imported again before sources were folded finds its posts stored."""
+        """How ingest writes each source, by its `name_key`: as a collector writes it, else as the store already holds
+        it (lower-case NFKC first), so that a file imported again before sources were folded finds its posts stored."""
         spellings: dict[str, str] = {}
-        for name in sorted(stored, key=lambda name: name != name.lower()):
-            spellings.setdefault(name.casefold(), name)
+        for name in sorted(stored, key=lambda name: (name != nfkc(name), name != name.lower())):
+            spellings.setdefault(name_key(name), name)
         return spellings | self._sources
 
     def classify(self, now: datetime) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from brandpulse.store.backend import Store
+from brandpulse.store.folding import name_key
 from brandpulse.store.queries import stored_sources
 from brandpulse.store.spellings import merge_spellings
 
@@ -14,13 +15,13 @@ from brandpulse.store.spellings import merge_spellings
 
 
 def fold_sources(db: Store, spelled: Mapping[str, str]) -> int:
-    """Store every mention under its source's spelling, `spelled` (by the source's casefold; a source not in it
+    """Store every mention under its source's spelling, `spelled` (by the source's `name_key`; a source not in it
     stays as stored), one copy per post and brand; how many were moved or merged. Call in a transaction; a no-op once
     done, so a grouping by source counts 'Twitter' and 'twitter' as one."""
     stored = stored_sources(db)
     folded = 0
-    for name in sorted(set(spelled.get(source.casefold(), source) for source in stored)):
-        others = [source for source in stored if source != name and spelled.get(source.casefold()) == name]
+    for name in sorted(set(spelled.get(name_key(source), source) for source in stored)):
+        others = [source for source in stored if source != name and spelled.get(name_key(source)) == name]
         folded += merge_spellings(db, "source", name, others) if others else 0
     return folded
 
@@ -31,12 +32,12 @@ _RENAME_ALERTS = "UPDATE alerts SET source = :spelled WHERE source = :source"
 
 
 def fold_alert_sources(db: Store, spelled: Mapping[str, str]) -> int:
-    """Store every alert under its source's spelling, `spelled` (by the source's casefold; one not in it stays as
+    """Store every alert under its source's spelling, `spelled` (by the source's `name_key`; one not in it stays as
     stored), as `fold_sources` stores the mentions; how many alerts were renamed. Call in a transaction; a no-op once
     done, so that a health alert's cooldown (alerts.last_health_ends) and `alerts list` read 'Twitter' as 'twitter'."""
     renamed = 0
     for (source,) in db.execute(_ALERT_SOURCES).fetchall():
-        name = spelled.get(source.casefold(), source)
+        name = spelled.get(name_key(source), source)
         if name != source:  # each alert stays a row of its own: no two are copies of one, as two mentions may be
             renamed += max(db.execute(_RENAME_ALERTS, {"spelled": name, "source": source}).rowcount, 0)
     return renamed

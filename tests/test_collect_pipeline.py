@@ -524,7 +524,7 @@ def test_a_feeds_post_replayed_or_imported_in_another_case_of_its_source_is_stor
 
 
 def test_feed_sources_spelled_two_ways_are_refused_at_start_up(tmp_path):
-    two_ways = r"in more than case; spelled two ways: Trustpilot and trustpilot, Twitter and twitter"
+    two_ways = r"in more than case and width; spelled two ways: Trustpilot and trustpilot, Twitter and twitter"
     with pytest.raises(ConfigError, match=two_ways):
         config_with(tmp_path, """
   - {type: feed, name: a, url: "https://a.example/rss", source: Trustpilot}

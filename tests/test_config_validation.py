@@ -91,7 +91,7 @@ def test_repeated_brand_names_are_refused(tmp_path, invoke):
     result = invoke("--config", path, "run", "--once")
 
     assert result.exit_code == 2
-    assert "brands names must be unique ignoring case; repeated: Acme" in result.output
+    assert "brands names must be unique ignoring case and width; repeated: Acme" in result.output
 
 
 def test_brand_names_differing_only_in_case_are_refused(tmp_path, invoke):
@@ -100,8 +100,18 @@ def test_brand_names_differing_only_in_case_are_refused(tmp_path, invoke):
     result = invoke("--config", path, "status")
 
     assert result.exit_code == 2
-    assert "brands names must be unique ignoring case; repeated: ACME and Acme" in result.output
+    assert "brands names must be unique ignoring case and width; repeated: ACME and Acme" in result.output
     assert not (tmp_path / "brandpulse.db").exists()
+
+
+def test_brand_names_differing_only_in_width_are_refused(tmp_path, invoke):
+    # An import's 'ＡＣＭＥ' is either: one would take the other's mentions by whichever the store met last.
+    path = write_config(tmp_path / "c.yaml", MINIMAL + "  - name: ＡＣＭＥ\n    keywords: [acme2]\n")
+
+    result = invoke("--config", path, "status")
+
+    assert result.exit_code == 2
+    assert "brands names must be unique ignoring case and width; repeated: Acme and ＡＣＭＥ" in result.output
 
 
 def test_a_silence_window_that_splits_an_alert_bucket_is_refused(tmp_path, invoke):

@@ -219,3 +219,21 @@ def test_ingest_keeps_the_spelling_a_store_already_holds_for_a_source_no_collect
     assert "1 new, 1 duplicate" in result.output
     stored = sqlite3.connect(demo_dir / "brandpulse.db").execute("SELECT external_id, source FROM mentions")
     assert sorted(stored) == [("1", "Forum"), ("2", "Forum")]
+
+
+def test_a_brand_and_a_source_typed_in_full_width_are_stored_as_configured_on_both_backends(
+        demo_dir, invoke, store_target):
+    # An input method's full-width 'ＰＩＮＥＢＲＯＯＫ ＣＯＦＦＥＥ' and 'ＴＷＩＴＴＥＲ': the names `--brand` and `--source` read.
+    source = _write(demo_dir / "in.jsonl", [
+        _line(**{**GOOD, "brand": "pinebrook coffee", "source": "twitter"}),
+        _line(**{**GOOD, "brand": "ＰＩＮＥＢＲＯＯＫ ＣＯＦＦＥＥ", "source": "ＴＷＩＴＴＥＲ"}),
+        _line(**{**GOOD, "id": "2", "brand": "Ｐｉｎｅｂｒｏｏｋ Ｃｏｆｆｅｅ", "source": "Ｆｏｒｕｍ"})])
+
+    result = invoke("--db", store_target, "ingest", source, "--no-classify")
+
+    # Was: '3 new', the full-width copies under 'ＰＩＮＥＢＲＯＯＫ ＣＯＦＦＥＥ' and 'ｔｗｉｔｔｅｒ', out of the brand's digest.
+    assert "2 new, 1 duplicate" in result.output, result.output
+    db = open_db(store_target)
+    stored = db.execute("SELECT external_id, source, brand FROM mentions ORDER BY external_id").fetchall()
+    db.close()
+    assert [tuple(row) for row in stored] == [("1", "twitter", "Pinebrook Coffee"), ("2", "forum", "Pinebrook Coffee")]

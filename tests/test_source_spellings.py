@@ -116,3 +116,18 @@ def test_the_first_run_folds_the_alerts_sources_too(demo_dir, invoke):
 
     assert listed.exit_code == 0, listed.output
     assert sorted({row["source"] for row in json.loads(listed.stdout)}) == ["forum", "gone", "twitter"]
+
+
+def test_mentions_and_alerts_under_a_full_width_spelling_fold_into_the_collectors_on_both_backends(store_target):
+    db = _store_with_spellings(store_target)
+    store_mentions.save_mentions(db, [_post("t5", "ｔｗｉｔｔｅｒ"), _post("t1", "ＴＷＩＴＴＥＲ")], NOW, category_of=category_of)
+    record_alert(db, _alert("health", "ＴＷＩＴＴＥＲ", 1), NOW)
+
+    fold_sources(db, SPELLED)
+    fold_alert_sources(db, SPELLED)
+
+    # Was: 'ｔｗｉｔｔｅｒ' and 'ＴＷＩＴＴＥＲ' kept (folded by casefold alone), which `--source twitter` reads as twitter.
+    sources = db.execute("SELECT DISTINCT source FROM mentions UNION SELECT source FROM alerts").fetchall()
+    assert sorted(source for (source,) in sources) == ["Blog", "forum", "twitter"]
+    assert db.execute("SELECT count(*) FROM mentions WHERE external_id = 't1'").fetchone()[0] == 1
+    db.close()
