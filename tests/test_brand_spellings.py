@@ -1,10 +1,13 @@
 from datetime import datetime, timedelta, timezone
 
+from brandpulse.alerts.base import Alert
 from brandpulse.collectors.base import BrandQuery
 from brandpulse.store import alerts as store_alerts
 from brandpulse.store import mentions as store_mentions
 from brandpulse.store import open_db
-from brandpulse.store.brands import sync_brands
+from brandpulse.store.alerts import record_alert
+from brandpulse.store.brands import fold_alert_brands, sync_brands
+from brandpulse.store.triage import active_silence, add_silence, list_alerts
 from tests.store_seed import category_of, mention
 
 NOW = datetime(2026, 3, 6, 15, tzinfo=timezone.utc)
@@ -42,4 +45,27 @@ def test_mentions_under_another_capitalisation_fold_into_the_configured_brand_on
     assert sum(b.detractors for b in store_alerts.bucket_counts(
         db, "Acme", NOW - timedelta(hours=1), NOW, timedelta(hours=1))) == 3
     assert sync_brands(db, [BrandQuery("Acme", ("acme",))], NOW) == 0
+    db.close()
+
+
+def _spike(brand, hours_ago):
+    end = NOW - timedelta(hours=hours_ago)
+    return Alert(kind="spike", brand=brand, window_start=end - timedelta(hours=1), window_end=end, observed=9,
+                 expected=2, threshold=3, score=4.5, reason="detractor spike")
+
+
+def test_alerts_and_silences_under_another_spelling_fold_into_the_configured_brand_on_both_backends(store_target):
+    db = _store_with_spellings(store_target)
+    for brand, hours_ago in [("acme", 5), ("ＡＣＭＥ", 4), ("Acme", 3), ("Zeta", 2)]:  # Zeta: not configured, stays
+        record_alert(db, _spike(brand, hours_ago), NOW)
+    add_silence(db, "acme", "sam", NOW + timedelta(hours=2), None, NOW - timedelta(hours=1))
+
+    sync_brands(db, [BrandQuery("Acme", ("acme",)), BrandQuery("Bolt", ("bolt",))], NOW)
+
+    # Was: 'acme' and 'ＡＣＭＥ' kept, so `alerts list --brand Acme` showed one alert of three, and the silence, set
+    # before the upgrade, muted no alert of Acme.
+    assert [a["brand"] for a in list_alerts(db, brand="Acme")] == ["Acme", "Acme", "Acme"]
+    assert sorted(brand for (brand,) in db.execute("SELECT DISTINCT brand FROM alerts").fetchall()) == ["Acme", "Zeta"]
+    assert active_silence(db, "Acme", NOW) is not None
+    assert fold_alert_brands(db, ["Acme", "Bolt"]) == 0
     db.close()
