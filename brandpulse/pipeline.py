@@ -27,6 +27,7 @@ from brandpulse.store import mentions as store_mentions
 from brandpulse.store import queries as store_queries
 from brandpulse.store import recategorize as store_recategorize
 from brandpulse.store import rescore as store_rescore
+from brandpulse.store import retention as store_retention
 from brandpulse.store import sources as store_sources
 from brandpulse.store import state as store_state
 from brandpulse.store import stats as store_stats
@@ -440,6 +441,20 @@ class Pipeline:
                 self._record_waiting(db, upto, waiting)
         return waiting
 
+    def prune(self, db: Any, before: datetime) -> int:
+        """Delete the mentions published before `before` through `db` (retention; returns how many), and record the
+        copies still waiting for rescore (`waiting_per_brand`) when a count was recorded: adjusted by the posts of
+        those deleted, so that `status` reads it, exact, instead of reading every copy again."""
+        upto = store_rescore.shared_upto(db)
+        known = store_rescore.counted_shared(db, upto, self._terms_key) if upto else None
+        if known is not None:
+            stored, left = store_rescore.shared_readings_pruned(db, before, upto)
+            known += len(self._apart(left)) - len(self._apart(stored))
+        deleted = store_retention.prune_mentions(db, before)
+        if upto and known is not None:  # not recorded when the deletion stops part-way: then counted again
+            self._record_waiting(db, upto, known)
+        return deleted
+
     def _record_waiting(self, db: Any, upto: int, waiting: int) -> None:
         with transaction(db):
             if waiting:
@@ -455,9 +470,13 @@ class Pipeline:
 
     def _shared_to_read(self, db: Any, since: datetime | None,
                         upto: int | None = None) -> list[store_mentions.PendingMention]:
+        return self._apart(store_rescore.shared_readings(db, since, upto))
+
+    def _apart(self, shared: list[store_rescore.SharedReading]) -> list[store_mentions.PendingMention]:
+        """The copies of `shared` that their brands' clauses read otherwise than the post's one reading."""
         readings: dict[str, dict[str, BrandText]] = {}  # a post's copies come together: its clauses are found once
-        return [shared.mention for shared in store_rescore.shared_readings(db, since, upto)
-                if self._targets.reads_apart(shared.mention.text, shared.mention.brand, shared.others, readings)]
+        return [copy.mention for copy in shared
+                if self._targets.reads_apart(copy.mention.text, copy.mention.brand, copy.others, readings)]
 
     def _read_per_brand(self, db: Any, since: datetime | None, progress: Callable[[int], object],
                         left: LeftUnclassified) -> int:

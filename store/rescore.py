@@ -130,6 +130,33 @@ def shared_readings(db: Store, since: datetime | None = None, upto: int | None =
     return [SharedReading(mention, frozenset(others)) for mention, others in found.values()]
 
 
+# The pairs `_SHARED` finds (copies up to `:upto`) in the posts of which a copy was published before `:before`, each
+# with whether its copy and its other copy are so: what `prune_mentions` deletes of them.
+_SHARED_OF_PRUNED = """WITH pruned (source, external_id) AS (
+        SELECT DISTINCT source, external_id FROM mentions WHERE created_at < :before)
+    SELECT c.id, c.text, c.rating, c.lang, c.brand, s.brand, c.created_at < :before, s.created_at < :before
+    FROM pruned p JOIN mentions c ON c.source = p.source AND c.external_id = p.external_id
+        JOIN mentions s ON s.source = c.source AND s.external_id = c.external_id AND s.text = c.text AND s.id <> c.id
+    WHERE c.provenance = 'model' AND s.provenance = 'model' AND c.p_negative = s.p_negative
+        AND c.p_neutral = s.p_neutral AND c.p_positive = s.p_positive AND c.id <= :upto
+    ORDER BY c.id"""
+
+
+def shared_readings_pruned(db: Store, before: datetime, upto: int) -> tuple[list[SharedReading], list[SharedReading]]:
+    """The `shared_readings` up to `upto` of the posts of which a copy was published before `before`: as stored, and
+    as they are once `prune_mentions` has deleted those copies (the copies of other posts are left as they are)."""
+    stored: dict[int, tuple[PendingMention, set[str | None]]] = {}
+    left: dict[int, tuple[PendingMention, set[str | None]]] = {}
+    for id_, text, rating, lang, brand, other, gone, other_gone in db.execute(
+            _SHARED_OF_PRUNED, {"before": to_db(before), "upto": upto}).fetchall():
+        mention = PendingMention(id_, text, rating, lang, brand)
+        stored.setdefault(id_, (mention, set()))[1].add(other)
+        if not gone and not other_gone:
+            left.setdefault(id_, (mention, set()))[1].add(other)
+    return ([SharedReading(mention, frozenset(others)) for mention, others in stored.values()],
+            [SharedReading(mention, frozenset(others)) for mention, others in left.values()])
+
+
 def shared_upto(db: Store) -> int | None:
     """The highest id a copy holding its post's one reading for every brand may have (0: none), None if not known."""
     value = get_value(db, SHARED_UPTO_KEY)
@@ -150,8 +177,8 @@ def clear_shared_upto(db: Store) -> None:
 # How many of those copies a writer last counted (reading each post's clauses per brand takes seconds on 200,000
 # mentions, which `status` paid on every call), with what the count read: the copies up to `upto`, `rows` of them
 # stored, the configured brands' `terms`. Those copies are never read again but by rescore, which counts them anew
-# (a copy stored since is read for its own brand); a deletion (retention) changes `rows`, another brand
-# configuration `terms`, and the count is then made again where asked for.
+# (a copy stored since is read for its own brand); a deletion changes `rows`, another brand configuration `terms`,
+# and the count is then made again where asked for. `prune` records the count it leaves (`shared_readings_pruned`).
 SHARED_COUNT_KEY = "sentiment.shared_readings_count"
 _ROWS_UPTO = "SELECT count(*) FROM mentions WHERE id <= ?"
 _FORGET = "DELETE FROM state WHERE key = ?"

@@ -151,3 +151,28 @@ def test_a_recorded_count_follows_the_copies_deleted_since_on_both_backends(tmp_
 
     assert shared["copies"] == 2  # FINE's two; LEFT's Bolt copy shares its reading with no copy any more
     store.close()
+
+
+def test_prune_records_the_count_it_leaves_so_status_reads_it_exact_on_both_backends(tmp_path, invoke, store_target):
+    from brandpulse.config import load_config
+    from brandpulse.pipeline import Pipeline
+    from brandpulse.store.rescore import counted_shared
+
+    config, store = _ingest(tmp_path, invoke, [LEFT, FINE, BOTH, *SINGLE], db=store_target)
+    _as_an_older_release_left_it(store)
+    assert invoke("--config", config, "--db", store_target, "run", "--once").exit_code == 0  # records 4
+    with transaction(store):  # published long ago: LEFT's Acme copy (its Bolt copy stays, alone) and a single post
+        store.execute("UPDATE mentions SET created_at = '2000-01-01T00:00:00Z' WHERE (brand = 'Acme' AND text = ?) "
+                      "OR text = ?", [LEFT, SINGLE[0]])
+
+    pruned = invoke("--config", config, "--db", store_target, "prune", "--older-than", "3650d")
+    _, shared = _status(invoke, config, store_target)
+
+    assert pruned.exit_code == 0 and pruned.output.startswith("2 mention(s)"), pruned.output
+    pipeline = Pipeline(load_config(config), store_target)
+    # Was: no count holding after the deletion, so each status read every copy's clauses again till the next start.
+    assert counted_shared(store, shared_upto(store), pipeline._terms_key) == shared["copies"] == 2
+    assert pipeline.count_per_brand(None) == 2  # counted from scratch: FINE's two
+    if store_target == tmp_path / "contract.db":
+        assert _counted_by(config, store_target) == (2, False)
+    store.close()

@@ -102,7 +102,8 @@ def prune(app: AppContext, age: timedelta, dry_run: bool) -> None:
                 click.echo(f"{count_older(db, before)} mention(s) published before {to_db(before)} would be deleted; "
                            f"the bodies of {count_message_bodies(db, before)} message(s) sent before then emptied")
                 return
-            deleted = prune_mentions(db, before)
+            # Through the pipeline when there are brands: it keeps the count of copies waiting for rescore right.
+            deleted = app.pipeline.prune(db, before) if app.optional_config else prune_mentions(db, before)
             emptied = prune_message_bodies(db, before)
         finally:
             db.close()
