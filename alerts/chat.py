@@ -15,6 +15,7 @@ from brandpulse.alerts.emails import (
     ANSWERED_HOW, acknowledge_line, clocks, complaint_note, on_clock, signed, storm_start,
     to_answer_line, unscored_count_text, unscored_listing, unscored_query, web_link, window_query,
 )
+from brandpulse.alerts.evidence import themes_by_count
 from brandpulse.alerts.health import shown_reason
 from brandpulse.alerts.shown import cut, excerpt
 from brandpulse.alerts.unscored import is_unscored
@@ -51,7 +52,8 @@ def defuse(text: str, limit: int = MENTION_CHARS) -> str:
 
 
 def _themes(details: Mapping[str, Any]) -> str | None:
-    themes = [t for t in details.get("themes") or [] if isinstance(t, Mapping) and t.get("term")]
+    # By count, as the email's About line and the digest list them (`themes_by_count`).
+    themes = themes_by_count(t for t in details.get("themes") or [] if isinstance(t, Mapping) and t.get("term"))
     if not themes:
         return None
     shown = [f"{defuse(str(t['term']), 40)} ({t.get('count', '?')}, {t.get('baseline_count', 0)} in the baseline)"

@@ -12,6 +12,7 @@ from typing import Any
 
 from brandpulse.alerts.background import bundled_background, in_background_language
 from brandpulse.alerts.complaints_first import complaint_figures, flagged, is_complaint
+from brandpulse.alerts.evidence import themes_by_count
 from brandpulse.alerts.neardup import largest_groups
 from brandpulse.alerts.themes import themes
 
@@ -166,7 +167,7 @@ def brand_digest(
                    [in_background_language(m.get("lang")) for m in negative])
     return BrandDigest(
         brand=brand, day=day, counts=counts, trend=[*trend, (day, counts)][-TREND_DAYS:],
-        themes=[t.as_dict() for t in sorted(found, key=lambda t: -t.count)],  # stable: by score on a tie
+        themes=themes_by_count(t.as_dict() for t in found),
         top_positive=top_grouped(mentions, "promoter", top),
         top_negative=flagged(top_grouped(mentions, "detractor", top, complaint_threshold), complaint_threshold),
         sources=by_source(mentions), alerts=[alert_summary(a) for a in alerts],
@@ -186,7 +187,7 @@ def alert_summary(alert: Mapping[str, Any]) -> dict[str, Any]:
     details = alert.get("details") or {}
     return {"kind": alert["kind"], "source": alert["source"], "window_start": alert["window_start"],
             "window_end": alert["window_end"], "observed": alert["observed"], "expected": alert["expected"],
-            "reason": alert["reason"], "themes": details.get("themes", []),
+            "reason": alert["reason"], "themes": themes_by_count(details.get("themes") or []),
             # What a failing collector's reason is rebuilt from, on the digest zone's wall clock (stored: UTC).
             "health": {k: details[k] for k in ("check", "last_success", "last_error") if k in details}}
 

@@ -15,6 +15,7 @@ import jinja2
 
 from brandpulse.alerts.base import Alert, ambiguous
 from brandpulse.alerts.digest import AVERAGE_DAYS, round_half_away
+from brandpulse.alerts.evidence import themes_by_count
 from brandpulse.alerts.health import shown_reason
 from brandpulse.alerts.shown import excerpt
 from brandpulse.alerts.unscored import NO_LANGUAGE, is_unscored, language_name
@@ -151,14 +152,16 @@ def header_safe(value: str) -> str:
 
 def alert_subject(alert: Alert) -> str:
     """Built from the configured brand or source name, counts and the top theme (letters, apostrophes and spaces
-    only, by construction), never from raw mention text."""
+    only, by construction), never from raw mention text. The top theme is the first of the body's About line: the
+    most frequent of the themes standing out most (`themes_by_count`), not the first of their ranking by score, which
+    the line listed below more frequent ones."""
     if alert.kind == "health":
         return header_safe(f"[brandpulse] Collector health: {alert.source}")
     update = " (update: growing)" if alert.details.get("update") else ""
     if is_unscored(alert):
         return header_safe(f"[brandpulse] Mentions no model scores{update}: {alert.brand}, "
                            f"{unscored_count_text(alert)} (usually {alert.expected:.1f})")
-    themes = alert.details.get("themes") or []
+    themes = themes_by_count(alert.details.get("themes") or [])
     about = f': "{themes[0]["term"]}"' if themes else ""
     return header_safe(
         f"[brandpulse] Negative spike{update}: {alert.brand}, {alert.observed:g} detractor mentions "
@@ -345,7 +348,8 @@ def alert_email(
     unscored = is_unscored(alert)
     context = {"alert": alert, "mentions": top_mentions, "chart_cid": cid, "guards": alert.details.get("guards", {}),
                "acknowledge": acknowledge_line(alert_id) if alert_id is not None else None,
-               "themes": alert.details.get("themes", []), "themes_change": alert.details.get("themes_change"),
+               "themes": themes_by_count(alert.details.get("themes") or []),
+               "themes_change": alert.details.get("themes_change"),
                "window_query": (unscored_listing(alert, zone) if unscored else window_query(alert, zone))
                if alert.kind == "spike" else None,
                "answered_how": ANSWERED_HOW,

@@ -15,20 +15,34 @@ TOP_THEMES = 5
 # Groups of posts to answer an alert lists (its email; the chat message shows its first few): support works from the
 # email, and 5 left 6 of 18 posts of the demo's storm out of it. The rest is counted (`unlisted`), with its command.
 TOP_GROUPS = 20
-# A storm's themes changed when its three leading terms are no longer the same set.
+# A storm's themes changed when its three leading terms (those its email's About line names) are no longer the same set.
 COMPARED_THEMES = 3
+
+
+def themes_by_count(found: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Themes (JSON objects) by their count in the window, by score on a tie, as the digest lists them: listed by
+    score, the counts beside them read as a miscount (`About: double charged (5 posts), twice (7 posts), billing (6
+    posts)`). The themes are still the `TOP_THEMES` scoring highest; the first is the most frequent of them."""
+    return sorted(found, key=lambda t: (-_figure(t, "count"), -_figure(t, "score")))
+
+
+def _figure(theme: Mapping[str, Any], key: str) -> float:
+    # A hand-edited or truncated alert's theme may lack a figure: it goes last rather than failing the email.
+    value = theme.get(key)
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else float("-inf")
 
 
 def spike_evidence(
     window: Sequence[Mapping[str, Any]], baseline_texts: Sequence[str], keywords: Iterable[str],
     complaint_threshold: float, top: int = TOP_GROUPS, answered: int | None = None,
 ) -> dict[str, Any]:
-    """`themes` (top 5 JSON objects), `detractors`, `complaints` and how many of those are not detractors
-    (`passive_complaints`), how many detractors have no complaint probability (`complaint_unknown`), how many
-    posts to answer were marked answered (`answered`), and `top_mentions` (one per near-duplicate group of the posts
-    still to answer, with `similar`, the ids of up to 10 of them, `similar_ids`, `is_complaint` and `complaints`:
-    how many of its group are; the `top` first groups) of a window, and `unlisted`: the `posts` still to answer in
-    no group listed, and how many `groups` they make (None past GROUPS_COUNTED in all).
+    """`themes` (the top 5 by score as JSON objects, listed by count: `themes_by_count`), `detractors`, `complaints`
+    and how many of those are not detractors (`passive_complaints`), how many detractors have no complaint
+    probability (`complaint_unknown`), how many posts to answer were marked answered (`answered`), and
+    `top_mentions` (one per near-duplicate group of the posts still to answer, with `similar`, the ids of up to 10
+    of them, `similar_ids`, `is_complaint` and `complaints`: how many of its group are; the `top` first groups) of a
+    window, and `unlisted`: the `posts` still to answer in no group listed, and how many `groups` they make (None
+    past GROUPS_COUNTED in all).
 
     `window` is the window's posts to answer (text, score, complaint, category, lang, ...): its detractor mentions
     and its other complaints (a 4-star review the head reads as one is passive, yet it needs an answer and `stats`
@@ -48,7 +62,7 @@ def spike_evidence(
                             lambda group: is_complaint(group, complaint_threshold), ids=SIMILAR_IDS,
                             complaints=lambda m: is_complaint(m, complaint_threshold))
     largest, unlisted = listed_groups(still_open, groups, top)
-    return {"themes": [t.as_dict() for t in found], **complaint_figures(window, complaint_threshold),
+    return {"themes": themes_by_count(t.as_dict() for t in found), **complaint_figures(window, complaint_threshold),
             "answered": len(window) - len(still_open) if answered is None else answered,
             "top_mentions": flagged(largest, complaint_threshold), "unlisted": unlisted}
 
@@ -64,7 +78,8 @@ def listed_groups(posts: Sequence[Mapping[str, Any]], groups: list[dict[str, Any
 
 
 def themes_change(previous: Sequence[str], current: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """How an update's themes compare with those last reported: `changed`, the `previous` terms, the `new` ones."""
-    terms = theme_terms(current)
+    """How an update's themes compare with those last reported: `changed`, the `previous` terms, the `new` ones, each
+    by count (as the About lines name them)."""
+    terms = theme_terms(themes_by_count(current))
     changed = set(terms[:COMPARED_THEMES]) != set(previous[:COMPARED_THEMES])
     return {"changed": changed, "previous": list(previous), "new": [t for t in terms if t not in previous]}

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 from brandpulse.alerts.base import Alert, Bucket
-from brandpulse.alerts.evidence import TOP_GROUPS, TOP_THEMES, listed_groups
+from brandpulse.alerts.evidence import TOP_GROUPS, TOP_THEMES, listed_groups, themes_by_count
 from brandpulse.alerts.neardup import GROUPS_COUNTED, SIMILAR_IDS, largest_groups
 from brandpulse.alerts.spike import (SeriesIndex, SpikeRule, Storm, baseline, describe_width, detect_storms,
                                      poisson_upper_tail)
@@ -106,10 +106,11 @@ def is_unscored(alert: Alert | Mapping[str, Any]) -> bool:
 
 def unscored_evidence(window: Sequence[Mapping[str, Any]], baseline_texts: Sequence[str], keywords: Iterable[str],
                       top: int = TOP_GROUPS, limit: int = TOP_THEMES) -> dict[str, Any]:
-    """`themes` (against the same language's unscored texts of the baseline period), `top_mentions` (one per
+    """`themes` (against the same language's unscored texts of the baseline period; by count, `themes_by_count`),
+    `top_mentions` (one per
     near-duplicate group, largest first, with `similar`; the `top` first, as a spike's email lists them) and
     `unlisted` (the posts and groups left out, as `spike_evidence` counts them) of a window's unscored mentions of one
     language."""
     found = themes([m.get("text") or "" for m in window], baseline_texts, keywords, limit)
     largest, unlisted = listed_groups(window, largest_groups(window, GROUPS_COUNTED, ids=SIMILAR_IDS), top)
-    return {"themes": [t.as_dict() for t in found], "top_mentions": largest, "unlisted": unlisted}
+    return {"themes": themes_by_count(t.as_dict() for t in found), "top_mentions": largest, "unlisted": unlisted}
