@@ -194,20 +194,21 @@ def digest_chat(brand: str, day: str, volume: int, counts: Mapping[str, int], ns
                 unclassified: int = 0, complaint_unknown: int = 0, so_far: str | None = None,
                 unscored_query: str | None = None, to_answer: int = 0, to_answer_query: str | None = None, *,
                 zone: str = "UTC", alerts: Sequence[Mapping[str, Any]] = (), week: float | None = None,
-                volume_change: Sequence[str] = (), hours: float = 24, week_days: int = AVERAGE_DAYS) -> ChatMessage:
+                volume_change: Sequence[str] = (), hours: float = 24, week_days: int = AVERAGE_DAYS,
+                tracked: bool = True) -> ChatMessage:
     """A day's figures for one brand in three to nine lines, as the emailed digest gives them: volume (in how many
     `hours` where the clocks changed) and categories (and the mentions not classified yet, in no figure), the
     `volume_change` against the day before and the 7-day average (`digest_render.volume_compared`), the
     `to_answer` posts to answer as what they are made of (detractors, of them `complaints` and those not known to
     be, `complaint_unknown`, and the other complaints), as a spike's message says, net sentiment (with its change
     against the `previous` day's score and the `week`'s, over its `week_days` days followed, as the scores are
-    shown, or why it has none), themes of
+    shown, or why it has none: not `tracked` yet on the day, say), themes of
     negative mentions, the day's `alerts` (the digest JSON's). The title names the day's time zone `zone`;
     `so_far` ("10:15 Europe/Paris") says the day was not over; `to_answer_query` lists the `to_answer` posts to
     answer, `unscored_query` the unscored mentions, in no other figure."""
     score = signed(nss) + net_compared({"net_score": nss, "net_score_previous_day": previous,
                                         "net_score_7d_average": week, "volume_7d_days": week_days,
-                                        "categories": counts})
+                                        "categories": counts, "tracked": tracked})
     lines = [
         f"{_counted(volume, 'mention')}{_in_hours(hours)}: {_counted(counts.get('promoter', 0), 'promoter')}, "
         f"{_counted(counts.get('passive', 0), 'passive')}, {_counted(counts.get('detractor', 0), 'detractor')}"

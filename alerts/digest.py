@@ -245,10 +245,11 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round_half_away(value)
 
 
-def brand_json(d: BrandDigest) -> dict[str, Any]:
-    """One brand's part of the digest JSON (the shape documented in the README)."""
+def brand_json(d: BrandDigest, tracked: bool = True) -> dict[str, Any]:
+    """One brand's part of the digest JSON (the shape documented in the README); `tracked` false for a brand not
+    followed yet on the day (configured, or first mentioned, later), as its share of voice says."""
     return {
-        "brand": d.brand, "volume": d.volume, "volume_previous_day": d.volume_previous_day,
+        "brand": d.brand, "tracked": tracked, "volume": d.volume, "volume_previous_day": d.volume_previous_day,
         "volume_7d_average": _round(d.volume_7d_average), "volume_7d_days": min(d.tracked_days, AVERAGE_DAYS),
         "volume_change": {"previous_day": percent_change(d.volume, d.volume_previous_day),
                           "7d_average": percent_change(d.volume, d.volume_7d_average)},
@@ -275,6 +276,8 @@ def digest_json(
     """The whole digest as one JSON object: date, time zone, the day's `hours` on its wall clock (23 or 25 where the
     clocks change), whether the day was over when it was built (else `as_of`, when: its figures are the day so far),
     brands, share of voice (its changes against the `sov_days` days before, those of the week every brand was
-    tracked)."""
+    tracked). A brand is `tracked` as its share of voice row says."""
+    tracked = {row["brand"]: row.get("tracked", True) for row in sov}
     return {"date": day.isoformat(), "timezone": zone, "hours": hours, "complete": as_of is None, "as_of": as_of,
-            "brands": [brand_json(d) for d in digests], "share_of_voice": list(sov), "share_of_voice_days": sov_days}
+            "brands": [brand_json(d, tracked.get(d.brand, True)) for d in digests], "share_of_voice": list(sov),
+            "share_of_voice_days": sov_days}

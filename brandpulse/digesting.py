@@ -154,7 +154,7 @@ def _chat(brand: dict[str, Any], doc: dict[str, Any]) -> ChatMessage:
                        to_answer=brand["to_answer"], to_answer_query=day_query(brand, doc), zone=doc["timezone"],
                        alerts=brand["alerts"], week=brand["net_score_7d_average"],
                        volume_change=digest_render.volume_compared(brand), hours=doc.get("hours", 24),
-                       week_days=brand["volume_7d_days"])
+                       week_days=brand["volume_7d_days"], tracked=brand.get("tracked", True))
 
 
 def queue(

@@ -131,3 +131,32 @@ def test_the_net_scores_7_day_average_is_over_the_days_followed_all_day_as_the_m
     assert "Net sentiment: +100 (+0 vs previous day, +0 vs 2-day average +100)" in text
     assert "+0 vs 2-day average (+100)" in html
     assert "Net sentiment: +100\n" in first
+
+
+def test_a_brand_not_followed_yet_on_the_day_says_so_of_its_net_score_rather_than_no_mention(tmp_path, invoke):
+    from datetime import date
+
+    from brandpulse import digesting
+    from brandpulse.config import load_config
+    from brandpulse.pipeline import Pipeline
+    from tests.test_digest_figures import _two_brands
+
+    config = _two_brands(tmp_path, invoke, bolt_from=8)  # Bolt: first mentioned on 8 Mar
+    args = ("--config", config, "digest", "--date", "2026-03-05", "--brand", "Bolt")
+    doc = json.loads(invoke(*args, "--format", "json").stdout)
+    text, html = invoke(*args).stdout, invoke(*args, "--format", "html").stdout
+    pipeline = Pipeline(load_config(config), tmp_path / "brandpulse.db")
+    with pipeline.session() as db:
+        built = digesting.build(pipeline.config, db, date(2026, 3, 5), ["Bolt"])
+    chat = digesting._chat(built["brands"][0], built).body
+
+    # Before: 'Net sentiment: n/a (no mention on the day)', a quiet day, beside 'not tracked on the day' in the share
+    # of voice; its themes were 'against no earlier day: the brand's first', a later day.
+    assert doc["brands"][0]["tracked"] is False
+    assert "Net sentiment: n/a (not tracked yet: configured or first mentioned later)\n" in text
+    assert "(against no earlier day: the brand is not tracked yet):" in text
+    assert ">not tracked yet: configured or first mentioned later</div>" in html
+    assert "Net sentiment: n/a (not tracked yet: configured or first mentioned later)." in chat.splitlines()
+    assert "no mention on the day" not in text + html + chat
+    acme = json.loads(invoke("--config", config, "digest", "--date", "2026-03-05", "--format", "json").stdout)
+    assert acme["brands"][0]["brand"] == "Acme" and acme["brands"][0]["tracked"] is True

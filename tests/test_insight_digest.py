@@ -54,9 +54,9 @@ def test_digest_json_has_the_documented_shape(tmp_path, invoke):
                         "share_of_voice_days"} and doc["date"] == DAY and doc["hours"] == 24
     assert [b["brand"] for b in doc["brands"]] == ["Acme", "Bolt"]
     acme = doc["brands"][0]
-    assert set(acme) == {"brand", "volume", "categories", "net_score", "net_score_previous_day", "net_score_7d_average",
-                         "net_score_change", "trend", "themes", "themes_baseline_days", "top_positive", "top_negative",
-                         "sources", "alerts",
+    assert set(acme) == {"brand", "tracked", "volume", "categories", "net_score", "net_score_previous_day",
+                         "net_score_7d_average", "net_score_change", "trend", "themes", "themes_baseline_days",
+                         "top_positive", "top_negative", "sources", "alerts",
                          "complaints", "passive_complaints", "complaint_unknown", "to_answer",
                          "unclassified", "volume_previous_day", "volume_7d_average", "volume_7d_days",
                          "volume_change"}
