@@ -77,6 +77,17 @@ def figure(value: float) -> str:
     return f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
 
 
+def p_value(value: float) -> str:
+    """A p-value in two significant digits, `6.1e-17`, as the alert's reason (`p=6.1e-17`) gives it."""
+    return f"{value:.2g}"
+
+
+def guard_figure(value: float, name: str) -> str:
+    """A guard's observed value: the `p_value` guard's as every other p-value of the email (`figure`'s three digits
+    read `6.06e-17` beside `6.1e-17`), the others by `figure`."""
+    return p_value(value) if name == "p_value" else figure(value)
+
+
 def percent(value: float | None) -> str:
     """`42.0 %` or `n/a`."""
     return "n/a" if value is None else f"{value:.1f} %"
@@ -137,6 +148,8 @@ _ENV.filters["compared_days"] = compared_days
 _ENV.filters["sparkline"] = sparkline
 _ENV.filters["percent"] = percent
 _ENV.filters["figure"] = figure
+_ENV.filters["guard_figure"] = guard_figure
+_ENV.filters["p_value"] = p_value
 _ENV.filters["so_far"] = so_far
 
 

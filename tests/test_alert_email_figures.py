@@ -136,3 +136,13 @@ def test_an_unscored_alerts_email_lists_twenty_groups_and_counts_the_rest_as_a_s
                "below lists them all.")
     assert f"{summary}\nEvery one of them since the storm began" in text and f"<p>{summary}</p>" in html
     assert "3. #3 twitter user3" in chat and "4. " not in chat and "more posts to answer" not in chat
+
+
+def test_the_p_value_reads_the_same_in_the_reason_the_figures_and_the_guards():
+    message = alert_email(_storm_of(70), "bp@example.com", ["support@example.com"], [])  # p = 3.115e-101
+    text, html = (message.get_body((kind,)).get_content() for kind in ("plain", "html"))
+
+    # Was: 'p=3.1e-101' and 'p-value: 3.1e-101' above 'p_value: 3.12e-101 (required 0.001)' under "Guards passed".
+    assert "p=3.1e-101" in text and "p-value: 3.1e-101" in text and "p_value: 3.1e-101 (required 0.001)" in text
+    assert "<td>3.1e-101</td>" in html and "<li>p_value: 3.1e-101 (required 0.001)</li>" in html
+    assert "3.12e-101" not in text + html
