@@ -63,12 +63,25 @@ def net_compared(brand: Mapping[str, Any]) -> str:
     if week is not None:
         average = f"{brand.get('volume_7d_days', AVERAGE_DAYS)}-day average {signed(week)}"
         changes.append(f"{signed_change(now, week)} vs {average}" if now is not None else average)
-    shown = [part for part in (no_score_why(brand), ", ".join(changes)) if part]
+    shown = [part for part in (no_score_why(brand), ", ".join(changes) or no_earlier_day(brand)) if part]
     return f" ({'; '.join(shown)})" if shown else ""
 
 
 # Why a brand has no figure on a day before the store followed it, as its share of voice says it.
 NOT_TRACKED_WHY = "not tracked yet: configured or first mentioned later"
+# Why a brand's first day followed all day (no full day before it that week) has no change of its net score: the
+# HTML read 'n/a vs previous day / n/a vs 0-day average (n/a)'.
+NO_EARLIER_DAY = "no earlier full day to compare with"
+
+
+def is_tracked(brand: Mapping[str, Any]) -> bool:
+    """Whether the store followed the brand on the digest's day (true in a digest built before it was said)."""
+    return brand.get("tracked") is not False
+
+
+def no_earlier_day(brand: Mapping[str, Any]) -> str | None:
+    """`NO_EARLIER_DAY` for a followed brand with no day of the week before followed all day, else None."""
+    return NO_EARLIER_DAY if is_tracked(brand) and brand.get("volume_7d_days", AVERAGE_DAYS) == 0 else None
 
 
 def no_score_why(brand: Mapping[str, Any]) -> str | None:
@@ -149,7 +162,7 @@ def digest_html(doc: Mapping[str, Any], source: Callable[[bytes], str]) -> str:
                                   "no_share_chart_why": no_share_chart_why(doc),
                                   "answered_how": ANSWERED_HOW, "volume_compared": volume_compared,
                                   "no_score_why": no_score_why, "baseline_span": baseline_span,
-                                  "day_length": day_length(doc)})
+                                  "no_earlier_day": no_earlier_day, "day_length": day_length(doc)})
 
 
 def data_uri(png: bytes) -> str:

@@ -130,7 +130,33 @@ def test_the_net_scores_7_day_average_is_over_the_days_followed_all_day_as_the_m
     assert (bolt["net_score_7d_average"], bolt["volume_7d_days"]) == (100.0, 2)
     assert "Net sentiment: +100 (+0 vs previous day, +0 vs 2-day average +100)" in text
     assert "+0 vs 2-day average (+100)" in html
-    assert "Net sentiment: +100\n" in first
+    assert "Net sentiment: +100 (no earlier full day to compare with)\n" in first
+
+
+def test_a_brands_first_day_followed_all_day_says_it_has_no_earlier_day_to_compare_with(tmp_path, invoke):
+    from datetime import date
+
+    from brandpulse import digesting
+    from brandpulse.config import load_config
+    from brandpulse.pipeline import Pipeline
+
+    # Bolt: first posted on 7 Mar at 10:50 (a detractor), a promoter on 8 Mar: its first day followed all day.
+    config = _config(tmp_path, brands="[{name: Acme, keywords: [acme]}, {name: Bolt, keywords: [bolt]}]")
+    lines = [_line(d, "Acme", f"2026-03-{d:02d}", "positive") for d in range(2, 11)]
+    lines += [_line(50, "Bolt", "2026-03-07", "negative"), _line(51, "Bolt", "2026-03-08", "positive")]
+    _ingest(tmp_path, invoke, config, lines)
+    args = ("--config", config, "digest", "--date", "2026-03-08", "--brand", "Bolt")
+    text, html = invoke(*args).stdout, invoke(*args, "--format", "html").stdout
+    pipeline = Pipeline(load_config(config), tmp_path / "brandpulse.db")
+    with pipeline.session() as db:
+        built = digesting.build(pipeline.config, db, date(2026, 3, 8), ["Bolt"])
+    chat = digesting._chat(built["brands"][0], built).body
+
+    # Before: the HTML read 'n/a vs previous day<br>n/a vs 0-day average (n/a)', the text and chat nothing.
+    assert "Net sentiment: +100 (no earlier full day to compare with)\n" in text
+    assert ">No earlier full day to compare with</span>" in html
+    assert "0-day average" not in html and "n/a vs" not in html
+    assert "Net sentiment: +100 (no earlier full day to compare with)." in chat.splitlines()
 
 
 def test_a_brand_not_followed_yet_on_the_day_says_so_of_its_net_score_rather_than_no_mention(tmp_path, invoke):
