@@ -10,7 +10,7 @@ from typing import Any
 
 from brandpulse.alerts.base import Alert
 from brandpulse.alerts.digest import AVERAGE_DAYS
-from brandpulse.alerts.digest_render import net_compared
+from brandpulse.alerts.digest_render import NOT_TRACKED_SECTION, net_compared
 from brandpulse.alerts.emails import (
     ANSWERED_HOW, acknowledge_line, clocks, complaint_note, on_clock, signed, storm_start,
     to_answer_line, unscored_count_text, unscored_listing, unscored_query, web_link, window_query,
@@ -202,10 +202,13 @@ def digest_chat(brand: str, day: str, volume: int, counts: Mapping[str, int], ns
     `to_answer` posts to answer as what they are made of (detractors, of them `complaints` and those not known to
     be, `complaint_unknown`, and the other complaints), as a spike's message says, net sentiment (with its change
     against the `previous` day's score and the `week`'s, over its `week_days` days followed, as the scores are
-    shown, or why it has none: not `tracked` yet on the day, say), themes of
-    negative mentions, the day's `alerts` (the digest JSON's). The title names the day's time zone `zone`;
-    `so_far` ("10:15 Europe/Paris") says the day was not over; `to_answer_query` lists the `to_answer` posts to
-    answer, `unscored_query` the unscored mentions, in no other figure."""
+    shown, or why it has none), themes of negative mentions, the day's `alerts` (the digest JSON's). The title
+    names the day's time zone `zone`; `so_far` ("10:15 Europe/Paris") says the day was not over; `to_answer_query`
+    lists the `to_answer` posts to answer, `unscored_query` the unscored mentions, in no other figure. A brand not
+    `tracked` yet on the day gets one line saying so (`digest_render.NOT_TRACKED_SECTION`)."""
+    title = f"{day} so far, until {so_far}" if so_far else f"{day} ({zone})"  # so_far names the zone
+    if not tracked:  # no figure of the day is the brand's: '0 mentions' read as a quiet day
+        return ChatMessage(defuse(f"Daily digest {title}: {brand}", 200), NOT_TRACKED_SECTION)
     score = signed(nss) + net_compared({"net_score": nss, "net_score_previous_day": previous,
                                         "net_score_7d_average": week, "volume_7d_days": week_days,
                                         "categories": counts, "tracked": tracked})
@@ -226,7 +229,6 @@ def digest_chat(brand: str, day: str, volume: int, counts: Mapping[str, int], ns
         lines.append("Themes of negative mentions: " + ", ".join(f"{defuse(t, 40)} ({n})" for t, n in terms[:5]))
     if alerts:
         lines.append(_alerts_line(alerts, day, zone))
-    title = f"{day} so far, until {so_far}" if so_far else f"{day} ({zone})"  # so_far names the zone
     return ChatMessage(defuse(f"Daily digest {title}: {brand}", 200), "\n".join(lines))
 
 

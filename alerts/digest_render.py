@@ -46,7 +46,8 @@ def share_png(doc: Mapping[str, Any]) -> bytes | None:
 
 def _charts(doc: Mapping[str, Any], source: Callable[[bytes], str]) -> dict[str, Any]:
     share = share_png(doc)
-    return {"trend": {b["brand"]: source(trend_png(b)) for b in doc["brands"]},
+    # A brand not followed yet on the day has no trend to draw (its section says so).
+    return {"trend": {b["brand"]: source(trend_png(b)) for b in doc["brands"] if is_tracked(b)},
             "share": source(share) if share else None}
 
 
@@ -69,6 +70,9 @@ def net_compared(brand: Mapping[str, Any]) -> str:
 
 # Why a brand has no figure on a day before the store followed it, as its share of voice says it.
 NOT_TRACKED_WHY = "not tracked yet: configured or first mentioned later"
+# A brand's section on such a day, in place of its figures: 'Mentions: 0' and a 30-day trend line of '·' read as a
+# quiet month.
+NOT_TRACKED_SECTION = "Not tracked yet on the day (configured or first mentioned later): no figure to show."
 # Why a brand's first day followed all day (no full day before it that week) has no change of its net score: the
 # HTML read 'n/a vs previous day / n/a vs 0-day average (n/a)'.
 NO_EARLIER_DAY = "no earlier full day to compare with"
@@ -152,8 +156,8 @@ def digest_text(doc: Mapping[str, Any]) -> str:
     """The digest as plain text."""
     return render("digest.txt", {"doc": doc, "unscored_why": UNSCORED_WHY, "answered_how": ANSWERED_HOW,
                                  "net_compared": net_compared, "volume_compared": volume_compared,
-                                 "baseline_span": baseline_span,
-                                 "day_length": day_length(doc)})
+                                 "baseline_span": baseline_span, "is_tracked": is_tracked,
+                                 "not_tracked": NOT_TRACKED_SECTION, "day_length": day_length(doc)})
 
 
 def digest_html(doc: Mapping[str, Any], source: Callable[[bytes], str]) -> str:
@@ -162,7 +166,8 @@ def digest_html(doc: Mapping[str, Any], source: Callable[[bytes], str]) -> str:
                                   "no_share_chart_why": no_share_chart_why(doc),
                                   "answered_how": ANSWERED_HOW, "volume_compared": volume_compared,
                                   "no_score_why": no_score_why, "baseline_span": baseline_span,
-                                  "no_earlier_day": no_earlier_day, "day_length": day_length(doc)})
+                                  "no_earlier_day": no_earlier_day, "is_tracked": is_tracked,
+                                  "not_tracked": NOT_TRACKED_SECTION, "day_length": day_length(doc)})
 
 
 def data_uri(png: bytes) -> str:

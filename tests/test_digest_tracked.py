@@ -159,7 +159,7 @@ def test_a_brands_first_day_followed_all_day_says_it_has_no_earlier_day_to_compa
     assert "Net sentiment: +100 (no earlier full day to compare with)." in chat.splitlines()
 
 
-def test_a_brand_not_followed_yet_on_the_day_says_so_of_its_net_score_rather_than_no_mention(tmp_path, invoke):
+def test_a_brand_not_followed_yet_on_the_day_has_one_line_saying_so_in_place_of_its_figures(tmp_path, invoke):
     from datetime import date
 
     from brandpulse import digesting
@@ -176,13 +176,15 @@ def test_a_brand_not_followed_yet_on_the_day_says_so_of_its_net_score_rather_tha
         built = digesting.build(pipeline.config, db, date(2026, 3, 5), ["Bolt"])
     chat = digesting._chat(built["brands"][0], built).body
 
-    # Before: 'Net sentiment: n/a (no mention on the day)', a quiet day, beside 'not tracked on the day' in the share
-    # of voice; its themes were 'against no earlier day: the brand's first', a later day.
-    assert doc["brands"][0]["tracked"] is False
-    assert "Net sentiment: n/a (not tracked yet: configured or first mentioned later)\n" in text
-    assert "(against no earlier day: the brand is not tracked yet):" in text
-    assert ">not tracked yet: configured or first mentioned later</div>" in html
-    assert "Net sentiment: n/a (not tracked yet: configured or first mentioned later)." in chat.splitlines()
-    assert "no mention on the day" not in text + html + chat
+    # Before: 'Mentions: 0', 'Net sentiment: n/a (not tracked yet: ...)', a 30-day trend line of '·' (a chart in the
+    # HTML), 'no term stands out', '(none)' of posts, sources and alerts, as a quiet month; the chat '0 mentions'.
+    line = "Not tracked yet on the day (configured or first mentioned later): no figure to show."
+    bolt = doc["brands"][0]
+    assert bolt["tracked"] is False and bolt["volume"] == 0 and "trend" in bolt and "net_score" in bolt
+    assert text.split("== Bolt ==\n")[1].startswith(line + "\n\n== Share of voice")
+    assert "Mentions:" not in text and "·" not in text and "Net sentiment" not in text
+    assert f">{line}</p>" in html
+    assert "<img" not in html and "Mentions</div>" not in html and "Top positive" not in html
+    assert chat == line
     acme = json.loads(invoke("--config", config, "digest", "--date", "2026-03-05", "--format", "json").stdout)
     assert acme["brands"][0]["brand"] == "Acme" and acme["brands"][0]["tracked"] is True
