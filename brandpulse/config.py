@@ -7,7 +7,7 @@ import re
 import unicodedata
 from collections.abc import Hashable, Mapping
 from datetime import timedelta
-from email.utils import parseaddr
+from email.utils import getaddresses, parseaddr
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -100,6 +100,10 @@ class Strict(BaseModel):
 
 
 def _address(value: str) -> str:
+    several = getaddresses([value])
+    if len(several) > 1:  # parseaddr read the first alone: 'a@x.com, b@y.com' mailed a@x.com only
+        raise ValueError(f"{value!r} holds {len(several)} email addresses: write each as its own item "
+                         f"([{', '.join(address for _, address in several)}])")
     _, address = parseaddr(value)
     local, at, domain = address.rpartition("@")
     if not (local and at and domain) or any(c.isspace() for c in address):
@@ -157,24 +161,43 @@ def _brand_name(value: str) -> str:
     return value
 
 
+def one_or_more(value: Any) -> Any:
+    """A list key written as one string (`hashtags: coffee`) as the list of it, as the operator meant it: pydantic said
+    'Input should be a valid list'. 'coffee, tea' stays one item, which the item's own check refuses (no hashtag,
+    subreddit or address holds a comma), saying to write each as its own."""
+    return [value] if isinstance(value, str) else value
+
+
+def one_or_more_text(value: Any) -> Any:
+    """`one_or_more` for keys of free text (keywords, exclusions, own accounts), where an item may hold a comma ('Acme,
+    Inc.'): a lone string holding one could be one item or several, so it is refused saying how to write either."""
+    if isinstance(value, str) and "," in value:
+        several = ", ".join(part.strip() for part in value.split(",") if part.strip())
+        raise ValueError(f"{value!r} is one string holding a comma: write the list, [{several}] for several, or "
+                         f"[{value!r}] for one")
+    return one_or_more(value)
+
+
 Address = Annotated[str, AfterValidator(_address)]
 Keyword = Annotated[str, AfterValidator(_not_blank)]
+Addresses = Annotated[list[Address], BeforeValidator(one_or_more)]
+Texts = Annotated[list[str], BeforeValidator(one_or_more_text)]
 
 
 class Recipients(Strict):
     """Who receives which kind of email."""
 
-    alerts: list[Address] = []
-    digest: list[Address] = []
+    alerts: Addresses = []
+    digest: Addresses = []
 
 
 class BrandConfig(Strict):
     """A brand to listen for."""
 
     name: Annotated[str, AfterValidator(_brand_name)]
-    keywords: list[Keyword] = Field(min_length=1)
-    exclusions: list[str] = []
-    own_accounts: list[str] = []  # the brand's own handles (@NimbusHelp): their posts are not collected as mentions
+    keywords: Annotated[list[Keyword], BeforeValidator(one_or_more_text)] = Field(min_length=1)
+    exclusions: Texts = []
+    own_accounts: Texts = []  # the brand's own handles (@NimbusHelp): their posts are not collected as mentions
     recipients: Recipients | None = None
 
 
@@ -263,7 +286,7 @@ class RedditCollectorConfig(Strict):
     type: Literal["reddit"]
     name: str = "reddit"
     interval: Duration = timedelta(minutes=15)
-    subreddits: list[str] = Field(default=["all"], min_length=1)
+    subreddits: Annotated[list[str], BeforeValidator(one_or_more)] = Field(default=["all"], min_length=1)
     comments: bool = True
     limit: int = Field(default=100, ge=1, le=1000)
     timeout: int = Field(default=30, ge=1)
@@ -367,12 +390,6 @@ def hashtag(given: str) -> str:
             else "" if words else "; delete the empty item, or the key, to follow the brand's one-word keywords")
     raise ValueError(f"{given!r} is not a Mastodon hashtag (one word of letters, digits and _, not digits alone, with "
                      f"or without its #){hint}")
-
-
-def one_or_more(value: Any) -> Any:
-    """A list key written as one string (`hashtags: coffee`) as the list of it, as the operator meant it: pydantic said
-    'Input should be a valid list'. 'coffee, tea' stays one item, refused saying to write each as its own."""
-    return [value] if isinstance(value, str) else value
 
 
 def distinct_hashtags(tags: list[str]) -> list[str]:
@@ -631,8 +648,9 @@ class ChannelConfig(Strict):
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     url_env: str
-    kinds: list[ChannelKind] = Field(default=["alerts"], min_length=1)
-    brands: list[str] | None = Field(default=None, min_length=1)  # default (left out): every brand
+    kinds: Annotated[list[ChannelKind], BeforeValidator(one_or_more)] = Field(default=["alerts"], min_length=1)
+    # default (left out): every brand
+    brands: Annotated[list[str] | None, BeforeValidator(one_or_more_text)] = Field(default=None, min_length=1)
 
     @field_validator("url_env")
     @classmethod

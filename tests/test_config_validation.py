@@ -603,3 +603,48 @@ def test_a_channel_url_written_in_place_of_url_env_gives_the_hint_alone(tmp_path
     # Was: a 'channels.0.url_env: Field required' line too, beside the hint that says to write url_env.
     assert result.exit_code == 2 and "write url_env: SLACK_WEBHOOK_URL" in result.output, result.output
     assert "url_env: Field required" not in result.output and "hunter2" not in result.output
+
+
+def test_list_keys_of_names_written_as_one_string_read_as_that_one_item(tmp_path):
+    from brandpulse.config import load_config
+    path = write_config(tmp_path / "c.yaml", "brands:\n  - name: Acme\n    keywords: acme\n    exclusions: acme wile\n"
+                        "    own_accounts: AcmeHelp\n"
+                        "    recipients: {alerts: ops@acme.example, digest: ceo@acme.example}\n"
+                        "email:\n  recipients: {alerts: ops@example.com}\n"
+                        "collectors:\n  - type: reddit\n    subreddits: r/coffee\n"
+                        "channels:\n  - name: chat\n    url_env: CHAT_URL\n    kinds: digest\n    brands: Acme\n")
+
+    # Was: 'brands.0.keywords: Input should be a valid list', and so for each key.
+    config = load_config(path)
+    brand, channel = config.brands[0], config.channels[0]
+    assert (brand.keywords, brand.exclusions, brand.own_accounts) == (["acme"], ["acme wile"], ["AcmeHelp"])
+    assert (brand.recipients.alerts, brand.recipients.digest) == (["ops@acme.example"], ["ceo@acme.example"])
+    assert config.email.recipients.alerts == ["ops@example.com"] and config.collectors[0].subreddits == ["coffee"]
+    assert (channel.kinds, channel.brands) == (["digest"], ["Acme"])
+
+
+@pytest.mark.parametrize(("key", "value", "expected"), [
+    ("keywords", "acme, acme corp", r"brands\.0\.keywords: 'acme, acme corp' is one string holding a comma: write the "
+                                    r"list, \[acme, acme corp\] for several, or \['acme, acme corp'\] for one"),
+    ("exclusions", "wile, coyote", r"brands\.0\.exclusions: 'wile, coyote' is one string holding a comma"),
+    ("own_accounts", "AcmeHelp, AcmeCare", r"brands\.0\.own_accounts: 'AcmeHelp, AcmeCare' is one string holding"),
+    ("recipients", "{alerts: 'a@acme.example, b@acme.example'}",
+     r"brands\.0\.recipients\.alerts\.0: 'a@acme.example, b@acme.example' holds 2 email addresses: write each as its "
+     r"own item \(\[a@acme\.example, b@acme\.example\]\)"),
+])
+def test_a_lone_string_of_several_items_is_refused_saying_to_write_the_list(tmp_path, key, value, expected):
+    from brandpulse.config import ConfigError, load_config
+    keywords = "" if key == "keywords" else "    keywords: [acme]\n"
+    path = write_config(tmp_path / "c.yaml", f"brands:\n  - name: Acme\n{keywords}    {key}: {value}\n")
+
+    with pytest.raises(ConfigError, match=expected):
+        load_config(path)
+
+
+def test_an_item_holding_a_comma_in_a_list_stays_one_item(tmp_path):
+    from brandpulse.config import load_config
+    path = write_config(tmp_path / "c.yaml", "brands:\n  - name: Acme\n    keywords: ['Acme, Inc.']\n"
+                        "    recipients: {alerts: ['\"Doe, Jane\" <jane@acme.example>']}\n")
+
+    brand = load_config(path).brands[0]
+    assert brand.keywords == ["Acme, Inc."] and brand.recipients.alerts == ['"Doe, Jane" <jane@acme.example>']
