@@ -122,6 +122,9 @@ class Pipeline:
         self.clock = clock
         self._disabled = factory.disabled_collectors(config)
         self.channels = resolve_channels(config)
+        # How the store's start-up folds are logged: as the start-up warnings, which a command other than `run` keeps
+        # off stderr, where a script reads its errors.
+        self._notice = logging.INFO if quiet else logging.WARNING
         self._announce(quiet)
         self._router: Any = None
         self._queries = factory.brand_queries(config)
@@ -179,18 +182,18 @@ class Pipeline:
         """Record the configured brands, and count the mentions an older release stored under another spelling of
         their brand ('acme') or source ('Twitter') under the one stored now, and the alerts of such a source, so
         that each groups as one; how many mentions moved or merged."""
-        if brands := store_brands.sync_brands(db, self._queries, datetime.now(timezone.utc)):
-            log.warning("%d mention(s) stored under another capitalisation of a configured brand now count "
-                        "under its configured name (copies of one post merged)", brands)
+        if brands := store_brands.sync_brands(db, self._queries, datetime.now(timezone.utc), level=self._notice):
+            log.log(self._notice, "%d mention(s) stored under another capitalisation of a configured brand now "
+                    "count under its configured name (copies of one post merged)", brands)
         with transaction(db):
             spelled = self._source_spellings(store_queries.stored_sources(db))
             if sources := store_sources.fold_sources(db, spelled):
-                log.warning("%d mention(s) stored under another spelling of their source ('Twitter') now count "
-                            "under the one ingest and the collectors write ('twitter'; copies of one post merged)",
-                            sources)
+                log.log(self._notice, "%d mention(s) stored under another spelling of their source ('Twitter') now "
+                        "count under the one ingest and the collectors write ('twitter'; copies of one post merged)",
+                        sources)
             if alerts := store_sources.fold_alert_sources(db, spelled):
-                log.warning("%d alert(s) stored under another spelling of their source ('Twitter') now read under "
-                            "the one the mentions are stored under ('twitter')", alerts)
+                log.log(self._notice, "%d alert(s) stored under another spelling of their source ('Twitter') now "
+                        "read under the one the mentions are stored under ('twitter')", alerts)
         return brands + sources
 
     @contextmanager

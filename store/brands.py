@@ -17,10 +17,10 @@ from brandpulse.store.timestamps import to_db
 log = logging.getLogger(__name__)
 
 
-def sync_brands(db: Store, queries: Iterable[BrandQuery], now: datetime) -> int:
+def sync_brands(db: Store, queries: Iterable[BrandQuery], now: datetime, level: int = logging.WARNING) -> int:
     """Upsert every configured brand as active; brands no longer configured stay, marked inactive (their mentions
     remain). Mentions stored under another capitalisation of a configured brand are folded into it (`fold_spellings`),
-    and its alerts and silences with them (`fold_alert_brands`); returns how many mentions were."""
+    and its alerts and silences with them (`fold_alert_brands`, logged at `level`); returns how many mentions were."""
     stamp = to_db(now)
     queries = list(queries)
     rows = [(q.brand, json.dumps(list(q.keywords)), json.dumps(list(q.exclusions)), stamp, stamp) for q in queries]
@@ -28,8 +28,8 @@ def sync_brands(db: Store, queries: Iterable[BrandQuery], now: datetime) -> int:
         names = {q.brand for q in queries}
         folded = sum(fold_spellings(db, name, names) for name in names)
         if alerts := fold_alert_brands(db, names):
-            log.warning("%d alert(s) and silence(s) stored under another capitalisation of a configured brand now read "
-                        "under its configured name", alerts)
+            log.log(level, "%d alert(s) and silence(s) stored under another capitalisation of a configured brand now "
+                    "read under its configured name", alerts)
         db.execute("UPDATE brands SET active = 0, updated_at = ? WHERE active = 1", [stamp])
         db.executemany(
             """INSERT INTO brands (name, keywords, exclusions, active, first_seen_at, updated_at) VALUES (?, ?, ?, 1, ?, ?)
