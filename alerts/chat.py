@@ -211,7 +211,7 @@ def digest_chat(brand: str, day: str, volume: int, counts: Mapping[str, int], ns
         return ChatMessage(defuse(f"Daily digest {title}: {brand}", 200), NOT_TRACKED_SECTION)
     score = signed(nss) + net_compared({"net_score": nss, "net_score_previous_day": previous,
                                         "net_score_7d_average": week, "volume_7d_days": week_days,
-                                        "categories": counts, "tracked": tracked})
+                                        "categories": counts})
     lines = [
         f"{_counted(volume, 'mention')}{_in_hours(hours)}: {_counted(counts.get('promoter', 0), 'promoter')}, "
         f"{_counted(counts.get('passive', 0), 'passive')}, {_counted(counts.get('detractor', 0), 'detractor')}"

@@ -68,10 +68,8 @@ def net_compared(brand: Mapping[str, Any]) -> str:
     return f" ({'; '.join(shown)})" if shown else ""
 
 
-# Why a brand has no figure on a day before the store followed it, as its share of voice says it.
-NOT_TRACKED_WHY = "not tracked yet: configured or first mentioned later"
-# A brand's section on such a day, in place of its figures: 'Mentions: 0' and a 30-day trend line of '·' read as a
-# quiet month.
+# A brand's section on a day before the store followed it, in place of its figures (as its share of voice says it):
+# 'Mentions: 0' and a 30-day trend line of '·' read as a quiet month.
 NOT_TRACKED_SECTION = "Not tracked yet on the day (configured or first mentioned later): no figure to show."
 # Why a brand's first day followed all day (no full day before it that week) has no change of its net score: the
 # HTML read 'n/a vs previous day / n/a vs 0-day average (n/a)'.
@@ -89,13 +87,11 @@ def no_earlier_day(brand: Mapping[str, Any]) -> str | None:
 
 
 def no_score_why(brand: Mapping[str, Any]) -> str | None:
-    """Why a brand's day has no net score: `no mention on the day`, `no scored mention, only 2 unscored`, or
-    `NOT_TRACKED_WHY` before the store followed it (`no mention on the day` read as a quiet day); None where it has
-    one. A bare `n/a` read as a fault of the digest on a day of mentions no model reads."""
+    """Why a brand's day has no net score: `no mention on the day` or `no scored mention, only 2 unscored`; None where
+    it has one. A bare `n/a` read as a fault of the digest on a day of mentions no model reads (a brand not tracked
+    yet has `NOT_TRACKED_SECTION` in place of its figures)."""
     if brand["net_score"] is not None:
         return None
-    if brand.get("tracked") is False:
-        return NOT_TRACKED_WHY
     others = {name: n for name, n in brand["categories"].items() if name not in SCORED and n}
     if not others:
         return "no mention on the day"
@@ -145,8 +141,6 @@ def baseline_span(brand: Mapping[str, Any]) -> str:
     """What a brand's themes were contrasted with: `the previous 28 days`, `the previous 3 days` in a store begun three
     days ago (it said 28), `the previous day`, or `no earlier day: the brand's first`."""
     days = brand.get("themes_baseline_days", BASELINE_DAYS)
-    if brand.get("tracked") is False:  # its first day is a later one
-        return "no earlier day: the brand is not tracked yet"
     if days == 0:
         return "no earlier day: the brand's first"
     return "the previous day" if days == 1 else f"the previous {days} days"
