@@ -126,17 +126,37 @@ def store_probes(config: Config, now: datetime, env: Mapping[str, str]) -> list[
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+USER_VERSION_AT = slice(60, 64)  # the header's PRAGMA user_version, where store/migrations.py keeps the schema version
 
 
-def _open_file(path: Path) -> None:
+def _open_file(path: Path) -> str | None:
     # Its header, not a connection: opening a WAL store, even read-only, leaves -wal and -shm files beside it.
     if path.is_dir():
         raise ProbeError(f"database {path} is a folder; give the store's file, such as {path / 'brandpulse.db'}")
     with path.open("rb") as file:
-        head = file.read(len(SQLITE_HEADER))
-    if head and head != SQLITE_HEADER:  # an empty file is a store not yet made
+        head = file.read(USER_VERSION_AT.stop)
+    if head and not head.startswith(SQLITE_HEADER):  # an empty file is a store not yet made
         raise ProbeError(f"database {path} is not a SQLite file, so no command can open it; give the store's file "
                          "(--db, BRANDPULSE_DB or store.path), or move this one away to make a new store there")
+    if len(head) < USER_VERSION_AT.stop:
+        return None
+    return _schema_note(path, int.from_bytes(head[USER_VERSION_AT], "big"))
+
+
+def _schema_note(path: Path, version: int) -> str | None:
+    """None for a store at this release's schema (or none yet); a note for an older one; ProbeError for a newer."""
+    from brandpulse.store.errors import UPGRADE_BRANDPULSE
+    from brandpulse.store.migrations import SCHEMA_VERSION
+
+    if version > SCHEMA_VERSION:
+        # `status` and `run` refuse it (migrate): `check` passed it, reading only the first 16 bytes.
+        raise ProbeError(f"database {path} has schema version {version}, of a newer brandpulse (this one reads up to "
+                         f"{SCHEMA_VERSION}): {UPGRADE_BRANDPULSE}")
+    if 0 < version < SCHEMA_VERSION:
+        return (f"schema version {version}, made by an older release: the next `brandpulse run` (or the service's "
+                f"start) upgrades it to {SCHEMA_VERSION}; `status` and the other read-only commands refuse it "
+                "until then")
+    return None
 
 
 MODEL_LOAD_TIMEOUT_S = 180.0  # the bundled model's first load exports it to ONNX (about 15 s here, more on slow disks)

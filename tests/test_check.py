@@ -1,7 +1,10 @@
 import hashlib
+import json
 import socket
+import sqlite3
 import threading
 import time
+from contextlib import closing
 from datetime import datetime, timezone
 
 import praw
@@ -23,6 +26,8 @@ from brandpulse.collectors.reddit import RedditCollector
 from brandpulse.collectors.replay import ReplayCollector
 from brandpulse.collectors.twitter import TwitterCollector, build_query
 from brandpulse.store import open_db
+from brandpulse.store.errors import UPGRADE_BRANDPULSE
+from brandpulse.store.migrations import SCHEMA_VERSION
 from tests.conftest import write_config
 from tests.local_http import Reply, silent_proxy
 from tests.test_collect_reddit import cassette as reddit_cassette
@@ -487,3 +492,44 @@ def test_check_fails_on_a_store_file_that_status_and_run_cannot_open(check_dir, 
     # Was: no store line and exit code 0, while `status` and `run` failed on it.
     assert result.exit_code == 1 and result.stdout.splitlines()[0].startswith("store     error: database ")
     assert why in result.stdout.splitlines()[0]
+
+
+def _store_at_schema(path, version):
+    """A store made by this release, then marked as another release's schema `version`."""
+    open_db(path).close()
+    with closing(sqlite3.connect(path)) as db:
+        db.execute(f"PRAGMA user_version = {version}")
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in path.parent.iterdir()}
+
+
+def test_check_fails_on_a_store_of_a_newer_release_and_leaves_it_untouched(check_dir, invoke):
+    write_config(check_dir / "config.yaml", "brands: [{name: Pinebrook Coffee, keywords: [pinebrook]}]\n")
+    before = _store_at_schema(check_dir / "brandpulse.db", SCHEMA_VERSION + 1)
+
+    result = invoke("check", "--format", "json")
+    text = invoke("check")
+    untouched = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in check_dir.iterdir()} == before
+    status = invoke("status")
+
+    # Was: no error and exit code 0 (only the header's first 16 bytes were read), while `status` and `run` failed.
+    assert result.exit_code == 1 and json.loads(result.stdout)[0] == {
+        "name": "store", "ok": False, "reason": "error", "message":
+        f"database {check_dir / 'brandpulse.db'} has schema version {SCHEMA_VERSION + 1}, of a newer brandpulse "
+        f"(this one reads up to {SCHEMA_VERSION}): {UPGRADE_BRANDPULSE}"}
+    assert text.exit_code == 1 and text.stdout.startswith(f"store     error: database {check_dir / 'brandpulse.db'} ")
+    assert untouched
+    assert status.exit_code != 0 and f"schema version {SCHEMA_VERSION + 1}" in status.output
+
+
+def test_check_says_a_store_of_an_older_release_is_upgraded_by_the_next_run(check_dir, invoke):
+    write_config(check_dir / "config.yaml", "brands: [{name: Pinebrook Coffee, keywords: [pinebrook]}]\n")
+    before = _store_at_schema(check_dir / "brandpulse.db", SCHEMA_VERSION - 1)
+
+    result = invoke("check")
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0].split(maxsplit=1) == ["store", (
+        f"ok (schema version {SCHEMA_VERSION - 1}, made by an older release: the next `brandpulse run` (or the "
+        f"service's start) upgrades it to {SCHEMA_VERSION}; `status` and the other read-only commands refuse it "
+        "until then)")]
+    assert {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in check_dir.iterdir()} == before
