@@ -14,7 +14,8 @@ from brandpulse.alerts.base import Bucket
 SIZE_INCHES = (6.4, 2.4)
 DPI = 100
 SCORE_MARGIN = 12  # net-score points drawn beyond -100 and +100
-COLORS = {"detractors": "#b00020", "passives": "#9e9e9e", "promoters": "#2e7d32", "others": "#90a4ae"}
+COLORS = {"detractors": "#b00020", "passives": "#9e9e9e", "promoters": "#2e7d32", "others": "#90a4ae",
+          "unscored": "#5c6bc0"}
 
 
 def _figure(height: float = SIZE_INCHES[1]):
@@ -103,6 +104,22 @@ def _count_axis(axis) -> None:
 def buckets_chart(buckets: Sequence[Bucket], title: str, highlight: Sequence[Bucket] = (), zone: str = "UTC") -> bytes:
     """Detractors and other mentions per bucket as stacked bars, alerting buckets outlined, the time axis on the wall
     clock of the IANA zone `zone` (the email's)."""
+    detractors = [b.detractors for b in buckets]
+    layers = [("detractors", COLORS["detractors"], detractors),
+              ("other mentions", COLORS["others"], [b.total - b.detractors for b in buckets])]
+    return _bucket_bars(buckets, layers, title, highlight, zone)
+
+
+def unscored_chart(buckets: Sequence[Bucket], title: str, highlight: Sequence[Bucket] = (), zone: str = "UTC") -> bytes:
+    """One language's unscored mentions per bucket (each bucket's `total`, as `unscored_bucket_counts` gives them) as
+    bars, alerting buckets outlined, the time axis as `buckets_chart` draws it."""
+    return _bucket_bars(buckets, [("unscored mentions", COLORS["unscored"], [b.total for b in buckets])], title,
+                        highlight, zone)
+
+
+def _bucket_bars(buckets: Sequence[Bucket], layers: Sequence[tuple[str, str, Sequence[int]]], title: str,
+                 highlight: Sequence[Bucket], zone: str) -> bytes:
+    """`layers` (label, colour, count per bucket) stacked per bucket, the buckets in `highlight` outlined."""
     from zoneinfo import ZoneInfo
 
     figure, axes = _figure()
@@ -110,10 +127,10 @@ def buckets_chart(buckets: Sequence[Bucket], title: str, highlight: Sequence[Buc
     axes.xaxis_date(ZoneInfo(zone))
     starts = [b.start for b in buckets]
     width = (starts[1] - starts[0]) * 0.9 if len(starts) > 1 else 0.03
-    detractors = [b.detractors for b in buckets]
-    axes.bar(starts, detractors, width=width, color=COLORS["detractors"], label="detractors")
-    axes.bar(starts, [b.total - b.detractors for b in buckets], width=width, bottom=detractors,
-             color=COLORS["others"], label="other mentions")
+    bottom = [0] * len(buckets)
+    for label, color, counts in layers:
+        axes.bar(starts, counts, width=width, bottom=bottom, color=color, label=label)
+        bottom = [below + count for below, count in zip(bottom, counts)]
     for bucket in highlight:
         axes.bar([bucket.start], [bucket.total], width=width, fill=False, edgecolor="black", linewidth=1.2)
     _count_axis(axes.yaxis)

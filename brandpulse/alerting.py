@@ -258,18 +258,32 @@ def _suppressed(db: Any, alert: Alert, now: datetime, storm_id: int | None) -> d
     return {"storm": storm_id, "by": owner} if owner else None
 
 
+def _chart(config: Config, db: Any, alert: Alert, buckets: list[Bucket]) -> bytes | None:
+    """The email's chart of the last 48 hours up to the alert's window: a spike's detractors and other mentions, an
+    unscored-volume alert's mentions in its language (read here: its rule's buckets are not a spike's)."""
+    width, zone = config.alerts.spike.bucket, config.digest.timezone
+    lang = alert.details.get("unscored_lang")
+    if lang:
+        since = alert.window_end - width * (CHART_SPAN // width)
+        recent = store_alerts.unscored_bucket_counts(db, alert.brand or "", since, alert.window_end, width).get(lang)
+        draw, what = alerts_charts.unscored_chart, f"unscored mentions in {alerts_unscored.language_name(lang)}"
+    else:
+        recent = [b for b in buckets if alert.window_end - CHART_SPAN <= b.start < alert.window_end]
+        draw, what = alerts_charts.buckets_chart, "mentions"
+    if not recent:
+        return None
+    title = f"{alert.brand}: {what} per {alerts_spike.describe_width(width)}, last 48 h ({zone})"
+    return draw(recent, title, [b for b in recent if b.start == alert.window_start], zone)
+
+
 def _queue_email(config: Config, db: Any, alert: Alert, alert_id: int, now: datetime, buckets: list[Bucket]) -> bool:
     recipients = config.recipients(alert.brand, "alerts")
     if not recipients:
         return False
-    recent = [b for b in buckets if alert.window_end - CHART_SPAN <= b.start < alert.window_end]
-    zone = config.digest.timezone
-    chart = alerts_charts.buckets_chart(
-        recent, f"{alert.brand}: mentions per {alerts_spike.describe_width(config.alerts.spike.bucket)}, last 48 h "
-                f"({zone})", [b for b in recent if b.start == alert.window_start], zone,
-    ) if recent else None
+    chart = _chart(config, db, alert, buckets)
     message = alerts_emails.alert_email(
-        alert, config.email.sender, recipients, alert.details.get("top_mentions", []), chart, alert_id, zone,
+        alert, config.email.sender, recipients, alert.details.get("top_mentions", []), chart, alert_id,
+        config.digest.timezone,
     )
     store_outbox.enqueue(db, "alert", alert.brand, message["Subject"], recipients, message.as_bytes(), now)
     return True

@@ -300,3 +300,29 @@ def test_an_unscored_alerts_chat_message_says_how_many_in_which_language_are_not
     body = alert_chat(alert, 1).body
     assert body.startswith("20 mentions in Hindi that are not scored between 14:00 and 15:00 UTC on 2026-")
     assert "--category unscored --lang hi --unanswered" in body and "detractor mentions" not in body
+
+
+def test_an_unscored_alerts_email_has_a_chart_of_its_languages_unscored_mentions_per_bucket(
+        tmp_path, invoke, monkeypatch):
+    from brandpulse.alerts import charts
+
+    figures = []
+    drawn = charts._png
+    monkeypatch.setattr(charts, "_png", lambda figure, margins=None: figures.append(figure) or drawn(figure, margins))
+    pipeline = _hindi_pipeline(tmp_path, invoke)
+
+    (alert,) = pipeline.evaluate_alerts(START + 5 * 24 * HOUR)
+
+    # Was: no chart at all, where a spike's email has one of the last 48 hours.
+    (message,) = _messages(tmp_path)
+    (image,) = [part for part in message.walk() if part.get_content_type() == "image/png"]
+    assert image.get_content().startswith(b"\x89PNG")
+    assert f'cid:{image["Content-ID"].strip("<>")}' in message.get_body(("html",)).get_content()
+    (figure,) = figures
+    axes = figure.axes[0]
+    assert axes.get_title() == "Acme: unscored mentions in Hindi per 1h, last 48 h (UTC)"
+    assert [t.get_text() for t in axes.get_legend().get_texts()] == ["unscored mentions"]
+    bars = [patch for patch in axes.patches if patch.get_fill()]
+    # 48 hourly buckets up to the alert's, a Hindi post every 6 hours before the storm's 20.
+    assert len(bars) == 48 and bars[-1].get_height() == 20
+    assert sorted(bar.get_height() for bar in bars[:-1]) == [0] * 39 + [1] * 8
