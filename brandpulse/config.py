@@ -178,6 +178,15 @@ def one_or_more_text(value: Any) -> Any:
     return one_or_more(value)
 
 
+def one_or_more_names(value: Any) -> Any:
+    """`one_or_more` for keys of fixed names (a channel's kinds), none holding a comma: a lone string holding one
+    ('alerts, digest') is refused saying to write the list, where pydantic named the names it takes at item 0."""
+    if isinstance(value, str) and "," in value:
+        several = ", ".join(part.strip() for part in value.split(",") if part.strip())
+        raise ValueError(f"{value!r} is one string holding a comma: write the list, [{several}]")
+    return one_or_more(value)
+
+
 Address = Annotated[str, AfterValidator(_address)]
 Keyword = Annotated[str, AfterValidator(_not_blank)]
 Addresses = Annotated[list[Address], BeforeValidator(one_or_more)]
@@ -648,7 +657,7 @@ class ChannelConfig(Strict):
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     url_env: str
-    kinds: Annotated[list[ChannelKind], BeforeValidator(one_or_more)] = Field(default=["alerts"], min_length=1)
+    kinds: Annotated[list[ChannelKind], BeforeValidator(one_or_more_names)] = Field(default=["alerts"], min_length=1)
     # default (left out): every brand
     brands: Annotated[list[str] | None, BeforeValidator(one_or_more_text)] = Field(default=None, min_length=1)
 

@@ -641,6 +641,17 @@ def test_a_lone_string_of_several_items_is_refused_saying_to_write_the_list(tmp_
         load_config(path)
 
 
+def test_a_channels_kinds_written_as_one_string_with_a_comma_is_refused_saying_to_write_the_list(tmp_path):
+    from brandpulse.config import ConfigError, load_config
+    path = write_config(tmp_path / "c.yaml", "brands:\n  - name: Acme\n    keywords: [acme]\n"
+                        "channels:\n  - name: chat\n    url_env: CHAT_URL\n    kinds: 'alerts, digest'\n")
+
+    # Was: "channels.0.kinds.0: Input should be 'alerts', 'health' or 'digest'", naming no list to write.
+    with pytest.raises(ConfigError, match=r"channels\.0\.kinds: 'alerts, digest' is one string holding a comma: "
+                                          r"write the list, \[alerts, digest\]"):
+        load_config(path)
+
+
 def test_an_item_holding_a_comma_in_a_list_stays_one_item(tmp_path):
     from brandpulse.config import load_config
     path = write_config(tmp_path / "c.yaml", "brands:\n  - name: Acme\n    keywords: ['Acme, Inc.']\n"
