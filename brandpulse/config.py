@@ -168,22 +168,26 @@ def one_or_more(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
+def _refuse_a_comma(value: Any, or_one: bool) -> None:
+    """ValueError for a lone string holding a comma, saying to write the list of its parts (`or_one`: or the list of
+    it alone, for keys whose items may hold a comma)."""
+    if isinstance(value, str) and "," in value:
+        several = ", ".join(part.strip() for part in value.split(",") if part.strip())
+        one = f" for several, or [{value!r}] for one" if or_one else ""
+        raise ValueError(f"{value!r} is one string holding a comma: write the list, [{several}]{one}")
+
+
 def one_or_more_text(value: Any) -> Any:
     """`one_or_more` for keys of free text (keywords, exclusions, own accounts), where an item may hold a comma ('Acme,
     Inc.'): a lone string holding one could be one item or several, so it is refused saying how to write either."""
-    if isinstance(value, str) and "," in value:
-        several = ", ".join(part.strip() for part in value.split(",") if part.strip())
-        raise ValueError(f"{value!r} is one string holding a comma: write the list, [{several}] for several, or "
-                         f"[{value!r}] for one")
+    _refuse_a_comma(value, or_one=True)
     return one_or_more(value)
 
 
 def one_or_more_names(value: Any) -> Any:
     """`one_or_more` for keys of fixed names (a channel's kinds), none holding a comma: a lone string holding one
     ('alerts, digest') is refused saying to write the list, where pydantic named the names it takes at item 0."""
-    if isinstance(value, str) and "," in value:
-        several = ", ".join(part.strip() for part in value.split(",") if part.strip())
-        raise ValueError(f"{value!r} is one string holding a comma: write the list, [{several}]")
+    _refuse_a_comma(value, or_one=False)
     return one_or_more(value)
 
 
@@ -851,15 +855,15 @@ def _location(error: dict[str, Any]) -> str:
 _SMTP_LOGIN = {**dict.fromkeys(("password", "pass", "passwd", "secret", "token"), "password"),
                **dict.fromkeys(("username", "user", "login"), "username")}
 _CHANNEL_SECRETS = frozenset({"url", "apprise_url", "webhook", "webhook_url", "token", "secret", "password"})
-_COLLECTOR_SECRETS = {
+_SECRET_KEYS = {
     "twitter": {"token": "TWITTER_BEARER_TOKEN", "bearer_token": "TWITTER_BEARER_TOKEN"},
     "reddit": {"client_id": "REDDIT_CLIENT_ID", "client_secret": "REDDIT_CLIENT_SECRET",
                "secret": "REDDIT_CLIENT_SECRET", "user_agent": "REDDIT_USER_AGENT"},
     "mastodon": {"token": "MASTODON_ACCESS_TOKEN", "access_token": "MASTODON_ACCESS_TOKEN"},
 }
 # Where each collector takes its secrets from, for any other key of its section named like a secret.
-COLLECTOR_SECRETS = {"twitter": "TWITTER_BEARER_TOKEN", "reddit": "REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET",
-                     "mastodon": "MASTODON_ACCESS_TOKEN"}
+_SECTION_SECRETS = {"twitter": "TWITTER_BEARER_TOKEN", "reddit": "REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET",
+                    "mastodon": "MASTODON_ACCESS_TOKEN"}
 _SECRET_KEY = re.compile(r"token|secret|password|passwd|api_?key|bearer|client_id|credential", re.IGNORECASE)
 _NEVER_HERE = "never goes in the config file"
 
@@ -890,8 +894,8 @@ def _secret_hint(loc: tuple[Any, ...], data: Any) -> str:
         return (f": a channel's URL holds its token and {_NEVER_HERE}; delete this line, write url_env: {variable} "
                 "and set that environment variable to the apprise URL")
     kind = str(parent[2]) if len(parent) == 3 and parent[0] == "collectors" else ""
-    if kind in COLLECTOR_SECRETS and (key in _COLLECTOR_SECRETS[kind] or _SECRET_KEY.search(key)):
-        variable = _COLLECTOR_SECRETS[kind].get(key, COLLECTOR_SECRETS[kind])
+    if kind in _SECTION_SECRETS and (key in _SECRET_KEYS[kind] or _SECRET_KEY.search(key)):
+        variable = _SECRET_KEYS[kind].get(key, _SECTION_SECRETS[kind])
         return (f": {kind}'s credentials never go in the config file; delete this line and set the environment "
                 f"variable {variable}")
     if parent == ["store"] and key == "password":
