@@ -722,15 +722,20 @@ def _server_asking_for_a_password(refuse=False):
     return listener
 
 
+def _status_against_a_server_asking_for_a_password(invoke, refuse=False):
+    """`brandpulse status` against `_server_asking_for_a_password` as role ana, the server closed after."""
+    listener = _server_asking_for_a_password(refuse=refuse)
+    url = f"postgresql://ana@127.0.0.1:{listener.getsockname()[1]}/bp?connect_timeout=5"
+    try:
+        return invoke("--db", url, "status")
+    finally:
+        listener.close()
+
+
 def test_a_server_asking_for_a_password_none_was_given_for_says_where_to_give_it(invoke, tmp_path, monkeypatch):
     monkeypatch.delenv("PGPASSWORD", raising=False)
     monkeypatch.setenv("PGPASSFILE", str(tmp_path / "no-pgpass"))
-    listener = _server_asking_for_a_password()
-    url = f"postgresql://ana@127.0.0.1:{listener.getsockname()[1]}/bp?connect_timeout=5"
-    try:
-        result = invoke("--db", url, "status")
-    finally:
-        listener.close()
+    result = _status_against_a_server_asking_for_a_password(invoke)
 
     assert result.exit_code == 1 and "fe_sendauth: no password supplied" in result.output, result.output
     assert "set PGPASSWORD (or a ~/.pgpass entry) in the environment" in result.output
@@ -866,12 +871,7 @@ def test_a_process_waiting_for_anothers_upgrade_says_so_and_names_it(pg_url, cap
 def test_a_password_the_server_refuses_says_where_it_came_from_and_is_never_shown(invoke, tmp_path, monkeypatch):
     # Was: 'password authentication failed for user "ana"' alone, with no word of where brandpulse took it from.
     monkeypatch.setenv("PGPASSWORD", "Wrong-pw-99")
-    listener = _server_asking_for_a_password(refuse=True)
-    url = f"postgresql://ana@127.0.0.1:{listener.getsockname()[1]}/bp?connect_timeout=5"
-    try:
-        result = invoke("--db", url, "status")
-    finally:
-        listener.close()
+    result = _status_against_a_server_asking_for_a_password(invoke, refuse=True)
 
     assert result.exit_code == 1 and 'password authentication failed for user "ana"' in result.output, result.output
     assert "the password brandpulse was given is not this role's: correct it where it comes from (PGPASSWORD, a " \
